@@ -43,8 +43,7 @@ def encode(per_version: dict[str, dict[str, list[str]]]) -> dict[str, Any]:
         present = "".join("1" if key in per_version[v] else "0" for v in versions)
         names = sorted({p for v in versions for p in per_version[v].get(key, [])})
         params = {
-            name: "".join("1" if name in per_version[v].get(key, []) else "0" for v in versions)
-            for name in names
+            name: "".join("1" if name in per_version[v].get(key, []) else "0" for v in versions) for name in names
         }
         methods[key] = {"in": present, "params": params}
     return {"versions": versions, "methods": methods}

@@ -84,7 +84,10 @@ def import_dumps(
 
 
 def default_sources(directory: Path = DEFAULT_SOURCES) -> list[str]:
-    return sorted((str(p) for p in directory.glob("pve-*-apidata.js")), key=lambda s: version_key(version_from_name(s) or "0"))
+    return sorted(
+        (str(p) for p in directory.glob("pve-*-apidata.js")),
+        key=lambda s: version_key(version_from_name(s) or "0"),
+    )
 
 
 def check_schemas(directory: Path = DEFAULT_SOURCES, schemas: Path = SCHEMAS) -> list[str]:

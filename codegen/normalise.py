@@ -160,9 +160,7 @@ def normalise_schema(raw: Any, where: str, diag: Diagnostics) -> dict[str, Any]:
     if isinstance(fmt, str):
         out["format"] = fmt
     elif isinstance(fmt, dict):
-        out["property_string"] = {
-            k: normalise_schema(v, f"{where}.format.{k}", diag) for k, v in sorted(fmt.items())
-        }
+        out["property_string"] = {k: normalise_schema(v, f"{where}.format.{k}", diag) for k, v in sorted(fmt.items())}
     if isinstance(raw.get("properties"), dict):
         props = raw["properties"]
         keys = list(props)
@@ -171,9 +169,7 @@ def normalise_schema(raw: Any, where: str, diag: Diagnostics) -> dict[str, Any]:
             out["additional_properties"] = normalise_schema(props[keys[0]], f"{where}.{keys[0]}", diag)
             out["map_key"] = keys[0][1:-1]
         else:
-            out["properties"] = {
-                k: normalise_schema(v, f"{where}.{k}", diag) for k, v in sorted(props.items())
-            }
+            out["properties"] = {k: normalise_schema(v, f"{where}.{k}", diag) for k, v in sorted(props.items())}
     if "additionalProperties" in raw and "map_key" not in out:
         ap = raw["additionalProperties"]
         if isinstance(ap, dict):
@@ -243,9 +239,7 @@ def normalise_method(
     return out
 
 
-def normalise_tree(
-    tree: list[dict[str, Any]], version: str, overrides: Overrides, diag: Diagnostics
-) -> dict[str, Any]:
+def normalise_tree(tree: list[dict[str, Any]], version: str, overrides: Overrides, diag: Diagnostics) -> dict[str, Any]:
     """The whole dump -> ``{"format", "version", "paths": [{"path", "methods"}...]}`` sorted by path."""
     nodes: list[dict[str, Any]] = []
 

@@ -99,9 +99,7 @@ class Overrides:
     ) -> dict[str, Any]:
         key = f"{verb} {path}"
         todo = [
-            (i, p)
-            for i, p in enumerate(self.patches)
-            if p.method == key and fnmatch.fnmatchcase(version, p.versions)
+            (i, p) for i, p in enumerate(self.patches) if p.method == key and fnmatch.fnmatchcase(version, p.versions)
         ]
         if not todo:
             return info

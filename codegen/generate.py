@@ -1,0 +1,167 @@
+"""Render the IR into the directories and files the generator owns, formatted with ruff."""
+
+from __future__ import annotations
+
+import filecmp
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from codegen import TARGET_VERSION
+from codegen.importer import SCHEMAS, schema_file
+from codegen.ir import Api, Module, build_api
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+# Everything below is rewritten by every run; nothing hand-written may live inside.
+OWNED_DIRS = ("pvectl/sdk/resources", "pvectl/sdk/models")
+OWNED_FILES = ("pvectl/sdk/_versions.py", "pvectl/sdk/_apispec.json")
+
+
+def _docstr(text: str) -> str:
+    out = str(text).replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    return out[:-1] + '\\"' if out.endswith('"') else out
+
+
+def _asyncify(annotation: str, is_async: bool) -> str:
+    return re.sub(r"\bTask\b", "AsyncTask", annotation) if is_async else annotation
+
+
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=StrictUndefined,
+        autoescape=False,  # noqa: S701 -- Python source, not HTML
+    )
+    env.filters["docstr"] = _docstr
+    env.filters["asyncify"] = _asyncify
+    return env
+
+
+def load_target() -> tuple[dict[str, Any], str]:
+    raw = schema_file(TARGET_VERSION).read_bytes()
+    return json.loads(raw), hashlib.sha256(raw).hexdigest()
+
+
+def _foreign(module: Module) -> list[tuple[str, list[str]]]:
+    wanted: dict[str, set[str]] = {}
+    for r in module.resources:
+        for c in r.children:
+            if c.module != module.name:
+                wanted.setdefault(c.module, set()).update({c.cls, f"Async{c.cls}"})
+    return [(m, sorted(classes)) for m, classes in sorted(wanted.items())]
+
+
+def render(api: Api, history: dict[str, Any]) -> dict[str, str]:
+    """Every generated file, by path relative to the project root (unformatted)."""
+    env = environment()
+    common = {"version": api.version, "sha": api.schema_sha}
+    files: dict[str, str] = {}
+    res_t = env.get_template("sdk_resource.py.jinja")
+    models_t = env.get_template("sdk_models.py.jinja")
+    header = env.get_template("_header.jinja").render(**common)
+    for module in api.modules:
+        files[f"pvectl/sdk/resources/{module.name}.py"] = res_t.render(
+            module=module, foreign=_foreign(module), **common
+        )
+        if module.models:
+            files[f"pvectl/sdk/models/{module.name}.py"] = models_t.render(
+                models=module.models, base="ResponseModel", doc=f"Response models of {module.name}.", **common
+            )
+    files["pvectl/sdk/models/formats.py"] = models_t.render(
+        models=api.formats,
+        base="PropertyString",
+        doc="Property-string models (PVE `key=value,...` values).",
+        **common,
+    )
+    package_doc = '"""Generated package; modules load on first use."""\n'
+    files["pvectl/sdk/resources/__init__.py"] = header + package_doc
+    files["pvectl/sdk/models/__init__.py"] = header + package_doc
+    files["pvectl/sdk/_apispec.json"] = json.dumps(api.runtime_spec, sort_keys=True, separators=(",", ":")) + "\n"
+    versions = history["versions"]
+    table = [
+        (key, entry["in"], repr(dict(sorted(entry["params"].items()))))
+        for key, entry in sorted(history["methods"].items())
+    ]
+    files["pvectl/sdk/_versions.py"] = env.get_template("versions.py.jinja").render(
+        releases=repr(tuple(versions)), table=table, **common
+    )
+    return files
+
+
+def _write_tree(files: dict[str, str], root: Path) -> None:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+def _format(root: Path) -> None:
+    targets = [str(root / d) for d in OWNED_DIRS] + [str(root / "pvectl/sdk/_versions.py")]
+    config = ["--config", str(ROOT / "pyproject.toml")]
+    for args in (["check", "--fix-only", "--quiet", "--select", "I,F401,UP"], ["format", "--quiet"]):
+        subprocess.run([sys.executable, "-m", "ruff", *args, *config, *targets], check=True, cwd=root)
+
+
+def build_files(staging: Path) -> list[str]:
+    """Render and format everything into ``staging``; returns the relative paths written."""
+    schema, sha = load_target()
+    api = build_api(schema, sha)
+    history = json.loads((SCHEMAS / "history.json").read_text())
+    files = render(api, history)
+    _write_tree(files, staging)
+    _format(staging)
+    return sorted(files)
+
+
+def generate(root: Path = ROOT) -> int:
+    with tempfile.TemporaryDirectory(prefix="pvectl-codegen-") as tmp:
+        staging = Path(tmp)
+        written = build_files(staging)
+        for d in OWNED_DIRS:
+            shutil.rmtree(root / d, ignore_errors=True)
+            shutil.copytree(staging / d, root / d)
+        for f in OWNED_FILES:
+            shutil.copyfile(staging / f, root / f)
+    return len(written)
+
+
+def _tree(root: Path, rel: str) -> set[str]:
+    base = root / rel
+    if not base.exists():
+        return set()
+    return {str(p.relative_to(root)) for p in base.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+
+
+def check(root: Path = ROOT) -> list[str]:
+    """Differences between a fresh generation and the files in ``root``."""
+    problems: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="pvectl-codegen-") as tmp:
+        staging = Path(tmp)
+        build_files(staging)
+        expected: set[str] = set(OWNED_FILES)
+        actual: set[str] = set()
+        for d in OWNED_DIRS:
+            expected |= _tree(staging, d)
+            actual |= _tree(root, d)
+        actual |= {f for f in OWNED_FILES if (root / f).exists()}
+        for rel in sorted(expected - actual):
+            problems.append(f"missing generated file {rel}")
+        for rel in sorted(actual - expected):
+            problems.append(f"unexpected file in a generated directory: {rel}")
+        for rel in sorted(expected & actual):
+            if not filecmp.cmp(staging / rel, root / rel, shallow=False):
+                problems.append(f"{rel} differs from a fresh generation (edited by hand?)")
+    return problems

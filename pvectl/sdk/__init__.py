@@ -1,0 +1,52 @@
+"""pvectl's typed Proxmox VE SDK.
+
+    from pvectl.sdk import ProxmoxClient
+    with ProxmoxClient("pve1.example.com", token="root@pam!ci=SECRET") as client:
+        for vm in client.nodes("pve1").qemu.list():
+            print(vm.vmid, vm.name)
+
+Importing this package loads the client core only; generated resources and models load on first use.
+"""
+
+from pvectl.sdk._client import AsyncProxmoxClient, ProxmoxClient
+from pvectl.sdk._core.auth import TokenAuth
+from pvectl.sdk._core.base import Clock
+from pvectl.sdk._core.errors import (
+    ApiError,
+    AuthenticationError,
+    NotFound,
+    PermissionDenied,
+    PveError,
+    TaskFailed,
+    TaskTimeout,
+    TLSError,
+    TokenNotAllowed,
+    TransportError,
+    UnsupportedByServer,
+    ValidationError,
+)
+from pvectl.sdk._core.task import AsyncTask, Task
+from pvectl.sdk._core.upid import Upid, parse_upid
+
+__all__ = [
+    "ApiError",
+    "AsyncProxmoxClient",
+    "AsyncTask",
+    "AuthenticationError",
+    "Clock",
+    "NotFound",
+    "PermissionDenied",
+    "ProxmoxClient",
+    "PveError",
+    "TLSError",
+    "Task",
+    "TaskFailed",
+    "TaskTimeout",
+    "TokenAuth",
+    "TokenNotAllowed",
+    "TransportError",
+    "UnsupportedByServer",
+    "Upid",
+    "ValidationError",
+    "parse_upid",
+]

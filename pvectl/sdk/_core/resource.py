@@ -1,0 +1,48 @@
+"""Base classes of the generated resource classes: a client plus the path values so far."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pvectl.sdk._client import AsyncProxmoxClient, ProxmoxClient
+    from pvectl.sdk._core.task import AsyncTask, Task
+
+
+class SyncResource:
+    """A node of the API tree bound to a sync client (``client.nodes("pve1").qemu``)."""
+
+    def __init__(self, client: ProxmoxClient, path: tuple[str, ...] = ()) -> None:
+        self._client = client
+        self._path = path
+
+    def _call(self, key: str, params: Mapping[str, Any], indexed: Mapping[str, Any] | None = None) -> Any:
+        return self._client._call(key, self._path, params, indexed)
+
+    def _task(self, upid: Any) -> Task:
+        from pvectl.sdk._core.task import Task
+
+        return Task(self._client, str(upid))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}{self._path!r}"
+
+
+class AsyncResource:
+    """A node of the API tree bound to an async client."""
+
+    def __init__(self, client: AsyncProxmoxClient, path: tuple[str, ...] = ()) -> None:
+        self._client = client
+        self._path = path
+
+    async def _call(self, key: str, params: Mapping[str, Any], indexed: Mapping[str, Any] | None = None) -> Any:
+        return await self._client._call(key, self._path, params, indexed)
+
+    def _task(self, upid: Any) -> AsyncTask:
+        from pvectl.sdk._core.task import AsyncTask
+
+        return AsyncTask(self._client, str(upid))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}{self._path!r}"

@@ -1,0 +1,121 @@
+"""The runtime API spec: every operation's parameter and return schemas, loaded once from generated data.
+
+``pvectl/sdk/_apispec.json`` is written by ``python -m codegen`` from the normalised schema (descriptions
+stripped, property-string formats shared by id). Request building, the pvesh-style CLI and the simulator
+all read it through this module.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+Schema = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class OpSpec:
+    """One API method as the runtime needs it."""
+
+    key: str  # "POST /nodes/{node}/qemu"
+    method: str
+    path: str
+    name: str  # PVE's method name
+    path_params: tuple[str, ...]
+    params: Mapping[str, Schema]
+    additional: bool | Schema | None
+    returns: Schema
+    task: bool
+    allowtoken: bool
+    download: bool
+
+
+@dataclass(frozen=True, eq=False)
+class ApiSpec:
+    version: str
+    ops: Mapping[str, OpSpec]
+    by_path: Mapping[str, Mapping[str, OpSpec]]
+    paths: tuple[str, ...]  # every path of the tree, also those without methods
+    formats: Mapping[str, Mapping[str, Schema]]  # property-string formats by id (= model class name)
+
+    def op(self, key: str) -> OpSpec:
+        return self.ops[key]
+
+    def match(self, path: str) -> tuple[str, dict[str, str]] | None:
+        """Concrete path (``/nodes/pve1/qemu``) -> (template, path values), like PVE's router."""
+        parts = [p for p in path.strip("/").split("/") if p]
+        for template in _templates_by_depth(self).get(len(parts), ()):
+            values: dict[str, str] = {}
+            for seg, part in zip(template.strip("/").split("/"), parts, strict=True):
+                if seg.startswith("{"):
+                    values[seg[1:-1]] = part
+                elif seg != part:
+                    break
+            else:
+                return template, values
+        # storage content volumes may contain '/' (pve-storage sets fragmentDelimiter => '')
+        m = re.fullmatch(r"/nodes/([^/]+)/storage/([^/]+)/content/(.+)", "/" + "/".join(parts))
+        if m:
+            return "/nodes/{node}/storage/{storage}/content/{volume}", {
+                "node": m.group(1),
+                "storage": m.group(2),
+                "volume": m.group(3),
+            }
+        return None
+
+
+@cache
+def _templates_by_depth(spec: ApiSpec) -> dict[int, tuple[str, ...]]:
+    out: dict[int, list[str]] = {}
+    # literal segments win over parameters, as in PVE's router (no node has both kinds of children)
+    for template in sorted(spec.paths, key=lambda t: t.count("{")):
+        out.setdefault(len([p for p in template.strip("/").split("/") if p]), []).append(template)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _resolve(schema: Any, formats: Mapping[str, Any]) -> Any:
+    if isinstance(schema, dict):
+        out = {k: _resolve(v, formats) for k, v in schema.items()}
+        ref = out.get("property_string")
+        if isinstance(ref, str):
+            out["property_string"] = formats[ref]
+        return out
+    if isinstance(schema, list):
+        return [_resolve(v, formats) for v in schema]
+    return schema
+
+
+def build_spec(data: Mapping[str, Any]) -> ApiSpec:
+    formats = data["formats"]
+    ops: dict[str, OpSpec] = {}
+    by_path: dict[str, dict[str, OpSpec]] = {}
+    for key, raw in data["ops"].items():
+        method, path = key.split(" ", 1)
+        op = OpSpec(
+            key=key,
+            method=method,
+            path=path,
+            name=raw.get("name", ""),
+            path_params=tuple(re.findall(r"\{([^}]+)\}", path)),
+            params=_resolve(raw.get("params", {}), formats),
+            additional=raw.get("additional", False),
+            returns=_resolve(raw.get("returns", {}), formats),
+            task=bool(raw.get("task")),
+            allowtoken=bool(raw.get("allowtoken", True)),
+            download=bool(raw.get("download")),
+        )
+        ops[key] = op
+        by_path.setdefault(path, {})[method] = op
+    return ApiSpec(version=data["version"], ops=ops, by_path=by_path, paths=tuple(data["paths"]), formats=formats)
+
+
+@cache
+def load_spec() -> ApiSpec:
+    """The spec of the PVE release the SDK was generated for (cached)."""
+    text = resources.files("pvectl.sdk").joinpath("_apispec.json").read_text(encoding="utf-8")
+    return build_spec(json.loads(text))
