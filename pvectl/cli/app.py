@@ -1,0 +1,95 @@
+"""The root ``pvectl`` app: global options and the command groups."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from pvectl import __version__
+from pvectl.cli.context import AppContext, GlobalOptions
+from pvectl.cli.lazy import RootGroup
+
+EXIT_CODES = """Exit codes: 0 ok, 1 API or task failure, 2 usage or validation error, 3 authentication,
+4 not found, 5 TLS/connection problem, 130 interrupted."""
+
+app = typer.Typer(
+    name="pvectl",
+    cls=RootGroup,
+    help=f"Command line for the Proxmox VE API.\n\n{EXIT_CODES}",
+    no_args_is_help=True,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"pvectl {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    context: Annotated[
+        str | None, typer.Option("--context", "-c", envvar="PVECTL_CONTEXT", help="Named context from the config file.")
+    ] = None,
+    host: Annotated[
+        str | None, typer.Option("--host", envvar="PVECTL_HOST", help="PVE server as HOST or HOST:PORT.")
+    ] = None,
+    user: Annotated[str | None, typer.Option("--user", envvar="PVECTL_USER", help="User as USER@REALM.")] = None,
+    token: Annotated[
+        str | None,
+        typer.Option("--token", envvar="PVECTL_TOKEN", help="API token USER@REALM!ID=SECRET.", show_default=False),
+    ] = None,
+    ca_file: Annotated[
+        str | None, typer.Option("--ca-file", envvar="PVECTL_CA_FILE", help="CA bundle that signed the server cert.")
+    ] = None,
+    fingerprint: Annotated[
+        str | None,
+        typer.Option("--fingerprint", envvar="PVECTL_FINGERPRINT", help="Pin the server cert's SHA-256 (AA:BB:...)."),
+    ] = None,
+    insecure: Annotated[
+        bool, typer.Option("--insecure", envvar="PVECTL_INSECURE", help="Do not verify TLS (warns; avoid).")
+    ] = False,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+    output: Annotated[
+        str,
+        typer.Option(
+            "--output", "-o", envvar="PVECTL_OUTPUT", help="auto, table, json, yaml or text (auto: table on a terminal)."
+        ),
+    ] = "auto",
+    verbose: Annotated[
+        int, typer.Option("--verbose", "-v", count=True, envvar="PVECTL_VERBOSE", help="More detail (-vv: HTTP trace).")
+    ] = 0,
+    sim: Annotated[
+        bool, typer.Option("--sim", envvar="PVECTL_SIM", help="Run against the embedded PVE simulator.")
+    ] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """Command line for the Proxmox VE API."""
+    ctx.obj = AppContext(
+        GlobalOptions(
+            context=context,
+            host=host,
+            user=user,
+            token=token,
+            ca_file=ca_file,
+            fingerprint=fingerprint,
+            insecure=insecure,
+            password_stdin=password_stdin,
+            output=output,
+            verbose=verbose,
+            sim=sim,
+        )
+    )
+
+
+def run() -> None:
+    app()
