@@ -60,7 +60,7 @@ def root(
     output: Annotated[
         str,
         typer.Option(
-            "--output", "-o", envvar="PVECTL_OUTPUT", help="auto, table, json, yaml or text (auto: table on a terminal)."
+            "--output", "-o", envvar="PVECTL_OUTPUT", help="auto, table, json, yaml or text (auto: table on a tty)."
         ),
     ] = "auto",
     verbose: Annotated[

@@ -1,0 +1,98 @@
+"""The one place that turns errors into a message on stderr and a documented exit code."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import NoReturn
+
+import typer
+
+OK = 0
+FAILURE = 1  # API error, task failure
+USAGE = 2  # bad flags, client-side validation, malformed config
+AUTH = 3  # authentication
+NOT_FOUND = 4
+CONNECTION = 5  # TLS, pinning, connection problems
+INTERRUPTED = 130
+
+
+class CliError(Exception):
+    """An error the CLI reports as one line plus optional detail lines, with an exit code."""
+
+    def __init__(self, message: str, code: int = FAILURE, details: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.details = details or []
+
+
+def exit_code_for(exc: BaseException) -> int:
+    """Exit code of any error pvectl may meet."""
+    from pvectl.sdk._core import errors as e
+
+    if isinstance(exc, CliError):
+        return exc.code
+    if isinstance(exc, (e.ValidationError, e.UnsupportedByServer, e.TokenNotAllowed)):
+        return USAGE
+    if isinstance(exc, e.AuthenticationError):
+        return AUTH
+    if isinstance(exc, e.NotFound):
+        return NOT_FOUND
+    if isinstance(exc, e.TransportError):
+        return CONNECTION
+    if isinstance(exc, KeyboardInterrupt):
+        return INTERRUPTED
+    return FAILURE
+
+
+def describe(exc: BaseException) -> tuple[str, list[str]]:
+    """One-line message and detail lines (PVE's per-field errors, a task's log tail)."""
+    from pvectl.sdk._core import errors as e
+
+    if isinstance(exc, CliError):
+        return str(exc), exc.details
+    if isinstance(exc, e.ValidationError):
+        lines = [f"{k}: {v.strip()}" for k, v in exc.errors.items()]
+        return f"invalid parameters for {exc.operation}" if exc.operation else "invalid parameters", lines
+    if isinstance(exc, e.ApiError):
+        lines = [f"{k}: {' '.join(v.split())}" for k, v in sorted(exc.errors.items())]
+        where = f" ({exc.method} {exc.path})" if exc.method else ""
+        return f"{exc.status} {exc.message}{where}", lines
+    if isinstance(exc, e.TaskFailed):
+        return f"task failed: {exc.exitstatus} ({exc.upid})", exc.log_tail
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted", []
+    return str(exc) or type(exc).__name__, []
+
+
+def fail(exc: BaseException) -> NoReturn:
+    """Print ``error: ...`` (and details) to stderr, then exit with the mapped code."""
+    message, details = describe(exc)
+    print(f"error: {message}", file=sys.stderr)
+    for line in details:
+        print(f"  {line}", file=sys.stderr)
+    raise typer.Exit(exit_code_for(exc))
+
+
+@contextmanager
+def reported() -> Iterator[None]:
+    """Run a command body; known errors become a message and an exit code instead of a traceback."""
+    from pvectl.sdk._core.errors import PveError
+
+    try:
+        yield
+    except (PveError, CliError, KeyboardInterrupt) as exc:
+        fail(exc)
+
+
+def handles_errors(func: Callable[..., None]) -> Callable[..., None]:
+    """Decorator form of :func:`reported` for command functions."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args: object, **kwargs: object) -> None:
+        with reported():
+            func(*args, **kwargs)
+
+    return wrapper
