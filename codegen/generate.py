@@ -64,38 +64,43 @@ def _foreign(module: Module) -> list[tuple[str, list[str]]]:
     return [(m, sorted(classes)) for m, classes in sorted(wanted.items())]
 
 
-def render(api: Api, history: dict[str, Any]) -> dict[str, str]:
-    """Every generated file, by path relative to the project root (unformatted)."""
+def render(api: Api, history: dict[str, Any], *, pkg: str = "pvectl.sdk") -> dict[str, str]:
+    """Every generated file, by path relative to the project root (unformatted).
+
+    ``pkg`` is the package that receives ``resources/`` and ``models/`` (tests generate small schemas elsewhere).
+    """
     env = environment()
-    common = {"version": api.version, "sha": api.schema_sha}
+    base = pkg.replace(".", "/")
+    common = {"version": api.version, "sha": api.schema_sha, "pkg": pkg}
     files: dict[str, str] = {}
     res_t = env.get_template("sdk_resource.py.jinja")
     models_t = env.get_template("sdk_models.py.jinja")
     header = env.get_template("_header.jinja").render(**common)
     for module in api.modules:
-        files[f"pvectl/sdk/resources/{module.name}.py"] = res_t.render(
+        files[f"{base}/resources/{module.name}.py"] = res_t.render(
             module=module, foreign=_foreign(module), **common
         )
         if module.models:
-            files[f"pvectl/sdk/models/{module.name}.py"] = models_t.render(
+            files[f"{base}/models/{module.name}.py"] = models_t.render(
                 models=module.models, base="ResponseModel", doc=f"Response models of {module.name}.", **common
             )
-    files["pvectl/sdk/models/formats.py"] = models_t.render(
+    files[f"{base}/models/formats.py"] = models_t.render(
         models=api.formats,
         base="PropertyString",
         doc="Property-string models (PVE `key=value,...` values).",
+        formats={k: repr(v) for k, v in api.runtime_spec["formats"].items()},
         **common,
     )
     package_doc = '"""Generated package; modules load on first use."""\n'
-    files["pvectl/sdk/resources/__init__.py"] = header + package_doc
-    files["pvectl/sdk/models/__init__.py"] = header + package_doc
-    files["pvectl/sdk/_apispec.json"] = json.dumps(api.runtime_spec, sort_keys=True, separators=(",", ":")) + "\n"
+    files[f"{base}/resources/__init__.py"] = header + package_doc
+    files[f"{base}/models/__init__.py"] = header + package_doc
+    files[f"{base}/_apispec.json"] = json.dumps(api.runtime_spec, sort_keys=True, separators=(",", ":")) + "\n"
     versions = history["versions"]
     table = [
         (key, entry["in"], repr(dict(sorted(entry["params"].items()))))
         for key, entry in sorted(history["methods"].items())
     ]
-    files["pvectl/sdk/_versions.py"] = env.get_template("versions.py.jinja").render(
+    files[f"{base}/_versions.py"] = env.get_template("versions.py.jinja").render(
         releases=repr(tuple(versions)), table=table, **common
     )
     return files
@@ -108,21 +113,31 @@ def _write_tree(files: dict[str, str], root: Path) -> None:
         path.write_text(text, encoding="utf-8")
 
 
-def _format(root: Path) -> None:
-    targets = [str(root / d) for d in OWNED_DIRS] + [str(root / "pvectl/sdk/_versions.py")]
+def format_tree(root: Path) -> None:
+    """ruff (imports, then format) over everything rendered into ``root``."""
     config = ["--config", str(ROOT / "pyproject.toml")]
     for args in (["check", "--fix-only", "--quiet", "--select", "I,F401,UP"], ["format", "--quiet"]):
-        subprocess.run([sys.executable, "-m", "ruff", *args, *config, *targets], check=True, cwd=root)
+        subprocess.run([sys.executable, "-m", "ruff", *args, *config, str(root)], check=True, cwd=root)
 
 
-def build_files(staging: Path) -> list[str]:
+def build_files(
+    staging: Path,
+    schema: dict[str, Any] | None = None,
+    history: dict[str, Any] | None = None,
+    *,
+    pkg: str = "pvectl.sdk",
+) -> list[str]:
     """Render and format everything into ``staging``; returns the relative paths written."""
-    schema, sha = load_target()
+    if schema is None:
+        schema, sha = load_target()
+    else:
+        sha = hashlib.sha256(json.dumps(schema, sort_keys=True).encode()).hexdigest()
     api = build_api(schema, sha)
-    history = json.loads((SCHEMAS / "history.json").read_text())
-    files = render(api, history)
+    if history is None:
+        history = json.loads((SCHEMAS / "history.json").read_text())
+    files = render(api, history, pkg=pkg)
     _write_tree(files, staging)
-    _format(staging)
+    format_tree(staging)
     return sorted(files)
 
 

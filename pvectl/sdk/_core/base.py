@@ -66,6 +66,7 @@ class BaseClient:
         check_version: bool = True,
         server_version: str | None = None,
         clock: Clock | None = None,
+        spec: ApiSpec | None = None,
     ) -> None:
         if base_url is None:
             if host is None:
@@ -82,7 +83,7 @@ class BaseClient:
         self.check_version = check_version
         self.server_version = server_version
         self.clock = clock or Clock()
-        self.spec: ApiSpec = load_spec()
+        self.spec: ApiSpec = spec or load_spec()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.base_url!r}, auth={self.auth!r})"

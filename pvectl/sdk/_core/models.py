@@ -16,7 +16,6 @@ from pydantic import BaseModel, ConfigDict
 from pydantic import ValidationError as PydanticValidationError
 
 from pvectl.sdk._core import propstring
-from pvectl.sdk._core.spec import load_spec
 
 log = logging.getLogger("pvectl.sdk")
 
@@ -44,10 +43,11 @@ class PropertyString(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
     pve_format: ClassVar[str] = ""
+    pve_format_spec: ClassVar[dict[str, Any]] = {}
 
     @classmethod
     def _format(cls) -> Mapping[str, Mapping[str, Any]]:
-        return load_spec().formats[cls.pve_format]
+        return cls.pve_format_spec
 
     def to_pve(self) -> str:
         """PVE's text for this value (``virtio,bridge=vmbr0,firewall=1``)."""

@@ -2,7 +2,7 @@
 # Regenerate: python -m codegen
 """Property-string models (PVE `key=value,...` values)."""
 
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
@@ -13,6 +13,10 @@ class AcmeFormat(PropertyString):
     """AcmeFormat"""
 
     pve_format: ClassVar[str] = "AcmeFormat"
+    pve_format_spec: ClassVar[dict[str, Any]] = {
+        "account": {"default": "default", "format": "pve-configid", "optional": True, "type": "string"},
+        "domains": {"format": "pve-acme-domain-list", "optional": True, "type": "string"},
+    }
 
     account: str | None = None
     """ACME account config file name."""
@@ -25,6 +29,11 @@ class AcmedomainFormat(PropertyString):
     """AcmedomainFormat"""
 
     pve_format: ClassVar[str] = "AcmedomainFormat"
+    pve_format_spec: ClassVar[dict[str, Any]] = {
+        "alias": {"format": "pve-acme-alias", "optional": True, "type": "string"},
+        "domain": {"default_key": True, "format": "pve-acme-domain", "type": "string"},
+        "plugin": {"default": "standalone", "format": "pve-configid", "optional": True, "type": "string"},
+    }
 
     alias: str | None = None
     """Alias for the Domain to verify ACME Challenge over DNS"""
@@ -40,6 +49,14 @@ class AgentFormat(PropertyString):
     """AgentFormat"""
 
     pve_format: ClassVar[str] = "AgentFormat"
+    pve_format_spec: ClassVar[dict[str, Any]] = {
+        "enabled": {"default": False, "default_key": True, "type": "boolean"},
+        "freeze-fs": {"default": True, "optional": True, "type": "boolean"},
+        "freeze-fs-on-backup": {"alias": "freeze-fs"},
+        "fstrim_cloned_disks": {"default": False, "optional": True, "type": "boolean"},
+        "guest-fsfreeze": {"alias": "freeze-fs"},
+        "type": {"default": "virtio", "enum": ["virtio", "isa"], "optional": True, "type": "string"},
+    }
 
     enabled: bool
     """Enable/disable communication with a QEMU Guest Agent (QGA) running in the VM."""
@@ -58,6 +75,10 @@ class Audio0Format(PropertyString):
     """Audio0Format"""
 
     pve_format: ClassVar[str] = "Audio0Format"
+    pve_format_spec: ClassVar[dict[str, Any]] = {
+        "device": {"enum": ["ich9-intel-hda", "intel-hda", "AC97"], "type": "string"},
+        "driver": {"default": "spice", "enum": ["spice", "none"], "optional": True, "type": "string"},
+    }
 
     device: Literal["ich9-intel-hda", "intel-hda", "AC97"]
     """Configure an audio device."""
@@ -70,6 +91,13 @@ class BwlimitFormat(PropertyString):
     """BwlimitFormat"""
 
     pve_format: ClassVar[str] = "BwlimitFormat"
+    pve_format_spec: ClassVar[dict[str, Any]] = {
+        "clone": {"minimum": 0, "optional": True, "type": "number"},
+        "default": {"minimum": 0, "optional": True, "type": "number"},
+        "migration": {"minimum": 0, "optional": True, "type": "number"},
+        "move": {"minimum": 0, "optional": True, "type": "number"},
+        "restore": {"minimum": 0, "optional": True, "type": "number"},
+    }
 
     clone: float | None = None
     """bandwidth limit in KiB/s for cloning disks"""
@@ -91,6 +119,39 @@ class CrsFormat(PropertyString):
     """CrsFormat"""
 
     pve_format: ClassVar[str] = "CrsFormat"
+    pve_format_spec: ClassVar[dict[str, Any]] = {
+        "ha": {"default": "basic", "enum": ["basic", "static", "dynamic"], "optional": True, "type": "string"},
+        "ha-auto-rebalance": {"default": False, "optional": True, "type": "boolean"},
+        "ha-auto-rebalance-hold-duration": {
+            "default": 3,
+            "minimum": 0,
+            "optional": True,
+            "requires": "ha-auto-rebalance",
+            "type": "number",
+        },
+        "ha-auto-rebalance-margin": {
+            "default": 0.1,
+            "minimum": 0,
+            "optional": True,
+            "requires": "ha-auto-rebalance",
+            "type": "number",
+        },
+        "ha-auto-rebalance-method": {
+            "default": "bruteforce",
+            "enum": ["bruteforce", "topsis"],
+            "optional": True,
+            "requires": "ha-auto-rebalance",
+            "type": "string",
+        },
+        "ha-auto-rebalance-threshold": {
+            "default": 0.3,
+            "minimum": 0,
+            "optional": True,
+            "requires": "ha-auto-rebalance",
+            "type": "number",
+        },
+        "ha-rebalance-on-start": {"default": False, "optional": True, "type": "boolean"},
+    }
 
     ha: Literal["basic", "static", "dynamic"] | None = None
     """Use this resource scheduler mode for HA."""
@@ -120,6 +181,13 @@ class DevFormat(PropertyString):
     """DevFormat"""
 
     pve_format: ClassVar[str] = "DevFormat"
+    pve_format_spec: ClassVar[dict[str, Any]] = {
+        "deny-write": {"default": False, "optional": True, "type": "boolean"},
+        "gid": {"minimum": 0, "optional": True, "type": "integer"},
+        "mode": {"optional": True, "pattern": "0[0-7]{3}", "type": "string"},
+        "path": {"default_key": True, "format": "pve-lxc-dev-string", "optional": True, "type": "string"},
+        "uid": {"minimum": 0, "optional": True, "type": "integer"},
+    }
 
     deny_write: bool | None = Field(default=None, alias="deny-write")
     """Deny the container to write to the device"""
@@ -141,6 +209,10 @@ class DirMapFormat(PropertyString):
     """DirMapFormat"""
 
     pve_format: ClassVar[str] = "DirMapFormat"
+    pve_format_spec: ClassVar[dict[str, Any]] = {
+        "node": {"format": "pve-node", "type": "string"},
+        "path": {"format": "pve-storage-path-in-property-string", "type": "string"},
+    }
 
     node: str
     """The cluster node name."""
@@ -153,6 +225,10 @@ class DraidConfigFormat(PropertyString):
     """DraidConfigFormat"""
 
     pve_format: ClassVar[str] = "DraidConfigFormat"
+    pve_format_spec: ClassVar[dict[str, Any]] = {
+        "data": {"minimum": 1, "type": "integer"},
+        "spares": {"minimum": 0, "type": "integer"},
+    }
 
     data: int
     """The number of data devices per redundancy group. (dRAID)"""
@@ -165,6 +241,13 @@ class ErasureCodingFormat(PropertyString):
     """ErasureCodingFormat"""
 
     pve_format: ClassVar[str] = "ErasureCodingFormat"
+    pve_format_spec: ClassVar[dict[str, Any]] = {
+        "device-class": {"optional": True, "type": "string"},
+        "failure-domain": {"default": "host", "optional": True, "type": "string"},
+        "k": {"minimum": 2, "type": "integer"},
+        "m": {"minimum": 1, "type": "integer"},
+        "profile": {"optional": True, "type": "string"},
+    }
 
     device_class: str | None = Field(default=None, alias="device-class")
     """CRUSH device class. Will create an erasure coded pool plus a replicated pool for metadata."""
@@ -186,6 +269,14 @@ class FeaturesFormat(PropertyString):
     """FeaturesFormat"""
 
     pve_format: ClassVar[str] = "FeaturesFormat"
+    pve_format_spec: ClassVar[dict[str, Any]] = {
+        "force_rw_sys": {"default": False, "optional": True, "type": "boolean"},
+        "fuse": {"default": False, "optional": True, "type": "boolean"},
+        "keyctl": {"default": False, "optional": True, "type": "boolean"},
+        "mknod": {"default": False, "optional": True, "type": "boolean"},
+        "mount": {"optional": True, "pattern": "(?:[a-zA-Z0-9_; ]+)", "type": "string"},
+        "nesting": {"default": False, "optional": True, "type": "boolean"},
+    }
 
     force_rw_sys: bool | None = None
     """Mount /sys in unprivileged containers as `rw` instead of `mixed`. This can break networking under newer (>= v245) systemd-network use."""
@@ -210,6 +301,13 @@ class HaFormat(PropertyString):
     """HaFormat"""
 
     pve_format: ClassVar[str] = "HaFormat"
+    pve_format_spec: ClassVar[dict[str, Any]] = {
+        "shutdown_policy": {
+            "default": "conditional",
+            "enum": ["freeze", "failover", "conditional", "migrate"],
+            "type": "string",
+        }
+    }
 
     shutdown_policy: Literal["freeze", "failover", "conditional", "migrate"]
     """The policy for HA services on node shutdown. 'freeze' disables auto-recovery, 'failover' ensures recovery, 'conditional' recovers on poweroff and freezes on reboot. 'migrate' will migrate running services to other nodes, if possible. With 'freeze' or 'failover', HA Services will always get stopped first on shutdown."""
@@ -219,6 +317,10 @@ class IvshmemFormat(PropertyString):
     """IvshmemFormat"""
 
     pve_format: ClassVar[str] = "IvshmemFormat"
+    pve_format_spec: ClassVar[dict[str, Any]] = {
+        "name": {"optional": True, "pattern": "[a-zA-Z0-9\\-]+", "type": "string"},
+        "size": {"minimum": 1, "type": "integer"},
+    }
 
     name: str | None = None
     """The name of the file. Will be prefixed with 'pve-shm-'. Default is the VMID. Will be deleted when the VM is stopped."""
@@ -231,6 +333,10 @@ class LinkFormat(PropertyString):
     """LinkFormat"""
 
     pve_format: ClassVar[str] = "LinkFormat"
+    pve_format_spec: ClassVar[dict[str, Any]] = {
+        "address": {"default_key": True, "format": "address", "type": "string"},
+        "priority": {"default": 0, "maximum": 255, "minimum": 0, "optional": True, "type": "integer"},
+    }
 
     address: str
     """Hostname (or IP) of this corosync link address."""
@@ -243,6 +349,16 @@ class LogRatelimitFormat(PropertyString):
     """LogRatelimitFormat"""
 
     pve_format: ClassVar[str] = "LogRatelimitFormat"
+    pve_format_spec: ClassVar[dict[str, Any]] = {
+        "burst": {"default": 5, "minimum": 0, "optional": True, "type": "integer"},
+        "enable": {"default": True, "default_key": True, "type": "boolean"},
+        "rate": {
+            "default": "1/second",
+            "optional": True,
+            "pattern": "[1-9][0-9]*\\/(second|minute|hour|day)",
+            "type": "string",
+        },
+    }
 
     burst: int | None = None
     """Initial burst of packages which will always get logged before the rate is applied"""
@@ -258,6 +374,23 @@ class LxcNetFormat(PropertyString):
     """LxcNetFormat"""
 
     pve_format: ClassVar[str] = "LxcNetFormat"
+    pve_format_spec: ClassVar[dict[str, Any]] = {
+        "bridge": {"optional": True, "pattern": "[-_.\\w\\d]+", "type": "string"},
+        "firewall": {"optional": True, "type": "boolean"},
+        "gw": {"format": "ipv4", "optional": True, "type": "string"},
+        "gw6": {"format": "ipv6", "optional": True, "type": "string"},
+        "host-managed": {"optional": True, "type": "boolean"},
+        "hwaddr": {"format": "mac-addr", "optional": True, "type": "string"},
+        "ip": {"format": "pve-ipv4-config", "optional": True, "type": "string"},
+        "ip6": {"format": "pve-ipv6-config", "optional": True, "type": "string"},
+        "link_down": {"optional": True, "type": "boolean"},
+        "mtu": {"maximum": 65535, "minimum": 64, "optional": True, "type": "integer"},
+        "name": {"pattern": "[-_.\\w\\d]+", "type": "string"},
+        "rate": {"optional": True, "type": "number"},
+        "tag": {"maximum": 4094, "minimum": 1, "optional": True, "type": "integer"},
+        "trunks": {"optional": True, "pattern": "(?:\\d+(?:;\\d+)*)", "type": "string"},
+        "type": {"enum": ["veth"], "optional": True, "type": "string"},
+    }
 
     bridge: str | None = None
     """Bridge to attach the network device to."""
@@ -309,6 +442,9 @@ class LxcUnusedFormat(PropertyString):
     """LxcUnusedFormat"""
 
     pve_format: ClassVar[str] = "LxcUnusedFormat"
+    pve_format_spec: ClassVar[dict[str, Any]] = {
+        "volume": {"default_key": True, "format": "pve-volume-id", "type": "string"}
+    }
 
     volume: str
     """The volume that is not used currently."""
@@ -318,6 +454,19 @@ class MachineFormat(PropertyString):
     """MachineFormat"""
 
     pve_format: ClassVar[str] = "MachineFormat"
+    pve_format_spec: ClassVar[dict[str, Any]] = {
+        "aw-bits": {"maximum": 64, "minimum": 32, "optional": True, "type": "number"},
+        "enable-s3": {"optional": True, "type": "boolean"},
+        "enable-s4": {"optional": True, "type": "boolean"},
+        "type": {
+            "default_key": True,
+            "max_length": 40,
+            "optional": True,
+            "pattern": "(pc|pc(-i440fx)?-\\d+(\\.\\d+)+(\\+pve\\d+)?(\\.pxe)?|q35|pc-q35-\\d+(\\.\\d+)+(\\+pve\\d+)?(\\.pxe)?|virt(?:-\\d+(\\.\\d+)+)?(\\+pve\\d+)?)",
+            "type": "string",
+        },
+        "viommu": {"enum": ["intel", "virtio"], "optional": True, "type": "string"},
+    }
 
     aw_bits: float | None = Field(default=None, alias="aw-bits")
     """Specifies the vIOMMU address space bit width."""
@@ -339,6 +488,9 @@ class MemoryFormat(PropertyString):
     """MemoryFormat"""
 
     pve_format: ClassVar[str] = "MemoryFormat"
+    pve_format_spec: ClassVar[dict[str, Any]] = {
+        "current": {"default": 512, "default_key": True, "minimum": 16, "type": "integer"}
+    }
 
     current: int
     """Current amount of online RAM for the VM in MiB. This is the maximum available memory when you use the balloon device."""
@@ -348,6 +500,10 @@ class MigrationFormat(PropertyString):
     """MigrationFormat"""
 
     pve_format: ClassVar[str] = "MigrationFormat"
+    pve_format_spec: ClassVar[dict[str, Any]] = {
+        "network": {"format": "CIDR", "optional": True, "type": "string"},
+        "type": {"default": "secure", "default_key": True, "enum": ["secure", "insecure"], "type": "string"},
+    }
 
     network: str | None = None
     """CIDR of the (sub) network that is used for migration. Used as a fallback for replications jobs if the replication network setting is not set"""
@@ -360,6 +516,23 @@ class MpFormat(PropertyString):
     """MpFormat"""
 
     pve_format: ClassVar[str] = "MpFormat"
+    pve_format_spec: ClassVar[dict[str, Any]] = {
+        "acl": {"optional": True, "type": "boolean"},
+        "backup": {"optional": True, "type": "boolean"},
+        "keepattrs": {"default": False, "optional": True, "type": "boolean"},
+        "mountoptions": {
+            "optional": True,
+            "pattern": "(?:(?:(discard|lazytime|noatime|nodev|noexec|nosuid))(;(?:(discard|lazytime|noatime|nodev|noexec|nosuid)))*)",
+            "type": "string",
+        },
+        "mp": {"format": "pve-lxc-mp-string", "type": "string"},
+        "quota": {"optional": True, "type": "boolean"},
+        "replicate": {"default": True, "optional": True, "type": "boolean"},
+        "ro": {"optional": True, "type": "boolean"},
+        "shared": {"default": False, "optional": True, "type": "boolean"},
+        "size": {"format": "disk-size", "optional": True, "type": "string"},
+        "volume": {"default_key": True, "format": "pve-lxc-mp-string", "type": "string"},
+    }
 
     acl: bool | None = None
     """Explicitly enable or disable ACL support."""
@@ -399,6 +572,10 @@ class NextIdFormat(PropertyString):
     """NextIdFormat"""
 
     pve_format: ClassVar[str] = "NextIdFormat"
+    pve_format_spec: ClassVar[dict[str, Any]] = {
+        "lower": {"default": 100, "maximum": 999999999, "minimum": 100, "optional": True, "type": "integer"},
+        "upper": {"default": 1000000, "maximum": 1000000000, "minimum": 100, "optional": True, "type": "integer"},
+    }
 
     lower: int | None = None
     """Lower, inclusive boundary for free next-id API range."""
@@ -411,6 +588,14 @@ class NotifyFormat(PropertyString):
     """NotifyFormat"""
 
     pve_format: ClassVar[str] = "NotifyFormat"
+    pve_format_spec: ClassVar[dict[str, Any]] = {
+        "fencing": {"enum": ["always", "never"], "optional": True, "type": "string"},
+        "package-updates": {"default": "auto", "enum": ["auto", "always", "never"], "optional": True, "type": "string"},
+        "replication": {"enum": ["always", "never"], "optional": True, "type": "string"},
+        "target-fencing": {"optional": True, "type": "string"},
+        "target-package-updates": {"optional": True, "type": "string"},
+        "target-replication": {"optional": True, "type": "string"},
+    }
 
     fencing: Literal["always", "never"] | None = None
     """UNUSED - Use datacenter notification settings instead."""
@@ -435,6 +620,12 @@ class NumaFormat(PropertyString):
     """NumaFormat"""
 
     pve_format: ClassVar[str] = "NumaFormat"
+    pve_format_spec: ClassVar[dict[str, Any]] = {
+        "cpus": {"pattern": "(?:\\d+(?:-\\d+)?(?:;\\d+(?:-\\d+)?)*)", "type": "string"},
+        "hostnodes": {"optional": True, "pattern": "(?:\\d+(?:-\\d+)?(?:;\\d+(?:-\\d+)?)*)", "type": "string"},
+        "memory": {"optional": True, "type": "number"},
+        "policy": {"enum": ["preferred", "bind", "interleave"], "optional": True, "type": "string"},
+    }
 
     cpus: str
     """CPUs accessing this NUMA node."""
@@ -453,6 +644,17 @@ class PciMapFormat(PropertyString):
     """PciMapFormat"""
 
     pve_format: ClassVar[str] = "PciMapFormat"
+    pve_format_spec: ClassVar[dict[str, Any]] = {
+        "description": {"max_length": 4096, "optional": True, "type": "string"},
+        "id": {"pattern": "(?:^[0-9A-Fa-f]{4}:[0-9A-Fa-f]{4}$)", "type": "string"},
+        "iommugroup": {"optional": True, "type": "integer"},
+        "node": {"format": "pve-node", "type": "string"},
+        "path": {
+            "pattern": "(?:[a-f0-9]{4,}:[a-f0-9]{2}:[a-f0-9]{2}(?:.[a-f0-9])?;)*[a-f0-9]{4,}:[a-f0-9]{2}:[a-f0-9]{2}(?:.[a-f0-9])?",
+            "type": "string",
+        },
+        "subsystem-id": {"optional": True, "pattern": "(?:^[0-9A-Fa-f]{4}:[0-9A-Fa-f]{4}$)", "type": "string"},
+    }
 
     description: str | None = None
     """Description of the node specific device."""
@@ -477,6 +679,16 @@ class QemuEfidisk0Format(PropertyString):
     """QemuEfidisk0Format"""
 
     pve_format: ClassVar[str] = "QemuEfidisk0Format"
+    pve_format_spec: ClassVar[dict[str, Any]] = {
+        "efitype": {"default": "2m", "enum": ["2m", "4m"], "optional": True, "type": "string"},
+        "file": {"default_key": True, "format": "pve-volume-id-or-qm-path", "type": "string"},
+        "format": {"enum": ["raw", "qcow", "qed", "qcow2", "vmdk", "cloop"], "optional": True, "type": "string"},
+        "import-from": {"format": "pve-volume-id-or-absolute-path", "optional": True, "type": "string"},
+        "ms-cert": {"default": "2011", "enum": ["2011", "2023", "2023w", "2023k"], "optional": True, "type": "string"},
+        "pre-enrolled-keys": {"default": False, "optional": True, "type": "boolean"},
+        "size": {"format": "disk-size", "optional": True, "type": "string"},
+        "volume": {"alias": "file"},
+    }
 
     efitype: Literal["2m", "4m"] | None = None
     """Size and type of the OVMF EFI vars. '4m' is newer and recommended, and required for Secure Boot. For backwards compatibility, '2m' is used if not otherwise specified. Ignored for VMs with arch=aarch64 (ARM)."""
@@ -504,6 +716,57 @@ class QemuIdeFormat(PropertyString):
     """QemuIdeFormat"""
 
     pve_format: ClassVar[str] = "QemuIdeFormat"
+    pve_format_spec: ClassVar[dict[str, Any]] = {
+        "aio": {"enum": ["native", "threads", "io_uring"], "optional": True, "type": "string"},
+        "backup": {"optional": True, "type": "boolean"},
+        "bps": {"optional": True, "type": "integer"},
+        "bps_max_length": {"minimum": 1, "optional": True, "type": "integer"},
+        "bps_rd": {"optional": True, "type": "integer"},
+        "bps_rd_length": {"alias": "bps_rd_max_length"},
+        "bps_rd_max_length": {"minimum": 1, "optional": True, "type": "integer"},
+        "bps_wr": {"optional": True, "type": "integer"},
+        "bps_wr_length": {"alias": "bps_wr_max_length"},
+        "bps_wr_max_length": {"minimum": 1, "optional": True, "type": "integer"},
+        "cache": {
+            "enum": ["none", "writethrough", "writeback", "unsafe", "directsync"],
+            "optional": True,
+            "type": "string",
+        },
+        "detect_zeroes": {"optional": True, "type": "boolean"},
+        "discard": {"enum": ["ignore", "on"], "optional": True, "type": "string"},
+        "file": {"default_key": True, "format": "pve-volume-id-or-qm-path", "type": "string"},
+        "format": {"enum": ["raw", "qcow", "qed", "qcow2", "vmdk", "cloop"], "optional": True, "type": "string"},
+        "import-from": {"format": "pve-volume-id-or-absolute-path", "optional": True, "type": "string"},
+        "iops": {"optional": True, "type": "integer"},
+        "iops_max": {"optional": True, "type": "integer"},
+        "iops_max_length": {"minimum": 1, "optional": True, "type": "integer"},
+        "iops_rd": {"optional": True, "type": "integer"},
+        "iops_rd_length": {"alias": "iops_rd_max_length"},
+        "iops_rd_max": {"optional": True, "type": "integer"},
+        "iops_rd_max_length": {"minimum": 1, "optional": True, "type": "integer"},
+        "iops_wr": {"optional": True, "type": "integer"},
+        "iops_wr_length": {"alias": "iops_wr_max_length"},
+        "iops_wr_max": {"optional": True, "type": "integer"},
+        "iops_wr_max_length": {"minimum": 1, "optional": True, "type": "integer"},
+        "mbps": {"optional": True, "type": "number"},
+        "mbps_max": {"optional": True, "type": "number"},
+        "mbps_rd": {"optional": True, "type": "number"},
+        "mbps_rd_max": {"optional": True, "type": "number"},
+        "mbps_wr": {"optional": True, "type": "number"},
+        "mbps_wr_max": {"optional": True, "type": "number"},
+        "media": {"default": "disk", "enum": ["cdrom", "disk"], "optional": True, "type": "string"},
+        "model": {"format": "urlencoded", "max_length": 120, "optional": True, "type": "string"},
+        "replicate": {"default": True, "optional": True, "type": "boolean"},
+        "rerror": {"enum": ["ignore", "report", "stop"], "optional": True, "type": "string"},
+        "serial": {"format": "urlencoded", "max_length": 60, "optional": True, "type": "string"},
+        "shared": {"default": False, "optional": True, "type": "boolean"},
+        "size": {"format": "disk-size", "optional": True, "type": "string"},
+        "snapshot": {"optional": True, "type": "boolean"},
+        "ssd": {"optional": True, "type": "boolean"},
+        "volume": {"alias": "file"},
+        "werror": {"enum": ["enospc", "ignore", "report", "stop"], "optional": True, "type": "string"},
+        "wwn": {"optional": True, "pattern": "(?:^(0x)[0-9a-fA-F]{16})", "type": "string"},
+    }
 
     aio: Literal["native", "threads", "io_uring"] | None = None
     """AIO type to use."""
@@ -630,6 +893,51 @@ class QemuNetFormat(PropertyString):
     """QemuNetFormat"""
 
     pve_format: ClassVar[str] = "QemuNetFormat"
+    pve_format_spec: ClassVar[dict[str, Any]] = {
+        "bridge": {"format": "pve-bridge-id", "optional": True, "type": "string"},
+        "e1000": {"alias": "macaddr", "key_alias": "model"},
+        "e1000-82540em": {"alias": "macaddr", "key_alias": "model"},
+        "e1000-82544gc": {"alias": "macaddr", "key_alias": "model"},
+        "e1000-82545em": {"alias": "macaddr", "key_alias": "model"},
+        "e1000e": {"alias": "macaddr", "key_alias": "model"},
+        "firewall": {"optional": True, "type": "boolean"},
+        "i82551": {"alias": "macaddr", "key_alias": "model"},
+        "i82557b": {"alias": "macaddr", "key_alias": "model"},
+        "i82559er": {"alias": "macaddr", "key_alias": "model"},
+        "link_down": {"optional": True, "type": "boolean"},
+        "macaddr": {"format": "mac-addr", "optional": True, "type": "string"},
+        "model": {
+            "default_key": True,
+            "enum": [
+                "e1000",
+                "e1000-82540em",
+                "e1000-82544gc",
+                "e1000-82545em",
+                "e1000e",
+                "i82551",
+                "i82557b",
+                "i82559er",
+                "ne2k_isa",
+                "ne2k_pci",
+                "pcnet",
+                "rtl8139",
+                "virtio",
+                "vmxnet3",
+            ],
+            "type": "string",
+        },
+        "mtu": {"maximum": 65520, "minimum": 1, "optional": True, "type": "integer"},
+        "ne2k_isa": {"alias": "macaddr", "key_alias": "model"},
+        "ne2k_pci": {"alias": "macaddr", "key_alias": "model"},
+        "pcnet": {"alias": "macaddr", "key_alias": "model"},
+        "queues": {"maximum": 64, "minimum": 0, "optional": True, "type": "integer"},
+        "rate": {"minimum": 0, "optional": True, "type": "number"},
+        "rtl8139": {"alias": "macaddr", "key_alias": "model"},
+        "tag": {"maximum": 4094, "minimum": 1, "optional": True, "type": "integer"},
+        "trunks": {"optional": True, "pattern": "(?:\\d+(?:-\\d+)?(?:;\\d+(?:-\\d+)?)*)", "type": "string"},
+        "virtio": {"alias": "macaddr", "key_alias": "model"},
+        "vmxnet3": {"alias": "macaddr", "key_alias": "model"},
+    }
 
     bridge: str | None = None
     """Bridge to attach the network device to. The Proxmox VE standard bridge is called 'vmbr0'. If you do not specify a bridge, we create a kvm user (NATed) network device, which provides DHCP and DNS services. The following addresses are used: 10.0.2.2 Gateway 10.0.2.3 DNS Server 10.0.2.4 SMB Server The DHCP server assign addresses to the guest starting from 10.0.2.15."""
@@ -681,6 +989,56 @@ class QemuSataFormat(PropertyString):
     """QemuSataFormat"""
 
     pve_format: ClassVar[str] = "QemuSataFormat"
+    pve_format_spec: ClassVar[dict[str, Any]] = {
+        "aio": {"enum": ["native", "threads", "io_uring"], "optional": True, "type": "string"},
+        "backup": {"optional": True, "type": "boolean"},
+        "bps": {"optional": True, "type": "integer"},
+        "bps_max_length": {"minimum": 1, "optional": True, "type": "integer"},
+        "bps_rd": {"optional": True, "type": "integer"},
+        "bps_rd_length": {"alias": "bps_rd_max_length"},
+        "bps_rd_max_length": {"minimum": 1, "optional": True, "type": "integer"},
+        "bps_wr": {"optional": True, "type": "integer"},
+        "bps_wr_length": {"alias": "bps_wr_max_length"},
+        "bps_wr_max_length": {"minimum": 1, "optional": True, "type": "integer"},
+        "cache": {
+            "enum": ["none", "writethrough", "writeback", "unsafe", "directsync"],
+            "optional": True,
+            "type": "string",
+        },
+        "detect_zeroes": {"optional": True, "type": "boolean"},
+        "discard": {"enum": ["ignore", "on"], "optional": True, "type": "string"},
+        "file": {"default_key": True, "format": "pve-volume-id-or-qm-path", "type": "string"},
+        "format": {"enum": ["raw", "qcow", "qed", "qcow2", "vmdk", "cloop"], "optional": True, "type": "string"},
+        "import-from": {"format": "pve-volume-id-or-absolute-path", "optional": True, "type": "string"},
+        "iops": {"optional": True, "type": "integer"},
+        "iops_max": {"optional": True, "type": "integer"},
+        "iops_max_length": {"minimum": 1, "optional": True, "type": "integer"},
+        "iops_rd": {"optional": True, "type": "integer"},
+        "iops_rd_length": {"alias": "iops_rd_max_length"},
+        "iops_rd_max": {"optional": True, "type": "integer"},
+        "iops_rd_max_length": {"minimum": 1, "optional": True, "type": "integer"},
+        "iops_wr": {"optional": True, "type": "integer"},
+        "iops_wr_length": {"alias": "iops_wr_max_length"},
+        "iops_wr_max": {"optional": True, "type": "integer"},
+        "iops_wr_max_length": {"minimum": 1, "optional": True, "type": "integer"},
+        "mbps": {"optional": True, "type": "number"},
+        "mbps_max": {"optional": True, "type": "number"},
+        "mbps_rd": {"optional": True, "type": "number"},
+        "mbps_rd_max": {"optional": True, "type": "number"},
+        "mbps_wr": {"optional": True, "type": "number"},
+        "mbps_wr_max": {"optional": True, "type": "number"},
+        "media": {"default": "disk", "enum": ["cdrom", "disk"], "optional": True, "type": "string"},
+        "replicate": {"default": True, "optional": True, "type": "boolean"},
+        "rerror": {"enum": ["ignore", "report", "stop"], "optional": True, "type": "string"},
+        "serial": {"format": "urlencoded", "max_length": 60, "optional": True, "type": "string"},
+        "shared": {"default": False, "optional": True, "type": "boolean"},
+        "size": {"format": "disk-size", "optional": True, "type": "string"},
+        "snapshot": {"optional": True, "type": "boolean"},
+        "ssd": {"optional": True, "type": "boolean"},
+        "volume": {"alias": "file"},
+        "werror": {"enum": ["enospc", "ignore", "report", "stop"], "optional": True, "type": "string"},
+        "wwn": {"optional": True, "pattern": "(?:^(0x)[0-9a-fA-F]{16})", "type": "string"},
+    }
 
     aio: Literal["native", "threads", "io_uring"] | None = None
     """AIO type to use."""
@@ -804,6 +1162,62 @@ class QemuScsiFormat(PropertyString):
     """QemuScsiFormat"""
 
     pve_format: ClassVar[str] = "QemuScsiFormat"
+    pve_format_spec: ClassVar[dict[str, Any]] = {
+        "aio": {"enum": ["native", "threads", "io_uring"], "optional": True, "type": "string"},
+        "backup": {"optional": True, "type": "boolean"},
+        "bps": {"optional": True, "type": "integer"},
+        "bps_max_length": {"minimum": 1, "optional": True, "type": "integer"},
+        "bps_rd": {"optional": True, "type": "integer"},
+        "bps_rd_length": {"alias": "bps_rd_max_length"},
+        "bps_rd_max_length": {"minimum": 1, "optional": True, "type": "integer"},
+        "bps_wr": {"optional": True, "type": "integer"},
+        "bps_wr_length": {"alias": "bps_wr_max_length"},
+        "bps_wr_max_length": {"minimum": 1, "optional": True, "type": "integer"},
+        "cache": {
+            "enum": ["none", "writethrough", "writeback", "unsafe", "directsync"],
+            "optional": True,
+            "type": "string",
+        },
+        "detect_zeroes": {"optional": True, "type": "boolean"},
+        "discard": {"enum": ["ignore", "on"], "optional": True, "type": "string"},
+        "file": {"default_key": True, "format": "pve-volume-id-or-qm-path", "type": "string"},
+        "format": {"enum": ["raw", "qcow", "qed", "qcow2", "vmdk", "cloop"], "optional": True, "type": "string"},
+        "import-from": {"format": "pve-volume-id-or-absolute-path", "optional": True, "type": "string"},
+        "iops": {"optional": True, "type": "integer"},
+        "iops_max": {"optional": True, "type": "integer"},
+        "iops_max_length": {"minimum": 1, "optional": True, "type": "integer"},
+        "iops_rd": {"optional": True, "type": "integer"},
+        "iops_rd_length": {"alias": "iops_rd_max_length"},
+        "iops_rd_max": {"optional": True, "type": "integer"},
+        "iops_rd_max_length": {"minimum": 1, "optional": True, "type": "integer"},
+        "iops_wr": {"optional": True, "type": "integer"},
+        "iops_wr_length": {"alias": "iops_wr_max_length"},
+        "iops_wr_max": {"optional": True, "type": "integer"},
+        "iops_wr_max_length": {"minimum": 1, "optional": True, "type": "integer"},
+        "iothread": {"optional": True, "type": "boolean"},
+        "mbps": {"optional": True, "type": "number"},
+        "mbps_max": {"optional": True, "type": "number"},
+        "mbps_rd": {"optional": True, "type": "number"},
+        "mbps_rd_max": {"optional": True, "type": "number"},
+        "mbps_wr": {"optional": True, "type": "number"},
+        "mbps_wr_max": {"optional": True, "type": "number"},
+        "media": {"default": "disk", "enum": ["cdrom", "disk"], "optional": True, "type": "string"},
+        "product": {"optional": True, "pattern": "[A-Za-z0-9\\-_\\s]{,16}", "type": "string"},
+        "queues": {"minimum": 2, "optional": True, "type": "integer"},
+        "replicate": {"default": True, "optional": True, "type": "boolean"},
+        "rerror": {"enum": ["ignore", "report", "stop"], "optional": True, "type": "string"},
+        "ro": {"optional": True, "type": "boolean"},
+        "scsiblock": {"default": False, "optional": True, "type": "boolean"},
+        "serial": {"format": "urlencoded", "max_length": 60, "optional": True, "type": "string"},
+        "shared": {"default": False, "optional": True, "type": "boolean"},
+        "size": {"format": "disk-size", "optional": True, "type": "string"},
+        "snapshot": {"optional": True, "type": "boolean"},
+        "ssd": {"optional": True, "type": "boolean"},
+        "vendor": {"optional": True, "pattern": "[A-Za-z0-9\\-_\\s]{,8}", "type": "string"},
+        "volume": {"alias": "file"},
+        "werror": {"enum": ["enospc", "ignore", "report", "stop"], "optional": True, "type": "string"},
+        "wwn": {"optional": True, "pattern": "(?:^(0x)[0-9a-fA-F]{16})", "type": "string"},
+    }
 
     aio: Literal["native", "threads", "io_uring"] | None = None
     """AIO type to use."""
@@ -945,6 +1359,14 @@ class QemuTpmstate0Format(PropertyString):
     """QemuTpmstate0Format"""
 
     pve_format: ClassVar[str] = "QemuTpmstate0Format"
+    pve_format_spec: ClassVar[dict[str, Any]] = {
+        "file": {"default_key": True, "format": "pve-volume-id-or-qm-path", "type": "string"},
+        "format": {"enum": ["raw", "qcow2", "vmdk"], "optional": True, "type": "string"},
+        "import-from": {"format": "pve-volume-id-or-absolute-path", "optional": True, "type": "string"},
+        "size": {"format": "disk-size", "optional": True, "type": "string"},
+        "version": {"default": "v1.2", "enum": ["v1.2", "v2.0"], "optional": True, "type": "string"},
+        "volume": {"alias": "file"},
+    }
 
     file: str
     """The drive's backing volume."""
@@ -966,6 +1388,10 @@ class QemuUnusedFormat(PropertyString):
     """QemuUnusedFormat"""
 
     pve_format: ClassVar[str] = "QemuUnusedFormat"
+    pve_format_spec: ClassVar[dict[str, Any]] = {
+        "file": {"default_key": True, "format": "pve-volume-id", "type": "string"},
+        "volume": {"alias": "file"},
+    }
 
     file: str
     """The drive's backing volume."""
@@ -975,6 +1401,56 @@ class QemuVirtioFormat(PropertyString):
     """QemuVirtioFormat"""
 
     pve_format: ClassVar[str] = "QemuVirtioFormat"
+    pve_format_spec: ClassVar[dict[str, Any]] = {
+        "aio": {"enum": ["native", "threads", "io_uring"], "optional": True, "type": "string"},
+        "backup": {"optional": True, "type": "boolean"},
+        "bps": {"optional": True, "type": "integer"},
+        "bps_max_length": {"minimum": 1, "optional": True, "type": "integer"},
+        "bps_rd": {"optional": True, "type": "integer"},
+        "bps_rd_length": {"alias": "bps_rd_max_length"},
+        "bps_rd_max_length": {"minimum": 1, "optional": True, "type": "integer"},
+        "bps_wr": {"optional": True, "type": "integer"},
+        "bps_wr_length": {"alias": "bps_wr_max_length"},
+        "bps_wr_max_length": {"minimum": 1, "optional": True, "type": "integer"},
+        "cache": {
+            "enum": ["none", "writethrough", "writeback", "unsafe", "directsync"],
+            "optional": True,
+            "type": "string",
+        },
+        "detect_zeroes": {"optional": True, "type": "boolean"},
+        "discard": {"enum": ["ignore", "on"], "optional": True, "type": "string"},
+        "file": {"default_key": True, "format": "pve-volume-id-or-qm-path", "type": "string"},
+        "format": {"enum": ["raw", "qcow", "qed", "qcow2", "vmdk", "cloop"], "optional": True, "type": "string"},
+        "import-from": {"format": "pve-volume-id-or-absolute-path", "optional": True, "type": "string"},
+        "iops": {"optional": True, "type": "integer"},
+        "iops_max": {"optional": True, "type": "integer"},
+        "iops_max_length": {"minimum": 1, "optional": True, "type": "integer"},
+        "iops_rd": {"optional": True, "type": "integer"},
+        "iops_rd_length": {"alias": "iops_rd_max_length"},
+        "iops_rd_max": {"optional": True, "type": "integer"},
+        "iops_rd_max_length": {"minimum": 1, "optional": True, "type": "integer"},
+        "iops_wr": {"optional": True, "type": "integer"},
+        "iops_wr_length": {"alias": "iops_wr_max_length"},
+        "iops_wr_max": {"optional": True, "type": "integer"},
+        "iops_wr_max_length": {"minimum": 1, "optional": True, "type": "integer"},
+        "iothread": {"optional": True, "type": "boolean"},
+        "mbps": {"optional": True, "type": "number"},
+        "mbps_max": {"optional": True, "type": "number"},
+        "mbps_rd": {"optional": True, "type": "number"},
+        "mbps_rd_max": {"optional": True, "type": "number"},
+        "mbps_wr": {"optional": True, "type": "number"},
+        "mbps_wr_max": {"optional": True, "type": "number"},
+        "media": {"default": "disk", "enum": ["cdrom", "disk"], "optional": True, "type": "string"},
+        "replicate": {"default": True, "optional": True, "type": "boolean"},
+        "rerror": {"enum": ["ignore", "report", "stop"], "optional": True, "type": "string"},
+        "ro": {"optional": True, "type": "boolean"},
+        "serial": {"format": "urlencoded", "max_length": 60, "optional": True, "type": "string"},
+        "shared": {"default": False, "optional": True, "type": "boolean"},
+        "size": {"format": "disk-size", "optional": True, "type": "string"},
+        "snapshot": {"optional": True, "type": "boolean"},
+        "volume": {"alias": "file"},
+        "werror": {"enum": ["enospc", "ignore", "report", "stop"], "optional": True, "type": "string"},
+    }
 
     aio: Literal["native", "threads", "io_uring"] | None = None
     """AIO type to use."""
@@ -1098,6 +1574,20 @@ class RootfsFormat(PropertyString):
     """RootfsFormat"""
 
     pve_format: ClassVar[str] = "RootfsFormat"
+    pve_format_spec: ClassVar[dict[str, Any]] = {
+        "acl": {"optional": True, "type": "boolean"},
+        "mountoptions": {
+            "optional": True,
+            "pattern": "(?:(?:(discard|lazytime|noatime|nodev|noexec|nosuid))(;(?:(discard|lazytime|noatime|nodev|noexec|nosuid)))*)",
+            "type": "string",
+        },
+        "quota": {"optional": True, "type": "boolean"},
+        "replicate": {"default": True, "optional": True, "type": "boolean"},
+        "ro": {"optional": True, "type": "boolean"},
+        "shared": {"default": False, "optional": True, "type": "boolean"},
+        "size": {"format": "disk-size", "optional": True, "type": "string"},
+        "volume": {"default_key": True, "format": "pve-lxc-mp-string", "type": "string"},
+    }
 
     acl: bool | None = None
     """Explicitly enable or disable ACL support."""
@@ -1128,6 +1618,10 @@ class SpiceEnhancementsFormat(PropertyString):
     """SpiceEnhancementsFormat"""
 
     pve_format: ClassVar[str] = "SpiceEnhancementsFormat"
+    pve_format_spec: ClassVar[dict[str, Any]] = {
+        "foldersharing": {"default": False, "optional": True, "type": "boolean"},
+        "videostreaming": {"default": "off", "enum": ["off", "all", "filter"], "optional": True, "type": "string"},
+    }
 
     foldersharing: bool | None = None
     """Enable folder sharing via SPICE. Needs Spice-WebDAV daemon installed in the VM."""
@@ -1140,6 +1634,16 @@ class TagStyleFormat(PropertyString):
     """TagStyleFormat"""
 
     pve_format: ClassVar[str] = "TagStyleFormat"
+    pve_format_spec: ClassVar[dict[str, Any]] = {
+        "case-sensitive": {"default": False, "optional": True, "type": "boolean"},
+        "color-map": {
+            "optional": True,
+            "pattern": "(?:(?i:[a-z0-9_][a-z0-9_\\-\\+\\.]*):[0-9a-fA-F]{6}(?::[0-9a-fA-F]{6})?)(?:;(?:(?i:[a-z0-9_][a-z0-9_\\-\\+\\.]*):[0-9a-fA-F]{6}(?::[0-9a-fA-F]{6})?))*",
+            "type": "string",
+        },
+        "ordering": {"default": "alphabetical", "enum": ["config", "alphabetical"], "optional": True, "type": "string"},
+        "shape": {"default": "circle", "enum": ["full", "circle", "dense", "none"], "optional": True, "type": "string"},
+    }
 
     case_sensitive: bool | None = Field(default=None, alias="case-sensitive")
     """Controls if filtering for unique tags on update should check case-sensitive."""
@@ -1158,6 +1662,10 @@ class U2fFormat(PropertyString):
     """U2fFormat"""
 
     pve_format: ClassVar[str] = "U2fFormat"
+    pve_format_spec: ClassVar[dict[str, Any]] = {
+        "appid": {"optional": True, "type": "string"},
+        "origin": {"optional": True, "type": "string"},
+    }
 
     appid: str | None = None
     """U2F AppId URL override. Defaults to the origin."""
@@ -1170,6 +1678,16 @@ class UsbFormat(PropertyString):
     """UsbFormat"""
 
     pve_format: ClassVar[str] = "UsbFormat"
+    pve_format_spec: ClassVar[dict[str, Any]] = {
+        "host": {
+            "default_key": True,
+            "optional": True,
+            "pattern": "(?:(?:(?:(?:(0x)?([0-9A-Fa-f]{4}):(0x)?([0-9A-Fa-f]{4})))|(?:(?:(\\d+)\\-(\\d+(\\.\\d+)*)))|[Ss][Pp][Ii][Cc][Ee]))",
+            "type": "string",
+        },
+        "mapping": {"format": "pve-configid", "optional": True, "type": "string"},
+        "usb3": {"default": False, "optional": True, "type": "boolean"},
+    }
 
     host: str | None = None
     """The Host USB device or port or the value 'spice'. HOSTUSBDEVICE syntax is: 'bus-port(.port)*' (decimal numbers) or 'vendor_id:product_id' (hexadecimal numbers) or 'spice' You can use the 'lsusb -t' command to list existing usb devices. NOTE: This option allows direct access to host hardware. So it is no longer possible to migrate such machines - use with special care. The value 'spice' can be used to add a usb redirection devices for spice. Either this or the 'mapping' key must be set."""
@@ -1185,6 +1703,12 @@ class UsbMapFormat(PropertyString):
     """UsbMapFormat"""
 
     pve_format: ClassVar[str] = "UsbMapFormat"
+    pve_format_spec: ClassVar[dict[str, Any]] = {
+        "description": {"max_length": 4096, "optional": True, "type": "string"},
+        "id": {"pattern": "(?:^[0-9A-Fa-f]{4}:[0-9A-Fa-f]{4}$)", "type": "string"},
+        "node": {"format": "pve-node", "type": "string"},
+        "path": {"optional": True, "pattern": "(?:^(\\d+)\\-(\\d+(\\.\\d+)*)$)", "type": "string"},
+    }
 
     description: str | None = None
     """Description of the node specific device."""
@@ -1203,6 +1727,19 @@ class UserTagAccessFormat(PropertyString):
     """UserTagAccessFormat"""
 
     pve_format: ClassVar[str] = "UserTagAccessFormat"
+    pve_format_spec: ClassVar[dict[str, Any]] = {
+        "user-allow": {
+            "default": "free",
+            "enum": ["none", "list", "existing", "free"],
+            "optional": True,
+            "type": "string",
+        },
+        "user-allow-list": {
+            "optional": True,
+            "pattern": "(?i:[a-z0-9_][a-z0-9_\\-\\+\\.]*)(?:;(?i:[a-z0-9_][a-z0-9_\\-\\+\\.]*))*",
+            "type": "string",
+        },
+    }
 
     user_allow: Literal["none", "list", "existing", "free"] | None = Field(default=None, alias="user-allow")
     """Controls tag usage for users without `Sys.Modify` on `/` by either allowing `none`, a `list`, already `existing` or anything (`free`)."""
@@ -1215,6 +1752,32 @@ class VgaFormat(PropertyString):
     """VgaFormat"""
 
     pve_format: ClassVar[str] = "VgaFormat"
+    pve_format_spec: ClassVar[dict[str, Any]] = {
+        "clipboard": {"enum": ["vnc"], "optional": True, "type": "string"},
+        "memory": {"maximum": 512, "minimum": 4, "optional": True, "type": "integer"},
+        "type": {
+            "default": "std",
+            "default_key": True,
+            "enum": [
+                "cirrus",
+                "qxl",
+                "qxl2",
+                "qxl3",
+                "qxl4",
+                "none",
+                "serial0",
+                "serial1",
+                "serial2",
+                "serial3",
+                "std",
+                "virtio",
+                "virtio-gl",
+                "vmware",
+            ],
+            "optional": True,
+            "type": "string",
+        },
+    }
 
     clipboard: Literal["vnc"] | None = None
     """Enable a specific clipboard. If not set, depending on the display type the SPICE one will be added. Live migration with a VNC clipboard is not possible with QEMU machine version < 10.1."""
@@ -1248,6 +1811,18 @@ class VirtiofsFormat(PropertyString):
     """VirtiofsFormat"""
 
     pve_format: ClassVar[str] = "VirtiofsFormat"
+    pve_format_spec: ClassVar[dict[str, Any]] = {
+        "cache": {
+            "default": "auto",
+            "enum": ["auto", "always", "metadata", "never"],
+            "optional": True,
+            "type": "string",
+        },
+        "direct-io": {"default": False, "optional": True, "type": "boolean"},
+        "dirid": {"default_key": True, "format": "pve-configid", "type": "string"},
+        "expose-acl": {"default": False, "optional": True, "type": "boolean"},
+        "expose-xattr": {"default": False, "optional": True, "type": "boolean"},
+    }
 
     cache: Literal["auto", "always", "metadata", "never"] | None = None
     """The caching policy the file system should use (auto, always, metadata, never)."""
@@ -1269,6 +1844,16 @@ class WakeonlanFormat(PropertyString):
     """WakeonlanFormat"""
 
     pve_format: ClassVar[str] = "WakeonlanFormat"
+    pve_format_spec: ClassVar[dict[str, Any]] = {
+        "bind-interface": {
+            "default": "The interface carrying the default route",
+            "format": "pve-iface",
+            "optional": True,
+            "type": "string",
+        },
+        "broadcast-address": {"default": "255.255.255.255", "format": "ipv4", "optional": True, "type": "string"},
+        "mac": {"default_key": True, "format": "mac-addr", "type": "string"},
+    }
 
     bind_interface: str | None = Field(default=None, alias="bind-interface")
     """Bind to this interface when sending wake on LAN packet"""
@@ -1284,6 +1869,12 @@ class WebauthnFormat(PropertyString):
     """WebauthnFormat"""
 
     pve_format: ClassVar[str] = "WebauthnFormat"
+    pve_format_spec: ClassVar[dict[str, Any]] = {
+        "allow-subdomains": {"default": True, "optional": True, "type": "boolean"},
+        "id": {"optional": True, "type": "string"},
+        "origin": {"optional": True, "type": "string"},
+        "rp": {"optional": True, "type": "string"},
+    }
 
     allow_subdomains: bool | None = Field(default=None, alias="allow-subdomains")
     """Whether to allow the origin to be a subdomain, rather than the exact URL."""
