@@ -77,9 +77,7 @@ def render(api: Api, history: dict[str, Any], *, pkg: str = "pvectl.sdk") -> dic
     models_t = env.get_template("sdk_models.py.jinja")
     header = env.get_template("_header.jinja").render(**common)
     for module in api.modules:
-        files[f"{base}/resources/{module.name}.py"] = res_t.render(
-            module=module, foreign=_foreign(module), **common
-        )
+        files[f"{base}/resources/{module.name}.py"] = res_t.render(module=module, foreign=_foreign(module), **common)
         if module.models:
             files[f"{base}/models/{module.name}.py"] = models_t.render(
                 models=module.models, base="ResponseModel", doc=f"Response models of {module.name}.", **common

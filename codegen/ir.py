@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from codegen.naming import OpName, PathTree, name_operations, param_of, pascal, py_ident
+from codegen.naming import OpName, PathTree, attr_ident, name_operations, param_of, pascal, py_ident
 
 Schema = Mapping[str, Any]
 
@@ -281,7 +281,7 @@ class _Builder:
         for name, s in sorted(method["parameters"]["properties"].items()):
             if name in path_params:
                 continue
-            ident = py_ident(name)
+            ident = attr_ident(name)
             while ident in used:
                 ident += "_"
             used.add(ident)
@@ -464,7 +464,7 @@ class _Builder:
         for child in self.tree.children.get(path, []):
             if param_of(self.tree.last(child)) or self.tree.is_action_leaf(child):
                 continue
-            children.append(Child(py_ident(self.tree.last(child)), self.class_of(child), self.module_of(child)))
+            children.append(Child(attr_ident(self.tree.last(child)), self.class_of(child), self.module_of(child)))
         item_path = self.tree.param_child(path)
         item = None
         item_param = None
@@ -483,7 +483,7 @@ class _Builder:
             module=self.module_of(path),
             doc=path,
             item=item,
-            item_param=py_ident(item_param) if item_param else None,
+            item_param=attr_ident(item_param) if item_param else None,
             item_param_annotation=item_ann,
             children=tuple(sorted(children, key=lambda c: c.attr)),
             operations=tuple(sorted(ops, key=lambda o: o.method)),

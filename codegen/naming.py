@@ -103,6 +103,19 @@ def py_ident(name: str) -> str:
     return ident
 
 
+def attr_ident(name: str) -> str:
+    """A Python name for a method, attribute or keyword argument: like py_ident, but builtins are fine.
+
+    (``agent.exec()``, ``type="vm"``, ``id=...`` read naturally and cannot break anything there.)
+    """
+    ident = snake(name)
+    if ident[0].isdigit():
+        ident = "n" + ident
+    if keyword.iskeyword(ident):
+        ident += "_"
+    return ident
+
+
 def pascal(*parts: str) -> str:
     """``("nodes", "exec-status")`` -> ``NodesExecStatus``."""
     words: list[str] = []
@@ -188,7 +201,7 @@ def name_operations(tree: PathTree, pve_names: dict[tuple[str, str], str]) -> di
             base = tree.base_verb(verb, path)
             if tree.is_action_leaf(path):
                 group = tree.tokens(parent)
-                names[(verb, path)] = OpName(group, kebab(last), parent, py_ident(last), "action-leaf")
+                names[(verb, path)] = OpName(group, kebab(last), parent, attr_ident(last), "action-leaf")
                 continue
             group = tree.tokens(path)
             command, rule = base, "verb"
@@ -245,7 +258,7 @@ def collisions(names: dict[tuple[str, str], OpName], tree: PathTree) -> list[str
         if param_of(tree.last(path)) or tree.is_action_leaf(path):
             continue
         parent = path.rsplit("/", 1)[0]
-        attr = py_ident(tree.last(path))
+        attr = attr_ident(tree.last(path))
         where = members[parent]
         if attr in where:
             problems.append(f"SDK {parent}.{attr}: child resource and {where[attr]}")

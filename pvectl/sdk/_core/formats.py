@@ -78,6 +78,11 @@ CHECKERS: dict[str, Checker] = {
     "pve-userid": _regex(r"[^\s:/]+@[A-Za-z][A-Za-z0-9.\-_]+", "value does not look like a valid user name"),
     # pve_verify_volume_id: optional `storage:` then a volume name
     "pve-volume-id": _regex(r"(?:" + _STORAGE + r"):.+", "unable to parse volume ID"),
+    # pve_verify_dns_name
+    "dns-name": _regex(
+        r"(?:[a-zA-Z0-9](?:[a-zA-Z0-9\-]*[a-zA-Z0-9])?\.)*[a-zA-Z0-9](?:[a-zA-Z0-9\-]*[a-zA-Z0-9])?",
+        "value does not look like a valid DNS name",
+    ),
     "ipv4": _ip("IPv4 address", 4, cidr=False),
     "ipv6": _ip("IPv6 address", 6, cidr=False),
     "ip": _ip("IP address", None, cidr=False),

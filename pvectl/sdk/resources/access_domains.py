@@ -24,7 +24,7 @@ class AccessDomains(SyncResource):
         self,
         *,
         realm: str,
-        type_: Literal["ad", "ldap", "openid", "pam", "pve"],
+        type: Literal["ad", "ldap", "openid", "pam", "pve"],
         acr_values: str | None = None,
         autocreate: bool | None = None,
         base_dn: str | None = None,
@@ -39,7 +39,7 @@ class AccessDomains(SyncResource):
         comment: str | None = None,
         default: bool | None = None,
         domain: str | None = None,
-        filter_: str | None = None,
+        filter: str | None = None,
         group_classes: str | Sequence[str] | None = None,
         group_dn: str | None = None,
         group_filter: str | None = None,
@@ -73,7 +73,7 @@ class AccessDomains(SyncResource):
 
         Args:
             realm: Authentication domain ID
-            type_: Realm type. (PVE ``type``)
+            type: Realm type.
             acr_values: Specifies the Authentication Context Class Reference values that theAuthorization Server is being requested to use for the Auth Request. (PVE ``acr-values``)
             autocreate: Automatically create users if they do not exist.
             base_dn: LDAP base domain name
@@ -88,7 +88,7 @@ class AccessDomains(SyncResource):
             comment: Description.
             default: Use this as default realm
             domain: AD domain name
-            filter_: LDAP filter for user sync. (PVE ``filter``)
+            filter: LDAP filter for user sync.
             group_classes: The objectclasses for groups.
             group_dn: LDAP base domain name for group sync. If not set, the base_dn will be used.
             group_filter: LDAP filter for group sync.
@@ -119,7 +119,7 @@ class AccessDomains(SyncResource):
             "POST /access/domains",
             {
                 "realm": realm,
-                "type": type_,
+                "type": type,
                 "acr-values": acr_values,
                 "autocreate": autocreate,
                 "base_dn": base_dn,
@@ -134,7 +134,7 @@ class AccessDomains(SyncResource):
                 "comment": comment,
                 "default": default,
                 "domain": domain,
-                "filter": filter_,
+                "filter": filter,
                 "group_classes": group_classes,
                 "group_dn": group_dn,
                 "group_filter": group_filter,
@@ -185,7 +185,7 @@ class AsyncAccessDomains(AsyncResource):
         self,
         *,
         realm: str,
-        type_: Literal["ad", "ldap", "openid", "pam", "pve"],
+        type: Literal["ad", "ldap", "openid", "pam", "pve"],
         acr_values: str | None = None,
         autocreate: bool | None = None,
         base_dn: str | None = None,
@@ -200,7 +200,7 @@ class AsyncAccessDomains(AsyncResource):
         comment: str | None = None,
         default: bool | None = None,
         domain: str | None = None,
-        filter_: str | None = None,
+        filter: str | None = None,
         group_classes: str | Sequence[str] | None = None,
         group_dn: str | None = None,
         group_filter: str | None = None,
@@ -234,7 +234,7 @@ class AsyncAccessDomains(AsyncResource):
 
         Args:
             realm: Authentication domain ID
-            type_: Realm type. (PVE ``type``)
+            type: Realm type.
             acr_values: Specifies the Authentication Context Class Reference values that theAuthorization Server is being requested to use for the Auth Request. (PVE ``acr-values``)
             autocreate: Automatically create users if they do not exist.
             base_dn: LDAP base domain name
@@ -249,7 +249,7 @@ class AsyncAccessDomains(AsyncResource):
             comment: Description.
             default: Use this as default realm
             domain: AD domain name
-            filter_: LDAP filter for user sync. (PVE ``filter``)
+            filter: LDAP filter for user sync.
             group_classes: The objectclasses for groups.
             group_dn: LDAP base domain name for group sync. If not set, the base_dn will be used.
             group_filter: LDAP filter for group sync.
@@ -280,7 +280,7 @@ class AsyncAccessDomains(AsyncResource):
             "POST /access/domains",
             {
                 "realm": realm,
-                "type": type_,
+                "type": type,
                 "acr-values": acr_values,
                 "autocreate": autocreate,
                 "base_dn": base_dn,
@@ -295,7 +295,7 @@ class AsyncAccessDomains(AsyncResource):
                 "comment": comment,
                 "default": default,
                 "domain": domain,
-                "filter": filter_,
+                "filter": filter,
                 "group_classes": group_classes,
                 "group_dn": group_dn,
                 "group_filter": group_filter,
@@ -378,7 +378,7 @@ class AccessDomainsItem(SyncResource):
         delete: str | Sequence[str] | None = None,
         digest: str | None = None,
         domain: str | None = None,
-        filter_: str | None = None,
+        filter: str | None = None,
         group_classes: str | Sequence[str] | None = None,
         group_dn: str | None = None,
         group_filter: str | None = None,
@@ -426,7 +426,7 @@ class AccessDomainsItem(SyncResource):
             delete: A list of settings you want to delete.
             digest: Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications.
             domain: AD domain name
-            filter_: LDAP filter for user sync. (PVE ``filter``)
+            filter: LDAP filter for user sync.
             group_classes: The objectclasses for groups.
             group_dn: LDAP base domain name for group sync. If not set, the base_dn will be used.
             group_filter: LDAP filter for group sync.
@@ -471,7 +471,7 @@ class AccessDomainsItem(SyncResource):
                 "delete": delete,
                 "digest": digest,
                 "domain": domain,
-                "filter": filter_,
+                "filter": filter,
                 "group_classes": group_classes,
                 "group_dn": group_dn,
                 "group_filter": group_filter,
@@ -578,7 +578,7 @@ class AsyncAccessDomainsItem(AsyncResource):
         delete: str | Sequence[str] | None = None,
         digest: str | None = None,
         domain: str | None = None,
-        filter_: str | None = None,
+        filter: str | None = None,
         group_classes: str | Sequence[str] | None = None,
         group_dn: str | None = None,
         group_filter: str | None = None,
@@ -626,7 +626,7 @@ class AsyncAccessDomainsItem(AsyncResource):
             delete: A list of settings you want to delete.
             digest: Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications.
             domain: AD domain name
-            filter_: LDAP filter for user sync. (PVE ``filter``)
+            filter: LDAP filter for user sync.
             group_classes: The objectclasses for groups.
             group_dn: LDAP base domain name for group sync. If not set, the base_dn will be used.
             group_filter: LDAP filter for group sync.
@@ -671,7 +671,7 @@ class AsyncAccessDomainsItem(AsyncResource):
                 "delete": delete,
                 "digest": digest,
                 "domain": domain,
-                "filter": filter_,
+                "filter": filter,
                 "group_classes": group_classes,
                 "group_dn": group_dn,
                 "group_filter": group_filter,

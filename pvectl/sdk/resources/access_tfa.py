@@ -51,13 +51,13 @@ class AsyncAccessTfa(AsyncResource):
 class AccessTfaItem(SyncResource):
     """``/access/tfa/{userid}``"""
 
-    def __call__(self, id_: str) -> AccessTfaItemId:
-        return AccessTfaItemId(self._client, (*self._path, str(id_)))
+    def __call__(self, id: str) -> AccessTfaItemId:
+        return AccessTfaItemId(self._client, (*self._path, str(id)))
 
     def create(
         self,
         *,
-        type_: Literal["totp", "u2f", "webauthn", "recovery", "yubico"],
+        type: Literal["totp", "u2f", "webauthn", "recovery", "yubico"],
         challenge: str | None = None,
         description: str | None = None,
         password: str | None = None,
@@ -70,7 +70,7 @@ class AccessTfaItem(SyncResource):
         Permissions: [or, [userid-param, self], [userid-group, [User.Modify]]]
 
         Args:
-            type_: TFA Entry Type. (PVE ``type``)
+            type: TFA Entry Type.
             challenge: When responding to a u2f challenge: the original challenge string
             description: A description to distinguish multiple entries from one another
             password: The current password of the user performing the change.
@@ -80,7 +80,7 @@ class AccessTfaItem(SyncResource):
         _data = self._call(
             "POST /access/tfa/{userid}",
             {
-                "type": type_,
+                "type": type,
                 "challenge": challenge,
                 "description": description,
                 "password": password,
@@ -105,13 +105,13 @@ class AccessTfaItem(SyncResource):
 class AsyncAccessTfaItem(AsyncResource):
     """``/access/tfa/{userid}``"""
 
-    def __call__(self, id_: str) -> AsyncAccessTfaItemId:
-        return AsyncAccessTfaItemId(self._client, (*self._path, str(id_)))
+    def __call__(self, id: str) -> AsyncAccessTfaItemId:
+        return AsyncAccessTfaItemId(self._client, (*self._path, str(id)))
 
     async def create(
         self,
         *,
-        type_: Literal["totp", "u2f", "webauthn", "recovery", "yubico"],
+        type: Literal["totp", "u2f", "webauthn", "recovery", "yubico"],
         challenge: str | None = None,
         description: str | None = None,
         password: str | None = None,
@@ -124,7 +124,7 @@ class AsyncAccessTfaItem(AsyncResource):
         Permissions: [or, [userid-param, self], [userid-group, [User.Modify]]]
 
         Args:
-            type_: TFA Entry Type. (PVE ``type``)
+            type: TFA Entry Type.
             challenge: When responding to a u2f challenge: the original challenge string
             description: A description to distinguish multiple entries from one another
             password: The current password of the user performing the change.
@@ -134,7 +134,7 @@ class AsyncAccessTfaItem(AsyncResource):
         _data = await self._call(
             "POST /access/tfa/{userid}",
             {
-                "type": type_,
+                "type": type,
                 "challenge": challenge,
                 "description": description,
                 "password": password,

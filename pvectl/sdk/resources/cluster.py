@@ -138,7 +138,7 @@ class Cluster(SyncResource):
     def log(
         self,
         *,
-        max_: int | None = None,
+        max: int | None = None,
     ) -> builtins.list[Any]:
         """Read cluster log
 
@@ -146,12 +146,12 @@ class Cluster(SyncResource):
         Permissions: The user needs 'Sys.Syslog' on '/' in order to get all logs.
 
         Args:
-            max_: Maximum number of entries. (PVE ``max``)
+            max: Maximum number of entries.
         """
         _data = self._call(
             "GET /cluster/log",
             {
-                "max": max_,
+                "max": max,
             },
         )
         return as_list(_data)
@@ -180,7 +180,7 @@ class Cluster(SyncResource):
     def resources(
         self,
         *,
-        type_: Literal["vm", "storage", "node", "sdn"] | None = None,
+        type: Literal["vm", "storage", "node", "sdn"] | None = None,
     ) -> builtins.list[_m.ClusterResourcesItem]:
         """Resources index (cluster wide).
 
@@ -188,12 +188,12 @@ class Cluster(SyncResource):
         Permissions: none declared
 
         Args:
-            type_: Resource type. (PVE ``type``)
+            type: Resource type.
         """
         _data = self._call(
             "GET /cluster/resources",
             {
-                "type": type_,
+                "type": type,
             },
         )
         return parse_list(_m.ClusterResourcesItem, _data)
@@ -328,7 +328,7 @@ class AsyncCluster(AsyncResource):
     async def log(
         self,
         *,
-        max_: int | None = None,
+        max: int | None = None,
     ) -> builtins.list[Any]:
         """Read cluster log
 
@@ -336,12 +336,12 @@ class AsyncCluster(AsyncResource):
         Permissions: The user needs 'Sys.Syslog' on '/' in order to get all logs.
 
         Args:
-            max_: Maximum number of entries. (PVE ``max``)
+            max: Maximum number of entries.
         """
         _data = await self._call(
             "GET /cluster/log",
             {
-                "max": max_,
+                "max": max,
             },
         )
         return as_list(_data)
@@ -370,7 +370,7 @@ class AsyncCluster(AsyncResource):
     async def resources(
         self,
         *,
-        type_: Literal["vm", "storage", "node", "sdn"] | None = None,
+        type: Literal["vm", "storage", "node", "sdn"] | None = None,
     ) -> builtins.list[_m.ClusterResourcesItem]:
         """Resources index (cluster wide).
 
@@ -378,12 +378,12 @@ class AsyncCluster(AsyncResource):
         Permissions: none declared
 
         Args:
-            type_: Resource type. (PVE ``type``)
+            type: Resource type.
         """
         _data = await self._call(
             "GET /cluster/resources",
             {
-                "type": type_,
+                "type": type,
             },
         )
         return parse_list(_m.ClusterResourcesItem, _data)

@@ -16,14 +16,14 @@ from pvectl.sdk.models import cluster_acme_plugins as _m
 class ClusterAcmePlugins(SyncResource):
     """``/cluster/acme/plugins``"""
 
-    def __call__(self, id_: str) -> ClusterAcmePluginsItem:
-        return ClusterAcmePluginsItem(self._client, (*self._path, str(id_)))
+    def __call__(self, id: str) -> ClusterAcmePluginsItem:
+        return ClusterAcmePluginsItem(self._client, (*self._path, str(id)))
 
     def create(
         self,
         *,
-        id_: str,
-        type_: Literal["dns", "standalone"],
+        id: str,
+        type: Literal["dns", "standalone"],
         api: Literal[
             "1984hosting",
             "acmedns",
@@ -198,8 +198,8 @@ class ClusterAcmePlugins(SyncResource):
         Permissions: [perm, /, [Sys.Modify]]
 
         Args:
-            id_: ACME Plugin ID name (PVE ``id``)
-            type_: ACME challenge type. (PVE ``type``)
+            id: ACME Plugin ID name
+            type: ACME challenge type.
             api: API plugin name
             data: DNS plugin data. (base64 encoded)
             disable: Flag to disable the config.
@@ -209,8 +209,8 @@ class ClusterAcmePlugins(SyncResource):
         self._call(
             "POST /cluster/acme/plugins",
             {
-                "id": id_,
-                "type": type_,
+                "id": id,
+                "type": type,
                 "api": api,
                 "data": data,
                 "disable": disable,
@@ -222,7 +222,7 @@ class ClusterAcmePlugins(SyncResource):
     def list(
         self,
         *,
-        type_: Literal["dns", "standalone"] | None = None,
+        type: Literal["dns", "standalone"] | None = None,
     ) -> builtins.list[_m.ClusterAcmePluginsListItem]:
         """ACME plugin index.
 
@@ -230,12 +230,12 @@ class ClusterAcmePlugins(SyncResource):
         Permissions: [perm, /, [Sys.Modify]]
 
         Args:
-            type_: Only list ACME plugins of a specific type (PVE ``type``)
+            type: Only list ACME plugins of a specific type
         """
         _data = self._call(
             "GET /cluster/acme/plugins",
             {
-                "type": type_,
+                "type": type,
             },
         )
         return parse_list(_m.ClusterAcmePluginsListItem, _data)
@@ -244,14 +244,14 @@ class ClusterAcmePlugins(SyncResource):
 class AsyncClusterAcmePlugins(AsyncResource):
     """``/cluster/acme/plugins``"""
 
-    def __call__(self, id_: str) -> AsyncClusterAcmePluginsItem:
-        return AsyncClusterAcmePluginsItem(self._client, (*self._path, str(id_)))
+    def __call__(self, id: str) -> AsyncClusterAcmePluginsItem:
+        return AsyncClusterAcmePluginsItem(self._client, (*self._path, str(id)))
 
     async def create(
         self,
         *,
-        id_: str,
-        type_: Literal["dns", "standalone"],
+        id: str,
+        type: Literal["dns", "standalone"],
         api: Literal[
             "1984hosting",
             "acmedns",
@@ -426,8 +426,8 @@ class AsyncClusterAcmePlugins(AsyncResource):
         Permissions: [perm, /, [Sys.Modify]]
 
         Args:
-            id_: ACME Plugin ID name (PVE ``id``)
-            type_: ACME challenge type. (PVE ``type``)
+            id: ACME Plugin ID name
+            type: ACME challenge type.
             api: API plugin name
             data: DNS plugin data. (base64 encoded)
             disable: Flag to disable the config.
@@ -437,8 +437,8 @@ class AsyncClusterAcmePlugins(AsyncResource):
         await self._call(
             "POST /cluster/acme/plugins",
             {
-                "id": id_,
-                "type": type_,
+                "id": id,
+                "type": type,
                 "api": api,
                 "data": data,
                 "disable": disable,
@@ -450,7 +450,7 @@ class AsyncClusterAcmePlugins(AsyncResource):
     async def list(
         self,
         *,
-        type_: Literal["dns", "standalone"] | None = None,
+        type: Literal["dns", "standalone"] | None = None,
     ) -> builtins.list[_m.ClusterAcmePluginsListItem]:
         """ACME plugin index.
 
@@ -458,12 +458,12 @@ class AsyncClusterAcmePlugins(AsyncResource):
         Permissions: [perm, /, [Sys.Modify]]
 
         Args:
-            type_: Only list ACME plugins of a specific type (PVE ``type``)
+            type: Only list ACME plugins of a specific type
         """
         _data = await self._call(
             "GET /cluster/acme/plugins",
             {
-                "type": type_,
+                "type": type,
             },
         )
         return parse_list(_m.ClusterAcmePluginsListItem, _data)

@@ -79,7 +79,7 @@ class ClusterFirewall(SyncResource):
     def refs(
         self,
         *,
-        type_: Literal["alias", "ipset"] | None = None,
+        type: Literal["alias", "ipset"] | None = None,
     ) -> builtins.list[_m.ClusterFirewallRefsItem]:
         """Lists possible IPSet/Alias reference which are allowed in source/dest properties.
 
@@ -87,12 +87,12 @@ class ClusterFirewall(SyncResource):
         Permissions: [perm, /, [Sys.Audit]]
 
         Args:
-            type_: Only list references of specified type. (PVE ``type``)
+            type: Only list references of specified type.
         """
         _data = self._call(
             "GET /cluster/firewall/refs",
             {
-                "type": type_,
+                "type": type,
             },
         )
         return parse_list(_m.ClusterFirewallRefsItem, _data)
@@ -156,7 +156,7 @@ class AsyncClusterFirewall(AsyncResource):
     async def refs(
         self,
         *,
-        type_: Literal["alias", "ipset"] | None = None,
+        type: Literal["alias", "ipset"] | None = None,
     ) -> builtins.list[_m.ClusterFirewallRefsItem]:
         """Lists possible IPSet/Alias reference which are allowed in source/dest properties.
 
@@ -164,12 +164,12 @@ class AsyncClusterFirewall(AsyncResource):
         Permissions: [perm, /, [Sys.Audit]]
 
         Args:
-            type_: Only list references of specified type. (PVE ``type``)
+            type: Only list references of specified type.
         """
         _data = await self._call(
             "GET /cluster/firewall/refs",
             {
-                "type": type_,
+                "type": type,
             },
         )
         return parse_list(_m.ClusterFirewallRefsItem, _data)

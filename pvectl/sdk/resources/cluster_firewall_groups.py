@@ -117,7 +117,7 @@ class ClusterFirewallGroupsItem(SyncResource):
         self,
         *,
         action: str,
-        type_: Literal["in", "out", "forward", "group"],
+        type: Literal["in", "out", "forward", "group"],
         comment: str | None = None,
         dest: str | None = None,
         digest: str | None = None,
@@ -139,7 +139,7 @@ class ClusterFirewallGroupsItem(SyncResource):
 
         Args:
             action: Rule action ('ACCEPT', 'DROP', 'REJECT') or security group name.
-            type_: Rule type. (PVE ``type``)
+            type: Rule type.
             comment: Descriptive comment.
             dest: Restrict packet destination address. This can refer to a single IP address, an IP set ('+ipsetname') or an IP alias definition. You can also specify an address range like '20.34.101.207-201.3.9.99', or a list of IP addresses and networks (entries are separated by comma). Please do not mix IPv4 and IPv6 addresses inside such lists.
             digest: Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications.
@@ -158,7 +158,7 @@ class ClusterFirewallGroupsItem(SyncResource):
             "POST /cluster/firewall/groups/{group}",
             {
                 "action": action,
-                "type": type_,
+                "type": type,
                 "comment": comment,
                 "dest": dest,
                 "digest": digest,
@@ -207,7 +207,7 @@ class AsyncClusterFirewallGroupsItem(AsyncResource):
         self,
         *,
         action: str,
-        type_: Literal["in", "out", "forward", "group"],
+        type: Literal["in", "out", "forward", "group"],
         comment: str | None = None,
         dest: str | None = None,
         digest: str | None = None,
@@ -229,7 +229,7 @@ class AsyncClusterFirewallGroupsItem(AsyncResource):
 
         Args:
             action: Rule action ('ACCEPT', 'DROP', 'REJECT') or security group name.
-            type_: Rule type. (PVE ``type``)
+            type: Rule type.
             comment: Descriptive comment.
             dest: Restrict packet destination address. This can refer to a single IP address, an IP set ('+ipsetname') or an IP alias definition. You can also specify an address range like '20.34.101.207-201.3.9.99', or a list of IP addresses and networks (entries are separated by comma). Please do not mix IPv4 and IPv6 addresses inside such lists.
             digest: Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications.
@@ -248,7 +248,7 @@ class AsyncClusterFirewallGroupsItem(AsyncResource):
             "POST /cluster/firewall/groups/{group}",
             {
                 "action": action,
-                "type": type_,
+                "type": type,
                 "comment": comment,
                 "dest": dest,
                 "digest": digest,
@@ -339,7 +339,7 @@ class ClusterFirewallGroupsItemPos(SyncResource):
         proto: str | None = None,
         source: str | None = None,
         sport: str | None = None,
-        type_: Literal["in", "out", "forward", "group"] | None = None,
+        type: Literal["in", "out", "forward", "group"] | None = None,
     ) -> None:
         """Modify rule data.
 
@@ -362,7 +362,7 @@ class ClusterFirewallGroupsItemPos(SyncResource):
             proto: IP protocol. You can use protocol names ('tcp'/'udp') or simple numbers, as defined in '/etc/protocols'.
             source: Restrict packet source address. This can refer to a single IP address, an IP set ('+ipsetname') or an IP alias definition. You can also specify an address range like '20.34.101.207-201.3.9.99', or a list of IP addresses and networks (entries are separated by comma). Please do not mix IPv4 and IPv6 addresses inside such lists.
             sport: Restrict TCP/UDP source port. You can use service names or simple numbers (0-65535), as defined in '/etc/services'. Port ranges can be specified with '\\d+:\\d+', for example '80:85', and you can use comma separated list to match several ports or ranges.
-            type_: Rule type. (PVE ``type``)
+            type: Rule type.
         """
         self._call(
             "PUT /cluster/firewall/groups/{group}/{pos}",
@@ -382,7 +382,7 @@ class ClusterFirewallGroupsItemPos(SyncResource):
                 "proto": proto,
                 "source": source,
                 "sport": sport,
-                "type": type_,
+                "type": type,
             },
         )
 
@@ -439,7 +439,7 @@ class AsyncClusterFirewallGroupsItemPos(AsyncResource):
         proto: str | None = None,
         source: str | None = None,
         sport: str | None = None,
-        type_: Literal["in", "out", "forward", "group"] | None = None,
+        type: Literal["in", "out", "forward", "group"] | None = None,
     ) -> None:
         """Modify rule data.
 
@@ -462,7 +462,7 @@ class AsyncClusterFirewallGroupsItemPos(AsyncResource):
             proto: IP protocol. You can use protocol names ('tcp'/'udp') or simple numbers, as defined in '/etc/protocols'.
             source: Restrict packet source address. This can refer to a single IP address, an IP set ('+ipsetname') or an IP alias definition. You can also specify an address range like '20.34.101.207-201.3.9.99', or a list of IP addresses and networks (entries are separated by comma). Please do not mix IPv4 and IPv6 addresses inside such lists.
             sport: Restrict TCP/UDP source port. You can use service names or simple numbers (0-65535), as defined in '/etc/services'. Port ranges can be specified with '\\d+:\\d+', for example '80:85', and you can use comma separated list to match several ports or ranges.
-            type_: Rule type. (PVE ``type``)
+            type: Rule type.
         """
         await self._call(
             "PUT /cluster/firewall/groups/{group}/{pos}",
@@ -482,6 +482,6 @@ class AsyncClusterFirewallGroupsItemPos(AsyncResource):
                 "proto": proto,
                 "source": source,
                 "sport": sport,
-                "type": type_,
+                "type": type,
             },
         )

@@ -27,7 +27,7 @@ class ClusterHaGroups(SyncResource):
         comment: str | None = None,
         nofailback: bool | None = None,
         restricted: bool | None = None,
-        type_: Literal["group"] | None = None,
+        type: Literal["group"] | None = None,
     ) -> None:
         """Create a new HA group. (deprecated in favor of HA rules)
 
@@ -40,7 +40,7 @@ class ClusterHaGroups(SyncResource):
             comment: Description.
             nofailback: The CRM tries to run services on the node with the highest priority. If a node with higher priority comes online, the CRM migrates the service to that node. Enabling nofailback prevents that behavior.
             restricted: Resources bound to restricted groups may only run on nodes defined by the group.
-            type_: Group type. (PVE ``type``)
+            type: Group type.
         """
         self._call(
             "POST /cluster/ha/groups",
@@ -50,7 +50,7 @@ class ClusterHaGroups(SyncResource):
                 "comment": comment,
                 "nofailback": nofailback,
                 "restricted": restricted,
-                "type": type_,
+                "type": type,
             },
         )
 
@@ -80,7 +80,7 @@ class AsyncClusterHaGroups(AsyncResource):
         comment: str | None = None,
         nofailback: bool | None = None,
         restricted: bool | None = None,
-        type_: Literal["group"] | None = None,
+        type: Literal["group"] | None = None,
     ) -> None:
         """Create a new HA group. (deprecated in favor of HA rules)
 
@@ -93,7 +93,7 @@ class AsyncClusterHaGroups(AsyncResource):
             comment: Description.
             nofailback: The CRM tries to run services on the node with the highest priority. If a node with higher priority comes online, the CRM migrates the service to that node. Enabling nofailback prevents that behavior.
             restricted: Resources bound to restricted groups may only run on nodes defined by the group.
-            type_: Group type. (PVE ``type``)
+            type: Group type.
         """
         await self._call(
             "POST /cluster/ha/groups",
@@ -103,7 +103,7 @@ class AsyncClusterHaGroups(AsyncResource):
                 "comment": comment,
                 "nofailback": nofailback,
                 "restricted": restricted,
-                "type": type_,
+                "type": type,
             },
         )
 

@@ -29,7 +29,7 @@ class ClusterHaResources(SyncResource):
         max_relocate: int | None = None,
         max_restart: int | None = None,
         state: Literal["started", "stopped", "enabled", "disabled", "ignored"] | None = None,
-        type_: Literal["ct", "vm"] | None = None,
+        type: Literal["ct", "vm"] | None = None,
     ) -> None:
         """Create a new HA resource.
 
@@ -44,7 +44,7 @@ class ClusterHaResources(SyncResource):
             max_relocate: Maximal number of resource relocate tries when a resource fails to start.
             max_restart: Maximal number of tries to restart the resource on a node after its start failed. When reached, the HA manager will try to relocate the resource to an eligible node.
             state: Requested resource state.
-            type_: Resource type. (PVE ``type``)
+            type: Resource type.
         """
         self._call(
             "POST /cluster/ha/resources",
@@ -56,14 +56,14 @@ class ClusterHaResources(SyncResource):
                 "max_relocate": max_relocate,
                 "max_restart": max_restart,
                 "state": state,
-                "type": type_,
+                "type": type,
             },
         )
 
     def list(
         self,
         *,
-        type_: Literal["ct", "vm"] | None = None,
+        type: Literal["ct", "vm"] | None = None,
     ) -> builtins.list[_m.ClusterHaResourcesListItem]:
         """List HA resources.
 
@@ -71,12 +71,12 @@ class ClusterHaResources(SyncResource):
         Permissions: [perm, /, [Sys.Audit]]
 
         Args:
-            type_: Only list resources of specific type (PVE ``type``)
+            type: Only list resources of specific type
         """
         _data = self._call(
             "GET /cluster/ha/resources",
             {
-                "type": type_,
+                "type": type,
             },
         )
         return parse_list(_m.ClusterHaResourcesListItem, _data)
@@ -98,7 +98,7 @@ class AsyncClusterHaResources(AsyncResource):
         max_relocate: int | None = None,
         max_restart: int | None = None,
         state: Literal["started", "stopped", "enabled", "disabled", "ignored"] | None = None,
-        type_: Literal["ct", "vm"] | None = None,
+        type: Literal["ct", "vm"] | None = None,
     ) -> None:
         """Create a new HA resource.
 
@@ -113,7 +113,7 @@ class AsyncClusterHaResources(AsyncResource):
             max_relocate: Maximal number of resource relocate tries when a resource fails to start.
             max_restart: Maximal number of tries to restart the resource on a node after its start failed. When reached, the HA manager will try to relocate the resource to an eligible node.
             state: Requested resource state.
-            type_: Resource type. (PVE ``type``)
+            type: Resource type.
         """
         await self._call(
             "POST /cluster/ha/resources",
@@ -125,14 +125,14 @@ class AsyncClusterHaResources(AsyncResource):
                 "max_relocate": max_relocate,
                 "max_restart": max_restart,
                 "state": state,
-                "type": type_,
+                "type": type,
             },
         )
 
     async def list(
         self,
         *,
-        type_: Literal["ct", "vm"] | None = None,
+        type: Literal["ct", "vm"] | None = None,
     ) -> builtins.list[_m.ClusterHaResourcesListItem]:
         """List HA resources.
 
@@ -140,12 +140,12 @@ class AsyncClusterHaResources(AsyncResource):
         Permissions: [perm, /, [Sys.Audit]]
 
         Args:
-            type_: Only list resources of specific type (PVE ``type``)
+            type: Only list resources of specific type
         """
         _data = await self._call(
             "GET /cluster/ha/resources",
             {
-                "type": type_,
+                "type": type,
             },
         )
         return parse_list(_m.ClusterHaResourcesListItem, _data)

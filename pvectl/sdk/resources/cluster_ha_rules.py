@@ -24,7 +24,7 @@ class ClusterHaRules(SyncResource):
         *,
         resources: str | Sequence[str],
         rule: str,
-        type_: Literal["node-affinity", "resource-affinity"],
+        type: Literal["node-affinity", "resource-affinity"],
         affinity: Literal["positive", "negative"] | None = None,
         comment: str | None = None,
         disable: bool | None = None,
@@ -39,7 +39,7 @@ class ClusterHaRules(SyncResource):
         Args:
             resources: List of HA resource IDs. This consists of a list of resource types followed by a resource specific name separated with a colon (example: vm:100,ct:101).
             rule: HA rule identifier.
-            type_: HA rule type. (PVE ``type``)
+            type: HA rule type.
             affinity: Describes whether the HA resources are supposed to be kept on the same node ('positive'), or are supposed to be kept on separate nodes ('negative').
             comment: HA rule description.
             disable: Whether the HA rule is disabled.
@@ -51,7 +51,7 @@ class ClusterHaRules(SyncResource):
             {
                 "resources": resources,
                 "rule": rule,
-                "type": type_,
+                "type": type,
                 "affinity": affinity,
                 "comment": comment,
                 "disable": disable,
@@ -64,7 +64,7 @@ class ClusterHaRules(SyncResource):
         self,
         *,
         resource: str | None = None,
-        type_: Literal["node-affinity", "resource-affinity"] | None = None,
+        type: Literal["node-affinity", "resource-affinity"] | None = None,
     ) -> builtins.list[_m.ClusterHaRulesListItem]:
         """Get HA rules.
 
@@ -73,13 +73,13 @@ class ClusterHaRules(SyncResource):
 
         Args:
             resource: Limit the returned list to rules affecting the specified resource.
-            type_: Limit the returned list to the specified rule type. (PVE ``type``)
+            type: Limit the returned list to the specified rule type.
         """
         _data = self._call(
             "GET /cluster/ha/rules",
             {
                 "resource": resource,
-                "type": type_,
+                "type": type,
             },
         )
         return parse_list(_m.ClusterHaRulesListItem, _data)
@@ -96,7 +96,7 @@ class AsyncClusterHaRules(AsyncResource):
         *,
         resources: str | Sequence[str],
         rule: str,
-        type_: Literal["node-affinity", "resource-affinity"],
+        type: Literal["node-affinity", "resource-affinity"],
         affinity: Literal["positive", "negative"] | None = None,
         comment: str | None = None,
         disable: bool | None = None,
@@ -111,7 +111,7 @@ class AsyncClusterHaRules(AsyncResource):
         Args:
             resources: List of HA resource IDs. This consists of a list of resource types followed by a resource specific name separated with a colon (example: vm:100,ct:101).
             rule: HA rule identifier.
-            type_: HA rule type. (PVE ``type``)
+            type: HA rule type.
             affinity: Describes whether the HA resources are supposed to be kept on the same node ('positive'), or are supposed to be kept on separate nodes ('negative').
             comment: HA rule description.
             disable: Whether the HA rule is disabled.
@@ -123,7 +123,7 @@ class AsyncClusterHaRules(AsyncResource):
             {
                 "resources": resources,
                 "rule": rule,
-                "type": type_,
+                "type": type,
                 "affinity": affinity,
                 "comment": comment,
                 "disable": disable,
@@ -136,7 +136,7 @@ class AsyncClusterHaRules(AsyncResource):
         self,
         *,
         resource: str | None = None,
-        type_: Literal["node-affinity", "resource-affinity"] | None = None,
+        type: Literal["node-affinity", "resource-affinity"] | None = None,
     ) -> builtins.list[_m.ClusterHaRulesListItem]:
         """Get HA rules.
 
@@ -145,13 +145,13 @@ class AsyncClusterHaRules(AsyncResource):
 
         Args:
             resource: Limit the returned list to rules affecting the specified resource.
-            type_: Limit the returned list to the specified rule type. (PVE ``type``)
+            type: Limit the returned list to the specified rule type.
         """
         _data = await self._call(
             "GET /cluster/ha/rules",
             {
                 "resource": resource,
-                "type": type_,
+                "type": type,
             },
         )
         return parse_list(_m.ClusterHaRulesListItem, _data)
@@ -184,7 +184,7 @@ class ClusterHaRulesItem(SyncResource):
     def set(
         self,
         *,
-        type_: Literal["node-affinity", "resource-affinity"],
+        type: Literal["node-affinity", "resource-affinity"],
         affinity: Literal["positive", "negative"] | None = None,
         comment: str | None = None,
         delete: str | Sequence[str] | None = None,
@@ -200,7 +200,7 @@ class ClusterHaRulesItem(SyncResource):
         Permissions: [perm, /, [Sys.Console]]
 
         Args:
-            type_: HA rule type. (PVE ``type``)
+            type: HA rule type.
             affinity: Describes whether the HA resources are supposed to be kept on the same node ('positive'), or are supposed to be kept on separate nodes ('negative').
             comment: HA rule description.
             delete: A list of settings you want to delete.
@@ -213,7 +213,7 @@ class ClusterHaRulesItem(SyncResource):
         self._call(
             "PUT /cluster/ha/rules/{rule}",
             {
-                "type": type_,
+                "type": type,
                 "affinity": affinity,
                 "comment": comment,
                 "delete": delete,
@@ -253,7 +253,7 @@ class AsyncClusterHaRulesItem(AsyncResource):
     async def set(
         self,
         *,
-        type_: Literal["node-affinity", "resource-affinity"],
+        type: Literal["node-affinity", "resource-affinity"],
         affinity: Literal["positive", "negative"] | None = None,
         comment: str | None = None,
         delete: str | Sequence[str] | None = None,
@@ -269,7 +269,7 @@ class AsyncClusterHaRulesItem(AsyncResource):
         Permissions: [perm, /, [Sys.Console]]
 
         Args:
-            type_: HA rule type. (PVE ``type``)
+            type: HA rule type.
             affinity: Describes whether the HA resources are supposed to be kept on the same node ('positive'), or are supposed to be kept on separate nodes ('negative').
             comment: HA rule description.
             delete: A list of settings you want to delete.
@@ -282,7 +282,7 @@ class AsyncClusterHaRulesItem(AsyncResource):
         await self._call(
             "PUT /cluster/ha/rules/{rule}",
             {
-                "type": type_,
+                "type": type,
                 "affinity": affinity,
                 "comment": comment,
                 "delete": delete,

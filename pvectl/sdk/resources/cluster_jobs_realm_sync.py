@@ -17,8 +17,8 @@ from pvectl.sdk.models import cluster_jobs_realm_sync as _m
 class ClusterJobsRealmSync(SyncResource):
     """``/cluster/jobs/realm-sync``"""
 
-    def __call__(self, id_: str) -> ClusterJobsRealmSyncItem:
-        return ClusterJobsRealmSyncItem(self._client, (*self._path, str(id_)))
+    def __call__(self, id: str) -> ClusterJobsRealmSyncItem:
+        return ClusterJobsRealmSyncItem(self._client, (*self._path, str(id)))
 
     def list(
         self,
@@ -35,8 +35,8 @@ class ClusterJobsRealmSync(SyncResource):
 class AsyncClusterJobsRealmSync(AsyncResource):
     """``/cluster/jobs/realm-sync``"""
 
-    def __call__(self, id_: str) -> AsyncClusterJobsRealmSyncItem:
-        return AsyncClusterJobsRealmSyncItem(self._client, (*self._path, str(id_)))
+    def __call__(self, id: str) -> AsyncClusterJobsRealmSyncItem:
+        return AsyncClusterJobsRealmSyncItem(self._client, (*self._path, str(id)))
 
     async def list(
         self,

@@ -21,7 +21,7 @@ class ClusterMapping(SyncResource):
     """``/cluster/mapping``"""
 
     @cached_property
-    def dir_(self) -> ClusterMappingDir:
+    def dir(self) -> ClusterMappingDir:
         from pvectl.sdk.resources.cluster_mapping_dir import ClusterMappingDir
 
         return ClusterMappingDir(self._client, self._path)
@@ -54,7 +54,7 @@ class AsyncClusterMapping(AsyncResource):
     """``/cluster/mapping``"""
 
     @cached_property
-    def dir_(self) -> AsyncClusterMappingDir:
+    def dir(self) -> AsyncClusterMappingDir:
         from pvectl.sdk.resources.cluster_mapping_dir import AsyncClusterMappingDir
 
         return AsyncClusterMappingDir(self._client, self._path)

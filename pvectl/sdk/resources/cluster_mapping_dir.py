@@ -18,14 +18,14 @@ from pvectl.sdk.models.formats import DirMapFormat
 class ClusterMappingDir(SyncResource):
     """``/cluster/mapping/dir``"""
 
-    def __call__(self, id_: str) -> ClusterMappingDirItem:
-        return ClusterMappingDirItem(self._client, (*self._path, str(id_)))
+    def __call__(self, id: str) -> ClusterMappingDirItem:
+        return ClusterMappingDirItem(self._client, (*self._path, str(id)))
 
     def create(
         self,
         *,
-        id_: str,
-        map_: Sequence[DirMapFormat | str],
+        id: str,
+        map: Sequence[DirMapFormat | str],
         description: str | None = None,
     ) -> None:
         """Create a new directory mapping.
@@ -34,15 +34,15 @@ class ClusterMappingDir(SyncResource):
         Permissions: [perm, /mapping/dir, [Mapping.Modify]]
 
         Args:
-            id_: The ID of the directory mapping (PVE ``id``)
-            map_: A list of maps for the cluster nodes. (PVE ``map``)
+            id: The ID of the directory mapping
+            map: A list of maps for the cluster nodes.
             description: Description of the directory mapping
         """
         self._call(
             "POST /cluster/mapping/dir",
             {
-                "id": id_,
-                "map": map_,
+                "id": id,
+                "map": map,
                 "description": description,
             },
         )
@@ -72,14 +72,14 @@ class ClusterMappingDir(SyncResource):
 class AsyncClusterMappingDir(AsyncResource):
     """``/cluster/mapping/dir``"""
 
-    def __call__(self, id_: str) -> AsyncClusterMappingDirItem:
-        return AsyncClusterMappingDirItem(self._client, (*self._path, str(id_)))
+    def __call__(self, id: str) -> AsyncClusterMappingDirItem:
+        return AsyncClusterMappingDirItem(self._client, (*self._path, str(id)))
 
     async def create(
         self,
         *,
-        id_: str,
-        map_: Sequence[DirMapFormat | str],
+        id: str,
+        map: Sequence[DirMapFormat | str],
         description: str | None = None,
     ) -> None:
         """Create a new directory mapping.
@@ -88,15 +88,15 @@ class AsyncClusterMappingDir(AsyncResource):
         Permissions: [perm, /mapping/dir, [Mapping.Modify]]
 
         Args:
-            id_: The ID of the directory mapping (PVE ``id``)
-            map_: A list of maps for the cluster nodes. (PVE ``map``)
+            id: The ID of the directory mapping
+            map: A list of maps for the cluster nodes.
             description: Description of the directory mapping
         """
         await self._call(
             "POST /cluster/mapping/dir",
             {
-                "id": id_,
-                "map": map_,
+                "id": id,
+                "map": map,
                 "description": description,
             },
         )
@@ -153,7 +153,7 @@ class ClusterMappingDirItem(SyncResource):
         delete: str | Sequence[str] | None = None,
         description: str | None = None,
         digest: str | None = None,
-        map_: Sequence[DirMapFormat | str] | None = None,
+        map: Sequence[DirMapFormat | str] | None = None,
     ) -> None:
         """Update a directory mapping.
 
@@ -164,7 +164,7 @@ class ClusterMappingDirItem(SyncResource):
             delete: A list of settings you want to delete.
             description: Description of the directory mapping
             digest: Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications.
-            map_: A list of maps for the cluster nodes. (PVE ``map``)
+            map: A list of maps for the cluster nodes.
         """
         self._call(
             "PUT /cluster/mapping/dir/{id}",
@@ -172,7 +172,7 @@ class ClusterMappingDirItem(SyncResource):
                 "delete": delete,
                 "description": description,
                 "digest": digest,
-                "map": map_,
+                "map": map,
             },
         )
 
@@ -207,7 +207,7 @@ class AsyncClusterMappingDirItem(AsyncResource):
         delete: str | Sequence[str] | None = None,
         description: str | None = None,
         digest: str | None = None,
-        map_: Sequence[DirMapFormat | str] | None = None,
+        map: Sequence[DirMapFormat | str] | None = None,
     ) -> None:
         """Update a directory mapping.
 
@@ -218,7 +218,7 @@ class AsyncClusterMappingDirItem(AsyncResource):
             delete: A list of settings you want to delete.
             description: Description of the directory mapping
             digest: Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications.
-            map_: A list of maps for the cluster nodes. (PVE ``map``)
+            map: A list of maps for the cluster nodes.
         """
         await self._call(
             "PUT /cluster/mapping/dir/{id}",
@@ -226,6 +226,6 @@ class AsyncClusterMappingDirItem(AsyncResource):
                 "delete": delete,
                 "description": description,
                 "digest": digest,
-                "map": map_,
+                "map": map,
             },
         )

@@ -18,14 +18,14 @@ from pvectl.sdk.models.formats import PciMapFormat
 class ClusterMappingPci(SyncResource):
     """``/cluster/mapping/pci``"""
 
-    def __call__(self, id_: str) -> ClusterMappingPciItem:
-        return ClusterMappingPciItem(self._client, (*self._path, str(id_)))
+    def __call__(self, id: str) -> ClusterMappingPciItem:
+        return ClusterMappingPciItem(self._client, (*self._path, str(id)))
 
     def create(
         self,
         *,
-        id_: str,
-        map_: Sequence[PciMapFormat | str],
+        id: str,
+        map: Sequence[PciMapFormat | str],
         description: str | None = None,
         live_migration_capable: bool | None = None,
         mdev: bool | None = None,
@@ -36,8 +36,8 @@ class ClusterMappingPci(SyncResource):
         Permissions: [perm, /mapping/pci, [Mapping.Modify]]
 
         Args:
-            id_: The ID of the logical PCI mapping. (PVE ``id``)
-            map_: A list of maps for the cluster nodes. (PVE ``map``)
+            id: The ID of the logical PCI mapping.
+            map: A list of maps for the cluster nodes.
             description: Description of the logical PCI device.
             live_migration_capable: Marks the device(s) as being able to be live-migrated (Experimental). This needs hardware and driver support to work. (PVE ``live-migration-capable``)
             mdev: Marks the device(s) as being capable of providing mediated devices.
@@ -45,8 +45,8 @@ class ClusterMappingPci(SyncResource):
         self._call(
             "POST /cluster/mapping/pci",
             {
-                "id": id_,
-                "map": map_,
+                "id": id,
+                "map": map,
                 "description": description,
                 "live-migration-capable": live_migration_capable,
                 "mdev": mdev,
@@ -78,14 +78,14 @@ class ClusterMappingPci(SyncResource):
 class AsyncClusterMappingPci(AsyncResource):
     """``/cluster/mapping/pci``"""
 
-    def __call__(self, id_: str) -> AsyncClusterMappingPciItem:
-        return AsyncClusterMappingPciItem(self._client, (*self._path, str(id_)))
+    def __call__(self, id: str) -> AsyncClusterMappingPciItem:
+        return AsyncClusterMappingPciItem(self._client, (*self._path, str(id)))
 
     async def create(
         self,
         *,
-        id_: str,
-        map_: Sequence[PciMapFormat | str],
+        id: str,
+        map: Sequence[PciMapFormat | str],
         description: str | None = None,
         live_migration_capable: bool | None = None,
         mdev: bool | None = None,
@@ -96,8 +96,8 @@ class AsyncClusterMappingPci(AsyncResource):
         Permissions: [perm, /mapping/pci, [Mapping.Modify]]
 
         Args:
-            id_: The ID of the logical PCI mapping. (PVE ``id``)
-            map_: A list of maps for the cluster nodes. (PVE ``map``)
+            id: The ID of the logical PCI mapping.
+            map: A list of maps for the cluster nodes.
             description: Description of the logical PCI device.
             live_migration_capable: Marks the device(s) as being able to be live-migrated (Experimental). This needs hardware and driver support to work. (PVE ``live-migration-capable``)
             mdev: Marks the device(s) as being capable of providing mediated devices.
@@ -105,8 +105,8 @@ class AsyncClusterMappingPci(AsyncResource):
         await self._call(
             "POST /cluster/mapping/pci",
             {
-                "id": id_,
-                "map": map_,
+                "id": id,
+                "map": map,
                 "description": description,
                 "live-migration-capable": live_migration_capable,
                 "mdev": mdev,
@@ -166,7 +166,7 @@ class ClusterMappingPciItem(SyncResource):
         description: str | None = None,
         digest: str | None = None,
         live_migration_capable: bool | None = None,
-        map_: Sequence[PciMapFormat | str] | None = None,
+        map: Sequence[PciMapFormat | str] | None = None,
         mdev: bool | None = None,
     ) -> None:
         """Update a hardware mapping.
@@ -179,7 +179,7 @@ class ClusterMappingPciItem(SyncResource):
             description: Description of the logical PCI device.
             digest: Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications.
             live_migration_capable: Marks the device(s) as being able to be live-migrated (Experimental). This needs hardware and driver support to work. (PVE ``live-migration-capable``)
-            map_: A list of maps for the cluster nodes. (PVE ``map``)
+            map: A list of maps for the cluster nodes.
             mdev: Marks the device(s) as being capable of providing mediated devices.
         """
         self._call(
@@ -189,7 +189,7 @@ class ClusterMappingPciItem(SyncResource):
                 "description": description,
                 "digest": digest,
                 "live-migration-capable": live_migration_capable,
-                "map": map_,
+                "map": map,
                 "mdev": mdev,
             },
         )
@@ -226,7 +226,7 @@ class AsyncClusterMappingPciItem(AsyncResource):
         description: str | None = None,
         digest: str | None = None,
         live_migration_capable: bool | None = None,
-        map_: Sequence[PciMapFormat | str] | None = None,
+        map: Sequence[PciMapFormat | str] | None = None,
         mdev: bool | None = None,
     ) -> None:
         """Update a hardware mapping.
@@ -239,7 +239,7 @@ class AsyncClusterMappingPciItem(AsyncResource):
             description: Description of the logical PCI device.
             digest: Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications.
             live_migration_capable: Marks the device(s) as being able to be live-migrated (Experimental). This needs hardware and driver support to work. (PVE ``live-migration-capable``)
-            map_: A list of maps for the cluster nodes. (PVE ``map``)
+            map: A list of maps for the cluster nodes.
             mdev: Marks the device(s) as being capable of providing mediated devices.
         """
         await self._call(
@@ -249,7 +249,7 @@ class AsyncClusterMappingPciItem(AsyncResource):
                 "description": description,
                 "digest": digest,
                 "live-migration-capable": live_migration_capable,
-                "map": map_,
+                "map": map,
                 "mdev": mdev,
             },
         )

@@ -18,14 +18,14 @@ from pvectl.sdk.models.formats import UsbMapFormat
 class ClusterMappingUsb(SyncResource):
     """``/cluster/mapping/usb``"""
 
-    def __call__(self, id_: str) -> ClusterMappingUsbItem:
-        return ClusterMappingUsbItem(self._client, (*self._path, str(id_)))
+    def __call__(self, id: str) -> ClusterMappingUsbItem:
+        return ClusterMappingUsbItem(self._client, (*self._path, str(id)))
 
     def create(
         self,
         *,
-        id_: str,
-        map_: Sequence[UsbMapFormat | str],
+        id: str,
+        map: Sequence[UsbMapFormat | str],
         description: str | None = None,
     ) -> None:
         """Create a new hardware mapping.
@@ -34,15 +34,15 @@ class ClusterMappingUsb(SyncResource):
         Permissions: [perm, /mapping/usb, [Mapping.Modify]]
 
         Args:
-            id_: The ID of the logical USB mapping. (PVE ``id``)
-            map_: A list of maps for the cluster nodes. (PVE ``map``)
+            id: The ID of the logical USB mapping.
+            map: A list of maps for the cluster nodes.
             description: Description of the logical USB device.
         """
         self._call(
             "POST /cluster/mapping/usb",
             {
-                "id": id_,
-                "map": map_,
+                "id": id,
+                "map": map,
                 "description": description,
             },
         )
@@ -72,14 +72,14 @@ class ClusterMappingUsb(SyncResource):
 class AsyncClusterMappingUsb(AsyncResource):
     """``/cluster/mapping/usb``"""
 
-    def __call__(self, id_: str) -> AsyncClusterMappingUsbItem:
-        return AsyncClusterMappingUsbItem(self._client, (*self._path, str(id_)))
+    def __call__(self, id: str) -> AsyncClusterMappingUsbItem:
+        return AsyncClusterMappingUsbItem(self._client, (*self._path, str(id)))
 
     async def create(
         self,
         *,
-        id_: str,
-        map_: Sequence[UsbMapFormat | str],
+        id: str,
+        map: Sequence[UsbMapFormat | str],
         description: str | None = None,
     ) -> None:
         """Create a new hardware mapping.
@@ -88,15 +88,15 @@ class AsyncClusterMappingUsb(AsyncResource):
         Permissions: [perm, /mapping/usb, [Mapping.Modify]]
 
         Args:
-            id_: The ID of the logical USB mapping. (PVE ``id``)
-            map_: A list of maps for the cluster nodes. (PVE ``map``)
+            id: The ID of the logical USB mapping.
+            map: A list of maps for the cluster nodes.
             description: Description of the logical USB device.
         """
         await self._call(
             "POST /cluster/mapping/usb",
             {
-                "id": id_,
-                "map": map_,
+                "id": id,
+                "map": map,
                 "description": description,
             },
         )
@@ -150,7 +150,7 @@ class ClusterMappingUsbItem(SyncResource):
     def set(
         self,
         *,
-        map_: Sequence[UsbMapFormat | str],
+        map: Sequence[UsbMapFormat | str],
         delete: str | Sequence[str] | None = None,
         description: str | None = None,
         digest: str | None = None,
@@ -161,7 +161,7 @@ class ClusterMappingUsbItem(SyncResource):
         Permissions: [perm, /mapping/usb/{id}, [Mapping.Modify]]
 
         Args:
-            map_: A list of maps for the cluster nodes. (PVE ``map``)
+            map: A list of maps for the cluster nodes.
             delete: A list of settings you want to delete.
             description: Description of the logical USB device.
             digest: Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications.
@@ -169,7 +169,7 @@ class ClusterMappingUsbItem(SyncResource):
         self._call(
             "PUT /cluster/mapping/usb/{id}",
             {
-                "map": map_,
+                "map": map,
                 "delete": delete,
                 "description": description,
                 "digest": digest,
@@ -204,7 +204,7 @@ class AsyncClusterMappingUsbItem(AsyncResource):
     async def set(
         self,
         *,
-        map_: Sequence[UsbMapFormat | str],
+        map: Sequence[UsbMapFormat | str],
         delete: str | Sequence[str] | None = None,
         description: str | None = None,
         digest: str | None = None,
@@ -215,7 +215,7 @@ class AsyncClusterMappingUsbItem(AsyncResource):
         Permissions: [perm, /mapping/usb/{id}, [Mapping.Modify]]
 
         Args:
-            map_: A list of maps for the cluster nodes. (PVE ``map``)
+            map: A list of maps for the cluster nodes.
             delete: A list of settings you want to delete.
             description: Description of the logical USB device.
             digest: Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications.
@@ -223,7 +223,7 @@ class AsyncClusterMappingUsbItem(AsyncResource):
         await self._call(
             "PUT /cluster/mapping/usb/{id}",
             {
-                "map": map_,
+                "map": map,
                 "delete": delete,
                 "description": description,
                 "digest": digest,

@@ -17,8 +17,8 @@ from pvectl.sdk.models import cluster_metrics_server as _m
 class ClusterMetricsServer(SyncResource):
     """``/cluster/metrics/server``"""
 
-    def __call__(self, id_: str) -> ClusterMetricsServerItem:
-        return ClusterMetricsServerItem(self._client, (*self._path, str(id_)))
+    def __call__(self, id: str) -> ClusterMetricsServerItem:
+        return ClusterMetricsServerItem(self._client, (*self._path, str(id)))
 
     def list(
         self,
@@ -35,8 +35,8 @@ class ClusterMetricsServer(SyncResource):
 class AsyncClusterMetricsServer(AsyncResource):
     """``/cluster/metrics/server``"""
 
-    def __call__(self, id_: str) -> AsyncClusterMetricsServerItem:
-        return AsyncClusterMetricsServerItem(self._client, (*self._path, str(id_)))
+    def __call__(self, id: str) -> AsyncClusterMetricsServerItem:
+        return AsyncClusterMetricsServerItem(self._client, (*self._path, str(id)))
 
     async def list(
         self,
@@ -58,7 +58,7 @@ class ClusterMetricsServerItem(SyncResource):
         *,
         port: int,
         server: str,
-        type_: Literal["graphite", "influxdb", "opentelemetry"],
+        type: Literal["graphite", "influxdb", "opentelemetry"],
         api_path_prefix: str | None = None,
         bucket: str | None = None,
         disable: bool | None = None,
@@ -88,7 +88,7 @@ class ClusterMetricsServerItem(SyncResource):
         Args:
             port: server network port
             server: server dns name or IP address
-            type_: Plugin type. (PVE ``type``)
+            type: Plugin type.
             api_path_prefix: An API path prefix inserted between '<host>:<port>/' and '/api2/'. Can be useful if the InfluxDB service runs behind a reverse proxy. (PVE ``api-path-prefix``)
             bucket: The InfluxDB bucket/db. Only necessary when using the http v2 api.
             disable: Flag to disable the plugin.
@@ -115,7 +115,7 @@ class ClusterMetricsServerItem(SyncResource):
             {
                 "port": port,
                 "server": server,
-                "type": type_,
+                "type": type,
                 "api-path-prefix": api_path_prefix,
                 "bucket": bucket,
                 "disable": disable,
@@ -258,7 +258,7 @@ class AsyncClusterMetricsServerItem(AsyncResource):
         *,
         port: int,
         server: str,
-        type_: Literal["graphite", "influxdb", "opentelemetry"],
+        type: Literal["graphite", "influxdb", "opentelemetry"],
         api_path_prefix: str | None = None,
         bucket: str | None = None,
         disable: bool | None = None,
@@ -288,7 +288,7 @@ class AsyncClusterMetricsServerItem(AsyncResource):
         Args:
             port: server network port
             server: server dns name or IP address
-            type_: Plugin type. (PVE ``type``)
+            type: Plugin type.
             api_path_prefix: An API path prefix inserted between '<host>:<port>/' and '/api2/'. Can be useful if the InfluxDB service runs behind a reverse proxy. (PVE ``api-path-prefix``)
             bucket: The InfluxDB bucket/db. Only necessary when using the http v2 api.
             disable: Flag to disable the plugin.
@@ -315,7 +315,7 @@ class AsyncClusterMetricsServerItem(AsyncResource):
             {
                 "port": port,
                 "server": server,
-                "type": type_,
+                "type": type,
                 "api-path-prefix": api_path_prefix,
                 "bucket": bucket,
                 "disable": disable,

@@ -16,15 +16,15 @@ from pvectl.sdk.models import cluster_replication as _m
 class ClusterReplication(SyncResource):
     """``/cluster/replication``"""
 
-    def __call__(self, id_: str) -> ClusterReplicationItem:
-        return ClusterReplicationItem(self._client, (*self._path, str(id_)))
+    def __call__(self, id: str) -> ClusterReplicationItem:
+        return ClusterReplicationItem(self._client, (*self._path, str(id)))
 
     def create(
         self,
         *,
-        id_: str,
+        id: str,
         target: str,
-        type_: Literal["local"],
+        type: Literal["local"],
         comment: str | None = None,
         disable: bool | None = None,
         rate: float | None = None,
@@ -38,9 +38,9 @@ class ClusterReplication(SyncResource):
         Permissions: Requires the VM.Replicate permission on /vms/<vmid>.
 
         Args:
-            id_: Replication Job ID. The ID is composed of a Guest ID and a job number, separated by a hyphen, i.e. '<GUEST>-<JOBNUM>'. (PVE ``id``)
+            id: Replication Job ID. The ID is composed of a Guest ID and a job number, separated by a hyphen, i.e. '<GUEST>-<JOBNUM>'.
             target: Target node.
-            type_: Section type. (PVE ``type``)
+            type: Section type.
             comment: Description.
             disable: Flag to disable/deactivate the entry.
             rate: Rate limit in mbps (megabytes per second) as floating point number.
@@ -51,9 +51,9 @@ class ClusterReplication(SyncResource):
         self._call(
             "POST /cluster/replication",
             {
-                "id": id_,
+                "id": id,
                 "target": target,
-                "type": type_,
+                "type": type,
                 "comment": comment,
                 "disable": disable,
                 "rate": rate,
@@ -78,15 +78,15 @@ class ClusterReplication(SyncResource):
 class AsyncClusterReplication(AsyncResource):
     """``/cluster/replication``"""
 
-    def __call__(self, id_: str) -> AsyncClusterReplicationItem:
-        return AsyncClusterReplicationItem(self._client, (*self._path, str(id_)))
+    def __call__(self, id: str) -> AsyncClusterReplicationItem:
+        return AsyncClusterReplicationItem(self._client, (*self._path, str(id)))
 
     async def create(
         self,
         *,
-        id_: str,
+        id: str,
         target: str,
-        type_: Literal["local"],
+        type: Literal["local"],
         comment: str | None = None,
         disable: bool | None = None,
         rate: float | None = None,
@@ -100,9 +100,9 @@ class AsyncClusterReplication(AsyncResource):
         Permissions: Requires the VM.Replicate permission on /vms/<vmid>.
 
         Args:
-            id_: Replication Job ID. The ID is composed of a Guest ID and a job number, separated by a hyphen, i.e. '<GUEST>-<JOBNUM>'. (PVE ``id``)
+            id: Replication Job ID. The ID is composed of a Guest ID and a job number, separated by a hyphen, i.e. '<GUEST>-<JOBNUM>'.
             target: Target node.
-            type_: Section type. (PVE ``type``)
+            type: Section type.
             comment: Description.
             disable: Flag to disable/deactivate the entry.
             rate: Rate limit in mbps (megabytes per second) as floating point number.
@@ -113,9 +113,9 @@ class AsyncClusterReplication(AsyncResource):
         await self._call(
             "POST /cluster/replication",
             {
-                "id": id_,
+                "id": id,
                 "target": target,
-                "type": type_,
+                "type": type,
                 "comment": comment,
                 "disable": disable,
                 "rate": rate,

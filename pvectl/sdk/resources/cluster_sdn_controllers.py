@@ -23,7 +23,7 @@ class ClusterSdnControllers(SyncResource):
         self,
         *,
         controller: str,
-        type_: Literal["bgp", "evpn", "faucet", "isis"],
+        type: Literal["bgp", "evpn", "faucet", "isis"],
         asn: int | None = None,
         bgp_multipath_as_path_relax: bool | None = None,
         ebgp: bool | None = None,
@@ -44,7 +44,7 @@ class ClusterSdnControllers(SyncResource):
 
         Args:
             controller: The SDN controller object identifier.
-            type_: Plugin type. (PVE ``type``)
+            type: Plugin type.
             asn: autonomous system number
             bgp_multipath_as_path_relax: Consider different AS paths of equal length for multipath computation. (PVE ``bgp-multipath-as-path-relax``)
             ebgp: Enable eBGP (remote-as external).
@@ -62,7 +62,7 @@ class ClusterSdnControllers(SyncResource):
             "POST /cluster/sdn/controllers",
             {
                 "controller": controller,
-                "type": type_,
+                "type": type,
                 "asn": asn,
                 "bgp-multipath-as-path-relax": bgp_multipath_as_path_relax,
                 "ebgp": ebgp,
@@ -83,7 +83,7 @@ class ClusterSdnControllers(SyncResource):
         *,
         pending: bool | None = None,
         running: bool | None = None,
-        type_: Literal["bgp", "evpn", "faucet", "isis"] | None = None,
+        type: Literal["bgp", "evpn", "faucet", "isis"] | None = None,
     ) -> builtins.list[_m.ClusterSdnControllersListItem]:
         """SDN controllers index.
 
@@ -93,14 +93,14 @@ class ClusterSdnControllers(SyncResource):
         Args:
             pending: Display pending config.
             running: Display running config.
-            type_: Only list sdn controllers of specific type (PVE ``type``)
+            type: Only list sdn controllers of specific type
         """
         _data = self._call(
             "GET /cluster/sdn/controllers",
             {
                 "pending": pending,
                 "running": running,
-                "type": type_,
+                "type": type,
             },
         )
         return parse_list(_m.ClusterSdnControllersListItem, _data)
@@ -116,7 +116,7 @@ class AsyncClusterSdnControllers(AsyncResource):
         self,
         *,
         controller: str,
-        type_: Literal["bgp", "evpn", "faucet", "isis"],
+        type: Literal["bgp", "evpn", "faucet", "isis"],
         asn: int | None = None,
         bgp_multipath_as_path_relax: bool | None = None,
         ebgp: bool | None = None,
@@ -137,7 +137,7 @@ class AsyncClusterSdnControllers(AsyncResource):
 
         Args:
             controller: The SDN controller object identifier.
-            type_: Plugin type. (PVE ``type``)
+            type: Plugin type.
             asn: autonomous system number
             bgp_multipath_as_path_relax: Consider different AS paths of equal length for multipath computation. (PVE ``bgp-multipath-as-path-relax``)
             ebgp: Enable eBGP (remote-as external).
@@ -155,7 +155,7 @@ class AsyncClusterSdnControllers(AsyncResource):
             "POST /cluster/sdn/controllers",
             {
                 "controller": controller,
-                "type": type_,
+                "type": type,
                 "asn": asn,
                 "bgp-multipath-as-path-relax": bgp_multipath_as_path_relax,
                 "ebgp": ebgp,
@@ -176,7 +176,7 @@ class AsyncClusterSdnControllers(AsyncResource):
         *,
         pending: bool | None = None,
         running: bool | None = None,
-        type_: Literal["bgp", "evpn", "faucet", "isis"] | None = None,
+        type: Literal["bgp", "evpn", "faucet", "isis"] | None = None,
     ) -> builtins.list[_m.ClusterSdnControllersListItem]:
         """SDN controllers index.
 
@@ -186,14 +186,14 @@ class AsyncClusterSdnControllers(AsyncResource):
         Args:
             pending: Display pending config.
             running: Display running config.
-            type_: Only list sdn controllers of specific type (PVE ``type``)
+            type: Only list sdn controllers of specific type
         """
         _data = await self._call(
             "GET /cluster/sdn/controllers",
             {
                 "pending": pending,
                 "running": running,
-                "type": type_,
+                "type": type,
             },
         )
         return parse_list(_m.ClusterSdnControllersListItem, _data)

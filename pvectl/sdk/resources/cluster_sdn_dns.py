@@ -25,7 +25,7 @@ class ClusterSdnDns(SyncResource):
         *,
         dns: str,
         key: str,
-        type_: Literal["powerdns"],
+        type: Literal["powerdns"],
         url: str,
         fingerprint: str | None = None,
         lock_token: str | None = None,
@@ -41,7 +41,7 @@ class ClusterSdnDns(SyncResource):
         Args:
             dns: The SDN dns object identifier.
             key:
-            type_: Plugin type. (PVE ``type``)
+            type: Plugin type.
             url:
             fingerprint: Certificate SHA 256 fingerprint.
             lock_token: the token for unlocking the global SDN configuration (PVE ``lock-token``)
@@ -54,7 +54,7 @@ class ClusterSdnDns(SyncResource):
             {
                 "dns": dns,
                 "key": key,
-                "type": type_,
+                "type": type,
                 "url": url,
                 "fingerprint": fingerprint,
                 "lock-token": lock_token,
@@ -67,7 +67,7 @@ class ClusterSdnDns(SyncResource):
     def list(
         self,
         *,
-        type_: Literal["powerdns"] | None = None,
+        type: Literal["powerdns"] | None = None,
     ) -> builtins.list[_m.ClusterSdnDnsListItem]:
         """SDN dns index.
 
@@ -75,12 +75,12 @@ class ClusterSdnDns(SyncResource):
         Permissions: Only list entries where you have 'SDN.Audit' or 'SDN.Allocate' permissions on '/sdn/dns/<dns>'
 
         Args:
-            type_: Only list sdn dns of specific type (PVE ``type``)
+            type: Only list sdn dns of specific type
         """
         _data = self._call(
             "GET /cluster/sdn/dns",
             {
-                "type": type_,
+                "type": type,
             },
         )
         return parse_list(_m.ClusterSdnDnsListItem, _data)
@@ -97,7 +97,7 @@ class AsyncClusterSdnDns(AsyncResource):
         *,
         dns: str,
         key: str,
-        type_: Literal["powerdns"],
+        type: Literal["powerdns"],
         url: str,
         fingerprint: str | None = None,
         lock_token: str | None = None,
@@ -113,7 +113,7 @@ class AsyncClusterSdnDns(AsyncResource):
         Args:
             dns: The SDN dns object identifier.
             key:
-            type_: Plugin type. (PVE ``type``)
+            type: Plugin type.
             url:
             fingerprint: Certificate SHA 256 fingerprint.
             lock_token: the token for unlocking the global SDN configuration (PVE ``lock-token``)
@@ -126,7 +126,7 @@ class AsyncClusterSdnDns(AsyncResource):
             {
                 "dns": dns,
                 "key": key,
-                "type": type_,
+                "type": type,
                 "url": url,
                 "fingerprint": fingerprint,
                 "lock-token": lock_token,
@@ -139,7 +139,7 @@ class AsyncClusterSdnDns(AsyncResource):
     async def list(
         self,
         *,
-        type_: Literal["powerdns"] | None = None,
+        type: Literal["powerdns"] | None = None,
     ) -> builtins.list[_m.ClusterSdnDnsListItem]:
         """SDN dns index.
 
@@ -147,12 +147,12 @@ class AsyncClusterSdnDns(AsyncResource):
         Permissions: Only list entries where you have 'SDN.Audit' or 'SDN.Allocate' permissions on '/sdn/dns/<dns>'
 
         Args:
-            type_: Only list sdn dns of specific type (PVE ``type``)
+            type: Only list sdn dns of specific type
         """
         _data = await self._call(
             "GET /cluster/sdn/dns",
             {
-                "type": type_,
+                "type": type,
             },
         )
         return parse_list(_m.ClusterSdnDnsListItem, _data)

@@ -32,7 +32,7 @@ class ClusterSdnFabrics(SyncResource):
 
         return ClusterSdnFabricsNode(self._client, self._path)
 
-    def all_(
+    def all(
         self,
         *,
         pending: bool | None = None,
@@ -83,7 +83,7 @@ class AsyncClusterSdnFabrics(AsyncResource):
 
         return AsyncClusterSdnFabricsNode(self._client, self._path)
 
-    async def all_(
+    async def all(
         self,
         *,
         pending: bool | None = None,

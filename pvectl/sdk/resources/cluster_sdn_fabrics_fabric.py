@@ -16,13 +16,13 @@ from pvectl.sdk.models import cluster_sdn_fabrics_fabric as _m
 class ClusterSdnFabricsFabric(SyncResource):
     """``/cluster/sdn/fabrics/fabric``"""
 
-    def __call__(self, id_: str) -> ClusterSdnFabricsFabricItem:
-        return ClusterSdnFabricsFabricItem(self._client, (*self._path, str(id_)))
+    def __call__(self, id: str) -> ClusterSdnFabricsFabricItem:
+        return ClusterSdnFabricsFabricItem(self._client, (*self._path, str(id)))
 
     def create(
         self,
         *,
-        id_: str,
+        id: str,
         protocol: Literal["openfabric", "ospf"],
         area: str | None = None,
         csnp_interval: float | None = None,
@@ -38,7 +38,7 @@ class ClusterSdnFabricsFabric(SyncResource):
         Permissions: [perm, /sdn/fabrics, [SDN.Allocate]]
 
         Args:
-            id_: Identifier for SDN fabrics (PVE ``id``)
+            id: Identifier for SDN fabrics
             protocol: Type of configuration entry in an SDN Fabric section config
             area: OSPF area. Either a IPv4 address or a 32-bit number. Gets validated in rust.
             csnp_interval: The csnp_interval property for Openfabric
@@ -51,7 +51,7 @@ class ClusterSdnFabricsFabric(SyncResource):
         self._call(
             "POST /cluster/sdn/fabrics/fabric",
             {
-                "id": id_,
+                "id": id,
                 "protocol": protocol,
                 "area": area,
                 "csnp_interval": csnp_interval,
@@ -91,13 +91,13 @@ class ClusterSdnFabricsFabric(SyncResource):
 class AsyncClusterSdnFabricsFabric(AsyncResource):
     """``/cluster/sdn/fabrics/fabric``"""
 
-    def __call__(self, id_: str) -> AsyncClusterSdnFabricsFabricItem:
-        return AsyncClusterSdnFabricsFabricItem(self._client, (*self._path, str(id_)))
+    def __call__(self, id: str) -> AsyncClusterSdnFabricsFabricItem:
+        return AsyncClusterSdnFabricsFabricItem(self._client, (*self._path, str(id)))
 
     async def create(
         self,
         *,
-        id_: str,
+        id: str,
         protocol: Literal["openfabric", "ospf"],
         area: str | None = None,
         csnp_interval: float | None = None,
@@ -113,7 +113,7 @@ class AsyncClusterSdnFabricsFabric(AsyncResource):
         Permissions: [perm, /sdn/fabrics, [SDN.Allocate]]
 
         Args:
-            id_: Identifier for SDN fabrics (PVE ``id``)
+            id: Identifier for SDN fabrics
             protocol: Type of configuration entry in an SDN Fabric section config
             area: OSPF area. Either a IPv4 address or a 32-bit number. Gets validated in rust.
             csnp_interval: The csnp_interval property for Openfabric
@@ -126,7 +126,7 @@ class AsyncClusterSdnFabricsFabric(AsyncResource):
         await self._call(
             "POST /cluster/sdn/fabrics/fabric",
             {
-                "id": id_,
+                "id": id,
                 "protocol": protocol,
                 "area": area,
                 "csnp_interval": csnp_interval,

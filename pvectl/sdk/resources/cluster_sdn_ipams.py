@@ -24,7 +24,7 @@ class ClusterSdnIpams(SyncResource):
         self,
         *,
         ipam: str,
-        type_: Literal["netbox", "phpipam", "pve"],
+        type: Literal["netbox", "phpipam", "pve"],
         fingerprint: str | None = None,
         lock_token: str | None = None,
         section: int | None = None,
@@ -38,7 +38,7 @@ class ClusterSdnIpams(SyncResource):
 
         Args:
             ipam: The SDN ipam object identifier.
-            type_: Plugin type. (PVE ``type``)
+            type: Plugin type.
             fingerprint: Certificate SHA 256 fingerprint.
             lock_token: the token for unlocking the global SDN configuration (PVE ``lock-token``)
             section:
@@ -49,7 +49,7 @@ class ClusterSdnIpams(SyncResource):
             "POST /cluster/sdn/ipams",
             {
                 "ipam": ipam,
-                "type": type_,
+                "type": type,
                 "fingerprint": fingerprint,
                 "lock-token": lock_token,
                 "section": section,
@@ -61,7 +61,7 @@ class ClusterSdnIpams(SyncResource):
     def list(
         self,
         *,
-        type_: Literal["netbox", "phpipam", "pve"] | None = None,
+        type: Literal["netbox", "phpipam", "pve"] | None = None,
     ) -> builtins.list[_m.ClusterSdnIpamsListItem]:
         """SDN ipams index.
 
@@ -69,12 +69,12 @@ class ClusterSdnIpams(SyncResource):
         Permissions: Only list entries where you have 'SDN.Audit' or 'SDN.Allocate' permissions on '/sdn/ipams/<ipam>'
 
         Args:
-            type_: Only list sdn ipams of specific type (PVE ``type``)
+            type: Only list sdn ipams of specific type
         """
         _data = self._call(
             "GET /cluster/sdn/ipams",
             {
-                "type": type_,
+                "type": type,
             },
         )
         return parse_list(_m.ClusterSdnIpamsListItem, _data)
@@ -90,7 +90,7 @@ class AsyncClusterSdnIpams(AsyncResource):
         self,
         *,
         ipam: str,
-        type_: Literal["netbox", "phpipam", "pve"],
+        type: Literal["netbox", "phpipam", "pve"],
         fingerprint: str | None = None,
         lock_token: str | None = None,
         section: int | None = None,
@@ -104,7 +104,7 @@ class AsyncClusterSdnIpams(AsyncResource):
 
         Args:
             ipam: The SDN ipam object identifier.
-            type_: Plugin type. (PVE ``type``)
+            type: Plugin type.
             fingerprint: Certificate SHA 256 fingerprint.
             lock_token: the token for unlocking the global SDN configuration (PVE ``lock-token``)
             section:
@@ -115,7 +115,7 @@ class AsyncClusterSdnIpams(AsyncResource):
             "POST /cluster/sdn/ipams",
             {
                 "ipam": ipam,
-                "type": type_,
+                "type": type,
                 "fingerprint": fingerprint,
                 "lock-token": lock_token,
                 "section": section,
@@ -127,7 +127,7 @@ class AsyncClusterSdnIpams(AsyncResource):
     async def list(
         self,
         *,
-        type_: Literal["netbox", "phpipam", "pve"] | None = None,
+        type: Literal["netbox", "phpipam", "pve"] | None = None,
     ) -> builtins.list[_m.ClusterSdnIpamsListItem]:
         """SDN ipams index.
 
@@ -135,12 +135,12 @@ class AsyncClusterSdnIpams(AsyncResource):
         Permissions: Only list entries where you have 'SDN.Audit' or 'SDN.Allocate' permissions on '/sdn/ipams/<ipam>'
 
         Args:
-            type_: Only list sdn ipams of specific type (PVE ``type``)
+            type: Only list sdn ipams of specific type
         """
         _data = await self._call(
             "GET /cluster/sdn/ipams",
             {
-                "type": type_,
+                "type": type,
             },
         )
         return parse_list(_m.ClusterSdnIpamsListItem, _data)

@@ -34,7 +34,7 @@ class ClusterSdnVnets(SyncResource):
         isolate_ports: bool | None = None,
         lock_token: str | None = None,
         tag: int | None = None,
-        type_: Literal["vnet"] | None = None,
+        type: Literal["vnet"] | None = None,
         vlanaware: bool | None = None,
     ) -> None:
         """Create a new sdn vnet object.
@@ -49,7 +49,7 @@ class ClusterSdnVnets(SyncResource):
             isolate_ports: If true, sets the isolated property for all interfaces on the bridge of this VNet. (PVE ``isolate-ports``)
             lock_token: the token for unlocking the global SDN configuration (PVE ``lock-token``)
             tag: VLAN Tag (for VLAN or QinQ zones) or VXLAN VNI (for VXLAN or EVPN zones).
-            type_: Type of the VNet. (PVE ``type``)
+            type: Type of the VNet.
             vlanaware: Allow VLANs to pass through this vnet.
         """
         self._call(
@@ -61,7 +61,7 @@ class ClusterSdnVnets(SyncResource):
                 "isolate-ports": isolate_ports,
                 "lock-token": lock_token,
                 "tag": tag,
-                "type": type_,
+                "type": type,
                 "vlanaware": vlanaware,
             },
         )
@@ -106,7 +106,7 @@ class AsyncClusterSdnVnets(AsyncResource):
         isolate_ports: bool | None = None,
         lock_token: str | None = None,
         tag: int | None = None,
-        type_: Literal["vnet"] | None = None,
+        type: Literal["vnet"] | None = None,
         vlanaware: bool | None = None,
     ) -> None:
         """Create a new sdn vnet object.
@@ -121,7 +121,7 @@ class AsyncClusterSdnVnets(AsyncResource):
             isolate_ports: If true, sets the isolated property for all interfaces on the bridge of this VNet. (PVE ``isolate-ports``)
             lock_token: the token for unlocking the global SDN configuration (PVE ``lock-token``)
             tag: VLAN Tag (for VLAN or QinQ zones) or VXLAN VNI (for VXLAN or EVPN zones).
-            type_: Type of the VNet. (PVE ``type``)
+            type: Type of the VNet.
             vlanaware: Allow VLANs to pass through this vnet.
         """
         await self._call(
@@ -133,7 +133,7 @@ class AsyncClusterSdnVnets(AsyncResource):
                 "isolate-ports": isolate_ports,
                 "lock-token": lock_token,
                 "tag": tag,
-                "type": type_,
+                "type": type,
                 "vlanaware": vlanaware,
             },
         )

@@ -22,7 +22,7 @@ class ClusterSdnVnetsSubnets(SyncResource):
         self,
         *,
         subnet: str,
-        type_: Literal["subnet"],
+        type: Literal["subnet"],
         dhcp_dns_server: str | None = None,
         dhcp_range: Sequence[str] | None = None,
         dnszoneprefix: str | None = None,
@@ -37,7 +37,7 @@ class ClusterSdnVnetsSubnets(SyncResource):
 
         Args:
             subnet: The SDN subnet object identifier.
-            type_:  (PVE ``type``)
+            type:
             dhcp_dns_server: IP address for the DNS server (PVE ``dhcp-dns-server``)
             dhcp_range: A list of DHCP ranges for this subnet (PVE ``dhcp-range``)
             dnszoneprefix: dns domain zone prefix ex: 'adm' -> <hostname>.adm.mydomain.com
@@ -49,7 +49,7 @@ class ClusterSdnVnetsSubnets(SyncResource):
             "POST /cluster/sdn/vnets/{vnet}/subnets",
             {
                 "subnet": subnet,
-                "type": type_,
+                "type": type,
                 "dhcp-dns-server": dhcp_dns_server,
                 "dhcp-range": dhcp_range,
                 "dnszoneprefix": dnszoneprefix,
@@ -94,7 +94,7 @@ class AsyncClusterSdnVnetsSubnets(AsyncResource):
         self,
         *,
         subnet: str,
-        type_: Literal["subnet"],
+        type: Literal["subnet"],
         dhcp_dns_server: str | None = None,
         dhcp_range: Sequence[str] | None = None,
         dnszoneprefix: str | None = None,
@@ -109,7 +109,7 @@ class AsyncClusterSdnVnetsSubnets(AsyncResource):
 
         Args:
             subnet: The SDN subnet object identifier.
-            type_:  (PVE ``type``)
+            type:
             dhcp_dns_server: IP address for the DNS server (PVE ``dhcp-dns-server``)
             dhcp_range: A list of DHCP ranges for this subnet (PVE ``dhcp-range``)
             dnszoneprefix: dns domain zone prefix ex: 'adm' -> <hostname>.adm.mydomain.com
@@ -121,7 +121,7 @@ class AsyncClusterSdnVnetsSubnets(AsyncResource):
             "POST /cluster/sdn/vnets/{vnet}/subnets",
             {
                 "subnet": subnet,
-                "type": type_,
+                "type": type,
                 "dhcp-dns-server": dhcp_dns_server,
                 "dhcp-range": dhcp_range,
                 "dnszoneprefix": dnszoneprefix,

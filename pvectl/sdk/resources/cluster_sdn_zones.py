@@ -22,7 +22,7 @@ class ClusterSdnZones(SyncResource):
     def create(
         self,
         *,
-        type_: Literal["evpn", "faucet", "qinq", "simple", "vlan", "vxlan"],
+        type: Literal["evpn", "faucet", "qinq", "simple", "vlan", "vxlan"],
         zone: str,
         advertise_subnets: bool | None = None,
         bridge: str | None = None,
@@ -56,7 +56,7 @@ class ClusterSdnZones(SyncResource):
         Permissions: [perm, /sdn/zones, [SDN.Allocate]]
 
         Args:
-            type_: Plugin type. (PVE ``type``)
+            type: Plugin type.
             zone: The SDN zone object identifier.
             advertise_subnets: Advertise IP prefixes (Type-5 routes) instead of MAC/IP pairs (Type-2 routes). (PVE ``advertise-subnets``)
             bridge: The bridge for which VLANs should be managed.
@@ -87,7 +87,7 @@ class ClusterSdnZones(SyncResource):
         self._call(
             "POST /cluster/sdn/zones",
             {
-                "type": type_,
+                "type": type,
                 "zone": zone,
                 "advertise-subnets": advertise_subnets,
                 "bridge": bridge,
@@ -122,7 +122,7 @@ class ClusterSdnZones(SyncResource):
         *,
         pending: bool | None = None,
         running: bool | None = None,
-        type_: Literal["evpn", "faucet", "qinq", "simple", "vlan", "vxlan"] | None = None,
+        type: Literal["evpn", "faucet", "qinq", "simple", "vlan", "vxlan"] | None = None,
     ) -> builtins.list[_m.ClusterSdnZonesListItem]:
         """SDN zones index.
 
@@ -132,14 +132,14 @@ class ClusterSdnZones(SyncResource):
         Args:
             pending: Display pending config.
             running: Display running config.
-            type_: Only list SDN zones of specific type (PVE ``type``)
+            type: Only list SDN zones of specific type
         """
         _data = self._call(
             "GET /cluster/sdn/zones",
             {
                 "pending": pending,
                 "running": running,
-                "type": type_,
+                "type": type,
             },
         )
         return parse_list(_m.ClusterSdnZonesListItem, _data)
@@ -154,7 +154,7 @@ class AsyncClusterSdnZones(AsyncResource):
     async def create(
         self,
         *,
-        type_: Literal["evpn", "faucet", "qinq", "simple", "vlan", "vxlan"],
+        type: Literal["evpn", "faucet", "qinq", "simple", "vlan", "vxlan"],
         zone: str,
         advertise_subnets: bool | None = None,
         bridge: str | None = None,
@@ -188,7 +188,7 @@ class AsyncClusterSdnZones(AsyncResource):
         Permissions: [perm, /sdn/zones, [SDN.Allocate]]
 
         Args:
-            type_: Plugin type. (PVE ``type``)
+            type: Plugin type.
             zone: The SDN zone object identifier.
             advertise_subnets: Advertise IP prefixes (Type-5 routes) instead of MAC/IP pairs (Type-2 routes). (PVE ``advertise-subnets``)
             bridge: The bridge for which VLANs should be managed.
@@ -219,7 +219,7 @@ class AsyncClusterSdnZones(AsyncResource):
         await self._call(
             "POST /cluster/sdn/zones",
             {
-                "type": type_,
+                "type": type,
                 "zone": zone,
                 "advertise-subnets": advertise_subnets,
                 "bridge": bridge,
@@ -254,7 +254,7 @@ class AsyncClusterSdnZones(AsyncResource):
         *,
         pending: bool | None = None,
         running: bool | None = None,
-        type_: Literal["evpn", "faucet", "qinq", "simple", "vlan", "vxlan"] | None = None,
+        type: Literal["evpn", "faucet", "qinq", "simple", "vlan", "vxlan"] | None = None,
     ) -> builtins.list[_m.ClusterSdnZonesListItem]:
         """SDN zones index.
 
@@ -264,14 +264,14 @@ class AsyncClusterSdnZones(AsyncResource):
         Args:
             pending: Display pending config.
             running: Display running config.
-            type_: Only list SDN zones of specific type (PVE ``type``)
+            type: Only list SDN zones of specific type
         """
         _data = await self._call(
             "GET /cluster/sdn/zones",
             {
                 "pending": pending,
                 "running": running,
-                "type": type_,
+                "type": type,
             },
         )
         return parse_list(_m.ClusterSdnZonesListItem, _data)

@@ -73,7 +73,7 @@ class NodesCeph(SyncResource):
         self,
         *,
         action: Literal["stop", "destroy"],
-        id_: str,
+        id: str,
         service: Literal["osd", "mon", "mds"],
     ) -> _m.NodesCephCmdSafetyResponse:
         """Heuristical check if it is safe to perform an action.
@@ -83,14 +83,14 @@ class NodesCeph(SyncResource):
 
         Args:
             action: Action to check
-            id_: ID of the service (PVE ``id``)
+            id: ID of the service
             service: Service type
         """
         _data = self._call(
             "GET /nodes/{node}/ceph/cmd-safety",
             {
                 "action": action,
-                "id": id_,
+                "id": id,
                 "service": service,
             },
         )
@@ -312,7 +312,7 @@ class AsyncNodesCeph(AsyncResource):
         self,
         *,
         action: Literal["stop", "destroy"],
-        id_: str,
+        id: str,
         service: Literal["osd", "mon", "mds"],
     ) -> _m.NodesCephCmdSafetyResponse:
         """Heuristical check if it is safe to perform an action.
@@ -322,14 +322,14 @@ class AsyncNodesCeph(AsyncResource):
 
         Args:
             action: Action to check
-            id_: ID of the service (PVE ``id``)
+            id: ID of the service
             service: Service type
         """
         _data = await self._call(
             "GET /nodes/{node}/ceph/cmd-safety",
             {
                 "action": action,
-                "id": id_,
+                "id": id,
                 "service": service,
             },
         )

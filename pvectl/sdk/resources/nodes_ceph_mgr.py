@@ -15,8 +15,8 @@ from pvectl.sdk.models import nodes_ceph_mgr as _m
 class NodesCephMgr(SyncResource):
     """``/nodes/{node}/ceph/mgr``"""
 
-    def __call__(self, id_: str) -> NodesCephMgrItem:
-        return NodesCephMgrItem(self._client, (*self._path, str(id_)))
+    def __call__(self, id: str) -> NodesCephMgrItem:
+        return NodesCephMgrItem(self._client, (*self._path, str(id)))
 
     def list(
         self,
@@ -33,8 +33,8 @@ class NodesCephMgr(SyncResource):
 class AsyncNodesCephMgr(AsyncResource):
     """``/nodes/{node}/ceph/mgr``"""
 
-    def __call__(self, id_: str) -> AsyncNodesCephMgrItem:
-        return AsyncNodesCephMgrItem(self._client, (*self._path, str(id_)))
+    def __call__(self, id: str) -> AsyncNodesCephMgrItem:
+        return AsyncNodesCephMgrItem(self._client, (*self._path, str(id)))
 
     async def list(
         self,

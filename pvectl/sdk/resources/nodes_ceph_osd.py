@@ -182,7 +182,7 @@ class NodesCephOsdItem(SyncResource):
     def lv_info(
         self,
         *,
-        type_: Literal["block", "db", "wal"] | None = None,
+        type: Literal["block", "db", "wal"] | None = None,
     ) -> _m.NodesCephOsdItemLvInfoResponse:
         """Get OSD volume details
 
@@ -190,12 +190,12 @@ class NodesCephOsdItem(SyncResource):
         Permissions: [perm, /, [Sys.Audit], any, 1]
 
         Args:
-            type_: OSD device type (PVE ``type``)
+            type: OSD device type
         """
         _data = self._call(
             "GET /nodes/{node}/ceph/osd/{osdid}/lv-info",
             {
-                "type": type_,
+                "type": type,
             },
         )
         return parse_model(_m.NodesCephOsdItemLvInfoResponse, _data)
@@ -290,7 +290,7 @@ class AsyncNodesCephOsdItem(AsyncResource):
     async def lv_info(
         self,
         *,
-        type_: Literal["block", "db", "wal"] | None = None,
+        type: Literal["block", "db", "wal"] | None = None,
     ) -> _m.NodesCephOsdItemLvInfoResponse:
         """Get OSD volume details
 
@@ -298,12 +298,12 @@ class AsyncNodesCephOsdItem(AsyncResource):
         Permissions: [perm, /, [Sys.Audit], any, 1]
 
         Args:
-            type_: OSD device type (PVE ``type``)
+            type: OSD device type
         """
         _data = await self._call(
             "GET /nodes/{node}/ceph/osd/{osdid}/lv-info",
             {
-                "type": type_,
+                "type": type,
             },
         )
         return parse_model(_m.NodesCephOsdItemLvInfoResponse, _data)

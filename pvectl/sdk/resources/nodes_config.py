@@ -19,7 +19,7 @@ class NodesConfig(SyncResource):
     def get(
         self,
         *,
-        property_: Literal[
+        property: Literal[
             "acme",
             "acmedomain0",
             "acmedomain1",
@@ -40,12 +40,12 @@ class NodesConfig(SyncResource):
         Permissions: [perm, /, [Sys.Audit]]
 
         Args:
-            property_: Return only a specific property from the node configuration. (PVE ``property``)
+            property: Return only a specific property from the node configuration.
         """
         _data = self._call(
             "GET /nodes/{node}/config",
             {
-                "property": property_,
+                "property": property,
             },
         )
         return parse_model(_m.NodesConfigGetResponse, _data)
@@ -100,7 +100,7 @@ class AsyncNodesConfig(AsyncResource):
     async def get(
         self,
         *,
-        property_: Literal[
+        property: Literal[
             "acme",
             "acmedomain0",
             "acmedomain1",
@@ -121,12 +121,12 @@ class AsyncNodesConfig(AsyncResource):
         Permissions: [perm, /, [Sys.Audit]]
 
         Args:
-            property_: Return only a specific property from the node configuration. (PVE ``property``)
+            property: Return only a specific property from the node configuration.
         """
         _data = await self._call(
             "GET /nodes/{node}/config",
             {
-                "property": property_,
+                "property": property,
             },
         )
         return parse_model(_m.NodesConfigGetResponse, _data)

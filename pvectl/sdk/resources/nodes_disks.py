@@ -83,12 +83,12 @@ class NodesDisks(SyncResource):
         )
         return self._task(_data)
 
-    def list_(
+    def list(
         self,
         *,
         include_partitions: bool | None = None,
         skipsmart: bool | None = None,
-        type_: Literal["unused", "journal_disks"] | None = None,
+        type: Literal["unused", "journal_disks"] | None = None,
     ) -> builtins.list[_m.NodesDisksListItem]:
         """List local disks.
 
@@ -98,14 +98,14 @@ class NodesDisks(SyncResource):
         Args:
             include_partitions: Also include partitions. (PVE ``include-partitions``)
             skipsmart: Skip smart checks.
-            type_: Only list specific types of disks. (PVE ``type``)
+            type: Only list specific types of disks.
         """
         _data = self._call(
             "GET /nodes/{node}/disks/list",
             {
                 "include-partitions": include_partitions,
                 "skipsmart": skipsmart,
-                "type": type_,
+                "type": type,
             },
         )
         return parse_list(_m.NodesDisksListItem, _data)
@@ -218,12 +218,12 @@ class AsyncNodesDisks(AsyncResource):
         )
         return self._task(_data)
 
-    async def list_(
+    async def list(
         self,
         *,
         include_partitions: bool | None = None,
         skipsmart: bool | None = None,
-        type_: Literal["unused", "journal_disks"] | None = None,
+        type: Literal["unused", "journal_disks"] | None = None,
     ) -> builtins.list[_m.NodesDisksListItem]:
         """List local disks.
 
@@ -233,14 +233,14 @@ class AsyncNodesDisks(AsyncResource):
         Args:
             include_partitions: Also include partitions. (PVE ``include-partitions``)
             skipsmart: Skip smart checks.
-            type_: Only list specific types of disks. (PVE ``type``)
+            type: Only list specific types of disks.
         """
         _data = await self._call(
             "GET /nodes/{node}/disks/list",
             {
                 "include-partitions": include_partitions,
                 "skipsmart": skipsmart,
-                "type": type_,
+                "type": type,
             },
         )
         return parse_list(_m.NodesDisksListItem, _data)

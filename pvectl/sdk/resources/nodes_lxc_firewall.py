@@ -91,7 +91,7 @@ class NodesLxcFirewall(SyncResource):
     def refs(
         self,
         *,
-        type_: Literal["alias", "ipset"] | None = None,
+        type: Literal["alias", "ipset"] | None = None,
     ) -> builtins.list[_m.NodesLxcFirewallRefsItem]:
         """Lists possible IPSet/Alias reference which are allowed in source/dest properties.
 
@@ -99,12 +99,12 @@ class NodesLxcFirewall(SyncResource):
         Permissions: [perm, /vms/{vmid}, [VM.Audit]]
 
         Args:
-            type_: Only list references of specified type. (PVE ``type``)
+            type: Only list references of specified type.
         """
         _data = self._call(
             "GET /nodes/{node}/lxc/{vmid}/firewall/refs",
             {
-                "type": type_,
+                "type": type,
             },
         )
         return parse_list(_m.NodesLxcFirewallRefsItem, _data)
@@ -181,7 +181,7 @@ class AsyncNodesLxcFirewall(AsyncResource):
     async def refs(
         self,
         *,
-        type_: Literal["alias", "ipset"] | None = None,
+        type: Literal["alias", "ipset"] | None = None,
     ) -> builtins.list[_m.NodesLxcFirewallRefsItem]:
         """Lists possible IPSet/Alias reference which are allowed in source/dest properties.
 
@@ -189,12 +189,12 @@ class AsyncNodesLxcFirewall(AsyncResource):
         Permissions: [perm, /vms/{vmid}, [VM.Audit]]
 
         Args:
-            type_: Only list references of specified type. (PVE ``type``)
+            type: Only list references of specified type.
         """
         _data = await self._call(
             "GET /nodes/{node}/lxc/{vmid}/firewall/refs",
             {
-                "type": type_,
+                "type": type,
             },
         )
         return parse_list(_m.NodesLxcFirewallRefsItem, _data)

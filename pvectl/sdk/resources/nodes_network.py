@@ -24,7 +24,7 @@ class NodesNetwork(SyncResource):
         self,
         *,
         iface: str,
-        type_: Literal[
+        type: Literal[
             "bridge",
             "bond",
             "eth",
@@ -84,7 +84,7 @@ class NodesNetwork(SyncResource):
 
         Args:
             iface: Network interface name.
-            type_: Network interface type (PVE ``type``)
+            type: Network interface type
             address: IP address.
             address6: IP address.
             autostart: Automatically start interface on boot.
@@ -116,7 +116,7 @@ class NodesNetwork(SyncResource):
             "POST /nodes/{node}/network",
             {
                 "iface": iface,
-                "type": type_,
+                "type": type,
                 "address": address,
                 "address6": address6,
                 "autostart": autostart,
@@ -159,7 +159,7 @@ class NodesNetwork(SyncResource):
     def list(
         self,
         *,
-        type_: Literal[
+        type: Literal[
             "bridge",
             "bond",
             "eth",
@@ -183,12 +183,12 @@ class NodesNetwork(SyncResource):
         Permissions: none declared
 
         Args:
-            type_: Only list specific interface types. (PVE ``type``)
+            type: Only list specific interface types.
         """
         _data = self._call(
             "GET /nodes/{node}/network",
             {
-                "type": type_,
+                "type": type,
             },
         )
         return parse_list(_m.NodesNetworkListItem, _data)
@@ -225,7 +225,7 @@ class AsyncNodesNetwork(AsyncResource):
         self,
         *,
         iface: str,
-        type_: Literal[
+        type: Literal[
             "bridge",
             "bond",
             "eth",
@@ -285,7 +285,7 @@ class AsyncNodesNetwork(AsyncResource):
 
         Args:
             iface: Network interface name.
-            type_: Network interface type (PVE ``type``)
+            type: Network interface type
             address: IP address.
             address6: IP address.
             autostart: Automatically start interface on boot.
@@ -317,7 +317,7 @@ class AsyncNodesNetwork(AsyncResource):
             "POST /nodes/{node}/network",
             {
                 "iface": iface,
-                "type": type_,
+                "type": type,
                 "address": address,
                 "address6": address6,
                 "autostart": autostart,
@@ -360,7 +360,7 @@ class AsyncNodesNetwork(AsyncResource):
     async def list(
         self,
         *,
-        type_: Literal[
+        type: Literal[
             "bridge",
             "bond",
             "eth",
@@ -384,12 +384,12 @@ class AsyncNodesNetwork(AsyncResource):
         Permissions: none declared
 
         Args:
-            type_: Only list specific interface types. (PVE ``type``)
+            type: Only list specific interface types.
         """
         _data = await self._call(
             "GET /nodes/{node}/network",
             {
-                "type": type_,
+                "type": type,
             },
         )
         return parse_list(_m.NodesNetworkListItem, _data)
@@ -443,7 +443,7 @@ class NodesNetworkItem(SyncResource):
     def set(
         self,
         *,
-        type_: Literal[
+        type: Literal[
             "bridge",
             "bond",
             "eth",
@@ -503,7 +503,7 @@ class NodesNetworkItem(SyncResource):
         Permissions: [perm, /nodes/{node}, [Sys.Modify]]
 
         Args:
-            type_: Network interface type (PVE ``type``)
+            type: Network interface type
             address: IP address.
             address6: IP address.
             autostart: Automatically start interface on boot.
@@ -535,7 +535,7 @@ class NodesNetworkItem(SyncResource):
         self._call(
             "PUT /nodes/{node}/network/{iface}",
             {
-                "type": type_,
+                "type": type,
                 "address": address,
                 "address6": address6,
                 "autostart": autostart,
@@ -594,7 +594,7 @@ class AsyncNodesNetworkItem(AsyncResource):
     async def set(
         self,
         *,
-        type_: Literal[
+        type: Literal[
             "bridge",
             "bond",
             "eth",
@@ -654,7 +654,7 @@ class AsyncNodesNetworkItem(AsyncResource):
         Permissions: [perm, /nodes/{node}, [Sys.Modify]]
 
         Args:
-            type_: Network interface type (PVE ``type``)
+            type: Network interface type
             address: IP address.
             address6: IP address.
             autostart: Automatically start interface on boot.
@@ -686,7 +686,7 @@ class AsyncNodesNetworkItem(AsyncResource):
         await self._call(
             "PUT /nodes/{node}/network/{iface}",
             {
-                "type": type_,
+                "type": type,
                 "address": address,
                 "address6": address6,
                 "autostart": autostart,

@@ -828,7 +828,7 @@ class NodesQemuItem(SyncResource):
         newid: int,
         bwlimit: int | None = None,
         description: str | None = None,
-        format_: Literal["raw", "qcow2", "vmdk"] | None = None,
+        format: Literal["raw", "qcow2", "vmdk"] | None = None,
         full: bool | None = None,
         name: str | None = None,
         pool: str | None = None,
@@ -845,7 +845,7 @@ class NodesQemuItem(SyncResource):
             newid: VMID for the clone.
             bwlimit: Override I/O bandwidth limit (in KiB/s).
             description: Description for the new VM.
-            format_: Target format for file storage. Only valid for full clone. (PVE ``format``)
+            format: Target format for file storage. Only valid for full clone.
             full: Create a full copy of all disks. This is always done when you clone a normal VM. For VM templates, we try to create a linked clone by default.
             name: Set a name for the new VM.
             pool: Add the new VM to the specified pool.
@@ -859,7 +859,7 @@ class NodesQemuItem(SyncResource):
                 "newid": newid,
                 "bwlimit": bwlimit,
                 "description": description,
-                "format": format_,
+                "format": format,
                 "full": full,
                 "name": name,
                 "pool": pool,
@@ -1296,7 +1296,7 @@ class NodesQemuItem(SyncResource):
         bwlimit: int | None = None,
         delete: bool | None = None,
         digest: str | None = None,
-        format_: Literal["raw", "qcow2", "vmdk"] | None = None,
+        format: Literal["raw", "qcow2", "vmdk"] | None = None,
         storage: str | None = None,
         target_digest: str | None = None,
         target_disk: Literal[
@@ -1629,7 +1629,7 @@ class NodesQemuItem(SyncResource):
             bwlimit: Override I/O bandwidth limit (in KiB/s).
             delete: Delete the original disk after successful copy. By default the original disk is kept as unused disk.
             digest: Prevent changes if current configuration file has different SHA1 digest. This can be used to prevent concurrent modifications.
-            format_: Target Format. (PVE ``format``)
+            format: Target Format.
             storage: Target storage.
             target_digest: Prevent changes if the current config file of the target VM has a different SHA1 digest. This can be used to detect concurrent modifications. (PVE ``target-digest``)
             target_disk: The config key the disk will be moved to on the target VM (for example, ide0 or scsi1). Default is the source disk key. (PVE ``target-disk``)
@@ -1642,7 +1642,7 @@ class NodesQemuItem(SyncResource):
                 "bwlimit": bwlimit,
                 "delete": delete,
                 "digest": digest,
-                "format": format_,
+                "format": format,
                 "storage": storage,
                 "target-digest": target_digest,
                 "target-disk": target_disk,
@@ -2160,7 +2160,7 @@ class AsyncNodesQemuItem(AsyncResource):
         newid: int,
         bwlimit: int | None = None,
         description: str | None = None,
-        format_: Literal["raw", "qcow2", "vmdk"] | None = None,
+        format: Literal["raw", "qcow2", "vmdk"] | None = None,
         full: bool | None = None,
         name: str | None = None,
         pool: str | None = None,
@@ -2177,7 +2177,7 @@ class AsyncNodesQemuItem(AsyncResource):
             newid: VMID for the clone.
             bwlimit: Override I/O bandwidth limit (in KiB/s).
             description: Description for the new VM.
-            format_: Target format for file storage. Only valid for full clone. (PVE ``format``)
+            format: Target format for file storage. Only valid for full clone.
             full: Create a full copy of all disks. This is always done when you clone a normal VM. For VM templates, we try to create a linked clone by default.
             name: Set a name for the new VM.
             pool: Add the new VM to the specified pool.
@@ -2191,7 +2191,7 @@ class AsyncNodesQemuItem(AsyncResource):
                 "newid": newid,
                 "bwlimit": bwlimit,
                 "description": description,
-                "format": format_,
+                "format": format,
                 "full": full,
                 "name": name,
                 "pool": pool,
@@ -2628,7 +2628,7 @@ class AsyncNodesQemuItem(AsyncResource):
         bwlimit: int | None = None,
         delete: bool | None = None,
         digest: str | None = None,
-        format_: Literal["raw", "qcow2", "vmdk"] | None = None,
+        format: Literal["raw", "qcow2", "vmdk"] | None = None,
         storage: str | None = None,
         target_digest: str | None = None,
         target_disk: Literal[
@@ -2961,7 +2961,7 @@ class AsyncNodesQemuItem(AsyncResource):
             bwlimit: Override I/O bandwidth limit (in KiB/s).
             delete: Delete the original disk after successful copy. By default the original disk is kept as unused disk.
             digest: Prevent changes if current configuration file has different SHA1 digest. This can be used to prevent concurrent modifications.
-            format_: Target Format. (PVE ``format``)
+            format: Target Format.
             storage: Target storage.
             target_digest: Prevent changes if the current config file of the target VM has a different SHA1 digest. This can be used to detect concurrent modifications. (PVE ``target-digest``)
             target_disk: The config key the disk will be moved to on the target VM (for example, ide0 or scsi1). Default is the source disk key. (PVE ``target-disk``)
@@ -2974,7 +2974,7 @@ class AsyncNodesQemuItem(AsyncResource):
                 "bwlimit": bwlimit,
                 "delete": delete,
                 "digest": digest,
-                "format": format_,
+                "format": format,
                 "storage": storage,
                 "target-digest": target_digest,
                 "target-disk": target_disk,

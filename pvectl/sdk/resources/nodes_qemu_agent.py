@@ -59,7 +59,7 @@ class NodesQemuAgent(SyncResource):
         )
         return as_dict(_data)
 
-    def exec_(
+    def exec(
         self,
         *,
         command: Sequence[str],
@@ -464,7 +464,7 @@ class AsyncNodesQemuAgent(AsyncResource):
         )
         return as_dict(_data)
 
-    async def exec_(
+    async def exec(
         self,
         *,
         command: Sequence[str],

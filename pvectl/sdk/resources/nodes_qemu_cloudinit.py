@@ -19,7 +19,7 @@ class NodesQemuCloudinit(SyncResource):
     def dump(
         self,
         *,
-        type_: Literal["user", "network", "meta"],
+        type: Literal["user", "network", "meta"],
     ) -> str:
         """Get automatically generated cloudinit config.
 
@@ -27,12 +27,12 @@ class NodesQemuCloudinit(SyncResource):
         Permissions: [perm, /vms/{vmid}, [VM.Audit]]
 
         Args:
-            type_: Config type. (PVE ``type``)
+            type: Config type.
         """
         _data = self._call(
             "GET /nodes/{node}/qemu/{vmid}/cloudinit/dump",
             {
-                "type": type_,
+                "type": type,
             },
         )
         return as_str(_data)
@@ -65,7 +65,7 @@ class AsyncNodesQemuCloudinit(AsyncResource):
     async def dump(
         self,
         *,
-        type_: Literal["user", "network", "meta"],
+        type: Literal["user", "network", "meta"],
     ) -> str:
         """Get automatically generated cloudinit config.
 
@@ -73,12 +73,12 @@ class AsyncNodesQemuCloudinit(AsyncResource):
         Permissions: [perm, /vms/{vmid}, [VM.Audit]]
 
         Args:
-            type_: Config type. (PVE ``type``)
+            type: Config type.
         """
         _data = await self._call(
             "GET /nodes/{node}/qemu/{vmid}/cloudinit/dump",
             {
-                "type": type_,
+                "type": type,
             },
         )
         return as_str(_data)

@@ -91,7 +91,7 @@ class NodesQemuFirewall(SyncResource):
     def refs(
         self,
         *,
-        type_: Literal["alias", "ipset"] | None = None,
+        type: Literal["alias", "ipset"] | None = None,
     ) -> builtins.list[_m.NodesQemuFirewallRefsItem]:
         """Lists possible IPSet/Alias reference which are allowed in source/dest properties.
 
@@ -99,12 +99,12 @@ class NodesQemuFirewall(SyncResource):
         Permissions: [perm, /vms/{vmid}, [VM.Audit]]
 
         Args:
-            type_: Only list references of specified type. (PVE ``type``)
+            type: Only list references of specified type.
         """
         _data = self._call(
             "GET /nodes/{node}/qemu/{vmid}/firewall/refs",
             {
-                "type": type_,
+                "type": type,
             },
         )
         return parse_list(_m.NodesQemuFirewallRefsItem, _data)
@@ -181,7 +181,7 @@ class AsyncNodesQemuFirewall(AsyncResource):
     async def refs(
         self,
         *,
-        type_: Literal["alias", "ipset"] | None = None,
+        type: Literal["alias", "ipset"] | None = None,
     ) -> builtins.list[_m.NodesQemuFirewallRefsItem]:
         """Lists possible IPSet/Alias reference which are allowed in source/dest properties.
 
@@ -189,12 +189,12 @@ class AsyncNodesQemuFirewall(AsyncResource):
         Permissions: [perm, /vms/{vmid}, [VM.Audit]]
 
         Args:
-            type_: Only list references of specified type. (PVE ``type``)
+            type: Only list references of specified type.
         """
         _data = await self._call(
             "GET /nodes/{node}/qemu/{vmid}/firewall/refs",
             {
-                "type": type_,
+                "type": type,
             },
         )
         return parse_list(_m.NodesQemuFirewallRefsItem, _data)

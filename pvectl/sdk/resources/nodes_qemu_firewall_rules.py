@@ -23,7 +23,7 @@ class NodesQemuFirewallRules(SyncResource):
         self,
         *,
         action: str,
-        type_: Literal["in", "out", "forward", "group"],
+        type: Literal["in", "out", "forward", "group"],
         comment: str | None = None,
         dest: str | None = None,
         digest: str | None = None,
@@ -45,7 +45,7 @@ class NodesQemuFirewallRules(SyncResource):
 
         Args:
             action: Rule action ('ACCEPT', 'DROP', 'REJECT') or security group name.
-            type_: Rule type. (PVE ``type``)
+            type: Rule type.
             comment: Descriptive comment.
             dest: Restrict packet destination address. This can refer to a single IP address, an IP set ('+ipsetname') or an IP alias definition. You can also specify an address range like '20.34.101.207-201.3.9.99', or a list of IP addresses and networks (entries are separated by comma). Please do not mix IPv4 and IPv6 addresses inside such lists.
             digest: Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications.
@@ -64,7 +64,7 @@ class NodesQemuFirewallRules(SyncResource):
             "POST /nodes/{node}/qemu/{vmid}/firewall/rules",
             {
                 "action": action,
-                "type": type_,
+                "type": type,
                 "comment": comment,
                 "dest": dest,
                 "digest": digest,
@@ -103,7 +103,7 @@ class AsyncNodesQemuFirewallRules(AsyncResource):
         self,
         *,
         action: str,
-        type_: Literal["in", "out", "forward", "group"],
+        type: Literal["in", "out", "forward", "group"],
         comment: str | None = None,
         dest: str | None = None,
         digest: str | None = None,
@@ -125,7 +125,7 @@ class AsyncNodesQemuFirewallRules(AsyncResource):
 
         Args:
             action: Rule action ('ACCEPT', 'DROP', 'REJECT') or security group name.
-            type_: Rule type. (PVE ``type``)
+            type: Rule type.
             comment: Descriptive comment.
             dest: Restrict packet destination address. This can refer to a single IP address, an IP set ('+ipsetname') or an IP alias definition. You can also specify an address range like '20.34.101.207-201.3.9.99', or a list of IP addresses and networks (entries are separated by comma). Please do not mix IPv4 and IPv6 addresses inside such lists.
             digest: Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications.
@@ -144,7 +144,7 @@ class AsyncNodesQemuFirewallRules(AsyncResource):
             "POST /nodes/{node}/qemu/{vmid}/firewall/rules",
             {
                 "action": action,
-                "type": type_,
+                "type": type,
                 "comment": comment,
                 "dest": dest,
                 "digest": digest,
@@ -225,7 +225,7 @@ class NodesQemuFirewallRulesItem(SyncResource):
         proto: str | None = None,
         source: str | None = None,
         sport: str | None = None,
-        type_: Literal["in", "out", "forward", "group"] | None = None,
+        type: Literal["in", "out", "forward", "group"] | None = None,
     ) -> None:
         """Modify rule data.
 
@@ -248,7 +248,7 @@ class NodesQemuFirewallRulesItem(SyncResource):
             proto: IP protocol. You can use protocol names ('tcp'/'udp') or simple numbers, as defined in '/etc/protocols'.
             source: Restrict packet source address. This can refer to a single IP address, an IP set ('+ipsetname') or an IP alias definition. You can also specify an address range like '20.34.101.207-201.3.9.99', or a list of IP addresses and networks (entries are separated by comma). Please do not mix IPv4 and IPv6 addresses inside such lists.
             sport: Restrict TCP/UDP source port. You can use service names or simple numbers (0-65535), as defined in '/etc/services'. Port ranges can be specified with '\\d+:\\d+', for example '80:85', and you can use comma separated list to match several ports or ranges.
-            type_: Rule type. (PVE ``type``)
+            type: Rule type.
         """
         self._call(
             "PUT /nodes/{node}/qemu/{vmid}/firewall/rules/{pos}",
@@ -268,7 +268,7 @@ class NodesQemuFirewallRulesItem(SyncResource):
                 "proto": proto,
                 "source": source,
                 "sport": sport,
-                "type": type_,
+                "type": type,
             },
         )
 
@@ -325,7 +325,7 @@ class AsyncNodesQemuFirewallRulesItem(AsyncResource):
         proto: str | None = None,
         source: str | None = None,
         sport: str | None = None,
-        type_: Literal["in", "out", "forward", "group"] | None = None,
+        type: Literal["in", "out", "forward", "group"] | None = None,
     ) -> None:
         """Modify rule data.
 
@@ -348,7 +348,7 @@ class AsyncNodesQemuFirewallRulesItem(AsyncResource):
             proto: IP protocol. You can use protocol names ('tcp'/'udp') or simple numbers, as defined in '/etc/protocols'.
             source: Restrict packet source address. This can refer to a single IP address, an IP set ('+ipsetname') or an IP alias definition. You can also specify an address range like '20.34.101.207-201.3.9.99', or a list of IP addresses and networks (entries are separated by comma). Please do not mix IPv4 and IPv6 addresses inside such lists.
             sport: Restrict TCP/UDP source port. You can use service names or simple numbers (0-65535), as defined in '/etc/services'. Port ranges can be specified with '\\d+:\\d+', for example '80:85', and you can use comma separated list to match several ports or ranges.
-            type_: Rule type. (PVE ``type``)
+            type: Rule type.
         """
         await self._call(
             "PUT /nodes/{node}/qemu/{vmid}/firewall/rules/{pos}",
@@ -368,6 +368,6 @@ class AsyncNodesQemuFirewallRulesItem(AsyncResource):
                 "proto": proto,
                 "source": source,
                 "sport": sport,
-                "type": type_,
+                "type": type,
             },
         )

@@ -16,8 +16,8 @@ from pvectl.sdk.models import nodes_replication as _m
 class NodesReplication(SyncResource):
     """``/nodes/{node}/replication``"""
 
-    def __call__(self, id_: str) -> NodesReplicationItem:
-        return NodesReplicationItem(self._client, (*self._path, str(id_)))
+    def __call__(self, id: str) -> NodesReplicationItem:
+        return NodesReplicationItem(self._client, (*self._path, str(id)))
 
     def list(
         self,
@@ -44,8 +44,8 @@ class NodesReplication(SyncResource):
 class AsyncNodesReplication(AsyncResource):
     """``/nodes/{node}/replication``"""
 
-    def __call__(self, id_: str) -> AsyncNodesReplicationItem:
-        return AsyncNodesReplicationItem(self._client, (*self._path, str(id_)))
+    def __call__(self, id: str) -> AsyncNodesReplicationItem:
+        return AsyncNodesReplicationItem(self._client, (*self._path, str(id)))
 
     async def list(
         self,

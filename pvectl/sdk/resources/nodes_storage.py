@@ -32,7 +32,7 @@ class NodesStorage(SyncResource):
         *,
         content: str | Sequence[str] | None = None,
         enabled: bool | None = None,
-        format_: bool | None = None,
+        format: bool | None = None,
         storage: str | None = None,
         target: str | None = None,
     ) -> builtins.list[_m.NodesStorageListItem]:
@@ -44,7 +44,7 @@ class NodesStorage(SyncResource):
         Args:
             content: Only list stores which support this content type.
             enabled: Only list stores which are enabled (not disabled in config).
-            format_: Include information about formats (PVE ``format``)
+            format: Include information about formats
             storage: Only list status for specified storage
             target: If target is different to 'node', we only lists shared storages which content is accessible on this 'node' and the specified 'target' node.
         """
@@ -53,7 +53,7 @@ class NodesStorage(SyncResource):
             {
                 "content": content,
                 "enabled": enabled,
-                "format": format_,
+                "format": format,
                 "storage": storage,
                 "target": target,
             },
@@ -72,7 +72,7 @@ class AsyncNodesStorage(AsyncResource):
         *,
         content: str | Sequence[str] | None = None,
         enabled: bool | None = None,
-        format_: bool | None = None,
+        format: bool | None = None,
         storage: str | None = None,
         target: str | None = None,
     ) -> builtins.list[_m.NodesStorageListItem]:
@@ -84,7 +84,7 @@ class AsyncNodesStorage(AsyncResource):
         Args:
             content: Only list stores which support this content type.
             enabled: Only list stores which are enabled (not disabled in config).
-            format_: Include information about formats (PVE ``format``)
+            format: Include information about formats
             storage: Only list status for specified storage
             target: If target is different to 'node', we only lists shared storages which content is accessible on this 'node' and the specified 'target' node.
         """
@@ -93,7 +93,7 @@ class AsyncNodesStorage(AsyncResource):
             {
                 "content": content,
                 "enabled": enabled,
-                "format": format_,
+                "format": format,
                 "storage": storage,
                 "target": target,
             },

@@ -26,7 +26,7 @@ class NodesStorageContent(SyncResource):
         filename: str,
         size: str,
         vmid: int,
-        format_: Literal["raw", "qcow2", "subvol", "vmdk"] | None = None,
+        format: Literal["raw", "qcow2", "subvol", "vmdk"] | None = None,
     ) -> str:
         """Allocate disk images.
 
@@ -37,7 +37,7 @@ class NodesStorageContent(SyncResource):
             filename: The name of the file to create.
             size: Size in kilobyte (1024 bytes). Optional suffixes 'M' (megabyte, 1024K) and 'G' (gigabyte, 1024M)
             vmid: Specify owner VM
-            format_: Format of the image. (PVE ``format``)
+            format: Format of the image.
         """
         _data = self._call(
             "POST /nodes/{node}/storage/{storage}/content",
@@ -45,7 +45,7 @@ class NodesStorageContent(SyncResource):
                 "filename": filename,
                 "size": size,
                 "vmid": vmid,
-                "format": format_,
+                "format": format,
             },
         )
         return as_str(_data)
@@ -87,7 +87,7 @@ class AsyncNodesStorageContent(AsyncResource):
         filename: str,
         size: str,
         vmid: int,
-        format_: Literal["raw", "qcow2", "subvol", "vmdk"] | None = None,
+        format: Literal["raw", "qcow2", "subvol", "vmdk"] | None = None,
     ) -> str:
         """Allocate disk images.
 
@@ -98,7 +98,7 @@ class AsyncNodesStorageContent(AsyncResource):
             filename: The name of the file to create.
             size: Size in kilobyte (1024 bytes). Optional suffixes 'M' (megabyte, 1024K) and 'G' (gigabyte, 1024M)
             vmid: Specify owner VM
-            format_: Format of the image. (PVE ``format``)
+            format: Format of the image.
         """
         _data = await self._call(
             "POST /nodes/{node}/storage/{storage}/content",
@@ -106,7 +106,7 @@ class AsyncNodesStorageContent(AsyncResource):
                 "filename": filename,
                 "size": size,
                 "vmid": vmid,
-                "format": format_,
+                "format": format,
             },
         )
         return as_str(_data)

@@ -42,7 +42,7 @@ class NodesStorageFileRestore(SyncResource):
         )
         return _data
 
-    def list_(
+    def list(
         self,
         *,
         filepath: str,
@@ -97,7 +97,7 @@ class AsyncNodesStorageFileRestore(AsyncResource):
         )
         return _data
 
-    async def list_(
+    async def list(
         self,
         *,
         filepath: str,

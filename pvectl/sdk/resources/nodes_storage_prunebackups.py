@@ -20,7 +20,7 @@ class NodesStoragePrunebackups(SyncResource):
         self,
         *,
         prune_backups: str | None = None,
-        type_: Literal["qemu", "lxc"] | None = None,
+        type: Literal["qemu", "lxc"] | None = None,
         vmid: int | None = None,
     ) -> Task:
         """Prune backups. Only those using the standard naming scheme are considered.
@@ -30,14 +30,14 @@ class NodesStoragePrunebackups(SyncResource):
 
         Args:
             prune_backups: Use these retention options instead of those from the storage configuration. (PVE ``prune-backups``)
-            type_: Either 'qemu' or 'lxc'. Only consider backups for guests of this type. (PVE ``type``)
+            type: Either 'qemu' or 'lxc'. Only consider backups for guests of this type.
             vmid: Only prune backups for this VM.
         """
         _data = self._call(
             "DELETE /nodes/{node}/storage/{storage}/prunebackups",
             {
                 "prune-backups": prune_backups,
-                "type": type_,
+                "type": type,
                 "vmid": vmid,
             },
         )
@@ -47,7 +47,7 @@ class NodesStoragePrunebackups(SyncResource):
         self,
         *,
         prune_backups: str | None = None,
-        type_: Literal["qemu", "lxc"] | None = None,
+        type: Literal["qemu", "lxc"] | None = None,
         vmid: int | None = None,
     ) -> builtins.list[_m.NodesStoragePrunebackupsGetItem]:
         """Get prune information for backups. NOTE: this is only a preview and might not be what a subsequent prune call does if backups are removed/added in the meantime.
@@ -57,14 +57,14 @@ class NodesStoragePrunebackups(SyncResource):
 
         Args:
             prune_backups: Use these retention options instead of those from the storage configuration. (PVE ``prune-backups``)
-            type_: Either 'qemu' or 'lxc'. Only consider backups for guests of this type. (PVE ``type``)
+            type: Either 'qemu' or 'lxc'. Only consider backups for guests of this type.
             vmid: Only consider backups for this guest.
         """
         _data = self._call(
             "GET /nodes/{node}/storage/{storage}/prunebackups",
             {
                 "prune-backups": prune_backups,
-                "type": type_,
+                "type": type,
                 "vmid": vmid,
             },
         )
@@ -78,7 +78,7 @@ class AsyncNodesStoragePrunebackups(AsyncResource):
         self,
         *,
         prune_backups: str | None = None,
-        type_: Literal["qemu", "lxc"] | None = None,
+        type: Literal["qemu", "lxc"] | None = None,
         vmid: int | None = None,
     ) -> AsyncTask:
         """Prune backups. Only those using the standard naming scheme are considered.
@@ -88,14 +88,14 @@ class AsyncNodesStoragePrunebackups(AsyncResource):
 
         Args:
             prune_backups: Use these retention options instead of those from the storage configuration. (PVE ``prune-backups``)
-            type_: Either 'qemu' or 'lxc'. Only consider backups for guests of this type. (PVE ``type``)
+            type: Either 'qemu' or 'lxc'. Only consider backups for guests of this type.
             vmid: Only prune backups for this VM.
         """
         _data = await self._call(
             "DELETE /nodes/{node}/storage/{storage}/prunebackups",
             {
                 "prune-backups": prune_backups,
-                "type": type_,
+                "type": type,
                 "vmid": vmid,
             },
         )
@@ -105,7 +105,7 @@ class AsyncNodesStoragePrunebackups(AsyncResource):
         self,
         *,
         prune_backups: str | None = None,
-        type_: Literal["qemu", "lxc"] | None = None,
+        type: Literal["qemu", "lxc"] | None = None,
         vmid: int | None = None,
     ) -> builtins.list[_m.NodesStoragePrunebackupsGetItem]:
         """Get prune information for backups. NOTE: this is only a preview and might not be what a subsequent prune call does if backups are removed/added in the meantime.
@@ -115,14 +115,14 @@ class AsyncNodesStoragePrunebackups(AsyncResource):
 
         Args:
             prune_backups: Use these retention options instead of those from the storage configuration. (PVE ``prune-backups``)
-            type_: Either 'qemu' or 'lxc'. Only consider backups for guests of this type. (PVE ``type``)
+            type: Either 'qemu' or 'lxc'. Only consider backups for guests of this type.
             vmid: Only consider backups for this guest.
         """
         _data = await self._call(
             "GET /nodes/{node}/storage/{storage}/prunebackups",
             {
                 "prune-backups": prune_backups,
-                "type": type_,
+                "type": type,
                 "vmid": vmid,
             },
         )

@@ -20,7 +20,7 @@ class NodesVzdump(SyncResource):
     def create(
         self,
         *,
-        all_: bool | None = None,
+        all: bool | None = None,
         bwlimit: int | None = None,
         compress: Literal["0", "1", "gzip", "lzo", "zstd"] | None = None,
         dumpdir: str | None = None,
@@ -60,7 +60,7 @@ class NodesVzdump(SyncResource):
         Permissions: The user needs 'VM.Backup' permissions on any VM, and 'Datastore.AllocateSpace' on the backup storage (and fleecing storage when fleecing is used). The 'tmpdir', 'dumpdir', 'script' and 'job-id' parameters are restricted to the 'root@pam' user. The 'prune-backups' setting requires 'Datastore.Allocate' on the backup storage. The 'bwlimit', 'performance' and 'ionice' parameters require 'Sys.Modify' on '/'.
 
         Args:
-            all_: Backup all known guest systems on this host. (PVE ``all``)
+            all: Backup all known guest systems on this host.
             bwlimit: Limit I/O bandwidth (in KiB/s).
             compress: Compress dump file.
             dumpdir: Store resulting files to specified directory.
@@ -97,7 +97,7 @@ class NodesVzdump(SyncResource):
         _data = self._call(
             "POST /nodes/{node}/vzdump",
             {
-                "all": all_,
+                "all": all,
                 "bwlimit": bwlimit,
                 "compress": compress,
                 "dumpdir": dumpdir,
@@ -183,7 +183,7 @@ class AsyncNodesVzdump(AsyncResource):
     async def create(
         self,
         *,
-        all_: bool | None = None,
+        all: bool | None = None,
         bwlimit: int | None = None,
         compress: Literal["0", "1", "gzip", "lzo", "zstd"] | None = None,
         dumpdir: str | None = None,
@@ -223,7 +223,7 @@ class AsyncNodesVzdump(AsyncResource):
         Permissions: The user needs 'VM.Backup' permissions on any VM, and 'Datastore.AllocateSpace' on the backup storage (and fleecing storage when fleecing is used). The 'tmpdir', 'dumpdir', 'script' and 'job-id' parameters are restricted to the 'root@pam' user. The 'prune-backups' setting requires 'Datastore.Allocate' on the backup storage. The 'bwlimit', 'performance' and 'ionice' parameters require 'Sys.Modify' on '/'.
 
         Args:
-            all_: Backup all known guest systems on this host. (PVE ``all``)
+            all: Backup all known guest systems on this host.
             bwlimit: Limit I/O bandwidth (in KiB/s).
             compress: Compress dump file.
             dumpdir: Store resulting files to specified directory.
@@ -260,7 +260,7 @@ class AsyncNodesVzdump(AsyncResource):
         _data = await self._call(
             "POST /nodes/{node}/vzdump",
             {
-                "all": all_,
+                "all": all,
                 "bwlimit": bwlimit,
                 "compress": compress,
                 "dumpdir": dumpdir,

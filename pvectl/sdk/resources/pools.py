@@ -66,7 +66,7 @@ class Pools(SyncResource):
         self,
         *,
         poolid: str | None = None,
-        type_: Literal["qemu", "lxc", "storage"] | None = None,
+        type: Literal["qemu", "lxc", "storage"] | None = None,
     ) -> builtins.list[_m.PoolsListItem]:
         """List pools or get pool configuration.
 
@@ -75,13 +75,13 @@ class Pools(SyncResource):
 
         Args:
             poolid:
-            type_:  (PVE ``type``)
+            type:
         """
         _data = self._call(
             "GET /pools",
             {
                 "poolid": poolid,
-                "type": type_,
+                "type": type,
             },
         )
         return parse_list(_m.PoolsListItem, _data)
@@ -175,7 +175,7 @@ class AsyncPools(AsyncResource):
         self,
         *,
         poolid: str | None = None,
-        type_: Literal["qemu", "lxc", "storage"] | None = None,
+        type: Literal["qemu", "lxc", "storage"] | None = None,
     ) -> builtins.list[_m.PoolsListItem]:
         """List pools or get pool configuration.
 
@@ -184,13 +184,13 @@ class AsyncPools(AsyncResource):
 
         Args:
             poolid:
-            type_:  (PVE ``type``)
+            type:
         """
         _data = await self._call(
             "GET /pools",
             {
                 "poolid": poolid,
-                "type": type_,
+                "type": type,
             },
         )
         return parse_list(_m.PoolsListItem, _data)
@@ -247,7 +247,7 @@ class PoolsItem(SyncResource):
     def get(
         self,
         *,
-        type_: Literal["qemu", "lxc", "storage"] | None = None,
+        type: Literal["qemu", "lxc", "storage"] | None = None,
     ) -> _m.PoolsItemGetResponse:
         """Get pool configuration (deprecated, no support for nested pools, use 'GET /pools/?poolid={poolid}').
 
@@ -255,12 +255,12 @@ class PoolsItem(SyncResource):
         Permissions: [perm, /pool/{poolid}, [Pool.Audit]]
 
         Args:
-            type_:  (PVE ``type``)
+            type:
         """
         _data = self._call(
             "GET /pools/{poolid}",
             {
-                "type": type_,
+                "type": type,
             },
         )
         return parse_model(_m.PoolsItemGetResponse, _data)
@@ -314,7 +314,7 @@ class AsyncPoolsItem(AsyncResource):
     async def get(
         self,
         *,
-        type_: Literal["qemu", "lxc", "storage"] | None = None,
+        type: Literal["qemu", "lxc", "storage"] | None = None,
     ) -> _m.PoolsItemGetResponse:
         """Get pool configuration (deprecated, no support for nested pools, use 'GET /pools/?poolid={poolid}').
 
@@ -322,12 +322,12 @@ class AsyncPoolsItem(AsyncResource):
         Permissions: [perm, /pool/{poolid}, [Pool.Audit]]
 
         Args:
-            type_:  (PVE ``type``)
+            type:
         """
         _data = await self._call(
             "GET /pools/{poolid}",
             {
-                "type": type_,
+                "type": type,
             },
         )
         return parse_model(_m.PoolsItemGetResponse, _data)

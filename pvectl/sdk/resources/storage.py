@@ -25,7 +25,7 @@ class Storage(SyncResource):
         self,
         *,
         storage: str,
-        type_: Literal[
+        type: Literal[
             "btrfs",
             "cephfs",
             "cifs",
@@ -58,7 +58,7 @@ class Storage(SyncResource):
         encryption_key: str | None = None,
         export: str | None = None,
         fingerprint: str | None = None,
-        format_: Literal["raw", "qcow2", "subvol", "vmdk"] | None = None,
+        format: Literal["raw", "qcow2", "subvol", "vmdk"] | None = None,
         fs_name: str | None = None,
         fuse: bool | None = None,
         is_mountpoint: str | None = None,
@@ -108,7 +108,7 @@ class Storage(SyncResource):
 
         Args:
             storage: The storage identifier.
-            type_: Storage type. (PVE ``type``)
+            type: Storage type.
             authsupported: Authsupported.
             base: Base volume. This volume is automatically activated.
             blocksize: block size
@@ -126,7 +126,7 @@ class Storage(SyncResource):
             encryption_key: Encryption key. Use 'autogen' to generate one automatically without passphrase. (PVE ``encryption-key``)
             export: NFS export path.
             fingerprint: Certificate SHA 256 fingerprint.
-            format_: Default image format. (PVE ``format``)
+            format: Default image format.
             fs_name: The Ceph filesystem name. (PVE ``fs-name``)
             fuse: Mount CephFS through FUSE.
             is_mountpoint: Assume the given path is an externally managed mountpoint and consider the storage offline if it is not mounted. Using a boolean (yes/no) value serves as a shortcut to using the target path in this field.
@@ -173,7 +173,7 @@ class Storage(SyncResource):
             "POST /storage",
             {
                 "storage": storage,
-                "type": type_,
+                "type": type,
                 "authsupported": authsupported,
                 "base": base,
                 "blocksize": blocksize,
@@ -191,7 +191,7 @@ class Storage(SyncResource):
                 "encryption-key": encryption_key,
                 "export": export,
                 "fingerprint": fingerprint,
-                "format": format_,
+                "format": format,
                 "fs-name": fs_name,
                 "fuse": fuse,
                 "is_mountpoint": is_mountpoint,
@@ -240,7 +240,7 @@ class Storage(SyncResource):
     def list(
         self,
         *,
-        type_: Literal[
+        type: Literal[
             "btrfs",
             "cephfs",
             "cifs",
@@ -264,12 +264,12 @@ class Storage(SyncResource):
         Permissions: Only list entries where you have 'Datastore.Audit' or 'Datastore.AllocateSpace' permissions on '/storage/<storage>'
 
         Args:
-            type_: Only list storage of specific type (PVE ``type``)
+            type: Only list storage of specific type
         """
         _data = self._call(
             "GET /storage",
             {
-                "type": type_,
+                "type": type,
             },
         )
         return parse_list(_m.StorageListItem, _data)
@@ -285,7 +285,7 @@ class AsyncStorage(AsyncResource):
         self,
         *,
         storage: str,
-        type_: Literal[
+        type: Literal[
             "btrfs",
             "cephfs",
             "cifs",
@@ -318,7 +318,7 @@ class AsyncStorage(AsyncResource):
         encryption_key: str | None = None,
         export: str | None = None,
         fingerprint: str | None = None,
-        format_: Literal["raw", "qcow2", "subvol", "vmdk"] | None = None,
+        format: Literal["raw", "qcow2", "subvol", "vmdk"] | None = None,
         fs_name: str | None = None,
         fuse: bool | None = None,
         is_mountpoint: str | None = None,
@@ -368,7 +368,7 @@ class AsyncStorage(AsyncResource):
 
         Args:
             storage: The storage identifier.
-            type_: Storage type. (PVE ``type``)
+            type: Storage type.
             authsupported: Authsupported.
             base: Base volume. This volume is automatically activated.
             blocksize: block size
@@ -386,7 +386,7 @@ class AsyncStorage(AsyncResource):
             encryption_key: Encryption key. Use 'autogen' to generate one automatically without passphrase. (PVE ``encryption-key``)
             export: NFS export path.
             fingerprint: Certificate SHA 256 fingerprint.
-            format_: Default image format. (PVE ``format``)
+            format: Default image format.
             fs_name: The Ceph filesystem name. (PVE ``fs-name``)
             fuse: Mount CephFS through FUSE.
             is_mountpoint: Assume the given path is an externally managed mountpoint and consider the storage offline if it is not mounted. Using a boolean (yes/no) value serves as a shortcut to using the target path in this field.
@@ -433,7 +433,7 @@ class AsyncStorage(AsyncResource):
             "POST /storage",
             {
                 "storage": storage,
-                "type": type_,
+                "type": type,
                 "authsupported": authsupported,
                 "base": base,
                 "blocksize": blocksize,
@@ -451,7 +451,7 @@ class AsyncStorage(AsyncResource):
                 "encryption-key": encryption_key,
                 "export": export,
                 "fingerprint": fingerprint,
-                "format": format_,
+                "format": format,
                 "fs-name": fs_name,
                 "fuse": fuse,
                 "is_mountpoint": is_mountpoint,
@@ -500,7 +500,7 @@ class AsyncStorage(AsyncResource):
     async def list(
         self,
         *,
-        type_: Literal[
+        type: Literal[
             "btrfs",
             "cephfs",
             "cifs",
@@ -524,12 +524,12 @@ class AsyncStorage(AsyncResource):
         Permissions: Only list entries where you have 'Datastore.Audit' or 'Datastore.AllocateSpace' permissions on '/storage/<storage>'
 
         Args:
-            type_: Only list storage of specific type (PVE ``type``)
+            type: Only list storage of specific type
         """
         _data = await self._call(
             "GET /storage",
             {
-                "type": type_,
+                "type": type,
             },
         )
         return parse_list(_m.StorageListItem, _data)
@@ -577,7 +577,7 @@ class StorageItem(SyncResource):
         domain: str | None = None,
         encryption_key: str | None = None,
         fingerprint: str | None = None,
-        format_: Literal["raw", "qcow2", "subvol", "vmdk"] | None = None,
+        format: Literal["raw", "qcow2", "subvol", "vmdk"] | None = None,
         fs_name: str | None = None,
         fuse: bool | None = None,
         is_mountpoint: str | None = None,
@@ -634,7 +634,7 @@ class StorageItem(SyncResource):
             domain: CIFS domain.
             encryption_key: Encryption key. Use 'autogen' to generate one automatically without passphrase. (PVE ``encryption-key``)
             fingerprint: Certificate SHA 256 fingerprint.
-            format_: Default image format. (PVE ``format``)
+            format: Default image format.
             fs_name: The Ceph filesystem name. (PVE ``fs-name``)
             fuse: Mount CephFS through FUSE.
             is_mountpoint: Assume the given path is an externally managed mountpoint and consider the storage offline if it is not mounted. Using a boolean (yes/no) value serves as a shortcut to using the target path in this field.
@@ -688,7 +688,7 @@ class StorageItem(SyncResource):
                 "domain": domain,
                 "encryption-key": encryption_key,
                 "fingerprint": fingerprint,
-                "format": format_,
+                "format": format,
                 "fs-name": fs_name,
                 "fuse": fuse,
                 "is_mountpoint": is_mountpoint,
@@ -770,7 +770,7 @@ class AsyncStorageItem(AsyncResource):
         domain: str | None = None,
         encryption_key: str | None = None,
         fingerprint: str | None = None,
-        format_: Literal["raw", "qcow2", "subvol", "vmdk"] | None = None,
+        format: Literal["raw", "qcow2", "subvol", "vmdk"] | None = None,
         fs_name: str | None = None,
         fuse: bool | None = None,
         is_mountpoint: str | None = None,
@@ -827,7 +827,7 @@ class AsyncStorageItem(AsyncResource):
             domain: CIFS domain.
             encryption_key: Encryption key. Use 'autogen' to generate one automatically without passphrase. (PVE ``encryption-key``)
             fingerprint: Certificate SHA 256 fingerprint.
-            format_: Default image format. (PVE ``format``)
+            format: Default image format.
             fs_name: The Ceph filesystem name. (PVE ``fs-name``)
             fuse: Mount CephFS through FUSE.
             is_mountpoint: Assume the given path is an externally managed mountpoint and consider the storage offline if it is not mounted. Using a boolean (yes/no) value serves as a shortcut to using the target path in this field.
@@ -881,7 +881,7 @@ class AsyncStorageItem(AsyncResource):
                 "domain": domain,
                 "encryption-key": encryption_key,
                 "fingerprint": fingerprint,
-                "format": format_,
+                "format": format,
                 "fs-name": fs_name,
                 "fuse": fuse,
                 "is_mountpoint": is_mountpoint,
