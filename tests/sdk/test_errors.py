@@ -47,7 +47,7 @@ def test_status_classes(client: ProxmoxClient, httpx_mock: HTTPXMock, status: in
 
 def test_token_refused_for_ticket_only_methods(client: ProxmoxClient, httpx_mock: HTTPXMock) -> None:
     with pytest.raises(TokenNotAllowed):
-        client.access.ticket.create(username="root@pam", password="x")  # type: ignore[attr-defined]
+        client.access.ticket.create(username="root@pam", password="x")
     assert httpx_mock.get_requests() == []
 
 

@@ -61,4 +61,5 @@ def test_untyped_return_is_plain_json(client: ProxmoxClient, httpx_mock: HTTPXMo
 
 def test_null_return(client: ProxmoxClient, httpx_mock: HTTPXMock) -> None:
     httpx_mock.add_response(json={"data": None})
-    assert client.nodes("pve1").qemu(101).config.set(cores=4) is None
+    client.nodes("pve1").qemu(101).config.set(cores=4)
+    assert httpx_mock.get_requests()[0].method == "PUT"

@@ -29,7 +29,7 @@ def create_kwargs() -> dict[str, object]:
         "onboot": False,
         "tags": "prod;web",
         "net": {0: QemuNetFormat(model="virtio", bridge="vmbr9", firewall=True, tag=20)},
-        "scsi": {0: QemuScsiFormat(file="ceph-pool:32", iothread=True, ssd=True, aio="io_uring", format="raw")},
+        "scsi": {0: QemuScsiFormat(file="ceph-pool:32", iothread=True, ssd=True, aio="io_uring", format_="raw")},
         "ide2": "cephfs:iso/nixos.iso,media=cdrom",
     }
 
