@@ -33,7 +33,6 @@ CLI_OVERRIDES: dict[tuple[str, str], tuple[str, str]] = {
         "update-async",
         "PVE update_vm_async: POST applies the change in a task",
     ),
-    ("POST", "/nodes/{node}/lxc/{vmid}/config"): ("update-async", "POST on a config applies it as a task"),
     ("POST", "/nodes/{node}/qemu/{vmid}/migrate"): ("start", "PVE migrate_vm starts a migration task"),
     ("POST", "/nodes/{node}/lxc/{vmid}/migrate"): ("start", "PVE migrate_vm starts a migration task"),
     ("POST", "/nodes/{node}/status"): ("command", "PVE node_cmd: reboot or shut down the node"),
@@ -84,6 +83,7 @@ def param_of(segment: str) -> str | None:
 def snake(name: str) -> str:
     """PVE name -> snake_case text (not yet checked against reserved words)."""
     text = re.sub(r"\[n\]$", "", name)
+    text = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", text)
     text = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", text).lower()
     text = re.sub(r"[^0-9a-z_]+", "_", text)
     return text.strip("_") or "value"

@@ -18,7 +18,7 @@ class AccessOpenidIndexItem(ResponseModel):
 class AccessOpenidLoginResponse(ResponseModel):
     """AccessOpenidLoginResponse"""
 
-    csrfprevention_token: str | None = Field(default=None, alias="CSRFPreventionToken")
+    csrf_prevention_token: str | None = Field(default=None, alias="CSRFPreventionToken")
 
     cap: dict[str, Any] | None = None
 

@@ -84,7 +84,7 @@ class AccessRolesItemGetResponse(ResponseModel):
 
     vm_config_disk: bool | None = Field(default=None, alias="VM.Config.Disk")
 
-    vm_config_hwtype: bool | None = Field(default=None, alias="VM.Config.HWType")
+    vm_config_hw_type: bool | None = Field(default=None, alias="VM.Config.HWType")
 
     vm_config_memory: bool | None = Field(default=None, alias="VM.Config.Memory")
 

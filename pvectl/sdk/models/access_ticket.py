@@ -10,7 +10,7 @@ from pvectl.sdk._core.models import ResponseModel
 class AccessTicketCreateResponse(ResponseModel):
     """AccessTicketCreateResponse"""
 
-    csrfprevention_token: str | None = Field(default=None, alias="CSRFPreventionToken")
+    csrf_prevention_token: str | None = Field(default=None, alias="CSRFPreventionToken")
 
     clustername: str | None = None
 

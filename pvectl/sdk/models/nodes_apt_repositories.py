@@ -51,7 +51,7 @@ class NodesAptRepositoriesGetResponseFilesItemRepositoriesItem(ResponseModel):
     types: list[str] | None = Field(default=None, alias="Types")
     """List of package types."""
 
-    uris: list[str] | None = Field(default=None, alias="URIs")
+    ur_is: list[str] | None = Field(default=None, alias="URIs")
     """List of repository URIs."""
 
 
