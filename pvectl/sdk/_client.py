@@ -11,9 +11,9 @@ import httpx
 
 from pvectl.sdk._core.base import BaseClient
 from pvectl.sdk._core.errors import NotFound
-from pvectl.sdk._core.request import Prepared, interpret
 
 if TYPE_CHECKING:
+    from pvectl.sdk._core.request import Prepared
     from pvectl.sdk.models.root import VersionResponse
     from pvectl.sdk.resources.access import Access, AsyncAccess
     from pvectl.sdk.resources.cluster import AsyncCluster, Cluster
@@ -82,6 +82,8 @@ class ProxmoxClient(BaseClient):
             else:
                 delay = self._retry_delay(prepared.method, attempt, response.status_code)
                 if delay is None or response.status_code < 500:
+                    from pvectl.sdk._core.request import interpret
+
                     return interpret(
                         response.status_code,
                         response.reason_phrase,
@@ -186,6 +188,8 @@ class AsyncProxmoxClient(BaseClient):
             else:
                 delay = self._retry_delay(prepared.method, attempt, response.status_code)
                 if delay is None or response.status_code < 500:
+                    from pvectl.sdk._core.request import interpret
+
                     return interpret(
                         response.status_code,
                         response.reason_phrase,

@@ -73,5 +73,5 @@ bridges = st.from_regex(r"[a-z][a-z0-9]{0,8}", fullmatch=True)
     queues=st.none() | st.integers(min_value=0, max_value=64),
 )
 def test_round_trip(model: str, bridge: str, firewall: bool, tag: int, queues: int | None) -> None:
-    net = QemuNetFormat(model=model, bridge=bridge, firewall=firewall, tag=tag, queues=queues)  # type: ignore[arg-type]
+    net = QemuNetFormat(model=model, bridge=bridge, firewall=firewall, tag=tag, queues=queues)
     assert QemuNetFormat.parse(net.to_pve()) == net

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-import ssl
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import httpx
@@ -14,8 +12,15 @@ import httpx
 from pvectl import __version__
 from pvectl.sdk._core.auth import Auth, TokenAuth
 from pvectl.sdk._core.errors import PveError, TLSError, TokenNotAllowed, TransportError, UnsupportedByServer
-from pvectl.sdk._core.request import Prepared, prepare
-from pvectl.sdk._core.spec import ApiSpec, OpSpec, load_spec
+
+if TYPE_CHECKING:
+    import ssl
+
+    from pvectl.sdk._core.request import Prepared
+    from pvectl.sdk._core.spec import ApiSpec, OpSpec
+
+# Request building, validation and the spec load on the first call, keeping `import pvectl.sdk` close to
+# the cost of importing httpx alone.
 
 RETRY_STATUSES = frozenset({502, 503, 504})
 VERSION_OP = "GET /version"
@@ -31,6 +36,8 @@ class Clock:
         time.sleep(seconds)
 
     async def asleep(self, seconds: float) -> None:
+        import asyncio
+
         await asyncio.sleep(seconds)
 
 
@@ -83,7 +90,16 @@ class BaseClient:
         self.check_version = check_version
         self.server_version = server_version
         self.clock = clock or Clock()
-        self.spec: ApiSpec = spec or load_spec()
+        self._spec = spec
+
+    @property
+    def spec(self) -> ApiSpec:
+        """The API spec this client validates against (the generated one unless given)."""
+        if self._spec is None:
+            from pvectl.sdk._core.spec import load_spec
+
+            self._spec = load_spec()
+        return self._spec
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.base_url!r}, auth={self.auth!r})"
@@ -97,6 +113,8 @@ class BaseClient:
         params: Mapping[str, Any],
         indexed: Mapping[str, Any] | None,
     ) -> Prepared:
+        from pvectl.sdk._core.request import prepare
+
         op = self.spec.op(key)
         if not op.allowtoken and self.auth is not None and self.auth.uses_token:
             raise TokenNotAllowed(f"{key} does not accept API tokens; log in with a password instead")
@@ -154,4 +172,6 @@ class BaseClient:
         )
 
     def _version_request(self) -> Prepared:
+        from pvectl.sdk._core.request import prepare
+
         return prepare(self.spec.op(VERSION_OP), (), {})

@@ -12,7 +12,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
 Schema = Mapping[str, Any]
@@ -117,5 +116,7 @@ def build_spec(data: Mapping[str, Any]) -> ApiSpec:
 @cache
 def load_spec() -> ApiSpec:
     """The spec of the PVE release the SDK was generated for (cached)."""
+    from importlib import resources
+
     text = resources.files("pvectl.sdk").joinpath("_apispec.json").read_text(encoding="utf-8")
     return build_spec(json.loads(text))
