@@ -27,7 +27,12 @@ def main(argv: list[str] | None = None) -> int:
             sources += importer.default_sources()
         if not sources:
             parser.error("import: give dump paths/URLs or --all")
-        for line in importer.import_dumps(sources, version=args.version, insecure=args.insecure):
+        try:
+            notes = importer.import_dumps(sources, version=args.version, insecure=args.insecure)
+        except (OSError, ValueError) as exc:  # unreadable file/URL, not an apidata.js dump
+            print(f"error: cannot import: {exc}", file=sys.stderr)
+            return 2
+        for line in notes:
             print(f"note: {line}", file=sys.stderr)
         print(f"imported {len(sources)} dump(s) into schemas/")
         return 0

@@ -96,3 +96,43 @@ def test_malformed_overrides_are_refused() -> None:
         Overrides({"patch": [{"method": "GET /x", "pointer": "no-slash", "reason": "r"}]})
     with pytest.raises(OverrideError):
         Overrides({"index_range": [{"family": "net"}]})
+
+
+def test_import_reads_a_dump_from_a_url(tmp_path: Path) -> None:
+    """A node serves its own dump at /pve-docs/api-viewer/apidata.js; import fetches it like a file."""
+    import shutil
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from codegen.importer import import_dumps
+
+    body = (
+        b'const apiSchema = [{"path": "/version", "text": "version", "leaf": 1, "info": {"GET": {'
+        b'"name": "version", "method": "GET", "description": "v", "allowtoken": 1,'
+        b'"parameters": {"additionalProperties": 0}, "returns": {"type": "object"}}}}];\n'
+    )
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200 if self.path == "/pve-docs/api-viewer/apidata.js" else 404)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        schemas = tmp_path / "schemas"
+        schemas.mkdir()
+        shutil.copyfile(ROOT / "schemas" / "overrides.toml", schemas / "overrides.toml")
+        url = f"http://127.0.0.1:{server.server_address[1]}/pve-docs/api-viewer/apidata.js"
+        import_dumps([url], version="9.9.9", schemas=schemas)
+    finally:
+        server.shutdown()
+        server.server_close()
+    lock = json.loads((schemas / "schema.lock").read_text())
+    assert lock["schemas"]["9.9.9"]["source"] == url
+    assert json.loads((schemas / "history.json").read_text())["methods"]["GET /version"]["in"] == "1"
