@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pvectl.sdk._core import propstring
@@ -65,6 +65,7 @@ def test_list_values_use_semicolons() -> None:
 bridges = st.from_regex(r"[a-z][a-z0-9]{0,8}", fullmatch=True)
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])  # first example builds the model
 @given(
     model=st.sampled_from(["virtio", "e1000", "rtl8139", "vmxnet3"]),
     bridge=bridges,
