@@ -1,0 +1,1 @@
+"""Creating a VM: one pure domain (config, defaults, rules, plan) behind three front-ends."""

@@ -1,0 +1,219 @@
+"""The declarative field spec every front-end reads: flags, prompts and the TUI ask the same fields in the
+same order, with the same help, choices and defaults. ``[vm.defaults]`` in the config file uses the flag names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel
+from pydantic import ValidationError as PydanticValidationError
+
+from pvectl.vm.config import Disk, VmConfig
+
+Kind = Literal["str", "int", "float", "bool", "choice", "tags"]
+
+# Choices PVE fixes in its schema (POST /nodes/{node}/qemu); the live ones name a ReferenceData source.
+OSTYPES = ("l26", "l24", "win11", "win10", "win8", "win7", "wvista", "wxp", "w2k8", "w2k3", "w2k", "solaris", "other")
+SCSIHW = ("virtio-scsi-single", "virtio-scsi-pci", "lsi", "lsi53c810", "megasas", "pvscsi")
+NET_MODELS = ("virtio", "e1000", "e1000e", "rtl8139", "vmxnet3")
+CPU_TYPES = ("host", "x86-64-v2-AES", "x86-64-v3", "x86-64-v4", "kvm64", "qemu64", "max")
+BUSES = ("scsi", "sata", "virtio", "ide")
+FORMATS = ("raw", "qcow2", "vmdk")
+AIO = ("io_uring", "native", "threads")
+CACHE = ("none", "directsync", "writethrough", "writeback", "unsafe")
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    path: str  # attribute path in VmConfig ("memory.min_memory")
+    flag: str  # --flag name, also the [vm.defaults] key
+    step: str
+    label: str
+    help: str
+    kind: Kind
+    choices: tuple[str, ...] = ()
+    source: str | None = None  # ReferenceData method with live choices
+    advanced: bool = False
+
+
+FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec("general.node", "node", "general", "Node", "Node that hosts the VM.", "choice", source="nodes"),
+    FieldSpec("general.vmid", "vmid", "general", "VM ID", "100-999999999; default: the next free id.", "int"),
+    FieldSpec("general.name", "name", "general", "Name", "VM name (a DNS name).", "str"),
+    FieldSpec("general.pool", "pool", "general", "Resource pool", "Pool the VM joins.", "choice", source="pools"),
+    FieldSpec("general.tags", "tag", "general", "Tags", "Tags (repeat the flag for more).", "tags", source="tags"),
+    FieldSpec("general.ha", "ha", "general", "Add to HA", "Manage the VM with HA.", "bool"),
+    FieldSpec("general.onboot", "onboot", "general", "Start at boot", "Start with its node.", "bool", advanced=True),
+    FieldSpec(
+        "general.startup_order",
+        "startup-order",
+        "general",
+        "Start/shutdown order",
+        "Order number.",
+        "int",
+        advanced=True,
+    ),
+    FieldSpec(
+        "general.startup_delay",
+        "startup-delay",
+        "general",
+        "Startup delay",
+        "Seconds to wait after start.",
+        "int",
+        advanced=True,
+    ),
+    FieldSpec(
+        "general.shutdown_timeout",
+        "shutdown-timeout",
+        "general",
+        "Shutdown timeout",
+        "Seconds to wait at shutdown.",
+        "int",
+        advanced=True,
+    ),
+    FieldSpec(
+        "os.media",
+        "media",
+        "os",
+        "Media",
+        "CD drive: iso, cdrom (physical drive) or none.",
+        "choice",
+        ("iso", "cdrom", "none"),
+    ),
+    FieldSpec(
+        "os.iso_storage",
+        "iso-storage",
+        "os",
+        "ISO storage",
+        "Storage that holds the ISO.",
+        "choice",
+        source="iso_storages",
+    ),
+    FieldSpec(
+        "os.iso", "iso", "os", "ISO image", "Volume id; default: the latest NixOS minimal ISO.", "choice", source="isos"
+    ),
+    FieldSpec("os.ostype", "ostype", "os", "Guest OS", "Guest OS type (l26 = Linux 6.x/2.6).", "choice", OSTYPES),
+    FieldSpec("system.machine", "machine", "system", "Machine", "QEMU machine type.", "choice", ("q35", "pc")),
+    FieldSpec("system.bios", "bios", "system", "BIOS", "Firmware.", "choice", ("ovmf", "seabios")),
+    FieldSpec("system.efidisk", "efidisk", "system", "EFI disk", "Add an EFI disk (OVMF).", "bool"),
+    FieldSpec(
+        "system.efi_storage",
+        "efi-storage",
+        "system",
+        "EFI storage",
+        "Storage of the EFI disk.",
+        "choice",
+        source="image_storages",
+    ),
+    FieldSpec(
+        "system.secure_boot", "secure-boot", "system", "Secure Boot keys", "Pre-enroll Secure Boot keys.", "bool"
+    ),
+    FieldSpec("system.scsihw", "scsihw", "system", "SCSI controller", "SCSI controller model.", "choice", SCSIHW),
+    FieldSpec("system.agent", "agent", "system", "QEMU agent", "Enable the QEMU guest agent.", "bool"),
+    FieldSpec("cpu.sockets", "sockets", "cpu", "Sockets", "CPU sockets.", "int"),
+    FieldSpec("cpu.cores", "cores", "cpu", "Cores", "Cores per socket.", "int"),
+    FieldSpec("cpu.type", "cpu", "cpu", "CPU type", "CPU model.", "choice", CPU_TYPES),
+    FieldSpec("memory.memory", "memory", "memory", "Memory (MiB)", "Memory in MiB.", "int"),
+    FieldSpec(
+        "memory.min_memory",
+        "min-memory",
+        "memory",
+        "Minimum memory (MiB)",
+        "Balloon target; follows memory.",
+        "int",
+        advanced=True,
+    ),
+    FieldSpec(
+        "memory.ballooning",
+        "balloon",
+        "memory",
+        "Ballooning device",
+        "Enable the balloon device.",
+        "bool",
+        advanced=True,
+    ),
+    FieldSpec("memory.ksm", "ksm", "memory", "Allow KSM", "Kernel same-page merging.", "bool", advanced=True),
+    FieldSpec("network.enabled", "network", "network", "Network device", "Add a network device.", "bool"),
+    FieldSpec("network.bridge", "bridge", "network", "Bridge", "Bridge to attach to.", "choice", source="bridges"),
+    FieldSpec("network.model", "net-model", "network", "Model", "NIC model.", "choice", NET_MODELS),
+    FieldSpec("network.firewall", "firewall", "network", "Firewall", "Enable the PVE firewall on the NIC.", "bool"),
+    FieldSpec("network.vlan", "vlan", "network", "VLAN tag", "VLAN tag 1-4094.", "int", advanced=True),
+    FieldSpec("network.mtu", "mtu", "network", "MTU", "MTU (virtio only; 1 = bridge MTU).", "int", advanced=True),
+    FieldSpec("network.rate", "rate", "network", "Rate limit (MB/s)", "Rate limit in MB/s.", "float", advanced=True),
+    FieldSpec("network.queues", "queues", "network", "Multiqueue", "Number of packet queues.", "int", advanced=True),
+    FieldSpec("network.mac", "mac", "network", "MAC address", "Fixed MAC; default: generated.", "str", advanced=True),
+    FieldSpec(
+        "network.link_down", "link-down", "network", "Disconnect", "Start with the link down.", "bool", advanced=True
+    ),
+    FieldSpec(
+        "serial_console", "serial-console", "system", "Serial console", "Set serial0=socket, vga=serial0.", "bool"
+    ),
+    FieldSpec("start", "start", "general", "Start after creation", "Start the VM when it is created.", "bool"),
+)
+
+DISK_FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec("bus", "bus", "disks", "Bus", "Disk bus.", "choice", BUSES),
+    FieldSpec("storage", "storage", "disks", "Storage", "Storage of the disk.", "choice", source="image_storages"),
+    FieldSpec("size_gib", "size", "disks", "Size (GiB)", "Disk size in GiB.", "int"),
+    FieldSpec("format", "format", "disks", "Format", "Image format.", "choice", FORMATS),
+    FieldSpec("iothread", "iothread", "disks", "IO thread", "Own IO thread (scsi/virtio).", "bool"),
+    FieldSpec("ssd", "ssd", "disks", "SSD emulation", "Report an SSD to the guest.", "bool"),
+    FieldSpec("backup", "backup", "disks", "Backup", "Include in backups.", "bool"),
+    FieldSpec("aio", "aio", "disks", "Async IO", "Asynchronous IO mode.", "choice", AIO),
+    FieldSpec("cache", "cache", "disks", "Cache", "Cache mode.", "choice", CACHE, advanced=True),
+    FieldSpec("discard", "discard", "disks", "Discard", "Pass TRIM/discard to the storage.", "bool", advanced=True),
+)
+
+BY_FLAG = {f.flag: f for f in FIELDS}
+DISK_BY_FLAG = {f.flag: f for f in DISK_FIELDS}
+STEPS = ("general", "os", "system", "disks", "cpu", "memory", "network")
+
+
+class DefaultsError(ValueError):
+    """A ``[vm.defaults]`` entry that does not fit."""
+
+
+def get_value(config: VmConfig, path: str) -> Any:
+    obj: Any = config
+    for part in path.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def set_value(config: VmConfig, path: str, value: Any) -> None:
+    """Assign one field (validated by pydantic); raises ValueError naming the field."""
+    *parents, last = path.split(".")
+    obj: BaseModel = config
+    for part in parents:
+        obj = getattr(obj, part)
+    try:
+        setattr(obj, last, value)
+    except PydanticValidationError as exc:
+        raise ValueError(f"{path}: {exc.errors()[0]['msg']}") from exc
+
+
+def apply_defaults(config: VmConfig, defaults: Mapping[str, Any]) -> VmConfig:
+    """A copy of ``config`` with ``[vm.defaults]`` applied; disk keys are prefixed ``disk-`` (``disk-size``)."""
+    out = config.model_copy(deep=True)
+    disk_values: dict[str, Any] = {}
+    for key, value in defaults.items():
+        if key.startswith("disk-") and key[5:] in DISK_BY_FLAG:
+            disk_values[DISK_BY_FLAG[key[5:]].path] = value
+            continue
+        spec = BY_FLAG.get(key)
+        if spec is None:
+            known = ", ".join(sorted([*BY_FLAG, *(f"disk-{k}" for k in DISK_BY_FLAG)]))
+            raise DefaultsError(f"[vm.defaults] {key}: unknown key (known: {known})")
+        try:
+            set_value(out, spec.path, list(value) if spec.kind == "tags" else value)
+        except ValueError as exc:
+            raise DefaultsError(f"[vm.defaults] {key}: {exc}") from exc
+    if disk_values:
+        try:
+            out.disks = [Disk.model_validate({**d.model_dump(), **disk_values}) for d in out.disks]
+        except PydanticValidationError as exc:
+            raise DefaultsError(f"[vm.defaults] disk: {exc.errors()[0]['msg']}") from exc
+    return out

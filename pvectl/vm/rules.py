@@ -1,0 +1,107 @@
+"""Every validation rule of vm-create.md §3, as data: a list of problems, each naming its field."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from pvectl.vm.config import MAX_INDEX, VmConfig
+
+_DNS = re.compile(r"(?:[a-zA-Z0-9](?:[a-zA-Z0-9\-]*[a-zA-Z0-9])?\.)*[a-zA-Z0-9](?:[a-zA-Z0-9\-]*[a-zA-Z0-9])?")
+_TAG = re.compile(r"[a-z0-9_][a-z0-9_\-+.]*", re.I)
+_MAC = re.compile(r"[a-f0-9][02468ace](?::[a-f0-9]{2}){5}", re.I)
+_POOL = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_\-]+")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One rule that the configuration breaks. ``field`` is the dotted path (``memory.min_memory``)."""
+
+    field: str
+    message: str
+
+    @property
+    def step(self) -> str:
+        head = self.field.split(".")[0].split("[")[0]
+        return {"disks": "disks", "serial_console": "system", "start": "general"}.get(head, head)
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+
+def check(config: VmConfig, *, taken_vmids: Collection[int] = ()) -> list[Problem]:
+    """All problems of ``config``; empty when it can be sent."""
+    out: list[Problem] = []
+
+    def add(field: str, message: str) -> None:
+        out.append(Problem(field, message))
+
+    g = config.general
+    if g.vmid is not None:
+        if not 100 <= g.vmid <= 999_999_999:
+            add("general.vmid", f"VM id {g.vmid} is outside 100..999999999")
+        elif g.vmid in taken_vmids:
+            add("general.vmid", f"VM id {g.vmid} is already in use")
+    if g.name is not None and not _DNS.fullmatch(g.name):
+        add("general.name", f"'{g.name}' is not a valid DNS name (letters, digits, '-', '.')")
+    if g.pool is not None and not _POOL.fullmatch(g.pool):
+        add("general.pool", f"'{g.pool}' is not a valid pool id")
+    for tag in g.tags:
+        if not _TAG.fullmatch(tag):
+            add("general.tags", f"tag '{tag}' may only hold letters, digits and _ - + .")
+    for name in ("startup_order", "startup_delay", "shutdown_timeout"):
+        value = getattr(g, name)
+        if value is not None and value < 0:
+            add(f"general.{name}", f"must be 0 or more, got {value}")
+    if config.os.media == "iso" and not config.os.iso:
+        add("os.iso", f"no ISO chosen and none found on storage '{config.os.iso_storage}'")
+    s = config.system
+    if s.secure_boot and not (s.bios == "ovmf" and s.efidisk):
+        add("system.secure_boot", "Secure Boot needs BIOS ovmf with an EFI disk")
+    if not config.disks:
+        add("disks", "at least one disk is needed")
+    seen: dict[str, int] = {}
+    for i, disk in enumerate(config.disks):
+        where = f"disks[{i}]"
+        if disk.index is not None:
+            device = f"{disk.bus}{disk.index}"
+            if not 0 <= disk.index <= MAX_INDEX[disk.bus]:
+                add(f"{where}.index", f"{device}: {disk.bus} devices are numbered 0..{MAX_INDEX[disk.bus]}")
+            if device == "ide2":
+                add(f"{where}.index", "ide2 is the CD drive")
+            if device in seen:
+                add(f"{where}.index", f"{device} is used by disks[{seen[device]}] too")
+            seen[device] = i
+        if disk.size_gib < 1:
+            add(f"{where}.size_gib", f"size must be at least 1 GiB, got {disk.size_gib}")
+        if disk.ssd and disk.bus == "virtio":
+            add(f"{where}.ssd", "SSD emulation is not available on virtio disks")
+        if disk.iothread and disk.bus not in ("scsi", "virtio"):
+            add(f"{where}.iothread", f"IO thread needs a scsi or virtio disk, not {disk.bus}")
+    c = config.cpu
+    if c.sockets < 1:
+        add("cpu.sockets", f"must be at least 1, got {c.sockets}")
+    if c.cores < 1:
+        add("cpu.cores", f"must be at least 1, got {c.cores}")
+    m = config.memory
+    if m.memory < 16:
+        add("memory.memory", f"must be at least 16 MiB, got {m.memory}")
+    if m.min_memory is not None and m.min_memory > m.memory:
+        add("memory.min_memory", f"minimum memory ({m.min_memory}) must not exceed memory ({m.memory})")
+    n = config.network
+    if n.enabled:
+        if n.vlan is not None and not 1 <= n.vlan <= 4094:
+            add("network.vlan", f"VLAN tag must be 1..4094, got {n.vlan}")
+        if n.mtu is not None:
+            if n.model != "virtio":
+                add("network.mtu", f"MTU can only be set on virtio NICs, not {n.model}")
+            elif not 1 <= n.mtu <= 65520:
+                add("network.mtu", f"MTU must be 1..65520, got {n.mtu}")
+        if n.rate is not None and n.rate < 0:
+            add("network.rate", f"rate limit must be 0 or more MB/s, got {n.rate}")
+        if n.queues is not None and not 0 <= n.queues <= 64:
+            add("network.queues", f"multiqueue must be 0..64, got {n.queues}")
+        if n.mac is not None and not _MAC.fullmatch(n.mac):
+            add("network.mac", f"'{n.mac}' is not a unicast MAC address (XX:XX:XX:XX:XX:XX)")
+    return out
