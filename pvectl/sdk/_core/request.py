@@ -81,7 +81,11 @@ def prepare(
             for index, item in value.items():
                 put(f"{family}{index}", item, schema)
         elif schema is None:
-            errors[key] = "property is not defined in schema and the schema does not allow additional properties"
+            fam = family_of(key, op.params)  # a concrete member of a family (net0, scsi1)
+            if fam is None:
+                errors[key] = "property is not defined in schema and the schema does not allow additional properties"
+            else:
+                put(key, value, fam[1])
         else:
             put(key, value, schema)
     for key, value in (indexed or {}).items():
