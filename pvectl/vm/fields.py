@@ -4,14 +4,8 @@ same order, with the same help, choices and defaults. ``[vm.defaults]`` in the c
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
-
-from pydantic import BaseModel
-from pydantic import ValidationError as PydanticValidationError
-
-from pvectl.vm.config import Disk, VmConfig
+from typing import Literal
 
 Kind = Literal["str", "int", "float", "bool", "choice", "tags"]
 
@@ -37,6 +31,7 @@ class FieldSpec:
     choices: tuple[str, ...] = ()
     source: str | None = None  # ReferenceData method with live choices
     advanced: bool = False
+    cli: bool = True  # has its own --flag (os.media is set through --iso instead)
 
 
 FIELDS: tuple[FieldSpec, ...] = (
@@ -93,7 +88,13 @@ FIELDS: tuple[FieldSpec, ...] = (
         source="iso_storages",
     ),
     FieldSpec(
-        "os.iso", "iso", "os", "ISO image", "Volume id; default: the latest NixOS minimal ISO.", "choice", source="isos"
+        "os.iso",
+        "iso",
+        "os",
+        "ISO image",
+        "latest-nixos (default), a volume id (storage:iso/file.iso), cdrom (physical drive) or none.",
+        "choice",
+        source="isos",
     ),
     FieldSpec("os.ostype", "ostype", "os", "Guest OS", "Guest OS type (l26 = Linux 6.x/2.6).", "choice", OSTYPES),
     FieldSpec("system.machine", "machine", "system", "Machine", "QEMU machine type.", "choice", ("q35", "pc")),
@@ -170,50 +171,3 @@ DISK_FIELDS: tuple[FieldSpec, ...] = (
 BY_FLAG = {f.flag: f for f in FIELDS}
 DISK_BY_FLAG = {f.flag: f for f in DISK_FIELDS}
 STEPS = ("general", "os", "system", "disks", "cpu", "memory", "network")
-
-
-class DefaultsError(ValueError):
-    """A ``[vm.defaults]`` entry that does not fit."""
-
-
-def get_value(config: VmConfig, path: str) -> Any:
-    obj: Any = config
-    for part in path.split("."):
-        obj = getattr(obj, part)
-    return obj
-
-
-def set_value(config: VmConfig, path: str, value: Any) -> None:
-    """Assign one field (validated by pydantic); raises ValueError naming the field."""
-    *parents, last = path.split(".")
-    obj: BaseModel = config
-    for part in parents:
-        obj = getattr(obj, part)
-    try:
-        setattr(obj, last, value)
-    except PydanticValidationError as exc:
-        raise ValueError(f"{path}: {exc.errors()[0]['msg']}") from exc
-
-
-def apply_defaults(config: VmConfig, defaults: Mapping[str, Any]) -> VmConfig:
-    """A copy of ``config`` with ``[vm.defaults]`` applied; disk keys are prefixed ``disk-`` (``disk-size``)."""
-    out = config.model_copy(deep=True)
-    disk_values: dict[str, Any] = {}
-    for key, value in defaults.items():
-        if key.startswith("disk-") and key[5:] in DISK_BY_FLAG:
-            disk_values[DISK_BY_FLAG[key[5:]].path] = value
-            continue
-        spec = BY_FLAG.get(key)
-        if spec is None:
-            known = ", ".join(sorted([*BY_FLAG, *(f"disk-{k}" for k in DISK_BY_FLAG)]))
-            raise DefaultsError(f"[vm.defaults] {key}: unknown key (known: {known})")
-        try:
-            set_value(out, spec.path, list(value) if spec.kind == "tags" else value)
-        except ValueError as exc:
-            raise DefaultsError(f"[vm.defaults] {key}: {exc}") from exc
-    if disk_values:
-        try:
-            out.disks = [Disk.model_validate({**d.model_dump(), **disk_values}) for d in out.disks]
-        except PydanticValidationError as exc:
-            raise DefaultsError(f"[vm.defaults] disk: {exc.errors()[0]['msg']}") from exc
-    return out

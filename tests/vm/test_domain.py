@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from pvectl.vm.config import Disk, DiskSpecError, VmConfig, assign_devices, parse_disk_spec
+from pvectl.vm.defaults import DefaultsError, apply_defaults
 from pvectl.vm.encode import create_params
-from pvectl.vm.fields import FIELDS, DefaultsError, apply_defaults
+from pvectl.vm.fields import FIELDS
 from pvectl.vm.iso import IsoFile, latest_nixos, newest_first, nixos_version
 from pvectl.vm.plan import make_plan
 from pvectl.vm.rules import check
@@ -67,7 +68,7 @@ def test_defaults_overridable_from_config_file() -> None:
 
 
 def test_every_field_spec_points_at_the_model() -> None:
-    from pvectl.vm.fields import get_value
+    from pvectl.vm.defaults import get_value
 
     for spec in FIELDS:
         get_value(VmConfig(), spec.path)

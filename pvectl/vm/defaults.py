@@ -1,0 +1,59 @@
+"""Reading and writing VmConfig fields by their spec path, and ``[vm.defaults]`` from the config file."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic import ValidationError as PydanticValidationError
+
+from pvectl.vm.config import Disk, VmConfig
+from pvectl.vm.fields import BY_FLAG, DISK_BY_FLAG
+
+
+class DefaultsError(ValueError):
+    """A ``[vm.defaults]`` entry that does not fit."""
+
+
+def get_value(config: VmConfig, path: str) -> Any:
+    obj: Any = config
+    for part in path.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def set_value(config: VmConfig, path: str, value: Any) -> None:
+    """Assign one field (validated by pydantic); raises ValueError naming the field."""
+    *parents, last = path.split(".")
+    obj: BaseModel = config
+    for part in parents:
+        obj = getattr(obj, part)
+    try:
+        setattr(obj, last, value)
+    except PydanticValidationError as exc:
+        raise ValueError(f"{path}: {exc.errors()[0]['msg']}") from exc
+
+
+def apply_defaults(config: VmConfig, defaults: Mapping[str, Any]) -> VmConfig:
+    """A copy of ``config`` with ``[vm.defaults]`` applied; disk keys are prefixed ``disk-`` (``disk-size``)."""
+    out = config.model_copy(deep=True)
+    disk_values: dict[str, Any] = {}
+    for key, value in defaults.items():
+        if key.startswith("disk-") and key[5:] in DISK_BY_FLAG:
+            disk_values[DISK_BY_FLAG[key[5:]].path] = value
+            continue
+        spec = BY_FLAG.get(key)
+        if spec is None:
+            known = ", ".join(sorted([*BY_FLAG, *(f"disk-{k}" for k in DISK_BY_FLAG)]))
+            raise DefaultsError(f"[vm.defaults] {key}: unknown key (known: {known})")
+        try:
+            set_value(out, spec.path, list(value) if spec.kind == "tags" else value)
+        except ValueError as exc:
+            raise DefaultsError(f"[vm.defaults] {key}: {exc}") from exc
+    if disk_values:
+        try:
+            out.disks = [Disk.model_validate({**d.model_dump(), **disk_values}) for d in out.disks]
+        except PydanticValidationError as exc:
+            raise DefaultsError(f"[vm.defaults] disk: {exc.errors()[0]['msg']}") from exc
+    return out
