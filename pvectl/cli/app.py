@@ -11,7 +11,7 @@ from pvectl.cli.context import AppContext, GlobalOptions
 from pvectl.cli.lazy import RootGroup
 
 EXIT_CODES = """Exit codes: 0 ok, 1 API or task failure, 2 usage or validation error, 3 authentication,
-4 not found, 5 TLS/connection problem, 130 interrupted."""
+4 not found, 5 TLS/connection problem, 6 partly done (see the remedy printed), 130 interrupted."""
 
 app = typer.Typer(
     name="pvectl",
@@ -21,6 +21,7 @@ app = typer.Typer(
     add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},
     rich_markup_mode=None,
+    pretty_exceptions_enable=False,
 )
 
 
@@ -92,4 +93,17 @@ def root(
 
 
 def run() -> None:
-    app()
+    """Run the CLI; an unexpected error is one line on stderr (the traceback only with PVECTL_DEBUG=1)."""
+    import os
+    import sys
+
+    try:
+        app()
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        sys.exit(130)
+    except Exception as exc:
+        if os.environ.get("PVECTL_DEBUG"):
+            raise
+        print(f"error: internal error: {type(exc).__name__}: {exc} (set PVECTL_DEBUG=1 for details)", file=sys.stderr)
+        sys.exit(1)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pvectl.sdk import ProxmoxClient
+    from pvectl.vm.config import VmConfig
 
 
 @dataclass
@@ -37,3 +38,9 @@ class AppContext:
         from pvectl.cli.connection import make_client
 
         return make_client(self.options)
+
+    def vm_defaults_config(self) -> VmConfig:
+        """The built-in VM defaults with the config file's ``[vm.defaults]`` applied."""
+        from pvectl.vm.config import VmConfig
+
+        return VmConfig()

@@ -15,6 +15,7 @@ USAGE = 2  # bad flags, client-side validation, malformed config
 AUTH = 3  # authentication
 NOT_FOUND = 4
 CONNECTION = 5  # TLS, pinning, connection problems
+PARTIAL = 6  # partly done: e.g. the VM exists but a follow-up step failed (the message says how to finish)
 INTERRUPTED = 130
 
 

@@ -13,7 +13,9 @@ import typer.core
 import typer.main
 
 # name -> (module holding a Typer app called `app`, one-line help shown by `pvectl --help`)
-COMMANDS: dict[str, tuple[str, str]] = {}
+COMMANDS: dict[str, tuple[str, str]] = {
+    "vm": ("pvectl.cli.commands.vm", "Create and manage virtual machines."),
+}
 
 
 class LazyCommand(typer.core.TyperGroup):

@@ -77,6 +77,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "CD drive: iso, cdrom (physical drive) or none.",
         "choice",
         ("iso", "cdrom", "none"),
+        cli=False,
     ),
     FieldSpec(
         "os.iso_storage",

@@ -1,0 +1,112 @@
+"""``pvectl vm create``: flags (or a file) -> VmConfig -> checks -> plan -> submit."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from pvectl.cli.commands.vm.flags import with_vm_flags
+from pvectl.cli.errors import FAILURE, PARTIAL, USAGE, CliError, reported
+
+if TYPE_CHECKING:
+    from pvectl.vm.config import VmConfig
+
+
+def load_file(path: str) -> VmConfig:
+    """A VmConfig from YAML or JSON; errors name the file and the field."""
+    from pydantic import ValidationError
+
+    from pvectl.vm.config import VmConfig
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CliError(f"--from-file {path}: {exc.strerror or exc}", USAGE) from exc
+    try:
+        if path.endswith((".yaml", ".yml")):
+            import yaml
+
+            data: Any = yaml.safe_load(text)
+        else:
+            data = json.loads(text)
+    except (ValueError, ImportError) as exc:
+        raise CliError(
+            f"--from-file {path}: not valid {'YAML' if path.endswith(('.yaml', '.yml')) else 'JSON'}: {exc}", USAGE
+        ) from exc
+    try:
+        return VmConfig.model_validate(data or {})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        raise CliError(f"--from-file {path}: {where}: {err['msg']}", USAGE) from exc
+
+
+@with_vm_flags
+def create(ctx: typer.Context, **values: Any) -> None:
+    """Create a VM: defaults from vm-create.md, then the config file's [vm.defaults], --from-file, and flags."""
+    with reported():
+        _create(ctx, values)
+
+
+def _create(ctx: typer.Context, values: dict[str, Any]) -> None:
+    from pvectl.cli.commands.vm.flags import FlagError, apply_flags
+    from pvectl.cli.commands.vm.report import Progress, outcome_lines, plan_json, plan_text
+    from pvectl.vm.plan import make_plan
+    from pvectl.vm.reference import ReferenceData
+    from pvectl.vm.resolve import ResolveError, resolve
+    from pvectl.vm.rules import check
+    from pvectl.vm.submit import Submitter
+
+    if values.get("interactive") or values.get("tui"):
+        which = "-i/--interactive" if values.get("interactive") else "--tui"
+        raise CliError(f"{which} is not available yet; give the fields as flags (see pvectl vm create --help)", USAGE)
+    app = ctx.obj
+    config = app.vm_defaults_config()
+    if values.get("from_file"):
+        config = load_file(str(values["from_file"]))
+    try:
+        config = apply_flags(config, values)
+    except FlagError as exc:
+        raise CliError(str(exc), USAGE) from exc
+    client = app.client()
+    ref = ReferenceData(client)
+    try:
+        resolution = resolve(config, ref, strict=True)
+    except ResolveError as exc:
+        raise CliError(str(exc), FAILURE) from exc
+    if resolution.missing:
+        raise CliError("the server lacks what this VM needs (nothing was sent)", USAGE, resolution.missing)
+    taken = {g.vmid for g in ref.guests().get([])}
+    problems = check(resolution.config, taken_vmids=taken)
+    if problems:
+        raise CliError("invalid VM configuration (nothing was sent)", USAGE, [str(p) for p in problems])
+    plan = make_plan(resolution.config, resolution.server_version)
+    if values.get("dry_run"):
+        print(plan_json(plan) if app.options.output in ("json", "yaml") else plan_text(plan))
+        return
+    for note in plan.notes:
+        print(f"note: {note}", file=sys.stderr)
+    submitter = Submitter(client, on_event=Progress(verbose=app.options.verbose > 0))
+    outcome = submitter.submit(resolution.config, resolution.server_version, auto_vmid=resolution.auto_vmid)
+    if app.options.output == "json":
+        summary = {
+            "outcome": outcome.kind,
+            "vmid": outcome.vmid,
+            "node": outcome.node,
+            "message": outcome.message,
+            "missing": outcome.missing,
+            "remedies": outcome.remedies,
+            "errors": outcome.errors,
+        }
+        print(json.dumps(summary, indent=2))
+    lines = outcome_lines(outcome)
+    if outcome.ok:
+        if app.options.output != "json":
+            print(lines[0])
+        return
+    code = PARTIAL if outcome.kind == "partial" else FAILURE
+    raise CliError(lines[0], code, lines[1:])
