@@ -1,0 +1,67 @@
+"""Find a VM by id or name across the cluster, without naming its node (``/cluster/resources``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pvectl.sdk import ProxmoxClient
+
+
+class VmNotFound(LookupError):
+    """No such VM, or a name that several VMs share."""
+
+
+@dataclass(frozen=True)
+class VmRef:
+    vmid: int
+    node: str
+    name: str
+    status: str
+    tags: tuple[str, ...]
+    raw: dict[str, Any]
+
+
+def cluster_vms(client: ProxmoxClient) -> list[VmRef]:
+    """Every QEMU VM of the cluster (templates included), sorted by id."""
+    rows = client.request("GET", "/cluster/resources", {"type": "vm"}) or []
+    out = [
+        VmRef(
+            vmid=int(r["vmid"]),
+            node=str(r.get("node", "")),
+            name=str(r.get("name", "")),
+            status=str(r.get("status", "")),
+            tags=tuple(t for t in str(r.get("tags") or "").replace(",", ";").split(";") if t),
+            raw=dict(r),
+        )
+        for r in rows
+        if r.get("type", "qemu") == "qemu" and r.get("vmid") is not None
+    ]
+    return sorted(out, key=lambda v: v.vmid)
+
+
+def find(vms: Iterable[VmRef], key: str) -> VmRef:
+    """``101`` or ``web1`` -> the VM; a name used twice is an error listing the ids."""
+    items = list(vms)
+    if key.isdigit():
+        for vm in items:
+            if vm.vmid == int(key):
+                return vm
+        raise VmNotFound(f"no VM with id {key}")
+    named = [vm for vm in items if vm.name == key]
+    if not named:
+        raise VmNotFound(f"no VM named '{key}'")
+    if len(named) > 1:
+        ids = ", ".join(str(vm.vmid) for vm in named)
+        raise VmNotFound(f"several VMs are named '{key}' (ids {ids}); give the id instead")
+    return named[0]
+
+
+def matches(vm: VmRef, *, node: str | None = None, tag: str | None = None, status: str | None = None) -> bool:
+    return (
+        (node is None or vm.node == node)
+        and (tag is None or tag in vm.tags)
+        and (status is None or vm.status == status)
+    )
