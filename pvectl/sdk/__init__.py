@@ -9,7 +9,7 @@ Importing this package loads the client core only; generated resources and model
 """
 
 from pvectl.sdk._client import AsyncProxmoxClient, ProxmoxClient
-from pvectl.sdk._core.auth import TokenAuth
+from pvectl.sdk._core.auth import SecondFactorRequired, TfaChallenge, TicketAuth, TokenAuth
 from pvectl.sdk._core.base import Clock
 from pvectl.sdk._core.errors import (
     ApiError,
@@ -25,7 +25,9 @@ from pvectl.sdk._core.errors import (
     UnsupportedByServer,
     ValidationError,
 )
+from pvectl.sdk._core.redact import redact
 from pvectl.sdk._core.task import AsyncTask, Task
+from pvectl.sdk._core.tls import FingerprintMismatch, InsecureTLSWarning
 from pvectl.sdk._core.upid import Upid, parse_upid
 
 __all__ = [
@@ -34,14 +36,19 @@ __all__ = [
     "AsyncTask",
     "AuthenticationError",
     "Clock",
+    "FingerprintMismatch",
+    "InsecureTLSWarning",
     "NotFound",
     "PermissionDenied",
     "ProxmoxClient",
     "PveError",
+    "SecondFactorRequired",
     "TLSError",
     "Task",
     "TaskFailed",
     "TaskTimeout",
+    "TfaChallenge",
+    "TicketAuth",
     "TokenAuth",
     "TokenNotAllowed",
     "TransportError",
@@ -49,4 +56,5 @@ __all__ = [
     "Upid",
     "ValidationError",
     "parse_upid",
+    "redact",
 ]

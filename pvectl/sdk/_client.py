@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from functools import cached_property
 from types import TracebackType
@@ -9,10 +10,13 @@ from typing import TYPE_CHECKING, Any, Self
 
 import httpx
 
+from pvectl.sdk._core.auth import TicketAuth
 from pvectl.sdk._core.base import BaseClient
 from pvectl.sdk._core.errors import NotFound
 
 if TYPE_CHECKING:
+    import asyncio
+
     from pvectl.sdk._core.request import Prepared
     from pvectl.sdk.models.root import VersionResponse
     from pvectl.sdk.resources.access import Access, AsyncAccess
@@ -20,6 +24,12 @@ if TYPE_CHECKING:
     from pvectl.sdk.resources.nodes import AsyncNodes, Nodes
     from pvectl.sdk.resources.pools import AsyncPools, Pools
     from pvectl.sdk.resources.storage import AsyncStorage, Storage
+
+
+def _interpret(response: httpx.Response, prepared: Prepared) -> Any:
+    from pvectl.sdk._core.request import interpret
+
+    return interpret(response.status_code, response.reason_phrase, response.content, prepared.method, prepared.path)
 
 
 def _resolve(client: BaseClient, method: str, path: str) -> tuple[str, tuple[str, ...]]:
@@ -40,7 +50,12 @@ class ProxmoxClient(BaseClient):
 
     def __init__(self, host: str | None = None, *, transport: httpx.BaseTransport | None = None, **kwargs: Any) -> None:
         super().__init__(host, **kwargs)
+        if transport is None and self.fingerprint is not None:
+            from pvectl.sdk._core.pinning import PinnedTransport
+
+            transport = PinnedTransport(self.fingerprint, self.verify)
         self._http = httpx.Client(verify=self.verify, timeout=self.timeout, transport=transport)
+        self._session_lock = threading.Lock()
 
     def close(self) -> None:
         self._http.close()
@@ -71,26 +86,40 @@ class ProxmoxClient(BaseClient):
         return self._send(prepared)
 
     def _send(self, prepared: Prepared) -> Any:
+        self._ensure_session()
+        response = self._exchange(prepared)
+        if self._recover_from_401(prepared, response.status_code):
+            self._ensure_session()
+            if prepared.method != "GET":
+                raise self._not_resent(prepared)
+            response = self._exchange(prepared)
+        return _interpret(response, prepared)
+
+    def _ensure_session(self) -> None:
+        """Log in, answer a second-factor challenge or renew the ticket when one is due."""
+        with self._session_lock:
+            form = self._session_form()
+            while form is not None:
+                login = self._ticket_request(form)
+                form = self._accept_ticket(_interpret(self._exchange(login, authenticated=False), login))
+
+    def _exchange(self, prepared: Prepared, authenticated: bool = True) -> httpx.Response:
+        """Send with the retry policy (GETs only); the final response, whatever its status."""
         attempt = 0
         while True:
+            request = self._request(prepared, authenticated)
+            self._trace_request(request)
             try:
-                response = self._http.send(self._request(prepared))
+                response = self._http.send(request)
             except httpx.TransportError as exc:
                 delay = self._retry_delay(prepared.method, attempt, None)
                 if delay is None:
                     raise self._transport_error(exc, prepared) from exc
             else:
+                self._trace_response(response)
                 delay = self._retry_delay(prepared.method, attempt, response.status_code)
                 if delay is None or response.status_code < 500:
-                    from pvectl.sdk._core.request import interpret
-
-                    return interpret(
-                        response.status_code,
-                        response.reason_phrase,
-                        response.content,
-                        prepared.method,
-                        prepared.path,
-                    )
+                    return response
             attempt += 1
             self.clock.sleep(delay)
 
@@ -148,7 +177,12 @@ class AsyncProxmoxClient(BaseClient):
         self, host: str | None = None, *, transport: httpx.AsyncBaseTransport | None = None, **kwargs: Any
     ) -> None:
         super().__init__(host, **kwargs)
+        if transport is None and self.fingerprint is not None:
+            from pvectl.sdk._core.pinning import AsyncPinnedTransport
+
+            transport = AsyncPinnedTransport(self.fingerprint, self.verify)
         self._http = httpx.AsyncClient(verify=self.verify, timeout=self.timeout, transport=transport)
+        self._session_lock: asyncio.Lock | None = None
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -177,26 +211,46 @@ class AsyncProxmoxClient(BaseClient):
         return await self._send(prepared)
 
     async def _send(self, prepared: Prepared) -> Any:
+        await self._ensure_session()
+        response = await self._exchange(prepared)
+        if self._recover_from_401(prepared, response.status_code):
+            await self._ensure_session()
+            if prepared.method != "GET":
+                raise self._not_resent(prepared)
+            response = await self._exchange(prepared)
+        return _interpret(response, prepared)
+
+    async def _ensure_session(self) -> None:
+        """Log in, answer a second-factor challenge or renew the ticket when one is due."""
+        if not isinstance(self.auth, TicketAuth):
+            return
+        if self._session_lock is None:
+            import asyncio
+
+            self._session_lock = asyncio.Lock()
+        async with self._session_lock:  # concurrent calls share one login
+            form = self._session_form()
+            while form is not None:
+                login = self._ticket_request(form)
+                form = self._accept_ticket(_interpret(await self._exchange(login, authenticated=False), login))
+
+    async def _exchange(self, prepared: Prepared, authenticated: bool = True) -> httpx.Response:
+        """Send with the retry policy (GETs only); the final response, whatever its status."""
         attempt = 0
         while True:
+            request = self._request(prepared, authenticated)
+            self._trace_request(request)
             try:
-                response = await self._http.send(self._request(prepared))
+                response = await self._http.send(request)
             except httpx.TransportError as exc:
                 delay = self._retry_delay(prepared.method, attempt, None)
                 if delay is None:
                     raise self._transport_error(exc, prepared) from exc
             else:
+                self._trace_response(response)
                 delay = self._retry_delay(prepared.method, attempt, response.status_code)
                 if delay is None or response.status_code < 500:
-                    from pvectl.sdk._core.request import interpret
-
-                    return interpret(
-                        response.status_code,
-                        response.reason_phrase,
-                        response.content,
-                        prepared.method,
-                        prepared.path,
-                    )
+                    return response
             attempt += 1
             await self.clock.asleep(delay)
 

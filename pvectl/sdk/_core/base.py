@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -10,8 +11,17 @@ from urllib.parse import urlencode
 import httpx
 
 from pvectl import __version__
-from pvectl.sdk._core.auth import Auth, TokenAuth
-from pvectl.sdk._core.errors import PveError, TLSError, TokenNotAllowed, TransportError, UnsupportedByServer
+from pvectl.sdk._core.auth import Auth, PasswordSource, TfaCallback, TfaChallenge, TicketAuth, TokenAuth
+from pvectl.sdk._core.errors import (
+    AuthenticationError,
+    PveError,
+    TLSError,
+    TokenNotAllowed,
+    TransportError,
+    UnsupportedByServer,
+)
+from pvectl.sdk._core.redact import format_request, format_response, redact
+from pvectl.sdk._core.tls import check_scheme, parse_fingerprint, ssl_context, warn_insecure
 
 if TYPE_CHECKING:
     import ssl
@@ -19,11 +29,15 @@ if TYPE_CHECKING:
     from pvectl.sdk._core.request import Prepared
     from pvectl.sdk._core.spec import ApiSpec, OpSpec
 
+# -vv traces: every request and response, redacted, at DEBUG on this logger.
+http_log = logging.getLogger("pvectl.http")
+
 # Request building, validation and the spec load on the first call, keeping `import pvectl.sdk` close to
 # the cost of importing httpx alone.
 
 RETRY_STATUSES = frozenset({502, 503, 504})
 VERSION_OP = "GET /version"
+TICKET_OP = "POST /access/ticket"
 
 
 class Clock:
@@ -65,8 +79,13 @@ class BaseClient:
         port: int = 8006,
         base_url: str | None = None,
         token: str | None = None,
+        user: str | None = None,
+        password: PasswordSource | None = None,
+        otp: str | None = None,
+        tfa: TfaCallback | None = None,
         auth: Auth | None = None,
         verify: bool | str | ssl.SSLContext = True,
+        fingerprint: str | None = None,
         timeout: float = 30.0,
         retries: int = 2,
         backoff: float = 0.5,
@@ -80,10 +99,19 @@ class BaseClient:
                 raise ValueError("give the server as host= (or base_url=)")
             base_url = base_url_for(host, port)
         self.base_url = base_url.rstrip("/")
+        check_scheme(self.base_url)
         if auth is None and token is not None:
             auth = TokenAuth(token)
+        elif auth is None and user is not None and password is not None:
+            auth = TicketAuth(user, password, otp=otp, tfa=tfa)
         self.auth = auth
-        self.verify = verify
+        if fingerprint is not None:
+            parse_fingerprint(fingerprint)  # a malformed pin fails here, not at the first request
+        self.fingerprint = fingerprint
+        if verify is False and fingerprint is None:
+            warn_insecure(httpx.URL(self.base_url).host)
+        # httpx wants an SSLContext for a CA bundle (a path is deprecated there)
+        self.verify: bool | ssl.SSLContext = ssl_context(verify) if isinstance(verify, str) else verify
         self.timeout = timeout
         self.retries = max(0, retries)
         self.backoff = backoff
@@ -120,14 +148,14 @@ class BaseClient:
             raise TokenNotAllowed(f"{key} does not accept API tokens; log in with a password instead")
         return prepare(op, path_values, params, indexed)
 
-    def _headers(self, method: str) -> dict[str, str]:
+    def _headers(self, method: str, authenticated: bool = True) -> dict[str, str]:
         headers = {"Accept": "application/json", "User-Agent": f"pvectl/{__version__}"}
-        if self.auth is not None:
+        if self.auth is not None and authenticated:
             headers.update(self.auth.headers(method))
         return headers
 
-    def _request(self, prepared: Prepared) -> httpx.Request:
-        headers = self._headers(prepared.method)
+    def _request(self, prepared: Prepared, authenticated: bool = True) -> httpx.Request:
+        headers = self._headers(prepared.method, authenticated)
         content: bytes | None = None
         if prepared.method in ("POST", "PUT"):
             headers["Content-Type"] = "application/x-www-form-urlencoded"
@@ -153,7 +181,7 @@ class BaseClient:
 
     @staticmethod
     def _transport_error(exc: httpx.TransportError, prepared: Prepared) -> PveError:
-        text = str(exc) or type(exc).__name__
+        text = redact(str(exc) or type(exc).__name__)
         if "CERTIFICATE_VERIFY_FAILED" in text or "SSL" in text or "certificate" in text.lower():
             return TLSError(f"TLS error talking to the server: {text}")
         return TransportError(f"{prepared.method} {prepared.path}: {text}")
@@ -175,3 +203,61 @@ class BaseClient:
         from pvectl.sdk._core.request import prepare
 
         return prepare(self.spec.op(VERSION_OP), (), {})
+
+    # -- sessions (password tickets; pure decisions, the clients do the IO) -------------------------------
+
+    def _session_form(self) -> dict[str, str] | None:
+        """Form of a login or renewal due before the next request, or None (tokens, fresh tickets)."""
+        if isinstance(self.auth, TicketAuth):
+            return self.auth.login_form(self.clock.monotonic())
+        return None
+
+    def _ticket_request(self, form: Mapping[str, str]) -> Prepared:
+        from pvectl.sdk._core.request import prepare
+
+        return prepare(self.spec.op(TICKET_OP), (), form)
+
+    def _accept_ticket(self, data: Any) -> dict[str, str] | None:
+        """Take a login answer; returns the form answering a second-factor challenge, if one came."""
+        assert isinstance(self.auth, TicketAuth)
+        challenge: TfaChallenge | None = self.auth.accept(data, self.clock.monotonic())
+        return None if challenge is None else self.auth.answer_form(challenge)
+
+    def _recover_from_401(self, prepared: Prepared, status: int) -> bool:
+        """Whether a 401 should end the session and log in again (tickets with a password to log in with)."""
+        if status != 401 or not isinstance(self.auth, TicketAuth) or not self.auth.can_log_in:
+            return False
+        if prepared.op is not None and prepared.op.key == TICKET_OP:
+            return False
+        self.auth.reject()
+        return True
+
+    @staticmethod
+    def _not_resent(prepared: Prepared) -> AuthenticationError:
+        # A write is never sent twice, even after a 401 (which PVE answers before running anything):
+        # the session is renewed for the next call and the caller decides whether to repeat this one.
+        return AuthenticationError(
+            401,
+            "the session ticket was rejected; logged in again, but the request was not resent",
+            method=prepared.method,
+            path=prepared.path,
+        )
+
+    # -- traces ------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _trace_request(request: httpx.Request) -> None:
+        if http_log.isEnabledFor(logging.DEBUG):
+            http_log.debug(
+                "> %s", format_request(request.method, str(request.url), request.headers.items(), request.content)
+            )
+
+    @staticmethod
+    def _trace_response(response: httpx.Response) -> None:
+        if http_log.isEnabledFor(logging.DEBUG):
+            http_log.debug(
+                "< %s",
+                format_response(
+                    response.status_code, response.reason_phrase, response.headers.items(), response.content
+                ),
+            )

@@ -1,0 +1,164 @@
+"""Fingerprint pinning inside httpcore's connection pool: the check runs between the TLS handshake and the
+first byte of HTTP, for the sync and the async transport alike."""
+
+from __future__ import annotations
+
+import hashlib
+import ssl
+from typing import Any
+
+import httpcore
+import httpx
+
+from pvectl.sdk._core.tls import FingerprintMismatch, format_fingerprint, parse_fingerprint, ssl_context
+
+
+def _check(stream: Any, expected: bytes) -> None:
+    ssl_object = stream.get_extra_info("ssl_object")
+    der = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
+    got = hashlib.sha256(der).digest() if der else b""
+    if got != expected:
+        raise FingerprintMismatch(format_fingerprint(expected), format_fingerprint(got) if got else "(none)")
+
+
+class _PinnedStream(httpcore.NetworkStream):
+    def __init__(self, inner: httpcore.NetworkStream, expected: bytes) -> None:
+        self._inner = inner
+        self._expected = expected
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, timeout)
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, timeout)
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
+        tls = self._inner.start_tls(ssl_context, server_hostname, timeout)
+        try:
+            _check(tls, self._expected)
+        except BaseException:
+            tls.close()
+            raise
+        return tls
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class PinningBackend(httpcore.NetworkBackend):
+    """httpcore's sync backend, with the pin checked right after each TLS handshake."""
+
+    def __init__(self, expected: bytes, inner: httpcore.NetworkBackend | None = None) -> None:
+        self._expected = expected
+        self._inner = inner or httpcore.SyncBackend()
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.NetworkStream:
+        stream = self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
+        return _PinnedStream(stream, self._expected)
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+class _AsyncPinnedStream(httpcore.AsyncNetworkStream):
+    def __init__(self, inner: httpcore.AsyncNetworkStream, expected: bytes) -> None:
+        self._inner = inner
+        self._expected = expected
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return await self._inner.read(max_bytes, timeout)
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        await self._inner.write(buffer, timeout)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+    async def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.AsyncNetworkStream:
+        tls = await self._inner.start_tls(ssl_context, server_hostname, timeout)
+        try:
+            _check(tls, self._expected)
+        except BaseException:
+            await tls.aclose()
+            raise
+        return tls
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class AsyncPinningBackend(httpcore.AsyncNetworkBackend):
+    """httpcore's async backend (asyncio or trio), with the pin checked right after each TLS handshake."""
+
+    def __init__(self, expected: bytes, inner: httpcore.AsyncNetworkBackend | None = None) -> None:
+        self._expected = expected
+        if inner is None:
+            from httpcore._backends.auto import AutoBackend
+
+            inner = AutoBackend()
+        self._inner = inner
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.AsyncNetworkStream:
+        stream = await self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
+        return _AsyncPinnedStream(stream, self._expected)
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+def _pool_options(limits: httpx.Limits) -> dict[str, Any]:
+    return {
+        "max_connections": limits.max_connections,
+        "max_keepalive_connections": limits.max_keepalive_connections,
+        "keepalive_expiry": limits.keepalive_expiry,
+    }
+
+
+class PinnedTransport(httpx.HTTPTransport):
+    """httpx's transport, whose connections check the server certificate against a pin before use.
+
+    Proxies from the environment are not used: a pinned connection goes straight to the server.
+    """
+
+    def __init__(self, fingerprint: str, verify: bool | str | ssl.SSLContext = True) -> None:
+        ctx = ssl_context(verify, pinned=True)
+        super().__init__(verify=ctx, trust_env=False)
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=ctx,
+            network_backend=PinningBackend(parse_fingerprint(fingerprint)),
+            **_pool_options(httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=5.0)),
+        )
+
+
+class AsyncPinnedTransport(httpx.AsyncHTTPTransport):
+    """Async twin of :class:`PinnedTransport`."""
+
+    def __init__(self, fingerprint: str, verify: bool | str | ssl.SSLContext = True) -> None:
+        ctx = ssl_context(verify, pinned=True)
+        super().__init__(verify=ctx, trust_env=False)
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=ctx,
+            network_backend=AsyncPinningBackend(parse_fingerprint(fingerprint)),
+            **_pool_options(httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=5.0)),
+        )
