@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from pvectl.sdk import ApiError, PveError, Task, TaskFailed
+from pvectl.vm.actions import enable_serial_console
 from pvectl.vm.config import VmConfig
 from pvectl.vm.plan import Plan, PlannedRequest, make_plan
 
@@ -160,13 +161,9 @@ class Submitter:
         return Outcome("success", plan.vmid, plan.node, f"VM {plan.vmid} created on {plan.node}", done=done, plan=plan)
 
     def _run(self, plan: Plan, request: PlannedRequest) -> None:
-        params = dict(request.params)
         if request.step == "serial":
-            # read the digest just before writing, so a concurrent edit is not overwritten
-            config = self.client.request("GET", f"/nodes/{plan.node}/qemu/{plan.vmid}/config")
-            params["digest"] = str((config or {}).get("digest", ""))
-            if not params["digest"]:
-                del params["digest"]
-        result = self.client.request(request.method, request.path, params)
+            enable_serial_console(self.client, plan.node, plan.vmid)
+            return
+        result = self.client.request(request.method, request.path, request.params)
         if request.waits:
             self._wait(request.step, result)
