@@ -1,0 +1,151 @@
+"""The simulator's request handling, free of any server: ``Simulator.handle(method, path, query, headers, body)``.
+
+The order follows pveproxy: route (501 for unknown methods), authenticate (401), CSRF for writes with a
+ticket, proxy to the node (500/595 for unknown or offline nodes), decode and merge parameters, validate them
+against the schema (400 ``Parameter verification failed.``), then run the handler inside one state
+transaction.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any, Protocol
+from urllib.parse import unquote
+
+from pvectl.sdk._core.spec import ApiSpec, load_spec
+from pvectl.sdk._core.validate import validate_params
+from pvectl.sim import auth, tasks
+from pvectl.sim.faults import Fault, FaultSet, apply_to_state, parse_fault
+from pvectl.sim.routes import HANDLERS, Ctx
+from pvectl.sim.shape import generic
+from pvectl.sim.store import Store
+from pvectl.sim.wire import ApiFail, SimResponse, decode_body, decode_urlencoded, error, ok, param_fail
+
+PREFIX = "/api2/json"
+# Methods PVE serves without authentication (permissions: {user => 'world'}).
+PUBLIC = frozenset(
+    {"POST /access/ticket", "GET /access/ticket", "GET /access/domains", "POST /access/openid/auth-url"}
+    | {"POST /access/openid/login"}
+)
+
+
+class Clock(Protocol):
+    def time(self) -> float: ...
+
+    def sleep(self, seconds: float) -> None: ...
+
+
+class SystemClock:
+    def time(self) -> float:
+        return time.time()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+class Simulator:
+    """A simulated PVE cluster behind one ``handle`` function."""
+
+    def __init__(self, store: Store | None = None, *, clock: Clock | None = None, spec: ApiSpec | None = None) -> None:
+        import pvectl.sim.handlers  # noqa: F401  (registers the stateful handlers)
+
+        self.store = store or Store()
+        self.clock = clock or SystemClock()
+        self.spec = spec or load_spec()
+        self.faults = FaultSet()
+        with self.store.transaction() as txn:
+            for text in txn.state.get("faults", []):
+                fault = parse_fault(text)
+                if not _is_state_fault(fault):  # those were applied when the world was built
+                    self.faults.add(fault)
+
+    # -- faults -----------------------------------------------------------------------------------------
+
+    def inject(self, *faults: Fault | str) -> None:
+        """Add faults; those that change the world (lock a VM, node offline, expire tickets) apply at once."""
+        for item in faults:
+            fault = parse_fault(item) if isinstance(item, str) else item
+            if _is_state_fault(fault):
+                with self.store.transaction(write=True) as txn:
+                    apply_to_state(txn.state, fault, self.clock.time())
+                    txn.changed()
+            else:
+                self.faults.add(fault)
+
+    def clear_faults(self) -> None:
+        self.faults.clear()
+
+    # -- requests ---------------------------------------------------------------------------------------
+
+    def handle(
+        self, method: str, path: str, query: str = "", headers: Mapping[str, str] | None = None, body: bytes = b""
+    ) -> SimResponse:
+        method = method.upper()
+        lower = {k.lower(): v for k, v in (headers or {}).items()}
+        try:
+            return ok(self._handle(method, path, query, lower, body))
+        except ApiFail as fail:
+            return error(fail)
+
+    def _handle(self, method: str, raw_path: str, query: str, headers: Mapping[str, str], body: bytes) -> Any:
+        path = unquote(raw_path)
+        if not path.startswith(PREFIX):
+            raise ApiFail(404, "Not found")
+        api_path = "/" + path[len(PREFIX) :].strip("/")
+        found = self.spec.match(api_path)
+        if found is None or method not in self.spec.by_path.get(found[0], {}):
+            raise ApiFail(501, f"Method '{method} {api_path}' not implemented")
+        template, path_values = found
+        op = self.spec.by_path[template][method]
+        delay = self.faults.latency(api_path, template)
+        if delay > 0:
+            self.clock.sleep(delay)
+        params = decode_body(headers.get("content-type", ""), body) if method in ("POST", "PUT") else {}
+        params.update(decode_urlencoded(query))  # query parameters win over the body
+        with self.store.transaction(write=method != "GET") as txn:
+            state = txn.state
+            now = self.clock.time()
+            if tasks.advance(state, now):
+                txn.changed()
+            user = "root@pam"
+            if op.key not in PUBLIC:
+                who = auth.identify(state, headers, now)
+                if method != "GET" and who.via_ticket and not who.csrf_ok:
+                    raise ApiFail(401, "Permission denied - invalid csrf token")
+                if not op.allowtoken and not who.via_ticket:
+                    raise ApiFail(401, f"URI '{api_path}' not available with API token, need proper ticket.")
+                user = who.user
+            injected = self.faults.check_call(method, api_path, template)
+            if injected is not None:
+                raise injected
+            node = path_values.get("node")
+            if node is not None:
+                if node not in state["nodes"]:
+                    raise ApiFail(
+                        500,
+                        f"hostname lookup '{node}' failed - failed to get address info for: {node}: "
+                        "Name or service not known",
+                    )
+                if not state["nodes"][node]["online"]:
+                    raise ApiFail(595, f"Connection refused: node '{node}' is offline (No route to host)")
+            for name, value in path_values.items():
+                given = params.get(name)
+                if given is not None and given != value:
+                    raise param_fail({name: "duplicate parameter (already defined in URI) with conflicting values!"})
+                params[name] = value
+            additional = op.additional if op.additional is not None else True
+            problems = validate_params(params, op.params, additional)
+            if problems:
+                raise param_fail(problems)
+            ctx = Ctx(op, params, path_values, user, now, txn, self.faults)
+            data = HANDLERS.get(op.key, generic)(ctx)
+            if method != "GET":
+                txn.changed()
+            return data
+
+
+def _is_state_fault(fault: Fault) -> bool:
+    from pvectl.sim.faults import ExpireTickets, LockVm, NodeOffline
+
+    return isinstance(fault, (ExpireTickets, LockVm, NodeOffline))

@@ -1,0 +1,196 @@
+"""Fault injection: make the simulator misbehave the way real clusters do, on purpose.
+
+From Python: ``sim.inject(FailCall("/nodes/{node}/qemu", method="POST", nth=2, status=500))``. From the
+command line (``pvectl sim serve --faults SPEC``, repeatable) or a seed's ``faults`` list, as
+``KIND[:key=value,key=value...]`` (values cannot contain commas):
+
+``fail:path=P[,method=M,nth=N,count=C,status=S,message=T]``  the Nth call (default 1st) to path P (concrete,
+    or a schema template like ``/nodes/{node}/qemu``) and the C-1 calls after it answer status S
+    (default 500) with message T.
+``task-fail[:type=T,message=M,count=C]``   tasks (of type T, e.g. ``qmcreate``) end with exit status M.
+``task-slow:seconds=S[,type=T]``           tasks (of type T) run S seconds.
+``expire-tickets``                         every ticket issued so far stops being valid.
+``steal-vmid[:count=C]``                   the id the next ``/cluster/nextid`` answers is taken by another VM
+                                           right after it answers (a race between nextid and create).
+``lock-vm:vmid=N[,lock=L]``                the VM's config gets ``lock: L`` (default backup).
+``node-offline:node=N``                    the node stops answering (595) and shows as offline.
+``latency:seconds=S[,path=P]``             every request (to P) waits S seconds first.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+from pvectl.sim.wire import ApiFail
+
+
+class FaultSpecError(ValueError):
+    """A fault spec that cannot be parsed; the message names the culprit."""
+
+
+@dataclass
+class FailCall:
+    path: str
+    method: str | None = None
+    nth: int = 1
+    count: int = 1
+    status: int = 500
+    message: str = "simulated failure"
+    seen: int = field(default=0, compare=False)
+
+
+@dataclass
+class TaskFail:
+    type: str | None = None
+    message: str = "simulated task failure"
+    count: int | None = None
+
+
+@dataclass
+class TaskSlow:
+    seconds: float
+    type: str | None = None
+
+
+@dataclass
+class ExpireTickets:
+    pass
+
+
+@dataclass
+class StealVmid:
+    count: int = 1
+
+
+@dataclass
+class LockVm:
+    vmid: int
+    lock: str = "backup"
+
+
+@dataclass
+class NodeOffline:
+    node: str
+
+
+@dataclass
+class Latency:
+    seconds: float
+    path: str | None = None
+
+
+Fault = FailCall | TaskFail | TaskSlow | ExpireTickets | StealVmid | LockVm | NodeOffline | Latency
+
+KINDS: dict[str, type[Any]] = {
+    "fail": FailCall,
+    "task-fail": TaskFail,
+    "task-slow": TaskSlow,
+    "expire-tickets": ExpireTickets,
+    "steal-vmid": StealVmid,
+    "lock-vm": LockVm,
+    "node-offline": NodeOffline,
+    "latency": Latency,
+}
+_INTS = {"nth", "count", "status", "vmid"}
+_FLOATS = {"seconds"}
+
+
+def parse_fault(spec: str) -> Fault:
+    kind, _, rest = spec.strip().partition(":")
+    cls = KINDS.get(kind)
+    if cls is None:
+        raise FaultSpecError(f"unknown fault kind '{kind}' in '{spec}' (known: {', '.join(KINDS)})")
+    names = {f.name for f in dataclasses.fields(cls) if f.name != "seen"}
+    kwargs: dict[str, Any] = {}
+    for part in filter(None, rest.split(",")):
+        key, eq, value = part.partition("=")
+        key = key.strip()
+        if not eq or key not in names:
+            raise FaultSpecError(f"fault '{kind}': bad option '{part}' (options: {', '.join(sorted(names))})")
+        try:
+            kwargs[key] = int(value) if key in _INTS else float(value) if key in _FLOATS else value
+        except ValueError:
+            raise FaultSpecError(f"fault '{kind}': {key} must be a number, got '{value}'") from None
+    try:
+        fault: Fault = cls(**kwargs)
+    except TypeError:
+        required = [f.name for f in dataclasses.fields(cls) if f.default is dataclasses.MISSING]
+        raise FaultSpecError(f"fault '{kind}' needs {', '.join(required)}") from None
+    if isinstance(fault, FailCall) and not 100 <= fault.status <= 599:
+        raise FaultSpecError(f"fault 'fail': status must be an HTTP status, got {fault.status}")
+    return fault
+
+
+def apply_to_state(state: dict[str, Any], fault: Fault, now: float) -> bool:
+    """Faults that are a change of the world are applied to the state once; True when ``fault`` was one."""
+    if isinstance(fault, ExpireTickets):
+        state["ticket_epoch"] = int(state.get("ticket_epoch", 0)) + 1
+    elif isinstance(fault, LockVm):
+        vm = state["vms"].get(str(fault.vmid))
+        if vm is None:
+            raise FaultSpecError(f"fault 'lock-vm': no VM {fault.vmid}")
+        vm["config"]["lock"] = fault.lock
+    elif isinstance(fault, NodeOffline):
+        if fault.node not in state["nodes"]:
+            raise FaultSpecError(f"fault 'node-offline': no node '{fault.node}'")
+        state["nodes"][fault.node]["online"] = False
+    else:
+        return False
+    return True
+
+
+def _path_matches(want: str, path: str, template: str) -> bool:
+    return want.rstrip("/") in (path.rstrip("/"), template.rstrip("/"))
+
+
+class FaultSet:
+    """The faults in force in one simulator process (counters live here, not in the state file)."""
+
+    def __init__(self) -> None:
+        self.faults: list[Fault] = []
+
+    def add(self, fault: Fault) -> None:
+        self.faults.append(fault)
+
+    def clear(self) -> None:
+        self.faults.clear()
+
+    def latency(self, path: str, template: str) -> float:
+        return sum(
+            f.seconds
+            for f in self.faults
+            if isinstance(f, Latency) and (f.path is None or _path_matches(f.path, path, template))
+        )
+
+    def check_call(self, method: str, path: str, template: str) -> ApiFail | None:
+        for f in self.faults:
+            if not isinstance(f, FailCall) or not _path_matches(f.path, path, template):
+                continue
+            if f.method is not None and f.method.upper() != method:
+                continue
+            f.seen += 1
+            if f.nth <= f.seen < f.nth + f.count:
+                return ApiFail(f.status, f.message)
+        return None
+
+    def task_outcome(self, task_type: str) -> tuple[str | None, float | None]:
+        """(failure message or None, run time in seconds or None) for a task about to start."""
+        failure: str | None = None
+        seconds: float | None = None
+        for f in self.faults:
+            if isinstance(f, TaskFail) and f.type in (None, task_type) and failure is None and f.count != 0:
+                failure = f.message
+                if f.count is not None:
+                    f.count -= 1
+            elif isinstance(f, TaskSlow) and f.type in (None, task_type):
+                seconds = max(seconds or 0.0, f.seconds)
+        return failure, seconds
+
+    def take_steal(self) -> bool:
+        for f in self.faults:
+            if isinstance(f, StealVmid) and f.count > 0:
+                f.count -= 1
+                return True
+        return False

@@ -1,0 +1,232 @@
+"""``/cluster``: nextid, resources, options, status, the cluster task list; and ``/version``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pvectl.sdk._core import propstring
+from pvectl.sdk._core.spec import load_spec
+from pvectl.sim import tasks
+from pvectl.sim.handlers.pools import pool_of
+from pvectl.sim.routes import Ctx, route
+from pvectl.sim.vmconf import size_bytes
+from pvectl.sim.wire import param_fail
+
+State = dict[str, Any]
+GiB = 1024**3
+
+
+@route("GET /version")
+def version(ctx: Ctx) -> dict[str, Any]:
+    return {"version": ctx.state["version"], "release": ctx.state["release"], "repoid": "5bfbfdeea5e8f8d1"}
+
+
+def next_free(state: State) -> int:
+    vmid = 100
+    while str(vmid) in state["vms"]:
+        vmid += 1
+    return vmid
+
+
+@route("GET /cluster/nextid")
+def nextid(ctx: Ctx) -> str:
+    wanted = ctx.number("vmid")
+    if wanted is not None:
+        if str(wanted) in ctx.state["vms"]:
+            raise param_fail({"vmid": f"VM {wanted} already exists"})
+        return str(wanted)
+    vmid = next_free(ctx.state)
+    if ctx.faults.take_steal():
+        # Another client creates this id right after we answered (nextid reserves nothing).
+        node = next(n for n, d in ctx.state["nodes"].items() if d["online"])
+        config = {"name": f"raced-{vmid}", "memory": "512"}
+        ctx.state["vms"][str(vmid)] = {"node": node, "status": "stopped", "started": int(ctx.now), "config": config}
+        ctx.changed()
+    # PVE answers a JSON string here although the schema says integer.
+    return str(vmid)
+
+
+def disk_total(config: dict[str, Any]) -> int:
+    from pvectl.sim.vmconf import is_drive
+
+    total = 0
+    for key, value in config.items():
+        if is_drive(key) and "media=cdrom" not in str(value):
+            for part in str(value).split(","):
+                if part.startswith("size="):
+                    total += size_bytes(part[5:])
+    return total
+
+
+def vm_resource(state: State, vmid: str, vm: dict[str, Any], now: float) -> dict[str, Any]:
+    config = vm["config"]
+    running = vm["status"] == "running"
+    out: dict[str, Any] = {
+        "id": f"qemu/{vmid}",
+        "type": "qemu",
+        "vmid": int(vmid),
+        "node": vm["node"],
+        "name": config.get("name", f"VM {vmid}"),
+        "status": vm["status"],
+        "template": int(config.get("template", 0)),
+        "maxmem": int(config.get("memory", 512)) * 1024 * 1024,
+        "mem": int(config.get("memory", 512)) * 1024 * 1024 // 3 if running else 0,
+        "maxcpu": int(config.get("cores", 1)) * int(config.get("sockets", 1)),
+        "cpu": 0.02 if running else 0,
+        "maxdisk": disk_total(config),
+        "disk": 0,
+        "uptime": max(0, int(now) - vm["started"]) if running else 0,
+        "netin": 0,
+        "netout": 0,
+        "diskread": 0,
+        "diskwrite": 0,
+    }
+    if "tags" in config:
+        out["tags"] = config["tags"]
+    if "lock" in config:
+        out["lock"] = config["lock"]
+    pool = pool_of(state, int(vmid))
+    if pool:
+        out["pool"] = pool
+    ha = state["ha"].get(f"vm:{vmid}")
+    if ha:
+        out["hastate"] = ha["state"]
+    return out
+
+
+def node_resource(name: str, node: dict[str, Any]) -> dict[str, Any]:
+    online = node["online"]
+    return {
+        "id": f"node/{name}",
+        "type": "node",
+        "node": name,
+        "status": "online" if online else "offline",
+        "maxcpu": node["cpus"],
+        "cpu": 0.05 if online else 0,
+        "maxmem": node["memory"],
+        "mem": node["memory"] // 4 if online else 0,
+        "maxdisk": 100 * GiB,
+        "disk": 10 * GiB,
+        "uptime": 86400 if online else 0,
+        "level": "",
+        "cgroup-mode": 2,
+    }
+
+
+def storage_usage(state: State, storage: str, node: str | None) -> int:
+    return sum(v["size"] for v in state["volumes"] if v["storage"] == storage and v["node"] in (None, node))
+
+
+def storages_on(state: State, node: str) -> list[str]:
+    return [sid for sid, st in state["storages"].items() if not st.get("nodes") or node in st["nodes"]]
+
+
+@route("GET /cluster/resources")
+def resources(ctx: Ctx) -> list[dict[str, Any]]:
+    kind = ctx.text("type")
+    state = ctx.state
+    out: list[dict[str, Any]] = []
+    if kind in (None, "vm"):
+        out += [vm_resource(state, vmid, vm, ctx.now) for vmid, vm in sorted(state["vms"].items(), key=_vmid_key)]
+    if kind in (None, "node"):
+        out += [node_resource(name, node) for name, node in state["nodes"].items()]
+    if kind in (None, "storage"):
+        for name, node in state["nodes"].items():
+            for sid in storages_on(state, name):
+                st = state["storages"][sid]
+                out.append(
+                    {
+                        "id": f"storage/{name}/{sid}",
+                        "type": "storage",
+                        "storage": sid,
+                        "node": name,
+                        "plugintype": st["type"],
+                        "content": ",".join(st["content"]),
+                        "shared": int(st["shared"]),
+                        "status": "available" if node["online"] else "unknown",
+                        "maxdisk": st["total"],
+                        "disk": storage_usage(state, sid, name),
+                    }
+                )
+    if kind is None:
+        out += [{"id": f"pool/{p}", "type": "pool", "pool": p} for p in sorted(state["pools"])]
+    return out
+
+
+def _vmid_key(item: tuple[str, Any]) -> int:
+    return int(item[0])
+
+
+def allowed_tags(state: State) -> list[str]:
+    opts = state["options"]
+    tags = set(filter(None, opts.get("registered-tags", "").split(";")))
+    access = _parsed("user-tag-access", opts.get("user-tag-access", ""))
+    tags |= set(filter(None, str(access.get("user-allow-list", "")).split(";")))
+    if access.get("user-allow", "free") in ("existing", "free"):
+        for vm in state["vms"].values():
+            tags |= set(filter(None, str(vm["config"].get("tags", "")).split(";")))
+    return sorted(tags)
+
+
+def _parsed(key: str, text: str) -> dict[str, Any]:
+    schema = load_spec().ops["PUT /cluster/options"].params.get(key, {})
+    fmt = schema.get("property_string")
+    if not fmt or not text:
+        return {}
+    return dict(propstring.parse(text, fmt))
+
+
+@route("GET /cluster/options")
+def options(ctx: Ctx) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in ctx.state["options"].items():
+        parsed = _parsed(key, value)
+        if key == "user-tag-access" and "user-allow-list" in parsed:
+            parsed["user-allow-list"] = parsed["user-allow-list"].split(";")
+        out[key] = parsed or (value.split(";") if key == "registered-tags" else value)
+    out["allowed-tags"] = allowed_tags(ctx.state)
+    return out
+
+
+@route("PUT /cluster/options")
+def set_options(ctx: Ctx) -> None:
+    opts = ctx.state["options"]
+    for key in (ctx.text("delete") or "").replace(";", ",").split(","):
+        opts.pop(key.strip(), None)
+    for key, value in ctx.params.items():
+        if key != "delete":
+            opts[key] = ",".join(value) if isinstance(value, list) else value
+
+
+@route("GET /cluster/status")
+def status(ctx: Ctx) -> list[dict[str, Any]]:
+    nodes = ctx.state["nodes"]
+    out: list[dict[str, Any]] = [
+        {
+            "type": "cluster",
+            "id": "cluster",
+            "name": ctx.state["cluster"],
+            "nodes": len(nodes),
+            "quorate": int(sum(n["online"] for n in nodes.values()) * 2 > len(nodes)),
+            "version": len(nodes),
+        }
+    ]
+    for i, (name, node) in enumerate(nodes.items()):
+        out.append(
+            {
+                "type": "node",
+                "id": f"node/{name}",
+                "name": name,
+                "nodeid": node["nodeid"],
+                "ip": node["ip"],
+                "online": int(node["online"]),
+                "local": int(i == 0),
+                "level": "",
+            }
+        )
+    return out
+
+
+@route("GET /cluster/tasks")
+def cluster_tasks(ctx: Ctx) -> list[dict[str, Any]]:
+    return [tasks.list_entry(t) for t in reversed(ctx.state["tasks"])]

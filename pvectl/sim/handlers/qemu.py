@@ -1,0 +1,216 @@
+"""``/nodes/{node}/qemu``: create, list, config get/set with digest checks, status actions, delete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pvectl.sdk._core.formats import split_list
+from pvectl.sim import vmconf
+from pvectl.sim.handlers.cluster import vm_resource
+from pvectl.sim.routes import Ctx, route
+from pvectl.sim.wire import ApiFail, param_fail
+
+# PUT/POST config parameters that steer the call and never land in the config.
+CONFIG_CONTROL = {"node", "vmid", "digest", "delete", "revert", "skiplock", "force", "background_delay"}
+
+
+def _vm(ctx: Ctx) -> dict[str, Any]:
+    vmid, node = ctx.path["vmid"], ctx.path["node"]
+    vm = ctx.state["vms"].get(str(int(vmid)))
+    if vm is None or vm["node"] != node:
+        raise ApiFail(500, f"Configuration file 'nodes/{node}/qemu-server/{int(vmid)}.conf' does not exist")
+    found: dict[str, Any] = vm
+    return found
+
+
+def _check_lock(ctx: Ctx, vm: dict[str, Any]) -> None:
+    lock = vm["config"].get("lock")
+    if lock and not ctx.flag("skiplock"):
+        raise ApiFail(500, f"VM is locked ({lock})")
+
+
+@route("GET /nodes/{node}/qemu")
+def list_vms(ctx: Ctx) -> list[dict[str, Any]]:
+    node = ctx.path["node"]
+    out = []
+    for vmid, vm in sorted(ctx.state["vms"].items(), key=lambda item: int(item[0])):
+        if vm["node"] != node:
+            continue
+        entry = vm_resource(ctx.state, vmid, vm, ctx.now)
+        for key in ("id", "type", "node", "pool", "hastate", "maxcpu"):
+            entry.pop(key, None)
+        entry["cpus"] = int(vm["config"].get("cores", 1)) * int(vm["config"].get("sockets", 1))
+        entry["qmpstatus"] = vm["status"]
+        if vm["status"] == "running":
+            entry["pid"] = 10000 + int(vmid)
+        out.append(entry)
+    return out
+
+
+@route("POST /nodes/{node}/qemu")
+def create(ctx: Ctx) -> str:
+    node, vmid = ctx.path["node"], int(ctx.text("vmid") or 0)
+    state = ctx.state
+    existing = state["vms"].get(str(vmid))
+    if existing is not None:
+        raise ApiFail(500, f"VM {vmid} already exists on node '{existing['node']}'")
+    pool = ctx.text("pool")
+    if pool is not None and pool not in state["pools"]:
+        raise ApiFail(500, f"pool '{pool}' does not exist")
+    config = vmconf.build_config(state, node, vmid, ctx.params, ctx.now)
+    log = [
+        f"{key}: successfully created disk '{config[key]}'"
+        for key in vmconf.drive_keys()
+        if key in config and "media=cdrom" not in str(config[key]) and ctx.text(key) != config[key]
+    ]
+    config["lock"] = "create"  # held until the create task ends
+    state["vms"][str(vmid)] = {"node": node, "status": "stopped", "started": int(ctx.now), "config": config}
+    if pool is not None:
+        state["pools"][pool]["vms"].append(vmid)
+    start = ctx.flag("start")
+    on_ok: list[dict[str, Any]] = [{"op": "unlock", "vmid": vmid}]
+    if ctx.flag("ha-managed"):
+        # PVE >= 9.0.9 adds the HA resource inside the create task.
+        on_ok.append({"op": "ha", "sid": f"vm:{vmid}", "state": "started" if start else "stopped", "create": True})
+    if start:
+        on_ok.append({"op": "status", "vmid": vmid, "status": "running"})
+    on_fail = [{"op": "destroy", "vmid": vmid, "purge": True}]
+    return ctx.task(node, "qmcreate", str(vmid), log=log, on_ok=on_ok, on_fail=on_fail)
+
+
+@route("GET /nodes/{node}/qemu/{vmid}/config")
+def get_config(ctx: Ctx) -> dict[str, Any]:
+    config = dict(_vm(ctx)["config"])
+    config["digest"] = vmconf.digest(config)
+    return config
+
+
+def _update(ctx: Ctx) -> None:
+    vm = _vm(ctx)
+    config = vm["config"]
+    _check_lock(ctx, vm)
+    given = ctx.text("digest")
+    if given is not None and given != vmconf.digest(config):
+        raise ApiFail(500, "detected modified configuration - file changed by other user? Try again.")
+    deletes = split_list(ctx.text("delete") or "")
+    setting = [k for k in ctx.params if k not in CONFIG_CONTROL]
+    both = set(deletes) & set(setting)
+    if both:
+        key = sorted(both)[0]
+        raise param_fail({key: f"you can't use option '{key}' in delete and set at the same time"})
+    vmid = int(ctx.path["vmid"])
+    for key in deletes:
+        value = config.pop(key, None)
+        if value is not None and vmconf.is_drive(key) and key in vmconf.volumes_of({key: value}):
+            n = 0
+            while f"unused{n}" in config:
+                n += 1
+            config[f"unused{n}"] = str(value).split(",", 1)[0]  # detached disks stay as unusedN
+    for key in setting:
+        value = ctx.text(key) or ""
+        if vmconf.is_drive(key):
+            value = vmconf.allocate(ctx.state, vm["node"], vmid, key, value, ctx.now)
+        elif vmconf.NET_KEY.fullmatch(key):
+            value = vmconf.add_mac(value)
+        config[key] = value
+
+
+@route("PUT /nodes/{node}/qemu/{vmid}/config")
+def set_config(ctx: Ctx) -> None:
+    _update(ctx)
+
+
+@route("POST /nodes/{node}/qemu/{vmid}/config")
+def set_config_async(ctx: Ctx) -> str:
+    _update(ctx)
+    return ctx.task(ctx.path["node"], "qmconfig", str(int(ctx.path["vmid"])))
+
+
+@route("GET /nodes/{node}/qemu/{vmid}/status/current")
+def current(ctx: Ctx) -> dict[str, Any]:
+    vm = _vm(ctx)
+    vmid = str(int(ctx.path["vmid"]))
+    entry = vm_resource(ctx.state, vmid, vm, ctx.now)
+    for key in ("id", "type", "node", "pool", "hastate", "maxcpu"):
+        entry.pop(key, None)
+    entry["cpus"] = int(vm["config"].get("cores", 1)) * int(vm["config"].get("sockets", 1))
+    entry["qmpstatus"] = vm["status"]
+    entry["agent"] = int(str(vm["config"].get("agent", "0")).split(",")[0] in ("1", "enabled=1"))
+    ha = ctx.state["ha"].get(f"vm:{vmid}")
+    entry["ha"] = {"managed": 1, "state": ha["state"]} if ha else {"managed": 0}
+    if vm["status"] == "running":
+        entry["pid"] = 10000 + int(vmid)
+        entry["running-machine"] = "pc-q35-9.2+pve1"
+        entry["running-qemu"] = "9.2.0"
+    return entry
+
+
+def _missing_bridge(ctx: Ctx, vm: dict[str, Any]) -> str | None:
+    bridges = {i["iface"] for i in ctx.state["networks"][vm["node"]]}
+    for key, value in vm["config"].items():
+        if vmconf.NET_KEY.fullmatch(key):
+            for part in str(value).split(","):
+                if part.startswith("bridge=") and part[7:] not in bridges:
+                    return f"bridge '{part[7:]}' does not exist"
+    return None
+
+
+def _action(ctx: Ctx, ttype: str, status: str, *, needs: str | None) -> str:
+    vm = _vm(ctx)
+    vmid = int(ctx.path["vmid"])
+    failure = None
+    lock = vm["config"].get("lock")
+    if lock and not ctx.flag("skiplock"):
+        failure = f"VM is locked ({lock})"
+    elif needs == "stopped" and vm["status"] == "running":
+        failure = f"VM {vmid} already running"
+    elif needs == "running" and vm["status"] != "running":
+        failure = f"VM {vmid} not running"
+    elif status == "running":
+        failure = _missing_bridge(ctx, vm)
+    sid = f"vm:{vmid}"
+    on_ok: list[dict[str, Any]] = [{"op": "status", "vmid": vmid, "status": status}]
+    if sid in ctx.state["ha"] and ttype in ("qmstart", "qmstop", "qmshutdown"):
+        # HA-managed guests change state through the HA stack: request the new state.
+        ttype = {"qmstart": "hastart", "qmstop": "hastop", "qmshutdown": "hastop"}[ttype]
+        on_ok.append({"op": "ha", "sid": sid, "state": "started" if status == "running" else "stopped"})
+    return ctx.task(vm["node"], ttype, str(vmid), failure=failure, on_ok=on_ok)
+
+
+@route("POST /nodes/{node}/qemu/{vmid}/status/start")
+def start(ctx: Ctx) -> str:
+    return _action(ctx, "qmstart", "running", needs="stopped")
+
+
+@route("POST /nodes/{node}/qemu/{vmid}/status/stop")
+def stop(ctx: Ctx) -> str:
+    return _action(ctx, "qmstop", "stopped", needs=None)
+
+
+@route("POST /nodes/{node}/qemu/{vmid}/status/shutdown")
+def shutdown(ctx: Ctx) -> str:
+    return _action(ctx, "qmshutdown", "stopped", needs="running")
+
+
+@route("POST /nodes/{node}/qemu/{vmid}/status/reboot")
+def reboot(ctx: Ctx) -> str:
+    return _action(ctx, "qmreboot", "running", needs="running")
+
+
+@route("POST /nodes/{node}/qemu/{vmid}/status/reset")
+def reset(ctx: Ctx) -> str:
+    return _action(ctx, "qmreset", "running", needs="running")
+
+
+@route("DELETE /nodes/{node}/qemu/{vmid}")
+def destroy(ctx: Ctx) -> str:
+    vm = _vm(ctx)
+    vmid = int(ctx.path["vmid"])
+    _check_lock(ctx, vm)
+    if vm["status"] == "running":
+        raise ApiFail(500, f"VM {vmid} is running - destroy failed")
+    purge = ctx.flag("purge")
+    if f"vm:{vmid}" in ctx.state["ha"] and not purge:
+        raise ApiFail(500, f"unable to remove VM {vmid} - used in HA resources and purge parameter not set.")
+    on_ok = [{"op": "destroy", "vmid": vmid, "purge": purge}]
+    return ctx.task(vm["node"], "qmdestroy", str(vmid), on_ok=on_ok)

@@ -1,0 +1,113 @@
+"""Storage: the cluster's storage configuration, per-node storage status and content (ISOs, disks)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pvectl.sim.handlers.cluster import storage_usage, storages_on
+from pvectl.sim.routes import Ctx, route
+from pvectl.sim.wire import ApiFail
+
+
+def _config(sid: str, st: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"storage": sid, "type": st["type"], "content": ",".join(st["content"]), "digest": "0" * 40}
+    if st["shared"]:
+        out["shared"] = 1
+    if st.get("nodes"):
+        out["nodes"] = ",".join(st["nodes"])
+    return out
+
+
+@route("GET /storage")
+def list_storage(ctx: Ctx) -> list[dict[str, Any]]:
+    kind = ctx.text("type")
+    return [_config(sid, st) for sid, st in ctx.state["storages"].items() if kind in (None, st["type"])]
+
+
+@route("GET /storage/{storage}")
+def get_storage(ctx: Ctx) -> dict[str, Any]:
+    sid = ctx.path["storage"]
+    st = ctx.state["storages"].get(sid)
+    if st is None:
+        raise ApiFail(500, f"storage '{sid}' does not exist")
+    return _config(sid, st)
+
+
+def node_storage(ctx: Ctx, sid: str, node: str) -> dict[str, Any]:
+    st = ctx.state["storages"][sid]
+    used = storage_usage(ctx.state, sid, node)
+    return {
+        "storage": sid,
+        "type": st["type"],
+        "content": ",".join(st["content"]),
+        "active": 1,
+        "enabled": 1,
+        "shared": int(st["shared"]),
+        "total": st["total"],
+        "used": used,
+        "avail": st["total"] - used,
+        "used_fraction": used / st["total"] if st["total"] else 0.0,
+    }
+
+
+@route("GET /nodes/{node}/storage")
+def list_node_storage(ctx: Ctx) -> list[dict[str, Any]]:
+    node = ctx.path["node"]
+    content = {c for c in (ctx.text("content") or "").replace(";", ",").split(",") if c}
+    only, fmt = ctx.text("storage"), ctx.text("format")
+    out = []
+    for sid in storages_on(ctx.state, node):
+        st = ctx.state["storages"][sid]
+        if (content and not content & set(st["content"])) or only not in (None, sid):
+            continue
+        entry = node_storage(ctx, sid, node)
+        if fmt == "1":
+            entry["formats"] = {"default": st["formats"][0], "supported": st["formats"]}
+        out.append(entry)
+    return out
+
+
+def _storage(ctx: Ctx) -> str:
+    sid, node = ctx.path["storage"], ctx.path["node"]
+    if sid not in ctx.state["storages"]:
+        raise ApiFail(500, f"storage '{sid}' does not exist")
+    if sid not in storages_on(ctx.state, node):
+        raise ApiFail(500, f"storage '{sid}' is not available on node '{node}'")
+    return sid
+
+
+@route("GET /nodes/{node}/storage/{storage}/status")
+def storage_status(ctx: Ctx) -> dict[str, Any]:
+    return node_storage(ctx, _storage(ctx), ctx.path["node"])
+
+
+def _content_entry(vol: dict[str, Any]) -> dict[str, Any]:
+    out = {k: vol[k] for k in ("volid", "content", "format", "size", "ctime")}
+    if vol.get("vmid") is not None:
+        out["vmid"] = vol["vmid"]
+        out["used"] = 0
+    return out
+
+
+@route("GET /nodes/{node}/storage/{storage}/content")
+def content(ctx: Ctx) -> list[dict[str, Any]]:
+    sid, node = _storage(ctx), ctx.path["node"]
+    kind, vmid = ctx.text("content"), ctx.number("vmid")
+    return [
+        _content_entry(v)
+        for v in ctx.state["volumes"]
+        if v["storage"] == sid
+        and v["node"] in (None, node)
+        and kind in (None, v["content"])
+        and vmid in (None, v.get("vmid"))
+    ]
+
+
+@route("GET /nodes/{node}/storage/{storage}/content/{volume}")
+def volume(ctx: Ctx) -> dict[str, Any]:
+    sid, node, volume = _storage(ctx), ctx.path["node"], ctx.path["volume"]
+    volid = volume if ":" in volume else f"{sid}:{volume}"
+    for v in ctx.state["volumes"]:
+        if v["volid"] == volid and v["node"] in (None, node):
+            return {"path": f"/mnt/pve/{sid}/{volid.split(':', 1)[1]}", "size": v["size"], "format": v["format"]}
+    raise ApiFail(500, f"volume '{volid}' does not exist")

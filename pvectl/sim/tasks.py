@@ -1,0 +1,141 @@
+"""Worker tasks: UPIDs, running -> stopped, exit status and log, and what a task does when it ends.
+
+A task's effects (unlock a config, change a VM's status, destroy it) are recorded with the task and applied
+when its time is up, the next time anyone talks to the simulator. Tasks therefore finish "in the background"
+even across separate ``pvectl --sim`` processes, without a thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+State = dict[str, Any]
+Effect = dict[str, Any]
+MAX_TASKS = 500
+
+
+def make_upid(node: str, pid: int, pstart: int, starttime: int, ttype: str, tid: str, user: str) -> str:
+    # pve-common PVE::Tools::upid_encode: pid/pstart/starttime as 8 hex digits, uppercase.
+    return f"UPID:{node}:{pid:08X}:{pstart:08X}:{starttime:08X}:{ttype}:{tid}:{user}:"
+
+
+def start_task(
+    state: State,
+    node: str,
+    ttype: str,
+    tid: str,
+    user: str,
+    now: float,
+    *,
+    seconds: float | None = None,
+    failure: str | None = None,
+    log: list[str] | None = None,
+    on_ok: list[Effect] | None = None,
+    on_fail: list[Effect] | None = None,
+) -> str:
+    pid = int(state.get("next_pid", 4096))
+    state["next_pid"] = pid + 1
+    upid = make_upid(node, pid, 1_000_000 + pid, int(now), ttype, tid, user)
+    state["tasks"].append(
+        {
+            "upid": upid,
+            "node": node,
+            "type": ttype,
+            "id": tid,
+            "user": user,
+            "pid": pid,
+            "pstart": 1_000_000 + pid,
+            "starttime": int(now),
+            "ends": now + (state["task_seconds"] if seconds is None else seconds),
+            "status": "running",
+            "failure": failure,
+            "log": list(log or []),
+            "on_ok": on_ok or [],
+            "on_fail": on_fail or [],
+        }
+    )
+    del state["tasks"][:-MAX_TASKS]
+    return upid
+
+
+def finish(state: State, task: dict[str, Any], now: float, failure: str | None = None) -> None:
+    failure = failure or task.get("failure")
+    task["status"] = "stopped"
+    task["endtime"] = max(int(now), task["starttime"])
+    if failure:
+        task["exitstatus"] = failure
+        task["log"].append(f"TASK ERROR: {failure}")
+        effects = task["on_fail"]
+    else:
+        task["exitstatus"] = "OK"
+        task["log"].append("TASK OK")
+        effects = task["on_ok"]
+    for effect in effects:
+        apply_effect(state, effect, now)
+
+
+def advance(state: State, now: float) -> bool:
+    """Finish every task whose time is up. True when anything changed."""
+    changed = False
+    for task in state["tasks"]:
+        if task["status"] == "running" and task["ends"] <= now:
+            finish(state, task, now)
+            changed = True
+    return changed
+
+
+def find(state: State, upid: str) -> dict[str, Any] | None:
+    for task in state["tasks"]:
+        if task["upid"] == upid:
+            found: dict[str, Any] = task
+            return found
+    return None
+
+
+def status_of(task: Mapping[str, Any]) -> dict[str, Any]:
+    out = {k: task[k] for k in ("upid", "node", "pid", "pstart", "starttime", "type", "id", "user", "status")}
+    if task["status"] == "stopped":
+        out["exitstatus"] = task["exitstatus"]
+    return out
+
+
+def list_entry(task: Mapping[str, Any]) -> dict[str, Any]:
+    out = {k: task[k] for k in ("upid", "node", "pid", "pstart", "starttime", "type", "id", "user")}
+    if task["status"] == "stopped":
+        out["status"] = task["exitstatus"]
+        out["endtime"] = task["endtime"]
+    return out
+
+
+def apply_effect(state: State, effect: Mapping[str, Any], now: float) -> None:
+    op = effect["op"]
+    vm = state["vms"].get(str(effect.get("vmid")))
+    if op == "unlock" and vm is not None:
+        vm["config"].pop("lock", None)
+    elif op == "status" and vm is not None:
+        vm["status"] = effect["status"]
+        vm["started"] = int(now)
+    elif op == "ha":
+        entry = state["ha"].get(effect["sid"])
+        if entry is not None:
+            entry["state"] = effect["state"]
+        elif effect.get("create"):
+            state["ha"][effect["sid"]] = {"type": "vm", "state": effect["state"], "max_restart": 1, "max_relocate": 1}
+    elif op == "destroy":
+        destroy_vm(state, int(effect["vmid"]), purge=bool(effect.get("purge")))
+
+
+def destroy_vm(state: State, vmid: int, *, purge: bool) -> None:
+    from pvectl.sim.vmconf import volumes_of
+
+    vm = state["vms"].pop(str(vmid), None)
+    if vm is None:
+        return
+    owned = set(volumes_of(vm["config"]))
+    state["volumes"] = [v for v in state["volumes"] if not (v["volid"] in owned and v.get("vmid") == vmid)]
+    for pool in state["pools"].values():
+        if vmid in pool["vms"]:
+            pool["vms"].remove(vmid)
+    if purge:
+        state["ha"].pop(f"vm:{vmid}", None)

@@ -1,0 +1,244 @@
+"""QEMU VM configuration as qemu-server keeps it: drives, disk allocation, MACs, boot order, digests."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from pvectl.sdk._core import propstring
+from pvectl.sim.wire import ApiFail, param_fail
+
+State = dict[str, Any]
+BUSES = (("ide", 4), ("sata", 6), ("scsi", 31), ("virtio", 16))
+SPECIAL_DRIVES = ("efidisk0", "tpmstate0")
+# qemu-server's NEW_DISK_RE: "[STORAGE:]SIZE" allocates a new volume of SIZE GiB.
+NEW_DISK = re.compile(r"(?:([^/:\s]+):)?(\d+(?:\.\d+)?)")
+NET_KEY = re.compile(r"net(\d+)")
+# Keys of POST /nodes/{node}/qemu that steer the create call and never land in the config.
+CREATE_ONLY = {"vmid", "node", "start", "ha-managed", "pool", "storage", "archive", "force", "unique", "bwlimit"}
+CREATE_ONLY |= {"live-restore", "import-working-storage"}
+
+
+def drive_keys() -> list[str]:
+    """Every drive key in qemu-server's foreach_volume order."""
+    return [f"{bus}{i}" for bus, n in BUSES for i in range(n)] + list(SPECIAL_DRIVES)
+
+
+_DRIVES = set(drive_keys())
+
+
+def is_drive(key: str) -> bool:
+    return key in _DRIVES
+
+
+def _formats() -> Mapping[str, Any]:
+    from pvectl.sdk._core.spec import load_spec
+
+    return load_spec().ops["POST /nodes/{node}/qemu"].params
+
+
+def drive_format(key: str) -> Mapping[str, Any]:
+    params = _formats()
+    schema = params.get(key) or params[re.sub(r"\d+$", "[n]", key)]
+    fmt: Mapping[str, Any] = schema["property_string"]
+    return fmt
+
+
+def parse_drive(key: str, text: str) -> dict[str, str]:
+    return propstring.parse(text, drive_format(key))
+
+
+def render_drive(key: str, values: Mapping[str, str]) -> str:
+    return propstring.render(values, drive_format(key))
+
+
+def digest(config: Mapping[str, Any]) -> str:
+    # PVE hashes the raw config file; any stable text of the same content serves for optimistic locking.
+    text = "".join(f"{k}: {config[k]}\n" for k in sorted(config) if k not in ("digest",))
+    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
+
+
+def random_mac() -> str:
+    # Proxmox's own OUI BC:24:11 is the default mac_prefix since PVE 8.1.
+    tail = secrets.token_bytes(3)
+    return "BC:24:11:" + ":".join(f"{b:02X}" for b in tail)
+
+
+def human_size(gib: float) -> str:
+    if float(gib).is_integer():
+        return f"{int(gib)}G"
+    return f"{round(gib * 1024)}M"
+
+
+def size_bytes(text: str) -> int:
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)([KMGT]?)", text or "0")
+    if not m:
+        return 0
+    return int(float(m.group(1)) * 1024 ** " KMGT".index(m.group(2) or " "))
+
+
+def storage_on_node(state: State, storage: str, node: str, key: str) -> Mapping[str, Any]:
+    st = state["storages"].get(storage)
+    if st is None:
+        raise ApiFail(500, f"storage '{storage}' does not exist")
+    if st.get("nodes") and node not in st["nodes"]:
+        raise param_fail({key: f"storage '{storage}' is not available on node '{node}'"})
+    result: Mapping[str, Any] = st
+    return result
+
+
+def find_volume(state: State, volid: str, node: str) -> Mapping[str, Any] | None:
+    for vol in state["volumes"]:
+        if vol["volid"] == volid and vol["node"] in (None, node):
+            found: Mapping[str, Any] = vol
+            return found
+    return None
+
+
+def _free_name(state: State, storage: str, node: str | None, vmid: int) -> str:
+    used = {v["volid"] for v in state["volumes"] if v["storage"] == storage and v["node"] in (None, node)}
+    n = 0
+    while any(volid.endswith(f"vm-{vmid}-disk-{n}") or f"vm-{vmid}-disk-{n}." in volid for volid in used):
+        n += 1
+    return f"vm-{vmid}-disk-{n}"
+
+
+def allocate(state: State, node: str, vmid: int, key: str, text: str, now: float) -> str:
+    """Resolve one drive value: allocate ``STORAGE:SIZE`` disks, check referenced volumes and ISOs exist."""
+    values = parse_drive(key, text)
+    file = values.get("file", "")
+    media = values.get("media", "disk")
+    if media == "cdrom" or (key == "ide2" and file in ("none", "cdrom")):
+        if file not in ("none", "cdrom", ""):
+            storage = file.split(":", 1)[0]
+            st = storage_on_node(state, storage, node, key)
+            if "iso" not in st["content"]:
+                raise param_fail({key: f"storage '{storage}' does not support ISO images"})
+            if find_volume(state, file, node) is None:
+                raise ApiFail(500, f"volume '{file}' does not exist")
+        return text
+    new = NEW_DISK.fullmatch(file)
+    if not new:
+        if ":" in file and find_volume(state, file, node) is None:
+            raise ApiFail(500, f"volume '{file}' does not exist")
+        return text
+    storage = new.group(1) or "local"
+    st = storage_on_node(state, storage, node, key)
+    if "images" not in st["content"]:
+        raise param_fail({key: f"storage '{storage}' does not support vm images"})
+    fmt = values.get("format") or st["formats"][0]
+    if fmt not in st["formats"]:
+        raise param_fail({key: f"storage '{storage}' does not support format '{fmt}'"})
+    if key == "efidisk0":
+        size = "528K" if values.get("efitype") == "4m" else "128K"
+    elif key == "tpmstate0":
+        size = "4M"
+    else:
+        size = human_size(float(new.group(2)))
+    vol_node = None if st["shared"] else node
+    name = _free_name(state, storage, vol_node, vmid)
+    volid = f"{storage}:{vmid}/{name}.{fmt}" if st["type"] in ("dir", "nfs", "cifs") else f"{storage}:{name}"
+    state["volumes"].append(
+        {
+            "volid": volid,
+            "storage": storage,
+            "node": vol_node,
+            "content": "images",
+            "format": fmt,
+            "size": size_bytes(size),
+            "ctime": int(now),
+            "vmid": vmid,
+        }
+    )
+    values["file"] = volid
+    values["size"] = size
+    return render_drive(key, values)
+
+
+def add_mac(text: str) -> str:
+    fmt = _formats()["net[n]"]["property_string"]
+    values = propstring.parse(text, fmt)
+    if not values.get("macaddr"):
+        values["macaddr"] = random_mac()
+    return propstring.render(values, fmt)
+
+
+def default_boot(config: Mapping[str, Any]) -> str:
+    """qemu-server get_default_bootdevices: first disk, first CD drive, then the NICs."""
+    order: list[str] = []
+    disks = [k for k in drive_keys() if k in config and k not in SPECIAL_DRIVES]
+    cdroms = [k for k in disks if "media=cdrom" in str(config[k])]
+    hard = [k for k in disks if k not in cdroms]
+    order += hard[:1] + cdroms[:1]
+    order += sorted((k for k in config if NET_KEY.fullmatch(k)), key=lambda k: int(k[3:]))
+    return "order=" + ";".join(order) if order else ""
+
+
+def volumes_of(config: Mapping[str, Any]) -> list[str]:
+    out = []
+    for key, value in config.items():
+        if is_drive(key) or re.fullmatch(r"unused\d+", key):
+            file = str(value).split(",", 1)[0]
+            if ":" in file and "media=cdrom" not in str(value):
+                out.append(file)
+    return out
+
+
+def build_config(state: State, node: str, vmid: int, params: Mapping[str, Any], now: float) -> dict[str, Any]:
+    """The config a create call produces (disks allocated, MACs set, boot order, ids, meta)."""
+    config: dict[str, Any] = {}
+    for key, value in params.items():
+        if key in CREATE_ONLY:
+            continue
+        if is_drive(key):
+            value = allocate(state, node, vmid, key, str(value), now)
+        elif NET_KEY.fullmatch(key):
+            value = add_mac(str(value))
+        config[key] = value
+    if "boot" not in config:
+        boot = default_boot(config)
+        if boot:
+            config["boot"] = boot
+    config.setdefault("smbios1", f"uuid={uuid.uuid4()}")
+    config.setdefault("vmgenid", str(uuid.uuid4()))
+    config.setdefault("meta", f"creation-qemu=9.2.0,ctime={int(now)}")
+    return config
+
+
+def seed_vm(state: State, vm: Any, where: str) -> None:
+    from pvectl.sim.world import SeedError
+
+    if not isinstance(vm, Mapping) or not isinstance(vm.get("vmid"), int) or isinstance(vm.get("vmid"), bool):
+        raise SeedError(f"{where}: needs an integer 'vmid'")
+    vmid = int(vm["vmid"])
+    node = str(vm.get("node", next(iter(state["nodes"]))))
+    if node not in state["nodes"]:
+        raise SeedError(f"{where}.node: no node '{node}'")
+    if str(vmid) in state["vms"]:
+        raise SeedError(f"{where}.vmid: {vmid} is listed twice")
+    raw = vm.get("config", {})
+    if not isinstance(raw, Mapping):
+        raise SeedError(f"{where}.config: expected a mapping")
+    params = {str(k): str(v) for k, v in raw.items()}
+    for key in ("name", "tags"):
+        if key in vm:
+            params[key] = str(vm[key])
+    try:
+        config = build_config(state, node, vmid, params, 1_700_000_000)
+    except (ApiFail, propstring.PropertyStringError, KeyError) as exc:
+        raise SeedError(f"{where}.config: {exc}") from exc
+    status = str(vm.get("status", "stopped"))
+    if status not in ("running", "stopped"):
+        raise SeedError(f"{where}.status: must be running or stopped")
+    state["vms"][str(vmid)] = {"node": node, "status": status, "started": 1_700_000_000, "config": config}
+    pool = vm.get("pool")
+    if pool is not None:
+        if pool not in state["pools"]:
+            raise SeedError(f"{where}.pool: no pool '{pool}'")
+        state["pools"][pool]["vms"].append(vmid)
+    if vm.get("ha"):
+        state["ha"][f"vm:{vmid}"] = {"type": "vm", "state": str(vm["ha"]), "max_restart": 1, "max_relocate": 1}
