@@ -15,6 +15,7 @@ import typer.main
 # name -> (module holding a Typer app called `app`, one-line help shown by `pvectl --help`)
 COMMANDS: dict[str, tuple[str, str]] = {
     "vm": ("pvectl.cli.commands.vm", "Create and manage virtual machines."),
+    "sim": ("pvectl.cli.commands.sim", "Run the embedded PVE simulator."),
 }
 
 
