@@ -87,6 +87,8 @@ class Simulator:
             return ok(self._handle(method, path, query, lower, body))
         except ApiFail as fail:
             return error(fail)
+        except Exception as exc:  # a simulator bug must not kill the connection; PVE answers 500 too
+            return error(ApiFail(500, f"internal simulator error: {type(exc).__name__}: {exc}"))
 
     def _handle(self, method: str, raw_path: str, query: str, headers: Mapping[str, str], body: bytes) -> Any:
         path = unquote(raw_path)

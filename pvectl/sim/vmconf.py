@@ -194,11 +194,11 @@ def build_config(state: State, node: str, vmid: int, params: Mapping[str, Any], 
     for key, value in params.items():
         if key in CREATE_ONLY:
             continue
-        if is_drive(key):
-            value = allocate(state, node, vmid, key, str(value), now)
-        elif NET_KEY.fullmatch(key):
-            value = add_mac(str(value))
-        config[key] = value
+        config[key] = add_mac(str(value)) if NET_KEY.fullmatch(key) else value
+    # qemu-server creates disks in foreach_volume order (ide, sata, scsi, virtio, efidisk0, tpmstate0).
+    for key in drive_keys():
+        if key in config:
+            config[key] = allocate(state, node, vmid, key, str(config[key]), now)
     if "boot" not in config:
         boot = default_boot(config)
         if boot:
