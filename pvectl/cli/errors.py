@@ -34,6 +34,8 @@ def exit_code_for(exc: BaseException) -> int:
 
     if isinstance(exc, CliError):
         return exc.code
+    if _is_config_error(exc):
+        return USAGE
     if isinstance(exc, (e.ValidationError, e.UnsupportedByServer, e.TokenNotAllowed)):
         return USAGE
     if isinstance(exc, e.AuthenticationError):
@@ -47,8 +49,21 @@ def exit_code_for(exc: BaseException) -> int:
     return FAILURE
 
 
+def _is_config_error(exc: BaseException) -> bool:
+    from pvectl.config.file import ConfigError
+
+    return isinstance(exc, ConfigError)
+
+
 def describe(exc: BaseException) -> tuple[str, list[str]]:
-    """One-line message and detail lines (PVE's per-field errors, a task's log tail)."""
+    """One-line message and detail lines, redacted: no secret reaches the terminal through an error."""
+    from pvectl.sdk._core.redact import redact
+
+    message, details = _describe(exc)
+    return redact(message), [redact(line) for line in details]
+
+
+def _describe(exc: BaseException) -> tuple[str, list[str]]:
     from pvectl.sdk._core import errors as e
 
     if isinstance(exc, CliError):
@@ -79,11 +94,12 @@ def fail(exc: BaseException) -> NoReturn:
 @contextmanager
 def reported() -> Iterator[None]:
     """Run a command body; known errors become a message and an exit code instead of a traceback."""
+    from pvectl.config.file import ConfigError
     from pvectl.sdk._core.errors import PveError
 
     try:
         yield
-    except (PveError, CliError, KeyboardInterrupt) as exc:
+    except (PveError, CliError, ConfigError, KeyboardInterrupt) as exc:
         fail(exc)
 
 

@@ -16,6 +16,9 @@ import typer.main
 COMMANDS: dict[str, tuple[str, str]] = {
     "vm": ("pvectl.cli.commands.vm", "Create and manage virtual machines."),
     "sim": ("pvectl.cli.commands.sim", "Run the embedded PVE simulator."),
+    "login": ("pvectl.cli.commands.login", "Log in with a password (and second factor); caches the ticket."),
+    "logout": ("pvectl.cli.commands.logout", "Forget cached login tickets."),
+    "config": ("pvectl.cli.commands.config", "Contexts: list, show, use, set, delete, add (with cert pinning)."),
 }
 
 

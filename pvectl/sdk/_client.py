@@ -26,6 +26,9 @@ if TYPE_CHECKING:
     from pvectl.sdk.resources.storage import AsyncStorage, Storage
 
 
+DOMAINS_OP = "GET /access/domains"
+
+
 def _interpret(response: httpx.Response, prepared: Prepared) -> Any:
     from pvectl.sdk._core.request import interpret
 
@@ -122,6 +125,19 @@ class ProxmoxClient(BaseClient):
                     return response
             attempt += 1
             self.clock.sleep(delay)
+
+    # -- sessions ---------------------------------------------------------------------------------------
+
+    def login(self) -> None:
+        """Log in now (password auth) instead of at the first call; a no-op for API tokens and fresh tickets."""
+        self._ensure_session()
+
+    def realms(self) -> list[dict[str, Any]]:
+        """``GET /access/domains`` without credentials (PVE serves it to the login box): realms, the default
+        one flagged ``default: 1``."""
+        prepared = self._prepare(DOMAINS_OP, (), {}, None)
+        data = _interpret(self._exchange(prepared, authenticated=False), prepared)
+        return list(data or [])
 
     # -- pvesh-style access -----------------------------------------------------------------------------
 
@@ -253,6 +269,16 @@ class AsyncProxmoxClient(BaseClient):
                     return response
             attempt += 1
             await self.clock.asleep(delay)
+
+    async def login(self) -> None:
+        """Log in now (password auth) instead of at the first call; a no-op for API tokens and fresh tickets."""
+        await self._ensure_session()
+
+    async def realms(self) -> list[dict[str, Any]]:
+        """``GET /access/domains`` without credentials: realms, the default one flagged ``default: 1``."""
+        prepared = self._prepare(DOMAINS_OP, (), {}, None)
+        data = _interpret(await self._exchange(prepared, authenticated=False), prepared)
+        return list(data or [])
 
     async def request(self, method: str, path: str, params: Mapping[str, Any] | None = None) -> Any:
         """Call any method by HTTP verb and concrete path, validated like the typed methods."""

@@ -129,6 +129,15 @@ def split_user(user: str, realm: str | None = None) -> tuple[str, str | None]:
     return user, realm
 
 
+def default_realm(realms: list[dict[str, Any]]) -> str | None:
+    """The realm ``GET /access/domains`` marks as default (PVE: ``default: 1``), else ``pam`` when offered."""
+    for entry in realms:
+        if entry.get("default") in (1, True, "1"):
+            return str(entry.get("realm"))
+    names = [str(entry.get("realm")) for entry in realms]
+    return "pam" if "pam" in names else (names[0] if names else None)
+
+
 PasswordSource = str | Callable[[], str]
 TfaCallback = Callable[[TfaChallenge], str]
 

@@ -15,7 +15,8 @@ from pvectl.sdk._core.tls import FingerprintMismatch, format_fingerprint, parse_
 
 def _check(stream: Any, expected: bytes) -> None:
     ssl_object = stream.get_extra_info("ssl_object")
-    der = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
+    # positional argument: the sync backend hands out the low-level _SSLSocket, which takes no keywords
+    der = ssl_object.getpeercert(True) if ssl_object is not None else None
     got = hashlib.sha256(der).digest() if der else b""
     if got != expected:
         raise FingerprintMismatch(format_fingerprint(expected), format_fingerprint(got) if got else "(none)")

@@ -1,0 +1,322 @@
+"""From root options, environment and config file to a connected SDK client.
+
+Precedence for every setting: flag > ``PVECTL_*`` environment variable > the chosen context > default
+(Typer already merges a flag with its environment variable). A CI job needs no config file:
+``PVECTL_HOST`` + ``PVECTL_TOKEN`` (+ ``PVECTL_FINGERPRINT`` or ``PVECTL_CA_FILE``) is enough.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from pvectl.cli.errors import AUTH, USAGE, CliError
+
+if TYPE_CHECKING:
+    from pvectl.cli.context import GlobalOptions
+    from pvectl.sdk import AsyncProxmoxClient, ProxmoxClient, TfaChallenge, TicketAuth
+    from pvectl.sdk._core.auth import Auth
+
+log = logging.getLogger("pvectl.cli")
+
+DEFAULT_PORT = 8006
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved connection settings. ``sources`` says where each came from (flag/env, context, default)."""
+
+    context: str | None = None
+    host: str | None = None
+    port: int = DEFAULT_PORT
+    user: str | None = None
+    token: str | None = field(default=None, repr=False)
+    password: str | None = field(default=None, repr=False)
+    ca_file: str | None = None
+    fingerprint: str | None = None
+    insecure: bool = False
+    node: str | None = None
+    sources: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def base_url(self) -> str:
+        from pvectl.sdk._core.base import base_url_for
+
+        if self.host is None:
+            raise CliError(
+                "no PVE server given: pass --host, set PVECTL_HOST, or add a context with 'pvectl config add'", USAGE
+            )
+        try:
+            return base_url_for(self.host, self.port)
+        except Exception as exc:  # httpx.InvalidURL and friends
+            raise CliError(f"invalid host '{self.host}': {exc}", USAGE) from None
+
+
+def _user_with_realm(ctx: Mapping[str, Any]) -> str | None:
+    user = ctx.get("user")
+    if user and "@" not in user and ctx.get("realm"):
+        return f"{user}@{ctx['realm']}"
+    return user
+
+
+def resolve(options: GlobalOptions, env: Mapping[str, str] | None = None) -> Settings:
+    """Combine root options (flags and their env vars), other env vars and the config file."""
+    from pvectl.config.file import ConfigError, load
+
+    env = os.environ if env is None else env
+    try:
+        config = load()
+        name = options.context or config.current
+        ctx: Mapping[str, Any] = config.context(name) if name else {}
+    except ConfigError as exc:
+        raise CliError(str(exc), USAGE) from None
+    sources: dict[str, str] = {}
+
+    def pick(key: str, option: Any, ctx_key: str | None = None) -> Any:
+        if option is not None:
+            sources[key] = "flag/env"
+            return option
+        value = ctx.get(ctx_key or key)
+        if value is not None:
+            sources[key] = f"context {name}"
+        return value
+
+    if options.host is not None:
+        # the context's port belongs to the context's host
+        host, port, sources["host"] = options.host, DEFAULT_PORT, "flag/env"
+    else:
+        host, port = pick("host", None), int(ctx.get("port") or DEFAULT_PORT)
+    user = pick("user", options.user)
+    if user is None and _user_with_realm(ctx):
+        user, sources["user"] = _user_with_realm(ctx), f"context {name}"
+    elif user is not None and "@" not in user and ctx.get("realm"):
+        user = f"{user}@{ctx['realm']}"
+
+    token = options.token
+    if token is not None:
+        sources["token"] = "flag/env"  # noqa: S105 (where it came from, not a secret)
+    else:
+        secret = env.get("PVECTL_TOKEN_SECRET") or ctx.get("token-secret")
+        token_user = user or _user_with_realm(ctx)
+        same_user = options.user is None or options.user == _user_with_realm(ctx)
+        if secret and ctx.get("token-id") and token_user and same_user:
+            token = f"{token_user}!{ctx['token-id']}={secret}"
+            sources["token"] = "env" if env.get("PVECTL_TOKEN_SECRET") else f"context {name}"
+    if token is not None and user is None:
+        user = token.partition("!")[0]
+
+    password = env.get("PVECTL_PASSWORD") or None
+    if password is not None:
+        sources["password"] = "env"  # noqa: S105 (where it came from, not a secret)
+    elif ctx.get("password") and (options.user is None or options.user == _user_with_realm(ctx)):
+        password, sources["password"] = ctx["password"], f"context {name}"
+
+    return Settings(
+        context=name,
+        host=host,
+        port=port,
+        user=user,
+        token=token,
+        password=password,
+        ca_file=pick("ca_file", options.ca_file, "ca-file"),
+        fingerprint=pick("fingerprint", options.fingerprint),
+        insecure=bool(options.insecure or ctx.get("insecure")),
+        node=ctx.get("node"),
+        sources=sources,
+    )
+
+
+# -- secrets from the user -------------------------------------------------------------------------------
+
+
+def _stdin_password() -> str:
+    line = sys.stdin.readline().rstrip("\r\n")
+    if not line:
+        raise CliError("--password-stdin: nothing on standard input", USAGE)
+    return line
+
+
+def password_source(options: GlobalOptions, settings: Settings, interactive: bool) -> Callable[[], str]:
+    """A function giving the password when (and only when) a login needs it."""
+
+    def get() -> str:
+        if options.password_stdin:
+            return _stdin_password()
+        if settings.password:
+            return settings.password
+        if interactive or sys.stdin.isatty():
+            import typer
+
+            return str(typer.prompt(f"Password for {settings.user}", hide_input=True, err=True))
+        raise CliError(
+            f"no password for {settings.user}: set PVECTL_PASSWORD, use --password-stdin, or run 'pvectl login'", AUTH
+        )
+
+    return get
+
+
+def tfa_prompt(interactive: bool) -> Callable[[TfaChallenge], str]:
+    """Asks for a second factor on a terminal; elsewhere answers nothing (SecondFactorRequired follows)."""
+
+    def ask(challenge: TfaChallenge) -> str:
+        if not (interactive or sys.stdin.isatty()):
+            return ""
+        import typer
+
+        kinds = " or ".join(sorted(challenge.methods & {"totp", "recovery", "yubico"})) or "code"
+        return str(typer.prompt(f"Second factor ({kinds})", hide_input=True, err=True))
+
+    return ask
+
+
+# -- building the client ---------------------------------------------------------------------------------
+
+
+def _traces(verbose: int) -> None:
+    """-v: what pvectl decides (context, cached ticket); -vv: every HTTP request and response, redacted."""
+    if verbose <= 0:
+        return
+    from pvectl.sdk._core.redact import RedactingFilter
+
+    logger = logging.getLogger("pvectl")
+    if any(isinstance(f, RedactingFilter) for h in logger.handlers for f in h.filters):
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(RedactingFilter())
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG if verbose >= 2 else logging.INFO)
+
+
+def ticket_auth(
+    options: GlobalOptions,
+    settings: Settings,
+    *,
+    interactive: bool = False,
+    use_cache: bool = True,
+    otp: str | None = None,
+) -> TicketAuth:
+    """Password-ticket auth for ``settings.user``: from the ticket cache when possible; new tickets are cached."""
+    from pvectl.config.tickets import load_ticket, store_ticket
+    from pvectl.sdk import TicketAuth
+
+    assert settings.user is not None
+    base_url = settings.base_url
+
+    def remember(auth: TicketAuth) -> None:
+        if auth.ticket:
+            store_ticket(base_url, auth.user, auth.ticket, auth.csrf)
+
+    cached = load_ticket(base_url, settings.user) if use_cache else None
+    if cached is not None:
+        log.info("using the cached ticket of %s (%.0f s old)", settings.user, cached.age)
+    try:
+        return TicketAuth(
+            settings.user,
+            password_source(options, settings, interactive),
+            ticket=cached.ticket if cached else None,
+            csrf=cached.csrf if cached else None,
+            ticket_age=cached.age if cached else 0.0,
+            otp=otp,
+            tfa=tfa_prompt(interactive),
+            on_ticket=remember,
+        )
+    except ValueError as exc:
+        raise CliError(f"--user: {exc}", USAGE) from None
+
+
+def tls_kwargs(settings: Settings) -> dict[str, Any]:
+    """TLS keyword arguments for the SDK clients: a pin, a CA bundle, or (explicitly) no checks."""
+    kwargs: dict[str, Any] = {}
+    if settings.insecure and not settings.fingerprint:
+        kwargs["verify"] = False
+    elif settings.ca_file:
+        ca = os.path.expanduser(settings.ca_file)
+        if not os.path.isfile(ca):
+            raise CliError(f"CA file not found: {settings.ca_file}", USAGE)
+        kwargs["verify"] = ca
+    if settings.fingerprint:
+        kwargs["fingerprint"] = settings.fingerprint
+    return kwargs
+
+
+def auth_for(options: GlobalOptions, settings: Settings, *, interactive: bool = False) -> Auth:
+    """The credential: the API token if there is one, else a password ticket for the user."""
+    from pvectl.sdk import TokenAuth
+
+    if settings.token is not None:
+        try:
+            return TokenAuth(settings.token)
+        except ValueError as exc:
+            raise CliError(f"--token / PVECTL_TOKEN: {exc}", USAGE) from None
+    if settings.user is not None:
+        return ticket_auth(options, settings, interactive=interactive)
+    raise CliError(
+        "no credentials: set PVECTL_TOKEN (USER@REALM!ID=SECRET), or give --user and log in with 'pvectl login'",
+        AUTH,
+    )
+
+
+def client_kwargs(options: GlobalOptions, settings: Settings, *, interactive: bool = False) -> dict[str, Any]:
+    """Keyword arguments for ProxmoxClient / AsyncProxmoxClient (server, auth and TLS)."""
+    return {
+        "base_url": settings.base_url,
+        "auth": auth_for(options, settings, interactive=interactive),
+        **tls_kwargs(settings),
+    }
+
+
+def _sim_kwargs() -> dict[str, Any]:
+    import importlib
+
+    try:
+        embedded = importlib.import_module("pvectl.sim.embedded")
+    except ImportError:
+        raise CliError("the embedded simulator is not available in this installation") from None
+    conn = embedded.sim_connection()
+    return {"base_url": conn.base_url, "token": conn.token, "fingerprint": conn.fingerprint}
+
+
+def _build(cls: Any, options: GlobalOptions, interactive: bool) -> Any:
+    import warnings
+
+    from pvectl.sdk import InsecureTLSWarning, TLSError
+
+    _traces(options.verbose)
+    if options.sim:
+        kwargs = _sim_kwargs()
+    else:
+        settings = resolve(options)
+        log.info("server %s (context: %s)", settings.base_url, settings.context or "none")
+        kwargs = client_kwargs(options, settings, interactive=interactive)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", InsecureTLSWarning)
+        try:
+            client = cls(**kwargs)
+        except TLSError:
+            raise
+        except ValueError as exc:  # plain http:// to a remote host, a malformed pin
+            raise CliError(str(exc), USAGE) from None
+    for warning in caught:
+        print(f"warning: {warning.message}", file=sys.stderr)
+    return client
+
+
+def make_client(options: GlobalOptions, *, interactive: bool = False) -> ProxmoxClient:
+    """A ProxmoxClient for the root options (or the embedded simulator with ``--sim``)."""
+    from pvectl.sdk import ProxmoxClient
+
+    client: ProxmoxClient = _build(ProxmoxClient, options, interactive)
+    return client
+
+
+def make_async_client(options: GlobalOptions, *, interactive: bool = False) -> AsyncProxmoxClient:
+    """The async twin of :func:`make_client`."""
+    from pvectl.sdk import AsyncProxmoxClient
+
+    client: AsyncProxmoxClient = _build(AsyncProxmoxClient, options, interactive)
+    return client
