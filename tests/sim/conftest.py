@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -82,7 +83,8 @@ def client(server: RunningServer, cert: CertFiles, token: str) -> Iterator[Proxm
 @pytest.fixture
 def http(server: RunningServer, cert: CertFiles) -> Iterator[httpx.Client]:
     """A plain HTTPS client, as someone would write from the PVE API documentation."""
-    with httpx.Client(base_url=f"{server.base_url}/api2/json", verify=str(cert.cert)) as c:
+    context = ssl.create_default_context(cafile=str(cert.cert))
+    with httpx.Client(base_url=f"{server.base_url}/api2/json", verify=context) as c:
         yield c
 
 
