@@ -23,8 +23,14 @@ ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 # Everything below is rewritten by every run; nothing hand-written may live inside.
-OWNED_DIRS = ("pvectl/sdk/resources", "pvectl/sdk/models")
-OWNED_FILES = ("pvectl/sdk/_versions.py", "pvectl/sdk/_apispec.json")
+OWNED_DIRS = ("pvectl/sdk/resources", "pvectl/sdk/models", "pvectl/cli/api")
+OWNED_FILES = (
+    "pvectl/sdk/_versions.py",
+    "pvectl/sdk/_apispec.json",
+    "completions/pvectl.bash",
+    "completions/_pvectl",
+    "completions/pvectl.fish",
+)
 
 
 def _docstr(text: str) -> str:
@@ -134,6 +140,10 @@ def build_files(
     if history is None:
         history = json.loads((SCHEMAS / "history.json").read_text())
     files = render(api, history, pkg=pkg)
+    if pkg == "pvectl.sdk":  # the CLI tree and completion scripts belong to the real package only
+        from codegen.render_cli import render_cli
+
+        files.update(render_cli(environment(), api, schema, history))
     _write_tree(files, staging)
     format_tree(staging)
     return sorted(files)
@@ -147,6 +157,7 @@ def generate(root: Path = ROOT) -> int:
             shutil.rmtree(root / d, ignore_errors=True)
             shutil.copytree(staging / d, root / d)
         for f in OWNED_FILES:
+            (root / f).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(staging / f, root / f)
     return len(written)
 

@@ -14,12 +14,81 @@ import typer.main
 
 # name -> (module holding a Typer app called `app`, one-line help shown by `pvectl --help`)
 COMMANDS: dict[str, tuple[str, str]] = {
+    "api": ("pvectl.cli.commands.api", "Every PVE API method as a command; pvesh-style get/set/create/delete."),
+    "task": ("pvectl.cli.commands.task", "Follow PVE tasks: list, show, wait, log."),
+    "completion": ("pvectl.cli.commands.completion", "Shell completion scripts for bash, zsh and fish."),
     "vm": ("pvectl.cli.commands.vm", "Create and manage virtual machines."),
     "sim": ("pvectl.cli.commands.sim", "Run the embedded PVE simulator."),
     "login": ("pvectl.cli.commands.login", "Log in with a password (and second factor); caches the ticket."),
     "logout": ("pvectl.cli.commands.logout", "Forget cached login tickets."),
     "config": ("pvectl.cli.commands.config", "Contexts: list, show, use, set, delete, add (with cert pinning)."),
 }
+
+
+def _plain_coercion() -> Any:
+    """A Typer runtime coercion for str/int/float (and lists of them) that needs no pydantic.
+
+    Typer 0.29 coerces every parameter, given or not, through a pydantic TypeAdapter built on first use; for the
+    plain options of pvectl that costs pydantic's import plus one adapter per option on every help, TAB and run.
+    """
+    global _PLAIN
+    if _PLAIN is None:
+        from typer._click.exceptions import BadParameter
+        from typer._coercion import RuntimeParam
+
+        class PlainCoercion(RuntimeParam):
+            def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
+                if isinstance(value, (list, tuple)):
+                    return [self._one(v, param, ctx) for v in value]
+                return self._one(value, param, ctx)
+
+            def _one(self, value: Any, param: Any, ctx: Any) -> Any:
+                kind = _element(self.annotation)
+                if kind is bool and not isinstance(value, bool):
+                    text = str(value).strip().lower()
+                    if text not in _BOOLS:
+                        raise BadParameter(f"{value!r} is not a valid boolean.", ctx=ctx, param=param)
+                    return _BOOLS[text]
+                try:
+                    return kind(value)
+                except (TypeError, ValueError):
+                    name = {int: "integer", float: "number"}.get(kind, "text")
+                    raise BadParameter(f"{value!r} is not a valid {name}.", ctx=ctx, param=param) from None
+
+        _PLAIN = PlainCoercion
+    return _PLAIN
+
+
+_PLAIN: Any = None
+_SCALARS = (str, int, float, bool)
+_BOOLS = {"1": True, "true": True, "yes": True, "on": True, "y": True, "t": True}
+_BOOLS |= {"0": False, "false": False, "no": False, "off": False, "n": False, "f": False, "": False}
+
+
+def _element(annotation: Any) -> Any:
+    args = getattr(annotation, "__args__", None)
+    return args[0] if getattr(annotation, "__origin__", None) is list and args else annotation
+
+
+def _install_plain_coercion() -> None:
+    """Route Typer's coercion of plain options (str/int/float/bool and lists of them) around pydantic."""
+    cls: Any = getattr(typer.core, "_TyperParameter", None)
+    original = getattr(cls, "get_runtime_param", None)
+    if original is None or getattr(original, "_pvectl", False):
+        return  # another Typer version (no pydantic coercion), or already installed
+
+    def get_runtime_param(self: Any) -> Any:
+        if self._runtime_param is None and _element(self.type_descriptor.annotation) in _SCALARS:
+            self._runtime_param = _plain_coercion()(
+                parameter_info=self.type_descriptor.parameter_info, annotation=self.type_descriptor.annotation
+            )
+        return original(self)
+
+    get_runtime_param._pvectl = True  # type: ignore[attr-defined]
+    cls.get_runtime_param = get_runtime_param
+
+
+_install_plain_coercion()
 
 
 class LazyCommand(typer.core.TyperGroup):
@@ -68,6 +137,15 @@ class LazyCommand(typer.core.TyperGroup):
 class RootGroup(typer.core.TyperGroup):
     """The root group: regular Typer commands plus the lazy groups of COMMANDS."""
 
+    def _main_shell_completion(self, ctx_args: Any, prog_name: str, complete_var: str | None = None) -> None:
+        import os
+
+        if os.environ.get(complete_var or "_PVECTL_COMPLETE"):
+            from pvectl.cli.completion_classes import register
+
+            register()  # bash/zsh/fish classes that keep a TAB free of rich
+        super()._main_shell_completion(ctx_args, prog_name, complete_var)
+
     def list_commands(self, ctx: Any) -> list[str]:
         return sorted({*super().list_commands(ctx), *COMMANDS})
 
@@ -76,3 +154,117 @@ class RootGroup(typer.core.TyperGroup):
             module, short_help = COMMANDS[cmd_name]
             return LazyCommand(cmd_name, module, short_help)
         return super().get_command(ctx, cmd_name)
+
+
+# -- `pvectl api`: the generated tree, driven by pvectl/cli/api/_index.py ---------------------------------------
+
+API_PACKAGE = "pvectl.cli.api"
+
+
+def api_index() -> dict[str, tuple[str, tuple[str, ...], str, dict[str, tuple[str, str, str]]]]:
+    """The generated, import-free index of `pvectl api` (loading it costs one .pyc unmarshal)."""
+    from pvectl.cli.api._index import GROUPS
+
+    return GROUPS
+
+
+def load_api_command(module: str, name: str) -> Any:
+    """The real command ``name`` of one generated module; only that command is converted by Typer."""
+    mod = importlib.import_module(f"{API_PACKAGE}.{module}")
+    for info in mod.app.registered_commands:
+        if info.name == name:
+            single = typer.Typer(rich_markup_mode=None, add_completion=False)
+            single.registered_commands.append(info)
+            command = typer.main.get_command(single)
+            choices = getattr(mod, "CHOICES", {}).get(name, {})
+            for param in command.params:
+                if param.name in choices:
+                    param._custom_shell_complete = _complete_choices(choices[param.name])
+            return command
+    raise LookupError(f"{API_PACKAGE}.{module} has no command {name!r} (index and modules disagree)")
+
+
+def _complete_choices(values: tuple[str, ...]) -> Any:
+    """TAB values of an enum/boolean option (plain options, so a bad value gets pvectl's one-line error)."""
+    from typer._click.shell_completion import CompletionItem
+
+    def complete(ctx: Any, param: Any, incomplete: str) -> list[Any]:
+        return [CompletionItem(v) for v in values if v.startswith(incomplete)]
+
+    return complete
+
+
+class _LeafStub(typer.core.TyperCommand):
+    """What group help and TAB see of a generated command: its name and short help, nothing imported."""
+
+    def __init__(self, name: str, short_help: str) -> None:
+        super().__init__(name, help=short_help, short_help=short_help, rich_markup_mode=None)
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        return self.short_help or ""
+
+
+class IndexGroupMixin:
+    """List and resolve children from the index: stubs for listing, the real command only when resolved."""
+
+    index_key = ""
+    _resolving = False
+
+    def _entry(self) -> tuple[str, tuple[str, ...], str, dict[str, tuple[str, str, str]]]:
+        return api_index()[self.index_key]
+
+    def index_commands(self) -> list[str]:
+        _help, groups, _module, commands = self._entry()
+        return [*groups, *commands]
+
+    def index_command(self, cmd_name: str) -> Any:
+        _help, groups, module, commands = self._entry()
+        if cmd_name in groups:
+            return IndexGroup(f"{self.index_key} {cmd_name}".strip(), cmd_name)
+        if cmd_name in commands:
+            if self._resolving:
+                return load_api_command(module, cmd_name)
+            return _LeafStub(cmd_name, commands[cmd_name][2])
+        return None
+
+
+class IndexGroup(IndexGroupMixin, typer.core.TyperGroup):
+    """A group of `pvectl api` built from its index entry."""
+
+    def __init__(self, key: str, name: str) -> None:
+        self.index_key = key
+        short_help = self._entry()[0]
+        super().__init__(name=name, help=short_help, short_help=short_help, no_args_is_help=True, rich_markup_mode=None)
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        return self.short_help or ""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return sorted(self.index_commands())
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        return self.index_command(cmd_name)
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        self._resolving = True
+        try:
+            return super().resolve_command(ctx, args)
+        finally:
+            self._resolving = False
+
+
+class ApiGroup(IndexGroupMixin, typer.core.TyperGroup):
+    """``pvectl api``: the hand-written pvesh-style commands plus the generated tree's top level."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.index_commands()})
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        return super().get_command(ctx, cmd_name) or self.index_command(cmd_name)
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        self._resolving = True
+        try:
+            return super().resolve_command(ctx, args)
+        finally:
+            self._resolving = False

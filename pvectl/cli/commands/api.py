@@ -1,0 +1,171 @@
+"""``pvectl api``: the generated tree (from the index), ``--list``, pvesh-style ``get|set|create|delete PATH``
+and ``usage PATH``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from pvectl.cli.lazy import ApiGroup
+
+app = typer.Typer(
+    cls=ApiGroup,
+    help="Every Proxmox VE API method as a command (`pvectl api nodes qemu list --node pve1`), "
+    "or pvesh-style by path (`pvectl api get /nodes/pve1/qemu`).",
+    invoke_without_command=True,
+    no_args_is_help=False,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+PASS_THROUGH = {"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": ["-h", "--help"]}
+
+
+@app.callback()
+def api(
+    ctx: typer.Context,
+    list_: Annotated[
+        bool, typer.Option("--list", help="List every command with its HTTP verb and API path (-o json for data).")
+    ] = False,
+) -> None:
+    """Every Proxmox VE API method as a command, or pvesh-style access by path."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if list_:
+        list_commands(ctx)
+        raise typer.Exit()
+    typer.echo(ctx.get_help())
+    raise typer.Exit()
+
+
+def all_commands() -> list[dict[str, str]]:
+    """Every generated command, straight from the index."""
+    from pvectl.cli.lazy import api_index
+
+    rows: list[dict[str, str]] = []
+    for key, (_help, _groups, _module, commands) in api_index().items():
+        for name, (verb, path, short) in commands.items():
+            rows.append({"command": f"{key} {name}".strip(), "method": verb, "path": path, "help": short})
+    return sorted(rows, key=lambda r: r["command"])
+
+
+def list_commands(ctx: typer.Context) -> None:
+    from pvectl.cli import output
+    from pvectl.cli.runner import app_context
+
+    fmt = app_context(ctx).options.output.lower()
+    rows = all_commands()
+    if fmt in ("json", "yaml"):  # text unless asked: the listing is for reading and grep
+        output.emit(rows, fmt)
+        return
+    width = max(len(r["command"]) for r in rows)
+    for r in rows:
+        typer.echo(f"{r['command']:<{width}}  {r['method']:<6}  {r['path']}")
+
+
+def _pairs(args: list[str]) -> dict[str, list[str]]:
+    """``--k v``, ``--k=v`` and repeated options -> {k: [v, ...]}; a bare ``--flag`` means 1."""
+    from pvectl.cli.errors import USAGE, CliError
+
+    out: dict[str, list[str]] = {}
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if not arg.startswith("--") or len(arg) < 3:
+            raise CliError(f"unexpected argument {arg!r}: give parameters as --name value", USAGE)
+        name, sep, value = arg[2:].partition("=")
+        if not sep:
+            if i + 1 < len(args) and not args[i + 1].startswith("--"):
+                value = args[i + 1]
+                i += 1
+            else:
+                value = "1"
+        out.setdefault(name, []).append(value)
+        i += 1
+    return out
+
+
+def _by_path(ctx: typer.Context, method: str, path: str, no_wait: bool) -> None:
+    from pvectl.cli.errors import NOT_FOUND, CliError, reported
+    from pvectl.cli.runner import execute
+
+    with reported():
+        from pvectl.sdk._core.spec import load_spec
+
+        spec = load_spec()
+        found = spec.match(path)
+        if found is None or method not in spec.by_path.get(found[0], {}):
+            raise CliError(f"no '{method}' method for '{path}' in the PVE {spec.version} API", NOT_FOUND)
+        template, values = found
+        op = spec.by_path[template][method]
+        raw: dict[str, Any] = dict(_pairs(list(ctx.args)))
+        for name, value in values.items():
+            raw[name] = value
+    execute(ctx, op.key, raw, no_wait=no_wait)
+
+
+PathArg = Annotated[str, typer.Argument(help="API path, e.g. /nodes/pve1/qemu/100/config.", show_default=False)]
+NoWait = Annotated[bool, typer.Option("--no-wait", help="For task-starting calls: print the UPID, do not wait.")]
+
+
+@app.command("get", context_settings=PASS_THROUGH)
+def get(ctx: typer.Context, path: PathArg, no_wait: NoWait = False) -> None:
+    """GET a path, pvesh-style: pvectl api get /nodes/pve1/qemu [--full 1]."""
+    _by_path(ctx, "GET", path, no_wait)
+
+
+@app.command("set", context_settings=PASS_THROUGH)
+def set_(ctx: typer.Context, path: PathArg, no_wait: NoWait = False) -> None:
+    """PUT a path, pvesh-style: pvectl api set /nodes/pve1/qemu/100/config --memory 4096."""
+    _by_path(ctx, "PUT", path, no_wait)
+
+
+@app.command("create", context_settings=PASS_THROUGH)
+def create(ctx: typer.Context, path: PathArg, no_wait: NoWait = False) -> None:
+    """POST to a path, pvesh-style: pvectl api create /nodes/pve1/qemu/100/status/start."""
+    _by_path(ctx, "POST", path, no_wait)
+
+
+@app.command("delete", context_settings=PASS_THROUGH)
+def delete(ctx: typer.Context, path: PathArg, no_wait: NoWait = False) -> None:
+    """DELETE a path, pvesh-style: pvectl api delete /nodes/pve1/qemu/100."""
+    _by_path(ctx, "DELETE", path, no_wait)
+
+
+@app.command("usage")
+def usage(
+    ctx: typer.Context,
+    path: PathArg,
+    command: Annotated[
+        str | None, typer.Option("--command", help="Only this HTTP verb (GET, POST, PUT, DELETE).")
+    ] = None,
+) -> None:
+    """Show the schema of a path's methods (like pvesh usage): each command's full help."""
+    from pvectl.cli.errors import NOT_FOUND, CliError, reported
+    from pvectl.cli.lazy import api_index, load_api_command
+
+    with reported():
+        template = _template(path)
+        shown = 0
+        for key, (_help, _groups, module, commands) in sorted(api_index().items()):
+            for name, (verb, cmd_path, _short) in sorted(commands.items()):
+                if cmd_path != template or (command and verb != command.upper()):
+                    continue
+                cmd = load_api_command(module, name)
+                title = f"pvectl api {key} {name}".replace("  ", " ")
+                with cmd.make_context(title, [], resilient_parsing=True) as sub:
+                    typer.echo(f"== {verb} {cmd_path}\n{cmd.get_help(sub)}\n")
+                shown += 1
+        if not shown:
+            raise CliError(f"no API method at {path}" + (f" for {command.upper()}" if command else ""), NOT_FOUND)
+
+
+def _template(path: str) -> str:
+    """A template (``/nodes/{node}/qemu``) or a concrete path (``/nodes/pve1/qemu``) -> the template."""
+    if "{" in path:
+        return "/" + path.strip("/")
+    from pvectl.sdk._core.spec import load_spec
+
+    found = load_spec().match(path)
+    return found[0] if found else "/" + path.strip("/")

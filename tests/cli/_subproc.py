@@ -1,0 +1,88 @@
+"""Run pvectl in a fresh interpreter and report what it printed and which modules it imported."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PROBE = """
+import json, os, sys
+sys.argv = json.loads(os.environ["PVECTL_TEST_ARGV"])
+try:
+    from pvectl.__main__ import main
+    main()
+except SystemExit as exc:
+    code = exc.code
+else:
+    code = 0
+finally:
+    with open(os.environ["PVECTL_TEST_MODULES"], "w") as f:
+        json.dump(sorted(sys.modules), f)
+sys.exit(code)
+"""
+
+
+@dataclass
+class Run:
+    code: int
+    stdout: str
+    stderr: str
+    modules: list[str]
+    seconds: float
+
+
+def pvectl(*args: str, env: dict[str, str] | None = None, timeout: float = 30) -> Run:
+    """``pvectl ARGS`` in a subprocess (``env`` adds variables, e.g. the completion protocol's)."""
+    import time
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "modules.json"
+        full = {
+            **os.environ,
+            "PVECTL_TEST_ARGV": json.dumps(["pvectl", *args]),
+            "PVECTL_TEST_MODULES": str(out),
+            "XDG_CACHE_HOME": str(Path(tmp) / "cache"),
+            "XDG_CONFIG_HOME": str(Path(tmp) / "config"),
+            **(env or {}),
+        }
+        for name in ("PVECTL_HOST", "PVECTL_TOKEN", "PVECTL_CONTEXT", "PVECTL_OUTPUT", "PVECTL_SIM"):
+            if name not in (env or {}):
+                full.pop(name, None)
+        started = time.perf_counter()
+        proc = subprocess.run(
+            [sys.executable, "-c", PROBE], env=full, cwd=ROOT, capture_output=True, text=True, timeout=timeout
+        )
+        seconds = time.perf_counter() - started
+        modules = json.loads(out.read_text()) if out.exists() else []
+    return Run(proc.returncode, proc.stdout, proc.stderr, modules, seconds)
+
+
+def bash_complete(line: str, env: dict[str, str] | None = None) -> Run:
+    """Typer's bash protocol: COMP_WORDS and COMP_CWORD (the cursor at the end of ``line``)."""
+    words = line.split()
+    cword = len(words) if line.endswith(" ") else len(words) - 1
+    return pvectl(
+        env={"_PVECTL_COMPLETE": "complete_bash", "COMP_WORDS": line, "COMP_CWORD": str(cword), **(env or {})}
+    )
+
+
+def zsh_complete(line: str, env: dict[str, str] | None = None) -> Run:
+    return pvectl(env={"_PVECTL_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": line, **(env or {})})
+
+
+def fish_complete(line: str, env: dict[str, str] | None = None) -> Run:
+    return pvectl(
+        env={
+            "_PVECTL_COMPLETE": "complete_fish",
+            "_TYPER_COMPLETE_ARGS": line,
+            "_TYPER_COMPLETE_FISH_ACTION": "get-args",
+            **(env or {}),
+        }
+    )

@@ -1,0 +1,208 @@
+"""Representative generated commands end to end against a mock transport."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+
+from tests.cli.conftest import UPID, MockPve, Result
+
+Run = Callable[..., Result]
+
+VMS = [
+    {"vmid": 100, "name": "web1", "status": "running", "maxmem": 2147483648, "cpus": 2},
+    {"vmid": 101, "name": "db1", "status": "stopped", "maxmem": 4294967296, "cpus": 4},
+]
+
+
+def test_list_as_json(pve: MockPve, run: Run) -> None:
+    pve.routes["GET /nodes/pve1/qemu"] = VMS
+    result = run("api", "nodes", "qemu", "list", "--node", "pve1")
+    assert result.exit_code == 0, result.stderr
+    assert result.json() == VMS
+    assert pve.sent() == ["GET /nodes/pve1/qemu"]
+
+
+def test_list_as_table(pve: MockPve, run: Run) -> None:
+    pve.routes["GET /nodes/pve1/qemu"] = VMS
+    result = run("-o", "table", "api", "nodes", "qemu", "list", "--node", "pve1")
+    assert result.exit_code == 0, result.stderr
+    header = result.stdout.splitlines()[0].split()
+    assert header[:3] == ["VMID", "NAME", "STATUS"]
+    assert "web1" in result.stdout and "db1" in result.stdout
+
+
+def test_get_prints_the_object(pve: MockPve, run: Run) -> None:
+    pve.routes["GET /nodes/pve1/qemu/100/config"] = {
+        "name": "web1",
+        "memory": "2048",
+        "net0": "virtio=AA:BB,bridge=vmbr0",
+    }
+    result = run("-o", "yaml", "api", "nodes", "qemu", "config", "get", "--node", "pve1", "--vmid", "100")
+    assert result.exit_code == 0, result.stderr
+    assert "name: web1\n" in result.stdout
+    assert "net0: virtio=AA:BB,bridge=vmbr0\n" in result.stdout
+
+
+def test_set_with_property_strings_booleans_families_and_lists(pve: MockPve, run: Run) -> None:
+    pve.routes["PUT /nodes/pve1/qemu/100/config"] = None
+    result = run(
+        "api", "nodes", "qemu", "config", "set", "--node", "pve1", "--vmid", "100",
+        "--net0", "virtio,bridge=vmbr0,firewall=1",
+        "--net", "1=e1000,bridge=vmbr9",
+        "--scsi1=ceph-pool:32",
+        "--onboot", "yes", "--acpi", "off",
+        "--delete", "ide2", "--delete", "sata0,sata1",
+        "--agent", "enabled=1,fstrim_cloned_disks=1",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    (request,) = pve.requests
+    assert request.method == "PUT"
+    form = dict(MockPve.form(request))
+    assert form == {
+        "net0": "virtio,bridge=vmbr0,firewall=1",
+        "net1": "e1000,bridge=vmbr9",
+        "scsi1": "ceph-pool:32",
+        "onboot": "1",
+        "acpi": "0",
+        "delete": "ide2,sata0,sata1",
+        "agent": "enabled=1,fstrim_cloned_disks=1",
+    }
+
+
+def _task_routes(pve: MockPve, exitstatus: str = "OK") -> None:
+    pve.routes["POST /nodes/pve1/qemu"] = UPID
+    pve.routes[f"GET /nodes/pve1/tasks/{UPID}/status"] = {"status": "stopped", "exitstatus": exitstatus, "upid": UPID}
+    pve.routes[f"GET /nodes/pve1/tasks/{UPID}/log"] = [{"n": 1, "t": "starting"}, {"n": 2, "t": f"TASK {exitstatus}"}]
+
+
+def test_create_waits_for_the_task(pve: MockPve, run: Run) -> None:
+    _task_routes(pve)
+    result = run(
+        "api", "nodes", "qemu", "create", "--node", "pve1", "--vmid", "101", "--name", "db1", "--memory", "2048"
+    )
+    assert result.exit_code == 0, result.stderr
+    assert result.json()["exitstatus"] == "OK"
+    assert result.json()["upid"] == UPID
+    assert pve.sent()[0] == "POST /nodes/pve1/qemu"
+    assert f"GET /nodes/pve1/tasks/{UPID}/status" in pve.sent()
+
+
+def test_create_no_wait_prints_the_upid(pve: MockPve, run: Run) -> None:
+    _task_routes(pve)
+    result = run("-o", "text", "api", "nodes", "qemu", "create", "--node", "pve1", "--vmid", "101", "--no-wait")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.strip() == UPID
+    assert pve.sent() == ["POST /nodes/pve1/qemu"]
+
+
+def test_failed_task_exits_1_with_the_log_tail(pve: MockPve, run: Run) -> None:
+    _task_routes(pve, exitstatus="unable to create VM 101: disk full")
+    result = run("api", "nodes", "qemu", "create", "--node", "pve1", "--vmid", "101")
+    assert result.exit_code == 1
+    assert "task failed: unable to create VM 101: disk full" in result.stderr
+    assert "TASK unable to create VM 101: disk full" in result.stderr
+
+
+def test_delete(pve: MockPve, run: Run) -> None:
+    pve.routes["DELETE /nodes/pve1/qemu/101"] = UPID.replace("qmcreate", "qmdestroy")
+    result = run(
+        "-o", "text", "api", "nodes", "qemu", "delete", "--node", "pve1", "--vmid", "101", "--purge", "1", "--no-wait"
+    )
+    assert result.exit_code == 0, result.stderr
+    (request,) = pve.requests
+    assert request.method == "DELETE"
+    assert dict(request.url.params) == {"purge": "1"}
+
+
+def test_bad_value_is_one_line_naming_the_option_and_nothing_is_sent(pve: MockPve, run: Run) -> None:
+    result = run("api", "nodes", "qemu", "config", "set", "--node", "pve1", "--vmid", "100", "--cores", "0")
+    assert result.exit_code == 2
+    assert pve.requests == []
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("error: --cores: value must have a minimum value of 1")
+    assert "accepts an integer in 1..N" in lines[0]
+
+
+def test_bad_boolean_and_bad_property_string(pve: MockPve, run: Run) -> None:
+    result = run("api", "nodes", "qemu", "config", "set", "--node", "pve1", "--vmid", "100", "--acpi", "maybe")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "error: --acpi: expected a boolean (1/0, true/false, yes/no, on/off), got 'maybe'"
+    result = run(
+        "api", "nodes", "qemu", "config", "set", "--node", "pve1", "--vmid", "100", "--net0", "virtio,nosuchkey=1"
+    )
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: --net0: ")
+    assert pve.requests == []
+
+
+def test_bad_family_item(pve: MockPve, run: Run) -> None:
+    result = run("api", "nodes", "qemu", "config", "set", "--node", "pve1", "--vmid", "100", "--net", "virtio")
+    assert result.exit_code == 2
+    assert "--net: expected N=VALUE" in result.stderr
+    assert pve.requests == []
+
+
+def test_api_error_shows_every_field_error(pve: MockPve, run: Run) -> None:
+    pve.routes["PUT /nodes/pve1/qemu/100/config"] = lambda request: httpx.Response(
+        400,
+        json={
+            "data": None,
+            "message": "Parameter verification failed.",
+            "errors": {"memory": "value too large", "name": "invalid format - DNS name"},
+        },
+    )
+    result = run("api", "nodes", "qemu", "config", "set", "--node", "pve1", "--vmid", "100", "--memory", "2048")
+    assert result.exit_code == 1
+    assert "Parameter verification failed." in result.stderr
+    assert "memory: value too large" in result.stderr
+    assert "name: invalid format - DNS name" in result.stderr
+
+
+def test_missing_path_option_is_a_usage_error(pve: MockPve, run: Run) -> None:
+    result = run("api", "nodes", "qemu", "list")
+    assert result.exit_code == 2
+    assert "--node" in result.stderr
+    assert pve.requests == []
+
+
+def test_json_and_yaml_are_never_wrapped_or_truncated(pve: MockPve, run: Run) -> None:
+    description = "word " * 2000 + "END"
+    pve.routes["GET /nodes/pve1/qemu/100/config"] = {"description": description, "name": "web1"}
+    args = ("api", "nodes", "qemu", "config", "get", "--node", "pve1", "--vmid", "100")
+    result = run("-o", "json", *args, env={"COLUMNS": "40"})
+    assert result.json()["description"] == description
+    assert f'"description": "{description}"' in result.stdout
+    result = run("-o", "yaml", *args, env={"COLUMNS": "40"})
+    assert f"description: {description}\n" in result.stdout
+
+
+def test_pvesh_style_get_and_set(pve: MockPve, run: Run) -> None:
+    pve.routes["GET /nodes/pve1/qemu"] = VMS
+    pve.routes["PUT /nodes/pve1/qemu/100/config"] = None
+    result = run("api", "get", "/nodes/pve1/qemu", "--full", "1")
+    assert result.exit_code == 0, result.stderr
+    assert result.json() == VMS
+    result = run(
+        "api",
+        "set",
+        "/nodes/pve1/qemu/100/config",
+        "--memory",
+        "4096",
+        "--net0=virtio,bridge=vmbr0",
+        "--onboot",
+        "true",
+    )
+    assert result.exit_code == 0, result.stderr
+    assert dict(MockPve.form(pve.requests[-1])) == {"memory": "4096", "net0": "virtio,bridge=vmbr0", "onboot": "1"}
+
+
+def test_pvesh_style_validation_and_unknown_path(pve: MockPve, run: Run) -> None:
+    result = run("api", "set", "/nodes/pve1/qemu/100/config", "--nosuch", "1")
+    assert result.exit_code == 2
+    assert "--nosuch" in result.stderr
+    result = run("api", "get", "/nodes/pve1/nothing-here")
+    assert result.exit_code == 4
+    assert pve.requests == []

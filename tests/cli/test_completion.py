@@ -1,0 +1,126 @@
+"""Completion through Typer's environment-variable protocol, in a subprocess, for bash, zsh and fish."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from pvectl.cli.completion_classes import script
+from tests.cli._fake_server import never_answering, serving
+from tests.cli._subproc import ROOT, bash_complete, fish_complete, pvectl, zsh_complete
+
+TOKEN = "root@pam!ci=5ecret"
+ROUTES = {
+    "/nodes": [{"node": "pve1", "status": "online"}, {"node": "pve2", "status": "online"}],
+    "/cluster/resources": [
+        {"vmid": 100, "name": "web1", "type": "qemu", "node": "pve1"},
+        {"vmid": 101, "name": "db1", "type": "qemu", "node": "pve2"},
+    ],
+    "/storage": [{"storage": "local", "type": "dir"}, {"storage": "ceph-pool", "type": "rbd"}],
+}
+
+
+def test_bash_commands_and_groups() -> None:
+    run = bash_complete("pvectl api nodes qe")
+    assert run.stdout.split() == ["qemu"]
+    run = bash_complete("pvectl ")
+    assert {"api", "task", "completion"} <= set(run.stdout.split())
+
+
+def test_zsh_groups_with_help_from_the_index() -> None:
+    run = zsh_complete("pvectl api nodes qe")
+    assert run.stdout.startswith("_arguments '*: :((")
+    assert '"qemu":"Virtual machine index (per node)"' in run.stdout
+    assert "rich" not in {m.split(".")[0] for m in run.modules}
+
+
+def test_fish_options_with_help() -> None:
+    run = fish_complete("pvectl api nodes qemu config set --ar")
+    lines = run.stdout.splitlines()
+    assert any(line.startswith("--arch\tVirtual processor architecture.") for line in lines)
+    assert "rich" not in {m.split(".")[0] for m in run.modules}
+
+
+def test_enum_and_boolean_values() -> None:
+    assert bash_complete("pvectl api nodes qemu config set --arch ").stdout.split() == ["x86_64", "aarch64"]
+    assert bash_complete("pvectl api nodes qemu config set --acpi ").stdout.split() == ["1", "0"]
+
+
+def _env(host: str, cache: Path) -> dict[str, str]:
+    return {"PVECTL_HOST": host, "PVECTL_TOKEN": TOKEN, "XDG_CACHE_HOME": str(cache)}
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_live_nodes_and_vmids(shell: str, tmp_path: Path) -> None:
+    with serving(ROUTES) as (host, seen):
+        env = _env(host, tmp_path)
+        complete = {"bash": bash_complete, "zsh": zsh_complete, "fish": fish_complete}[shell]
+        nodes = complete("pvectl api nodes qemu status start --node ", env)
+        vmids = complete("pvectl api nodes qemu status start --node pve1 --vmid 1", env)
+    assert nodes.stderr == ""
+    assert "pve1" in nodes.stdout and "pve2" in nodes.stdout
+    assert "100" in vmids.stdout and "101" in vmids.stdout
+    if shell != "bash":
+        assert "web1" in vmids.stdout  # the VM name as the description
+    assert "/nodes" in seen and "/cluster/resources" in seen
+
+
+def test_live_values_are_cached_per_context(tmp_path: Path) -> None:
+    with serving(ROUTES) as (host, seen):
+        first = bash_complete("pvectl api nodes storage list --node ", _env(host, tmp_path))
+        assert first.stdout.split() == ["pve1", "pve2"]
+        assert seen == ["/nodes"]
+        second = bash_complete("pvectl api nodes storage list --node p", _env(host, tmp_path))
+        assert second.stdout.split() == ["pve1", "pve2"]
+        assert seen == ["/nodes"]  # answered from the cache
+    cache_files = list((tmp_path / "pvectl" / "completion").glob("*.json"))
+    assert len(cache_files) == 1
+    entry = json.loads(cache_files[0].read_text())["node"]
+    entry["at"] -= 3600  # expire it
+    cache_files[0].write_text(json.dumps({"node": entry}))
+    with serving(ROUTES) as (host2, seen2):
+        # another host is another context: its own cache file
+        bash_complete("pvectl api nodes storage list --node ", _env(host2, tmp_path))
+        assert seen2 == ["/nodes"]
+    assert len(list((tmp_path / "pvectl" / "completion").glob("*.json"))) == 2
+
+
+def test_a_server_that_never_answers_is_time_boxed_and_silent(tmp_path: Path) -> None:
+    with never_answering() as host:
+        run = bash_complete("pvectl api nodes qemu status start --node ", _env(host, tmp_path))
+    assert run.code == 0
+    assert run.stdout.strip() == ""
+    assert run.stderr == ""
+    assert run.seconds < 5  # the lookup gives up after about half a second
+
+
+def test_no_server_configured_is_silent(tmp_path: Path) -> None:
+    run = bash_complete("pvectl api nodes qemu status start --node ", {"XDG_CACHE_HOME": str(tmp_path)})
+    assert run.stdout.strip() == ""
+    assert run.stderr == ""
+
+
+@pytest.mark.parametrize(("shell", "path"), [("bash", "pvectl.bash"), ("zsh", "_pvectl"), ("fish", "pvectl.fish")])
+def test_committed_scripts_match_completion_show(shell: str, path: str) -> None:
+    committed = (ROOT / "completions" / path).read_text()
+    assert committed == script(shell)
+    run = pvectl("completion", "show", shell)
+    assert run.code == 0
+    assert run.stdout == committed
+    assert "_PVECTL_COMPLETE" in committed
+
+
+def test_completion_install_writes_where_the_shell_looks(tmp_path: Path) -> None:
+    env = {"HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "data"), "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
+    for shell, where in [
+        ("bash", tmp_path / "data" / "bash-completion" / "completions" / "pvectl"),
+        ("fish", tmp_path / "cfg" / "fish" / "completions" / "pvectl.fish"),
+        ("zsh", tmp_path / ".zfunc" / "_pvectl"),
+    ]:
+        run = pvectl("completion", "install", shell, env=env)
+        assert run.code == 0, run.stderr
+        assert where.read_text() == script(shell)
+    assert os.environ.get("HOME") != str(tmp_path)
