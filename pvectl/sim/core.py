@@ -136,6 +136,8 @@ class Simulator:
                 if given is not None and given != value:
                     raise param_fail({name: "duplicate parameter (already defined in URI) with conflicting values!"})
                 params[name] = value
+            if state["version"] != self.spec.version:
+                _check_release(state["version"], op.key, api_path, params)
             additional = op.additional if op.additional is not None else True
             problems = validate_params(params, op.params, additional)
             if problems:
@@ -145,6 +147,23 @@ class Simulator:
             if method != "GET":
                 txn.changed()
             return data
+
+
+def _check_release(version: str, key: str, api_path: str, params: Mapping[str, object]) -> None:
+    """A world seeded with an older PVE release lacks the methods and parameters that release lacks.
+
+    Everything else is validated against the 9.1.3 schema (older releases differ little in what they accept).
+    """
+    from pvectl.sdk import _versions
+    from pvectl.sdk._core.versions import check_supported
+
+    problem = check_supported(key, [], version, _versions.RELEASES, _versions.TABLE)
+    if problem is not None:
+        raise ApiFail(501, f"Method '{key.split()[0]} {api_path}' not implemented")
+    unknown = [p for p in params if check_supported(key, [p], version, _versions.RELEASES, _versions.TABLE)]
+    if unknown:
+        message = "property is not defined in schema and the schema does not allow additional properties"
+        raise param_fail(dict.fromkeys(unknown, message))
 
 
 def _is_state_fault(fault: Fault) -> bool:

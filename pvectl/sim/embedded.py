@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,10 @@ _servers: list[object] = []
 
 
 def sim_connection() -> SimConnection:
-    """Start (once per process and state dir) an HTTPS simulator on an ephemeral loopback port."""
+    """Start (once per process and state dir) an HTTPS simulator on an ephemeral loopback port.
+
+    Raises StateError for an unusable state file and FaultSpecError for a bad ``$PVECTL_SIM_FAULTS``.
+    """
     from pvectl.sim.core import Simulator
     from pvectl.sim.server import RunningServer, start_server
     from pvectl.sim.store import Store
@@ -40,6 +44,8 @@ def sim_connection() -> SimConnection:
         cert = ensure_cert(directory)
         store = Store(directory / STATE_FILE)
         sim = Simulator(store)
+        faults = os.environ.get("PVECTL_SIM_FAULTS", "")
+        sim.inject(*(spec.strip() for spec in faults.split(";") if spec.strip()))
         server: RunningServer = start_server(sim, cert)
         _servers.append(server)
         creds = credentials_of(store.snapshot())

@@ -23,10 +23,11 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from pvectl.sdk._core.errors import PveError
 from pvectl.sim.wire import ApiFail
 
 
-class FaultSpecError(ValueError):
+class FaultSpecError(PveError, ValueError):
     """A fault spec that cannot be parsed; the message names the culprit."""
 
 

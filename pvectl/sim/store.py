@@ -16,13 +16,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from pvectl.sdk._core.errors import PveError
 from pvectl.sim.world import build_state, credentials_of
 
 State = dict[str, Any]
 
 
-class StateError(RuntimeError):
-    """The state file cannot be used (unreadable, corrupt); the message names it."""
+class StateError(PveError, RuntimeError):
+    """The state file cannot be used (unreadable, corrupt); the message names it.
+
+    A PveError, so that ``pvectl --sim`` commands report it as one line instead of a traceback.
+    """
 
 
 class Txn:

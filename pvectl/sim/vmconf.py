@@ -188,10 +188,19 @@ def volumes_of(config: Mapping[str, Any]) -> list[str]:
     return out
 
 
+def resolve_cdrom_alias(params: Mapping[str, Any]) -> dict[str, Any]:
+    """qemu-server's ``cdrom=VOLUME`` is short for ``ide2=VOLUME,media=cdrom``."""
+    out = dict(params)
+    cdrom = out.pop("cdrom", None)
+    if cdrom is not None:
+        out["ide2"] = f"{cdrom},media=cdrom"
+    return out
+
+
 def build_config(state: State, node: str, vmid: int, params: Mapping[str, Any], now: float) -> dict[str, Any]:
     """The config a create call produces (disks allocated, MACs set, boot order, ids, meta)."""
     config: dict[str, Any] = {}
-    for key, value in params.items():
+    for key, value in resolve_cdrom_alias(params).items():
         if key in CREATE_ONLY:
             continue
         config[key] = add_mac(str(value)) if NET_KEY.fullmatch(key) else value

@@ -173,3 +173,17 @@ def test_state_persists_between_processes(state_dir: Path) -> None:
         for step in ("create", "list")
     ]
     assert outs == ["[100, 777]\n", "[100, 777]\n"]
+
+
+def test_faults_for_the_embedded_simulator_come_from_the_environment(
+    embedded: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(
+        "PVECTL_SIM_FAULTS", "fail:path=/cluster/nextid,status=500,message=cfs locked; latency:seconds=0"
+    )
+    conn = sim_connection()
+    with httpx.Client(verify=ssl.create_default_context(cafile=conn.ca_file)) as http:
+        r = http.get(
+            f"{conn.base_url}/api2/json/cluster/nextid", headers={"Authorization": f"PVEAPIToken={conn.token}"}
+        )
+    assert r.status_code == 500 and r.reason_phrase == "cfs locked"

@@ -145,3 +145,27 @@ async def test_mock_transport_serves_the_async_sdk() -> None:
     token = f"root@pam!{creds['token_id']}={creds['token_secret']}"
     async with AsyncProxmoxClient("sim", token=token, transport=mock_transport(sim)) as client:
         assert await client.cluster.nextid() == 103
+
+
+def test_an_older_release_lacks_newer_methods_and_parameters(tmp_path: Path) -> None:
+    sim = Simulator(Store(None, {"version": "8.4.0", "task_seconds": 0}))
+    headers = {**auth(sim), "Content-Type": "application/x-www-form-urlencoded"}
+    answer = sim.handle("POST", "/api2/json/nodes/pve1/qemu", body=b"vmid=120&ha-managed=1", headers=headers)
+    assert answer.status == 400 and set(answer.json()["errors"]) == {"ha-managed"}
+    assert sim.handle("GET", "/api2/json/cluster/ha/rules", headers=headers).status == 501
+    # the way older clients do it: create, then add the HA resource
+    assert sim.handle("POST", "/api2/json/nodes/pve1/qemu", body=b"vmid=120", headers=headers).status == 200
+    body = b"sid=vm:120&state=stopped"
+    assert sim.handle("POST", "/api2/json/cluster/ha/resources", body=body, headers=headers).status == 200
+
+
+def test_cdrom_alias_and_pending(tmp_path: Path) -> None:
+    sim = Simulator(Store(None, {"task_seconds": 0}))
+    headers = {**auth(sim), "Content-Type": "application/x-www-form-urlencoded"}
+    body = b"vmid=130&cdrom=cephfs:iso/debian-12.8.0-amd64-netinst.iso"
+    assert sim.handle("POST", "/api2/json/nodes/pve1/qemu", body=body, headers=headers).status == 200
+    config = get(sim, "/nodes/pve1/qemu/130/config")
+    assert isinstance(config, dict) and config["ide2"] == "cephfs:iso/debian-12.8.0-amd64-netinst.iso,media=cdrom"
+    assert "cdrom" not in config
+    pending = get(sim, "/nodes/pve1/qemu/130/pending")
+    assert isinstance(pending, list) and {"key": "ide2", "value": config["ide2"]} in pending

@@ -93,7 +93,8 @@ def _update(ctx: Ctx) -> None:
     if given is not None and given != vmconf.digest(config):
         raise ApiFail(500, "detected modified configuration - file changed by other user? Try again.")
     deletes = split_list(ctx.text("delete") or "")
-    setting = [k for k in ctx.params if k not in CONFIG_CONTROL]
+    values = vmconf.resolve_cdrom_alias({k: v for k, v in ctx.params.items() if k not in CONFIG_CONTROL})
+    setting = list(values)
     both = set(deletes) & set(setting)
     if both:
         key = sorted(both)[0]
@@ -107,7 +108,8 @@ def _update(ctx: Ctx) -> None:
                 n += 1
             config[f"unused{n}"] = str(value).split(",", 1)[0]  # detached disks stay as unusedN
     for key in setting:
-        value = ctx.text(key) or ""
+        raw = values[key]
+        value = ",".join(raw) if isinstance(raw, list) else str(raw)
         if vmconf.is_drive(key):
             value = vmconf.allocate(ctx.state, vm["node"], vmid, key, value, ctx.now)
         elif vmconf.NET_KEY.fullmatch(key):
@@ -124,6 +126,12 @@ def set_config(ctx: Ctx) -> None:
 def set_config_async(ctx: Ctx) -> str:
     _update(ctx)
     return ctx.task(ctx.path["node"], "qmconfig", str(int(ctx.path["vmid"])))
+
+
+@route("GET /nodes/{node}/qemu/{vmid}/pending")
+def pending(ctx: Ctx) -> list[dict[str, Any]]:
+    # Changes apply at once here, so nothing is ever pending: every key shows its current value.
+    return [{"key": k, "value": v} for k, v in sorted(_vm(ctx)["config"].items())]
 
 
 @route("GET /nodes/{node}/qemu/{vmid}/status/current")
