@@ -115,6 +115,15 @@ def resolve(options: GlobalOptions, env: Mapping[str, str] | None = None) -> Set
     elif ctx.get("password") and (options.user is None or options.user == _user_with_realm(ctx)):
         password, sources["password"] = ctx["password"], f"context {name}"
 
+    fingerprint = pick("fingerprint", options.fingerprint)
+    if fingerprint is not None:
+        from pvectl.sdk._core.tls import parse_fingerprint
+
+        try:
+            parse_fingerprint(fingerprint)
+        except ValueError as exc:
+            where = "--fingerprint / PVECTL_FINGERPRINT" if options.fingerprint else f"context {name}"
+            raise CliError(f"{where}: {exc}", USAGE) from None
     return Settings(
         context=name,
         host=host,
@@ -123,7 +132,7 @@ def resolve(options: GlobalOptions, env: Mapping[str, str] | None = None) -> Set
         token=token,
         password=password,
         ca_file=pick("ca_file", options.ca_file, "ca-file"),
-        fingerprint=pick("fingerprint", options.fingerprint),
+        fingerprint=fingerprint,
         insecure=bool(options.insecure or ctx.get("insecure")),
         node=ctx.get("node"),
         sources=sources,
@@ -176,19 +185,33 @@ def tfa_prompt(interactive: bool) -> Callable[[TfaChallenge], str]:
 # -- building the client ---------------------------------------------------------------------------------
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is at the time of each record (test runners swap it)."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
+
+
 def _traces(verbose: int) -> None:
     """-v: what pvectl decides (context, cached ticket); -vv: every HTTP request and response, redacted."""
-    if verbose <= 0:
-        return
     from pvectl.sdk._core.redact import RedactingFilter
 
     logger = logging.getLogger("pvectl")
-    if any(isinstance(f, RedactingFilter) for h in logger.handlers for f in h.filters):
+    ours = [h for h in logger.handlers if isinstance(h, _StderrHandler)]
+    if verbose <= 0:
+        for handler in ours:
+            logger.removeHandler(handler)
         return
-    handler = logging.StreamHandler(sys.stderr)
-    handler.addFilter(RedactingFilter())
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    logger.addHandler(handler)
+    if not ours:
+        handler = _StderrHandler()
+        handler.addFilter(RedactingFilter())
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
     logger.setLevel(logging.DEBUG if verbose >= 2 else logging.INFO)
 
 
@@ -278,14 +301,29 @@ def _sim_kwargs() -> dict[str, Any]:
     except ImportError:
         raise CliError("the embedded simulator is not available in this installation") from None
     conn = embedded.sim_connection()
-    return {"base_url": conn.base_url, "token": conn.token, "fingerprint": conn.fingerprint}
+    # base_url_for adds /api2/json when the simulator gives its bare origin
+    return {"host": conn.base_url, "token": conn.token, "fingerprint": conn.fingerprint}
+
+
+def new_client(cls: Any, options: GlobalOptions, **kwargs: Any) -> Any:
+    """Construct an SDK client: traces per -v, the insecure warning as one line, bad settings as exit 2."""
+    import warnings
+
+    from pvectl.sdk import InsecureTLSWarning
+
+    _traces(options.verbose)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", InsecureTLSWarning)
+        try:
+            client = cls(**kwargs)
+        except ValueError as exc:  # plain http:// to a remote host, a malformed pin
+            raise CliError(str(exc), USAGE) from None
+    for warning in caught:
+        print(f"warning: {warning.message}", file=sys.stderr)
+    return client
 
 
 def _build(cls: Any, options: GlobalOptions, interactive: bool) -> Any:
-    import warnings
-
-    from pvectl.sdk import InsecureTLSWarning, TLSError
-
     _traces(options.verbose)
     if options.sim:
         kwargs = _sim_kwargs()
@@ -293,17 +331,7 @@ def _build(cls: Any, options: GlobalOptions, interactive: bool) -> Any:
         settings = resolve(options)
         log.info("server %s (context: %s)", settings.base_url, settings.context or "none")
         kwargs = client_kwargs(options, settings, interactive=interactive)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", InsecureTLSWarning)
-        try:
-            client = cls(**kwargs)
-        except TLSError:
-            raise
-        except ValueError as exc:  # plain http:// to a remote host, a malformed pin
-            raise CliError(str(exc), USAGE) from None
-    for warning in caught:
-        print(f"warning: {warning.message}", file=sys.stderr)
-    return client
+    return new_client(cls, options, **kwargs)
 
 
 def make_client(options: GlobalOptions, *, interactive: bool = False) -> ProxmoxClient:

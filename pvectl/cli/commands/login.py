@@ -28,7 +28,7 @@ def login(
     import dataclasses
     import sys
 
-    from pvectl.cli.connection import auth_for, resolve, ticket_auth, tls_kwargs
+    from pvectl.cli.connection import auth_for, new_client, resolve, ticket_auth, tls_kwargs
     from pvectl.cli.context import AppContext, GlobalOptions
     from pvectl.config.tickets import cache_file
     from pvectl.sdk import ProxmoxClient
@@ -39,7 +39,7 @@ def login(
     settings = resolve(options)
     base = {"base_url": settings.base_url, **tls_kwargs(settings)}
     if settings.token is not None and options.user is None:
-        with ProxmoxClient(**base, auth=auth_for(options, settings)) as client:
+        with new_client(ProxmoxClient, options, **base, auth=auth_for(options, settings)) as client:
             version = client.version().version
         typer.echo(f"API token {settings.token.partition('=')[0]} works on {settings.base_url} (PVE {version})")
         return
@@ -50,10 +50,10 @@ def login(
         user = str(typer.prompt("User (USER@REALM)", err=True))
     if "@" not in user:
         # no realm given: take the server's default, as the GUI's login box does
-        with ProxmoxClient(**base) as anonymous:
+        with new_client(ProxmoxClient, options, **base) as anonymous:
             user = f"{user}@{default_realm(anonymous.realms()) or 'pam'}"
     settings = dataclasses.replace(settings, user=user, token=None)
     auth = ticket_auth(options, settings, interactive=True, use_cache=False, otp=otp)
-    with ProxmoxClient(**base, auth=auth) as client:
+    with new_client(ProxmoxClient, options, **base, auth=auth) as client:
         client.login()
     typer.echo(f"Logged in to {settings.base_url} as {auth.user}; ticket cached in {cache_file()}", err=True)
