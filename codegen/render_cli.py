@@ -147,13 +147,13 @@ def _metavar(kind: str, s: Mapping[str, Any]) -> str:
     return {"integer": "INTEGER", "number": "NUMBER"}.get(str(t), "TEXT")
 
 
-def option_help(name: str, kind: str, s: Mapping[str, Any], since: str | None) -> str:
+def option_help(name: str, kind: str, s: Mapping[str, Any], since: str | None, option: str = "") -> str:
     desc = " ".join(str(s.get("description", "")).split())
     parts = [_type_text(s)]
     if kind == "family":
         low, high = s.get("index_range", (0, 0))
         base = name[:-3]
-        parts.append(f"as --{base} N=VALUE (repeatable) or --{base}N VALUE, N in {low}..{high}")
+        parts.append(f"as --{option or base} N=VALUE (repeatable) or --{base}N VALUE, N in {low}..{high}")
     elif kind == "list":
         parts.append("repeat the option or give a comma list")
     elif kind == "array":
@@ -241,7 +241,7 @@ def build_cli(api: Api, schema: Mapping[str, Any], history: Mapping[str, Any]) -
                     ident=ident,
                     kind=kind,
                     required=required,
-                    help=option_help(name, kind, s, since),
+                    help=option_help(name, kind, s, since, pve),
                     metavar=_metavar(kind, s),
                     completer=_completer(pve, s),
                     choices=choices,

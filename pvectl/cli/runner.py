@@ -33,8 +33,44 @@ class ApiCommand(typer.core.TyperCommand):
     """A generated command. Also accepts ``--net0 VALUE`` for its ``--net N=VALUE`` family options."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        args, fmt = take_output_option(args)
+        if fmt is not None:
+            ctx.meta[OUTPUT_KEY] = fmt
         families = {family_base(p.opts[0][2:]): p.opts[0] for p in self.params if is_family(p)}
         return list(super().parse_args(ctx, rewrite_family_args(args, families) if families else args))
+
+
+OUTPUT_KEY = "pvectl.output"
+
+
+def take_output_option(args: list[str]) -> tuple[list[str], str | None]:
+    """Accept the root's ``-o/--output`` after a command too (no PVE parameter is called ``o`` or ``output``)."""
+    out: list[str] = []
+    fmt: str | None = None
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            out += args[i:]
+            break
+        if arg in ("-o", "--output") and i + 1 < len(args):
+            fmt = args[i + 1]
+            i += 2
+            continue
+        if arg.startswith("--output="):
+            fmt = arg.partition("=")[2]
+        elif arg.startswith("-o") and len(arg) > 2 and not arg.startswith("--"):
+            fmt = arg[2:]
+        else:
+            out.append(arg)
+        i += 1
+    return out, fmt
+
+
+def output_format(ctx: typer.Context) -> str:
+    """``-o`` given after the command, else the root's ``-o`` (or PVECTL_OUTPUT)."""
+    fmt = ctx.meta.get(OUTPUT_KEY)
+    return str(fmt) if fmt else app_context(ctx).options.output
 
 
 def is_family(param: Any) -> bool:
@@ -108,7 +144,7 @@ def execute(ctx: typer.Context, key: str, raw: Mapping[str, RawValue], *, no_wai
 def show_result(ctx: typer.Context, client: ProxmoxClient, op: OpSpec, data: Any, *, no_wait: bool) -> None:
     from pvectl.cli import output
 
-    fmt = app_context(ctx).options.output
+    fmt = output_format(ctx)
     if op.task and isinstance(data, str) and data.startswith("UPID:"):
         if no_wait:
             output.emit(data, fmt)

@@ -206,3 +206,70 @@ def test_pvesh_style_validation_and_unknown_path(pve: MockPve, run: Run) -> None
     result = run("api", "get", "/nodes/pve1/nothing-here")
     assert result.exit_code == 4
     assert pve.requests == []
+
+
+def test_output_option_after_the_command(pve: MockPve, run: Run) -> None:
+    pve.routes["GET /nodes/pve1/qemu"] = VMS
+    result = run("api", "nodes", "qemu", "list", "--node", "pve1", "-o", "text")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[0].split("\t")[:2] == ["vmid", "name"]
+    result = run("api", "nodes", "qemu", "list", "--node", "pve1", "--output=yaml")
+    assert "- vmid: 100\n" in result.stdout
+    result = run("api", "nodes", "qemu", "list", "--node", "pve1", "-o", "xml")
+    assert result.exit_code == 2
+    assert "xml" in result.stderr
+
+
+def test_list_every_command(run: Run) -> None:
+    text = run("api", "--list")
+    assert text.exit_code == 0
+    lines = text.stdout.splitlines()
+    assert len(lines) == 649
+    assert any(
+        line.split() == ["nodes", "qemu", "config", "set", "PUT", "/nodes/{node}/qemu/{vmid}/config"] for line in lines
+    )
+    data = run("-o", "json", "api", "--list").json()
+    assert len(data) == 649
+    assert {
+        "command": "nodes qemu status start",
+        "method": "POST",
+        "path": "/nodes/{node}/qemu/{vmid}/status/start",
+    }.items() <= next(d for d in data if d["command"] == "nodes qemu status start").items()
+
+
+def test_usage_of_a_path(run: Run) -> None:
+    result = run("api", "usage", "/nodes/pve1/qemu")
+    assert result.exit_code == 0, result.stderr
+    assert "== GET /nodes/{node}/qemu" in result.stdout
+    assert "== POST /nodes/{node}/qemu" in result.stdout
+    assert "Usage: pvectl api nodes qemu create [OPTIONS]" in result.stdout
+    only = run("api", "usage", "/nodes/{node}/qemu/{vmid}/config", "--command", "put")
+    assert "PVE method:  update_vm" in only.stdout
+    assert "== GET" not in only.stdout
+    assert run("api", "usage", "/no/such/path").exit_code == 4
+
+
+def test_help_shows_types_ranges_defaults_versions_and_permissions(run: Run) -> None:
+    result = run("api", "nodes", "qemu", "config", "set", "--help", env={"COLUMNS": "200"})
+    text = " ".join(result.stdout.split())
+    assert "HTTP: PUT /nodes/{node}/qemu/{vmid}/config" in text
+    assert "Permissions: [perm, /vms/{vmid}, [VM.Config.Disk" in text
+    assert "--cores INTEGER The number of cores per socket. [integer 1..N; PVE default: 1 (not sent)]" in text
+    assert "since PVE 9.0.9" in text  # allow-ksm
+    assert "--arch [x86_64|aarch64]" in text
+    assert "as --net N=VALUE (repeatable) or --netN VALUE, N in 0..31" in text
+
+
+def test_family_beside_a_plain_parameter_of_the_same_name(pve: MockPve, run: Run) -> None:
+    # qemu has both `numa` (a boolean) and `numa[n]` (topology): the family option is --numa-n
+    pve.routes["PUT /nodes/pve1/qemu/100/config"] = None
+    result = run(
+        "api", "nodes", "qemu", "config", "set", "--node", "pve1", "--vmid", "100",
+        "--numa", "on", "--numa0", "cpus=0-1,memory=1024", "--numa-n", "1=cpus=2-3,memory=1024",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert dict(MockPve.form(pve.requests[-1])) == {
+        "numa": "1",
+        "numa0": "cpus=0-1,memory=1024",
+        "numa1": "cpus=2-3,memory=1024",
+    }

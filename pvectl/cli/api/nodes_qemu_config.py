@@ -740,7 +740,7 @@ def set(
     numa_n: _L = typer.Option(
         None,
         "--numa-n",
-        help="NUMA topology. [property string cpus=<id[-id];...> [,hostnodes=<id[-id];...>] [,memory=<number>] [,policy=<preferred|bind|interleave>]; as --numa N=VALUE (repeatable) or --numaN VALUE, N in 0..7]",
+        help="NUMA topology. [property string cpus=<id[-id];...> [,hostnodes=<id[-id];...>] [,memory=<number>] [,policy=<preferred|bind|interleave>]; as --numa-n N=VALUE (repeatable) or --numaN VALUE, N in 0..7]",
         metavar="N=VALUE",
         show_default=False,
     ),
@@ -1387,7 +1387,7 @@ def update_async(
     numa_n: _L = typer.Option(
         None,
         "--numa-n",
-        help="NUMA topology. [property string cpus=<id[-id];...> [,hostnodes=<id[-id];...>] [,memory=<number>] [,policy=<preferred|bind|interleave>]; as --numa N=VALUE (repeatable) or --numaN VALUE, N in 0..7]",
+        help="NUMA topology. [property string cpus=<id[-id];...> [,hostnodes=<id[-id];...>] [,memory=<number>] [,policy=<preferred|bind|interleave>]; as --numa-n N=VALUE (repeatable) or --numaN VALUE, N in 0..7]",
         metavar="N=VALUE",
         show_default=False,
     ),

@@ -53,7 +53,7 @@ def list_(
             if running:
                 rows = [r for r in rows if not r.get("endtime")]
             rows = rows[:limit]
-        cols = ["upid", "node", "type", "id", "user", "status", "starttime", "endtime"]
+        cols = ["node", "type", "id", "user", "status", "starttime", "endtime", "upid"]
         output.emit(rows, fmt, columns=cols)
 
 
