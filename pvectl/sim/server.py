@@ -12,8 +12,10 @@ from typing import Any
 
 from pvectl.sim.core import Simulator
 from pvectl.sim.tls import CertFiles
+from pvectl.sim.wire import ApiFail, error
 
 IDLE_TIMEOUT = 30.0
+MAX_BODY = 16 * 1024 * 1024
 
 
 def is_loopback(host: str) -> bool:
@@ -33,10 +35,17 @@ class _Handler(BaseHTTPRequestHandler):
     server: SimServer
 
     def _serve(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length > 0 else b""
-        path, _, query = self.path.partition("?")
-        response = self.server.sim.handle(self.command, path, query, dict(self.headers.items()), body)
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if not 0 <= length <= MAX_BODY:
+            self.close_connection = True
+            response = error(ApiFail(400 if length < 0 else 413, "invalid or too large Content-Length"))
+        else:
+            body = self.rfile.read(length) if length else b""
+            path, _, query = self.path.partition("?")
+            response = self.server.sim.handle(self.command, path, query, dict(self.headers.items()), body)
         reason = response.reason.encode("latin-1", "replace").decode("latin-1")
         self.send_response(response.status, reason)
         for key, value in response.headers.items():

@@ -10,7 +10,7 @@ from pvectl.sim import tasks
 from pvectl.sim.handlers.pools import pool_of
 from pvectl.sim.routes import Ctx, route
 from pvectl.sim.vmconf import size_bytes
-from pvectl.sim.wire import param_fail
+from pvectl.sim.wire import ApiFail, param_fail
 
 State = dict[str, Any]
 GiB = 1024**3
@@ -22,9 +22,14 @@ def version(ctx: Ctx) -> dict[str, Any]:
 
 
 def next_free(state: State) -> int:
-    vmid = 100
+    # datacenter.cfg ``next-id: lower=N,upper=M`` bounds the search (defaults 100 and 1000000).
+    bounds = _parsed("next-id", state["options"].get("next-id", ""))
+    lower, upper = int(bounds.get("lower", 100)), int(bounds.get("upper", 1_000_000))
+    vmid = lower
     while str(vmid) in state["vms"]:
         vmid += 1
+    if vmid >= upper:
+        raise ApiFail(500, f"unable to get any free VMID in range [{lower}, {upper}]")
     return vmid
 
 

@@ -102,7 +102,7 @@ def _update(ctx: Ctx) -> None:
     vmid = int(ctx.path["vmid"])
     for key in deletes:
         value = config.pop(key, None)
-        if value is not None and vmconf.is_drive(key) and key in vmconf.volumes_of({key: value}):
+        if value is not None and vmconf.is_drive(key) and vmconf.volumes_of({key: value}):
             n = 0
             while f"unused{n}" in config:
                 n += 1
