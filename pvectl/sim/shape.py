@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pvectl.sim.routes import Ctx
+from pvectl.sim.wire import ApiFail
 
 
 def sample(schema: Mapping[str, Any], known: Mapping[str, str], depth: int = 0) -> Any:
@@ -44,7 +45,18 @@ def sample(schema: Mapping[str, Any], known: Mapping[str, str], depth: int = 0) 
     return None
 
 
+def _guest_must_exist(ctx: Ctx) -> None:
+    # Guest sub-resources load the guest's config first, which fails for unknown (or foreign) guests.
+    for kind, conf in (("qemu", "qemu-server"), ("lxc", "lxc")):
+        if ctx.op.path.startswith(f"/nodes/{{node}}/{kind}/{{vmid}}"):
+            vmid, node = int(ctx.path["vmid"]), ctx.path["node"]
+            vm = ctx.state["vms"].get(str(vmid))
+            if kind == "lxc" or vm is None or vm["node"] != node:
+                raise ApiFail(500, f"Configuration file 'nodes/{node}/{conf}/{vmid}.conf' does not exist")
+
+
 def generic(ctx: Ctx) -> Any:
+    _guest_must_exist(ctx)
     if ctx.op.task:
         node = ctx.path.get("node") or next(iter(ctx.state["nodes"]))
         tid = ctx.path.get("vmid") or ctx.path.get("storage") or ""

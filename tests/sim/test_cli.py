@@ -187,3 +187,14 @@ def test_faults_for_the_embedded_simulator_come_from_the_environment(
             f"{conn.base_url}/api2/json/cluster/nextid", headers={"Authorization": f"PVEAPIToken={conn.token}"}
         )
     assert r.status_code == 500 and r.reason_phrase == "cfs locked"
+
+
+def test_state_dir_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from pvectl.sim.paths import state_dir
+
+    monkeypatch.delenv("PVECTL_SIM_STATE_DIR", raising=False)
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg"))
+    assert state_dir() == tmp_path / "xdg" / "pvectl" / "sim"
+    monkeypatch.delenv("XDG_STATE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert state_dir() == tmp_path / "home" / ".local" / "state" / "pvectl" / "sim"

@@ -95,3 +95,16 @@ def test_generic_task_methods_start_tasks_that_finish(sim: Simulator, token: str
     assert answer.status == 200 and is_upid(upid)
     status = sim.handle("GET", f"/api2/json/nodes/pve1/tasks/{quote(upid)}/status", headers=headers).json()["data"]
     assert status["status"] == "stopped" and status["exitstatus"] == "OK"
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("/nodes/pve1/qemu/999/snapshot", "Configuration file 'nodes/pve1/qemu-server/999.conf' does not exist"),
+        ("/nodes/pve1/qemu/101/snapshot", "Configuration file 'nodes/pve1/qemu-server/101.conf' does not exist"),
+        ("/nodes/pve1/lxc/100/config", "Configuration file 'nodes/pve1/lxc/100.conf' does not exist"),
+    ],
+)
+def test_guest_sub_resources_need_the_guest(sim: Simulator, token: str, path: str, message: str) -> None:
+    answer = sim.handle("GET", f"/api2/json{path}", headers={"Authorization": f"PVEAPIToken={token}"})
+    assert answer.status == 500 and answer.reason == message
