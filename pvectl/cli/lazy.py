@@ -171,6 +171,8 @@ def api_index() -> dict[str, tuple[str, tuple[str, ...], str, dict[str, tuple[st
 def load_api_command(module: str, name: str) -> Any:
     """The real command ``name`` of one generated module; only that command is converted by Typer."""
     mod = importlib.import_module(f"{API_PACKAGE}.{module}")
+    if name in mod.COMMANDS and not any(info.name == name for info in mod.app.registered_commands):
+        mod.COMMANDS[name]()  # defines and registers just this command
     for info in mod.app.registered_commands:
         if info.name == name:
             single = typer.Typer(rich_markup_mode=None, add_completion=False)

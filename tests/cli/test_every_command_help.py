@@ -59,7 +59,12 @@ def test_index_and_modules_agree_both_ways() -> None:
         if info.name.startswith("_"):
             continue
         mod = importlib.import_module(f"pvectl.cli.api.{info.name}")
+        already = {c.name for c in mod.app.registered_commands}
+        for name, register in mod.COMMANDS.items():
+            if name not in already:
+                register()
         found[info.name] = {c.name or "" for c in mod.app.registered_commands}
+        assert len(mod.app.registered_commands) == len(found[info.name]) == len(mod.COMMANDS)
         assert set(mod.CHOICES) <= found[info.name]
     assert found == by_module
 

@@ -14,119 +14,140 @@ _L = list[str] | None
 CHOICES: dict[str, dict[str, tuple[str, ...]]] = {}
 
 
-@app.command(
-    "index",
-    cls=ApiCommand,
-    help="Directory index.\n\n\x08\nHTTP:        GET /access\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
-    short_help="Directory index",
-)
-def index(
-    ctx: typer.Context,
-) -> None:
-    run_generated(ctx, "GET /access", False)
+def _index() -> None:
+    """Register `index` (GET /access); only the command being run or completed is built."""
+
+    @app.command(
+        "index",
+        cls=ApiCommand,
+        help="Directory index.\n\n\x08\nHTTP:        GET /access\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        short_help="Directory index",
+    )
+    def index(
+        ctx: typer.Context,
+    ) -> None:
+        run_generated(ctx, "GET /access", False)
 
 
-@app.command(
-    "password",
-    cls=ApiCommand,
-    help="Change user password.\n\n\x08\nHTTP:        PUT /access/password\nPVE method:  change_password\nPermissions: Each user is allowed to change their own password. A user can change the password of another user if they have 'Realm.AllocateUser' (on the realm of user <userid>) and 'User.Modify' permission on /access/groups/<group> on a group where user <userid> is member of. For the PAM realm, a password change does not take effect cluster-wide, but only applies to the local node.\nSince:       PVE 7.4 or earlier\nAuth:        needs a password login (API tokens are refused)",
-    short_help="Change user password",
-)
-def password(
-    ctx: typer.Context,
-    confirmation_password: _S = typer.Option(
-        None,
-        "--confirmation-password",
-        help="The current password of the user performing the change. [string; at most 64 characters; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    password: str = typer.Option(
-        ...,
-        "--password",
-        help="The new password. [string; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    userid: str = typer.Option(
-        ...,
-        "--userid",
-        help="Full User ID, in the `name@realm` format. [string, format pve-userid; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "PUT /access/password", False)
+def _password() -> None:
+    """Register `password` (PUT /access/password); only the command being run or completed is built."""
+
+    @app.command(
+        "password",
+        cls=ApiCommand,
+        help="Change user password.\n\n\x08\nHTTP:        PUT /access/password\nPVE method:  change_password\nPermissions: Each user is allowed to change their own password. A user can change the password of another user if they have 'Realm.AllocateUser' (on the realm of user <userid>) and 'User.Modify' permission on /access/groups/<group> on a group where user <userid> is member of. For the PAM realm, a password change does not take effect cluster-wide, but only applies to the local node.\nSince:       PVE 7.4 or earlier\nAuth:        needs a password login (API tokens are refused)",
+        short_help="Change user password",
+    )
+    def password(
+        ctx: typer.Context,
+        confirmation_password: _S = typer.Option(
+            None,
+            "--confirmation-password",
+            help="The current password of the user performing the change. [string; at most 64 characters; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        password: str = typer.Option(
+            ...,
+            "--password",
+            help="The new password. [string; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        userid: str = typer.Option(
+            ...,
+            "--userid",
+            help="Full User ID, in the `name@realm` format. [string, format pve-userid; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "PUT /access/password", False)
 
 
-@app.command(
-    "permissions",
-    cls=ApiCommand,
-    help="Retrieve effective permissions of given user/token.\n\n\x08\nHTTP:        GET /access/permissions\nPVE method:  permissions\nPermissions: Each user/token is allowed to dump their own permissions (or that of owned tokens). A user can dump the permissions of another user or their tokens if they have 'Sys.Audit' permission on /access.\nSince:       PVE 7.4 or earlier",
-    short_help="Retrieve effective permissions of given user/token",
-)
-def permissions(
-    ctx: typer.Context,
-    path: _S = typer.Option(
-        None,
-        "--path",
-        help="Only dump this specific path, not the whole tree. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    userid: _S = typer.Option(
-        None,
-        "--userid",
-        help="User ID or full API token ID [string; pattern (?:^(?:[^\\s:/]+)\\@(?:[A-Za-z][A-Za-z0-9\\.\\-_]+)(?:!(?:[A-Za-z][A-Za-z0-9\\.\\-_]+))?$)]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /access/permissions", False)
+def _permissions() -> None:
+    """Register `permissions` (GET /access/permissions); only the command being run or completed is built."""
+
+    @app.command(
+        "permissions",
+        cls=ApiCommand,
+        help="Retrieve effective permissions of given user/token.\n\n\x08\nHTTP:        GET /access/permissions\nPVE method:  permissions\nPermissions: Each user/token is allowed to dump their own permissions (or that of owned tokens). A user can dump the permissions of another user or their tokens if they have 'Sys.Audit' permission on /access.\nSince:       PVE 7.4 or earlier",
+        short_help="Retrieve effective permissions of given user/token",
+    )
+    def permissions(
+        ctx: typer.Context,
+        path: _S = typer.Option(
+            None,
+            "--path",
+            help="Only dump this specific path, not the whole tree. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        userid: _S = typer.Option(
+            None,
+            "--userid",
+            help="User ID or full API token ID [string; pattern (?:^(?:[^\\s:/]+)\\@(?:[A-Za-z][A-Za-z0-9\\.\\-_]+)(?:!(?:[A-Za-z][A-Za-z0-9\\.\\-_]+))?$)]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /access/permissions", False)
 
 
-@app.command(
-    "vncticket",
-    cls=ApiCommand,
-    help="verify VNC authentication ticket.\n\n\x08\nHTTP:        POST /access/vncticket\nPVE method:  verify_vnc_ticket\nPermissions: You need to pass valid credientials.\nSince:       PVE 9.0.9",
-    short_help="verify VNC authentication ticket",
-)
-def vncticket(
-    ctx: typer.Context,
-    authid: str = typer.Option(
-        ...,
-        "--authid",
-        help="UserId or token [string; at most 64 characters; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    path: str = typer.Option(
-        ...,
-        "--path",
-        help="Verify ticket, and check if user have access 'privs' on 'path' [string; at most 64 characters; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    port: _S = typer.Option(
-        None,
-        "--port",
-        help="Verify that the ticket is valid for this port. [integer; since PVE 9.1.3]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    privs: _L = typer.Option(
-        ...,
-        "--privs",
-        help="Verify ticket, and check if user have access 'privs' on 'path' [string, format pve-priv-list; repeat the option or give a comma list; at most 64 characters; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    vncticket: str = typer.Option(
-        ...,
-        "--vncticket",
-        help="The VNC ticket. [string; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /access/vncticket", False)
+def _vncticket() -> None:
+    """Register `vncticket` (POST /access/vncticket); only the command being run or completed is built."""
+
+    @app.command(
+        "vncticket",
+        cls=ApiCommand,
+        help="verify VNC authentication ticket.\n\n\x08\nHTTP:        POST /access/vncticket\nPVE method:  verify_vnc_ticket\nPermissions: You need to pass valid credientials.\nSince:       PVE 9.0.9",
+        short_help="verify VNC authentication ticket",
+    )
+    def vncticket(
+        ctx: typer.Context,
+        authid: str = typer.Option(
+            ...,
+            "--authid",
+            help="UserId or token [string; at most 64 characters; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        path: str = typer.Option(
+            ...,
+            "--path",
+            help="Verify ticket, and check if user have access 'privs' on 'path' [string; at most 64 characters; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        port: _S = typer.Option(
+            None,
+            "--port",
+            help="Verify that the ticket is valid for this port. [integer; since PVE 9.1.3]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        privs: _L = typer.Option(
+            ...,
+            "--privs",
+            help="Verify ticket, and check if user have access 'privs' on 'path' [string, format pve-priv-list; repeat the option or give a comma list; at most 64 characters; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        vncticket: str = typer.Option(
+            ...,
+            "--vncticket",
+            help="The VNC ticket. [string; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /access/vncticket", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "index": _index,
+    "password": _password,
+    "permissions": _permissions,
+    "vncticket": _vncticket,
+}

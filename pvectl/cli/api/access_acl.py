@@ -25,74 +25,87 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Get Access Control List (ACLs).\n\n\x08\nHTTP:        GET /access/acl\nPVE method:  read_acl\nPermissions: The returned list is restricted to objects where you have rights to modify permissions.\nSince:       PVE 7.4 or earlier",
-    short_help="Get Access Control List (ACLs)",
-)
-def get(
-    ctx: typer.Context,
-) -> None:
-    run_generated(ctx, "GET /access/acl", False)
+def _get() -> None:
+    """Register `get` (GET /access/acl); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Get Access Control List (ACLs).\n\n\x08\nHTTP:        GET /access/acl\nPVE method:  read_acl\nPermissions: The returned list is restricted to objects where you have rights to modify permissions.\nSince:       PVE 7.4 or earlier",
+        short_help="Get Access Control List (ACLs)",
+    )
+    def get(
+        ctx: typer.Context,
+    ) -> None:
+        run_generated(ctx, "GET /access/acl", False)
 
 
-@app.command(
-    "set",
-    cls=ApiCommand,
-    help="Update Access Control List (add or remove permissions).\n\n\x08\nHTTP:        PUT /access/acl\nPVE method:  update_acl\nPermissions: [perm-modify, {path}]\nSince:       PVE 7.4 or earlier",
-    short_help="Update Access Control List (add or remove permissions)",
-)
-def set(
-    ctx: typer.Context,
-    delete: _S = typer.Option(
-        None,
-        "--delete",
-        help="Remove permissions (instead of adding it). [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    groups: _L = typer.Option(
-        None,
-        "--groups",
-        help="List of groups. [string, format pve-groupid-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    path: str = typer.Option(
-        ...,
-        "--path",
-        help="Access control path [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    propagate: _S = typer.Option(
-        None,
-        "--propagate",
-        help="Allow to propagate (inherit) permissions. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    roles: _L = typer.Option(
-        ...,
-        "--roles",
-        help="List of roles. [string, format pve-roleid-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    tokens: _L = typer.Option(
-        None,
-        "--tokens",
-        help="List of API tokens. [string, format pve-tokenid-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    users: _L = typer.Option(
-        None,
-        "--users",
-        help="List of users. [string, format pve-userid-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "PUT /access/acl", False)
+def _set() -> None:
+    """Register `set` (PUT /access/acl); only the command being run or completed is built."""
+
+    @app.command(
+        "set",
+        cls=ApiCommand,
+        help="Update Access Control List (add or remove permissions).\n\n\x08\nHTTP:        PUT /access/acl\nPVE method:  update_acl\nPermissions: [perm-modify, {path}]\nSince:       PVE 7.4 or earlier",
+        short_help="Update Access Control List (add or remove permissions)",
+    )
+    def set(
+        ctx: typer.Context,
+        delete: _S = typer.Option(
+            None,
+            "--delete",
+            help="Remove permissions (instead of adding it). [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        groups: _L = typer.Option(
+            None,
+            "--groups",
+            help="List of groups. [string, format pve-groupid-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        path: str = typer.Option(
+            ...,
+            "--path",
+            help="Access control path [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        propagate: _S = typer.Option(
+            None,
+            "--propagate",
+            help="Allow to propagate (inherit) permissions. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        roles: _L = typer.Option(
+            ...,
+            "--roles",
+            help="List of roles. [string, format pve-roleid-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        tokens: _L = typer.Option(
+            None,
+            "--tokens",
+            help="List of API tokens. [string, format pve-tokenid-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        users: _L = typer.Option(
+            None,
+            "--users",
+            help="List of users. [string, format pve-userid-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "PUT /access/acl", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "get": _get,
+    "set": _set,
+}

@@ -14,103 +14,128 @@ _L = list[str] | None
 CHOICES: dict[str, dict[str, tuple[str, ...]]] = {}
 
 
-@app.command(
-    "create",
-    cls=ApiCommand,
-    help="Create new group.\n\n\x08\nHTTP:        POST /access/groups\nPVE method:  create_group\nPermissions: [perm, /access/groups, [Group.Allocate]]\nSince:       PVE 7.4 or earlier",
-    short_help="Create new group",
-)
-def create(
-    ctx: typer.Context,
-    comment: _S = typer.Option(
-        None,
-        "--comment",
-        help="[string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    groupid: str = typer.Option(
-        ...,
-        "--groupid",
-        help="[string, format pve-groupid]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /access/groups", False)
+def _create() -> None:
+    """Register `create` (POST /access/groups); only the command being run or completed is built."""
+
+    @app.command(
+        "create",
+        cls=ApiCommand,
+        help="Create new group.\n\n\x08\nHTTP:        POST /access/groups\nPVE method:  create_group\nPermissions: [perm, /access/groups, [Group.Allocate]]\nSince:       PVE 7.4 or earlier",
+        short_help="Create new group",
+    )
+    def create(
+        ctx: typer.Context,
+        comment: _S = typer.Option(
+            None,
+            "--comment",
+            help="[string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        groupid: str = typer.Option(
+            ...,
+            "--groupid",
+            help="[string, format pve-groupid]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /access/groups", False)
 
 
-@app.command(
-    "delete",
-    cls=ApiCommand,
-    help="Delete group.\n\n\x08\nHTTP:        DELETE /access/groups/{groupid}\nPVE method:  delete_group\nPermissions: [perm, /access/groups, [Group.Allocate]]\nSince:       PVE 7.4 or earlier",
-    short_help="Delete group",
-)
-def delete(
-    ctx: typer.Context,
-    groupid: str = typer.Option(
-        ...,
-        "--groupid",
-        help="[string, format pve-groupid]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "DELETE /access/groups/{groupid}", False)
+def _delete() -> None:
+    """Register `delete` (DELETE /access/groups/{groupid}); only the command being run or completed is built."""
+
+    @app.command(
+        "delete",
+        cls=ApiCommand,
+        help="Delete group.\n\n\x08\nHTTP:        DELETE /access/groups/{groupid}\nPVE method:  delete_group\nPermissions: [perm, /access/groups, [Group.Allocate]]\nSince:       PVE 7.4 or earlier",
+        short_help="Delete group",
+    )
+    def delete(
+        ctx: typer.Context,
+        groupid: str = typer.Option(
+            ...,
+            "--groupid",
+            help="[string, format pve-groupid]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "DELETE /access/groups/{groupid}", False)
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Get group configuration.\n\n\x08\nHTTP:        GET /access/groups/{groupid}\nPVE method:  read_group\nPermissions: [perm, /access/groups, [Sys.Audit, Group.Allocate], any, 1]\nSince:       PVE 7.4 or earlier",
-    short_help="Get group configuration",
-)
-def get(
-    ctx: typer.Context,
-    groupid: str = typer.Option(
-        ...,
-        "--groupid",
-        help="[string, format pve-groupid]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /access/groups/{groupid}", False)
+def _get() -> None:
+    """Register `get` (GET /access/groups/{groupid}); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Get group configuration.\n\n\x08\nHTTP:        GET /access/groups/{groupid}\nPVE method:  read_group\nPermissions: [perm, /access/groups, [Sys.Audit, Group.Allocate], any, 1]\nSince:       PVE 7.4 or earlier",
+        short_help="Get group configuration",
+    )
+    def get(
+        ctx: typer.Context,
+        groupid: str = typer.Option(
+            ...,
+            "--groupid",
+            help="[string, format pve-groupid]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /access/groups/{groupid}", False)
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="Group index.\n\n\x08\nHTTP:        GET /access/groups\nPVE method:  index\nPermissions: The returned list is restricted to groups where you have 'User.Modify', 'Sys.Audit' or 'Group.Allocate' permissions on /access/groups/<group>.\nSince:       PVE 7.4 or earlier",
-    short_help="Group index",
-)
-def list(
-    ctx: typer.Context,
-) -> None:
-    run_generated(ctx, "GET /access/groups", False)
+def _list() -> None:
+    """Register `list` (GET /access/groups); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="Group index.\n\n\x08\nHTTP:        GET /access/groups\nPVE method:  index\nPermissions: The returned list is restricted to groups where you have 'User.Modify', 'Sys.Audit' or 'Group.Allocate' permissions on /access/groups/<group>.\nSince:       PVE 7.4 or earlier",
+        short_help="Group index",
+    )
+    def list(
+        ctx: typer.Context,
+    ) -> None:
+        run_generated(ctx, "GET /access/groups", False)
 
 
-@app.command(
-    "set",
-    cls=ApiCommand,
-    help="Update group data.\n\n\x08\nHTTP:        PUT /access/groups/{groupid}\nPVE method:  update_group\nPermissions: [perm, /access/groups, [Group.Allocate]]\nSince:       PVE 7.4 or earlier",
-    short_help="Update group data",
-)
-def set(
-    ctx: typer.Context,
-    groupid: str = typer.Option(
-        ...,
-        "--groupid",
-        help="[string, format pve-groupid]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    comment: _S = typer.Option(
-        None,
-        "--comment",
-        help="[string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "PUT /access/groups/{groupid}", False)
+def _set() -> None:
+    """Register `set` (PUT /access/groups/{groupid}); only the command being run or completed is built."""
+
+    @app.command(
+        "set",
+        cls=ApiCommand,
+        help="Update group data.\n\n\x08\nHTTP:        PUT /access/groups/{groupid}\nPVE method:  update_group\nPermissions: [perm, /access/groups, [Group.Allocate]]\nSince:       PVE 7.4 or earlier",
+        short_help="Update group data",
+    )
+    def set(
+        ctx: typer.Context,
+        groupid: str = typer.Option(
+            ...,
+            "--groupid",
+            help="[string, format pve-groupid]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        comment: _S = typer.Option(
+            None,
+            "--comment",
+            help="[string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "PUT /access/groups/{groupid}", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "create": _create,
+    "delete": _delete,
+    "get": _get,
+    "list": _list,
+    "set": _set,
+}

@@ -15,73 +15,90 @@ _L = list[str] | None
 CHOICES: dict[str, dict[str, tuple[str, ...]]] = {}
 
 
-@app.command(
-    "auth-url",
-    cls=ApiCommand,
-    help="Get the OpenId Authorization Url for the specified realm.\n\n\x08\nHTTP:        POST /access/openid/auth-url\nPVE method:  auth_url\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
-    short_help="Get the OpenId Authorization Url for the specified realm",
-)
-def auth_url(
-    ctx: typer.Context,
-    realm: str = typer.Option(
-        ...,
-        "--realm",
-        help="Authentication domain ID [string, format pve-realm; at most 32 characters]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.realm,
-    ),
-    redirect_url: str = typer.Option(
-        ...,
-        "--redirect-url",
-        help="Redirection Url. The client should set this to the used server url (location.origin). [string; at most 255 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /access/openid/auth-url", False)
+def _auth_url() -> None:
+    """Register `auth-url` (POST /access/openid/auth-url); only the command being run or completed is built."""
+
+    @app.command(
+        "auth-url",
+        cls=ApiCommand,
+        help="Get the OpenId Authorization Url for the specified realm.\n\n\x08\nHTTP:        POST /access/openid/auth-url\nPVE method:  auth_url\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        short_help="Get the OpenId Authorization Url for the specified realm",
+    )
+    def auth_url(
+        ctx: typer.Context,
+        realm: str = typer.Option(
+            ...,
+            "--realm",
+            help="Authentication domain ID [string, format pve-realm; at most 32 characters]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.realm,
+        ),
+        redirect_url: str = typer.Option(
+            ...,
+            "--redirect-url",
+            help="Redirection Url. The client should set this to the used server url (location.origin). [string; at most 255 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /access/openid/auth-url", False)
 
 
-@app.command(
-    "index",
-    cls=ApiCommand,
-    help="Directory index.\n\n\x08\nHTTP:        GET /access/openid\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
-    short_help="Directory index",
-)
-def index(
-    ctx: typer.Context,
-) -> None:
-    run_generated(ctx, "GET /access/openid", False)
+def _index() -> None:
+    """Register `index` (GET /access/openid); only the command being run or completed is built."""
+
+    @app.command(
+        "index",
+        cls=ApiCommand,
+        help="Directory index.\n\n\x08\nHTTP:        GET /access/openid\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        short_help="Directory index",
+    )
+    def index(
+        ctx: typer.Context,
+    ) -> None:
+        run_generated(ctx, "GET /access/openid", False)
 
 
-@app.command(
-    "login",
-    cls=ApiCommand,
-    help="Verify OpenID authorization code and create a ticket.\n\n\x08\nHTTP:        POST /access/openid/login\nPVE method:  login\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
-    short_help="Verify OpenID authorization code and create a ticket",
-)
-def login(
-    ctx: typer.Context,
-    code: str = typer.Option(
-        ...,
-        "--code",
-        help="OpenId authorization code. [string; at most 4096 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    redirect_url: str = typer.Option(
-        ...,
-        "--redirect-url",
-        help="Redirection Url. The client should set this to the used server url (location.origin). [string; at most 255 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    state: str = typer.Option(
-        ...,
-        "--state",
-        help="OpenId state. [string; at most 1024 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /access/openid/login", False)
+def _login() -> None:
+    """Register `login` (POST /access/openid/login); only the command being run or completed is built."""
+
+    @app.command(
+        "login",
+        cls=ApiCommand,
+        help="Verify OpenID authorization code and create a ticket.\n\n\x08\nHTTP:        POST /access/openid/login\nPVE method:  login\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        short_help="Verify OpenID authorization code and create a ticket",
+    )
+    def login(
+        ctx: typer.Context,
+        code: str = typer.Option(
+            ...,
+            "--code",
+            help="OpenId authorization code. [string; at most 4096 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        redirect_url: str = typer.Option(
+            ...,
+            "--redirect-url",
+            help="Redirection Url. The client should set this to the used server url (location.origin). [string; at most 255 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        state: str = typer.Option(
+            ...,
+            "--state",
+            help="OpenId state. [string; at most 1024 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /access/openid/login", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "auth-url": _auth_url,
+    "index": _index,
+    "login": _login,
+}

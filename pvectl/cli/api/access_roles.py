@@ -21,110 +21,135 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "create",
-    cls=ApiCommand,
-    help="Create new role.\n\n\x08\nHTTP:        POST /access/roles\nPVE method:  create_role\nPermissions: [perm, /access, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
-    short_help="Create new role",
-)
-def create(
-    ctx: typer.Context,
-    privs: _L = typer.Option(
-        None,
-        "--privs",
-        help="[string, format pve-priv-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    roleid: str = typer.Option(
-        ...,
-        "--roleid",
-        help="[string, format pve-roleid]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /access/roles", False)
+def _create() -> None:
+    """Register `create` (POST /access/roles); only the command being run or completed is built."""
+
+    @app.command(
+        "create",
+        cls=ApiCommand,
+        help="Create new role.\n\n\x08\nHTTP:        POST /access/roles\nPVE method:  create_role\nPermissions: [perm, /access, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        short_help="Create new role",
+    )
+    def create(
+        ctx: typer.Context,
+        privs: _L = typer.Option(
+            None,
+            "--privs",
+            help="[string, format pve-priv-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        roleid: str = typer.Option(
+            ...,
+            "--roleid",
+            help="[string, format pve-roleid]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /access/roles", False)
 
 
-@app.command(
-    "delete",
-    cls=ApiCommand,
-    help="Delete role.\n\n\x08\nHTTP:        DELETE /access/roles/{roleid}\nPVE method:  delete_role\nPermissions: [perm, /access, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
-    short_help="Delete role",
-)
-def delete(
-    ctx: typer.Context,
-    roleid: str = typer.Option(
-        ...,
-        "--roleid",
-        help="[string, format pve-roleid]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "DELETE /access/roles/{roleid}", False)
+def _delete() -> None:
+    """Register `delete` (DELETE /access/roles/{roleid}); only the command being run or completed is built."""
+
+    @app.command(
+        "delete",
+        cls=ApiCommand,
+        help="Delete role.\n\n\x08\nHTTP:        DELETE /access/roles/{roleid}\nPVE method:  delete_role\nPermissions: [perm, /access, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        short_help="Delete role",
+    )
+    def delete(
+        ctx: typer.Context,
+        roleid: str = typer.Option(
+            ...,
+            "--roleid",
+            help="[string, format pve-roleid]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "DELETE /access/roles/{roleid}", False)
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Get role configuration.\n\n\x08\nHTTP:        GET /access/roles/{roleid}\nPVE method:  read_role\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
-    short_help="Get role configuration",
-)
-def get(
-    ctx: typer.Context,
-    roleid: str = typer.Option(
-        ...,
-        "--roleid",
-        help="[string, format pve-roleid]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /access/roles/{roleid}", False)
+def _get() -> None:
+    """Register `get` (GET /access/roles/{roleid}); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Get role configuration.\n\n\x08\nHTTP:        GET /access/roles/{roleid}\nPVE method:  read_role\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        short_help="Get role configuration",
+    )
+    def get(
+        ctx: typer.Context,
+        roleid: str = typer.Option(
+            ...,
+            "--roleid",
+            help="[string, format pve-roleid]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /access/roles/{roleid}", False)
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="Role index.\n\n\x08\nHTTP:        GET /access/roles\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
-    short_help="Role index",
-)
-def list(
-    ctx: typer.Context,
-) -> None:
-    run_generated(ctx, "GET /access/roles", False)
+def _list() -> None:
+    """Register `list` (GET /access/roles); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="Role index.\n\n\x08\nHTTP:        GET /access/roles\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        short_help="Role index",
+    )
+    def list(
+        ctx: typer.Context,
+    ) -> None:
+        run_generated(ctx, "GET /access/roles", False)
 
 
-@app.command(
-    "set",
-    cls=ApiCommand,
-    help="Update an existing role.\n\n\x08\nHTTP:        PUT /access/roles/{roleid}\nPVE method:  update_role\nPermissions: [perm, /access, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
-    short_help="Update an existing role",
-)
-def set(
-    ctx: typer.Context,
-    roleid: str = typer.Option(
-        ...,
-        "--roleid",
-        help="[string, format pve-roleid]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    append: _S = typer.Option(
-        None,
-        "--append",
-        help="[boolean (1/0, true/false, yes/no, on/off); requires --privs]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    privs: _L = typer.Option(
-        None,
-        "--privs",
-        help="[string, format pve-priv-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "PUT /access/roles/{roleid}", False)
+def _set() -> None:
+    """Register `set` (PUT /access/roles/{roleid}); only the command being run or completed is built."""
+
+    @app.command(
+        "set",
+        cls=ApiCommand,
+        help="Update an existing role.\n\n\x08\nHTTP:        PUT /access/roles/{roleid}\nPVE method:  update_role\nPermissions: [perm, /access, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        short_help="Update an existing role",
+    )
+    def set(
+        ctx: typer.Context,
+        roleid: str = typer.Option(
+            ...,
+            "--roleid",
+            help="[string, format pve-roleid]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        append: _S = typer.Option(
+            None,
+            "--append",
+            help="[boolean (1/0, true/false, yes/no, on/off); requires --privs]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        privs: _L = typer.Option(
+            None,
+            "--privs",
+            help="[string, format pve-priv-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "PUT /access/roles/{roleid}", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "create": _create,
+    "delete": _delete,
+    "get": _get,
+    "list": _list,
+    "set": _set,
+}

@@ -14,13 +14,22 @@ _L = list[str] | None
 CHOICES: dict[str, dict[str, tuple[str, ...]]] = {}
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="List TFA configurations of users.\n\n\x08\nHTTP:        GET /access/tfa\nPVE method:  list_tfa\nPermissions: Returns all or just the logged-in user, depending on privileges.\nSince:       PVE 7.4 or earlier",
-    short_help="List TFA configurations of users",
-)
-def list(
-    ctx: typer.Context,
-) -> None:
-    run_generated(ctx, "GET /access/tfa", False)
+def _list() -> None:
+    """Register `list` (GET /access/tfa); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="List TFA configurations of users.\n\n\x08\nHTTP:        GET /access/tfa\nPVE method:  list_tfa\nPermissions: Returns all or just the logged-in user, depending on privileges.\nSince:       PVE 7.4 or earlier",
+        short_help="List TFA configurations of users",
+    )
+    def list(
+        ctx: typer.Context,
+    ) -> None:
+        run_generated(ctx, "GET /access/tfa", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "list": _list,
+}

@@ -30,187 +30,212 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "create",
-    cls=ApiCommand,
-    help="Add a TFA entry for a user.\n\n\x08\nHTTP:        POST /access/tfa/{userid}\nPVE method:  add_tfa_entry\nPermissions: [or, [userid-param, self], [userid-group, [User.Modify]]]\nSince:       PVE 7.4 or earlier\nAuth:        needs a password login (API tokens are refused)",
-    short_help="Add a TFA entry for a user",
-)
-def create(
-    ctx: typer.Context,
-    userid: str = typer.Option(
-        ...,
-        "--userid",
-        help="Full User ID, in the `name@realm` format. [string, format pve-userid; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    challenge: _S = typer.Option(
-        None,
-        "--challenge",
-        help="When responding to a u2f challenge: the original challenge string [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    description: _S = typer.Option(
-        None,
-        "--description",
-        help="A description to distinguish multiple entries from one another [string; at most 255 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    password: _S = typer.Option(
-        None,
-        "--password",
-        help="The current password of the user performing the change. [string; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    totp: _S = typer.Option(
-        None,
-        "--totp",
-        help="A totp URI. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    type: str = typer.Option(
-        ...,
-        "--type",
-        help="TFA Entry Type. [one of totp, u2f, webauthn, recovery, yubico]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    value: _S = typer.Option(
-        None,
-        "--value",
-        help="The current value for the provided totp URI, or a Webauthn/U2F challenge response [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /access/tfa/{userid}", False)
+def _create() -> None:
+    """Register `create` (POST /access/tfa/{userid}); only the command being run or completed is built."""
+
+    @app.command(
+        "create",
+        cls=ApiCommand,
+        help="Add a TFA entry for a user.\n\n\x08\nHTTP:        POST /access/tfa/{userid}\nPVE method:  add_tfa_entry\nPermissions: [or, [userid-param, self], [userid-group, [User.Modify]]]\nSince:       PVE 7.4 or earlier\nAuth:        needs a password login (API tokens are refused)",
+        short_help="Add a TFA entry for a user",
+    )
+    def create(
+        ctx: typer.Context,
+        userid: str = typer.Option(
+            ...,
+            "--userid",
+            help="Full User ID, in the `name@realm` format. [string, format pve-userid; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        challenge: _S = typer.Option(
+            None,
+            "--challenge",
+            help="When responding to a u2f challenge: the original challenge string [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        description: _S = typer.Option(
+            None,
+            "--description",
+            help="A description to distinguish multiple entries from one another [string; at most 255 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        password: _S = typer.Option(
+            None,
+            "--password",
+            help="The current password of the user performing the change. [string; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        totp: _S = typer.Option(
+            None,
+            "--totp",
+            help="A totp URI. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        type: str = typer.Option(
+            ...,
+            "--type",
+            help="TFA Entry Type. [one of totp, u2f, webauthn, recovery, yubico]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        value: _S = typer.Option(
+            None,
+            "--value",
+            help="The current value for the provided totp URI, or a Webauthn/U2F challenge response [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /access/tfa/{userid}", False)
 
 
-@app.command(
-    "delete",
-    cls=ApiCommand,
-    help="Delete a TFA entry by ID.\n\n\x08\nHTTP:        DELETE /access/tfa/{userid}/{id}\nPVE method:  delete_tfa\nPermissions: [or, [userid-param, self], [userid-group, [User.Modify]]]\nSince:       PVE 7.4 or earlier\nAuth:        needs a password login (API tokens are refused)",
-    short_help="Delete a TFA entry by ID",
-)
-def delete(
-    ctx: typer.Context,
-    userid: str = typer.Option(
-        ...,
-        "--userid",
-        help="Full User ID, in the `name@realm` format. [string, format pve-userid; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    id: str = typer.Option(
-        ...,
-        "--id",
-        help="A TFA entry id. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    password: _S = typer.Option(
-        None,
-        "--password",
-        help="The current password of the user performing the change. [string; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "DELETE /access/tfa/{userid}/{id}", False)
+def _delete() -> None:
+    """Register `delete` (DELETE /access/tfa/{userid}/{id}); only the command being run or completed is built."""
+
+    @app.command(
+        "delete",
+        cls=ApiCommand,
+        help="Delete a TFA entry by ID.\n\n\x08\nHTTP:        DELETE /access/tfa/{userid}/{id}\nPVE method:  delete_tfa\nPermissions: [or, [userid-param, self], [userid-group, [User.Modify]]]\nSince:       PVE 7.4 or earlier\nAuth:        needs a password login (API tokens are refused)",
+        short_help="Delete a TFA entry by ID",
+    )
+    def delete(
+        ctx: typer.Context,
+        userid: str = typer.Option(
+            ...,
+            "--userid",
+            help="Full User ID, in the `name@realm` format. [string, format pve-userid; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        id: str = typer.Option(
+            ...,
+            "--id",
+            help="A TFA entry id. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        password: _S = typer.Option(
+            None,
+            "--password",
+            help="The current password of the user performing the change. [string; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "DELETE /access/tfa/{userid}/{id}", False)
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Fetch a requested TFA entry if present.\n\n\x08\nHTTP:        GET /access/tfa/{userid}/{id}\nPVE method:  get_tfa_entry\nPermissions: [or, [userid-param, self], [userid-group, [User.Modify, Sys.Audit]]]\nSince:       PVE 7.4 or earlier",
-    short_help="Fetch a requested TFA entry if present",
-)
-def get(
-    ctx: typer.Context,
-    userid: str = typer.Option(
-        ...,
-        "--userid",
-        help="Full User ID, in the `name@realm` format. [string, format pve-userid; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    id: str = typer.Option(
-        ...,
-        "--id",
-        help="A TFA entry id. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /access/tfa/{userid}/{id}", False)
+def _get() -> None:
+    """Register `get` (GET /access/tfa/{userid}/{id}); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Fetch a requested TFA entry if present.\n\n\x08\nHTTP:        GET /access/tfa/{userid}/{id}\nPVE method:  get_tfa_entry\nPermissions: [or, [userid-param, self], [userid-group, [User.Modify, Sys.Audit]]]\nSince:       PVE 7.4 or earlier",
+        short_help="Fetch a requested TFA entry if present",
+    )
+    def get(
+        ctx: typer.Context,
+        userid: str = typer.Option(
+            ...,
+            "--userid",
+            help="Full User ID, in the `name@realm` format. [string, format pve-userid; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        id: str = typer.Option(
+            ...,
+            "--id",
+            help="A TFA entry id. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /access/tfa/{userid}/{id}", False)
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="List TFA configurations of users.\n\n\x08\nHTTP:        GET /access/tfa/{userid}\nPVE method:  list_user_tfa\nPermissions: [or, [userid-param, self], [userid-group, [User.Modify, Sys.Audit]]]\nSince:       PVE 7.4 or earlier",
-    short_help="List TFA configurations of users",
-)
-def list(
-    ctx: typer.Context,
-    userid: str = typer.Option(
-        ...,
-        "--userid",
-        help="Full User ID, in the `name@realm` format. [string, format pve-userid; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /access/tfa/{userid}", False)
+def _list() -> None:
+    """Register `list` (GET /access/tfa/{userid}); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="List TFA configurations of users.\n\n\x08\nHTTP:        GET /access/tfa/{userid}\nPVE method:  list_user_tfa\nPermissions: [or, [userid-param, self], [userid-group, [User.Modify, Sys.Audit]]]\nSince:       PVE 7.4 or earlier",
+        short_help="List TFA configurations of users",
+    )
+    def list(
+        ctx: typer.Context,
+        userid: str = typer.Option(
+            ...,
+            "--userid",
+            help="Full User ID, in the `name@realm` format. [string, format pve-userid; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /access/tfa/{userid}", False)
 
 
-@app.command(
-    "set",
-    cls=ApiCommand,
-    help="Add a TFA entry for a user.\n\n\x08\nHTTP:        PUT /access/tfa/{userid}/{id}\nPVE method:  update_tfa_entry\nPermissions: [or, [userid-param, self], [userid-group, [User.Modify]]]\nSince:       PVE 7.4 or earlier\nAuth:        needs a password login (API tokens are refused)",
-    short_help="Add a TFA entry for a user",
-)
-def set(
-    ctx: typer.Context,
-    userid: str = typer.Option(
-        ...,
-        "--userid",
-        help="Full User ID, in the `name@realm` format. [string, format pve-userid; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    id: str = typer.Option(
-        ...,
-        "--id",
-        help="A TFA entry id. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    description: _S = typer.Option(
-        None,
-        "--description",
-        help="A description to distinguish multiple entries from one another [string; at most 255 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    enable: _S = typer.Option(
-        None,
-        "--enable",
-        help="Whether the entry should be enabled for login. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    password: _S = typer.Option(
-        None,
-        "--password",
-        help="The current password of the user performing the change. [string; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "PUT /access/tfa/{userid}/{id}", False)
+def _set() -> None:
+    """Register `set` (PUT /access/tfa/{userid}/{id}); only the command being run or completed is built."""
+
+    @app.command(
+        "set",
+        cls=ApiCommand,
+        help="Add a TFA entry for a user.\n\n\x08\nHTTP:        PUT /access/tfa/{userid}/{id}\nPVE method:  update_tfa_entry\nPermissions: [or, [userid-param, self], [userid-group, [User.Modify]]]\nSince:       PVE 7.4 or earlier\nAuth:        needs a password login (API tokens are refused)",
+        short_help="Add a TFA entry for a user",
+    )
+    def set(
+        ctx: typer.Context,
+        userid: str = typer.Option(
+            ...,
+            "--userid",
+            help="Full User ID, in the `name@realm` format. [string, format pve-userid; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        id: str = typer.Option(
+            ...,
+            "--id",
+            help="A TFA entry id. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        description: _S = typer.Option(
+            None,
+            "--description",
+            help="A description to distinguish multiple entries from one another [string; at most 255 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        enable: _S = typer.Option(
+            None,
+            "--enable",
+            help="Whether the entry should be enabled for login. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        password: _S = typer.Option(
+            None,
+            "--password",
+            help="The current password of the user performing the change. [string; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "PUT /access/tfa/{userid}/{id}", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "create": _create,
+    "delete": _delete,
+    "get": _get,
+    "list": _list,
+    "set": _set,
+}

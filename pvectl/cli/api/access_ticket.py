@@ -22,82 +22,95 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "create",
-    cls=ApiCommand,
-    help="Create or verify authentication ticket.\n\n\x08\nHTTP:        POST /access/ticket\nPVE method:  create_ticket\nPermissions: You need to pass valid credientials.\nSince:       PVE 7.4 or earlier\nAuth:        needs a password login (API tokens are refused)",
-    short_help="Create or verify authentication ticket",
-)
-def create(
-    ctx: typer.Context,
-    new_format: _S = typer.Option(
-        None,
-        "--new-format",
-        help="This parameter is now ignored and assumed to be 1. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    otp: _S = typer.Option(
-        None,
-        "--otp",
-        help="One-time password for Two-factor authentication. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    password: str = typer.Option(
-        ...,
-        "--password",
-        help="The secret password. This can also be a valid ticket. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    path: _S = typer.Option(
-        None,
-        "--path",
-        help="Verify ticket, and check if user have access 'privs' on 'path' [string; at most 64 characters; requires --privs]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    privs: _L = typer.Option(
-        None,
-        "--privs",
-        help="Verify ticket, and check if user have access 'privs' on 'path' [string, format pve-priv-list; repeat the option or give a comma list; at most 64 characters; requires --path]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    realm: _S = typer.Option(
-        None,
-        "--realm",
-        help="You can optionally pass the realm using this parameter. Normally the realm is simply added to the username <username>@<realm>. [string, format pve-realm; at most 32 characters]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.realm,
-    ),
-    tfa_challenge: _S = typer.Option(
-        None,
-        "--tfa-challenge",
-        help="The signed TFA challenge string the user wants to respond to. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    username: str = typer.Option(
-        ...,
-        "--username",
-        help="User name [string; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /access/ticket", False)
+def _create() -> None:
+    """Register `create` (POST /access/ticket); only the command being run or completed is built."""
+
+    @app.command(
+        "create",
+        cls=ApiCommand,
+        help="Create or verify authentication ticket.\n\n\x08\nHTTP:        POST /access/ticket\nPVE method:  create_ticket\nPermissions: You need to pass valid credientials.\nSince:       PVE 7.4 or earlier\nAuth:        needs a password login (API tokens are refused)",
+        short_help="Create or verify authentication ticket",
+    )
+    def create(
+        ctx: typer.Context,
+        new_format: _S = typer.Option(
+            None,
+            "--new-format",
+            help="This parameter is now ignored and assumed to be 1. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        otp: _S = typer.Option(
+            None,
+            "--otp",
+            help="One-time password for Two-factor authentication. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        password: str = typer.Option(
+            ...,
+            "--password",
+            help="The secret password. This can also be a valid ticket. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        path: _S = typer.Option(
+            None,
+            "--path",
+            help="Verify ticket, and check if user have access 'privs' on 'path' [string; at most 64 characters; requires --privs]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        privs: _L = typer.Option(
+            None,
+            "--privs",
+            help="Verify ticket, and check if user have access 'privs' on 'path' [string, format pve-priv-list; repeat the option or give a comma list; at most 64 characters; requires --path]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        realm: _S = typer.Option(
+            None,
+            "--realm",
+            help="You can optionally pass the realm using this parameter. Normally the realm is simply added to the username <username>@<realm>. [string, format pve-realm; at most 32 characters]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.realm,
+        ),
+        tfa_challenge: _S = typer.Option(
+            None,
+            "--tfa-challenge",
+            help="The signed TFA challenge string the user wants to respond to. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        username: str = typer.Option(
+            ...,
+            "--username",
+            help="User name [string; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /access/ticket", False)
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Dummy. Useful for formatters which want to provide a login page.\n\n\x08\nHTTP:        GET /access/ticket\nPVE method:  get_ticket\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
-    short_help="Dummy",
-)
-def get(
-    ctx: typer.Context,
-) -> None:
-    run_generated(ctx, "GET /access/ticket", False)
+def _get() -> None:
+    """Register `get` (GET /access/ticket); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Dummy. Useful for formatters which want to provide a login page.\n\n\x08\nHTTP:        GET /access/ticket\nPVE method:  get_ticket\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        short_help="Dummy",
+    )
+    def get(
+        ctx: typer.Context,
+    ) -> None:
+        run_generated(ctx, "GET /access/ticket", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "create": _create,
+    "get": _get,
+}

@@ -47,274 +47,307 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "create",
-    cls=ApiCommand,
-    help="Create new user.\n\n\x08\nHTTP:        POST /access/users\nPVE method:  create_user\nPermissions: You need 'Realm.AllocateUser' on '/access/realm/<realm>' on the realm of user <userid>, and 'User.Modify' permissions to '/access/groups/<group>' for any group specified (or 'User.Modify' on '/access/groups' if you pass no groups.\nSince:       PVE 7.4 or earlier",
-    short_help="Create new user",
-)
-def create(
-    ctx: typer.Context,
-    comment: _S = typer.Option(
-        None,
-        "--comment",
-        help="[string; at most 2048 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    email: _S = typer.Option(
-        None,
-        "--email",
-        help="[string, format email-opt; at most 254 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    enable: _S = typer.Option(
-        None,
-        "--enable",
-        help="Enable the account (default). You can set this to '0' to disable the account [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    expire: _S = typer.Option(
-        None,
-        "--expire",
-        help="Account expiration date (seconds since epoch). '0' means no expiration date. [integer 0..N]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    firstname: _S = typer.Option(
-        None,
-        "--firstname",
-        help="[string; at most 1024 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    groups: _L = typer.Option(
-        None,
-        "--groups",
-        help="[string, format pve-groupid-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    keys: _S = typer.Option(
-        None,
-        "--keys",
-        help="Keys for two factor auth (yubico). [string; pattern [0-9a-zA-Z!=]{0,4096}]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    lastname: _S = typer.Option(
-        None,
-        "--lastname",
-        help="[string; at most 1024 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    password: _S = typer.Option(
-        None,
-        "--password",
-        help="Initial password. [string; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    userid: str = typer.Option(
-        ...,
-        "--userid",
-        help="Full User ID, in the `name@realm` format. [string, format pve-userid; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /access/users", False)
+def _create() -> None:
+    """Register `create` (POST /access/users); only the command being run or completed is built."""
+
+    @app.command(
+        "create",
+        cls=ApiCommand,
+        help="Create new user.\n\n\x08\nHTTP:        POST /access/users\nPVE method:  create_user\nPermissions: You need 'Realm.AllocateUser' on '/access/realm/<realm>' on the realm of user <userid>, and 'User.Modify' permissions to '/access/groups/<group>' for any group specified (or 'User.Modify' on '/access/groups' if you pass no groups.\nSince:       PVE 7.4 or earlier",
+        short_help="Create new user",
+    )
+    def create(
+        ctx: typer.Context,
+        comment: _S = typer.Option(
+            None,
+            "--comment",
+            help="[string; at most 2048 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        email: _S = typer.Option(
+            None,
+            "--email",
+            help="[string, format email-opt; at most 254 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        enable: _S = typer.Option(
+            None,
+            "--enable",
+            help="Enable the account (default). You can set this to '0' to disable the account [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        expire: _S = typer.Option(
+            None,
+            "--expire",
+            help="Account expiration date (seconds since epoch). '0' means no expiration date. [integer 0..N]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        firstname: _S = typer.Option(
+            None,
+            "--firstname",
+            help="[string; at most 1024 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        groups: _L = typer.Option(
+            None,
+            "--groups",
+            help="[string, format pve-groupid-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        keys: _S = typer.Option(
+            None,
+            "--keys",
+            help="Keys for two factor auth (yubico). [string; pattern [0-9a-zA-Z!=]{0,4096}]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        lastname: _S = typer.Option(
+            None,
+            "--lastname",
+            help="[string; at most 1024 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        password: _S = typer.Option(
+            None,
+            "--password",
+            help="Initial password. [string; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        userid: str = typer.Option(
+            ...,
+            "--userid",
+            help="Full User ID, in the `name@realm` format. [string, format pve-userid; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /access/users", False)
 
 
-@app.command(
-    "delete",
-    cls=ApiCommand,
-    help="Delete user.\n\n\x08\nHTTP:        DELETE /access/users/{userid}\nPVE method:  delete_user\nPermissions: [and, [userid-param, Realm.AllocateUser], [userid-group, [User.Modify]]]\nSince:       PVE 7.4 or earlier",
-    short_help="Delete user",
-)
-def delete(
-    ctx: typer.Context,
-    userid: str = typer.Option(
-        ...,
-        "--userid",
-        help="Full User ID, in the `name@realm` format. [string, format pve-userid; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "DELETE /access/users/{userid}", False)
+def _delete() -> None:
+    """Register `delete` (DELETE /access/users/{userid}); only the command being run or completed is built."""
+
+    @app.command(
+        "delete",
+        cls=ApiCommand,
+        help="Delete user.\n\n\x08\nHTTP:        DELETE /access/users/{userid}\nPVE method:  delete_user\nPermissions: [and, [userid-param, Realm.AllocateUser], [userid-group, [User.Modify]]]\nSince:       PVE 7.4 or earlier",
+        short_help="Delete user",
+    )
+    def delete(
+        ctx: typer.Context,
+        userid: str = typer.Option(
+            ...,
+            "--userid",
+            help="Full User ID, in the `name@realm` format. [string, format pve-userid; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "DELETE /access/users/{userid}", False)
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Get user configuration.\n\n\x08\nHTTP:        GET /access/users/{userid}\nPVE method:  read_user\nPermissions: [userid-group, [User.Modify, Sys.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Get user configuration",
-)
-def get(
-    ctx: typer.Context,
-    userid: str = typer.Option(
-        ...,
-        "--userid",
-        help="Full User ID, in the `name@realm` format. [string, format pve-userid; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /access/users/{userid}", False)
+def _get() -> None:
+    """Register `get` (GET /access/users/{userid}); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Get user configuration.\n\n\x08\nHTTP:        GET /access/users/{userid}\nPVE method:  read_user\nPermissions: [userid-group, [User.Modify, Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Get user configuration",
+    )
+    def get(
+        ctx: typer.Context,
+        userid: str = typer.Option(
+            ...,
+            "--userid",
+            help="Full User ID, in the `name@realm` format. [string, format pve-userid; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /access/users/{userid}", False)
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="User index.\n\n\x08\nHTTP:        GET /access/users\nPVE method:  index\nPermissions: The returned list is restricted to users where you have 'User.Modify' or 'Sys.Audit' permissions on '/access/groups' or on a group the user belongs too. But it always includes the current (authenticated) user.\nSince:       PVE 7.4 or earlier",
-    short_help="User index",
-)
-def list(
-    ctx: typer.Context,
-    enabled: _S = typer.Option(
-        None,
-        "--enabled",
-        help="Optional filter for enable property. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    full: _S = typer.Option(
-        None,
-        "--full",
-        help="Include group and token information. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /access/users", False)
+def _list() -> None:
+    """Register `list` (GET /access/users); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="User index.\n\n\x08\nHTTP:        GET /access/users\nPVE method:  index\nPermissions: The returned list is restricted to users where you have 'User.Modify' or 'Sys.Audit' permissions on '/access/groups' or on a group the user belongs too. But it always includes the current (authenticated) user.\nSince:       PVE 7.4 or earlier",
+        short_help="User index",
+    )
+    def list(
+        ctx: typer.Context,
+        enabled: _S = typer.Option(
+            None,
+            "--enabled",
+            help="Optional filter for enable property. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        full: _S = typer.Option(
+            None,
+            "--full",
+            help="Include group and token information. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /access/users", False)
 
 
-@app.command(
-    "set",
-    cls=ApiCommand,
-    help="Update user configuration.\n\n\x08\nHTTP:        PUT /access/users/{userid}\nPVE method:  update_user\nPermissions: [userid-group, [User.Modify], groups_param, update]\nSince:       PVE 7.4 or earlier",
-    short_help="Update user configuration",
-)
-def set(
-    ctx: typer.Context,
-    userid: str = typer.Option(
-        ...,
-        "--userid",
-        help="Full User ID, in the `name@realm` format. [string, format pve-userid; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    append: _S = typer.Option(
-        None,
-        "--append",
-        help="[boolean (1/0, true/false, yes/no, on/off); requires --groups]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    comment: _S = typer.Option(
-        None,
-        "--comment",
-        help="[string; at most 2048 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    email: _S = typer.Option(
-        None,
-        "--email",
-        help="[string, format email-opt; at most 254 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    enable: _S = typer.Option(
-        None,
-        "--enable",
-        help="Enable the account (default). You can set this to '0' to disable the account [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    expire: _S = typer.Option(
-        None,
-        "--expire",
-        help="Account expiration date (seconds since epoch). '0' means no expiration date. [integer 0..N]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    firstname: _S = typer.Option(
-        None,
-        "--firstname",
-        help="[string; at most 1024 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    groups: _L = typer.Option(
-        None,
-        "--groups",
-        help="[string, format pve-groupid-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    keys: _S = typer.Option(
-        None,
-        "--keys",
-        help="Keys for two factor auth (yubico). [string; pattern [0-9a-zA-Z!=]{0,4096}]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    lastname: _S = typer.Option(
-        None,
-        "--lastname",
-        help="[string; at most 1024 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "PUT /access/users/{userid}", False)
+def _set() -> None:
+    """Register `set` (PUT /access/users/{userid}); only the command being run or completed is built."""
+
+    @app.command(
+        "set",
+        cls=ApiCommand,
+        help="Update user configuration.\n\n\x08\nHTTP:        PUT /access/users/{userid}\nPVE method:  update_user\nPermissions: [userid-group, [User.Modify], groups_param, update]\nSince:       PVE 7.4 or earlier",
+        short_help="Update user configuration",
+    )
+    def set(
+        ctx: typer.Context,
+        userid: str = typer.Option(
+            ...,
+            "--userid",
+            help="Full User ID, in the `name@realm` format. [string, format pve-userid; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        append: _S = typer.Option(
+            None,
+            "--append",
+            help="[boolean (1/0, true/false, yes/no, on/off); requires --groups]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        comment: _S = typer.Option(
+            None,
+            "--comment",
+            help="[string; at most 2048 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        email: _S = typer.Option(
+            None,
+            "--email",
+            help="[string, format email-opt; at most 254 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        enable: _S = typer.Option(
+            None,
+            "--enable",
+            help="Enable the account (default). You can set this to '0' to disable the account [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        expire: _S = typer.Option(
+            None,
+            "--expire",
+            help="Account expiration date (seconds since epoch). '0' means no expiration date. [integer 0..N]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        firstname: _S = typer.Option(
+            None,
+            "--firstname",
+            help="[string; at most 1024 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        groups: _L = typer.Option(
+            None,
+            "--groups",
+            help="[string, format pve-groupid-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        keys: _S = typer.Option(
+            None,
+            "--keys",
+            help="Keys for two factor auth (yubico). [string; pattern [0-9a-zA-Z!=]{0,4096}]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        lastname: _S = typer.Option(
+            None,
+            "--lastname",
+            help="[string; at most 1024 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "PUT /access/users/{userid}", False)
 
 
-@app.command(
-    "tfa",
-    cls=ApiCommand,
-    help="Get user TFA types (Personal and Realm).\n\n\x08\nHTTP:        GET /access/users/{userid}/tfa\nPVE method:  read_user_tfa_type\nPermissions: [or, [userid-param, self], [userid-group, [User.Modify, Sys.Audit]]]\nSince:       PVE 7.4 or earlier",
-    short_help="Get user TFA types (Personal and Realm)",
-)
-def tfa(
-    ctx: typer.Context,
-    userid: str = typer.Option(
-        ...,
-        "--userid",
-        help="Full User ID, in the `name@realm` format. [string, format pve-userid; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    multiple: _S = typer.Option(
-        None,
-        "--multiple",
-        help="Request all entries as an array. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /access/users/{userid}/tfa", False)
+def _tfa() -> None:
+    """Register `tfa` (GET /access/users/{userid}/tfa); only the command being run or completed is built."""
+
+    @app.command(
+        "tfa",
+        cls=ApiCommand,
+        help="Get user TFA types (Personal and Realm).\n\n\x08\nHTTP:        GET /access/users/{userid}/tfa\nPVE method:  read_user_tfa_type\nPermissions: [or, [userid-param, self], [userid-group, [User.Modify, Sys.Audit]]]\nSince:       PVE 7.4 or earlier",
+        short_help="Get user TFA types (Personal and Realm)",
+    )
+    def tfa(
+        ctx: typer.Context,
+        userid: str = typer.Option(
+            ...,
+            "--userid",
+            help="Full User ID, in the `name@realm` format. [string, format pve-userid; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        multiple: _S = typer.Option(
+            None,
+            "--multiple",
+            help="Request all entries as an array. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /access/users/{userid}/tfa", False)
 
 
-@app.command(
-    "unlock-tfa",
-    cls=ApiCommand,
-    help="Unlock a user's TFA authentication.\n\n\x08\nHTTP:        PUT /access/users/{userid}/unlock-tfa\nPVE method:  unlock_tfa\nPermissions: [userid-group, [User.Modify]]\nSince:       PVE 8.0.5",
-    short_help="Unlock a user's TFA authentication",
-)
-def unlock_tfa(
-    ctx: typer.Context,
-    userid: str = typer.Option(
-        ...,
-        "--userid",
-        help="Full User ID, in the `name@realm` format. [string, format pve-userid; at most 64 characters; since PVE 8.0.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "PUT /access/users/{userid}/unlock-tfa", False)
+def _unlock_tfa() -> None:
+    """Register `unlock-tfa` (PUT /access/users/{userid}/unlock-tfa); only the command being run or completed is built."""
+
+    @app.command(
+        "unlock-tfa",
+        cls=ApiCommand,
+        help="Unlock a user's TFA authentication.\n\n\x08\nHTTP:        PUT /access/users/{userid}/unlock-tfa\nPVE method:  unlock_tfa\nPermissions: [userid-group, [User.Modify]]\nSince:       PVE 8.0.5",
+        short_help="Unlock a user's TFA authentication",
+    )
+    def unlock_tfa(
+        ctx: typer.Context,
+        userid: str = typer.Option(
+            ...,
+            "--userid",
+            help="Full User ID, in the `name@realm` format. [string, format pve-userid; at most 64 characters; since PVE 8.0.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "PUT /access/users/{userid}/unlock-tfa", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "create": _create,
+    "delete": _delete,
+    "get": _get,
+    "list": _list,
+    "set": _set,
+    "tfa": _tfa,
+    "unlock-tfa": _unlock_tfa,
+}

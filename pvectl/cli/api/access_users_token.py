@@ -27,173 +27,198 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "create",
-    cls=ApiCommand,
-    help="Generate a new API token for a specific user. NOTE: returns API token value, which needs to be stored as it cannot be retrieved afterwards!\n\n\x08\nHTTP:        POST /access/users/{userid}/token/{tokenid}\nPVE method:  generate_token\nPermissions: [or, [userid-param, self], [userid-group, [User.Modify]]]\nSince:       PVE 7.4 or earlier",
-    short_help="Generate a new API token for a specific user",
-)
-def create(
-    ctx: typer.Context,
-    userid: str = typer.Option(
-        ...,
-        "--userid",
-        help="Full User ID, in the `name@realm` format. [string, format pve-userid; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    tokenid: str = typer.Option(
-        ...,
-        "--tokenid",
-        help="User-specific token identifier. [string; pattern (?:[A-Za-z][A-Za-z0-9\\.\\-_]+)]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    comment: _S = typer.Option(
-        None,
-        "--comment",
-        help="[string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    expire: _S = typer.Option(
-        None,
-        "--expire",
-        help="API token expiration date (seconds since epoch). '0' means no expiration date. [integer 0..N; PVE default: same as user (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    privsep: _S = typer.Option(
-        None,
-        "--privsep",
-        help="Restrict API token privileges with separate ACLs (default), or give full privileges of corresponding user. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /access/users/{userid}/token/{tokenid}", False)
+def _create() -> None:
+    """Register `create` (POST /access/users/{userid}/token/{tokenid}); only the command being run or completed is built."""
+
+    @app.command(
+        "create",
+        cls=ApiCommand,
+        help="Generate a new API token for a specific user. NOTE: returns API token value, which needs to be stored as it cannot be retrieved afterwards!\n\n\x08\nHTTP:        POST /access/users/{userid}/token/{tokenid}\nPVE method:  generate_token\nPermissions: [or, [userid-param, self], [userid-group, [User.Modify]]]\nSince:       PVE 7.4 or earlier",
+        short_help="Generate a new API token for a specific user",
+    )
+    def create(
+        ctx: typer.Context,
+        userid: str = typer.Option(
+            ...,
+            "--userid",
+            help="Full User ID, in the `name@realm` format. [string, format pve-userid; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        tokenid: str = typer.Option(
+            ...,
+            "--tokenid",
+            help="User-specific token identifier. [string; pattern (?:[A-Za-z][A-Za-z0-9\\.\\-_]+)]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        comment: _S = typer.Option(
+            None,
+            "--comment",
+            help="[string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        expire: _S = typer.Option(
+            None,
+            "--expire",
+            help="API token expiration date (seconds since epoch). '0' means no expiration date. [integer 0..N; PVE default: same as user (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        privsep: _S = typer.Option(
+            None,
+            "--privsep",
+            help="Restrict API token privileges with separate ACLs (default), or give full privileges of corresponding user. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /access/users/{userid}/token/{tokenid}", False)
 
 
-@app.command(
-    "delete",
-    cls=ApiCommand,
-    help="Remove API token for a specific user.\n\n\x08\nHTTP:        DELETE /access/users/{userid}/token/{tokenid}\nPVE method:  remove_token\nPermissions: [or, [userid-param, self], [userid-group, [User.Modify]]]\nSince:       PVE 7.4 or earlier",
-    short_help="Remove API token for a specific user",
-)
-def delete(
-    ctx: typer.Context,
-    userid: str = typer.Option(
-        ...,
-        "--userid",
-        help="Full User ID, in the `name@realm` format. [string, format pve-userid; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    tokenid: str = typer.Option(
-        ...,
-        "--tokenid",
-        help="User-specific token identifier. [string; pattern (?:[A-Za-z][A-Za-z0-9\\.\\-_]+)]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "DELETE /access/users/{userid}/token/{tokenid}", False)
+def _delete() -> None:
+    """Register `delete` (DELETE /access/users/{userid}/token/{tokenid}); only the command being run or completed is built."""
+
+    @app.command(
+        "delete",
+        cls=ApiCommand,
+        help="Remove API token for a specific user.\n\n\x08\nHTTP:        DELETE /access/users/{userid}/token/{tokenid}\nPVE method:  remove_token\nPermissions: [or, [userid-param, self], [userid-group, [User.Modify]]]\nSince:       PVE 7.4 or earlier",
+        short_help="Remove API token for a specific user",
+    )
+    def delete(
+        ctx: typer.Context,
+        userid: str = typer.Option(
+            ...,
+            "--userid",
+            help="Full User ID, in the `name@realm` format. [string, format pve-userid; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        tokenid: str = typer.Option(
+            ...,
+            "--tokenid",
+            help="User-specific token identifier. [string; pattern (?:[A-Za-z][A-Za-z0-9\\.\\-_]+)]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "DELETE /access/users/{userid}/token/{tokenid}", False)
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Get specific API token information.\n\n\x08\nHTTP:        GET /access/users/{userid}/token/{tokenid}\nPVE method:  read_token\nPermissions: [or, [userid-param, self], [userid-group, [User.Modify]]]\nSince:       PVE 7.4 or earlier",
-    short_help="Get specific API token information",
-)
-def get(
-    ctx: typer.Context,
-    userid: str = typer.Option(
-        ...,
-        "--userid",
-        help="Full User ID, in the `name@realm` format. [string, format pve-userid; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    tokenid: str = typer.Option(
-        ...,
-        "--tokenid",
-        help="User-specific token identifier. [string; pattern (?:[A-Za-z][A-Za-z0-9\\.\\-_]+)]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /access/users/{userid}/token/{tokenid}", False)
+def _get() -> None:
+    """Register `get` (GET /access/users/{userid}/token/{tokenid}); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Get specific API token information.\n\n\x08\nHTTP:        GET /access/users/{userid}/token/{tokenid}\nPVE method:  read_token\nPermissions: [or, [userid-param, self], [userid-group, [User.Modify]]]\nSince:       PVE 7.4 or earlier",
+        short_help="Get specific API token information",
+    )
+    def get(
+        ctx: typer.Context,
+        userid: str = typer.Option(
+            ...,
+            "--userid",
+            help="Full User ID, in the `name@realm` format. [string, format pve-userid; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        tokenid: str = typer.Option(
+            ...,
+            "--tokenid",
+            help="User-specific token identifier. [string; pattern (?:[A-Za-z][A-Za-z0-9\\.\\-_]+)]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /access/users/{userid}/token/{tokenid}", False)
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="Get user API tokens.\n\n\x08\nHTTP:        GET /access/users/{userid}/token\nPVE method:  token_index\nPermissions: [or, [userid-param, self], [userid-group, [User.Modify]]]\nSince:       PVE 7.4 or earlier",
-    short_help="Get user API tokens",
-)
-def list(
-    ctx: typer.Context,
-    userid: str = typer.Option(
-        ...,
-        "--userid",
-        help="Full User ID, in the `name@realm` format. [string, format pve-userid; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /access/users/{userid}/token", False)
+def _list() -> None:
+    """Register `list` (GET /access/users/{userid}/token); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="Get user API tokens.\n\n\x08\nHTTP:        GET /access/users/{userid}/token\nPVE method:  token_index\nPermissions: [or, [userid-param, self], [userid-group, [User.Modify]]]\nSince:       PVE 7.4 or earlier",
+        short_help="Get user API tokens",
+    )
+    def list(
+        ctx: typer.Context,
+        userid: str = typer.Option(
+            ...,
+            "--userid",
+            help="Full User ID, in the `name@realm` format. [string, format pve-userid; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /access/users/{userid}/token", False)
 
 
-@app.command(
-    "set",
-    cls=ApiCommand,
-    help="Update API token for a specific user.\n\n\x08\nHTTP:        PUT /access/users/{userid}/token/{tokenid}\nPVE method:  update_token_info\nPermissions: [or, [userid-param, self], [userid-group, [User.Modify]]]\nSince:       PVE 7.4 or earlier",
-    short_help="Update API token for a specific user",
-)
-def set(
-    ctx: typer.Context,
-    userid: str = typer.Option(
-        ...,
-        "--userid",
-        help="Full User ID, in the `name@realm` format. [string, format pve-userid; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    tokenid: str = typer.Option(
-        ...,
-        "--tokenid",
-        help="User-specific token identifier. [string; pattern (?:[A-Za-z][A-Za-z0-9\\.\\-_]+)]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    comment: _S = typer.Option(
-        None,
-        "--comment",
-        help="[string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    delete: _L = typer.Option(
-        None,
-        "--delete",
-        help="A list of settings you want to delete. [string, format pve-configid-list; repeat the option or give a comma list; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    expire: _S = typer.Option(
-        None,
-        "--expire",
-        help="API token expiration date (seconds since epoch). '0' means no expiration date. [integer 0..N; PVE default: same as user (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    privsep: _S = typer.Option(
-        None,
-        "--privsep",
-        help="Restrict API token privileges with separate ACLs (default), or give full privileges of corresponding user. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "PUT /access/users/{userid}/token/{tokenid}", False)
+def _set() -> None:
+    """Register `set` (PUT /access/users/{userid}/token/{tokenid}); only the command being run or completed is built."""
+
+    @app.command(
+        "set",
+        cls=ApiCommand,
+        help="Update API token for a specific user.\n\n\x08\nHTTP:        PUT /access/users/{userid}/token/{tokenid}\nPVE method:  update_token_info\nPermissions: [or, [userid-param, self], [userid-group, [User.Modify]]]\nSince:       PVE 7.4 or earlier",
+        short_help="Update API token for a specific user",
+    )
+    def set(
+        ctx: typer.Context,
+        userid: str = typer.Option(
+            ...,
+            "--userid",
+            help="Full User ID, in the `name@realm` format. [string, format pve-userid; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        tokenid: str = typer.Option(
+            ...,
+            "--tokenid",
+            help="User-specific token identifier. [string; pattern (?:[A-Za-z][A-Za-z0-9\\.\\-_]+)]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        comment: _S = typer.Option(
+            None,
+            "--comment",
+            help="[string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        delete: _L = typer.Option(
+            None,
+            "--delete",
+            help="A list of settings you want to delete. [string, format pve-configid-list; repeat the option or give a comma list; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        expire: _S = typer.Option(
+            None,
+            "--expire",
+            help="API token expiration date (seconds since epoch). '0' means no expiration date. [integer 0..N; PVE default: same as user (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        privsep: _S = typer.Option(
+            None,
+            "--privsep",
+            help="Restrict API token privileges with separate ACLs (default), or give full privileges of corresponding user. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "PUT /access/users/{userid}/token/{tokenid}", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "create": _create,
+    "delete": _delete,
+    "get": _get,
+    "list": _list,
+    "set": _set,
+}

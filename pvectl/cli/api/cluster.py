@@ -24,95 +24,124 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "index",
-    cls=ApiCommand,
-    help="Cluster index.\n\n\x08\nHTTP:        GET /cluster\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
-    short_help="Cluster index",
-)
-def index(
-    ctx: typer.Context,
-) -> None:
-    run_generated(ctx, "GET /cluster", False)
+def _index() -> None:
+    """Register `index` (GET /cluster); only the command being run or completed is built."""
+
+    @app.command(
+        "index",
+        cls=ApiCommand,
+        help="Cluster index.\n\n\x08\nHTTP:        GET /cluster\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        short_help="Cluster index",
+    )
+    def index(
+        ctx: typer.Context,
+    ) -> None:
+        run_generated(ctx, "GET /cluster", False)
 
 
-@app.command(
-    "log",
-    cls=ApiCommand,
-    help="Read cluster log\n\n\x08\nHTTP:        GET /cluster/log\nPVE method:  log\nPermissions: The user needs 'Sys.Syslog' on '/' in order to get all logs.\nSince:       PVE 7.4 or earlier",
-    short_help="Read cluster log",
-)
-def log(
-    ctx: typer.Context,
-    max: _S = typer.Option(
-        None,
-        "--max",
-        help="Maximum number of entries. [integer 1..N]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /cluster/log", False)
+def _log() -> None:
+    """Register `log` (GET /cluster/log); only the command being run or completed is built."""
+
+    @app.command(
+        "log",
+        cls=ApiCommand,
+        help="Read cluster log\n\n\x08\nHTTP:        GET /cluster/log\nPVE method:  log\nPermissions: The user needs 'Sys.Syslog' on '/' in order to get all logs.\nSince:       PVE 7.4 or earlier",
+        short_help="Read cluster log",
+    )
+    def log(
+        ctx: typer.Context,
+        max: _S = typer.Option(
+            None,
+            "--max",
+            help="Maximum number of entries. [integer 1..N]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /cluster/log", False)
 
 
-@app.command(
-    "nextid",
-    cls=ApiCommand,
-    help="Get next free VMID. Pass a VMID to assert that its free (at time of check).\n\n\x08\nHTTP:        GET /cluster/nextid\nPVE method:  nextid\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
-    short_help="Get next free VMID",
-)
-def nextid(
-    ctx: typer.Context,
-    vmid: _S = typer.Option(
-        None,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-) -> None:
-    run_generated(ctx, "GET /cluster/nextid", False)
+def _nextid() -> None:
+    """Register `nextid` (GET /cluster/nextid); only the command being run or completed is built."""
+
+    @app.command(
+        "nextid",
+        cls=ApiCommand,
+        help="Get next free VMID. Pass a VMID to assert that its free (at time of check).\n\n\x08\nHTTP:        GET /cluster/nextid\nPVE method:  nextid\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        short_help="Get next free VMID",
+    )
+    def nextid(
+        ctx: typer.Context,
+        vmid: _S = typer.Option(
+            None,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /cluster/nextid", False)
 
 
-@app.command(
-    "resources",
-    cls=ApiCommand,
-    help="Resources index (cluster wide).\n\n\x08\nHTTP:        GET /cluster/resources\nPVE method:  resources\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
-    short_help="Resources index (cluster wide)",
-)
-def resources(
-    ctx: typer.Context,
-    type: _S = typer.Option(
-        None,
-        "--type",
-        help="Resource type. [one of vm, storage, node, sdn]",
-        metavar="[vm|storage|node|sdn]",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /cluster/resources", False)
+def _resources() -> None:
+    """Register `resources` (GET /cluster/resources); only the command being run or completed is built."""
+
+    @app.command(
+        "resources",
+        cls=ApiCommand,
+        help="Resources index (cluster wide).\n\n\x08\nHTTP:        GET /cluster/resources\nPVE method:  resources\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        short_help="Resources index (cluster wide)",
+    )
+    def resources(
+        ctx: typer.Context,
+        type: _S = typer.Option(
+            None,
+            "--type",
+            help="Resource type. [one of vm, storage, node, sdn]",
+            metavar="[vm|storage|node|sdn]",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /cluster/resources", False)
 
 
-@app.command(
-    "status",
-    cls=ApiCommand,
-    help="Get cluster status information.\n\n\x08\nHTTP:        GET /cluster/status\nPVE method:  get_status\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Get cluster status information",
-)
-def status(
-    ctx: typer.Context,
-) -> None:
-    run_generated(ctx, "GET /cluster/status", False)
+def _status() -> None:
+    """Register `status` (GET /cluster/status); only the command being run or completed is built."""
+
+    @app.command(
+        "status",
+        cls=ApiCommand,
+        help="Get cluster status information.\n\n\x08\nHTTP:        GET /cluster/status\nPVE method:  get_status\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Get cluster status information",
+    )
+    def status(
+        ctx: typer.Context,
+    ) -> None:
+        run_generated(ctx, "GET /cluster/status", False)
 
 
-@app.command(
-    "tasks",
-    cls=ApiCommand,
-    help="List recent tasks (cluster wide).\n\n\x08\nHTTP:        GET /cluster/tasks\nPVE method:  tasks\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
-    short_help="List recent tasks (cluster wide)",
-)
-def tasks(
-    ctx: typer.Context,
-) -> None:
-    run_generated(ctx, "GET /cluster/tasks", False)
+def _tasks() -> None:
+    """Register `tasks` (GET /cluster/tasks); only the command being run or completed is built."""
+
+    @app.command(
+        "tasks",
+        cls=ApiCommand,
+        help="List recent tasks (cluster wide).\n\n\x08\nHTTP:        GET /cluster/tasks\nPVE method:  tasks\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        short_help="List recent tasks (cluster wide)",
+    )
+    def tasks(
+        ctx: typer.Context,
+    ) -> None:
+        run_generated(ctx, "GET /cluster/tasks", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "index": _index,
+    "log": _log,
+    "nextid": _nextid,
+    "resources": _resources,
+    "status": _status,
+    "tasks": _tasks,
+}

@@ -14,75 +14,100 @@ _L = list[str] | None
 CHOICES: dict[str, dict[str, tuple[str, ...]]] = {}
 
 
-@app.command(
-    "challenge-schema",
-    cls=ApiCommand,
-    help="Get schema of ACME challenge types.\n\n\x08\nHTTP:        GET /cluster/acme/challenge-schema\nPVE method:  challengeschema\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
-    short_help="Get schema of ACME challenge types",
-)
-def challenge_schema(
-    ctx: typer.Context,
-) -> None:
-    run_generated(ctx, "GET /cluster/acme/challenge-schema", False)
+def _challenge_schema() -> None:
+    """Register `challenge-schema` (GET /cluster/acme/challenge-schema); only the command being run or completed is built."""
+
+    @app.command(
+        "challenge-schema",
+        cls=ApiCommand,
+        help="Get schema of ACME challenge types.\n\n\x08\nHTTP:        GET /cluster/acme/challenge-schema\nPVE method:  challengeschema\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        short_help="Get schema of ACME challenge types",
+    )
+    def challenge_schema(
+        ctx: typer.Context,
+    ) -> None:
+        run_generated(ctx, "GET /cluster/acme/challenge-schema", False)
 
 
-@app.command(
-    "directories",
-    cls=ApiCommand,
-    help="Get named known ACME directory endpoints.\n\n\x08\nHTTP:        GET /cluster/acme/directories\nPVE method:  get_directories\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
-    short_help="Get named known ACME directory endpoints",
-)
-def directories(
-    ctx: typer.Context,
-) -> None:
-    run_generated(ctx, "GET /cluster/acme/directories", False)
+def _directories() -> None:
+    """Register `directories` (GET /cluster/acme/directories); only the command being run or completed is built."""
+
+    @app.command(
+        "directories",
+        cls=ApiCommand,
+        help="Get named known ACME directory endpoints.\n\n\x08\nHTTP:        GET /cluster/acme/directories\nPVE method:  get_directories\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        short_help="Get named known ACME directory endpoints",
+    )
+    def directories(
+        ctx: typer.Context,
+    ) -> None:
+        run_generated(ctx, "GET /cluster/acme/directories", False)
 
 
-@app.command(
-    "index",
-    cls=ApiCommand,
-    help="ACMEAccount index.\n\n\x08\nHTTP:        GET /cluster/acme\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
-    short_help="ACMEAccount index",
-)
-def index(
-    ctx: typer.Context,
-) -> None:
-    run_generated(ctx, "GET /cluster/acme", False)
+def _index() -> None:
+    """Register `index` (GET /cluster/acme); only the command being run or completed is built."""
+
+    @app.command(
+        "index",
+        cls=ApiCommand,
+        help="ACMEAccount index.\n\n\x08\nHTTP:        GET /cluster/acme\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        short_help="ACMEAccount index",
+    )
+    def index(
+        ctx: typer.Context,
+    ) -> None:
+        run_generated(ctx, "GET /cluster/acme", False)
 
 
-@app.command(
-    "meta",
-    cls=ApiCommand,
-    help="Retrieve ACME Directory Meta Information\n\n\x08\nHTTP:        GET /cluster/acme/meta\nPVE method:  get_meta\nPermissions: [perm, /nodes/{node}, [Sys.Audit]]\nSince:       PVE 8.1.5",
-    short_help="Retrieve ACME Directory Meta Information",
-)
-def meta(
-    ctx: typer.Context,
-    directory: _S = typer.Option(
-        None,
-        "--directory",
-        help="URL of ACME CA directory endpoint. [string; pattern ^https?://.*; PVE default: https://acme-v02.api.letsencrypt.org/directory (not sent); since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /cluster/acme/meta", False)
+def _meta() -> None:
+    """Register `meta` (GET /cluster/acme/meta); only the command being run or completed is built."""
+
+    @app.command(
+        "meta",
+        cls=ApiCommand,
+        help="Retrieve ACME Directory Meta Information\n\n\x08\nHTTP:        GET /cluster/acme/meta\nPVE method:  get_meta\nPermissions: [perm, /nodes/{node}, [Sys.Audit]]\nSince:       PVE 8.1.5",
+        short_help="Retrieve ACME Directory Meta Information",
+    )
+    def meta(
+        ctx: typer.Context,
+        directory: _S = typer.Option(
+            None,
+            "--directory",
+            help="URL of ACME CA directory endpoint. [string; pattern ^https?://.*; PVE default: https://acme-v02.api.letsencrypt.org/directory (not sent); since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /cluster/acme/meta", False)
 
 
-@app.command(
-    "tos",
-    cls=ApiCommand,
-    help="Retrieve ACME TermsOfService URL from CA. Deprecated, please use /cluster/acme/meta.\n\n\x08\nHTTP:        GET /cluster/acme/tos\nPVE method:  get_tos\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
-    short_help="Retrieve ACME TermsOfService URL from CA",
-)
-def tos(
-    ctx: typer.Context,
-    directory: _S = typer.Option(
-        None,
-        "--directory",
-        help="URL of ACME CA directory endpoint. [string; pattern ^https?://.*; PVE default: https://acme-v02.api.letsencrypt.org/directory (not sent)]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /cluster/acme/tos", False)
+def _tos() -> None:
+    """Register `tos` (GET /cluster/acme/tos); only the command being run or completed is built."""
+
+    @app.command(
+        "tos",
+        cls=ApiCommand,
+        help="Retrieve ACME TermsOfService URL from CA. Deprecated, please use /cluster/acme/meta.\n\n\x08\nHTTP:        GET /cluster/acme/tos\nPVE method:  get_tos\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        short_help="Retrieve ACME TermsOfService URL from CA",
+    )
+    def tos(
+        ctx: typer.Context,
+        directory: _S = typer.Option(
+            None,
+            "--directory",
+            help="URL of ACME CA directory endpoint. [string; pattern ^https?://.*; PVE default: https://acme-v02.api.letsencrypt.org/directory (not sent)]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /cluster/acme/tos", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "challenge-schema": _challenge_schema,
+    "directories": _directories,
+    "index": _index,
+    "meta": _meta,
+    "tos": _tos,
+}

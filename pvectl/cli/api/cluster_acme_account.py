@@ -14,134 +14,159 @@ _L = list[str] | None
 CHOICES: dict[str, dict[str, tuple[str, ...]]] = {}
 
 
-@app.command(
-    "create",
-    cls=ApiCommand,
-    help="Register a new ACME account with CA.\n\n\x08\nHTTP:        POST /cluster/acme/account\nPVE method:  register_account\nPermissions: none declared\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Register a new ACME account with CA",
-)
-def create(
-    ctx: typer.Context,
-    contact: _L = typer.Option(
-        ...,
-        "--contact",
-        help="Contact email addresses. [string, format email-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    directory: _S = typer.Option(
-        None,
-        "--directory",
-        help="URL of ACME CA directory endpoint. [string; pattern ^https?://.*; PVE default: https://acme-v02.api.letsencrypt.org/directory (not sent)]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    eab_hmac_key: _S = typer.Option(
-        None,
-        "--eab-hmac-key",
-        help="HMAC key for External Account Binding. [string; requires --eab-kid; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    eab_kid: _S = typer.Option(
-        None,
-        "--eab-kid",
-        help="Key Identifier for External Account Binding. [string; requires --eab-hmac-key; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    name: _S = typer.Option(
-        None,
-        "--name",
-        help="ACME account config file name. [string, format pve-configid; PVE default: default (not sent)]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    tos_url: _S = typer.Option(
-        None,
-        "--tos_url",
-        help="URL of CA TermsOfService - setting this indicates agreement. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /cluster/acme/account", no_wait)
+def _create() -> None:
+    """Register `create` (POST /cluster/acme/account); only the command being run or completed is built."""
+
+    @app.command(
+        "create",
+        cls=ApiCommand,
+        help="Register a new ACME account with CA.\n\n\x08\nHTTP:        POST /cluster/acme/account\nPVE method:  register_account\nPermissions: none declared\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Register a new ACME account with CA",
+    )
+    def create(
+        ctx: typer.Context,
+        contact: _L = typer.Option(
+            ...,
+            "--contact",
+            help="Contact email addresses. [string, format email-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        directory: _S = typer.Option(
+            None,
+            "--directory",
+            help="URL of ACME CA directory endpoint. [string; pattern ^https?://.*; PVE default: https://acme-v02.api.letsencrypt.org/directory (not sent)]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        eab_hmac_key: _S = typer.Option(
+            None,
+            "--eab-hmac-key",
+            help="HMAC key for External Account Binding. [string; requires --eab-kid; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        eab_kid: _S = typer.Option(
+            None,
+            "--eab-kid",
+            help="Key Identifier for External Account Binding. [string; requires --eab-hmac-key; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        name: _S = typer.Option(
+            None,
+            "--name",
+            help="ACME account config file name. [string, format pve-configid; PVE default: default (not sent)]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        tos_url: _S = typer.Option(
+            None,
+            "--tos_url",
+            help="URL of CA TermsOfService - setting this indicates agreement. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /cluster/acme/account", no_wait)
 
 
-@app.command(
-    "delete",
-    cls=ApiCommand,
-    help="Deactivate existing ACME account at CA.\n\n\x08\nHTTP:        DELETE /cluster/acme/account/{name}\nPVE method:  deactivate_account\nPermissions: none declared\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Deactivate existing ACME account at CA",
-)
-def delete(
-    ctx: typer.Context,
-    name: str = typer.Option(
-        ...,
-        "--name",
-        help="ACME account config file name. [string, format pve-configid; PVE default: default (not sent)]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "DELETE /cluster/acme/account/{name}", no_wait)
+def _delete() -> None:
+    """Register `delete` (DELETE /cluster/acme/account/{name}); only the command being run or completed is built."""
+
+    @app.command(
+        "delete",
+        cls=ApiCommand,
+        help="Deactivate existing ACME account at CA.\n\n\x08\nHTTP:        DELETE /cluster/acme/account/{name}\nPVE method:  deactivate_account\nPermissions: none declared\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Deactivate existing ACME account at CA",
+    )
+    def delete(
+        ctx: typer.Context,
+        name: str = typer.Option(
+            ...,
+            "--name",
+            help="ACME account config file name. [string, format pve-configid; PVE default: default (not sent)]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "DELETE /cluster/acme/account/{name}", no_wait)
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Return existing ACME account information.\n\n\x08\nHTTP:        GET /cluster/acme/account/{name}\nPVE method:  get_account\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
-    short_help="Return existing ACME account information",
-)
-def get(
-    ctx: typer.Context,
-    name: str = typer.Option(
-        ...,
-        "--name",
-        help="ACME account config file name. [string, format pve-configid; PVE default: default (not sent)]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /cluster/acme/account/{name}", False)
+def _get() -> None:
+    """Register `get` (GET /cluster/acme/account/{name}); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Return existing ACME account information.\n\n\x08\nHTTP:        GET /cluster/acme/account/{name}\nPVE method:  get_account\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        short_help="Return existing ACME account information",
+    )
+    def get(
+        ctx: typer.Context,
+        name: str = typer.Option(
+            ...,
+            "--name",
+            help="ACME account config file name. [string, format pve-configid; PVE default: default (not sent)]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /cluster/acme/account/{name}", False)
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="ACMEAccount index.\n\n\x08\nHTTP:        GET /cluster/acme/account\nPVE method:  account_index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
-    short_help="ACMEAccount index",
-)
-def list(
-    ctx: typer.Context,
-) -> None:
-    run_generated(ctx, "GET /cluster/acme/account", False)
+def _list() -> None:
+    """Register `list` (GET /cluster/acme/account); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="ACMEAccount index.\n\n\x08\nHTTP:        GET /cluster/acme/account\nPVE method:  account_index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        short_help="ACMEAccount index",
+    )
+    def list(
+        ctx: typer.Context,
+    ) -> None:
+        run_generated(ctx, "GET /cluster/acme/account", False)
 
 
-@app.command(
-    "set",
-    cls=ApiCommand,
-    help="Update existing ACME account information with CA. Note: not specifying any new account information triggers a refresh.\n\n\x08\nHTTP:        PUT /cluster/acme/account/{name}\nPVE method:  update_account\nPermissions: none declared\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Update existing ACME account information with CA",
-)
-def set(
-    ctx: typer.Context,
-    name: str = typer.Option(
-        ...,
-        "--name",
-        help="ACME account config file name. [string, format pve-configid; PVE default: default (not sent)]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    contact: _L = typer.Option(
-        None,
-        "--contact",
-        help="Contact email addresses. [string, format email-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "PUT /cluster/acme/account/{name}", no_wait)
+def _set() -> None:
+    """Register `set` (PUT /cluster/acme/account/{name}); only the command being run or completed is built."""
+
+    @app.command(
+        "set",
+        cls=ApiCommand,
+        help="Update existing ACME account information with CA. Note: not specifying any new account information triggers a refresh.\n\n\x08\nHTTP:        PUT /cluster/acme/account/{name}\nPVE method:  update_account\nPermissions: none declared\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Update existing ACME account information with CA",
+    )
+    def set(
+        ctx: typer.Context,
+        name: str = typer.Option(
+            ...,
+            "--name",
+            help="ACME account config file name. [string, format pve-configid; PVE default: default (not sent)]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        contact: _L = typer.Option(
+            None,
+            "--contact",
+            help="Contact email addresses. [string, format email-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "PUT /cluster/acme/account/{name}", no_wait)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "create": _create,
+    "delete": _delete,
+    "get": _get,
+    "list": _list,
+    "set": _set,
+}

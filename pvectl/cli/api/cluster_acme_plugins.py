@@ -361,187 +361,212 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "create",
-    cls=ApiCommand,
-    help="Add ACME plugin configuration.\n\n\x08\nHTTP:        POST /cluster/acme/plugins\nPVE method:  add_plugin\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
-    short_help="Add ACME plugin configuration",
-)
-def create(
-    ctx: typer.Context,
-    api: _S = typer.Option(
-        None,
-        "--api",
-        help="API plugin name [one of 1984hosting, acmedns, acmeproxy, active24, ad, ali, alviy, anx, artfiles, arvan, aurora, autodns, aws, azion, azure, beget, bookmyname, bunny, cf, clouddns, cloudns, cn, conoha, constellix, cpanel, curanet, cyon, da, ddnss, desec, df, dgon, dnsexit, dnshome, dnsimple, dnsservices, doapi, domeneshop, dp, dpi, dreamhost, duckdns, durabledns, dyn, dynu, dynv6, easydns, edgecenter, edgedns, euserv, exoscale, fornex, freedns, freemyip, gandi_livedns, gcloud, gcore, gd, geoscaling, googledomains, he, he_ddns, hetzner, hetznercloud, hexonet, hostingde, huaweicloud, infoblox, infomaniak, internetbs, inwx, ionos, ionos_cloud, ipv64, ispconfig, jd, joker, kappernet, kas, kinghost, knot, la, leaseweb, lexicon, limacity, linode, linode_v4, loopia, lua, maradns, me, miab, mijnhost, misaka, myapi, mydevil, mydnsjp, mythic_beasts, namecheap, namecom, namesilo, nanelo, nederhost, neodigit, netcup, netlify, nic, njalla, nm, nsd, nsone, nsupdate, nw, oci, omglol, one, online, openprovider, openprovider_rest, openstack, opnsense, ovh, pdns, pleskxml, pointhq, porkbun, rackcorp, rackspace, rage4, rcode0, regru, scaleway, schlundtech, selectel, selfhost, servercow, simply, spaceship, technitium, tele3, tencent, timeweb, transip, udr, ultra, unoeuro, variomedia, veesp, vercel, vscale, vultr, websupport, west_cn, world4you, yandex360, yc, zilore, zone, zoneedit, zonomi]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    data: _S = typer.Option(
-        None,
-        "--data",
-        help="DNS plugin data. (base64 encoded) [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    disable: _S = typer.Option(
-        None,
-        "--disable",
-        help="Flag to disable the config. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    id: str = typer.Option(
-        ...,
-        "--id",
-        help="ACME Plugin ID name [string, format pve-configid]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    nodes: _L = typer.Option(
-        None,
-        "--nodes",
-        help="List of cluster node names. [string, format pve-node-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    type: str = typer.Option(
-        ...,
-        "--type",
-        help="ACME challenge type. [one of dns, standalone]",
-        metavar="[dns|standalone]",
-        show_default=False,
-    ),
-    validation_delay: _S = typer.Option(
-        None,
-        "--validation-delay",
-        help="Extra delay in seconds to wait before requesting validation. Allows to cope with a long TTL of DNS records. [integer 0..172800; PVE default: 30 (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /cluster/acme/plugins", False)
+def _create() -> None:
+    """Register `create` (POST /cluster/acme/plugins); only the command being run or completed is built."""
+
+    @app.command(
+        "create",
+        cls=ApiCommand,
+        help="Add ACME plugin configuration.\n\n\x08\nHTTP:        POST /cluster/acme/plugins\nPVE method:  add_plugin\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        short_help="Add ACME plugin configuration",
+    )
+    def create(
+        ctx: typer.Context,
+        api: _S = typer.Option(
+            None,
+            "--api",
+            help="API plugin name [one of 1984hosting, acmedns, acmeproxy, active24, ad, ali, alviy, anx, artfiles, arvan, aurora, autodns, aws, azion, azure, beget, bookmyname, bunny, cf, clouddns, cloudns, cn, conoha, constellix, cpanel, curanet, cyon, da, ddnss, desec, df, dgon, dnsexit, dnshome, dnsimple, dnsservices, doapi, domeneshop, dp, dpi, dreamhost, duckdns, durabledns, dyn, dynu, dynv6, easydns, edgecenter, edgedns, euserv, exoscale, fornex, freedns, freemyip, gandi_livedns, gcloud, gcore, gd, geoscaling, googledomains, he, he_ddns, hetzner, hetznercloud, hexonet, hostingde, huaweicloud, infoblox, infomaniak, internetbs, inwx, ionos, ionos_cloud, ipv64, ispconfig, jd, joker, kappernet, kas, kinghost, knot, la, leaseweb, lexicon, limacity, linode, linode_v4, loopia, lua, maradns, me, miab, mijnhost, misaka, myapi, mydevil, mydnsjp, mythic_beasts, namecheap, namecom, namesilo, nanelo, nederhost, neodigit, netcup, netlify, nic, njalla, nm, nsd, nsone, nsupdate, nw, oci, omglol, one, online, openprovider, openprovider_rest, openstack, opnsense, ovh, pdns, pleskxml, pointhq, porkbun, rackcorp, rackspace, rage4, rcode0, regru, scaleway, schlundtech, selectel, selfhost, servercow, simply, spaceship, technitium, tele3, tencent, timeweb, transip, udr, ultra, unoeuro, variomedia, veesp, vercel, vscale, vultr, websupport, west_cn, world4you, yandex360, yc, zilore, zone, zoneedit, zonomi]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        data: _S = typer.Option(
+            None,
+            "--data",
+            help="DNS plugin data. (base64 encoded) [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        disable: _S = typer.Option(
+            None,
+            "--disable",
+            help="Flag to disable the config. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        id: str = typer.Option(
+            ...,
+            "--id",
+            help="ACME Plugin ID name [string, format pve-configid]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        nodes: _L = typer.Option(
+            None,
+            "--nodes",
+            help="List of cluster node names. [string, format pve-node-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        type: str = typer.Option(
+            ...,
+            "--type",
+            help="ACME challenge type. [one of dns, standalone]",
+            metavar="[dns|standalone]",
+            show_default=False,
+        ),
+        validation_delay: _S = typer.Option(
+            None,
+            "--validation-delay",
+            help="Extra delay in seconds to wait before requesting validation. Allows to cope with a long TTL of DNS records. [integer 0..172800; PVE default: 30 (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /cluster/acme/plugins", False)
 
 
-@app.command(
-    "delete",
-    cls=ApiCommand,
-    help="Delete ACME plugin configuration.\n\n\x08\nHTTP:        DELETE /cluster/acme/plugins/{id}\nPVE method:  delete_plugin\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
-    short_help="Delete ACME plugin configuration",
-)
-def delete(
-    ctx: typer.Context,
-    id: str = typer.Option(
-        ...,
-        "--id",
-        help="Unique identifier for ACME plugin instance. [string, format pve-configid]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "DELETE /cluster/acme/plugins/{id}", False)
+def _delete() -> None:
+    """Register `delete` (DELETE /cluster/acme/plugins/{id}); only the command being run or completed is built."""
+
+    @app.command(
+        "delete",
+        cls=ApiCommand,
+        help="Delete ACME plugin configuration.\n\n\x08\nHTTP:        DELETE /cluster/acme/plugins/{id}\nPVE method:  delete_plugin\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        short_help="Delete ACME plugin configuration",
+    )
+    def delete(
+        ctx: typer.Context,
+        id: str = typer.Option(
+            ...,
+            "--id",
+            help="Unique identifier for ACME plugin instance. [string, format pve-configid]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "DELETE /cluster/acme/plugins/{id}", False)
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Get ACME plugin configuration.\n\n\x08\nHTTP:        GET /cluster/acme/plugins/{id}\nPVE method:  get_plugin_config\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
-    short_help="Get ACME plugin configuration",
-)
-def get(
-    ctx: typer.Context,
-    id: str = typer.Option(
-        ...,
-        "--id",
-        help="Unique identifier for ACME plugin instance. [string, format pve-configid]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /cluster/acme/plugins/{id}", False)
+def _get() -> None:
+    """Register `get` (GET /cluster/acme/plugins/{id}); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Get ACME plugin configuration.\n\n\x08\nHTTP:        GET /cluster/acme/plugins/{id}\nPVE method:  get_plugin_config\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        short_help="Get ACME plugin configuration",
+    )
+    def get(
+        ctx: typer.Context,
+        id: str = typer.Option(
+            ...,
+            "--id",
+            help="Unique identifier for ACME plugin instance. [string, format pve-configid]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /cluster/acme/plugins/{id}", False)
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="ACME plugin index.\n\n\x08\nHTTP:        GET /cluster/acme/plugins\nPVE method:  index\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
-    short_help="ACME plugin index",
-)
-def list(
-    ctx: typer.Context,
-    type: _S = typer.Option(
-        None,
-        "--type",
-        help="Only list ACME plugins of a specific type [one of dns, standalone]",
-        metavar="[dns|standalone]",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /cluster/acme/plugins", False)
+def _list() -> None:
+    """Register `list` (GET /cluster/acme/plugins); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="ACME plugin index.\n\n\x08\nHTTP:        GET /cluster/acme/plugins\nPVE method:  index\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        short_help="ACME plugin index",
+    )
+    def list(
+        ctx: typer.Context,
+        type: _S = typer.Option(
+            None,
+            "--type",
+            help="Only list ACME plugins of a specific type [one of dns, standalone]",
+            metavar="[dns|standalone]",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /cluster/acme/plugins", False)
 
 
-@app.command(
-    "set",
-    cls=ApiCommand,
-    help="Update ACME plugin configuration.\n\n\x08\nHTTP:        PUT /cluster/acme/plugins/{id}\nPVE method:  update_plugin\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
-    short_help="Update ACME plugin configuration",
-)
-def set(
-    ctx: typer.Context,
-    id: str = typer.Option(
-        ...,
-        "--id",
-        help="ACME Plugin ID name [string, format pve-configid]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    api: _S = typer.Option(
-        None,
-        "--api",
-        help="API plugin name [one of 1984hosting, acmedns, acmeproxy, active24, ad, ali, alviy, anx, artfiles, arvan, aurora, autodns, aws, azion, azure, beget, bookmyname, bunny, cf, clouddns, cloudns, cn, conoha, constellix, cpanel, curanet, cyon, da, ddnss, desec, df, dgon, dnsexit, dnshome, dnsimple, dnsservices, doapi, domeneshop, dp, dpi, dreamhost, duckdns, durabledns, dyn, dynu, dynv6, easydns, edgecenter, edgedns, euserv, exoscale, fornex, freedns, freemyip, gandi_livedns, gcloud, gcore, gd, geoscaling, googledomains, he, he_ddns, hetzner, hetznercloud, hexonet, hostingde, huaweicloud, infoblox, infomaniak, internetbs, inwx, ionos, ionos_cloud, ipv64, ispconfig, jd, joker, kappernet, kas, kinghost, knot, la, leaseweb, lexicon, limacity, linode, linode_v4, loopia, lua, maradns, me, miab, mijnhost, misaka, myapi, mydevil, mydnsjp, mythic_beasts, namecheap, namecom, namesilo, nanelo, nederhost, neodigit, netcup, netlify, nic, njalla, nm, nsd, nsone, nsupdate, nw, oci, omglol, one, online, openprovider, openprovider_rest, openstack, opnsense, ovh, pdns, pleskxml, pointhq, porkbun, rackcorp, rackspace, rage4, rcode0, regru, scaleway, schlundtech, selectel, selfhost, servercow, simply, spaceship, technitium, tele3, tencent, timeweb, transip, udr, ultra, unoeuro, variomedia, veesp, vercel, vscale, vultr, websupport, west_cn, world4you, yandex360, yc, zilore, zone, zoneedit, zonomi]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    data: _S = typer.Option(
-        None,
-        "--data",
-        help="DNS plugin data. (base64 encoded) [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    delete: _L = typer.Option(
-        None,
-        "--delete",
-        help="A list of settings you want to delete. [string, format pve-configid-list; repeat the option or give a comma list; at most 4096 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    digest: _S = typer.Option(
-        None,
-        "--digest",
-        help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    disable: _S = typer.Option(
-        None,
-        "--disable",
-        help="Flag to disable the config. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    nodes: _L = typer.Option(
-        None,
-        "--nodes",
-        help="List of cluster node names. [string, format pve-node-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    validation_delay: _S = typer.Option(
-        None,
-        "--validation-delay",
-        help="Extra delay in seconds to wait before requesting validation. Allows to cope with a long TTL of DNS records. [integer 0..172800; PVE default: 30 (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "PUT /cluster/acme/plugins/{id}", False)
+def _set() -> None:
+    """Register `set` (PUT /cluster/acme/plugins/{id}); only the command being run or completed is built."""
+
+    @app.command(
+        "set",
+        cls=ApiCommand,
+        help="Update ACME plugin configuration.\n\n\x08\nHTTP:        PUT /cluster/acme/plugins/{id}\nPVE method:  update_plugin\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        short_help="Update ACME plugin configuration",
+    )
+    def set(
+        ctx: typer.Context,
+        id: str = typer.Option(
+            ...,
+            "--id",
+            help="ACME Plugin ID name [string, format pve-configid]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        api: _S = typer.Option(
+            None,
+            "--api",
+            help="API plugin name [one of 1984hosting, acmedns, acmeproxy, active24, ad, ali, alviy, anx, artfiles, arvan, aurora, autodns, aws, azion, azure, beget, bookmyname, bunny, cf, clouddns, cloudns, cn, conoha, constellix, cpanel, curanet, cyon, da, ddnss, desec, df, dgon, dnsexit, dnshome, dnsimple, dnsservices, doapi, domeneshop, dp, dpi, dreamhost, duckdns, durabledns, dyn, dynu, dynv6, easydns, edgecenter, edgedns, euserv, exoscale, fornex, freedns, freemyip, gandi_livedns, gcloud, gcore, gd, geoscaling, googledomains, he, he_ddns, hetzner, hetznercloud, hexonet, hostingde, huaweicloud, infoblox, infomaniak, internetbs, inwx, ionos, ionos_cloud, ipv64, ispconfig, jd, joker, kappernet, kas, kinghost, knot, la, leaseweb, lexicon, limacity, linode, linode_v4, loopia, lua, maradns, me, miab, mijnhost, misaka, myapi, mydevil, mydnsjp, mythic_beasts, namecheap, namecom, namesilo, nanelo, nederhost, neodigit, netcup, netlify, nic, njalla, nm, nsd, nsone, nsupdate, nw, oci, omglol, one, online, openprovider, openprovider_rest, openstack, opnsense, ovh, pdns, pleskxml, pointhq, porkbun, rackcorp, rackspace, rage4, rcode0, regru, scaleway, schlundtech, selectel, selfhost, servercow, simply, spaceship, technitium, tele3, tencent, timeweb, transip, udr, ultra, unoeuro, variomedia, veesp, vercel, vscale, vultr, websupport, west_cn, world4you, yandex360, yc, zilore, zone, zoneedit, zonomi]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        data: _S = typer.Option(
+            None,
+            "--data",
+            help="DNS plugin data. (base64 encoded) [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        delete: _L = typer.Option(
+            None,
+            "--delete",
+            help="A list of settings you want to delete. [string, format pve-configid-list; repeat the option or give a comma list; at most 4096 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        digest: _S = typer.Option(
+            None,
+            "--digest",
+            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        disable: _S = typer.Option(
+            None,
+            "--disable",
+            help="Flag to disable the config. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        nodes: _L = typer.Option(
+            None,
+            "--nodes",
+            help="List of cluster node names. [string, format pve-node-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        validation_delay: _S = typer.Option(
+            None,
+            "--validation-delay",
+            help="Extra delay in seconds to wait before requesting validation. Allows to cope with a long TTL of DNS records. [integer 0..172800; PVE default: 30 (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "PUT /cluster/acme/plugins/{id}", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "create": _create,
+    "delete": _delete,
+    "get": _get,
+    "list": _list,
+    "set": _set,
+}

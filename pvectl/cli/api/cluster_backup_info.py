@@ -14,25 +14,38 @@ _L = list[str] | None
 CHOICES: dict[str, dict[str, tuple[str, ...]]] = {}
 
 
-@app.command(
-    "index",
-    cls=ApiCommand,
-    help="Index for backup info related endpoints\n\n\x08\nHTTP:        GET /cluster/backup-info\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
-    short_help="Index for backup info related endpoints",
-)
-def index(
-    ctx: typer.Context,
-) -> None:
-    run_generated(ctx, "GET /cluster/backup-info", False)
+def _index() -> None:
+    """Register `index` (GET /cluster/backup-info); only the command being run or completed is built."""
+
+    @app.command(
+        "index",
+        cls=ApiCommand,
+        help="Index for backup info related endpoints\n\n\x08\nHTTP:        GET /cluster/backup-info\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        short_help="Index for backup info related endpoints",
+    )
+    def index(
+        ctx: typer.Context,
+    ) -> None:
+        run_generated(ctx, "GET /cluster/backup-info", False)
 
 
-@app.command(
-    "not-backed-up",
-    cls=ApiCommand,
-    help="Shows all guests which are not covered by any backup job.\n\n\x08\nHTTP:        GET /cluster/backup-info/not-backed-up\nPVE method:  get_guests_not_in_backup\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Shows all guests which are not covered by any backup job",
-)
-def not_backed_up(
-    ctx: typer.Context,
-) -> None:
-    run_generated(ctx, "GET /cluster/backup-info/not-backed-up", False)
+def _not_backed_up() -> None:
+    """Register `not-backed-up` (GET /cluster/backup-info/not-backed-up); only the command being run or completed is built."""
+
+    @app.command(
+        "not-backed-up",
+        cls=ApiCommand,
+        help="Shows all guests which are not covered by any backup job.\n\n\x08\nHTTP:        GET /cluster/backup-info/not-backed-up\nPVE method:  get_guests_not_in_backup\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Shows all guests which are not covered by any backup job",
+    )
+    def not_backed_up(
+        ctx: typer.Context,
+    ) -> None:
+        run_generated(ctx, "GET /cluster/backup-info/not-backed-up", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "index": _index,
+    "not-backed-up": _not_backed_up,
+}

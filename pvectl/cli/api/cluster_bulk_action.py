@@ -14,13 +14,22 @@ _L = list[str] | None
 CHOICES: dict[str, dict[str, tuple[str, ...]]] = {}
 
 
-@app.command(
-    "index",
-    cls=ApiCommand,
-    help="List resource types.\n\n\x08\nHTTP:        GET /cluster/bulk-action\nPVE method:  index\nPermissions: none declared\nSince:       PVE 9.0.9",
-    short_help="List resource types",
-)
-def index(
-    ctx: typer.Context,
-) -> None:
-    run_generated(ctx, "GET /cluster/bulk-action", False)
+def _index() -> None:
+    """Register `index` (GET /cluster/bulk-action); only the command being run or completed is built."""
+
+    @app.command(
+        "index",
+        cls=ApiCommand,
+        help="List resource types.\n\n\x08\nHTTP:        GET /cluster/bulk-action\nPVE method:  index\nPermissions: none declared\nSince:       PVE 9.0.9",
+        short_help="List resource types",
+    )
+    def index(
+        ctx: typer.Context,
+    ) -> None:
+        run_generated(ctx, "GET /cluster/bulk-action", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "index": _index,
+}

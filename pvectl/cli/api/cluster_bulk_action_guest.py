@@ -38,207 +38,232 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "index",
-    cls=ApiCommand,
-    help="Bulk action index.\n\n\x08\nHTTP:        GET /cluster/bulk-action/guest\nPVE method:  index\nPermissions: none declared\nSince:       PVE 9.0.9",
-    short_help="Bulk action index",
-)
-def index(
-    ctx: typer.Context,
-) -> None:
-    run_generated(ctx, "GET /cluster/bulk-action/guest", False)
+def _index() -> None:
+    """Register `index` (GET /cluster/bulk-action/guest); only the command being run or completed is built."""
+
+    @app.command(
+        "index",
+        cls=ApiCommand,
+        help="Bulk action index.\n\n\x08\nHTTP:        GET /cluster/bulk-action/guest\nPVE method:  index\nPermissions: none declared\nSince:       PVE 9.0.9",
+        short_help="Bulk action index",
+    )
+    def index(
+        ctx: typer.Context,
+    ) -> None:
+        run_generated(ctx, "GET /cluster/bulk-action/guest", False)
 
 
-@app.command(
-    "migrate",
-    cls=ApiCommand,
-    help="Bulk migrate all guests on the cluster.\n\n\x08\nHTTP:        POST /cluster/bulk-action/guest/migrate\nPVE method:  migrate\nPermissions: The 'VM.Migrate' permission is required on '/' or on '/vms/<ID>' for each ID passed via the 'vms' parameter.\nSince:       PVE 9.0.9\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Bulk migrate all guests on the cluster",
-)
-def migrate(
-    ctx: typer.Context,
-    max_workers: _S = typer.Option(
-        None,
-        "--max-workers",
-        help="Defines the maximum number of tasks running concurrently. [integer 1..64; PVE default: 1 (not sent); since PVE 9.1.3]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    maxworkers: _S = typer.Option(
-        None,
-        "--maxworkers",
-        help="Defines the maximum number of tasks running concurrently. Deprecated, use 'max-workers' instead. [integer 1..64; PVE default: 1 (not sent); since PVE 9.0.9]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    online: _S = typer.Option(
-        None,
-        "--online",
-        help="Enable live migration for VMs and restart migration for CTs. [boolean (1/0, true/false, yes/no, on/off); since PVE 9.0.9]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    target: str = typer.Option(
-        ...,
-        "--target",
-        help="Target node. [string, format pve-node; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vms: _L = typer.Option(
-        None,
-        "--vms",
-        help="Only consider guests from this list of VMIDs. [array of integer 100..999999999, format pve-vmid; repeat the option for several values; since PVE 9.0.9]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    with_local_disks: _S = typer.Option(
-        None,
-        "--with-local-disks",
-        help="Enable live storage migration for local disk [boolean (1/0, true/false, yes/no, on/off); since PVE 9.0.9]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /cluster/bulk-action/guest/migrate", no_wait)
+def _migrate() -> None:
+    """Register `migrate` (POST /cluster/bulk-action/guest/migrate); only the command being run or completed is built."""
+
+    @app.command(
+        "migrate",
+        cls=ApiCommand,
+        help="Bulk migrate all guests on the cluster.\n\n\x08\nHTTP:        POST /cluster/bulk-action/guest/migrate\nPVE method:  migrate\nPermissions: The 'VM.Migrate' permission is required on '/' or on '/vms/<ID>' for each ID passed via the 'vms' parameter.\nSince:       PVE 9.0.9\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Bulk migrate all guests on the cluster",
+    )
+    def migrate(
+        ctx: typer.Context,
+        max_workers: _S = typer.Option(
+            None,
+            "--max-workers",
+            help="Defines the maximum number of tasks running concurrently. [integer 1..64; PVE default: 1 (not sent); since PVE 9.1.3]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        maxworkers: _S = typer.Option(
+            None,
+            "--maxworkers",
+            help="Defines the maximum number of tasks running concurrently. Deprecated, use 'max-workers' instead. [integer 1..64; PVE default: 1 (not sent); since PVE 9.0.9]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        online: _S = typer.Option(
+            None,
+            "--online",
+            help="Enable live migration for VMs and restart migration for CTs. [boolean (1/0, true/false, yes/no, on/off); since PVE 9.0.9]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        target: str = typer.Option(
+            ...,
+            "--target",
+            help="Target node. [string, format pve-node; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vms: _L = typer.Option(
+            None,
+            "--vms",
+            help="Only consider guests from this list of VMIDs. [array of integer 100..999999999, format pve-vmid; repeat the option for several values; since PVE 9.0.9]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        with_local_disks: _S = typer.Option(
+            None,
+            "--with-local-disks",
+            help="Enable live storage migration for local disk [boolean (1/0, true/false, yes/no, on/off); since PVE 9.0.9]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /cluster/bulk-action/guest/migrate", no_wait)
 
 
-@app.command(
-    "shutdown",
-    cls=ApiCommand,
-    help="Bulk shutdown all guests on the cluster.\n\n\x08\nHTTP:        POST /cluster/bulk-action/guest/shutdown\nPVE method:  shutdown\nPermissions: The 'VM.PowerMgmt' permission is required on '/' or on '/vms/<ID>' for each ID passed via the 'vms' parameter.\nSince:       PVE 9.0.9\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Bulk shutdown all guests on the cluster",
-)
-def shutdown(
-    ctx: typer.Context,
-    force_stop: _S = typer.Option(
-        None,
-        "--force-stop",
-        help="Makes sure the Guest stops after the timeout. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 9.0.9]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    max_workers: _S = typer.Option(
-        None,
-        "--max-workers",
-        help="Defines the maximum number of tasks running concurrently. [integer 1..64; PVE default: 4 (not sent); since PVE 9.1.3]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    maxworkers: _S = typer.Option(
-        None,
-        "--maxworkers",
-        help="Defines the maximum number of tasks running concurrently. Deprecated, use 'max-workers' instead. [integer 1..64; PVE default: 4 (not sent); since PVE 9.0.9]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    timeout: _S = typer.Option(
-        None,
-        "--timeout",
-        help="Default shutdown timeout in seconds if none is configured for the guest. [integer; PVE default: 180 (not sent); since PVE 9.0.9]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    vms: _L = typer.Option(
-        None,
-        "--vms",
-        help="Only consider guests from this list of VMIDs. [array of integer 100..999999999, format pve-vmid; repeat the option for several values; since PVE 9.0.9]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /cluster/bulk-action/guest/shutdown", no_wait)
+def _shutdown() -> None:
+    """Register `shutdown` (POST /cluster/bulk-action/guest/shutdown); only the command being run or completed is built."""
+
+    @app.command(
+        "shutdown",
+        cls=ApiCommand,
+        help="Bulk shutdown all guests on the cluster.\n\n\x08\nHTTP:        POST /cluster/bulk-action/guest/shutdown\nPVE method:  shutdown\nPermissions: The 'VM.PowerMgmt' permission is required on '/' or on '/vms/<ID>' for each ID passed via the 'vms' parameter.\nSince:       PVE 9.0.9\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Bulk shutdown all guests on the cluster",
+    )
+    def shutdown(
+        ctx: typer.Context,
+        force_stop: _S = typer.Option(
+            None,
+            "--force-stop",
+            help="Makes sure the Guest stops after the timeout. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 9.0.9]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        max_workers: _S = typer.Option(
+            None,
+            "--max-workers",
+            help="Defines the maximum number of tasks running concurrently. [integer 1..64; PVE default: 4 (not sent); since PVE 9.1.3]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        maxworkers: _S = typer.Option(
+            None,
+            "--maxworkers",
+            help="Defines the maximum number of tasks running concurrently. Deprecated, use 'max-workers' instead. [integer 1..64; PVE default: 4 (not sent); since PVE 9.0.9]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        timeout: _S = typer.Option(
+            None,
+            "--timeout",
+            help="Default shutdown timeout in seconds if none is configured for the guest. [integer; PVE default: 180 (not sent); since PVE 9.0.9]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        vms: _L = typer.Option(
+            None,
+            "--vms",
+            help="Only consider guests from this list of VMIDs. [array of integer 100..999999999, format pve-vmid; repeat the option for several values; since PVE 9.0.9]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /cluster/bulk-action/guest/shutdown", no_wait)
 
 
-@app.command(
-    "start",
-    cls=ApiCommand,
-    help="Bulk start or resume all guests on the cluster.\n\n\x08\nHTTP:        POST /cluster/bulk-action/guest/start\nPVE method:  start\nPermissions: The 'VM.PowerMgmt' permission is required on '/' or on '/vms/<ID>' for each ID passed via the 'vms' parameter.\nSince:       PVE 9.0.9\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Bulk start or resume all guests on the cluster",
-)
-def start(
-    ctx: typer.Context,
-    max_workers: _S = typer.Option(
-        None,
-        "--max-workers",
-        help="Defines the maximum number of tasks running concurrently. [integer 1..64; PVE default: 4 (not sent); since PVE 9.1.3]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    maxworkers: _S = typer.Option(
-        None,
-        "--maxworkers",
-        help="Defines the maximum number of tasks running concurrently. Deprecated, use 'max-workers' instead. [integer 1..64; PVE default: 4 (not sent); since PVE 9.0.9]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    timeout: _S = typer.Option(
-        None,
-        "--timeout",
-        help="Default start timeout in seconds. Only valid for VMs. (default depends on the guest configuration). [integer; since PVE 9.0.9]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    vms: _L = typer.Option(
-        None,
-        "--vms",
-        help="Only consider guests from this list of VMIDs. [array of integer 100..999999999, format pve-vmid; repeat the option for several values; since PVE 9.0.9]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /cluster/bulk-action/guest/start", no_wait)
+def _start() -> None:
+    """Register `start` (POST /cluster/bulk-action/guest/start); only the command being run or completed is built."""
+
+    @app.command(
+        "start",
+        cls=ApiCommand,
+        help="Bulk start or resume all guests on the cluster.\n\n\x08\nHTTP:        POST /cluster/bulk-action/guest/start\nPVE method:  start\nPermissions: The 'VM.PowerMgmt' permission is required on '/' or on '/vms/<ID>' for each ID passed via the 'vms' parameter.\nSince:       PVE 9.0.9\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Bulk start or resume all guests on the cluster",
+    )
+    def start(
+        ctx: typer.Context,
+        max_workers: _S = typer.Option(
+            None,
+            "--max-workers",
+            help="Defines the maximum number of tasks running concurrently. [integer 1..64; PVE default: 4 (not sent); since PVE 9.1.3]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        maxworkers: _S = typer.Option(
+            None,
+            "--maxworkers",
+            help="Defines the maximum number of tasks running concurrently. Deprecated, use 'max-workers' instead. [integer 1..64; PVE default: 4 (not sent); since PVE 9.0.9]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        timeout: _S = typer.Option(
+            None,
+            "--timeout",
+            help="Default start timeout in seconds. Only valid for VMs. (default depends on the guest configuration). [integer; since PVE 9.0.9]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        vms: _L = typer.Option(
+            None,
+            "--vms",
+            help="Only consider guests from this list of VMIDs. [array of integer 100..999999999, format pve-vmid; repeat the option for several values; since PVE 9.0.9]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /cluster/bulk-action/guest/start", no_wait)
 
 
-@app.command(
-    "suspend",
-    cls=ApiCommand,
-    help="Bulk suspend all guests on the cluster.\n\n\x08\nHTTP:        POST /cluster/bulk-action/guest/suspend\nPVE method:  suspend\nPermissions: The 'VM.PowerMgmt' permission is required on '/' or on '/vms/<ID>' for each ID passed via the 'vms' parameter. Additionally, you need 'VM.Config.Disk' on the '/vms/{vmid}' path and 'Datastore.AllocateSpace' for the configured state-storage(s)\nSince:       PVE 9.0.9\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Bulk suspend all guests on the cluster",
-)
-def suspend(
-    ctx: typer.Context,
-    max_workers: _S = typer.Option(
-        None,
-        "--max-workers",
-        help="Defines the maximum number of tasks running concurrently. [integer 1..64; PVE default: 4 (not sent); since PVE 9.1.3]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    maxworkers: _S = typer.Option(
-        None,
-        "--maxworkers",
-        help="Defines the maximum number of tasks running concurrently. Deprecated, use 'max-workers' instead. [integer 1..64; PVE default: 4 (not sent); since PVE 9.0.9]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    statestorage: _S = typer.Option(
-        None,
-        "--statestorage",
-        help="The storage for the VM state. [string, format pve-storage-id; requires --to-disk; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.storage,
-    ),
-    to_disk: _S = typer.Option(
-        None,
-        "--to-disk",
-        help="If set, suspends the guests to disk. Will be resumed on next start. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 9.0.9]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    vms: _L = typer.Option(
-        None,
-        "--vms",
-        help="Only consider guests from this list of VMIDs. [array of integer 100..999999999, format pve-vmid; repeat the option for several values; since PVE 9.0.9]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /cluster/bulk-action/guest/suspend", no_wait)
+def _suspend() -> None:
+    """Register `suspend` (POST /cluster/bulk-action/guest/suspend); only the command being run or completed is built."""
+
+    @app.command(
+        "suspend",
+        cls=ApiCommand,
+        help="Bulk suspend all guests on the cluster.\n\n\x08\nHTTP:        POST /cluster/bulk-action/guest/suspend\nPVE method:  suspend\nPermissions: The 'VM.PowerMgmt' permission is required on '/' or on '/vms/<ID>' for each ID passed via the 'vms' parameter. Additionally, you need 'VM.Config.Disk' on the '/vms/{vmid}' path and 'Datastore.AllocateSpace' for the configured state-storage(s)\nSince:       PVE 9.0.9\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Bulk suspend all guests on the cluster",
+    )
+    def suspend(
+        ctx: typer.Context,
+        max_workers: _S = typer.Option(
+            None,
+            "--max-workers",
+            help="Defines the maximum number of tasks running concurrently. [integer 1..64; PVE default: 4 (not sent); since PVE 9.1.3]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        maxworkers: _S = typer.Option(
+            None,
+            "--maxworkers",
+            help="Defines the maximum number of tasks running concurrently. Deprecated, use 'max-workers' instead. [integer 1..64; PVE default: 4 (not sent); since PVE 9.0.9]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        statestorage: _S = typer.Option(
+            None,
+            "--statestorage",
+            help="The storage for the VM state. [string, format pve-storage-id; requires --to-disk; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.storage,
+        ),
+        to_disk: _S = typer.Option(
+            None,
+            "--to-disk",
+            help="If set, suspends the guests to disk. Will be resumed on next start. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 9.0.9]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        vms: _L = typer.Option(
+            None,
+            "--vms",
+            help="Only consider guests from this list of VMIDs. [array of integer 100..999999999, format pve-vmid; repeat the option for several values; since PVE 9.0.9]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /cluster/bulk-action/guest/suspend", no_wait)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "index": _index,
+    "migrate": _migrate,
+    "shutdown": _shutdown,
+    "start": _start,
+    "suspend": _suspend,
+}

@@ -21,44 +21,61 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "index",
-    cls=ApiCommand,
-    help="Cluster ceph index.\n\n\x08\nHTTP:        GET /cluster/ceph\nPVE method:  cephindex\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
-    short_help="Cluster ceph index",
-)
-def index(
-    ctx: typer.Context,
-) -> None:
-    run_generated(ctx, "GET /cluster/ceph", False)
+def _index() -> None:
+    """Register `index` (GET /cluster/ceph); only the command being run or completed is built."""
+
+    @app.command(
+        "index",
+        cls=ApiCommand,
+        help="Cluster ceph index.\n\n\x08\nHTTP:        GET /cluster/ceph\nPVE method:  cephindex\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        short_help="Cluster ceph index",
+    )
+    def index(
+        ctx: typer.Context,
+    ) -> None:
+        run_generated(ctx, "GET /cluster/ceph", False)
 
 
-@app.command(
-    "metadata",
-    cls=ApiCommand,
-    help="Get ceph metadata.\n\n\x08\nHTTP:        GET /cluster/ceph/metadata\nPVE method:  metadata\nPermissions: [perm, /, [Sys.Audit, Datastore.Audit], any, 1]\nSince:       PVE 7.4 or earlier",
-    short_help="Get ceph metadata",
-)
-def metadata(
-    ctx: typer.Context,
-    scope: _S = typer.Option(
-        None,
-        "--scope",
-        help="[one of all, versions; PVE default: all (not sent)]",
-        metavar="[all|versions]",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /cluster/ceph/metadata", False)
+def _metadata() -> None:
+    """Register `metadata` (GET /cluster/ceph/metadata); only the command being run or completed is built."""
+
+    @app.command(
+        "metadata",
+        cls=ApiCommand,
+        help="Get ceph metadata.\n\n\x08\nHTTP:        GET /cluster/ceph/metadata\nPVE method:  metadata\nPermissions: [perm, /, [Sys.Audit, Datastore.Audit], any, 1]\nSince:       PVE 7.4 or earlier",
+        short_help="Get ceph metadata",
+    )
+    def metadata(
+        ctx: typer.Context,
+        scope: _S = typer.Option(
+            None,
+            "--scope",
+            help="[one of all, versions; PVE default: all (not sent)]",
+            metavar="[all|versions]",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /cluster/ceph/metadata", False)
 
 
-@app.command(
-    "status",
-    cls=ApiCommand,
-    help="Get ceph status.\n\n\x08\nHTTP:        GET /cluster/ceph/status\nPVE method:  status\nPermissions: [perm, /, [Sys.Audit, Datastore.Audit], any, 1]\nSince:       PVE 7.4 or earlier",
-    short_help="Get ceph status",
-)
-def status(
-    ctx: typer.Context,
-) -> None:
-    run_generated(ctx, "GET /cluster/ceph/status", False)
+def _status() -> None:
+    """Register `status` (GET /cluster/ceph/status); only the command being run or completed is built."""
+
+    @app.command(
+        "status",
+        cls=ApiCommand,
+        help="Get ceph status.\n\n\x08\nHTTP:        GET /cluster/ceph/status\nPVE method:  status\nPermissions: [perm, /, [Sys.Audit, Datastore.Audit], any, 1]\nSince:       PVE 7.4 or earlier",
+        short_help="Get ceph status",
+    )
+    def status(
+        ctx: typer.Context,
+    ) -> None:
+        run_generated(ctx, "GET /cluster/ceph/status", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "index": _index,
+    "metadata": _metadata,
+    "status": _status,
+}

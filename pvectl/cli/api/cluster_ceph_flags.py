@@ -95,148 +95,169 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Get the status of a specific ceph flag.\n\n\x08\nHTTP:        GET /cluster/ceph/flags/{flag}\nPVE method:  get_flag\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Get the status of a specific ceph flag",
-)
-def get(
-    ctx: typer.Context,
-    flag: str = typer.Option(
-        ...,
-        "--flag",
-        help="The name of the flag name to get. [one of nobackfill, nodeep-scrub, nodown, noin, noout, norebalance, norecover, noscrub, notieragent, noup, pause]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /cluster/ceph/flags/{flag}", False)
+def _get() -> None:
+    """Register `get` (GET /cluster/ceph/flags/{flag}); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Get the status of a specific ceph flag.\n\n\x08\nHTTP:        GET /cluster/ceph/flags/{flag}\nPVE method:  get_flag\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Get the status of a specific ceph flag",
+    )
+    def get(
+        ctx: typer.Context,
+        flag: str = typer.Option(
+            ...,
+            "--flag",
+            help="The name of the flag name to get. [one of nobackfill, nodeep-scrub, nodown, noin, noout, norebalance, norecover, noscrub, notieragent, noup, pause]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /cluster/ceph/flags/{flag}", False)
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="get the status of all ceph flags\n\n\x08\nHTTP:        GET /cluster/ceph/flags\nPVE method:  get_all_flags\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="get the status of all ceph flags",
-)
-def list(
-    ctx: typer.Context,
-) -> None:
-    run_generated(ctx, "GET /cluster/ceph/flags", False)
+def _list() -> None:
+    """Register `list` (GET /cluster/ceph/flags); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="get the status of all ceph flags\n\n\x08\nHTTP:        GET /cluster/ceph/flags\nPVE method:  get_all_flags\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="get the status of all ceph flags",
+    )
+    def list(
+        ctx: typer.Context,
+    ) -> None:
+        run_generated(ctx, "GET /cluster/ceph/flags", False)
 
 
-@app.command(
-    "set",
-    cls=ApiCommand,
-    help="Set or clear (unset) a specific ceph flag\n\n\x08\nHTTP:        PUT /cluster/ceph/flags/{flag}\nPVE method:  update_flag\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
-    short_help="Set or clear (unset) a specific ceph flag",
-)
-def set(
-    ctx: typer.Context,
-    flag: str = typer.Option(
-        ...,
-        "--flag",
-        help="The ceph flag to update [one of nobackfill, nodeep-scrub, nodown, noin, noout, norebalance, norecover, noscrub, notieragent, noup, pause]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    value: _S = typer.Option(
-        None,
-        "--value",
-        help="The new value of the flag [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "PUT /cluster/ceph/flags/{flag}", False)
+def _set() -> None:
+    """Register `set` (PUT /cluster/ceph/flags/{flag}); only the command being run or completed is built."""
+
+    @app.command(
+        "set",
+        cls=ApiCommand,
+        help="Set or clear (unset) a specific ceph flag\n\n\x08\nHTTP:        PUT /cluster/ceph/flags/{flag}\nPVE method:  update_flag\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        short_help="Set or clear (unset) a specific ceph flag",
+    )
+    def set(
+        ctx: typer.Context,
+        flag: str = typer.Option(
+            ...,
+            "--flag",
+            help="The ceph flag to update [one of nobackfill, nodeep-scrub, nodown, noin, noout, norebalance, norecover, noscrub, notieragent, noup, pause]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        value: _S = typer.Option(
+            None,
+            "--value",
+            help="The new value of the flag [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "PUT /cluster/ceph/flags/{flag}", False)
 
 
-@app.command(
-    "set-flags",
-    cls=ApiCommand,
-    help="Set/Unset multiple ceph flags at once.\n\n\x08\nHTTP:        PUT /cluster/ceph/flags\nPVE method:  set_flags\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Set/Unset multiple ceph flags at once",
-)
-def set_flags(
-    ctx: typer.Context,
-    nobackfill: _S = typer.Option(
-        None,
-        "--nobackfill",
-        help="Backfilling of PGs is suspended. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    nodeep_scrub: _S = typer.Option(
-        None,
-        "--nodeep-scrub",
-        help="Deep Scrubbing is disabled. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    nodown: _S = typer.Option(
-        None,
-        "--nodown",
-        help="OSD failure reports are being ignored, such that the monitors will not mark OSDs down. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    noin: _S = typer.Option(
-        None,
-        "--noin",
-        help="OSDs that were previously marked out will not be marked back in when they start. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    noout: _S = typer.Option(
-        None,
-        "--noout",
-        help="OSDs will not automatically be marked out after the configured interval. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    norebalance: _S = typer.Option(
-        None,
-        "--norebalance",
-        help="Rebalancing of PGs is suspended. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    norecover: _S = typer.Option(
-        None,
-        "--norecover",
-        help="Recovery of PGs is suspended. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    noscrub: _S = typer.Option(
-        None,
-        "--noscrub",
-        help="Scrubbing is disabled. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    notieragent: _S = typer.Option(
-        None,
-        "--notieragent",
-        help="Cache tiering activity is suspended. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    noup: _S = typer.Option(
-        None,
-        "--noup",
-        help="OSDs are not allowed to start. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    pause: _S = typer.Option(
-        None,
-        "--pause",
-        help="Pauses read and writes. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "PUT /cluster/ceph/flags", no_wait)
+def _set_flags() -> None:
+    """Register `set-flags` (PUT /cluster/ceph/flags); only the command being run or completed is built."""
+
+    @app.command(
+        "set-flags",
+        cls=ApiCommand,
+        help="Set/Unset multiple ceph flags at once.\n\n\x08\nHTTP:        PUT /cluster/ceph/flags\nPVE method:  set_flags\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Set/Unset multiple ceph flags at once",
+    )
+    def set_flags(
+        ctx: typer.Context,
+        nobackfill: _S = typer.Option(
+            None,
+            "--nobackfill",
+            help="Backfilling of PGs is suspended. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        nodeep_scrub: _S = typer.Option(
+            None,
+            "--nodeep-scrub",
+            help="Deep Scrubbing is disabled. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        nodown: _S = typer.Option(
+            None,
+            "--nodown",
+            help="OSD failure reports are being ignored, such that the monitors will not mark OSDs down. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        noin: _S = typer.Option(
+            None,
+            "--noin",
+            help="OSDs that were previously marked out will not be marked back in when they start. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        noout: _S = typer.Option(
+            None,
+            "--noout",
+            help="OSDs will not automatically be marked out after the configured interval. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        norebalance: _S = typer.Option(
+            None,
+            "--norebalance",
+            help="Rebalancing of PGs is suspended. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        norecover: _S = typer.Option(
+            None,
+            "--norecover",
+            help="Recovery of PGs is suspended. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        noscrub: _S = typer.Option(
+            None,
+            "--noscrub",
+            help="Scrubbing is disabled. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        notieragent: _S = typer.Option(
+            None,
+            "--notieragent",
+            help="Cache tiering activity is suspended. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        noup: _S = typer.Option(
+            None,
+            "--noup",
+            help="OSDs are not allowed to start. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        pause: _S = typer.Option(
+            None,
+            "--pause",
+            help="Pauses read and writes. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "PUT /cluster/ceph/flags", no_wait)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "get": _get,
+    "list": _list,
+    "set": _set,
+    "set-flags": _set_flags,
+}

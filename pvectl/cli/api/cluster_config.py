@@ -15,98 +15,123 @@ _L = list[str] | None
 CHOICES: dict[str, dict[str, tuple[str, ...]]] = {}
 
 
-@app.command(
-    "apiversion",
-    cls=ApiCommand,
-    help="Return the version of the cluster join API available on this node.\n\n\x08\nHTTP:        GET /cluster/config/apiversion\nPVE method:  join_api_version\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Return the version of the cluster join API available on this node",
-)
-def apiversion(
-    ctx: typer.Context,
-) -> None:
-    run_generated(ctx, "GET /cluster/config/apiversion", False)
+def _apiversion() -> None:
+    """Register `apiversion` (GET /cluster/config/apiversion); only the command being run or completed is built."""
+
+    @app.command(
+        "apiversion",
+        cls=ApiCommand,
+        help="Return the version of the cluster join API available on this node.\n\n\x08\nHTTP:        GET /cluster/config/apiversion\nPVE method:  join_api_version\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Return the version of the cluster join API available on this node",
+    )
+    def apiversion(
+        ctx: typer.Context,
+    ) -> None:
+        run_generated(ctx, "GET /cluster/config/apiversion", False)
 
 
-@app.command(
-    "create",
-    cls=ApiCommand,
-    help="Generate new cluster configuration. If no links given, default to local IP address as link0.\n\n\x08\nHTTP:        POST /cluster/config\nPVE method:  create\nPermissions: none declared\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Generate new cluster configuration",
-)
-def create(
-    ctx: typer.Context,
-    clustername: str = typer.Option(
-        ...,
-        "--clustername",
-        help="The name of the cluster. [string, format pve-node; at most 15 characters]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    link: _L = typer.Option(
-        None,
-        "--link",
-        help="Address and priority information of a single corosync link. (up to 8 links supported; link0..link7) [property string [address=]<IP> [,priority=<integer>]; as --link N=VALUE (repeatable) or --linkN VALUE, N in 0..7]",
-        metavar="N=VALUE",
-        show_default=False,
-    ),
-    nodeid: _S = typer.Option(
-        None,
-        "--nodeid",
-        help="Node id for this node. [integer 1..N]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    token_coefficient: _S = typer.Option(
-        None,
-        "--token-coefficient",
-        help="Coefficient used to determine Corosync's token timeout. See the corosync.conf(5) manual for more details. [integer 0..N; PVE default: 125 (not sent); since PVE 9.1.3]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    votes: _S = typer.Option(
-        None,
-        "--votes",
-        help="Number of votes for this node. [integer 1..N]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /cluster/config", no_wait)
+def _create() -> None:
+    """Register `create` (POST /cluster/config); only the command being run or completed is built."""
+
+    @app.command(
+        "create",
+        cls=ApiCommand,
+        help="Generate new cluster configuration. If no links given, default to local IP address as link0.\n\n\x08\nHTTP:        POST /cluster/config\nPVE method:  create\nPermissions: none declared\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Generate new cluster configuration",
+    )
+    def create(
+        ctx: typer.Context,
+        clustername: str = typer.Option(
+            ...,
+            "--clustername",
+            help="The name of the cluster. [string, format pve-node; at most 15 characters]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        link: _L = typer.Option(
+            None,
+            "--link",
+            help="Address and priority information of a single corosync link. (up to 8 links supported; link0..link7) [property string [address=]<IP> [,priority=<integer>]; as --link N=VALUE (repeatable) or --linkN VALUE, N in 0..7]",
+            metavar="N=VALUE",
+            show_default=False,
+        ),
+        nodeid: _S = typer.Option(
+            None,
+            "--nodeid",
+            help="Node id for this node. [integer 1..N]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        token_coefficient: _S = typer.Option(
+            None,
+            "--token-coefficient",
+            help="Coefficient used to determine Corosync's token timeout. See the corosync.conf(5) manual for more details. [integer 0..N; PVE default: 125 (not sent); since PVE 9.1.3]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        votes: _S = typer.Option(
+            None,
+            "--votes",
+            help="Number of votes for this node. [integer 1..N]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /cluster/config", no_wait)
 
 
-@app.command(
-    "index",
-    cls=ApiCommand,
-    help="Directory index.\n\n\x08\nHTTP:        GET /cluster/config\nPVE method:  index\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Directory index",
-)
-def index(
-    ctx: typer.Context,
-) -> None:
-    run_generated(ctx, "GET /cluster/config", False)
+def _index() -> None:
+    """Register `index` (GET /cluster/config); only the command being run or completed is built."""
+
+    @app.command(
+        "index",
+        cls=ApiCommand,
+        help="Directory index.\n\n\x08\nHTTP:        GET /cluster/config\nPVE method:  index\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Directory index",
+    )
+    def index(
+        ctx: typer.Context,
+    ) -> None:
+        run_generated(ctx, "GET /cluster/config", False)
 
 
-@app.command(
-    "qdevice",
-    cls=ApiCommand,
-    help="Get QDevice status\n\n\x08\nHTTP:        GET /cluster/config/qdevice\nPVE method:  status\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Get QDevice status",
-)
-def qdevice(
-    ctx: typer.Context,
-) -> None:
-    run_generated(ctx, "GET /cluster/config/qdevice", False)
+def _qdevice() -> None:
+    """Register `qdevice` (GET /cluster/config/qdevice); only the command being run or completed is built."""
+
+    @app.command(
+        "qdevice",
+        cls=ApiCommand,
+        help="Get QDevice status\n\n\x08\nHTTP:        GET /cluster/config/qdevice\nPVE method:  status\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Get QDevice status",
+    )
+    def qdevice(
+        ctx: typer.Context,
+    ) -> None:
+        run_generated(ctx, "GET /cluster/config/qdevice", False)
 
 
-@app.command(
-    "totem",
-    cls=ApiCommand,
-    help="Get corosync totem protocol settings.\n\n\x08\nHTTP:        GET /cluster/config/totem\nPVE method:  totem\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Get corosync totem protocol settings",
-)
-def totem(
-    ctx: typer.Context,
-) -> None:
-    run_generated(ctx, "GET /cluster/config/totem", False)
+def _totem() -> None:
+    """Register `totem` (GET /cluster/config/totem); only the command being run or completed is built."""
+
+    @app.command(
+        "totem",
+        cls=ApiCommand,
+        help="Get corosync totem protocol settings.\n\n\x08\nHTTP:        GET /cluster/config/totem\nPVE method:  totem\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Get corosync totem protocol settings",
+    )
+    def totem(
+        ctx: typer.Context,
+    ) -> None:
+        run_generated(ctx, "GET /cluster/config/totem", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "apiversion": _apiversion,
+    "create": _create,
+    "index": _index,
+    "qdevice": _qdevice,
+    "totem": _totem,
+}

@@ -22,83 +22,96 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Get information needed to join this cluster over the connected node.\n\n\x08\nHTTP:        GET /cluster/config/join\nPVE method:  join_info\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Get information needed to join this cluster over the connected node",
-)
-def get(
-    ctx: typer.Context,
-    node: _S = typer.Option(
-        None,
-        "--node",
-        help="The node for which the joinee gets the nodeinfo. [string, format pve-node; PVE default: current connected node (not sent)]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "GET /cluster/config/join", False)
+def _get() -> None:
+    """Register `get` (GET /cluster/config/join); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Get information needed to join this cluster over the connected node.\n\n\x08\nHTTP:        GET /cluster/config/join\nPVE method:  join_info\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Get information needed to join this cluster over the connected node",
+    )
+    def get(
+        ctx: typer.Context,
+        node: _S = typer.Option(
+            None,
+            "--node",
+            help="The node for which the joinee gets the nodeinfo. [string, format pve-node; PVE default: current connected node (not sent)]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /cluster/config/join", False)
 
 
-@app.command(
-    "join",
-    cls=ApiCommand,
-    help="Joins this node into an existing cluster. If no links are given, default to IP resolved by node's hostname on single link (fallback fails for clusters with multiple links).\n\n\x08\nHTTP:        POST /cluster/config/join\nPVE method:  join\nPermissions: none declared\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Joins this node into an existing cluster",
-)
-def join(
-    ctx: typer.Context,
-    fingerprint: str = typer.Option(
-        ...,
-        "--fingerprint",
-        help="Certificate SHA 256 fingerprint. [string; pattern ([A-Fa-f0-9]{2}:){31}[A-Fa-f0-9]{2}]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    force: _S = typer.Option(
-        None,
-        "--force",
-        help="Do not throw error if node already exists. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    hostname: str = typer.Option(
-        ...,
-        "--hostname",
-        help="Hostname (or IP) of an existing cluster member. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    link: _L = typer.Option(
-        None,
-        "--link",
-        help="Address and priority information of a single corosync link. (up to 8 links supported; link0..link7) [property string [address=]<IP> [,priority=<integer>]; as --link N=VALUE (repeatable) or --linkN VALUE, N in 0..7]",
-        metavar="N=VALUE",
-        show_default=False,
-    ),
-    nodeid: _S = typer.Option(
-        None,
-        "--nodeid",
-        help="Node id for this node. [integer 1..N]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    password: str = typer.Option(
-        ...,
-        "--password",
-        help="Superuser (root) password of peer node. [string; at most 128 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    votes: _S = typer.Option(
-        None,
-        "--votes",
-        help="Number of votes for this node [integer 0..N]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /cluster/config/join", no_wait)
+def _join() -> None:
+    """Register `join` (POST /cluster/config/join); only the command being run or completed is built."""
+
+    @app.command(
+        "join",
+        cls=ApiCommand,
+        help="Joins this node into an existing cluster. If no links are given, default to IP resolved by node's hostname on single link (fallback fails for clusters with multiple links).\n\n\x08\nHTTP:        POST /cluster/config/join\nPVE method:  join\nPermissions: none declared\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Joins this node into an existing cluster",
+    )
+    def join(
+        ctx: typer.Context,
+        fingerprint: str = typer.Option(
+            ...,
+            "--fingerprint",
+            help="Certificate SHA 256 fingerprint. [string; pattern ([A-Fa-f0-9]{2}:){31}[A-Fa-f0-9]{2}]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        force: _S = typer.Option(
+            None,
+            "--force",
+            help="Do not throw error if node already exists. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        hostname: str = typer.Option(
+            ...,
+            "--hostname",
+            help="Hostname (or IP) of an existing cluster member. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        link: _L = typer.Option(
+            None,
+            "--link",
+            help="Address and priority information of a single corosync link. (up to 8 links supported; link0..link7) [property string [address=]<IP> [,priority=<integer>]; as --link N=VALUE (repeatable) or --linkN VALUE, N in 0..7]",
+            metavar="N=VALUE",
+            show_default=False,
+        ),
+        nodeid: _S = typer.Option(
+            None,
+            "--nodeid",
+            help="Node id for this node. [integer 1..N]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        password: str = typer.Option(
+            ...,
+            "--password",
+            help="Superuser (root) password of peer node. [string; at most 128 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        votes: _S = typer.Option(
+            None,
+            "--votes",
+            help="Number of votes for this node [integer 0..N]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /cluster/config/join", no_wait)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "get": _get,
+    "join": _join,
+}

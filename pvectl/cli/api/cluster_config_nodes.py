@@ -22,95 +22,112 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "create",
-    cls=ApiCommand,
-    help="Adds a node to the cluster configuration. This call is for internal use.\n\n\x08\nHTTP:        POST /cluster/config/nodes/{node}\nPVE method:  addnode\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
-    short_help="Adds a node to the cluster configuration",
-)
-def create(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    apiversion: _S = typer.Option(
-        None,
-        "--apiversion",
-        help="The JOIN_API_VERSION of the new node. [integer]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    force: _S = typer.Option(
-        None,
-        "--force",
-        help="Do not throw error if node already exists. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    link: _L = typer.Option(
-        None,
-        "--link",
-        help="Address and priority information of a single corosync link. (up to 8 links supported; link0..link7) [property string [address=]<IP> [,priority=<integer>]; as --link N=VALUE (repeatable) or --linkN VALUE, N in 0..7]",
-        metavar="N=VALUE",
-        show_default=False,
-    ),
-    new_node_ip: _S = typer.Option(
-        None,
-        "--new_node_ip",
-        help="IP Address of node to add. Used as fallback if no links are given. [string, format ip]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    nodeid: _S = typer.Option(
-        None,
-        "--nodeid",
-        help="Node id for this node. [integer 1..N]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    votes: _S = typer.Option(
-        None,
-        "--votes",
-        help="Number of votes for this node [integer 0..N]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /cluster/config/nodes/{node}", False)
+def _create() -> None:
+    """Register `create` (POST /cluster/config/nodes/{node}); only the command being run or completed is built."""
+
+    @app.command(
+        "create",
+        cls=ApiCommand,
+        help="Adds a node to the cluster configuration. This call is for internal use.\n\n\x08\nHTTP:        POST /cluster/config/nodes/{node}\nPVE method:  addnode\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        short_help="Adds a node to the cluster configuration",
+    )
+    def create(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        apiversion: _S = typer.Option(
+            None,
+            "--apiversion",
+            help="The JOIN_API_VERSION of the new node. [integer]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        force: _S = typer.Option(
+            None,
+            "--force",
+            help="Do not throw error if node already exists. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        link: _L = typer.Option(
+            None,
+            "--link",
+            help="Address and priority information of a single corosync link. (up to 8 links supported; link0..link7) [property string [address=]<IP> [,priority=<integer>]; as --link N=VALUE (repeatable) or --linkN VALUE, N in 0..7]",
+            metavar="N=VALUE",
+            show_default=False,
+        ),
+        new_node_ip: _S = typer.Option(
+            None,
+            "--new_node_ip",
+            help="IP Address of node to add. Used as fallback if no links are given. [string, format ip]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        nodeid: _S = typer.Option(
+            None,
+            "--nodeid",
+            help="Node id for this node. [integer 1..N]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        votes: _S = typer.Option(
+            None,
+            "--votes",
+            help="Number of votes for this node [integer 0..N]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /cluster/config/nodes/{node}", False)
 
 
-@app.command(
-    "delete",
-    cls=ApiCommand,
-    help="Removes a node from the cluster configuration.\n\n\x08\nHTTP:        DELETE /cluster/config/nodes/{node}\nPVE method:  delnode\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
-    short_help="Removes a node from the cluster configuration",
-)
-def delete(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "DELETE /cluster/config/nodes/{node}", False)
+def _delete() -> None:
+    """Register `delete` (DELETE /cluster/config/nodes/{node}); only the command being run or completed is built."""
+
+    @app.command(
+        "delete",
+        cls=ApiCommand,
+        help="Removes a node from the cluster configuration.\n\n\x08\nHTTP:        DELETE /cluster/config/nodes/{node}\nPVE method:  delnode\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        short_help="Removes a node from the cluster configuration",
+    )
+    def delete(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "DELETE /cluster/config/nodes/{node}", False)
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="Corosync node list.\n\n\x08\nHTTP:        GET /cluster/config/nodes\nPVE method:  nodes\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Corosync node list",
-)
-def list(
-    ctx: typer.Context,
-) -> None:
-    run_generated(ctx, "GET /cluster/config/nodes", False)
+def _list() -> None:
+    """Register `list` (GET /cluster/config/nodes); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="Corosync node list.\n\n\x08\nHTTP:        GET /cluster/config/nodes\nPVE method:  nodes\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Corosync node list",
+    )
+    def list(
+        ctx: typer.Context,
+    ) -> None:
+        run_generated(ctx, "GET /cluster/config/nodes", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "create": _create,
+    "delete": _delete,
+    "list": _list,
+}

@@ -21,44 +21,61 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "index",
-    cls=ApiCommand,
-    help="Directory index.\n\n\x08\nHTTP:        GET /cluster/firewall\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
-    short_help="Directory index",
-)
-def index(
-    ctx: typer.Context,
-) -> None:
-    run_generated(ctx, "GET /cluster/firewall", False)
+def _index() -> None:
+    """Register `index` (GET /cluster/firewall); only the command being run or completed is built."""
+
+    @app.command(
+        "index",
+        cls=ApiCommand,
+        help="Directory index.\n\n\x08\nHTTP:        GET /cluster/firewall\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        short_help="Directory index",
+    )
+    def index(
+        ctx: typer.Context,
+    ) -> None:
+        run_generated(ctx, "GET /cluster/firewall", False)
 
 
-@app.command(
-    "macros",
-    cls=ApiCommand,
-    help="List available macros\n\n\x08\nHTTP:        GET /cluster/firewall/macros\nPVE method:  get_macros\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
-    short_help="List available macros",
-)
-def macros(
-    ctx: typer.Context,
-) -> None:
-    run_generated(ctx, "GET /cluster/firewall/macros", False)
+def _macros() -> None:
+    """Register `macros` (GET /cluster/firewall/macros); only the command being run or completed is built."""
+
+    @app.command(
+        "macros",
+        cls=ApiCommand,
+        help="List available macros\n\n\x08\nHTTP:        GET /cluster/firewall/macros\nPVE method:  get_macros\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        short_help="List available macros",
+    )
+    def macros(
+        ctx: typer.Context,
+    ) -> None:
+        run_generated(ctx, "GET /cluster/firewall/macros", False)
 
 
-@app.command(
-    "refs",
-    cls=ApiCommand,
-    help="Lists possible IPSet/Alias reference which are allowed in source/dest properties.\n\n\x08\nHTTP:        GET /cluster/firewall/refs\nPVE method:  refs\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Lists possible IPSet/Alias reference which are allowed in source/dest...",
-)
-def refs(
-    ctx: typer.Context,
-    type: _S = typer.Option(
-        None,
-        "--type",
-        help="Only list references of specified type. [one of alias, ipset]",
-        metavar="[alias|ipset]",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /cluster/firewall/refs", False)
+def _refs() -> None:
+    """Register `refs` (GET /cluster/firewall/refs); only the command being run or completed is built."""
+
+    @app.command(
+        "refs",
+        cls=ApiCommand,
+        help="Lists possible IPSet/Alias reference which are allowed in source/dest properties.\n\n\x08\nHTTP:        GET /cluster/firewall/refs\nPVE method:  refs\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Lists possible IPSet/Alias reference which are allowed in source/dest...",
+    )
+    def refs(
+        ctx: typer.Context,
+        type: _S = typer.Option(
+            None,
+            "--type",
+            help="Only list references of specified type. [one of alias, ipset]",
+            metavar="[alias|ipset]",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /cluster/firewall/refs", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "index": _index,
+    "macros": _macros,
+    "refs": _refs,
+}

@@ -14,72 +14,89 @@ _L = list[str] | None
 CHOICES: dict[str, dict[str, tuple[str, ...]]] = {}
 
 
-@app.command(
-    "create",
-    cls=ApiCommand,
-    help="Create new security group.\n\n\x08\nHTTP:        POST /cluster/firewall/groups\nPVE method:  create_security_group\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
-    short_help="Create new security group",
-)
-def create(
-    ctx: typer.Context,
-    comment: _S = typer.Option(
-        None,
-        "--comment",
-        help="[string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    digest: _S = typer.Option(
-        None,
-        "--digest",
-        help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    group: str = typer.Option(
-        ...,
-        "--group",
-        help="Security Group name. [string; pattern [A-Za-z][A-Za-z0-9\\-\\_]+; at most 18 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    rename: _S = typer.Option(
-        None,
-        "--rename",
-        help="Rename/update an existing security group. You can set 'rename' to the same value as 'name' to update the 'comment' of an existing group. [string; pattern [A-Za-z][A-Za-z0-9\\-\\_]+; at most 18 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /cluster/firewall/groups", False)
+def _create() -> None:
+    """Register `create` (POST /cluster/firewall/groups); only the command being run or completed is built."""
+
+    @app.command(
+        "create",
+        cls=ApiCommand,
+        help="Create new security group.\n\n\x08\nHTTP:        POST /cluster/firewall/groups\nPVE method:  create_security_group\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        short_help="Create new security group",
+    )
+    def create(
+        ctx: typer.Context,
+        comment: _S = typer.Option(
+            None,
+            "--comment",
+            help="[string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        digest: _S = typer.Option(
+            None,
+            "--digest",
+            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        group: str = typer.Option(
+            ...,
+            "--group",
+            help="Security Group name. [string; pattern [A-Za-z][A-Za-z0-9\\-\\_]+; at most 18 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        rename: _S = typer.Option(
+            None,
+            "--rename",
+            help="Rename/update an existing security group. You can set 'rename' to the same value as 'name' to update the 'comment' of an existing group. [string; pattern [A-Za-z][A-Za-z0-9\\-\\_]+; at most 18 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /cluster/firewall/groups", False)
 
 
-@app.command(
-    "delete",
-    cls=ApiCommand,
-    help="Delete security group.\n\n\x08\nHTTP:        DELETE /cluster/firewall/groups/{group}\nPVE method:  delete_security_group\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
-    short_help="Delete security group",
-)
-def delete(
-    ctx: typer.Context,
-    group: str = typer.Option(
-        ...,
-        "--group",
-        help="Security Group name. [string; pattern [A-Za-z][A-Za-z0-9\\-\\_]+; at most 18 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "DELETE /cluster/firewall/groups/{group}", False)
+def _delete() -> None:
+    """Register `delete` (DELETE /cluster/firewall/groups/{group}); only the command being run or completed is built."""
+
+    @app.command(
+        "delete",
+        cls=ApiCommand,
+        help="Delete security group.\n\n\x08\nHTTP:        DELETE /cluster/firewall/groups/{group}\nPVE method:  delete_security_group\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        short_help="Delete security group",
+    )
+    def delete(
+        ctx: typer.Context,
+        group: str = typer.Option(
+            ...,
+            "--group",
+            help="Security Group name. [string; pattern [A-Za-z][A-Za-z0-9\\-\\_]+; at most 18 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "DELETE /cluster/firewall/groups/{group}", False)
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="List security groups.\n\n\x08\nHTTP:        GET /cluster/firewall/groups\nPVE method:  list_security_groups\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
-    short_help="List security groups",
-)
-def list(
-    ctx: typer.Context,
-) -> None:
-    run_generated(ctx, "GET /cluster/firewall/groups", False)
+def _list() -> None:
+    """Register `list` (GET /cluster/firewall/groups); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="List security groups.\n\n\x08\nHTTP:        GET /cluster/firewall/groups\nPVE method:  list_security_groups\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        short_help="List security groups",
+    )
+    def list(
+        ctx: typer.Context,
+    ) -> None:
+        run_generated(ctx, "GET /cluster/firewall/groups", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "create": _create,
+    "delete": _delete,
+    "list": _list,
+}

@@ -54,343 +54,368 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "create",
-    cls=ApiCommand,
-    help="Create new rule.\n\n\x08\nHTTP:        POST /cluster/firewall/groups/{group}\nPVE method:  create_rule\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
-    short_help="Create new rule",
-)
-def create(
-    ctx: typer.Context,
-    group: str = typer.Option(
-        ...,
-        "--group",
-        help="Security Group name. [string; pattern [A-Za-z][A-Za-z0-9\\-\\_]+; at most 18 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    action: str = typer.Option(
-        ...,
-        "--action",
-        help="Rule action ('ACCEPT', 'DROP', 'REJECT') or security group name. [string; pattern [A-Za-z][A-Za-z0-9\\-\\_]+; at most 20 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    comment: _S = typer.Option(
-        None,
-        "--comment",
-        help="Descriptive comment. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    dest: _S = typer.Option(
-        None,
-        "--dest",
-        help="Restrict packet destination address. This can refer to a single IP address, an IP set ('+ipsetname') or an IP alias definition. You can also specify an address range like '20.34.101.207-201.3.9.99', or a list of IP addresses and networks (entries are separated by comma). Please do not mix IPv4 and IPv6 addresses inside such lists. [string, format pve-fw-addr-spec; at most 512 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    digest: _S = typer.Option(
-        None,
-        "--digest",
-        help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    dport: _S = typer.Option(
-        None,
-        "--dport",
-        help="Restrict TCP/UDP destination port. You can use service names or simple numbers (0-65535), as defined in '/etc/services'. Port ranges can be specified with '\\d+:\\d+', for example '80:85', and you can use comma separated list to match several ports or ranges. [string, format pve-fw-dport-spec]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    enable: _S = typer.Option(
-        None,
-        "--enable",
-        help="Flag to enable/disable a rule. [integer 0..N]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    icmp_type: _S = typer.Option(
-        None,
-        "--icmp-type",
-        help="Specify icmp-type. Only valid if proto equals 'icmp' or 'icmpv6'/'ipv6-icmp'. [string, format pve-fw-icmp-type-spec]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    iface: _S = typer.Option(
-        None,
-        "--iface",
-        help="Network interface name. You have to use network configuration key names for VMs and containers ('net\\d+'). Host related rules can use arbitrary strings. [string, format pve-iface; at most 20 characters]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.iface,
-    ),
-    log: _S = typer.Option(
-        None,
-        "--log",
-        help="Log level for firewall rule. [one of emerg, alert, crit, err, warning, notice, info, debug, nolog]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    macro: _S = typer.Option(
-        None,
-        "--macro",
-        help="Use predefined standard macro. [string; at most 128 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    pos: _S = typer.Option(
-        None,
-        "--pos",
-        help="Update rule at position <pos>. [integer 0..N]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    proto: _S = typer.Option(
-        None,
-        "--proto",
-        help="IP protocol. You can use protocol names ('tcp'/'udp') or simple numbers, as defined in '/etc/protocols'. [string, format pve-fw-protocol-spec]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    source: _S = typer.Option(
-        None,
-        "--source",
-        help="Restrict packet source address. This can refer to a single IP address, an IP set ('+ipsetname') or an IP alias definition. You can also specify an address range like '20.34.101.207-201.3.9.99', or a list of IP addresses and networks (entries are separated by comma). Please do not mix IPv4 and IPv6 addresses inside such lists. [string, format pve-fw-addr-spec; at most 512 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    sport: _S = typer.Option(
-        None,
-        "--sport",
-        help="Restrict TCP/UDP source port. You can use service names or simple numbers (0-65535), as defined in '/etc/services'. Port ranges can be specified with '\\d+:\\d+', for example '80:85', and you can use comma separated list to match several ports or ranges. [string, format pve-fw-sport-spec]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    type: str = typer.Option(
-        ...,
-        "--type",
-        help="Rule type. [one of in, out, forward, group]",
-        metavar="[in|out|forward|group]",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /cluster/firewall/groups/{group}", False)
+def _create() -> None:
+    """Register `create` (POST /cluster/firewall/groups/{group}); only the command being run or completed is built."""
+
+    @app.command(
+        "create",
+        cls=ApiCommand,
+        help="Create new rule.\n\n\x08\nHTTP:        POST /cluster/firewall/groups/{group}\nPVE method:  create_rule\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        short_help="Create new rule",
+    )
+    def create(
+        ctx: typer.Context,
+        group: str = typer.Option(
+            ...,
+            "--group",
+            help="Security Group name. [string; pattern [A-Za-z][A-Za-z0-9\\-\\_]+; at most 18 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        action: str = typer.Option(
+            ...,
+            "--action",
+            help="Rule action ('ACCEPT', 'DROP', 'REJECT') or security group name. [string; pattern [A-Za-z][A-Za-z0-9\\-\\_]+; at most 20 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        comment: _S = typer.Option(
+            None,
+            "--comment",
+            help="Descriptive comment. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        dest: _S = typer.Option(
+            None,
+            "--dest",
+            help="Restrict packet destination address. This can refer to a single IP address, an IP set ('+ipsetname') or an IP alias definition. You can also specify an address range like '20.34.101.207-201.3.9.99', or a list of IP addresses and networks (entries are separated by comma). Please do not mix IPv4 and IPv6 addresses inside such lists. [string, format pve-fw-addr-spec; at most 512 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        digest: _S = typer.Option(
+            None,
+            "--digest",
+            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        dport: _S = typer.Option(
+            None,
+            "--dport",
+            help="Restrict TCP/UDP destination port. You can use service names or simple numbers (0-65535), as defined in '/etc/services'. Port ranges can be specified with '\\d+:\\d+', for example '80:85', and you can use comma separated list to match several ports or ranges. [string, format pve-fw-dport-spec]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        enable: _S = typer.Option(
+            None,
+            "--enable",
+            help="Flag to enable/disable a rule. [integer 0..N]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        icmp_type: _S = typer.Option(
+            None,
+            "--icmp-type",
+            help="Specify icmp-type. Only valid if proto equals 'icmp' or 'icmpv6'/'ipv6-icmp'. [string, format pve-fw-icmp-type-spec]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        iface: _S = typer.Option(
+            None,
+            "--iface",
+            help="Network interface name. You have to use network configuration key names for VMs and containers ('net\\d+'). Host related rules can use arbitrary strings. [string, format pve-iface; at most 20 characters]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.iface,
+        ),
+        log: _S = typer.Option(
+            None,
+            "--log",
+            help="Log level for firewall rule. [one of emerg, alert, crit, err, warning, notice, info, debug, nolog]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        macro: _S = typer.Option(
+            None,
+            "--macro",
+            help="Use predefined standard macro. [string; at most 128 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        pos: _S = typer.Option(
+            None,
+            "--pos",
+            help="Update rule at position <pos>. [integer 0..N]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        proto: _S = typer.Option(
+            None,
+            "--proto",
+            help="IP protocol. You can use protocol names ('tcp'/'udp') or simple numbers, as defined in '/etc/protocols'. [string, format pve-fw-protocol-spec]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        source: _S = typer.Option(
+            None,
+            "--source",
+            help="Restrict packet source address. This can refer to a single IP address, an IP set ('+ipsetname') or an IP alias definition. You can also specify an address range like '20.34.101.207-201.3.9.99', or a list of IP addresses and networks (entries are separated by comma). Please do not mix IPv4 and IPv6 addresses inside such lists. [string, format pve-fw-addr-spec; at most 512 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        sport: _S = typer.Option(
+            None,
+            "--sport",
+            help="Restrict TCP/UDP source port. You can use service names or simple numbers (0-65535), as defined in '/etc/services'. Port ranges can be specified with '\\d+:\\d+', for example '80:85', and you can use comma separated list to match several ports or ranges. [string, format pve-fw-sport-spec]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        type: str = typer.Option(
+            ...,
+            "--type",
+            help="Rule type. [one of in, out, forward, group]",
+            metavar="[in|out|forward|group]",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /cluster/firewall/groups/{group}", False)
 
 
-@app.command(
-    "delete",
-    cls=ApiCommand,
-    help="Delete rule.\n\n\x08\nHTTP:        DELETE /cluster/firewall/groups/{group}/{pos}\nPVE method:  delete_rule\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
-    short_help="Delete rule",
-)
-def delete(
-    ctx: typer.Context,
-    group: str = typer.Option(
-        ...,
-        "--group",
-        help="Security Group name. [string; pattern [A-Za-z][A-Za-z0-9\\-\\_]+; at most 18 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    pos: str = typer.Option(
-        ...,
-        "--pos",
-        help="Update rule at position <pos>. [integer 0..N]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    digest: _S = typer.Option(
-        None,
-        "--digest",
-        help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "DELETE /cluster/firewall/groups/{group}/{pos}", False)
+def _delete() -> None:
+    """Register `delete` (DELETE /cluster/firewall/groups/{group}/{pos}); only the command being run or completed is built."""
+
+    @app.command(
+        "delete",
+        cls=ApiCommand,
+        help="Delete rule.\n\n\x08\nHTTP:        DELETE /cluster/firewall/groups/{group}/{pos}\nPVE method:  delete_rule\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        short_help="Delete rule",
+    )
+    def delete(
+        ctx: typer.Context,
+        group: str = typer.Option(
+            ...,
+            "--group",
+            help="Security Group name. [string; pattern [A-Za-z][A-Za-z0-9\\-\\_]+; at most 18 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        pos: str = typer.Option(
+            ...,
+            "--pos",
+            help="Update rule at position <pos>. [integer 0..N]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        digest: _S = typer.Option(
+            None,
+            "--digest",
+            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "DELETE /cluster/firewall/groups/{group}/{pos}", False)
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Get single rule data.\n\n\x08\nHTTP:        GET /cluster/firewall/groups/{group}/{pos}\nPVE method:  get_rule\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Get single rule data",
-)
-def get(
-    ctx: typer.Context,
-    group: str = typer.Option(
-        ...,
-        "--group",
-        help="Security Group name. [string; pattern [A-Za-z][A-Za-z0-9\\-\\_]+; at most 18 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    pos: str = typer.Option(
-        ...,
-        "--pos",
-        help="Update rule at position <pos>. [integer 0..N]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /cluster/firewall/groups/{group}/{pos}", False)
+def _get() -> None:
+    """Register `get` (GET /cluster/firewall/groups/{group}/{pos}); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Get single rule data.\n\n\x08\nHTTP:        GET /cluster/firewall/groups/{group}/{pos}\nPVE method:  get_rule\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Get single rule data",
+    )
+    def get(
+        ctx: typer.Context,
+        group: str = typer.Option(
+            ...,
+            "--group",
+            help="Security Group name. [string; pattern [A-Za-z][A-Za-z0-9\\-\\_]+; at most 18 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        pos: str = typer.Option(
+            ...,
+            "--pos",
+            help="Update rule at position <pos>. [integer 0..N]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /cluster/firewall/groups/{group}/{pos}", False)
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="List rules.\n\n\x08\nHTTP:        GET /cluster/firewall/groups/{group}\nPVE method:  get_rules\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="List rules",
-)
-def list(
-    ctx: typer.Context,
-    group: str = typer.Option(
-        ...,
-        "--group",
-        help="Security Group name. [string; pattern [A-Za-z][A-Za-z0-9\\-\\_]+; at most 18 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /cluster/firewall/groups/{group}", False)
+def _list() -> None:
+    """Register `list` (GET /cluster/firewall/groups/{group}); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="List rules.\n\n\x08\nHTTP:        GET /cluster/firewall/groups/{group}\nPVE method:  get_rules\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="List rules",
+    )
+    def list(
+        ctx: typer.Context,
+        group: str = typer.Option(
+            ...,
+            "--group",
+            help="Security Group name. [string; pattern [A-Za-z][A-Za-z0-9\\-\\_]+; at most 18 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /cluster/firewall/groups/{group}", False)
 
 
-@app.command(
-    "set",
-    cls=ApiCommand,
-    help="Modify rule data.\n\n\x08\nHTTP:        PUT /cluster/firewall/groups/{group}/{pos}\nPVE method:  update_rule\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
-    short_help="Modify rule data",
-)
-def set(
-    ctx: typer.Context,
-    group: str = typer.Option(
-        ...,
-        "--group",
-        help="Security Group name. [string; pattern [A-Za-z][A-Za-z0-9\\-\\_]+; at most 18 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    pos: str = typer.Option(
-        ...,
-        "--pos",
-        help="Update rule at position <pos>. [integer 0..N]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    action: _S = typer.Option(
-        None,
-        "--action",
-        help="Rule action ('ACCEPT', 'DROP', 'REJECT') or security group name. [string; pattern [A-Za-z][A-Za-z0-9\\-\\_]+; at most 20 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    comment: _S = typer.Option(
-        None,
-        "--comment",
-        help="Descriptive comment. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    delete: _L = typer.Option(
-        None,
-        "--delete",
-        help="A list of settings you want to delete. [string, format pve-configid-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    dest: _S = typer.Option(
-        None,
-        "--dest",
-        help="Restrict packet destination address. This can refer to a single IP address, an IP set ('+ipsetname') or an IP alias definition. You can also specify an address range like '20.34.101.207-201.3.9.99', or a list of IP addresses and networks (entries are separated by comma). Please do not mix IPv4 and IPv6 addresses inside such lists. [string, format pve-fw-addr-spec; at most 512 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    digest: _S = typer.Option(
-        None,
-        "--digest",
-        help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    dport: _S = typer.Option(
-        None,
-        "--dport",
-        help="Restrict TCP/UDP destination port. You can use service names or simple numbers (0-65535), as defined in '/etc/services'. Port ranges can be specified with '\\d+:\\d+', for example '80:85', and you can use comma separated list to match several ports or ranges. [string, format pve-fw-dport-spec]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    enable: _S = typer.Option(
-        None,
-        "--enable",
-        help="Flag to enable/disable a rule. [integer 0..N]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    icmp_type: _S = typer.Option(
-        None,
-        "--icmp-type",
-        help="Specify icmp-type. Only valid if proto equals 'icmp' or 'icmpv6'/'ipv6-icmp'. [string, format pve-fw-icmp-type-spec]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    iface: _S = typer.Option(
-        None,
-        "--iface",
-        help="Network interface name. You have to use network configuration key names for VMs and containers ('net\\d+'). Host related rules can use arbitrary strings. [string, format pve-iface; at most 20 characters]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.iface,
-    ),
-    log: _S = typer.Option(
-        None,
-        "--log",
-        help="Log level for firewall rule. [one of emerg, alert, crit, err, warning, notice, info, debug, nolog]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    macro: _S = typer.Option(
-        None,
-        "--macro",
-        help="Use predefined standard macro. [string; at most 128 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    moveto: _S = typer.Option(
-        None,
-        "--moveto",
-        help="Move rule to new position <moveto>. Other arguments are ignored. [integer 0..N]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    proto: _S = typer.Option(
-        None,
-        "--proto",
-        help="IP protocol. You can use protocol names ('tcp'/'udp') or simple numbers, as defined in '/etc/protocols'. [string, format pve-fw-protocol-spec]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    source: _S = typer.Option(
-        None,
-        "--source",
-        help="Restrict packet source address. This can refer to a single IP address, an IP set ('+ipsetname') or an IP alias definition. You can also specify an address range like '20.34.101.207-201.3.9.99', or a list of IP addresses and networks (entries are separated by comma). Please do not mix IPv4 and IPv6 addresses inside such lists. [string, format pve-fw-addr-spec; at most 512 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    sport: _S = typer.Option(
-        None,
-        "--sport",
-        help="Restrict TCP/UDP source port. You can use service names or simple numbers (0-65535), as defined in '/etc/services'. Port ranges can be specified with '\\d+:\\d+', for example '80:85', and you can use comma separated list to match several ports or ranges. [string, format pve-fw-sport-spec]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    type: _S = typer.Option(
-        None,
-        "--type",
-        help="Rule type. [one of in, out, forward, group]",
-        metavar="[in|out|forward|group]",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "PUT /cluster/firewall/groups/{group}/{pos}", False)
+def _set() -> None:
+    """Register `set` (PUT /cluster/firewall/groups/{group}/{pos}); only the command being run or completed is built."""
+
+    @app.command(
+        "set",
+        cls=ApiCommand,
+        help="Modify rule data.\n\n\x08\nHTTP:        PUT /cluster/firewall/groups/{group}/{pos}\nPVE method:  update_rule\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        short_help="Modify rule data",
+    )
+    def set(
+        ctx: typer.Context,
+        group: str = typer.Option(
+            ...,
+            "--group",
+            help="Security Group name. [string; pattern [A-Za-z][A-Za-z0-9\\-\\_]+; at most 18 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        pos: str = typer.Option(
+            ...,
+            "--pos",
+            help="Update rule at position <pos>. [integer 0..N]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        action: _S = typer.Option(
+            None,
+            "--action",
+            help="Rule action ('ACCEPT', 'DROP', 'REJECT') or security group name. [string; pattern [A-Za-z][A-Za-z0-9\\-\\_]+; at most 20 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        comment: _S = typer.Option(
+            None,
+            "--comment",
+            help="Descriptive comment. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        delete: _L = typer.Option(
+            None,
+            "--delete",
+            help="A list of settings you want to delete. [string, format pve-configid-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        dest: _S = typer.Option(
+            None,
+            "--dest",
+            help="Restrict packet destination address. This can refer to a single IP address, an IP set ('+ipsetname') or an IP alias definition. You can also specify an address range like '20.34.101.207-201.3.9.99', or a list of IP addresses and networks (entries are separated by comma). Please do not mix IPv4 and IPv6 addresses inside such lists. [string, format pve-fw-addr-spec; at most 512 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        digest: _S = typer.Option(
+            None,
+            "--digest",
+            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        dport: _S = typer.Option(
+            None,
+            "--dport",
+            help="Restrict TCP/UDP destination port. You can use service names or simple numbers (0-65535), as defined in '/etc/services'. Port ranges can be specified with '\\d+:\\d+', for example '80:85', and you can use comma separated list to match several ports or ranges. [string, format pve-fw-dport-spec]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        enable: _S = typer.Option(
+            None,
+            "--enable",
+            help="Flag to enable/disable a rule. [integer 0..N]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        icmp_type: _S = typer.Option(
+            None,
+            "--icmp-type",
+            help="Specify icmp-type. Only valid if proto equals 'icmp' or 'icmpv6'/'ipv6-icmp'. [string, format pve-fw-icmp-type-spec]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        iface: _S = typer.Option(
+            None,
+            "--iface",
+            help="Network interface name. You have to use network configuration key names for VMs and containers ('net\\d+'). Host related rules can use arbitrary strings. [string, format pve-iface; at most 20 characters]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.iface,
+        ),
+        log: _S = typer.Option(
+            None,
+            "--log",
+            help="Log level for firewall rule. [one of emerg, alert, crit, err, warning, notice, info, debug, nolog]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        macro: _S = typer.Option(
+            None,
+            "--macro",
+            help="Use predefined standard macro. [string; at most 128 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        moveto: _S = typer.Option(
+            None,
+            "--moveto",
+            help="Move rule to new position <moveto>. Other arguments are ignored. [integer 0..N]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        proto: _S = typer.Option(
+            None,
+            "--proto",
+            help="IP protocol. You can use protocol names ('tcp'/'udp') or simple numbers, as defined in '/etc/protocols'. [string, format pve-fw-protocol-spec]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        source: _S = typer.Option(
+            None,
+            "--source",
+            help="Restrict packet source address. This can refer to a single IP address, an IP set ('+ipsetname') or an IP alias definition. You can also specify an address range like '20.34.101.207-201.3.9.99', or a list of IP addresses and networks (entries are separated by comma). Please do not mix IPv4 and IPv6 addresses inside such lists. [string, format pve-fw-addr-spec; at most 512 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        sport: _S = typer.Option(
+            None,
+            "--sport",
+            help="Restrict TCP/UDP source port. You can use service names or simple numbers (0-65535), as defined in '/etc/services'. Port ranges can be specified with '\\d+:\\d+', for example '80:85', and you can use comma separated list to match several ports or ranges. [string, format pve-fw-sport-spec]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        type: _S = typer.Option(
+            None,
+            "--type",
+            help="Rule type. [one of in, out, forward, group]",
+            metavar="[in|out|forward|group]",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "PUT /cluster/firewall/groups/{group}/{pos}", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "create": _create,
+    "delete": _delete,
+    "get": _get,
+    "list": _list,
+    "set": _set,
+}

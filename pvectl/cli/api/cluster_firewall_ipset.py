@@ -21,79 +21,96 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "create",
-    cls=ApiCommand,
-    help="Create new IPSet\n\n\x08\nHTTP:        POST /cluster/firewall/ipset\nPVE method:  create_ipset\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
-    short_help="Create new IPSet",
-)
-def create(
-    ctx: typer.Context,
-    comment: _S = typer.Option(
-        None,
-        "--comment",
-        help="[string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    digest: _S = typer.Option(
-        None,
-        "--digest",
-        help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    name: str = typer.Option(
-        ...,
-        "--name",
-        help="IP set name. [string; pattern [A-Za-z][A-Za-z0-9\\-\\_]+; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    rename: _S = typer.Option(
-        None,
-        "--rename",
-        help="Rename an existing IPSet. You can set 'rename' to the same value as 'name' to update the 'comment' of an existing IPSet. [string; pattern [A-Za-z][A-Za-z0-9\\-\\_]+; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /cluster/firewall/ipset", False)
+def _create() -> None:
+    """Register `create` (POST /cluster/firewall/ipset); only the command being run or completed is built."""
+
+    @app.command(
+        "create",
+        cls=ApiCommand,
+        help="Create new IPSet\n\n\x08\nHTTP:        POST /cluster/firewall/ipset\nPVE method:  create_ipset\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        short_help="Create new IPSet",
+    )
+    def create(
+        ctx: typer.Context,
+        comment: _S = typer.Option(
+            None,
+            "--comment",
+            help="[string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        digest: _S = typer.Option(
+            None,
+            "--digest",
+            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        name: str = typer.Option(
+            ...,
+            "--name",
+            help="IP set name. [string; pattern [A-Za-z][A-Za-z0-9\\-\\_]+; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        rename: _S = typer.Option(
+            None,
+            "--rename",
+            help="Rename an existing IPSet. You can set 'rename' to the same value as 'name' to update the 'comment' of an existing IPSet. [string; pattern [A-Za-z][A-Za-z0-9\\-\\_]+; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /cluster/firewall/ipset", False)
 
 
-@app.command(
-    "delete",
-    cls=ApiCommand,
-    help="Delete IPSet\n\n\x08\nHTTP:        DELETE /cluster/firewall/ipset/{name}\nPVE method:  delete_ipset\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
-    short_help="Delete IPSet",
-)
-def delete(
-    ctx: typer.Context,
-    name: str = typer.Option(
-        ...,
-        "--name",
-        help="IP set name. [string; pattern [A-Za-z][A-Za-z0-9\\-\\_]+; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    force: _S = typer.Option(
-        None,
-        "--force",
-        help="Delete all members of the IPSet, if there are any. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "DELETE /cluster/firewall/ipset/{name}", False)
+def _delete() -> None:
+    """Register `delete` (DELETE /cluster/firewall/ipset/{name}); only the command being run or completed is built."""
+
+    @app.command(
+        "delete",
+        cls=ApiCommand,
+        help="Delete IPSet\n\n\x08\nHTTP:        DELETE /cluster/firewall/ipset/{name}\nPVE method:  delete_ipset\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        short_help="Delete IPSet",
+    )
+    def delete(
+        ctx: typer.Context,
+        name: str = typer.Option(
+            ...,
+            "--name",
+            help="IP set name. [string; pattern [A-Za-z][A-Za-z0-9\\-\\_]+; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        force: _S = typer.Option(
+            None,
+            "--force",
+            help="Delete all members of the IPSet, if there are any. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "DELETE /cluster/firewall/ipset/{name}", False)
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="List IPSets\n\n\x08\nHTTP:        GET /cluster/firewall/ipset\nPVE method:  ipset_index\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="List IPSets",
-)
-def list(
-    ctx: typer.Context,
-) -> None:
-    run_generated(ctx, "GET /cluster/firewall/ipset", False)
+def _list() -> None:
+    """Register `list` (GET /cluster/firewall/ipset); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="List IPSets\n\n\x08\nHTTP:        GET /cluster/firewall/ipset\nPVE method:  ipset_index\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="List IPSets",
+    )
+    def list(
+        ctx: typer.Context,
+    ) -> None:
+        run_generated(ctx, "GET /cluster/firewall/ipset", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "create": _create,
+    "delete": _delete,
+    "list": _list,
+}

@@ -35,81 +35,94 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Get Firewall options.\n\n\x08\nHTTP:        GET /cluster/firewall/options\nPVE method:  get_options\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Get Firewall options",
-)
-def get(
-    ctx: typer.Context,
-) -> None:
-    run_generated(ctx, "GET /cluster/firewall/options", False)
+def _get() -> None:
+    """Register `get` (GET /cluster/firewall/options); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Get Firewall options.\n\n\x08\nHTTP:        GET /cluster/firewall/options\nPVE method:  get_options\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Get Firewall options",
+    )
+    def get(
+        ctx: typer.Context,
+    ) -> None:
+        run_generated(ctx, "GET /cluster/firewall/options", False)
 
 
-@app.command(
-    "set",
-    cls=ApiCommand,
-    help="Set Firewall options.\n\n\x08\nHTTP:        PUT /cluster/firewall/options\nPVE method:  set_options\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
-    short_help="Set Firewall options",
-)
-def set(
-    ctx: typer.Context,
-    delete: _L = typer.Option(
-        None,
-        "--delete",
-        help="A list of settings you want to delete. [string, format pve-configid-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    digest: _S = typer.Option(
-        None,
-        "--digest",
-        help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    ebtables: _S = typer.Option(
-        None,
-        "--ebtables",
-        help="Enable ebtables rules cluster wide. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    enable: _S = typer.Option(
-        None,
-        "--enable",
-        help="Enable or disable the firewall cluster wide. [integer 0..N; PVE default: 0 (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    log_ratelimit: _S = typer.Option(
-        None,
-        "--log_ratelimit",
-        help="Log ratelimiting settings [property string [enable=]<1|0> [,burst=<integer>] [,rate=<rate>]]",
-        metavar="PROPS",
-        show_default=False,
-    ),
-    policy_forward: _S = typer.Option(
-        None,
-        "--policy_forward",
-        help="Forward policy. [one of ACCEPT, DROP; since PVE 8.3.2]",
-        metavar="[ACCEPT|DROP]",
-        show_default=False,
-    ),
-    policy_in: _S = typer.Option(
-        None,
-        "--policy_in",
-        help="Input policy. [one of ACCEPT, REJECT, DROP]",
-        metavar="[ACCEPT|REJECT|DROP]",
-        show_default=False,
-    ),
-    policy_out: _S = typer.Option(
-        None,
-        "--policy_out",
-        help="Output policy. [one of ACCEPT, REJECT, DROP]",
-        metavar="[ACCEPT|REJECT|DROP]",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "PUT /cluster/firewall/options", False)
+def _set() -> None:
+    """Register `set` (PUT /cluster/firewall/options); only the command being run or completed is built."""
+
+    @app.command(
+        "set",
+        cls=ApiCommand,
+        help="Set Firewall options.\n\n\x08\nHTTP:        PUT /cluster/firewall/options\nPVE method:  set_options\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        short_help="Set Firewall options",
+    )
+    def set(
+        ctx: typer.Context,
+        delete: _L = typer.Option(
+            None,
+            "--delete",
+            help="A list of settings you want to delete. [string, format pve-configid-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        digest: _S = typer.Option(
+            None,
+            "--digest",
+            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        ebtables: _S = typer.Option(
+            None,
+            "--ebtables",
+            help="Enable ebtables rules cluster wide. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        enable: _S = typer.Option(
+            None,
+            "--enable",
+            help="Enable or disable the firewall cluster wide. [integer 0..N; PVE default: 0 (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        log_ratelimit: _S = typer.Option(
+            None,
+            "--log_ratelimit",
+            help="Log ratelimiting settings [property string [enable=]<1|0> [,burst=<integer>] [,rate=<rate>]]",
+            metavar="PROPS",
+            show_default=False,
+        ),
+        policy_forward: _S = typer.Option(
+            None,
+            "--policy_forward",
+            help="Forward policy. [one of ACCEPT, DROP; since PVE 8.3.2]",
+            metavar="[ACCEPT|DROP]",
+            show_default=False,
+        ),
+        policy_in: _S = typer.Option(
+            None,
+            "--policy_in",
+            help="Input policy. [one of ACCEPT, REJECT, DROP]",
+            metavar="[ACCEPT|REJECT|DROP]",
+            show_default=False,
+        ),
+        policy_out: _S = typer.Option(
+            None,
+            "--policy_out",
+            help="Output policy. [one of ACCEPT, REJECT, DROP]",
+            metavar="[ACCEPT|REJECT|DROP]",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "PUT /cluster/firewall/options", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "get": _get,
+    "set": _set,
+}

@@ -36,166 +36,191 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "create",
-    cls=ApiCommand,
-    help="Create a new HA group. (deprecated in favor of HA rules)\n\n\x08\nHTTP:        POST /cluster/ha/groups\nPVE method:  create\nPermissions: [perm, /, [Sys.Console]]\nSince:       PVE 7.4 or earlier",
-    short_help="Create a new HA group",
-)
-def create(
-    ctx: typer.Context,
-    comment: _S = typer.Option(
-        None,
-        "--comment",
-        help="Description. [string; at most 4096 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    group: str = typer.Option(
-        ...,
-        "--group",
-        help="The HA group identifier. [string, format pve-configid]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    nodes: _L = typer.Option(
-        ...,
-        "--nodes",
-        help="List of cluster node names with optional priority. [string, format pve-ha-node-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    nofailback: _S = typer.Option(
-        None,
-        "--nofailback",
-        help="The CRM tries to run services on the node with the highest priority. If a node with higher priority comes online, the CRM migrates the service to that node. Enabling nofailback prevents that behavior. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    restricted: _S = typer.Option(
-        None,
-        "--restricted",
-        help="Resources bound to restricted groups may only run on nodes defined by the group. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    type: _S = typer.Option(
-        None,
-        "--type",
-        help="Group type. [one of group]",
-        metavar="[group]",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /cluster/ha/groups", False)
+def _create() -> None:
+    """Register `create` (POST /cluster/ha/groups); only the command being run or completed is built."""
+
+    @app.command(
+        "create",
+        cls=ApiCommand,
+        help="Create a new HA group. (deprecated in favor of HA rules)\n\n\x08\nHTTP:        POST /cluster/ha/groups\nPVE method:  create\nPermissions: [perm, /, [Sys.Console]]\nSince:       PVE 7.4 or earlier",
+        short_help="Create a new HA group",
+    )
+    def create(
+        ctx: typer.Context,
+        comment: _S = typer.Option(
+            None,
+            "--comment",
+            help="Description. [string; at most 4096 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        group: str = typer.Option(
+            ...,
+            "--group",
+            help="The HA group identifier. [string, format pve-configid]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        nodes: _L = typer.Option(
+            ...,
+            "--nodes",
+            help="List of cluster node names with optional priority. [string, format pve-ha-node-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        nofailback: _S = typer.Option(
+            None,
+            "--nofailback",
+            help="The CRM tries to run services on the node with the highest priority. If a node with higher priority comes online, the CRM migrates the service to that node. Enabling nofailback prevents that behavior. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        restricted: _S = typer.Option(
+            None,
+            "--restricted",
+            help="Resources bound to restricted groups may only run on nodes defined by the group. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        type: _S = typer.Option(
+            None,
+            "--type",
+            help="Group type. [one of group]",
+            metavar="[group]",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /cluster/ha/groups", False)
 
 
-@app.command(
-    "delete",
-    cls=ApiCommand,
-    help="Delete ha group configuration. (deprecated in favor of HA rules)\n\n\x08\nHTTP:        DELETE /cluster/ha/groups/{group}\nPVE method:  delete\nPermissions: [perm, /, [Sys.Console]]\nSince:       PVE 7.4 or earlier",
-    short_help="Delete ha group configuration",
-)
-def delete(
-    ctx: typer.Context,
-    group: str = typer.Option(
-        ...,
-        "--group",
-        help="The HA group identifier. [string, format pve-configid]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "DELETE /cluster/ha/groups/{group}", False)
+def _delete() -> None:
+    """Register `delete` (DELETE /cluster/ha/groups/{group}); only the command being run or completed is built."""
+
+    @app.command(
+        "delete",
+        cls=ApiCommand,
+        help="Delete ha group configuration. (deprecated in favor of HA rules)\n\n\x08\nHTTP:        DELETE /cluster/ha/groups/{group}\nPVE method:  delete\nPermissions: [perm, /, [Sys.Console]]\nSince:       PVE 7.4 or earlier",
+        short_help="Delete ha group configuration",
+    )
+    def delete(
+        ctx: typer.Context,
+        group: str = typer.Option(
+            ...,
+            "--group",
+            help="The HA group identifier. [string, format pve-configid]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "DELETE /cluster/ha/groups/{group}", False)
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Read ha group configuration. (deprecated in favor of HA rules)\n\n\x08\nHTTP:        GET /cluster/ha/groups/{group}\nPVE method:  read\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Read ha group configuration",
-)
-def get(
-    ctx: typer.Context,
-    group: str = typer.Option(
-        ...,
-        "--group",
-        help="The HA group identifier. [string, format pve-configid]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /cluster/ha/groups/{group}", False)
+def _get() -> None:
+    """Register `get` (GET /cluster/ha/groups/{group}); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Read ha group configuration. (deprecated in favor of HA rules)\n\n\x08\nHTTP:        GET /cluster/ha/groups/{group}\nPVE method:  read\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Read ha group configuration",
+    )
+    def get(
+        ctx: typer.Context,
+        group: str = typer.Option(
+            ...,
+            "--group",
+            help="The HA group identifier. [string, format pve-configid]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /cluster/ha/groups/{group}", False)
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="Get HA groups. (deprecated in favor of HA rules)\n\n\x08\nHTTP:        GET /cluster/ha/groups\nPVE method:  index\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Get HA groups",
-)
-def list(
-    ctx: typer.Context,
-) -> None:
-    run_generated(ctx, "GET /cluster/ha/groups", False)
+def _list() -> None:
+    """Register `list` (GET /cluster/ha/groups); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="Get HA groups. (deprecated in favor of HA rules)\n\n\x08\nHTTP:        GET /cluster/ha/groups\nPVE method:  index\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Get HA groups",
+    )
+    def list(
+        ctx: typer.Context,
+    ) -> None:
+        run_generated(ctx, "GET /cluster/ha/groups", False)
 
 
-@app.command(
-    "set",
-    cls=ApiCommand,
-    help="Update ha group configuration. (deprecated in favor of HA rules)\n\n\x08\nHTTP:        PUT /cluster/ha/groups/{group}\nPVE method:  update\nPermissions: [perm, /, [Sys.Console]]\nSince:       PVE 7.4 or earlier",
-    short_help="Update ha group configuration",
-)
-def set(
-    ctx: typer.Context,
-    group: str = typer.Option(
-        ...,
-        "--group",
-        help="The HA group identifier. [string, format pve-configid]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    comment: _S = typer.Option(
-        None,
-        "--comment",
-        help="Description. [string; at most 4096 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    delete: _L = typer.Option(
-        None,
-        "--delete",
-        help="A list of settings you want to delete. [string, format pve-configid-list; repeat the option or give a comma list; at most 4096 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    digest: _S = typer.Option(
-        None,
-        "--digest",
-        help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    nodes: _L = typer.Option(
-        None,
-        "--nodes",
-        help="List of cluster node names with optional priority. [string, format pve-ha-node-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    nofailback: _S = typer.Option(
-        None,
-        "--nofailback",
-        help="The CRM tries to run services on the node with the highest priority. If a node with higher priority comes online, the CRM migrates the service to that node. Enabling nofailback prevents that behavior. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    restricted: _S = typer.Option(
-        None,
-        "--restricted",
-        help="Resources bound to restricted groups may only run on nodes defined by the group. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "PUT /cluster/ha/groups/{group}", False)
+def _set() -> None:
+    """Register `set` (PUT /cluster/ha/groups/{group}); only the command being run or completed is built."""
+
+    @app.command(
+        "set",
+        cls=ApiCommand,
+        help="Update ha group configuration. (deprecated in favor of HA rules)\n\n\x08\nHTTP:        PUT /cluster/ha/groups/{group}\nPVE method:  update\nPermissions: [perm, /, [Sys.Console]]\nSince:       PVE 7.4 or earlier",
+        short_help="Update ha group configuration",
+    )
+    def set(
+        ctx: typer.Context,
+        group: str = typer.Option(
+            ...,
+            "--group",
+            help="The HA group identifier. [string, format pve-configid]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        comment: _S = typer.Option(
+            None,
+            "--comment",
+            help="Description. [string; at most 4096 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        delete: _L = typer.Option(
+            None,
+            "--delete",
+            help="A list of settings you want to delete. [string, format pve-configid-list; repeat the option or give a comma list; at most 4096 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        digest: _S = typer.Option(
+            None,
+            "--digest",
+            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        nodes: _L = typer.Option(
+            None,
+            "--nodes",
+            help="List of cluster node names with optional priority. [string, format pve-ha-node-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        nofailback: _S = typer.Option(
+            None,
+            "--nofailback",
+            help="The CRM tries to run services on the node with the highest priority. If a node with higher priority comes online, the CRM migrates the service to that node. Enabling nofailback prevents that behavior. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        restricted: _S = typer.Option(
+            None,
+            "--restricted",
+            help="Resources bound to restricted groups may only run on nodes defined by the group. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "PUT /cluster/ha/groups/{group}", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "create": _create,
+    "delete": _delete,
+    "get": _get,
+    "list": _list,
+    "set": _set,
+}

@@ -58,262 +58,295 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "create",
-    cls=ApiCommand,
-    help="Create a new HA resource.\n\n\x08\nHTTP:        POST /cluster/ha/resources\nPVE method:  create\nPermissions: [perm, /, [Sys.Console]]\nSince:       PVE 7.4 or earlier",
-    short_help="Create a new HA resource",
-)
-def create(
-    ctx: typer.Context,
-    comment: _S = typer.Option(
-        None,
-        "--comment",
-        help="Description. [string; at most 4096 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    failback: _S = typer.Option(
-        None,
-        "--failback",
-        help="Automatically migrate HA resource to the node with the highest priority according to their node affinity rules, if a node with a higher priority than the current node comes online. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 9.0.9]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    group: _S = typer.Option(
-        None,
-        "--group",
-        help="The HA group identifier. [string, format pve-configid]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    max_relocate: _S = typer.Option(
-        None,
-        "--max_relocate",
-        help="Maximal number of resource relocate tries when a resource fails to start. [integer 0..N; PVE default: 1 (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    max_restart: _S = typer.Option(
-        None,
-        "--max_restart",
-        help="Maximal number of tries to restart the resource on a node after its start failed. When reached, the HA manager will try to relocate the resource to an eligible node. [integer 0..N; PVE default: 1 (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    sid: str = typer.Option(
-        ...,
-        "--sid",
-        help="HA resource ID. This consists of a resource type followed by a resource specific name, separated with colon (example: vm:100 / ct:100). For virtual machines and containers, you can simply use the VM or CT id as a shortcut (example: 100). [string, format pve-ha-resource-or-vm-id]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    state: _S = typer.Option(
-        None,
-        "--state",
-        help="Requested resource state. [one of started, stopped, enabled, disabled, ignored; PVE default: started (not sent)]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    type: _S = typer.Option(
-        None,
-        "--type",
-        help="Resource type. [one of ct, vm]",
-        metavar="[ct|vm]",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /cluster/ha/resources", False)
+def _create() -> None:
+    """Register `create` (POST /cluster/ha/resources); only the command being run or completed is built."""
+
+    @app.command(
+        "create",
+        cls=ApiCommand,
+        help="Create a new HA resource.\n\n\x08\nHTTP:        POST /cluster/ha/resources\nPVE method:  create\nPermissions: [perm, /, [Sys.Console]]\nSince:       PVE 7.4 or earlier",
+        short_help="Create a new HA resource",
+    )
+    def create(
+        ctx: typer.Context,
+        comment: _S = typer.Option(
+            None,
+            "--comment",
+            help="Description. [string; at most 4096 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        failback: _S = typer.Option(
+            None,
+            "--failback",
+            help="Automatically migrate HA resource to the node with the highest priority according to their node affinity rules, if a node with a higher priority than the current node comes online. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 9.0.9]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        group: _S = typer.Option(
+            None,
+            "--group",
+            help="The HA group identifier. [string, format pve-configid]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        max_relocate: _S = typer.Option(
+            None,
+            "--max_relocate",
+            help="Maximal number of resource relocate tries when a resource fails to start. [integer 0..N; PVE default: 1 (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        max_restart: _S = typer.Option(
+            None,
+            "--max_restart",
+            help="Maximal number of tries to restart the resource on a node after its start failed. When reached, the HA manager will try to relocate the resource to an eligible node. [integer 0..N; PVE default: 1 (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        sid: str = typer.Option(
+            ...,
+            "--sid",
+            help="HA resource ID. This consists of a resource type followed by a resource specific name, separated with colon (example: vm:100 / ct:100). For virtual machines and containers, you can simply use the VM or CT id as a shortcut (example: 100). [string, format pve-ha-resource-or-vm-id]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        state: _S = typer.Option(
+            None,
+            "--state",
+            help="Requested resource state. [one of started, stopped, enabled, disabled, ignored; PVE default: started (not sent)]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        type: _S = typer.Option(
+            None,
+            "--type",
+            help="Resource type. [one of ct, vm]",
+            metavar="[ct|vm]",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /cluster/ha/resources", False)
 
 
-@app.command(
-    "delete",
-    cls=ApiCommand,
-    help="Delete resource configuration.\n\n\x08\nHTTP:        DELETE /cluster/ha/resources/{sid}\nPVE method:  delete\nPermissions: [perm, /, [Sys.Console]]\nSince:       PVE 7.4 or earlier",
-    short_help="Delete resource configuration",
-)
-def delete(
-    ctx: typer.Context,
-    sid: str = typer.Option(
-        ...,
-        "--sid",
-        help="HA resource ID. This consists of a resource type followed by a resource specific name, separated with colon (example: vm:100 / ct:100). For virtual machines and containers, you can simply use the VM or CT id as a shortcut (example: 100). [string, format pve-ha-resource-or-vm-id]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    purge: _S = typer.Option(
-        None,
-        "--purge",
-        help="Remove this resource from rules that reference it, deleting the rule if this resource is the only resource in the rule [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 9.0.9]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "DELETE /cluster/ha/resources/{sid}", False)
+def _delete() -> None:
+    """Register `delete` (DELETE /cluster/ha/resources/{sid}); only the command being run or completed is built."""
+
+    @app.command(
+        "delete",
+        cls=ApiCommand,
+        help="Delete resource configuration.\n\n\x08\nHTTP:        DELETE /cluster/ha/resources/{sid}\nPVE method:  delete\nPermissions: [perm, /, [Sys.Console]]\nSince:       PVE 7.4 or earlier",
+        short_help="Delete resource configuration",
+    )
+    def delete(
+        ctx: typer.Context,
+        sid: str = typer.Option(
+            ...,
+            "--sid",
+            help="HA resource ID. This consists of a resource type followed by a resource specific name, separated with colon (example: vm:100 / ct:100). For virtual machines and containers, you can simply use the VM or CT id as a shortcut (example: 100). [string, format pve-ha-resource-or-vm-id]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        purge: _S = typer.Option(
+            None,
+            "--purge",
+            help="Remove this resource from rules that reference it, deleting the rule if this resource is the only resource in the rule [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 9.0.9]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "DELETE /cluster/ha/resources/{sid}", False)
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Read resource configuration.\n\n\x08\nHTTP:        GET /cluster/ha/resources/{sid}\nPVE method:  read\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Read resource configuration",
-)
-def get(
-    ctx: typer.Context,
-    sid: str = typer.Option(
-        ...,
-        "--sid",
-        help="HA resource ID. This consists of a resource type followed by a resource specific name, separated with colon (example: vm:100 / ct:100). For virtual machines and containers, you can simply use the VM or CT id as a shortcut (example: 100). [string, format pve-ha-resource-or-vm-id]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /cluster/ha/resources/{sid}", False)
+def _get() -> None:
+    """Register `get` (GET /cluster/ha/resources/{sid}); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Read resource configuration.\n\n\x08\nHTTP:        GET /cluster/ha/resources/{sid}\nPVE method:  read\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Read resource configuration",
+    )
+    def get(
+        ctx: typer.Context,
+        sid: str = typer.Option(
+            ...,
+            "--sid",
+            help="HA resource ID. This consists of a resource type followed by a resource specific name, separated with colon (example: vm:100 / ct:100). For virtual machines and containers, you can simply use the VM or CT id as a shortcut (example: 100). [string, format pve-ha-resource-or-vm-id]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /cluster/ha/resources/{sid}", False)
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="List HA resources.\n\n\x08\nHTTP:        GET /cluster/ha/resources\nPVE method:  index\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="List HA resources",
-)
-def list(
-    ctx: typer.Context,
-    type: _S = typer.Option(
-        None,
-        "--type",
-        help="Only list resources of specific type [one of ct, vm]",
-        metavar="[ct|vm]",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /cluster/ha/resources", False)
+def _list() -> None:
+    """Register `list` (GET /cluster/ha/resources); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="List HA resources.\n\n\x08\nHTTP:        GET /cluster/ha/resources\nPVE method:  index\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="List HA resources",
+    )
+    def list(
+        ctx: typer.Context,
+        type: _S = typer.Option(
+            None,
+            "--type",
+            help="Only list resources of specific type [one of ct, vm]",
+            metavar="[ct|vm]",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /cluster/ha/resources", False)
 
 
-@app.command(
-    "migrate",
-    cls=ApiCommand,
-    help="Request resource migration (online) to another node.\n\n\x08\nHTTP:        POST /cluster/ha/resources/{sid}/migrate\nPVE method:  migrate\nPermissions: [perm, /, [Sys.Console]]\nSince:       PVE 7.4 or earlier",
-    short_help="Request resource migration (online) to another node",
-)
-def migrate(
-    ctx: typer.Context,
-    sid: str = typer.Option(
-        ...,
-        "--sid",
-        help="HA resource ID. This consists of a resource type followed by a resource specific name, separated with colon (example: vm:100 / ct:100). For virtual machines and containers, you can simply use the VM or CT id as a shortcut (example: 100). [string, format pve-ha-resource-or-vm-id]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="Target node. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "POST /cluster/ha/resources/{sid}/migrate", False)
+def _migrate() -> None:
+    """Register `migrate` (POST /cluster/ha/resources/{sid}/migrate); only the command being run or completed is built."""
+
+    @app.command(
+        "migrate",
+        cls=ApiCommand,
+        help="Request resource migration (online) to another node.\n\n\x08\nHTTP:        POST /cluster/ha/resources/{sid}/migrate\nPVE method:  migrate\nPermissions: [perm, /, [Sys.Console]]\nSince:       PVE 7.4 or earlier",
+        short_help="Request resource migration (online) to another node",
+    )
+    def migrate(
+        ctx: typer.Context,
+        sid: str = typer.Option(
+            ...,
+            "--sid",
+            help="HA resource ID. This consists of a resource type followed by a resource specific name, separated with colon (example: vm:100 / ct:100). For virtual machines and containers, you can simply use the VM or CT id as a shortcut (example: 100). [string, format pve-ha-resource-or-vm-id]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="Target node. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /cluster/ha/resources/{sid}/migrate", False)
 
 
-@app.command(
-    "relocate",
-    cls=ApiCommand,
-    help="Request resource relocation to another node. This stops the service on the old node, and restarts it on the target node.\n\n\x08\nHTTP:        POST /cluster/ha/resources/{sid}/relocate\nPVE method:  relocate\nPermissions: [perm, /, [Sys.Console]]\nSince:       PVE 7.4 or earlier",
-    short_help="Request resource relocation to another node",
-)
-def relocate(
-    ctx: typer.Context,
-    sid: str = typer.Option(
-        ...,
-        "--sid",
-        help="HA resource ID. This consists of a resource type followed by a resource specific name, separated with colon (example: vm:100 / ct:100). For virtual machines and containers, you can simply use the VM or CT id as a shortcut (example: 100). [string, format pve-ha-resource-or-vm-id]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="Target node. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "POST /cluster/ha/resources/{sid}/relocate", False)
+def _relocate() -> None:
+    """Register `relocate` (POST /cluster/ha/resources/{sid}/relocate); only the command being run or completed is built."""
+
+    @app.command(
+        "relocate",
+        cls=ApiCommand,
+        help="Request resource relocation to another node. This stops the service on the old node, and restarts it on the target node.\n\n\x08\nHTTP:        POST /cluster/ha/resources/{sid}/relocate\nPVE method:  relocate\nPermissions: [perm, /, [Sys.Console]]\nSince:       PVE 7.4 or earlier",
+        short_help="Request resource relocation to another node",
+    )
+    def relocate(
+        ctx: typer.Context,
+        sid: str = typer.Option(
+            ...,
+            "--sid",
+            help="HA resource ID. This consists of a resource type followed by a resource specific name, separated with colon (example: vm:100 / ct:100). For virtual machines and containers, you can simply use the VM or CT id as a shortcut (example: 100). [string, format pve-ha-resource-or-vm-id]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="Target node. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /cluster/ha/resources/{sid}/relocate", False)
 
 
-@app.command(
-    "set",
-    cls=ApiCommand,
-    help="Update resource configuration.\n\n\x08\nHTTP:        PUT /cluster/ha/resources/{sid}\nPVE method:  update\nPermissions: [perm, /, [Sys.Console]]\nSince:       PVE 7.4 or earlier",
-    short_help="Update resource configuration",
-)
-def set(
-    ctx: typer.Context,
-    sid: str = typer.Option(
-        ...,
-        "--sid",
-        help="HA resource ID. This consists of a resource type followed by a resource specific name, separated with colon (example: vm:100 / ct:100). For virtual machines and containers, you can simply use the VM or CT id as a shortcut (example: 100). [string, format pve-ha-resource-or-vm-id]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    comment: _S = typer.Option(
-        None,
-        "--comment",
-        help="Description. [string; at most 4096 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    delete: _L = typer.Option(
-        None,
-        "--delete",
-        help="A list of settings you want to delete. [string, format pve-configid-list; repeat the option or give a comma list; at most 4096 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    digest: _S = typer.Option(
-        None,
-        "--digest",
-        help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    failback: _S = typer.Option(
-        None,
-        "--failback",
-        help="Automatically migrate HA resource to the node with the highest priority according to their node affinity rules, if a node with a higher priority than the current node comes online. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 9.0.9]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    group: _S = typer.Option(
-        None,
-        "--group",
-        help="The HA group identifier. [string, format pve-configid]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    max_relocate: _S = typer.Option(
-        None,
-        "--max_relocate",
-        help="Maximal number of resource relocate tries when a resource fails to start. [integer 0..N; PVE default: 1 (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    max_restart: _S = typer.Option(
-        None,
-        "--max_restart",
-        help="Maximal number of tries to restart the resource on a node after its start failed. When reached, the HA manager will try to relocate the resource to an eligible node. [integer 0..N; PVE default: 1 (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    state: _S = typer.Option(
-        None,
-        "--state",
-        help="Requested resource state. [one of started, stopped, enabled, disabled, ignored; PVE default: started (not sent)]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "PUT /cluster/ha/resources/{sid}", False)
+def _set() -> None:
+    """Register `set` (PUT /cluster/ha/resources/{sid}); only the command being run or completed is built."""
+
+    @app.command(
+        "set",
+        cls=ApiCommand,
+        help="Update resource configuration.\n\n\x08\nHTTP:        PUT /cluster/ha/resources/{sid}\nPVE method:  update\nPermissions: [perm, /, [Sys.Console]]\nSince:       PVE 7.4 or earlier",
+        short_help="Update resource configuration",
+    )
+    def set(
+        ctx: typer.Context,
+        sid: str = typer.Option(
+            ...,
+            "--sid",
+            help="HA resource ID. This consists of a resource type followed by a resource specific name, separated with colon (example: vm:100 / ct:100). For virtual machines and containers, you can simply use the VM or CT id as a shortcut (example: 100). [string, format pve-ha-resource-or-vm-id]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        comment: _S = typer.Option(
+            None,
+            "--comment",
+            help="Description. [string; at most 4096 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        delete: _L = typer.Option(
+            None,
+            "--delete",
+            help="A list of settings you want to delete. [string, format pve-configid-list; repeat the option or give a comma list; at most 4096 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        digest: _S = typer.Option(
+            None,
+            "--digest",
+            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        failback: _S = typer.Option(
+            None,
+            "--failback",
+            help="Automatically migrate HA resource to the node with the highest priority according to their node affinity rules, if a node with a higher priority than the current node comes online. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 9.0.9]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        group: _S = typer.Option(
+            None,
+            "--group",
+            help="The HA group identifier. [string, format pve-configid]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        max_relocate: _S = typer.Option(
+            None,
+            "--max_relocate",
+            help="Maximal number of resource relocate tries when a resource fails to start. [integer 0..N; PVE default: 1 (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        max_restart: _S = typer.Option(
+            None,
+            "--max_restart",
+            help="Maximal number of tries to restart the resource on a node after its start failed. When reached, the HA manager will try to relocate the resource to an eligible node. [integer 0..N; PVE default: 1 (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        state: _S = typer.Option(
+            None,
+            "--state",
+            help="Requested resource state. [one of started, stopped, enabled, disabled, ignored; PVE default: started (not sent)]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "PUT /cluster/ha/resources/{sid}", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "create": _create,
+    "delete": _delete,
+    "get": _get,
+    "list": _list,
+    "migrate": _migrate,
+    "relocate": _relocate,
+    "set": _set,
+}

@@ -57,215 +57,240 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "create",
-    cls=ApiCommand,
-    help="Create HA rule.\n\n\x08\nHTTP:        POST /cluster/ha/rules\nPVE method:  create_rule\nPermissions: [perm, /, [Sys.Console]]\nSince:       PVE 9.0.9",
-    short_help="Create HA rule",
-)
-def create(
-    ctx: typer.Context,
-    affinity: _S = typer.Option(
-        None,
-        "--affinity",
-        help="Describes whether the HA resources are supposed to be kept on the same node ('positive'), or are supposed to be kept on separate nodes ('negative'). [one of positive, negative; since PVE 9.0.9]",
-        metavar="[positive|negative]",
-        show_default=False,
-    ),
-    comment: _S = typer.Option(
-        None,
-        "--comment",
-        help="HA rule description. [string; at most 4096 characters; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    disable: _S = typer.Option(
-        None,
-        "--disable",
-        help="Whether the HA rule is disabled. [boolean (1/0, true/false, yes/no, on/off); since PVE 9.0.9]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    nodes: _L = typer.Option(
-        None,
-        "--nodes",
-        help="List of cluster node names with optional priority. [string, format pve-ha-node-list; repeat the option or give a comma list; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    resources: _L = typer.Option(
-        ...,
-        "--resources",
-        help="List of HA resource IDs. This consists of a list of resource types followed by a resource specific name separated with a colon (example: vm:100,ct:101). [string, format pve-ha-resource-id-list; repeat the option or give a comma list; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    rule: str = typer.Option(
-        ...,
-        "--rule",
-        help="HA rule identifier. [string, format pve-configid; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    strict: _S = typer.Option(
-        None,
-        "--strict",
-        help="Describes whether the node affinity rule is strict or non-strict. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 9.0.9]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    type: str = typer.Option(
-        ...,
-        "--type",
-        help="HA rule type. [one of node-affinity, resource-affinity; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /cluster/ha/rules", False)
+def _create() -> None:
+    """Register `create` (POST /cluster/ha/rules); only the command being run or completed is built."""
+
+    @app.command(
+        "create",
+        cls=ApiCommand,
+        help="Create HA rule.\n\n\x08\nHTTP:        POST /cluster/ha/rules\nPVE method:  create_rule\nPermissions: [perm, /, [Sys.Console]]\nSince:       PVE 9.0.9",
+        short_help="Create HA rule",
+    )
+    def create(
+        ctx: typer.Context,
+        affinity: _S = typer.Option(
+            None,
+            "--affinity",
+            help="Describes whether the HA resources are supposed to be kept on the same node ('positive'), or are supposed to be kept on separate nodes ('negative'). [one of positive, negative; since PVE 9.0.9]",
+            metavar="[positive|negative]",
+            show_default=False,
+        ),
+        comment: _S = typer.Option(
+            None,
+            "--comment",
+            help="HA rule description. [string; at most 4096 characters; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        disable: _S = typer.Option(
+            None,
+            "--disable",
+            help="Whether the HA rule is disabled. [boolean (1/0, true/false, yes/no, on/off); since PVE 9.0.9]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        nodes: _L = typer.Option(
+            None,
+            "--nodes",
+            help="List of cluster node names with optional priority. [string, format pve-ha-node-list; repeat the option or give a comma list; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        resources: _L = typer.Option(
+            ...,
+            "--resources",
+            help="List of HA resource IDs. This consists of a list of resource types followed by a resource specific name separated with a colon (example: vm:100,ct:101). [string, format pve-ha-resource-id-list; repeat the option or give a comma list; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        rule: str = typer.Option(
+            ...,
+            "--rule",
+            help="HA rule identifier. [string, format pve-configid; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        strict: _S = typer.Option(
+            None,
+            "--strict",
+            help="Describes whether the node affinity rule is strict or non-strict. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 9.0.9]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        type: str = typer.Option(
+            ...,
+            "--type",
+            help="HA rule type. [one of node-affinity, resource-affinity; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /cluster/ha/rules", False)
 
 
-@app.command(
-    "delete",
-    cls=ApiCommand,
-    help="Delete HA rule.\n\n\x08\nHTTP:        DELETE /cluster/ha/rules/{rule}\nPVE method:  delete_rule\nPermissions: [perm, /, [Sys.Console]]\nSince:       PVE 9.0.9",
-    short_help="Delete HA rule",
-)
-def delete(
-    ctx: typer.Context,
-    rule: str = typer.Option(
-        ...,
-        "--rule",
-        help="HA rule identifier. [string, format pve-configid; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "DELETE /cluster/ha/rules/{rule}", False)
+def _delete() -> None:
+    """Register `delete` (DELETE /cluster/ha/rules/{rule}); only the command being run or completed is built."""
+
+    @app.command(
+        "delete",
+        cls=ApiCommand,
+        help="Delete HA rule.\n\n\x08\nHTTP:        DELETE /cluster/ha/rules/{rule}\nPVE method:  delete_rule\nPermissions: [perm, /, [Sys.Console]]\nSince:       PVE 9.0.9",
+        short_help="Delete HA rule",
+    )
+    def delete(
+        ctx: typer.Context,
+        rule: str = typer.Option(
+            ...,
+            "--rule",
+            help="HA rule identifier. [string, format pve-configid; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "DELETE /cluster/ha/rules/{rule}", False)
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Read HA rule.\n\n\x08\nHTTP:        GET /cluster/ha/rules/{rule}\nPVE method:  read_rule\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 9.0.9",
-    short_help="Read HA rule",
-)
-def get(
-    ctx: typer.Context,
-    rule: str = typer.Option(
-        ...,
-        "--rule",
-        help="HA rule identifier. [string, format pve-configid; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /cluster/ha/rules/{rule}", False)
+def _get() -> None:
+    """Register `get` (GET /cluster/ha/rules/{rule}); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Read HA rule.\n\n\x08\nHTTP:        GET /cluster/ha/rules/{rule}\nPVE method:  read_rule\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 9.0.9",
+        short_help="Read HA rule",
+    )
+    def get(
+        ctx: typer.Context,
+        rule: str = typer.Option(
+            ...,
+            "--rule",
+            help="HA rule identifier. [string, format pve-configid; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /cluster/ha/rules/{rule}", False)
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="Get HA rules.\n\n\x08\nHTTP:        GET /cluster/ha/rules\nPVE method:  index\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 9.0.9",
-    short_help="Get HA rules",
-)
-def list(
-    ctx: typer.Context,
-    resource: _S = typer.Option(
-        None,
-        "--resource",
-        help="Limit the returned list to rules affecting the specified resource. [string; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    type: _S = typer.Option(
-        None,
-        "--type",
-        help="Limit the returned list to the specified rule type. [one of node-affinity, resource-affinity; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /cluster/ha/rules", False)
+def _list() -> None:
+    """Register `list` (GET /cluster/ha/rules); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="Get HA rules.\n\n\x08\nHTTP:        GET /cluster/ha/rules\nPVE method:  index\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 9.0.9",
+        short_help="Get HA rules",
+    )
+    def list(
+        ctx: typer.Context,
+        resource: _S = typer.Option(
+            None,
+            "--resource",
+            help="Limit the returned list to rules affecting the specified resource. [string; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        type: _S = typer.Option(
+            None,
+            "--type",
+            help="Limit the returned list to the specified rule type. [one of node-affinity, resource-affinity; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /cluster/ha/rules", False)
 
 
-@app.command(
-    "set",
-    cls=ApiCommand,
-    help="Update HA rule.\n\n\x08\nHTTP:        PUT /cluster/ha/rules/{rule}\nPVE method:  update_rule\nPermissions: [perm, /, [Sys.Console]]\nSince:       PVE 9.0.9",
-    short_help="Update HA rule",
-)
-def set(
-    ctx: typer.Context,
-    rule: str = typer.Option(
-        ...,
-        "--rule",
-        help="HA rule identifier. [string, format pve-configid; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    affinity: _S = typer.Option(
-        None,
-        "--affinity",
-        help="Describes whether the HA resources are supposed to be kept on the same node ('positive'), or are supposed to be kept on separate nodes ('negative'). [one of positive, negative; since PVE 9.0.9]",
-        metavar="[positive|negative]",
-        show_default=False,
-    ),
-    comment: _S = typer.Option(
-        None,
-        "--comment",
-        help="HA rule description. [string; at most 4096 characters; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    delete: _L = typer.Option(
-        None,
-        "--delete",
-        help="A list of settings you want to delete. [string, format pve-configid-list; repeat the option or give a comma list; at most 4096 characters; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    digest: _S = typer.Option(
-        None,
-        "--digest",
-        help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    disable: _S = typer.Option(
-        None,
-        "--disable",
-        help="Whether the HA rule is disabled. [boolean (1/0, true/false, yes/no, on/off); since PVE 9.0.9]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    nodes: _L = typer.Option(
-        None,
-        "--nodes",
-        help="List of cluster node names with optional priority. [string, format pve-ha-node-list; repeat the option or give a comma list; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    resources: _L = typer.Option(
-        None,
-        "--resources",
-        help="List of HA resource IDs. This consists of a list of resource types followed by a resource specific name separated with a colon (example: vm:100,ct:101). [string, format pve-ha-resource-id-list; repeat the option or give a comma list; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    strict: _S = typer.Option(
-        None,
-        "--strict",
-        help="Describes whether the node affinity rule is strict or non-strict. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 9.0.9]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    type: str = typer.Option(
-        ...,
-        "--type",
-        help="HA rule type. [one of node-affinity, resource-affinity; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "PUT /cluster/ha/rules/{rule}", False)
+def _set() -> None:
+    """Register `set` (PUT /cluster/ha/rules/{rule}); only the command being run or completed is built."""
+
+    @app.command(
+        "set",
+        cls=ApiCommand,
+        help="Update HA rule.\n\n\x08\nHTTP:        PUT /cluster/ha/rules/{rule}\nPVE method:  update_rule\nPermissions: [perm, /, [Sys.Console]]\nSince:       PVE 9.0.9",
+        short_help="Update HA rule",
+    )
+    def set(
+        ctx: typer.Context,
+        rule: str = typer.Option(
+            ...,
+            "--rule",
+            help="HA rule identifier. [string, format pve-configid; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        affinity: _S = typer.Option(
+            None,
+            "--affinity",
+            help="Describes whether the HA resources are supposed to be kept on the same node ('positive'), or are supposed to be kept on separate nodes ('negative'). [one of positive, negative; since PVE 9.0.9]",
+            metavar="[positive|negative]",
+            show_default=False,
+        ),
+        comment: _S = typer.Option(
+            None,
+            "--comment",
+            help="HA rule description. [string; at most 4096 characters; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        delete: _L = typer.Option(
+            None,
+            "--delete",
+            help="A list of settings you want to delete. [string, format pve-configid-list; repeat the option or give a comma list; at most 4096 characters; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        digest: _S = typer.Option(
+            None,
+            "--digest",
+            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        disable: _S = typer.Option(
+            None,
+            "--disable",
+            help="Whether the HA rule is disabled. [boolean (1/0, true/false, yes/no, on/off); since PVE 9.0.9]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        nodes: _L = typer.Option(
+            None,
+            "--nodes",
+            help="List of cluster node names with optional priority. [string, format pve-ha-node-list; repeat the option or give a comma list; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        resources: _L = typer.Option(
+            None,
+            "--resources",
+            help="List of HA resource IDs. This consists of a list of resource types followed by a resource specific name separated with a colon (example: vm:100,ct:101). [string, format pve-ha-resource-id-list; repeat the option or give a comma list; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        strict: _S = typer.Option(
+            None,
+            "--strict",
+            help="Describes whether the node affinity rule is strict or non-strict. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 9.0.9]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        type: str = typer.Option(
+            ...,
+            "--type",
+            help="HA rule type. [one of node-affinity, resource-affinity; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "PUT /cluster/ha/rules/{rule}", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "create": _create,
+    "delete": _delete,
+    "get": _get,
+    "list": _list,
+    "set": _set,
+}

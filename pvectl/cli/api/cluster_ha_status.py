@@ -21,68 +21,93 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "arm-ha",
-    cls=ApiCommand,
-    help="Request re-arming the HA stack after it was disarmed.\n\n\x08\nHTTP:        POST /cluster/ha/status/arm-ha\nPVE method:  arm-ha\nPermissions: [perm, /, [Sys.Console]]\nSince:       PVE 9.1.3",
-    short_help="Request re-arming the HA stack after it was disarmed",
-)
-def arm_ha(
-    ctx: typer.Context,
-) -> None:
-    run_generated(ctx, "POST /cluster/ha/status/arm-ha", False)
+def _arm_ha() -> None:
+    """Register `arm-ha` (POST /cluster/ha/status/arm-ha); only the command being run or completed is built."""
+
+    @app.command(
+        "arm-ha",
+        cls=ApiCommand,
+        help="Request re-arming the HA stack after it was disarmed.\n\n\x08\nHTTP:        POST /cluster/ha/status/arm-ha\nPVE method:  arm-ha\nPermissions: [perm, /, [Sys.Console]]\nSince:       PVE 9.1.3",
+        short_help="Request re-arming the HA stack after it was disarmed",
+    )
+    def arm_ha(
+        ctx: typer.Context,
+    ) -> None:
+        run_generated(ctx, "POST /cluster/ha/status/arm-ha", False)
 
 
-@app.command(
-    "current",
-    cls=ApiCommand,
-    help="Get HA manager status.\n\n\x08\nHTTP:        GET /cluster/ha/status/current\nPVE method:  status\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Get HA manager status",
-)
-def current(
-    ctx: typer.Context,
-) -> None:
-    run_generated(ctx, "GET /cluster/ha/status/current", False)
+def _current() -> None:
+    """Register `current` (GET /cluster/ha/status/current); only the command being run or completed is built."""
+
+    @app.command(
+        "current",
+        cls=ApiCommand,
+        help="Get HA manager status.\n\n\x08\nHTTP:        GET /cluster/ha/status/current\nPVE method:  status\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Get HA manager status",
+    )
+    def current(
+        ctx: typer.Context,
+    ) -> None:
+        run_generated(ctx, "GET /cluster/ha/status/current", False)
 
 
-@app.command(
-    "disarm-ha",
-    cls=ApiCommand,
-    help="Request disarming the HA stack, releasing all watchdogs cluster-wide.\n\n\x08\nHTTP:        POST /cluster/ha/status/disarm-ha\nPVE method:  disarm-ha\nPermissions: [perm, /, [Sys.Console]]\nSince:       PVE 9.1.3",
-    short_help="Request disarming the HA stack, releasing all watchdogs cluster-wide",
-)
-def disarm_ha(
-    ctx: typer.Context,
-    resource_mode: str = typer.Option(
-        ...,
-        "--resource-mode",
-        help="Controls how HA managed resources are handled while disarmed. The current state of resources is not affected. 'freeze': new commands and state changes are not applied. 'ignore': resources are removed from HA tracking and can be managed as if they were not HA managed. [one of freeze, ignore; since PVE 9.1.3]",
-        metavar="[freeze|ignore]",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /cluster/ha/status/disarm-ha", False)
+def _disarm_ha() -> None:
+    """Register `disarm-ha` (POST /cluster/ha/status/disarm-ha); only the command being run or completed is built."""
+
+    @app.command(
+        "disarm-ha",
+        cls=ApiCommand,
+        help="Request disarming the HA stack, releasing all watchdogs cluster-wide.\n\n\x08\nHTTP:        POST /cluster/ha/status/disarm-ha\nPVE method:  disarm-ha\nPermissions: [perm, /, [Sys.Console]]\nSince:       PVE 9.1.3",
+        short_help="Request disarming the HA stack, releasing all watchdogs cluster-wide",
+    )
+    def disarm_ha(
+        ctx: typer.Context,
+        resource_mode: str = typer.Option(
+            ...,
+            "--resource-mode",
+            help="Controls how HA managed resources are handled while disarmed. The current state of resources is not affected. 'freeze': new commands and state changes are not applied. 'ignore': resources are removed from HA tracking and can be managed as if they were not HA managed. [one of freeze, ignore; since PVE 9.1.3]",
+            metavar="[freeze|ignore]",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /cluster/ha/status/disarm-ha", False)
 
 
-@app.command(
-    "index",
-    cls=ApiCommand,
-    help="Directory index.\n\n\x08\nHTTP:        GET /cluster/ha/status\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
-    short_help="Directory index",
-)
-def index(
-    ctx: typer.Context,
-) -> None:
-    run_generated(ctx, "GET /cluster/ha/status", False)
+def _index() -> None:
+    """Register `index` (GET /cluster/ha/status); only the command being run or completed is built."""
+
+    @app.command(
+        "index",
+        cls=ApiCommand,
+        help="Directory index.\n\n\x08\nHTTP:        GET /cluster/ha/status\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        short_help="Directory index",
+    )
+    def index(
+        ctx: typer.Context,
+    ) -> None:
+        run_generated(ctx, "GET /cluster/ha/status", False)
 
 
-@app.command(
-    "manager-status",
-    cls=ApiCommand,
-    help="Get full HA manager status, including LRM status.\n\n\x08\nHTTP:        GET /cluster/ha/status/manager_status\nPVE method:  manager_status\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Get full HA manager status, including LRM status",
-)
-def manager_status(
-    ctx: typer.Context,
-) -> None:
-    run_generated(ctx, "GET /cluster/ha/status/manager_status", False)
+def _manager_status() -> None:
+    """Register `manager-status` (GET /cluster/ha/status/manager_status); only the command being run or completed is built."""
+
+    @app.command(
+        "manager-status",
+        cls=ApiCommand,
+        help="Get full HA manager status, including LRM status.\n\n\x08\nHTTP:        GET /cluster/ha/status/manager_status\nPVE method:  manager_status\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Get full HA manager status, including LRM status",
+    )
+    def manager_status(
+        ctx: typer.Context,
+    ) -> None:
+        run_generated(ctx, "GET /cluster/ha/status/manager_status", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "arm-ha": _arm_ha,
+    "current": _current,
+    "disarm-ha": _disarm_ha,
+    "index": _index,
+    "manager-status": _manager_status,
+}

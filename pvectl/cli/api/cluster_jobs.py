@@ -14,46 +14,59 @@ _L = list[str] | None
 CHOICES: dict[str, dict[str, tuple[str, ...]]] = {}
 
 
-@app.command(
-    "index",
-    cls=ApiCommand,
-    help="Index for jobs related endpoints.\n\n\x08\nHTTP:        GET /cluster/jobs\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
-    short_help="Index for jobs related endpoints",
-)
-def index(
-    ctx: typer.Context,
-) -> None:
-    run_generated(ctx, "GET /cluster/jobs", False)
+def _index() -> None:
+    """Register `index` (GET /cluster/jobs); only the command being run or completed is built."""
+
+    @app.command(
+        "index",
+        cls=ApiCommand,
+        help="Index for jobs related endpoints.\n\n\x08\nHTTP:        GET /cluster/jobs\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        short_help="Index for jobs related endpoints",
+    )
+    def index(
+        ctx: typer.Context,
+    ) -> None:
+        run_generated(ctx, "GET /cluster/jobs", False)
 
 
-@app.command(
-    "schedule-analyze",
-    cls=ApiCommand,
-    help="Returns a list of future schedule runtimes.\n\n\x08\nHTTP:        GET /cluster/jobs/schedule-analyze\nPVE method:  schedule-analyze\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
-    short_help="Returns a list of future schedule runtimes",
-)
-def schedule_analyze(
-    ctx: typer.Context,
-    iterations: _S = typer.Option(
-        None,
-        "--iterations",
-        help="Number of event-iteration to simulate and return. [integer 1..100; PVE default: 10 (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    schedule: str = typer.Option(
-        ...,
-        "--schedule",
-        help="Job schedule. The format is a subset of `systemd` calendar events. [string, format pve-calendar-event; at most 128 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    starttime: _S = typer.Option(
-        None,
-        "--starttime",
-        help="UNIX timestamp to start the calculation from. Defaults to the current time. [integer]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /cluster/jobs/schedule-analyze", False)
+def _schedule_analyze() -> None:
+    """Register `schedule-analyze` (GET /cluster/jobs/schedule-analyze); only the command being run or completed is built."""
+
+    @app.command(
+        "schedule-analyze",
+        cls=ApiCommand,
+        help="Returns a list of future schedule runtimes.\n\n\x08\nHTTP:        GET /cluster/jobs/schedule-analyze\nPVE method:  schedule-analyze\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        short_help="Returns a list of future schedule runtimes",
+    )
+    def schedule_analyze(
+        ctx: typer.Context,
+        iterations: _S = typer.Option(
+            None,
+            "--iterations",
+            help="Number of event-iteration to simulate and return. [integer 1..100; PVE default: 10 (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        schedule: str = typer.Option(
+            ...,
+            "--schedule",
+            help="Job schedule. The format is a subset of `systemd` calendar events. [string, format pve-calendar-event; at most 128 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        starttime: _S = typer.Option(
+            None,
+            "--starttime",
+            help="UNIX timestamp to start the calculation from. Defaults to the current time. [integer]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /cluster/jobs/schedule-analyze", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "index": _index,
+    "schedule-analyze": _schedule_analyze,
+}

@@ -14,13 +14,22 @@ _L = list[str] | None
 CHOICES: dict[str, dict[str, tuple[str, ...]]] = {}
 
 
-@app.command(
-    "index",
-    cls=ApiCommand,
-    help="List resource types.\n\n\x08\nHTTP:        GET /cluster/mapping\nPVE method:  index\nPermissions: none declared\nSince:       PVE 8.0.5",
-    short_help="List resource types",
-)
-def index(
-    ctx: typer.Context,
-) -> None:
-    run_generated(ctx, "GET /cluster/mapping", False)
+def _index() -> None:
+    """Register `index` (GET /cluster/mapping); only the command being run or completed is built."""
+
+    @app.command(
+        "index",
+        cls=ApiCommand,
+        help="List resource types.\n\n\x08\nHTTP:        GET /cluster/mapping\nPVE method:  index\nPermissions: none declared\nSince:       PVE 8.0.5",
+        short_help="List resource types",
+    )
+    def index(
+        ctx: typer.Context,
+    ) -> None:
+        run_generated(ctx, "GET /cluster/mapping", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "index": _index,
+}

@@ -15,139 +15,164 @@ _L = list[str] | None
 CHOICES: dict[str, dict[str, tuple[str, ...]]] = {}
 
 
-@app.command(
-    "create",
-    cls=ApiCommand,
-    help="Create a new directory mapping.\n\n\x08\nHTTP:        POST /cluster/mapping/dir\nPVE method:  create\nPermissions: [perm, /mapping/dir, [Mapping.Modify]]\nSince:       PVE 8.3.2",
-    short_help="Create a new directory mapping",
-)
-def create(
-    ctx: typer.Context,
-    description: _S = typer.Option(
-        None,
-        "--description",
-        help="Description of the directory mapping [string; at most 4096 characters; since PVE 8.3.2]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    id: str = typer.Option(
-        ...,
-        "--id",
-        help="The ID of the directory mapping [string, format pve-configid; since PVE 8.3.2]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    map: _L = typer.Option(
-        ...,
-        "--map",
-        help="A list of maps for the cluster nodes. [array of property string; repeat the option for several values; since PVE 8.3.2]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /cluster/mapping/dir", False)
+def _create() -> None:
+    """Register `create` (POST /cluster/mapping/dir); only the command being run or completed is built."""
+
+    @app.command(
+        "create",
+        cls=ApiCommand,
+        help="Create a new directory mapping.\n\n\x08\nHTTP:        POST /cluster/mapping/dir\nPVE method:  create\nPermissions: [perm, /mapping/dir, [Mapping.Modify]]\nSince:       PVE 8.3.2",
+        short_help="Create a new directory mapping",
+    )
+    def create(
+        ctx: typer.Context,
+        description: _S = typer.Option(
+            None,
+            "--description",
+            help="Description of the directory mapping [string; at most 4096 characters; since PVE 8.3.2]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        id: str = typer.Option(
+            ...,
+            "--id",
+            help="The ID of the directory mapping [string, format pve-configid; since PVE 8.3.2]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        map: _L = typer.Option(
+            ...,
+            "--map",
+            help="A list of maps for the cluster nodes. [array of property string; repeat the option for several values; since PVE 8.3.2]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /cluster/mapping/dir", False)
 
 
-@app.command(
-    "delete",
-    cls=ApiCommand,
-    help="Remove directory mapping.\n\n\x08\nHTTP:        DELETE /cluster/mapping/dir/{id}\nPVE method:  delete\nPermissions: [perm, /mapping/dir, [Mapping.Modify]]\nSince:       PVE 8.3.2",
-    short_help="Remove directory mapping",
-)
-def delete(
-    ctx: typer.Context,
-    id: str = typer.Option(
-        ...,
-        "--id",
-        help="[string, format pve-configid; since PVE 8.3.2]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "DELETE /cluster/mapping/dir/{id}", False)
+def _delete() -> None:
+    """Register `delete` (DELETE /cluster/mapping/dir/{id}); only the command being run or completed is built."""
+
+    @app.command(
+        "delete",
+        cls=ApiCommand,
+        help="Remove directory mapping.\n\n\x08\nHTTP:        DELETE /cluster/mapping/dir/{id}\nPVE method:  delete\nPermissions: [perm, /mapping/dir, [Mapping.Modify]]\nSince:       PVE 8.3.2",
+        short_help="Remove directory mapping",
+    )
+    def delete(
+        ctx: typer.Context,
+        id: str = typer.Option(
+            ...,
+            "--id",
+            help="[string, format pve-configid; since PVE 8.3.2]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "DELETE /cluster/mapping/dir/{id}", False)
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Get directory mapping.\n\n\x08\nHTTP:        GET /cluster/mapping/dir/{id}\nPVE method:  get\nPermissions: [or, [perm, /mapping/dir/{id}, [Mapping.Use]], [perm, /mapping/dir/{id}, [Mapping.Modify]], [perm, /mapping/dir/{id}, [Mapping.Audit]]]\nSince:       PVE 8.3.2",
-    short_help="Get directory mapping",
-)
-def get(
-    ctx: typer.Context,
-    id: str = typer.Option(
-        ...,
-        "--id",
-        help="[string, format pve-configid; since PVE 8.3.2]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /cluster/mapping/dir/{id}", False)
+def _get() -> None:
+    """Register `get` (GET /cluster/mapping/dir/{id}); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Get directory mapping.\n\n\x08\nHTTP:        GET /cluster/mapping/dir/{id}\nPVE method:  get\nPermissions: [or, [perm, /mapping/dir/{id}, [Mapping.Use]], [perm, /mapping/dir/{id}, [Mapping.Modify]], [perm, /mapping/dir/{id}, [Mapping.Audit]]]\nSince:       PVE 8.3.2",
+        short_help="Get directory mapping",
+    )
+    def get(
+        ctx: typer.Context,
+        id: str = typer.Option(
+            ...,
+            "--id",
+            help="[string, format pve-configid; since PVE 8.3.2]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /cluster/mapping/dir/{id}", False)
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="List directory mapping\n\n\x08\nHTTP:        GET /cluster/mapping/dir\nPVE method:  index\nPermissions: Only lists entries where you have 'Mapping.Modify', 'Mapping.Use' or 'Mapping.Audit' permissions on '/mapping/dir/<id>'.\nSince:       PVE 8.3.2",
-    short_help="List directory mapping",
-)
-def list(
-    ctx: typer.Context,
-    check_node: _S = typer.Option(
-        None,
-        "--check-node",
-        help="If given, checks the configurations on the given node for correctness, and adds relevant diagnostics for the directory to the response. [string, format pve-node; since PVE 8.3.2]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "GET /cluster/mapping/dir", False)
+def _list() -> None:
+    """Register `list` (GET /cluster/mapping/dir); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="List directory mapping\n\n\x08\nHTTP:        GET /cluster/mapping/dir\nPVE method:  index\nPermissions: Only lists entries where you have 'Mapping.Modify', 'Mapping.Use' or 'Mapping.Audit' permissions on '/mapping/dir/<id>'.\nSince:       PVE 8.3.2",
+        short_help="List directory mapping",
+    )
+    def list(
+        ctx: typer.Context,
+        check_node: _S = typer.Option(
+            None,
+            "--check-node",
+            help="If given, checks the configurations on the given node for correctness, and adds relevant diagnostics for the directory to the response. [string, format pve-node; since PVE 8.3.2]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /cluster/mapping/dir", False)
 
 
-@app.command(
-    "set",
-    cls=ApiCommand,
-    help="Update a directory mapping.\n\n\x08\nHTTP:        PUT /cluster/mapping/dir/{id}\nPVE method:  update\nPermissions: [perm, /mapping/dir/{id}, [Mapping.Modify]]\nSince:       PVE 8.3.2",
-    short_help="Update a directory mapping",
-)
-def set(
-    ctx: typer.Context,
-    id: str = typer.Option(
-        ...,
-        "--id",
-        help="The ID of the directory mapping [string, format pve-configid; since PVE 8.3.2]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    delete: _L = typer.Option(
-        None,
-        "--delete",
-        help="A list of settings you want to delete. [string, format pve-configid-list; repeat the option or give a comma list; at most 4096 characters; since PVE 8.3.2]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    description: _S = typer.Option(
-        None,
-        "--description",
-        help="Description of the directory mapping [string; at most 4096 characters; since PVE 8.3.2]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    digest: _S = typer.Option(
-        None,
-        "--digest",
-        help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters; since PVE 8.3.2]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    map: _L = typer.Option(
-        None,
-        "--map",
-        help="A list of maps for the cluster nodes. [array of property string; repeat the option for several values; since PVE 8.3.2]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "PUT /cluster/mapping/dir/{id}", False)
+def _set() -> None:
+    """Register `set` (PUT /cluster/mapping/dir/{id}); only the command being run or completed is built."""
+
+    @app.command(
+        "set",
+        cls=ApiCommand,
+        help="Update a directory mapping.\n\n\x08\nHTTP:        PUT /cluster/mapping/dir/{id}\nPVE method:  update\nPermissions: [perm, /mapping/dir/{id}, [Mapping.Modify]]\nSince:       PVE 8.3.2",
+        short_help="Update a directory mapping",
+    )
+    def set(
+        ctx: typer.Context,
+        id: str = typer.Option(
+            ...,
+            "--id",
+            help="The ID of the directory mapping [string, format pve-configid; since PVE 8.3.2]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        delete: _L = typer.Option(
+            None,
+            "--delete",
+            help="A list of settings you want to delete. [string, format pve-configid-list; repeat the option or give a comma list; at most 4096 characters; since PVE 8.3.2]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        description: _S = typer.Option(
+            None,
+            "--description",
+            help="Description of the directory mapping [string; at most 4096 characters; since PVE 8.3.2]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        digest: _S = typer.Option(
+            None,
+            "--digest",
+            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters; since PVE 8.3.2]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        map: _L = typer.Option(
+            None,
+            "--map",
+            help="A list of maps for the cluster nodes. [array of property string; repeat the option for several values; since PVE 8.3.2]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "PUT /cluster/mapping/dir/{id}", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "create": _create,
+    "delete": _delete,
+    "get": _get,
+    "list": _list,
+    "set": _set,
+}

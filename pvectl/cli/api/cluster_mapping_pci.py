@@ -36,167 +36,192 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "create",
-    cls=ApiCommand,
-    help="Create a new hardware mapping.\n\n\x08\nHTTP:        POST /cluster/mapping/pci\nPVE method:  create\nPermissions: [perm, /mapping/pci, [Mapping.Modify]]\nSince:       PVE 8.0.5",
-    short_help="Create a new hardware mapping",
-)
-def create(
-    ctx: typer.Context,
-    description: _S = typer.Option(
-        None,
-        "--description",
-        help="Description of the logical PCI device. [string; at most 4096 characters; since PVE 8.0.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    id: str = typer.Option(
-        ...,
-        "--id",
-        help="The ID of the logical PCI mapping. [string, format pve-configid; since PVE 8.0.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    live_migration_capable: _S = typer.Option(
-        None,
-        "--live-migration-capable",
-        help="Marks the device(s) as being able to be live-migrated (Experimental). This needs hardware and driver support to work. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.3.2]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    map: _L = typer.Option(
-        ...,
-        "--map",
-        help="A list of maps for the cluster nodes. [array of property string; repeat the option for several values; since PVE 8.0.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    mdev: _S = typer.Option(
-        None,
-        "--mdev",
-        help="Marks the device(s) as being capable of providing mediated devices. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.0.5]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /cluster/mapping/pci", False)
+def _create() -> None:
+    """Register `create` (POST /cluster/mapping/pci); only the command being run or completed is built."""
+
+    @app.command(
+        "create",
+        cls=ApiCommand,
+        help="Create a new hardware mapping.\n\n\x08\nHTTP:        POST /cluster/mapping/pci\nPVE method:  create\nPermissions: [perm, /mapping/pci, [Mapping.Modify]]\nSince:       PVE 8.0.5",
+        short_help="Create a new hardware mapping",
+    )
+    def create(
+        ctx: typer.Context,
+        description: _S = typer.Option(
+            None,
+            "--description",
+            help="Description of the logical PCI device. [string; at most 4096 characters; since PVE 8.0.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        id: str = typer.Option(
+            ...,
+            "--id",
+            help="The ID of the logical PCI mapping. [string, format pve-configid; since PVE 8.0.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        live_migration_capable: _S = typer.Option(
+            None,
+            "--live-migration-capable",
+            help="Marks the device(s) as being able to be live-migrated (Experimental). This needs hardware and driver support to work. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.3.2]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        map: _L = typer.Option(
+            ...,
+            "--map",
+            help="A list of maps for the cluster nodes. [array of property string; repeat the option for several values; since PVE 8.0.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        mdev: _S = typer.Option(
+            None,
+            "--mdev",
+            help="Marks the device(s) as being capable of providing mediated devices. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.0.5]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /cluster/mapping/pci", False)
 
 
-@app.command(
-    "delete",
-    cls=ApiCommand,
-    help="Remove Hardware Mapping.\n\n\x08\nHTTP:        DELETE /cluster/mapping/pci/{id}\nPVE method:  delete\nPermissions: [perm, /mapping/pci, [Mapping.Modify]]\nSince:       PVE 8.0.5",
-    short_help="Remove Hardware Mapping",
-)
-def delete(
-    ctx: typer.Context,
-    id: str = typer.Option(
-        ...,
-        "--id",
-        help="[string, format pve-configid; since PVE 8.0.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "DELETE /cluster/mapping/pci/{id}", False)
+def _delete() -> None:
+    """Register `delete` (DELETE /cluster/mapping/pci/{id}); only the command being run or completed is built."""
+
+    @app.command(
+        "delete",
+        cls=ApiCommand,
+        help="Remove Hardware Mapping.\n\n\x08\nHTTP:        DELETE /cluster/mapping/pci/{id}\nPVE method:  delete\nPermissions: [perm, /mapping/pci, [Mapping.Modify]]\nSince:       PVE 8.0.5",
+        short_help="Remove Hardware Mapping",
+    )
+    def delete(
+        ctx: typer.Context,
+        id: str = typer.Option(
+            ...,
+            "--id",
+            help="[string, format pve-configid; since PVE 8.0.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "DELETE /cluster/mapping/pci/{id}", False)
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Get PCI Mapping.\n\n\x08\nHTTP:        GET /cluster/mapping/pci/{id}\nPVE method:  get\nPermissions: [or, [perm, /mapping/pci/{id}, [Mapping.Use]], [perm, /mapping/pci/{id}, [Mapping.Modify]], [perm, /mapping/pci/{id}, [Mapping.Audit]]]\nSince:       PVE 8.0.5",
-    short_help="Get PCI Mapping",
-)
-def get(
-    ctx: typer.Context,
-    id: str = typer.Option(
-        ...,
-        "--id",
-        help="[string, format pve-configid; since PVE 8.0.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /cluster/mapping/pci/{id}", False)
+def _get() -> None:
+    """Register `get` (GET /cluster/mapping/pci/{id}); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Get PCI Mapping.\n\n\x08\nHTTP:        GET /cluster/mapping/pci/{id}\nPVE method:  get\nPermissions: [or, [perm, /mapping/pci/{id}, [Mapping.Use]], [perm, /mapping/pci/{id}, [Mapping.Modify]], [perm, /mapping/pci/{id}, [Mapping.Audit]]]\nSince:       PVE 8.0.5",
+        short_help="Get PCI Mapping",
+    )
+    def get(
+        ctx: typer.Context,
+        id: str = typer.Option(
+            ...,
+            "--id",
+            help="[string, format pve-configid; since PVE 8.0.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /cluster/mapping/pci/{id}", False)
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="List PCI Hardware Mapping\n\n\x08\nHTTP:        GET /cluster/mapping/pci\nPVE method:  index\nPermissions: Only lists entries where you have 'Mapping.Modify', 'Mapping.Use' or 'Mapping.Audit' permissions on '/mapping/pci/<id>'.\nSince:       PVE 8.0.5",
-    short_help="List PCI Hardware Mapping",
-)
-def list(
-    ctx: typer.Context,
-    check_node: _S = typer.Option(
-        None,
-        "--check-node",
-        help="If given, checks the configurations on the given node for correctness, and adds relevant diagnostics for the devices to the response. [string, format pve-node; since PVE 8.0.5]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "GET /cluster/mapping/pci", False)
+def _list() -> None:
+    """Register `list` (GET /cluster/mapping/pci); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="List PCI Hardware Mapping\n\n\x08\nHTTP:        GET /cluster/mapping/pci\nPVE method:  index\nPermissions: Only lists entries where you have 'Mapping.Modify', 'Mapping.Use' or 'Mapping.Audit' permissions on '/mapping/pci/<id>'.\nSince:       PVE 8.0.5",
+        short_help="List PCI Hardware Mapping",
+    )
+    def list(
+        ctx: typer.Context,
+        check_node: _S = typer.Option(
+            None,
+            "--check-node",
+            help="If given, checks the configurations on the given node for correctness, and adds relevant diagnostics for the devices to the response. [string, format pve-node; since PVE 8.0.5]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /cluster/mapping/pci", False)
 
 
-@app.command(
-    "set",
-    cls=ApiCommand,
-    help="Update a hardware mapping.\n\n\x08\nHTTP:        PUT /cluster/mapping/pci/{id}\nPVE method:  update\nPermissions: [perm, /mapping/pci/{id}, [Mapping.Modify]]\nSince:       PVE 8.0.5",
-    short_help="Update a hardware mapping",
-)
-def set(
-    ctx: typer.Context,
-    id: str = typer.Option(
-        ...,
-        "--id",
-        help="The ID of the logical PCI mapping. [string, format pve-configid; since PVE 8.0.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    delete: _L = typer.Option(
-        None,
-        "--delete",
-        help="A list of settings you want to delete. [string, format pve-configid-list; repeat the option or give a comma list; at most 4096 characters; since PVE 8.0.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    description: _S = typer.Option(
-        None,
-        "--description",
-        help="Description of the logical PCI device. [string; at most 4096 characters; since PVE 8.0.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    digest: _S = typer.Option(
-        None,
-        "--digest",
-        help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters; since PVE 8.0.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    live_migration_capable: _S = typer.Option(
-        None,
-        "--live-migration-capable",
-        help="Marks the device(s) as being able to be live-migrated (Experimental). This needs hardware and driver support to work. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.3.2]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    map: _L = typer.Option(
-        None,
-        "--map",
-        help="A list of maps for the cluster nodes. [array of property string; repeat the option for several values; since PVE 8.0.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    mdev: _S = typer.Option(
-        None,
-        "--mdev",
-        help="Marks the device(s) as being capable of providing mediated devices. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.0.5]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "PUT /cluster/mapping/pci/{id}", False)
+def _set() -> None:
+    """Register `set` (PUT /cluster/mapping/pci/{id}); only the command being run or completed is built."""
+
+    @app.command(
+        "set",
+        cls=ApiCommand,
+        help="Update a hardware mapping.\n\n\x08\nHTTP:        PUT /cluster/mapping/pci/{id}\nPVE method:  update\nPermissions: [perm, /mapping/pci/{id}, [Mapping.Modify]]\nSince:       PVE 8.0.5",
+        short_help="Update a hardware mapping",
+    )
+    def set(
+        ctx: typer.Context,
+        id: str = typer.Option(
+            ...,
+            "--id",
+            help="The ID of the logical PCI mapping. [string, format pve-configid; since PVE 8.0.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        delete: _L = typer.Option(
+            None,
+            "--delete",
+            help="A list of settings you want to delete. [string, format pve-configid-list; repeat the option or give a comma list; at most 4096 characters; since PVE 8.0.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        description: _S = typer.Option(
+            None,
+            "--description",
+            help="Description of the logical PCI device. [string; at most 4096 characters; since PVE 8.0.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        digest: _S = typer.Option(
+            None,
+            "--digest",
+            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters; since PVE 8.0.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        live_migration_capable: _S = typer.Option(
+            None,
+            "--live-migration-capable",
+            help="Marks the device(s) as being able to be live-migrated (Experimental). This needs hardware and driver support to work. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.3.2]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        map: _L = typer.Option(
+            None,
+            "--map",
+            help="A list of maps for the cluster nodes. [array of property string; repeat the option for several values; since PVE 8.0.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        mdev: _S = typer.Option(
+            None,
+            "--mdev",
+            help="Marks the device(s) as being capable of providing mediated devices. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.0.5]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "PUT /cluster/mapping/pci/{id}", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "create": _create,
+    "delete": _delete,
+    "get": _get,
+    "list": _list,
+    "set": _set,
+}

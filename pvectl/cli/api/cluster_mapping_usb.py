@@ -15,139 +15,164 @@ _L = list[str] | None
 CHOICES: dict[str, dict[str, tuple[str, ...]]] = {}
 
 
-@app.command(
-    "create",
-    cls=ApiCommand,
-    help="Create a new hardware mapping.\n\n\x08\nHTTP:        POST /cluster/mapping/usb\nPVE method:  create\nPermissions: [perm, /mapping/usb, [Mapping.Modify]]\nSince:       PVE 8.0.5",
-    short_help="Create a new hardware mapping",
-)
-def create(
-    ctx: typer.Context,
-    description: _S = typer.Option(
-        None,
-        "--description",
-        help="Description of the logical USB device. [string; at most 4096 characters; since PVE 8.0.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    id: str = typer.Option(
-        ...,
-        "--id",
-        help="The ID of the logical USB mapping. [string, format pve-configid; since PVE 8.0.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    map: _L = typer.Option(
-        ...,
-        "--map",
-        help="A list of maps for the cluster nodes. [array of property string; repeat the option for several values; since PVE 8.0.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /cluster/mapping/usb", False)
+def _create() -> None:
+    """Register `create` (POST /cluster/mapping/usb); only the command being run or completed is built."""
+
+    @app.command(
+        "create",
+        cls=ApiCommand,
+        help="Create a new hardware mapping.\n\n\x08\nHTTP:        POST /cluster/mapping/usb\nPVE method:  create\nPermissions: [perm, /mapping/usb, [Mapping.Modify]]\nSince:       PVE 8.0.5",
+        short_help="Create a new hardware mapping",
+    )
+    def create(
+        ctx: typer.Context,
+        description: _S = typer.Option(
+            None,
+            "--description",
+            help="Description of the logical USB device. [string; at most 4096 characters; since PVE 8.0.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        id: str = typer.Option(
+            ...,
+            "--id",
+            help="The ID of the logical USB mapping. [string, format pve-configid; since PVE 8.0.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        map: _L = typer.Option(
+            ...,
+            "--map",
+            help="A list of maps for the cluster nodes. [array of property string; repeat the option for several values; since PVE 8.0.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /cluster/mapping/usb", False)
 
 
-@app.command(
-    "delete",
-    cls=ApiCommand,
-    help="Remove Hardware Mapping.\n\n\x08\nHTTP:        DELETE /cluster/mapping/usb/{id}\nPVE method:  delete\nPermissions: [perm, /mapping/usb, [Mapping.Modify]]\nSince:       PVE 8.0.5",
-    short_help="Remove Hardware Mapping",
-)
-def delete(
-    ctx: typer.Context,
-    id: str = typer.Option(
-        ...,
-        "--id",
-        help="[string, format pve-configid; since PVE 8.0.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "DELETE /cluster/mapping/usb/{id}", False)
+def _delete() -> None:
+    """Register `delete` (DELETE /cluster/mapping/usb/{id}); only the command being run or completed is built."""
+
+    @app.command(
+        "delete",
+        cls=ApiCommand,
+        help="Remove Hardware Mapping.\n\n\x08\nHTTP:        DELETE /cluster/mapping/usb/{id}\nPVE method:  delete\nPermissions: [perm, /mapping/usb, [Mapping.Modify]]\nSince:       PVE 8.0.5",
+        short_help="Remove Hardware Mapping",
+    )
+    def delete(
+        ctx: typer.Context,
+        id: str = typer.Option(
+            ...,
+            "--id",
+            help="[string, format pve-configid; since PVE 8.0.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "DELETE /cluster/mapping/usb/{id}", False)
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Get USB Mapping.\n\n\x08\nHTTP:        GET /cluster/mapping/usb/{id}\nPVE method:  get\nPermissions: [or, [perm, /mapping/usb/{id}, [Mapping.Audit]], [perm, /mapping/usb/{id}, [Mapping.Use]], [perm, /mapping/usb/{id}, [Mapping.Modify]]]\nSince:       PVE 8.0.5",
-    short_help="Get USB Mapping",
-)
-def get(
-    ctx: typer.Context,
-    id: str = typer.Option(
-        ...,
-        "--id",
-        help="[string, format pve-configid; since PVE 8.0.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /cluster/mapping/usb/{id}", False)
+def _get() -> None:
+    """Register `get` (GET /cluster/mapping/usb/{id}); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Get USB Mapping.\n\n\x08\nHTTP:        GET /cluster/mapping/usb/{id}\nPVE method:  get\nPermissions: [or, [perm, /mapping/usb/{id}, [Mapping.Audit]], [perm, /mapping/usb/{id}, [Mapping.Use]], [perm, /mapping/usb/{id}, [Mapping.Modify]]]\nSince:       PVE 8.0.5",
+        short_help="Get USB Mapping",
+    )
+    def get(
+        ctx: typer.Context,
+        id: str = typer.Option(
+            ...,
+            "--id",
+            help="[string, format pve-configid; since PVE 8.0.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /cluster/mapping/usb/{id}", False)
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="List USB Hardware Mappings\n\n\x08\nHTTP:        GET /cluster/mapping/usb\nPVE method:  index\nPermissions: Only lists entries where you have 'Mapping.Modify', 'Mapping.Use' or 'Mapping.Audit' permissions on '/mapping/usb/<id>'.\nSince:       PVE 8.0.5",
-    short_help="List USB Hardware Mappings",
-)
-def list(
-    ctx: typer.Context,
-    check_node: _S = typer.Option(
-        None,
-        "--check-node",
-        help="If given, checks the configurations on the given node for correctness, and adds relevant errors to the devices. [string, format pve-node; since PVE 8.0.5]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "GET /cluster/mapping/usb", False)
+def _list() -> None:
+    """Register `list` (GET /cluster/mapping/usb); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="List USB Hardware Mappings\n\n\x08\nHTTP:        GET /cluster/mapping/usb\nPVE method:  index\nPermissions: Only lists entries where you have 'Mapping.Modify', 'Mapping.Use' or 'Mapping.Audit' permissions on '/mapping/usb/<id>'.\nSince:       PVE 8.0.5",
+        short_help="List USB Hardware Mappings",
+    )
+    def list(
+        ctx: typer.Context,
+        check_node: _S = typer.Option(
+            None,
+            "--check-node",
+            help="If given, checks the configurations on the given node for correctness, and adds relevant errors to the devices. [string, format pve-node; since PVE 8.0.5]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /cluster/mapping/usb", False)
 
 
-@app.command(
-    "set",
-    cls=ApiCommand,
-    help="Update a hardware mapping.\n\n\x08\nHTTP:        PUT /cluster/mapping/usb/{id}\nPVE method:  update\nPermissions: [perm, /mapping/usb/{id}, [Mapping.Modify]]\nSince:       PVE 8.0.5",
-    short_help="Update a hardware mapping",
-)
-def set(
-    ctx: typer.Context,
-    id: str = typer.Option(
-        ...,
-        "--id",
-        help="The ID of the logical USB mapping. [string, format pve-configid; since PVE 8.0.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    delete: _L = typer.Option(
-        None,
-        "--delete",
-        help="A list of settings you want to delete. [string, format pve-configid-list; repeat the option or give a comma list; at most 4096 characters; since PVE 8.0.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    description: _S = typer.Option(
-        None,
-        "--description",
-        help="Description of the logical USB device. [string; at most 4096 characters; since PVE 8.0.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    digest: _S = typer.Option(
-        None,
-        "--digest",
-        help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters; since PVE 8.0.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    map: _L = typer.Option(
-        ...,
-        "--map",
-        help="A list of maps for the cluster nodes. [array of property string; repeat the option for several values; since PVE 8.0.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "PUT /cluster/mapping/usb/{id}", False)
+def _set() -> None:
+    """Register `set` (PUT /cluster/mapping/usb/{id}); only the command being run or completed is built."""
+
+    @app.command(
+        "set",
+        cls=ApiCommand,
+        help="Update a hardware mapping.\n\n\x08\nHTTP:        PUT /cluster/mapping/usb/{id}\nPVE method:  update\nPermissions: [perm, /mapping/usb/{id}, [Mapping.Modify]]\nSince:       PVE 8.0.5",
+        short_help="Update a hardware mapping",
+    )
+    def set(
+        ctx: typer.Context,
+        id: str = typer.Option(
+            ...,
+            "--id",
+            help="The ID of the logical USB mapping. [string, format pve-configid; since PVE 8.0.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        delete: _L = typer.Option(
+            None,
+            "--delete",
+            help="A list of settings you want to delete. [string, format pve-configid-list; repeat the option or give a comma list; at most 4096 characters; since PVE 8.0.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        description: _S = typer.Option(
+            None,
+            "--description",
+            help="Description of the logical USB device. [string; at most 4096 characters; since PVE 8.0.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        digest: _S = typer.Option(
+            None,
+            "--digest",
+            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters; since PVE 8.0.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        map: _L = typer.Option(
+            ...,
+            "--map",
+            help="A list of maps for the cluster nodes. [array of property string; repeat the option for several values; since PVE 8.0.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "PUT /cluster/mapping/usb/{id}", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "create": _create,
+    "delete": _delete,
+    "get": _get,
+    "list": _list,
+    "set": _set,
+}

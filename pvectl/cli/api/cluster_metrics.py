@@ -25,53 +25,66 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "export",
-    cls=ApiCommand,
-    help="Retrieve metrics of the cluster.\n\n\x08\nHTTP:        GET /cluster/metrics/export\nPVE method:  export\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 8.2.5",
-    short_help="Retrieve metrics of the cluster",
-)
-def export(
-    ctx: typer.Context,
-    history: _S = typer.Option(
-        None,
-        "--history",
-        help="Also return historic values. Returns full available metric history unless `start-time` is also set [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.2.5]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    local_only: _S = typer.Option(
-        None,
-        "--local-only",
-        help="Only return metrics for the current node instead of the whole cluster [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.2.5]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    node_list: _S = typer.Option(
-        None,
-        "--node-list",
-        help="Only return metrics from nodes passed as comma-separated list [string; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    start_time: _S = typer.Option(
-        None,
-        "--start-time",
-        help="Only include metrics with a timestamp > start-time. [integer; PVE default: 0 (not sent); since PVE 8.2.5]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /cluster/metrics/export", False)
+def _export() -> None:
+    """Register `export` (GET /cluster/metrics/export); only the command being run or completed is built."""
+
+    @app.command(
+        "export",
+        cls=ApiCommand,
+        help="Retrieve metrics of the cluster.\n\n\x08\nHTTP:        GET /cluster/metrics/export\nPVE method:  export\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 8.2.5",
+        short_help="Retrieve metrics of the cluster",
+    )
+    def export(
+        ctx: typer.Context,
+        history: _S = typer.Option(
+            None,
+            "--history",
+            help="Also return historic values. Returns full available metric history unless `start-time` is also set [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.2.5]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        local_only: _S = typer.Option(
+            None,
+            "--local-only",
+            help="Only return metrics for the current node instead of the whole cluster [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.2.5]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        node_list: _S = typer.Option(
+            None,
+            "--node-list",
+            help="Only return metrics from nodes passed as comma-separated list [string; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        start_time: _S = typer.Option(
+            None,
+            "--start-time",
+            help="Only include metrics with a timestamp > start-time. [integer; PVE default: 0 (not sent); since PVE 8.2.5]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /cluster/metrics/export", False)
 
 
-@app.command(
-    "index",
-    cls=ApiCommand,
-    help="Metrics index.\n\n\x08\nHTTP:        GET /cluster/metrics\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
-    short_help="Metrics index",
-)
-def index(
-    ctx: typer.Context,
-) -> None:
-    run_generated(ctx, "GET /cluster/metrics", False)
+def _index() -> None:
+    """Register `index` (GET /cluster/metrics); only the command being run or completed is built."""
+
+    @app.command(
+        "index",
+        cls=ApiCommand,
+        help="Metrics index.\n\n\x08\nHTTP:        GET /cluster/metrics\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        short_help="Metrics index",
+    )
+    def index(
+        ctx: typer.Context,
+    ) -> None:
+        run_generated(ctx, "GET /cluster/metrics", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "export": _export,
+    "index": _index,
+}

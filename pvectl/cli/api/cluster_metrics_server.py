@@ -82,418 +82,443 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "create",
-    cls=ApiCommand,
-    help="Create a new external metric server config\n\n\x08\nHTTP:        POST /cluster/metrics/server/{id}\nPVE method:  create\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
-    short_help="Create a new external metric server config",
-)
-def create(
-    ctx: typer.Context,
-    id: str = typer.Option(
-        ...,
-        "--id",
-        help="The ID of the entry. [string, format pve-configid]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    api_path_prefix: _S = typer.Option(
-        None,
-        "--api-path-prefix",
-        help="An API path prefix inserted between '<host>:<port>/' and '/api2/'. Can be useful if the InfluxDB service runs behind a reverse proxy. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    bucket: _S = typer.Option(
-        None,
-        "--bucket",
-        help="The InfluxDB bucket/db. Only necessary when using the http v2 api. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    disable: _S = typer.Option(
-        None,
-        "--disable",
-        help="Flag to disable the plugin. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    influxdbproto: _S = typer.Option(
-        None,
-        "--influxdbproto",
-        help="[one of udp, http, https; PVE default: udp (not sent)]",
-        metavar="[udp|http|https]",
-        show_default=False,
-    ),
-    max_body_size: _S = typer.Option(
-        None,
-        "--max-body-size",
-        help="InfluxDB max-body-size in bytes. Requests are batched up to this size. [integer 1..N; PVE default: 25000000 (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    mtu: _S = typer.Option(
-        None,
-        "--mtu",
-        help="MTU for metrics transmission over UDP [integer 512..65536; PVE default: 1500 (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    organization: _S = typer.Option(
-        None,
-        "--organization",
-        help="The InfluxDB organization. Only necessary when using the http v2 api. Has no meaning when using v2 compatibility api. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    otel_compression: _S = typer.Option(
-        None,
-        "--otel-compression",
-        help="Compression algorithm for requests [one of none, gzip; PVE default: gzip (not sent); since PVE 9.0.9]",
-        metavar="[none|gzip]",
-        show_default=False,
-    ),
-    otel_headers: _S = typer.Option(
-        None,
-        "--otel-headers",
-        help="Custom HTTP headers (JSON format, base64 encoded) [string; at most 1024 characters; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    otel_max_body_size: _S = typer.Option(
-        None,
-        "--otel-max-body-size",
-        help="Maximum request body size in bytes [integer 1024..N; PVE default: 10000000 (not sent); since PVE 9.0.9]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    otel_path: _S = typer.Option(
-        None,
-        "--otel-path",
-        help="OTLP endpoint path [string; PVE default: /v1/metrics (not sent); since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    otel_protocol: _S = typer.Option(
-        None,
-        "--otel-protocol",
-        help="HTTP protocol [one of http, https; PVE default: https (not sent); since PVE 9.0.9]",
-        metavar="[http|https]",
-        show_default=False,
-    ),
-    otel_resource_attributes: _S = typer.Option(
-        None,
-        "--otel-resource-attributes",
-        help="Additional resource attributes as JSON, base64 encoded [string; at most 1024 characters; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    otel_timeout: _S = typer.Option(
-        None,
-        "--otel-timeout",
-        help="HTTP request timeout in seconds [integer 1..10; PVE default: 5 (not sent); since PVE 9.0.9]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    otel_verify_ssl: _S = typer.Option(
-        None,
-        "--otel-verify-ssl",
-        help="Verify SSL certificates [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 9.0.9]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    path: _S = typer.Option(
-        None,
-        "--path",
-        help="root graphite path (ex: proxmox.mycluster.mykey) [string, format graphite-path]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    port: str = typer.Option(
-        ...,
-        "--port",
-        help="server network port [integer 1..65536]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    proto: _S = typer.Option(
-        None,
-        "--proto",
-        help="Protocol to send graphite data. TCP or UDP (default) [one of udp, tcp]",
-        metavar="[udp|tcp]",
-        show_default=False,
-    ),
-    server: str = typer.Option(
-        ...,
-        "--server",
-        help="server dns name or IP address [string, format address]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    timeout: _S = typer.Option(
-        None,
-        "--timeout",
-        help="graphite TCP socket timeout (default=1) [integer 0..N; PVE default: 1 (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    token: _S = typer.Option(
-        None,
-        "--token",
-        help="The InfluxDB access token. Only necessary when using the http v2 api. If the v2 compatibility api is used, use 'user:password' instead. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    type: str = typer.Option(
-        ...,
-        "--type",
-        help="Plugin type. [one of graphite, influxdb, opentelemetry]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    verify_certificate: _S = typer.Option(
-        None,
-        "--verify-certificate",
-        help="Set to 0 to disable certificate verification for https endpoints. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /cluster/metrics/server/{id}", False)
+def _create() -> None:
+    """Register `create` (POST /cluster/metrics/server/{id}); only the command being run or completed is built."""
+
+    @app.command(
+        "create",
+        cls=ApiCommand,
+        help="Create a new external metric server config\n\n\x08\nHTTP:        POST /cluster/metrics/server/{id}\nPVE method:  create\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        short_help="Create a new external metric server config",
+    )
+    def create(
+        ctx: typer.Context,
+        id: str = typer.Option(
+            ...,
+            "--id",
+            help="The ID of the entry. [string, format pve-configid]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        api_path_prefix: _S = typer.Option(
+            None,
+            "--api-path-prefix",
+            help="An API path prefix inserted between '<host>:<port>/' and '/api2/'. Can be useful if the InfluxDB service runs behind a reverse proxy. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        bucket: _S = typer.Option(
+            None,
+            "--bucket",
+            help="The InfluxDB bucket/db. Only necessary when using the http v2 api. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        disable: _S = typer.Option(
+            None,
+            "--disable",
+            help="Flag to disable the plugin. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        influxdbproto: _S = typer.Option(
+            None,
+            "--influxdbproto",
+            help="[one of udp, http, https; PVE default: udp (not sent)]",
+            metavar="[udp|http|https]",
+            show_default=False,
+        ),
+        max_body_size: _S = typer.Option(
+            None,
+            "--max-body-size",
+            help="InfluxDB max-body-size in bytes. Requests are batched up to this size. [integer 1..N; PVE default: 25000000 (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        mtu: _S = typer.Option(
+            None,
+            "--mtu",
+            help="MTU for metrics transmission over UDP [integer 512..65536; PVE default: 1500 (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        organization: _S = typer.Option(
+            None,
+            "--organization",
+            help="The InfluxDB organization. Only necessary when using the http v2 api. Has no meaning when using v2 compatibility api. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        otel_compression: _S = typer.Option(
+            None,
+            "--otel-compression",
+            help="Compression algorithm for requests [one of none, gzip; PVE default: gzip (not sent); since PVE 9.0.9]",
+            metavar="[none|gzip]",
+            show_default=False,
+        ),
+        otel_headers: _S = typer.Option(
+            None,
+            "--otel-headers",
+            help="Custom HTTP headers (JSON format, base64 encoded) [string; at most 1024 characters; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        otel_max_body_size: _S = typer.Option(
+            None,
+            "--otel-max-body-size",
+            help="Maximum request body size in bytes [integer 1024..N; PVE default: 10000000 (not sent); since PVE 9.0.9]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        otel_path: _S = typer.Option(
+            None,
+            "--otel-path",
+            help="OTLP endpoint path [string; PVE default: /v1/metrics (not sent); since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        otel_protocol: _S = typer.Option(
+            None,
+            "--otel-protocol",
+            help="HTTP protocol [one of http, https; PVE default: https (not sent); since PVE 9.0.9]",
+            metavar="[http|https]",
+            show_default=False,
+        ),
+        otel_resource_attributes: _S = typer.Option(
+            None,
+            "--otel-resource-attributes",
+            help="Additional resource attributes as JSON, base64 encoded [string; at most 1024 characters; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        otel_timeout: _S = typer.Option(
+            None,
+            "--otel-timeout",
+            help="HTTP request timeout in seconds [integer 1..10; PVE default: 5 (not sent); since PVE 9.0.9]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        otel_verify_ssl: _S = typer.Option(
+            None,
+            "--otel-verify-ssl",
+            help="Verify SSL certificates [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 9.0.9]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        path: _S = typer.Option(
+            None,
+            "--path",
+            help="root graphite path (ex: proxmox.mycluster.mykey) [string, format graphite-path]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        port: str = typer.Option(
+            ...,
+            "--port",
+            help="server network port [integer 1..65536]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        proto: _S = typer.Option(
+            None,
+            "--proto",
+            help="Protocol to send graphite data. TCP or UDP (default) [one of udp, tcp]",
+            metavar="[udp|tcp]",
+            show_default=False,
+        ),
+        server: str = typer.Option(
+            ...,
+            "--server",
+            help="server dns name or IP address [string, format address]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        timeout: _S = typer.Option(
+            None,
+            "--timeout",
+            help="graphite TCP socket timeout (default=1) [integer 0..N; PVE default: 1 (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        token: _S = typer.Option(
+            None,
+            "--token",
+            help="The InfluxDB access token. Only necessary when using the http v2 api. If the v2 compatibility api is used, use 'user:password' instead. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        type: str = typer.Option(
+            ...,
+            "--type",
+            help="Plugin type. [one of graphite, influxdb, opentelemetry]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        verify_certificate: _S = typer.Option(
+            None,
+            "--verify-certificate",
+            help="Set to 0 to disable certificate verification for https endpoints. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /cluster/metrics/server/{id}", False)
 
 
-@app.command(
-    "delete",
-    cls=ApiCommand,
-    help="Remove Metric server.\n\n\x08\nHTTP:        DELETE /cluster/metrics/server/{id}\nPVE method:  delete\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
-    short_help="Remove Metric server",
-)
-def delete(
-    ctx: typer.Context,
-    id: str = typer.Option(
-        ...,
-        "--id",
-        help="[string, format pve-configid]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "DELETE /cluster/metrics/server/{id}", False)
+def _delete() -> None:
+    """Register `delete` (DELETE /cluster/metrics/server/{id}); only the command being run or completed is built."""
+
+    @app.command(
+        "delete",
+        cls=ApiCommand,
+        help="Remove Metric server.\n\n\x08\nHTTP:        DELETE /cluster/metrics/server/{id}\nPVE method:  delete\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        short_help="Remove Metric server",
+    )
+    def delete(
+        ctx: typer.Context,
+        id: str = typer.Option(
+            ...,
+            "--id",
+            help="[string, format pve-configid]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "DELETE /cluster/metrics/server/{id}", False)
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Read metric server configuration.\n\n\x08\nHTTP:        GET /cluster/metrics/server/{id}\nPVE method:  read\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Read metric server configuration",
-)
-def get(
-    ctx: typer.Context,
-    id: str = typer.Option(
-        ...,
-        "--id",
-        help="[string, format pve-configid]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /cluster/metrics/server/{id}", False)
+def _get() -> None:
+    """Register `get` (GET /cluster/metrics/server/{id}); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Read metric server configuration.\n\n\x08\nHTTP:        GET /cluster/metrics/server/{id}\nPVE method:  read\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Read metric server configuration",
+    )
+    def get(
+        ctx: typer.Context,
+        id: str = typer.Option(
+            ...,
+            "--id",
+            help="[string, format pve-configid]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /cluster/metrics/server/{id}", False)
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="List configured metric servers.\n\n\x08\nHTTP:        GET /cluster/metrics/server\nPVE method:  server_index\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="List configured metric servers",
-)
-def list(
-    ctx: typer.Context,
-) -> None:
-    run_generated(ctx, "GET /cluster/metrics/server", False)
+def _list() -> None:
+    """Register `list` (GET /cluster/metrics/server); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="List configured metric servers.\n\n\x08\nHTTP:        GET /cluster/metrics/server\nPVE method:  server_index\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="List configured metric servers",
+    )
+    def list(
+        ctx: typer.Context,
+    ) -> None:
+        run_generated(ctx, "GET /cluster/metrics/server", False)
 
 
-@app.command(
-    "set",
-    cls=ApiCommand,
-    help="Update metric server configuration.\n\n\x08\nHTTP:        PUT /cluster/metrics/server/{id}\nPVE method:  update\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
-    short_help="Update metric server configuration",
-)
-def set(
-    ctx: typer.Context,
-    id: str = typer.Option(
-        ...,
-        "--id",
-        help="The ID of the entry. [string, format pve-configid]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    api_path_prefix: _S = typer.Option(
-        None,
-        "--api-path-prefix",
-        help="An API path prefix inserted between '<host>:<port>/' and '/api2/'. Can be useful if the InfluxDB service runs behind a reverse proxy. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    bucket: _S = typer.Option(
-        None,
-        "--bucket",
-        help="The InfluxDB bucket/db. Only necessary when using the http v2 api. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    delete: _L = typer.Option(
-        None,
-        "--delete",
-        help="A list of settings you want to delete. [string, format pve-configid-list; repeat the option or give a comma list; at most 4096 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    digest: _S = typer.Option(
-        None,
-        "--digest",
-        help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    disable: _S = typer.Option(
-        None,
-        "--disable",
-        help="Flag to disable the plugin. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    influxdbproto: _S = typer.Option(
-        None,
-        "--influxdbproto",
-        help="[one of udp, http, https; PVE default: udp (not sent)]",
-        metavar="[udp|http|https]",
-        show_default=False,
-    ),
-    max_body_size: _S = typer.Option(
-        None,
-        "--max-body-size",
-        help="InfluxDB max-body-size in bytes. Requests are batched up to this size. [integer 1..N; PVE default: 25000000 (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    mtu: _S = typer.Option(
-        None,
-        "--mtu",
-        help="MTU for metrics transmission over UDP [integer 512..65536; PVE default: 1500 (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    organization: _S = typer.Option(
-        None,
-        "--organization",
-        help="The InfluxDB organization. Only necessary when using the http v2 api. Has no meaning when using v2 compatibility api. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    otel_compression: _S = typer.Option(
-        None,
-        "--otel-compression",
-        help="Compression algorithm for requests [one of none, gzip; PVE default: gzip (not sent); since PVE 9.0.9]",
-        metavar="[none|gzip]",
-        show_default=False,
-    ),
-    otel_headers: _S = typer.Option(
-        None,
-        "--otel-headers",
-        help="Custom HTTP headers (JSON format, base64 encoded) [string; at most 1024 characters; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    otel_max_body_size: _S = typer.Option(
-        None,
-        "--otel-max-body-size",
-        help="Maximum request body size in bytes [integer 1024..N; PVE default: 10000000 (not sent); since PVE 9.0.9]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    otel_path: _S = typer.Option(
-        None,
-        "--otel-path",
-        help="OTLP endpoint path [string; PVE default: /v1/metrics (not sent); since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    otel_protocol: _S = typer.Option(
-        None,
-        "--otel-protocol",
-        help="HTTP protocol [one of http, https; PVE default: https (not sent); since PVE 9.0.9]",
-        metavar="[http|https]",
-        show_default=False,
-    ),
-    otel_resource_attributes: _S = typer.Option(
-        None,
-        "--otel-resource-attributes",
-        help="Additional resource attributes as JSON, base64 encoded [string; at most 1024 characters; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    otel_timeout: _S = typer.Option(
-        None,
-        "--otel-timeout",
-        help="HTTP request timeout in seconds [integer 1..10; PVE default: 5 (not sent); since PVE 9.0.9]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    otel_verify_ssl: _S = typer.Option(
-        None,
-        "--otel-verify-ssl",
-        help="Verify SSL certificates [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 9.0.9]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    path: _S = typer.Option(
-        None,
-        "--path",
-        help="root graphite path (ex: proxmox.mycluster.mykey) [string, format graphite-path]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    port: str = typer.Option(
-        ...,
-        "--port",
-        help="server network port [integer 1..65536]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    proto: _S = typer.Option(
-        None,
-        "--proto",
-        help="Protocol to send graphite data. TCP or UDP (default) [one of udp, tcp]",
-        metavar="[udp|tcp]",
-        show_default=False,
-    ),
-    server: str = typer.Option(
-        ...,
-        "--server",
-        help="server dns name or IP address [string, format address]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    timeout: _S = typer.Option(
-        None,
-        "--timeout",
-        help="graphite TCP socket timeout (default=1) [integer 0..N; PVE default: 1 (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    token: _S = typer.Option(
-        None,
-        "--token",
-        help="The InfluxDB access token. Only necessary when using the http v2 api. If the v2 compatibility api is used, use 'user:password' instead. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    verify_certificate: _S = typer.Option(
-        None,
-        "--verify-certificate",
-        help="Set to 0 to disable certificate verification for https endpoints. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "PUT /cluster/metrics/server/{id}", False)
+def _set() -> None:
+    """Register `set` (PUT /cluster/metrics/server/{id}); only the command being run or completed is built."""
+
+    @app.command(
+        "set",
+        cls=ApiCommand,
+        help="Update metric server configuration.\n\n\x08\nHTTP:        PUT /cluster/metrics/server/{id}\nPVE method:  update\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        short_help="Update metric server configuration",
+    )
+    def set(
+        ctx: typer.Context,
+        id: str = typer.Option(
+            ...,
+            "--id",
+            help="The ID of the entry. [string, format pve-configid]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        api_path_prefix: _S = typer.Option(
+            None,
+            "--api-path-prefix",
+            help="An API path prefix inserted between '<host>:<port>/' and '/api2/'. Can be useful if the InfluxDB service runs behind a reverse proxy. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        bucket: _S = typer.Option(
+            None,
+            "--bucket",
+            help="The InfluxDB bucket/db. Only necessary when using the http v2 api. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        delete: _L = typer.Option(
+            None,
+            "--delete",
+            help="A list of settings you want to delete. [string, format pve-configid-list; repeat the option or give a comma list; at most 4096 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        digest: _S = typer.Option(
+            None,
+            "--digest",
+            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        disable: _S = typer.Option(
+            None,
+            "--disable",
+            help="Flag to disable the plugin. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        influxdbproto: _S = typer.Option(
+            None,
+            "--influxdbproto",
+            help="[one of udp, http, https; PVE default: udp (not sent)]",
+            metavar="[udp|http|https]",
+            show_default=False,
+        ),
+        max_body_size: _S = typer.Option(
+            None,
+            "--max-body-size",
+            help="InfluxDB max-body-size in bytes. Requests are batched up to this size. [integer 1..N; PVE default: 25000000 (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        mtu: _S = typer.Option(
+            None,
+            "--mtu",
+            help="MTU for metrics transmission over UDP [integer 512..65536; PVE default: 1500 (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        organization: _S = typer.Option(
+            None,
+            "--organization",
+            help="The InfluxDB organization. Only necessary when using the http v2 api. Has no meaning when using v2 compatibility api. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        otel_compression: _S = typer.Option(
+            None,
+            "--otel-compression",
+            help="Compression algorithm for requests [one of none, gzip; PVE default: gzip (not sent); since PVE 9.0.9]",
+            metavar="[none|gzip]",
+            show_default=False,
+        ),
+        otel_headers: _S = typer.Option(
+            None,
+            "--otel-headers",
+            help="Custom HTTP headers (JSON format, base64 encoded) [string; at most 1024 characters; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        otel_max_body_size: _S = typer.Option(
+            None,
+            "--otel-max-body-size",
+            help="Maximum request body size in bytes [integer 1024..N; PVE default: 10000000 (not sent); since PVE 9.0.9]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        otel_path: _S = typer.Option(
+            None,
+            "--otel-path",
+            help="OTLP endpoint path [string; PVE default: /v1/metrics (not sent); since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        otel_protocol: _S = typer.Option(
+            None,
+            "--otel-protocol",
+            help="HTTP protocol [one of http, https; PVE default: https (not sent); since PVE 9.0.9]",
+            metavar="[http|https]",
+            show_default=False,
+        ),
+        otel_resource_attributes: _S = typer.Option(
+            None,
+            "--otel-resource-attributes",
+            help="Additional resource attributes as JSON, base64 encoded [string; at most 1024 characters; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        otel_timeout: _S = typer.Option(
+            None,
+            "--otel-timeout",
+            help="HTTP request timeout in seconds [integer 1..10; PVE default: 5 (not sent); since PVE 9.0.9]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        otel_verify_ssl: _S = typer.Option(
+            None,
+            "--otel-verify-ssl",
+            help="Verify SSL certificates [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 9.0.9]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        path: _S = typer.Option(
+            None,
+            "--path",
+            help="root graphite path (ex: proxmox.mycluster.mykey) [string, format graphite-path]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        port: str = typer.Option(
+            ...,
+            "--port",
+            help="server network port [integer 1..65536]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        proto: _S = typer.Option(
+            None,
+            "--proto",
+            help="Protocol to send graphite data. TCP or UDP (default) [one of udp, tcp]",
+            metavar="[udp|tcp]",
+            show_default=False,
+        ),
+        server: str = typer.Option(
+            ...,
+            "--server",
+            help="server dns name or IP address [string, format address]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        timeout: _S = typer.Option(
+            None,
+            "--timeout",
+            help="graphite TCP socket timeout (default=1) [integer 0..N; PVE default: 1 (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        token: _S = typer.Option(
+            None,
+            "--token",
+            help="The InfluxDB access token. Only necessary when using the http v2 api. If the v2 compatibility api is used, use 'user:password' instead. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        verify_certificate: _S = typer.Option(
+            None,
+            "--verify-certificate",
+            help="Set to 0 to disable certificate verification for https endpoints. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "PUT /cluster/metrics/server/{id}", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "create": _create,
+    "delete": _delete,
+    "get": _get,
+    "list": _list,
+    "set": _set,
+}

@@ -14,37 +14,54 @@ _L = list[str] | None
 CHOICES: dict[str, dict[str, tuple[str, ...]]] = {}
 
 
-@app.command(
-    "index",
-    cls=ApiCommand,
-    help="Index for notification-related API endpoints.\n\n\x08\nHTTP:        GET /cluster/notifications\nPVE method:  index\nPermissions: none declared\nSince:       PVE 8.1.5",
-    short_help="Index for notification-related API endpoints",
-)
-def index(
-    ctx: typer.Context,
-) -> None:
-    run_generated(ctx, "GET /cluster/notifications", False)
+def _index() -> None:
+    """Register `index` (GET /cluster/notifications); only the command being run or completed is built."""
+
+    @app.command(
+        "index",
+        cls=ApiCommand,
+        help="Index for notification-related API endpoints.\n\n\x08\nHTTP:        GET /cluster/notifications\nPVE method:  index\nPermissions: none declared\nSince:       PVE 8.1.5",
+        short_help="Index for notification-related API endpoints",
+    )
+    def index(
+        ctx: typer.Context,
+    ) -> None:
+        run_generated(ctx, "GET /cluster/notifications", False)
 
 
-@app.command(
-    "matcher-field-values",
-    cls=ApiCommand,
-    help="Returns known notification metadata fields and their known values\n\n\x08\nHTTP:        GET /cluster/notifications/matcher-field-values\nPVE method:  get_matcher_field_values\nPermissions: [or, [perm, /mapping/notifications, [Mapping.Modify]], [perm, /mapping/notifications, [Mapping.Audit]]]\nSince:       PVE 8.2.5",
-    short_help="Returns known notification metadata fields and their known values",
-)
-def matcher_field_values(
-    ctx: typer.Context,
-) -> None:
-    run_generated(ctx, "GET /cluster/notifications/matcher-field-values", False)
+def _matcher_field_values() -> None:
+    """Register `matcher-field-values` (GET /cluster/notifications/matcher-field-values); only the command being run or completed is built."""
+
+    @app.command(
+        "matcher-field-values",
+        cls=ApiCommand,
+        help="Returns known notification metadata fields and their known values\n\n\x08\nHTTP:        GET /cluster/notifications/matcher-field-values\nPVE method:  get_matcher_field_values\nPermissions: [or, [perm, /mapping/notifications, [Mapping.Modify]], [perm, /mapping/notifications, [Mapping.Audit]]]\nSince:       PVE 8.2.5",
+        short_help="Returns known notification metadata fields and their known values",
+    )
+    def matcher_field_values(
+        ctx: typer.Context,
+    ) -> None:
+        run_generated(ctx, "GET /cluster/notifications/matcher-field-values", False)
 
 
-@app.command(
-    "matcher-fields",
-    cls=ApiCommand,
-    help="Returns known notification metadata fields\n\n\x08\nHTTP:        GET /cluster/notifications/matcher-fields\nPVE method:  get_matcher_fields\nPermissions: [or, [perm, /mapping/notifications, [Mapping.Modify]], [perm, /mapping/notifications, [Mapping.Audit]]]\nSince:       PVE 8.2.5",
-    short_help="Returns known notification metadata fields",
-)
-def matcher_fields(
-    ctx: typer.Context,
-) -> None:
-    run_generated(ctx, "GET /cluster/notifications/matcher-fields", False)
+def _matcher_fields() -> None:
+    """Register `matcher-fields` (GET /cluster/notifications/matcher-fields); only the command being run or completed is built."""
+
+    @app.command(
+        "matcher-fields",
+        cls=ApiCommand,
+        help="Returns known notification metadata fields\n\n\x08\nHTTP:        GET /cluster/notifications/matcher-fields\nPVE method:  get_matcher_fields\nPermissions: [or, [perm, /mapping/notifications, [Mapping.Modify]], [perm, /mapping/notifications, [Mapping.Audit]]]\nSince:       PVE 8.2.5",
+        short_help="Returns known notification metadata fields",
+    )
+    def matcher_fields(
+        ctx: typer.Context,
+    ) -> None:
+        run_generated(ctx, "GET /cluster/notifications/matcher-fields", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "index": _index,
+    "matcher-field-values": _matcher_field_values,
+    "matcher-fields": _matcher_fields,
+}

@@ -14,13 +14,22 @@ _L = list[str] | None
 CHOICES: dict[str, dict[str, tuple[str, ...]]] = {}
 
 
-@app.command(
-    "index",
-    cls=ApiCommand,
-    help="Index for all available endpoint types.\n\n\x08\nHTTP:        GET /cluster/notifications/endpoints\nPVE method:  endpoints_index\nPermissions: none declared\nSince:       PVE 8.1.5",
-    short_help="Index for all available endpoint types",
-)
-def index(
-    ctx: typer.Context,
-) -> None:
-    run_generated(ctx, "GET /cluster/notifications/endpoints", False)
+def _index() -> None:
+    """Register `index` (GET /cluster/notifications/endpoints); only the command being run or completed is built."""
+
+    @app.command(
+        "index",
+        cls=ApiCommand,
+        help="Index for all available endpoint types.\n\n\x08\nHTTP:        GET /cluster/notifications/endpoints\nPVE method:  endpoints_index\nPermissions: none declared\nSince:       PVE 8.1.5",
+        short_help="Index for all available endpoint types",
+    )
+    def index(
+        ctx: typer.Context,
+    ) -> None:
+        run_generated(ctx, "GET /cluster/notifications/endpoints", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "index": _index,
+}

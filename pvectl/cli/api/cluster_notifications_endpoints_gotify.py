@@ -27,159 +27,184 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "create",
-    cls=ApiCommand,
-    help="Create a new gotify endpoint\n\n\x08\nHTTP:        POST /cluster/notifications/endpoints/gotify\nPVE method:  create_gotify_endpoint\nPermissions: [and, [perm, /mapping/notifications, [Mapping.Modify]], [or, [perm, /, [Sys.Audit, Sys.Modify]], [perm, /, [Sys.AccessNetwork]]]]\nSince:       PVE 8.1.5",
-    short_help="Create a new gotify endpoint",
-)
-def create(
-    ctx: typer.Context,
-    comment: _S = typer.Option(
-        None,
-        "--comment",
-        help="Comment [string; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    disable: _S = typer.Option(
-        None,
-        "--disable",
-        help="Disable this target [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.1.5]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    name: str = typer.Option(
-        ...,
-        "--name",
-        help="The name of the endpoint. [string, format pve-configid; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    server: str = typer.Option(
-        ...,
-        "--server",
-        help="Server URL [string; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    token: str = typer.Option(
-        ...,
-        "--token",
-        help="Secret token [string; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /cluster/notifications/endpoints/gotify", False)
+def _create() -> None:
+    """Register `create` (POST /cluster/notifications/endpoints/gotify); only the command being run or completed is built."""
+
+    @app.command(
+        "create",
+        cls=ApiCommand,
+        help="Create a new gotify endpoint\n\n\x08\nHTTP:        POST /cluster/notifications/endpoints/gotify\nPVE method:  create_gotify_endpoint\nPermissions: [and, [perm, /mapping/notifications, [Mapping.Modify]], [or, [perm, /, [Sys.Audit, Sys.Modify]], [perm, /, [Sys.AccessNetwork]]]]\nSince:       PVE 8.1.5",
+        short_help="Create a new gotify endpoint",
+    )
+    def create(
+        ctx: typer.Context,
+        comment: _S = typer.Option(
+            None,
+            "--comment",
+            help="Comment [string; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        disable: _S = typer.Option(
+            None,
+            "--disable",
+            help="Disable this target [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.1.5]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        name: str = typer.Option(
+            ...,
+            "--name",
+            help="The name of the endpoint. [string, format pve-configid; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        server: str = typer.Option(
+            ...,
+            "--server",
+            help="Server URL [string; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        token: str = typer.Option(
+            ...,
+            "--token",
+            help="Secret token [string; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /cluster/notifications/endpoints/gotify", False)
 
 
-@app.command(
-    "delete",
-    cls=ApiCommand,
-    help="Remove gotify endpoint\n\n\x08\nHTTP:        DELETE /cluster/notifications/endpoints/gotify/{name}\nPVE method:  delete_gotify_endpoint\nPermissions: [perm, /mapping/notifications, [Mapping.Modify]]\nSince:       PVE 8.1.5",
-    short_help="Remove gotify endpoint",
-)
-def delete(
-    ctx: typer.Context,
-    name: str = typer.Option(
-        ...,
-        "--name",
-        help="[string, format pve-configid; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "DELETE /cluster/notifications/endpoints/gotify/{name}", False)
+def _delete() -> None:
+    """Register `delete` (DELETE /cluster/notifications/endpoints/gotify/{name}); only the command being run or completed is built."""
+
+    @app.command(
+        "delete",
+        cls=ApiCommand,
+        help="Remove gotify endpoint\n\n\x08\nHTTP:        DELETE /cluster/notifications/endpoints/gotify/{name}\nPVE method:  delete_gotify_endpoint\nPermissions: [perm, /mapping/notifications, [Mapping.Modify]]\nSince:       PVE 8.1.5",
+        short_help="Remove gotify endpoint",
+    )
+    def delete(
+        ctx: typer.Context,
+        name: str = typer.Option(
+            ...,
+            "--name",
+            help="[string, format pve-configid; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "DELETE /cluster/notifications/endpoints/gotify/{name}", False)
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Return a specific gotify endpoint\n\n\x08\nHTTP:        GET /cluster/notifications/endpoints/gotify/{name}\nPVE method:  get_gotify_endpoint\nPermissions: [or, [perm, /mapping/notifications, [Mapping.Modify]], [perm, /mapping/notifications, [Mapping.Audit]]]\nSince:       PVE 8.1.5",
-    short_help="Return a specific gotify endpoint",
-)
-def get(
-    ctx: typer.Context,
-    name: str = typer.Option(
-        ...,
-        "--name",
-        help="Name of the endpoint. [string, format pve-configid; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /cluster/notifications/endpoints/gotify/{name}", False)
+def _get() -> None:
+    """Register `get` (GET /cluster/notifications/endpoints/gotify/{name}); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Return a specific gotify endpoint\n\n\x08\nHTTP:        GET /cluster/notifications/endpoints/gotify/{name}\nPVE method:  get_gotify_endpoint\nPermissions: [or, [perm, /mapping/notifications, [Mapping.Modify]], [perm, /mapping/notifications, [Mapping.Audit]]]\nSince:       PVE 8.1.5",
+        short_help="Return a specific gotify endpoint",
+    )
+    def get(
+        ctx: typer.Context,
+        name: str = typer.Option(
+            ...,
+            "--name",
+            help="Name of the endpoint. [string, format pve-configid; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /cluster/notifications/endpoints/gotify/{name}", False)
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="Returns a list of all gotify endpoints\n\n\x08\nHTTP:        GET /cluster/notifications/endpoints/gotify\nPVE method:  get_gotify_endpoints\nPermissions: [perm, /mapping/notifications, [Mapping.Audit]]\nSince:       PVE 8.1.5",
-    short_help="Returns a list of all gotify endpoints",
-)
-def list(
-    ctx: typer.Context,
-) -> None:
-    run_generated(ctx, "GET /cluster/notifications/endpoints/gotify", False)
+def _list() -> None:
+    """Register `list` (GET /cluster/notifications/endpoints/gotify); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="Returns a list of all gotify endpoints\n\n\x08\nHTTP:        GET /cluster/notifications/endpoints/gotify\nPVE method:  get_gotify_endpoints\nPermissions: [perm, /mapping/notifications, [Mapping.Audit]]\nSince:       PVE 8.1.5",
+        short_help="Returns a list of all gotify endpoints",
+    )
+    def list(
+        ctx: typer.Context,
+    ) -> None:
+        run_generated(ctx, "GET /cluster/notifications/endpoints/gotify", False)
 
 
-@app.command(
-    "set",
-    cls=ApiCommand,
-    help="Update existing gotify endpoint\n\n\x08\nHTTP:        PUT /cluster/notifications/endpoints/gotify/{name}\nPVE method:  update_gotify_endpoint\nPermissions: [and, [perm, /mapping/notifications, [Mapping.Modify]], [or, [perm, /, [Sys.Audit, Sys.Modify]], [perm, /, [Sys.AccessNetwork]]]]\nSince:       PVE 8.1.5",
-    short_help="Update existing gotify endpoint",
-)
-def set(
-    ctx: typer.Context,
-    name: str = typer.Option(
-        ...,
-        "--name",
-        help="The name of the endpoint. [string, format pve-configid; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    comment: _S = typer.Option(
-        None,
-        "--comment",
-        help="Comment [string; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    delete: _L = typer.Option(
-        None,
-        "--delete",
-        help="A list of settings you want to delete. [array of string, format pve-configid; repeat the option for several values; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    digest: _S = typer.Option(
-        None,
-        "--digest",
-        help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    disable: _S = typer.Option(
-        None,
-        "--disable",
-        help="Disable this target [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.1.5]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    server: _S = typer.Option(
-        None,
-        "--server",
-        help="Server URL [string; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    token: _S = typer.Option(
-        None,
-        "--token",
-        help="Secret token [string; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "PUT /cluster/notifications/endpoints/gotify/{name}", False)
+def _set() -> None:
+    """Register `set` (PUT /cluster/notifications/endpoints/gotify/{name}); only the command being run or completed is built."""
+
+    @app.command(
+        "set",
+        cls=ApiCommand,
+        help="Update existing gotify endpoint\n\n\x08\nHTTP:        PUT /cluster/notifications/endpoints/gotify/{name}\nPVE method:  update_gotify_endpoint\nPermissions: [and, [perm, /mapping/notifications, [Mapping.Modify]], [or, [perm, /, [Sys.Audit, Sys.Modify]], [perm, /, [Sys.AccessNetwork]]]]\nSince:       PVE 8.1.5",
+        short_help="Update existing gotify endpoint",
+    )
+    def set(
+        ctx: typer.Context,
+        name: str = typer.Option(
+            ...,
+            "--name",
+            help="The name of the endpoint. [string, format pve-configid; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        comment: _S = typer.Option(
+            None,
+            "--comment",
+            help="Comment [string; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        delete: _L = typer.Option(
+            None,
+            "--delete",
+            help="A list of settings you want to delete. [array of string, format pve-configid; repeat the option for several values; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        digest: _S = typer.Option(
+            None,
+            "--digest",
+            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        disable: _S = typer.Option(
+            None,
+            "--disable",
+            help="Disable this target [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.1.5]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        server: _S = typer.Option(
+            None,
+            "--server",
+            help="Server URL [string; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        token: _S = typer.Option(
+            None,
+            "--token",
+            help="Secret token [string; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "PUT /cluster/notifications/endpoints/gotify/{name}", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "create": _create,
+    "delete": _delete,
+    "get": _get,
+    "list": _list,
+    "set": _set,
+}

@@ -37,257 +37,282 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "create",
-    cls=ApiCommand,
-    help="Create a new smtp endpoint\n\n\x08\nHTTP:        POST /cluster/notifications/endpoints/smtp\nPVE method:  create_smtp_endpoint\nPermissions: [and, [perm, /mapping/notifications, [Mapping.Modify]], [or, [perm, /, [Sys.Audit, Sys.Modify]], [perm, /, [Sys.AccessNetwork]]]]\nSince:       PVE 8.1.5",
-    short_help="Create a new smtp endpoint",
-)
-def create(
-    ctx: typer.Context,
-    author: _S = typer.Option(
-        None,
-        "--author",
-        help="Author of the mail. Defaults to 'Proxmox VE'. [string; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    comment: _S = typer.Option(
-        None,
-        "--comment",
-        help="Comment [string; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    disable: _S = typer.Option(
-        None,
-        "--disable",
-        help="Disable this target [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.1.5]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    from_address: str = typer.Option(
-        ...,
-        "--from-address",
-        help="`From` address for the mail [string; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    mailto: _L = typer.Option(
-        None,
-        "--mailto",
-        help="List of email recipients [array of string, format email-or-username; repeat the option for several values; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    mailto_user: _L = typer.Option(
-        None,
-        "--mailto-user",
-        help="List of users [array of string, format pve-userid; repeat the option for several values; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    mode: _S = typer.Option(
-        None,
-        "--mode",
-        help="Determine which encryption method shall be used for the connection. [one of insecure, starttls, tls; PVE default: tls (not sent); since PVE 8.1.5]",
-        metavar="[insecure|starttls|tls]",
-        show_default=False,
-    ),
-    name: str = typer.Option(
-        ...,
-        "--name",
-        help="The name of the endpoint. [string, format pve-configid; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    password: _S = typer.Option(
-        None,
-        "--password",
-        help="Password for SMTP authentication [string; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    port: _S = typer.Option(
-        None,
-        "--port",
-        help="The port to be used. Defaults to 465 for TLS based connections, 587 for STARTTLS based connections and port 25 for insecure plain-text connections. [integer; since PVE 8.1.5]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    server: str = typer.Option(
-        ...,
-        "--server",
-        help="The address of the SMTP server. [string; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    username: _S = typer.Option(
-        None,
-        "--username",
-        help="Username for SMTP authentication [string; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /cluster/notifications/endpoints/smtp", False)
+def _create() -> None:
+    """Register `create` (POST /cluster/notifications/endpoints/smtp); only the command being run or completed is built."""
+
+    @app.command(
+        "create",
+        cls=ApiCommand,
+        help="Create a new smtp endpoint\n\n\x08\nHTTP:        POST /cluster/notifications/endpoints/smtp\nPVE method:  create_smtp_endpoint\nPermissions: [and, [perm, /mapping/notifications, [Mapping.Modify]], [or, [perm, /, [Sys.Audit, Sys.Modify]], [perm, /, [Sys.AccessNetwork]]]]\nSince:       PVE 8.1.5",
+        short_help="Create a new smtp endpoint",
+    )
+    def create(
+        ctx: typer.Context,
+        author: _S = typer.Option(
+            None,
+            "--author",
+            help="Author of the mail. Defaults to 'Proxmox VE'. [string; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        comment: _S = typer.Option(
+            None,
+            "--comment",
+            help="Comment [string; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        disable: _S = typer.Option(
+            None,
+            "--disable",
+            help="Disable this target [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.1.5]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        from_address: str = typer.Option(
+            ...,
+            "--from-address",
+            help="`From` address for the mail [string; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        mailto: _L = typer.Option(
+            None,
+            "--mailto",
+            help="List of email recipients [array of string, format email-or-username; repeat the option for several values; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        mailto_user: _L = typer.Option(
+            None,
+            "--mailto-user",
+            help="List of users [array of string, format pve-userid; repeat the option for several values; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        mode: _S = typer.Option(
+            None,
+            "--mode",
+            help="Determine which encryption method shall be used for the connection. [one of insecure, starttls, tls; PVE default: tls (not sent); since PVE 8.1.5]",
+            metavar="[insecure|starttls|tls]",
+            show_default=False,
+        ),
+        name: str = typer.Option(
+            ...,
+            "--name",
+            help="The name of the endpoint. [string, format pve-configid; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        password: _S = typer.Option(
+            None,
+            "--password",
+            help="Password for SMTP authentication [string; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        port: _S = typer.Option(
+            None,
+            "--port",
+            help="The port to be used. Defaults to 465 for TLS based connections, 587 for STARTTLS based connections and port 25 for insecure plain-text connections. [integer; since PVE 8.1.5]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        server: str = typer.Option(
+            ...,
+            "--server",
+            help="The address of the SMTP server. [string; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        username: _S = typer.Option(
+            None,
+            "--username",
+            help="Username for SMTP authentication [string; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /cluster/notifications/endpoints/smtp", False)
 
 
-@app.command(
-    "delete",
-    cls=ApiCommand,
-    help="Remove smtp endpoint\n\n\x08\nHTTP:        DELETE /cluster/notifications/endpoints/smtp/{name}\nPVE method:  delete_smtp_endpoint\nPermissions: [perm, /mapping/notifications, [Mapping.Modify]]\nSince:       PVE 8.1.5",
-    short_help="Remove smtp endpoint",
-)
-def delete(
-    ctx: typer.Context,
-    name: str = typer.Option(
-        ...,
-        "--name",
-        help="[string, format pve-configid; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "DELETE /cluster/notifications/endpoints/smtp/{name}", False)
+def _delete() -> None:
+    """Register `delete` (DELETE /cluster/notifications/endpoints/smtp/{name}); only the command being run or completed is built."""
+
+    @app.command(
+        "delete",
+        cls=ApiCommand,
+        help="Remove smtp endpoint\n\n\x08\nHTTP:        DELETE /cluster/notifications/endpoints/smtp/{name}\nPVE method:  delete_smtp_endpoint\nPermissions: [perm, /mapping/notifications, [Mapping.Modify]]\nSince:       PVE 8.1.5",
+        short_help="Remove smtp endpoint",
+    )
+    def delete(
+        ctx: typer.Context,
+        name: str = typer.Option(
+            ...,
+            "--name",
+            help="[string, format pve-configid; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "DELETE /cluster/notifications/endpoints/smtp/{name}", False)
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Return a specific smtp endpoint\n\n\x08\nHTTP:        GET /cluster/notifications/endpoints/smtp/{name}\nPVE method:  get_smtp_endpoint\nPermissions: [or, [perm, /mapping/notifications, [Mapping.Modify]], [perm, /mapping/notifications, [Mapping.Audit]]]\nSince:       PVE 8.1.5",
-    short_help="Return a specific smtp endpoint",
-)
-def get(
-    ctx: typer.Context,
-    name: str = typer.Option(
-        ...,
-        "--name",
-        help="[string, format pve-configid; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /cluster/notifications/endpoints/smtp/{name}", False)
+def _get() -> None:
+    """Register `get` (GET /cluster/notifications/endpoints/smtp/{name}); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Return a specific smtp endpoint\n\n\x08\nHTTP:        GET /cluster/notifications/endpoints/smtp/{name}\nPVE method:  get_smtp_endpoint\nPermissions: [or, [perm, /mapping/notifications, [Mapping.Modify]], [perm, /mapping/notifications, [Mapping.Audit]]]\nSince:       PVE 8.1.5",
+        short_help="Return a specific smtp endpoint",
+    )
+    def get(
+        ctx: typer.Context,
+        name: str = typer.Option(
+            ...,
+            "--name",
+            help="[string, format pve-configid; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /cluster/notifications/endpoints/smtp/{name}", False)
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="Returns a list of all smtp endpoints\n\n\x08\nHTTP:        GET /cluster/notifications/endpoints/smtp\nPVE method:  get_smtp_endpoints\nPermissions: [or, [perm, /mapping/notifications, [Mapping.Modify]], [perm, /mapping/notifications, [Mapping.Audit]]]\nSince:       PVE 8.1.5",
-    short_help="Returns a list of all smtp endpoints",
-)
-def list(
-    ctx: typer.Context,
-) -> None:
-    run_generated(ctx, "GET /cluster/notifications/endpoints/smtp", False)
+def _list() -> None:
+    """Register `list` (GET /cluster/notifications/endpoints/smtp); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="Returns a list of all smtp endpoints\n\n\x08\nHTTP:        GET /cluster/notifications/endpoints/smtp\nPVE method:  get_smtp_endpoints\nPermissions: [or, [perm, /mapping/notifications, [Mapping.Modify]], [perm, /mapping/notifications, [Mapping.Audit]]]\nSince:       PVE 8.1.5",
+        short_help="Returns a list of all smtp endpoints",
+    )
+    def list(
+        ctx: typer.Context,
+    ) -> None:
+        run_generated(ctx, "GET /cluster/notifications/endpoints/smtp", False)
 
 
-@app.command(
-    "set",
-    cls=ApiCommand,
-    help="Update existing smtp endpoint\n\n\x08\nHTTP:        PUT /cluster/notifications/endpoints/smtp/{name}\nPVE method:  update_smtp_endpoint\nPermissions: [and, [perm, /mapping/notifications, [Mapping.Modify]], [or, [perm, /, [Sys.Audit, Sys.Modify]], [perm, /, [Sys.AccessNetwork]]]]\nSince:       PVE 8.1.5",
-    short_help="Update existing smtp endpoint",
-)
-def set(
-    ctx: typer.Context,
-    name: str = typer.Option(
-        ...,
-        "--name",
-        help="The name of the endpoint. [string, format pve-configid; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    author: _S = typer.Option(
-        None,
-        "--author",
-        help="Author of the mail. Defaults to 'Proxmox VE'. [string; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    comment: _S = typer.Option(
-        None,
-        "--comment",
-        help="Comment [string; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    delete: _L = typer.Option(
-        None,
-        "--delete",
-        help="A list of settings you want to delete. [array of string, format pve-configid; repeat the option for several values; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    digest: _S = typer.Option(
-        None,
-        "--digest",
-        help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    disable: _S = typer.Option(
-        None,
-        "--disable",
-        help="Disable this target [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.1.5]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    from_address: _S = typer.Option(
-        None,
-        "--from-address",
-        help="`From` address for the mail [string; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    mailto: _L = typer.Option(
-        None,
-        "--mailto",
-        help="List of email recipients [array of string, format email-or-username; repeat the option for several values; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    mailto_user: _L = typer.Option(
-        None,
-        "--mailto-user",
-        help="List of users [array of string, format pve-userid; repeat the option for several values; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    mode: _S = typer.Option(
-        None,
-        "--mode",
-        help="Determine which encryption method shall be used for the connection. [one of insecure, starttls, tls; PVE default: tls (not sent); since PVE 8.1.5]",
-        metavar="[insecure|starttls|tls]",
-        show_default=False,
-    ),
-    password: _S = typer.Option(
-        None,
-        "--password",
-        help="Password for SMTP authentication [string; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    port: _S = typer.Option(
-        None,
-        "--port",
-        help="The port to be used. Defaults to 465 for TLS based connections, 587 for STARTTLS based connections and port 25 for insecure plain-text connections. [integer; since PVE 8.1.5]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    server: _S = typer.Option(
-        None,
-        "--server",
-        help="The address of the SMTP server. [string; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    username: _S = typer.Option(
-        None,
-        "--username",
-        help="Username for SMTP authentication [string; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "PUT /cluster/notifications/endpoints/smtp/{name}", False)
+def _set() -> None:
+    """Register `set` (PUT /cluster/notifications/endpoints/smtp/{name}); only the command being run or completed is built."""
+
+    @app.command(
+        "set",
+        cls=ApiCommand,
+        help="Update existing smtp endpoint\n\n\x08\nHTTP:        PUT /cluster/notifications/endpoints/smtp/{name}\nPVE method:  update_smtp_endpoint\nPermissions: [and, [perm, /mapping/notifications, [Mapping.Modify]], [or, [perm, /, [Sys.Audit, Sys.Modify]], [perm, /, [Sys.AccessNetwork]]]]\nSince:       PVE 8.1.5",
+        short_help="Update existing smtp endpoint",
+    )
+    def set(
+        ctx: typer.Context,
+        name: str = typer.Option(
+            ...,
+            "--name",
+            help="The name of the endpoint. [string, format pve-configid; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        author: _S = typer.Option(
+            None,
+            "--author",
+            help="Author of the mail. Defaults to 'Proxmox VE'. [string; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        comment: _S = typer.Option(
+            None,
+            "--comment",
+            help="Comment [string; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        delete: _L = typer.Option(
+            None,
+            "--delete",
+            help="A list of settings you want to delete. [array of string, format pve-configid; repeat the option for several values; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        digest: _S = typer.Option(
+            None,
+            "--digest",
+            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        disable: _S = typer.Option(
+            None,
+            "--disable",
+            help="Disable this target [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.1.5]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        from_address: _S = typer.Option(
+            None,
+            "--from-address",
+            help="`From` address for the mail [string; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        mailto: _L = typer.Option(
+            None,
+            "--mailto",
+            help="List of email recipients [array of string, format email-or-username; repeat the option for several values; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        mailto_user: _L = typer.Option(
+            None,
+            "--mailto-user",
+            help="List of users [array of string, format pve-userid; repeat the option for several values; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        mode: _S = typer.Option(
+            None,
+            "--mode",
+            help="Determine which encryption method shall be used for the connection. [one of insecure, starttls, tls; PVE default: tls (not sent); since PVE 8.1.5]",
+            metavar="[insecure|starttls|tls]",
+            show_default=False,
+        ),
+        password: _S = typer.Option(
+            None,
+            "--password",
+            help="Password for SMTP authentication [string; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        port: _S = typer.Option(
+            None,
+            "--port",
+            help="The port to be used. Defaults to 465 for TLS based connections, 587 for STARTTLS based connections and port 25 for insecure plain-text connections. [integer; since PVE 8.1.5]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        server: _S = typer.Option(
+            None,
+            "--server",
+            help="The address of the SMTP server. [string; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        username: _S = typer.Option(
+            None,
+            "--username",
+            help="Username for SMTP authentication [string; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "PUT /cluster/notifications/endpoints/smtp/{name}", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "create": _create,
+    "delete": _delete,
+    "get": _get,
+    "list": _list,
+    "set": _set,
+}

@@ -43,215 +43,240 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "create",
-    cls=ApiCommand,
-    help="Create a new matcher\n\n\x08\nHTTP:        POST /cluster/notifications/matchers\nPVE method:  create_matcher\nPermissions: [perm, /mapping/notifications, [Mapping.Modify]]\nSince:       PVE 8.1.5",
-    short_help="Create a new matcher",
-)
-def create(
-    ctx: typer.Context,
-    comment: _S = typer.Option(
-        None,
-        "--comment",
-        help="Comment [string; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    disable: _S = typer.Option(
-        None,
-        "--disable",
-        help="Disable this matcher [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.1.5]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    invert_match: _S = typer.Option(
-        None,
-        "--invert-match",
-        help="Invert match of the whole matcher [boolean (1/0, true/false, yes/no, on/off); since PVE 8.1.5]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    match_calendar: _L = typer.Option(
-        None,
-        "--match-calendar",
-        help="Match notification timestamp [array of string; repeat the option for several values; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    match_field: _L = typer.Option(
-        None,
-        "--match-field",
-        help="Metadata fields to match (regex or exact match). Must be in the form (regex|exact):<field>=<value> [array of string; repeat the option for several values; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    match_severity: _L = typer.Option(
-        None,
-        "--match-severity",
-        help="Notification severities to match [array of string; repeat the option for several values; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    mode: _S = typer.Option(
-        None,
-        "--mode",
-        help="Choose between 'all' and 'any' for when multiple properties are specified [one of all, any; PVE default: all (not sent); since PVE 8.1.5]",
-        metavar="[all|any]",
-        show_default=False,
-    ),
-    name: str = typer.Option(
-        ...,
-        "--name",
-        help="Name of the matcher. [string, format pve-configid; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    target: _L = typer.Option(
-        None,
-        "--target",
-        help="Targets to notify on match [array of string, format pve-configid; repeat the option for several values; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /cluster/notifications/matchers", False)
+def _create() -> None:
+    """Register `create` (POST /cluster/notifications/matchers); only the command being run or completed is built."""
+
+    @app.command(
+        "create",
+        cls=ApiCommand,
+        help="Create a new matcher\n\n\x08\nHTTP:        POST /cluster/notifications/matchers\nPVE method:  create_matcher\nPermissions: [perm, /mapping/notifications, [Mapping.Modify]]\nSince:       PVE 8.1.5",
+        short_help="Create a new matcher",
+    )
+    def create(
+        ctx: typer.Context,
+        comment: _S = typer.Option(
+            None,
+            "--comment",
+            help="Comment [string; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        disable: _S = typer.Option(
+            None,
+            "--disable",
+            help="Disable this matcher [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.1.5]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        invert_match: _S = typer.Option(
+            None,
+            "--invert-match",
+            help="Invert match of the whole matcher [boolean (1/0, true/false, yes/no, on/off); since PVE 8.1.5]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        match_calendar: _L = typer.Option(
+            None,
+            "--match-calendar",
+            help="Match notification timestamp [array of string; repeat the option for several values; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        match_field: _L = typer.Option(
+            None,
+            "--match-field",
+            help="Metadata fields to match (regex or exact match). Must be in the form (regex|exact):<field>=<value> [array of string; repeat the option for several values; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        match_severity: _L = typer.Option(
+            None,
+            "--match-severity",
+            help="Notification severities to match [array of string; repeat the option for several values; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        mode: _S = typer.Option(
+            None,
+            "--mode",
+            help="Choose between 'all' and 'any' for when multiple properties are specified [one of all, any; PVE default: all (not sent); since PVE 8.1.5]",
+            metavar="[all|any]",
+            show_default=False,
+        ),
+        name: str = typer.Option(
+            ...,
+            "--name",
+            help="Name of the matcher. [string, format pve-configid; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        target: _L = typer.Option(
+            None,
+            "--target",
+            help="Targets to notify on match [array of string, format pve-configid; repeat the option for several values; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /cluster/notifications/matchers", False)
 
 
-@app.command(
-    "delete",
-    cls=ApiCommand,
-    help="Remove matcher\n\n\x08\nHTTP:        DELETE /cluster/notifications/matchers/{name}\nPVE method:  delete_matcher\nPermissions: [perm, /mapping/notifications, [Mapping.Modify]]\nSince:       PVE 8.1.5",
-    short_help="Remove matcher",
-)
-def delete(
-    ctx: typer.Context,
-    name: str = typer.Option(
-        ...,
-        "--name",
-        help="[string, format pve-configid; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "DELETE /cluster/notifications/matchers/{name}", False)
+def _delete() -> None:
+    """Register `delete` (DELETE /cluster/notifications/matchers/{name}); only the command being run or completed is built."""
+
+    @app.command(
+        "delete",
+        cls=ApiCommand,
+        help="Remove matcher\n\n\x08\nHTTP:        DELETE /cluster/notifications/matchers/{name}\nPVE method:  delete_matcher\nPermissions: [perm, /mapping/notifications, [Mapping.Modify]]\nSince:       PVE 8.1.5",
+        short_help="Remove matcher",
+    )
+    def delete(
+        ctx: typer.Context,
+        name: str = typer.Option(
+            ...,
+            "--name",
+            help="[string, format pve-configid; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "DELETE /cluster/notifications/matchers/{name}", False)
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Return a specific matcher\n\n\x08\nHTTP:        GET /cluster/notifications/matchers/{name}\nPVE method:  get_matcher\nPermissions: [or, [perm, /mapping/notifications, [Mapping.Modify]], [perm, /mapping/notifications, [Mapping.Audit]]]\nSince:       PVE 8.1.5",
-    short_help="Return a specific matcher",
-)
-def get(
-    ctx: typer.Context,
-    name: str = typer.Option(
-        ...,
-        "--name",
-        help="[string, format pve-configid; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /cluster/notifications/matchers/{name}", False)
+def _get() -> None:
+    """Register `get` (GET /cluster/notifications/matchers/{name}); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Return a specific matcher\n\n\x08\nHTTP:        GET /cluster/notifications/matchers/{name}\nPVE method:  get_matcher\nPermissions: [or, [perm, /mapping/notifications, [Mapping.Modify]], [perm, /mapping/notifications, [Mapping.Audit]]]\nSince:       PVE 8.1.5",
+        short_help="Return a specific matcher",
+    )
+    def get(
+        ctx: typer.Context,
+        name: str = typer.Option(
+            ...,
+            "--name",
+            help="[string, format pve-configid; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /cluster/notifications/matchers/{name}", False)
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="Returns a list of all matchers\n\n\x08\nHTTP:        GET /cluster/notifications/matchers\nPVE method:  get_matchers\nPermissions: [or, [perm, /mapping/notifications, [Mapping.Modify]], [perm, /mapping/notifications, [Mapping.Audit]], [perm, /mapping/notifications, [Mapping.Use]]]\nSince:       PVE 8.1.5",
-    short_help="Returns a list of all matchers",
-)
-def list(
-    ctx: typer.Context,
-) -> None:
-    run_generated(ctx, "GET /cluster/notifications/matchers", False)
+def _list() -> None:
+    """Register `list` (GET /cluster/notifications/matchers); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="Returns a list of all matchers\n\n\x08\nHTTP:        GET /cluster/notifications/matchers\nPVE method:  get_matchers\nPermissions: [or, [perm, /mapping/notifications, [Mapping.Modify]], [perm, /mapping/notifications, [Mapping.Audit]], [perm, /mapping/notifications, [Mapping.Use]]]\nSince:       PVE 8.1.5",
+        short_help="Returns a list of all matchers",
+    )
+    def list(
+        ctx: typer.Context,
+    ) -> None:
+        run_generated(ctx, "GET /cluster/notifications/matchers", False)
 
 
-@app.command(
-    "set",
-    cls=ApiCommand,
-    help="Update existing matcher\n\n\x08\nHTTP:        PUT /cluster/notifications/matchers/{name}\nPVE method:  update_matcher\nPermissions: [perm, /mapping/notifications, [Mapping.Modify]]\nSince:       PVE 8.1.5",
-    short_help="Update existing matcher",
-)
-def set(
-    ctx: typer.Context,
-    name: str = typer.Option(
-        ...,
-        "--name",
-        help="Name of the matcher. [string, format pve-configid; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    comment: _S = typer.Option(
-        None,
-        "--comment",
-        help="Comment [string; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    delete: _L = typer.Option(
-        None,
-        "--delete",
-        help="A list of settings you want to delete. [array of string, format pve-configid; repeat the option for several values; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    digest: _S = typer.Option(
-        None,
-        "--digest",
-        help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    disable: _S = typer.Option(
-        None,
-        "--disable",
-        help="Disable this matcher [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.1.5]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    invert_match: _S = typer.Option(
-        None,
-        "--invert-match",
-        help="Invert match of the whole matcher [boolean (1/0, true/false, yes/no, on/off); since PVE 8.1.5]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    match_calendar: _L = typer.Option(
-        None,
-        "--match-calendar",
-        help="Match notification timestamp [array of string; repeat the option for several values; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    match_field: _L = typer.Option(
-        None,
-        "--match-field",
-        help="Metadata fields to match (regex or exact match). Must be in the form (regex|exact):<field>=<value> [array of string; repeat the option for several values; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    match_severity: _L = typer.Option(
-        None,
-        "--match-severity",
-        help="Notification severities to match [array of string; repeat the option for several values; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    mode: _S = typer.Option(
-        None,
-        "--mode",
-        help="Choose between 'all' and 'any' for when multiple properties are specified [one of all, any; PVE default: all (not sent); since PVE 8.1.5]",
-        metavar="[all|any]",
-        show_default=False,
-    ),
-    target: _L = typer.Option(
-        None,
-        "--target",
-        help="Targets to notify on match [array of string, format pve-configid; repeat the option for several values; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "PUT /cluster/notifications/matchers/{name}", False)
+def _set() -> None:
+    """Register `set` (PUT /cluster/notifications/matchers/{name}); only the command being run or completed is built."""
+
+    @app.command(
+        "set",
+        cls=ApiCommand,
+        help="Update existing matcher\n\n\x08\nHTTP:        PUT /cluster/notifications/matchers/{name}\nPVE method:  update_matcher\nPermissions: [perm, /mapping/notifications, [Mapping.Modify]]\nSince:       PVE 8.1.5",
+        short_help="Update existing matcher",
+    )
+    def set(
+        ctx: typer.Context,
+        name: str = typer.Option(
+            ...,
+            "--name",
+            help="Name of the matcher. [string, format pve-configid; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        comment: _S = typer.Option(
+            None,
+            "--comment",
+            help="Comment [string; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        delete: _L = typer.Option(
+            None,
+            "--delete",
+            help="A list of settings you want to delete. [array of string, format pve-configid; repeat the option for several values; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        digest: _S = typer.Option(
+            None,
+            "--digest",
+            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        disable: _S = typer.Option(
+            None,
+            "--disable",
+            help="Disable this matcher [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.1.5]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        invert_match: _S = typer.Option(
+            None,
+            "--invert-match",
+            help="Invert match of the whole matcher [boolean (1/0, true/false, yes/no, on/off); since PVE 8.1.5]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        match_calendar: _L = typer.Option(
+            None,
+            "--match-calendar",
+            help="Match notification timestamp [array of string; repeat the option for several values; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        match_field: _L = typer.Option(
+            None,
+            "--match-field",
+            help="Metadata fields to match (regex or exact match). Must be in the form (regex|exact):<field>=<value> [array of string; repeat the option for several values; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        match_severity: _L = typer.Option(
+            None,
+            "--match-severity",
+            help="Notification severities to match [array of string; repeat the option for several values; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        mode: _S = typer.Option(
+            None,
+            "--mode",
+            help="Choose between 'all' and 'any' for when multiple properties are specified [one of all, any; PVE default: all (not sent); since PVE 8.1.5]",
+            metavar="[all|any]",
+            show_default=False,
+        ),
+        target: _L = typer.Option(
+            None,
+            "--target",
+            help="Targets to notify on match [array of string, format pve-configid; repeat the option for several values; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "PUT /cluster/notifications/matchers/{name}", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "create": _create,
+    "delete": _delete,
+    "get": _get,
+    "list": _list,
+    "set": _set,
+}

@@ -14,32 +14,45 @@ _L = list[str] | None
 CHOICES: dict[str, dict[str, tuple[str, ...]]] = {}
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="Returns a list of all entities that can be used as notification targets.\n\n\x08\nHTTP:        GET /cluster/notifications/targets\nPVE method:  get_all_targets\nPermissions: [or, [perm, /mapping/notifications, [Mapping.Modify]], [perm, /mapping/notifications, [Mapping.Audit]], [perm, /mapping/notifications, [Mapping.Use]]]\nSince:       PVE 8.1.5",
-    short_help="Returns a list of all entities that can be used as notification targets",
-)
-def list(
-    ctx: typer.Context,
-) -> None:
-    run_generated(ctx, "GET /cluster/notifications/targets", False)
+def _list() -> None:
+    """Register `list` (GET /cluster/notifications/targets); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="Returns a list of all entities that can be used as notification targets.\n\n\x08\nHTTP:        GET /cluster/notifications/targets\nPVE method:  get_all_targets\nPermissions: [or, [perm, /mapping/notifications, [Mapping.Modify]], [perm, /mapping/notifications, [Mapping.Audit]], [perm, /mapping/notifications, [Mapping.Use]]]\nSince:       PVE 8.1.5",
+        short_help="Returns a list of all entities that can be used as notification targets",
+    )
+    def list(
+        ctx: typer.Context,
+    ) -> None:
+        run_generated(ctx, "GET /cluster/notifications/targets", False)
 
 
-@app.command(
-    "test",
-    cls=ApiCommand,
-    help="Send a test notification to a provided target.\n\n\x08\nHTTP:        POST /cluster/notifications/targets/{name}/test\nPVE method:  test_target\nPermissions: [or, [perm, /mapping/notifications, [Mapping.Modify]], [perm, /mapping/notifications, [Mapping.Audit]], [perm, /mapping/notifications, [Mapping.Use]]]\nSince:       PVE 8.1.5",
-    short_help="Send a test notification to a provided target",
-)
-def test(
-    ctx: typer.Context,
-    name: str = typer.Option(
-        ...,
-        "--name",
-        help="Name of the target. [string, format pve-configid; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /cluster/notifications/targets/{name}/test", False)
+def _test() -> None:
+    """Register `test` (POST /cluster/notifications/targets/{name}/test); only the command being run or completed is built."""
+
+    @app.command(
+        "test",
+        cls=ApiCommand,
+        help="Send a test notification to a provided target.\n\n\x08\nHTTP:        POST /cluster/notifications/targets/{name}/test\nPVE method:  test_target\nPermissions: [or, [perm, /mapping/notifications, [Mapping.Modify]], [perm, /mapping/notifications, [Mapping.Audit]], [perm, /mapping/notifications, [Mapping.Use]]]\nSince:       PVE 8.1.5",
+        short_help="Send a test notification to a provided target",
+    )
+    def test(
+        ctx: typer.Context,
+        name: str = typer.Option(
+            ...,
+            "--name",
+            help="Name of the target. [string, format pve-configid; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /cluster/notifications/targets/{name}/test", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "list": _list,
+    "test": _test,
+}

@@ -88,193 +88,206 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Get datacenter options. Without 'Sys.Audit' on '/' not all options are returned.\n\n\x08\nHTTP:        GET /cluster/options\nPVE method:  get_options\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Get datacenter options",
-)
-def get(
-    ctx: typer.Context,
-) -> None:
-    run_generated(ctx, "GET /cluster/options", False)
+def _get() -> None:
+    """Register `get` (GET /cluster/options); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Get datacenter options. Without 'Sys.Audit' on '/' not all options are returned.\n\n\x08\nHTTP:        GET /cluster/options\nPVE method:  get_options\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Get datacenter options",
+    )
+    def get(
+        ctx: typer.Context,
+    ) -> None:
+        run_generated(ctx, "GET /cluster/options", False)
 
 
-@app.command(
-    "set",
-    cls=ApiCommand,
-    help="Set datacenter options.\n\n\x08\nHTTP:        PUT /cluster/options\nPVE method:  set_options\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
-    short_help="Set datacenter options",
-)
-def set(
-    ctx: typer.Context,
-    bwlimit: _S = typer.Option(
-        None,
-        "--bwlimit",
-        help="Set I/O bandwidth limit for various operations (in KiB/s). [property string [clone=<LIMIT>] [,default=<LIMIT>] [,migration=<LIMIT>] [,move=<LIMIT>] [,restore=<LIMIT>]]",
-        metavar="PROPS",
-        show_default=False,
-    ),
-    consent_text: _S = typer.Option(
-        None,
-        "--consent-text",
-        help="Consent text that is displayed before logging in. [string; at most 65536 characters; since PVE 8.3.2]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    console: _S = typer.Option(
-        None,
-        "--console",
-        help="Select the default Console viewer. You can either use the builtin java applet (VNC; deprecated and maps to html5), an external virt-viewer comtatible application (SPICE), an HTML5 based vnc viewer (noVNC), or an HTML5 based console client (xtermjs). If the selected viewer is not available (e.g. SPICE not activated for the VM), the fallback is noVNC. [one of applet, vv, html5, xtermjs]",
-        metavar="[applet|vv|html5|xtermjs]",
-        show_default=False,
-    ),
-    crs: _S = typer.Option(
-        None,
-        "--crs",
-        help="Cluster resource scheduling settings. [property string [ha=<basic|static|dynamic>] [,ha-auto-rebalance=<1|0>] [,ha-auto-rebalance-hold-duration=<number>] [,ha-auto-rebalance-margin=<number>] [,ha-auto-rebalance-method=<bruteforce|topsis>] [,ha-auto-rebalance-threshold=<number>] [,ha-rebalance-on-start=<1|0>]]",
-        metavar="PROPS",
-        show_default=False,
-    ),
-    delete: _L = typer.Option(
-        None,
-        "--delete",
-        help="A list of settings you want to delete. [string, format pve-configid-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    description: _S = typer.Option(
-        None,
-        "--description",
-        help="Datacenter description. Shown in the web-interface datacenter notes panel. This is saved as comment inside the configuration file. [string; at most 65536 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    email_from: _S = typer.Option(
-        None,
-        "--email_from",
-        help="Specify email address to send notification from (default is root@$hostname) [string, format email-opt]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    fencing: _S = typer.Option(
-        None,
-        "--fencing",
-        help="Set the fencing mode of the HA cluster. Hardware mode needs a valid configuration of fence devices in /etc/pve/ha/fence.cfg. With both all two modes are used. WARNING: 'hardware' and 'both' are EXPERIMENTAL & WIP [one of watchdog, hardware, both; PVE default: watchdog (not sent)]",
-        metavar="[watchdog|hardware|both]",
-        show_default=False,
-    ),
-    ha: _S = typer.Option(
-        None,
-        "--ha",
-        help="Cluster wide HA settings. [property string shutdown_policy=<enum>]",
-        metavar="PROPS",
-        show_default=False,
-    ),
-    http_proxy: _S = typer.Option(
-        None,
-        "--http_proxy",
-        help="Specify external http proxy which is used for downloads (example: 'http://username:password@host:port/') [string; pattern http://.*]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    keyboard: _S = typer.Option(
-        None,
-        "--keyboard",
-        help="Default keybord layout for vnc server. [one of de, de-ch, da, en-gb, en-us, es, fi, fr, fr-be, fr-ca, fr-ch, hu, is, it, ja, lt, mk, nl, no, pl, pt, pt-br, sv, sl, tr]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    language: _S = typer.Option(
-        None,
-        "--language",
-        help="Default GUI language. [one of ar, ca, da, de, en, es, eu, fa, fr, hr, he, it, ja, ka, kr, nb, nl, nn, pl, pt_BR, ru, sl, sv, tr, ukr, zh_CN, zh_TW]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    mac_prefix: _S = typer.Option(
-        None,
-        "--mac_prefix",
-        help="Prefix for the auto-generated MAC addresses of virtual guests. The default 'BC:24:11' is the OUI assigned by the IEEE to Proxmox Server Solutions GmbH for a 24-bit large MAC block. You're allowed to use this in local networks, i.e., those not directly reachable by the public (e.g., in a LAN or behind NAT). [string, format mac-prefix; PVE default: BC:24:11 (not sent)]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    max_workers: _S = typer.Option(
-        None,
-        "--max_workers",
-        help="Defines how many workers (per node) are maximal started on actions like 'stopall VMs' or task from the ha-manager. [integer 1..N]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    migration: _S = typer.Option(
-        None,
-        "--migration",
-        help="For cluster wide migration settings. [property string [type=]<secure|insecure> [,network=<CIDR>]]",
-        metavar="PROPS",
-        show_default=False,
-    ),
-    migration_unsecure: _S = typer.Option(
-        None,
-        "--migration_unsecure",
-        help="Migration is secure using SSH tunnel by default. For secure private networks you can disable it to speed up migration. Deprecated, use the 'migration' property instead! [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    next_id: _S = typer.Option(
-        None,
-        "--next-id",
-        help="Control the range for the free VMID auto-selection pool. [property string [lower=<integer>] [,upper=<integer>]]",
-        metavar="PROPS",
-        show_default=False,
-    ),
-    notify: _S = typer.Option(
-        None,
-        "--notify",
-        help="Cluster-wide notification settings. [property string [fencing=<always|never>] [,package-updates=<auto|always|never>] [,replication=<always|never>] [,target-fencing=<TARGET>] [,target-package-updates=<TARGET>] [,target-replication=<TARGET>]]",
-        metavar="PROPS",
-        show_default=False,
-    ),
-    registered_tags: _S = typer.Option(
-        None,
-        "--registered-tags",
-        help="A list of tags that require a `Sys.Modify` on '/' to set and delete. Tags set here that are also in 'user-tag-access' also require `Sys.Modify`. [string; pattern (?:(?i:[a-z0-9_][a-z0-9_\\-\\+\\.]*);)*(?i:[a-z0-9_][a-z0-9_\\-\\+\\.]*)]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    replication: _S = typer.Option(
-        None,
-        "--replication",
-        help="For cluster wide replication settings. [property string [type=]<secure|insecure> [,network=<CIDR>]; since PVE 9.0.9]",
-        metavar="PROPS",
-        show_default=False,
-    ),
-    tag_style: _S = typer.Option(
-        None,
-        "--tag-style",
-        help="Tag style options. [property string [case-sensitive=<1|0>] [,color-map=<tag>:<hex-color>[:<hex-color-for-text>][;<tag>=...]] [,ordering=<config|alphabetical>] [,shape=<enum>]]",
-        metavar="PROPS",
-        show_default=False,
-    ),
-    u2f: _S = typer.Option(
-        None,
-        "--u2f",
-        help="u2f [property string [appid=<APPID>] [,origin=<URL>]]",
-        metavar="PROPS",
-        show_default=False,
-    ),
-    user_tag_access: _S = typer.Option(
-        None,
-        "--user-tag-access",
-        help="Privilege options for user-settable tags [property string [user-allow=<enum>] [,user-allow-list=<tag>[;<tag>...]]]",
-        metavar="PROPS",
-        show_default=False,
-    ),
-    webauthn: _S = typer.Option(
-        None,
-        "--webauthn",
-        help="webauthn configuration [property string [allow-subdomains=<1|0>] [,id=<DOMAINNAME>] [,origin=<URL>] [,rp=<RELYING_PARTY>]]",
-        metavar="PROPS",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "PUT /cluster/options", False)
+def _set() -> None:
+    """Register `set` (PUT /cluster/options); only the command being run or completed is built."""
+
+    @app.command(
+        "set",
+        cls=ApiCommand,
+        help="Set datacenter options.\n\n\x08\nHTTP:        PUT /cluster/options\nPVE method:  set_options\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        short_help="Set datacenter options",
+    )
+    def set(
+        ctx: typer.Context,
+        bwlimit: _S = typer.Option(
+            None,
+            "--bwlimit",
+            help="Set I/O bandwidth limit for various operations (in KiB/s). [property string [clone=<LIMIT>] [,default=<LIMIT>] [,migration=<LIMIT>] [,move=<LIMIT>] [,restore=<LIMIT>]]",
+            metavar="PROPS",
+            show_default=False,
+        ),
+        consent_text: _S = typer.Option(
+            None,
+            "--consent-text",
+            help="Consent text that is displayed before logging in. [string; at most 65536 characters; since PVE 8.3.2]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        console: _S = typer.Option(
+            None,
+            "--console",
+            help="Select the default Console viewer. You can either use the builtin java applet (VNC; deprecated and maps to html5), an external virt-viewer comtatible application (SPICE), an HTML5 based vnc viewer (noVNC), or an HTML5 based console client (xtermjs). If the selected viewer is not available (e.g. SPICE not activated for the VM), the fallback is noVNC. [one of applet, vv, html5, xtermjs]",
+            metavar="[applet|vv|html5|xtermjs]",
+            show_default=False,
+        ),
+        crs: _S = typer.Option(
+            None,
+            "--crs",
+            help="Cluster resource scheduling settings. [property string [ha=<basic|static|dynamic>] [,ha-auto-rebalance=<1|0>] [,ha-auto-rebalance-hold-duration=<number>] [,ha-auto-rebalance-margin=<number>] [,ha-auto-rebalance-method=<bruteforce|topsis>] [,ha-auto-rebalance-threshold=<number>] [,ha-rebalance-on-start=<1|0>]]",
+            metavar="PROPS",
+            show_default=False,
+        ),
+        delete: _L = typer.Option(
+            None,
+            "--delete",
+            help="A list of settings you want to delete. [string, format pve-configid-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        description: _S = typer.Option(
+            None,
+            "--description",
+            help="Datacenter description. Shown in the web-interface datacenter notes panel. This is saved as comment inside the configuration file. [string; at most 65536 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        email_from: _S = typer.Option(
+            None,
+            "--email_from",
+            help="Specify email address to send notification from (default is root@$hostname) [string, format email-opt]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        fencing: _S = typer.Option(
+            None,
+            "--fencing",
+            help="Set the fencing mode of the HA cluster. Hardware mode needs a valid configuration of fence devices in /etc/pve/ha/fence.cfg. With both all two modes are used. WARNING: 'hardware' and 'both' are EXPERIMENTAL & WIP [one of watchdog, hardware, both; PVE default: watchdog (not sent)]",
+            metavar="[watchdog|hardware|both]",
+            show_default=False,
+        ),
+        ha: _S = typer.Option(
+            None,
+            "--ha",
+            help="Cluster wide HA settings. [property string shutdown_policy=<enum>]",
+            metavar="PROPS",
+            show_default=False,
+        ),
+        http_proxy: _S = typer.Option(
+            None,
+            "--http_proxy",
+            help="Specify external http proxy which is used for downloads (example: 'http://username:password@host:port/') [string; pattern http://.*]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        keyboard: _S = typer.Option(
+            None,
+            "--keyboard",
+            help="Default keybord layout for vnc server. [one of de, de-ch, da, en-gb, en-us, es, fi, fr, fr-be, fr-ca, fr-ch, hu, is, it, ja, lt, mk, nl, no, pl, pt, pt-br, sv, sl, tr]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        language: _S = typer.Option(
+            None,
+            "--language",
+            help="Default GUI language. [one of ar, ca, da, de, en, es, eu, fa, fr, hr, he, it, ja, ka, kr, nb, nl, nn, pl, pt_BR, ru, sl, sv, tr, ukr, zh_CN, zh_TW]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        mac_prefix: _S = typer.Option(
+            None,
+            "--mac_prefix",
+            help="Prefix for the auto-generated MAC addresses of virtual guests. The default 'BC:24:11' is the OUI assigned by the IEEE to Proxmox Server Solutions GmbH for a 24-bit large MAC block. You're allowed to use this in local networks, i.e., those not directly reachable by the public (e.g., in a LAN or behind NAT). [string, format mac-prefix; PVE default: BC:24:11 (not sent)]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        max_workers: _S = typer.Option(
+            None,
+            "--max_workers",
+            help="Defines how many workers (per node) are maximal started on actions like 'stopall VMs' or task from the ha-manager. [integer 1..N]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        migration: _S = typer.Option(
+            None,
+            "--migration",
+            help="For cluster wide migration settings. [property string [type=]<secure|insecure> [,network=<CIDR>]]",
+            metavar="PROPS",
+            show_default=False,
+        ),
+        migration_unsecure: _S = typer.Option(
+            None,
+            "--migration_unsecure",
+            help="Migration is secure using SSH tunnel by default. For secure private networks you can disable it to speed up migration. Deprecated, use the 'migration' property instead! [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        next_id: _S = typer.Option(
+            None,
+            "--next-id",
+            help="Control the range for the free VMID auto-selection pool. [property string [lower=<integer>] [,upper=<integer>]]",
+            metavar="PROPS",
+            show_default=False,
+        ),
+        notify: _S = typer.Option(
+            None,
+            "--notify",
+            help="Cluster-wide notification settings. [property string [fencing=<always|never>] [,package-updates=<auto|always|never>] [,replication=<always|never>] [,target-fencing=<TARGET>] [,target-package-updates=<TARGET>] [,target-replication=<TARGET>]]",
+            metavar="PROPS",
+            show_default=False,
+        ),
+        registered_tags: _S = typer.Option(
+            None,
+            "--registered-tags",
+            help="A list of tags that require a `Sys.Modify` on '/' to set and delete. Tags set here that are also in 'user-tag-access' also require `Sys.Modify`. [string; pattern (?:(?i:[a-z0-9_][a-z0-9_\\-\\+\\.]*);)*(?i:[a-z0-9_][a-z0-9_\\-\\+\\.]*)]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        replication: _S = typer.Option(
+            None,
+            "--replication",
+            help="For cluster wide replication settings. [property string [type=]<secure|insecure> [,network=<CIDR>]; since PVE 9.0.9]",
+            metavar="PROPS",
+            show_default=False,
+        ),
+        tag_style: _S = typer.Option(
+            None,
+            "--tag-style",
+            help="Tag style options. [property string [case-sensitive=<1|0>] [,color-map=<tag>:<hex-color>[:<hex-color-for-text>][;<tag>=...]] [,ordering=<config|alphabetical>] [,shape=<enum>]]",
+            metavar="PROPS",
+            show_default=False,
+        ),
+        u2f: _S = typer.Option(
+            None,
+            "--u2f",
+            help="u2f [property string [appid=<APPID>] [,origin=<URL>]]",
+            metavar="PROPS",
+            show_default=False,
+        ),
+        user_tag_access: _S = typer.Option(
+            None,
+            "--user-tag-access",
+            help="Privilege options for user-settable tags [property string [user-allow=<enum>] [,user-allow-list=<tag>[;<tag>...]]]",
+            metavar="PROPS",
+            show_default=False,
+        ),
+        webauthn: _S = typer.Option(
+            None,
+            "--webauthn",
+            help="webauthn configuration [property string [allow-subdomains=<1|0>] [,id=<DOMAINNAME>] [,origin=<URL>] [,rp=<RELYING_PARTY>]]",
+            metavar="PROPS",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "PUT /cluster/options", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "get": _get,
+    "set": _set,
+}

@@ -47,218 +47,243 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "create",
-    cls=ApiCommand,
-    help="Create a new replication job\n\n\x08\nHTTP:        POST /cluster/replication\nPVE method:  create\nPermissions: Requires the VM.Replicate permission on /vms/<vmid>.\nSince:       PVE 7.4 or earlier",
-    short_help="Create a new replication job",
-)
-def create(
-    ctx: typer.Context,
-    comment: _S = typer.Option(
-        None,
-        "--comment",
-        help="Description. [string; at most 4096 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    disable: _S = typer.Option(
-        None,
-        "--disable",
-        help="Flag to disable/deactivate the entry. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    id: str = typer.Option(
-        ...,
-        "--id",
-        help="Replication Job ID. The ID is composed of a Guest ID and a job number, separated by a hyphen, i.e. '<GUEST>-<JOBNUM>'. [string, format pve-replication-job-id; pattern [1-9][0-9]{2,8}-\\d{1,9}]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    rate: _S = typer.Option(
-        None,
-        "--rate",
-        help="Rate limit in mbps (megabytes per second) as floating point number. [number 1..N]",
-        metavar="NUMBER",
-        show_default=False,
-    ),
-    remove_job: _S = typer.Option(
-        None,
-        "--remove_job",
-        help="Mark the replication job for removal. The job will remove all local replication snapshots. When set to 'full', it also tries to remove replicated volumes on the target. The job then removes itself from the configuration file. [one of local, full]",
-        metavar="[local|full]",
-        show_default=False,
-    ),
-    schedule: _S = typer.Option(
-        None,
-        "--schedule",
-        help="Storage replication schedule. The format is a subset of `systemd` calendar events. [string, format pve-calendar-event; at most 128 characters; PVE default: */15 (not sent)]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    source: _S = typer.Option(
-        None,
-        "--source",
-        help="For internal use, to detect if the guest was stolen. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    target: str = typer.Option(
-        ...,
-        "--target",
-        help="Target node. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    type: str = typer.Option(
-        ...,
-        "--type",
-        help="Section type. [one of local]",
-        metavar="[local]",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /cluster/replication", False)
+def _create() -> None:
+    """Register `create` (POST /cluster/replication); only the command being run or completed is built."""
+
+    @app.command(
+        "create",
+        cls=ApiCommand,
+        help="Create a new replication job\n\n\x08\nHTTP:        POST /cluster/replication\nPVE method:  create\nPermissions: Requires the VM.Replicate permission on /vms/<vmid>.\nSince:       PVE 7.4 or earlier",
+        short_help="Create a new replication job",
+    )
+    def create(
+        ctx: typer.Context,
+        comment: _S = typer.Option(
+            None,
+            "--comment",
+            help="Description. [string; at most 4096 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        disable: _S = typer.Option(
+            None,
+            "--disable",
+            help="Flag to disable/deactivate the entry. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        id: str = typer.Option(
+            ...,
+            "--id",
+            help="Replication Job ID. The ID is composed of a Guest ID and a job number, separated by a hyphen, i.e. '<GUEST>-<JOBNUM>'. [string, format pve-replication-job-id; pattern [1-9][0-9]{2,8}-\\d{1,9}]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        rate: _S = typer.Option(
+            None,
+            "--rate",
+            help="Rate limit in mbps (megabytes per second) as floating point number. [number 1..N]",
+            metavar="NUMBER",
+            show_default=False,
+        ),
+        remove_job: _S = typer.Option(
+            None,
+            "--remove_job",
+            help="Mark the replication job for removal. The job will remove all local replication snapshots. When set to 'full', it also tries to remove replicated volumes on the target. The job then removes itself from the configuration file. [one of local, full]",
+            metavar="[local|full]",
+            show_default=False,
+        ),
+        schedule: _S = typer.Option(
+            None,
+            "--schedule",
+            help="Storage replication schedule. The format is a subset of `systemd` calendar events. [string, format pve-calendar-event; at most 128 characters; PVE default: */15 (not sent)]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        source: _S = typer.Option(
+            None,
+            "--source",
+            help="For internal use, to detect if the guest was stolen. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        target: str = typer.Option(
+            ...,
+            "--target",
+            help="Target node. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        type: str = typer.Option(
+            ...,
+            "--type",
+            help="Section type. [one of local]",
+            metavar="[local]",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /cluster/replication", False)
 
 
-@app.command(
-    "delete",
-    cls=ApiCommand,
-    help="Mark replication job for removal.\n\n\x08\nHTTP:        DELETE /cluster/replication/{id}\nPVE method:  delete\nPermissions: Requires the VM.Replicate permission on /vms/<vmid>.\nSince:       PVE 7.4 or earlier",
-    short_help="Mark replication job for removal",
-)
-def delete(
-    ctx: typer.Context,
-    id: str = typer.Option(
-        ...,
-        "--id",
-        help="Replication Job ID. The ID is composed of a Guest ID and a job number, separated by a hyphen, i.e. '<GUEST>-<JOBNUM>'. [string, format pve-replication-job-id; pattern [1-9][0-9]{2,8}-\\d{1,9}]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    force: _S = typer.Option(
-        None,
-        "--force",
-        help="Will remove the jobconfig entry, but will not cleanup. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    keep: _S = typer.Option(
-        None,
-        "--keep",
-        help="Keep replicated data at target (do not remove). [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "DELETE /cluster/replication/{id}", False)
+def _delete() -> None:
+    """Register `delete` (DELETE /cluster/replication/{id}); only the command being run or completed is built."""
+
+    @app.command(
+        "delete",
+        cls=ApiCommand,
+        help="Mark replication job for removal.\n\n\x08\nHTTP:        DELETE /cluster/replication/{id}\nPVE method:  delete\nPermissions: Requires the VM.Replicate permission on /vms/<vmid>.\nSince:       PVE 7.4 or earlier",
+        short_help="Mark replication job for removal",
+    )
+    def delete(
+        ctx: typer.Context,
+        id: str = typer.Option(
+            ...,
+            "--id",
+            help="Replication Job ID. The ID is composed of a Guest ID and a job number, separated by a hyphen, i.e. '<GUEST>-<JOBNUM>'. [string, format pve-replication-job-id; pattern [1-9][0-9]{2,8}-\\d{1,9}]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        force: _S = typer.Option(
+            None,
+            "--force",
+            help="Will remove the jobconfig entry, but will not cleanup. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        keep: _S = typer.Option(
+            None,
+            "--keep",
+            help="Keep replicated data at target (do not remove). [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "DELETE /cluster/replication/{id}", False)
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Read replication job configuration.\n\n\x08\nHTTP:        GET /cluster/replication/{id}\nPVE method:  read\nPermissions: Requires the VM.Audit permission on /vms/<vmid>.\nSince:       PVE 7.4 or earlier",
-    short_help="Read replication job configuration",
-)
-def get(
-    ctx: typer.Context,
-    id: str = typer.Option(
-        ...,
-        "--id",
-        help="Replication Job ID. The ID is composed of a Guest ID and a job number, separated by a hyphen, i.e. '<GUEST>-<JOBNUM>'. [string, format pve-replication-job-id; pattern [1-9][0-9]{2,8}-\\d{1,9}]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /cluster/replication/{id}", False)
+def _get() -> None:
+    """Register `get` (GET /cluster/replication/{id}); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Read replication job configuration.\n\n\x08\nHTTP:        GET /cluster/replication/{id}\nPVE method:  read\nPermissions: Requires the VM.Audit permission on /vms/<vmid>.\nSince:       PVE 7.4 or earlier",
+        short_help="Read replication job configuration",
+    )
+    def get(
+        ctx: typer.Context,
+        id: str = typer.Option(
+            ...,
+            "--id",
+            help="Replication Job ID. The ID is composed of a Guest ID and a job number, separated by a hyphen, i.e. '<GUEST>-<JOBNUM>'. [string, format pve-replication-job-id; pattern [1-9][0-9]{2,8}-\\d{1,9}]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /cluster/replication/{id}", False)
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="List replication jobs.\n\n\x08\nHTTP:        GET /cluster/replication\nPVE method:  index\nPermissions: Will only return replication jobs for which the calling user has VM.Audit permission on /vms/<vmid>.\nSince:       PVE 7.4 or earlier",
-    short_help="List replication jobs",
-)
-def list(
-    ctx: typer.Context,
-) -> None:
-    run_generated(ctx, "GET /cluster/replication", False)
+def _list() -> None:
+    """Register `list` (GET /cluster/replication); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="List replication jobs.\n\n\x08\nHTTP:        GET /cluster/replication\nPVE method:  index\nPermissions: Will only return replication jobs for which the calling user has VM.Audit permission on /vms/<vmid>.\nSince:       PVE 7.4 or earlier",
+        short_help="List replication jobs",
+    )
+    def list(
+        ctx: typer.Context,
+    ) -> None:
+        run_generated(ctx, "GET /cluster/replication", False)
 
 
-@app.command(
-    "set",
-    cls=ApiCommand,
-    help="Update replication job configuration.\n\n\x08\nHTTP:        PUT /cluster/replication/{id}\nPVE method:  update\nPermissions: Requires the VM.Replicate permission on /vms/<vmid>.\nSince:       PVE 7.4 or earlier",
-    short_help="Update replication job configuration",
-)
-def set(
-    ctx: typer.Context,
-    id: str = typer.Option(
-        ...,
-        "--id",
-        help="Replication Job ID. The ID is composed of a Guest ID and a job number, separated by a hyphen, i.e. '<GUEST>-<JOBNUM>'. [string, format pve-replication-job-id; pattern [1-9][0-9]{2,8}-\\d{1,9}]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    comment: _S = typer.Option(
-        None,
-        "--comment",
-        help="Description. [string; at most 4096 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    delete: _L = typer.Option(
-        None,
-        "--delete",
-        help="A list of settings you want to delete. [string, format pve-configid-list; repeat the option or give a comma list; at most 4096 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    digest: _S = typer.Option(
-        None,
-        "--digest",
-        help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    disable: _S = typer.Option(
-        None,
-        "--disable",
-        help="Flag to disable/deactivate the entry. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    rate: _S = typer.Option(
-        None,
-        "--rate",
-        help="Rate limit in mbps (megabytes per second) as floating point number. [number 1..N]",
-        metavar="NUMBER",
-        show_default=False,
-    ),
-    remove_job: _S = typer.Option(
-        None,
-        "--remove_job",
-        help="Mark the replication job for removal. The job will remove all local replication snapshots. When set to 'full', it also tries to remove replicated volumes on the target. The job then removes itself from the configuration file. [one of local, full]",
-        metavar="[local|full]",
-        show_default=False,
-    ),
-    schedule: _S = typer.Option(
-        None,
-        "--schedule",
-        help="Storage replication schedule. The format is a subset of `systemd` calendar events. [string, format pve-calendar-event; at most 128 characters; PVE default: */15 (not sent)]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    source: _S = typer.Option(
-        None,
-        "--source",
-        help="For internal use, to detect if the guest was stolen. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "PUT /cluster/replication/{id}", False)
+def _set() -> None:
+    """Register `set` (PUT /cluster/replication/{id}); only the command being run or completed is built."""
+
+    @app.command(
+        "set",
+        cls=ApiCommand,
+        help="Update replication job configuration.\n\n\x08\nHTTP:        PUT /cluster/replication/{id}\nPVE method:  update\nPermissions: Requires the VM.Replicate permission on /vms/<vmid>.\nSince:       PVE 7.4 or earlier",
+        short_help="Update replication job configuration",
+    )
+    def set(
+        ctx: typer.Context,
+        id: str = typer.Option(
+            ...,
+            "--id",
+            help="Replication Job ID. The ID is composed of a Guest ID and a job number, separated by a hyphen, i.e. '<GUEST>-<JOBNUM>'. [string, format pve-replication-job-id; pattern [1-9][0-9]{2,8}-\\d{1,9}]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        comment: _S = typer.Option(
+            None,
+            "--comment",
+            help="Description. [string; at most 4096 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        delete: _L = typer.Option(
+            None,
+            "--delete",
+            help="A list of settings you want to delete. [string, format pve-configid-list; repeat the option or give a comma list; at most 4096 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        digest: _S = typer.Option(
+            None,
+            "--digest",
+            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        disable: _S = typer.Option(
+            None,
+            "--disable",
+            help="Flag to disable/deactivate the entry. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        rate: _S = typer.Option(
+            None,
+            "--rate",
+            help="Rate limit in mbps (megabytes per second) as floating point number. [number 1..N]",
+            metavar="NUMBER",
+            show_default=False,
+        ),
+        remove_job: _S = typer.Option(
+            None,
+            "--remove_job",
+            help="Mark the replication job for removal. The job will remove all local replication snapshots. When set to 'full', it also tries to remove replicated volumes on the target. The job then removes itself from the configuration file. [one of local, full]",
+            metavar="[local|full]",
+            show_default=False,
+        ),
+        schedule: _S = typer.Option(
+            None,
+            "--schedule",
+            help="Storage replication schedule. The format is a subset of `systemd` calendar events. [string, format pve-calendar-event; at most 128 characters; PVE default: */15 (not sent)]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        source: _S = typer.Option(
+            None,
+            "--source",
+            help="For internal use, to detect if the guest was stolen. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "PUT /cluster/replication/{id}", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "create": _create,
+    "delete": _delete,
+    "get": _get,
+    "list": _list,
+    "set": _set,
+}

@@ -28,86 +28,107 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "apply",
-    cls=ApiCommand,
-    help="Apply sdn controller changes && reload.\n\n\x08\nHTTP:        PUT /cluster/sdn\nPVE method:  reload\nPermissions: [perm, /sdn, [SDN.Allocate]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Apply sdn controller changes && reload",
-)
-def apply(
-    ctx: typer.Context,
-    lock_token: _S = typer.Option(
-        None,
-        "--lock-token",
-        help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    release_lock: _S = typer.Option(
-        None,
-        "--release-lock",
-        help="When lock-token has been provided and configuration successfully committed, release the lock automatically afterwards [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 9.0.9]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "PUT /cluster/sdn", no_wait)
+def _apply() -> None:
+    """Register `apply` (PUT /cluster/sdn); only the command being run or completed is built."""
+
+    @app.command(
+        "apply",
+        cls=ApiCommand,
+        help="Apply sdn controller changes && reload.\n\n\x08\nHTTP:        PUT /cluster/sdn\nPVE method:  reload\nPermissions: [perm, /sdn, [SDN.Allocate]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Apply sdn controller changes && reload",
+    )
+    def apply(
+        ctx: typer.Context,
+        lock_token: _S = typer.Option(
+            None,
+            "--lock-token",
+            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        release_lock: _S = typer.Option(
+            None,
+            "--release-lock",
+            help="When lock-token has been provided and configuration successfully committed, release the lock automatically afterwards [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 9.0.9]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "PUT /cluster/sdn", no_wait)
 
 
-@app.command(
-    "dry-run",
-    cls=ApiCommand,
-    help="Dry-run the SDN apply action and return the difference between the current configuration and the pending configuration\n\n\x08\nHTTP:        GET /cluster/sdn/dry-run\nPVE method:  dry-run\nPermissions: [perm, /nodes/{node}, [Sys.Audit]]\nSince:       PVE 9.1.3",
-    short_help="Dry-run the SDN apply action and return the difference between the cu...",
-)
-def dry_run(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node; since PVE 9.1.3]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "GET /cluster/sdn/dry-run", False)
+def _dry_run() -> None:
+    """Register `dry-run` (GET /cluster/sdn/dry-run); only the command being run or completed is built."""
+
+    @app.command(
+        "dry-run",
+        cls=ApiCommand,
+        help="Dry-run the SDN apply action and return the difference between the current configuration and the pending configuration\n\n\x08\nHTTP:        GET /cluster/sdn/dry-run\nPVE method:  dry-run\nPermissions: [perm, /nodes/{node}, [Sys.Audit]]\nSince:       PVE 9.1.3",
+        short_help="Dry-run the SDN apply action and return the difference between the cu...",
+    )
+    def dry_run(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node; since PVE 9.1.3]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /cluster/sdn/dry-run", False)
 
 
-@app.command(
-    "index",
-    cls=ApiCommand,
-    help="Directory index.\n\n\x08\nHTTP:        GET /cluster/sdn\nPVE method:  index\nPermissions: [perm, /sdn, [SDN.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Directory index",
-)
-def index(
-    ctx: typer.Context,
-) -> None:
-    run_generated(ctx, "GET /cluster/sdn", False)
+def _index() -> None:
+    """Register `index` (GET /cluster/sdn); only the command being run or completed is built."""
+
+    @app.command(
+        "index",
+        cls=ApiCommand,
+        help="Directory index.\n\n\x08\nHTTP:        GET /cluster/sdn\nPVE method:  index\nPermissions: [perm, /sdn, [SDN.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Directory index",
+    )
+    def index(
+        ctx: typer.Context,
+    ) -> None:
+        run_generated(ctx, "GET /cluster/sdn", False)
 
 
-@app.command(
-    "rollback",
-    cls=ApiCommand,
-    help="Rollback pending changes to SDN configuration\n\n\x08\nHTTP:        POST /cluster/sdn/rollback\nPVE method:  rollback\nPermissions: [perm, /sdn, [SDN.Allocate]]\nSince:       PVE 9.0.9",
-    short_help="Rollback pending changes to SDN configuration",
-)
-def rollback(
-    ctx: typer.Context,
-    lock_token: _S = typer.Option(
-        None,
-        "--lock-token",
-        help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    release_lock: _S = typer.Option(
-        None,
-        "--release-lock",
-        help="When lock-token has been provided and configuration successfully rollbacked, release the lock automatically afterwards [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 9.0.9]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /cluster/sdn/rollback", False)
+def _rollback() -> None:
+    """Register `rollback` (POST /cluster/sdn/rollback); only the command being run or completed is built."""
+
+    @app.command(
+        "rollback",
+        cls=ApiCommand,
+        help="Rollback pending changes to SDN configuration\n\n\x08\nHTTP:        POST /cluster/sdn/rollback\nPVE method:  rollback\nPermissions: [perm, /sdn, [SDN.Allocate]]\nSince:       PVE 9.0.9",
+        short_help="Rollback pending changes to SDN configuration",
+    )
+    def rollback(
+        ctx: typer.Context,
+        lock_token: _S = typer.Option(
+            None,
+            "--lock-token",
+            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        release_lock: _S = typer.Option(
+            None,
+            "--release-lock",
+            help="When lock-token has been provided and configuration successfully rollbacked, release the lock automatically afterwards [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 9.0.9]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /cluster/sdn/rollback", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "apply": _apply,
+    "dry-run": _dry_run,
+    "index": _index,
+    "rollback": _rollback,
+}

@@ -68,322 +68,347 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "create",
-    cls=ApiCommand,
-    help="Create a new sdn controller object.\n\n\x08\nHTTP:        POST /cluster/sdn/controllers\nPVE method:  create\nPermissions: [perm, /sdn/controllers, [SDN.Allocate]]\nSince:       PVE 7.4 or earlier",
-    short_help="Create a new sdn controller object",
-)
-def create(
-    ctx: typer.Context,
-    asn: _S = typer.Option(
-        None,
-        "--asn",
-        help="autonomous system number [integer 0..4294967295]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    bgp_multipath_as_path_relax: _S = typer.Option(
-        None,
-        "--bgp-multipath-as-path-relax",
-        help="Consider different AS paths of equal length for multipath computation. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    controller: str = typer.Option(
-        ...,
-        "--controller",
-        help="The SDN controller object identifier. [string, format pve-sdn-controller-id]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    ebgp: _S = typer.Option(
-        None,
-        "--ebgp",
-        help="Enable eBGP (remote-as external). [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    ebgp_multihop: _S = typer.Option(
-        None,
-        "--ebgp-multihop",
-        help="Set maximum amount of hops for eBGP peers. [integer]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    fabric: _S = typer.Option(
-        None,
-        "--fabric",
-        help="SDN fabric to use as underlay for this EVPN controller. [string, format pve-sdn-fabric-id; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    isis_domain: _S = typer.Option(
-        None,
-        "--isis-domain",
-        help="Name of the IS-IS domain. [string; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    isis_ifaces: _L = typer.Option(
-        None,
-        "--isis-ifaces",
-        help="Comma-separated list of interfaces where IS-IS should be active. [string, format pve-iface-list; repeat the option or give a comma list; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    isis_net: _S = typer.Option(
-        None,
-        "--isis-net",
-        help="Network Entity title for this node in the IS-IS network. [string, format pve-sdn-isis-net; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    lock_token: _S = typer.Option(
-        None,
-        "--lock-token",
-        help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    loopback: _S = typer.Option(
-        None,
-        "--loopback",
-        help="Name of the loopback/dummy interface that provides the Router-IP. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    node: _S = typer.Option(
-        None,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    peers: _L = typer.Option(
-        None,
-        "--peers",
-        help="peers address list. [string, format ip-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    type: str = typer.Option(
-        ...,
-        "--type",
-        help="Plugin type. [one of bgp, evpn, faucet, isis]",
-        metavar="[bgp|evpn|faucet|isis]",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /cluster/sdn/controllers", False)
+def _create() -> None:
+    """Register `create` (POST /cluster/sdn/controllers); only the command being run or completed is built."""
+
+    @app.command(
+        "create",
+        cls=ApiCommand,
+        help="Create a new sdn controller object.\n\n\x08\nHTTP:        POST /cluster/sdn/controllers\nPVE method:  create\nPermissions: [perm, /sdn/controllers, [SDN.Allocate]]\nSince:       PVE 7.4 or earlier",
+        short_help="Create a new sdn controller object",
+    )
+    def create(
+        ctx: typer.Context,
+        asn: _S = typer.Option(
+            None,
+            "--asn",
+            help="autonomous system number [integer 0..4294967295]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        bgp_multipath_as_path_relax: _S = typer.Option(
+            None,
+            "--bgp-multipath-as-path-relax",
+            help="Consider different AS paths of equal length for multipath computation. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        controller: str = typer.Option(
+            ...,
+            "--controller",
+            help="The SDN controller object identifier. [string, format pve-sdn-controller-id]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        ebgp: _S = typer.Option(
+            None,
+            "--ebgp",
+            help="Enable eBGP (remote-as external). [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        ebgp_multihop: _S = typer.Option(
+            None,
+            "--ebgp-multihop",
+            help="Set maximum amount of hops for eBGP peers. [integer]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        fabric: _S = typer.Option(
+            None,
+            "--fabric",
+            help="SDN fabric to use as underlay for this EVPN controller. [string, format pve-sdn-fabric-id; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        isis_domain: _S = typer.Option(
+            None,
+            "--isis-domain",
+            help="Name of the IS-IS domain. [string; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        isis_ifaces: _L = typer.Option(
+            None,
+            "--isis-ifaces",
+            help="Comma-separated list of interfaces where IS-IS should be active. [string, format pve-iface-list; repeat the option or give a comma list; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        isis_net: _S = typer.Option(
+            None,
+            "--isis-net",
+            help="Network Entity title for this node in the IS-IS network. [string, format pve-sdn-isis-net; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        lock_token: _S = typer.Option(
+            None,
+            "--lock-token",
+            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        loopback: _S = typer.Option(
+            None,
+            "--loopback",
+            help="Name of the loopback/dummy interface that provides the Router-IP. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        node: _S = typer.Option(
+            None,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        peers: _L = typer.Option(
+            None,
+            "--peers",
+            help="peers address list. [string, format ip-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        type: str = typer.Option(
+            ...,
+            "--type",
+            help="Plugin type. [one of bgp, evpn, faucet, isis]",
+            metavar="[bgp|evpn|faucet|isis]",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /cluster/sdn/controllers", False)
 
 
-@app.command(
-    "delete",
-    cls=ApiCommand,
-    help="Delete sdn controller object configuration.\n\n\x08\nHTTP:        DELETE /cluster/sdn/controllers/{controller}\nPVE method:  delete\nPermissions: [perm, /sdn/controllers, [SDN.Allocate]]\nSince:       PVE 7.4 or earlier",
-    short_help="Delete sdn controller object configuration",
-)
-def delete(
-    ctx: typer.Context,
-    controller: str = typer.Option(
-        ...,
-        "--controller",
-        help="The SDN controller object identifier. [string, format pve-sdn-controller-id]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    lock_token: _S = typer.Option(
-        None,
-        "--lock-token",
-        help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "DELETE /cluster/sdn/controllers/{controller}", False)
+def _delete() -> None:
+    """Register `delete` (DELETE /cluster/sdn/controllers/{controller}); only the command being run or completed is built."""
+
+    @app.command(
+        "delete",
+        cls=ApiCommand,
+        help="Delete sdn controller object configuration.\n\n\x08\nHTTP:        DELETE /cluster/sdn/controllers/{controller}\nPVE method:  delete\nPermissions: [perm, /sdn/controllers, [SDN.Allocate]]\nSince:       PVE 7.4 or earlier",
+        short_help="Delete sdn controller object configuration",
+    )
+    def delete(
+        ctx: typer.Context,
+        controller: str = typer.Option(
+            ...,
+            "--controller",
+            help="The SDN controller object identifier. [string, format pve-sdn-controller-id]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        lock_token: _S = typer.Option(
+            None,
+            "--lock-token",
+            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "DELETE /cluster/sdn/controllers/{controller}", False)
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Read sdn controller configuration.\n\n\x08\nHTTP:        GET /cluster/sdn/controllers/{controller}\nPVE method:  read\nPermissions: [perm, /sdn/controllers/{controller}, [SDN.Allocate]]\nSince:       PVE 7.4 or earlier",
-    short_help="Read sdn controller configuration",
-)
-def get(
-    ctx: typer.Context,
-    controller: str = typer.Option(
-        ...,
-        "--controller",
-        help="The SDN controller object identifier. [string, format pve-sdn-controller-id]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    pending: _S = typer.Option(
-        None,
-        "--pending",
-        help="Display pending config. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    running: _S = typer.Option(
-        None,
-        "--running",
-        help="Display running config. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /cluster/sdn/controllers/{controller}", False)
+def _get() -> None:
+    """Register `get` (GET /cluster/sdn/controllers/{controller}); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Read sdn controller configuration.\n\n\x08\nHTTP:        GET /cluster/sdn/controllers/{controller}\nPVE method:  read\nPermissions: [perm, /sdn/controllers/{controller}, [SDN.Allocate]]\nSince:       PVE 7.4 or earlier",
+        short_help="Read sdn controller configuration",
+    )
+    def get(
+        ctx: typer.Context,
+        controller: str = typer.Option(
+            ...,
+            "--controller",
+            help="The SDN controller object identifier. [string, format pve-sdn-controller-id]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        pending: _S = typer.Option(
+            None,
+            "--pending",
+            help="Display pending config. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        running: _S = typer.Option(
+            None,
+            "--running",
+            help="Display running config. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /cluster/sdn/controllers/{controller}", False)
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="SDN controllers index.\n\n\x08\nHTTP:        GET /cluster/sdn/controllers\nPVE method:  index\nPermissions: Only list entries where you have 'SDN.Audit' or 'SDN.Allocate' permissions on '/sdn/controllers/<controller>'\nSince:       PVE 7.4 or earlier",
-    short_help="SDN controllers index",
-)
-def list(
-    ctx: typer.Context,
-    pending: _S = typer.Option(
-        None,
-        "--pending",
-        help="Display pending config. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    running: _S = typer.Option(
-        None,
-        "--running",
-        help="Display running config. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    type: _S = typer.Option(
-        None,
-        "--type",
-        help="Only list sdn controllers of specific type [one of bgp, evpn, faucet, isis]",
-        metavar="[bgp|evpn|faucet|isis]",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /cluster/sdn/controllers", False)
+def _list() -> None:
+    """Register `list` (GET /cluster/sdn/controllers); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="SDN controllers index.\n\n\x08\nHTTP:        GET /cluster/sdn/controllers\nPVE method:  index\nPermissions: Only list entries where you have 'SDN.Audit' or 'SDN.Allocate' permissions on '/sdn/controllers/<controller>'\nSince:       PVE 7.4 or earlier",
+        short_help="SDN controllers index",
+    )
+    def list(
+        ctx: typer.Context,
+        pending: _S = typer.Option(
+            None,
+            "--pending",
+            help="Display pending config. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        running: _S = typer.Option(
+            None,
+            "--running",
+            help="Display running config. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        type: _S = typer.Option(
+            None,
+            "--type",
+            help="Only list sdn controllers of specific type [one of bgp, evpn, faucet, isis]",
+            metavar="[bgp|evpn|faucet|isis]",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /cluster/sdn/controllers", False)
 
 
-@app.command(
-    "set",
-    cls=ApiCommand,
-    help="Update sdn controller object configuration.\n\n\x08\nHTTP:        PUT /cluster/sdn/controllers/{controller}\nPVE method:  update\nPermissions: [perm, /sdn/controllers, [SDN.Allocate]]\nSince:       PVE 7.4 or earlier",
-    short_help="Update sdn controller object configuration",
-)
-def set(
-    ctx: typer.Context,
-    controller: str = typer.Option(
-        ...,
-        "--controller",
-        help="The SDN controller object identifier. [string, format pve-sdn-controller-id]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    asn: _S = typer.Option(
-        None,
-        "--asn",
-        help="autonomous system number [integer 0..4294967295]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    bgp_multipath_as_path_relax: _S = typer.Option(
-        None,
-        "--bgp-multipath-as-path-relax",
-        help="Consider different AS paths of equal length for multipath computation. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    delete: _L = typer.Option(
-        None,
-        "--delete",
-        help="A list of settings you want to delete. [string, format pve-configid-list; repeat the option or give a comma list; at most 4096 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    digest: _S = typer.Option(
-        None,
-        "--digest",
-        help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    ebgp: _S = typer.Option(
-        None,
-        "--ebgp",
-        help="Enable eBGP (remote-as external). [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    ebgp_multihop: _S = typer.Option(
-        None,
-        "--ebgp-multihop",
-        help="Set maximum amount of hops for eBGP peers. [integer]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    fabric: _S = typer.Option(
-        None,
-        "--fabric",
-        help="SDN fabric to use as underlay for this EVPN controller. [string, format pve-sdn-fabric-id; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    isis_domain: _S = typer.Option(
-        None,
-        "--isis-domain",
-        help="Name of the IS-IS domain. [string; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    isis_ifaces: _L = typer.Option(
-        None,
-        "--isis-ifaces",
-        help="Comma-separated list of interfaces where IS-IS should be active. [string, format pve-iface-list; repeat the option or give a comma list; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    isis_net: _S = typer.Option(
-        None,
-        "--isis-net",
-        help="Network Entity title for this node in the IS-IS network. [string, format pve-sdn-isis-net; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    lock_token: _S = typer.Option(
-        None,
-        "--lock-token",
-        help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    loopback: _S = typer.Option(
-        None,
-        "--loopback",
-        help="Name of the loopback/dummy interface that provides the Router-IP. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    node: _S = typer.Option(
-        None,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    peers: _L = typer.Option(
-        None,
-        "--peers",
-        help="peers address list. [string, format ip-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "PUT /cluster/sdn/controllers/{controller}", False)
+def _set() -> None:
+    """Register `set` (PUT /cluster/sdn/controllers/{controller}); only the command being run or completed is built."""
+
+    @app.command(
+        "set",
+        cls=ApiCommand,
+        help="Update sdn controller object configuration.\n\n\x08\nHTTP:        PUT /cluster/sdn/controllers/{controller}\nPVE method:  update\nPermissions: [perm, /sdn/controllers, [SDN.Allocate]]\nSince:       PVE 7.4 or earlier",
+        short_help="Update sdn controller object configuration",
+    )
+    def set(
+        ctx: typer.Context,
+        controller: str = typer.Option(
+            ...,
+            "--controller",
+            help="The SDN controller object identifier. [string, format pve-sdn-controller-id]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        asn: _S = typer.Option(
+            None,
+            "--asn",
+            help="autonomous system number [integer 0..4294967295]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        bgp_multipath_as_path_relax: _S = typer.Option(
+            None,
+            "--bgp-multipath-as-path-relax",
+            help="Consider different AS paths of equal length for multipath computation. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        delete: _L = typer.Option(
+            None,
+            "--delete",
+            help="A list of settings you want to delete. [string, format pve-configid-list; repeat the option or give a comma list; at most 4096 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        digest: _S = typer.Option(
+            None,
+            "--digest",
+            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        ebgp: _S = typer.Option(
+            None,
+            "--ebgp",
+            help="Enable eBGP (remote-as external). [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        ebgp_multihop: _S = typer.Option(
+            None,
+            "--ebgp-multihop",
+            help="Set maximum amount of hops for eBGP peers. [integer]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        fabric: _S = typer.Option(
+            None,
+            "--fabric",
+            help="SDN fabric to use as underlay for this EVPN controller. [string, format pve-sdn-fabric-id; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        isis_domain: _S = typer.Option(
+            None,
+            "--isis-domain",
+            help="Name of the IS-IS domain. [string; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        isis_ifaces: _L = typer.Option(
+            None,
+            "--isis-ifaces",
+            help="Comma-separated list of interfaces where IS-IS should be active. [string, format pve-iface-list; repeat the option or give a comma list; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        isis_net: _S = typer.Option(
+            None,
+            "--isis-net",
+            help="Network Entity title for this node in the IS-IS network. [string, format pve-sdn-isis-net; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        lock_token: _S = typer.Option(
+            None,
+            "--lock-token",
+            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        loopback: _S = typer.Option(
+            None,
+            "--loopback",
+            help="Name of the loopback/dummy interface that provides the Router-IP. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        node: _S = typer.Option(
+            None,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        peers: _L = typer.Option(
+            None,
+            "--peers",
+            help="peers address list. [string, format ip-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "PUT /cluster/sdn/controllers/{controller}", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "create": _create,
+    "delete": _delete,
+    "get": _get,
+    "list": _list,
+    "set": _set,
+}

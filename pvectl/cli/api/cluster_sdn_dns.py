@@ -21,215 +21,240 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "create",
-    cls=ApiCommand,
-    help="Create a new sdn dns object.\n\n\x08\nHTTP:        POST /cluster/sdn/dns\nPVE method:  create\nPermissions: [perm, /sdn/dns, [SDN.Allocate]]\nSince:       PVE 7.4 or earlier",
-    short_help="Create a new sdn dns object",
-)
-def create(
-    ctx: typer.Context,
-    dns: str = typer.Option(
-        ...,
-        "--dns",
-        help="The SDN dns object identifier. [string, format pve-sdn-dns-id]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    fingerprint: _S = typer.Option(
-        None,
-        "--fingerprint",
-        help="Certificate SHA 256 fingerprint. [string; pattern ([A-Fa-f0-9]{2}:){31}[A-Fa-f0-9]{2}; since PVE 8.3.2]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    key: str = typer.Option(
-        ...,
-        "--key",
-        help="[string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    lock_token: _S = typer.Option(
-        None,
-        "--lock-token",
-        help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    reversemaskv6: _S = typer.Option(
-        None,
-        "--reversemaskv6",
-        help="[integer]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    reversev6mask: _S = typer.Option(
-        None,
-        "--reversev6mask",
-        help="[integer]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    ttl: _S = typer.Option(
-        None,
-        "--ttl",
-        help="[integer]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    type: str = typer.Option(
-        ...,
-        "--type",
-        help="Plugin type. [one of powerdns]",
-        metavar="[powerdns]",
-        show_default=False,
-    ),
-    url: str = typer.Option(
-        ...,
-        "--url",
-        help="[string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /cluster/sdn/dns", False)
+def _create() -> None:
+    """Register `create` (POST /cluster/sdn/dns); only the command being run or completed is built."""
+
+    @app.command(
+        "create",
+        cls=ApiCommand,
+        help="Create a new sdn dns object.\n\n\x08\nHTTP:        POST /cluster/sdn/dns\nPVE method:  create\nPermissions: [perm, /sdn/dns, [SDN.Allocate]]\nSince:       PVE 7.4 or earlier",
+        short_help="Create a new sdn dns object",
+    )
+    def create(
+        ctx: typer.Context,
+        dns: str = typer.Option(
+            ...,
+            "--dns",
+            help="The SDN dns object identifier. [string, format pve-sdn-dns-id]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        fingerprint: _S = typer.Option(
+            None,
+            "--fingerprint",
+            help="Certificate SHA 256 fingerprint. [string; pattern ([A-Fa-f0-9]{2}:){31}[A-Fa-f0-9]{2}; since PVE 8.3.2]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        key: str = typer.Option(
+            ...,
+            "--key",
+            help="[string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        lock_token: _S = typer.Option(
+            None,
+            "--lock-token",
+            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        reversemaskv6: _S = typer.Option(
+            None,
+            "--reversemaskv6",
+            help="[integer]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        reversev6mask: _S = typer.Option(
+            None,
+            "--reversev6mask",
+            help="[integer]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        ttl: _S = typer.Option(
+            None,
+            "--ttl",
+            help="[integer]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        type: str = typer.Option(
+            ...,
+            "--type",
+            help="Plugin type. [one of powerdns]",
+            metavar="[powerdns]",
+            show_default=False,
+        ),
+        url: str = typer.Option(
+            ...,
+            "--url",
+            help="[string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /cluster/sdn/dns", False)
 
 
-@app.command(
-    "delete",
-    cls=ApiCommand,
-    help="Delete sdn dns object configuration.\n\n\x08\nHTTP:        DELETE /cluster/sdn/dns/{dns}\nPVE method:  delete\nPermissions: [perm, /sdn/dns, [SDN.Allocate]]\nSince:       PVE 7.4 or earlier",
-    short_help="Delete sdn dns object configuration",
-)
-def delete(
-    ctx: typer.Context,
-    dns: str = typer.Option(
-        ...,
-        "--dns",
-        help="The SDN dns object identifier. [string, format pve-sdn-dns-id]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    lock_token: _S = typer.Option(
-        None,
-        "--lock-token",
-        help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "DELETE /cluster/sdn/dns/{dns}", False)
+def _delete() -> None:
+    """Register `delete` (DELETE /cluster/sdn/dns/{dns}); only the command being run or completed is built."""
+
+    @app.command(
+        "delete",
+        cls=ApiCommand,
+        help="Delete sdn dns object configuration.\n\n\x08\nHTTP:        DELETE /cluster/sdn/dns/{dns}\nPVE method:  delete\nPermissions: [perm, /sdn/dns, [SDN.Allocate]]\nSince:       PVE 7.4 or earlier",
+        short_help="Delete sdn dns object configuration",
+    )
+    def delete(
+        ctx: typer.Context,
+        dns: str = typer.Option(
+            ...,
+            "--dns",
+            help="The SDN dns object identifier. [string, format pve-sdn-dns-id]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        lock_token: _S = typer.Option(
+            None,
+            "--lock-token",
+            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "DELETE /cluster/sdn/dns/{dns}", False)
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Read sdn dns configuration.\n\n\x08\nHTTP:        GET /cluster/sdn/dns/{dns}\nPVE method:  read\nPermissions: [perm, /sdn/dns/{dns}, [SDN.Allocate]]\nSince:       PVE 7.4 or earlier",
-    short_help="Read sdn dns configuration",
-)
-def get(
-    ctx: typer.Context,
-    dns: str = typer.Option(
-        ...,
-        "--dns",
-        help="The SDN dns object identifier. [string, format pve-sdn-dns-id]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /cluster/sdn/dns/{dns}", False)
+def _get() -> None:
+    """Register `get` (GET /cluster/sdn/dns/{dns}); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Read sdn dns configuration.\n\n\x08\nHTTP:        GET /cluster/sdn/dns/{dns}\nPVE method:  read\nPermissions: [perm, /sdn/dns/{dns}, [SDN.Allocate]]\nSince:       PVE 7.4 or earlier",
+        short_help="Read sdn dns configuration",
+    )
+    def get(
+        ctx: typer.Context,
+        dns: str = typer.Option(
+            ...,
+            "--dns",
+            help="The SDN dns object identifier. [string, format pve-sdn-dns-id]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /cluster/sdn/dns/{dns}", False)
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="SDN dns index.\n\n\x08\nHTTP:        GET /cluster/sdn/dns\nPVE method:  index\nPermissions: Only list entries where you have 'SDN.Audit' or 'SDN.Allocate' permissions on '/sdn/dns/<dns>'\nSince:       PVE 7.4 or earlier",
-    short_help="SDN dns index",
-)
-def list(
-    ctx: typer.Context,
-    type: _S = typer.Option(
-        None,
-        "--type",
-        help="Only list sdn dns of specific type [one of powerdns]",
-        metavar="[powerdns]",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /cluster/sdn/dns", False)
+def _list() -> None:
+    """Register `list` (GET /cluster/sdn/dns); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="SDN dns index.\n\n\x08\nHTTP:        GET /cluster/sdn/dns\nPVE method:  index\nPermissions: Only list entries where you have 'SDN.Audit' or 'SDN.Allocate' permissions on '/sdn/dns/<dns>'\nSince:       PVE 7.4 or earlier",
+        short_help="SDN dns index",
+    )
+    def list(
+        ctx: typer.Context,
+        type: _S = typer.Option(
+            None,
+            "--type",
+            help="Only list sdn dns of specific type [one of powerdns]",
+            metavar="[powerdns]",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /cluster/sdn/dns", False)
 
 
-@app.command(
-    "set",
-    cls=ApiCommand,
-    help="Update sdn dns object configuration.\n\n\x08\nHTTP:        PUT /cluster/sdn/dns/{dns}\nPVE method:  update\nPermissions: [perm, /sdn/dns, [SDN.Allocate]]\nSince:       PVE 7.4 or earlier",
-    short_help="Update sdn dns object configuration",
-)
-def set(
-    ctx: typer.Context,
-    dns: str = typer.Option(
-        ...,
-        "--dns",
-        help="The SDN dns object identifier. [string, format pve-sdn-dns-id]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    delete: _L = typer.Option(
-        None,
-        "--delete",
-        help="A list of settings you want to delete. [string, format pve-configid-list; repeat the option or give a comma list; at most 4096 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    digest: _S = typer.Option(
-        None,
-        "--digest",
-        help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    fingerprint: _S = typer.Option(
-        None,
-        "--fingerprint",
-        help="Certificate SHA 256 fingerprint. [string; pattern ([A-Fa-f0-9]{2}:){31}[A-Fa-f0-9]{2}; since PVE 8.3.2]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    key: _S = typer.Option(
-        None,
-        "--key",
-        help="[string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    lock_token: _S = typer.Option(
-        None,
-        "--lock-token",
-        help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    reversemaskv6: _S = typer.Option(
-        None,
-        "--reversemaskv6",
-        help="[integer]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    ttl: _S = typer.Option(
-        None,
-        "--ttl",
-        help="[integer]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    url: _S = typer.Option(
-        None,
-        "--url",
-        help="[string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "PUT /cluster/sdn/dns/{dns}", False)
+def _set() -> None:
+    """Register `set` (PUT /cluster/sdn/dns/{dns}); only the command being run or completed is built."""
+
+    @app.command(
+        "set",
+        cls=ApiCommand,
+        help="Update sdn dns object configuration.\n\n\x08\nHTTP:        PUT /cluster/sdn/dns/{dns}\nPVE method:  update\nPermissions: [perm, /sdn/dns, [SDN.Allocate]]\nSince:       PVE 7.4 or earlier",
+        short_help="Update sdn dns object configuration",
+    )
+    def set(
+        ctx: typer.Context,
+        dns: str = typer.Option(
+            ...,
+            "--dns",
+            help="The SDN dns object identifier. [string, format pve-sdn-dns-id]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        delete: _L = typer.Option(
+            None,
+            "--delete",
+            help="A list of settings you want to delete. [string, format pve-configid-list; repeat the option or give a comma list; at most 4096 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        digest: _S = typer.Option(
+            None,
+            "--digest",
+            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        fingerprint: _S = typer.Option(
+            None,
+            "--fingerprint",
+            help="Certificate SHA 256 fingerprint. [string; pattern ([A-Fa-f0-9]{2}:){31}[A-Fa-f0-9]{2}; since PVE 8.3.2]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        key: _S = typer.Option(
+            None,
+            "--key",
+            help="[string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        lock_token: _S = typer.Option(
+            None,
+            "--lock-token",
+            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        reversemaskv6: _S = typer.Option(
+            None,
+            "--reversemaskv6",
+            help="[integer]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        ttl: _S = typer.Option(
+            None,
+            "--ttl",
+            help="[integer]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        url: _S = typer.Option(
+            None,
+            "--url",
+            help="[string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "PUT /cluster/sdn/dns/{dns}", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "create": _create,
+    "delete": _delete,
+    "get": _get,
+    "list": _list,
+    "set": _set,
+}

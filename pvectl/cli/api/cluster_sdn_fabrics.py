@@ -25,39 +25,52 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "all",
-    cls=ApiCommand,
-    help="SDN Fabrics Index\n\n\x08\nHTTP:        GET /cluster/sdn/fabrics/all\nPVE method:  list_all\nPermissions: Only list fabrics where you have 'SDN.Audit' or 'SDN.Allocate' permissions on '/sdn/fabrics/<fabric>', only list nodes where you have 'Sys.Audit' or 'Sys.Modify' on /nodes/<node_id>\nSince:       PVE 9.0.9",
-    short_help="SDN Fabrics Index",
-)
-def all(
-    ctx: typer.Context,
-    pending: _S = typer.Option(
-        None,
-        "--pending",
-        help="Display pending config. [boolean (1/0, true/false, yes/no, on/off); since PVE 9.0.9]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    running: _S = typer.Option(
-        None,
-        "--running",
-        help="Display running config. [boolean (1/0, true/false, yes/no, on/off); since PVE 9.0.9]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /cluster/sdn/fabrics/all", False)
+def _all() -> None:
+    """Register `all` (GET /cluster/sdn/fabrics/all); only the command being run or completed is built."""
+
+    @app.command(
+        "all",
+        cls=ApiCommand,
+        help="SDN Fabrics Index\n\n\x08\nHTTP:        GET /cluster/sdn/fabrics/all\nPVE method:  list_all\nPermissions: Only list fabrics where you have 'SDN.Audit' or 'SDN.Allocate' permissions on '/sdn/fabrics/<fabric>', only list nodes where you have 'Sys.Audit' or 'Sys.Modify' on /nodes/<node_id>\nSince:       PVE 9.0.9",
+        short_help="SDN Fabrics Index",
+    )
+    def all(
+        ctx: typer.Context,
+        pending: _S = typer.Option(
+            None,
+            "--pending",
+            help="Display pending config. [boolean (1/0, true/false, yes/no, on/off); since PVE 9.0.9]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        running: _S = typer.Option(
+            None,
+            "--running",
+            help="Display running config. [boolean (1/0, true/false, yes/no, on/off); since PVE 9.0.9]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /cluster/sdn/fabrics/all", False)
 
 
-@app.command(
-    "index",
-    cls=ApiCommand,
-    help="SDN Fabrics Index\n\n\x08\nHTTP:        GET /cluster/sdn/fabrics\nPVE method:  index\nPermissions: [perm, /sdn/fabrics, [SDN.Audit]]\nSince:       PVE 9.0.9",
-    short_help="SDN Fabrics Index",
-)
-def index(
-    ctx: typer.Context,
-) -> None:
-    run_generated(ctx, "GET /cluster/sdn/fabrics", False)
+def _index() -> None:
+    """Register `index` (GET /cluster/sdn/fabrics); only the command being run or completed is built."""
+
+    @app.command(
+        "index",
+        cls=ApiCommand,
+        help="SDN Fabrics Index\n\n\x08\nHTTP:        GET /cluster/sdn/fabrics\nPVE method:  index\nPermissions: [perm, /sdn/fabrics, [SDN.Audit]]\nSince:       PVE 9.0.9",
+        short_help="SDN Fabrics Index",
+    )
+    def index(
+        ctx: typer.Context,
+    ) -> None:
+        run_generated(ctx, "GET /cluster/sdn/fabrics", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "all": _all,
+    "index": _index,
+}

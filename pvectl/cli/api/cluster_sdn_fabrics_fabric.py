@@ -37,222 +37,247 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "create",
-    cls=ApiCommand,
-    help="Add a fabric\n\n\x08\nHTTP:        POST /cluster/sdn/fabrics/fabric\nPVE method:  add_fabric\nPermissions: [perm, /sdn/fabrics, [SDN.Allocate]]\nSince:       PVE 9.0.9",
-    short_help="Add a fabric",
-)
-def create(
-    ctx: typer.Context,
-    area: _S = typer.Option(
-        None,
-        "--area",
-        help="OSPF area. Either a IPv4 address or a 32-bit number. Gets validated in rust. [string; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    csnp_interval: _S = typer.Option(
-        None,
-        "--csnp_interval",
-        help="The csnp_interval property for Openfabric [number 1..600; since PVE 9.0.9]",
-        metavar="NUMBER",
-        show_default=False,
-    ),
-    digest: _S = typer.Option(
-        None,
-        "--digest",
-        help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    hello_interval: _S = typer.Option(
-        None,
-        "--hello_interval",
-        help="The hello_interval property for Openfabric [number 1..600; since PVE 9.0.9]",
-        metavar="NUMBER",
-        show_default=False,
-    ),
-    id: str = typer.Option(
-        ...,
-        "--id",
-        help="Identifier for SDN fabrics [string, format pve-sdn-fabric-id; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    ip6_prefix: _S = typer.Option(
-        None,
-        "--ip6_prefix",
-        help="The IP prefix for Node IPs [string, format CIDR; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    ip_prefix: _S = typer.Option(
-        None,
-        "--ip_prefix",
-        help="The IP prefix for Node IPs [string, format CIDR; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    lock_token: _S = typer.Option(
-        None,
-        "--lock-token",
-        help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    protocol: str = typer.Option(
-        ...,
-        "--protocol",
-        help="Type of configuration entry in an SDN Fabric section config [one of openfabric, ospf; since PVE 9.0.9]",
-        metavar="[openfabric|ospf]",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /cluster/sdn/fabrics/fabric", False)
+def _create() -> None:
+    """Register `create` (POST /cluster/sdn/fabrics/fabric); only the command being run or completed is built."""
+
+    @app.command(
+        "create",
+        cls=ApiCommand,
+        help="Add a fabric\n\n\x08\nHTTP:        POST /cluster/sdn/fabrics/fabric\nPVE method:  add_fabric\nPermissions: [perm, /sdn/fabrics, [SDN.Allocate]]\nSince:       PVE 9.0.9",
+        short_help="Add a fabric",
+    )
+    def create(
+        ctx: typer.Context,
+        area: _S = typer.Option(
+            None,
+            "--area",
+            help="OSPF area. Either a IPv4 address or a 32-bit number. Gets validated in rust. [string; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        csnp_interval: _S = typer.Option(
+            None,
+            "--csnp_interval",
+            help="The csnp_interval property for Openfabric [number 1..600; since PVE 9.0.9]",
+            metavar="NUMBER",
+            show_default=False,
+        ),
+        digest: _S = typer.Option(
+            None,
+            "--digest",
+            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        hello_interval: _S = typer.Option(
+            None,
+            "--hello_interval",
+            help="The hello_interval property for Openfabric [number 1..600; since PVE 9.0.9]",
+            metavar="NUMBER",
+            show_default=False,
+        ),
+        id: str = typer.Option(
+            ...,
+            "--id",
+            help="Identifier for SDN fabrics [string, format pve-sdn-fabric-id; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        ip6_prefix: _S = typer.Option(
+            None,
+            "--ip6_prefix",
+            help="The IP prefix for Node IPs [string, format CIDR; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        ip_prefix: _S = typer.Option(
+            None,
+            "--ip_prefix",
+            help="The IP prefix for Node IPs [string, format CIDR; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        lock_token: _S = typer.Option(
+            None,
+            "--lock-token",
+            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        protocol: str = typer.Option(
+            ...,
+            "--protocol",
+            help="Type of configuration entry in an SDN Fabric section config [one of openfabric, ospf; since PVE 9.0.9]",
+            metavar="[openfabric|ospf]",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /cluster/sdn/fabrics/fabric", False)
 
 
-@app.command(
-    "delete",
-    cls=ApiCommand,
-    help="Add a fabric\n\n\x08\nHTTP:        DELETE /cluster/sdn/fabrics/fabric/{id}\nPVE method:  delete_fabric\nPermissions: [perm, /sdn/fabrics/{id}, [SDN.Allocate]]\nSince:       PVE 9.0.9",
-    short_help="Add a fabric",
-)
-def delete(
-    ctx: typer.Context,
-    id: str = typer.Option(
-        ...,
-        "--id",
-        help="Identifier for SDN fabrics [string, format pve-sdn-fabric-id; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "DELETE /cluster/sdn/fabrics/fabric/{id}", False)
+def _delete() -> None:
+    """Register `delete` (DELETE /cluster/sdn/fabrics/fabric/{id}); only the command being run or completed is built."""
+
+    @app.command(
+        "delete",
+        cls=ApiCommand,
+        help="Add a fabric\n\n\x08\nHTTP:        DELETE /cluster/sdn/fabrics/fabric/{id}\nPVE method:  delete_fabric\nPermissions: [perm, /sdn/fabrics/{id}, [SDN.Allocate]]\nSince:       PVE 9.0.9",
+        short_help="Add a fabric",
+    )
+    def delete(
+        ctx: typer.Context,
+        id: str = typer.Option(
+            ...,
+            "--id",
+            help="Identifier for SDN fabrics [string, format pve-sdn-fabric-id; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "DELETE /cluster/sdn/fabrics/fabric/{id}", False)
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Update a fabric\n\n\x08\nHTTP:        GET /cluster/sdn/fabrics/fabric/{id}\nPVE method:  get_fabric\nPermissions: [perm, /sdn/fabrics/{id}, [SDN.Audit, SDN.Allocate], any, 1]\nSince:       PVE 9.0.9",
-    short_help="Update a fabric",
-)
-def get(
-    ctx: typer.Context,
-    id: str = typer.Option(
-        ...,
-        "--id",
-        help="Identifier for SDN fabrics [string, format pve-sdn-fabric-id; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /cluster/sdn/fabrics/fabric/{id}", False)
+def _get() -> None:
+    """Register `get` (GET /cluster/sdn/fabrics/fabric/{id}); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Update a fabric\n\n\x08\nHTTP:        GET /cluster/sdn/fabrics/fabric/{id}\nPVE method:  get_fabric\nPermissions: [perm, /sdn/fabrics/{id}, [SDN.Audit, SDN.Allocate], any, 1]\nSince:       PVE 9.0.9",
+        short_help="Update a fabric",
+    )
+    def get(
+        ctx: typer.Context,
+        id: str = typer.Option(
+            ...,
+            "--id",
+            help="Identifier for SDN fabrics [string, format pve-sdn-fabric-id; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /cluster/sdn/fabrics/fabric/{id}", False)
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="SDN Fabrics Index\n\n\x08\nHTTP:        GET /cluster/sdn/fabrics/fabric\nPVE method:  index\nPermissions: Only list entries where you have 'SDN.Audit' or 'SDN.Allocate' permissions on '/sdn/fabrics/<fabric>'\nSince:       PVE 9.0.9",
-    short_help="SDN Fabrics Index",
-)
-def list(
-    ctx: typer.Context,
-    pending: _S = typer.Option(
-        None,
-        "--pending",
-        help="Display pending config. [boolean (1/0, true/false, yes/no, on/off); since PVE 9.0.9]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    running: _S = typer.Option(
-        None,
-        "--running",
-        help="Display running config. [boolean (1/0, true/false, yes/no, on/off); since PVE 9.0.9]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /cluster/sdn/fabrics/fabric", False)
+def _list() -> None:
+    """Register `list` (GET /cluster/sdn/fabrics/fabric); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="SDN Fabrics Index\n\n\x08\nHTTP:        GET /cluster/sdn/fabrics/fabric\nPVE method:  index\nPermissions: Only list entries where you have 'SDN.Audit' or 'SDN.Allocate' permissions on '/sdn/fabrics/<fabric>'\nSince:       PVE 9.0.9",
+        short_help="SDN Fabrics Index",
+    )
+    def list(
+        ctx: typer.Context,
+        pending: _S = typer.Option(
+            None,
+            "--pending",
+            help="Display pending config. [boolean (1/0, true/false, yes/no, on/off); since PVE 9.0.9]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        running: _S = typer.Option(
+            None,
+            "--running",
+            help="Display running config. [boolean (1/0, true/false, yes/no, on/off); since PVE 9.0.9]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /cluster/sdn/fabrics/fabric", False)
 
 
-@app.command(
-    "set",
-    cls=ApiCommand,
-    help="Update a fabric\n\n\x08\nHTTP:        PUT /cluster/sdn/fabrics/fabric/{id}\nPVE method:  update_fabric\nPermissions: [perm, /sdn/fabrics/{id}, [SDN.Allocate]]\nSince:       PVE 9.0.9",
-    short_help="Update a fabric",
-)
-def set(
-    ctx: typer.Context,
-    id: str = typer.Option(
-        ...,
-        "--id",
-        help="Identifier for SDN fabrics [string, format pve-sdn-fabric-id; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    area: _S = typer.Option(
-        None,
-        "--area",
-        help="OSPF area. Either a IPv4 address or a 32-bit number. Gets validated in rust. [string; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    csnp_interval: _S = typer.Option(
-        None,
-        "--csnp_interval",
-        help="The csnp_interval property for Openfabric [number 1..600; since PVE 9.0.9]",
-        metavar="NUMBER",
-        show_default=False,
-    ),
-    delete: _L = typer.Option(
-        ...,
-        "--delete",
-        help="[array; repeat the option for several values; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    digest: _S = typer.Option(
-        None,
-        "--digest",
-        help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    hello_interval: _S = typer.Option(
-        None,
-        "--hello_interval",
-        help="The hello_interval property for Openfabric [number 1..600; since PVE 9.0.9]",
-        metavar="NUMBER",
-        show_default=False,
-    ),
-    ip6_prefix: _S = typer.Option(
-        None,
-        "--ip6_prefix",
-        help="The IP prefix for Node IPs [string, format CIDR; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    ip_prefix: _S = typer.Option(
-        None,
-        "--ip_prefix",
-        help="The IP prefix for Node IPs [string, format CIDR; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    lock_token: _S = typer.Option(
-        None,
-        "--lock-token",
-        help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    protocol: str = typer.Option(
-        ...,
-        "--protocol",
-        help="Type of configuration entry in an SDN Fabric section config [one of openfabric, ospf; since PVE 9.0.9]",
-        metavar="[openfabric|ospf]",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "PUT /cluster/sdn/fabrics/fabric/{id}", False)
+def _set() -> None:
+    """Register `set` (PUT /cluster/sdn/fabrics/fabric/{id}); only the command being run or completed is built."""
+
+    @app.command(
+        "set",
+        cls=ApiCommand,
+        help="Update a fabric\n\n\x08\nHTTP:        PUT /cluster/sdn/fabrics/fabric/{id}\nPVE method:  update_fabric\nPermissions: [perm, /sdn/fabrics/{id}, [SDN.Allocate]]\nSince:       PVE 9.0.9",
+        short_help="Update a fabric",
+    )
+    def set(
+        ctx: typer.Context,
+        id: str = typer.Option(
+            ...,
+            "--id",
+            help="Identifier for SDN fabrics [string, format pve-sdn-fabric-id; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        area: _S = typer.Option(
+            None,
+            "--area",
+            help="OSPF area. Either a IPv4 address or a 32-bit number. Gets validated in rust. [string; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        csnp_interval: _S = typer.Option(
+            None,
+            "--csnp_interval",
+            help="The csnp_interval property for Openfabric [number 1..600; since PVE 9.0.9]",
+            metavar="NUMBER",
+            show_default=False,
+        ),
+        delete: _L = typer.Option(
+            ...,
+            "--delete",
+            help="[array; repeat the option for several values; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        digest: _S = typer.Option(
+            None,
+            "--digest",
+            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        hello_interval: _S = typer.Option(
+            None,
+            "--hello_interval",
+            help="The hello_interval property for Openfabric [number 1..600; since PVE 9.0.9]",
+            metavar="NUMBER",
+            show_default=False,
+        ),
+        ip6_prefix: _S = typer.Option(
+            None,
+            "--ip6_prefix",
+            help="The IP prefix for Node IPs [string, format CIDR; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        ip_prefix: _S = typer.Option(
+            None,
+            "--ip_prefix",
+            help="The IP prefix for Node IPs [string, format CIDR; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        lock_token: _S = typer.Option(
+            None,
+            "--lock-token",
+            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        protocol: str = typer.Option(
+            ...,
+            "--protocol",
+            help="Type of configuration entry in an SDN Fabric section config [one of openfabric, ospf; since PVE 9.0.9]",
+            metavar="[openfabric|ospf]",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "PUT /cluster/sdn/fabrics/fabric/{id}", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "create": _create,
+    "delete": _delete,
+    "get": _get,
+    "list": _list,
+    "set": _set,
+}

@@ -25,27 +25,36 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="SDN Fabrics Index\n\n\x08\nHTTP:        GET /cluster/sdn/fabrics/node\nPVE method:  list_nodes\nPermissions: Only list nodes where you have 'SDN.Audit' or 'SDN.Allocate' permissions on '/sdn/fabrics/<fabric>' and 'Sys.Audit' or 'Sys.Modify' on /nodes/<node_id>\nSince:       PVE 9.0.9",
-    short_help="SDN Fabrics Index",
-)
-def list(
-    ctx: typer.Context,
-    pending: _S = typer.Option(
-        None,
-        "--pending",
-        help="Display pending config. [boolean (1/0, true/false, yes/no, on/off); since PVE 9.0.9]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    running: _S = typer.Option(
-        None,
-        "--running",
-        help="Display running config. [boolean (1/0, true/false, yes/no, on/off); since PVE 9.0.9]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /cluster/sdn/fabrics/node", False)
+def _list() -> None:
+    """Register `list` (GET /cluster/sdn/fabrics/node); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="SDN Fabrics Index\n\n\x08\nHTTP:        GET /cluster/sdn/fabrics/node\nPVE method:  list_nodes\nPermissions: Only list nodes where you have 'SDN.Audit' or 'SDN.Allocate' permissions on '/sdn/fabrics/<fabric>' and 'Sys.Audit' or 'Sys.Modify' on /nodes/<node_id>\nSince:       PVE 9.0.9",
+        short_help="SDN Fabrics Index",
+    )
+    def list(
+        ctx: typer.Context,
+        pending: _S = typer.Option(
+            None,
+            "--pending",
+            help="Display pending config. [boolean (1/0, true/false, yes/no, on/off); since PVE 9.0.9]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        running: _S = typer.Option(
+            None,
+            "--running",
+            help="Display running config. [boolean (1/0, true/false, yes/no, on/off); since PVE 9.0.9]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /cluster/sdn/fabrics/node", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "list": _list,
+}

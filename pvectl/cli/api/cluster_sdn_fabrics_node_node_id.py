@@ -38,233 +38,258 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "create",
-    cls=ApiCommand,
-    help="Add a node\n\n\x08\nHTTP:        POST /cluster/sdn/fabrics/node/{fabric_id}\nPVE method:  add_node\nPermissions: [and, [perm, /sdn/fabrics/{fabric_id}, [SDN.Allocate]], [perm, /nodes/{node_id}, [Sys.Modify]]]\nSince:       PVE 9.0.9",
-    short_help="Add a node",
-)
-def create(
-    ctx: typer.Context,
-    fabric_id: str = typer.Option(
-        ...,
-        "--fabric_id",
-        help="Identifier for SDN fabrics [string, format pve-sdn-fabric-id; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    digest: _S = typer.Option(
-        None,
-        "--digest",
-        help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    interfaces: _L = typer.Option(
-        ...,
-        "--interfaces",
-        help="[array; repeat the option for several values; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    ip: _S = typer.Option(
-        None,
-        "--ip",
-        help="IPv4 address for this node [string, format ipv4; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    ip6: _S = typer.Option(
-        None,
-        "--ip6",
-        help="IPv6 address for this node [string, format ipv6; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    lock_token: _S = typer.Option(
-        None,
-        "--lock-token",
-        help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    node_id: str = typer.Option(
-        ...,
-        "--node_id",
-        help="Identifier for nodes in an SDN fabric [string, format pve-node; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    protocol: str = typer.Option(
-        ...,
-        "--protocol",
-        help="Type of configuration entry in an SDN Fabric section config [one of openfabric, ospf; since PVE 9.0.9]",
-        metavar="[openfabric|ospf]",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /cluster/sdn/fabrics/node/{fabric_id}", False)
+def _create() -> None:
+    """Register `create` (POST /cluster/sdn/fabrics/node/{fabric_id}); only the command being run or completed is built."""
+
+    @app.command(
+        "create",
+        cls=ApiCommand,
+        help="Add a node\n\n\x08\nHTTP:        POST /cluster/sdn/fabrics/node/{fabric_id}\nPVE method:  add_node\nPermissions: [and, [perm, /sdn/fabrics/{fabric_id}, [SDN.Allocate]], [perm, /nodes/{node_id}, [Sys.Modify]]]\nSince:       PVE 9.0.9",
+        short_help="Add a node",
+    )
+    def create(
+        ctx: typer.Context,
+        fabric_id: str = typer.Option(
+            ...,
+            "--fabric_id",
+            help="Identifier for SDN fabrics [string, format pve-sdn-fabric-id; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        digest: _S = typer.Option(
+            None,
+            "--digest",
+            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        interfaces: _L = typer.Option(
+            ...,
+            "--interfaces",
+            help="[array; repeat the option for several values; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        ip: _S = typer.Option(
+            None,
+            "--ip",
+            help="IPv4 address for this node [string, format ipv4; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        ip6: _S = typer.Option(
+            None,
+            "--ip6",
+            help="IPv6 address for this node [string, format ipv6; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        lock_token: _S = typer.Option(
+            None,
+            "--lock-token",
+            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        node_id: str = typer.Option(
+            ...,
+            "--node_id",
+            help="Identifier for nodes in an SDN fabric [string, format pve-node; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        protocol: str = typer.Option(
+            ...,
+            "--protocol",
+            help="Type of configuration entry in an SDN Fabric section config [one of openfabric, ospf; since PVE 9.0.9]",
+            metavar="[openfabric|ospf]",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /cluster/sdn/fabrics/node/{fabric_id}", False)
 
 
-@app.command(
-    "delete",
-    cls=ApiCommand,
-    help="Add a node\n\n\x08\nHTTP:        DELETE /cluster/sdn/fabrics/node/{fabric_id}/{node_id}\nPVE method:  delete_node\nPermissions: [and, [perm, /sdn/fabrics/{fabric_id}, [SDN.Allocate]], [perm, /nodes/{node_id}, [Sys.Modify]]]\nSince:       PVE 9.0.9",
-    short_help="Add a node",
-)
-def delete(
-    ctx: typer.Context,
-    fabric_id: str = typer.Option(
-        ...,
-        "--fabric_id",
-        help="Identifier for SDN fabrics [string, format pve-sdn-fabric-id; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    node_id: str = typer.Option(
-        ...,
-        "--node_id",
-        help="Identifier for nodes in an SDN fabric [string, format pve-node; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "DELETE /cluster/sdn/fabrics/node/{fabric_id}/{node_id}", False)
+def _delete() -> None:
+    """Register `delete` (DELETE /cluster/sdn/fabrics/node/{fabric_id}/{node_id}); only the command being run or completed is built."""
+
+    @app.command(
+        "delete",
+        cls=ApiCommand,
+        help="Add a node\n\n\x08\nHTTP:        DELETE /cluster/sdn/fabrics/node/{fabric_id}/{node_id}\nPVE method:  delete_node\nPermissions: [and, [perm, /sdn/fabrics/{fabric_id}, [SDN.Allocate]], [perm, /nodes/{node_id}, [Sys.Modify]]]\nSince:       PVE 9.0.9",
+        short_help="Add a node",
+    )
+    def delete(
+        ctx: typer.Context,
+        fabric_id: str = typer.Option(
+            ...,
+            "--fabric_id",
+            help="Identifier for SDN fabrics [string, format pve-sdn-fabric-id; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        node_id: str = typer.Option(
+            ...,
+            "--node_id",
+            help="Identifier for nodes in an SDN fabric [string, format pve-node; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "DELETE /cluster/sdn/fabrics/node/{fabric_id}/{node_id}", False)
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Get a node\n\n\x08\nHTTP:        GET /cluster/sdn/fabrics/node/{fabric_id}/{node_id}\nPVE method:  get_node\nPermissions: [and, [perm, /sdn/fabrics/{fabric_id}, [SDN.Audit, SDN.Allocate], any, 1], [perm, /nodes/{node_id}, [Sys.Audit, Sys.Modify], any, 1]]\nSince:       PVE 9.0.9",
-    short_help="Get a node",
-)
-def get(
-    ctx: typer.Context,
-    fabric_id: str = typer.Option(
-        ...,
-        "--fabric_id",
-        help="Identifier for SDN fabrics [string, format pve-sdn-fabric-id; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    node_id: str = typer.Option(
-        ...,
-        "--node_id",
-        help="Identifier for nodes in an SDN fabric [string, format pve-node; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "GET /cluster/sdn/fabrics/node/{fabric_id}/{node_id}", False)
+def _get() -> None:
+    """Register `get` (GET /cluster/sdn/fabrics/node/{fabric_id}/{node_id}); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Get a node\n\n\x08\nHTTP:        GET /cluster/sdn/fabrics/node/{fabric_id}/{node_id}\nPVE method:  get_node\nPermissions: [and, [perm, /sdn/fabrics/{fabric_id}, [SDN.Audit, SDN.Allocate], any, 1], [perm, /nodes/{node_id}, [Sys.Audit, Sys.Modify], any, 1]]\nSince:       PVE 9.0.9",
+        short_help="Get a node",
+    )
+    def get(
+        ctx: typer.Context,
+        fabric_id: str = typer.Option(
+            ...,
+            "--fabric_id",
+            help="Identifier for SDN fabrics [string, format pve-sdn-fabric-id; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        node_id: str = typer.Option(
+            ...,
+            "--node_id",
+            help="Identifier for nodes in an SDN fabric [string, format pve-node; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /cluster/sdn/fabrics/node/{fabric_id}/{node_id}", False)
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="SDN Fabrics Index\n\n\x08\nHTTP:        GET /cluster/sdn/fabrics/node/{fabric_id}\nPVE method:  list_nodes_fabric\nPermissions: Only returns nodes where you have 'Sys.Audit' or 'Sys.Modify' permissions.\nSince:       PVE 9.0.9",
-    short_help="SDN Fabrics Index",
-)
-def list(
-    ctx: typer.Context,
-    fabric_id: str = typer.Option(
-        ...,
-        "--fabric_id",
-        help="Identifier for SDN fabrics [string, format pve-sdn-fabric-id; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    pending: _S = typer.Option(
-        None,
-        "--pending",
-        help="Display pending config. [boolean (1/0, true/false, yes/no, on/off); since PVE 9.0.9]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    running: _S = typer.Option(
-        None,
-        "--running",
-        help="Display running config. [boolean (1/0, true/false, yes/no, on/off); since PVE 9.0.9]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /cluster/sdn/fabrics/node/{fabric_id}", False)
+def _list() -> None:
+    """Register `list` (GET /cluster/sdn/fabrics/node/{fabric_id}); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="SDN Fabrics Index\n\n\x08\nHTTP:        GET /cluster/sdn/fabrics/node/{fabric_id}\nPVE method:  list_nodes_fabric\nPermissions: Only returns nodes where you have 'Sys.Audit' or 'Sys.Modify' permissions.\nSince:       PVE 9.0.9",
+        short_help="SDN Fabrics Index",
+    )
+    def list(
+        ctx: typer.Context,
+        fabric_id: str = typer.Option(
+            ...,
+            "--fabric_id",
+            help="Identifier for SDN fabrics [string, format pve-sdn-fabric-id; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        pending: _S = typer.Option(
+            None,
+            "--pending",
+            help="Display pending config. [boolean (1/0, true/false, yes/no, on/off); since PVE 9.0.9]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        running: _S = typer.Option(
+            None,
+            "--running",
+            help="Display running config. [boolean (1/0, true/false, yes/no, on/off); since PVE 9.0.9]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /cluster/sdn/fabrics/node/{fabric_id}", False)
 
 
-@app.command(
-    "set",
-    cls=ApiCommand,
-    help="Update a node\n\n\x08\nHTTP:        PUT /cluster/sdn/fabrics/node/{fabric_id}/{node_id}\nPVE method:  update_node\nPermissions: [and, [perm, /sdn/fabrics/{fabric_id}, [SDN.Allocate]], [perm, /nodes/{node_id}, [Sys.Modify]]]\nSince:       PVE 9.0.9",
-    short_help="Update a node",
-)
-def set(
-    ctx: typer.Context,
-    fabric_id: str = typer.Option(
-        ...,
-        "--fabric_id",
-        help="Identifier for SDN fabrics [string, format pve-sdn-fabric-id; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    node_id: str = typer.Option(
-        ...,
-        "--node_id",
-        help="Identifier for nodes in an SDN fabric [string, format pve-node; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    delete: _L = typer.Option(
-        None,
-        "--delete",
-        help="[array of one of interfaces, ip, ip6; repeat the option for several values; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    digest: _S = typer.Option(
-        None,
-        "--digest",
-        help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    interfaces: _L = typer.Option(
-        ...,
-        "--interfaces",
-        help="[array; repeat the option for several values; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    ip: _S = typer.Option(
-        None,
-        "--ip",
-        help="IPv4 address for this node [string, format ipv4; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    ip6: _S = typer.Option(
-        None,
-        "--ip6",
-        help="IPv6 address for this node [string, format ipv6; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    lock_token: _S = typer.Option(
-        None,
-        "--lock-token",
-        help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    protocol: str = typer.Option(
-        ...,
-        "--protocol",
-        help="Type of configuration entry in an SDN Fabric section config [one of openfabric, ospf; since PVE 9.0.9]",
-        metavar="[openfabric|ospf]",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "PUT /cluster/sdn/fabrics/node/{fabric_id}/{node_id}", False)
+def _set() -> None:
+    """Register `set` (PUT /cluster/sdn/fabrics/node/{fabric_id}/{node_id}); only the command being run or completed is built."""
+
+    @app.command(
+        "set",
+        cls=ApiCommand,
+        help="Update a node\n\n\x08\nHTTP:        PUT /cluster/sdn/fabrics/node/{fabric_id}/{node_id}\nPVE method:  update_node\nPermissions: [and, [perm, /sdn/fabrics/{fabric_id}, [SDN.Allocate]], [perm, /nodes/{node_id}, [Sys.Modify]]]\nSince:       PVE 9.0.9",
+        short_help="Update a node",
+    )
+    def set(
+        ctx: typer.Context,
+        fabric_id: str = typer.Option(
+            ...,
+            "--fabric_id",
+            help="Identifier for SDN fabrics [string, format pve-sdn-fabric-id; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        node_id: str = typer.Option(
+            ...,
+            "--node_id",
+            help="Identifier for nodes in an SDN fabric [string, format pve-node; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        delete: _L = typer.Option(
+            None,
+            "--delete",
+            help="[array of one of interfaces, ip, ip6; repeat the option for several values; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        digest: _S = typer.Option(
+            None,
+            "--digest",
+            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        interfaces: _L = typer.Option(
+            ...,
+            "--interfaces",
+            help="[array; repeat the option for several values; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        ip: _S = typer.Option(
+            None,
+            "--ip",
+            help="IPv4 address for this node [string, format ipv4; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        ip6: _S = typer.Option(
+            None,
+            "--ip6",
+            help="IPv6 address for this node [string, format ipv6; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        lock_token: _S = typer.Option(
+            None,
+            "--lock-token",
+            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        protocol: str = typer.Option(
+            ...,
+            "--protocol",
+            help="Type of configuration entry in an SDN Fabric section config [one of openfabric, ospf; since PVE 9.0.9]",
+            metavar="[openfabric|ospf]",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "PUT /cluster/sdn/fabrics/node/{fabric_id}/{node_id}", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "create": _create,
+    "delete": _delete,
+    "get": _get,
+    "list": _list,
+    "set": _set,
+}

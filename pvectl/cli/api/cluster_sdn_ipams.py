@@ -29,213 +29,242 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "create",
-    cls=ApiCommand,
-    help="Create a new sdn ipam object.\n\n\x08\nHTTP:        POST /cluster/sdn/ipams\nPVE method:  create\nPermissions: [perm, /sdn/ipams, [SDN.Allocate]]\nSince:       PVE 7.4 or earlier",
-    short_help="Create a new sdn ipam object",
-)
-def create(
-    ctx: typer.Context,
-    fingerprint: _S = typer.Option(
-        None,
-        "--fingerprint",
-        help="Certificate SHA 256 fingerprint. [string; pattern ([A-Fa-f0-9]{2}:){31}[A-Fa-f0-9]{2}; since PVE 8.3.2]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    ipam: str = typer.Option(
-        ...,
-        "--ipam",
-        help="The SDN ipam object identifier. [string, format pve-sdn-ipam-id]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    lock_token: _S = typer.Option(
-        None,
-        "--lock-token",
-        help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    section: _S = typer.Option(
-        None,
-        "--section",
-        help="[integer]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    token: _S = typer.Option(
-        None,
-        "--token",
-        help="[string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    type: str = typer.Option(
-        ...,
-        "--type",
-        help="Plugin type. [one of netbox, phpipam, pve]",
-        metavar="[netbox|phpipam|pve]",
-        show_default=False,
-    ),
-    url: _S = typer.Option(
-        None,
-        "--url",
-        help="[string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /cluster/sdn/ipams", False)
+def _create() -> None:
+    """Register `create` (POST /cluster/sdn/ipams); only the command being run or completed is built."""
+
+    @app.command(
+        "create",
+        cls=ApiCommand,
+        help="Create a new sdn ipam object.\n\n\x08\nHTTP:        POST /cluster/sdn/ipams\nPVE method:  create\nPermissions: [perm, /sdn/ipams, [SDN.Allocate]]\nSince:       PVE 7.4 or earlier",
+        short_help="Create a new sdn ipam object",
+    )
+    def create(
+        ctx: typer.Context,
+        fingerprint: _S = typer.Option(
+            None,
+            "--fingerprint",
+            help="Certificate SHA 256 fingerprint. [string; pattern ([A-Fa-f0-9]{2}:){31}[A-Fa-f0-9]{2}; since PVE 8.3.2]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        ipam: str = typer.Option(
+            ...,
+            "--ipam",
+            help="The SDN ipam object identifier. [string, format pve-sdn-ipam-id]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        lock_token: _S = typer.Option(
+            None,
+            "--lock-token",
+            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        section: _S = typer.Option(
+            None,
+            "--section",
+            help="[integer]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        token: _S = typer.Option(
+            None,
+            "--token",
+            help="[string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        type: str = typer.Option(
+            ...,
+            "--type",
+            help="Plugin type. [one of netbox, phpipam, pve]",
+            metavar="[netbox|phpipam|pve]",
+            show_default=False,
+        ),
+        url: _S = typer.Option(
+            None,
+            "--url",
+            help="[string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /cluster/sdn/ipams", False)
 
 
-@app.command(
-    "delete",
-    cls=ApiCommand,
-    help="Delete sdn ipam object configuration.\n\n\x08\nHTTP:        DELETE /cluster/sdn/ipams/{ipam}\nPVE method:  delete\nPermissions: [perm, /sdn/ipams, [SDN.Allocate]]\nSince:       PVE 7.4 or earlier",
-    short_help="Delete sdn ipam object configuration",
-)
-def delete(
-    ctx: typer.Context,
-    ipam: str = typer.Option(
-        ...,
-        "--ipam",
-        help="The SDN ipam object identifier. [string, format pve-sdn-ipam-id]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    lock_token: _S = typer.Option(
-        None,
-        "--lock-token",
-        help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "DELETE /cluster/sdn/ipams/{ipam}", False)
+def _delete() -> None:
+    """Register `delete` (DELETE /cluster/sdn/ipams/{ipam}); only the command being run or completed is built."""
+
+    @app.command(
+        "delete",
+        cls=ApiCommand,
+        help="Delete sdn ipam object configuration.\n\n\x08\nHTTP:        DELETE /cluster/sdn/ipams/{ipam}\nPVE method:  delete\nPermissions: [perm, /sdn/ipams, [SDN.Allocate]]\nSince:       PVE 7.4 or earlier",
+        short_help="Delete sdn ipam object configuration",
+    )
+    def delete(
+        ctx: typer.Context,
+        ipam: str = typer.Option(
+            ...,
+            "--ipam",
+            help="The SDN ipam object identifier. [string, format pve-sdn-ipam-id]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        lock_token: _S = typer.Option(
+            None,
+            "--lock-token",
+            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "DELETE /cluster/sdn/ipams/{ipam}", False)
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Read sdn ipam configuration.\n\n\x08\nHTTP:        GET /cluster/sdn/ipams/{ipam}\nPVE method:  read\nPermissions: [perm, /sdn/ipams/{ipam}, [SDN.Allocate]]\nSince:       PVE 7.4 or earlier",
-    short_help="Read sdn ipam configuration",
-)
-def get(
-    ctx: typer.Context,
-    ipam: str = typer.Option(
-        ...,
-        "--ipam",
-        help="The SDN ipam object identifier. [string, format pve-sdn-ipam-id]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /cluster/sdn/ipams/{ipam}", False)
+def _get() -> None:
+    """Register `get` (GET /cluster/sdn/ipams/{ipam}); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Read sdn ipam configuration.\n\n\x08\nHTTP:        GET /cluster/sdn/ipams/{ipam}\nPVE method:  read\nPermissions: [perm, /sdn/ipams/{ipam}, [SDN.Allocate]]\nSince:       PVE 7.4 or earlier",
+        short_help="Read sdn ipam configuration",
+    )
+    def get(
+        ctx: typer.Context,
+        ipam: str = typer.Option(
+            ...,
+            "--ipam",
+            help="The SDN ipam object identifier. [string, format pve-sdn-ipam-id]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /cluster/sdn/ipams/{ipam}", False)
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="SDN ipams index.\n\n\x08\nHTTP:        GET /cluster/sdn/ipams\nPVE method:  index\nPermissions: Only list entries where you have 'SDN.Audit' or 'SDN.Allocate' permissions on '/sdn/ipams/<ipam>'\nSince:       PVE 7.4 or earlier",
-    short_help="SDN ipams index",
-)
-def list(
-    ctx: typer.Context,
-    type: _S = typer.Option(
-        None,
-        "--type",
-        help="Only list sdn ipams of specific type [one of netbox, phpipam, pve]",
-        metavar="[netbox|phpipam|pve]",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /cluster/sdn/ipams", False)
+def _list() -> None:
+    """Register `list` (GET /cluster/sdn/ipams); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="SDN ipams index.\n\n\x08\nHTTP:        GET /cluster/sdn/ipams\nPVE method:  index\nPermissions: Only list entries where you have 'SDN.Audit' or 'SDN.Allocate' permissions on '/sdn/ipams/<ipam>'\nSince:       PVE 7.4 or earlier",
+        short_help="SDN ipams index",
+    )
+    def list(
+        ctx: typer.Context,
+        type: _S = typer.Option(
+            None,
+            "--type",
+            help="Only list sdn ipams of specific type [one of netbox, phpipam, pve]",
+            metavar="[netbox|phpipam|pve]",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /cluster/sdn/ipams", False)
 
 
-@app.command(
-    "set",
-    cls=ApiCommand,
-    help="Update sdn ipam object configuration.\n\n\x08\nHTTP:        PUT /cluster/sdn/ipams/{ipam}\nPVE method:  update\nPermissions: [perm, /sdn/ipams, [SDN.Allocate]]\nSince:       PVE 7.4 or earlier",
-    short_help="Update sdn ipam object configuration",
-)
-def set(
-    ctx: typer.Context,
-    ipam: str = typer.Option(
-        ...,
-        "--ipam",
-        help="The SDN ipam object identifier. [string, format pve-sdn-ipam-id]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    delete: _L = typer.Option(
-        None,
-        "--delete",
-        help="A list of settings you want to delete. [string, format pve-configid-list; repeat the option or give a comma list; at most 4096 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    digest: _S = typer.Option(
-        None,
-        "--digest",
-        help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    fingerprint: _S = typer.Option(
-        None,
-        "--fingerprint",
-        help="Certificate SHA 256 fingerprint. [string; pattern ([A-Fa-f0-9]{2}:){31}[A-Fa-f0-9]{2}; since PVE 8.3.2]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    lock_token: _S = typer.Option(
-        None,
-        "--lock-token",
-        help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    section: _S = typer.Option(
-        None,
-        "--section",
-        help="[integer]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    token: _S = typer.Option(
-        None,
-        "--token",
-        help="[string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    url: _S = typer.Option(
-        None,
-        "--url",
-        help="[string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "PUT /cluster/sdn/ipams/{ipam}", False)
+def _set() -> None:
+    """Register `set` (PUT /cluster/sdn/ipams/{ipam}); only the command being run or completed is built."""
+
+    @app.command(
+        "set",
+        cls=ApiCommand,
+        help="Update sdn ipam object configuration.\n\n\x08\nHTTP:        PUT /cluster/sdn/ipams/{ipam}\nPVE method:  update\nPermissions: [perm, /sdn/ipams, [SDN.Allocate]]\nSince:       PVE 7.4 or earlier",
+        short_help="Update sdn ipam object configuration",
+    )
+    def set(
+        ctx: typer.Context,
+        ipam: str = typer.Option(
+            ...,
+            "--ipam",
+            help="The SDN ipam object identifier. [string, format pve-sdn-ipam-id]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        delete: _L = typer.Option(
+            None,
+            "--delete",
+            help="A list of settings you want to delete. [string, format pve-configid-list; repeat the option or give a comma list; at most 4096 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        digest: _S = typer.Option(
+            None,
+            "--digest",
+            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        fingerprint: _S = typer.Option(
+            None,
+            "--fingerprint",
+            help="Certificate SHA 256 fingerprint. [string; pattern ([A-Fa-f0-9]{2}:){31}[A-Fa-f0-9]{2}; since PVE 8.3.2]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        lock_token: _S = typer.Option(
+            None,
+            "--lock-token",
+            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        section: _S = typer.Option(
+            None,
+            "--section",
+            help="[integer]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        token: _S = typer.Option(
+            None,
+            "--token",
+            help="[string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        url: _S = typer.Option(
+            None,
+            "--url",
+            help="[string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "PUT /cluster/sdn/ipams/{ipam}", False)
 
 
-@app.command(
-    "status",
-    cls=ApiCommand,
-    help="List PVE IPAM Entries\n\n\x08\nHTTP:        GET /cluster/sdn/ipams/{ipam}/status\nPVE method:  ipamindex\nPermissions: Only list entries where you have 'SDN.Audit' or 'SDN.Allocate' permissions on '/sdn/zones/<zone>/<vnet>'\nSince:       PVE 8.1.5",
-    short_help="List PVE IPAM Entries",
-)
-def status(
-    ctx: typer.Context,
-    ipam: str = typer.Option(
-        ...,
-        "--ipam",
-        help="The SDN ipam object identifier. [string, format pve-sdn-ipam-id; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /cluster/sdn/ipams/{ipam}/status", False)
+def _status() -> None:
+    """Register `status` (GET /cluster/sdn/ipams/{ipam}/status); only the command being run or completed is built."""
+
+    @app.command(
+        "status",
+        cls=ApiCommand,
+        help="List PVE IPAM Entries\n\n\x08\nHTTP:        GET /cluster/sdn/ipams/{ipam}/status\nPVE method:  ipamindex\nPermissions: Only list entries where you have 'SDN.Audit' or 'SDN.Allocate' permissions on '/sdn/zones/<zone>/<vnet>'\nSince:       PVE 8.1.5",
+        short_help="List PVE IPAM Entries",
+    )
+    def status(
+        ctx: typer.Context,
+        ipam: str = typer.Option(
+            ...,
+            "--ipam",
+            help="The SDN ipam object identifier. [string, format pve-sdn-ipam-id; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /cluster/sdn/ipams/{ipam}/status", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "create": _create,
+    "delete": _delete,
+    "get": _get,
+    "list": _list,
+    "set": _set,
+    "status": _status,
+}

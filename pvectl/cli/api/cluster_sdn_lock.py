@@ -27,46 +27,59 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "create",
-    cls=ApiCommand,
-    help="Acquire global lock for SDN configuration\n\n\x08\nHTTP:        POST /cluster/sdn/lock\nPVE method:  lock\nPermissions: [perm, /sdn, [SDN.Allocate]]\nSince:       PVE 9.0.9",
-    short_help="Acquire global lock for SDN configuration",
-)
-def create(
-    ctx: typer.Context,
-    allow_pending: _S = typer.Option(
-        None,
-        "--allow-pending",
-        help="if true, allow acquiring lock even though there are pending changes [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 9.0.9]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /cluster/sdn/lock", False)
+def _create() -> None:
+    """Register `create` (POST /cluster/sdn/lock); only the command being run or completed is built."""
+
+    @app.command(
+        "create",
+        cls=ApiCommand,
+        help="Acquire global lock for SDN configuration\n\n\x08\nHTTP:        POST /cluster/sdn/lock\nPVE method:  lock\nPermissions: [perm, /sdn, [SDN.Allocate]]\nSince:       PVE 9.0.9",
+        short_help="Acquire global lock for SDN configuration",
+    )
+    def create(
+        ctx: typer.Context,
+        allow_pending: _S = typer.Option(
+            None,
+            "--allow-pending",
+            help="if true, allow acquiring lock even though there are pending changes [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 9.0.9]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /cluster/sdn/lock", False)
 
 
-@app.command(
-    "delete",
-    cls=ApiCommand,
-    help="Release global lock for SDN configuration\n\n\x08\nHTTP:        DELETE /cluster/sdn/lock\nPVE method:  release_lock\nPermissions: [perm, /sdn, [SDN.Allocate]]\nSince:       PVE 9.0.9",
-    short_help="Release global lock for SDN configuration",
-)
-def delete(
-    ctx: typer.Context,
-    force: _S = typer.Option(
-        None,
-        "--force",
-        help="if true, allow releasing lock without providing the token [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 9.0.9]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    lock_token: _S = typer.Option(
-        None,
-        "--lock-token",
-        help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "DELETE /cluster/sdn/lock", False)
+def _delete() -> None:
+    """Register `delete` (DELETE /cluster/sdn/lock); only the command being run or completed is built."""
+
+    @app.command(
+        "delete",
+        cls=ApiCommand,
+        help="Release global lock for SDN configuration\n\n\x08\nHTTP:        DELETE /cluster/sdn/lock\nPVE method:  release_lock\nPermissions: [perm, /sdn, [SDN.Allocate]]\nSince:       PVE 9.0.9",
+        short_help="Release global lock for SDN configuration",
+    )
+    def delete(
+        ctx: typer.Context,
+        force: _S = typer.Option(
+            None,
+            "--force",
+            help="if true, allow releasing lock without providing the token [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 9.0.9]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        lock_token: _S = typer.Option(
+            None,
+            "--lock-token",
+            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "DELETE /cluster/sdn/lock", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "create": _create,
+    "delete": _delete,
+}

@@ -56,229 +56,254 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "create",
-    cls=ApiCommand,
-    help="Create a new sdn vnet object.\n\n\x08\nHTTP:        POST /cluster/sdn/vnets\nPVE method:  create\nPermissions: [perm, /sdn/zones/{zone}, [SDN.Allocate]]\nSince:       PVE 7.4 or earlier",
-    short_help="Create a new sdn vnet object",
-)
-def create(
-    ctx: typer.Context,
-    alias: _S = typer.Option(
-        None,
-        "--alias",
-        help="Alias name of the VNet. [string; pattern (?i:[\\(\\)-_.\\w\\d\\s]{0,256}); at most 256 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    isolate_ports: _S = typer.Option(
-        None,
-        "--isolate-ports",
-        help="If true, sets the isolated property for all interfaces on the bridge of this VNet. [boolean (1/0, true/false, yes/no, on/off); since PVE 8.2.5]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    lock_token: _S = typer.Option(
-        None,
-        "--lock-token",
-        help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    tag: _S = typer.Option(
-        None,
-        "--tag",
-        help="VLAN Tag (for VLAN or QinQ zones) or VXLAN VNI (for VXLAN or EVPN zones). [integer 1..16777215]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    type: _S = typer.Option(
-        None,
-        "--type",
-        help="Type of the VNet. [one of vnet]",
-        metavar="[vnet]",
-        show_default=False,
-    ),
-    vlanaware: _S = typer.Option(
-        None,
-        "--vlanaware",
-        help="Allow VLANs to pass through this vnet. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    vnet: str = typer.Option(
-        ...,
-        "--vnet",
-        help="The SDN vnet object identifier. [string, format pve-sdn-vnet-id]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    zone: str = typer.Option(
-        ...,
-        "--zone",
-        help="Name of the zone this VNet belongs to. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /cluster/sdn/vnets", False)
+def _create() -> None:
+    """Register `create` (POST /cluster/sdn/vnets); only the command being run or completed is built."""
+
+    @app.command(
+        "create",
+        cls=ApiCommand,
+        help="Create a new sdn vnet object.\n\n\x08\nHTTP:        POST /cluster/sdn/vnets\nPVE method:  create\nPermissions: [perm, /sdn/zones/{zone}, [SDN.Allocate]]\nSince:       PVE 7.4 or earlier",
+        short_help="Create a new sdn vnet object",
+    )
+    def create(
+        ctx: typer.Context,
+        alias: _S = typer.Option(
+            None,
+            "--alias",
+            help="Alias name of the VNet. [string; pattern (?i:[\\(\\)-_.\\w\\d\\s]{0,256}); at most 256 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        isolate_ports: _S = typer.Option(
+            None,
+            "--isolate-ports",
+            help="If true, sets the isolated property for all interfaces on the bridge of this VNet. [boolean (1/0, true/false, yes/no, on/off); since PVE 8.2.5]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        lock_token: _S = typer.Option(
+            None,
+            "--lock-token",
+            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        tag: _S = typer.Option(
+            None,
+            "--tag",
+            help="VLAN Tag (for VLAN or QinQ zones) or VXLAN VNI (for VXLAN or EVPN zones). [integer 1..16777215]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        type: _S = typer.Option(
+            None,
+            "--type",
+            help="Type of the VNet. [one of vnet]",
+            metavar="[vnet]",
+            show_default=False,
+        ),
+        vlanaware: _S = typer.Option(
+            None,
+            "--vlanaware",
+            help="Allow VLANs to pass through this vnet. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        vnet: str = typer.Option(
+            ...,
+            "--vnet",
+            help="The SDN vnet object identifier. [string, format pve-sdn-vnet-id]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        zone: str = typer.Option(
+            ...,
+            "--zone",
+            help="Name of the zone this VNet belongs to. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /cluster/sdn/vnets", False)
 
 
-@app.command(
-    "delete",
-    cls=ApiCommand,
-    help="Delete sdn vnet object configuration.\n\n\x08\nHTTP:        DELETE /cluster/sdn/vnets/{vnet}\nPVE method:  delete\nPermissions: Require 'SDN.Allocate' permission on '/sdn/zones/<zone>/<vnet>'\nSince:       PVE 7.4 or earlier",
-    short_help="Delete sdn vnet object configuration",
-)
-def delete(
-    ctx: typer.Context,
-    vnet: str = typer.Option(
-        ...,
-        "--vnet",
-        help="The SDN vnet object identifier. [string, format pve-sdn-vnet-id]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    lock_token: _S = typer.Option(
-        None,
-        "--lock-token",
-        help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "DELETE /cluster/sdn/vnets/{vnet}", False)
+def _delete() -> None:
+    """Register `delete` (DELETE /cluster/sdn/vnets/{vnet}); only the command being run or completed is built."""
+
+    @app.command(
+        "delete",
+        cls=ApiCommand,
+        help="Delete sdn vnet object configuration.\n\n\x08\nHTTP:        DELETE /cluster/sdn/vnets/{vnet}\nPVE method:  delete\nPermissions: Require 'SDN.Allocate' permission on '/sdn/zones/<zone>/<vnet>'\nSince:       PVE 7.4 or earlier",
+        short_help="Delete sdn vnet object configuration",
+    )
+    def delete(
+        ctx: typer.Context,
+        vnet: str = typer.Option(
+            ...,
+            "--vnet",
+            help="The SDN vnet object identifier. [string, format pve-sdn-vnet-id]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        lock_token: _S = typer.Option(
+            None,
+            "--lock-token",
+            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "DELETE /cluster/sdn/vnets/{vnet}", False)
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Read sdn vnet configuration.\n\n\x08\nHTTP:        GET /cluster/sdn/vnets/{vnet}\nPVE method:  read\nPermissions: Require 'SDN.Audit' or 'SDN.Allocate' permissions on '/sdn/zones/<zone>/<vnet>'\nSince:       PVE 7.4 or earlier",
-    short_help="Read sdn vnet configuration",
-)
-def get(
-    ctx: typer.Context,
-    vnet: str = typer.Option(
-        ...,
-        "--vnet",
-        help="The SDN vnet object identifier. [string, format pve-sdn-vnet-id]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    pending: _S = typer.Option(
-        None,
-        "--pending",
-        help="Display pending config. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    running: _S = typer.Option(
-        None,
-        "--running",
-        help="Display running config. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /cluster/sdn/vnets/{vnet}", False)
+def _get() -> None:
+    """Register `get` (GET /cluster/sdn/vnets/{vnet}); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Read sdn vnet configuration.\n\n\x08\nHTTP:        GET /cluster/sdn/vnets/{vnet}\nPVE method:  read\nPermissions: Require 'SDN.Audit' or 'SDN.Allocate' permissions on '/sdn/zones/<zone>/<vnet>'\nSince:       PVE 7.4 or earlier",
+        short_help="Read sdn vnet configuration",
+    )
+    def get(
+        ctx: typer.Context,
+        vnet: str = typer.Option(
+            ...,
+            "--vnet",
+            help="The SDN vnet object identifier. [string, format pve-sdn-vnet-id]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        pending: _S = typer.Option(
+            None,
+            "--pending",
+            help="Display pending config. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        running: _S = typer.Option(
+            None,
+            "--running",
+            help="Display running config. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /cluster/sdn/vnets/{vnet}", False)
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="SDN vnets index.\n\n\x08\nHTTP:        GET /cluster/sdn/vnets\nPVE method:  index\nPermissions: Only list entries where you have 'SDN.Audit' or 'SDN.Allocate' permissions on '/sdn/zones/<zone>/<vnet>'\nSince:       PVE 7.4 or earlier",
-    short_help="SDN vnets index",
-)
-def list(
-    ctx: typer.Context,
-    pending: _S = typer.Option(
-        None,
-        "--pending",
-        help="Display pending config. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    running: _S = typer.Option(
-        None,
-        "--running",
-        help="Display running config. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /cluster/sdn/vnets", False)
+def _list() -> None:
+    """Register `list` (GET /cluster/sdn/vnets); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="SDN vnets index.\n\n\x08\nHTTP:        GET /cluster/sdn/vnets\nPVE method:  index\nPermissions: Only list entries where you have 'SDN.Audit' or 'SDN.Allocate' permissions on '/sdn/zones/<zone>/<vnet>'\nSince:       PVE 7.4 or earlier",
+        short_help="SDN vnets index",
+    )
+    def list(
+        ctx: typer.Context,
+        pending: _S = typer.Option(
+            None,
+            "--pending",
+            help="Display pending config. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        running: _S = typer.Option(
+            None,
+            "--running",
+            help="Display running config. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /cluster/sdn/vnets", False)
 
 
-@app.command(
-    "set",
-    cls=ApiCommand,
-    help="Update sdn vnet object configuration.\n\n\x08\nHTTP:        PUT /cluster/sdn/vnets/{vnet}\nPVE method:  update\nPermissions: Require 'SDN.Allocate' permission on '/sdn/zones/<zone>/<vnet>'\nSince:       PVE 7.4 or earlier",
-    short_help="Update sdn vnet object configuration",
-)
-def set(
-    ctx: typer.Context,
-    vnet: str = typer.Option(
-        ...,
-        "--vnet",
-        help="The SDN vnet object identifier. [string, format pve-sdn-vnet-id]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    alias: _S = typer.Option(
-        None,
-        "--alias",
-        help="Alias name of the VNet. [string; pattern (?i:[\\(\\)-_.\\w\\d\\s]{0,256}); at most 256 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    delete: _L = typer.Option(
-        None,
-        "--delete",
-        help="A list of settings you want to delete. [string, format pve-configid-list; repeat the option or give a comma list; at most 4096 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    digest: _S = typer.Option(
-        None,
-        "--digest",
-        help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    isolate_ports: _S = typer.Option(
-        None,
-        "--isolate-ports",
-        help="If true, sets the isolated property for all interfaces on the bridge of this VNet. [boolean (1/0, true/false, yes/no, on/off); since PVE 8.2.5]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    lock_token: _S = typer.Option(
-        None,
-        "--lock-token",
-        help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    tag: _S = typer.Option(
-        None,
-        "--tag",
-        help="VLAN Tag (for VLAN or QinQ zones) or VXLAN VNI (for VXLAN or EVPN zones). [integer 1..16777215]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    vlanaware: _S = typer.Option(
-        None,
-        "--vlanaware",
-        help="Allow VLANs to pass through this vnet. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    zone: _S = typer.Option(
-        None,
-        "--zone",
-        help="Name of the zone this VNet belongs to. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "PUT /cluster/sdn/vnets/{vnet}", False)
+def _set() -> None:
+    """Register `set` (PUT /cluster/sdn/vnets/{vnet}); only the command being run or completed is built."""
+
+    @app.command(
+        "set",
+        cls=ApiCommand,
+        help="Update sdn vnet object configuration.\n\n\x08\nHTTP:        PUT /cluster/sdn/vnets/{vnet}\nPVE method:  update\nPermissions: Require 'SDN.Allocate' permission on '/sdn/zones/<zone>/<vnet>'\nSince:       PVE 7.4 or earlier",
+        short_help="Update sdn vnet object configuration",
+    )
+    def set(
+        ctx: typer.Context,
+        vnet: str = typer.Option(
+            ...,
+            "--vnet",
+            help="The SDN vnet object identifier. [string, format pve-sdn-vnet-id]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        alias: _S = typer.Option(
+            None,
+            "--alias",
+            help="Alias name of the VNet. [string; pattern (?i:[\\(\\)-_.\\w\\d\\s]{0,256}); at most 256 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        delete: _L = typer.Option(
+            None,
+            "--delete",
+            help="A list of settings you want to delete. [string, format pve-configid-list; repeat the option or give a comma list; at most 4096 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        digest: _S = typer.Option(
+            None,
+            "--digest",
+            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        isolate_ports: _S = typer.Option(
+            None,
+            "--isolate-ports",
+            help="If true, sets the isolated property for all interfaces on the bridge of this VNet. [boolean (1/0, true/false, yes/no, on/off); since PVE 8.2.5]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        lock_token: _S = typer.Option(
+            None,
+            "--lock-token",
+            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        tag: _S = typer.Option(
+            None,
+            "--tag",
+            help="VLAN Tag (for VLAN or QinQ zones) or VXLAN VNI (for VXLAN or EVPN zones). [integer 1..16777215]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        vlanaware: _S = typer.Option(
+            None,
+            "--vlanaware",
+            help="Allow VLANs to pass through this vnet. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        zone: _S = typer.Option(
+            None,
+            "--zone",
+            help="Name of the zone this VNet belongs to. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "PUT /cluster/sdn/vnets/{vnet}", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "create": _create,
+    "delete": _delete,
+    "get": _get,
+    "list": _list,
+    "set": _set,
+}

@@ -14,20 +14,29 @@ _L = list[str] | None
 CHOICES: dict[str, dict[str, tuple[str, ...]]] = {}
 
 
-@app.command(
-    "index",
-    cls=ApiCommand,
-    help="Directory index.\n\n\x08\nHTTP:        GET /cluster/sdn/vnets/{vnet}/firewall\nPVE method:  index\nPermissions: none declared\nSince:       PVE 8.3.2",
-    short_help="Directory index",
-)
-def index(
-    ctx: typer.Context,
-    vnet: str = typer.Option(
-        ...,
-        "--vnet",
-        help="The SDN vnet object identifier. [string, format pve-sdn-vnet-id; since PVE 8.3.2]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /cluster/sdn/vnets/{vnet}/firewall", False)
+def _index() -> None:
+    """Register `index` (GET /cluster/sdn/vnets/{vnet}/firewall); only the command being run or completed is built."""
+
+    @app.command(
+        "index",
+        cls=ApiCommand,
+        help="Directory index.\n\n\x08\nHTTP:        GET /cluster/sdn/vnets/{vnet}/firewall\nPVE method:  index\nPermissions: none declared\nSince:       PVE 8.3.2",
+        short_help="Directory index",
+    )
+    def index(
+        ctx: typer.Context,
+        vnet: str = typer.Option(
+            ...,
+            "--vnet",
+            help="The SDN vnet object identifier. [string, format pve-sdn-vnet-id; since PVE 8.3.2]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /cluster/sdn/vnets/{vnet}/firewall", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "index": _index,
+}

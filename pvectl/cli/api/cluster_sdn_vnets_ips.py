@@ -15,129 +15,146 @@ _L = list[str] | None
 CHOICES: dict[str, dict[str, tuple[str, ...]]] = {}
 
 
-@app.command(
-    "create",
-    cls=ApiCommand,
-    help="Create IP Mapping in a VNet\n\n\x08\nHTTP:        POST /cluster/sdn/vnets/{vnet}/ips\nPVE method:  ipcreate\nPermissions: [perm, /sdn/zones/{zone}/{vnet}, [SDN.Allocate]]\nSince:       PVE 8.1.5",
-    short_help="Create IP Mapping in a VNet",
-)
-def create(
-    ctx: typer.Context,
-    vnet: str = typer.Option(
-        ...,
-        "--vnet",
-        help="The SDN vnet object identifier. [string, format pve-sdn-vnet-id; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    ip: str = typer.Option(
-        ...,
-        "--ip",
-        help="The IP address to associate with the given MAC address [string, format ip; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    mac: _S = typer.Option(
-        None,
-        "--mac",
-        help="Unicast MAC address. [string, format mac-addr; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    zone: str = typer.Option(
-        ...,
-        "--zone",
-        help="The SDN zone object identifier. [string, format pve-sdn-zone-id; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /cluster/sdn/vnets/{vnet}/ips", False)
+def _create() -> None:
+    """Register `create` (POST /cluster/sdn/vnets/{vnet}/ips); only the command being run or completed is built."""
+
+    @app.command(
+        "create",
+        cls=ApiCommand,
+        help="Create IP Mapping in a VNet\n\n\x08\nHTTP:        POST /cluster/sdn/vnets/{vnet}/ips\nPVE method:  ipcreate\nPermissions: [perm, /sdn/zones/{zone}/{vnet}, [SDN.Allocate]]\nSince:       PVE 8.1.5",
+        short_help="Create IP Mapping in a VNet",
+    )
+    def create(
+        ctx: typer.Context,
+        vnet: str = typer.Option(
+            ...,
+            "--vnet",
+            help="The SDN vnet object identifier. [string, format pve-sdn-vnet-id; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        ip: str = typer.Option(
+            ...,
+            "--ip",
+            help="The IP address to associate with the given MAC address [string, format ip; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        mac: _S = typer.Option(
+            None,
+            "--mac",
+            help="Unicast MAC address. [string, format mac-addr; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        zone: str = typer.Option(
+            ...,
+            "--zone",
+            help="The SDN zone object identifier. [string, format pve-sdn-zone-id; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /cluster/sdn/vnets/{vnet}/ips", False)
 
 
-@app.command(
-    "delete",
-    cls=ApiCommand,
-    help="Delete IP Mappings in a VNet\n\n\x08\nHTTP:        DELETE /cluster/sdn/vnets/{vnet}/ips\nPVE method:  ipdelete\nPermissions: [perm, /sdn/zones/{zone}/{vnet}, [SDN.Allocate]]\nSince:       PVE 8.1.5",
-    short_help="Delete IP Mappings in a VNet",
-)
-def delete(
-    ctx: typer.Context,
-    vnet: str = typer.Option(
-        ...,
-        "--vnet",
-        help="The SDN vnet object identifier. [string, format pve-sdn-vnet-id; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    ip: str = typer.Option(
-        ...,
-        "--ip",
-        help="The IP address to delete [string, format ip; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    mac: _S = typer.Option(
-        None,
-        "--mac",
-        help="Unicast MAC address. [string, format mac-addr; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    zone: str = typer.Option(
-        ...,
-        "--zone",
-        help="The SDN zone object identifier. [string, format pve-sdn-zone-id; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "DELETE /cluster/sdn/vnets/{vnet}/ips", False)
+def _delete() -> None:
+    """Register `delete` (DELETE /cluster/sdn/vnets/{vnet}/ips); only the command being run or completed is built."""
+
+    @app.command(
+        "delete",
+        cls=ApiCommand,
+        help="Delete IP Mappings in a VNet\n\n\x08\nHTTP:        DELETE /cluster/sdn/vnets/{vnet}/ips\nPVE method:  ipdelete\nPermissions: [perm, /sdn/zones/{zone}/{vnet}, [SDN.Allocate]]\nSince:       PVE 8.1.5",
+        short_help="Delete IP Mappings in a VNet",
+    )
+    def delete(
+        ctx: typer.Context,
+        vnet: str = typer.Option(
+            ...,
+            "--vnet",
+            help="The SDN vnet object identifier. [string, format pve-sdn-vnet-id; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        ip: str = typer.Option(
+            ...,
+            "--ip",
+            help="The IP address to delete [string, format ip; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        mac: _S = typer.Option(
+            None,
+            "--mac",
+            help="Unicast MAC address. [string, format mac-addr; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        zone: str = typer.Option(
+            ...,
+            "--zone",
+            help="The SDN zone object identifier. [string, format pve-sdn-zone-id; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "DELETE /cluster/sdn/vnets/{vnet}/ips", False)
 
 
-@app.command(
-    "set",
-    cls=ApiCommand,
-    help="Update IP Mapping in a VNet\n\n\x08\nHTTP:        PUT /cluster/sdn/vnets/{vnet}/ips\nPVE method:  ipupdate\nPermissions: [perm, /sdn/zones/{zone}/{vnet}, [SDN.Allocate]]\nSince:       PVE 8.1.5",
-    short_help="Update IP Mapping in a VNet",
-)
-def set(
-    ctx: typer.Context,
-    vnet: str = typer.Option(
-        ...,
-        "--vnet",
-        help="The SDN vnet object identifier. [string, format pve-sdn-vnet-id; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    ip: str = typer.Option(
-        ...,
-        "--ip",
-        help="The IP address to associate with the given MAC address [string, format ip; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    mac: _S = typer.Option(
-        None,
-        "--mac",
-        help="Unicast MAC address. [string, format mac-addr; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    vmid: _S = typer.Option(
-        None,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid; since PVE 8.1.5]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    zone: str = typer.Option(
-        ...,
-        "--zone",
-        help="The SDN zone object identifier. [string, format pve-sdn-zone-id; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "PUT /cluster/sdn/vnets/{vnet}/ips", False)
+def _set() -> None:
+    """Register `set` (PUT /cluster/sdn/vnets/{vnet}/ips); only the command being run or completed is built."""
+
+    @app.command(
+        "set",
+        cls=ApiCommand,
+        help="Update IP Mapping in a VNet\n\n\x08\nHTTP:        PUT /cluster/sdn/vnets/{vnet}/ips\nPVE method:  ipupdate\nPermissions: [perm, /sdn/zones/{zone}/{vnet}, [SDN.Allocate]]\nSince:       PVE 8.1.5",
+        short_help="Update IP Mapping in a VNet",
+    )
+    def set(
+        ctx: typer.Context,
+        vnet: str = typer.Option(
+            ...,
+            "--vnet",
+            help="The SDN vnet object identifier. [string, format pve-sdn-vnet-id; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        ip: str = typer.Option(
+            ...,
+            "--ip",
+            help="The IP address to associate with the given MAC address [string, format ip; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        mac: _S = typer.Option(
+            None,
+            "--mac",
+            help="Unicast MAC address. [string, format mac-addr; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        vmid: _S = typer.Option(
+            None,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid; since PVE 8.1.5]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        zone: str = typer.Option(
+            ...,
+            "--zone",
+            help="The SDN zone object identifier. [string, format pve-sdn-zone-id; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "PUT /cluster/sdn/vnets/{vnet}/ips", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "create": _create,
+    "delete": _delete,
+    "set": _set,
+}

@@ -48,264 +48,289 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "create",
-    cls=ApiCommand,
-    help="Create a new sdn subnet object.\n\n\x08\nHTTP:        POST /cluster/sdn/vnets/{vnet}/subnets\nPVE method:  create\nPermissions: Require 'SDN.Allocate' permission on '/sdn/zones/<zone>/<vnet>'\nSince:       PVE 7.4 or earlier",
-    short_help="Create a new sdn subnet object",
-)
-def create(
-    ctx: typer.Context,
-    vnet: str = typer.Option(
-        ...,
-        "--vnet",
-        help="associated vnet [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    dhcp_dns_server: _S = typer.Option(
-        None,
-        "--dhcp-dns-server",
-        help="IP address for the DNS server [string, format ip; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    dhcp_range: _L = typer.Option(
-        None,
-        "--dhcp-range",
-        help="A list of DHCP ranges for this subnet [array of string, format pve-sdn-dhcp-range; repeat the option for several values; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    dnszoneprefix: _S = typer.Option(
-        None,
-        "--dnszoneprefix",
-        help="dns domain zone prefix ex: 'adm' -> <hostname>.adm.mydomain.com [string, format dns-name]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    gateway: _S = typer.Option(
-        None,
-        "--gateway",
-        help="Subnet Gateway: Will be assign on vnet for layer3 zones [string, format ip]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    lock_token: _S = typer.Option(
-        None,
-        "--lock-token",
-        help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    snat: _S = typer.Option(
-        None,
-        "--snat",
-        help="enable masquerade for this subnet if pve-firewall [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    subnet: str = typer.Option(
-        ...,
-        "--subnet",
-        help="The SDN subnet object identifier. [string, format pve-sdn-subnet-id]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    type: str = typer.Option(
-        ...,
-        "--type",
-        help="[one of subnet]",
-        metavar="[subnet]",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /cluster/sdn/vnets/{vnet}/subnets", False)
+def _create() -> None:
+    """Register `create` (POST /cluster/sdn/vnets/{vnet}/subnets); only the command being run or completed is built."""
+
+    @app.command(
+        "create",
+        cls=ApiCommand,
+        help="Create a new sdn subnet object.\n\n\x08\nHTTP:        POST /cluster/sdn/vnets/{vnet}/subnets\nPVE method:  create\nPermissions: Require 'SDN.Allocate' permission on '/sdn/zones/<zone>/<vnet>'\nSince:       PVE 7.4 or earlier",
+        short_help="Create a new sdn subnet object",
+    )
+    def create(
+        ctx: typer.Context,
+        vnet: str = typer.Option(
+            ...,
+            "--vnet",
+            help="associated vnet [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        dhcp_dns_server: _S = typer.Option(
+            None,
+            "--dhcp-dns-server",
+            help="IP address for the DNS server [string, format ip; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        dhcp_range: _L = typer.Option(
+            None,
+            "--dhcp-range",
+            help="A list of DHCP ranges for this subnet [array of string, format pve-sdn-dhcp-range; repeat the option for several values; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        dnszoneprefix: _S = typer.Option(
+            None,
+            "--dnszoneprefix",
+            help="dns domain zone prefix ex: 'adm' -> <hostname>.adm.mydomain.com [string, format dns-name]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        gateway: _S = typer.Option(
+            None,
+            "--gateway",
+            help="Subnet Gateway: Will be assign on vnet for layer3 zones [string, format ip]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        lock_token: _S = typer.Option(
+            None,
+            "--lock-token",
+            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        snat: _S = typer.Option(
+            None,
+            "--snat",
+            help="enable masquerade for this subnet if pve-firewall [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        subnet: str = typer.Option(
+            ...,
+            "--subnet",
+            help="The SDN subnet object identifier. [string, format pve-sdn-subnet-id]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        type: str = typer.Option(
+            ...,
+            "--type",
+            help="[one of subnet]",
+            metavar="[subnet]",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /cluster/sdn/vnets/{vnet}/subnets", False)
 
 
-@app.command(
-    "delete",
-    cls=ApiCommand,
-    help="Delete sdn subnet object configuration.\n\n\x08\nHTTP:        DELETE /cluster/sdn/vnets/{vnet}/subnets/{subnet}\nPVE method:  delete\nPermissions: Require 'SDN.Allocate' permission on '/sdn/zones/<zone>/<vnet>'\nSince:       PVE 7.4 or earlier",
-    short_help="Delete sdn subnet object configuration",
-)
-def delete(
-    ctx: typer.Context,
-    vnet: str = typer.Option(
-        ...,
-        "--vnet",
-        help="The SDN vnet object identifier. [string, format pve-sdn-vnet-id]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    subnet: str = typer.Option(
-        ...,
-        "--subnet",
-        help="The SDN subnet object identifier. [string, format pve-sdn-subnet-id]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    lock_token: _S = typer.Option(
-        None,
-        "--lock-token",
-        help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "DELETE /cluster/sdn/vnets/{vnet}/subnets/{subnet}", False)
+def _delete() -> None:
+    """Register `delete` (DELETE /cluster/sdn/vnets/{vnet}/subnets/{subnet}); only the command being run or completed is built."""
+
+    @app.command(
+        "delete",
+        cls=ApiCommand,
+        help="Delete sdn subnet object configuration.\n\n\x08\nHTTP:        DELETE /cluster/sdn/vnets/{vnet}/subnets/{subnet}\nPVE method:  delete\nPermissions: Require 'SDN.Allocate' permission on '/sdn/zones/<zone>/<vnet>'\nSince:       PVE 7.4 or earlier",
+        short_help="Delete sdn subnet object configuration",
+    )
+    def delete(
+        ctx: typer.Context,
+        vnet: str = typer.Option(
+            ...,
+            "--vnet",
+            help="The SDN vnet object identifier. [string, format pve-sdn-vnet-id]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        subnet: str = typer.Option(
+            ...,
+            "--subnet",
+            help="The SDN subnet object identifier. [string, format pve-sdn-subnet-id]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        lock_token: _S = typer.Option(
+            None,
+            "--lock-token",
+            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "DELETE /cluster/sdn/vnets/{vnet}/subnets/{subnet}", False)
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Read sdn subnet configuration.\n\n\x08\nHTTP:        GET /cluster/sdn/vnets/{vnet}/subnets/{subnet}\nPVE method:  read\nPermissions: Require 'SDN.Audit' or 'SDN.Allocate' permissions on '/sdn/zones/<zone>/<vnet>'\nSince:       PVE 7.4 or earlier",
-    short_help="Read sdn subnet configuration",
-)
-def get(
-    ctx: typer.Context,
-    vnet: str = typer.Option(
-        ...,
-        "--vnet",
-        help="The SDN vnet object identifier. [string, format pve-sdn-vnet-id]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    subnet: str = typer.Option(
-        ...,
-        "--subnet",
-        help="The SDN subnet object identifier. [string, format pve-sdn-subnet-id]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    pending: _S = typer.Option(
-        None,
-        "--pending",
-        help="Display pending config. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    running: _S = typer.Option(
-        None,
-        "--running",
-        help="Display running config. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /cluster/sdn/vnets/{vnet}/subnets/{subnet}", False)
+def _get() -> None:
+    """Register `get` (GET /cluster/sdn/vnets/{vnet}/subnets/{subnet}); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Read sdn subnet configuration.\n\n\x08\nHTTP:        GET /cluster/sdn/vnets/{vnet}/subnets/{subnet}\nPVE method:  read\nPermissions: Require 'SDN.Audit' or 'SDN.Allocate' permissions on '/sdn/zones/<zone>/<vnet>'\nSince:       PVE 7.4 or earlier",
+        short_help="Read sdn subnet configuration",
+    )
+    def get(
+        ctx: typer.Context,
+        vnet: str = typer.Option(
+            ...,
+            "--vnet",
+            help="The SDN vnet object identifier. [string, format pve-sdn-vnet-id]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        subnet: str = typer.Option(
+            ...,
+            "--subnet",
+            help="The SDN subnet object identifier. [string, format pve-sdn-subnet-id]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        pending: _S = typer.Option(
+            None,
+            "--pending",
+            help="Display pending config. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        running: _S = typer.Option(
+            None,
+            "--running",
+            help="Display running config. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /cluster/sdn/vnets/{vnet}/subnets/{subnet}", False)
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="SDN subnets index.\n\n\x08\nHTTP:        GET /cluster/sdn/vnets/{vnet}/subnets\nPVE method:  index\nPermissions: Only list entries where you have 'SDN.Audit' or 'SDN.Allocate' permissions on '/sdn/zones/<zone>/<vnet>'\nSince:       PVE 7.4 or earlier",
-    short_help="SDN subnets index",
-)
-def list(
-    ctx: typer.Context,
-    vnet: str = typer.Option(
-        ...,
-        "--vnet",
-        help="The SDN vnet object identifier. [string, format pve-sdn-vnet-id]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    pending: _S = typer.Option(
-        None,
-        "--pending",
-        help="Display pending config. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    running: _S = typer.Option(
-        None,
-        "--running",
-        help="Display running config. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /cluster/sdn/vnets/{vnet}/subnets", False)
+def _list() -> None:
+    """Register `list` (GET /cluster/sdn/vnets/{vnet}/subnets); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="SDN subnets index.\n\n\x08\nHTTP:        GET /cluster/sdn/vnets/{vnet}/subnets\nPVE method:  index\nPermissions: Only list entries where you have 'SDN.Audit' or 'SDN.Allocate' permissions on '/sdn/zones/<zone>/<vnet>'\nSince:       PVE 7.4 or earlier",
+        short_help="SDN subnets index",
+    )
+    def list(
+        ctx: typer.Context,
+        vnet: str = typer.Option(
+            ...,
+            "--vnet",
+            help="The SDN vnet object identifier. [string, format pve-sdn-vnet-id]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        pending: _S = typer.Option(
+            None,
+            "--pending",
+            help="Display pending config. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        running: _S = typer.Option(
+            None,
+            "--running",
+            help="Display running config. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /cluster/sdn/vnets/{vnet}/subnets", False)
 
 
-@app.command(
-    "set",
-    cls=ApiCommand,
-    help="Update sdn subnet object configuration.\n\n\x08\nHTTP:        PUT /cluster/sdn/vnets/{vnet}/subnets/{subnet}\nPVE method:  update\nPermissions: Require 'SDN.Allocate' permission on '/sdn/zones/<zone>/<vnet>'\nSince:       PVE 7.4 or earlier",
-    short_help="Update sdn subnet object configuration",
-)
-def set(
-    ctx: typer.Context,
-    vnet: str = typer.Option(
-        ...,
-        "--vnet",
-        help="associated vnet [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    subnet: str = typer.Option(
-        ...,
-        "--subnet",
-        help="The SDN subnet object identifier. [string, format pve-sdn-subnet-id]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    delete: _L = typer.Option(
-        None,
-        "--delete",
-        help="A list of settings you want to delete. [string, format pve-configid-list; repeat the option or give a comma list; at most 4096 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    dhcp_dns_server: _S = typer.Option(
-        None,
-        "--dhcp-dns-server",
-        help="IP address for the DNS server [string, format ip; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    dhcp_range: _L = typer.Option(
-        None,
-        "--dhcp-range",
-        help="A list of DHCP ranges for this subnet [array of string, format pve-sdn-dhcp-range; repeat the option for several values; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    digest: _S = typer.Option(
-        None,
-        "--digest",
-        help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    dnszoneprefix: _S = typer.Option(
-        None,
-        "--dnszoneprefix",
-        help="dns domain zone prefix ex: 'adm' -> <hostname>.adm.mydomain.com [string, format dns-name]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    gateway: _S = typer.Option(
-        None,
-        "--gateway",
-        help="Subnet Gateway: Will be assign on vnet for layer3 zones [string, format ip]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    lock_token: _S = typer.Option(
-        None,
-        "--lock-token",
-        help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    snat: _S = typer.Option(
-        None,
-        "--snat",
-        help="enable masquerade for this subnet if pve-firewall [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "PUT /cluster/sdn/vnets/{vnet}/subnets/{subnet}", False)
+def _set() -> None:
+    """Register `set` (PUT /cluster/sdn/vnets/{vnet}/subnets/{subnet}); only the command being run or completed is built."""
+
+    @app.command(
+        "set",
+        cls=ApiCommand,
+        help="Update sdn subnet object configuration.\n\n\x08\nHTTP:        PUT /cluster/sdn/vnets/{vnet}/subnets/{subnet}\nPVE method:  update\nPermissions: Require 'SDN.Allocate' permission on '/sdn/zones/<zone>/<vnet>'\nSince:       PVE 7.4 or earlier",
+        short_help="Update sdn subnet object configuration",
+    )
+    def set(
+        ctx: typer.Context,
+        vnet: str = typer.Option(
+            ...,
+            "--vnet",
+            help="associated vnet [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        subnet: str = typer.Option(
+            ...,
+            "--subnet",
+            help="The SDN subnet object identifier. [string, format pve-sdn-subnet-id]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        delete: _L = typer.Option(
+            None,
+            "--delete",
+            help="A list of settings you want to delete. [string, format pve-configid-list; repeat the option or give a comma list; at most 4096 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        dhcp_dns_server: _S = typer.Option(
+            None,
+            "--dhcp-dns-server",
+            help="IP address for the DNS server [string, format ip; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        dhcp_range: _L = typer.Option(
+            None,
+            "--dhcp-range",
+            help="A list of DHCP ranges for this subnet [array of string, format pve-sdn-dhcp-range; repeat the option for several values; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        digest: _S = typer.Option(
+            None,
+            "--digest",
+            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        dnszoneprefix: _S = typer.Option(
+            None,
+            "--dnszoneprefix",
+            help="dns domain zone prefix ex: 'adm' -> <hostname>.adm.mydomain.com [string, format dns-name]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        gateway: _S = typer.Option(
+            None,
+            "--gateway",
+            help="Subnet Gateway: Will be assign on vnet for layer3 zones [string, format ip]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        lock_token: _S = typer.Option(
+            None,
+            "--lock-token",
+            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        snat: _S = typer.Option(
+            None,
+            "--snat",
+            help="enable masquerade for this subnet if pve-firewall [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "PUT /cluster/sdn/vnets/{vnet}/subnets/{subnet}", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "create": _create,
+    "delete": _delete,
+    "get": _get,
+    "list": _list,
+    "set": _set,
+}

@@ -98,506 +98,531 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "create",
-    cls=ApiCommand,
-    help="Create a new sdn zone object.\n\n\x08\nHTTP:        POST /cluster/sdn/zones\nPVE method:  create\nPermissions: [perm, /sdn/zones, [SDN.Allocate]]\nSince:       PVE 7.4 or earlier",
-    short_help="Create a new sdn zone object",
-)
-def create(
-    ctx: typer.Context,
-    advertise_subnets: _S = typer.Option(
-        None,
-        "--advertise-subnets",
-        help="Advertise IP prefixes (Type-5 routes) instead of MAC/IP pairs (Type-2 routes). [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    bridge: _S = typer.Option(
-        None,
-        "--bridge",
-        help="The bridge for which VLANs should be managed. [string]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.bridge,
-    ),
-    bridge_disable_mac_learning: _S = typer.Option(
-        None,
-        "--bridge-disable-mac-learning",
-        help="Disable auto mac learning. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    controller: _S = typer.Option(
-        None,
-        "--controller",
-        help="Controller for this zone. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    dhcp: _S = typer.Option(
-        None,
-        "--dhcp",
-        help="Type of the DHCP backend for this zone [one of dnsmasq; since PVE 8.1.5]",
-        metavar="[dnsmasq]",
-        show_default=False,
-    ),
-    disable_arp_nd_suppression: _S = typer.Option(
-        None,
-        "--disable-arp-nd-suppression",
-        help="Suppress IPv4 ARP && IPv6 Neighbour Discovery messages. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    dns: _S = typer.Option(
-        None,
-        "--dns",
-        help="dns api server [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    dnszone: _S = typer.Option(
-        None,
-        "--dnszone",
-        help="dns domain zone ex: mydomain.com [string, format dns-name]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    dp_id: _S = typer.Option(
-        None,
-        "--dp-id",
-        help="Faucet dataplane id [integer]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    exitnodes: _L = typer.Option(
-        None,
-        "--exitnodes",
-        help="List of cluster node names. [string, format pve-node-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    exitnodes_local_routing: _S = typer.Option(
-        None,
-        "--exitnodes-local-routing",
-        help="Allow exitnodes to connect to EVPN guests. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    exitnodes_primary: _S = typer.Option(
-        None,
-        "--exitnodes-primary",
-        help="Force traffic through this exitnode first. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    fabric: _S = typer.Option(
-        None,
-        "--fabric",
-        help="SDN fabric to use as underlay for this VXLAN zone. [string, format pve-sdn-fabric-id; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    ipam: _S = typer.Option(
-        None,
-        "--ipam",
-        help="use a specific ipam [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    lock_token: _S = typer.Option(
-        None,
-        "--lock-token",
-        help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    mac: _S = typer.Option(
-        None,
-        "--mac",
-        help="Anycast logical router mac address. [string, format mac-addr]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    mtu: _S = typer.Option(
-        None,
-        "--mtu",
-        help="MTU of the zone, will be used for the created VNet bridges. [integer]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    nodes: _L = typer.Option(
-        None,
-        "--nodes",
-        help="List of cluster node names. [string, format pve-node-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    peers: _L = typer.Option(
-        None,
-        "--peers",
-        help="Comma-separated list of peers, that are part of the VXLAN zone. Usually the IPs of the nodes. [string, format ip-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    reversedns: _S = typer.Option(
-        None,
-        "--reversedns",
-        help="reverse dns api server [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    rt_import: _L = typer.Option(
-        None,
-        "--rt-import",
-        help="List of Route Targets that should be imported into the VRF of the zone. [string, format pve-sdn-bgp-rt-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    tag: _S = typer.Option(
-        None,
-        "--tag",
-        help="Service-VLAN Tag (outer VLAN) [integer 0..N]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    type: str = typer.Option(
-        ...,
-        "--type",
-        help="Plugin type. [one of evpn, faucet, qinq, simple, vlan, vxlan]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    vlan_protocol: _S = typer.Option(
-        None,
-        "--vlan-protocol",
-        help="Which VLAN protocol should be used for the creation of the QinQ zone. [one of 802.1q, 802.1ad; PVE default: 802.1q (not sent)]",
-        metavar="[802.1q|802.1ad]",
-        show_default=False,
-    ),
-    vrf_vxlan: _S = typer.Option(
-        None,
-        "--vrf-vxlan",
-        help="VNI for the zone VRF. [integer 1..16777215]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    vxlan_port: _S = typer.Option(
-        None,
-        "--vxlan-port",
-        help="UDP port that should be used for the VXLAN tunnel (default 4789). [integer 1..65536; PVE default: 4789 (not sent); since PVE 8.0.5]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    zone: str = typer.Option(
-        ...,
-        "--zone",
-        help="The SDN zone object identifier. [string, format pve-sdn-zone-id]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /cluster/sdn/zones", False)
+def _create() -> None:
+    """Register `create` (POST /cluster/sdn/zones); only the command being run or completed is built."""
+
+    @app.command(
+        "create",
+        cls=ApiCommand,
+        help="Create a new sdn zone object.\n\n\x08\nHTTP:        POST /cluster/sdn/zones\nPVE method:  create\nPermissions: [perm, /sdn/zones, [SDN.Allocate]]\nSince:       PVE 7.4 or earlier",
+        short_help="Create a new sdn zone object",
+    )
+    def create(
+        ctx: typer.Context,
+        advertise_subnets: _S = typer.Option(
+            None,
+            "--advertise-subnets",
+            help="Advertise IP prefixes (Type-5 routes) instead of MAC/IP pairs (Type-2 routes). [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        bridge: _S = typer.Option(
+            None,
+            "--bridge",
+            help="The bridge for which VLANs should be managed. [string]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.bridge,
+        ),
+        bridge_disable_mac_learning: _S = typer.Option(
+            None,
+            "--bridge-disable-mac-learning",
+            help="Disable auto mac learning. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        controller: _S = typer.Option(
+            None,
+            "--controller",
+            help="Controller for this zone. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        dhcp: _S = typer.Option(
+            None,
+            "--dhcp",
+            help="Type of the DHCP backend for this zone [one of dnsmasq; since PVE 8.1.5]",
+            metavar="[dnsmasq]",
+            show_default=False,
+        ),
+        disable_arp_nd_suppression: _S = typer.Option(
+            None,
+            "--disable-arp-nd-suppression",
+            help="Suppress IPv4 ARP && IPv6 Neighbour Discovery messages. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        dns: _S = typer.Option(
+            None,
+            "--dns",
+            help="dns api server [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        dnszone: _S = typer.Option(
+            None,
+            "--dnszone",
+            help="dns domain zone ex: mydomain.com [string, format dns-name]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        dp_id: _S = typer.Option(
+            None,
+            "--dp-id",
+            help="Faucet dataplane id [integer]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        exitnodes: _L = typer.Option(
+            None,
+            "--exitnodes",
+            help="List of cluster node names. [string, format pve-node-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        exitnodes_local_routing: _S = typer.Option(
+            None,
+            "--exitnodes-local-routing",
+            help="Allow exitnodes to connect to EVPN guests. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        exitnodes_primary: _S = typer.Option(
+            None,
+            "--exitnodes-primary",
+            help="Force traffic through this exitnode first. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        fabric: _S = typer.Option(
+            None,
+            "--fabric",
+            help="SDN fabric to use as underlay for this VXLAN zone. [string, format pve-sdn-fabric-id; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        ipam: _S = typer.Option(
+            None,
+            "--ipam",
+            help="use a specific ipam [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        lock_token: _S = typer.Option(
+            None,
+            "--lock-token",
+            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        mac: _S = typer.Option(
+            None,
+            "--mac",
+            help="Anycast logical router mac address. [string, format mac-addr]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        mtu: _S = typer.Option(
+            None,
+            "--mtu",
+            help="MTU of the zone, will be used for the created VNet bridges. [integer]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        nodes: _L = typer.Option(
+            None,
+            "--nodes",
+            help="List of cluster node names. [string, format pve-node-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        peers: _L = typer.Option(
+            None,
+            "--peers",
+            help="Comma-separated list of peers, that are part of the VXLAN zone. Usually the IPs of the nodes. [string, format ip-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        reversedns: _S = typer.Option(
+            None,
+            "--reversedns",
+            help="reverse dns api server [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        rt_import: _L = typer.Option(
+            None,
+            "--rt-import",
+            help="List of Route Targets that should be imported into the VRF of the zone. [string, format pve-sdn-bgp-rt-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        tag: _S = typer.Option(
+            None,
+            "--tag",
+            help="Service-VLAN Tag (outer VLAN) [integer 0..N]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        type: str = typer.Option(
+            ...,
+            "--type",
+            help="Plugin type. [one of evpn, faucet, qinq, simple, vlan, vxlan]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        vlan_protocol: _S = typer.Option(
+            None,
+            "--vlan-protocol",
+            help="Which VLAN protocol should be used for the creation of the QinQ zone. [one of 802.1q, 802.1ad; PVE default: 802.1q (not sent)]",
+            metavar="[802.1q|802.1ad]",
+            show_default=False,
+        ),
+        vrf_vxlan: _S = typer.Option(
+            None,
+            "--vrf-vxlan",
+            help="VNI for the zone VRF. [integer 1..16777215]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        vxlan_port: _S = typer.Option(
+            None,
+            "--vxlan-port",
+            help="UDP port that should be used for the VXLAN tunnel (default 4789). [integer 1..65536; PVE default: 4789 (not sent); since PVE 8.0.5]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        zone: str = typer.Option(
+            ...,
+            "--zone",
+            help="The SDN zone object identifier. [string, format pve-sdn-zone-id]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /cluster/sdn/zones", False)
 
 
-@app.command(
-    "delete",
-    cls=ApiCommand,
-    help="Delete sdn zone object configuration.\n\n\x08\nHTTP:        DELETE /cluster/sdn/zones/{zone}\nPVE method:  delete\nPermissions: [perm, /sdn/zones/{zone}, [SDN.Allocate]]\nSince:       PVE 7.4 or earlier",
-    short_help="Delete sdn zone object configuration",
-)
-def delete(
-    ctx: typer.Context,
-    zone: str = typer.Option(
-        ...,
-        "--zone",
-        help="The SDN zone object identifier. [string, format pve-sdn-zone-id]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    lock_token: _S = typer.Option(
-        None,
-        "--lock-token",
-        help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "DELETE /cluster/sdn/zones/{zone}", False)
+def _delete() -> None:
+    """Register `delete` (DELETE /cluster/sdn/zones/{zone}); only the command being run or completed is built."""
+
+    @app.command(
+        "delete",
+        cls=ApiCommand,
+        help="Delete sdn zone object configuration.\n\n\x08\nHTTP:        DELETE /cluster/sdn/zones/{zone}\nPVE method:  delete\nPermissions: [perm, /sdn/zones/{zone}, [SDN.Allocate]]\nSince:       PVE 7.4 or earlier",
+        short_help="Delete sdn zone object configuration",
+    )
+    def delete(
+        ctx: typer.Context,
+        zone: str = typer.Option(
+            ...,
+            "--zone",
+            help="The SDN zone object identifier. [string, format pve-sdn-zone-id]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        lock_token: _S = typer.Option(
+            None,
+            "--lock-token",
+            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "DELETE /cluster/sdn/zones/{zone}", False)
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Read sdn zone configuration.\n\n\x08\nHTTP:        GET /cluster/sdn/zones/{zone}\nPVE method:  read\nPermissions: [perm, /sdn/zones/{zone}, [SDN.Allocate]]\nSince:       PVE 7.4 or earlier",
-    short_help="Read sdn zone configuration",
-)
-def get(
-    ctx: typer.Context,
-    zone: str = typer.Option(
-        ...,
-        "--zone",
-        help="The SDN zone object identifier. [string, format pve-sdn-zone-id]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    pending: _S = typer.Option(
-        None,
-        "--pending",
-        help="Display pending config. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    running: _S = typer.Option(
-        None,
-        "--running",
-        help="Display running config. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /cluster/sdn/zones/{zone}", False)
+def _get() -> None:
+    """Register `get` (GET /cluster/sdn/zones/{zone}); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Read sdn zone configuration.\n\n\x08\nHTTP:        GET /cluster/sdn/zones/{zone}\nPVE method:  read\nPermissions: [perm, /sdn/zones/{zone}, [SDN.Allocate]]\nSince:       PVE 7.4 or earlier",
+        short_help="Read sdn zone configuration",
+    )
+    def get(
+        ctx: typer.Context,
+        zone: str = typer.Option(
+            ...,
+            "--zone",
+            help="The SDN zone object identifier. [string, format pve-sdn-zone-id]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        pending: _S = typer.Option(
+            None,
+            "--pending",
+            help="Display pending config. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        running: _S = typer.Option(
+            None,
+            "--running",
+            help="Display running config. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /cluster/sdn/zones/{zone}", False)
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="SDN zones index.\n\n\x08\nHTTP:        GET /cluster/sdn/zones\nPVE method:  index\nPermissions: Only list entries where you have 'SDN.Audit' or 'SDN.Allocate' permissions on '/sdn/zones/<zone>'\nSince:       PVE 7.4 or earlier",
-    short_help="SDN zones index",
-)
-def list(
-    ctx: typer.Context,
-    pending: _S = typer.Option(
-        None,
-        "--pending",
-        help="Display pending config. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    running: _S = typer.Option(
-        None,
-        "--running",
-        help="Display running config. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    type: _S = typer.Option(
-        None,
-        "--type",
-        help="Only list SDN zones of specific type [one of evpn, faucet, qinq, simple, vlan, vxlan]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /cluster/sdn/zones", False)
+def _list() -> None:
+    """Register `list` (GET /cluster/sdn/zones); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="SDN zones index.\n\n\x08\nHTTP:        GET /cluster/sdn/zones\nPVE method:  index\nPermissions: Only list entries where you have 'SDN.Audit' or 'SDN.Allocate' permissions on '/sdn/zones/<zone>'\nSince:       PVE 7.4 or earlier",
+        short_help="SDN zones index",
+    )
+    def list(
+        ctx: typer.Context,
+        pending: _S = typer.Option(
+            None,
+            "--pending",
+            help="Display pending config. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        running: _S = typer.Option(
+            None,
+            "--running",
+            help="Display running config. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        type: _S = typer.Option(
+            None,
+            "--type",
+            help="Only list SDN zones of specific type [one of evpn, faucet, qinq, simple, vlan, vxlan]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /cluster/sdn/zones", False)
 
 
-@app.command(
-    "set",
-    cls=ApiCommand,
-    help="Update sdn zone object configuration.\n\n\x08\nHTTP:        PUT /cluster/sdn/zones/{zone}\nPVE method:  update\nPermissions: [perm, /sdn/zones/{zone}, [SDN.Allocate]]\nSince:       PVE 7.4 or earlier",
-    short_help="Update sdn zone object configuration",
-)
-def set(
-    ctx: typer.Context,
-    zone: str = typer.Option(
-        ...,
-        "--zone",
-        help="The SDN zone object identifier. [string, format pve-sdn-zone-id]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    advertise_subnets: _S = typer.Option(
-        None,
-        "--advertise-subnets",
-        help="Advertise IP prefixes (Type-5 routes) instead of MAC/IP pairs (Type-2 routes). [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    bridge: _S = typer.Option(
-        None,
-        "--bridge",
-        help="The bridge for which VLANs should be managed. [string]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.bridge,
-    ),
-    bridge_disable_mac_learning: _S = typer.Option(
-        None,
-        "--bridge-disable-mac-learning",
-        help="Disable auto mac learning. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    controller: _S = typer.Option(
-        None,
-        "--controller",
-        help="Controller for this zone. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    delete: _L = typer.Option(
-        None,
-        "--delete",
-        help="A list of settings you want to delete. [string, format pve-configid-list; repeat the option or give a comma list; at most 4096 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    dhcp: _S = typer.Option(
-        None,
-        "--dhcp",
-        help="Type of the DHCP backend for this zone [one of dnsmasq; since PVE 8.1.5]",
-        metavar="[dnsmasq]",
-        show_default=False,
-    ),
-    digest: _S = typer.Option(
-        None,
-        "--digest",
-        help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    disable_arp_nd_suppression: _S = typer.Option(
-        None,
-        "--disable-arp-nd-suppression",
-        help="Suppress IPv4 ARP && IPv6 Neighbour Discovery messages. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    dns: _S = typer.Option(
-        None,
-        "--dns",
-        help="dns api server [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    dnszone: _S = typer.Option(
-        None,
-        "--dnszone",
-        help="dns domain zone ex: mydomain.com [string, format dns-name]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    dp_id: _S = typer.Option(
-        None,
-        "--dp-id",
-        help="Faucet dataplane id [integer]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    exitnodes: _L = typer.Option(
-        None,
-        "--exitnodes",
-        help="List of cluster node names. [string, format pve-node-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    exitnodes_local_routing: _S = typer.Option(
-        None,
-        "--exitnodes-local-routing",
-        help="Allow exitnodes to connect to EVPN guests. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    exitnodes_primary: _S = typer.Option(
-        None,
-        "--exitnodes-primary",
-        help="Force traffic through this exitnode first. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    fabric: _S = typer.Option(
-        None,
-        "--fabric",
-        help="SDN fabric to use as underlay for this VXLAN zone. [string, format pve-sdn-fabric-id; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    ipam: _S = typer.Option(
-        None,
-        "--ipam",
-        help="use a specific ipam [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    lock_token: _S = typer.Option(
-        None,
-        "--lock-token",
-        help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    mac: _S = typer.Option(
-        None,
-        "--mac",
-        help="Anycast logical router mac address. [string, format mac-addr]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    mtu: _S = typer.Option(
-        None,
-        "--mtu",
-        help="MTU of the zone, will be used for the created VNet bridges. [integer]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    nodes: _L = typer.Option(
-        None,
-        "--nodes",
-        help="List of cluster node names. [string, format pve-node-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    peers: _L = typer.Option(
-        None,
-        "--peers",
-        help="Comma-separated list of peers, that are part of the VXLAN zone. Usually the IPs of the nodes. [string, format ip-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    reversedns: _S = typer.Option(
-        None,
-        "--reversedns",
-        help="reverse dns api server [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    rt_import: _L = typer.Option(
-        None,
-        "--rt-import",
-        help="List of Route Targets that should be imported into the VRF of the zone. [string, format pve-sdn-bgp-rt-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    tag: _S = typer.Option(
-        None,
-        "--tag",
-        help="Service-VLAN Tag (outer VLAN) [integer 0..N]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    vlan_protocol: _S = typer.Option(
-        None,
-        "--vlan-protocol",
-        help="Which VLAN protocol should be used for the creation of the QinQ zone. [one of 802.1q, 802.1ad; PVE default: 802.1q (not sent)]",
-        metavar="[802.1q|802.1ad]",
-        show_default=False,
-    ),
-    vrf_vxlan: _S = typer.Option(
-        None,
-        "--vrf-vxlan",
-        help="VNI for the zone VRF. [integer 1..16777215]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    vxlan_port: _S = typer.Option(
-        None,
-        "--vxlan-port",
-        help="UDP port that should be used for the VXLAN tunnel (default 4789). [integer 1..65536; PVE default: 4789 (not sent); since PVE 8.0.5]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "PUT /cluster/sdn/zones/{zone}", False)
+def _set() -> None:
+    """Register `set` (PUT /cluster/sdn/zones/{zone}); only the command being run or completed is built."""
+
+    @app.command(
+        "set",
+        cls=ApiCommand,
+        help="Update sdn zone object configuration.\n\n\x08\nHTTP:        PUT /cluster/sdn/zones/{zone}\nPVE method:  update\nPermissions: [perm, /sdn/zones/{zone}, [SDN.Allocate]]\nSince:       PVE 7.4 or earlier",
+        short_help="Update sdn zone object configuration",
+    )
+    def set(
+        ctx: typer.Context,
+        zone: str = typer.Option(
+            ...,
+            "--zone",
+            help="The SDN zone object identifier. [string, format pve-sdn-zone-id]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        advertise_subnets: _S = typer.Option(
+            None,
+            "--advertise-subnets",
+            help="Advertise IP prefixes (Type-5 routes) instead of MAC/IP pairs (Type-2 routes). [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        bridge: _S = typer.Option(
+            None,
+            "--bridge",
+            help="The bridge for which VLANs should be managed. [string]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.bridge,
+        ),
+        bridge_disable_mac_learning: _S = typer.Option(
+            None,
+            "--bridge-disable-mac-learning",
+            help="Disable auto mac learning. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        controller: _S = typer.Option(
+            None,
+            "--controller",
+            help="Controller for this zone. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        delete: _L = typer.Option(
+            None,
+            "--delete",
+            help="A list of settings you want to delete. [string, format pve-configid-list; repeat the option or give a comma list; at most 4096 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        dhcp: _S = typer.Option(
+            None,
+            "--dhcp",
+            help="Type of the DHCP backend for this zone [one of dnsmasq; since PVE 8.1.5]",
+            metavar="[dnsmasq]",
+            show_default=False,
+        ),
+        digest: _S = typer.Option(
+            None,
+            "--digest",
+            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        disable_arp_nd_suppression: _S = typer.Option(
+            None,
+            "--disable-arp-nd-suppression",
+            help="Suppress IPv4 ARP && IPv6 Neighbour Discovery messages. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        dns: _S = typer.Option(
+            None,
+            "--dns",
+            help="dns api server [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        dnszone: _S = typer.Option(
+            None,
+            "--dnszone",
+            help="dns domain zone ex: mydomain.com [string, format dns-name]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        dp_id: _S = typer.Option(
+            None,
+            "--dp-id",
+            help="Faucet dataplane id [integer]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        exitnodes: _L = typer.Option(
+            None,
+            "--exitnodes",
+            help="List of cluster node names. [string, format pve-node-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        exitnodes_local_routing: _S = typer.Option(
+            None,
+            "--exitnodes-local-routing",
+            help="Allow exitnodes to connect to EVPN guests. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        exitnodes_primary: _S = typer.Option(
+            None,
+            "--exitnodes-primary",
+            help="Force traffic through this exitnode first. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        fabric: _S = typer.Option(
+            None,
+            "--fabric",
+            help="SDN fabric to use as underlay for this VXLAN zone. [string, format pve-sdn-fabric-id; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        ipam: _S = typer.Option(
+            None,
+            "--ipam",
+            help="use a specific ipam [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        lock_token: _S = typer.Option(
+            None,
+            "--lock-token",
+            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        mac: _S = typer.Option(
+            None,
+            "--mac",
+            help="Anycast logical router mac address. [string, format mac-addr]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        mtu: _S = typer.Option(
+            None,
+            "--mtu",
+            help="MTU of the zone, will be used for the created VNet bridges. [integer]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        nodes: _L = typer.Option(
+            None,
+            "--nodes",
+            help="List of cluster node names. [string, format pve-node-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        peers: _L = typer.Option(
+            None,
+            "--peers",
+            help="Comma-separated list of peers, that are part of the VXLAN zone. Usually the IPs of the nodes. [string, format ip-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        reversedns: _S = typer.Option(
+            None,
+            "--reversedns",
+            help="reverse dns api server [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        rt_import: _L = typer.Option(
+            None,
+            "--rt-import",
+            help="List of Route Targets that should be imported into the VRF of the zone. [string, format pve-sdn-bgp-rt-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        tag: _S = typer.Option(
+            None,
+            "--tag",
+            help="Service-VLAN Tag (outer VLAN) [integer 0..N]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        vlan_protocol: _S = typer.Option(
+            None,
+            "--vlan-protocol",
+            help="Which VLAN protocol should be used for the creation of the QinQ zone. [one of 802.1q, 802.1ad; PVE default: 802.1q (not sent)]",
+            metavar="[802.1q|802.1ad]",
+            show_default=False,
+        ),
+        vrf_vxlan: _S = typer.Option(
+            None,
+            "--vrf-vxlan",
+            help="VNI for the zone VRF. [integer 1..16777215]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        vxlan_port: _S = typer.Option(
+            None,
+            "--vxlan-port",
+            help="UDP port that should be used for the VXLAN tunnel (default 4789). [integer 1..65536; PVE default: 4789 (not sent); since PVE 8.0.5]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "PUT /cluster/sdn/zones/{zone}", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "create": _create,
+    "delete": _delete,
+    "get": _get,
+    "list": _list,
+    "set": _set,
+}

@@ -93,733 +93,822 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "execute",
-    cls=ApiCommand,
-    help="Execute multiple commands in order, root only.\n\n\x08\nHTTP:        POST /nodes/{node}/execute\nPVE method:  execute\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
-    short_help="Execute multiple commands in order, root only",
-)
-def execute(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    commands: str = typer.Option(
-        ...,
-        "--commands",
-        help="JSON encoded array of commands. [string, format pve-command-batch]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/execute", False)
+def _execute() -> None:
+    """Register `execute` (POST /nodes/{node}/execute); only the command being run or completed is built."""
+
+    @app.command(
+        "execute",
+        cls=ApiCommand,
+        help="Execute multiple commands in order, root only.\n\n\x08\nHTTP:        POST /nodes/{node}/execute\nPVE method:  execute\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        short_help="Execute multiple commands in order, root only",
+    )
+    def execute(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        commands: str = typer.Option(
+            ...,
+            "--commands",
+            help="JSON encoded array of commands. [string, format pve-command-batch]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/execute", False)
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Node index.\n\n\x08\nHTTP:        GET /nodes/{node}\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
-    short_help="Node index",
-)
-def get(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}", False)
+def _get() -> None:
+    """Register `get` (GET /nodes/{node}); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Node index.\n\n\x08\nHTTP:        GET /nodes/{node}\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        short_help="Node index",
+    )
+    def get(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}", False)
 
 
-@app.command(
-    "journal",
-    cls=ApiCommand,
-    help="Read Journal\n\n\x08\nHTTP:        GET /nodes/{node}/journal\nPVE method:  journal\nPermissions: [perm, /nodes/{node}, [Sys.Syslog]]\nSince:       PVE 7.4 or earlier",
-    short_help="Read Journal",
-)
-def journal(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    endcursor: _S = typer.Option(
-        None,
-        "--endcursor",
-        help="End before the given Cursor. Conflicts with 'until' [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    lastentries: _S = typer.Option(
-        None,
-        "--lastentries",
-        help="Limit to the last X lines. Conflicts with a range. [integer 0..N]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    since: _S = typer.Option(
-        None,
-        "--since",
-        help="Display all log since this UNIX epoch. Conflicts with 'startcursor'. [integer 0..N]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    startcursor: _S = typer.Option(
-        None,
-        "--startcursor",
-        help="Start after the given Cursor. Conflicts with 'since' [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    until: _S = typer.Option(
-        None,
-        "--until",
-        help="Display all log until this UNIX epoch. Conflicts with 'endcursor'. [integer 0..N]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/journal", False)
+def _journal() -> None:
+    """Register `journal` (GET /nodes/{node}/journal); only the command being run or completed is built."""
+
+    @app.command(
+        "journal",
+        cls=ApiCommand,
+        help="Read Journal\n\n\x08\nHTTP:        GET /nodes/{node}/journal\nPVE method:  journal\nPermissions: [perm, /nodes/{node}, [Sys.Syslog]]\nSince:       PVE 7.4 or earlier",
+        short_help="Read Journal",
+    )
+    def journal(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        endcursor: _S = typer.Option(
+            None,
+            "--endcursor",
+            help="End before the given Cursor. Conflicts with 'until' [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        lastentries: _S = typer.Option(
+            None,
+            "--lastentries",
+            help="Limit to the last X lines. Conflicts with a range. [integer 0..N]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        since: _S = typer.Option(
+            None,
+            "--since",
+            help="Display all log since this UNIX epoch. Conflicts with 'startcursor'. [integer 0..N]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        startcursor: _S = typer.Option(
+            None,
+            "--startcursor",
+            help="Start after the given Cursor. Conflicts with 'since' [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        until: _S = typer.Option(
+            None,
+            "--until",
+            help="Display all log until this UNIX epoch. Conflicts with 'endcursor'. [integer 0..N]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/journal", False)
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="Cluster node index.\n\n\x08\nHTTP:        GET /nodes\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
-    short_help="Cluster node index",
-)
-def list(
-    ctx: typer.Context,
-) -> None:
-    run_generated(ctx, "GET /nodes", False)
+def _list() -> None:
+    """Register `list` (GET /nodes); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="Cluster node index.\n\n\x08\nHTTP:        GET /nodes\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        short_help="Cluster node index",
+    )
+    def list(
+        ctx: typer.Context,
+    ) -> None:
+        run_generated(ctx, "GET /nodes", False)
 
 
-@app.command(
-    "migrateall",
-    cls=ApiCommand,
-    help="Migrate all VMs and Containers.\n\n\x08\nHTTP:        POST /nodes/{node}/migrateall\nPVE method:  migrateall\nPermissions: The 'VM.Migrate' permission is required on '/' or on '/vms/<ID>' for each ID passed via the 'vms' parameter.\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Migrate all VMs and Containers",
-)
-def migrateall(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    max_workers: _S = typer.Option(
-        None,
-        "--max-workers",
-        help="Maximal number of parallel migration job. If not set, uses'max_workers' from datacenter.cfg. One of both must be set! [integer 1..64; since PVE 9.1.3]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    maxworkers: _S = typer.Option(
-        None,
-        "--maxworkers",
-        help="Maximal number of parallel migration job. If not set, uses'max_workers' from datacenter.cfg. One of both must be set!Deprecated, use 'max-workers' instead. [integer 1..64]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    target: str = typer.Option(
-        ...,
-        "--target",
-        help="Target node. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vms: _L = typer.Option(
-        None,
-        "--vms",
-        help="Only consider Guests with these IDs. [string, format pve-vmid-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    with_local_disks: _S = typer.Option(
-        None,
-        "--with-local-disks",
-        help="Enable live storage migration for local disk [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/migrateall", no_wait)
+def _migrateall() -> None:
+    """Register `migrateall` (POST /nodes/{node}/migrateall); only the command being run or completed is built."""
+
+    @app.command(
+        "migrateall",
+        cls=ApiCommand,
+        help="Migrate all VMs and Containers.\n\n\x08\nHTTP:        POST /nodes/{node}/migrateall\nPVE method:  migrateall\nPermissions: The 'VM.Migrate' permission is required on '/' or on '/vms/<ID>' for each ID passed via the 'vms' parameter.\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Migrate all VMs and Containers",
+    )
+    def migrateall(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        max_workers: _S = typer.Option(
+            None,
+            "--max-workers",
+            help="Maximal number of parallel migration job. If not set, uses'max_workers' from datacenter.cfg. One of both must be set! [integer 1..64; since PVE 9.1.3]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        maxworkers: _S = typer.Option(
+            None,
+            "--maxworkers",
+            help="Maximal number of parallel migration job. If not set, uses'max_workers' from datacenter.cfg. One of both must be set!Deprecated, use 'max-workers' instead. [integer 1..64]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        target: str = typer.Option(
+            ...,
+            "--target",
+            help="Target node. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vms: _L = typer.Option(
+            None,
+            "--vms",
+            help="Only consider Guests with these IDs. [string, format pve-vmid-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        with_local_disks: _S = typer.Option(
+            None,
+            "--with-local-disks",
+            help="Enable live storage migration for local disk [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/migrateall", no_wait)
 
 
-@app.command(
-    "netstat",
-    cls=ApiCommand,
-    help="Read tap/vm network device interface counters\n\n\x08\nHTTP:        GET /nodes/{node}/netstat\nPVE method:  netstat\nPermissions: [perm, /nodes/{node}, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Read tap/vm network device interface counters",
-)
-def netstat(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/netstat", False)
+def _netstat() -> None:
+    """Register `netstat` (GET /nodes/{node}/netstat); only the command being run or completed is built."""
+
+    @app.command(
+        "netstat",
+        cls=ApiCommand,
+        help="Read tap/vm network device interface counters\n\n\x08\nHTTP:        GET /nodes/{node}/netstat\nPVE method:  netstat\nPermissions: [perm, /nodes/{node}, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Read tap/vm network device interface counters",
+    )
+    def netstat(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/netstat", False)
 
 
-@app.command(
-    "query-oci-repo-tags",
-    cls=ApiCommand,
-    help="List all tags for an OCI repository reference.\n\n\x08\nHTTP:        GET /nodes/{node}/query-oci-repo-tags\nPVE method:  query_oci_repo_tags\nPermissions: [perm, /nodes/{node}, [Sys.AccessNetwork]]\nSince:       PVE 9.0.9",
-    short_help="List all tags for an OCI repository reference",
-)
-def query_oci_repo_tags(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    reference: str = typer.Option(
-        ...,
-        "--reference",
-        help="The reference to the repository to query tags from. [string; pattern ^(?:(?:[a-zA-Z\\d]|[a-zA-Z\\d][a-zA-Z\\d-]*[a-zA-Z\\d])(?:\\.(?:[a-zA-Z\\d]|[a-zA-Z\\d][a-zA-Z\\d-]*[a-zA-Z\\d]))*(?::\\d+)?/)?[a-z\\d]+(?:(?:[._]|__|[-]*)[a-z\\d]+)*(?:/[a-z\\d]+(?:(?:[._]|__|[-]*)[a-z\\d]+)*)*$; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/query-oci-repo-tags", False)
+def _query_oci_repo_tags() -> None:
+    """Register `query-oci-repo-tags` (GET /nodes/{node}/query-oci-repo-tags); only the command being run or completed is built."""
+
+    @app.command(
+        "query-oci-repo-tags",
+        cls=ApiCommand,
+        help="List all tags for an OCI repository reference.\n\n\x08\nHTTP:        GET /nodes/{node}/query-oci-repo-tags\nPVE method:  query_oci_repo_tags\nPermissions: [perm, /nodes/{node}, [Sys.AccessNetwork]]\nSince:       PVE 9.0.9",
+        short_help="List all tags for an OCI repository reference",
+    )
+    def query_oci_repo_tags(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        reference: str = typer.Option(
+            ...,
+            "--reference",
+            help="The reference to the repository to query tags from. [string; pattern ^(?:(?:[a-zA-Z\\d]|[a-zA-Z\\d][a-zA-Z\\d-]*[a-zA-Z\\d])(?:\\.(?:[a-zA-Z\\d]|[a-zA-Z\\d][a-zA-Z\\d-]*[a-zA-Z\\d]))*(?::\\d+)?/)?[a-z\\d]+(?:(?:[._]|__|[-]*)[a-z\\d]+)*(?:/[a-z\\d]+(?:(?:[._]|__|[-]*)[a-z\\d]+)*)*$; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/query-oci-repo-tags", False)
 
 
-@app.command(
-    "query-url-metadata",
-    cls=ApiCommand,
-    help="Query metadata of an URL: file size, file name and mime type.\n\n\x08\nHTTP:        GET /nodes/{node}/query-url-metadata\nPVE method:  query_url_metadata\nPermissions: [or, [perm, /, [Sys.Audit, Sys.Modify]], [perm, /nodes/{node}, [Sys.AccessNetwork]]]\nSince:       PVE 7.4 or earlier",
-    short_help="Query metadata of an URL: file size, file name and mime type",
-)
-def query_url_metadata(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    url: str = typer.Option(
-        ...,
-        "--url",
-        help="The URL to query the metadata from. [string; pattern https?://.*]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    verify_certificates: _S = typer.Option(
-        None,
-        "--verify-certificates",
-        help="If false, no SSL/TLS certificates will be verified. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/query-url-metadata", False)
+def _query_url_metadata() -> None:
+    """Register `query-url-metadata` (GET /nodes/{node}/query-url-metadata); only the command being run or completed is built."""
+
+    @app.command(
+        "query-url-metadata",
+        cls=ApiCommand,
+        help="Query metadata of an URL: file size, file name and mime type.\n\n\x08\nHTTP:        GET /nodes/{node}/query-url-metadata\nPVE method:  query_url_metadata\nPermissions: [or, [perm, /, [Sys.Audit, Sys.Modify]], [perm, /nodes/{node}, [Sys.AccessNetwork]]]\nSince:       PVE 7.4 or earlier",
+        short_help="Query metadata of an URL: file size, file name and mime type",
+    )
+    def query_url_metadata(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        url: str = typer.Option(
+            ...,
+            "--url",
+            help="The URL to query the metadata from. [string; pattern https?://.*]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        verify_certificates: _S = typer.Option(
+            None,
+            "--verify-certificates",
+            help="If false, no SSL/TLS certificates will be verified. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/query-url-metadata", False)
 
 
-@app.command(
-    "report",
-    cls=ApiCommand,
-    help="Gather various systems information about a node\n\n\x08\nHTTP:        GET /nodes/{node}/report\nPVE method:  report\nPermissions: [perm, /nodes/{node}, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Gather various systems information about a node",
-)
-def report(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/report", False)
+def _report() -> None:
+    """Register `report` (GET /nodes/{node}/report); only the command being run or completed is built."""
+
+    @app.command(
+        "report",
+        cls=ApiCommand,
+        help="Gather various systems information about a node\n\n\x08\nHTTP:        GET /nodes/{node}/report\nPVE method:  report\nPermissions: [perm, /nodes/{node}, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Gather various systems information about a node",
+    )
+    def report(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/report", False)
 
 
-@app.command(
-    "rrd",
-    cls=ApiCommand,
-    help="Read node RRD statistics (returns PNG)\n\n\x08\nHTTP:        GET /nodes/{node}/rrd\nPVE method:  rrd\nPermissions: [perm, /nodes/{node}, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Read node RRD statistics (returns PNG)",
-)
-def rrd(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    cf: _S = typer.Option(
-        None,
-        "--cf",
-        help="The RRD consolidation function [one of AVERAGE, MAX]",
-        metavar="[AVERAGE|MAX]",
-        show_default=False,
-    ),
-    ds: _L = typer.Option(
-        ...,
-        "--ds",
-        help="The list of datasources you want to display. [string, format pve-configid-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    timeframe: str = typer.Option(
-        ...,
-        "--timeframe",
-        help="Specify the time frame you are interested in. [one of hour, day, week, month, year, decade]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/rrd", False)
+def _rrd() -> None:
+    """Register `rrd` (GET /nodes/{node}/rrd); only the command being run or completed is built."""
+
+    @app.command(
+        "rrd",
+        cls=ApiCommand,
+        help="Read node RRD statistics (returns PNG)\n\n\x08\nHTTP:        GET /nodes/{node}/rrd\nPVE method:  rrd\nPermissions: [perm, /nodes/{node}, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Read node RRD statistics (returns PNG)",
+    )
+    def rrd(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        cf: _S = typer.Option(
+            None,
+            "--cf",
+            help="The RRD consolidation function [one of AVERAGE, MAX]",
+            metavar="[AVERAGE|MAX]",
+            show_default=False,
+        ),
+        ds: _L = typer.Option(
+            ...,
+            "--ds",
+            help="The list of datasources you want to display. [string, format pve-configid-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        timeframe: str = typer.Option(
+            ...,
+            "--timeframe",
+            help="Specify the time frame you are interested in. [one of hour, day, week, month, year, decade]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/rrd", False)
 
 
-@app.command(
-    "rrddata",
-    cls=ApiCommand,
-    help="Read node RRD statistics\n\n\x08\nHTTP:        GET /nodes/{node}/rrddata\nPVE method:  rrddata\nPermissions: [perm, /nodes/{node}, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Read node RRD statistics",
-)
-def rrddata(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    cf: _S = typer.Option(
-        None,
-        "--cf",
-        help="The RRD consolidation function [one of AVERAGE, MAX]",
-        metavar="[AVERAGE|MAX]",
-        show_default=False,
-    ),
-    timeframe: str = typer.Option(
-        ...,
-        "--timeframe",
-        help="Specify the time frame you are interested in. [one of hour, day, week, month, year, decade]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/rrddata", False)
+def _rrddata() -> None:
+    """Register `rrddata` (GET /nodes/{node}/rrddata); only the command being run or completed is built."""
+
+    @app.command(
+        "rrddata",
+        cls=ApiCommand,
+        help="Read node RRD statistics\n\n\x08\nHTTP:        GET /nodes/{node}/rrddata\nPVE method:  rrddata\nPermissions: [perm, /nodes/{node}, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Read node RRD statistics",
+    )
+    def rrddata(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        cf: _S = typer.Option(
+            None,
+            "--cf",
+            help="The RRD consolidation function [one of AVERAGE, MAX]",
+            metavar="[AVERAGE|MAX]",
+            show_default=False,
+        ),
+        timeframe: str = typer.Option(
+            ...,
+            "--timeframe",
+            help="Specify the time frame you are interested in. [one of hour, day, week, month, year, decade]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/rrddata", False)
 
 
-@app.command(
-    "spiceshell",
-    cls=ApiCommand,
-    help="Creates a SPICE shell.\n\n\x08\nHTTP:        POST /nodes/{node}/spiceshell\nPVE method:  spiceshell\nPermissions: [perm, /nodes/{node}, [Sys.Console]]\nSince:       PVE 7.4 or earlier",
-    short_help="Creates a SPICE shell",
-)
-def spiceshell(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    cmd: _S = typer.Option(
-        None,
-        "--cmd",
-        help="Run specific command or default to login (requires 'root@pam') [one of ceph_install, login, upgrade; PVE default: login (not sent)]",
-        metavar="[ceph_install|login|upgrade]",
-        show_default=False,
-    ),
-    cmd_opts: _S = typer.Option(
-        None,
-        "--cmd-opts",
-        help="Add parameters to a command. Encoded as null terminated strings. [string; PVE default:  (not sent); requires --cmd]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    proxy: _S = typer.Option(
-        None,
-        "--proxy",
-        help="SPICE proxy server. This can be used by the client to specify the proxy server. All nodes in a cluster runs 'spiceproxy', so it is up to the client to choose one. By default, we return the node where the VM is currently running. As reasonable setting is to use same node you use to connect to the API (This is window.location.hostname for the JS GUI). [string, format address]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/spiceshell", False)
+def _spiceshell() -> None:
+    """Register `spiceshell` (POST /nodes/{node}/spiceshell); only the command being run or completed is built."""
+
+    @app.command(
+        "spiceshell",
+        cls=ApiCommand,
+        help="Creates a SPICE shell.\n\n\x08\nHTTP:        POST /nodes/{node}/spiceshell\nPVE method:  spiceshell\nPermissions: [perm, /nodes/{node}, [Sys.Console]]\nSince:       PVE 7.4 or earlier",
+        short_help="Creates a SPICE shell",
+    )
+    def spiceshell(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        cmd: _S = typer.Option(
+            None,
+            "--cmd",
+            help="Run specific command or default to login (requires 'root@pam') [one of ceph_install, login, upgrade; PVE default: login (not sent)]",
+            metavar="[ceph_install|login|upgrade]",
+            show_default=False,
+        ),
+        cmd_opts: _S = typer.Option(
+            None,
+            "--cmd-opts",
+            help="Add parameters to a command. Encoded as null terminated strings. [string; PVE default:  (not sent); requires --cmd]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        proxy: _S = typer.Option(
+            None,
+            "--proxy",
+            help="SPICE proxy server. This can be used by the client to specify the proxy server. All nodes in a cluster runs 'spiceproxy', so it is up to the client to choose one. By default, we return the node where the VM is currently running. As reasonable setting is to use same node you use to connect to the API (This is window.location.hostname for the JS GUI). [string, format address]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/spiceshell", False)
 
 
-@app.command(
-    "startall",
-    cls=ApiCommand,
-    help="Start all VMs and containers located on this node (by default only those with onboot=1).\n\n\x08\nHTTP:        POST /nodes/{node}/startall\nPVE method:  startall\nPermissions: The 'VM.PowerMgmt' permission is required on '/' or on '/vms/<ID>' for each ID passed via the 'vms' parameter.\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Start all VMs and containers located on this node (by default only th...",
-)
-def startall(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    force: _S = typer.Option(
-        None,
-        "--force",
-        help="Issue start command even if virtual guest have 'onboot' not set or set to off. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    max_workers: _S = typer.Option(
-        None,
-        "--max-workers",
-        help="Defines the maximum number of tasks running concurrently. If not set, uses 'max_workers' from datacenter.cfg, and if that's not set, the available CPU threads, clamped to a maximum of 8, are used. [integer 1..64; since PVE 9.1.3]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    vms: _L = typer.Option(
-        None,
-        "--vms",
-        help="Only consider guests from this comma separated list of VMIDs. [string, format pve-vmid-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/startall", no_wait)
+def _startall() -> None:
+    """Register `startall` (POST /nodes/{node}/startall); only the command being run or completed is built."""
+
+    @app.command(
+        "startall",
+        cls=ApiCommand,
+        help="Start all VMs and containers located on this node (by default only those with onboot=1).\n\n\x08\nHTTP:        POST /nodes/{node}/startall\nPVE method:  startall\nPermissions: The 'VM.PowerMgmt' permission is required on '/' or on '/vms/<ID>' for each ID passed via the 'vms' parameter.\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Start all VMs and containers located on this node (by default only th...",
+    )
+    def startall(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        force: _S = typer.Option(
+            None,
+            "--force",
+            help="Issue start command even if virtual guest have 'onboot' not set or set to off. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        max_workers: _S = typer.Option(
+            None,
+            "--max-workers",
+            help="Defines the maximum number of tasks running concurrently. If not set, uses 'max_workers' from datacenter.cfg, and if that's not set, the available CPU threads, clamped to a maximum of 8, are used. [integer 1..64; since PVE 9.1.3]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        vms: _L = typer.Option(
+            None,
+            "--vms",
+            help="Only consider guests from this comma separated list of VMIDs. [string, format pve-vmid-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/startall", no_wait)
 
 
-@app.command(
-    "stopall",
-    cls=ApiCommand,
-    help="Stop all VMs and Containers.\n\n\x08\nHTTP:        POST /nodes/{node}/stopall\nPVE method:  stopall\nPermissions: The 'VM.PowerMgmt' permission is required on '/' or on '/vms/<ID>' for each ID passed via the 'vms' parameter.\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Stop all VMs and Containers",
-)
-def stopall(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    force_stop: _S = typer.Option(
-        None,
-        "--force-stop",
-        help="Force a hard-stop after the timeout. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    max_workers: _S = typer.Option(
-        None,
-        "--max-workers",
-        help="Defines the maximum number of tasks running concurrently. If not set, uses 'max_workers' from datacenter.cfg, and if that's not set, the available CPU threads, clamped to a maximum of 8, are used. [integer 1..64; since PVE 9.1.3]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    timeout: _S = typer.Option(
-        None,
-        "--timeout",
-        help="Timeout for each guest shutdown task. Depending on `force-stop`, the shutdown gets then simply aborted or a hard-stop is forced. [integer 0..7200; PVE default: 180 (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    vms: _L = typer.Option(
-        None,
-        "--vms",
-        help="Only consider Guests with these IDs. [string, format pve-vmid-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/stopall", no_wait)
+def _stopall() -> None:
+    """Register `stopall` (POST /nodes/{node}/stopall); only the command being run or completed is built."""
+
+    @app.command(
+        "stopall",
+        cls=ApiCommand,
+        help="Stop all VMs and Containers.\n\n\x08\nHTTP:        POST /nodes/{node}/stopall\nPVE method:  stopall\nPermissions: The 'VM.PowerMgmt' permission is required on '/' or on '/vms/<ID>' for each ID passed via the 'vms' parameter.\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Stop all VMs and Containers",
+    )
+    def stopall(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        force_stop: _S = typer.Option(
+            None,
+            "--force-stop",
+            help="Force a hard-stop after the timeout. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        max_workers: _S = typer.Option(
+            None,
+            "--max-workers",
+            help="Defines the maximum number of tasks running concurrently. If not set, uses 'max_workers' from datacenter.cfg, and if that's not set, the available CPU threads, clamped to a maximum of 8, are used. [integer 1..64; since PVE 9.1.3]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        timeout: _S = typer.Option(
+            None,
+            "--timeout",
+            help="Timeout for each guest shutdown task. Depending on `force-stop`, the shutdown gets then simply aborted or a hard-stop is forced. [integer 0..7200; PVE default: 180 (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        vms: _L = typer.Option(
+            None,
+            "--vms",
+            help="Only consider Guests with these IDs. [string, format pve-vmid-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/stopall", no_wait)
 
 
-@app.command(
-    "suspendall",
-    cls=ApiCommand,
-    help="Suspend all VMs.\n\n\x08\nHTTP:        POST /nodes/{node}/suspendall\nPVE method:  suspendall\nPermissions: The 'VM.PowerMgmt' permission is required on '/' or on '/vms/<ID>' for each ID passed via the 'vms' parameter. Additionally, you need 'VM.Config.Disk' on the '/vms/{vmid}' path and 'Datastore.AllocateSpace' for the configured state-storage(s)\nSince:       PVE 8.1.5\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Suspend all VMs",
-)
-def suspendall(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    max_workers: _S = typer.Option(
-        None,
-        "--max-workers",
-        help="Maximal number of parallel migration job. If not set, uses'max_workers' from datacenter.cfg, and if that's not set the available' .' CPU threads, clamped to a maximum of 8, are used. [integer 1..64; since PVE 9.1.3]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    vms: _L = typer.Option(
-        None,
-        "--vms",
-        help="Only consider Guests with these IDs. [string, format pve-vmid-list; repeat the option or give a comma list; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/suspendall", no_wait)
+def _suspendall() -> None:
+    """Register `suspendall` (POST /nodes/{node}/suspendall); only the command being run or completed is built."""
+
+    @app.command(
+        "suspendall",
+        cls=ApiCommand,
+        help="Suspend all VMs.\n\n\x08\nHTTP:        POST /nodes/{node}/suspendall\nPVE method:  suspendall\nPermissions: The 'VM.PowerMgmt' permission is required on '/' or on '/vms/<ID>' for each ID passed via the 'vms' parameter. Additionally, you need 'VM.Config.Disk' on the '/vms/{vmid}' path and 'Datastore.AllocateSpace' for the configured state-storage(s)\nSince:       PVE 8.1.5\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Suspend all VMs",
+    )
+    def suspendall(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        max_workers: _S = typer.Option(
+            None,
+            "--max-workers",
+            help="Maximal number of parallel migration job. If not set, uses'max_workers' from datacenter.cfg, and if that's not set the available' .' CPU threads, clamped to a maximum of 8, are used. [integer 1..64; since PVE 9.1.3]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        vms: _L = typer.Option(
+            None,
+            "--vms",
+            help="Only consider Guests with these IDs. [string, format pve-vmid-list; repeat the option or give a comma list; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/suspendall", no_wait)
 
 
-@app.command(
-    "syslog",
-    cls=ApiCommand,
-    help="Read system log\n\n\x08\nHTTP:        GET /nodes/{node}/syslog\nPVE method:  syslog\nPermissions: [perm, /nodes/{node}, [Sys.Syslog]]\nSince:       PVE 7.4 or earlier",
-    short_help="Read system log",
-)
-def syslog(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    limit: _S = typer.Option(
-        None,
-        "--limit",
-        help="[integer 0..N]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    service: _S = typer.Option(
-        None,
-        "--service",
-        help="Service ID [string; at most 128 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    since: _S = typer.Option(
-        None,
-        "--since",
-        help="Display all log since this date-time string. [string; pattern ^\\d{4}-\\d{2}-\\d{2}( \\d{2}:\\d{2}(:\\d{2})?)?$]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    start: _S = typer.Option(
-        None,
-        "--start",
-        help="[integer 0..N]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    until: _S = typer.Option(
-        None,
-        "--until",
-        help="Display all log until this date-time string. [string; pattern ^\\d{4}-\\d{2}-\\d{2}( \\d{2}:\\d{2}(:\\d{2})?)?$]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/syslog", False)
+def _syslog() -> None:
+    """Register `syslog` (GET /nodes/{node}/syslog); only the command being run or completed is built."""
+
+    @app.command(
+        "syslog",
+        cls=ApiCommand,
+        help="Read system log\n\n\x08\nHTTP:        GET /nodes/{node}/syslog\nPVE method:  syslog\nPermissions: [perm, /nodes/{node}, [Sys.Syslog]]\nSince:       PVE 7.4 or earlier",
+        short_help="Read system log",
+    )
+    def syslog(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        limit: _S = typer.Option(
+            None,
+            "--limit",
+            help="[integer 0..N]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        service: _S = typer.Option(
+            None,
+            "--service",
+            help="Service ID [string; at most 128 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        since: _S = typer.Option(
+            None,
+            "--since",
+            help="Display all log since this date-time string. [string; pattern ^\\d{4}-\\d{2}-\\d{2}( \\d{2}:\\d{2}(:\\d{2})?)?$]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        start: _S = typer.Option(
+            None,
+            "--start",
+            help="[integer 0..N]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        until: _S = typer.Option(
+            None,
+            "--until",
+            help="Display all log until this date-time string. [string; pattern ^\\d{4}-\\d{2}-\\d{2}( \\d{2}:\\d{2}(:\\d{2})?)?$]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/syslog", False)
 
 
-@app.command(
-    "termproxy",
-    cls=ApiCommand,
-    help="Creates a VNC Shell proxy.\n\n\x08\nHTTP:        POST /nodes/{node}/termproxy\nPVE method:  termproxy\nPermissions: [perm, /nodes/{node}, [Sys.Console]]\nSince:       PVE 7.4 or earlier",
-    short_help="Creates a VNC Shell proxy",
-)
-def termproxy(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    cmd: _S = typer.Option(
-        None,
-        "--cmd",
-        help="Run specific command or default to login (requires 'root@pam') [one of ceph_install, login, upgrade; PVE default: login (not sent)]",
-        metavar="[ceph_install|login|upgrade]",
-        show_default=False,
-    ),
-    cmd_opts: _S = typer.Option(
-        None,
-        "--cmd-opts",
-        help="Add parameters to a command. Encoded as null terminated strings. [string; PVE default:  (not sent); requires --cmd]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/termproxy", False)
+def _termproxy() -> None:
+    """Register `termproxy` (POST /nodes/{node}/termproxy); only the command being run or completed is built."""
+
+    @app.command(
+        "termproxy",
+        cls=ApiCommand,
+        help="Creates a VNC Shell proxy.\n\n\x08\nHTTP:        POST /nodes/{node}/termproxy\nPVE method:  termproxy\nPermissions: [perm, /nodes/{node}, [Sys.Console]]\nSince:       PVE 7.4 or earlier",
+        short_help="Creates a VNC Shell proxy",
+    )
+    def termproxy(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        cmd: _S = typer.Option(
+            None,
+            "--cmd",
+            help="Run specific command or default to login (requires 'root@pam') [one of ceph_install, login, upgrade; PVE default: login (not sent)]",
+            metavar="[ceph_install|login|upgrade]",
+            show_default=False,
+        ),
+        cmd_opts: _S = typer.Option(
+            None,
+            "--cmd-opts",
+            help="Add parameters to a command. Encoded as null terminated strings. [string; PVE default:  (not sent); requires --cmd]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/termproxy", False)
 
 
-@app.command(
-    "version",
-    cls=ApiCommand,
-    help="API version details\n\n\x08\nHTTP:        GET /nodes/{node}/version\nPVE method:  version\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
-    short_help="API version details",
-)
-def version(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/version", False)
+def _version() -> None:
+    """Register `version` (GET /nodes/{node}/version); only the command being run or completed is built."""
+
+    @app.command(
+        "version",
+        cls=ApiCommand,
+        help="API version details\n\n\x08\nHTTP:        GET /nodes/{node}/version\nPVE method:  version\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        short_help="API version details",
+    )
+    def version(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/version", False)
 
 
-@app.command(
-    "vncshell",
-    cls=ApiCommand,
-    help="Creates a VNC Shell proxy.\n\n\x08\nHTTP:        POST /nodes/{node}/vncshell\nPVE method:  vncshell\nPermissions: [perm, /nodes/{node}, [Sys.Console]]\nSince:       PVE 7.4 or earlier",
-    short_help="Creates a VNC Shell proxy",
-)
-def vncshell(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    cmd: _S = typer.Option(
-        None,
-        "--cmd",
-        help="Run specific command or default to login (requires 'root@pam') [one of ceph_install, login, upgrade; PVE default: login (not sent)]",
-        metavar="[ceph_install|login|upgrade]",
-        show_default=False,
-    ),
-    cmd_opts: _S = typer.Option(
-        None,
-        "--cmd-opts",
-        help="Add parameters to a command. Encoded as null terminated strings. [string; PVE default:  (not sent); requires --cmd]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    height: _S = typer.Option(
-        None,
-        "--height",
-        help="sets the height of the console in pixels. [integer 16..2160]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    websocket: _S = typer.Option(
-        None,
-        "--websocket",
-        help="use websocket instead of standard vnc. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    width: _S = typer.Option(
-        None,
-        "--width",
-        help="sets the width of the console in pixels. [integer 16..4096]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/vncshell", False)
+def _vncshell() -> None:
+    """Register `vncshell` (POST /nodes/{node}/vncshell); only the command being run or completed is built."""
+
+    @app.command(
+        "vncshell",
+        cls=ApiCommand,
+        help="Creates a VNC Shell proxy.\n\n\x08\nHTTP:        POST /nodes/{node}/vncshell\nPVE method:  vncshell\nPermissions: [perm, /nodes/{node}, [Sys.Console]]\nSince:       PVE 7.4 or earlier",
+        short_help="Creates a VNC Shell proxy",
+    )
+    def vncshell(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        cmd: _S = typer.Option(
+            None,
+            "--cmd",
+            help="Run specific command or default to login (requires 'root@pam') [one of ceph_install, login, upgrade; PVE default: login (not sent)]",
+            metavar="[ceph_install|login|upgrade]",
+            show_default=False,
+        ),
+        cmd_opts: _S = typer.Option(
+            None,
+            "--cmd-opts",
+            help="Add parameters to a command. Encoded as null terminated strings. [string; PVE default:  (not sent); requires --cmd]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        height: _S = typer.Option(
+            None,
+            "--height",
+            help="sets the height of the console in pixels. [integer 16..2160]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        websocket: _S = typer.Option(
+            None,
+            "--websocket",
+            help="use websocket instead of standard vnc. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        width: _S = typer.Option(
+            None,
+            "--width",
+            help="sets the width of the console in pixels. [integer 16..4096]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/vncshell", False)
 
 
-@app.command(
-    "vncwebsocket",
-    cls=ApiCommand,
-    help="Opens a websocket for VNC traffic.\n\n\x08\nHTTP:        GET /nodes/{node}/vncwebsocket\nPVE method:  vncwebsocket\nPermissions: You also need to pass a valid ticket (vncticket).\nSince:       PVE 7.4 or earlier",
-    short_help="Opens a websocket for VNC traffic",
-)
-def vncwebsocket(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    port: str = typer.Option(
-        ...,
-        "--port",
-        help="Port number returned by previous 'vncshell' call. [integer 5900..5999]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    vncticket: str = typer.Option(
-        ...,
-        "--vncticket",
-        help="Ticket from previous call to 'vncshell'. [string; at most 512 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/vncwebsocket", False)
+def _vncwebsocket() -> None:
+    """Register `vncwebsocket` (GET /nodes/{node}/vncwebsocket); only the command being run or completed is built."""
+
+    @app.command(
+        "vncwebsocket",
+        cls=ApiCommand,
+        help="Opens a websocket for VNC traffic.\n\n\x08\nHTTP:        GET /nodes/{node}/vncwebsocket\nPVE method:  vncwebsocket\nPermissions: You also need to pass a valid ticket (vncticket).\nSince:       PVE 7.4 or earlier",
+        short_help="Opens a websocket for VNC traffic",
+    )
+    def vncwebsocket(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        port: str = typer.Option(
+            ...,
+            "--port",
+            help="Port number returned by previous 'vncshell' call. [integer 5900..5999]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        vncticket: str = typer.Option(
+            ...,
+            "--vncticket",
+            help="Ticket from previous call to 'vncshell'. [string; at most 512 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/vncwebsocket", False)
 
 
-@app.command(
-    "wakeonlan",
-    cls=ApiCommand,
-    help="Try to wake a node via 'wake on LAN' network packet.\n\n\x08\nHTTP:        POST /nodes/{node}/wakeonlan\nPVE method:  wakeonlan\nPermissions: [perm, /nodes/{node}, [Sys.PowerMgmt]]\nSince:       PVE 7.4 or earlier",
-    short_help="Try to wake a node via 'wake on LAN' network packet",
-)
-def wakeonlan(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="target node for wake on LAN packet [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/wakeonlan", False)
+def _wakeonlan() -> None:
+    """Register `wakeonlan` (POST /nodes/{node}/wakeonlan); only the command being run or completed is built."""
+
+    @app.command(
+        "wakeonlan",
+        cls=ApiCommand,
+        help="Try to wake a node via 'wake on LAN' network packet.\n\n\x08\nHTTP:        POST /nodes/{node}/wakeonlan\nPVE method:  wakeonlan\nPermissions: [perm, /nodes/{node}, [Sys.PowerMgmt]]\nSince:       PVE 7.4 or earlier",
+        short_help="Try to wake a node via 'wake on LAN' network packet",
+    )
+    def wakeonlan(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="target node for wake on LAN packet [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/wakeonlan", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "execute": _execute,
+    "get": _get,
+    "journal": _journal,
+    "list": _list,
+    "migrateall": _migrateall,
+    "netstat": _netstat,
+    "query-oci-repo-tags": _query_oci_repo_tags,
+    "query-url-metadata": _query_url_metadata,
+    "report": _report,
+    "rrd": _rrd,
+    "rrddata": _rrddata,
+    "spiceshell": _spiceshell,
+    "startall": _startall,
+    "stopall": _stopall,
+    "suspendall": _suspendall,
+    "syslog": _syslog,
+    "termproxy": _termproxy,
+    "version": _version,
+    "vncshell": _vncshell,
+    "vncwebsocket": _vncwebsocket,
+    "wakeonlan": _wakeonlan,
+}

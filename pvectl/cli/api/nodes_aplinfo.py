@@ -15,57 +15,70 @@ _L = list[str] | None
 CHOICES: dict[str, dict[str, tuple[str, ...]]] = {}
 
 
-@app.command(
-    "download",
-    cls=ApiCommand,
-    help="Download appliance templates.\n\n\x08\nHTTP:        POST /nodes/{node}/aplinfo\nPVE method:  apl_download\nPermissions: [perm, /storage/{storage}, [Datastore.AllocateTemplate]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Download appliance templates",
-)
-def download(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    storage: str = typer.Option(
-        ...,
-        "--storage",
-        help="The storage where the template will be stored [string, format pve-storage-id]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.storage,
-    ),
-    template: str = typer.Option(
-        ...,
-        "--template",
-        help="The template which will downloaded [string; at most 255 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/aplinfo", no_wait)
+def _download() -> None:
+    """Register `download` (POST /nodes/{node}/aplinfo); only the command being run or completed is built."""
+
+    @app.command(
+        "download",
+        cls=ApiCommand,
+        help="Download appliance templates.\n\n\x08\nHTTP:        POST /nodes/{node}/aplinfo\nPVE method:  apl_download\nPermissions: [perm, /storage/{storage}, [Datastore.AllocateTemplate]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Download appliance templates",
+    )
+    def download(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        storage: str = typer.Option(
+            ...,
+            "--storage",
+            help="The storage where the template will be stored [string, format pve-storage-id]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.storage,
+        ),
+        template: str = typer.Option(
+            ...,
+            "--template",
+            help="The template which will downloaded [string; at most 255 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/aplinfo", no_wait)
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Get list of appliances.\n\n\x08\nHTTP:        GET /nodes/{node}/aplinfo\nPVE method:  aplinfo\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
-    short_help="Get list of appliances",
-)
-def get(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/aplinfo", False)
+def _get() -> None:
+    """Register `get` (GET /nodes/{node}/aplinfo); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Get list of appliances.\n\n\x08\nHTTP:        GET /nodes/{node}/aplinfo\nPVE method:  aplinfo\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        short_help="Get list of appliances",
+    )
+    def get(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/aplinfo", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "download": _download,
+    "get": _get,
+}

@@ -15,75 +15,92 @@ _L = list[str] | None
 CHOICES: dict[str, dict[str, tuple[str, ...]]] = {}
 
 
-@app.command(
-    "changelog",
-    cls=ApiCommand,
-    help="Get package changelogs.\n\n\x08\nHTTP:        GET /nodes/{node}/apt/changelog\nPVE method:  changelog\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
-    short_help="Get package changelogs",
-)
-def changelog(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    name: str = typer.Option(
-        ...,
-        "--name",
-        help="Package name. [string; pattern (?:[a-z0-9][-+.a-z0-9:]+)]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    version: _S = typer.Option(
-        None,
-        "--version",
-        help="Package version. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/apt/changelog", False)
+def _changelog() -> None:
+    """Register `changelog` (GET /nodes/{node}/apt/changelog); only the command being run or completed is built."""
+
+    @app.command(
+        "changelog",
+        cls=ApiCommand,
+        help="Get package changelogs.\n\n\x08\nHTTP:        GET /nodes/{node}/apt/changelog\nPVE method:  changelog\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        short_help="Get package changelogs",
+    )
+    def changelog(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        name: str = typer.Option(
+            ...,
+            "--name",
+            help="Package name. [string; pattern (?:[a-z0-9][-+.a-z0-9:]+)]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        version: _S = typer.Option(
+            None,
+            "--version",
+            help="Package version. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/apt/changelog", False)
 
 
-@app.command(
-    "index",
-    cls=ApiCommand,
-    help="Directory index for apt (Advanced Package Tool).\n\n\x08\nHTTP:        GET /nodes/{node}/apt\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
-    short_help="Directory index for apt (Advanced Package Tool)",
-)
-def index(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/apt", False)
+def _index() -> None:
+    """Register `index` (GET /nodes/{node}/apt); only the command being run or completed is built."""
+
+    @app.command(
+        "index",
+        cls=ApiCommand,
+        help="Directory index for apt (Advanced Package Tool).\n\n\x08\nHTTP:        GET /nodes/{node}/apt\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        short_help="Directory index for apt (Advanced Package Tool)",
+    )
+    def index(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/apt", False)
 
 
-@app.command(
-    "versions",
-    cls=ApiCommand,
-    help="Get package information for important Proxmox packages.\n\n\x08\nHTTP:        GET /nodes/{node}/apt/versions\nPVE method:  versions\nPermissions: [perm, /nodes/{node}, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Get package information for important Proxmox packages",
-)
-def versions(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/apt/versions", False)
+def _versions() -> None:
+    """Register `versions` (GET /nodes/{node}/apt/versions); only the command being run or completed is built."""
+
+    @app.command(
+        "versions",
+        cls=ApiCommand,
+        help="Get package information for important Proxmox packages.\n\n\x08\nHTTP:        GET /nodes/{node}/apt/versions\nPVE method:  versions\nPermissions: [perm, /nodes/{node}, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Get package information for important Proxmox packages",
+    )
+    def versions(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/apt/versions", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "changelog": _changelog,
+    "index": _index,
+    "versions": _versions,
+}

@@ -22,103 +22,120 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "add",
-    cls=ApiCommand,
-    help="Add a standard repository to the configuration\n\n\x08\nHTTP:        PUT /nodes/{node}/apt/repositories\nPVE method:  add_repository\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
-    short_help="Add a standard repository to the configuration",
-)
-def add(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    digest: _S = typer.Option(
-        None,
-        "--digest",
-        help="Digest to detect modifications. [string; at most 80 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    handle: str = typer.Option(
-        ...,
-        "--handle",
-        help="Handle that identifies a repository. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "PUT /nodes/{node}/apt/repositories", False)
+def _add() -> None:
+    """Register `add` (PUT /nodes/{node}/apt/repositories); only the command being run or completed is built."""
+
+    @app.command(
+        "add",
+        cls=ApiCommand,
+        help="Add a standard repository to the configuration\n\n\x08\nHTTP:        PUT /nodes/{node}/apt/repositories\nPVE method:  add_repository\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        short_help="Add a standard repository to the configuration",
+    )
+    def add(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        digest: _S = typer.Option(
+            None,
+            "--digest",
+            help="Digest to detect modifications. [string; at most 80 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        handle: str = typer.Option(
+            ...,
+            "--handle",
+            help="Handle that identifies a repository. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "PUT /nodes/{node}/apt/repositories", False)
 
 
-@app.command(
-    "change",
-    cls=ApiCommand,
-    help="Change the properties of a repository. Currently only allows enabling/disabling.\n\n\x08\nHTTP:        POST /nodes/{node}/apt/repositories\nPVE method:  change_repository\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
-    short_help="Change the properties of a repository",
-)
-def change(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    digest: _S = typer.Option(
-        None,
-        "--digest",
-        help="Digest to detect modifications. [string; at most 80 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    enabled: _S = typer.Option(
-        None,
-        "--enabled",
-        help="Whether the repository should be enabled or not. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    index: str = typer.Option(
-        ...,
-        "--index",
-        help="Index within the file (starting from 0). [integer]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    path: str = typer.Option(
-        ...,
-        "--path",
-        help="Path to the containing file. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/apt/repositories", False)
+def _change() -> None:
+    """Register `change` (POST /nodes/{node}/apt/repositories); only the command being run or completed is built."""
+
+    @app.command(
+        "change",
+        cls=ApiCommand,
+        help="Change the properties of a repository. Currently only allows enabling/disabling.\n\n\x08\nHTTP:        POST /nodes/{node}/apt/repositories\nPVE method:  change_repository\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        short_help="Change the properties of a repository",
+    )
+    def change(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        digest: _S = typer.Option(
+            None,
+            "--digest",
+            help="Digest to detect modifications. [string; at most 80 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        enabled: _S = typer.Option(
+            None,
+            "--enabled",
+            help="Whether the repository should be enabled or not. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        index: str = typer.Option(
+            ...,
+            "--index",
+            help="Index within the file (starting from 0). [integer]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        path: str = typer.Option(
+            ...,
+            "--path",
+            help="Path to the containing file. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/apt/repositories", False)
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Get APT repository information.\n\n\x08\nHTTP:        GET /nodes/{node}/apt/repositories\nPVE method:  repositories\nPermissions: [perm, /nodes/{node}, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Get APT repository information",
-)
-def get(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/apt/repositories", False)
+def _get() -> None:
+    """Register `get` (GET /nodes/{node}/apt/repositories); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Get APT repository information.\n\n\x08\nHTTP:        GET /nodes/{node}/apt/repositories\nPVE method:  repositories\nPermissions: [perm, /nodes/{node}, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Get APT repository information",
+    )
+    def get(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/apt/repositories", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "add": _add,
+    "change": _change,
+    "get": _get,
+}

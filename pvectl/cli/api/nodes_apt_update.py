@@ -26,56 +26,69 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="List available updates.\n\n\x08\nHTTP:        GET /nodes/{node}/apt/update\nPVE method:  list_updates\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
-    short_help="List available updates",
-)
-def get(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/apt/update", False)
+def _get() -> None:
+    """Register `get` (GET /nodes/{node}/apt/update); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="List available updates.\n\n\x08\nHTTP:        GET /nodes/{node}/apt/update\nPVE method:  list_updates\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        short_help="List available updates",
+    )
+    def get(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/apt/update", False)
 
 
-@app.command(
-    "refresh",
-    cls=ApiCommand,
-    help="This is used to resynchronize the package index files from their sources (apt-get update).\n\n\x08\nHTTP:        POST /nodes/{node}/apt/update\nPVE method:  update_database\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="This is used to resynchronize the package index files from their sour...",
-)
-def refresh(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    notify: _S = typer.Option(
-        None,
-        "--notify",
-        help="Send notification about new packages. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    quiet: _S = typer.Option(
-        None,
-        "--quiet",
-        help="Only produces output suitable for logging, omitting progress indicators. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/apt/update", no_wait)
+def _refresh() -> None:
+    """Register `refresh` (POST /nodes/{node}/apt/update); only the command being run or completed is built."""
+
+    @app.command(
+        "refresh",
+        cls=ApiCommand,
+        help="This is used to resynchronize the package index files from their sources (apt-get update).\n\n\x08\nHTTP:        POST /nodes/{node}/apt/update\nPVE method:  update_database\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="This is used to resynchronize the package index files from their sour...",
+    )
+    def refresh(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        notify: _S = typer.Option(
+            None,
+            "--notify",
+            help="Send notification about new packages. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        quiet: _S = typer.Option(
+            None,
+            "--quiet",
+            help="Only produces output suitable for logging, omitting progress indicators. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/apt/update", no_wait)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "get": _get,
+    "refresh": _refresh,
+}

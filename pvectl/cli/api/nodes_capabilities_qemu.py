@@ -34,122 +34,147 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "cpu",
-    cls=ApiCommand,
-    help="List all custom and default CPU models.\n\n\x08\nHTTP:        GET /nodes/{node}/capabilities/qemu/cpu\nPVE method:  index\nPermissions: Only returns custom models when the current user has Sys.Audit on /nodes.\nSince:       PVE 7.4 or earlier",
-    short_help="List all custom and default CPU models",
-)
-def cpu(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    arch: _S = typer.Option(
-        None,
-        "--arch",
-        help="Virtual processor architecture. Defaults to the host architecture. [one of x86_64, aarch64; since PVE 9.1.3]",
-        metavar="[x86_64|aarch64]",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/capabilities/qemu/cpu", False)
+def _cpu() -> None:
+    """Register `cpu` (GET /nodes/{node}/capabilities/qemu/cpu); only the command being run or completed is built."""
+
+    @app.command(
+        "cpu",
+        cls=ApiCommand,
+        help="List all custom and default CPU models.\n\n\x08\nHTTP:        GET /nodes/{node}/capabilities/qemu/cpu\nPVE method:  index\nPermissions: Only returns custom models when the current user has Sys.Audit on /nodes.\nSince:       PVE 7.4 or earlier",
+        short_help="List all custom and default CPU models",
+    )
+    def cpu(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        arch: _S = typer.Option(
+            None,
+            "--arch",
+            help="Virtual processor architecture. Defaults to the host architecture. [one of x86_64, aarch64; since PVE 9.1.3]",
+            metavar="[x86_64|aarch64]",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/capabilities/qemu/cpu", False)
 
 
-@app.command(
-    "cpu-flags",
-    cls=ApiCommand,
-    help="List of available VM-specific CPU flags.\n\n\x08\nHTTP:        GET /nodes/{node}/capabilities/qemu/cpu-flags\nPVE method:  index\nPermissions: none declared\nSince:       PVE 9.0.9",
-    short_help="List of available VM-specific CPU flags",
-)
-def cpu_flags(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    arch: _S = typer.Option(
-        None,
-        "--arch",
-        help="Virtual processor architecture. Defaults to the host architecture. [one of x86_64, aarch64; since PVE 9.1.3]",
-        metavar="[x86_64|aarch64]",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/capabilities/qemu/cpu-flags", False)
+def _cpu_flags() -> None:
+    """Register `cpu-flags` (GET /nodes/{node}/capabilities/qemu/cpu-flags); only the command being run or completed is built."""
+
+    @app.command(
+        "cpu-flags",
+        cls=ApiCommand,
+        help="List of available VM-specific CPU flags.\n\n\x08\nHTTP:        GET /nodes/{node}/capabilities/qemu/cpu-flags\nPVE method:  index\nPermissions: none declared\nSince:       PVE 9.0.9",
+        short_help="List of available VM-specific CPU flags",
+    )
+    def cpu_flags(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        arch: _S = typer.Option(
+            None,
+            "--arch",
+            help="Virtual processor architecture. Defaults to the host architecture. [one of x86_64, aarch64; since PVE 9.1.3]",
+            metavar="[x86_64|aarch64]",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/capabilities/qemu/cpu-flags", False)
 
 
-@app.command(
-    "index",
-    cls=ApiCommand,
-    help="QEMU capabilities index.\n\n\x08\nHTTP:        GET /nodes/{node}/capabilities/qemu\nPVE method:  qemu_caps_index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
-    short_help="QEMU capabilities index",
-)
-def index(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/capabilities/qemu", False)
+def _index() -> None:
+    """Register `index` (GET /nodes/{node}/capabilities/qemu); only the command being run or completed is built."""
+
+    @app.command(
+        "index",
+        cls=ApiCommand,
+        help="QEMU capabilities index.\n\n\x08\nHTTP:        GET /nodes/{node}/capabilities/qemu\nPVE method:  qemu_caps_index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        short_help="QEMU capabilities index",
+    )
+    def index(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/capabilities/qemu", False)
 
 
-@app.command(
-    "machines",
-    cls=ApiCommand,
-    help="Get available QEMU/KVM machine types.\n\n\x08\nHTTP:        GET /nodes/{node}/capabilities/qemu/machines\nPVE method:  types\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
-    short_help="Get available QEMU/KVM machine types",
-)
-def machines(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    arch: _S = typer.Option(
-        None,
-        "--arch",
-        help="Virtual processor architecture. Defaults to the host architecture. [one of x86_64, aarch64; since PVE 9.1.3]",
-        metavar="[x86_64|aarch64]",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/capabilities/qemu/machines", False)
+def _machines() -> None:
+    """Register `machines` (GET /nodes/{node}/capabilities/qemu/machines); only the command being run or completed is built."""
+
+    @app.command(
+        "machines",
+        cls=ApiCommand,
+        help="Get available QEMU/KVM machine types.\n\n\x08\nHTTP:        GET /nodes/{node}/capabilities/qemu/machines\nPVE method:  types\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        short_help="Get available QEMU/KVM machine types",
+    )
+    def machines(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        arch: _S = typer.Option(
+            None,
+            "--arch",
+            help="Virtual processor architecture. Defaults to the host architecture. [one of x86_64, aarch64; since PVE 9.1.3]",
+            metavar="[x86_64|aarch64]",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/capabilities/qemu/machines", False)
 
 
-@app.command(
-    "migration",
-    cls=ApiCommand,
-    help="Get node-specific QEMU migration capabilities of the node. Requires the 'Sys.Audit' permission on '/nodes/<node>'.\n\n\x08\nHTTP:        GET /nodes/{node}/capabilities/qemu/migration\nPVE method:  capabilities\nPermissions: [perm, /nodes/{node}, [Sys.Audit]]\nSince:       PVE 9.0.9",
-    short_help="Get node-specific QEMU migration capabilities of the node",
-)
-def migration(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/capabilities/qemu/migration", False)
+def _migration() -> None:
+    """Register `migration` (GET /nodes/{node}/capabilities/qemu/migration); only the command being run or completed is built."""
+
+    @app.command(
+        "migration",
+        cls=ApiCommand,
+        help="Get node-specific QEMU migration capabilities of the node. Requires the 'Sys.Audit' permission on '/nodes/<node>'.\n\n\x08\nHTTP:        GET /nodes/{node}/capabilities/qemu/migration\nPVE method:  capabilities\nPermissions: [perm, /nodes/{node}, [Sys.Audit]]\nSince:       PVE 9.0.9",
+        short_help="Get node-specific QEMU migration capabilities of the node",
+    )
+    def migration(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/capabilities/qemu/migration", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "cpu": _cpu,
+    "cpu-flags": _cpu_flags,
+    "index": _index,
+    "machines": _machines,
+    "migration": _migration,
+}

@@ -33,302 +33,347 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "cmd-safety",
-    cls=ApiCommand,
-    help="Heuristical check if it is safe to perform an action.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/cmd-safety\nPVE method:  cmd_safety\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Heuristical check if it is safe to perform an action",
-)
-def cmd_safety(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    action: str = typer.Option(
-        ...,
-        "--action",
-        help="Action to check [one of stop, destroy]",
-        metavar="[stop|destroy]",
-        show_default=False,
-    ),
-    id: str = typer.Option(
-        ...,
-        "--id",
-        help="ID of the service [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    service: str = typer.Option(
-        ...,
-        "--service",
-        help="Service type [one of osd, mon, mds]",
-        metavar="[osd|mon|mds]",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/ceph/cmd-safety", False)
+def _cmd_safety() -> None:
+    """Register `cmd-safety` (GET /nodes/{node}/ceph/cmd-safety); only the command being run or completed is built."""
+
+    @app.command(
+        "cmd-safety",
+        cls=ApiCommand,
+        help="Heuristical check if it is safe to perform an action.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/cmd-safety\nPVE method:  cmd_safety\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Heuristical check if it is safe to perform an action",
+    )
+    def cmd_safety(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        action: str = typer.Option(
+            ...,
+            "--action",
+            help="Action to check [one of stop, destroy]",
+            metavar="[stop|destroy]",
+            show_default=False,
+        ),
+        id: str = typer.Option(
+            ...,
+            "--id",
+            help="ID of the service [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        service: str = typer.Option(
+            ...,
+            "--service",
+            help="Service type [one of osd, mon, mds]",
+            metavar="[osd|mon|mds]",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/ceph/cmd-safety", False)
 
 
-@app.command(
-    "crush",
-    cls=ApiCommand,
-    help="Get OSD crush map\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/crush\nPVE method:  crush\nPermissions: [perm, /, [Sys.Audit, Datastore.Audit], any, 1]\nSince:       PVE 7.4 or earlier",
-    short_help="Get OSD crush map",
-)
-def crush(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/ceph/crush", False)
+def _crush() -> None:
+    """Register `crush` (GET /nodes/{node}/ceph/crush); only the command being run or completed is built."""
+
+    @app.command(
+        "crush",
+        cls=ApiCommand,
+        help="Get OSD crush map\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/crush\nPVE method:  crush\nPermissions: [perm, /, [Sys.Audit, Datastore.Audit], any, 1]\nSince:       PVE 7.4 or earlier",
+        short_help="Get OSD crush map",
+    )
+    def crush(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/ceph/crush", False)
 
 
-@app.command(
-    "index",
-    cls=ApiCommand,
-    help="Directory index.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph\nPVE method:  index\nPermissions: [perm, /, [Sys.Audit, Datastore.Audit], any, 1]\nSince:       PVE 7.4 or earlier",
-    short_help="Directory index",
-)
-def index(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/ceph", False)
+def _index() -> None:
+    """Register `index` (GET /nodes/{node}/ceph); only the command being run or completed is built."""
+
+    @app.command(
+        "index",
+        cls=ApiCommand,
+        help="Directory index.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph\nPVE method:  index\nPermissions: [perm, /, [Sys.Audit, Datastore.Audit], any, 1]\nSince:       PVE 7.4 or earlier",
+        short_help="Directory index",
+    )
+    def index(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/ceph", False)
 
 
-@app.command(
-    "init",
-    cls=ApiCommand,
-    help="Create initial ceph default configuration and setup symlinks.\n\n\x08\nHTTP:        POST /nodes/{node}/ceph/init\nPVE method:  init\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
-    short_help="Create initial ceph default configuration and setup symlinks",
-)
-def init(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    cluster_network: _S = typer.Option(
-        None,
-        "--cluster-network",
-        help="Declare a separate cluster network, OSDs will routeheartbeat, object replication and recovery traffic over it [string, format CIDR; at most 128 characters; requires --network]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    disable_cephx: _S = typer.Option(
-        None,
-        "--disable_cephx",
-        help="Disable cephx authentication. WARNING: cephx is a security feature protecting against man-in-the-middle attacks. Only consider disabling cephx if your network is private! [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    min_size: _S = typer.Option(
-        None,
-        "--min_size",
-        help="Minimum number of available replicas per object to allow I/O [integer 1..7; PVE default: 2 (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    network: _S = typer.Option(
-        None,
-        "--network",
-        help="Use specific network for all ceph related traffic [string, format CIDR; at most 128 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    pg_bits: _S = typer.Option(
-        None,
-        "--pg_bits",
-        help="Placement group bits, used to specify the default number of placement groups. Depreacted. This setting was deprecated in recent Ceph versions. [integer 6..14; PVE default: 6 (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    size: _S = typer.Option(
-        None,
-        "--size",
-        help="Targeted number of replicas per object [integer 1..7; PVE default: 3 (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/ceph/init", False)
+def _init() -> None:
+    """Register `init` (POST /nodes/{node}/ceph/init); only the command being run or completed is built."""
+
+    @app.command(
+        "init",
+        cls=ApiCommand,
+        help="Create initial ceph default configuration and setup symlinks.\n\n\x08\nHTTP:        POST /nodes/{node}/ceph/init\nPVE method:  init\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        short_help="Create initial ceph default configuration and setup symlinks",
+    )
+    def init(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        cluster_network: _S = typer.Option(
+            None,
+            "--cluster-network",
+            help="Declare a separate cluster network, OSDs will routeheartbeat, object replication and recovery traffic over it [string, format CIDR; at most 128 characters; requires --network]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        disable_cephx: _S = typer.Option(
+            None,
+            "--disable_cephx",
+            help="Disable cephx authentication. WARNING: cephx is a security feature protecting against man-in-the-middle attacks. Only consider disabling cephx if your network is private! [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        min_size: _S = typer.Option(
+            None,
+            "--min_size",
+            help="Minimum number of available replicas per object to allow I/O [integer 1..7; PVE default: 2 (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        network: _S = typer.Option(
+            None,
+            "--network",
+            help="Use specific network for all ceph related traffic [string, format CIDR; at most 128 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        pg_bits: _S = typer.Option(
+            None,
+            "--pg_bits",
+            help="Placement group bits, used to specify the default number of placement groups. Depreacted. This setting was deprecated in recent Ceph versions. [integer 6..14; PVE default: 6 (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        size: _S = typer.Option(
+            None,
+            "--size",
+            help="Targeted number of replicas per object [integer 1..7; PVE default: 3 (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/ceph/init", False)
 
 
-@app.command(
-    "log",
-    cls=ApiCommand,
-    help="Read ceph log\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/log\nPVE method:  log\nPermissions: [perm, /nodes/{node}, [Sys.Syslog]]\nSince:       PVE 7.4 or earlier",
-    short_help="Read ceph log",
-)
-def log(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    limit: _S = typer.Option(
-        None,
-        "--limit",
-        help="[integer 0..N]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    start: _S = typer.Option(
-        None,
-        "--start",
-        help="[integer 0..N]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/ceph/log", False)
+def _log() -> None:
+    """Register `log` (GET /nodes/{node}/ceph/log); only the command being run or completed is built."""
+
+    @app.command(
+        "log",
+        cls=ApiCommand,
+        help="Read ceph log\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/log\nPVE method:  log\nPermissions: [perm, /nodes/{node}, [Sys.Syslog]]\nSince:       PVE 7.4 or earlier",
+        short_help="Read ceph log",
+    )
+    def log(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        limit: _S = typer.Option(
+            None,
+            "--limit",
+            help="[integer 0..N]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        start: _S = typer.Option(
+            None,
+            "--start",
+            help="[integer 0..N]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/ceph/log", False)
 
 
-@app.command(
-    "restart",
-    cls=ApiCommand,
-    help="Restart ceph services.\n\n\x08\nHTTP:        POST /nodes/{node}/ceph/restart\nPVE method:  restart\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Restart ceph services",
-)
-def restart(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    service: _S = typer.Option(
-        None,
-        "--service",
-        help="Ceph service name. [string; pattern (mon|mds|osd|mgr)(\\.[a-zA-Z0-9]([a-zA-Z0-9\\-]*[a-zA-Z0-9])?)?; PVE default: ceph.target (not sent)]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/ceph/restart", no_wait)
+def _restart() -> None:
+    """Register `restart` (POST /nodes/{node}/ceph/restart); only the command being run or completed is built."""
+
+    @app.command(
+        "restart",
+        cls=ApiCommand,
+        help="Restart ceph services.\n\n\x08\nHTTP:        POST /nodes/{node}/ceph/restart\nPVE method:  restart\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Restart ceph services",
+    )
+    def restart(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        service: _S = typer.Option(
+            None,
+            "--service",
+            help="Ceph service name. [string; pattern (mon|mds|osd|mgr)(\\.[a-zA-Z0-9]([a-zA-Z0-9\\-]*[a-zA-Z0-9])?)?; PVE default: ceph.target (not sent)]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/ceph/restart", no_wait)
 
 
-@app.command(
-    "rules",
-    cls=ApiCommand,
-    help="List ceph rules.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/rules\nPVE method:  rules\nPermissions: [perm, /, [Sys.Audit, Datastore.Audit], any, 1]\nSince:       PVE 7.4 or earlier",
-    short_help="List ceph rules",
-)
-def rules(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/ceph/rules", False)
+def _rules() -> None:
+    """Register `rules` (GET /nodes/{node}/ceph/rules); only the command being run or completed is built."""
+
+    @app.command(
+        "rules",
+        cls=ApiCommand,
+        help="List ceph rules.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/rules\nPVE method:  rules\nPermissions: [perm, /, [Sys.Audit, Datastore.Audit], any, 1]\nSince:       PVE 7.4 or earlier",
+        short_help="List ceph rules",
+    )
+    def rules(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/ceph/rules", False)
 
 
-@app.command(
-    "start",
-    cls=ApiCommand,
-    help="Start ceph services.\n\n\x08\nHTTP:        POST /nodes/{node}/ceph/start\nPVE method:  start\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Start ceph services",
-)
-def start(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    service: _S = typer.Option(
-        None,
-        "--service",
-        help="Ceph service name. [string; pattern (ceph|mon|mds|osd|mgr)(\\.[a-zA-Z0-9]([a-zA-Z0-9\\-]*[a-zA-Z0-9])?)?; PVE default: ceph.target (not sent)]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/ceph/start", no_wait)
+def _start() -> None:
+    """Register `start` (POST /nodes/{node}/ceph/start); only the command being run or completed is built."""
+
+    @app.command(
+        "start",
+        cls=ApiCommand,
+        help="Start ceph services.\n\n\x08\nHTTP:        POST /nodes/{node}/ceph/start\nPVE method:  start\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Start ceph services",
+    )
+    def start(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        service: _S = typer.Option(
+            None,
+            "--service",
+            help="Ceph service name. [string; pattern (ceph|mon|mds|osd|mgr)(\\.[a-zA-Z0-9]([a-zA-Z0-9\\-]*[a-zA-Z0-9])?)?; PVE default: ceph.target (not sent)]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/ceph/start", no_wait)
 
 
-@app.command(
-    "status",
-    cls=ApiCommand,
-    help="Get ceph status.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/status\nPVE method:  status\nPermissions: [perm, /, [Sys.Audit, Datastore.Audit], any, 1]\nSince:       PVE 7.4 or earlier",
-    short_help="Get ceph status",
-)
-def status(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/ceph/status", False)
+def _status() -> None:
+    """Register `status` (GET /nodes/{node}/ceph/status); only the command being run or completed is built."""
+
+    @app.command(
+        "status",
+        cls=ApiCommand,
+        help="Get ceph status.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/status\nPVE method:  status\nPermissions: [perm, /, [Sys.Audit, Datastore.Audit], any, 1]\nSince:       PVE 7.4 or earlier",
+        short_help="Get ceph status",
+    )
+    def status(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/ceph/status", False)
 
 
-@app.command(
-    "stop",
-    cls=ApiCommand,
-    help="Stop ceph services.\n\n\x08\nHTTP:        POST /nodes/{node}/ceph/stop\nPVE method:  stop\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Stop ceph services",
-)
-def stop(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    service: _S = typer.Option(
-        None,
-        "--service",
-        help="Ceph service name. [string; pattern (ceph|mon|mds|osd|mgr)(\\.[a-zA-Z0-9]([a-zA-Z0-9\\-]*[a-zA-Z0-9])?)?; PVE default: ceph.target (not sent)]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/ceph/stop", no_wait)
+def _stop() -> None:
+    """Register `stop` (POST /nodes/{node}/ceph/stop); only the command being run or completed is built."""
+
+    @app.command(
+        "stop",
+        cls=ApiCommand,
+        help="Stop ceph services.\n\n\x08\nHTTP:        POST /nodes/{node}/ceph/stop\nPVE method:  stop\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Stop ceph services",
+    )
+    def stop(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        service: _S = typer.Option(
+            None,
+            "--service",
+            help="Ceph service name. [string; pattern (ceph|mon|mds|osd|mgr)(\\.[a-zA-Z0-9]([a-zA-Z0-9\\-]*[a-zA-Z0-9])?)?; PVE default: ceph.target (not sent)]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/ceph/stop", no_wait)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "cmd-safety": _cmd_safety,
+    "crush": _crush,
+    "index": _index,
+    "init": _init,
+    "log": _log,
+    "restart": _restart,
+    "rules": _rules,
+    "start": _start,
+    "status": _status,
+    "stop": _stop,
+}

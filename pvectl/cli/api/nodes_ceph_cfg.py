@@ -15,88 +15,109 @@ _L = list[str] | None
 CHOICES: dict[str, dict[str, tuple[str, ...]]] = {}
 
 
-@app.command(
-    "db",
-    cls=ApiCommand,
-    help="Get the Ceph configuration database.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/cfg/db\nPVE method:  db\nPermissions: [perm, /, [Sys.Audit, Datastore.Audit], any, 1]\nSince:       PVE 7.4 or earlier",
-    short_help="Get the Ceph configuration database",
-)
-def db(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/ceph/cfg/db", False)
+def _db() -> None:
+    """Register `db` (GET /nodes/{node}/ceph/cfg/db); only the command being run or completed is built."""
+
+    @app.command(
+        "db",
+        cls=ApiCommand,
+        help="Get the Ceph configuration database.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/cfg/db\nPVE method:  db\nPermissions: [perm, /, [Sys.Audit, Datastore.Audit], any, 1]\nSince:       PVE 7.4 or earlier",
+        short_help="Get the Ceph configuration database",
+    )
+    def db(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/ceph/cfg/db", False)
 
 
-@app.command(
-    "index",
-    cls=ApiCommand,
-    help="Directory index.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/cfg\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
-    short_help="Directory index",
-)
-def index(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/ceph/cfg", False)
+def _index() -> None:
+    """Register `index` (GET /nodes/{node}/ceph/cfg); only the command being run or completed is built."""
+
+    @app.command(
+        "index",
+        cls=ApiCommand,
+        help="Directory index.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/cfg\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        short_help="Directory index",
+    )
+    def index(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/ceph/cfg", False)
 
 
-@app.command(
-    "raw",
-    cls=ApiCommand,
-    help="Get the Ceph configuration file.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/cfg/raw\nPVE method:  raw\nPermissions: [perm, /, [Sys.Audit, Datastore.Audit], any, 1]\nSince:       PVE 7.4 or earlier",
-    short_help="Get the Ceph configuration file",
-)
-def raw(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/ceph/cfg/raw", False)
+def _raw() -> None:
+    """Register `raw` (GET /nodes/{node}/ceph/cfg/raw); only the command being run or completed is built."""
+
+    @app.command(
+        "raw",
+        cls=ApiCommand,
+        help="Get the Ceph configuration file.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/cfg/raw\nPVE method:  raw\nPermissions: [perm, /, [Sys.Audit, Datastore.Audit], any, 1]\nSince:       PVE 7.4 or earlier",
+        short_help="Get the Ceph configuration file",
+    )
+    def raw(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/ceph/cfg/raw", False)
 
 
-@app.command(
-    "value",
-    cls=ApiCommand,
-    help="Get configured values from either the config file or config DB.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/cfg/value\nPVE method:  value\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 8.1.5",
-    short_help="Get configured values from either the config file or config DB",
-)
-def value(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    config_keys: str = typer.Option(
-        ...,
-        "--config-keys",
-        help="List of <section>:<config key> items. [string; pattern (?:^(:?(?i:[0-9a-z\\-_\\.]+:[0-9a-zA-Z\\-_]+))(:?[;, ](?i:[0-9a-z\\-_\\.]+:[0-9a-zA-Z\\-_]+))*$); since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/ceph/cfg/value", False)
+def _value() -> None:
+    """Register `value` (GET /nodes/{node}/ceph/cfg/value); only the command being run or completed is built."""
+
+    @app.command(
+        "value",
+        cls=ApiCommand,
+        help="Get configured values from either the config file or config DB.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/cfg/value\nPVE method:  value\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 8.1.5",
+        short_help="Get configured values from either the config file or config DB",
+    )
+    def value(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        config_keys: str = typer.Option(
+            ...,
+            "--config-keys",
+            help="List of <section>:<config key> items. [string; pattern (?:^(:?(?i:[0-9a-z\\-_\\.]+:[0-9a-zA-Z\\-_]+))(:?[;, ](?i:[0-9a-z\\-_\\.]+:[0-9a-zA-Z\\-_]+))*$); since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/ceph/cfg/value", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "db": _db,
+    "index": _index,
+    "raw": _raw,
+    "value": _value,
+}

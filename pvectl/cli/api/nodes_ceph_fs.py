@@ -22,63 +22,76 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "create",
-    cls=ApiCommand,
-    help="Create a Ceph filesystem\n\n\x08\nHTTP:        POST /nodes/{node}/ceph/fs/{name}\nPVE method:  createfs\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Create a Ceph filesystem",
-)
-def create(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    name: str = typer.Option(
-        ...,
-        "--name",
-        help="The ceph filesystem name. [string; pattern (?:^[^:/\\s]+$); PVE default: cephfs (not sent)]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    add_storage: _S = typer.Option(
-        None,
-        "--add-storage",
-        help="Configure the created CephFS as storage for this cluster. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    pg_num: _S = typer.Option(
-        None,
-        "--pg_num",
-        help="Number of placement groups for the backing data pool. The metadata pool will use a quarter of this. [integer 8..32768; PVE default: 128 (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/ceph/fs/{name}", no_wait)
+def _create() -> None:
+    """Register `create` (POST /nodes/{node}/ceph/fs/{name}); only the command being run or completed is built."""
+
+    @app.command(
+        "create",
+        cls=ApiCommand,
+        help="Create a Ceph filesystem\n\n\x08\nHTTP:        POST /nodes/{node}/ceph/fs/{name}\nPVE method:  createfs\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Create a Ceph filesystem",
+    )
+    def create(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        name: str = typer.Option(
+            ...,
+            "--name",
+            help="The ceph filesystem name. [string; pattern (?:^[^:/\\s]+$); PVE default: cephfs (not sent)]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        add_storage: _S = typer.Option(
+            None,
+            "--add-storage",
+            help="Configure the created CephFS as storage for this cluster. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        pg_num: _S = typer.Option(
+            None,
+            "--pg_num",
+            help="Number of placement groups for the backing data pool. The metadata pool will use a quarter of this. [integer 8..32768; PVE default: 128 (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/ceph/fs/{name}", no_wait)
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="Directory index.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/fs\nPVE method:  index\nPermissions: [perm, /, [Sys.Audit, Datastore.Audit], any, 1]\nSince:       PVE 7.4 or earlier",
-    short_help="Directory index",
-)
-def list(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/ceph/fs", False)
+def _list() -> None:
+    """Register `list` (GET /nodes/{node}/ceph/fs); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="Directory index.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/fs\nPVE method:  index\nPermissions: [perm, /, [Sys.Audit, Datastore.Audit], any, 1]\nSince:       PVE 7.4 or earlier",
+        short_help="Directory index",
+    )
+    def list(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/ceph/fs", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "create": _create,
+    "list": _list,
+}

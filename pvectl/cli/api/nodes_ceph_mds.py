@@ -22,84 +22,101 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "create",
-    cls=ApiCommand,
-    help="Create Ceph Metadata Server (MDS)\n\n\x08\nHTTP:        POST /nodes/{node}/ceph/mds/{name}\nPVE method:  createmds\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Create Ceph Metadata Server (MDS)",
-)
-def create(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    name: str = typer.Option(
-        ...,
-        "--name",
-        help="The ID for the mds, when omitted the same as the nodename [string; pattern [a-zA-Z0-9]([a-zA-Z0-9\\-]*[a-zA-Z0-9])?; at most 200 characters; PVE default: nodename (not sent)]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    hotstandby: _S = typer.Option(
-        None,
-        "--hotstandby",
-        help="Determines whether a ceph-mds daemon should poll and replay the log of an active MDS. Faster switch on MDS failure, but needs more idle resources. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/ceph/mds/{name}", no_wait)
+def _create() -> None:
+    """Register `create` (POST /nodes/{node}/ceph/mds/{name}); only the command being run or completed is built."""
+
+    @app.command(
+        "create",
+        cls=ApiCommand,
+        help="Create Ceph Metadata Server (MDS)\n\n\x08\nHTTP:        POST /nodes/{node}/ceph/mds/{name}\nPVE method:  createmds\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Create Ceph Metadata Server (MDS)",
+    )
+    def create(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        name: str = typer.Option(
+            ...,
+            "--name",
+            help="The ID for the mds, when omitted the same as the nodename [string; pattern [a-zA-Z0-9]([a-zA-Z0-9\\-]*[a-zA-Z0-9])?; at most 200 characters; PVE default: nodename (not sent)]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        hotstandby: _S = typer.Option(
+            None,
+            "--hotstandby",
+            help="Determines whether a ceph-mds daemon should poll and replay the log of an active MDS. Faster switch on MDS failure, but needs more idle resources. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/ceph/mds/{name}", no_wait)
 
 
-@app.command(
-    "delete",
-    cls=ApiCommand,
-    help="Destroy Ceph Metadata Server\n\n\x08\nHTTP:        DELETE /nodes/{node}/ceph/mds/{name}\nPVE method:  destroymds\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Destroy Ceph Metadata Server",
-)
-def delete(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    name: str = typer.Option(
-        ...,
-        "--name",
-        help="The name (ID) of the mds [string; pattern [a-zA-Z0-9]([a-zA-Z0-9\\-]*[a-zA-Z0-9])?]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "DELETE /nodes/{node}/ceph/mds/{name}", no_wait)
+def _delete() -> None:
+    """Register `delete` (DELETE /nodes/{node}/ceph/mds/{name}); only the command being run or completed is built."""
+
+    @app.command(
+        "delete",
+        cls=ApiCommand,
+        help="Destroy Ceph Metadata Server\n\n\x08\nHTTP:        DELETE /nodes/{node}/ceph/mds/{name}\nPVE method:  destroymds\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Destroy Ceph Metadata Server",
+    )
+    def delete(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        name: str = typer.Option(
+            ...,
+            "--name",
+            help="The name (ID) of the mds [string; pattern [a-zA-Z0-9]([a-zA-Z0-9\\-]*[a-zA-Z0-9])?]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "DELETE /nodes/{node}/ceph/mds/{name}", no_wait)
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="MDS directory index.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/mds\nPVE method:  index\nPermissions: [perm, /, [Sys.Audit, Datastore.Audit], any, 1]\nSince:       PVE 7.4 or earlier",
-    short_help="MDS directory index",
-)
-def list(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/ceph/mds", False)
+def _list() -> None:
+    """Register `list` (GET /nodes/{node}/ceph/mds); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="MDS directory index.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/mds\nPVE method:  index\nPermissions: [perm, /, [Sys.Audit, Datastore.Audit], any, 1]\nSince:       PVE 7.4 or earlier",
+        short_help="MDS directory index",
+    )
+    def list(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/ceph/mds", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "create": _create,
+    "delete": _delete,
+    "list": _list,
+}

@@ -15,77 +15,94 @@ _L = list[str] | None
 CHOICES: dict[str, dict[str, tuple[str, ...]]] = {}
 
 
-@app.command(
-    "create",
-    cls=ApiCommand,
-    help="Create Ceph Manager\n\n\x08\nHTTP:        POST /nodes/{node}/ceph/mgr/{id}\nPVE method:  createmgr\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Create Ceph Manager",
-)
-def create(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    id: str = typer.Option(
-        ...,
-        "--id",
-        help="The ID for the manager, when omitted the same as the nodename [string; pattern [a-zA-Z0-9]([a-zA-Z0-9\\-]*[a-zA-Z0-9])?; at most 200 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/ceph/mgr/{id}", no_wait)
+def _create() -> None:
+    """Register `create` (POST /nodes/{node}/ceph/mgr/{id}); only the command being run or completed is built."""
+
+    @app.command(
+        "create",
+        cls=ApiCommand,
+        help="Create Ceph Manager\n\n\x08\nHTTP:        POST /nodes/{node}/ceph/mgr/{id}\nPVE method:  createmgr\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Create Ceph Manager",
+    )
+    def create(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        id: str = typer.Option(
+            ...,
+            "--id",
+            help="The ID for the manager, when omitted the same as the nodename [string; pattern [a-zA-Z0-9]([a-zA-Z0-9\\-]*[a-zA-Z0-9])?; at most 200 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/ceph/mgr/{id}", no_wait)
 
 
-@app.command(
-    "delete",
-    cls=ApiCommand,
-    help="Destroy Ceph Manager.\n\n\x08\nHTTP:        DELETE /nodes/{node}/ceph/mgr/{id}\nPVE method:  destroymgr\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Destroy Ceph Manager",
-)
-def delete(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    id: str = typer.Option(
-        ...,
-        "--id",
-        help="The ID of the manager [string; pattern [a-zA-Z0-9]([a-zA-Z0-9\\-]*[a-zA-Z0-9])?]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "DELETE /nodes/{node}/ceph/mgr/{id}", no_wait)
+def _delete() -> None:
+    """Register `delete` (DELETE /nodes/{node}/ceph/mgr/{id}); only the command being run or completed is built."""
+
+    @app.command(
+        "delete",
+        cls=ApiCommand,
+        help="Destroy Ceph Manager.\n\n\x08\nHTTP:        DELETE /nodes/{node}/ceph/mgr/{id}\nPVE method:  destroymgr\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Destroy Ceph Manager",
+    )
+    def delete(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        id: str = typer.Option(
+            ...,
+            "--id",
+            help="The ID of the manager [string; pattern [a-zA-Z0-9]([a-zA-Z0-9\\-]*[a-zA-Z0-9])?]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "DELETE /nodes/{node}/ceph/mgr/{id}", no_wait)
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="MGR directory index.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/mgr\nPVE method:  index\nPermissions: [perm, /, [Sys.Audit, Datastore.Audit], any, 1]\nSince:       PVE 7.4 or earlier",
-    short_help="MGR directory index",
-)
-def list(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/ceph/mgr", False)
+def _list() -> None:
+    """Register `list` (GET /nodes/{node}/ceph/mgr); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="MGR directory index.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/mgr\nPVE method:  index\nPermissions: [perm, /, [Sys.Audit, Datastore.Audit], any, 1]\nSince:       PVE 7.4 or earlier",
+        short_help="MGR directory index",
+    )
+    def list(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/ceph/mgr", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "create": _create,
+    "delete": _delete,
+    "list": _list,
+}

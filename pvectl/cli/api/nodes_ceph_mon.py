@@ -15,84 +15,101 @@ _L = list[str] | None
 CHOICES: dict[str, dict[str, tuple[str, ...]]] = {}
 
 
-@app.command(
-    "create",
-    cls=ApiCommand,
-    help="Create Ceph Monitor and Manager\n\n\x08\nHTTP:        POST /nodes/{node}/ceph/mon/{monid}\nPVE method:  createmon\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Create Ceph Monitor and Manager",
-)
-def create(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    monid: str = typer.Option(
-        ...,
-        "--monid",
-        help="The ID for the monitor, when omitted the same as the nodename [string; pattern [a-zA-Z0-9]([a-zA-Z0-9\\-]*[a-zA-Z0-9])?; at most 200 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    mon_address: _L = typer.Option(
-        None,
-        "--mon-address",
-        help="Overwrites autodetected monitor IP address(es). Must be in the public network(s) of Ceph. [string, format ip-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/ceph/mon/{monid}", no_wait)
+def _create() -> None:
+    """Register `create` (POST /nodes/{node}/ceph/mon/{monid}); only the command being run or completed is built."""
+
+    @app.command(
+        "create",
+        cls=ApiCommand,
+        help="Create Ceph Monitor and Manager\n\n\x08\nHTTP:        POST /nodes/{node}/ceph/mon/{monid}\nPVE method:  createmon\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Create Ceph Monitor and Manager",
+    )
+    def create(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        monid: str = typer.Option(
+            ...,
+            "--monid",
+            help="The ID for the monitor, when omitted the same as the nodename [string; pattern [a-zA-Z0-9]([a-zA-Z0-9\\-]*[a-zA-Z0-9])?; at most 200 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        mon_address: _L = typer.Option(
+            None,
+            "--mon-address",
+            help="Overwrites autodetected monitor IP address(es). Must be in the public network(s) of Ceph. [string, format ip-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/ceph/mon/{monid}", no_wait)
 
 
-@app.command(
-    "delete",
-    cls=ApiCommand,
-    help="Destroy Ceph Monitor and Manager.\n\n\x08\nHTTP:        DELETE /nodes/{node}/ceph/mon/{monid}\nPVE method:  destroymon\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Destroy Ceph Monitor and Manager",
-)
-def delete(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    monid: str = typer.Option(
-        ...,
-        "--monid",
-        help="Monitor ID [string; pattern [a-zA-Z0-9]([a-zA-Z0-9\\-]*[a-zA-Z0-9])?]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "DELETE /nodes/{node}/ceph/mon/{monid}", no_wait)
+def _delete() -> None:
+    """Register `delete` (DELETE /nodes/{node}/ceph/mon/{monid}); only the command being run or completed is built."""
+
+    @app.command(
+        "delete",
+        cls=ApiCommand,
+        help="Destroy Ceph Monitor and Manager.\n\n\x08\nHTTP:        DELETE /nodes/{node}/ceph/mon/{monid}\nPVE method:  destroymon\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Destroy Ceph Monitor and Manager",
+    )
+    def delete(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        monid: str = typer.Option(
+            ...,
+            "--monid",
+            help="Monitor ID [string; pattern [a-zA-Z0-9]([a-zA-Z0-9\\-]*[a-zA-Z0-9])?]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "DELETE /nodes/{node}/ceph/mon/{monid}", no_wait)
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="Get Ceph monitor list.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/mon\nPVE method:  listmon\nPermissions: [perm, /, [Sys.Audit, Datastore.Audit], any, 1]\nSince:       PVE 7.4 or earlier",
-    short_help="Get Ceph monitor list",
-)
-def list(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/ceph/mon", False)
+def _list() -> None:
+    """Register `list` (GET /nodes/{node}/ceph/mon); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="Get Ceph monitor list.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/mon\nPVE method:  listmon\nPermissions: [perm, /, [Sys.Audit, Datastore.Audit], any, 1]\nSince:       PVE 7.4 or earlier",
+        short_help="Get Ceph monitor list",
+    )
+    def list(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/ceph/mon", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "create": _create,
+    "delete": _delete,
+    "list": _list,
+}

@@ -41,309 +41,350 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "create",
-    cls=ApiCommand,
-    help="Create OSD\n\n\x08\nHTTP:        POST /nodes/{node}/ceph/osd\nPVE method:  createosd\nPermissions: none declared\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Create OSD",
-)
-def create(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    crush_device_class: _S = typer.Option(
-        None,
-        "--crush-device-class",
-        help="Set the device class of the OSD in crush. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    db_dev: _S = typer.Option(
-        None,
-        "--db_dev",
-        help="Block device name for block.db. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    db_dev_size: _S = typer.Option(
-        None,
-        "--db_dev_size",
-        help="Size in GiB for block.db. [number 1..N; PVE default: bluestore_block_db_size or 10% of OSD size (not sent); requires --db_dev]",
-        metavar="NUMBER",
-        show_default=False,
-    ),
-    dev: str = typer.Option(
-        ...,
-        "--dev",
-        help="Block device name. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    encrypted: _S = typer.Option(
-        None,
-        "--encrypted",
-        help="Enables encryption of the OSD. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    osds_per_device: _S = typer.Option(
-        None,
-        "--osds-per-device",
-        help='OSD services per physical device. Only useful for fast NVMe devices" ." to utilize their performance better. [integer 1..N; since PVE 8.1.5]',
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    wal_dev: _S = typer.Option(
-        None,
-        "--wal_dev",
-        help="Block device name for block.wal. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    wal_dev_size: _S = typer.Option(
-        None,
-        "--wal_dev_size",
-        help="Size in GiB for block.wal. [number 0.5..N; PVE default: bluestore_block_wal_size or 1% of OSD size (not sent); requires --wal_dev]",
-        metavar="NUMBER",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/ceph/osd", no_wait)
+def _create() -> None:
+    """Register `create` (POST /nodes/{node}/ceph/osd); only the command being run or completed is built."""
+
+    @app.command(
+        "create",
+        cls=ApiCommand,
+        help="Create OSD\n\n\x08\nHTTP:        POST /nodes/{node}/ceph/osd\nPVE method:  createosd\nPermissions: none declared\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Create OSD",
+    )
+    def create(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        crush_device_class: _S = typer.Option(
+            None,
+            "--crush-device-class",
+            help="Set the device class of the OSD in crush. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        db_dev: _S = typer.Option(
+            None,
+            "--db_dev",
+            help="Block device name for block.db. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        db_dev_size: _S = typer.Option(
+            None,
+            "--db_dev_size",
+            help="Size in GiB for block.db. [number 1..N; PVE default: bluestore_block_db_size or 10% of OSD size (not sent); requires --db_dev]",
+            metavar="NUMBER",
+            show_default=False,
+        ),
+        dev: str = typer.Option(
+            ...,
+            "--dev",
+            help="Block device name. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        encrypted: _S = typer.Option(
+            None,
+            "--encrypted",
+            help="Enables encryption of the OSD. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        osds_per_device: _S = typer.Option(
+            None,
+            "--osds-per-device",
+            help='OSD services per physical device. Only useful for fast NVMe devices" ." to utilize their performance better. [integer 1..N; since PVE 8.1.5]',
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        wal_dev: _S = typer.Option(
+            None,
+            "--wal_dev",
+            help="Block device name for block.wal. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        wal_dev_size: _S = typer.Option(
+            None,
+            "--wal_dev_size",
+            help="Size in GiB for block.wal. [number 0.5..N; PVE default: bluestore_block_wal_size or 1% of OSD size (not sent); requires --wal_dev]",
+            metavar="NUMBER",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/ceph/osd", no_wait)
 
 
-@app.command(
-    "delete",
-    cls=ApiCommand,
-    help="Destroy OSD\n\n\x08\nHTTP:        DELETE /nodes/{node}/ceph/osd/{osdid}\nPVE method:  destroyosd\nPermissions: none declared\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Destroy OSD",
-)
-def delete(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    osdid: str = typer.Option(
-        ...,
-        "--osdid",
-        help="OSD ID [integer]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    cleanup: _S = typer.Option(
-        None,
-        "--cleanup",
-        help="If set, we remove partition table entries. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "DELETE /nodes/{node}/ceph/osd/{osdid}", no_wait)
+def _delete() -> None:
+    """Register `delete` (DELETE /nodes/{node}/ceph/osd/{osdid}); only the command being run or completed is built."""
+
+    @app.command(
+        "delete",
+        cls=ApiCommand,
+        help="Destroy OSD\n\n\x08\nHTTP:        DELETE /nodes/{node}/ceph/osd/{osdid}\nPVE method:  destroyosd\nPermissions: none declared\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Destroy OSD",
+    )
+    def delete(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        osdid: str = typer.Option(
+            ...,
+            "--osdid",
+            help="OSD ID [integer]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        cleanup: _S = typer.Option(
+            None,
+            "--cleanup",
+            help="If set, we remove partition table entries. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "DELETE /nodes/{node}/ceph/osd/{osdid}", no_wait)
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="OSD index.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/osd/{osdid}\nPVE method:  osdindex\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
-    short_help="OSD index",
-)
-def get(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    osdid: str = typer.Option(
-        ...,
-        "--osdid",
-        help="OSD ID [integer]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/ceph/osd/{osdid}", False)
+def _get() -> None:
+    """Register `get` (GET /nodes/{node}/ceph/osd/{osdid}); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="OSD index.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/osd/{osdid}\nPVE method:  osdindex\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        short_help="OSD index",
+    )
+    def get(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        osdid: str = typer.Option(
+            ...,
+            "--osdid",
+            help="OSD ID [integer]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/ceph/osd/{osdid}", False)
 
 
-@app.command(
-    "in",
-    cls=ApiCommand,
-    help="ceph osd in\n\n\x08\nHTTP:        POST /nodes/{node}/ceph/osd/{osdid}/in\nPVE method:  in\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
-    short_help="ceph osd in",
-)
-def in_(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    osdid: str = typer.Option(
-        ...,
-        "--osdid",
-        help="OSD ID [integer]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/ceph/osd/{osdid}/in", False)
+def _in_() -> None:
+    """Register `in` (POST /nodes/{node}/ceph/osd/{osdid}/in); only the command being run or completed is built."""
+
+    @app.command(
+        "in",
+        cls=ApiCommand,
+        help="ceph osd in\n\n\x08\nHTTP:        POST /nodes/{node}/ceph/osd/{osdid}/in\nPVE method:  in\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        short_help="ceph osd in",
+    )
+    def in_(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        osdid: str = typer.Option(
+            ...,
+            "--osdid",
+            help="OSD ID [integer]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/ceph/osd/{osdid}/in", False)
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="Get Ceph osd list/tree.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/osd\nPVE method:  index\nPermissions: [perm, /, [Sys.Audit, Datastore.Audit], any, 1]\nSince:       PVE 7.4 or earlier",
-    short_help="Get Ceph osd list/tree",
-)
-def list(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/ceph/osd", False)
+def _list() -> None:
+    """Register `list` (GET /nodes/{node}/ceph/osd); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="Get Ceph osd list/tree.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/osd\nPVE method:  index\nPermissions: [perm, /, [Sys.Audit, Datastore.Audit], any, 1]\nSince:       PVE 7.4 or earlier",
+        short_help="Get Ceph osd list/tree",
+    )
+    def list(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/ceph/osd", False)
 
 
-@app.command(
-    "lv-info",
-    cls=ApiCommand,
-    help="Get OSD volume details\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/osd/{osdid}/lv-info\nPVE method:  osdvolume\nPermissions: [perm, /, [Sys.Audit], any, 1]\nSince:       PVE 7.4 or earlier",
-    short_help="Get OSD volume details",
-)
-def lv_info(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    osdid: str = typer.Option(
-        ...,
-        "--osdid",
-        help="OSD ID [integer]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    type: _S = typer.Option(
-        None,
-        "--type",
-        help="OSD device type [one of block, db, wal; PVE default: block (not sent)]",
-        metavar="[block|db|wal]",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/ceph/osd/{osdid}/lv-info", False)
+def _lv_info() -> None:
+    """Register `lv-info` (GET /nodes/{node}/ceph/osd/{osdid}/lv-info); only the command being run or completed is built."""
+
+    @app.command(
+        "lv-info",
+        cls=ApiCommand,
+        help="Get OSD volume details\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/osd/{osdid}/lv-info\nPVE method:  osdvolume\nPermissions: [perm, /, [Sys.Audit], any, 1]\nSince:       PVE 7.4 or earlier",
+        short_help="Get OSD volume details",
+    )
+    def lv_info(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        osdid: str = typer.Option(
+            ...,
+            "--osdid",
+            help="OSD ID [integer]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        type: _S = typer.Option(
+            None,
+            "--type",
+            help="OSD device type [one of block, db, wal; PVE default: block (not sent)]",
+            metavar="[block|db|wal]",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/ceph/osd/{osdid}/lv-info", False)
 
 
-@app.command(
-    "metadata",
-    cls=ApiCommand,
-    help="Get OSD details\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/osd/{osdid}/metadata\nPVE method:  osddetails\nPermissions: [perm, /, [Sys.Audit], any, 1]\nSince:       PVE 7.4 or earlier",
-    short_help="Get OSD details",
-)
-def metadata(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    osdid: str = typer.Option(
-        ...,
-        "--osdid",
-        help="OSD ID [integer]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/ceph/osd/{osdid}/metadata", False)
+def _metadata() -> None:
+    """Register `metadata` (GET /nodes/{node}/ceph/osd/{osdid}/metadata); only the command being run or completed is built."""
+
+    @app.command(
+        "metadata",
+        cls=ApiCommand,
+        help="Get OSD details\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/osd/{osdid}/metadata\nPVE method:  osddetails\nPermissions: [perm, /, [Sys.Audit], any, 1]\nSince:       PVE 7.4 or earlier",
+        short_help="Get OSD details",
+    )
+    def metadata(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        osdid: str = typer.Option(
+            ...,
+            "--osdid",
+            help="OSD ID [integer]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/ceph/osd/{osdid}/metadata", False)
 
 
-@app.command(
-    "out",
-    cls=ApiCommand,
-    help="ceph osd out\n\n\x08\nHTTP:        POST /nodes/{node}/ceph/osd/{osdid}/out\nPVE method:  out\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
-    short_help="ceph osd out",
-)
-def out(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    osdid: str = typer.Option(
-        ...,
-        "--osdid",
-        help="OSD ID [integer]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/ceph/osd/{osdid}/out", False)
+def _out() -> None:
+    """Register `out` (POST /nodes/{node}/ceph/osd/{osdid}/out); only the command being run or completed is built."""
+
+    @app.command(
+        "out",
+        cls=ApiCommand,
+        help="ceph osd out\n\n\x08\nHTTP:        POST /nodes/{node}/ceph/osd/{osdid}/out\nPVE method:  out\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        short_help="ceph osd out",
+    )
+    def out(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        osdid: str = typer.Option(
+            ...,
+            "--osdid",
+            help="OSD ID [integer]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/ceph/osd/{osdid}/out", False)
 
 
-@app.command(
-    "scrub",
-    cls=ApiCommand,
-    help="Instruct the OSD to scrub.\n\n\x08\nHTTP:        POST /nodes/{node}/ceph/osd/{osdid}/scrub\nPVE method:  scrub\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
-    short_help="Instruct the OSD to scrub",
-)
-def scrub(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    osdid: str = typer.Option(
-        ...,
-        "--osdid",
-        help="OSD ID [integer]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    deep: _S = typer.Option(
-        None,
-        "--deep",
-        help="If set, instructs a deep scrub instead of a normal one. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/ceph/osd/{osdid}/scrub", False)
+def _scrub() -> None:
+    """Register `scrub` (POST /nodes/{node}/ceph/osd/{osdid}/scrub); only the command being run or completed is built."""
+
+    @app.command(
+        "scrub",
+        cls=ApiCommand,
+        help="Instruct the OSD to scrub.\n\n\x08\nHTTP:        POST /nodes/{node}/ceph/osd/{osdid}/scrub\nPVE method:  scrub\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        short_help="Instruct the OSD to scrub",
+    )
+    def scrub(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        osdid: str = typer.Option(
+            ...,
+            "--osdid",
+            help="OSD ID [integer]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        deep: _S = typer.Option(
+            None,
+            "--deep",
+            help="If set, instructs a deep scrub instead of a normal one. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/ceph/osd/{osdid}/scrub", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "create": _create,
+    "delete": _delete,
+    "get": _get,
+    "in": _in_,
+    "list": _list,
+    "lv-info": _lv_info,
+    "metadata": _metadata,
+    "out": _out,
+    "scrub": _scrub,
+}

@@ -64,327 +64,356 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "create",
-    cls=ApiCommand,
-    help="Create Ceph pool\n\n\x08\nHTTP:        POST /nodes/{node}/ceph/pool\nPVE method:  createpool\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Create Ceph pool",
-)
-def create(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    add_storages: _S = typer.Option(
-        None,
-        "--add_storages",
-        help="Configure VM and CT storage using the new pool. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0; for erasure coded pools: 1 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    application: _S = typer.Option(
-        None,
-        "--application",
-        help="The application of the pool. [one of rbd, cephfs, rgw; PVE default: rbd (not sent)]",
-        metavar="[rbd|cephfs|rgw]",
-        show_default=False,
-    ),
-    crush_rule: _S = typer.Option(
-        None,
-        "--crush_rule",
-        help="The rule to use for mapping object placement in the cluster. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    erasure_coding: _S = typer.Option(
-        None,
-        "--erasure-coding",
-        help="Create an erasure coded pool for RBD with an accompaning replicated pool for metadata storage. With EC, the common ceph options 'size', 'min_size' and 'crush_rule' parameters will be applied to the metadata pool. [property string k=<integer> ,m=<integer> [,device-class=<class>] [,failure-domain=<domain>] [,profile=<profile>]]",
-        metavar="PROPS",
-        show_default=False,
-    ),
-    min_size: _S = typer.Option(
-        None,
-        "--min_size",
-        help="Minimum number of replicas per object [integer 1..7; PVE default: 2 (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    name: str = typer.Option(
-        ...,
-        "--name",
-        help="The name of the pool. It must be unique. [string; pattern (?:^[^:/\\s]+$)]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    pg_autoscale_mode: _S = typer.Option(
-        None,
-        "--pg_autoscale_mode",
-        help="The automatic PG scaling mode of the pool. [one of on, off, warn; PVE default: warn (not sent)]",
-        metavar="[on|off|warn]",
-        show_default=False,
-    ),
-    pg_num: _S = typer.Option(
-        None,
-        "--pg_num",
-        help="Number of placement groups. [integer 1..32768; PVE default: 128 (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    pg_num_min: _S = typer.Option(
-        None,
-        "--pg_num_min",
-        help="Minimal number of placement groups. [integer -N..32768]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    size: _S = typer.Option(
-        None,
-        "--size",
-        help="Number of replicas per object [integer 1..7; PVE default: 3 (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    target_size: _S = typer.Option(
-        None,
-        "--target_size",
-        help="The estimated target size of the pool for the PG autoscaler. [string; pattern ^(\\d+(\\.\\d+)?)([KMGT])?$]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    target_size_ratio: _S = typer.Option(
-        None,
-        "--target_size_ratio",
-        help="The estimated target ratio of the pool for the PG autoscaler. [number]",
-        metavar="NUMBER",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/ceph/pool", no_wait)
+def _create() -> None:
+    """Register `create` (POST /nodes/{node}/ceph/pool); only the command being run or completed is built."""
+
+    @app.command(
+        "create",
+        cls=ApiCommand,
+        help="Create Ceph pool\n\n\x08\nHTTP:        POST /nodes/{node}/ceph/pool\nPVE method:  createpool\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Create Ceph pool",
+    )
+    def create(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        add_storages: _S = typer.Option(
+            None,
+            "--add_storages",
+            help="Configure VM and CT storage using the new pool. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0; for erasure coded pools: 1 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        application: _S = typer.Option(
+            None,
+            "--application",
+            help="The application of the pool. [one of rbd, cephfs, rgw; PVE default: rbd (not sent)]",
+            metavar="[rbd|cephfs|rgw]",
+            show_default=False,
+        ),
+        crush_rule: _S = typer.Option(
+            None,
+            "--crush_rule",
+            help="The rule to use for mapping object placement in the cluster. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        erasure_coding: _S = typer.Option(
+            None,
+            "--erasure-coding",
+            help="Create an erasure coded pool for RBD with an accompaning replicated pool for metadata storage. With EC, the common ceph options 'size', 'min_size' and 'crush_rule' parameters will be applied to the metadata pool. [property string k=<integer> ,m=<integer> [,device-class=<class>] [,failure-domain=<domain>] [,profile=<profile>]]",
+            metavar="PROPS",
+            show_default=False,
+        ),
+        min_size: _S = typer.Option(
+            None,
+            "--min_size",
+            help="Minimum number of replicas per object [integer 1..7; PVE default: 2 (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        name: str = typer.Option(
+            ...,
+            "--name",
+            help="The name of the pool. It must be unique. [string; pattern (?:^[^:/\\s]+$)]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        pg_autoscale_mode: _S = typer.Option(
+            None,
+            "--pg_autoscale_mode",
+            help="The automatic PG scaling mode of the pool. [one of on, off, warn; PVE default: warn (not sent)]",
+            metavar="[on|off|warn]",
+            show_default=False,
+        ),
+        pg_num: _S = typer.Option(
+            None,
+            "--pg_num",
+            help="Number of placement groups. [integer 1..32768; PVE default: 128 (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        pg_num_min: _S = typer.Option(
+            None,
+            "--pg_num_min",
+            help="Minimal number of placement groups. [integer -N..32768]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        size: _S = typer.Option(
+            None,
+            "--size",
+            help="Number of replicas per object [integer 1..7; PVE default: 3 (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        target_size: _S = typer.Option(
+            None,
+            "--target_size",
+            help="The estimated target size of the pool for the PG autoscaler. [string; pattern ^(\\d+(\\.\\d+)?)([KMGT])?$]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        target_size_ratio: _S = typer.Option(
+            None,
+            "--target_size_ratio",
+            help="The estimated target ratio of the pool for the PG autoscaler. [number]",
+            metavar="NUMBER",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/ceph/pool", no_wait)
 
 
-@app.command(
-    "delete",
-    cls=ApiCommand,
-    help="Destroy pool\n\n\x08\nHTTP:        DELETE /nodes/{node}/ceph/pool/{name}\nPVE method:  destroypool\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Destroy pool",
-)
-def delete(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    name: str = typer.Option(
-        ...,
-        "--name",
-        help="The name of the pool. It must be unique. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    force: _S = typer.Option(
-        None,
-        "--force",
-        help="If true, destroys pool even if in use [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    remove_ecprofile: _S = typer.Option(
-        None,
-        "--remove_ecprofile",
-        help="Remove the erasure code profile. Defaults to true, if applicable. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    remove_storages: _S = typer.Option(
-        None,
-        "--remove_storages",
-        help="Remove all pveceph-managed storages configured for this pool [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "DELETE /nodes/{node}/ceph/pool/{name}", no_wait)
+def _delete() -> None:
+    """Register `delete` (DELETE /nodes/{node}/ceph/pool/{name}); only the command being run or completed is built."""
+
+    @app.command(
+        "delete",
+        cls=ApiCommand,
+        help="Destroy pool\n\n\x08\nHTTP:        DELETE /nodes/{node}/ceph/pool/{name}\nPVE method:  destroypool\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Destroy pool",
+    )
+    def delete(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        name: str = typer.Option(
+            ...,
+            "--name",
+            help="The name of the pool. It must be unique. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        force: _S = typer.Option(
+            None,
+            "--force",
+            help="If true, destroys pool even if in use [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        remove_ecprofile: _S = typer.Option(
+            None,
+            "--remove_ecprofile",
+            help="Remove the erasure code profile. Defaults to true, if applicable. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        remove_storages: _S = typer.Option(
+            None,
+            "--remove_storages",
+            help="Remove all pveceph-managed storages configured for this pool [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "DELETE /nodes/{node}/ceph/pool/{name}", no_wait)
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Pool index.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/pool/{name}\nPVE method:  poolindex\nPermissions: [perm, /, [Sys.Audit, Datastore.Audit], any, 1]\nSince:       PVE 7.4 or earlier",
-    short_help="Pool index",
-)
-def get(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    name: str = typer.Option(
-        ...,
-        "--name",
-        help="The name of the pool. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/ceph/pool/{name}", False)
+def _get() -> None:
+    """Register `get` (GET /nodes/{node}/ceph/pool/{name}); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Pool index.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/pool/{name}\nPVE method:  poolindex\nPermissions: [perm, /, [Sys.Audit, Datastore.Audit], any, 1]\nSince:       PVE 7.4 or earlier",
+        short_help="Pool index",
+    )
+    def get(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        name: str = typer.Option(
+            ...,
+            "--name",
+            help="The name of the pool. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/ceph/pool/{name}", False)
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="List all pools and their settings (which are settable by the POST/PUT endpoints).\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/pool\nPVE method:  lspools\nPermissions: [perm, /, [Sys.Audit, Datastore.Audit], any, 1]\nSince:       PVE 7.4 or earlier",
-    short_help="List all pools and their settings (which are settable by the POST/PUT...",
-)
-def list(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/ceph/pool", False)
+def _list() -> None:
+    """Register `list` (GET /nodes/{node}/ceph/pool); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="List all pools and their settings (which are settable by the POST/PUT endpoints).\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/pool\nPVE method:  lspools\nPermissions: [perm, /, [Sys.Audit, Datastore.Audit], any, 1]\nSince:       PVE 7.4 or earlier",
+        short_help="List all pools and their settings (which are settable by the POST/PUT...",
+    )
+    def list(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/ceph/pool", False)
 
 
-@app.command(
-    "set",
-    cls=ApiCommand,
-    help="Change POOL settings\n\n\x08\nHTTP:        PUT /nodes/{node}/ceph/pool/{name}\nPVE method:  setpool\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Change POOL settings",
-)
-def set(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    name: str = typer.Option(
-        ...,
-        "--name",
-        help="The name of the pool. It must be unique. [string; pattern (?:^[^:/\\s]+$)]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    application: _S = typer.Option(
-        None,
-        "--application",
-        help="The application of the pool. [one of rbd, cephfs, rgw]",
-        metavar="[rbd|cephfs|rgw]",
-        show_default=False,
-    ),
-    crush_rule: _S = typer.Option(
-        None,
-        "--crush_rule",
-        help="The rule to use for mapping object placement in the cluster. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    min_size: _S = typer.Option(
-        None,
-        "--min_size",
-        help="Minimum number of replicas per object [integer 1..7]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    pg_autoscale_mode: _S = typer.Option(
-        None,
-        "--pg_autoscale_mode",
-        help="The automatic PG scaling mode of the pool. [one of on, off, warn]",
-        metavar="[on|off|warn]",
-        show_default=False,
-    ),
-    pg_num: _S = typer.Option(
-        None,
-        "--pg_num",
-        help="Number of placement groups. [integer 1..32768]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    pg_num_min: _S = typer.Option(
-        None,
-        "--pg_num_min",
-        help="Minimal number of placement groups. [integer -N..32768]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    size: _S = typer.Option(
-        None,
-        "--size",
-        help="Number of replicas per object [integer 1..7]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    target_size: _S = typer.Option(
-        None,
-        "--target_size",
-        help="The estimated target size of the pool for the PG autoscaler. [string; pattern ^(\\d+(\\.\\d+)?)([KMGT])?$]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    target_size_ratio: _S = typer.Option(
-        None,
-        "--target_size_ratio",
-        help="The estimated target ratio of the pool for the PG autoscaler. [number]",
-        metavar="NUMBER",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "PUT /nodes/{node}/ceph/pool/{name}", no_wait)
+def _set() -> None:
+    """Register `set` (PUT /nodes/{node}/ceph/pool/{name}); only the command being run or completed is built."""
+
+    @app.command(
+        "set",
+        cls=ApiCommand,
+        help="Change POOL settings\n\n\x08\nHTTP:        PUT /nodes/{node}/ceph/pool/{name}\nPVE method:  setpool\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Change POOL settings",
+    )
+    def set(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        name: str = typer.Option(
+            ...,
+            "--name",
+            help="The name of the pool. It must be unique. [string; pattern (?:^[^:/\\s]+$)]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        application: _S = typer.Option(
+            None,
+            "--application",
+            help="The application of the pool. [one of rbd, cephfs, rgw]",
+            metavar="[rbd|cephfs|rgw]",
+            show_default=False,
+        ),
+        crush_rule: _S = typer.Option(
+            None,
+            "--crush_rule",
+            help="The rule to use for mapping object placement in the cluster. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        min_size: _S = typer.Option(
+            None,
+            "--min_size",
+            help="Minimum number of replicas per object [integer 1..7]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        pg_autoscale_mode: _S = typer.Option(
+            None,
+            "--pg_autoscale_mode",
+            help="The automatic PG scaling mode of the pool. [one of on, off, warn]",
+            metavar="[on|off|warn]",
+            show_default=False,
+        ),
+        pg_num: _S = typer.Option(
+            None,
+            "--pg_num",
+            help="Number of placement groups. [integer 1..32768]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        pg_num_min: _S = typer.Option(
+            None,
+            "--pg_num_min",
+            help="Minimal number of placement groups. [integer -N..32768]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        size: _S = typer.Option(
+            None,
+            "--size",
+            help="Number of replicas per object [integer 1..7]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        target_size: _S = typer.Option(
+            None,
+            "--target_size",
+            help="The estimated target size of the pool for the PG autoscaler. [string; pattern ^(\\d+(\\.\\d+)?)([KMGT])?$]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        target_size_ratio: _S = typer.Option(
+            None,
+            "--target_size_ratio",
+            help="The estimated target ratio of the pool for the PG autoscaler. [number]",
+            metavar="NUMBER",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "PUT /nodes/{node}/ceph/pool/{name}", no_wait)
 
 
-@app.command(
-    "status",
-    cls=ApiCommand,
-    help="Show the current pool status.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/pool/{name}/status\nPVE method:  getpool\nPermissions: [perm, /, [Sys.Audit, Datastore.Audit], any, 1]\nSince:       PVE 7.4 or earlier",
-    short_help="Show the current pool status",
-)
-def status(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    name: str = typer.Option(
-        ...,
-        "--name",
-        help="The name of the pool. It must be unique. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    verbose: _S = typer.Option(
-        None,
-        "--verbose",
-        help="If enabled, will display additional data(eg. statistics). [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/ceph/pool/{name}/status", False)
+def _status() -> None:
+    """Register `status` (GET /nodes/{node}/ceph/pool/{name}/status); only the command being run or completed is built."""
+
+    @app.command(
+        "status",
+        cls=ApiCommand,
+        help="Show the current pool status.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/pool/{name}/status\nPVE method:  getpool\nPermissions: [perm, /, [Sys.Audit, Datastore.Audit], any, 1]\nSince:       PVE 7.4 or earlier",
+        short_help="Show the current pool status",
+    )
+    def status(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        name: str = typer.Option(
+            ...,
+            "--name",
+            help="The name of the pool. It must be unique. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        verbose: _S = typer.Option(
+            None,
+            "--verbose",
+            help="If enabled, will display additional data(eg. statistics). [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/ceph/pool/{name}/status", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "create": _create,
+    "delete": _delete,
+    "get": _get,
+    "list": _list,
+    "set": _set,
+    "status": _status,
+}

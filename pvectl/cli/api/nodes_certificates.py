@@ -15,41 +15,54 @@ _L = list[str] | None
 CHOICES: dict[str, dict[str, tuple[str, ...]]] = {}
 
 
-@app.command(
-    "index",
-    cls=ApiCommand,
-    help="Node index.\n\n\x08\nHTTP:        GET /nodes/{node}/certificates\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
-    short_help="Node index",
-)
-def index(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/certificates", False)
+def _index() -> None:
+    """Register `index` (GET /nodes/{node}/certificates); only the command being run or completed is built."""
+
+    @app.command(
+        "index",
+        cls=ApiCommand,
+        help="Node index.\n\n\x08\nHTTP:        GET /nodes/{node}/certificates\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        short_help="Node index",
+    )
+    def index(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/certificates", False)
 
 
-@app.command(
-    "info",
-    cls=ApiCommand,
-    help="Get information about node's certificates.\n\n\x08\nHTTP:        GET /nodes/{node}/certificates/info\nPVE method:  info\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
-    short_help="Get information about node's certificates",
-)
-def info(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/certificates/info", False)
+def _info() -> None:
+    """Register `info` (GET /nodes/{node}/certificates/info); only the command being run or completed is built."""
+
+    @app.command(
+        "info",
+        cls=ApiCommand,
+        help="Get information about node's certificates.\n\n\x08\nHTTP:        GET /nodes/{node}/certificates/info\nPVE method:  info\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        short_help="Get information about node's certificates",
+    )
+    def info(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/certificates/info", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "index": _index,
+    "info": _info,
+}

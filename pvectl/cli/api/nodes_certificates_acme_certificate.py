@@ -28,78 +28,95 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "create",
-    cls=ApiCommand,
-    help="Order a new certificate from ACME-compatible CA.\n\n\x08\nHTTP:        POST /nodes/{node}/certificates/acme/certificate\nPVE method:  new_certificate\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Order a new certificate from ACME-compatible CA",
-)
-def create(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    force: _S = typer.Option(
-        None,
-        "--force",
-        help="Overwrite existing custom certificate. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/certificates/acme/certificate", no_wait)
+def _create() -> None:
+    """Register `create` (POST /nodes/{node}/certificates/acme/certificate); only the command being run or completed is built."""
+
+    @app.command(
+        "create",
+        cls=ApiCommand,
+        help="Order a new certificate from ACME-compatible CA.\n\n\x08\nHTTP:        POST /nodes/{node}/certificates/acme/certificate\nPVE method:  new_certificate\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Order a new certificate from ACME-compatible CA",
+    )
+    def create(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        force: _S = typer.Option(
+            None,
+            "--force",
+            help="Overwrite existing custom certificate. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/certificates/acme/certificate", no_wait)
 
 
-@app.command(
-    "delete",
-    cls=ApiCommand,
-    help="Revoke existing certificate from CA.\n\n\x08\nHTTP:        DELETE /nodes/{node}/certificates/acme/certificate\nPVE method:  revoke_certificate\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Revoke existing certificate from CA",
-)
-def delete(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "DELETE /nodes/{node}/certificates/acme/certificate", no_wait)
+def _delete() -> None:
+    """Register `delete` (DELETE /nodes/{node}/certificates/acme/certificate); only the command being run or completed is built."""
+
+    @app.command(
+        "delete",
+        cls=ApiCommand,
+        help="Revoke existing certificate from CA.\n\n\x08\nHTTP:        DELETE /nodes/{node}/certificates/acme/certificate\nPVE method:  revoke_certificate\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Revoke existing certificate from CA",
+    )
+    def delete(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "DELETE /nodes/{node}/certificates/acme/certificate", no_wait)
 
 
-@app.command(
-    "set",
-    cls=ApiCommand,
-    help="Renew existing certificate from CA.\n\n\x08\nHTTP:        PUT /nodes/{node}/certificates/acme/certificate\nPVE method:  renew_certificate\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Renew existing certificate from CA",
-)
-def set(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    force: _S = typer.Option(
-        None,
-        "--force",
-        help="Force renewal even if expiry is more than 30 days away. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "PUT /nodes/{node}/certificates/acme/certificate", no_wait)
+def _set() -> None:
+    """Register `set` (PUT /nodes/{node}/certificates/acme/certificate); only the command being run or completed is built."""
+
+    @app.command(
+        "set",
+        cls=ApiCommand,
+        help="Renew existing certificate from CA.\n\n\x08\nHTTP:        PUT /nodes/{node}/certificates/acme/certificate\nPVE method:  renew_certificate\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Renew existing certificate from CA",
+    )
+    def set(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        force: _S = typer.Option(
+            None,
+            "--force",
+            help="Force renewal even if expiry is more than 30 days away. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "PUT /nodes/{node}/certificates/acme/certificate", no_wait)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "create": _create,
+    "delete": _delete,
+    "set": _set,
+}

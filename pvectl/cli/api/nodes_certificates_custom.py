@@ -32,76 +32,89 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "create",
-    cls=ApiCommand,
-    help="Upload or update custom certificate chain and key.\n\n\x08\nHTTP:        POST /nodes/{node}/certificates/custom\nPVE method:  upload_custom_cert\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
-    short_help="Upload or update custom certificate chain and key",
-)
-def create(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    certificates: str = typer.Option(
-        ...,
-        "--certificates",
-        help="PEM encoded certificate (chain). [string, format pem-certificate-chain]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    force: _S = typer.Option(
-        None,
-        "--force",
-        help="Overwrite existing custom or ACME certificate files. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    key: _S = typer.Option(
-        None,
-        "--key",
-        help="PEM encoded private key. [string, format pem-string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    restart: _S = typer.Option(
-        None,
-        "--restart",
-        help="Restart pveproxy. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/certificates/custom", False)
+def _create() -> None:
+    """Register `create` (POST /nodes/{node}/certificates/custom); only the command being run or completed is built."""
+
+    @app.command(
+        "create",
+        cls=ApiCommand,
+        help="Upload or update custom certificate chain and key.\n\n\x08\nHTTP:        POST /nodes/{node}/certificates/custom\nPVE method:  upload_custom_cert\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        short_help="Upload or update custom certificate chain and key",
+    )
+    def create(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        certificates: str = typer.Option(
+            ...,
+            "--certificates",
+            help="PEM encoded certificate (chain). [string, format pem-certificate-chain]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        force: _S = typer.Option(
+            None,
+            "--force",
+            help="Overwrite existing custom or ACME certificate files. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        key: _S = typer.Option(
+            None,
+            "--key",
+            help="PEM encoded private key. [string, format pem-string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        restart: _S = typer.Option(
+            None,
+            "--restart",
+            help="Restart pveproxy. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/certificates/custom", False)
 
 
-@app.command(
-    "delete",
-    cls=ApiCommand,
-    help="DELETE custom certificate chain and key.\n\n\x08\nHTTP:        DELETE /nodes/{node}/certificates/custom\nPVE method:  remove_custom_cert\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
-    short_help="DELETE custom certificate chain and key",
-)
-def delete(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    restart: _S = typer.Option(
-        None,
-        "--restart",
-        help="Restart pveproxy. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "DELETE /nodes/{node}/certificates/custom", False)
+def _delete() -> None:
+    """Register `delete` (DELETE /nodes/{node}/certificates/custom); only the command being run or completed is built."""
+
+    @app.command(
+        "delete",
+        cls=ApiCommand,
+        help="DELETE custom certificate chain and key.\n\n\x08\nHTTP:        DELETE /nodes/{node}/certificates/custom\nPVE method:  remove_custom_cert\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        short_help="DELETE custom certificate chain and key",
+    )
+    def delete(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        restart: _S = typer.Option(
+            None,
+            "--restart",
+            help="Restart pveproxy. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "DELETE /nodes/{node}/certificates/custom", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "create": _create,
+    "delete": _delete,
+}

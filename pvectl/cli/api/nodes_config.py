@@ -31,104 +31,117 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Get node configuration options.\n\n\x08\nHTTP:        GET /nodes/{node}/config\nPVE method:  get_config\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Get node configuration options",
-)
-def get(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    property: _S = typer.Option(
-        None,
-        "--property",
-        help="Return only a specific property from the node configuration. [one of acme, acmedomain0, acmedomain1, acmedomain2, acmedomain3, acmedomain4, acmedomain5, ballooning-target, description, startall-onboot-delay, wakeonlan; PVE default: all (not sent)]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/config", False)
+def _get() -> None:
+    """Register `get` (GET /nodes/{node}/config); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Get node configuration options.\n\n\x08\nHTTP:        GET /nodes/{node}/config\nPVE method:  get_config\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Get node configuration options",
+    )
+    def get(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        property: _S = typer.Option(
+            None,
+            "--property",
+            help="Return only a specific property from the node configuration. [one of acme, acmedomain0, acmedomain1, acmedomain2, acmedomain3, acmedomain4, acmedomain5, ballooning-target, description, startall-onboot-delay, wakeonlan; PVE default: all (not sent)]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/config", False)
 
 
-@app.command(
-    "set",
-    cls=ApiCommand,
-    help="Set node configuration options.\n\n\x08\nHTTP:        PUT /nodes/{node}/config\nPVE method:  set_options\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
-    short_help="Set node configuration options",
-)
-def set(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    acme: _S = typer.Option(
-        None,
-        "--acme",
-        help="Node specific ACME settings. [property string [account=<name>] [,domains=<domain[;domain;...]>]]",
-        metavar="PROPS",
-        show_default=False,
-    ),
-    acmedomain: _L = typer.Option(
-        None,
-        "--acmedomain",
-        help="ACME domain and validation plugin [property string [domain=]<domain> [,alias=<domain>] [,plugin=<name of the plugin configuration>]; as --acmedomain N=VALUE (repeatable) or --acmedomainN VALUE, N in 0..5]",
-        metavar="N=VALUE",
-        show_default=False,
-    ),
-    ballooning_target: _S = typer.Option(
-        None,
-        "--ballooning-target",
-        help="RAM usage target for ballooning (in percent of total memory) [integer 0..100; PVE default: 80 (not sent); since PVE 8.3.2]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    delete: _L = typer.Option(
-        None,
-        "--delete",
-        help="A list of settings you want to delete. [string, format pve-configid-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    description: _S = typer.Option(
-        None,
-        "--description",
-        help="Description for the Node. Shown in the web-interface node notes panel. This is saved as comment inside the configuration file. [string; at most 65536 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    digest: _S = typer.Option(
-        None,
-        "--digest",
-        help="Prevent changes if current configuration file has different SHA1 digest. This can be used to prevent concurrent modifications. [string; at most 40 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    startall_onboot_delay: _S = typer.Option(
-        None,
-        "--startall-onboot-delay",
-        help="Initial delay in seconds, before starting all the Virtual Guests with on-boot enabled. [integer 0..300; PVE default: 0 (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    wakeonlan: _S = typer.Option(
-        None,
-        "--wakeonlan",
-        help="Node specific wake on LAN settings. [property string [mac=]<MAC address> [,bind-interface=<bind interface>] [,broadcast-address=<IPv4 broadcast address>]]",
-        metavar="PROPS",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "PUT /nodes/{node}/config", False)
+def _set() -> None:
+    """Register `set` (PUT /nodes/{node}/config); only the command being run or completed is built."""
+
+    @app.command(
+        "set",
+        cls=ApiCommand,
+        help="Set node configuration options.\n\n\x08\nHTTP:        PUT /nodes/{node}/config\nPVE method:  set_options\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        short_help="Set node configuration options",
+    )
+    def set(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        acme: _S = typer.Option(
+            None,
+            "--acme",
+            help="Node specific ACME settings. [property string [account=<name>] [,domains=<domain[;domain;...]>]]",
+            metavar="PROPS",
+            show_default=False,
+        ),
+        acmedomain: _L = typer.Option(
+            None,
+            "--acmedomain",
+            help="ACME domain and validation plugin [property string [domain=]<domain> [,alias=<domain>] [,plugin=<name of the plugin configuration>]; as --acmedomain N=VALUE (repeatable) or --acmedomainN VALUE, N in 0..5]",
+            metavar="N=VALUE",
+            show_default=False,
+        ),
+        ballooning_target: _S = typer.Option(
+            None,
+            "--ballooning-target",
+            help="RAM usage target for ballooning (in percent of total memory) [integer 0..100; PVE default: 80 (not sent); since PVE 8.3.2]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        delete: _L = typer.Option(
+            None,
+            "--delete",
+            help="A list of settings you want to delete. [string, format pve-configid-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        description: _S = typer.Option(
+            None,
+            "--description",
+            help="Description for the Node. Shown in the web-interface node notes panel. This is saved as comment inside the configuration file. [string; at most 65536 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        digest: _S = typer.Option(
+            None,
+            "--digest",
+            help="Prevent changes if current configuration file has different SHA1 digest. This can be used to prevent concurrent modifications. [string; at most 40 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        startall_onboot_delay: _S = typer.Option(
+            None,
+            "--startall-onboot-delay",
+            help="Initial delay in seconds, before starting all the Virtual Guests with on-boot enabled. [integer 0..300; PVE default: 0 (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        wakeonlan: _S = typer.Option(
+            None,
+            "--wakeonlan",
+            help="Node specific wake on LAN settings. [property string [mac=]<MAC address> [,bind-interface=<bind interface>] [,broadcast-address=<IPv4 broadcast address>]]",
+            metavar="PROPS",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "PUT /nodes/{node}/config", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "get": _get,
+    "set": _set,
+}

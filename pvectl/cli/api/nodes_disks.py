@@ -36,159 +36,184 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "index",
-    cls=ApiCommand,
-    help="Node index.\n\n\x08\nHTTP:        GET /nodes/{node}/disks\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
-    short_help="Node index",
-)
-def index(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/disks", False)
+def _index() -> None:
+    """Register `index` (GET /nodes/{node}/disks); only the command being run or completed is built."""
+
+    @app.command(
+        "index",
+        cls=ApiCommand,
+        help="Node index.\n\n\x08\nHTTP:        GET /nodes/{node}/disks\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        short_help="Node index",
+    )
+    def index(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/disks", False)
 
 
-@app.command(
-    "initgpt",
-    cls=ApiCommand,
-    help="Initialize Disk with GPT\n\n\x08\nHTTP:        POST /nodes/{node}/disks/initgpt\nPVE method:  initgpt\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Initialize Disk with GPT",
-)
-def initgpt(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    disk: str = typer.Option(
-        ...,
-        "--disk",
-        help="Block device name [string; pattern ^/dev/[a-zA-Z0-9\\/]+$]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    uuid: _S = typer.Option(
-        None,
-        "--uuid",
-        help="UUID for the GPT table [string; pattern [a-fA-F0-9\\-]+; at most 36 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/disks/initgpt", no_wait)
+def _initgpt() -> None:
+    """Register `initgpt` (POST /nodes/{node}/disks/initgpt); only the command being run or completed is built."""
+
+    @app.command(
+        "initgpt",
+        cls=ApiCommand,
+        help="Initialize Disk with GPT\n\n\x08\nHTTP:        POST /nodes/{node}/disks/initgpt\nPVE method:  initgpt\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Initialize Disk with GPT",
+    )
+    def initgpt(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        disk: str = typer.Option(
+            ...,
+            "--disk",
+            help="Block device name [string; pattern ^/dev/[a-zA-Z0-9\\/]+$]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        uuid: _S = typer.Option(
+            None,
+            "--uuid",
+            help="UUID for the GPT table [string; pattern [a-fA-F0-9\\-]+; at most 36 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/disks/initgpt", no_wait)
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="List local disks.\n\n\x08\nHTTP:        GET /nodes/{node}/disks/list\nPVE method:  list\nPermissions: [or, [perm, /, [Sys.Audit]], [perm, /nodes/{node}, [Sys.Audit]]]\nSince:       PVE 7.4 or earlier",
-    short_help="List local disks",
-)
-def list(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    include_partitions: _S = typer.Option(
-        None,
-        "--include-partitions",
-        help="Also include partitions. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    skipsmart: _S = typer.Option(
-        None,
-        "--skipsmart",
-        help="Skip smart checks. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    type: _S = typer.Option(
-        None,
-        "--type",
-        help="Only list specific types of disks. [one of unused, journal_disks]",
-        metavar="[unused|journal_disks]",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/disks/list", False)
+def _list() -> None:
+    """Register `list` (GET /nodes/{node}/disks/list); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="List local disks.\n\n\x08\nHTTP:        GET /nodes/{node}/disks/list\nPVE method:  list\nPermissions: [or, [perm, /, [Sys.Audit]], [perm, /nodes/{node}, [Sys.Audit]]]\nSince:       PVE 7.4 or earlier",
+        short_help="List local disks",
+    )
+    def list(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        include_partitions: _S = typer.Option(
+            None,
+            "--include-partitions",
+            help="Also include partitions. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        skipsmart: _S = typer.Option(
+            None,
+            "--skipsmart",
+            help="Skip smart checks. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        type: _S = typer.Option(
+            None,
+            "--type",
+            help="Only list specific types of disks. [one of unused, journal_disks]",
+            metavar="[unused|journal_disks]",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/disks/list", False)
 
 
-@app.command(
-    "smart",
-    cls=ApiCommand,
-    help="Get SMART Health of a disk.\n\n\x08\nHTTP:        GET /nodes/{node}/disks/smart\nPVE method:  smart\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Get SMART Health of a disk",
-)
-def smart(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    disk: str = typer.Option(
-        ...,
-        "--disk",
-        help="Block device name [string; pattern ^/dev/[a-zA-Z0-9\\/]+$]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    healthonly: _S = typer.Option(
-        None,
-        "--healthonly",
-        help="If true returns only the health status [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/disks/smart", False)
+def _smart() -> None:
+    """Register `smart` (GET /nodes/{node}/disks/smart); only the command being run or completed is built."""
+
+    @app.command(
+        "smart",
+        cls=ApiCommand,
+        help="Get SMART Health of a disk.\n\n\x08\nHTTP:        GET /nodes/{node}/disks/smart\nPVE method:  smart\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Get SMART Health of a disk",
+    )
+    def smart(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        disk: str = typer.Option(
+            ...,
+            "--disk",
+            help="Block device name [string; pattern ^/dev/[a-zA-Z0-9\\/]+$]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        healthonly: _S = typer.Option(
+            None,
+            "--healthonly",
+            help="If true returns only the health status [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/disks/smart", False)
 
 
-@app.command(
-    "wipedisk",
-    cls=ApiCommand,
-    help="Wipe a disk or partition.\n\n\x08\nHTTP:        PUT /nodes/{node}/disks/wipedisk\nPVE method:  wipe_disk\nPermissions: none declared\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Wipe a disk or partition",
-)
-def wipedisk(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    disk: str = typer.Option(
-        ...,
-        "--disk",
-        help="Block device name [string; pattern ^/dev/[a-zA-Z0-9\\/]+$]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "PUT /nodes/{node}/disks/wipedisk", no_wait)
+def _wipedisk() -> None:
+    """Register `wipedisk` (PUT /nodes/{node}/disks/wipedisk); only the command being run or completed is built."""
+
+    @app.command(
+        "wipedisk",
+        cls=ApiCommand,
+        help="Wipe a disk or partition.\n\n\x08\nHTTP:        PUT /nodes/{node}/disks/wipedisk\nPVE method:  wipe_disk\nPermissions: none declared\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Wipe a disk or partition",
+    )
+    def wipedisk(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        disk: str = typer.Option(
+            ...,
+            "--disk",
+            help="Block device name [string; pattern ^/dev/[a-zA-Z0-9\\/]+$]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "PUT /nodes/{node}/disks/wipedisk", no_wait)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "index": _index,
+    "initgpt": _initgpt,
+    "list": _list,
+    "smart": _smart,
+    "wipedisk": _wipedisk,
+}

@@ -36,114 +36,131 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "create",
-    cls=ApiCommand,
-    help="Create a Filesystem on an unused disk. Will be mounted under '/mnt/pve/NAME'.\n\n\x08\nHTTP:        POST /nodes/{node}/disks/directory\nPVE method:  create\nPermissions: Requires additionally 'Datastore.Allocate' on /storage when setting 'add_storage'\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Create a Filesystem on an unused disk",
-)
-def create(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    add_storage: _S = typer.Option(
-        None,
-        "--add_storage",
-        help="Configure storage using the directory. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    device: str = typer.Option(
-        ...,
-        "--device",
-        help="The block device you want to create the filesystem on. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    filesystem: _S = typer.Option(
-        None,
-        "--filesystem",
-        help="The desired filesystem. [one of ext4, xfs; PVE default: ext4 (not sent)]",
-        metavar="[ext4|xfs]",
-        show_default=False,
-    ),
-    name: str = typer.Option(
-        ...,
-        "--name",
-        help="The storage identifier. [string, format pve-storage-id]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.storage,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/disks/directory", no_wait)
+def _create() -> None:
+    """Register `create` (POST /nodes/{node}/disks/directory); only the command being run or completed is built."""
+
+    @app.command(
+        "create",
+        cls=ApiCommand,
+        help="Create a Filesystem on an unused disk. Will be mounted under '/mnt/pve/NAME'.\n\n\x08\nHTTP:        POST /nodes/{node}/disks/directory\nPVE method:  create\nPermissions: Requires additionally 'Datastore.Allocate' on /storage when setting 'add_storage'\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Create a Filesystem on an unused disk",
+    )
+    def create(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        add_storage: _S = typer.Option(
+            None,
+            "--add_storage",
+            help="Configure storage using the directory. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        device: str = typer.Option(
+            ...,
+            "--device",
+            help="The block device you want to create the filesystem on. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        filesystem: _S = typer.Option(
+            None,
+            "--filesystem",
+            help="The desired filesystem. [one of ext4, xfs; PVE default: ext4 (not sent)]",
+            metavar="[ext4|xfs]",
+            show_default=False,
+        ),
+        name: str = typer.Option(
+            ...,
+            "--name",
+            help="The storage identifier. [string, format pve-storage-id]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.storage,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/disks/directory", no_wait)
 
 
-@app.command(
-    "delete",
-    cls=ApiCommand,
-    help="Unmounts the storage and removes the mount unit.\n\n\x08\nHTTP:        DELETE /nodes/{node}/disks/directory/{name}\nPVE method:  delete\nPermissions: Requires additionally 'Datastore.Allocate' on /storage when setting 'cleanup-config'\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Unmounts the storage and removes the mount unit",
-)
-def delete(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    name: str = typer.Option(
-        ...,
-        "--name",
-        help="The storage identifier. [string, format pve-storage-id]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.storage,
-    ),
-    cleanup_config: _S = typer.Option(
-        None,
-        "--cleanup-config",
-        help="Marks associated storage(s) as not available on this node anymore or removes them from the configuration (if configured for this node only). [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    cleanup_disks: _S = typer.Option(
-        None,
-        "--cleanup-disks",
-        help="Also wipe disk so it can be repurposed afterwards. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "DELETE /nodes/{node}/disks/directory/{name}", no_wait)
+def _delete() -> None:
+    """Register `delete` (DELETE /nodes/{node}/disks/directory/{name}); only the command being run or completed is built."""
+
+    @app.command(
+        "delete",
+        cls=ApiCommand,
+        help="Unmounts the storage and removes the mount unit.\n\n\x08\nHTTP:        DELETE /nodes/{node}/disks/directory/{name}\nPVE method:  delete\nPermissions: Requires additionally 'Datastore.Allocate' on /storage when setting 'cleanup-config'\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Unmounts the storage and removes the mount unit",
+    )
+    def delete(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        name: str = typer.Option(
+            ...,
+            "--name",
+            help="The storage identifier. [string, format pve-storage-id]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.storage,
+        ),
+        cleanup_config: _S = typer.Option(
+            None,
+            "--cleanup-config",
+            help="Marks associated storage(s) as not available on this node anymore or removes them from the configuration (if configured for this node only). [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        cleanup_disks: _S = typer.Option(
+            None,
+            "--cleanup-disks",
+            help="Also wipe disk so it can be repurposed afterwards. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "DELETE /nodes/{node}/disks/directory/{name}", no_wait)
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="PVE Managed Directory storages.\n\n\x08\nHTTP:        GET /nodes/{node}/disks/directory\nPVE method:  index\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="PVE Managed Directory storages",
-)
-def list(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/disks/directory", False)
+def _list() -> None:
+    """Register `list` (GET /nodes/{node}/disks/directory); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="PVE Managed Directory storages.\n\n\x08\nHTTP:        GET /nodes/{node}/disks/directory\nPVE method:  index\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="PVE Managed Directory storages",
+    )
+    def list(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/disks/directory", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "create": _create,
+    "delete": _delete,
+    "list": _list,
+}

@@ -32,107 +32,124 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "create",
-    cls=ApiCommand,
-    help="Create an LVM Volume Group\n\n\x08\nHTTP:        POST /nodes/{node}/disks/lvm\nPVE method:  create\nPermissions: Requires additionally 'Datastore.Allocate' on /storage when setting 'add_storage'\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Create an LVM Volume Group",
-)
-def create(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    add_storage: _S = typer.Option(
-        None,
-        "--add_storage",
-        help="Configure storage using the Volume Group [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    device: str = typer.Option(
-        ...,
-        "--device",
-        help="The block device you want to create the volume group on [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    name: str = typer.Option(
-        ...,
-        "--name",
-        help="The storage identifier. [string, format pve-storage-id]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.storage,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/disks/lvm", no_wait)
+def _create() -> None:
+    """Register `create` (POST /nodes/{node}/disks/lvm); only the command being run or completed is built."""
+
+    @app.command(
+        "create",
+        cls=ApiCommand,
+        help="Create an LVM Volume Group\n\n\x08\nHTTP:        POST /nodes/{node}/disks/lvm\nPVE method:  create\nPermissions: Requires additionally 'Datastore.Allocate' on /storage when setting 'add_storage'\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Create an LVM Volume Group",
+    )
+    def create(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        add_storage: _S = typer.Option(
+            None,
+            "--add_storage",
+            help="Configure storage using the Volume Group [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        device: str = typer.Option(
+            ...,
+            "--device",
+            help="The block device you want to create the volume group on [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        name: str = typer.Option(
+            ...,
+            "--name",
+            help="The storage identifier. [string, format pve-storage-id]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.storage,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/disks/lvm", no_wait)
 
 
-@app.command(
-    "delete",
-    cls=ApiCommand,
-    help="Remove an LVM Volume Group.\n\n\x08\nHTTP:        DELETE /nodes/{node}/disks/lvm/{name}\nPVE method:  delete\nPermissions: Requires additionally 'Datastore.Allocate' on /storage when setting 'cleanup-config'\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Remove an LVM Volume Group",
-)
-def delete(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    name: str = typer.Option(
-        ...,
-        "--name",
-        help="The storage identifier. [string, format pve-storage-id]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.storage,
-    ),
-    cleanup_config: _S = typer.Option(
-        None,
-        "--cleanup-config",
-        help="Marks associated storage(s) as not available on this node anymore or removes them from the configuration (if configured for this node only). [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    cleanup_disks: _S = typer.Option(
-        None,
-        "--cleanup-disks",
-        help="Also wipe disks so they can be repurposed afterwards. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "DELETE /nodes/{node}/disks/lvm/{name}", no_wait)
+def _delete() -> None:
+    """Register `delete` (DELETE /nodes/{node}/disks/lvm/{name}); only the command being run or completed is built."""
+
+    @app.command(
+        "delete",
+        cls=ApiCommand,
+        help="Remove an LVM Volume Group.\n\n\x08\nHTTP:        DELETE /nodes/{node}/disks/lvm/{name}\nPVE method:  delete\nPermissions: Requires additionally 'Datastore.Allocate' on /storage when setting 'cleanup-config'\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Remove an LVM Volume Group",
+    )
+    def delete(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        name: str = typer.Option(
+            ...,
+            "--name",
+            help="The storage identifier. [string, format pve-storage-id]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.storage,
+        ),
+        cleanup_config: _S = typer.Option(
+            None,
+            "--cleanup-config",
+            help="Marks associated storage(s) as not available on this node anymore or removes them from the configuration (if configured for this node only). [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        cleanup_disks: _S = typer.Option(
+            None,
+            "--cleanup-disks",
+            help="Also wipe disks so they can be repurposed afterwards. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "DELETE /nodes/{node}/disks/lvm/{name}", no_wait)
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="List LVM Volume Groups\n\n\x08\nHTTP:        GET /nodes/{node}/disks/lvm\nPVE method:  index\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="List LVM Volume Groups",
-)
-def list(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/disks/lvm", False)
+def _list() -> None:
+    """Register `list` (GET /nodes/{node}/disks/lvm); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="List LVM Volume Groups\n\n\x08\nHTTP:        GET /nodes/{node}/disks/lvm\nPVE method:  index\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="List LVM Volume Groups",
+    )
+    def list(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/disks/lvm", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "create": _create,
+    "delete": _delete,
+    "list": _list,
+}

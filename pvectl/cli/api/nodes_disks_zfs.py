@@ -52,163 +52,184 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "create",
-    cls=ApiCommand,
-    help="Create a ZFS pool.\n\n\x08\nHTTP:        POST /nodes/{node}/disks/zfs\nPVE method:  create\nPermissions: Requires additionally 'Datastore.Allocate' on /storage when setting 'add_storage'\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Create a ZFS pool",
-)
-def create(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    add_storage: _S = typer.Option(
-        None,
-        "--add_storage",
-        help="Configure storage using the zpool. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    ashift: _S = typer.Option(
-        None,
-        "--ashift",
-        help="Pool sector size exponent. [integer 9..16; PVE default: 12 (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    compression: _S = typer.Option(
-        None,
-        "--compression",
-        help="The compression algorithm to use. [one of on, off, gzip, lz4, lzjb, zle, zstd; PVE default: on (not sent)]",
-        metavar="[on|off|gzip|lz4|lzjb|zle|zstd]",
-        show_default=False,
-    ),
-    devices: _L = typer.Option(
-        ...,
-        "--devices",
-        help="The block devices you want to create the zpool on. [string, format string-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    draid_config: _S = typer.Option(
-        None,
-        "--draid-config",
-        help="[property string data=<integer> ,spares=<integer>]",
-        metavar="PROPS",
-        show_default=False,
-    ),
-    name: str = typer.Option(
-        ...,
-        "--name",
-        help="The storage identifier. [string, format pve-storage-id]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.storage,
-    ),
-    raidlevel: str = typer.Option(
-        ...,
-        "--raidlevel",
-        help="The RAID level to use. [one of single, mirror, raid10, raidz, raidz2, raidz3, draid, draid2, draid3]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/disks/zfs", no_wait)
+def _create() -> None:
+    """Register `create` (POST /nodes/{node}/disks/zfs); only the command being run or completed is built."""
+
+    @app.command(
+        "create",
+        cls=ApiCommand,
+        help="Create a ZFS pool.\n\n\x08\nHTTP:        POST /nodes/{node}/disks/zfs\nPVE method:  create\nPermissions: Requires additionally 'Datastore.Allocate' on /storage when setting 'add_storage'\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Create a ZFS pool",
+    )
+    def create(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        add_storage: _S = typer.Option(
+            None,
+            "--add_storage",
+            help="Configure storage using the zpool. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        ashift: _S = typer.Option(
+            None,
+            "--ashift",
+            help="Pool sector size exponent. [integer 9..16; PVE default: 12 (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        compression: _S = typer.Option(
+            None,
+            "--compression",
+            help="The compression algorithm to use. [one of on, off, gzip, lz4, lzjb, zle, zstd; PVE default: on (not sent)]",
+            metavar="[on|off|gzip|lz4|lzjb|zle|zstd]",
+            show_default=False,
+        ),
+        devices: _L = typer.Option(
+            ...,
+            "--devices",
+            help="The block devices you want to create the zpool on. [string, format string-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        draid_config: _S = typer.Option(
+            None,
+            "--draid-config",
+            help="[property string data=<integer> ,spares=<integer>]",
+            metavar="PROPS",
+            show_default=False,
+        ),
+        name: str = typer.Option(
+            ...,
+            "--name",
+            help="The storage identifier. [string, format pve-storage-id]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.storage,
+        ),
+        raidlevel: str = typer.Option(
+            ...,
+            "--raidlevel",
+            help="The RAID level to use. [one of single, mirror, raid10, raidz, raidz2, raidz3, draid, draid2, draid3]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/disks/zfs", no_wait)
 
 
-@app.command(
-    "delete",
-    cls=ApiCommand,
-    help="Destroy a ZFS pool.\n\n\x08\nHTTP:        DELETE /nodes/{node}/disks/zfs/{name}\nPVE method:  delete\nPermissions: Requires additionally 'Datastore.Allocate' on /storage when setting 'cleanup-config'\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Destroy a ZFS pool",
-)
-def delete(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    name: str = typer.Option(
-        ...,
-        "--name",
-        help="The storage identifier. [string, format pve-storage-id]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.storage,
-    ),
-    cleanup_config: _S = typer.Option(
-        None,
-        "--cleanup-config",
-        help="Marks associated storage(s) as not available on this node anymore or removes them from the configuration (if configured for this node only). [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    cleanup_disks: _S = typer.Option(
-        None,
-        "--cleanup-disks",
-        help="Also wipe disks so they can be repurposed afterwards. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "DELETE /nodes/{node}/disks/zfs/{name}", no_wait)
+def _delete() -> None:
+    """Register `delete` (DELETE /nodes/{node}/disks/zfs/{name}); only the command being run or completed is built."""
+
+    @app.command(
+        "delete",
+        cls=ApiCommand,
+        help="Destroy a ZFS pool.\n\n\x08\nHTTP:        DELETE /nodes/{node}/disks/zfs/{name}\nPVE method:  delete\nPermissions: Requires additionally 'Datastore.Allocate' on /storage when setting 'cleanup-config'\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Destroy a ZFS pool",
+    )
+    def delete(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        name: str = typer.Option(
+            ...,
+            "--name",
+            help="The storage identifier. [string, format pve-storage-id]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.storage,
+        ),
+        cleanup_config: _S = typer.Option(
+            None,
+            "--cleanup-config",
+            help="Marks associated storage(s) as not available on this node anymore or removes them from the configuration (if configured for this node only). [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        cleanup_disks: _S = typer.Option(
+            None,
+            "--cleanup-disks",
+            help="Also wipe disks so they can be repurposed afterwards. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "DELETE /nodes/{node}/disks/zfs/{name}", no_wait)
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Get details about a zpool.\n\n\x08\nHTTP:        GET /nodes/{node}/disks/zfs/{name}\nPVE method:  detail\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Get details about a zpool",
-)
-def get(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    name: str = typer.Option(
-        ...,
-        "--name",
-        help="The storage identifier. [string, format pve-storage-id]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.storage,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/disks/zfs/{name}", False)
+def _get() -> None:
+    """Register `get` (GET /nodes/{node}/disks/zfs/{name}); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Get details about a zpool.\n\n\x08\nHTTP:        GET /nodes/{node}/disks/zfs/{name}\nPVE method:  detail\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Get details about a zpool",
+    )
+    def get(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        name: str = typer.Option(
+            ...,
+            "--name",
+            help="The storage identifier. [string, format pve-storage-id]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.storage,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/disks/zfs/{name}", False)
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="List Zpools.\n\n\x08\nHTTP:        GET /nodes/{node}/disks/zfs\nPVE method:  index\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="List Zpools",
-)
-def list(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/disks/zfs", False)
+def _list() -> None:
+    """Register `list` (GET /nodes/{node}/disks/zfs); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="List Zpools.\n\n\x08\nHTTP:        GET /nodes/{node}/disks/zfs\nPVE method:  index\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="List Zpools",
+    )
+    def list(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/disks/zfs", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "create": _create,
+    "delete": _delete,
+    "get": _get,
+    "list": _list,
+}

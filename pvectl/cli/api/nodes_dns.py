@@ -15,69 +15,82 @@ _L = list[str] | None
 CHOICES: dict[str, dict[str, tuple[str, ...]]] = {}
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Read DNS settings.\n\n\x08\nHTTP:        GET /nodes/{node}/dns\nPVE method:  dns\nPermissions: [perm, /nodes/{node}, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Read DNS settings",
-)
-def get(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/dns", False)
+def _get() -> None:
+    """Register `get` (GET /nodes/{node}/dns); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Read DNS settings.\n\n\x08\nHTTP:        GET /nodes/{node}/dns\nPVE method:  dns\nPermissions: [perm, /nodes/{node}, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Read DNS settings",
+    )
+    def get(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/dns", False)
 
 
-@app.command(
-    "set",
-    cls=ApiCommand,
-    help="Write DNS settings.\n\n\x08\nHTTP:        PUT /nodes/{node}/dns\nPVE method:  update_dns\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
-    short_help="Write DNS settings",
-)
-def set(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    dns1: _S = typer.Option(
-        None,
-        "--dns1",
-        help="First name server IP address. [string, format ip]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    dns2: _S = typer.Option(
-        None,
-        "--dns2",
-        help="Second name server IP address. [string, format ip]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    dns3: _S = typer.Option(
-        None,
-        "--dns3",
-        help="Third name server IP address. [string, format ip]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    search: str = typer.Option(
-        ...,
-        "--search",
-        help="Search domain for host-name lookup. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "PUT /nodes/{node}/dns", False)
+def _set() -> None:
+    """Register `set` (PUT /nodes/{node}/dns); only the command being run or completed is built."""
+
+    @app.command(
+        "set",
+        cls=ApiCommand,
+        help="Write DNS settings.\n\n\x08\nHTTP:        PUT /nodes/{node}/dns\nPVE method:  update_dns\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        short_help="Write DNS settings",
+    )
+    def set(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        dns1: _S = typer.Option(
+            None,
+            "--dns1",
+            help="First name server IP address. [string, format ip]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        dns2: _S = typer.Option(
+            None,
+            "--dns2",
+            help="Second name server IP address. [string, format ip]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        dns3: _S = typer.Option(
+            None,
+            "--dns3",
+            help="Third name server IP address. [string, format ip]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        search: str = typer.Option(
+            ...,
+            "--search",
+            help="Search domain for host-name lookup. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "PUT /nodes/{node}/dns", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "get": _get,
+    "set": _set,
+}

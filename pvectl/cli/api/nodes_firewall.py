@@ -15,69 +15,82 @@ _L = list[str] | None
 CHOICES: dict[str, dict[str, tuple[str, ...]]] = {}
 
 
-@app.command(
-    "index",
-    cls=ApiCommand,
-    help="Directory index.\n\n\x08\nHTTP:        GET /nodes/{node}/firewall\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
-    short_help="Directory index",
-)
-def index(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/firewall", False)
+def _index() -> None:
+    """Register `index` (GET /nodes/{node}/firewall); only the command being run or completed is built."""
+
+    @app.command(
+        "index",
+        cls=ApiCommand,
+        help="Directory index.\n\n\x08\nHTTP:        GET /nodes/{node}/firewall\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        short_help="Directory index",
+    )
+    def index(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/firewall", False)
 
 
-@app.command(
-    "log",
-    cls=ApiCommand,
-    help="Read firewall log\n\n\x08\nHTTP:        GET /nodes/{node}/firewall/log\nPVE method:  log\nPermissions: [perm, /nodes/{node}, [Sys.Syslog]]\nSince:       PVE 7.4 or earlier",
-    short_help="Read firewall log",
-)
-def log(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    limit: _S = typer.Option(
-        None,
-        "--limit",
-        help="[integer 0..N]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    since: _S = typer.Option(
-        None,
-        "--since",
-        help="Display log since this UNIX epoch. [integer 0..N]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    start: _S = typer.Option(
-        None,
-        "--start",
-        help="[integer 0..N]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    until: _S = typer.Option(
-        None,
-        "--until",
-        help="Display log until this UNIX epoch. [integer 0..N]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/firewall/log", False)
+def _log() -> None:
+    """Register `log` (GET /nodes/{node}/firewall/log); only the command being run or completed is built."""
+
+    @app.command(
+        "log",
+        cls=ApiCommand,
+        help="Read firewall log\n\n\x08\nHTTP:        GET /nodes/{node}/firewall/log\nPVE method:  log\nPermissions: [perm, /nodes/{node}, [Sys.Syslog]]\nSince:       PVE 7.4 or earlier",
+        short_help="Read firewall log",
+    )
+    def log(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        limit: _S = typer.Option(
+            None,
+            "--limit",
+            help="[integer 0..N]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        since: _S = typer.Option(
+            None,
+            "--since",
+            help="Display log since this UNIX epoch. [integer 0..N]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        start: _S = typer.Option(
+            None,
+            "--start",
+            help="[integer 0..N]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        until: _S = typer.Option(
+            None,
+            "--until",
+            help="Display log until this UNIX epoch. [integer 0..N]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/firewall/log", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "index": _index,
+    "log": _log,
+}

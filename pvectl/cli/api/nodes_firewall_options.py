@@ -105,188 +105,201 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Get host firewall options.\n\n\x08\nHTTP:        GET /nodes/{node}/firewall/options\nPVE method:  get_options\nPermissions: [perm, /nodes/{node}, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Get host firewall options",
-)
-def get(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/firewall/options", False)
+def _get() -> None:
+    """Register `get` (GET /nodes/{node}/firewall/options); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Get host firewall options.\n\n\x08\nHTTP:        GET /nodes/{node}/firewall/options\nPVE method:  get_options\nPermissions: [perm, /nodes/{node}, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Get host firewall options",
+    )
+    def get(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/firewall/options", False)
 
 
-@app.command(
-    "set",
-    cls=ApiCommand,
-    help="Set Firewall options.\n\n\x08\nHTTP:        PUT /nodes/{node}/firewall/options\nPVE method:  set_options\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
-    short_help="Set Firewall options",
-)
-def set(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    delete: _L = typer.Option(
-        None,
-        "--delete",
-        help="A list of settings you want to delete. [string, format pve-configid-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    digest: _S = typer.Option(
-        None,
-        "--digest",
-        help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    enable: _S = typer.Option(
-        None,
-        "--enable",
-        help="Enable host firewall rules. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    log_level_forward: _S = typer.Option(
-        None,
-        "--log_level_forward",
-        help="Log level for forwarded traffic. [one of emerg, alert, crit, err, warning, notice, info, debug, nolog; since PVE 8.3.2]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    log_level_in: _S = typer.Option(
-        None,
-        "--log_level_in",
-        help="Log level for incoming traffic. [one of emerg, alert, crit, err, warning, notice, info, debug, nolog]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    log_level_out: _S = typer.Option(
-        None,
-        "--log_level_out",
-        help="Log level for outgoing traffic. [one of emerg, alert, crit, err, warning, notice, info, debug, nolog]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    log_nf_conntrack: _S = typer.Option(
-        None,
-        "--log_nf_conntrack",
-        help="Enable logging of conntrack information. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    ndp: _S = typer.Option(
-        None,
-        "--ndp",
-        help="Enable NDP (Neighbor Discovery Protocol). [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    nf_conntrack_allow_invalid: _S = typer.Option(
-        None,
-        "--nf_conntrack_allow_invalid",
-        help="Allow invalid packets on connection tracking. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    nf_conntrack_helpers: _S = typer.Option(
-        None,
-        "--nf_conntrack_helpers",
-        help="Enable conntrack helpers for specific protocols. Supported protocols: amanda, ftp, irc, netbios-ns, pptp, sane, sip, snmp, tftp [string, format pve-fw-conntrack-helper; PVE default:  (not sent)]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    nf_conntrack_max: _S = typer.Option(
-        None,
-        "--nf_conntrack_max",
-        help="Maximum number of tracked connections. [integer 32768..N; PVE default: 262144 (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    nf_conntrack_tcp_timeout_established: _S = typer.Option(
-        None,
-        "--nf_conntrack_tcp_timeout_established",
-        help="Conntrack established timeout. [integer 7875..N; PVE default: 432000 (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    nf_conntrack_tcp_timeout_syn_recv: _S = typer.Option(
-        None,
-        "--nf_conntrack_tcp_timeout_syn_recv",
-        help="Conntrack syn recv timeout. [integer 30..60; PVE default: 60 (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    nftables: _S = typer.Option(
-        None,
-        "--nftables",
-        help="Enable nftables based firewall (tech preview) [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.2.5]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    nosmurfs: _S = typer.Option(
-        None,
-        "--nosmurfs",
-        help="Enable SMURFS filter. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    protection_synflood: _S = typer.Option(
-        None,
-        "--protection_synflood",
-        help="Enable synflood protection [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    protection_synflood_burst: _S = typer.Option(
-        None,
-        "--protection_synflood_burst",
-        help="Synflood protection rate burst by ip src. [integer; PVE default: 1000 (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    protection_synflood_rate: _S = typer.Option(
-        None,
-        "--protection_synflood_rate",
-        help="Synflood protection rate syn/sec by ip src. [integer; PVE default: 200 (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    smurf_log_level: _S = typer.Option(
-        None,
-        "--smurf_log_level",
-        help="Log level for SMURFS filter. [one of emerg, alert, crit, err, warning, notice, info, debug, nolog]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    tcp_flags_log_level: _S = typer.Option(
-        None,
-        "--tcp_flags_log_level",
-        help="Log level for illegal tcp flags filter. [one of emerg, alert, crit, err, warning, notice, info, debug, nolog]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    tcpflags: _S = typer.Option(
-        None,
-        "--tcpflags",
-        help="Filter illegal combinations of TCP flags. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "PUT /nodes/{node}/firewall/options", False)
+def _set() -> None:
+    """Register `set` (PUT /nodes/{node}/firewall/options); only the command being run or completed is built."""
+
+    @app.command(
+        "set",
+        cls=ApiCommand,
+        help="Set Firewall options.\n\n\x08\nHTTP:        PUT /nodes/{node}/firewall/options\nPVE method:  set_options\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        short_help="Set Firewall options",
+    )
+    def set(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        delete: _L = typer.Option(
+            None,
+            "--delete",
+            help="A list of settings you want to delete. [string, format pve-configid-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        digest: _S = typer.Option(
+            None,
+            "--digest",
+            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        enable: _S = typer.Option(
+            None,
+            "--enable",
+            help="Enable host firewall rules. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        log_level_forward: _S = typer.Option(
+            None,
+            "--log_level_forward",
+            help="Log level for forwarded traffic. [one of emerg, alert, crit, err, warning, notice, info, debug, nolog; since PVE 8.3.2]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        log_level_in: _S = typer.Option(
+            None,
+            "--log_level_in",
+            help="Log level for incoming traffic. [one of emerg, alert, crit, err, warning, notice, info, debug, nolog]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        log_level_out: _S = typer.Option(
+            None,
+            "--log_level_out",
+            help="Log level for outgoing traffic. [one of emerg, alert, crit, err, warning, notice, info, debug, nolog]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        log_nf_conntrack: _S = typer.Option(
+            None,
+            "--log_nf_conntrack",
+            help="Enable logging of conntrack information. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        ndp: _S = typer.Option(
+            None,
+            "--ndp",
+            help="Enable NDP (Neighbor Discovery Protocol). [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        nf_conntrack_allow_invalid: _S = typer.Option(
+            None,
+            "--nf_conntrack_allow_invalid",
+            help="Allow invalid packets on connection tracking. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        nf_conntrack_helpers: _S = typer.Option(
+            None,
+            "--nf_conntrack_helpers",
+            help="Enable conntrack helpers for specific protocols. Supported protocols: amanda, ftp, irc, netbios-ns, pptp, sane, sip, snmp, tftp [string, format pve-fw-conntrack-helper; PVE default:  (not sent)]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        nf_conntrack_max: _S = typer.Option(
+            None,
+            "--nf_conntrack_max",
+            help="Maximum number of tracked connections. [integer 32768..N; PVE default: 262144 (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        nf_conntrack_tcp_timeout_established: _S = typer.Option(
+            None,
+            "--nf_conntrack_tcp_timeout_established",
+            help="Conntrack established timeout. [integer 7875..N; PVE default: 432000 (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        nf_conntrack_tcp_timeout_syn_recv: _S = typer.Option(
+            None,
+            "--nf_conntrack_tcp_timeout_syn_recv",
+            help="Conntrack syn recv timeout. [integer 30..60; PVE default: 60 (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        nftables: _S = typer.Option(
+            None,
+            "--nftables",
+            help="Enable nftables based firewall (tech preview) [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.2.5]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        nosmurfs: _S = typer.Option(
+            None,
+            "--nosmurfs",
+            help="Enable SMURFS filter. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        protection_synflood: _S = typer.Option(
+            None,
+            "--protection_synflood",
+            help="Enable synflood protection [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        protection_synflood_burst: _S = typer.Option(
+            None,
+            "--protection_synflood_burst",
+            help="Synflood protection rate burst by ip src. [integer; PVE default: 1000 (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        protection_synflood_rate: _S = typer.Option(
+            None,
+            "--protection_synflood_rate",
+            help="Synflood protection rate syn/sec by ip src. [integer; PVE default: 200 (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        smurf_log_level: _S = typer.Option(
+            None,
+            "--smurf_log_level",
+            help="Log level for SMURFS filter. [one of emerg, alert, crit, err, warning, notice, info, debug, nolog]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        tcp_flags_log_level: _S = typer.Option(
+            None,
+            "--tcp_flags_log_level",
+            help="Log level for illegal tcp flags filter. [one of emerg, alert, crit, err, warning, notice, info, debug, nolog]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        tcpflags: _S = typer.Option(
+            None,
+            "--tcpflags",
+            help="Filter illegal combinations of TCP flags. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "PUT /nodes/{node}/firewall/options", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "get": _get,
+    "set": _set,
+}

@@ -15,41 +15,54 @@ _L = list[str] | None
 CHOICES: dict[str, dict[str, tuple[str, ...]]] = {}
 
 
-@app.command(
-    "index",
-    cls=ApiCommand,
-    help="Index of hardware types\n\n\x08\nHTTP:        GET /nodes/{node}/hardware\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
-    short_help="Index of hardware types",
-)
-def index(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/hardware", False)
+def _index() -> None:
+    """Register `index` (GET /nodes/{node}/hardware); only the command being run or completed is built."""
+
+    @app.command(
+        "index",
+        cls=ApiCommand,
+        help="Index of hardware types\n\n\x08\nHTTP:        GET /nodes/{node}/hardware\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        short_help="Index of hardware types",
+    )
+    def index(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/hardware", False)
 
 
-@app.command(
-    "usb",
-    cls=ApiCommand,
-    help="List local USB devices.\n\n\x08\nHTTP:        GET /nodes/{node}/hardware/usb\nPVE method:  usbscan\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
-    short_help="List local USB devices",
-)
-def usb(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/hardware/usb", False)
+def _usb() -> None:
+    """Register `usb` (GET /nodes/{node}/hardware/usb); only the command being run or completed is built."""
+
+    @app.command(
+        "usb",
+        cls=ApiCommand,
+        help="List local USB devices.\n\n\x08\nHTTP:        GET /nodes/{node}/hardware/usb\nPVE method:  usbscan\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        short_help="List local USB devices",
+    )
+    def usb(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/hardware/usb", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "index": _index,
+    "usb": _usb,
+}

@@ -22,89 +22,106 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Index of available pci methods\n\n\x08\nHTTP:        GET /nodes/{node}/hardware/pci/{pci-id-or-mapping}\nPVE method:  pci_index\nPermissions: none declared\nSince:       PVE 8.2.5",
-    short_help="Index of available pci methods",
-)
-def get(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node; since PVE 8.2.5]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    pci_id_or_mapping: str = typer.Option(
-        ...,
-        "--pci-id-or-mapping",
-        help="[string; pattern (?:(?:[0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\\.[0-9a-fA-F])|([a-zA-Z][a-zA-Z0-9_-]+); since PVE 8.2.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/hardware/pci/{pci-id-or-mapping}", False)
+def _get() -> None:
+    """Register `get` (GET /nodes/{node}/hardware/pci/{pci-id-or-mapping}); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Index of available pci methods\n\n\x08\nHTTP:        GET /nodes/{node}/hardware/pci/{pci-id-or-mapping}\nPVE method:  pci_index\nPermissions: none declared\nSince:       PVE 8.2.5",
+        short_help="Index of available pci methods",
+    )
+    def get(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node; since PVE 8.2.5]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        pci_id_or_mapping: str = typer.Option(
+            ...,
+            "--pci-id-or-mapping",
+            help="[string; pattern (?:(?:[0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\\.[0-9a-fA-F])|([a-zA-Z][a-zA-Z0-9_-]+); since PVE 8.2.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/hardware/pci/{pci-id-or-mapping}", False)
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="List local PCI devices.\n\n\x08\nHTTP:        GET /nodes/{node}/hardware/pci\nPVE method:  pci_scan\nPermissions: [perm, /, [Sys.Audit, Sys.Modify], any, 1]\nSince:       PVE 7.4 or earlier",
-    short_help="List local PCI devices",
-)
-def list(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    pci_class_blacklist: _L = typer.Option(
-        None,
-        "--pci-class-blacklist",
-        help="A list of blacklisted PCI classes, which will not be returned. Following are filtered by default: Memory Controller (05), Bridge (06) and Processor (0b). [string, format string-list; repeat the option or give a comma list; PVE default: 05;06;0b (not sent)]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    verbose: _S = typer.Option(
-        None,
-        "--verbose",
-        help="If disabled, does only print the PCI IDs. Otherwise, additional information like vendor and device will be returned. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/hardware/pci", False)
+def _list() -> None:
+    """Register `list` (GET /nodes/{node}/hardware/pci); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="List local PCI devices.\n\n\x08\nHTTP:        GET /nodes/{node}/hardware/pci\nPVE method:  pci_scan\nPermissions: [perm, /, [Sys.Audit, Sys.Modify], any, 1]\nSince:       PVE 7.4 or earlier",
+        short_help="List local PCI devices",
+    )
+    def list(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        pci_class_blacklist: _L = typer.Option(
+            None,
+            "--pci-class-blacklist",
+            help="A list of blacklisted PCI classes, which will not be returned. Following are filtered by default: Memory Controller (05), Bridge (06) and Processor (0b). [string, format string-list; repeat the option or give a comma list; PVE default: 05;06;0b (not sent)]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        verbose: _S = typer.Option(
+            None,
+            "--verbose",
+            help="If disabled, does only print the PCI IDs. Otherwise, additional information like vendor and device will be returned. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/hardware/pci", False)
 
 
-@app.command(
-    "mdev",
-    cls=ApiCommand,
-    help="List mediated device types for given PCI device.\n\n\x08\nHTTP:        GET /nodes/{node}/hardware/pci/{pci-id-or-mapping}/mdev\nPVE method:  mdevscan\nPermissions: [perm, /, [Sys.Audit, Sys.Modify], any, 1]\nSince:       PVE 8.2.5",
-    short_help="List mediated device types for given PCI device",
-)
-def mdev(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node; since PVE 8.2.5]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    pci_id_or_mapping: str = typer.Option(
-        ...,
-        "--pci-id-or-mapping",
-        help="The PCI ID or mapping to list the mdev types for. [string; pattern (?:(?:[0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\\.[0-9a-fA-F])|([a-zA-Z][a-zA-Z0-9_-]+); since PVE 8.2.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/hardware/pci/{pci-id-or-mapping}/mdev", False)
+def _mdev() -> None:
+    """Register `mdev` (GET /nodes/{node}/hardware/pci/{pci-id-or-mapping}/mdev); only the command being run or completed is built."""
+
+    @app.command(
+        "mdev",
+        cls=ApiCommand,
+        help="List mediated device types for given PCI device.\n\n\x08\nHTTP:        GET /nodes/{node}/hardware/pci/{pci-id-or-mapping}/mdev\nPVE method:  mdevscan\nPermissions: [perm, /, [Sys.Audit, Sys.Modify], any, 1]\nSince:       PVE 8.2.5",
+        short_help="List mediated device types for given PCI device",
+    )
+    def mdev(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node; since PVE 8.2.5]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        pci_id_or_mapping: str = typer.Option(
+            ...,
+            "--pci-id-or-mapping",
+            help="The PCI ID or mapping to list the mdev types for. [string; pattern (?:(?:[0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\\.[0-9a-fA-F])|([a-zA-Z][a-zA-Z0-9_-]+); since PVE 8.2.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/hardware/pci/{pci-id-or-mapping}/mdev", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "get": _get,
+    "list": _list,
+    "mdev": _mdev,
+}

@@ -15,55 +15,68 @@ _L = list[str] | None
 CHOICES: dict[str, dict[str, tuple[str, ...]]] = {}
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Get the content of /etc/hosts.\n\n\x08\nHTTP:        GET /nodes/{node}/hosts\nPVE method:  get_etc_hosts\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Get the content of /etc/hosts",
-)
-def get(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/hosts", False)
+def _get() -> None:
+    """Register `get` (GET /nodes/{node}/hosts); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Get the content of /etc/hosts.\n\n\x08\nHTTP:        GET /nodes/{node}/hosts\nPVE method:  get_etc_hosts\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Get the content of /etc/hosts",
+    )
+    def get(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/hosts", False)
 
 
-@app.command(
-    "write",
-    cls=ApiCommand,
-    help="Write /etc/hosts.\n\n\x08\nHTTP:        POST /nodes/{node}/hosts\nPVE method:  write_etc_hosts\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
-    short_help="Write /etc/hosts",
-)
-def write(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    data: str = typer.Option(
-        ...,
-        "--data",
-        help="The target content of /etc/hosts. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    digest: _S = typer.Option(
-        None,
-        "--digest",
-        help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/hosts", False)
+def _write() -> None:
+    """Register `write` (POST /nodes/{node}/hosts); only the command being run or completed is built."""
+
+    @app.command(
+        "write",
+        cls=ApiCommand,
+        help="Write /etc/hosts.\n\n\x08\nHTTP:        POST /nodes/{node}/hosts\nPVE method:  write_etc_hosts\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        short_help="Write /etc/hosts",
+    )
+    def write(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        data: str = typer.Option(
+            ...,
+            "--data",
+            help="The target content of /etc/hosts. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        digest: _S = typer.Option(
+            None,
+            "--digest",
+            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/hosts", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "get": _get,
+    "write": _write,
+}

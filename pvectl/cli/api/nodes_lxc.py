@@ -1474,1219 +1474,1304 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "clone",
-    cls=ApiCommand,
-    help="Create a container clone/copy\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/clone\nPVE method:  clone_vm\nPermissions: You need 'VM.Clone' permissions on /vms/{vmid}, and 'VM.Allocate' permissions on /vms/{newid} (or on the VM pool /pool/{pool}). You also need 'Datastore.AllocateSpace' on any used storage, and 'SDN.Use' on any bridge.\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Create a container clone/copy",
-)
-def clone(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    bwlimit: _S = typer.Option(
-        None,
-        "--bwlimit",
-        help="Override I/O bandwidth limit (in KiB/s). [number 0..N; PVE default: clone limit from datacenter or storage config (not sent)]",
-        metavar="NUMBER",
-        show_default=False,
-    ),
-    description: _S = typer.Option(
-        None,
-        "--description",
-        help="Description for the new CT. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    full: _S = typer.Option(
-        None,
-        "--full",
-        help="Create a full copy of all disks. This is always done when you clone a normal CT. For CT templates, we try to create a linked clone by default. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    hostname: _S = typer.Option(
-        None,
-        "--hostname",
-        help="Set a hostname for the new CT. [string, format dns-name]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    newid: str = typer.Option(
-        ...,
-        "--newid",
-        help="VMID for the clone. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    pool: _S = typer.Option(
-        None,
-        "--pool",
-        help="Add the new CT to the specified pool. [string, format pve-poolid]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.pool,
-    ),
-    snapname: _S = typer.Option(
-        None,
-        "--snapname",
-        help="The name of the snapshot. [string, format pve-configid; at most 40 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    storage: _S = typer.Option(
-        None,
-        "--storage",
-        help="Target storage for full clone. [string, format pve-storage-id]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.storage,
-    ),
-    target: _S = typer.Option(
-        None,
-        "--target",
-        help="Target node. Only allowed if the original VM is on shared storage. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/lxc/{vmid}/clone", no_wait)
+def _clone() -> None:
+    """Register `clone` (POST /nodes/{node}/lxc/{vmid}/clone); only the command being run or completed is built."""
+
+    @app.command(
+        "clone",
+        cls=ApiCommand,
+        help="Create a container clone/copy\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/clone\nPVE method:  clone_vm\nPermissions: You need 'VM.Clone' permissions on /vms/{vmid}, and 'VM.Allocate' permissions on /vms/{newid} (or on the VM pool /pool/{pool}). You also need 'Datastore.AllocateSpace' on any used storage, and 'SDN.Use' on any bridge.\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Create a container clone/copy",
+    )
+    def clone(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        bwlimit: _S = typer.Option(
+            None,
+            "--bwlimit",
+            help="Override I/O bandwidth limit (in KiB/s). [number 0..N; PVE default: clone limit from datacenter or storage config (not sent)]",
+            metavar="NUMBER",
+            show_default=False,
+        ),
+        description: _S = typer.Option(
+            None,
+            "--description",
+            help="Description for the new CT. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        full: _S = typer.Option(
+            None,
+            "--full",
+            help="Create a full copy of all disks. This is always done when you clone a normal CT. For CT templates, we try to create a linked clone by default. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        hostname: _S = typer.Option(
+            None,
+            "--hostname",
+            help="Set a hostname for the new CT. [string, format dns-name]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        newid: str = typer.Option(
+            ...,
+            "--newid",
+            help="VMID for the clone. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        pool: _S = typer.Option(
+            None,
+            "--pool",
+            help="Add the new CT to the specified pool. [string, format pve-poolid]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.pool,
+        ),
+        snapname: _S = typer.Option(
+            None,
+            "--snapname",
+            help="The name of the snapshot. [string, format pve-configid; at most 40 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        storage: _S = typer.Option(
+            None,
+            "--storage",
+            help="Target storage for full clone. [string, format pve-storage-id]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.storage,
+        ),
+        target: _S = typer.Option(
+            None,
+            "--target",
+            help="Target node. Only allowed if the original VM is on shared storage. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/lxc/{vmid}/clone", no_wait)
 
 
-@app.command(
-    "create",
-    cls=ApiCommand,
-    help="Create or restore a container.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc\nPVE method:  create_vm\nPermissions: You need 'VM.Allocate' permission on /vms/{vmid} or on the VM pool /pool/{pool}. For restore, it is enough if the user has 'VM.Backup' permission and the VM already exists. You also need 'Datastore.AllocateSpace' permissions on the storage. For privileged containers, 'Sys.Modify' permissions on '/' are required.\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Create or restore a container",
-)
-def create(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    arch: _S = typer.Option(
-        None,
-        "--arch",
-        help="OS architecture type. [one of amd64, i386, arm64, armhf, riscv32, riscv64; PVE default: amd64 (not sent)]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    bwlimit: _S = typer.Option(
-        None,
-        "--bwlimit",
-        help="Override I/O bandwidth limit (in KiB/s). [number 0..N; PVE default: restore limit from datacenter or storage config (not sent)]",
-        metavar="NUMBER",
-        show_default=False,
-    ),
-    cmode: _S = typer.Option(
-        None,
-        "--cmode",
-        help="Console mode. By default, the console command tries to open a connection to one of the available tty devices. By setting cmode to 'console' it tries to attach to /dev/console instead. If you set cmode to 'shell', it simply invokes a shell inside the container (no login). [one of shell, console, tty; PVE default: tty (not sent)]",
-        metavar="[shell|console|tty]",
-        show_default=False,
-    ),
-    console: _S = typer.Option(
-        None,
-        "--console",
-        help="Attach a console device (/dev/console) to the container. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    cores: _S = typer.Option(
-        None,
-        "--cores",
-        help="The number of cores assigned to the container. A container can use all available cores by default. [integer 1..8192]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    cpulimit: _S = typer.Option(
-        None,
-        "--cpulimit",
-        help="Limit of CPU usage. NOTE: If the computer has 2 CPUs, it has a total of '2' CPU time. Value '0' indicates no CPU limit. [number 0..8192; PVE default: 0 (not sent)]",
-        metavar="NUMBER",
-        show_default=False,
-    ),
-    cpuunits: _S = typer.Option(
-        None,
-        "--cpuunits",
-        help="CPU weight for a container, will be clamped to [1, 10000] in cgroup v2. [integer 0..500000; PVE default: cgroup v1: 1024, cgroup v2: 100 (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    debug: _S = typer.Option(
-        None,
-        "--debug",
-        help="Try to be more verbose. For now this only enables debug log-level on start. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    description: _S = typer.Option(
-        None,
-        "--description",
-        help="Description for the Container. Shown in the web-interface CT's summary. This is saved as comment inside the configuration file. [string; at most 8192 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    dev: _L = typer.Option(
-        None,
-        "--dev",
-        help="Device to pass through to the container [property string [[path=]<Path>] [,deny-write=<1|0>] [,gid=<integer>] [,mode=<Octal access mode>] [,uid=<integer>]; as --dev N=VALUE (repeatable) or --devN VALUE, N in 0..255; since PVE 8.1.5]",
-        metavar="N=VALUE",
-        show_default=False,
-    ),
-    entrypoint: _S = typer.Option(
-        None,
-        "--entrypoint",
-        help="Command to run as init, optionally with arguments; may start with an absolute path, relative path, or a binary in $PATH. [string; pattern (?:[^\\x00-\\x08\\x10-\\x1F\\x7F]+); PVE default: /sbin/init (not sent); since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    env: _S = typer.Option(
-        None,
-        "--env",
-        help="The container runtime environment as NUL-separated list. Replaces any lxc.environment.runtime entries in the config. [string; pattern (?:(?:\\w+=[^\\x00-\\x08\\x10-\\x1F\\x7F]*)(?:\\0\\w+=[^\\x00-\\x08\\x10-\\x1F\\x7F]*)*); since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    features: _S = typer.Option(
-        None,
-        "--features",
-        help="Allow containers access to advanced features. [property string [force_rw_sys=<1|0>] [,fuse=<1|0>] [,keyctl=<1|0>] [,mknod=<1|0>] [,mount=<fstype;fstype;...>] [,nesting=<1|0>]]",
-        metavar="PROPS",
-        show_default=False,
-    ),
-    force: _S = typer.Option(
-        None,
-        "--force",
-        help="Allow to overwrite existing container. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    ha_managed: _S = typer.Option(
-        None,
-        "--ha-managed",
-        help="Add the CT as a HA resource after it was created. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 9.0.9]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    hookscript: _S = typer.Option(
-        None,
-        "--hookscript",
-        help="Script that will be executed during various steps in the containers lifetime. [string, format pve-volume-id]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    hostname: _S = typer.Option(
-        None,
-        "--hostname",
-        help="Set a host name for the container. [string, format dns-name; at most 255 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    ignore_unpack_errors: _S = typer.Option(
-        None,
-        "--ignore-unpack-errors",
-        help="Ignore errors when extracting the template. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    lock: _S = typer.Option(
-        None,
-        "--lock",
-        help="Lock/unlock the container. [one of backup, create, destroyed, disk, fstrim, migrate, mounted, rollback, snapshot, snapshot-delete]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    memory: _S = typer.Option(
-        None,
-        "--memory",
-        help="Amount of RAM for the container in MB. [integer 16..N; PVE default: 512 (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    mp: _L = typer.Option(
-        None,
-        "--mp",
-        help="Use volume as container mount point. Use the special syntax STORAGE_ID:SIZE_IN_GiB to allocate a new volume. [property string [volume=]<volume> ,mp=<Path> [,acl=<1|0>] [,backup=<1|0>] [,keepattrs=<1|0>] [,mountoptions=<opt[;opt...]>] [,quota=<1|0>] [,replicate=<1|0>] [,ro=<1|0>] [,shared=<1|0>] [,size=<DiskSize>]; as --mp N=VALUE (repeatable) or --mpN VALUE, N in 0..255]",
-        metavar="N=VALUE",
-        show_default=False,
-    ),
-    nameserver: _L = typer.Option(
-        None,
-        "--nameserver",
-        help="Sets DNS server IP address for a container. Create will automatically use the setting from the host if you neither set searchdomain nor nameserver. [string, format lxc-ip-with-ll-iface-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    net: _L = typer.Option(
-        None,
-        "--net",
-        help="Specifies network interfaces for the container. [property string name=<string> [,bridge=<bridge>] [,firewall=<1|0>] [,gw=<GatewayIPv4>] [,gw6=<GatewayIPv6>] [,host-managed=<1|0>] [,hwaddr=<XX:XX:XX:XX:XX:XX>] [,ip=<(IPv4/CIDR|dhcp|manual)>] [,ip6=<(IPv6/CIDR|auto|dhcp|manual)>] [,link_down=<1|0>] [,mtu=<integer>] [,rate=<mbps>] [,tag=<integer>] [,trunks=<vlanid[;vlanid...]>] [,type=<veth>]; as --net N=VALUE (repeatable) or --netN VALUE, N in 0..31]",
-        metavar="N=VALUE",
-        show_default=False,
-    ),
-    onboot: _S = typer.Option(
-        None,
-        "--onboot",
-        help="Specifies whether a container will be started during system bootup. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    ostemplate: str = typer.Option(
-        ...,
-        "--ostemplate",
-        help="The OS template or backup file. [string; at most 255 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    ostype: _S = typer.Option(
-        None,
-        "--ostype",
-        help="OS type. This is used to setup configuration inside the container, and corresponds to lxc setup scripts in /usr/share/lxc/config/<ostype>.common.conf. Value 'unmanaged' can be used to skip and OS specific setup. [one of debian, devuan, ubuntu, centos, fedora, opensuse, archlinux, alpine, gentoo, nixos, unmanaged]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    password: _S = typer.Option(
-        None,
-        "--password",
-        help="Sets root password inside container. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    pool: _S = typer.Option(
-        None,
-        "--pool",
-        help="Add the VM to the specified pool. [string, format pve-poolid]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.pool,
-    ),
-    protection: _S = typer.Option(
-        None,
-        "--protection",
-        help="Sets the protection flag of the container. This will prevent the CT or CT's disk remove/update operation. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    restore: _S = typer.Option(
-        None,
-        "--restore",
-        help="Mark this as restore task. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    rootfs: _S = typer.Option(
-        None,
-        "--rootfs",
-        help="Use volume as container root. [property string [volume=]<volume> [,acl=<1|0>] [,mountoptions=<opt[;opt...]>] [,quota=<1|0>] [,replicate=<1|0>] [,ro=<1|0>] [,shared=<1|0>] [,size=<DiskSize>]]",
-        metavar="PROPS",
-        show_default=False,
-    ),
-    searchdomain: _L = typer.Option(
-        None,
-        "--searchdomain",
-        help="Sets DNS search domains for a container. Create will automatically use the setting from the host if you neither set searchdomain nor nameserver. [string, format dns-name-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    ssh_public_keys: _S = typer.Option(
-        None,
-        "--ssh-public-keys",
-        help="Setup public SSH keys (one key per line, OpenSSH format). [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    start: _S = typer.Option(
-        None,
-        "--start",
-        help="Start the CT after its creation finished successfully. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    startup: _S = typer.Option(
-        None,
-        "--startup",
-        help="Startup and shutdown behavior. Order is a non-negative number defining the general startup order. Shutdown in done with reverse ordering. Additionally you can set the 'up' or 'down' delay in seconds, which specifies a delay to wait before the next VM is started or stopped. [property string [[order=]\\d+] [,up=\\d+] [,down=\\d+]]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    storage: _S = typer.Option(
-        None,
-        "--storage",
-        help="Default Storage. [string, format pve-storage-id; PVE default: local (not sent)]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.storage,
-    ),
-    swap: _S = typer.Option(
-        None,
-        "--swap",
-        help="Amount of SWAP for the container in MB. [integer 0..N; PVE default: 512 (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    tags: _L = typer.Option(
-        None,
-        "--tags",
-        help="Tags of the Container. This is only meta information. [string, format pve-tag-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    template: _S = typer.Option(
-        None,
-        "--template",
-        help="Enable/disable Template. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    timezone: _S = typer.Option(
-        None,
-        "--timezone",
-        help="Time zone to use in the container. If option isn't set, then nothing will be done. Can be set to 'host' to match the host time zone, or an arbitrary time zone option from /usr/share/zoneinfo/zone.tab [string, format pve-ct-timezone]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    tty: _S = typer.Option(
-        None,
-        "--tty",
-        help="Specify the number of tty available to the container [integer 0..6; PVE default: 2 (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    unique: _S = typer.Option(
-        None,
-        "--unique",
-        help="Assign a unique random ethernet address. [boolean (1/0, true/false, yes/no, on/off); requires --restore]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    unprivileged: _S = typer.Option(
-        None,
-        "--unprivileged",
-        help="Makes the container run as unprivileged user. For creation, the default is 1. For restore, the default is the value from the backup. (Should not be modified manually.) [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    unused: _L = typer.Option(
-        None,
-        "--unused",
-        help="Reference to unused volumes. This is used internally, and should not be modified manually. [property string [volume=]<volume>; as --unused N=VALUE (repeatable) or --unusedN VALUE, N in 0..255]",
-        metavar="N=VALUE",
-        show_default=False,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/lxc", no_wait)
+def _create() -> None:
+    """Register `create` (POST /nodes/{node}/lxc); only the command being run or completed is built."""
+
+    @app.command(
+        "create",
+        cls=ApiCommand,
+        help="Create or restore a container.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc\nPVE method:  create_vm\nPermissions: You need 'VM.Allocate' permission on /vms/{vmid} or on the VM pool /pool/{pool}. For restore, it is enough if the user has 'VM.Backup' permission and the VM already exists. You also need 'Datastore.AllocateSpace' permissions on the storage. For privileged containers, 'Sys.Modify' permissions on '/' are required.\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Create or restore a container",
+    )
+    def create(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        arch: _S = typer.Option(
+            None,
+            "--arch",
+            help="OS architecture type. [one of amd64, i386, arm64, armhf, riscv32, riscv64; PVE default: amd64 (not sent)]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        bwlimit: _S = typer.Option(
+            None,
+            "--bwlimit",
+            help="Override I/O bandwidth limit (in KiB/s). [number 0..N; PVE default: restore limit from datacenter or storage config (not sent)]",
+            metavar="NUMBER",
+            show_default=False,
+        ),
+        cmode: _S = typer.Option(
+            None,
+            "--cmode",
+            help="Console mode. By default, the console command tries to open a connection to one of the available tty devices. By setting cmode to 'console' it tries to attach to /dev/console instead. If you set cmode to 'shell', it simply invokes a shell inside the container (no login). [one of shell, console, tty; PVE default: tty (not sent)]",
+            metavar="[shell|console|tty]",
+            show_default=False,
+        ),
+        console: _S = typer.Option(
+            None,
+            "--console",
+            help="Attach a console device (/dev/console) to the container. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        cores: _S = typer.Option(
+            None,
+            "--cores",
+            help="The number of cores assigned to the container. A container can use all available cores by default. [integer 1..8192]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        cpulimit: _S = typer.Option(
+            None,
+            "--cpulimit",
+            help="Limit of CPU usage. NOTE: If the computer has 2 CPUs, it has a total of '2' CPU time. Value '0' indicates no CPU limit. [number 0..8192; PVE default: 0 (not sent)]",
+            metavar="NUMBER",
+            show_default=False,
+        ),
+        cpuunits: _S = typer.Option(
+            None,
+            "--cpuunits",
+            help="CPU weight for a container, will be clamped to [1, 10000] in cgroup v2. [integer 0..500000; PVE default: cgroup v1: 1024, cgroup v2: 100 (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        debug: _S = typer.Option(
+            None,
+            "--debug",
+            help="Try to be more verbose. For now this only enables debug log-level on start. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        description: _S = typer.Option(
+            None,
+            "--description",
+            help="Description for the Container. Shown in the web-interface CT's summary. This is saved as comment inside the configuration file. [string; at most 8192 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        dev: _L = typer.Option(
+            None,
+            "--dev",
+            help="Device to pass through to the container [property string [[path=]<Path>] [,deny-write=<1|0>] [,gid=<integer>] [,mode=<Octal access mode>] [,uid=<integer>]; as --dev N=VALUE (repeatable) or --devN VALUE, N in 0..255; since PVE 8.1.5]",
+            metavar="N=VALUE",
+            show_default=False,
+        ),
+        entrypoint: _S = typer.Option(
+            None,
+            "--entrypoint",
+            help="Command to run as init, optionally with arguments; may start with an absolute path, relative path, or a binary in $PATH. [string; pattern (?:[^\\x00-\\x08\\x10-\\x1F\\x7F]+); PVE default: /sbin/init (not sent); since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        env: _S = typer.Option(
+            None,
+            "--env",
+            help="The container runtime environment as NUL-separated list. Replaces any lxc.environment.runtime entries in the config. [string; pattern (?:(?:\\w+=[^\\x00-\\x08\\x10-\\x1F\\x7F]*)(?:\\0\\w+=[^\\x00-\\x08\\x10-\\x1F\\x7F]*)*); since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        features: _S = typer.Option(
+            None,
+            "--features",
+            help="Allow containers access to advanced features. [property string [force_rw_sys=<1|0>] [,fuse=<1|0>] [,keyctl=<1|0>] [,mknod=<1|0>] [,mount=<fstype;fstype;...>] [,nesting=<1|0>]]",
+            metavar="PROPS",
+            show_default=False,
+        ),
+        force: _S = typer.Option(
+            None,
+            "--force",
+            help="Allow to overwrite existing container. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        ha_managed: _S = typer.Option(
+            None,
+            "--ha-managed",
+            help="Add the CT as a HA resource after it was created. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 9.0.9]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        hookscript: _S = typer.Option(
+            None,
+            "--hookscript",
+            help="Script that will be executed during various steps in the containers lifetime. [string, format pve-volume-id]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        hostname: _S = typer.Option(
+            None,
+            "--hostname",
+            help="Set a host name for the container. [string, format dns-name; at most 255 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        ignore_unpack_errors: _S = typer.Option(
+            None,
+            "--ignore-unpack-errors",
+            help="Ignore errors when extracting the template. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        lock: _S = typer.Option(
+            None,
+            "--lock",
+            help="Lock/unlock the container. [one of backup, create, destroyed, disk, fstrim, migrate, mounted, rollback, snapshot, snapshot-delete]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        memory: _S = typer.Option(
+            None,
+            "--memory",
+            help="Amount of RAM for the container in MB. [integer 16..N; PVE default: 512 (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        mp: _L = typer.Option(
+            None,
+            "--mp",
+            help="Use volume as container mount point. Use the special syntax STORAGE_ID:SIZE_IN_GiB to allocate a new volume. [property string [volume=]<volume> ,mp=<Path> [,acl=<1|0>] [,backup=<1|0>] [,keepattrs=<1|0>] [,mountoptions=<opt[;opt...]>] [,quota=<1|0>] [,replicate=<1|0>] [,ro=<1|0>] [,shared=<1|0>] [,size=<DiskSize>]; as --mp N=VALUE (repeatable) or --mpN VALUE, N in 0..255]",
+            metavar="N=VALUE",
+            show_default=False,
+        ),
+        nameserver: _L = typer.Option(
+            None,
+            "--nameserver",
+            help="Sets DNS server IP address for a container. Create will automatically use the setting from the host if you neither set searchdomain nor nameserver. [string, format lxc-ip-with-ll-iface-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        net: _L = typer.Option(
+            None,
+            "--net",
+            help="Specifies network interfaces for the container. [property string name=<string> [,bridge=<bridge>] [,firewall=<1|0>] [,gw=<GatewayIPv4>] [,gw6=<GatewayIPv6>] [,host-managed=<1|0>] [,hwaddr=<XX:XX:XX:XX:XX:XX>] [,ip=<(IPv4/CIDR|dhcp|manual)>] [,ip6=<(IPv6/CIDR|auto|dhcp|manual)>] [,link_down=<1|0>] [,mtu=<integer>] [,rate=<mbps>] [,tag=<integer>] [,trunks=<vlanid[;vlanid...]>] [,type=<veth>]; as --net N=VALUE (repeatable) or --netN VALUE, N in 0..31]",
+            metavar="N=VALUE",
+            show_default=False,
+        ),
+        onboot: _S = typer.Option(
+            None,
+            "--onboot",
+            help="Specifies whether a container will be started during system bootup. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        ostemplate: str = typer.Option(
+            ...,
+            "--ostemplate",
+            help="The OS template or backup file. [string; at most 255 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        ostype: _S = typer.Option(
+            None,
+            "--ostype",
+            help="OS type. This is used to setup configuration inside the container, and corresponds to lxc setup scripts in /usr/share/lxc/config/<ostype>.common.conf. Value 'unmanaged' can be used to skip and OS specific setup. [one of debian, devuan, ubuntu, centos, fedora, opensuse, archlinux, alpine, gentoo, nixos, unmanaged]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        password: _S = typer.Option(
+            None,
+            "--password",
+            help="Sets root password inside container. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        pool: _S = typer.Option(
+            None,
+            "--pool",
+            help="Add the VM to the specified pool. [string, format pve-poolid]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.pool,
+        ),
+        protection: _S = typer.Option(
+            None,
+            "--protection",
+            help="Sets the protection flag of the container. This will prevent the CT or CT's disk remove/update operation. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        restore: _S = typer.Option(
+            None,
+            "--restore",
+            help="Mark this as restore task. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        rootfs: _S = typer.Option(
+            None,
+            "--rootfs",
+            help="Use volume as container root. [property string [volume=]<volume> [,acl=<1|0>] [,mountoptions=<opt[;opt...]>] [,quota=<1|0>] [,replicate=<1|0>] [,ro=<1|0>] [,shared=<1|0>] [,size=<DiskSize>]]",
+            metavar="PROPS",
+            show_default=False,
+        ),
+        searchdomain: _L = typer.Option(
+            None,
+            "--searchdomain",
+            help="Sets DNS search domains for a container. Create will automatically use the setting from the host if you neither set searchdomain nor nameserver. [string, format dns-name-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        ssh_public_keys: _S = typer.Option(
+            None,
+            "--ssh-public-keys",
+            help="Setup public SSH keys (one key per line, OpenSSH format). [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        start: _S = typer.Option(
+            None,
+            "--start",
+            help="Start the CT after its creation finished successfully. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        startup: _S = typer.Option(
+            None,
+            "--startup",
+            help="Startup and shutdown behavior. Order is a non-negative number defining the general startup order. Shutdown in done with reverse ordering. Additionally you can set the 'up' or 'down' delay in seconds, which specifies a delay to wait before the next VM is started or stopped. [property string [[order=]\\d+] [,up=\\d+] [,down=\\d+]]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        storage: _S = typer.Option(
+            None,
+            "--storage",
+            help="Default Storage. [string, format pve-storage-id; PVE default: local (not sent)]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.storage,
+        ),
+        swap: _S = typer.Option(
+            None,
+            "--swap",
+            help="Amount of SWAP for the container in MB. [integer 0..N; PVE default: 512 (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        tags: _L = typer.Option(
+            None,
+            "--tags",
+            help="Tags of the Container. This is only meta information. [string, format pve-tag-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        template: _S = typer.Option(
+            None,
+            "--template",
+            help="Enable/disable Template. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        timezone: _S = typer.Option(
+            None,
+            "--timezone",
+            help="Time zone to use in the container. If option isn't set, then nothing will be done. Can be set to 'host' to match the host time zone, or an arbitrary time zone option from /usr/share/zoneinfo/zone.tab [string, format pve-ct-timezone]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        tty: _S = typer.Option(
+            None,
+            "--tty",
+            help="Specify the number of tty available to the container [integer 0..6; PVE default: 2 (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        unique: _S = typer.Option(
+            None,
+            "--unique",
+            help="Assign a unique random ethernet address. [boolean (1/0, true/false, yes/no, on/off); requires --restore]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        unprivileged: _S = typer.Option(
+            None,
+            "--unprivileged",
+            help="Makes the container run as unprivileged user. For creation, the default is 1. For restore, the default is the value from the backup. (Should not be modified manually.) [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        unused: _L = typer.Option(
+            None,
+            "--unused",
+            help="Reference to unused volumes. This is used internally, and should not be modified manually. [property string [volume=]<volume>; as --unused N=VALUE (repeatable) or --unusedN VALUE, N in 0..255]",
+            metavar="N=VALUE",
+            show_default=False,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/lxc", no_wait)
 
 
-@app.command(
-    "delete",
-    cls=ApiCommand,
-    help="Destroy the container (also delete all uses files).\n\n\x08\nHTTP:        DELETE /nodes/{node}/lxc/{vmid}\nPVE method:  destroy_vm\nPermissions: [perm, /vms/{vmid}, [VM.Allocate]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Destroy the container (also delete all uses files)",
-)
-def delete(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    destroy_unreferenced_disks: _S = typer.Option(
-        None,
-        "--destroy-unreferenced-disks",
-        help="If set, destroy additionally all disks with the VMID from all enabled storages which are not referenced in the config. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    force: _S = typer.Option(
-        None,
-        "--force",
-        help="Force destroy, even if running. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    purge: _S = typer.Option(
-        None,
-        "--purge",
-        help="Remove container from all related configurations. For example, backup jobs, replication jobs or HA. Related ACLs and Firewall entries will *always* be removed. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "DELETE /nodes/{node}/lxc/{vmid}", no_wait)
+def _delete() -> None:
+    """Register `delete` (DELETE /nodes/{node}/lxc/{vmid}); only the command being run or completed is built."""
+
+    @app.command(
+        "delete",
+        cls=ApiCommand,
+        help="Destroy the container (also delete all uses files).\n\n\x08\nHTTP:        DELETE /nodes/{node}/lxc/{vmid}\nPVE method:  destroy_vm\nPermissions: [perm, /vms/{vmid}, [VM.Allocate]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Destroy the container (also delete all uses files)",
+    )
+    def delete(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        destroy_unreferenced_disks: _S = typer.Option(
+            None,
+            "--destroy-unreferenced-disks",
+            help="If set, destroy additionally all disks with the VMID from all enabled storages which are not referenced in the config. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        force: _S = typer.Option(
+            None,
+            "--force",
+            help="Force destroy, even if running. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        purge: _S = typer.Option(
+            None,
+            "--purge",
+            help="Remove container from all related configurations. For example, backup jobs, replication jobs or HA. Related ACLs and Firewall entries will *always* be removed. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "DELETE /nodes/{node}/lxc/{vmid}", no_wait)
 
 
-@app.command(
-    "feature",
-    cls=ApiCommand,
-    help="Check if feature for virtual machine is available.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/feature\nPVE method:  vm_feature\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Check if feature for virtual machine is available",
-)
-def feature(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    feature: str = typer.Option(
-        ...,
-        "--feature",
-        help="Feature to check. [one of snapshot, clone, copy]",
-        metavar="[snapshot|clone|copy]",
-        show_default=False,
-    ),
-    snapname: _S = typer.Option(
-        None,
-        "--snapname",
-        help="The name of the snapshot. [string, format pve-configid; at most 40 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/lxc/{vmid}/feature", False)
+def _feature() -> None:
+    """Register `feature` (GET /nodes/{node}/lxc/{vmid}/feature); only the command being run or completed is built."""
+
+    @app.command(
+        "feature",
+        cls=ApiCommand,
+        help="Check if feature for virtual machine is available.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/feature\nPVE method:  vm_feature\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Check if feature for virtual machine is available",
+    )
+    def feature(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        feature: str = typer.Option(
+            ...,
+            "--feature",
+            help="Feature to check. [one of snapshot, clone, copy]",
+            metavar="[snapshot|clone|copy]",
+            show_default=False,
+        ),
+        snapname: _S = typer.Option(
+            None,
+            "--snapname",
+            help="The name of the snapshot. [string, format pve-configid; at most 40 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/lxc/{vmid}/feature", False)
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Directory index\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}\nPVE method:  vmdiridx\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
-    short_help="Directory index",
-)
-def get(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/lxc/{vmid}", False)
+def _get() -> None:
+    """Register `get` (GET /nodes/{node}/lxc/{vmid}); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Directory index\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}\nPVE method:  vmdiridx\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        short_help="Directory index",
+    )
+    def get(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/lxc/{vmid}", False)
 
 
-@app.command(
-    "interfaces",
-    cls=ApiCommand,
-    help="Get IP addresses of the specified container interface.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/interfaces\nPVE method:  ip\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 8.1.5",
-    short_help="Get IP addresses of the specified container interface",
-)
-def interfaces(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid; since PVE 8.1.5]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/lxc/{vmid}/interfaces", False)
+def _interfaces() -> None:
+    """Register `interfaces` (GET /nodes/{node}/lxc/{vmid}/interfaces); only the command being run or completed is built."""
+
+    @app.command(
+        "interfaces",
+        cls=ApiCommand,
+        help="Get IP addresses of the specified container interface.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/interfaces\nPVE method:  ip\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 8.1.5",
+        short_help="Get IP addresses of the specified container interface",
+    )
+    def interfaces(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid; since PVE 8.1.5]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/lxc/{vmid}/interfaces", False)
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="LXC container index (per node).\n\n\x08\nHTTP:        GET /nodes/{node}/lxc\nPVE method:  vmlist\nPermissions: Only list CTs where you have VM.Audit permission on /vms/<vmid>.\nSince:       PVE 7.4 or earlier",
-    short_help="LXC container index (per node)",
-)
-def list(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/lxc", False)
+def _list() -> None:
+    """Register `list` (GET /nodes/{node}/lxc); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="LXC container index (per node).\n\n\x08\nHTTP:        GET /nodes/{node}/lxc\nPVE method:  vmlist\nPermissions: Only list CTs where you have VM.Audit permission on /vms/<vmid>.\nSince:       PVE 7.4 or earlier",
+        short_help="LXC container index (per node)",
+    )
+    def list(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/lxc", False)
 
 
-@app.command(
-    "move-volume",
-    cls=ApiCommand,
-    help="Move a rootfs-/mp-volume to a different storage or to a different container.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/move_volume\nPVE method:  move_volume\nPermissions: You need 'VM.Config.Disk' permissions on /vms/{vmid}, and 'Datastore.AllocateSpace' permissions on the storage. To move a volume to another container, you need the permissions on the target container as well.\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Move a rootfs-/mp-volume to a different storage or to a different con...",
-)
-def move_volume(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    bwlimit: _S = typer.Option(
-        None,
-        "--bwlimit",
-        help="Override I/O bandwidth limit (in KiB/s). [number 0..N; PVE default: clone limit from datacenter or storage config (not sent)]",
-        metavar="NUMBER",
-        show_default=False,
-    ),
-    delete: _S = typer.Option(
-        None,
-        "--delete",
-        help="Delete the original volume after successful copy. By default the original is kept as an unused volume entry. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    digest: _S = typer.Option(
-        None,
-        "--digest",
-        help='Prevent changes if current configuration file has different SHA1 " . "digest. This can be used to prevent concurrent modifications. [string; at most 40 characters]',
-        metavar="TEXT",
-        show_default=False,
-    ),
-    storage: _S = typer.Option(
-        None,
-        "--storage",
-        help="Target Storage. [string, format pve-storage-id]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.storage,
-    ),
-    target_digest: _S = typer.Option(
-        None,
-        "--target-digest",
-        help='Prevent changes if current configuration file of the target " . "container has a different SHA1 digest. This can be used to prevent " . "concurrent modifications. [string; at most 40 characters]',
-        metavar="TEXT",
-        show_default=False,
-    ),
-    target_vmid: _S = typer.Option(
-        None,
-        "--target-vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    target_volume: _S = typer.Option(
-        None,
-        "--target-volume",
-        help="The config key the volume will be moved to. Default is the source volume key. [one of rootfs, mp0, mp1, mp2, mp3, mp4, mp5, mp6, mp7, mp8, mp9, mp10, mp11, mp12, mp13, mp14, mp15, mp16, mp17, mp18, mp19, mp20, mp21, mp22, mp23, mp24, mp25, mp26, mp27, mp28, mp29, mp30, mp31, mp32, mp33, mp34, mp35, mp36, mp37, mp38, mp39, mp40, mp41, mp42, mp43, mp44, mp45, mp46, mp47, mp48, mp49, mp50, mp51, mp52, mp53, mp54, mp55, mp56, mp57, mp58, mp59, mp60, mp61, mp62, mp63, mp64, mp65, mp66, mp67, mp68, mp69, mp70, mp71, mp72, mp73, mp74, mp75, mp76, mp77, mp78, mp79, mp80, mp81, mp82, mp83, mp84, mp85, mp86, mp87, mp88, mp89, mp90, mp91, mp92, mp93, mp94, mp95, mp96, mp97, mp98, mp99, mp100, mp101, mp102, mp103, mp104, mp105, mp106, mp107, mp108, mp109, mp110, mp111, mp112, mp113, mp114, mp115, mp116, mp117, mp118, mp119, mp120, mp121, mp122, mp123, mp124, mp125, mp126, mp127, mp128, mp129, mp130, mp131, mp132, mp133, mp134, mp135, mp136, mp137, mp138, mp139, mp140, mp141, mp142, mp143, mp144, mp145, mp146, mp147, mp148, mp149, mp150, mp151, mp152, mp153, mp154, mp155, mp156, mp157, mp158, mp159, mp160, mp161, mp162, mp163, mp164, mp165, mp166, mp167, mp168, mp169, mp170, mp171, mp172, mp173, mp174, mp175, mp176, mp177, mp178, mp179, mp180, mp181, mp182, mp183, mp184, mp185, mp186, mp187, mp188, mp189, mp190, mp191, mp192, mp193, mp194, mp195, mp196, mp197, mp198, mp199, mp200, mp201, mp202, mp203, mp204, mp205, mp206, mp207, mp208, mp209, mp210, mp211, mp212, mp213, mp214, mp215, mp216, mp217, mp218, mp219, mp220, mp221, mp222, mp223, mp224, mp225, mp226, mp227, mp228, mp229, mp230, mp231, mp232, mp233, mp234, mp235, mp236, mp237, mp238, mp239, mp240, mp241, mp242, mp243, mp244, mp245, mp246, mp247, mp248, mp249, mp250, mp251, mp252, mp253, mp254, mp255, unused0, unused1, unused2, unused3, unused4, unused5, unused6, unused7, unused8, unused9, unused10, unused11, unused12, unused13, unused14, unused15, unused16, unused17, unused18, unused19, unused20, unused21, unused22, unused23, unused24, unused25, unused26, unused27, unused28, unused29, unused30, unused31, unused32, unused33, unused34, unused35, unused36, unused37, unused38, unused39, unused40, unused41, unused42, unused43, unused44, unused45, unused46, unused47, unused48, unused49, unused50, unused51, unused52, unused53, unused54, unused55, unused56, unused57, unused58, unused59, unused60, unused61, unused62, unused63, unused64, unused65, unused66, unused67, unused68, unused69, unused70, unused71, unused72, unused73, unused74, unused75, unused76, unused77, unused78, unused79, unused80, unused81, unused82, unused83, unused84, unused85, unused86, unused87, unused88, unused89, unused90, unused91, unused92, unused93, unused94, unused95, unused96, unused97, unused98, unused99, unused100, unused101, unused102, unused103, unused104, unused105, unused106, unused107, unused108, unused109, unused110, unused111, unused112, unused113, unused114, unused115, unused116, unused117, unused118, unused119, unused120, unused121, unused122, unused123, unused124, unused125, unused126, unused127, unused128, unused129, unused130, unused131, unused132, unused133, unused134, unused135, unused136, unused137, unused138, unused139, unused140, unused141, unused142, unused143, unused144, unused145, unused146, unused147, unused148, unused149, unused150, unused151, unused152, unused153, unused154, unused155, unused156, unused157, unused158, unused159, unused160, unused161, unused162, unused163, unused164, unused165, unused166, unused167, unused168, unused169, unused170, unused171, unused172, unused173, unused174, unused175, unused176, unused177, unused178, unused179, unused180, unused181, unused182, unused183, unused184, unused185, unused186, unused187, unused188, unused189, unused190, unused191, unused192, unused193, unused194, unused195, unused196, unused197, unused198, unused199, unused200, unused201, unused202, unused203, unused204, unused205, unused206, unused207, unused208, unused209, unused210, unused211, unused212, unused213, unused214, unused215, unused216, unused217, unused218, unused219, unused220, unused221, unused222, unused223, unused224, unused225, unused226, unused227, unused228, unused229, unused230, unused231, unused232, unused233, unused234, unused235, unused236, unused237, unused238, unused239, unused240, unused241, unused242, unused243, unused244, unused245, unused246, unused247, unused248, unused249, unused250, unused251, unused252, unused253, unused254, unused255]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    volume: str = typer.Option(
-        ...,
-        "--volume",
-        help="Volume which will be moved. [one of rootfs, mp0, mp1, mp2, mp3, mp4, mp5, mp6, mp7, mp8, mp9, mp10, mp11, mp12, mp13, mp14, mp15, mp16, mp17, mp18, mp19, mp20, mp21, mp22, mp23, mp24, mp25, mp26, mp27, mp28, mp29, mp30, mp31, mp32, mp33, mp34, mp35, mp36, mp37, mp38, mp39, mp40, mp41, mp42, mp43, mp44, mp45, mp46, mp47, mp48, mp49, mp50, mp51, mp52, mp53, mp54, mp55, mp56, mp57, mp58, mp59, mp60, mp61, mp62, mp63, mp64, mp65, mp66, mp67, mp68, mp69, mp70, mp71, mp72, mp73, mp74, mp75, mp76, mp77, mp78, mp79, mp80, mp81, mp82, mp83, mp84, mp85, mp86, mp87, mp88, mp89, mp90, mp91, mp92, mp93, mp94, mp95, mp96, mp97, mp98, mp99, mp100, mp101, mp102, mp103, mp104, mp105, mp106, mp107, mp108, mp109, mp110, mp111, mp112, mp113, mp114, mp115, mp116, mp117, mp118, mp119, mp120, mp121, mp122, mp123, mp124, mp125, mp126, mp127, mp128, mp129, mp130, mp131, mp132, mp133, mp134, mp135, mp136, mp137, mp138, mp139, mp140, mp141, mp142, mp143, mp144, mp145, mp146, mp147, mp148, mp149, mp150, mp151, mp152, mp153, mp154, mp155, mp156, mp157, mp158, mp159, mp160, mp161, mp162, mp163, mp164, mp165, mp166, mp167, mp168, mp169, mp170, mp171, mp172, mp173, mp174, mp175, mp176, mp177, mp178, mp179, mp180, mp181, mp182, mp183, mp184, mp185, mp186, mp187, mp188, mp189, mp190, mp191, mp192, mp193, mp194, mp195, mp196, mp197, mp198, mp199, mp200, mp201, mp202, mp203, mp204, mp205, mp206, mp207, mp208, mp209, mp210, mp211, mp212, mp213, mp214, mp215, mp216, mp217, mp218, mp219, mp220, mp221, mp222, mp223, mp224, mp225, mp226, mp227, mp228, mp229, mp230, mp231, mp232, mp233, mp234, mp235, mp236, mp237, mp238, mp239, mp240, mp241, mp242, mp243, mp244, mp245, mp246, mp247, mp248, mp249, mp250, mp251, mp252, mp253, mp254, mp255, unused0, unused1, unused2, unused3, unused4, unused5, unused6, unused7, unused8, unused9, unused10, unused11, unused12, unused13, unused14, unused15, unused16, unused17, unused18, unused19, unused20, unused21, unused22, unused23, unused24, unused25, unused26, unused27, unused28, unused29, unused30, unused31, unused32, unused33, unused34, unused35, unused36, unused37, unused38, unused39, unused40, unused41, unused42, unused43, unused44, unused45, unused46, unused47, unused48, unused49, unused50, unused51, unused52, unused53, unused54, unused55, unused56, unused57, unused58, unused59, unused60, unused61, unused62, unused63, unused64, unused65, unused66, unused67, unused68, unused69, unused70, unused71, unused72, unused73, unused74, unused75, unused76, unused77, unused78, unused79, unused80, unused81, unused82, unused83, unused84, unused85, unused86, unused87, unused88, unused89, unused90, unused91, unused92, unused93, unused94, unused95, unused96, unused97, unused98, unused99, unused100, unused101, unused102, unused103, unused104, unused105, unused106, unused107, unused108, unused109, unused110, unused111, unused112, unused113, unused114, unused115, unused116, unused117, unused118, unused119, unused120, unused121, unused122, unused123, unused124, unused125, unused126, unused127, unused128, unused129, unused130, unused131, unused132, unused133, unused134, unused135, unused136, unused137, unused138, unused139, unused140, unused141, unused142, unused143, unused144, unused145, unused146, unused147, unused148, unused149, unused150, unused151, unused152, unused153, unused154, unused155, unused156, unused157, unused158, unused159, unused160, unused161, unused162, unused163, unused164, unused165, unused166, unused167, unused168, unused169, unused170, unused171, unused172, unused173, unused174, unused175, unused176, unused177, unused178, unused179, unused180, unused181, unused182, unused183, unused184, unused185, unused186, unused187, unused188, unused189, unused190, unused191, unused192, unused193, unused194, unused195, unused196, unused197, unused198, unused199, unused200, unused201, unused202, unused203, unused204, unused205, unused206, unused207, unused208, unused209, unused210, unused211, unused212, unused213, unused214, unused215, unused216, unused217, unused218, unused219, unused220, unused221, unused222, unused223, unused224, unused225, unused226, unused227, unused228, unused229, unused230, unused231, unused232, unused233, unused234, unused235, unused236, unused237, unused238, unused239, unused240, unused241, unused242, unused243, unused244, unused245, unused246, unused247, unused248, unused249, unused250, unused251, unused252, unused253, unused254, unused255]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/lxc/{vmid}/move_volume", no_wait)
+def _move_volume() -> None:
+    """Register `move-volume` (POST /nodes/{node}/lxc/{vmid}/move_volume); only the command being run or completed is built."""
+
+    @app.command(
+        "move-volume",
+        cls=ApiCommand,
+        help="Move a rootfs-/mp-volume to a different storage or to a different container.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/move_volume\nPVE method:  move_volume\nPermissions: You need 'VM.Config.Disk' permissions on /vms/{vmid}, and 'Datastore.AllocateSpace' permissions on the storage. To move a volume to another container, you need the permissions on the target container as well.\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Move a rootfs-/mp-volume to a different storage or to a different con...",
+    )
+    def move_volume(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        bwlimit: _S = typer.Option(
+            None,
+            "--bwlimit",
+            help="Override I/O bandwidth limit (in KiB/s). [number 0..N; PVE default: clone limit from datacenter or storage config (not sent)]",
+            metavar="NUMBER",
+            show_default=False,
+        ),
+        delete: _S = typer.Option(
+            None,
+            "--delete",
+            help="Delete the original volume after successful copy. By default the original is kept as an unused volume entry. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        digest: _S = typer.Option(
+            None,
+            "--digest",
+            help='Prevent changes if current configuration file has different SHA1 " . "digest. This can be used to prevent concurrent modifications. [string; at most 40 characters]',
+            metavar="TEXT",
+            show_default=False,
+        ),
+        storage: _S = typer.Option(
+            None,
+            "--storage",
+            help="Target Storage. [string, format pve-storage-id]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.storage,
+        ),
+        target_digest: _S = typer.Option(
+            None,
+            "--target-digest",
+            help='Prevent changes if current configuration file of the target " . "container has a different SHA1 digest. This can be used to prevent " . "concurrent modifications. [string; at most 40 characters]',
+            metavar="TEXT",
+            show_default=False,
+        ),
+        target_vmid: _S = typer.Option(
+            None,
+            "--target-vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        target_volume: _S = typer.Option(
+            None,
+            "--target-volume",
+            help="The config key the volume will be moved to. Default is the source volume key. [one of rootfs, mp0, mp1, mp2, mp3, mp4, mp5, mp6, mp7, mp8, mp9, mp10, mp11, mp12, mp13, mp14, mp15, mp16, mp17, mp18, mp19, mp20, mp21, mp22, mp23, mp24, mp25, mp26, mp27, mp28, mp29, mp30, mp31, mp32, mp33, mp34, mp35, mp36, mp37, mp38, mp39, mp40, mp41, mp42, mp43, mp44, mp45, mp46, mp47, mp48, mp49, mp50, mp51, mp52, mp53, mp54, mp55, mp56, mp57, mp58, mp59, mp60, mp61, mp62, mp63, mp64, mp65, mp66, mp67, mp68, mp69, mp70, mp71, mp72, mp73, mp74, mp75, mp76, mp77, mp78, mp79, mp80, mp81, mp82, mp83, mp84, mp85, mp86, mp87, mp88, mp89, mp90, mp91, mp92, mp93, mp94, mp95, mp96, mp97, mp98, mp99, mp100, mp101, mp102, mp103, mp104, mp105, mp106, mp107, mp108, mp109, mp110, mp111, mp112, mp113, mp114, mp115, mp116, mp117, mp118, mp119, mp120, mp121, mp122, mp123, mp124, mp125, mp126, mp127, mp128, mp129, mp130, mp131, mp132, mp133, mp134, mp135, mp136, mp137, mp138, mp139, mp140, mp141, mp142, mp143, mp144, mp145, mp146, mp147, mp148, mp149, mp150, mp151, mp152, mp153, mp154, mp155, mp156, mp157, mp158, mp159, mp160, mp161, mp162, mp163, mp164, mp165, mp166, mp167, mp168, mp169, mp170, mp171, mp172, mp173, mp174, mp175, mp176, mp177, mp178, mp179, mp180, mp181, mp182, mp183, mp184, mp185, mp186, mp187, mp188, mp189, mp190, mp191, mp192, mp193, mp194, mp195, mp196, mp197, mp198, mp199, mp200, mp201, mp202, mp203, mp204, mp205, mp206, mp207, mp208, mp209, mp210, mp211, mp212, mp213, mp214, mp215, mp216, mp217, mp218, mp219, mp220, mp221, mp222, mp223, mp224, mp225, mp226, mp227, mp228, mp229, mp230, mp231, mp232, mp233, mp234, mp235, mp236, mp237, mp238, mp239, mp240, mp241, mp242, mp243, mp244, mp245, mp246, mp247, mp248, mp249, mp250, mp251, mp252, mp253, mp254, mp255, unused0, unused1, unused2, unused3, unused4, unused5, unused6, unused7, unused8, unused9, unused10, unused11, unused12, unused13, unused14, unused15, unused16, unused17, unused18, unused19, unused20, unused21, unused22, unused23, unused24, unused25, unused26, unused27, unused28, unused29, unused30, unused31, unused32, unused33, unused34, unused35, unused36, unused37, unused38, unused39, unused40, unused41, unused42, unused43, unused44, unused45, unused46, unused47, unused48, unused49, unused50, unused51, unused52, unused53, unused54, unused55, unused56, unused57, unused58, unused59, unused60, unused61, unused62, unused63, unused64, unused65, unused66, unused67, unused68, unused69, unused70, unused71, unused72, unused73, unused74, unused75, unused76, unused77, unused78, unused79, unused80, unused81, unused82, unused83, unused84, unused85, unused86, unused87, unused88, unused89, unused90, unused91, unused92, unused93, unused94, unused95, unused96, unused97, unused98, unused99, unused100, unused101, unused102, unused103, unused104, unused105, unused106, unused107, unused108, unused109, unused110, unused111, unused112, unused113, unused114, unused115, unused116, unused117, unused118, unused119, unused120, unused121, unused122, unused123, unused124, unused125, unused126, unused127, unused128, unused129, unused130, unused131, unused132, unused133, unused134, unused135, unused136, unused137, unused138, unused139, unused140, unused141, unused142, unused143, unused144, unused145, unused146, unused147, unused148, unused149, unused150, unused151, unused152, unused153, unused154, unused155, unused156, unused157, unused158, unused159, unused160, unused161, unused162, unused163, unused164, unused165, unused166, unused167, unused168, unused169, unused170, unused171, unused172, unused173, unused174, unused175, unused176, unused177, unused178, unused179, unused180, unused181, unused182, unused183, unused184, unused185, unused186, unused187, unused188, unused189, unused190, unused191, unused192, unused193, unused194, unused195, unused196, unused197, unused198, unused199, unused200, unused201, unused202, unused203, unused204, unused205, unused206, unused207, unused208, unused209, unused210, unused211, unused212, unused213, unused214, unused215, unused216, unused217, unused218, unused219, unused220, unused221, unused222, unused223, unused224, unused225, unused226, unused227, unused228, unused229, unused230, unused231, unused232, unused233, unused234, unused235, unused236, unused237, unused238, unused239, unused240, unused241, unused242, unused243, unused244, unused245, unused246, unused247, unused248, unused249, unused250, unused251, unused252, unused253, unused254, unused255]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        volume: str = typer.Option(
+            ...,
+            "--volume",
+            help="Volume which will be moved. [one of rootfs, mp0, mp1, mp2, mp3, mp4, mp5, mp6, mp7, mp8, mp9, mp10, mp11, mp12, mp13, mp14, mp15, mp16, mp17, mp18, mp19, mp20, mp21, mp22, mp23, mp24, mp25, mp26, mp27, mp28, mp29, mp30, mp31, mp32, mp33, mp34, mp35, mp36, mp37, mp38, mp39, mp40, mp41, mp42, mp43, mp44, mp45, mp46, mp47, mp48, mp49, mp50, mp51, mp52, mp53, mp54, mp55, mp56, mp57, mp58, mp59, mp60, mp61, mp62, mp63, mp64, mp65, mp66, mp67, mp68, mp69, mp70, mp71, mp72, mp73, mp74, mp75, mp76, mp77, mp78, mp79, mp80, mp81, mp82, mp83, mp84, mp85, mp86, mp87, mp88, mp89, mp90, mp91, mp92, mp93, mp94, mp95, mp96, mp97, mp98, mp99, mp100, mp101, mp102, mp103, mp104, mp105, mp106, mp107, mp108, mp109, mp110, mp111, mp112, mp113, mp114, mp115, mp116, mp117, mp118, mp119, mp120, mp121, mp122, mp123, mp124, mp125, mp126, mp127, mp128, mp129, mp130, mp131, mp132, mp133, mp134, mp135, mp136, mp137, mp138, mp139, mp140, mp141, mp142, mp143, mp144, mp145, mp146, mp147, mp148, mp149, mp150, mp151, mp152, mp153, mp154, mp155, mp156, mp157, mp158, mp159, mp160, mp161, mp162, mp163, mp164, mp165, mp166, mp167, mp168, mp169, mp170, mp171, mp172, mp173, mp174, mp175, mp176, mp177, mp178, mp179, mp180, mp181, mp182, mp183, mp184, mp185, mp186, mp187, mp188, mp189, mp190, mp191, mp192, mp193, mp194, mp195, mp196, mp197, mp198, mp199, mp200, mp201, mp202, mp203, mp204, mp205, mp206, mp207, mp208, mp209, mp210, mp211, mp212, mp213, mp214, mp215, mp216, mp217, mp218, mp219, mp220, mp221, mp222, mp223, mp224, mp225, mp226, mp227, mp228, mp229, mp230, mp231, mp232, mp233, mp234, mp235, mp236, mp237, mp238, mp239, mp240, mp241, mp242, mp243, mp244, mp245, mp246, mp247, mp248, mp249, mp250, mp251, mp252, mp253, mp254, mp255, unused0, unused1, unused2, unused3, unused4, unused5, unused6, unused7, unused8, unused9, unused10, unused11, unused12, unused13, unused14, unused15, unused16, unused17, unused18, unused19, unused20, unused21, unused22, unused23, unused24, unused25, unused26, unused27, unused28, unused29, unused30, unused31, unused32, unused33, unused34, unused35, unused36, unused37, unused38, unused39, unused40, unused41, unused42, unused43, unused44, unused45, unused46, unused47, unused48, unused49, unused50, unused51, unused52, unused53, unused54, unused55, unused56, unused57, unused58, unused59, unused60, unused61, unused62, unused63, unused64, unused65, unused66, unused67, unused68, unused69, unused70, unused71, unused72, unused73, unused74, unused75, unused76, unused77, unused78, unused79, unused80, unused81, unused82, unused83, unused84, unused85, unused86, unused87, unused88, unused89, unused90, unused91, unused92, unused93, unused94, unused95, unused96, unused97, unused98, unused99, unused100, unused101, unused102, unused103, unused104, unused105, unused106, unused107, unused108, unused109, unused110, unused111, unused112, unused113, unused114, unused115, unused116, unused117, unused118, unused119, unused120, unused121, unused122, unused123, unused124, unused125, unused126, unused127, unused128, unused129, unused130, unused131, unused132, unused133, unused134, unused135, unused136, unused137, unused138, unused139, unused140, unused141, unused142, unused143, unused144, unused145, unused146, unused147, unused148, unused149, unused150, unused151, unused152, unused153, unused154, unused155, unused156, unused157, unused158, unused159, unused160, unused161, unused162, unused163, unused164, unused165, unused166, unused167, unused168, unused169, unused170, unused171, unused172, unused173, unused174, unused175, unused176, unused177, unused178, unused179, unused180, unused181, unused182, unused183, unused184, unused185, unused186, unused187, unused188, unused189, unused190, unused191, unused192, unused193, unused194, unused195, unused196, unused197, unused198, unused199, unused200, unused201, unused202, unused203, unused204, unused205, unused206, unused207, unused208, unused209, unused210, unused211, unused212, unused213, unused214, unused215, unused216, unused217, unused218, unused219, unused220, unused221, unused222, unused223, unused224, unused225, unused226, unused227, unused228, unused229, unused230, unused231, unused232, unused233, unused234, unused235, unused236, unused237, unused238, unused239, unused240, unused241, unused242, unused243, unused244, unused245, unused246, unused247, unused248, unused249, unused250, unused251, unused252, unused253, unused254, unused255]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/lxc/{vmid}/move_volume", no_wait)
 
 
-@app.command(
-    "mtunnel",
-    cls=ApiCommand,
-    help="Migration tunnel endpoint - only for internal use by CT migration.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/mtunnel\nPVE method:  mtunnel\nPermissions: You need 'VM.Allocate' permissions on '/vms/{vmid}' and Sys.Incoming on '/'. Further permission checks happen during the actual migration.\nSince:       PVE 7.4 or earlier",
-    short_help="Migration tunnel endpoint - only for internal use by CT migration",
-)
-def mtunnel(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    bridges: _L = typer.Option(
-        None,
-        "--bridges",
-        help="List of network bridges to check availability. Will be checked again for actually used bridges during migration. [string, format pve-bridge-id-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    storages: _L = typer.Option(
-        None,
-        "--storages",
-        help="List of storages to check permission and availability. Will be checked again for all actually used storages during migration. [string, format pve-storage-id-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/lxc/{vmid}/mtunnel", False)
+def _mtunnel() -> None:
+    """Register `mtunnel` (POST /nodes/{node}/lxc/{vmid}/mtunnel); only the command being run or completed is built."""
+
+    @app.command(
+        "mtunnel",
+        cls=ApiCommand,
+        help="Migration tunnel endpoint - only for internal use by CT migration.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/mtunnel\nPVE method:  mtunnel\nPermissions: You need 'VM.Allocate' permissions on '/vms/{vmid}' and Sys.Incoming on '/'. Further permission checks happen during the actual migration.\nSince:       PVE 7.4 or earlier",
+        short_help="Migration tunnel endpoint - only for internal use by CT migration",
+    )
+    def mtunnel(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        bridges: _L = typer.Option(
+            None,
+            "--bridges",
+            help="List of network bridges to check availability. Will be checked again for actually used bridges during migration. [string, format pve-bridge-id-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        storages: _L = typer.Option(
+            None,
+            "--storages",
+            help="List of storages to check permission and availability. Will be checked again for all actually used storages during migration. [string, format pve-storage-id-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/lxc/{vmid}/mtunnel", False)
 
 
-@app.command(
-    "mtunnelwebsocket",
-    cls=ApiCommand,
-    help="Migration tunnel endpoint for websocket upgrade - only for internal use by VM migration.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/mtunnelwebsocket\nPVE method:  mtunnelwebsocket\nPermissions: You need to pass a ticket valid for the selected socket. Tickets can be created via the mtunnel API call, which will check permissions accordingly.\nSince:       PVE 7.4 or earlier",
-    short_help="Migration tunnel endpoint for websocket upgrade - only for internal u...",
-)
-def mtunnelwebsocket(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    socket: str = typer.Option(
-        ...,
-        "--socket",
-        help="unix socket to forward to [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    ticket: str = typer.Option(
-        ...,
-        "--ticket",
-        help="ticket return by initial 'mtunnel' API call, or retrieved via 'ticket' tunnel command [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/lxc/{vmid}/mtunnelwebsocket", False)
+def _mtunnelwebsocket() -> None:
+    """Register `mtunnelwebsocket` (GET /nodes/{node}/lxc/{vmid}/mtunnelwebsocket); only the command being run or completed is built."""
+
+    @app.command(
+        "mtunnelwebsocket",
+        cls=ApiCommand,
+        help="Migration tunnel endpoint for websocket upgrade - only for internal use by VM migration.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/mtunnelwebsocket\nPVE method:  mtunnelwebsocket\nPermissions: You need to pass a ticket valid for the selected socket. Tickets can be created via the mtunnel API call, which will check permissions accordingly.\nSince:       PVE 7.4 or earlier",
+        short_help="Migration tunnel endpoint for websocket upgrade - only for internal u...",
+    )
+    def mtunnelwebsocket(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        socket: str = typer.Option(
+            ...,
+            "--socket",
+            help="unix socket to forward to [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        ticket: str = typer.Option(
+            ...,
+            "--ticket",
+            help="ticket return by initial 'mtunnel' API call, or retrieved via 'ticket' tunnel command [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/lxc/{vmid}/mtunnelwebsocket", False)
 
 
-@app.command(
-    "pending",
-    cls=ApiCommand,
-    help="Get container configuration, including pending changes.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/pending\nPVE method:  vm_pending\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Get container configuration, including pending changes",
-)
-def pending(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/lxc/{vmid}/pending", False)
+def _pending() -> None:
+    """Register `pending` (GET /nodes/{node}/lxc/{vmid}/pending); only the command being run or completed is built."""
+
+    @app.command(
+        "pending",
+        cls=ApiCommand,
+        help="Get container configuration, including pending changes.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/pending\nPVE method:  vm_pending\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Get container configuration, including pending changes",
+    )
+    def pending(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/lxc/{vmid}/pending", False)
 
 
-@app.command(
-    "remote-migrate",
-    cls=ApiCommand,
-    help="Migrate the container to another cluster. Creates a new migration task. EXPERIMENTAL feature!\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/remote_migrate\nPVE method:  remote_migrate_vm\nPermissions: [perm, /vms/{vmid}, [VM.Migrate]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Migrate the container to another cluster",
-)
-def remote_migrate(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    bwlimit: _S = typer.Option(
-        None,
-        "--bwlimit",
-        help="Override I/O bandwidth limit (in KiB/s). [number 0..N; PVE default: migrate limit from datacenter or storage config (not sent)]",
-        metavar="NUMBER",
-        show_default=False,
-    ),
-    delete: _S = typer.Option(
-        None,
-        "--delete",
-        help="Delete the original CT and related data after successful migration. By default the original CT is kept on the source cluster in a stopped state. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    online: _S = typer.Option(
-        None,
-        "--online",
-        help="Use online/live migration. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    restart: _S = typer.Option(
-        None,
-        "--restart",
-        help="Use restart migration [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    target_bridge: _L = typer.Option(
-        ...,
-        "--target-bridge",
-        help="Mapping from source to target bridges. Providing only a single bridge ID maps all source bridges to that bridge. Providing the special value '1' will map each source bridge to itself. [string, format bridge-pair-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    target_endpoint: str = typer.Option(
-        ...,
-        "--target-endpoint",
-        help="Remote target endpoint [string, format proxmox-remote]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    target_storage: _L = typer.Option(
-        ...,
-        "--target-storage",
-        help="Mapping from source to target storages. Providing only a single storage ID maps all source storages to that storage. Providing the special value '1' will map each source storage to itself. [string, format storage-pair-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    target_vmid: _S = typer.Option(
-        None,
-        "--target-vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    timeout: _S = typer.Option(
-        None,
-        "--timeout",
-        help="Timeout in seconds for shutdown for restart migration [integer; PVE default: 180 (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/lxc/{vmid}/remote_migrate", no_wait)
+def _remote_migrate() -> None:
+    """Register `remote-migrate` (POST /nodes/{node}/lxc/{vmid}/remote_migrate); only the command being run or completed is built."""
+
+    @app.command(
+        "remote-migrate",
+        cls=ApiCommand,
+        help="Migrate the container to another cluster. Creates a new migration task. EXPERIMENTAL feature!\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/remote_migrate\nPVE method:  remote_migrate_vm\nPermissions: [perm, /vms/{vmid}, [VM.Migrate]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Migrate the container to another cluster",
+    )
+    def remote_migrate(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        bwlimit: _S = typer.Option(
+            None,
+            "--bwlimit",
+            help="Override I/O bandwidth limit (in KiB/s). [number 0..N; PVE default: migrate limit from datacenter or storage config (not sent)]",
+            metavar="NUMBER",
+            show_default=False,
+        ),
+        delete: _S = typer.Option(
+            None,
+            "--delete",
+            help="Delete the original CT and related data after successful migration. By default the original CT is kept on the source cluster in a stopped state. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        online: _S = typer.Option(
+            None,
+            "--online",
+            help="Use online/live migration. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        restart: _S = typer.Option(
+            None,
+            "--restart",
+            help="Use restart migration [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        target_bridge: _L = typer.Option(
+            ...,
+            "--target-bridge",
+            help="Mapping from source to target bridges. Providing only a single bridge ID maps all source bridges to that bridge. Providing the special value '1' will map each source bridge to itself. [string, format bridge-pair-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        target_endpoint: str = typer.Option(
+            ...,
+            "--target-endpoint",
+            help="Remote target endpoint [string, format proxmox-remote]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        target_storage: _L = typer.Option(
+            ...,
+            "--target-storage",
+            help="Mapping from source to target storages. Providing only a single storage ID maps all source storages to that storage. Providing the special value '1' will map each source storage to itself. [string, format storage-pair-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        target_vmid: _S = typer.Option(
+            None,
+            "--target-vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        timeout: _S = typer.Option(
+            None,
+            "--timeout",
+            help="Timeout in seconds for shutdown for restart migration [integer; PVE default: 180 (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/lxc/{vmid}/remote_migrate", no_wait)
 
 
-@app.command(
-    "resize",
-    cls=ApiCommand,
-    help="Resize a container mount point.\n\n\x08\nHTTP:        PUT /nodes/{node}/lxc/{vmid}/resize\nPVE method:  resize_vm\nPermissions: [perm, /vms/{vmid}, [VM.Config.Disk], any, 1]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Resize a container mount point",
-)
-def resize(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    digest: _S = typer.Option(
-        None,
-        "--digest",
-        help="Prevent changes if current configuration file has different SHA1 digest. This can be used to prevent concurrent modifications. [string; at most 40 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    disk: str = typer.Option(
-        ...,
-        "--disk",
-        help="The disk you want to resize. [one of rootfs, mp0, mp1, mp2, mp3, mp4, mp5, mp6, mp7, mp8, mp9, mp10, mp11, mp12, mp13, mp14, mp15, mp16, mp17, mp18, mp19, mp20, mp21, mp22, mp23, mp24, mp25, mp26, mp27, mp28, mp29, mp30, mp31, mp32, mp33, mp34, mp35, mp36, mp37, mp38, mp39, mp40, mp41, mp42, mp43, mp44, mp45, mp46, mp47, mp48, mp49, mp50, mp51, mp52, mp53, mp54, mp55, mp56, mp57, mp58, mp59, mp60, mp61, mp62, mp63, mp64, mp65, mp66, mp67, mp68, mp69, mp70, mp71, mp72, mp73, mp74, mp75, mp76, mp77, mp78, mp79, mp80, mp81, mp82, mp83, mp84, mp85, mp86, mp87, mp88, mp89, mp90, mp91, mp92, mp93, mp94, mp95, mp96, mp97, mp98, mp99, mp100, mp101, mp102, mp103, mp104, mp105, mp106, mp107, mp108, mp109, mp110, mp111, mp112, mp113, mp114, mp115, mp116, mp117, mp118, mp119, mp120, mp121, mp122, mp123, mp124, mp125, mp126, mp127, mp128, mp129, mp130, mp131, mp132, mp133, mp134, mp135, mp136, mp137, mp138, mp139, mp140, mp141, mp142, mp143, mp144, mp145, mp146, mp147, mp148, mp149, mp150, mp151, mp152, mp153, mp154, mp155, mp156, mp157, mp158, mp159, mp160, mp161, mp162, mp163, mp164, mp165, mp166, mp167, mp168, mp169, mp170, mp171, mp172, mp173, mp174, mp175, mp176, mp177, mp178, mp179, mp180, mp181, mp182, mp183, mp184, mp185, mp186, mp187, mp188, mp189, mp190, mp191, mp192, mp193, mp194, mp195, mp196, mp197, mp198, mp199, mp200, mp201, mp202, mp203, mp204, mp205, mp206, mp207, mp208, mp209, mp210, mp211, mp212, mp213, mp214, mp215, mp216, mp217, mp218, mp219, mp220, mp221, mp222, mp223, mp224, mp225, mp226, mp227, mp228, mp229, mp230, mp231, mp232, mp233, mp234, mp235, mp236, mp237, mp238, mp239, mp240, mp241, mp242, mp243, mp244, mp245, mp246, mp247, mp248, mp249, mp250, mp251, mp252, mp253, mp254, mp255]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    size: str = typer.Option(
-        ...,
-        "--size",
-        help="The new size. With the '+' sign the value is added to the actual size of the volume and without it, the value is taken as an absolute one. Shrinking disk size is not supported. [string; pattern \\+?\\d+(\\.\\d+)?[KMGT]?]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "PUT /nodes/{node}/lxc/{vmid}/resize", no_wait)
+def _resize() -> None:
+    """Register `resize` (PUT /nodes/{node}/lxc/{vmid}/resize); only the command being run or completed is built."""
+
+    @app.command(
+        "resize",
+        cls=ApiCommand,
+        help="Resize a container mount point.\n\n\x08\nHTTP:        PUT /nodes/{node}/lxc/{vmid}/resize\nPVE method:  resize_vm\nPermissions: [perm, /vms/{vmid}, [VM.Config.Disk], any, 1]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Resize a container mount point",
+    )
+    def resize(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        digest: _S = typer.Option(
+            None,
+            "--digest",
+            help="Prevent changes if current configuration file has different SHA1 digest. This can be used to prevent concurrent modifications. [string; at most 40 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        disk: str = typer.Option(
+            ...,
+            "--disk",
+            help="The disk you want to resize. [one of rootfs, mp0, mp1, mp2, mp3, mp4, mp5, mp6, mp7, mp8, mp9, mp10, mp11, mp12, mp13, mp14, mp15, mp16, mp17, mp18, mp19, mp20, mp21, mp22, mp23, mp24, mp25, mp26, mp27, mp28, mp29, mp30, mp31, mp32, mp33, mp34, mp35, mp36, mp37, mp38, mp39, mp40, mp41, mp42, mp43, mp44, mp45, mp46, mp47, mp48, mp49, mp50, mp51, mp52, mp53, mp54, mp55, mp56, mp57, mp58, mp59, mp60, mp61, mp62, mp63, mp64, mp65, mp66, mp67, mp68, mp69, mp70, mp71, mp72, mp73, mp74, mp75, mp76, mp77, mp78, mp79, mp80, mp81, mp82, mp83, mp84, mp85, mp86, mp87, mp88, mp89, mp90, mp91, mp92, mp93, mp94, mp95, mp96, mp97, mp98, mp99, mp100, mp101, mp102, mp103, mp104, mp105, mp106, mp107, mp108, mp109, mp110, mp111, mp112, mp113, mp114, mp115, mp116, mp117, mp118, mp119, mp120, mp121, mp122, mp123, mp124, mp125, mp126, mp127, mp128, mp129, mp130, mp131, mp132, mp133, mp134, mp135, mp136, mp137, mp138, mp139, mp140, mp141, mp142, mp143, mp144, mp145, mp146, mp147, mp148, mp149, mp150, mp151, mp152, mp153, mp154, mp155, mp156, mp157, mp158, mp159, mp160, mp161, mp162, mp163, mp164, mp165, mp166, mp167, mp168, mp169, mp170, mp171, mp172, mp173, mp174, mp175, mp176, mp177, mp178, mp179, mp180, mp181, mp182, mp183, mp184, mp185, mp186, mp187, mp188, mp189, mp190, mp191, mp192, mp193, mp194, mp195, mp196, mp197, mp198, mp199, mp200, mp201, mp202, mp203, mp204, mp205, mp206, mp207, mp208, mp209, mp210, mp211, mp212, mp213, mp214, mp215, mp216, mp217, mp218, mp219, mp220, mp221, mp222, mp223, mp224, mp225, mp226, mp227, mp228, mp229, mp230, mp231, mp232, mp233, mp234, mp235, mp236, mp237, mp238, mp239, mp240, mp241, mp242, mp243, mp244, mp245, mp246, mp247, mp248, mp249, mp250, mp251, mp252, mp253, mp254, mp255]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        size: str = typer.Option(
+            ...,
+            "--size",
+            help="The new size. With the '+' sign the value is added to the actual size of the volume and without it, the value is taken as an absolute one. Shrinking disk size is not supported. [string; pattern \\+?\\d+(\\.\\d+)?[KMGT]?]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "PUT /nodes/{node}/lxc/{vmid}/resize", no_wait)
 
 
-@app.command(
-    "rrd",
-    cls=ApiCommand,
-    help="Read VM RRD statistics (returns PNG)\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/rrd\nPVE method:  rrd\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Read VM RRD statistics (returns PNG)",
-)
-def rrd(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    cf: _S = typer.Option(
-        None,
-        "--cf",
-        help="The RRD consolidation function [one of AVERAGE, MAX]",
-        metavar="[AVERAGE|MAX]",
-        show_default=False,
-    ),
-    ds: _L = typer.Option(
-        ...,
-        "--ds",
-        help="The list of datasources you want to display. [string, format pve-configid-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    timeframe: str = typer.Option(
-        ...,
-        "--timeframe",
-        help="Specify the time frame you are interested in. [one of hour, day, week, month, year]",
-        metavar="[hour|day|week|month|year]",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/lxc/{vmid}/rrd", False)
+def _rrd() -> None:
+    """Register `rrd` (GET /nodes/{node}/lxc/{vmid}/rrd); only the command being run or completed is built."""
+
+    @app.command(
+        "rrd",
+        cls=ApiCommand,
+        help="Read VM RRD statistics (returns PNG)\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/rrd\nPVE method:  rrd\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Read VM RRD statistics (returns PNG)",
+    )
+    def rrd(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        cf: _S = typer.Option(
+            None,
+            "--cf",
+            help="The RRD consolidation function [one of AVERAGE, MAX]",
+            metavar="[AVERAGE|MAX]",
+            show_default=False,
+        ),
+        ds: _L = typer.Option(
+            ...,
+            "--ds",
+            help="The list of datasources you want to display. [string, format pve-configid-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        timeframe: str = typer.Option(
+            ...,
+            "--timeframe",
+            help="Specify the time frame you are interested in. [one of hour, day, week, month, year]",
+            metavar="[hour|day|week|month|year]",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/lxc/{vmid}/rrd", False)
 
 
-@app.command(
-    "rrddata",
-    cls=ApiCommand,
-    help="Read VM RRD statistics\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/rrddata\nPVE method:  rrddata\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Read VM RRD statistics",
-)
-def rrddata(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    cf: _S = typer.Option(
-        None,
-        "--cf",
-        help="The RRD consolidation function [one of AVERAGE, MAX]",
-        metavar="[AVERAGE|MAX]",
-        show_default=False,
-    ),
-    timeframe: str = typer.Option(
-        ...,
-        "--timeframe",
-        help="Specify the time frame you are interested in. [one of hour, day, week, month, year]",
-        metavar="[hour|day|week|month|year]",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/lxc/{vmid}/rrddata", False)
+def _rrddata() -> None:
+    """Register `rrddata` (GET /nodes/{node}/lxc/{vmid}/rrddata); only the command being run or completed is built."""
+
+    @app.command(
+        "rrddata",
+        cls=ApiCommand,
+        help="Read VM RRD statistics\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/rrddata\nPVE method:  rrddata\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Read VM RRD statistics",
+    )
+    def rrddata(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        cf: _S = typer.Option(
+            None,
+            "--cf",
+            help="The RRD consolidation function [one of AVERAGE, MAX]",
+            metavar="[AVERAGE|MAX]",
+            show_default=False,
+        ),
+        timeframe: str = typer.Option(
+            ...,
+            "--timeframe",
+            help="Specify the time frame you are interested in. [one of hour, day, week, month, year]",
+            metavar="[hour|day|week|month|year]",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/lxc/{vmid}/rrddata", False)
 
 
-@app.command(
-    "spiceproxy",
-    cls=ApiCommand,
-    help="Returns a SPICE configuration to connect to the CT.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/spiceproxy\nPVE method:  spiceproxy\nPermissions: [perm, /vms/{vmid}, [VM.Console]]\nSince:       PVE 7.4 or earlier",
-    short_help="Returns a SPICE configuration to connect to the CT",
-)
-def spiceproxy(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    proxy: _S = typer.Option(
-        None,
-        "--proxy",
-        help="SPICE proxy server. This can be used by the client to specify the proxy server. All nodes in a cluster runs 'spiceproxy', so it is up to the client to choose one. By default, we return the node where the VM is currently running. As reasonable setting is to use same node you use to connect to the API (This is window.location.hostname for the JS GUI). [string, format address]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/lxc/{vmid}/spiceproxy", False)
+def _spiceproxy() -> None:
+    """Register `spiceproxy` (POST /nodes/{node}/lxc/{vmid}/spiceproxy); only the command being run or completed is built."""
+
+    @app.command(
+        "spiceproxy",
+        cls=ApiCommand,
+        help="Returns a SPICE configuration to connect to the CT.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/spiceproxy\nPVE method:  spiceproxy\nPermissions: [perm, /vms/{vmid}, [VM.Console]]\nSince:       PVE 7.4 or earlier",
+        short_help="Returns a SPICE configuration to connect to the CT",
+    )
+    def spiceproxy(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        proxy: _S = typer.Option(
+            None,
+            "--proxy",
+            help="SPICE proxy server. This can be used by the client to specify the proxy server. All nodes in a cluster runs 'spiceproxy', so it is up to the client to choose one. By default, we return the node where the VM is currently running. As reasonable setting is to use same node you use to connect to the API (This is window.location.hostname for the JS GUI). [string, format address]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/lxc/{vmid}/spiceproxy", False)
 
 
-@app.command(
-    "template",
-    cls=ApiCommand,
-    help="Create a Template.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/template\nPVE method:  template\nPermissions: You need 'VM.Allocate' permissions on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
-    short_help="Create a Template",
-)
-def template(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/lxc/{vmid}/template", False)
+def _template() -> None:
+    """Register `template` (POST /nodes/{node}/lxc/{vmid}/template); only the command being run or completed is built."""
+
+    @app.command(
+        "template",
+        cls=ApiCommand,
+        help="Create a Template.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/template\nPVE method:  template\nPermissions: You need 'VM.Allocate' permissions on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
+        short_help="Create a Template",
+    )
+    def template(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/lxc/{vmid}/template", False)
 
 
-@app.command(
-    "termproxy",
-    cls=ApiCommand,
-    help="Creates a TCP proxy connection.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/termproxy\nPVE method:  termproxy\nPermissions: [perm, /vms/{vmid}, [VM.Console]]\nSince:       PVE 7.4 or earlier",
-    short_help="Creates a TCP proxy connection",
-)
-def termproxy(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/lxc/{vmid}/termproxy", False)
+def _termproxy() -> None:
+    """Register `termproxy` (POST /nodes/{node}/lxc/{vmid}/termproxy); only the command being run or completed is built."""
+
+    @app.command(
+        "termproxy",
+        cls=ApiCommand,
+        help="Creates a TCP proxy connection.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/termproxy\nPVE method:  termproxy\nPermissions: [perm, /vms/{vmid}, [VM.Console]]\nSince:       PVE 7.4 or earlier",
+        short_help="Creates a TCP proxy connection",
+    )
+    def termproxy(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/lxc/{vmid}/termproxy", False)
 
 
-@app.command(
-    "vncproxy",
-    cls=ApiCommand,
-    help="Creates a TCP VNC proxy connections.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/vncproxy\nPVE method:  vncproxy\nPermissions: [perm, /vms/{vmid}, [VM.Console]]\nSince:       PVE 7.4 or earlier",
-    short_help="Creates a TCP VNC proxy connections",
-)
-def vncproxy(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    height: _S = typer.Option(
-        None,
-        "--height",
-        help="sets the height of the console in pixels. [integer 16..2160]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    websocket: _S = typer.Option(
-        None,
-        "--websocket",
-        help="use websocket instead of standard VNC. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    width: _S = typer.Option(
-        None,
-        "--width",
-        help="sets the width of the console in pixels. [integer 16..4096]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/lxc/{vmid}/vncproxy", False)
+def _vncproxy() -> None:
+    """Register `vncproxy` (POST /nodes/{node}/lxc/{vmid}/vncproxy); only the command being run or completed is built."""
+
+    @app.command(
+        "vncproxy",
+        cls=ApiCommand,
+        help="Creates a TCP VNC proxy connections.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/vncproxy\nPVE method:  vncproxy\nPermissions: [perm, /vms/{vmid}, [VM.Console]]\nSince:       PVE 7.4 or earlier",
+        short_help="Creates a TCP VNC proxy connections",
+    )
+    def vncproxy(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        height: _S = typer.Option(
+            None,
+            "--height",
+            help="sets the height of the console in pixels. [integer 16..2160]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        websocket: _S = typer.Option(
+            None,
+            "--websocket",
+            help="use websocket instead of standard VNC. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        width: _S = typer.Option(
+            None,
+            "--width",
+            help="sets the width of the console in pixels. [integer 16..4096]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/lxc/{vmid}/vncproxy", False)
 
 
-@app.command(
-    "vncwebsocket",
-    cls=ApiCommand,
-    help="Opens a websocket for VNC traffic.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/vncwebsocket\nPVE method:  vncwebsocket\nPermissions: You also need to pass a valid ticket (vncticket).\nSince:       PVE 7.4 or earlier",
-    short_help="Opens a websocket for VNC traffic",
-)
-def vncwebsocket(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    port: str = typer.Option(
-        ...,
-        "--port",
-        help="Port number returned by previous vncproxy call. [integer 5900..5999]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    vncticket: str = typer.Option(
-        ...,
-        "--vncticket",
-        help="Ticket from previous call to vncproxy. [string; at most 512 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/lxc/{vmid}/vncwebsocket", False)
+def _vncwebsocket() -> None:
+    """Register `vncwebsocket` (GET /nodes/{node}/lxc/{vmid}/vncwebsocket); only the command being run or completed is built."""
+
+    @app.command(
+        "vncwebsocket",
+        cls=ApiCommand,
+        help="Opens a websocket for VNC traffic.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/vncwebsocket\nPVE method:  vncwebsocket\nPermissions: You also need to pass a valid ticket (vncticket).\nSince:       PVE 7.4 or earlier",
+        short_help="Opens a websocket for VNC traffic",
+    )
+    def vncwebsocket(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        port: str = typer.Option(
+            ...,
+            "--port",
+            help="Port number returned by previous vncproxy call. [integer 5900..5999]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        vncticket: str = typer.Option(
+            ...,
+            "--vncticket",
+            help="Ticket from previous call to vncproxy. [string; at most 512 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/lxc/{vmid}/vncwebsocket", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "clone": _clone,
+    "create": _create,
+    "delete": _delete,
+    "feature": _feature,
+    "get": _get,
+    "interfaces": _interfaces,
+    "list": _list,
+    "move-volume": _move_volume,
+    "mtunnel": _mtunnel,
+    "mtunnelwebsocket": _mtunnelwebsocket,
+    "pending": _pending,
+    "remote-migrate": _remote_migrate,
+    "resize": _resize,
+    "rrd": _rrd,
+    "rrddata": _rrddata,
+    "spiceproxy": _spiceproxy,
+    "template": _template,
+    "termproxy": _termproxy,
+    "vncproxy": _vncproxy,
+    "vncwebsocket": _vncwebsocket,
+}

@@ -22,120 +22,137 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "index",
-    cls=ApiCommand,
-    help="Directory index.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/firewall\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
-    short_help="Directory index",
-)
-def index(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/lxc/{vmid}/firewall", False)
+def _index() -> None:
+    """Register `index` (GET /nodes/{node}/lxc/{vmid}/firewall); only the command being run or completed is built."""
+
+    @app.command(
+        "index",
+        cls=ApiCommand,
+        help="Directory index.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/firewall\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        short_help="Directory index",
+    )
+    def index(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/lxc/{vmid}/firewall", False)
 
 
-@app.command(
-    "log",
-    cls=ApiCommand,
-    help="Read firewall log\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/firewall/log\nPVE method:  log\nPermissions: [perm, /vms/{vmid}, [VM.Console]]\nSince:       PVE 7.4 or earlier",
-    short_help="Read firewall log",
-)
-def log(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    limit: _S = typer.Option(
-        None,
-        "--limit",
-        help="[integer 0..N]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    since: _S = typer.Option(
-        None,
-        "--since",
-        help="Display log since this UNIX epoch. [integer 0..N]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    start: _S = typer.Option(
-        None,
-        "--start",
-        help="[integer 0..N]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    until: _S = typer.Option(
-        None,
-        "--until",
-        help="Display log until this UNIX epoch. [integer 0..N]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/lxc/{vmid}/firewall/log", False)
+def _log() -> None:
+    """Register `log` (GET /nodes/{node}/lxc/{vmid}/firewall/log); only the command being run or completed is built."""
+
+    @app.command(
+        "log",
+        cls=ApiCommand,
+        help="Read firewall log\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/firewall/log\nPVE method:  log\nPermissions: [perm, /vms/{vmid}, [VM.Console]]\nSince:       PVE 7.4 or earlier",
+        short_help="Read firewall log",
+    )
+    def log(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        limit: _S = typer.Option(
+            None,
+            "--limit",
+            help="[integer 0..N]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        since: _S = typer.Option(
+            None,
+            "--since",
+            help="Display log since this UNIX epoch. [integer 0..N]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        start: _S = typer.Option(
+            None,
+            "--start",
+            help="[integer 0..N]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        until: _S = typer.Option(
+            None,
+            "--until",
+            help="Display log until this UNIX epoch. [integer 0..N]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/lxc/{vmid}/firewall/log", False)
 
 
-@app.command(
-    "refs",
-    cls=ApiCommand,
-    help="Lists possible IPSet/Alias reference which are allowed in source/dest properties.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/firewall/refs\nPVE method:  refs\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Lists possible IPSet/Alias reference which are allowed in source/dest...",
-)
-def refs(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    type: _S = typer.Option(
-        None,
-        "--type",
-        help="Only list references of specified type. [one of alias, ipset]",
-        metavar="[alias|ipset]",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/lxc/{vmid}/firewall/refs", False)
+def _refs() -> None:
+    """Register `refs` (GET /nodes/{node}/lxc/{vmid}/firewall/refs); only the command being run or completed is built."""
+
+    @app.command(
+        "refs",
+        cls=ApiCommand,
+        help="Lists possible IPSet/Alias reference which are allowed in source/dest properties.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/firewall/refs\nPVE method:  refs\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Lists possible IPSet/Alias reference which are allowed in source/dest...",
+    )
+    def refs(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        type: _S = typer.Option(
+            None,
+            "--type",
+            help="Only list references of specified type. [one of alias, ipset]",
+            metavar="[alias|ipset]",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/lxc/{vmid}/firewall/refs", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "index": _index,
+    "log": _log,
+    "refs": _refs,
+}

@@ -28,246 +28,271 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "create",
-    cls=ApiCommand,
-    help="Add IP or Network to IPSet.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/firewall/ipset/{name}\nPVE method:  create_ip\nPermissions: [perm, /vms/{vmid}, [VM.Config.Network]]\nSince:       PVE 7.4 or earlier",
-    short_help="Add IP or Network to IPSet",
-)
-def create(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    name: str = typer.Option(
-        ...,
-        "--name",
-        help="IP set name. [string; pattern [A-Za-z][A-Za-z0-9\\-\\_]+; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    cidr: str = typer.Option(
-        ...,
-        "--cidr",
-        help="Network/IP specification in CIDR format. [string, format IPorCIDRorAlias]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    comment: _S = typer.Option(
-        None,
-        "--comment",
-        help="[string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    nomatch: _S = typer.Option(
-        None,
-        "--nomatch",
-        help="[boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/lxc/{vmid}/firewall/ipset/{name}", False)
+def _create() -> None:
+    """Register `create` (POST /nodes/{node}/lxc/{vmid}/firewall/ipset/{name}); only the command being run or completed is built."""
+
+    @app.command(
+        "create",
+        cls=ApiCommand,
+        help="Add IP or Network to IPSet.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/firewall/ipset/{name}\nPVE method:  create_ip\nPermissions: [perm, /vms/{vmid}, [VM.Config.Network]]\nSince:       PVE 7.4 or earlier",
+        short_help="Add IP or Network to IPSet",
+    )
+    def create(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        name: str = typer.Option(
+            ...,
+            "--name",
+            help="IP set name. [string; pattern [A-Za-z][A-Za-z0-9\\-\\_]+; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        cidr: str = typer.Option(
+            ...,
+            "--cidr",
+            help="Network/IP specification in CIDR format. [string, format IPorCIDRorAlias]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        comment: _S = typer.Option(
+            None,
+            "--comment",
+            help="[string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        nomatch: _S = typer.Option(
+            None,
+            "--nomatch",
+            help="[boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/lxc/{vmid}/firewall/ipset/{name}", False)
 
 
-@app.command(
-    "delete",
-    cls=ApiCommand,
-    help="Remove IP or Network from IPSet.\n\n\x08\nHTTP:        DELETE /nodes/{node}/lxc/{vmid}/firewall/ipset/{name}/{cidr}\nPVE method:  remove_ip\nPermissions: [perm, /vms/{vmid}, [VM.Config.Network]]\nSince:       PVE 7.4 or earlier",
-    short_help="Remove IP or Network from IPSet",
-)
-def delete(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    name: str = typer.Option(
-        ...,
-        "--name",
-        help="IP set name. [string; pattern [A-Za-z][A-Za-z0-9\\-\\_]+; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    cidr: str = typer.Option(
-        ...,
-        "--cidr",
-        help="Network/IP specification in CIDR format. [string, format IPorCIDRorAlias]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    digest: _S = typer.Option(
-        None,
-        "--digest",
-        help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "DELETE /nodes/{node}/lxc/{vmid}/firewall/ipset/{name}/{cidr}", False)
+def _delete() -> None:
+    """Register `delete` (DELETE /nodes/{node}/lxc/{vmid}/firewall/ipset/{name}/{cidr}); only the command being run or completed is built."""
+
+    @app.command(
+        "delete",
+        cls=ApiCommand,
+        help="Remove IP or Network from IPSet.\n\n\x08\nHTTP:        DELETE /nodes/{node}/lxc/{vmid}/firewall/ipset/{name}/{cidr}\nPVE method:  remove_ip\nPermissions: [perm, /vms/{vmid}, [VM.Config.Network]]\nSince:       PVE 7.4 or earlier",
+        short_help="Remove IP or Network from IPSet",
+    )
+    def delete(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        name: str = typer.Option(
+            ...,
+            "--name",
+            help="IP set name. [string; pattern [A-Za-z][A-Za-z0-9\\-\\_]+; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        cidr: str = typer.Option(
+            ...,
+            "--cidr",
+            help="Network/IP specification in CIDR format. [string, format IPorCIDRorAlias]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        digest: _S = typer.Option(
+            None,
+            "--digest",
+            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "DELETE /nodes/{node}/lxc/{vmid}/firewall/ipset/{name}/{cidr}", False)
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Read IP or Network settings from IPSet.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/firewall/ipset/{name}/{cidr}\nPVE method:  read_ip\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Read IP or Network settings from IPSet",
-)
-def get(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    name: str = typer.Option(
-        ...,
-        "--name",
-        help="IP set name. [string; pattern [A-Za-z][A-Za-z0-9\\-\\_]+; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    cidr: str = typer.Option(
-        ...,
-        "--cidr",
-        help="Network/IP specification in CIDR format. [string, format IPorCIDRorAlias]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/lxc/{vmid}/firewall/ipset/{name}/{cidr}", False)
+def _get() -> None:
+    """Register `get` (GET /nodes/{node}/lxc/{vmid}/firewall/ipset/{name}/{cidr}); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Read IP or Network settings from IPSet.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/firewall/ipset/{name}/{cidr}\nPVE method:  read_ip\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Read IP or Network settings from IPSet",
+    )
+    def get(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        name: str = typer.Option(
+            ...,
+            "--name",
+            help="IP set name. [string; pattern [A-Za-z][A-Za-z0-9\\-\\_]+; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        cidr: str = typer.Option(
+            ...,
+            "--cidr",
+            help="Network/IP specification in CIDR format. [string, format IPorCIDRorAlias]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/lxc/{vmid}/firewall/ipset/{name}/{cidr}", False)
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="List IPSet content\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/firewall/ipset/{name}\nPVE method:  get_ipset\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="List IPSet content",
-)
-def list(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    name: str = typer.Option(
-        ...,
-        "--name",
-        help="IP set name. [string; pattern [A-Za-z][A-Za-z0-9\\-\\_]+; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/lxc/{vmid}/firewall/ipset/{name}", False)
+def _list() -> None:
+    """Register `list` (GET /nodes/{node}/lxc/{vmid}/firewall/ipset/{name}); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="List IPSet content\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/firewall/ipset/{name}\nPVE method:  get_ipset\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="List IPSet content",
+    )
+    def list(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        name: str = typer.Option(
+            ...,
+            "--name",
+            help="IP set name. [string; pattern [A-Za-z][A-Za-z0-9\\-\\_]+; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/lxc/{vmid}/firewall/ipset/{name}", False)
 
 
-@app.command(
-    "set",
-    cls=ApiCommand,
-    help="Update IP or Network settings\n\n\x08\nHTTP:        PUT /nodes/{node}/lxc/{vmid}/firewall/ipset/{name}/{cidr}\nPVE method:  update_ip\nPermissions: [perm, /vms/{vmid}, [VM.Config.Network]]\nSince:       PVE 7.4 or earlier",
-    short_help="Update IP or Network settings",
-)
-def set(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    name: str = typer.Option(
-        ...,
-        "--name",
-        help="IP set name. [string; pattern [A-Za-z][A-Za-z0-9\\-\\_]+; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    cidr: str = typer.Option(
-        ...,
-        "--cidr",
-        help="Network/IP specification in CIDR format. [string, format IPorCIDRorAlias]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    comment: _S = typer.Option(
-        None,
-        "--comment",
-        help="[string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    digest: _S = typer.Option(
-        None,
-        "--digest",
-        help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    nomatch: _S = typer.Option(
-        None,
-        "--nomatch",
-        help="[boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "PUT /nodes/{node}/lxc/{vmid}/firewall/ipset/{name}/{cidr}", False)
+def _set() -> None:
+    """Register `set` (PUT /nodes/{node}/lxc/{vmid}/firewall/ipset/{name}/{cidr}); only the command being run or completed is built."""
+
+    @app.command(
+        "set",
+        cls=ApiCommand,
+        help="Update IP or Network settings\n\n\x08\nHTTP:        PUT /nodes/{node}/lxc/{vmid}/firewall/ipset/{name}/{cidr}\nPVE method:  update_ip\nPermissions: [perm, /vms/{vmid}, [VM.Config.Network]]\nSince:       PVE 7.4 or earlier",
+        short_help="Update IP or Network settings",
+    )
+    def set(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        name: str = typer.Option(
+            ...,
+            "--name",
+            help="IP set name. [string; pattern [A-Za-z][A-Za-z0-9\\-\\_]+; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        cidr: str = typer.Option(
+            ...,
+            "--cidr",
+            help="Network/IP specification in CIDR format. [string, format IPorCIDRorAlias]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        comment: _S = typer.Option(
+            None,
+            "--comment",
+            help="[string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        digest: _S = typer.Option(
+            None,
+            "--digest",
+            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        nomatch: _S = typer.Option(
+            None,
+            "--nomatch",
+            help="[boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "PUT /nodes/{node}/lxc/{vmid}/firewall/ipset/{name}/{cidr}", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "create": _create,
+    "delete": _delete,
+    "get": _get,
+    "list": _list,
+    "set": _set,
+}

@@ -74,141 +74,154 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Get VM firewall options.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/firewall/options\nPVE method:  get_options\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Get VM firewall options",
-)
-def get(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/lxc/{vmid}/firewall/options", False)
+def _get() -> None:
+    """Register `get` (GET /nodes/{node}/lxc/{vmid}/firewall/options); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Get VM firewall options.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/firewall/options\nPVE method:  get_options\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Get VM firewall options",
+    )
+    def get(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/lxc/{vmid}/firewall/options", False)
 
 
-@app.command(
-    "set",
-    cls=ApiCommand,
-    help="Set Firewall options.\n\n\x08\nHTTP:        PUT /nodes/{node}/lxc/{vmid}/firewall/options\nPVE method:  set_options\nPermissions: [perm, /vms/{vmid}, [VM.Config.Network]]\nSince:       PVE 7.4 or earlier",
-    short_help="Set Firewall options",
-)
-def set(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    delete: _L = typer.Option(
-        None,
-        "--delete",
-        help="A list of settings you want to delete. [string, format pve-configid-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    dhcp: _S = typer.Option(
-        None,
-        "--dhcp",
-        help="Enable DHCP. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    digest: _S = typer.Option(
-        None,
-        "--digest",
-        help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    enable: _S = typer.Option(
-        None,
-        "--enable",
-        help="Enable/disable firewall rules. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    ipfilter: _S = typer.Option(
-        None,
-        "--ipfilter",
-        help="Enable default IP filters. This is equivalent to adding an empty ipfilter-net<id> ipset for every interface. Such ipsets implicitly contain sane default restrictions such as restricting IPv6 link local addresses to the one derived from the interface's MAC address. For containers the configured IP addresses will be implicitly added. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    log_level_in: _S = typer.Option(
-        None,
-        "--log_level_in",
-        help="Log level for incoming traffic. [one of emerg, alert, crit, err, warning, notice, info, debug, nolog]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    log_level_out: _S = typer.Option(
-        None,
-        "--log_level_out",
-        help="Log level for outgoing traffic. [one of emerg, alert, crit, err, warning, notice, info, debug, nolog]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    macfilter: _S = typer.Option(
-        None,
-        "--macfilter",
-        help="Enable/disable MAC address filter. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    ndp: _S = typer.Option(
-        None,
-        "--ndp",
-        help="Enable NDP (Neighbor Discovery Protocol). [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    policy_in: _S = typer.Option(
-        None,
-        "--policy_in",
-        help="Input policy. [one of ACCEPT, REJECT, DROP]",
-        metavar="[ACCEPT|REJECT|DROP]",
-        show_default=False,
-    ),
-    policy_out: _S = typer.Option(
-        None,
-        "--policy_out",
-        help="Output policy. [one of ACCEPT, REJECT, DROP]",
-        metavar="[ACCEPT|REJECT|DROP]",
-        show_default=False,
-    ),
-    radv: _S = typer.Option(
-        None,
-        "--radv",
-        help="Allow sending Router Advertisement. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "PUT /nodes/{node}/lxc/{vmid}/firewall/options", False)
+def _set() -> None:
+    """Register `set` (PUT /nodes/{node}/lxc/{vmid}/firewall/options); only the command being run or completed is built."""
+
+    @app.command(
+        "set",
+        cls=ApiCommand,
+        help="Set Firewall options.\n\n\x08\nHTTP:        PUT /nodes/{node}/lxc/{vmid}/firewall/options\nPVE method:  set_options\nPermissions: [perm, /vms/{vmid}, [VM.Config.Network]]\nSince:       PVE 7.4 or earlier",
+        short_help="Set Firewall options",
+    )
+    def set(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        delete: _L = typer.Option(
+            None,
+            "--delete",
+            help="A list of settings you want to delete. [string, format pve-configid-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        dhcp: _S = typer.Option(
+            None,
+            "--dhcp",
+            help="Enable DHCP. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        digest: _S = typer.Option(
+            None,
+            "--digest",
+            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        enable: _S = typer.Option(
+            None,
+            "--enable",
+            help="Enable/disable firewall rules. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        ipfilter: _S = typer.Option(
+            None,
+            "--ipfilter",
+            help="Enable default IP filters. This is equivalent to adding an empty ipfilter-net<id> ipset for every interface. Such ipsets implicitly contain sane default restrictions such as restricting IPv6 link local addresses to the one derived from the interface's MAC address. For containers the configured IP addresses will be implicitly added. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        log_level_in: _S = typer.Option(
+            None,
+            "--log_level_in",
+            help="Log level for incoming traffic. [one of emerg, alert, crit, err, warning, notice, info, debug, nolog]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        log_level_out: _S = typer.Option(
+            None,
+            "--log_level_out",
+            help="Log level for outgoing traffic. [one of emerg, alert, crit, err, warning, notice, info, debug, nolog]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        macfilter: _S = typer.Option(
+            None,
+            "--macfilter",
+            help="Enable/disable MAC address filter. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        ndp: _S = typer.Option(
+            None,
+            "--ndp",
+            help="Enable NDP (Neighbor Discovery Protocol). [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        policy_in: _S = typer.Option(
+            None,
+            "--policy_in",
+            help="Input policy. [one of ACCEPT, REJECT, DROP]",
+            metavar="[ACCEPT|REJECT|DROP]",
+            show_default=False,
+        ),
+        policy_out: _S = typer.Option(
+            None,
+            "--policy_out",
+            help="Output policy. [one of ACCEPT, REJECT, DROP]",
+            metavar="[ACCEPT|REJECT|DROP]",
+            show_default=False,
+        ),
+        radv: _S = typer.Option(
+            None,
+            "--radv",
+            help="Allow sending Router Advertisement. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "PUT /nodes/{node}/lxc/{vmid}/firewall/options", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "get": _get,
+    "set": _set,
+}

@@ -26,109 +26,122 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Get preconditions for migration.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/migrate\nPVE method:  migrate_vm_precondition\nPermissions: [perm, /vms/{vmid}, [VM.Migrate]]\nSince:       PVE 9.0.9",
-    short_help="Get preconditions for migration",
-)
-def get(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid; since PVE 9.0.9]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    target: _S = typer.Option(
-        None,
-        "--target",
-        help="Target node. [string, format pve-node; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/lxc/{vmid}/migrate", False)
+def _get() -> None:
+    """Register `get` (GET /nodes/{node}/lxc/{vmid}/migrate); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Get preconditions for migration.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/migrate\nPVE method:  migrate_vm_precondition\nPermissions: [perm, /vms/{vmid}, [VM.Migrate]]\nSince:       PVE 9.0.9",
+        short_help="Get preconditions for migration",
+    )
+    def get(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid; since PVE 9.0.9]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        target: _S = typer.Option(
+            None,
+            "--target",
+            help="Target node. [string, format pve-node; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/lxc/{vmid}/migrate", False)
 
 
-@app.command(
-    "start",
-    cls=ApiCommand,
-    help="Migrate the container to another node. Creates a new migration task.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/migrate\nPVE method:  migrate_vm\nPermissions: [perm, /vms/{vmid}, [VM.Migrate]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Migrate the container to another node",
-)
-def start(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    bwlimit: _S = typer.Option(
-        None,
-        "--bwlimit",
-        help="Override I/O bandwidth limit (in KiB/s). [number 0..N; PVE default: migrate limit from datacenter or storage config (not sent)]",
-        metavar="NUMBER",
-        show_default=False,
-    ),
-    online: _S = typer.Option(
-        None,
-        "--online",
-        help="Use online/live migration. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    restart: _S = typer.Option(
-        None,
-        "--restart",
-        help="Use restart migration [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    target: str = typer.Option(
-        ...,
-        "--target",
-        help="Target node. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    target_storage: _L = typer.Option(
-        None,
-        "--target-storage",
-        help="Mapping from source to target storages. Providing only a single storage ID maps all source storages to that storage. Providing the special value '1' will map each source storage to itself. [string, format storage-pair-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    timeout: _S = typer.Option(
-        None,
-        "--timeout",
-        help="Timeout in seconds for shutdown for restart migration [integer; PVE default: 180 (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/lxc/{vmid}/migrate", no_wait)
+def _start() -> None:
+    """Register `start` (POST /nodes/{node}/lxc/{vmid}/migrate); only the command being run or completed is built."""
+
+    @app.command(
+        "start",
+        cls=ApiCommand,
+        help="Migrate the container to another node. Creates a new migration task.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/migrate\nPVE method:  migrate_vm\nPermissions: [perm, /vms/{vmid}, [VM.Migrate]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Migrate the container to another node",
+    )
+    def start(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        bwlimit: _S = typer.Option(
+            None,
+            "--bwlimit",
+            help="Override I/O bandwidth limit (in KiB/s). [number 0..N; PVE default: migrate limit from datacenter or storage config (not sent)]",
+            metavar="NUMBER",
+            show_default=False,
+        ),
+        online: _S = typer.Option(
+            None,
+            "--online",
+            help="Use online/live migration. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        restart: _S = typer.Option(
+            None,
+            "--restart",
+            help="Use restart migration [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        target: str = typer.Option(
+            ...,
+            "--target",
+            help="Target node. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        target_storage: _L = typer.Option(
+            None,
+            "--target-storage",
+            help="Mapping from source to target storages. Providing only a single storage ID maps all source storages to that storage. Providing the special value '1' will map each source storage to itself. [string, format storage-pair-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        timeout: _S = typer.Option(
+            None,
+            "--timeout",
+            help="Timeout in seconds for shutdown for restart migration [integer; PVE default: 180 (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/lxc/{vmid}/migrate", no_wait)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "get": _get,
+    "start": _start,
+}

@@ -42,280 +42,317 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "current",
-    cls=ApiCommand,
-    help="Get virtual machine status.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/status/current\nPVE method:  vm_status\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Get virtual machine status",
-)
-def current(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/lxc/{vmid}/status/current", False)
+def _current() -> None:
+    """Register `current` (GET /nodes/{node}/lxc/{vmid}/status/current); only the command being run or completed is built."""
+
+    @app.command(
+        "current",
+        cls=ApiCommand,
+        help="Get virtual machine status.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/status/current\nPVE method:  vm_status\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Get virtual machine status",
+    )
+    def current(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/lxc/{vmid}/status/current", False)
 
 
-@app.command(
-    "index",
-    cls=ApiCommand,
-    help="Directory index\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/status\nPVE method:  vmcmdidx\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
-    short_help="Directory index",
-)
-def index(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/lxc/{vmid}/status", False)
+def _index() -> None:
+    """Register `index` (GET /nodes/{node}/lxc/{vmid}/status); only the command being run or completed is built."""
+
+    @app.command(
+        "index",
+        cls=ApiCommand,
+        help="Directory index\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/status\nPVE method:  vmcmdidx\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        short_help="Directory index",
+    )
+    def index(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/lxc/{vmid}/status", False)
 
 
-@app.command(
-    "reboot",
-    cls=ApiCommand,
-    help="Reboot the container by shutting it down, and starting it again. Applies pending changes.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/status/reboot\nPVE method:  vm_reboot\nPermissions: [perm, /vms/{vmid}, [VM.PowerMgmt]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Reboot the container by shutting it down, and starting it again",
-)
-def reboot(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    timeout: _S = typer.Option(
-        None,
-        "--timeout",
-        help="Wait maximal timeout seconds for the shutdown. [integer 0..N]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/lxc/{vmid}/status/reboot", no_wait)
+def _reboot() -> None:
+    """Register `reboot` (POST /nodes/{node}/lxc/{vmid}/status/reboot); only the command being run or completed is built."""
+
+    @app.command(
+        "reboot",
+        cls=ApiCommand,
+        help="Reboot the container by shutting it down, and starting it again. Applies pending changes.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/status/reboot\nPVE method:  vm_reboot\nPermissions: [perm, /vms/{vmid}, [VM.PowerMgmt]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Reboot the container by shutting it down, and starting it again",
+    )
+    def reboot(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        timeout: _S = typer.Option(
+            None,
+            "--timeout",
+            help="Wait maximal timeout seconds for the shutdown. [integer 0..N]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/lxc/{vmid}/status/reboot", no_wait)
 
 
-@app.command(
-    "resume",
-    cls=ApiCommand,
-    help="Resume the container.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/status/resume\nPVE method:  vm_resume\nPermissions: [perm, /vms/{vmid}, [VM.PowerMgmt]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Resume the container",
-)
-def resume(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/lxc/{vmid}/status/resume", no_wait)
+def _resume() -> None:
+    """Register `resume` (POST /nodes/{node}/lxc/{vmid}/status/resume); only the command being run or completed is built."""
+
+    @app.command(
+        "resume",
+        cls=ApiCommand,
+        help="Resume the container.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/status/resume\nPVE method:  vm_resume\nPermissions: [perm, /vms/{vmid}, [VM.PowerMgmt]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Resume the container",
+    )
+    def resume(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/lxc/{vmid}/status/resume", no_wait)
 
 
-@app.command(
-    "shutdown",
-    cls=ApiCommand,
-    help="Shutdown the container. This will trigger a clean shutdown of the container, see lxc-stop(1) for details.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/status/shutdown\nPVE method:  vm_shutdown\nPermissions: [perm, /vms/{vmid}, [VM.PowerMgmt]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Shutdown the container",
-)
-def shutdown(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    force_stop: _S = typer.Option(
-        None,
-        "--forceStop",
-        help="Make sure the Container stops. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    timeout: _S = typer.Option(
-        None,
-        "--timeout",
-        help="Wait maximal timeout seconds. [integer 0..N; PVE default: 60 (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/lxc/{vmid}/status/shutdown", no_wait)
+def _shutdown() -> None:
+    """Register `shutdown` (POST /nodes/{node}/lxc/{vmid}/status/shutdown); only the command being run or completed is built."""
+
+    @app.command(
+        "shutdown",
+        cls=ApiCommand,
+        help="Shutdown the container. This will trigger a clean shutdown of the container, see lxc-stop(1) for details.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/status/shutdown\nPVE method:  vm_shutdown\nPermissions: [perm, /vms/{vmid}, [VM.PowerMgmt]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Shutdown the container",
+    )
+    def shutdown(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        force_stop: _S = typer.Option(
+            None,
+            "--forceStop",
+            help="Make sure the Container stops. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        timeout: _S = typer.Option(
+            None,
+            "--timeout",
+            help="Wait maximal timeout seconds. [integer 0..N; PVE default: 60 (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/lxc/{vmid}/status/shutdown", no_wait)
 
 
-@app.command(
-    "start",
-    cls=ApiCommand,
-    help="Start the container.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/status/start\nPVE method:  vm_start\nPermissions: [perm, /vms/{vmid}, [VM.PowerMgmt]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Start the container",
-)
-def start(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    debug: _S = typer.Option(
-        None,
-        "--debug",
-        help="If set, enables very verbose debug log-level on start. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    skiplock: _S = typer.Option(
-        None,
-        "--skiplock",
-        help="Ignore locks - only root is allowed to use this option. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/lxc/{vmid}/status/start", no_wait)
+def _start() -> None:
+    """Register `start` (POST /nodes/{node}/lxc/{vmid}/status/start); only the command being run or completed is built."""
+
+    @app.command(
+        "start",
+        cls=ApiCommand,
+        help="Start the container.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/status/start\nPVE method:  vm_start\nPermissions: [perm, /vms/{vmid}, [VM.PowerMgmt]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Start the container",
+    )
+    def start(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        debug: _S = typer.Option(
+            None,
+            "--debug",
+            help="If set, enables very verbose debug log-level on start. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        skiplock: _S = typer.Option(
+            None,
+            "--skiplock",
+            help="Ignore locks - only root is allowed to use this option. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/lxc/{vmid}/status/start", no_wait)
 
 
-@app.command(
-    "stop",
-    cls=ApiCommand,
-    help="Stop the container. This will abruptly stop all processes running in the container.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/status/stop\nPVE method:  vm_stop\nPermissions: [perm, /vms/{vmid}, [VM.PowerMgmt]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Stop the container",
-)
-def stop(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    overrule_shutdown: _S = typer.Option(
-        None,
-        "--overrule-shutdown",
-        help="Try to abort active 'vzshutdown' tasks before stopping. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.2.5]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    skiplock: _S = typer.Option(
-        None,
-        "--skiplock",
-        help="Ignore locks - only root is allowed to use this option. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/lxc/{vmid}/status/stop", no_wait)
+def _stop() -> None:
+    """Register `stop` (POST /nodes/{node}/lxc/{vmid}/status/stop); only the command being run or completed is built."""
+
+    @app.command(
+        "stop",
+        cls=ApiCommand,
+        help="Stop the container. This will abruptly stop all processes running in the container.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/status/stop\nPVE method:  vm_stop\nPermissions: [perm, /vms/{vmid}, [VM.PowerMgmt]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Stop the container",
+    )
+    def stop(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        overrule_shutdown: _S = typer.Option(
+            None,
+            "--overrule-shutdown",
+            help="Try to abort active 'vzshutdown' tasks before stopping. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.2.5]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        skiplock: _S = typer.Option(
+            None,
+            "--skiplock",
+            help="Ignore locks - only root is allowed to use this option. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/lxc/{vmid}/status/stop", no_wait)
 
 
-@app.command(
-    "suspend",
-    cls=ApiCommand,
-    help="Suspend the container. This is experimental.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/status/suspend\nPVE method:  vm_suspend\nPermissions: [perm, /vms/{vmid}, [VM.PowerMgmt]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Suspend the container",
-)
-def suspend(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/lxc/{vmid}/status/suspend", no_wait)
+def _suspend() -> None:
+    """Register `suspend` (POST /nodes/{node}/lxc/{vmid}/status/suspend); only the command being run or completed is built."""
+
+    @app.command(
+        "suspend",
+        cls=ApiCommand,
+        help="Suspend the container. This is experimental.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/status/suspend\nPVE method:  vm_suspend\nPermissions: [perm, /vms/{vmid}, [VM.PowerMgmt]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Suspend the container",
+    )
+    def suspend(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/lxc/{vmid}/status/suspend", no_wait)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "current": _current,
+    "index": _index,
+    "reboot": _reboot,
+    "resume": _resume,
+    "shutdown": _shutdown,
+    "start": _start,
+    "stop": _stop,
+    "suspend": _suspend,
+}

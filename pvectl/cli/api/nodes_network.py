@@ -122,579 +122,612 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "create",
-    cls=ApiCommand,
-    help="Create network device configuration\n\n\x08\nHTTP:        POST /nodes/{node}/network\nPVE method:  create_network\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
-    short_help="Create network device configuration",
-)
-def create(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    address: _S = typer.Option(
-        None,
-        "--address",
-        help="IP address. [string, format ipv4; requires --netmask]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    address6: _S = typer.Option(
-        None,
-        "--address6",
-        help="IP address. [string, format ipv6; requires --netmask6]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    autostart: _S = typer.Option(
-        None,
-        "--autostart",
-        help="Automatically start interface on boot. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    bond_primary: _S = typer.Option(
-        None,
-        "--bond-primary",
-        help="Specify the primary interface for active-backup bond. [string, format pve-iface]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.iface,
-    ),
-    bond_mode: _S = typer.Option(
-        None,
-        "--bond_mode",
-        help="Bonding mode. [one of balance-rr, active-backup, balance-xor, broadcast, 802.3ad, balance-tlb, balance-alb, balance-slb, lacp-balance-slb, lacp-balance-tcp]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    bond_xmit_hash_policy: _S = typer.Option(
-        None,
-        "--bond_xmit_hash_policy",
-        help="Selects the transmit hash policy to use for slave selection in balance-xor and 802.3ad modes. [one of layer2, layer2+3, layer3+4]",
-        metavar="[layer2|layer2+3|layer3+4]",
-        show_default=False,
-    ),
-    bridge_ports: _L = typer.Option(
-        None,
-        "--bridge_ports",
-        help="Specify the interfaces you want to add to your bridge. [string, format pve-iface-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    bridge_vids: _L = typer.Option(
-        None,
-        "--bridge_vids",
-        help="Specify the allowed VLANs. For example: '2 4 100-200'. Only used if the bridge is VLAN aware. [string, format pve-vlan-id-or-range-list; repeat the option or give a comma list; since PVE 8.2.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    bridge_vlan_aware: _S = typer.Option(
-        None,
-        "--bridge_vlan_aware",
-        help="Enable bridge vlan support. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    cidr: _S = typer.Option(
-        None,
-        "--cidr",
-        help="IPv4 CIDR. [string, format CIDRv4]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    cidr6: _S = typer.Option(
-        None,
-        "--cidr6",
-        help="IPv6 CIDR. [string, format CIDRv6]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    comments: _S = typer.Option(
-        None,
-        "--comments",
-        help="Comments [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    comments6: _S = typer.Option(
-        None,
-        "--comments6",
-        help="Comments [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    gateway: _S = typer.Option(
-        None,
-        "--gateway",
-        help="Default gateway address. [string, format ipv4]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    gateway6: _S = typer.Option(
-        None,
-        "--gateway6",
-        help="Default ipv6 gateway address. [string, format ipv6]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    iface: str = typer.Option(
-        ...,
-        "--iface",
-        help="Network interface name. [string, format pve-iface; at most 20 characters]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.iface,
-    ),
-    mtu: _S = typer.Option(
-        None,
-        "--mtu",
-        help="MTU. [integer 1280..65520]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    netmask: _S = typer.Option(
-        None,
-        "--netmask",
-        help="Network mask. [string, format ipv4mask; requires --address]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    netmask6: _S = typer.Option(
-        None,
-        "--netmask6",
-        help="Network mask. [integer 0..128; requires --address6]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    ovs_bonds: _L = typer.Option(
-        None,
-        "--ovs_bonds",
-        help="Specify the interfaces used by the bonding device. [string, format pve-iface-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    ovs_bridge: _S = typer.Option(
-        None,
-        "--ovs_bridge",
-        help="The OVS bridge associated with a OVS port. This is required when you create an OVS port. [string, format pve-iface]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.iface,
-    ),
-    ovs_options: _S = typer.Option(
-        None,
-        "--ovs_options",
-        help="OVS interface options. [string; at most 1024 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    ovs_ports: _L = typer.Option(
-        None,
-        "--ovs_ports",
-        help="Specify the interfaces you want to add to your bridge. [string, format pve-iface-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    ovs_tag: _S = typer.Option(
-        None,
-        "--ovs_tag",
-        help="Specify a VLan tag (used by OVSPort, OVSIntPort, OVSBond) [integer 1..4094]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    slaves: _L = typer.Option(
-        None,
-        "--slaves",
-        help="Specify the interfaces used by the bonding device. [string, format pve-iface-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    type: str = typer.Option(
-        ...,
-        "--type",
-        help="Network interface type [one of bridge, bond, eth, alias, vlan, fabric, OVSBridge, OVSBond, OVSPort, OVSIntPort, vnet, unknown]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    vlan_id: _S = typer.Option(
-        None,
-        "--vlan-id",
-        help="vlan-id for a custom named vlan interface (ifupdown2 only). [integer 1..4094]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    vlan_raw_device: _S = typer.Option(
-        None,
-        "--vlan-raw-device",
-        help="Specify the raw interface for the vlan interface. [string, format pve-iface]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.iface,
-    ),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/network", False)
+def _create() -> None:
+    """Register `create` (POST /nodes/{node}/network); only the command being run or completed is built."""
+
+    @app.command(
+        "create",
+        cls=ApiCommand,
+        help="Create network device configuration\n\n\x08\nHTTP:        POST /nodes/{node}/network\nPVE method:  create_network\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        short_help="Create network device configuration",
+    )
+    def create(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        address: _S = typer.Option(
+            None,
+            "--address",
+            help="IP address. [string, format ipv4; requires --netmask]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        address6: _S = typer.Option(
+            None,
+            "--address6",
+            help="IP address. [string, format ipv6; requires --netmask6]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        autostart: _S = typer.Option(
+            None,
+            "--autostart",
+            help="Automatically start interface on boot. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        bond_primary: _S = typer.Option(
+            None,
+            "--bond-primary",
+            help="Specify the primary interface for active-backup bond. [string, format pve-iface]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.iface,
+        ),
+        bond_mode: _S = typer.Option(
+            None,
+            "--bond_mode",
+            help="Bonding mode. [one of balance-rr, active-backup, balance-xor, broadcast, 802.3ad, balance-tlb, balance-alb, balance-slb, lacp-balance-slb, lacp-balance-tcp]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        bond_xmit_hash_policy: _S = typer.Option(
+            None,
+            "--bond_xmit_hash_policy",
+            help="Selects the transmit hash policy to use for slave selection in balance-xor and 802.3ad modes. [one of layer2, layer2+3, layer3+4]",
+            metavar="[layer2|layer2+3|layer3+4]",
+            show_default=False,
+        ),
+        bridge_ports: _L = typer.Option(
+            None,
+            "--bridge_ports",
+            help="Specify the interfaces you want to add to your bridge. [string, format pve-iface-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        bridge_vids: _L = typer.Option(
+            None,
+            "--bridge_vids",
+            help="Specify the allowed VLANs. For example: '2 4 100-200'. Only used if the bridge is VLAN aware. [string, format pve-vlan-id-or-range-list; repeat the option or give a comma list; since PVE 8.2.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        bridge_vlan_aware: _S = typer.Option(
+            None,
+            "--bridge_vlan_aware",
+            help="Enable bridge vlan support. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        cidr: _S = typer.Option(
+            None,
+            "--cidr",
+            help="IPv4 CIDR. [string, format CIDRv4]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        cidr6: _S = typer.Option(
+            None,
+            "--cidr6",
+            help="IPv6 CIDR. [string, format CIDRv6]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        comments: _S = typer.Option(
+            None,
+            "--comments",
+            help="Comments [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        comments6: _S = typer.Option(
+            None,
+            "--comments6",
+            help="Comments [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        gateway: _S = typer.Option(
+            None,
+            "--gateway",
+            help="Default gateway address. [string, format ipv4]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        gateway6: _S = typer.Option(
+            None,
+            "--gateway6",
+            help="Default ipv6 gateway address. [string, format ipv6]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        iface: str = typer.Option(
+            ...,
+            "--iface",
+            help="Network interface name. [string, format pve-iface; at most 20 characters]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.iface,
+        ),
+        mtu: _S = typer.Option(
+            None,
+            "--mtu",
+            help="MTU. [integer 1280..65520]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        netmask: _S = typer.Option(
+            None,
+            "--netmask",
+            help="Network mask. [string, format ipv4mask; requires --address]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        netmask6: _S = typer.Option(
+            None,
+            "--netmask6",
+            help="Network mask. [integer 0..128; requires --address6]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        ovs_bonds: _L = typer.Option(
+            None,
+            "--ovs_bonds",
+            help="Specify the interfaces used by the bonding device. [string, format pve-iface-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        ovs_bridge: _S = typer.Option(
+            None,
+            "--ovs_bridge",
+            help="The OVS bridge associated with a OVS port. This is required when you create an OVS port. [string, format pve-iface]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.iface,
+        ),
+        ovs_options: _S = typer.Option(
+            None,
+            "--ovs_options",
+            help="OVS interface options. [string; at most 1024 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        ovs_ports: _L = typer.Option(
+            None,
+            "--ovs_ports",
+            help="Specify the interfaces you want to add to your bridge. [string, format pve-iface-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        ovs_tag: _S = typer.Option(
+            None,
+            "--ovs_tag",
+            help="Specify a VLan tag (used by OVSPort, OVSIntPort, OVSBond) [integer 1..4094]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        slaves: _L = typer.Option(
+            None,
+            "--slaves",
+            help="Specify the interfaces used by the bonding device. [string, format pve-iface-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        type: str = typer.Option(
+            ...,
+            "--type",
+            help="Network interface type [one of bridge, bond, eth, alias, vlan, fabric, OVSBridge, OVSBond, OVSPort, OVSIntPort, vnet, unknown]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        vlan_id: _S = typer.Option(
+            None,
+            "--vlan-id",
+            help="vlan-id for a custom named vlan interface (ifupdown2 only). [integer 1..4094]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        vlan_raw_device: _S = typer.Option(
+            None,
+            "--vlan-raw-device",
+            help="Specify the raw interface for the vlan interface. [string, format pve-iface]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.iface,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/network", False)
 
 
-@app.command(
-    "delete",
-    cls=ApiCommand,
-    help="Delete network device configuration\n\n\x08\nHTTP:        DELETE /nodes/{node}/network/{iface}\nPVE method:  delete_network\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
-    short_help="Delete network device configuration",
-)
-def delete(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    iface: str = typer.Option(
-        ...,
-        "--iface",
-        help="Network interface name. [string, format pve-iface; at most 20 characters]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.iface,
-    ),
-) -> None:
-    run_generated(ctx, "DELETE /nodes/{node}/network/{iface}", False)
+def _delete() -> None:
+    """Register `delete` (DELETE /nodes/{node}/network/{iface}); only the command being run or completed is built."""
+
+    @app.command(
+        "delete",
+        cls=ApiCommand,
+        help="Delete network device configuration\n\n\x08\nHTTP:        DELETE /nodes/{node}/network/{iface}\nPVE method:  delete_network\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        short_help="Delete network device configuration",
+    )
+    def delete(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        iface: str = typer.Option(
+            ...,
+            "--iface",
+            help="Network interface name. [string, format pve-iface; at most 20 characters]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.iface,
+        ),
+    ) -> None:
+        run_generated(ctx, "DELETE /nodes/{node}/network/{iface}", False)
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Read network device configuration\n\n\x08\nHTTP:        GET /nodes/{node}/network/{iface}\nPVE method:  network_config\nPermissions: [perm, /nodes/{node}, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Read network device configuration",
-)
-def get(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    iface: str = typer.Option(
-        ...,
-        "--iface",
-        help="Network interface name. [string, format pve-iface; at most 20 characters]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.iface,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/network/{iface}", False)
+def _get() -> None:
+    """Register `get` (GET /nodes/{node}/network/{iface}); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Read network device configuration\n\n\x08\nHTTP:        GET /nodes/{node}/network/{iface}\nPVE method:  network_config\nPermissions: [perm, /nodes/{node}, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Read network device configuration",
+    )
+    def get(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        iface: str = typer.Option(
+            ...,
+            "--iface",
+            help="Network interface name. [string, format pve-iface; at most 20 characters]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.iface,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/network/{iface}", False)
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="List available networks\n\n\x08\nHTTP:        GET /nodes/{node}/network\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
-    short_help="List available networks",
-)
-def list(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    type: _S = typer.Option(
-        None,
-        "--type",
-        help="Only list specific interface types. [one of bridge, bond, eth, alias, vlan, fabric, OVSBridge, OVSBond, OVSPort, OVSIntPort, vnet, any_bridge, any_local_bridge, include_sdn]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/network", False)
+def _list() -> None:
+    """Register `list` (GET /nodes/{node}/network); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="List available networks\n\n\x08\nHTTP:        GET /nodes/{node}/network\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        short_help="List available networks",
+    )
+    def list(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        type: _S = typer.Option(
+            None,
+            "--type",
+            help="Only list specific interface types. [one of bridge, bond, eth, alias, vlan, fabric, OVSBridge, OVSBond, OVSPort, OVSIntPort, vnet, any_bridge, any_local_bridge, include_sdn]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/network", False)
 
 
-@app.command(
-    "reload-network-config",
-    cls=ApiCommand,
-    help="Reload network configuration\n\n\x08\nHTTP:        PUT /nodes/{node}/network\nPVE method:  reload_network_config\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Reload network configuration",
-)
-def reload_network_config(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    regenerate_frr: _S = typer.Option(
-        None,
-        "--regenerate-frr",
-        help="Whether FRR config generation should get skipped or not. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 9.0.9]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "PUT /nodes/{node}/network", no_wait)
+def _reload_network_config() -> None:
+    """Register `reload-network-config` (PUT /nodes/{node}/network); only the command being run or completed is built."""
+
+    @app.command(
+        "reload-network-config",
+        cls=ApiCommand,
+        help="Reload network configuration\n\n\x08\nHTTP:        PUT /nodes/{node}/network\nPVE method:  reload_network_config\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Reload network configuration",
+    )
+    def reload_network_config(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        regenerate_frr: _S = typer.Option(
+            None,
+            "--regenerate-frr",
+            help="Whether FRR config generation should get skipped or not. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 9.0.9]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "PUT /nodes/{node}/network", no_wait)
 
 
-@app.command(
-    "revert-network-changes",
-    cls=ApiCommand,
-    help="Revert network configuration changes.\n\n\x08\nHTTP:        DELETE /nodes/{node}/network\nPVE method:  revert_network_changes\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
-    short_help="Revert network configuration changes",
-)
-def revert_network_changes(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "DELETE /nodes/{node}/network", False)
+def _revert_network_changes() -> None:
+    """Register `revert-network-changes` (DELETE /nodes/{node}/network); only the command being run or completed is built."""
+
+    @app.command(
+        "revert-network-changes",
+        cls=ApiCommand,
+        help="Revert network configuration changes.\n\n\x08\nHTTP:        DELETE /nodes/{node}/network\nPVE method:  revert_network_changes\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        short_help="Revert network configuration changes",
+    )
+    def revert_network_changes(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "DELETE /nodes/{node}/network", False)
 
 
-@app.command(
-    "set",
-    cls=ApiCommand,
-    help="Update network device configuration\n\n\x08\nHTTP:        PUT /nodes/{node}/network/{iface}\nPVE method:  update_network\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
-    short_help="Update network device configuration",
-)
-def set(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    iface: str = typer.Option(
-        ...,
-        "--iface",
-        help="Network interface name. [string, format pve-iface; at most 20 characters]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.iface,
-    ),
-    address: _S = typer.Option(
-        None,
-        "--address",
-        help="IP address. [string, format ipv4; requires --netmask]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    address6: _S = typer.Option(
-        None,
-        "--address6",
-        help="IP address. [string, format ipv6; requires --netmask6]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    autostart: _S = typer.Option(
-        None,
-        "--autostart",
-        help="Automatically start interface on boot. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    bond_primary: _S = typer.Option(
-        None,
-        "--bond-primary",
-        help="Specify the primary interface for active-backup bond. [string, format pve-iface]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.iface,
-    ),
-    bond_mode: _S = typer.Option(
-        None,
-        "--bond_mode",
-        help="Bonding mode. [one of balance-rr, active-backup, balance-xor, broadcast, 802.3ad, balance-tlb, balance-alb, balance-slb, lacp-balance-slb, lacp-balance-tcp]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    bond_xmit_hash_policy: _S = typer.Option(
-        None,
-        "--bond_xmit_hash_policy",
-        help="Selects the transmit hash policy to use for slave selection in balance-xor and 802.3ad modes. [one of layer2, layer2+3, layer3+4]",
-        metavar="[layer2|layer2+3|layer3+4]",
-        show_default=False,
-    ),
-    bridge_ports: _L = typer.Option(
-        None,
-        "--bridge_ports",
-        help="Specify the interfaces you want to add to your bridge. [string, format pve-iface-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    bridge_vids: _L = typer.Option(
-        None,
-        "--bridge_vids",
-        help="Specify the allowed VLANs. For example: '2 4 100-200'. Only used if the bridge is VLAN aware. [string, format pve-vlan-id-or-range-list; repeat the option or give a comma list; since PVE 8.2.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    bridge_vlan_aware: _S = typer.Option(
-        None,
-        "--bridge_vlan_aware",
-        help="Enable bridge vlan support. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    cidr: _S = typer.Option(
-        None,
-        "--cidr",
-        help="IPv4 CIDR. [string, format CIDRv4]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    cidr6: _S = typer.Option(
-        None,
-        "--cidr6",
-        help="IPv6 CIDR. [string, format CIDRv6]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    comments: _S = typer.Option(
-        None,
-        "--comments",
-        help="Comments [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    comments6: _S = typer.Option(
-        None,
-        "--comments6",
-        help="Comments [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    delete: _L = typer.Option(
-        None,
-        "--delete",
-        help="A list of settings you want to delete. [string, format pve-configid-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    gateway: _S = typer.Option(
-        None,
-        "--gateway",
-        help="Default gateway address. [string, format ipv4]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    gateway6: _S = typer.Option(
-        None,
-        "--gateway6",
-        help="Default ipv6 gateway address. [string, format ipv6]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    mtu: _S = typer.Option(
-        None,
-        "--mtu",
-        help="MTU. [integer 1280..65520]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    netmask: _S = typer.Option(
-        None,
-        "--netmask",
-        help="Network mask. [string, format ipv4mask; requires --address]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    netmask6: _S = typer.Option(
-        None,
-        "--netmask6",
-        help="Network mask. [integer 0..128; requires --address6]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    ovs_bonds: _L = typer.Option(
-        None,
-        "--ovs_bonds",
-        help="Specify the interfaces used by the bonding device. [string, format pve-iface-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    ovs_bridge: _S = typer.Option(
-        None,
-        "--ovs_bridge",
-        help="The OVS bridge associated with a OVS port. This is required when you create an OVS port. [string, format pve-iface]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.iface,
-    ),
-    ovs_options: _S = typer.Option(
-        None,
-        "--ovs_options",
-        help="OVS interface options. [string; at most 1024 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    ovs_ports: _L = typer.Option(
-        None,
-        "--ovs_ports",
-        help="Specify the interfaces you want to add to your bridge. [string, format pve-iface-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    ovs_tag: _S = typer.Option(
-        None,
-        "--ovs_tag",
-        help="Specify a VLan tag (used by OVSPort, OVSIntPort, OVSBond) [integer 1..4094]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    slaves: _L = typer.Option(
-        None,
-        "--slaves",
-        help="Specify the interfaces used by the bonding device. [string, format pve-iface-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    type: str = typer.Option(
-        ...,
-        "--type",
-        help="Network interface type [one of bridge, bond, eth, alias, vlan, fabric, OVSBridge, OVSBond, OVSPort, OVSIntPort, vnet, unknown]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    vlan_id: _S = typer.Option(
-        None,
-        "--vlan-id",
-        help="vlan-id for a custom named vlan interface (ifupdown2 only). [integer 1..4094]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    vlan_raw_device: _S = typer.Option(
-        None,
-        "--vlan-raw-device",
-        help="Specify the raw interface for the vlan interface. [string, format pve-iface]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.iface,
-    ),
-) -> None:
-    run_generated(ctx, "PUT /nodes/{node}/network/{iface}", False)
+def _set() -> None:
+    """Register `set` (PUT /nodes/{node}/network/{iface}); only the command being run or completed is built."""
+
+    @app.command(
+        "set",
+        cls=ApiCommand,
+        help="Update network device configuration\n\n\x08\nHTTP:        PUT /nodes/{node}/network/{iface}\nPVE method:  update_network\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        short_help="Update network device configuration",
+    )
+    def set(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        iface: str = typer.Option(
+            ...,
+            "--iface",
+            help="Network interface name. [string, format pve-iface; at most 20 characters]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.iface,
+        ),
+        address: _S = typer.Option(
+            None,
+            "--address",
+            help="IP address. [string, format ipv4; requires --netmask]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        address6: _S = typer.Option(
+            None,
+            "--address6",
+            help="IP address. [string, format ipv6; requires --netmask6]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        autostart: _S = typer.Option(
+            None,
+            "--autostart",
+            help="Automatically start interface on boot. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        bond_primary: _S = typer.Option(
+            None,
+            "--bond-primary",
+            help="Specify the primary interface for active-backup bond. [string, format pve-iface]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.iface,
+        ),
+        bond_mode: _S = typer.Option(
+            None,
+            "--bond_mode",
+            help="Bonding mode. [one of balance-rr, active-backup, balance-xor, broadcast, 802.3ad, balance-tlb, balance-alb, balance-slb, lacp-balance-slb, lacp-balance-tcp]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        bond_xmit_hash_policy: _S = typer.Option(
+            None,
+            "--bond_xmit_hash_policy",
+            help="Selects the transmit hash policy to use for slave selection in balance-xor and 802.3ad modes. [one of layer2, layer2+3, layer3+4]",
+            metavar="[layer2|layer2+3|layer3+4]",
+            show_default=False,
+        ),
+        bridge_ports: _L = typer.Option(
+            None,
+            "--bridge_ports",
+            help="Specify the interfaces you want to add to your bridge. [string, format pve-iface-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        bridge_vids: _L = typer.Option(
+            None,
+            "--bridge_vids",
+            help="Specify the allowed VLANs. For example: '2 4 100-200'. Only used if the bridge is VLAN aware. [string, format pve-vlan-id-or-range-list; repeat the option or give a comma list; since PVE 8.2.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        bridge_vlan_aware: _S = typer.Option(
+            None,
+            "--bridge_vlan_aware",
+            help="Enable bridge vlan support. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        cidr: _S = typer.Option(
+            None,
+            "--cidr",
+            help="IPv4 CIDR. [string, format CIDRv4]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        cidr6: _S = typer.Option(
+            None,
+            "--cidr6",
+            help="IPv6 CIDR. [string, format CIDRv6]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        comments: _S = typer.Option(
+            None,
+            "--comments",
+            help="Comments [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        comments6: _S = typer.Option(
+            None,
+            "--comments6",
+            help="Comments [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        delete: _L = typer.Option(
+            None,
+            "--delete",
+            help="A list of settings you want to delete. [string, format pve-configid-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        gateway: _S = typer.Option(
+            None,
+            "--gateway",
+            help="Default gateway address. [string, format ipv4]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        gateway6: _S = typer.Option(
+            None,
+            "--gateway6",
+            help="Default ipv6 gateway address. [string, format ipv6]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        mtu: _S = typer.Option(
+            None,
+            "--mtu",
+            help="MTU. [integer 1280..65520]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        netmask: _S = typer.Option(
+            None,
+            "--netmask",
+            help="Network mask. [string, format ipv4mask; requires --address]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        netmask6: _S = typer.Option(
+            None,
+            "--netmask6",
+            help="Network mask. [integer 0..128; requires --address6]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        ovs_bonds: _L = typer.Option(
+            None,
+            "--ovs_bonds",
+            help="Specify the interfaces used by the bonding device. [string, format pve-iface-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        ovs_bridge: _S = typer.Option(
+            None,
+            "--ovs_bridge",
+            help="The OVS bridge associated with a OVS port. This is required when you create an OVS port. [string, format pve-iface]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.iface,
+        ),
+        ovs_options: _S = typer.Option(
+            None,
+            "--ovs_options",
+            help="OVS interface options. [string; at most 1024 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        ovs_ports: _L = typer.Option(
+            None,
+            "--ovs_ports",
+            help="Specify the interfaces you want to add to your bridge. [string, format pve-iface-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        ovs_tag: _S = typer.Option(
+            None,
+            "--ovs_tag",
+            help="Specify a VLan tag (used by OVSPort, OVSIntPort, OVSBond) [integer 1..4094]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        slaves: _L = typer.Option(
+            None,
+            "--slaves",
+            help="Specify the interfaces used by the bonding device. [string, format pve-iface-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        type: str = typer.Option(
+            ...,
+            "--type",
+            help="Network interface type [one of bridge, bond, eth, alias, vlan, fabric, OVSBridge, OVSBond, OVSPort, OVSIntPort, vnet, unknown]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        vlan_id: _S = typer.Option(
+            None,
+            "--vlan-id",
+            help="vlan-id for a custom named vlan interface (ifupdown2 only). [integer 1..4094]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        vlan_raw_device: _S = typer.Option(
+            None,
+            "--vlan-raw-device",
+            help="Specify the raw interface for the vlan interface. [string, format pve-iface]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.iface,
+        ),
+    ) -> None:
+        run_generated(ctx, "PUT /nodes/{node}/network/{iface}", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "create": _create,
+    "delete": _delete,
+    "get": _get,
+    "list": _list,
+    "reload-network-config": _reload_network_config,
+    "revert-network-changes": _revert_network_changes,
+    "set": _set,
+}

@@ -1062,1699 +1062,1796 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "clone",
-    cls=ApiCommand,
-    help="Create a copy of virtual machine/template.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/clone\nPVE method:  clone_vm\nPermissions: You need 'VM.Clone' permissions on /vms/{vmid}, and 'VM.Allocate' permissions on /vms/{newid} (or on the VM pool /pool/{pool}). You also need 'Datastore.AllocateSpace' on any used storage and 'SDN.Use' on any used bridge/vnet\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Create a copy of virtual machine/template",
-)
-def clone(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    bwlimit: _S = typer.Option(
-        None,
-        "--bwlimit",
-        help="Override I/O bandwidth limit (in KiB/s). [integer 0..N; PVE default: clone limit from datacenter or storage config (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    description: _S = typer.Option(
-        None,
-        "--description",
-        help="Description for the new VM. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    format: _S = typer.Option(
-        None,
-        "--format",
-        help="Target format for file storage. Only valid for full clone. [one of raw, qcow2, vmdk]",
-        metavar="[raw|qcow2|vmdk]",
-        show_default=False,
-    ),
-    full: _S = typer.Option(
-        None,
-        "--full",
-        help="Create a full copy of all disks. This is always done when you clone a normal VM. For VM templates, we try to create a linked clone by default. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    name: _S = typer.Option(
-        None,
-        "--name",
-        help="Set a name for the new VM. [string, format dns-name]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    newid: str = typer.Option(
-        ...,
-        "--newid",
-        help="VMID for the clone. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    pool: _S = typer.Option(
-        None,
-        "--pool",
-        help="Add the new VM to the specified pool. [string, format pve-poolid]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.pool,
-    ),
-    snapname: _S = typer.Option(
-        None,
-        "--snapname",
-        help="The name of the snapshot. [string, format pve-configid; at most 40 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    storage: _S = typer.Option(
-        None,
-        "--storage",
-        help="Target storage for full clone. [string, format pve-storage-id]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.storage,
-    ),
-    target: _S = typer.Option(
-        None,
-        "--target",
-        help="Target node. Only allowed if the original VM is on shared storage. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/clone", no_wait)
+def _clone() -> None:
+    """Register `clone` (POST /nodes/{node}/qemu/{vmid}/clone); only the command being run or completed is built."""
+
+    @app.command(
+        "clone",
+        cls=ApiCommand,
+        help="Create a copy of virtual machine/template.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/clone\nPVE method:  clone_vm\nPermissions: You need 'VM.Clone' permissions on /vms/{vmid}, and 'VM.Allocate' permissions on /vms/{newid} (or on the VM pool /pool/{pool}). You also need 'Datastore.AllocateSpace' on any used storage and 'SDN.Use' on any used bridge/vnet\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Create a copy of virtual machine/template",
+    )
+    def clone(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        bwlimit: _S = typer.Option(
+            None,
+            "--bwlimit",
+            help="Override I/O bandwidth limit (in KiB/s). [integer 0..N; PVE default: clone limit from datacenter or storage config (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        description: _S = typer.Option(
+            None,
+            "--description",
+            help="Description for the new VM. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        format: _S = typer.Option(
+            None,
+            "--format",
+            help="Target format for file storage. Only valid for full clone. [one of raw, qcow2, vmdk]",
+            metavar="[raw|qcow2|vmdk]",
+            show_default=False,
+        ),
+        full: _S = typer.Option(
+            None,
+            "--full",
+            help="Create a full copy of all disks. This is always done when you clone a normal VM. For VM templates, we try to create a linked clone by default. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        name: _S = typer.Option(
+            None,
+            "--name",
+            help="Set a name for the new VM. [string, format dns-name]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        newid: str = typer.Option(
+            ...,
+            "--newid",
+            help="VMID for the clone. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        pool: _S = typer.Option(
+            None,
+            "--pool",
+            help="Add the new VM to the specified pool. [string, format pve-poolid]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.pool,
+        ),
+        snapname: _S = typer.Option(
+            None,
+            "--snapname",
+            help="The name of the snapshot. [string, format pve-configid; at most 40 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        storage: _S = typer.Option(
+            None,
+            "--storage",
+            help="Target storage for full clone. [string, format pve-storage-id]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.storage,
+        ),
+        target: _S = typer.Option(
+            None,
+            "--target",
+            help="Target node. Only allowed if the original VM is on shared storage. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/clone", no_wait)
 
 
-@app.command(
-    "create",
-    cls=ApiCommand,
-    help="Create or restore a virtual machine.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu\nPVE method:  create_vm\nPermissions: You need 'VM.Allocate' permissions on /vms/{vmid} or on the VM pool /pool/{pool}. For restore (option 'archive'), it is enough if the user has 'VM.Backup' permission and the VM already exists. If you create disks you need 'Datastore.AllocateSpace' on any used storage.If you use a bridge/vlan, you need 'SDN.Use' on any used bridge/vlan.\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Create or restore a virtual machine",
-)
-def create(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    acpi: _S = typer.Option(
-        None,
-        "--acpi",
-        help="Enable/disable ACPI. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    affinity: _S = typer.Option(
-        None,
-        "--affinity",
-        help="List of host cores used to execute guest processes, for example: 0,5,8-11 [string, format pve-cpuset]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    agent: _S = typer.Option(
-        None,
-        "--agent",
-        help="Enable/disable communication with the QEMU Guest Agent and its properties. [property string [enabled=]<1|0> [,freeze-fs=<1|0>] [,fstrim_cloned_disks=<1|0>] [,type=<virtio|isa>]]",
-        metavar="PROPS",
-        show_default=False,
-    ),
-    allow_ksm: _S = typer.Option(
-        None,
-        "--allow-ksm",
-        help="Allow memory pages of this guest to be merged via KSM (Kernel Samepage Merging). [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 9.0.9]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    amd_sev: _S = typer.Option(
-        None,
-        "--amd-sev",
-        help="Secure Encrypted Virtualization (SEV) features by AMD CPUs [property string [type=]<sev-type> [,allow-smt=<1|0>] [,kernel-hashes=<1|0>] [,no-debug=<1|0>] [,no-key-sharing=<1|0>]; since PVE 8.2.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    arch: _S = typer.Option(
-        None,
-        "--arch",
-        help="Virtual processor architecture. Defaults to the host architecture. [one of x86_64, aarch64]",
-        metavar="[x86_64|aarch64]",
-        show_default=False,
-    ),
-    archive: _S = typer.Option(
-        None,
-        "--archive",
-        help="The backup archive. Either the file system path to a .tar or .vma file (use '-' to pipe data from stdin) or a proxmox storage backup volume identifier. [string; at most 255 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    args: _S = typer.Option(
-        None,
-        "--args",
-        help="Arbitrary arguments passed to kvm. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    audio0: _S = typer.Option(
-        None,
-        "--audio0",
-        help="Configure a audio device, useful in combination with QXL/Spice. [property string device=<ich9-intel-hda|intel-hda|AC97> [,driver=<spice|none>]]",
-        metavar="PROPS",
-        show_default=False,
-    ),
-    autostart: _S = typer.Option(
-        None,
-        "--autostart",
-        help="Automatic restart after crash (currently ignored). [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    balloon: _S = typer.Option(
-        None,
-        "--balloon",
-        help="Amount of target RAM for the VM in MiB. The balloon driver is enabled by default, unless it is explicitly disabled by setting the value to zero. [integer 0..N]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    bios: _S = typer.Option(
-        None,
-        "--bios",
-        help="Select BIOS implementation. [one of seabios, ovmf; PVE default: seabios (not sent)]",
-        metavar="[seabios|ovmf]",
-        show_default=False,
-    ),
-    boot: _S = typer.Option(
-        None,
-        "--boot",
-        help="Specify guest boot order. Use the 'order=' sub-property as usage with no key or 'legacy=' is deprecated. [property string [[legacy=]<[acdn]{1,4}>] [,order=<device[;device...]>]]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    bootdisk: _S = typer.Option(
-        None,
-        "--bootdisk",
-        help="Enable booting from specified disk. Deprecated: Use 'boot: order=foo;bar' instead. [string, format pve-qm-bootdisk; pattern (ide|sata|scsi|virtio)\\d+]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    bwlimit: _S = typer.Option(
-        None,
-        "--bwlimit",
-        help="Override I/O bandwidth limit (in KiB/s). [integer 0..N; PVE default: restore limit from datacenter or storage config (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    cdrom: _S = typer.Option(
-        None,
-        "--cdrom",
-        help="This is an alias for option -ide2 [string, format pve-qm-ide]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.iso,
-    ),
-    cicustom: _S = typer.Option(
-        None,
-        "--cicustom",
-        help="cloud-init: Specify custom files to replace the automatically generated ones at start. [property string [meta=<volume>] [,network=<volume>] [,user=<volume>] [,vendor=<volume>]]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    cipassword: _S = typer.Option(
-        None,
-        "--cipassword",
-        help="cloud-init: Password to assign the user. Using this is generally not recommended. Use ssh keys instead. Also note that older cloud-init versions do not support hashed passwords. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    citype: _S = typer.Option(
-        None,
-        "--citype",
-        help="Specifies the cloud-init configuration format. The default depends on the configured operating system type (`ostype`. We use the `nocloud` format for Linux, and `configdrive2` for windows. [one of configdrive2, nocloud, opennebula]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    ciupgrade: _S = typer.Option(
-        None,
-        "--ciupgrade",
-        help="cloud-init: do an automatic package upgrade after the first boot. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 8.0.5]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    ciuser: _S = typer.Option(
-        None,
-        "--ciuser",
-        help="cloud-init: User name to change ssh keys and password for instead of the image's configured default user. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    cores: _S = typer.Option(
-        None,
-        "--cores",
-        help="The number of cores per socket. [integer 1..N; PVE default: 1 (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    cpu: _S = typer.Option(
-        None,
-        "--cpu",
-        help="Emulated CPU type. [property string [[cputype=]<string>] [,flags=<+FLAG[;-FLAG...]>] [,guest-phys-bits=<integer>] [,hidden=<1|0>] [,hv-vendor-id=<vendor-id>] [,phys-bits=<8-64|host>] [,reported-model=<enum>]]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    cpulimit: _S = typer.Option(
-        None,
-        "--cpulimit",
-        help="Limit of CPU usage. [number 0..128; PVE default: 0 (not sent)]",
-        metavar="NUMBER",
-        show_default=False,
-    ),
-    cpuunits: _S = typer.Option(
-        None,
-        "--cpuunits",
-        help="CPU weight for a VM, will be clamped to [1, 10000] in cgroup v2. [integer 1..262144; PVE default: cgroup v1: 1024, cgroup v2: 100 (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    description: _S = typer.Option(
-        None,
-        "--description",
-        help="Description for the VM. Shown in the web-interface VM's summary. This is saved as comment inside the configuration file. [string; at most 8192 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    efidisk0: _S = typer.Option(
-        None,
-        "--efidisk0",
-        help="Configure a disk for storing EFI vars. Use the special syntax STORAGE_ID:SIZE_IN_GiB to allocate a new volume. Note that SIZE_IN_GiB is ignored here and that the default EFI vars are copied to the volume instead. Use STORAGE_ID:0 and the 'import-from' parameter to import from an existing volume. [property string [file=]<volume> [,efitype=<2m|4m>] [,format=<enum>] [,import-from=<source volume>] [,ms-cert=<enum>] [,pre-enrolled-keys=<1|0>] [,size=<DiskSize>]]",
-        metavar="PROPS",
-        show_default=False,
-    ),
-    force: _S = typer.Option(
-        None,
-        "--force",
-        help="Allow to overwrite existing VM. [boolean (1/0, true/false, yes/no, on/off); requires --archive]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    freeze: _S = typer.Option(
-        None,
-        "--freeze",
-        help="Freeze CPU at startup (use 'c' monitor command to start execution). [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    ha_managed: _S = typer.Option(
-        None,
-        "--ha-managed",
-        help="Add the VM as a HA resource after it was created. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 9.0.9]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    hookscript: _S = typer.Option(
-        None,
-        "--hookscript",
-        help="Script that will be executed during various steps in the vms lifetime. [string, format pve-volume-id]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    hostpci: _L = typer.Option(
-        None,
-        "--hostpci",
-        help="Map host PCI devices into guest. [property string [[host=]<HOSTPCIID[;HOSTPCIID2...]>] [,device-id=<hex id>] [,driver=<vfio|keep>] [,legacy-igd=<1|0>] [,mapping=<mapping-id>] [,mdev=<string>] [,pcie=<1|0>] [,rombar=<1|0>] [,romfile=<string>] [,sub-device-id=<hex id>] [,sub-vendor-id=<hex id>] [,vendor-id=<hex id>] [,x-vga=<1|0>]; as --hostpci N=VALUE (repeatable) or --hostpciN VALUE, N in 0..15]",
-        metavar="N=VALUE",
-        show_default=False,
-    ),
-    hotplug: _S = typer.Option(
-        None,
-        "--hotplug",
-        help="Selectively enable hotplug features. This is a comma separated list of hotplug features: 'network', 'disk', 'cpu', 'memory', 'usb' and 'cloudinit'. Use '0' to disable hotplug completely. Using '1' as value is an alias for the default `network,disk,usb`. USB hotplugging is possible for guests with machine version >= 7.1 and ostype l26 or windows > 7. [string, format pve-hotplug-features; PVE default: network,disk,usb (not sent)]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    hugepages: _S = typer.Option(
-        None,
-        "--hugepages",
-        help="Enables hugepages memory. Sets the size of hugepages in MiB. If the value is set to 'any' then 1 GiB hugepages will be used if possible, otherwise the size will fall back to 2 MiB. [one of any, 2, 1024]",
-        metavar="[any|2|1024]",
-        show_default=False,
-    ),
-    ide: _L = typer.Option(
-        None,
-        "--ide",
-        help="Use volume as IDE hard disk or CD-ROM (n is 0 to 3). Use the special syntax STORAGE_ID:SIZE_IN_GiB to allocate a new volume. Use STORAGE_ID:0 and the 'import-from' parameter to import from an existing volume. [property string [file=]<volume> [,aio=<native|threads|io_uring>] [,backup=<1|0>] [,bps=<bps>] [,bps_max_length=<seconds>] [,bps_rd=<bps>] [,bps_rd_max_length=<seconds>] [,bps_wr=<bps>] [,bps_wr_max_length=<seconds>] [,cache=<enum>] [,detect_zeroes=<1|0>] [,discard=<ignore|on>] [,format=<enum>] [,import-from=<source volume>] [,iops=<iops>] [,iops_max=<iops>] [,iops_max_length=<seconds>] [,iops_rd=<iops>] [,iops_rd_max=<iops>] [,iops_rd_max_length=<seconds>] [,iops_wr=<iops>] [,iops_wr_max=<iops>] [,iops_wr_max_length=<seconds>] [,mbps=<mbps>] [,mbps_max=<mbps>] [,mbps_rd=<mbps>] [,mbps_rd_max=<mbps>] [,mbps_wr=<mbps>] [,mbps_wr_max=<mbps>] [,media=<cdrom|disk>] [,model=<model>] [,replicate=<1|0>] [,rerror=<ignore|report|stop>] [,serial=<serial>] [,shared=<1|0>] [,size=<DiskSize>] [,snapshot=<1|0>] [,ssd=<1|0>] [,werror=<enum>] [,wwn=<wwn>]; as --ide N=VALUE (repeatable) or --ideN VALUE, N in 0..3]",
-        metavar="N=VALUE",
-        show_default=False,
-    ),
-    import_working_storage: _S = typer.Option(
-        None,
-        "--import-working-storage",
-        help="A file-based storage with 'images' content-type enabled, which is used as an intermediary extraction storage during import. Defaults to the source storage. [string, format pve-storage-id; since PVE 8.2.5]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.storage,
-    ),
-    intel_tdx: _S = typer.Option(
-        None,
-        "--intel-tdx",
-        help="Trusted Domain Extension (TDX) features by Intel CPUs [property string [type=]<tdx-type> ,attestation=<1|0> [,vsock-cid=<integer>] [,vsock-port=<integer>]; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    ipconfig: _L = typer.Option(
-        None,
-        "--ipconfig",
-        help="cloud-init: Specify IP addresses and gateways for the corresponding interface. IP addresses use CIDR notation, gateways are optional but need an IP of the same type specified. The special string 'dhcp' can be used for IP addresses to use DHCP, in which case no explicit gateway should be provided. For IPv6 the special string 'auto' can be used to use stateless autoconfiguration. This requires cloud-init 19.4 or newer. If cloud-init is enabled and neither an IPv4 nor an IPv6 address is specified, it defaults to using dhcp on IPv4. [property string [gw=<GatewayIPv4>] [,gw6=<GatewayIPv6>] [,ip=<IPv4Format/CIDR>] [,ip6=<IPv6Format/CIDR>]; as --ipconfig N=VALUE (repeatable) or --ipconfigN VALUE, N in 0..31]",
-        metavar="N=VALUE",
-        show_default=False,
-    ),
-    ivshmem: _S = typer.Option(
-        None,
-        "--ivshmem",
-        help="Inter-VM shared memory. Useful for direct communication between VMs, or to the host. [property string size=<integer> [,name=<string>]]",
-        metavar="PROPS",
-        show_default=False,
-    ),
-    keephugepages: _S = typer.Option(
-        None,
-        "--keephugepages",
-        help="Use together with hugepages. If enabled, hugepages will not not be deleted after VM shutdown and can be used for subsequent starts. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    keyboard: _S = typer.Option(
-        None,
-        "--keyboard",
-        help="Keyboard layout for VNC server. This option is generally not required and is often better handled from within the guest OS. [one of de, de-ch, da, en-gb, en-us, es, fi, fr, fr-be, fr-ca, fr-ch, hu, is, it, ja, lt, mk, nl, no, pl, pt, pt-br, sv, sl, tr; PVE default: None (not sent)]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    kvm: _S = typer.Option(
-        None,
-        "--kvm",
-        help="Enable/disable KVM hardware virtualization. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    live_restore: _S = typer.Option(
-        None,
-        "--live-restore",
-        help="Start the VM immediately while importing or restoring in the background. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    localtime: _S = typer.Option(
-        None,
-        "--localtime",
-        help="Set the real time clock (RTC) to local time. This is enabled by default if the `ostype` indicates a Microsoft Windows OS. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    lock: _S = typer.Option(
-        None,
-        "--lock",
-        help="Lock/unlock the VM. [one of backup, clone, create, migrate, rollback, snapshot, snapshot-delete, suspending, suspended]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    machine: _S = typer.Option(
-        None,
-        "--machine",
-        help="Specify the QEMU machine. [property string [[type=]<machine type>] [,aw-bits=<number>] [,enable-s3=<1|0>] [,enable-s4=<1|0>] [,viommu=<intel|virtio>]]",
-        metavar="PROPS",
-        show_default=False,
-    ),
-    memory: _S = typer.Option(
-        None,
-        "--memory",
-        help="Memory properties. [property string [current=]<integer>]",
-        metavar="PROPS",
-        show_default=False,
-    ),
-    migrate_downtime: _S = typer.Option(
-        None,
-        "--migrate_downtime",
-        help="Set maximum tolerated downtime (in seconds) for migrations. Should the migration not be able to converge in the very end, because too much newly dirtied RAM needs to be transferred, the limit will be increased automatically step-by-step until migration can converge. Will be capped to 2000 seconds (maximum in QEMU). [number 0..N; PVE default: 0.1 (not sent)]",
-        metavar="NUMBER",
-        show_default=False,
-    ),
-    migrate_speed: _S = typer.Option(
-        None,
-        "--migrate_speed",
-        help="Set maximum speed (in MB/s) for migrations. Value 0 is no limit. [integer 0..N; PVE default: 0 (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    name: _S = typer.Option(
-        None,
-        "--name",
-        help="Set a name for the VM. Only used on the configuration web interface. [string, format dns-name]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    nameserver: _L = typer.Option(
-        None,
-        "--nameserver",
-        help="cloud-init: Sets DNS server IP address for a container. Create will automatically use the setting from the host if neither searchdomain nor nameserver are set. [string, format address-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    net: _L = typer.Option(
-        None,
-        "--net",
-        help="Specify network devices. [property string [model=]<enum> [,bridge=<bridge>] [,firewall=<1|0>] [,link_down=<1|0>] [,macaddr=<XX:XX:XX:XX:XX:XX>] [,mtu=<integer>] [,queues=<integer>] [,rate=<number>] [,tag=<integer>] [,trunks=<vlanid[;vlanid...]>] [,<model>=<macaddr>]; as --net N=VALUE (repeatable) or --netN VALUE, N in 0..31]",
-        metavar="N=VALUE",
-        show_default=False,
-    ),
-    numa: _S = typer.Option(
-        None,
-        "--numa",
-        help="Enable/disable NUMA. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    numa_n: _L = typer.Option(
-        None,
-        "--numa-n",
-        help="NUMA topology. [property string cpus=<id[-id];...> [,hostnodes=<id[-id];...>] [,memory=<number>] [,policy=<preferred|bind|interleave>]; as --numa-n N=VALUE (repeatable) or --numaN VALUE, N in 0..7]",
-        metavar="N=VALUE",
-        show_default=False,
-    ),
-    onboot: _S = typer.Option(
-        None,
-        "--onboot",
-        help="Specifies whether a VM will be started during system bootup. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    ostype: _S = typer.Option(
-        None,
-        "--ostype",
-        help="Specify guest operating system. [one of other, wxp, w2k, w2k3, w2k8, wvista, win7, win8, win10, win11, l24, l26, solaris; PVE default: other (not sent)]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    parallel: _L = typer.Option(
-        None,
-        "--parallel",
-        help="Map host parallel devices (n is 0 to 2). [string; as --parallel N=VALUE (repeatable) or --parallelN VALUE, N in 0..2; pattern /dev/parport\\d+|/dev/usb/lp\\d+]",
-        metavar="N=VALUE",
-        show_default=False,
-    ),
-    pool: _S = typer.Option(
-        None,
-        "--pool",
-        help="Add the VM to the specified pool. [string, format pve-poolid]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.pool,
-    ),
-    protection: _S = typer.Option(
-        None,
-        "--protection",
-        help="Sets the protection flag of the VM. This will disable the remove VM and remove disk operations. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    reboot: _S = typer.Option(
-        None,
-        "--reboot",
-        help="Allow reboot. If set to '0' the VM exit on reboot. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    rng0: _S = typer.Option(
-        None,
-        "--rng0",
-        help="Configure a VirtIO-based Random Number Generator. [property string [source=]</dev/urandom|/dev/random|/dev/hwrng> [,max_bytes=<integer>] [,period=<integer>]]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    sata: _L = typer.Option(
-        None,
-        "--sata",
-        help="Use volume as SATA hard disk or CD-ROM (n is 0 to 5). Use the special syntax STORAGE_ID:SIZE_IN_GiB to allocate a new volume. Use STORAGE_ID:0 and the 'import-from' parameter to import from an existing volume. [property string [file=]<volume> [,aio=<native|threads|io_uring>] [,backup=<1|0>] [,bps=<bps>] [,bps_max_length=<seconds>] [,bps_rd=<bps>] [,bps_rd_max_length=<seconds>] [,bps_wr=<bps>] [,bps_wr_max_length=<seconds>] [,cache=<enum>] [,detect_zeroes=<1|0>] [,discard=<ignore|on>] [,format=<enum>] [,import-from=<source volume>] [,iops=<iops>] [,iops_max=<iops>] [,iops_max_length=<seconds>] [,iops_rd=<iops>] [,iops_rd_max=<iops>] [,iops_rd_max_length=<seconds>] [,iops_wr=<iops>] [,iops_wr_max=<iops>] [,iops_wr_max_length=<seconds>] [,mbps=<mbps>] [,mbps_max=<mbps>] [,mbps_rd=<mbps>] [,mbps_rd_max=<mbps>] [,mbps_wr=<mbps>] [,mbps_wr_max=<mbps>] [,media=<cdrom|disk>] [,replicate=<1|0>] [,rerror=<ignore|report|stop>] [,serial=<serial>] [,shared=<1|0>] [,size=<DiskSize>] [,snapshot=<1|0>] [,ssd=<1|0>] [,werror=<enum>] [,wwn=<wwn>]; as --sata N=VALUE (repeatable) or --sataN VALUE, N in 0..5]",
-        metavar="N=VALUE",
-        show_default=False,
-    ),
-    scsi: _L = typer.Option(
-        None,
-        "--scsi",
-        help="Use volume as SCSI hard disk or CD-ROM (n is 0 to 30). Use the special syntax STORAGE_ID:SIZE_IN_GiB to allocate a new volume. Use STORAGE_ID:0 and the 'import-from' parameter to import from an existing volume. [property string [file=]<volume> [,aio=<native|threads|io_uring>] [,backup=<1|0>] [,bps=<bps>] [,bps_max_length=<seconds>] [,bps_rd=<bps>] [,bps_rd_max_length=<seconds>] [,bps_wr=<bps>] [,bps_wr_max_length=<seconds>] [,cache=<enum>] [,detect_zeroes=<1|0>] [,discard=<ignore|on>] [,format=<enum>] [,import-from=<source volume>] [,iops=<iops>] [,iops_max=<iops>] [,iops_max_length=<seconds>] [,iops_rd=<iops>] [,iops_rd_max=<iops>] [,iops_rd_max_length=<seconds>] [,iops_wr=<iops>] [,iops_wr_max=<iops>] [,iops_wr_max_length=<seconds>] [,iothread=<1|0>] [,mbps=<mbps>] [,mbps_max=<mbps>] [,mbps_rd=<mbps>] [,mbps_rd_max=<mbps>] [,mbps_wr=<mbps>] [,mbps_wr_max=<mbps>] [,media=<cdrom|disk>] [,product=<product>] [,queues=<integer>] [,replicate=<1|0>] [,rerror=<ignore|report|stop>] [,ro=<1|0>] [,scsiblock=<1|0>] [,serial=<serial>] [,shared=<1|0>] [,size=<DiskSize>] [,snapshot=<1|0>] [,ssd=<1|0>] [,vendor=<vendor>] [,werror=<enum>] [,wwn=<wwn>]; as --scsi N=VALUE (repeatable) or --scsiN VALUE, N in 0..30]",
-        metavar="N=VALUE",
-        show_default=False,
-    ),
-    scsihw: _S = typer.Option(
-        None,
-        "--scsihw",
-        help="SCSI controller model [one of lsi, lsi53c810, virtio-scsi-pci, virtio-scsi-single, megasas, pvscsi; PVE default: lsi (not sent)]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    searchdomain: _S = typer.Option(
-        None,
-        "--searchdomain",
-        help="cloud-init: Sets DNS search domains for a container. Create will automatically use the setting from the host if neither searchdomain nor nameserver are set. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    serial: _L = typer.Option(
-        None,
-        "--serial",
-        help="Create a serial device inside the VM (n is 0 to 3) [string; as --serial N=VALUE (repeatable) or --serialN VALUE, N in 0..3; pattern (/dev/.+|socket)]",
-        metavar="N=VALUE",
-        show_default=False,
-    ),
-    shares: _S = typer.Option(
-        None,
-        "--shares",
-        help="Amount of memory shares for auto-ballooning. The larger the number is, the more memory this VM gets. Number is relative to weights of all other running VMs. Using zero disables auto-ballooning. Auto-ballooning is done by pvestatd. [integer 0..50000; PVE default: 1000 (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    smbios1: _S = typer.Option(
-        None,
-        "--smbios1",
-        help="Specify SMBIOS type 1 fields. [property string [base64=<1|0>] [,family=<Base64 encoded string>] [,manufacturer=<Base64 encoded string>] [,product=<Base64 encoded string>] [,serial=<Base64 encoded string>] [,sku=<Base64 encoded string>] [,uuid=<UUID>] [,version=<Base64 encoded string>]; at most 512 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    smp: _S = typer.Option(
-        None,
-        "--smp",
-        help="The number of CPUs. Please use option -sockets instead. [integer 1..N; PVE default: 1 (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    sockets: _S = typer.Option(
-        None,
-        "--sockets",
-        help="The number of CPU sockets. [integer 1..N; PVE default: 1 (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    spice_enhancements: _S = typer.Option(
-        None,
-        "--spice_enhancements",
-        help="Configure additional enhancements for SPICE. [property string [foldersharing=<1|0>] [,videostreaming=<off|all|filter>]]",
-        metavar="PROPS",
-        show_default=False,
-    ),
-    sshkeys: _S = typer.Option(
-        None,
-        "--sshkeys",
-        help="cloud-init: Setup public SSH keys (one key per line, OpenSSH format). [string, format urlencoded]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    start: _S = typer.Option(
-        None,
-        "--start",
-        help="Start VM after it was created successfully. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    startdate: _S = typer.Option(
-        None,
-        "--startdate",
-        help="Set the initial date of the real time clock. Valid format for date are:'now' or '2006-06-17T16:01:21' or '2006-06-17'. [string; pattern (now|\\d{4}-\\d{1,2}-\\d{1,2}(T\\d{1,2}:\\d{1,2}:\\d{1,2})?); PVE default: now (not sent)]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    startup: _S = typer.Option(
-        None,
-        "--startup",
-        help="Startup and shutdown behavior. Order is a non-negative number defining the general startup order. Shutdown in done with reverse ordering. Additionally you can set the 'up' or 'down' delay in seconds, which specifies a delay to wait before the next VM is started or stopped. [property string [[order=]\\d+] [,up=\\d+] [,down=\\d+]]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    storage: _S = typer.Option(
-        None,
-        "--storage",
-        help="Default storage. [string, format pve-storage-id]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.storage,
-    ),
-    tablet: _S = typer.Option(
-        None,
-        "--tablet",
-        help="Enable/disable the USB tablet device. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    tags: _L = typer.Option(
-        None,
-        "--tags",
-        help="Tags of the VM. This is only meta information. [string, format pve-tag-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    tdf: _S = typer.Option(
-        None,
-        "--tdf",
-        help="Enable/disable time drift fix. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    template: _S = typer.Option(
-        None,
-        "--template",
-        help="Enable/disable Template. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    tpmstate0: _S = typer.Option(
-        None,
-        "--tpmstate0",
-        help="Configure a Disk for storing TPM state. The format is fixed to 'raw'. Use the special syntax STORAGE_ID:SIZE_IN_GiB to allocate a new volume. Note that SIZE_IN_GiB is ignored here and 4 MiB will be used instead. Use STORAGE_ID:0 and the 'import-from' parameter to import from an existing volume. [property string [file=]<volume> [,format=<raw|qcow2|vmdk>] [,import-from=<source volume>] [,size=<DiskSize>] [,version=<v1.2|v2.0>]]",
-        metavar="PROPS",
-        show_default=False,
-    ),
-    unique: _S = typer.Option(
-        None,
-        "--unique",
-        help="Assign a unique random ethernet address. [boolean (1/0, true/false, yes/no, on/off); requires --archive]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    unused: _L = typer.Option(
-        None,
-        "--unused",
-        help="Reference to unused volumes. This is used internally, and should not be modified manually. [property string [file=]<volume>; as --unused N=VALUE (repeatable) or --unusedN VALUE, N in 0..255]",
-        metavar="N=VALUE",
-        show_default=False,
-    ),
-    usb: _L = typer.Option(
-        None,
-        "--usb",
-        help="Configure an USB device (n is 0 to 4, for machine version >= 7.1 and ostype l26 or windows > 7, n can be up to 14). [property string [[host=]<HOSTUSBDEVICE|spice>] [,mapping=<mapping-id>] [,usb3=<1|0>]; as --usb N=VALUE (repeatable) or --usbN VALUE, N in 0..13]",
-        metavar="N=VALUE",
-        show_default=False,
-    ),
-    vcpus: _S = typer.Option(
-        None,
-        "--vcpus",
-        help="Number of hotplugged vcpus. [integer 1..N; PVE default: 0 (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    vga: _S = typer.Option(
-        None,
-        "--vga",
-        help="Configure the VGA hardware. [property string [[type=]<enum>] [,clipboard=<vnc>] [,memory=<integer>]]",
-        metavar="PROPS",
-        show_default=False,
-    ),
-    virtio: _L = typer.Option(
-        None,
-        "--virtio",
-        help="Use volume as VIRTIO hard disk (n is 0 to 15). Use the special syntax STORAGE_ID:SIZE_IN_GiB to allocate a new volume. Use STORAGE_ID:0 and the 'import-from' parameter to import from an existing volume. [property string [file=]<volume> [,aio=<native|threads|io_uring>] [,backup=<1|0>] [,bps=<bps>] [,bps_max_length=<seconds>] [,bps_rd=<bps>] [,bps_rd_max_length=<seconds>] [,bps_wr=<bps>] [,bps_wr_max_length=<seconds>] [,cache=<enum>] [,detect_zeroes=<1|0>] [,discard=<ignore|on>] [,format=<enum>] [,import-from=<source volume>] [,iops=<iops>] [,iops_max=<iops>] [,iops_max_length=<seconds>] [,iops_rd=<iops>] [,iops_rd_max=<iops>] [,iops_rd_max_length=<seconds>] [,iops_wr=<iops>] [,iops_wr_max=<iops>] [,iops_wr_max_length=<seconds>] [,iothread=<1|0>] [,mbps=<mbps>] [,mbps_max=<mbps>] [,mbps_rd=<mbps>] [,mbps_rd_max=<mbps>] [,mbps_wr=<mbps>] [,mbps_wr_max=<mbps>] [,media=<cdrom|disk>] [,replicate=<1|0>] [,rerror=<ignore|report|stop>] [,ro=<1|0>] [,serial=<serial>] [,shared=<1|0>] [,size=<DiskSize>] [,snapshot=<1|0>] [,werror=<enum>]; as --virtio N=VALUE (repeatable) or --virtioN VALUE, N in 0..15]",
-        metavar="N=VALUE",
-        show_default=False,
-    ),
-    virtiofs: _L = typer.Option(
-        None,
-        "--virtiofs",
-        help="Configuration for sharing a directory between host and guest using Virtio-fs. [property string [dirid=]<mapping-id> [,cache=<enum>] [,direct-io=<1|0>] [,expose-acl=<1|0>] [,expose-xattr=<1|0>]; as --virtiofs N=VALUE (repeatable) or --virtiofsN VALUE, N in 0..9; since PVE 8.3.2]",
-        metavar="N=VALUE",
-        show_default=False,
-    ),
-    vmgenid: _S = typer.Option(
-        None,
-        "--vmgenid",
-        help="Set VM Generation ID. Use '1' to autogenerate on create or update, pass '0' to disable explicitly. [string; pattern (?:[a-fA-F0-9]{8}(?:-[a-fA-F0-9]{4}){3}-[a-fA-F0-9]{12}|[01]); PVE default: 1 (autogenerated) (not sent)]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    vmstatestorage: _S = typer.Option(
-        None,
-        "--vmstatestorage",
-        help="Default storage for VM state volumes/files. [string, format pve-storage-id]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.storage,
-    ),
-    watchdog: _S = typer.Option(
-        None,
-        "--watchdog",
-        help="Create a virtual hardware watchdog device. [property string [[model=]<i6300esb|ib700>] [,action=<enum>]]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/qemu", no_wait)
+def _create() -> None:
+    """Register `create` (POST /nodes/{node}/qemu); only the command being run or completed is built."""
+
+    @app.command(
+        "create",
+        cls=ApiCommand,
+        help="Create or restore a virtual machine.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu\nPVE method:  create_vm\nPermissions: You need 'VM.Allocate' permissions on /vms/{vmid} or on the VM pool /pool/{pool}. For restore (option 'archive'), it is enough if the user has 'VM.Backup' permission and the VM already exists. If you create disks you need 'Datastore.AllocateSpace' on any used storage.If you use a bridge/vlan, you need 'SDN.Use' on any used bridge/vlan.\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Create or restore a virtual machine",
+    )
+    def create(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        acpi: _S = typer.Option(
+            None,
+            "--acpi",
+            help="Enable/disable ACPI. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        affinity: _S = typer.Option(
+            None,
+            "--affinity",
+            help="List of host cores used to execute guest processes, for example: 0,5,8-11 [string, format pve-cpuset]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        agent: _S = typer.Option(
+            None,
+            "--agent",
+            help="Enable/disable communication with the QEMU Guest Agent and its properties. [property string [enabled=]<1|0> [,freeze-fs=<1|0>] [,fstrim_cloned_disks=<1|0>] [,type=<virtio|isa>]]",
+            metavar="PROPS",
+            show_default=False,
+        ),
+        allow_ksm: _S = typer.Option(
+            None,
+            "--allow-ksm",
+            help="Allow memory pages of this guest to be merged via KSM (Kernel Samepage Merging). [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 9.0.9]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        amd_sev: _S = typer.Option(
+            None,
+            "--amd-sev",
+            help="Secure Encrypted Virtualization (SEV) features by AMD CPUs [property string [type=]<sev-type> [,allow-smt=<1|0>] [,kernel-hashes=<1|0>] [,no-debug=<1|0>] [,no-key-sharing=<1|0>]; since PVE 8.2.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        arch: _S = typer.Option(
+            None,
+            "--arch",
+            help="Virtual processor architecture. Defaults to the host architecture. [one of x86_64, aarch64]",
+            metavar="[x86_64|aarch64]",
+            show_default=False,
+        ),
+        archive: _S = typer.Option(
+            None,
+            "--archive",
+            help="The backup archive. Either the file system path to a .tar or .vma file (use '-' to pipe data from stdin) or a proxmox storage backup volume identifier. [string; at most 255 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        args: _S = typer.Option(
+            None,
+            "--args",
+            help="Arbitrary arguments passed to kvm. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        audio0: _S = typer.Option(
+            None,
+            "--audio0",
+            help="Configure a audio device, useful in combination with QXL/Spice. [property string device=<ich9-intel-hda|intel-hda|AC97> [,driver=<spice|none>]]",
+            metavar="PROPS",
+            show_default=False,
+        ),
+        autostart: _S = typer.Option(
+            None,
+            "--autostart",
+            help="Automatic restart after crash (currently ignored). [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        balloon: _S = typer.Option(
+            None,
+            "--balloon",
+            help="Amount of target RAM for the VM in MiB. The balloon driver is enabled by default, unless it is explicitly disabled by setting the value to zero. [integer 0..N]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        bios: _S = typer.Option(
+            None,
+            "--bios",
+            help="Select BIOS implementation. [one of seabios, ovmf; PVE default: seabios (not sent)]",
+            metavar="[seabios|ovmf]",
+            show_default=False,
+        ),
+        boot: _S = typer.Option(
+            None,
+            "--boot",
+            help="Specify guest boot order. Use the 'order=' sub-property as usage with no key or 'legacy=' is deprecated. [property string [[legacy=]<[acdn]{1,4}>] [,order=<device[;device...]>]]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        bootdisk: _S = typer.Option(
+            None,
+            "--bootdisk",
+            help="Enable booting from specified disk. Deprecated: Use 'boot: order=foo;bar' instead. [string, format pve-qm-bootdisk; pattern (ide|sata|scsi|virtio)\\d+]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        bwlimit: _S = typer.Option(
+            None,
+            "--bwlimit",
+            help="Override I/O bandwidth limit (in KiB/s). [integer 0..N; PVE default: restore limit from datacenter or storage config (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        cdrom: _S = typer.Option(
+            None,
+            "--cdrom",
+            help="This is an alias for option -ide2 [string, format pve-qm-ide]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.iso,
+        ),
+        cicustom: _S = typer.Option(
+            None,
+            "--cicustom",
+            help="cloud-init: Specify custom files to replace the automatically generated ones at start. [property string [meta=<volume>] [,network=<volume>] [,user=<volume>] [,vendor=<volume>]]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        cipassword: _S = typer.Option(
+            None,
+            "--cipassword",
+            help="cloud-init: Password to assign the user. Using this is generally not recommended. Use ssh keys instead. Also note that older cloud-init versions do not support hashed passwords. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        citype: _S = typer.Option(
+            None,
+            "--citype",
+            help="Specifies the cloud-init configuration format. The default depends on the configured operating system type (`ostype`. We use the `nocloud` format for Linux, and `configdrive2` for windows. [one of configdrive2, nocloud, opennebula]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        ciupgrade: _S = typer.Option(
+            None,
+            "--ciupgrade",
+            help="cloud-init: do an automatic package upgrade after the first boot. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 8.0.5]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        ciuser: _S = typer.Option(
+            None,
+            "--ciuser",
+            help="cloud-init: User name to change ssh keys and password for instead of the image's configured default user. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        cores: _S = typer.Option(
+            None,
+            "--cores",
+            help="The number of cores per socket. [integer 1..N; PVE default: 1 (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        cpu: _S = typer.Option(
+            None,
+            "--cpu",
+            help="Emulated CPU type. [property string [[cputype=]<string>] [,flags=<+FLAG[;-FLAG...]>] [,guest-phys-bits=<integer>] [,hidden=<1|0>] [,hv-vendor-id=<vendor-id>] [,phys-bits=<8-64|host>] [,reported-model=<enum>]]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        cpulimit: _S = typer.Option(
+            None,
+            "--cpulimit",
+            help="Limit of CPU usage. [number 0..128; PVE default: 0 (not sent)]",
+            metavar="NUMBER",
+            show_default=False,
+        ),
+        cpuunits: _S = typer.Option(
+            None,
+            "--cpuunits",
+            help="CPU weight for a VM, will be clamped to [1, 10000] in cgroup v2. [integer 1..262144; PVE default: cgroup v1: 1024, cgroup v2: 100 (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        description: _S = typer.Option(
+            None,
+            "--description",
+            help="Description for the VM. Shown in the web-interface VM's summary. This is saved as comment inside the configuration file. [string; at most 8192 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        efidisk0: _S = typer.Option(
+            None,
+            "--efidisk0",
+            help="Configure a disk for storing EFI vars. Use the special syntax STORAGE_ID:SIZE_IN_GiB to allocate a new volume. Note that SIZE_IN_GiB is ignored here and that the default EFI vars are copied to the volume instead. Use STORAGE_ID:0 and the 'import-from' parameter to import from an existing volume. [property string [file=]<volume> [,efitype=<2m|4m>] [,format=<enum>] [,import-from=<source volume>] [,ms-cert=<enum>] [,pre-enrolled-keys=<1|0>] [,size=<DiskSize>]]",
+            metavar="PROPS",
+            show_default=False,
+        ),
+        force: _S = typer.Option(
+            None,
+            "--force",
+            help="Allow to overwrite existing VM. [boolean (1/0, true/false, yes/no, on/off); requires --archive]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        freeze: _S = typer.Option(
+            None,
+            "--freeze",
+            help="Freeze CPU at startup (use 'c' monitor command to start execution). [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        ha_managed: _S = typer.Option(
+            None,
+            "--ha-managed",
+            help="Add the VM as a HA resource after it was created. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 9.0.9]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        hookscript: _S = typer.Option(
+            None,
+            "--hookscript",
+            help="Script that will be executed during various steps in the vms lifetime. [string, format pve-volume-id]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        hostpci: _L = typer.Option(
+            None,
+            "--hostpci",
+            help="Map host PCI devices into guest. [property string [[host=]<HOSTPCIID[;HOSTPCIID2...]>] [,device-id=<hex id>] [,driver=<vfio|keep>] [,legacy-igd=<1|0>] [,mapping=<mapping-id>] [,mdev=<string>] [,pcie=<1|0>] [,rombar=<1|0>] [,romfile=<string>] [,sub-device-id=<hex id>] [,sub-vendor-id=<hex id>] [,vendor-id=<hex id>] [,x-vga=<1|0>]; as --hostpci N=VALUE (repeatable) or --hostpciN VALUE, N in 0..15]",
+            metavar="N=VALUE",
+            show_default=False,
+        ),
+        hotplug: _S = typer.Option(
+            None,
+            "--hotplug",
+            help="Selectively enable hotplug features. This is a comma separated list of hotplug features: 'network', 'disk', 'cpu', 'memory', 'usb' and 'cloudinit'. Use '0' to disable hotplug completely. Using '1' as value is an alias for the default `network,disk,usb`. USB hotplugging is possible for guests with machine version >= 7.1 and ostype l26 or windows > 7. [string, format pve-hotplug-features; PVE default: network,disk,usb (not sent)]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        hugepages: _S = typer.Option(
+            None,
+            "--hugepages",
+            help="Enables hugepages memory. Sets the size of hugepages in MiB. If the value is set to 'any' then 1 GiB hugepages will be used if possible, otherwise the size will fall back to 2 MiB. [one of any, 2, 1024]",
+            metavar="[any|2|1024]",
+            show_default=False,
+        ),
+        ide: _L = typer.Option(
+            None,
+            "--ide",
+            help="Use volume as IDE hard disk or CD-ROM (n is 0 to 3). Use the special syntax STORAGE_ID:SIZE_IN_GiB to allocate a new volume. Use STORAGE_ID:0 and the 'import-from' parameter to import from an existing volume. [property string [file=]<volume> [,aio=<native|threads|io_uring>] [,backup=<1|0>] [,bps=<bps>] [,bps_max_length=<seconds>] [,bps_rd=<bps>] [,bps_rd_max_length=<seconds>] [,bps_wr=<bps>] [,bps_wr_max_length=<seconds>] [,cache=<enum>] [,detect_zeroes=<1|0>] [,discard=<ignore|on>] [,format=<enum>] [,import-from=<source volume>] [,iops=<iops>] [,iops_max=<iops>] [,iops_max_length=<seconds>] [,iops_rd=<iops>] [,iops_rd_max=<iops>] [,iops_rd_max_length=<seconds>] [,iops_wr=<iops>] [,iops_wr_max=<iops>] [,iops_wr_max_length=<seconds>] [,mbps=<mbps>] [,mbps_max=<mbps>] [,mbps_rd=<mbps>] [,mbps_rd_max=<mbps>] [,mbps_wr=<mbps>] [,mbps_wr_max=<mbps>] [,media=<cdrom|disk>] [,model=<model>] [,replicate=<1|0>] [,rerror=<ignore|report|stop>] [,serial=<serial>] [,shared=<1|0>] [,size=<DiskSize>] [,snapshot=<1|0>] [,ssd=<1|0>] [,werror=<enum>] [,wwn=<wwn>]; as --ide N=VALUE (repeatable) or --ideN VALUE, N in 0..3]",
+            metavar="N=VALUE",
+            show_default=False,
+        ),
+        import_working_storage: _S = typer.Option(
+            None,
+            "--import-working-storage",
+            help="A file-based storage with 'images' content-type enabled, which is used as an intermediary extraction storage during import. Defaults to the source storage. [string, format pve-storage-id; since PVE 8.2.5]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.storage,
+        ),
+        intel_tdx: _S = typer.Option(
+            None,
+            "--intel-tdx",
+            help="Trusted Domain Extension (TDX) features by Intel CPUs [property string [type=]<tdx-type> ,attestation=<1|0> [,vsock-cid=<integer>] [,vsock-port=<integer>]; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        ipconfig: _L = typer.Option(
+            None,
+            "--ipconfig",
+            help="cloud-init: Specify IP addresses and gateways for the corresponding interface. IP addresses use CIDR notation, gateways are optional but need an IP of the same type specified. The special string 'dhcp' can be used for IP addresses to use DHCP, in which case no explicit gateway should be provided. For IPv6 the special string 'auto' can be used to use stateless autoconfiguration. This requires cloud-init 19.4 or newer. If cloud-init is enabled and neither an IPv4 nor an IPv6 address is specified, it defaults to using dhcp on IPv4. [property string [gw=<GatewayIPv4>] [,gw6=<GatewayIPv6>] [,ip=<IPv4Format/CIDR>] [,ip6=<IPv6Format/CIDR>]; as --ipconfig N=VALUE (repeatable) or --ipconfigN VALUE, N in 0..31]",
+            metavar="N=VALUE",
+            show_default=False,
+        ),
+        ivshmem: _S = typer.Option(
+            None,
+            "--ivshmem",
+            help="Inter-VM shared memory. Useful for direct communication between VMs, or to the host. [property string size=<integer> [,name=<string>]]",
+            metavar="PROPS",
+            show_default=False,
+        ),
+        keephugepages: _S = typer.Option(
+            None,
+            "--keephugepages",
+            help="Use together with hugepages. If enabled, hugepages will not not be deleted after VM shutdown and can be used for subsequent starts. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        keyboard: _S = typer.Option(
+            None,
+            "--keyboard",
+            help="Keyboard layout for VNC server. This option is generally not required and is often better handled from within the guest OS. [one of de, de-ch, da, en-gb, en-us, es, fi, fr, fr-be, fr-ca, fr-ch, hu, is, it, ja, lt, mk, nl, no, pl, pt, pt-br, sv, sl, tr; PVE default: None (not sent)]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        kvm: _S = typer.Option(
+            None,
+            "--kvm",
+            help="Enable/disable KVM hardware virtualization. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        live_restore: _S = typer.Option(
+            None,
+            "--live-restore",
+            help="Start the VM immediately while importing or restoring in the background. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        localtime: _S = typer.Option(
+            None,
+            "--localtime",
+            help="Set the real time clock (RTC) to local time. This is enabled by default if the `ostype` indicates a Microsoft Windows OS. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        lock: _S = typer.Option(
+            None,
+            "--lock",
+            help="Lock/unlock the VM. [one of backup, clone, create, migrate, rollback, snapshot, snapshot-delete, suspending, suspended]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        machine: _S = typer.Option(
+            None,
+            "--machine",
+            help="Specify the QEMU machine. [property string [[type=]<machine type>] [,aw-bits=<number>] [,enable-s3=<1|0>] [,enable-s4=<1|0>] [,viommu=<intel|virtio>]]",
+            metavar="PROPS",
+            show_default=False,
+        ),
+        memory: _S = typer.Option(
+            None,
+            "--memory",
+            help="Memory properties. [property string [current=]<integer>]",
+            metavar="PROPS",
+            show_default=False,
+        ),
+        migrate_downtime: _S = typer.Option(
+            None,
+            "--migrate_downtime",
+            help="Set maximum tolerated downtime (in seconds) for migrations. Should the migration not be able to converge in the very end, because too much newly dirtied RAM needs to be transferred, the limit will be increased automatically step-by-step until migration can converge. Will be capped to 2000 seconds (maximum in QEMU). [number 0..N; PVE default: 0.1 (not sent)]",
+            metavar="NUMBER",
+            show_default=False,
+        ),
+        migrate_speed: _S = typer.Option(
+            None,
+            "--migrate_speed",
+            help="Set maximum speed (in MB/s) for migrations. Value 0 is no limit. [integer 0..N; PVE default: 0 (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        name: _S = typer.Option(
+            None,
+            "--name",
+            help="Set a name for the VM. Only used on the configuration web interface. [string, format dns-name]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        nameserver: _L = typer.Option(
+            None,
+            "--nameserver",
+            help="cloud-init: Sets DNS server IP address for a container. Create will automatically use the setting from the host if neither searchdomain nor nameserver are set. [string, format address-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        net: _L = typer.Option(
+            None,
+            "--net",
+            help="Specify network devices. [property string [model=]<enum> [,bridge=<bridge>] [,firewall=<1|0>] [,link_down=<1|0>] [,macaddr=<XX:XX:XX:XX:XX:XX>] [,mtu=<integer>] [,queues=<integer>] [,rate=<number>] [,tag=<integer>] [,trunks=<vlanid[;vlanid...]>] [,<model>=<macaddr>]; as --net N=VALUE (repeatable) or --netN VALUE, N in 0..31]",
+            metavar="N=VALUE",
+            show_default=False,
+        ),
+        numa: _S = typer.Option(
+            None,
+            "--numa",
+            help="Enable/disable NUMA. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        numa_n: _L = typer.Option(
+            None,
+            "--numa-n",
+            help="NUMA topology. [property string cpus=<id[-id];...> [,hostnodes=<id[-id];...>] [,memory=<number>] [,policy=<preferred|bind|interleave>]; as --numa-n N=VALUE (repeatable) or --numaN VALUE, N in 0..7]",
+            metavar="N=VALUE",
+            show_default=False,
+        ),
+        onboot: _S = typer.Option(
+            None,
+            "--onboot",
+            help="Specifies whether a VM will be started during system bootup. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        ostype: _S = typer.Option(
+            None,
+            "--ostype",
+            help="Specify guest operating system. [one of other, wxp, w2k, w2k3, w2k8, wvista, win7, win8, win10, win11, l24, l26, solaris; PVE default: other (not sent)]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        parallel: _L = typer.Option(
+            None,
+            "--parallel",
+            help="Map host parallel devices (n is 0 to 2). [string; as --parallel N=VALUE (repeatable) or --parallelN VALUE, N in 0..2; pattern /dev/parport\\d+|/dev/usb/lp\\d+]",
+            metavar="N=VALUE",
+            show_default=False,
+        ),
+        pool: _S = typer.Option(
+            None,
+            "--pool",
+            help="Add the VM to the specified pool. [string, format pve-poolid]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.pool,
+        ),
+        protection: _S = typer.Option(
+            None,
+            "--protection",
+            help="Sets the protection flag of the VM. This will disable the remove VM and remove disk operations. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        reboot: _S = typer.Option(
+            None,
+            "--reboot",
+            help="Allow reboot. If set to '0' the VM exit on reboot. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        rng0: _S = typer.Option(
+            None,
+            "--rng0",
+            help="Configure a VirtIO-based Random Number Generator. [property string [source=]</dev/urandom|/dev/random|/dev/hwrng> [,max_bytes=<integer>] [,period=<integer>]]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        sata: _L = typer.Option(
+            None,
+            "--sata",
+            help="Use volume as SATA hard disk or CD-ROM (n is 0 to 5). Use the special syntax STORAGE_ID:SIZE_IN_GiB to allocate a new volume. Use STORAGE_ID:0 and the 'import-from' parameter to import from an existing volume. [property string [file=]<volume> [,aio=<native|threads|io_uring>] [,backup=<1|0>] [,bps=<bps>] [,bps_max_length=<seconds>] [,bps_rd=<bps>] [,bps_rd_max_length=<seconds>] [,bps_wr=<bps>] [,bps_wr_max_length=<seconds>] [,cache=<enum>] [,detect_zeroes=<1|0>] [,discard=<ignore|on>] [,format=<enum>] [,import-from=<source volume>] [,iops=<iops>] [,iops_max=<iops>] [,iops_max_length=<seconds>] [,iops_rd=<iops>] [,iops_rd_max=<iops>] [,iops_rd_max_length=<seconds>] [,iops_wr=<iops>] [,iops_wr_max=<iops>] [,iops_wr_max_length=<seconds>] [,mbps=<mbps>] [,mbps_max=<mbps>] [,mbps_rd=<mbps>] [,mbps_rd_max=<mbps>] [,mbps_wr=<mbps>] [,mbps_wr_max=<mbps>] [,media=<cdrom|disk>] [,replicate=<1|0>] [,rerror=<ignore|report|stop>] [,serial=<serial>] [,shared=<1|0>] [,size=<DiskSize>] [,snapshot=<1|0>] [,ssd=<1|0>] [,werror=<enum>] [,wwn=<wwn>]; as --sata N=VALUE (repeatable) or --sataN VALUE, N in 0..5]",
+            metavar="N=VALUE",
+            show_default=False,
+        ),
+        scsi: _L = typer.Option(
+            None,
+            "--scsi",
+            help="Use volume as SCSI hard disk or CD-ROM (n is 0 to 30). Use the special syntax STORAGE_ID:SIZE_IN_GiB to allocate a new volume. Use STORAGE_ID:0 and the 'import-from' parameter to import from an existing volume. [property string [file=]<volume> [,aio=<native|threads|io_uring>] [,backup=<1|0>] [,bps=<bps>] [,bps_max_length=<seconds>] [,bps_rd=<bps>] [,bps_rd_max_length=<seconds>] [,bps_wr=<bps>] [,bps_wr_max_length=<seconds>] [,cache=<enum>] [,detect_zeroes=<1|0>] [,discard=<ignore|on>] [,format=<enum>] [,import-from=<source volume>] [,iops=<iops>] [,iops_max=<iops>] [,iops_max_length=<seconds>] [,iops_rd=<iops>] [,iops_rd_max=<iops>] [,iops_rd_max_length=<seconds>] [,iops_wr=<iops>] [,iops_wr_max=<iops>] [,iops_wr_max_length=<seconds>] [,iothread=<1|0>] [,mbps=<mbps>] [,mbps_max=<mbps>] [,mbps_rd=<mbps>] [,mbps_rd_max=<mbps>] [,mbps_wr=<mbps>] [,mbps_wr_max=<mbps>] [,media=<cdrom|disk>] [,product=<product>] [,queues=<integer>] [,replicate=<1|0>] [,rerror=<ignore|report|stop>] [,ro=<1|0>] [,scsiblock=<1|0>] [,serial=<serial>] [,shared=<1|0>] [,size=<DiskSize>] [,snapshot=<1|0>] [,ssd=<1|0>] [,vendor=<vendor>] [,werror=<enum>] [,wwn=<wwn>]; as --scsi N=VALUE (repeatable) or --scsiN VALUE, N in 0..30]",
+            metavar="N=VALUE",
+            show_default=False,
+        ),
+        scsihw: _S = typer.Option(
+            None,
+            "--scsihw",
+            help="SCSI controller model [one of lsi, lsi53c810, virtio-scsi-pci, virtio-scsi-single, megasas, pvscsi; PVE default: lsi (not sent)]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        searchdomain: _S = typer.Option(
+            None,
+            "--searchdomain",
+            help="cloud-init: Sets DNS search domains for a container. Create will automatically use the setting from the host if neither searchdomain nor nameserver are set. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        serial: _L = typer.Option(
+            None,
+            "--serial",
+            help="Create a serial device inside the VM (n is 0 to 3) [string; as --serial N=VALUE (repeatable) or --serialN VALUE, N in 0..3; pattern (/dev/.+|socket)]",
+            metavar="N=VALUE",
+            show_default=False,
+        ),
+        shares: _S = typer.Option(
+            None,
+            "--shares",
+            help="Amount of memory shares for auto-ballooning. The larger the number is, the more memory this VM gets. Number is relative to weights of all other running VMs. Using zero disables auto-ballooning. Auto-ballooning is done by pvestatd. [integer 0..50000; PVE default: 1000 (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        smbios1: _S = typer.Option(
+            None,
+            "--smbios1",
+            help="Specify SMBIOS type 1 fields. [property string [base64=<1|0>] [,family=<Base64 encoded string>] [,manufacturer=<Base64 encoded string>] [,product=<Base64 encoded string>] [,serial=<Base64 encoded string>] [,sku=<Base64 encoded string>] [,uuid=<UUID>] [,version=<Base64 encoded string>]; at most 512 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        smp: _S = typer.Option(
+            None,
+            "--smp",
+            help="The number of CPUs. Please use option -sockets instead. [integer 1..N; PVE default: 1 (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        sockets: _S = typer.Option(
+            None,
+            "--sockets",
+            help="The number of CPU sockets. [integer 1..N; PVE default: 1 (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        spice_enhancements: _S = typer.Option(
+            None,
+            "--spice_enhancements",
+            help="Configure additional enhancements for SPICE. [property string [foldersharing=<1|0>] [,videostreaming=<off|all|filter>]]",
+            metavar="PROPS",
+            show_default=False,
+        ),
+        sshkeys: _S = typer.Option(
+            None,
+            "--sshkeys",
+            help="cloud-init: Setup public SSH keys (one key per line, OpenSSH format). [string, format urlencoded]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        start: _S = typer.Option(
+            None,
+            "--start",
+            help="Start VM after it was created successfully. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        startdate: _S = typer.Option(
+            None,
+            "--startdate",
+            help="Set the initial date of the real time clock. Valid format for date are:'now' or '2006-06-17T16:01:21' or '2006-06-17'. [string; pattern (now|\\d{4}-\\d{1,2}-\\d{1,2}(T\\d{1,2}:\\d{1,2}:\\d{1,2})?); PVE default: now (not sent)]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        startup: _S = typer.Option(
+            None,
+            "--startup",
+            help="Startup and shutdown behavior. Order is a non-negative number defining the general startup order. Shutdown in done with reverse ordering. Additionally you can set the 'up' or 'down' delay in seconds, which specifies a delay to wait before the next VM is started or stopped. [property string [[order=]\\d+] [,up=\\d+] [,down=\\d+]]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        storage: _S = typer.Option(
+            None,
+            "--storage",
+            help="Default storage. [string, format pve-storage-id]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.storage,
+        ),
+        tablet: _S = typer.Option(
+            None,
+            "--tablet",
+            help="Enable/disable the USB tablet device. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        tags: _L = typer.Option(
+            None,
+            "--tags",
+            help="Tags of the VM. This is only meta information. [string, format pve-tag-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        tdf: _S = typer.Option(
+            None,
+            "--tdf",
+            help="Enable/disable time drift fix. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        template: _S = typer.Option(
+            None,
+            "--template",
+            help="Enable/disable Template. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        tpmstate0: _S = typer.Option(
+            None,
+            "--tpmstate0",
+            help="Configure a Disk for storing TPM state. The format is fixed to 'raw'. Use the special syntax STORAGE_ID:SIZE_IN_GiB to allocate a new volume. Note that SIZE_IN_GiB is ignored here and 4 MiB will be used instead. Use STORAGE_ID:0 and the 'import-from' parameter to import from an existing volume. [property string [file=]<volume> [,format=<raw|qcow2|vmdk>] [,import-from=<source volume>] [,size=<DiskSize>] [,version=<v1.2|v2.0>]]",
+            metavar="PROPS",
+            show_default=False,
+        ),
+        unique: _S = typer.Option(
+            None,
+            "--unique",
+            help="Assign a unique random ethernet address. [boolean (1/0, true/false, yes/no, on/off); requires --archive]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        unused: _L = typer.Option(
+            None,
+            "--unused",
+            help="Reference to unused volumes. This is used internally, and should not be modified manually. [property string [file=]<volume>; as --unused N=VALUE (repeatable) or --unusedN VALUE, N in 0..255]",
+            metavar="N=VALUE",
+            show_default=False,
+        ),
+        usb: _L = typer.Option(
+            None,
+            "--usb",
+            help="Configure an USB device (n is 0 to 4, for machine version >= 7.1 and ostype l26 or windows > 7, n can be up to 14). [property string [[host=]<HOSTUSBDEVICE|spice>] [,mapping=<mapping-id>] [,usb3=<1|0>]; as --usb N=VALUE (repeatable) or --usbN VALUE, N in 0..13]",
+            metavar="N=VALUE",
+            show_default=False,
+        ),
+        vcpus: _S = typer.Option(
+            None,
+            "--vcpus",
+            help="Number of hotplugged vcpus. [integer 1..N; PVE default: 0 (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        vga: _S = typer.Option(
+            None,
+            "--vga",
+            help="Configure the VGA hardware. [property string [[type=]<enum>] [,clipboard=<vnc>] [,memory=<integer>]]",
+            metavar="PROPS",
+            show_default=False,
+        ),
+        virtio: _L = typer.Option(
+            None,
+            "--virtio",
+            help="Use volume as VIRTIO hard disk (n is 0 to 15). Use the special syntax STORAGE_ID:SIZE_IN_GiB to allocate a new volume. Use STORAGE_ID:0 and the 'import-from' parameter to import from an existing volume. [property string [file=]<volume> [,aio=<native|threads|io_uring>] [,backup=<1|0>] [,bps=<bps>] [,bps_max_length=<seconds>] [,bps_rd=<bps>] [,bps_rd_max_length=<seconds>] [,bps_wr=<bps>] [,bps_wr_max_length=<seconds>] [,cache=<enum>] [,detect_zeroes=<1|0>] [,discard=<ignore|on>] [,format=<enum>] [,import-from=<source volume>] [,iops=<iops>] [,iops_max=<iops>] [,iops_max_length=<seconds>] [,iops_rd=<iops>] [,iops_rd_max=<iops>] [,iops_rd_max_length=<seconds>] [,iops_wr=<iops>] [,iops_wr_max=<iops>] [,iops_wr_max_length=<seconds>] [,iothread=<1|0>] [,mbps=<mbps>] [,mbps_max=<mbps>] [,mbps_rd=<mbps>] [,mbps_rd_max=<mbps>] [,mbps_wr=<mbps>] [,mbps_wr_max=<mbps>] [,media=<cdrom|disk>] [,replicate=<1|0>] [,rerror=<ignore|report|stop>] [,ro=<1|0>] [,serial=<serial>] [,shared=<1|0>] [,size=<DiskSize>] [,snapshot=<1|0>] [,werror=<enum>]; as --virtio N=VALUE (repeatable) or --virtioN VALUE, N in 0..15]",
+            metavar="N=VALUE",
+            show_default=False,
+        ),
+        virtiofs: _L = typer.Option(
+            None,
+            "--virtiofs",
+            help="Configuration for sharing a directory between host and guest using Virtio-fs. [property string [dirid=]<mapping-id> [,cache=<enum>] [,direct-io=<1|0>] [,expose-acl=<1|0>] [,expose-xattr=<1|0>]; as --virtiofs N=VALUE (repeatable) or --virtiofsN VALUE, N in 0..9; since PVE 8.3.2]",
+            metavar="N=VALUE",
+            show_default=False,
+        ),
+        vmgenid: _S = typer.Option(
+            None,
+            "--vmgenid",
+            help="Set VM Generation ID. Use '1' to autogenerate on create or update, pass '0' to disable explicitly. [string; pattern (?:[a-fA-F0-9]{8}(?:-[a-fA-F0-9]{4}){3}-[a-fA-F0-9]{12}|[01]); PVE default: 1 (autogenerated) (not sent)]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        vmstatestorage: _S = typer.Option(
+            None,
+            "--vmstatestorage",
+            help="Default storage for VM state volumes/files. [string, format pve-storage-id]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.storage,
+        ),
+        watchdog: _S = typer.Option(
+            None,
+            "--watchdog",
+            help="Create a virtual hardware watchdog device. [property string [[model=]<i6300esb|ib700>] [,action=<enum>]]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/qemu", no_wait)
 
 
-@app.command(
-    "dbus-vmstate",
-    cls=ApiCommand,
-    help="Control the dbus-vmstate helper for a given running VM.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/dbus-vmstate\nPVE method:  dbus_vmstate\nPermissions: [perm, /vms/{vmid}, [VM.Migrate]]\nSince:       PVE 9.0.9",
-    short_help="Control the dbus-vmstate helper for a given running VM",
-)
-def dbus_vmstate(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid; since PVE 9.0.9]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    action: str = typer.Option(
-        ...,
-        "--action",
-        help="Action to perform on the DBus VMState helper. [one of start, stop; since PVE 9.0.9]",
-        metavar="[start|stop]",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/dbus-vmstate", False)
+def _dbus_vmstate() -> None:
+    """Register `dbus-vmstate` (POST /nodes/{node}/qemu/{vmid}/dbus-vmstate); only the command being run or completed is built."""
+
+    @app.command(
+        "dbus-vmstate",
+        cls=ApiCommand,
+        help="Control the dbus-vmstate helper for a given running VM.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/dbus-vmstate\nPVE method:  dbus_vmstate\nPermissions: [perm, /vms/{vmid}, [VM.Migrate]]\nSince:       PVE 9.0.9",
+        short_help="Control the dbus-vmstate helper for a given running VM",
+    )
+    def dbus_vmstate(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid; since PVE 9.0.9]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        action: str = typer.Option(
+            ...,
+            "--action",
+            help="Action to perform on the DBus VMState helper. [one of start, stop; since PVE 9.0.9]",
+            metavar="[start|stop]",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/dbus-vmstate", False)
 
 
-@app.command(
-    "delete",
-    cls=ApiCommand,
-    help="Destroy the VM and  all used/owned volumes. Removes any VM specific permissions and firewall rules\n\n\x08\nHTTP:        DELETE /nodes/{node}/qemu/{vmid}\nPVE method:  destroy_vm\nPermissions: [perm, /vms/{vmid}, [VM.Allocate]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Destroy the VM and all used/owned volumes",
-)
-def delete(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    destroy_unreferenced_disks: _S = typer.Option(
-        None,
-        "--destroy-unreferenced-disks",
-        help="If set, destroy additionally all disks not referenced in the config but with a matching VMID from all enabled storages. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    purge: _S = typer.Option(
-        None,
-        "--purge",
-        help="Remove VMID from configurations, like backup & replication jobs and HA. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    skiplock: _S = typer.Option(
-        None,
-        "--skiplock",
-        help="Ignore locks - only root is allowed to use this option. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "DELETE /nodes/{node}/qemu/{vmid}", no_wait)
+def _delete() -> None:
+    """Register `delete` (DELETE /nodes/{node}/qemu/{vmid}); only the command being run or completed is built."""
+
+    @app.command(
+        "delete",
+        cls=ApiCommand,
+        help="Destroy the VM and  all used/owned volumes. Removes any VM specific permissions and firewall rules\n\n\x08\nHTTP:        DELETE /nodes/{node}/qemu/{vmid}\nPVE method:  destroy_vm\nPermissions: [perm, /vms/{vmid}, [VM.Allocate]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Destroy the VM and all used/owned volumes",
+    )
+    def delete(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        destroy_unreferenced_disks: _S = typer.Option(
+            None,
+            "--destroy-unreferenced-disks",
+            help="If set, destroy additionally all disks not referenced in the config but with a matching VMID from all enabled storages. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        purge: _S = typer.Option(
+            None,
+            "--purge",
+            help="Remove VMID from configurations, like backup & replication jobs and HA. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        skiplock: _S = typer.Option(
+            None,
+            "--skiplock",
+            help="Ignore locks - only root is allowed to use this option. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "DELETE /nodes/{node}/qemu/{vmid}", no_wait)
 
 
-@app.command(
-    "feature",
-    cls=ApiCommand,
-    help="Check if feature for virtual machine is available.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/feature\nPVE method:  vm_feature\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Check if feature for virtual machine is available",
-)
-def feature(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    feature: str = typer.Option(
-        ...,
-        "--feature",
-        help="Feature to check. [one of snapshot, clone, copy]",
-        metavar="[snapshot|clone|copy]",
-        show_default=False,
-    ),
-    snapname: _S = typer.Option(
-        None,
-        "--snapname",
-        help="The name of the snapshot. [string, format pve-configid; at most 40 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/feature", False)
+def _feature() -> None:
+    """Register `feature` (GET /nodes/{node}/qemu/{vmid}/feature); only the command being run or completed is built."""
+
+    @app.command(
+        "feature",
+        cls=ApiCommand,
+        help="Check if feature for virtual machine is available.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/feature\nPVE method:  vm_feature\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Check if feature for virtual machine is available",
+    )
+    def feature(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        feature: str = typer.Option(
+            ...,
+            "--feature",
+            help="Feature to check. [one of snapshot, clone, copy]",
+            metavar="[snapshot|clone|copy]",
+            show_default=False,
+        ),
+        snapname: _S = typer.Option(
+            None,
+            "--snapname",
+            help="The name of the snapshot. [string, format pve-configid; at most 40 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/feature", False)
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Directory index\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}\nPVE method:  vmdiridx\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
-    short_help="Directory index",
-)
-def get(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}", False)
+def _get() -> None:
+    """Register `get` (GET /nodes/{node}/qemu/{vmid}); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Directory index\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}\nPVE method:  vmdiridx\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        short_help="Directory index",
+    )
+    def get(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}", False)
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="Virtual machine index (per node).\n\n\x08\nHTTP:        GET /nodes/{node}/qemu\nPVE method:  vmlist\nPermissions: Only list VMs where you have VM.Audit permissions on /vms/<vmid>.\nSince:       PVE 7.4 or earlier",
-    short_help="Virtual machine index (per node)",
-)
-def list(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    full: _S = typer.Option(
-        None,
-        "--full",
-        help="Determine the full status of active VMs. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/qemu", False)
+def _list() -> None:
+    """Register `list` (GET /nodes/{node}/qemu); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="Virtual machine index (per node).\n\n\x08\nHTTP:        GET /nodes/{node}/qemu\nPVE method:  vmlist\nPermissions: Only list VMs where you have VM.Audit permissions on /vms/<vmid>.\nSince:       PVE 7.4 or earlier",
+        short_help="Virtual machine index (per node)",
+    )
+    def list(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        full: _S = typer.Option(
+            None,
+            "--full",
+            help="Determine the full status of active VMs. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/qemu", False)
 
 
-@app.command(
-    "monitor",
-    cls=ApiCommand,
-    help="Execute QEMU monitor commands.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/monitor\nPVE method:  monitor\nPermissions: The following commands do not require any additional privilege: ?, help, info The following commands require 'Sys.Modify': announce_self, backup_cancel, balloon, block_job_cancel, block_job_complete, block_job_pause, block_job_resume, block_job_set_speed, block_resize, block_set_io_throttle, boot_set, c, calc_dirty_rate, cancel_vcpu_dirty_limit, chardev-send-break, closefd, commit, cont, cpu, delvm, eject, exit_preconfig, expire_password, getfd, gpa2hpa, gpa2hva, gva2gpa, i, loadvm, log, migrate_cancel, migrate_continue, migrate_pause, migrate_set_capability, migrate_set_parameter, migrate_start_postcopy, mouse_button, mouse_move, mouse_set, one-insn-per-tb, p, print, q, qemu-io, qom-get, qom-list, quit, replay_break, replay_delete_break, replay_seek, ringbuf_read, ringbuf_write, s, savevm, sendkey, set_link, set_password, set_vcpu_dirty_limit, snapshot_blkdev_internal, snapshot_delete_blkdev_internal, stop, stopcapture, sum, sync-profile, system_powerdown, system_reset, system_wakeup, trace-event, x, x_colo_lost_heartbeat, xp The following commands are root-only: backup, block_stream, change, chardev-add, chardev-change, chardev-remove, client_migrate_info, device_add, device_del, drive_add, drive_backup, drive_del, drive_mirror, dump-guest-memory, dumpdtb, gdbserver, hostfwd_add, hostfwd_remove, logfile, mce, memsave, migrate, migrate_incoming, migrate_recover, nbd_server_add, nbd_server_remove, nbd_server_start, nbd_server_stop, netdev_add, netdev_del, nmi, o, object_add, object_del, pcie_aer_inject_error, pmemsave, qom-set, savevm-end, savevm-start, screendump, snapshot_blkdev, watchdog_action, wavcapture, xen-event-inject, xen-event-list\nSince:       PVE 7.4 or earlier",
-    short_help="Execute QEMU monitor commands",
-)
-def monitor(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    command: str = typer.Option(
-        ...,
-        "--command",
-        help="The monitor command. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/monitor", False)
+def _monitor() -> None:
+    """Register `monitor` (POST /nodes/{node}/qemu/{vmid}/monitor); only the command being run or completed is built."""
+
+    @app.command(
+        "monitor",
+        cls=ApiCommand,
+        help="Execute QEMU monitor commands.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/monitor\nPVE method:  monitor\nPermissions: The following commands do not require any additional privilege: ?, help, info The following commands require 'Sys.Modify': announce_self, backup_cancel, balloon, block_job_cancel, block_job_complete, block_job_pause, block_job_resume, block_job_set_speed, block_resize, block_set_io_throttle, boot_set, c, calc_dirty_rate, cancel_vcpu_dirty_limit, chardev-send-break, closefd, commit, cont, cpu, delvm, eject, exit_preconfig, expire_password, getfd, gpa2hpa, gpa2hva, gva2gpa, i, loadvm, log, migrate_cancel, migrate_continue, migrate_pause, migrate_set_capability, migrate_set_parameter, migrate_start_postcopy, mouse_button, mouse_move, mouse_set, one-insn-per-tb, p, print, q, qemu-io, qom-get, qom-list, quit, replay_break, replay_delete_break, replay_seek, ringbuf_read, ringbuf_write, s, savevm, sendkey, set_link, set_password, set_vcpu_dirty_limit, snapshot_blkdev_internal, snapshot_delete_blkdev_internal, stop, stopcapture, sum, sync-profile, system_powerdown, system_reset, system_wakeup, trace-event, x, x_colo_lost_heartbeat, xp The following commands are root-only: backup, block_stream, change, chardev-add, chardev-change, chardev-remove, client_migrate_info, device_add, device_del, drive_add, drive_backup, drive_del, drive_mirror, dump-guest-memory, dumpdtb, gdbserver, hostfwd_add, hostfwd_remove, logfile, mce, memsave, migrate, migrate_incoming, migrate_recover, nbd_server_add, nbd_server_remove, nbd_server_start, nbd_server_stop, netdev_add, netdev_del, nmi, o, object_add, object_del, pcie_aer_inject_error, pmemsave, qom-set, savevm-end, savevm-start, screendump, snapshot_blkdev, watchdog_action, wavcapture, xen-event-inject, xen-event-list\nSince:       PVE 7.4 or earlier",
+        short_help="Execute QEMU monitor commands",
+    )
+    def monitor(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        command: str = typer.Option(
+            ...,
+            "--command",
+            help="The monitor command. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/monitor", False)
 
 
-@app.command(
-    "move-disk",
-    cls=ApiCommand,
-    help="Move volume to different storage or to a different VM.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/move_disk\nPVE method:  move_vm_disk\nPermissions: You need 'VM.Config.Disk' permissions on /vms/{vmid}, and 'Datastore.AllocateSpace' permissions on the storage. To move a disk to another VM, you need the permissions on the target VM as well.\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Move volume to different storage or to a different VM",
-)
-def move_disk(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    bwlimit: _S = typer.Option(
-        None,
-        "--bwlimit",
-        help="Override I/O bandwidth limit (in KiB/s). [integer 0..N; PVE default: move limit from datacenter or storage config (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    delete: _S = typer.Option(
-        None,
-        "--delete",
-        help="Delete the original disk after successful copy. By default the original disk is kept as unused disk. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    digest: _S = typer.Option(
-        None,
-        "--digest",
-        help="Prevent changes if current configuration file has different SHA1 digest. This can be used to prevent concurrent modifications. [string; at most 40 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    disk: str = typer.Option(
-        ...,
-        "--disk",
-        help="The disk you want to move. [one of ide0, ide1, ide2, ide3, scsi0, scsi1, scsi2, scsi3, scsi4, scsi5, scsi6, scsi7, scsi8, scsi9, scsi10, scsi11, scsi12, scsi13, scsi14, scsi15, scsi16, scsi17, scsi18, scsi19, scsi20, scsi21, scsi22, scsi23, scsi24, scsi25, scsi26, scsi27, scsi28, scsi29, scsi30, virtio0, virtio1, virtio2, virtio3, virtio4, virtio5, virtio6, virtio7, virtio8, virtio9, virtio10, virtio11, virtio12, virtio13, virtio14, virtio15, sata0, sata1, sata2, sata3, sata4, sata5, efidisk0, tpmstate0, unused0, unused1, unused2, unused3, unused4, unused5, unused6, unused7, unused8, unused9, unused10, unused11, unused12, unused13, unused14, unused15, unused16, unused17, unused18, unused19, unused20, unused21, unused22, unused23, unused24, unused25, unused26, unused27, unused28, unused29, unused30, unused31, unused32, unused33, unused34, unused35, unused36, unused37, unused38, unused39, unused40, unused41, unused42, unused43, unused44, unused45, unused46, unused47, unused48, unused49, unused50, unused51, unused52, unused53, unused54, unused55, unused56, unused57, unused58, unused59, unused60, unused61, unused62, unused63, unused64, unused65, unused66, unused67, unused68, unused69, unused70, unused71, unused72, unused73, unused74, unused75, unused76, unused77, unused78, unused79, unused80, unused81, unused82, unused83, unused84, unused85, unused86, unused87, unused88, unused89, unused90, unused91, unused92, unused93, unused94, unused95, unused96, unused97, unused98, unused99, unused100, unused101, unused102, unused103, unused104, unused105, unused106, unused107, unused108, unused109, unused110, unused111, unused112, unused113, unused114, unused115, unused116, unused117, unused118, unused119, unused120, unused121, unused122, unused123, unused124, unused125, unused126, unused127, unused128, unused129, unused130, unused131, unused132, unused133, unused134, unused135, unused136, unused137, unused138, unused139, unused140, unused141, unused142, unused143, unused144, unused145, unused146, unused147, unused148, unused149, unused150, unused151, unused152, unused153, unused154, unused155, unused156, unused157, unused158, unused159, unused160, unused161, unused162, unused163, unused164, unused165, unused166, unused167, unused168, unused169, unused170, unused171, unused172, unused173, unused174, unused175, unused176, unused177, unused178, unused179, unused180, unused181, unused182, unused183, unused184, unused185, unused186, unused187, unused188, unused189, unused190, unused191, unused192, unused193, unused194, unused195, unused196, unused197, unused198, unused199, unused200, unused201, unused202, unused203, unused204, unused205, unused206, unused207, unused208, unused209, unused210, unused211, unused212, unused213, unused214, unused215, unused216, unused217, unused218, unused219, unused220, unused221, unused222, unused223, unused224, unused225, unused226, unused227, unused228, unused229, unused230, unused231, unused232, unused233, unused234, unused235, unused236, unused237, unused238, unused239, unused240, unused241, unused242, unused243, unused244, unused245, unused246, unused247, unused248, unused249, unused250, unused251, unused252, unused253, unused254, unused255]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    format: _S = typer.Option(
-        None,
-        "--format",
-        help="Target Format. [one of raw, qcow2, vmdk]",
-        metavar="[raw|qcow2|vmdk]",
-        show_default=False,
-    ),
-    storage: _S = typer.Option(
-        None,
-        "--storage",
-        help="Target storage. [string, format pve-storage-id]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.storage,
-    ),
-    target_digest: _S = typer.Option(
-        None,
-        "--target-digest",
-        help="Prevent changes if the current config file of the target VM has a different SHA1 digest. This can be used to detect concurrent modifications. [string; at most 40 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    target_disk: _S = typer.Option(
-        None,
-        "--target-disk",
-        help="The config key the disk will be moved to on the target VM (for example, ide0 or scsi1). Default is the source disk key. [one of ide0, ide1, ide2, ide3, scsi0, scsi1, scsi2, scsi3, scsi4, scsi5, scsi6, scsi7, scsi8, scsi9, scsi10, scsi11, scsi12, scsi13, scsi14, scsi15, scsi16, scsi17, scsi18, scsi19, scsi20, scsi21, scsi22, scsi23, scsi24, scsi25, scsi26, scsi27, scsi28, scsi29, scsi30, virtio0, virtio1, virtio2, virtio3, virtio4, virtio5, virtio6, virtio7, virtio8, virtio9, virtio10, virtio11, virtio12, virtio13, virtio14, virtio15, sata0, sata1, sata2, sata3, sata4, sata5, efidisk0, tpmstate0, unused0, unused1, unused2, unused3, unused4, unused5, unused6, unused7, unused8, unused9, unused10, unused11, unused12, unused13, unused14, unused15, unused16, unused17, unused18, unused19, unused20, unused21, unused22, unused23, unused24, unused25, unused26, unused27, unused28, unused29, unused30, unused31, unused32, unused33, unused34, unused35, unused36, unused37, unused38, unused39, unused40, unused41, unused42, unused43, unused44, unused45, unused46, unused47, unused48, unused49, unused50, unused51, unused52, unused53, unused54, unused55, unused56, unused57, unused58, unused59, unused60, unused61, unused62, unused63, unused64, unused65, unused66, unused67, unused68, unused69, unused70, unused71, unused72, unused73, unused74, unused75, unused76, unused77, unused78, unused79, unused80, unused81, unused82, unused83, unused84, unused85, unused86, unused87, unused88, unused89, unused90, unused91, unused92, unused93, unused94, unused95, unused96, unused97, unused98, unused99, unused100, unused101, unused102, unused103, unused104, unused105, unused106, unused107, unused108, unused109, unused110, unused111, unused112, unused113, unused114, unused115, unused116, unused117, unused118, unused119, unused120, unused121, unused122, unused123, unused124, unused125, unused126, unused127, unused128, unused129, unused130, unused131, unused132, unused133, unused134, unused135, unused136, unused137, unused138, unused139, unused140, unused141, unused142, unused143, unused144, unused145, unused146, unused147, unused148, unused149, unused150, unused151, unused152, unused153, unused154, unused155, unused156, unused157, unused158, unused159, unused160, unused161, unused162, unused163, unused164, unused165, unused166, unused167, unused168, unused169, unused170, unused171, unused172, unused173, unused174, unused175, unused176, unused177, unused178, unused179, unused180, unused181, unused182, unused183, unused184, unused185, unused186, unused187, unused188, unused189, unused190, unused191, unused192, unused193, unused194, unused195, unused196, unused197, unused198, unused199, unused200, unused201, unused202, unused203, unused204, unused205, unused206, unused207, unused208, unused209, unused210, unused211, unused212, unused213, unused214, unused215, unused216, unused217, unused218, unused219, unused220, unused221, unused222, unused223, unused224, unused225, unused226, unused227, unused228, unused229, unused230, unused231, unused232, unused233, unused234, unused235, unused236, unused237, unused238, unused239, unused240, unused241, unused242, unused243, unused244, unused245, unused246, unused247, unused248, unused249, unused250, unused251, unused252, unused253, unused254, unused255]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    target_vmid: _S = typer.Option(
-        None,
-        "--target-vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/move_disk", no_wait)
+def _move_disk() -> None:
+    """Register `move-disk` (POST /nodes/{node}/qemu/{vmid}/move_disk); only the command being run or completed is built."""
+
+    @app.command(
+        "move-disk",
+        cls=ApiCommand,
+        help="Move volume to different storage or to a different VM.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/move_disk\nPVE method:  move_vm_disk\nPermissions: You need 'VM.Config.Disk' permissions on /vms/{vmid}, and 'Datastore.AllocateSpace' permissions on the storage. To move a disk to another VM, you need the permissions on the target VM as well.\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Move volume to different storage or to a different VM",
+    )
+    def move_disk(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        bwlimit: _S = typer.Option(
+            None,
+            "--bwlimit",
+            help="Override I/O bandwidth limit (in KiB/s). [integer 0..N; PVE default: move limit from datacenter or storage config (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        delete: _S = typer.Option(
+            None,
+            "--delete",
+            help="Delete the original disk after successful copy. By default the original disk is kept as unused disk. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        digest: _S = typer.Option(
+            None,
+            "--digest",
+            help="Prevent changes if current configuration file has different SHA1 digest. This can be used to prevent concurrent modifications. [string; at most 40 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        disk: str = typer.Option(
+            ...,
+            "--disk",
+            help="The disk you want to move. [one of ide0, ide1, ide2, ide3, scsi0, scsi1, scsi2, scsi3, scsi4, scsi5, scsi6, scsi7, scsi8, scsi9, scsi10, scsi11, scsi12, scsi13, scsi14, scsi15, scsi16, scsi17, scsi18, scsi19, scsi20, scsi21, scsi22, scsi23, scsi24, scsi25, scsi26, scsi27, scsi28, scsi29, scsi30, virtio0, virtio1, virtio2, virtio3, virtio4, virtio5, virtio6, virtio7, virtio8, virtio9, virtio10, virtio11, virtio12, virtio13, virtio14, virtio15, sata0, sata1, sata2, sata3, sata4, sata5, efidisk0, tpmstate0, unused0, unused1, unused2, unused3, unused4, unused5, unused6, unused7, unused8, unused9, unused10, unused11, unused12, unused13, unused14, unused15, unused16, unused17, unused18, unused19, unused20, unused21, unused22, unused23, unused24, unused25, unused26, unused27, unused28, unused29, unused30, unused31, unused32, unused33, unused34, unused35, unused36, unused37, unused38, unused39, unused40, unused41, unused42, unused43, unused44, unused45, unused46, unused47, unused48, unused49, unused50, unused51, unused52, unused53, unused54, unused55, unused56, unused57, unused58, unused59, unused60, unused61, unused62, unused63, unused64, unused65, unused66, unused67, unused68, unused69, unused70, unused71, unused72, unused73, unused74, unused75, unused76, unused77, unused78, unused79, unused80, unused81, unused82, unused83, unused84, unused85, unused86, unused87, unused88, unused89, unused90, unused91, unused92, unused93, unused94, unused95, unused96, unused97, unused98, unused99, unused100, unused101, unused102, unused103, unused104, unused105, unused106, unused107, unused108, unused109, unused110, unused111, unused112, unused113, unused114, unused115, unused116, unused117, unused118, unused119, unused120, unused121, unused122, unused123, unused124, unused125, unused126, unused127, unused128, unused129, unused130, unused131, unused132, unused133, unused134, unused135, unused136, unused137, unused138, unused139, unused140, unused141, unused142, unused143, unused144, unused145, unused146, unused147, unused148, unused149, unused150, unused151, unused152, unused153, unused154, unused155, unused156, unused157, unused158, unused159, unused160, unused161, unused162, unused163, unused164, unused165, unused166, unused167, unused168, unused169, unused170, unused171, unused172, unused173, unused174, unused175, unused176, unused177, unused178, unused179, unused180, unused181, unused182, unused183, unused184, unused185, unused186, unused187, unused188, unused189, unused190, unused191, unused192, unused193, unused194, unused195, unused196, unused197, unused198, unused199, unused200, unused201, unused202, unused203, unused204, unused205, unused206, unused207, unused208, unused209, unused210, unused211, unused212, unused213, unused214, unused215, unused216, unused217, unused218, unused219, unused220, unused221, unused222, unused223, unused224, unused225, unused226, unused227, unused228, unused229, unused230, unused231, unused232, unused233, unused234, unused235, unused236, unused237, unused238, unused239, unused240, unused241, unused242, unused243, unused244, unused245, unused246, unused247, unused248, unused249, unused250, unused251, unused252, unused253, unused254, unused255]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        format: _S = typer.Option(
+            None,
+            "--format",
+            help="Target Format. [one of raw, qcow2, vmdk]",
+            metavar="[raw|qcow2|vmdk]",
+            show_default=False,
+        ),
+        storage: _S = typer.Option(
+            None,
+            "--storage",
+            help="Target storage. [string, format pve-storage-id]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.storage,
+        ),
+        target_digest: _S = typer.Option(
+            None,
+            "--target-digest",
+            help="Prevent changes if the current config file of the target VM has a different SHA1 digest. This can be used to detect concurrent modifications. [string; at most 40 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        target_disk: _S = typer.Option(
+            None,
+            "--target-disk",
+            help="The config key the disk will be moved to on the target VM (for example, ide0 or scsi1). Default is the source disk key. [one of ide0, ide1, ide2, ide3, scsi0, scsi1, scsi2, scsi3, scsi4, scsi5, scsi6, scsi7, scsi8, scsi9, scsi10, scsi11, scsi12, scsi13, scsi14, scsi15, scsi16, scsi17, scsi18, scsi19, scsi20, scsi21, scsi22, scsi23, scsi24, scsi25, scsi26, scsi27, scsi28, scsi29, scsi30, virtio0, virtio1, virtio2, virtio3, virtio4, virtio5, virtio6, virtio7, virtio8, virtio9, virtio10, virtio11, virtio12, virtio13, virtio14, virtio15, sata0, sata1, sata2, sata3, sata4, sata5, efidisk0, tpmstate0, unused0, unused1, unused2, unused3, unused4, unused5, unused6, unused7, unused8, unused9, unused10, unused11, unused12, unused13, unused14, unused15, unused16, unused17, unused18, unused19, unused20, unused21, unused22, unused23, unused24, unused25, unused26, unused27, unused28, unused29, unused30, unused31, unused32, unused33, unused34, unused35, unused36, unused37, unused38, unused39, unused40, unused41, unused42, unused43, unused44, unused45, unused46, unused47, unused48, unused49, unused50, unused51, unused52, unused53, unused54, unused55, unused56, unused57, unused58, unused59, unused60, unused61, unused62, unused63, unused64, unused65, unused66, unused67, unused68, unused69, unused70, unused71, unused72, unused73, unused74, unused75, unused76, unused77, unused78, unused79, unused80, unused81, unused82, unused83, unused84, unused85, unused86, unused87, unused88, unused89, unused90, unused91, unused92, unused93, unused94, unused95, unused96, unused97, unused98, unused99, unused100, unused101, unused102, unused103, unused104, unused105, unused106, unused107, unused108, unused109, unused110, unused111, unused112, unused113, unused114, unused115, unused116, unused117, unused118, unused119, unused120, unused121, unused122, unused123, unused124, unused125, unused126, unused127, unused128, unused129, unused130, unused131, unused132, unused133, unused134, unused135, unused136, unused137, unused138, unused139, unused140, unused141, unused142, unused143, unused144, unused145, unused146, unused147, unused148, unused149, unused150, unused151, unused152, unused153, unused154, unused155, unused156, unused157, unused158, unused159, unused160, unused161, unused162, unused163, unused164, unused165, unused166, unused167, unused168, unused169, unused170, unused171, unused172, unused173, unused174, unused175, unused176, unused177, unused178, unused179, unused180, unused181, unused182, unused183, unused184, unused185, unused186, unused187, unused188, unused189, unused190, unused191, unused192, unused193, unused194, unused195, unused196, unused197, unused198, unused199, unused200, unused201, unused202, unused203, unused204, unused205, unused206, unused207, unused208, unused209, unused210, unused211, unused212, unused213, unused214, unused215, unused216, unused217, unused218, unused219, unused220, unused221, unused222, unused223, unused224, unused225, unused226, unused227, unused228, unused229, unused230, unused231, unused232, unused233, unused234, unused235, unused236, unused237, unused238, unused239, unused240, unused241, unused242, unused243, unused244, unused245, unused246, unused247, unused248, unused249, unused250, unused251, unused252, unused253, unused254, unused255]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        target_vmid: _S = typer.Option(
+            None,
+            "--target-vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/move_disk", no_wait)
 
 
-@app.command(
-    "mtunnel",
-    cls=ApiCommand,
-    help="Migration tunnel endpoint - only for internal use by VM migration.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/mtunnel\nPVE method:  mtunnel\nPermissions: You need 'VM.Allocate' permissions on '/vms/{vmid}' and Sys.Incoming on '/'. Further permission checks happen during the actual migration.\nSince:       PVE 7.4 or earlier",
-    short_help="Migration tunnel endpoint - only for internal use by VM migration",
-)
-def mtunnel(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    bridges: _L = typer.Option(
-        None,
-        "--bridges",
-        help="List of network bridges to check availability. Will be checked again for actually used bridges during migration. [string, format pve-bridge-id-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    storages: _L = typer.Option(
-        None,
-        "--storages",
-        help="List of storages to check permission and availability. Will be checked again for all actually used storages during migration. [string, format pve-storage-id-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/mtunnel", False)
+def _mtunnel() -> None:
+    """Register `mtunnel` (POST /nodes/{node}/qemu/{vmid}/mtunnel); only the command being run or completed is built."""
+
+    @app.command(
+        "mtunnel",
+        cls=ApiCommand,
+        help="Migration tunnel endpoint - only for internal use by VM migration.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/mtunnel\nPVE method:  mtunnel\nPermissions: You need 'VM.Allocate' permissions on '/vms/{vmid}' and Sys.Incoming on '/'. Further permission checks happen during the actual migration.\nSince:       PVE 7.4 or earlier",
+        short_help="Migration tunnel endpoint - only for internal use by VM migration",
+    )
+    def mtunnel(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        bridges: _L = typer.Option(
+            None,
+            "--bridges",
+            help="List of network bridges to check availability. Will be checked again for actually used bridges during migration. [string, format pve-bridge-id-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        storages: _L = typer.Option(
+            None,
+            "--storages",
+            help="List of storages to check permission and availability. Will be checked again for all actually used storages during migration. [string, format pve-storage-id-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/mtunnel", False)
 
 
-@app.command(
-    "mtunnelwebsocket",
-    cls=ApiCommand,
-    help="Migration tunnel endpoint for websocket upgrade - only for internal use by VM migration.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/mtunnelwebsocket\nPVE method:  mtunnelwebsocket\nPermissions: You need to pass a ticket valid for the selected socket. Tickets can be created via the mtunnel API call, which will check permissions accordingly.\nSince:       PVE 7.4 or earlier",
-    short_help="Migration tunnel endpoint for websocket upgrade - only for internal u...",
-)
-def mtunnelwebsocket(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    socket: str = typer.Option(
-        ...,
-        "--socket",
-        help="unix socket to forward to [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    ticket: str = typer.Option(
-        ...,
-        "--ticket",
-        help="ticket return by initial 'mtunnel' API call, or retrieved via 'ticket' tunnel command [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/mtunnelwebsocket", False)
+def _mtunnelwebsocket() -> None:
+    """Register `mtunnelwebsocket` (GET /nodes/{node}/qemu/{vmid}/mtunnelwebsocket); only the command being run or completed is built."""
+
+    @app.command(
+        "mtunnelwebsocket",
+        cls=ApiCommand,
+        help="Migration tunnel endpoint for websocket upgrade - only for internal use by VM migration.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/mtunnelwebsocket\nPVE method:  mtunnelwebsocket\nPermissions: You need to pass a ticket valid for the selected socket. Tickets can be created via the mtunnel API call, which will check permissions accordingly.\nSince:       PVE 7.4 or earlier",
+        short_help="Migration tunnel endpoint for websocket upgrade - only for internal u...",
+    )
+    def mtunnelwebsocket(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        socket: str = typer.Option(
+            ...,
+            "--socket",
+            help="unix socket to forward to [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        ticket: str = typer.Option(
+            ...,
+            "--ticket",
+            help="ticket return by initial 'mtunnel' API call, or retrieved via 'ticket' tunnel command [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/mtunnelwebsocket", False)
 
 
-@app.command(
-    "pending",
-    cls=ApiCommand,
-    help="Get the virtual machine configuration with both current and pending values.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/pending\nPVE method:  vm_pending\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Get the virtual machine configuration with both current and pending v...",
-)
-def pending(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/pending", False)
+def _pending() -> None:
+    """Register `pending` (GET /nodes/{node}/qemu/{vmid}/pending); only the command being run or completed is built."""
+
+    @app.command(
+        "pending",
+        cls=ApiCommand,
+        help="Get the virtual machine configuration with both current and pending values.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/pending\nPVE method:  vm_pending\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Get the virtual machine configuration with both current and pending v...",
+    )
+    def pending(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/pending", False)
 
 
-@app.command(
-    "remote-migrate",
-    cls=ApiCommand,
-    help="Migrate virtual machine to a remote cluster. Creates a new migration task. EXPERIMENTAL feature!\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/remote_migrate\nPVE method:  remote_migrate_vm\nPermissions: [perm, /vms/{vmid}, [VM.Migrate]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Migrate virtual machine to a remote cluster",
-)
-def remote_migrate(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    bwlimit: _S = typer.Option(
-        None,
-        "--bwlimit",
-        help="Override I/O bandwidth limit (in KiB/s). [integer 0..N; PVE default: migrate limit from datacenter or storage config (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    delete: _S = typer.Option(
-        None,
-        "--delete",
-        help="Delete the original VM and related data after successful migration. By default the original VM is kept on the source cluster in a stopped state. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    online: _S = typer.Option(
-        None,
-        "--online",
-        help="Use online/live migration if VM is running. Ignored if VM is stopped. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    target_bridge: _L = typer.Option(
-        ...,
-        "--target-bridge",
-        help="Mapping from source to target bridges. Providing only a single bridge ID maps all source bridges to that bridge. Providing the special value '1' will map each source bridge to itself. [string, format bridge-pair-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    target_endpoint: str = typer.Option(
-        ...,
-        "--target-endpoint",
-        help="Remote target endpoint [string, format proxmox-remote]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    target_storage: _L = typer.Option(
-        ...,
-        "--target-storage",
-        help="Mapping from source to target storages. Providing only a single storage ID maps all source storages to that storage. Providing the special value '1' will map each source storage to itself. [string, format storage-pair-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    target_vmid: _S = typer.Option(
-        None,
-        "--target-vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/remote_migrate", no_wait)
+def _remote_migrate() -> None:
+    """Register `remote-migrate` (POST /nodes/{node}/qemu/{vmid}/remote_migrate); only the command being run or completed is built."""
+
+    @app.command(
+        "remote-migrate",
+        cls=ApiCommand,
+        help="Migrate virtual machine to a remote cluster. Creates a new migration task. EXPERIMENTAL feature!\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/remote_migrate\nPVE method:  remote_migrate_vm\nPermissions: [perm, /vms/{vmid}, [VM.Migrate]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Migrate virtual machine to a remote cluster",
+    )
+    def remote_migrate(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        bwlimit: _S = typer.Option(
+            None,
+            "--bwlimit",
+            help="Override I/O bandwidth limit (in KiB/s). [integer 0..N; PVE default: migrate limit from datacenter or storage config (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        delete: _S = typer.Option(
+            None,
+            "--delete",
+            help="Delete the original VM and related data after successful migration. By default the original VM is kept on the source cluster in a stopped state. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        online: _S = typer.Option(
+            None,
+            "--online",
+            help="Use online/live migration if VM is running. Ignored if VM is stopped. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        target_bridge: _L = typer.Option(
+            ...,
+            "--target-bridge",
+            help="Mapping from source to target bridges. Providing only a single bridge ID maps all source bridges to that bridge. Providing the special value '1' will map each source bridge to itself. [string, format bridge-pair-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        target_endpoint: str = typer.Option(
+            ...,
+            "--target-endpoint",
+            help="Remote target endpoint [string, format proxmox-remote]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        target_storage: _L = typer.Option(
+            ...,
+            "--target-storage",
+            help="Mapping from source to target storages. Providing only a single storage ID maps all source storages to that storage. Providing the special value '1' will map each source storage to itself. [string, format storage-pair-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        target_vmid: _S = typer.Option(
+            None,
+            "--target-vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/remote_migrate", no_wait)
 
 
-@app.command(
-    "resize",
-    cls=ApiCommand,
-    help="Extend volume size.\n\n\x08\nHTTP:        PUT /nodes/{node}/qemu/{vmid}/resize\nPVE method:  resize_vm\nPermissions: [perm, /vms/{vmid}, [VM.Config.Disk]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Extend volume size",
-)
-def resize(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    digest: _S = typer.Option(
-        None,
-        "--digest",
-        help="Prevent changes if current configuration file has different SHA1 digest. This can be used to prevent concurrent modifications. [string; at most 40 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    disk: str = typer.Option(
-        ...,
-        "--disk",
-        help="The disk you want to resize. [one of ide0, ide1, ide2, ide3, scsi0, scsi1, scsi2, scsi3, scsi4, scsi5, scsi6, scsi7, scsi8, scsi9, scsi10, scsi11, scsi12, scsi13, scsi14, scsi15, scsi16, scsi17, scsi18, scsi19, scsi20, scsi21, scsi22, scsi23, scsi24, scsi25, scsi26, scsi27, scsi28, scsi29, scsi30, virtio0, virtio1, virtio2, virtio3, virtio4, virtio5, virtio6, virtio7, virtio8, virtio9, virtio10, virtio11, virtio12, virtio13, virtio14, virtio15, sata0, sata1, sata2, sata3, sata4, sata5, efidisk0, tpmstate0]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    size: str = typer.Option(
-        ...,
-        "--size",
-        help="The new size. With the `+` sign the value is added to the actual size of the volume and without it, the value is taken as an absolute one. Shrinking disk size is not supported. [string; pattern \\+?\\d+(\\.\\d+)?[KMGT]?]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    skiplock: _S = typer.Option(
-        None,
-        "--skiplock",
-        help="Ignore locks - only root is allowed to use this option. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "PUT /nodes/{node}/qemu/{vmid}/resize", no_wait)
+def _resize() -> None:
+    """Register `resize` (PUT /nodes/{node}/qemu/{vmid}/resize); only the command being run or completed is built."""
+
+    @app.command(
+        "resize",
+        cls=ApiCommand,
+        help="Extend volume size.\n\n\x08\nHTTP:        PUT /nodes/{node}/qemu/{vmid}/resize\nPVE method:  resize_vm\nPermissions: [perm, /vms/{vmid}, [VM.Config.Disk]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Extend volume size",
+    )
+    def resize(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        digest: _S = typer.Option(
+            None,
+            "--digest",
+            help="Prevent changes if current configuration file has different SHA1 digest. This can be used to prevent concurrent modifications. [string; at most 40 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        disk: str = typer.Option(
+            ...,
+            "--disk",
+            help="The disk you want to resize. [one of ide0, ide1, ide2, ide3, scsi0, scsi1, scsi2, scsi3, scsi4, scsi5, scsi6, scsi7, scsi8, scsi9, scsi10, scsi11, scsi12, scsi13, scsi14, scsi15, scsi16, scsi17, scsi18, scsi19, scsi20, scsi21, scsi22, scsi23, scsi24, scsi25, scsi26, scsi27, scsi28, scsi29, scsi30, virtio0, virtio1, virtio2, virtio3, virtio4, virtio5, virtio6, virtio7, virtio8, virtio9, virtio10, virtio11, virtio12, virtio13, virtio14, virtio15, sata0, sata1, sata2, sata3, sata4, sata5, efidisk0, tpmstate0]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        size: str = typer.Option(
+            ...,
+            "--size",
+            help="The new size. With the `+` sign the value is added to the actual size of the volume and without it, the value is taken as an absolute one. Shrinking disk size is not supported. [string; pattern \\+?\\d+(\\.\\d+)?[KMGT]?]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        skiplock: _S = typer.Option(
+            None,
+            "--skiplock",
+            help="Ignore locks - only root is allowed to use this option. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "PUT /nodes/{node}/qemu/{vmid}/resize", no_wait)
 
 
-@app.command(
-    "rrd",
-    cls=ApiCommand,
-    help="Read VM RRD statistics (returns PNG)\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/rrd\nPVE method:  rrd\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Read VM RRD statistics (returns PNG)",
-)
-def rrd(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    cf: _S = typer.Option(
-        None,
-        "--cf",
-        help="The RRD consolidation function [one of AVERAGE, MAX]",
-        metavar="[AVERAGE|MAX]",
-        show_default=False,
-    ),
-    ds: _L = typer.Option(
-        ...,
-        "--ds",
-        help="The list of datasources you want to display. [string, format pve-configid-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    timeframe: str = typer.Option(
-        ...,
-        "--timeframe",
-        help="Specify the time frame you are interested in. [one of hour, day, week, month, year]",
-        metavar="[hour|day|week|month|year]",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/rrd", False)
+def _rrd() -> None:
+    """Register `rrd` (GET /nodes/{node}/qemu/{vmid}/rrd); only the command being run or completed is built."""
+
+    @app.command(
+        "rrd",
+        cls=ApiCommand,
+        help="Read VM RRD statistics (returns PNG)\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/rrd\nPVE method:  rrd\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Read VM RRD statistics (returns PNG)",
+    )
+    def rrd(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        cf: _S = typer.Option(
+            None,
+            "--cf",
+            help="The RRD consolidation function [one of AVERAGE, MAX]",
+            metavar="[AVERAGE|MAX]",
+            show_default=False,
+        ),
+        ds: _L = typer.Option(
+            ...,
+            "--ds",
+            help="The list of datasources you want to display. [string, format pve-configid-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        timeframe: str = typer.Option(
+            ...,
+            "--timeframe",
+            help="Specify the time frame you are interested in. [one of hour, day, week, month, year]",
+            metavar="[hour|day|week|month|year]",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/rrd", False)
 
 
-@app.command(
-    "rrddata",
-    cls=ApiCommand,
-    help="Read VM RRD statistics\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/rrddata\nPVE method:  rrddata\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Read VM RRD statistics",
-)
-def rrddata(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    cf: _S = typer.Option(
-        None,
-        "--cf",
-        help="The RRD consolidation function [one of AVERAGE, MAX]",
-        metavar="[AVERAGE|MAX]",
-        show_default=False,
-    ),
-    timeframe: str = typer.Option(
-        ...,
-        "--timeframe",
-        help="Specify the time frame you are interested in. [one of hour, day, week, month, year]",
-        metavar="[hour|day|week|month|year]",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/rrddata", False)
+def _rrddata() -> None:
+    """Register `rrddata` (GET /nodes/{node}/qemu/{vmid}/rrddata); only the command being run or completed is built."""
+
+    @app.command(
+        "rrddata",
+        cls=ApiCommand,
+        help="Read VM RRD statistics\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/rrddata\nPVE method:  rrddata\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Read VM RRD statistics",
+    )
+    def rrddata(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        cf: _S = typer.Option(
+            None,
+            "--cf",
+            help="The RRD consolidation function [one of AVERAGE, MAX]",
+            metavar="[AVERAGE|MAX]",
+            show_default=False,
+        ),
+        timeframe: str = typer.Option(
+            ...,
+            "--timeframe",
+            help="Specify the time frame you are interested in. [one of hour, day, week, month, year]",
+            metavar="[hour|day|week|month|year]",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/rrddata", False)
 
 
-@app.command(
-    "sendkey",
-    cls=ApiCommand,
-    help="Send key event to virtual machine.\n\n\x08\nHTTP:        PUT /nodes/{node}/qemu/{vmid}/sendkey\nPVE method:  vm_sendkey\nPermissions: [perm, /vms/{vmid}, [VM.Console]]\nSince:       PVE 7.4 or earlier",
-    short_help="Send key event to virtual machine",
-)
-def sendkey(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    key: str = typer.Option(
-        ...,
-        "--key",
-        help="The key (qemu monitor encoding). [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    skiplock: _S = typer.Option(
-        None,
-        "--skiplock",
-        help="Ignore locks - only root is allowed to use this option. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "PUT /nodes/{node}/qemu/{vmid}/sendkey", False)
+def _sendkey() -> None:
+    """Register `sendkey` (PUT /nodes/{node}/qemu/{vmid}/sendkey); only the command being run or completed is built."""
+
+    @app.command(
+        "sendkey",
+        cls=ApiCommand,
+        help="Send key event to virtual machine.\n\n\x08\nHTTP:        PUT /nodes/{node}/qemu/{vmid}/sendkey\nPVE method:  vm_sendkey\nPermissions: [perm, /vms/{vmid}, [VM.Console]]\nSince:       PVE 7.4 or earlier",
+        short_help="Send key event to virtual machine",
+    )
+    def sendkey(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        key: str = typer.Option(
+            ...,
+            "--key",
+            help="The key (qemu monitor encoding). [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        skiplock: _S = typer.Option(
+            None,
+            "--skiplock",
+            help="Ignore locks - only root is allowed to use this option. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "PUT /nodes/{node}/qemu/{vmid}/sendkey", False)
 
 
-@app.command(
-    "spiceproxy",
-    cls=ApiCommand,
-    help="Returns a SPICE configuration to connect to the VM.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/spiceproxy\nPVE method:  spiceproxy\nPermissions: [perm, /vms/{vmid}, [VM.Console]]\nSince:       PVE 7.4 or earlier",
-    short_help="Returns a SPICE configuration to connect to the VM",
-)
-def spiceproxy(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    proxy: _S = typer.Option(
-        None,
-        "--proxy",
-        help="SPICE proxy server. This can be used by the client to specify the proxy server. All nodes in a cluster runs 'spiceproxy', so it is up to the client to choose one. By default, we return the node where the VM is currently running. As reasonable setting is to use same node you use to connect to the API (This is window.location.hostname for the JS GUI). [string, format address]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/spiceproxy", False)
+def _spiceproxy() -> None:
+    """Register `spiceproxy` (POST /nodes/{node}/qemu/{vmid}/spiceproxy); only the command being run or completed is built."""
+
+    @app.command(
+        "spiceproxy",
+        cls=ApiCommand,
+        help="Returns a SPICE configuration to connect to the VM.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/spiceproxy\nPVE method:  spiceproxy\nPermissions: [perm, /vms/{vmid}, [VM.Console]]\nSince:       PVE 7.4 or earlier",
+        short_help="Returns a SPICE configuration to connect to the VM",
+    )
+    def spiceproxy(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        proxy: _S = typer.Option(
+            None,
+            "--proxy",
+            help="SPICE proxy server. This can be used by the client to specify the proxy server. All nodes in a cluster runs 'spiceproxy', so it is up to the client to choose one. By default, we return the node where the VM is currently running. As reasonable setting is to use same node you use to connect to the API (This is window.location.hostname for the JS GUI). [string, format address]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/spiceproxy", False)
 
 
-@app.command(
-    "template",
-    cls=ApiCommand,
-    help="Create a Template.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/template\nPVE method:  template\nPermissions: You need 'VM.Allocate' permissions on /vms/{vmid}\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Create a Template",
-)
-def template(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    disk: _S = typer.Option(
-        None,
-        "--disk",
-        help="If you want to convert only 1 disk to base image. [one of ide0, ide1, ide2, ide3, scsi0, scsi1, scsi2, scsi3, scsi4, scsi5, scsi6, scsi7, scsi8, scsi9, scsi10, scsi11, scsi12, scsi13, scsi14, scsi15, scsi16, scsi17, scsi18, scsi19, scsi20, scsi21, scsi22, scsi23, scsi24, scsi25, scsi26, scsi27, scsi28, scsi29, scsi30, virtio0, virtio1, virtio2, virtio3, virtio4, virtio5, virtio6, virtio7, virtio8, virtio9, virtio10, virtio11, virtio12, virtio13, virtio14, virtio15, sata0, sata1, sata2, sata3, sata4, sata5, efidisk0, tpmstate0]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/template", no_wait)
+def _template() -> None:
+    """Register `template` (POST /nodes/{node}/qemu/{vmid}/template); only the command being run or completed is built."""
+
+    @app.command(
+        "template",
+        cls=ApiCommand,
+        help="Create a Template.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/template\nPVE method:  template\nPermissions: You need 'VM.Allocate' permissions on /vms/{vmid}\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Create a Template",
+    )
+    def template(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        disk: _S = typer.Option(
+            None,
+            "--disk",
+            help="If you want to convert only 1 disk to base image. [one of ide0, ide1, ide2, ide3, scsi0, scsi1, scsi2, scsi3, scsi4, scsi5, scsi6, scsi7, scsi8, scsi9, scsi10, scsi11, scsi12, scsi13, scsi14, scsi15, scsi16, scsi17, scsi18, scsi19, scsi20, scsi21, scsi22, scsi23, scsi24, scsi25, scsi26, scsi27, scsi28, scsi29, scsi30, virtio0, virtio1, virtio2, virtio3, virtio4, virtio5, virtio6, virtio7, virtio8, virtio9, virtio10, virtio11, virtio12, virtio13, virtio14, virtio15, sata0, sata1, sata2, sata3, sata4, sata5, efidisk0, tpmstate0]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/template", no_wait)
 
 
-@app.command(
-    "termproxy",
-    cls=ApiCommand,
-    help="Creates a TCP proxy connections.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/termproxy\nPVE method:  termproxy\nPermissions: [perm, /vms/{vmid}, [VM.Console]]\nSince:       PVE 7.4 or earlier",
-    short_help="Creates a TCP proxy connections",
-)
-def termproxy(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    serial: _S = typer.Option(
-        None,
-        "--serial",
-        help="opens a serial terminal (defaults to display) [one of serial0, serial1, serial2, serial3]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/termproxy", False)
+def _termproxy() -> None:
+    """Register `termproxy` (POST /nodes/{node}/qemu/{vmid}/termproxy); only the command being run or completed is built."""
+
+    @app.command(
+        "termproxy",
+        cls=ApiCommand,
+        help="Creates a TCP proxy connections.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/termproxy\nPVE method:  termproxy\nPermissions: [perm, /vms/{vmid}, [VM.Console]]\nSince:       PVE 7.4 or earlier",
+        short_help="Creates a TCP proxy connections",
+    )
+    def termproxy(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        serial: _S = typer.Option(
+            None,
+            "--serial",
+            help="opens a serial terminal (defaults to display) [one of serial0, serial1, serial2, serial3]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/termproxy", False)
 
 
-@app.command(
-    "unlink",
-    cls=ApiCommand,
-    help="Unlink/delete disk images.\n\n\x08\nHTTP:        PUT /nodes/{node}/qemu/{vmid}/unlink\nPVE method:  unlink\nPermissions: [perm, /vms/{vmid}, [VM.Config.Disk]]\nSince:       PVE 7.4 or earlier",
-    short_help="Unlink/delete disk images",
-)
-def unlink(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    force: _S = typer.Option(
-        None,
-        "--force",
-        help="Force physical removal. Without this, we simple remove the disk from the config file and create an additional configuration entry called 'unused[n]', which contains the volume ID. Unlink of unused[n] always cause physical removal. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    idlist: _L = typer.Option(
-        ...,
-        "--idlist",
-        help="A list of disk IDs you want to delete. [string, format pve-configid-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "PUT /nodes/{node}/qemu/{vmid}/unlink", False)
+def _unlink() -> None:
+    """Register `unlink` (PUT /nodes/{node}/qemu/{vmid}/unlink); only the command being run or completed is built."""
+
+    @app.command(
+        "unlink",
+        cls=ApiCommand,
+        help="Unlink/delete disk images.\n\n\x08\nHTTP:        PUT /nodes/{node}/qemu/{vmid}/unlink\nPVE method:  unlink\nPermissions: [perm, /vms/{vmid}, [VM.Config.Disk]]\nSince:       PVE 7.4 or earlier",
+        short_help="Unlink/delete disk images",
+    )
+    def unlink(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        force: _S = typer.Option(
+            None,
+            "--force",
+            help="Force physical removal. Without this, we simple remove the disk from the config file and create an additional configuration entry called 'unused[n]', which contains the volume ID. Unlink of unused[n] always cause physical removal. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        idlist: _L = typer.Option(
+            ...,
+            "--idlist",
+            help="A list of disk IDs you want to delete. [string, format pve-configid-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "PUT /nodes/{node}/qemu/{vmid}/unlink", False)
 
 
-@app.command(
-    "vncproxy",
-    cls=ApiCommand,
-    help="Creates a TCP VNC proxy connections.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/vncproxy\nPVE method:  vncproxy\nPermissions: [perm, /vms/{vmid}, [VM.Console]]\nSince:       PVE 7.4 or earlier",
-    short_help="Creates a TCP VNC proxy connections",
-)
-def vncproxy(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    generate_password: _S = typer.Option(
-        None,
-        "--generate-password",
-        help="Deprecated, do not use. Password is generated when required. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    websocket: _S = typer.Option(
-        None,
-        "--websocket",
-        help="Prepare for websocket upgrade (only required when using serial terminal, otherwise upgrade is always possible). [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/vncproxy", False)
+def _vncproxy() -> None:
+    """Register `vncproxy` (POST /nodes/{node}/qemu/{vmid}/vncproxy); only the command being run or completed is built."""
+
+    @app.command(
+        "vncproxy",
+        cls=ApiCommand,
+        help="Creates a TCP VNC proxy connections.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/vncproxy\nPVE method:  vncproxy\nPermissions: [perm, /vms/{vmid}, [VM.Console]]\nSince:       PVE 7.4 or earlier",
+        short_help="Creates a TCP VNC proxy connections",
+    )
+    def vncproxy(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        generate_password: _S = typer.Option(
+            None,
+            "--generate-password",
+            help="Deprecated, do not use. Password is generated when required. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        websocket: _S = typer.Option(
+            None,
+            "--websocket",
+            help="Prepare for websocket upgrade (only required when using serial terminal, otherwise upgrade is always possible). [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/vncproxy", False)
 
 
-@app.command(
-    "vncwebsocket",
-    cls=ApiCommand,
-    help="Opens a websocket for VNC traffic.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/vncwebsocket\nPVE method:  vncwebsocket\nPermissions: You also need to pass a valid ticket (vncticket).\nSince:       PVE 7.4 or earlier",
-    short_help="Opens a websocket for VNC traffic",
-)
-def vncwebsocket(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    port: str = typer.Option(
-        ...,
-        "--port",
-        help="Port number returned by previous vncproxy call. [integer 5900..5999]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    vncticket: str = typer.Option(
-        ...,
-        "--vncticket",
-        help="Ticket from previous call to vncproxy. [string; at most 512 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/vncwebsocket", False)
+def _vncwebsocket() -> None:
+    """Register `vncwebsocket` (GET /nodes/{node}/qemu/{vmid}/vncwebsocket); only the command being run or completed is built."""
+
+    @app.command(
+        "vncwebsocket",
+        cls=ApiCommand,
+        help="Opens a websocket for VNC traffic.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/vncwebsocket\nPVE method:  vncwebsocket\nPermissions: You also need to pass a valid ticket (vncticket).\nSince:       PVE 7.4 or earlier",
+        short_help="Opens a websocket for VNC traffic",
+    )
+    def vncwebsocket(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        port: str = typer.Option(
+            ...,
+            "--port",
+            help="Port number returned by previous vncproxy call. [integer 5900..5999]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        vncticket: str = typer.Option(
+            ...,
+            "--vncticket",
+            help="Ticket from previous call to vncproxy. [string; at most 512 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/vncwebsocket", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "clone": _clone,
+    "create": _create,
+    "dbus-vmstate": _dbus_vmstate,
+    "delete": _delete,
+    "feature": _feature,
+    "get": _get,
+    "list": _list,
+    "monitor": _monitor,
+    "move-disk": _move_disk,
+    "mtunnel": _mtunnel,
+    "mtunnelwebsocket": _mtunnelwebsocket,
+    "pending": _pending,
+    "remote-migrate": _remote_migrate,
+    "resize": _resize,
+    "rrd": _rrd,
+    "rrddata": _rrddata,
+    "sendkey": _sendkey,
+    "spiceproxy": _spiceproxy,
+    "template": _template,
+    "termproxy": _termproxy,
+    "unlink": _unlink,
+    "vncproxy": _vncproxy,
+    "vncwebsocket": _vncwebsocket,
+}

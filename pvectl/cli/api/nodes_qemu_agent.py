@@ -58,855 +58,968 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "command",
-    cls=ApiCommand,
-    help="Execute QEMU Guest Agent commands.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent\nPVE method:  agent\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.Unrestricted, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
-    short_help="Execute QEMU Guest Agent commands",
-)
-def command(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    command: str = typer.Option(
-        ...,
-        "--command",
-        help="The QGA command. [one of fsfreeze-freeze, fsfreeze-status, fsfreeze-thaw, fstrim, get-fsinfo, get-host-name, get-memory-block-info, get-memory-blocks, get-osinfo, get-time, get-timezone, get-users, get-vcpus, info, network-get-interfaces, ping, shutdown, suspend-disk, suspend-hybrid, suspend-ram]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/agent", False)
+def _command() -> None:
+    """Register `command` (POST /nodes/{node}/qemu/{vmid}/agent); only the command being run or completed is built."""
+
+    @app.command(
+        "command",
+        cls=ApiCommand,
+        help="Execute QEMU Guest Agent commands.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent\nPVE method:  agent\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.Unrestricted, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
+        short_help="Execute QEMU Guest Agent commands",
+    )
+    def command(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        command: str = typer.Option(
+            ...,
+            "--command",
+            help="The QGA command. [one of fsfreeze-freeze, fsfreeze-status, fsfreeze-thaw, fstrim, get-fsinfo, get-host-name, get-memory-block-info, get-memory-blocks, get-osinfo, get-time, get-timezone, get-users, get-vcpus, info, network-get-interfaces, ping, shutdown, suspend-disk, suspend-hybrid, suspend-ram]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/agent", False)
 
 
-@app.command(
-    "exec",
-    cls=ApiCommand,
-    help="Executes the given command in the vm via the guest-agent and returns an object with the pid.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/exec\nPVE method:  exec\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.Unrestricted]]\nSince:       PVE 7.4 or earlier",
-    short_help="Executes the given command in the vm via the guest-agent and returns...",
-)
-def exec(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    command: _L = typer.Option(
-        ...,
-        "--command",
-        help="The command as a list of program + arguments. [array of string; repeat the option for several values]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    input_data: _S = typer.Option(
-        None,
-        "--input-data",
-        help="Data to pass as 'input-data' to the guest. Usually treated as STDIN to 'command'. [string; at most 65536 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/agent/exec", False)
+def _exec() -> None:
+    """Register `exec` (POST /nodes/{node}/qemu/{vmid}/agent/exec); only the command being run or completed is built."""
+
+    @app.command(
+        "exec",
+        cls=ApiCommand,
+        help="Executes the given command in the vm via the guest-agent and returns an object with the pid.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/exec\nPVE method:  exec\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.Unrestricted]]\nSince:       PVE 7.4 or earlier",
+        short_help="Executes the given command in the vm via the guest-agent and returns...",
+    )
+    def exec(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        command: _L = typer.Option(
+            ...,
+            "--command",
+            help="The command as a list of program + arguments. [array of string; repeat the option for several values]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        input_data: _S = typer.Option(
+            None,
+            "--input-data",
+            help="Data to pass as 'input-data' to the guest. Usually treated as STDIN to 'command'. [string; at most 65536 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/agent/exec", False)
 
 
-@app.command(
-    "exec-status",
-    cls=ApiCommand,
-    help="Gets the status of the given pid started by the guest-agent\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/agent/exec-status\nPVE method:  exec-status\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.Unrestricted]]\nSince:       PVE 7.4 or earlier",
-    short_help="Gets the status of the given pid started by the guest-agent",
-)
-def exec_status(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    pid: str = typer.Option(
-        ...,
-        "--pid",
-        help="The PID to query [integer]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/agent/exec-status", False)
+def _exec_status() -> None:
+    """Register `exec-status` (GET /nodes/{node}/qemu/{vmid}/agent/exec-status); only the command being run or completed is built."""
+
+    @app.command(
+        "exec-status",
+        cls=ApiCommand,
+        help="Gets the status of the given pid started by the guest-agent\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/agent/exec-status\nPVE method:  exec-status\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.Unrestricted]]\nSince:       PVE 7.4 or earlier",
+        short_help="Gets the status of the given pid started by the guest-agent",
+    )
+    def exec_status(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        pid: str = typer.Option(
+            ...,
+            "--pid",
+            help="The PID to query [integer]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/agent/exec-status", False)
 
 
-@app.command(
-    "file-read",
-    cls=ApiCommand,
-    help="Reads the given file via guest agent. Is limited to 16777216 bytes.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/agent/file-read\nPVE method:  file-read\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.FileRead, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
-    short_help="Reads the given file via guest agent",
-)
-def file_read(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    count: _S = typer.Option(
-        None,
-        "--count",
-        help="Number of bytes to read. [integer 1..16777216; PVE default: 16777216 (not sent); since PVE 9.1.3]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    decode: _S = typer.Option(
-        None,
-        "--decode",
-        help="Data received from the QEMU Guest-Agent is base64 encoded. If this is set to true, the data is decoded. Otherwise the content is forwarded with base64 encoding. Defaults to true. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 9.1.3]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    file: str = typer.Option(
-        ...,
-        "--file",
-        help="The path to the file [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    offset: _S = typer.Option(
-        None,
-        "--offset",
-        help="Offset to start reading at [integer 0..N; PVE default: 0 (not sent); since PVE 9.1.3]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/agent/file-read", False)
+def _file_read() -> None:
+    """Register `file-read` (GET /nodes/{node}/qemu/{vmid}/agent/file-read); only the command being run or completed is built."""
+
+    @app.command(
+        "file-read",
+        cls=ApiCommand,
+        help="Reads the given file via guest agent. Is limited to 16777216 bytes.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/agent/file-read\nPVE method:  file-read\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.FileRead, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
+        short_help="Reads the given file via guest agent",
+    )
+    def file_read(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        count: _S = typer.Option(
+            None,
+            "--count",
+            help="Number of bytes to read. [integer 1..16777216; PVE default: 16777216 (not sent); since PVE 9.1.3]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        decode: _S = typer.Option(
+            None,
+            "--decode",
+            help="Data received from the QEMU Guest-Agent is base64 encoded. If this is set to true, the data is decoded. Otherwise the content is forwarded with base64 encoding. Defaults to true. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 9.1.3]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        file: str = typer.Option(
+            ...,
+            "--file",
+            help="The path to the file [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        offset: _S = typer.Option(
+            None,
+            "--offset",
+            help="Offset to start reading at [integer 0..N; PVE default: 0 (not sent); since PVE 9.1.3]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/agent/file-read", False)
 
 
-@app.command(
-    "file-write",
-    cls=ApiCommand,
-    help="Writes the given file via guest agent.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/file-write\nPVE method:  file-write\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.FileWrite, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
-    short_help="Writes the given file via guest agent",
-)
-def file_write(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    content: str = typer.Option(
-        ...,
-        "--content",
-        help="The content to write into the file. [string; at most 61440 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    encode: _S = typer.Option(
-        None,
-        "--encode",
-        help="If set, the content will be encoded as base64 (required by QEMU).Otherwise the content needs to be encoded beforehand - defaults to true. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    file: str = typer.Option(
-        ...,
-        "--file",
-        help="The path to the file. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/agent/file-write", False)
+def _file_write() -> None:
+    """Register `file-write` (POST /nodes/{node}/qemu/{vmid}/agent/file-write); only the command being run or completed is built."""
+
+    @app.command(
+        "file-write",
+        cls=ApiCommand,
+        help="Writes the given file via guest agent.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/file-write\nPVE method:  file-write\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.FileWrite, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
+        short_help="Writes the given file via guest agent",
+    )
+    def file_write(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        content: str = typer.Option(
+            ...,
+            "--content",
+            help="The content to write into the file. [string; at most 61440 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        encode: _S = typer.Option(
+            None,
+            "--encode",
+            help="If set, the content will be encoded as base64 (required by QEMU).Otherwise the content needs to be encoded beforehand - defaults to true. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        file: str = typer.Option(
+            ...,
+            "--file",
+            help="The path to the file. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/agent/file-write", False)
 
 
-@app.command(
-    "fsfreeze-freeze",
-    cls=ApiCommand,
-    help="Execute fsfreeze-freeze.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/fsfreeze-freeze\nPVE method:  fsfreeze-freeze\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.FileSystemMgmt, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
-    short_help="Execute fsfreeze-freeze",
-)
-def fsfreeze_freeze(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/agent/fsfreeze-freeze", False)
+def _fsfreeze_freeze() -> None:
+    """Register `fsfreeze-freeze` (POST /nodes/{node}/qemu/{vmid}/agent/fsfreeze-freeze); only the command being run or completed is built."""
+
+    @app.command(
+        "fsfreeze-freeze",
+        cls=ApiCommand,
+        help="Execute fsfreeze-freeze.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/fsfreeze-freeze\nPVE method:  fsfreeze-freeze\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.FileSystemMgmt, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
+        short_help="Execute fsfreeze-freeze",
+    )
+    def fsfreeze_freeze(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/agent/fsfreeze-freeze", False)
 
 
-@app.command(
-    "fsfreeze-status",
-    cls=ApiCommand,
-    help="Execute fsfreeze-status.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/fsfreeze-status\nPVE method:  fsfreeze-status\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.Audit, VM.GuestAgent.FileSystemMgmt, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
-    short_help="Execute fsfreeze-status",
-)
-def fsfreeze_status(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/agent/fsfreeze-status", False)
+def _fsfreeze_status() -> None:
+    """Register `fsfreeze-status` (POST /nodes/{node}/qemu/{vmid}/agent/fsfreeze-status); only the command being run or completed is built."""
+
+    @app.command(
+        "fsfreeze-status",
+        cls=ApiCommand,
+        help="Execute fsfreeze-status.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/fsfreeze-status\nPVE method:  fsfreeze-status\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.Audit, VM.GuestAgent.FileSystemMgmt, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
+        short_help="Execute fsfreeze-status",
+    )
+    def fsfreeze_status(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/agent/fsfreeze-status", False)
 
 
-@app.command(
-    "fsfreeze-thaw",
-    cls=ApiCommand,
-    help="Execute fsfreeze-thaw.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/fsfreeze-thaw\nPVE method:  fsfreeze-thaw\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.FileSystemMgmt, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
-    short_help="Execute fsfreeze-thaw",
-)
-def fsfreeze_thaw(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/agent/fsfreeze-thaw", False)
+def _fsfreeze_thaw() -> None:
+    """Register `fsfreeze-thaw` (POST /nodes/{node}/qemu/{vmid}/agent/fsfreeze-thaw); only the command being run or completed is built."""
+
+    @app.command(
+        "fsfreeze-thaw",
+        cls=ApiCommand,
+        help="Execute fsfreeze-thaw.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/fsfreeze-thaw\nPVE method:  fsfreeze-thaw\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.FileSystemMgmt, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
+        short_help="Execute fsfreeze-thaw",
+    )
+    def fsfreeze_thaw(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/agent/fsfreeze-thaw", False)
 
 
-@app.command(
-    "fstrim",
-    cls=ApiCommand,
-    help="Execute fstrim.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/fstrim\nPVE method:  fstrim\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.FileSystemMgmt, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
-    short_help="Execute fstrim",
-)
-def fstrim(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/agent/fstrim", False)
+def _fstrim() -> None:
+    """Register `fstrim` (POST /nodes/{node}/qemu/{vmid}/agent/fstrim); only the command being run or completed is built."""
+
+    @app.command(
+        "fstrim",
+        cls=ApiCommand,
+        help="Execute fstrim.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/fstrim\nPVE method:  fstrim\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.FileSystemMgmt, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
+        short_help="Execute fstrim",
+    )
+    def fstrim(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/agent/fstrim", False)
 
 
-@app.command(
-    "get-fsinfo",
-    cls=ApiCommand,
-    help="Execute get-fsinfo.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/agent/get-fsinfo\nPVE method:  get-fsinfo\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.Audit, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
-    short_help="Execute get-fsinfo",
-)
-def get_fsinfo(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/agent/get-fsinfo", False)
+def _get_fsinfo() -> None:
+    """Register `get-fsinfo` (GET /nodes/{node}/qemu/{vmid}/agent/get-fsinfo); only the command being run or completed is built."""
+
+    @app.command(
+        "get-fsinfo",
+        cls=ApiCommand,
+        help="Execute get-fsinfo.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/agent/get-fsinfo\nPVE method:  get-fsinfo\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.Audit, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
+        short_help="Execute get-fsinfo",
+    )
+    def get_fsinfo(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/agent/get-fsinfo", False)
 
 
-@app.command(
-    "get-host-name",
-    cls=ApiCommand,
-    help="Execute get-host-name.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/agent/get-host-name\nPVE method:  get-host-name\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.Audit, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
-    short_help="Execute get-host-name",
-)
-def get_host_name(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/agent/get-host-name", False)
+def _get_host_name() -> None:
+    """Register `get-host-name` (GET /nodes/{node}/qemu/{vmid}/agent/get-host-name); only the command being run or completed is built."""
+
+    @app.command(
+        "get-host-name",
+        cls=ApiCommand,
+        help="Execute get-host-name.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/agent/get-host-name\nPVE method:  get-host-name\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.Audit, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
+        short_help="Execute get-host-name",
+    )
+    def get_host_name(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/agent/get-host-name", False)
 
 
-@app.command(
-    "get-memory-block-info",
-    cls=ApiCommand,
-    help="Execute get-memory-block-info.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/agent/get-memory-block-info\nPVE method:  get-memory-block-info\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.Audit, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
-    short_help="Execute get-memory-block-info",
-)
-def get_memory_block_info(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/agent/get-memory-block-info", False)
+def _get_memory_block_info() -> None:
+    """Register `get-memory-block-info` (GET /nodes/{node}/qemu/{vmid}/agent/get-memory-block-info); only the command being run or completed is built."""
+
+    @app.command(
+        "get-memory-block-info",
+        cls=ApiCommand,
+        help="Execute get-memory-block-info.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/agent/get-memory-block-info\nPVE method:  get-memory-block-info\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.Audit, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
+        short_help="Execute get-memory-block-info",
+    )
+    def get_memory_block_info(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/agent/get-memory-block-info", False)
 
 
-@app.command(
-    "get-memory-blocks",
-    cls=ApiCommand,
-    help="Execute get-memory-blocks.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/agent/get-memory-blocks\nPVE method:  get-memory-blocks\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.Audit, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
-    short_help="Execute get-memory-blocks",
-)
-def get_memory_blocks(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/agent/get-memory-blocks", False)
+def _get_memory_blocks() -> None:
+    """Register `get-memory-blocks` (GET /nodes/{node}/qemu/{vmid}/agent/get-memory-blocks); only the command being run or completed is built."""
+
+    @app.command(
+        "get-memory-blocks",
+        cls=ApiCommand,
+        help="Execute get-memory-blocks.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/agent/get-memory-blocks\nPVE method:  get-memory-blocks\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.Audit, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
+        short_help="Execute get-memory-blocks",
+    )
+    def get_memory_blocks(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/agent/get-memory-blocks", False)
 
 
-@app.command(
-    "get-osinfo",
-    cls=ApiCommand,
-    help="Execute get-osinfo.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/agent/get-osinfo\nPVE method:  get-osinfo\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.Audit, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
-    short_help="Execute get-osinfo",
-)
-def get_osinfo(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/agent/get-osinfo", False)
+def _get_osinfo() -> None:
+    """Register `get-osinfo` (GET /nodes/{node}/qemu/{vmid}/agent/get-osinfo); only the command being run or completed is built."""
+
+    @app.command(
+        "get-osinfo",
+        cls=ApiCommand,
+        help="Execute get-osinfo.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/agent/get-osinfo\nPVE method:  get-osinfo\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.Audit, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
+        short_help="Execute get-osinfo",
+    )
+    def get_osinfo(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/agent/get-osinfo", False)
 
 
-@app.command(
-    "get-time",
-    cls=ApiCommand,
-    help="Execute get-time.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/agent/get-time\nPVE method:  get-time\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.Audit, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
-    short_help="Execute get-time",
-)
-def get_time(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/agent/get-time", False)
+def _get_time() -> None:
+    """Register `get-time` (GET /nodes/{node}/qemu/{vmid}/agent/get-time); only the command being run or completed is built."""
+
+    @app.command(
+        "get-time",
+        cls=ApiCommand,
+        help="Execute get-time.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/agent/get-time\nPVE method:  get-time\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.Audit, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
+        short_help="Execute get-time",
+    )
+    def get_time(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/agent/get-time", False)
 
 
-@app.command(
-    "get-timezone",
-    cls=ApiCommand,
-    help="Execute get-timezone.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/agent/get-timezone\nPVE method:  get-timezone\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.Audit, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
-    short_help="Execute get-timezone",
-)
-def get_timezone(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/agent/get-timezone", False)
+def _get_timezone() -> None:
+    """Register `get-timezone` (GET /nodes/{node}/qemu/{vmid}/agent/get-timezone); only the command being run or completed is built."""
+
+    @app.command(
+        "get-timezone",
+        cls=ApiCommand,
+        help="Execute get-timezone.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/agent/get-timezone\nPVE method:  get-timezone\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.Audit, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
+        short_help="Execute get-timezone",
+    )
+    def get_timezone(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/agent/get-timezone", False)
 
 
-@app.command(
-    "get-users",
-    cls=ApiCommand,
-    help="Execute get-users.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/agent/get-users\nPVE method:  get-users\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.Audit, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
-    short_help="Execute get-users",
-)
-def get_users(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/agent/get-users", False)
+def _get_users() -> None:
+    """Register `get-users` (GET /nodes/{node}/qemu/{vmid}/agent/get-users); only the command being run or completed is built."""
+
+    @app.command(
+        "get-users",
+        cls=ApiCommand,
+        help="Execute get-users.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/agent/get-users\nPVE method:  get-users\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.Audit, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
+        short_help="Execute get-users",
+    )
+    def get_users(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/agent/get-users", False)
 
 
-@app.command(
-    "get-vcpus",
-    cls=ApiCommand,
-    help="Execute get-vcpus.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/agent/get-vcpus\nPVE method:  get-vcpus\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.Audit, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
-    short_help="Execute get-vcpus",
-)
-def get_vcpus(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/agent/get-vcpus", False)
+def _get_vcpus() -> None:
+    """Register `get-vcpus` (GET /nodes/{node}/qemu/{vmid}/agent/get-vcpus); only the command being run or completed is built."""
+
+    @app.command(
+        "get-vcpus",
+        cls=ApiCommand,
+        help="Execute get-vcpus.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/agent/get-vcpus\nPVE method:  get-vcpus\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.Audit, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
+        short_help="Execute get-vcpus",
+    )
+    def get_vcpus(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/agent/get-vcpus", False)
 
 
-@app.command(
-    "index",
-    cls=ApiCommand,
-    help="QEMU Guest Agent command index.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/agent\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
-    short_help="QEMU Guest Agent command index",
-)
-def index(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/agent", False)
+def _index() -> None:
+    """Register `index` (GET /nodes/{node}/qemu/{vmid}/agent); only the command being run or completed is built."""
+
+    @app.command(
+        "index",
+        cls=ApiCommand,
+        help="QEMU Guest Agent command index.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/agent\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        short_help="QEMU Guest Agent command index",
+    )
+    def index(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/agent", False)
 
 
-@app.command(
-    "info",
-    cls=ApiCommand,
-    help="Execute info.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/agent/info\nPVE method:  info\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.Audit, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
-    short_help="Execute info",
-)
-def info(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/agent/info", False)
+def _info() -> None:
+    """Register `info` (GET /nodes/{node}/qemu/{vmid}/agent/info); only the command being run or completed is built."""
+
+    @app.command(
+        "info",
+        cls=ApiCommand,
+        help="Execute info.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/agent/info\nPVE method:  info\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.Audit, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
+        short_help="Execute info",
+    )
+    def info(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/agent/info", False)
 
 
-@app.command(
-    "network-get-interfaces",
-    cls=ApiCommand,
-    help="Execute network-get-interfaces.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/agent/network-get-interfaces\nPVE method:  network-get-interfaces\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.Audit, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
-    short_help="Execute network-get-interfaces",
-)
-def network_get_interfaces(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/agent/network-get-interfaces", False)
+def _network_get_interfaces() -> None:
+    """Register `network-get-interfaces` (GET /nodes/{node}/qemu/{vmid}/agent/network-get-interfaces); only the command being run or completed is built."""
+
+    @app.command(
+        "network-get-interfaces",
+        cls=ApiCommand,
+        help="Execute network-get-interfaces.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/agent/network-get-interfaces\nPVE method:  network-get-interfaces\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.Audit, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
+        short_help="Execute network-get-interfaces",
+    )
+    def network_get_interfaces(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/agent/network-get-interfaces", False)
 
 
-@app.command(
-    "ping",
-    cls=ApiCommand,
-    help="Execute ping.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/ping\nPVE method:  ping\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.Audit, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
-    short_help="Execute ping",
-)
-def ping(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/agent/ping", False)
+def _ping() -> None:
+    """Register `ping` (POST /nodes/{node}/qemu/{vmid}/agent/ping); only the command being run or completed is built."""
+
+    @app.command(
+        "ping",
+        cls=ApiCommand,
+        help="Execute ping.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/ping\nPVE method:  ping\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.Audit, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
+        short_help="Execute ping",
+    )
+    def ping(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/agent/ping", False)
 
 
-@app.command(
-    "set-user-password",
-    cls=ApiCommand,
-    help="Sets the password for the given user to the given password\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/set-user-password\nPVE method:  set-user-password\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.Unrestricted]]\nSince:       PVE 7.4 or earlier",
-    short_help="Sets the password for the given user to the given password",
-)
-def set_user_password(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    crypted: _S = typer.Option(
-        None,
-        "--crypted",
-        help="set to 1 if the password has already been passed through crypt() [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    password: str = typer.Option(
-        ...,
-        "--password",
-        help="The new password. [string; at most 1024 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    username: str = typer.Option(
-        ...,
-        "--username",
-        help="The user to set the password for. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/agent/set-user-password", False)
+def _set_user_password() -> None:
+    """Register `set-user-password` (POST /nodes/{node}/qemu/{vmid}/agent/set-user-password); only the command being run or completed is built."""
+
+    @app.command(
+        "set-user-password",
+        cls=ApiCommand,
+        help="Sets the password for the given user to the given password\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/set-user-password\nPVE method:  set-user-password\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.Unrestricted]]\nSince:       PVE 7.4 or earlier",
+        short_help="Sets the password for the given user to the given password",
+    )
+    def set_user_password(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        crypted: _S = typer.Option(
+            None,
+            "--crypted",
+            help="set to 1 if the password has already been passed through crypt() [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        password: str = typer.Option(
+            ...,
+            "--password",
+            help="The new password. [string; at most 1024 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        username: str = typer.Option(
+            ...,
+            "--username",
+            help="The user to set the password for. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/agent/set-user-password", False)
 
 
-@app.command(
-    "shutdown",
-    cls=ApiCommand,
-    help="Execute shutdown.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/shutdown\nPVE method:  shutdown\nPermissions: [perm, /vms/{vmid}, [VM.PowerMgmt, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
-    short_help="Execute shutdown",
-)
-def shutdown(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/agent/shutdown", False)
+def _shutdown() -> None:
+    """Register `shutdown` (POST /nodes/{node}/qemu/{vmid}/agent/shutdown); only the command being run or completed is built."""
+
+    @app.command(
+        "shutdown",
+        cls=ApiCommand,
+        help="Execute shutdown.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/shutdown\nPVE method:  shutdown\nPermissions: [perm, /vms/{vmid}, [VM.PowerMgmt, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
+        short_help="Execute shutdown",
+    )
+    def shutdown(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/agent/shutdown", False)
 
 
-@app.command(
-    "suspend-disk",
-    cls=ApiCommand,
-    help="Execute suspend-disk.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/suspend-disk\nPVE method:  suspend-disk\nPermissions: [perm, /vms/{vmid}, [VM.PowerMgmt, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
-    short_help="Execute suspend-disk",
-)
-def suspend_disk(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/agent/suspend-disk", False)
+def _suspend_disk() -> None:
+    """Register `suspend-disk` (POST /nodes/{node}/qemu/{vmid}/agent/suspend-disk); only the command being run or completed is built."""
+
+    @app.command(
+        "suspend-disk",
+        cls=ApiCommand,
+        help="Execute suspend-disk.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/suspend-disk\nPVE method:  suspend-disk\nPermissions: [perm, /vms/{vmid}, [VM.PowerMgmt, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
+        short_help="Execute suspend-disk",
+    )
+    def suspend_disk(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/agent/suspend-disk", False)
 
 
-@app.command(
-    "suspend-hybrid",
-    cls=ApiCommand,
-    help="Execute suspend-hybrid.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/suspend-hybrid\nPVE method:  suspend-hybrid\nPermissions: [perm, /vms/{vmid}, [VM.PowerMgmt, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
-    short_help="Execute suspend-hybrid",
-)
-def suspend_hybrid(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/agent/suspend-hybrid", False)
+def _suspend_hybrid() -> None:
+    """Register `suspend-hybrid` (POST /nodes/{node}/qemu/{vmid}/agent/suspend-hybrid); only the command being run or completed is built."""
+
+    @app.command(
+        "suspend-hybrid",
+        cls=ApiCommand,
+        help="Execute suspend-hybrid.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/suspend-hybrid\nPVE method:  suspend-hybrid\nPermissions: [perm, /vms/{vmid}, [VM.PowerMgmt, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
+        short_help="Execute suspend-hybrid",
+    )
+    def suspend_hybrid(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/agent/suspend-hybrid", False)
 
 
-@app.command(
-    "suspend-ram",
-    cls=ApiCommand,
-    help="Execute suspend-ram.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/suspend-ram\nPVE method:  suspend-ram\nPermissions: [perm, /vms/{vmid}, [VM.PowerMgmt, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
-    short_help="Execute suspend-ram",
-)
-def suspend_ram(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/agent/suspend-ram", False)
+def _suspend_ram() -> None:
+    """Register `suspend-ram` (POST /nodes/{node}/qemu/{vmid}/agent/suspend-ram); only the command being run or completed is built."""
+
+    @app.command(
+        "suspend-ram",
+        cls=ApiCommand,
+        help="Execute suspend-ram.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/suspend-ram\nPVE method:  suspend-ram\nPermissions: [perm, /vms/{vmid}, [VM.PowerMgmt, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
+        short_help="Execute suspend-ram",
+    )
+    def suspend_ram(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/agent/suspend-ram", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "command": _command,
+    "exec": _exec,
+    "exec-status": _exec_status,
+    "file-read": _file_read,
+    "file-write": _file_write,
+    "fsfreeze-freeze": _fsfreeze_freeze,
+    "fsfreeze-status": _fsfreeze_status,
+    "fsfreeze-thaw": _fsfreeze_thaw,
+    "fstrim": _fstrim,
+    "get-fsinfo": _get_fsinfo,
+    "get-host-name": _get_host_name,
+    "get-memory-block-info": _get_memory_block_info,
+    "get-memory-blocks": _get_memory_blocks,
+    "get-osinfo": _get_osinfo,
+    "get-time": _get_time,
+    "get-timezone": _get_timezone,
+    "get-users": _get_users,
+    "get-vcpus": _get_vcpus,
+    "index": _index,
+    "info": _info,
+    "network-get-interfaces": _network_get_interfaces,
+    "ping": _ping,
+    "set-user-password": _set_user_password,
+    "shutdown": _shutdown,
+    "suspend-disk": _suspend_disk,
+    "suspend-hybrid": _suspend_hybrid,
+    "suspend-ram": _suspend_ram,
+}

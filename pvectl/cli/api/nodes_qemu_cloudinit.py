@@ -23,92 +23,109 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "dump",
-    cls=ApiCommand,
-    help="Get automatically generated cloudinit config.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/cloudinit/dump\nPVE method:  cloudinit_generated_config_dump\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Get automatically generated cloudinit config",
-)
-def dump(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    type: str = typer.Option(
-        ...,
-        "--type",
-        help="Config type. [one of user, network, meta]",
-        metavar="[user|network|meta]",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/cloudinit/dump", False)
+def _dump() -> None:
+    """Register `dump` (GET /nodes/{node}/qemu/{vmid}/cloudinit/dump); only the command being run or completed is built."""
+
+    @app.command(
+        "dump",
+        cls=ApiCommand,
+        help="Get automatically generated cloudinit config.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/cloudinit/dump\nPVE method:  cloudinit_generated_config_dump\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Get automatically generated cloudinit config",
+    )
+    def dump(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        type: str = typer.Option(
+            ...,
+            "--type",
+            help="Config type. [one of user, network, meta]",
+            metavar="[user|network|meta]",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/cloudinit/dump", False)
 
 
-@app.command(
-    "index",
-    cls=ApiCommand,
-    help="Get the cloudinit configuration with both current and pending values.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/cloudinit\nPVE method:  cloudinit_pending\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Get the cloudinit configuration with both current and pending values",
-)
-def index(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/cloudinit", False)
+def _index() -> None:
+    """Register `index` (GET /nodes/{node}/qemu/{vmid}/cloudinit); only the command being run or completed is built."""
+
+    @app.command(
+        "index",
+        cls=ApiCommand,
+        help="Get the cloudinit configuration with both current and pending values.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/cloudinit\nPVE method:  cloudinit_pending\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Get the cloudinit configuration with both current and pending values",
+    )
+    def index(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/cloudinit", False)
 
 
-@app.command(
-    "set",
-    cls=ApiCommand,
-    help="Regenerate and change cloudinit config drive.\n\n\x08\nHTTP:        PUT /nodes/{node}/qemu/{vmid}/cloudinit\nPVE method:  cloudinit_update\nPermissions: [perm, /vms/{vmid}, [VM.Config.Cloudinit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Regenerate and change cloudinit config drive",
-)
-def set(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-) -> None:
-    run_generated(ctx, "PUT /nodes/{node}/qemu/{vmid}/cloudinit", False)
+def _set() -> None:
+    """Register `set` (PUT /nodes/{node}/qemu/{vmid}/cloudinit); only the command being run or completed is built."""
+
+    @app.command(
+        "set",
+        cls=ApiCommand,
+        help="Regenerate and change cloudinit config drive.\n\n\x08\nHTTP:        PUT /nodes/{node}/qemu/{vmid}/cloudinit\nPVE method:  cloudinit_update\nPermissions: [perm, /vms/{vmid}, [VM.Config.Cloudinit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Regenerate and change cloudinit config drive",
+    )
+    def set(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+    ) -> None:
+        run_generated(ctx, "PUT /nodes/{node}/qemu/{vmid}/cloudinit", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "dump": _dump,
+    "index": _index,
+    "set": _set,
+}

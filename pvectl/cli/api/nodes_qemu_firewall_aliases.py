@@ -15,218 +15,243 @@ _L = list[str] | None
 CHOICES: dict[str, dict[str, tuple[str, ...]]] = {}
 
 
-@app.command(
-    "create",
-    cls=ApiCommand,
-    help="Create IP or Network Alias.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/firewall/aliases\nPVE method:  create_alias\nPermissions: [perm, /vms/{vmid}, [VM.Config.Network]]\nSince:       PVE 7.4 or earlier",
-    short_help="Create IP or Network Alias",
-)
-def create(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    cidr: str = typer.Option(
-        ...,
-        "--cidr",
-        help="Network/IP specification in CIDR format. [string, format IPorCIDR]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    comment: _S = typer.Option(
-        None,
-        "--comment",
-        help="[string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    name: str = typer.Option(
-        ...,
-        "--name",
-        help="Alias name. [string; pattern [A-Za-z][A-Za-z0-9\\-\\_]+; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/firewall/aliases", False)
+def _create() -> None:
+    """Register `create` (POST /nodes/{node}/qemu/{vmid}/firewall/aliases); only the command being run or completed is built."""
+
+    @app.command(
+        "create",
+        cls=ApiCommand,
+        help="Create IP or Network Alias.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/firewall/aliases\nPVE method:  create_alias\nPermissions: [perm, /vms/{vmid}, [VM.Config.Network]]\nSince:       PVE 7.4 or earlier",
+        short_help="Create IP or Network Alias",
+    )
+    def create(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        cidr: str = typer.Option(
+            ...,
+            "--cidr",
+            help="Network/IP specification in CIDR format. [string, format IPorCIDR]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        comment: _S = typer.Option(
+            None,
+            "--comment",
+            help="[string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        name: str = typer.Option(
+            ...,
+            "--name",
+            help="Alias name. [string; pattern [A-Za-z][A-Za-z0-9\\-\\_]+; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/firewall/aliases", False)
 
 
-@app.command(
-    "delete",
-    cls=ApiCommand,
-    help="Remove IP or Network alias.\n\n\x08\nHTTP:        DELETE /nodes/{node}/qemu/{vmid}/firewall/aliases/{name}\nPVE method:  remove_alias\nPermissions: [perm, /vms/{vmid}, [VM.Config.Network]]\nSince:       PVE 7.4 or earlier",
-    short_help="Remove IP or Network alias",
-)
-def delete(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    name: str = typer.Option(
-        ...,
-        "--name",
-        help="Alias name. [string; pattern [A-Za-z][A-Za-z0-9\\-\\_]+; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    digest: _S = typer.Option(
-        None,
-        "--digest",
-        help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "DELETE /nodes/{node}/qemu/{vmid}/firewall/aliases/{name}", False)
+def _delete() -> None:
+    """Register `delete` (DELETE /nodes/{node}/qemu/{vmid}/firewall/aliases/{name}); only the command being run or completed is built."""
+
+    @app.command(
+        "delete",
+        cls=ApiCommand,
+        help="Remove IP or Network alias.\n\n\x08\nHTTP:        DELETE /nodes/{node}/qemu/{vmid}/firewall/aliases/{name}\nPVE method:  remove_alias\nPermissions: [perm, /vms/{vmid}, [VM.Config.Network]]\nSince:       PVE 7.4 or earlier",
+        short_help="Remove IP or Network alias",
+    )
+    def delete(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        name: str = typer.Option(
+            ...,
+            "--name",
+            help="Alias name. [string; pattern [A-Za-z][A-Za-z0-9\\-\\_]+; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        digest: _S = typer.Option(
+            None,
+            "--digest",
+            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "DELETE /nodes/{node}/qemu/{vmid}/firewall/aliases/{name}", False)
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Read alias.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/firewall/aliases/{name}\nPVE method:  read_alias\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Read alias",
-)
-def get(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    name: str = typer.Option(
-        ...,
-        "--name",
-        help="Alias name. [string; pattern [A-Za-z][A-Za-z0-9\\-\\_]+; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/firewall/aliases/{name}", False)
+def _get() -> None:
+    """Register `get` (GET /nodes/{node}/qemu/{vmid}/firewall/aliases/{name}); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Read alias.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/firewall/aliases/{name}\nPVE method:  read_alias\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Read alias",
+    )
+    def get(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        name: str = typer.Option(
+            ...,
+            "--name",
+            help="Alias name. [string; pattern [A-Za-z][A-Za-z0-9\\-\\_]+; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/firewall/aliases/{name}", False)
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="List aliases\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/firewall/aliases\nPVE method:  get_aliases\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="List aliases",
-)
-def list(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/firewall/aliases", False)
+def _list() -> None:
+    """Register `list` (GET /nodes/{node}/qemu/{vmid}/firewall/aliases); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="List aliases\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/firewall/aliases\nPVE method:  get_aliases\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="List aliases",
+    )
+    def list(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/firewall/aliases", False)
 
 
-@app.command(
-    "set",
-    cls=ApiCommand,
-    help="Update IP or Network alias.\n\n\x08\nHTTP:        PUT /nodes/{node}/qemu/{vmid}/firewall/aliases/{name}\nPVE method:  update_alias\nPermissions: [perm, /vms/{vmid}, [VM.Config.Network]]\nSince:       PVE 7.4 or earlier",
-    short_help="Update IP or Network alias",
-)
-def set(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    name: str = typer.Option(
-        ...,
-        "--name",
-        help="Alias name. [string; pattern [A-Za-z][A-Za-z0-9\\-\\_]+; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    cidr: str = typer.Option(
-        ...,
-        "--cidr",
-        help="Network/IP specification in CIDR format. [string, format IPorCIDR]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    comment: _S = typer.Option(
-        None,
-        "--comment",
-        help="[string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    digest: _S = typer.Option(
-        None,
-        "--digest",
-        help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    rename: _S = typer.Option(
-        None,
-        "--rename",
-        help="Rename an existing alias. [string; pattern [A-Za-z][A-Za-z0-9\\-\\_]+; at most 64 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "PUT /nodes/{node}/qemu/{vmid}/firewall/aliases/{name}", False)
+def _set() -> None:
+    """Register `set` (PUT /nodes/{node}/qemu/{vmid}/firewall/aliases/{name}); only the command being run or completed is built."""
+
+    @app.command(
+        "set",
+        cls=ApiCommand,
+        help="Update IP or Network alias.\n\n\x08\nHTTP:        PUT /nodes/{node}/qemu/{vmid}/firewall/aliases/{name}\nPVE method:  update_alias\nPermissions: [perm, /vms/{vmid}, [VM.Config.Network]]\nSince:       PVE 7.4 or earlier",
+        short_help="Update IP or Network alias",
+    )
+    def set(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        name: str = typer.Option(
+            ...,
+            "--name",
+            help="Alias name. [string; pattern [A-Za-z][A-Za-z0-9\\-\\_]+; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        cidr: str = typer.Option(
+            ...,
+            "--cidr",
+            help="Network/IP specification in CIDR format. [string, format IPorCIDR]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        comment: _S = typer.Option(
+            None,
+            "--comment",
+            help="[string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        digest: _S = typer.Option(
+            None,
+            "--digest",
+            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        rename: _S = typer.Option(
+            None,
+            "--rename",
+            help="Rename an existing alias. [string; pattern [A-Za-z][A-Za-z0-9\\-\\_]+; at most 64 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "PUT /nodes/{node}/qemu/{vmid}/firewall/aliases/{name}", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "create": _create,
+    "delete": _delete,
+    "get": _get,
+    "list": _list,
+    "set": _set,
+}

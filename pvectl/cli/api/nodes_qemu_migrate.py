@@ -38,130 +38,143 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Get preconditions for migration.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/migrate\nPVE method:  migrate_vm_precondition\nPermissions: [perm, /vms/{vmid}, [VM.Migrate]]\nSince:       PVE 7.4 or earlier",
-    short_help="Get preconditions for migration",
-)
-def get(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    target: _S = typer.Option(
-        None,
-        "--target",
-        help="Target node. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/migrate", False)
+def _get() -> None:
+    """Register `get` (GET /nodes/{node}/qemu/{vmid}/migrate); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Get preconditions for migration.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/migrate\nPVE method:  migrate_vm_precondition\nPermissions: [perm, /vms/{vmid}, [VM.Migrate]]\nSince:       PVE 7.4 or earlier",
+        short_help="Get preconditions for migration",
+    )
+    def get(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        target: _S = typer.Option(
+            None,
+            "--target",
+            help="Target node. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/migrate", False)
 
 
-@app.command(
-    "start",
-    cls=ApiCommand,
-    help="Migrate virtual machine. Creates a new migration task.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/migrate\nPVE method:  migrate_vm\nPermissions: [perm, /vms/{vmid}, [VM.Migrate]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Migrate virtual machine",
-)
-def start(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    bwlimit: _S = typer.Option(
-        None,
-        "--bwlimit",
-        help="Override I/O bandwidth limit (in KiB/s). [integer 0..N; PVE default: migrate limit from datacenter or storage config (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    force: _S = typer.Option(
-        None,
-        "--force",
-        help="Allow to migrate VMs which use local devices. Only root may use this option. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    migration_network: _S = typer.Option(
-        None,
-        "--migration_network",
-        help="CIDR of the (sub) network that is used for migration. [string, format CIDR]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    migration_type: _S = typer.Option(
-        None,
-        "--migration_type",
-        help="Migration traffic is encrypted using an SSH tunnel by default. On secure, completely private networks this can be disabled to increase performance. [one of secure, insecure]",
-        metavar="[secure|insecure]",
-        show_default=False,
-    ),
-    online: _S = typer.Option(
-        None,
-        "--online",
-        help="Use online/live migration if VM is running. Ignored if VM is stopped. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    target: str = typer.Option(
-        ...,
-        "--target",
-        help="Target node. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    targetstorage: _L = typer.Option(
-        None,
-        "--targetstorage",
-        help="Mapping from source to target storages. Providing only a single storage ID maps all source storages to that storage. Providing the special value '1' will map each source storage to itself. [string, format storage-pair-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    with_conntrack_state: _S = typer.Option(
-        None,
-        "--with-conntrack-state",
-        help="Whether to migrate conntrack entries for running VMs. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 9.0.9]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    with_local_disks: _S = typer.Option(
-        None,
-        "--with-local-disks",
-        help="Enable live storage migration for local disk [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/migrate", no_wait)
+def _start() -> None:
+    """Register `start` (POST /nodes/{node}/qemu/{vmid}/migrate); only the command being run or completed is built."""
+
+    @app.command(
+        "start",
+        cls=ApiCommand,
+        help="Migrate virtual machine. Creates a new migration task.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/migrate\nPVE method:  migrate_vm\nPermissions: [perm, /vms/{vmid}, [VM.Migrate]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Migrate virtual machine",
+    )
+    def start(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        bwlimit: _S = typer.Option(
+            None,
+            "--bwlimit",
+            help="Override I/O bandwidth limit (in KiB/s). [integer 0..N; PVE default: migrate limit from datacenter or storage config (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        force: _S = typer.Option(
+            None,
+            "--force",
+            help="Allow to migrate VMs which use local devices. Only root may use this option. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        migration_network: _S = typer.Option(
+            None,
+            "--migration_network",
+            help="CIDR of the (sub) network that is used for migration. [string, format CIDR]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        migration_type: _S = typer.Option(
+            None,
+            "--migration_type",
+            help="Migration traffic is encrypted using an SSH tunnel by default. On secure, completely private networks this can be disabled to increase performance. [one of secure, insecure]",
+            metavar="[secure|insecure]",
+            show_default=False,
+        ),
+        online: _S = typer.Option(
+            None,
+            "--online",
+            help="Use online/live migration if VM is running. Ignored if VM is stopped. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        target: str = typer.Option(
+            ...,
+            "--target",
+            help="Target node. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        targetstorage: _L = typer.Option(
+            None,
+            "--targetstorage",
+            help="Mapping from source to target storages. Providing only a single storage ID maps all source storages to that storage. Providing the special value '1' will map each source storage to itself. [string, format storage-pair-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        with_conntrack_state: _S = typer.Option(
+            None,
+            "--with-conntrack-state",
+            help="Whether to migrate conntrack entries for running VMs. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 9.0.9]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        with_local_disks: _S = typer.Option(
+            None,
+            "--with-local-disks",
+            help="Enable live storage migration for local disk [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/migrate", no_wait)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "get": _get,
+    "start": _start,
+}

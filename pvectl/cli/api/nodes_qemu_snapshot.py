@@ -34,200 +34,225 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "create",
-    cls=ApiCommand,
-    help="Snapshot a VM.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/snapshot\nPVE method:  snapshot\nPermissions: [perm, /vms/{vmid}, [VM.Snapshot]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Snapshot a VM",
-)
-def create(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    description: _S = typer.Option(
-        None,
-        "--description",
-        help="A textual description or comment. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    snapname: str = typer.Option(
-        ...,
-        "--snapname",
-        help="The name of the snapshot. [string, format pve-configid; at most 40 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    vmstate: _S = typer.Option(
-        None,
-        "--vmstate",
-        help="Save the vmstate [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/snapshot", no_wait)
+def _create() -> None:
+    """Register `create` (POST /nodes/{node}/qemu/{vmid}/snapshot); only the command being run or completed is built."""
+
+    @app.command(
+        "create",
+        cls=ApiCommand,
+        help="Snapshot a VM.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/snapshot\nPVE method:  snapshot\nPermissions: [perm, /vms/{vmid}, [VM.Snapshot]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Snapshot a VM",
+    )
+    def create(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        description: _S = typer.Option(
+            None,
+            "--description",
+            help="A textual description or comment. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        snapname: str = typer.Option(
+            ...,
+            "--snapname",
+            help="The name of the snapshot. [string, format pve-configid; at most 40 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        vmstate: _S = typer.Option(
+            None,
+            "--vmstate",
+            help="Save the vmstate [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/snapshot", no_wait)
 
 
-@app.command(
-    "delete",
-    cls=ApiCommand,
-    help="Delete a VM snapshot.\n\n\x08\nHTTP:        DELETE /nodes/{node}/qemu/{vmid}/snapshot/{snapname}\nPVE method:  delsnapshot\nPermissions: [perm, /vms/{vmid}, [VM.Snapshot]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Delete a VM snapshot",
-)
-def delete(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    snapname: str = typer.Option(
-        ...,
-        "--snapname",
-        help="The name of the snapshot. [string, format pve-configid; at most 40 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    force: _S = typer.Option(
-        None,
-        "--force",
-        help="For removal from config file, even if removing disk snapshots fails. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "DELETE /nodes/{node}/qemu/{vmid}/snapshot/{snapname}", no_wait)
+def _delete() -> None:
+    """Register `delete` (DELETE /nodes/{node}/qemu/{vmid}/snapshot/{snapname}); only the command being run or completed is built."""
+
+    @app.command(
+        "delete",
+        cls=ApiCommand,
+        help="Delete a VM snapshot.\n\n\x08\nHTTP:        DELETE /nodes/{node}/qemu/{vmid}/snapshot/{snapname}\nPVE method:  delsnapshot\nPermissions: [perm, /vms/{vmid}, [VM.Snapshot]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Delete a VM snapshot",
+    )
+    def delete(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        snapname: str = typer.Option(
+            ...,
+            "--snapname",
+            help="The name of the snapshot. [string, format pve-configid; at most 40 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        force: _S = typer.Option(
+            None,
+            "--force",
+            help="For removal from config file, even if removing disk snapshots fails. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "DELETE /nodes/{node}/qemu/{vmid}/snapshot/{snapname}", no_wait)
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="snapshot_cmd_idx\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/snapshot/{snapname}\nPVE method:  snapshot_cmd_idx\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
-    short_help="snapshot_cmd_idx",
-)
-def get(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    snapname: str = typer.Option(
-        ...,
-        "--snapname",
-        help="The name of the snapshot. [string, format pve-configid; at most 40 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/snapshot/{snapname}", False)
+def _get() -> None:
+    """Register `get` (GET /nodes/{node}/qemu/{vmid}/snapshot/{snapname}); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="snapshot_cmd_idx\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/snapshot/{snapname}\nPVE method:  snapshot_cmd_idx\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        short_help="snapshot_cmd_idx",
+    )
+    def get(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        snapname: str = typer.Option(
+            ...,
+            "--snapname",
+            help="The name of the snapshot. [string, format pve-configid; at most 40 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/snapshot/{snapname}", False)
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="List all snapshots.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/snapshot\nPVE method:  snapshot_list\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="List all snapshots",
-)
-def list(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/snapshot", False)
+def _list() -> None:
+    """Register `list` (GET /nodes/{node}/qemu/{vmid}/snapshot); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="List all snapshots.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/snapshot\nPVE method:  snapshot_list\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="List all snapshots",
+    )
+    def list(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/snapshot", False)
 
 
-@app.command(
-    "rollback",
-    cls=ApiCommand,
-    help="Rollback VM state to specified snapshot.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/snapshot/{snapname}/rollback\nPVE method:  rollback\nPermissions: [perm, /vms/{vmid}, [VM.Snapshot, VM.Snapshot.Rollback], any, 1]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Rollback VM state to specified snapshot",
-)
-def rollback(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    snapname: str = typer.Option(
-        ...,
-        "--snapname",
-        help="The name of the snapshot. [string, format pve-configid; at most 40 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    start: _S = typer.Option(
-        None,
-        "--start",
-        help="Whether the VM should get started after rolling back successfully. (Note: VMs will be automatically started if the snapshot includes RAM.) [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/snapshot/{snapname}/rollback", no_wait)
+def _rollback() -> None:
+    """Register `rollback` (POST /nodes/{node}/qemu/{vmid}/snapshot/{snapname}/rollback); only the command being run or completed is built."""
+
+    @app.command(
+        "rollback",
+        cls=ApiCommand,
+        help="Rollback VM state to specified snapshot.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/snapshot/{snapname}/rollback\nPVE method:  rollback\nPermissions: [perm, /vms/{vmid}, [VM.Snapshot, VM.Snapshot.Rollback], any, 1]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Rollback VM state to specified snapshot",
+    )
+    def rollback(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        snapname: str = typer.Option(
+            ...,
+            "--snapname",
+            help="The name of the snapshot. [string, format pve-configid; at most 40 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        start: _S = typer.Option(
+            None,
+            "--start",
+            help="Whether the VM should get started after rolling back successfully. (Note: VMs will be automatically started if the snapshot includes RAM.) [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/snapshot/{snapname}/rollback", no_wait)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "create": _create,
+    "delete": _delete,
+    "get": _get,
+    "list": _list,
+    "rollback": _rollback,
+}

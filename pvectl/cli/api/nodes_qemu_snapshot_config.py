@@ -15,78 +15,91 @@ _L = list[str] | None
 CHOICES: dict[str, dict[str, tuple[str, ...]]] = {}
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Get snapshot configuration\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/snapshot/{snapname}/config\nPVE method:  get_snapshot_config\nPermissions: [perm, /vms/{vmid}, [VM.Snapshot, VM.Snapshot.Rollback, VM.Audit], any, 1]\nSince:       PVE 7.4 or earlier",
-    short_help="Get snapshot configuration",
-)
-def get(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    snapname: str = typer.Option(
-        ...,
-        "--snapname",
-        help="The name of the snapshot. [string, format pve-configid; at most 40 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/snapshot/{snapname}/config", False)
+def _get() -> None:
+    """Register `get` (GET /nodes/{node}/qemu/{vmid}/snapshot/{snapname}/config); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Get snapshot configuration\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/snapshot/{snapname}/config\nPVE method:  get_snapshot_config\nPermissions: [perm, /vms/{vmid}, [VM.Snapshot, VM.Snapshot.Rollback, VM.Audit], any, 1]\nSince:       PVE 7.4 or earlier",
+        short_help="Get snapshot configuration",
+    )
+    def get(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        snapname: str = typer.Option(
+            ...,
+            "--snapname",
+            help="The name of the snapshot. [string, format pve-configid; at most 40 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/snapshot/{snapname}/config", False)
 
 
-@app.command(
-    "set",
-    cls=ApiCommand,
-    help="Update snapshot metadata.\n\n\x08\nHTTP:        PUT /nodes/{node}/qemu/{vmid}/snapshot/{snapname}/config\nPVE method:  update_snapshot_config\nPermissions: [perm, /vms/{vmid}, [VM.Snapshot]]\nSince:       PVE 7.4 or earlier",
-    short_help="Update snapshot metadata",
-)
-def set(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    snapname: str = typer.Option(
-        ...,
-        "--snapname",
-        help="The name of the snapshot. [string, format pve-configid; at most 40 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    description: _S = typer.Option(
-        None,
-        "--description",
-        help="A textual description or comment. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "PUT /nodes/{node}/qemu/{vmid}/snapshot/{snapname}/config", False)
+def _set() -> None:
+    """Register `set` (PUT /nodes/{node}/qemu/{vmid}/snapshot/{snapname}/config); only the command being run or completed is built."""
+
+    @app.command(
+        "set",
+        cls=ApiCommand,
+        help="Update snapshot metadata.\n\n\x08\nHTTP:        PUT /nodes/{node}/qemu/{vmid}/snapshot/{snapname}/config\nPVE method:  update_snapshot_config\nPermissions: [perm, /vms/{vmid}, [VM.Snapshot]]\nSince:       PVE 7.4 or earlier",
+        short_help="Update snapshot metadata",
+    )
+    def set(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        snapname: str = typer.Option(
+            ...,
+            "--snapname",
+            help="The name of the snapshot. [string, format pve-configid; at most 40 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        description: _S = typer.Option(
+            None,
+            "--description",
+            help="A textual description or comment. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "PUT /nodes/{node}/qemu/{vmid}/snapshot/{snapname}/config", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "get": _get,
+    "set": _set,
+}

@@ -84,452 +84,493 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "current",
-    cls=ApiCommand,
-    help="Get virtual machine status.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/status/current\nPVE method:  vm_status\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Get virtual machine status",
-)
-def current(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/status/current", False)
+def _current() -> None:
+    """Register `current` (GET /nodes/{node}/qemu/{vmid}/status/current); only the command being run or completed is built."""
+
+    @app.command(
+        "current",
+        cls=ApiCommand,
+        help="Get virtual machine status.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/status/current\nPVE method:  vm_status\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Get virtual machine status",
+    )
+    def current(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/status/current", False)
 
 
-@app.command(
-    "index",
-    cls=ApiCommand,
-    help="Directory index\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/status\nPVE method:  vmcmdidx\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
-    short_help="Directory index",
-)
-def index(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/status", False)
+def _index() -> None:
+    """Register `index` (GET /nodes/{node}/qemu/{vmid}/status); only the command being run or completed is built."""
+
+    @app.command(
+        "index",
+        cls=ApiCommand,
+        help="Directory index\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/status\nPVE method:  vmcmdidx\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        short_help="Directory index",
+    )
+    def index(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/status", False)
 
 
-@app.command(
-    "reboot",
-    cls=ApiCommand,
-    help="Reboot the VM by shutting it down, and starting it again. Applies pending changes.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/status/reboot\nPVE method:  vm_reboot\nPermissions: [perm, /vms/{vmid}, [VM.PowerMgmt]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Reboot the VM by shutting it down, and starting it again",
-)
-def reboot(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    timeout: _S = typer.Option(
-        None,
-        "--timeout",
-        help="Wait maximal timeout seconds for the shutdown. [integer 0..N]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/status/reboot", no_wait)
+def _reboot() -> None:
+    """Register `reboot` (POST /nodes/{node}/qemu/{vmid}/status/reboot); only the command being run or completed is built."""
+
+    @app.command(
+        "reboot",
+        cls=ApiCommand,
+        help="Reboot the VM by shutting it down, and starting it again. Applies pending changes.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/status/reboot\nPVE method:  vm_reboot\nPermissions: [perm, /vms/{vmid}, [VM.PowerMgmt]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Reboot the VM by shutting it down, and starting it again",
+    )
+    def reboot(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        timeout: _S = typer.Option(
+            None,
+            "--timeout",
+            help="Wait maximal timeout seconds for the shutdown. [integer 0..N]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/status/reboot", no_wait)
 
 
-@app.command(
-    "reset",
-    cls=ApiCommand,
-    help="Reset virtual machine.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/status/reset\nPVE method:  vm_reset\nPermissions: [perm, /vms/{vmid}, [VM.PowerMgmt]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Reset virtual machine",
-)
-def reset(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    skiplock: _S = typer.Option(
-        None,
-        "--skiplock",
-        help="Ignore locks - only root is allowed to use this option. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/status/reset", no_wait)
+def _reset() -> None:
+    """Register `reset` (POST /nodes/{node}/qemu/{vmid}/status/reset); only the command being run or completed is built."""
+
+    @app.command(
+        "reset",
+        cls=ApiCommand,
+        help="Reset virtual machine.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/status/reset\nPVE method:  vm_reset\nPermissions: [perm, /vms/{vmid}, [VM.PowerMgmt]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Reset virtual machine",
+    )
+    def reset(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        skiplock: _S = typer.Option(
+            None,
+            "--skiplock",
+            help="Ignore locks - only root is allowed to use this option. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/status/reset", no_wait)
 
 
-@app.command(
-    "resume",
-    cls=ApiCommand,
-    help="Resume virtual machine.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/status/resume\nPVE method:  vm_resume\nPermissions: [perm, /vms/{vmid}, [VM.PowerMgmt]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Resume virtual machine",
-)
-def resume(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    nocheck: _S = typer.Option(
-        None,
-        "--nocheck",
-        help="[boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    skiplock: _S = typer.Option(
-        None,
-        "--skiplock",
-        help="Ignore locks - only root is allowed to use this option. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/status/resume", no_wait)
+def _resume() -> None:
+    """Register `resume` (POST /nodes/{node}/qemu/{vmid}/status/resume); only the command being run or completed is built."""
+
+    @app.command(
+        "resume",
+        cls=ApiCommand,
+        help="Resume virtual machine.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/status/resume\nPVE method:  vm_resume\nPermissions: [perm, /vms/{vmid}, [VM.PowerMgmt]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Resume virtual machine",
+    )
+    def resume(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        nocheck: _S = typer.Option(
+            None,
+            "--nocheck",
+            help="[boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        skiplock: _S = typer.Option(
+            None,
+            "--skiplock",
+            help="Ignore locks - only root is allowed to use this option. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/status/resume", no_wait)
 
 
-@app.command(
-    "shutdown",
-    cls=ApiCommand,
-    help="Shutdown virtual machine. This is similar to pressing the power button on a physical machine. This will send an ACPI event for the guest OS, which should then proceed to a clean shutdown.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/status/shutdown\nPVE method:  vm_shutdown\nPermissions: [perm, /vms/{vmid}, [VM.PowerMgmt]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Shutdown virtual machine",
-)
-def shutdown(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    force_stop: _S = typer.Option(
-        None,
-        "--forceStop",
-        help="Make sure the VM stops. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    keep_active: _S = typer.Option(
-        None,
-        "--keepActive",
-        help="Do not deactivate storage volumes. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    skiplock: _S = typer.Option(
-        None,
-        "--skiplock",
-        help="Ignore locks - only root is allowed to use this option. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    timeout: _S = typer.Option(
-        None,
-        "--timeout",
-        help="Wait maximal timeout seconds. [integer 0..N]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/status/shutdown", no_wait)
+def _shutdown() -> None:
+    """Register `shutdown` (POST /nodes/{node}/qemu/{vmid}/status/shutdown); only the command being run or completed is built."""
+
+    @app.command(
+        "shutdown",
+        cls=ApiCommand,
+        help="Shutdown virtual machine. This is similar to pressing the power button on a physical machine. This will send an ACPI event for the guest OS, which should then proceed to a clean shutdown.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/status/shutdown\nPVE method:  vm_shutdown\nPermissions: [perm, /vms/{vmid}, [VM.PowerMgmt]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Shutdown virtual machine",
+    )
+    def shutdown(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        force_stop: _S = typer.Option(
+            None,
+            "--forceStop",
+            help="Make sure the VM stops. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        keep_active: _S = typer.Option(
+            None,
+            "--keepActive",
+            help="Do not deactivate storage volumes. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        skiplock: _S = typer.Option(
+            None,
+            "--skiplock",
+            help="Ignore locks - only root is allowed to use this option. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        timeout: _S = typer.Option(
+            None,
+            "--timeout",
+            help="Wait maximal timeout seconds. [integer 0..N]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/status/shutdown", no_wait)
 
 
-@app.command(
-    "start",
-    cls=ApiCommand,
-    help="Start virtual machine.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/status/start\nPVE method:  vm_start\nPermissions: [perm, /vms/{vmid}, [VM.PowerMgmt]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Start virtual machine",
-)
-def start(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    force_cpu: _S = typer.Option(
-        None,
-        "--force-cpu",
-        help="Override QEMU's -cpu argument with the given string. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    machine: _S = typer.Option(
-        None,
-        "--machine",
-        help="Specify the QEMU machine. [property string [[type=]<machine type>] [,aw-bits=<number>] [,enable-s3=<1|0>] [,enable-s4=<1|0>] [,viommu=<intel|virtio>]]",
-        metavar="PROPS",
-        show_default=False,
-    ),
-    migratedfrom: _S = typer.Option(
-        None,
-        "--migratedfrom",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    migration_network: _S = typer.Option(
-        None,
-        "--migration_network",
-        help="CIDR of the (sub) network that is used for migration. [string, format CIDR]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    migration_type: _S = typer.Option(
-        None,
-        "--migration_type",
-        help="Migration traffic is encrypted using an SSH tunnel by default. On secure, completely private networks this can be disabled to increase performance. [one of secure, insecure]",
-        metavar="[secure|insecure]",
-        show_default=False,
-    ),
-    nets_host_mtu: _S = typer.Option(
-        None,
-        "--nets-host-mtu",
-        help="Used for migration compat. List of VirtIO network devices and their effective host_mtu setting according to the QEMU object model on the source side of the migration. A value of 0 means that the host_mtu parameter is to be avoided for the corresponding device. [string; pattern net\\d+=\\d+(,net\\d+=\\d+)*; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    skiplock: _S = typer.Option(
-        None,
-        "--skiplock",
-        help="Ignore locks - only root is allowed to use this option. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    stateuri: _S = typer.Option(
-        None,
-        "--stateuri",
-        help="Some command save/restore state from this location. [string; at most 128 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    targetstorage: _L = typer.Option(
-        None,
-        "--targetstorage",
-        help="Mapping from source to target storages. Providing only a single storage ID maps all source storages to that storage. Providing the special value '1' will map each source storage to itself. [string, format storage-pair-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    timeout: _S = typer.Option(
-        None,
-        "--timeout",
-        help="Wait maximal timeout seconds. [integer 0..N; PVE default: max(30, vm memory in GiB) (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    with_conntrack_state: _S = typer.Option(
-        None,
-        "--with-conntrack-state",
-        help="Whether to migrate conntrack entries for running VMs. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 9.0.9]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/status/start", no_wait)
+def _start() -> None:
+    """Register `start` (POST /nodes/{node}/qemu/{vmid}/status/start); only the command being run or completed is built."""
+
+    @app.command(
+        "start",
+        cls=ApiCommand,
+        help="Start virtual machine.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/status/start\nPVE method:  vm_start\nPermissions: [perm, /vms/{vmid}, [VM.PowerMgmt]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Start virtual machine",
+    )
+    def start(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        force_cpu: _S = typer.Option(
+            None,
+            "--force-cpu",
+            help="Override QEMU's -cpu argument with the given string. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        machine: _S = typer.Option(
+            None,
+            "--machine",
+            help="Specify the QEMU machine. [property string [[type=]<machine type>] [,aw-bits=<number>] [,enable-s3=<1|0>] [,enable-s4=<1|0>] [,viommu=<intel|virtio>]]",
+            metavar="PROPS",
+            show_default=False,
+        ),
+        migratedfrom: _S = typer.Option(
+            None,
+            "--migratedfrom",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        migration_network: _S = typer.Option(
+            None,
+            "--migration_network",
+            help="CIDR of the (sub) network that is used for migration. [string, format CIDR]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        migration_type: _S = typer.Option(
+            None,
+            "--migration_type",
+            help="Migration traffic is encrypted using an SSH tunnel by default. On secure, completely private networks this can be disabled to increase performance. [one of secure, insecure]",
+            metavar="[secure|insecure]",
+            show_default=False,
+        ),
+        nets_host_mtu: _S = typer.Option(
+            None,
+            "--nets-host-mtu",
+            help="Used for migration compat. List of VirtIO network devices and their effective host_mtu setting according to the QEMU object model on the source side of the migration. A value of 0 means that the host_mtu parameter is to be avoided for the corresponding device. [string; pattern net\\d+=\\d+(,net\\d+=\\d+)*; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        skiplock: _S = typer.Option(
+            None,
+            "--skiplock",
+            help="Ignore locks - only root is allowed to use this option. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        stateuri: _S = typer.Option(
+            None,
+            "--stateuri",
+            help="Some command save/restore state from this location. [string; at most 128 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        targetstorage: _L = typer.Option(
+            None,
+            "--targetstorage",
+            help="Mapping from source to target storages. Providing only a single storage ID maps all source storages to that storage. Providing the special value '1' will map each source storage to itself. [string, format storage-pair-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        timeout: _S = typer.Option(
+            None,
+            "--timeout",
+            help="Wait maximal timeout seconds. [integer 0..N; PVE default: max(30, vm memory in GiB) (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        with_conntrack_state: _S = typer.Option(
+            None,
+            "--with-conntrack-state",
+            help="Whether to migrate conntrack entries for running VMs. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 9.0.9]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/status/start", no_wait)
 
 
-@app.command(
-    "stop",
-    cls=ApiCommand,
-    help="Stop virtual machine. The qemu process will exit immediately. This is akin to pulling the power plug of a running computer and may damage the VM data.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/status/stop\nPVE method:  vm_stop\nPermissions: [perm, /vms/{vmid}, [VM.PowerMgmt]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Stop virtual machine",
-)
-def stop(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    keep_active: _S = typer.Option(
-        None,
-        "--keepActive",
-        help="Do not deactivate storage volumes. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    migratedfrom: _S = typer.Option(
-        None,
-        "--migratedfrom",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    overrule_shutdown: _S = typer.Option(
-        None,
-        "--overrule-shutdown",
-        help="Try to abort active 'qmshutdown' tasks before stopping. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.2.5]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    skiplock: _S = typer.Option(
-        None,
-        "--skiplock",
-        help="Ignore locks - only root is allowed to use this option. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    timeout: _S = typer.Option(
-        None,
-        "--timeout",
-        help="Wait maximal timeout seconds. [integer 0..N]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/status/stop", no_wait)
+def _stop() -> None:
+    """Register `stop` (POST /nodes/{node}/qemu/{vmid}/status/stop); only the command being run or completed is built."""
+
+    @app.command(
+        "stop",
+        cls=ApiCommand,
+        help="Stop virtual machine. The qemu process will exit immediately. This is akin to pulling the power plug of a running computer and may damage the VM data.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/status/stop\nPVE method:  vm_stop\nPermissions: [perm, /vms/{vmid}, [VM.PowerMgmt]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Stop virtual machine",
+    )
+    def stop(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        keep_active: _S = typer.Option(
+            None,
+            "--keepActive",
+            help="Do not deactivate storage volumes. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        migratedfrom: _S = typer.Option(
+            None,
+            "--migratedfrom",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        overrule_shutdown: _S = typer.Option(
+            None,
+            "--overrule-shutdown",
+            help="Try to abort active 'qmshutdown' tasks before stopping. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.2.5]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        skiplock: _S = typer.Option(
+            None,
+            "--skiplock",
+            help="Ignore locks - only root is allowed to use this option. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        timeout: _S = typer.Option(
+            None,
+            "--timeout",
+            help="Wait maximal timeout seconds. [integer 0..N]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/status/stop", no_wait)
 
 
-@app.command(
-    "suspend",
-    cls=ApiCommand,
-    help="Suspend virtual machine.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/status/suspend\nPVE method:  vm_suspend\nPermissions: You need 'VM.PowerMgmt' on /vms/{vmid}, and if you have set 'todisk', you need also 'VM.Config.Disk' on /vms/{vmid} and 'Datastore.AllocateSpace' on the storage for the vmstate.\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Suspend virtual machine",
-)
-def suspend(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    skiplock: _S = typer.Option(
-        None,
-        "--skiplock",
-        help="Ignore locks - only root is allowed to use this option. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    statestorage: _S = typer.Option(
-        None,
-        "--statestorage",
-        help="The storage for the VM state [string, format pve-storage-id; requires --todisk]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.storage,
-    ),
-    todisk: _S = typer.Option(
-        None,
-        "--todisk",
-        help="If set, suspends the VM to disk. Will be resumed on next VM start. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/status/suspend", no_wait)
+def _suspend() -> None:
+    """Register `suspend` (POST /nodes/{node}/qemu/{vmid}/status/suspend); only the command being run or completed is built."""
+
+    @app.command(
+        "suspend",
+        cls=ApiCommand,
+        help="Suspend virtual machine.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/status/suspend\nPVE method:  vm_suspend\nPermissions: You need 'VM.PowerMgmt' on /vms/{vmid}, and if you have set 'todisk', you need also 'VM.Config.Disk' on /vms/{vmid} and 'Datastore.AllocateSpace' on the storage for the vmstate.\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Suspend virtual machine",
+    )
+    def suspend(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        skiplock: _S = typer.Option(
+            None,
+            "--skiplock",
+            help="Ignore locks - only root is allowed to use this option. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        statestorage: _S = typer.Option(
+            None,
+            "--statestorage",
+            help="The storage for the VM state [string, format pve-storage-id; requires --todisk]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.storage,
+        ),
+        todisk: _S = typer.Option(
+            None,
+            "--todisk",
+            help="If set, suspends the VM to disk. Will be resumed on next VM start. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/status/suspend", no_wait)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "current": _current,
+    "index": _index,
+    "reboot": _reboot,
+    "reset": _reset,
+    "resume": _resume,
+    "shutdown": _shutdown,
+    "start": _start,
+    "stop": _stop,
+    "suspend": _suspend,
+}

@@ -15,151 +15,176 @@ _L = list[str] | None
 CHOICES: dict[str, dict[str, tuple[str, ...]]] = {}
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Directory index.\n\n\x08\nHTTP:        GET /nodes/{node}/replication/{id}\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
-    short_help="Directory index",
-)
-def get(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    id: str = typer.Option(
-        ...,
-        "--id",
-        help="Replication Job ID. The ID is composed of a Guest ID and a job number, separated by a hyphen, i.e. '<GUEST>-<JOBNUM>'. [string, format pve-replication-job-id; pattern [1-9][0-9]{2,8}-\\d{1,9}]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/replication/{id}", False)
+def _get() -> None:
+    """Register `get` (GET /nodes/{node}/replication/{id}); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Directory index.\n\n\x08\nHTTP:        GET /nodes/{node}/replication/{id}\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        short_help="Directory index",
+    )
+    def get(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        id: str = typer.Option(
+            ...,
+            "--id",
+            help="Replication Job ID. The ID is composed of a Guest ID and a job number, separated by a hyphen, i.e. '<GUEST>-<JOBNUM>'. [string, format pve-replication-job-id; pattern [1-9][0-9]{2,8}-\\d{1,9}]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/replication/{id}", False)
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="List status of all replication jobs on this node.\n\n\x08\nHTTP:        GET /nodes/{node}/replication\nPVE method:  status\nPermissions: Requires the VM.Audit permission on /vms/<vmid>.\nSince:       PVE 7.4 or earlier",
-    short_help="List status of all replication jobs on this node",
-)
-def list(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    guest: _S = typer.Option(
-        None,
-        "--guest",
-        help="Only list replication jobs for this guest. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/replication", False)
+def _list() -> None:
+    """Register `list` (GET /nodes/{node}/replication); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="List status of all replication jobs on this node.\n\n\x08\nHTTP:        GET /nodes/{node}/replication\nPVE method:  status\nPermissions: Requires the VM.Audit permission on /vms/<vmid>.\nSince:       PVE 7.4 or earlier",
+        short_help="List status of all replication jobs on this node",
+    )
+    def list(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        guest: _S = typer.Option(
+            None,
+            "--guest",
+            help="Only list replication jobs for this guest. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/replication", False)
 
 
-@app.command(
-    "log",
-    cls=ApiCommand,
-    help="Read replication job log.\n\n\x08\nHTTP:        GET /nodes/{node}/replication/{id}/log\nPVE method:  read_job_log\nPermissions: Requires the VM.Audit permission on /vms/<vmid>, or 'Sys.Audit' on '/nodes/<node>'\nSince:       PVE 7.4 or earlier",
-    short_help="Read replication job log",
-)
-def log(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    id: str = typer.Option(
-        ...,
-        "--id",
-        help="Replication Job ID. The ID is composed of a Guest ID and a job number, separated by a hyphen, i.e. '<GUEST>-<JOBNUM>'. [string, format pve-replication-job-id; pattern [1-9][0-9]{2,8}-\\d{1,9}]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    limit: _S = typer.Option(
-        None,
-        "--limit",
-        help="[integer 0..N]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    start: _S = typer.Option(
-        None,
-        "--start",
-        help="[integer 0..N]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/replication/{id}/log", False)
+def _log() -> None:
+    """Register `log` (GET /nodes/{node}/replication/{id}/log); only the command being run or completed is built."""
+
+    @app.command(
+        "log",
+        cls=ApiCommand,
+        help="Read replication job log.\n\n\x08\nHTTP:        GET /nodes/{node}/replication/{id}/log\nPVE method:  read_job_log\nPermissions: Requires the VM.Audit permission on /vms/<vmid>, or 'Sys.Audit' on '/nodes/<node>'\nSince:       PVE 7.4 or earlier",
+        short_help="Read replication job log",
+    )
+    def log(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        id: str = typer.Option(
+            ...,
+            "--id",
+            help="Replication Job ID. The ID is composed of a Guest ID and a job number, separated by a hyphen, i.e. '<GUEST>-<JOBNUM>'. [string, format pve-replication-job-id; pattern [1-9][0-9]{2,8}-\\d{1,9}]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        limit: _S = typer.Option(
+            None,
+            "--limit",
+            help="[integer 0..N]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        start: _S = typer.Option(
+            None,
+            "--start",
+            help="[integer 0..N]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/replication/{id}/log", False)
 
 
-@app.command(
-    "schedule-now",
-    cls=ApiCommand,
-    help="Schedule replication job to start as soon as possible.\n\n\x08\nHTTP:        POST /nodes/{node}/replication/{id}/schedule_now\nPVE method:  schedule_now\nPermissions: Requires the VM.Replicate permission on /vms/<vmid>.\nSince:       PVE 7.4 or earlier",
-    short_help="Schedule replication job to start as soon as possible",
-)
-def schedule_now(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    id: str = typer.Option(
-        ...,
-        "--id",
-        help="Replication Job ID. The ID is composed of a Guest ID and a job number, separated by a hyphen, i.e. '<GUEST>-<JOBNUM>'. [string, format pve-replication-job-id; pattern [1-9][0-9]{2,8}-\\d{1,9}]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/replication/{id}/schedule_now", False)
+def _schedule_now() -> None:
+    """Register `schedule-now` (POST /nodes/{node}/replication/{id}/schedule_now); only the command being run or completed is built."""
+
+    @app.command(
+        "schedule-now",
+        cls=ApiCommand,
+        help="Schedule replication job to start as soon as possible.\n\n\x08\nHTTP:        POST /nodes/{node}/replication/{id}/schedule_now\nPVE method:  schedule_now\nPermissions: Requires the VM.Replicate permission on /vms/<vmid>.\nSince:       PVE 7.4 or earlier",
+        short_help="Schedule replication job to start as soon as possible",
+    )
+    def schedule_now(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        id: str = typer.Option(
+            ...,
+            "--id",
+            help="Replication Job ID. The ID is composed of a Guest ID and a job number, separated by a hyphen, i.e. '<GUEST>-<JOBNUM>'. [string, format pve-replication-job-id; pattern [1-9][0-9]{2,8}-\\d{1,9}]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/replication/{id}/schedule_now", False)
 
 
-@app.command(
-    "status",
-    cls=ApiCommand,
-    help="Get replication job status.\n\n\x08\nHTTP:        GET /nodes/{node}/replication/{id}/status\nPVE method:  job_status\nPermissions: Requires the VM.Audit permission on /vms/<vmid>.\nSince:       PVE 7.4 or earlier",
-    short_help="Get replication job status",
-)
-def status(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    id: str = typer.Option(
-        ...,
-        "--id",
-        help="Replication Job ID. The ID is composed of a Guest ID and a job number, separated by a hyphen, i.e. '<GUEST>-<JOBNUM>'. [string, format pve-replication-job-id; pattern [1-9][0-9]{2,8}-\\d{1,9}]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/replication/{id}/status", False)
+def _status() -> None:
+    """Register `status` (GET /nodes/{node}/replication/{id}/status); only the command being run or completed is built."""
+
+    @app.command(
+        "status",
+        cls=ApiCommand,
+        help="Get replication job status.\n\n\x08\nHTTP:        GET /nodes/{node}/replication/{id}/status\nPVE method:  job_status\nPermissions: Requires the VM.Audit permission on /vms/<vmid>.\nSince:       PVE 7.4 or earlier",
+        short_help="Get replication job status",
+    )
+    def status(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        id: str = typer.Option(
+            ...,
+            "--id",
+            help="Replication Job ID. The ID is composed of a Guest ID and a job number, separated by a hyphen, i.e. '<GUEST>-<JOBNUM>'. [string, format pve-replication-job-id; pattern [1-9][0-9]{2,8}-\\d{1,9}]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/replication/{id}/status", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "get": _get,
+    "list": _list,
+    "log": _log,
+    "schedule-now": _schedule_now,
+    "status": _status,
+}

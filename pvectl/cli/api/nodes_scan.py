@@ -15,245 +15,282 @@ _L = list[str] | None
 CHOICES: dict[str, dict[str, tuple[str, ...]]] = {}
 
 
-@app.command(
-    "cifs",
-    cls=ApiCommand,
-    help="Scan remote CIFS server.\n\n\x08\nHTTP:        GET /nodes/{node}/scan/cifs\nPVE method:  cifsscan\nPermissions: [perm, /storage, [Datastore.Allocate]]\nSince:       PVE 7.4 or earlier",
-    short_help="Scan remote CIFS server",
-)
-def cifs(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    domain: _S = typer.Option(
-        None,
-        "--domain",
-        help="SMB domain (Workgroup). [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    password: _S = typer.Option(
-        None,
-        "--password",
-        help="User password. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    server: str = typer.Option(
-        ...,
-        "--server",
-        help="The server address (name or IP). [string, format pve-storage-server]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    username: _S = typer.Option(
-        None,
-        "--username",
-        help="User name. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/scan/cifs", False)
+def _cifs() -> None:
+    """Register `cifs` (GET /nodes/{node}/scan/cifs); only the command being run or completed is built."""
+
+    @app.command(
+        "cifs",
+        cls=ApiCommand,
+        help="Scan remote CIFS server.\n\n\x08\nHTTP:        GET /nodes/{node}/scan/cifs\nPVE method:  cifsscan\nPermissions: [perm, /storage, [Datastore.Allocate]]\nSince:       PVE 7.4 or earlier",
+        short_help="Scan remote CIFS server",
+    )
+    def cifs(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        domain: _S = typer.Option(
+            None,
+            "--domain",
+            help="SMB domain (Workgroup). [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        password: _S = typer.Option(
+            None,
+            "--password",
+            help="User password. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        server: str = typer.Option(
+            ...,
+            "--server",
+            help="The server address (name or IP). [string, format pve-storage-server]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        username: _S = typer.Option(
+            None,
+            "--username",
+            help="User name. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/scan/cifs", False)
 
 
-@app.command(
-    "index",
-    cls=ApiCommand,
-    help="Index of available scan methods\n\n\x08\nHTTP:        GET /nodes/{node}/scan\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
-    short_help="Index of available scan methods",
-)
-def index(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/scan", False)
+def _index() -> None:
+    """Register `index` (GET /nodes/{node}/scan); only the command being run or completed is built."""
+
+    @app.command(
+        "index",
+        cls=ApiCommand,
+        help="Index of available scan methods\n\n\x08\nHTTP:        GET /nodes/{node}/scan\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        short_help="Index of available scan methods",
+    )
+    def index(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/scan", False)
 
 
-@app.command(
-    "iscsi",
-    cls=ApiCommand,
-    help="Scan remote iSCSI server.\n\n\x08\nHTTP:        GET /nodes/{node}/scan/iscsi\nPVE method:  iscsiscan\nPermissions: [perm, /storage, [Datastore.Allocate]]\nSince:       PVE 7.4 or earlier",
-    short_help="Scan remote iSCSI server",
-)
-def iscsi(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    portal: str = typer.Option(
-        ...,
-        "--portal",
-        help="The iSCSI portal (IP or DNS name with optional port). [string, format pve-storage-portal-dns]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/scan/iscsi", False)
+def _iscsi() -> None:
+    """Register `iscsi` (GET /nodes/{node}/scan/iscsi); only the command being run or completed is built."""
+
+    @app.command(
+        "iscsi",
+        cls=ApiCommand,
+        help="Scan remote iSCSI server.\n\n\x08\nHTTP:        GET /nodes/{node}/scan/iscsi\nPVE method:  iscsiscan\nPermissions: [perm, /storage, [Datastore.Allocate]]\nSince:       PVE 7.4 or earlier",
+        short_help="Scan remote iSCSI server",
+    )
+    def iscsi(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        portal: str = typer.Option(
+            ...,
+            "--portal",
+            help="The iSCSI portal (IP or DNS name with optional port). [string, format pve-storage-portal-dns]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/scan/iscsi", False)
 
 
-@app.command(
-    "lvm",
-    cls=ApiCommand,
-    help="List local LVM volume groups.\n\n\x08\nHTTP:        GET /nodes/{node}/scan/lvm\nPVE method:  lvmscan\nPermissions: [perm, /storage, [Datastore.Allocate]]\nSince:       PVE 7.4 or earlier",
-    short_help="List local LVM volume groups",
-)
-def lvm(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/scan/lvm", False)
+def _lvm() -> None:
+    """Register `lvm` (GET /nodes/{node}/scan/lvm); only the command being run or completed is built."""
+
+    @app.command(
+        "lvm",
+        cls=ApiCommand,
+        help="List local LVM volume groups.\n\n\x08\nHTTP:        GET /nodes/{node}/scan/lvm\nPVE method:  lvmscan\nPermissions: [perm, /storage, [Datastore.Allocate]]\nSince:       PVE 7.4 or earlier",
+        short_help="List local LVM volume groups",
+    )
+    def lvm(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/scan/lvm", False)
 
 
-@app.command(
-    "lvmthin",
-    cls=ApiCommand,
-    help="List local LVM Thin Pools.\n\n\x08\nHTTP:        GET /nodes/{node}/scan/lvmthin\nPVE method:  lvmthinscan\nPermissions: [perm, /storage, [Datastore.Allocate]]\nSince:       PVE 7.4 or earlier",
-    short_help="List local LVM Thin Pools",
-)
-def lvmthin(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vg: str = typer.Option(
-        ...,
-        "--vg",
-        help="[string; pattern [a-zA-Z0-9\\.\\+\\_][a-zA-Z0-9\\.\\+\\_\\-]+; at most 100 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/scan/lvmthin", False)
+def _lvmthin() -> None:
+    """Register `lvmthin` (GET /nodes/{node}/scan/lvmthin); only the command being run or completed is built."""
+
+    @app.command(
+        "lvmthin",
+        cls=ApiCommand,
+        help="List local LVM Thin Pools.\n\n\x08\nHTTP:        GET /nodes/{node}/scan/lvmthin\nPVE method:  lvmthinscan\nPermissions: [perm, /storage, [Datastore.Allocate]]\nSince:       PVE 7.4 or earlier",
+        short_help="List local LVM Thin Pools",
+    )
+    def lvmthin(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vg: str = typer.Option(
+            ...,
+            "--vg",
+            help="[string; pattern [a-zA-Z0-9\\.\\+\\_][a-zA-Z0-9\\.\\+\\_\\-]+; at most 100 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/scan/lvmthin", False)
 
 
-@app.command(
-    "nfs",
-    cls=ApiCommand,
-    help="Scan remote NFS server.\n\n\x08\nHTTP:        GET /nodes/{node}/scan/nfs\nPVE method:  nfsscan\nPermissions: [perm, /storage, [Datastore.Allocate]]\nSince:       PVE 7.4 or earlier",
-    short_help="Scan remote NFS server",
-)
-def nfs(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    server: str = typer.Option(
-        ...,
-        "--server",
-        help="The server address (name or IP). [string, format pve-storage-server]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/scan/nfs", False)
+def _nfs() -> None:
+    """Register `nfs` (GET /nodes/{node}/scan/nfs); only the command being run or completed is built."""
+
+    @app.command(
+        "nfs",
+        cls=ApiCommand,
+        help="Scan remote NFS server.\n\n\x08\nHTTP:        GET /nodes/{node}/scan/nfs\nPVE method:  nfsscan\nPermissions: [perm, /storage, [Datastore.Allocate]]\nSince:       PVE 7.4 or earlier",
+        short_help="Scan remote NFS server",
+    )
+    def nfs(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        server: str = typer.Option(
+            ...,
+            "--server",
+            help="The server address (name or IP). [string, format pve-storage-server]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/scan/nfs", False)
 
 
-@app.command(
-    "pbs",
-    cls=ApiCommand,
-    help="Scan remote Proxmox Backup Server.\n\n\x08\nHTTP:        GET /nodes/{node}/scan/pbs\nPVE method:  pbsscan\nPermissions: [perm, /storage, [Datastore.Allocate]]\nSince:       PVE 7.4 or earlier",
-    short_help="Scan remote Proxmox Backup Server",
-)
-def pbs(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    fingerprint: _S = typer.Option(
-        None,
-        "--fingerprint",
-        help="Certificate SHA 256 fingerprint. [string; pattern ([A-Fa-f0-9]{2}:){31}[A-Fa-f0-9]{2}]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    password: str = typer.Option(
-        ...,
-        "--password",
-        help="User password or API token secret. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    port: _S = typer.Option(
-        None,
-        "--port",
-        help="Optional port. [integer 1..65535; PVE default: 8007 (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    server: str = typer.Option(
-        ...,
-        "--server",
-        help="The server address (name or IP). [string, format pve-storage-server]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    username: str = typer.Option(
-        ...,
-        "--username",
-        help="User-name or API token-ID. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/scan/pbs", False)
+def _pbs() -> None:
+    """Register `pbs` (GET /nodes/{node}/scan/pbs); only the command being run or completed is built."""
+
+    @app.command(
+        "pbs",
+        cls=ApiCommand,
+        help="Scan remote Proxmox Backup Server.\n\n\x08\nHTTP:        GET /nodes/{node}/scan/pbs\nPVE method:  pbsscan\nPermissions: [perm, /storage, [Datastore.Allocate]]\nSince:       PVE 7.4 or earlier",
+        short_help="Scan remote Proxmox Backup Server",
+    )
+    def pbs(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        fingerprint: _S = typer.Option(
+            None,
+            "--fingerprint",
+            help="Certificate SHA 256 fingerprint. [string; pattern ([A-Fa-f0-9]{2}:){31}[A-Fa-f0-9]{2}]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        password: str = typer.Option(
+            ...,
+            "--password",
+            help="User password or API token secret. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        port: _S = typer.Option(
+            None,
+            "--port",
+            help="Optional port. [integer 1..65535; PVE default: 8007 (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        server: str = typer.Option(
+            ...,
+            "--server",
+            help="The server address (name or IP). [string, format pve-storage-server]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        username: str = typer.Option(
+            ...,
+            "--username",
+            help="User-name or API token-ID. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/scan/pbs", False)
 
 
-@app.command(
-    "zfs",
-    cls=ApiCommand,
-    help="Scan zfs pool list on local node.\n\n\x08\nHTTP:        GET /nodes/{node}/scan/zfs\nPVE method:  zfsscan\nPermissions: [perm, /storage, [Datastore.Allocate]]\nSince:       PVE 7.4 or earlier",
-    short_help="Scan zfs pool list on local node",
-)
-def zfs(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/scan/zfs", False)
+def _zfs() -> None:
+    """Register `zfs` (GET /nodes/{node}/scan/zfs); only the command being run or completed is built."""
+
+    @app.command(
+        "zfs",
+        cls=ApiCommand,
+        help="Scan zfs pool list on local node.\n\n\x08\nHTTP:        GET /nodes/{node}/scan/zfs\nPVE method:  zfsscan\nPermissions: [perm, /storage, [Datastore.Allocate]]\nSince:       PVE 7.4 or earlier",
+        short_help="Scan zfs pool list on local node",
+    )
+    def zfs(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/scan/zfs", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "cifs": _cifs,
+    "index": _index,
+    "iscsi": _iscsi,
+    "lvm": _lvm,
+    "lvmthin": _lvmthin,
+    "nfs": _nfs,
+    "pbs": _pbs,
+    "zfs": _zfs,
+}

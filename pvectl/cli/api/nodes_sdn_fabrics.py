@@ -15,109 +15,130 @@ _L = list[str] | None
 CHOICES: dict[str, dict[str, tuple[str, ...]]] = {}
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Directory index for SDN fabric status.\n\n\x08\nHTTP:        GET /nodes/{node}/sdn/fabrics/{fabric}\nPVE method:  diridx\nPermissions: [perm, /sdn/fabrics/{fabric}, [SDN.Audit]]\nSince:       PVE 9.0.9",
-    short_help="Directory index for SDN fabric status",
-)
-def get(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    fabric: str = typer.Option(
-        ...,
-        "--fabric",
-        help="Identifier for SDN fabrics [string, format pve-sdn-fabric-id; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/sdn/fabrics/{fabric}", False)
+def _get() -> None:
+    """Register `get` (GET /nodes/{node}/sdn/fabrics/{fabric}); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Directory index for SDN fabric status.\n\n\x08\nHTTP:        GET /nodes/{node}/sdn/fabrics/{fabric}\nPVE method:  diridx\nPermissions: [perm, /sdn/fabrics/{fabric}, [SDN.Audit]]\nSince:       PVE 9.0.9",
+        short_help="Directory index for SDN fabric status",
+    )
+    def get(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        fabric: str = typer.Option(
+            ...,
+            "--fabric",
+            help="Identifier for SDN fabrics [string, format pve-sdn-fabric-id; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/sdn/fabrics/{fabric}", False)
 
 
-@app.command(
-    "interfaces",
-    cls=ApiCommand,
-    help="Get all interfaces for a fabric.\n\n\x08\nHTTP:        GET /nodes/{node}/sdn/fabrics/{fabric}/interfaces\nPVE method:  interfaces\nPermissions: [perm, /sdn/fabrics/{fabric}, [SDN.Audit]]\nSince:       PVE 9.0.9",
-    short_help="Get all interfaces for a fabric",
-)
-def interfaces(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    fabric: str = typer.Option(
-        ...,
-        "--fabric",
-        help="Identifier for SDN fabrics [string, format pve-sdn-fabric-id; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/sdn/fabrics/{fabric}/interfaces", False)
+def _interfaces() -> None:
+    """Register `interfaces` (GET /nodes/{node}/sdn/fabrics/{fabric}/interfaces); only the command being run or completed is built."""
+
+    @app.command(
+        "interfaces",
+        cls=ApiCommand,
+        help="Get all interfaces for a fabric.\n\n\x08\nHTTP:        GET /nodes/{node}/sdn/fabrics/{fabric}/interfaces\nPVE method:  interfaces\nPermissions: [perm, /sdn/fabrics/{fabric}, [SDN.Audit]]\nSince:       PVE 9.0.9",
+        short_help="Get all interfaces for a fabric",
+    )
+    def interfaces(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        fabric: str = typer.Option(
+            ...,
+            "--fabric",
+            help="Identifier for SDN fabrics [string, format pve-sdn-fabric-id; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/sdn/fabrics/{fabric}/interfaces", False)
 
 
-@app.command(
-    "neighbors",
-    cls=ApiCommand,
-    help="Get all neighbors for a fabric.\n\n\x08\nHTTP:        GET /nodes/{node}/sdn/fabrics/{fabric}/neighbors\nPVE method:  neighbors\nPermissions: [perm, /sdn/fabrics/{fabric}, [SDN.Audit]]\nSince:       PVE 9.0.9",
-    short_help="Get all neighbors for a fabric",
-)
-def neighbors(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    fabric: str = typer.Option(
-        ...,
-        "--fabric",
-        help="Identifier for SDN fabrics [string, format pve-sdn-fabric-id; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/sdn/fabrics/{fabric}/neighbors", False)
+def _neighbors() -> None:
+    """Register `neighbors` (GET /nodes/{node}/sdn/fabrics/{fabric}/neighbors); only the command being run or completed is built."""
+
+    @app.command(
+        "neighbors",
+        cls=ApiCommand,
+        help="Get all neighbors for a fabric.\n\n\x08\nHTTP:        GET /nodes/{node}/sdn/fabrics/{fabric}/neighbors\nPVE method:  neighbors\nPermissions: [perm, /sdn/fabrics/{fabric}, [SDN.Audit]]\nSince:       PVE 9.0.9",
+        short_help="Get all neighbors for a fabric",
+    )
+    def neighbors(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        fabric: str = typer.Option(
+            ...,
+            "--fabric",
+            help="Identifier for SDN fabrics [string, format pve-sdn-fabric-id; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/sdn/fabrics/{fabric}/neighbors", False)
 
 
-@app.command(
-    "routes",
-    cls=ApiCommand,
-    help="Get all routes for a fabric.\n\n\x08\nHTTP:        GET /nodes/{node}/sdn/fabrics/{fabric}/routes\nPVE method:  routes\nPermissions: [perm, /sdn/fabrics/{fabric}, [SDN.Audit]]\nSince:       PVE 9.0.9",
-    short_help="Get all routes for a fabric",
-)
-def routes(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    fabric: str = typer.Option(
-        ...,
-        "--fabric",
-        help="Identifier for SDN fabrics [string, format pve-sdn-fabric-id; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/sdn/fabrics/{fabric}/routes", False)
+def _routes() -> None:
+    """Register `routes` (GET /nodes/{node}/sdn/fabrics/{fabric}/routes); only the command being run or completed is built."""
+
+    @app.command(
+        "routes",
+        cls=ApiCommand,
+        help="Get all routes for a fabric.\n\n\x08\nHTTP:        GET /nodes/{node}/sdn/fabrics/{fabric}/routes\nPVE method:  routes\nPermissions: [perm, /sdn/fabrics/{fabric}, [SDN.Audit]]\nSince:       PVE 9.0.9",
+        short_help="Get all routes for a fabric",
+    )
+    def routes(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        fabric: str = typer.Option(
+            ...,
+            "--fabric",
+            help="Identifier for SDN fabrics [string, format pve-sdn-fabric-id; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/sdn/fabrics/{fabric}/routes", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "get": _get,
+    "interfaces": _interfaces,
+    "neighbors": _neighbors,
+    "routes": _routes,
+}

@@ -15,55 +15,68 @@ _L = list[str] | None
 CHOICES: dict[str, dict[str, tuple[str, ...]]] = {}
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="diridx\n\n\x08\nHTTP:        GET /nodes/{node}/sdn/vnets/{vnet}\nPVE method:  diridx\nPermissions: Require 'SDN.Audit' permissions on '/sdn/zones/<zone>/<vnet>'\nSince:       PVE 9.0.9",
-    short_help="diridx",
-)
-def get(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vnet: str = typer.Option(
-        ...,
-        "--vnet",
-        help="The SDN vnet object identifier. [string, format pve-sdn-vnet-id; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/sdn/vnets/{vnet}", False)
+def _get() -> None:
+    """Register `get` (GET /nodes/{node}/sdn/vnets/{vnet}); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="diridx\n\n\x08\nHTTP:        GET /nodes/{node}/sdn/vnets/{vnet}\nPVE method:  diridx\nPermissions: Require 'SDN.Audit' permissions on '/sdn/zones/<zone>/<vnet>'\nSince:       PVE 9.0.9",
+        short_help="diridx",
+    )
+    def get(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vnet: str = typer.Option(
+            ...,
+            "--vnet",
+            help="The SDN vnet object identifier. [string, format pve-sdn-vnet-id; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/sdn/vnets/{vnet}", False)
 
 
-@app.command(
-    "mac-vrf",
-    cls=ApiCommand,
-    help="Get the MAC VRF for a VNet in an EVPN zone.\n\n\x08\nHTTP:        GET /nodes/{node}/sdn/vnets/{vnet}/mac-vrf\nPVE method:  mac-vrf\nPermissions: Require 'SDN.Audit' permissions on '/sdn/zones/<zone>/<vnet>'\nSince:       PVE 9.0.9",
-    short_help="Get the MAC VRF for a VNet in an EVPN zone",
-)
-def mac_vrf(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    vnet: str = typer.Option(
-        ...,
-        "--vnet",
-        help="The SDN vnet object identifier. [string, format pve-sdn-vnet-id; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/sdn/vnets/{vnet}/mac-vrf", False)
+def _mac_vrf() -> None:
+    """Register `mac-vrf` (GET /nodes/{node}/sdn/vnets/{vnet}/mac-vrf); only the command being run or completed is built."""
+
+    @app.command(
+        "mac-vrf",
+        cls=ApiCommand,
+        help="Get the MAC VRF for a VNet in an EVPN zone.\n\n\x08\nHTTP:        GET /nodes/{node}/sdn/vnets/{vnet}/mac-vrf\nPVE method:  mac-vrf\nPermissions: Require 'SDN.Audit' permissions on '/sdn/zones/<zone>/<vnet>'\nSince:       PVE 9.0.9",
+        short_help="Get the MAC VRF for a VNet in an EVPN zone",
+    )
+    def mac_vrf(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        vnet: str = typer.Option(
+            ...,
+            "--vnet",
+            help="The SDN vnet object identifier. [string, format pve-sdn-vnet-id; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/sdn/vnets/{vnet}/mac-vrf", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "get": _get,
+    "mac-vrf": _mac_vrf,
+}

@@ -15,129 +15,154 @@ _L = list[str] | None
 CHOICES: dict[str, dict[str, tuple[str, ...]]] = {}
 
 
-@app.command(
-    "bridges",
-    cls=ApiCommand,
-    help="Get a list of all bridges (vnets) that are part of a zone, as well as the ports that are members of that bridge.\n\n\x08\nHTTP:        GET /nodes/{node}/sdn/zones/{zone}/bridges\nPVE method:  bridges\nPermissions: [perm, /sdn/zones/{zone}, [SDN.Audit]]\nSince:       PVE 9.0.9",
-    short_help="Get a list of all bridges (vnets) that are part of a zone, as well as...",
-)
-def bridges(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    zone: str = typer.Option(
-        ...,
-        "--zone",
-        help='zone name or "localnetwork" [string; since PVE 9.0.9]',
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/sdn/zones/{zone}/bridges", False)
+def _bridges() -> None:
+    """Register `bridges` (GET /nodes/{node}/sdn/zones/{zone}/bridges); only the command being run or completed is built."""
+
+    @app.command(
+        "bridges",
+        cls=ApiCommand,
+        help="Get a list of all bridges (vnets) that are part of a zone, as well as the ports that are members of that bridge.\n\n\x08\nHTTP:        GET /nodes/{node}/sdn/zones/{zone}/bridges\nPVE method:  bridges\nPermissions: [perm, /sdn/zones/{zone}, [SDN.Audit]]\nSince:       PVE 9.0.9",
+        short_help="Get a list of all bridges (vnets) that are part of a zone, as well as...",
+    )
+    def bridges(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        zone: str = typer.Option(
+            ...,
+            "--zone",
+            help='zone name or "localnetwork" [string; since PVE 9.0.9]',
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/sdn/zones/{zone}/bridges", False)
 
 
-@app.command(
-    "content",
-    cls=ApiCommand,
-    help="List zone content.\n\n\x08\nHTTP:        GET /nodes/{node}/sdn/zones/{zone}/content\nPVE method:  index\nPermissions: [perm, /sdn/zones/{zone}, [SDN.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="List zone content",
-)
-def content(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    zone: str = typer.Option(
-        ...,
-        "--zone",
-        help="The SDN zone object identifier. [string, format pve-sdn-zone-id]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/sdn/zones/{zone}/content", False)
+def _content() -> None:
+    """Register `content` (GET /nodes/{node}/sdn/zones/{zone}/content); only the command being run or completed is built."""
+
+    @app.command(
+        "content",
+        cls=ApiCommand,
+        help="List zone content.\n\n\x08\nHTTP:        GET /nodes/{node}/sdn/zones/{zone}/content\nPVE method:  index\nPermissions: [perm, /sdn/zones/{zone}, [SDN.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="List zone content",
+    )
+    def content(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        zone: str = typer.Option(
+            ...,
+            "--zone",
+            help="The SDN zone object identifier. [string, format pve-sdn-zone-id]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/sdn/zones/{zone}/content", False)
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Directory index for SDN zone status.\n\n\x08\nHTTP:        GET /nodes/{node}/sdn/zones/{zone}\nPVE method:  diridx\nPermissions: [perm, /sdn/zones/{zone}, [SDN.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Directory index for SDN zone status",
-)
-def get(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    zone: str = typer.Option(
-        ...,
-        "--zone",
-        help="The SDN zone object identifier. [string, format pve-sdn-zone-id]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/sdn/zones/{zone}", False)
+def _get() -> None:
+    """Register `get` (GET /nodes/{node}/sdn/zones/{zone}); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Directory index for SDN zone status.\n\n\x08\nHTTP:        GET /nodes/{node}/sdn/zones/{zone}\nPVE method:  diridx\nPermissions: [perm, /sdn/zones/{zone}, [SDN.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Directory index for SDN zone status",
+    )
+    def get(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        zone: str = typer.Option(
+            ...,
+            "--zone",
+            help="The SDN zone object identifier. [string, format pve-sdn-zone-id]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/sdn/zones/{zone}", False)
 
 
-@app.command(
-    "ip-vrf",
-    cls=ApiCommand,
-    help="Get the IP VRF of an EVPN zone.\n\n\x08\nHTTP:        GET /nodes/{node}/sdn/zones/{zone}/ip-vrf\nPVE method:  ip-vrf\nPermissions: [perm, /sdn/zones/{zone}, [SDN.Audit]]\nSince:       PVE 9.0.9",
-    short_help="Get the IP VRF of an EVPN zone",
-)
-def ip_vrf(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    zone: str = typer.Option(
-        ...,
-        "--zone",
-        help="Name of an EVPN zone. [string; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/sdn/zones/{zone}/ip-vrf", False)
+def _ip_vrf() -> None:
+    """Register `ip-vrf` (GET /nodes/{node}/sdn/zones/{zone}/ip-vrf); only the command being run or completed is built."""
+
+    @app.command(
+        "ip-vrf",
+        cls=ApiCommand,
+        help="Get the IP VRF of an EVPN zone.\n\n\x08\nHTTP:        GET /nodes/{node}/sdn/zones/{zone}/ip-vrf\nPVE method:  ip-vrf\nPermissions: [perm, /sdn/zones/{zone}, [SDN.Audit]]\nSince:       PVE 9.0.9",
+        short_help="Get the IP VRF of an EVPN zone",
+    )
+    def ip_vrf(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        zone: str = typer.Option(
+            ...,
+            "--zone",
+            help="Name of an EVPN zone. [string; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/sdn/zones/{zone}/ip-vrf", False)
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="Get status for all zones.\n\n\x08\nHTTP:        GET /nodes/{node}/sdn/zones\nPVE method:  index\nPermissions: Only list entries where you have 'SDN.Audit'\nSince:       PVE 7.4 or earlier",
-    short_help="Get status for all zones",
-)
-def list(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/sdn/zones", False)
+def _list() -> None:
+    """Register `list` (GET /nodes/{node}/sdn/zones); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="Get status for all zones.\n\n\x08\nHTTP:        GET /nodes/{node}/sdn/zones\nPVE method:  index\nPermissions: Only list entries where you have 'SDN.Audit'\nSince:       PVE 7.4 or earlier",
+        short_help="Get status for all zones",
+    )
+    def list(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/sdn/zones", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "bridges": _bridges,
+    "content": _content,
+    "get": _get,
+    "ip-vrf": _ip_vrf,
+    "list": _list,
+}

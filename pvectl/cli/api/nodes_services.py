@@ -178,187 +178,220 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Directory index\n\n\x08\nHTTP:        GET /nodes/{node}/services/{service}\nPVE method:  srvcmdidx\nPermissions: [perm, /nodes/{node}, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Directory index",
-)
-def get(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    service: str = typer.Option(
-        ...,
-        "--service",
-        help="Service ID [one of chrony, corosync, cron, ksmtuned, lxcfs, postfix, proxmox-firewall, pve-cluster, pve-firewall, pve-ha-crm, pve-ha-lrm, pve-lxc-syscalld, pvedaemon, pvefw-logger, pveproxy, pvescheduler, pvestatd, qmeventd, spiceproxy, sshd, syslog, systemd-journald, systemd-timesyncd]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/services/{service}", False)
+def _get() -> None:
+    """Register `get` (GET /nodes/{node}/services/{service}); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Directory index\n\n\x08\nHTTP:        GET /nodes/{node}/services/{service}\nPVE method:  srvcmdidx\nPermissions: [perm, /nodes/{node}, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Directory index",
+    )
+    def get(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        service: str = typer.Option(
+            ...,
+            "--service",
+            help="Service ID [one of chrony, corosync, cron, ksmtuned, lxcfs, postfix, proxmox-firewall, pve-cluster, pve-firewall, pve-ha-crm, pve-ha-lrm, pve-lxc-syscalld, pvedaemon, pvefw-logger, pveproxy, pvescheduler, pvestatd, qmeventd, spiceproxy, sshd, syslog, systemd-journald, systemd-timesyncd]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/services/{service}", False)
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="Service list.\n\n\x08\nHTTP:        GET /nodes/{node}/services\nPVE method:  index\nPermissions: [perm, /nodes/{node}, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Service list",
-)
-def list(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/services", False)
+def _list() -> None:
+    """Register `list` (GET /nodes/{node}/services); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="Service list.\n\n\x08\nHTTP:        GET /nodes/{node}/services\nPVE method:  index\nPermissions: [perm, /nodes/{node}, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Service list",
+    )
+    def list(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/services", False)
 
 
-@app.command(
-    "reload",
-    cls=ApiCommand,
-    help="Reload service. Falls back to restart if service cannot be reloaded.\n\n\x08\nHTTP:        POST /nodes/{node}/services/{service}/reload\nPVE method:  service_reload\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Reload service",
-)
-def reload(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    service: str = typer.Option(
-        ...,
-        "--service",
-        help="Service ID [one of chrony, corosync, cron, ksmtuned, lxcfs, postfix, proxmox-firewall, pve-cluster, pve-firewall, pve-ha-crm, pve-ha-lrm, pve-lxc-syscalld, pvedaemon, pvefw-logger, pveproxy, pvescheduler, pvestatd, qmeventd, spiceproxy, sshd, syslog, systemd-journald, systemd-timesyncd]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/services/{service}/reload", no_wait)
+def _reload() -> None:
+    """Register `reload` (POST /nodes/{node}/services/{service}/reload); only the command being run or completed is built."""
+
+    @app.command(
+        "reload",
+        cls=ApiCommand,
+        help="Reload service. Falls back to restart if service cannot be reloaded.\n\n\x08\nHTTP:        POST /nodes/{node}/services/{service}/reload\nPVE method:  service_reload\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Reload service",
+    )
+    def reload(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        service: str = typer.Option(
+            ...,
+            "--service",
+            help="Service ID [one of chrony, corosync, cron, ksmtuned, lxcfs, postfix, proxmox-firewall, pve-cluster, pve-firewall, pve-ha-crm, pve-ha-lrm, pve-lxc-syscalld, pvedaemon, pvefw-logger, pveproxy, pvescheduler, pvestatd, qmeventd, spiceproxy, sshd, syslog, systemd-journald, systemd-timesyncd]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/services/{service}/reload", no_wait)
 
 
-@app.command(
-    "restart",
-    cls=ApiCommand,
-    help="Hard restart service. Use reload if you want to reduce interruptions.\n\n\x08\nHTTP:        POST /nodes/{node}/services/{service}/restart\nPVE method:  service_restart\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Hard restart service",
-)
-def restart(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    service: str = typer.Option(
-        ...,
-        "--service",
-        help="Service ID [one of chrony, corosync, cron, ksmtuned, lxcfs, postfix, proxmox-firewall, pve-cluster, pve-firewall, pve-ha-crm, pve-ha-lrm, pve-lxc-syscalld, pvedaemon, pvefw-logger, pveproxy, pvescheduler, pvestatd, qmeventd, spiceproxy, sshd, syslog, systemd-journald, systemd-timesyncd]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/services/{service}/restart", no_wait)
+def _restart() -> None:
+    """Register `restart` (POST /nodes/{node}/services/{service}/restart); only the command being run or completed is built."""
+
+    @app.command(
+        "restart",
+        cls=ApiCommand,
+        help="Hard restart service. Use reload if you want to reduce interruptions.\n\n\x08\nHTTP:        POST /nodes/{node}/services/{service}/restart\nPVE method:  service_restart\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Hard restart service",
+    )
+    def restart(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        service: str = typer.Option(
+            ...,
+            "--service",
+            help="Service ID [one of chrony, corosync, cron, ksmtuned, lxcfs, postfix, proxmox-firewall, pve-cluster, pve-firewall, pve-ha-crm, pve-ha-lrm, pve-lxc-syscalld, pvedaemon, pvefw-logger, pveproxy, pvescheduler, pvestatd, qmeventd, spiceproxy, sshd, syslog, systemd-journald, systemd-timesyncd]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/services/{service}/restart", no_wait)
 
 
-@app.command(
-    "start",
-    cls=ApiCommand,
-    help="Start service.\n\n\x08\nHTTP:        POST /nodes/{node}/services/{service}/start\nPVE method:  service_start\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Start service",
-)
-def start(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    service: str = typer.Option(
-        ...,
-        "--service",
-        help="Service ID [one of chrony, corosync, cron, ksmtuned, lxcfs, postfix, proxmox-firewall, pve-cluster, pve-firewall, pve-ha-crm, pve-ha-lrm, pve-lxc-syscalld, pvedaemon, pvefw-logger, pveproxy, pvescheduler, pvestatd, qmeventd, spiceproxy, sshd, syslog, systemd-journald, systemd-timesyncd]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/services/{service}/start", no_wait)
+def _start() -> None:
+    """Register `start` (POST /nodes/{node}/services/{service}/start); only the command being run or completed is built."""
+
+    @app.command(
+        "start",
+        cls=ApiCommand,
+        help="Start service.\n\n\x08\nHTTP:        POST /nodes/{node}/services/{service}/start\nPVE method:  service_start\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Start service",
+    )
+    def start(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        service: str = typer.Option(
+            ...,
+            "--service",
+            help="Service ID [one of chrony, corosync, cron, ksmtuned, lxcfs, postfix, proxmox-firewall, pve-cluster, pve-firewall, pve-ha-crm, pve-ha-lrm, pve-lxc-syscalld, pvedaemon, pvefw-logger, pveproxy, pvescheduler, pvestatd, qmeventd, spiceproxy, sshd, syslog, systemd-journald, systemd-timesyncd]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/services/{service}/start", no_wait)
 
 
-@app.command(
-    "state",
-    cls=ApiCommand,
-    help="Read service properties\n\n\x08\nHTTP:        GET /nodes/{node}/services/{service}/state\nPVE method:  service_state\nPermissions: [perm, /nodes/{node}, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Read service properties",
-)
-def state(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    service: str = typer.Option(
-        ...,
-        "--service",
-        help="Service ID [one of chrony, corosync, cron, ksmtuned, lxcfs, postfix, proxmox-firewall, pve-cluster, pve-firewall, pve-ha-crm, pve-ha-lrm, pve-lxc-syscalld, pvedaemon, pvefw-logger, pveproxy, pvescheduler, pvestatd, qmeventd, spiceproxy, sshd, syslog, systemd-journald, systemd-timesyncd]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/services/{service}/state", False)
+def _state() -> None:
+    """Register `state` (GET /nodes/{node}/services/{service}/state); only the command being run or completed is built."""
+
+    @app.command(
+        "state",
+        cls=ApiCommand,
+        help="Read service properties\n\n\x08\nHTTP:        GET /nodes/{node}/services/{service}/state\nPVE method:  service_state\nPermissions: [perm, /nodes/{node}, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Read service properties",
+    )
+    def state(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        service: str = typer.Option(
+            ...,
+            "--service",
+            help="Service ID [one of chrony, corosync, cron, ksmtuned, lxcfs, postfix, proxmox-firewall, pve-cluster, pve-firewall, pve-ha-crm, pve-ha-lrm, pve-lxc-syscalld, pvedaemon, pvefw-logger, pveproxy, pvescheduler, pvestatd, qmeventd, spiceproxy, sshd, syslog, systemd-journald, systemd-timesyncd]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/services/{service}/state", False)
 
 
-@app.command(
-    "stop",
-    cls=ApiCommand,
-    help="Stop service.\n\n\x08\nHTTP:        POST /nodes/{node}/services/{service}/stop\nPVE method:  service_stop\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Stop service",
-)
-def stop(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    service: str = typer.Option(
-        ...,
-        "--service",
-        help="Service ID [one of chrony, corosync, cron, ksmtuned, lxcfs, postfix, proxmox-firewall, pve-cluster, pve-firewall, pve-ha-crm, pve-ha-lrm, pve-lxc-syscalld, pvedaemon, pvefw-logger, pveproxy, pvescheduler, pvestatd, qmeventd, spiceproxy, sshd, syslog, systemd-journald, systemd-timesyncd]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/services/{service}/stop", no_wait)
+def _stop() -> None:
+    """Register `stop` (POST /nodes/{node}/services/{service}/stop); only the command being run or completed is built."""
+
+    @app.command(
+        "stop",
+        cls=ApiCommand,
+        help="Stop service.\n\n\x08\nHTTP:        POST /nodes/{node}/services/{service}/stop\nPVE method:  service_stop\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Stop service",
+    )
+    def stop(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        service: str = typer.Option(
+            ...,
+            "--service",
+            help="Service ID [one of chrony, corosync, cron, ksmtuned, lxcfs, postfix, proxmox-firewall, pve-cluster, pve-firewall, pve-ha-crm, pve-ha-lrm, pve-lxc-syscalld, pvedaemon, pvefw-logger, pveproxy, pvescheduler, pvestatd, qmeventd, spiceproxy, sshd, syslog, systemd-journald, systemd-timesyncd]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/services/{service}/stop", no_wait)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "get": _get,
+    "list": _list,
+    "reload": _reload,
+    "restart": _restart,
+    "start": _start,
+    "state": _state,
+    "stop": _stop,
+}

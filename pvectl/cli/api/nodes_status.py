@@ -22,48 +22,61 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "command",
-    cls=ApiCommand,
-    help="Reboot or shutdown a node.\n\n\x08\nHTTP:        POST /nodes/{node}/status\nPVE method:  node_cmd\nPermissions: [perm, /nodes/{node}, [Sys.PowerMgmt]]\nSince:       PVE 7.4 or earlier",
-    short_help="Reboot or shutdown a node",
-)
-def command(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    command: str = typer.Option(
-        ...,
-        "--command",
-        help="Specify the command. [one of reboot, shutdown]",
-        metavar="[reboot|shutdown]",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/status", False)
+def _command() -> None:
+    """Register `command` (POST /nodes/{node}/status); only the command being run or completed is built."""
+
+    @app.command(
+        "command",
+        cls=ApiCommand,
+        help="Reboot or shutdown a node.\n\n\x08\nHTTP:        POST /nodes/{node}/status\nPVE method:  node_cmd\nPermissions: [perm, /nodes/{node}, [Sys.PowerMgmt]]\nSince:       PVE 7.4 or earlier",
+        short_help="Reboot or shutdown a node",
+    )
+    def command(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        command: str = typer.Option(
+            ...,
+            "--command",
+            help="Specify the command. [one of reboot, shutdown]",
+            metavar="[reboot|shutdown]",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/status", False)
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Read node status\n\n\x08\nHTTP:        GET /nodes/{node}/status\nPVE method:  status\nPermissions: [perm, /nodes/{node}, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Read node status",
-)
-def get(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/status", False)
+def _get() -> None:
+    """Register `get` (GET /nodes/{node}/status); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Read node status\n\n\x08\nHTTP:        GET /nodes/{node}/status\nPVE method:  status\nPermissions: [perm, /nodes/{node}, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Read node status",
+    )
+    def get(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/status", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "command": _command,
+    "get": _get,
+}

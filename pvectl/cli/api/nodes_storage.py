@@ -86,425 +86,466 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "download-url",
-    cls=ApiCommand,
-    help="Download templates, ISO images, OVAs and VM images by using an URL.\n\n\x08\nHTTP:        POST /nodes/{node}/storage/{storage}/download-url\nPVE method:  download_url\nPermissions: Requires allocation access on the storage and as this allows one to probe the (local!) host network indirectly it also requires one of Sys.Modify on / (for backwards compatibility) or the newer Sys.AccessNetwork privilege on the node.\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Download templates, ISO images, OVAs and VM images by using an URL",
-)
-def download_url(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    storage: str = typer.Option(
-        ...,
-        "--storage",
-        help="The storage identifier. [string, format pve-storage-id]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.storage,
-    ),
-    checksum: _S = typer.Option(
-        None,
-        "--checksum",
-        help="The expected checksum of the file. [string; requires --checksum-algorithm]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    checksum_algorithm: _S = typer.Option(
-        None,
-        "--checksum-algorithm",
-        help="The algorithm to calculate the checksum of the file. [one of md5, sha1, sha224, sha256, sha384, sha512; requires --checksum]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    compression: _S = typer.Option(
-        None,
-        "--compression",
-        help="Decompress the downloaded file using the specified compression algorithm. [string; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    content: str = typer.Option(
-        ...,
-        "--content",
-        help="Content type. [one of iso, vztmpl, import]",
-        metavar="[iso|vztmpl|import]",
-        show_default=False,
-    ),
-    filename: str = typer.Option(
-        ...,
-        "--filename",
-        help="The name of the file to create. Caution: This will be normalized! [string; at most 255 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    url: str = typer.Option(
-        ...,
-        "--url",
-        help="The URL to download the file from. [string; pattern https?://.*]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    verify_certificates: _S = typer.Option(
-        None,
-        "--verify-certificates",
-        help="If false, no SSL/TLS certificates will be verified. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/storage/{storage}/download-url", no_wait)
+def _download_url() -> None:
+    """Register `download-url` (POST /nodes/{node}/storage/{storage}/download-url); only the command being run or completed is built."""
+
+    @app.command(
+        "download-url",
+        cls=ApiCommand,
+        help="Download templates, ISO images, OVAs and VM images by using an URL.\n\n\x08\nHTTP:        POST /nodes/{node}/storage/{storage}/download-url\nPVE method:  download_url\nPermissions: Requires allocation access on the storage and as this allows one to probe the (local!) host network indirectly it also requires one of Sys.Modify on / (for backwards compatibility) or the newer Sys.AccessNetwork privilege on the node.\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Download templates, ISO images, OVAs and VM images by using an URL",
+    )
+    def download_url(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        storage: str = typer.Option(
+            ...,
+            "--storage",
+            help="The storage identifier. [string, format pve-storage-id]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.storage,
+        ),
+        checksum: _S = typer.Option(
+            None,
+            "--checksum",
+            help="The expected checksum of the file. [string; requires --checksum-algorithm]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        checksum_algorithm: _S = typer.Option(
+            None,
+            "--checksum-algorithm",
+            help="The algorithm to calculate the checksum of the file. [one of md5, sha1, sha224, sha256, sha384, sha512; requires --checksum]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        compression: _S = typer.Option(
+            None,
+            "--compression",
+            help="Decompress the downloaded file using the specified compression algorithm. [string; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        content: str = typer.Option(
+            ...,
+            "--content",
+            help="Content type. [one of iso, vztmpl, import]",
+            metavar="[iso|vztmpl|import]",
+            show_default=False,
+        ),
+        filename: str = typer.Option(
+            ...,
+            "--filename",
+            help="The name of the file to create. Caution: This will be normalized! [string; at most 255 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        url: str = typer.Option(
+            ...,
+            "--url",
+            help="The URL to download the file from. [string; pattern https?://.*]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        verify_certificates: _S = typer.Option(
+            None,
+            "--verify-certificates",
+            help="If false, no SSL/TLS certificates will be verified. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/storage/{storage}/download-url", no_wait)
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="diridx\n\n\x08\nHTTP:        GET /nodes/{node}/storage/{storage}\nPVE method:  diridx\nPermissions: [perm, /storage/{storage}, [Datastore.Audit, Datastore.AllocateSpace], any, 1]\nSince:       PVE 7.4 or earlier",
-    short_help="diridx",
-)
-def get(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    storage: str = typer.Option(
-        ...,
-        "--storage",
-        help="The storage identifier. [string, format pve-storage-id]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.storage,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/storage/{storage}", False)
+def _get() -> None:
+    """Register `get` (GET /nodes/{node}/storage/{storage}); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="diridx\n\n\x08\nHTTP:        GET /nodes/{node}/storage/{storage}\nPVE method:  diridx\nPermissions: [perm, /storage/{storage}, [Datastore.Audit, Datastore.AllocateSpace], any, 1]\nSince:       PVE 7.4 or earlier",
+        short_help="diridx",
+    )
+    def get(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        storage: str = typer.Option(
+            ...,
+            "--storage",
+            help="The storage identifier. [string, format pve-storage-id]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.storage,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/storage/{storage}", False)
 
 
-@app.command(
-    "import-metadata",
-    cls=ApiCommand,
-    help="Get the base parameters for creating a guest which imports data from a foreign importable guest, like an ESXi VM\n\n\x08\nHTTP:        GET /nodes/{node}/storage/{storage}/import-metadata\nPVE method:  get_import_metadata\nPermissions: You need read access for the volume.\nSince:       PVE 8.1.5",
-    short_help="Get the base parameters for creating a guest which imports data from...",
-)
-def import_metadata(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    storage: str = typer.Option(
-        ...,
-        "--storage",
-        help="The storage identifier. [string, format pve-storage-id; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.storage,
-    ),
-    volume: str = typer.Option(
-        ...,
-        "--volume",
-        help="Volume identifier for the guest archive/entry. [string; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/storage/{storage}/import-metadata", False)
+def _import_metadata() -> None:
+    """Register `import-metadata` (GET /nodes/{node}/storage/{storage}/import-metadata); only the command being run or completed is built."""
+
+    @app.command(
+        "import-metadata",
+        cls=ApiCommand,
+        help="Get the base parameters for creating a guest which imports data from a foreign importable guest, like an ESXi VM\n\n\x08\nHTTP:        GET /nodes/{node}/storage/{storage}/import-metadata\nPVE method:  get_import_metadata\nPermissions: You need read access for the volume.\nSince:       PVE 8.1.5",
+        short_help="Get the base parameters for creating a guest which imports data from...",
+    )
+    def import_metadata(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        storage: str = typer.Option(
+            ...,
+            "--storage",
+            help="The storage identifier. [string, format pve-storage-id; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.storage,
+        ),
+        volume: str = typer.Option(
+            ...,
+            "--volume",
+            help="Volume identifier for the guest archive/entry. [string; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/storage/{storage}/import-metadata", False)
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="Get status for all datastores.\n\n\x08\nHTTP:        GET /nodes/{node}/storage\nPVE method:  index\nPermissions: Only list entries where you have 'Datastore.Audit' or 'Datastore.AllocateSpace' permissions on '/storage/<storage>'\nSince:       PVE 7.4 or earlier",
-    short_help="Get status for all datastores",
-)
-def list(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    content: _L = typer.Option(
-        None,
-        "--content",
-        help="Only list stores which support this content type. [string, format pve-storage-content-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    enabled: _S = typer.Option(
-        None,
-        "--enabled",
-        help="Only list stores which are enabled (not disabled in config). [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    format: _S = typer.Option(
-        None,
-        "--format",
-        help="Include information about formats [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    storage: _S = typer.Option(
-        None,
-        "--storage",
-        help="Only list status for specified storage [string, format pve-storage-id]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.storage,
-    ),
-    target: _S = typer.Option(
-        None,
-        "--target",
-        help="If target is different to 'node', we only lists shared storages which content is accessible on this 'node' and the specified 'target' node. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/storage", False)
+def _list() -> None:
+    """Register `list` (GET /nodes/{node}/storage); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="Get status for all datastores.\n\n\x08\nHTTP:        GET /nodes/{node}/storage\nPVE method:  index\nPermissions: Only list entries where you have 'Datastore.Audit' or 'Datastore.AllocateSpace' permissions on '/storage/<storage>'\nSince:       PVE 7.4 or earlier",
+        short_help="Get status for all datastores",
+    )
+    def list(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        content: _L = typer.Option(
+            None,
+            "--content",
+            help="Only list stores which support this content type. [string, format pve-storage-content-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        enabled: _S = typer.Option(
+            None,
+            "--enabled",
+            help="Only list stores which are enabled (not disabled in config). [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        format: _S = typer.Option(
+            None,
+            "--format",
+            help="Include information about formats [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        storage: _S = typer.Option(
+            None,
+            "--storage",
+            help="Only list status for specified storage [string, format pve-storage-id]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.storage,
+        ),
+        target: _S = typer.Option(
+            None,
+            "--target",
+            help="If target is different to 'node', we only lists shared storages which content is accessible on this 'node' and the specified 'target' node. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/storage", False)
 
 
-@app.command(
-    "oci-registry-pull",
-    cls=ApiCommand,
-    help="Pull an OCI image from a registry.\n\n\x08\nHTTP:        POST /nodes/{node}/storage/{storage}/oci-registry-pull\nPVE method:  oci_registry_pull\nPermissions: [and, [perm, /storage/{storage}, [Datastore.AllocateTemplate]], [perm, /nodes/{node}, [Sys.AccessNetwork]]]\nSince:       PVE 9.0.9\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Pull an OCI image from a registry",
-)
-def oci_registry_pull(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    storage: str = typer.Option(
-        ...,
-        "--storage",
-        help="The storage identifier. [string, format pve-storage-id; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.storage,
-    ),
-    filename: _S = typer.Option(
-        None,
-        "--filename",
-        help="Custom destination file name of the OCI image. Caution: This will be normalized! [string; at most 255 characters; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    reference: str = typer.Option(
-        ...,
-        "--reference",
-        help="The reference to the OCI image to download. [string; pattern ^(?:(?:[a-zA-Z\\d]|[a-zA-Z\\d][a-zA-Z\\d-]*[a-zA-Z\\d])(?:\\.(?:[a-zA-Z\\d]|[a-zA-Z\\d][a-zA-Z\\d-]*[a-zA-Z\\d]))*(?::\\d+)?/)?[a-z\\d]+(?:(?:[._]|__|[-]*)[a-z\\d]+)*(?:/[a-z\\d]+(?:(?:[._]|__|[-]*)[a-z\\d]+)*)*:\\w[\\w.-]{0,127}$; since PVE 9.0.9]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/storage/{storage}/oci-registry-pull", no_wait)
+def _oci_registry_pull() -> None:
+    """Register `oci-registry-pull` (POST /nodes/{node}/storage/{storage}/oci-registry-pull); only the command being run or completed is built."""
+
+    @app.command(
+        "oci-registry-pull",
+        cls=ApiCommand,
+        help="Pull an OCI image from a registry.\n\n\x08\nHTTP:        POST /nodes/{node}/storage/{storage}/oci-registry-pull\nPVE method:  oci_registry_pull\nPermissions: [and, [perm, /storage/{storage}, [Datastore.AllocateTemplate]], [perm, /nodes/{node}, [Sys.AccessNetwork]]]\nSince:       PVE 9.0.9\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Pull an OCI image from a registry",
+    )
+    def oci_registry_pull(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        storage: str = typer.Option(
+            ...,
+            "--storage",
+            help="The storage identifier. [string, format pve-storage-id; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.storage,
+        ),
+        filename: _S = typer.Option(
+            None,
+            "--filename",
+            help="Custom destination file name of the OCI image. Caution: This will be normalized! [string; at most 255 characters; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        reference: str = typer.Option(
+            ...,
+            "--reference",
+            help="The reference to the OCI image to download. [string; pattern ^(?:(?:[a-zA-Z\\d]|[a-zA-Z\\d][a-zA-Z\\d-]*[a-zA-Z\\d])(?:\\.(?:[a-zA-Z\\d]|[a-zA-Z\\d][a-zA-Z\\d-]*[a-zA-Z\\d]))*(?::\\d+)?/)?[a-z\\d]+(?:(?:[._]|__|[-]*)[a-z\\d]+)*(?:/[a-z\\d]+(?:(?:[._]|__|[-]*)[a-z\\d]+)*)*:\\w[\\w.-]{0,127}$; since PVE 9.0.9]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/storage/{storage}/oci-registry-pull", no_wait)
 
 
-@app.command(
-    "rrd",
-    cls=ApiCommand,
-    help="Read storage RRD statistics (returns PNG).\n\n\x08\nHTTP:        GET /nodes/{node}/storage/{storage}/rrd\nPVE method:  rrd\nPermissions: [perm, /storage/{storage}, [Datastore.Audit, Datastore.AllocateSpace], any, 1]\nSince:       PVE 7.4 or earlier",
-    short_help="Read storage RRD statistics (returns PNG)",
-)
-def rrd(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    storage: str = typer.Option(
-        ...,
-        "--storage",
-        help="The storage identifier. [string, format pve-storage-id]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.storage,
-    ),
-    cf: _S = typer.Option(
-        None,
-        "--cf",
-        help="The RRD consolidation function [one of AVERAGE, MAX]",
-        metavar="[AVERAGE|MAX]",
-        show_default=False,
-    ),
-    ds: _L = typer.Option(
-        ...,
-        "--ds",
-        help="The list of datasources you want to display. [string, format pve-configid-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    timeframe: str = typer.Option(
-        ...,
-        "--timeframe",
-        help="Specify the time frame you are interested in. [one of hour, day, week, month, year]",
-        metavar="[hour|day|week|month|year]",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/storage/{storage}/rrd", False)
+def _rrd() -> None:
+    """Register `rrd` (GET /nodes/{node}/storage/{storage}/rrd); only the command being run or completed is built."""
+
+    @app.command(
+        "rrd",
+        cls=ApiCommand,
+        help="Read storage RRD statistics (returns PNG).\n\n\x08\nHTTP:        GET /nodes/{node}/storage/{storage}/rrd\nPVE method:  rrd\nPermissions: [perm, /storage/{storage}, [Datastore.Audit, Datastore.AllocateSpace], any, 1]\nSince:       PVE 7.4 or earlier",
+        short_help="Read storage RRD statistics (returns PNG)",
+    )
+    def rrd(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        storage: str = typer.Option(
+            ...,
+            "--storage",
+            help="The storage identifier. [string, format pve-storage-id]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.storage,
+        ),
+        cf: _S = typer.Option(
+            None,
+            "--cf",
+            help="The RRD consolidation function [one of AVERAGE, MAX]",
+            metavar="[AVERAGE|MAX]",
+            show_default=False,
+        ),
+        ds: _L = typer.Option(
+            ...,
+            "--ds",
+            help="The list of datasources you want to display. [string, format pve-configid-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        timeframe: str = typer.Option(
+            ...,
+            "--timeframe",
+            help="Specify the time frame you are interested in. [one of hour, day, week, month, year]",
+            metavar="[hour|day|week|month|year]",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/storage/{storage}/rrd", False)
 
 
-@app.command(
-    "rrddata",
-    cls=ApiCommand,
-    help="Read storage RRD statistics.\n\n\x08\nHTTP:        GET /nodes/{node}/storage/{storage}/rrddata\nPVE method:  rrddata\nPermissions: [perm, /storage/{storage}, [Datastore.Audit, Datastore.AllocateSpace], any, 1]\nSince:       PVE 7.4 or earlier",
-    short_help="Read storage RRD statistics",
-)
-def rrddata(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    storage: str = typer.Option(
-        ...,
-        "--storage",
-        help="The storage identifier. [string, format pve-storage-id]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.storage,
-    ),
-    cf: _S = typer.Option(
-        None,
-        "--cf",
-        help="The RRD consolidation function [one of AVERAGE, MAX]",
-        metavar="[AVERAGE|MAX]",
-        show_default=False,
-    ),
-    timeframe: str = typer.Option(
-        ...,
-        "--timeframe",
-        help="Specify the time frame you are interested in. [one of hour, day, week, month, year]",
-        metavar="[hour|day|week|month|year]",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/storage/{storage}/rrddata", False)
+def _rrddata() -> None:
+    """Register `rrddata` (GET /nodes/{node}/storage/{storage}/rrddata); only the command being run or completed is built."""
+
+    @app.command(
+        "rrddata",
+        cls=ApiCommand,
+        help="Read storage RRD statistics.\n\n\x08\nHTTP:        GET /nodes/{node}/storage/{storage}/rrddata\nPVE method:  rrddata\nPermissions: [perm, /storage/{storage}, [Datastore.Audit, Datastore.AllocateSpace], any, 1]\nSince:       PVE 7.4 or earlier",
+        short_help="Read storage RRD statistics",
+    )
+    def rrddata(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        storage: str = typer.Option(
+            ...,
+            "--storage",
+            help="The storage identifier. [string, format pve-storage-id]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.storage,
+        ),
+        cf: _S = typer.Option(
+            None,
+            "--cf",
+            help="The RRD consolidation function [one of AVERAGE, MAX]",
+            metavar="[AVERAGE|MAX]",
+            show_default=False,
+        ),
+        timeframe: str = typer.Option(
+            ...,
+            "--timeframe",
+            help="Specify the time frame you are interested in. [one of hour, day, week, month, year]",
+            metavar="[hour|day|week|month|year]",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/storage/{storage}/rrddata", False)
 
 
-@app.command(
-    "status",
-    cls=ApiCommand,
-    help="Read storage status.\n\n\x08\nHTTP:        GET /nodes/{node}/storage/{storage}/status\nPVE method:  read_status\nPermissions: [perm, /storage/{storage}, [Datastore.Audit, Datastore.AllocateSpace], any, 1]\nSince:       PVE 7.4 or earlier",
-    short_help="Read storage status",
-)
-def status(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    storage: str = typer.Option(
-        ...,
-        "--storage",
-        help="The storage identifier. [string, format pve-storage-id]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.storage,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/storage/{storage}/status", False)
+def _status() -> None:
+    """Register `status` (GET /nodes/{node}/storage/{storage}/status); only the command being run or completed is built."""
+
+    @app.command(
+        "status",
+        cls=ApiCommand,
+        help="Read storage status.\n\n\x08\nHTTP:        GET /nodes/{node}/storage/{storage}/status\nPVE method:  read_status\nPermissions: [perm, /storage/{storage}, [Datastore.Audit, Datastore.AllocateSpace], any, 1]\nSince:       PVE 7.4 or earlier",
+        short_help="Read storage status",
+    )
+    def status(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        storage: str = typer.Option(
+            ...,
+            "--storage",
+            help="The storage identifier. [string, format pve-storage-id]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.storage,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/storage/{storage}/status", False)
 
 
-@app.command(
-    "upload",
-    cls=ApiCommand,
-    help="Upload templates, ISO images, OVAs and VM images.\n\n\x08\nHTTP:        POST /nodes/{node}/storage/{storage}/upload\nPVE method:  upload\nPermissions: [perm, /storage/{storage}, [Datastore.AllocateTemplate]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Upload templates, ISO images, OVAs and VM images",
-)
-def upload(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    storage: str = typer.Option(
-        ...,
-        "--storage",
-        help="The storage identifier. [string, format pve-storage-id]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.storage,
-    ),
-    checksum: _S = typer.Option(
-        None,
-        "--checksum",
-        help="The expected checksum of the file. [string; requires --checksum-algorithm]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    checksum_algorithm: _S = typer.Option(
-        None,
-        "--checksum-algorithm",
-        help="The algorithm to calculate the checksum of the file. [one of md5, sha1, sha224, sha256, sha384, sha512; requires --checksum]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    content: str = typer.Option(
-        ...,
-        "--content",
-        help="Content type. [one of iso, vztmpl, import]",
-        metavar="[iso|vztmpl|import]",
-        show_default=False,
-    ),
-    filename: str = typer.Option(
-        ...,
-        "--filename",
-        help="The name of the file to create. Caution: This will be normalized! [string; at most 255 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    tmpfilename: _S = typer.Option(
-        None,
-        "--tmpfilename",
-        help="The source file name. This parameter is usually set by the REST handler. You can only overwrite it when connecting to the trusted port on localhost. [string; pattern /var/tmp/pveupload-[0-9a-f]+]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/storage/{storage}/upload", no_wait)
+def _upload() -> None:
+    """Register `upload` (POST /nodes/{node}/storage/{storage}/upload); only the command being run or completed is built."""
+
+    @app.command(
+        "upload",
+        cls=ApiCommand,
+        help="Upload templates, ISO images, OVAs and VM images.\n\n\x08\nHTTP:        POST /nodes/{node}/storage/{storage}/upload\nPVE method:  upload\nPermissions: [perm, /storage/{storage}, [Datastore.AllocateTemplate]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Upload templates, ISO images, OVAs and VM images",
+    )
+    def upload(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        storage: str = typer.Option(
+            ...,
+            "--storage",
+            help="The storage identifier. [string, format pve-storage-id]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.storage,
+        ),
+        checksum: _S = typer.Option(
+            None,
+            "--checksum",
+            help="The expected checksum of the file. [string; requires --checksum-algorithm]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        checksum_algorithm: _S = typer.Option(
+            None,
+            "--checksum-algorithm",
+            help="The algorithm to calculate the checksum of the file. [one of md5, sha1, sha224, sha256, sha384, sha512; requires --checksum]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        content: str = typer.Option(
+            ...,
+            "--content",
+            help="Content type. [one of iso, vztmpl, import]",
+            metavar="[iso|vztmpl|import]",
+            show_default=False,
+        ),
+        filename: str = typer.Option(
+            ...,
+            "--filename",
+            help="The name of the file to create. Caution: This will be normalized! [string; at most 255 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        tmpfilename: _S = typer.Option(
+            None,
+            "--tmpfilename",
+            help="The source file name. This parameter is usually set by the REST handler. You can only overwrite it when connecting to the trusted port on localhost. [string; pattern /var/tmp/pveupload-[0-9a-f]+]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/storage/{storage}/upload", no_wait)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "download-url": _download_url,
+    "get": _get,
+    "import-metadata": _import_metadata,
+    "list": _list,
+    "oci-registry-pull": _oci_registry_pull,
+    "rrd": _rrd,
+    "rrddata": _rrddata,
+    "status": _status,
+    "upload": _upload,
+}

@@ -30,279 +30,308 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "copy",
-    cls=ApiCommand,
-    help="Copy a volume. This is experimental code - do not use.\n\n\x08\nHTTP:        POST /nodes/{node}/storage/{storage}/content/{volume}\nPVE method:  copy\nPermissions: none declared\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Copy a volume",
-)
-def copy(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    storage: str = typer.Option(
-        ...,
-        "--storage",
-        help="The storage identifier. [string, format pve-storage-id]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.storage,
-    ),
-    volume: str = typer.Option(
-        ...,
-        "--volume",
-        help="Source volume identifier [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    target: str = typer.Option(
-        ...,
-        "--target",
-        help="Target volume identifier [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    target_node: _S = typer.Option(
-        None,
-        "--target_node",
-        help="Target node. Default is local node. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/storage/{storage}/content/{volume}", no_wait)
+def _copy() -> None:
+    """Register `copy` (POST /nodes/{node}/storage/{storage}/content/{volume}); only the command being run or completed is built."""
+
+    @app.command(
+        "copy",
+        cls=ApiCommand,
+        help="Copy a volume. This is experimental code - do not use.\n\n\x08\nHTTP:        POST /nodes/{node}/storage/{storage}/content/{volume}\nPVE method:  copy\nPermissions: none declared\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Copy a volume",
+    )
+    def copy(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        storage: str = typer.Option(
+            ...,
+            "--storage",
+            help="The storage identifier. [string, format pve-storage-id]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.storage,
+        ),
+        volume: str = typer.Option(
+            ...,
+            "--volume",
+            help="Source volume identifier [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        target: str = typer.Option(
+            ...,
+            "--target",
+            help="Target volume identifier [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        target_node: _S = typer.Option(
+            None,
+            "--target_node",
+            help="Target node. Default is local node. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/storage/{storage}/content/{volume}", no_wait)
 
 
-@app.command(
-    "create",
-    cls=ApiCommand,
-    help="Allocate disk images.\n\n\x08\nHTTP:        POST /nodes/{node}/storage/{storage}/content\nPVE method:  create\nPermissions: [perm, /storage/{storage}, [Datastore.AllocateSpace]]\nSince:       PVE 7.4 or earlier",
-    short_help="Allocate disk images",
-)
-def create(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    storage: str = typer.Option(
-        ...,
-        "--storage",
-        help="The storage identifier. [string, format pve-storage-id]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.storage,
-    ),
-    filename: str = typer.Option(
-        ...,
-        "--filename",
-        help="The name of the file to create. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    format: _S = typer.Option(
-        None,
-        "--format",
-        help="Format of the image. [one of raw, qcow2, subvol, vmdk; requires --size]",
-        metavar="[raw|qcow2|subvol|vmdk]",
-        show_default=False,
-    ),
-    size: str = typer.Option(
-        ...,
-        "--size",
-        help="Size in kilobyte (1024 bytes). Optional suffixes 'M' (megabyte, 1024K) and 'G' (gigabyte, 1024M) [string; pattern \\d+[MG]?]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    vmid: str = typer.Option(
-        ...,
-        "--vmid",
-        help="Specify owner VM [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/storage/{storage}/content", False)
+def _create() -> None:
+    """Register `create` (POST /nodes/{node}/storage/{storage}/content); only the command being run or completed is built."""
+
+    @app.command(
+        "create",
+        cls=ApiCommand,
+        help="Allocate disk images.\n\n\x08\nHTTP:        POST /nodes/{node}/storage/{storage}/content\nPVE method:  create\nPermissions: [perm, /storage/{storage}, [Datastore.AllocateSpace]]\nSince:       PVE 7.4 or earlier",
+        short_help="Allocate disk images",
+    )
+    def create(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        storage: str = typer.Option(
+            ...,
+            "--storage",
+            help="The storage identifier. [string, format pve-storage-id]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.storage,
+        ),
+        filename: str = typer.Option(
+            ...,
+            "--filename",
+            help="The name of the file to create. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        format: _S = typer.Option(
+            None,
+            "--format",
+            help="Format of the image. [one of raw, qcow2, subvol, vmdk; requires --size]",
+            metavar="[raw|qcow2|subvol|vmdk]",
+            show_default=False,
+        ),
+        size: str = typer.Option(
+            ...,
+            "--size",
+            help="Size in kilobyte (1024 bytes). Optional suffixes 'M' (megabyte, 1024K) and 'G' (gigabyte, 1024M) [string; pattern \\d+[MG]?]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        vmid: str = typer.Option(
+            ...,
+            "--vmid",
+            help="Specify owner VM [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/storage/{storage}/content", False)
 
 
-@app.command(
-    "delete",
-    cls=ApiCommand,
-    help="Delete volume\n\n\x08\nHTTP:        DELETE /nodes/{node}/storage/{storage}/content/{volume}\nPVE method:  delete\nPermissions: You need 'Datastore.Allocate' privilege on the storage (or 'Datastore.AllocateSpace' for backup volumes if you have VM.Backup privilege on the VM).\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Delete volume",
-)
-def delete(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    storage: str = typer.Option(
-        ...,
-        "--storage",
-        help="The storage identifier. [string, format pve-storage-id]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.storage,
-    ),
-    volume: str = typer.Option(
-        ...,
-        "--volume",
-        help="Volume identifier [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    delay: _S = typer.Option(
-        None,
-        "--delay",
-        help="Time to wait for the task to finish. We return 'null' if the task finish within that time. [integer 1..30]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "DELETE /nodes/{node}/storage/{storage}/content/{volume}", no_wait)
+def _delete() -> None:
+    """Register `delete` (DELETE /nodes/{node}/storage/{storage}/content/{volume}); only the command being run or completed is built."""
+
+    @app.command(
+        "delete",
+        cls=ApiCommand,
+        help="Delete volume\n\n\x08\nHTTP:        DELETE /nodes/{node}/storage/{storage}/content/{volume}\nPVE method:  delete\nPermissions: You need 'Datastore.Allocate' privilege on the storage (or 'Datastore.AllocateSpace' for backup volumes if you have VM.Backup privilege on the VM).\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Delete volume",
+    )
+    def delete(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        storage: str = typer.Option(
+            ...,
+            "--storage",
+            help="The storage identifier. [string, format pve-storage-id]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.storage,
+        ),
+        volume: str = typer.Option(
+            ...,
+            "--volume",
+            help="Volume identifier [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        delay: _S = typer.Option(
+            None,
+            "--delay",
+            help="Time to wait for the task to finish. We return 'null' if the task finish within that time. [integer 1..30]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "DELETE /nodes/{node}/storage/{storage}/content/{volume}", no_wait)
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Get volume attributes\n\n\x08\nHTTP:        GET /nodes/{node}/storage/{storage}/content/{volume}\nPVE method:  info\nPermissions: You need read access for the volume.\nSince:       PVE 7.4 or earlier",
-    short_help="Get volume attributes",
-)
-def get(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    storage: str = typer.Option(
-        ...,
-        "--storage",
-        help="The storage identifier. [string, format pve-storage-id]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.storage,
-    ),
-    volume: str = typer.Option(
-        ...,
-        "--volume",
-        help="Volume identifier [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/storage/{storage}/content/{volume}", False)
+def _get() -> None:
+    """Register `get` (GET /nodes/{node}/storage/{storage}/content/{volume}); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Get volume attributes\n\n\x08\nHTTP:        GET /nodes/{node}/storage/{storage}/content/{volume}\nPVE method:  info\nPermissions: You need read access for the volume.\nSince:       PVE 7.4 or earlier",
+        short_help="Get volume attributes",
+    )
+    def get(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        storage: str = typer.Option(
+            ...,
+            "--storage",
+            help="The storage identifier. [string, format pve-storage-id]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.storage,
+        ),
+        volume: str = typer.Option(
+            ...,
+            "--volume",
+            help="Volume identifier [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/storage/{storage}/content/{volume}", False)
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="List storage content.\n\n\x08\nHTTP:        GET /nodes/{node}/storage/{storage}/content\nPVE method:  index\nPermissions: [perm, /storage/{storage}, [Datastore.Audit, Datastore.AllocateSpace], any, 1]\nSince:       PVE 7.4 or earlier",
-    short_help="List storage content",
-)
-def list(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    storage: str = typer.Option(
-        ...,
-        "--storage",
-        help="The storage identifier. [string, format pve-storage-id]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.storage,
-    ),
-    content: _S = typer.Option(
-        None,
-        "--content",
-        help="Only list content of this type. [string, format pve-storage-content]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    vmid: _S = typer.Option(
-        None,
-        "--vmid",
-        help="Only list images for this VM [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/storage/{storage}/content", False)
+def _list() -> None:
+    """Register `list` (GET /nodes/{node}/storage/{storage}/content); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="List storage content.\n\n\x08\nHTTP:        GET /nodes/{node}/storage/{storage}/content\nPVE method:  index\nPermissions: [perm, /storage/{storage}, [Datastore.Audit, Datastore.AllocateSpace], any, 1]\nSince:       PVE 7.4 or earlier",
+        short_help="List storage content",
+    )
+    def list(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        storage: str = typer.Option(
+            ...,
+            "--storage",
+            help="The storage identifier. [string, format pve-storage-id]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.storage,
+        ),
+        content: _S = typer.Option(
+            None,
+            "--content",
+            help="Only list content of this type. [string, format pve-storage-content]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        vmid: _S = typer.Option(
+            None,
+            "--vmid",
+            help="Only list images for this VM [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/storage/{storage}/content", False)
 
 
-@app.command(
-    "set",
-    cls=ApiCommand,
-    help="Update volume attributes\n\n\x08\nHTTP:        PUT /nodes/{node}/storage/{storage}/content/{volume}\nPVE method:  updateattributes\nPermissions: You need read access for the volume.\nSince:       PVE 7.4 or earlier",
-    short_help="Update volume attributes",
-)
-def set(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    storage: str = typer.Option(
-        ...,
-        "--storage",
-        help="The storage identifier. [string, format pve-storage-id]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.storage,
-    ),
-    volume: str = typer.Option(
-        ...,
-        "--volume",
-        help="Volume identifier [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    notes: _S = typer.Option(
-        None,
-        "--notes",
-        help="The new notes. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    protected: _S = typer.Option(
-        None,
-        "--protected",
-        help="Protection status. Currently only supported for backups. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "PUT /nodes/{node}/storage/{storage}/content/{volume}", False)
+def _set() -> None:
+    """Register `set` (PUT /nodes/{node}/storage/{storage}/content/{volume}); only the command being run or completed is built."""
+
+    @app.command(
+        "set",
+        cls=ApiCommand,
+        help="Update volume attributes\n\n\x08\nHTTP:        PUT /nodes/{node}/storage/{storage}/content/{volume}\nPVE method:  updateattributes\nPermissions: You need read access for the volume.\nSince:       PVE 7.4 or earlier",
+        short_help="Update volume attributes",
+    )
+    def set(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        storage: str = typer.Option(
+            ...,
+            "--storage",
+            help="The storage identifier. [string, format pve-storage-id]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.storage,
+        ),
+        volume: str = typer.Option(
+            ...,
+            "--volume",
+            help="Volume identifier [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        notes: _S = typer.Option(
+            None,
+            "--notes",
+            help="The new notes. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        protected: _S = typer.Option(
+            None,
+            "--protected",
+            help="Protection status. Currently only supported for backups. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "PUT /nodes/{node}/storage/{storage}/content/{volume}", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "copy": _copy,
+    "create": _create,
+    "delete": _delete,
+    "get": _get,
+    "list": _list,
+    "set": _set,
+}

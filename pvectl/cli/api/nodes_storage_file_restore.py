@@ -22,92 +22,105 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "download",
-    cls=ApiCommand,
-    help="Extract a file or directory (as zip archive) from a PBS backup.\n\n\x08\nHTTP:        GET /nodes/{node}/storage/{storage}/file-restore/download\nPVE method:  download\nPermissions: You need read access for the volume.\nSince:       PVE 7.4 or earlier",
-    short_help="Extract a file or directory (as zip archive) from a PBS backup",
-)
-def download(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    storage: str = typer.Option(
-        ...,
-        "--storage",
-        help="The storage identifier. [string, format pve-storage-id]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.storage,
-    ),
-    filepath: str = typer.Option(
-        ...,
-        "--filepath",
-        help="base64-path to the directory or file to download. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    tar: _S = typer.Option(
-        None,
-        "--tar",
-        help="Download dirs as 'tar.zst' instead of 'zip'. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.1.5]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    volume: str = typer.Option(
-        ...,
-        "--volume",
-        help="Backup volume ID or name. Currently only PBS snapshots are supported. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/storage/{storage}/file-restore/download", False)
+def _download() -> None:
+    """Register `download` (GET /nodes/{node}/storage/{storage}/file-restore/download); only the command being run or completed is built."""
+
+    @app.command(
+        "download",
+        cls=ApiCommand,
+        help="Extract a file or directory (as zip archive) from a PBS backup.\n\n\x08\nHTTP:        GET /nodes/{node}/storage/{storage}/file-restore/download\nPVE method:  download\nPermissions: You need read access for the volume.\nSince:       PVE 7.4 or earlier",
+        short_help="Extract a file or directory (as zip archive) from a PBS backup",
+    )
+    def download(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        storage: str = typer.Option(
+            ...,
+            "--storage",
+            help="The storage identifier. [string, format pve-storage-id]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.storage,
+        ),
+        filepath: str = typer.Option(
+            ...,
+            "--filepath",
+            help="base64-path to the directory or file to download. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        tar: _S = typer.Option(
+            None,
+            "--tar",
+            help="Download dirs as 'tar.zst' instead of 'zip'. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.1.5]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        volume: str = typer.Option(
+            ...,
+            "--volume",
+            help="Backup volume ID or name. Currently only PBS snapshots are supported. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/storage/{storage}/file-restore/download", False)
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="List files and directories for single file restore under the given path.\n\n\x08\nHTTP:        GET /nodes/{node}/storage/{storage}/file-restore/list\nPVE method:  list\nPermissions: You need read access for the volume.\nSince:       PVE 7.4 or earlier",
-    short_help="List files and directories for single file restore under the given path",
-)
-def list(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    storage: str = typer.Option(
-        ...,
-        "--storage",
-        help="The storage identifier. [string, format pve-storage-id]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.storage,
-    ),
-    filepath: str = typer.Option(
-        ...,
-        "--filepath",
-        help='base64-path to the directory or file being listed, or "/". [string]',
-        metavar="TEXT",
-        show_default=False,
-    ),
-    volume: str = typer.Option(
-        ...,
-        "--volume",
-        help="Backup volume ID or name. Currently only PBS snapshots are supported. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/storage/{storage}/file-restore/list", False)
+def _list() -> None:
+    """Register `list` (GET /nodes/{node}/storage/{storage}/file-restore/list); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="List files and directories for single file restore under the given path.\n\n\x08\nHTTP:        GET /nodes/{node}/storage/{storage}/file-restore/list\nPVE method:  list\nPermissions: You need read access for the volume.\nSince:       PVE 7.4 or earlier",
+        short_help="List files and directories for single file restore under the given path",
+    )
+    def list(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        storage: str = typer.Option(
+            ...,
+            "--storage",
+            help="The storage identifier. [string, format pve-storage-id]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.storage,
+        ),
+        filepath: str = typer.Option(
+            ...,
+            "--filepath",
+            help='base64-path to the directory or file being listed, or "/". [string]',
+            metavar="TEXT",
+            show_default=False,
+        ),
+        volume: str = typer.Option(
+            ...,
+            "--volume",
+            help="Backup volume ID or name. Currently only PBS snapshots are supported. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/storage/{storage}/file-restore/list", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "download": _download,
+    "list": _list,
+}

@@ -28,102 +28,115 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "delete",
-    cls=ApiCommand,
-    help="Prune backups. Only those using the standard naming scheme are considered.\n\n\x08\nHTTP:        DELETE /nodes/{node}/storage/{storage}/prunebackups\nPVE method:  delete\nPermissions: You need the 'Datastore.Allocate' privilege on the storage (or if a VM ID is specified, 'Datastore.AllocateSpace' and 'VM.Backup' for the VM).\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Prune backups",
-)
-def delete(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    storage: str = typer.Option(
-        ...,
-        "--storage",
-        help="The storage identifier. [string, format pve-storage-id]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.storage,
-    ),
-    prune_backups: _S = typer.Option(
-        None,
-        "--prune-backups",
-        help="Use these retention options instead of those from the storage configuration. [property string [keep-all=<1|0>] [,keep-daily=<N>] [,keep-hourly=<N>] [,keep-last=<N>] [,keep-monthly=<N>] [,keep-weekly=<N>] [,keep-yearly=<N>]]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    type: _S = typer.Option(
-        None,
-        "--type",
-        help="Either 'qemu' or 'lxc'. Only consider backups for guests of this type. [one of qemu, lxc]",
-        metavar="[qemu|lxc]",
-        show_default=False,
-    ),
-    vmid: _S = typer.Option(
-        None,
-        "--vmid",
-        help="Only prune backups for this VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "DELETE /nodes/{node}/storage/{storage}/prunebackups", no_wait)
+def _delete() -> None:
+    """Register `delete` (DELETE /nodes/{node}/storage/{storage}/prunebackups); only the command being run or completed is built."""
+
+    @app.command(
+        "delete",
+        cls=ApiCommand,
+        help="Prune backups. Only those using the standard naming scheme are considered.\n\n\x08\nHTTP:        DELETE /nodes/{node}/storage/{storage}/prunebackups\nPVE method:  delete\nPermissions: You need the 'Datastore.Allocate' privilege on the storage (or if a VM ID is specified, 'Datastore.AllocateSpace' and 'VM.Backup' for the VM).\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Prune backups",
+    )
+    def delete(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        storage: str = typer.Option(
+            ...,
+            "--storage",
+            help="The storage identifier. [string, format pve-storage-id]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.storage,
+        ),
+        prune_backups: _S = typer.Option(
+            None,
+            "--prune-backups",
+            help="Use these retention options instead of those from the storage configuration. [property string [keep-all=<1|0>] [,keep-daily=<N>] [,keep-hourly=<N>] [,keep-last=<N>] [,keep-monthly=<N>] [,keep-weekly=<N>] [,keep-yearly=<N>]]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        type: _S = typer.Option(
+            None,
+            "--type",
+            help="Either 'qemu' or 'lxc'. Only consider backups for guests of this type. [one of qemu, lxc]",
+            metavar="[qemu|lxc]",
+            show_default=False,
+        ),
+        vmid: _S = typer.Option(
+            None,
+            "--vmid",
+            help="Only prune backups for this VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "DELETE /nodes/{node}/storage/{storage}/prunebackups", no_wait)
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Get prune information for backups. NOTE: this is only a preview and might not be what a subsequent prune call does if backups are removed/added in the meantime.\n\n\x08\nHTTP:        GET /nodes/{node}/storage/{storage}/prunebackups\nPVE method:  dryrun\nPermissions: [perm, /storage/{storage}, [Datastore.Audit, Datastore.AllocateSpace], any, 1]\nSince:       PVE 7.4 or earlier",
-    short_help="Get prune information for backups",
-)
-def get(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    storage: str = typer.Option(
-        ...,
-        "--storage",
-        help="The storage identifier. [string, format pve-storage-id]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.storage,
-    ),
-    prune_backups: _S = typer.Option(
-        None,
-        "--prune-backups",
-        help="Use these retention options instead of those from the storage configuration. [property string [keep-all=<1|0>] [,keep-daily=<N>] [,keep-hourly=<N>] [,keep-last=<N>] [,keep-monthly=<N>] [,keep-weekly=<N>] [,keep-yearly=<N>]]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    type: _S = typer.Option(
-        None,
-        "--type",
-        help="Either 'qemu' or 'lxc'. Only consider backups for guests of this type. [one of qemu, lxc]",
-        metavar="[qemu|lxc]",
-        show_default=False,
-    ),
-    vmid: _S = typer.Option(
-        None,
-        "--vmid",
-        help="Only consider backups for this guest. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/storage/{storage}/prunebackups", False)
+def _get() -> None:
+    """Register `get` (GET /nodes/{node}/storage/{storage}/prunebackups); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Get prune information for backups. NOTE: this is only a preview and might not be what a subsequent prune call does if backups are removed/added in the meantime.\n\n\x08\nHTTP:        GET /nodes/{node}/storage/{storage}/prunebackups\nPVE method:  dryrun\nPermissions: [perm, /storage/{storage}, [Datastore.Audit, Datastore.AllocateSpace], any, 1]\nSince:       PVE 7.4 or earlier",
+        short_help="Get prune information for backups",
+    )
+    def get(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        storage: str = typer.Option(
+            ...,
+            "--storage",
+            help="The storage identifier. [string, format pve-storage-id]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.storage,
+        ),
+        prune_backups: _S = typer.Option(
+            None,
+            "--prune-backups",
+            help="Use these retention options instead of those from the storage configuration. [property string [keep-all=<1|0>] [,keep-daily=<N>] [,keep-hourly=<N>] [,keep-last=<N>] [,keep-monthly=<N>] [,keep-weekly=<N>] [,keep-yearly=<N>]]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        type: _S = typer.Option(
+            None,
+            "--type",
+            help="Either 'qemu' or 'lxc'. Only consider backups for guests of this type. [one of qemu, lxc]",
+            metavar="[qemu|lxc]",
+            show_default=False,
+        ),
+        vmid: _S = typer.Option(
+            None,
+            "--vmid",
+            help="Only consider backups for this guest. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/storage/{storage}/prunebackups", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "delete": _delete,
+    "get": _get,
+}

@@ -22,95 +22,116 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "delete",
-    cls=ApiCommand,
-    help="Delete subscription key of this node.\n\n\x08\nHTTP:        DELETE /nodes/{node}/subscription\nPVE method:  delete\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
-    short_help="Delete subscription key of this node",
-)
-def delete(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "DELETE /nodes/{node}/subscription", False)
+def _delete() -> None:
+    """Register `delete` (DELETE /nodes/{node}/subscription); only the command being run or completed is built."""
+
+    @app.command(
+        "delete",
+        cls=ApiCommand,
+        help="Delete subscription key of this node.\n\n\x08\nHTTP:        DELETE /nodes/{node}/subscription\nPVE method:  delete\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        short_help="Delete subscription key of this node",
+    )
+    def delete(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "DELETE /nodes/{node}/subscription", False)
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Read subscription info.\n\n\x08\nHTTP:        GET /nodes/{node}/subscription\nPVE method:  get\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
-    short_help="Read subscription info",
-)
-def get(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/subscription", False)
+def _get() -> None:
+    """Register `get` (GET /nodes/{node}/subscription); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Read subscription info.\n\n\x08\nHTTP:        GET /nodes/{node}/subscription\nPVE method:  get\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        short_help="Read subscription info",
+    )
+    def get(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/subscription", False)
 
 
-@app.command(
-    "set-key",
-    cls=ApiCommand,
-    help="Set subscription key.\n\n\x08\nHTTP:        PUT /nodes/{node}/subscription\nPVE method:  set\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
-    short_help="Set subscription key",
-)
-def set_key(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    key: str = typer.Option(
-        ...,
-        "--key",
-        help="Proxmox VE subscription key [string; pattern \\s*pve([1248])([cbsp])-[0-9a-f]{10}\\s*; at most 32 characters]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "PUT /nodes/{node}/subscription", False)
+def _set_key() -> None:
+    """Register `set-key` (PUT /nodes/{node}/subscription); only the command being run or completed is built."""
+
+    @app.command(
+        "set-key",
+        cls=ApiCommand,
+        help="Set subscription key.\n\n\x08\nHTTP:        PUT /nodes/{node}/subscription\nPVE method:  set\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        short_help="Set subscription key",
+    )
+    def set_key(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        key: str = typer.Option(
+            ...,
+            "--key",
+            help="Proxmox VE subscription key [string; pattern \\s*pve([1248])([cbsp])-[0-9a-f]{10}\\s*; at most 32 characters]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "PUT /nodes/{node}/subscription", False)
 
 
-@app.command(
-    "update",
-    cls=ApiCommand,
-    help="Update subscription info.\n\n\x08\nHTTP:        POST /nodes/{node}/subscription\nPVE method:  update\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
-    short_help="Update subscription info",
-)
-def update(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    force: _S = typer.Option(
-        None,
-        "--force",
-        help="Always connect to server, even if local cache is still valid. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/subscription", False)
+def _update() -> None:
+    """Register `update` (POST /nodes/{node}/subscription); only the command being run or completed is built."""
+
+    @app.command(
+        "update",
+        cls=ApiCommand,
+        help="Update subscription info.\n\n\x08\nHTTP:        POST /nodes/{node}/subscription\nPVE method:  update\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        short_help="Update subscription info",
+    )
+    def update(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        force: _S = typer.Option(
+            None,
+            "--force",
+            help="Always connect to server, even if local cache is still valid. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/subscription", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "delete": _delete,
+    "get": _get,
+    "set-key": _set_key,
+    "update": _update,
+}

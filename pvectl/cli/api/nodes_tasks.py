@@ -33,221 +33,246 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="upid_index\n\n\x08\nHTTP:        GET /nodes/{node}/tasks/{upid}\nPVE method:  upid_index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
-    short_help="upid_index",
-)
-def get(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    upid: str = typer.Option(
-        ...,
-        "--upid",
-        help="[string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/tasks/{upid}", False)
+def _get() -> None:
+    """Register `get` (GET /nodes/{node}/tasks/{upid}); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="upid_index\n\n\x08\nHTTP:        GET /nodes/{node}/tasks/{upid}\nPVE method:  upid_index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        short_help="upid_index",
+    )
+    def get(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        upid: str = typer.Option(
+            ...,
+            "--upid",
+            help="[string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/tasks/{upid}", False)
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="Read task list for one node (finished tasks).\n\n\x08\nHTTP:        GET /nodes/{node}/tasks\nPVE method:  node_tasks\nPermissions: List task associated with the current user, or all task the user has 'Sys.Audit' permissions on /nodes/<node> (the <node> the task runs on).\nSince:       PVE 7.4 or earlier",
-    short_help="Read task list for one node (finished tasks)",
-)
-def list(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    errors: _S = typer.Option(
-        None,
-        "--errors",
-        help="Only list tasks with a status of ERROR. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    limit: _S = typer.Option(
-        None,
-        "--limit",
-        help="Only list this number of tasks. [integer 0..N; PVE default: 50 (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    since: _S = typer.Option(
-        None,
-        "--since",
-        help="Only list tasks since this UNIX epoch. [integer]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    source: _S = typer.Option(
-        None,
-        "--source",
-        help="List archived, active or all tasks. [one of archive, active, all; PVE default: archive (not sent)]",
-        metavar="[archive|active|all]",
-        show_default=False,
-    ),
-    start: _S = typer.Option(
-        None,
-        "--start",
-        help="List tasks beginning from this offset. [integer 0..N; PVE default: 0 (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    statusfilter: _L = typer.Option(
-        None,
-        "--statusfilter",
-        help="List of Task States that should be returned. [string, format pve-task-status-type-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    typefilter: _S = typer.Option(
-        None,
-        "--typefilter",
-        help="Only list tasks of this type (e.g., vzstart, vzdump). [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    until: _S = typer.Option(
-        None,
-        "--until",
-        help="Only list tasks until this UNIX epoch. [integer]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    userfilter: _S = typer.Option(
-        None,
-        "--userfilter",
-        help="Only list tasks from this user. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    vmid: _S = typer.Option(
-        None,
-        "--vmid",
-        help="Only list tasks for this VM. [integer 100..999999999, format pve-vmid]",
-        metavar="INTEGER",
-        show_default=False,
-        autocompletion=_c.vmid,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/tasks", False)
+def _list() -> None:
+    """Register `list` (GET /nodes/{node}/tasks); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="Read task list for one node (finished tasks).\n\n\x08\nHTTP:        GET /nodes/{node}/tasks\nPVE method:  node_tasks\nPermissions: List task associated with the current user, or all task the user has 'Sys.Audit' permissions on /nodes/<node> (the <node> the task runs on).\nSince:       PVE 7.4 or earlier",
+        short_help="Read task list for one node (finished tasks)",
+    )
+    def list(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        errors: _S = typer.Option(
+            None,
+            "--errors",
+            help="Only list tasks with a status of ERROR. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        limit: _S = typer.Option(
+            None,
+            "--limit",
+            help="Only list this number of tasks. [integer 0..N; PVE default: 50 (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        since: _S = typer.Option(
+            None,
+            "--since",
+            help="Only list tasks since this UNIX epoch. [integer]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        source: _S = typer.Option(
+            None,
+            "--source",
+            help="List archived, active or all tasks. [one of archive, active, all; PVE default: archive (not sent)]",
+            metavar="[archive|active|all]",
+            show_default=False,
+        ),
+        start: _S = typer.Option(
+            None,
+            "--start",
+            help="List tasks beginning from this offset. [integer 0..N; PVE default: 0 (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        statusfilter: _L = typer.Option(
+            None,
+            "--statusfilter",
+            help="List of Task States that should be returned. [string, format pve-task-status-type-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        typefilter: _S = typer.Option(
+            None,
+            "--typefilter",
+            help="Only list tasks of this type (e.g., vzstart, vzdump). [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        until: _S = typer.Option(
+            None,
+            "--until",
+            help="Only list tasks until this UNIX epoch. [integer]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        userfilter: _S = typer.Option(
+            None,
+            "--userfilter",
+            help="Only list tasks from this user. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        vmid: _S = typer.Option(
+            None,
+            "--vmid",
+            help="Only list tasks for this VM. [integer 100..999999999, format pve-vmid]",
+            metavar="INTEGER",
+            show_default=False,
+            autocompletion=_c.vmid,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/tasks", False)
 
 
-@app.command(
-    "log",
-    cls=ApiCommand,
-    help="Read task log.\n\n\x08\nHTTP:        GET /nodes/{node}/tasks/{upid}/log\nPVE method:  read_task_log\nPermissions: The user needs 'Sys.Audit' permissions on '/nodes/<node>' if they aren't the owner of the task.\nSince:       PVE 7.4 or earlier",
-    short_help="Read task log",
-)
-def log(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    upid: str = typer.Option(
-        ...,
-        "--upid",
-        help="The task's unique ID. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    download: _S = typer.Option(
-        None,
-        "--download",
-        help="Whether the tasklog file should be downloaded. This parameter can't be used in conjunction with other parameters [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    limit: _S = typer.Option(
-        None,
-        "--limit",
-        help="The number of lines to read from the tasklog. [integer 0..N; PVE default: 50 (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    start: _S = typer.Option(
-        None,
-        "--start",
-        help="Start at this line when reading the tasklog [integer 0..N; PVE default: 0 (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/tasks/{upid}/log", False)
+def _log() -> None:
+    """Register `log` (GET /nodes/{node}/tasks/{upid}/log); only the command being run or completed is built."""
+
+    @app.command(
+        "log",
+        cls=ApiCommand,
+        help="Read task log.\n\n\x08\nHTTP:        GET /nodes/{node}/tasks/{upid}/log\nPVE method:  read_task_log\nPermissions: The user needs 'Sys.Audit' permissions on '/nodes/<node>' if they aren't the owner of the task.\nSince:       PVE 7.4 or earlier",
+        short_help="Read task log",
+    )
+    def log(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        upid: str = typer.Option(
+            ...,
+            "--upid",
+            help="The task's unique ID. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        download: _S = typer.Option(
+            None,
+            "--download",
+            help="Whether the tasklog file should be downloaded. This parameter can't be used in conjunction with other parameters [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        limit: _S = typer.Option(
+            None,
+            "--limit",
+            help="The number of lines to read from the tasklog. [integer 0..N; PVE default: 50 (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        start: _S = typer.Option(
+            None,
+            "--start",
+            help="Start at this line when reading the tasklog [integer 0..N; PVE default: 0 (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/tasks/{upid}/log", False)
 
 
-@app.command(
-    "status",
-    cls=ApiCommand,
-    help="Read task status.\n\n\x08\nHTTP:        GET /nodes/{node}/tasks/{upid}/status\nPVE method:  read_task_status\nPermissions: The user needs 'Sys.Audit' permissions on '/nodes/<node>' if they are not the owner of the task.\nSince:       PVE 7.4 or earlier",
-    short_help="Read task status",
-)
-def status(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    upid: str = typer.Option(
-        ...,
-        "--upid",
-        help="The task's unique ID. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/tasks/{upid}/status", False)
+def _status() -> None:
+    """Register `status` (GET /nodes/{node}/tasks/{upid}/status); only the command being run or completed is built."""
+
+    @app.command(
+        "status",
+        cls=ApiCommand,
+        help="Read task status.\n\n\x08\nHTTP:        GET /nodes/{node}/tasks/{upid}/status\nPVE method:  read_task_status\nPermissions: The user needs 'Sys.Audit' permissions on '/nodes/<node>' if they are not the owner of the task.\nSince:       PVE 7.4 or earlier",
+        short_help="Read task status",
+    )
+    def status(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        upid: str = typer.Option(
+            ...,
+            "--upid",
+            help="The task's unique ID. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/tasks/{upid}/status", False)
 
 
-@app.command(
-    "stop",
-    cls=ApiCommand,
-    help="Stop a task.\n\n\x08\nHTTP:        DELETE /nodes/{node}/tasks/{upid}\nPVE method:  stop_task\nPermissions: The user needs 'Sys.Modify' permissions on '/nodes/<node>' if they aren't the owner of the task.\nSince:       PVE 7.4 or earlier",
-    short_help="Stop a task",
-)
-def stop(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    upid: str = typer.Option(
-        ...,
-        "--upid",
-        help="[string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "DELETE /nodes/{node}/tasks/{upid}", False)
+def _stop() -> None:
+    """Register `stop` (DELETE /nodes/{node}/tasks/{upid}); only the command being run or completed is built."""
+
+    @app.command(
+        "stop",
+        cls=ApiCommand,
+        help="Stop a task.\n\n\x08\nHTTP:        DELETE /nodes/{node}/tasks/{upid}\nPVE method:  stop_task\nPermissions: The user needs 'Sys.Modify' permissions on '/nodes/<node>' if they aren't the owner of the task.\nSince:       PVE 7.4 or earlier",
+        short_help="Stop a task",
+    )
+    def stop(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        upid: str = typer.Option(
+            ...,
+            "--upid",
+            help="[string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "DELETE /nodes/{node}/tasks/{upid}", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "get": _get,
+    "list": _list,
+    "log": _log,
+    "status": _status,
+    "stop": _stop,
+}

@@ -15,48 +15,61 @@ _L = list[str] | None
 CHOICES: dict[str, dict[str, tuple[str, ...]]] = {}
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Read server time and time zone settings.\n\n\x08\nHTTP:        GET /nodes/{node}/time\nPVE method:  time\nPermissions: [perm, /nodes/{node}, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Read server time and time zone settings",
-)
-def get(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/time", False)
+def _get() -> None:
+    """Register `get` (GET /nodes/{node}/time); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Read server time and time zone settings.\n\n\x08\nHTTP:        GET /nodes/{node}/time\nPVE method:  time\nPermissions: [perm, /nodes/{node}, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Read server time and time zone settings",
+    )
+    def get(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/time", False)
 
 
-@app.command(
-    "set",
-    cls=ApiCommand,
-    help="Set time zone.\n\n\x08\nHTTP:        PUT /nodes/{node}/time\nPVE method:  set_timezone\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
-    short_help="Set time zone",
-)
-def set(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    timezone: str = typer.Option(
-        ...,
-        "--timezone",
-        help="Time zone. The file '/usr/share/zoneinfo/zone.tab' contains the list of valid names. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "PUT /nodes/{node}/time", False)
+def _set() -> None:
+    """Register `set` (PUT /nodes/{node}/time); only the command being run or completed is built."""
+
+    @app.command(
+        "set",
+        cls=ApiCommand,
+        help="Set time zone.\n\n\x08\nHTTP:        PUT /nodes/{node}/time\nPVE method:  set_timezone\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        short_help="Set time zone",
+    )
+    def set(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        timezone: str = typer.Option(
+            ...,
+            "--timezone",
+            help="Time zone. The file '/usr/share/zoneinfo/zone.tab' contains the list of valid names. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "PUT /nodes/{node}/time", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "get": _get,
+    "set": _set,
+}

@@ -72,309 +72,326 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "create",
-    cls=ApiCommand,
-    help="Create backup.\n\n\x08\nHTTP:        POST /nodes/{node}/vzdump\nPVE method:  vzdump\nPermissions: The user needs 'VM.Backup' permissions on any VM, and 'Datastore.AllocateSpace' on the backup storage (and fleecing storage when fleecing is used). The 'tmpdir', 'dumpdir', 'script' and 'job-id' parameters are restricted to the 'root@pam' user. The 'prune-backups' setting requires 'Datastore.Allocate' on the backup storage. The 'bwlimit', 'performance' and 'ionice' parameters require 'Sys.Modify' on '/'.\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-    short_help="Create backup",
-)
-def create(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="Only run if executed on this node. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    all: _S = typer.Option(
-        None,
-        "--all",
-        help="Backup all known guest systems on this host. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    bwlimit: _S = typer.Option(
-        None,
-        "--bwlimit",
-        help="Limit I/O bandwidth (in KiB/s). [integer 0..N; PVE default: 0 (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    compress: _S = typer.Option(
-        None,
-        "--compress",
-        help="Compress dump file. [one of 0, 1, gzip, lzo, zstd; PVE default: 0 (not sent)]",
-        metavar="[0|1|gzip|lzo|zstd]",
-        show_default=False,
-    ),
-    dumpdir: _S = typer.Option(
-        None,
-        "--dumpdir",
-        help="Store resulting files to specified directory. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    exclude: _L = typer.Option(
-        None,
-        "--exclude",
-        help="Exclude specified guest systems (assumes --all) [string, format pve-vmid-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    exclude_path: _L = typer.Option(
-        None,
-        "--exclude-path",
-        help="Exclude certain files/directories (shell globs). Paths starting with '/' are anchored to the container's root, other paths match relative to each subdirectory. [array of string; repeat the option for several values]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    fleecing: _S = typer.Option(
-        None,
-        "--fleecing",
-        help="Options for backup fleecing (VM only). [property string [[enabled=]<1|0>] [,storage=<storage ID>]; since PVE 8.2.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    ionice: _S = typer.Option(
-        None,
-        "--ionice",
-        help="Set IO priority when using the BFQ scheduler. For snapshot and suspend mode backups of VMs, this only affects the compressor. A value of 8 means the idle priority is used, otherwise the best-effort priority is used with the specified value. [integer 0..8; PVE default: 7 (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    job_id: _S = typer.Option(
-        None,
-        "--job-id",
-        help="The ID of the backup job. If set, the 'backup-job' metadata field of the backup notification will be set to this value. Only root@pam can set this parameter. [string; pattern \\S+; at most 50 characters; since PVE 8.2.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    lockwait: _S = typer.Option(
-        None,
-        "--lockwait",
-        help="Maximal time to wait for the global lock (minutes). [integer 0..N; PVE default: 180 (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    mailnotification: _S = typer.Option(
-        None,
-        "--mailnotification",
-        help="Deprecated: use notification targets/matchers instead. Specify when to send a notification mail [one of always, failure; PVE default: always (not sent)]",
-        metavar="[always|failure]",
-        show_default=False,
-    ),
-    mailto: _L = typer.Option(
-        None,
-        "--mailto",
-        help="Deprecated: Use notification targets/matchers instead. Comma-separated list of email addresses or users that should receive email notifications. [string, format email-or-username-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    maxfiles: _S = typer.Option(
-        None,
-        "--maxfiles",
-        help="Deprecated: use 'prune-backups' instead. Maximal number of backup files per guest system. [integer 1..N]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    mode: _S = typer.Option(
-        None,
-        "--mode",
-        help="Backup mode. [one of snapshot, suspend, stop; PVE default: snapshot (not sent)]",
-        metavar="[snapshot|suspend|stop]",
-        show_default=False,
-    ),
-    notes_template: _S = typer.Option(
-        None,
-        "--notes-template",
-        help="Template string for generating notes for the backup(s). It can contain variables which will be replaced by their values. Currently supported are {{cluster}}, {{guestname}}, {{node}}, and {{vmid}}, but more might be added in the future. Needs to be a single line, newline and backslash need to be escaped as '\\n' and '\\\\' respectively. [string; at most 1024 characters; requires --storage]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    notification_mode: _S = typer.Option(
-        None,
-        "--notification-mode",
-        help="Determine which notification system to use. If set to 'legacy-sendmail', vzdump will consider the mailto/mailnotification parameters and send emails to the specified address(es) via the 'sendmail' command. If set to 'notification-system', a notification will be sent via PVE's notification system, and the mailto and mailnotification will be ignored. If set to 'auto' (default setting), an email will be sent if mailto is set, and the notification system will be used if not. [one of auto, legacy-sendmail, notification-system; PVE default: auto (not sent); since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    pbs_change_detection_mode: _S = typer.Option(
-        None,
-        "--pbs-change-detection-mode",
-        help="PBS mode used to detect file changes and switch encoding format for container backups. [one of legacy, data, metadata; since PVE 8.2.5]",
-        metavar="[legacy|data|metadata]",
-        show_default=False,
-    ),
-    performance: _S = typer.Option(
-        None,
-        "--performance",
-        help="Other performance-related settings. [property string [max-workers=<integer>] [,pbs-entries-max=<integer>]]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    pigz: _S = typer.Option(
-        None,
-        "--pigz",
-        help="Use pigz instead of gzip when N>0. N=1 uses half of cores, N>1 uses N as thread count. [integer; PVE default: 0 (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    pool: _S = typer.Option(
-        None,
-        "--pool",
-        help="Backup all known guest systems included in the specified pool. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    protected: _S = typer.Option(
-        None,
-        "--protected",
-        help="If true, mark backup(s) as protected. [boolean (1/0, true/false, yes/no, on/off); requires --storage]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    prune_backups: _S = typer.Option(
-        None,
-        "--prune-backups",
-        help="Use these retention options instead of those from the storage configuration. [property string [keep-all=<1|0>] [,keep-daily=<N>] [,keep-hourly=<N>] [,keep-last=<N>] [,keep-monthly=<N>] [,keep-weekly=<N>] [,keep-yearly=<N>]; PVE default: keep-all=1 (not sent)]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    quiet: _S = typer.Option(
-        None,
-        "--quiet",
-        help="Be quiet. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    remove: _S = typer.Option(
-        None,
-        "--remove",
-        help="Prune older backups according to 'prune-backups'. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    script: _S = typer.Option(
-        None,
-        "--script",
-        help="Use specified hook script. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    stdexcludes: _S = typer.Option(
-        None,
-        "--stdexcludes",
-        help="Exclude temporary files and logs. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    stdout: _S = typer.Option(
-        None,
-        "--stdout",
-        help="Write tar to stdout, not to a file. [boolean (1/0, true/false, yes/no, on/off)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    stop: _S = typer.Option(
-        None,
-        "--stop",
-        help="Stop running backup jobs on this host. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    stopwait: _S = typer.Option(
-        None,
-        "--stopwait",
-        help="Maximal time to wait until a guest system is stopped (minutes). [integer 0..N; PVE default: 10 (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    storage: _S = typer.Option(
-        None,
-        "--storage",
-        help="Store resulting file to this storage. [string, format pve-storage-id]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.storage,
-    ),
-    tmpdir: _S = typer.Option(
-        None,
-        "--tmpdir",
-        help="Store temporary files to specified directory. [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    vmid: _L = typer.Option(
-        None,
-        "--vmid",
-        help="The ID of the guest system you want to backup. [string, format pve-vmid-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    zstd: _S = typer.Option(
-        None,
-        "--zstd",
-        help="Zstd threads. N=0 uses half of the available cores, if N is set to a value bigger than 0, N is used as thread count. [integer; PVE default: 1 (not sent)]",
-        metavar="INTEGER",
-        show_default=False,
-    ),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
-) -> None:
-    run_generated(ctx, "POST /nodes/{node}/vzdump", no_wait)
+def _create() -> None:
+    """Register `create` (POST /nodes/{node}/vzdump); only the command being run or completed is built."""
+
+    @app.command(
+        "create",
+        cls=ApiCommand,
+        help="Create backup.\n\n\x08\nHTTP:        POST /nodes/{node}/vzdump\nPVE method:  vzdump\nPermissions: The user needs 'VM.Backup' permissions on any VM, and 'Datastore.AllocateSpace' on the backup storage (and fleecing storage when fleecing is used). The 'tmpdir', 'dumpdir', 'script' and 'job-id' parameters are restricted to the 'root@pam' user. The 'prune-backups' setting requires 'Datastore.Allocate' on the backup storage. The 'bwlimit', 'performance' and 'ionice' parameters require 'Sys.Modify' on '/'.\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        short_help="Create backup",
+    )
+    def create(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="Only run if executed on this node. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        all: _S = typer.Option(
+            None,
+            "--all",
+            help="Backup all known guest systems on this host. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        bwlimit: _S = typer.Option(
+            None,
+            "--bwlimit",
+            help="Limit I/O bandwidth (in KiB/s). [integer 0..N; PVE default: 0 (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        compress: _S = typer.Option(
+            None,
+            "--compress",
+            help="Compress dump file. [one of 0, 1, gzip, lzo, zstd; PVE default: 0 (not sent)]",
+            metavar="[0|1|gzip|lzo|zstd]",
+            show_default=False,
+        ),
+        dumpdir: _S = typer.Option(
+            None,
+            "--dumpdir",
+            help="Store resulting files to specified directory. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        exclude: _L = typer.Option(
+            None,
+            "--exclude",
+            help="Exclude specified guest systems (assumes --all) [string, format pve-vmid-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        exclude_path: _L = typer.Option(
+            None,
+            "--exclude-path",
+            help="Exclude certain files/directories (shell globs). Paths starting with '/' are anchored to the container's root, other paths match relative to each subdirectory. [array of string; repeat the option for several values]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        fleecing: _S = typer.Option(
+            None,
+            "--fleecing",
+            help="Options for backup fleecing (VM only). [property string [[enabled=]<1|0>] [,storage=<storage ID>]; since PVE 8.2.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        ionice: _S = typer.Option(
+            None,
+            "--ionice",
+            help="Set IO priority when using the BFQ scheduler. For snapshot and suspend mode backups of VMs, this only affects the compressor. A value of 8 means the idle priority is used, otherwise the best-effort priority is used with the specified value. [integer 0..8; PVE default: 7 (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        job_id: _S = typer.Option(
+            None,
+            "--job-id",
+            help="The ID of the backup job. If set, the 'backup-job' metadata field of the backup notification will be set to this value. Only root@pam can set this parameter. [string; pattern \\S+; at most 50 characters; since PVE 8.2.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        lockwait: _S = typer.Option(
+            None,
+            "--lockwait",
+            help="Maximal time to wait for the global lock (minutes). [integer 0..N; PVE default: 180 (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        mailnotification: _S = typer.Option(
+            None,
+            "--mailnotification",
+            help="Deprecated: use notification targets/matchers instead. Specify when to send a notification mail [one of always, failure; PVE default: always (not sent)]",
+            metavar="[always|failure]",
+            show_default=False,
+        ),
+        mailto: _L = typer.Option(
+            None,
+            "--mailto",
+            help="Deprecated: Use notification targets/matchers instead. Comma-separated list of email addresses or users that should receive email notifications. [string, format email-or-username-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        maxfiles: _S = typer.Option(
+            None,
+            "--maxfiles",
+            help="Deprecated: use 'prune-backups' instead. Maximal number of backup files per guest system. [integer 1..N]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        mode: _S = typer.Option(
+            None,
+            "--mode",
+            help="Backup mode. [one of snapshot, suspend, stop; PVE default: snapshot (not sent)]",
+            metavar="[snapshot|suspend|stop]",
+            show_default=False,
+        ),
+        notes_template: _S = typer.Option(
+            None,
+            "--notes-template",
+            help="Template string for generating notes for the backup(s). It can contain variables which will be replaced by their values. Currently supported are {{cluster}}, {{guestname}}, {{node}}, and {{vmid}}, but more might be added in the future. Needs to be a single line, newline and backslash need to be escaped as '\\n' and '\\\\' respectively. [string; at most 1024 characters; requires --storage]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        notification_mode: _S = typer.Option(
+            None,
+            "--notification-mode",
+            help="Determine which notification system to use. If set to 'legacy-sendmail', vzdump will consider the mailto/mailnotification parameters and send emails to the specified address(es) via the 'sendmail' command. If set to 'notification-system', a notification will be sent via PVE's notification system, and the mailto and mailnotification will be ignored. If set to 'auto' (default setting), an email will be sent if mailto is set, and the notification system will be used if not. [one of auto, legacy-sendmail, notification-system; PVE default: auto (not sent); since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        pbs_change_detection_mode: _S = typer.Option(
+            None,
+            "--pbs-change-detection-mode",
+            help="PBS mode used to detect file changes and switch encoding format for container backups. [one of legacy, data, metadata; since PVE 8.2.5]",
+            metavar="[legacy|data|metadata]",
+            show_default=False,
+        ),
+        performance: _S = typer.Option(
+            None,
+            "--performance",
+            help="Other performance-related settings. [property string [max-workers=<integer>] [,pbs-entries-max=<integer>]]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        pigz: _S = typer.Option(
+            None,
+            "--pigz",
+            help="Use pigz instead of gzip when N>0. N=1 uses half of cores, N>1 uses N as thread count. [integer; PVE default: 0 (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        pool: _S = typer.Option(
+            None,
+            "--pool",
+            help="Backup all known guest systems included in the specified pool. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        protected: _S = typer.Option(
+            None,
+            "--protected",
+            help="If true, mark backup(s) as protected. [boolean (1/0, true/false, yes/no, on/off); requires --storage]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        prune_backups: _S = typer.Option(
+            None,
+            "--prune-backups",
+            help="Use these retention options instead of those from the storage configuration. [property string [keep-all=<1|0>] [,keep-daily=<N>] [,keep-hourly=<N>] [,keep-last=<N>] [,keep-monthly=<N>] [,keep-weekly=<N>] [,keep-yearly=<N>]; PVE default: keep-all=1 (not sent)]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        quiet: _S = typer.Option(
+            None,
+            "--quiet",
+            help="Be quiet. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        remove: _S = typer.Option(
+            None,
+            "--remove",
+            help="Prune older backups according to 'prune-backups'. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        script: _S = typer.Option(
+            None,
+            "--script",
+            help="Use specified hook script. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        stdexcludes: _S = typer.Option(
+            None,
+            "--stdexcludes",
+            help="Exclude temporary files and logs. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        stdout: _S = typer.Option(
+            None,
+            "--stdout",
+            help="Write tar to stdout, not to a file. [boolean (1/0, true/false, yes/no, on/off)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        stop: _S = typer.Option(
+            None,
+            "--stop",
+            help="Stop running backup jobs on this host. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        stopwait: _S = typer.Option(
+            None,
+            "--stopwait",
+            help="Maximal time to wait until a guest system is stopped (minutes). [integer 0..N; PVE default: 10 (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        storage: _S = typer.Option(
+            None,
+            "--storage",
+            help="Store resulting file to this storage. [string, format pve-storage-id]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.storage,
+        ),
+        tmpdir: _S = typer.Option(
+            None,
+            "--tmpdir",
+            help="Store temporary files to specified directory. [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        vmid: _L = typer.Option(
+            None,
+            "--vmid",
+            help="The ID of the guest system you want to backup. [string, format pve-vmid-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        zstd: _S = typer.Option(
+            None,
+            "--zstd",
+            help="Zstd threads. N=0 uses half of the available cores, if N is set to a value bigger than 0, N is used as thread count. [integer; PVE default: 1 (not sent)]",
+            metavar="INTEGER",
+            show_default=False,
+        ),
+        no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+    ) -> None:
+        run_generated(ctx, "POST /nodes/{node}/vzdump", no_wait)
 
 
-@app.command(
-    "defaults",
-    cls=ApiCommand,
-    help="Get the currently configured vzdump defaults.\n\n\x08\nHTTP:        GET /nodes/{node}/vzdump/defaults\nPVE method:  defaults\nPermissions: The user needs 'Datastore.Audit' or 'Datastore.AllocateSpace' permissions for the specified storage (or default storage if none specified). Some properties are only returned when the user has 'Sys.Audit' permissions for the node.\nSince:       PVE 7.4 or earlier",
-    short_help="Get the currently configured vzdump defaults",
-)
-def defaults(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    storage: _S = typer.Option(
-        None,
-        "--storage",
-        help="The storage identifier. [string, format pve-storage-id]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.storage,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/vzdump/defaults", False)
+def _defaults() -> None:
+    """Register `defaults` (GET /nodes/{node}/vzdump/defaults); only the command being run or completed is built."""
+
+    @app.command(
+        "defaults",
+        cls=ApiCommand,
+        help="Get the currently configured vzdump defaults.\n\n\x08\nHTTP:        GET /nodes/{node}/vzdump/defaults\nPVE method:  defaults\nPermissions: The user needs 'Datastore.Audit' or 'Datastore.AllocateSpace' permissions for the specified storage (or default storage if none specified). Some properties are only returned when the user has 'Sys.Audit' permissions for the node.\nSince:       PVE 7.4 or earlier",
+        short_help="Get the currently configured vzdump defaults",
+    )
+    def defaults(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        storage: _S = typer.Option(
+            None,
+            "--storage",
+            help="The storage identifier. [string, format pve-storage-id]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.storage,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/vzdump/defaults", False)
 
 
-@app.command(
-    "extractconfig",
-    cls=ApiCommand,
-    help="Extract configuration from vzdump backup archive.\n\n\x08\nHTTP:        GET /nodes/{node}/vzdump/extractconfig\nPVE method:  extractconfig\nPermissions: The user needs 'VM.Backup' permissions on the backed up guest ID, and 'Datastore.AllocateSpace' on the backup storage.\nSince:       PVE 7.4 or earlier",
-    short_help="Extract configuration from vzdump backup archive",
-)
-def extractconfig(
-    ctx: typer.Context,
-    node: str = typer.Option(
-        ...,
-        "--node",
-        help="The cluster node name. [string, format pve-node]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.node,
-    ),
-    volume: str = typer.Option(
-        ...,
-        "--volume",
-        help="Volume identifier [string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /nodes/{node}/vzdump/extractconfig", False)
+def _extractconfig() -> None:
+    """Register `extractconfig` (GET /nodes/{node}/vzdump/extractconfig); only the command being run or completed is built."""
+
+    @app.command(
+        "extractconfig",
+        cls=ApiCommand,
+        help="Extract configuration from vzdump backup archive.\n\n\x08\nHTTP:        GET /nodes/{node}/vzdump/extractconfig\nPVE method:  extractconfig\nPermissions: The user needs 'VM.Backup' permissions on the backed up guest ID, and 'Datastore.AllocateSpace' on the backup storage.\nSince:       PVE 7.4 or earlier",
+        short_help="Extract configuration from vzdump backup archive",
+    )
+    def extractconfig(
+        ctx: typer.Context,
+        node: str = typer.Option(
+            ...,
+            "--node",
+            help="The cluster node name. [string, format pve-node]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.node,
+        ),
+        volume: str = typer.Option(
+            ...,
+            "--volume",
+            help="Volume identifier [string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /nodes/{node}/vzdump/extractconfig", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "create": _create,
+    "defaults": _defaults,
+    "extractconfig": _extractconfig,
+}

@@ -50,232 +50,265 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-@app.command(
-    "create",
-    cls=ApiCommand,
-    help="Create new pool.\n\n\x08\nHTTP:        POST /pools\nPVE method:  create_pool\nPermissions: [perm, /pool/{poolid}, [Pool.Allocate]]\nSince:       PVE 7.4 or earlier",
-    short_help="Create new pool",
-)
-def create(
-    ctx: typer.Context,
-    comment: _S = typer.Option(
-        None,
-        "--comment",
-        help="[string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    poolid: str = typer.Option(
-        ...,
-        "--poolid",
-        help="[string, format pve-poolid]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.pool,
-    ),
-) -> None:
-    run_generated(ctx, "POST /pools", False)
+def _create() -> None:
+    """Register `create` (POST /pools); only the command being run or completed is built."""
+
+    @app.command(
+        "create",
+        cls=ApiCommand,
+        help="Create new pool.\n\n\x08\nHTTP:        POST /pools\nPVE method:  create_pool\nPermissions: [perm, /pool/{poolid}, [Pool.Allocate]]\nSince:       PVE 7.4 or earlier",
+        short_help="Create new pool",
+    )
+    def create(
+        ctx: typer.Context,
+        comment: _S = typer.Option(
+            None,
+            "--comment",
+            help="[string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        poolid: str = typer.Option(
+            ...,
+            "--poolid",
+            help="[string, format pve-poolid]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.pool,
+        ),
+    ) -> None:
+        run_generated(ctx, "POST /pools", False)
 
 
-@app.command(
-    "delete",
-    cls=ApiCommand,
-    help="Delete pool (deprecated, no support for nested pools, use 'DELETE /pools/?poolid={poolid}').\n\n\x08\nHTTP:        DELETE /pools/{poolid}\nPVE method:  delete_pool_deprecated\nPermissions: You can only delete empty pools (no members).\nSince:       PVE 7.4 or earlier",
-    short_help="Delete pool (deprecated, no support for nested pools, use 'DELETE /po...",
-)
-def delete(
-    ctx: typer.Context,
-    poolid: str = typer.Option(
-        ...,
-        "--poolid",
-        help="[string, format pve-poolid]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.pool,
-    ),
-) -> None:
-    run_generated(ctx, "DELETE /pools/{poolid}", False)
+def _delete() -> None:
+    """Register `delete` (DELETE /pools/{poolid}); only the command being run or completed is built."""
+
+    @app.command(
+        "delete",
+        cls=ApiCommand,
+        help="Delete pool (deprecated, no support for nested pools, use 'DELETE /pools/?poolid={poolid}').\n\n\x08\nHTTP:        DELETE /pools/{poolid}\nPVE method:  delete_pool_deprecated\nPermissions: You can only delete empty pools (no members).\nSince:       PVE 7.4 or earlier",
+        short_help="Delete pool (deprecated, no support for nested pools, use 'DELETE /po...",
+    )
+    def delete(
+        ctx: typer.Context,
+        poolid: str = typer.Option(
+            ...,
+            "--poolid",
+            help="[string, format pve-poolid]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.pool,
+        ),
+    ) -> None:
+        run_generated(ctx, "DELETE /pools/{poolid}", False)
 
 
-@app.command(
-    "delete-pool",
-    cls=ApiCommand,
-    help="Delete pool.\n\n\x08\nHTTP:        DELETE /pools\nPVE method:  delete_pool\nPermissions: You can only delete empty pools (no members).\nSince:       PVE 8.1.5",
-    short_help="Delete pool",
-)
-def delete_pool(
-    ctx: typer.Context,
-    poolid: str = typer.Option(
-        ...,
-        "--poolid",
-        help="[string, format pve-poolid; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.pool,
-    ),
-) -> None:
-    run_generated(ctx, "DELETE /pools", False)
+def _delete_pool() -> None:
+    """Register `delete-pool` (DELETE /pools); only the command being run or completed is built."""
+
+    @app.command(
+        "delete-pool",
+        cls=ApiCommand,
+        help="Delete pool.\n\n\x08\nHTTP:        DELETE /pools\nPVE method:  delete_pool\nPermissions: You can only delete empty pools (no members).\nSince:       PVE 8.1.5",
+        short_help="Delete pool",
+    )
+    def delete_pool(
+        ctx: typer.Context,
+        poolid: str = typer.Option(
+            ...,
+            "--poolid",
+            help="[string, format pve-poolid; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.pool,
+        ),
+    ) -> None:
+        run_generated(ctx, "DELETE /pools", False)
 
 
-@app.command(
-    "get",
-    cls=ApiCommand,
-    help="Get pool configuration (deprecated, no support for nested pools, use 'GET /pools/?poolid={poolid}').\n\n\x08\nHTTP:        GET /pools/{poolid}\nPVE method:  read_pool\nPermissions: [perm, /pool/{poolid}, [Pool.Audit]]\nSince:       PVE 7.4 or earlier",
-    short_help="Get pool configuration (deprecated, no support for nested pools, use...",
-)
-def get(
-    ctx: typer.Context,
-    poolid: str = typer.Option(
-        ...,
-        "--poolid",
-        help="[string, format pve-poolid]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.pool,
-    ),
-    type: _S = typer.Option(
-        None,
-        "--type",
-        help="[one of qemu, lxc, storage]",
-        metavar="[qemu|lxc|storage]",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /pools/{poolid}", False)
+def _get() -> None:
+    """Register `get` (GET /pools/{poolid}); only the command being run or completed is built."""
+
+    @app.command(
+        "get",
+        cls=ApiCommand,
+        help="Get pool configuration (deprecated, no support for nested pools, use 'GET /pools/?poolid={poolid}').\n\n\x08\nHTTP:        GET /pools/{poolid}\nPVE method:  read_pool\nPermissions: [perm, /pool/{poolid}, [Pool.Audit]]\nSince:       PVE 7.4 or earlier",
+        short_help="Get pool configuration (deprecated, no support for nested pools, use...",
+    )
+    def get(
+        ctx: typer.Context,
+        poolid: str = typer.Option(
+            ...,
+            "--poolid",
+            help="[string, format pve-poolid]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.pool,
+        ),
+        type: _S = typer.Option(
+            None,
+            "--type",
+            help="[one of qemu, lxc, storage]",
+            metavar="[qemu|lxc|storage]",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /pools/{poolid}", False)
 
 
-@app.command(
-    "list",
-    cls=ApiCommand,
-    help="List pools or get pool configuration.\n\n\x08\nHTTP:        GET /pools\nPVE method:  index\nPermissions: List all pools where you have Pool.Audit permissions on /pool/<pool>, or the pool specific with {poolid}\nSince:       PVE 7.4 or earlier",
-    short_help="List pools or get pool configuration",
-)
-def list(
-    ctx: typer.Context,
-    poolid: _S = typer.Option(
-        None,
-        "--poolid",
-        help="[string, format pve-poolid; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.pool,
-    ),
-    type: _S = typer.Option(
-        None,
-        "--type",
-        help="[one of qemu, lxc, storage; requires --poolid; since PVE 8.1.5]",
-        metavar="[qemu|lxc|storage]",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "GET /pools", False)
+def _list() -> None:
+    """Register `list` (GET /pools); only the command being run or completed is built."""
+
+    @app.command(
+        "list",
+        cls=ApiCommand,
+        help="List pools or get pool configuration.\n\n\x08\nHTTP:        GET /pools\nPVE method:  index\nPermissions: List all pools where you have Pool.Audit permissions on /pool/<pool>, or the pool specific with {poolid}\nSince:       PVE 7.4 or earlier",
+        short_help="List pools or get pool configuration",
+    )
+    def list(
+        ctx: typer.Context,
+        poolid: _S = typer.Option(
+            None,
+            "--poolid",
+            help="[string, format pve-poolid; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.pool,
+        ),
+        type: _S = typer.Option(
+            None,
+            "--type",
+            help="[one of qemu, lxc, storage; requires --poolid; since PVE 8.1.5]",
+            metavar="[qemu|lxc|storage]",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "GET /pools", False)
 
 
-@app.command(
-    "set",
-    cls=ApiCommand,
-    help="Update pool data (deprecated, no support for nested pools - use 'PUT /pools/?poolid={poolid}' instead).\n\n\x08\nHTTP:        PUT /pools/{poolid}\nPVE method:  update_pool_deprecated\nPermissions: You also need the right to modify permissions on any object you add/delete.\nSince:       PVE 7.4 or earlier",
-    short_help="Update pool data (deprecated, no support for nested pools - use 'PUT...",
-)
-def set(
-    ctx: typer.Context,
-    poolid: str = typer.Option(
-        ...,
-        "--poolid",
-        help="[string, format pve-poolid]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.pool,
-    ),
-    allow_move: _S = typer.Option(
-        None,
-        "--allow-move",
-        help="Allow adding a guest even if already in another pool. The guest will be removed from its current pool and added to this one. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.1.5]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    comment: _S = typer.Option(
-        None,
-        "--comment",
-        help="[string]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    delete: _S = typer.Option(
-        None,
-        "--delete",
-        help="Remove the passed VMIDs and/or storage IDs instead of adding them. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    storage: _L = typer.Option(
-        None,
-        "--storage",
-        help="List of storage IDs to add or remove from this pool. [string, format pve-storage-id-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    vms: _L = typer.Option(
-        None,
-        "--vms",
-        help="List of guest VMIDs to add or remove from this pool. [string, format pve-vmid-list; repeat the option or give a comma list]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "PUT /pools/{poolid}", False)
+def _set() -> None:
+    """Register `set` (PUT /pools/{poolid}); only the command being run or completed is built."""
+
+    @app.command(
+        "set",
+        cls=ApiCommand,
+        help="Update pool data (deprecated, no support for nested pools - use 'PUT /pools/?poolid={poolid}' instead).\n\n\x08\nHTTP:        PUT /pools/{poolid}\nPVE method:  update_pool_deprecated\nPermissions: You also need the right to modify permissions on any object you add/delete.\nSince:       PVE 7.4 or earlier",
+        short_help="Update pool data (deprecated, no support for nested pools - use 'PUT...",
+    )
+    def set(
+        ctx: typer.Context,
+        poolid: str = typer.Option(
+            ...,
+            "--poolid",
+            help="[string, format pve-poolid]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.pool,
+        ),
+        allow_move: _S = typer.Option(
+            None,
+            "--allow-move",
+            help="Allow adding a guest even if already in another pool. The guest will be removed from its current pool and added to this one. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.1.5]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        comment: _S = typer.Option(
+            None,
+            "--comment",
+            help="[string]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        delete: _S = typer.Option(
+            None,
+            "--delete",
+            help="Remove the passed VMIDs and/or storage IDs instead of adding them. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent)]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        storage: _L = typer.Option(
+            None,
+            "--storage",
+            help="List of storage IDs to add or remove from this pool. [string, format pve-storage-id-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        vms: _L = typer.Option(
+            None,
+            "--vms",
+            help="List of guest VMIDs to add or remove from this pool. [string, format pve-vmid-list; repeat the option or give a comma list]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "PUT /pools/{poolid}", False)
 
 
-@app.command(
-    "update-pool",
-    cls=ApiCommand,
-    help="Update pool.\n\n\x08\nHTTP:        PUT /pools\nPVE method:  update_pool\nPermissions: You also need the right to modify permissions on any object you add/delete.\nSince:       PVE 8.1.5",
-    short_help="Update pool",
-)
-def update_pool(
-    ctx: typer.Context,
-    allow_move: _S = typer.Option(
-        None,
-        "--allow-move",
-        help="Allow adding a guest even if already in another pool. The guest will be removed from its current pool and added to this one. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.1.5]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    comment: _S = typer.Option(
-        None,
-        "--comment",
-        help="[string; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    delete: _S = typer.Option(
-        None,
-        "--delete",
-        help="Remove the passed VMIDs and/or storage IDs instead of adding them. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.1.5]",
-        metavar="BOOL",
-        show_default=False,
-    ),
-    poolid: str = typer.Option(
-        ...,
-        "--poolid",
-        help="[string, format pve-poolid; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-        autocompletion=_c.pool,
-    ),
-    storage: _L = typer.Option(
-        None,
-        "--storage",
-        help="List of storage IDs to add or remove from this pool. [string, format pve-storage-id-list; repeat the option or give a comma list; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-    vms: _L = typer.Option(
-        None,
-        "--vms",
-        help="List of guest VMIDs to add or remove from this pool. [string, format pve-vmid-list; repeat the option or give a comma list; since PVE 8.1.5]",
-        metavar="TEXT",
-        show_default=False,
-    ),
-) -> None:
-    run_generated(ctx, "PUT /pools", False)
+def _update_pool() -> None:
+    """Register `update-pool` (PUT /pools); only the command being run or completed is built."""
+
+    @app.command(
+        "update-pool",
+        cls=ApiCommand,
+        help="Update pool.\n\n\x08\nHTTP:        PUT /pools\nPVE method:  update_pool\nPermissions: You also need the right to modify permissions on any object you add/delete.\nSince:       PVE 8.1.5",
+        short_help="Update pool",
+    )
+    def update_pool(
+        ctx: typer.Context,
+        allow_move: _S = typer.Option(
+            None,
+            "--allow-move",
+            help="Allow adding a guest even if already in another pool. The guest will be removed from its current pool and added to this one. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.1.5]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        comment: _S = typer.Option(
+            None,
+            "--comment",
+            help="[string; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        delete: _S = typer.Option(
+            None,
+            "--delete",
+            help="Remove the passed VMIDs and/or storage IDs instead of adding them. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.1.5]",
+            metavar="BOOL",
+            show_default=False,
+        ),
+        poolid: str = typer.Option(
+            ...,
+            "--poolid",
+            help="[string, format pve-poolid; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+            autocompletion=_c.pool,
+        ),
+        storage: _L = typer.Option(
+            None,
+            "--storage",
+            help="List of storage IDs to add or remove from this pool. [string, format pve-storage-id-list; repeat the option or give a comma list; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+        vms: _L = typer.Option(
+            None,
+            "--vms",
+            help="List of guest VMIDs to add or remove from this pool. [string, format pve-vmid-list; repeat the option or give a comma list; since PVE 8.1.5]",
+            metavar="TEXT",
+            show_default=False,
+        ),
+    ) -> None:
+        run_generated(ctx, "PUT /pools", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "create": _create,
+    "delete": _delete,
+    "delete-pool": _delete_pool,
+    "get": _get,
+    "list": _list,
+    "set": _set,
+    "update-pool": _update_pool,
+}

@@ -14,13 +14,22 @@ _L = list[str] | None
 CHOICES: dict[str, dict[str, tuple[str, ...]]] = {}
 
 
-@app.command(
-    "version",
-    cls=ApiCommand,
-    help="API version details, including some parts of the global datacenter config.\n\n\x08\nHTTP:        GET /version\nPVE method:  version\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
-    short_help="API version details, including some parts of the global datacenter co...",
-)
-def version(
-    ctx: typer.Context,
-) -> None:
-    run_generated(ctx, "GET /version", False)
+def _version() -> None:
+    """Register `version` (GET /version); only the command being run or completed is built."""
+
+    @app.command(
+        "version",
+        cls=ApiCommand,
+        help="API version details, including some parts of the global datacenter config.\n\n\x08\nHTTP:        GET /version\nPVE method:  version\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        short_help="API version details, including some parts of the global datacenter co...",
+    )
+    def version(
+        ctx: typer.Context,
+    ) -> None:
+        run_generated(ctx, "GET /version", False)
+
+
+# command name -> the function that registers it on `app`
+COMMANDS = {
+    "version": _version,
+}
