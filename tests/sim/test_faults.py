@@ -105,6 +105,8 @@ def test_node_offline(client: ProxmoxClient, sim: Simulator) -> None:
     assert err.value.status == 595
     assert {n["node"]: n["status"] for n in client.request("GET", "/nodes")} == {"pve1": "online", "pve2": "offline"}
     assert client.request("GET", "/nodes/pve1/qemu")  # the other node still answers
+    statuses = {r["vmid"]: r["status"] for r in client.request("GET", "/cluster/resources", {"type": "vm"})}
+    assert statuses[101] == "unknown" and statuses[100] == "running"
 
 
 def test_latency_is_requested_from_the_clock(client: ProxmoxClient, sim: Simulator, clock: SimClock) -> None:

@@ -96,3 +96,9 @@ def test_destroying_an_ha_guest_needs_purge(mocked: ProxmoxClient) -> None:
     assert mocked.request("GET", "/cluster/ha/resources") == []
     tasks = mocked.request("GET", "/nodes/pve1/tasks", {"typefilter": "qmdestroy"})
     assert [t["id"] for t in tasks] == ["100"] and tasks[0]["status"] == "OK"
+
+
+def test_memory_as_property_string_and_offline_guests(mocked: ProxmoxClient) -> None:
+    mocked.nodes("pve1").qemu.create(vmid=180, memory="current=3072")
+    vm = next(r for r in mocked.request("GET", "/cluster/resources", {"type": "vm"}) if r["vmid"] == 180)
+    assert vm["maxmem"] == 3072 * 1024 * 1024

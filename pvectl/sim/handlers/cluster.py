@@ -63,19 +63,32 @@ def disk_total(config: dict[str, Any]) -> int:
     return total
 
 
+def memory_mib(config: dict[str, Any]) -> int:
+    # Since PVE 8.x `memory` is a property string: "2048" or "current=2048" (qemu-server default 512).
+    text = str(config.get("memory", "512"))
+    for part in text.split(","):
+        value = part.removeprefix("current=")
+        if value.isdigit():
+            return int(value)
+    return 512
+
+
 def vm_resource(state: State, vmid: str, vm: dict[str, Any], now: float) -> dict[str, Any]:
     config = vm["config"]
     running = vm["status"] == "running"
+    memory = memory_mib(config) * 1024 * 1024
+    online = state["nodes"][vm["node"]]["online"]
     out: dict[str, Any] = {
         "id": f"qemu/{vmid}",
         "type": "qemu",
         "vmid": int(vmid),
         "node": vm["node"],
         "name": config.get("name", f"VM {vmid}"),
-        "status": vm["status"],
+        # guests of an unreachable node have no known status
+        "status": vm["status"] if online else "unknown",
         "template": int(config.get("template", 0)),
-        "maxmem": int(config.get("memory", 512)) * 1024 * 1024,
-        "mem": int(config.get("memory", 512)) * 1024 * 1024 // 3 if running else 0,
+        "maxmem": memory,
+        "mem": memory // 3 if running else 0,
         "maxcpu": int(config.get("cores", 1)) * int(config.get("sockets", 1)),
         "cpu": 0.02 if running else 0,
         "maxdisk": disk_total(config),
