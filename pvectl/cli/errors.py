@@ -65,6 +65,7 @@ def describe(exc: BaseException) -> tuple[str, list[str]]:
 
 def _describe(exc: BaseException) -> tuple[str, list[str]]:
     from pvectl.sdk._core import errors as e
+    from pvectl.sdk._core.auth import SecondFactorRequired
 
     if isinstance(exc, CliError):
         return str(exc), exc.details
@@ -74,11 +75,18 @@ def _describe(exc: BaseException) -> tuple[str, list[str]]:
     if isinstance(exc, e.ApiError):
         lines = [f"{k}: {' '.join(v.split())}" for k, v in sorted(exc.errors.items())]
         where = f" ({exc.method} {exc.path})" if exc.method else ""
+        if isinstance(exc, e.AuthenticationError) and not isinstance(exc, SecondFactorRequired):
+            lines.append("hint: check the user and password, or log in again with 'pvectl login'")
         return f"{exc.status} {exc.message}{where}", lines
     if isinstance(exc, e.TaskFailed):
         return f"task failed: {exc.exitstatus} ({exc.upid})", exc.log_tail
     if isinstance(exc, KeyboardInterrupt):
         return "interrupted", []
+    if isinstance(exc, e.TLSError) and "does not match the pinned" not in str(exc):
+        hint = (
+            "hint: give the CA with --ca-file, or pin the certificate with --fingerprint ('pvectl config add' shows it)"
+        )
+        return str(exc), [hint]
     return str(exc) or type(exc).__name__, []
 
 

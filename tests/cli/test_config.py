@@ -305,3 +305,14 @@ def test_sim_connects_with_token_and_pin(home: Path, monkeypatch: pytest.MonkeyP
         assert client.base_url == "https://127.0.0.1:8555/api2/json"
         assert client.fingerprint == PIN
         assert isinstance(client.auth, TokenAuth) and client.auth.token_id == "sim"
+
+
+def test_add_with_token_secret_from_stdin(home: Path) -> None:
+    code, _, err = run(
+        "config", "add", "ci", "--host", "pve1", "--user", "ci@pve", "--token-id", "deploy",
+        "--fingerprint", PIN, "--secret-stdin", input=SECRET + "\n",
+    )  # fmt: skip
+    assert code == 0, err
+    s = resolve(GlobalOptions(context="ci"), env={})
+    assert s.token == f"ci@pve!deploy={SECRET}"
+    assert SECRET not in err

@@ -201,3 +201,65 @@ def test_plain_http_to_a_remote_host_is_refused() -> None:
 def test_bad_fingerprint_is_a_usage_error() -> None:
     code, _, err = run("--host", "pve1", "--fingerprint", "AA:BB", "--user", "root@pam", "login")
     assert code == 2 and "fingerprint" in err and "Traceback" not in err
+
+
+def test_renewal_through_the_cli_client_updates_the_cache(home: Path, httpx_mock: HTTPXMock) -> None:
+    from pvectl.config.tickets import load_ticket, store_ticket
+    from tests.auth.conftest import CSRF2, TICKET2
+
+    store_ticket(BASE, "root@pam", TICKET1, CSRF1, age=3700)  # over an hour old: due for renewal
+    httpx_mock.add_response(method="POST", url=TICKET_URL, json=login_answer(TICKET2, CSRF2))
+    httpx_mock.add_response(method="GET", url=f"{BASE}/nodes", json={"data": []})
+    with make_client(GlobalOptions(host="pve1", user="root@pam")) as client:
+        client.check_version = False
+        client.request("GET", "/nodes")
+    renewal, get = httpx_mock.get_requests()
+    assert form(renewal)["password"] == TICKET1
+    assert get.headers["Cookie"] == f"PVEAuthCookie={TICKET2}"
+    cached = load_ticket(BASE, "root@pam")
+    assert cached is not None and cached.ticket == TICKET2 and cached.age < 60
+
+
+async def test_async_client_shares_the_cache(home: Path, httpx_mock: HTTPXMock) -> None:
+    from pvectl.cli.connection import make_async_client
+    from pvectl.config.tickets import store_ticket
+
+    store_ticket(BASE, "root@pam", TICKET1, CSRF1, age=5)
+    httpx_mock.add_response(method="POST", url=f"{BASE}/pools", json={"data": None})
+    async with make_async_client(GlobalOptions(host="pve1", user="root@pam")) as client:
+        client.check_version = False
+        await client.request("POST", "/pools", {"poolid": "p1"})
+    (post,) = httpx_mock.get_requests()
+    assert post.headers["Cookie"] == f"PVEAuthCookie={TICKET1}" and post.headers["CSRFPreventionToken"] == CSRF1
+
+
+def test_no_password_without_a_terminal_is_exit_3(home: Path) -> None:
+    from pvectl.cli.errors import CliError
+
+    with make_client(GlobalOptions(host="pve1", user="root@pam")) as client:
+        client.check_version = False
+        with pytest.raises(CliError) as info:
+            client.request("GET", "/nodes")
+    assert info.value.code == 3 and "PVECTL_PASSWORD" in str(info.value)
+
+
+def test_untrusted_certificate_gets_a_hint(tmp_path: Path) -> None:
+    with tls_server(tmp_path) as server:
+        code, _, err = run("--host", f"127.0.0.1:{server.port}", "--token", "a@pve!t=s3cr3t-value", "login")
+    assert code == 5 and "hint:" in err and "--fingerprint" in err and "s3cr3t-value" not in err
+
+
+@pytest.mark.parametrize("command", ["login", "logout", "config"])
+def test_help_stays_import_light(command: str) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from pvectl.cli.app import app\n"
+        f"try:\n    app(['{command}', '--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('httpx', 'pydantic', 'rich', 'pvectl.sdk') if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "HEAVY []" in out, out

@@ -21,6 +21,10 @@ _known: set[str] = set()
 # Shorter values are too likely to occur by chance in ordinary text ("pve", "1").
 _MIN_SECRET = 4
 
+# Parameter names whose values are secrets: PVE's password, new-password, cipassword (cloud-init), LDAP bind
+# password, OpenID client-key, ACME/plugin secrets, and the TFA fields.
+_SECRET_NAMES = r"(?:[\w-]*password|otp|tfa-challenge|client-key|[\w-]*secret|ticket)"  # noqa: S105 (names, not a secret)
+
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # Authorization: PVEAPIToken=USER@REALM!ID=SECRET (and the bare USER@REALM!ID=SECRET form)
     (re.compile(r"([^\s!@'\"=,;&]+@[^\s!@'\"=,;&]+![A-Za-z][A-Za-z0-9._\-]*)[=:][^\s'\",;&]+"), rf"\1={MASK}"),
@@ -30,9 +34,9 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"PVE(?::|%3A)[^\s'\"&;,]*?(?:::|%3A%3A)[A-Za-z0-9+/=%]+"), MASK),
     # Header lines and JSON members carrying credentials
     (re.compile(r"(?i)(CSRFPreventionToken[\"']?\s*[:=]\s*[\"']?)[^\s\"',;&]+"), rf"\1{MASK}"),
-    (re.compile(r"(?i)(\"(?:ticket|password|new-password|otp|tfa-challenge|secret)\"\s*:\s*\")[^\"]*"), rf"\1{MASK}"),
+    (re.compile(rf"(?i)(\"{_SECRET_NAMES}\"\s*:\s*\")[^\"]*"), rf"\1{MASK}"),
     # Form bodies and query strings: password=..., otp=..., tfa-challenge=...
-    (re.compile(r"(?i)((?:^|[?&;\s])(?:password|new-password|otp|tfa-challenge)=)[^&\s]*"), rf"\1{MASK}"),
+    (re.compile(rf"(?i)((?:^|[?&;\s]){_SECRET_NAMES}=)[^&\s]*"), rf"\1{MASK}"),
     # Our own config keys, as a dry run or an error might show them
     (re.compile(r"(?i)((?:token-secret|password)\s*=\s*[\"'])[^\"']*"), rf"\1{MASK}"),
 )
