@@ -40,7 +40,25 @@ class AppContext:
         return make_client(self.options)
 
     def vm_defaults_config(self) -> VmConfig:
-        """The built-in VM defaults with the config file's ``[vm.defaults]`` applied."""
+        """The built-in VM defaults, then the config file's ``[vm.defaults]``, then the context's default node."""
+        from pvectl.cli.connection import resolve
+        from pvectl.cli.errors import USAGE, CliError
+        from pvectl.config.file import ConfigError, load
         from pvectl.vm.config import VmConfig
+        from pvectl.vm.defaults import DefaultsError, apply_defaults
 
-        return VmConfig()
+        try:
+            config = load()
+        except ConfigError as exc:
+            raise CliError(str(exc), USAGE) from None
+        table = config.other.get("vm", {})
+        defaults = table.get("defaults", {}) if isinstance(table, dict) else {}
+        if not isinstance(defaults, dict):
+            raise CliError(f"{config.path}: [vm.defaults] must be a table", USAGE)
+        try:
+            vm = apply_defaults(VmConfig(), defaults)
+        except DefaultsError as exc:
+            raise CliError(f"{config.path}: {exc}", USAGE) from None
+        if vm.general.node is None and not self.options.sim:
+            vm.general.node = resolve(self.options).node
+        return vm
