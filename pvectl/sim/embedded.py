@@ -6,8 +6,12 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pvectl.sim.paths import STATE_FILE, ensure_dir, state_dir
+
+if TYPE_CHECKING:
+    from pvectl.sim.core import Simulator
 
 
 @dataclass(frozen=True)
@@ -23,6 +27,7 @@ class SimConnection:
 _lock = threading.Lock()
 _running: dict[Path, SimConnection] = {}
 _servers: list[object] = []
+_sims: dict[Path, object] = {}
 
 
 def sim_connection() -> SimConnection:
@@ -58,7 +63,19 @@ def sim_connection() -> SimConnection:
             password=creds["password"],
         )
         _running[directory] = conn
+        _sims[directory] = sim
         return conn
+
+
+def embedded_simulator() -> Simulator:
+    """The Simulator behind sim_connection() for the current state dir (tests inject faults through it)."""
+    from pvectl.sim.core import Simulator
+
+    sim_connection()
+    with _lock:
+        sim = _sims[ensure_dir(state_dir()).resolve()]
+    assert isinstance(sim, Simulator)
+    return sim
 
 
 def stop_embedded() -> None:
@@ -71,3 +88,4 @@ def stop_embedded() -> None:
                 server.stop()
         _servers.clear()
         _running.clear()
+        _sims.clear()

@@ -198,3 +198,17 @@ def test_state_dir_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
     monkeypatch.delenv("XDG_STATE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert state_dir() == tmp_path / "home" / ".local" / "state" / "pvectl" / "sim"
+
+
+def test_embedded_simulator_takes_faults_from_tests(embedded: None) -> None:
+    from pvectl.sdk import ProxmoxClient
+    from pvectl.sdk._core.errors import TaskFailed
+    from pvectl.sim.embedded import embedded_simulator
+    from pvectl.sim.faults import TaskFail
+
+    conn = sim_connection()
+    embedded_simulator().inject(TaskFail(type="qmcreate", message="no space left on device"))
+    with ProxmoxClient(conn.base_url, token=conn.token, verify=conn.ca_file) as client:
+        task = client.nodes("pve1").qemu.create(vmid=900)
+        with pytest.raises(TaskFailed, match="no space left on device"):
+            task.wait(timeout=10, poll=0.05)
