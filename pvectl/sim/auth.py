@@ -97,7 +97,8 @@ def identify(state: State, headers: Mapping[str, str], now: float) -> Identity:
         token = (entry or {}).get("tokens", {}).get(m["id"])
         if token is None or not hmac.compare_digest(str(token["secret"]), m["secret"]):
             raise ApiFail(401, "authentication failure")
-        return Identity(m["user"], via_ticket=False, csrf_ok=True)
+        # Requests made with a token run as the token: tasks show "root@pam!sim" as their user.
+        return Identity(f"{m['user']}!{m['id']}", via_ticket=False, csrf_ok=True)
     ticket = _cookie(headers.get("cookie", ""), "PVEAuthCookie")
     if ticket is None:
         raise ApiFail(401, "No ticket")

@@ -17,7 +17,7 @@ from pvectl.sdk._core.spec import ApiSpec, load_spec
 from pvectl.sdk._core.validate import validate_params
 from pvectl.sim import auth, tasks
 from pvectl.sim.faults import Fault, FaultSet, apply_to_state, parse_fault
-from pvectl.sim.routes import HANDLERS, Ctx
+from pvectl.sim.routes import HANDLERS, Ctx, WithAttrs
 from pvectl.sim.shape import generic
 from pvectl.sim.store import Store
 from pvectl.sim.wire import ApiFail, SimResponse, decode_body, decode_urlencoded, error, ok, param_fail
@@ -84,7 +84,10 @@ class Simulator:
         method = method.upper()
         lower = {k.lower(): v for k, v in (headers or {}).items()}
         try:
-            return ok(self._handle(method, path, query, lower, body))
+            data = self._handle(method, path, query, lower, body)
+            if isinstance(data, WithAttrs):
+                return ok(data.data, data.attrs)
+            return ok(data)
         except ApiFail as fail:
             return error(fail)
         except Exception as exc:  # a simulator bug must not kill the connection; PVE answers 500 too

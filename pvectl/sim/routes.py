@@ -54,6 +54,14 @@ class Ctx:
         return tasks.start_task(self.state, node, ttype, tid, self.user, self.now, **kwargs)
 
 
+@dataclass(frozen=True)
+class WithAttrs:
+    """Data plus top-level attributes of the envelope (PVE's ``total`` on paged lists)."""
+
+    data: Any
+    attrs: Mapping[str, Any]
+
+
 Handler = Callable[[Ctx], Any]
 HANDLERS: dict[str, Handler] = {}
 

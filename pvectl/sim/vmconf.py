@@ -109,7 +109,10 @@ def _free_name(state: State, storage: str, node: str | None, vmid: int) -> str:
 
 def allocate(state: State, node: str, vmid: int, key: str, text: str, now: float) -> str:
     """Resolve one drive value: allocate ``STORAGE:SIZE`` disks, check referenced volumes and ISOs exist."""
-    values = parse_drive(key, text)
+    try:
+        values = parse_drive(key, text)
+    except propstring.PropertyStringError as exc:  # only reachable through the cdrom alias
+        raise param_fail({key: f"invalid format - {exc}"}) from None
     file = values.get("file", "")
     media = values.get("media", "disk")
     if media == "cdrom" or (key == "ide2" and file in ("none", "cdrom")):
@@ -193,7 +196,7 @@ def resolve_cdrom_alias(params: Mapping[str, Any]) -> dict[str, Any]:
     out = dict(params)
     cdrom = out.pop("cdrom", None)
     if cdrom is not None:
-        out["ide2"] = f"{cdrom},media=cdrom"
+        out["ide2"] = cdrom if "media=" in str(cdrom) else f"{cdrom},media=cdrom"
     return out
 
 

@@ -162,3 +162,12 @@ def test_ha_resources_create_list_delete(http: httpx.Client, token: str, sid: st
     assert {"vm:100", "vm:101"} <= {r["sid"] for r in listed}
     assert http.delete("/cluster/ha/resources/vm:101", headers=auth).status_code == 200
     assert "vm:101" not in {r["sid"] for r in http.get("/cluster/ha/resources", headers=auth).json()["data"]}
+
+
+def test_task_lists_carry_a_total(http: httpx.Client, token: str) -> None:
+    auth = {"Authorization": f"PVEAPIToken={token}"}
+    for _ in range(3):
+        assert http.post("/nodes/pve2/qemu/102/status/stop", headers=auth).status_code == 200
+    body = http.get("/nodes/pve2/tasks", params={"limit": 2}, headers=auth).json()
+    assert body["total"] == 3 and len(body["data"]) == 2
+    assert all(t["user"] == token.split("=")[0] for t in body["data"])

@@ -167,7 +167,8 @@ def test_task_list_and_log(client: ProxmoxClient) -> None:
     assert log[-1] == {"n": len(log), "t": "TASK OK"}
     assert "successfully created disk 'local-lvm:vm-170-disk-0,size=4G'" in log[0]["t"]
     parsed = parse_upid(str(task))
-    assert parsed.user == "root@pam" and parsed.type == "qmcreate"
+    assert parsed.user == "root@pam!sim" and parsed.type == "qmcreate"  # token requests run as the token
+    assert client.request("GET", "/nodes/pve1/tasks", {"limit": 1, "start": 0})[0]["upid"] == str(task)
 
 
 async def test_fifty_parallel_async_requests(server: RunningServer, cert: CertFiles, token: str) -> None:

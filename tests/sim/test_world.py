@@ -167,5 +167,7 @@ def test_cdrom_alias_and_pending(tmp_path: Path) -> None:
     config = get(sim, "/nodes/pve1/qemu/130/config")
     assert isinstance(config, dict) and config["ide2"] == "cephfs:iso/debian-12.8.0-amd64-netinst.iso,media=cdrom"
     assert "cdrom" not in config
+    body = b"vmid=131&cdrom=cephfs:iso/debian-12.8.0-amd64-netinst.iso,media=cdrom"  # PVE adds media only if absent
+    assert sim.handle("POST", "/api2/json/nodes/pve1/qemu", body=body, headers=headers).status == 200
     pending = get(sim, "/nodes/pve1/qemu/130/pending")
     assert isinstance(pending, list) and {"key": "ide2", "value": config["ide2"]} in pending

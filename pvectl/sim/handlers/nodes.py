@@ -6,7 +6,7 @@ from typing import Any
 
 from pvectl.sdk._core.upid import is_upid
 from pvectl.sim import tasks
-from pvectl.sim.routes import Ctx, route
+from pvectl.sim.routes import Ctx, WithAttrs, route
 from pvectl.sim.wire import ApiFail, param_fail
 
 BRIDGE_TYPES = {"any_bridge": ("bridge", "OVSBridge"), "any_local_bridge": ("bridge", "OVSBridge")}
@@ -88,7 +88,7 @@ def _task(ctx: Ctx) -> dict[str, Any]:
 
 
 @route("GET /nodes/{node}/tasks")
-def list_tasks(ctx: Ctx) -> list[dict[str, Any]]:
+def list_tasks(ctx: Ctx) -> WithAttrs:
     node = ctx.path["node"]
     vmid, typefilter, userfilter = ctx.text("vmid"), ctx.text("typefilter"), ctx.text("userfilter")
     source, errors_only = ctx.text("source", "archive"), ctx.flag("errors")
@@ -105,7 +105,7 @@ def list_tasks(ctx: Ctx) -> list[dict[str, Any]]:
             continue
         out.append(tasks.list_entry(task))
     start, limit = ctx.number("start", 0) or 0, ctx.number("limit", 50) or 50
-    return out[start : start + limit]
+    return WithAttrs(out[start : start + limit], {"total": len(out)})
 
 
 @route("GET /nodes/{node}/tasks/{upid}")
