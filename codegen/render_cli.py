@@ -5,6 +5,7 @@ shell completion scripts. Names come from the same IR (and naming function) as t
 from __future__ import annotations
 
 import re
+import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -181,19 +182,56 @@ def _completer(pve: str, s: Mapping[str, Any]) -> str | None:
     return COMPLETER_BY_NAME.get(pve)
 
 
+def check_text(check: Any) -> str:
+    """PVE's permission check expression in words: ``["perm", "/vms/{vmid}", ["VM.Audit"]]`` ->
+    ``VM.Audit on /vms/{vmid}``."""
+    if not isinstance(check, list) or not check:
+        return str(check)
+    head, rest = check[0], check[1:]
+    if head == "perm" and len(rest) >= 2:
+        privs = [str(p) for p in rest[1]] if isinstance(rest[1], list) else [str(rest[1])]
+        joiner = " or " if "any" in rest[2:] else " and "
+        text = f"{joiner.join(privs)} on {rest[0]}"
+        return text + (" (or the user's own)" if "require-param" in rest[2:] else "")
+    if head in ("and", "or"):
+        return "(" + f" {head} ".join(check_text(c) for c in rest) + ")"
+    if head == "perm-modify" and rest:
+        return f"permission to modify {rest[0]}"
+    if head == "userid-param":
+        return (
+            "the user named by the userid parameter" if rest == ["self"] else f"userid-param {' '.join(map(str, rest))}"
+        )
+    if head == "userid-group":
+        return f"user/group privileges {', '.join(map(str, rest[0])) if rest and isinstance(rest[0], list) else ''}"
+    return " ".join(str(x) for x in check)
+
+
+def permissions_text(method: Mapping[str, Any]) -> str:
+    perms = method.get("permissions") or {}
+    parts: list[str] = []
+    if perms.get("description"):
+        parts.append(" ".join(str(perms["description"]).split()))
+    if perms.get("check"):
+        parts.append("Check: " + check_text(perms["check"]) if parts else check_text(perms["check"]))
+    if not parts:
+        parts.append({"all": "any authenticated user", "world": "anyone"}.get(str(perms.get("user")), "none declared"))
+    return " ".join(parts)
+
+
 def command_help(op: Operation, method: Mapping[str, Any], since: str | None) -> str:
     desc = str(method.get("description", "")).strip() or op.pve_name
     lines = [
         f"HTTP:        {op.verb} {op.path}",
         f"PVE method:  {op.pve_name}",
-        f"Permissions: {op.permissions}",
+        f"Permissions: {permissions_text(method)}",
     ]
     lines.append(f"Since:       PVE {since}" if since else "Since:       PVE 7.4 or earlier")
     if op.task:
         lines.append("Task:        waits for the task it starts (use --no-wait to print the UPID)")
     if "no-token" in op.flags:
         lines.append("Auth:        needs a password login (API tokens are refused)")
-    return desc + "\n\n\b\n" + "\n".join(lines)
+    wrapped = [textwrap.fill(line, width=100, subsequent_indent=" " * 13, break_on_hyphens=False) for line in lines]
+    return desc + "\n\n\b\n" + "\n".join(wrapped)
 
 
 def build_cli(api: Api, schema: Mapping[str, Any], history: Mapping[str, Any]) -> dict[str, CliGroup]:

@@ -185,6 +185,8 @@ def test_pvesh_style_get_and_set(pve: MockPve, run: Run) -> None:
     result = run("api", "get", "/nodes/pve1/qemu", "--full", "1")
     assert result.exit_code == 0, result.stderr
     assert result.json() == VMS
+    assert dict(pve.requests[-1].url.params) == {"full": "1"}
+    assert run("api", "get", "/nodes/pve1/qemu", "-o", "text").stdout.startswith("vmid\tname")
     result = run(
         "api",
         "set",
@@ -253,7 +255,7 @@ def test_help_shows_types_ranges_defaults_versions_and_permissions(run: Run) -> 
     result = run("api", "nodes", "qemu", "config", "set", "--help", env={"COLUMNS": "200"})
     text = " ".join(result.stdout.split())
     assert "HTTP: PUT /nodes/{node}/qemu/{vmid}/config" in text
-    assert "Permissions: [perm, /vms/{vmid}, [VM.Config.Disk" in text
+    assert "Permissions: VM.Config.Disk or VM.Config.CDROM" in text and "on /vms/{vmid}" in text
     assert "--cores INTEGER The number of cores per socket. [integer 1..N; PVE default: 1 (not sent)]" in text
     assert "since PVE 9.0.9" in text  # allow-ksm
     assert "--arch [x86_64|aarch64]" in text

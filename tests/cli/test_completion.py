@@ -124,3 +124,22 @@ def test_completion_install_writes_where_the_shell_looks(tmp_path: Path) -> None
         assert run.code == 0, run.stderr
         assert where.read_text() == script(shell)
     assert os.environ.get("HOME") != str(tmp_path)
+
+
+def test_live_iso_volumes_and_interfaces_for_the_node_given(tmp_path: Path) -> None:
+    routes = {
+        **ROUTES,
+        "/nodes/pve2/storage": [{"storage": "cephfs", "type": "cephfs"}],
+        "/nodes/pve2/storage/cephfs/content": [
+            {"volid": "cephfs:iso/nixos-minimal-25.05-x86_64-linux.iso", "size": 1},
+            {"volid": "cephfs:iso/debian-13.iso", "size": 2},
+        ],
+        "/nodes/pve2/network": [{"iface": "vmbr0", "type": "bridge"}, {"iface": "vmbr9", "type": "bridge"}],
+    }
+    with serving(routes) as (host, seen):
+        env = _env(host, tmp_path)
+        isos = bash_complete("pvectl api nodes qemu create --node pve2 --vmid 150 --cdrom cephfs:iso/n", env)
+        ifaces = bash_complete("pvectl api nodes network get --node pve2 --iface vm", env)
+    assert isos.stdout.split() == ["cephfs:iso/nixos-minimal-25.05-x86_64-linux.iso"]
+    assert ifaces.stdout.split() == ["vmbr0", "vmbr9"]
+    assert "/nodes/pve2/storage/cephfs/content" in seen

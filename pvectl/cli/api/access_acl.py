@@ -46,7 +46,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Update Access Control List (add or remove permissions).\n\n\x08\nHTTP:        PUT /access/acl\nPVE method:  update_acl\nPermissions: [perm-modify, {path}]\nSince:       PVE 7.4 or earlier",
+        help="Update Access Control List (add or remove permissions).\n\n\x08\nHTTP:        PUT /access/acl\nPVE method:  update_acl\nPermissions: permission to modify {path}\nSince:       PVE 7.4 or earlier",
         short_help="Update Access Control List (add or remove permissions)",
     )
     def set(

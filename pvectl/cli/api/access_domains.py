@@ -150,7 +150,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Add an authentication server.\n\n\x08\nHTTP:        POST /access/domains\nPVE method:  create\nPermissions: [perm, /access/realm, [Realm.Allocate]]\nSince:       PVE 7.4 or earlier",
+        help="Add an authentication server.\n\n\x08\nHTTP:        POST /access/domains\nPVE method:  create\nPermissions: Realm.Allocate on /access/realm\nSince:       PVE 7.4 or earlier",
         short_help="Add an authentication server",
     )
     def create(
@@ -460,7 +460,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Delete an authentication server.\n\n\x08\nHTTP:        DELETE /access/domains/{realm}\nPVE method:  delete\nPermissions: [perm, /access/realm, [Realm.Allocate]]\nSince:       PVE 7.4 or earlier",
+        help="Delete an authentication server.\n\n\x08\nHTTP:        DELETE /access/domains/{realm}\nPVE method:  delete\nPermissions: Realm.Allocate on /access/realm\nSince:       PVE 7.4 or earlier",
         short_help="Delete an authentication server",
     )
     def delete(
@@ -483,7 +483,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Get auth server configuration.\n\n\x08\nHTTP:        GET /access/domains/{realm}\nPVE method:  read\nPermissions: [perm, /access/realm, [Realm.Allocate, Sys.Audit], any, 1]\nSince:       PVE 7.4 or earlier",
+        help="Get auth server configuration.\n\n\x08\nHTTP:        GET /access/domains/{realm}\nPVE method:  read\nPermissions: Realm.Allocate or Sys.Audit on /access/realm\nSince:       PVE 7.4 or earlier",
         short_help="Get auth server configuration",
     )
     def get(
@@ -506,7 +506,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="Authentication domain index.\n\n\x08\nHTTP:        GET /access/domains\nPVE method:  index\nPermissions: Anyone can access that, because we need that list for the login box (before the user is authenticated).\nSince:       PVE 7.4 or earlier",
+        help="Authentication domain index.\n\n\x08\nHTTP:        GET /access/domains\nPVE method:  index\nPermissions: Anyone can access that, because we need that list for the login box (before the user is\n             authenticated).\nSince:       PVE 7.4 or earlier",
         short_help="Authentication domain index",
     )
     def list(
@@ -521,7 +521,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Update authentication server settings.\n\n\x08\nHTTP:        PUT /access/domains/{realm}\nPVE method:  update\nPermissions: [perm, /access/realm, [Realm.Allocate]]\nSince:       PVE 7.4 or earlier",
+        help="Update authentication server settings.\n\n\x08\nHTTP:        PUT /access/domains/{realm}\nPVE method:  update\nPermissions: Realm.Allocate on /access/realm\nSince:       PVE 7.4 or earlier",
         short_help="Update authentication server settings",
     )
     def set(
@@ -831,7 +831,7 @@ def _sync() -> None:
     @app.command(
         "sync",
         cls=ApiCommand,
-        help="Syncs users and/or groups from the configured LDAP to user.cfg. NOTE: Synced groups will have the name 'name-$realm', so make sure those groups do not exist to prevent overwriting.\n\n\x08\nHTTP:        POST /access/domains/{realm}/sync\nPVE method:  sync\nPermissions: 'Realm.AllocateUser' on '/access/realm/<realm>' and 'User.Modify' permissions to '/access/groups/'.\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Syncs users and/or groups from the configured LDAP to user.cfg. NOTE: Synced groups will have the name 'name-$realm', so make sure those groups do not exist to prevent overwriting.\n\n\x08\nHTTP:        POST /access/domains/{realm}/sync\nPVE method:  sync\nPermissions: 'Realm.AllocateUser' on '/access/realm/<realm>' and 'User.Modify' permissions to\n             '/access/groups/'. Check: (Realm.AllocateUser on /access/realm/{realm} and User.Modify\n             on /access/groups)\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Syncs users and/or groups from the configured LDAP to user.cfg",
     )
     def sync(

@@ -20,7 +20,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create new group.\n\n\x08\nHTTP:        POST /access/groups\nPVE method:  create_group\nPermissions: [perm, /access/groups, [Group.Allocate]]\nSince:       PVE 7.4 or earlier",
+        help="Create new group.\n\n\x08\nHTTP:        POST /access/groups\nPVE method:  create_group\nPermissions: Group.Allocate on /access/groups\nSince:       PVE 7.4 or earlier",
         short_help="Create new group",
     )
     def create(
@@ -49,7 +49,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Delete group.\n\n\x08\nHTTP:        DELETE /access/groups/{groupid}\nPVE method:  delete_group\nPermissions: [perm, /access/groups, [Group.Allocate]]\nSince:       PVE 7.4 or earlier",
+        help="Delete group.\n\n\x08\nHTTP:        DELETE /access/groups/{groupid}\nPVE method:  delete_group\nPermissions: Group.Allocate on /access/groups\nSince:       PVE 7.4 or earlier",
         short_help="Delete group",
     )
     def delete(
@@ -71,7 +71,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Get group configuration.\n\n\x08\nHTTP:        GET /access/groups/{groupid}\nPVE method:  read_group\nPermissions: [perm, /access/groups, [Sys.Audit, Group.Allocate], any, 1]\nSince:       PVE 7.4 or earlier",
+        help="Get group configuration.\n\n\x08\nHTTP:        GET /access/groups/{groupid}\nPVE method:  read_group\nPermissions: Sys.Audit or Group.Allocate on /access/groups\nSince:       PVE 7.4 or earlier",
         short_help="Get group configuration",
     )
     def get(
@@ -93,7 +93,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="Group index.\n\n\x08\nHTTP:        GET /access/groups\nPVE method:  index\nPermissions: The returned list is restricted to groups where you have 'User.Modify', 'Sys.Audit' or 'Group.Allocate' permissions on /access/groups/<group>.\nSince:       PVE 7.4 or earlier",
+        help="Group index.\n\n\x08\nHTTP:        GET /access/groups\nPVE method:  index\nPermissions: The returned list is restricted to groups where you have 'User.Modify', 'Sys.Audit' or\n             'Group.Allocate' permissions on /access/groups/<group>.\nSince:       PVE 7.4 or earlier",
         short_help="Group index",
     )
     def list(
@@ -108,7 +108,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Update group data.\n\n\x08\nHTTP:        PUT /access/groups/{groupid}\nPVE method:  update_group\nPermissions: [perm, /access/groups, [Group.Allocate]]\nSince:       PVE 7.4 or earlier",
+        help="Update group data.\n\n\x08\nHTTP:        PUT /access/groups/{groupid}\nPVE method:  update_group\nPermissions: Group.Allocate on /access/groups\nSince:       PVE 7.4 or earlier",
         short_help="Update group data",
     )
     def set(

@@ -21,7 +21,7 @@ def _auth_url() -> None:
     @app.command(
         "auth-url",
         cls=ApiCommand,
-        help="Get the OpenId Authorization Url for the specified realm.\n\n\x08\nHTTP:        POST /access/openid/auth-url\nPVE method:  auth_url\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        help="Get the OpenId Authorization Url for the specified realm.\n\n\x08\nHTTP:        POST /access/openid/auth-url\nPVE method:  auth_url\nPermissions: anyone\nSince:       PVE 7.4 or earlier",
         short_help="Get the OpenId Authorization Url for the specified realm",
     )
     def auth_url(
@@ -51,7 +51,7 @@ def _index() -> None:
     @app.command(
         "index",
         cls=ApiCommand,
-        help="Directory index.\n\n\x08\nHTTP:        GET /access/openid\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        help="Directory index.\n\n\x08\nHTTP:        GET /access/openid\nPVE method:  index\nPermissions: any authenticated user\nSince:       PVE 7.4 or earlier",
         short_help="Directory index",
     )
     def index(
@@ -66,7 +66,7 @@ def _login() -> None:
     @app.command(
         "login",
         cls=ApiCommand,
-        help="Verify OpenID authorization code and create a ticket.\n\n\x08\nHTTP:        POST /access/openid/login\nPVE method:  login\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        help="Verify OpenID authorization code and create a ticket.\n\n\x08\nHTTP:        POST /access/openid/login\nPVE method:  login\nPermissions: anyone\nSince:       PVE 7.4 or earlier",
         short_help="Verify OpenID authorization code and create a ticket",
     )
     def login(

@@ -27,7 +27,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create new role.\n\n\x08\nHTTP:        POST /access/roles\nPVE method:  create_role\nPermissions: [perm, /access, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        help="Create new role.\n\n\x08\nHTTP:        POST /access/roles\nPVE method:  create_role\nPermissions: Sys.Modify on /access\nSince:       PVE 7.4 or earlier",
         short_help="Create new role",
     )
     def create(
@@ -56,7 +56,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Delete role.\n\n\x08\nHTTP:        DELETE /access/roles/{roleid}\nPVE method:  delete_role\nPermissions: [perm, /access, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        help="Delete role.\n\n\x08\nHTTP:        DELETE /access/roles/{roleid}\nPVE method:  delete_role\nPermissions: Sys.Modify on /access\nSince:       PVE 7.4 or earlier",
         short_help="Delete role",
     )
     def delete(
@@ -78,7 +78,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Get role configuration.\n\n\x08\nHTTP:        GET /access/roles/{roleid}\nPVE method:  read_role\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        help="Get role configuration.\n\n\x08\nHTTP:        GET /access/roles/{roleid}\nPVE method:  read_role\nPermissions: any authenticated user\nSince:       PVE 7.4 or earlier",
         short_help="Get role configuration",
     )
     def get(
@@ -100,7 +100,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="Role index.\n\n\x08\nHTTP:        GET /access/roles\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        help="Role index.\n\n\x08\nHTTP:        GET /access/roles\nPVE method:  index\nPermissions: any authenticated user\nSince:       PVE 7.4 or earlier",
         short_help="Role index",
     )
     def list(
@@ -115,7 +115,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Update an existing role.\n\n\x08\nHTTP:        PUT /access/roles/{roleid}\nPVE method:  update_role\nPermissions: [perm, /access, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        help="Update an existing role.\n\n\x08\nHTTP:        PUT /access/roles/{roleid}\nPVE method:  update_role\nPermissions: Sys.Modify on /access\nSince:       PVE 7.4 or earlier",
         short_help="Update an existing role",
     )
     def set(

@@ -100,7 +100,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Dummy. Useful for formatters which want to provide a login page.\n\n\x08\nHTTP:        GET /access/ticket\nPVE method:  get_ticket\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        help="Dummy. Useful for formatters which want to provide a login page.\n\n\x08\nHTTP:        GET /access/ticket\nPVE method:  get_ticket\nPermissions: anyone\nSince:       PVE 7.4 or earlier",
         short_help="Dummy",
     )
     def get(

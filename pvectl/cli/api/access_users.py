@@ -53,7 +53,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create new user.\n\n\x08\nHTTP:        POST /access/users\nPVE method:  create_user\nPermissions: You need 'Realm.AllocateUser' on '/access/realm/<realm>' on the realm of user <userid>, and 'User.Modify' permissions to '/access/groups/<group>' for any group specified (or 'User.Modify' on '/access/groups' if you pass no groups.\nSince:       PVE 7.4 or earlier",
+        help="Create new user.\n\n\x08\nHTTP:        POST /access/users\nPVE method:  create_user\nPermissions: You need 'Realm.AllocateUser' on '/access/realm/<realm>' on the realm of user <userid>,\n             and 'User.Modify' permissions to '/access/groups/<group>' for any group specified (or\n             'User.Modify' on '/access/groups' if you pass no groups. Check: (userid-param\n             Realm.AllocateUser and user/group privileges User.Modify)\nSince:       PVE 7.4 or earlier",
         short_help="Create new user",
     )
     def create(
@@ -138,7 +138,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Delete user.\n\n\x08\nHTTP:        DELETE /access/users/{userid}\nPVE method:  delete_user\nPermissions: [and, [userid-param, Realm.AllocateUser], [userid-group, [User.Modify]]]\nSince:       PVE 7.4 or earlier",
+        help="Delete user.\n\n\x08\nHTTP:        DELETE /access/users/{userid}\nPVE method:  delete_user\nPermissions: (userid-param Realm.AllocateUser and user/group privileges User.Modify)\nSince:       PVE 7.4 or earlier",
         short_help="Delete user",
     )
     def delete(
@@ -160,7 +160,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Get user configuration.\n\n\x08\nHTTP:        GET /access/users/{userid}\nPVE method:  read_user\nPermissions: [userid-group, [User.Modify, Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Get user configuration.\n\n\x08\nHTTP:        GET /access/users/{userid}\nPVE method:  read_user\nPermissions: user/group privileges User.Modify, Sys.Audit\nSince:       PVE 7.4 or earlier",
         short_help="Get user configuration",
     )
     def get(
@@ -182,7 +182,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="User index.\n\n\x08\nHTTP:        GET /access/users\nPVE method:  index\nPermissions: The returned list is restricted to users where you have 'User.Modify' or 'Sys.Audit' permissions on '/access/groups' or on a group the user belongs too. But it always includes the current (authenticated) user.\nSince:       PVE 7.4 or earlier",
+        help="User index.\n\n\x08\nHTTP:        GET /access/users\nPVE method:  index\nPermissions: The returned list is restricted to users where you have 'User.Modify' or 'Sys.Audit'\n             permissions on '/access/groups' or on a group the user belongs too. But it always\n             includes the current (authenticated) user.\nSince:       PVE 7.4 or earlier",
         short_help="User index",
     )
     def list(
@@ -211,7 +211,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Update user configuration.\n\n\x08\nHTTP:        PUT /access/users/{userid}\nPVE method:  update_user\nPermissions: [userid-group, [User.Modify], groups_param, update]\nSince:       PVE 7.4 or earlier",
+        help="Update user configuration.\n\n\x08\nHTTP:        PUT /access/users/{userid}\nPVE method:  update_user\nPermissions: user/group privileges User.Modify\nSince:       PVE 7.4 or earlier",
         short_help="Update user configuration",
     )
     def set(
@@ -296,7 +296,7 @@ def _tfa() -> None:
     @app.command(
         "tfa",
         cls=ApiCommand,
-        help="Get user TFA types (Personal and Realm).\n\n\x08\nHTTP:        GET /access/users/{userid}/tfa\nPVE method:  read_user_tfa_type\nPermissions: [or, [userid-param, self], [userid-group, [User.Modify, Sys.Audit]]]\nSince:       PVE 7.4 or earlier",
+        help="Get user TFA types (Personal and Realm).\n\n\x08\nHTTP:        GET /access/users/{userid}/tfa\nPVE method:  read_user_tfa_type\nPermissions: (the user named by the userid parameter or user/group privileges User.Modify,\n             Sys.Audit)\nSince:       PVE 7.4 or earlier",
         short_help="Get user TFA types (Personal and Realm)",
     )
     def tfa(
@@ -325,7 +325,7 @@ def _unlock_tfa() -> None:
     @app.command(
         "unlock-tfa",
         cls=ApiCommand,
-        help="Unlock a user's TFA authentication.\n\n\x08\nHTTP:        PUT /access/users/{userid}/unlock-tfa\nPVE method:  unlock_tfa\nPermissions: [userid-group, [User.Modify]]\nSince:       PVE 8.0.5",
+        help="Unlock a user's TFA authentication.\n\n\x08\nHTTP:        PUT /access/users/{userid}/unlock-tfa\nPVE method:  unlock_tfa\nPermissions: user/group privileges User.Modify\nSince:       PVE 8.0.5",
         short_help="Unlock a user's TFA authentication",
     )
     def unlock_tfa(

@@ -30,7 +30,7 @@ def _index() -> None:
     @app.command(
         "index",
         cls=ApiCommand,
-        help="Cluster index.\n\n\x08\nHTTP:        GET /cluster\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        help="Cluster index.\n\n\x08\nHTTP:        GET /cluster\nPVE method:  index\nPermissions: any authenticated user\nSince:       PVE 7.4 or earlier",
         short_help="Cluster index",
     )
     def index(
@@ -67,7 +67,7 @@ def _nextid() -> None:
     @app.command(
         "nextid",
         cls=ApiCommand,
-        help="Get next free VMID. Pass a VMID to assert that its free (at time of check).\n\n\x08\nHTTP:        GET /cluster/nextid\nPVE method:  nextid\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        help="Get next free VMID. Pass a VMID to assert that its free (at time of check).\n\n\x08\nHTTP:        GET /cluster/nextid\nPVE method:  nextid\nPermissions: any authenticated user\nSince:       PVE 7.4 or earlier",
         short_help="Get next free VMID",
     )
     def nextid(
@@ -90,7 +90,7 @@ def _resources() -> None:
     @app.command(
         "resources",
         cls=ApiCommand,
-        help="Resources index (cluster wide).\n\n\x08\nHTTP:        GET /cluster/resources\nPVE method:  resources\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        help="Resources index (cluster wide).\n\n\x08\nHTTP:        GET /cluster/resources\nPVE method:  resources\nPermissions: any authenticated user\nSince:       PVE 7.4 or earlier",
         short_help="Resources index (cluster wide)",
     )
     def resources(
@@ -112,7 +112,7 @@ def _status() -> None:
     @app.command(
         "status",
         cls=ApiCommand,
-        help="Get cluster status information.\n\n\x08\nHTTP:        GET /cluster/status\nPVE method:  get_status\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Get cluster status information.\n\n\x08\nHTTP:        GET /cluster/status\nPVE method:  get_status\nPermissions: Sys.Audit on /\nSince:       PVE 7.4 or earlier",
         short_help="Get cluster status information",
     )
     def status(
@@ -127,7 +127,7 @@ def _tasks() -> None:
     @app.command(
         "tasks",
         cls=ApiCommand,
-        help="List recent tasks (cluster wide).\n\n\x08\nHTTP:        GET /cluster/tasks\nPVE method:  tasks\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        help="List recent tasks (cluster wide).\n\n\x08\nHTTP:        GET /cluster/tasks\nPVE method:  tasks\nPermissions: any authenticated user\nSince:       PVE 7.4 or earlier",
         short_help="List recent tasks (cluster wide)",
     )
     def tasks(

@@ -20,7 +20,7 @@ def _challenge_schema() -> None:
     @app.command(
         "challenge-schema",
         cls=ApiCommand,
-        help="Get schema of ACME challenge types.\n\n\x08\nHTTP:        GET /cluster/acme/challenge-schema\nPVE method:  challengeschema\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        help="Get schema of ACME challenge types.\n\n\x08\nHTTP:        GET /cluster/acme/challenge-schema\nPVE method:  challengeschema\nPermissions: any authenticated user\nSince:       PVE 7.4 or earlier",
         short_help="Get schema of ACME challenge types",
     )
     def challenge_schema(
@@ -35,7 +35,7 @@ def _directories() -> None:
     @app.command(
         "directories",
         cls=ApiCommand,
-        help="Get named known ACME directory endpoints.\n\n\x08\nHTTP:        GET /cluster/acme/directories\nPVE method:  get_directories\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        help="Get named known ACME directory endpoints.\n\n\x08\nHTTP:        GET /cluster/acme/directories\nPVE method:  get_directories\nPermissions: any authenticated user\nSince:       PVE 7.4 or earlier",
         short_help="Get named known ACME directory endpoints",
     )
     def directories(
@@ -50,7 +50,7 @@ def _index() -> None:
     @app.command(
         "index",
         cls=ApiCommand,
-        help="ACMEAccount index.\n\n\x08\nHTTP:        GET /cluster/acme\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        help="ACMEAccount index.\n\n\x08\nHTTP:        GET /cluster/acme\nPVE method:  index\nPermissions: any authenticated user\nSince:       PVE 7.4 or earlier",
         short_help="ACMEAccount index",
     )
     def index(
@@ -65,7 +65,7 @@ def _meta() -> None:
     @app.command(
         "meta",
         cls=ApiCommand,
-        help="Retrieve ACME Directory Meta Information\n\n\x08\nHTTP:        GET /cluster/acme/meta\nPVE method:  get_meta\nPermissions: [perm, /nodes/{node}, [Sys.Audit]]\nSince:       PVE 8.1.5",
+        help="Retrieve ACME Directory Meta Information\n\n\x08\nHTTP:        GET /cluster/acme/meta\nPVE method:  get_meta\nPermissions: Sys.Audit on /nodes/{node}\nSince:       PVE 8.1.5",
         short_help="Retrieve ACME Directory Meta Information",
     )
     def meta(
@@ -87,7 +87,7 @@ def _tos() -> None:
     @app.command(
         "tos",
         cls=ApiCommand,
-        help="Retrieve ACME TermsOfService URL from CA. Deprecated, please use /cluster/acme/meta.\n\n\x08\nHTTP:        GET /cluster/acme/tos\nPVE method:  get_tos\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        help="Retrieve ACME TermsOfService URL from CA. Deprecated, please use /cluster/acme/meta.\n\n\x08\nHTTP:        GET /cluster/acme/tos\nPVE method:  get_tos\nPermissions: any authenticated user\nSince:       PVE 7.4 or earlier",
         short_help="Retrieve ACME TermsOfService URL from CA",
     )
     def tos(

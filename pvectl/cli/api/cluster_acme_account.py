@@ -123,7 +123,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="ACMEAccount index.\n\n\x08\nHTTP:        GET /cluster/acme/account\nPVE method:  account_index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        help="ACMEAccount index.\n\n\x08\nHTTP:        GET /cluster/acme/account\nPVE method:  account_index\nPermissions: any authenticated user\nSince:       PVE 7.4 or earlier",
         short_help="ACMEAccount index",
     )
     def list(

@@ -367,7 +367,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Add ACME plugin configuration.\n\n\x08\nHTTP:        POST /cluster/acme/plugins\nPVE method:  add_plugin\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        help="Add ACME plugin configuration.\n\n\x08\nHTTP:        POST /cluster/acme/plugins\nPVE method:  add_plugin\nPermissions: Sys.Modify on /\nSince:       PVE 7.4 or earlier",
         short_help="Add ACME plugin configuration",
     )
     def create(
@@ -431,7 +431,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Delete ACME plugin configuration.\n\n\x08\nHTTP:        DELETE /cluster/acme/plugins/{id}\nPVE method:  delete_plugin\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        help="Delete ACME plugin configuration.\n\n\x08\nHTTP:        DELETE /cluster/acme/plugins/{id}\nPVE method:  delete_plugin\nPermissions: Sys.Modify on /\nSince:       PVE 7.4 or earlier",
         short_help="Delete ACME plugin configuration",
     )
     def delete(
@@ -453,7 +453,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Get ACME plugin configuration.\n\n\x08\nHTTP:        GET /cluster/acme/plugins/{id}\nPVE method:  get_plugin_config\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        help="Get ACME plugin configuration.\n\n\x08\nHTTP:        GET /cluster/acme/plugins/{id}\nPVE method:  get_plugin_config\nPermissions: Sys.Modify on /\nSince:       PVE 7.4 or earlier",
         short_help="Get ACME plugin configuration",
     )
     def get(
@@ -475,7 +475,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="ACME plugin index.\n\n\x08\nHTTP:        GET /cluster/acme/plugins\nPVE method:  index\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        help="ACME plugin index.\n\n\x08\nHTTP:        GET /cluster/acme/plugins\nPVE method:  index\nPermissions: Sys.Modify on /\nSince:       PVE 7.4 or earlier",
         short_help="ACME plugin index",
     )
     def list(
@@ -497,7 +497,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Update ACME plugin configuration.\n\n\x08\nHTTP:        PUT /cluster/acme/plugins/{id}\nPVE method:  update_plugin\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        help="Update ACME plugin configuration.\n\n\x08\nHTTP:        PUT /cluster/acme/plugins/{id}\nPVE method:  update_plugin\nPermissions: Sys.Modify on /\nSince:       PVE 7.4 or earlier",
         short_help="Update ACME plugin configuration",
     )
     def set(

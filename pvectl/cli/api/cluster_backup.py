@@ -142,7 +142,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create new vzdump backup job.\n\n\x08\nHTTP:        POST /cluster/backup\nPVE method:  create_job\nPermissions: The 'tmpdir', 'dumpdir' and 'script' parameters are additionally restricted to the 'root@pam' user.\nSince:       PVE 7.4 or earlier",
+        help="Create new vzdump backup job.\n\n\x08\nHTTP:        POST /cluster/backup\nPVE method:  create_job\nPermissions: The 'tmpdir', 'dumpdir' and 'script' parameters are additionally restricted to the\n             'root@pam' user. Check: Sys.Modify on /\nSince:       PVE 7.4 or earlier",
         short_help="Create new vzdump backup job",
     )
     def create(
@@ -432,7 +432,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Delete vzdump backup job definition.\n\n\x08\nHTTP:        DELETE /cluster/backup/{id}\nPVE method:  delete_job\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        help="Delete vzdump backup job definition.\n\n\x08\nHTTP:        DELETE /cluster/backup/{id}\nPVE method:  delete_job\nPermissions: Sys.Modify on /\nSince:       PVE 7.4 or earlier",
         short_help="Delete vzdump backup job definition",
     )
     def delete(
@@ -454,7 +454,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Read vzdump backup job definition.\n\n\x08\nHTTP:        GET /cluster/backup/{id}\nPVE method:  read_job\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Read vzdump backup job definition.\n\n\x08\nHTTP:        GET /cluster/backup/{id}\nPVE method:  read_job\nPermissions: Sys.Audit on /\nSince:       PVE 7.4 or earlier",
         short_help="Read vzdump backup job definition",
     )
     def get(
@@ -476,7 +476,7 @@ def _included_volumes() -> None:
     @app.command(
         "included-volumes",
         cls=ApiCommand,
-        help="Returns included guests and the backup status of their disks. Optimized to be used in ExtJS tree views.\n\n\x08\nHTTP:        GET /cluster/backup/{id}/included_volumes\nPVE method:  get_volume_backup_included\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Returns included guests and the backup status of their disks. Optimized to be used in ExtJS tree views.\n\n\x08\nHTTP:        GET /cluster/backup/{id}/included_volumes\nPVE method:  get_volume_backup_included\nPermissions: Sys.Audit on /\nSince:       PVE 7.4 or earlier",
         short_help="Returns included guests and the backup status of their disks",
     )
     def included_volumes(
@@ -498,7 +498,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="List vzdump backup schedule.\n\n\x08\nHTTP:        GET /cluster/backup\nPVE method:  index\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="List vzdump backup schedule.\n\n\x08\nHTTP:        GET /cluster/backup\nPVE method:  index\nPermissions: Sys.Audit on /\nSince:       PVE 7.4 or earlier",
         short_help="List vzdump backup schedule",
     )
     def list(
@@ -513,7 +513,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Update vzdump backup job definition.\n\n\x08\nHTTP:        PUT /cluster/backup/{id}\nPVE method:  update_job\nPermissions: The 'tmpdir', 'dumpdir' and 'script' parameters are additionally restricted to the 'root@pam' user.\nSince:       PVE 7.4 or earlier",
+        help="Update vzdump backup job definition.\n\n\x08\nHTTP:        PUT /cluster/backup/{id}\nPVE method:  update_job\nPermissions: The 'tmpdir', 'dumpdir' and 'script' parameters are additionally restricted to the\n             'root@pam' user. Check: Sys.Modify on /\nSince:       PVE 7.4 or earlier",
         short_help="Update vzdump backup job definition",
     )
     def set(

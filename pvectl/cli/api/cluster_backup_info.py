@@ -35,7 +35,7 @@ def _not_backed_up() -> None:
     @app.command(
         "not-backed-up",
         cls=ApiCommand,
-        help="Shows all guests which are not covered by any backup job.\n\n\x08\nHTTP:        GET /cluster/backup-info/not-backed-up\nPVE method:  get_guests_not_in_backup\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Shows all guests which are not covered by any backup job.\n\n\x08\nHTTP:        GET /cluster/backup-info/not-backed-up\nPVE method:  get_guests_not_in_backup\nPermissions: Sys.Audit on /\nSince:       PVE 7.4 or earlier",
         short_help="Shows all guests which are not covered by any backup job",
     )
     def not_backed_up(

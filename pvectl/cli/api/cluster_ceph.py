@@ -27,7 +27,7 @@ def _index() -> None:
     @app.command(
         "index",
         cls=ApiCommand,
-        help="Cluster ceph index.\n\n\x08\nHTTP:        GET /cluster/ceph\nPVE method:  cephindex\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        help="Cluster ceph index.\n\n\x08\nHTTP:        GET /cluster/ceph\nPVE method:  cephindex\nPermissions: any authenticated user\nSince:       PVE 7.4 or earlier",
         short_help="Cluster ceph index",
     )
     def index(
@@ -42,7 +42,7 @@ def _metadata() -> None:
     @app.command(
         "metadata",
         cls=ApiCommand,
-        help="Get ceph metadata.\n\n\x08\nHTTP:        GET /cluster/ceph/metadata\nPVE method:  metadata\nPermissions: [perm, /, [Sys.Audit, Datastore.Audit], any, 1]\nSince:       PVE 7.4 or earlier",
+        help="Get ceph metadata.\n\n\x08\nHTTP:        GET /cluster/ceph/metadata\nPVE method:  metadata\nPermissions: Sys.Audit or Datastore.Audit on /\nSince:       PVE 7.4 or earlier",
         short_help="Get ceph metadata",
     )
     def metadata(
@@ -64,7 +64,7 @@ def _status() -> None:
     @app.command(
         "status",
         cls=ApiCommand,
-        help="Get ceph status.\n\n\x08\nHTTP:        GET /cluster/ceph/status\nPVE method:  status\nPermissions: [perm, /, [Sys.Audit, Datastore.Audit], any, 1]\nSince:       PVE 7.4 or earlier",
+        help="Get ceph status.\n\n\x08\nHTTP:        GET /cluster/ceph/status\nPVE method:  status\nPermissions: Sys.Audit or Datastore.Audit on /\nSince:       PVE 7.4 or earlier",
         short_help="Get ceph status",
     )
     def status(

@@ -101,7 +101,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Get the status of a specific ceph flag.\n\n\x08\nHTTP:        GET /cluster/ceph/flags/{flag}\nPVE method:  get_flag\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Get the status of a specific ceph flag.\n\n\x08\nHTTP:        GET /cluster/ceph/flags/{flag}\nPVE method:  get_flag\nPermissions: Sys.Audit on /\nSince:       PVE 7.4 or earlier",
         short_help="Get the status of a specific ceph flag",
     )
     def get(
@@ -123,7 +123,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="get the status of all ceph flags\n\n\x08\nHTTP:        GET /cluster/ceph/flags\nPVE method:  get_all_flags\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="get the status of all ceph flags\n\n\x08\nHTTP:        GET /cluster/ceph/flags\nPVE method:  get_all_flags\nPermissions: Sys.Audit on /\nSince:       PVE 7.4 or earlier",
         short_help="get the status of all ceph flags",
     )
     def list(
@@ -138,7 +138,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Set or clear (unset) a specific ceph flag\n\n\x08\nHTTP:        PUT /cluster/ceph/flags/{flag}\nPVE method:  update_flag\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        help="Set or clear (unset) a specific ceph flag\n\n\x08\nHTTP:        PUT /cluster/ceph/flags/{flag}\nPVE method:  update_flag\nPermissions: Sys.Modify on /\nSince:       PVE 7.4 or earlier",
         short_help="Set or clear (unset) a specific ceph flag",
     )
     def set(
@@ -167,7 +167,7 @@ def _set_flags() -> None:
     @app.command(
         "set-flags",
         cls=ApiCommand,
-        help="Set/Unset multiple ceph flags at once.\n\n\x08\nHTTP:        PUT /cluster/ceph/flags\nPVE method:  set_flags\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Set/Unset multiple ceph flags at once.\n\n\x08\nHTTP:        PUT /cluster/ceph/flags\nPVE method:  set_flags\nPermissions: Sys.Modify on /\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Set/Unset multiple ceph flags at once",
     )
     def set_flags(

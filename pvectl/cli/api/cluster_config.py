@@ -21,7 +21,7 @@ def _apiversion() -> None:
     @app.command(
         "apiversion",
         cls=ApiCommand,
-        help="Return the version of the cluster join API available on this node.\n\n\x08\nHTTP:        GET /cluster/config/apiversion\nPVE method:  join_api_version\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Return the version of the cluster join API available on this node.\n\n\x08\nHTTP:        GET /cluster/config/apiversion\nPVE method:  join_api_version\nPermissions: Sys.Audit on /\nSince:       PVE 7.4 or earlier",
         short_help="Return the version of the cluster join API available on this node",
     )
     def apiversion(
@@ -88,7 +88,7 @@ def _index() -> None:
     @app.command(
         "index",
         cls=ApiCommand,
-        help="Directory index.\n\n\x08\nHTTP:        GET /cluster/config\nPVE method:  index\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Directory index.\n\n\x08\nHTTP:        GET /cluster/config\nPVE method:  index\nPermissions: Sys.Audit on /\nSince:       PVE 7.4 or earlier",
         short_help="Directory index",
     )
     def index(
@@ -103,7 +103,7 @@ def _qdevice() -> None:
     @app.command(
         "qdevice",
         cls=ApiCommand,
-        help="Get QDevice status\n\n\x08\nHTTP:        GET /cluster/config/qdevice\nPVE method:  status\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Get QDevice status\n\n\x08\nHTTP:        GET /cluster/config/qdevice\nPVE method:  status\nPermissions: Sys.Audit on /\nSince:       PVE 7.4 or earlier",
         short_help="Get QDevice status",
     )
     def qdevice(
@@ -118,7 +118,7 @@ def _totem() -> None:
     @app.command(
         "totem",
         cls=ApiCommand,
-        help="Get corosync totem protocol settings.\n\n\x08\nHTTP:        GET /cluster/config/totem\nPVE method:  totem\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Get corosync totem protocol settings.\n\n\x08\nHTTP:        GET /cluster/config/totem\nPVE method:  totem\nPermissions: Sys.Audit on /\nSince:       PVE 7.4 or earlier",
         short_help="Get corosync totem protocol settings",
     )
     def totem(

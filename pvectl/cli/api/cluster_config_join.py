@@ -28,7 +28,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Get information needed to join this cluster over the connected node.\n\n\x08\nHTTP:        GET /cluster/config/join\nPVE method:  join_info\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Get information needed to join this cluster over the connected node.\n\n\x08\nHTTP:        GET /cluster/config/join\nPVE method:  join_info\nPermissions: Sys.Audit on /\nSince:       PVE 7.4 or earlier",
         short_help="Get information needed to join this cluster over the connected node",
     )
     def get(

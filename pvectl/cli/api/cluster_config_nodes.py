@@ -116,7 +116,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="Corosync node list.\n\n\x08\nHTTP:        GET /cluster/config/nodes\nPVE method:  nodes\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Corosync node list.\n\n\x08\nHTTP:        GET /cluster/config/nodes\nPVE method:  nodes\nPermissions: Sys.Audit on /\nSince:       PVE 7.4 or earlier",
         short_help="Corosync node list",
     )
     def list(

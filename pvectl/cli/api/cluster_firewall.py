@@ -27,7 +27,7 @@ def _index() -> None:
     @app.command(
         "index",
         cls=ApiCommand,
-        help="Directory index.\n\n\x08\nHTTP:        GET /cluster/firewall\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        help="Directory index.\n\n\x08\nHTTP:        GET /cluster/firewall\nPVE method:  index\nPermissions: any authenticated user\nSince:       PVE 7.4 or earlier",
         short_help="Directory index",
     )
     def index(
@@ -42,7 +42,7 @@ def _macros() -> None:
     @app.command(
         "macros",
         cls=ApiCommand,
-        help="List available macros\n\n\x08\nHTTP:        GET /cluster/firewall/macros\nPVE method:  get_macros\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        help="List available macros\n\n\x08\nHTTP:        GET /cluster/firewall/macros\nPVE method:  get_macros\nPermissions: any authenticated user\nSince:       PVE 7.4 or earlier",
         short_help="List available macros",
     )
     def macros(
@@ -57,7 +57,7 @@ def _refs() -> None:
     @app.command(
         "refs",
         cls=ApiCommand,
-        help="Lists possible IPSet/Alias reference which are allowed in source/dest properties.\n\n\x08\nHTTP:        GET /cluster/firewall/refs\nPVE method:  refs\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Lists possible IPSet/Alias reference which are allowed in source/dest properties.\n\n\x08\nHTTP:        GET /cluster/firewall/refs\nPVE method:  refs\nPermissions: Sys.Audit on /\nSince:       PVE 7.4 or earlier",
         short_help="Lists possible IPSet/Alias reference which are allowed in source/dest...",
     )
     def refs(

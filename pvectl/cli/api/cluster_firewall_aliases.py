@@ -20,7 +20,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create IP or Network Alias.\n\n\x08\nHTTP:        POST /cluster/firewall/aliases\nPVE method:  create_alias\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        help="Create IP or Network Alias.\n\n\x08\nHTTP:        POST /cluster/firewall/aliases\nPVE method:  create_alias\nPermissions: Sys.Modify on /\nSince:       PVE 7.4 or earlier",
         short_help="Create IP or Network Alias",
     )
     def create(
@@ -56,7 +56,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Remove IP or Network alias.\n\n\x08\nHTTP:        DELETE /cluster/firewall/aliases/{name}\nPVE method:  remove_alias\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        help="Remove IP or Network alias.\n\n\x08\nHTTP:        DELETE /cluster/firewall/aliases/{name}\nPVE method:  remove_alias\nPermissions: Sys.Modify on /\nSince:       PVE 7.4 or earlier",
         short_help="Remove IP or Network alias",
     )
     def delete(
@@ -85,7 +85,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Read alias.\n\n\x08\nHTTP:        GET /cluster/firewall/aliases/{name}\nPVE method:  read_alias\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Read alias.\n\n\x08\nHTTP:        GET /cluster/firewall/aliases/{name}\nPVE method:  read_alias\nPermissions: Sys.Audit on /\nSince:       PVE 7.4 or earlier",
         short_help="Read alias",
     )
     def get(
@@ -107,7 +107,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="List aliases\n\n\x08\nHTTP:        GET /cluster/firewall/aliases\nPVE method:  get_aliases\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="List aliases\n\n\x08\nHTTP:        GET /cluster/firewall/aliases\nPVE method:  get_aliases\nPermissions: Sys.Audit on /\nSince:       PVE 7.4 or earlier",
         short_help="List aliases",
     )
     def list(
@@ -122,7 +122,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Update IP or Network alias.\n\n\x08\nHTTP:        PUT /cluster/firewall/aliases/{name}\nPVE method:  update_alias\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        help="Update IP or Network alias.\n\n\x08\nHTTP:        PUT /cluster/firewall/aliases/{name}\nPVE method:  update_alias\nPermissions: Sys.Modify on /\nSince:       PVE 7.4 or earlier",
         short_help="Update IP or Network alias",
     )
     def set(

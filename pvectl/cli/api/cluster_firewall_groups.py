@@ -20,7 +20,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create new security group.\n\n\x08\nHTTP:        POST /cluster/firewall/groups\nPVE method:  create_security_group\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        help="Create new security group.\n\n\x08\nHTTP:        POST /cluster/firewall/groups\nPVE method:  create_security_group\nPermissions: Sys.Modify on /\nSince:       PVE 7.4 or earlier",
         short_help="Create new security group",
     )
     def create(
@@ -63,7 +63,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Delete security group.\n\n\x08\nHTTP:        DELETE /cluster/firewall/groups/{group}\nPVE method:  delete_security_group\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        help="Delete security group.\n\n\x08\nHTTP:        DELETE /cluster/firewall/groups/{group}\nPVE method:  delete_security_group\nPermissions: Sys.Modify on /\nSince:       PVE 7.4 or earlier",
         short_help="Delete security group",
     )
     def delete(
@@ -85,7 +85,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="List security groups.\n\n\x08\nHTTP:        GET /cluster/firewall/groups\nPVE method:  list_security_groups\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        help="List security groups.\n\n\x08\nHTTP:        GET /cluster/firewall/groups\nPVE method:  list_security_groups\nPermissions: any authenticated user\nSince:       PVE 7.4 or earlier",
         short_help="List security groups",
     )
     def list(

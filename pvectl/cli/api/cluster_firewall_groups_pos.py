@@ -60,7 +60,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create new rule.\n\n\x08\nHTTP:        POST /cluster/firewall/groups/{group}\nPVE method:  create_rule\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        help="Create new rule.\n\n\x08\nHTTP:        POST /cluster/firewall/groups/{group}\nPVE method:  create_rule\nPermissions: Sys.Modify on /\nSince:       PVE 7.4 or earlier",
         short_help="Create new rule",
     )
     def create(
@@ -188,7 +188,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Delete rule.\n\n\x08\nHTTP:        DELETE /cluster/firewall/groups/{group}/{pos}\nPVE method:  delete_rule\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        help="Delete rule.\n\n\x08\nHTTP:        DELETE /cluster/firewall/groups/{group}/{pos}\nPVE method:  delete_rule\nPermissions: Sys.Modify on /\nSince:       PVE 7.4 or earlier",
         short_help="Delete rule",
     )
     def delete(
@@ -224,7 +224,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Get single rule data.\n\n\x08\nHTTP:        GET /cluster/firewall/groups/{group}/{pos}\nPVE method:  get_rule\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Get single rule data.\n\n\x08\nHTTP:        GET /cluster/firewall/groups/{group}/{pos}\nPVE method:  get_rule\nPermissions: Sys.Audit on /\nSince:       PVE 7.4 or earlier",
         short_help="Get single rule data",
     )
     def get(
@@ -253,7 +253,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="List rules.\n\n\x08\nHTTP:        GET /cluster/firewall/groups/{group}\nPVE method:  get_rules\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="List rules.\n\n\x08\nHTTP:        GET /cluster/firewall/groups/{group}\nPVE method:  get_rules\nPermissions: Sys.Audit on /\nSince:       PVE 7.4 or earlier",
         short_help="List rules",
     )
     def list(
@@ -275,7 +275,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Modify rule data.\n\n\x08\nHTTP:        PUT /cluster/firewall/groups/{group}/{pos}\nPVE method:  update_rule\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        help="Modify rule data.\n\n\x08\nHTTP:        PUT /cluster/firewall/groups/{group}/{pos}\nPVE method:  update_rule\nPermissions: Sys.Modify on /\nSince:       PVE 7.4 or earlier",
         short_help="Modify rule data",
     )
     def set(

@@ -27,7 +27,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create new IPSet\n\n\x08\nHTTP:        POST /cluster/firewall/ipset\nPVE method:  create_ipset\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        help="Create new IPSet\n\n\x08\nHTTP:        POST /cluster/firewall/ipset\nPVE method:  create_ipset\nPermissions: Sys.Modify on /\nSince:       PVE 7.4 or earlier",
         short_help="Create new IPSet",
     )
     def create(
@@ -70,7 +70,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Delete IPSet\n\n\x08\nHTTP:        DELETE /cluster/firewall/ipset/{name}\nPVE method:  delete_ipset\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        help="Delete IPSet\n\n\x08\nHTTP:        DELETE /cluster/firewall/ipset/{name}\nPVE method:  delete_ipset\nPermissions: Sys.Modify on /\nSince:       PVE 7.4 or earlier",
         short_help="Delete IPSet",
     )
     def delete(
@@ -99,7 +99,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="List IPSets\n\n\x08\nHTTP:        GET /cluster/firewall/ipset\nPVE method:  ipset_index\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="List IPSets\n\n\x08\nHTTP:        GET /cluster/firewall/ipset\nPVE method:  ipset_index\nPermissions: Sys.Audit on /\nSince:       PVE 7.4 or earlier",
         short_help="List IPSets",
     )
     def list(

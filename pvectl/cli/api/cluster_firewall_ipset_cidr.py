@@ -33,7 +33,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Add IP or Network to IPSet.\n\n\x08\nHTTP:        POST /cluster/firewall/ipset/{name}\nPVE method:  create_ip\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        help="Add IP or Network to IPSet.\n\n\x08\nHTTP:        POST /cluster/firewall/ipset/{name}\nPVE method:  create_ip\nPermissions: Sys.Modify on /\nSince:       PVE 7.4 or earlier",
         short_help="Add IP or Network to IPSet",
     )
     def create(
@@ -76,7 +76,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Remove IP or Network from IPSet.\n\n\x08\nHTTP:        DELETE /cluster/firewall/ipset/{name}/{cidr}\nPVE method:  remove_ip\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        help="Remove IP or Network from IPSet.\n\n\x08\nHTTP:        DELETE /cluster/firewall/ipset/{name}/{cidr}\nPVE method:  remove_ip\nPermissions: Sys.Modify on /\nSince:       PVE 7.4 or earlier",
         short_help="Remove IP or Network from IPSet",
     )
     def delete(
@@ -112,7 +112,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Read IP or Network settings from IPSet.\n\n\x08\nHTTP:        GET /cluster/firewall/ipset/{name}/{cidr}\nPVE method:  read_ip\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Read IP or Network settings from IPSet.\n\n\x08\nHTTP:        GET /cluster/firewall/ipset/{name}/{cidr}\nPVE method:  read_ip\nPermissions: Sys.Audit on /\nSince:       PVE 7.4 or earlier",
         short_help="Read IP or Network settings from IPSet",
     )
     def get(
@@ -141,7 +141,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="List IPSet content\n\n\x08\nHTTP:        GET /cluster/firewall/ipset/{name}\nPVE method:  get_ipset\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="List IPSet content\n\n\x08\nHTTP:        GET /cluster/firewall/ipset/{name}\nPVE method:  get_ipset\nPermissions: Sys.Audit on /\nSince:       PVE 7.4 or earlier",
         short_help="List IPSet content",
     )
     def list(
@@ -163,7 +163,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Update IP or Network settings\n\n\x08\nHTTP:        PUT /cluster/firewall/ipset/{name}/{cidr}\nPVE method:  update_ip\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        help="Update IP or Network settings\n\n\x08\nHTTP:        PUT /cluster/firewall/ipset/{name}/{cidr}\nPVE method:  update_ip\nPermissions: Sys.Modify on /\nSince:       PVE 7.4 or earlier",
         short_help="Update IP or Network settings",
     )
     def set(

@@ -41,7 +41,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Get Firewall options.\n\n\x08\nHTTP:        GET /cluster/firewall/options\nPVE method:  get_options\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Get Firewall options.\n\n\x08\nHTTP:        GET /cluster/firewall/options\nPVE method:  get_options\nPermissions: Sys.Audit on /\nSince:       PVE 7.4 or earlier",
         short_help="Get Firewall options",
     )
     def get(
@@ -56,7 +56,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Set Firewall options.\n\n\x08\nHTTP:        PUT /cluster/firewall/options\nPVE method:  set_options\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        help="Set Firewall options.\n\n\x08\nHTTP:        PUT /cluster/firewall/options\nPVE method:  set_options\nPermissions: Sys.Modify on /\nSince:       PVE 7.4 or earlier",
         short_help="Set Firewall options",
     )
     def set(

@@ -20,7 +20,7 @@ def _index() -> None:
     @app.command(
         "index",
         cls=ApiCommand,
-        help="Directory index.\n\n\x08\nHTTP:        GET /cluster/ha\nPVE method:  index\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Directory index.\n\n\x08\nHTTP:        GET /cluster/ha\nPVE method:  index\nPermissions: Sys.Audit on /\nSince:       PVE 7.4 or earlier",
         short_help="Directory index",
     )
     def index(

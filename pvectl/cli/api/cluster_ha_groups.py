@@ -42,7 +42,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create a new HA group. (deprecated in favor of HA rules)\n\n\x08\nHTTP:        POST /cluster/ha/groups\nPVE method:  create\nPermissions: [perm, /, [Sys.Console]]\nSince:       PVE 7.4 or earlier",
+        help="Create a new HA group. (deprecated in favor of HA rules)\n\n\x08\nHTTP:        POST /cluster/ha/groups\nPVE method:  create\nPermissions: Sys.Console on /\nSince:       PVE 7.4 or earlier",
         short_help="Create a new HA group",
     )
     def create(
@@ -99,7 +99,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Delete ha group configuration. (deprecated in favor of HA rules)\n\n\x08\nHTTP:        DELETE /cluster/ha/groups/{group}\nPVE method:  delete\nPermissions: [perm, /, [Sys.Console]]\nSince:       PVE 7.4 or earlier",
+        help="Delete ha group configuration. (deprecated in favor of HA rules)\n\n\x08\nHTTP:        DELETE /cluster/ha/groups/{group}\nPVE method:  delete\nPermissions: Sys.Console on /\nSince:       PVE 7.4 or earlier",
         short_help="Delete ha group configuration",
     )
     def delete(
@@ -121,7 +121,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Read ha group configuration. (deprecated in favor of HA rules)\n\n\x08\nHTTP:        GET /cluster/ha/groups/{group}\nPVE method:  read\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Read ha group configuration. (deprecated in favor of HA rules)\n\n\x08\nHTTP:        GET /cluster/ha/groups/{group}\nPVE method:  read\nPermissions: Sys.Audit on /\nSince:       PVE 7.4 or earlier",
         short_help="Read ha group configuration",
     )
     def get(
@@ -143,7 +143,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="Get HA groups. (deprecated in favor of HA rules)\n\n\x08\nHTTP:        GET /cluster/ha/groups\nPVE method:  index\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Get HA groups. (deprecated in favor of HA rules)\n\n\x08\nHTTP:        GET /cluster/ha/groups\nPVE method:  index\nPermissions: Sys.Audit on /\nSince:       PVE 7.4 or earlier",
         short_help="Get HA groups",
     )
     def list(
@@ -158,7 +158,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Update ha group configuration. (deprecated in favor of HA rules)\n\n\x08\nHTTP:        PUT /cluster/ha/groups/{group}\nPVE method:  update\nPermissions: [perm, /, [Sys.Console]]\nSince:       PVE 7.4 or earlier",
+        help="Update ha group configuration. (deprecated in favor of HA rules)\n\n\x08\nHTTP:        PUT /cluster/ha/groups/{group}\nPVE method:  update\nPermissions: Sys.Console on /\nSince:       PVE 7.4 or earlier",
         short_help="Update ha group configuration",
     )
     def set(

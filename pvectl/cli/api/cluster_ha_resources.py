@@ -64,7 +64,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create a new HA resource.\n\n\x08\nHTTP:        POST /cluster/ha/resources\nPVE method:  create\nPermissions: [perm, /, [Sys.Console]]\nSince:       PVE 7.4 or earlier",
+        help="Create a new HA resource.\n\n\x08\nHTTP:        POST /cluster/ha/resources\nPVE method:  create\nPermissions: Sys.Console on /\nSince:       PVE 7.4 or earlier",
         short_help="Create a new HA resource",
     )
     def create(
@@ -135,7 +135,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Delete resource configuration.\n\n\x08\nHTTP:        DELETE /cluster/ha/resources/{sid}\nPVE method:  delete\nPermissions: [perm, /, [Sys.Console]]\nSince:       PVE 7.4 or earlier",
+        help="Delete resource configuration.\n\n\x08\nHTTP:        DELETE /cluster/ha/resources/{sid}\nPVE method:  delete\nPermissions: Sys.Console on /\nSince:       PVE 7.4 or earlier",
         short_help="Delete resource configuration",
     )
     def delete(
@@ -164,7 +164,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Read resource configuration.\n\n\x08\nHTTP:        GET /cluster/ha/resources/{sid}\nPVE method:  read\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Read resource configuration.\n\n\x08\nHTTP:        GET /cluster/ha/resources/{sid}\nPVE method:  read\nPermissions: Sys.Audit on /\nSince:       PVE 7.4 or earlier",
         short_help="Read resource configuration",
     )
     def get(
@@ -186,7 +186,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="List HA resources.\n\n\x08\nHTTP:        GET /cluster/ha/resources\nPVE method:  index\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="List HA resources.\n\n\x08\nHTTP:        GET /cluster/ha/resources\nPVE method:  index\nPermissions: Sys.Audit on /\nSince:       PVE 7.4 or earlier",
         short_help="List HA resources",
     )
     def list(
@@ -208,7 +208,7 @@ def _migrate() -> None:
     @app.command(
         "migrate",
         cls=ApiCommand,
-        help="Request resource migration (online) to another node.\n\n\x08\nHTTP:        POST /cluster/ha/resources/{sid}/migrate\nPVE method:  migrate\nPermissions: [perm, /, [Sys.Console]]\nSince:       PVE 7.4 or earlier",
+        help="Request resource migration (online) to another node.\n\n\x08\nHTTP:        POST /cluster/ha/resources/{sid}/migrate\nPVE method:  migrate\nPermissions: Sys.Console on /\nSince:       PVE 7.4 or earlier",
         short_help="Request resource migration (online) to another node",
     )
     def migrate(
@@ -238,7 +238,7 @@ def _relocate() -> None:
     @app.command(
         "relocate",
         cls=ApiCommand,
-        help="Request resource relocation to another node. This stops the service on the old node, and restarts it on the target node.\n\n\x08\nHTTP:        POST /cluster/ha/resources/{sid}/relocate\nPVE method:  relocate\nPermissions: [perm, /, [Sys.Console]]\nSince:       PVE 7.4 or earlier",
+        help="Request resource relocation to another node. This stops the service on the old node, and restarts it on the target node.\n\n\x08\nHTTP:        POST /cluster/ha/resources/{sid}/relocate\nPVE method:  relocate\nPermissions: Sys.Console on /\nSince:       PVE 7.4 or earlier",
         short_help="Request resource relocation to another node",
     )
     def relocate(
@@ -268,7 +268,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Update resource configuration.\n\n\x08\nHTTP:        PUT /cluster/ha/resources/{sid}\nPVE method:  update\nPermissions: [perm, /, [Sys.Console]]\nSince:       PVE 7.4 or earlier",
+        help="Update resource configuration.\n\n\x08\nHTTP:        PUT /cluster/ha/resources/{sid}\nPVE method:  update\nPermissions: Sys.Console on /\nSince:       PVE 7.4 or earlier",
         short_help="Update resource configuration",
     )
     def set(

@@ -63,7 +63,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create HA rule.\n\n\x08\nHTTP:        POST /cluster/ha/rules\nPVE method:  create_rule\nPermissions: [perm, /, [Sys.Console]]\nSince:       PVE 9.0.9",
+        help="Create HA rule.\n\n\x08\nHTTP:        POST /cluster/ha/rules\nPVE method:  create_rule\nPermissions: Sys.Console on /\nSince:       PVE 9.0.9",
         short_help="Create HA rule",
     )
     def create(
@@ -134,7 +134,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Delete HA rule.\n\n\x08\nHTTP:        DELETE /cluster/ha/rules/{rule}\nPVE method:  delete_rule\nPermissions: [perm, /, [Sys.Console]]\nSince:       PVE 9.0.9",
+        help="Delete HA rule.\n\n\x08\nHTTP:        DELETE /cluster/ha/rules/{rule}\nPVE method:  delete_rule\nPermissions: Sys.Console on /\nSince:       PVE 9.0.9",
         short_help="Delete HA rule",
     )
     def delete(
@@ -156,7 +156,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Read HA rule.\n\n\x08\nHTTP:        GET /cluster/ha/rules/{rule}\nPVE method:  read_rule\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 9.0.9",
+        help="Read HA rule.\n\n\x08\nHTTP:        GET /cluster/ha/rules/{rule}\nPVE method:  read_rule\nPermissions: Sys.Audit on /\nSince:       PVE 9.0.9",
         short_help="Read HA rule",
     )
     def get(
@@ -178,7 +178,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="Get HA rules.\n\n\x08\nHTTP:        GET /cluster/ha/rules\nPVE method:  index\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 9.0.9",
+        help="Get HA rules.\n\n\x08\nHTTP:        GET /cluster/ha/rules\nPVE method:  index\nPermissions: Sys.Audit on /\nSince:       PVE 9.0.9",
         short_help="Get HA rules",
     )
     def list(
@@ -207,7 +207,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Update HA rule.\n\n\x08\nHTTP:        PUT /cluster/ha/rules/{rule}\nPVE method:  update_rule\nPermissions: [perm, /, [Sys.Console]]\nSince:       PVE 9.0.9",
+        help="Update HA rule.\n\n\x08\nHTTP:        PUT /cluster/ha/rules/{rule}\nPVE method:  update_rule\nPermissions: Sys.Console on /\nSince:       PVE 9.0.9",
         short_help="Update HA rule",
     )
     def set(

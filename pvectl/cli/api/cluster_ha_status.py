@@ -27,7 +27,7 @@ def _arm_ha() -> None:
     @app.command(
         "arm-ha",
         cls=ApiCommand,
-        help="Request re-arming the HA stack after it was disarmed.\n\n\x08\nHTTP:        POST /cluster/ha/status/arm-ha\nPVE method:  arm-ha\nPermissions: [perm, /, [Sys.Console]]\nSince:       PVE 9.1.3",
+        help="Request re-arming the HA stack after it was disarmed.\n\n\x08\nHTTP:        POST /cluster/ha/status/arm-ha\nPVE method:  arm-ha\nPermissions: Sys.Console on /\nSince:       PVE 9.1.3",
         short_help="Request re-arming the HA stack after it was disarmed",
     )
     def arm_ha(
@@ -42,7 +42,7 @@ def _current() -> None:
     @app.command(
         "current",
         cls=ApiCommand,
-        help="Get HA manager status.\n\n\x08\nHTTP:        GET /cluster/ha/status/current\nPVE method:  status\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Get HA manager status.\n\n\x08\nHTTP:        GET /cluster/ha/status/current\nPVE method:  status\nPermissions: Sys.Audit on /\nSince:       PVE 7.4 or earlier",
         short_help="Get HA manager status",
     )
     def current(
@@ -57,7 +57,7 @@ def _disarm_ha() -> None:
     @app.command(
         "disarm-ha",
         cls=ApiCommand,
-        help="Request disarming the HA stack, releasing all watchdogs cluster-wide.\n\n\x08\nHTTP:        POST /cluster/ha/status/disarm-ha\nPVE method:  disarm-ha\nPermissions: [perm, /, [Sys.Console]]\nSince:       PVE 9.1.3",
+        help="Request disarming the HA stack, releasing all watchdogs cluster-wide.\n\n\x08\nHTTP:        POST /cluster/ha/status/disarm-ha\nPVE method:  disarm-ha\nPermissions: Sys.Console on /\nSince:       PVE 9.1.3",
         short_help="Request disarming the HA stack, releasing all watchdogs cluster-wide",
     )
     def disarm_ha(
@@ -79,7 +79,7 @@ def _index() -> None:
     @app.command(
         "index",
         cls=ApiCommand,
-        help="Directory index.\n\n\x08\nHTTP:        GET /cluster/ha/status\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        help="Directory index.\n\n\x08\nHTTP:        GET /cluster/ha/status\nPVE method:  index\nPermissions: any authenticated user\nSince:       PVE 7.4 or earlier",
         short_help="Directory index",
     )
     def index(
@@ -94,7 +94,7 @@ def _manager_status() -> None:
     @app.command(
         "manager-status",
         cls=ApiCommand,
-        help="Get full HA manager status, including LRM status.\n\n\x08\nHTTP:        GET /cluster/ha/status/manager_status\nPVE method:  manager_status\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Get full HA manager status, including LRM status.\n\n\x08\nHTTP:        GET /cluster/ha/status/manager_status\nPVE method:  manager_status\nPermissions: Sys.Audit on /\nSince:       PVE 7.4 or earlier",
         short_help="Get full HA manager status, including LRM status",
     )
     def manager_status(

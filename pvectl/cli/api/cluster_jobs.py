@@ -20,7 +20,7 @@ def _index() -> None:
     @app.command(
         "index",
         cls=ApiCommand,
-        help="Index for jobs related endpoints.\n\n\x08\nHTTP:        GET /cluster/jobs\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        help="Index for jobs related endpoints.\n\n\x08\nHTTP:        GET /cluster/jobs\nPVE method:  index\nPermissions: any authenticated user\nSince:       PVE 7.4 or earlier",
         short_help="Index for jobs related endpoints",
     )
     def index(
@@ -35,7 +35,7 @@ def _schedule_analyze() -> None:
     @app.command(
         "schedule-analyze",
         cls=ApiCommand,
-        help="Returns a list of future schedule runtimes.\n\n\x08\nHTTP:        GET /cluster/jobs/schedule-analyze\nPVE method:  schedule-analyze\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        help="Returns a list of future schedule runtimes.\n\n\x08\nHTTP:        GET /cluster/jobs/schedule-analyze\nPVE method:  schedule-analyze\nPermissions: any authenticated user\nSince:       PVE 7.4 or earlier",
         short_help="Returns a list of future schedule runtimes",
     )
     def schedule_analyze(

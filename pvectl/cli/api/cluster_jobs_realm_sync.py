@@ -52,7 +52,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create new realm-sync job.\n\n\x08\nHTTP:        POST /cluster/jobs/realm-sync/{id}\nPVE method:  create_job\nPermissions: 'Realm.AllocateUser' on '/access/realm/<realm>' and 'User.Modify' permissions to '/access/groups/'.\nSince:       PVE 8.0.5",
+        help="Create new realm-sync job.\n\n\x08\nHTTP:        POST /cluster/jobs/realm-sync/{id}\nPVE method:  create_job\nPermissions: 'Realm.AllocateUser' on '/access/realm/<realm>' and 'User.Modify' permissions to\n             '/access/groups/'. Check: (Realm.AllocateUser on /access/realm/{realm} and User.Modify\n             on /access/groups)\nSince:       PVE 8.0.5",
         short_help="Create new realm-sync job",
     )
     def create(
@@ -124,7 +124,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Delete realm-sync job definition.\n\n\x08\nHTTP:        DELETE /cluster/jobs/realm-sync/{id}\nPVE method:  delete_job\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 8.0.5",
+        help="Delete realm-sync job definition.\n\n\x08\nHTTP:        DELETE /cluster/jobs/realm-sync/{id}\nPVE method:  delete_job\nPermissions: Sys.Modify on /\nSince:       PVE 8.0.5",
         short_help="Delete realm-sync job definition",
     )
     def delete(
@@ -146,7 +146,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Read realm-sync job definition.\n\n\x08\nHTTP:        GET /cluster/jobs/realm-sync/{id}\nPVE method:  read_job\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 8.0.5",
+        help="Read realm-sync job definition.\n\n\x08\nHTTP:        GET /cluster/jobs/realm-sync/{id}\nPVE method:  read_job\nPermissions: Sys.Audit on /\nSince:       PVE 8.0.5",
         short_help="Read realm-sync job definition",
     )
     def get(
@@ -168,7 +168,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="List configured realm-sync-jobs.\n\n\x08\nHTTP:        GET /cluster/jobs/realm-sync\nPVE method:  syncjob_index\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 8.0.5",
+        help="List configured realm-sync-jobs.\n\n\x08\nHTTP:        GET /cluster/jobs/realm-sync\nPVE method:  syncjob_index\nPermissions: Sys.Audit on /\nSince:       PVE 8.0.5",
         short_help="List configured realm-sync-jobs",
     )
     def list(
@@ -183,7 +183,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Update realm-sync job definition.\n\n\x08\nHTTP:        PUT /cluster/jobs/realm-sync/{id}\nPVE method:  update_job\nPermissions: 'Realm.AllocateUser' on '/access/realm/<realm>' and 'User.Modify' permissions to '/access/groups/'.\nSince:       PVE 8.0.5",
+        help="Update realm-sync job definition.\n\n\x08\nHTTP:        PUT /cluster/jobs/realm-sync/{id}\nPVE method:  update_job\nPermissions: 'Realm.AllocateUser' on '/access/realm/<realm>' and 'User.Modify' permissions to\n             '/access/groups/'. Check: (Realm.AllocateUser on /access/realm/{realm} and User.Modify\n             on /access/groups)\nSince:       PVE 8.0.5",
         short_help="Update realm-sync job definition",
     )
     def set(

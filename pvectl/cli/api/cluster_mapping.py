@@ -20,7 +20,7 @@ def _index() -> None:
     @app.command(
         "index",
         cls=ApiCommand,
-        help="List resource types.\n\n\x08\nHTTP:        GET /cluster/mapping\nPVE method:  index\nPermissions: none declared\nSince:       PVE 8.0.5",
+        help="List resource types.\n\n\x08\nHTTP:        GET /cluster/mapping\nPVE method:  index\nPermissions: any authenticated user\nSince:       PVE 8.0.5",
         short_help="List resource types",
     )
     def index(

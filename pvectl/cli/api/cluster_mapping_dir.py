@@ -21,7 +21,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create a new directory mapping.\n\n\x08\nHTTP:        POST /cluster/mapping/dir\nPVE method:  create\nPermissions: [perm, /mapping/dir, [Mapping.Modify]]\nSince:       PVE 8.3.2",
+        help="Create a new directory mapping.\n\n\x08\nHTTP:        POST /cluster/mapping/dir\nPVE method:  create\nPermissions: Mapping.Modify on /mapping/dir\nSince:       PVE 8.3.2",
         short_help="Create a new directory mapping",
     )
     def create(
@@ -57,7 +57,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Remove directory mapping.\n\n\x08\nHTTP:        DELETE /cluster/mapping/dir/{id}\nPVE method:  delete\nPermissions: [perm, /mapping/dir, [Mapping.Modify]]\nSince:       PVE 8.3.2",
+        help="Remove directory mapping.\n\n\x08\nHTTP:        DELETE /cluster/mapping/dir/{id}\nPVE method:  delete\nPermissions: Mapping.Modify on /mapping/dir\nSince:       PVE 8.3.2",
         short_help="Remove directory mapping",
     )
     def delete(
@@ -79,7 +79,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Get directory mapping.\n\n\x08\nHTTP:        GET /cluster/mapping/dir/{id}\nPVE method:  get\nPermissions: [or, [perm, /mapping/dir/{id}, [Mapping.Use]], [perm, /mapping/dir/{id}, [Mapping.Modify]], [perm, /mapping/dir/{id}, [Mapping.Audit]]]\nSince:       PVE 8.3.2",
+        help="Get directory mapping.\n\n\x08\nHTTP:        GET /cluster/mapping/dir/{id}\nPVE method:  get\nPermissions: (Mapping.Use on /mapping/dir/{id} or Mapping.Modify on /mapping/dir/{id} or\n             Mapping.Audit on /mapping/dir/{id})\nSince:       PVE 8.3.2",
         short_help="Get directory mapping",
     )
     def get(
@@ -101,7 +101,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="List directory mapping\n\n\x08\nHTTP:        GET /cluster/mapping/dir\nPVE method:  index\nPermissions: Only lists entries where you have 'Mapping.Modify', 'Mapping.Use' or 'Mapping.Audit' permissions on '/mapping/dir/<id>'.\nSince:       PVE 8.3.2",
+        help="List directory mapping\n\n\x08\nHTTP:        GET /cluster/mapping/dir\nPVE method:  index\nPermissions: Only lists entries where you have 'Mapping.Modify', 'Mapping.Use' or 'Mapping.Audit'\n             permissions on '/mapping/dir/<id>'.\nSince:       PVE 8.3.2",
         short_help="List directory mapping",
     )
     def list(
@@ -124,7 +124,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Update a directory mapping.\n\n\x08\nHTTP:        PUT /cluster/mapping/dir/{id}\nPVE method:  update\nPermissions: [perm, /mapping/dir/{id}, [Mapping.Modify]]\nSince:       PVE 8.3.2",
+        help="Update a directory mapping.\n\n\x08\nHTTP:        PUT /cluster/mapping/dir/{id}\nPVE method:  update\nPermissions: Mapping.Modify on /mapping/dir/{id}\nSince:       PVE 8.3.2",
         short_help="Update a directory mapping",
     )
     def set(

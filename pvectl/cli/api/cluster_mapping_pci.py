@@ -42,7 +42,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create a new hardware mapping.\n\n\x08\nHTTP:        POST /cluster/mapping/pci\nPVE method:  create\nPermissions: [perm, /mapping/pci, [Mapping.Modify]]\nSince:       PVE 8.0.5",
+        help="Create a new hardware mapping.\n\n\x08\nHTTP:        POST /cluster/mapping/pci\nPVE method:  create\nPermissions: Mapping.Modify on /mapping/pci\nSince:       PVE 8.0.5",
         short_help="Create a new hardware mapping",
     )
     def create(
@@ -92,7 +92,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Remove Hardware Mapping.\n\n\x08\nHTTP:        DELETE /cluster/mapping/pci/{id}\nPVE method:  delete\nPermissions: [perm, /mapping/pci, [Mapping.Modify]]\nSince:       PVE 8.0.5",
+        help="Remove Hardware Mapping.\n\n\x08\nHTTP:        DELETE /cluster/mapping/pci/{id}\nPVE method:  delete\nPermissions: Mapping.Modify on /mapping/pci\nSince:       PVE 8.0.5",
         short_help="Remove Hardware Mapping",
     )
     def delete(
@@ -114,7 +114,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Get PCI Mapping.\n\n\x08\nHTTP:        GET /cluster/mapping/pci/{id}\nPVE method:  get\nPermissions: [or, [perm, /mapping/pci/{id}, [Mapping.Use]], [perm, /mapping/pci/{id}, [Mapping.Modify]], [perm, /mapping/pci/{id}, [Mapping.Audit]]]\nSince:       PVE 8.0.5",
+        help="Get PCI Mapping.\n\n\x08\nHTTP:        GET /cluster/mapping/pci/{id}\nPVE method:  get\nPermissions: (Mapping.Use on /mapping/pci/{id} or Mapping.Modify on /mapping/pci/{id} or\n             Mapping.Audit on /mapping/pci/{id})\nSince:       PVE 8.0.5",
         short_help="Get PCI Mapping",
     )
     def get(
@@ -136,7 +136,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="List PCI Hardware Mapping\n\n\x08\nHTTP:        GET /cluster/mapping/pci\nPVE method:  index\nPermissions: Only lists entries where you have 'Mapping.Modify', 'Mapping.Use' or 'Mapping.Audit' permissions on '/mapping/pci/<id>'.\nSince:       PVE 8.0.5",
+        help="List PCI Hardware Mapping\n\n\x08\nHTTP:        GET /cluster/mapping/pci\nPVE method:  index\nPermissions: Only lists entries where you have 'Mapping.Modify', 'Mapping.Use' or 'Mapping.Audit'\n             permissions on '/mapping/pci/<id>'.\nSince:       PVE 8.0.5",
         short_help="List PCI Hardware Mapping",
     )
     def list(
@@ -159,7 +159,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Update a hardware mapping.\n\n\x08\nHTTP:        PUT /cluster/mapping/pci/{id}\nPVE method:  update\nPermissions: [perm, /mapping/pci/{id}, [Mapping.Modify]]\nSince:       PVE 8.0.5",
+        help="Update a hardware mapping.\n\n\x08\nHTTP:        PUT /cluster/mapping/pci/{id}\nPVE method:  update\nPermissions: Mapping.Modify on /mapping/pci/{id}\nSince:       PVE 8.0.5",
         short_help="Update a hardware mapping",
     )
     def set(

@@ -21,7 +21,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create a new hardware mapping.\n\n\x08\nHTTP:        POST /cluster/mapping/usb\nPVE method:  create\nPermissions: [perm, /mapping/usb, [Mapping.Modify]]\nSince:       PVE 8.0.5",
+        help="Create a new hardware mapping.\n\n\x08\nHTTP:        POST /cluster/mapping/usb\nPVE method:  create\nPermissions: Mapping.Modify on /mapping/usb\nSince:       PVE 8.0.5",
         short_help="Create a new hardware mapping",
     )
     def create(
@@ -57,7 +57,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Remove Hardware Mapping.\n\n\x08\nHTTP:        DELETE /cluster/mapping/usb/{id}\nPVE method:  delete\nPermissions: [perm, /mapping/usb, [Mapping.Modify]]\nSince:       PVE 8.0.5",
+        help="Remove Hardware Mapping.\n\n\x08\nHTTP:        DELETE /cluster/mapping/usb/{id}\nPVE method:  delete\nPermissions: Mapping.Modify on /mapping/usb\nSince:       PVE 8.0.5",
         short_help="Remove Hardware Mapping",
     )
     def delete(
@@ -79,7 +79,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Get USB Mapping.\n\n\x08\nHTTP:        GET /cluster/mapping/usb/{id}\nPVE method:  get\nPermissions: [or, [perm, /mapping/usb/{id}, [Mapping.Audit]], [perm, /mapping/usb/{id}, [Mapping.Use]], [perm, /mapping/usb/{id}, [Mapping.Modify]]]\nSince:       PVE 8.0.5",
+        help="Get USB Mapping.\n\n\x08\nHTTP:        GET /cluster/mapping/usb/{id}\nPVE method:  get\nPermissions: (Mapping.Audit on /mapping/usb/{id} or Mapping.Use on /mapping/usb/{id} or\n             Mapping.Modify on /mapping/usb/{id})\nSince:       PVE 8.0.5",
         short_help="Get USB Mapping",
     )
     def get(
@@ -101,7 +101,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="List USB Hardware Mappings\n\n\x08\nHTTP:        GET /cluster/mapping/usb\nPVE method:  index\nPermissions: Only lists entries where you have 'Mapping.Modify', 'Mapping.Use' or 'Mapping.Audit' permissions on '/mapping/usb/<id>'.\nSince:       PVE 8.0.5",
+        help="List USB Hardware Mappings\n\n\x08\nHTTP:        GET /cluster/mapping/usb\nPVE method:  index\nPermissions: Only lists entries where you have 'Mapping.Modify', 'Mapping.Use' or 'Mapping.Audit'\n             permissions on '/mapping/usb/<id>'.\nSince:       PVE 8.0.5",
         short_help="List USB Hardware Mappings",
     )
     def list(
@@ -124,7 +124,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Update a hardware mapping.\n\n\x08\nHTTP:        PUT /cluster/mapping/usb/{id}\nPVE method:  update\nPermissions: [perm, /mapping/usb/{id}, [Mapping.Modify]]\nSince:       PVE 8.0.5",
+        help="Update a hardware mapping.\n\n\x08\nHTTP:        PUT /cluster/mapping/usb/{id}\nPVE method:  update\nPermissions: Mapping.Modify on /mapping/usb/{id}\nSince:       PVE 8.0.5",
         short_help="Update a hardware mapping",
     )
     def set(

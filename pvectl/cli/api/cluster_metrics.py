@@ -31,7 +31,7 @@ def _export() -> None:
     @app.command(
         "export",
         cls=ApiCommand,
-        help="Retrieve metrics of the cluster.\n\n\x08\nHTTP:        GET /cluster/metrics/export\nPVE method:  export\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 8.2.5",
+        help="Retrieve metrics of the cluster.\n\n\x08\nHTTP:        GET /cluster/metrics/export\nPVE method:  export\nPermissions: Sys.Audit on /\nSince:       PVE 8.2.5",
         short_help="Retrieve metrics of the cluster",
     )
     def export(
@@ -74,7 +74,7 @@ def _index() -> None:
     @app.command(
         "index",
         cls=ApiCommand,
-        help="Metrics index.\n\n\x08\nHTTP:        GET /cluster/metrics\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        help="Metrics index.\n\n\x08\nHTTP:        GET /cluster/metrics\nPVE method:  index\nPermissions: any authenticated user\nSince:       PVE 7.4 or earlier",
         short_help="Metrics index",
     )
     def index(

@@ -88,7 +88,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create a new external metric server config\n\n\x08\nHTTP:        POST /cluster/metrics/server/{id}\nPVE method:  create\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        help="Create a new external metric server config\n\n\x08\nHTTP:        POST /cluster/metrics/server/{id}\nPVE method:  create\nPermissions: Sys.Modify on /\nSince:       PVE 7.4 or earlier",
         short_help="Create a new external metric server config",
     )
     def create(
@@ -271,7 +271,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Remove Metric server.\n\n\x08\nHTTP:        DELETE /cluster/metrics/server/{id}\nPVE method:  delete\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        help="Remove Metric server.\n\n\x08\nHTTP:        DELETE /cluster/metrics/server/{id}\nPVE method:  delete\nPermissions: Sys.Modify on /\nSince:       PVE 7.4 or earlier",
         short_help="Remove Metric server",
     )
     def delete(
@@ -293,7 +293,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Read metric server configuration.\n\n\x08\nHTTP:        GET /cluster/metrics/server/{id}\nPVE method:  read\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Read metric server configuration.\n\n\x08\nHTTP:        GET /cluster/metrics/server/{id}\nPVE method:  read\nPermissions: Sys.Audit on /\nSince:       PVE 7.4 or earlier",
         short_help="Read metric server configuration",
     )
     def get(
@@ -315,7 +315,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="List configured metric servers.\n\n\x08\nHTTP:        GET /cluster/metrics/server\nPVE method:  server_index\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="List configured metric servers.\n\n\x08\nHTTP:        GET /cluster/metrics/server\nPVE method:  server_index\nPermissions: Sys.Audit on /\nSince:       PVE 7.4 or earlier",
         short_help="List configured metric servers",
     )
     def list(
@@ -330,7 +330,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Update metric server configuration.\n\n\x08\nHTTP:        PUT /cluster/metrics/server/{id}\nPVE method:  update\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        help="Update metric server configuration.\n\n\x08\nHTTP:        PUT /cluster/metrics/server/{id}\nPVE method:  update\nPermissions: Sys.Modify on /\nSince:       PVE 7.4 or earlier",
         short_help="Update metric server configuration",
     )
     def set(

@@ -33,7 +33,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create a new gotify endpoint\n\n\x08\nHTTP:        POST /cluster/notifications/endpoints/gotify\nPVE method:  create_gotify_endpoint\nPermissions: [and, [perm, /mapping/notifications, [Mapping.Modify]], [or, [perm, /, [Sys.Audit, Sys.Modify]], [perm, /, [Sys.AccessNetwork]]]]\nSince:       PVE 8.1.5",
+        help="Create a new gotify endpoint\n\n\x08\nHTTP:        POST /cluster/notifications/endpoints/gotify\nPVE method:  create_gotify_endpoint\nPermissions: (Mapping.Modify on /mapping/notifications and (Sys.Audit and Sys.Modify on / or\n             Sys.AccessNetwork on /))\nSince:       PVE 8.1.5",
         short_help="Create a new gotify endpoint",
     )
     def create(
@@ -83,7 +83,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Remove gotify endpoint\n\n\x08\nHTTP:        DELETE /cluster/notifications/endpoints/gotify/{name}\nPVE method:  delete_gotify_endpoint\nPermissions: [perm, /mapping/notifications, [Mapping.Modify]]\nSince:       PVE 8.1.5",
+        help="Remove gotify endpoint\n\n\x08\nHTTP:        DELETE /cluster/notifications/endpoints/gotify/{name}\nPVE method:  delete_gotify_endpoint\nPermissions: Mapping.Modify on /mapping/notifications\nSince:       PVE 8.1.5",
         short_help="Remove gotify endpoint",
     )
     def delete(
@@ -105,7 +105,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Return a specific gotify endpoint\n\n\x08\nHTTP:        GET /cluster/notifications/endpoints/gotify/{name}\nPVE method:  get_gotify_endpoint\nPermissions: [or, [perm, /mapping/notifications, [Mapping.Modify]], [perm, /mapping/notifications, [Mapping.Audit]]]\nSince:       PVE 8.1.5",
+        help="Return a specific gotify endpoint\n\n\x08\nHTTP:        GET /cluster/notifications/endpoints/gotify/{name}\nPVE method:  get_gotify_endpoint\nPermissions: (Mapping.Modify on /mapping/notifications or Mapping.Audit on /mapping/notifications)\nSince:       PVE 8.1.5",
         short_help="Return a specific gotify endpoint",
     )
     def get(
@@ -127,7 +127,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="Returns a list of all gotify endpoints\n\n\x08\nHTTP:        GET /cluster/notifications/endpoints/gotify\nPVE method:  get_gotify_endpoints\nPermissions: [perm, /mapping/notifications, [Mapping.Audit]]\nSince:       PVE 8.1.5",
+        help="Returns a list of all gotify endpoints\n\n\x08\nHTTP:        GET /cluster/notifications/endpoints/gotify\nPVE method:  get_gotify_endpoints\nPermissions: Mapping.Audit on /mapping/notifications\nSince:       PVE 8.1.5",
         short_help="Returns a list of all gotify endpoints",
     )
     def list(
@@ -142,7 +142,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Update existing gotify endpoint\n\n\x08\nHTTP:        PUT /cluster/notifications/endpoints/gotify/{name}\nPVE method:  update_gotify_endpoint\nPermissions: [and, [perm, /mapping/notifications, [Mapping.Modify]], [or, [perm, /, [Sys.Audit, Sys.Modify]], [perm, /, [Sys.AccessNetwork]]]]\nSince:       PVE 8.1.5",
+        help="Update existing gotify endpoint\n\n\x08\nHTTP:        PUT /cluster/notifications/endpoints/gotify/{name}\nPVE method:  update_gotify_endpoint\nPermissions: (Mapping.Modify on /mapping/notifications and (Sys.Audit and Sys.Modify on / or\n             Sys.AccessNetwork on /))\nSince:       PVE 8.1.5",
         short_help="Update existing gotify endpoint",
     )
     def set(

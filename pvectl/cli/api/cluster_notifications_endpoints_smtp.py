@@ -43,7 +43,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create a new smtp endpoint\n\n\x08\nHTTP:        POST /cluster/notifications/endpoints/smtp\nPVE method:  create_smtp_endpoint\nPermissions: [and, [perm, /mapping/notifications, [Mapping.Modify]], [or, [perm, /, [Sys.Audit, Sys.Modify]], [perm, /, [Sys.AccessNetwork]]]]\nSince:       PVE 8.1.5",
+        help="Create a new smtp endpoint\n\n\x08\nHTTP:        POST /cluster/notifications/endpoints/smtp\nPVE method:  create_smtp_endpoint\nPermissions: (Mapping.Modify on /mapping/notifications and (Sys.Audit and Sys.Modify on / or\n             Sys.AccessNetwork on /))\nSince:       PVE 8.1.5",
         short_help="Create a new smtp endpoint",
     )
     def create(
@@ -142,7 +142,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Remove smtp endpoint\n\n\x08\nHTTP:        DELETE /cluster/notifications/endpoints/smtp/{name}\nPVE method:  delete_smtp_endpoint\nPermissions: [perm, /mapping/notifications, [Mapping.Modify]]\nSince:       PVE 8.1.5",
+        help="Remove smtp endpoint\n\n\x08\nHTTP:        DELETE /cluster/notifications/endpoints/smtp/{name}\nPVE method:  delete_smtp_endpoint\nPermissions: Mapping.Modify on /mapping/notifications\nSince:       PVE 8.1.5",
         short_help="Remove smtp endpoint",
     )
     def delete(
@@ -164,7 +164,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Return a specific smtp endpoint\n\n\x08\nHTTP:        GET /cluster/notifications/endpoints/smtp/{name}\nPVE method:  get_smtp_endpoint\nPermissions: [or, [perm, /mapping/notifications, [Mapping.Modify]], [perm, /mapping/notifications, [Mapping.Audit]]]\nSince:       PVE 8.1.5",
+        help="Return a specific smtp endpoint\n\n\x08\nHTTP:        GET /cluster/notifications/endpoints/smtp/{name}\nPVE method:  get_smtp_endpoint\nPermissions: (Mapping.Modify on /mapping/notifications or Mapping.Audit on /mapping/notifications)\nSince:       PVE 8.1.5",
         short_help="Return a specific smtp endpoint",
     )
     def get(
@@ -186,7 +186,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="Returns a list of all smtp endpoints\n\n\x08\nHTTP:        GET /cluster/notifications/endpoints/smtp\nPVE method:  get_smtp_endpoints\nPermissions: [or, [perm, /mapping/notifications, [Mapping.Modify]], [perm, /mapping/notifications, [Mapping.Audit]]]\nSince:       PVE 8.1.5",
+        help="Returns a list of all smtp endpoints\n\n\x08\nHTTP:        GET /cluster/notifications/endpoints/smtp\nPVE method:  get_smtp_endpoints\nPermissions: (Mapping.Modify on /mapping/notifications or Mapping.Audit on /mapping/notifications)\nSince:       PVE 8.1.5",
         short_help="Returns a list of all smtp endpoints",
     )
     def list(
@@ -201,7 +201,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Update existing smtp endpoint\n\n\x08\nHTTP:        PUT /cluster/notifications/endpoints/smtp/{name}\nPVE method:  update_smtp_endpoint\nPermissions: [and, [perm, /mapping/notifications, [Mapping.Modify]], [or, [perm, /, [Sys.Audit, Sys.Modify]], [perm, /, [Sys.AccessNetwork]]]]\nSince:       PVE 8.1.5",
+        help="Update existing smtp endpoint\n\n\x08\nHTTP:        PUT /cluster/notifications/endpoints/smtp/{name}\nPVE method:  update_smtp_endpoint\nPermissions: (Mapping.Modify on /mapping/notifications and (Sys.Audit and Sys.Modify on / or\n             Sys.AccessNetwork on /))\nSince:       PVE 8.1.5",
         short_help="Update existing smtp endpoint",
     )
     def set(

@@ -43,7 +43,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create a new webhook endpoint\n\n\x08\nHTTP:        POST /cluster/notifications/endpoints/webhook\nPVE method:  create_webhook_endpoint\nPermissions: [and, [perm, /mapping/notifications, [Mapping.Modify]], [or, [perm, /, [Sys.Audit, Sys.Modify]], [perm, /, [Sys.AccessNetwork]]]]\nSince:       PVE 8.2.5",
+        help="Create a new webhook endpoint\n\n\x08\nHTTP:        POST /cluster/notifications/endpoints/webhook\nPVE method:  create_webhook_endpoint\nPermissions: (Mapping.Modify on /mapping/notifications and (Sys.Audit and Sys.Modify on / or\n             Sys.AccessNetwork on /))\nSince:       PVE 8.2.5",
         short_help="Create a new webhook endpoint",
     )
     def create(
@@ -114,7 +114,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Remove webhook endpoint\n\n\x08\nHTTP:        DELETE /cluster/notifications/endpoints/webhook/{name}\nPVE method:  delete_webhook_endpoint\nPermissions: [perm, /mapping/notifications, [Mapping.Modify]]\nSince:       PVE 8.2.5",
+        help="Remove webhook endpoint\n\n\x08\nHTTP:        DELETE /cluster/notifications/endpoints/webhook/{name}\nPVE method:  delete_webhook_endpoint\nPermissions: Mapping.Modify on /mapping/notifications\nSince:       PVE 8.2.5",
         short_help="Remove webhook endpoint",
     )
     def delete(
@@ -136,7 +136,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Return a specific webhook endpoint\n\n\x08\nHTTP:        GET /cluster/notifications/endpoints/webhook/{name}\nPVE method:  get_webhook_endpoint\nPermissions: [or, [perm, /mapping/notifications, [Mapping.Modify]], [perm, /mapping/notifications, [Mapping.Audit]]]\nSince:       PVE 8.2.5",
+        help="Return a specific webhook endpoint\n\n\x08\nHTTP:        GET /cluster/notifications/endpoints/webhook/{name}\nPVE method:  get_webhook_endpoint\nPermissions: (Mapping.Modify on /mapping/notifications or Mapping.Audit on /mapping/notifications)\nSince:       PVE 8.2.5",
         short_help="Return a specific webhook endpoint",
     )
     def get(
@@ -158,7 +158,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="Returns a list of all webhook endpoints\n\n\x08\nHTTP:        GET /cluster/notifications/endpoints/webhook\nPVE method:  get_webhook_endpoints\nPermissions: [perm, /mapping/notifications, [Mapping.Audit]]\nSince:       PVE 8.2.5",
+        help="Returns a list of all webhook endpoints\n\n\x08\nHTTP:        GET /cluster/notifications/endpoints/webhook\nPVE method:  get_webhook_endpoints\nPermissions: Mapping.Audit on /mapping/notifications\nSince:       PVE 8.2.5",
         short_help="Returns a list of all webhook endpoints",
     )
     def list(
@@ -173,7 +173,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Update existing webhook endpoint\n\n\x08\nHTTP:        PUT /cluster/notifications/endpoints/webhook/{name}\nPVE method:  update_webhook_endpoint\nPermissions: [and, [perm, /mapping/notifications, [Mapping.Modify]], [or, [perm, /, [Sys.Audit, Sys.Modify]], [perm, /, [Sys.AccessNetwork]]]]\nSince:       PVE 8.2.5",
+        help="Update existing webhook endpoint\n\n\x08\nHTTP:        PUT /cluster/notifications/endpoints/webhook/{name}\nPVE method:  update_webhook_endpoint\nPermissions: (Mapping.Modify on /mapping/notifications and (Sys.Audit and Sys.Modify on / or\n             Sys.AccessNetwork on /))\nSince:       PVE 8.2.5",
         short_help="Update existing webhook endpoint",
     )
     def set(

@@ -49,7 +49,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create a new matcher\n\n\x08\nHTTP:        POST /cluster/notifications/matchers\nPVE method:  create_matcher\nPermissions: [perm, /mapping/notifications, [Mapping.Modify]]\nSince:       PVE 8.1.5",
+        help="Create a new matcher\n\n\x08\nHTTP:        POST /cluster/notifications/matchers\nPVE method:  create_matcher\nPermissions: Mapping.Modify on /mapping/notifications\nSince:       PVE 8.1.5",
         short_help="Create a new matcher",
     )
     def create(
@@ -127,7 +127,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Remove matcher\n\n\x08\nHTTP:        DELETE /cluster/notifications/matchers/{name}\nPVE method:  delete_matcher\nPermissions: [perm, /mapping/notifications, [Mapping.Modify]]\nSince:       PVE 8.1.5",
+        help="Remove matcher\n\n\x08\nHTTP:        DELETE /cluster/notifications/matchers/{name}\nPVE method:  delete_matcher\nPermissions: Mapping.Modify on /mapping/notifications\nSince:       PVE 8.1.5",
         short_help="Remove matcher",
     )
     def delete(
@@ -149,7 +149,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Return a specific matcher\n\n\x08\nHTTP:        GET /cluster/notifications/matchers/{name}\nPVE method:  get_matcher\nPermissions: [or, [perm, /mapping/notifications, [Mapping.Modify]], [perm, /mapping/notifications, [Mapping.Audit]]]\nSince:       PVE 8.1.5",
+        help="Return a specific matcher\n\n\x08\nHTTP:        GET /cluster/notifications/matchers/{name}\nPVE method:  get_matcher\nPermissions: (Mapping.Modify on /mapping/notifications or Mapping.Audit on /mapping/notifications)\nSince:       PVE 8.1.5",
         short_help="Return a specific matcher",
     )
     def get(
@@ -171,7 +171,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="Returns a list of all matchers\n\n\x08\nHTTP:        GET /cluster/notifications/matchers\nPVE method:  get_matchers\nPermissions: [or, [perm, /mapping/notifications, [Mapping.Modify]], [perm, /mapping/notifications, [Mapping.Audit]], [perm, /mapping/notifications, [Mapping.Use]]]\nSince:       PVE 8.1.5",
+        help="Returns a list of all matchers\n\n\x08\nHTTP:        GET /cluster/notifications/matchers\nPVE method:  get_matchers\nPermissions: (Mapping.Modify on /mapping/notifications or Mapping.Audit on /mapping/notifications or\n             Mapping.Use on /mapping/notifications)\nSince:       PVE 8.1.5",
         short_help="Returns a list of all matchers",
     )
     def list(
@@ -186,7 +186,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Update existing matcher\n\n\x08\nHTTP:        PUT /cluster/notifications/matchers/{name}\nPVE method:  update_matcher\nPermissions: [perm, /mapping/notifications, [Mapping.Modify]]\nSince:       PVE 8.1.5",
+        help="Update existing matcher\n\n\x08\nHTTP:        PUT /cluster/notifications/matchers/{name}\nPVE method:  update_matcher\nPermissions: Mapping.Modify on /mapping/notifications\nSince:       PVE 8.1.5",
         short_help="Update existing matcher",
     )
     def set(

@@ -94,7 +94,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Get datacenter options. Without 'Sys.Audit' on '/' not all options are returned.\n\n\x08\nHTTP:        GET /cluster/options\nPVE method:  get_options\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Get datacenter options. Without 'Sys.Audit' on '/' not all options are returned.\n\n\x08\nHTTP:        GET /cluster/options\nPVE method:  get_options\nPermissions: Sys.Audit on /\nSince:       PVE 7.4 or earlier",
         short_help="Get datacenter options",
     )
     def get(
@@ -109,7 +109,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Set datacenter options.\n\n\x08\nHTTP:        PUT /cluster/options\nPVE method:  set_options\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        help="Set datacenter options.\n\n\x08\nHTTP:        PUT /cluster/options\nPVE method:  set_options\nPermissions: Sys.Modify on /\nSince:       PVE 7.4 or earlier",
         short_help="Set datacenter options",
     )
     def set(

@@ -34,7 +34,7 @@ def _apply() -> None:
     @app.command(
         "apply",
         cls=ApiCommand,
-        help="Apply sdn controller changes && reload.\n\n\x08\nHTTP:        PUT /cluster/sdn\nPVE method:  reload\nPermissions: [perm, /sdn, [SDN.Allocate]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Apply sdn controller changes && reload.\n\n\x08\nHTTP:        PUT /cluster/sdn\nPVE method:  reload\nPermissions: SDN.Allocate on /sdn\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Apply sdn controller changes && reload",
     )
     def apply(
@@ -64,7 +64,7 @@ def _dry_run() -> None:
     @app.command(
         "dry-run",
         cls=ApiCommand,
-        help="Dry-run the SDN apply action and return the difference between the current configuration and the pending configuration\n\n\x08\nHTTP:        GET /cluster/sdn/dry-run\nPVE method:  dry-run\nPermissions: [perm, /nodes/{node}, [Sys.Audit]]\nSince:       PVE 9.1.3",
+        help="Dry-run the SDN apply action and return the difference between the current configuration and the pending configuration\n\n\x08\nHTTP:        GET /cluster/sdn/dry-run\nPVE method:  dry-run\nPermissions: Sys.Audit on /nodes/{node}\nSince:       PVE 9.1.3",
         short_help="Dry-run the SDN apply action and return the difference between the cu...",
     )
     def dry_run(
@@ -87,7 +87,7 @@ def _index() -> None:
     @app.command(
         "index",
         cls=ApiCommand,
-        help="Directory index.\n\n\x08\nHTTP:        GET /cluster/sdn\nPVE method:  index\nPermissions: [perm, /sdn, [SDN.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Directory index.\n\n\x08\nHTTP:        GET /cluster/sdn\nPVE method:  index\nPermissions: SDN.Audit on /sdn\nSince:       PVE 7.4 or earlier",
         short_help="Directory index",
     )
     def index(
@@ -102,7 +102,7 @@ def _rollback() -> None:
     @app.command(
         "rollback",
         cls=ApiCommand,
-        help="Rollback pending changes to SDN configuration\n\n\x08\nHTTP:        POST /cluster/sdn/rollback\nPVE method:  rollback\nPermissions: [perm, /sdn, [SDN.Allocate]]\nSince:       PVE 9.0.9",
+        help="Rollback pending changes to SDN configuration\n\n\x08\nHTTP:        POST /cluster/sdn/rollback\nPVE method:  rollback\nPermissions: SDN.Allocate on /sdn\nSince:       PVE 9.0.9",
         short_help="Rollback pending changes to SDN configuration",
     )
     def rollback(

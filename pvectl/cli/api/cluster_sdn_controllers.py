@@ -74,7 +74,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create a new sdn controller object.\n\n\x08\nHTTP:        POST /cluster/sdn/controllers\nPVE method:  create\nPermissions: [perm, /sdn/controllers, [SDN.Allocate]]\nSince:       PVE 7.4 or earlier",
+        help="Create a new sdn controller object.\n\n\x08\nHTTP:        POST /cluster/sdn/controllers\nPVE method:  create\nPermissions: SDN.Allocate on /sdn/controllers\nSince:       PVE 7.4 or earlier",
         short_help="Create a new sdn controller object",
     )
     def create(
@@ -188,7 +188,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Delete sdn controller object configuration.\n\n\x08\nHTTP:        DELETE /cluster/sdn/controllers/{controller}\nPVE method:  delete\nPermissions: [perm, /sdn/controllers, [SDN.Allocate]]\nSince:       PVE 7.4 or earlier",
+        help="Delete sdn controller object configuration.\n\n\x08\nHTTP:        DELETE /cluster/sdn/controllers/{controller}\nPVE method:  delete\nPermissions: SDN.Allocate on /sdn/controllers\nSince:       PVE 7.4 or earlier",
         short_help="Delete sdn controller object configuration",
     )
     def delete(
@@ -217,7 +217,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Read sdn controller configuration.\n\n\x08\nHTTP:        GET /cluster/sdn/controllers/{controller}\nPVE method:  read\nPermissions: [perm, /sdn/controllers/{controller}, [SDN.Allocate]]\nSince:       PVE 7.4 or earlier",
+        help="Read sdn controller configuration.\n\n\x08\nHTTP:        GET /cluster/sdn/controllers/{controller}\nPVE method:  read\nPermissions: SDN.Allocate on /sdn/controllers/{controller}\nSince:       PVE 7.4 or earlier",
         short_help="Read sdn controller configuration",
     )
     def get(
@@ -253,7 +253,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="SDN controllers index.\n\n\x08\nHTTP:        GET /cluster/sdn/controllers\nPVE method:  index\nPermissions: Only list entries where you have 'SDN.Audit' or 'SDN.Allocate' permissions on '/sdn/controllers/<controller>'\nSince:       PVE 7.4 or earlier",
+        help="SDN controllers index.\n\n\x08\nHTTP:        GET /cluster/sdn/controllers\nPVE method:  index\nPermissions: Only list entries where you have 'SDN.Audit' or 'SDN.Allocate' permissions on\n             '/sdn/controllers/<controller>'\nSince:       PVE 7.4 or earlier",
         short_help="SDN controllers index",
     )
     def list(
@@ -289,7 +289,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Update sdn controller object configuration.\n\n\x08\nHTTP:        PUT /cluster/sdn/controllers/{controller}\nPVE method:  update\nPermissions: [perm, /sdn/controllers, [SDN.Allocate]]\nSince:       PVE 7.4 or earlier",
+        help="Update sdn controller object configuration.\n\n\x08\nHTTP:        PUT /cluster/sdn/controllers/{controller}\nPVE method:  update\nPermissions: SDN.Allocate on /sdn/controllers\nSince:       PVE 7.4 or earlier",
         short_help="Update sdn controller object configuration",
     )
     def set(

@@ -27,7 +27,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create a new sdn dns object.\n\n\x08\nHTTP:        POST /cluster/sdn/dns\nPVE method:  create\nPermissions: [perm, /sdn/dns, [SDN.Allocate]]\nSince:       PVE 7.4 or earlier",
+        help="Create a new sdn dns object.\n\n\x08\nHTTP:        POST /cluster/sdn/dns\nPVE method:  create\nPermissions: SDN.Allocate on /sdn/dns\nSince:       PVE 7.4 or earlier",
         short_help="Create a new sdn dns object",
     )
     def create(
@@ -105,7 +105,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Delete sdn dns object configuration.\n\n\x08\nHTTP:        DELETE /cluster/sdn/dns/{dns}\nPVE method:  delete\nPermissions: [perm, /sdn/dns, [SDN.Allocate]]\nSince:       PVE 7.4 or earlier",
+        help="Delete sdn dns object configuration.\n\n\x08\nHTTP:        DELETE /cluster/sdn/dns/{dns}\nPVE method:  delete\nPermissions: SDN.Allocate on /sdn/dns\nSince:       PVE 7.4 or earlier",
         short_help="Delete sdn dns object configuration",
     )
     def delete(
@@ -134,7 +134,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Read sdn dns configuration.\n\n\x08\nHTTP:        GET /cluster/sdn/dns/{dns}\nPVE method:  read\nPermissions: [perm, /sdn/dns/{dns}, [SDN.Allocate]]\nSince:       PVE 7.4 or earlier",
+        help="Read sdn dns configuration.\n\n\x08\nHTTP:        GET /cluster/sdn/dns/{dns}\nPVE method:  read\nPermissions: SDN.Allocate on /sdn/dns/{dns}\nSince:       PVE 7.4 or earlier",
         short_help="Read sdn dns configuration",
     )
     def get(
@@ -156,7 +156,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="SDN dns index.\n\n\x08\nHTTP:        GET /cluster/sdn/dns\nPVE method:  index\nPermissions: Only list entries where you have 'SDN.Audit' or 'SDN.Allocate' permissions on '/sdn/dns/<dns>'\nSince:       PVE 7.4 or earlier",
+        help="SDN dns index.\n\n\x08\nHTTP:        GET /cluster/sdn/dns\nPVE method:  index\nPermissions: Only list entries where you have 'SDN.Audit' or 'SDN.Allocate' permissions on\n             '/sdn/dns/<dns>'\nSince:       PVE 7.4 or earlier",
         short_help="SDN dns index",
     )
     def list(
@@ -178,7 +178,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Update sdn dns object configuration.\n\n\x08\nHTTP:        PUT /cluster/sdn/dns/{dns}\nPVE method:  update\nPermissions: [perm, /sdn/dns, [SDN.Allocate]]\nSince:       PVE 7.4 or earlier",
+        help="Update sdn dns object configuration.\n\n\x08\nHTTP:        PUT /cluster/sdn/dns/{dns}\nPVE method:  update\nPermissions: SDN.Allocate on /sdn/dns\nSince:       PVE 7.4 or earlier",
         short_help="Update sdn dns object configuration",
     )
     def set(

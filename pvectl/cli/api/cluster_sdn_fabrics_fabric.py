@@ -43,7 +43,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Add a fabric\n\n\x08\nHTTP:        POST /cluster/sdn/fabrics/fabric\nPVE method:  add_fabric\nPermissions: [perm, /sdn/fabrics, [SDN.Allocate]]\nSince:       PVE 9.0.9",
+        help="Add a fabric\n\n\x08\nHTTP:        POST /cluster/sdn/fabrics/fabric\nPVE method:  add_fabric\nPermissions: SDN.Allocate on /sdn/fabrics\nSince:       PVE 9.0.9",
         short_help="Add a fabric",
     )
     def create(
@@ -121,7 +121,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Add a fabric\n\n\x08\nHTTP:        DELETE /cluster/sdn/fabrics/fabric/{id}\nPVE method:  delete_fabric\nPermissions: [perm, /sdn/fabrics/{id}, [SDN.Allocate]]\nSince:       PVE 9.0.9",
+        help="Add a fabric\n\n\x08\nHTTP:        DELETE /cluster/sdn/fabrics/fabric/{id}\nPVE method:  delete_fabric\nPermissions: SDN.Allocate on /sdn/fabrics/{id}\nSince:       PVE 9.0.9",
         short_help="Add a fabric",
     )
     def delete(
@@ -143,7 +143,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Update a fabric\n\n\x08\nHTTP:        GET /cluster/sdn/fabrics/fabric/{id}\nPVE method:  get_fabric\nPermissions: [perm, /sdn/fabrics/{id}, [SDN.Audit, SDN.Allocate], any, 1]\nSince:       PVE 9.0.9",
+        help="Update a fabric\n\n\x08\nHTTP:        GET /cluster/sdn/fabrics/fabric/{id}\nPVE method:  get_fabric\nPermissions: SDN.Audit or SDN.Allocate on /sdn/fabrics/{id}\nSince:       PVE 9.0.9",
         short_help="Update a fabric",
     )
     def get(
@@ -165,7 +165,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="SDN Fabrics Index\n\n\x08\nHTTP:        GET /cluster/sdn/fabrics/fabric\nPVE method:  index\nPermissions: Only list entries where you have 'SDN.Audit' or 'SDN.Allocate' permissions on '/sdn/fabrics/<fabric>'\nSince:       PVE 9.0.9",
+        help="SDN Fabrics Index\n\n\x08\nHTTP:        GET /cluster/sdn/fabrics/fabric\nPVE method:  index\nPermissions: Only list entries where you have 'SDN.Audit' or 'SDN.Allocate' permissions on\n             '/sdn/fabrics/<fabric>'\nSince:       PVE 9.0.9",
         short_help="SDN Fabrics Index",
     )
     def list(
@@ -194,7 +194,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Update a fabric\n\n\x08\nHTTP:        PUT /cluster/sdn/fabrics/fabric/{id}\nPVE method:  update_fabric\nPermissions: [perm, /sdn/fabrics/{id}, [SDN.Allocate]]\nSince:       PVE 9.0.9",
+        help="Update a fabric\n\n\x08\nHTTP:        PUT /cluster/sdn/fabrics/fabric/{id}\nPVE method:  update_fabric\nPermissions: SDN.Allocate on /sdn/fabrics/{id}\nSince:       PVE 9.0.9",
         short_help="Update a fabric",
     )
     def set(

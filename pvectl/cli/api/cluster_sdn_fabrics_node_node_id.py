@@ -44,7 +44,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Add a node\n\n\x08\nHTTP:        POST /cluster/sdn/fabrics/node/{fabric_id}\nPVE method:  add_node\nPermissions: [and, [perm, /sdn/fabrics/{fabric_id}, [SDN.Allocate]], [perm, /nodes/{node_id}, [Sys.Modify]]]\nSince:       PVE 9.0.9",
+        help="Add a node\n\n\x08\nHTTP:        POST /cluster/sdn/fabrics/node/{fabric_id}\nPVE method:  add_node\nPermissions: (SDN.Allocate on /sdn/fabrics/{fabric_id} and Sys.Modify on /nodes/{node_id})\nSince:       PVE 9.0.9",
         short_help="Add a node",
     )
     def create(
@@ -116,7 +116,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Add a node\n\n\x08\nHTTP:        DELETE /cluster/sdn/fabrics/node/{fabric_id}/{node_id}\nPVE method:  delete_node\nPermissions: [and, [perm, /sdn/fabrics/{fabric_id}, [SDN.Allocate]], [perm, /nodes/{node_id}, [Sys.Modify]]]\nSince:       PVE 9.0.9",
+        help="Add a node\n\n\x08\nHTTP:        DELETE /cluster/sdn/fabrics/node/{fabric_id}/{node_id}\nPVE method:  delete_node\nPermissions: (SDN.Allocate on /sdn/fabrics/{fabric_id} and Sys.Modify on /nodes/{node_id})\nSince:       PVE 9.0.9",
         short_help="Add a node",
     )
     def delete(
@@ -146,7 +146,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Get a node\n\n\x08\nHTTP:        GET /cluster/sdn/fabrics/node/{fabric_id}/{node_id}\nPVE method:  get_node\nPermissions: [and, [perm, /sdn/fabrics/{fabric_id}, [SDN.Audit, SDN.Allocate], any, 1], [perm, /nodes/{node_id}, [Sys.Audit, Sys.Modify], any, 1]]\nSince:       PVE 9.0.9",
+        help="Get a node\n\n\x08\nHTTP:        GET /cluster/sdn/fabrics/node/{fabric_id}/{node_id}\nPVE method:  get_node\nPermissions: (SDN.Audit or SDN.Allocate on /sdn/fabrics/{fabric_id} and Sys.Audit or Sys.Modify on\n             /nodes/{node_id})\nSince:       PVE 9.0.9",
         short_help="Get a node",
     )
     def get(
@@ -176,7 +176,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="SDN Fabrics Index\n\n\x08\nHTTP:        GET /cluster/sdn/fabrics/node/{fabric_id}\nPVE method:  list_nodes_fabric\nPermissions: Only returns nodes where you have 'Sys.Audit' or 'Sys.Modify' permissions.\nSince:       PVE 9.0.9",
+        help="SDN Fabrics Index\n\n\x08\nHTTP:        GET /cluster/sdn/fabrics/node/{fabric_id}\nPVE method:  list_nodes_fabric\nPermissions: Only returns nodes where you have 'Sys.Audit' or 'Sys.Modify' permissions. Check:\n             SDN.Audit on /sdn/fabrics/{fabric_id}\nSince:       PVE 9.0.9",
         short_help="SDN Fabrics Index",
     )
     def list(
@@ -212,7 +212,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Update a node\n\n\x08\nHTTP:        PUT /cluster/sdn/fabrics/node/{fabric_id}/{node_id}\nPVE method:  update_node\nPermissions: [and, [perm, /sdn/fabrics/{fabric_id}, [SDN.Allocate]], [perm, /nodes/{node_id}, [Sys.Modify]]]\nSince:       PVE 9.0.9",
+        help="Update a node\n\n\x08\nHTTP:        PUT /cluster/sdn/fabrics/node/{fabric_id}/{node_id}\nPVE method:  update_node\nPermissions: (SDN.Allocate on /sdn/fabrics/{fabric_id} and Sys.Modify on /nodes/{node_id})\nSince:       PVE 9.0.9",
         short_help="Update a node",
     )
     def set(

@@ -35,7 +35,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create a new sdn ipam object.\n\n\x08\nHTTP:        POST /cluster/sdn/ipams\nPVE method:  create\nPermissions: [perm, /sdn/ipams, [SDN.Allocate]]\nSince:       PVE 7.4 or earlier",
+        help="Create a new sdn ipam object.\n\n\x08\nHTTP:        POST /cluster/sdn/ipams\nPVE method:  create\nPermissions: SDN.Allocate on /sdn/ipams\nSince:       PVE 7.4 or earlier",
         short_help="Create a new sdn ipam object",
     )
     def create(
@@ -99,7 +99,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Delete sdn ipam object configuration.\n\n\x08\nHTTP:        DELETE /cluster/sdn/ipams/{ipam}\nPVE method:  delete\nPermissions: [perm, /sdn/ipams, [SDN.Allocate]]\nSince:       PVE 7.4 or earlier",
+        help="Delete sdn ipam object configuration.\n\n\x08\nHTTP:        DELETE /cluster/sdn/ipams/{ipam}\nPVE method:  delete\nPermissions: SDN.Allocate on /sdn/ipams\nSince:       PVE 7.4 or earlier",
         short_help="Delete sdn ipam object configuration",
     )
     def delete(
@@ -128,7 +128,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Read sdn ipam configuration.\n\n\x08\nHTTP:        GET /cluster/sdn/ipams/{ipam}\nPVE method:  read\nPermissions: [perm, /sdn/ipams/{ipam}, [SDN.Allocate]]\nSince:       PVE 7.4 or earlier",
+        help="Read sdn ipam configuration.\n\n\x08\nHTTP:        GET /cluster/sdn/ipams/{ipam}\nPVE method:  read\nPermissions: SDN.Allocate on /sdn/ipams/{ipam}\nSince:       PVE 7.4 or earlier",
         short_help="Read sdn ipam configuration",
     )
     def get(
@@ -150,7 +150,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="SDN ipams index.\n\n\x08\nHTTP:        GET /cluster/sdn/ipams\nPVE method:  index\nPermissions: Only list entries where you have 'SDN.Audit' or 'SDN.Allocate' permissions on '/sdn/ipams/<ipam>'\nSince:       PVE 7.4 or earlier",
+        help="SDN ipams index.\n\n\x08\nHTTP:        GET /cluster/sdn/ipams\nPVE method:  index\nPermissions: Only list entries where you have 'SDN.Audit' or 'SDN.Allocate' permissions on\n             '/sdn/ipams/<ipam>'\nSince:       PVE 7.4 or earlier",
         short_help="SDN ipams index",
     )
     def list(
@@ -172,7 +172,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Update sdn ipam object configuration.\n\n\x08\nHTTP:        PUT /cluster/sdn/ipams/{ipam}\nPVE method:  update\nPermissions: [perm, /sdn/ipams, [SDN.Allocate]]\nSince:       PVE 7.4 or earlier",
+        help="Update sdn ipam object configuration.\n\n\x08\nHTTP:        PUT /cluster/sdn/ipams/{ipam}\nPVE method:  update\nPermissions: SDN.Allocate on /sdn/ipams\nSince:       PVE 7.4 or earlier",
         short_help="Update sdn ipam object configuration",
     )
     def set(
@@ -243,7 +243,7 @@ def _status() -> None:
     @app.command(
         "status",
         cls=ApiCommand,
-        help="List PVE IPAM Entries\n\n\x08\nHTTP:        GET /cluster/sdn/ipams/{ipam}/status\nPVE method:  ipamindex\nPermissions: Only list entries where you have 'SDN.Audit' or 'SDN.Allocate' permissions on '/sdn/zones/<zone>/<vnet>'\nSince:       PVE 8.1.5",
+        help="List PVE IPAM Entries\n\n\x08\nHTTP:        GET /cluster/sdn/ipams/{ipam}/status\nPVE method:  ipamindex\nPermissions: Only list entries where you have 'SDN.Audit' or 'SDN.Allocate' permissions on\n             '/sdn/zones/<zone>/<vnet>'\nSince:       PVE 8.1.5",
         short_help="List PVE IPAM Entries",
     )
     def status(

@@ -33,7 +33,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Acquire global lock for SDN configuration\n\n\x08\nHTTP:        POST /cluster/sdn/lock\nPVE method:  lock\nPermissions: [perm, /sdn, [SDN.Allocate]]\nSince:       PVE 9.0.9",
+        help="Acquire global lock for SDN configuration\n\n\x08\nHTTP:        POST /cluster/sdn/lock\nPVE method:  lock\nPermissions: SDN.Allocate on /sdn\nSince:       PVE 9.0.9",
         short_help="Acquire global lock for SDN configuration",
     )
     def create(
@@ -55,7 +55,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Release global lock for SDN configuration\n\n\x08\nHTTP:        DELETE /cluster/sdn/lock\nPVE method:  release_lock\nPermissions: [perm, /sdn, [SDN.Allocate]]\nSince:       PVE 9.0.9",
+        help="Release global lock for SDN configuration\n\n\x08\nHTTP:        DELETE /cluster/sdn/lock\nPVE method:  release_lock\nPermissions: SDN.Allocate on /sdn\nSince:       PVE 9.0.9",
         short_help="Release global lock for SDN configuration",
     )
     def delete(

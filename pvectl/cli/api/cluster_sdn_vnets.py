@@ -62,7 +62,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create a new sdn vnet object.\n\n\x08\nHTTP:        POST /cluster/sdn/vnets\nPVE method:  create\nPermissions: [perm, /sdn/zones/{zone}, [SDN.Allocate]]\nSince:       PVE 7.4 or earlier",
+        help="Create a new sdn vnet object.\n\n\x08\nHTTP:        POST /cluster/sdn/vnets\nPVE method:  create\nPermissions: SDN.Allocate on /sdn/zones/{zone}\nSince:       PVE 7.4 or earlier",
         short_help="Create a new sdn vnet object",
     )
     def create(
@@ -198,7 +198,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="SDN vnets index.\n\n\x08\nHTTP:        GET /cluster/sdn/vnets\nPVE method:  index\nPermissions: Only list entries where you have 'SDN.Audit' or 'SDN.Allocate' permissions on '/sdn/zones/<zone>/<vnet>'\nSince:       PVE 7.4 or earlier",
+        help="SDN vnets index.\n\n\x08\nHTTP:        GET /cluster/sdn/vnets\nPVE method:  index\nPermissions: Only list entries where you have 'SDN.Audit' or 'SDN.Allocate' permissions on\n             '/sdn/zones/<zone>/<vnet>'\nSince:       PVE 7.4 or earlier",
         short_help="SDN vnets index",
     )
     def list(

@@ -21,7 +21,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create IP Mapping in a VNet\n\n\x08\nHTTP:        POST /cluster/sdn/vnets/{vnet}/ips\nPVE method:  ipcreate\nPermissions: [perm, /sdn/zones/{zone}/{vnet}, [SDN.Allocate]]\nSince:       PVE 8.1.5",
+        help="Create IP Mapping in a VNet\n\n\x08\nHTTP:        POST /cluster/sdn/vnets/{vnet}/ips\nPVE method:  ipcreate\nPermissions: SDN.Allocate on /sdn/zones/{zone}/{vnet}\nSince:       PVE 8.1.5",
         short_help="Create IP Mapping in a VNet",
     )
     def create(
@@ -64,7 +64,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Delete IP Mappings in a VNet\n\n\x08\nHTTP:        DELETE /cluster/sdn/vnets/{vnet}/ips\nPVE method:  ipdelete\nPermissions: [perm, /sdn/zones/{zone}/{vnet}, [SDN.Allocate]]\nSince:       PVE 8.1.5",
+        help="Delete IP Mappings in a VNet\n\n\x08\nHTTP:        DELETE /cluster/sdn/vnets/{vnet}/ips\nPVE method:  ipdelete\nPermissions: SDN.Allocate on /sdn/zones/{zone}/{vnet}\nSince:       PVE 8.1.5",
         short_help="Delete IP Mappings in a VNet",
     )
     def delete(
@@ -107,7 +107,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Update IP Mapping in a VNet\n\n\x08\nHTTP:        PUT /cluster/sdn/vnets/{vnet}/ips\nPVE method:  ipupdate\nPermissions: [perm, /sdn/zones/{zone}/{vnet}, [SDN.Allocate]]\nSince:       PVE 8.1.5",
+        help="Update IP Mapping in a VNet\n\n\x08\nHTTP:        PUT /cluster/sdn/vnets/{vnet}/ips\nPVE method:  ipupdate\nPermissions: SDN.Allocate on /sdn/zones/{zone}/{vnet}\nSince:       PVE 8.1.5",
         short_help="Update IP Mapping in a VNet",
     )
     def set(

@@ -211,7 +211,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="SDN subnets index.\n\n\x08\nHTTP:        GET /cluster/sdn/vnets/{vnet}/subnets\nPVE method:  index\nPermissions: Only list entries where you have 'SDN.Audit' or 'SDN.Allocate' permissions on '/sdn/zones/<zone>/<vnet>'\nSince:       PVE 7.4 or earlier",
+        help="SDN subnets index.\n\n\x08\nHTTP:        GET /cluster/sdn/vnets/{vnet}/subnets\nPVE method:  index\nPermissions: Only list entries where you have 'SDN.Audit' or 'SDN.Allocate' permissions on\n             '/sdn/zones/<zone>/<vnet>'\nSince:       PVE 7.4 or earlier",
         short_help="SDN subnets index",
     )
     def list(

@@ -104,7 +104,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create a new sdn zone object.\n\n\x08\nHTTP:        POST /cluster/sdn/zones\nPVE method:  create\nPermissions: [perm, /sdn/zones, [SDN.Allocate]]\nSince:       PVE 7.4 or earlier",
+        help="Create a new sdn zone object.\n\n\x08\nHTTP:        POST /cluster/sdn/zones\nPVE method:  create\nPermissions: SDN.Allocate on /sdn/zones\nSince:       PVE 7.4 or earlier",
         short_help="Create a new sdn zone object",
     )
     def create(
@@ -310,7 +310,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Delete sdn zone object configuration.\n\n\x08\nHTTP:        DELETE /cluster/sdn/zones/{zone}\nPVE method:  delete\nPermissions: [perm, /sdn/zones/{zone}, [SDN.Allocate]]\nSince:       PVE 7.4 or earlier",
+        help="Delete sdn zone object configuration.\n\n\x08\nHTTP:        DELETE /cluster/sdn/zones/{zone}\nPVE method:  delete\nPermissions: SDN.Allocate on /sdn/zones/{zone}\nSince:       PVE 7.4 or earlier",
         short_help="Delete sdn zone object configuration",
     )
     def delete(
@@ -339,7 +339,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Read sdn zone configuration.\n\n\x08\nHTTP:        GET /cluster/sdn/zones/{zone}\nPVE method:  read\nPermissions: [perm, /sdn/zones/{zone}, [SDN.Allocate]]\nSince:       PVE 7.4 or earlier",
+        help="Read sdn zone configuration.\n\n\x08\nHTTP:        GET /cluster/sdn/zones/{zone}\nPVE method:  read\nPermissions: SDN.Allocate on /sdn/zones/{zone}\nSince:       PVE 7.4 or earlier",
         short_help="Read sdn zone configuration",
     )
     def get(
@@ -375,7 +375,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="SDN zones index.\n\n\x08\nHTTP:        GET /cluster/sdn/zones\nPVE method:  index\nPermissions: Only list entries where you have 'SDN.Audit' or 'SDN.Allocate' permissions on '/sdn/zones/<zone>'\nSince:       PVE 7.4 or earlier",
+        help="SDN zones index.\n\n\x08\nHTTP:        GET /cluster/sdn/zones\nPVE method:  index\nPermissions: Only list entries where you have 'SDN.Audit' or 'SDN.Allocate' permissions on\n             '/sdn/zones/<zone>'\nSince:       PVE 7.4 or earlier",
         short_help="SDN zones index",
     )
     def list(
@@ -411,7 +411,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Update sdn zone object configuration.\n\n\x08\nHTTP:        PUT /cluster/sdn/zones/{zone}\nPVE method:  update\nPermissions: [perm, /sdn/zones/{zone}, [SDN.Allocate]]\nSince:       PVE 7.4 or earlier",
+        help="Update sdn zone object configuration.\n\n\x08\nHTTP:        PUT /cluster/sdn/zones/{zone}\nPVE method:  update\nPermissions: SDN.Allocate on /sdn/zones/{zone}\nSince:       PVE 7.4 or earlier",
         short_help="Update sdn zone object configuration",
     )
     def set(

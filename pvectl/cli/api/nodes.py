@@ -129,7 +129,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Node index.\n\n\x08\nHTTP:        GET /nodes/{node}\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        help="Node index.\n\n\x08\nHTTP:        GET /nodes/{node}\nPVE method:  index\nPermissions: any authenticated user\nSince:       PVE 7.4 or earlier",
         short_help="Node index",
     )
     def get(
@@ -152,7 +152,7 @@ def _journal() -> None:
     @app.command(
         "journal",
         cls=ApiCommand,
-        help="Read Journal\n\n\x08\nHTTP:        GET /nodes/{node}/journal\nPVE method:  journal\nPermissions: [perm, /nodes/{node}, [Sys.Syslog]]\nSince:       PVE 7.4 or earlier",
+        help="Read Journal\n\n\x08\nHTTP:        GET /nodes/{node}/journal\nPVE method:  journal\nPermissions: Sys.Syslog on /nodes/{node}\nSince:       PVE 7.4 or earlier",
         short_help="Read Journal",
     )
     def journal(
@@ -210,7 +210,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="Cluster node index.\n\n\x08\nHTTP:        GET /nodes\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        help="Cluster node index.\n\n\x08\nHTTP:        GET /nodes\nPVE method:  index\nPermissions: any authenticated user\nSince:       PVE 7.4 or earlier",
         short_help="Cluster node index",
     )
     def list(
@@ -225,7 +225,7 @@ def _migrateall() -> None:
     @app.command(
         "migrateall",
         cls=ApiCommand,
-        help="Migrate all VMs and Containers.\n\n\x08\nHTTP:        POST /nodes/{node}/migrateall\nPVE method:  migrateall\nPermissions: The 'VM.Migrate' permission is required on '/' or on '/vms/<ID>' for each ID passed via the 'vms' parameter.\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Migrate all VMs and Containers.\n\n\x08\nHTTP:        POST /nodes/{node}/migrateall\nPVE method:  migrateall\nPermissions: The 'VM.Migrate' permission is required on '/' or on '/vms/<ID>' for each ID passed via\n             the 'vms' parameter.\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Migrate all VMs and Containers",
     )
     def migrateall(
@@ -285,7 +285,7 @@ def _netstat() -> None:
     @app.command(
         "netstat",
         cls=ApiCommand,
-        help="Read tap/vm network device interface counters\n\n\x08\nHTTP:        GET /nodes/{node}/netstat\nPVE method:  netstat\nPermissions: [perm, /nodes/{node}, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Read tap/vm network device interface counters\n\n\x08\nHTTP:        GET /nodes/{node}/netstat\nPVE method:  netstat\nPermissions: Sys.Audit on /nodes/{node}\nSince:       PVE 7.4 or earlier",
         short_help="Read tap/vm network device interface counters",
     )
     def netstat(
@@ -308,7 +308,7 @@ def _query_oci_repo_tags() -> None:
     @app.command(
         "query-oci-repo-tags",
         cls=ApiCommand,
-        help="List all tags for an OCI repository reference.\n\n\x08\nHTTP:        GET /nodes/{node}/query-oci-repo-tags\nPVE method:  query_oci_repo_tags\nPermissions: [perm, /nodes/{node}, [Sys.AccessNetwork]]\nSince:       PVE 9.0.9",
+        help="List all tags for an OCI repository reference.\n\n\x08\nHTTP:        GET /nodes/{node}/query-oci-repo-tags\nPVE method:  query_oci_repo_tags\nPermissions: Sys.AccessNetwork on /nodes/{node}\nSince:       PVE 9.0.9",
         short_help="List all tags for an OCI repository reference",
     )
     def query_oci_repo_tags(
@@ -338,7 +338,7 @@ def _query_url_metadata() -> None:
     @app.command(
         "query-url-metadata",
         cls=ApiCommand,
-        help="Query metadata of an URL: file size, file name and mime type.\n\n\x08\nHTTP:        GET /nodes/{node}/query-url-metadata\nPVE method:  query_url_metadata\nPermissions: [or, [perm, /, [Sys.Audit, Sys.Modify]], [perm, /nodes/{node}, [Sys.AccessNetwork]]]\nSince:       PVE 7.4 or earlier",
+        help="Query metadata of an URL: file size, file name and mime type.\n\n\x08\nHTTP:        GET /nodes/{node}/query-url-metadata\nPVE method:  query_url_metadata\nPermissions: (Sys.Audit and Sys.Modify on / or Sys.AccessNetwork on /nodes/{node})\nSince:       PVE 7.4 or earlier",
         short_help="Query metadata of an URL: file size, file name and mime type",
     )
     def query_url_metadata(
@@ -375,7 +375,7 @@ def _report() -> None:
     @app.command(
         "report",
         cls=ApiCommand,
-        help="Gather various systems information about a node\n\n\x08\nHTTP:        GET /nodes/{node}/report\nPVE method:  report\nPermissions: [perm, /nodes/{node}, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Gather various systems information about a node\n\n\x08\nHTTP:        GET /nodes/{node}/report\nPVE method:  report\nPermissions: Sys.Audit on /nodes/{node}\nSince:       PVE 7.4 or earlier",
         short_help="Gather various systems information about a node",
     )
     def report(
@@ -398,7 +398,7 @@ def _rrd() -> None:
     @app.command(
         "rrd",
         cls=ApiCommand,
-        help="Read node RRD statistics (returns PNG)\n\n\x08\nHTTP:        GET /nodes/{node}/rrd\nPVE method:  rrd\nPermissions: [perm, /nodes/{node}, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Read node RRD statistics (returns PNG)\n\n\x08\nHTTP:        GET /nodes/{node}/rrd\nPVE method:  rrd\nPermissions: Sys.Audit on /nodes/{node}\nSince:       PVE 7.4 or earlier",
         short_help="Read node RRD statistics (returns PNG)",
     )
     def rrd(
@@ -442,7 +442,7 @@ def _rrddata() -> None:
     @app.command(
         "rrddata",
         cls=ApiCommand,
-        help="Read node RRD statistics\n\n\x08\nHTTP:        GET /nodes/{node}/rrddata\nPVE method:  rrddata\nPermissions: [perm, /nodes/{node}, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Read node RRD statistics\n\n\x08\nHTTP:        GET /nodes/{node}/rrddata\nPVE method:  rrddata\nPermissions: Sys.Audit on /nodes/{node}\nSince:       PVE 7.4 or earlier",
         short_help="Read node RRD statistics",
     )
     def rrddata(
@@ -479,7 +479,7 @@ def _spiceshell() -> None:
     @app.command(
         "spiceshell",
         cls=ApiCommand,
-        help="Creates a SPICE shell.\n\n\x08\nHTTP:        POST /nodes/{node}/spiceshell\nPVE method:  spiceshell\nPermissions: [perm, /nodes/{node}, [Sys.Console]]\nSince:       PVE 7.4 or earlier",
+        help="Creates a SPICE shell.\n\n\x08\nHTTP:        POST /nodes/{node}/spiceshell\nPVE method:  spiceshell\nPermissions: Sys.Console on /nodes/{node}\nSince:       PVE 7.4 or earlier",
         short_help="Creates a SPICE shell",
     )
     def spiceshell(
@@ -523,7 +523,7 @@ def _startall() -> None:
     @app.command(
         "startall",
         cls=ApiCommand,
-        help="Start all VMs and containers located on this node (by default only those with onboot=1).\n\n\x08\nHTTP:        POST /nodes/{node}/startall\nPVE method:  startall\nPermissions: The 'VM.PowerMgmt' permission is required on '/' or on '/vms/<ID>' for each ID passed via the 'vms' parameter.\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Start all VMs and containers located on this node (by default only those with onboot=1).\n\n\x08\nHTTP:        POST /nodes/{node}/startall\nPVE method:  startall\nPermissions: The 'VM.PowerMgmt' permission is required on '/' or on '/vms/<ID>' for each ID passed\n             via the 'vms' parameter.\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Start all VMs and containers located on this node (by default only th...",
     )
     def startall(
@@ -568,7 +568,7 @@ def _stopall() -> None:
     @app.command(
         "stopall",
         cls=ApiCommand,
-        help="Stop all VMs and Containers.\n\n\x08\nHTTP:        POST /nodes/{node}/stopall\nPVE method:  stopall\nPermissions: The 'VM.PowerMgmt' permission is required on '/' or on '/vms/<ID>' for each ID passed via the 'vms' parameter.\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Stop all VMs and Containers.\n\n\x08\nHTTP:        POST /nodes/{node}/stopall\nPVE method:  stopall\nPermissions: The 'VM.PowerMgmt' permission is required on '/' or on '/vms/<ID>' for each ID passed\n             via the 'vms' parameter.\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Stop all VMs and Containers",
     )
     def stopall(
@@ -620,7 +620,7 @@ def _suspendall() -> None:
     @app.command(
         "suspendall",
         cls=ApiCommand,
-        help="Suspend all VMs.\n\n\x08\nHTTP:        POST /nodes/{node}/suspendall\nPVE method:  suspendall\nPermissions: The 'VM.PowerMgmt' permission is required on '/' or on '/vms/<ID>' for each ID passed via the 'vms' parameter. Additionally, you need 'VM.Config.Disk' on the '/vms/{vmid}' path and 'Datastore.AllocateSpace' for the configured state-storage(s)\nSince:       PVE 8.1.5\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Suspend all VMs.\n\n\x08\nHTTP:        POST /nodes/{node}/suspendall\nPVE method:  suspendall\nPermissions: The 'VM.PowerMgmt' permission is required on '/' or on '/vms/<ID>' for each ID passed\n             via the 'vms' parameter. Additionally, you need 'VM.Config.Disk' on the '/vms/{vmid}'\n             path and 'Datastore.AllocateSpace' for the configured state-storage(s)\nSince:       PVE 8.1.5\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Suspend all VMs",
     )
     def suspendall(
@@ -658,7 +658,7 @@ def _syslog() -> None:
     @app.command(
         "syslog",
         cls=ApiCommand,
-        help="Read system log\n\n\x08\nHTTP:        GET /nodes/{node}/syslog\nPVE method:  syslog\nPermissions: [perm, /nodes/{node}, [Sys.Syslog]]\nSince:       PVE 7.4 or earlier",
+        help="Read system log\n\n\x08\nHTTP:        GET /nodes/{node}/syslog\nPVE method:  syslog\nPermissions: Sys.Syslog on /nodes/{node}\nSince:       PVE 7.4 or earlier",
         short_help="Read system log",
     )
     def syslog(
@@ -716,7 +716,7 @@ def _termproxy() -> None:
     @app.command(
         "termproxy",
         cls=ApiCommand,
-        help="Creates a VNC Shell proxy.\n\n\x08\nHTTP:        POST /nodes/{node}/termproxy\nPVE method:  termproxy\nPermissions: [perm, /nodes/{node}, [Sys.Console]]\nSince:       PVE 7.4 or earlier",
+        help="Creates a VNC Shell proxy.\n\n\x08\nHTTP:        POST /nodes/{node}/termproxy\nPVE method:  termproxy\nPermissions: Sys.Console on /nodes/{node}\nSince:       PVE 7.4 or earlier",
         short_help="Creates a VNC Shell proxy",
     )
     def termproxy(
@@ -753,7 +753,7 @@ def _version() -> None:
     @app.command(
         "version",
         cls=ApiCommand,
-        help="API version details\n\n\x08\nHTTP:        GET /nodes/{node}/version\nPVE method:  version\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        help="API version details\n\n\x08\nHTTP:        GET /nodes/{node}/version\nPVE method:  version\nPermissions: any authenticated user\nSince:       PVE 7.4 or earlier",
         short_help="API version details",
     )
     def version(
@@ -776,7 +776,7 @@ def _vncshell() -> None:
     @app.command(
         "vncshell",
         cls=ApiCommand,
-        help="Creates a VNC Shell proxy.\n\n\x08\nHTTP:        POST /nodes/{node}/vncshell\nPVE method:  vncshell\nPermissions: [perm, /nodes/{node}, [Sys.Console]]\nSince:       PVE 7.4 or earlier",
+        help="Creates a VNC Shell proxy.\n\n\x08\nHTTP:        POST /nodes/{node}/vncshell\nPVE method:  vncshell\nPermissions: Sys.Console on /nodes/{node}\nSince:       PVE 7.4 or earlier",
         short_help="Creates a VNC Shell proxy",
     )
     def vncshell(
@@ -834,7 +834,7 @@ def _vncwebsocket() -> None:
     @app.command(
         "vncwebsocket",
         cls=ApiCommand,
-        help="Opens a websocket for VNC traffic.\n\n\x08\nHTTP:        GET /nodes/{node}/vncwebsocket\nPVE method:  vncwebsocket\nPermissions: You also need to pass a valid ticket (vncticket).\nSince:       PVE 7.4 or earlier",
+        help="Opens a websocket for VNC traffic.\n\n\x08\nHTTP:        GET /nodes/{node}/vncwebsocket\nPVE method:  vncwebsocket\nPermissions: You also need to pass a valid ticket (vncticket). Check: Sys.Console on /nodes/{node}\nSince:       PVE 7.4 or earlier",
         short_help="Opens a websocket for VNC traffic",
     )
     def vncwebsocket(
@@ -871,7 +871,7 @@ def _wakeonlan() -> None:
     @app.command(
         "wakeonlan",
         cls=ApiCommand,
-        help="Try to wake a node via 'wake on LAN' network packet.\n\n\x08\nHTTP:        POST /nodes/{node}/wakeonlan\nPVE method:  wakeonlan\nPermissions: [perm, /nodes/{node}, [Sys.PowerMgmt]]\nSince:       PVE 7.4 or earlier",
+        help="Try to wake a node via 'wake on LAN' network packet.\n\n\x08\nHTTP:        POST /nodes/{node}/wakeonlan\nPVE method:  wakeonlan\nPermissions: Sys.PowerMgmt on /nodes/{node}\nSince:       PVE 7.4 or earlier",
         short_help="Try to wake a node via 'wake on LAN' network packet",
     )
     def wakeonlan(

@@ -21,7 +21,7 @@ def _download() -> None:
     @app.command(
         "download",
         cls=ApiCommand,
-        help="Download appliance templates.\n\n\x08\nHTTP:        POST /nodes/{node}/aplinfo\nPVE method:  apl_download\nPermissions: [perm, /storage/{storage}, [Datastore.AllocateTemplate]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Download appliance templates.\n\n\x08\nHTTP:        POST /nodes/{node}/aplinfo\nPVE method:  apl_download\nPermissions: Datastore.AllocateTemplate on /storage/{storage}\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Download appliance templates",
     )
     def download(
@@ -60,7 +60,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Get list of appliances.\n\n\x08\nHTTP:        GET /nodes/{node}/aplinfo\nPVE method:  aplinfo\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        help="Get list of appliances.\n\n\x08\nHTTP:        GET /nodes/{node}/aplinfo\nPVE method:  aplinfo\nPermissions: any authenticated user\nSince:       PVE 7.4 or earlier",
         short_help="Get list of appliances",
     )
     def get(

@@ -21,7 +21,7 @@ def _changelog() -> None:
     @app.command(
         "changelog",
         cls=ApiCommand,
-        help="Get package changelogs.\n\n\x08\nHTTP:        GET /nodes/{node}/apt/changelog\nPVE method:  changelog\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        help="Get package changelogs.\n\n\x08\nHTTP:        GET /nodes/{node}/apt/changelog\nPVE method:  changelog\nPermissions: Sys.Modify on /nodes/{node}\nSince:       PVE 7.4 or earlier",
         short_help="Get package changelogs",
     )
     def changelog(
@@ -58,7 +58,7 @@ def _index() -> None:
     @app.command(
         "index",
         cls=ApiCommand,
-        help="Directory index for apt (Advanced Package Tool).\n\n\x08\nHTTP:        GET /nodes/{node}/apt\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        help="Directory index for apt (Advanced Package Tool).\n\n\x08\nHTTP:        GET /nodes/{node}/apt\nPVE method:  index\nPermissions: any authenticated user\nSince:       PVE 7.4 or earlier",
         short_help="Directory index for apt (Advanced Package Tool)",
     )
     def index(
@@ -81,7 +81,7 @@ def _versions() -> None:
     @app.command(
         "versions",
         cls=ApiCommand,
-        help="Get package information for important Proxmox packages.\n\n\x08\nHTTP:        GET /nodes/{node}/apt/versions\nPVE method:  versions\nPermissions: [perm, /nodes/{node}, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Get package information for important Proxmox packages.\n\n\x08\nHTTP:        GET /nodes/{node}/apt/versions\nPVE method:  versions\nPermissions: Sys.Audit on /nodes/{node}\nSince:       PVE 7.4 or earlier",
         short_help="Get package information for important Proxmox packages",
     )
     def versions(

@@ -28,7 +28,7 @@ def _add() -> None:
     @app.command(
         "add",
         cls=ApiCommand,
-        help="Add a standard repository to the configuration\n\n\x08\nHTTP:        PUT /nodes/{node}/apt/repositories\nPVE method:  add_repository\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        help="Add a standard repository to the configuration\n\n\x08\nHTTP:        PUT /nodes/{node}/apt/repositories\nPVE method:  add_repository\nPermissions: Sys.Modify on /nodes/{node}\nSince:       PVE 7.4 or earlier",
         short_help="Add a standard repository to the configuration",
     )
     def add(
@@ -65,7 +65,7 @@ def _change() -> None:
     @app.command(
         "change",
         cls=ApiCommand,
-        help="Change the properties of a repository. Currently only allows enabling/disabling.\n\n\x08\nHTTP:        POST /nodes/{node}/apt/repositories\nPVE method:  change_repository\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        help="Change the properties of a repository. Currently only allows enabling/disabling.\n\n\x08\nHTTP:        POST /nodes/{node}/apt/repositories\nPVE method:  change_repository\nPermissions: Sys.Modify on /nodes/{node}\nSince:       PVE 7.4 or earlier",
         short_help="Change the properties of a repository",
     )
     def change(
@@ -116,7 +116,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Get APT repository information.\n\n\x08\nHTTP:        GET /nodes/{node}/apt/repositories\nPVE method:  repositories\nPermissions: [perm, /nodes/{node}, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Get APT repository information.\n\n\x08\nHTTP:        GET /nodes/{node}/apt/repositories\nPVE method:  repositories\nPermissions: Sys.Audit on /nodes/{node}\nSince:       PVE 7.4 or earlier",
         short_help="Get APT repository information",
     )
     def get(

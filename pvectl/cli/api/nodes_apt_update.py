@@ -32,7 +32,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="List available updates.\n\n\x08\nHTTP:        GET /nodes/{node}/apt/update\nPVE method:  list_updates\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        help="List available updates.\n\n\x08\nHTTP:        GET /nodes/{node}/apt/update\nPVE method:  list_updates\nPermissions: Sys.Modify on /nodes/{node}\nSince:       PVE 7.4 or earlier",
         short_help="List available updates",
     )
     def get(
@@ -55,7 +55,7 @@ def _refresh() -> None:
     @app.command(
         "refresh",
         cls=ApiCommand,
-        help="This is used to resynchronize the package index files from their sources (apt-get update).\n\n\x08\nHTTP:        POST /nodes/{node}/apt/update\nPVE method:  update_database\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="This is used to resynchronize the package index files from their sources (apt-get update).\n\n\x08\nHTTP:        POST /nodes/{node}/apt/update\nPVE method:  update_database\nPermissions: Sys.Modify on /nodes/{node}\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="This is used to resynchronize the package index files from their sour...",
     )
     def refresh(

@@ -70,7 +70,7 @@ def _cpu_flags() -> None:
     @app.command(
         "cpu-flags",
         cls=ApiCommand,
-        help="List of available VM-specific CPU flags.\n\n\x08\nHTTP:        GET /nodes/{node}/capabilities/qemu/cpu-flags\nPVE method:  index\nPermissions: none declared\nSince:       PVE 9.0.9",
+        help="List of available VM-specific CPU flags.\n\n\x08\nHTTP:        GET /nodes/{node}/capabilities/qemu/cpu-flags\nPVE method:  index\nPermissions: any authenticated user\nSince:       PVE 9.0.9",
         short_help="List of available VM-specific CPU flags",
     )
     def cpu_flags(
@@ -100,7 +100,7 @@ def _index() -> None:
     @app.command(
         "index",
         cls=ApiCommand,
-        help="QEMU capabilities index.\n\n\x08\nHTTP:        GET /nodes/{node}/capabilities/qemu\nPVE method:  qemu_caps_index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        help="QEMU capabilities index.\n\n\x08\nHTTP:        GET /nodes/{node}/capabilities/qemu\nPVE method:  qemu_caps_index\nPermissions: any authenticated user\nSince:       PVE 7.4 or earlier",
         short_help="QEMU capabilities index",
     )
     def index(
@@ -123,7 +123,7 @@ def _machines() -> None:
     @app.command(
         "machines",
         cls=ApiCommand,
-        help="Get available QEMU/KVM machine types.\n\n\x08\nHTTP:        GET /nodes/{node}/capabilities/qemu/machines\nPVE method:  types\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        help="Get available QEMU/KVM machine types.\n\n\x08\nHTTP:        GET /nodes/{node}/capabilities/qemu/machines\nPVE method:  types\nPermissions: any authenticated user\nSince:       PVE 7.4 or earlier",
         short_help="Get available QEMU/KVM machine types",
     )
     def machines(
@@ -153,7 +153,7 @@ def _migration() -> None:
     @app.command(
         "migration",
         cls=ApiCommand,
-        help="Get node-specific QEMU migration capabilities of the node. Requires the 'Sys.Audit' permission on '/nodes/<node>'.\n\n\x08\nHTTP:        GET /nodes/{node}/capabilities/qemu/migration\nPVE method:  capabilities\nPermissions: [perm, /nodes/{node}, [Sys.Audit]]\nSince:       PVE 9.0.9",
+        help="Get node-specific QEMU migration capabilities of the node. Requires the 'Sys.Audit' permission on '/nodes/<node>'.\n\n\x08\nHTTP:        GET /nodes/{node}/capabilities/qemu/migration\nPVE method:  capabilities\nPermissions: Sys.Audit on /nodes/{node}\nSince:       PVE 9.0.9",
         short_help="Get node-specific QEMU migration capabilities of the node",
     )
     def migration(

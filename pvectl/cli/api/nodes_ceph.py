@@ -39,7 +39,7 @@ def _cmd_safety() -> None:
     @app.command(
         "cmd-safety",
         cls=ApiCommand,
-        help="Heuristical check if it is safe to perform an action.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/cmd-safety\nPVE method:  cmd_safety\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Heuristical check if it is safe to perform an action.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/cmd-safety\nPVE method:  cmd_safety\nPermissions: Sys.Audit on /\nSince:       PVE 7.4 or earlier",
         short_help="Heuristical check if it is safe to perform an action",
     )
     def cmd_safety(
@@ -83,7 +83,7 @@ def _crush() -> None:
     @app.command(
         "crush",
         cls=ApiCommand,
-        help="Get OSD crush map\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/crush\nPVE method:  crush\nPermissions: [perm, /, [Sys.Audit, Datastore.Audit], any, 1]\nSince:       PVE 7.4 or earlier",
+        help="Get OSD crush map\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/crush\nPVE method:  crush\nPermissions: Sys.Audit or Datastore.Audit on /\nSince:       PVE 7.4 or earlier",
         short_help="Get OSD crush map",
     )
     def crush(
@@ -106,7 +106,7 @@ def _index() -> None:
     @app.command(
         "index",
         cls=ApiCommand,
-        help="Directory index.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph\nPVE method:  index\nPermissions: [perm, /, [Sys.Audit, Datastore.Audit], any, 1]\nSince:       PVE 7.4 or earlier",
+        help="Directory index.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph\nPVE method:  index\nPermissions: Sys.Audit or Datastore.Audit on /\nSince:       PVE 7.4 or earlier",
         short_help="Directory index",
     )
     def index(
@@ -129,7 +129,7 @@ def _init() -> None:
     @app.command(
         "init",
         cls=ApiCommand,
-        help="Create initial ceph default configuration and setup symlinks.\n\n\x08\nHTTP:        POST /nodes/{node}/ceph/init\nPVE method:  init\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        help="Create initial ceph default configuration and setup symlinks.\n\n\x08\nHTTP:        POST /nodes/{node}/ceph/init\nPVE method:  init\nPermissions: Sys.Modify on /\nSince:       PVE 7.4 or earlier",
         short_help="Create initial ceph default configuration and setup symlinks",
     )
     def init(
@@ -194,7 +194,7 @@ def _log() -> None:
     @app.command(
         "log",
         cls=ApiCommand,
-        help="Read ceph log\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/log\nPVE method:  log\nPermissions: [perm, /nodes/{node}, [Sys.Syslog]]\nSince:       PVE 7.4 or earlier",
+        help="Read ceph log\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/log\nPVE method:  log\nPermissions: Sys.Syslog on /nodes/{node}\nSince:       PVE 7.4 or earlier",
         short_help="Read ceph log",
     )
     def log(
@@ -231,7 +231,7 @@ def _restart() -> None:
     @app.command(
         "restart",
         cls=ApiCommand,
-        help="Restart ceph services.\n\n\x08\nHTTP:        POST /nodes/{node}/ceph/restart\nPVE method:  restart\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Restart ceph services.\n\n\x08\nHTTP:        POST /nodes/{node}/ceph/restart\nPVE method:  restart\nPermissions: Sys.Modify on /\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Restart ceph services",
     )
     def restart(
@@ -262,7 +262,7 @@ def _rules() -> None:
     @app.command(
         "rules",
         cls=ApiCommand,
-        help="List ceph rules.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/rules\nPVE method:  rules\nPermissions: [perm, /, [Sys.Audit, Datastore.Audit], any, 1]\nSince:       PVE 7.4 or earlier",
+        help="List ceph rules.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/rules\nPVE method:  rules\nPermissions: Sys.Audit or Datastore.Audit on /\nSince:       PVE 7.4 or earlier",
         short_help="List ceph rules",
     )
     def rules(
@@ -285,7 +285,7 @@ def _start() -> None:
     @app.command(
         "start",
         cls=ApiCommand,
-        help="Start ceph services.\n\n\x08\nHTTP:        POST /nodes/{node}/ceph/start\nPVE method:  start\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Start ceph services.\n\n\x08\nHTTP:        POST /nodes/{node}/ceph/start\nPVE method:  start\nPermissions: Sys.Modify on /\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Start ceph services",
     )
     def start(
@@ -316,7 +316,7 @@ def _status() -> None:
     @app.command(
         "status",
         cls=ApiCommand,
-        help="Get ceph status.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/status\nPVE method:  status\nPermissions: [perm, /, [Sys.Audit, Datastore.Audit], any, 1]\nSince:       PVE 7.4 or earlier",
+        help="Get ceph status.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/status\nPVE method:  status\nPermissions: Sys.Audit or Datastore.Audit on /\nSince:       PVE 7.4 or earlier",
         short_help="Get ceph status",
     )
     def status(
@@ -339,7 +339,7 @@ def _stop() -> None:
     @app.command(
         "stop",
         cls=ApiCommand,
-        help="Stop ceph services.\n\n\x08\nHTTP:        POST /nodes/{node}/ceph/stop\nPVE method:  stop\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Stop ceph services.\n\n\x08\nHTTP:        POST /nodes/{node}/ceph/stop\nPVE method:  stop\nPermissions: Sys.Modify on /\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Stop ceph services",
     )
     def stop(

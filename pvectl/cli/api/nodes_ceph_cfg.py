@@ -21,7 +21,7 @@ def _db() -> None:
     @app.command(
         "db",
         cls=ApiCommand,
-        help="Get the Ceph configuration database.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/cfg/db\nPVE method:  db\nPermissions: [perm, /, [Sys.Audit, Datastore.Audit], any, 1]\nSince:       PVE 7.4 or earlier",
+        help="Get the Ceph configuration database.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/cfg/db\nPVE method:  db\nPermissions: Sys.Audit or Datastore.Audit on /\nSince:       PVE 7.4 or earlier",
         short_help="Get the Ceph configuration database",
     )
     def db(
@@ -44,7 +44,7 @@ def _index() -> None:
     @app.command(
         "index",
         cls=ApiCommand,
-        help="Directory index.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/cfg\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        help="Directory index.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/cfg\nPVE method:  index\nPermissions: any authenticated user\nSince:       PVE 7.4 or earlier",
         short_help="Directory index",
     )
     def index(
@@ -67,7 +67,7 @@ def _raw() -> None:
     @app.command(
         "raw",
         cls=ApiCommand,
-        help="Get the Ceph configuration file.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/cfg/raw\nPVE method:  raw\nPermissions: [perm, /, [Sys.Audit, Datastore.Audit], any, 1]\nSince:       PVE 7.4 or earlier",
+        help="Get the Ceph configuration file.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/cfg/raw\nPVE method:  raw\nPermissions: Sys.Audit or Datastore.Audit on /\nSince:       PVE 7.4 or earlier",
         short_help="Get the Ceph configuration file",
     )
     def raw(
@@ -90,7 +90,7 @@ def _value() -> None:
     @app.command(
         "value",
         cls=ApiCommand,
-        help="Get configured values from either the config file or config DB.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/cfg/value\nPVE method:  value\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 8.1.5",
+        help="Get configured values from either the config file or config DB.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/cfg/value\nPVE method:  value\nPermissions: Sys.Audit on /\nSince:       PVE 8.1.5",
         short_help="Get configured values from either the config file or config DB",
     )
     def value(

@@ -28,7 +28,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create a Ceph filesystem\n\n\x08\nHTTP:        POST /nodes/{node}/ceph/fs/{name}\nPVE method:  createfs\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Create a Ceph filesystem\n\n\x08\nHTTP:        POST /nodes/{node}/ceph/fs/{name}\nPVE method:  createfs\nPermissions: Sys.Modify on /\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Create a Ceph filesystem",
     )
     def create(
@@ -73,7 +73,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="Directory index.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/fs\nPVE method:  index\nPermissions: [perm, /, [Sys.Audit, Datastore.Audit], any, 1]\nSince:       PVE 7.4 or earlier",
+        help="Directory index.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/fs\nPVE method:  index\nPermissions: Sys.Audit or Datastore.Audit on /\nSince:       PVE 7.4 or earlier",
         short_help="Directory index",
     )
     def list(

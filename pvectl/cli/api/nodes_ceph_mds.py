@@ -28,7 +28,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create Ceph Metadata Server (MDS)\n\n\x08\nHTTP:        POST /nodes/{node}/ceph/mds/{name}\nPVE method:  createmds\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Create Ceph Metadata Server (MDS)\n\n\x08\nHTTP:        POST /nodes/{node}/ceph/mds/{name}\nPVE method:  createmds\nPermissions: Sys.Modify on /\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Create Ceph Metadata Server (MDS)",
     )
     def create(
@@ -66,7 +66,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Destroy Ceph Metadata Server\n\n\x08\nHTTP:        DELETE /nodes/{node}/ceph/mds/{name}\nPVE method:  destroymds\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Destroy Ceph Metadata Server\n\n\x08\nHTTP:        DELETE /nodes/{node}/ceph/mds/{name}\nPVE method:  destroymds\nPermissions: Sys.Modify on /\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Destroy Ceph Metadata Server",
     )
     def delete(
@@ -97,7 +97,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="MDS directory index.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/mds\nPVE method:  index\nPermissions: [perm, /, [Sys.Audit, Datastore.Audit], any, 1]\nSince:       PVE 7.4 or earlier",
+        help="MDS directory index.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/mds\nPVE method:  index\nPermissions: Sys.Audit or Datastore.Audit on /\nSince:       PVE 7.4 or earlier",
         short_help="MDS directory index",
     )
     def list(

@@ -21,7 +21,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create Ceph Manager\n\n\x08\nHTTP:        POST /nodes/{node}/ceph/mgr/{id}\nPVE method:  createmgr\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Create Ceph Manager\n\n\x08\nHTTP:        POST /nodes/{node}/ceph/mgr/{id}\nPVE method:  createmgr\nPermissions: Sys.Modify on /\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Create Ceph Manager",
     )
     def create(
@@ -52,7 +52,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Destroy Ceph Manager.\n\n\x08\nHTTP:        DELETE /nodes/{node}/ceph/mgr/{id}\nPVE method:  destroymgr\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Destroy Ceph Manager.\n\n\x08\nHTTP:        DELETE /nodes/{node}/ceph/mgr/{id}\nPVE method:  destroymgr\nPermissions: Sys.Modify on /\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Destroy Ceph Manager",
     )
     def delete(
@@ -83,7 +83,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="MGR directory index.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/mgr\nPVE method:  index\nPermissions: [perm, /, [Sys.Audit, Datastore.Audit], any, 1]\nSince:       PVE 7.4 or earlier",
+        help="MGR directory index.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/mgr\nPVE method:  index\nPermissions: Sys.Audit or Datastore.Audit on /\nSince:       PVE 7.4 or earlier",
         short_help="MGR directory index",
     )
     def list(

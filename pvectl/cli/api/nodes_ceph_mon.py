@@ -21,7 +21,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create Ceph Monitor and Manager\n\n\x08\nHTTP:        POST /nodes/{node}/ceph/mon/{monid}\nPVE method:  createmon\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Create Ceph Monitor and Manager\n\n\x08\nHTTP:        POST /nodes/{node}/ceph/mon/{monid}\nPVE method:  createmon\nPermissions: Sys.Modify on /\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Create Ceph Monitor and Manager",
     )
     def create(
@@ -59,7 +59,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Destroy Ceph Monitor and Manager.\n\n\x08\nHTTP:        DELETE /nodes/{node}/ceph/mon/{monid}\nPVE method:  destroymon\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Destroy Ceph Monitor and Manager.\n\n\x08\nHTTP:        DELETE /nodes/{node}/ceph/mon/{monid}\nPVE method:  destroymon\nPermissions: Sys.Modify on /\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Destroy Ceph Monitor and Manager",
     )
     def delete(
@@ -90,7 +90,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="Get Ceph monitor list.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/mon\nPVE method:  listmon\nPermissions: [perm, /, [Sys.Audit, Datastore.Audit], any, 1]\nSince:       PVE 7.4 or earlier",
+        help="Get Ceph monitor list.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/mon\nPVE method:  listmon\nPermissions: Sys.Audit or Datastore.Audit on /\nSince:       PVE 7.4 or earlier",
         short_help="Get Ceph monitor list",
     )
     def list(

@@ -165,7 +165,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="OSD index.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/osd/{osdid}\nPVE method:  osdindex\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        help="OSD index.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/osd/{osdid}\nPVE method:  osdindex\nPermissions: any authenticated user\nSince:       PVE 7.4 or earlier",
         short_help="OSD index",
     )
     def get(
@@ -195,7 +195,7 @@ def _in_() -> None:
     @app.command(
         "in",
         cls=ApiCommand,
-        help="ceph osd in\n\n\x08\nHTTP:        POST /nodes/{node}/ceph/osd/{osdid}/in\nPVE method:  in\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        help="ceph osd in\n\n\x08\nHTTP:        POST /nodes/{node}/ceph/osd/{osdid}/in\nPVE method:  in\nPermissions: Sys.Modify on /\nSince:       PVE 7.4 or earlier",
         short_help="ceph osd in",
     )
     def in_(
@@ -225,7 +225,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="Get Ceph osd list/tree.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/osd\nPVE method:  index\nPermissions: [perm, /, [Sys.Audit, Datastore.Audit], any, 1]\nSince:       PVE 7.4 or earlier",
+        help="Get Ceph osd list/tree.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/osd\nPVE method:  index\nPermissions: Sys.Audit or Datastore.Audit on /\nSince:       PVE 7.4 or earlier",
         short_help="Get Ceph osd list/tree",
     )
     def list(
@@ -248,7 +248,7 @@ def _lv_info() -> None:
     @app.command(
         "lv-info",
         cls=ApiCommand,
-        help="Get OSD volume details\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/osd/{osdid}/lv-info\nPVE method:  osdvolume\nPermissions: [perm, /, [Sys.Audit], any, 1]\nSince:       PVE 7.4 or earlier",
+        help="Get OSD volume details\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/osd/{osdid}/lv-info\nPVE method:  osdvolume\nPermissions: Sys.Audit on /\nSince:       PVE 7.4 or earlier",
         short_help="Get OSD volume details",
     )
     def lv_info(
@@ -285,7 +285,7 @@ def _metadata() -> None:
     @app.command(
         "metadata",
         cls=ApiCommand,
-        help="Get OSD details\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/osd/{osdid}/metadata\nPVE method:  osddetails\nPermissions: [perm, /, [Sys.Audit], any, 1]\nSince:       PVE 7.4 or earlier",
+        help="Get OSD details\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/osd/{osdid}/metadata\nPVE method:  osddetails\nPermissions: Sys.Audit on /\nSince:       PVE 7.4 or earlier",
         short_help="Get OSD details",
     )
     def metadata(
@@ -315,7 +315,7 @@ def _out() -> None:
     @app.command(
         "out",
         cls=ApiCommand,
-        help="ceph osd out\n\n\x08\nHTTP:        POST /nodes/{node}/ceph/osd/{osdid}/out\nPVE method:  out\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        help="ceph osd out\n\n\x08\nHTTP:        POST /nodes/{node}/ceph/osd/{osdid}/out\nPVE method:  out\nPermissions: Sys.Modify on /\nSince:       PVE 7.4 or earlier",
         short_help="ceph osd out",
     )
     def out(
@@ -345,7 +345,7 @@ def _scrub() -> None:
     @app.command(
         "scrub",
         cls=ApiCommand,
-        help="Instruct the OSD to scrub.\n\n\x08\nHTTP:        POST /nodes/{node}/ceph/osd/{osdid}/scrub\nPVE method:  scrub\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        help="Instruct the OSD to scrub.\n\n\x08\nHTTP:        POST /nodes/{node}/ceph/osd/{osdid}/scrub\nPVE method:  scrub\nPermissions: Sys.Modify on /\nSince:       PVE 7.4 or earlier",
         short_help="Instruct the OSD to scrub",
     )
     def scrub(

@@ -70,7 +70,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create Ceph pool\n\n\x08\nHTTP:        POST /nodes/{node}/ceph/pool\nPVE method:  createpool\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Create Ceph pool\n\n\x08\nHTTP:        POST /nodes/{node}/ceph/pool\nPVE method:  createpool\nPermissions: Sys.Modify on /\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Create Ceph pool",
     )
     def create(
@@ -178,7 +178,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Destroy pool\n\n\x08\nHTTP:        DELETE /nodes/{node}/ceph/pool/{name}\nPVE method:  destroypool\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Destroy pool\n\n\x08\nHTTP:        DELETE /nodes/{node}/ceph/pool/{name}\nPVE method:  destroypool\nPermissions: Sys.Modify on /\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Destroy pool",
     )
     def delete(
@@ -230,7 +230,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Pool index.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/pool/{name}\nPVE method:  poolindex\nPermissions: [perm, /, [Sys.Audit, Datastore.Audit], any, 1]\nSince:       PVE 7.4 or earlier",
+        help="Pool index.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/pool/{name}\nPVE method:  poolindex\nPermissions: Sys.Audit or Datastore.Audit on /\nSince:       PVE 7.4 or earlier",
         short_help="Pool index",
     )
     def get(
@@ -260,7 +260,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="List all pools and their settings (which are settable by the POST/PUT endpoints).\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/pool\nPVE method:  lspools\nPermissions: [perm, /, [Sys.Audit, Datastore.Audit], any, 1]\nSince:       PVE 7.4 or earlier",
+        help="List all pools and their settings (which are settable by the POST/PUT endpoints).\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/pool\nPVE method:  lspools\nPermissions: Sys.Audit or Datastore.Audit on /\nSince:       PVE 7.4 or earlier",
         short_help="List all pools and their settings (which are settable by the POST/PUT...",
     )
     def list(
@@ -283,7 +283,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Change POOL settings\n\n\x08\nHTTP:        PUT /nodes/{node}/ceph/pool/{name}\nPVE method:  setpool\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Change POOL settings\n\n\x08\nHTTP:        PUT /nodes/{node}/ceph/pool/{name}\nPVE method:  setpool\nPermissions: Sys.Modify on /\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Change POOL settings",
     )
     def set(
@@ -377,7 +377,7 @@ def _status() -> None:
     @app.command(
         "status",
         cls=ApiCommand,
-        help="Show the current pool status.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/pool/{name}/status\nPVE method:  getpool\nPermissions: [perm, /, [Sys.Audit, Datastore.Audit], any, 1]\nSince:       PVE 7.4 or earlier",
+        help="Show the current pool status.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/pool/{name}/status\nPVE method:  getpool\nPermissions: Sys.Audit or Datastore.Audit on /\nSince:       PVE 7.4 or earlier",
         short_help="Show the current pool status",
     )
     def status(

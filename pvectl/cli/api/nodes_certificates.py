@@ -21,7 +21,7 @@ def _index() -> None:
     @app.command(
         "index",
         cls=ApiCommand,
-        help="Node index.\n\n\x08\nHTTP:        GET /nodes/{node}/certificates\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        help="Node index.\n\n\x08\nHTTP:        GET /nodes/{node}/certificates\nPVE method:  index\nPermissions: any authenticated user\nSince:       PVE 7.4 or earlier",
         short_help="Node index",
     )
     def index(
@@ -44,7 +44,7 @@ def _info() -> None:
     @app.command(
         "info",
         cls=ApiCommand,
-        help="Get information about node's certificates.\n\n\x08\nHTTP:        GET /nodes/{node}/certificates/info\nPVE method:  info\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        help="Get information about node's certificates.\n\n\x08\nHTTP:        GET /nodes/{node}/certificates/info\nPVE method:  info\nPermissions: any authenticated user\nSince:       PVE 7.4 or earlier",
         short_help="Get information about node's certificates",
     )
     def info(

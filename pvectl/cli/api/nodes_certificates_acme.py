@@ -21,7 +21,7 @@ def _index() -> None:
     @app.command(
         "index",
         cls=ApiCommand,
-        help="ACME index.\n\n\x08\nHTTP:        GET /nodes/{node}/certificates/acme\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        help="ACME index.\n\n\x08\nHTTP:        GET /nodes/{node}/certificates/acme\nPVE method:  index\nPermissions: any authenticated user\nSince:       PVE 7.4 or earlier",
         short_help="ACME index",
     )
     def index(

@@ -34,7 +34,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Order a new certificate from ACME-compatible CA.\n\n\x08\nHTTP:        POST /nodes/{node}/certificates/acme/certificate\nPVE method:  new_certificate\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Order a new certificate from ACME-compatible CA.\n\n\x08\nHTTP:        POST /nodes/{node}/certificates/acme/certificate\nPVE method:  new_certificate\nPermissions: Sys.Modify on /nodes/{node}\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Order a new certificate from ACME-compatible CA",
     )
     def create(
@@ -65,7 +65,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Revoke existing certificate from CA.\n\n\x08\nHTTP:        DELETE /nodes/{node}/certificates/acme/certificate\nPVE method:  revoke_certificate\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Revoke existing certificate from CA.\n\n\x08\nHTTP:        DELETE /nodes/{node}/certificates/acme/certificate\nPVE method:  revoke_certificate\nPermissions: Sys.Modify on /nodes/{node}\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Revoke existing certificate from CA",
     )
     def delete(
@@ -89,7 +89,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Renew existing certificate from CA.\n\n\x08\nHTTP:        PUT /nodes/{node}/certificates/acme/certificate\nPVE method:  renew_certificate\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Renew existing certificate from CA.\n\n\x08\nHTTP:        PUT /nodes/{node}/certificates/acme/certificate\nPVE method:  renew_certificate\nPermissions: Sys.Modify on /nodes/{node}\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Renew existing certificate from CA",
     )
     def set(

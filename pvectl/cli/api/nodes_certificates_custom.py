@@ -38,7 +38,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Upload or update custom certificate chain and key.\n\n\x08\nHTTP:        POST /nodes/{node}/certificates/custom\nPVE method:  upload_custom_cert\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        help="Upload or update custom certificate chain and key.\n\n\x08\nHTTP:        POST /nodes/{node}/certificates/custom\nPVE method:  upload_custom_cert\nPermissions: Sys.Modify on /nodes/{node}\nSince:       PVE 7.4 or earlier",
         short_help="Upload or update custom certificate chain and key",
     )
     def create(
@@ -89,7 +89,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="DELETE custom certificate chain and key.\n\n\x08\nHTTP:        DELETE /nodes/{node}/certificates/custom\nPVE method:  remove_custom_cert\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        help="DELETE custom certificate chain and key.\n\n\x08\nHTTP:        DELETE /nodes/{node}/certificates/custom\nPVE method:  remove_custom_cert\nPermissions: Sys.Modify on /nodes/{node}\nSince:       PVE 7.4 or earlier",
         short_help="DELETE custom certificate chain and key",
     )
     def delete(

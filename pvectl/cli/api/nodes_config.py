@@ -37,7 +37,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Get node configuration options.\n\n\x08\nHTTP:        GET /nodes/{node}/config\nPVE method:  get_config\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Get node configuration options.\n\n\x08\nHTTP:        GET /nodes/{node}/config\nPVE method:  get_config\nPermissions: Sys.Audit on /\nSince:       PVE 7.4 or earlier",
         short_help="Get node configuration options",
     )
     def get(
@@ -67,7 +67,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Set node configuration options.\n\n\x08\nHTTP:        PUT /nodes/{node}/config\nPVE method:  set_options\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        help="Set node configuration options.\n\n\x08\nHTTP:        PUT /nodes/{node}/config\nPVE method:  set_options\nPermissions: Sys.Modify on /\nSince:       PVE 7.4 or earlier",
         short_help="Set node configuration options",
     )
     def set(

@@ -42,7 +42,7 @@ def _index() -> None:
     @app.command(
         "index",
         cls=ApiCommand,
-        help="Node index.\n\n\x08\nHTTP:        GET /nodes/{node}/disks\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        help="Node index.\n\n\x08\nHTTP:        GET /nodes/{node}/disks\nPVE method:  index\nPermissions: any authenticated user\nSince:       PVE 7.4 or earlier",
         short_help="Node index",
     )
     def index(
@@ -65,7 +65,7 @@ def _initgpt() -> None:
     @app.command(
         "initgpt",
         cls=ApiCommand,
-        help="Initialize Disk with GPT\n\n\x08\nHTTP:        POST /nodes/{node}/disks/initgpt\nPVE method:  initgpt\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Initialize Disk with GPT\n\n\x08\nHTTP:        POST /nodes/{node}/disks/initgpt\nPVE method:  initgpt\nPermissions: Sys.Modify on /\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Initialize Disk with GPT",
     )
     def initgpt(
@@ -103,7 +103,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="List local disks.\n\n\x08\nHTTP:        GET /nodes/{node}/disks/list\nPVE method:  list\nPermissions: [or, [perm, /, [Sys.Audit]], [perm, /nodes/{node}, [Sys.Audit]]]\nSince:       PVE 7.4 or earlier",
+        help="List local disks.\n\n\x08\nHTTP:        GET /nodes/{node}/disks/list\nPVE method:  list\nPermissions: (Sys.Audit on / or Sys.Audit on /nodes/{node})\nSince:       PVE 7.4 or earlier",
         short_help="List local disks",
     )
     def list(
@@ -147,7 +147,7 @@ def _smart() -> None:
     @app.command(
         "smart",
         cls=ApiCommand,
-        help="Get SMART Health of a disk.\n\n\x08\nHTTP:        GET /nodes/{node}/disks/smart\nPVE method:  smart\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Get SMART Health of a disk.\n\n\x08\nHTTP:        GET /nodes/{node}/disks/smart\nPVE method:  smart\nPermissions: Sys.Audit on /\nSince:       PVE 7.4 or earlier",
         short_help="Get SMART Health of a disk",
     )
     def smart(

@@ -58,7 +58,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create a ZFS pool.\n\n\x08\nHTTP:        POST /nodes/{node}/disks/zfs\nPVE method:  create\nPermissions: Requires additionally 'Datastore.Allocate' on /storage when setting 'add_storage'\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Create a ZFS pool.\n\n\x08\nHTTP:        POST /nodes/{node}/disks/zfs\nPVE method:  create\nPermissions: Requires additionally 'Datastore.Allocate' on /storage when setting 'add_storage'\n             Check: Sys.Modify on /\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Create a ZFS pool",
     )
     def create(
@@ -132,7 +132,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Destroy a ZFS pool.\n\n\x08\nHTTP:        DELETE /nodes/{node}/disks/zfs/{name}\nPVE method:  delete\nPermissions: Requires additionally 'Datastore.Allocate' on /storage when setting 'cleanup-config'\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Destroy a ZFS pool.\n\n\x08\nHTTP:        DELETE /nodes/{node}/disks/zfs/{name}\nPVE method:  delete\nPermissions: Requires additionally 'Datastore.Allocate' on /storage when setting 'cleanup-config'\n             Check: Sys.Modify on /\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Destroy a ZFS pool",
     )
     def delete(
@@ -178,7 +178,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Get details about a zpool.\n\n\x08\nHTTP:        GET /nodes/{node}/disks/zfs/{name}\nPVE method:  detail\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Get details about a zpool.\n\n\x08\nHTTP:        GET /nodes/{node}/disks/zfs/{name}\nPVE method:  detail\nPermissions: Sys.Audit on /\nSince:       PVE 7.4 or earlier",
         short_help="Get details about a zpool",
     )
     def get(
@@ -209,7 +209,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="List Zpools.\n\n\x08\nHTTP:        GET /nodes/{node}/disks/zfs\nPVE method:  index\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="List Zpools.\n\n\x08\nHTTP:        GET /nodes/{node}/disks/zfs\nPVE method:  index\nPermissions: Sys.Audit on /\nSince:       PVE 7.4 or earlier",
         short_help="List Zpools",
     )
     def list(

@@ -21,7 +21,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Read DNS settings.\n\n\x08\nHTTP:        GET /nodes/{node}/dns\nPVE method:  dns\nPermissions: [perm, /nodes/{node}, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Read DNS settings.\n\n\x08\nHTTP:        GET /nodes/{node}/dns\nPVE method:  dns\nPermissions: Sys.Audit on /nodes/{node}\nSince:       PVE 7.4 or earlier",
         short_help="Read DNS settings",
     )
     def get(
@@ -44,7 +44,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Write DNS settings.\n\n\x08\nHTTP:        PUT /nodes/{node}/dns\nPVE method:  update_dns\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        help="Write DNS settings.\n\n\x08\nHTTP:        PUT /nodes/{node}/dns\nPVE method:  update_dns\nPermissions: Sys.Modify on /nodes/{node}\nSince:       PVE 7.4 or earlier",
         short_help="Write DNS settings",
     )
     def set(

@@ -21,7 +21,7 @@ def _index() -> None:
     @app.command(
         "index",
         cls=ApiCommand,
-        help="Directory index.\n\n\x08\nHTTP:        GET /nodes/{node}/firewall\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        help="Directory index.\n\n\x08\nHTTP:        GET /nodes/{node}/firewall\nPVE method:  index\nPermissions: any authenticated user\nSince:       PVE 7.4 or earlier",
         short_help="Directory index",
     )
     def index(
@@ -44,7 +44,7 @@ def _log() -> None:
     @app.command(
         "log",
         cls=ApiCommand,
-        help="Read firewall log\n\n\x08\nHTTP:        GET /nodes/{node}/firewall/log\nPVE method:  log\nPermissions: [perm, /nodes/{node}, [Sys.Syslog]]\nSince:       PVE 7.4 or earlier",
+        help="Read firewall log\n\n\x08\nHTTP:        GET /nodes/{node}/firewall/log\nPVE method:  log\nPermissions: Sys.Syslog on /nodes/{node}\nSince:       PVE 7.4 or earlier",
         short_help="Read firewall log",
     )
     def log(

@@ -111,7 +111,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Get host firewall options.\n\n\x08\nHTTP:        GET /nodes/{node}/firewall/options\nPVE method:  get_options\nPermissions: [perm, /nodes/{node}, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Get host firewall options.\n\n\x08\nHTTP:        GET /nodes/{node}/firewall/options\nPVE method:  get_options\nPermissions: Sys.Audit on /nodes/{node}\nSince:       PVE 7.4 or earlier",
         short_help="Get host firewall options",
     )
     def get(
@@ -134,7 +134,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Set Firewall options.\n\n\x08\nHTTP:        PUT /nodes/{node}/firewall/options\nPVE method:  set_options\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        help="Set Firewall options.\n\n\x08\nHTTP:        PUT /nodes/{node}/firewall/options\nPVE method:  set_options\nPermissions: Sys.Modify on /nodes/{node}\nSince:       PVE 7.4 or earlier",
         short_help="Set Firewall options",
     )
     def set(

@@ -60,7 +60,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create new rule.\n\n\x08\nHTTP:        POST /nodes/{node}/firewall/rules\nPVE method:  create_rule\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        help="Create new rule.\n\n\x08\nHTTP:        POST /nodes/{node}/firewall/rules\nPVE method:  create_rule\nPermissions: Sys.Modify on /nodes/{node}\nSince:       PVE 7.4 or earlier",
         short_help="Create new rule",
     )
     def create(
@@ -189,7 +189,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Delete rule.\n\n\x08\nHTTP:        DELETE /nodes/{node}/firewall/rules/{pos}\nPVE method:  delete_rule\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        help="Delete rule.\n\n\x08\nHTTP:        DELETE /nodes/{node}/firewall/rules/{pos}\nPVE method:  delete_rule\nPermissions: Sys.Modify on /nodes/{node}\nSince:       PVE 7.4 or earlier",
         short_help="Delete rule",
     )
     def delete(
@@ -226,7 +226,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Get single rule data.\n\n\x08\nHTTP:        GET /nodes/{node}/firewall/rules/{pos}\nPVE method:  get_rule\nPermissions: [perm, /nodes/{node}, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Get single rule data.\n\n\x08\nHTTP:        GET /nodes/{node}/firewall/rules/{pos}\nPVE method:  get_rule\nPermissions: Sys.Audit on /nodes/{node}\nSince:       PVE 7.4 or earlier",
         short_help="Get single rule data",
     )
     def get(
@@ -256,7 +256,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="List rules.\n\n\x08\nHTTP:        GET /nodes/{node}/firewall/rules\nPVE method:  get_rules\nPermissions: [perm, /nodes/{node}, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="List rules.\n\n\x08\nHTTP:        GET /nodes/{node}/firewall/rules\nPVE method:  get_rules\nPermissions: Sys.Audit on /nodes/{node}\nSince:       PVE 7.4 or earlier",
         short_help="List rules",
     )
     def list(
@@ -279,7 +279,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Modify rule data.\n\n\x08\nHTTP:        PUT /nodes/{node}/firewall/rules/{pos}\nPVE method:  update_rule\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        help="Modify rule data.\n\n\x08\nHTTP:        PUT /nodes/{node}/firewall/rules/{pos}\nPVE method:  update_rule\nPermissions: Sys.Modify on /nodes/{node}\nSince:       PVE 7.4 or earlier",
         short_help="Modify rule data",
     )
     def set(

@@ -21,7 +21,7 @@ def _index() -> None:
     @app.command(
         "index",
         cls=ApiCommand,
-        help="Index of hardware types\n\n\x08\nHTTP:        GET /nodes/{node}/hardware\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        help="Index of hardware types\n\n\x08\nHTTP:        GET /nodes/{node}/hardware\nPVE method:  index\nPermissions: any authenticated user\nSince:       PVE 7.4 or earlier",
         short_help="Index of hardware types",
     )
     def index(
@@ -44,7 +44,7 @@ def _usb() -> None:
     @app.command(
         "usb",
         cls=ApiCommand,
-        help="List local USB devices.\n\n\x08\nHTTP:        GET /nodes/{node}/hardware/usb\nPVE method:  usbscan\nPermissions: [perm, /, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        help="List local USB devices.\n\n\x08\nHTTP:        GET /nodes/{node}/hardware/usb\nPVE method:  usbscan\nPermissions: Sys.Modify on /\nSince:       PVE 7.4 or earlier",
         short_help="List local USB devices",
     )
     def usb(

@@ -28,7 +28,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Index of available pci methods\n\n\x08\nHTTP:        GET /nodes/{node}/hardware/pci/{pci-id-or-mapping}\nPVE method:  pci_index\nPermissions: none declared\nSince:       PVE 8.2.5",
+        help="Index of available pci methods\n\n\x08\nHTTP:        GET /nodes/{node}/hardware/pci/{pci-id-or-mapping}\nPVE method:  pci_index\nPermissions: any authenticated user\nSince:       PVE 8.2.5",
         short_help="Index of available pci methods",
     )
     def get(
@@ -58,7 +58,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="List local PCI devices.\n\n\x08\nHTTP:        GET /nodes/{node}/hardware/pci\nPVE method:  pci_scan\nPermissions: [perm, /, [Sys.Audit, Sys.Modify], any, 1]\nSince:       PVE 7.4 or earlier",
+        help="List local PCI devices.\n\n\x08\nHTTP:        GET /nodes/{node}/hardware/pci\nPVE method:  pci_scan\nPermissions: Sys.Audit or Sys.Modify on /\nSince:       PVE 7.4 or earlier",
         short_help="List local PCI devices",
     )
     def list(
@@ -95,7 +95,7 @@ def _mdev() -> None:
     @app.command(
         "mdev",
         cls=ApiCommand,
-        help="List mediated device types for given PCI device.\n\n\x08\nHTTP:        GET /nodes/{node}/hardware/pci/{pci-id-or-mapping}/mdev\nPVE method:  mdevscan\nPermissions: [perm, /, [Sys.Audit, Sys.Modify], any, 1]\nSince:       PVE 8.2.5",
+        help="List mediated device types for given PCI device.\n\n\x08\nHTTP:        GET /nodes/{node}/hardware/pci/{pci-id-or-mapping}/mdev\nPVE method:  mdevscan\nPermissions: Sys.Audit or Sys.Modify on /\nSince:       PVE 8.2.5",
         short_help="List mediated device types for given PCI device",
     )
     def mdev(

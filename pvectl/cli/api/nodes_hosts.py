@@ -21,7 +21,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Get the content of /etc/hosts.\n\n\x08\nHTTP:        GET /nodes/{node}/hosts\nPVE method:  get_etc_hosts\nPermissions: [perm, /, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Get the content of /etc/hosts.\n\n\x08\nHTTP:        GET /nodes/{node}/hosts\nPVE method:  get_etc_hosts\nPermissions: Sys.Audit on /\nSince:       PVE 7.4 or earlier",
         short_help="Get the content of /etc/hosts",
     )
     def get(
@@ -44,7 +44,7 @@ def _write() -> None:
     @app.command(
         "write",
         cls=ApiCommand,
-        help="Write /etc/hosts.\n\n\x08\nHTTP:        POST /nodes/{node}/hosts\nPVE method:  write_etc_hosts\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        help="Write /etc/hosts.\n\n\x08\nHTTP:        POST /nodes/{node}/hosts\nPVE method:  write_etc_hosts\nPermissions: Sys.Modify on /nodes/{node}\nSince:       PVE 7.4 or earlier",
         short_help="Write /etc/hosts",
     )
     def write(

@@ -1480,7 +1480,7 @@ def _clone() -> None:
     @app.command(
         "clone",
         cls=ApiCommand,
-        help="Create a container clone/copy\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/clone\nPVE method:  clone_vm\nPermissions: You need 'VM.Clone' permissions on /vms/{vmid}, and 'VM.Allocate' permissions on /vms/{newid} (or on the VM pool /pool/{pool}). You also need 'Datastore.AllocateSpace' on any used storage, and 'SDN.Use' on any bridge.\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Create a container clone/copy\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/clone\nPVE method:  clone_vm\nPermissions: You need 'VM.Clone' permissions on /vms/{vmid}, and 'VM.Allocate' permissions on\n             /vms/{newid} (or on the VM pool /pool/{pool}). You also need 'Datastore.AllocateSpace'\n             on any used storage, and 'SDN.Use' on any bridge. Check: (VM.Clone on /vms/{vmid} and\n             (VM.Allocate on /vms/{newid} or VM.Allocate on /pool/{pool}))\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Create a container clone/copy",
     )
     def clone(
@@ -1579,7 +1579,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create or restore a container.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc\nPVE method:  create_vm\nPermissions: You need 'VM.Allocate' permission on /vms/{vmid} or on the VM pool /pool/{pool}. For restore, it is enough if the user has 'VM.Backup' permission and the VM already exists. You also need 'Datastore.AllocateSpace' permissions on the storage. For privileged containers, 'Sys.Modify' permissions on '/' are required.\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Create or restore a container.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc\nPVE method:  create_vm\nPermissions: You need 'VM.Allocate' permission on /vms/{vmid} or on the VM pool /pool/{pool}. For\n             restore, it is enough if the user has 'VM.Backup' permission and the VM already exists.\n             You also need 'Datastore.AllocateSpace' permissions on the storage. For privileged\n             containers, 'Sys.Modify' permissions on '/' are required.\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Create or restore a container",
     )
     def create(
@@ -1921,7 +1921,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Destroy the container (also delete all uses files).\n\n\x08\nHTTP:        DELETE /nodes/{node}/lxc/{vmid}\nPVE method:  destroy_vm\nPermissions: [perm, /vms/{vmid}, [VM.Allocate]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Destroy the container (also delete all uses files).\n\n\x08\nHTTP:        DELETE /nodes/{node}/lxc/{vmid}\nPVE method:  destroy_vm\nPermissions: VM.Allocate on /vms/{vmid}\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Destroy the container (also delete all uses files)",
     )
     def delete(
@@ -1974,7 +1974,7 @@ def _feature() -> None:
     @app.command(
         "feature",
         cls=ApiCommand,
-        help="Check if feature for virtual machine is available.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/feature\nPVE method:  vm_feature\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Check if feature for virtual machine is available.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/feature\nPVE method:  vm_feature\nPermissions: VM.Audit on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Check if feature for virtual machine is available",
     )
     def feature(
@@ -2019,7 +2019,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Directory index\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}\nPVE method:  vmdiridx\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        help="Directory index\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}\nPVE method:  vmdiridx\nPermissions: any authenticated user\nSince:       PVE 7.4 or earlier",
         short_help="Directory index",
     )
     def get(
@@ -2050,7 +2050,7 @@ def _interfaces() -> None:
     @app.command(
         "interfaces",
         cls=ApiCommand,
-        help="Get IP addresses of the specified container interface.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/interfaces\nPVE method:  ip\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 8.1.5",
+        help="Get IP addresses of the specified container interface.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/interfaces\nPVE method:  ip\nPermissions: VM.Audit on /vms/{vmid}\nSince:       PVE 8.1.5",
         short_help="Get IP addresses of the specified container interface",
     )
     def interfaces(
@@ -2104,7 +2104,7 @@ def _move_volume() -> None:
     @app.command(
         "move-volume",
         cls=ApiCommand,
-        help="Move a rootfs-/mp-volume to a different storage or to a different container.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/move_volume\nPVE method:  move_volume\nPermissions: You need 'VM.Config.Disk' permissions on /vms/{vmid}, and 'Datastore.AllocateSpace' permissions on the storage. To move a volume to another container, you need the permissions on the target container as well.\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Move a rootfs-/mp-volume to a different storage or to a different container.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/move_volume\nPVE method:  move_volume\nPermissions: You need 'VM.Config.Disk' permissions on /vms/{vmid}, and 'Datastore.AllocateSpace'\n             permissions on the storage. To move a volume to another container, you need the\n             permissions on the target container as well. Check: VM.Config.Disk on /vms/{vmid}\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Move a rootfs-/mp-volume to a different storage or to a different con...",
     )
     def move_volume(
@@ -2194,7 +2194,7 @@ def _mtunnel() -> None:
     @app.command(
         "mtunnel",
         cls=ApiCommand,
-        help="Migration tunnel endpoint - only for internal use by CT migration.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/mtunnel\nPVE method:  mtunnel\nPermissions: You need 'VM.Allocate' permissions on '/vms/{vmid}' and Sys.Incoming on '/'. Further permission checks happen during the actual migration.\nSince:       PVE 7.4 or earlier",
+        help="Migration tunnel endpoint - only for internal use by CT migration.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/mtunnel\nPVE method:  mtunnel\nPermissions: You need 'VM.Allocate' permissions on '/vms/{vmid}' and Sys.Incoming on '/'. Further\n             permission checks happen during the actual migration. Check: (VM.Allocate on\n             /vms/{vmid} and Sys.Incoming on /)\nSince:       PVE 7.4 or earlier",
         short_help="Migration tunnel endpoint - only for internal use by CT migration",
     )
     def mtunnel(
@@ -2239,7 +2239,7 @@ def _mtunnelwebsocket() -> None:
     @app.command(
         "mtunnelwebsocket",
         cls=ApiCommand,
-        help="Migration tunnel endpoint for websocket upgrade - only for internal use by VM migration.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/mtunnelwebsocket\nPVE method:  mtunnelwebsocket\nPermissions: You need to pass a ticket valid for the selected socket. Tickets can be created via the mtunnel API call, which will check permissions accordingly.\nSince:       PVE 7.4 or earlier",
+        help="Migration tunnel endpoint for websocket upgrade - only for internal use by VM migration.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/mtunnelwebsocket\nPVE method:  mtunnelwebsocket\nPermissions: You need to pass a ticket valid for the selected socket. Tickets can be created via the\n             mtunnel API call, which will check permissions accordingly.\nSince:       PVE 7.4 or earlier",
         short_help="Migration tunnel endpoint for websocket upgrade - only for internal u...",
     )
     def mtunnelwebsocket(
@@ -2284,7 +2284,7 @@ def _pending() -> None:
     @app.command(
         "pending",
         cls=ApiCommand,
-        help="Get container configuration, including pending changes.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/pending\nPVE method:  vm_pending\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Get container configuration, including pending changes.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/pending\nPVE method:  vm_pending\nPermissions: VM.Audit on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Get container configuration, including pending changes",
     )
     def pending(
@@ -2315,7 +2315,7 @@ def _remote_migrate() -> None:
     @app.command(
         "remote-migrate",
         cls=ApiCommand,
-        help="Migrate the container to another cluster. Creates a new migration task. EXPERIMENTAL feature!\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/remote_migrate\nPVE method:  remote_migrate_vm\nPermissions: [perm, /vms/{vmid}, [VM.Migrate]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Migrate the container to another cluster. Creates a new migration task. EXPERIMENTAL feature!\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/remote_migrate\nPVE method:  remote_migrate_vm\nPermissions: VM.Migrate on /vms/{vmid}\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Migrate the container to another cluster",
     )
     def remote_migrate(
@@ -2411,7 +2411,7 @@ def _resize() -> None:
     @app.command(
         "resize",
         cls=ApiCommand,
-        help="Resize a container mount point.\n\n\x08\nHTTP:        PUT /nodes/{node}/lxc/{vmid}/resize\nPVE method:  resize_vm\nPermissions: [perm, /vms/{vmid}, [VM.Config.Disk], any, 1]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Resize a container mount point.\n\n\x08\nHTTP:        PUT /nodes/{node}/lxc/{vmid}/resize\nPVE method:  resize_vm\nPermissions: VM.Config.Disk on /vms/{vmid}\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Resize a container mount point",
     )
     def resize(
@@ -2464,7 +2464,7 @@ def _rrd() -> None:
     @app.command(
         "rrd",
         cls=ApiCommand,
-        help="Read VM RRD statistics (returns PNG)\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/rrd\nPVE method:  rrd\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Read VM RRD statistics (returns PNG)\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/rrd\nPVE method:  rrd\nPermissions: VM.Audit on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Read VM RRD statistics (returns PNG)",
     )
     def rrd(
@@ -2516,7 +2516,7 @@ def _rrddata() -> None:
     @app.command(
         "rrddata",
         cls=ApiCommand,
-        help="Read VM RRD statistics\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/rrddata\nPVE method:  rrddata\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Read VM RRD statistics\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/rrddata\nPVE method:  rrddata\nPermissions: VM.Audit on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Read VM RRD statistics",
     )
     def rrddata(
@@ -2561,7 +2561,7 @@ def _spiceproxy() -> None:
     @app.command(
         "spiceproxy",
         cls=ApiCommand,
-        help="Returns a SPICE configuration to connect to the CT.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/spiceproxy\nPVE method:  spiceproxy\nPermissions: [perm, /vms/{vmid}, [VM.Console]]\nSince:       PVE 7.4 or earlier",
+        help="Returns a SPICE configuration to connect to the CT.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/spiceproxy\nPVE method:  spiceproxy\nPermissions: VM.Console on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Returns a SPICE configuration to connect to the CT",
     )
     def spiceproxy(
@@ -2599,7 +2599,7 @@ def _template() -> None:
     @app.command(
         "template",
         cls=ApiCommand,
-        help="Create a Template.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/template\nPVE method:  template\nPermissions: You need 'VM.Allocate' permissions on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
+        help="Create a Template.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/template\nPVE method:  template\nPermissions: You need 'VM.Allocate' permissions on /vms/{vmid} Check: VM.Allocate on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Create a Template",
     )
     def template(
@@ -2630,7 +2630,7 @@ def _termproxy() -> None:
     @app.command(
         "termproxy",
         cls=ApiCommand,
-        help="Creates a TCP proxy connection.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/termproxy\nPVE method:  termproxy\nPermissions: [perm, /vms/{vmid}, [VM.Console]]\nSince:       PVE 7.4 or earlier",
+        help="Creates a TCP proxy connection.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/termproxy\nPVE method:  termproxy\nPermissions: VM.Console on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Creates a TCP proxy connection",
     )
     def termproxy(
@@ -2661,7 +2661,7 @@ def _vncproxy() -> None:
     @app.command(
         "vncproxy",
         cls=ApiCommand,
-        help="Creates a TCP VNC proxy connections.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/vncproxy\nPVE method:  vncproxy\nPermissions: [perm, /vms/{vmid}, [VM.Console]]\nSince:       PVE 7.4 or earlier",
+        help="Creates a TCP VNC proxy connections.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/vncproxy\nPVE method:  vncproxy\nPermissions: VM.Console on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Creates a TCP VNC proxy connections",
     )
     def vncproxy(
@@ -2713,7 +2713,7 @@ def _vncwebsocket() -> None:
     @app.command(
         "vncwebsocket",
         cls=ApiCommand,
-        help="Opens a websocket for VNC traffic.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/vncwebsocket\nPVE method:  vncwebsocket\nPermissions: You also need to pass a valid ticket (vncticket).\nSince:       PVE 7.4 or earlier",
+        help="Opens a websocket for VNC traffic.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/vncwebsocket\nPVE method:  vncwebsocket\nPermissions: You also need to pass a valid ticket (vncticket). Check: VM.Console on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Opens a websocket for VNC traffic",
     )
     def vncwebsocket(

@@ -92,7 +92,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Get container configuration.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/config\nPVE method:  vm_config\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Get container configuration.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/config\nPVE method:  vm_config\nPermissions: VM.Audit on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Get container configuration",
     )
     def get(
@@ -137,7 +137,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Set container options.\n\n\x08\nHTTP:        PUT /nodes/{node}/lxc/{vmid}/config\nPVE method:  update_vm\nPermissions: non-volume mount points in rootfs and mp[n] are restricted to root@pam\nSince:       PVE 7.4 or earlier",
+        help="Set container options.\n\n\x08\nHTTP:        PUT /nodes/{node}/lxc/{vmid}/config\nPVE method:  update_vm\nPermissions: non-volume mount points in rootfs and mp[n] are restricted to root@pam Check:\n             VM.Config.Disk or VM.Config.CPU or VM.Config.Memory or VM.Config.Network or\n             VM.Config.Options on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Set container options",
     )
     def set(

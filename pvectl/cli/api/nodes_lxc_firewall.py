@@ -28,7 +28,7 @@ def _index() -> None:
     @app.command(
         "index",
         cls=ApiCommand,
-        help="Directory index.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/firewall\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        help="Directory index.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/firewall\nPVE method:  index\nPermissions: any authenticated user\nSince:       PVE 7.4 or earlier",
         short_help="Directory index",
     )
     def index(
@@ -59,7 +59,7 @@ def _log() -> None:
     @app.command(
         "log",
         cls=ApiCommand,
-        help="Read firewall log\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/firewall/log\nPVE method:  log\nPermissions: [perm, /vms/{vmid}, [VM.Console]]\nSince:       PVE 7.4 or earlier",
+        help="Read firewall log\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/firewall/log\nPVE method:  log\nPermissions: VM.Console on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Read firewall log",
     )
     def log(
@@ -118,7 +118,7 @@ def _refs() -> None:
     @app.command(
         "refs",
         cls=ApiCommand,
-        help="Lists possible IPSet/Alias reference which are allowed in source/dest properties.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/firewall/refs\nPVE method:  refs\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Lists possible IPSet/Alias reference which are allowed in source/dest properties.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/firewall/refs\nPVE method:  refs\nPermissions: VM.Audit on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Lists possible IPSet/Alias reference which are allowed in source/dest...",
     )
     def refs(

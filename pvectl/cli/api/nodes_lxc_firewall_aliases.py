@@ -21,7 +21,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create IP or Network Alias.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/firewall/aliases\nPVE method:  create_alias\nPermissions: [perm, /vms/{vmid}, [VM.Config.Network]]\nSince:       PVE 7.4 or earlier",
+        help="Create IP or Network Alias.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/firewall/aliases\nPVE method:  create_alias\nPermissions: VM.Config.Network on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Create IP or Network Alias",
     )
     def create(
@@ -73,7 +73,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Remove IP or Network alias.\n\n\x08\nHTTP:        DELETE /nodes/{node}/lxc/{vmid}/firewall/aliases/{name}\nPVE method:  remove_alias\nPermissions: [perm, /vms/{vmid}, [VM.Config.Network]]\nSince:       PVE 7.4 or earlier",
+        help="Remove IP or Network alias.\n\n\x08\nHTTP:        DELETE /nodes/{node}/lxc/{vmid}/firewall/aliases/{name}\nPVE method:  remove_alias\nPermissions: VM.Config.Network on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Remove IP or Network alias",
     )
     def delete(
@@ -118,7 +118,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Read alias.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/firewall/aliases/{name}\nPVE method:  read_alias\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Read alias.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/firewall/aliases/{name}\nPVE method:  read_alias\nPermissions: VM.Audit on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Read alias",
     )
     def get(
@@ -156,7 +156,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="List aliases\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/firewall/aliases\nPVE method:  get_aliases\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="List aliases\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/firewall/aliases\nPVE method:  get_aliases\nPermissions: VM.Audit on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="List aliases",
     )
     def list(
@@ -187,7 +187,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Update IP or Network alias.\n\n\x08\nHTTP:        PUT /nodes/{node}/lxc/{vmid}/firewall/aliases/{name}\nPVE method:  update_alias\nPermissions: [perm, /vms/{vmid}, [VM.Config.Network]]\nSince:       PVE 7.4 or earlier",
+        help="Update IP or Network alias.\n\n\x08\nHTTP:        PUT /nodes/{node}/lxc/{vmid}/firewall/aliases/{name}\nPVE method:  update_alias\nPermissions: VM.Config.Network on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Update IP or Network alias",
     )
     def set(

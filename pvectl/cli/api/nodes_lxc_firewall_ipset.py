@@ -28,7 +28,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create new IPSet\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/firewall/ipset\nPVE method:  create_ipset\nPermissions: [perm, /vms/{vmid}, [VM.Config.Network]]\nSince:       PVE 7.4 or earlier",
+        help="Create new IPSet\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/firewall/ipset\nPVE method:  create_ipset\nPermissions: VM.Config.Network on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Create new IPSet",
     )
     def create(
@@ -87,7 +87,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Delete IPSet\n\n\x08\nHTTP:        DELETE /nodes/{node}/lxc/{vmid}/firewall/ipset/{name}\nPVE method:  delete_ipset\nPermissions: [perm, /vms/{vmid}, [VM.Config.Network]]\nSince:       PVE 7.4 or earlier",
+        help="Delete IPSet\n\n\x08\nHTTP:        DELETE /nodes/{node}/lxc/{vmid}/firewall/ipset/{name}\nPVE method:  delete_ipset\nPermissions: VM.Config.Network on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Delete IPSet",
     )
     def delete(
@@ -132,7 +132,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="List IPSets\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/firewall/ipset\nPVE method:  ipset_index\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="List IPSets\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/firewall/ipset\nPVE method:  ipset_index\nPermissions: VM.Audit on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="List IPSets",
     )
     def list(

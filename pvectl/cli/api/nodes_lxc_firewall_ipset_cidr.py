@@ -34,7 +34,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Add IP or Network to IPSet.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/firewall/ipset/{name}\nPVE method:  create_ip\nPermissions: [perm, /vms/{vmid}, [VM.Config.Network]]\nSince:       PVE 7.4 or earlier",
+        help="Add IP or Network to IPSet.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/firewall/ipset/{name}\nPVE method:  create_ip\nPermissions: VM.Config.Network on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Add IP or Network to IPSet",
     )
     def create(
@@ -93,7 +93,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Remove IP or Network from IPSet.\n\n\x08\nHTTP:        DELETE /nodes/{node}/lxc/{vmid}/firewall/ipset/{name}/{cidr}\nPVE method:  remove_ip\nPermissions: [perm, /vms/{vmid}, [VM.Config.Network]]\nSince:       PVE 7.4 or earlier",
+        help="Remove IP or Network from IPSet.\n\n\x08\nHTTP:        DELETE /nodes/{node}/lxc/{vmid}/firewall/ipset/{name}/{cidr}\nPVE method:  remove_ip\nPermissions: VM.Config.Network on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Remove IP or Network from IPSet",
     )
     def delete(
@@ -145,7 +145,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Read IP or Network settings from IPSet.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/firewall/ipset/{name}/{cidr}\nPVE method:  read_ip\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Read IP or Network settings from IPSet.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/firewall/ipset/{name}/{cidr}\nPVE method:  read_ip\nPermissions: VM.Audit on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Read IP or Network settings from IPSet",
     )
     def get(
@@ -190,7 +190,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="List IPSet content\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/firewall/ipset/{name}\nPVE method:  get_ipset\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="List IPSet content\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/firewall/ipset/{name}\nPVE method:  get_ipset\nPermissions: VM.Audit on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="List IPSet content",
     )
     def list(
@@ -228,7 +228,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Update IP or Network settings\n\n\x08\nHTTP:        PUT /nodes/{node}/lxc/{vmid}/firewall/ipset/{name}/{cidr}\nPVE method:  update_ip\nPermissions: [perm, /vms/{vmid}, [VM.Config.Network]]\nSince:       PVE 7.4 or earlier",
+        help="Update IP or Network settings\n\n\x08\nHTTP:        PUT /nodes/{node}/lxc/{vmid}/firewall/ipset/{name}/{cidr}\nPVE method:  update_ip\nPermissions: VM.Config.Network on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Update IP or Network settings",
     )
     def set(

@@ -80,7 +80,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Get VM firewall options.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/firewall/options\nPVE method:  get_options\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Get VM firewall options.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/firewall/options\nPVE method:  get_options\nPermissions: VM.Audit on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Get VM firewall options",
     )
     def get(
@@ -111,7 +111,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Set Firewall options.\n\n\x08\nHTTP:        PUT /nodes/{node}/lxc/{vmid}/firewall/options\nPVE method:  set_options\nPermissions: [perm, /vms/{vmid}, [VM.Config.Network]]\nSince:       PVE 7.4 or earlier",
+        help="Set Firewall options.\n\n\x08\nHTTP:        PUT /nodes/{node}/lxc/{vmid}/firewall/options\nPVE method:  set_options\nPermissions: VM.Config.Network on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Set Firewall options",
     )
     def set(

@@ -32,7 +32,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Get preconditions for migration.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/migrate\nPVE method:  migrate_vm_precondition\nPermissions: [perm, /vms/{vmid}, [VM.Migrate]]\nSince:       PVE 9.0.9",
+        help="Get preconditions for migration.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/migrate\nPVE method:  migrate_vm_precondition\nPermissions: VM.Migrate on /vms/{vmid}\nSince:       PVE 9.0.9",
         short_help="Get preconditions for migration",
     )
     def get(
@@ -71,7 +71,7 @@ def _start() -> None:
     @app.command(
         "start",
         cls=ApiCommand,
-        help="Migrate the container to another node. Creates a new migration task.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/migrate\nPVE method:  migrate_vm\nPermissions: [perm, /vms/{vmid}, [VM.Migrate]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Migrate the container to another node. Creates a new migration task.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/migrate\nPVE method:  migrate_vm\nPermissions: VM.Migrate on /vms/{vmid}\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Migrate the container to another node",
     )
     def start(

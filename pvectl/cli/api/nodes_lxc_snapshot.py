@@ -34,7 +34,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Snapshot a container.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/snapshot\nPVE method:  snapshot\nPermissions: [perm, /vms/{vmid}, [VM.Snapshot]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Snapshot a container.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/snapshot\nPVE method:  snapshot\nPermissions: VM.Snapshot on /vms/{vmid}\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Snapshot a container",
     )
     def create(
@@ -80,7 +80,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Delete a LXC snapshot.\n\n\x08\nHTTP:        DELETE /nodes/{node}/lxc/{vmid}/snapshot/{snapname}\nPVE method:  delsnapshot\nPermissions: [perm, /vms/{vmid}, [VM.Snapshot]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Delete a LXC snapshot.\n\n\x08\nHTTP:        DELETE /nodes/{node}/lxc/{vmid}/snapshot/{snapname}\nPVE method:  delsnapshot\nPermissions: VM.Snapshot on /vms/{vmid}\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Delete a LXC snapshot",
     )
     def delete(
@@ -126,7 +126,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="snapshot_cmd_idx\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/snapshot/{snapname}\nPVE method:  snapshot_cmd_idx\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        help="snapshot_cmd_idx\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/snapshot/{snapname}\nPVE method:  snapshot_cmd_idx\nPermissions: any authenticated user\nSince:       PVE 7.4 or earlier",
         short_help="snapshot_cmd_idx",
     )
     def get(
@@ -164,7 +164,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="List all snapshots.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/snapshot\nPVE method:  list\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="List all snapshots.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/snapshot\nPVE method:  list\nPermissions: VM.Audit on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="List all snapshots",
     )
     def list(
@@ -195,7 +195,7 @@ def _rollback() -> None:
     @app.command(
         "rollback",
         cls=ApiCommand,
-        help="Rollback LXC state to specified snapshot.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/snapshot/{snapname}/rollback\nPVE method:  rollback\nPermissions: [perm, /vms/{vmid}, [VM.Snapshot, VM.Snapshot.Rollback], any, 1]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Rollback LXC state to specified snapshot.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/snapshot/{snapname}/rollback\nPVE method:  rollback\nPermissions: VM.Snapshot or VM.Snapshot.Rollback on /vms/{vmid}\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Rollback LXC state to specified snapshot",
     )
     def rollback(

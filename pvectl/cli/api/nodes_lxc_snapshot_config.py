@@ -21,7 +21,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Get snapshot configuration\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/snapshot/{snapname}/config\nPVE method:  get_snapshot_config\nPermissions: [perm, /vms/{vmid}, [VM.Snapshot, VM.Snapshot.Rollback, VM.Audit], any, 1]\nSince:       PVE 7.4 or earlier",
+        help="Get snapshot configuration\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/snapshot/{snapname}/config\nPVE method:  get_snapshot_config\nPermissions: VM.Snapshot or VM.Snapshot.Rollback or VM.Audit on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Get snapshot configuration",
     )
     def get(
@@ -59,7 +59,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Update snapshot metadata.\n\n\x08\nHTTP:        PUT /nodes/{node}/lxc/{vmid}/snapshot/{snapname}/config\nPVE method:  update_snapshot_config\nPermissions: [perm, /vms/{vmid}, [VM.Snapshot]]\nSince:       PVE 7.4 or earlier",
+        help="Update snapshot metadata.\n\n\x08\nHTTP:        PUT /nodes/{node}/lxc/{vmid}/snapshot/{snapname}/config\nPVE method:  update_snapshot_config\nPermissions: VM.Snapshot on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Update snapshot metadata",
     )
     def set(

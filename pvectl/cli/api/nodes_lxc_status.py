@@ -48,7 +48,7 @@ def _current() -> None:
     @app.command(
         "current",
         cls=ApiCommand,
-        help="Get virtual machine status.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/status/current\nPVE method:  vm_status\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Get virtual machine status.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/status/current\nPVE method:  vm_status\nPermissions: VM.Audit on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Get virtual machine status",
     )
     def current(
@@ -79,7 +79,7 @@ def _index() -> None:
     @app.command(
         "index",
         cls=ApiCommand,
-        help="Directory index\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/status\nPVE method:  vmcmdidx\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        help="Directory index\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/status\nPVE method:  vmcmdidx\nPermissions: any authenticated user\nSince:       PVE 7.4 or earlier",
         short_help="Directory index",
     )
     def index(
@@ -110,7 +110,7 @@ def _reboot() -> None:
     @app.command(
         "reboot",
         cls=ApiCommand,
-        help="Reboot the container by shutting it down, and starting it again. Applies pending changes.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/status/reboot\nPVE method:  vm_reboot\nPermissions: [perm, /vms/{vmid}, [VM.PowerMgmt]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Reboot the container by shutting it down, and starting it again. Applies pending changes.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/status/reboot\nPVE method:  vm_reboot\nPermissions: VM.PowerMgmt on /vms/{vmid}\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Reboot the container by shutting it down, and starting it again",
     )
     def reboot(
@@ -149,7 +149,7 @@ def _resume() -> None:
     @app.command(
         "resume",
         cls=ApiCommand,
-        help="Resume the container.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/status/resume\nPVE method:  vm_resume\nPermissions: [perm, /vms/{vmid}, [VM.PowerMgmt]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Resume the container.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/status/resume\nPVE method:  vm_resume\nPermissions: VM.PowerMgmt on /vms/{vmid}\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Resume the container",
     )
     def resume(
@@ -181,7 +181,7 @@ def _shutdown() -> None:
     @app.command(
         "shutdown",
         cls=ApiCommand,
-        help="Shutdown the container. This will trigger a clean shutdown of the container, see lxc-stop(1) for details.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/status/shutdown\nPVE method:  vm_shutdown\nPermissions: [perm, /vms/{vmid}, [VM.PowerMgmt]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Shutdown the container. This will trigger a clean shutdown of the container, see lxc-stop(1) for details.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/status/shutdown\nPVE method:  vm_shutdown\nPermissions: VM.PowerMgmt on /vms/{vmid}\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Shutdown the container",
     )
     def shutdown(
@@ -227,7 +227,7 @@ def _start() -> None:
     @app.command(
         "start",
         cls=ApiCommand,
-        help="Start the container.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/status/start\nPVE method:  vm_start\nPermissions: [perm, /vms/{vmid}, [VM.PowerMgmt]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Start the container.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/status/start\nPVE method:  vm_start\nPermissions: VM.PowerMgmt on /vms/{vmid}\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Start the container",
     )
     def start(
@@ -273,7 +273,7 @@ def _stop() -> None:
     @app.command(
         "stop",
         cls=ApiCommand,
-        help="Stop the container. This will abruptly stop all processes running in the container.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/status/stop\nPVE method:  vm_stop\nPermissions: [perm, /vms/{vmid}, [VM.PowerMgmt]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Stop the container. This will abruptly stop all processes running in the container.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/status/stop\nPVE method:  vm_stop\nPermissions: VM.PowerMgmt on /vms/{vmid}\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Stop the container",
     )
     def stop(
@@ -319,7 +319,7 @@ def _suspend() -> None:
     @app.command(
         "suspend",
         cls=ApiCommand,
-        help="Suspend the container. This is experimental.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/status/suspend\nPVE method:  vm_suspend\nPermissions: [perm, /vms/{vmid}, [VM.PowerMgmt]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Suspend the container. This is experimental.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/status/suspend\nPVE method:  vm_suspend\nPermissions: VM.PowerMgmt on /vms/{vmid}\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Suspend the container",
     )
     def suspend(

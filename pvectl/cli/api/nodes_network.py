@@ -128,7 +128,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create network device configuration\n\n\x08\nHTTP:        POST /nodes/{node}/network\nPVE method:  create_network\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        help="Create network device configuration\n\n\x08\nHTTP:        POST /nodes/{node}/network\nPVE method:  create_network\nPermissions: Sys.Modify on /nodes/{node}\nSince:       PVE 7.4 or earlier",
         short_help="Create network device configuration",
     )
     def create(
@@ -351,7 +351,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Delete network device configuration\n\n\x08\nHTTP:        DELETE /nodes/{node}/network/{iface}\nPVE method:  delete_network\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        help="Delete network device configuration\n\n\x08\nHTTP:        DELETE /nodes/{node}/network/{iface}\nPVE method:  delete_network\nPermissions: Sys.Modify on /nodes/{node}\nSince:       PVE 7.4 or earlier",
         short_help="Delete network device configuration",
     )
     def delete(
@@ -382,7 +382,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Read network device configuration\n\n\x08\nHTTP:        GET /nodes/{node}/network/{iface}\nPVE method:  network_config\nPermissions: [perm, /nodes/{node}, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Read network device configuration\n\n\x08\nHTTP:        GET /nodes/{node}/network/{iface}\nPVE method:  network_config\nPermissions: Sys.Audit on /nodes/{node}\nSince:       PVE 7.4 or earlier",
         short_help="Read network device configuration",
     )
     def get(
@@ -413,7 +413,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="List available networks\n\n\x08\nHTTP:        GET /nodes/{node}/network\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        help="List available networks\n\n\x08\nHTTP:        GET /nodes/{node}/network\nPVE method:  index\nPermissions: any authenticated user\nSince:       PVE 7.4 or earlier",
         short_help="List available networks",
     )
     def list(
@@ -443,7 +443,7 @@ def _reload_network_config() -> None:
     @app.command(
         "reload-network-config",
         cls=ApiCommand,
-        help="Reload network configuration\n\n\x08\nHTTP:        PUT /nodes/{node}/network\nPVE method:  reload_network_config\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Reload network configuration\n\n\x08\nHTTP:        PUT /nodes/{node}/network\nPVE method:  reload_network_config\nPermissions: Sys.Modify on /nodes/{node}\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Reload network configuration",
     )
     def reload_network_config(
@@ -474,7 +474,7 @@ def _revert_network_changes() -> None:
     @app.command(
         "revert-network-changes",
         cls=ApiCommand,
-        help="Revert network configuration changes.\n\n\x08\nHTTP:        DELETE /nodes/{node}/network\nPVE method:  revert_network_changes\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        help="Revert network configuration changes.\n\n\x08\nHTTP:        DELETE /nodes/{node}/network\nPVE method:  revert_network_changes\nPermissions: Sys.Modify on /nodes/{node}\nSince:       PVE 7.4 or earlier",
         short_help="Revert network configuration changes",
     )
     def revert_network_changes(
@@ -497,7 +497,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Update network device configuration\n\n\x08\nHTTP:        PUT /nodes/{node}/network/{iface}\nPVE method:  update_network\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        help="Update network device configuration\n\n\x08\nHTTP:        PUT /nodes/{node}/network/{iface}\nPVE method:  update_network\nPermissions: Sys.Modify on /nodes/{node}\nSince:       PVE 7.4 or earlier",
         short_help="Update network device configuration",
     )
     def set(

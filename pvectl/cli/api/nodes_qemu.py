@@ -1068,7 +1068,7 @@ def _clone() -> None:
     @app.command(
         "clone",
         cls=ApiCommand,
-        help="Create a copy of virtual machine/template.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/clone\nPVE method:  clone_vm\nPermissions: You need 'VM.Clone' permissions on /vms/{vmid}, and 'VM.Allocate' permissions on /vms/{newid} (or on the VM pool /pool/{pool}). You also need 'Datastore.AllocateSpace' on any used storage and 'SDN.Use' on any used bridge/vnet\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Create a copy of virtual machine/template.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/clone\nPVE method:  clone_vm\nPermissions: You need 'VM.Clone' permissions on /vms/{vmid}, and 'VM.Allocate' permissions on\n             /vms/{newid} (or on the VM pool /pool/{pool}). You also need 'Datastore.AllocateSpace'\n             on any used storage and 'SDN.Use' on any used bridge/vnet Check: (VM.Clone on\n             /vms/{vmid} and (VM.Allocate on /vms/{newid} or VM.Allocate on /pool/{pool}))\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Create a copy of virtual machine/template",
     )
     def clone(
@@ -1174,7 +1174,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create or restore a virtual machine.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu\nPVE method:  create_vm\nPermissions: You need 'VM.Allocate' permissions on /vms/{vmid} or on the VM pool /pool/{pool}. For restore (option 'archive'), it is enough if the user has 'VM.Backup' permission and the VM already exists. If you create disks you need 'Datastore.AllocateSpace' on any used storage.If you use a bridge/vlan, you need 'SDN.Use' on any used bridge/vlan.\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Create or restore a virtual machine.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu\nPVE method:  create_vm\nPermissions: You need 'VM.Allocate' permissions on /vms/{vmid} or on the VM pool /pool/{pool}. For\n             restore (option 'archive'), it is enough if the user has 'VM.Backup' permission and the\n             VM already exists. If you create disks you need 'Datastore.AllocateSpace' on any used\n             storage.If you use a bridge/vlan, you need 'SDN.Use' on any used bridge/vlan.\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Create or restore a virtual machine",
     )
     def create(
@@ -1848,7 +1848,7 @@ def _dbus_vmstate() -> None:
     @app.command(
         "dbus-vmstate",
         cls=ApiCommand,
-        help="Control the dbus-vmstate helper for a given running VM.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/dbus-vmstate\nPVE method:  dbus_vmstate\nPermissions: [perm, /vms/{vmid}, [VM.Migrate]]\nSince:       PVE 9.0.9",
+        help="Control the dbus-vmstate helper for a given running VM.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/dbus-vmstate\nPVE method:  dbus_vmstate\nPermissions: VM.Migrate on /vms/{vmid}\nSince:       PVE 9.0.9",
         short_help="Control the dbus-vmstate helper for a given running VM",
     )
     def dbus_vmstate(
@@ -1886,7 +1886,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Destroy the VM and  all used/owned volumes. Removes any VM specific permissions and firewall rules\n\n\x08\nHTTP:        DELETE /nodes/{node}/qemu/{vmid}\nPVE method:  destroy_vm\nPermissions: [perm, /vms/{vmid}, [VM.Allocate]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Destroy the VM and  all used/owned volumes. Removes any VM specific permissions and firewall rules\n\n\x08\nHTTP:        DELETE /nodes/{node}/qemu/{vmid}\nPVE method:  destroy_vm\nPermissions: VM.Allocate on /vms/{vmid}\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Destroy the VM and all used/owned volumes",
     )
     def delete(
@@ -1939,7 +1939,7 @@ def _feature() -> None:
     @app.command(
         "feature",
         cls=ApiCommand,
-        help="Check if feature for virtual machine is available.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/feature\nPVE method:  vm_feature\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Check if feature for virtual machine is available.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/feature\nPVE method:  vm_feature\nPermissions: VM.Audit on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Check if feature for virtual machine is available",
     )
     def feature(
@@ -1984,7 +1984,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Directory index\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}\nPVE method:  vmdiridx\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        help="Directory index\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}\nPVE method:  vmdiridx\nPermissions: any authenticated user\nSince:       PVE 7.4 or earlier",
         short_help="Directory index",
     )
     def get(
@@ -2045,7 +2045,7 @@ def _monitor() -> None:
     @app.command(
         "monitor",
         cls=ApiCommand,
-        help="Execute QEMU monitor commands.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/monitor\nPVE method:  monitor\nPermissions: The following commands do not require any additional privilege: ?, help, info The following commands require 'Sys.Modify': announce_self, backup_cancel, balloon, block_job_cancel, block_job_complete, block_job_pause, block_job_resume, block_job_set_speed, block_resize, block_set_io_throttle, boot_set, c, calc_dirty_rate, cancel_vcpu_dirty_limit, chardev-send-break, closefd, commit, cont, cpu, delvm, eject, exit_preconfig, expire_password, getfd, gpa2hpa, gpa2hva, gva2gpa, i, loadvm, log, migrate_cancel, migrate_continue, migrate_pause, migrate_set_capability, migrate_set_parameter, migrate_start_postcopy, mouse_button, mouse_move, mouse_set, one-insn-per-tb, p, print, q, qemu-io, qom-get, qom-list, quit, replay_break, replay_delete_break, replay_seek, ringbuf_read, ringbuf_write, s, savevm, sendkey, set_link, set_password, set_vcpu_dirty_limit, snapshot_blkdev_internal, snapshot_delete_blkdev_internal, stop, stopcapture, sum, sync-profile, system_powerdown, system_reset, system_wakeup, trace-event, x, x_colo_lost_heartbeat, xp The following commands are root-only: backup, block_stream, change, chardev-add, chardev-change, chardev-remove, client_migrate_info, device_add, device_del, drive_add, drive_backup, drive_del, drive_mirror, dump-guest-memory, dumpdtb, gdbserver, hostfwd_add, hostfwd_remove, logfile, mce, memsave, migrate, migrate_incoming, migrate_recover, nbd_server_add, nbd_server_remove, nbd_server_start, nbd_server_stop, netdev_add, netdev_del, nmi, o, object_add, object_del, pcie_aer_inject_error, pmemsave, qom-set, savevm-end, savevm-start, screendump, snapshot_blkdev, watchdog_action, wavcapture, xen-event-inject, xen-event-list\nSince:       PVE 7.4 or earlier",
+        help="Execute QEMU monitor commands.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/monitor\nPVE method:  monitor\nPermissions: The following commands do not require any additional privilege: ?, help, info The\n             following commands require 'Sys.Modify': announce_self, backup_cancel, balloon,\n             block_job_cancel, block_job_complete, block_job_pause, block_job_resume,\n             block_job_set_speed, block_resize, block_set_io_throttle, boot_set, c, calc_dirty_rate,\n             cancel_vcpu_dirty_limit, chardev-send-break, closefd, commit, cont, cpu, delvm, eject,\n             exit_preconfig, expire_password, getfd, gpa2hpa, gpa2hva, gva2gpa, i, loadvm, log,\n             migrate_cancel, migrate_continue, migrate_pause, migrate_set_capability,\n             migrate_set_parameter, migrate_start_postcopy, mouse_button, mouse_move, mouse_set,\n             one-insn-per-tb, p, print, q, qemu-io, qom-get, qom-list, quit, replay_break,\n             replay_delete_break, replay_seek, ringbuf_read, ringbuf_write, s, savevm, sendkey,\n             set_link, set_password, set_vcpu_dirty_limit, snapshot_blkdev_internal,\n             snapshot_delete_blkdev_internal, stop, stopcapture, sum, sync-profile,\n             system_powerdown, system_reset, system_wakeup, trace-event, x, x_colo_lost_heartbeat,\n             xp The following commands are root-only: backup, block_stream, change, chardev-add,\n             chardev-change, chardev-remove, client_migrate_info, device_add, device_del, drive_add,\n             drive_backup, drive_del, drive_mirror, dump-guest-memory, dumpdtb, gdbserver,\n             hostfwd_add, hostfwd_remove, logfile, mce, memsave, migrate, migrate_incoming,\n             migrate_recover, nbd_server_add, nbd_server_remove, nbd_server_start, nbd_server_stop,\n             netdev_add, netdev_del, nmi, o, object_add, object_del, pcie_aer_inject_error,\n             pmemsave, qom-set, savevm-end, savevm-start, screendump, snapshot_blkdev,\n             watchdog_action, wavcapture, xen-event-inject, xen-event-list Check: Sys.Audit or\n             Sys.Modify on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Execute QEMU monitor commands",
     )
     def monitor(
@@ -2083,7 +2083,7 @@ def _move_disk() -> None:
     @app.command(
         "move-disk",
         cls=ApiCommand,
-        help="Move volume to different storage or to a different VM.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/move_disk\nPVE method:  move_vm_disk\nPermissions: You need 'VM.Config.Disk' permissions on /vms/{vmid}, and 'Datastore.AllocateSpace' permissions on the storage. To move a disk to another VM, you need the permissions on the target VM as well.\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Move volume to different storage or to a different VM.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/move_disk\nPVE method:  move_vm_disk\nPermissions: You need 'VM.Config.Disk' permissions on /vms/{vmid}, and 'Datastore.AllocateSpace'\n             permissions on the storage. To move a disk to another VM, you need the permissions on\n             the target VM as well. Check: VM.Config.Disk on /vms/{vmid}\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Move volume to different storage or to a different VM",
     )
     def move_disk(
@@ -2180,7 +2180,7 @@ def _mtunnel() -> None:
     @app.command(
         "mtunnel",
         cls=ApiCommand,
-        help="Migration tunnel endpoint - only for internal use by VM migration.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/mtunnel\nPVE method:  mtunnel\nPermissions: You need 'VM.Allocate' permissions on '/vms/{vmid}' and Sys.Incoming on '/'. Further permission checks happen during the actual migration.\nSince:       PVE 7.4 or earlier",
+        help="Migration tunnel endpoint - only for internal use by VM migration.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/mtunnel\nPVE method:  mtunnel\nPermissions: You need 'VM.Allocate' permissions on '/vms/{vmid}' and Sys.Incoming on '/'. Further\n             permission checks happen during the actual migration. Check: (VM.Allocate on\n             /vms/{vmid} and Sys.Incoming on /)\nSince:       PVE 7.4 or earlier",
         short_help="Migration tunnel endpoint - only for internal use by VM migration",
     )
     def mtunnel(
@@ -2225,7 +2225,7 @@ def _mtunnelwebsocket() -> None:
     @app.command(
         "mtunnelwebsocket",
         cls=ApiCommand,
-        help="Migration tunnel endpoint for websocket upgrade - only for internal use by VM migration.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/mtunnelwebsocket\nPVE method:  mtunnelwebsocket\nPermissions: You need to pass a ticket valid for the selected socket. Tickets can be created via the mtunnel API call, which will check permissions accordingly.\nSince:       PVE 7.4 or earlier",
+        help="Migration tunnel endpoint for websocket upgrade - only for internal use by VM migration.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/mtunnelwebsocket\nPVE method:  mtunnelwebsocket\nPermissions: You need to pass a ticket valid for the selected socket. Tickets can be created via the\n             mtunnel API call, which will check permissions accordingly.\nSince:       PVE 7.4 or earlier",
         short_help="Migration tunnel endpoint for websocket upgrade - only for internal u...",
     )
     def mtunnelwebsocket(
@@ -2270,7 +2270,7 @@ def _pending() -> None:
     @app.command(
         "pending",
         cls=ApiCommand,
-        help="Get the virtual machine configuration with both current and pending values.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/pending\nPVE method:  vm_pending\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Get the virtual machine configuration with both current and pending values.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/pending\nPVE method:  vm_pending\nPermissions: VM.Audit on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Get the virtual machine configuration with both current and pending v...",
     )
     def pending(
@@ -2301,7 +2301,7 @@ def _remote_migrate() -> None:
     @app.command(
         "remote-migrate",
         cls=ApiCommand,
-        help="Migrate virtual machine to a remote cluster. Creates a new migration task. EXPERIMENTAL feature!\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/remote_migrate\nPVE method:  remote_migrate_vm\nPermissions: [perm, /vms/{vmid}, [VM.Migrate]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Migrate virtual machine to a remote cluster. Creates a new migration task. EXPERIMENTAL feature!\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/remote_migrate\nPVE method:  remote_migrate_vm\nPermissions: VM.Migrate on /vms/{vmid}\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Migrate virtual machine to a remote cluster",
     )
     def remote_migrate(
@@ -2383,7 +2383,7 @@ def _resize() -> None:
     @app.command(
         "resize",
         cls=ApiCommand,
-        help="Extend volume size.\n\n\x08\nHTTP:        PUT /nodes/{node}/qemu/{vmid}/resize\nPVE method:  resize_vm\nPermissions: [perm, /vms/{vmid}, [VM.Config.Disk]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Extend volume size.\n\n\x08\nHTTP:        PUT /nodes/{node}/qemu/{vmid}/resize\nPVE method:  resize_vm\nPermissions: VM.Config.Disk on /vms/{vmid}\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Extend volume size",
     )
     def resize(
@@ -2443,7 +2443,7 @@ def _rrd() -> None:
     @app.command(
         "rrd",
         cls=ApiCommand,
-        help="Read VM RRD statistics (returns PNG)\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/rrd\nPVE method:  rrd\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Read VM RRD statistics (returns PNG)\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/rrd\nPVE method:  rrd\nPermissions: VM.Audit on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Read VM RRD statistics (returns PNG)",
     )
     def rrd(
@@ -2495,7 +2495,7 @@ def _rrddata() -> None:
     @app.command(
         "rrddata",
         cls=ApiCommand,
-        help="Read VM RRD statistics\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/rrddata\nPVE method:  rrddata\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Read VM RRD statistics\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/rrddata\nPVE method:  rrddata\nPermissions: VM.Audit on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Read VM RRD statistics",
     )
     def rrddata(
@@ -2540,7 +2540,7 @@ def _sendkey() -> None:
     @app.command(
         "sendkey",
         cls=ApiCommand,
-        help="Send key event to virtual machine.\n\n\x08\nHTTP:        PUT /nodes/{node}/qemu/{vmid}/sendkey\nPVE method:  vm_sendkey\nPermissions: [perm, /vms/{vmid}, [VM.Console]]\nSince:       PVE 7.4 or earlier",
+        help="Send key event to virtual machine.\n\n\x08\nHTTP:        PUT /nodes/{node}/qemu/{vmid}/sendkey\nPVE method:  vm_sendkey\nPermissions: VM.Console on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Send key event to virtual machine",
     )
     def sendkey(
@@ -2585,7 +2585,7 @@ def _spiceproxy() -> None:
     @app.command(
         "spiceproxy",
         cls=ApiCommand,
-        help="Returns a SPICE configuration to connect to the VM.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/spiceproxy\nPVE method:  spiceproxy\nPermissions: [perm, /vms/{vmid}, [VM.Console]]\nSince:       PVE 7.4 or earlier",
+        help="Returns a SPICE configuration to connect to the VM.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/spiceproxy\nPVE method:  spiceproxy\nPermissions: VM.Console on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Returns a SPICE configuration to connect to the VM",
     )
     def spiceproxy(
@@ -2623,7 +2623,7 @@ def _template() -> None:
     @app.command(
         "template",
         cls=ApiCommand,
-        help="Create a Template.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/template\nPVE method:  template\nPermissions: You need 'VM.Allocate' permissions on /vms/{vmid}\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Create a Template.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/template\nPVE method:  template\nPermissions: You need 'VM.Allocate' permissions on /vms/{vmid} Check: VM.Allocate on /vms/{vmid}\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Create a Template",
     )
     def template(
@@ -2662,7 +2662,7 @@ def _termproxy() -> None:
     @app.command(
         "termproxy",
         cls=ApiCommand,
-        help="Creates a TCP proxy connections.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/termproxy\nPVE method:  termproxy\nPermissions: [perm, /vms/{vmid}, [VM.Console]]\nSince:       PVE 7.4 or earlier",
+        help="Creates a TCP proxy connections.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/termproxy\nPVE method:  termproxy\nPermissions: VM.Console on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Creates a TCP proxy connections",
     )
     def termproxy(
@@ -2700,7 +2700,7 @@ def _unlink() -> None:
     @app.command(
         "unlink",
         cls=ApiCommand,
-        help="Unlink/delete disk images.\n\n\x08\nHTTP:        PUT /nodes/{node}/qemu/{vmid}/unlink\nPVE method:  unlink\nPermissions: [perm, /vms/{vmid}, [VM.Config.Disk]]\nSince:       PVE 7.4 or earlier",
+        help="Unlink/delete disk images.\n\n\x08\nHTTP:        PUT /nodes/{node}/qemu/{vmid}/unlink\nPVE method:  unlink\nPermissions: VM.Config.Disk on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Unlink/delete disk images",
     )
     def unlink(
@@ -2745,7 +2745,7 @@ def _vncproxy() -> None:
     @app.command(
         "vncproxy",
         cls=ApiCommand,
-        help="Creates a TCP VNC proxy connections.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/vncproxy\nPVE method:  vncproxy\nPermissions: [perm, /vms/{vmid}, [VM.Console]]\nSince:       PVE 7.4 or earlier",
+        help="Creates a TCP VNC proxy connections.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/vncproxy\nPVE method:  vncproxy\nPermissions: VM.Console on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Creates a TCP VNC proxy connections",
     )
     def vncproxy(
@@ -2790,7 +2790,7 @@ def _vncwebsocket() -> None:
     @app.command(
         "vncwebsocket",
         cls=ApiCommand,
-        help="Opens a websocket for VNC traffic.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/vncwebsocket\nPVE method:  vncwebsocket\nPermissions: You also need to pass a valid ticket (vncticket).\nSince:       PVE 7.4 or earlier",
+        help="Opens a websocket for VNC traffic.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/vncwebsocket\nPVE method:  vncwebsocket\nPermissions: You also need to pass a valid ticket (vncticket). Check: VM.Console on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Opens a websocket for VNC traffic",
     )
     def vncwebsocket(

@@ -64,7 +64,7 @@ def _command() -> None:
     @app.command(
         "command",
         cls=ApiCommand,
-        help="Execute QEMU Guest Agent commands.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent\nPVE method:  agent\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.Unrestricted, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
+        help="Execute QEMU Guest Agent commands.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent\nPVE method:  agent\nPermissions: VM.GuestAgent.Unrestricted or VM.GuestAgent.Unrestricted on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Execute QEMU Guest Agent commands",
     )
     def command(
@@ -102,7 +102,7 @@ def _exec() -> None:
     @app.command(
         "exec",
         cls=ApiCommand,
-        help="Executes the given command in the vm via the guest-agent and returns an object with the pid.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/exec\nPVE method:  exec\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.Unrestricted]]\nSince:       PVE 7.4 or earlier",
+        help="Executes the given command in the vm via the guest-agent and returns an object with the pid.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/exec\nPVE method:  exec\nPermissions: VM.GuestAgent.Unrestricted on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Executes the given command in the vm via the guest-agent and returns...",
     )
     def exec(
@@ -147,7 +147,7 @@ def _exec_status() -> None:
     @app.command(
         "exec-status",
         cls=ApiCommand,
-        help="Gets the status of the given pid started by the guest-agent\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/agent/exec-status\nPVE method:  exec-status\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.Unrestricted]]\nSince:       PVE 7.4 or earlier",
+        help="Gets the status of the given pid started by the guest-agent\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/agent/exec-status\nPVE method:  exec-status\nPermissions: VM.GuestAgent.Unrestricted on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Gets the status of the given pid started by the guest-agent",
     )
     def exec_status(
@@ -185,7 +185,7 @@ def _file_read() -> None:
     @app.command(
         "file-read",
         cls=ApiCommand,
-        help="Reads the given file via guest agent. Is limited to 16777216 bytes.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/agent/file-read\nPVE method:  file-read\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.FileRead, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
+        help="Reads the given file via guest agent. Is limited to 16777216 bytes.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/agent/file-read\nPVE method:  file-read\nPermissions: VM.GuestAgent.FileRead or VM.GuestAgent.Unrestricted on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Reads the given file via guest agent",
     )
     def file_read(
@@ -244,7 +244,7 @@ def _file_write() -> None:
     @app.command(
         "file-write",
         cls=ApiCommand,
-        help="Writes the given file via guest agent.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/file-write\nPVE method:  file-write\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.FileWrite, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
+        help="Writes the given file via guest agent.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/file-write\nPVE method:  file-write\nPermissions: VM.GuestAgent.FileWrite or VM.GuestAgent.Unrestricted on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Writes the given file via guest agent",
     )
     def file_write(
@@ -296,7 +296,7 @@ def _fsfreeze_freeze() -> None:
     @app.command(
         "fsfreeze-freeze",
         cls=ApiCommand,
-        help="Execute fsfreeze-freeze.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/fsfreeze-freeze\nPVE method:  fsfreeze-freeze\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.FileSystemMgmt, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
+        help="Execute fsfreeze-freeze.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/fsfreeze-freeze\nPVE method:  fsfreeze-freeze\nPermissions: VM.GuestAgent.FileSystemMgmt or VM.GuestAgent.Unrestricted on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Execute fsfreeze-freeze",
     )
     def fsfreeze_freeze(
@@ -327,7 +327,7 @@ def _fsfreeze_status() -> None:
     @app.command(
         "fsfreeze-status",
         cls=ApiCommand,
-        help="Execute fsfreeze-status.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/fsfreeze-status\nPVE method:  fsfreeze-status\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.Audit, VM.GuestAgent.FileSystemMgmt, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
+        help="Execute fsfreeze-status.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/fsfreeze-status\nPVE method:  fsfreeze-status\nPermissions: VM.GuestAgent.Audit or VM.GuestAgent.FileSystemMgmt or VM.GuestAgent.Unrestricted on\n             /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Execute fsfreeze-status",
     )
     def fsfreeze_status(
@@ -358,7 +358,7 @@ def _fsfreeze_thaw() -> None:
     @app.command(
         "fsfreeze-thaw",
         cls=ApiCommand,
-        help="Execute fsfreeze-thaw.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/fsfreeze-thaw\nPVE method:  fsfreeze-thaw\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.FileSystemMgmt, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
+        help="Execute fsfreeze-thaw.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/fsfreeze-thaw\nPVE method:  fsfreeze-thaw\nPermissions: VM.GuestAgent.FileSystemMgmt or VM.GuestAgent.Unrestricted on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Execute fsfreeze-thaw",
     )
     def fsfreeze_thaw(
@@ -389,7 +389,7 @@ def _fstrim() -> None:
     @app.command(
         "fstrim",
         cls=ApiCommand,
-        help="Execute fstrim.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/fstrim\nPVE method:  fstrim\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.FileSystemMgmt, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
+        help="Execute fstrim.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/fstrim\nPVE method:  fstrim\nPermissions: VM.GuestAgent.FileSystemMgmt or VM.GuestAgent.Unrestricted on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Execute fstrim",
     )
     def fstrim(
@@ -420,7 +420,7 @@ def _get_fsinfo() -> None:
     @app.command(
         "get-fsinfo",
         cls=ApiCommand,
-        help="Execute get-fsinfo.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/agent/get-fsinfo\nPVE method:  get-fsinfo\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.Audit, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
+        help="Execute get-fsinfo.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/agent/get-fsinfo\nPVE method:  get-fsinfo\nPermissions: VM.GuestAgent.Audit or VM.GuestAgent.Unrestricted on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Execute get-fsinfo",
     )
     def get_fsinfo(
@@ -451,7 +451,7 @@ def _get_host_name() -> None:
     @app.command(
         "get-host-name",
         cls=ApiCommand,
-        help="Execute get-host-name.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/agent/get-host-name\nPVE method:  get-host-name\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.Audit, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
+        help="Execute get-host-name.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/agent/get-host-name\nPVE method:  get-host-name\nPermissions: VM.GuestAgent.Audit or VM.GuestAgent.Unrestricted on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Execute get-host-name",
     )
     def get_host_name(
@@ -482,7 +482,7 @@ def _get_memory_block_info() -> None:
     @app.command(
         "get-memory-block-info",
         cls=ApiCommand,
-        help="Execute get-memory-block-info.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/agent/get-memory-block-info\nPVE method:  get-memory-block-info\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.Audit, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
+        help="Execute get-memory-block-info.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/agent/get-memory-block-info\nPVE method:  get-memory-block-info\nPermissions: VM.GuestAgent.Audit or VM.GuestAgent.Unrestricted on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Execute get-memory-block-info",
     )
     def get_memory_block_info(
@@ -513,7 +513,7 @@ def _get_memory_blocks() -> None:
     @app.command(
         "get-memory-blocks",
         cls=ApiCommand,
-        help="Execute get-memory-blocks.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/agent/get-memory-blocks\nPVE method:  get-memory-blocks\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.Audit, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
+        help="Execute get-memory-blocks.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/agent/get-memory-blocks\nPVE method:  get-memory-blocks\nPermissions: VM.GuestAgent.Audit or VM.GuestAgent.Unrestricted on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Execute get-memory-blocks",
     )
     def get_memory_blocks(
@@ -544,7 +544,7 @@ def _get_osinfo() -> None:
     @app.command(
         "get-osinfo",
         cls=ApiCommand,
-        help="Execute get-osinfo.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/agent/get-osinfo\nPVE method:  get-osinfo\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.Audit, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
+        help="Execute get-osinfo.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/agent/get-osinfo\nPVE method:  get-osinfo\nPermissions: VM.GuestAgent.Audit or VM.GuestAgent.Unrestricted on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Execute get-osinfo",
     )
     def get_osinfo(
@@ -575,7 +575,7 @@ def _get_time() -> None:
     @app.command(
         "get-time",
         cls=ApiCommand,
-        help="Execute get-time.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/agent/get-time\nPVE method:  get-time\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.Audit, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
+        help="Execute get-time.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/agent/get-time\nPVE method:  get-time\nPermissions: VM.GuestAgent.Audit or VM.GuestAgent.Unrestricted on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Execute get-time",
     )
     def get_time(
@@ -606,7 +606,7 @@ def _get_timezone() -> None:
     @app.command(
         "get-timezone",
         cls=ApiCommand,
-        help="Execute get-timezone.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/agent/get-timezone\nPVE method:  get-timezone\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.Audit, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
+        help="Execute get-timezone.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/agent/get-timezone\nPVE method:  get-timezone\nPermissions: VM.GuestAgent.Audit or VM.GuestAgent.Unrestricted on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Execute get-timezone",
     )
     def get_timezone(
@@ -637,7 +637,7 @@ def _get_users() -> None:
     @app.command(
         "get-users",
         cls=ApiCommand,
-        help="Execute get-users.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/agent/get-users\nPVE method:  get-users\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.Audit, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
+        help="Execute get-users.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/agent/get-users\nPVE method:  get-users\nPermissions: VM.GuestAgent.Audit or VM.GuestAgent.Unrestricted on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Execute get-users",
     )
     def get_users(
@@ -668,7 +668,7 @@ def _get_vcpus() -> None:
     @app.command(
         "get-vcpus",
         cls=ApiCommand,
-        help="Execute get-vcpus.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/agent/get-vcpus\nPVE method:  get-vcpus\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.Audit, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
+        help="Execute get-vcpus.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/agent/get-vcpus\nPVE method:  get-vcpus\nPermissions: VM.GuestAgent.Audit or VM.GuestAgent.Unrestricted on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Execute get-vcpus",
     )
     def get_vcpus(
@@ -699,7 +699,7 @@ def _index() -> None:
     @app.command(
         "index",
         cls=ApiCommand,
-        help="QEMU Guest Agent command index.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/agent\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        help="QEMU Guest Agent command index.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/agent\nPVE method:  index\nPermissions: any authenticated user\nSince:       PVE 7.4 or earlier",
         short_help="QEMU Guest Agent command index",
     )
     def index(
@@ -730,7 +730,7 @@ def _info() -> None:
     @app.command(
         "info",
         cls=ApiCommand,
-        help="Execute info.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/agent/info\nPVE method:  info\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.Audit, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
+        help="Execute info.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/agent/info\nPVE method:  info\nPermissions: VM.GuestAgent.Audit or VM.GuestAgent.Unrestricted on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Execute info",
     )
     def info(
@@ -761,7 +761,7 @@ def _network_get_interfaces() -> None:
     @app.command(
         "network-get-interfaces",
         cls=ApiCommand,
-        help="Execute network-get-interfaces.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/agent/network-get-interfaces\nPVE method:  network-get-interfaces\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.Audit, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
+        help="Execute network-get-interfaces.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/agent/network-get-interfaces\nPVE method:  network-get-interfaces\nPermissions: VM.GuestAgent.Audit or VM.GuestAgent.Unrestricted on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Execute network-get-interfaces",
     )
     def network_get_interfaces(
@@ -792,7 +792,7 @@ def _ping() -> None:
     @app.command(
         "ping",
         cls=ApiCommand,
-        help="Execute ping.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/ping\nPVE method:  ping\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.Audit, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
+        help="Execute ping.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/ping\nPVE method:  ping\nPermissions: VM.GuestAgent.Audit or VM.GuestAgent.Unrestricted on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Execute ping",
     )
     def ping(
@@ -823,7 +823,7 @@ def _set_user_password() -> None:
     @app.command(
         "set-user-password",
         cls=ApiCommand,
-        help="Sets the password for the given user to the given password\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/set-user-password\nPVE method:  set-user-password\nPermissions: [perm, /vms/{vmid}, [VM.GuestAgent.Unrestricted]]\nSince:       PVE 7.4 or earlier",
+        help="Sets the password for the given user to the given password\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/set-user-password\nPVE method:  set-user-password\nPermissions: VM.GuestAgent.Unrestricted on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Sets the password for the given user to the given password",
     )
     def set_user_password(
@@ -875,7 +875,7 @@ def _shutdown() -> None:
     @app.command(
         "shutdown",
         cls=ApiCommand,
-        help="Execute shutdown.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/shutdown\nPVE method:  shutdown\nPermissions: [perm, /vms/{vmid}, [VM.PowerMgmt, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
+        help="Execute shutdown.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/shutdown\nPVE method:  shutdown\nPermissions: VM.PowerMgmt or VM.GuestAgent.Unrestricted on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Execute shutdown",
     )
     def shutdown(
@@ -906,7 +906,7 @@ def _suspend_disk() -> None:
     @app.command(
         "suspend-disk",
         cls=ApiCommand,
-        help="Execute suspend-disk.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/suspend-disk\nPVE method:  suspend-disk\nPermissions: [perm, /vms/{vmid}, [VM.PowerMgmt, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
+        help="Execute suspend-disk.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/suspend-disk\nPVE method:  suspend-disk\nPermissions: VM.PowerMgmt or VM.GuestAgent.Unrestricted on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Execute suspend-disk",
     )
     def suspend_disk(
@@ -937,7 +937,7 @@ def _suspend_hybrid() -> None:
     @app.command(
         "suspend-hybrid",
         cls=ApiCommand,
-        help="Execute suspend-hybrid.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/suspend-hybrid\nPVE method:  suspend-hybrid\nPermissions: [perm, /vms/{vmid}, [VM.PowerMgmt, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
+        help="Execute suspend-hybrid.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/suspend-hybrid\nPVE method:  suspend-hybrid\nPermissions: VM.PowerMgmt or VM.GuestAgent.Unrestricted on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Execute suspend-hybrid",
     )
     def suspend_hybrid(
@@ -968,7 +968,7 @@ def _suspend_ram() -> None:
     @app.command(
         "suspend-ram",
         cls=ApiCommand,
-        help="Execute suspend-ram.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/suspend-ram\nPVE method:  suspend-ram\nPermissions: [perm, /vms/{vmid}, [VM.PowerMgmt, VM.GuestAgent.Unrestricted], any, 1]\nSince:       PVE 7.4 or earlier",
+        help="Execute suspend-ram.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/suspend-ram\nPVE method:  suspend-ram\nPermissions: VM.PowerMgmt or VM.GuestAgent.Unrestricted on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Execute suspend-ram",
     )
     def suspend_ram(

@@ -29,7 +29,7 @@ def _dump() -> None:
     @app.command(
         "dump",
         cls=ApiCommand,
-        help="Get automatically generated cloudinit config.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/cloudinit/dump\nPVE method:  cloudinit_generated_config_dump\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Get automatically generated cloudinit config.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/cloudinit/dump\nPVE method:  cloudinit_generated_config_dump\nPermissions: VM.Audit on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Get automatically generated cloudinit config",
     )
     def dump(
@@ -67,7 +67,7 @@ def _index() -> None:
     @app.command(
         "index",
         cls=ApiCommand,
-        help="Get the cloudinit configuration with both current and pending values.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/cloudinit\nPVE method:  cloudinit_pending\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Get the cloudinit configuration with both current and pending values.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/cloudinit\nPVE method:  cloudinit_pending\nPermissions: VM.Audit on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Get the cloudinit configuration with both current and pending values",
     )
     def index(
@@ -98,7 +98,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Regenerate and change cloudinit config drive.\n\n\x08\nHTTP:        PUT /nodes/{node}/qemu/{vmid}/cloudinit\nPVE method:  cloudinit_update\nPermissions: [perm, /vms/{vmid}, [VM.Config.Cloudinit]]\nSince:       PVE 7.4 or earlier",
+        help="Regenerate and change cloudinit config drive.\n\n\x08\nHTTP:        PUT /nodes/{node}/qemu/{vmid}/cloudinit\nPVE method:  cloudinit_update\nPermissions: VM.Config.Cloudinit on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Regenerate and change cloudinit config drive",
     )
     def set(

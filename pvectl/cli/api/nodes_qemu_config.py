@@ -326,7 +326,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Get the virtual machine configuration with pending configuration changes applied. Set the 'current' parameter to get the current configuration instead.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/config\nPVE method:  vm_config\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Get the virtual machine configuration with pending configuration changes applied. Set the 'current' parameter to get the current configuration instead.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/config\nPVE method:  vm_config\nPermissions: VM.Audit on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Get the virtual machine configuration with pending configuration chan...",
     )
     def get(
@@ -371,7 +371,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Set virtual machine options (synchronous API) - You should consider using the POST method instead for any actions involving hotplug or storage allocation.\n\n\x08\nHTTP:        PUT /nodes/{node}/qemu/{vmid}/config\nPVE method:  update_vm\nPermissions: [perm, /vms/{vmid}, [VM.Config.Disk, VM.Config.CDROM, VM.Config.CPU, VM.Config.Memory, VM.Config.Network, VM.Config.HWType, VM.Config.Options, VM.Config.Cloudinit], any, 1]\nSince:       PVE 7.4 or earlier",
+        help="Set virtual machine options (synchronous API) - You should consider using the POST method instead for any actions involving hotplug or storage allocation.\n\n\x08\nHTTP:        PUT /nodes/{node}/qemu/{vmid}/config\nPVE method:  update_vm\nPermissions: VM.Config.Disk or VM.Config.CDROM or VM.Config.CPU or VM.Config.Memory or\n             VM.Config.Network or VM.Config.HWType or VM.Config.Options or VM.Config.Cloudinit on\n             /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Set virtual machine options (synchronous API) - You should consider u...",
     )
     def set(
@@ -1006,7 +1006,7 @@ def _update_async() -> None:
     @app.command(
         "update-async",
         cls=ApiCommand,
-        help="Set virtual machine options (asynchronous API).\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/config\nPVE method:  update_vm_async\nPermissions: [perm, /vms/{vmid}, [VM.Config.Disk, VM.Config.CDROM, VM.Config.CPU, VM.Config.Memory, VM.Config.Network, VM.Config.HWType, VM.Config.Options, VM.Config.Cloudinit], any, 1]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Set virtual machine options (asynchronous API).\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/config\nPVE method:  update_vm_async\nPermissions: VM.Config.Disk or VM.Config.CDROM or VM.Config.CPU or VM.Config.Memory or\n             VM.Config.Network or VM.Config.HWType or VM.Config.Options or VM.Config.Cloudinit on\n             /vms/{vmid}\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Set virtual machine options (asynchronous API)",
     )
     def update_async(

@@ -44,7 +44,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Get preconditions for migration.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/migrate\nPVE method:  migrate_vm_precondition\nPermissions: [perm, /vms/{vmid}, [VM.Migrate]]\nSince:       PVE 7.4 or earlier",
+        help="Get preconditions for migration.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/migrate\nPVE method:  migrate_vm_precondition\nPermissions: VM.Migrate on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Get preconditions for migration",
     )
     def get(
@@ -83,7 +83,7 @@ def _start() -> None:
     @app.command(
         "start",
         cls=ApiCommand,
-        help="Migrate virtual machine. Creates a new migration task.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/migrate\nPVE method:  migrate_vm\nPermissions: [perm, /vms/{vmid}, [VM.Migrate]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Migrate virtual machine. Creates a new migration task.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/migrate\nPVE method:  migrate_vm\nPermissions: VM.Migrate on /vms/{vmid}\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Migrate virtual machine",
     )
     def start(

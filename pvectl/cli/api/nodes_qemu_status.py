@@ -90,7 +90,7 @@ def _current() -> None:
     @app.command(
         "current",
         cls=ApiCommand,
-        help="Get virtual machine status.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/status/current\nPVE method:  vm_status\nPermissions: [perm, /vms/{vmid}, [VM.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Get virtual machine status.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/status/current\nPVE method:  vm_status\nPermissions: VM.Audit on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Get virtual machine status",
     )
     def current(
@@ -121,7 +121,7 @@ def _index() -> None:
     @app.command(
         "index",
         cls=ApiCommand,
-        help="Directory index\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/status\nPVE method:  vmcmdidx\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        help="Directory index\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/status\nPVE method:  vmcmdidx\nPermissions: any authenticated user\nSince:       PVE 7.4 or earlier",
         short_help="Directory index",
     )
     def index(
@@ -152,7 +152,7 @@ def _reboot() -> None:
     @app.command(
         "reboot",
         cls=ApiCommand,
-        help="Reboot the VM by shutting it down, and starting it again. Applies pending changes.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/status/reboot\nPVE method:  vm_reboot\nPermissions: [perm, /vms/{vmid}, [VM.PowerMgmt]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Reboot the VM by shutting it down, and starting it again. Applies pending changes.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/status/reboot\nPVE method:  vm_reboot\nPermissions: VM.PowerMgmt on /vms/{vmid}\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Reboot the VM by shutting it down, and starting it again",
     )
     def reboot(
@@ -191,7 +191,7 @@ def _reset() -> None:
     @app.command(
         "reset",
         cls=ApiCommand,
-        help="Reset virtual machine.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/status/reset\nPVE method:  vm_reset\nPermissions: [perm, /vms/{vmid}, [VM.PowerMgmt]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Reset virtual machine.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/status/reset\nPVE method:  vm_reset\nPermissions: VM.PowerMgmt on /vms/{vmid}\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Reset virtual machine",
     )
     def reset(
@@ -230,7 +230,7 @@ def _resume() -> None:
     @app.command(
         "resume",
         cls=ApiCommand,
-        help="Resume virtual machine.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/status/resume\nPVE method:  vm_resume\nPermissions: [perm, /vms/{vmid}, [VM.PowerMgmt]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Resume virtual machine.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/status/resume\nPVE method:  vm_resume\nPermissions: VM.PowerMgmt on /vms/{vmid}\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Resume virtual machine",
     )
     def resume(
@@ -276,7 +276,7 @@ def _shutdown() -> None:
     @app.command(
         "shutdown",
         cls=ApiCommand,
-        help="Shutdown virtual machine. This is similar to pressing the power button on a physical machine. This will send an ACPI event for the guest OS, which should then proceed to a clean shutdown.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/status/shutdown\nPVE method:  vm_shutdown\nPermissions: [perm, /vms/{vmid}, [VM.PowerMgmt]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Shutdown virtual machine. This is similar to pressing the power button on a physical machine. This will send an ACPI event for the guest OS, which should then proceed to a clean shutdown.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/status/shutdown\nPVE method:  vm_shutdown\nPermissions: VM.PowerMgmt on /vms/{vmid}\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Shutdown virtual machine",
     )
     def shutdown(
@@ -336,7 +336,7 @@ def _start() -> None:
     @app.command(
         "start",
         cls=ApiCommand,
-        help="Start virtual machine.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/status/start\nPVE method:  vm_start\nPermissions: [perm, /vms/{vmid}, [VM.PowerMgmt]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Start virtual machine.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/status/start\nPVE method:  vm_start\nPermissions: VM.PowerMgmt on /vms/{vmid}\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Start virtual machine",
     )
     def start(
@@ -446,7 +446,7 @@ def _stop() -> None:
     @app.command(
         "stop",
         cls=ApiCommand,
-        help="Stop virtual machine. The qemu process will exit immediately. This is akin to pulling the power plug of a running computer and may damage the VM data.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/status/stop\nPVE method:  vm_stop\nPermissions: [perm, /vms/{vmid}, [VM.PowerMgmt]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Stop virtual machine. The qemu process will exit immediately. This is akin to pulling the power plug of a running computer and may damage the VM data.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/status/stop\nPVE method:  vm_stop\nPermissions: VM.PowerMgmt on /vms/{vmid}\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Stop virtual machine",
     )
     def stop(
@@ -514,7 +514,7 @@ def _suspend() -> None:
     @app.command(
         "suspend",
         cls=ApiCommand,
-        help="Suspend virtual machine.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/status/suspend\nPVE method:  vm_suspend\nPermissions: You need 'VM.PowerMgmt' on /vms/{vmid}, and if you have set 'todisk', you need also 'VM.Config.Disk' on /vms/{vmid} and 'Datastore.AllocateSpace' on the storage for the vmstate.\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Suspend virtual machine.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/status/suspend\nPVE method:  vm_suspend\nPermissions: You need 'VM.PowerMgmt' on /vms/{vmid}, and if you have set 'todisk', you need also\n             'VM.Config.Disk' on /vms/{vmid} and 'Datastore.AllocateSpace' on the storage for the\n             vmstate. Check: VM.PowerMgmt on /vms/{vmid}\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Suspend virtual machine",
     )
     def suspend(

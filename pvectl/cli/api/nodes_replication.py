@@ -21,7 +21,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Directory index.\n\n\x08\nHTTP:        GET /nodes/{node}/replication/{id}\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        help="Directory index.\n\n\x08\nHTTP:        GET /nodes/{node}/replication/{id}\nPVE method:  index\nPermissions: any authenticated user\nSince:       PVE 7.4 or earlier",
         short_help="Directory index",
     )
     def get(

@@ -21,7 +21,7 @@ def _cifs() -> None:
     @app.command(
         "cifs",
         cls=ApiCommand,
-        help="Scan remote CIFS server.\n\n\x08\nHTTP:        GET /nodes/{node}/scan/cifs\nPVE method:  cifsscan\nPermissions: [perm, /storage, [Datastore.Allocate]]\nSince:       PVE 7.4 or earlier",
+        help="Scan remote CIFS server.\n\n\x08\nHTTP:        GET /nodes/{node}/scan/cifs\nPVE method:  cifsscan\nPermissions: Datastore.Allocate on /storage\nSince:       PVE 7.4 or earlier",
         short_help="Scan remote CIFS server",
     )
     def cifs(
@@ -72,7 +72,7 @@ def _index() -> None:
     @app.command(
         "index",
         cls=ApiCommand,
-        help="Index of available scan methods\n\n\x08\nHTTP:        GET /nodes/{node}/scan\nPVE method:  index\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        help="Index of available scan methods\n\n\x08\nHTTP:        GET /nodes/{node}/scan\nPVE method:  index\nPermissions: any authenticated user\nSince:       PVE 7.4 or earlier",
         short_help="Index of available scan methods",
     )
     def index(
@@ -95,7 +95,7 @@ def _iscsi() -> None:
     @app.command(
         "iscsi",
         cls=ApiCommand,
-        help="Scan remote iSCSI server.\n\n\x08\nHTTP:        GET /nodes/{node}/scan/iscsi\nPVE method:  iscsiscan\nPermissions: [perm, /storage, [Datastore.Allocate]]\nSince:       PVE 7.4 or earlier",
+        help="Scan remote iSCSI server.\n\n\x08\nHTTP:        GET /nodes/{node}/scan/iscsi\nPVE method:  iscsiscan\nPermissions: Datastore.Allocate on /storage\nSince:       PVE 7.4 or earlier",
         short_help="Scan remote iSCSI server",
     )
     def iscsi(
@@ -125,7 +125,7 @@ def _lvm() -> None:
     @app.command(
         "lvm",
         cls=ApiCommand,
-        help="List local LVM volume groups.\n\n\x08\nHTTP:        GET /nodes/{node}/scan/lvm\nPVE method:  lvmscan\nPermissions: [perm, /storage, [Datastore.Allocate]]\nSince:       PVE 7.4 or earlier",
+        help="List local LVM volume groups.\n\n\x08\nHTTP:        GET /nodes/{node}/scan/lvm\nPVE method:  lvmscan\nPermissions: Datastore.Allocate on /storage\nSince:       PVE 7.4 or earlier",
         short_help="List local LVM volume groups",
     )
     def lvm(
@@ -148,7 +148,7 @@ def _lvmthin() -> None:
     @app.command(
         "lvmthin",
         cls=ApiCommand,
-        help="List local LVM Thin Pools.\n\n\x08\nHTTP:        GET /nodes/{node}/scan/lvmthin\nPVE method:  lvmthinscan\nPermissions: [perm, /storage, [Datastore.Allocate]]\nSince:       PVE 7.4 or earlier",
+        help="List local LVM Thin Pools.\n\n\x08\nHTTP:        GET /nodes/{node}/scan/lvmthin\nPVE method:  lvmthinscan\nPermissions: Datastore.Allocate on /storage\nSince:       PVE 7.4 or earlier",
         short_help="List local LVM Thin Pools",
     )
     def lvmthin(
@@ -178,7 +178,7 @@ def _nfs() -> None:
     @app.command(
         "nfs",
         cls=ApiCommand,
-        help="Scan remote NFS server.\n\n\x08\nHTTP:        GET /nodes/{node}/scan/nfs\nPVE method:  nfsscan\nPermissions: [perm, /storage, [Datastore.Allocate]]\nSince:       PVE 7.4 or earlier",
+        help="Scan remote NFS server.\n\n\x08\nHTTP:        GET /nodes/{node}/scan/nfs\nPVE method:  nfsscan\nPermissions: Datastore.Allocate on /storage\nSince:       PVE 7.4 or earlier",
         short_help="Scan remote NFS server",
     )
     def nfs(
@@ -208,7 +208,7 @@ def _pbs() -> None:
     @app.command(
         "pbs",
         cls=ApiCommand,
-        help="Scan remote Proxmox Backup Server.\n\n\x08\nHTTP:        GET /nodes/{node}/scan/pbs\nPVE method:  pbsscan\nPermissions: [perm, /storage, [Datastore.Allocate]]\nSince:       PVE 7.4 or earlier",
+        help="Scan remote Proxmox Backup Server.\n\n\x08\nHTTP:        GET /nodes/{node}/scan/pbs\nPVE method:  pbsscan\nPermissions: Datastore.Allocate on /storage\nSince:       PVE 7.4 or earlier",
         short_help="Scan remote Proxmox Backup Server",
     )
     def pbs(
@@ -266,7 +266,7 @@ def _zfs() -> None:
     @app.command(
         "zfs",
         cls=ApiCommand,
-        help="Scan zfs pool list on local node.\n\n\x08\nHTTP:        GET /nodes/{node}/scan/zfs\nPVE method:  zfsscan\nPermissions: [perm, /storage, [Datastore.Allocate]]\nSince:       PVE 7.4 or earlier",
+        help="Scan zfs pool list on local node.\n\n\x08\nHTTP:        GET /nodes/{node}/scan/zfs\nPVE method:  zfsscan\nPermissions: Datastore.Allocate on /storage\nSince:       PVE 7.4 or earlier",
         short_help="Scan zfs pool list on local node",
     )
     def zfs(

@@ -21,7 +21,7 @@ def _index() -> None:
     @app.command(
         "index",
         cls=ApiCommand,
-        help="SDN index.\n\n\x08\nHTTP:        GET /nodes/{node}/sdn\nPVE method:  sdnindex\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        help="SDN index.\n\n\x08\nHTTP:        GET /nodes/{node}/sdn\nPVE method:  sdnindex\nPermissions: any authenticated user\nSince:       PVE 7.4 or earlier",
         short_help="SDN index",
     )
     def index(

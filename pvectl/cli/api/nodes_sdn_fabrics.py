@@ -21,7 +21,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Directory index for SDN fabric status.\n\n\x08\nHTTP:        GET /nodes/{node}/sdn/fabrics/{fabric}\nPVE method:  diridx\nPermissions: [perm, /sdn/fabrics/{fabric}, [SDN.Audit]]\nSince:       PVE 9.0.9",
+        help="Directory index for SDN fabric status.\n\n\x08\nHTTP:        GET /nodes/{node}/sdn/fabrics/{fabric}\nPVE method:  diridx\nPermissions: SDN.Audit on /sdn/fabrics/{fabric}\nSince:       PVE 9.0.9",
         short_help="Directory index for SDN fabric status",
     )
     def get(
@@ -51,7 +51,7 @@ def _interfaces() -> None:
     @app.command(
         "interfaces",
         cls=ApiCommand,
-        help="Get all interfaces for a fabric.\n\n\x08\nHTTP:        GET /nodes/{node}/sdn/fabrics/{fabric}/interfaces\nPVE method:  interfaces\nPermissions: [perm, /sdn/fabrics/{fabric}, [SDN.Audit]]\nSince:       PVE 9.0.9",
+        help="Get all interfaces for a fabric.\n\n\x08\nHTTP:        GET /nodes/{node}/sdn/fabrics/{fabric}/interfaces\nPVE method:  interfaces\nPermissions: SDN.Audit on /sdn/fabrics/{fabric}\nSince:       PVE 9.0.9",
         short_help="Get all interfaces for a fabric",
     )
     def interfaces(
@@ -81,7 +81,7 @@ def _neighbors() -> None:
     @app.command(
         "neighbors",
         cls=ApiCommand,
-        help="Get all neighbors for a fabric.\n\n\x08\nHTTP:        GET /nodes/{node}/sdn/fabrics/{fabric}/neighbors\nPVE method:  neighbors\nPermissions: [perm, /sdn/fabrics/{fabric}, [SDN.Audit]]\nSince:       PVE 9.0.9",
+        help="Get all neighbors for a fabric.\n\n\x08\nHTTP:        GET /nodes/{node}/sdn/fabrics/{fabric}/neighbors\nPVE method:  neighbors\nPermissions: SDN.Audit on /sdn/fabrics/{fabric}\nSince:       PVE 9.0.9",
         short_help="Get all neighbors for a fabric",
     )
     def neighbors(
@@ -111,7 +111,7 @@ def _routes() -> None:
     @app.command(
         "routes",
         cls=ApiCommand,
-        help="Get all routes for a fabric.\n\n\x08\nHTTP:        GET /nodes/{node}/sdn/fabrics/{fabric}/routes\nPVE method:  routes\nPermissions: [perm, /sdn/fabrics/{fabric}, [SDN.Audit]]\nSince:       PVE 9.0.9",
+        help="Get all routes for a fabric.\n\n\x08\nHTTP:        GET /nodes/{node}/sdn/fabrics/{fabric}/routes\nPVE method:  routes\nPermissions: SDN.Audit on /sdn/fabrics/{fabric}\nSince:       PVE 9.0.9",
         short_help="Get all routes for a fabric",
     )
     def routes(

@@ -21,7 +21,7 @@ def _bridges() -> None:
     @app.command(
         "bridges",
         cls=ApiCommand,
-        help="Get a list of all bridges (vnets) that are part of a zone, as well as the ports that are members of that bridge.\n\n\x08\nHTTP:        GET /nodes/{node}/sdn/zones/{zone}/bridges\nPVE method:  bridges\nPermissions: [perm, /sdn/zones/{zone}, [SDN.Audit]]\nSince:       PVE 9.0.9",
+        help="Get a list of all bridges (vnets) that are part of a zone, as well as the ports that are members of that bridge.\n\n\x08\nHTTP:        GET /nodes/{node}/sdn/zones/{zone}/bridges\nPVE method:  bridges\nPermissions: SDN.Audit on /sdn/zones/{zone}\nSince:       PVE 9.0.9",
         short_help="Get a list of all bridges (vnets) that are part of a zone, as well as...",
     )
     def bridges(
@@ -51,7 +51,7 @@ def _content() -> None:
     @app.command(
         "content",
         cls=ApiCommand,
-        help="List zone content.\n\n\x08\nHTTP:        GET /nodes/{node}/sdn/zones/{zone}/content\nPVE method:  index\nPermissions: [perm, /sdn/zones/{zone}, [SDN.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="List zone content.\n\n\x08\nHTTP:        GET /nodes/{node}/sdn/zones/{zone}/content\nPVE method:  index\nPermissions: SDN.Audit on /sdn/zones/{zone}\nSince:       PVE 7.4 or earlier",
         short_help="List zone content",
     )
     def content(
@@ -81,7 +81,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Directory index for SDN zone status.\n\n\x08\nHTTP:        GET /nodes/{node}/sdn/zones/{zone}\nPVE method:  diridx\nPermissions: [perm, /sdn/zones/{zone}, [SDN.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Directory index for SDN zone status.\n\n\x08\nHTTP:        GET /nodes/{node}/sdn/zones/{zone}\nPVE method:  diridx\nPermissions: SDN.Audit on /sdn/zones/{zone}\nSince:       PVE 7.4 or earlier",
         short_help="Directory index for SDN zone status",
     )
     def get(
@@ -111,7 +111,7 @@ def _ip_vrf() -> None:
     @app.command(
         "ip-vrf",
         cls=ApiCommand,
-        help="Get the IP VRF of an EVPN zone.\n\n\x08\nHTTP:        GET /nodes/{node}/sdn/zones/{zone}/ip-vrf\nPVE method:  ip-vrf\nPermissions: [perm, /sdn/zones/{zone}, [SDN.Audit]]\nSince:       PVE 9.0.9",
+        help="Get the IP VRF of an EVPN zone.\n\n\x08\nHTTP:        GET /nodes/{node}/sdn/zones/{zone}/ip-vrf\nPVE method:  ip-vrf\nPermissions: SDN.Audit on /sdn/zones/{zone}\nSince:       PVE 9.0.9",
         short_help="Get the IP VRF of an EVPN zone",
     )
     def ip_vrf(

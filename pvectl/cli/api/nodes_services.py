@@ -184,7 +184,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Directory index\n\n\x08\nHTTP:        GET /nodes/{node}/services/{service}\nPVE method:  srvcmdidx\nPermissions: [perm, /nodes/{node}, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Directory index\n\n\x08\nHTTP:        GET /nodes/{node}/services/{service}\nPVE method:  srvcmdidx\nPermissions: Sys.Audit on /nodes/{node}\nSince:       PVE 7.4 or earlier",
         short_help="Directory index",
     )
     def get(
@@ -214,7 +214,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="Service list.\n\n\x08\nHTTP:        GET /nodes/{node}/services\nPVE method:  index\nPermissions: [perm, /nodes/{node}, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Service list.\n\n\x08\nHTTP:        GET /nodes/{node}/services\nPVE method:  index\nPermissions: Sys.Audit on /nodes/{node}\nSince:       PVE 7.4 or earlier",
         short_help="Service list",
     )
     def list(
@@ -237,7 +237,7 @@ def _reload() -> None:
     @app.command(
         "reload",
         cls=ApiCommand,
-        help="Reload service. Falls back to restart if service cannot be reloaded.\n\n\x08\nHTTP:        POST /nodes/{node}/services/{service}/reload\nPVE method:  service_reload\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Reload service. Falls back to restart if service cannot be reloaded.\n\n\x08\nHTTP:        POST /nodes/{node}/services/{service}/reload\nPVE method:  service_reload\nPermissions: Sys.Modify on /nodes/{node}\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Reload service",
     )
     def reload(
@@ -268,7 +268,7 @@ def _restart() -> None:
     @app.command(
         "restart",
         cls=ApiCommand,
-        help="Hard restart service. Use reload if you want to reduce interruptions.\n\n\x08\nHTTP:        POST /nodes/{node}/services/{service}/restart\nPVE method:  service_restart\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Hard restart service. Use reload if you want to reduce interruptions.\n\n\x08\nHTTP:        POST /nodes/{node}/services/{service}/restart\nPVE method:  service_restart\nPermissions: Sys.Modify on /nodes/{node}\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Hard restart service",
     )
     def restart(
@@ -299,7 +299,7 @@ def _start() -> None:
     @app.command(
         "start",
         cls=ApiCommand,
-        help="Start service.\n\n\x08\nHTTP:        POST /nodes/{node}/services/{service}/start\nPVE method:  service_start\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Start service.\n\n\x08\nHTTP:        POST /nodes/{node}/services/{service}/start\nPVE method:  service_start\nPermissions: Sys.Modify on /nodes/{node}\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Start service",
     )
     def start(
@@ -330,7 +330,7 @@ def _state() -> None:
     @app.command(
         "state",
         cls=ApiCommand,
-        help="Read service properties\n\n\x08\nHTTP:        GET /nodes/{node}/services/{service}/state\nPVE method:  service_state\nPermissions: [perm, /nodes/{node}, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Read service properties\n\n\x08\nHTTP:        GET /nodes/{node}/services/{service}/state\nPVE method:  service_state\nPermissions: Sys.Audit on /nodes/{node}\nSince:       PVE 7.4 or earlier",
         short_help="Read service properties",
     )
     def state(
@@ -360,7 +360,7 @@ def _stop() -> None:
     @app.command(
         "stop",
         cls=ApiCommand,
-        help="Stop service.\n\n\x08\nHTTP:        POST /nodes/{node}/services/{service}/stop\nPVE method:  service_stop\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Stop service.\n\n\x08\nHTTP:        POST /nodes/{node}/services/{service}/stop\nPVE method:  service_stop\nPermissions: Sys.Modify on /nodes/{node}\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Stop service",
     )
     def stop(

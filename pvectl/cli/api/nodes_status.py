@@ -28,7 +28,7 @@ def _command() -> None:
     @app.command(
         "command",
         cls=ApiCommand,
-        help="Reboot or shutdown a node.\n\n\x08\nHTTP:        POST /nodes/{node}/status\nPVE method:  node_cmd\nPermissions: [perm, /nodes/{node}, [Sys.PowerMgmt]]\nSince:       PVE 7.4 or earlier",
+        help="Reboot or shutdown a node.\n\n\x08\nHTTP:        POST /nodes/{node}/status\nPVE method:  node_cmd\nPermissions: Sys.PowerMgmt on /nodes/{node}\nSince:       PVE 7.4 or earlier",
         short_help="Reboot or shutdown a node",
     )
     def command(
@@ -58,7 +58,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Read node status\n\n\x08\nHTTP:        GET /nodes/{node}/status\nPVE method:  status\nPermissions: [perm, /nodes/{node}, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Read node status\n\n\x08\nHTTP:        GET /nodes/{node}/status\nPVE method:  status\nPermissions: Sys.Audit on /nodes/{node}\nSince:       PVE 7.4 or earlier",
         short_help="Read node status",
     )
     def get(

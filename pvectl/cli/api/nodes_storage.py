@@ -92,7 +92,7 @@ def _download_url() -> None:
     @app.command(
         "download-url",
         cls=ApiCommand,
-        help="Download templates, ISO images, OVAs and VM images by using an URL.\n\n\x08\nHTTP:        POST /nodes/{node}/storage/{storage}/download-url\nPVE method:  download_url\nPermissions: Requires allocation access on the storage and as this allows one to probe the (local!) host network indirectly it also requires one of Sys.Modify on / (for backwards compatibility) or the newer Sys.AccessNetwork privilege on the node.\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Download templates, ISO images, OVAs and VM images by using an URL.\n\n\x08\nHTTP:        POST /nodes/{node}/storage/{storage}/download-url\nPVE method:  download_url\nPermissions: Requires allocation access on the storage and as this allows one to probe the (local!)\n             host network indirectly it also requires one of Sys.Modify on / (for backwards\n             compatibility) or the newer Sys.AccessNetwork privilege on the node. Check:\n             (Datastore.AllocateTemplate on /storage/{storage} and (Sys.Audit and Sys.Modify on / or\n             Sys.AccessNetwork on /nodes/{node}))\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Download templates, ISO images, OVAs and VM images by using an URL",
     )
     def download_url(
@@ -173,7 +173,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="diridx\n\n\x08\nHTTP:        GET /nodes/{node}/storage/{storage}\nPVE method:  diridx\nPermissions: [perm, /storage/{storage}, [Datastore.Audit, Datastore.AllocateSpace], any, 1]\nSince:       PVE 7.4 or earlier",
+        help="diridx\n\n\x08\nHTTP:        GET /nodes/{node}/storage/{storage}\nPVE method:  diridx\nPermissions: Datastore.Audit or Datastore.AllocateSpace on /storage/{storage}\nSince:       PVE 7.4 or earlier",
         short_help="diridx",
     )
     def get(
@@ -242,7 +242,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="Get status for all datastores.\n\n\x08\nHTTP:        GET /nodes/{node}/storage\nPVE method:  index\nPermissions: Only list entries where you have 'Datastore.Audit' or 'Datastore.AllocateSpace' permissions on '/storage/<storage>'\nSince:       PVE 7.4 or earlier",
+        help="Get status for all datastores.\n\n\x08\nHTTP:        GET /nodes/{node}/storage\nPVE method:  index\nPermissions: Only list entries where you have 'Datastore.Audit' or 'Datastore.AllocateSpace'\n             permissions on '/storage/<storage>'\nSince:       PVE 7.4 or earlier",
         short_help="Get status for all datastores",
     )
     def list(
@@ -302,7 +302,7 @@ def _oci_registry_pull() -> None:
     @app.command(
         "oci-registry-pull",
         cls=ApiCommand,
-        help="Pull an OCI image from a registry.\n\n\x08\nHTTP:        POST /nodes/{node}/storage/{storage}/oci-registry-pull\nPVE method:  oci_registry_pull\nPermissions: [and, [perm, /storage/{storage}, [Datastore.AllocateTemplate]], [perm, /nodes/{node}, [Sys.AccessNetwork]]]\nSince:       PVE 9.0.9\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Pull an OCI image from a registry.\n\n\x08\nHTTP:        POST /nodes/{node}/storage/{storage}/oci-registry-pull\nPVE method:  oci_registry_pull\nPermissions: (Datastore.AllocateTemplate on /storage/{storage} and Sys.AccessNetwork on\n             /nodes/{node})\nSince:       PVE 9.0.9\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Pull an OCI image from a registry",
     )
     def oci_registry_pull(
@@ -348,7 +348,7 @@ def _rrd() -> None:
     @app.command(
         "rrd",
         cls=ApiCommand,
-        help="Read storage RRD statistics (returns PNG).\n\n\x08\nHTTP:        GET /nodes/{node}/storage/{storage}/rrd\nPVE method:  rrd\nPermissions: [perm, /storage/{storage}, [Datastore.Audit, Datastore.AllocateSpace], any, 1]\nSince:       PVE 7.4 or earlier",
+        help="Read storage RRD statistics (returns PNG).\n\n\x08\nHTTP:        GET /nodes/{node}/storage/{storage}/rrd\nPVE method:  rrd\nPermissions: Datastore.Audit or Datastore.AllocateSpace on /storage/{storage}\nSince:       PVE 7.4 or earlier",
         short_help="Read storage RRD statistics (returns PNG)",
     )
     def rrd(
@@ -400,7 +400,7 @@ def _rrddata() -> None:
     @app.command(
         "rrddata",
         cls=ApiCommand,
-        help="Read storage RRD statistics.\n\n\x08\nHTTP:        GET /nodes/{node}/storage/{storage}/rrddata\nPVE method:  rrddata\nPermissions: [perm, /storage/{storage}, [Datastore.Audit, Datastore.AllocateSpace], any, 1]\nSince:       PVE 7.4 or earlier",
+        help="Read storage RRD statistics.\n\n\x08\nHTTP:        GET /nodes/{node}/storage/{storage}/rrddata\nPVE method:  rrddata\nPermissions: Datastore.Audit or Datastore.AllocateSpace on /storage/{storage}\nSince:       PVE 7.4 or earlier",
         short_help="Read storage RRD statistics",
     )
     def rrddata(
@@ -445,7 +445,7 @@ def _status() -> None:
     @app.command(
         "status",
         cls=ApiCommand,
-        help="Read storage status.\n\n\x08\nHTTP:        GET /nodes/{node}/storage/{storage}/status\nPVE method:  read_status\nPermissions: [perm, /storage/{storage}, [Datastore.Audit, Datastore.AllocateSpace], any, 1]\nSince:       PVE 7.4 or earlier",
+        help="Read storage status.\n\n\x08\nHTTP:        GET /nodes/{node}/storage/{storage}/status\nPVE method:  read_status\nPermissions: Datastore.Audit or Datastore.AllocateSpace on /storage/{storage}\nSince:       PVE 7.4 or earlier",
         short_help="Read storage status",
     )
     def status(
@@ -476,7 +476,7 @@ def _upload() -> None:
     @app.command(
         "upload",
         cls=ApiCommand,
-        help="Upload templates, ISO images, OVAs and VM images.\n\n\x08\nHTTP:        POST /nodes/{node}/storage/{storage}/upload\nPVE method:  upload\nPermissions: [perm, /storage/{storage}, [Datastore.AllocateTemplate]]\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Upload templates, ISO images, OVAs and VM images.\n\n\x08\nHTTP:        POST /nodes/{node}/storage/{storage}/upload\nPVE method:  upload\nPermissions: Datastore.AllocateTemplate on /storage/{storage}\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Upload templates, ISO images, OVAs and VM images",
     )
     def upload(

@@ -90,7 +90,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Allocate disk images.\n\n\x08\nHTTP:        POST /nodes/{node}/storage/{storage}/content\nPVE method:  create\nPermissions: [perm, /storage/{storage}, [Datastore.AllocateSpace]]\nSince:       PVE 7.4 or earlier",
+        help="Allocate disk images.\n\n\x08\nHTTP:        POST /nodes/{node}/storage/{storage}/content\nPVE method:  create\nPermissions: Datastore.AllocateSpace on /storage/{storage}\nSince:       PVE 7.4 or earlier",
         short_help="Allocate disk images",
     )
     def create(
@@ -150,7 +150,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Delete volume\n\n\x08\nHTTP:        DELETE /nodes/{node}/storage/{storage}/content/{volume}\nPVE method:  delete\nPermissions: You need 'Datastore.Allocate' privilege on the storage (or 'Datastore.AllocateSpace' for backup volumes if you have VM.Backup privilege on the VM).\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Delete volume\n\n\x08\nHTTP:        DELETE /nodes/{node}/storage/{storage}/content/{volume}\nPVE method:  delete\nPermissions: You need 'Datastore.Allocate' privilege on the storage (or 'Datastore.AllocateSpace'\n             for backup volumes if you have VM.Backup privilege on the VM).\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Delete volume",
     )
     def delete(
@@ -234,7 +234,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="List storage content.\n\n\x08\nHTTP:        GET /nodes/{node}/storage/{storage}/content\nPVE method:  index\nPermissions: [perm, /storage/{storage}, [Datastore.Audit, Datastore.AllocateSpace], any, 1]\nSince:       PVE 7.4 or earlier",
+        help="List storage content.\n\n\x08\nHTTP:        GET /nodes/{node}/storage/{storage}/content\nPVE method:  index\nPermissions: Datastore.Audit or Datastore.AllocateSpace on /storage/{storage}\nSince:       PVE 7.4 or earlier",
         short_help="List storage content",
     )
     def list(

@@ -34,7 +34,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Prune backups. Only those using the standard naming scheme are considered.\n\n\x08\nHTTP:        DELETE /nodes/{node}/storage/{storage}/prunebackups\nPVE method:  delete\nPermissions: You need the 'Datastore.Allocate' privilege on the storage (or if a VM ID is specified, 'Datastore.AllocateSpace' and 'VM.Backup' for the VM).\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Prune backups. Only those using the standard naming scheme are considered.\n\n\x08\nHTTP:        DELETE /nodes/{node}/storage/{storage}/prunebackups\nPVE method:  delete\nPermissions: You need the 'Datastore.Allocate' privilege on the storage (or if a VM ID is specified,\n             'Datastore.AllocateSpace' and 'VM.Backup' for the VM).\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Prune backups",
     )
     def delete(
@@ -88,7 +88,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Get prune information for backups. NOTE: this is only a preview and might not be what a subsequent prune call does if backups are removed/added in the meantime.\n\n\x08\nHTTP:        GET /nodes/{node}/storage/{storage}/prunebackups\nPVE method:  dryrun\nPermissions: [perm, /storage/{storage}, [Datastore.Audit, Datastore.AllocateSpace], any, 1]\nSince:       PVE 7.4 or earlier",
+        help="Get prune information for backups. NOTE: this is only a preview and might not be what a subsequent prune call does if backups are removed/added in the meantime.\n\n\x08\nHTTP:        GET /nodes/{node}/storage/{storage}/prunebackups\nPVE method:  dryrun\nPermissions: Datastore.Audit or Datastore.AllocateSpace on /storage/{storage}\nSince:       PVE 7.4 or earlier",
         short_help="Get prune information for backups",
     )
     def get(

@@ -28,7 +28,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Delete subscription key of this node.\n\n\x08\nHTTP:        DELETE /nodes/{node}/subscription\nPVE method:  delete\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        help="Delete subscription key of this node.\n\n\x08\nHTTP:        DELETE /nodes/{node}/subscription\nPVE method:  delete\nPermissions: Sys.Modify on /nodes/{node}\nSince:       PVE 7.4 or earlier",
         short_help="Delete subscription key of this node",
     )
     def delete(
@@ -51,7 +51,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Read subscription info.\n\n\x08\nHTTP:        GET /nodes/{node}/subscription\nPVE method:  get\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        help="Read subscription info.\n\n\x08\nHTTP:        GET /nodes/{node}/subscription\nPVE method:  get\nPermissions: any authenticated user\nSince:       PVE 7.4 or earlier",
         short_help="Read subscription info",
     )
     def get(
@@ -74,7 +74,7 @@ def _set_key() -> None:
     @app.command(
         "set-key",
         cls=ApiCommand,
-        help="Set subscription key.\n\n\x08\nHTTP:        PUT /nodes/{node}/subscription\nPVE method:  set\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        help="Set subscription key.\n\n\x08\nHTTP:        PUT /nodes/{node}/subscription\nPVE method:  set\nPermissions: Sys.Modify on /nodes/{node}\nSince:       PVE 7.4 or earlier",
         short_help="Set subscription key",
     )
     def set_key(
@@ -104,7 +104,7 @@ def _update() -> None:
     @app.command(
         "update",
         cls=ApiCommand,
-        help="Update subscription info.\n\n\x08\nHTTP:        POST /nodes/{node}/subscription\nPVE method:  update\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        help="Update subscription info.\n\n\x08\nHTTP:        POST /nodes/{node}/subscription\nPVE method:  update\nPermissions: Sys.Modify on /nodes/{node}\nSince:       PVE 7.4 or earlier",
         short_help="Update subscription info",
     )
     def update(

@@ -21,7 +21,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Read server time and time zone settings.\n\n\x08\nHTTP:        GET /nodes/{node}/time\nPVE method:  time\nPermissions: [perm, /nodes/{node}, [Sys.Audit]]\nSince:       PVE 7.4 or earlier",
+        help="Read server time and time zone settings.\n\n\x08\nHTTP:        GET /nodes/{node}/time\nPVE method:  time\nPermissions: Sys.Audit on /nodes/{node}\nSince:       PVE 7.4 or earlier",
         short_help="Read server time and time zone settings",
     )
     def get(
@@ -44,7 +44,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Set time zone.\n\n\x08\nHTTP:        PUT /nodes/{node}/time\nPVE method:  set_timezone\nPermissions: [perm, /nodes/{node}, [Sys.Modify]]\nSince:       PVE 7.4 or earlier",
+        help="Set time zone.\n\n\x08\nHTTP:        PUT /nodes/{node}/time\nPVE method:  set_timezone\nPermissions: Sys.Modify on /nodes/{node}\nSince:       PVE 7.4 or earlier",
         short_help="Set time zone",
     )
     def set(

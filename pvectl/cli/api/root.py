@@ -20,7 +20,7 @@ def _version() -> None:
     @app.command(
         "version",
         cls=ApiCommand,
-        help="API version details, including some parts of the global datacenter config.\n\n\x08\nHTTP:        GET /version\nPVE method:  version\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        help="API version details, including some parts of the global datacenter config.\n\n\x08\nHTTP:        GET /version\nPVE method:  version\nPermissions: any authenticated user\nSince:       PVE 7.4 or earlier",
         short_help="API version details, including some parts of the global datacenter co...",
     )
     def version(

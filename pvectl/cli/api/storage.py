@@ -228,7 +228,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create a new storage.\n\n\x08\nHTTP:        POST /storage\nPVE method:  create\nPermissions: [perm, /storage, [Datastore.Allocate]]\nSince:       PVE 7.4 or earlier",
+        help="Create a new storage.\n\n\x08\nHTTP:        POST /storage\nPVE method:  create\nPermissions: Datastore.Allocate on /storage\nSince:       PVE 7.4 or earlier",
         short_help="Create a new storage",
     )
     def create(
@@ -671,7 +671,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Delete storage configuration.\n\n\x08\nHTTP:        DELETE /storage/{storage}\nPVE method:  delete\nPermissions: [perm, /storage, [Datastore.Allocate]]\nSince:       PVE 7.4 or earlier",
+        help="Delete storage configuration.\n\n\x08\nHTTP:        DELETE /storage/{storage}\nPVE method:  delete\nPermissions: Datastore.Allocate on /storage\nSince:       PVE 7.4 or earlier",
         short_help="Delete storage configuration",
     )
     def delete(
@@ -694,7 +694,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Read storage configuration.\n\n\x08\nHTTP:        GET /storage/{storage}\nPVE method:  read\nPermissions: [perm, /storage/{storage}, [Datastore.Allocate]]\nSince:       PVE 7.4 or earlier",
+        help="Read storage configuration.\n\n\x08\nHTTP:        GET /storage/{storage}\nPVE method:  read\nPermissions: Datastore.Allocate on /storage/{storage}\nSince:       PVE 7.4 or earlier",
         short_help="Read storage configuration",
     )
     def get(
@@ -717,7 +717,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="Storage index.\n\n\x08\nHTTP:        GET /storage\nPVE method:  index\nPermissions: Only list entries where you have 'Datastore.Audit' or 'Datastore.AllocateSpace' permissions on '/storage/<storage>'\nSince:       PVE 7.4 or earlier",
+        help="Storage index.\n\n\x08\nHTTP:        GET /storage\nPVE method:  index\nPermissions: Only list entries where you have 'Datastore.Audit' or 'Datastore.AllocateSpace'\n             permissions on '/storage/<storage>'\nSince:       PVE 7.4 or earlier",
         short_help="Storage index",
     )
     def list(
@@ -739,7 +739,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Update storage configuration.\n\n\x08\nHTTP:        PUT /storage/{storage}\nPVE method:  update\nPermissions: [perm, /storage, [Datastore.Allocate]]\nSince:       PVE 7.4 or earlier",
+        help="Update storage configuration.\n\n\x08\nHTTP:        PUT /storage/{storage}\nPVE method:  update\nPermissions: Datastore.Allocate on /storage\nSince:       PVE 7.4 or earlier",
         short_help="Update storage configuration",
     )
     def set(

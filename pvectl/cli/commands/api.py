@@ -88,7 +88,7 @@ def _pairs(args: list[str]) -> dict[str, list[str]]:
 
 def _by_path(ctx: typer.Context, method: str, path: str, no_wait: bool) -> None:
     from pvectl.cli.errors import NOT_FOUND, CliError, reported
-    from pvectl.cli.runner import execute
+    from pvectl.cli.runner import OUTPUT_KEY, execute, take_output_option
 
     with reported():
         from pvectl.sdk._core.spec import load_spec
@@ -99,7 +99,10 @@ def _by_path(ctx: typer.Context, method: str, path: str, no_wait: bool) -> None:
             raise CliError(f"no '{method}' method for '{path}' in the PVE {spec.version} API", NOT_FOUND)
         template, values = found
         op = spec.by_path[template][method]
-        raw: dict[str, Any] = dict(_pairs(list(ctx.args)))
+        args, fmt = take_output_option(list(ctx.args))
+        if fmt is not None:
+            ctx.meta[OUTPUT_KEY] = fmt
+        raw: dict[str, Any] = dict(_pairs(args))
         for name, value in values.items():
             raw[name] = value
     execute(ctx, op.key, raw, no_wait=no_wait)
