@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import typer
 
+from pvectl.cli.commands.vm import daily
 from pvectl.cli.commands.vm.create import create
+from pvectl.cli.runner import ApiCommand  # accepts -o/--output after the command too
 
 app = typer.Typer(
     name="vm",
@@ -17,7 +19,15 @@ app = typer.Typer(
 
 @app.callback()
 def vm() -> None:
-    """Create and manage virtual machines."""
+    """Create and manage virtual machines (found by id or name across the cluster)."""
 
 
-app.command("create", help="Create a VM (flags, --from-file; -i and --tui arrive later).")(create)
+app.command("create", cls=ApiCommand, help="Create a VM (flags, --from-file; -i and --tui arrive later).")(create)
+app.command("list", cls=ApiCommand)(daily.list_vms)
+app.command("show", cls=ApiCommand)(daily.show)
+app.command("start", cls=ApiCommand)(daily.start)
+app.command("stop", cls=ApiCommand)(daily.stop)
+app.command("shutdown", cls=ApiCommand)(daily.shutdown)
+app.command("reboot", cls=ApiCommand)(daily.reboot)
+app.command("delete", cls=ApiCommand)(daily.delete)
+app.add_typer(daily.serial)

@@ -11,6 +11,7 @@ import typer
 
 from pvectl.cli.commands.vm.flags import with_vm_flags
 from pvectl.cli.errors import FAILURE, PARTIAL, USAGE, CliError, reported
+from pvectl.cli.runner import output_format
 
 if TYPE_CHECKING:
     from pvectl.vm.config import VmConfig
@@ -26,14 +27,11 @@ def load_file(path: str) -> VmConfig:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise CliError(f"--from-file {path}: {exc.strerror or exc}", USAGE) from exc
-    try:
-        if path.endswith((".yaml", ".yml")):
-            import yaml
+    import yaml
 
-            data: Any = yaml.safe_load(text)
-        else:
-            data = json.loads(text)
-    except (ValueError, ImportError) as exc:
+    try:
+        data: Any = yaml.safe_load(text) if path.endswith((".yaml", ".yml")) else json.loads(text)
+    except (ValueError, yaml.YAMLError) as exc:
         raise CliError(
             f"--from-file {path}: not valid {'YAML' if path.endswith(('.yaml', '.yml')) else 'JSON'}: {exc}", USAGE
         ) from exc
@@ -80,19 +78,20 @@ def _create(ctx: typer.Context, values: dict[str, Any]) -> None:
         raise CliError(str(exc), FAILURE) from exc
     if resolution.missing:
         raise CliError("the server lacks what this VM needs (nothing was sent)", USAGE, resolution.missing)
-    taken = {g.vmid for g in ref.guests().get([])}
+    # an automatically chosen id that gets taken meanwhile is the submitter's business (it takes the next one)
+    taken = set() if resolution.auto_vmid else {g.vmid for g in ref.guests().get([])}
     problems = check(resolution.config, taken_vmids=taken)
     if problems:
         raise CliError("invalid VM configuration (nothing was sent)", USAGE, [str(p) for p in problems])
     plan = make_plan(resolution.config, resolution.server_version)
     if values.get("dry_run"):
-        print(plan_json(plan) if app.options.output in ("json", "yaml") else plan_text(plan))
+        print(plan_json(plan) if output_format(ctx) in ("json", "yaml") else plan_text(plan))
         return
     for note in plan.notes:
         print(f"note: {note}", file=sys.stderr)
     submitter = Submitter(client, on_event=Progress(verbose=app.options.verbose > 0))
     outcome = submitter.submit(resolution.config, resolution.server_version, auto_vmid=resolution.auto_vmid)
-    if app.options.output == "json":
+    if output_format(ctx) == "json":
         summary = {
             "outcome": outcome.kind,
             "vmid": outcome.vmid,
@@ -105,7 +104,7 @@ def _create(ctx: typer.Context, values: dict[str, Any]) -> None:
         print(json.dumps(summary, indent=2))
     lines = outcome_lines(outcome)
     if outcome.ok:
-        if app.options.output != "json":
+        if output_format(ctx) != "json":
             print(lines[0])
         return
     code = PARTIAL if outcome.kind == "partial" else FAILURE

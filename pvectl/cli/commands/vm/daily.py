@@ -1,0 +1,142 @@
+"""The daily ``pvectl vm`` commands: list, show, start, stop, shutdown, reboot, delete, serial-console."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from pvectl.cli.errors import NOT_FOUND, USAGE, CliError, reported
+from pvectl.cli.runner import output_format
+from pvectl.vm.actions import Power
+
+if TYPE_CHECKING:
+    from pvectl.sdk import ProxmoxClient
+    from pvectl.vm.lookup import VmRef
+
+VmArg = Annotated[str, typer.Argument(help="VM id or name (found across the cluster).", show_default=False)]
+NoWait = Annotated[bool, typer.Option("--no-wait", help="Print the task id instead of waiting.")]
+LIST_COLUMNS = ("vmid", "name", "node", "status", "tags", "cpus", "memory")
+
+
+def _find(client: ProxmoxClient, key: str) -> VmRef:
+    from pvectl.vm.lookup import VmNotFound, cluster_vms, find
+
+    try:
+        return find(cluster_vms(client), key)
+    except VmNotFound as exc:
+        raise CliError(str(exc), NOT_FOUND) from None
+
+
+def _finish(ctx: typer.Context, client: ProxmoxClient, upid: str, no_wait: bool, done: str) -> None:
+    from pvectl.cli.tasks import wait_for
+
+    if no_wait:
+        print(upid)
+        return
+    wait_for(client, upid)
+    print(done, file=sys.stderr if output_format(ctx) == "json" else sys.stdout)
+
+
+def list_vms(
+    ctx: typer.Context,
+    node: Annotated[str | None, typer.Option("--node", help="Only VMs on this node.", show_default=False)] = None,
+    tag: Annotated[str | None, typer.Option("--tag", help="Only VMs with this tag.", show_default=False)] = None,
+    status: Annotated[
+        str | None, typer.Option("--status", help="Only VMs in this state (running, stopped, ...).", show_default=False)
+    ] = None,
+) -> None:
+    """List the cluster's VMs (no node needed)."""
+    with reported():
+        from pvectl.cli.output import emit
+        from pvectl.vm.lookup import cluster_vms, matches
+
+        vms = [vm for vm in cluster_vms(ctx.obj.client()) if matches(vm, node=node, tag=tag, status=status)]
+        rows = [
+            {
+                "vmid": vm.vmid,
+                "name": vm.name,
+                "node": vm.node,
+                "status": vm.status,
+                "tags": ";".join(vm.tags),
+                "cpus": vm.raw.get("maxcpu"),
+                "memory": int(vm.raw.get("maxmem") or 0) // (1024 * 1024),
+            }
+            for vm in vms
+        ]
+        emit(rows, output_format(ctx), LIST_COLUMNS)
+
+
+def show(ctx: typer.Context, vm: VmArg) -> None:
+    """A VM's configuration and current status."""
+    with reported():
+        from pvectl.cli.output import emit
+
+        client = ctx.obj.client()
+        ref = _find(client, vm)
+        config = client.request("GET", f"/nodes/{ref.node}/qemu/{ref.vmid}/config") or {}
+        current = client.request("GET", f"/nodes/{ref.node}/qemu/{ref.vmid}/status/current") or {}
+        emit(
+            {"vmid": ref.vmid, "node": ref.node, "status": current.get("status", ref.status), **config},
+            output_format(ctx),
+        )
+
+
+def _power(action: Power, past: str) -> Callable[..., None]:
+    def command(ctx: typer.Context, vm: VmArg, no_wait: NoWait = False) -> None:
+        with reported():
+            from pvectl.vm.actions import power
+
+            client = ctx.obj.client()
+            ref = _find(client, vm)
+            task = power(client, ref.node, ref.vmid, action)
+            _finish(ctx, client, task.upid.raw, no_wait, f"VM {ref.vmid} ({ref.name or 'no name'}) {past}")
+
+    command.__doc__ = f"{action.capitalize()} a VM and wait for the task."
+    return command
+
+
+def delete(
+    ctx: typer.Context,
+    vm: VmArg,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    purge: Annotated[bool, typer.Option("--purge", help="Also remove it from backups, HA and replication.")] = False,
+    no_wait: NoWait = False,
+) -> None:
+    """Delete a VM and its disks (asks first unless --yes)."""
+    with reported():
+        from pvectl.vm.actions import destroy
+
+        client = ctx.obj.client()
+        ref = _find(client, vm)
+        if not yes:
+            if not sys.stdin.isatty():
+                raise CliError(f"refusing to delete VM {ref.vmid} without confirmation; pass --yes", USAGE)
+            answer = input(f"Delete VM {ref.vmid} ({ref.name or 'no name'}) on {ref.node} and its disks? [y/N] ")
+            if answer.strip().lower() not in ("y", "yes"):
+                raise CliError("not deleted", USAGE)
+        task = destroy(client, ref.node, ref.vmid, purge=purge)
+        _finish(ctx, client, task.upid.raw, no_wait, f"VM {ref.vmid} deleted")
+
+
+serial = typer.Typer(name="serial-console", help="Serial console of a VM.", no_args_is_help=True, add_completion=False)
+
+
+@serial.command("enable")
+def serial_enable(ctx: typer.Context, vm: VmArg) -> None:
+    """Set serial0=socket and vga=serial0 (what vm create does after creating the VM)."""
+    with reported():
+        from pvectl.vm.actions import enable_serial_console
+
+        client = ctx.obj.client()
+        ref = _find(client, vm)
+        enable_serial_console(client, ref.node, ref.vmid)
+        print(f"VM {ref.vmid}: serial console enabled (serial0=socket, vga=serial0)")
+
+
+start = _power("start", "started")
+stop = _power("stop", "stopped")
+shutdown = _power("shutdown", "shut down")
+reboot = _power("reboot", "rebooted")

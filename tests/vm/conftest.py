@@ -1,0 +1,71 @@
+"""`pvectl vm ...` in-process against the simulator mounted on a mock transport (same answers as HTTPS)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from pvectl.cli.app import app
+from pvectl.cli.context import AppContext
+from pvectl.sdk import ProxmoxClient
+from pvectl.sim.core import Simulator
+from pvectl.sim.mock import mock_transport
+from pvectl.sim.store import Store
+from pvectl.sim.world import credentials_of
+from tests.conftest import FakeClock
+
+
+@dataclass
+class Run:
+    code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+
+@dataclass
+class SimCli:
+    sim: Simulator
+    requests: list[httpx.Request] = field(default_factory=list)
+
+    def __call__(self, *args: str) -> Run:
+        result = CliRunner().invoke(app, ["--sim", *args])
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        return Run(result.exit_code, result.stdout, result.stderr)
+
+    def writes(self) -> list[str]:
+        return [f"{r.method} {r.url.path.removeprefix('/api2/json')}" for r in self.requests if r.method != "GET"]
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SimCli]:
+    for var in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+        monkeypatch.setenv(var, str(tmp_path / var.lower()))
+    sim = Simulator(Store(tmp_path / "state.json", {"task_seconds": 0}))
+    creds = credentials_of(sim.store.snapshot())
+    runner = SimCli(sim)
+    inner = mock_transport(sim)
+
+    def record(request: httpx.Request) -> httpx.Response:
+        runner.requests.append(request)
+        return inner.handle_request(request)
+
+    client = ProxmoxClient(
+        "127.0.0.1:8006",
+        token=f"root@pam!{creds['token_id']}={creds['token_secret']}",
+        transport=httpx.MockTransport(record),
+        clock=FakeClock(),
+    )
+    monkeypatch.setattr(AppContext, "client", lambda self: client)
+    yield runner
+    client.close()
