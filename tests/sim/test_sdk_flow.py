@@ -179,3 +179,21 @@ async def test_fifty_parallel_async_requests(server: RunningServer, cert: CertFi
     assert len(results) == 50 and all(isinstance(r, list) for r in results)
     assert [len(r) for r in results[:2]] == [2, len(results[1])]
     assert sorted(t.upid.id for t in creates) == [str(300 + i) for i in range(10)]
+
+
+def test_sdk_password_login_csrf_and_expiry_recovery(
+    server: RunningServer, cert: CertFiles, password: str, sim: object
+) -> None:
+    from pvectl.sdk import TicketAuth
+    from pvectl.sim.core import Simulator
+    from pvectl.sim.faults import ExpireTickets
+
+    assert isinstance(sim, Simulator)
+    auth = TicketAuth("root@pam", password)
+    with ProxmoxClient(base_url=f"{server.base_url}/api2/json", auth=auth, verify=str(cert.cert)) as client:
+        assert [r["realm"] for r in client.realms()] == ["pam", "pve"]
+        client.request("POST", "/pools", {"poolid": "byticket"})  # a write: needs the CSRF token
+        first = auth.ticket
+        sim.inject(ExpireTickets())
+        pools = client.request("GET", "/pools")  # 401, fresh login, the GET is sent again
+        assert "byticket" in {p["poolid"] for p in pools} and auth.ticket != first
