@@ -212,3 +212,15 @@ def test_embedded_simulator_takes_faults_from_tests(embedded: None) -> None:
         task = client.nodes("pve1").qemu.create(vmid=900)
         with pytest.raises(TaskFailed, match="no space left on device"):
             task.wait(timeout=10, poll=0.05)
+
+
+def test_example_seed_is_a_valid_seed_of_the_default_world(state_dir: Path, tmp_path: Path) -> None:
+    from pvectl.sim.world import DEFAULT_SEED, load_seed
+
+    code, out, _ = run("sim", "example-seed")
+    assert code == 0 and out.startswith("# A seed file (YAML or JSON)")
+    seed = tmp_path / "world.yaml"
+    seed.write_text(out, encoding="utf-8")
+    assert load_seed(seed) == DEFAULT_SEED
+    code, out, _ = run("sim", "reset", "--seed", str(seed))
+    assert code == 0

@@ -23,7 +23,10 @@ app = typer.Typer(
 )
 
 SeedOpt = Annotated[
-    Path | None, typer.Option("--seed", help="World to start from (YAML/JSON; see pvectl.sim.world).", dir_okay=False)
+    Path | None,
+    typer.Option(
+        "--seed", help="World to start from (YAML/JSON; 'pvectl sim example-seed' shows the format).", dir_okay=False
+    ),
 ]
 StateOpt = Annotated[
     Path | None, typer.Option("--state", help="State file (default: state.json in the simulator's state dir).")
@@ -57,7 +60,13 @@ def serve(
     state: StateOpt = None,
     faults: Annotated[
         list[str] | None,
-        typer.Option("--faults", help="Inject a fault, e.g. 'fail:path=/cluster/nextid,status=503' (repeatable)."),
+        typer.Option(
+            "--faults",
+            help="Inject a fault, KIND[:key=value,...] (repeatable), e.g. 'fail:path=/cluster/nextid,status=503'. "
+            "Kinds: fail (path, method, nth, count, status, message), task-fail (type, message, count), "
+            "task-slow (seconds, type), expire-tickets, steal-vmid (count), lock-vm (vmid, lock), "
+            "node-offline (node), latency (seconds, path).",
+        ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Allow a non-loopback address.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every request.")] = False,
@@ -169,3 +178,17 @@ def status(state: StateOpt = None) -> None:
             typer.echo(f"server:      running at {info['url']} (pid {info.get('pid')})")
         else:
             typer.echo("server:      not running ('pvectl sim serve' starts one)")
+
+
+@app.command("example-seed")
+def example_seed() -> None:
+    """Print the default world as a seed file (YAML) to copy, edit and pass to --seed."""
+    import yaml
+
+    from pvectl.sim import world
+
+    for line in (world.__doc__ or "").strip().splitlines()[2:]:
+        if line.startswith("A malformed seed"):
+            break
+        typer.echo(f"# {line}".rstrip())
+    typer.echo(yaml.safe_dump(world.DEFAULT_SEED, sort_keys=False, width=118), nl=False)
