@@ -117,7 +117,8 @@ def delete(
             answer = input(f"Delete VM {ref.vmid} ({ref.name or 'no name'}) on {ref.node} and its disks? [y/N] ")
             if answer.strip().lower() not in ("y", "yes"):
                 raise CliError("not deleted", USAGE)
-        task = destroy(client, ref.node, ref.vmid, purge=purge)
+        # PVE refuses to delete an HA-managed VM unless purge removes its HA resource too
+        task = destroy(client, ref.node, ref.vmid, purge=purge or bool(ref.raw.get("hastate")))
         _finish(ctx, client, task.upid.raw, no_wait, f"VM {ref.vmid} deleted")
 
 
