@@ -104,7 +104,11 @@ class ProxmoxClient(BaseClient):
             form = self._session_form()
             while form is not None:
                 login = self._ticket_request(form)
-                form = self._accept_ticket(_interpret(self._exchange(login, authenticated=False), login))
+                response = self._exchange(login, authenticated=False)
+                if self._renewal_rejected(form, response.status_code):
+                    form = self._session_form()
+                    continue
+                form = self._accept_ticket(_interpret(response, login))
 
     def _exchange(self, prepared: Prepared, authenticated: bool = True) -> httpx.Response:
         """Send with the retry policy (GETs only); the final response, whatever its status."""
@@ -248,7 +252,11 @@ class AsyncProxmoxClient(BaseClient):
             form = self._session_form()
             while form is not None:
                 login = self._ticket_request(form)
-                form = self._accept_ticket(_interpret(await self._exchange(login, authenticated=False), login))
+                response = await self._exchange(login, authenticated=False)
+                if self._renewal_rejected(form, response.status_code):
+                    form = self._session_form()
+                    continue
+                form = self._accept_ticket(_interpret(response, login))
 
     async def _exchange(self, prepared: Prepared, authenticated: bool = True) -> httpx.Response:
         """Send with the retry policy (GETs only); the final response, whatever its status."""

@@ -247,3 +247,25 @@ async def test_async_concurrent_calls_share_one_login(apclient: AsyncProxmoxClie
     httpx_mock.add_response(method="GET", url=f"{BASE}/nodes", json={"data": []}, is_reusable=True)
     await asyncio.gather(*(apclient.request("GET", "/nodes") for _ in range(5)))
     assert sum(r.method == "POST" for r in httpx_mock.get_requests()) == 1
+
+
+def test_rejected_renewal_falls_back_to_the_password(httpx_mock: HTTPXMock, clock: FakeClock) -> None:
+    auth = TicketAuth("root@pam", PASSWORD, ticket=TICKET1, csrf=CSRF1, ticket_age=RENEW_AFTER + 10)
+    httpx_mock.add_response(method="POST", url=TICKET_URL, status_code=401, json={"data": None})
+    httpx_mock.add_response(method="POST", url=TICKET_URL, json=login_answer(TICKET2, CSRF2))
+    httpx_mock.add_response(method="GET", url=f"{BASE}/nodes", json={"data": []})
+    with ProxmoxClient("pve1", auth=auth, server_version="9.1.3", clock=clock) as c:
+        c.request("GET", "/nodes")
+    renewal, login, _ = httpx_mock.get_requests()
+    assert form(renewal)["password"] == TICKET1 and form(login)["password"] == PASSWORD
+
+
+def test_rejected_renewal_without_password_is_an_error(httpx_mock: HTTPXMock, clock: FakeClock) -> None:
+    auth = TicketAuth("root@pam", ticket=TICKET1, csrf=CSRF1, ticket_age=RENEW_AFTER + 10)
+    httpx_mock.add_response(method="POST", url=TICKET_URL, status_code=401, json={"data": None})
+    with (
+        ProxmoxClient("pve1", auth=auth, server_version="9.1.3", clock=clock) as c,
+        pytest.raises(AuthenticationError),
+    ):
+        c.request("GET", "/nodes")
+    assert len(httpx_mock.get_requests()) == 1

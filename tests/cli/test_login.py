@@ -263,3 +263,14 @@ def test_help_stays_import_light(command: str) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "HEAVY []" in out, out
+
+
+def test_sim_login_uses_the_simulator_token(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    embedded = pytest.importorskip("pvectl.sim.embedded")
+    monkeypatch.setenv("PVECTL_SIM_STATE_DIR", str(tmp_path / "sim"))
+    try:
+        code, out, err = run("--sim", "login")
+    finally:
+        embedded.stop_embedded()
+    assert code == 0, err
+    assert "no login needed" in out and "https://127.0.0.1:" in out

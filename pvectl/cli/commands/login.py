@@ -36,6 +36,13 @@ def login(
 
     found = ctx.find_object(AppContext)
     options = found.options if found is not None else GlobalOptions()
+    if options.sim:
+        from pvectl.cli.connection import make_client
+
+        with make_client(options) as client:
+            version = client.version().version
+        typer.echo(f"The simulator at {client.base_url} (PVE {version}) takes its API token; no login needed.")
+        return
     settings = resolve(options)
     base = {"base_url": settings.base_url, **tls_kwargs(settings)}
     if settings.token is not None and options.user is None:

@@ -298,5 +298,8 @@ class TicketAuth:
         return self._password
 
     def __repr__(self) -> str:
-        state = "ticket='***'" if self._ticket else "no ticket"
-        return f"TicketAuth({self.user!r}, password='***', {state})"
+        parts = [repr(self.user)]
+        if self.can_log_in:
+            parts.append("password='***'")
+        parts.append("ticket='***'" if self._ticket else "no ticket")
+        return f"TicketAuth({', '.join(parts)})"

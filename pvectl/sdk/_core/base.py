@@ -223,6 +223,18 @@ class BaseClient:
         challenge: TfaChallenge | None = self.auth.accept(data, self.clock.monotonic())
         return None if challenge is None else self.auth.answer_form(challenge)
 
+    def _renewal_rejected(self, form: Mapping[str, str], status: int) -> bool:
+        """A renewal (the ticket posted as the password) answered 401: fall back to the password if there is one.
+
+        PVE refuses to renew a ticket it no longer accepts (signing key rotated, user disabled, server reset)."""
+        auth = self.auth
+        if status != 401 or not isinstance(auth, TicketAuth) or not auth.can_log_in:
+            return False
+        if auth.ticket is None or form.get("password") != auth.ticket:
+            return False
+        auth.reject()
+        return True
+
     def _recover_from_401(self, prepared: Prepared, status: int) -> bool:
         """Whether a 401 should end the session and log in again (tickets with a password to log in with)."""
         if status != 401 or not isinstance(self.auth, TicketAuth) or not self.auth.can_log_in:
