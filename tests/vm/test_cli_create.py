@@ -187,3 +187,13 @@ def test_serial_step_failure_is_partial_success(cli: SimCli) -> None:
     assert f"finish with: pvectl vm serial-console enable {vmid}" in run.stderr
     fixed = cli("vm", "serial-console", "enable", str(vmid))
     assert fixed.code == 0, fixed.stderr
+
+
+def test_dry_run_output_never_shows_credentials(cli: SimCli) -> None:
+    from pvectl.sim.world import credentials_of
+
+    secret = credentials_of(cli.sim.store.snapshot())["token_secret"]
+    for fmt in ("text", "json"):
+        run = cli("-v", "vm", "create", "--node", "pve1", "--dry-run", "-o", fmt)
+        assert run.code == 0
+        assert secret not in run.stdout + run.stderr

@@ -12,17 +12,21 @@ if TYPE_CHECKING:
 
 
 def plan_text(plan: Plan) -> str:
-    """The plan as people read it: one block per request, parameters one per line."""
+    """The plan as people read it: one block per request, parameters one per line (secrets redacted)."""
+    from pvectl.sdk._core.redact import redact
+
     lines = [f"Plan for VM {plan.vmid} on {plan.node} (PVE {plan.server_version}):"]
     for i, request in enumerate(plan.requests, start=1):
         lines.append(f"  {i}. {request.method} {request.path}  # {request.purpose}")
         lines += [f"       {key}={value}" for key, value in request.params.items()]
     lines += [f"  note: {note}" for note in plan.notes]
-    return "\n".join(lines)
+    return redact("\n".join(lines))
 
 
 def plan_json(plan: Plan) -> str:
-    return json.dumps(plan.as_dict(), indent=2)
+    from pvectl.sdk._core.redact import redact
+
+    return redact(json.dumps(plan.as_dict(), indent=2))
 
 
 class Progress:
