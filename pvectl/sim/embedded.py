@@ -12,6 +12,7 @@ from pvectl.sim.paths import STATE_FILE, ensure_dir, state_dir
 
 if TYPE_CHECKING:
     from pvectl.sim.core import Simulator
+    from pvectl.sim.server import RunningServer
 
 
 @dataclass(frozen=True)
@@ -24,10 +25,9 @@ class SimConnection:
     password: str
 
 
+# Imports stay inside the functions: `pvectl --help` and non-sim commands never load the simulator.
 _lock = threading.Lock()
-_running: dict[Path, SimConnection] = {}
-_servers: list[object] = []
-_sims: dict[Path, object] = {}
+_running: dict[Path, tuple[SimConnection, Simulator, RunningServer]] = {}
 
 
 def sim_connection() -> SimConnection:
@@ -36,7 +36,7 @@ def sim_connection() -> SimConnection:
     Raises StateError for an unusable state file and FaultSpecError for a bad ``$PVECTL_SIM_FAULTS``.
     """
     from pvectl.sim.core import Simulator
-    from pvectl.sim.server import RunningServer, start_server
+    from pvectl.sim.server import start_server
     from pvectl.sim.store import Store
     from pvectl.sim.tls import ensure_cert
     from pvectl.sim.world import credentials_of
@@ -45,14 +45,13 @@ def sim_connection() -> SimConnection:
     with _lock:
         known = _running.get(directory)
         if known is not None:
-            return known
+            return known[0]
         cert = ensure_cert(directory)
         store = Store(directory / STATE_FILE)
         sim = Simulator(store)
         faults = os.environ.get("PVECTL_SIM_FAULTS", "")
         sim.inject(*(spec.strip() for spec in faults.split(";") if spec.strip()))
-        server: RunningServer = start_server(sim, cert)
-        _servers.append(server)
+        server = start_server(sim, cert)
         creds = credentials_of(store.snapshot())
         conn = SimConnection(
             base_url=server.base_url,
@@ -62,30 +61,20 @@ def sim_connection() -> SimConnection:
             user="root@pam",
             password=creds["password"],
         )
-        _running[directory] = conn
-        _sims[directory] = sim
+        _running[directory] = (conn, sim, server)
         return conn
 
 
 def embedded_simulator() -> Simulator:
     """The Simulator behind sim_connection() for the current state dir (tests inject faults through it)."""
-    from pvectl.sim.core import Simulator
-
     sim_connection()
     with _lock:
-        sim = _sims[ensure_dir(state_dir()).resolve()]
-    assert isinstance(sim, Simulator)
-    return sim
+        return _running[ensure_dir(state_dir()).resolve()][1]
 
 
 def stop_embedded() -> None:
     """Stop every simulator sim_connection() started in this process (tests)."""
-    from pvectl.sim.server import RunningServer
-
     with _lock:
-        for server in _servers:
-            if isinstance(server, RunningServer):
-                server.stop()
-        _servers.clear()
+        for _, _, server in _running.values():
+            server.stop()
         _running.clear()
-        _sims.clear()
