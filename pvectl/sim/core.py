@@ -106,8 +106,6 @@ class Simulator:
         delay = self.faults.latency(api_path, template)
         if delay > 0:
             self.clock.sleep(delay)
-        params = decode_body(headers.get("content-type", ""), body) if method in ("POST", "PUT") else {}
-        params.update(decode_urlencoded(query))  # query parameters win over the body
         with self.store.transaction(write=method != "GET") as txn:
             state = txn.state
             now = self.clock.time()
@@ -134,6 +132,8 @@ class Simulator:
                     )
                 if not state["nodes"][node]["online"]:
                     raise ApiFail(595, f"Connection refused: node '{node}' is offline (No route to host)")
+            params = decode_body(headers.get("content-type", ""), body) if method in ("POST", "PUT") else {}
+            params.update(decode_urlencoded(query))  # query parameters win over the body
             for name, value in path_values.items():
                 given = params.get(name)
                 if given is not None and given != value:

@@ -171,3 +171,10 @@ def test_task_lists_carry_a_total(http: httpx.Client, token: str) -> None:
     body = http.get("/nodes/pve2/tasks", params={"limit": 2}, headers=auth).json()
     assert body["total"] == 3 and len(body["data"]) == 2
     assert all(t["user"] == token.split("=")[0] for t in body["data"])
+
+
+def test_authentication_comes_before_parsing(http: httpx.Client, token: str) -> None:
+    garbage = {"Content-Type": "application/json"}
+    assert http.post("/pools", content=b"{not json", headers=garbage).status_code == 401
+    r = http.post("/pools", content=b"{not json", headers={**garbage, "Authorization": f"PVEAPIToken={token}"})
+    assert r.status_code == 400 and r.reason_phrase.startswith("unable to parse JSON body")
