@@ -122,6 +122,12 @@ def apply_effect(state: State, effect: Mapping[str, Any], now: float) -> None:
             entry["state"] = effect["state"]
         elif effect.get("create"):
             state["ha"][effect["sid"]] = {"type": "vm", "state": effect["state"], "max_restart": 1, "max_relocate": 1}
+    elif op == "add-volume":
+        state["volumes"].append(dict(effect["volume"]))
+    elif op == "remove-volume":
+        state["volumes"] = [
+            v for v in state["volumes"] if not (v["volid"] == effect["volid"] and v["node"] in (None, effect["node"]))
+        ]
     elif op == "destroy":
         destroy_vm(state, int(effect["vmid"]), purge=bool(effect.get("purge")))
 

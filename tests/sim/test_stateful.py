@@ -102,3 +102,32 @@ def test_memory_as_property_string_and_offline_guests(mocked: ProxmoxClient) -> 
     mocked.nodes("pve1").qemu.create(vmid=180, memory="current=3072")
     vm = next(r for r in mocked.request("GET", "/cluster/resources", {"type": "vm"}) if r["vmid"] == 180)
     assert vm["maxmem"] == 3072 * 1024 * 1024
+
+
+def test_download_an_iso_then_delete_it(mocked: ProxmoxClient) -> None:
+    name = "nixos-minimal-25.11.1.abcdef012345-x86_64-linux.iso"
+    task = mocked.request(
+        "POST",
+        "/nodes/pve1/storage/cephfs/download-url",
+        {"url": f"https://example.invalid/{name}", "filename": name, "content": "iso"},
+    )
+    assert task.startswith("UPID:pve1:") and ":download:cephfs:" in task
+    volid = f"cephfs:iso/{name}"
+    listed = mocked.request("GET", "/nodes/pve2/storage/cephfs/content", {"content": "iso"})  # shared storage
+    assert volid in {v["volid"] for v in listed}
+    with pytest.raises(ApiError, match="refusing to override existing file"):
+        mocked.request(
+            "POST",
+            "/nodes/pve1/storage/cephfs/download-url",
+            {"url": "https://example.invalid/x", "filename": name, "content": "iso"},
+        )
+    with pytest.raises(ApiError, match="not configured for content-type 'iso'"):
+        mocked.request(
+            "POST",
+            "/nodes/pve1/storage/ceph-pool/download-url",
+            {"url": "https://example.invalid/x", "filename": "x.iso", "content": "iso"},
+        )
+    mocked.request("DELETE", f"/nodes/pve1/storage/cephfs/content/{volid}")
+    assert volid not in {v["volid"] for v in mocked.request("GET", "/nodes/pve1/storage/cephfs/content")}
+    with pytest.raises(ApiError, match="still in use by VM 100"):
+        mocked.request("DELETE", "/nodes/pve1/storage/ceph-pool/content/ceph-pool:vm-100-disk-0")

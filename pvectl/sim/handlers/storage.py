@@ -111,3 +111,42 @@ def volume(ctx: Ctx) -> dict[str, Any]:
         if v["volid"] == volid and v["node"] in (None, node):
             return {"path": f"/mnt/pve/{sid}/{volid.split(':', 1)[1]}", "size": v["size"], "format": v["format"]}
     raise ApiFail(500, f"volume '{volid}' does not exist")
+
+
+@route("POST /nodes/{node}/storage/{storage}/download-url")
+def download_url(ctx: Ctx) -> str:
+    """Nothing is fetched: the task adds the file to the storage when it ends (the simulator has no network)."""
+    sid, node = _storage(ctx), ctx.path["node"]
+    st = ctx.state["storages"][sid]
+    content, filename = ctx.text("content") or "iso", ctx.text("filename") or ""
+    if content not in st["content"]:
+        raise ApiFail(500, f"storage '{sid}' is not configured for content-type '{content}'")
+    volid = f"{sid}:{content}/{filename}"
+    if any(v["volid"] == volid and v["node"] in (None, node) for v in ctx.state["volumes"]):
+        raise ApiFail(500, f"refusing to override existing file '{filename}'")
+    volume = {
+        "volid": volid,
+        "storage": sid,
+        "node": None if st["shared"] else node,
+        "content": content,
+        "format": "iso" if content == "iso" else filename.rsplit(".", 1)[-1],
+        "size": 1024**3,
+        "ctime": int(ctx.now),
+    }
+    log = [f"downloading {ctx.text('url')} to {volid}", "download of simulated file finished"]
+    return ctx.task(node, "download", sid, log=log, on_ok=[{"op": "add-volume", "volume": volume}])
+
+
+@route("DELETE /nodes/{node}/storage/{storage}/content/{volume}")
+def delete_volume(ctx: Ctx) -> str:
+    from pvectl.sim.vmconf import volumes_of
+
+    sid, node, volume = _storage(ctx), ctx.path["node"], ctx.path["volume"]
+    volid = volume if ":" in volume else f"{sid}:{volume}"
+    if not any(v["volid"] == volid and v["node"] in (None, node) for v in ctx.state["volumes"]):
+        raise ApiFail(500, f"volume '{volid}' does not exist")
+    for vmid, vm in ctx.state["vms"].items():
+        if volid in volumes_of(vm["config"]):
+            raise ApiFail(500, f"unable to delete '{volid}' - volume is still in use by VM {vmid}")
+    effect = {"op": "remove-volume", "volid": volid, "node": node}
+    return ctx.task(node, "imgdel", volid.replace("/", "_"), on_ok=[effect])
