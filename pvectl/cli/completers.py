@@ -6,7 +6,6 @@ prompt). Imported by generated modules, so nothing heavy at import time.
 """
 
 import contextlib
-import hashlib
 import json
 import os
 import threading
@@ -42,6 +41,8 @@ def context_key(options: dict[str, Any]) -> str:
         ident = f"host:{options['host']}:{options.get('user') or ''}:{(options.get('token') or '').split('=')[0]}"
     else:
         ident = "default"
+    import hashlib  # here: loading OpenSSL costs megabytes on every leaf --help otherwise
+
     return hashlib.sha256(ident.encode()).hexdigest()[:16]
 
 
