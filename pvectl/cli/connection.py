@@ -3,6 +3,10 @@
 Precedence for every setting: flag > ``PVECTL_*`` environment variable > the chosen context > default
 (Typer already merges a flag with its environment variable). A CI job needs no config file:
 ``PVECTL_HOST`` + ``PVECTL_TOKEN`` (+ ``PVECTL_FINGERPRINT`` or ``PVECTL_CA_FILE``) is enough.
+
+Environment variables read here rather than as root options: ``PVECTL_PASSWORD`` (password logins),
+``PVECTL_TOKEN_SECRET`` (the secret of the context's ``token-id``, so the config file holds no secret) and
+``PVECTL_CONFIG`` (another config file, see ``pvectl.config.paths``).
 """
 
 from __future__ import annotations
@@ -330,6 +334,7 @@ def _build(cls: Any, options: GlobalOptions, interactive: bool) -> Any:
     else:
         settings = resolve(options)
         log.info("server %s (context: %s)", settings.base_url, settings.context or "none")
+        log.info("settings: %s", ", ".join(f"{k} from {v}" for k, v in settings.sources.items()) or "defaults")
         kwargs = client_kwargs(options, settings, interactive=interactive)
     return new_client(cls, options, **kwargs)
 

@@ -49,6 +49,12 @@ class ProxmoxClient(BaseClient):
     """Synchronous PVE API client.
 
     ``client.nodes("pve1").qemu(100).config.get()`` mirrors ``GET /nodes/pve1/qemu/100/config``.
+
+    Credentials: ``token="USER@REALM!ID=SECRET"``, or ``user="root@pam", password=...`` (a string or a
+    function called when a login is due) with ``otp=`` or ``tfa=`` for a second factor, or ``auth=`` a
+    :class:`TicketAuth` / :class:`TokenAuth`. Tickets are renewed after an hour and once after a 401.
+    TLS: verified by default; ``verify="ca.pem"``; ``fingerprint="AA:BB:..."`` pins the certificate (checked
+    before anything is sent); ``verify=False`` turns checks off and warns once.
     """
 
     def __init__(self, host: str | None = None, *, transport: httpx.BaseTransport | None = None, **kwargs: Any) -> None:

@@ -197,3 +197,12 @@ def test_login_answer_errors_never_echo_the_password(httpx_mock: HTTPXMock) -> N
         c.request("GET", "/nodes")
     message, details = describe(info.value)
     assert clean(message) and all(clean(d) for d in details)
+
+
+def test_dry_run_plan_shapes() -> None:
+    """The shapes dry runs print (``vm create --dry-run`` text and JSON): secret parameters masked, others kept."""
+    text = "  1. POST /nodes/pve1/qemu  # create\n       cipassword=hunter2xyz\n       name=web1\n       sshkeys=ssh-ed25519"
+    out = redact(text)
+    assert "hunter2xyz" not in out and "name=web1" in out and "sshkeys=ssh-ed25519" in out
+    js = '{"params": {"cipassword": "hunter2xyz", "name": "web1"}}'
+    assert redact(js) == '{"params": {"cipassword": "***", "name": "web1"}}'
