@@ -149,4 +149,4 @@ def delete_volume(ctx: Ctx) -> str:
         if volid in volumes_of(vm["config"]):
             raise ApiFail(500, f"unable to delete '{volid}' - volume is still in use by VM {vmid}")
     effect = {"op": "remove-volume", "volid": volid, "node": node}
-    return ctx.task(node, "imgdel", volid.replace("/", "_"), on_ok=[effect])
+    return ctx.task(node, "imgdel", "", on_ok=[effect])  # PVE starts imgdel workers without an id
