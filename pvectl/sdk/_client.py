@@ -97,7 +97,7 @@ class ProxmoxClient(BaseClient):
     def _send(self, prepared: Prepared) -> Any:
         self._ensure_session()
         response = self._exchange(prepared)
-        if self._recover_from_401(prepared, response.status_code):
+        if self._recover_from_401(prepared, response.status_code, response.request.headers.get("Cookie")):
             self._ensure_session()
             if prepared.method != "GET":
                 raise self._not_resent(prepared)
@@ -239,7 +239,7 @@ class AsyncProxmoxClient(BaseClient):
     async def _send(self, prepared: Prepared) -> Any:
         await self._ensure_session()
         response = await self._exchange(prepared)
-        if self._recover_from_401(prepared, response.status_code):
+        if self._recover_from_401(prepared, response.status_code, response.request.headers.get("Cookie")):
             await self._ensure_session()
             if prepared.method != "GET":
                 raise self._not_resent(prepared)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 
+import httpx
 import pytest
 from pytest_httpx import HTTPXMock
 
@@ -269,3 +270,24 @@ def test_rejected_renewal_without_password_is_an_error(httpx_mock: HTTPXMock, cl
     ):
         c.request("GET", "/nodes")
     assert len(httpx_mock.get_requests()) == 1
+
+
+async def test_async_concurrent_401s_log_in_once(apclient: AsyncProxmoxClient, httpx_mock: HTTPXMock) -> None:
+    import asyncio
+
+    from pvectl.sdk._core.auth import TicketAuth as _TicketAuth
+
+    httpx_mock.add_response(method="POST", url=TICKET_URL, json=login_answer())
+    await apclient.login()
+    # every request still carrying the first ticket is refused; the second ticket works
+    httpx_mock.add_callback(
+        lambda request: httpx.Response(401 if TICKET1 in request.headers.get("Cookie", "") else 200, json={"data": []}),
+        method="GET",
+        url=f"{BASE}/nodes",
+        is_reusable=True,
+    )
+    httpx_mock.add_response(method="POST", url=TICKET_URL, json=login_answer(TICKET2, CSRF2), is_reusable=True)
+    await asyncio.gather(*(apclient.request("GET", "/nodes") for _ in range(4)))
+    logins = [r for r in httpx_mock.get_requests() if r.method == "POST"]
+    assert len(logins) == 2  # the first login and exactly one recovery
+    assert isinstance(apclient.auth, _TicketAuth) and apclient.auth.ticket == TICKET2

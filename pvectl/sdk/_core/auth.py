@@ -210,9 +210,11 @@ class TicketAuth:
         """Whether a fresh login is possible without the server accepting the current ticket."""
         return self._password is not None or self._password_source is not None
 
-    def reject(self) -> None:
-        """The server answered 401 with this ticket: the next request needs a fresh login."""
-        self._rejected = True
+    def reject(self, ticket: str | None = None) -> None:
+        """The server answered 401 to ``ticket`` (default: the current one): the next request needs a fresh
+        login, unless the ticket has been replaced since."""
+        if ticket is None or ticket == self._ticket:
+            self._rejected = True
 
     def forget(self) -> None:
         """Drop the ticket (logout)."""

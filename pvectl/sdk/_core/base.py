@@ -235,13 +235,16 @@ class BaseClient:
         auth.reject()
         return True
 
-    def _recover_from_401(self, prepared: Prepared, status: int) -> bool:
-        """Whether a 401 should end the session and log in again (tickets with a password to log in with)."""
+    def _recover_from_401(self, prepared: Prepared, status: int, sent_cookie: str | None = None) -> bool:
+        """Whether a 401 should end the session and log in again (tickets with a password to log in with).
+
+        ``sent_cookie`` is the Cookie header the refused request carried: when a concurrent call has already
+        replaced that ticket, the new one is used without another login."""
         if status != 401 or not isinstance(self.auth, TicketAuth) or not self.auth.can_log_in:
             return False
         if prepared.op is not None and prepared.op.key == TICKET_OP:
             return False
-        self.auth.reject()
+        self.auth.reject(sent_cookie.partition("=")[2] if sent_cookie else None)
         return True
 
     @staticmethod
