@@ -14,7 +14,13 @@ from pvectl.cli.errors import FAILURE, PARTIAL, USAGE, CliError, reported
 from pvectl.cli.runner import output_format
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from pvectl.sdk import ProxmoxClient
     from pvectl.vm.config import VmConfig
+    from pvectl.vm.plan import Plan
+    from pvectl.vm.resolve import Resolution
+    from pvectl.vm.submit import Event, Outcome
 
 
 def load_file(path: str) -> VmConfig:
@@ -52,28 +58,38 @@ def create(ctx: typer.Context, **values: Any) -> None:
 
 def _create(ctx: typer.Context, values: dict[str, Any]) -> None:
     from pvectl.cli.commands.vm.flags import FlagError, apply_flags
-    from pvectl.cli.commands.vm.report import Progress, outcome_lines, plan_json, plan_text
-    from pvectl.vm.plan import make_plan
-    from pvectl.vm.reference import ReferenceData
-    from pvectl.vm.resolve import ResolveError, resolve
-    from pvectl.vm.rules import check
-    from pvectl.vm.submit import Submitter
 
-    if values.get("interactive") or values.get("tui"):
-        which = "-i/--interactive" if values.get("interactive") else "--tui"
-        raise CliError(f"{which} is not available yet; give the fields as flags (see pvectl vm create --help)", USAGE)
     app = ctx.obj
     config = app.vm_defaults_config()
     if values.get("from_file"):
         config = load_file(str(values["from_file"]))
     try:
-        config = apply_flags(config, values)
+        config = apply_flags(config, values)  # with -i/--tui, flags pre-fill the answers
     except FlagError as exc:
         raise CliError(str(exc), USAGE) from exc
+    dry_run = bool(values.get("dry_run"))
+    if values.get("interactive"):
+        raise CliError("-i/--interactive is not available yet; give the fields as flags (see --help)", USAGE)
+    if values.get("tui"):
+        raise CliError("--tui is not available yet; give the fields as flags (see --help)", USAGE)
     client = app.client()
+    resolution, plan = check_and_plan(client, config, strict=True)
+    if dry_run:
+        print_plan(ctx, plan)
+        return
+    submit_and_report(ctx, client, resolution)
+
+
+def check_and_plan(client: ProxmoxClient, config: VmConfig, *, strict: bool) -> tuple[Resolution, Plan]:
+    """Resolve derived values, apply every rule, and plan the requests; CliError (nothing sent) on a problem."""
+    from pvectl.vm.plan import make_plan
+    from pvectl.vm.reference import ReferenceData
+    from pvectl.vm.resolve import ResolveError, resolve
+    from pvectl.vm.rules import check
+
     ref = ReferenceData(client)
     try:
-        resolution = resolve(config, ref, strict=True)
+        resolution = resolve(config, ref, strict=strict)
     except ResolveError as exc:
         raise CliError(str(exc), FAILURE) from exc
     if resolution.missing:
@@ -83,14 +99,30 @@ def _create(ctx: typer.Context, values: dict[str, Any]) -> None:
     problems = check(resolution.config, taken_vmids=taken)
     if problems:
         raise CliError("invalid VM configuration (nothing was sent)", USAGE, [str(p) for p in problems])
-    plan = make_plan(resolution.config, resolution.server_version)
-    if values.get("dry_run"):
-        print(plan_json(plan) if output_format(ctx) in ("json", "yaml") else plan_text(plan))
-        return
-    for note in plan.notes:
+    return resolution, make_plan(resolution.config, resolution.server_version)
+
+
+def print_plan(ctx: typer.Context, plan: Plan) -> None:
+    """The --dry-run output: text, or JSON with -o json/yaml."""
+    from pvectl.cli.commands.vm.report import plan_json, plan_text
+
+    print(plan_json(plan) if output_format(ctx) in ("json", "yaml") else plan_text(plan))
+
+
+def submit_and_report(
+    ctx: typer.Context, client: ProxmoxClient, resolution: Resolution, on_event: Callable[[Event], None] | None = None
+) -> Outcome:
+    """Run the plan through the shared submitter, print the outcome; CliError with the exit code unless success."""
+    from pvectl.cli.commands.vm.report import Progress, outcome_lines
+    from pvectl.vm.plan import make_plan
+    from pvectl.vm.submit import Submitter
+
+    for note in make_plan(resolution.config, resolution.server_version).notes:
         print(f"note: {note}", file=sys.stderr)
-    submitter = Submitter(client, on_event=Progress(verbose=app.options.verbose > 0))
-    outcome = submitter.submit(resolution.config, resolution.server_version, auto_vmid=resolution.auto_vmid)
+    events = on_event or Progress(verbose=ctx.obj.options.verbose > 0)
+    outcome = Submitter(client, on_event=events).submit(
+        resolution.config, resolution.server_version, auto_vmid=resolution.auto_vmid
+    )
     if output_format(ctx) == "json":
         summary = {
             "outcome": outcome.kind,
@@ -106,6 +138,6 @@ def _create(ctx: typer.Context, values: dict[str, Any]) -> None:
     if outcome.ok:
         if output_format(ctx) != "json":
             print(lines[0])
-        return
+        return outcome
     code = PARTIAL if outcome.kind == "partial" else FAILURE
     raise CliError(lines[0], code, lines[1:])
