@@ -316,3 +316,14 @@ def test_add_with_token_secret_from_stdin(home: Path) -> None:
     s = resolve(GlobalOptions(context="ci"), env={})
     assert s.token == f"ci@pve!deploy={SECRET}"
     assert SECRET not in err
+
+
+def test_context_names_complete(home: Path) -> None:
+    from pvectl.cli.commands.config import _context_names
+
+    assert _context_names("") == []
+    write_config(home, LAB)
+    assert _context_names("") == ["lab", "prod"]
+    assert _context_names("p") == ["prod"]
+    write_config(home, "broken = [")
+    assert _context_names("") == []  # silent on a bad file

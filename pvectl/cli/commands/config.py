@@ -27,6 +27,16 @@ def config() -> None:
     """Contexts (server, user, credentials, TLS) in ~/.config/pvectl/config.toml (XDG)."""
 
 
+def _context_names(incomplete: str) -> list[str]:
+    """TAB completion of context names; silent on any problem with the file."""
+    from pvectl.config.file import ConfigError, load
+
+    try:
+        return sorted(name for name in load().contexts if name.startswith(incomplete))
+    except (ConfigError, OSError):
+        return []
+
+
 def _load() -> Config:
     from pvectl.config.file import load
 
@@ -115,7 +125,10 @@ def list_(ctx: typer.Context) -> None:
 @handles_errors
 def show(
     ctx: typer.Context,
-    name: Annotated[str | None, typer.Argument(help="Context to show (default: the current one).")] = None,
+    name: Annotated[
+        str | None,
+        typer.Argument(help="Context to show (default: the current one).", autocompletion=_context_names),
+    ] = None,
 ) -> None:
     """Show one context's settings; secrets appear as ***."""
     from pvectl.config.file import masked
@@ -129,7 +142,7 @@ def show(
 
 @app.command("use")
 @handles_errors
-def use(name: Annotated[str, typer.Argument(help="Context to make current.")]) -> None:
+def use(name: Annotated[str, typer.Argument(help="Context to make current.", autocompletion=_context_names)]) -> None:
     """Make a context the current one."""
     from pvectl.config.file import save
 
@@ -177,7 +190,7 @@ def _read_secret(key: str) -> str:
 @app.command("set")
 @handles_errors
 def set_(
-    name: Annotated[str, typer.Argument(help="Context to change (created if missing).")],
+    name: Annotated[str, typer.Argument(help="Context to change (created if missing).", autocompletion=_context_names)],
     assignments: Annotated[
         list[str] | None,
         typer.Argument(help="KEY=VALUE pairs; a secret given as '-' is read from a prompt or stdin."),
@@ -208,7 +221,7 @@ def set_(
 
 @app.command("delete")
 @handles_errors
-def delete(name: Annotated[str, typer.Argument(help="Context to delete.")]) -> None:
+def delete(name: Annotated[str, typer.Argument(help="Context to delete.", autocompletion=_context_names)]) -> None:
     """Delete a context (and make no context current if it was)."""
     from pvectl.config.file import save
 
