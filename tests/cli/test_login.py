@@ -274,3 +274,14 @@ def test_sim_login_uses_the_simulator_token(tmp_path: Path, monkeypatch: pytest.
         embedded.stop_embedded()
     assert code == 0, err
     assert "no login needed" in out and "https://127.0.0.1:" in out
+
+
+def test_insecure_warns_once_on_stderr(httpx_mock: HTTPXMock, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pvectl.sdk._core import tls
+
+    monkeypatch.setattr(tls, "_warned", False)
+    httpx_mock.add_response(url=f"{BASE}/version", json={"data": {"version": "9.1.3"}})
+    code, out, err = run("--host", "pve1", "--insecure", "--token", "a@pve!t=0123456789abcdef", "login")
+    assert code == 0, err
+    assert err.count("warning: TLS certificate verification is off for pve1") == 1
+    assert "0123456789abcdef" not in out + err
