@@ -59,6 +59,7 @@ class CliCommand:
     short_help: str
     task: bool
     options: tuple[CliOption, ...]
+    hidden: bool = False  # websocket upgrades and internal-use endpoints: runnable, listed by --list only
 
 
 @dataclass
@@ -218,6 +219,11 @@ def permissions_text(method: Mapping[str, Any]) -> str:
     return " ".join(parts)
 
 
+def is_hidden(path: str, method: Mapping[str, Any]) -> bool:
+    """Endpoints no one calls by hand: websocket upgrades and those PVE documents as internal."""
+    return path.endswith("websocket") or "internal use" in str(method.get("description", "")).lower()
+
+
 def command_help(op: Operation, method: Mapping[str, Any], since: str | None) -> str:
     desc = str(method.get("description", "")).strip() or op.pve_name
     lines = [
@@ -228,6 +234,10 @@ def command_help(op: Operation, method: Mapping[str, Any], since: str | None) ->
     lines.append(f"Since:       PVE {since}" if since else "Since:       PVE 7.4 or earlier")
     if op.task:
         lines.append("Task:        waits for the task it starts (use --no-wait to print the UPID)")
+    if op.path.endswith("/upload"):
+        lines.append("Note:        a multipart file upload; pvectl cannot send files through this command")
+    if is_hidden(op.path, method):
+        lines.append("Note:        hidden from group help and TAB (websocket or internal use)")
     if "no-token" in op.flags:
         lines.append("Auth:        needs a password login (API tokens are refused)")
     wrapped = [textwrap.fill(line, width=100, subsequent_indent=" " * 13, break_on_hyphens=False) for line in lines]
@@ -301,6 +311,7 @@ def build_cli(api: Api, schema: Mapping[str, Any], history: Mapping[str, Any]) -
                 short_help=first_sentence(str(method.get("description", "")) or op.pve_name),
                 task=op.task,
                 options=tuple(options),
+                hidden=is_hidden(op.path, method),
             )
         )
     _describe_groups(groups, nodes)
@@ -366,7 +377,10 @@ def render_cli(env: Environment, api: Api, schema: Mapping[str, Any], history: M
     files[f"{CLI_PKG}/__init__.py"] = header + '"""Generated CLI tree; modules load on first use."""\n'
     ordered = [groups[k] for k in sorted(groups)]
     files[f"{CLI_PKG}/_index.py"] = env.get_template("cli_index.py.jinja").render(
-        groups=ordered, count=sum(len(g.commands) for g in ordered), **common
+        groups=ordered,
+        count=sum(len(g.commands) for g in ordered),
+        hidden=sorted(f"{g.key} {c.name}".strip() for g in ordered for c in g.commands if c.hidden),
+        **common,
     )
     module_t = env.get_template("cli_group.py.jinja")
     for g in ordered:

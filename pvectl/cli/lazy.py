@@ -226,7 +226,11 @@ class IndexGroupMixin:
         if cmd_name in commands:
             if self._resolving:
                 return load_api_command(module, cmd_name)
-            return _LeafStub(cmd_name, commands[cmd_name][2])
+            from pvectl.cli.api._index import HIDDEN
+
+            stub = _LeafStub(cmd_name, commands[cmd_name][2])
+            stub.hidden = f"{self.index_key} {cmd_name}".strip() in HIDDEN
+            return stub
         return None
 
 

@@ -68,9 +68,8 @@ def bash_complete(line: str, env: dict[str, str] | None = None) -> Run:
     """Typer's bash protocol: COMP_WORDS and COMP_CWORD (the cursor at the end of ``line``)."""
     words = line.split()
     cword = len(words) if line.endswith(" ") else len(words) - 1
-    return pvectl(
-        env={"_PVECTL_COMPLETE": "complete_bash", "COMP_WORDS": line, "COMP_CWORD": str(cword), **(env or {})}
-    )
+    protocol = {"_PVECTL_COMPLETE": "complete_bash", "COMP_WORDS": line, "COMP_CWORD": str(cword)}
+    return pvectl(env={**protocol, "COMP_LINE": line, "COMP_POINT": str(len(line)), **(env or {})})
 
 
 def zsh_complete(line: str, env: dict[str, str] | None = None) -> Run:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -140,6 +143,60 @@ def test_live_iso_volumes_and_interfaces_for_the_node_given(tmp_path: Path) -> N
         env = _env(host, tmp_path)
         isos = bash_complete("pvectl api nodes qemu create --node pve2 --vmid 150 --cdrom cephfs:iso/n", env)
         ifaces = bash_complete("pvectl api nodes network get --node pve2 --iface vm", env)
-    assert isos.stdout.split() == ["cephfs:iso/nixos-minimal-25.05-x86_64-linux.iso"]
+    # bash replaces only the part after the last ':' (COMP_WORDBREAKS), so that is what it gets
+    assert isos.stdout.split() == ["iso/nixos-minimal-25.05-x86_64-linux.iso"]
     assert ifaces.stdout.split() == ["vmbr0", "vmbr9"]
     assert "/nodes/pve2/storage/cephfs/content" in seen
+
+
+BASH_DRIVER = """
+source completions/pvectl.bash
+COMP_LINE="$LINE"; COMP_POINT=${#COMP_LINE}
+read -r -a COMP_WORDS <<< "$WORDS"
+COMP_CWORD=$CWORD
+_pvectl_completion pvectl
+printf '%s\\n' "${COMPREPLY[@]}"
+"""
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+@pytest.mark.parametrize(
+    ("line", "words", "cword", "expected"),
+    [
+        ("pvectl api nodes qe", "pvectl api nodes qe", 3, ["qemu"]),
+        ("pvectl api nodes qemu config set --ar", "pvectl api nodes qemu config set --ar", 6, ["--arch", "--args"]),
+        # what bash hands over for a value with a colon: the words are split at ':'
+        ("pvectl api nodes qemu create --cdrom lo:iso/", "pvectl api nodes qemu create --cdrom lo : iso/", 8, []),
+    ],
+)
+def test_the_committed_bash_script_in_bash(line: str, words: str, cword: int, expected: list[str]) -> None:
+    bin_dir = str(Path(sys.executable).parent)
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "LINE": line, "WORDS": words, "CWORD": str(cword)}
+    env.pop("PVECTL_HOST", None)
+    proc = subprocess.run(["bash", "-c", BASH_DRIVER], cwd=ROOT, env=env, capture_output=True, text=True, timeout=30)
+    assert proc.stderr == ""
+    assert [w for w in proc.stdout.splitlines() if w] == expected
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_iso_volume_with_a_colon_through_real_bash(tmp_path: Path) -> None:
+    routes = {
+        "/nodes/pve1/storage": [{"storage": "cephfs"}],
+        "/nodes/pve1/storage/cephfs/content": [{"volid": "cephfs:iso/nixos-minimal-25.05-x86_64-linux.iso"}],
+    }
+    line = "pvectl api nodes qemu create --node pve1 --vmid 150 --cdrom cephfs:iso/ni"
+    words = "pvectl api nodes qemu create --node pve1 --vmid 150 --cdrom cephfs : iso/ni"
+    with serving(routes) as (host, _seen):
+        env = {
+            **os.environ,
+            **_env(host, tmp_path),
+            "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+            "LINE": line,
+            "WORDS": words,
+            "CWORD": "12",
+        }
+        proc = subprocess.run(
+            ["bash", "-c", BASH_DRIVER], cwd=ROOT, env=env, capture_output=True, text=True, timeout=30
+        )
+    assert proc.stderr == ""
+    assert proc.stdout.split() == ["iso/nixos-minimal-25.05-x86_64-linux.iso"]  # bash keeps "cephfs:" itself

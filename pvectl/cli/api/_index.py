@@ -2167,3 +2167,17 @@ GROUPS: dict[str, tuple[str, tuple[str, ...], str, dict[str, tuple[str, str, str
         },
     ),
 }
+
+# Commands left out of group help and TAB (websocket upgrades, internal use); they still run and are in --list.
+HIDDEN: frozenset[str] = frozenset(
+    {
+        "cluster config nodes create",
+        "nodes lxc mtunnel",
+        "nodes lxc mtunnelwebsocket",
+        "nodes lxc vncwebsocket",
+        "nodes qemu mtunnel",
+        "nodes qemu mtunnelwebsocket",
+        "nodes qemu vncwebsocket",
+        "nodes vncwebsocket",
+    }
+)

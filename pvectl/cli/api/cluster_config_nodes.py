@@ -28,8 +28,9 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Adds a node to the cluster configuration. This call is for internal use.\n\n\x08\nHTTP:        POST /cluster/config/nodes/{node}\nPVE method:  addnode\nPermissions: none declared\nSince:       PVE 7.4 or earlier",
+        help="Adds a node to the cluster configuration. This call is for internal use.\n\n\x08\nHTTP:        POST /cluster/config/nodes/{node}\nPVE method:  addnode\nPermissions: none declared\nSince:       PVE 7.4 or earlier\nNote:        hidden from group help and TAB (websocket or internal use)",
         short_help="Adds a node to the cluster configuration",
+        hidden=True,
     )
     def create(
         ctx: typer.Context,

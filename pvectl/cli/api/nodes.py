@@ -834,8 +834,9 @@ def _vncwebsocket() -> None:
     @app.command(
         "vncwebsocket",
         cls=ApiCommand,
-        help="Opens a websocket for VNC traffic.\n\n\x08\nHTTP:        GET /nodes/{node}/vncwebsocket\nPVE method:  vncwebsocket\nPermissions: You also need to pass a valid ticket (vncticket). Check: Sys.Console on /nodes/{node}\nSince:       PVE 7.4 or earlier",
+        help="Opens a websocket for VNC traffic.\n\n\x08\nHTTP:        GET /nodes/{node}/vncwebsocket\nPVE method:  vncwebsocket\nPermissions: You also need to pass a valid ticket (vncticket). Check: Sys.Console on /nodes/{node}\nSince:       PVE 7.4 or earlier\nNote:        hidden from group help and TAB (websocket or internal use)",
         short_help="Opens a websocket for VNC traffic",
+        hidden=True,
     )
     def vncwebsocket(
         ctx: typer.Context,

@@ -2194,8 +2194,9 @@ def _mtunnel() -> None:
     @app.command(
         "mtunnel",
         cls=ApiCommand,
-        help="Migration tunnel endpoint - only for internal use by CT migration.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/mtunnel\nPVE method:  mtunnel\nPermissions: You need 'VM.Allocate' permissions on '/vms/{vmid}' and Sys.Incoming on '/'. Further\n             permission checks happen during the actual migration. Check: (VM.Allocate on\n             /vms/{vmid} and Sys.Incoming on /)\nSince:       PVE 7.4 or earlier",
+        help="Migration tunnel endpoint - only for internal use by CT migration.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/mtunnel\nPVE method:  mtunnel\nPermissions: You need 'VM.Allocate' permissions on '/vms/{vmid}' and Sys.Incoming on '/'. Further\n             permission checks happen during the actual migration. Check: (VM.Allocate on\n             /vms/{vmid} and Sys.Incoming on /)\nSince:       PVE 7.4 or earlier\nNote:        hidden from group help and TAB (websocket or internal use)",
         short_help="Migration tunnel endpoint - only for internal use by CT migration",
+        hidden=True,
     )
     def mtunnel(
         ctx: typer.Context,
@@ -2239,8 +2240,9 @@ def _mtunnelwebsocket() -> None:
     @app.command(
         "mtunnelwebsocket",
         cls=ApiCommand,
-        help="Migration tunnel endpoint for websocket upgrade - only for internal use by VM migration.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/mtunnelwebsocket\nPVE method:  mtunnelwebsocket\nPermissions: You need to pass a ticket valid for the selected socket. Tickets can be created via the\n             mtunnel API call, which will check permissions accordingly.\nSince:       PVE 7.4 or earlier",
+        help="Migration tunnel endpoint for websocket upgrade - only for internal use by VM migration.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/mtunnelwebsocket\nPVE method:  mtunnelwebsocket\nPermissions: You need to pass a ticket valid for the selected socket. Tickets can be created via the\n             mtunnel API call, which will check permissions accordingly.\nSince:       PVE 7.4 or earlier\nNote:        hidden from group help and TAB (websocket or internal use)",
         short_help="Migration tunnel endpoint for websocket upgrade - only for internal u...",
+        hidden=True,
     )
     def mtunnelwebsocket(
         ctx: typer.Context,
@@ -2713,8 +2715,9 @@ def _vncwebsocket() -> None:
     @app.command(
         "vncwebsocket",
         cls=ApiCommand,
-        help="Opens a websocket for VNC traffic.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/vncwebsocket\nPVE method:  vncwebsocket\nPermissions: You also need to pass a valid ticket (vncticket). Check: VM.Console on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
+        help="Opens a websocket for VNC traffic.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/vncwebsocket\nPVE method:  vncwebsocket\nPermissions: You also need to pass a valid ticket (vncticket). Check: VM.Console on /vms/{vmid}\nSince:       PVE 7.4 or earlier\nNote:        hidden from group help and TAB (websocket or internal use)",
         short_help="Opens a websocket for VNC traffic",
+        hidden=True,
     )
     def vncwebsocket(
         ctx: typer.Context,

@@ -476,7 +476,7 @@ def _upload() -> None:
     @app.command(
         "upload",
         cls=ApiCommand,
-        help="Upload templates, ISO images, OVAs and VM images.\n\n\x08\nHTTP:        POST /nodes/{node}/storage/{storage}/upload\nPVE method:  upload\nPermissions: Datastore.AllocateTemplate on /storage/{storage}\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Upload templates, ISO images, OVAs and VM images.\n\n\x08\nHTTP:        POST /nodes/{node}/storage/{storage}/upload\nPVE method:  upload\nPermissions: Datastore.AllocateTemplate on /storage/{storage}\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)\nNote:        a multipart file upload; pvectl cannot send files through this command",
         short_help="Upload templates, ISO images, OVAs and VM images",
     )
     def upload(
