@@ -34,6 +34,9 @@ def exit_code_for(exc: BaseException) -> int:
 
     if isinstance(exc, CliError):
         return exc.code
+    declared = getattr(exc, "exit_code", None)  # errors outside the SDK (e.g. the simulator's) may declare one
+    if isinstance(declared, int):
+        return declared
     if _is_config_error(exc):
         return USAGE
     if isinstance(exc, (e.ValidationError, e.UnsupportedByServer, e.TokenNotAllowed)):

@@ -30,6 +30,8 @@ from pvectl.sim.wire import ApiFail
 class FaultSpecError(PveError, ValueError):
     """A fault spec that cannot be parsed; the message names the culprit."""
 
+    exit_code = 2  # bad input: a usage error for the CLI
+
 
 @dataclass
 class FailCall:

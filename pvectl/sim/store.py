@@ -28,6 +28,8 @@ class StateError(PveError, RuntimeError):
     A PveError, so that ``pvectl --sim`` commands report it as one line instead of a traceback.
     """
 
+    exit_code = 2  # an unusable state file is bad input, not an API failure
+
 
 class Txn:
     def __init__(self, state: State) -> None:

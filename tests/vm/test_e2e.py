@@ -37,3 +37,9 @@ def test_partial_success_exit_code_and_remedy(tmp_path: Path) -> None:
     assert "serial console step failed: VM is locked (create)" in run.stderr
     assert "finish with: pvectl vm serial-console enable" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_bad_simulator_input_is_a_usage_error(tmp_path: Path) -> None:
+    run = pvectl("--sim", "vm", "list", env=env_for(tmp_path, PVECTL_SIM_FAULTS="bogus"))
+    assert run.code == 2
+    assert run.stderr.startswith("error: unknown fault kind 'bogus'")

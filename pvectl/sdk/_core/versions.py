@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 
 from pvectl.sdk._core.errors import UnsupportedByServer
 
 _FAMILY = re.compile(r"([a-z_]+?)\d+")
 
 
+@lru_cache(maxsize=64)
 def version_key(version: str) -> tuple[int, ...]:
     return tuple(int(p) for p in re.split(r"[.-]", version) if p.isdigit())
 
 
+@lru_cache(maxsize=64)
 def release_index(server: str, known: tuple[str, ...]) -> int | None:
     """Index of the newest known release that is not newer than ``server`` (None: older than all known)."""
     key = version_key(server)
