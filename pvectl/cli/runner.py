@@ -29,13 +29,20 @@ _FAMILY_ARG = re.compile(r"--([A-Za-z_-]+?)(\d+)(?:=(.*))?", re.DOTALL)
 RawValue = str | Sequence[str]
 
 
-class ApiCommand(typer.core.TyperCommand):
-    """A generated command. Also accepts ``--net0 VALUE`` for its ``--net N=VALUE`` family options."""
+class OutputCommand(typer.core.TyperCommand):
+    """A command that also takes the root's ``-o/--output`` after its own options (``pvectl task list -o json``)."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         args, fmt = take_output_option(args)
         if fmt is not None:
             ctx.meta[OUTPUT_KEY] = fmt
+        return list(super().parse_args(ctx, args))
+
+
+class ApiCommand(OutputCommand):
+    """A generated command. Also accepts ``--net0 VALUE`` for its ``--net N=VALUE`` family options."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         families = {family_base(p.opts[0][2:]): p.opts[0] for p in self.params if is_family(p)}
         return list(super().parse_args(ctx, rewrite_family_args(args, families) if families else args))
 

@@ -49,3 +49,10 @@ def test_bad_upid_is_a_usage_error(pve: MockPve, run: Run) -> None:
     assert result.exit_code == 2
     assert result.stderr.startswith("error: UPID")
     assert pve.requests == []
+
+
+def test_output_option_after_a_task_command(pve: MockPve, run: Run) -> None:
+    pve.routes[STATUS] = {"status": "running", "upid": UPID}
+    result = run("task", "show", UPID, "-o", "yaml")
+    assert result.exit_code == 0, result.stderr
+    assert "status: running\n" in result.stdout

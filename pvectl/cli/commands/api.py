@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from pvectl.cli.lazy import ApiGroup
+from pvectl.cli.runner import OutputCommand
 
 app = typer.Typer(
     cls=ApiGroup,
@@ -88,7 +89,7 @@ def _pairs(args: list[str]) -> dict[str, list[str]]:
 
 def _by_path(ctx: typer.Context, method: str, path: str, no_wait: bool) -> None:
     from pvectl.cli.errors import NOT_FOUND, CliError, reported
-    from pvectl.cli.runner import OUTPUT_KEY, execute, take_output_option
+    from pvectl.cli.runner import execute
 
     with reported():
         from pvectl.sdk._core.spec import load_spec
@@ -99,10 +100,7 @@ def _by_path(ctx: typer.Context, method: str, path: str, no_wait: bool) -> None:
             raise CliError(f"no '{method}' method for '{path}' in the PVE {spec.version} API", NOT_FOUND)
         template, values = found
         op = spec.by_path[template][method]
-        args, fmt = take_output_option(list(ctx.args))
-        if fmt is not None:
-            ctx.meta[OUTPUT_KEY] = fmt
-        raw: dict[str, Any] = dict(_pairs(args))
+        raw: dict[str, Any] = dict(_pairs(list(ctx.args)))
         for name, value in values.items():
             raw[name] = value
     execute(ctx, op.key, raw, no_wait=no_wait)
@@ -112,25 +110,25 @@ PathArg = Annotated[str, typer.Argument(help="API path, e.g. /nodes/pve1/qemu/10
 NoWait = Annotated[bool, typer.Option("--no-wait", help="For task-starting calls: print the UPID, do not wait.")]
 
 
-@app.command("get", context_settings=PASS_THROUGH)
+@app.command("get", cls=OutputCommand, context_settings=PASS_THROUGH)
 def get(ctx: typer.Context, path: PathArg, no_wait: NoWait = False) -> None:
     """GET a path, pvesh-style: pvectl api get /nodes/pve1/qemu [--full 1]."""
     _by_path(ctx, "GET", path, no_wait)
 
 
-@app.command("set", context_settings=PASS_THROUGH)
+@app.command("set", cls=OutputCommand, context_settings=PASS_THROUGH)
 def set_(ctx: typer.Context, path: PathArg, no_wait: NoWait = False) -> None:
     """PUT a path, pvesh-style: pvectl api set /nodes/pve1/qemu/100/config --memory 4096."""
     _by_path(ctx, "PUT", path, no_wait)
 
 
-@app.command("create", context_settings=PASS_THROUGH)
+@app.command("create", cls=OutputCommand, context_settings=PASS_THROUGH)
 def create(ctx: typer.Context, path: PathArg, no_wait: NoWait = False) -> None:
     """POST to a path, pvesh-style: pvectl api create /nodes/pve1/qemu/100/status/start."""
     _by_path(ctx, "POST", path, no_wait)
 
 
-@app.command("delete", context_settings=PASS_THROUGH)
+@app.command("delete", cls=OutputCommand, context_settings=PASS_THROUGH)
 def delete(ctx: typer.Context, path: PathArg, no_wait: NoWait = False) -> None:
     """DELETE a path, pvesh-style: pvectl api delete /nodes/pve1/qemu/100."""
     _by_path(ctx, "DELETE", path, no_wait)

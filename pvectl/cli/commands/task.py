@@ -6,16 +6,17 @@ from typing import Annotated, Any
 
 import typer
 
+from pvectl.cli.runner import OutputCommand
+
 app = typer.Typer(help="Follow PVE tasks: list, show, wait, log.", no_args_is_help=True, rich_markup_mode=None)
 
 Upid = Annotated[str, typer.Argument(help="The task's UPID (UPID:node:...).", show_default=False)]
 
 
 def _setup(ctx: typer.Context) -> tuple[Any, str]:
-    from pvectl.cli.runner import app_context
+    from pvectl.cli.runner import app_context, output_format
 
-    app_ctx = app_context(ctx)
-    return app_ctx.client(), app_ctx.options.output
+    return app_context(ctx).client(), output_format(ctx)
 
 
 def _node(upid: str) -> str:
@@ -28,7 +29,7 @@ def _node(upid: str) -> str:
         raise CliError(f"UPID: {exc}", USAGE) from None
 
 
-@app.command("list")
+@app.command("list", cls=OutputCommand)
 def list_(
     ctx: typer.Context,
     node: Annotated[
@@ -57,7 +58,7 @@ def list_(
         output.emit(rows, fmt, columns=cols)
 
 
-@app.command("show")
+@app.command("show", cls=OutputCommand)
 def show(ctx: typer.Context, upid: Upid) -> None:
     """A task's status."""
     from pvectl.cli import output
@@ -69,7 +70,7 @@ def show(ctx: typer.Context, upid: Upid) -> None:
         output.emit(client._call("GET /nodes/{node}/tasks/{upid}/status", (node, upid), {}), fmt)
 
 
-@app.command("wait")
+@app.command("wait", cls=OutputCommand)
 def wait(
     ctx: typer.Context,
     upid: Upid,
@@ -86,7 +87,7 @@ def wait(
         output.emit(wait_for(client, upid, timeout=timeout), fmt)
 
 
-@app.command("log")
+@app.command("log", cls=OutputCommand)
 def log(
     ctx: typer.Context,
     upid: Upid,
