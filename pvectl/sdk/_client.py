@@ -32,7 +32,13 @@ DOMAINS_OP = "GET /access/domains"
 def _interpret(response: httpx.Response, prepared: Prepared) -> Any:
     from pvectl.sdk._core.request import interpret
 
-    return interpret(response.status_code, response.reason_phrase, response.content, prepared.method, prepared.path)
+    body, reason = response.content, response.reason_phrase
+    if response.status_code >= 400:
+        # error messages become exception text: no credential the server echoes may reach it
+        from pvectl.sdk._core.redact import redact
+
+        body, reason = redact(body.decode("utf-8", "replace")).encode(), redact(reason)
+    return interpret(response.status_code, reason, body, prepared.method, prepared.path)
 
 
 def _resolve(client: BaseClient, method: str, path: str) -> tuple[str, tuple[str, ...]]:

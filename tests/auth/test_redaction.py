@@ -206,3 +206,16 @@ def test_dry_run_plan_shapes() -> None:
     assert "hunter2xyz" not in out and "name=web1" in out and "sshkeys=ssh-ed25519" in out
     js = '{"params": {"cipassword": "hunter2xyz", "name": "web1"}}'
     assert redact(js) == '{"params": {"cipassword": "***", "name": "web1"}}'
+
+
+def test_sdk_errors_are_redacted_at_the_source(httpx_mock: HTTPXMock) -> None:
+    TokenAuth(TOKEN)
+    httpx_mock.add_response(
+        method="POST",
+        url=f"{BASE}/pools",
+        status_code=400,
+        json={"data": None, "message": f"bad header PVEAPIToken={TOKEN}", "errors": {"comment": f"'{TOKEN_SECRET}'"}},
+    )
+    with ProxmoxClient("pve1", token=TOKEN, server_version="9.1.3") as c, pytest.raises(ApiError) as info:
+        c.request("POST", "/pools", {"poolid": "p1", "comment": "x"})
+    assert clean(str(info.value)) and clean(repr(info.value.errors)) and clean(info.value.message)

@@ -184,7 +184,7 @@ class TicketAuth:
         self._pending_age: float | None = max(0.0, ticket_age) if ticket else None
         self._issued_at: float | None = None
         self._rejected = False
-        for secret in (self._password, ticket, csrf, otp):
+        for secret in (self._password, ticket, csrf, otp if otp and not otp.isdigit() else None):
             register_secret(secret)
 
     # -- state -------------------------------------------------------------------------------------------
@@ -259,8 +259,11 @@ class TicketAuth:
         if not answer:
             kinds = ", ".join(sorted(challenge.methods)) or "unknown"
             raise SecondFactorRequired(f"{self.user} needs a second factor ({kinds})", challenge.methods)
-        register_secret(answer)
-        form = self._form(tfa_password(answer, challenge))
+        password = tfa_password(answer, challenge)
+        if not password.startswith(("totp:", "yubico:")):
+            # recovery keys are long-lived secrets; one-time codes are not worth masking everywhere
+            register_secret(answer)
+        form = self._form(password)
         form["tfa-challenge"] = challenge.ticket
         return form
 
