@@ -8,7 +8,7 @@ import typer
 
 from pvectl.cli.errors import handles_errors
 
-app = typer.Typer(name="logout", add_completion=False, rich_markup_mode=None)
+app = typer.Typer(name="logout", add_completion=False, rich_markup_mode=None, subcommand_metavar="")
 
 
 @app.callback(invoke_without_command=True)
