@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, Any
 from pvectl.sdk._core.coerce import as_dict, as_int, as_list
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
 from pvectl.sdk._core.task import AsyncTask, Task
-from pvectl.sdk.models.formats import LinkFormat
 
 if TYPE_CHECKING:
+    # property-string models appear only in annotations: not imported at run time
+    from pvectl.sdk.models.formats import LinkFormat
     from pvectl.sdk.resources.cluster_config_join import AsyncClusterConfigJoin, ClusterConfigJoin
     from pvectl.sdk.resources.cluster_config_nodes import AsyncClusterConfigNodes, ClusterConfigNodes
 

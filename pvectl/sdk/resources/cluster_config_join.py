@@ -5,12 +5,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from pvectl.sdk._core.models import parse_model
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
 from pvectl.sdk._core.task import AsyncTask, Task
 from pvectl.sdk.models import cluster_config_join as _m
-from pvectl.sdk.models.formats import LinkFormat
+
+if TYPE_CHECKING:
+    # property-string models appear only in annotations: not imported at run time
+    from pvectl.sdk.models.formats import LinkFormat
 
 
 class ClusterConfigJoin(SyncResource):

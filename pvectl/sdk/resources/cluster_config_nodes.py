@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from pvectl.sdk._core.models import parse_list, parse_model
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
 from pvectl.sdk.models import cluster_config_nodes as _m
-from pvectl.sdk.models.formats import LinkFormat
+
+if TYPE_CHECKING:
+    # property-string models appear only in annotations: not imported at run time
+    from pvectl.sdk.models.formats import LinkFormat
 
 
 class ClusterConfigNodes(SyncResource):

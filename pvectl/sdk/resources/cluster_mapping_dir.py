@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pvectl.sdk._core.coerce import as_dict
 from pvectl.sdk._core.models import parse_list
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
 from pvectl.sdk.models import cluster_mapping_dir as _m
-from pvectl.sdk.models.formats import DirMapFormat
+
+if TYPE_CHECKING:
+    # property-string models appear only in annotations: not imported at run time
+    from pvectl.sdk.models.formats import DirMapFormat
 
 
 class ClusterMappingDir(SyncResource):

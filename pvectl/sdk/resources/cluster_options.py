@@ -5,22 +5,25 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pvectl.sdk._core.coerce import as_dict
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models.formats import (
-    BwlimitFormat,
-    CrsFormat,
-    HaFormat,
-    MigrationFormat,
-    NextIdFormat,
-    NotifyFormat,
-    TagStyleFormat,
-    U2fFormat,
-    UserTagAccessFormat,
-    WebauthnFormat,
-)
+
+if TYPE_CHECKING:
+    # property-string models appear only in annotations: not imported at run time
+    from pvectl.sdk.models.formats import (
+        BwlimitFormat,
+        CrsFormat,
+        HaFormat,
+        MigrationFormat,
+        NextIdFormat,
+        NotifyFormat,
+        TagStyleFormat,
+        U2fFormat,
+        UserTagAccessFormat,
+        WebauthnFormat,
+    )
 
 
 class ClusterOptions(SyncResource):

@@ -5,14 +5,17 @@
 from __future__ import annotations
 
 import builtins
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pvectl.sdk._core.coerce import as_list
 from pvectl.sdk._core.models import parse_list, parse_model
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
 from pvectl.sdk._core.task import AsyncTask, Task
 from pvectl.sdk.models import nodes_ceph_pool as _m
-from pvectl.sdk.models.formats import ErasureCodingFormat
+
+if TYPE_CHECKING:
+    # property-string models appear only in annotations: not imported at run time
+    from pvectl.sdk.models.formats import ErasureCodingFormat
 
 
 class NodesCephPool(SyncResource):

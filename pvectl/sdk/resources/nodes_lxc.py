@@ -14,9 +14,17 @@ from pvectl.sdk._core.models import parse_list, parse_model
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
 from pvectl.sdk._core.task import AsyncTask, Task
 from pvectl.sdk.models import nodes_lxc as _m
-from pvectl.sdk.models.formats import DevFormat, FeaturesFormat, LxcNetFormat, LxcUnusedFormat, MpFormat, RootfsFormat
 
 if TYPE_CHECKING:
+    # property-string models appear only in annotations: not imported at run time
+    from pvectl.sdk.models.formats import (
+        DevFormat,
+        FeaturesFormat,
+        LxcNetFormat,
+        LxcUnusedFormat,
+        MpFormat,
+        RootfsFormat,
+    )
     from pvectl.sdk.resources.nodes_lxc_config import AsyncNodesLxcConfig, NodesLxcConfig
     from pvectl.sdk.resources.nodes_lxc_firewall import AsyncNodesLxcFirewall, NodesLxcFirewall
     from pvectl.sdk.resources.nodes_lxc_migrate import AsyncNodesLxcMigrate, NodesLxcMigrate

@@ -5,12 +5,22 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pvectl.sdk._core.models import parse_model
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
 from pvectl.sdk.models import nodes_lxc_config as _m
-from pvectl.sdk.models.formats import DevFormat, FeaturesFormat, LxcNetFormat, LxcUnusedFormat, MpFormat, RootfsFormat
+
+if TYPE_CHECKING:
+    # property-string models appear only in annotations: not imported at run time
+    from pvectl.sdk.models.formats import (
+        DevFormat,
+        FeaturesFormat,
+        LxcNetFormat,
+        LxcUnusedFormat,
+        MpFormat,
+        RootfsFormat,
+    )
 
 
 class NodesLxcConfig(SyncResource):

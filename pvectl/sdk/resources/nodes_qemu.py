@@ -14,28 +14,29 @@ from pvectl.sdk._core.models import parse_list, parse_model
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
 from pvectl.sdk._core.task import AsyncTask, Task
 from pvectl.sdk.models import nodes_qemu as _m
-from pvectl.sdk.models.formats import (
-    AgentFormat,
-    Audio0Format,
-    IvshmemFormat,
-    MachineFormat,
-    MemoryFormat,
-    NumaFormat,
-    QemuEfidisk0Format,
-    QemuIdeFormat,
-    QemuNetFormat,
-    QemuSataFormat,
-    QemuScsiFormat,
-    QemuTpmstate0Format,
-    QemuUnusedFormat,
-    QemuVirtioFormat,
-    SpiceEnhancementsFormat,
-    UsbFormat,
-    VgaFormat,
-    VirtiofsFormat,
-)
 
 if TYPE_CHECKING:
+    # property-string models appear only in annotations: not imported at run time
+    from pvectl.sdk.models.formats import (
+        AgentFormat,
+        Audio0Format,
+        IvshmemFormat,
+        MachineFormat,
+        MemoryFormat,
+        NumaFormat,
+        QemuEfidisk0Format,
+        QemuIdeFormat,
+        QemuNetFormat,
+        QemuSataFormat,
+        QemuScsiFormat,
+        QemuTpmstate0Format,
+        QemuUnusedFormat,
+        QemuVirtioFormat,
+        SpiceEnhancementsFormat,
+        UsbFormat,
+        VgaFormat,
+        VirtiofsFormat,
+    )
     from pvectl.sdk.resources.nodes_qemu_agent import AsyncNodesQemuAgent, NodesQemuAgent
     from pvectl.sdk.resources.nodes_qemu_cloudinit import AsyncNodesQemuCloudinit, NodesQemuCloudinit
     from pvectl.sdk.resources.nodes_qemu_config import AsyncNodesQemuConfig, NodesQemuConfig

@@ -5,32 +5,35 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pvectl.sdk._core.models import parse_model
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
 from pvectl.sdk._core.task import AsyncTask, Task
 from pvectl.sdk.models import nodes_qemu_config as _m
-from pvectl.sdk.models.formats import (
-    AgentFormat,
-    Audio0Format,
-    IvshmemFormat,
-    MachineFormat,
-    MemoryFormat,
-    NumaFormat,
-    QemuEfidisk0Format,
-    QemuIdeFormat,
-    QemuNetFormat,
-    QemuSataFormat,
-    QemuScsiFormat,
-    QemuTpmstate0Format,
-    QemuUnusedFormat,
-    QemuVirtioFormat,
-    SpiceEnhancementsFormat,
-    UsbFormat,
-    VgaFormat,
-    VirtiofsFormat,
-)
+
+if TYPE_CHECKING:
+    # property-string models appear only in annotations: not imported at run time
+    from pvectl.sdk.models.formats import (
+        AgentFormat,
+        Audio0Format,
+        IvshmemFormat,
+        MachineFormat,
+        MemoryFormat,
+        NumaFormat,
+        QemuEfidisk0Format,
+        QemuIdeFormat,
+        QemuNetFormat,
+        QemuSataFormat,
+        QemuScsiFormat,
+        QemuTpmstate0Format,
+        QemuUnusedFormat,
+        QemuVirtioFormat,
+        SpiceEnhancementsFormat,
+        UsbFormat,
+        VgaFormat,
+        VirtiofsFormat,
+    )
 
 
 class NodesQemuConfig(SyncResource):

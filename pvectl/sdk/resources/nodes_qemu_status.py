@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pvectl.sdk._core.models import parse_list, parse_model
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
 from pvectl.sdk._core.task import AsyncTask, Task
 from pvectl.sdk.models import nodes_qemu_status as _m
-from pvectl.sdk.models.formats import MachineFormat
+
+if TYPE_CHECKING:
+    # property-string models appear only in annotations: not imported at run time
+    from pvectl.sdk.models.formats import MachineFormat
 
 
 class NodesQemuStatus(SyncResource):

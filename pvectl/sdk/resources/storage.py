@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pvectl.sdk._core.coerce import as_dict
 from pvectl.sdk._core.models import parse_list, parse_model
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
 from pvectl.sdk.models import storage as _m
-from pvectl.sdk.models.formats import BwlimitFormat
+
+if TYPE_CHECKING:
+    # property-string models appear only in annotations: not imported at run time
+    from pvectl.sdk.models.formats import BwlimitFormat
 
 
 class Storage(SyncResource):

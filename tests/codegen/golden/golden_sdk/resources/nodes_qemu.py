@@ -10,31 +10,32 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Literal
 
 from golden_sdk.models import nodes_qemu as _m
-from golden_sdk.models.formats import (
-    AgentFormat,
-    Audio0Format,
-    IvshmemFormat,
-    MachineFormat,
-    MemoryFormat,
-    NetFormat,
-    NumaFormat,
-    QemuEfidisk0Format,
-    QemuIdeFormat,
-    QemuSataFormat,
-    QemuScsiFormat,
-    QemuTpmstate0Format,
-    QemuVirtioFormat,
-    SpiceEnhancementsFormat,
-    UnusedFormat,
-    UsbFormat,
-    VgaFormat,
-    VirtiofsFormat,
-)
 from pvectl.sdk._core.models import parse_list
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
 from pvectl.sdk._core.task import AsyncTask, Task
 
 if TYPE_CHECKING:
+    # property-string models appear only in annotations: not imported at run time
+    from golden_sdk.models.formats import (
+        AgentFormat,
+        Audio0Format,
+        IvshmemFormat,
+        MachineFormat,
+        MemoryFormat,
+        NetFormat,
+        NumaFormat,
+        QemuEfidisk0Format,
+        QemuIdeFormat,
+        QemuSataFormat,
+        QemuScsiFormat,
+        QemuTpmstate0Format,
+        QemuVirtioFormat,
+        SpiceEnhancementsFormat,
+        UnusedFormat,
+        UsbFormat,
+        VgaFormat,
+        VirtiofsFormat,
+    )
     from golden_sdk.resources.nodes_qemu_config import AsyncNodesQemuConfig, NodesQemuConfig
     from golden_sdk.resources.nodes_qemu_status import AsyncNodesQemuStatus, NodesQemuStatus
 

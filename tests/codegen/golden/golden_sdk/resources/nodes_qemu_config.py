@@ -5,32 +5,35 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from golden_sdk.models import nodes_qemu_config as _m
-from golden_sdk.models.formats import (
-    AgentFormat,
-    Audio0Format,
-    IvshmemFormat,
-    MachineFormat,
-    MemoryFormat,
-    NetFormat,
-    NumaFormat,
-    QemuEfidisk0Format,
-    QemuIdeFormat,
-    QemuSataFormat,
-    QemuScsiFormat,
-    QemuTpmstate0Format,
-    QemuVirtioFormat,
-    SpiceEnhancementsFormat,
-    UnusedFormat,
-    UsbFormat,
-    VgaFormat,
-    VirtiofsFormat,
-)
 from pvectl.sdk._core.models import parse_model
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
 from pvectl.sdk._core.task import AsyncTask, Task
+
+if TYPE_CHECKING:
+    # property-string models appear only in annotations: not imported at run time
+    from golden_sdk.models.formats import (
+        AgentFormat,
+        Audio0Format,
+        IvshmemFormat,
+        MachineFormat,
+        MemoryFormat,
+        NetFormat,
+        NumaFormat,
+        QemuEfidisk0Format,
+        QemuIdeFormat,
+        QemuSataFormat,
+        QemuScsiFormat,
+        QemuTpmstate0Format,
+        QemuVirtioFormat,
+        SpiceEnhancementsFormat,
+        UnusedFormat,
+        UsbFormat,
+        VgaFormat,
+        VirtiofsFormat,
+    )
 
 
 class NodesQemuConfig(SyncResource):
