@@ -186,6 +186,16 @@ def load_api_command(module: str, name: str) -> Any:
     raise LookupError(f"{API_PACKAGE}.{module} has no command {name!r} (index and modules disagree)")
 
 
+def suggest(exc: Any, args: list[str], names: list[str]) -> None:
+    """Add "Did you mean ...?" from the index (Typer suggests from its own, here empty, command table)."""
+    import difflib
+
+    if args and "Did you mean" not in exc.message:
+        matches = difflib.get_close_matches(args[0], names)
+        if matches:
+            exc.message = f"{exc.message.rstrip('.')}. Did you mean {', '.join(repr(m) for m in matches)}?"
+
+
 def _complete_choices(values: tuple[str, ...]) -> Any:
     """TAB values of an enum/boolean option (plain options, so a bad value gets pvectl's one-line error)."""
     from typer._click.shell_completion import CompletionItem
@@ -211,6 +221,18 @@ class IndexGroupMixin:
 
     index_key = ""
     _resolving = False
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        from typer._click.exceptions import UsageError
+
+        self._resolving = True
+        try:
+            return super().resolve_command(ctx, args)  # type: ignore[misc]
+        except UsageError as exc:
+            suggest(exc, args, self.index_commands())
+            raise
+        finally:
+            self._resolving = False
 
     def _entry(self) -> tuple[str, tuple[str, ...], str, dict[str, tuple[str, str, str]]]:
         return api_index()[self.index_key]
@@ -251,13 +273,6 @@ class IndexGroup(IndexGroupMixin, typer.core.TyperGroup):
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         return self.index_command(cmd_name)
 
-    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
-        self._resolving = True
-        try:
-            return super().resolve_command(ctx, args)
-        finally:
-            self._resolving = False
-
 
 class ApiGroup(IndexGroupMixin, typer.core.TyperGroup):
     """``pvectl api``: the hand-written pvesh-style commands plus the generated tree's top level."""
@@ -267,10 +282,3 @@ class ApiGroup(IndexGroupMixin, typer.core.TyperGroup):
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         return super().get_command(ctx, cmd_name) or self.index_command(cmd_name)
-
-    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
-        self._resolving = True
-        try:
-            return super().resolve_command(ctx, args)
-        finally:
-            self._resolving = False

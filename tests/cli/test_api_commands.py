@@ -275,3 +275,10 @@ def test_family_beside_a_plain_parameter_of_the_same_name(pve: MockPve, run: Run
         "numa0": "cpus=0-1,memory=1024",
         "numa1": "cpus=2-3,memory=1024",
     }
+
+
+def test_typos_get_suggestions_from_the_index(run: Run) -> None:
+    result = run("api", "nodes", "qemo")
+    assert result.exit_code == 2
+    assert "Did you mean 'qemu'?" in result.stderr
+    assert "Did you mean 'config'?" in run("api", "nodes", "qemu", "confgi").stderr
