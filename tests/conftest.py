@@ -33,6 +33,16 @@ class FakeClock:
         self.sleep(seconds)
 
 
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads or writes the real ~/.config, ~/.cache or ~/.local/state (tests may point them elsewhere)."""
+    home = tmp_path_factory.mktemp("home")
+    for var in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+        monkeypatch.setenv(var, str(home / var.lower()))
+    for var in ("PVECTL_CONFIG", "PVECTL_CONTEXT", "PVECTL_HOST", "PVECTL_TOKEN", "PVECTL_PASSWORD", "PVECTL_SIM"):
+        monkeypatch.delenv(var, raising=False)
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()

@@ -10,13 +10,17 @@ from pvectl import __version__
 from pvectl.cli.context import AppContext, GlobalOptions
 from pvectl.cli.lazy import RootGroup
 
+ENVIRONMENT = """Environment: every root option has its PVECTL_* variable (shown below); also PVECTL_PASSWORD (password
+login), PVECTL_TOKEN_SECRET (a context's token secret kept out of the config file), PVECTL_CONFIG (another
+config file), PVECTL_SIM_STATE_DIR (where --sim keeps its state)."""
+
 EXIT_CODES = """Exit codes: 0 ok, 1 API or task failure, 2 usage or validation error, 3 authentication,
 4 not found, 5 TLS/connection problem, 6 partly done (see the remedy printed), 130 interrupted."""
 
 app = typer.Typer(
     name="pvectl",
     cls=RootGroup,
-    help=f"Command line for the Proxmox VE API.\n\n{EXIT_CODES}",
+    help=f"Command line for the Proxmox VE API.\n\n{EXIT_CODES}\n\n{ENVIRONMENT}",
     no_args_is_help=True,
     add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},

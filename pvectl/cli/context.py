@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -17,7 +17,7 @@ class GlobalOptions:
     context: str | None = None
     host: str | None = None
     user: str | None = None
-    token: str | None = None
+    token: str | None = field(default=None, repr=False)  # a secret: never in reprs
     ca_file: str | None = None
     fingerprint: str | None = None
     insecure: bool = False

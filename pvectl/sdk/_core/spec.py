@@ -148,9 +148,7 @@ class _ByPath(Mapping[str, Mapping[str, OpSpec]]):
 def build_spec(data: Mapping[str, Any]) -> ApiSpec:
     formats = data["formats"]
     ops = _Ops(data["ops"], formats)
-    return ApiSpec(
-        version=data["version"], ops=ops, by_path=_ByPath(ops), paths=tuple(data["paths"]), formats=formats
-    )
+    return ApiSpec(version=data["version"], ops=ops, by_path=_ByPath(ops), paths=tuple(data["paths"]), formats=formats)
 
 
 @cache
