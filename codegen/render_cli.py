@@ -21,7 +21,7 @@ COMPLETIONS = {"bash": "completions/pvectl.bash", "zsh": "completions/_pvectl", 
 API_RESERVED = ("get", "set", "create", "delete", "usage")
 # Option idents the generated functions use for themselves.
 _RESERVED_IDENTS = {"ctx", "no_wait", "app", "typer"}
-FAMILY_METAVAR = "N=VALUE"
+FAMILY_METAVAR = "N=VALUE"  # = pvectl.cli.command_types.FAMILY_METAVAR
 
 # PVE formats (and a few parameter names) whose values the shell can complete from the server.
 COMPLETER_BY_FORMAT = {

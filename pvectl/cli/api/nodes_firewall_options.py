@@ -5,7 +5,8 @@
 import typer
 
 from pvectl.cli import completers as _c
-from pvectl.cli.runner import ApiCommand, run_generated
+from pvectl.cli.command_types import ApiCommand
+from pvectl.cli.runner import run_generated
 
 app = typer.Typer(rich_markup_mode=None, add_completion=False)
 

@@ -7,8 +7,8 @@ from typing import Annotated, Any
 
 import typer
 
+from pvectl.cli.command_types import OutputCommand
 from pvectl.cli.lazy import ApiGroup
-from pvectl.cli.runner import OutputCommand
 
 app = typer.Typer(
     cls=ApiGroup,

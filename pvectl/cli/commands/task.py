@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from pvectl.cli.runner import OutputCommand
+from pvectl.cli.command_types import OutputCommand
 
 app = typer.Typer(help="Follow PVE tasks: list, show, wait, log.", no_args_is_help=True, rich_markup_mode=None)
 
