@@ -282,3 +282,19 @@ def test_typos_get_suggestions_from_the_index(run: Run) -> None:
     assert result.exit_code == 2
     assert "Did you mean 'qemu'?" in result.stderr
     assert "Did you mean 'config'?" in run("api", "nodes", "qemu", "confgi").stderr
+
+
+def test_array_parameters_are_repeated_keys(pve: MockPve, run: Run) -> None:
+    pve.routes["POST /cluster/bulk-action/guest/start"] = UPID
+    result = run(
+        "-o", "text", "api", "cluster", "bulk-action", "guest", "start", "--vms", "100", "--vms", "101", "--no-wait"
+    )
+    assert result.exit_code == 0, result.stderr
+    assert MockPve.form(pve.requests[-1]) == [("vms", "100"), ("vms", "101")]
+
+
+def test_non_integer_path_value(pve: MockPve, run: Run) -> None:
+    result = run("api", "nodes", "qemu", "config", "get", "--node", "pve1", "--vmid", "abc")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: --vmid: type check ('integer') failed - got 'abc' (accepts an integer")
+    assert pve.requests == []

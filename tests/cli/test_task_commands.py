@@ -56,3 +56,10 @@ def test_output_option_after_a_task_command(pve: MockPve, run: Run) -> None:
     result = run("task", "show", UPID, "-o", "yaml")
     assert result.exit_code == 0, result.stderr
     assert "status: running\n" in result.stdout
+
+
+def test_plain_option_coercion_errors_are_usage_errors(pve: MockPve, run: Run) -> None:
+    result = run("task", "list", "--limit", "many")
+    assert result.exit_code == 2
+    assert "'many' is not a valid integer" in result.stderr
+    assert pve.requests == []
