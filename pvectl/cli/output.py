@@ -18,8 +18,8 @@ MAX_COLUMNS = 8
 PRIORITY = (
     "vmid",
     "name",
-    "id",
     "node",
+    "id",
     "type",
     "status",
     "storage",
@@ -81,6 +81,27 @@ def cell(value: Any) -> str:
     return str(value)
 
 
+BYTES = frozenset({"mem", "maxmem", "disk", "maxdisk", "size", "used", "avail", "total", "free", "swap", "maxswap"})
+
+
+def human(key: str, value: Any) -> str:
+    """Table cells for people: sizes in KiB/MiB/GiB, uptime as days and hours, CPU load in percent."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return cell(value)
+    if key in BYTES:
+        amount = float(value)
+        for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+            if abs(amount) < 1024 or unit == "TiB":
+                return f"{amount:.0f} {unit}" if unit == "B" else f"{amount:.1f} {unit}"
+            amount /= 1024
+    if key == "uptime":
+        days, rest = divmod(int(value), 86400)
+        return f"{days}d {rest // 3600}h" if days else f"{rest // 3600}h {rest % 3600 // 60}m"
+    if key == "cpu" and isinstance(value, float):
+        return f"{value * 100:.1f}%"
+    return cell(value)
+
+
 def pick_columns(rows: Sequence[Mapping[str, Any]], limit: int = MAX_COLUMNS) -> list[str]:
     """Identifying columns first (vmid, name, node, status, ...), then the other scalar keys, at most ``limit``."""
     keys: dict[str, None] = {}
@@ -125,13 +146,13 @@ def table(data: Any, columns: Sequence[str] | None = None) -> None:
         for c in cols:
             t.add_column(c.upper(), overflow="fold")
         for row in sorted(data, key=_row_key):
-            t.add_row(*(cell(row.get(c)) for c in cols))
+            t.add_row(*(human(c, row.get(c)) for c in cols))
     else:
         t = Table(box=None, show_header=False, pad_edge=False)
         t.add_column("key", style="bold")
         t.add_column("value", overflow="fold")
         for k, v in sorted(data.items()):
-            t.add_row(str(k), cell(v))
+            t.add_row(str(k), human(str(k), v))
     console.print(t)
 
 

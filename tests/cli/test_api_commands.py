@@ -298,3 +298,13 @@ def test_non_integer_path_value(pve: MockPve, run: Run) -> None:
     assert result.exit_code == 2
     assert result.stderr.startswith("error: --vmid: type check ('integer') failed - got 'abc' (accepts an integer")
     assert pve.requests == []
+
+
+def test_tables_are_for_people_json_stays_raw(pve: MockPve, run: Run) -> None:
+    pve.routes["GET /nodes"] = [
+        {"node": "pve1", "status": "online", "cpu": 0.05, "maxmem": 68719476736, "uptime": 90000}
+    ]
+    table = run("-o", "table", "api", "nodes", "list")
+    assert table.stdout.split("\n")[0].split() == ["NODE", "STATUS", "UPTIME", "CPU", "MAXMEM"]
+    assert table.stdout.split("\n")[1].split() == ["pve1", "online", "1d", "1h", "5.0%", "64.0", "GiB"]
+    assert run("-o", "json", "api", "nodes", "list").json()[0]["maxmem"] == 68719476736
