@@ -1,7 +1,7 @@
 """``pvectl api``: the generated tree (from the index), ``--list``, pvesh-style ``get|set|create|delete PATH``
 and ``usage PATH``."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: Typer would re-evaluate string annotations on every run.
 
 from typing import Annotated, Any
 

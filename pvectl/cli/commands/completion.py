@@ -1,6 +1,6 @@
 """``pvectl completion show|install SHELL``: the bash/zsh/fish hook scripts (also committed in completions/)."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: Typer would re-evaluate string annotations on every run.
 
 import os
 from enum import StrEnum

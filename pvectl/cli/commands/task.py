@@ -1,6 +1,6 @@
 """``pvectl task list|show|wait|log``: any PVE task, by UPID (the node is read from the UPID)."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: Typer would re-evaluate string annotations on every run.
 
 from typing import Annotated, Any
 
