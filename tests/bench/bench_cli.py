@@ -22,9 +22,20 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
+# Peak RSS of the interpreter itself: VmHWM (ru_maxrss would include the parent's size at fork on Linux).
 PEAK = """
-import atexit, resource, sys
-atexit.register(lambda: sys.stderr.write(f"PEAK_KB {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}\\n"))
+import atexit, sys
+
+def _peak():
+    try:
+        with open("/proc/self/status") as f:
+            kb = next(line.split()[1] for line in f if line.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        import resource
+        kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    sys.stderr.write(f"PEAK_KB {kb}\\n")
+
+atexit.register(_peak)
 """
 
 TWO_COMMANDS = """
