@@ -69,7 +69,9 @@ def _create(ctx: typer.Context, values: dict[str, Any]) -> None:
         raise CliError(str(exc), USAGE) from exc
     dry_run = bool(values.get("dry_run"))
     if values.get("interactive"):
-        raise CliError("-i/--interactive is not available yet; give the fields as flags (see --help)", USAGE)
+        from pvectl.prompts.flow import run_prompts
+
+        return run_prompts(ctx, config, dry_run=dry_run)
     if values.get("tui"):
         raise CliError("--tui is not available yet; give the fields as flags (see --help)", USAGE)
     client = app.client()
