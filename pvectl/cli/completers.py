@@ -40,10 +40,20 @@ def context_key(options: dict[str, Any]) -> str:
     elif options.get("host"):
         ident = f"host:{options['host']}:{options.get('user') or ''}:{(options.get('token') or '').split('=')[0]}"
     else:
-        ident = "default"
+        ident = f"context:{_current_context()}"
     import hashlib  # here: loading OpenSSL costs megabytes on every leaf --help otherwise
 
     return hashlib.sha256(ident.encode()).hexdigest()[:16]
+
+
+def _current_context() -> str:
+    """The config file's current context (so `pvectl config use` switches caches too)."""
+    try:
+        from pvectl.config.file import load
+
+        return load().current or ""
+    except Exception:
+        return ""
 
 
 def _cache_file(options: dict[str, Any]) -> Path:

@@ -200,3 +200,25 @@ def test_iso_volume_with_a_colon_through_real_bash(tmp_path: Path) -> None:
         )
     assert proc.stderr == ""
     assert proc.stdout.split() == ["iso/nixos-minimal-25.05-x86_64-linux.iso"]  # bash keeps "cephfs:" itself
+
+
+def test_values_come_from_the_current_context_of_the_config_file(tmp_path: Path) -> None:
+    config = tmp_path / "config" / "pvectl" / "config.toml"
+    config.parent.mkdir(parents=True)
+    lab = {**ROUTES, "/nodes": [{"node": "lab1"}]}
+    prod = {**ROUTES, "/nodes": [{"node": "prod1"}, {"node": "prod2"}]}
+    with serving(lab) as (lab_host, _), serving(prod) as (prod_host, _):
+        config.write_text(
+            'current-context = "lab"\n'
+            f'[contexts.lab]\nhost = "{lab_host}"\nuser = "root@pam"\ntoken-id = "ci"\ntoken-secret = "s1"\n'
+            f'[contexts.prod]\nhost = "{prod_host}"\nuser = "root@pam"\ntoken-id = "ci"\ntoken-secret = "s2"\n'
+        )
+        config.chmod(0o600)
+        env = {"XDG_CONFIG_HOME": str(tmp_path / "config"), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+        current = bash_complete("pvectl api nodes storage list --node ", env)
+        named = bash_complete("pvectl --context prod api nodes storage list --node ", env)
+        assert current.stdout.split() == ["lab1"], current.stderr
+        assert named.stdout.split() == ["prod1", "prod2"]
+        config.write_text(config.read_text().replace('current-context = "lab"', 'current-context = "prod"'))
+        switched = bash_complete("pvectl api nodes storage list --node ", env)
+        assert switched.stdout.split() == ["prod1", "prod2"]  # another context, another cache
