@@ -359,9 +359,9 @@ def _prefix(path: str, literals: int) -> str:
     out: list[str] = []
     count = 0
     for seg in path.strip("/").split("/"):
+        if count == literals:
+            break
         if not seg.startswith("{"):
-            if count == literals:
-                break
             count += 1
         out.append(seg)
     return "/" + "/".join(out)

@@ -1119,7 +1119,7 @@ GROUPS: dict[str, tuple[str, tuple[str, ...], str, dict[str, tuple[str, str, str
         },
     ),
     "nodes ceph fs": (
-        "Operations under /nodes/{node}/ceph/fs/{name}",
+        "Operations under /nodes/{node}/ceph/fs",
         (),
         "nodes_ceph_fs",
         {
@@ -1949,7 +1949,7 @@ GROUPS: dict[str, tuple[str, tuple[str, ...], str, dict[str, tuple[str, str, str
         },
     ),
     "nodes sdn fabrics": (
-        "Operations under /nodes/{node}/sdn/fabrics/{fabric}",
+        "Operations under /nodes/{node}/sdn/fabrics",
         (),
         "nodes_sdn_fabrics",
         {
@@ -1960,7 +1960,7 @@ GROUPS: dict[str, tuple[str, tuple[str, ...], str, dict[str, tuple[str, str, str
         },
     ),
     "nodes sdn vnets": (
-        "Operations under /nodes/{node}/sdn/vnets/{vnet}",
+        "Operations under /nodes/{node}/sdn/vnets",
         (),
         "nodes_sdn_vnets",
         {
