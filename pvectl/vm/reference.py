@@ -71,6 +71,8 @@ class GuestInfo:
 
 
 def _tags(text: Any) -> tuple[str, ...]:
+    if isinstance(text, (list, tuple)):  # /cluster/options answers allowed-tags as an array
+        return tuple(str(t) for t in text if t)
     return tuple(t for t in str(text or "").replace(",", ";").replace(" ", ";").split(";") if t)
 
 

@@ -149,10 +149,11 @@ def test_missing_server_defaults_are_named(cli: SimCli) -> None:
     assert cli.writes() == []
 
 
-def test_tui_is_reserved(cli: SimCli) -> None:
-    run = cli("vm", "create", "--tui")  # -i: tests/prompts
+def test_tui_needs_a_terminal(cli: SimCli) -> None:
+    run = cli("vm", "create", "--tui")  # the wizard itself: tests/tui; -i: tests/prompts
     assert run.code == 2
-    assert "not available yet" in run.stderr
+    assert "--tui needs an interactive terminal" in run.stderr
+    assert cli.writes() == []
 
 
 def test_auto_vmid_race_is_retried(cli: SimCli) -> None:

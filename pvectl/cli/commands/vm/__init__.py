@@ -22,7 +22,7 @@ def vm() -> None:
     """Create and manage virtual machines (found by id or name across the cluster)."""
 
 
-app.command("create", cls=ApiCommand, help="Create a VM (flags, --from-file, -i prompts; --tui arrives later).")(create)
+app.command("create", cls=ApiCommand, help="Create a VM (flags, --from-file, -i prompts, --tui wizard).")(create)
 app.command("list", cls=ApiCommand)(daily.list_vms)
 app.command("show", cls=ApiCommand)(daily.show)
 app.command("start", cls=ApiCommand)(daily.start)

@@ -73,7 +73,9 @@ def _create(ctx: typer.Context, values: dict[str, Any]) -> None:
 
         return run_prompts(ctx, config, dry_run=dry_run)
     if values.get("tui"):
-        raise CliError("--tui is not available yet; give the fields as flags (see --help)", USAGE)
+        from pvectl.tui import run_wizard
+
+        return run_wizard(ctx, config, dry_run=dry_run)
     client = app.client()
     resolution, plan = check_and_plan(client, config, strict=True)
     if dry_run:

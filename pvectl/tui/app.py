@@ -1,0 +1,151 @@
+"""``pvectl vm create --tui``: the Create VM wizard of the PVE web GUI, in a terminal.
+
+Login (when the context has no credentials), General, OS, System, Disks, CPU, Memory, Network, Confirm, Submit.
+The screens edit one shared ``VmConfig`` (``pvectl.tui.state.Wizard``); checks, plan and submission are the
+domain's (``pvectl.vm``), the same as for the flags.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+
+from pvectl.tui.screens.confirm import ConfirmScreen
+from pvectl.tui.screens.cpu import CpuScreen
+from pvectl.tui.screens.disks import DisksScreen
+from pvectl.tui.screens.general import GeneralScreen
+from pvectl.tui.screens.memory import MemoryScreen
+from pvectl.tui.screens.network import NetworkScreen
+from pvectl.tui.screens.os import OsScreen
+from pvectl.tui.screens.quit import QuitScreen
+from pvectl.tui.screens.system import SystemScreen
+from pvectl.vm.fields import STEPS
+
+if TYPE_CHECKING:
+    from pvectl.sdk import ProxmoxClient
+    from pvectl.tui.screens.base import StepScreen
+    from pvectl.tui.services import Review, Session
+    from pvectl.tui.state import Wizard
+    from pvectl.vm.plan import Plan
+    from pvectl.vm.submit import Outcome
+
+SCREENS: dict[str, type[StepScreen]] = {
+    "general": GeneralScreen,
+    "os": OsScreen,
+    "system": SystemScreen,
+    "disks": DisksScreen,
+    "cpu": CpuScreen,
+    "memory": MemoryScreen,
+    "network": NetworkScreen,
+}
+ORDER = (*STEPS, "confirm")
+
+# Exit codes, as pvectl.cli.errors documents them.
+OK, FAILURE, PARTIAL, INTERRUPTED = 0, 1, 6, 130
+
+
+class WizardApp(App[int]):
+    """The wizard; its return value is the exit code (0 created, 1 failed, 6 partial, 130 quit)."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "pvectl vm create"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+c", "quit_wizard", "Quit", priority=True),
+        Binding("ctrl+q", "quit_wizard", "Quit", priority=True, show=False),
+        Binding("q", "quit_wizard", "Quit", show=False),
+    ]
+
+    def __init__(self, wizard: Wizard, session: Session, *, dry_run: bool = False) -> None:
+        super().__init__()
+        self.wizard = wizard
+        self.session = session
+        self.dry_run = dry_run
+        self.outcome: Outcome | None = None
+        self.plan_to_print: Plan | None = None
+        self.step = "login"
+
+    def on_mount(self) -> None:
+        if self.session.client is None:
+            from pvectl.tui.screens.login import LoginScreen
+
+            assert self.session.connector is not None
+            self.push_screen(LoginScreen(self.session.connector))
+        else:
+            self.begin()
+
+    def logged_in(self, client: ProxmoxClient) -> None:
+        self.session.connect(client)
+        self.begin()
+
+    def begin(self) -> None:
+        for name, screen in SCREENS.items():
+            if not self.is_screen_installed(name):
+                self.install_screen(screen(), name)
+        self.install_screen(ConfirmScreen(), "confirm")
+        self.step = "general"
+        if len(self.screen_stack) > 1:
+            self.switch_screen("general")
+        else:
+            self.push_screen("general")
+
+    # -- navigation ------------------------------------------------------------------------------------
+
+    def go(self, step: str) -> None:
+        self.step = step
+        self.switch_screen(step)
+
+    def next_step(self, step: str) -> None:
+        index = ORDER.index(step)
+        if index + 1 < len(ORDER):
+            self.go(ORDER[index + 1])
+
+    def prev_step(self, step: str) -> None:
+        index = ORDER.index(step)
+        if index > 0:
+            self.go(ORDER[index - 1])
+
+    def node_changed(self) -> None:
+        self.wizard.derived.clear()
+        self.wizard.notes.clear()
+
+    def submit(self, review: Review) -> None:
+        if self.dry_run:
+            self.plan_to_print = review.plan
+            self.exit(OK)
+            return
+        from pvectl.tui.screens.submit import SubmitScreen
+
+        self.step = "submit"
+        self.switch_screen(SubmitScreen(review))
+
+    # -- leaving ---------------------------------------------------------------------------------------
+
+    def exit_code(self) -> int:
+        if self.outcome is None:
+            return INTERRUPTED
+        return {"success": OK, "partial": PARTIAL}.get(self.outcome.kind, FAILURE)
+
+    def finish(self) -> None:
+        self.exit(self.exit_code())
+
+    def action_quit_wizard(self) -> None:
+        if isinstance(self.screen, QuitScreen):
+            return
+        finished = self.outcome is not None and self.step == "submit"
+        if self.step == "login" or finished:
+            self.exit(self.exit_code())
+            return
+        if self.session.submitted and self.outcome is None:
+            message = "A submission is running. Quit anyway? Its outcome will not be shown."
+        elif self.outcome is not None:
+            message = "Quit? The VM exists; your changes since then are lost."
+        else:
+            message = "Quit? Your answers will be lost; nothing was sent to the server."
+
+        def answered(quit_: bool | None) -> None:
+            if quit_:
+                self.exit(self.exit_code())
+
+        self.push_screen(QuitScreen(message), answered)

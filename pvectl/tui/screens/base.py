@@ -1,0 +1,228 @@
+"""What every step screen shares: a form built from the field spec, server data with explicit states, and
+Back/Next that only lets a valid step through."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Input, Static
+
+from pvectl.tui.state import STEP_TITLES, Wizard, fields_of
+from pvectl.tui.widgets.field import FieldRow
+from pvectl.tui.widgets.stepper import Stepper
+from pvectl.vm.reference import Ref
+
+if TYPE_CHECKING:
+    from pvectl.tui.app import WizardApp
+    from pvectl.tui.services import Session
+
+# What each reference data source is called on the screen, for the loading/empty/error lines.
+SOURCE_NAMES = {
+    "nodes": "nodes",
+    "pools": "resource pools",
+    "tags": "tags",
+    "iso_storages": "ISO storages",
+    "isos": "ISO images",
+    "image_storages": "disk storages",
+    "bridges": "bridges",
+}
+
+
+def options_of(source: str, value: Any) -> list[tuple[str, str]]:
+    """The choices a loaded source offers, as (label, value)."""
+    items = list(value or [])
+    if source == "nodes":
+        return [(f"{n.node} ({n.status})", n.node) for n in items]
+    if source == "image_storages":
+        return [(f"{s.storage} ({s.type})", s.storage) for s in items]
+    if source == "isos":
+        return [(i.filename, i.volid) for i in items]
+    return [(str(v), str(v)) for v in items]
+
+
+class StepScreen(Screen[None]):
+    """A wizard step: one row per field of ``STEP`` in the spec."""
+
+    STEP: ClassVar[str] = ""
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "next", "Next"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(name=self.STEP, id=f"step-{self.STEP}")
+        self.loaded_args: dict[str, tuple[str, ...]] = {}
+
+    @property
+    def wizard_app(self) -> WizardApp:
+        from pvectl.tui.app import WizardApp
+
+        assert isinstance(self.app, WizardApp)
+        return self.app
+
+    @property
+    def wizard(self) -> Wizard:
+        return self.wizard_app.wizard
+
+    @property
+    def session(self) -> Session:
+        return self.wizard_app.session
+
+    # -- layout ----------------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Stepper(STEP_TITLES[self.STEP])
+        with VerticalScroll(id="form") as form:
+            form.can_focus = False  # Tab goes from field to field; the form scrolls to the focused one
+            yield from self.compose_form()
+        yield Static("", id="notes")
+        yield Static("", id="help")
+        with Horizontal(id="nav"):
+            yield Button("Back", id="back", compact=True)
+            yield Button("Next", id="next", variant="primary", compact=True)
+        yield Footer()
+
+    def compose_form(self) -> ComposeResult:
+        for spec in fields_of(self.STEP):
+            yield FieldRow(spec, self.wizard.get(spec.path))
+
+    def rows(self) -> list[FieldRow]:
+        return list(self.query(FieldRow))
+
+    def row(self, key: str) -> FieldRow:
+        return next(r for r in self.rows() if r.key == key)
+
+    # -- lifecycle -------------------------------------------------------------------------------------
+
+    def on_screen_resume(self) -> None:
+        for row in self.rows():
+            if not row.key.startswith("disks["):
+                row.show_value(self.wizard.get(row.key))
+        self.load_all()
+        self.refresh_errors()
+
+    def load_all(self, force: bool = False) -> None:
+        for row in self.rows():
+            if row.spec.source is not None:
+                self.load(row, force=force)
+
+    def source_args(self, source: str) -> tuple[str, ...] | None:
+        """Arguments of a ReferenceData lookup; None when it cannot be asked yet (no node chosen)."""
+        if source in ("nodes", "pools", "tags"):
+            return ()
+        node = self.wizard.config.general.node
+        if node is None:
+            return None
+        if source == "isos":
+            return (node, self.wizard.config.os.iso_storage)
+        return (node,)
+
+    def load(self, row: FieldRow, *, force: bool = False) -> None:
+        source = row.spec.source
+        assert source is not None
+        args = self.source_args(source)
+        if args is None:
+            row.set_state("default", f"{SOURCE_NAMES[source]}: choose a node first")
+            return
+        if not force and self.loaded_args.get(row.key) == args and row.state in ("ready", "empty"):
+            return
+        self.loaded_args[row.key] = args
+        row.set_state("loading", f"loading {SOURCE_NAMES[source]}…")
+        self._fetch(row.key, source, args)
+
+    @work(thread=True, exit_on_error=False, group="reference")
+    def _fetch(self, key: str, source: str, args: tuple[str, ...]) -> None:
+        ref = self.session.load(source, *args)
+        self.app.call_from_thread(self._fetched, key, source, args, ref)
+
+    def _fetched(self, key: str, source: str, args: tuple[str, ...], ref: Ref[Any]) -> None:
+        if self.loaded_args.get(key) != args or not self.is_mounted:
+            return  # an answer to an older question (the node changed meanwhile)
+        row = self.row(key)
+        what = SOURCE_NAMES[source]
+        if ref.state == "error":
+            row.set_state("error", f"could not load {what}: {ref.error}")
+        elif ref.state == "empty":
+            row.set_options([], None)
+            row.set_state("empty", self.empty_message(source, args))
+        else:
+            options = options_of(source, ref.value)
+            note = self.wizard.adopt(row.key, row.spec, [v for _, v in options]) if row.spec.kind == "choice" else None
+            row.set_options(options, self.wizard.get(row.key))
+            row.set_state("ready", note or self.ready_message(source, ref.value))
+        self.loaded(row, source, ref)
+        self.refresh_errors()
+
+    def empty_message(self, source: str, args: tuple[str, ...]) -> str:
+        where = f" on {args[-1]}" if args else ""
+        return f"no {SOURCE_NAMES[source]}{where}"
+
+    def ready_message(self, source: str, value: Any) -> str:
+        return ""
+
+    def loaded(self, row: FieldRow, source: str, ref: Ref[Any]) -> None:
+        """Hook: server data for ``row`` arrived."""
+
+    # -- answers ---------------------------------------------------------------------------------------
+
+    @on(FieldRow.Changed)
+    def _answered(self, event: FieldRow.Changed) -> None:
+        self.answer(event.row, event.raw)
+        self.changed(event.row)
+        self.refresh_errors()
+
+    def answer(self, row: FieldRow, raw: Any) -> None:
+        self.wizard.answer(row.spec, raw)
+
+    def changed(self, row: FieldRow) -> None:
+        """Hook: the user changed ``row`` (reload what depends on it)."""
+        if row.key == "general.node":
+            self.wizard_app.node_changed()
+
+    @on(FieldRow.Retry)
+    def _retry(self, event: FieldRow.Retry) -> None:
+        self.load(event.row, force=True)
+
+    def refresh_errors(self) -> None:
+        errors = self.wizard.errors(self.STEP)
+        shown: set[str] = set()
+        for row in self.rows():
+            row.set_applies(self.wizard.applies(row.key))
+            message = errors.get(row.key)
+            row.set_error(message)
+            if message:
+                shown.add(row.key)
+        rest = [f"✗ {m}" for k, m in errors.items() if k not in shown]
+        notes = [f"note: {n}" for k, n in self.wizard.notes.items() if k.split(".")[0].split("[")[0] == self.STEP]
+        block = self.query_one("#notes", Static)
+        block.update("\n".join(rest + notes))
+        block.display = bool(rest or notes)
+        self.query_one("#next", Button).disabled = bool(errors)
+
+    # -- navigation ------------------------------------------------------------------------------------
+
+    def on_descendant_focus(self) -> None:
+        focused = self.focused
+        row = next((a for a in (focused.ancestors if focused else []) if isinstance(a, FieldRow)), None)
+        self.query_one("#help", Static).update(row.spec.help if row else "")
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_next()
+
+    @on(Button.Pressed, "#next")
+    def action_next(self) -> None:
+        if self.query_one("#next", Button).disabled:
+            self.notify("Fix the marked fields first.", severity="warning", timeout=2)
+            return
+        self.wizard_app.next_step(self.STEP)
+
+    @on(Button.Pressed, "#back")
+    def action_back(self) -> None:
+        self.wizard_app.prev_step(self.STEP)

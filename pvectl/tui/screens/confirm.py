@@ -1,0 +1,165 @@
+"""Confirm: the whole configuration by step, every problem (each a way back to its step), and the exact
+requests that will be sent -- the ``--dry-run`` plan."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Static
+
+from pvectl.tui.state import STEP_TITLES, problems_by_step
+from pvectl.tui.widgets.stepper import Stepper
+from pvectl.vm.fields import FIELDS, STEPS
+
+if TYPE_CHECKING:
+    from pvectl.tui.app import WizardApp
+    from pvectl.tui.services import Review
+    from pvectl.vm.config import VmConfig
+
+
+def show(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) or "–"
+    return str(value)
+
+
+def summary(config: VmConfig) -> str:
+    """The configuration grouped by step: one paragraph per step, ``Label: value`` joined by ``·``."""
+    from pvectl.vm.defaults import get_value
+
+    lines: list[str] = []
+    for step in STEPS:
+        if step == "disks":
+            parts = []
+            for disk in config.disks:
+                flags = [name for name in ("iothread", "ssd", "backup") if getattr(disk, name)]
+                parts.append(
+                    f"{disk.device or disk.bus + '?'}: {disk.storage} {disk.size_gib} GiB {show(disk.format)}"
+                    f" {' '.join(flags)} aio={show(disk.aio)}"
+                )
+        else:
+            parts = []
+            for spec in FIELDS:
+                value = get_value(config, spec.path)
+                if spec.path == "memory.min_memory":
+                    value = config.effective_min_memory
+                if spec.step == step and not (spec.advanced and value is None):
+                    parts.append(f"{spec.label}: {show(value)}")
+        lines.append(f"{STEP_TITLES[step]:8} " + " · ".join(parts))
+    return "\n".join(lines)
+
+
+class ConfirmScreen(Screen[None]):
+    """Reviews the answers against the server (lenient: first available choices, with notes)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back"),
+        Binding("ctrl+s", "create", "Create", priority=True),
+        Binding("r", "retry", "Retry", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(name="confirm", id="step-confirm")
+        self.review: Review | None = None
+
+    @property
+    def wizard_app(self) -> WizardApp:
+        from pvectl.tui.app import WizardApp
+
+        assert isinstance(self.app, WizardApp)
+        return self.app
+
+    def compose(self) -> ComposeResult:
+        yield Stepper("Confirm")
+        with VerticalScroll(id="form"):
+            yield Static("", id="state", markup=False)
+            yield Button("Retry", id="retry", compact=True)
+            yield Static("Problems", id="problems-title", classes="section")
+            yield Horizontal(id="problems")
+            yield Static("", id="notes-list", markup=False)
+            yield Static("Configuration", classes="section")
+            yield Static("", id="summary", markup=False)
+            yield Static("Requests", classes="section")
+            yield Static("", id="plan", markup=False)
+        with Horizontal(id="nav"):
+            yield Button("Back", id="back", compact=True)
+            label = "Print plan and exit" if self.wizard_app.dry_run else "Create VM"
+            yield Button(label, id="create", variant="success", compact=True, disabled=True)
+        yield Footer()
+
+    def on_screen_resume(self) -> None:
+        self.action_retry()
+
+    def action_retry(self) -> None:
+        self.review = None
+        self.query_one("#state", Static).update("Checking the configuration against the server…")
+        self.query_one("#retry").display = False
+        self.query_one("#create", Button).disabled = True
+        self._review(self.wizard_app.wizard.config.model_copy(deep=True))
+
+    @work(thread=True, exit_on_error=False, exclusive=True)
+    def _review(self, config: VmConfig) -> None:
+        review = self.wizard_app.session.review(config)
+        self.app.call_from_thread(self.call_later, self._reviewed, review)
+
+    async def _reviewed(self, review: Review) -> None:
+        from pvectl.cli.commands.vm.report import plan_text
+
+        self.review = review
+        wizard = self.wizard_app.wizard
+        state = self.query_one("#state", Static)
+        self.query_one("#retry").display = review.error is not None
+        if review.error is not None:
+            state.update(f"✗ could not check the configuration: {review.error}")
+        elif review.ready:
+            state.update("✓ Ready: these requests will be sent." if not self.wizard_app.dry_run else "✓ Ready.")
+        else:
+            state.update("✗ Fix the problems below; nothing will be sent until then.")
+        problems = [*wizard.unparsed(), *review.problems]
+        box = self.query_one("#problems", Horizontal)
+        await box.remove_children()
+        buttons = [
+            Button(f"{STEP_TITLES[step]}: {len(items)} problem{'s' if len(items) > 1 else ''}", name=step, compact=True)
+            for step, items in problems_by_step(problems).items()
+        ]
+        await box.mount_all(buttons)
+        lines = [f"✗ {STEP_TITLES.get(p.step, p.step)} › {p.field}: {p.message}" for p in problems]
+        lines += [f"✗ {m}" for m in review.missing]
+        notes = review.resolution.notes if review.resolution else []
+        lines += [f"note: {n}" for n in notes + (review.plan.notes if review.plan else [])]
+        self.query_one("#notes-list", Static).update("\n".join(lines))
+        self.query_one("#notes-list").display = bool(lines)
+        box.display = bool(buttons)
+        self.query_one("#problems-title").display = bool(problems or review.missing)
+        config = review.resolution.config if review.resolution else wizard.config
+        self.query_one("#summary", Static).update(summary(config))
+        self.query_one("#plan", Static).update(plan_text(review.plan) if review.plan else "(no plan yet)")
+        self.query_one("#create", Button).disabled = not (review.ready and not problems)
+
+    @on(Button.Pressed, "#problems Button")
+    def _to_step(self, event: Button.Pressed) -> None:
+        if event.button.name:
+            self.wizard_app.go(event.button.name)
+
+    @on(Button.Pressed, "#retry")
+    def _retry_pressed(self) -> None:
+        self.action_retry()
+
+    @on(Button.Pressed, "#back")
+    def action_back(self) -> None:
+        self.wizard_app.prev_step("confirm")
+
+    @on(Button.Pressed, "#create")
+    def action_create(self) -> None:
+        if self.review is None or self.query_one("#create", Button).disabled:
+            return
+        self.wizard_app.submit(self.review)

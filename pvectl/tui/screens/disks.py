@@ -1,0 +1,100 @@
+"""Disks: a list of disks, each with bus/device (numbered automatically), storage, size, format, IO thread,
+SSD emulation, backup and async IO; Ctrl-N adds one, Ctrl-D removes the focused one."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button
+
+from pvectl.tui.screens.base import StepScreen
+from pvectl.tui.state import disk_fields
+from pvectl.tui.widgets.field import FieldRow
+
+
+class DiskBox(Vertical):
+    """The rows of one disk, titled with its device."""
+
+    def __init__(self, index: int, disk: Any) -> None:
+        super().__init__(classes="disk", id=f"disk-{index}")
+        self.index = index
+        self.disk = disk
+
+    def compose(self) -> ComposeResult:
+        for spec in disk_fields():
+            yield FieldRow(spec, getattr(self.disk, spec.path), key=f"disks[{self.index}].{spec.path}")
+        with Horizontal(classes="disk-actions"):
+            yield Button("Remove disk", classes="remove", compact=True, variant="error")
+
+
+class DisksScreen(StepScreen):
+    STEP = "disks"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+n", "add_disk", "Add disk", priority=True),
+        Binding("ctrl+d", "remove_disk", "Remove disk", priority=True),
+    ]
+
+    def compose_form(self) -> ComposeResult:
+        yield from self._boxes()
+        yield Button("Add disk", id="add-disk", compact=True)
+
+    def _boxes(self) -> list[DiskBox]:
+        return [DiskBox(i, disk) for i, disk in enumerate(self.wizard.config.disks)]
+
+    async def rebuild(self) -> None:
+        form = self.query_one("#form", VerticalScroll)
+        await form.query(DiskBox).remove()
+        self.loaded_args.clear()
+        await form.mount_all(self._boxes(), before="#add-disk")
+        self.load_all()
+        self.refresh_errors()
+
+    def on_screen_resume(self) -> None:
+        # answers are the disks' own; disks may have been added elsewhere (never), so only reload and recheck
+        self.load_all()
+        self.refresh_errors()
+
+    def answer(self, row: FieldRow, raw: Any) -> None:
+        index = int(row.key.split("]")[0].removeprefix("disks["))
+        self.wizard.answer_disk(index, row.spec, raw)
+
+    def refresh_errors(self) -> None:
+        super().refresh_errors()
+        devices = [d.device for d in self.wizard.preview().disks]
+        for box in self.query(DiskBox):
+            device = devices[box.index] if box.index < len(devices) else "?"
+            box.border_title = f"Disk {box.index + 1}: {device}"
+
+    @on(Button.Pressed, "#add-disk")
+    async def action_add_disk(self) -> None:
+        self.wizard.add_disk()
+        await self.rebuild()
+        boxes = list(self.query(DiskBox))
+        if boxes:
+            boxes[-1].query(FieldRow).first().control.focus()
+            self.query_one("#form", VerticalScroll).scroll_to_widget(boxes[-1])
+
+    @on(Button.Pressed, ".remove")
+    async def _remove_pressed(self, event: Button.Pressed) -> None:
+        box = next(a for a in event.button.ancestors if isinstance(a, DiskBox))
+        await self._remove(box.index)
+
+    async def action_remove_disk(self) -> None:
+        focused = self.focused
+        box = next((a for a in (focused.ancestors if focused else []) if isinstance(a, DiskBox)), None)
+        if box is None:
+            self.notify("Focus a disk to remove it.", timeout=2)
+            return
+        await self._remove(box.index)
+
+    async def _remove(self, index: int) -> None:
+        self.wizard.remove_disk(index)
+        await self.rebuild()
+        self.query_one("#add-disk").focus()
+
+    def empty_message(self, source: str, args: tuple[str, ...]) -> str:
+        return f"no disk storages on {args[-1]}" if source == "image_storages" else super().empty_message(source, args)

@@ -1,0 +1,274 @@
+"""The wizard's answers and how the screens read and write them. No Textual here, and no business rules:
+values are parsed from what was typed, applied to the shared ``VmConfig`` and checked by ``pvectl.vm.rules``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from typing import Any, get_args
+
+from pydantic import ValidationError
+
+from pvectl.vm.config import Disk, VmConfig, assign_devices
+from pvectl.vm.defaults import get_value, set_value
+from pvectl.vm.fields import DISK_FIELDS, FIELDS, FieldSpec
+from pvectl.vm.rules import Problem, check
+
+STEP_TITLES = {
+    "general": "General",
+    "os": "OS",
+    "system": "System",
+    "disks": "Disks",
+    "cpu": "CPU",
+    "memory": "Memory",
+    "network": "Network",
+}
+
+CHOICE_LABELS = {
+    "os.media": {"iso": "ISO image", "cdrom": "Physical CD/DVD drive", "none": "No media"},
+    "system.bios": {"ovmf": "OVMF (UEFI)", "seabios": "SeaBIOS"},
+    "system.machine": {"q35": "q35", "pc": "Default (i440fx)"},
+    "os.ostype": {
+        "l26": "Linux 6.x - 2.6 Kernel",
+        "l24": "Linux 2.4 Kernel",
+        "win11": "Windows 11/2022/2025",
+        "win10": "Windows 10/2016/2019",
+        "win8": "Windows 8.x/2012/2012r2",
+        "win7": "Windows 7/2008r2",
+        "wvista": "Windows Vista",
+        "w2k8": "Windows Vista/2008",
+        "wxp": "Windows XP/2003",
+        "w2k3": "Windows 2003",
+        "w2k": "Windows 2000",
+        "solaris": "Solaris Kernel",
+        "other": "Other",
+    },
+    "network.model": {
+        "virtio": "VirtIO (paravirtualized)",
+        "e1000": "Intel E1000",
+        "e1000e": "Intel E1000E",
+        "rtl8139": "Realtek RTL8139",
+        "vmxnet3": "VMware vmxnet3",
+    },
+}
+
+# Which fields apply, given the other answers (the GUI greys them out the same way).
+APPLIES: dict[str, Callable[[VmConfig], bool]] = {
+    "os.iso_storage": lambda c: c.os.media == "iso",
+    "os.iso": lambda c: c.os.media == "iso",
+    "system.efidisk": lambda c: c.system.bios == "ovmf",
+    "system.efi_storage": lambda c: c.system.bios == "ovmf" and c.system.efidisk,
+    "system.secure_boot": lambda c: c.system.bios == "ovmf" and c.system.efidisk,
+    "memory.min_memory": lambda c: c.memory.ballooning,
+    **{f.path: (lambda c: c.network.enabled) for f in FIELDS if f.step == "network" and f.path != "network.enabled"},
+}
+
+# PVE's per-parameter error keys of POST /nodes/{node}/qemu -> the step that holds the field.
+_PARAM_STEPS = {
+    "vmid": "general",
+    "name": "general",
+    "pool": "general",
+    "tags": "general",
+    "ha-managed": "general",
+    "onboot": "general",
+    "startup": "general",
+    "ide2": "os",
+    "ostype": "os",
+    "machine": "system",
+    "bios": "system",
+    "efidisk0": "system",
+    "scsihw": "system",
+    "agent": "system",
+    "serial0": "system",
+    "vga": "system",
+    "sockets": "cpu",
+    "cores": "cpu",
+    "cpu": "cpu",
+    "memory": "memory",
+    "balloon": "memory",
+    "allow-ksm": "memory",
+    "net0": "network",
+}
+
+
+def step_of_param(param: str) -> str:
+    """The wizard step that holds a PVE parameter (``scsi1`` -> disks); general when unknown."""
+    if param.rstrip("0123456789") in ("scsi", "sata", "virtio", "ide") and param != "ide2":
+        return "disks"
+    return _PARAM_STEPS.get(param, "general")
+
+
+def fields_of(step: str) -> list[FieldSpec]:
+    return [f for f in FIELDS if f.step == step]
+
+
+_DISK_KEY = re.compile(r"disks\[(\d+)\]\.(\w+)")
+
+
+class ParseError(ValueError):
+    """Text that does not fit the field's kind."""
+
+
+def parse(spec: FieldSpec, raw: Any, optional: bool) -> Any:
+    """What a widget holds -> the field's Python value (``""`` is ``None`` for optional fields)."""
+    if spec.kind == "bool":
+        return bool(raw)
+    if spec.kind == "tags":
+        return [t for t in str(raw or "").replace(";", " ").replace(",", " ").split() if t]
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        if optional:
+            return None
+        raise ParseError("a value is needed")
+    if spec.kind == "int":
+        try:
+            return int(str(raw).strip())
+        except ValueError:
+            raise ParseError(f"'{raw}' is not a whole number") from None
+    if spec.kind == "float":
+        try:
+            return float(str(raw).strip())
+        except ValueError:
+            raise ParseError(f"'{raw}' is not a number") from None
+    return str(raw).strip() if spec.kind == "str" else raw
+
+
+def text_of(spec: FieldSpec, value: Any) -> str:
+    """A field's value as an input shows it."""
+    if value is None:
+        return ""
+    if spec.kind == "tags":
+        return " ".join(value)
+    if spec.kind == "float" and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _optional(owner: Any, name: str) -> bool:
+    """Whether the model field takes ``None`` (an empty input then means "not set")."""
+    return type(None) in get_args(type(owner).model_fields[name].annotation)
+
+
+@dataclass
+class Wizard:
+    """The configuration being built, the answers that do not parse yet, and values derived from the server."""
+
+    config: VmConfig
+    invalid: dict[str, str] = field(default_factory=dict)  # path -> message, for text that does not parse
+    derived: dict[str, Any] = field(default_factory=dict)  # path -> value the server would fill in (os.iso)
+    taken_vmids: set[int] = field(default_factory=set)
+    notes: dict[str, str] = field(default_factory=dict)  # path -> "X does not exist; using Y"
+    disk_template: Disk = field(default_factory=Disk)
+
+    def __post_init__(self) -> None:
+        self.config = self.config.model_copy(deep=True)
+        if self.config.disks:
+            self.disk_template = self.config.disks[0].model_copy(update={"index": None})
+
+    # -- reading --------------------------------------------------------------------------------------------
+
+    def get(self, key: str) -> Any:
+        """A value by spec path, or by disk key (``disks[1].size_gib``)."""
+        m = _DISK_KEY.fullmatch(key)
+        if m:
+            return getattr(self.config.disks[int(m[1])], m[2])
+        return get_value(self.config, key)
+
+    def applies(self, path: str) -> bool:
+        rule = APPLIES.get(path)
+        return rule is None or rule(self.config)
+
+    def preview(self) -> VmConfig:
+        """The configuration with what the server will fill in (the latest ISO, disk devices)."""
+        out = self.config.model_copy(deep=True)
+        for path, value in self.derived.items():
+            if get_value(out, path) is None and value is not None:
+                set_value(out, path, value)
+        out.disks = assign_devices(out.disks)
+        return out
+
+    def unparsed(self) -> list[Problem]:
+        """Answers that do not fit their field (the configuration still holds the previous value)."""
+        return [Problem(path, message) for path, message in self.invalid.items()]
+
+    def problems(self, step: str | None = None) -> list[Problem]:
+        """Unparsed answers plus the domain rules' problems (of one step)."""
+        found = self.unparsed() + check(self.preview(), taken_vmids=self.taken_vmids)
+        return [p for p in found if step is None or p.step == step]
+
+    def errors(self, step: str) -> dict[str, str]:
+        """field path -> the first message, for the fields of one step."""
+        out: dict[str, str] = {}
+        for problem in self.problems(step):
+            out.setdefault(problem.field, problem.message)
+        return out
+
+    # -- writing --------------------------------------------------------------------------------------------
+
+    def answer(self, spec: FieldSpec, raw: Any) -> None:
+        """Apply what the user entered in a field of the spec; an entry that does not fit is remembered."""
+        *parents, name = spec.path.split(".")
+        owner: Any = self.config
+        for part in parents:
+            owner = getattr(owner, part)
+        self._store(spec.path, lambda value: set_value(self.config, spec.path, value), spec, raw, owner, name)
+
+    def answer_disk(self, index: int, spec: FieldSpec, raw: Any) -> None:
+        disk = self.config.disks[index]
+
+        def store(value: Any) -> None:
+            try:
+                setattr(disk, spec.path, value)
+            except ValidationError as exc:
+                raise ValueError(exc.errors()[0]["msg"]) from None
+
+        self._store(f"disks[{index}].{spec.path}", store, spec, raw, disk, spec.path)
+
+    def _store(self, key: str, store: Callable[[Any], None], spec: FieldSpec, raw: Any, owner: Any, name: str) -> None:
+        self.notes.pop(key, None)
+        try:
+            store(parse(spec, raw, _optional(owner, name)))
+        except ValueError as exc:  # ParseError, or pydantic's refusal (set_value prefixes the path)
+            self.invalid[key] = str(exc).removeprefix(f"{spec.path}: ")
+        else:
+            self.invalid.pop(key, None)
+
+    def adopt(self, key: str, spec: FieldSpec, available: Collection[str]) -> str | None:
+        """Lenient defaults: a value the server lacks becomes its first choice, with a note saying so.
+
+        Not for "none chosen" (no pool) nor for an explicit ISO (the server checks it); no node = the first.
+        """
+        value = self.get(key)
+        if not available or value in available or key == "os.iso" or (value is None and key != "general.node"):
+            return None
+        first = next(iter(available))
+        m = _DISK_KEY.fullmatch(key)
+        if m:
+            setattr(self.config.disks[int(m[1])], m[2], first)
+        else:
+            set_value(self.config, key, first)
+        if value is None:
+            return None
+        note = f"{spec.label} '{value}' does not exist; using '{first}'"
+        self.notes[key] = note
+        return note
+
+    def add_disk(self) -> None:
+        self.config.disks = [*self.config.disks, self.disk_template.model_copy()]
+
+    def remove_disk(self, index: int) -> None:
+        self.config.disks = [d for i, d in enumerate(self.config.disks) if i != index]
+        # answers of later disks shift by one; forget the unparsed ones of the disk list
+        self.invalid = {k: v for k, v in self.invalid.items() if not k.startswith("disks[")}
+
+
+def disk_fields() -> list[FieldSpec]:
+    return [f for f in DISK_FIELDS if not f.advanced]
+
+
+def problems_by_step(problems: list[Problem]) -> dict[str, list[Problem]]:
+    out: dict[str, list[Problem]] = {}
+    for problem in problems:
+        out.setdefault(problem.step, []).append(problem)
+    return out

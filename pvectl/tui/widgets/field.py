@@ -1,0 +1,168 @@
+"""One field of the spec as a form row: label, control, the state of its server data, and its problem."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import Button, Input, Label, Select, Static
+
+from pvectl.tui.state import CHOICE_LABELS, text_of
+from pvectl.tui.widgets.choice import Choice
+from pvectl.tui.widgets.toggle import Toggle
+from pvectl.vm.fields import FieldSpec
+
+SourceState = str  # default, loading, ready, empty, error
+
+
+class FieldRow(Vertical):
+    """A labelled control for one ``FieldSpec``; it holds no rules, it reports what the user entered.
+
+    Args:
+        spec: the field.
+        value: the value to show first.
+        key: what identifies the row to its screen (the spec path, or ``disks[1].size_gib``).
+    """
+
+    class Changed(Message):
+        """The user changed the value (``raw`` as the control holds it)."""
+
+        def __init__(self, row: FieldRow, raw: Any) -> None:
+            super().__init__()
+            self.row = row
+            self.raw = raw
+
+    class Retry(Message):
+        """The user asked to load the field's server data again."""
+
+        def __init__(self, row: FieldRow) -> None:
+            super().__init__()
+            self.row = row
+
+    def __init__(self, spec: FieldSpec, value: Any, *, key: str | None = None, label: str | None = None) -> None:
+        self.key = key or spec.path
+        super().__init__(classes="field", id="f-" + self.key.replace(".", "-").replace("[", "-").replace("]", ""))
+        self.spec = spec
+        self._value = value
+        self._label = label or spec.label
+        self.state: SourceState = "default"
+        self._shown: dict[str, Any] = {}  # what is on screen, so that unchanged updates cost nothing
+        if spec.kind == "choice":
+            self.known: set[Any] = set(spec.choices) if spec.source is None else {value}
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(classes="line"):
+            yield Label(self._label, classes="label")
+            yield self._control()
+        yield Static("", classes="status", markup=False)
+
+    def _control(self) -> Widget:
+        spec, value = self.spec, self._value
+        if spec.kind == "bool":
+            return Toggle(bool(value), tooltip=spec.help)
+        if spec.kind == "choice":
+            labels = CHOICE_LABELS.get(spec.path, {})
+            if spec.source is None:
+                options = [(labels.get(c, c), c) for c in spec.choices]
+            else:
+                options = [] if value is None else [(str(value), str(value))]
+            return Choice(
+                options,
+                value=Select.NULL if value is None else value,
+                allow_blank=value is None or spec.source is not None,
+                prompt="(none)",
+                compact=True,
+                tooltip=spec.help,
+            )
+        return Input(text_of(spec, value), compact=True, tooltip=spec.help, select_on_focus=False)
+
+    def on_mount(self) -> None:
+        self.query_one(".status").display = False
+
+    @property
+    def control(self) -> Widget:
+        return self.query_one(".line").children[1]
+
+    # -- from the user ----------------------------------------------------------------------------------
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    @on(Toggle.Changed)
+    def _changed(self, event: Input.Changed | Select.Changed | Toggle.Changed) -> None:
+        event.stop()
+        raw: Any = event.value
+        if raw is Select.NULL:
+            raw = None
+        self.post_message(self.Changed(self, raw))
+
+    @on(Button.Pressed, ".retry")
+    def _retry(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.post_message(self.Retry(self))
+
+    # -- from the screen --------------------------------------------------------------------------------
+
+    def show_value(self, value: Any) -> None:
+        """Show a value without reporting it as the user's answer."""
+        control = self.control
+        with control.prevent(Input.Changed, Select.Changed, Toggle.Changed):
+            if isinstance(control, Toggle):
+                control.value = bool(value)
+            elif isinstance(control, Select):
+                control.value = Select.NULL if value is None or value not in self.known else value
+            elif isinstance(control, Input):
+                control.value = text_of(self.spec, value)
+
+    def set_options(self, options: list[tuple[str, Any]], value: Any) -> None:
+        control = self.control
+        if isinstance(control, Select):
+            with control.prevent(Select.Changed):
+                control.set_options(options)
+                self.known = {v for _, v in options}
+                control.value = value if value in self.known else Select.NULL
+
+    def set_state(self, state: SourceState, message: str = "") -> None:
+        """The state of the server data behind the field: default, loading, ready, empty or error."""
+        if (state, message) == self._shown.get("state"):
+            return
+        self._shown["state"] = (state, message)
+        old, self.state = self.state, state
+        self.remove_class(f"-{old}")
+        self.add_class(f"-{state}")
+        line = self.query_one(".line", Horizontal)
+        retry = line.query(".retry")
+        if state == "error" and not retry:
+            line.mount(Button("Retry", classes="retry", compact=True))
+        elif state != "error":
+            retry.remove()
+        self._show_status()
+
+    def set_error(self, message: str | None) -> None:
+        if self._shown.get("error") == message:
+            return
+        self._shown["error"] = message
+        self.set_class(bool(message), "-invalid")
+        self._show_status()
+
+    def _show_status(self) -> None:
+        state = self._shown.get("state", ("default", ""))[1]
+        error = self._shown.get("error")
+        text = "\n".join(line for line in (state, f"✗ {error}" if error else "") if line)
+        status = self.query_one(".status", Static)
+        status.update(text)
+        status.display = bool(text)
+
+    @property
+    def status_text(self) -> str:
+        return str(self.query_one(".status", Static).render())
+
+    def set_applies(self, applies: bool) -> None:
+        if self._shown.get("applies", True) == applies:
+            return
+        self._shown["applies"] = applies
+        self.control.disabled = not applies
+        self.set_class(not applies, "-off")

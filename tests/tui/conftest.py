@@ -1,0 +1,113 @@
+"""The wizard against the simulator on a mock transport (the ``cli`` fixture of tests/vm, imported)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+from textual.pilot import Pilot
+
+from pvectl.sdk import ProxmoxClient, SecondFactorRequired, TicketAuth
+from pvectl.sim.core import Simulator
+from pvectl.sim.mock import mock_transport
+from pvectl.sim.store import Store
+from pvectl.sim.world import credentials_of
+from pvectl.tui.app import WizardApp
+from pvectl.tui.services import Session
+from pvectl.tui.state import Wizard
+from pvectl.vm.config import VmConfig
+from pvectl.vm.reference import Ref
+from tests.conftest import FakeClock
+from tests.vm.conftest import SimCli, cli  # noqa: F401 -- the fixture, shared
+
+Handler = Callable[[httpx.Request], httpx.Response | None]
+
+
+def sim_client(sim: Simulator, *, hook: Handler | None = None, **auth: Any) -> ProxmoxClient:
+    """A client of ``sim``; ``hook`` may answer a request instead of the simulator (None = pass it on)."""
+    inner = mock_transport(sim)
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        answer = hook(request) if hook else None
+        return answer if answer is not None else inner.handle_request(request)
+
+    if not auth:
+        creds = credentials_of(sim.store.snapshot())
+        auth = {"token": f"root@pam!{creds['token_id']}={creds['token_secret']}"}
+    return ProxmoxClient("127.0.0.1:8006", transport=httpx.MockTransport(handle), clock=FakeClock(), retries=0, **auth)
+
+
+def empty_sim() -> Simulator:
+    """A world without ISO images."""
+    return Simulator(Store(None, {"task_seconds": 0, "volumes": []}))
+
+
+class SimConnector:
+    """Logs in to the simulator with a password, the way CliConnector does to a real server."""
+
+    server = "127.0.0.1:8006"
+    user = "root"
+
+    def __init__(self, sim: Simulator, *, otp: str | None = None) -> None:
+        self.sim = sim
+        self.otp = otp  # when set, the "server" asks for this second factor first
+        self.logins: list[tuple[str, str, str | None]] = []
+
+    def realms(self, server: str) -> list[dict[str, Any]]:
+        return sim_client(self.sim).realms()
+
+    def login(self, server: str, user: str, realm: str, password: str, otp: str | None) -> ProxmoxClient:
+        self.logins.append((user, realm, otp))
+        if self.otp is not None and otp != self.otp:
+            raise SecondFactorRequired(f"{user}@{realm} needs a second factor (totp)", frozenset({"totp"}))
+        auth = TicketAuth(user, password, realm=realm)
+        client = sim_client(self.sim, auth=auth)
+        client.login()
+        return client
+
+
+class GatedSession(Session):
+    """Reference data that waits for ``gate`` (to show the loading state)."""
+
+    def __init__(self, client: ProxmoxClient) -> None:
+        super().__init__(client)
+        self.gate = threading.Event()
+
+    def load(self, source: str, *args: str) -> Ref[Any]:
+        self.gate.wait(2)
+        return super().load(source, *args)
+
+
+def password_of(sim: Simulator) -> str:
+    return credentials_of(sim.store.snapshot())["password"]
+
+
+def make_app(
+    sim: Simulator,
+    config: VmConfig | None = None,
+    *,
+    login: bool = False,
+    dry_run: bool = False,
+    hook: Handler | None = None,
+    session: Session | None = None,
+) -> WizardApp:
+    if session is None:
+        session = Session(connector=SimConnector(sim)) if login else Session(sim_client(sim, hook=hook))
+    return WizardApp(Wizard(config or VmConfig()), session, dry_run=dry_run)
+
+
+async def settle(pilot: Pilot[Any], rounds: int = 3) -> None:
+    """Let workers finish and their results land (loads may start further loads)."""
+    for _ in range(rounds):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause(0.005)
+
+
+async def until(pilot: Pilot[Any], condition: Callable[[], bool], seconds: float = 10) -> None:
+    for _ in range(int(seconds / 0.02)):
+        if condition():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("condition not reached")

@@ -1,0 +1,128 @@
+"""SVG snapshots of every screen (pytest-textual-snapshot), at 80x24 and one larger size.
+
+Update them after a deliberate change with ``pytest tests/tui --snapshot-update``; they live in
+``tests/tui/__snapshots__/``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Button
+
+from pvectl.tui.services import Session
+from tests.tui.conftest import GatedSession, SimConnector, empty_sim, make_app, settle, sim_client, until
+from tests.tui.helpers import answer, app_of
+from tests.vm.conftest import SimCli
+
+Snap = Callable[..., bool]
+SIZE = (80, 24)
+
+
+def at(step: str) -> Callable[[Pilot[Any]], Awaitable[None]]:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        if step != "general":
+            app_of(pilot).go(step)
+            await settle(pilot)
+        if step == "confirm":
+            await until(pilot, lambda: getattr(pilot.app.screen, "review", None) is not None)
+            await settle(pilot)
+
+    return run_before
+
+
+async def _submitted(pilot: Pilot[Any]) -> None:
+    await at("confirm")(pilot)
+    await until(pilot, lambda: not pilot.app.screen.query_one("#create", Button).disabled)
+    await pilot.press("ctrl+s")
+    await until(pilot, lambda: app_of(pilot).outcome is not None)
+    await settle(pilot)
+
+
+@pytest.mark.parametrize("step", ["general", "os", "system", "disks", "cpu", "memory", "network", "confirm"])
+def test_step_default(snap_compare: Snap, cli: SimCli, step: str) -> None:
+    assert snap_compare(make_app(cli.sim), terminal_size=SIZE, run_before=at(step))
+
+
+@pytest.mark.parametrize("step", ["general", "disks", "confirm"])
+def test_step_large(snap_compare: Snap, cli: SimCli, step: str) -> None:
+    assert snap_compare(make_app(cli.sim), terminal_size=(120, 40), run_before=at(step))
+
+
+def test_login(snap_compare: Snap, cli: SimCli) -> None:
+    app = make_app(cli.sim, session=Session(connector=SimConnector(cli.sim)))
+    assert snap_compare(app, terminal_size=SIZE, run_before=settle)
+
+
+def test_loading(snap_compare: Snap, cli: SimCli) -> None:
+    session = GatedSession(sim_client(cli.sim))
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await pilot.pause()
+
+    try:
+        assert snap_compare(make_app(cli.sim, session=session), terminal_size=SIZE, run_before=run_before)
+    finally:
+        session.gate.set()
+
+
+def test_empty_isos(snap_compare: Snap) -> None:
+    assert snap_compare(make_app(empty_sim()), terminal_size=SIZE, run_before=at("os"))
+
+
+def test_error_bridges(snap_compare: Snap, cli: SimCli) -> None:
+    cli.sim.inject("fail:path=/nodes/{node}/network,method=GET,status=500,message=network config unreadable")
+    assert snap_compare(make_app(cli.sim), terminal_size=SIZE, run_before=at("network"))
+
+
+def test_invalid_field(snap_compare: Snap, cli: SimCli) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        await answer(pilot, "general.name", "bad_name!")
+        pilot.app.screen.query_one("#next").focus()
+
+    assert snap_compare(make_app(cli.sim), terminal_size=SIZE, run_before=run_before)
+
+
+def test_confirm_with_problems(snap_compare: Snap, cli: SimCli) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        app_of(pilot).wizard.config.memory.min_memory = 9999
+        await at("confirm")(pilot)
+
+    assert snap_compare(make_app(cli.sim), terminal_size=SIZE, run_before=run_before)
+
+
+def test_outcome_success(snap_compare: Snap, cli: SimCli) -> None:
+    assert snap_compare(make_app(cli.sim), terminal_size=SIZE, run_before=_submitted)
+
+
+def test_outcome_partial(snap_compare: Snap, cli: SimCli) -> None:
+    cli.sim.inject("fail:path=/nodes/{node}/qemu/{vmid}/config,method=PUT,status=500,message=config locked")
+    assert snap_compare(make_app(cli.sim), terminal_size=SIZE, run_before=_submitted)
+
+
+def test_outcome_failure(snap_compare: Snap, cli: SimCli) -> None:
+    def refuse(request: httpx.Request) -> httpx.Response | None:
+        if request.method == "POST" and request.url.path.endswith("/nodes/pve1/qemu"):
+            errors = {"net0": "bridge 'vmbr9' is not usable", "memory": "value must be at least 16"}
+            return httpx.Response(
+                400, json={"data": None, "message": "Parameter verification failed.", "errors": errors}
+            )
+        return None
+
+    assert snap_compare(make_app(cli.sim, hook=refuse), terminal_size=SIZE, run_before=_submitted)
+
+
+def test_quit_dialog(snap_compare: Snap, cli: SimCli) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        await pilot.press("q")
+        await pilot.pause()
+
+    assert snap_compare(make_app(cli.sim), terminal_size=SIZE, run_before=run_before)
