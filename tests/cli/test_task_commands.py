@@ -63,3 +63,10 @@ def test_plain_option_coercion_errors_are_usage_errors(pve: MockPve, run: Run) -
     assert result.exit_code == 2
     assert "'many' is not a valid integer" in result.stderr
     assert pve.requests == []
+
+
+def test_group_help_has_no_typer_completion_flags(run: Run) -> None:
+    for group in ("task", "completion", "api"):
+        result = run(group, "--help")
+        assert result.exit_code == 0
+        assert "--install-completion" not in result.stdout  # `pvectl completion install` does that

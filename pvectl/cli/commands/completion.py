@@ -9,7 +9,9 @@ from typing import Annotated
 
 import typer
 
-app = typer.Typer(help="Shell completion for bash, zsh and fish.", no_args_is_help=True, rich_markup_mode=None)
+app = typer.Typer(
+    help="Shell completion for bash, zsh and fish.", no_args_is_help=True, add_completion=False, rich_markup_mode=None
+)
 
 
 class Shell(StrEnum):

@@ -8,7 +8,9 @@ import typer
 
 from pvectl.cli.command_types import OutputCommand
 
-app = typer.Typer(help="Follow PVE tasks: list, show, wait, log.", no_args_is_help=True, rich_markup_mode=None)
+app = typer.Typer(
+    help="Follow PVE tasks: list, show, wait, log.", no_args_is_help=True, add_completion=False, rich_markup_mode=None
+)
 
 Upid = Annotated[str, typer.Argument(help="The task's UPID (UPID:node:...).", show_default=False)]
 
