@@ -14,6 +14,7 @@ from typing import Any
 
 import questionary
 from prompt_toolkit.application.current import get_app_session
+from prompt_toolkit.input import PipeInput
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent, merge_key_bindings
 from prompt_toolkit.keys import Keys
 
@@ -25,8 +26,7 @@ NONE = "\x00none"
 
 def has_terminal() -> bool:
     """Whether questions can be asked: a terminal on stdin/stdout, or an app session given its own input."""
-    session = get_app_session()
-    if getattr(session, "_input", None) is not None:  # embedding and tests supply input/output explicitly
+    if isinstance(getattr(get_app_session(), "_input", None), PipeInput):  # embedding, tests
         return True
     return sys.stdin.isatty() and sys.stdout.isatty()
 

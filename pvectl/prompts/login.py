@@ -53,13 +53,18 @@ def _second_factor(challenge: TfaChallenge) -> str:
     return secret(f"Second factor ({kinds})")
 
 
+def _realm_title(realm: dict[str, Any]) -> str:
+    name, comment = str(realm.get("realm")), str(realm.get("comment") or "")
+    return f"{name} ({comment})" if comment else name
+
+
 def login(options: GlobalOptions, settings: Settings, factory: ClientFactory | None = None) -> ProxmoxClient:
     """Ask for the login and return a client holding a fresh ticket (cached for the next commands)."""
     from pvectl.cli.connection import new_client, tls_kwargs
     from pvectl.config.tickets import store_ticket
-    from pvectl.sdk import AuthenticationError, ProxmoxClient, SecondFactorRequired, TicketAuth
-    from pvectl.sdk._core.auth import split_user
-    from pvectl.vm.reference import ReferenceData
+    from pvectl.sdk import AuthenticationError, ProxmoxClient, PveError, SecondFactorRequired, TicketAuth
+    from pvectl.sdk._core.auth import default_realm, split_user
+    from pvectl.vm.reference import Ref
 
     def default_factory(**kwargs: Any) -> ProxmoxClient:
         client: ProxmoxClient = new_client(ProxmoxClient, options, **kwargs)
@@ -71,12 +76,19 @@ def login(options: GlobalOptions, settings: Settings, factory: ClientFactory | N
         settings = dataclasses.replace(settings, host=text("Server (host or host:port)", validate=_needed).strip())
     base: dict[str, Any] = {"base_url": settings.base_url, **tls_kwargs(settings)}
     with make(**base) as anonymous:
-        realms = load("realms", ReferenceData(anonymous).realms).get([])
+
+        def fetch() -> Ref[list[dict[str, Any]]]:
+            try:
+                return Ref(value=anonymous.realms())  # served without credentials, as to the GUI's login box
+            except PveError as exc:
+                return Ref(error=str(exc))
+
+        realms = load("realms", fetch).get([])
     name, realm = split_user(settings.user or "")
     name = text("User", name or "root", _needed).strip()
-    default = realm or next((r.realm for r in realms if r.default), "pam")
+    default = realm or default_realm(realms) or "pam"
     if realms:
-        options_ = [choice(f"{r.realm} ({r.comment})" if r.comment else r.realm, r.realm) for r in realms]
+        options_ = [choice(_realm_title(r), str(r.get("realm"))) for r in realms]
         realm = select("Realm", options_, default)
     else:
         realm = text("Realm", default, _needed).strip()

@@ -191,9 +191,13 @@ def test_invalid_numbers_are_refused_until_valid(cli: SimCli, term: PipeInput) -
 
 
 # typed ahead, a lone Esc would wait for the rest of an escape sequence; a key after it makes it a plain Esc
-@pytest.mark.parametrize("key", [CTRL_C, ESC + "q"], ids=["ctrl-c", "esc"])
-def test_interrupt_midway_sends_nothing(cli: SimCli, term: PipeInput, key: str) -> None:
-    run = prompts(cli, term, answers(upto="disk_size") + key)
+@pytest.mark.parametrize(
+    ("key", "at"),  # a list, the multi-select, a yes/no, a text answer, the final confirmation
+    [(CTRL_C, "node"), (CTRL_C, "tags"), (ESC + "q", "ha"), (CTRL_C, "disk_size"), (ESC + "q", "disk_size"), (ESC + "q", "confirm")],
+    ids=["ctrl-c-list", "ctrl-c-multi", "esc-yes-no", "ctrl-c-text", "esc-text", "esc-confirm"],
+)  # fmt: skip
+def test_interrupt_at_any_question_sends_nothing(cli: SimCli, term: PipeInput, key: str, at: str) -> None:
+    run = prompts(cli, term, answers(upto=at) + key)
     assert run.code == 130
     assert run.stderr.splitlines()[-1] == "error: interrupted: nothing was sent"
     assert "Traceback" not in run.stderr
