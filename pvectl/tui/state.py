@@ -261,6 +261,7 @@ class Wizard:
         self.config.disks = [d for i, d in enumerate(self.config.disks) if i != index]
         # answers of later disks shift by one; forget the unparsed ones of the disk list
         self.invalid = {k: v for k, v in self.invalid.items() if not k.startswith("disks[")}
+        self.notes = {k: v for k, v in self.notes.items() if not k.startswith("disks[")}
 
 
 def disk_fields() -> list[FieldSpec]:

@@ -94,7 +94,10 @@ async def test_customised_run(cli: SimCli) -> None:
         await pilot.press("ctrl+n")
         await settle(pilot)
         await answer(pilot, "disks[1].size_gib", 100)
+        await answer(pilot, "disks[1].storage", "local")
+        assert row(pilot, "disks[1].format").known == {"raw", "qcow2", "vmdk"}  # a dir storage
         await answer(pilot, "disks[1].storage", "local-lvm")
+        assert row(pilot, "disks[1].format").known == {"raw"}  # thin LVM stores raw only
         assert "scsi1" in str(app.screen.query("DiskBox").last().border_title)
         await next_(pilot, 2)
         await answer(pilot, "memory.ballooning", False)

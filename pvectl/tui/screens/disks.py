@@ -14,6 +14,7 @@ from textual.widgets import Button
 from pvectl.tui.screens.base import StepScreen
 from pvectl.tui.state import disk_fields
 from pvectl.tui.widgets.field import FieldRow
+from pvectl.vm.reference import Ref, StorageInfo
 
 
 class DiskBox(Vertical):
@@ -37,6 +38,8 @@ class DisksScreen(StepScreen):
         Binding("ctrl+n", "add_disk", "Add disk", priority=True),
         Binding("ctrl+d", "remove_disk", "Remove disk", priority=True),
     ]
+
+    storages: dict[str, StorageInfo] = {}  # noqa: RUF012 -- replaced, never mutated
 
     def compose_form(self) -> ComposeResult:
         yield from self._boxes()
@@ -95,6 +98,28 @@ class DisksScreen(StepScreen):
         self.wizard.remove_disk(index)
         await self.rebuild()
         self.query_one("#add-disk").focus()
+
+    def loaded(self, row: FieldRow, source: str, ref: Ref[Any]) -> None:
+        if source == "image_storages" and ref.state == "ready":
+            self.storages = {s.storage: s for s in ref.get([])}
+            self._formats(row.key.split(".")[0])
+
+    def changed(self, row: FieldRow) -> None:
+        if row.spec.path == "storage":
+            self._formats(row.key.split(".")[0])
+
+    def _formats(self, disk: str) -> None:
+        """Offer the formats the disk's storage supports (raw only on RBD, LVM, ZFS), as the GUI does."""
+        index = int(disk.removeprefix("disks[").rstrip("]"))
+        info = self.storages.get(self.wizard.config.disks[index].storage)
+        if info is None:
+            return
+        row = self.row(f"{disk}.format")
+        current = self.wizard.get(row.key)
+        if current not in info.formats:
+            self.wizard.answer_disk(index, row.spec, info.formats[0])
+            self.wizard.notes[row.key] = f"{info.storage} stores {', '.join(info.formats)}: format {info.formats[0]}"
+        row.set_options([(f, f) for f in info.formats], self.wizard.get(row.key))
 
     def empty_message(self, source: str, args: tuple[str, ...]) -> str:
         return f"no disk storages on {args[-1]}" if source == "image_storages" else super().empty_message(source, args)

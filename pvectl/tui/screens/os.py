@@ -43,7 +43,8 @@ class OsScreen(StepScreen):
             return
         options = [(i.filename, i.volid) for i in isos]
         if latest is not None:
-            options.insert(0, (f"latest NixOS: {latest.filename}", LATEST))
+            version = latest.filename.removeprefix("nixos-minimal-").removesuffix("-x86_64-linux.iso")
+            options.insert(0, (f"latest NixOS minimal ({version})", LATEST))
         chosen = self.wizard.get("os.iso")
         if chosen is not None and chosen not in {v for _, v in options}:
             options.append((str(chosen), str(chosen)))
