@@ -99,7 +99,14 @@ def _client(options: dict[str, Any]) -> Any:
 
 def _fetch(what: str, options: dict[str, Any], node: str | None) -> Items:
     client = _client(options)
-    get = client.request
+    try:
+        return _values(client.request, what, node)
+    finally:
+        client.close()
+
+
+def _values(get: Callable[..., Any], what: str, node: str | None) -> Items:
+    """One kind of live values, read through ``get(method, path, params)``."""
     if what == "node":
         return [(str(n["node"]), str(n.get("status", ""))) for n in get("GET", "/nodes")]
     if what == "vmid":

@@ -222,3 +222,11 @@ def test_values_come_from_the_current_context_of_the_config_file(tmp_path: Path)
         config.write_text(config.read_text().replace('current-context = "lab"', 'current-context = "prod"'))
         switched = bash_complete("pvectl api nodes storage list --node ", env)
         assert switched.stdout.split() == ["prod1", "prod2"]  # another context, another cache
+
+
+def test_api_paths_for_pvesh_style_commands(tmp_path: Path) -> None:
+    assert bash_complete("pvectl api get /cl").stdout.split() == ["/cluster"]
+    assert "/nodes/pve1/qemu" in bash_complete("pvectl api get /nodes/pve1/q").stdout.split()
+    with serving(ROUTES) as (host, _seen):
+        run = bash_complete("pvectl api set /nodes/", _env(host, tmp_path))
+    assert run.stdout.split() == ["/nodes/pve1", "/nodes/pve2"]

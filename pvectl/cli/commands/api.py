@@ -106,7 +106,35 @@ def _by_path(ctx: typer.Context, method: str, path: str, no_wait: bool) -> None:
     execute(ctx, op.key, raw, no_wait=no_wait)
 
 
-PathArg = Annotated[str, typer.Argument(help="API path, e.g. /nodes/pve1/qemu/100/config.", show_default=False)]
+def complete_path(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    """TAB for API paths: the next segment of every matching path; node, VM and storage names from the server."""
+    from pvectl.cli import completers
+    from pvectl.cli.lazy import api_index
+
+    templates = {path for _h, _g, _m, cmds in api_index().values() for _v, path, _s in cmds.values()}
+    done, _, partial = incomplete.rpartition("/")
+    given = [seg for seg in done.split("/") if seg]
+    found: dict[str, str] = {}
+    for template in templates:
+        segs = template.strip("/").split("/")
+        if len(segs) <= len(given):
+            continue
+        if all(t == g or t.startswith("{") for t, g in zip(segs, given, strict=False)):
+            found.setdefault(segs[len(given)], template)
+    out: list[tuple[str, str]] = []
+    live = {"{node}": "node", "{vmid}": "vmid", "{storage}": "storage"}
+    for seg in sorted(found):
+        values = completers.lookup(ctx, live[seg]) if seg in live else [] if seg.startswith("{") else [(seg, "")]
+        out += [(f"{done}/{v}", h) for v, h in values if v.startswith(partial)]
+    return out
+
+
+PathArg = Annotated[
+    str,
+    typer.Argument(
+        help="API path, e.g. /nodes/pve1/qemu/100/config.", show_default=False, autocompletion=complete_path
+    ),
+]
 NoWait = Annotated[bool, typer.Option("--no-wait", help="For task-starting calls: print the UPID, do not wait.")]
 
 
