@@ -1,6 +1,14 @@
 """Lazily loaded command groups: ``pvectl --help`` lists them without importing their modules.
 
-Subclasses ``typer.core.TyperGroup`` (Typer >= 0.26 vendors Click; never import click directly).
+- ``COMMANDS``: hand-written groups, each imported when entered.
+- ``pvectl api``: the generated tree. Groups and short help come from the import-free index
+  (``pvectl/cli/api/_index.py``); a command's module is imported, and only that command built, when it runs,
+  shows its own help or completes its options.
+- Typer 0.29 coerces every option through pydantic; plain options here bypass that (see
+  ``_install_plain_coercion``), so help and TAB never import pydantic.
+
+Subclasses ``typer.core.TyperGroup`` (Typer >= 0.26 vendors Click; never import click directly). Typer's private
+internals are touched here and in ``completion_classes.py`` only.
 """
 
 from __future__ import annotations
