@@ -24,8 +24,9 @@ def ask_live(session: Session, target: Target) -> None:
         nodes = load("nodes", ref.nodes).get([])
         if not nodes:
             raise CliError("the server lists no nodes (nothing was sent)", FAILURE)
-        offline = {n.node: n.status for n in nodes if n.status != "online"}
-        ask_choice(session, target, [(n.node, f"{n.node} ({n.status})") for n in nodes], offline, "on this server")
+        offline = {n.node: f"is {n.status}" for n in nodes if n.status != "online"}
+        titles = [(n.node, n.node if n.node in offline else f"{n.node} ({n.status})") for n in nodes]
+        ask_choice(session, target, titles, offline, "on this server")
     elif source == "pools":
         pools = load("resource pools", ref.pools).get([])
         if not pools:

@@ -164,7 +164,7 @@ def ask_value(session: Session, target: Target, suggested: Any = None) -> None:
 
 
 def _hint(spec: FieldSpec) -> str | None:
-    return f"({spec.help})" if spec.kind in ("int", "float", "str") else None
+    return spec.help if spec.kind in ("int", "float", "str") else None
 
 
 def ask_bool(session: Session, target: Target) -> None:
@@ -198,8 +198,8 @@ def ask_choice(
     default = NONE if current is None else str(current)
     if default not in allowed and allowed:
         if current is not None:
-            where = f" {what}" if what else ""
-            say(f"note: {spec.label.lower()} '{current}' does not exist{where}; preselected '{allowed[0]}'")
+            reason = (disabled or {}).get(str(current)) or ("does not exist" + (f" {what}" if what else ""))
+            say(f"note: {spec.label.lower()} '{current}' {reason}; preselected '{allowed[0]}'")
         default = allowed[0]
     choices = [choice(title, value, (disabled or {}).get(value)) for value, title in options]
     answer = select(spec.label, choices, default)
@@ -214,6 +214,7 @@ def ask_tags(session: Session, target: Target, existing: list[str]) -> None:
     picked: list[str] = []
     if existing:
         picked = checkbox(target.spec.label, [choice(t, t, checked=t in current) for t in existing])
+        picked = [t for t in current if t in picked] + [t for t in picked if t not in current]  # keep given order
     else:
         say("No tags are in use yet.")
     extra = [t for t in current if t not in existing]

@@ -105,10 +105,25 @@ def test_flags_pre_fill_the_answers(cli: SimCli, term: PipeInput) -> None:
     assert "tag=30" in params["net0"]
 
 
+def test_pre_filled_tags_keep_their_order(cli: SimCli, term: PipeInput) -> None:
+    flags = ("--tag", "web", "--tag", "prod", "--tag", "brand-new", "--dry-run", "-o", "json")
+    by_flags = cli("vm", "create", "--node", "pve1", *flags)
+    by_prompts = prompts(cli, term, answers(upto="confirm"), *flags)
+    assert create_params(by_prompts)["tags"] == create_params(by_flags)["tags"] == "web;prod;brand-new"
+
+
 def test_a_default_the_server_lacks_is_replaced_with_a_note(cli: SimCli, term: PipeInput) -> None:
     run = prompts(cli, term, answers(upto="confirm"), "--bridge", "vmbr7", "--dry-run", "-o", "json")
     assert create_params(run)["net0"] == "virtio,bridge=vmbr0,firewall=1"
     assert "note: bridge 'vmbr7' does not exist on pve1; preselected 'vmbr0'" in run.stderr
+
+
+def test_an_offline_node_cannot_be_chosen(cli: SimCli, term: PipeInput) -> None:
+    cli.sim.inject("node-offline:node=pve2")
+    run = prompts(cli, term, answers(upto="confirm"), "--node", "pve2", "--dry-run", "-o", "json")
+    assert create_params(run)
+    assert run.json()["requests"][0]["path"] == "/nodes/pve1/qemu"
+    assert "note: node 'pve2' is offline; preselected 'pve1'" in run.stderr
 
 
 def test_typing_filters_a_list_and_picks(cli: SimCli, term: PipeInput) -> None:
