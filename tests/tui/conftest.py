@@ -98,16 +98,23 @@ def make_app(
     return WizardApp(Wizard(config or VmConfig()), session, dry_run=dry_run)
 
 
-async def settle(pilot: Pilot[Any], rounds: int = 3) -> None:
-    """Let workers finish and their results land (loads may start further loads)."""
+async def settle(pilot: Pilot[Any], rounds: int = 4) -> None:
+    """Let workers finish and their results land (a load may start further loads)."""
     for _ in range(rounds):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause(0.005)
+        if not any(w.is_running for w in pilot.app.workers):
+            return
 
 
 async def until(pilot: Pilot[Any], condition: Callable[[], bool], seconds: float = 10) -> None:
+    from textual.css.query import NoMatches
+
     for _ in range(int(seconds / 0.02)):
-        if condition():
-            return
+        try:
+            if condition():
+                return
+        except NoMatches:  # the screen is still being composed
+            pass
         await pilot.pause(0.02)
     raise AssertionError("condition not reached")

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Button
+from textual.widgets import Button, Input
 
 from pvectl.tui.services import Session
 from tests.tui.conftest import GatedSession, SimConnector, empty_sim, make_app, settle, sim_client, until
@@ -49,7 +49,7 @@ def test_step_default(snap_compare: Snap, cli: SimCli, step: str) -> None:
     assert snap_compare(make_app(cli.sim), terminal_size=SIZE, run_before=at(step))
 
 
-@pytest.mark.parametrize("step", ["general", "disks", "confirm"])
+@pytest.mark.parametrize("step", ["general", "confirm"])
 def test_step_large(snap_compare: Snap, cli: SimCli, step: str) -> None:
     assert snap_compare(make_app(cli.sim), terminal_size=(120, 40), run_before=at(step))
 
@@ -57,6 +57,21 @@ def test_step_large(snap_compare: Snap, cli: SimCli, step: str) -> None:
 def test_login(snap_compare: Snap, cli: SimCli) -> None:
     app = make_app(cli.sim, session=Session(connector=SimConnector(cli.sim)))
     assert snap_compare(app, terminal_size=SIZE, run_before=settle)
+
+
+def test_login_error(snap_compare: Snap, cli: SimCli) -> None:
+    class Down(SimConnector):
+        def realms(self, server: str) -> list[dict[str, Any]]:
+            raise ConnectionError(f"cannot connect to {server}: connection refused")
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        pilot.app.screen.query_one("#password", Input).value = "secret"
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+
+    app = make_app(cli.sim, session=Session(connector=Down(cli.sim, otp="1")))
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
 
 def test_loading(snap_compare: Snap, cli: SimCli) -> None:

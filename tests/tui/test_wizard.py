@@ -24,11 +24,15 @@ def _vm_config(cli: SimCli, vmid: int) -> dict[str, str]:
     return data
 
 
-async def _create(pilot: object) -> None:
+async def _create(pilot: object, *, walk: bool = False) -> None:
+    """Go to Confirm (step by step, or straight there) and create the VM."""
     from textual.pilot import Pilot
 
     assert isinstance(pilot, Pilot)
-    await to_step(pilot, "confirm")
+    if walk:
+        await to_step(pilot, "confirm")
+    else:
+        app_of(pilot).go("confirm")
     await until(pilot, lambda: not pilot.app.screen.query_one("#create", Button).disabled)
     await pilot.press("ctrl+s")
     await until(pilot, lambda: app_of(pilot).outcome is not None)
@@ -46,14 +50,14 @@ async def test_full_default_run_with_login(cli: SimCli) -> None:
         await until(pilot, lambda: app.step == "general")
         await settle(pilot)
         assert connector.logins == [("root", "pam", None)]
-        await _create(pilot)
+        await _create(pilot, walk=True)
         assert app.outcome is not None and app.outcome.kind == "success", app.outcome
         vmid = app.outcome.vmid
         assert vmid is not None
         config = _vm_config(cli, vmid)
         assert (config["serial0"], config["vga"]) == ("socket", "serial0")
         assert config["ide2"].startswith("cephfs:iso/nixos-minimal-25.05")
-        await pilot.click("#close") if False else await pilot.press("escape")
+        await pilot.press("escape")  # Close
     assert app.return_value == 0
 
 
@@ -103,7 +107,7 @@ async def test_customised_run(cli: SimCli) -> None:
         await answer(pilot, "memory.ballooning", False)
         await next_(pilot)
         await answer(pilot, "network.vlan", 20)
-        await _create(pilot)
+        await _create(pilot, walk=True)
         outcome = app.outcome
         assert outcome is not None and outcome.kind == "success", outcome
         assert outcome.plan is not None
@@ -162,7 +166,8 @@ async def test_validation_blocks_next(cli: SimCli) -> None:
         await answer(pilot, "general.vmid", "")
         await answer(pilot, "general.name", "good-name")
         assert not app.screen.query_one("#next", Button).disabled
-        await to_step(pilot, "memory")
+        app.go("memory")
+        await settle(pilot)
         await answer(pilot, "memory.min_memory", 4096)
         assert "must not exceed memory" in row(pilot, "memory.min_memory").status_text
         assert app.screen.query_one("#next", Button).disabled
@@ -173,7 +178,8 @@ async def test_loading_error_then_retry(cli: SimCli) -> None:
     app = make_app(cli.sim)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await to_step(pilot, "network")
+        app.go("network")
+        await settle(pilot)
         bridge = row(pilot, "network.bridge")
         assert bridge.state == "error"
         assert "network config unreadable" in bridge.status_text
@@ -280,7 +286,7 @@ async def test_dry_run_exits_with_the_plan(cli: SimCli) -> None:
     app = make_app(cli.sim, dry_run=True)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await to_step(pilot, "confirm")
+        app.go("confirm")
         await until(pilot, lambda: not app.screen.query_one("#create", Button).disabled)
         plan_text = str(app.screen.query_one("#plan", Static).render())
         assert "POST /nodes/pve1/qemu" in plan_text
@@ -298,6 +304,7 @@ async def test_flags_prefill_the_wizard(cli: SimCli) -> None:
         await settle(pilot)
         name = row(pilot, "general.name").control
         assert isinstance(name, Input) and name.value == "from-flags"
-        await to_step(pilot, "cpu")
+        app.go("cpu")
+        await settle(pilot)
         cores = row(pilot, "cpu.cores").control
         assert isinstance(cores, Input) and cores.value == "8"

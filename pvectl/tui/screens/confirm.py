@@ -97,7 +97,7 @@ class ConfirmScreen(Screen[None]):
         yield Footer()
 
     def on_screen_resume(self) -> None:
-        self.action_retry()
+        self.call_after_refresh(self.action_retry)  # composed by then, also on the first visit
 
     def action_retry(self) -> None:
         self.review = None
