@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from pvectl.cli.command_types import OUTPUT_KEY, ApiCommand, OutputCommand, family_base, is_family
-from pvectl.cli.errors import USAGE, CliError, reported
+from pvectl.cli.errors import INTERRUPTED, USAGE, CliError, reported
 
 if TYPE_CHECKING:
     from pvectl.cli.context import AppContext
@@ -77,7 +77,13 @@ def show_result(ctx: typer.Context, client: ProxmoxClient, op: OpSpec, data: Any
             return
         from pvectl.cli.tasks import wait_for
 
-        output.emit(wait_for(client, data), fmt)
+        try:
+            status = wait_for(client, data)
+        except KeyboardInterrupt:
+            raise CliError(
+                f"interrupted; the task goes on: {data}", INTERRUPTED, [f"follow it with: pvectl task wait '{data}'"]
+            ) from None
+        output.emit(status, fmt)
         return
     output.emit(data, fmt)
 

@@ -308,3 +308,16 @@ def test_tables_are_for_people_json_stays_raw(pve: MockPve, run: Run) -> None:
     assert table.stdout.split("\n")[0].split() == ["NODE", "STATUS", "UPTIME", "CPU", "MAXMEM"]
     assert table.stdout.split("\n")[1].split() == ["pve1", "online", "1d", "1h", "5.0%", "64.0", "GiB"]
     assert run("-o", "json", "api", "nodes", "list").json()[0]["maxmem"] == 68719476736
+
+
+def test_interrupted_wait_says_the_task_goes_on(pve: MockPve, run: Run) -> None:
+    pve.routes["POST /nodes/pve1/qemu"] = UPID
+
+    def interrupt(request: httpx.Request) -> httpx.Response:
+        raise KeyboardInterrupt
+
+    pve.routes[f"GET /nodes/pve1/tasks/{UPID}/status"] = interrupt
+    result = run("api", "nodes", "qemu", "create", "--node", "pve1", "--vmid", "101")
+    assert result.exit_code == 130
+    assert f"interrupted; the task goes on: {UPID}" in result.stderr
+    assert f"pvectl task wait '{UPID}'" in result.stderr
