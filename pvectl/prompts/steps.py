@@ -47,6 +47,10 @@ RELEVANT: dict[str, Callable[[VmConfig], bool]] = {
 }
 
 
+# What a skipped field becomes where keeping a pre-filled value would break a rule (e.g. Secure Boot on SeaBIOS).
+WHEN_SKIPPED: dict[str, object] = {"system.secure_boot": False, "network.mtu": None}
+
+
 def relevant(spec: FieldSpec, config: VmConfig) -> bool:
     when = RELEVANT.get(spec.path)
     return when is None or when(config)
@@ -91,3 +95,6 @@ def run_step(session: Session, step: str) -> None:
     if wanted and confirm(f"Customise advanced {TITLES[step]} options?", changed(wanted, session.config)):
         for spec in advanced:
             ask_one(session, spec)
+    for spec in basic + advanced:
+        if spec.path in WHEN_SKIPPED and not relevant(spec, session.config):
+            Target(spec).set(session.config, WHEN_SKIPPED[spec.path])

@@ -74,7 +74,7 @@ def pick(text: str) -> str:
 
 
 def answers(*, upto: str | None = None, **given: str) -> str:
-    """Keys for every question (Enter unless given), optionally stopping before ``upto``."""
+    """Keys for every question (Enter unless given; "" for one that is not asked), stopping before ``upto``."""
     unknown = set(given) - set(QUESTIONS)
     assert not unknown, f"unknown questions: {unknown}"
     out = []

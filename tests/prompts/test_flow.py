@@ -112,6 +112,16 @@ def test_pre_filled_tags_keep_their_order(cli: SimCli, term: PipeInput) -> None:
     assert create_params(by_prompts)["tags"] == create_params(by_flags)["tags"] == "web;prod;brand-new"
 
 
+def test_answers_that_make_a_pre_filled_value_meaningless_drop_it(cli: SimCli, term: PipeInput) -> None:
+    # --secure-boot needs OVMF, --mtu a virtio NIC: choosing SeaBIOS and e1000 drops them instead of failing
+    skipped = {"efidisk": "", "efi_storage": "", "secure_boot": ""}  # not asked on SeaBIOS
+    keys = answers(bios=pick("SeaBIOS"), net_model=pick("e1000"), **skipped, upto="confirm")
+    run = prompts(cli, term, keys, "--secure-boot", "--mtu", "9000", "--dry-run", "-o", "json")
+    params = create_params(run)
+    assert (params["bios"], params.get("efidisk0")) == ("seabios", None)
+    assert params["net0"] == "e1000,bridge=vmbr9,firewall=1"
+
+
 def test_a_default_the_server_lacks_is_replaced_with_a_note(cli: SimCli, term: PipeInput) -> None:
     run = prompts(cli, term, answers(upto="confirm"), "--bridge", "vmbr7", "--dry-run", "-o", "json")
     assert create_params(run)["net0"] == "virtio,bridge=vmbr0,firewall=1"
