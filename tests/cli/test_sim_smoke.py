@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
-from tests.cli._subproc import pvectl
+from tests.cli._subproc import bash_complete, pvectl, zsh_complete
 
 
 def test_create_show_start_and_list_tasks_through_the_simulator(tmp_path: Path) -> None:
@@ -56,3 +57,16 @@ def test_create_show_start_and_list_tasks_through_the_simulator(tmp_path: Path) 
     duplicate = pvectl("--sim", "api", "nodes", "qemu", "create", "--node", "pve1", "--vmid", "150", env=env)
     assert duplicate.code == 1
     assert "already exists" in duplicate.stderr
+
+
+def test_live_completion_from_the_simulator(tmp_path: Path) -> None:
+    env = {
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+    }
+    nodes = bash_complete("pvectl --sim api nodes qemu status start --node ", env)
+    assert {"pve1", "pve2"} <= set(nodes.stdout.split()), nodes.stderr
+    vmids = zsh_complete("pvectl --sim api nodes qemu status start --node pve1 --vmid ", env)
+    assert vmids.stdout.startswith("_arguments"), vmids.stderr
+    assert re.search(r'"\d+":"[^"]+ \(qemu on pve\d\)"', vmids.stdout), vmids.stdout  # VM id with its name
