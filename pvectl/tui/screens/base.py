@@ -194,7 +194,7 @@ class StepScreen(Screen[None]):
         for row in self.rows():
             row.set_applies(self.wizard.applies(row.key))
             message = errors.get(row.key)
-            row.set_error(message)
+            row.set_error(None if row.state == "loading" else message)  # judged once its choices are known
             if message:
                 shown.add(row.key)
         rest = [f"✗ {m}" for k, m in errors.items() if k not in shown]
@@ -219,7 +219,9 @@ class StepScreen(Screen[None]):
     @on(Button.Pressed, "#next")
     def action_next(self) -> None:
         if self.query_one("#next", Button).disabled:
-            self.notify("Fix the marked fields first.", severity="warning", timeout=2)
+            loading = any(r.state == "loading" for r in self.rows())
+            why = "Still loading from the server…" if loading else "Fix the marked fields first."
+            self.notify(why, severity="warning", timeout=2)
             return
         self.wizard_app.next_step(self.STEP)
 
