@@ -47,3 +47,14 @@ def test_the_outcome_is_printed_and_becomes_the_exit_code(cli: SimCli, monkeypat
     run = cli("vm", "create", "--tui")
     assert run.code == 6
     assert "finish with: pvectl vm serial-console enable 104" in run.stdout
+
+
+@pytest.mark.parametrize("args", [("--help",), ("vm", "create", "--help")])
+def test_help_does_not_load_the_wizard(args: tuple[str, ...]) -> None:
+    from tests.cli._subproc import pvectl
+
+    run = pvectl(*args)
+    assert run.code == 0, run.stderr
+    assert not [m for m in run.modules if m.split(".")[0] == "textual" or m.startswith("pvectl.tui")]
+    if "create" in args:
+        assert "--tui" in run.stdout
