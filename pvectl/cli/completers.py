@@ -135,8 +135,18 @@ def _values(get: Callable[..., Any], what: str, node: str | None) -> Items:
     return []
 
 
-def time_boxed(func: Callable[[], Items], seconds: float = TIME_BOX_SECONDS) -> Items | None:
+def time_box_seconds() -> float:
+    """The lookup budget: ``PVECTL_COMPLETION_TIMEOUT`` seconds (for slow links), else half a second."""
+    try:
+        value = float(os.environ.get("PVECTL_COMPLETION_TIMEOUT", TIME_BOX_SECONDS))
+    except ValueError:
+        return TIME_BOX_SECONDS
+    return value if value > 0 else TIME_BOX_SECONDS
+
+
+def time_boxed(func: Callable[[], Items], seconds: float | None = None) -> Items | None:
     """``func()`` if it finishes within ``seconds`` without raising, else None (the thread is abandoned)."""
+    seconds = time_box_seconds() if seconds is None else seconds
     box: list[Items] = []
 
     def run() -> None:

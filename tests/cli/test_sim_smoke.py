@@ -64,6 +64,7 @@ def test_live_completion_from_the_simulator(tmp_path: Path) -> None:
         "XDG_STATE_HOME": str(tmp_path / "state"),
         "XDG_CONFIG_HOME": str(tmp_path / "config"),
         "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "PVECTL_COMPLETION_TIMEOUT": "20",  # starting the simulator may take longer than half a second in CI
     }
     nodes = bash_complete("pvectl --sim api nodes qemu status start --node ", env)
     assert {"pve1", "pve2"} <= set(nodes.stdout.split()), nodes.stderr
