@@ -308,3 +308,16 @@ async def test_flags_prefill_the_wizard(cli: SimCli) -> None:
         await settle(pilot)
         cores = row(pilot, "cpu.cores").control
         assert isinstance(cores, Input) and cores.value == "8"
+
+
+async def test_a_default_the_server_lacks_becomes_its_first_choice_with_a_note(cli: SimCli) -> None:
+    config = VmConfig()
+    config.network.bridge = "vmbr7"  # e.g. from [vm.defaults] or --bridge
+    app = make_app(cli.sim, config)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.go("network")
+        await settle(pilot)
+        assert app.wizard.config.network.bridge == "vmbr0"
+        assert "Bridge 'vmbr7' does not exist; using 'vmbr0'" in str(app.screen.query_one("#notes", Static).render())
+        assert row(pilot, "network.bridge").control.value == "vmbr0"  # type: ignore[attr-defined]
