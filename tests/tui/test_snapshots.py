@@ -141,3 +141,13 @@ def test_quit_dialog(snap_compare: Snap, cli: SimCli) -> None:
         await pilot.pause()
 
     assert snap_compare(make_app(cli.sim), terminal_size=SIZE, run_before=run_before)
+
+
+def test_two_disks_with_a_problem(snap_compare: Snap, cli: SimCli) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await at("disks")(pilot)
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        await answer(pilot, "disks[1].bus", "virtio")
+
+    assert snap_compare(make_app(cli.sim), terminal_size=SIZE, run_before=run_before)
