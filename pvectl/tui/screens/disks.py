@@ -78,8 +78,10 @@ class DisksScreen(StepScreen):
         await self.rebuild()
         boxes = list(self.query(DiskBox))
         if boxes:
-            boxes[-1].query(FieldRow).first().control.focus()
-            self.query_one("#form", VerticalScroll).scroll_to_widget(boxes[-1])
+            boxes[-1].query(FieldRow).first().control.focus(scroll_visible=False)
+            self.call_after_refresh(
+                self.query_one("#form", VerticalScroll).scroll_to_widget, boxes[-1], top=True, animate=False
+            )
 
     @on(Button.Pressed, ".remove")
     async def _remove_pressed(self, event: Button.Pressed) -> None:
