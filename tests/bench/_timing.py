@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import resource
 import statistics
 import subprocess
 import sys
 import time
 
 
-def run_once(code: str) -> tuple[float, int]:
-    """Wall seconds and peak RSS (KiB) of ``python -c code`` in a fresh interpreter."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+def run_once(code: str) -> float:
+    """Wall seconds of ``python -c code`` in a fresh interpreter (peak memory: see bench_cli's VmHWM)."""
     start = time.perf_counter()
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
-    elapsed = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return elapsed, max(peak, before)
+    return time.perf_counter() - start
 
 
 def compare(label: str, candidate: str, baseline: str, runs: int = 15, target: float | None = None) -> float:
@@ -26,8 +22,8 @@ def compare(label: str, candidate: str, baseline: str, runs: int = 15, target: f
     cand: list[float] = []
     base: list[float] = []
     for _ in range(runs):
-        cand.append(run_once(candidate)[0])
-        base.append(run_once(baseline)[0])
+        cand.append(run_once(candidate))
+        base.append(run_once(baseline))
     ratio = statistics.median(cand) / statistics.median(base)
     verdict = "" if target is None else ("  ok" if ratio <= target else f"  OVER target {target}x")
     print(
