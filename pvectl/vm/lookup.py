@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from pvectl.vm.reference import split_tags
+
 if TYPE_CHECKING:
     from pvectl.sdk import ProxmoxClient
 
@@ -33,7 +35,7 @@ def cluster_vms(client: ProxmoxClient) -> list[VmRef]:
             node=str(r.get("node", "")),
             name=str(r.get("name", "")),
             status=str(r.get("status", "")),
-            tags=tuple(t for t in str(r.get("tags") or "").replace(",", ";").split(";") if t),
+            tags=split_tags(r.get("tags")),
             raw=dict(r),
         )
         for r in rows

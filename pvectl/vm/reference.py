@@ -70,7 +70,8 @@ class GuestInfo:
     tags: tuple[str, ...]
 
 
-def _tags(text: Any) -> tuple[str, ...]:
+def split_tags(text: Any) -> tuple[str, ...]:
+    """PVE tag lists: `a;b`, `a,b`, `a b`, or an array (cluster options)."""
     if isinstance(text, (list, tuple)):  # /cluster/options answers allowed-tags as an array
         return tuple(str(t) for t in text if t)
     return tuple(t for t in str(text or "").replace(",", ";").replace(" ", ";").split(";") if t)
@@ -139,7 +140,7 @@ class ReferenceData:
                     str(r.get("name", "")),
                     str(r.get("node", "")),
                     str(r.get("status", "")),
-                    _tags(r.get("tags")),
+                    split_tags(r.get("tags")),
                 )
                 for r in rows
                 if r.get("vmid") is not None
@@ -153,7 +154,7 @@ class ReferenceData:
         def fetch() -> list[str]:
             found = {t for g in self._get_guests() for t in g.tags}
             options = self._get("/cluster/options") or {}
-            found |= set(_tags(options.get("allowed-tags")))
+            found |= set(split_tags(options.get("allowed-tags")))
             return sorted(found)
 
         return self._load(("tags",), fetch)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pvectl.tui.state import Wizard, step_of_param
 from pvectl.vm.config import VmConfig
 from pvectl.vm.fields import BY_FLAG, DISK_BY_FLAG
-from pvectl.vm.reference import _tags
+from pvectl.vm.reference import split_tags as _tags
 
 
 def test_answers_are_parsed_and_checked_by_the_rules() -> None:
