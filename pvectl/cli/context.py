@@ -25,6 +25,11 @@ class GlobalOptions:
     output: str = "auto"
     verbose: int = 0
     sim: bool = False
+    # output shaping (pvectl/cli/output.py)
+    query: str | None = None
+    columns: str | None = None
+    sort_by: str | None = None
+    no_headers: bool = False
 
 
 @dataclass

@@ -34,7 +34,9 @@ def _finish(ctx: typer.Context, client: ProxmoxClient, upid: str, no_wait: bool,
     from pvectl.cli.tasks import wait_for
 
     if no_wait:
-        print(upid)
+        from pvectl.cli.runner import print_upid
+
+        print_upid(ctx, upid)
         return
     wait_for(client, upid)
     print(done, file=sys.stderr if output_format(ctx) == "json" else sys.stdout)
