@@ -76,6 +76,13 @@ GLOBAL_NOTE = (
 )
 
 
+def first_sentence(text: str) -> str:
+    """The first sentence of a help text (up to a full stop followed by a space, or the first paragraph)."""
+    paragraph = " ".join(text.strip().split("\n\n", 1)[0].split())
+    head, sep, _ = paragraph.partition(". ")
+    return head + "." if sep else paragraph
+
+
 def format_epilog(command: Any, formatter: Any) -> None:
     """Click's epilog slot: an Examples section (commands as typed, never re-wrapped) and the global-options note."""
     examples, note = command.pvectl_epilog
@@ -90,6 +97,8 @@ def format_epilog(command: Any, formatter: Any) -> None:
 def decorate(command: Any, path: str, note: str = GLOBAL_NOTE) -> None:
     """Give ``command`` and its subcommands (a curated tree) their Examples and the global-options note."""
     command.pvectl_epilog = (EXAMPLES.get(path, ()), note)
+    if not command.short_help and command.help:
+        command.short_help = first_sentence(command.help)  # listed whole (wrapped), never cut mid-sentence
     for name, sub in (getattr(command, "commands", None) or {}).items():
         decorate(sub, f"{path} {name}".strip(), note)
 

@@ -2,8 +2,8 @@
 options ``--query``, ``--columns``, ``--sort-by``, ``--no-headers`` (root options, given anywhere on the line).
 
 - ``auto`` is a table on a terminal and JSON when piped (a command may choose text when piped, see :func:`show`).
-- JSON and YAML are never truncated, wrapped or decorated; ``--query`` (JMESPath) and ``--sort-by`` apply to every
-  format, ``--columns`` and ``--no-headers`` to tables and text.
+- JSON and YAML are never truncated, wrapped or decorated; ``--query`` (JMESPath), ``--sort-by`` and ``--columns``
+  (rows keep only those keys) apply to every format, ``--no-headers`` to tables and text.
 - Tables are plain padded columns (bold header and coloured states on a terminal): a row costs about what its JSON
   costs (tests/bench/bench_table.py). rich, yaml and jmespath are imported only when used.
 
@@ -173,6 +173,9 @@ def render(
     if shape.sort_by is not None and _is_rows(data):
         data = sort_rows(data, shape.sort_by)
     write = sys.stdout.write
+    if kind in ("json", "yaml") and shape.columns is not None and _is_rows(data):
+        cols = _columns(data, shape, columns, wide, kind) or []
+        data = [{c: row.get(c) for c in cols} for row in data]  # --columns picks the keys of JSON/YAML rows too
     if kind == "json":
         write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     elif kind == "yaml":
@@ -192,6 +195,8 @@ def render(
 def _columns(
     data: Any, shape: Shape, columns: Sequence[str] | None, wide: Sequence[str] | None, kind: str
 ) -> list[str] | None:
+    if data == []:  # no rows: the header alone, when the command names its columns
+        return list(shape.columns or (wide if kind == "wide" and wide else columns) or []) or None
     if not _is_rows(data):
         return None
     if shape.columns is not None:
@@ -285,7 +290,7 @@ def _is_rows(data: Any) -> bool:
 
 def text(data: Any, columns: Sequence[str] | None = None, headers: bool = True) -> str:
     """Plain text: rows as tab-separated lines under a header, mappings as ``key<TAB>value``."""
-    if _is_rows(data):
+    if _is_rows(data) or (data == [] and columns):
         cols = list(columns or pick_columns(data))
         lines = ["\t".join(cols)] if headers else []
         lines += ["\t".join(cell(r.get(c)) for c in cols) for r in data]
@@ -303,7 +308,7 @@ def _colour() -> bool:
 
 def table_text(data: Any, columns: Sequence[str] | None = None, *, headers: bool = True, colour: bool = False) -> str:
     """Aligned columns for lists of objects, ``key  value`` lines for one object, the bare value otherwise."""
-    if _is_rows(data):
+    if _is_rows(data) or (data == [] and columns):
         cols = list(columns or pick_columns(data))
         body = [[human_cell(c, r.get(c)) for c in cols] for r in data]
         head = [c.upper() for c in cols]

@@ -27,7 +27,7 @@ PASS_THROUGH = {"ignore_unknown_options": True, "allow_extra_args": True, "help_
 def api(
     ctx: typer.Context,
     list_: Annotated[
-        bool, typer.Option("--list", help="List every command with its HTTP verb and API path (-o json for data).")
+        bool, typer.Option("--list", help="List every command with its HTTP verb and API path (-o json/yaml adds the help).")
     ] = False,
 ) -> None:
     """Every Proxmox VE API method as a command, or pvesh-style access by path."""
@@ -52,17 +52,10 @@ def all_commands() -> list[dict[str, str]]:
 
 
 def list_commands(ctx: typer.Context) -> None:
+    """Every command with its verb and path; piped without -o it stays text lines, for grep."""
     from pvectl.cli import output
-    from pvectl.cli.runner import app_context
 
-    fmt = app_context(ctx).options.output.lower()
-    rows = all_commands()
-    if fmt in ("json", "yaml"):  # text unless asked: the listing is for reading and grep
-        output.emit(rows, fmt)
-        return
-    width = max(len(r["command"]) for r in rows)
-    for r in rows:
-        typer.echo(f"{r['command']:<{width}}  {r['method']:<6}  {r['path']}")
+    output.show(ctx, all_commands(), columns=["command", "method", "path"], piped="text")
 
 
 def _pairs(args: list[str]) -> dict[str, list[str]]:

@@ -127,11 +127,13 @@ def serve(
 
 
 @app.command()
-def reset(seed: SeedOpt = None, state: StateOpt = None) -> None:
+def reset(ctx: typer.Context, seed: SeedOpt = None, state: StateOpt = None) -> None:
     """Start over: a fresh default world (or the seed's); the password and token stay the same."""
+    from pvectl.cli.output import show
+
     with reported():
         store = _open_store(state, seed, reset=True)
-        typer.echo(f"simulator state reset: {store.path}")
+        show(ctx, {"state_file": str(store.path)}, human=f"simulator state reset: {store.path}", piped="text")
 
 
 def _reachable(port: int) -> bool:
@@ -143,8 +145,9 @@ def _reachable(port: int) -> bool:
 
 
 @app.command()
-def status(state: StateOpt = None) -> None:
+def status(ctx: typer.Context, state: StateOpt = None) -> None:
     """Where the simulator keeps its state, what is in it, and whether `sim serve` runs."""
+    from pvectl.cli.output import show
     from pvectl.sim.paths import CERT_FILE, SERVER_FILE, state_dir
     from pvectl.sim.tls import fingerprint_of
     from pvectl.sim.world import credentials_of
@@ -152,21 +155,36 @@ def status(state: StateOpt = None) -> None:
     with reported():
         directory = state_dir()
         path = _state_file(state)
-        typer.echo(f"state dir:   {directory}")
+        data: dict[str, Any] = {"state_dir": str(directory), "state_file": str(path), "exists": path.exists()}
+        lines = [f"state dir:   {directory}"]
         if not path.exists():
-            typer.echo(f"state file:  {path} (none yet: created on first use)")
+            lines.append(f"state file:  {path} (none yet: created on first use)")
+            show(ctx, data, human="\n".join(lines))
             return
         snap = _open_store(state, None, reset=False).snapshot()
         running = sum(t["status"] == "running" for t in snap["tasks"])
-        typer.echo(f"state file:  {path}")
-        typer.echo(f"PVE version: {snap['version']}; nodes: {', '.join(snap['nodes'])}")
-        typer.echo(f"VMs: {len(snap['vms'])}; tasks: {len(snap['tasks'])} ({running} running)")
         creds = credentials_of(snap)
-        typer.echo(f"user root@pam, password: {creds['password']}")
-        typer.echo(f"API token:   root@pam!{creds['token_id']}={creds['token_secret']}")
+        token = f"root@pam!{creds['token_id']}={creds['token_secret']}"
+        data |= {
+            "version": snap["version"],
+            "nodes": list(snap["nodes"]),
+            "vms": len(snap["vms"]),
+            "tasks": len(snap["tasks"]),
+            "running_tasks": running,
+            "user": "root@pam",
+            "password": creds["password"],
+            "token": token,
+        }
+        lines.append(f"state file:  {path}")
+        lines.append(f"PVE version: {snap['version']}; nodes: {', '.join(snap['nodes'])}")
+        lines.append(f"VMs: {len(snap['vms'])}; tasks: {len(snap['tasks'])} ({running} running)")
+        lines.append(f"user root@pam, password: {creds['password']}")
+        lines.append(f"API token:   {token}")
         cert = directory / CERT_FILE
         if cert.exists():
-            typer.echo(f"certificate: {cert} (SHA-256 {fingerprint_of(cert.read_bytes())})")
+            data["certificate"] = str(cert)
+            data["fingerprint"] = fingerprint_of(cert.read_bytes())
+            lines.append(f"certificate: {cert} (SHA-256 {data['fingerprint']})")
         server = directory / SERVER_FILE
         info: dict[str, Any] = {}
         if server.exists():
@@ -175,20 +193,26 @@ def status(state: StateOpt = None) -> None:
             except ValueError:
                 info = {}
         if info and _reachable(int(info.get("port", 0))):
-            typer.echo(f"server:      running at {info['url']} (pid {info.get('pid')})")
+            data["server"] = {"running": True, "url": info["url"], "pid": info.get("pid")}
+            lines.append(f"server:      running at {info['url']} (pid {info.get('pid')})")
         else:
-            typer.echo("server:      not running ('pvectl sim serve' starts one)")
+            data["server"] = {"running": False}
+            lines.append("server:      not running ('pvectl sim serve' starts one)")
+        show(ctx, data, human="\n".join(lines))
 
 
 @app.command("example-seed")
-def example_seed() -> None:
-    """Print the default world as a seed file (YAML) to copy, edit and pass to --seed."""
+def example_seed(ctx: typer.Context) -> None:
+    """Print the default world as a seed file (YAML with comments) to copy, edit and pass to --seed."""
     import yaml
 
+    from pvectl.cli.output import show
     from pvectl.sim import world
 
+    lines = []
     for line in (world.__doc__ or "").strip().splitlines()[2:]:
         if line.startswith("A malformed seed"):
             break
-        typer.echo(f"# {line}".rstrip())
-    typer.echo(yaml.safe_dump(world.DEFAULT_SEED, sort_keys=False, width=118), nl=False)
+        lines.append(f"# {line}".rstrip())
+    commented = "\n".join(lines) + "\n" + yaml.safe_dump(world.DEFAULT_SEED, sort_keys=False, width=118)
+    show(ctx, world.DEFAULT_SEED, human=commented, piped="text")
