@@ -6,7 +6,7 @@ Runs in-process against the embedded simulator (its own state dir) and a tempora
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -34,7 +34,7 @@ FORMATS = ("json", "yaml", "table", "wide", "text")
 
 
 @pytest.fixture(scope="module")
-def sim_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+def sim_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     root = tmp_path_factory.mktemp("formats")
     env = {
         "PVECTL_SIM_STATE_DIR": str(root / "sim"),
@@ -42,7 +42,7 @@ def sim_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]
         "XDG_CACHE_HOME": str(root / "cache"),
         "PVECTL_CONFIG": str(root / "config" / "pvectl" / "config.toml"),
     }
-    yield env
+    return env
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ PASS_THROUGH = {"ignore_unknown_options": True, "allow_extra_args": True, "help_
 def api(
     ctx: typer.Context,
     list_: Annotated[
-        bool, typer.Option("--list", help="List every command with its HTTP verb and API path (-o json/yaml adds the help).")
+        bool, typer.Option("--list", help="Every command with its HTTP verb and path (-o json/yaml: also its help).")
     ] = False,
 ) -> None:
     """Every Proxmox VE API method as a command, or pvesh-style access by path."""
