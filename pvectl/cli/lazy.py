@@ -13,6 +13,7 @@ internals are touched here and in ``completion_classes.py`` only.
 
 from __future__ import annotations
 
+import enum
 import functools
 import importlib
 from typing import Any
@@ -53,6 +54,14 @@ def _plain_coercion() -> Any:
 
             def _one(self, value: Any, param: Any, ctx: Any) -> Any:
                 kind = _element(self.annotation)
+                if isinstance(kind, type) and issubclass(kind, enum.Enum):
+                    if isinstance(value, kind):
+                        return value
+                    for member in kind:
+                        if str(member.value) == str(value):
+                            return member
+                    names = ", ".join(str(m.value) for m in kind)
+                    raise BadParameter(f"{value!r} is not one of {names}.", ctx=ctx, param=param)
                 if kind is bool and not isinstance(value, bool):
                     text = str(value).strip().lower()
                     if text not in _BOOLS:
@@ -87,7 +96,9 @@ def _install_plain_coercion() -> None:
         return  # another Typer version (no pydantic coercion), or already installed
 
     def get_runtime_param(self: Any) -> Any:
-        if self._runtime_param is None and _element(self.type_descriptor.annotation) in _SCALARS:
+        kind = _element(self.type_descriptor.annotation)
+        plain = kind in _SCALARS or (isinstance(kind, type) and issubclass(kind, enum.Enum))
+        if self._runtime_param is None and plain:
             self._runtime_param = _plain_coercion()(
                 parameter_info=self.type_descriptor.parameter_info, annotation=self.type_descriptor.annotation
             )
@@ -145,7 +156,7 @@ class LazyCommand(typer.core.TyperGroup):
             app = importlib.import_module(self._module).app
             self._real = typer.main.get_command(app)
             self._real.name = self.name
-            decorate(self._real, self.name)
+            decorate(self._real, self.name or "")
         return self._real
 
     def get_short_help_str(self, limit: int = 45) -> str:
@@ -251,11 +262,15 @@ def load_api_command(module: str, name: str) -> Any:
             single = typer.Typer(rich_markup_mode=None, add_completion=False)
             single.registered_commands.append(info)
             command = typer.main.get_command(single)
-            command.pvectl_epilog = ((), GLOBAL_NOTE)
+            command.pvectl_epilog = ((), GLOBAL_NOTE)  # type: ignore[attr-defined]
             choices = getattr(mod, "CHOICES", {}).get(name, {})
             for param in command.params:
                 if param.name in choices:
                     param._custom_shell_complete = _complete_choices(choices[param.name])
+                if param.name == "node" and param.required:
+                    # filled from the context's default node when not given (pvectl.cli.runner.default_node)
+                    param.required = False
+                    param.help = f"{param.help} Default: the context's node."  # type: ignore[attr-defined]
             return command
     raise LookupError(f"{API_PACKAGE}.{module} has no command {name!r} (index and modules disagree)")
 

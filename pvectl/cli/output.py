@@ -188,8 +188,8 @@ def render(
     elif kind == "text":
         write(text(data, _columns(data, shape, columns, wide, kind), headers=not shape.no_headers))
     else:
-        cols = _columns(data, shape, columns, wide, kind)
-        write(table_text(data, cols, headers=not shape.no_headers, colour=_colour()))
+        table_cols = _columns(data, shape, columns, wide, kind)
+        write(table_text(data, table_cols, headers=not shape.no_headers, colour=_colour()))
 
 
 def _columns(

@@ -56,7 +56,28 @@ def run_generated(ctx: typer.Context, key: str, no_wait: bool) -> None:
             continue
         name = param.opts[0][2:]
         raw[f"{family_base(name)}[n]" if is_family(param) else name] = value
+    if "node" not in raw and any(p.name == "node" for p in ctx.command.params):
+        with reported():
+            node = default_node(ctx)
+        if node is not None:
+            raw["node"] = node
     execute(ctx, key, raw, no_wait=no_wait)
+
+
+def default_node(ctx: typer.Context) -> str | None:
+    """The context's default node for a command that needs --node and got none (said on stderr with -v)."""
+    import sys
+
+    options = app_context(ctx).options
+    if options.sim:
+        return None  # a context's node belongs to its cluster, not to the simulator
+    from pvectl.cli.connection import resolve
+
+    settings = resolve(options)
+    if settings.node is not None and options.verbose:
+        where = f"context {settings.context}" if settings.context else "the config file"
+        print(f"using node {settings.node} from {where} (no --node given)", file=sys.stderr)
+    return settings.node
 
 
 def execute(ctx: typer.Context, key: str, raw: Mapping[str, RawValue], *, no_wait: bool = False) -> None:

@@ -90,13 +90,30 @@ def _by_path(ctx: typer.Context, method: str, path: str, no_wait: bool) -> None:
         spec = load_spec()
         found = spec.match(path)
         if found is None or method not in spec.by_path.get(found[0], {}):
-            raise CliError(f"no '{method}' method for '{path}' in the PVE {spec.version} API", NOT_FOUND)
+            close = similar_paths(path, [t for t, methods in spec.by_path.items() if method in methods])
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise CliError(f"no '{method}' method for '{path}' in the PVE {spec.version} API{hint}", NOT_FOUND)
         template, values = found
         op = spec.by_path[template][method]
         raw: dict[str, Any] = dict(_pairs(list(ctx.args)))
         for name, value in values.items():
             raw[name] = value
     execute(ctx, op.key, raw, no_wait=no_wait)
+
+
+def similar_paths(path: str, templates: list[str], n: int = 3) -> list[str]:
+    """Concrete paths close to ``path``: each template of the same depth, its ``{placeholders}`` filled with the
+    segments the user gave (``/nodes/pve1/qemuu`` -> ``/nodes/pve1/qemu``)."""
+    import difflib
+
+    given = [seg for seg in path.strip("/").split("/") if seg]
+    concrete: dict[str, None] = {}
+    for template in templates:
+        segs = template.strip("/").split("/")
+        if len(segs) == len(given):
+            concrete.setdefault("/" + "/".join(g if t.startswith("{") else t for t, g in zip(segs, given, strict=True)))
+    wanted = "/" + "/".join(given)
+    return difflib.get_close_matches(wanted, list(concrete), n=n, cutoff=0.8)
 
 
 def complete_path(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:

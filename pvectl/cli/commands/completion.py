@@ -24,7 +24,7 @@ class Shell(StrEnum):
     fish = "fish"
 
 
-ShellArg = Annotated[Shell, typer.Argument(help="bash, zsh or fish.", show_default=False)]
+ShellArg = Annotated[Shell, typer.Argument(help="bash, zsh or fish.", show_default=False, metavar="SHELL")]
 
 
 def target(shell: str) -> Path:
