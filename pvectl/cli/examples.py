@@ -24,7 +24,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "api set": ("pvectl api set /nodes/pve1/qemu/100/config --memory 4096",),
     "api create": (
         "pvectl api create /nodes/pve1/qemu/100/status/start",
-        'pvectl task wait "$(pvectl api create /nodes/pve1/qemu/100/status/start --no-wait)"',
+        "pvectl api create /nodes/pve1/qemu/100/status/stop --no-wait",
     ),
     "api delete": ("pvectl api delete /nodes/pve1/qemu/100 --purge 1",),
     "api usage": ("pvectl api usage /nodes/pve1/qemu", "pvectl api usage /nodes/{node}/qemu --command POST"),
@@ -39,7 +39,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "config delete": ("pvectl config delete old-lab",),
     "config add": (
         "pvectl config add lab --host pve1.example.com --user root@pam --use",
-        "pvectl config add ci --host 10.0.0.5:8006 --user ci@pve --token-id ci --secret-stdin --yes",
+        "pvectl config add ci --host 10.0.0.5 --user ci@pve --token-id ci",
     ),
     "login": ("pvectl login", "pvectl -c lab login --otp 123456"),
     "logout": ("pvectl logout", "pvectl logout --all"),

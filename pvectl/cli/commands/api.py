@@ -142,7 +142,10 @@ def complete_path(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
 PathArg = Annotated[
     str,
     typer.Argument(
-        help="API path, e.g. /nodes/pve1/qemu/100/config.", show_default=False, autocompletion=complete_path
+        help="API path, e.g. /nodes/pve1/qemu/100/config.",
+        show_default=False,
+        autocompletion=complete_path,
+        metavar="PATH",
     ),
 ]
 NoWait = Annotated[bool, typer.Option("--no-wait", help="For task-starting calls: print the UPID, do not wait.")]

@@ -206,14 +206,16 @@ class VmCreateCommand(ApiCommand):
             spec = by_flag.get(param.name or "")
             if spec is not None:
                 title = STEP_TITLES[spec.step]
-                helptext = f"{helptext} [default: {defaults[spec.flag]}]"
+                if "default" not in helptext:
+                    helptext = f"{helptext} [default: {defaults[spec.flag]}]"
             elif param.name == "disk":
                 title = STEP_TITLES["disks"]
                 helptext = f"{helptext} [default: {defaults['disk']}]"
             else:
                 title = IO_TITLE
             sections[title].append((first, helptext))
+        width = min(max(len(first) for rows in sections.values() for first, _ in rows), 24)
         for title, rows in sections.items():
             if rows:
                 with formatter.section(title):
-                    write_dl(formatter, rows)
+                    write_dl(formatter, rows, width=width)
