@@ -230,6 +230,11 @@ def sort_rows(rows: Sequence[Mapping[str, Any]], field: str) -> list[Mapping[str
 
 
 def cell(value: Any) -> str:
+    kind = type(value)
+    if kind is str:
+        return value  # type: ignore[no-any-return]
+    if kind is int:
+        return str(value)
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -261,6 +266,14 @@ def human_cell(key: str, value: Any) -> str:
 
 
 human = human_cell  # the name other modules import
+_HUMAN_KEYS = BYTES | {"uptime", "cpu"}
+
+
+def _converter(key: str) -> Callable[[Any], str]:
+    """The cell function of one column: units for sizes, uptime and CPU, plain text for the rest."""
+    if key in _HUMAN_KEYS:
+        return lambda value: human_cell(key, value)
+    return cell
 
 
 def all_columns(rows: Sequence[Mapping[str, Any]]) -> list[str]:
@@ -310,7 +323,8 @@ def table_text(data: Any, columns: Sequence[str] | None = None, *, headers: bool
     """Aligned columns for lists of objects, ``key  value`` lines for one object, the bare value otherwise."""
     if _is_rows(data) or (data == [] and columns):
         cols = list(columns or pick_columns(data))
-        body = [[human_cell(c, r.get(c)) for c in cols] for r in data]
+        convert = [_converter(c) for c in cols]
+        body = [[f(r.get(c)) for c, f in zip(cols, convert, strict=True)] for r in data]
         head = [c.upper() for c in cols]
         return _aligned(head if headers else None, body, cols, colour)
     if isinstance(data, Mapping):
