@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from contextlib import redirect_stdout
 from pathlib import Path
 from typing import Any
@@ -94,7 +95,7 @@ def renderers(vms: int, runs: int) -> None:
 
     rows = rows_of(vms)
     columns = ["vmid", "name", "node", "status", "tags", "cpus", "memory"]
-    cases = {
+    cases: dict[str, Callable[[], None]] = {
         "json": lambda: render(rows, Shape(fmt="json"), columns=columns),
         "table": lambda: render(rows, Shape(fmt="table"), columns=columns),
         "rich (former)": lambda: rich_table(rows, columns),
