@@ -151,8 +151,11 @@ def show(
     render(data, current_shape(output_format(ctx)), columns=columns, wide=wide, human=human, piped=piped)
 
 
-def emit(data: Any, fmt: str, columns: Sequence[str] | None = None) -> None:
-    """Print ``data`` to stdout in ``fmt`` (with the running command's --query/--columns/--sort-by/--no-headers)."""
+def emit(data: Any, fmt: str, columns: Sequence[str] | None = None, *, ordered: bool = True) -> None:
+    """Print ``data`` to stdout in ``fmt`` (with the running command's --query/--columns/--sort-by/--no-headers).
+
+    Rows print in the order given in every format (``ordered`` is accepted for callers written for the former
+    renderer, which sorted table rows)."""
     render(data, current_shape(fmt), columns=columns)
 
 
@@ -357,6 +360,6 @@ def _aligned(
     return "\n".join(lines) + "\n"
 
 
-def table(data: Any, columns: Sequence[str] | None = None) -> None:
+def table(data: Any, columns: Sequence[str] | None = None, *, ordered: bool = True) -> None:
     """Print :func:`table_text` (kept for callers of the former rich renderer)."""
     sys.stdout.write(table_text(data, columns, colour=_colour()))

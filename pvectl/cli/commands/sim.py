@@ -144,61 +144,70 @@ def _reachable(port: int) -> bool:
         return False
 
 
-@app.command()
-def status(ctx: typer.Context, state: StateOpt = None) -> None:
-    """Where the simulator keeps its state, what is in it, and whether `sim serve` runs."""
-    from pvectl.cli.output import show
+def status_data(state: Path | None) -> dict[str, Any]:
+    """What ``sim status`` reports, as data (the text below and ``-o json`` render the same dict)."""
     from pvectl.sim.paths import CERT_FILE, SERVER_FILE, state_dir
     from pvectl.sim.tls import fingerprint_of
     from pvectl.sim.world import credentials_of
 
+    directory = state_dir()
+    path = _state_file(state)
+    data: dict[str, Any] = {"state_dir": str(directory), "state_file": str(path), "exists": path.exists()}
+    if not data["exists"]:
+        return data
+    snap = _open_store(state, None, reset=False).snapshot()
+    creds = credentials_of(snap)
+    data |= {
+        "version": snap["version"],
+        "nodes": list(snap["nodes"]),
+        "vms": len(snap["vms"]),
+        "tasks": len(snap["tasks"]),
+        "running_tasks": sum(t["status"] == "running" for t in snap["tasks"]),
+        "password": creds["password"],
+        "token": f"root@pam!{creds['token_id']}={creds['token_secret']}",
+    }
+    cert = directory / CERT_FILE
+    if cert.exists():
+        data["certificate"] = str(cert)
+        data["fingerprint"] = fingerprint_of(cert.read_bytes())
+    server = directory / SERVER_FILE
+    info: dict[str, Any] = {}
+    if server.exists():
+        try:
+            info = json.loads(server.read_text(encoding="utf-8"))
+        except ValueError:
+            info = {}
+    running = bool(info) and _reachable(int(info.get("port", 0)))
+    data["servers"] = [{"url": info["url"], "pid": info.get("pid")}] if running else []
+    return data
+
+
+def _status_text(data: dict[str, Any]) -> str:
+    lines = [f"state dir:   {data['state_dir']}"]
+    if not data["exists"]:
+        lines.append(f"state file:  {data['state_file']} (none yet: created on first use)")
+        return "\n".join(lines)
+    lines.append(f"state file:  {data['state_file']}")
+    lines.append(f"PVE version: {data['version']}; nodes: {', '.join(data['nodes'])}")
+    lines.append(f"VMs: {data['vms']}; tasks: {data['tasks']} ({data['running_tasks']} running)")
+    lines.append(f"user root@pam, password: {data['password']}")
+    lines.append(f"API token:   {data['token']}")
+    if "certificate" in data:
+        lines.append(f"certificate: {data['certificate']} (SHA-256 {data['fingerprint']})")
+    if not data["servers"]:
+        lines.append("server:      not running ('pvectl sim serve' starts one)")
+    lines += [f"server:      running at {s['url']} (pid {s['pid']})" for s in data["servers"]]
+    return "\n".join(lines)
+
+
+@app.command()
+def status(ctx: typer.Context, state: StateOpt = None) -> None:
+    """Where the simulator keeps its state, what is in it, and whether `sim serve` runs."""
+    from pvectl.cli.output import show
+
     with reported():
-        directory = state_dir()
-        path = _state_file(state)
-        data: dict[str, Any] = {"state_dir": str(directory), "state_file": str(path), "exists": path.exists()}
-        lines = [f"state dir:   {directory}"]
-        if not path.exists():
-            lines.append(f"state file:  {path} (none yet: created on first use)")
-            show(ctx, data, human="\n".join(lines))
-            return
-        snap = _open_store(state, None, reset=False).snapshot()
-        running = sum(t["status"] == "running" for t in snap["tasks"])
-        creds = credentials_of(snap)
-        token = f"root@pam!{creds['token_id']}={creds['token_secret']}"
-        data |= {
-            "version": snap["version"],
-            "nodes": list(snap["nodes"]),
-            "vms": len(snap["vms"]),
-            "tasks": len(snap["tasks"]),
-            "running_tasks": running,
-            "user": "root@pam",
-            "password": creds["password"],
-            "token": token,
-        }
-        lines.append(f"state file:  {path}")
-        lines.append(f"PVE version: {snap['version']}; nodes: {', '.join(snap['nodes'])}")
-        lines.append(f"VMs: {len(snap['vms'])}; tasks: {len(snap['tasks'])} ({running} running)")
-        lines.append(f"user root@pam, password: {creds['password']}")
-        lines.append(f"API token:   {token}")
-        cert = directory / CERT_FILE
-        if cert.exists():
-            data["certificate"] = str(cert)
-            data["fingerprint"] = fingerprint_of(cert.read_bytes())
-            lines.append(f"certificate: {cert} (SHA-256 {data['fingerprint']})")
-        server = directory / SERVER_FILE
-        info: dict[str, Any] = {}
-        if server.exists():
-            try:
-                info = json.loads(server.read_text(encoding="utf-8"))
-            except ValueError:
-                info = {}
-        if info and _reachable(int(info.get("port", 0))):
-            data["server"] = {"running": True, "url": info["url"], "pid": info.get("pid")}
-            lines.append(f"server:      running at {info['url']} (pid {info.get('pid')})")
-        else:
-            data["server"] = {"running": False}
-            lines.append("server:      not running ('pvectl sim serve' starts one)")
-        show(ctx, data, human="\n".join(lines))
+        data = status_data(state)
+        show(ctx, data, human=_status_text(data), piped="text")
 
 
 @app.command("example-seed")
