@@ -47,8 +47,8 @@ EXTRA: list[tuple[str, Any]] = [
             list[str] | None,
             typer.Option(
                 "--disk",
-                help="Disk as [BUS N:]STORAGE:SIZE_GIB[,KEY=VALUE...] with keys format, iothread, ssd, backup, aio, "
-                "cache, discard; repeat for more disks.",
+                help="Disk as [DEVICE:]STORAGE:SIZE_GIB[,KEY=VALUE...], DEVICE like scsi1 or virtio0, keys format, "
+                "iothread, ssd, backup, aio, cache, discard; e.g. scsi1:local-lvm:100,ssd=0; repeat for more disks.",
                 show_default=False,
                 metavar="SPEC",
             ),
