@@ -79,6 +79,10 @@ class ProxmoxClient(BaseClient):
 
             transport = PinnedTransport(self.fingerprint, self.verify, limits)
         self._http = httpx.Client(verify=self.verify, timeout=self._timeouts(), limits=limits, transport=transport)
+        if transport is None:
+            from pvectl.sdk._core.pool import harden
+
+            harden(self._http)
         self._session_lock = threading.Lock()
         self._version_lock = threading.Lock()
 

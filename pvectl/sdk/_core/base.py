@@ -201,7 +201,9 @@ class BaseClient:
 
     def _timeouts(self) -> httpx.Timeout:
         """``timeout`` for connecting, sending and each wait for the answer; none while queued for a
-        connection, so a big ``gather`` waits its turn instead of timing out in the queue."""
+        connection, so a big ``gather`` waits its turn instead of timing out in the queue. (httpcore 1.0
+        restarts its pool wait whenever a connection frees up, so a finite pool timeout would rarely fire;
+        without one, the queue is bounded by the requests ahead, each bounded by ``timeout``.)"""
         return httpx.Timeout(self.timeout, pool=None)
 
     # -- request building (pure) -------------------------------------------------------------------------

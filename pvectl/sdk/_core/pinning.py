@@ -159,7 +159,9 @@ class PinnedTransport(httpx.HTTPTransport):
         ctx = ssl_context(verify, pinned=True)
         limits = limits or default_limits()
         super().__init__(verify=ctx, trust_env=False, limits=limits)
-        self._pool = httpcore.ConnectionPool(
+        from pvectl.sdk._core.pool import ConnectionPool
+
+        self._pool = ConnectionPool(
             ssl_context=ctx, network_backend=PinningBackend(parse_fingerprint(fingerprint)), **_pool_options(limits)
         )
 
