@@ -4,6 +4,7 @@ while it waits for a connection; one version check per client however many calls
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -15,9 +16,9 @@ from tests.sdk._counting_server import Counts, counting_server
 
 
 @pytest.fixture
-def server() -> Counts:
+def server() -> Iterator[Counts]:
     with counting_server() as counts:
-        yield counts  # type: ignore[misc]
+        yield counts
 
 
 async def _gather_nodes(client: AsyncProxmoxClient, n: int) -> list[object]:
@@ -66,8 +67,9 @@ async def test_waiting_for_a_connection_is_not_the_request_timeout(server: Count
 def test_waiting_for_a_connection_is_not_the_request_timeout_sync(server: Counts) -> None:
     server.delay = 0.15
     with (
-        ProxmoxClient(server.base_url, token=TOKEN, server_version="9.1.3", max_connections=2, timeout=0.5, retries=0)
-        as client,
+        ProxmoxClient(
+            server.base_url, token=TOKEN, server_version="9.1.3", max_connections=2, timeout=0.5, retries=0
+        ) as client,
         ThreadPoolExecutor(20) as pool,
     ):
         results = list(pool.map(lambda _: client.nodes.list(), range(20)))
@@ -79,7 +81,7 @@ async def test_a_request_slower_than_its_timeout_still_times_out(server: Counts)
     async with AsyncProxmoxClient(
         server.base_url, token=TOKEN, server_version="9.1.3", timeout=0.2, retries=0
     ) as client:
-        with pytest.raises(TransportError, match="no answer within the request timeout of 0.2 s"):
+        with pytest.raises(TransportError, match=r"no answer within the request timeout of 0\.2 s"):
             await client.nodes.list()
 
 
