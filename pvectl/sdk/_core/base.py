@@ -72,7 +72,7 @@ class Clock:
 def check_port(port: object, where: str = "port") -> int:
     """A TCP port number 1-65535, or ValueError naming ``where``."""
     if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
-        raise ValueError(f"{where} must be a port number from 1 to 65535, got {port!r}")
+        raise ValueError(f"{where} must be from 1 to 65535, got {port!r}")
     return port
 
 
@@ -89,8 +89,8 @@ def base_url_for(host: str, port: int = 8006) -> str:
     if ":" in explicit:  # an explicit port: httpx accepts some out-of-range ones (0)
         digits = explicit.rpartition(":")[2]
         if not digits.isdigit():
-            raise ValueError(f"port in {host.strip()!r} must be a number from 1 to 65535")
-        check_port(int(digits), f"port in {host.strip()!r}")
+            raise ValueError(f"port must be a number from 1 to 65535, got {digits!r}")
+        check_port(int(digits))
     try:
         url = httpx.URL(text)
     except httpx.InvalidURL as exc:
