@@ -24,12 +24,16 @@ class Counts:
     most_open: int = 0
     paths: Counter[str] = field(default_factory=Counter)
     delay: float = 0.0  # seconds each answer but /version takes
+    unavailable: int = 0  # how many of the next answers (but /version) are 503 Service Unavailable
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 256  # a burst of connects must not be refused by the listen backlog
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client that gave up (timeout tests) is expected
 
 
 @contextmanager
@@ -59,6 +63,14 @@ def counting_server() -> Iterator[Counts]:
             length = int(self.headers.get("Content-Length") or 0)
             form = self.rfile.read(length).decode() if length else ""
             data: Any
+            with counts.lock:
+                busy = path != "/version" and counts.unavailable > 0
+                counts.unavailable -= busy
+            if busy:
+                self.send_response(503)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             if path == "/version":
                 time.sleep(0.05)  # long enough for concurrent first calls to overlap
                 data = VERSION
