@@ -134,6 +134,8 @@ class ProxmoxClient(BaseClient):
 
     def _ensure_session(self) -> None:
         """Log in, answer a second-factor challenge or renew the ticket when one is due."""
+        if not isinstance(self.auth, TicketAuth):
+            return  # API tokens: nothing to do, no lock to take
         with self._session_lock:
             form = self._session_form()
             while form is not None:

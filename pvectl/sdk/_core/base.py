@@ -172,6 +172,7 @@ class BaseClient:
         self.backoff = backoff
         self.retry_budget = retry_budget
         self._version_answer: Any = None
+        self._supported: set[tuple[str, str, frozenset[str]]] = set()
         self.check_version = check_version
         self.server_version = server_version
         self.clock = clock or Clock()
@@ -300,12 +301,20 @@ class BaseClient:
     def _version_error(self, prepared: Prepared) -> UnsupportedByServer | None:
         if not self.check_version or self.server_version is None or prepared.op is None:
             return None
+        # the verdict depends on the method, the parameter names and the release only: asked once per shape
+        # (only "supported" is kept: an error is a new exception object each time it is raised)
+        memo_key = (self.server_version, prepared.op.key, frozenset(prepared.params))
+        if memo_key in self._supported:
+            return None
         from pvectl.sdk import _versions
         from pvectl.sdk._core.versions import check_supported
 
-        return check_supported(
+        verdict = check_supported(
             prepared.op.key, prepared.params.keys(), self.server_version, _versions.RELEASES, _versions.TABLE
         )
+        if verdict is None and len(self._supported) < 4096:
+            self._supported.add(memo_key)
+        return verdict
 
     def _version_request(self) -> Prepared:
         from pvectl.sdk._core.request import prepare
