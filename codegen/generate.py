@@ -17,7 +17,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from codegen import TARGET_VERSION
 from codegen.importer import SCHEMAS, schema_file
-from codegen.ir import Api, Module, build_api
+from codegen.ir import Api, Module, build_api, format_module
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -53,6 +53,7 @@ def environment() -> Environment:
     )
     env.filters["docstr"] = _docstr
     env.filters["asyncify"] = _asyncify
+    env.globals["format_module"] = format_module
     return env
 
 
@@ -86,14 +87,27 @@ def render(api: Api, history: dict[str, Any], *, pkg: str = "pvectl.sdk") -> dic
         files[f"{base}/resources/{module.name}.py"] = res_t.render(module=module, foreign=_foreign(module), **common)
         if module.models:
             files[f"{base}/models/{module.name}.py"] = models_t.render(
-                models=module.models, base="ResponseModel", doc=f"Response models of {module.name}.", **common
+                models=module.models,
+                base="ResponseModel",
+                doc=f"Response models of {module.name}.",
+                model_formats=module.model_formats,
+                overload_formats=module.overload_formats,
+                **common,
             )
-    files[f"{base}/models/formats.py"] = models_t.render(
-        models=api.formats,
-        base="PropertyString",
-        doc="Property-string models (PVE `key=value,...` values).",
-        formats={k: repr(v) for k, v in api.runtime_spec["formats"].items()},
-        **common,
+    # one module per property-string model: a response with `memory` must not build all 40-odd of them
+    specs = {k: repr(v) for k, v in api.runtime_spec["formats"].items()}
+    for fmt in api.formats:
+        files[f"{base}/models/formats/{format_module(fmt.name)}.py"] = models_t.render(
+            models=[fmt],
+            base="PropertyString",
+            doc=f"Property-string model {fmt.name} (PVE `key=value,...` values).",
+            formats=specs,
+            model_formats=(),
+            overload_formats=(),
+            **common,
+        )
+    files[f"{base}/models/formats/__init__.py"] = env.get_template("formats_init.py.jinja").render(
+        modules=[(fmt.name, format_module(fmt.name)) for fmt in api.formats], **common
     )
     package_doc = '"""Generated package; modules load on first use."""\n'
     files[f"{base}/resources/__init__.py"] = header + package_doc

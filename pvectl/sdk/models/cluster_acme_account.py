@@ -2,9 +2,12 @@
 # Regenerate: python -m codegen
 """Response models of cluster_acme_account."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pvectl.sdk._core.models import ResponseModel
+
+if TYPE_CHECKING:
+    pass
 
 
 class ClusterAcmeAccountItemGetResponse(ResponseModel):

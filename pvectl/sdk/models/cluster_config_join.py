@@ -2,13 +2,19 @@
 # Regenerate: python -m codegen
 """Response models of cluster_config_join."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, overload
 
 from pvectl.sdk._core.models import ResponseModel
+from pvectl.sdk.models.formats.link import LinkFormat
+
+if TYPE_CHECKING:
+    from pvectl.sdk._core.models import PropertyString
 
 
 class ClusterConfigJoinGetResponseNodelistItem(ResponseModel):
     """ClusterConfigJoinGetResponseNodelistItem"""
+
+    pve_formats: ClassVar[dict[str, str]] = {"ring0_addr": "LinkFormat"}
 
     name: str | None = None
     """The cluster node name."""
@@ -23,8 +29,19 @@ class ClusterConfigJoinGetResponseNodelistItem(ResponseModel):
 
     quorum_votes: int | None = None
 
-    ring0_addr: str | None = None
+    ring0_addr: LinkFormat | None = None
     """Address and priority information of a single corosync link. (up to 8 links supported; link0..link7)"""
+
+    if TYPE_CHECKING:
+
+        @overload
+        def parsed(self, key: Literal["ring0_addr"]) -> LinkFormat | None: ...
+
+        @overload
+        def parsed(self, key: str) -> PropertyString | None: ...
+
+        def parsed(self, key: str) -> PropertyString | None:
+            return super().parsed(key)
 
 
 class ClusterConfigJoinGetResponse(ResponseModel):

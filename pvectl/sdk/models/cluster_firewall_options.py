@@ -2,11 +2,19 @@
 # Regenerate: python -m codegen
 """Response models of cluster_firewall_options."""
 
+from typing import TYPE_CHECKING, ClassVar, Literal, overload
+
 from pvectl.sdk._core.models import ResponseModel
+from pvectl.sdk.models.formats.log_ratelimit import LogRatelimitFormat
+
+if TYPE_CHECKING:
+    from pvectl.sdk._core.models import PropertyString
 
 
 class ClusterFirewallOptionsGetResponse(ResponseModel):
     """ClusterFirewallOptionsGetResponse"""
+
+    pve_formats: ClassVar[dict[str, str]] = {"log_ratelimit": "LogRatelimitFormat"}
 
     ebtables: bool | None = None
     """Enable ebtables rules cluster wide."""
@@ -14,7 +22,7 @@ class ClusterFirewallOptionsGetResponse(ResponseModel):
     enable: int | None = None
     """Enable or disable the firewall cluster wide."""
 
-    log_ratelimit: str | None = None
+    log_ratelimit: LogRatelimitFormat | None = None
     """Log ratelimiting settings"""
 
     policy_forward: str | None = None
@@ -25,3 +33,14 @@ class ClusterFirewallOptionsGetResponse(ResponseModel):
 
     policy_out: str | None = None
     """Output policy."""
+
+    if TYPE_CHECKING:
+
+        @overload
+        def parsed(self, key: Literal["log_ratelimit"]) -> LogRatelimitFormat | None: ...
+
+        @overload
+        def parsed(self, key: str) -> PropertyString | None: ...
+
+        def parsed(self, key: str) -> PropertyString | None:
+            return super().parsed(key)

@@ -2,7 +2,12 @@
 # Regenerate: python -m codegen
 """Response models of cluster_ha_groups."""
 
+from typing import TYPE_CHECKING
+
 from pvectl.sdk._core.models import ResponseModel
+
+if TYPE_CHECKING:
+    pass
 
 
 class ClusterHaGroupsListItem(ResponseModel):

@@ -2,11 +2,14 @@
 # Regenerate: python -m codegen
 """Response models of cluster_ha_resources."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
 from pvectl.sdk._core.models import ResponseModel
+
+if TYPE_CHECKING:
+    pass
 
 
 class ClusterHaResourcesListItem(ResponseModel):

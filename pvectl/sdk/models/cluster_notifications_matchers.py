@@ -2,9 +2,14 @@
 # Regenerate: python -m codegen
 """Response models of cluster_notifications_matchers."""
 
+from typing import TYPE_CHECKING
+
 from pydantic import Field
 
 from pvectl.sdk._core.models import ResponseModel
+
+if TYPE_CHECKING:
+    pass
 
 
 class ClusterNotificationsMatchersListItem(ResponseModel):

@@ -2,11 +2,14 @@
 # Regenerate: python -m codegen
 """Response models of cluster_sdn_fabrics_node."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
 from pvectl.sdk._core.models import ResponseModel
+
+if TYPE_CHECKING:
+    pass
 
 
 class ClusterSdnFabricsNodeListItem(ResponseModel):

@@ -2,9 +2,14 @@
 # Regenerate: python -m codegen
 """Response models of cluster_sdn_vnets_firewall_rules."""
 
+from typing import TYPE_CHECKING
+
 from pydantic import Field
 
 from pvectl.sdk._core.models import ResponseModel
+
+if TYPE_CHECKING:
+    pass
 
 
 class ClusterSdnVnetsFirewallRulesListItem(ResponseModel):

@@ -2,15 +2,29 @@
 # Regenerate: python -m codegen
 """Response models of nodes_config."""
 
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, overload
+
 from pydantic import Field
 
 from pvectl.sdk._core.models import ResponseModel
+from pvectl.sdk.models.formats.acme import AcmeFormat
+from pvectl.sdk.models.formats.wakeonlan import WakeonlanFormat
+
+if TYPE_CHECKING:
+    from pvectl.sdk._core.models import PropertyString
+    from pvectl.sdk.models.formats.acmedomain import AcmedomainFormat
 
 
 class NodesConfigGetResponse(ResponseModel):
     """NodesConfigGetResponse"""
 
-    acme: str | None = None
+    pve_formats: ClassVar[dict[str, str]] = {
+        "acme": "AcmeFormat",
+        "acmedomain": "AcmedomainFormat",
+        "wakeonlan": "WakeonlanFormat",
+    }
+
+    acme: AcmeFormat | None = None
     """Node specific ACME settings."""
 
     ballooning_target: int | None = Field(default=None, alias="ballooning-target")
@@ -25,5 +39,33 @@ class NodesConfigGetResponse(ResponseModel):
     startall_onboot_delay: int | None = Field(default=None, alias="startall-onboot-delay")
     """Initial delay in seconds, before starting all the Virtual Guests with on-boot enabled."""
 
-    wakeonlan: str | None = None
+    wakeonlan: WakeonlanFormat | None = None
     """Node specific wake on LAN settings."""
+
+    if TYPE_CHECKING:
+
+        @overload
+        def parsed(self, key: Literal["acme"]) -> AcmeFormat | None: ...
+
+        @overload
+        def parsed(
+            self, key: Literal["acmedomain0", "acmedomain1", "acmedomain2", "acmedomain3", "acmedomain4", "acmedomain5"]
+        ) -> AcmedomainFormat | None: ...
+
+        @overload
+        def parsed(self, key: Literal["wakeonlan"]) -> WakeonlanFormat | None: ...
+
+        @overload
+        def parsed(self, key: str) -> PropertyString | None: ...
+
+        def parsed(self, key: str) -> PropertyString | None:
+            return super().parsed(key)
+
+        @overload
+        def indexed(self, family: Literal["acmedomain"], *, parse: Literal[True]) -> dict[int, AcmedomainFormat]: ...
+
+        @overload
+        def indexed(self, family: str, *, parse: bool = False) -> dict[int, Any]: ...
+
+        def indexed(self, family: str, *, parse: bool = False) -> dict[int, Any]:
+            return super().indexed(family, parse=parse)

@@ -2,13 +2,60 @@
 # Regenerate: python -m codegen
 """Response models of nodes_qemu_config."""
 
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, overload
+
 from pydantic import Field
 
 from pvectl.sdk._core.models import ResponseModel
+from pvectl.sdk.models.formats.agent import AgentFormat
+from pvectl.sdk.models.formats.audio0 import Audio0Format
+from pvectl.sdk.models.formats.ivshmem import IvshmemFormat
+from pvectl.sdk.models.formats.machine import MachineFormat
+from pvectl.sdk.models.formats.memory import MemoryFormat
+from pvectl.sdk.models.formats.meta import MetaFormat
+from pvectl.sdk.models.formats.qemu_efidisk02 import QemuEfidisk02Format
+from pvectl.sdk.models.formats.qemu_tpmstate02 import QemuTpmstate02Format
+from pvectl.sdk.models.formats.spice_enhancements import SpiceEnhancementsFormat
+from pvectl.sdk.models.formats.vga import VgaFormat
+
+if TYPE_CHECKING:
+    from pvectl.sdk._core.models import PropertyString
+    from pvectl.sdk.models.formats.numa import NumaFormat
+    from pvectl.sdk.models.formats.qemu_ide2 import QemuIde2Format
+    from pvectl.sdk.models.formats.qemu_net import QemuNetFormat
+    from pvectl.sdk.models.formats.qemu_sata2 import QemuSata2Format
+    from pvectl.sdk.models.formats.qemu_scsi2 import QemuScsi2Format
+    from pvectl.sdk.models.formats.qemu_unused import QemuUnusedFormat
+    from pvectl.sdk.models.formats.qemu_virtio2 import QemuVirtio2Format
+    from pvectl.sdk.models.formats.usb import UsbFormat
+    from pvectl.sdk.models.formats.virtiofs import VirtiofsFormat
 
 
 class NodesQemuConfigGetResponse(ResponseModel):
     """The VM configuration."""
+
+    pve_formats: ClassVar[dict[str, str]] = {
+        "agent": "AgentFormat",
+        "audio0": "Audio0Format",
+        "efidisk0": "QemuEfidisk02Format",
+        "ide": "QemuIde2Format",
+        "ivshmem": "IvshmemFormat",
+        "machine": "MachineFormat",
+        "memory": "MemoryFormat",
+        "meta": "MetaFormat",
+        "net": "QemuNetFormat",
+        "numa": "NumaFormat",
+        "runningmachine": "MachineFormat",
+        "sata": "QemuSata2Format",
+        "scsi": "QemuScsi2Format",
+        "spice_enhancements": "SpiceEnhancementsFormat",
+        "tpmstate0": "QemuTpmstate02Format",
+        "unused": "QemuUnusedFormat",
+        "usb": "UsbFormat",
+        "vga": "VgaFormat",
+        "virtio": "QemuVirtio2Format",
+        "virtiofs": "VirtiofsFormat",
+    }
 
     acpi: bool | None = None
     """Enable/disable ACPI."""
@@ -16,7 +63,7 @@ class NodesQemuConfigGetResponse(ResponseModel):
     affinity: str | None = None
     """List of host cores used to execute guest processes, for example: 0,5,8-11"""
 
-    agent: str | None = None
+    agent: AgentFormat | None = None
     """Enable/disable communication with the QEMU Guest Agent and its properties."""
 
     allow_ksm: bool | None = Field(default=None, alias="allow-ksm")
@@ -31,7 +78,7 @@ class NodesQemuConfigGetResponse(ResponseModel):
     args: str | None = None
     """Arbitrary arguments passed to kvm."""
 
-    audio0: str | None = None
+    audio0: Audio0Format | None = None
     """Configure a audio device, useful in combination with QXL/Spice."""
 
     autostart: bool | None = None
@@ -85,7 +132,7 @@ class NodesQemuConfigGetResponse(ResponseModel):
     digest: str | None = None
     """SHA1 digest of configuration file. This can be used to prevent concurrent modifications."""
 
-    efidisk0: str | None = None
+    efidisk0: QemuEfidisk02Format | None = None
     """Configure a disk for storing EFI vars."""
 
     freeze: bool | None = None
@@ -103,7 +150,7 @@ class NodesQemuConfigGetResponse(ResponseModel):
     intel_tdx: str | None = Field(default=None, alias="intel-tdx")
     """Trusted Domain Extension (TDX) features by Intel CPUs"""
 
-    ivshmem: str | None = None
+    ivshmem: IvshmemFormat | None = None
     """Inter-VM shared memory. Useful for direct communication between VMs, or to the host."""
 
     keephugepages: bool | None = None
@@ -121,13 +168,13 @@ class NodesQemuConfigGetResponse(ResponseModel):
     lock: str | None = None
     """Lock/unlock the VM."""
 
-    machine: str | None = None
+    machine: MachineFormat | None = None
     """Specify the QEMU machine."""
 
-    memory: str | None = None
+    memory: MemoryFormat | None = None
     """Memory properties."""
 
-    meta: str | None = None
+    meta: MetaFormat | None = None
     """Some (read-only) meta-information about this guest."""
 
     migrate_downtime: float | None = None
@@ -169,7 +216,7 @@ class NodesQemuConfigGetResponse(ResponseModel):
     runningcpu: str | None = None
     """Specifies the QEMU '-cpu' parameter of the running vm. This is used internally for snapshots."""
 
-    runningmachine: str | None = None
+    runningmachine: MachineFormat | None = None
     """Specifies the QEMU machine type of the running vm. This is used internally for snapshots."""
 
     scsihw: str | None = None
@@ -193,7 +240,7 @@ class NodesQemuConfigGetResponse(ResponseModel):
     sockets: int | None = None
     """The number of CPU sockets."""
 
-    spice_enhancements: str | None = None
+    spice_enhancements: SpiceEnhancementsFormat | None = None
     """Configure additional enhancements for SPICE."""
 
     sshkeys: str | None = None
@@ -217,13 +264,13 @@ class NodesQemuConfigGetResponse(ResponseModel):
     template: bool | None = None
     """Enable/disable Template."""
 
-    tpmstate0: str | None = None
+    tpmstate0: QemuTpmstate02Format | None = None
     """Configure a Disk for storing TPM state. The format is fixed to 'raw'."""
 
     vcpus: int | None = None
     """Number of hotplugged vcpus."""
 
-    vga: str | None = None
+    vga: VgaFormat | None = None
     """Configure the VGA hardware."""
 
     vmgenid: str | None = None
@@ -237,3 +284,488 @@ class NodesQemuConfigGetResponse(ResponseModel):
 
     watchdog: str | None = None
     """Create a virtual hardware watchdog device."""
+
+    if TYPE_CHECKING:
+
+        @overload
+        def parsed(self, key: Literal["agent"]) -> AgentFormat | None: ...
+
+        @overload
+        def parsed(self, key: Literal["audio0"]) -> Audio0Format | None: ...
+
+        @overload
+        def parsed(self, key: Literal["ivshmem"]) -> IvshmemFormat | None: ...
+
+        @overload
+        def parsed(self, key: Literal["machine", "runningmachine"]) -> MachineFormat | None: ...
+
+        @overload
+        def parsed(self, key: Literal["memory"]) -> MemoryFormat | None: ...
+
+        @overload
+        def parsed(self, key: Literal["meta"]) -> MetaFormat | None: ...
+
+        @overload
+        def parsed(
+            self, key: Literal["numa0", "numa1", "numa2", "numa3", "numa4", "numa5", "numa6", "numa7"]
+        ) -> NumaFormat | None: ...
+
+        @overload
+        def parsed(self, key: Literal["efidisk0"]) -> QemuEfidisk02Format | None: ...
+
+        @overload
+        def parsed(self, key: Literal["ide0", "ide1", "ide2", "ide3"]) -> QemuIde2Format | None: ...
+
+        @overload
+        def parsed(
+            self,
+            key: Literal[
+                "net0",
+                "net1",
+                "net2",
+                "net3",
+                "net4",
+                "net5",
+                "net6",
+                "net7",
+                "net8",
+                "net9",
+                "net10",
+                "net11",
+                "net12",
+                "net13",
+                "net14",
+                "net15",
+                "net16",
+                "net17",
+                "net18",
+                "net19",
+                "net20",
+                "net21",
+                "net22",
+                "net23",
+                "net24",
+                "net25",
+                "net26",
+                "net27",
+                "net28",
+                "net29",
+                "net30",
+                "net31",
+            ],
+        ) -> QemuNetFormat | None: ...
+
+        @overload
+        def parsed(
+            self, key: Literal["sata0", "sata1", "sata2", "sata3", "sata4", "sata5"]
+        ) -> QemuSata2Format | None: ...
+
+        @overload
+        def parsed(
+            self,
+            key: Literal[
+                "scsi0",
+                "scsi1",
+                "scsi2",
+                "scsi3",
+                "scsi4",
+                "scsi5",
+                "scsi6",
+                "scsi7",
+                "scsi8",
+                "scsi9",
+                "scsi10",
+                "scsi11",
+                "scsi12",
+                "scsi13",
+                "scsi14",
+                "scsi15",
+                "scsi16",
+                "scsi17",
+                "scsi18",
+                "scsi19",
+                "scsi20",
+                "scsi21",
+                "scsi22",
+                "scsi23",
+                "scsi24",
+                "scsi25",
+                "scsi26",
+                "scsi27",
+                "scsi28",
+                "scsi29",
+                "scsi30",
+            ],
+        ) -> QemuScsi2Format | None: ...
+
+        @overload
+        def parsed(self, key: Literal["tpmstate0"]) -> QemuTpmstate02Format | None: ...
+
+        @overload
+        def parsed(
+            self,
+            key: Literal[
+                "unused0",
+                "unused1",
+                "unused2",
+                "unused3",
+                "unused4",
+                "unused5",
+                "unused6",
+                "unused7",
+                "unused8",
+                "unused9",
+                "unused10",
+                "unused11",
+                "unused12",
+                "unused13",
+                "unused14",
+                "unused15",
+                "unused16",
+                "unused17",
+                "unused18",
+                "unused19",
+                "unused20",
+                "unused21",
+                "unused22",
+                "unused23",
+                "unused24",
+                "unused25",
+                "unused26",
+                "unused27",
+                "unused28",
+                "unused29",
+                "unused30",
+                "unused31",
+                "unused32",
+                "unused33",
+                "unused34",
+                "unused35",
+                "unused36",
+                "unused37",
+                "unused38",
+                "unused39",
+                "unused40",
+                "unused41",
+                "unused42",
+                "unused43",
+                "unused44",
+                "unused45",
+                "unused46",
+                "unused47",
+                "unused48",
+                "unused49",
+                "unused50",
+                "unused51",
+                "unused52",
+                "unused53",
+                "unused54",
+                "unused55",
+                "unused56",
+                "unused57",
+                "unused58",
+                "unused59",
+                "unused60",
+                "unused61",
+                "unused62",
+                "unused63",
+                "unused64",
+                "unused65",
+                "unused66",
+                "unused67",
+                "unused68",
+                "unused69",
+                "unused70",
+                "unused71",
+                "unused72",
+                "unused73",
+                "unused74",
+                "unused75",
+                "unused76",
+                "unused77",
+                "unused78",
+                "unused79",
+                "unused80",
+                "unused81",
+                "unused82",
+                "unused83",
+                "unused84",
+                "unused85",
+                "unused86",
+                "unused87",
+                "unused88",
+                "unused89",
+                "unused90",
+                "unused91",
+                "unused92",
+                "unused93",
+                "unused94",
+                "unused95",
+                "unused96",
+                "unused97",
+                "unused98",
+                "unused99",
+                "unused100",
+                "unused101",
+                "unused102",
+                "unused103",
+                "unused104",
+                "unused105",
+                "unused106",
+                "unused107",
+                "unused108",
+                "unused109",
+                "unused110",
+                "unused111",
+                "unused112",
+                "unused113",
+                "unused114",
+                "unused115",
+                "unused116",
+                "unused117",
+                "unused118",
+                "unused119",
+                "unused120",
+                "unused121",
+                "unused122",
+                "unused123",
+                "unused124",
+                "unused125",
+                "unused126",
+                "unused127",
+                "unused128",
+                "unused129",
+                "unused130",
+                "unused131",
+                "unused132",
+                "unused133",
+                "unused134",
+                "unused135",
+                "unused136",
+                "unused137",
+                "unused138",
+                "unused139",
+                "unused140",
+                "unused141",
+                "unused142",
+                "unused143",
+                "unused144",
+                "unused145",
+                "unused146",
+                "unused147",
+                "unused148",
+                "unused149",
+                "unused150",
+                "unused151",
+                "unused152",
+                "unused153",
+                "unused154",
+                "unused155",
+                "unused156",
+                "unused157",
+                "unused158",
+                "unused159",
+                "unused160",
+                "unused161",
+                "unused162",
+                "unused163",
+                "unused164",
+                "unused165",
+                "unused166",
+                "unused167",
+                "unused168",
+                "unused169",
+                "unused170",
+                "unused171",
+                "unused172",
+                "unused173",
+                "unused174",
+                "unused175",
+                "unused176",
+                "unused177",
+                "unused178",
+                "unused179",
+                "unused180",
+                "unused181",
+                "unused182",
+                "unused183",
+                "unused184",
+                "unused185",
+                "unused186",
+                "unused187",
+                "unused188",
+                "unused189",
+                "unused190",
+                "unused191",
+                "unused192",
+                "unused193",
+                "unused194",
+                "unused195",
+                "unused196",
+                "unused197",
+                "unused198",
+                "unused199",
+                "unused200",
+                "unused201",
+                "unused202",
+                "unused203",
+                "unused204",
+                "unused205",
+                "unused206",
+                "unused207",
+                "unused208",
+                "unused209",
+                "unused210",
+                "unused211",
+                "unused212",
+                "unused213",
+                "unused214",
+                "unused215",
+                "unused216",
+                "unused217",
+                "unused218",
+                "unused219",
+                "unused220",
+                "unused221",
+                "unused222",
+                "unused223",
+                "unused224",
+                "unused225",
+                "unused226",
+                "unused227",
+                "unused228",
+                "unused229",
+                "unused230",
+                "unused231",
+                "unused232",
+                "unused233",
+                "unused234",
+                "unused235",
+                "unused236",
+                "unused237",
+                "unused238",
+                "unused239",
+                "unused240",
+                "unused241",
+                "unused242",
+                "unused243",
+                "unused244",
+                "unused245",
+                "unused246",
+                "unused247",
+                "unused248",
+                "unused249",
+                "unused250",
+                "unused251",
+                "unused252",
+                "unused253",
+                "unused254",
+                "unused255",
+            ],
+        ) -> QemuUnusedFormat | None: ...
+
+        @overload
+        def parsed(
+            self,
+            key: Literal[
+                "virtio0",
+                "virtio1",
+                "virtio2",
+                "virtio3",
+                "virtio4",
+                "virtio5",
+                "virtio6",
+                "virtio7",
+                "virtio8",
+                "virtio9",
+                "virtio10",
+                "virtio11",
+                "virtio12",
+                "virtio13",
+                "virtio14",
+                "virtio15",
+            ],
+        ) -> QemuVirtio2Format | None: ...
+
+        @overload
+        def parsed(self, key: Literal["spice_enhancements"]) -> SpiceEnhancementsFormat | None: ...
+
+        @overload
+        def parsed(
+            self,
+            key: Literal[
+                "usb0",
+                "usb1",
+                "usb2",
+                "usb3",
+                "usb4",
+                "usb5",
+                "usb6",
+                "usb7",
+                "usb8",
+                "usb9",
+                "usb10",
+                "usb11",
+                "usb12",
+                "usb13",
+            ],
+        ) -> UsbFormat | None: ...
+
+        @overload
+        def parsed(self, key: Literal["vga"]) -> VgaFormat | None: ...
+
+        @overload
+        def parsed(
+            self,
+            key: Literal[
+                "virtiofs0",
+                "virtiofs1",
+                "virtiofs2",
+                "virtiofs3",
+                "virtiofs4",
+                "virtiofs5",
+                "virtiofs6",
+                "virtiofs7",
+                "virtiofs8",
+                "virtiofs9",
+            ],
+        ) -> VirtiofsFormat | None: ...
+
+        @overload
+        def parsed(self, key: str) -> PropertyString | None: ...
+
+        def parsed(self, key: str) -> PropertyString | None:
+            return super().parsed(key)
+
+        @overload
+        def indexed(self, family: Literal["numa"], *, parse: Literal[True]) -> dict[int, NumaFormat]: ...
+
+        @overload
+        def indexed(self, family: Literal["ide"], *, parse: Literal[True]) -> dict[int, QemuIde2Format]: ...
+
+        @overload
+        def indexed(self, family: Literal["net"], *, parse: Literal[True]) -> dict[int, QemuNetFormat]: ...
+
+        @overload
+        def indexed(self, family: Literal["sata"], *, parse: Literal[True]) -> dict[int, QemuSata2Format]: ...
+
+        @overload
+        def indexed(self, family: Literal["scsi"], *, parse: Literal[True]) -> dict[int, QemuScsi2Format]: ...
+
+        @overload
+        def indexed(self, family: Literal["unused"], *, parse: Literal[True]) -> dict[int, QemuUnusedFormat]: ...
+
+        @overload
+        def indexed(self, family: Literal["virtio"], *, parse: Literal[True]) -> dict[int, QemuVirtio2Format]: ...
+
+        @overload
+        def indexed(self, family: Literal["usb"], *, parse: Literal[True]) -> dict[int, UsbFormat]: ...
+
+        @overload
+        def indexed(self, family: Literal["virtiofs"], *, parse: Literal[True]) -> dict[int, VirtiofsFormat]: ...
+
+        @overload
+        def indexed(self, family: str, *, parse: bool = False) -> dict[int, Any]: ...
+
+        def indexed(self, family: str, *, parse: bool = False) -> dict[int, Any]:
+            return super().indexed(family, parse=parse)

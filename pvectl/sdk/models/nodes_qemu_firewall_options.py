@@ -2,7 +2,12 @@
 # Regenerate: python -m codegen
 """Response models of nodes_qemu_firewall_options."""
 
+from typing import TYPE_CHECKING
+
 from pvectl.sdk._core.models import ResponseModel
+
+if TYPE_CHECKING:
+    pass
 
 
 class NodesQemuFirewallOptionsGetResponse(ResponseModel):

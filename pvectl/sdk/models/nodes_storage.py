@@ -2,11 +2,14 @@
 # Regenerate: python -m codegen
 """Response models of nodes_storage."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
 from pvectl.sdk._core.models import ResponseModel
+
+if TYPE_CHECKING:
+    pass
 
 
 class NodesStorageListItemFormats(ResponseModel):

@@ -2,9 +2,14 @@
 # Regenerate: python -m codegen
 """Response models of nodes_storage_file_restore."""
 
+from typing import TYPE_CHECKING
+
 from pydantic import Field
 
 from pvectl.sdk._core.models import ResponseModel
+
+if TYPE_CHECKING:
+    pass
 
 
 class NodesStorageFileRestoreListItem(ResponseModel):

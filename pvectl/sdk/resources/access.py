@@ -9,12 +9,15 @@ from collections.abc import Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from pvectl.sdk._core.coerce import as_dict
-from pvectl.sdk._core.models import parse_list
+from pvectl.sdk._core.coerce import (
+    as_dict,
+    parse_list,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import access as _m
 
 if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import access as _m
     from pvectl.sdk.resources.access_acl import AccessAcl, AsyncAccessAcl
     from pvectl.sdk.resources.access_domains import AccessDomains, AsyncAccessDomains
     from pvectl.sdk.resources.access_groups import AccessGroups, AsyncAccessGroups
@@ -85,6 +88,8 @@ class Access(SyncResource):
         Permissions: none declared
         """
         _data = self._call("GET /access", {})
+        from pvectl.sdk.models import access as _m
+
         return parse_list(_m.AccessIndexItem, _data)
 
     def password(
@@ -230,6 +235,8 @@ class AsyncAccess(AsyncResource):
         Permissions: none declared
         """
         _data = await self._call("GET /access", {})
+        from pvectl.sdk.models import access as _m
+
         return parse_list(_m.AccessIndexItem, _data)
 
     async def password(

@@ -6,10 +6,16 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from pvectl.sdk._core.models import parse_list
+from pvectl.sdk._core.coerce import (
+    parse_list,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import access_acl as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import access_acl as _m
 
 
 class AccessAcl(SyncResource):
@@ -24,6 +30,8 @@ class AccessAcl(SyncResource):
         Permissions: The returned list is restricted to objects where you have rights to modify permissions.
         """
         _data = self._call("GET /access/acl", {})
+        from pvectl.sdk.models import access_acl as _m
+
         return parse_list(_m.AccessAclGetItem, _data)
 
     def set(
@@ -77,6 +85,8 @@ class AsyncAccessAcl(AsyncResource):
         Permissions: The returned list is restricted to objects where you have rights to modify permissions.
         """
         _data = await self._call("GET /access/acl", {})
+        from pvectl.sdk.models import access_acl as _m
+
         return parse_list(_m.AccessAclGetItem, _data)
 
     async def set(

@@ -6,12 +6,19 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from pvectl.sdk._core.models import parse_list
+from pvectl.sdk._core.coerce import (
+    as_json,
+    parse_list,
+)
+from pvectl.sdk._core.jsonvalue import JsonValue
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
 from pvectl.sdk._core.task import AsyncTask, Task
-from pvectl.sdk.models import access_domains as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import access_domains as _m
 
 
 class AccessDomains(SyncResource):
@@ -172,6 +179,8 @@ class AccessDomains(SyncResource):
         Permissions: Anyone can access that, because we need that list for the login box (before the user is authenticated).
         """
         _data = self._call("GET /access/domains", {})
+        from pvectl.sdk.models import access_domains as _m
+
         return parse_list(_m.AccessDomainsListItem, _data)
 
 
@@ -333,6 +342,8 @@ class AsyncAccessDomains(AsyncResource):
         Permissions: Anyone can access that, because we need that list for the login box (before the user is authenticated).
         """
         _data = await self._call("GET /access/domains", {})
+        from pvectl.sdk.models import access_domains as _m
+
         return parse_list(_m.AccessDomainsListItem, _data)
 
 
@@ -351,13 +362,14 @@ class AccessDomainsItem(SyncResource):
 
     def get(
         self,
-    ) -> None:
+    ) -> JsonValue:
         """Get auth server configuration.
 
         ``GET /access/domains/{realm}`` (PVE ``read``).
         Permissions: [perm, /access/realm, [Realm.Allocate, Sys.Audit], any, 1]
         """
-        self._call("GET /access/domains/{realm}", {})
+        _data = self._call("GET /access/domains/{realm}", {})
+        return as_json(_data)
 
     def set(
         self,
@@ -551,13 +563,14 @@ class AsyncAccessDomainsItem(AsyncResource):
 
     async def get(
         self,
-    ) -> None:
+    ) -> JsonValue:
         """Get auth server configuration.
 
         ``GET /access/domains/{realm}`` (PVE ``read``).
         Permissions: [perm, /access/realm, [Realm.Allocate, Sys.Audit], any, 1]
         """
-        await self._call("GET /access/domains/{realm}", {})
+        _data = await self._call("GET /access/domains/{realm}", {})
+        return as_json(_data)
 
     async def set(
         self,

@@ -5,10 +5,17 @@
 from __future__ import annotations
 
 import builtins
+from typing import TYPE_CHECKING
 
-from pvectl.sdk._core.models import parse_list, parse_model
+from pvectl.sdk._core.coerce import (
+    parse_list,
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import access_groups as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import access_groups as _m
 
 
 class AccessGroups(SyncResource):
@@ -49,6 +56,8 @@ class AccessGroups(SyncResource):
         Permissions: The returned list is restricted to groups where you have 'User.Modify', 'Sys.Audit' or 'Group.Allocate' permissions on /access/groups/<group>.
         """
         _data = self._call("GET /access/groups", {})
+        from pvectl.sdk.models import access_groups as _m
+
         return parse_list(_m.AccessGroupsListItem, _data)
 
 
@@ -90,6 +99,8 @@ class AsyncAccessGroups(AsyncResource):
         Permissions: The returned list is restricted to groups where you have 'User.Modify', 'Sys.Audit' or 'Group.Allocate' permissions on /access/groups/<group>.
         """
         _data = await self._call("GET /access/groups", {})
+        from pvectl.sdk.models import access_groups as _m
+
         return parse_list(_m.AccessGroupsListItem, _data)
 
 
@@ -115,6 +126,8 @@ class AccessGroupsItem(SyncResource):
         Permissions: [perm, /access/groups, [Sys.Audit, Group.Allocate], any, 1]
         """
         _data = self._call("GET /access/groups/{groupid}", {})
+        from pvectl.sdk.models import access_groups as _m
+
         return parse_model(_m.AccessGroupsItemGetResponse, _data)
 
     def set(
@@ -160,6 +173,8 @@ class AsyncAccessGroupsItem(AsyncResource):
         Permissions: [perm, /access/groups, [Sys.Audit, Group.Allocate], any, 1]
         """
         _data = await self._call("GET /access/groups/{groupid}", {})
+        from pvectl.sdk.models import access_groups as _m
+
         return parse_model(_m.AccessGroupsItemGetResponse, _data)
 
     async def set(

@@ -5,11 +5,18 @@
 from __future__ import annotations
 
 import builtins
+from typing import TYPE_CHECKING
 
-from pvectl.sdk._core.coerce import as_str
-from pvectl.sdk._core.models import parse_list, parse_model
+from pvectl.sdk._core.coerce import (
+    as_str,
+    parse_list,
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import access_openid as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import access_openid as _m
 
 
 class AccessOpenid(SyncResource):
@@ -48,6 +55,8 @@ class AccessOpenid(SyncResource):
         Permissions: none declared
         """
         _data = self._call("GET /access/openid", {})
+        from pvectl.sdk.models import access_openid as _m
+
         return parse_list(_m.AccessOpenidIndexItem, _data)
 
     def login(
@@ -75,6 +84,8 @@ class AccessOpenid(SyncResource):
                 "state": state,
             },
         )
+        from pvectl.sdk.models import access_openid as _m
+
         return parse_model(_m.AccessOpenidLoginResponse, _data)
 
 
@@ -114,6 +125,8 @@ class AsyncAccessOpenid(AsyncResource):
         Permissions: none declared
         """
         _data = await self._call("GET /access/openid", {})
+        from pvectl.sdk.models import access_openid as _m
+
         return parse_list(_m.AccessOpenidIndexItem, _data)
 
     async def login(
@@ -141,4 +154,6 @@ class AsyncAccessOpenid(AsyncResource):
                 "state": state,
             },
         )
+        from pvectl.sdk.models import access_openid as _m
+
         return parse_model(_m.AccessOpenidLoginResponse, _data)

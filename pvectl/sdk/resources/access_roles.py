@@ -6,10 +6,17 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from pvectl.sdk._core.models import parse_list, parse_model
+from pvectl.sdk._core.coerce import (
+    parse_list,
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import access_roles as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import access_roles as _m
 
 
 class AccessRoles(SyncResource):
@@ -50,6 +57,8 @@ class AccessRoles(SyncResource):
         Permissions: none declared
         """
         _data = self._call("GET /access/roles", {})
+        from pvectl.sdk.models import access_roles as _m
+
         return parse_list(_m.AccessRolesListItem, _data)
 
 
@@ -91,6 +100,8 @@ class AsyncAccessRoles(AsyncResource):
         Permissions: none declared
         """
         _data = await self._call("GET /access/roles", {})
+        from pvectl.sdk.models import access_roles as _m
+
         return parse_list(_m.AccessRolesListItem, _data)
 
 
@@ -116,6 +127,8 @@ class AccessRolesItem(SyncResource):
         Permissions: none declared
         """
         _data = self._call("GET /access/roles/{roleid}", {})
+        from pvectl.sdk.models import access_roles as _m
+
         return parse_model(_m.AccessRolesItemGetResponse, _data)
 
     def set(
@@ -164,6 +177,8 @@ class AsyncAccessRolesItem(AsyncResource):
         Permissions: none declared
         """
         _data = await self._call("GET /access/roles/{roleid}", {})
+        from pvectl.sdk.models import access_roles as _m
+
         return parse_model(_m.AccessRolesItemGetResponse, _data)
 
     async def set(

@@ -5,11 +5,17 @@
 from __future__ import annotations
 
 import builtins
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from pvectl.sdk._core.models import parse_list, parse_model
+from pvectl.sdk._core.coerce import (
+    parse_list,
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import access_tfa as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import access_tfa as _m
 
 
 class AccessTfa(SyncResource):
@@ -27,6 +33,8 @@ class AccessTfa(SyncResource):
         Permissions: Returns all or just the logged-in user, depending on privileges.
         """
         _data = self._call("GET /access/tfa", {})
+        from pvectl.sdk.models import access_tfa as _m
+
         return parse_list(_m.AccessTfaListItem, _data)
 
 
@@ -45,6 +53,8 @@ class AsyncAccessTfa(AsyncResource):
         Permissions: Returns all or just the logged-in user, depending on privileges.
         """
         _data = await self._call("GET /access/tfa", {})
+        from pvectl.sdk.models import access_tfa as _m
+
         return parse_list(_m.AccessTfaListItem, _data)
 
 
@@ -88,6 +98,8 @@ class AccessTfaItem(SyncResource):
                 "value": value,
             },
         )
+        from pvectl.sdk.models import access_tfa as _m
+
         return parse_model(_m.AccessTfaItemCreateResponse, _data)
 
     def list(
@@ -99,6 +111,8 @@ class AccessTfaItem(SyncResource):
         Permissions: [or, [userid-param, self], [userid-group, [User.Modify, Sys.Audit]]]
         """
         _data = self._call("GET /access/tfa/{userid}", {})
+        from pvectl.sdk.models import access_tfa as _m
+
         return parse_list(_m.AccessTfaItemListItem, _data)
 
 
@@ -142,6 +156,8 @@ class AsyncAccessTfaItem(AsyncResource):
                 "value": value,
             },
         )
+        from pvectl.sdk.models import access_tfa as _m
+
         return parse_model(_m.AccessTfaItemCreateResponse, _data)
 
     async def list(
@@ -153,6 +169,8 @@ class AsyncAccessTfaItem(AsyncResource):
         Permissions: [or, [userid-param, self], [userid-group, [User.Modify, Sys.Audit]]]
         """
         _data = await self._call("GET /access/tfa/{userid}", {})
+        from pvectl.sdk.models import access_tfa as _m
+
         return parse_list(_m.AccessTfaItemListItem, _data)
 
 
@@ -188,6 +206,8 @@ class AccessTfaItemId(SyncResource):
         Permissions: [or, [userid-param, self], [userid-group, [User.Modify, Sys.Audit]]]
         """
         _data = self._call("GET /access/tfa/{userid}/{id}", {})
+        from pvectl.sdk.models import access_tfa as _m
+
         return parse_model(_m.AccessTfaItemIdGetResponse, _data)
 
     def set(
@@ -249,6 +269,8 @@ class AsyncAccessTfaItemId(AsyncResource):
         Permissions: [or, [userid-param, self], [userid-group, [User.Modify, Sys.Audit]]]
         """
         _data = await self._call("GET /access/tfa/{userid}/{id}", {})
+        from pvectl.sdk.models import access_tfa as _m
+
         return parse_model(_m.AccessTfaItemIdGetResponse, _data)
 
     async def set(

@@ -5,10 +5,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from pvectl.sdk._core.models import parse_model
+from pvectl.sdk._core.coerce import (
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import access_ticket as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import access_ticket as _m
 
 
 class AccessTicket(SyncResource):
@@ -54,6 +60,8 @@ class AccessTicket(SyncResource):
                 "tfa-challenge": tfa_challenge,
             },
         )
+        from pvectl.sdk.models import access_ticket as _m
+
         return parse_model(_m.AccessTicketCreateResponse, _data)
 
     def get(
@@ -110,6 +118,8 @@ class AsyncAccessTicket(AsyncResource):
                 "tfa-challenge": tfa_challenge,
             },
         )
+        from pvectl.sdk.models import access_ticket as _m
+
         return parse_model(_m.AccessTicketCreateResponse, _data)
 
     async def get(

@@ -9,12 +9,16 @@ from collections.abc import Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from pvectl.sdk._core.coerce import as_bool
-from pvectl.sdk._core.models import parse_list, parse_model
+from pvectl.sdk._core.coerce import (
+    as_bool,
+    parse_list,
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import access_users as _m
 
 if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import access_users as _m
     from pvectl.sdk.resources.access_users_token import AccessUsersToken, AsyncAccessUsersToken
 
 
@@ -93,6 +97,8 @@ class AccessUsers(SyncResource):
                 "full": full,
             },
         )
+        from pvectl.sdk.models import access_users as _m
+
         return parse_list(_m.AccessUsersListItem, _data)
 
 
@@ -171,6 +177,8 @@ class AsyncAccessUsers(AsyncResource):
                 "full": full,
             },
         )
+        from pvectl.sdk.models import access_users as _m
+
         return parse_list(_m.AccessUsersListItem, _data)
 
 
@@ -202,6 +210,8 @@ class AccessUsersItem(SyncResource):
         Permissions: [userid-group, [User.Modify, Sys.Audit]]
         """
         _data = self._call("GET /access/users/{userid}", {})
+        from pvectl.sdk.models import access_users as _m
+
         return parse_model(_m.AccessUsersItemGetResponse, _data)
 
     def set(
@@ -267,6 +277,8 @@ class AccessUsersItem(SyncResource):
                 "multiple": multiple,
             },
         )
+        from pvectl.sdk.models import access_users as _m
+
         return parse_model(_m.AccessUsersItemTfaResponse, _data)
 
     def unlock_tfa(
@@ -309,6 +321,8 @@ class AsyncAccessUsersItem(AsyncResource):
         Permissions: [userid-group, [User.Modify, Sys.Audit]]
         """
         _data = await self._call("GET /access/users/{userid}", {})
+        from pvectl.sdk.models import access_users as _m
+
         return parse_model(_m.AccessUsersItemGetResponse, _data)
 
     async def set(
@@ -374,6 +388,8 @@ class AsyncAccessUsersItem(AsyncResource):
                 "multiple": multiple,
             },
         )
+        from pvectl.sdk.models import access_users as _m
+
         return parse_model(_m.AccessUsersItemTfaResponse, _data)
 
     async def unlock_tfa(

@@ -6,10 +6,17 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from pvectl.sdk._core.models import parse_list, parse_model
+from pvectl.sdk._core.coerce import (
+    parse_list,
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import access_users_token as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import access_users_token as _m
 
 
 class AccessUsersToken(SyncResource):
@@ -27,6 +34,8 @@ class AccessUsersToken(SyncResource):
         Permissions: [or, [userid-param, self], [userid-group, [User.Modify]]]
         """
         _data = self._call("GET /access/users/{userid}/token", {})
+        from pvectl.sdk.models import access_users_token as _m
+
         return parse_list(_m.AccessUsersTokenListItem, _data)
 
 
@@ -45,6 +54,8 @@ class AsyncAccessUsersToken(AsyncResource):
         Permissions: [or, [userid-param, self], [userid-group, [User.Modify]]]
         """
         _data = await self._call("GET /access/users/{userid}/token", {})
+        from pvectl.sdk.models import access_users_token as _m
+
         return parse_list(_m.AccessUsersTokenListItem, _data)
 
 
@@ -76,6 +87,8 @@ class AccessUsersTokenItem(SyncResource):
                 "privsep": privsep,
             },
         )
+        from pvectl.sdk.models import access_users_token as _m
+
         return parse_model(_m.AccessUsersTokenItemCreateResponse, _data)
 
     def delete(
@@ -97,6 +110,8 @@ class AccessUsersTokenItem(SyncResource):
         Permissions: [or, [userid-param, self], [userid-group, [User.Modify]]]
         """
         _data = self._call("GET /access/users/{userid}/token/{tokenid}", {})
+        from pvectl.sdk.models import access_users_token as _m
+
         return parse_model(_m.AccessUsersTokenItemGetResponse, _data)
 
     def set(
@@ -127,6 +142,8 @@ class AccessUsersTokenItem(SyncResource):
                 "privsep": privsep,
             },
         )
+        from pvectl.sdk.models import access_users_token as _m
+
         return parse_model(_m.AccessUsersTokenItemSetResponse, _data)
 
 
@@ -158,6 +175,8 @@ class AsyncAccessUsersTokenItem(AsyncResource):
                 "privsep": privsep,
             },
         )
+        from pvectl.sdk.models import access_users_token as _m
+
         return parse_model(_m.AccessUsersTokenItemCreateResponse, _data)
 
     async def delete(
@@ -179,6 +198,8 @@ class AsyncAccessUsersTokenItem(AsyncResource):
         Permissions: [or, [userid-param, self], [userid-group, [User.Modify]]]
         """
         _data = await self._call("GET /access/users/{userid}/token/{tokenid}", {})
+        from pvectl.sdk.models import access_users_token as _m
+
         return parse_model(_m.AccessUsersTokenItemGetResponse, _data)
 
     async def set(
@@ -209,4 +230,6 @@ class AsyncAccessUsersTokenItem(AsyncResource):
                 "privsep": privsep,
             },
         )
+        from pvectl.sdk.models import access_users_token as _m
+
         return parse_model(_m.AccessUsersTokenItemSetResponse, _data)

@@ -8,12 +8,16 @@ import builtins
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
-from pvectl.sdk._core.coerce import as_int, as_list
-from pvectl.sdk._core.models import parse_list
+from pvectl.sdk._core.coerce import (
+    as_int,
+    as_list,
+    parse_list,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import cluster as _m
 
 if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import cluster as _m
     from pvectl.sdk.resources.cluster_acme import AsyncClusterAcme, ClusterAcme
     from pvectl.sdk.resources.cluster_backup import AsyncClusterBackup, ClusterBackup
     from pvectl.sdk.resources.cluster_backup_info import AsyncClusterBackupInfo, ClusterBackupInfo
@@ -196,6 +200,8 @@ class Cluster(SyncResource):
                 "type": type,
             },
         )
+        from pvectl.sdk.models import cluster as _m
+
         return parse_list(_m.ClusterResourcesItem, _data)
 
     def status(
@@ -207,6 +213,8 @@ class Cluster(SyncResource):
         Permissions: [perm, /, [Sys.Audit]]
         """
         _data = self._call("GET /cluster/status", {})
+        from pvectl.sdk.models import cluster as _m
+
         return parse_list(_m.ClusterStatusItem, _data)
 
     def tasks(
@@ -218,6 +226,8 @@ class Cluster(SyncResource):
         Permissions: none declared
         """
         _data = self._call("GET /cluster/tasks", {})
+        from pvectl.sdk.models import cluster as _m
+
         return parse_list(_m.ClusterTasksItem, _data)
 
 
@@ -386,6 +396,8 @@ class AsyncCluster(AsyncResource):
                 "type": type,
             },
         )
+        from pvectl.sdk.models import cluster as _m
+
         return parse_list(_m.ClusterResourcesItem, _data)
 
     async def status(
@@ -397,6 +409,8 @@ class AsyncCluster(AsyncResource):
         Permissions: [perm, /, [Sys.Audit]]
         """
         _data = await self._call("GET /cluster/status", {})
+        from pvectl.sdk.models import cluster as _m
+
         return parse_list(_m.ClusterStatusItem, _data)
 
     async def tasks(
@@ -408,4 +422,6 @@ class AsyncCluster(AsyncResource):
         Permissions: none declared
         """
         _data = await self._call("GET /cluster/tasks", {})
+        from pvectl.sdk.models import cluster as _m
+
         return parse_list(_m.ClusterTasksItem, _data)

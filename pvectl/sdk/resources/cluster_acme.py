@@ -8,12 +8,17 @@ import builtins
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from pvectl.sdk._core.coerce import as_list, as_str
-from pvectl.sdk._core.models import parse_list, parse_model
+from pvectl.sdk._core.coerce import (
+    as_list,
+    as_str,
+    parse_list,
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import cluster_acme as _m
 
 if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import cluster_acme as _m
     from pvectl.sdk.resources.cluster_acme_account import AsyncClusterAcmeAccount, ClusterAcmeAccount
     from pvectl.sdk.resources.cluster_acme_plugins import AsyncClusterAcmePlugins, ClusterAcmePlugins
 
@@ -42,6 +47,8 @@ class ClusterAcme(SyncResource):
         Permissions: none declared
         """
         _data = self._call("GET /cluster/acme/challenge-schema", {})
+        from pvectl.sdk.models import cluster_acme as _m
+
         return parse_list(_m.ClusterAcmeChallengeSchemaItem, _data)
 
     def directories(
@@ -53,6 +60,8 @@ class ClusterAcme(SyncResource):
         Permissions: none declared
         """
         _data = self._call("GET /cluster/acme/directories", {})
+        from pvectl.sdk.models import cluster_acme as _m
+
         return parse_list(_m.ClusterAcmeDirectoriesItem, _data)
 
     def index(
@@ -85,6 +94,8 @@ class ClusterAcme(SyncResource):
                 "directory": directory,
             },
         )
+        from pvectl.sdk.models import cluster_acme as _m
+
         return parse_model(_m.ClusterAcmeMetaResponse, _data)
 
     def tos(
@@ -133,6 +144,8 @@ class AsyncClusterAcme(AsyncResource):
         Permissions: none declared
         """
         _data = await self._call("GET /cluster/acme/challenge-schema", {})
+        from pvectl.sdk.models import cluster_acme as _m
+
         return parse_list(_m.ClusterAcmeChallengeSchemaItem, _data)
 
     async def directories(
@@ -144,6 +157,8 @@ class AsyncClusterAcme(AsyncResource):
         Permissions: none declared
         """
         _data = await self._call("GET /cluster/acme/directories", {})
+        from pvectl.sdk.models import cluster_acme as _m
+
         return parse_list(_m.ClusterAcmeDirectoriesItem, _data)
 
     async def index(
@@ -176,6 +191,8 @@ class AsyncClusterAcme(AsyncResource):
                 "directory": directory,
             },
         )
+        from pvectl.sdk.models import cluster_acme as _m
+
         return parse_model(_m.ClusterAcmeMetaResponse, _data)
 
     async def tos(

@@ -6,13 +6,18 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pvectl.sdk._core.coerce import as_list
-from pvectl.sdk._core.models import parse_model
+from pvectl.sdk._core.coerce import (
+    as_list,
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
 from pvectl.sdk._core.task import AsyncTask, Task
-from pvectl.sdk.models import cluster_acme_account as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import cluster_acme_account as _m
 
 
 class ClusterAcmeAccount(SyncResource):
@@ -146,6 +151,8 @@ class ClusterAcmeAccountItem(SyncResource):
         Permissions: none declared
         """
         _data = self._call("GET /cluster/acme/account/{name}", {})
+        from pvectl.sdk.models import cluster_acme_account as _m
+
         return parse_model(_m.ClusterAcmeAccountItemGetResponse, _data)
 
     def set(
@@ -193,6 +200,8 @@ class AsyncClusterAcmeAccountItem(AsyncResource):
         Permissions: none declared
         """
         _data = await self._call("GET /cluster/acme/account/{name}", {})
+        from pvectl.sdk.models import cluster_acme_account as _m
+
         return parse_model(_m.ClusterAcmeAccountItemGetResponse, _data)
 
     async def set(

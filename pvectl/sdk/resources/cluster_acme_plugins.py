@@ -6,11 +6,17 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from pvectl.sdk._core.models import parse_list, parse_model
+from pvectl.sdk._core.coerce import (
+    parse_list,
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import cluster_acme_plugins as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import cluster_acme_plugins as _m
 
 
 class ClusterAcmePlugins(SyncResource):
@@ -238,6 +244,8 @@ class ClusterAcmePlugins(SyncResource):
                 "type": type,
             },
         )
+        from pvectl.sdk.models import cluster_acme_plugins as _m
+
         return parse_list(_m.ClusterAcmePluginsListItem, _data)
 
 
@@ -466,6 +474,8 @@ class AsyncClusterAcmePlugins(AsyncResource):
                 "type": type,
             },
         )
+        from pvectl.sdk.models import cluster_acme_plugins as _m
+
         return parse_list(_m.ClusterAcmePluginsListItem, _data)
 
 
@@ -491,6 +501,8 @@ class ClusterAcmePluginsItem(SyncResource):
         Permissions: [perm, /, [Sys.Modify]]
         """
         _data = self._call("GET /cluster/acme/plugins/{id}", {})
+        from pvectl.sdk.models import cluster_acme_plugins as _m
+
         return parse_model(_m.ClusterAcmePluginsItemGetResponse, _data)
 
     def set(
@@ -716,6 +728,8 @@ class AsyncClusterAcmePluginsItem(AsyncResource):
         Permissions: [perm, /, [Sys.Modify]]
         """
         _data = await self._call("GET /cluster/acme/plugins/{id}", {})
+        from pvectl.sdk.models import cluster_acme_plugins as _m
+
         return parse_model(_m.ClusterAcmePluginsItemGetResponse, _data)
 
     async def set(

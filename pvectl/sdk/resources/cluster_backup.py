@@ -6,11 +6,17 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from pvectl.sdk._core.models import parse_list, parse_model
+from pvectl.sdk._core.coerce import (
+    parse_list,
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import cluster_backup as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import cluster_backup as _m
 
 
 class ClusterBackup(SyncResource):
@@ -162,6 +168,8 @@ class ClusterBackup(SyncResource):
         Permissions: [perm, /, [Sys.Audit]]
         """
         _data = self._call("GET /cluster/backup", {})
+        from pvectl.sdk.models import cluster_backup as _m
+
         return parse_list(_m.ClusterBackupListItem, _data)
 
 
@@ -314,6 +322,8 @@ class AsyncClusterBackup(AsyncResource):
         Permissions: [perm, /, [Sys.Audit]]
         """
         _data = await self._call("GET /cluster/backup", {})
+        from pvectl.sdk.models import cluster_backup as _m
+
         return parse_list(_m.ClusterBackupListItem, _data)
 
 
@@ -339,6 +349,8 @@ class ClusterBackupItem(SyncResource):
         Permissions: [perm, /, [Sys.Audit]]
         """
         _data = self._call("GET /cluster/backup/{id}", {})
+        from pvectl.sdk.models import cluster_backup as _m
+
         return parse_model(_m.ClusterBackupItemGetResponse, _data)
 
     def included_volumes(
@@ -350,6 +362,8 @@ class ClusterBackupItem(SyncResource):
         Permissions: [perm, /, [Sys.Audit]]
         """
         _data = self._call("GET /cluster/backup/{id}/included_volumes", {})
+        from pvectl.sdk.models import cluster_backup as _m
+
         return parse_model(_m.ClusterBackupItemIncludedVolumesResponse, _data)
 
     def set(
@@ -509,6 +523,8 @@ class AsyncClusterBackupItem(AsyncResource):
         Permissions: [perm, /, [Sys.Audit]]
         """
         _data = await self._call("GET /cluster/backup/{id}", {})
+        from pvectl.sdk.models import cluster_backup as _m
+
         return parse_model(_m.ClusterBackupItemGetResponse, _data)
 
     async def included_volumes(
@@ -520,6 +536,8 @@ class AsyncClusterBackupItem(AsyncResource):
         Permissions: [perm, /, [Sys.Audit]]
         """
         _data = await self._call("GET /cluster/backup/{id}/included_volumes", {})
+        from pvectl.sdk.models import cluster_backup as _m
+
         return parse_model(_m.ClusterBackupItemIncludedVolumesResponse, _data)
 
     async def set(

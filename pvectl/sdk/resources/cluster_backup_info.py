@@ -5,10 +5,16 @@
 from __future__ import annotations
 
 import builtins
+from typing import TYPE_CHECKING
 
-from pvectl.sdk._core.models import parse_list
+from pvectl.sdk._core.coerce import (
+    parse_list,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import cluster_backup_info as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import cluster_backup_info as _m
 
 
 class ClusterBackupInfo(SyncResource):
@@ -23,6 +29,8 @@ class ClusterBackupInfo(SyncResource):
         Permissions: none declared
         """
         _data = self._call("GET /cluster/backup-info", {})
+        from pvectl.sdk.models import cluster_backup_info as _m
+
         return parse_list(_m.ClusterBackupInfoIndexItem, _data)
 
     def not_backed_up(
@@ -34,6 +42,8 @@ class ClusterBackupInfo(SyncResource):
         Permissions: [perm, /, [Sys.Audit]]
         """
         _data = self._call("GET /cluster/backup-info/not-backed-up", {})
+        from pvectl.sdk.models import cluster_backup_info as _m
+
         return parse_list(_m.ClusterBackupInfoNotBackedUpItem, _data)
 
 
@@ -49,6 +59,8 @@ class AsyncClusterBackupInfo(AsyncResource):
         Permissions: none declared
         """
         _data = await self._call("GET /cluster/backup-info", {})
+        from pvectl.sdk.models import cluster_backup_info as _m
+
         return parse_list(_m.ClusterBackupInfoIndexItem, _data)
 
     async def not_backed_up(
@@ -60,4 +72,6 @@ class AsyncClusterBackupInfo(AsyncResource):
         Permissions: [perm, /, [Sys.Audit]]
         """
         _data = await self._call("GET /cluster/backup-info/not-backed-up", {})
+        from pvectl.sdk.models import cluster_backup_info as _m
+
         return parse_list(_m.ClusterBackupInfoNotBackedUpItem, _data)

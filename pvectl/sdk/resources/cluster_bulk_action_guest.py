@@ -8,7 +8,9 @@ import builtins
 from collections.abc import Sequence
 from typing import Any
 
-from pvectl.sdk._core.coerce import as_list
+from pvectl.sdk._core.coerce import (
+    as_list,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
 from pvectl.sdk._core.task import AsyncTask, Task
 

@@ -8,12 +8,16 @@ import builtins
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
-from pvectl.sdk._core.coerce import as_dict, as_list
-from pvectl.sdk._core.models import parse_model
+from pvectl.sdk._core.coerce import (
+    as_dict,
+    as_list,
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import cluster_ceph as _m
 
 if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import cluster_ceph as _m
     from pvectl.sdk.resources.cluster_ceph_flags import AsyncClusterCephFlags, ClusterCephFlags
 
 
@@ -56,6 +60,8 @@ class ClusterCeph(SyncResource):
                 "scope": scope,
             },
         )
+        from pvectl.sdk.models import cluster_ceph as _m
+
         return parse_model(_m.ClusterCephMetadataResponse, _data)
 
     def status(
@@ -109,6 +115,8 @@ class AsyncClusterCeph(AsyncResource):
                 "scope": scope,
             },
         )
+        from pvectl.sdk.models import cluster_ceph as _m
+
         return parse_model(_m.ClusterCephMetadataResponse, _data)
 
     async def status(

@@ -5,12 +5,18 @@
 from __future__ import annotations
 
 import builtins
+from typing import TYPE_CHECKING
 
-from pvectl.sdk._core.coerce import as_bool
-from pvectl.sdk._core.models import parse_list
+from pvectl.sdk._core.coerce import (
+    as_bool,
+    parse_list,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
 from pvectl.sdk._core.task import AsyncTask, Task
-from pvectl.sdk.models import cluster_ceph_flags as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import cluster_ceph_flags as _m
 
 
 class ClusterCephFlags(SyncResource):
@@ -28,6 +34,8 @@ class ClusterCephFlags(SyncResource):
         Permissions: [perm, /, [Sys.Audit]]
         """
         _data = self._call("GET /cluster/ceph/flags", {})
+        from pvectl.sdk.models import cluster_ceph_flags as _m
+
         return parse_list(_m.ClusterCephFlagsListItem, _data)
 
     def set(
@@ -97,6 +105,8 @@ class AsyncClusterCephFlags(AsyncResource):
         Permissions: [perm, /, [Sys.Audit]]
         """
         _data = await self._call("GET /cluster/ceph/flags", {})
+        from pvectl.sdk.models import cluster_ceph_flags as _m
+
         return parse_list(_m.ClusterCephFlagsListItem, _data)
 
     async def set(

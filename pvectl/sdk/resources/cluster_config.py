@@ -7,9 +7,13 @@ from __future__ import annotations
 import builtins
 from collections.abc import Mapping
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
-from pvectl.sdk._core.coerce import as_dict, as_int, as_list
+from pvectl.sdk._core.coerce import (
+    as_dict,
+    as_int,
+    as_list,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
 from pvectl.sdk._core.task import AsyncTask, Task
 
@@ -18,6 +22,18 @@ if TYPE_CHECKING:
     from pvectl.sdk.models.formats import LinkFormat
     from pvectl.sdk.resources.cluster_config_join import AsyncClusterConfigJoin, ClusterConfigJoin
     from pvectl.sdk.resources.cluster_config_nodes import AsyncClusterConfigNodes, ClusterConfigNodes
+
+    class ClusterConfigCreateIndexed(TypedDict, total=False):
+        """Indexed keyword arguments of ``POST /cluster/config`` (a misspelled one is a type error)."""
+
+        link0: LinkFormat | str
+        link1: LinkFormat | str
+        link2: LinkFormat | str
+        link3: LinkFormat | str
+        link4: LinkFormat | str
+        link5: LinkFormat | str
+        link6: LinkFormat | str
+        link7: LinkFormat | str
 
 
 class ClusterConfig(SyncResource):
@@ -54,7 +70,7 @@ class ClusterConfig(SyncResource):
         nodeid: int | None = None,
         token_coefficient: int | None = None,
         votes: int | None = None,
-        **indexed: LinkFormat | str,
+        **indexed: Unpack[ClusterConfigCreateIndexed],
     ) -> Task:
         """Generate new cluster configuration. If no links given, default to local IP address as link0.
 
@@ -149,7 +165,7 @@ class AsyncClusterConfig(AsyncResource):
         nodeid: int | None = None,
         token_coefficient: int | None = None,
         votes: int | None = None,
-        **indexed: LinkFormat | str,
+        **indexed: Unpack[ClusterConfigCreateIndexed],
     ) -> AsyncTask:
         """Generate new cluster configuration. If no links given, default to local IP address as link0.
 

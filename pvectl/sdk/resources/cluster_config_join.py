@@ -5,16 +5,32 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict, Unpack
 
-from pvectl.sdk._core.models import parse_model
+from pvectl.sdk._core.coerce import (
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
 from pvectl.sdk._core.task import AsyncTask, Task
-from pvectl.sdk.models import cluster_config_join as _m
 
 if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import cluster_config_join as _m
+
     # property-string models appear only in annotations: not imported at run time
     from pvectl.sdk.models.formats import LinkFormat
+
+    class ClusterConfigJoinCreateIndexed(TypedDict, total=False):
+        """Indexed keyword arguments of ``POST /cluster/config/join`` (a misspelled one is a type error)."""
+
+        link0: LinkFormat | str
+        link1: LinkFormat | str
+        link2: LinkFormat | str
+        link3: LinkFormat | str
+        link4: LinkFormat | str
+        link5: LinkFormat | str
+        link6: LinkFormat | str
+        link7: LinkFormat | str
 
 
 class ClusterConfigJoin(SyncResource):
@@ -30,7 +46,7 @@ class ClusterConfigJoin(SyncResource):
         link: Mapping[int, LinkFormat | str] | None = None,
         nodeid: int | None = None,
         votes: int | None = None,
-        **indexed: LinkFormat | str,
+        **indexed: Unpack[ClusterConfigJoinCreateIndexed],
     ) -> Task:
         """Joins this node into an existing cluster. If no links are given, default to IP resolved by node's hostname on single link (fallback fails for clusters with multiple links).
 
@@ -80,6 +96,8 @@ class ClusterConfigJoin(SyncResource):
                 "node": node,
             },
         )
+        from pvectl.sdk.models import cluster_config_join as _m
+
         return parse_model(_m.ClusterConfigJoinGetResponse, _data)
 
 
@@ -96,7 +114,7 @@ class AsyncClusterConfigJoin(AsyncResource):
         link: Mapping[int, LinkFormat | str] | None = None,
         nodeid: int | None = None,
         votes: int | None = None,
-        **indexed: LinkFormat | str,
+        **indexed: Unpack[ClusterConfigJoinCreateIndexed],
     ) -> AsyncTask:
         """Joins this node into an existing cluster. If no links are given, default to IP resolved by node's hostname on single link (fallback fails for clusters with multiple links).
 
@@ -146,4 +164,6 @@ class AsyncClusterConfigJoin(AsyncResource):
                 "node": node,
             },
         )
+        from pvectl.sdk.models import cluster_config_join as _m
+
         return parse_model(_m.ClusterConfigJoinGetResponse, _data)

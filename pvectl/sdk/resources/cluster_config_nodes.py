@@ -6,15 +6,32 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict, Unpack
 
-from pvectl.sdk._core.models import parse_list, parse_model
+from pvectl.sdk._core.coerce import (
+    parse_list,
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import cluster_config_nodes as _m
 
 if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import cluster_config_nodes as _m
+
     # property-string models appear only in annotations: not imported at run time
     from pvectl.sdk.models.formats import LinkFormat
+
+    class ClusterConfigNodesItemCreateIndexed(TypedDict, total=False):
+        """Indexed keyword arguments of ``POST /cluster/config/nodes/{node}`` (a misspelled one is a type error)."""
+
+        link0: LinkFormat | str
+        link1: LinkFormat | str
+        link2: LinkFormat | str
+        link3: LinkFormat | str
+        link4: LinkFormat | str
+        link5: LinkFormat | str
+        link6: LinkFormat | str
+        link7: LinkFormat | str
 
 
 class ClusterConfigNodes(SyncResource):
@@ -32,6 +49,8 @@ class ClusterConfigNodes(SyncResource):
         Permissions: [perm, /, [Sys.Audit]]
         """
         _data = self._call("GET /cluster/config/nodes", {})
+        from pvectl.sdk.models import cluster_config_nodes as _m
+
         return parse_list(_m.ClusterConfigNodesListItem, _data)
 
 
@@ -50,6 +69,8 @@ class AsyncClusterConfigNodes(AsyncResource):
         Permissions: [perm, /, [Sys.Audit]]
         """
         _data = await self._call("GET /cluster/config/nodes", {})
+        from pvectl.sdk.models import cluster_config_nodes as _m
+
         return parse_list(_m.ClusterConfigNodesListItem, _data)
 
 
@@ -65,7 +86,7 @@ class ClusterConfigNodesItem(SyncResource):
         new_node_ip: str | None = None,
         nodeid: int | None = None,
         votes: int | None = None,
-        **indexed: LinkFormat | str,
+        **indexed: Unpack[ClusterConfigNodesItemCreateIndexed],
     ) -> _m.ClusterConfigNodesItemCreateResponse:
         """Adds a node to the cluster configuration. This call is for internal use.
 
@@ -92,6 +113,8 @@ class ClusterConfigNodesItem(SyncResource):
             },
             indexed,
         )
+        from pvectl.sdk.models import cluster_config_nodes as _m
+
         return parse_model(_m.ClusterConfigNodesItemCreateResponse, _data)
 
     def delete(
@@ -117,7 +140,7 @@ class AsyncClusterConfigNodesItem(AsyncResource):
         new_node_ip: str | None = None,
         nodeid: int | None = None,
         votes: int | None = None,
-        **indexed: LinkFormat | str,
+        **indexed: Unpack[ClusterConfigNodesItemCreateIndexed],
     ) -> _m.ClusterConfigNodesItemCreateResponse:
         """Adds a node to the cluster configuration. This call is for internal use.
 
@@ -144,6 +167,8 @@ class AsyncClusterConfigNodesItem(AsyncResource):
             },
             indexed,
         )
+        from pvectl.sdk.models import cluster_config_nodes as _m
+
         return parse_model(_m.ClusterConfigNodesItemCreateResponse, _data)
 
     async def delete(

@@ -8,12 +8,15 @@ import builtins
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
-from pvectl.sdk._core.coerce import as_list
-from pvectl.sdk._core.models import parse_list
+from pvectl.sdk._core.coerce import (
+    as_list,
+    parse_list,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import cluster_firewall as _m
 
 if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import cluster_firewall as _m
     from pvectl.sdk.resources.cluster_firewall_aliases import AsyncClusterFirewallAliases, ClusterFirewallAliases
     from pvectl.sdk.resources.cluster_firewall_groups import AsyncClusterFirewallGroups, ClusterFirewallGroups
     from pvectl.sdk.resources.cluster_firewall_ipset import AsyncClusterFirewallIpset, ClusterFirewallIpset
@@ -74,6 +77,8 @@ class ClusterFirewall(SyncResource):
         Permissions: none declared
         """
         _data = self._call("GET /cluster/firewall/macros", {})
+        from pvectl.sdk.models import cluster_firewall as _m
+
         return parse_list(_m.ClusterFirewallMacrosItem, _data)
 
     def refs(
@@ -95,6 +100,8 @@ class ClusterFirewall(SyncResource):
                 "type": type,
             },
         )
+        from pvectl.sdk.models import cluster_firewall as _m
+
         return parse_list(_m.ClusterFirewallRefsItem, _data)
 
 
@@ -151,6 +158,8 @@ class AsyncClusterFirewall(AsyncResource):
         Permissions: none declared
         """
         _data = await self._call("GET /cluster/firewall/macros", {})
+        from pvectl.sdk.models import cluster_firewall as _m
+
         return parse_list(_m.ClusterFirewallMacrosItem, _data)
 
     async def refs(
@@ -172,4 +181,6 @@ class AsyncClusterFirewall(AsyncResource):
                 "type": type,
             },
         )
+        from pvectl.sdk.models import cluster_firewall as _m
+
         return parse_list(_m.ClusterFirewallRefsItem, _data)

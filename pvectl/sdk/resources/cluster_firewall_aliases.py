@@ -5,12 +5,17 @@
 from __future__ import annotations
 
 import builtins
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pvectl.sdk._core.coerce import as_dict
-from pvectl.sdk._core.models import parse_list
+from pvectl.sdk._core.coerce import (
+    as_dict,
+    parse_list,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import cluster_firewall_aliases as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import cluster_firewall_aliases as _m
 
 
 class ClusterFirewallAliases(SyncResource):
@@ -54,6 +59,8 @@ class ClusterFirewallAliases(SyncResource):
         Permissions: [perm, /, [Sys.Audit]]
         """
         _data = self._call("GET /cluster/firewall/aliases", {})
+        from pvectl.sdk.models import cluster_firewall_aliases as _m
+
         return parse_list(_m.ClusterFirewallAliasesListItem, _data)
 
 
@@ -98,6 +105,8 @@ class AsyncClusterFirewallAliases(AsyncResource):
         Permissions: [perm, /, [Sys.Audit]]
         """
         _data = await self._call("GET /cluster/firewall/aliases", {})
+        from pvectl.sdk.models import cluster_firewall_aliases as _m
+
         return parse_list(_m.ClusterFirewallAliasesListItem, _data)
 
 

@@ -6,11 +6,17 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from pvectl.sdk._core.models import parse_list, parse_model
+from pvectl.sdk._core.coerce import (
+    parse_list,
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import cluster_firewall_groups as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import cluster_firewall_groups as _m
 
 
 class ClusterFirewallGroups(SyncResource):
@@ -57,6 +63,8 @@ class ClusterFirewallGroups(SyncResource):
         Permissions: none declared
         """
         _data = self._call("GET /cluster/firewall/groups", {})
+        from pvectl.sdk.models import cluster_firewall_groups as _m
+
         return parse_list(_m.ClusterFirewallGroupsListItem, _data)
 
 
@@ -104,6 +112,8 @@ class AsyncClusterFirewallGroups(AsyncResource):
         Permissions: none declared
         """
         _data = await self._call("GET /cluster/firewall/groups", {})
+        from pvectl.sdk.models import cluster_firewall_groups as _m
+
         return parse_list(_m.ClusterFirewallGroupsListItem, _data)
 
 
@@ -194,6 +204,8 @@ class ClusterFirewallGroupsItem(SyncResource):
         Permissions: [perm, /, [Sys.Audit]]
         """
         _data = self._call("GET /cluster/firewall/groups/{group}", {})
+        from pvectl.sdk.models import cluster_firewall_groups as _m
+
         return parse_list(_m.ClusterFirewallGroupsItemListItem, _data)
 
 
@@ -284,6 +296,8 @@ class AsyncClusterFirewallGroupsItem(AsyncResource):
         Permissions: [perm, /, [Sys.Audit]]
         """
         _data = await self._call("GET /cluster/firewall/groups/{group}", {})
+        from pvectl.sdk.models import cluster_firewall_groups as _m
+
         return parse_list(_m.ClusterFirewallGroupsItemListItem, _data)
 
 
@@ -319,6 +333,8 @@ class ClusterFirewallGroupsItemPos(SyncResource):
         Permissions: [perm, /, [Sys.Audit]]
         """
         _data = self._call("GET /cluster/firewall/groups/{group}/{pos}", {})
+        from pvectl.sdk.models import cluster_firewall_groups as _m
+
         return parse_model(_m.ClusterFirewallGroupsItemPosGetResponse, _data)
 
     def set(
@@ -419,6 +435,8 @@ class AsyncClusterFirewallGroupsItemPos(AsyncResource):
         Permissions: [perm, /, [Sys.Audit]]
         """
         _data = await self._call("GET /cluster/firewall/groups/{group}/{pos}", {})
+        from pvectl.sdk.models import cluster_firewall_groups as _m
+
         return parse_model(_m.ClusterFirewallGroupsItemPosGetResponse, _data)
 
     async def set(

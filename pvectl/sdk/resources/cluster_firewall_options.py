@@ -7,11 +7,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
-from pvectl.sdk._core.models import parse_model
+from pvectl.sdk._core.coerce import (
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import cluster_firewall_options as _m
 
 if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import cluster_firewall_options as _m
+
     # property-string models appear only in annotations: not imported at run time
     from pvectl.sdk.models.formats import LogRatelimitFormat
 
@@ -28,6 +32,8 @@ class ClusterFirewallOptions(SyncResource):
         Permissions: [perm, /, [Sys.Audit]]
         """
         _data = self._call("GET /cluster/firewall/options", {})
+        from pvectl.sdk.models import cluster_firewall_options as _m
+
         return parse_model(_m.ClusterFirewallOptionsGetResponse, _data)
 
     def set(
@@ -84,6 +90,8 @@ class AsyncClusterFirewallOptions(AsyncResource):
         Permissions: [perm, /, [Sys.Audit]]
         """
         _data = await self._call("GET /cluster/firewall/options", {})
+        from pvectl.sdk.models import cluster_firewall_options as _m
+
         return parse_model(_m.ClusterFirewallOptionsGetResponse, _data)
 
     async def set(

@@ -6,11 +6,17 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from pvectl.sdk._core.models import parse_list, parse_model
+from pvectl.sdk._core.coerce import (
+    parse_list,
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import cluster_firewall_rules as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import cluster_firewall_rules as _m
 
 
 class ClusterFirewallRules(SyncResource):
@@ -90,6 +96,8 @@ class ClusterFirewallRules(SyncResource):
         Permissions: [perm, /, [Sys.Audit]]
         """
         _data = self._call("GET /cluster/firewall/rules", {})
+        from pvectl.sdk.models import cluster_firewall_rules as _m
+
         return parse_list(_m.ClusterFirewallRulesListItem, _data)
 
 
@@ -170,6 +178,8 @@ class AsyncClusterFirewallRules(AsyncResource):
         Permissions: [perm, /, [Sys.Audit]]
         """
         _data = await self._call("GET /cluster/firewall/rules", {})
+        from pvectl.sdk.models import cluster_firewall_rules as _m
+
         return parse_list(_m.ClusterFirewallRulesListItem, _data)
 
 
@@ -205,6 +215,8 @@ class ClusterFirewallRulesItem(SyncResource):
         Permissions: [perm, /, [Sys.Audit]]
         """
         _data = self._call("GET /cluster/firewall/rules/{pos}", {})
+        from pvectl.sdk.models import cluster_firewall_rules as _m
+
         return parse_model(_m.ClusterFirewallRulesItemGetResponse, _data)
 
     def set(
@@ -305,6 +317,8 @@ class AsyncClusterFirewallRulesItem(AsyncResource):
         Permissions: [perm, /, [Sys.Audit]]
         """
         _data = await self._call("GET /cluster/firewall/rules/{pos}", {})
+        from pvectl.sdk.models import cluster_firewall_rules as _m
+
         return parse_model(_m.ClusterFirewallRulesItemGetResponse, _data)
 
     async def set(

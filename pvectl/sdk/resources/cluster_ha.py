@@ -8,11 +8,14 @@ import builtins
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from pvectl.sdk._core.models import parse_list
+from pvectl.sdk._core.coerce import (
+    parse_list,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import cluster_ha as _m
 
 if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import cluster_ha as _m
     from pvectl.sdk.resources.cluster_ha_groups import AsyncClusterHaGroups, ClusterHaGroups
     from pvectl.sdk.resources.cluster_ha_resources import AsyncClusterHaResources, ClusterHaResources
     from pvectl.sdk.resources.cluster_ha_rules import AsyncClusterHaRules, ClusterHaRules
@@ -55,6 +58,8 @@ class ClusterHa(SyncResource):
         Permissions: [perm, /, [Sys.Audit]]
         """
         _data = self._call("GET /cluster/ha", {})
+        from pvectl.sdk.models import cluster_ha as _m
+
         return parse_list(_m.ClusterHaIndexItem, _data)
 
 
@@ -94,4 +99,6 @@ class AsyncClusterHa(AsyncResource):
         Permissions: [perm, /, [Sys.Audit]]
         """
         _data = await self._call("GET /cluster/ha", {})
+        from pvectl.sdk.models import cluster_ha as _m
+
         return parse_list(_m.ClusterHaIndexItem, _data)

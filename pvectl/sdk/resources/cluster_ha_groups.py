@@ -6,11 +6,18 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from pvectl.sdk._core.models import parse_list
+from pvectl.sdk._core.coerce import (
+    as_json,
+    parse_list,
+)
+from pvectl.sdk._core.jsonvalue import JsonValue
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import cluster_ha_groups as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import cluster_ha_groups as _m
 
 
 class ClusterHaGroups(SyncResource):
@@ -63,6 +70,8 @@ class ClusterHaGroups(SyncResource):
         Permissions: [perm, /, [Sys.Audit]]
         """
         _data = self._call("GET /cluster/ha/groups", {})
+        from pvectl.sdk.models import cluster_ha_groups as _m
+
         return parse_list(_m.ClusterHaGroupsListItem, _data)
 
 
@@ -116,6 +125,8 @@ class AsyncClusterHaGroups(AsyncResource):
         Permissions: [perm, /, [Sys.Audit]]
         """
         _data = await self._call("GET /cluster/ha/groups", {})
+        from pvectl.sdk.models import cluster_ha_groups as _m
+
         return parse_list(_m.ClusterHaGroupsListItem, _data)
 
 
@@ -134,13 +145,14 @@ class ClusterHaGroupsItem(SyncResource):
 
     def get(
         self,
-    ) -> None:
+    ) -> JsonValue:
         """Read ha group configuration. (deprecated in favor of HA rules)
 
         ``GET /cluster/ha/groups/{group}`` (PVE ``read``).
         Permissions: [perm, /, [Sys.Audit]]
         """
-        self._call("GET /cluster/ha/groups/{group}", {})
+        _data = self._call("GET /cluster/ha/groups/{group}", {})
+        return as_json(_data)
 
     def set(
         self,
@@ -193,13 +205,14 @@ class AsyncClusterHaGroupsItem(AsyncResource):
 
     async def get(
         self,
-    ) -> None:
+    ) -> JsonValue:
         """Read ha group configuration. (deprecated in favor of HA rules)
 
         ``GET /cluster/ha/groups/{group}`` (PVE ``read``).
         Permissions: [perm, /, [Sys.Audit]]
         """
-        await self._call("GET /cluster/ha/groups/{group}", {})
+        _data = await self._call("GET /cluster/ha/groups/{group}", {})
+        return as_json(_data)
 
     async def set(
         self,

@@ -6,11 +6,17 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from pvectl.sdk._core.models import parse_list, parse_model
+from pvectl.sdk._core.coerce import (
+    parse_list,
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import cluster_ha_resources as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import cluster_ha_resources as _m
 
 
 class ClusterHaResources(SyncResource):
@@ -79,6 +85,8 @@ class ClusterHaResources(SyncResource):
                 "type": type,
             },
         )
+        from pvectl.sdk.models import cluster_ha_resources as _m
+
         return parse_list(_m.ClusterHaResourcesListItem, _data)
 
 
@@ -148,6 +156,8 @@ class AsyncClusterHaResources(AsyncResource):
                 "type": type,
             },
         )
+        from pvectl.sdk.models import cluster_ha_resources as _m
+
         return parse_list(_m.ClusterHaResourcesListItem, _data)
 
 
@@ -183,6 +193,8 @@ class ClusterHaResourcesItem(SyncResource):
         Permissions: [perm, /, [Sys.Audit]]
         """
         _data = self._call("GET /cluster/ha/resources/{sid}", {})
+        from pvectl.sdk.models import cluster_ha_resources as _m
+
         return parse_model(_m.ClusterHaResourcesItemGetResponse, _data)
 
     def migrate(
@@ -204,6 +216,8 @@ class ClusterHaResourcesItem(SyncResource):
                 "node": node,
             },
         )
+        from pvectl.sdk.models import cluster_ha_resources as _m
+
         return parse_model(_m.ClusterHaResourcesItemMigrateResponse, _data)
 
     def relocate(
@@ -225,6 +239,8 @@ class ClusterHaResourcesItem(SyncResource):
                 "node": node,
             },
         )
+        from pvectl.sdk.models import cluster_ha_resources as _m
+
         return parse_model(_m.ClusterHaResourcesItemRelocateResponse, _data)
 
     def set(
@@ -301,6 +317,8 @@ class AsyncClusterHaResourcesItem(AsyncResource):
         Permissions: [perm, /, [Sys.Audit]]
         """
         _data = await self._call("GET /cluster/ha/resources/{sid}", {})
+        from pvectl.sdk.models import cluster_ha_resources as _m
+
         return parse_model(_m.ClusterHaResourcesItemGetResponse, _data)
 
     async def migrate(
@@ -322,6 +340,8 @@ class AsyncClusterHaResourcesItem(AsyncResource):
                 "node": node,
             },
         )
+        from pvectl.sdk.models import cluster_ha_resources as _m
+
         return parse_model(_m.ClusterHaResourcesItemMigrateResponse, _data)
 
     async def relocate(
@@ -343,6 +363,8 @@ class AsyncClusterHaResourcesItem(AsyncResource):
                 "node": node,
             },
         )
+        from pvectl.sdk.models import cluster_ha_resources as _m
+
         return parse_model(_m.ClusterHaResourcesItemRelocateResponse, _data)
 
     async def set(

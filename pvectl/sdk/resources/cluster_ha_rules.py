@@ -6,11 +6,17 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from pvectl.sdk._core.models import parse_list, parse_model
+from pvectl.sdk._core.coerce import (
+    parse_list,
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import cluster_ha_rules as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import cluster_ha_rules as _m
 
 
 class ClusterHaRules(SyncResource):
@@ -82,6 +88,8 @@ class ClusterHaRules(SyncResource):
                 "type": type,
             },
         )
+        from pvectl.sdk.models import cluster_ha_rules as _m
+
         return parse_list(_m.ClusterHaRulesListItem, _data)
 
 
@@ -154,6 +162,8 @@ class AsyncClusterHaRules(AsyncResource):
                 "type": type,
             },
         )
+        from pvectl.sdk.models import cluster_ha_rules as _m
+
         return parse_list(_m.ClusterHaRulesListItem, _data)
 
 
@@ -179,6 +189,8 @@ class ClusterHaRulesItem(SyncResource):
         Permissions: [perm, /, [Sys.Audit]]
         """
         _data = self._call("GET /cluster/ha/rules/{rule}", {})
+        from pvectl.sdk.models import cluster_ha_rules as _m
+
         return parse_model(_m.ClusterHaRulesItemGetResponse, _data)
 
     def set(
@@ -248,6 +260,8 @@ class AsyncClusterHaRulesItem(AsyncResource):
         Permissions: [perm, /, [Sys.Audit]]
         """
         _data = await self._call("GET /cluster/ha/rules/{rule}", {})
+        from pvectl.sdk.models import cluster_ha_rules as _m
+
         return parse_model(_m.ClusterHaRulesItemGetResponse, _data)
 
     async def set(

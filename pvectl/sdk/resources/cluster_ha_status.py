@@ -5,12 +5,18 @@
 from __future__ import annotations
 
 import builtins
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pvectl.sdk._core.coerce import as_dict, as_list
-from pvectl.sdk._core.models import parse_list
+from pvectl.sdk._core.coerce import (
+    as_dict,
+    as_list,
+    parse_list,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import cluster_ha_status as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import cluster_ha_status as _m
 
 
 class ClusterHaStatus(SyncResource):
@@ -35,6 +41,8 @@ class ClusterHaStatus(SyncResource):
         Permissions: [perm, /, [Sys.Audit]]
         """
         _data = self._call("GET /cluster/ha/status/current", {})
+        from pvectl.sdk.models import cluster_ha_status as _m
+
         return parse_list(_m.ClusterHaStatusCurrentItem, _data)
 
     def disarm_ha(
@@ -102,6 +110,8 @@ class AsyncClusterHaStatus(AsyncResource):
         Permissions: [perm, /, [Sys.Audit]]
         """
         _data = await self._call("GET /cluster/ha/status/current", {})
+        from pvectl.sdk.models import cluster_ha_status as _m
+
         return parse_list(_m.ClusterHaStatusCurrentItem, _data)
 
     async def disarm_ha(

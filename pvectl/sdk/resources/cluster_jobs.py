@@ -8,11 +8,14 @@ import builtins
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from pvectl.sdk._core.models import parse_list
+from pvectl.sdk._core.coerce import (
+    parse_list,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import cluster_jobs as _m
 
 if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import cluster_jobs as _m
     from pvectl.sdk.resources.cluster_jobs_realm_sync import AsyncClusterJobsRealmSync, ClusterJobsRealmSync
 
 
@@ -34,6 +37,8 @@ class ClusterJobs(SyncResource):
         Permissions: none declared
         """
         _data = self._call("GET /cluster/jobs", {})
+        from pvectl.sdk.models import cluster_jobs as _m
+
         return parse_list(_m.ClusterJobsIndexItem, _data)
 
     def schedule_analyze(
@@ -61,6 +66,8 @@ class ClusterJobs(SyncResource):
                 "starttime": starttime,
             },
         )
+        from pvectl.sdk.models import cluster_jobs as _m
+
         return parse_list(_m.ClusterJobsScheduleAnalyzeItem, _data)
 
 
@@ -82,6 +89,8 @@ class AsyncClusterJobs(AsyncResource):
         Permissions: none declared
         """
         _data = await self._call("GET /cluster/jobs", {})
+        from pvectl.sdk.models import cluster_jobs as _m
+
         return parse_list(_m.ClusterJobsIndexItem, _data)
 
     async def schedule_analyze(
@@ -109,4 +118,6 @@ class AsyncClusterJobs(AsyncResource):
                 "starttime": starttime,
             },
         )
+        from pvectl.sdk.models import cluster_jobs as _m
+
         return parse_list(_m.ClusterJobsScheduleAnalyzeItem, _data)

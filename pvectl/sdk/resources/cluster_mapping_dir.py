@@ -8,12 +8,16 @@ import builtins
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from pvectl.sdk._core.coerce import as_dict
-from pvectl.sdk._core.models import parse_list
+from pvectl.sdk._core.coerce import (
+    as_dict,
+    parse_list,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import cluster_mapping_dir as _m
 
 if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import cluster_mapping_dir as _m
+
     # property-string models appear only in annotations: not imported at run time
     from pvectl.sdk.models.formats import DirMapFormat
 
@@ -69,6 +73,8 @@ class ClusterMappingDir(SyncResource):
                 "check-node": check_node,
             },
         )
+        from pvectl.sdk.models import cluster_mapping_dir as _m
+
         return parse_list(_m.ClusterMappingDirListItem, _data)
 
 
@@ -123,6 +129,8 @@ class AsyncClusterMappingDir(AsyncResource):
                 "check-node": check_node,
             },
         )
+        from pvectl.sdk.models import cluster_mapping_dir as _m
+
         return parse_list(_m.ClusterMappingDirListItem, _data)
 
 

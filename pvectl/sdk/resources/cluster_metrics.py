@@ -8,12 +8,15 @@ import builtins
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from pvectl.sdk._core.coerce import as_list
-from pvectl.sdk._core.models import parse_model
+from pvectl.sdk._core.coerce import (
+    as_list,
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import cluster_metrics as _m
 
 if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import cluster_metrics as _m
     from pvectl.sdk.resources.cluster_metrics_server import AsyncClusterMetricsServer, ClusterMetricsServer
 
 
@@ -54,6 +57,8 @@ class ClusterMetrics(SyncResource):
                 "start-time": start_time,
             },
         )
+        from pvectl.sdk.models import cluster_metrics as _m
+
         return parse_model(_m.ClusterMetricsExportResponse, _data)
 
     def index(
@@ -105,6 +110,8 @@ class AsyncClusterMetrics(AsyncResource):
                 "start-time": start_time,
             },
         )
+        from pvectl.sdk.models import cluster_metrics as _m
+
         return parse_model(_m.ClusterMetricsExportResponse, _data)
 
     async def index(

@@ -6,12 +6,17 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pvectl.sdk._core.coerce import as_dict
-from pvectl.sdk._core.models import parse_list
+from pvectl.sdk._core.coerce import (
+    as_dict,
+    parse_list,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import cluster_metrics_server as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import cluster_metrics_server as _m
 
 
 class ClusterMetricsServer(SyncResource):
@@ -29,6 +34,8 @@ class ClusterMetricsServer(SyncResource):
         Permissions: [perm, /, [Sys.Audit]]
         """
         _data = self._call("GET /cluster/metrics/server", {})
+        from pvectl.sdk.models import cluster_metrics_server as _m
+
         return parse_list(_m.ClusterMetricsServerListItem, _data)
 
 
@@ -47,6 +54,8 @@ class AsyncClusterMetricsServer(AsyncResource):
         Permissions: [perm, /, [Sys.Audit]]
         """
         _data = await self._call("GET /cluster/metrics/server", {})
+        from pvectl.sdk.models import cluster_metrics_server as _m
+
         return parse_list(_m.ClusterMetricsServerListItem, _data)
 
 

@@ -8,12 +8,15 @@ import builtins
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from pvectl.sdk._core.coerce import as_list
-from pvectl.sdk._core.models import parse_list
+from pvectl.sdk._core.coerce import (
+    as_list,
+    parse_list,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import cluster_notifications as _m
 
 if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import cluster_notifications as _m
     from pvectl.sdk.resources.cluster_notifications_endpoints import (
         AsyncClusterNotificationsEndpoints,
         ClusterNotificationsEndpoints,
@@ -69,6 +72,8 @@ class ClusterNotifications(SyncResource):
         Permissions: [or, [perm, /mapping/notifications, [Mapping.Modify]], [perm, /mapping/notifications, [Mapping.Audit]]]
         """
         _data = self._call("GET /cluster/notifications/matcher-field-values", {})
+        from pvectl.sdk.models import cluster_notifications as _m
+
         return parse_list(_m.ClusterNotificationsMatcherFieldValuesItem, _data)
 
     def matcher_fields(
@@ -80,6 +85,8 @@ class ClusterNotifications(SyncResource):
         Permissions: [or, [perm, /mapping/notifications, [Mapping.Modify]], [perm, /mapping/notifications, [Mapping.Audit]]]
         """
         _data = self._call("GET /cluster/notifications/matcher-fields", {})
+        from pvectl.sdk.models import cluster_notifications as _m
+
         return parse_list(_m.ClusterNotificationsMatcherFieldsItem, _data)
 
 
@@ -124,6 +131,8 @@ class AsyncClusterNotifications(AsyncResource):
         Permissions: [or, [perm, /mapping/notifications, [Mapping.Modify]], [perm, /mapping/notifications, [Mapping.Audit]]]
         """
         _data = await self._call("GET /cluster/notifications/matcher-field-values", {})
+        from pvectl.sdk.models import cluster_notifications as _m
+
         return parse_list(_m.ClusterNotificationsMatcherFieldValuesItem, _data)
 
     async def matcher_fields(
@@ -135,4 +144,6 @@ class AsyncClusterNotifications(AsyncResource):
         Permissions: [or, [perm, /mapping/notifications, [Mapping.Modify]], [perm, /mapping/notifications, [Mapping.Audit]]]
         """
         _data = await self._call("GET /cluster/notifications/matcher-fields", {})
+        from pvectl.sdk.models import cluster_notifications as _m
+
         return parse_list(_m.ClusterNotificationsMatcherFieldsItem, _data)

@@ -6,10 +6,17 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from pvectl.sdk._core.models import parse_list, parse_model
+from pvectl.sdk._core.coerce import (
+    parse_list,
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import cluster_notifications_endpoints_gotify as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import cluster_notifications_endpoints_gotify as _m
 
 
 class ClusterNotificationsEndpointsGotify(SyncResource):
@@ -59,6 +66,8 @@ class ClusterNotificationsEndpointsGotify(SyncResource):
         Permissions: [perm, /mapping/notifications, [Mapping.Audit]]
         """
         _data = self._call("GET /cluster/notifications/endpoints/gotify", {})
+        from pvectl.sdk.models import cluster_notifications_endpoints_gotify as _m
+
         return parse_list(_m.ClusterNotificationsEndpointsGotifyListItem, _data)
 
 
@@ -109,6 +118,8 @@ class AsyncClusterNotificationsEndpointsGotify(AsyncResource):
         Permissions: [perm, /mapping/notifications, [Mapping.Audit]]
         """
         _data = await self._call("GET /cluster/notifications/endpoints/gotify", {})
+        from pvectl.sdk.models import cluster_notifications_endpoints_gotify as _m
+
         return parse_list(_m.ClusterNotificationsEndpointsGotifyListItem, _data)
 
 
@@ -134,6 +145,8 @@ class ClusterNotificationsEndpointsGotifyItem(SyncResource):
         Permissions: [or, [perm, /mapping/notifications, [Mapping.Modify]], [perm, /mapping/notifications, [Mapping.Audit]]]
         """
         _data = self._call("GET /cluster/notifications/endpoints/gotify/{name}", {})
+        from pvectl.sdk.models import cluster_notifications_endpoints_gotify as _m
+
         return parse_model(_m.ClusterNotificationsEndpointsGotifyItemGetResponse, _data)
 
     def set(
@@ -194,6 +207,8 @@ class AsyncClusterNotificationsEndpointsGotifyItem(AsyncResource):
         Permissions: [or, [perm, /mapping/notifications, [Mapping.Modify]], [perm, /mapping/notifications, [Mapping.Audit]]]
         """
         _data = await self._call("GET /cluster/notifications/endpoints/gotify/{name}", {})
+        from pvectl.sdk.models import cluster_notifications_endpoints_gotify as _m
+
         return parse_model(_m.ClusterNotificationsEndpointsGotifyItemGetResponse, _data)
 
     async def set(

@@ -6,10 +6,17 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from pvectl.sdk._core.models import parse_list, parse_model
+from pvectl.sdk._core.coerce import (
+    parse_list,
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import cluster_notifications_endpoints_sendmail as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import cluster_notifications_endpoints_sendmail as _m
 
 
 class ClusterNotificationsEndpointsSendmail(SyncResource):
@@ -65,6 +72,8 @@ class ClusterNotificationsEndpointsSendmail(SyncResource):
         Permissions: [or, [perm, /mapping/notifications, [Mapping.Modify]], [perm, /mapping/notifications, [Mapping.Audit]]]
         """
         _data = self._call("GET /cluster/notifications/endpoints/sendmail", {})
+        from pvectl.sdk.models import cluster_notifications_endpoints_sendmail as _m
+
         return parse_list(_m.ClusterNotificationsEndpointsSendmailListItem, _data)
 
 
@@ -121,6 +130,8 @@ class AsyncClusterNotificationsEndpointsSendmail(AsyncResource):
         Permissions: [or, [perm, /mapping/notifications, [Mapping.Modify]], [perm, /mapping/notifications, [Mapping.Audit]]]
         """
         _data = await self._call("GET /cluster/notifications/endpoints/sendmail", {})
+        from pvectl.sdk.models import cluster_notifications_endpoints_sendmail as _m
+
         return parse_list(_m.ClusterNotificationsEndpointsSendmailListItem, _data)
 
 
@@ -146,6 +157,8 @@ class ClusterNotificationsEndpointsSendmailItem(SyncResource):
         Permissions: [or, [perm, /mapping/notifications, [Mapping.Modify]], [perm, /mapping/notifications, [Mapping.Audit]]]
         """
         _data = self._call("GET /cluster/notifications/endpoints/sendmail/{name}", {})
+        from pvectl.sdk.models import cluster_notifications_endpoints_sendmail as _m
+
         return parse_model(_m.ClusterNotificationsEndpointsSendmailItemGetResponse, _data)
 
     def set(
@@ -212,6 +225,8 @@ class AsyncClusterNotificationsEndpointsSendmailItem(AsyncResource):
         Permissions: [or, [perm, /mapping/notifications, [Mapping.Modify]], [perm, /mapping/notifications, [Mapping.Audit]]]
         """
         _data = await self._call("GET /cluster/notifications/endpoints/sendmail/{name}", {})
+        from pvectl.sdk.models import cluster_notifications_endpoints_sendmail as _m
+
         return parse_model(_m.ClusterNotificationsEndpointsSendmailItemGetResponse, _data)
 
     async def set(

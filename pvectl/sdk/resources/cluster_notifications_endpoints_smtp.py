@@ -6,11 +6,17 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from pvectl.sdk._core.models import parse_list, parse_model
+from pvectl.sdk._core.coerce import (
+    parse_list,
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import cluster_notifications_endpoints_smtp as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import cluster_notifications_endpoints_smtp as _m
 
 
 class ClusterNotificationsEndpointsSmtp(SyncResource):
@@ -81,6 +87,8 @@ class ClusterNotificationsEndpointsSmtp(SyncResource):
         Permissions: [or, [perm, /mapping/notifications, [Mapping.Modify]], [perm, /mapping/notifications, [Mapping.Audit]]]
         """
         _data = self._call("GET /cluster/notifications/endpoints/smtp", {})
+        from pvectl.sdk.models import cluster_notifications_endpoints_smtp as _m
+
         return parse_list(_m.ClusterNotificationsEndpointsSmtpListItem, _data)
 
 
@@ -152,6 +160,8 @@ class AsyncClusterNotificationsEndpointsSmtp(AsyncResource):
         Permissions: [or, [perm, /mapping/notifications, [Mapping.Modify]], [perm, /mapping/notifications, [Mapping.Audit]]]
         """
         _data = await self._call("GET /cluster/notifications/endpoints/smtp", {})
+        from pvectl.sdk.models import cluster_notifications_endpoints_smtp as _m
+
         return parse_list(_m.ClusterNotificationsEndpointsSmtpListItem, _data)
 
 
@@ -177,6 +187,8 @@ class ClusterNotificationsEndpointsSmtpItem(SyncResource):
         Permissions: [or, [perm, /mapping/notifications, [Mapping.Modify]], [perm, /mapping/notifications, [Mapping.Audit]]]
         """
         _data = self._call("GET /cluster/notifications/endpoints/smtp/{name}", {})
+        from pvectl.sdk.models import cluster_notifications_endpoints_smtp as _m
+
         return parse_model(_m.ClusterNotificationsEndpointsSmtpItemGetResponse, _data)
 
     def set(
@@ -258,6 +270,8 @@ class AsyncClusterNotificationsEndpointsSmtpItem(AsyncResource):
         Permissions: [or, [perm, /mapping/notifications, [Mapping.Modify]], [perm, /mapping/notifications, [Mapping.Audit]]]
         """
         _data = await self._call("GET /cluster/notifications/endpoints/smtp/{name}", {})
+        from pvectl.sdk.models import cluster_notifications_endpoints_smtp as _m
+
         return parse_model(_m.ClusterNotificationsEndpointsSmtpItemGetResponse, _data)
 
     async def set(

@@ -6,11 +6,17 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from pvectl.sdk._core.models import parse_list, parse_model
+from pvectl.sdk._core.coerce import (
+    parse_list,
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import cluster_notifications_endpoints_webhook as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import cluster_notifications_endpoints_webhook as _m
 
 
 class ClusterNotificationsEndpointsWebhook(SyncResource):
@@ -69,6 +75,8 @@ class ClusterNotificationsEndpointsWebhook(SyncResource):
         Permissions: [perm, /mapping/notifications, [Mapping.Audit]]
         """
         _data = self._call("GET /cluster/notifications/endpoints/webhook", {})
+        from pvectl.sdk.models import cluster_notifications_endpoints_webhook as _m
+
         return parse_list(_m.ClusterNotificationsEndpointsWebhookListItem, _data)
 
 
@@ -128,6 +136,8 @@ class AsyncClusterNotificationsEndpointsWebhook(AsyncResource):
         Permissions: [perm, /mapping/notifications, [Mapping.Audit]]
         """
         _data = await self._call("GET /cluster/notifications/endpoints/webhook", {})
+        from pvectl.sdk.models import cluster_notifications_endpoints_webhook as _m
+
         return parse_list(_m.ClusterNotificationsEndpointsWebhookListItem, _data)
 
 
@@ -153,6 +163,8 @@ class ClusterNotificationsEndpointsWebhookItem(SyncResource):
         Permissions: [or, [perm, /mapping/notifications, [Mapping.Modify]], [perm, /mapping/notifications, [Mapping.Audit]]]
         """
         _data = self._call("GET /cluster/notifications/endpoints/webhook/{name}", {})
+        from pvectl.sdk.models import cluster_notifications_endpoints_webhook as _m
+
         return parse_model(_m.ClusterNotificationsEndpointsWebhookItemGetResponse, _data)
 
     def set(
@@ -222,6 +234,8 @@ class AsyncClusterNotificationsEndpointsWebhookItem(AsyncResource):
         Permissions: [or, [perm, /mapping/notifications, [Mapping.Modify]], [perm, /mapping/notifications, [Mapping.Audit]]]
         """
         _data = await self._call("GET /cluster/notifications/endpoints/webhook/{name}", {})
+        from pvectl.sdk.models import cluster_notifications_endpoints_webhook as _m
+
         return parse_model(_m.ClusterNotificationsEndpointsWebhookItemGetResponse, _data)
 
     async def set(

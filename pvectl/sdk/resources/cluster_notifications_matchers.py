@@ -6,11 +6,17 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from pvectl.sdk._core.models import parse_list, parse_model
+from pvectl.sdk._core.coerce import (
+    parse_list,
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import cluster_notifications_matchers as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import cluster_notifications_matchers as _m
 
 
 class ClusterNotificationsMatchers(SyncResource):
@@ -72,6 +78,8 @@ class ClusterNotificationsMatchers(SyncResource):
         Permissions: [or, [perm, /mapping/notifications, [Mapping.Modify]], [perm, /mapping/notifications, [Mapping.Audit]], [perm, /mapping/notifications, [Mapping.Use]]]
         """
         _data = self._call("GET /cluster/notifications/matchers", {})
+        from pvectl.sdk.models import cluster_notifications_matchers as _m
+
         return parse_list(_m.ClusterNotificationsMatchersListItem, _data)
 
 
@@ -134,6 +142,8 @@ class AsyncClusterNotificationsMatchers(AsyncResource):
         Permissions: [or, [perm, /mapping/notifications, [Mapping.Modify]], [perm, /mapping/notifications, [Mapping.Audit]], [perm, /mapping/notifications, [Mapping.Use]]]
         """
         _data = await self._call("GET /cluster/notifications/matchers", {})
+        from pvectl.sdk.models import cluster_notifications_matchers as _m
+
         return parse_list(_m.ClusterNotificationsMatchersListItem, _data)
 
 
@@ -159,6 +169,8 @@ class ClusterNotificationsMatchersItem(SyncResource):
         Permissions: [or, [perm, /mapping/notifications, [Mapping.Modify]], [perm, /mapping/notifications, [Mapping.Audit]]]
         """
         _data = self._call("GET /cluster/notifications/matchers/{name}", {})
+        from pvectl.sdk.models import cluster_notifications_matchers as _m
+
         return parse_model(_m.ClusterNotificationsMatchersItemGetResponse, _data)
 
     def set(
@@ -231,6 +243,8 @@ class AsyncClusterNotificationsMatchersItem(AsyncResource):
         Permissions: [or, [perm, /mapping/notifications, [Mapping.Modify]], [perm, /mapping/notifications, [Mapping.Audit]]]
         """
         _data = await self._call("GET /cluster/notifications/matchers/{name}", {})
+        from pvectl.sdk.models import cluster_notifications_matchers as _m
+
         return parse_model(_m.ClusterNotificationsMatchersItemGetResponse, _data)
 
     async def set(

@@ -5,10 +5,16 @@
 from __future__ import annotations
 
 import builtins
+from typing import TYPE_CHECKING
 
-from pvectl.sdk._core.models import parse_list
+from pvectl.sdk._core.coerce import (
+    parse_list,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import cluster_notifications_targets as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import cluster_notifications_targets as _m
 
 
 class ClusterNotificationsTargets(SyncResource):
@@ -26,6 +32,8 @@ class ClusterNotificationsTargets(SyncResource):
         Permissions: [or, [perm, /mapping/notifications, [Mapping.Modify]], [perm, /mapping/notifications, [Mapping.Audit]], [perm, /mapping/notifications, [Mapping.Use]]]
         """
         _data = self._call("GET /cluster/notifications/targets", {})
+        from pvectl.sdk.models import cluster_notifications_targets as _m
+
         return parse_list(_m.ClusterNotificationsTargetsListItem, _data)
 
 
@@ -44,6 +52,8 @@ class AsyncClusterNotificationsTargets(AsyncResource):
         Permissions: [or, [perm, /mapping/notifications, [Mapping.Modify]], [perm, /mapping/notifications, [Mapping.Audit]], [perm, /mapping/notifications, [Mapping.Use]]]
         """
         _data = await self._call("GET /cluster/notifications/targets", {})
+        from pvectl.sdk.models import cluster_notifications_targets as _m
+
         return parse_list(_m.ClusterNotificationsTargetsListItem, _data)
 
 

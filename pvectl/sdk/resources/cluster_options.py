@@ -7,7 +7,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
-from pvectl.sdk._core.coerce import as_dict
+from pvectl.sdk._core.coerce import (
+    as_dict,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
 
 if TYPE_CHECKING:

@@ -6,11 +6,17 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from pvectl.sdk._core.models import parse_list, parse_model
+from pvectl.sdk._core.coerce import (
+    parse_list,
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import cluster_replication as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import cluster_replication as _m
 
 
 class ClusterReplication(SyncResource):
@@ -72,6 +78,8 @@ class ClusterReplication(SyncResource):
         Permissions: Will only return replication jobs for which the calling user has VM.Audit permission on /vms/<vmid>.
         """
         _data = self._call("GET /cluster/replication", {})
+        from pvectl.sdk.models import cluster_replication as _m
+
         return parse_list(_m.ClusterReplicationListItem, _data)
 
 
@@ -134,6 +142,8 @@ class AsyncClusterReplication(AsyncResource):
         Permissions: Will only return replication jobs for which the calling user has VM.Audit permission on /vms/<vmid>.
         """
         _data = await self._call("GET /cluster/replication", {})
+        from pvectl.sdk.models import cluster_replication as _m
+
         return parse_list(_m.ClusterReplicationListItem, _data)
 
 
@@ -172,6 +182,8 @@ class ClusterReplicationItem(SyncResource):
         Permissions: Requires the VM.Audit permission on /vms/<vmid>.
         """
         _data = self._call("GET /cluster/replication/{id}", {})
+        from pvectl.sdk.models import cluster_replication as _m
+
         return parse_model(_m.ClusterReplicationItemGetResponse, _data)
 
     def set(
@@ -251,6 +263,8 @@ class AsyncClusterReplicationItem(AsyncResource):
         Permissions: Requires the VM.Audit permission on /vms/<vmid>.
         """
         _data = await self._call("GET /cluster/replication/{id}", {})
+        from pvectl.sdk.models import cluster_replication as _m
+
         return parse_model(_m.ClusterReplicationItemGetResponse, _data)
 
     async def set(

@@ -8,12 +8,16 @@ import builtins
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from pvectl.sdk._core.models import parse_list, parse_model
+from pvectl.sdk._core.coerce import (
+    parse_list,
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
 from pvectl.sdk._core.task import AsyncTask, Task
-from pvectl.sdk.models import cluster_sdn as _m
 
 if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import cluster_sdn as _m
     from pvectl.sdk.resources.cluster_sdn_controllers import AsyncClusterSdnControllers, ClusterSdnControllers
     from pvectl.sdk.resources.cluster_sdn_dns import AsyncClusterSdnDns, ClusterSdnDns
     from pvectl.sdk.resources.cluster_sdn_fabrics import AsyncClusterSdnFabrics, ClusterSdnFabrics
@@ -87,6 +91,8 @@ class ClusterSdn(SyncResource):
                 "node": node,
             },
         )
+        from pvectl.sdk.models import cluster_sdn as _m
+
         return parse_model(_m.ClusterSdnDryRunResponse, _data)
 
     def index(
@@ -98,6 +104,8 @@ class ClusterSdn(SyncResource):
         Permissions: [perm, /sdn, [SDN.Audit]]
         """
         _data = self._call("GET /cluster/sdn", {})
+        from pvectl.sdk.models import cluster_sdn as _m
+
         return parse_list(_m.ClusterSdnIndexItem, _data)
 
     def rollback(
@@ -212,6 +220,8 @@ class AsyncClusterSdn(AsyncResource):
                 "node": node,
             },
         )
+        from pvectl.sdk.models import cluster_sdn as _m
+
         return parse_model(_m.ClusterSdnDryRunResponse, _data)
 
     async def index(
@@ -223,6 +233,8 @@ class AsyncClusterSdn(AsyncResource):
         Permissions: [perm, /sdn, [SDN.Audit]]
         """
         _data = await self._call("GET /cluster/sdn", {})
+        from pvectl.sdk.models import cluster_sdn as _m
+
         return parse_list(_m.ClusterSdnIndexItem, _data)
 
     async def rollback(

@@ -6,11 +6,17 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from pvectl.sdk._core.models import parse_list, parse_model
+from pvectl.sdk._core.coerce import (
+    parse_list,
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import cluster_sdn_controllers as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import cluster_sdn_controllers as _m
 
 
 class ClusterSdnControllers(SyncResource):
@@ -103,6 +109,8 @@ class ClusterSdnControllers(SyncResource):
                 "type": type,
             },
         )
+        from pvectl.sdk.models import cluster_sdn_controllers as _m
+
         return parse_list(_m.ClusterSdnControllersListItem, _data)
 
 
@@ -196,6 +204,8 @@ class AsyncClusterSdnControllers(AsyncResource):
                 "type": type,
             },
         )
+        from pvectl.sdk.models import cluster_sdn_controllers as _m
+
         return parse_list(_m.ClusterSdnControllersListItem, _data)
 
 
@@ -244,6 +254,8 @@ class ClusterSdnControllersItem(SyncResource):
                 "running": running,
             },
         )
+        from pvectl.sdk.models import cluster_sdn_controllers as _m
+
         return parse_model(_m.ClusterSdnControllersItemGetResponse, _data)
 
     def set(
@@ -351,6 +363,8 @@ class AsyncClusterSdnControllersItem(AsyncResource):
                 "running": running,
             },
         )
+        from pvectl.sdk.models import cluster_sdn_controllers as _m
+
         return parse_model(_m.ClusterSdnControllersItemGetResponse, _data)
 
     async def set(

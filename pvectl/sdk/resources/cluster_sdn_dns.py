@@ -6,12 +6,17 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pvectl.sdk._core.coerce import as_dict
-from pvectl.sdk._core.models import parse_list
+from pvectl.sdk._core.coerce import (
+    as_dict,
+    parse_list,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import cluster_sdn_dns as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import cluster_sdn_dns as _m
 
 
 class ClusterSdnDns(SyncResource):
@@ -83,6 +88,8 @@ class ClusterSdnDns(SyncResource):
                 "type": type,
             },
         )
+        from pvectl.sdk.models import cluster_sdn_dns as _m
+
         return parse_list(_m.ClusterSdnDnsListItem, _data)
 
 
@@ -155,6 +162,8 @@ class AsyncClusterSdnDns(AsyncResource):
                 "type": type,
             },
         )
+        from pvectl.sdk.models import cluster_sdn_dns as _m
+
         return parse_list(_m.ClusterSdnDnsListItem, _data)
 
 

@@ -8,11 +8,15 @@ import builtins
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from pvectl.sdk._core.models import parse_list, parse_model
+from pvectl.sdk._core.coerce import (
+    parse_list,
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import cluster_sdn_fabrics as _m
 
 if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import cluster_sdn_fabrics as _m
     from pvectl.sdk.resources.cluster_sdn_fabrics_fabric import AsyncClusterSdnFabricsFabric, ClusterSdnFabricsFabric
     from pvectl.sdk.resources.cluster_sdn_fabrics_node import AsyncClusterSdnFabricsNode, ClusterSdnFabricsNode
 
@@ -54,6 +58,8 @@ class ClusterSdnFabrics(SyncResource):
                 "running": running,
             },
         )
+        from pvectl.sdk.models import cluster_sdn_fabrics as _m
+
         return parse_model(_m.ClusterSdnFabricsAllResponse, _data)
 
     def index(
@@ -65,6 +71,8 @@ class ClusterSdnFabrics(SyncResource):
         Permissions: [perm, /sdn/fabrics, [SDN.Audit]]
         """
         _data = self._call("GET /cluster/sdn/fabrics", {})
+        from pvectl.sdk.models import cluster_sdn_fabrics as _m
+
         return parse_list(_m.ClusterSdnFabricsIndexItem, _data)
 
 
@@ -105,6 +113,8 @@ class AsyncClusterSdnFabrics(AsyncResource):
                 "running": running,
             },
         )
+        from pvectl.sdk.models import cluster_sdn_fabrics as _m
+
         return parse_model(_m.ClusterSdnFabricsAllResponse, _data)
 
     async def index(
@@ -116,4 +126,6 @@ class AsyncClusterSdnFabrics(AsyncResource):
         Permissions: [perm, /sdn/fabrics, [SDN.Audit]]
         """
         _data = await self._call("GET /cluster/sdn/fabrics", {})
+        from pvectl.sdk.models import cluster_sdn_fabrics as _m
+
         return parse_list(_m.ClusterSdnFabricsIndexItem, _data)

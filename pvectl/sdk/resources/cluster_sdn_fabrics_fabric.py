@@ -6,11 +6,17 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pvectl.sdk._core.models import parse_list, parse_model
+from pvectl.sdk._core.coerce import (
+    parse_list,
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import cluster_sdn_fabrics_fabric as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import cluster_sdn_fabrics_fabric as _m
 
 
 class ClusterSdnFabricsFabric(SyncResource):
@@ -85,6 +91,8 @@ class ClusterSdnFabricsFabric(SyncResource):
                 "running": running,
             },
         )
+        from pvectl.sdk.models import cluster_sdn_fabrics_fabric as _m
+
         return parse_list(_m.ClusterSdnFabricsFabricListItem, _data)
 
 
@@ -160,6 +168,8 @@ class AsyncClusterSdnFabricsFabric(AsyncResource):
                 "running": running,
             },
         )
+        from pvectl.sdk.models import cluster_sdn_fabrics_fabric as _m
+
         return parse_list(_m.ClusterSdnFabricsFabricListItem, _data)
 
 
@@ -185,6 +195,8 @@ class ClusterSdnFabricsFabricItem(SyncResource):
         Permissions: [perm, /sdn/fabrics/{id}, [SDN.Audit, SDN.Allocate], any, 1]
         """
         _data = self._call("GET /cluster/sdn/fabrics/fabric/{id}", {})
+        from pvectl.sdk.models import cluster_sdn_fabrics_fabric as _m
+
         return parse_model(_m.ClusterSdnFabricsFabricItemGetResponse, _data)
 
     def set(
@@ -254,6 +266,8 @@ class AsyncClusterSdnFabricsFabricItem(AsyncResource):
         Permissions: [perm, /sdn/fabrics/{id}, [SDN.Audit, SDN.Allocate], any, 1]
         """
         _data = await self._call("GET /cluster/sdn/fabrics/fabric/{id}", {})
+        from pvectl.sdk.models import cluster_sdn_fabrics_fabric as _m
+
         return parse_model(_m.ClusterSdnFabricsFabricItemGetResponse, _data)
 
     async def set(

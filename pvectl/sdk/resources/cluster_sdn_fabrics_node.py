@@ -6,11 +6,17 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pvectl.sdk._core.models import parse_list, parse_model
+from pvectl.sdk._core.coerce import (
+    parse_list,
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import cluster_sdn_fabrics_node as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import cluster_sdn_fabrics_node as _m
 
 
 class ClusterSdnFabricsNode(SyncResource):
@@ -41,6 +47,8 @@ class ClusterSdnFabricsNode(SyncResource):
                 "running": running,
             },
         )
+        from pvectl.sdk.models import cluster_sdn_fabrics_node as _m
+
         return parse_list(_m.ClusterSdnFabricsNodeListItem, _data)
 
 
@@ -72,6 +80,8 @@ class AsyncClusterSdnFabricsNode(AsyncResource):
                 "running": running,
             },
         )
+        from pvectl.sdk.models import cluster_sdn_fabrics_node as _m
+
         return parse_list(_m.ClusterSdnFabricsNodeListItem, _data)
 
 
@@ -141,6 +151,8 @@ class ClusterSdnFabricsNodeItem(SyncResource):
                 "running": running,
             },
         )
+        from pvectl.sdk.models import cluster_sdn_fabrics_node as _m
+
         return parse_list(_m.ClusterSdnFabricsNodeItemListItem, _data)
 
 
@@ -210,6 +222,8 @@ class AsyncClusterSdnFabricsNodeItem(AsyncResource):
                 "running": running,
             },
         )
+        from pvectl.sdk.models import cluster_sdn_fabrics_node as _m
+
         return parse_list(_m.ClusterSdnFabricsNodeItemListItem, _data)
 
 
@@ -235,6 +249,8 @@ class ClusterSdnFabricsNodeItemNodeId(SyncResource):
         Permissions: [and, [perm, /sdn/fabrics/{fabric_id}, [SDN.Audit, SDN.Allocate], any, 1], [perm, /nodes/{node_id}, [Sys.Audit, Sys.Modify], any, 1]]
         """
         _data = self._call("GET /cluster/sdn/fabrics/node/{fabric_id}/{node_id}", {})
+        from pvectl.sdk.models import cluster_sdn_fabrics_node as _m
+
         return parse_model(_m.ClusterSdnFabricsNodeItemNodeIdGetResponse, _data)
 
     def set(
@@ -298,6 +314,8 @@ class AsyncClusterSdnFabricsNodeItemNodeId(AsyncResource):
         Permissions: [and, [perm, /sdn/fabrics/{fabric_id}, [SDN.Audit, SDN.Allocate], any, 1], [perm, /nodes/{node_id}, [Sys.Audit, Sys.Modify], any, 1]]
         """
         _data = await self._call("GET /cluster/sdn/fabrics/node/{fabric_id}/{node_id}", {})
+        from pvectl.sdk.models import cluster_sdn_fabrics_node as _m
+
         return parse_model(_m.ClusterSdnFabricsNodeItemNodeIdGetResponse, _data)
 
     async def set(

@@ -6,12 +6,18 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pvectl.sdk._core.coerce import as_dict, as_list
-from pvectl.sdk._core.models import parse_list
+from pvectl.sdk._core.coerce import (
+    as_dict,
+    as_list,
+    parse_list,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import cluster_sdn_ipams as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import cluster_sdn_ipams as _m
 
 
 class ClusterSdnIpams(SyncResource):
@@ -77,6 +83,8 @@ class ClusterSdnIpams(SyncResource):
                 "type": type,
             },
         )
+        from pvectl.sdk.models import cluster_sdn_ipams as _m
+
         return parse_list(_m.ClusterSdnIpamsListItem, _data)
 
 
@@ -143,6 +151,8 @@ class AsyncClusterSdnIpams(AsyncResource):
                 "type": type,
             },
         )
+        from pvectl.sdk.models import cluster_sdn_ipams as _m
+
         return parse_list(_m.ClusterSdnIpamsListItem, _data)
 
 

@@ -4,7 +4,9 @@
 
 from __future__ import annotations
 
-from pvectl.sdk._core.coerce import as_str
+from pvectl.sdk._core.coerce import (
+    as_str,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
 
 

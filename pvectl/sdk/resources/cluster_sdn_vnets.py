@@ -9,11 +9,15 @@ from collections.abc import Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Literal
 
-from pvectl.sdk._core.models import parse_list, parse_model
+from pvectl.sdk._core.coerce import (
+    parse_list,
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import cluster_sdn_vnets as _m
 
 if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import cluster_sdn_vnets as _m
     from pvectl.sdk.resources.cluster_sdn_vnets_firewall import AsyncClusterSdnVnetsFirewall, ClusterSdnVnetsFirewall
     from pvectl.sdk.resources.cluster_sdn_vnets_ips import AsyncClusterSdnVnetsIps, ClusterSdnVnetsIps
     from pvectl.sdk.resources.cluster_sdn_vnets_subnets import AsyncClusterSdnVnetsSubnets, ClusterSdnVnetsSubnets
@@ -88,6 +92,8 @@ class ClusterSdnVnets(SyncResource):
                 "running": running,
             },
         )
+        from pvectl.sdk.models import cluster_sdn_vnets as _m
+
         return parse_list(_m.ClusterSdnVnetsListItem, _data)
 
 
@@ -160,6 +166,8 @@ class AsyncClusterSdnVnets(AsyncResource):
                 "running": running,
             },
         )
+        from pvectl.sdk.models import cluster_sdn_vnets as _m
+
         return parse_list(_m.ClusterSdnVnetsListItem, _data)
 
 
@@ -226,6 +234,8 @@ class ClusterSdnVnetsItem(SyncResource):
                 "running": running,
             },
         )
+        from pvectl.sdk.models import cluster_sdn_vnets as _m
+
         return parse_model(_m.ClusterSdnVnetsItemGetResponse, _data)
 
     def set(
@@ -333,6 +343,8 @@ class AsyncClusterSdnVnetsItem(AsyncResource):
                 "running": running,
             },
         )
+        from pvectl.sdk.models import cluster_sdn_vnets as _m
+
         return parse_model(_m.ClusterSdnVnetsItemGetResponse, _data)
 
     async def set(

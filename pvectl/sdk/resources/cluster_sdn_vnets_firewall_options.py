@@ -5,11 +5,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from pvectl.sdk._core.models import parse_model
+from pvectl.sdk._core.coerce import (
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import cluster_sdn_vnets_firewall_options as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import cluster_sdn_vnets_firewall_options as _m
 
 
 class ClusterSdnVnetsFirewallOptions(SyncResource):
@@ -24,6 +29,8 @@ class ClusterSdnVnetsFirewallOptions(SyncResource):
         Permissions: Needs SDN.Audit or SDN.Allocate permissions on '/sdn/zones/<zone>/<vnet>'
         """
         _data = self._call("GET /cluster/sdn/vnets/{vnet}/firewall/options", {})
+        from pvectl.sdk.models import cluster_sdn_vnets_firewall_options as _m
+
         return parse_model(_m.ClusterSdnVnetsFirewallOptionsGetResponse, _data)
 
     def set(
@@ -72,6 +79,8 @@ class AsyncClusterSdnVnetsFirewallOptions(AsyncResource):
         Permissions: Needs SDN.Audit or SDN.Allocate permissions on '/sdn/zones/<zone>/<vnet>'
         """
         _data = await self._call("GET /cluster/sdn/vnets/{vnet}/firewall/options", {})
+        from pvectl.sdk.models import cluster_sdn_vnets_firewall_options as _m
+
         return parse_model(_m.ClusterSdnVnetsFirewallOptionsGetResponse, _data)
 
     async def set(

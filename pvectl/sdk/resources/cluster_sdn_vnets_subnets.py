@@ -8,7 +8,10 @@ import builtins
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from pvectl.sdk._core.coerce import as_dict, as_list
+from pvectl.sdk._core.coerce import (
+    as_dict,
+    as_list,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
 
 

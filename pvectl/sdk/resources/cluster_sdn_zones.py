@@ -6,11 +6,17 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from pvectl.sdk._core.models import parse_list, parse_model
+from pvectl.sdk._core.coerce import (
+    parse_list,
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import cluster_sdn_zones as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import cluster_sdn_zones as _m
 
 
 class ClusterSdnZones(SyncResource):
@@ -142,6 +148,8 @@ class ClusterSdnZones(SyncResource):
                 "type": type,
             },
         )
+        from pvectl.sdk.models import cluster_sdn_zones as _m
+
         return parse_list(_m.ClusterSdnZonesListItem, _data)
 
 
@@ -274,6 +282,8 @@ class AsyncClusterSdnZones(AsyncResource):
                 "type": type,
             },
         )
+        from pvectl.sdk.models import cluster_sdn_zones as _m
+
         return parse_list(_m.ClusterSdnZonesListItem, _data)
 
 
@@ -322,6 +332,8 @@ class ClusterSdnZonesItem(SyncResource):
                 "running": running,
             },
         )
+        from pvectl.sdk.models import cluster_sdn_zones as _m
+
         return parse_model(_m.ClusterSdnZonesItemGetResponse, _data)
 
     def set(
@@ -468,6 +480,8 @@ class AsyncClusterSdnZonesItem(AsyncResource):
                 "running": running,
             },
         )
+        from pvectl.sdk.models import cluster_sdn_zones as _m
+
         return parse_model(_m.ClusterSdnZonesItemGetResponse, _data)
 
     async def set(

@@ -9,13 +9,18 @@ from collections.abc import Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
-from pvectl.sdk._core.coerce import as_list, as_str
-from pvectl.sdk._core.models import parse_list, parse_model
+from pvectl.sdk._core.coerce import (
+    as_list,
+    as_str,
+    parse_list,
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
 from pvectl.sdk._core.task import AsyncTask, Task
-from pvectl.sdk.models import nodes as _m
 
 if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import nodes as _m
     from pvectl.sdk.resources.nodes_aplinfo import AsyncNodesAplinfo, NodesAplinfo
     from pvectl.sdk.resources.nodes_apt import AsyncNodesApt, NodesApt
     from pvectl.sdk.resources.nodes_capabilities import AsyncNodesCapabilities, NodesCapabilities
@@ -57,6 +62,8 @@ class Nodes(SyncResource):
         Permissions: none declared
         """
         _data = self._call("GET /nodes", {})
+        from pvectl.sdk.models import nodes as _m
+
         return parse_list(_m.NodesListItem, _data)
 
 
@@ -75,6 +82,8 @@ class AsyncNodes(AsyncResource):
         Permissions: none declared
         """
         _data = await self._call("GET /nodes", {})
+        from pvectl.sdk.models import nodes as _m
+
         return parse_list(_m.NodesListItem, _data)
 
 
@@ -377,6 +386,8 @@ class NodesItem(SyncResource):
                 "verify-certificates": verify_certificates,
             },
         )
+        from pvectl.sdk.models import nodes as _m
+
         return parse_model(_m.NodesItemQueryUrlMetadataResponse, _data)
 
     def report(
@@ -415,6 +426,8 @@ class NodesItem(SyncResource):
                 "cf": cf,
             },
         )
+        from pvectl.sdk.models import nodes as _m
+
         return parse_model(_m.NodesItemRrdResponse, _data)
 
     def rrddata(
@@ -466,6 +479,8 @@ class NodesItem(SyncResource):
                 "proxy": proxy,
             },
         )
+        from pvectl.sdk.models import nodes as _m
+
         return parse_model(_m.NodesItemSpiceshellResponse, _data)
 
     def startall(
@@ -580,6 +595,8 @@ class NodesItem(SyncResource):
                 "until": until,
             },
         )
+        from pvectl.sdk.models import nodes as _m
+
         return parse_list(_m.NodesItemSyslogItem, _data)
 
     def termproxy(
@@ -604,6 +621,8 @@ class NodesItem(SyncResource):
                 "cmd-opts": cmd_opts,
             },
         )
+        from pvectl.sdk.models import nodes as _m
+
         return parse_model(_m.NodesItemTermproxyResponse, _data)
 
     def version(
@@ -615,6 +634,8 @@ class NodesItem(SyncResource):
         Permissions: none declared
         """
         _data = self._call("GET /nodes/{node}/version", {})
+        from pvectl.sdk.models import nodes as _m
+
         return parse_model(_m.NodesItemVersionResponse, _data)
 
     def vncshell(
@@ -648,6 +669,8 @@ class NodesItem(SyncResource):
                 "width": width,
             },
         )
+        from pvectl.sdk.models import nodes as _m
+
         return parse_model(_m.NodesItemVncshellResponse, _data)
 
     def vncwebsocket(
@@ -672,6 +695,8 @@ class NodesItem(SyncResource):
                 "vncticket": vncticket,
             },
         )
+        from pvectl.sdk.models import nodes as _m
+
         return parse_model(_m.NodesItemVncwebsocketResponse, _data)
 
     def wakeonlan(
@@ -985,6 +1010,8 @@ class AsyncNodesItem(AsyncResource):
                 "verify-certificates": verify_certificates,
             },
         )
+        from pvectl.sdk.models import nodes as _m
+
         return parse_model(_m.NodesItemQueryUrlMetadataResponse, _data)
 
     async def report(
@@ -1023,6 +1050,8 @@ class AsyncNodesItem(AsyncResource):
                 "cf": cf,
             },
         )
+        from pvectl.sdk.models import nodes as _m
+
         return parse_model(_m.NodesItemRrdResponse, _data)
 
     async def rrddata(
@@ -1074,6 +1103,8 @@ class AsyncNodesItem(AsyncResource):
                 "proxy": proxy,
             },
         )
+        from pvectl.sdk.models import nodes as _m
+
         return parse_model(_m.NodesItemSpiceshellResponse, _data)
 
     async def startall(
@@ -1188,6 +1219,8 @@ class AsyncNodesItem(AsyncResource):
                 "until": until,
             },
         )
+        from pvectl.sdk.models import nodes as _m
+
         return parse_list(_m.NodesItemSyslogItem, _data)
 
     async def termproxy(
@@ -1212,6 +1245,8 @@ class AsyncNodesItem(AsyncResource):
                 "cmd-opts": cmd_opts,
             },
         )
+        from pvectl.sdk.models import nodes as _m
+
         return parse_model(_m.NodesItemTermproxyResponse, _data)
 
     async def version(
@@ -1223,6 +1258,8 @@ class AsyncNodesItem(AsyncResource):
         Permissions: none declared
         """
         _data = await self._call("GET /nodes/{node}/version", {})
+        from pvectl.sdk.models import nodes as _m
+
         return parse_model(_m.NodesItemVersionResponse, _data)
 
     async def vncshell(
@@ -1256,6 +1293,8 @@ class AsyncNodesItem(AsyncResource):
                 "width": width,
             },
         )
+        from pvectl.sdk.models import nodes as _m
+
         return parse_model(_m.NodesItemVncshellResponse, _data)
 
     async def vncwebsocket(
@@ -1280,6 +1319,8 @@ class AsyncNodesItem(AsyncResource):
                 "vncticket": vncticket,
             },
         )
+        from pvectl.sdk.models import nodes as _m
+
         return parse_model(_m.NodesItemVncwebsocketResponse, _data)
 
     async def wakeonlan(

@@ -7,7 +7,9 @@ from __future__ import annotations
 import builtins
 from typing import Any
 
-from pvectl.sdk._core.coerce import as_list
+from pvectl.sdk._core.coerce import (
+    as_list,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
 from pvectl.sdk._core.task import AsyncTask, Task
 

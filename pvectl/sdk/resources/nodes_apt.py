@@ -8,12 +8,15 @@ import builtins
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from pvectl.sdk._core.coerce import as_str
-from pvectl.sdk._core.models import parse_list
+from pvectl.sdk._core.coerce import (
+    as_str,
+    parse_list,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import nodes_apt as _m
 
 if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import nodes_apt as _m
     from pvectl.sdk.resources.nodes_apt_repositories import AsyncNodesAptRepositories, NodesAptRepositories
     from pvectl.sdk.resources.nodes_apt_update import AsyncNodesAptUpdate, NodesAptUpdate
 
@@ -66,6 +69,8 @@ class NodesApt(SyncResource):
         Permissions: none declared
         """
         _data = self._call("GET /nodes/{node}/apt", {})
+        from pvectl.sdk.models import nodes_apt as _m
+
         return parse_list(_m.NodesAptIndexItem, _data)
 
     def versions(
@@ -77,6 +82,8 @@ class NodesApt(SyncResource):
         Permissions: [perm, /nodes/{node}, [Sys.Audit]]
         """
         _data = self._call("GET /nodes/{node}/apt/versions", {})
+        from pvectl.sdk.models import nodes_apt as _m
+
         return parse_list(_m.NodesAptVersionsItem, _data)
 
 
@@ -128,6 +135,8 @@ class AsyncNodesApt(AsyncResource):
         Permissions: none declared
         """
         _data = await self._call("GET /nodes/{node}/apt", {})
+        from pvectl.sdk.models import nodes_apt as _m
+
         return parse_list(_m.NodesAptIndexItem, _data)
 
     async def versions(
@@ -139,4 +148,6 @@ class AsyncNodesApt(AsyncResource):
         Permissions: [perm, /nodes/{node}, [Sys.Audit]]
         """
         _data = await self._call("GET /nodes/{node}/apt/versions", {})
+        from pvectl.sdk.models import nodes_apt as _m
+
         return parse_list(_m.NodesAptVersionsItem, _data)

@@ -4,9 +4,16 @@
 
 from __future__ import annotations
 
-from pvectl.sdk._core.models import parse_model
+from typing import TYPE_CHECKING
+
+from pvectl.sdk._core.coerce import (
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import nodes_apt_repositories as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import nodes_apt_repositories as _m
 
 
 class NodesAptRepositories(SyncResource):
@@ -50,6 +57,8 @@ class NodesAptRepositories(SyncResource):
         Permissions: [perm, /nodes/{node}, [Sys.Audit]]
         """
         _data = self._call("GET /nodes/{node}/apt/repositories", {})
+        from pvectl.sdk.models import nodes_apt_repositories as _m
+
         return parse_model(_m.NodesAptRepositoriesGetResponse, _data)
 
     def set(
@@ -117,6 +126,8 @@ class AsyncNodesAptRepositories(AsyncResource):
         Permissions: [perm, /nodes/{node}, [Sys.Audit]]
         """
         _data = await self._call("GET /nodes/{node}/apt/repositories", {})
+        from pvectl.sdk.models import nodes_apt_repositories as _m
+
         return parse_model(_m.NodesAptRepositoriesGetResponse, _data)
 
     async def set(

@@ -5,11 +5,17 @@
 from __future__ import annotations
 
 import builtins
+from typing import TYPE_CHECKING
 
-from pvectl.sdk._core.models import parse_list
+from pvectl.sdk._core.coerce import (
+    parse_list,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
 from pvectl.sdk._core.task import AsyncTask, Task
-from pvectl.sdk.models import nodes_apt_update as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import nodes_apt_update as _m
 
 
 class NodesAptUpdate(SyncResource):
@@ -48,6 +54,8 @@ class NodesAptUpdate(SyncResource):
         Permissions: [perm, /nodes/{node}, [Sys.Modify]]
         """
         _data = self._call("GET /nodes/{node}/apt/update", {})
+        from pvectl.sdk.models import nodes_apt_update as _m
+
         return parse_list(_m.NodesAptUpdateGetItem, _data)
 
 
@@ -87,4 +95,6 @@ class AsyncNodesAptUpdate(AsyncResource):
         Permissions: [perm, /nodes/{node}, [Sys.Modify]]
         """
         _data = await self._call("GET /nodes/{node}/apt/update", {})
+        from pvectl.sdk.models import nodes_apt_update as _m
+
         return parse_list(_m.NodesAptUpdateGetItem, _data)

@@ -5,12 +5,18 @@
 from __future__ import annotations
 
 import builtins
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pvectl.sdk._core.coerce import as_list
-from pvectl.sdk._core.models import parse_list, parse_model
+from pvectl.sdk._core.coerce import (
+    as_list,
+    parse_list,
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import nodes_capabilities_qemu as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import nodes_capabilities_qemu as _m
 
 
 class NodesCapabilitiesQemu(SyncResource):
@@ -35,6 +41,8 @@ class NodesCapabilitiesQemu(SyncResource):
                 "arch": arch,
             },
         )
+        from pvectl.sdk.models import nodes_capabilities_qemu as _m
+
         return parse_list(_m.NodesCapabilitiesQemuCpuItem, _data)
 
     def cpu_flags(
@@ -56,6 +64,8 @@ class NodesCapabilitiesQemu(SyncResource):
                 "arch": arch,
             },
         )
+        from pvectl.sdk.models import nodes_capabilities_qemu as _m
+
         return parse_list(_m.NodesCapabilitiesQemuCpuFlagsItem, _data)
 
     def index(
@@ -88,6 +98,8 @@ class NodesCapabilitiesQemu(SyncResource):
                 "arch": arch,
             },
         )
+        from pvectl.sdk.models import nodes_capabilities_qemu as _m
+
         return parse_list(_m.NodesCapabilitiesQemuMachinesItem, _data)
 
     def migration(
@@ -99,6 +111,8 @@ class NodesCapabilitiesQemu(SyncResource):
         Permissions: [perm, /nodes/{node}, [Sys.Audit]]
         """
         _data = self._call("GET /nodes/{node}/capabilities/qemu/migration", {})
+        from pvectl.sdk.models import nodes_capabilities_qemu as _m
+
         return parse_model(_m.NodesCapabilitiesQemuMigrationResponse, _data)
 
 
@@ -124,6 +138,8 @@ class AsyncNodesCapabilitiesQemu(AsyncResource):
                 "arch": arch,
             },
         )
+        from pvectl.sdk.models import nodes_capabilities_qemu as _m
+
         return parse_list(_m.NodesCapabilitiesQemuCpuItem, _data)
 
     async def cpu_flags(
@@ -145,6 +161,8 @@ class AsyncNodesCapabilitiesQemu(AsyncResource):
                 "arch": arch,
             },
         )
+        from pvectl.sdk.models import nodes_capabilities_qemu as _m
+
         return parse_list(_m.NodesCapabilitiesQemuCpuFlagsItem, _data)
 
     async def index(
@@ -177,6 +195,8 @@ class AsyncNodesCapabilitiesQemu(AsyncResource):
                 "arch": arch,
             },
         )
+        from pvectl.sdk.models import nodes_capabilities_qemu as _m
+
         return parse_list(_m.NodesCapabilitiesQemuMachinesItem, _data)
 
     async def migration(
@@ -188,4 +208,6 @@ class AsyncNodesCapabilitiesQemu(AsyncResource):
         Permissions: [perm, /nodes/{node}, [Sys.Audit]]
         """
         _data = await self._call("GET /nodes/{node}/capabilities/qemu/migration", {})
+        from pvectl.sdk.models import nodes_capabilities_qemu as _m
+
         return parse_model(_m.NodesCapabilitiesQemuMigrationResponse, _data)

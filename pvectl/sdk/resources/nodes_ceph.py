@@ -8,13 +8,19 @@ import builtins
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
-from pvectl.sdk._core.coerce import as_dict, as_list, as_str
-from pvectl.sdk._core.models import parse_list, parse_model
+from pvectl.sdk._core.coerce import (
+    as_dict,
+    as_list,
+    as_str,
+    parse_list,
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
 from pvectl.sdk._core.task import AsyncTask, Task
-from pvectl.sdk.models import nodes_ceph as _m
 
 if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import nodes_ceph as _m
     from pvectl.sdk.resources.nodes_ceph_cfg import AsyncNodesCephCfg, NodesCephCfg
     from pvectl.sdk.resources.nodes_ceph_fs import AsyncNodesCephFs, NodesCephFs
     from pvectl.sdk.resources.nodes_ceph_mds import AsyncNodesCephMds, NodesCephMds
@@ -94,6 +100,8 @@ class NodesCeph(SyncResource):
                 "service": service,
             },
         )
+        from pvectl.sdk.models import nodes_ceph as _m
+
         return parse_model(_m.NodesCephCmdSafetyResponse, _data)
 
     def crush(
@@ -175,6 +183,8 @@ class NodesCeph(SyncResource):
                 "start": start,
             },
         )
+        from pvectl.sdk.models import nodes_ceph as _m
+
         return parse_list(_m.NodesCephLogItem, _data)
 
     def restart(
@@ -207,6 +217,8 @@ class NodesCeph(SyncResource):
         Permissions: [perm, /, [Sys.Audit, Datastore.Audit], any, 1]
         """
         _data = self._call("GET /nodes/{node}/ceph/rules", {})
+        from pvectl.sdk.models import nodes_ceph as _m
+
         return parse_list(_m.NodesCephRulesItem, _data)
 
     def start(
@@ -333,6 +345,8 @@ class AsyncNodesCeph(AsyncResource):
                 "service": service,
             },
         )
+        from pvectl.sdk.models import nodes_ceph as _m
+
         return parse_model(_m.NodesCephCmdSafetyResponse, _data)
 
     async def crush(
@@ -414,6 +428,8 @@ class AsyncNodesCeph(AsyncResource):
                 "start": start,
             },
         )
+        from pvectl.sdk.models import nodes_ceph as _m
+
         return parse_list(_m.NodesCephLogItem, _data)
 
     async def restart(
@@ -446,6 +462,8 @@ class AsyncNodesCeph(AsyncResource):
         Permissions: [perm, /, [Sys.Audit, Datastore.Audit], any, 1]
         """
         _data = await self._call("GET /nodes/{node}/ceph/rules", {})
+        from pvectl.sdk.models import nodes_ceph as _m
+
         return parse_list(_m.NodesCephRulesItem, _data)
 
     async def start(

@@ -5,12 +5,19 @@
 from __future__ import annotations
 
 import builtins
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pvectl.sdk._core.coerce import as_dict, as_list, as_str
-from pvectl.sdk._core.models import parse_list
+from pvectl.sdk._core.coerce import (
+    as_dict,
+    as_list,
+    as_str,
+    parse_list,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import nodes_ceph_cfg as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import nodes_ceph_cfg as _m
 
 
 class NodesCephCfg(SyncResource):
@@ -25,6 +32,8 @@ class NodesCephCfg(SyncResource):
         Permissions: [perm, /, [Sys.Audit, Datastore.Audit], any, 1]
         """
         _data = self._call("GET /nodes/{node}/ceph/cfg/db", {})
+        from pvectl.sdk.models import nodes_ceph_cfg as _m
+
         return parse_list(_m.NodesCephCfgDbItem, _data)
 
     def index(
@@ -83,6 +92,8 @@ class AsyncNodesCephCfg(AsyncResource):
         Permissions: [perm, /, [Sys.Audit, Datastore.Audit], any, 1]
         """
         _data = await self._call("GET /nodes/{node}/ceph/cfg/db", {})
+        from pvectl.sdk.models import nodes_ceph_cfg as _m
+
         return parse_list(_m.NodesCephCfgDbItem, _data)
 
     async def index(

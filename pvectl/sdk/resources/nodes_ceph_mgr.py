@@ -5,11 +5,17 @@
 from __future__ import annotations
 
 import builtins
+from typing import TYPE_CHECKING
 
-from pvectl.sdk._core.models import parse_list
+from pvectl.sdk._core.coerce import (
+    parse_list,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
 from pvectl.sdk._core.task import AsyncTask, Task
-from pvectl.sdk.models import nodes_ceph_mgr as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import nodes_ceph_mgr as _m
 
 
 class NodesCephMgr(SyncResource):
@@ -27,6 +33,8 @@ class NodesCephMgr(SyncResource):
         Permissions: [perm, /, [Sys.Audit, Datastore.Audit], any, 1]
         """
         _data = self._call("GET /nodes/{node}/ceph/mgr", {})
+        from pvectl.sdk.models import nodes_ceph_mgr as _m
+
         return parse_list(_m.NodesCephMgrListItem, _data)
 
 
@@ -45,6 +53,8 @@ class AsyncNodesCephMgr(AsyncResource):
         Permissions: [perm, /, [Sys.Audit, Datastore.Audit], any, 1]
         """
         _data = await self._call("GET /nodes/{node}/ceph/mgr", {})
+        from pvectl.sdk.models import nodes_ceph_mgr as _m
+
         return parse_list(_m.NodesCephMgrListItem, _data)
 
 

@@ -6,11 +6,17 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from pvectl.sdk._core.models import parse_list
+from pvectl.sdk._core.coerce import (
+    parse_list,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
 from pvectl.sdk._core.task import AsyncTask, Task
-from pvectl.sdk.models import nodes_ceph_mon as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import nodes_ceph_mon as _m
 
 
 class NodesCephMon(SyncResource):
@@ -28,6 +34,8 @@ class NodesCephMon(SyncResource):
         Permissions: [perm, /, [Sys.Audit, Datastore.Audit], any, 1]
         """
         _data = self._call("GET /nodes/{node}/ceph/mon", {})
+        from pvectl.sdk.models import nodes_ceph_mon as _m
+
         return parse_list(_m.NodesCephMonListItem, _data)
 
 
@@ -46,6 +54,8 @@ class AsyncNodesCephMon(AsyncResource):
         Permissions: [perm, /, [Sys.Audit, Datastore.Audit], any, 1]
         """
         _data = await self._call("GET /nodes/{node}/ceph/mon", {})
+        from pvectl.sdk.models import nodes_ceph_mon as _m
+
         return parse_list(_m.NodesCephMonListItem, _data)
 
 

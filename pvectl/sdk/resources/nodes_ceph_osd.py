@@ -5,13 +5,19 @@
 from __future__ import annotations
 
 import builtins
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pvectl.sdk._core.coerce import as_dict, as_list
-from pvectl.sdk._core.models import parse_model
+from pvectl.sdk._core.coerce import (
+    as_dict,
+    as_list,
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
 from pvectl.sdk._core.task import AsyncTask, Task
-from pvectl.sdk.models import nodes_ceph_osd as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import nodes_ceph_osd as _m
 
 
 class NodesCephOsd(SyncResource):
@@ -198,6 +204,8 @@ class NodesCephOsdItem(SyncResource):
                 "type": type,
             },
         )
+        from pvectl.sdk.models import nodes_ceph_osd as _m
+
         return parse_model(_m.NodesCephOsdItemLvInfoResponse, _data)
 
     def metadata(
@@ -209,6 +217,8 @@ class NodesCephOsdItem(SyncResource):
         Permissions: [perm, /, [Sys.Audit], any, 1]
         """
         _data = self._call("GET /nodes/{node}/ceph/osd/{osdid}/metadata", {})
+        from pvectl.sdk.models import nodes_ceph_osd as _m
+
         return parse_model(_m.NodesCephOsdItemMetadataResponse, _data)
 
     def out(
@@ -306,6 +316,8 @@ class AsyncNodesCephOsdItem(AsyncResource):
                 "type": type,
             },
         )
+        from pvectl.sdk.models import nodes_ceph_osd as _m
+
         return parse_model(_m.NodesCephOsdItemLvInfoResponse, _data)
 
     async def metadata(
@@ -317,6 +329,8 @@ class AsyncNodesCephOsdItem(AsyncResource):
         Permissions: [perm, /, [Sys.Audit], any, 1]
         """
         _data = await self._call("GET /nodes/{node}/ceph/osd/{osdid}/metadata", {})
+        from pvectl.sdk.models import nodes_ceph_osd as _m
+
         return parse_model(_m.NodesCephOsdItemMetadataResponse, _data)
 
     async def out(

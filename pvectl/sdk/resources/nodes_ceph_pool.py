@@ -7,13 +7,18 @@ from __future__ import annotations
 import builtins
 from typing import TYPE_CHECKING, Any, Literal
 
-from pvectl.sdk._core.coerce import as_list
-from pvectl.sdk._core.models import parse_list, parse_model
+from pvectl.sdk._core.coerce import (
+    as_list,
+    parse_list,
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
 from pvectl.sdk._core.task import AsyncTask, Task
-from pvectl.sdk.models import nodes_ceph_pool as _m
 
 if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import nodes_ceph_pool as _m
+
     # property-string models appear only in annotations: not imported at run time
     from pvectl.sdk.models.formats import ErasureCodingFormat
 
@@ -87,6 +92,8 @@ class NodesCephPool(SyncResource):
         Permissions: [perm, /, [Sys.Audit, Datastore.Audit], any, 1]
         """
         _data = self._call("GET /nodes/{node}/ceph/pool", {})
+        from pvectl.sdk.models import nodes_ceph_pool as _m
+
         return parse_list(_m.NodesCephPoolListItem, _data)
 
 
@@ -159,6 +166,8 @@ class AsyncNodesCephPool(AsyncResource):
         Permissions: [perm, /, [Sys.Audit, Datastore.Audit], any, 1]
         """
         _data = await self._call("GET /nodes/{node}/ceph/pool", {})
+        from pvectl.sdk.models import nodes_ceph_pool as _m
+
         return parse_list(_m.NodesCephPoolListItem, _data)
 
 
@@ -267,6 +276,8 @@ class NodesCephPoolItem(SyncResource):
                 "verbose": verbose,
             },
         )
+        from pvectl.sdk.models import nodes_ceph_pool as _m
+
         return parse_model(_m.NodesCephPoolItemStatusResponse, _data)
 
 
@@ -375,4 +386,6 @@ class AsyncNodesCephPoolItem(AsyncResource):
                 "verbose": verbose,
             },
         )
+        from pvectl.sdk.models import nodes_ceph_pool as _m
+
         return parse_model(_m.NodesCephPoolItemStatusResponse, _data)

@@ -8,12 +8,15 @@ import builtins
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from pvectl.sdk._core.coerce import as_list
-from pvectl.sdk._core.models import parse_list
+from pvectl.sdk._core.coerce import (
+    as_list,
+    parse_list,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import nodes_certificates as _m
 
 if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import nodes_certificates as _m
     from pvectl.sdk.resources.nodes_certificates_acme import AsyncNodesCertificatesAcme, NodesCertificatesAcme
     from pvectl.sdk.resources.nodes_certificates_custom import AsyncNodesCertificatesCustom, NodesCertificatesCustom
 
@@ -53,6 +56,8 @@ class NodesCertificates(SyncResource):
         Permissions: none declared
         """
         _data = self._call("GET /nodes/{node}/certificates/info", {})
+        from pvectl.sdk.models import nodes_certificates as _m
+
         return parse_list(_m.NodesCertificatesInfoItem, _data)
 
 
@@ -91,4 +96,6 @@ class AsyncNodesCertificates(AsyncResource):
         Permissions: none declared
         """
         _data = await self._call("GET /nodes/{node}/certificates/info", {})
+        from pvectl.sdk.models import nodes_certificates as _m
+
         return parse_list(_m.NodesCertificatesInfoItem, _data)

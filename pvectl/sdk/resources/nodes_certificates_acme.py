@@ -8,7 +8,9 @@ import builtins
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from pvectl.sdk._core.coerce import as_list
+from pvectl.sdk._core.coerce import (
+    as_list,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
 
 if TYPE_CHECKING:

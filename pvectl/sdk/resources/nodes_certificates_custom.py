@@ -4,9 +4,16 @@
 
 from __future__ import annotations
 
-from pvectl.sdk._core.models import parse_model
+from typing import TYPE_CHECKING
+
+from pvectl.sdk._core.coerce import (
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import nodes_certificates_custom as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import nodes_certificates_custom as _m
 
 
 class NodesCertificatesCustom(SyncResource):
@@ -40,6 +47,8 @@ class NodesCertificatesCustom(SyncResource):
                 "restart": restart,
             },
         )
+        from pvectl.sdk.models import nodes_certificates_custom as _m
+
         return parse_model(_m.NodesCertificatesCustomCreateResponse, _data)
 
     def delete(
@@ -94,6 +103,8 @@ class AsyncNodesCertificatesCustom(AsyncResource):
                 "restart": restart,
             },
         )
+        from pvectl.sdk.models import nodes_certificates_custom as _m
+
         return parse_model(_m.NodesCertificatesCustomCreateResponse, _data)
 
     async def delete(

@@ -5,15 +5,29 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypedDict, Unpack
 
-from pvectl.sdk._core.models import parse_model
+from pvectl.sdk._core.coerce import (
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import nodes_config as _m
 
 if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import nodes_config as _m
+
     # property-string models appear only in annotations: not imported at run time
     from pvectl.sdk.models.formats import AcmedomainFormat, AcmeFormat, WakeonlanFormat
+
+    class NodesConfigSetIndexed(TypedDict, total=False):
+        """Indexed keyword arguments of ``PUT /nodes/{node}/config`` (a misspelled one is a type error)."""
+
+        acmedomain0: AcmedomainFormat | str
+        acmedomain1: AcmedomainFormat | str
+        acmedomain2: AcmedomainFormat | str
+        acmedomain3: AcmedomainFormat | str
+        acmedomain4: AcmedomainFormat | str
+        acmedomain5: AcmedomainFormat | str
 
 
 class NodesConfig(SyncResource):
@@ -51,6 +65,8 @@ class NodesConfig(SyncResource):
                 "property": property,
             },
         )
+        from pvectl.sdk.models import nodes_config as _m
+
         return parse_model(_m.NodesConfigGetResponse, _data)
 
     def set(
@@ -64,7 +80,7 @@ class NodesConfig(SyncResource):
         digest: str | None = None,
         startall_onboot_delay: int | None = None,
         wakeonlan: WakeonlanFormat | str | None = None,
-        **indexed: AcmedomainFormat | str,
+        **indexed: Unpack[NodesConfigSetIndexed],
     ) -> None:
         """Set node configuration options.
 
@@ -132,6 +148,8 @@ class AsyncNodesConfig(AsyncResource):
                 "property": property,
             },
         )
+        from pvectl.sdk.models import nodes_config as _m
+
         return parse_model(_m.NodesConfigGetResponse, _data)
 
     async def set(
@@ -145,7 +163,7 @@ class AsyncNodesConfig(AsyncResource):
         digest: str | None = None,
         startall_onboot_delay: int | None = None,
         wakeonlan: WakeonlanFormat | str | None = None,
-        **indexed: AcmedomainFormat | str,
+        **indexed: Unpack[NodesConfigSetIndexed],
     ) -> None:
         """Set node configuration options.
 

@@ -8,13 +8,17 @@ import builtins
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
-from pvectl.sdk._core.coerce import as_list
-from pvectl.sdk._core.models import parse_list, parse_model
+from pvectl.sdk._core.coerce import (
+    as_list,
+    parse_list,
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
 from pvectl.sdk._core.task import AsyncTask, Task
-from pvectl.sdk.models import nodes_disks as _m
 
 if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import nodes_disks as _m
     from pvectl.sdk.resources.nodes_disks_directory import AsyncNodesDisksDirectory, NodesDisksDirectory
     from pvectl.sdk.resources.nodes_disks_lvm import AsyncNodesDisksLvm, NodesDisksLvm
     from pvectl.sdk.resources.nodes_disks_lvmthin import AsyncNodesDisksLvmthin, NodesDisksLvmthin
@@ -108,6 +112,8 @@ class NodesDisks(SyncResource):
                 "type": type,
             },
         )
+        from pvectl.sdk.models import nodes_disks as _m
+
         return parse_list(_m.NodesDisksListItem, _data)
 
     def smart(
@@ -132,6 +138,8 @@ class NodesDisks(SyncResource):
                 "healthonly": healthonly,
             },
         )
+        from pvectl.sdk.models import nodes_disks as _m
+
         return parse_model(_m.NodesDisksSmartResponse, _data)
 
     def wipedisk(
@@ -243,6 +251,8 @@ class AsyncNodesDisks(AsyncResource):
                 "type": type,
             },
         )
+        from pvectl.sdk.models import nodes_disks as _m
+
         return parse_list(_m.NodesDisksListItem, _data)
 
     async def smart(
@@ -267,6 +277,8 @@ class AsyncNodesDisks(AsyncResource):
                 "healthonly": healthonly,
             },
         )
+        from pvectl.sdk.models import nodes_disks as _m
+
         return parse_model(_m.NodesDisksSmartResponse, _data)
 
     async def wipedisk(

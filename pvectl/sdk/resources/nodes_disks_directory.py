@@ -5,12 +5,17 @@
 from __future__ import annotations
 
 import builtins
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from pvectl.sdk._core.models import parse_list
+from pvectl.sdk._core.coerce import (
+    parse_list,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
 from pvectl.sdk._core.task import AsyncTask, Task
-from pvectl.sdk.models import nodes_disks_directory as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import nodes_disks_directory as _m
 
 
 class NodesDisksDirectory(SyncResource):
@@ -58,6 +63,8 @@ class NodesDisksDirectory(SyncResource):
         Permissions: [perm, /, [Sys.Audit]]
         """
         _data = self._call("GET /nodes/{node}/disks/directory", {})
+        from pvectl.sdk.models import nodes_disks_directory as _m
+
         return parse_list(_m.NodesDisksDirectoryListItem, _data)
 
 
@@ -106,6 +113,8 @@ class AsyncNodesDisksDirectory(AsyncResource):
         Permissions: [perm, /, [Sys.Audit]]
         """
         _data = await self._call("GET /nodes/{node}/disks/directory", {})
+        from pvectl.sdk.models import nodes_disks_directory as _m
+
         return parse_list(_m.NodesDisksDirectoryListItem, _data)
 
 

@@ -4,10 +4,17 @@
 
 from __future__ import annotations
 
-from pvectl.sdk._core.models import parse_model
+from typing import TYPE_CHECKING
+
+from pvectl.sdk._core.coerce import (
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
 from pvectl.sdk._core.task import AsyncTask, Task
-from pvectl.sdk.models import nodes_disks_lvm as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import nodes_disks_lvm as _m
 
 
 class NodesDisksLvm(SyncResource):
@@ -52,6 +59,8 @@ class NodesDisksLvm(SyncResource):
         Permissions: [perm, /, [Sys.Audit]]
         """
         _data = self._call("GET /nodes/{node}/disks/lvm", {})
+        from pvectl.sdk.models import nodes_disks_lvm as _m
+
         return parse_model(_m.NodesDisksLvmListResponse, _data)
 
 
@@ -97,6 +106,8 @@ class AsyncNodesDisksLvm(AsyncResource):
         Permissions: [perm, /, [Sys.Audit]]
         """
         _data = await self._call("GET /nodes/{node}/disks/lvm", {})
+        from pvectl.sdk.models import nodes_disks_lvm as _m
+
         return parse_model(_m.NodesDisksLvmListResponse, _data)
 
 

@@ -5,11 +5,17 @@
 from __future__ import annotations
 
 import builtins
+from typing import TYPE_CHECKING
 
-from pvectl.sdk._core.models import parse_list
+from pvectl.sdk._core.coerce import (
+    parse_list,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
 from pvectl.sdk._core.task import AsyncTask, Task
-from pvectl.sdk.models import nodes_disks_lvmthin as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import nodes_disks_lvmthin as _m
 
 
 class NodesDisksLvmthin(SyncResource):
@@ -54,6 +60,8 @@ class NodesDisksLvmthin(SyncResource):
         Permissions: [perm, /, [Sys.Audit]]
         """
         _data = self._call("GET /nodes/{node}/disks/lvmthin", {})
+        from pvectl.sdk.models import nodes_disks_lvmthin as _m
+
         return parse_list(_m.NodesDisksLvmthinListItem, _data)
 
 
@@ -99,6 +107,8 @@ class AsyncNodesDisksLvmthin(AsyncResource):
         Permissions: [perm, /, [Sys.Audit]]
         """
         _data = await self._call("GET /nodes/{node}/disks/lvmthin", {})
+        from pvectl.sdk.models import nodes_disks_lvmthin as _m
+
         return parse_list(_m.NodesDisksLvmthinListItem, _data)
 
 

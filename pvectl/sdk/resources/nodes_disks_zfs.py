@@ -8,12 +8,17 @@ import builtins
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
-from pvectl.sdk._core.models import parse_list, parse_model
+from pvectl.sdk._core.coerce import (
+    parse_list,
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
 from pvectl.sdk._core.task import AsyncTask, Task
-from pvectl.sdk.models import nodes_disks_zfs as _m
 
 if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import nodes_disks_zfs as _m
+
     # property-string models appear only in annotations: not imported at run time
     from pvectl.sdk.models.formats import DraidConfigFormat
 
@@ -72,6 +77,8 @@ class NodesDisksZfs(SyncResource):
         Permissions: [perm, /, [Sys.Audit]]
         """
         _data = self._call("GET /nodes/{node}/disks/zfs", {})
+        from pvectl.sdk.models import nodes_disks_zfs as _m
+
         return parse_list(_m.NodesDisksZfsListItem, _data)
 
 
@@ -129,6 +136,8 @@ class AsyncNodesDisksZfs(AsyncResource):
         Permissions: [perm, /, [Sys.Audit]]
         """
         _data = await self._call("GET /nodes/{node}/disks/zfs", {})
+        from pvectl.sdk.models import nodes_disks_zfs as _m
+
         return parse_list(_m.NodesDisksZfsListItem, _data)
 
 
@@ -168,6 +177,8 @@ class NodesDisksZfsItem(SyncResource):
         Permissions: [perm, /, [Sys.Audit]]
         """
         _data = self._call("GET /nodes/{node}/disks/zfs/{name}", {})
+        from pvectl.sdk.models import nodes_disks_zfs as _m
+
         return parse_model(_m.NodesDisksZfsItemGetResponse, _data)
 
 
@@ -207,4 +218,6 @@ class AsyncNodesDisksZfsItem(AsyncResource):
         Permissions: [perm, /, [Sys.Audit]]
         """
         _data = await self._call("GET /nodes/{node}/disks/zfs/{name}", {})
+        from pvectl.sdk.models import nodes_disks_zfs as _m
+
         return parse_model(_m.NodesDisksZfsItemGetResponse, _data)

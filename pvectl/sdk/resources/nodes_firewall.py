@@ -8,12 +8,15 @@ import builtins
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from pvectl.sdk._core.coerce import as_list
-from pvectl.sdk._core.models import parse_list
+from pvectl.sdk._core.coerce import (
+    as_list,
+    parse_list,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import nodes_firewall as _m
 
 if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import nodes_firewall as _m
     from pvectl.sdk.resources.nodes_firewall_options import AsyncNodesFirewallOptions, NodesFirewallOptions
     from pvectl.sdk.resources.nodes_firewall_rules import AsyncNodesFirewallRules, NodesFirewallRules
 
@@ -72,6 +75,8 @@ class NodesFirewall(SyncResource):
                 "until": until,
             },
         )
+        from pvectl.sdk.models import nodes_firewall as _m
+
         return parse_list(_m.NodesFirewallLogItem, _data)
 
 
@@ -129,4 +134,6 @@ class AsyncNodesFirewall(AsyncResource):
                 "until": until,
             },
         )
+        from pvectl.sdk.models import nodes_firewall as _m
+
         return parse_list(_m.NodesFirewallLogItem, _data)

@@ -8,11 +8,14 @@ import builtins
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from pvectl.sdk._core.models import parse_list
+from pvectl.sdk._core.coerce import (
+    parse_list,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import nodes_hardware as _m
 
 if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import nodes_hardware as _m
     from pvectl.sdk.resources.nodes_hardware_pci import AsyncNodesHardwarePci, NodesHardwarePci
 
 
@@ -34,6 +37,8 @@ class NodesHardware(SyncResource):
         Permissions: none declared
         """
         _data = self._call("GET /nodes/{node}/hardware", {})
+        from pvectl.sdk.models import nodes_hardware as _m
+
         return parse_list(_m.NodesHardwareIndexItem, _data)
 
     def usb(
@@ -45,6 +50,8 @@ class NodesHardware(SyncResource):
         Permissions: [perm, /, [Sys.Modify]]
         """
         _data = self._call("GET /nodes/{node}/hardware/usb", {})
+        from pvectl.sdk.models import nodes_hardware as _m
+
         return parse_list(_m.NodesHardwareUsbItem, _data)
 
 
@@ -66,6 +73,8 @@ class AsyncNodesHardware(AsyncResource):
         Permissions: none declared
         """
         _data = await self._call("GET /nodes/{node}/hardware", {})
+        from pvectl.sdk.models import nodes_hardware as _m
+
         return parse_list(_m.NodesHardwareIndexItem, _data)
 
     async def usb(
@@ -77,4 +86,6 @@ class AsyncNodesHardware(AsyncResource):
         Permissions: [perm, /, [Sys.Modify]]
         """
         _data = await self._call("GET /nodes/{node}/hardware/usb", {})
+        from pvectl.sdk.models import nodes_hardware as _m
+
         return parse_list(_m.NodesHardwareUsbItem, _data)

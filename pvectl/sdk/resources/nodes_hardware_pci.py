@@ -6,10 +6,16 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from pvectl.sdk._core.models import parse_list
+from pvectl.sdk._core.coerce import (
+    parse_list,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import nodes_hardware_pci as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import nodes_hardware_pci as _m
 
 
 class NodesHardwarePci(SyncResource):
@@ -40,6 +46,8 @@ class NodesHardwarePci(SyncResource):
                 "verbose": verbose,
             },
         )
+        from pvectl.sdk.models import nodes_hardware_pci as _m
+
         return parse_list(_m.NodesHardwarePciListItem, _data)
 
 
@@ -71,6 +79,8 @@ class AsyncNodesHardwarePci(AsyncResource):
                 "verbose": verbose,
             },
         )
+        from pvectl.sdk.models import nodes_hardware_pci as _m
+
         return parse_list(_m.NodesHardwarePciListItem, _data)
 
 
@@ -86,6 +96,8 @@ class NodesHardwarePciItem(SyncResource):
         Permissions: none declared
         """
         _data = self._call("GET /nodes/{node}/hardware/pci/{pci-id-or-mapping}", {})
+        from pvectl.sdk.models import nodes_hardware_pci as _m
+
         return parse_list(_m.NodesHardwarePciItemGetItem, _data)
 
     def mdev(
@@ -97,6 +109,8 @@ class NodesHardwarePciItem(SyncResource):
         Permissions: [perm, /, [Sys.Audit, Sys.Modify], any, 1]
         """
         _data = self._call("GET /nodes/{node}/hardware/pci/{pci-id-or-mapping}/mdev", {})
+        from pvectl.sdk.models import nodes_hardware_pci as _m
+
         return parse_list(_m.NodesHardwarePciItemMdevItem, _data)
 
 
@@ -112,6 +126,8 @@ class AsyncNodesHardwarePciItem(AsyncResource):
         Permissions: none declared
         """
         _data = await self._call("GET /nodes/{node}/hardware/pci/{pci-id-or-mapping}", {})
+        from pvectl.sdk.models import nodes_hardware_pci as _m
+
         return parse_list(_m.NodesHardwarePciItemGetItem, _data)
 
     async def mdev(
@@ -123,4 +139,6 @@ class AsyncNodesHardwarePciItem(AsyncResource):
         Permissions: [perm, /, [Sys.Audit, Sys.Modify], any, 1]
         """
         _data = await self._call("GET /nodes/{node}/hardware/pci/{pci-id-or-mapping}/mdev", {})
+        from pvectl.sdk.models import nodes_hardware_pci as _m
+
         return parse_list(_m.NodesHardwarePciItemMdevItem, _data)

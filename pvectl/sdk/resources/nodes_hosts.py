@@ -4,9 +4,16 @@
 
 from __future__ import annotations
 
-from pvectl.sdk._core.models import parse_model
+from typing import TYPE_CHECKING
+
+from pvectl.sdk._core.coerce import (
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import nodes_hosts as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import nodes_hosts as _m
 
 
 class NodesHosts(SyncResource):
@@ -44,6 +51,8 @@ class NodesHosts(SyncResource):
         Permissions: [perm, /, [Sys.Audit]]
         """
         _data = self._call("GET /nodes/{node}/hosts", {})
+        from pvectl.sdk.models import nodes_hosts as _m
+
         return parse_model(_m.NodesHostsGetResponse, _data)
 
 
@@ -82,4 +91,6 @@ class AsyncNodesHosts(AsyncResource):
         Permissions: [perm, /, [Sys.Audit]]
         """
         _data = await self._call("GET /nodes/{node}/hosts", {})
+        from pvectl.sdk.models import nodes_hosts as _m
+
         return parse_model(_m.NodesHostsGetResponse, _data)

@@ -7,15 +7,20 @@ from __future__ import annotations
 import builtins
 from collections.abc import Mapping, Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, Unpack
 
-from pvectl.sdk._core.coerce import as_list
-from pvectl.sdk._core.models import parse_list, parse_model
+from pvectl.sdk._core.coerce import (
+    as_list,
+    parse_list,
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
 from pvectl.sdk._core.task import AsyncTask, Task
-from pvectl.sdk.models import nodes_lxc as _m
 
 if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import nodes_lxc as _m
+
     # property-string models appear only in annotations: not imported at run time
     from pvectl.sdk.models.formats import (
         DevFormat,
@@ -30,6 +35,810 @@ if TYPE_CHECKING:
     from pvectl.sdk.resources.nodes_lxc_migrate import AsyncNodesLxcMigrate, NodesLxcMigrate
     from pvectl.sdk.resources.nodes_lxc_snapshot import AsyncNodesLxcSnapshot, NodesLxcSnapshot
     from pvectl.sdk.resources.nodes_lxc_status import AsyncNodesLxcStatus, NodesLxcStatus
+
+    class NodesLxcCreateIndexed(TypedDict, total=False):
+        """Indexed keyword arguments of ``POST /nodes/{node}/lxc`` (a misspelled one is a type error)."""
+
+        dev0: DevFormat | str
+        dev1: DevFormat | str
+        dev2: DevFormat | str
+        dev3: DevFormat | str
+        dev4: DevFormat | str
+        dev5: DevFormat | str
+        dev6: DevFormat | str
+        dev7: DevFormat | str
+        dev8: DevFormat | str
+        dev9: DevFormat | str
+        dev10: DevFormat | str
+        dev11: DevFormat | str
+        dev12: DevFormat | str
+        dev13: DevFormat | str
+        dev14: DevFormat | str
+        dev15: DevFormat | str
+        dev16: DevFormat | str
+        dev17: DevFormat | str
+        dev18: DevFormat | str
+        dev19: DevFormat | str
+        dev20: DevFormat | str
+        dev21: DevFormat | str
+        dev22: DevFormat | str
+        dev23: DevFormat | str
+        dev24: DevFormat | str
+        dev25: DevFormat | str
+        dev26: DevFormat | str
+        dev27: DevFormat | str
+        dev28: DevFormat | str
+        dev29: DevFormat | str
+        dev30: DevFormat | str
+        dev31: DevFormat | str
+        dev32: DevFormat | str
+        dev33: DevFormat | str
+        dev34: DevFormat | str
+        dev35: DevFormat | str
+        dev36: DevFormat | str
+        dev37: DevFormat | str
+        dev38: DevFormat | str
+        dev39: DevFormat | str
+        dev40: DevFormat | str
+        dev41: DevFormat | str
+        dev42: DevFormat | str
+        dev43: DevFormat | str
+        dev44: DevFormat | str
+        dev45: DevFormat | str
+        dev46: DevFormat | str
+        dev47: DevFormat | str
+        dev48: DevFormat | str
+        dev49: DevFormat | str
+        dev50: DevFormat | str
+        dev51: DevFormat | str
+        dev52: DevFormat | str
+        dev53: DevFormat | str
+        dev54: DevFormat | str
+        dev55: DevFormat | str
+        dev56: DevFormat | str
+        dev57: DevFormat | str
+        dev58: DevFormat | str
+        dev59: DevFormat | str
+        dev60: DevFormat | str
+        dev61: DevFormat | str
+        dev62: DevFormat | str
+        dev63: DevFormat | str
+        dev64: DevFormat | str
+        dev65: DevFormat | str
+        dev66: DevFormat | str
+        dev67: DevFormat | str
+        dev68: DevFormat | str
+        dev69: DevFormat | str
+        dev70: DevFormat | str
+        dev71: DevFormat | str
+        dev72: DevFormat | str
+        dev73: DevFormat | str
+        dev74: DevFormat | str
+        dev75: DevFormat | str
+        dev76: DevFormat | str
+        dev77: DevFormat | str
+        dev78: DevFormat | str
+        dev79: DevFormat | str
+        dev80: DevFormat | str
+        dev81: DevFormat | str
+        dev82: DevFormat | str
+        dev83: DevFormat | str
+        dev84: DevFormat | str
+        dev85: DevFormat | str
+        dev86: DevFormat | str
+        dev87: DevFormat | str
+        dev88: DevFormat | str
+        dev89: DevFormat | str
+        dev90: DevFormat | str
+        dev91: DevFormat | str
+        dev92: DevFormat | str
+        dev93: DevFormat | str
+        dev94: DevFormat | str
+        dev95: DevFormat | str
+        dev96: DevFormat | str
+        dev97: DevFormat | str
+        dev98: DevFormat | str
+        dev99: DevFormat | str
+        dev100: DevFormat | str
+        dev101: DevFormat | str
+        dev102: DevFormat | str
+        dev103: DevFormat | str
+        dev104: DevFormat | str
+        dev105: DevFormat | str
+        dev106: DevFormat | str
+        dev107: DevFormat | str
+        dev108: DevFormat | str
+        dev109: DevFormat | str
+        dev110: DevFormat | str
+        dev111: DevFormat | str
+        dev112: DevFormat | str
+        dev113: DevFormat | str
+        dev114: DevFormat | str
+        dev115: DevFormat | str
+        dev116: DevFormat | str
+        dev117: DevFormat | str
+        dev118: DevFormat | str
+        dev119: DevFormat | str
+        dev120: DevFormat | str
+        dev121: DevFormat | str
+        dev122: DevFormat | str
+        dev123: DevFormat | str
+        dev124: DevFormat | str
+        dev125: DevFormat | str
+        dev126: DevFormat | str
+        dev127: DevFormat | str
+        dev128: DevFormat | str
+        dev129: DevFormat | str
+        dev130: DevFormat | str
+        dev131: DevFormat | str
+        dev132: DevFormat | str
+        dev133: DevFormat | str
+        dev134: DevFormat | str
+        dev135: DevFormat | str
+        dev136: DevFormat | str
+        dev137: DevFormat | str
+        dev138: DevFormat | str
+        dev139: DevFormat | str
+        dev140: DevFormat | str
+        dev141: DevFormat | str
+        dev142: DevFormat | str
+        dev143: DevFormat | str
+        dev144: DevFormat | str
+        dev145: DevFormat | str
+        dev146: DevFormat | str
+        dev147: DevFormat | str
+        dev148: DevFormat | str
+        dev149: DevFormat | str
+        dev150: DevFormat | str
+        dev151: DevFormat | str
+        dev152: DevFormat | str
+        dev153: DevFormat | str
+        dev154: DevFormat | str
+        dev155: DevFormat | str
+        dev156: DevFormat | str
+        dev157: DevFormat | str
+        dev158: DevFormat | str
+        dev159: DevFormat | str
+        dev160: DevFormat | str
+        dev161: DevFormat | str
+        dev162: DevFormat | str
+        dev163: DevFormat | str
+        dev164: DevFormat | str
+        dev165: DevFormat | str
+        dev166: DevFormat | str
+        dev167: DevFormat | str
+        dev168: DevFormat | str
+        dev169: DevFormat | str
+        dev170: DevFormat | str
+        dev171: DevFormat | str
+        dev172: DevFormat | str
+        dev173: DevFormat | str
+        dev174: DevFormat | str
+        dev175: DevFormat | str
+        dev176: DevFormat | str
+        dev177: DevFormat | str
+        dev178: DevFormat | str
+        dev179: DevFormat | str
+        dev180: DevFormat | str
+        dev181: DevFormat | str
+        dev182: DevFormat | str
+        dev183: DevFormat | str
+        dev184: DevFormat | str
+        dev185: DevFormat | str
+        dev186: DevFormat | str
+        dev187: DevFormat | str
+        dev188: DevFormat | str
+        dev189: DevFormat | str
+        dev190: DevFormat | str
+        dev191: DevFormat | str
+        dev192: DevFormat | str
+        dev193: DevFormat | str
+        dev194: DevFormat | str
+        dev195: DevFormat | str
+        dev196: DevFormat | str
+        dev197: DevFormat | str
+        dev198: DevFormat | str
+        dev199: DevFormat | str
+        dev200: DevFormat | str
+        dev201: DevFormat | str
+        dev202: DevFormat | str
+        dev203: DevFormat | str
+        dev204: DevFormat | str
+        dev205: DevFormat | str
+        dev206: DevFormat | str
+        dev207: DevFormat | str
+        dev208: DevFormat | str
+        dev209: DevFormat | str
+        dev210: DevFormat | str
+        dev211: DevFormat | str
+        dev212: DevFormat | str
+        dev213: DevFormat | str
+        dev214: DevFormat | str
+        dev215: DevFormat | str
+        dev216: DevFormat | str
+        dev217: DevFormat | str
+        dev218: DevFormat | str
+        dev219: DevFormat | str
+        dev220: DevFormat | str
+        dev221: DevFormat | str
+        dev222: DevFormat | str
+        dev223: DevFormat | str
+        dev224: DevFormat | str
+        dev225: DevFormat | str
+        dev226: DevFormat | str
+        dev227: DevFormat | str
+        dev228: DevFormat | str
+        dev229: DevFormat | str
+        dev230: DevFormat | str
+        dev231: DevFormat | str
+        dev232: DevFormat | str
+        dev233: DevFormat | str
+        dev234: DevFormat | str
+        dev235: DevFormat | str
+        dev236: DevFormat | str
+        dev237: DevFormat | str
+        dev238: DevFormat | str
+        dev239: DevFormat | str
+        dev240: DevFormat | str
+        dev241: DevFormat | str
+        dev242: DevFormat | str
+        dev243: DevFormat | str
+        dev244: DevFormat | str
+        dev245: DevFormat | str
+        dev246: DevFormat | str
+        dev247: DevFormat | str
+        dev248: DevFormat | str
+        dev249: DevFormat | str
+        dev250: DevFormat | str
+        dev251: DevFormat | str
+        dev252: DevFormat | str
+        dev253: DevFormat | str
+        dev254: DevFormat | str
+        dev255: DevFormat | str
+        mp0: MpFormat | str
+        mp1: MpFormat | str
+        mp2: MpFormat | str
+        mp3: MpFormat | str
+        mp4: MpFormat | str
+        mp5: MpFormat | str
+        mp6: MpFormat | str
+        mp7: MpFormat | str
+        mp8: MpFormat | str
+        mp9: MpFormat | str
+        mp10: MpFormat | str
+        mp11: MpFormat | str
+        mp12: MpFormat | str
+        mp13: MpFormat | str
+        mp14: MpFormat | str
+        mp15: MpFormat | str
+        mp16: MpFormat | str
+        mp17: MpFormat | str
+        mp18: MpFormat | str
+        mp19: MpFormat | str
+        mp20: MpFormat | str
+        mp21: MpFormat | str
+        mp22: MpFormat | str
+        mp23: MpFormat | str
+        mp24: MpFormat | str
+        mp25: MpFormat | str
+        mp26: MpFormat | str
+        mp27: MpFormat | str
+        mp28: MpFormat | str
+        mp29: MpFormat | str
+        mp30: MpFormat | str
+        mp31: MpFormat | str
+        mp32: MpFormat | str
+        mp33: MpFormat | str
+        mp34: MpFormat | str
+        mp35: MpFormat | str
+        mp36: MpFormat | str
+        mp37: MpFormat | str
+        mp38: MpFormat | str
+        mp39: MpFormat | str
+        mp40: MpFormat | str
+        mp41: MpFormat | str
+        mp42: MpFormat | str
+        mp43: MpFormat | str
+        mp44: MpFormat | str
+        mp45: MpFormat | str
+        mp46: MpFormat | str
+        mp47: MpFormat | str
+        mp48: MpFormat | str
+        mp49: MpFormat | str
+        mp50: MpFormat | str
+        mp51: MpFormat | str
+        mp52: MpFormat | str
+        mp53: MpFormat | str
+        mp54: MpFormat | str
+        mp55: MpFormat | str
+        mp56: MpFormat | str
+        mp57: MpFormat | str
+        mp58: MpFormat | str
+        mp59: MpFormat | str
+        mp60: MpFormat | str
+        mp61: MpFormat | str
+        mp62: MpFormat | str
+        mp63: MpFormat | str
+        mp64: MpFormat | str
+        mp65: MpFormat | str
+        mp66: MpFormat | str
+        mp67: MpFormat | str
+        mp68: MpFormat | str
+        mp69: MpFormat | str
+        mp70: MpFormat | str
+        mp71: MpFormat | str
+        mp72: MpFormat | str
+        mp73: MpFormat | str
+        mp74: MpFormat | str
+        mp75: MpFormat | str
+        mp76: MpFormat | str
+        mp77: MpFormat | str
+        mp78: MpFormat | str
+        mp79: MpFormat | str
+        mp80: MpFormat | str
+        mp81: MpFormat | str
+        mp82: MpFormat | str
+        mp83: MpFormat | str
+        mp84: MpFormat | str
+        mp85: MpFormat | str
+        mp86: MpFormat | str
+        mp87: MpFormat | str
+        mp88: MpFormat | str
+        mp89: MpFormat | str
+        mp90: MpFormat | str
+        mp91: MpFormat | str
+        mp92: MpFormat | str
+        mp93: MpFormat | str
+        mp94: MpFormat | str
+        mp95: MpFormat | str
+        mp96: MpFormat | str
+        mp97: MpFormat | str
+        mp98: MpFormat | str
+        mp99: MpFormat | str
+        mp100: MpFormat | str
+        mp101: MpFormat | str
+        mp102: MpFormat | str
+        mp103: MpFormat | str
+        mp104: MpFormat | str
+        mp105: MpFormat | str
+        mp106: MpFormat | str
+        mp107: MpFormat | str
+        mp108: MpFormat | str
+        mp109: MpFormat | str
+        mp110: MpFormat | str
+        mp111: MpFormat | str
+        mp112: MpFormat | str
+        mp113: MpFormat | str
+        mp114: MpFormat | str
+        mp115: MpFormat | str
+        mp116: MpFormat | str
+        mp117: MpFormat | str
+        mp118: MpFormat | str
+        mp119: MpFormat | str
+        mp120: MpFormat | str
+        mp121: MpFormat | str
+        mp122: MpFormat | str
+        mp123: MpFormat | str
+        mp124: MpFormat | str
+        mp125: MpFormat | str
+        mp126: MpFormat | str
+        mp127: MpFormat | str
+        mp128: MpFormat | str
+        mp129: MpFormat | str
+        mp130: MpFormat | str
+        mp131: MpFormat | str
+        mp132: MpFormat | str
+        mp133: MpFormat | str
+        mp134: MpFormat | str
+        mp135: MpFormat | str
+        mp136: MpFormat | str
+        mp137: MpFormat | str
+        mp138: MpFormat | str
+        mp139: MpFormat | str
+        mp140: MpFormat | str
+        mp141: MpFormat | str
+        mp142: MpFormat | str
+        mp143: MpFormat | str
+        mp144: MpFormat | str
+        mp145: MpFormat | str
+        mp146: MpFormat | str
+        mp147: MpFormat | str
+        mp148: MpFormat | str
+        mp149: MpFormat | str
+        mp150: MpFormat | str
+        mp151: MpFormat | str
+        mp152: MpFormat | str
+        mp153: MpFormat | str
+        mp154: MpFormat | str
+        mp155: MpFormat | str
+        mp156: MpFormat | str
+        mp157: MpFormat | str
+        mp158: MpFormat | str
+        mp159: MpFormat | str
+        mp160: MpFormat | str
+        mp161: MpFormat | str
+        mp162: MpFormat | str
+        mp163: MpFormat | str
+        mp164: MpFormat | str
+        mp165: MpFormat | str
+        mp166: MpFormat | str
+        mp167: MpFormat | str
+        mp168: MpFormat | str
+        mp169: MpFormat | str
+        mp170: MpFormat | str
+        mp171: MpFormat | str
+        mp172: MpFormat | str
+        mp173: MpFormat | str
+        mp174: MpFormat | str
+        mp175: MpFormat | str
+        mp176: MpFormat | str
+        mp177: MpFormat | str
+        mp178: MpFormat | str
+        mp179: MpFormat | str
+        mp180: MpFormat | str
+        mp181: MpFormat | str
+        mp182: MpFormat | str
+        mp183: MpFormat | str
+        mp184: MpFormat | str
+        mp185: MpFormat | str
+        mp186: MpFormat | str
+        mp187: MpFormat | str
+        mp188: MpFormat | str
+        mp189: MpFormat | str
+        mp190: MpFormat | str
+        mp191: MpFormat | str
+        mp192: MpFormat | str
+        mp193: MpFormat | str
+        mp194: MpFormat | str
+        mp195: MpFormat | str
+        mp196: MpFormat | str
+        mp197: MpFormat | str
+        mp198: MpFormat | str
+        mp199: MpFormat | str
+        mp200: MpFormat | str
+        mp201: MpFormat | str
+        mp202: MpFormat | str
+        mp203: MpFormat | str
+        mp204: MpFormat | str
+        mp205: MpFormat | str
+        mp206: MpFormat | str
+        mp207: MpFormat | str
+        mp208: MpFormat | str
+        mp209: MpFormat | str
+        mp210: MpFormat | str
+        mp211: MpFormat | str
+        mp212: MpFormat | str
+        mp213: MpFormat | str
+        mp214: MpFormat | str
+        mp215: MpFormat | str
+        mp216: MpFormat | str
+        mp217: MpFormat | str
+        mp218: MpFormat | str
+        mp219: MpFormat | str
+        mp220: MpFormat | str
+        mp221: MpFormat | str
+        mp222: MpFormat | str
+        mp223: MpFormat | str
+        mp224: MpFormat | str
+        mp225: MpFormat | str
+        mp226: MpFormat | str
+        mp227: MpFormat | str
+        mp228: MpFormat | str
+        mp229: MpFormat | str
+        mp230: MpFormat | str
+        mp231: MpFormat | str
+        mp232: MpFormat | str
+        mp233: MpFormat | str
+        mp234: MpFormat | str
+        mp235: MpFormat | str
+        mp236: MpFormat | str
+        mp237: MpFormat | str
+        mp238: MpFormat | str
+        mp239: MpFormat | str
+        mp240: MpFormat | str
+        mp241: MpFormat | str
+        mp242: MpFormat | str
+        mp243: MpFormat | str
+        mp244: MpFormat | str
+        mp245: MpFormat | str
+        mp246: MpFormat | str
+        mp247: MpFormat | str
+        mp248: MpFormat | str
+        mp249: MpFormat | str
+        mp250: MpFormat | str
+        mp251: MpFormat | str
+        mp252: MpFormat | str
+        mp253: MpFormat | str
+        mp254: MpFormat | str
+        mp255: MpFormat | str
+        net0: LxcNetFormat | str
+        net1: LxcNetFormat | str
+        net2: LxcNetFormat | str
+        net3: LxcNetFormat | str
+        net4: LxcNetFormat | str
+        net5: LxcNetFormat | str
+        net6: LxcNetFormat | str
+        net7: LxcNetFormat | str
+        net8: LxcNetFormat | str
+        net9: LxcNetFormat | str
+        net10: LxcNetFormat | str
+        net11: LxcNetFormat | str
+        net12: LxcNetFormat | str
+        net13: LxcNetFormat | str
+        net14: LxcNetFormat | str
+        net15: LxcNetFormat | str
+        net16: LxcNetFormat | str
+        net17: LxcNetFormat | str
+        net18: LxcNetFormat | str
+        net19: LxcNetFormat | str
+        net20: LxcNetFormat | str
+        net21: LxcNetFormat | str
+        net22: LxcNetFormat | str
+        net23: LxcNetFormat | str
+        net24: LxcNetFormat | str
+        net25: LxcNetFormat | str
+        net26: LxcNetFormat | str
+        net27: LxcNetFormat | str
+        net28: LxcNetFormat | str
+        net29: LxcNetFormat | str
+        net30: LxcNetFormat | str
+        net31: LxcNetFormat | str
+        unused0: LxcUnusedFormat | str
+        unused1: LxcUnusedFormat | str
+        unused2: LxcUnusedFormat | str
+        unused3: LxcUnusedFormat | str
+        unused4: LxcUnusedFormat | str
+        unused5: LxcUnusedFormat | str
+        unused6: LxcUnusedFormat | str
+        unused7: LxcUnusedFormat | str
+        unused8: LxcUnusedFormat | str
+        unused9: LxcUnusedFormat | str
+        unused10: LxcUnusedFormat | str
+        unused11: LxcUnusedFormat | str
+        unused12: LxcUnusedFormat | str
+        unused13: LxcUnusedFormat | str
+        unused14: LxcUnusedFormat | str
+        unused15: LxcUnusedFormat | str
+        unused16: LxcUnusedFormat | str
+        unused17: LxcUnusedFormat | str
+        unused18: LxcUnusedFormat | str
+        unused19: LxcUnusedFormat | str
+        unused20: LxcUnusedFormat | str
+        unused21: LxcUnusedFormat | str
+        unused22: LxcUnusedFormat | str
+        unused23: LxcUnusedFormat | str
+        unused24: LxcUnusedFormat | str
+        unused25: LxcUnusedFormat | str
+        unused26: LxcUnusedFormat | str
+        unused27: LxcUnusedFormat | str
+        unused28: LxcUnusedFormat | str
+        unused29: LxcUnusedFormat | str
+        unused30: LxcUnusedFormat | str
+        unused31: LxcUnusedFormat | str
+        unused32: LxcUnusedFormat | str
+        unused33: LxcUnusedFormat | str
+        unused34: LxcUnusedFormat | str
+        unused35: LxcUnusedFormat | str
+        unused36: LxcUnusedFormat | str
+        unused37: LxcUnusedFormat | str
+        unused38: LxcUnusedFormat | str
+        unused39: LxcUnusedFormat | str
+        unused40: LxcUnusedFormat | str
+        unused41: LxcUnusedFormat | str
+        unused42: LxcUnusedFormat | str
+        unused43: LxcUnusedFormat | str
+        unused44: LxcUnusedFormat | str
+        unused45: LxcUnusedFormat | str
+        unused46: LxcUnusedFormat | str
+        unused47: LxcUnusedFormat | str
+        unused48: LxcUnusedFormat | str
+        unused49: LxcUnusedFormat | str
+        unused50: LxcUnusedFormat | str
+        unused51: LxcUnusedFormat | str
+        unused52: LxcUnusedFormat | str
+        unused53: LxcUnusedFormat | str
+        unused54: LxcUnusedFormat | str
+        unused55: LxcUnusedFormat | str
+        unused56: LxcUnusedFormat | str
+        unused57: LxcUnusedFormat | str
+        unused58: LxcUnusedFormat | str
+        unused59: LxcUnusedFormat | str
+        unused60: LxcUnusedFormat | str
+        unused61: LxcUnusedFormat | str
+        unused62: LxcUnusedFormat | str
+        unused63: LxcUnusedFormat | str
+        unused64: LxcUnusedFormat | str
+        unused65: LxcUnusedFormat | str
+        unused66: LxcUnusedFormat | str
+        unused67: LxcUnusedFormat | str
+        unused68: LxcUnusedFormat | str
+        unused69: LxcUnusedFormat | str
+        unused70: LxcUnusedFormat | str
+        unused71: LxcUnusedFormat | str
+        unused72: LxcUnusedFormat | str
+        unused73: LxcUnusedFormat | str
+        unused74: LxcUnusedFormat | str
+        unused75: LxcUnusedFormat | str
+        unused76: LxcUnusedFormat | str
+        unused77: LxcUnusedFormat | str
+        unused78: LxcUnusedFormat | str
+        unused79: LxcUnusedFormat | str
+        unused80: LxcUnusedFormat | str
+        unused81: LxcUnusedFormat | str
+        unused82: LxcUnusedFormat | str
+        unused83: LxcUnusedFormat | str
+        unused84: LxcUnusedFormat | str
+        unused85: LxcUnusedFormat | str
+        unused86: LxcUnusedFormat | str
+        unused87: LxcUnusedFormat | str
+        unused88: LxcUnusedFormat | str
+        unused89: LxcUnusedFormat | str
+        unused90: LxcUnusedFormat | str
+        unused91: LxcUnusedFormat | str
+        unused92: LxcUnusedFormat | str
+        unused93: LxcUnusedFormat | str
+        unused94: LxcUnusedFormat | str
+        unused95: LxcUnusedFormat | str
+        unused96: LxcUnusedFormat | str
+        unused97: LxcUnusedFormat | str
+        unused98: LxcUnusedFormat | str
+        unused99: LxcUnusedFormat | str
+        unused100: LxcUnusedFormat | str
+        unused101: LxcUnusedFormat | str
+        unused102: LxcUnusedFormat | str
+        unused103: LxcUnusedFormat | str
+        unused104: LxcUnusedFormat | str
+        unused105: LxcUnusedFormat | str
+        unused106: LxcUnusedFormat | str
+        unused107: LxcUnusedFormat | str
+        unused108: LxcUnusedFormat | str
+        unused109: LxcUnusedFormat | str
+        unused110: LxcUnusedFormat | str
+        unused111: LxcUnusedFormat | str
+        unused112: LxcUnusedFormat | str
+        unused113: LxcUnusedFormat | str
+        unused114: LxcUnusedFormat | str
+        unused115: LxcUnusedFormat | str
+        unused116: LxcUnusedFormat | str
+        unused117: LxcUnusedFormat | str
+        unused118: LxcUnusedFormat | str
+        unused119: LxcUnusedFormat | str
+        unused120: LxcUnusedFormat | str
+        unused121: LxcUnusedFormat | str
+        unused122: LxcUnusedFormat | str
+        unused123: LxcUnusedFormat | str
+        unused124: LxcUnusedFormat | str
+        unused125: LxcUnusedFormat | str
+        unused126: LxcUnusedFormat | str
+        unused127: LxcUnusedFormat | str
+        unused128: LxcUnusedFormat | str
+        unused129: LxcUnusedFormat | str
+        unused130: LxcUnusedFormat | str
+        unused131: LxcUnusedFormat | str
+        unused132: LxcUnusedFormat | str
+        unused133: LxcUnusedFormat | str
+        unused134: LxcUnusedFormat | str
+        unused135: LxcUnusedFormat | str
+        unused136: LxcUnusedFormat | str
+        unused137: LxcUnusedFormat | str
+        unused138: LxcUnusedFormat | str
+        unused139: LxcUnusedFormat | str
+        unused140: LxcUnusedFormat | str
+        unused141: LxcUnusedFormat | str
+        unused142: LxcUnusedFormat | str
+        unused143: LxcUnusedFormat | str
+        unused144: LxcUnusedFormat | str
+        unused145: LxcUnusedFormat | str
+        unused146: LxcUnusedFormat | str
+        unused147: LxcUnusedFormat | str
+        unused148: LxcUnusedFormat | str
+        unused149: LxcUnusedFormat | str
+        unused150: LxcUnusedFormat | str
+        unused151: LxcUnusedFormat | str
+        unused152: LxcUnusedFormat | str
+        unused153: LxcUnusedFormat | str
+        unused154: LxcUnusedFormat | str
+        unused155: LxcUnusedFormat | str
+        unused156: LxcUnusedFormat | str
+        unused157: LxcUnusedFormat | str
+        unused158: LxcUnusedFormat | str
+        unused159: LxcUnusedFormat | str
+        unused160: LxcUnusedFormat | str
+        unused161: LxcUnusedFormat | str
+        unused162: LxcUnusedFormat | str
+        unused163: LxcUnusedFormat | str
+        unused164: LxcUnusedFormat | str
+        unused165: LxcUnusedFormat | str
+        unused166: LxcUnusedFormat | str
+        unused167: LxcUnusedFormat | str
+        unused168: LxcUnusedFormat | str
+        unused169: LxcUnusedFormat | str
+        unused170: LxcUnusedFormat | str
+        unused171: LxcUnusedFormat | str
+        unused172: LxcUnusedFormat | str
+        unused173: LxcUnusedFormat | str
+        unused174: LxcUnusedFormat | str
+        unused175: LxcUnusedFormat | str
+        unused176: LxcUnusedFormat | str
+        unused177: LxcUnusedFormat | str
+        unused178: LxcUnusedFormat | str
+        unused179: LxcUnusedFormat | str
+        unused180: LxcUnusedFormat | str
+        unused181: LxcUnusedFormat | str
+        unused182: LxcUnusedFormat | str
+        unused183: LxcUnusedFormat | str
+        unused184: LxcUnusedFormat | str
+        unused185: LxcUnusedFormat | str
+        unused186: LxcUnusedFormat | str
+        unused187: LxcUnusedFormat | str
+        unused188: LxcUnusedFormat | str
+        unused189: LxcUnusedFormat | str
+        unused190: LxcUnusedFormat | str
+        unused191: LxcUnusedFormat | str
+        unused192: LxcUnusedFormat | str
+        unused193: LxcUnusedFormat | str
+        unused194: LxcUnusedFormat | str
+        unused195: LxcUnusedFormat | str
+        unused196: LxcUnusedFormat | str
+        unused197: LxcUnusedFormat | str
+        unused198: LxcUnusedFormat | str
+        unused199: LxcUnusedFormat | str
+        unused200: LxcUnusedFormat | str
+        unused201: LxcUnusedFormat | str
+        unused202: LxcUnusedFormat | str
+        unused203: LxcUnusedFormat | str
+        unused204: LxcUnusedFormat | str
+        unused205: LxcUnusedFormat | str
+        unused206: LxcUnusedFormat | str
+        unused207: LxcUnusedFormat | str
+        unused208: LxcUnusedFormat | str
+        unused209: LxcUnusedFormat | str
+        unused210: LxcUnusedFormat | str
+        unused211: LxcUnusedFormat | str
+        unused212: LxcUnusedFormat | str
+        unused213: LxcUnusedFormat | str
+        unused214: LxcUnusedFormat | str
+        unused215: LxcUnusedFormat | str
+        unused216: LxcUnusedFormat | str
+        unused217: LxcUnusedFormat | str
+        unused218: LxcUnusedFormat | str
+        unused219: LxcUnusedFormat | str
+        unused220: LxcUnusedFormat | str
+        unused221: LxcUnusedFormat | str
+        unused222: LxcUnusedFormat | str
+        unused223: LxcUnusedFormat | str
+        unused224: LxcUnusedFormat | str
+        unused225: LxcUnusedFormat | str
+        unused226: LxcUnusedFormat | str
+        unused227: LxcUnusedFormat | str
+        unused228: LxcUnusedFormat | str
+        unused229: LxcUnusedFormat | str
+        unused230: LxcUnusedFormat | str
+        unused231: LxcUnusedFormat | str
+        unused232: LxcUnusedFormat | str
+        unused233: LxcUnusedFormat | str
+        unused234: LxcUnusedFormat | str
+        unused235: LxcUnusedFormat | str
+        unused236: LxcUnusedFormat | str
+        unused237: LxcUnusedFormat | str
+        unused238: LxcUnusedFormat | str
+        unused239: LxcUnusedFormat | str
+        unused240: LxcUnusedFormat | str
+        unused241: LxcUnusedFormat | str
+        unused242: LxcUnusedFormat | str
+        unused243: LxcUnusedFormat | str
+        unused244: LxcUnusedFormat | str
+        unused245: LxcUnusedFormat | str
+        unused246: LxcUnusedFormat | str
+        unused247: LxcUnusedFormat | str
+        unused248: LxcUnusedFormat | str
+        unused249: LxcUnusedFormat | str
+        unused250: LxcUnusedFormat | str
+        unused251: LxcUnusedFormat | str
+        unused252: LxcUnusedFormat | str
+        unused253: LxcUnusedFormat | str
+        unused254: LxcUnusedFormat | str
+        unused255: LxcUnusedFormat | str
 
 
 class NodesLxc(SyncResource):
@@ -111,7 +920,7 @@ class NodesLxc(SyncResource):
         unique: bool | None = None,
         unprivileged: bool | None = None,
         unused: Mapping[int, LxcUnusedFormat | str] | None = None,
-        **indexed: DevFormat | str | MpFormat | LxcNetFormat | LxcUnusedFormat,
+        **indexed: Unpack[NodesLxcCreateIndexed],
     ) -> Task:
         """Create or restore a container.
 
@@ -227,6 +1036,8 @@ class NodesLxc(SyncResource):
         Permissions: Only list CTs where you have VM.Audit permission on /vms/<vmid>.
         """
         _data = self._call("GET /nodes/{node}/lxc", {})
+        from pvectl.sdk.models import nodes_lxc as _m
+
         return parse_list(_m.NodesLxcListItem, _data)
 
 
@@ -309,7 +1120,7 @@ class AsyncNodesLxc(AsyncResource):
         unique: bool | None = None,
         unprivileged: bool | None = None,
         unused: Mapping[int, LxcUnusedFormat | str] | None = None,
-        **indexed: DevFormat | str | MpFormat | LxcNetFormat | LxcUnusedFormat,
+        **indexed: Unpack[NodesLxcCreateIndexed],
     ) -> AsyncTask:
         """Create or restore a container.
 
@@ -425,6 +1236,8 @@ class AsyncNodesLxc(AsyncResource):
         Permissions: Only list CTs where you have VM.Audit permission on /vms/<vmid>.
         """
         _data = await self._call("GET /nodes/{node}/lxc", {})
+        from pvectl.sdk.models import nodes_lxc as _m
+
         return parse_list(_m.NodesLxcListItem, _data)
 
 
@@ -555,6 +1368,8 @@ class NodesLxcItem(SyncResource):
                 "snapname": snapname,
             },
         )
+        from pvectl.sdk.models import nodes_lxc as _m
+
         return parse_model(_m.NodesLxcItemFeatureResponse, _data)
 
     def get(
@@ -566,6 +1381,8 @@ class NodesLxcItem(SyncResource):
         Permissions: none declared
         """
         _data = self._call("GET /nodes/{node}/lxc/{vmid}", {})
+        from pvectl.sdk.models import nodes_lxc as _m
+
         return parse_list(_m.NodesLxcItemGetItem, _data)
 
     def interfaces(
@@ -577,6 +1394,8 @@ class NodesLxcItem(SyncResource):
         Permissions: [perm, /vms/{vmid}, [VM.Audit]]
         """
         _data = self._call("GET /nodes/{node}/lxc/{vmid}/interfaces", {})
+        from pvectl.sdk.models import nodes_lxc as _m
+
         return parse_list(_m.NodesLxcItemInterfacesItem, _data)
 
     def move_volume(
@@ -1672,6 +2491,8 @@ class NodesLxcItem(SyncResource):
                 "storages": storages,
             },
         )
+        from pvectl.sdk.models import nodes_lxc as _m
+
         return parse_model(_m.NodesLxcItemMtunnelResponse, _data)
 
     def mtunnelwebsocket(
@@ -1696,6 +2517,8 @@ class NodesLxcItem(SyncResource):
                 "ticket": ticket,
             },
         )
+        from pvectl.sdk.models import nodes_lxc as _m
+
         return parse_model(_m.NodesLxcItemMtunnelwebsocketResponse, _data)
 
     def pending(
@@ -1707,6 +2530,8 @@ class NodesLxcItem(SyncResource):
         Permissions: [perm, /vms/{vmid}, [VM.Audit]]
         """
         _data = self._call("GET /nodes/{node}/lxc/{vmid}/pending", {})
+        from pvectl.sdk.models import nodes_lxc as _m
+
         return parse_list(_m.NodesLxcItemPendingItem, _data)
 
     def remote_migrate(
@@ -2064,6 +2889,8 @@ class NodesLxcItem(SyncResource):
                 "cf": cf,
             },
         )
+        from pvectl.sdk.models import nodes_lxc as _m
+
         return parse_model(_m.NodesLxcItemRrdResponse, _data)
 
     def rrddata(
@@ -2109,6 +2936,8 @@ class NodesLxcItem(SyncResource):
                 "proxy": proxy,
             },
         )
+        from pvectl.sdk.models import nodes_lxc as _m
+
         return parse_model(_m.NodesLxcItemSpiceproxyResponse, _data)
 
     def template(
@@ -2130,6 +2959,8 @@ class NodesLxcItem(SyncResource):
         Permissions: [perm, /vms/{vmid}, [VM.Console]]
         """
         _data = self._call("POST /nodes/{node}/lxc/{vmid}/termproxy", {})
+        from pvectl.sdk.models import nodes_lxc as _m
+
         return parse_model(_m.NodesLxcItemTermproxyResponse, _data)
 
     def vncproxy(
@@ -2157,6 +2988,8 @@ class NodesLxcItem(SyncResource):
                 "width": width,
             },
         )
+        from pvectl.sdk.models import nodes_lxc as _m
+
         return parse_model(_m.NodesLxcItemVncproxyResponse, _data)
 
     def vncwebsocket(
@@ -2181,6 +3014,8 @@ class NodesLxcItem(SyncResource):
                 "vncticket": vncticket,
             },
         )
+        from pvectl.sdk.models import nodes_lxc as _m
+
         return parse_model(_m.NodesLxcItemVncwebsocketResponse, _data)
 
 
@@ -2311,6 +3146,8 @@ class AsyncNodesLxcItem(AsyncResource):
                 "snapname": snapname,
             },
         )
+        from pvectl.sdk.models import nodes_lxc as _m
+
         return parse_model(_m.NodesLxcItemFeatureResponse, _data)
 
     async def get(
@@ -2322,6 +3159,8 @@ class AsyncNodesLxcItem(AsyncResource):
         Permissions: none declared
         """
         _data = await self._call("GET /nodes/{node}/lxc/{vmid}", {})
+        from pvectl.sdk.models import nodes_lxc as _m
+
         return parse_list(_m.NodesLxcItemGetItem, _data)
 
     async def interfaces(
@@ -2333,6 +3172,8 @@ class AsyncNodesLxcItem(AsyncResource):
         Permissions: [perm, /vms/{vmid}, [VM.Audit]]
         """
         _data = await self._call("GET /nodes/{node}/lxc/{vmid}/interfaces", {})
+        from pvectl.sdk.models import nodes_lxc as _m
+
         return parse_list(_m.NodesLxcItemInterfacesItem, _data)
 
     async def move_volume(
@@ -3428,6 +4269,8 @@ class AsyncNodesLxcItem(AsyncResource):
                 "storages": storages,
             },
         )
+        from pvectl.sdk.models import nodes_lxc as _m
+
         return parse_model(_m.NodesLxcItemMtunnelResponse, _data)
 
     async def mtunnelwebsocket(
@@ -3452,6 +4295,8 @@ class AsyncNodesLxcItem(AsyncResource):
                 "ticket": ticket,
             },
         )
+        from pvectl.sdk.models import nodes_lxc as _m
+
         return parse_model(_m.NodesLxcItemMtunnelwebsocketResponse, _data)
 
     async def pending(
@@ -3463,6 +4308,8 @@ class AsyncNodesLxcItem(AsyncResource):
         Permissions: [perm, /vms/{vmid}, [VM.Audit]]
         """
         _data = await self._call("GET /nodes/{node}/lxc/{vmid}/pending", {})
+        from pvectl.sdk.models import nodes_lxc as _m
+
         return parse_list(_m.NodesLxcItemPendingItem, _data)
 
     async def remote_migrate(
@@ -3820,6 +4667,8 @@ class AsyncNodesLxcItem(AsyncResource):
                 "cf": cf,
             },
         )
+        from pvectl.sdk.models import nodes_lxc as _m
+
         return parse_model(_m.NodesLxcItemRrdResponse, _data)
 
     async def rrddata(
@@ -3865,6 +4714,8 @@ class AsyncNodesLxcItem(AsyncResource):
                 "proxy": proxy,
             },
         )
+        from pvectl.sdk.models import nodes_lxc as _m
+
         return parse_model(_m.NodesLxcItemSpiceproxyResponse, _data)
 
     async def template(
@@ -3886,6 +4737,8 @@ class AsyncNodesLxcItem(AsyncResource):
         Permissions: [perm, /vms/{vmid}, [VM.Console]]
         """
         _data = await self._call("POST /nodes/{node}/lxc/{vmid}/termproxy", {})
+        from pvectl.sdk.models import nodes_lxc as _m
+
         return parse_model(_m.NodesLxcItemTermproxyResponse, _data)
 
     async def vncproxy(
@@ -3913,6 +4766,8 @@ class AsyncNodesLxcItem(AsyncResource):
                 "width": width,
             },
         )
+        from pvectl.sdk.models import nodes_lxc as _m
+
         return parse_model(_m.NodesLxcItemVncproxyResponse, _data)
 
     async def vncwebsocket(
@@ -3937,4 +4792,6 @@ class AsyncNodesLxcItem(AsyncResource):
                 "vncticket": vncticket,
             },
         )
+        from pvectl.sdk.models import nodes_lxc as _m
+
         return parse_model(_m.NodesLxcItemVncwebsocketResponse, _data)

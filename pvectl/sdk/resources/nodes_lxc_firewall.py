@@ -8,12 +8,15 @@ import builtins
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
-from pvectl.sdk._core.coerce import as_list
-from pvectl.sdk._core.models import parse_list
+from pvectl.sdk._core.coerce import (
+    as_list,
+    parse_list,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import nodes_lxc_firewall as _m
 
 if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import nodes_lxc_firewall as _m
     from pvectl.sdk.resources.nodes_lxc_firewall_aliases import AsyncNodesLxcFirewallAliases, NodesLxcFirewallAliases
     from pvectl.sdk.resources.nodes_lxc_firewall_ipset import AsyncNodesLxcFirewallIpset, NodesLxcFirewallIpset
     from pvectl.sdk.resources.nodes_lxc_firewall_options import AsyncNodesLxcFirewallOptions, NodesLxcFirewallOptions
@@ -86,6 +89,8 @@ class NodesLxcFirewall(SyncResource):
                 "until": until,
             },
         )
+        from pvectl.sdk.models import nodes_lxc_firewall as _m
+
         return parse_list(_m.NodesLxcFirewallLogItem, _data)
 
     def refs(
@@ -107,6 +112,8 @@ class NodesLxcFirewall(SyncResource):
                 "type": type,
             },
         )
+        from pvectl.sdk.models import nodes_lxc_firewall as _m
+
         return parse_list(_m.NodesLxcFirewallRefsItem, _data)
 
 
@@ -176,6 +183,8 @@ class AsyncNodesLxcFirewall(AsyncResource):
                 "until": until,
             },
         )
+        from pvectl.sdk.models import nodes_lxc_firewall as _m
+
         return parse_list(_m.NodesLxcFirewallLogItem, _data)
 
     async def refs(
@@ -197,4 +206,6 @@ class AsyncNodesLxcFirewall(AsyncResource):
                 "type": type,
             },
         )
+        from pvectl.sdk.models import nodes_lxc_firewall as _m
+
         return parse_list(_m.NodesLxcFirewallRefsItem, _data)

@@ -5,12 +5,17 @@
 from __future__ import annotations
 
 import builtins
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pvectl.sdk._core.coerce import as_dict
-from pvectl.sdk._core.models import parse_list
+from pvectl.sdk._core.coerce import (
+    as_dict,
+    parse_list,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import nodes_lxc_firewall_ipset as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import nodes_lxc_firewall_ipset as _m
 
 
 class NodesLxcFirewallIpset(SyncResource):
@@ -57,6 +62,8 @@ class NodesLxcFirewallIpset(SyncResource):
         Permissions: [perm, /vms/{vmid}, [VM.Audit]]
         """
         _data = self._call("GET /nodes/{node}/lxc/{vmid}/firewall/ipset", {})
+        from pvectl.sdk.models import nodes_lxc_firewall_ipset as _m
+
         return parse_list(_m.NodesLxcFirewallIpsetListItem, _data)
 
 
@@ -104,6 +111,8 @@ class AsyncNodesLxcFirewallIpset(AsyncResource):
         Permissions: [perm, /vms/{vmid}, [VM.Audit]]
         """
         _data = await self._call("GET /nodes/{node}/lxc/{vmid}/firewall/ipset", {})
+        from pvectl.sdk.models import nodes_lxc_firewall_ipset as _m
+
         return parse_list(_m.NodesLxcFirewallIpsetListItem, _data)
 
 
@@ -168,6 +177,8 @@ class NodesLxcFirewallIpsetItem(SyncResource):
         Permissions: [perm, /vms/{vmid}, [VM.Audit]]
         """
         _data = self._call("GET /nodes/{node}/lxc/{vmid}/firewall/ipset/{name}", {})
+        from pvectl.sdk.models import nodes_lxc_firewall_ipset as _m
+
         return parse_list(_m.NodesLxcFirewallIpsetItemListItem, _data)
 
 
@@ -232,6 +243,8 @@ class AsyncNodesLxcFirewallIpsetItem(AsyncResource):
         Permissions: [perm, /vms/{vmid}, [VM.Audit]]
         """
         _data = await self._call("GET /nodes/{node}/lxc/{vmid}/firewall/ipset/{name}", {})
+        from pvectl.sdk.models import nodes_lxc_firewall_ipset as _m
+
         return parse_list(_m.NodesLxcFirewallIpsetItemListItem, _data)
 
 

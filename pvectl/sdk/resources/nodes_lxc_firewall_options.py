@@ -5,11 +5,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from pvectl.sdk._core.models import parse_model
+from pvectl.sdk._core.coerce import (
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import nodes_lxc_firewall_options as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import nodes_lxc_firewall_options as _m
 
 
 class NodesLxcFirewallOptions(SyncResource):
@@ -24,6 +29,8 @@ class NodesLxcFirewallOptions(SyncResource):
         Permissions: [perm, /vms/{vmid}, [VM.Audit]]
         """
         _data = self._call("GET /nodes/{node}/lxc/{vmid}/firewall/options", {})
+        from pvectl.sdk.models import nodes_lxc_firewall_options as _m
+
         return parse_model(_m.NodesLxcFirewallOptionsGetResponse, _data)
 
     def set(
@@ -94,6 +101,8 @@ class AsyncNodesLxcFirewallOptions(AsyncResource):
         Permissions: [perm, /vms/{vmid}, [VM.Audit]]
         """
         _data = await self._call("GET /nodes/{node}/lxc/{vmid}/firewall/options", {})
+        from pvectl.sdk.models import nodes_lxc_firewall_options as _m
+
         return parse_model(_m.NodesLxcFirewallOptionsGetResponse, _data)
 
     async def set(

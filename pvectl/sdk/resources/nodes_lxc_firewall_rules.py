@@ -6,11 +6,17 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from pvectl.sdk._core.models import parse_list, parse_model
+from pvectl.sdk._core.coerce import (
+    parse_list,
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import nodes_lxc_firewall_rules as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import nodes_lxc_firewall_rules as _m
 
 
 class NodesLxcFirewallRules(SyncResource):
@@ -90,6 +96,8 @@ class NodesLxcFirewallRules(SyncResource):
         Permissions: [perm, /vms/{vmid}, [VM.Audit]]
         """
         _data = self._call("GET /nodes/{node}/lxc/{vmid}/firewall/rules", {})
+        from pvectl.sdk.models import nodes_lxc_firewall_rules as _m
+
         return parse_list(_m.NodesLxcFirewallRulesListItem, _data)
 
 
@@ -170,6 +178,8 @@ class AsyncNodesLxcFirewallRules(AsyncResource):
         Permissions: [perm, /vms/{vmid}, [VM.Audit]]
         """
         _data = await self._call("GET /nodes/{node}/lxc/{vmid}/firewall/rules", {})
+        from pvectl.sdk.models import nodes_lxc_firewall_rules as _m
+
         return parse_list(_m.NodesLxcFirewallRulesListItem, _data)
 
 
@@ -205,6 +215,8 @@ class NodesLxcFirewallRulesItem(SyncResource):
         Permissions: [perm, /vms/{vmid}, [VM.Audit]]
         """
         _data = self._call("GET /nodes/{node}/lxc/{vmid}/firewall/rules/{pos}", {})
+        from pvectl.sdk.models import nodes_lxc_firewall_rules as _m
+
         return parse_model(_m.NodesLxcFirewallRulesItemGetResponse, _data)
 
     def set(
@@ -305,6 +317,8 @@ class AsyncNodesLxcFirewallRulesItem(AsyncResource):
         Permissions: [perm, /vms/{vmid}, [VM.Audit]]
         """
         _data = await self._call("GET /nodes/{node}/lxc/{vmid}/firewall/rules/{pos}", {})
+        from pvectl.sdk.models import nodes_lxc_firewall_rules as _m
+
         return parse_model(_m.NodesLxcFirewallRulesItemGetResponse, _data)
 
     async def set(

@@ -5,11 +5,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from pvectl.sdk._core.models import parse_model
+from pvectl.sdk._core.coerce import (
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
 from pvectl.sdk._core.task import AsyncTask, Task
-from pvectl.sdk.models import nodes_lxc_migrate as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import nodes_lxc_migrate as _m
 
 
 class NodesLxcMigrate(SyncResource):
@@ -70,6 +76,8 @@ class NodesLxcMigrate(SyncResource):
                 "target": target,
             },
         )
+        from pvectl.sdk.models import nodes_lxc_migrate as _m
+
         return parse_model(_m.NodesLxcMigrateGetResponse, _data)
 
 
@@ -131,4 +139,6 @@ class AsyncNodesLxcMigrate(AsyncResource):
                 "target": target,
             },
         )
+        from pvectl.sdk.models import nodes_lxc_migrate as _m
+
         return parse_model(_m.NodesLxcMigrateGetResponse, _data)

@@ -5,11 +5,18 @@
 from __future__ import annotations
 
 import builtins
+from typing import TYPE_CHECKING
 
-from pvectl.sdk._core.models import parse_list, parse_model
+from pvectl.sdk._core.coerce import (
+    parse_list,
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
 from pvectl.sdk._core.task import AsyncTask, Task
-from pvectl.sdk.models import nodes_lxc_status as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import nodes_lxc_status as _m
 
 
 class NodesLxcStatus(SyncResource):
@@ -24,6 +31,8 @@ class NodesLxcStatus(SyncResource):
         Permissions: [perm, /vms/{vmid}, [VM.Audit]]
         """
         _data = self._call("GET /nodes/{node}/lxc/{vmid}/status/current", {})
+        from pvectl.sdk.models import nodes_lxc_status as _m
+
         return parse_model(_m.NodesLxcStatusCurrentResponse, _data)
 
     def index(
@@ -35,6 +44,8 @@ class NodesLxcStatus(SyncResource):
         Permissions: none declared
         """
         _data = self._call("GET /nodes/{node}/lxc/{vmid}/status", {})
+        from pvectl.sdk.models import nodes_lxc_status as _m
+
         return parse_list(_m.NodesLxcStatusIndexItem, _data)
 
     def reboot(
@@ -165,6 +176,8 @@ class AsyncNodesLxcStatus(AsyncResource):
         Permissions: [perm, /vms/{vmid}, [VM.Audit]]
         """
         _data = await self._call("GET /nodes/{node}/lxc/{vmid}/status/current", {})
+        from pvectl.sdk.models import nodes_lxc_status as _m
+
         return parse_model(_m.NodesLxcStatusCurrentResponse, _data)
 
     async def index(
@@ -176,6 +189,8 @@ class AsyncNodesLxcStatus(AsyncResource):
         Permissions: none declared
         """
         _data = await self._call("GET /nodes/{node}/lxc/{vmid}/status", {})
+        from pvectl.sdk.models import nodes_lxc_status as _m
+
         return parse_list(_m.NodesLxcStatusIndexItem, _data)
 
     async def reboot(

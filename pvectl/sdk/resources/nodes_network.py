@@ -6,12 +6,18 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from pvectl.sdk._core.models import parse_list, parse_model
+from pvectl.sdk._core.coerce import (
+    parse_list,
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
 from pvectl.sdk._core.task import AsyncTask, Task
-from pvectl.sdk.models import nodes_network as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import nodes_network as _m
 
 
 class NodesNetwork(SyncResource):
@@ -191,6 +197,8 @@ class NodesNetwork(SyncResource):
                 "type": type,
             },
         )
+        from pvectl.sdk.models import nodes_network as _m
+
         return parse_list(_m.NodesNetworkListItem, _data)
 
     def set(
@@ -392,6 +400,8 @@ class AsyncNodesNetwork(AsyncResource):
                 "type": type,
             },
         )
+        from pvectl.sdk.models import nodes_network as _m
+
         return parse_list(_m.NodesNetworkListItem, _data)
 
     async def set(
@@ -438,6 +448,8 @@ class NodesNetworkItem(SyncResource):
         Permissions: [perm, /nodes/{node}, [Sys.Audit]]
         """
         _data = self._call("GET /nodes/{node}/network/{iface}", {})
+        from pvectl.sdk.models import nodes_network as _m
+
         return parse_model(_m.NodesNetworkItemGetResponse, _data)
 
     def set(
@@ -589,6 +601,8 @@ class AsyncNodesNetworkItem(AsyncResource):
         Permissions: [perm, /nodes/{node}, [Sys.Audit]]
         """
         _data = await self._call("GET /nodes/{node}/network/{iface}", {})
+        from pvectl.sdk.models import nodes_network as _m
+
         return parse_model(_m.NodesNetworkItemGetResponse, _data)
 
     async def set(

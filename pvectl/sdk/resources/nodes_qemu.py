@@ -7,15 +7,21 @@ from __future__ import annotations
 import builtins
 from collections.abc import Mapping, Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, Unpack
 
-from pvectl.sdk._core.coerce import as_list, as_str
-from pvectl.sdk._core.models import parse_list, parse_model
+from pvectl.sdk._core.coerce import (
+    as_list,
+    as_str,
+    parse_list,
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
 from pvectl.sdk._core.task import AsyncTask, Task
-from pvectl.sdk.models import nodes_qemu as _m
 
 if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import nodes_qemu as _m
+
     # property-string models appear only in annotations: not imported at run time
     from pvectl.sdk.models.formats import (
         AgentFormat,
@@ -44,6 +50,442 @@ if TYPE_CHECKING:
     from pvectl.sdk.resources.nodes_qemu_migrate import AsyncNodesQemuMigrate, NodesQemuMigrate
     from pvectl.sdk.resources.nodes_qemu_snapshot import AsyncNodesQemuSnapshot, NodesQemuSnapshot
     from pvectl.sdk.resources.nodes_qemu_status import AsyncNodesQemuStatus, NodesQemuStatus
+
+    class NodesQemuCreateIndexed(TypedDict, total=False):
+        """Indexed keyword arguments of ``POST /nodes/{node}/qemu`` (a misspelled one is a type error)."""
+
+        hostpci0: str
+        hostpci1: str
+        hostpci2: str
+        hostpci3: str
+        hostpci4: str
+        hostpci5: str
+        hostpci6: str
+        hostpci7: str
+        hostpci8: str
+        hostpci9: str
+        hostpci10: str
+        hostpci11: str
+        hostpci12: str
+        hostpci13: str
+        hostpci14: str
+        hostpci15: str
+        ide0: QemuIdeFormat | str
+        ide1: QemuIdeFormat | str
+        ide2: QemuIdeFormat | str
+        ide3: QemuIdeFormat | str
+        ipconfig0: str
+        ipconfig1: str
+        ipconfig2: str
+        ipconfig3: str
+        ipconfig4: str
+        ipconfig5: str
+        ipconfig6: str
+        ipconfig7: str
+        ipconfig8: str
+        ipconfig9: str
+        ipconfig10: str
+        ipconfig11: str
+        ipconfig12: str
+        ipconfig13: str
+        ipconfig14: str
+        ipconfig15: str
+        ipconfig16: str
+        ipconfig17: str
+        ipconfig18: str
+        ipconfig19: str
+        ipconfig20: str
+        ipconfig21: str
+        ipconfig22: str
+        ipconfig23: str
+        ipconfig24: str
+        ipconfig25: str
+        ipconfig26: str
+        ipconfig27: str
+        ipconfig28: str
+        ipconfig29: str
+        ipconfig30: str
+        ipconfig31: str
+        net0: QemuNetFormat | str
+        net1: QemuNetFormat | str
+        net2: QemuNetFormat | str
+        net3: QemuNetFormat | str
+        net4: QemuNetFormat | str
+        net5: QemuNetFormat | str
+        net6: QemuNetFormat | str
+        net7: QemuNetFormat | str
+        net8: QemuNetFormat | str
+        net9: QemuNetFormat | str
+        net10: QemuNetFormat | str
+        net11: QemuNetFormat | str
+        net12: QemuNetFormat | str
+        net13: QemuNetFormat | str
+        net14: QemuNetFormat | str
+        net15: QemuNetFormat | str
+        net16: QemuNetFormat | str
+        net17: QemuNetFormat | str
+        net18: QemuNetFormat | str
+        net19: QemuNetFormat | str
+        net20: QemuNetFormat | str
+        net21: QemuNetFormat | str
+        net22: QemuNetFormat | str
+        net23: QemuNetFormat | str
+        net24: QemuNetFormat | str
+        net25: QemuNetFormat | str
+        net26: QemuNetFormat | str
+        net27: QemuNetFormat | str
+        net28: QemuNetFormat | str
+        net29: QemuNetFormat | str
+        net30: QemuNetFormat | str
+        net31: QemuNetFormat | str
+        numa0: NumaFormat | str
+        numa1: NumaFormat | str
+        numa2: NumaFormat | str
+        numa3: NumaFormat | str
+        numa4: NumaFormat | str
+        numa5: NumaFormat | str
+        numa6: NumaFormat | str
+        numa7: NumaFormat | str
+        parallel0: str
+        parallel1: str
+        parallel2: str
+        sata0: QemuSataFormat | str
+        sata1: QemuSataFormat | str
+        sata2: QemuSataFormat | str
+        sata3: QemuSataFormat | str
+        sata4: QemuSataFormat | str
+        sata5: QemuSataFormat | str
+        scsi0: QemuScsiFormat | str
+        scsi1: QemuScsiFormat | str
+        scsi2: QemuScsiFormat | str
+        scsi3: QemuScsiFormat | str
+        scsi4: QemuScsiFormat | str
+        scsi5: QemuScsiFormat | str
+        scsi6: QemuScsiFormat | str
+        scsi7: QemuScsiFormat | str
+        scsi8: QemuScsiFormat | str
+        scsi9: QemuScsiFormat | str
+        scsi10: QemuScsiFormat | str
+        scsi11: QemuScsiFormat | str
+        scsi12: QemuScsiFormat | str
+        scsi13: QemuScsiFormat | str
+        scsi14: QemuScsiFormat | str
+        scsi15: QemuScsiFormat | str
+        scsi16: QemuScsiFormat | str
+        scsi17: QemuScsiFormat | str
+        scsi18: QemuScsiFormat | str
+        scsi19: QemuScsiFormat | str
+        scsi20: QemuScsiFormat | str
+        scsi21: QemuScsiFormat | str
+        scsi22: QemuScsiFormat | str
+        scsi23: QemuScsiFormat | str
+        scsi24: QemuScsiFormat | str
+        scsi25: QemuScsiFormat | str
+        scsi26: QemuScsiFormat | str
+        scsi27: QemuScsiFormat | str
+        scsi28: QemuScsiFormat | str
+        scsi29: QemuScsiFormat | str
+        scsi30: QemuScsiFormat | str
+        serial0: str
+        serial1: str
+        serial2: str
+        serial3: str
+        unused0: QemuUnusedFormat | str
+        unused1: QemuUnusedFormat | str
+        unused2: QemuUnusedFormat | str
+        unused3: QemuUnusedFormat | str
+        unused4: QemuUnusedFormat | str
+        unused5: QemuUnusedFormat | str
+        unused6: QemuUnusedFormat | str
+        unused7: QemuUnusedFormat | str
+        unused8: QemuUnusedFormat | str
+        unused9: QemuUnusedFormat | str
+        unused10: QemuUnusedFormat | str
+        unused11: QemuUnusedFormat | str
+        unused12: QemuUnusedFormat | str
+        unused13: QemuUnusedFormat | str
+        unused14: QemuUnusedFormat | str
+        unused15: QemuUnusedFormat | str
+        unused16: QemuUnusedFormat | str
+        unused17: QemuUnusedFormat | str
+        unused18: QemuUnusedFormat | str
+        unused19: QemuUnusedFormat | str
+        unused20: QemuUnusedFormat | str
+        unused21: QemuUnusedFormat | str
+        unused22: QemuUnusedFormat | str
+        unused23: QemuUnusedFormat | str
+        unused24: QemuUnusedFormat | str
+        unused25: QemuUnusedFormat | str
+        unused26: QemuUnusedFormat | str
+        unused27: QemuUnusedFormat | str
+        unused28: QemuUnusedFormat | str
+        unused29: QemuUnusedFormat | str
+        unused30: QemuUnusedFormat | str
+        unused31: QemuUnusedFormat | str
+        unused32: QemuUnusedFormat | str
+        unused33: QemuUnusedFormat | str
+        unused34: QemuUnusedFormat | str
+        unused35: QemuUnusedFormat | str
+        unused36: QemuUnusedFormat | str
+        unused37: QemuUnusedFormat | str
+        unused38: QemuUnusedFormat | str
+        unused39: QemuUnusedFormat | str
+        unused40: QemuUnusedFormat | str
+        unused41: QemuUnusedFormat | str
+        unused42: QemuUnusedFormat | str
+        unused43: QemuUnusedFormat | str
+        unused44: QemuUnusedFormat | str
+        unused45: QemuUnusedFormat | str
+        unused46: QemuUnusedFormat | str
+        unused47: QemuUnusedFormat | str
+        unused48: QemuUnusedFormat | str
+        unused49: QemuUnusedFormat | str
+        unused50: QemuUnusedFormat | str
+        unused51: QemuUnusedFormat | str
+        unused52: QemuUnusedFormat | str
+        unused53: QemuUnusedFormat | str
+        unused54: QemuUnusedFormat | str
+        unused55: QemuUnusedFormat | str
+        unused56: QemuUnusedFormat | str
+        unused57: QemuUnusedFormat | str
+        unused58: QemuUnusedFormat | str
+        unused59: QemuUnusedFormat | str
+        unused60: QemuUnusedFormat | str
+        unused61: QemuUnusedFormat | str
+        unused62: QemuUnusedFormat | str
+        unused63: QemuUnusedFormat | str
+        unused64: QemuUnusedFormat | str
+        unused65: QemuUnusedFormat | str
+        unused66: QemuUnusedFormat | str
+        unused67: QemuUnusedFormat | str
+        unused68: QemuUnusedFormat | str
+        unused69: QemuUnusedFormat | str
+        unused70: QemuUnusedFormat | str
+        unused71: QemuUnusedFormat | str
+        unused72: QemuUnusedFormat | str
+        unused73: QemuUnusedFormat | str
+        unused74: QemuUnusedFormat | str
+        unused75: QemuUnusedFormat | str
+        unused76: QemuUnusedFormat | str
+        unused77: QemuUnusedFormat | str
+        unused78: QemuUnusedFormat | str
+        unused79: QemuUnusedFormat | str
+        unused80: QemuUnusedFormat | str
+        unused81: QemuUnusedFormat | str
+        unused82: QemuUnusedFormat | str
+        unused83: QemuUnusedFormat | str
+        unused84: QemuUnusedFormat | str
+        unused85: QemuUnusedFormat | str
+        unused86: QemuUnusedFormat | str
+        unused87: QemuUnusedFormat | str
+        unused88: QemuUnusedFormat | str
+        unused89: QemuUnusedFormat | str
+        unused90: QemuUnusedFormat | str
+        unused91: QemuUnusedFormat | str
+        unused92: QemuUnusedFormat | str
+        unused93: QemuUnusedFormat | str
+        unused94: QemuUnusedFormat | str
+        unused95: QemuUnusedFormat | str
+        unused96: QemuUnusedFormat | str
+        unused97: QemuUnusedFormat | str
+        unused98: QemuUnusedFormat | str
+        unused99: QemuUnusedFormat | str
+        unused100: QemuUnusedFormat | str
+        unused101: QemuUnusedFormat | str
+        unused102: QemuUnusedFormat | str
+        unused103: QemuUnusedFormat | str
+        unused104: QemuUnusedFormat | str
+        unused105: QemuUnusedFormat | str
+        unused106: QemuUnusedFormat | str
+        unused107: QemuUnusedFormat | str
+        unused108: QemuUnusedFormat | str
+        unused109: QemuUnusedFormat | str
+        unused110: QemuUnusedFormat | str
+        unused111: QemuUnusedFormat | str
+        unused112: QemuUnusedFormat | str
+        unused113: QemuUnusedFormat | str
+        unused114: QemuUnusedFormat | str
+        unused115: QemuUnusedFormat | str
+        unused116: QemuUnusedFormat | str
+        unused117: QemuUnusedFormat | str
+        unused118: QemuUnusedFormat | str
+        unused119: QemuUnusedFormat | str
+        unused120: QemuUnusedFormat | str
+        unused121: QemuUnusedFormat | str
+        unused122: QemuUnusedFormat | str
+        unused123: QemuUnusedFormat | str
+        unused124: QemuUnusedFormat | str
+        unused125: QemuUnusedFormat | str
+        unused126: QemuUnusedFormat | str
+        unused127: QemuUnusedFormat | str
+        unused128: QemuUnusedFormat | str
+        unused129: QemuUnusedFormat | str
+        unused130: QemuUnusedFormat | str
+        unused131: QemuUnusedFormat | str
+        unused132: QemuUnusedFormat | str
+        unused133: QemuUnusedFormat | str
+        unused134: QemuUnusedFormat | str
+        unused135: QemuUnusedFormat | str
+        unused136: QemuUnusedFormat | str
+        unused137: QemuUnusedFormat | str
+        unused138: QemuUnusedFormat | str
+        unused139: QemuUnusedFormat | str
+        unused140: QemuUnusedFormat | str
+        unused141: QemuUnusedFormat | str
+        unused142: QemuUnusedFormat | str
+        unused143: QemuUnusedFormat | str
+        unused144: QemuUnusedFormat | str
+        unused145: QemuUnusedFormat | str
+        unused146: QemuUnusedFormat | str
+        unused147: QemuUnusedFormat | str
+        unused148: QemuUnusedFormat | str
+        unused149: QemuUnusedFormat | str
+        unused150: QemuUnusedFormat | str
+        unused151: QemuUnusedFormat | str
+        unused152: QemuUnusedFormat | str
+        unused153: QemuUnusedFormat | str
+        unused154: QemuUnusedFormat | str
+        unused155: QemuUnusedFormat | str
+        unused156: QemuUnusedFormat | str
+        unused157: QemuUnusedFormat | str
+        unused158: QemuUnusedFormat | str
+        unused159: QemuUnusedFormat | str
+        unused160: QemuUnusedFormat | str
+        unused161: QemuUnusedFormat | str
+        unused162: QemuUnusedFormat | str
+        unused163: QemuUnusedFormat | str
+        unused164: QemuUnusedFormat | str
+        unused165: QemuUnusedFormat | str
+        unused166: QemuUnusedFormat | str
+        unused167: QemuUnusedFormat | str
+        unused168: QemuUnusedFormat | str
+        unused169: QemuUnusedFormat | str
+        unused170: QemuUnusedFormat | str
+        unused171: QemuUnusedFormat | str
+        unused172: QemuUnusedFormat | str
+        unused173: QemuUnusedFormat | str
+        unused174: QemuUnusedFormat | str
+        unused175: QemuUnusedFormat | str
+        unused176: QemuUnusedFormat | str
+        unused177: QemuUnusedFormat | str
+        unused178: QemuUnusedFormat | str
+        unused179: QemuUnusedFormat | str
+        unused180: QemuUnusedFormat | str
+        unused181: QemuUnusedFormat | str
+        unused182: QemuUnusedFormat | str
+        unused183: QemuUnusedFormat | str
+        unused184: QemuUnusedFormat | str
+        unused185: QemuUnusedFormat | str
+        unused186: QemuUnusedFormat | str
+        unused187: QemuUnusedFormat | str
+        unused188: QemuUnusedFormat | str
+        unused189: QemuUnusedFormat | str
+        unused190: QemuUnusedFormat | str
+        unused191: QemuUnusedFormat | str
+        unused192: QemuUnusedFormat | str
+        unused193: QemuUnusedFormat | str
+        unused194: QemuUnusedFormat | str
+        unused195: QemuUnusedFormat | str
+        unused196: QemuUnusedFormat | str
+        unused197: QemuUnusedFormat | str
+        unused198: QemuUnusedFormat | str
+        unused199: QemuUnusedFormat | str
+        unused200: QemuUnusedFormat | str
+        unused201: QemuUnusedFormat | str
+        unused202: QemuUnusedFormat | str
+        unused203: QemuUnusedFormat | str
+        unused204: QemuUnusedFormat | str
+        unused205: QemuUnusedFormat | str
+        unused206: QemuUnusedFormat | str
+        unused207: QemuUnusedFormat | str
+        unused208: QemuUnusedFormat | str
+        unused209: QemuUnusedFormat | str
+        unused210: QemuUnusedFormat | str
+        unused211: QemuUnusedFormat | str
+        unused212: QemuUnusedFormat | str
+        unused213: QemuUnusedFormat | str
+        unused214: QemuUnusedFormat | str
+        unused215: QemuUnusedFormat | str
+        unused216: QemuUnusedFormat | str
+        unused217: QemuUnusedFormat | str
+        unused218: QemuUnusedFormat | str
+        unused219: QemuUnusedFormat | str
+        unused220: QemuUnusedFormat | str
+        unused221: QemuUnusedFormat | str
+        unused222: QemuUnusedFormat | str
+        unused223: QemuUnusedFormat | str
+        unused224: QemuUnusedFormat | str
+        unused225: QemuUnusedFormat | str
+        unused226: QemuUnusedFormat | str
+        unused227: QemuUnusedFormat | str
+        unused228: QemuUnusedFormat | str
+        unused229: QemuUnusedFormat | str
+        unused230: QemuUnusedFormat | str
+        unused231: QemuUnusedFormat | str
+        unused232: QemuUnusedFormat | str
+        unused233: QemuUnusedFormat | str
+        unused234: QemuUnusedFormat | str
+        unused235: QemuUnusedFormat | str
+        unused236: QemuUnusedFormat | str
+        unused237: QemuUnusedFormat | str
+        unused238: QemuUnusedFormat | str
+        unused239: QemuUnusedFormat | str
+        unused240: QemuUnusedFormat | str
+        unused241: QemuUnusedFormat | str
+        unused242: QemuUnusedFormat | str
+        unused243: QemuUnusedFormat | str
+        unused244: QemuUnusedFormat | str
+        unused245: QemuUnusedFormat | str
+        unused246: QemuUnusedFormat | str
+        unused247: QemuUnusedFormat | str
+        unused248: QemuUnusedFormat | str
+        unused249: QemuUnusedFormat | str
+        unused250: QemuUnusedFormat | str
+        unused251: QemuUnusedFormat | str
+        unused252: QemuUnusedFormat | str
+        unused253: QemuUnusedFormat | str
+        unused254: QemuUnusedFormat | str
+        unused255: QemuUnusedFormat | str
+        usb0: UsbFormat | str
+        usb1: UsbFormat | str
+        usb2: UsbFormat | str
+        usb3: UsbFormat | str
+        usb4: UsbFormat | str
+        usb5: UsbFormat | str
+        usb6: UsbFormat | str
+        usb7: UsbFormat | str
+        usb8: UsbFormat | str
+        usb9: UsbFormat | str
+        usb10: UsbFormat | str
+        usb11: UsbFormat | str
+        usb12: UsbFormat | str
+        usb13: UsbFormat | str
+        virtio0: QemuVirtioFormat | str
+        virtio1: QemuVirtioFormat | str
+        virtio2: QemuVirtioFormat | str
+        virtio3: QemuVirtioFormat | str
+        virtio4: QemuVirtioFormat | str
+        virtio5: QemuVirtioFormat | str
+        virtio6: QemuVirtioFormat | str
+        virtio7: QemuVirtioFormat | str
+        virtio8: QemuVirtioFormat | str
+        virtio9: QemuVirtioFormat | str
+        virtio10: QemuVirtioFormat | str
+        virtio11: QemuVirtioFormat | str
+        virtio12: QemuVirtioFormat | str
+        virtio13: QemuVirtioFormat | str
+        virtio14: QemuVirtioFormat | str
+        virtio15: QemuVirtioFormat | str
+        virtiofs0: VirtiofsFormat | str
+        virtiofs1: VirtiofsFormat | str
+        virtiofs2: VirtiofsFormat | str
+        virtiofs3: VirtiofsFormat | str
+        virtiofs4: VirtiofsFormat | str
+        virtiofs5: VirtiofsFormat | str
+        virtiofs6: VirtiofsFormat | str
+        virtiofs7: VirtiofsFormat | str
+        virtiofs8: VirtiofsFormat | str
+        virtiofs9: VirtiofsFormat | str
 
 
 class NodesQemu(SyncResource):
@@ -132,7 +574,7 @@ class NodesQemu(SyncResource):
         ]
         | None = None,
         machine: MachineFormat | str | None = None,
-        memory: MemoryFormat | str | None = None,
+        memory: MemoryFormat | str | int | None = None,
         migrate_downtime: float | None = None,
         migrate_speed: int | None = None,
         name: str | None = None,
@@ -180,16 +622,7 @@ class NodesQemu(SyncResource):
         vmgenid: str | None = None,
         vmstatestorage: str | None = None,
         watchdog: str | None = None,
-        **indexed: str
-        | QemuIdeFormat
-        | QemuNetFormat
-        | NumaFormat
-        | QemuSataFormat
-        | QemuScsiFormat
-        | QemuUnusedFormat
-        | UsbFormat
-        | QemuVirtioFormat
-        | VirtiofsFormat,
+        **indexed: Unpack[NodesQemuCreateIndexed],
     ) -> Task:
         """Create or restore a virtual machine.
 
@@ -409,6 +842,8 @@ class NodesQemu(SyncResource):
                 "full": full,
             },
         )
+        from pvectl.sdk.models import nodes_qemu as _m
+
         return parse_list(_m.NodesQemuListItem, _data)
 
 
@@ -498,7 +933,7 @@ class AsyncNodesQemu(AsyncResource):
         ]
         | None = None,
         machine: MachineFormat | str | None = None,
-        memory: MemoryFormat | str | None = None,
+        memory: MemoryFormat | str | int | None = None,
         migrate_downtime: float | None = None,
         migrate_speed: int | None = None,
         name: str | None = None,
@@ -546,16 +981,7 @@ class AsyncNodesQemu(AsyncResource):
         vmgenid: str | None = None,
         vmstatestorage: str | None = None,
         watchdog: str | None = None,
-        **indexed: str
-        | QemuIdeFormat
-        | QemuNetFormat
-        | NumaFormat
-        | QemuSataFormat
-        | QemuScsiFormat
-        | QemuUnusedFormat
-        | UsbFormat
-        | QemuVirtioFormat
-        | VirtiofsFormat,
+        **indexed: Unpack[NodesQemuCreateIndexed],
     ) -> AsyncTask:
         """Create or restore a virtual machine.
 
@@ -775,6 +1201,8 @@ class AsyncNodesQemu(AsyncResource):
                 "full": full,
             },
         )
+        from pvectl.sdk.models import nodes_qemu as _m
+
         return parse_list(_m.NodesQemuListItem, _data)
 
 
@@ -940,6 +1368,8 @@ class NodesQemuItem(SyncResource):
                 "snapname": snapname,
             },
         )
+        from pvectl.sdk.models import nodes_qemu as _m
+
         return parse_model(_m.NodesQemuItemFeatureResponse, _data)
 
     def get(
@@ -951,6 +1381,8 @@ class NodesQemuItem(SyncResource):
         Permissions: none declared
         """
         _data = self._call("GET /nodes/{node}/qemu/{vmid}", {})
+        from pvectl.sdk.models import nodes_qemu as _m
+
         return parse_list(_m.NodesQemuItemGetItem, _data)
 
     def monitor(
@@ -1674,6 +2106,8 @@ class NodesQemuItem(SyncResource):
                 "storages": storages,
             },
         )
+        from pvectl.sdk.models import nodes_qemu as _m
+
         return parse_model(_m.NodesQemuItemMtunnelResponse, _data)
 
     def mtunnelwebsocket(
@@ -1698,6 +2132,8 @@ class NodesQemuItem(SyncResource):
                 "ticket": ticket,
             },
         )
+        from pvectl.sdk.models import nodes_qemu as _m
+
         return parse_model(_m.NodesQemuItemMtunnelwebsocketResponse, _data)
 
     def pending(
@@ -1709,6 +2145,8 @@ class NodesQemuItem(SyncResource):
         Permissions: [perm, /vms/{vmid}, [VM.Audit]]
         """
         _data = self._call("GET /nodes/{node}/qemu/{vmid}/pending", {})
+        from pvectl.sdk.models import nodes_qemu as _m
+
         return parse_list(_m.NodesQemuItemPendingItem, _data)
 
     def remote_migrate(
@@ -1865,6 +2303,8 @@ class NodesQemuItem(SyncResource):
                 "cf": cf,
             },
         )
+        from pvectl.sdk.models import nodes_qemu as _m
+
         return parse_model(_m.NodesQemuItemRrdResponse, _data)
 
     def rrddata(
@@ -1933,6 +2373,8 @@ class NodesQemuItem(SyncResource):
                 "proxy": proxy,
             },
         )
+        from pvectl.sdk.models import nodes_qemu as _m
+
         return parse_model(_m.NodesQemuItemSpiceproxyResponse, _data)
 
     def template(
@@ -2036,6 +2478,8 @@ class NodesQemuItem(SyncResource):
                 "serial": serial,
             },
         )
+        from pvectl.sdk.models import nodes_qemu as _m
+
         return parse_model(_m.NodesQemuItemTermproxyResponse, _data)
 
     def unlink(
@@ -2083,6 +2527,8 @@ class NodesQemuItem(SyncResource):
                 "websocket": websocket,
             },
         )
+        from pvectl.sdk.models import nodes_qemu as _m
+
         return parse_model(_m.NodesQemuItemVncproxyResponse, _data)
 
     def vncwebsocket(
@@ -2107,6 +2553,8 @@ class NodesQemuItem(SyncResource):
                 "vncticket": vncticket,
             },
         )
+        from pvectl.sdk.models import nodes_qemu as _m
+
         return parse_model(_m.NodesQemuItemVncwebsocketResponse, _data)
 
 
@@ -2272,6 +2720,8 @@ class AsyncNodesQemuItem(AsyncResource):
                 "snapname": snapname,
             },
         )
+        from pvectl.sdk.models import nodes_qemu as _m
+
         return parse_model(_m.NodesQemuItemFeatureResponse, _data)
 
     async def get(
@@ -2283,6 +2733,8 @@ class AsyncNodesQemuItem(AsyncResource):
         Permissions: none declared
         """
         _data = await self._call("GET /nodes/{node}/qemu/{vmid}", {})
+        from pvectl.sdk.models import nodes_qemu as _m
+
         return parse_list(_m.NodesQemuItemGetItem, _data)
 
     async def monitor(
@@ -3006,6 +3458,8 @@ class AsyncNodesQemuItem(AsyncResource):
                 "storages": storages,
             },
         )
+        from pvectl.sdk.models import nodes_qemu as _m
+
         return parse_model(_m.NodesQemuItemMtunnelResponse, _data)
 
     async def mtunnelwebsocket(
@@ -3030,6 +3484,8 @@ class AsyncNodesQemuItem(AsyncResource):
                 "ticket": ticket,
             },
         )
+        from pvectl.sdk.models import nodes_qemu as _m
+
         return parse_model(_m.NodesQemuItemMtunnelwebsocketResponse, _data)
 
     async def pending(
@@ -3041,6 +3497,8 @@ class AsyncNodesQemuItem(AsyncResource):
         Permissions: [perm, /vms/{vmid}, [VM.Audit]]
         """
         _data = await self._call("GET /nodes/{node}/qemu/{vmid}/pending", {})
+        from pvectl.sdk.models import nodes_qemu as _m
+
         return parse_list(_m.NodesQemuItemPendingItem, _data)
 
     async def remote_migrate(
@@ -3197,6 +3655,8 @@ class AsyncNodesQemuItem(AsyncResource):
                 "cf": cf,
             },
         )
+        from pvectl.sdk.models import nodes_qemu as _m
+
         return parse_model(_m.NodesQemuItemRrdResponse, _data)
 
     async def rrddata(
@@ -3265,6 +3725,8 @@ class AsyncNodesQemuItem(AsyncResource):
                 "proxy": proxy,
             },
         )
+        from pvectl.sdk.models import nodes_qemu as _m
+
         return parse_model(_m.NodesQemuItemSpiceproxyResponse, _data)
 
     async def template(
@@ -3368,6 +3830,8 @@ class AsyncNodesQemuItem(AsyncResource):
                 "serial": serial,
             },
         )
+        from pvectl.sdk.models import nodes_qemu as _m
+
         return parse_model(_m.NodesQemuItemTermproxyResponse, _data)
 
     async def unlink(
@@ -3415,6 +3879,8 @@ class AsyncNodesQemuItem(AsyncResource):
                 "websocket": websocket,
             },
         )
+        from pvectl.sdk.models import nodes_qemu as _m
+
         return parse_model(_m.NodesQemuItemVncproxyResponse, _data)
 
     async def vncwebsocket(
@@ -3439,4 +3905,6 @@ class AsyncNodesQemuItem(AsyncResource):
                 "vncticket": vncticket,
             },
         )
+        from pvectl.sdk.models import nodes_qemu as _m
+
         return parse_model(_m.NodesQemuItemVncwebsocketResponse, _data)

@@ -6,12 +6,18 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pvectl.sdk._core.coerce import as_dict, as_list
-from pvectl.sdk._core.models import parse_model
+from pvectl.sdk._core.coerce import (
+    as_dict,
+    as_list,
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import nodes_qemu_agent as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import nodes_qemu_agent as _m
 
 
 class NodesQemuAgent(SyncResource):
@@ -81,6 +87,8 @@ class NodesQemuAgent(SyncResource):
                 "input-data": input_data,
             },
         )
+        from pvectl.sdk.models import nodes_qemu_agent as _m
+
         return parse_model(_m.NodesQemuAgentExecResponse, _data)
 
     def exec_status(
@@ -102,6 +110,8 @@ class NodesQemuAgent(SyncResource):
                 "pid": pid,
             },
         )
+        from pvectl.sdk.models import nodes_qemu_agent as _m
+
         return parse_model(_m.NodesQemuAgentExecStatusResponse, _data)
 
     def file_read(
@@ -132,6 +142,8 @@ class NodesQemuAgent(SyncResource):
                 "offset": offset,
             },
         )
+        from pvectl.sdk.models import nodes_qemu_agent as _m
+
         return parse_model(_m.NodesQemuAgentFileReadResponse, _data)
 
     def file_write(
@@ -486,6 +498,8 @@ class AsyncNodesQemuAgent(AsyncResource):
                 "input-data": input_data,
             },
         )
+        from pvectl.sdk.models import nodes_qemu_agent as _m
+
         return parse_model(_m.NodesQemuAgentExecResponse, _data)
 
     async def exec_status(
@@ -507,6 +521,8 @@ class AsyncNodesQemuAgent(AsyncResource):
                 "pid": pid,
             },
         )
+        from pvectl.sdk.models import nodes_qemu_agent as _m
+
         return parse_model(_m.NodesQemuAgentExecStatusResponse, _data)
 
     async def file_read(
@@ -537,6 +553,8 @@ class AsyncNodesQemuAgent(AsyncResource):
                 "offset": offset,
             },
         )
+        from pvectl.sdk.models import nodes_qemu_agent as _m
+
         return parse_model(_m.NodesQemuAgentFileReadResponse, _data)
 
     async def file_write(

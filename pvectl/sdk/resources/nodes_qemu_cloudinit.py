@@ -5,12 +5,17 @@
 from __future__ import annotations
 
 import builtins
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from pvectl.sdk._core.coerce import as_str
-from pvectl.sdk._core.models import parse_list
+from pvectl.sdk._core.coerce import (
+    as_str,
+    parse_list,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import nodes_qemu_cloudinit as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import nodes_qemu_cloudinit as _m
 
 
 class NodesQemuCloudinit(SyncResource):
@@ -46,6 +51,8 @@ class NodesQemuCloudinit(SyncResource):
         Permissions: [perm, /vms/{vmid}, [VM.Audit]]
         """
         _data = self._call("GET /nodes/{node}/qemu/{vmid}/cloudinit", {})
+        from pvectl.sdk.models import nodes_qemu_cloudinit as _m
+
         return parse_list(_m.NodesQemuCloudinitIndexItem, _data)
 
     def set(
@@ -92,6 +99,8 @@ class AsyncNodesQemuCloudinit(AsyncResource):
         Permissions: [perm, /vms/{vmid}, [VM.Audit]]
         """
         _data = await self._call("GET /nodes/{node}/qemu/{vmid}/cloudinit", {})
+        from pvectl.sdk.models import nodes_qemu_cloudinit as _m
+
         return parse_list(_m.NodesQemuCloudinitIndexItem, _data)
 
     async def set(

@@ -5,12 +5,17 @@
 from __future__ import annotations
 
 import builtins
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pvectl.sdk._core.coerce import as_dict
-from pvectl.sdk._core.models import parse_list
+from pvectl.sdk._core.coerce import (
+    as_dict,
+    parse_list,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import nodes_qemu_firewall_aliases as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import nodes_qemu_firewall_aliases as _m
 
 
 class NodesQemuFirewallAliases(SyncResource):
@@ -54,6 +59,8 @@ class NodesQemuFirewallAliases(SyncResource):
         Permissions: [perm, /vms/{vmid}, [VM.Audit]]
         """
         _data = self._call("GET /nodes/{node}/qemu/{vmid}/firewall/aliases", {})
+        from pvectl.sdk.models import nodes_qemu_firewall_aliases as _m
+
         return parse_list(_m.NodesQemuFirewallAliasesListItem, _data)
 
 
@@ -98,6 +105,8 @@ class AsyncNodesQemuFirewallAliases(AsyncResource):
         Permissions: [perm, /vms/{vmid}, [VM.Audit]]
         """
         _data = await self._call("GET /nodes/{node}/qemu/{vmid}/firewall/aliases", {})
+        from pvectl.sdk.models import nodes_qemu_firewall_aliases as _m
+
         return parse_list(_m.NodesQemuFirewallAliasesListItem, _data)
 
 

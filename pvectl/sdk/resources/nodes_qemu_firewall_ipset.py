@@ -5,12 +5,17 @@
 from __future__ import annotations
 
 import builtins
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pvectl.sdk._core.coerce import as_dict
-from pvectl.sdk._core.models import parse_list
+from pvectl.sdk._core.coerce import (
+    as_dict,
+    parse_list,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import nodes_qemu_firewall_ipset as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import nodes_qemu_firewall_ipset as _m
 
 
 class NodesQemuFirewallIpset(SyncResource):
@@ -57,6 +62,8 @@ class NodesQemuFirewallIpset(SyncResource):
         Permissions: [perm, /vms/{vmid}, [VM.Audit]]
         """
         _data = self._call("GET /nodes/{node}/qemu/{vmid}/firewall/ipset", {})
+        from pvectl.sdk.models import nodes_qemu_firewall_ipset as _m
+
         return parse_list(_m.NodesQemuFirewallIpsetListItem, _data)
 
 
@@ -104,6 +111,8 @@ class AsyncNodesQemuFirewallIpset(AsyncResource):
         Permissions: [perm, /vms/{vmid}, [VM.Audit]]
         """
         _data = await self._call("GET /nodes/{node}/qemu/{vmid}/firewall/ipset", {})
+        from pvectl.sdk.models import nodes_qemu_firewall_ipset as _m
+
         return parse_list(_m.NodesQemuFirewallIpsetListItem, _data)
 
 
@@ -168,6 +177,8 @@ class NodesQemuFirewallIpsetItem(SyncResource):
         Permissions: [perm, /vms/{vmid}, [VM.Audit]]
         """
         _data = self._call("GET /nodes/{node}/qemu/{vmid}/firewall/ipset/{name}", {})
+        from pvectl.sdk.models import nodes_qemu_firewall_ipset as _m
+
         return parse_list(_m.NodesQemuFirewallIpsetItemListItem, _data)
 
 
@@ -232,6 +243,8 @@ class AsyncNodesQemuFirewallIpsetItem(AsyncResource):
         Permissions: [perm, /vms/{vmid}, [VM.Audit]]
         """
         _data = await self._call("GET /nodes/{node}/qemu/{vmid}/firewall/ipset/{name}", {})
+        from pvectl.sdk.models import nodes_qemu_firewall_ipset as _m
+
         return parse_list(_m.NodesQemuFirewallIpsetItemListItem, _data)
 
 

@@ -6,11 +6,17 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from pvectl.sdk._core.models import parse_list, parse_model
+from pvectl.sdk._core.coerce import (
+    parse_list,
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import nodes_qemu_firewall_rules as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import nodes_qemu_firewall_rules as _m
 
 
 class NodesQemuFirewallRules(SyncResource):
@@ -90,6 +96,8 @@ class NodesQemuFirewallRules(SyncResource):
         Permissions: [perm, /vms/{vmid}, [VM.Audit]]
         """
         _data = self._call("GET /nodes/{node}/qemu/{vmid}/firewall/rules", {})
+        from pvectl.sdk.models import nodes_qemu_firewall_rules as _m
+
         return parse_list(_m.NodesQemuFirewallRulesListItem, _data)
 
 
@@ -170,6 +178,8 @@ class AsyncNodesQemuFirewallRules(AsyncResource):
         Permissions: [perm, /vms/{vmid}, [VM.Audit]]
         """
         _data = await self._call("GET /nodes/{node}/qemu/{vmid}/firewall/rules", {})
+        from pvectl.sdk.models import nodes_qemu_firewall_rules as _m
+
         return parse_list(_m.NodesQemuFirewallRulesListItem, _data)
 
 
@@ -205,6 +215,8 @@ class NodesQemuFirewallRulesItem(SyncResource):
         Permissions: [perm, /vms/{vmid}, [VM.Audit]]
         """
         _data = self._call("GET /nodes/{node}/qemu/{vmid}/firewall/rules/{pos}", {})
+        from pvectl.sdk.models import nodes_qemu_firewall_rules as _m
+
         return parse_model(_m.NodesQemuFirewallRulesItemGetResponse, _data)
 
     def set(
@@ -305,6 +317,8 @@ class AsyncNodesQemuFirewallRulesItem(AsyncResource):
         Permissions: [perm, /vms/{vmid}, [VM.Audit]]
         """
         _data = await self._call("GET /nodes/{node}/qemu/{vmid}/firewall/rules/{pos}", {})
+        from pvectl.sdk.models import nodes_qemu_firewall_rules as _m
+
         return parse_model(_m.NodesQemuFirewallRulesItemGetResponse, _data)
 
     async def set(

@@ -5,12 +5,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from pvectl.sdk._core.models import parse_model
+from pvectl.sdk._core.coerce import (
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
 from pvectl.sdk._core.task import AsyncTask, Task
-from pvectl.sdk.models import nodes_qemu_migrate as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import nodes_qemu_migrate as _m
 
 
 class NodesQemuMigrate(SyncResource):
@@ -80,6 +85,8 @@ class NodesQemuMigrate(SyncResource):
                 "target": target,
             },
         )
+        from pvectl.sdk.models import nodes_qemu_migrate as _m
+
         return parse_model(_m.NodesQemuMigrateGetResponse, _data)
 
 
@@ -150,4 +157,6 @@ class AsyncNodesQemuMigrate(AsyncResource):
                 "target": target,
             },
         )
+        from pvectl.sdk.models import nodes_qemu_migrate as _m
+
         return parse_model(_m.NodesQemuMigrateGetResponse, _data)

@@ -8,13 +8,16 @@ import builtins
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from pvectl.sdk._core.coerce import as_list
-from pvectl.sdk._core.models import parse_list
+from pvectl.sdk._core.coerce import (
+    as_list,
+    parse_list,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
 from pvectl.sdk._core.task import AsyncTask, Task
-from pvectl.sdk.models import nodes_qemu_snapshot as _m
 
 if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import nodes_qemu_snapshot as _m
     from pvectl.sdk.resources.nodes_qemu_snapshot_config import AsyncNodesQemuSnapshotConfig, NodesQemuSnapshotConfig
 
 
@@ -60,6 +63,8 @@ class NodesQemuSnapshot(SyncResource):
         Permissions: [perm, /vms/{vmid}, [VM.Audit]]
         """
         _data = self._call("GET /nodes/{node}/qemu/{vmid}/snapshot", {})
+        from pvectl.sdk.models import nodes_qemu_snapshot as _m
+
         return parse_list(_m.NodesQemuSnapshotListItem, _data)
 
 
@@ -105,6 +110,8 @@ class AsyncNodesQemuSnapshot(AsyncResource):
         Permissions: [perm, /vms/{vmid}, [VM.Audit]]
         """
         _data = await self._call("GET /nodes/{node}/qemu/{vmid}/snapshot", {})
+        from pvectl.sdk.models import nodes_qemu_snapshot as _m
+
         return parse_list(_m.NodesQemuSnapshotListItem, _data)
 
 

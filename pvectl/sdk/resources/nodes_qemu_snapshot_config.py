@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pvectl.sdk._core.coerce import as_dict
+from pvectl.sdk._core.coerce import (
+    as_dict,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
 
 

@@ -8,12 +8,17 @@ import builtins
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
-from pvectl.sdk._core.models import parse_list, parse_model
+from pvectl.sdk._core.coerce import (
+    parse_list,
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
 from pvectl.sdk._core.task import AsyncTask, Task
-from pvectl.sdk.models import nodes_qemu_status as _m
 
 if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import nodes_qemu_status as _m
+
     # property-string models appear only in annotations: not imported at run time
     from pvectl.sdk.models.formats import MachineFormat
 
@@ -30,6 +35,8 @@ class NodesQemuStatus(SyncResource):
         Permissions: [perm, /vms/{vmid}, [VM.Audit]]
         """
         _data = self._call("GET /nodes/{node}/qemu/{vmid}/status/current", {})
+        from pvectl.sdk.models import nodes_qemu_status as _m
+
         return parse_model(_m.NodesQemuStatusCurrentResponse, _data)
 
     def index(
@@ -41,6 +48,8 @@ class NodesQemuStatus(SyncResource):
         Permissions: none declared
         """
         _data = self._call("GET /nodes/{node}/qemu/{vmid}/status", {})
+        from pvectl.sdk.models import nodes_qemu_status as _m
+
         return parse_list(_m.NodesQemuStatusIndexItem, _data)
 
     def reboot(
@@ -263,6 +272,8 @@ class AsyncNodesQemuStatus(AsyncResource):
         Permissions: [perm, /vms/{vmid}, [VM.Audit]]
         """
         _data = await self._call("GET /nodes/{node}/qemu/{vmid}/status/current", {})
+        from pvectl.sdk.models import nodes_qemu_status as _m
+
         return parse_model(_m.NodesQemuStatusCurrentResponse, _data)
 
     async def index(
@@ -274,6 +285,8 @@ class AsyncNodesQemuStatus(AsyncResource):
         Permissions: none declared
         """
         _data = await self._call("GET /nodes/{node}/qemu/{vmid}/status", {})
+        from pvectl.sdk.models import nodes_qemu_status as _m
+
         return parse_list(_m.NodesQemuStatusIndexItem, _data)
 
     async def reboot(

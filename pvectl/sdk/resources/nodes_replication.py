@@ -5,12 +5,19 @@
 from __future__ import annotations
 
 import builtins
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pvectl.sdk._core.coerce import as_dict, as_list, as_str
-from pvectl.sdk._core.models import parse_list
+from pvectl.sdk._core.coerce import (
+    as_dict,
+    as_list,
+    as_str,
+    parse_list,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import nodes_replication as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import nodes_replication as _m
 
 
 class NodesReplication(SyncResource):
@@ -38,6 +45,8 @@ class NodesReplication(SyncResource):
                 "guest": guest,
             },
         )
+        from pvectl.sdk.models import nodes_replication as _m
+
         return parse_list(_m.NodesReplicationListItem, _data)
 
 
@@ -66,6 +75,8 @@ class AsyncNodesReplication(AsyncResource):
                 "guest": guest,
             },
         )
+        from pvectl.sdk.models import nodes_replication as _m
+
         return parse_list(_m.NodesReplicationListItem, _data)
 
 
@@ -105,6 +116,8 @@ class NodesReplicationItem(SyncResource):
                 "start": start,
             },
         )
+        from pvectl.sdk.models import nodes_replication as _m
+
         return parse_list(_m.NodesReplicationItemLogItem, _data)
 
     def schedule_now(
@@ -166,6 +179,8 @@ class AsyncNodesReplicationItem(AsyncResource):
                 "start": start,
             },
         )
+        from pvectl.sdk.models import nodes_replication as _m
+
         return parse_list(_m.NodesReplicationItemLogItem, _data)
 
     async def schedule_now(

@@ -5,10 +5,16 @@
 from __future__ import annotations
 
 import builtins
+from typing import TYPE_CHECKING
 
-from pvectl.sdk._core.models import parse_list
+from pvectl.sdk._core.coerce import (
+    parse_list,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import nodes_scan as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import nodes_scan as _m
 
 
 class NodesScan(SyncResource):
@@ -42,6 +48,8 @@ class NodesScan(SyncResource):
                 "username": username,
             },
         )
+        from pvectl.sdk.models import nodes_scan as _m
+
         return parse_list(_m.NodesScanCifsItem, _data)
 
     def index(
@@ -53,6 +61,8 @@ class NodesScan(SyncResource):
         Permissions: none declared
         """
         _data = self._call("GET /nodes/{node}/scan", {})
+        from pvectl.sdk.models import nodes_scan as _m
+
         return parse_list(_m.NodesScanIndexItem, _data)
 
     def iscsi(
@@ -74,6 +84,8 @@ class NodesScan(SyncResource):
                 "portal": portal,
             },
         )
+        from pvectl.sdk.models import nodes_scan as _m
+
         return parse_list(_m.NodesScanIscsiItem, _data)
 
     def lvm(
@@ -85,6 +97,8 @@ class NodesScan(SyncResource):
         Permissions: [perm, /storage, [Datastore.Allocate]]
         """
         _data = self._call("GET /nodes/{node}/scan/lvm", {})
+        from pvectl.sdk.models import nodes_scan as _m
+
         return parse_list(_m.NodesScanLvmItem, _data)
 
     def lvmthin(
@@ -106,6 +120,8 @@ class NodesScan(SyncResource):
                 "vg": vg,
             },
         )
+        from pvectl.sdk.models import nodes_scan as _m
+
         return parse_list(_m.NodesScanLvmthinItem, _data)
 
     def nfs(
@@ -127,6 +143,8 @@ class NodesScan(SyncResource):
                 "server": server,
             },
         )
+        from pvectl.sdk.models import nodes_scan as _m
+
         return parse_list(_m.NodesScanNfsItem, _data)
 
     def pbs(
@@ -160,6 +178,8 @@ class NodesScan(SyncResource):
                 "port": port,
             },
         )
+        from pvectl.sdk.models import nodes_scan as _m
+
         return parse_list(_m.NodesScanPbsItem, _data)
 
     def zfs(
@@ -171,6 +191,8 @@ class NodesScan(SyncResource):
         Permissions: [perm, /storage, [Datastore.Allocate]]
         """
         _data = self._call("GET /nodes/{node}/scan/zfs", {})
+        from pvectl.sdk.models import nodes_scan as _m
+
         return parse_list(_m.NodesScanZfsItem, _data)
 
 
@@ -205,6 +227,8 @@ class AsyncNodesScan(AsyncResource):
                 "username": username,
             },
         )
+        from pvectl.sdk.models import nodes_scan as _m
+
         return parse_list(_m.NodesScanCifsItem, _data)
 
     async def index(
@@ -216,6 +240,8 @@ class AsyncNodesScan(AsyncResource):
         Permissions: none declared
         """
         _data = await self._call("GET /nodes/{node}/scan", {})
+        from pvectl.sdk.models import nodes_scan as _m
+
         return parse_list(_m.NodesScanIndexItem, _data)
 
     async def iscsi(
@@ -237,6 +263,8 @@ class AsyncNodesScan(AsyncResource):
                 "portal": portal,
             },
         )
+        from pvectl.sdk.models import nodes_scan as _m
+
         return parse_list(_m.NodesScanIscsiItem, _data)
 
     async def lvm(
@@ -248,6 +276,8 @@ class AsyncNodesScan(AsyncResource):
         Permissions: [perm, /storage, [Datastore.Allocate]]
         """
         _data = await self._call("GET /nodes/{node}/scan/lvm", {})
+        from pvectl.sdk.models import nodes_scan as _m
+
         return parse_list(_m.NodesScanLvmItem, _data)
 
     async def lvmthin(
@@ -269,6 +299,8 @@ class AsyncNodesScan(AsyncResource):
                 "vg": vg,
             },
         )
+        from pvectl.sdk.models import nodes_scan as _m
+
         return parse_list(_m.NodesScanLvmthinItem, _data)
 
     async def nfs(
@@ -290,6 +322,8 @@ class AsyncNodesScan(AsyncResource):
                 "server": server,
             },
         )
+        from pvectl.sdk.models import nodes_scan as _m
+
         return parse_list(_m.NodesScanNfsItem, _data)
 
     async def pbs(
@@ -323,6 +357,8 @@ class AsyncNodesScan(AsyncResource):
                 "port": port,
             },
         )
+        from pvectl.sdk.models import nodes_scan as _m
+
         return parse_list(_m.NodesScanPbsItem, _data)
 
     async def zfs(
@@ -334,4 +370,6 @@ class AsyncNodesScan(AsyncResource):
         Permissions: [perm, /storage, [Datastore.Allocate]]
         """
         _data = await self._call("GET /nodes/{node}/scan/zfs", {})
+        from pvectl.sdk.models import nodes_scan as _m
+
         return parse_list(_m.NodesScanZfsItem, _data)

@@ -5,10 +5,16 @@
 from __future__ import annotations
 
 import builtins
+from typing import TYPE_CHECKING
 
-from pvectl.sdk._core.models import parse_list
+from pvectl.sdk._core.coerce import (
+    parse_list,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import nodes_sdn_fabrics as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import nodes_sdn_fabrics as _m
 
 
 class NodesSdnFabrics(SyncResource):
@@ -37,6 +43,8 @@ class NodesSdnFabricsItem(SyncResource):
         Permissions: [perm, /sdn/fabrics/{fabric}, [SDN.Audit]]
         """
         _data = self._call("GET /nodes/{node}/sdn/fabrics/{fabric}", {})
+        from pvectl.sdk.models import nodes_sdn_fabrics as _m
+
         return parse_list(_m.NodesSdnFabricsItemGetItem, _data)
 
     def interfaces(
@@ -48,6 +56,8 @@ class NodesSdnFabricsItem(SyncResource):
         Permissions: [perm, /sdn/fabrics/{fabric}, [SDN.Audit]]
         """
         _data = self._call("GET /nodes/{node}/sdn/fabrics/{fabric}/interfaces", {})
+        from pvectl.sdk.models import nodes_sdn_fabrics as _m
+
         return parse_list(_m.NodesSdnFabricsItemInterfacesItem, _data)
 
     def neighbors(
@@ -59,6 +69,8 @@ class NodesSdnFabricsItem(SyncResource):
         Permissions: [perm, /sdn/fabrics/{fabric}, [SDN.Audit]]
         """
         _data = self._call("GET /nodes/{node}/sdn/fabrics/{fabric}/neighbors", {})
+        from pvectl.sdk.models import nodes_sdn_fabrics as _m
+
         return parse_list(_m.NodesSdnFabricsItemNeighborsItem, _data)
 
     def routes(
@@ -70,6 +82,8 @@ class NodesSdnFabricsItem(SyncResource):
         Permissions: [perm, /sdn/fabrics/{fabric}, [SDN.Audit]]
         """
         _data = self._call("GET /nodes/{node}/sdn/fabrics/{fabric}/routes", {})
+        from pvectl.sdk.models import nodes_sdn_fabrics as _m
+
         return parse_list(_m.NodesSdnFabricsItemRoutesItem, _data)
 
 
@@ -85,6 +99,8 @@ class AsyncNodesSdnFabricsItem(AsyncResource):
         Permissions: [perm, /sdn/fabrics/{fabric}, [SDN.Audit]]
         """
         _data = await self._call("GET /nodes/{node}/sdn/fabrics/{fabric}", {})
+        from pvectl.sdk.models import nodes_sdn_fabrics as _m
+
         return parse_list(_m.NodesSdnFabricsItemGetItem, _data)
 
     async def interfaces(
@@ -96,6 +112,8 @@ class AsyncNodesSdnFabricsItem(AsyncResource):
         Permissions: [perm, /sdn/fabrics/{fabric}, [SDN.Audit]]
         """
         _data = await self._call("GET /nodes/{node}/sdn/fabrics/{fabric}/interfaces", {})
+        from pvectl.sdk.models import nodes_sdn_fabrics as _m
+
         return parse_list(_m.NodesSdnFabricsItemInterfacesItem, _data)
 
     async def neighbors(
@@ -107,6 +125,8 @@ class AsyncNodesSdnFabricsItem(AsyncResource):
         Permissions: [perm, /sdn/fabrics/{fabric}, [SDN.Audit]]
         """
         _data = await self._call("GET /nodes/{node}/sdn/fabrics/{fabric}/neighbors", {})
+        from pvectl.sdk.models import nodes_sdn_fabrics as _m
+
         return parse_list(_m.NodesSdnFabricsItemNeighborsItem, _data)
 
     async def routes(
@@ -118,4 +138,6 @@ class AsyncNodesSdnFabricsItem(AsyncResource):
         Permissions: [perm, /sdn/fabrics/{fabric}, [SDN.Audit]]
         """
         _data = await self._call("GET /nodes/{node}/sdn/fabrics/{fabric}/routes", {})
+        from pvectl.sdk.models import nodes_sdn_fabrics as _m
+
         return parse_list(_m.NodesSdnFabricsItemRoutesItem, _data)

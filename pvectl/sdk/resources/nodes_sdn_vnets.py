@@ -5,10 +5,16 @@
 from __future__ import annotations
 
 import builtins
+from typing import TYPE_CHECKING
 
-from pvectl.sdk._core.models import parse_list
+from pvectl.sdk._core.coerce import (
+    parse_list,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import nodes_sdn_vnets as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import nodes_sdn_vnets as _m
 
 
 class NodesSdnVnets(SyncResource):
@@ -37,6 +43,8 @@ class NodesSdnVnetsItem(SyncResource):
         Permissions: Require 'SDN.Audit' permissions on '/sdn/zones/<zone>/<vnet>'
         """
         _data = self._call("GET /nodes/{node}/sdn/vnets/{vnet}", {})
+        from pvectl.sdk.models import nodes_sdn_vnets as _m
+
         return parse_list(_m.NodesSdnVnetsItemGetItem, _data)
 
     def mac_vrf(
@@ -48,6 +56,8 @@ class NodesSdnVnetsItem(SyncResource):
         Permissions: Require 'SDN.Audit' permissions on '/sdn/zones/<zone>/<vnet>'
         """
         _data = self._call("GET /nodes/{node}/sdn/vnets/{vnet}/mac-vrf", {})
+        from pvectl.sdk.models import nodes_sdn_vnets as _m
+
         return parse_list(_m.NodesSdnVnetsItemMacVrfItem, _data)
 
 
@@ -63,6 +73,8 @@ class AsyncNodesSdnVnetsItem(AsyncResource):
         Permissions: Require 'SDN.Audit' permissions on '/sdn/zones/<zone>/<vnet>'
         """
         _data = await self._call("GET /nodes/{node}/sdn/vnets/{vnet}", {})
+        from pvectl.sdk.models import nodes_sdn_vnets as _m
+
         return parse_list(_m.NodesSdnVnetsItemGetItem, _data)
 
     async def mac_vrf(
@@ -74,4 +86,6 @@ class AsyncNodesSdnVnetsItem(AsyncResource):
         Permissions: Require 'SDN.Audit' permissions on '/sdn/zones/<zone>/<vnet>'
         """
         _data = await self._call("GET /nodes/{node}/sdn/vnets/{vnet}/mac-vrf", {})
+        from pvectl.sdk.models import nodes_sdn_vnets as _m
+
         return parse_list(_m.NodesSdnVnetsItemMacVrfItem, _data)

@@ -5,10 +5,16 @@
 from __future__ import annotations
 
 import builtins
+from typing import TYPE_CHECKING
 
-from pvectl.sdk._core.models import parse_list
+from pvectl.sdk._core.coerce import (
+    parse_list,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import nodes_sdn_zones as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import nodes_sdn_zones as _m
 
 
 class NodesSdnZones(SyncResource):
@@ -26,6 +32,8 @@ class NodesSdnZones(SyncResource):
         Permissions: Only list entries where you have 'SDN.Audit'
         """
         _data = self._call("GET /nodes/{node}/sdn/zones", {})
+        from pvectl.sdk.models import nodes_sdn_zones as _m
+
         return parse_list(_m.NodesSdnZonesListItem, _data)
 
 
@@ -44,6 +52,8 @@ class AsyncNodesSdnZones(AsyncResource):
         Permissions: Only list entries where you have 'SDN.Audit'
         """
         _data = await self._call("GET /nodes/{node}/sdn/zones", {})
+        from pvectl.sdk.models import nodes_sdn_zones as _m
+
         return parse_list(_m.NodesSdnZonesListItem, _data)
 
 
@@ -59,6 +69,8 @@ class NodesSdnZonesItem(SyncResource):
         Permissions: [perm, /sdn/zones/{zone}, [SDN.Audit]]
         """
         _data = self._call("GET /nodes/{node}/sdn/zones/{zone}/bridges", {})
+        from pvectl.sdk.models import nodes_sdn_zones as _m
+
         return parse_list(_m.NodesSdnZonesItemBridgesItem, _data)
 
     def content(
@@ -70,6 +82,8 @@ class NodesSdnZonesItem(SyncResource):
         Permissions: [perm, /sdn/zones/{zone}, [SDN.Audit]]
         """
         _data = self._call("GET /nodes/{node}/sdn/zones/{zone}/content", {})
+        from pvectl.sdk.models import nodes_sdn_zones as _m
+
         return parse_list(_m.NodesSdnZonesItemContentItem, _data)
 
     def get(
@@ -81,6 +95,8 @@ class NodesSdnZonesItem(SyncResource):
         Permissions: [perm, /sdn/zones/{zone}, [SDN.Audit]]
         """
         _data = self._call("GET /nodes/{node}/sdn/zones/{zone}", {})
+        from pvectl.sdk.models import nodes_sdn_zones as _m
+
         return parse_list(_m.NodesSdnZonesItemGetItem, _data)
 
     def ip_vrf(
@@ -92,6 +108,8 @@ class NodesSdnZonesItem(SyncResource):
         Permissions: [perm, /sdn/zones/{zone}, [SDN.Audit]]
         """
         _data = self._call("GET /nodes/{node}/sdn/zones/{zone}/ip-vrf", {})
+        from pvectl.sdk.models import nodes_sdn_zones as _m
+
         return parse_list(_m.NodesSdnZonesItemIpVrfItem, _data)
 
 
@@ -107,6 +125,8 @@ class AsyncNodesSdnZonesItem(AsyncResource):
         Permissions: [perm, /sdn/zones/{zone}, [SDN.Audit]]
         """
         _data = await self._call("GET /nodes/{node}/sdn/zones/{zone}/bridges", {})
+        from pvectl.sdk.models import nodes_sdn_zones as _m
+
         return parse_list(_m.NodesSdnZonesItemBridgesItem, _data)
 
     async def content(
@@ -118,6 +138,8 @@ class AsyncNodesSdnZonesItem(AsyncResource):
         Permissions: [perm, /sdn/zones/{zone}, [SDN.Audit]]
         """
         _data = await self._call("GET /nodes/{node}/sdn/zones/{zone}/content", {})
+        from pvectl.sdk.models import nodes_sdn_zones as _m
+
         return parse_list(_m.NodesSdnZonesItemContentItem, _data)
 
     async def get(
@@ -129,6 +151,8 @@ class AsyncNodesSdnZonesItem(AsyncResource):
         Permissions: [perm, /sdn/zones/{zone}, [SDN.Audit]]
         """
         _data = await self._call("GET /nodes/{node}/sdn/zones/{zone}", {})
+        from pvectl.sdk.models import nodes_sdn_zones as _m
+
         return parse_list(_m.NodesSdnZonesItemGetItem, _data)
 
     async def ip_vrf(
@@ -140,4 +164,6 @@ class AsyncNodesSdnZonesItem(AsyncResource):
         Permissions: [perm, /sdn/zones/{zone}, [SDN.Audit]]
         """
         _data = await self._call("GET /nodes/{node}/sdn/zones/{zone}/ip-vrf", {})
+        from pvectl.sdk.models import nodes_sdn_zones as _m
+
         return parse_list(_m.NodesSdnZonesItemIpVrfItem, _data)

@@ -5,11 +5,18 @@
 from __future__ import annotations
 
 import builtins
+from typing import TYPE_CHECKING
 
-from pvectl.sdk._core.models import parse_list, parse_model
+from pvectl.sdk._core.coerce import (
+    parse_list,
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
 from pvectl.sdk._core.task import AsyncTask, Task
-from pvectl.sdk.models import nodes_services as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import nodes_services as _m
 
 
 class NodesServices(SyncResource):
@@ -27,6 +34,8 @@ class NodesServices(SyncResource):
         Permissions: [perm, /nodes/{node}, [Sys.Audit]]
         """
         _data = self._call("GET /nodes/{node}/services", {})
+        from pvectl.sdk.models import nodes_services as _m
+
         return parse_list(_m.NodesServicesListItem, _data)
 
 
@@ -45,6 +54,8 @@ class AsyncNodesServices(AsyncResource):
         Permissions: [perm, /nodes/{node}, [Sys.Audit]]
         """
         _data = await self._call("GET /nodes/{node}/services", {})
+        from pvectl.sdk.models import nodes_services as _m
+
         return parse_list(_m.NodesServicesListItem, _data)
 
 
@@ -60,6 +71,8 @@ class NodesServicesItem(SyncResource):
         Permissions: [perm, /nodes/{node}, [Sys.Audit]]
         """
         _data = self._call("GET /nodes/{node}/services/{service}", {})
+        from pvectl.sdk.models import nodes_services as _m
+
         return parse_list(_m.NodesServicesItemGetItem, _data)
 
     def reload(
@@ -104,6 +117,8 @@ class NodesServicesItem(SyncResource):
         Permissions: [perm, /nodes/{node}, [Sys.Audit]]
         """
         _data = self._call("GET /nodes/{node}/services/{service}/state", {})
+        from pvectl.sdk.models import nodes_services as _m
+
         return parse_model(_m.NodesServicesItemStateResponse, _data)
 
     def stop(
@@ -130,6 +145,8 @@ class AsyncNodesServicesItem(AsyncResource):
         Permissions: [perm, /nodes/{node}, [Sys.Audit]]
         """
         _data = await self._call("GET /nodes/{node}/services/{service}", {})
+        from pvectl.sdk.models import nodes_services as _m
+
         return parse_list(_m.NodesServicesItemGetItem, _data)
 
     async def reload(
@@ -174,6 +191,8 @@ class AsyncNodesServicesItem(AsyncResource):
         Permissions: [perm, /nodes/{node}, [Sys.Audit]]
         """
         _data = await self._call("GET /nodes/{node}/services/{service}/state", {})
+        from pvectl.sdk.models import nodes_services as _m
+
         return parse_model(_m.NodesServicesItemStateResponse, _data)
 
     async def stop(

@@ -4,11 +4,16 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from pvectl.sdk._core.models import parse_model
+from pvectl.sdk._core.coerce import (
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import nodes_status as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import nodes_status as _m
 
 
 class NodesStatus(SyncResource):
@@ -43,6 +48,8 @@ class NodesStatus(SyncResource):
         Permissions: [perm, /nodes/{node}, [Sys.Audit]]
         """
         _data = self._call("GET /nodes/{node}/status", {})
+        from pvectl.sdk.models import nodes_status as _m
+
         return parse_model(_m.NodesStatusGetResponse, _data)
 
 
@@ -78,4 +85,6 @@ class AsyncNodesStatus(AsyncResource):
         Permissions: [perm, /nodes/{node}, [Sys.Audit]]
         """
         _data = await self._call("GET /nodes/{node}/status", {})
+        from pvectl.sdk.models import nodes_status as _m
+
         return parse_model(_m.NodesStatusGetResponse, _data)

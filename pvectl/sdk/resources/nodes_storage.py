@@ -9,13 +9,17 @@ from collections.abc import Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
-from pvectl.sdk._core.coerce import as_list
-from pvectl.sdk._core.models import parse_list, parse_model
+from pvectl.sdk._core.coerce import (
+    as_list,
+    parse_list,
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
 from pvectl.sdk._core.task import AsyncTask, Task
-from pvectl.sdk.models import nodes_storage as _m
 
 if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import nodes_storage as _m
     from pvectl.sdk.resources.nodes_storage_content import AsyncNodesStorageContent, NodesStorageContent
     from pvectl.sdk.resources.nodes_storage_file_restore import AsyncNodesStorageFileRestore, NodesStorageFileRestore
     from pvectl.sdk.resources.nodes_storage_prunebackups import AsyncNodesStoragePrunebackups, NodesStoragePrunebackups
@@ -58,6 +62,8 @@ class NodesStorage(SyncResource):
                 "target": target,
             },
         )
+        from pvectl.sdk.models import nodes_storage as _m
+
         return parse_list(_m.NodesStorageListItem, _data)
 
 
@@ -98,6 +104,8 @@ class AsyncNodesStorage(AsyncResource):
                 "target": target,
             },
         )
+        from pvectl.sdk.models import nodes_storage as _m
+
         return parse_list(_m.NodesStorageListItem, _data)
 
 
@@ -170,6 +178,8 @@ class NodesStorageItem(SyncResource):
         Permissions: [perm, /storage/{storage}, [Datastore.Audit, Datastore.AllocateSpace], any, 1]
         """
         _data = self._call("GET /nodes/{node}/storage/{storage}", {})
+        from pvectl.sdk.models import nodes_storage as _m
+
         return parse_list(_m.NodesStorageItemGetItem, _data)
 
     def import_metadata(
@@ -191,6 +201,8 @@ class NodesStorageItem(SyncResource):
                 "volume": volume,
             },
         )
+        from pvectl.sdk.models import nodes_storage as _m
+
         return parse_model(_m.NodesStorageItemImportMetadataResponse, _data)
 
     def oci_registry_pull(
@@ -242,6 +254,8 @@ class NodesStorageItem(SyncResource):
                 "cf": cf,
             },
         )
+        from pvectl.sdk.models import nodes_storage as _m
+
         return parse_model(_m.NodesStorageItemRrdResponse, _data)
 
     def rrddata(
@@ -277,6 +291,8 @@ class NodesStorageItem(SyncResource):
         Permissions: [perm, /storage/{storage}, [Datastore.Audit, Datastore.AllocateSpace], any, 1]
         """
         _data = self._call("GET /nodes/{node}/storage/{storage}/status", {})
+        from pvectl.sdk.models import nodes_storage as _m
+
         return parse_model(_m.NodesStorageItemStatusResponse, _data)
 
     def upload(
@@ -382,6 +398,8 @@ class AsyncNodesStorageItem(AsyncResource):
         Permissions: [perm, /storage/{storage}, [Datastore.Audit, Datastore.AllocateSpace], any, 1]
         """
         _data = await self._call("GET /nodes/{node}/storage/{storage}", {})
+        from pvectl.sdk.models import nodes_storage as _m
+
         return parse_list(_m.NodesStorageItemGetItem, _data)
 
     async def import_metadata(
@@ -403,6 +421,8 @@ class AsyncNodesStorageItem(AsyncResource):
                 "volume": volume,
             },
         )
+        from pvectl.sdk.models import nodes_storage as _m
+
         return parse_model(_m.NodesStorageItemImportMetadataResponse, _data)
 
     async def oci_registry_pull(
@@ -454,6 +474,8 @@ class AsyncNodesStorageItem(AsyncResource):
                 "cf": cf,
             },
         )
+        from pvectl.sdk.models import nodes_storage as _m
+
         return parse_model(_m.NodesStorageItemRrdResponse, _data)
 
     async def rrddata(
@@ -489,6 +511,8 @@ class AsyncNodesStorageItem(AsyncResource):
         Permissions: [perm, /storage/{storage}, [Datastore.Audit, Datastore.AllocateSpace], any, 1]
         """
         _data = await self._call("GET /nodes/{node}/storage/{storage}/status", {})
+        from pvectl.sdk.models import nodes_storage as _m
+
         return parse_model(_m.NodesStorageItemStatusResponse, _data)
 
     async def upload(

@@ -5,13 +5,19 @@
 from __future__ import annotations
 
 import builtins
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from pvectl.sdk._core.coerce import as_str
-from pvectl.sdk._core.models import parse_list, parse_model
+from pvectl.sdk._core.coerce import (
+    as_str,
+    parse_list,
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
 from pvectl.sdk._core.task import AsyncTask, Task
-from pvectl.sdk.models import nodes_storage_content as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import nodes_storage_content as _m
 
 
 class NodesStorageContent(SyncResource):
@@ -72,6 +78,8 @@ class NodesStorageContent(SyncResource):
                 "vmid": vmid,
             },
         )
+        from pvectl.sdk.models import nodes_storage_content as _m
+
         return parse_list(_m.NodesStorageContentListItem, _data)
 
 
@@ -133,6 +141,8 @@ class AsyncNodesStorageContent(AsyncResource):
                 "vmid": vmid,
             },
         )
+        from pvectl.sdk.models import nodes_storage_content as _m
+
         return parse_list(_m.NodesStorageContentListItem, _data)
 
 
@@ -193,6 +203,8 @@ class NodesStorageContentItem(SyncResource):
         Permissions: You need read access for the volume.
         """
         _data = self._call("GET /nodes/{node}/storage/{storage}/content/{volume}", {})
+        from pvectl.sdk.models import nodes_storage_content as _m
+
         return parse_model(_m.NodesStorageContentItemGetResponse, _data)
 
     def set(
@@ -276,6 +288,8 @@ class AsyncNodesStorageContentItem(AsyncResource):
         Permissions: You need read access for the volume.
         """
         _data = await self._call("GET /nodes/{node}/storage/{storage}/content/{volume}", {})
+        from pvectl.sdk.models import nodes_storage_content as _m
+
         return parse_model(_m.NodesStorageContentItemGetResponse, _data)
 
     async def set(

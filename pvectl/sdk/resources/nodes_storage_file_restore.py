@@ -5,11 +5,18 @@
 from __future__ import annotations
 
 import builtins
-from typing import Any
+from typing import TYPE_CHECKING
 
-from pvectl.sdk._core.models import parse_list
+from pvectl.sdk._core.coerce import (
+    as_json,
+    parse_list,
+)
+from pvectl.sdk._core.jsonvalue import JsonValue
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import nodes_storage_file_restore as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import nodes_storage_file_restore as _m
 
 
 class NodesStorageFileRestore(SyncResource):
@@ -21,7 +28,7 @@ class NodesStorageFileRestore(SyncResource):
         filepath: str,
         volume: str,
         tar: bool | None = None,
-    ) -> Any:
+    ) -> JsonValue:
         """Extract a file or directory (as zip archive) from a PBS backup.
 
         ``GET /nodes/{node}/storage/{storage}/file-restore/download`` (PVE ``download``; protected, download_allowed).
@@ -40,7 +47,7 @@ class NodesStorageFileRestore(SyncResource):
                 "tar": tar,
             },
         )
-        return _data
+        return as_json(_data)
 
     def list(
         self,
@@ -64,6 +71,8 @@ class NodesStorageFileRestore(SyncResource):
                 "volume": volume,
             },
         )
+        from pvectl.sdk.models import nodes_storage_file_restore as _m
+
         return parse_list(_m.NodesStorageFileRestoreListItem, _data)
 
 
@@ -76,7 +85,7 @@ class AsyncNodesStorageFileRestore(AsyncResource):
         filepath: str,
         volume: str,
         tar: bool | None = None,
-    ) -> Any:
+    ) -> JsonValue:
         """Extract a file or directory (as zip archive) from a PBS backup.
 
         ``GET /nodes/{node}/storage/{storage}/file-restore/download`` (PVE ``download``; protected, download_allowed).
@@ -95,7 +104,7 @@ class AsyncNodesStorageFileRestore(AsyncResource):
                 "tar": tar,
             },
         )
-        return _data
+        return as_json(_data)
 
     async def list(
         self,
@@ -119,4 +128,6 @@ class AsyncNodesStorageFileRestore(AsyncResource):
                 "volume": volume,
             },
         )
+        from pvectl.sdk.models import nodes_storage_file_restore as _m
+
         return parse_list(_m.NodesStorageFileRestoreListItem, _data)

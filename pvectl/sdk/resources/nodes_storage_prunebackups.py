@@ -5,12 +5,17 @@
 from __future__ import annotations
 
 import builtins
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from pvectl.sdk._core.models import parse_list
+from pvectl.sdk._core.coerce import (
+    parse_list,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
 from pvectl.sdk._core.task import AsyncTask, Task
-from pvectl.sdk.models import nodes_storage_prunebackups as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import nodes_storage_prunebackups as _m
 
 
 class NodesStoragePrunebackups(SyncResource):
@@ -68,6 +73,8 @@ class NodesStoragePrunebackups(SyncResource):
                 "vmid": vmid,
             },
         )
+        from pvectl.sdk.models import nodes_storage_prunebackups as _m
+
         return parse_list(_m.NodesStoragePrunebackupsGetItem, _data)
 
 
@@ -126,4 +133,6 @@ class AsyncNodesStoragePrunebackups(AsyncResource):
                 "vmid": vmid,
             },
         )
+        from pvectl.sdk.models import nodes_storage_prunebackups as _m
+
         return parse_list(_m.NodesStoragePrunebackupsGetItem, _data)

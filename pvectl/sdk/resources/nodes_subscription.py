@@ -4,9 +4,16 @@
 
 from __future__ import annotations
 
-from pvectl.sdk._core.models import parse_model
+from typing import TYPE_CHECKING
+
+from pvectl.sdk._core.coerce import (
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import nodes_subscription as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import nodes_subscription as _m
 
 
 class NodesSubscription(SyncResource):
@@ -51,6 +58,8 @@ class NodesSubscription(SyncResource):
         Permissions: none declared
         """
         _data = self._call("GET /nodes/{node}/subscription", {})
+        from pvectl.sdk.models import nodes_subscription as _m
+
         return parse_model(_m.NodesSubscriptionGetResponse, _data)
 
     def set(
@@ -116,6 +125,8 @@ class AsyncNodesSubscription(AsyncResource):
         Permissions: none declared
         """
         _data = await self._call("GET /nodes/{node}/subscription", {})
+        from pvectl.sdk.models import nodes_subscription as _m
+
         return parse_model(_m.NodesSubscriptionGetResponse, _data)
 
     async def set(

@@ -6,12 +6,18 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pvectl.sdk._core.coerce import as_list
-from pvectl.sdk._core.models import parse_list, parse_model
+from pvectl.sdk._core.coerce import (
+    as_list,
+    parse_list,
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import nodes_tasks as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import nodes_tasks as _m
 
 
 class NodesTasks(SyncResource):
@@ -66,6 +72,8 @@ class NodesTasks(SyncResource):
                 "vmid": vmid,
             },
         )
+        from pvectl.sdk.models import nodes_tasks as _m
+
         return parse_list(_m.NodesTasksListItem, _data)
 
 
@@ -121,6 +129,8 @@ class AsyncNodesTasks(AsyncResource):
                 "vmid": vmid,
             },
         )
+        from pvectl.sdk.models import nodes_tasks as _m
+
         return parse_list(_m.NodesTasksListItem, _data)
 
 
@@ -173,6 +183,8 @@ class NodesTasksItem(SyncResource):
                 "start": start,
             },
         )
+        from pvectl.sdk.models import nodes_tasks as _m
+
         return parse_list(_m.NodesTasksItemLogItem, _data)
 
     def status(
@@ -184,6 +196,8 @@ class NodesTasksItem(SyncResource):
         Permissions: The user needs 'Sys.Audit' permissions on '/nodes/<node>' if they are not the owner of the task.
         """
         _data = self._call("GET /nodes/{node}/tasks/{upid}/status", {})
+        from pvectl.sdk.models import nodes_tasks as _m
+
         return parse_model(_m.NodesTasksItemStatusResponse, _data)
 
 
@@ -236,6 +250,8 @@ class AsyncNodesTasksItem(AsyncResource):
                 "start": start,
             },
         )
+        from pvectl.sdk.models import nodes_tasks as _m
+
         return parse_list(_m.NodesTasksItemLogItem, _data)
 
     async def status(
@@ -247,4 +263,6 @@ class AsyncNodesTasksItem(AsyncResource):
         Permissions: The user needs 'Sys.Audit' permissions on '/nodes/<node>' if they are not the owner of the task.
         """
         _data = await self._call("GET /nodes/{node}/tasks/{upid}/status", {})
+        from pvectl.sdk.models import nodes_tasks as _m
+
         return parse_model(_m.NodesTasksItemStatusResponse, _data)

@@ -4,9 +4,16 @@
 
 from __future__ import annotations
 
-from pvectl.sdk._core.models import parse_model
+from typing import TYPE_CHECKING
+
+from pvectl.sdk._core.coerce import (
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import nodes_time as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import nodes_time as _m
 
 
 class NodesTime(SyncResource):
@@ -21,6 +28,8 @@ class NodesTime(SyncResource):
         Permissions: [perm, /nodes/{node}, [Sys.Audit]]
         """
         _data = self._call("GET /nodes/{node}/time", {})
+        from pvectl.sdk.models import nodes_time as _m
+
         return parse_model(_m.NodesTimeGetResponse, _data)
 
     def set(
@@ -56,6 +65,8 @@ class AsyncNodesTime(AsyncResource):
         Permissions: [perm, /nodes/{node}, [Sys.Audit]]
         """
         _data = await self._call("GET /nodes/{node}/time", {})
+        from pvectl.sdk.models import nodes_time as _m
+
         return parse_model(_m.NodesTimeGetResponse, _data)
 
     async def set(

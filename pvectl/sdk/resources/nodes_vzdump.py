@@ -5,13 +5,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from pvectl.sdk._core.coerce import as_str
-from pvectl.sdk._core.models import parse_model
+from pvectl.sdk._core.coerce import (
+    as_str,
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
 from pvectl.sdk._core.task import AsyncTask, Task
-from pvectl.sdk.models import nodes_vzdump as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import nodes_vzdump as _m
 
 
 class NodesVzdump(SyncResource):
@@ -153,6 +158,8 @@ class NodesVzdump(SyncResource):
                 "storage": storage,
             },
         )
+        from pvectl.sdk.models import nodes_vzdump as _m
+
         return parse_model(_m.NodesVzdumpDefaultsResponse, _data)
 
     def extractconfig(
@@ -316,6 +323,8 @@ class AsyncNodesVzdump(AsyncResource):
                 "storage": storage,
             },
         )
+        from pvectl.sdk.models import nodes_vzdump as _m
+
         return parse_model(_m.NodesVzdumpDefaultsResponse, _data)
 
     async def extractconfig(

@@ -6,11 +6,17 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from pvectl.sdk._core.models import parse_list, parse_model
+from pvectl.sdk._core.coerce import (
+    parse_list,
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import pools as _m
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import pools as _m
 
 
 class Pools(SyncResource):
@@ -84,6 +90,8 @@ class Pools(SyncResource):
                 "type": type,
             },
         )
+        from pvectl.sdk.models import pools as _m
+
         return parse_list(_m.PoolsListItem, _data)
 
     def set(
@@ -193,6 +201,8 @@ class AsyncPools(AsyncResource):
                 "type": type,
             },
         )
+        from pvectl.sdk.models import pools as _m
+
         return parse_list(_m.PoolsListItem, _data)
 
     async def set(
@@ -263,6 +273,8 @@ class PoolsItem(SyncResource):
                 "type": type,
             },
         )
+        from pvectl.sdk.models import pools as _m
+
         return parse_model(_m.PoolsItemGetResponse, _data)
 
     def set(
@@ -330,6 +342,8 @@ class AsyncPoolsItem(AsyncResource):
                 "type": type,
             },
         )
+        from pvectl.sdk.models import pools as _m
+
         return parse_model(_m.PoolsItemGetResponse, _data)
 
     async def set(

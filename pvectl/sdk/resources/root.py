@@ -3,3 +3,9 @@
 """SDK resources for ."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    pass

@@ -8,12 +8,17 @@ import builtins
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
-from pvectl.sdk._core.coerce import as_dict
-from pvectl.sdk._core.models import parse_list, parse_model
+from pvectl.sdk._core.coerce import (
+    as_dict,
+    parse_list,
+    parse_model,
+)
 from pvectl.sdk._core.resource import AsyncResource, SyncResource
-from pvectl.sdk.models import storage as _m
 
 if TYPE_CHECKING:
+    # response models load with the first call that returns one (see each method)
+    from pvectl.sdk.models import storage as _m
+
     # property-string models appear only in annotations: not imported at run time
     from pvectl.sdk.models.formats import BwlimitFormat
 
@@ -238,6 +243,8 @@ class Storage(SyncResource):
                 "zfs-base-path": zfs_base_path,
             },
         )
+        from pvectl.sdk.models import storage as _m
+
         return parse_model(_m.StorageCreateResponse, _data)
 
     def list(
@@ -275,6 +282,8 @@ class Storage(SyncResource):
                 "type": type,
             },
         )
+        from pvectl.sdk.models import storage as _m
+
         return parse_list(_m.StorageListItem, _data)
 
 
@@ -498,6 +507,8 @@ class AsyncStorage(AsyncResource):
                 "zfs-base-path": zfs_base_path,
             },
         )
+        from pvectl.sdk.models import storage as _m
+
         return parse_model(_m.StorageCreateResponse, _data)
 
     async def list(
@@ -535,6 +546,8 @@ class AsyncStorage(AsyncResource):
                 "type": type,
             },
         )
+        from pvectl.sdk.models import storage as _m
+
         return parse_list(_m.StorageListItem, _data)
 
 
@@ -728,6 +741,8 @@ class StorageItem(SyncResource):
                 "zfs-base-path": zfs_base_path,
             },
         )
+        from pvectl.sdk.models import storage as _m
+
         return parse_model(_m.StorageItemSetResponse, _data)
 
 
@@ -921,4 +936,6 @@ class AsyncStorageItem(AsyncResource):
                 "zfs-base-path": zfs_base_path,
             },
         )
+        from pvectl.sdk.models import storage as _m
+
         return parse_model(_m.StorageItemSetResponse, _data)
