@@ -421,7 +421,8 @@ class _Builder:
                 tuple(fields),
                 _doc(s.get("description", "")),
                 ps_keys=tuple(
-                    (fid, tuple(sorted(keys, key=lambda k: _key_order((k, ""))))) for fid, keys in sorted(by_format.items())
+                    (fid, tuple(sorted(keys, key=lambda k: _key_order((k, "")))))
+                    for fid, keys in sorted(by_format.items())
                 ),
                 ps_families=tuple((fid, tuple(sorted(f))) for fid, f in sorted(families.items())),
                 ps_runtime=tuple(sorted(runtime)),

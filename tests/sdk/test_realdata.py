@@ -23,7 +23,9 @@ def test_corpus_size() -> None:
 
 
 @pytest.mark.parametrize("file", FILES, ids=lambda f: f"{f.parent.name}/{f.stem}")
-def test_real_answer(file: Path, client: ProxmoxClient, httpx_mock: HTTPXMock, caplog: pytest.LogCaptureFixture) -> None:
+def test_real_answer(
+    file: Path, client: ProxmoxClient, httpx_mock: HTTPXMock, caplog: pytest.LogCaptureFixture
+) -> None:
     answer = load(file)
     httpx_mock.add_response(json={"data": answer.answer})
     caplog.set_level(logging.DEBUG, logger="pvectl")
