@@ -40,4 +40,5 @@ def test_kinds_are_reported() -> None:
     """The judge can fail: a dropped key and a raw value are both seen."""
     assert lost({"a": 1, "b": 2}, {"a": 1, "b": None}) == [".b: 2 became None"]
     assert lost([1, 2], [1]) != []
-    assert Counter(kind(x) for x in ([], {"a": 1}, "x")) == Counter({"json": 3})
+    samples: list[object] = [[], {"a": 1}, "x"]
+    assert Counter(kind(x) for x in samples) == Counter({"json": 3})
