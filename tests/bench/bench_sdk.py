@@ -28,6 +28,10 @@ assert c.get("https://pve1:8006/api2/json/nodes/pve1/qemu/100/status/current").j
 """
 
 
+# What any SDK returning pydantic models pays before doing anything: the raw call plus importing pydantic.
+FLOOR_PYDANTIC = FIRST_CALL_RAW + "import pydantic.main, pydantic.fields\n"
+
+
 def main() -> None:
     env = installed_env()
     compare("import pvectl.sdk vs import httpx", IMPORT_SDK, IMPORT_HTTPX, target=1.3, env=env)
@@ -38,6 +42,7 @@ def main() -> None:
         target=1.8,
         env=env,
     )
+    compare("(floor) raw httpx + import pydantic vs raw httpx", FLOOR_PYDANTIC, FIRST_CALL_RAW, env=env)
 
 
 if __name__ == "__main__":
