@@ -31,9 +31,13 @@ class ResponseModel(BaseModel):
     pve_formats: ClassVar[dict[str, str]] = {}
 
     def model_dump(self, **kwargs: Any) -> dict[str, Any]:
-        # a value PVE sent in an undeclared shape stays as sent: no serializer warning for it
+        # a value PVE sent in an undeclared shape stays as sent (logged at DEBUG): no serializer warning
         kwargs.setdefault("warnings", False)
         return super().model_dump(**kwargs)
+
+    def model_dump_json(self, **kwargs: Any) -> str:
+        kwargs.setdefault("warnings", False)
+        return super().model_dump_json(**kwargs)
 
     def _value(self, key: str) -> Any:
         extra = self.model_extra or {}
