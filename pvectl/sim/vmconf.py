@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
@@ -10,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pvectl.sdk._core import propstring
+from pvectl.sim import volumes
 from pvectl.sim.wire import ApiFail, param_fail
 
 State = dict[str, Any]
@@ -41,6 +43,7 @@ def _formats() -> Mapping[str, Any]:
     return load_spec().ops["POST /nodes/{node}/qemu"].params
 
 
+@functools.cache
 def drive_format(key: str) -> Mapping[str, Any]:
     params = _formats()
     schema = params.get(key) or params[re.sub(r"\d+$", "[n]", key)]
@@ -92,19 +95,23 @@ def storage_on_node(state: State, storage: str, node: str, key: str) -> Mapping[
 
 
 def find_volume(state: State, volid: str, node: str) -> Mapping[str, Any] | None:
-    for vol in state["volumes"]:
-        if vol["volid"] == volid and vol["node"] in (None, node):
-            found: Mapping[str, Any] = vol
-            return found
-    return None
+    return volumes.find(state, volid, node)
 
 
-def _free_name(state: State, storage: str, node: str | None, vmid: int) -> str:
-    used = {v["volid"] for v in state["volumes"] if v["storage"] == storage and v["node"] in (None, node)}
+def volid_for(storage: str, st: Mapping[str, Any], vmid: int, name: str, fmt: str) -> str:
+    # File-based storages keep images in a per-VM directory with the format as extension; block storages
+    # (lvm, rbd, zfs) name the volume only (PVE::Storage::Plugin vs LvmThinPlugin/RBDPlugin alloc_image).
+    return f"{storage}:{vmid}/{name}.{fmt}" if st["type"] in ("dir", "nfs", "cifs") else f"{storage}:{name}"
+
+
+def _free_name(state: State, storage: str, st: Mapping[str, Any], node: str, vmid: int) -> str:
+    """The first ``vm-VMID-disk-N`` not taken on the storage (as the node sees it): a lookup per candidate."""
     n = 0
-    while any(volid.endswith(f"vm-{vmid}-disk-{n}") or f"vm-{vmid}-disk-{n}." in volid for volid in used):
+    while True:
+        name = f"vm-{vmid}-disk-{n}"
+        if not any(volumes.find(state, volid_for(storage, st, vmid, name, f), node) for f in st["formats"]):
+            return name
         n += 1
-    return f"vm-{vmid}-disk-{n}"
 
 
 def allocate(state: State, node: str, vmid: int, key: str, text: str, now: float) -> str:
@@ -143,9 +150,10 @@ def allocate(state: State, node: str, vmid: int, key: str, text: str, now: float
     else:
         size = human_size(float(new.group(2)))
     vol_node = None if st["shared"] else node
-    name = _free_name(state, storage, vol_node, vmid)
-    volid = f"{storage}:{vmid}/{name}.{fmt}" if st["type"] in ("dir", "nfs", "cifs") else f"{storage}:{name}"
-    state["volumes"].append(
+    name = _free_name(state, storage, st, node, vmid)
+    volid = volid_for(storage, st, vmid, name, fmt)
+    volumes.add(
+        state,
         {
             "volid": volid,
             "storage": storage,
@@ -155,7 +163,7 @@ def allocate(state: State, node: str, vmid: int, key: str, text: str, now: float
             "size": size_bytes(size),
             "ctime": int(now),
             "vmid": vmid,
-        }
+        },
     )
     values["file"] = volid
     values["size"] = size
@@ -246,11 +254,13 @@ def seed_vm(state: State, vm: Any, where: str) -> None:
     status = str(vm.get("status", "stopped"))
     if status not in ("running", "stopped"):
         raise SeedError(f"{where}.status: must be running or stopped")
-    state["vms"][str(vmid)] = {"node": node, "status": status, "started": 1_700_000_000, "config": config}
+    entry: dict[str, Any] = {"node": node, "status": status, "started": 1_700_000_000, "config": config}
     pool = vm.get("pool")
     if pool is not None:
         if pool not in state["pools"]:
             raise SeedError(f"{where}.pool: no pool '{pool}'")
         state["pools"][pool]["vms"].append(vmid)
+        entry["pool"] = pool  # vmid -> pool without a scan of the pools
+    state["vms"][str(vmid)] = entry
     if vm.get("ha"):
         state["ha"][f"vm:{vmid}"] = {"type": "vm", "state": str(vm["ha"]), "max_restart": 1, "max_relocate": 1}
