@@ -28,6 +28,7 @@ PREFIX = "/api2/json"
 # status caches too: /cluster/resources reads pmxcfs's vmlist and the RRD data pvestatd broadcasts every 10 s
 # (PVE::API2::Cluster::resources, PVE::Cluster::rrd_dump), so it is never fresher than a few seconds.
 CACHED = frozenset({"GET /cluster/resources"})
+STATUS_INTERVAL = 10.0  # seconds: pvestatd's update loop
 # Methods PVE serves without authentication (permissions: {user => 'world'}).
 PUBLIC = frozenset(
     {"POST /access/ticket", "GET /access/ticket", "GET /access/domains", "POST /access/openid/auth-url"}
@@ -59,7 +60,7 @@ class Simulator:
         self.clock = clock or SystemClock()
         self.spec = spec or load_spec()
         self.faults = FaultSet()
-        self._answers: dict[str, tuple[tuple[Any, ...], SimResponse]] = {}
+        self._answers: dict[str, tuple[tuple[Any, ...], SimResponse]] = {}  # op key -> (stamp, answer)
         self._render_lock = threading.Lock()
         with self.store.transaction() as txn:
             for text in txn.state.get("faults", []):
@@ -220,19 +221,31 @@ class Simulator:
             return data
 
     def _cached(self, ctx: Ctx, key: str) -> SimResponse:
-        """The encoded answer, made once per state generation and second (many readers, one rendering)."""
+        """The encoded answer, rendered once per state generation and status interval, shared by all readers.
+
+        When only the interval has passed (the state is the same), a reader that finds another one rendering
+        gets the previous answer instead of waiting: its data differs in the uptime counters only.
+        """
         params = tuple(sorted((k, str(v)) for k, v in ctx.params.items()))
-        stamp = (self.store.generation, key, params, int(ctx.now))
+        state_key = (self.store.generation, key, params)
+        bucket = int(ctx.now // STATUS_INTERVAL)
         hit = self._answers.get(key)
-        if hit is not None and hit[0] == stamp:
+        if hit is not None and hit[0] == (*state_key, bucket):
             return hit[1]
-        with self._render_lock:
-            hit = self._answers.get(key)
-            if hit is not None and hit[0] == stamp:
+        if hit is not None and hit[0][:-1] == state_key:
+            if not self._render_lock.acquire(blocking=False):
                 return hit[1]
-            answer = ok(HANDLERS[key](ctx))
-            self._answers[key] = (stamp, answer)
+        else:
+            self._render_lock.acquire()
+        try:
+            hit = self._answers.get(key)
+            if hit is not None and hit[0] == (*state_key, bucket):
+                return hit[1]
+            answer = ok(HANDLERS[key](ctx)).with_gzip()
+            self._answers[key] = ((*state_key, bucket), answer)
             return answer
+        finally:
+            self._render_lock.release()
 
 
 def _check_release(version: str, key: str, api_path: str, params: Mapping[str, object]) -> None:

@@ -34,6 +34,11 @@ FORMAT = "2"
 TOP = ""  # the section name of top-level keys
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _ABSENT = object()
+_KEYS = "SELECT key FROM rows WHERE section = ? AND value IS NOT NULL ORDER BY rowid"
+_VALUES = (
+    "SELECT group_concat(value, ',') FROM"
+    " (SELECT value FROM rows WHERE section = ? AND value IS NOT NULL ORDER BY rowid)"
+)
 
 
 class StateError(PveError, RuntimeError):
@@ -340,14 +345,17 @@ class Store:
         state: State = {name: Section() for name in ROW_SECTIONS}
         top: dict[str, str] = {}
         try:
-            for section, key, value in db.execute(
-                "SELECT section, key, value FROM rows WHERE value IS NOT NULL ORDER BY rowid"
-            ):
-                if section == TOP:
-                    top[key] = value
-                    state[key] = json.loads(value)
-                else:
-                    state[section].raw_set(key, json.loads(value))
+            for key, value in db.execute("SELECT key, value FROM rows WHERE section = ? AND value IS NOT NULL", (TOP,)):
+                top[key] = value
+                state[key] = json.loads(value)
+            for name in ROW_SECTIONS:
+                # One JSON array per section: a single parse instead of one per row.
+                keys = [k for (k,) in db.execute(_KEYS, (name,))]
+                (text,) = db.execute(_VALUES, (name,)).fetchone()
+                values = json.loads(f"[{text or ''}]")
+                if len(values) != len(keys):
+                    raise ValueError(f"section {name}: {len(keys)} keys, {len(values)} values")
+                dict.update(state[name], zip(keys, values, strict=True))
         except (ValueError, KeyError) as exc:
             raise StateError(f"state file {self.path} is corrupt ({exc}); run 'pvectl sim reset'") from exc
         if "users" not in state or "version" not in state:

@@ -12,6 +12,7 @@ Run: python -m tests.bench.bench_sim [runs] [--sizes 10,3000,10000] [--skip-serv
 
 from __future__ import annotations
 
+import gzip
 import http.client
 import json
 import os
@@ -116,10 +117,14 @@ def bench_cli(sizes: list[int], dirs: dict[int, Path], runs: int) -> None:
 
 
 def _get(conn: http.client.HTTPSConnection, token: str) -> float:
+    """One request as httpx (the SDK) makes it: gzip accepted, the body read and decompressed."""
     start = time.perf_counter()
-    conn.request("GET", "/api2/json/cluster/resources", headers={"Authorization": f"PVEAPIToken={token}"})
+    headers = {"Authorization": f"PVEAPIToken={token}", "Accept-Encoding": "gzip"}
+    conn.request("GET", "/api2/json/cluster/resources", headers=headers)
     response = conn.getresponse()
     body = response.read()
+    if response.getheader("Content-Encoding") == "gzip":
+        body = gzip.decompress(body)
     if response.status != 200 or not body:
         raise RuntimeError(f"GET /cluster/resources: {response.status} {response.reason}")
     return time.perf_counter() - start
@@ -170,7 +175,6 @@ def bench_serve(n: int, state: Path, requests: int) -> None:
 
         def client() -> None:
             conn = connect()
-            _get(conn, token.group(1))
             barrier.wait()
             mine = [_get(conn, token.group(1)) for _ in range(requests)]
             conn.close()
@@ -189,7 +193,11 @@ def bench_serve(n: int, state: Path, requests: int) -> None:
         print(f"sim serve {n} VMs peak RSS (VmHWM): {peak / 1024:.0f} MB ({verdict})")
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def main() -> None:
