@@ -14,14 +14,22 @@ import typer
 from pvectl.cli.errors import USAGE, CliError, reported
 
 FAULT_KINDS = """\
-fail:path=P[,method=M,nth=N,count=C,status=S,message=T]  the Nth call to P (and C-1 after it) fails
-task-fail[:type=T,message=M,count=C]  tasks (of type T, e.g. qmcreate) end in error M
-task-slow:seconds=S[,type=T]          tasks (of type T) run S seconds
-expire-tickets                        tickets issued so far stop being valid
-steal-vmid[:count=C]                  the id /cluster/nextid answers is taken right after
-lock-vm:vmid=N[,lock=L]               the VM's config gets 'lock: L' (default backup)
-node-offline:node=N                   the node answers 595 and shows as offline
-latency:seconds=S[,path=P]            requests (to P) wait S seconds first"""
+fail:path=P[,method=M,nth=N,count=C,status=S,message=T]
+    the Nth call to P (and the C-1 after it) answers status S, message T
+task-fail[:type=T,message=M,count=C]
+    tasks (of type T, e.g. qmcreate) end with error M
+task-slow:seconds=S[,type=T]
+    tasks (of type T) run S seconds
+expire-tickets
+    every ticket issued so far stops being valid
+steal-vmid[:count=C]
+    the id /cluster/nextid answers is taken by another VM right after
+lock-vm:vmid=N[,lock=L]
+    the VM's config gets 'lock: L' (default backup)
+node-offline:node=N
+    the node answers 595 and shows as offline
+latency:seconds=S[,path=P]
+    every request (to P) waits S seconds first"""
 
 app = typer.Typer(
     name="sim",
