@@ -30,6 +30,8 @@ class GlobalOptions:
     columns: str | None = None
     sort_by: str | None = None
     no_headers: bool = False
+    request_timeout: float | None = None  # seconds per HTTP request (not a task wait's --timeout)
+    max_connections: int | None = None  # connections to the server, shared by concurrent calls
 
 
 @dataclass

@@ -48,6 +48,11 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "sim reset": ("pvectl sim reset", "pvectl sim reset --seed world.yaml"),
     "sim status": ("pvectl sim status", "pvectl sim status -o json"),
     "sim example-seed": ("pvectl sim example-seed > world.yaml",),
+    "sim faults": ("pvectl sim faults clear",),
+    "sim faults clear": (
+        "pvectl sim faults clear",
+        "PVECTL_SIM_FAULTS='task-slow:seconds=5' pvectl --sim vm start web1",
+    ),
     "task": ("pvectl task list --running", "pvectl task wait UPID:pve1:..."),
     "task list": ("pvectl task list", "pvectl task list --node pve1 --running -o wide"),
     "task show": ("pvectl task show UPID:pve1:000A1B2C:...",),
