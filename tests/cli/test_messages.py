@@ -72,7 +72,7 @@ def test_did_you_mean_an_api_path(run: Callable[..., Result], pve: MockPve) -> N
     result = run("api", "get", "/nodes/pve1/qemuu")
     assert result.exit_code == 4
     assert "did you mean /nodes/pve1/qemu?" in result.stderr
-    assert pve.requests == []
+    assert pve.sent() == ["GET /nodes/pve1/qemuu"]  # unknown paths are sent as given; the server's 404 decides
 
 
 @pytest.mark.parametrize(
