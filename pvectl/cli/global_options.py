@@ -70,10 +70,15 @@ def hoist(root: Any, ctx: Any, args: list[str]) -> list[str]:
                     kept.append(arg)
                     i += 1
                     continue
-            moved.append(arg)
-            if roots.takes_value[name] and attached is None and i + 1 < len(args):
+            if roots.takes_value[name] and attached is None:
+                if i + 1 == len(args):  # its value is still being typed (TAB): leave it where it is
+                    kept.append(arg)
+                    break
                 moved.append(args[i + 1])
                 i += 1
+                moved.insert(len(moved) - 1, arg)
+            else:
+                moved.append(arg)
             i += 1
             continue
         kept.append(arg)

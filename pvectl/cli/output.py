@@ -251,8 +251,10 @@ BYTES = frozenset({"mem", "maxmem", "disk", "maxdisk", "size", "used", "avail", 
 
 
 def human_cell(key: str, value: Any) -> str:
-    """Table cells for people: sizes in KiB/MiB/GiB, uptime as days and hours, CPU load in percent."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    """Table cells for people: yes/no, sizes in KiB/MiB/GiB, uptime as days and hours, CPU load in percent."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if not isinstance(value, (int, float)):
         return cell(value)
     if key in BYTES:
         amount = float(value)
@@ -276,7 +278,7 @@ def _converter(key: str) -> Callable[[Any], str]:
     """The cell function of one column: units for sizes, uptime and CPU, plain text for the rest."""
     if key in _HUMAN_KEYS:
         return lambda value: human_cell(key, value)
-    return cell
+    return lambda value: ("yes" if value else "no") if value is True or value is False else cell(value)
 
 
 def all_columns(rows: Sequence[Mapping[str, Any]]) -> list[str]:

@@ -51,8 +51,9 @@ def test_root_options_move_before_the_command(given: tuple[str, ...], expected: 
         ("api", "nodes", "hardware", "pci", "list", "--node", "pve1", "--verbose", "0"),  # PVE's parameter
         ("vm", "create", "--name", "-o"),  # a value, not an option
         ("api", "get", "/nodes", "--", "--sim"),  # after --
+        ("vm", "list", "-o"),  # TAB: the value is being typed
     ],
-    ids=["sim-serve", "config-add", "pve-verbose", "value", "double-dash"],
+    ids=["sim-serve", "config-add", "pve-verbose", "value", "double-dash", "value-being-typed"],
 )
 def test_a_commands_own_option_stays_with_it(given: tuple[str, ...]) -> None:
     assert _hoist(*given) == list(given)
