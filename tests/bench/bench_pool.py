@@ -53,7 +53,9 @@ import httpx
 async def main():
     start = time.perf_counter()
     context = ssl.create_default_context(cafile=CA)
-    async with httpx.AsyncClient(verify=context, headers=HEADERS{limits}) as client:
+    # no pool timeout, as the SDK: on a loaded machine httpx's default 5 s fails the baseline itself
+    timeout = httpx.Timeout(30.0, pool=None)
+    async with httpx.AsyncClient(verify=context, headers=HEADERS, timeout=timeout{limits}) as client:
         async def one():
             response = await client.get(URL)
             response.raise_for_status()
