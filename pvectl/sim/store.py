@@ -251,6 +251,15 @@ class Store:
         self._connect(path, fresh=fresh or legacy is not None, reset=reset)
         with self._rw.write():
             db = self._conn()
+            if not reset:  # opening an existing state only reads: processes start side by side
+                db.execute("BEGIN")
+                try:
+                    fmt = self._info("format")
+                    if fmt == FORMAT:
+                        self._load_all()
+                        return
+                finally:
+                    db.execute("COMMIT")
             db.execute("BEGIN IMMEDIATE")
             try:
                 fmt = self._info("format")
