@@ -14,8 +14,9 @@ ENVIRONMENT = """Environment: every root option has its PVECTL_* variable (shown
 login), PVECTL_TOKEN_SECRET (a context's token secret kept out of the config file), PVECTL_CONFIG (another
 config file), PVECTL_SIM_STATE_DIR (where --sim keeps its state)."""
 
-EXIT_CODES = """Exit codes: 0 ok, 1 API or task failure, 2 usage or validation error, 3 authentication,
-4 not found, 5 TLS/connection problem, 6 partly done (see the remedy printed), 130 interrupted."""
+EXIT_CODES = """Exit codes: 0 ok, 1 API or task failure (nothing created), 2 usage or validation error (nothing
+sent), 3 authentication, 4 not found, 5 TLS/connection problem, 6 partly done (the remedy is printed), 7 unknown
+(an answer was lost; what was checked and how to check is printed), 130 interrupted (a started task goes on)."""
 
 app = typer.Typer(
     name="pvectl",
