@@ -6,7 +6,7 @@ from typing import Any
 
 from textual.widgets import Button
 
-from pvectl.cli.commands.vm.create import check_and_plan
+from pvectl.vm.workflow import check_and_plan
 from pvectl.cli.commands.vm.flags import apply_flags
 from pvectl.tui.screens.confirm import ConfirmScreen
 from pvectl.vm.config import VmConfig

@@ -46,7 +46,27 @@ EXTRA: list[tuple[str, Any]] = [
             ),
         ],
     ),
-    ("dry_run", Annotated[bool, typer.Option("--dry-run", help="Print the requests instead of sending them.")]),
+    (
+        "dry_run",
+        Annotated[
+            bool,
+            typer.Option(
+                "--dry-run", help="Check everything against the server like a real run, then print the requests."
+            ),
+        ],
+    ),
+    (
+        "timeout",
+        Annotated[
+            str | None,
+            typer.Option(
+                "--timeout",
+                metavar="DURATION",
+                help="How long to wait for each task (90s, 10m; default 10m). The task goes on after it.",
+                show_default=False,
+            ),
+        ],
+    ),
     ("interactive", Annotated[bool, typer.Option("--interactive", "-i", help="Ask for every field (prompts).")]),
     ("tui", Annotated[bool, typer.Option("--tui", help="Full-screen wizard.")]),
 ]
