@@ -62,6 +62,9 @@ def execute(ctx: typer.Context, key: str, raw: Mapping[str, RawValue], *, no_wai
         op = load_spec().op(key)
         path_values, params, indexed = convert(op, raw)
         check(op, path_values, params, indexed)
+        from pvectl.cli.output import resolve
+
+        resolve(output_format(ctx))  # a bad -o / PVECTL_OUTPUT is refused before the request, not after it
         client = app_context(ctx).client()
         data = client._call(key, path_values, params, indexed)
         show_result(ctx, client, op, data, no_wait=no_wait)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import typer
 
+    from pvectl.cli.errors import CliError
     from pvectl.vm.outcome import Outcome
     from pvectl.vm.plan import Plan
     from pvectl.vm.submit import Event
@@ -79,6 +80,13 @@ def show_outcome(ctx: typer.Context, outcome: Outcome) -> None:
 
     Raises CliError with the outcome's exit code unless it is ok.
     """
+    error = outcome_printed(ctx, outcome)
+    if error is not None:
+        raise error
+
+
+def outcome_printed(ctx: typer.Context, outcome: Outcome) -> CliError | None:
+    """Print what goes to stdout; the CliError (message, detail lines, exit code) to raise unless ok."""
     from pvectl.cli.errors import CliError
     from pvectl.cli.runner import output_format
     from pvectl.sdk._core.redact import redact
@@ -96,5 +104,5 @@ def show_outcome(ctx: typer.Context, outcome: Outcome) -> None:
     if outcome.ok:
         if fmt not in ("json", "yaml"):
             print(lines[0])
-        return
-    raise CliError(lines[0], outcome.exit_code, lines[1:])
+        return None
+    return CliError(lines[0], outcome.exit_code, lines[1:])
