@@ -12,6 +12,7 @@ path pattern and ordinal, and misbehave the way a broken network or proxy does:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import socket
@@ -114,10 +115,8 @@ class FaultProxy:
             self._raw(handler, response.status, response.reason, response.headers, response.body)
         elif rule.action == "drop-after":
             handler.close_connection = True
-            try:
+            with contextlib.suppress(OSError):  # the client may be gone already
                 handler.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
         elif rule.action == "status-after":
             self._answer(handler, rule.status, {"data": None, "message": "Bad Gateway"})
         elif rule.action == "delay-after":
