@@ -77,6 +77,7 @@ class Submitter:
         self.reconcile_budget = reconcile_budget
         self._step = "create"
         self._upid: str | None = None
+        self._create_upid: str | None = None
         self._done: list[str] = []
 
     def _emit(self, step: str, state: StepState, detail: str = "") -> None:
@@ -163,6 +164,7 @@ class Submitter:
         return self._follow_create(plan, answer)
 
     def _follow_create(self, plan: Plan, upid: str) -> Outcome | None:
+        self._create_upid = upid
         try:
             self._wait("create", upid)
         except TaskFailed as exc:
@@ -269,7 +271,9 @@ class Submitter:
             self._emit(request.step, "done")
             self._done.append(request.step)
         message = f"VM {plan.vmid} created on {plan.node}"
-        return Outcome("created", plan.vmid, plan.node, message, done=list(self._done), plan=plan)
+        return Outcome(
+            "created", plan.vmid, plan.node, message, upid=self._create_upid, done=list(self._done), plan=plan
+        )
 
     def _confirmed(self, plan: Plan, request: PlannedRequest) -> bool:
         """After a lost answer to a follow-up write: did it happen? (compare, never resend)"""
