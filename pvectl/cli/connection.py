@@ -55,9 +55,21 @@ class Settings:
                 "no PVE server given: pass --host, set PVECTL_HOST, or add a context with 'pvectl config add'", USAGE
             )
         try:
-            return base_url_for(self.host, self.port)
+            url = base_url_for(self.host, self.port)
+            port = _url_port(url)
         except Exception as exc:  # httpx.InvalidURL and friends
             raise CliError(f"invalid host '{self.host}': {exc}", USAGE) from None
+        if not 1 <= port <= 65535:  # checked before anything is sent (a bad port is a usage error, not exit 5)
+            where = "port" if self.sources.get("host", "flag/env") != "flag/env" else "--host/PVECTL_HOST"
+            raise CliError(f"{where}: port {port} of '{self.host}' is not in 1-65535", USAGE)
+        return url
+
+
+def _url_port(url: str) -> int:
+    import httpx
+
+    port = httpx.URL(url).port
+    return 443 if port is None else port
 
 
 def _user_with_realm(ctx: Mapping[str, Any]) -> str | None:
