@@ -8,11 +8,15 @@ AttributeError deep in the caller.
 from __future__ import annotations
 
 import json
+import logging
 import math
 from collections.abc import Mapping
 from typing import Any
 
 from pvectl.sdk._core.errors import PveError
+
+log = logging.getLogger("pvectl.sdk")
+BODY_SHOWN = 2000  # characters of an unexpected body shown with -v
 
 
 def _show(data: Any) -> str:
@@ -35,6 +39,7 @@ class UnexpectedAnswer(PveError):
         self.expected = expected
         detail = f" ({expected} expected)" if expected else ""
         super().__init__(f"unexpected answer from the server: {what} returned {_show(data)}{detail}")
+        log.info("%s returned: %s", what, json.dumps(data, default=str)[:BODY_SHOWN])  # -v shows the body
 
 
 def as_object(what: str, data: Any) -> dict[str, Any]:

@@ -109,8 +109,11 @@ def show(ctx: typer.Context, vm: VmArg) -> None:
 
         client = ctx.obj.client()
         ref = _find(client, vm)
-        config = client.request("GET", f"/nodes/{ref.node}/qemu/{ref.vmid}/config") or {}
-        current = client.request("GET", f"/nodes/{ref.node}/qemu/{ref.vmid}/status/current") or {}
+        from pvectl.sdk._core.answers import as_object
+
+        path = f"/nodes/{ref.node}/qemu/{ref.vmid}"
+        config = as_object(f"GET {path}/config", client.request("GET", f"{path}/config"))
+        current = as_object(f"GET {path}/status/current", client.request("GET", f"{path}/status/current"))
         emit(
             {"vmid": ref.vmid, "node": ref.node, "status": current.get("status", ref.status), **config},
             output_format(ctx),
