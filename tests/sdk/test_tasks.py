@@ -86,7 +86,8 @@ async def test_async_failure(aclient: AsyncProxmoxClient, httpx_mock: HTTPXMock)
 
 
 def test_backoff_is_capped_by_poll(client: ProxmoxClient, httpx_mock: HTTPXMock, clock: FakeClock) -> None:
-    statuses(httpx_mock, *([{"status": "running"}] * 12), {"status": "stopped", "exitstatus": "OK"})
+    running: list[dict[str, object]] = [{"status": "running"}] * 12
+    statuses(httpx_mock, *running, {"status": "stopped", "exitstatus": "OK"})
     Task(client, UPID).wait(poll=2)
     assert clock.sleeps[0] == 0.1 and max(clock.sleeps) == 2 and clock.sleeps == sorted(clock.sleeps)
 
