@@ -69,18 +69,20 @@ class Faulty:
         )
 
 
-def make_world(tmp_path: Path, task_seconds: float) -> tuple[Simulator, str]:
-    sim = Simulator(Store(tmp_path / "state.json", {"task_seconds": task_seconds}))
+def make_world(tmp_path: Path, task_seconds: float, version: str = "9.1.3") -> tuple[Simulator, str]:
+    sim = Simulator(Store(tmp_path / "state.json", {"task_seconds": task_seconds, "version": version}))
     creds = credentials_of(sim.store.snapshot())
     return sim, f"root@pam!{creds['token_id']}={creds['token_secret']}"
 
 
-def faulty(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, task_seconds: float) -> Iterator[Faulty]:
+def faulty(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, task_seconds: float, version: str = "9.1.3"
+) -> Iterator[Faulty]:
     for var in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
         monkeypatch.setenv(var, str(tmp_path / var.lower()))
     for var in ("PVECTL_OUTPUT", "PVECTL_HOST", "PVECTL_TOKEN", "PVECTL_SIM", "PVECTL_CONTEXT"):
         monkeypatch.delenv(var, raising=False)
-    sim, token = make_world(tmp_path, task_seconds)
+    sim, token = make_world(tmp_path, task_seconds, version)
     proxy = FaultProxy(sim)
     client = ProxmoxClient(base_url=f"{proxy.url}/api2/json", token=token, timeout=REQUEST_TIMEOUT, clock=FakeClock())
     monkeypatch.setattr(AppContext, "client", lambda self: client)
@@ -107,3 +109,9 @@ def pve(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Faulty]:
 def slow_pve(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Faulty]:
     """Tasks run for a minute: long enough to press Ctrl-C while waiting."""
     yield from faulty(tmp_path, monkeypatch, 60)
+
+
+@pytest.fixture
+def old_pve(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Faulty]:
+    """PVE 8.4: no ha-managed in the create call, so vm create adds the HA resource in a step of its own."""
+    yield from faulty(tmp_path, monkeypatch, 0, "8.4.0")

@@ -181,3 +181,19 @@ def test_odd_config_answer_in_the_serial_step_is_partial(pve: Faulty) -> None:
     outcome = run.json()
     assert outcome["outcome"] == "partial" and outcome["vmid"] == n
     assert outcome["remedies"] == [f"pvectl vm serial-console enable {n}"]
+
+
+def test_lost_ha_answer_is_checked_not_resent(old_pve: Faulty) -> None:
+    old_pve.proxy.add("POST", r"/cluster/ha/resources", "drop-after")
+    run = create(old_pve, "--ha")
+    assert run.code == 0, run.text
+    assert run.json()["done"] == ["create", "serial", "ha"]
+    assert old_pve.proxy.writes().count("POST /cluster/ha/resources") == 1
+
+
+def test_ha_refused_is_partial_with_remedy(old_pve: Faulty) -> None:
+    old_pve.proxy.add("POST", r"/cluster/ha/resources", "status", status=500)
+    n = nextid(old_pve)
+    run = create(old_pve, "--ha")
+    assert run.code == 6, run.text
+    assert run.json()["remedies"] == [f"pvectl api cluster ha resources create --sid vm:{n} --state stopped"]
