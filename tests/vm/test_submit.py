@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from urllib.parse import parse_qsl
 
@@ -110,7 +111,7 @@ def test_auto_vmid_taken_meanwhile_is_retried() -> None:
     creates = [int(p["vmid"]) for m, path, p in pve.calls if m == "POST" and path == "/nodes/pve1/qemu"]
     assert len(creates) == 3 and creates[0] == 101
     # each candidate lies above the taken one (with jitter), never asked from /cluster/nextid again
-    assert all(1 <= b - a <= 8 for a, b in zip(creates, creates[1:], strict=False))
+    assert all(1 <= b - a <= 8 for a, b in itertools.pairwise(creates))
     assert not any(path == "/cluster/nextid" for _, path, _ in pve.calls)
     assert outcome.kind == "created" and outcome.vmid == creates[-1]  # type: ignore[attr-defined]
 

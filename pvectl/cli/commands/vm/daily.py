@@ -31,12 +31,12 @@ LIST_COLUMNS = ("vmid", "name", "node", "status", "tags", "cpus", "memory")
 
 
 def _find(client: ProxmoxClient, key: str) -> VmRef:
-    from pvectl.vm.lookup import VmNotFound, cluster_vms, find
+    from pvectl.vm.lookup import VmAmbiguous, VmNotFound, cluster_vms, find
 
     try:
         return find(cluster_vms(client), key)
-    except VmNotFound as exc:
-        raise CliError(str(exc), NOT_FOUND) from None
+    except VmNotFound as exc:  # an ambiguous name is a usage error: the id picks one
+        raise CliError(str(exc), USAGE if isinstance(exc, VmAmbiguous) else NOT_FOUND) from None
 
 
 def _wait_seconds(ctx: typer.Context, timeout: str | None) -> float:
@@ -67,7 +67,9 @@ def _finish(
     from pvectl.cli.tasks import wait_and_report
 
     if no_wait:
-        print(upid)
+        from pvectl.cli.runner import print_upid
+
+        print_upid(ctx, upid)
         return
     wait_and_report(ctx, client, upid, timeout=timeout, doing=doing, step=step, vmid=ref.vmid, node=ref.node)
     print(done, file=sys.stderr if output_format(ctx) == "json" else sys.stdout)

@@ -69,10 +69,10 @@ def outcome_lines(outcome: Outcome) -> list[str]:
 
 
 def print_plan(ctx: typer.Context, plan: Plan) -> None:
-    """The --dry-run output: text, or JSON with -o json/yaml."""
-    from pvectl.cli.runner import output_format
+    """The --dry-run output: the plan as text for people, the plan's data in JSON/YAML (secrets redacted)."""
+    from pvectl.cli.output import show
 
-    print(plan_json(plan) if output_format(ctx) in ("json", "yaml") else plan_text(plan))
+    show(ctx, json.loads(plan_json(plan)), human=plan_text(plan), piped="text")
 
 
 def show_outcome(ctx: typer.Context, outcome: Outcome) -> None:
