@@ -56,7 +56,7 @@ def test_bad_output_format_from_the_environment_stops_a_generated_command(
 def test_port_out_of_range(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, host: str) -> None:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
     result = CliRunner().invoke(app, ["--host", host, "--token", "root@pam!t=s", "vm", "list"])
-    assert result.exit_code == 2 and "1-65535" in result.stderr, result.stderr
+    assert result.exit_code == 2 and "65535" in result.stderr, result.stderr
 
 
 def test_dry_run_sends_no_write_and_reads_like_a_run(pve: Faulty) -> None:
