@@ -24,9 +24,13 @@ def wait_for(client: ProxmoxClient, upid: str, timeout: float | None = None) -> 
     (exit 7, unknown) when the wait ends without an answer."""
     from pvectl.cli.errors import UNKNOWN, CliError
     from pvectl.sdk import Task, TaskTimeout
+    from pvectl.sdk._core.answers import UnexpectedAnswer
     from pvectl.sdk._core.task import TaskLost
+    from pvectl.sdk._core.upid import is_upid
     from pvectl.vm.outcome import follow
 
+    if not is_upid(upid):  # a write answered something that looks like, but is not, a task id
+        raise UnexpectedAnswer("the write", upid, "a task id (UPID)")
     task = Task(client, upid)
     try:
         if not sys.stderr.isatty():
