@@ -70,9 +70,7 @@ EXTRA: list[tuple[str, Any]] = [
         "dry_run",
         Annotated[
             bool,
-            typer.Option(
-                "--dry-run", help="Check everything against the server like a real run, then print the requests."
-            ),
+            typer.Option("--dry-run", help="Check like a real run, then print the requests; send nothing."),
         ],
     ),
     (
@@ -82,7 +80,7 @@ EXTRA: list[tuple[str, Any]] = [
             typer.Option(
                 "--timeout",
                 metavar="DURATION",
-                help="How long to wait for each task (90s, 10m; default 10m). The task goes on after it.",
+                help="Wait at most this long for each task (90s, 10m). The task goes on after it. [default: 10m]",
                 show_default=False,
             ),
         ],
