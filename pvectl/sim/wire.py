@@ -8,7 +8,6 @@ errors carry the message in the HTTP reason phrase and, for parameter problems, 
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 from collections.abc import Mapping
@@ -40,13 +39,9 @@ class SimResponse:
     reason: str
     body: bytes
     headers: Mapping[str, str] = field(default_factory=dict)
-    gzipped: bytes | None = None  # the body gzip-compressed, when made ahead (shared cached answers)
 
     def json(self) -> Any:
         return json.loads(self.body)
-
-    def with_gzip(self) -> SimResponse:
-        return dataclasses.replace(self, gzipped=gzip_body(self.body))
 
 
 # pve-http-server (PVE::APIServer::AnyEvent) gzips answers of more than 1 KiB when the client accepts gzip
