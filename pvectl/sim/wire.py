@@ -44,8 +44,8 @@ class SimResponse:
         return json.loads(self.body)
 
 
-# pve-http-server (PVE::APIServer::AnyEvent) gzips answers of more than 1 KiB when the client accepts gzip
-# (pveproxy's COMPRESSION setting, on by default).
+# pve-http-server gzips answers of more than 1024 bytes when the client accepts gzip (PVE::APIServer::AnyEvent,
+# sub response: memGzip unless $nocomp; pveproxy compresses unless COMPRESSION=0 in /etc/default/pveproxy).
 GZIP_MIN = 1024
 
 
