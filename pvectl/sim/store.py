@@ -80,11 +80,13 @@ class Section(dict[str, Any]):
                 self._touch(key)
 
     def __getitem__(self, key: str) -> Any:
-        self._touch(key)
+        if self.tracking:
+            self._touch(key)
         return dict.__getitem__(self, key)
 
     def get(self, key: str, default: Any = None) -> Any:
-        self._touch(key)
+        if self.tracking:
+            self._touch(key)
         return dict.get(self, key, default)
 
     def __setitem__(self, key: str, value: Any) -> None:
