@@ -107,10 +107,11 @@ def check_and_plan(client: ProxmoxClient, config: VmConfig, *, strict: bool) -> 
 
 
 def print_plan(ctx: typer.Context, plan: Plan) -> None:
-    """The --dry-run output: text, or JSON with -o json/yaml."""
+    """The --dry-run output: the plan as text for people, the plan's data in JSON/YAML (secrets redacted)."""
     from pvectl.cli.commands.vm.report import plan_json, plan_text
+    from pvectl.cli.output import show
 
-    print(plan_json(plan) if output_format(ctx) in ("json", "yaml") else plan_text(plan))
+    show(ctx, json.loads(plan_json(plan)), human=plan_text(plan), piped="text")
 
 
 def submit_and_report(
