@@ -15,6 +15,8 @@ command line (``pvectl sim serve --faults SPEC``, repeatable) or a seed's ``faul
 ``lock-vm:vmid=N[,lock=L]``                the VM's config gets ``lock: L`` (default backup).
 ``node-offline:node=N``                    the node stops answering (595) and shows as offline.
 ``latency:seconds=S[,path=P]``             every request (to P) waits S seconds first.
+``agent:vmid=N,state=down|no-exec``        VM N's guest agent never answers, or answers but has
+                                           ``guest-exec`` disabled (qemu-guest-agent's default since 9.x).
 """
 
 from __future__ import annotations
@@ -86,7 +88,13 @@ class Latency:
     path: str | None = None
 
 
-Fault = FailCall | TaskFail | TaskSlow | ExpireTickets | StealVmid | LockVm | NodeOffline | Latency
+@dataclass
+class GuestAgent:
+    vmid: int
+    state: str = "down"
+
+
+Fault = FailCall | TaskFail | TaskSlow | ExpireTickets | StealVmid | LockVm | NodeOffline | Latency | GuestAgent
 
 KINDS: dict[str, type[Any]] = {
     "fail": FailCall,
@@ -97,6 +105,7 @@ KINDS: dict[str, type[Any]] = {
     "lock-vm": LockVm,
     "node-offline": NodeOffline,
     "latency": Latency,
+    "agent": GuestAgent,
 }
 _INTS = {"nth", "count", "status", "vmid"}
 _FLOATS = {"seconds"}
@@ -257,6 +266,10 @@ class FaultSet:
             elif isinstance(f, TaskSlow) and f.type in (None, task_type):
                 seconds = max(seconds or 0.0, f.seconds)
         return failure, seconds
+
+    def guest_agent(self, vmid: int) -> str | None:
+        """``down`` or ``no-exec`` when an ``agent`` fault covers VM ``vmid``."""
+        return next((f.state for f in self.faults if isinstance(f, GuestAgent) and f.vmid == vmid), None)
 
     def take_steal(self) -> bool:
         with self._lock:

@@ -1,0 +1,168 @@
+"""``/nodes/{node}/qemu/{vmid}/clone`` and ``/template``: full and linked clones, template conversion.
+
+Behaviour follows qemu-server's PVE::API2::Qemu ``clone_vm`` and ``template``: ``full`` defaults to "not a
+template"; the new VM's config exists at once with ``lock: clone`` and goes away when the task fails; linked
+clones reference the template's ``base-`` volume (PVE::Storage::Plugin ``clone_image``, which dies with "clone_image
+only works on base images" for anything else); a running VM is not converted.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pvectl.sim import vmconf, volumes
+from pvectl.sim.handlers.qemu import _check_lock, _vm
+from pvectl.sim.routes import Ctx, route
+from pvectl.sim.wire import ApiFail, param_fail
+
+# Storage types whose plugins implement linked clones (the "clone" volume feature in PVE::Storage::*Plugin);
+# file storages only for qcow2 images.
+LINKED_TYPES = {"lvmthin", "rbd", "zfspool"}
+FILE_TYPES = {"dir", "nfs", "cifs"}
+# Keys a clone gets fresh or not at all (qemu-server regenerates vmgenid/smbios uuid and MACs on clone).
+DROPPED = {"lock", "template", "digest", "name", "description", "vmgenid", "parent"}
+
+
+def linked_ok(st: dict[str, Any], fmt: str) -> bool:
+    return st["type"] in LINKED_TYPES or (st["type"] in FILE_TYPES and fmt == "qcow2")
+
+
+def _disks(config: dict[str, Any]) -> list[tuple[str, dict[str, str]]]:
+    out = []
+    for key in vmconf.drives_in(config):
+        values = vmconf.parse_drive(key, str(config[key]))
+        file = values.get("file", "")
+        if values.get("media") == "cdrom" or ":" not in file or "cloudinit" in file:
+            continue
+        out.append((key, values))
+    return out
+
+
+def _volume_format(volid: str) -> str:
+    tail = volid.rsplit("/", 1)[-1]
+    return tail.rsplit(".", 1)[1] if "." in tail else "raw"
+
+
+@route("POST /nodes/{node}/qemu/{vmid}/clone")
+def clone(ctx: Ctx) -> str:
+    src = _vm(ctx)
+    node, vmid, state = src["node"], int(ctx.path["vmid"]), ctx.state
+    newid = int(ctx.text("newid") or 0)
+    existing = state["vms"].get(str(newid))
+    if existing is not None:  # PVE::Cluster::check_vmid_unused
+        raise ApiFail(500, f"VM {newid} already exists on node '{existing['node']}'")
+    template = str(src["config"].get("template", "0")) == "1"
+    full = ctx.flag("full") if ctx.text("full") is not None else not template
+    storage, fmt = ctx.text("storage"), ctx.text("format")
+    if not full and storage is not None:
+        raise param_fail({"storage": "parameter 'storage' not allowed for linked clones"})
+    if not full and fmt is not None:
+        raise param_fail({"format": "parameter 'format' not allowed for linked clones"})
+    target = ctx.text("target") or node
+    if target not in state["nodes"]:
+        raise param_fail({"target": f"no such cluster node '{target}'"})
+    pool = ctx.text("pool")
+    if pool is not None and pool not in state["pools"]:
+        raise ApiFail(500, f"pool '{pool}' does not exist")
+    if not template:
+        _check_lock(ctx, src)
+    config = {k: v for k, v in src["config"].items() if k not in DROPPED and not k.startswith("unused")}
+    config["name"] = ctx.text("name") or f"Copy-of-VM-{src['config'].get('name', vmid)}"
+    if ctx.text("description") is not None:
+        config["description"] = ctx.text("description")
+    for key in list(config):
+        if vmconf.NET_KEY.fullmatch(key):  # a clone gets new MAC addresses
+            values = {k: v for k, v in vmconf._parsed("net", str(config[key])) if k != "macaddr"}
+            config[key] = vmconf.add_mac(vmconf.fast_render(values, "net"))
+    log: list[str] = []
+    failure = None
+    for key, values in _disks(src["config"]):
+        old = values["file"]
+        vol_storage = old.split(":", 1)[0]
+        st = state["storages"][vol_storage]
+        if target != node and not st["shared"] and (not full or storage is None):
+            raise ApiFail(500, f"can't clone VM to node '{target}' (VM uses local storage)")
+        if full:
+            new_storage = storage or vol_storage
+            new_fmt = fmt or _volume_format(old)
+            log.append(f"create full clone of drive {key} ({old})")
+            gib = vmconf.size_bytes(values.get("size", "0")) / 1024**3
+            given = {**values, "file": f"{new_storage}:{gib:g}", "format": new_fmt}
+            config[key] = vmconf.allocate(state, target, newid, key, vmconf.render_drive(key, given), ctx.now)
+            log += [f"transferred {p} of {values.get('size', '?')} ({p})" for p in ("50.00%", "100.00%")]
+            continue
+        log.append(f"create linked clone of drive {key} ({old})")
+        if not template or "base-" not in old:
+            failure = failure or "clone failed: clone_image only works on base images"
+            continue
+        if not linked_ok(st, _volume_format(old)):
+            raise ApiFail(500, f"Linked clone feature is not supported for drive '{key}'")
+        config[key] = vmconf.render_drive(key, {**values, "file": _linked_volume(ctx, old, st, target, newid)})
+    config["lock"] = "clone"
+    entry: dict[str, Any] = {"node": target, "status": "stopped", "started": int(ctx.now), "config": config}
+    if pool is not None:
+        state["pools"][pool]["vms"].append(newid)
+        entry["pool"] = pool
+    state["vms"][str(newid)] = entry
+    on_ok = [{"op": "unlock", "vmid": newid}]
+    on_fail = [{"op": "destroy", "vmid": newid, "purge": True}]
+    return ctx.task(node, "qmclone", str(vmid), log=log, failure=failure, on_ok=on_ok, on_fail=on_fail)
+
+
+def _linked_volume(ctx: Ctx, base: str, st: dict[str, Any], node: str, newid: int) -> str:
+    storage, base_name = base.split(":", 1)
+    fmt = _volume_format(base)
+    n = 0
+    while True:
+        name = f"vm-{newid}-disk-{n}"
+        if st["type"] in FILE_TYPES:  # PVE::Storage::Plugin clone_image: "VMID/base-...qcow2/NEWID/vm-...qcow2"
+            volid = f"{storage}:{base_name}/{newid}/{name}.{fmt}"
+        else:  # block plugins: "base-VMID-disk-N/vm-NEWID-disk-M"
+            volid = f"{storage}:{base_name}/{name}"
+        if volumes.find(ctx.state, volid, node) is None:
+            break
+        n += 1
+    size = 0
+    base_vol = volumes.find(ctx.state, base, node)
+    if base_vol is not None:
+        size = int(base_vol.get("size", 0))
+    volumes.add(
+        ctx.state,
+        {
+            "volid": volid,
+            "storage": storage,
+            "node": None if st["shared"] else node,
+            "content": "images",
+            "format": fmt,
+            "size": size,
+            "ctime": int(ctx.now),
+            "vmid": newid,
+        },
+    )
+    return volid
+
+
+@route("POST /nodes/{node}/qemu/{vmid}/template")
+def template(ctx: Ctx) -> str:
+    vm = _vm(ctx)
+    vmid = int(ctx.path["vmid"])
+    _check_lock(ctx, vm)
+    config = vm["config"]
+    if str(config.get("template", "0")) == "1":
+        raise ApiFail(500, "you can't convert a template to a template")
+    if vm["status"] == "running":
+        raise ApiFail(500, "you can't convert a VM to template if VM is running")
+    log = []
+    for key, values in _disks(config):
+        old = values["file"]
+        if f"vm-{vmid}-disk-" not in old:
+            continue
+        new = old.replace(f"vm-{vmid}-disk-", f"base-{vmid}-disk-")
+        vol = volumes.find(ctx.state, old, vm["node"])
+        if vol is not None:  # PVE::Storage::vdisk_create_base renames the image to base-VMID-disk-N
+            volumes.remove(ctx.state, old, vol["node"])
+            volumes.add(ctx.state, {**vol, "volid": new})
+        config[key] = vmconf.render_drive(key, {**values, "file": new})
+        log.append(f"{key}: converted {old} to base image {new}")
+    config["template"] = "1"
+    return ctx.task(vm["node"], "qmtemplate", str(vmid), log=log)
