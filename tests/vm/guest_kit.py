@@ -37,13 +37,13 @@ class SharedClock:
         self.sleep(seconds)
 
 
-@pytest.fixture
-def clock() -> SharedClock:
+@pytest.fixture(name="clock")
+def clock_fixture() -> SharedClock:
     return SharedClock()
 
 
-@pytest.fixture
-def gcli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clock: SharedClock) -> Iterator[SimCli]:
+@pytest.fixture(name="gcli")
+def gcli_fixture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clock: SharedClock) -> Iterator[SimCli]:
     sim = Simulator(Store(tmp_path / "state.json", {"task_seconds": 1}), clock=clock)
     creds = credentials_of(sim.store.snapshot())
     runner = SimCli(sim)

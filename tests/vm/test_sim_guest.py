@@ -9,7 +9,7 @@ import pytest
 from pvectl.sdk import ApiError, TaskFailed
 from pvectl.sim.faults import parse_fault
 from tests.vm.conftest import SimCli
-from tests.vm.guest_kit import SharedClock, clock, gcli  # noqa: F401 (fixtures)
+from tests.vm.guest_kit import SharedClock, clock_fixture, gcli_fixture  # noqa: F401 (fixtures)
 
 
 def _client(cli: SimCli) -> Any:
