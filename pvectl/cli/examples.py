@@ -71,6 +71,17 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "vm shutdown": ("pvectl vm shutdown web1",),
     "vm reboot": ("pvectl vm reboot web1",),
     "vm delete": ("pvectl vm delete web1", "pvectl vm delete 100 --yes --purge"),
+    "vm template": ("pvectl vm template golden", "pvectl vm template 9000 --yes"),
+    "vm wait": (
+        "pvectl vm wait web1 --for ip",
+        "pvectl vm wait 100 --for agent --timeout 2m",
+        "pvectl vm wait web1 --for status=stopped",
+    ),
+    "vm exec": (
+        "pvectl vm exec web1 -- cat /etc/os-release",
+        "pvectl vm exec 100 --input script.sh -- sh",
+        "pvectl vm exec web1 -o json -- hostname",
+    ),
     "vm serial-console": ("pvectl vm serial-console enable web1",),
     "vm serial-console enable": ("pvectl vm serial-console enable web1",),
 }

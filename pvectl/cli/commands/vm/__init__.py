@@ -6,7 +6,10 @@ import typer
 
 from pvectl.cli.commands.vm import daily
 from pvectl.cli.commands.vm.create import create
+from pvectl.cli.commands.vm.exec import exec_
 from pvectl.cli.commands.vm.flags import VmCreateCommand
+from pvectl.cli.commands.vm.template import template
+from pvectl.cli.commands.vm.wait import wait
 from pvectl.cli.runner import ApiCommand  # accepts -o/--output after the command too
 
 app = typer.Typer(
@@ -31,4 +34,7 @@ app.command("stop", cls=ApiCommand)(daily.stop)
 app.command("shutdown", cls=ApiCommand)(daily.shutdown)
 app.command("reboot", cls=ApiCommand)(daily.reboot)
 app.command("delete", cls=ApiCommand)(daily.delete)
+app.command("template", cls=ApiCommand)(template)
+app.command("wait", cls=ApiCommand)(wait)
+app.command("exec", cls=ApiCommand)(exec_)
 app.add_typer(daily.serial)

@@ -1,0 +1,82 @@
+"""``pvectl vm exec ID -- CMD ARG…``: run a command in the guest through the QEMU guest agent.
+
+The command's stdout and stderr go to ours, and its exit code becomes ours; ``-o json`` prints them as one
+object instead (still exiting with the command's code). Failures of pvectl itself use the documented codes
+(1 agent not usable, 4 no such VM, 7 ``--timeout`` ran out while the command still runs).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from pvectl.cli.commands.vm.wait import VmArg
+from pvectl.cli.errors import FAILURE, UNKNOWN, USAGE, CliError, reported
+
+EXEC_TIMEOUT = 300.0
+
+
+def _read_input(source: str | None) -> str | None:
+    if source is None:
+        return None
+    if source == "-":
+        return sys.stdin.read()
+    try:
+        with open(source, encoding="utf-8") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise CliError(f"--input: cannot read {source}: {exc.strerror}", USAGE) from None
+
+
+def exec_(
+    ctx: typer.Context,
+    vm: VmArg,
+    command: Annotated[list[str], typer.Argument(help="The command and its arguments (after --).", show_default=False)],
+    input_: Annotated[
+        str | None,
+        typer.Option(
+            "--input", metavar="FILE|-", help="Feed this file (- for our stdin) to the command.", show_default=False
+        ),
+    ] = None,
+    timeout: Annotated[
+        str | None,
+        typer.Option(
+            "--timeout",
+            metavar="DURATION",
+            help="How long the command may run (default 5m); exit 7 after it.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Run a command in a VM through its guest agent; exits with the command's exit code."""
+    code = 0
+    with reported():
+        from pvectl.cli.commands.vm.daily import _find
+        from pvectl.cli.duration import parse_duration
+        from pvectl.cli.output import resolve
+        from pvectl.cli.runner import output_format
+        from pvectl.vm.guest import GuestError, WaitTimeout, run
+
+        fmt = resolve(output_format(ctx), piped="text")  # piped: the raw streams, like ssh
+        seconds = EXEC_TIMEOUT if timeout is None else parse_duration(timeout, "--timeout")
+        stdin = _read_input(input_)
+        client = ctx.obj.client()
+        ref = _find(client, vm)
+        try:
+            result = run(client, ref.node, ref.vmid, list(command), stdin=stdin, timeout=seconds)
+        except GuestError as exc:
+            raise CliError(str(exc), FAILURE, [f"remedy: {exc.remedy}"] if exc.remedy else []) from None
+        except WaitTimeout as exc:
+            raise CliError(f"VM {ref.vmid}: {exc}; the command goes on in the guest", UNKNOWN) from None
+        if fmt in ("json", "yaml"):
+            from pvectl.cli.output import show
+
+            show(ctx, {"vmid": ref.vmid, "exitcode": result.exitcode, "out-data": result.out, "err-data": result.err})
+        else:
+            sys.stdout.write(result.out)
+            sys.stderr.write(result.err)
+        code = result.exitcode
+    if code:
+        raise typer.Exit(code)

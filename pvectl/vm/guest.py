@@ -1,0 +1,173 @@
+"""Waiting for a VM's state or its guest agent, and running commands through the agent.
+
+PVE's agent endpoints (qemu-server PVE::API2::Qemu::Agent) answer HTTP 500 with qemu-server's messages:
+"No QEMU guest agent configured" (``agent`` unset in the config), "VM N is not running", and
+"VM N qmp command 'guest-…' failed - got timeout" while the agent in the guest does not answer (booting, not
+installed). Errors of the guest itself come back as "Agent error: …" (e.g. ``guest-exec`` disabled by the guest's
+qemu-guest-agent configuration).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pvectl.sdk import ProxmoxClient
+
+FIRST_POLL = 0.1  # seconds; doubles up to MAX_POLL (the task waits' backoff)
+MAX_POLL = 2.0
+CONDITIONS = ("status=running", "status=stopped", "agent", "ip")
+EXEC_DISABLED_HELP = (
+    "the guest's qemu-guest-agent refuses guest-exec (recent releases disable it by default): in the guest, "
+    "remove guest-exec from block-rpcs / add it to allow-rpcs in /etc/qemu/qemu-ga.conf (or the --allow-rpcs "
+    "option of the service) and restart qemu-guest-agent"
+)
+
+
+class GuestError(Exception):
+    """The agent cannot do what was asked; ``remedy`` says what to change."""
+
+    def __init__(self, message: str, remedy: str = "") -> None:
+        super().__init__(message)
+        self.remedy = remedy
+
+
+class WaitTimeout(Exception):
+    """The condition did not hold before the deadline; ``last`` is what was seen last."""
+
+    def __init__(self, condition: str, seconds: float, last: str) -> None:
+        super().__init__(f"VM did not reach '{condition}' within {seconds:g}s (last seen: {last})")
+        self.last = last
+
+
+@dataclass(frozen=True)
+class Reached:
+    condition: str
+    detail: str  # the address for ``ip``, the status otherwise
+    interfaces: list[dict[str, Any]]
+
+
+def _agent_problem(message: str, node: str, vmid: int) -> GuestError | None:
+    """A GuestError for answers that waiting cannot change; None when the agent may still come up."""
+    if "No QEMU guest agent configured" in message:
+        return GuestError(
+            f"VM {vmid} has no guest agent configured",
+            f"pvectl api set /nodes/{node}/qemu/{vmid}/config --agent 1, then restart the VM "
+            "and install qemu-guest-agent in the guest",
+        )
+    if "guest-exec has been disabled" in message or "has been disabled for this instance" in message:
+        return GuestError(f"VM {vmid}: {message.removeprefix('Agent error: ')}", EXEC_DISABLED_HELP)
+    return None
+
+
+def agent_call(client: ProxmoxClient, node: str, vmid: int, method: str, what: str, params: Any = None) -> Any:
+    """One agent request; GuestError for answers naming a configuration problem, ApiError otherwise."""
+    from pvectl.sdk import ApiError
+
+    try:
+        return client.request(method, f"/nodes/{node}/qemu/{vmid}/agent/{what}", params or {})
+    except ApiError as exc:
+        problem = _agent_problem(exc.message, node, vmid)
+        if problem is not None:
+            raise problem from None
+        raise
+
+
+def first_address(interfaces: list[dict[str, Any]], family: int | None = None) -> str | None:
+    """The first address that is neither loopback nor link-local (nor of another ``family``)."""
+    for iface in interfaces:
+        for entry in iface.get("ip-addresses") or []:
+            try:
+                addr = ipaddress.ip_address(str(entry.get("ip-address", "")).split("%")[0])
+            except ValueError:
+                continue
+            if addr.is_loopback or addr.is_link_local or (family is not None and addr.version != family):
+                continue
+            return str(addr)
+    return None
+
+
+def _check(client: ProxmoxClient, node: str, vmid: int, condition: str, family: int | None) -> Reached | str:
+    """Reached, or a short text of what was seen instead."""
+    from pvectl.sdk import ApiError
+
+    if condition.startswith("status="):
+        current = client.request("GET", f"/nodes/{node}/qemu/{vmid}/status/current")
+        status = str(current.get("status", "?")) if isinstance(current, dict) else "?"
+        return Reached(condition, status, []) if status == condition[7:] else f"status {status}"
+    try:
+        if condition == "agent":
+            agent_call(client, node, vmid, "POST", "ping")
+            return Reached(condition, "agent answers", [])
+        answer = agent_call(client, node, vmid, "GET", "network-get-interfaces")
+    except ApiError as exc:  # not running, or the agent does not answer yet
+        return exc.message
+    interfaces = list(answer.get("result") or []) if isinstance(answer, dict) else []
+    address = first_address(interfaces, family)
+    return Reached(condition, address, interfaces) if address else "no address yet"
+
+
+def wait_until(
+    client: ProxmoxClient,
+    node: str,
+    vmid: int,
+    condition: str,
+    *,
+    timeout: float,
+    family: int | None = None,
+    on_progress: Callable[[str], None] | None = None,
+) -> Reached:
+    """Poll until ``condition`` (one of CONDITIONS) holds; WaitTimeout after ``timeout`` seconds."""
+    clock = client.clock
+    deadline = clock.monotonic() + timeout
+    delay = FIRST_POLL
+    while True:
+        seen = _check(client, node, vmid, condition, family)
+        if isinstance(seen, Reached):
+            return seen
+        if on_progress:
+            on_progress(seen)
+        left = deadline - clock.monotonic()
+        if left <= 0:
+            raise WaitTimeout(condition, timeout, seen)
+        clock.sleep(min(delay, left))
+        delay = min(delay * 2, MAX_POLL)
+
+
+@dataclass(frozen=True)
+class ExecResult:
+    exitcode: int
+    out: str
+    err: str
+
+
+def run(
+    client: ProxmoxClient, node: str, vmid: int, argv: list[str], *, stdin: str | None, timeout: float
+) -> ExecResult:
+    """``agent/exec`` then ``agent/exec-status`` until the process exited; WaitTimeout after ``timeout``."""
+    params: dict[str, Any] = {"command": argv}
+    if stdin is not None:
+        params["input-data"] = stdin
+    started = agent_call(client, node, vmid, "POST", "exec", params)
+    pid = started.get("pid") if isinstance(started, dict) else None
+    if pid is None:
+        from pvectl.sdk._core.answers import UnexpectedAnswer
+
+        raise UnexpectedAnswer("POST agent/exec", started, "an object with the guest's pid")
+    clock = client.clock
+    deadline = clock.monotonic() + timeout
+    delay = FIRST_POLL
+    while True:
+        status = agent_call(client, node, vmid, "GET", "exec-status", {"pid": pid})
+        if isinstance(status, dict) and status.get("exited"):
+            # exitcode is absent when a signal ended the process (qemu-ga's guest-exec-status)
+            code = int(status["exitcode"]) if status.get("exitcode") is not None else 128 + int(status.get("signal", 0))
+            return ExecResult(code, str(status.get("out-data", "")), str(status.get("err-data", "")))
+        left = deadline - clock.monotonic()
+        if left <= 0:
+            raise WaitTimeout(f"exec pid {pid}", timeout, "still running")
+        clock.sleep(min(delay, left))
+        delay = min(delay * 2, MAX_POLL)
