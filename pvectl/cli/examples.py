@@ -71,6 +71,11 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "vm shutdown": ("pvectl vm shutdown web1",),
     "vm reboot": ("pvectl vm reboot web1",),
     "vm delete": ("pvectl vm delete web1", "pvectl vm delete 100 --yes --purge"),
+    "vm clone": (
+        "pvectl vm clone debian-12-cloud web2 --start --wait ip",
+        "pvectl vm clone 9000 db1 --full --storage local-lvm --target pve2",
+        "pvectl vm clone web1 web1-copy --dry-run",
+    ),
     "vm template": ("pvectl vm template golden", "pvectl vm template 9000 --yes"),
     "vm wait": (
         "pvectl vm wait web1 --for ip",

@@ -15,16 +15,17 @@ from pvectl.sim.handlers.qemu import _check_lock, _vm
 from pvectl.sim.routes import Ctx, route
 from pvectl.sim.wire import ApiFail, param_fail
 
-# Storage types whose plugins implement linked clones (the "clone" volume feature in PVE::Storage::*Plugin);
-# file storages only for qcow2 images.
-LINKED_TYPES = {"lvmthin", "rbd", "zfspool"}
-FILE_TYPES = {"dir", "nfs", "cifs"}
+# Storage types whose plugins have the "clone" volume feature for base images (volume_has_feature in
+# PVE::Storage::Plugin -- file storages, any format: the clone is a qcow2 overlay -- LvmThinPlugin, ZFSPoolPlugin,
+# RBDPlugin, BTRFSPlugin); plain LVM and iSCSI have none.
+FILE_TYPES = {"dir", "nfs", "cifs", "glusterfs"}
+LINKED_TYPES = {"lvmthin", "rbd", "zfspool", "btrfs", *FILE_TYPES}
 # Keys a clone gets fresh or not at all (qemu-server regenerates vmgenid/smbios uuid and MACs on clone).
 DROPPED = {"lock", "template", "digest", "name", "description", "vmgenid", "parent"}
 
 
-def linked_ok(st: dict[str, Any], fmt: str) -> bool:
-    return st["type"] in LINKED_TYPES or (st["type"] in FILE_TYPES and fmt == "qcow2")
+def linked_ok(st: dict[str, Any]) -> bool:
+    return st["type"] in LINKED_TYPES
 
 
 def _disks(config: dict[str, Any]) -> list[tuple[str, dict[str, str]]]:
@@ -95,7 +96,7 @@ def clone(ctx: Ctx) -> str:
         if not template or "base-" not in old:
             failure = failure or "clone failed: clone_image only works on base images"
             continue
-        if not linked_ok(st, _volume_format(old)):
+        if not linked_ok(st):
             raise ApiFail(500, f"Linked clone feature is not supported for drive '{key}'")
         config[key] = vmconf.render_drive(key, {**values, "file": _linked_volume(ctx, old, st, target, newid)})
     config["lock"] = "clone"
@@ -111,12 +112,11 @@ def clone(ctx: Ctx) -> str:
 
 def _linked_volume(ctx: Ctx, base: str, st: dict[str, Any], node: str, newid: int) -> str:
     storage, base_name = base.split(":", 1)
-    fmt = _volume_format(base)
     n = 0
     while True:
         name = f"vm-{newid}-disk-{n}"
         if st["type"] in FILE_TYPES:  # PVE::Storage::Plugin clone_image: "VMID/base-...qcow2/NEWID/vm-...qcow2"
-            volid = f"{storage}:{base_name}/{newid}/{name}.{fmt}"
+            volid = f"{storage}:{base_name}/{newid}/{name}.qcow2"
         else:  # block plugins: "base-VMID-disk-N/vm-NEWID-disk-M"
             volid = f"{storage}:{base_name}/{name}"
         if volumes.find(ctx.state, volid, node) is None:
@@ -133,7 +133,7 @@ def _linked_volume(ctx: Ctx, base: str, st: dict[str, Any], node: str, newid: in
             "storage": storage,
             "node": None if st["shared"] else node,
             "content": "images",
-            "format": fmt,
+            "format": "qcow2" if st["type"] in FILE_TYPES else "raw",
             "size": size,
             "ctime": int(ctx.now),
             "vmid": newid,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from pvectl.cli.commands.vm import daily
+from pvectl.cli.commands.vm.clone import clone
 from pvectl.cli.commands.vm.create import create
 from pvectl.cli.commands.vm.exec import exec_
 from pvectl.cli.commands.vm.flags import VmCreateCommand
@@ -34,6 +35,7 @@ app.command("stop", cls=ApiCommand)(daily.stop)
 app.command("shutdown", cls=ApiCommand)(daily.shutdown)
 app.command("reboot", cls=ApiCommand)(daily.reboot)
 app.command("delete", cls=ApiCommand)(daily.delete)
+app.command("clone", cls=ApiCommand)(clone)
 app.command("template", cls=ApiCommand)(template)
 app.command("wait", cls=ApiCommand)(wait)
 app.command("exec", cls=ApiCommand)(exec_)

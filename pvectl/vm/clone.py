@@ -1,0 +1,240 @@
+"""Clone a VM: choose full or linked like the web GUI, pick the new id, send the clone, follow its task.
+
+PVE (qemu-server PVE::API2::Qemu ``clone_vm``): ``full`` defaults to "the source is not a template"; linked
+clones exist only of templates and need a storage whose plugin can clone base images; ``storage`` and
+``format`` are refused for linked clones. The GUI's clone dialog (pve-manager www/manager6/window/Clone.js)
+offers linked for templates and full otherwise; we also fall back to full when a disk's storage cannot clone.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from pvectl.vm.outcome import Outcome, follow
+
+if TYPE_CHECKING:
+    from pvectl.sdk import ProxmoxClient
+    from pvectl.vm.lookup import VmRef
+
+# Storage types whose plugin can clone a base image (volume_has_feature 'clone' in PVE::Storage::Plugin for
+# file storages -- the clone is a qcow2 overlay --, LvmThinPlugin, ZFSPoolPlugin, RBDPlugin, BTRFSPlugin).
+LINKED_TYPES = frozenset({"dir", "nfs", "cifs", "glusterfs", "lvmthin", "zfspool", "rbd", "btrfs"})
+FORMATS = ("raw", "qcow2", "vmdk")
+DRIVE_PREFIXES = ("ide", "sata", "scsi", "virtio", "efidisk", "tpmstate")
+
+
+class CloneProblem(ValueError):
+    """Bad input found before anything is sent; the message names the flag."""
+
+
+@dataclass
+class CloneRequest:
+    node: str
+    source: int
+    newid: int
+    auto_vmid: bool
+    params: dict[str, Any]
+    linked: bool
+    start: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def path(self) -> str:
+        return f"/nodes/{self.node}/qemu/{self.source}/clone"
+
+    def requests(self) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = [{"method": "POST", "path": self.path, "params": dict(self.params)}]
+        if self.start:
+            target = self.params.get("target", self.node)
+            out.append({"method": "POST", "path": f"/nodes/{target}/qemu/{self.newid}/status/start", "params": {}})
+        return out
+
+
+def disk_storages(config: Mapping[str, Any]) -> list[str]:
+    """Storages of the VM's disks (not CD-ROMs, not cloud-init drives)."""
+    out = []
+    for key, value in config.items():
+        if not key.startswith(DRIVE_PREFIXES) or key.rstrip("0123456789") not in DRIVE_PREFIXES:
+            continue
+        text = str(value)
+        volid = text.split(",", 1)[0]
+        if "media=cdrom" in text or ":" not in volid or "cloudinit" in volid or volid in ("none", "cdrom"):
+            continue
+        out.append(volid.split(":", 1)[0])
+    return out
+
+
+def plan_clone(
+    client: ProxmoxClient,
+    ref: VmRef,
+    name: str,
+    *,
+    vmid: int | None = None,
+    full: bool | None = None,
+    target: str | None = None,
+    storage: str | None = None,
+    fmt: str | None = None,
+    pool: str | None = None,
+    snapshot: str | None = None,
+    description: str | None = None,
+    start: bool = False,
+) -> CloneRequest:
+    from pvectl.sdk._core.answers import as_object
+
+    if fmt is not None and fmt not in FORMATS:
+        raise CloneProblem(f"--format: expected one of {', '.join(FORMATS)}, got '{fmt}'")
+    path = f"/nodes/{ref.node}/qemu/{ref.vmid}/config"
+    config = as_object(f"GET {path}", client.request("GET", path))
+    template = str(config.get("template", "0")) == "1"
+    notes = []
+    if full is False and not template:
+        raise CloneProblem(
+            f"--linked: VM {ref.vmid} is not a template; linked clones need one "
+            f"(pvectl vm template {ref.vmid}), or leave out --linked for a full clone"
+        )
+    if full is False and (storage or fmt):
+        raise CloneProblem(f"--{'storage' if storage else 'format'}: only for full clones (drop --linked)")
+    if full is None:
+        full = not template or bool(storage or fmt)
+        if not full:
+            types = {str(s.get("storage")): str(s.get("type")) for s in client.request("GET", "/storage") or []}
+            unable = sorted({s for s in disk_storages(config) if types.get(s) not in LINKED_TYPES})
+            if unable:
+                full = True
+                notes.append(f"full clone: storage {', '.join(unable)} cannot hold linked clones")
+        notes.append(f"{'full' if full else 'linked'} clone (the web GUI's default for this VM)")
+    auto = vmid is None
+    newid = int(client.request("GET", "/cluster/nextid")) if vmid is None else vmid
+    params: dict[str, Any] = {"newid": newid, "name": name, "full": 1 if full else 0}
+    for key, value in (
+        ("target", target),
+        ("storage", storage),
+        ("format", fmt),
+        ("pool", pool),
+        ("snapname", snapshot),
+        ("description", description),
+    ):
+        if value is not None:
+            params[key] = value
+    return CloneRequest(ref.node, ref.vmid, newid, auto, params, linked=not full, start=start, notes=notes)
+
+
+MAX_VMID_TRIES = 20  # as vm create (pvectl.vm.submit): nextid does not reserve the id it answers
+VMID_JITTER = 8
+
+
+def run_clone(
+    client: ProxmoxClient,
+    req: CloneRequest,
+    *,
+    timeout: float | None,
+    on_progress: Callable[[str], None] | None = None,
+) -> Outcome:
+    """Send the clone (retrying a taken automatic id), wait for its task, start the VM when asked."""
+    from pvectl.sdk import ApiError, PveError, TaskFailed, TaskTimeout
+    from pvectl.sdk._core.task import Task, TaskLost
+    from pvectl.vm import reconcile
+
+    target = str(req.params.get("target", req.node))
+    for attempt in range(MAX_VMID_TRIES):
+        try:
+            upid = client.request("POST", req.path, req.params)
+            break
+        except ApiError as exc:
+            taken = "already exists" in exc.message
+            if taken and req.auto_vmid and attempt < MAX_VMID_TRIES - 1:
+                req.newid = req.newid + 1 + random.randrange(VMID_JITTER)  # spread racing clients apart
+                req.params["newid"] = req.newid
+                if on_progress:
+                    on_progress(f"VM id taken meanwhile; trying {req.newid}")
+                continue
+            if reconcile.ambiguous(exc):
+                return _lost(req, str(exc))
+            message = exc.message + (" (choose another --vmid, or leave it out)" if taken else "")
+            outcome = Outcome("nothing-created", None, req.node, f"nothing was cloned: {message}", errors=exc.errors)
+            outcome.code = 2 if taken else None
+            return outcome
+        except PveError as exc:
+            if reconcile.ambiguous(exc):
+                return _lost(req, str(exc))
+            return Outcome("nothing-created", None, req.node, f"nothing was cloned: {exc}", code=5)
+    else:  # pragma: no cover - the loop breaks or returns
+        raise AssertionError
+    task = Task(client, str(upid))
+    seen = 0
+
+    def progress(status: Mapping[str, Any]) -> None:
+        nonlocal seen
+        if on_progress is None:
+            return
+        lines = task.log(start=seen)
+        seen += len(lines)
+        for line in lines:
+            on_progress(line)
+
+    kind = "linked" if req.linked else "full"
+    try:
+        task.wait(timeout=timeout, on_progress=progress)
+    except TaskFailed as exc:
+        return Outcome(
+            "task-failed",
+            req.newid,
+            target,
+            f"clone task failed: {exc.exitstatus}",
+            upid=str(upid),
+            log_tail=exc.log_tail,
+        )
+    except (TaskTimeout, TaskLost) as exc:
+        return Outcome(
+            "unknown",
+            req.newid,
+            target,
+            f"VM {req.newid} is being cloned, but the wait ended ({exc}); the task goes on on the server",
+            upid=str(upid),
+            remedies=[follow(str(upid))],
+        )
+    except KeyboardInterrupt:
+        return Outcome(
+            "interrupted",
+            req.newid,
+            target,
+            f"interrupted: VM {req.newid} is being cloned; the task goes on on the server: {upid}",
+            upid=str(upid),
+            remedies=[follow(str(upid))],
+        )
+    done = Outcome(
+        "done",
+        req.newid,
+        target,
+        f"VM {req.newid} ({req.params['name']}) cloned from VM {req.source} on {target} ({kind} clone)",
+        upid=str(upid),
+        done=["clone"],
+    )
+    if not req.start:
+        return done
+    from pvectl.vm.actions import power
+
+    try:
+        power(client, target, req.newid, "start").wait(timeout=timeout)
+    except PveError as exc:
+        done.kind = "partial"
+        done.message = f"VM {req.newid} cloned, but starting it failed: {exc}"
+        done.missing = ["VM start"]
+        done.remedies = [f"pvectl vm start {req.newid}"]
+        return done
+    done.done.append("start")
+    done.message += ", started"
+    return done
+
+
+def _lost(req: CloneRequest, why: str) -> Outcome:
+    return Outcome(
+        "unknown",
+        req.newid,
+        req.node,
+        f"the clone request's answer was lost ({why}); VM {req.newid} may or may not exist",
+        remedies=[f"pvectl vm show {req.newid}", f"pvectl task list --node {req.node}"],
+    )
