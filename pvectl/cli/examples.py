@@ -66,7 +66,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     ),
     "vm list": ("pvectl vm list", "pvectl vm list --status running -o wide --sort-by name", "pvectl vm list -o json"),
     "vm show": ("pvectl vm show web1", "pvectl vm show 100 -o yaml --query memory"),
-    "vm start": ("pvectl vm start web1", "pvectl vm start 100 --no-wait"),
+    "vm start": ("pvectl vm start web1", "pvectl vm start 100 --no-wait", "pvectl vm start web1 --wait ip"),
     "vm stop": ("pvectl vm stop web1",),
     "vm shutdown": ("pvectl vm shutdown web1",),
     "vm reboot": ("pvectl vm reboot web1",),

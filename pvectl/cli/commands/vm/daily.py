@@ -63,6 +63,7 @@ def _finish(
     doing: str,
     step: str,
     ref: VmRef,
+    quiet: bool = False,
 ) -> None:
     from pvectl.cli.tasks import wait_and_report
 
@@ -72,7 +73,8 @@ def _finish(
         print_upid(ctx, upid)
         return
     wait_and_report(ctx, client, upid, timeout=timeout, doing=doing, step=step, vmid=ref.vmid, node=ref.node)
-    print(done, file=sys.stderr if output_format(ctx) == "json" else sys.stdout)
+    # quiet: a --wait follows and prints the result on stdout; this line goes to stderr then
+    print(done, file=sys.stderr if quiet or output_format(ctx) == "json" else sys.stdout)
 
 
 def list_vms(
@@ -124,28 +126,74 @@ def show(ctx: typer.Context, vm: VmArg) -> None:
 
 def _power(action: Power, past: str, doing: str) -> Callable[..., None]:
     def command(ctx: typer.Context, vm: VmArg, no_wait: NoWait = False, timeout: Timeout = None) -> None:
-        with reported():
-            from pvectl.vm.actions import power
-
-            seconds = _wait_seconds(ctx, timeout)
-            client = ctx.obj.client()
-            ref = _find(client, vm)
-            task = power(client, ref.node, ref.vmid, action)
-            done = f"VM {ref.vmid} ({ref.name or 'no name'}) {past}"
-            _finish(
-                ctx,
-                client,
-                task.upid.raw,
-                no_wait,
-                done,
-                timeout=seconds,
-                doing=f"VM {ref.vmid} is being {doing}",
-                step=f"VM {action}",
-                ref=ref,
-            )
+        _power_run(ctx, action, past, doing, vm, no_wait, timeout)
 
     command.__doc__ = f"{action.capitalize()} a VM and wait for the task."
     return command
+
+
+def start(
+    ctx: typer.Context,
+    vm: VmArg,
+    no_wait: NoWait = False,
+    timeout: Timeout = None,
+    wait: Annotated[
+        str | None,
+        typer.Option(
+            "--wait",
+            metavar="agent|ip",
+            help="Then wait until the guest agent answers, or for the VM's IP address (printed).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Start a VM and wait for the task."""
+    _power_run(ctx, "start", "started", "started", vm, no_wait, timeout, then=wait)
+
+
+def _power_run(
+    ctx: typer.Context,
+    action: Power,
+    past: str,
+    doing: str,
+    vm: str,
+    no_wait: bool,
+    timeout: str | None,
+    then: str | None = None,
+) -> None:
+    with reported():
+        from pvectl.vm.actions import power
+
+        if then is not None and then not in ("agent", "ip"):
+            raise CliError(f"--wait: expected agent or ip, got '{then}'", USAGE)
+        if then is not None and no_wait:
+            raise CliError("--no-wait cannot be combined with --wait", USAGE)
+        seconds = _wait_seconds(ctx, timeout)
+        client = ctx.obj.client()
+        ref = _find(client, vm)
+        if then is not None and ref.status == "running":  # already up: only the wait is left
+            from pvectl.cli.commands.vm.wait import wait_for_vm
+
+            wait_for_vm(ctx, client, ref, then, timeout=seconds)
+            return
+        task = power(client, ref.node, ref.vmid, action)
+        done = f"VM {ref.vmid} ({ref.name or 'no name'}) {past}"
+        _finish(
+            ctx,
+            client,
+            task.upid.raw,
+            no_wait,
+            done,
+            timeout=seconds,
+            doing=f"VM {ref.vmid} is being {doing}",
+            step=f"VM {action}",
+            ref=ref,
+            quiet=then is not None,
+        )
+        if then is not None:
+            from pvectl.cli.commands.vm.wait import wait_for_vm
+
+            wait_for_vm(ctx, client, ref, then, timeout=seconds)
 
 
 def delete(
@@ -199,7 +247,6 @@ def serial_enable(ctx: typer.Context, vm: VmArg) -> None:
         print(f"VM {ref.vmid}: serial console enabled (serial0=socket, vga=serial0)")
 
 
-start = _power("start", "started", "started")
 stop = _power("stop", "stopped", "stopped")
 shutdown = _power("shutdown", "shut down", "shut down")
 reboot = _power("reboot", "rebooted", "rebooted")
