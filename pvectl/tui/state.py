@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from pvectl.vm.config import Disk, VmConfig, assign_devices
 from pvectl.vm.defaults import get_value, set_value
 from pvectl.vm.fields import DISK_FIELDS, FIELDS, FieldSpec
+from pvectl.vm.labels import options as labelled
 from pvectl.vm.rules import Problem, check
 
 STEP_TITLES = {
@@ -26,33 +27,11 @@ STEP_TITLES = {
     "network": "Network",
 }
 
-CHOICE_LABELS = {
-    "os.media": {"iso": "ISO image", "cdrom": "Physical CD/DVD drive", "none": "No media"},
-    "system.bios": {"ovmf": "OVMF (UEFI)", "seabios": "SeaBIOS"},
-    "system.machine": {"q35": "q35", "pc": "Default (i440fx)"},
-    "os.ostype": {
-        "l26": "Linux 6.x - 2.6 Kernel",
-        "l24": "Linux 2.4 Kernel",
-        "win11": "Windows 11/2022/2025",
-        "win10": "Windows 10/2016/2019",
-        "win8": "Windows 8.x/2012/2012r2",
-        "win7": "Windows 7/2008r2",
-        "wvista": "Windows Vista",
-        "w2k8": "Windows Vista/2008",
-        "wxp": "Windows XP/2003",
-        "w2k3": "Windows 2003",
-        "w2k": "Windows 2000",
-        "solaris": "Solaris Kernel",
-        "other": "Other",
-    },
-    "network.model": {
-        "virtio": "VirtIO (paravirtualized)",
-        "e1000": "Intel E1000",
-        "e1000e": "Intel E1000E",
-        "rtl8139": "Realtek RTL8139",
-        "vmxnet3": "VMware vmxnet3",
-    },
-}
+
+def fixed_options(spec: FieldSpec) -> list[tuple[str, str]]:
+    """(label, code) of a fixed choice, from the shared label table (as the prompts show them)."""
+    return [(title, code) for code, title in labelled(spec.path, spec.choices)]
+
 
 # Which fields apply, given the other answers (the GUI greys them out the same way).
 APPLIES: dict[str, Callable[[VmConfig], bool]] = {

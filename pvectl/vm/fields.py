@@ -10,7 +10,8 @@ from typing import Literal
 Kind = Literal["str", "int", "float", "bool", "choice", "tags"]
 
 # Choices PVE fixes in its schema (POST /nodes/{node}/qemu); the live ones name a ReferenceData source.
-OSTYPES = ("l26", "l24", "win11", "win10", "win8", "win7", "wvista", "wxp", "w2k8", "w2k3", "w2k", "solaris", "other")
+# GUI order (OSTypeEdit); wvista and w2k3 are in the API enum only, so they come last
+OSTYPES = ("l26", "l24", "win11", "win10", "win8", "win7", "w2k8", "wxp", "w2k", "solaris", "other", "wvista", "w2k3")
 SCSIHW = ("virtio-scsi-single", "virtio-scsi-pci", "lsi", "lsi53c810", "megasas", "pvscsi")
 NET_MODELS = ("virtio", "e1000", "e1000e", "rtl8139", "vmxnet3")
 CPU_TYPES = ("host", "x86-64-v2-AES", "x86-64-v3", "x86-64-v4", "kvm64", "qemu64", "max")

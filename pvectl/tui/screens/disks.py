@@ -14,6 +14,7 @@ from textual.widgets import Button
 from pvectl.tui.screens.base import StepScreen
 from pvectl.tui.state import disk_fields
 from pvectl.tui.widgets.field import FieldRow
+from pvectl.vm.labels import label
 from pvectl.vm.reference import Ref, StorageInfo
 
 
@@ -121,7 +122,7 @@ class DisksScreen(StepScreen):
         if current not in info.formats:
             self.wizard.answer_disk(index, row.spec, info.formats[0])
             self.wizard.notes[row.key] = f"{info.storage} stores {', '.join(info.formats)}: format {info.formats[0]}"
-        row.set_options([(f, f) for f in info.formats], self.wizard.get(row.key))
+        row.set_options([(label("format", f), f) for f in info.formats], self.wizard.get(row.key))
 
     def empty_message(self, source: str, args: tuple[str, ...]) -> str:
         return f"no disk storages on {args[-1]}" if source == "image_storages" else super().empty_message(source, args)

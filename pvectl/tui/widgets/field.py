@@ -11,7 +11,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static
 
-from pvectl.tui.state import CHOICE_LABELS, text_of
+from pvectl.tui.state import fixed_options, text_of
 from pvectl.tui.widgets.choice import Choice
 from pvectl.tui.widgets.toggle import Toggle
 from pvectl.vm.fields import FieldSpec
@@ -65,9 +65,8 @@ class FieldRow(Vertical):
         if spec.kind == "bool":
             return Toggle(bool(value), tooltip=spec.help)
         if spec.kind == "choice":
-            labels = CHOICE_LABELS.get(spec.path, {})
             if spec.source is None:
-                options = [(labels.get(c, c), c) for c in spec.choices]
+                options = fixed_options(spec)
             else:
                 options = [] if value is None else [(str(value), str(value))]
             return Choice(
