@@ -100,8 +100,13 @@ class StepScreen(Screen[None]):
     # -- lifecycle -------------------------------------------------------------------------------------
 
     def on_screen_resume(self) -> None:
+        # Textual calls the handler of every class in the MRO: subclasses override resume(), never this
+        self.resume()
+
+    def resume(self) -> None:
+        """Show what the configuration holds, load what is missing, check the step."""
         for row in self.rows():
-            if not row.key.startswith("disks["):
+            if row.key not in self.wizard.invalid:  # text that does not parse stays, with its error
                 row.show_value(self.wizard.get(row.key))
         self.load_all()
         self.refresh_errors()

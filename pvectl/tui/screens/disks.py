@@ -57,11 +57,6 @@ class DisksScreen(StepScreen):
         self.load_all()
         self.refresh_errors()
 
-    def on_screen_resume(self) -> None:
-        # answers are the disks' own; disks may have been added elsewhere (never), so only reload and recheck
-        self.load_all()
-        self.refresh_errors()
-
     def answer(self, row: FieldRow, raw: Any) -> None:
         index = int(row.key.split("]")[0].removeprefix("disks["))
         self.wizard.answer_disk(index, row.spec, raw)
