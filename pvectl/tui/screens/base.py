@@ -15,6 +15,7 @@ from textual.widgets import Button, Footer, Input, Static
 from pvectl.tui.state import STEP_TITLES, Wizard, fields_of
 from pvectl.tui.widgets.field import FieldRow
 from pvectl.tui.widgets.stepper import Stepper
+from pvectl.vm.fields import STEPS
 from pvectl.vm.reference import Ref
 
 if TYPE_CHECKING:
@@ -83,9 +84,19 @@ class StepScreen(Screen[None]):
         yield Static("", id="notes")
         yield Static("", id="help")
         with Horizontal(id="nav"):
-            yield Button("Back", id="back", compact=True)
+            yield Button("Back", id="back", compact=True, disabled=self.first)
             yield Button("Next", id="next", variant="primary", compact=True)
         yield Footer()
+
+    @property
+    def first(self) -> bool:
+        """Whether this is the first step (nothing to go back to)."""
+        return STEPS[0] == self.STEP
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "back" and self.first:
+            return None  # shown greyed out in the footer
+        return True
 
     def compose_form(self) -> ComposeResult:
         for spec in fields_of(self.STEP):
@@ -214,6 +225,8 @@ class StepScreen(Screen[None]):
     def on_descendant_focus(self) -> None:
         focused = self.focused
         row = next((a for a in (focused.ancestors if focused else []) if isinstance(a, FieldRow)), None)
+        for other in self.rows():
+            other.set_class(other is row, "-focused")  # the focused field's label is reversed (app.tcss)
         self.query_one("#help", Static).update(row.spec.help if row else "")
 
     @on(Input.Submitted)

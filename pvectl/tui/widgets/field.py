@@ -13,6 +13,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from pvectl.tui.state import fixed_options, text_of
 from pvectl.tui.widgets.choice import Choice
+from pvectl.tui.widgets.entry import Entry
 from pvectl.tui.widgets.toggle import Toggle
 from pvectl.vm.fields import FieldSpec
 
@@ -77,7 +78,7 @@ class FieldRow(Vertical):
                 compact=True,
                 tooltip=spec.help,
             )
-        return Input(text_of(spec, value), compact=True, tooltip=spec.help, select_on_focus=False)
+        return Entry(text_of(spec, value), compact=True, tooltip=spec.help, select_on_focus=False)
 
     def on_mount(self) -> None:
         self.query_one(".status").display = False
