@@ -208,7 +208,10 @@ def ask_tags(session: Session, target: Target, existing: list[str]) -> None:
         return True if message is None else message
 
     answer = text("New tags" if existing else target.spec.label, " ".join(extra), validate, "(space-separated)")
-    target.set(session.config, list(dict.fromkeys([*picked, *_split(answer)])))
+    chosen = [*picked, *_split(answer)]
+    # the order the user gave them in (flags, file, earlier answers) stays; newly added ones follow
+    kept = [t for t in current if t in chosen]
+    target.set(session.config, list(dict.fromkeys([*kept, *chosen])))
 
 
 def _split(answer: str) -> list[str]:

@@ -73,7 +73,7 @@ def ask_one(session: Session, spec: FieldSpec) -> None:
         nextid = ref.next_vmid()  # never cached: it is not reserved
         ask_value(session, target, suggested=nextid.value)
     elif spec.path == "general.tags":
-        ask_tags(session, target, load("tags", ref.tags).get([]))
+        ask_tags(session, target, load("tags", ref.tags, optional=True).get([]))
     elif spec.path == "memory.min_memory":
         ask_value(session, target, suggested=session.config.memory.memory)
     else:

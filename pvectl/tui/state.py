@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from pvectl.vm.config import Disk, VmConfig, assign_devices
 from pvectl.vm.defaults import get_value, set_value
-from pvectl.vm.fields import DISK_FIELDS, FIELDS, FieldSpec
+from pvectl.vm.fields import DISK_FIELDS, FIELDS, FieldSpec, applies
 from pvectl.vm.labels import options as labelled
 from pvectl.vm.rules import Problem, check
 
@@ -32,17 +32,6 @@ def fixed_options(spec: FieldSpec) -> list[tuple[str, str]]:
     """(label, code) of a fixed choice, from the shared label table (as the prompts show them)."""
     return [(title, code) for code, title in labelled(spec.path, spec.choices)]
 
-
-# Which fields apply, given the other answers (the GUI greys them out the same way).
-APPLIES: dict[str, Callable[[VmConfig], bool]] = {
-    "os.iso_storage": lambda c: c.os.media == "iso",
-    "os.iso": lambda c: c.os.media == "iso",
-    "system.efidisk": lambda c: c.system.bios == "ovmf",
-    "system.efi_storage": lambda c: c.system.bios == "ovmf" and c.system.efidisk,
-    "system.secure_boot": lambda c: c.system.bios == "ovmf" and c.system.efidisk,
-    "memory.min_memory": lambda c: c.memory.ballooning,
-    **{f.path: (lambda c: c.network.enabled) for f in FIELDS if f.step == "network" and f.path != "network.enabled"},
-}
 
 # PVE's per-parameter error keys of POST /nodes/{node}/qemu -> the step that holds the field.
 _PARAM_STEPS = {
@@ -155,8 +144,7 @@ class Wizard:
         return get_value(self.config, key)
 
     def applies(self, path: str) -> bool:
-        rule = APPLIES.get(path)
-        return rule is None or rule(self.config)
+        return applies(path, self.config)
 
     def preview(self) -> VmConfig:
         """The configuration with what the server will fill in (the latest ISO, disk devices)."""

@@ -4,8 +4,12 @@ same order, with the same help, choices and defaults. ``[vm.defaults]`` in the c
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from pvectl.vm.config import VmConfig
 
 Kind = Literal["str", "int", "float", "bool", "choice", "tags"]
 
@@ -173,3 +177,19 @@ DISK_FIELDS: tuple[FieldSpec, ...] = (
 BY_FLAG = {f.flag: f for f in FIELDS}
 DISK_BY_FLAG = {f.flag: f for f in DISK_FIELDS}
 STEPS = ("general", "os", "system", "disks", "cpu", "memory", "network")
+
+# Which fields apply, given the other answers (the GUI greys them out the same way); the rest always apply.
+APPLIES: dict[str, Callable[[VmConfig], bool]] = {
+    "os.iso_storage": lambda c: c.os.media == "iso",
+    "os.iso": lambda c: c.os.media == "iso",
+    "system.efidisk": lambda c: c.system.bios == "ovmf",
+    "system.efi_storage": lambda c: c.system.bios == "ovmf" and c.system.efidisk,
+    "system.secure_boot": lambda c: c.system.bios == "ovmf" and c.system.efidisk,
+    "memory.min_memory": lambda c: c.memory.ballooning,
+    **{f.path: (lambda c: c.network.enabled) for f in FIELDS if f.step == "network" and f.path != "network.enabled"},
+}
+
+
+def applies(path: str, config: VmConfig) -> bool:
+    rule = APPLIES.get(path)
+    return rule is None or rule(config)

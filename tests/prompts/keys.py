@@ -58,7 +58,8 @@ QUESTIONS = (
     "net_model",
     "firewall",
     "network_advanced",
-    # Summary
+    # Review menu (Enter: go on), then the summary
+    "review",
     "confirm",
 )
 

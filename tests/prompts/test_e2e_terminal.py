@@ -122,6 +122,7 @@ def test_create_in_a_real_terminal(tmp_path: Path) -> None:
         term.answer("Customise advanced Memory options?")
         for question in ("Network device", "Bridge", "Model", "Firewall", "Customise advanced Network options?"):
             term.answer(question)
+        term.answer("Review: change a step, or go on")
         term.expect("Plan for VM")  # the summary: the --dry-run text
         term.answer("Create VM")
         code = term.finish()
