@@ -74,6 +74,26 @@ def root(
     sim: Annotated[
         bool, typer.Option("--sim", envvar="PVECTL_SIM", help="Run against the embedded PVE simulator.")
     ] = False,
+    request_timeout: Annotated[
+        float | None,
+        typer.Option(
+            "--request-timeout",
+            envvar="PVECTL_REQUEST_TIMEOUT",
+            metavar="SECONDS",
+            help="Seconds one HTTP request may take to connect or answer (default 30; task waits have --timeout).",
+            show_default=False,
+        ),
+    ] = None,
+    max_connections: Annotated[
+        int | None,
+        typer.Option(
+            "--max-connections",
+            envvar="PVECTL_MAX_CONNECTIONS",
+            metavar="N",
+            help="Connections to the server for concurrent requests (default 10).",
+            show_default=False,
+        ),
+    ] = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,
@@ -92,6 +112,8 @@ def root(
             output=output,
             verbose=verbose,
             sim=sim,
+            request_timeout=request_timeout,
+            max_connections=max_connections,
         )
     )
 

@@ -25,6 +25,8 @@ class GlobalOptions:
     output: str = "auto"
     verbose: int = 0
     sim: bool = False
+    request_timeout: float | None = None  # seconds per HTTP request (not a task wait's --timeout)
+    max_connections: int | None = None  # connections to the server, shared by concurrent calls
 
 
 @dataclass

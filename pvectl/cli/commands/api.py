@@ -88,7 +88,7 @@ def _pairs(args: list[str]) -> dict[str, list[str]]:
 
 
 def _by_path(ctx: typer.Context, method: str, path: str, no_wait: bool) -> None:
-    from pvectl.cli.errors import NOT_FOUND, CliError, reported
+    from pvectl.cli.errors import reported
     from pvectl.cli.runner import execute
 
     with reported():
@@ -97,13 +97,47 @@ def _by_path(ctx: typer.Context, method: str, path: str, no_wait: bool) -> None:
         spec = load_spec()
         found = spec.match(path)
         if found is None or method not in spec.by_path.get(found[0], {}):
-            raise CliError(f"no '{method}' method for '{path}' in the PVE {spec.version} API", NOT_FOUND)
+            _unvalidated(ctx, method, path, no_wait, spec.version)
+            return
         template, values = found
         op = spec.by_path[template][method]
         raw: dict[str, Any] = dict(_pairs(list(ctx.args)))
         for name, value in values.items():
             raw[name] = value
     execute(ctx, op.key, raw, no_wait=no_wait)
+
+
+def _unvalidated(ctx: typer.Context, method: str, path: str, no_wait: bool, schema_version: str) -> None:
+    """A method the schema does not know (a newer PVE has it, or the path is mistyped): sent as given,
+    with a note on stderr; the server's answer (404/501 for a wrong path) decides."""
+    import sys
+
+    from pvectl.cli import output
+    from pvectl.cli.errors import INTERRUPTED, USAGE, CliError
+    from pvectl.cli.runner import app_context, output_format
+
+    params: dict[str, Any] = {k: v[0] if len(v) == 1 else v for k, v in _pairs(list(ctx.args)).items()}
+    fmt = output_format(ctx)
+    client = app_context(ctx).client()
+    print(
+        f"note: {method} {path} is not in the PVE {schema_version} API schema pvectl knows; "
+        "sent as given, nothing was validated",
+        file=sys.stderr,
+    )
+    try:
+        data = client.raw_request(method, path, params)
+    except ValueError as exc:  # not a bare API path
+        raise CliError(f"PATH: {exc}", USAGE) from None
+    if isinstance(data, str) and data.startswith("UPID:") and not no_wait:
+        from pvectl.cli.tasks import wait_for
+
+        try:
+            data = wait_for(client, data)
+        except KeyboardInterrupt:
+            raise CliError(
+                f"interrupted; the task goes on: {data}", INTERRUPTED, [f"follow it with: pvectl task wait '{data}'"]
+            ) from None
+    output.emit(data, fmt)
 
 
 def complete_path(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:

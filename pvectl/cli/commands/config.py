@@ -170,6 +170,11 @@ def _parse_assignment(text: str) -> tuple[str, Any]:
             return key, int(value)
         except ValueError:
             raise CliError(f"{key}: '{value}' is not an integer", USAGE) from None
+    if kind is float:
+        try:
+            return key, float(value)
+        except ValueError:
+            raise CliError(f"{key}: '{value}' is not a number", USAGE) from None
     if kind is bool:
         lowered = value.strip().lower()
         if lowered not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
