@@ -144,6 +144,9 @@ class Wizard:
         return get_value(self.config, key)
 
     def applies(self, path: str) -> bool:
+        m = _DISK_KEY.fullmatch(path)
+        if m:
+            return disk_applies(self.config.disks[int(m[1])].bus, m[2])
         return applies(path, self.config)
 
     def preview(self) -> VmConfig:
@@ -229,6 +232,15 @@ class Wizard:
         # answers of later disks shift by one; forget the unparsed ones of the disk list
         self.invalid = {k: v for k, v in self.invalid.items() if not k.startswith("disks[")}
         self.notes = {k: v for k, v in self.notes.items() if not k.startswith("disks[")}
+
+
+def disk_applies(bus: str, name: str) -> bool:
+    """What a disk bus can do (the GUI disables the rest): no SSD emulation on virtio, IO thread on scsi/virtio."""
+    if name == "ssd":
+        return bus != "virtio"
+    if name in ("iothread", "ro"):
+        return bus in ("scsi", "virtio")
+    return True
 
 
 def disk_fields() -> list[FieldSpec]:

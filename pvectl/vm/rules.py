@@ -96,8 +96,9 @@ def check(config: VmConfig, *, taken_vmids: Collection[int] = ()) -> list[Proble
         if n.mtu is not None:
             if n.model != "virtio":
                 add("network.mtu", f"MTU can only be set on virtio NICs, not {n.model}")
-            elif not 1 <= n.mtu <= 65520:
-                add("network.mtu", f"MTU must be 1..65520, got {n.mtu}")
+            elif not (n.mtu == 1 or 576 <= n.mtu <= 65520):
+                # the schema takes 1..65520; PVE's GUI (NetworkEdit.js) takes 576..65520, and 1 = the bridge's MTU
+                add("network.mtu", f"MTU must be 576..65520, or 1 for the bridge's MTU; got {n.mtu}")
         if n.rate is not None and n.rate < 0:
             add("network.rate", f"rate limit must be 0 or more MB/s, got {n.rate}")
         if n.queues is not None and not 0 <= n.queues <= 64:

@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button
 
 from pvectl.tui.screens.base import StepScreen
-from pvectl.tui.state import disk_fields
+from pvectl.tui.state import disk_applies, disk_fields
 from pvectl.tui.widgets.field import FieldRow
 from pvectl.vm.labels import label
 from pvectl.vm.reference import Ref, StorageInfo
@@ -105,6 +105,19 @@ class DisksScreen(StepScreen):
     def changed(self, row: FieldRow) -> None:
         if row.spec.path == "storage":
             self._formats(row.key.split(".")[0])
+        if row.spec.path == "bus":
+            self._bus_changed(int(row.key.split("]")[0].removeprefix("disks[")))
+
+    def _bus_changed(self, index: int) -> None:
+        """A new bus: the next free device on it, and what the bus cannot do switched off (as the GUI does)."""
+        disk = self.wizard.config.disks[index]
+        disk.index = None
+        for name in ("ssd", "iothread", "ro"):
+            if getattr(disk, name, None) and not disk_applies(disk.bus, name):
+                setattr(disk, name, False)
+                key = f"disks[{index}].{name}"
+                if any(r.key == key for r in self.rows()):
+                    self.row(key).show_value(False)
 
     def _formats(self, disk: str) -> None:
         """Offer the formats the disk's storage supports (raw only on RBD, LVM, ZFS), as the GUI does."""

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -58,10 +59,18 @@ class SubmitScreen(Screen[None]):
         request = next(r for r in self.plan.requests if r.step == step)
         state, detail = self.states[step]
         text = f"{MARKS[state]} {number}. {request.method} {request.path}  {state}"
-        return text + (f": {detail}" if detail else "")
+        if state == "running" and step in self.started:
+            text += f" {int(time.monotonic() - self.started[step])}s"
+        return text + (f": {detail}" if detail and detail != state else "")
 
     def on_mount(self) -> None:
+        self.started: dict[str, float] = {}
+        self.set_interval(1, self._tick)
         self._submit()
+
+    def _tick(self) -> None:
+        if any(state == "running" for state, _ in self.states.values()):
+            self._redraw()
 
     @work(thread=True, exit_on_error=False)
     def _submit(self) -> None:
@@ -76,6 +85,8 @@ class SubmitScreen(Screen[None]):
     def _event(self, event: Event) -> None:
         if event.step not in self.states:
             return
+        if event.state == "running" and self.states[event.step][0] != "running":
+            self.started[event.step] = time.monotonic()
         self.states[event.step] = (event.state, " ".join(event.detail.split()))
         self._redraw()
 
@@ -110,11 +121,7 @@ class SubmitScreen(Screen[None]):
             "nothing-created": "✗ Failed: nothing was created",
             "task-failed": "✗ Failed: the create task failed",
         }[outcome.kind]
-        lines = [title, *outcome_lines(outcome)]
-        if outcome.kind == "success":
-            lines.append(f"VM id {outcome.vmid} on node {outcome.node}")
-        elif outcome.kind == "partial":
-            lines.append(f"exists: VM {outcome.vmid} on {outcome.node} ({', '.join(outcome.done) or 'created'})")
+        lines = [title, *outcome_lines(outcome)]  # the first line already names the VM and its node
         box.update("\n".join(lines))
         for name in ("success", "partial", "nothing-created", "task-failed"):
             box.set_class(outcome.kind == name, f"-{name}")

@@ -19,6 +19,8 @@ _PY = {"str": str, "int": int, "float": float, "bool": bool, "choice": str, "tag
 def _option(spec: FieldSpec) -> tuple[str, Any]:
     name = spec.flag.replace("-", "_")
     helptext = spec.help + (f" [{'|'.join(spec.choices)}]" if spec.choices else "")
+    if spec.kind == "tags":
+        helptext += " Repeat the flag for more."
     decls = [f"--{spec.flag}/--no-{spec.flag}"] if spec.kind == "bool" else [f"--{spec.flag}"]
     option = typer.Option(*decls, help=helptext, show_default=False)
     return name, Annotated[_PY[spec.kind] | None, option]
