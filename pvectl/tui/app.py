@@ -65,6 +65,7 @@ class WizardApp(App[int]):
         self.outcome: Outcome | None = None
         self.plan_to_print: Plan | None = None
         self.step = "login"
+        self.advanced: dict[str, bool] = {}  # step -> the Advanced switch, as the user left it
 
     def on_mount(self) -> None:
         if self.session.client is None:

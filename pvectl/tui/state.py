@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from pvectl.vm.config import Disk, VmConfig, assign_devices
 from pvectl.vm.defaults import get_value, set_value
-from pvectl.vm.fields import DISK_FIELDS, FIELDS, FieldSpec, applies
+from pvectl.vm.fields import FIELDS, FieldSpec, applies
 from pvectl.vm.labels import options as labelled
 from pvectl.vm.rules import Problem, check
 
@@ -43,6 +43,7 @@ _PARAM_STEPS = {
     "onboot": "general",
     "startup": "general",
     "ide2": "os",
+    "ide0": "os",
     "ostype": "os",
     "machine": "system",
     "bios": "system",
@@ -54,6 +55,14 @@ _PARAM_STEPS = {
     "sockets": "cpu",
     "cores": "cpu",
     "cpu": "cpu",
+    "vcpus": "cpu",
+    "cpulimit": "cpu",
+    "cpuunits": "cpu",
+    "affinity": "cpu",
+    "numa": "cpu",
+    "shares": "memory",
+    "tpmstate0": "system",
+    "boot": "os",
     "memory": "memory",
     "balloon": "memory",
     "allow-ksm": "memory",
@@ -63,7 +72,7 @@ _PARAM_STEPS = {
 
 def step_of_param(param: str) -> str:
     """The wizard step that holds a PVE parameter (``scsi1`` -> disks); general when unknown."""
-    if param.rstrip("0123456789") in ("scsi", "sata", "virtio", "ide") and param != "ide2":
+    if param.rstrip("0123456789") in ("scsi", "sata", "virtio", "ide") and param not in ("ide2", "ide0"):
         return "disks"
     return _PARAM_STEPS.get(param, "general")
 
@@ -241,10 +250,6 @@ def disk_applies(bus: str, name: str) -> bool:
     if name in ("iothread", "ro"):
         return bus in ("scsi", "virtio")
     return True
-
-
-def disk_fields() -> list[FieldSpec]:
-    return [f for f in DISK_FIELDS if not f.advanced]
 
 
 def problems_by_step(problems: list[Problem]) -> dict[str, list[Problem]]:

@@ -33,6 +33,7 @@ QUESTIONS = (
     "secure_boot",
     "scsihw",
     "agent",
+    "tpm",
     "serial_console",
     # Disks
     "disk_bus",
@@ -49,6 +50,7 @@ QUESTIONS = (
     "sockets",
     "cores",
     "cpu",
+    "cpu_advanced",
     # Memory
     "memory",
     "memory_advanced",

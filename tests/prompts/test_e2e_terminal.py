@@ -108,13 +108,13 @@ def test_create_in_a_real_terminal(tmp_path: Path) -> None:
             term.answer(question)
         for question in ("Machine", "BIOS", "EFI disk", "EFI storage", "Secure Boot keys", "SCSI controller"):
             term.answer(question)
-        for question in ("QEMU agent", "Serial console"):
+        for question in ("QEMU agent", "TPM", "Serial console"):
             term.answer(question)
         for question in ("Bus", "Storage", "Size (GiB)", "Format", "IO thread", "SSD emulation", "Backup", "Async IO"):
             term.answer(question)
         term.answer("Customise advanced options of scsi0?")
         term.answer("Add another disk?")
-        for question in ("Sockets", "Cores", "CPU type"):
+        for question in ("Sockets", "Cores", "CPU type", "Customise advanced CPU options?"):
             term.answer(question)
         term.answer("Memory (MiB)", CLEAR + "8" + ENTER)
         term.expect("must be at least 16 MiB, got 8")  # the rule, shown while typing

@@ -201,7 +201,7 @@ def test_invalid_numbers_are_refused_until_valid(cli: SimCli, term: PipeInput) -
         vmid=typed("100") + typed("12") + typed("4242"),  # 100 is taken, 12 is out of range
         disk_size=typed("0") + typed("many") + typed("40"),
         memory=typed("lots") + typed("8") + typed("4096"),
-        memory_advanced="y" + typed("9000") + typed("1024") + ENTER + ENTER,  # minimum > memory is refused
+        memory_advanced="y" + typed("9000") + typed("1024") + ENTER * 3,  # minimum > memory is refused; shares
         network_advanced="y" + typed("5000") + typed("20") + ENTER * 5,
         upto="confirm",
     )
@@ -259,7 +259,7 @@ def test_review_menu_edits_an_earlier_step(cli: SimCli, term: PipeInput) -> None
 
 
 def test_declining_create_and_changing_a_step_then_creating(cli: SimCli, term: PipeInput) -> None:
-    cpu = typed("2") + typed("6") + ENTER
+    cpu = typed("2") + typed("6") + ENTER + ENTER  # sockets, cores, type, no advanced options
     keys = answers(confirm="n") + pick("CPU") + cpu + ENTER + "y"
     run = prompts(cli, term, keys)
     assert run.code == 0, run.stderr

@@ -36,7 +36,10 @@ def expected(pilot: Pilot[Any], key: str) -> Any:
     wizard = app_of(pilot).wizard
     if key == "memory.min_memory" and wizard.config.memory.min_memory is None:
         return wizard.config.effective_min_memory  # shown following memory
-    return wizard.get(key)
+    value = wizard.get(key)
+    if value is None and key.endswith(".discard"):
+        return False  # unset discard sends nothing, as off does; a switch shows it off
+    return value
 
 
 def mismatches(pilot: Pilot[Any]) -> dict[str, tuple[Any, Any]]:
