@@ -74,3 +74,34 @@ def test_ctrl_c_asks_and_quits_with_130(tmp_path: Path) -> None:
         code = _run(term)
     assert code == 130, term.screen[-2000:]
     assert "Traceback" not in term.screen
+
+
+def test_quit_during_a_slow_create_detaches_and_prints_the_outcome_so_far(tmp_path: Path) -> None:
+    env = {**_env(tmp_path), "PVECTL_SIM_FAULTS": "task-slow:seconds=60,type=qmcreate"}
+    term = Terminal([sys.executable, "-m", "pvectl", "--sim", "vm", "create", "--tui", "--name", "slow1"], env)
+    try:
+        term.expect("next free:")
+        for sign in (
+            "latest NixOS minimal",
+            "SCSI controller",
+            "Disk 1: scsi0",
+            "CPU type",
+            "Memory (MiB)",
+            "Firewall",
+        ):
+            term.send(ENTER)
+            term.expect(sign)
+        term.send(ENTER)
+        term.expect("Ready")
+        term.send(CTRL_S)
+        term.expect("running")
+        term.send(CTRL_C)
+        term.expect("Wait (w)")
+        term.send("d")
+    finally:
+        code = _run(term)
+    assert code == 130, term.screen[-2000:]
+    assert re.search(r"detached from the submission of VM \d+ on pve1", term.screen)
+    assert "missing: serial console" in term.screen
+    assert re.search(r"finish with: pvectl vm serial-console enable \d+", term.screen)
+    assert "Traceback" not in term.screen

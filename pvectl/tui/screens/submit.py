@@ -140,6 +140,25 @@ class SubmitScreen(Screen[None]):
         await actions.mount_all(buttons)
         buttons[0].focus()
 
+    def progress_lines(self) -> list[str]:
+        """The outcome so far, for a user who detaches: what exists, what runs on, what finishes the job."""
+        from pvectl.vm.submit import REMEDIES, WHAT
+
+        plan = self.plan
+        lines = [f"detached from the submission of VM {plan.vmid} on {plan.node} (PVE goes on with what was sent)"]
+        for i, request in enumerate(plan.requests, start=1):
+            lines.append("  " + self._line(i, request.step))
+        created = self.states.get("create", ("", ""))[0] == "done"
+        rest = [r.step for r in plan.requests if r.step != "create" and self.states[r.step][0] != "done"]
+        if not created:
+            lines.append(
+                f"  the create task may still be running: check with pvectl vm list, or pvectl vm config {plan.vmid}"
+            )
+        if rest:
+            lines.append(f"  missing: {', '.join(WHAT.get(s, s) for s in rest)}")
+            lines += [f"  finish with: {REMEDIES[s].format(vmid=plan.vmid)}" for s in rest if s in REMEDIES]
+        return lines
+
     def missing_steps(self) -> list[str]:
         outcome = self.outcome
         if outcome is None or outcome.kind != "partial":
