@@ -17,9 +17,7 @@ if TYPE_CHECKING:
     import typer
 
     from pvectl.vm.config import VmConfig
-    from pvectl.vm.plan import Plan
     from pvectl.vm.reference import ReferenceData
-    from pvectl.vm.submit import Event
 
 NO_TERMINAL = (
     "-i/--interactive needs a terminal; give the fields as flags instead "
@@ -86,10 +84,10 @@ def collect(config: VmConfig, ref: ReferenceData) -> VmConfig:
 
 def run_prompts(ctx: typer.Context, config: VmConfig, *, dry_run: bool) -> None:
     """``pvectl vm create -i``: ask, review, show the plan, confirm, submit. Nothing is sent before "yes"."""
-    from pvectl.cli.commands.vm.create import check_and_plan, print_plan, submit_and_report
-    from pvectl.cli.commands.vm.report import Progress
+    from pvectl.cli.commands.vm.report import Progress, print_plan, show_outcome
     from pvectl.prompts.login import connect
     from pvectl.vm.reference import ReferenceData
+    from pvectl.vm.workflow import WorkflowError, check_and_plan, submit
 
     if not has_terminal():
         raise CliError(NO_TERMINAL, USAGE)
@@ -102,7 +100,7 @@ def run_prompts(ctx: typer.Context, config: VmConfig, *, dry_run: bool) -> None:
             review(session, create="Show the plan" if dry_run else "Create the VM (the plan is shown first)")
             try:
                 resolution, plan = check_and_plan(client, session.config, strict=False)
-            except CliError as exc:
+            except WorkflowError as exc:
                 say(f"error: {exc}")
                 for line in exc.details:
                     say(f"  {line}")
@@ -124,31 +122,6 @@ def run_prompts(ctx: typer.Context, config: VmConfig, *, dry_run: bool) -> None:
         raise CliError("interrupted: nothing was sent", INTERRUPTED) from None
     except EOFError:  # Ctrl-D, or the input closed
         raise CliError("end of input: nothing was sent", INTERRUPTED) from None
-    progress = Progress(verbose=True)
-    states: dict[str, str] = {}
-
-    def on_event(event: Event) -> None:
-        states[event.step] = event.state
-        progress(event)
-
-    try:
-        submit_and_report(ctx, client, resolution, on_event=on_event)
-    except KeyboardInterrupt:  # Ctrl-C while requests run: say what exists and what finishes the job
-        raise CliError("interrupted while submitting", INTERRUPTED, interrupted_lines(plan, states)) from None
-
-
-def interrupted_lines(plan: Plan, states: dict[str, str]) -> list[str]:
-    """The outcome so far after Ctrl-C during submission (the server goes on with what was sent)."""
-    from pvectl.vm.submit import REMEDIES, WHAT
-
-    lines = [
-        f"VM {plan.vmid} on {plan.node}: "
-        + ", ".join(f"{r.step} {states.get(r.step, 'not sent')}" for r in plan.requests)
-    ]
-    if states.get("create") != "done":
-        lines.append(f"the create task may still be running on the server: see pvectl vm list (VM {plan.vmid})")
-    rest = [r.step for r in plan.requests if r.step != "create" and states.get(r.step) != "done"]
-    if rest:
-        lines.append(f"missing: {', '.join(WHAT.get(s, s) for s in rest)}")
-        lines += [f"finish with: {REMEDIES[s].format(vmid=plan.vmid)}" for s in rest if s in REMEDIES]
-    return lines
+    # Ctrl-C while requests run: the submitter returns the "interrupted" outcome (what exists, the UPID, the
+    # commands that finish the job), printed as for the flags
+    show_outcome(ctx, submit(client, resolution, on_event=Progress(verbose=True)))

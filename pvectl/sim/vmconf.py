@@ -28,7 +28,7 @@ CREATE_ONLY |= {"live-restore", "import-working-storage"}
 
 DRIVE_KEYS = (*(f"{bus}{i}" for bus, n in BUSES for i in range(n)), *SPECIAL_DRIVES)
 _DRIVE_ORDER = {key: i for i, key in enumerate(DRIVE_KEYS)}
-_DRIVES = frozenset(DRIVE_KEYS)
+DRIVES = _DRIVES = frozenset(DRIVE_KEYS)
 
 
 def drive_keys() -> list[str]:
@@ -136,6 +136,7 @@ def human_size(gib: float) -> str:
     return f"{round(gib * 1024)}M"
 
 
+@functools.lru_cache(maxsize=1024)
 def size_bytes(text: str) -> int:
     m = re.fullmatch(r"(\d+(?:\.\d+)?)([KMGT]?)", text or "0")
     if not m:

@@ -28,8 +28,8 @@ if TYPE_CHECKING:
     from pvectl.tui.screens.base import StepScreen
     from pvectl.tui.services import Review, Session
     from pvectl.tui.state import Wizard
+    from pvectl.vm.outcome import Outcome
     from pvectl.vm.plan import Plan
-    from pvectl.vm.submit import Outcome
 
 SCREENS: dict[str, type[StepScreen]] = {
     "general": GeneralScreen,
@@ -43,7 +43,7 @@ SCREENS: dict[str, type[StepScreen]] = {
 ORDER = (*STEPS, "confirm")
 
 # Exit codes, as pvectl.cli.errors documents them.
-OK, FAILURE, PARTIAL, INTERRUPTED = 0, 1, 6, 130
+OK, INTERRUPTED = 0, 130
 
 
 class WizardApp(App[int]):
@@ -127,7 +127,7 @@ class WizardApp(App[int]):
     def exit_code(self) -> int:
         if self.outcome is None:
             return INTERRUPTED
-        return {"success": OK, "partial": PARTIAL}.get(self.outcome.kind, FAILURE)
+        return self.outcome.exit_code
 
     def finish(self) -> None:
         self.exit(self.exit_code())
@@ -160,7 +160,11 @@ class WizardApp(App[int]):
             if choice != "detach" or self.outcome is not None:
                 return  # waiting: the outcome shows when the requests end
             screen = self.screen if isinstance(self.screen, SubmitScreen) else None
-            self.detached = screen.progress_lines() if screen else ["detached: the submission goes on"]
-            self.exit(INTERRUPTED)
+            outcome = self.session.detach(screen.plan) if screen else None
+            if outcome is not None:
+                self.outcome = outcome  # printed on exit, as the flags print it
+            else:
+                self.detached = screen.progress_lines() if screen else ["detached: the submission goes on"]
+            self.exit(INTERRUPTED if outcome is None else outcome.exit_code)
 
         self.push_screen(SubmittingQuitScreen(), answered)

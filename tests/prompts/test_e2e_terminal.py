@@ -166,7 +166,8 @@ def test_ctrl_c_during_a_slow_create_prints_the_outcome_so_far(tmp_path: Path) -
         if term.proc.poll() is None:
             term.proc.kill()
     assert code == 130, term.screen[-2000:]
-    assert "interrupted while submitting" in term.screen
-    assert re.search(r"VM \d+ on pve1: create running", term.screen)
-    assert re.search(r"finish with: pvectl vm serial-console enable \d+", term.screen)
+    # the submitter's "interrupted" outcome, as the flags print it: what exists, the UPID, the remedies
+    assert re.search(r"interrupted: VM \d+ is being created on pve1", term.screen)
+    assert "pvectl task wait 'UPID:" in term.screen
+    assert re.search(r"pvectl vm serial-console enable \d+", term.screen)
     assert "Traceback" not in term.screen

@@ -101,7 +101,10 @@ def test_quit_during_a_slow_create_detaches_and_prints_the_outcome_so_far(tmp_pa
     finally:
         code = _run(term)
     assert code == 130, term.screen[-2000:]
-    assert re.search(r"detached from the submission of VM \d+ on pve1", term.screen)
-    assert "missing: serial console" in term.screen
-    assert re.search(r"finish with: pvectl vm serial-console enable \d+", term.screen)
+    # the submitter's "interrupted" outcome, as the flags print it: what exists, the UPID, the remedies
+    assert re.search(
+        r"interrupted: VM \d+ is being created on pve1 \(the task goes on on the server: UPID:", term.screen
+    )
+    assert "pvectl task wait 'UPID:" in term.screen
+    assert re.search(r"pvectl vm serial-console enable \d+", term.screen)
     assert "Traceback" not in term.screen

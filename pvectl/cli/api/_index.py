@@ -19,7 +19,7 @@ GROUPS: dict[str, tuple[str, tuple[str, ...], str, dict[str, tuple[str, str, str
         ),
         "root",
         {
-            "version": ("GET", "/version", "API version details, including some parts of the global datacenter co..."),
+            "version": ("GET", "/version", "API version details, including some parts of the global datacenter config"),
         },
     ),
     "access": (
@@ -358,7 +358,7 @@ GROUPS: dict[str, tuple[str, tuple[str, ...], str, dict[str, tuple[str, str, str
             "refs": (
                 "GET",
                 "/cluster/firewall/refs",
-                "Lists possible IPSet/Alias reference which are allowed in source/dest...",
+                "Lists possible IPSet/Alias reference which are allowed in source/dest properties",
             ),
         },
     ),
@@ -754,7 +754,7 @@ GROUPS: dict[str, tuple[str, tuple[str, ...], str, dict[str, tuple[str, str, str
             "dry-run": (
                 "GET",
                 "/cluster/sdn/dry-run",
-                "Dry-run the SDN apply action and return the difference between the cu...",
+                "Dry-run the SDN apply action and return the difference between the current configuration and the pending configuration",
             ),
             "index": ("GET", "/cluster/sdn", "Directory index"),
             "rollback": ("POST", "/cluster/sdn/rollback", "Rollback pending changes to SDN configuration"),
@@ -989,7 +989,7 @@ GROUPS: dict[str, tuple[str, tuple[str, ...], str, dict[str, tuple[str, str, str
             "startall": (
                 "POST",
                 "/nodes/{node}/startall",
-                "Start all VMs and containers located on this node (by default only th...",
+                "Start all VMs and containers located on this node (by default only those with onboot=1)",
             ),
             "stopall": ("POST", "/nodes/{node}/stopall", "Stop all VMs and Containers"),
             "suspendall": ("POST", "/nodes/{node}/suspendall", "Suspend all VMs"),
@@ -1042,7 +1042,7 @@ GROUPS: dict[str, tuple[str, tuple[str, ...], str, dict[str, tuple[str, str, str
             "refresh": (
                 "POST",
                 "/nodes/{node}/apt/update",
-                "This is used to resynchronize the package index files from their sour...",
+                "This is used to resynchronize the package index files from their sources (apt-get update)",
             ),
         },
     ),
@@ -1174,7 +1174,7 @@ GROUPS: dict[str, tuple[str, tuple[str, ...], str, dict[str, tuple[str, str, str
         },
     ),
     "nodes ceph pool": (
-        "List all pools and their settings (which are settable by the POST/PUT...",
+        "List all pools and their settings (which are settable by the POST/PUT endpoints)",
         (),
         "nodes_ceph_pool",
         {
@@ -1184,7 +1184,7 @@ GROUPS: dict[str, tuple[str, tuple[str, ...], str, dict[str, tuple[str, str, str
             "list": (
                 "GET",
                 "/nodes/{node}/ceph/pool",
-                "List all pools and their settings (which are settable by the POST/PUT...",
+                "List all pools and their settings (which are settable by the POST/PUT endpoints)",
             ),
             "set": ("PUT", "/nodes/{node}/ceph/pool/{name}", "Change POOL settings"),
             "status": ("GET", "/nodes/{node}/ceph/pool/{name}/status", "Show the current pool status"),
@@ -1407,7 +1407,7 @@ GROUPS: dict[str, tuple[str, tuple[str, ...], str, dict[str, tuple[str, str, str
             "move-volume": (
                 "POST",
                 "/nodes/{node}/lxc/{vmid}/move_volume",
-                "Move a rootfs-/mp-volume to a different storage or to a different con...",
+                "Move a rootfs-/mp-volume to a different storage or to a different container",
             ),
             "mtunnel": (
                 "POST",
@@ -1417,7 +1417,7 @@ GROUPS: dict[str, tuple[str, tuple[str, ...], str, dict[str, tuple[str, str, str
             "mtunnelwebsocket": (
                 "GET",
                 "/nodes/{node}/lxc/{vmid}/mtunnelwebsocket",
-                "Migration tunnel endpoint for websocket upgrade - only for internal u...",
+                "Migration tunnel endpoint for websocket upgrade - only for internal use by VM migration",
             ),
             "pending": (
                 "GET",
@@ -1467,7 +1467,7 @@ GROUPS: dict[str, tuple[str, tuple[str, ...], str, dict[str, tuple[str, str, str
             "refs": (
                 "GET",
                 "/nodes/{node}/lxc/{vmid}/firewall/refs",
-                "Lists possible IPSet/Alias reference which are allowed in source/dest...",
+                "Lists possible IPSet/Alias reference which are allowed in source/dest properties",
             ),
         },
     ),
@@ -1643,12 +1643,12 @@ GROUPS: dict[str, tuple[str, tuple[str, ...], str, dict[str, tuple[str, str, str
             "mtunnelwebsocket": (
                 "GET",
                 "/nodes/{node}/qemu/{vmid}/mtunnelwebsocket",
-                "Migration tunnel endpoint for websocket upgrade - only for internal u...",
+                "Migration tunnel endpoint for websocket upgrade - only for internal use by VM migration",
             ),
             "pending": (
                 "GET",
                 "/nodes/{node}/qemu/{vmid}/pending",
-                "Get the virtual machine configuration with both current and pending v...",
+                "Get the virtual machine configuration with both current and pending values",
             ),
             "remote-migrate": (
                 "POST",
@@ -1680,7 +1680,7 @@ GROUPS: dict[str, tuple[str, tuple[str, ...], str, dict[str, tuple[str, str, str
             "exec": (
                 "POST",
                 "/nodes/{node}/qemu/{vmid}/agent/exec",
-                "Executes the given command in the vm via the guest-agent and returns...",
+                "Executes the given command in the vm via the guest-agent and returns an object with the pid",
             ),
             "exec-status": (
                 "GET",
@@ -1755,12 +1755,12 @@ GROUPS: dict[str, tuple[str, tuple[str, ...], str, dict[str, tuple[str, str, str
             "get": (
                 "GET",
                 "/nodes/{node}/qemu/{vmid}/config",
-                "Get the virtual machine configuration with pending configuration chan...",
+                "Get the virtual machine configuration with pending configuration changes applied",
             ),
             "set": (
                 "PUT",
                 "/nodes/{node}/qemu/{vmid}/config",
-                "Set virtual machine options (synchronous API) - You should consider u...",
+                "Set virtual machine options (synchronous API) - You should consider using the POST method instead for any actions involving hotplug or storage allocation",
             ),
             "update-async": (
                 "POST",
@@ -1784,7 +1784,7 @@ GROUPS: dict[str, tuple[str, tuple[str, ...], str, dict[str, tuple[str, str, str
             "refs": (
                 "GET",
                 "/nodes/{node}/qemu/{vmid}/firewall/refs",
-                "Lists possible IPSet/Alias reference which are allowed in source/dest...",
+                "Lists possible IPSet/Alias reference which are allowed in source/dest properties",
             ),
         },
     ),
@@ -1976,7 +1976,7 @@ GROUPS: dict[str, tuple[str, tuple[str, ...], str, dict[str, tuple[str, str, str
             "bridges": (
                 "GET",
                 "/nodes/{node}/sdn/zones/{zone}/bridges",
-                "Get a list of all bridges (vnets) that are part of a zone, as well as...",
+                "Get a list of all bridges (vnets) that are part of a zone, as well as the ports that are members of that bridge",
             ),
             "content": ("GET", "/nodes/{node}/sdn/zones/{zone}/content", "List zone content"),
             "get": ("GET", "/nodes/{node}/sdn/zones/{zone}", "Directory index for SDN zone status"),
@@ -2025,7 +2025,7 @@ GROUPS: dict[str, tuple[str, tuple[str, ...], str, dict[str, tuple[str, str, str
             "import-metadata": (
                 "GET",
                 "/nodes/{node}/storage/{storage}/import-metadata",
-                "Get the base parameters for creating a guest which imports data from...",
+                "Get the base parameters for creating a guest which imports data from a foreign importable guest, like an ESXi VM",
             ),
             "list": ("GET", "/nodes/{node}/storage", "Get status for all datastores"),
             "oci-registry-pull": (
@@ -2137,19 +2137,19 @@ GROUPS: dict[str, tuple[str, tuple[str, ...], str, dict[str, tuple[str, str, str
             "delete": (
                 "DELETE",
                 "/pools/{poolid}",
-                "Delete pool (deprecated, no support for nested pools, use 'DELETE /po...",
+                "Delete pool (deprecated, no support for nested pools, use 'DELETE /pools/?poolid={poolid}')",
             ),
             "delete-pool": ("DELETE", "/pools", "Delete pool"),
             "get": (
                 "GET",
                 "/pools/{poolid}",
-                "Get pool configuration (deprecated, no support for nested pools, use...",
+                "Get pool configuration (deprecated, no support for nested pools, use 'GET /pools/?poolid={poolid}')",
             ),
             "list": ("GET", "/pools", "List pools or get pool configuration"),
             "set": (
                 "PUT",
                 "/pools/{poolid}",
-                "Update pool data (deprecated, no support for nested pools - use 'PUT...",
+                "Update pool data (deprecated, no support for nested pools - use 'PUT /pools/?poolid={poolid}' instead)",
             ),
             "update-pool": ("PUT", "/pools", "Update pool"),
         },

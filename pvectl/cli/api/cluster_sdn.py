@@ -66,7 +66,7 @@ def _dry_run() -> None:
         "dry-run",
         cls=ApiCommand,
         help="Dry-run the SDN apply action and return the difference between the current configuration and the pending configuration\n\n\x08\nHTTP:        GET /cluster/sdn/dry-run\nPVE method:  dry-run\nPermissions: Sys.Audit on /nodes/{node}\nSince:       PVE 9.1.3",
-        short_help="Dry-run the SDN apply action and return the difference between the cu...",
+        short_help="Dry-run the SDN apply action and return the difference between the current configuration and the pending configuration",
     )
     def dry_run(
         ctx: typer.Context,

@@ -525,7 +525,7 @@ def _startall() -> None:
         "startall",
         cls=ApiCommand,
         help="Start all VMs and containers located on this node (by default only those with onboot=1).\n\n\x08\nHTTP:        POST /nodes/{node}/startall\nPVE method:  startall\nPermissions: The 'VM.PowerMgmt' permission is required on '/' or on '/vms/<ID>' for each ID passed\n             via the 'vms' parameter.\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-        short_help="Start all VMs and containers located on this node (by default only th...",
+        short_help="Start all VMs and containers located on this node (by default only those with onboot=1)",
     )
     def startall(
         ctx: typer.Context,

@@ -57,7 +57,7 @@ def _refresh() -> None:
         "refresh",
         cls=ApiCommand,
         help="This is used to resynchronize the package index files from their sources (apt-get update).\n\n\x08\nHTTP:        POST /nodes/{node}/apt/update\nPVE method:  update_database\nPermissions: Sys.Modify on /nodes/{node}\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-        short_help="This is used to resynchronize the package index files from their sour...",
+        short_help="This is used to resynchronize the package index files from their sources (apt-get update)",
     )
     def refresh(
         ctx: typer.Context,

@@ -262,7 +262,7 @@ def _list() -> None:
         "list",
         cls=ApiCommand,
         help="List all pools and their settings (which are settable by the POST/PUT endpoints).\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/pool\nPVE method:  lspools\nPermissions: Sys.Audit or Datastore.Audit on /\nSince:       PVE 7.4 or earlier",
-        short_help="List all pools and their settings (which are settable by the POST/PUT...",
+        short_help="List all pools and their settings (which are settable by the POST/PUT endpoints)",
     )
     def list(
         ctx: typer.Context,

@@ -2106,7 +2106,7 @@ def _move_volume() -> None:
         "move-volume",
         cls=ApiCommand,
         help="Move a rootfs-/mp-volume to a different storage or to a different container.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/move_volume\nPVE method:  move_volume\nPermissions: You need 'VM.Config.Disk' permissions on /vms/{vmid}, and 'Datastore.AllocateSpace'\n             permissions on the storage. To move a volume to another container, you need the\n             permissions on the target container as well. Check: VM.Config.Disk on /vms/{vmid}\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
-        short_help="Move a rootfs-/mp-volume to a different storage or to a different con...",
+        short_help="Move a rootfs-/mp-volume to a different storage or to a different container",
     )
     def move_volume(
         ctx: typer.Context,
@@ -2242,7 +2242,7 @@ def _mtunnelwebsocket() -> None:
         "mtunnelwebsocket",
         cls=ApiCommand,
         help="Migration tunnel endpoint for websocket upgrade - only for internal use by VM migration.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/mtunnelwebsocket\nPVE method:  mtunnelwebsocket\nPermissions: You need to pass a ticket valid for the selected socket. Tickets can be created via the\n             mtunnel API call, which will check permissions accordingly.\nSince:       PVE 7.4 or earlier\nNote:        hidden from group help and TAB (websocket or internal use)",
-        short_help="Migration tunnel endpoint for websocket upgrade - only for internal u...",
+        short_help="Migration tunnel endpoint for websocket upgrade - only for internal use by VM migration",
         hidden=True,
     )
     def mtunnelwebsocket(

@@ -120,7 +120,7 @@ def _refs() -> None:
         "refs",
         cls=ApiCommand,
         help="Lists possible IPSet/Alias reference which are allowed in source/dest properties.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/firewall/refs\nPVE method:  refs\nPermissions: VM.Audit on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
-        short_help="Lists possible IPSet/Alias reference which are allowed in source/dest...",
+        short_help="Lists possible IPSet/Alias reference which are allowed in source/dest properties",
     )
     def refs(
         ctx: typer.Context,

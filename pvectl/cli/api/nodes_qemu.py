@@ -2228,7 +2228,7 @@ def _mtunnelwebsocket() -> None:
         "mtunnelwebsocket",
         cls=ApiCommand,
         help="Migration tunnel endpoint for websocket upgrade - only for internal use by VM migration.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/mtunnelwebsocket\nPVE method:  mtunnelwebsocket\nPermissions: You need to pass a ticket valid for the selected socket. Tickets can be created via the\n             mtunnel API call, which will check permissions accordingly.\nSince:       PVE 7.4 or earlier\nNote:        hidden from group help and TAB (websocket or internal use)",
-        short_help="Migration tunnel endpoint for websocket upgrade - only for internal u...",
+        short_help="Migration tunnel endpoint for websocket upgrade - only for internal use by VM migration",
         hidden=True,
     )
     def mtunnelwebsocket(
@@ -2274,7 +2274,7 @@ def _pending() -> None:
         "pending",
         cls=ApiCommand,
         help="Get the virtual machine configuration with both current and pending values.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/pending\nPVE method:  vm_pending\nPermissions: VM.Audit on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
-        short_help="Get the virtual machine configuration with both current and pending v...",
+        short_help="Get the virtual machine configuration with both current and pending values",
     )
     def pending(
         ctx: typer.Context,

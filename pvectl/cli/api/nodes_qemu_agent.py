@@ -104,7 +104,7 @@ def _exec() -> None:
         "exec",
         cls=ApiCommand,
         help="Executes the given command in the vm via the guest-agent and returns an object with the pid.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/exec\nPVE method:  exec\nPermissions: VM.GuestAgent.Unrestricted on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
-        short_help="Executes the given command in the vm via the guest-agent and returns...",
+        short_help="Executes the given command in the vm via the guest-agent and returns an object with the pid",
     )
     def exec(
         ctx: typer.Context,

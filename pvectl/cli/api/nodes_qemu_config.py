@@ -328,7 +328,7 @@ def _get() -> None:
         "get",
         cls=ApiCommand,
         help="Get the virtual machine configuration with pending configuration changes applied. Set the 'current' parameter to get the current configuration instead.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/config\nPVE method:  vm_config\nPermissions: VM.Audit on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
-        short_help="Get the virtual machine configuration with pending configuration chan...",
+        short_help="Get the virtual machine configuration with pending configuration changes applied",
     )
     def get(
         ctx: typer.Context,
@@ -373,7 +373,7 @@ def _set() -> None:
         "set",
         cls=ApiCommand,
         help="Set virtual machine options (synchronous API) - You should consider using the POST method instead for any actions involving hotplug or storage allocation.\n\n\x08\nHTTP:        PUT /nodes/{node}/qemu/{vmid}/config\nPVE method:  update_vm\nPermissions: VM.Config.Disk or VM.Config.CDROM or VM.Config.CPU or VM.Config.Memory or\n             VM.Config.Network or VM.Config.HWType or VM.Config.Options or VM.Config.Cloudinit on\n             /vms/{vmid}\nSince:       PVE 7.4 or earlier",
-        short_help="Set virtual machine options (synchronous API) - You should consider u...",
+        short_help="Set virtual machine options (synchronous API) - You should consider using the POST method instead for any actions involving hotplug or storage allocation",
     )
     def set(
         ctx: typer.Context,

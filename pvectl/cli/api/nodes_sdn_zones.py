@@ -23,7 +23,7 @@ def _bridges() -> None:
         "bridges",
         cls=ApiCommand,
         help="Get a list of all bridges (vnets) that are part of a zone, as well as the ports that are members of that bridge.\n\n\x08\nHTTP:        GET /nodes/{node}/sdn/zones/{zone}/bridges\nPVE method:  bridges\nPermissions: SDN.Audit on /sdn/zones/{zone}\nSince:       PVE 9.0.9",
-        short_help="Get a list of all bridges (vnets) that are part of a zone, as well as...",
+        short_help="Get a list of all bridges (vnets) that are part of a zone, as well as the ports that are members of that bridge",
     )
     def bridges(
         ctx: typer.Context,

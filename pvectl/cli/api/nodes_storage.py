@@ -206,7 +206,7 @@ def _import_metadata() -> None:
         "import-metadata",
         cls=ApiCommand,
         help="Get the base parameters for creating a guest which imports data from a foreign importable guest, like an ESXi VM\n\n\x08\nHTTP:        GET /nodes/{node}/storage/{storage}/import-metadata\nPVE method:  get_import_metadata\nPermissions: You need read access for the volume.\nSince:       PVE 8.1.5",
-        short_help="Get the base parameters for creating a guest which imports data from...",
+        short_help="Get the base parameters for creating a guest which imports data from a foreign importable guest, like an ESXi VM",
     )
     def import_metadata(
         ctx: typer.Context,

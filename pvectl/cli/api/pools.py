@@ -88,7 +88,7 @@ def _delete() -> None:
         "delete",
         cls=ApiCommand,
         help="Delete pool (deprecated, no support for nested pools, use 'DELETE /pools/?poolid={poolid}').\n\n\x08\nHTTP:        DELETE /pools/{poolid}\nPVE method:  delete_pool_deprecated\nPermissions: You can only delete empty pools (no members). Check: Pool.Allocate on /pool/{poolid}\nSince:       PVE 7.4 or earlier",
-        short_help="Delete pool (deprecated, no support for nested pools, use 'DELETE /po...",
+        short_help="Delete pool (deprecated, no support for nested pools, use 'DELETE /pools/?poolid={poolid}')",
     )
     def delete(
         ctx: typer.Context,
@@ -134,7 +134,7 @@ def _get() -> None:
         "get",
         cls=ApiCommand,
         help="Get pool configuration (deprecated, no support for nested pools, use 'GET /pools/?poolid={poolid}').\n\n\x08\nHTTP:        GET /pools/{poolid}\nPVE method:  read_pool\nPermissions: Pool.Audit on /pool/{poolid}\nSince:       PVE 7.4 or earlier",
-        short_help="Get pool configuration (deprecated, no support for nested pools, use...",
+        short_help="Get pool configuration (deprecated, no support for nested pools, use 'GET /pools/?poolid={poolid}')",
     )
     def get(
         ctx: typer.Context,
@@ -194,7 +194,7 @@ def _set() -> None:
         "set",
         cls=ApiCommand,
         help="Update pool data (deprecated, no support for nested pools - use 'PUT /pools/?poolid={poolid}' instead).\n\n\x08\nHTTP:        PUT /pools/{poolid}\nPVE method:  update_pool_deprecated\nPermissions: You also need the right to modify permissions on any object you add/delete. Check:\n             Pool.Allocate on /pool/{poolid}\nSince:       PVE 7.4 or earlier",
-        short_help="Update pool data (deprecated, no support for nested pools - use 'PUT...",
+        short_help="Update pool data (deprecated, no support for nested pools - use 'PUT /pools/?poolid={poolid}' instead)",
     )
     def set(
         ctx: typer.Context,

@@ -22,7 +22,7 @@ def _version() -> None:
         "version",
         cls=ApiCommand,
         help="API version details, including some parts of the global datacenter config.\n\n\x08\nHTTP:        GET /version\nPVE method:  version\nPermissions: any authenticated user\nSince:       PVE 7.4 or earlier",
-        short_help="API version details, including some parts of the global datacenter co...",
+        short_help="API version details, including some parts of the global datacenter config",
     )
     def version(
         ctx: typer.Context,

@@ -171,11 +171,13 @@ def serve(
 
 
 @app.command()
-def reset(seed: SeedOpt = None, state: StateOpt = None) -> None:
+def reset(ctx: typer.Context, seed: SeedOpt = None, state: StateOpt = None) -> None:
     """Start over: a fresh default world (or the seed's); the password and token stay the same."""
+    from pvectl.cli.output import show
+
     with reported():
         store = _open_store(state, seed, reset=True)
-        typer.echo(f"simulator state reset: {store.path}")
+        show(ctx, {"state_file": str(store.path)}, human=f"simulator state reset: {store.path}", piped="text")
 
 
 def _reachable(host: str, port: int) -> bool:
@@ -216,56 +218,63 @@ def status_data(state: Path | None) -> dict[str, Any]:
     return data
 
 
-def _print_status(data: dict[str, Any]) -> None:
-    echo = typer.echo
-    echo(f"state dir:   {data['state_dir']}")
+def _status_text(data: dict[str, Any]) -> str:
+    lines = [f"state dir:   {data['state_dir']}"]
     if not data["exists"]:
-        echo(f"state file:  {data['state_file']} (none yet: created on first use)")
-        return
-    echo(f"state file:  {data['state_file']}")
-    echo(f"PVE version: {data['version']}; nodes: {', '.join(data['nodes'])}")
-    echo(f"VMs: {data['vms']}; tasks: {data['tasks']} ({data['running_tasks']} running)")
-    echo(f"user root@pam, password: {data['password']}")
-    echo(f"API token:   {data['token']}")
+        lines.append(f"state file:  {data['state_file']} (none yet: created on first use)")
+        return "\n".join(lines)
+    lines.append(f"state file:  {data['state_file']}")
+    lines.append(f"PVE version: {data['version']}; nodes: {', '.join(data['nodes'])}")
+    lines.append(f"VMs: {data['vms']}; tasks: {data['tasks']} ({data['running_tasks']} running)")
+    lines.append(f"user root@pam, password: {data['password']}")
+    lines.append(f"API token:   {data['token']}")
     if "certificate" in data:
-        echo(f"certificate: {data['certificate']} (SHA-256 {data['fingerprint']})")
+        lines.append(f"certificate: {data['certificate']} (SHA-256 {data['fingerprint']})")
     if data["faults"]:
-        echo(f"faults:      {'; '.join(data['faults'])} ('pvectl sim faults clear' undoes them)")
+        lines.append(f"faults:      {'; '.join(data['faults'])} ('pvectl sim faults clear' undoes them)")
     if not data["servers"]:
-        echo("server:      not running ('pvectl sim serve' starts one)")
-    for server in data["servers"]:
-        echo(f"server:      running at {server['url']} (pid {server['pid']})")
+        lines.append("server:      not running ('pvectl sim serve' starts one)")
+    lines += [f"server:      running at {server['url']} (pid {server['pid']})" for server in data["servers"]]
+    return "\n".join(lines)
 
 
 @app.command()
-def status(state: StateOpt = None) -> None:
+def status(ctx: typer.Context, state: StateOpt = None) -> None:
     """Where the simulator keeps its state, what is in it, the faults in force, and which servers run."""
+    from pvectl.cli.output import show
+
     with reported():
-        _print_status(status_data(state))
+        data = status_data(state)
+        show(ctx, data, human=_status_text(data), piped="text")
 
 
 @faults_app.command("clear")
-def faults_clear(state: StateOpt = None) -> None:
+def faults_clear(ctx: typer.Context, state: StateOpt = None) -> None:
     """Undo every fault recorded in the state: nodes back online, injected locks removed, the list emptied.
 
     Faults a running `sim serve` holds in memory (fail, latency, task-*) end when it stops.
     """
+    from pvectl.cli.output import show
     from pvectl.sim.core import Simulator
 
     with reported():
         cleared = Simulator(_open_store(state, None, reset=False)).clear_state_faults()
-        typer.echo(f"cleared: {'; '.join(cleared)}" if cleared else "no faults recorded in the state")
+        human = f"cleared: {'; '.join(cleared)}" if cleared else "no faults recorded in the state"
+        show(ctx, {"cleared": list(cleared)}, human=human, piped="text")
 
 
 @app.command("example-seed")
-def example_seed() -> None:
-    """Print the default world as a seed file (YAML) to copy, edit and pass to --seed."""
+def example_seed(ctx: typer.Context) -> None:
+    """Print the default world as a seed file (YAML with comments) to copy, edit and pass to --seed."""
     import yaml
 
+    from pvectl.cli.output import show
     from pvectl.sim import world
 
+    lines = []
     for line in (world.__doc__ or "").strip().splitlines()[2:]:
         if line.startswith("A malformed seed"):
             break
-        typer.echo(f"# {line}".rstrip())
-    typer.echo(yaml.safe_dump(world.DEFAULT_SEED, sort_keys=False, width=118), nl=False)
+        lines.append(f"# {line}".rstrip())
+    commented = "\n".join(lines) + "\n" + yaml.safe_dump(world.DEFAULT_SEED, sort_keys=False, width=118)
+    show(ctx, world.DEFAULT_SEED, human=commented, piped="text")

@@ -8,7 +8,7 @@ from pvectl.sdk._core import propstring
 from pvectl.sdk._core.spec import load_spec
 from pvectl.sim import tasks, volumes
 from pvectl.sim.routes import Ctx, route
-from pvectl.sim.vmconf import size_bytes
+from pvectl.sim.vmconf import DRIVES, size_bytes
 from pvectl.sim.wire import ApiFail, param_fail
 
 State = dict[str, Any]
@@ -51,12 +51,11 @@ def nextid(ctx: Ctx) -> str:
 
 
 def disk_total(config: dict[str, Any]) -> int:
-    from pvectl.sim.vmconf import is_drive
-
     total = 0
-    for key, value in config.items():
-        if is_drive(key) and "media=cdrom" not in str(value):
-            for part in str(value).split(","):
+    for key in config.keys() & DRIVES:
+        text = str(config[key])
+        if "size=" in text and "media=cdrom" not in text:
+            for part in text.split(","):
                 if part.startswith("size="):
                     total += size_bytes(part[5:])
     return total

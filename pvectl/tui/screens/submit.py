@@ -19,8 +19,9 @@ from pvectl.tui.widgets.stepper import Stepper
 if TYPE_CHECKING:
     from pvectl.tui.app import WizardApp
     from pvectl.tui.services import Review
+    from pvectl.vm.outcome import Outcome
     from pvectl.vm.plan import Plan
-    from pvectl.vm.submit import Event, Outcome
+    from pvectl.vm.submit import Event
 
 MARKS = {"pending": "·", "running": "⟳", "done": "✓", "failed": "✗", "skipped": "–"}
 
@@ -104,7 +105,7 @@ class SubmitScreen(Screen[None]):
             self.plan = outcome.plan  # the id was taken meanwhile and the submitter took the next one
         self.wizard_app.outcome = outcome
         for step, (state, _) in self.states.items():
-            if state == "pending" and outcome.kind != "success":
+            if state == "pending" and not outcome.ok:
                 self.states[step] = ("skipped", "not sent")
         self._redraw()
         self.call_later(self._show_outcome)
@@ -116,14 +117,16 @@ class SubmitScreen(Screen[None]):
 
         box = self.query_one("#outcome", Static)
         title = {
-            "success": "✓ Success",
+            "created": "✓ Success",
             "partial": "! Partial success",
             "nothing-created": "✗ Failed: nothing was created",
             "task-failed": "✗ Failed: the create task failed",
-        }[outcome.kind]
+            "unknown": "? Unknown: the server could not tell what happened",
+            "interrupted": "! Interrupted: the task goes on",
+        }.get(outcome.kind, outcome.kind)
         lines = [title, *outcome_lines(outcome)]  # the first line already names the VM and its node
         box.update("\n".join(lines))
-        for name in ("success", "partial", "nothing-created", "task-failed"):
+        for name in ("created", "partial", "nothing-created", "task-failed", "unknown", "interrupted"):
             box.set_class(outcome.kind == name, f"-{name}")
         actions = self.query_one("#outcome-actions", Horizontal)
         await actions.remove_children()
@@ -200,7 +203,7 @@ class SubmitScreen(Screen[None]):
             self.app.call_from_thread(self._retried, step, None)
 
     def _retried(self, step: str, error: str | None) -> None:
-        from pvectl.vm.submit import REMEDIES, WHAT
+        from pvectl.vm.outcome import REMEDIES, WHAT
 
         outcome = self.outcome
         assert outcome is not None
@@ -217,7 +220,7 @@ class SubmitScreen(Screen[None]):
         outcome.missing = [m for m in outcome.missing if m != WHAT[step]]
         outcome.remedies = [r for r in outcome.remedies if r != remedy]
         if not outcome.missing:
-            outcome.kind = "success"
+            outcome.kind = "created"
             outcome.message = f"VM {self.plan.vmid} created on {self.plan.node}"
             outcome.errors = {}
         self.call_later(self._show_outcome)
