@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from prompt_toolkit.input import PipeInput
 
-from pvectl.cli.commands.vm.create import check_and_plan
 from pvectl.cli.commands.vm.flags import apply_flags
 from pvectl.vm.config import VmConfig
+from pvectl.vm.workflow import check_and_plan
 from tests.prompts.keys import ENTER, answers, typed
 from tests.tui.conftest import make_app, settle, sim_client, until
 from tests.tui.helpers import answer, app_of
