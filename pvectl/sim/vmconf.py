@@ -191,6 +191,10 @@ def allocate(state: State, node: str, vmid: int, key: str, text: str, now: float
             if find_volume(state, file, node) is None:
                 raise ApiFail(500, f"volume '{file}' does not exist")
         return text
+    if file.endswith(":cloudinit"):  # qemu-server allocates vm-VMID-cloudinit, attached as a CD-ROM
+        from pvectl.sim.handlers.cloudinit import allocate_drive
+
+        return allocate_drive(state, node, vmid, key, file.split(":", 1)[0], now)
     new = NEW_DISK.fullmatch(file)
     if not new:
         if ":" in file and find_volume(state, file, node) is None:

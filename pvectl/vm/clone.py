@@ -17,6 +17,7 @@ from pvectl.vm.outcome import Outcome, follow
 
 if TYPE_CHECKING:
     from pvectl.sdk import ProxmoxClient
+    from pvectl.vm.cloudinit import CloudInit
     from pvectl.vm.lookup import VmRef
 
 # Storage types whose plugin can clone a base image (volume_has_feature 'clone' in PVE::Storage::Plugin for
@@ -40,6 +41,8 @@ class CloneRequest:
     linked: bool
     start: bool = False
     notes: list[str] = field(default_factory=list)
+    cloud: CloudInit | None = None
+    source_config: dict[str, Any] = field(default_factory=dict)
 
     @property
     def path(self) -> str:
@@ -47,8 +50,16 @@ class CloneRequest:
 
     def requests(self) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = [{"method": "POST", "path": self.path, "params": dict(self.params)}]
+        target = self.params.get("target", self.node)
+        if self.cloud is not None:
+            from pvectl.vm.cloudinit import requests
+
+            config = {k: v for k, v in self.source_config.items() if k != "digest"}  # the clone's config
+            for request in requests(config, target, self.newid, self.cloud):
+                if "cipassword" in request["params"]:
+                    request["params"]["cipassword"] = "<secret, not shown>"
+                out.append(request)
         if self.start:
-            target = self.params.get("target", self.node)
             out.append({"method": "POST", "path": f"/nodes/{target}/qemu/{self.newid}/status/start", "params": {}})
         return out
 
@@ -81,6 +92,7 @@ def plan_clone(
     snapshot: str | None = None,
     description: str | None = None,
     start: bool = False,
+    cloud: CloudInit | None = None,
 ) -> CloneRequest:
     from pvectl.sdk._core.answers import as_object
 
@@ -119,7 +131,18 @@ def plan_clone(
     ):
         if value is not None:
             params[key] = value
-    return CloneRequest(ref.node, ref.vmid, newid, auto, params, linked=not full, start=start, notes=notes)
+    req = CloneRequest(ref.node, ref.vmid, newid, auto, params, linked=not full, start=start, notes=notes)
+    req.cloud, req.source_config = cloud, dict(config)
+    if cloud is not None:
+        from pvectl.vm.cloudinit import CloudInitProblem, regenerate_supported, requests
+
+        try:
+            requests(config, ref.node, newid, cloud)  # checks: a storage for the drive, a free slot
+        except CloudInitProblem as exc:
+            raise CloneProblem(str(exc)) from None
+        if not regenerate_supported(client.server_version):
+            notes.append("this PVE release cannot regenerate the cloud-init image on request: the next start does")
+    return req
 
 
 MAX_VMID_TRIES = 20  # as vm create (pvectl.vm.submit): nextid does not reserve the id it answers
@@ -213,6 +236,18 @@ def run_clone(
         upid=str(upid),
         done=["clone"],
     )
+    if req.cloud is not None:
+        from pvectl.vm.cloudinit import apply
+
+        try:
+            done.remedies += apply(client, target, req.newid, req.cloud)
+        except PveError as exc:
+            done.kind = "partial"
+            done.message = f"VM {req.newid} cloned, but writing its cloud-init settings failed: {exc}"
+            done.missing = ["cloud-init settings", *(["VM start"] if req.start else [])]
+            done.remedies = [f"pvectl vm show {req.newid}"]
+            return done
+        done.done.append("cloud-init")
     if not req.start:
         return done
     from pvectl.vm.actions import power

@@ -84,6 +84,8 @@ def create(ctx: Ctx) -> str:
 def get_config(ctx: Ctx) -> dict[str, Any]:
     config = dict(_vm(ctx)["config"])
     config["digest"] = vmconf.digest(config)
+    if config.get("cipassword"):  # PVE::API2::Qemu vm_config never shows the cloud-init password
+        config["cipassword"] = "**********"
     return config
 
 
@@ -102,6 +104,10 @@ def _update(ctx: Ctx) -> None:
         key = sorted(both)[0]
         raise param_fail({key: f"you can't use option '{key}' in delete and set at the same time"})
     vmid = int(ctx.path["vmid"])
+    if "sshkeys" in values:
+        from pvectl.sim.handlers.cloudinit import check_sshkeys
+
+        check_sshkeys(str(values["sshkeys"]))
     for key in deletes:
         value = config.pop(key, None)
         if value is not None and vmconf.is_drive(key) and vmconf.volumes_of({key: value}):

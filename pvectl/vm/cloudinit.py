@@ -1,0 +1,148 @@
+"""Cloud-init settings for a VM: the config keys, the cloud-init drive, and regenerating the image.
+
+``sshkeys`` is the classic double-encoding trap: qemu-server's update_vm (PVE::API2::Qemu) runs
+``URI::Escape::uri_unescape`` on the value before validating the keys and stores the percent-encoded text in the
+config (qm(1): "sshkeys: Setup public SSH keys (one key per line, OpenSSH format)", the GUI sends
+``encodeURIComponent(keys)``). So the keys are percent-encoded here, and the form encoding of the request encodes
+that text again. ``cipassword`` is a secret: it is only ever sent, never shown (PVE answers ``**********`` for it).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+if TYPE_CHECKING:
+    from pvectl.sdk import ProxmoxClient
+
+IPCONFIG = re.compile(r"(?:(\d+):)?((?:ip|gw|ip6|gw6)=[^\s]+)")
+CLOUDINIT_SLOTS = ("ide2", "ide0", "ide1", "ide3", *(f"scsi{i}" for i in range(31)))
+
+
+class CloudInitProblem(ValueError):
+    """Bad cloud-init input; the message names the flag."""
+
+
+@dataclass
+class CloudInit:
+    user: str | None = None
+    password: str | None = None
+    ssh_keys: list[str] = field(default_factory=list)  # the keys' text, one or more lines each
+    ipconfig: dict[int, str] = field(default_factory=dict)
+    nameserver: str | None = None
+    searchdomain: str | None = None
+    upgrade: bool | None = None
+    storage: str | None = None
+
+    def empty(self) -> bool:
+        return not (self.user or self.password or self.ssh_keys or self.ipconfig or self.nameserver) and (
+            self.searchdomain is None and self.upgrade is None
+        )
+
+    def params(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.user:
+            out["ciuser"] = self.user
+        if self.password:
+            out["cipassword"] = self.password
+        if self.ssh_keys:
+            keys = "\n".join(line for text in self.ssh_keys for line in text.splitlines() if line.strip()) + "\n"
+            out["sshkeys"] = encode_sshkeys(keys)
+        for index, value in sorted(self.ipconfig.items()):
+            out[f"ipconfig{index}"] = value
+        if self.nameserver:
+            out["nameserver"] = self.nameserver
+        if self.searchdomain:
+            out["searchdomain"] = self.searchdomain
+        if self.upgrade is not None:
+            out["ciupgrade"] = 1 if self.upgrade else 0
+        return out
+
+
+def encode_sshkeys(keys: str) -> str:
+    """Percent-encode like JavaScript's encodeURIComponent (what the GUI sends; PVE unescapes it)."""
+    return quote(keys, safe="-_.!~*'()")
+
+
+def parse_ipconfig(values: list[str]) -> dict[int, str]:
+    """``--ipconfig [N:]ip=dhcp|ip=CIDR,gw=IP[,ip6=…]``: N (default 0, then the next) is the netN it configures."""
+    out: dict[int, str] = {}
+    for value in values:
+        index_text, _, rest = value.partition(":") if re.match(r"\d+:", value) else ("", "", value)
+        parts = rest.split(",")
+        if not rest or not all(IPCONFIG.fullmatch(p) for p in parts):
+            raise CloudInitProblem(f"--ipconfig: expected [N:]ip=dhcp|ip=CIDR[,gw=IP][,ip6=...], got '{value}'")
+        index = int(index_text) if index_text else (max(out) + 1 if out else 0)
+        out[index] = rest
+    return out
+
+
+def cloudinit_drive(config: Mapping[str, Any]) -> str | None:
+    """The key of the VM's cloud-init drive, or None."""
+    for key, value in config.items():
+        if re.fullmatch(r"(ide|sata|scsi)\d+", key) and "cloudinit" in str(value).split(",", 1)[0]:
+            return key
+    return None
+
+
+def first_disk_storage(config: Mapping[str, Any]) -> str | None:
+    """The storage of the first data disk (EFI vars and TPM state may sit elsewhere), else of any disk."""
+    from pvectl.vm.clone import disk_storages
+
+    data = {k: v for k, v in config.items() if not k.startswith(("efidisk", "tpmstate"))}
+    storages = disk_storages(data) or disk_storages(config)
+    return storages[0] if storages else None
+
+
+def free_slot(config: Mapping[str, Any]) -> str:
+    for key in CLOUDINIT_SLOTS:
+        if key not in config:
+            return key
+    raise CloudInitProblem("no free ide/scsi slot for the cloud-init drive")
+
+
+def requests(config: Mapping[str, Any], node: str, vmid: int, ci: CloudInit) -> list[dict[str, Any]]:
+    """The writes that apply ``ci`` to a VM whose config is ``config``: one config update (adding the drive
+    when missing) and the image regeneration."""
+    params = ci.params()
+    if cloudinit_drive(config) is None:
+        storage = ci.storage or first_disk_storage(config)
+        if storage is None:
+            raise CloudInitProblem("--cloudinit-storage: the VM has no disk to take the storage from; name one")
+        params[free_slot(config)] = f"{storage}:cloudinit"
+    digest = config.get("digest")
+    if digest:
+        params["digest"] = digest  # PVE refuses the write when someone changed the config meanwhile
+    base = f"/nodes/{node}/qemu/{vmid}"
+    return [
+        {"method": "PUT", "path": f"{base}/config", "params": params},
+        {"method": "PUT", "path": f"{base}/cloudinit", "params": {}},
+    ]
+
+
+def regenerate_supported(server_version: str | None) -> bool:
+    """Whether the server has ``PUT …/cloudinit`` (the version table; unknown versions: assume yes)."""
+    if not server_version:
+        return True
+    from pvectl.sdk import _versions
+    from pvectl.sdk._core.versions import check_supported
+
+    key = "PUT /nodes/{node}/qemu/{vmid}/cloudinit"
+    return check_supported(key, [], server_version, _versions.RELEASES, _versions.TABLE) is None
+
+
+def apply(client: ProxmoxClient, node: str, vmid: int, ci: CloudInit) -> list[str]:
+    """Write ``ci``; returns notes for the user (e.g. that the next start regenerates the image)."""
+    from pvectl.sdk._core.answers import as_object
+
+    path = f"/nodes/{node}/qemu/{vmid}/config"
+    config = as_object(f"GET {path}", client.request("GET", path))
+    config_write, regenerate = requests(config, node, vmid, ci)
+    client.request("PUT", config_write["path"], config_write["params"])
+    if regenerate_supported(client.server_version):
+        client.request("PUT", regenerate["path"], {})
+        return []
+    return ["this PVE release cannot regenerate the cloud-init image on request: the next start does it"]
