@@ -136,7 +136,9 @@ def test_form_pairs_split_on_semicolons_and_json_bodies(http: httpx.Client, toke
     r = http.post("/pools", json={"poolid": "json1", "comment": "from JSON"}, headers=auth)
     assert r.status_code == 200
     r = http.post("/nodes/pve1/qemu/100/agent/exec", content="command=ls&command=-l", headers={**FORM, **auth})
-    assert r.status_code == 200  # repeated keys make an array
+    # repeated keys make an array: the parameters pass (no 400), the guest agent's own answer comes back
+    assert r.status_code != 400, r.text
+    assert r.status_code == 200 or "guest agent" in r.reason_phrase or "not running" in r.reason_phrase
 
 
 def test_paths_routing_and_conflicts(http: httpx.Client, token: str) -> None:

@@ -29,7 +29,9 @@ lock-vm:vmid=N[,lock=L]
 node-offline:node=N
     the node answers 595 and shows as offline
 latency:seconds=S[,path=P]
-    every request (to P) waits S seconds first"""
+    every request (to P) waits S seconds first
+agent:vmid=N,state=down|no-exec
+    the VM's guest agent never answers, or refuses guest-exec"""
 
 app = typer.Typer(
     name="sim",
