@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from pvectl.cli.commands.vm import daily
+from pvectl.cli.commands.vm import daily, power
 from pvectl.cli.commands.vm.create import create
 from pvectl.cli.commands.vm.flags import VmCreateCommand
 from pvectl.cli.runner import ApiCommand  # accepts -o/--output after the command too
@@ -26,9 +26,9 @@ def vm() -> None:
 app.command("create", cls=VmCreateCommand, help="Create a VM (flags, --from-file, -i prompts, --tui wizard).")(create)
 app.command("list", cls=ApiCommand)(daily.list_vms)
 app.command("show", cls=ApiCommand)(daily.show)
-app.command("start", cls=ApiCommand)(daily.start)
-app.command("stop", cls=ApiCommand)(daily.stop)
-app.command("shutdown", cls=ApiCommand)(daily.shutdown)
-app.command("reboot", cls=ApiCommand)(daily.reboot)
-app.command("delete", cls=ApiCommand)(daily.delete)
+app.command("start", cls=ApiCommand)(power.start)
+app.command("stop", cls=ApiCommand)(power.stop)
+app.command("shutdown", cls=ApiCommand)(power.shutdown)
+app.command("reboot", cls=ApiCommand)(power.reboot)
+app.command("delete", cls=ApiCommand)(power.delete)
 app.add_typer(daily.serial)

@@ -1,16 +1,14 @@
-"""The daily ``pvectl vm`` commands: list, show, start, stop, shutdown, reboot, delete, serial-console."""
+"""The daily ``pvectl vm`` commands: list, show, serial-console (power verbs and delete: power.py)."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from pvectl.cli.errors import NOT_FOUND, USAGE, CliError, reported
 from pvectl.cli.runner import output_format
-from pvectl.vm.actions import Power
 
 if TYPE_CHECKING:
     from pvectl.sdk import ProxmoxClient
@@ -122,68 +120,6 @@ def show(ctx: typer.Context, vm: VmArg) -> None:
         )
 
 
-def _power(action: Power, past: str, doing: str) -> Callable[..., None]:
-    def command(ctx: typer.Context, vm: VmArg, no_wait: NoWait = False, timeout: Timeout = None) -> None:
-        with reported():
-            from pvectl.vm.actions import power
-
-            seconds = _wait_seconds(ctx, timeout)
-            client = ctx.obj.client()
-            ref = _find(client, vm)
-            task = power(client, ref.node, ref.vmid, action)
-            done = f"VM {ref.vmid} ({ref.name or 'no name'}) {past}"
-            _finish(
-                ctx,
-                client,
-                task.upid.raw,
-                no_wait,
-                done,
-                timeout=seconds,
-                doing=f"VM {ref.vmid} is being {doing}",
-                step=f"VM {action}",
-                ref=ref,
-            )
-
-    command.__doc__ = f"{action.capitalize()} a VM and wait for the task."
-    return command
-
-
-def delete(
-    ctx: typer.Context,
-    vm: VmArg,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
-    purge: Annotated[bool, typer.Option("--purge", help="Also remove it from backups, HA and replication.")] = False,
-    no_wait: NoWait = False,
-    timeout: Timeout = None,
-) -> None:
-    """Delete a VM and its disks (asks first unless --yes)."""
-    with reported():
-        from pvectl.vm.actions import destroy
-
-        seconds = _wait_seconds(ctx, timeout)
-        client = ctx.obj.client()
-        ref = _find(client, vm)
-        if not yes:
-            if not sys.stdin.isatty():
-                raise CliError(f"refusing to delete VM {ref.vmid} without confirmation; pass --yes", USAGE)
-            answer = input(f"Delete VM {ref.vmid} ({ref.name or 'no name'}) on {ref.node} and its disks? [y/N] ")
-            if answer.strip().lower() not in ("y", "yes"):
-                raise CliError("not deleted", USAGE)
-        # PVE refuses to delete an HA-managed VM unless purge removes its HA resource too
-        task = destroy(client, ref.node, ref.vmid, purge=purge or bool(ref.raw.get("hastate")))
-        _finish(
-            ctx,
-            client,
-            task.upid.raw,
-            no_wait,
-            f"VM {ref.vmid} deleted",
-            timeout=seconds,
-            doing=f"VM {ref.vmid} is being deleted",
-            step="VM delete",
-            ref=ref,
-        )
-
-
 serial = typer.Typer(name="serial-console", help="Serial console of a VM.", no_args_is_help=True, add_completion=False)
 
 
@@ -197,9 +133,3 @@ def serial_enable(ctx: typer.Context, vm: VmArg) -> None:
         ref = _find(client, vm)
         enable_serial_console(client, ref.node, ref.vmid)
         print(f"VM {ref.vmid}: serial console enabled (serial0=socket, vga=serial0)")
-
-
-start = _power("start", "started", "started")
-stop = _power("stop", "stopped", "stopped")
-shutdown = _power("shutdown", "shut down", "shut down")
-reboot = _power("reboot", "rebooted", "rebooted")
