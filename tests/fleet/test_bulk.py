@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from pvectl.sim.faults import FailCall
-from pvectl.vm.bulk import SOME_FAILED
+from pvectl.vm.outcome import SOME_FAILED
 from tests.fleet.conftest import NODES, Fleet, make_fleet, many_vms
 
 
