@@ -71,6 +71,20 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "vm shutdown": ("pvectl vm shutdown web1", "pvectl vm shutdown --node pve1 --name 'web-*' --yes -o json"),
     "vm reboot": ("pvectl vm reboot web1", "pvectl vm reboot --pool prod --status running"),
     "vm delete": ("pvectl vm delete web1", "pvectl vm delete 100 --yes --purge", "pvectl vm delete -l tag=scratch"),
+    "vm snapshot": ("pvectl vm snapshot list web1", "pvectl vm snapshot create -l tag=prod pre-upgrade"),
+    "vm snapshot create": (
+        "pvectl vm snapshot create web1 before-upgrade --description 'kernel 6.8'",
+        "pvectl vm snapshot create -l tag=prod nightly --keep 7 --parallel 4",
+    ),
+    "vm snapshot list": ("pvectl vm snapshot list web1", "pvectl vm snapshot list 100 -o json"),
+    "vm snapshot rollback": (
+        "pvectl vm snapshot rollback web1 before-upgrade",
+        "pvectl vm snapshot rollback 100 nightly-20261127-020000 --yes --start",
+    ),
+    "vm snapshot delete": (
+        "pvectl vm snapshot delete web1 before-upgrade --yes",
+        "pvectl vm snapshot delete -l tag=prod pre-upgrade --dry-run",
+    ),
     "vm serial-console": ("pvectl vm serial-console enable web1",),
     "vm serial-console enable": ("pvectl vm serial-console enable web1",),
 }

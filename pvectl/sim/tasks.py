@@ -139,6 +139,10 @@ def apply_effect(state: State, effect: Mapping[str, Any], now: float) -> None:
         volumes.remove(state, effect["volid"], effect["node"])
     elif op == "destroy":
         destroy_vm(state, int(effect["vmid"]), purge=bool(effect.get("purge")))
+    elif op.startswith("snapshot-"):
+        from pvectl.sim.handlers import snapshots
+
+        snapshots.apply(state, dict(effect), now)
 
 
 def destroy_vm(state: State, vmid: int, *, purge: bool) -> None:

@@ -24,6 +24,7 @@ DEFAULT_PARALLEL = 4
 INTERRUPTED = 130
 
 Submit = Callable[["VmRef"], str]  # sends the write for one VM, returns its UPID
+Then = Callable[["VmRef"], list[str]]  # follow-up work after the task succeeded; returns what it did
 
 
 @dataclass(frozen=True)
@@ -47,13 +48,15 @@ def run(
     parallel: int = DEFAULT_PARALLEL,
     timeout: float | None = None,
     wait_tasks: bool = True,
+    then: Then | None = None,
     on_result: Callable[[Result], None] | None = None,
 ) -> list[Result]:
     """``submit`` every VM of ``refs`` and wait for its task (unless not ``wait_tasks``); results in ``refs`` order.
 
-    ``on_result`` is called in the calling thread as each VM finishes (the progress line). Ctrl-C (a
-    KeyboardInterrupt in the calling thread) stops starting new VMs; those whose task runs are reported
-    ``interrupted`` with their UPID, those never started as not started.
+    ``then`` runs for each VM whose task succeeded (e.g. snapshot retention); what it did lands in the outcome's
+    ``done``, and an error in it makes the outcome ``partial``. ``on_result`` is called in the calling thread as
+    each VM finishes (the progress line). Ctrl-C (a KeyboardInterrupt in the calling thread) stops starting new
+    VMs; those whose task runs are reported ``interrupted`` with their UPID, those never started as not started.
     """
     if parallel < 1:
         raise ValueError("parallel must be at least 1")
@@ -66,7 +69,10 @@ def run(
             if stop.is_set():
                 return _not_started(ref)
             running[ref.vmid] = None
-        return _act(client, ref, submit, past if wait_tasks else None, timeout, running, lock)
+        outcome = _act(client, ref, submit, past if wait_tasks else None, timeout, running, lock)
+        if then is None or outcome.kind != "done" or not wait_tasks:
+            return outcome
+        return _then(ref, outcome, then)
 
     results: dict[int, Result] = {}
     pool = ThreadPoolExecutor(max_workers=min(parallel, max(1, len(refs))), thread_name_prefix="pvectl-bulk")
@@ -134,6 +140,18 @@ def _settled(running: dict[int, str | None], lock: threading.Lock, patience: flo
         if all(upid is not None for upid in inflight.values()) or time.monotonic() > deadline:
             return inflight
         time.sleep(0.02)
+
+
+def _then(ref: VmRef, outcome: Outcome, then: Then) -> Outcome:
+    from pvectl.sdk._core.errors import PveError
+
+    try:
+        outcome.done.extend(then(ref))
+    except PveError as exc:
+        outcome.kind = "partial"
+        outcome.message = f"{outcome.message}, then: {exc}"
+        outcome.missing.append(str(exc))
+    return outcome
 
 
 def _not_started(ref: VmRef) -> Outcome:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from pvectl.cli.commands.vm import daily, power
+from pvectl.cli.commands.vm import daily, power, snapshot
 from pvectl.cli.commands.vm.create import create
 from pvectl.cli.commands.vm.flags import VmCreateCommand
 from pvectl.cli.runner import ApiCommand  # accepts -o/--output after the command too
@@ -32,3 +32,4 @@ app.command("shutdown", cls=ApiCommand)(power.shutdown)
 app.command("reboot", cls=ApiCommand)(power.reboot)
 app.command("delete", cls=ApiCommand)(power.delete)
 app.add_typer(daily.serial)
+app.add_typer(snapshot.app)
