@@ -24,6 +24,10 @@ Validator = Callable[[str], bool | str]
 NONE = "\x00none"
 
 
+class Escaped(KeyboardInterrupt):
+    """Esc at a question: the flow asks before discarding the answers (Ctrl-C stops at once)."""
+
+
 def has_terminal() -> bool:
     """Whether questions can be asked: a terminal on stdin/stdout, or an app session given its own input."""
     if isinstance(getattr(get_app_session(), "_input", None), PipeInput):  # embedding, tests
@@ -36,7 +40,7 @@ def _escape_aborts(question: questionary.Question) -> questionary.Question:
 
     @bindings.add(Keys.Escape)  # not eager: Alt+key (Esc, key) keeps its meaning in text answers
     def _abort(event: KeyPressEvent) -> None:
-        event.app.exit(exception=KeyboardInterrupt, style="class:aborting")
+        event.app.exit(exception=Escaped, style="class:aborting")
 
     app = question.application
     app.key_bindings = merge_key_bindings([app.key_bindings or KeyBindings(), bindings])
@@ -44,7 +48,7 @@ def _escape_aborts(question: questionary.Question) -> questionary.Question:
 
 
 def ask(question: questionary.Question) -> Any:
-    """The answer; KeyboardInterrupt on Ctrl-C or Esc (questionary's own ``ask`` would swallow it)."""
+    """The answer; KeyboardInterrupt on Ctrl-C, Escaped on Esc (questionary's own ``ask`` would swallow both)."""
     answer = _escape_aborts(question).unsafe_ask()
     if answer is None:
         raise KeyboardInterrupt

@@ -7,6 +7,7 @@ from pvectl.prompts.live import image_storages
 from pvectl.prompts.questions import Session, Target, ask_choice, ask_field
 from pvectl.vm.config import MAX_INDEX, Disk, assign_devices
 from pvectl.vm.fields import DISK_FIELDS
+from pvectl.vm.labels import options as labelled
 
 MAX_DISKS = sum(n + 1 for n in MAX_INDEX.values()) - 1  # every bus full (ide2 is the CD drive)
 
@@ -42,7 +43,7 @@ def ask_disk(session: Session, index: int) -> None:
             )
         elif spec.path == "format":
             formats = next((s.formats for s in image_storages(session) if s.storage == disk.storage), ("raw",))
-            ask_choice(session, target, [(f, f) for f in formats], what=f"on {disk.storage}")
+            ask_choice(session, target, labelled("format", formats), what=f"on {disk.storage}")
         else:
             ask_field(session, target)
     fresh = Disk()

@@ -1,15 +1,17 @@
-"""The whole ``-i`` sequence: login if needed, every step, the summary (the --dry-run text), confirm, submit."""
+"""The whole ``-i`` sequence: login if needed, every step, a review menu (any step can be asked again), the
+summary (the --dry-run text), confirm, submit. Declining returns to the review; Esc asks before discarding."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from pvectl.cli.errors import INTERRUPTED, USAGE, CliError
-from pvectl.prompts.ask import confirm, has_terminal, say
+from pvectl.prompts.ask import Escaped, choice, confirm, has_terminal, say, select
 from pvectl.prompts.disks import ask_disks
 from pvectl.prompts.questions import Session
-from pvectl.prompts.steps import run_step
+from pvectl.prompts.steps import TITLES, run_step
 from pvectl.vm.fields import STEPS
+from pvectl.vm.summary import step_parts
 
 if TYPE_CHECKING:
     import typer
@@ -21,41 +23,105 @@ NO_TERMINAL = (
     "-i/--interactive needs a terminal; give the fields as flags instead "
     "(e.g. pvectl vm create --node pve1 --name web1; see 'pvectl vm create --help')"
 )
+CREATE, DISCARD = "\x00create", "\x00discard"
+WIDTH = 72  # a review line: the step's values, cut to fit a terminal line
+
+
+class Discarded(KeyboardInterrupt):
+    """The user chose to discard the answers (nothing was sent)."""
+
+
+def discard_asked() -> None:
+    """After Esc: raise Discarded when the user confirms; Esc again (or "no") goes back to the question."""
+    try:
+        if confirm("Discard your answers? nothing was sent", False):
+            raise Discarded
+    except Escaped:
+        return
+
+
+def ask_step(session: Session, step: str) -> None:
+    """Ask one step; Esc asks before discarding, and "no" asks the step again from where it started."""
+    while True:
+        before = session.config.model_copy(deep=True)
+        try:
+            ask_disks(session) if step == "disks" else run_step(session, step)
+            return
+        except Escaped:
+            session.config = before
+            discard_asked()
+
+
+def review_line(session: Session, step: str) -> str:
+    line = f"{TITLES[step]:8} " + " · ".join(step_parts(session.config, step))
+    return line if len(line) <= WIDTH else line[: WIDTH - 1] + "…"
+
+
+def review(session: Session, *, create: str) -> None:
+    """The review menu until the user picks ``create``; a step picked is asked again with the current answers."""
+    while True:
+        options = [choice(create, CREATE), *(choice(review_line(session, s), s) for s in STEPS)]
+        options.append(choice("Discard the answers and quit (nothing is sent)", DISCARD))
+        try:
+            answer = select("Review: change a step, or go on", options, CREATE)
+        except Escaped:
+            discard_asked()
+            continue
+        if answer == CREATE:
+            return
+        if answer == DISCARD:
+            raise Discarded
+        ask_step(session, answer)
 
 
 def collect(config: VmConfig, ref: ReferenceData) -> VmConfig:
     """Ask every step in workflow order, starting from ``config`` (defaults, config file and flags)."""
     session = Session(config.model_copy(deep=True), ref)
     for step in STEPS:
-        if step == "disks":
-            ask_disks(session)
-        else:
-            run_step(session, step)
+        ask_step(session, step)
     return session.config
 
 
 def run_prompts(ctx: typer.Context, config: VmConfig, *, dry_run: bool) -> None:
-    """``pvectl vm create -i``: ask, show the plan, confirm, submit. Ctrl-C/Esc before submitting sends nothing."""
+    """``pvectl vm create -i``: ask, review, show the plan, confirm, submit. Nothing is sent before "yes"."""
     from pvectl.cli.commands.vm.report import Progress, print_plan, show_outcome
     from pvectl.prompts.login import connect
     from pvectl.vm.reference import ReferenceData
-    from pvectl.vm.workflow import check_and_plan, submit
+    from pvectl.vm.workflow import WorkflowError, check_and_plan, submit
 
     if not has_terminal():
         raise CliError(NO_TERMINAL, USAGE)
     try:
         client = connect(ctx.obj)
-        answers = collect(config, ReferenceData(client))
-        resolution, plan = check_and_plan(client, answers, strict=False)
-        for note in resolution.notes:
-            say(f"note: {note}")
-        print_plan(ctx, plan)
-        if dry_run:
-            return
-        if not confirm(f"Create VM {plan.vmid} on {plan.node}?", True):
-            raise CliError("not created: nothing was sent", INTERRUPTED)
-    except KeyboardInterrupt:  # Ctrl-C, Esc, or "abort" after a loading error
+        session = Session(config.model_copy(deep=True), ReferenceData(client))
+        for step in STEPS:
+            ask_step(session, step)
+        while True:
+            review(session, create="Show the plan" if dry_run else "Create the VM (the plan is shown first)")
+            try:
+                resolution, plan = check_and_plan(client, session.config, strict=False)
+            except WorkflowError as exc:
+                say(f"error: {exc}")
+                for line in exc.details:
+                    say(f"  {line}")
+                continue  # back to the review: fix the step named
+            for note in resolution.notes:
+                say(f"note: {note}")
+            print_plan(ctx, plan)
+            if dry_run:
+                return
+            try:
+                if confirm(f"Create VM {plan.vmid} on {plan.node}?", True):
+                    break
+            except Escaped:
+                pass
+            say("Not created; back to the review (nothing was sent).")
+    except Discarded:
+        raise CliError("discarded: nothing was sent", INTERRUPTED) from None
+    except KeyboardInterrupt:  # Ctrl-C, or "abort" after a loading error
         raise CliError("interrupted: nothing was sent", INTERRUPTED) from None
     except EOFError:  # Ctrl-D, or the input closed
         raise CliError("end of input: nothing was sent", INTERRUPTED) from None
+    # Ctrl-C while requests run: the submitter returns the "interrupted" outcome (what exists, the UPID, the
+    # commands that finish the job), printed as for the flags
     show_outcome(ctx, submit(client, resolution, on_event=Progress(verbose=True)))

@@ -28,7 +28,7 @@ def ask_live(session: Session, target: Target) -> None:
         titles = [(n.node, n.node if n.node in offline else f"{n.node} ({n.status})") for n in nodes]
         ask_choice(session, target, titles, offline, "on this server")
     elif source == "pools":
-        pools = load("resource pools", ref.pools).get([])
+        pools = load("resource pools", ref.pools, optional=True).get([])
         if not pools:
             say("No resource pools on this server: the VM joins none.")
             target.set(session.config, None)

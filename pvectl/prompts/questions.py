@@ -16,30 +16,15 @@ from pydantic import ValidationError as PydanticValidationError
 from pvectl.prompts.ask import NONE, Validator, checkbox, choice, confirm, say, select, text
 from pvectl.vm.config import VmConfig
 from pvectl.vm.fields import FieldSpec
+from pvectl.vm.labels import options as labelled
 from pvectl.vm.reference import ReferenceData
 from pvectl.vm.rules import check
 
-# Display titles for fixed choices (the value stays PVE's code).
-TITLES: dict[str, dict[str, str]] = {
-    "os.media": {"iso": "ISO image", "cdrom": "Physical disc drive", "none": "No media"},
-    "os.ostype": {
-        "l26": "Linux 6.x - 2.6 Kernel",
-        "l24": "Linux 2.4 Kernel",
-        "win11": "Windows 11/2022/2025",
-        "win10": "Windows 10/2016/2019",
-        "win8": "Windows 8.x/2012/2012r2",
-        "win7": "Windows 7/2008r2",
-        "wvista": "Windows Vista/2008",
-        "wxp": "Windows XP/2003",
-        "w2k8": "Windows 2008",
-        "w2k3": "Windows 2003",
-        "w2k": "Windows 2000",
-        "solaris": "Solaris Kernel",
-        "other": "Other",
-    },
-    "system.bios": {"ovmf": "OVMF (UEFI)", "seabios": "SeaBIOS"},
-    "system.scsihw": {"virtio-scsi-single": "VirtIO SCSI single", "virtio-scsi-pci": "VirtIO SCSI"},
-}
+
+def fixed_options(spec: FieldSpec) -> list[tuple[str, str]]:
+    """(code, title) of a fixed choice, from the shared label table; the title names the code too."""
+    pairs = labelled(spec.path, spec.choices)
+    return [(code, title if title == code else f"{title} ({code})") for code, title in pairs]
 
 
 @dataclass
@@ -187,9 +172,8 @@ def ask_choice(
     A current value that is not among the options is replaced by the first one, with a note (lenient mode).
     """
     spec = target.spec
-    titles = TITLES.get(spec.path, {})
     if options is None:
-        options = [(c, f"{titles[c]} ({c})" if c in titles else c) for c in spec.choices]
+        options = fixed_options(spec)
     current = target.get(session.config)
     allowed = [value for value, _ in options if not (disabled or {}).get(value)]
     if current is None and target.accepts_none(session.config) and spec.kind == "choice" and not spec.source:
@@ -224,7 +208,10 @@ def ask_tags(session: Session, target: Target, existing: list[str]) -> None:
         return True if message is None else message
 
     answer = text("New tags" if existing else target.spec.label, " ".join(extra), validate, "(space-separated)")
-    target.set(session.config, list(dict.fromkeys([*picked, *_split(answer)])))
+    chosen = [*picked, *_split(answer)]
+    # the order the user gave them in (flags, file, earlier answers) stays; newly added ones follow
+    kept = [t for t in current if t in chosen]
+    target.set(session.config, list(dict.fromkeys([*kept, *chosen])))
 
 
 def _split(answer: str) -> list[str]:

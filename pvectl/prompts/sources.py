@@ -11,18 +11,23 @@ from pvectl.vm.reference import Ref
 T = TypeVar("T")
 
 
-def load(what: str, fetch: Callable[[], Ref[T]]) -> Ref[T]:
-    """``fetch()`` until it is ready or empty; on an error the user retries or aborts (KeyboardInterrupt)."""
+def load(what: str, fetch: Callable[[], Ref[T]], *, optional: bool = False) -> Ref[T]:
+    """``fetch()`` until it is ready or empty; on an error the user retries or aborts (KeyboardInterrupt).
+
+    ``optional`` data (pools, tags) can also be skipped: the question then goes on as if there were none.
+    """
     while True:
         with loading(what):
             ref = fetch()
         if ref.error is None:
             return ref
         say(f"error: cannot load {what}: {ref.error}")
-        action = select(
-            f"Loading {what} failed.",
-            [choice("Retry", "retry"), choice("Abort (nothing is sent)", "abort")],
-            default="retry",
-        )
+        options = [choice("Retry", "retry")]
+        if optional:
+            options.append(choice(f"Skip: go on without {what}", "skip"))
+        options.append(choice("Abort (nothing is sent)", "abort"))
+        action = select(f"Loading {what} failed.", options, default="retry")
+        if action == "skip":
+            return Ref(value=None)
         if action == "abort":
             raise KeyboardInterrupt

@@ -9,7 +9,7 @@ from pvectl.prompts.live import ask_live
 from pvectl.prompts.questions import Session, Target, ask_field, ask_tags, ask_value
 from pvectl.prompts.sources import load
 from pvectl.vm.config import VmConfig
-from pvectl.vm.fields import FIELDS, FieldSpec
+from pvectl.vm.fields import FIELDS, FieldSpec, applies
 
 TITLES = {
     "general": "General",
@@ -48,12 +48,17 @@ RELEVANT: dict[str, Callable[[VmConfig], bool]] = {
 
 
 # What a skipped field becomes where keeping a pre-filled value would break a rule (e.g. Secure Boot on SeaBIOS).
-WHEN_SKIPPED: dict[str, object] = {"system.secure_boot": False, "network.mtu": None}
+WHEN_SKIPPED: dict[str, object] = {
+    "system.secure_boot": False,
+    "network.mtu": None,
+    "os.virtio_iso": None,
+    "memory.shares": None,
+}
 
 
 def relevant(spec: FieldSpec, config: VmConfig) -> bool:
     when = RELEVANT.get(spec.path)
-    return when is None or when(config)
+    return applies(spec.path, config) if when is None else when(config)
 
 
 def step_fields(step: str) -> tuple[list[FieldSpec], list[FieldSpec]]:
@@ -73,7 +78,7 @@ def ask_one(session: Session, spec: FieldSpec) -> None:
         nextid = ref.next_vmid()  # never cached: it is not reserved
         ask_value(session, target, suggested=nextid.value)
     elif spec.path == "general.tags":
-        ask_tags(session, target, load("tags", ref.tags).get([]))
+        ask_tags(session, target, load("tags", ref.tags, optional=True).get([]))
     elif spec.path == "memory.min_memory":
         ask_value(session, target, suggested=session.config.memory.memory)
     else:

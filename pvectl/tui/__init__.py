@@ -59,6 +59,9 @@ def run_wizard(ctx: typer.Context, config: VmConfig, *, dry_run: bool = False) -
     if app.outcome is not None:
         for line in outcome_lines(app.outcome):
             print(line)
+    elif app.detached is not None:
+        for line in app.detached:
+            print(line)
     if code is None:
         code = 130 if app.outcome is None else 1
     if code:

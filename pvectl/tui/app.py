@@ -19,7 +19,7 @@ from pvectl.tui.screens.general import GeneralScreen
 from pvectl.tui.screens.memory import MemoryScreen
 from pvectl.tui.screens.network import NetworkScreen
 from pvectl.tui.screens.os import OsScreen
-from pvectl.tui.screens.quit import QuitScreen
+from pvectl.tui.screens.quit import QuitScreen, SubmittingQuitScreen
 from pvectl.tui.screens.system import SystemScreen
 from pvectl.vm.fields import STEPS
 
@@ -65,6 +65,8 @@ class WizardApp(App[int]):
         self.outcome: Outcome | None = None
         self.plan_to_print: Plan | None = None
         self.step = "login"
+        self.advanced: dict[str, bool] = {}  # step -> the Advanced switch, as the user left it
+        self.detached: list[str] | None = None  # what was known when the user detached from a submission
 
     def on_mount(self) -> None:
         if self.session.client is None:
@@ -131,15 +133,16 @@ class WizardApp(App[int]):
         self.exit(self.exit_code())
 
     def action_quit_wizard(self) -> None:
-        if isinstance(self.screen, QuitScreen):
+        if isinstance(self.screen, (QuitScreen, SubmittingQuitScreen)):
             return
         finished = self.outcome is not None and self.step == "submit"
         if self.step == "login" or finished:
             self.exit(self.exit_code())
             return
         if self.session.submitted and self.outcome is None:
-            message = "A submission is running. Quit anyway? Its outcome will not be shown."
-        elif self.outcome is not None:
+            self._quit_while_submitting()
+            return
+        if self.outcome is not None:
             message = "Quit? The VM exists; your changes since then are lost."
         else:
             message = "Quit? Your answers will be lost; nothing was sent to the server."
@@ -149,3 +152,19 @@ class WizardApp(App[int]):
                 self.exit(self.exit_code())
 
         self.push_screen(QuitScreen(message), answered)
+
+    def _quit_while_submitting(self) -> None:
+        from pvectl.tui.screens.submit import SubmitScreen
+
+        def answered(choice: str | None) -> None:
+            if choice != "detach" or self.outcome is not None:
+                return  # waiting: the outcome shows when the requests end
+            screen = self.screen if isinstance(self.screen, SubmitScreen) else None
+            outcome = self.session.detach(screen.plan) if screen else None
+            if outcome is not None:
+                self.outcome = outcome  # printed on exit, as the flags print it
+            else:
+                self.detached = screen.progress_lines() if screen else ["detached: the submission goes on"]
+            self.exit(INTERRUPTED if outcome is None else outcome.exit_code)
+
+        self.push_screen(SubmittingQuitScreen(), answered)

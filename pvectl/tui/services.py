@@ -98,15 +98,22 @@ class Session:
 
     def submit(self, resolution: Resolution, on_event: Callable[[Event], None]) -> Outcome:
         from pvectl.vm.outcome import Outcome
-        from pvectl.vm.workflow import submit
+        from pvectl.vm.submit import Submitter
 
         assert self.client is not None
         self.submitted = True
+        self.submitter = Submitter(self.client, on_event=on_event, task_timeout=600)  # as workflow.submit does
         try:
-            return submit(self.client, resolution, on_event=on_event)
+            return self.submitter.submit(resolution.config, resolution.server_version, auto_vmid=resolution.auto_vmid)
         except Exception as exc:
             node = resolution.config.general.node
             return Outcome("nothing-created", None, node, f"submission stopped: {exc}")
+
+    def detach(self, plan: Plan) -> Outcome | None:
+        """The outcome so far when the user leaves a running submission: the submitter's own "interrupted"
+        outcome (what exists, the running task's UPID, the commands that finish the job), as Ctrl-C gives."""
+        submitter = getattr(self, "submitter", None)
+        return None if submitter is None else submitter._interrupted(plan)
 
     def finish(self, step: str, plan: Plan) -> None:
         """Run one post-create step again (the retry button of a partial success); raises PveError."""

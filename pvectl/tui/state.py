@@ -13,7 +13,8 @@ from pydantic import ValidationError
 
 from pvectl.vm.config import Disk, VmConfig, assign_devices
 from pvectl.vm.defaults import get_value, set_value
-from pvectl.vm.fields import DISK_FIELDS, FIELDS, FieldSpec
+from pvectl.vm.fields import FIELDS, FieldSpec, applies
+from pvectl.vm.labels import options as labelled
 from pvectl.vm.rules import Problem, check
 
 STEP_TITLES = {
@@ -26,44 +27,11 @@ STEP_TITLES = {
     "network": "Network",
 }
 
-CHOICE_LABELS = {
-    "os.media": {"iso": "ISO image", "cdrom": "Physical CD/DVD drive", "none": "No media"},
-    "system.bios": {"ovmf": "OVMF (UEFI)", "seabios": "SeaBIOS"},
-    "system.machine": {"q35": "q35", "pc": "Default (i440fx)"},
-    "os.ostype": {
-        "l26": "Linux 6.x - 2.6 Kernel",
-        "l24": "Linux 2.4 Kernel",
-        "win11": "Windows 11/2022/2025",
-        "win10": "Windows 10/2016/2019",
-        "win8": "Windows 8.x/2012/2012r2",
-        "win7": "Windows 7/2008r2",
-        "wvista": "Windows Vista",
-        "w2k8": "Windows Vista/2008",
-        "wxp": "Windows XP/2003",
-        "w2k3": "Windows 2003",
-        "w2k": "Windows 2000",
-        "solaris": "Solaris Kernel",
-        "other": "Other",
-    },
-    "network.model": {
-        "virtio": "VirtIO (paravirtualized)",
-        "e1000": "Intel E1000",
-        "e1000e": "Intel E1000E",
-        "rtl8139": "Realtek RTL8139",
-        "vmxnet3": "VMware vmxnet3",
-    },
-}
 
-# Which fields apply, given the other answers (the GUI greys them out the same way).
-APPLIES: dict[str, Callable[[VmConfig], bool]] = {
-    "os.iso_storage": lambda c: c.os.media == "iso",
-    "os.iso": lambda c: c.os.media == "iso",
-    "system.efidisk": lambda c: c.system.bios == "ovmf",
-    "system.efi_storage": lambda c: c.system.bios == "ovmf" and c.system.efidisk,
-    "system.secure_boot": lambda c: c.system.bios == "ovmf" and c.system.efidisk,
-    "memory.min_memory": lambda c: c.memory.ballooning,
-    **{f.path: (lambda c: c.network.enabled) for f in FIELDS if f.step == "network" and f.path != "network.enabled"},
-}
+def fixed_options(spec: FieldSpec) -> list[tuple[str, str]]:
+    """(label, code) of a fixed choice, from the shared label table (as the prompts show them)."""
+    return [(title, code) for code, title in labelled(spec.path, spec.choices)]
+
 
 # PVE's per-parameter error keys of POST /nodes/{node}/qemu -> the step that holds the field.
 _PARAM_STEPS = {
@@ -75,6 +43,7 @@ _PARAM_STEPS = {
     "onboot": "general",
     "startup": "general",
     "ide2": "os",
+    "ide0": "os",
     "ostype": "os",
     "machine": "system",
     "bios": "system",
@@ -86,6 +55,14 @@ _PARAM_STEPS = {
     "sockets": "cpu",
     "cores": "cpu",
     "cpu": "cpu",
+    "vcpus": "cpu",
+    "cpulimit": "cpu",
+    "cpuunits": "cpu",
+    "affinity": "cpu",
+    "numa": "cpu",
+    "shares": "memory",
+    "tpmstate0": "system",
+    "boot": "os",
     "memory": "memory",
     "balloon": "memory",
     "allow-ksm": "memory",
@@ -95,7 +72,7 @@ _PARAM_STEPS = {
 
 def step_of_param(param: str) -> str:
     """The wizard step that holds a PVE parameter (``scsi1`` -> disks); general when unknown."""
-    if param.rstrip("0123456789") in ("scsi", "sata", "virtio", "ide") and param != "ide2":
+    if param.rstrip("0123456789") in ("scsi", "sata", "virtio", "ide") and param not in ("ide2", "ide0"):
         return "disks"
     return _PARAM_STEPS.get(param, "general")
 
@@ -176,8 +153,10 @@ class Wizard:
         return get_value(self.config, key)
 
     def applies(self, path: str) -> bool:
-        rule = APPLIES.get(path)
-        return rule is None or rule(self.config)
+        m = _DISK_KEY.fullmatch(path)
+        if m:
+            return disk_applies(self.config.disks[int(m[1])].bus, m[2])
+        return applies(path, self.config)
 
     def preview(self) -> VmConfig:
         """The configuration with what the server will fill in (the latest ISO, disk devices)."""
@@ -264,8 +243,13 @@ class Wizard:
         self.notes = {k: v for k, v in self.notes.items() if not k.startswith("disks[")}
 
 
-def disk_fields() -> list[FieldSpec]:
-    return [f for f in DISK_FIELDS if not f.advanced]
+def disk_applies(bus: str, name: str) -> bool:
+    """What a disk bus can do (the GUI disables the rest): no SSD emulation on virtio, IO thread on scsi/virtio."""
+    if name == "ssd":
+        return bus != "virtio"
+    if name in ("iothread", "ro"):
+        return bus in ("scsi", "virtio")
+    return True
 
 
 def problems_by_step(problems: list[Problem]) -> dict[str, list[Problem]]:

@@ -40,6 +40,7 @@ class Os(_Step):
     iso_storage: str = "cephfs"
     iso: str | None = None  # volid; None = the latest nixos-minimal ISO on iso_storage
     ostype: str = "l26"
+    virtio_iso: str | None = None  # Windows: the VirtIO driver ISO as a second CD drive (ide0)
 
 
 class System(_Step):
@@ -50,6 +51,10 @@ class System(_Step):
     secure_boot: bool = False  # pre-enrolled keys: off, the NixOS installer is not signed for Secure Boot
     scsihw: str = "virtio-scsi-single"
     agent: bool = True
+    tpm: bool = False  # a TPM state volume (the GUI ticks it for Windows 11)
+    tpm_storage: str = "ceph-pool"
+    tpm_version: Literal["v2.0", "v1.2"] = "v2.0"
+    vga: str | None = None  # graphic card; with the serial console on it becomes serial0 after creation
 
 
 class Disk(_Step):
@@ -64,6 +69,16 @@ class Disk(_Step):
     aio: str | None = "io_uring"
     cache: str | None = None
     discard: bool | None = None
+    ro: bool = False
+    replicate: bool = True  # off = "Skip replication" in the GUI
+    mbps_rd: float | None = None
+    mbps_rd_max: float | None = None
+    mbps_wr: float | None = None
+    mbps_wr_max: float | None = None
+    iops_rd: int | None = None
+    iops_rd_max: int | None = None
+    iops_wr: int | None = None
+    iops_wr_max: int | None = None
 
     @property
     def device(self) -> str | None:
@@ -74,6 +89,12 @@ class Cpu(_Step):
     sockets: int = 1
     cores: int = 2
     type: str = "host"
+    vcpus: int | None = None
+    cpulimit: float | None = None
+    affinity: str | None = None  # root@pam only
+    cpuunits: int | None = None
+    numa: bool = False  # always sent, as the GUI does
+    flags: str | None = None  # "+aes;-pcid"
 
 
 class Memory(_Step):
@@ -81,6 +102,7 @@ class Memory(_Step):
     min_memory: int | None = None  # None = follows memory
     ballooning: bool = True
     ksm: bool = True
+    shares: int | None = None  # only with minimum memory < memory
 
 
 class Network(_Step):
@@ -141,7 +163,8 @@ class DiskSpecError(ValueError):
 _DISK = re.compile(
     r"(?:(?P<bus>scsi|sata|virtio|ide)(?P<index>\d+):)?(?P<storage>[A-Za-z][\w.\-]*):(?P<size>\d+)(?:G)?"
 )
-_DISK_BOOL = {"iothread", "ssd", "backup", "discard"}
+_DISK_BOOL = {"iothread", "ssd", "backup", "discard", "ro", "replicate"}
+DISK_LIMITS = ("mbps_rd", "mbps_rd_max", "mbps_wr", "mbps_wr_max", "iops_rd", "iops_rd_max", "iops_wr", "iops_wr_max")
 
 
 def parse_disk_spec(text: str, base: Disk | None = None) -> Disk:
@@ -165,10 +188,11 @@ def parse_disk_spec(text: str, base: Disk | None = None) -> Disk:
             values[key] = low in ("1", "yes", "on", "true")
         elif key in ("format", "aio", "cache", "bus"):
             values[key] = value
+        elif key in DISK_LIMITS:
+            values[key] = value  # pydantic reads the number (and names the key when it is not one)
         else:
-            raise DiskSpecError(
-                f"'{text}': unknown disk option '{key}' (format, iothread, ssd, backup, aio, cache, discard)"
-            )
+            known = ", ".join(["format", "iothread", "ssd", "backup", "aio", "cache", "discard", "ro", "replicate"])
+            raise DiskSpecError(f"'{text}': unknown disk option '{key}' ({known}, {', '.join(DISK_LIMITS)})")
     data = (base or Disk()).model_dump()
     data.update(values)
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pvectl.sdk._core import propstring
 from pvectl.sdk._core.spec import load_spec
-from pvectl.vm.config import Disk, VmConfig
+from pvectl.vm.config import DISK_LIMITS, Disk, VmConfig
 
 CREATE = "POST /nodes/{node}/qemu"
 
@@ -30,8 +30,15 @@ def disk_value(disk: Disk) -> str:
         values["aio"] = disk.aio
     if disk.cache:
         values["cache"] = disk.cache
-    if disk.discard is not None:
-        values["discard"] = "on" if disk.discard else "ignore"
+    if disk.discard:
+        values["discard"] = "on"  # off is PVE's default (ignore): the GUI sends nothing then
+    if disk.ro:
+        values["ro"] = True
+    if not disk.replicate:
+        values["replicate"] = False  # the GUI's "Skip replication"; replicate=1 is PVE's default
+    for key in DISK_LIMITS:
+        limit = getattr(disk, key)
+        values[key] = None if limit is None else _number(limit)  # None is left out; 100, not 100.0
     return propstring.render(values, _fmt(f"{disk.bus}[n]"))
 
 
@@ -60,6 +67,20 @@ def net_value(config: VmConfig) -> str:
     return propstring.render(values, _fmt("net[n]"))
 
 
+def cpu_value(config: VmConfig) -> str:
+    """``host`` or ``host,flags=+aes;-pcid`` (pve-vm-cpu-conf)."""
+    c = config.cpu
+    return f"{c.type},flags={c.flags}" if c.flags else c.type
+
+
+def boot_order(config: VmConfig) -> str:
+    """The GUI's boot order with a VirtIO driver ISO: first disk, the install CD, the driver CD, the NIC."""
+    devices = [d.device for d in config.disks[:1] if d.device] + ["ide2", "ide0"]
+    if config.network.enabled:
+        devices.append("net0")
+    return "order=" + ";".join(devices)
+
+
 def startup_value(config: VmConfig) -> str | None:
     g = config.general
     parts = [(k, v) for k, v in (("order", g.startup_order), ("up", g.startup_delay), ("down", g.shutdown_timeout))]
@@ -86,28 +107,51 @@ def create_params(config: VmConfig, *, ha_in_create: bool, has_ksm: bool) -> dic
     if g.ha and ha_in_create:
         p["ha-managed"] = "1"
     p["ide2"] = cdrom_value(config)
+    if config.os.virtio_iso:
+        p["ide0"] = f"{config.os.virtio_iso},media=cdrom"
     p["ostype"] = config.os.ostype
     p["machine"] = s.machine
     p["bios"] = s.bios
     p["scsihw"] = s.scsihw
     if s.agent:
         p["agent"] = "1"
+    if s.vga and not config.serial_console:
+        p["vga"] = s.vga  # with the serial console the card becomes serial0 after creation
     if s.bios == "ovmf" and s.efidisk:
         efi = f"{s.efi_storage}:1,efitype=4m"  # size 1 is a placeholder; the API default efitype is 2m
         p["efidisk0"] = efi + (",pre-enrolled-keys=1" if s.secure_boot else "")
+    if s.tpm:
+        p["tpmstate0"] = f"{s.tpm_storage}:1,version={s.tpm_version}"  # size 1: a placeholder, as for EFI
     for disk in config.disks:
         assert disk.device is not None, "resolve disk devices first"
         p[disk.device] = disk_value(disk)
     p["sockets"] = str(c.sockets)
     p["cores"] = str(c.cores)
-    p["cpu"] = c.type
+    if c.vcpus is not None:
+        p["vcpus"] = str(c.vcpus)
+    if c.cpulimit:  # 0 = unlimited, PVE's default: not sent
+        p["cpulimit"] = _number(c.cpulimit)
+    if c.affinity:
+        p["affinity"] = c.affinity
+    if c.cpuunits is not None:
+        p["cpuunits"] = str(c.cpuunits)
+    p["numa"] = "1" if c.numa else "0"  # the GUI always sends it (gui-wizard-reference.md §7)
+    p["cpu"] = cpu_value(config)
     p["memory"] = str(m.memory)
     if not m.ballooning:
         p["balloon"] = "0"
     elif config.effective_min_memory < m.memory:
         p["balloon"] = str(config.effective_min_memory)
+        if m.shares is not None:
+            p["shares"] = str(m.shares)  # the GUI offers shares only with a minimum below memory
     if not m.ksm and has_ksm:
         p["allow-ksm"] = "0"
     if config.network.enabled:
         p["net0"] = net_value(config)
+    if config.os.virtio_iso:
+        p["boot"] = boot_order(config)
     return p
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)

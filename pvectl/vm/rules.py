@@ -6,12 +6,14 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from pvectl.vm.config import MAX_INDEX, VmConfig
+from pvectl.vm.config import DISK_LIMITS, MAX_INDEX, VmConfig
 
 _DNS = re.compile(r"(?:[a-zA-Z0-9](?:[a-zA-Z0-9\-]*[a-zA-Z0-9])?\.)*[a-zA-Z0-9](?:[a-zA-Z0-9\-]*[a-zA-Z0-9])?")
 _TAG = re.compile(r"[a-z0-9_][a-z0-9_\-+.]*", re.I)
 _MAC = re.compile(r"[a-f0-9][02468ace](?::[a-f0-9]{2}){5}", re.I)
 _POOL = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_\-]+")
+_CPU_FLAGS = re.compile(r"[+-][\w.-]+(?:;[+-][\w.-]+)*")  # pve-vm-cpu-conf flags: +aes;-pcid
+_CPUSET = re.compile(r"\d+(?:-\d+)?(?:,\d+(?:-\d+)?)*")  # affinity, a cpuset list: 0-3,8
 
 
 @dataclass(frozen=True)
@@ -79,16 +81,39 @@ def check(config: VmConfig, *, taken_vmids: Collection[int] = ()) -> list[Proble
             add(f"{where}.ssd", "SSD emulation is not available on virtio disks")
         if disk.iothread and disk.bus not in ("scsi", "virtio"):
             add(f"{where}.iothread", f"IO thread needs a scsi or virtio disk, not {disk.bus}")
+        if disk.ro and disk.bus not in ("scsi", "virtio"):
+            add(f"{where}.ro", f"read-only needs a scsi or virtio disk, not {disk.bus}")  # the GUI's limit
+        if f"{disk.bus}{disk.index}" == "ide0" and config.os.virtio_iso:
+            add(f"{where}.index", "ide0 holds the VirtIO driver CD")
+        for key in DISK_LIMITS:
+            value = getattr(disk, key)
+            if value is not None and value < 0:
+                add(f"{where}.{key}", f"must be 0 or more, got {value}")
     c = config.cpu
     if c.sockets < 1:
         add("cpu.sockets", f"must be at least 1, got {c.sockets}")
     if c.cores < 1:
         add("cpu.cores", f"must be at least 1, got {c.cores}")
+    if c.vcpus is not None and not 1 <= c.vcpus <= c.sockets * c.cores:
+        add("cpu.vcpus", f"vCPUs must be 1..{c.sockets * c.cores} (sockets x cores), got {c.vcpus}")
+    if c.cpulimit is not None and not 0 <= c.cpulimit <= 128:
+        add("cpu.cpulimit", f"CPU limit must be 0..128, got {c.cpulimit:g}")
+    if c.cpuunits is not None and not 1 <= c.cpuunits <= 262144:
+        # cgroup v2 takes 1..10000, v1 2..262144: the server refuses what its mode cannot take
+        add("cpu.cpuunits", f"CPU units must be 1..262144 (1..10000 on cgroup v2), got {c.cpuunits}")
+    if c.flags is not None and not _CPU_FLAGS.fullmatch(c.flags):
+        add("cpu.flags", f"'{c.flags}' is not a flag list like +aes;-pcid")
+    if c.affinity is not None and not _CPUSET.fullmatch(c.affinity):
+        add("cpu.affinity", f"'{c.affinity}' is not a CPU list like 0-3,8")
     m = config.memory
     if m.memory < 16:
         add("memory.memory", f"must be at least 16 MiB, got {m.memory}")
     if m.min_memory is not None and m.min_memory > m.memory:
         add("memory.min_memory", f"minimum memory ({m.min_memory}) must not exceed memory ({m.memory})")
+    if m.shares is not None and not 0 <= m.shares <= 50000:
+        add("memory.shares", f"shares must be 0..50000, got {m.shares}")
+    if config.os.virtio_iso is not None and not config.os.ostype.startswith("w"):
+        add("os.virtio_iso", f"the VirtIO driver ISO is for Windows guests, not {config.os.ostype}")
     n = config.network
     if n.enabled:
         if n.vlan is not None and not 1 <= n.vlan <= 4094:
@@ -96,8 +121,9 @@ def check(config: VmConfig, *, taken_vmids: Collection[int] = ()) -> list[Proble
         if n.mtu is not None:
             if n.model != "virtio":
                 add("network.mtu", f"MTU can only be set on virtio NICs, not {n.model}")
-            elif not 1 <= n.mtu <= 65520:
-                add("network.mtu", f"MTU must be 1..65520, got {n.mtu}")
+            elif not (n.mtu == 1 or 576 <= n.mtu <= 65520):
+                # the schema takes 1..65520; PVE's GUI (NetworkEdit.js) takes 576..65520, and 1 = the bridge's MTU
+                add("network.mtu", f"MTU must be 576..65520, or 1 for the bridge's MTU; got {n.mtu}")
         if n.rate is not None and n.rate < 0:
             add("network.rate", f"rate limit must be 0 or more MB/s, got {n.rate}")
         if n.queues is not None and not 0 <= n.queues <= 64:

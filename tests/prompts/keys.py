@@ -33,6 +33,7 @@ QUESTIONS = (
     "secure_boot",
     "scsihw",
     "agent",
+    "tpm",
     "serial_console",
     # Disks
     "disk_bus",
@@ -49,6 +50,7 @@ QUESTIONS = (
     "sockets",
     "cores",
     "cpu",
+    "cpu_advanced",
     # Memory
     "memory",
     "memory_advanced",
@@ -58,7 +60,8 @@ QUESTIONS = (
     "net_model",
     "firewall",
     "network_advanced",
-    # Summary
+    # Review menu (Enter: go on), then the summary
+    "review",
     "confirm",
 )
 

@@ -9,6 +9,7 @@ import os
 import pty
 import re
 import select
+import signal
 import struct
 import subprocess
 import sys
@@ -88,6 +89,36 @@ class Terminal:
         return self.proc.returncode
 
 
+def answer_all(term: Terminal, name: str) -> None:
+    """Every question up to the plan, with the defaults except a name and memory 3072 (8 refused first)."""
+    term.answer("Node")
+    term.answer("VM ID")
+    term.answer("Name", name + ENTER)
+    for question in ("Resource pool", "Tags", "New tags", "Add to HA", "Start after creation"):
+        term.answer(question)
+    term.answer("Customise advanced General options?")
+    for question in ("Media", "ISO storage", "ISO image", "Guest OS"):
+        term.answer(question)
+    for question in ("Machine", "BIOS", "EFI disk", "EFI storage", "Secure Boot keys", "SCSI controller"):
+        term.answer(question)
+    for question in ("QEMU agent", "TPM", "Serial console"):
+        term.answer(question)
+    for question in ("Bus", "Storage", "Size (GiB)", "Format", "IO thread", "SSD emulation", "Backup", "Async IO"):
+        term.answer(question)
+    term.answer("Customise advanced options of scsi0?")
+    term.answer("Add another disk?")
+    for question in ("Sockets", "Cores", "CPU type", "Customise advanced CPU options?"):
+        term.answer(question)
+    term.answer("Memory (MiB)", CLEAR + "8" + ENTER)
+    term.expect("must be at least 16 MiB, got 8")  # the rule, shown while typing
+    term.send(CLEAR + "3072" + ENTER)
+    term.answer("Customise advanced Memory options?")
+    for question in ("Network device", "Bridge", "Model", "Firewall", "Customise advanced Network options?"):
+        term.answer(question)
+    term.answer("Review: change a step, or go on")
+    term.expect("Plan for VM")  # the summary: the --dry-run text
+
+
 def test_create_in_a_real_terminal(tmp_path: Path) -> None:
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("PVECTL_")},
@@ -98,31 +129,7 @@ def test_create_in_a_real_terminal(tmp_path: Path) -> None:
     }
     term = Terminal([sys.executable, "-m", "pvectl", "--sim", "vm", "create", "-i"], env)
     try:
-        term.answer("Node")
-        term.answer("VM ID")
-        term.answer("Name", "term1" + ENTER)
-        for question in ("Resource pool", "Tags", "New tags", "Add to HA", "Start after creation"):
-            term.answer(question)
-        term.answer("Customise advanced General options?")
-        for question in ("Media", "ISO storage", "ISO image", "Guest OS"):
-            term.answer(question)
-        for question in ("Machine", "BIOS", "EFI disk", "EFI storage", "Secure Boot keys", "SCSI controller"):
-            term.answer(question)
-        for question in ("QEMU agent", "Serial console"):
-            term.answer(question)
-        for question in ("Bus", "Storage", "Size (GiB)", "Format", "IO thread", "SSD emulation", "Backup", "Async IO"):
-            term.answer(question)
-        term.answer("Customise advanced options of scsi0?")
-        term.answer("Add another disk?")
-        for question in ("Sockets", "Cores", "CPU type"):
-            term.answer(question)
-        term.answer("Memory (MiB)", CLEAR + "8" + ENTER)
-        term.expect("must be at least 16 MiB, got 8")  # the rule, shown while typing
-        term.send(CLEAR + "3072" + ENTER)
-        term.answer("Customise advanced Memory options?")
-        for question in ("Network device", "Bridge", "Model", "Firewall", "Customise advanced Network options?"):
-            term.answer(question)
-        term.expect("Plan for VM")  # the summary: the --dry-run text
+        answer_all(term, "term1")
         term.answer("Create VM")
         code = term.finish()
     finally:
@@ -135,3 +142,32 @@ def test_create_in_a_real_terminal(tmp_path: Path) -> None:
     assert listed.code == 0, listed.stderr
     vm = next(v for v in json.loads(listed.stdout) if v["name"] == "term1")
     assert vm["node"] == "pve1"
+
+
+def test_ctrl_c_during_a_slow_create_prints_the_outcome_so_far(tmp_path: Path) -> None:
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("PVECTL_")},
+        "TERM": "xterm-256color",
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "PVECTL_SIM_FAULTS": "task-slow:seconds=60,type=qmcreate",
+    }
+    term = Terminal([sys.executable, "-m", "pvectl", "--sim", "vm", "create", "-i"], env)
+    try:
+        answer_all(term, "slow1")
+        term.answer("Create VM")
+        term.expect("create VM")  # the progress line of the create request
+        time.sleep(2)  # the create task runs (60 s)
+        # ^C on a terminal is SIGINT to the foreground process (this pty is not its controlling terminal)
+        term.proc.send_signal(signal.SIGINT)
+        code = term.finish()
+    finally:
+        if term.proc.poll() is None:
+            term.proc.kill()
+    assert code == 130, term.screen[-2000:]
+    # the submitter's "interrupted" outcome, as the flags print it: what exists, the UPID, the remedies
+    assert re.search(r"interrupted: VM \d+ is being created on pve1", term.screen)
+    assert "pvectl task wait 'UPID:" in term.screen
+    assert re.search(r"pvectl vm serial-console enable \d+", term.screen)
+    assert "Traceback" not in term.screen

@@ -201,7 +201,7 @@ def test_invalid_numbers_are_refused_until_valid(cli: SimCli, term: PipeInput) -
         vmid=typed("100") + typed("12") + typed("4242"),  # 100 is taken, 12 is out of range
         disk_size=typed("0") + typed("many") + typed("40"),
         memory=typed("lots") + typed("8") + typed("4096"),
-        memory_advanced="y" + typed("9000") + typed("1024") + ENTER + ENTER,  # minimum > memory is refused
+        memory_advanced="y" + typed("9000") + typed("1024") + ENTER * 3,  # minimum > memory is refused; shares
         network_advanced="y" + typed("5000") + typed("20") + ENTER * 5,
         upto="confirm",
     )
@@ -218,23 +218,53 @@ def test_invalid_numbers_are_refused_until_valid(cli: SimCli, term: PipeInput) -
 # typed ahead, a lone Esc would wait for the rest of an escape sequence; a key after it makes it a plain Esc
 @pytest.mark.parametrize(
     ("key", "at"),  # a list, the multi-select, a yes/no, a text answer, the final confirmation
-    [(CTRL_C, "node"), (CTRL_C, "tags"), (ESC + "q", "ha"), (CTRL_C, "disk_size"), (ESC + "q", "disk_size"), (ESC + "q", "confirm")],
-    ids=["ctrl-c-list", "ctrl-c-multi", "esc-yes-no", "ctrl-c-text", "esc-text", "esc-confirm"],
+    [(CTRL_C, "node"), (CTRL_C, "tags"), (ESC + "qy", "ha"), (CTRL_C, "disk_size"), (ESC + "qy", "disk_size"), (ESC + "qy", "review")],
+    ids=["ctrl-c-list", "ctrl-c-multi", "esc-yes-no", "ctrl-c-text", "esc-text", "esc-review"],
 )  # fmt: skip
 def test_interrupt_at_any_question_sends_nothing(cli: SimCli, term: PipeInput, key: str, at: str) -> None:
+    """Ctrl-C stops at once; Esc asks "Discard your answers?" first (here answered yes)."""
     run = prompts(cli, term, answers(upto=at) + key)
     assert run.code == 130
-    assert run.stderr.splitlines()[-1] == "error: interrupted: nothing was sent"
+    ending = "interrupted" if key == CTRL_C else "discarded"
+    assert run.stderr.splitlines()[-1] == f"error: {ending}: nothing was sent"
     assert "Traceback" not in run.stderr
     assert cli.writes() == []
 
 
-def test_declining_at_the_summary_sends_nothing(cli: SimCli, term: PipeInput) -> None:
-    run = prompts(cli, term, answers(confirm="n"))
+def test_declining_at_the_summary_returns_to_the_review(cli: SimCli, term: PipeInput) -> None:
+    run = prompts(cli, term, answers(confirm="n") + pick("Discard"))
     assert run.code == 130
     assert "Plan for VM" in run.stdout
-    assert run.stderr.splitlines()[-1] == "error: not created: nothing was sent"
+    assert "Not created; back to the review (nothing was sent)." in run.stderr
+    assert run.stderr.splitlines()[-1] == "error: discarded: nothing was sent"
     assert cli.writes() == []
+
+
+def test_esc_asks_and_no_asks_the_step_again(cli: SimCli, term: PipeInput) -> None:
+    # Esc at "Add to HA", "no" to discarding: General is asked again from its start, then all goes on
+    keys = answers(upto="ha") + ESC + "qn" + answers(name=typed("again"), upto="review") + ENTER + ENTER
+    params = create_params(prompts(cli, term, keys, "--dry-run", "-o", "json"))
+    assert params["name"] == "again"
+    assert params["ha-managed"] == "1"  # the keys lined up: every question of General was asked again
+
+
+def test_review_menu_edits_an_earlier_step(cli: SimCli, term: PipeInput) -> None:
+    # at the review: pick General, change the name (other answers kept as defaults), then go on
+    general = ENTER * 2 + typed("edited") + ENTER * 6
+    keys = answers(name=typed("first"), upto="review") + pick("General") + general + ENTER
+    run = prompts(cli, term, keys, "--dry-run", "-o", "json")
+    params = create_params(run)
+    assert params["name"] == "edited"
+    assert params["net0"] == "virtio,bridge=vmbr9,firewall=1"  # the steps after it kept their answers
+
+
+def test_declining_create_and_changing_a_step_then_creating(cli: SimCli, term: PipeInput) -> None:
+    cpu = typed("2") + typed("6") + ENTER + ENTER  # sockets, cores, type, no advanced options
+    keys = answers(confirm="n") + pick("CPU") + cpu + ENTER + "y"
+    run = prompts(cli, term, keys)
+    assert run.code == 0, run.stderr
+    (create,) = [r for r in cli.requests if r.method == "POST" and r.url.path.endswith("/qemu")]
+    assert b"cores=6" in create.content and b"sockets=2" in create.content
 
 
 def test_without_a_terminal_it_suggests_flags(cli: SimCli) -> None:
@@ -251,3 +281,9 @@ def test_partial_success_names_the_remedy(cli: SimCli, term: PipeInput) -> None:
     assert run.code == 6
     assert "[!!] serial: VM is locked" in run.stderr
     assert "finish with: pvectl vm serial-console enable" in run.stderr
+
+
+def test_tag_order_is_kept(cli: SimCli, term: PipeInput) -> None:
+    # "web" is in use on the server (offered in the list), "zeta" is new (typed): the order given stays
+    run = prompts(cli, term, answers(upto="confirm"), "--tag", "zeta", "--tag", "web", "--dry-run", "-o", "json")
+    assert create_params(run)["tags"] == "zeta;web"

@@ -30,7 +30,8 @@ def session(config: VmConfig | None = None, taken: set[int] | None = None) -> Se
         ("min-memory", "4096", "minimum memory (4096) must not exceed memory (2048)"),
         ("cores", "0", "must be at least 1, got 0"),
         ("vlan", "5000", "VLAN tag must be 1..4094, got 5000"),
-        ("mtu", "70000", "MTU must be 1..65520, got 70000"),
+        ("mtu", "70000", "MTU must be 576..65520, or 1 for the bridge's MTU; got 70000"),
+        ("mtu", "100", "MTU must be 576..65520, or 1 for the bridge's MTU; got 100"),
         ("rate", "-1", "rate limit must be 0 or more MB/s, got -1.0"),
         ("rate", "fast", "'fast' is not a number"),
         ("queues", "65", "multiqueue must be 0..64, got 65"),
@@ -41,6 +42,11 @@ def session(config: VmConfig | None = None, taken: set[int] | None = None) -> Se
 def test_answers_are_checked_by_the_domain_rules(flag: str, answer: str, message: str) -> None:
     check = validator(session(taken={101}), Target(BY_FLAG[flag]))
     assert check(answer) == message
+
+
+@pytest.mark.parametrize("answer", ["1", "576", "65520"])
+def test_mtu_limits_are_the_guis(answer: str) -> None:
+    assert validator(session(), Target(BY_FLAG["mtu"]))(answer) is True
 
 
 @pytest.mark.parametrize(

@@ -54,6 +54,21 @@ def test_step_large(snap_compare: Snap, cli: SimCli, step: str) -> None:
     assert snap_compare(make_app(cli.sim), terminal_size=(120, 40), run_before=at(step))
 
 
+ADVANCED_STEPS = ["general", "os", "system", "disks", "cpu", "memory", "network"]
+
+
+def advanced_app(cli: SimCli) -> Any:
+    app = make_app(cli.sim)
+    app.advanced.update(dict.fromkeys(ADVANCED_STEPS, True))  # as if the user turned the switch on everywhere
+    return app
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+@pytest.mark.parametrize("step", ADVANCED_STEPS)
+def test_step_advanced(snap_compare: Snap, cli: SimCli, step: str, size: tuple[int, int]) -> None:
+    assert snap_compare(advanced_app(cli), terminal_size=size, run_before=at(step))
+
+
 def test_login(snap_compare: Snap, cli: SimCli) -> None:
     app = make_app(cli.sim, session=Session(connector=SimConnector(cli.sim)))
     assert snap_compare(app, terminal_size=SIZE, run_before=settle)

@@ -43,7 +43,7 @@ def test_create_with_the_wizard_in_a_real_terminal(tmp_path: Path) -> None:
     term = Terminal([sys.executable, "-m", "pvectl", "--sim", "vm", "create", "--tui", "--name", "tui1"], env)
     try:
         term.expect("next free:")  # General, with the next free id loaded
-        signs = ("latest NixOS minimal", "SCSI controller", "Disk 1: scsi0", "CPU type", "Allow KSM", "Multiqueue")
+        signs = ("latest NixOS minimal", "SCSI controller", "Disk 1: scsi0", "CPU type", "Memory (MiB)", "Firewall")
         for sign in signs:  # each step's screen, with its server data loaded
             term.send(ENTER)
             term.expect(sign)
@@ -73,4 +73,38 @@ def test_ctrl_c_asks_and_quits_with_130(tmp_path: Path) -> None:
     finally:
         code = _run(term)
     assert code == 130, term.screen[-2000:]
+    assert "Traceback" not in term.screen
+
+
+def test_quit_during_a_slow_create_detaches_and_prints_the_outcome_so_far(tmp_path: Path) -> None:
+    env = {**_env(tmp_path), "PVECTL_SIM_FAULTS": "task-slow:seconds=60,type=qmcreate"}
+    term = Terminal([sys.executable, "-m", "pvectl", "--sim", "vm", "create", "--tui", "--name", "slow1"], env)
+    try:
+        term.expect("next free:")
+        for sign in (
+            "latest NixOS minimal",
+            "SCSI controller",
+            "Disk 1: scsi0",
+            "CPU type",
+            "Memory (MiB)",
+            "Firewall",
+        ):
+            term.send(ENTER)
+            term.expect(sign)
+        term.send(ENTER)
+        term.expect("Ready")
+        term.send(CTRL_S)
+        term.expect("running")
+        term.send(CTRL_C)
+        term.expect("Wait (w)")
+        term.send("d")
+    finally:
+        code = _run(term)
+    assert code == 130, term.screen[-2000:]
+    # the submitter's "interrupted" outcome, as the flags print it: what exists, the UPID, the remedies
+    assert re.search(
+        r"interrupted: VM \d+ is being created on pve1 \(the task goes on on the server: UPID:", term.screen
+    )
+    assert "pvectl task wait 'UPID:" in term.screen
+    assert re.search(r"pvectl vm serial-console enable \d+", term.screen)
     assert "Traceback" not in term.screen

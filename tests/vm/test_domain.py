@@ -46,6 +46,7 @@ def test_built_in_defaults_encode_as_specified() -> None:
         "scsi0": "ceph-pool:32,aio=io_uring,format=raw,iothread=1,ssd=1",
         "sockets": "1",
         "cores": "2",
+        "numa": "0",  # always sent, as the GUI does
         "cpu": "host",
         "memory": "2048",
         "net0": "virtio,bridge=vmbr9,firewall=1",

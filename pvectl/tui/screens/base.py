@@ -10,11 +10,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Static
+from textual.widgets import Button, Footer, Input, Label, Static
 
 from pvectl.tui.state import STEP_TITLES, Wizard, fields_of
 from pvectl.tui.widgets.field import FieldRow
 from pvectl.tui.widgets.stepper import Stepper
+from pvectl.tui.widgets.toggle import Toggle
+from pvectl.vm.config import VmConfig
+from pvectl.vm.defaults import get_value
+from pvectl.vm.fields import STEPS, FieldSpec
 from pvectl.vm.reference import Ref
 
 if TYPE_CHECKING:
@@ -83,13 +87,65 @@ class StepScreen(Screen[None]):
         yield Static("", id="notes")
         yield Static("", id="help")
         with Horizontal(id="nav"):
-            yield Button("Back", id="back", compact=True)
+            yield Button("Back", id="back", compact=True, disabled=self.first)
             yield Button("Next", id="next", variant="primary", compact=True)
         yield Footer()
 
+    @property
+    def first(self) -> bool:
+        """Whether this is the first step (nothing to go back to)."""
+        return STEPS[0] == self.STEP
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "back" and self.first:
+            return None  # shown greyed out in the footer
+        return True
+
+    # -- the Advanced switch: advanced fields hidden by default, like the GUI's; hidden values are still sent --
+
+    def advanced_specs(self) -> list[FieldSpec]:
+        return [f for f in fields_of(self.STEP) if f.advanced]
+
+    def advanced_on(self) -> bool:
+        """On when the user turned it on, or when an advanced value differs from the built-in default."""
+        remembered = self.wizard_app.advanced.get(self.STEP)
+        if remembered is not None:
+            return remembered
+        fresh = VmConfig()
+        return any(get_value(self.wizard.config, f.path) != get_value(fresh, f.path) for f in self.advanced_specs())
+
+    def show_advanced(self, on: bool) -> None:
+        self.wizard_app.advanced[self.STEP] = on
+        for row in self.rows():
+            if row.spec.advanced:
+                row.display = on
+
+    def on_mount(self) -> None:
+        self.show_advanced(self.advanced_on())
+
+    @on(Toggle.Changed, ".advanced-line Toggle")
+    def _advanced(self, event: Toggle.Changed) -> None:
+        event.stop()
+        self.show_advanced(event.value)
+
+    def advanced_switch(self) -> Horizontal:
+        return Horizontal(
+            Label("Advanced", classes="label"),
+            Toggle(self.advanced_on(), tooltip="Show the advanced options (sent either way)"),
+            classes="advanced-line",
+        )
+
     def compose_form(self) -> ComposeResult:
-        for spec in fields_of(self.STEP):
-            yield FieldRow(spec, self.wizard.get(spec.path))
+        """The basic fields, the Advanced switch, then the advanced fields (as the GUI lays them out)."""
+        specs = fields_of(self.STEP)
+        for spec in specs:
+            if not spec.advanced:
+                yield FieldRow(spec, self.wizard.get(spec.path))
+        if self.advanced_specs():
+            yield self.advanced_switch()
+        for spec in specs:
+            if spec.advanced:
+                yield FieldRow(spec, self.wizard.get(spec.path))
 
     def rows(self) -> list[FieldRow]:
         return list(self.query(FieldRow))
@@ -100,8 +156,13 @@ class StepScreen(Screen[None]):
     # -- lifecycle -------------------------------------------------------------------------------------
 
     def on_screen_resume(self) -> None:
+        # Textual calls the handler of every class in the MRO: subclasses override resume(), never this
+        self.resume()
+
+    def resume(self) -> None:
+        """Show what the configuration holds, load what is missing, check the step."""
         for row in self.rows():
-            if not row.key.startswith("disks["):
+            if row.key not in self.wizard.invalid:  # text that does not parse stays, with its error
                 row.show_value(self.wizard.get(row.key))
         self.load_all()
         self.refresh_errors()
@@ -209,6 +270,8 @@ class StepScreen(Screen[None]):
     def on_descendant_focus(self) -> None:
         focused = self.focused
         row = next((a for a in (focused.ancestors if focused else []) if isinstance(a, FieldRow)), None)
+        for other in self.rows():
+            other.set_class(other is row, "-focused")  # the focused field's label is reversed (app.tcss)
         self.query_one("#help", Static).update(row.spec.help if row else "")
 
     @on(Input.Submitted)

@@ -3,7 +3,7 @@ requests that will be sent -- the ``--dry-run`` plan."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -14,7 +14,7 @@ from textual.widgets import Button, Footer, Static
 
 from pvectl.tui.state import STEP_TITLES, problems_by_step
 from pvectl.tui.widgets.stepper import Stepper
-from pvectl.vm.fields import FIELDS, STEPS
+from pvectl.vm.fields import STEPS
 
 if TYPE_CHECKING:
     from pvectl.tui.app import WizardApp
@@ -22,39 +22,14 @@ if TYPE_CHECKING:
     from pvectl.vm.config import VmConfig
 
 
-def show(value: Any) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list):
-        return ", ".join(map(str, value)) or "–"
-    return str(value)
-
-
-def summary(config: VmConfig) -> str:
-    """The configuration grouped by step: one paragraph per step, ``Label: value`` joined by ``·``."""
-    from pvectl.vm.defaults import get_value
+def summary(config: VmConfig, width: int = 78) -> str:
+    """The configuration grouped by step, wrapped between values (never inside one) to ``width``."""
+    from pvectl.vm.summary import step_parts, wrap
 
     lines: list[str] = []
     for step in STEPS:
-        if step == "disks":
-            parts = []
-            for disk in config.disks:
-                flags = [name for name in ("iothread", "ssd", "backup") if getattr(disk, name)]
-                parts.append(
-                    f"{disk.device or disk.bus + '?'}: {disk.storage} {disk.size_gib} GiB {show(disk.format)}"
-                    f" {' '.join(flags)} aio={show(disk.aio)}"
-                )
-        else:
-            parts = []
-            for spec in FIELDS:
-                value = get_value(config, spec.path)
-                if spec.path == "memory.min_memory":
-                    value = config.effective_min_memory
-                if spec.step == step and not (spec.advanced and value is None):
-                    parts.append(f"{spec.label}: {show(value)}")
-        lines.append(f"{STEP_TITLES[step]:8} " + " · ".join(parts))
+        for i, line in enumerate(wrap(step_parts(config, step), width, indent=9)):
+            lines.append(f"{STEP_TITLES[step] if i == 0 else '':8} {line}")
     return "\n".join(lines)
 
 
@@ -141,9 +116,12 @@ class ConfirmScreen(Screen[None]):
         box.display = bool(buttons)
         self.query_one("#problems-title").display = bool(problems or review.missing)
         config = review.resolution.config if review.resolution else wizard.config
-        self.query_one("#summary", Static).update(summary(config))
+        self.query_one("#summary", Static).update(summary(config, self.size.width - 4))
         self.query_one("#plan", Static).update(plan_text(review.plan) if review.plan else "(no plan yet)")
-        self.query_one("#create", Button).disabled = not (review.ready and not problems)
+        create = self.query_one("#create", Button)
+        create.disabled = not (review.ready and not problems)
+        label = "Print plan and exit" if self.wizard_app.dry_run else "Create VM"
+        create.label = f"{label} (blocked)" if create.disabled else label
 
     @on(Button.Pressed, "#problems Button")
     def _to_step(self, event: Button.Pressed) -> None:
@@ -160,6 +138,10 @@ class ConfirmScreen(Screen[None]):
 
     @on(Button.Pressed, "#create")
     def action_create(self) -> None:
-        if self.review is None or self.query_one("#create", Button).disabled:
+        if self.review is None:
+            self.notify("Still checking the configuration against the server…", severity="warning", timeout=3)
+            return
+        if self.query_one("#create", Button).disabled:
+            self.notify("Nothing is sent until the problems above are fixed.", severity="error", timeout=3)
             return
         self.wizard_app.submit(self.review)

@@ -12,8 +12,11 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button
 
 from pvectl.tui.screens.base import StepScreen
-from pvectl.tui.state import disk_fields
+from pvectl.tui.state import disk_applies
 from pvectl.tui.widgets.field import FieldRow
+from pvectl.vm.config import Disk
+from pvectl.vm.fields import DISK_FIELDS, FieldSpec
+from pvectl.vm.labels import label
 from pvectl.vm.reference import Ref, StorageInfo
 
 
@@ -26,7 +29,7 @@ class DiskBox(Vertical):
         self.disk = disk
 
     def compose(self) -> ComposeResult:
-        for spec in disk_fields():
+        for spec in DISK_FIELDS:
             yield FieldRow(spec, getattr(self.disk, spec.path), key=f"disks[{self.index}].{spec.path}")
         with Horizontal(classes="disk-actions"):
             yield Button("Remove disk", classes="remove", compact=True, variant="error")
@@ -44,6 +47,18 @@ class DisksScreen(StepScreen):
     def compose_form(self) -> ComposeResult:
         yield from self._boxes()
         yield Button("Add disk", id="add-disk", compact=True)
+        yield self.advanced_switch()
+
+    def advanced_specs(self) -> list[FieldSpec]:
+        return [f for f in DISK_FIELDS if f.advanced]
+
+    def advanced_on(self) -> bool:
+        remembered = self.wizard_app.advanced.get(self.STEP)
+        if remembered is not None:
+            return remembered
+        fresh = Disk()
+        specs = self.advanced_specs()
+        return any(getattr(d, f.path) != getattr(fresh, f.path) for d in self.wizard.config.disks for f in specs)
 
     def _boxes(self) -> list[DiskBox]:
         return [DiskBox(i, disk) for i, disk in enumerate(self.wizard.config.disks)]
@@ -53,11 +68,7 @@ class DisksScreen(StepScreen):
         await form.query(DiskBox).remove()
         self.loaded_args.clear()
         await form.mount_all(self._boxes(), before="#add-disk")
-        self.load_all()
-        self.refresh_errors()
-
-    def on_screen_resume(self) -> None:
-        # answers are the disks' own; disks may have been added elsewhere (never), so only reload and recheck
+        self.show_advanced(self.advanced_on())
         self.load_all()
         self.refresh_errors()
 
@@ -109,6 +120,20 @@ class DisksScreen(StepScreen):
     def changed(self, row: FieldRow) -> None:
         if row.spec.path == "storage":
             self._formats(row.key.split(".")[0])
+        if row.spec.path == "bus":
+            self._bus_changed(int(row.key.split("]")[0].removeprefix("disks[")))
+
+    def _bus_changed(self, index: int) -> None:
+        """A new bus: the next free device on it, and what the bus cannot do switched off (as the GUI does)."""
+        disk = self.wizard.config.disks[index]
+        disk.index = None
+        self.row(f"disks[{index}].index").show_value(None)
+        for name in ("ssd", "iothread", "ro"):
+            if getattr(disk, name, None) and not disk_applies(disk.bus, name):
+                setattr(disk, name, False)
+                key = f"disks[{index}].{name}"
+                if any(r.key == key for r in self.rows()):
+                    self.row(key).show_value(False)
 
     def _formats(self, disk: str) -> None:
         """Offer the formats the disk's storage supports (raw only on RBD, LVM, ZFS), as the GUI does."""
@@ -121,7 +146,7 @@ class DisksScreen(StepScreen):
         if current not in info.formats:
             self.wizard.answer_disk(index, row.spec, info.formats[0])
             self.wizard.notes[row.key] = f"{info.storage} stores {', '.join(info.formats)}: format {info.formats[0]}"
-        row.set_options([(f, f) for f in info.formats], self.wizard.get(row.key))
+        row.set_options([(label("format", f), f) for f in info.formats], self.wizard.get(row.key))
 
     def empty_message(self, source: str, args: tuple[str, ...]) -> str:
         return f"no disk storages on {args[-1]}" if source == "image_storages" else super().empty_message(source, args)

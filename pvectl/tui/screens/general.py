@@ -15,8 +15,8 @@ from pvectl.vm.reference import Ref
 class GeneralScreen(StepScreen):
     STEP = "general"
 
-    def on_screen_resume(self) -> None:
-        super().on_screen_resume()
+    def resume(self) -> None:
+        super().resume()
         self._vmids()
 
     @work(thread=True, exit_on_error=False, group="reference")

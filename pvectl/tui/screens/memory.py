@@ -9,8 +9,8 @@ from pvectl.tui.widgets.field import FieldRow
 class MemoryScreen(StepScreen):
     STEP = "memory"
 
-    def on_screen_resume(self) -> None:
-        super().on_screen_resume()
+    def resume(self) -> None:
+        super().resume()
         self._follow()
 
     def changed(self, row: FieldRow) -> None:

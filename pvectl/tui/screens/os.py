@@ -15,8 +15,8 @@ LATEST = "latest-nixos"
 class OsScreen(StepScreen):
     STEP = "os"
 
-    def on_screen_resume(self) -> None:
-        super().on_screen_resume()
+    def resume(self) -> None:
+        super().resume()
         iso = self.row("os.iso")
         if iso.state == "ready":
             iso.show_value(self.wizard.get("os.iso") or LATEST)

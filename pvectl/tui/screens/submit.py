@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -59,10 +60,18 @@ class SubmitScreen(Screen[None]):
         request = next(r for r in self.plan.requests if r.step == step)
         state, detail = self.states[step]
         text = f"{MARKS[state]} {number}. {request.method} {request.path}  {state}"
-        return text + (f": {detail}" if detail else "")
+        if state == "running" and step in self.started:
+            text += f" {int(time.monotonic() - self.started[step])}s"
+        return text + (f": {detail}" if detail and detail != state else "")
 
     def on_mount(self) -> None:
+        self.started: dict[str, float] = {}
+        self.set_interval(1, self._tick)
         self._submit()
+
+    def _tick(self) -> None:
+        if any(state == "running" for state, _ in self.states.values()):
+            self._redraw()
 
     @work(thread=True, exit_on_error=False)
     def _submit(self) -> None:
@@ -77,6 +86,8 @@ class SubmitScreen(Screen[None]):
     def _event(self, event: Event) -> None:
         if event.step not in self.states:
             return
+        if event.state == "running" and self.states[event.step][0] != "running":
+            self.started[event.step] = time.monotonic()
         self.states[event.step] = (event.state, " ".join(event.detail.split()))
         self._redraw()
 
@@ -113,11 +124,7 @@ class SubmitScreen(Screen[None]):
             "unknown": "? Unknown: the server could not tell what happened",
             "interrupted": "! Interrupted: the task goes on",
         }.get(outcome.kind, outcome.kind)
-        lines = [title, *outcome_lines(outcome)]
-        if outcome.ok:
-            lines.append(f"VM id {outcome.vmid} on node {outcome.node}")
-        elif outcome.kind == "partial":
-            lines.append(f"exists: VM {outcome.vmid} on {outcome.node} ({', '.join(outcome.done) or 'created'})")
+        lines = [title, *outcome_lines(outcome)]  # the first line already names the VM and its node
         box.update("\n".join(lines))
         for name in ("created", "partial", "nothing-created", "task-failed", "unknown", "interrupted"):
             box.set_class(outcome.kind == name, f"-{name}")
@@ -135,6 +142,25 @@ class SubmitScreen(Screen[None]):
         buttons.append(Button("Close", id="close", variant="primary", compact=True))
         await actions.mount_all(buttons)
         buttons[0].focus()
+
+    def progress_lines(self) -> list[str]:
+        """The outcome so far, for a user who detaches: what exists, what runs on, what finishes the job."""
+        from pvectl.vm.submit import REMEDIES, WHAT
+
+        plan = self.plan
+        lines = [f"detached from the submission of VM {plan.vmid} on {plan.node} (PVE goes on with what was sent)"]
+        for i, request in enumerate(plan.requests, start=1):
+            lines.append("  " + self._line(i, request.step))
+        created = self.states.get("create", ("", ""))[0] == "done"
+        rest = [r.step for r in plan.requests if r.step != "create" and self.states[r.step][0] != "done"]
+        if not created:
+            lines.append(
+                f"  the create task may still be running: check with pvectl vm list, or pvectl vm config {plan.vmid}"
+            )
+        if rest:
+            lines.append(f"  missing: {', '.join(WHAT.get(s, s) for s in rest)}")
+            lines += [f"  finish with: {REMEDIES[s].format(vmid=plan.vmid)}" for s in rest if s in REMEDIES]
+        return lines
 
     def missing_steps(self) -> list[str]:
         outcome = self.outcome

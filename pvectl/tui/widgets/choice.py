@@ -16,4 +16,7 @@ class Choice(Select[Any], inherit_bindings=False):
     | space, up, down | Open the list. |
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("space,down,up", "show_overlay", "Choose", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "show_overlay", "Choose"),
+        Binding("down,up", "show_overlay", "Choose", show=False),
+    ]

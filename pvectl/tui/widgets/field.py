@@ -11,8 +11,9 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static
 
-from pvectl.tui.state import CHOICE_LABELS, text_of
+from pvectl.tui.state import fixed_options, text_of
 from pvectl.tui.widgets.choice import Choice
+from pvectl.tui.widgets.entry import Entry
 from pvectl.tui.widgets.toggle import Toggle
 from pvectl.vm.fields import FieldSpec
 
@@ -65,9 +66,8 @@ class FieldRow(Vertical):
         if spec.kind == "bool":
             return Toggle(bool(value), tooltip=spec.help)
         if spec.kind == "choice":
-            labels = CHOICE_LABELS.get(spec.path, {})
             if spec.source is None:
-                options = [(labels.get(c, c), c) for c in spec.choices]
+                options = fixed_options(spec)
             else:
                 options = [] if value is None else [(str(value), str(value))]
             return Choice(
@@ -78,7 +78,7 @@ class FieldRow(Vertical):
                 compact=True,
                 tooltip=spec.help,
             )
-        return Input(text_of(spec, value), compact=True, tooltip=spec.help, select_on_focus=False)
+        return Entry(text_of(spec, value), compact=True, tooltip=spec.help, select_on_focus=False)
 
     def on_mount(self) -> None:
         self.query_one(".status").display = False

@@ -1,32 +1,53 @@
-"""The step indicator: where the user is in Login, General, ..., Confirm, Submit."""
+"""The step indicator: "3/8 System", then every step with the current one highlighted and the ones before it
+marked done (numbers only when the titles do not fit)."""
 
 from __future__ import annotations
 
 from textual.content import Content
-from textual.widgets import Static
+from textual.widget import Widget
 
-TITLES = ("General", "OS", "System", "Disks", "CPU", "Memory", "Network", "Confirm", "Submit")
+TITLES = ("General", "OS", "System", "Disks", "CPU", "Memory", "Network", "Confirm")
 
 
-class Stepper(Static):
-    """One line naming every step; the current one highlighted, the ones before it marked done."""
+def heading(current: str) -> str:
+    """``3/8 System``; Login and Submit stand outside the numbered steps."""
+    if current in TITLES:
+        return f"{TITLES.index(current) + 1}/{len(TITLES)} {current}"
+    return current
+
+
+class Stepper(Widget):
+    """One line: where the user is, as a number and a title, and the way through the steps."""
 
     DEFAULT_CSS = """
     Stepper { height: 1; width: 1fr; background: $panel; color: $text-muted; padding: 0 1; }
     """
 
     def __init__(self, current: str) -> None:
-        super().__init__(self.render_steps(current))
+        super().__init__()
+        self.current = current
 
-    @staticmethod
-    def render_steps(current: str) -> Content:
-        parts: list[Content] = []
-        index = TITLES.index(current) if current in TITLES else -1
-        for i, title in enumerate(TITLES):
-            if i == index:
-                parts.append(Content.styled(f" {title} ", "bold reverse"))
-            elif i < index:
-                parts.append(Content.styled(f" {title} ", "$success"))
-            else:
-                parts.append(Content(f" {title} "))
-        return Content("›").join(parts)
+    @property
+    def heading(self) -> str:
+        return heading(self.current)
+
+    def render(self) -> Content:
+        return self.render_steps(self.current, self.size.width - 2)
+
+    @classmethod
+    def render_steps(cls, current: str, width: int = 200) -> Content:
+        index = TITLES.index(current) if current in TITLES else (len(TITLES) if current == "Submit" else -1)
+        head = Content.styled(heading(current), "bold reverse")
+        for names in (TITLES, [str(i) for i in range(1, len(TITLES) + 1)]):
+            parts: list[Content] = []
+            for i, title in enumerate(names):
+                if i == index:
+                    parts.append(Content.styled(f"[{title}]", "bold"))
+                elif i < index:
+                    parts.append(Content.styled(f"✓{title}", "$success"))
+                else:
+                    parts.append(Content(title))
+            line = Content.assemble(head, "  ", Content(" ").join(parts))
+            if line.cell_length <= width:
+                return line
+        return head

@@ -16,7 +16,7 @@ class Toggle(Checkbox, inherit_bindings=False):
     | space | Toggle. |
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("space", "toggle_button", "Toggle", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("space", "toggle_button", "Toggle")]
 
     def __init__(self, value: bool = False, *, tooltip: str | None = None) -> None:
         super().__init__("yes" if value else "no", value, compact=True, tooltip=tooltip)

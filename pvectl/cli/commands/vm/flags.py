@@ -35,6 +35,8 @@ def _option(spec: FieldSpec) -> tuple[str, Any]:
     helptext = spec.help
     if spec.choices and not (_metavar(spec) or "").startswith("["):
         helptext += f" One of: {', '.join(spec.choices)}."
+    if spec.kind == "tags":
+        helptext += " Repeat the flag for more."
     decls = [f"--{spec.flag}/--no-{spec.flag}"] if spec.kind == "bool" else [f"--{spec.flag}"]
     option = typer.Option(*decls, help=helptext, show_default=False, metavar=_metavar(spec))
     return name, Annotated[_PY[spec.kind] | None, option]

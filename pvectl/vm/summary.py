@@ -1,0 +1,67 @@
+"""A configuration as people read it, step by step: ``Label: value`` parts of the fields that apply (no bridge
+when there is no network device), disks by their device. The TUI's Confirm screen and the ``-i`` review show it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pvectl.vm.config import VmConfig, assign_devices
+from pvectl.vm.defaults import get_value
+from pvectl.vm.fields import FIELDS, applies
+from pvectl.vm.labels import LABELS
+
+
+def show(value: Any, path: str = "") -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) or "–"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return LABELS.get(path, {}).get(str(value), str(value))
+
+
+def disk_line(config: VmConfig, index: int) -> str:
+    disk = assign_devices(config.disks)[index]
+    on = [name for name in ("iothread", "ssd", "discard", "ro") if getattr(disk, name, None)]
+    off = ["no backup"] if not disk.backup else []
+    extra = [f"{k}={v}" for k in ("aio", "cache") if (v := getattr(disk, k, None))]
+    return " ".join([f"{disk.device}: {disk.storage} {disk.size_gib} GiB {show(disk.format)}", *on, *off, *extra])
+
+
+def step_parts(config: VmConfig, step: str) -> list[str]:
+    """The ``Label: value`` parts of one step (advanced fields only when set)."""
+    if step == "disks":
+        return [disk_line(config, i) for i in range(len(config.disks))]
+    parts = []
+    for spec in FIELDS:
+        if spec.step != step or not applies(spec.path, config):
+            continue
+        value = get_value(config, spec.path)
+        if spec.path == "memory.min_memory":
+            value = config.effective_min_memory
+        if spec.path == "os.iso" and value is None and config.os.media == "iso":
+            value = "latest NixOS minimal"
+        if spec.advanced and value is None:
+            continue
+        parts.append(f"{spec.label}: {show(value, spec.path)}")
+    return parts
+
+
+def wrap(parts: list[str], width: int, indent: int = 0) -> list[str]:
+    """Parts joined by `` · `` into lines of at most ``width`` cells, never breaking inside a part."""
+    lines: list[str] = []
+    line = ""
+    for part in parts:
+        candidate = f"{line} · {part}" if line else part
+        if line and len(candidate) + indent > width:
+            lines.append(line)
+            line = part
+        else:
+            line = candidate
+    if line:
+        lines.append(line)
+    return lines
