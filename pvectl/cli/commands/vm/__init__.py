@@ -7,6 +7,7 @@ import typer
 from pvectl.cli.commands.vm import daily, power, snapshot
 from pvectl.cli.commands.vm.create import create
 from pvectl.cli.commands.vm.flags import VmCreateCommand
+from pvectl.cli.commands.vm.resize import resize
 from pvectl.cli.runner import ApiCommand  # accepts -o/--output after the command too
 
 app = typer.Typer(
@@ -32,4 +33,5 @@ app.command("shutdown", cls=ApiCommand)(power.shutdown)
 app.command("reboot", cls=ApiCommand)(power.reboot)
 app.command("delete", cls=ApiCommand)(power.delete)
 app.add_typer(daily.serial)
+app.command("resize", cls=ApiCommand)(resize)
 app.add_typer(snapshot.app)
