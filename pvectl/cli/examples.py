@@ -64,7 +64,12 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "pvectl vm create --from-file web1.yaml --dry-run -o yaml",
         "pvectl vm create -i",
     ),
-    "vm list": ("pvectl vm list", "pvectl vm list --status running -o wide --sort-by name", "pvectl vm list -o json"),
+    "vm list": (
+        "pvectl vm list",
+        "pvectl vm list --status running -o wide --sort-by name",
+        "pvectl vm list -o json",
+        "pvectl vm list -l tag=web,tag!=lab --pool prod",
+    ),
     "vm show": ("pvectl vm show web1", "pvectl vm show 100 -o yaml --query memory"),
     "vm start": ("pvectl vm start web1", "pvectl vm start 100 --no-wait", "pvectl vm start -l tag=web --parallel 8"),
     "vm stop": ("pvectl vm stop web1", "pvectl vm stop -l tag=lab,tag!=keep --dry-run", "pvectl vm stop --all --yes"),

@@ -124,3 +124,17 @@ def test_some_failed_code_is_documented_everywhere() -> None:
     assert f"{SOME_FAILED} some VMs of a bulk action failed" in " ".join(EXIT_CODES.split())
     assert f"``SOME_FAILED`` ({SOME_FAILED})" in (outcome.__doc__ or "")
     assert SOME_FAILED not in outcome.EXIT_CODES.values()  # distinct from every single-VM outcome
+
+
+def test_list_takes_the_selectors(fleet: Fleet) -> None:
+    rows = fleet("vm", "list", "-l", "tag=web,tag!=lab", "--pool", "prod", "-o", "json").json()
+    assert [r["vmid"] for r in rows] == [v for v in range(100, 150) if v % 2 == 0 and (v - 100) % 3 != 0]
+    assert [r["name"] for r in fleet("vm", "list", "--name", "db-00*", "-o", "json").json()] == [
+        "db-001",
+        "db-003",
+        "db-005",
+        "db-007",
+        "db-009",
+    ]
+    bad = fleet("vm", "list", "-l", "tag")
+    assert bad.code == 2 and "-l/--selector" in bad.stderr

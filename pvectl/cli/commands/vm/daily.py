@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from pvectl.cli.commands.vm.select import NameOpt, PoolOpt, SelectorOpt
 from pvectl.cli.errors import NOT_FOUND, USAGE, CliError, reported
 from pvectl.cli.runner import output_format
 
@@ -80,13 +81,19 @@ def list_vms(
     status: Annotated[
         str | None, typer.Option("--status", help="Only VMs in this state (running, stopped, ...).", show_default=False)
     ] = None,
+    selectors: SelectorOpt = None,
+    pool: PoolOpt = None,
+    name: NameOpt = None,
 ) -> None:
-    """List the cluster's VMs (no node needed)."""
+    """List the cluster's VMs (no node needed); the selector flags narrow the list."""
     with reported():
+        from pvectl.cli.commands.vm import select
         from pvectl.cli.output import emit
         from pvectl.vm.lookup import cluster_vms, matches
 
-        vms = [vm for vm in cluster_vms(ctx.obj.client()) if matches(vm, node=node, tag=tag, status=status)]
+        sel = select.selector(None, selectors, pool, None, name, None, False)
+        everything = sel.select(cluster_vms(ctx.obj.client()))
+        vms = [vm for vm in everything if matches(vm, node=node, tag=tag, status=status)]
         rows = [
             {
                 "vmid": vm.vmid,
