@@ -74,6 +74,8 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "vm start": ("pvectl vm start web1", "pvectl vm start 100 --no-wait", "pvectl vm start -l tag=web --parallel 8"),
     "vm stop": ("pvectl vm stop web1", "pvectl vm stop -l tag=lab,tag!=keep --dry-run", "pvectl vm stop --all --yes"),
     "vm shutdown": ("pvectl vm shutdown web1", "pvectl vm shutdown --node pve1 --name 'web-*' --yes -o json"),
+    "vm suspend": ("pvectl vm suspend web1", "pvectl vm suspend -l tag=lab --yes"),
+    "vm resume": ("pvectl vm resume web1", "pvectl vm resume -l tag=lab"),
     "vm reboot": ("pvectl vm reboot web1", "pvectl vm reboot --pool prod --status running"),
     "vm delete": ("pvectl vm delete web1", "pvectl vm delete 100 --yes --purge", "pvectl vm delete -l tag=scratch"),
     "vm resize": ("pvectl vm resize web1 scsi0 +10G", "pvectl vm resize 100 virtio1 64G"),

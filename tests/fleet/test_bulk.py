@@ -138,3 +138,17 @@ def test_list_takes_the_selectors(fleet: Fleet) -> None:
     ]
     bad = fleet("vm", "list", "-l", "tag")
     assert bad.code == 2 and "-l/--selector" in bad.stderr
+
+
+def test_suspend_and_resume(fleet: Fleet) -> None:
+    def qmp(vmid: int) -> str:
+        return str(fleet("api", "get", f"/nodes/pve2/qemu/{vmid}/status/current", "-o", "json").json()["qmpstatus"])
+
+    assert fleet("vm", "suspend", "db-001").code == 0
+    assert qmp(101) == "paused" and fleet.status(101) == "running"
+    refused = fleet("vm", "suspend", "-l", "tag=db", "--node", "pve2")
+    assert refused.code == 2 and "refusing to suspend" in refused.stderr
+    assert fleet("vm", "resume", "101").code == 0 and qmp(101) == "running"
+    assert fleet("vm", "stop", "101").code == 0
+    failed = fleet("vm", "resume", "101")
+    assert failed.code == 1 and "not running" in failed.stderr

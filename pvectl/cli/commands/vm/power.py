@@ -32,8 +32,8 @@ if TYPE_CHECKING:
     from pvectl.vm.selector import Selector
 
 # Verbs that take a running service away: a selection of VMs asks first (or needs --yes).
-DESTRUCTIVE = {"stop", "shutdown", "reboot", "delete"}
-QUESTION = {"stop": "Stop", "shutdown": "Shut down", "reboot": "Reboot", "delete": "Delete"}
+DESTRUCTIVE = {"stop", "shutdown", "reboot", "delete", "suspend"}
+QUESTION = {"stop": "Stop", "shutdown": "Shut down", "reboot": "Reboot", "delete": "Delete", "suspend": "Suspend"}
 
 
 def _bulk(
@@ -210,3 +210,5 @@ start = _power("start", "started", "started")
 stop = _power("stop", "stopped", "stopped")
 shutdown = _power("shutdown", "shut down", "shut down")
 reboot = _power("reboot", "rebooted", "rebooted")
+suspend = _power("suspend", "suspended (paused)", "suspended")
+resume = _power("resume", "resumed", "resumed")
