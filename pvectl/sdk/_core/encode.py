@@ -23,6 +23,8 @@ class EncodeError(ValueError):
 
 def scalar(value: Any, schema: Schema) -> str:
     """One value -> its wire string."""
+    if type(value) in (str, int, float):  # the common case first: the Protocol check below is slow
+        return str(value)
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, PveRenderable):

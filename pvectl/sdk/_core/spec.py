@@ -48,15 +48,9 @@ class ApiSpec:
     def match(self, path: str) -> tuple[str, dict[str, str]] | None:
         """Concrete path (``/nodes/pve1/qemu``) -> (template, path values), like PVE's router."""
         parts = [p for p in path.strip("/").split("/") if p]
-        for template in _templates_by_depth(self).get(len(parts), ()):
-            values: dict[str, str] = {}
-            for seg, part in zip(template.strip("/").split("/"), parts, strict=True):
-                if seg.startswith("{"):
-                    values[seg[1:-1]] = part
-                elif seg != part:
-                    break
-            else:
-                return template, values
+        found = _walk(_tree(self), parts, 0, {})
+        if found is not None:
+            return found
         # storage content volumes may contain '/' (pve-storage sets fragmentDelimiter => '')
         m = re.fullmatch(r"/nodes/([^/]+)/storage/([^/]+)/content/(.+)", "/" + "/".join(parts))
         if m:
@@ -68,13 +62,42 @@ class ApiSpec:
         return None
 
 
+# A node of the path tree: literal children, the one parameter child (name, node), the template ending here.
+_Node = tuple[dict[str, Any], list[Any], list[str]]
+
+
 @cache
-def _templates_by_depth(spec: ApiSpec) -> dict[int, tuple[str, ...]]:
-    out: dict[int, list[str]] = {}
-    # literal segments win over parameters, as in PVE's router (no node has both kinds of children)
-    for template in sorted(spec.paths, key=lambda t: t.count("{")):
-        out.setdefault(len([p for p in template.strip("/").split("/") if p]), []).append(template)
-    return {k: tuple(v) for k, v in out.items()}
+def _tree(spec: ApiSpec) -> _Node:
+    root: _Node = ({}, [], [])
+    for template in spec.paths:
+        node = root
+        for seg in (p for p in template.strip("/").split("/") if p):
+            if seg.startswith("{"):
+                if not node[1]:
+                    node[1].extend((seg[1:-1], ({}, [], [])))
+                node = node[1][1]
+            else:
+                node = node[0].setdefault(seg, ({}, [], []))
+        node[2][:] = [template]
+    return root
+
+
+def _walk(node: _Node, parts: list[str], i: int, values: dict[str, str]) -> tuple[str, dict[str, str]] | None:
+    """Literal segments win over parameters, as in PVE's router; fall back to the parameter on a dead end."""
+    if i == len(parts):
+        return (node[2][0], dict(values)) if node[2] else None
+    child = node[0].get(parts[i])
+    if child is not None:
+        found = _walk(child, parts, i + 1, values)
+        if found is not None:
+            return found
+    if node[1]:
+        name, param_node = node[1]
+        values[name] = parts[i]
+        found = _walk(param_node, parts, i + 1, values)
+        del values[name]
+        return found
+    return None
 
 
 def _resolve(schema: Any, formats: Mapping[str, Any]) -> Any:

@@ -50,7 +50,8 @@ EXTRA: list[tuple[str, Any]] = [
             typer.Option(
                 "--disk",
                 help="Disk as [DEVICE:]STORAGE:SIZE_GIB[,KEY=VALUE...], DEVICE like scsi1 or virtio0, keys format, "
-                "iothread, ssd, backup, aio, cache, discard; e.g. scsi1:local-lvm:100,ssd=0; repeat for more disks.",
+                "iothread, ssd, backup, aio, cache, discard, ro, replicate, mbps_rd/_wr(_max), iops_rd/_wr(_max); "
+                "e.g. scsi1:local-lvm:100,ssd=0; repeat for more disks.",
                 show_default=False,
                 metavar="SPEC",
             ),

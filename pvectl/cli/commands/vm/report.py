@@ -55,7 +55,7 @@ def outcome_lines(outcome: Outcome) -> list[str]:
     """The final report; the first line says what exists."""
     lines = [outcome.message]
     lines += [f"  {field}: {' '.join(message.split())}" for field, message in sorted(outcome.errors.items())]
-    if outcome.upid and outcome.upid not in outcome.message:
+    if outcome.upid and not outcome.ok and outcome.upid not in outcome.message:  # -o json always has it
         lines.append(f"  task: {outcome.upid}")
     if outcome.missing:
         lines.append(f"  missing: {', '.join(outcome.missing)}")
