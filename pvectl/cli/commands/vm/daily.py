@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 VmArg = Annotated[str, typer.Argument(help="VM id or name (found across the cluster).", show_default=False)]
 NoWait = Annotated[bool, typer.Option("--no-wait", help="Print the task id instead of waiting.")]
 LIST_COLUMNS = ("vmid", "name", "node", "status", "tags", "cpus", "memory")
+# What /cluster/resources reports as a VM's status: PVE::QemuServer::vmstatus gives running|stopped (the same
+# enum as GET /nodes/{node}/qemu/{vmid}/status/current), and the cluster marks guests of an offline node unknown.
+VM_STATES = ("running", "stopped", "unknown")
 
 
 def _find(client: ProxmoxClient, key: str) -> VmRef:
@@ -53,7 +56,9 @@ def list_vms(
         from pvectl.cli.output import emit
         from pvectl.vm.lookup import cluster_vms, matches
 
-        vms = [vm for vm in cluster_vms(ctx.obj.client()) if matches(vm, node=node, tag=tag, status=status)]
+        client = ctx.obj.client()
+        _check_filters(client, node=node, status=status)
+        vms = [vm for vm in cluster_vms(client) if matches(vm, node=node, tag=tag, status=status)]
         rows = [
             {
                 "vmid": vm.vmid,
@@ -67,6 +72,16 @@ def list_vms(
             for vm in vms
         ]
         emit(rows, output_format(ctx), LIST_COLUMNS)
+
+
+def _check_filters(client: ProxmoxClient, *, node: str | None, status: str | None) -> None:
+    """A filter value that can never match is a usage error, not an empty list (nothing else is sent)."""
+    if status is not None and status not in VM_STATES:
+        raise CliError(f"--status: '{status}' is not one of {', '.join(VM_STATES)}", USAGE)
+    if node is not None:
+        known = sorted(str(n["node"]) for n in client.request("GET", "/nodes") or [])
+        if node not in known:
+            raise CliError(f"--node: no node '{node}' in this cluster (known: {', '.join(known)})", USAGE)
 
 
 def show(ctx: typer.Context, vm: VmArg) -> None:

@@ -73,8 +73,12 @@ class FlagError(ValueError):
 def apply_flags(config: VmConfig, values: Mapping[str, Any]) -> VmConfig:
     """A copy of ``config`` with every flag that was given applied (``None`` = not given)."""
     from pvectl.vm.config import DiskSpecError, parse_disk_spec
+    from pvectl.vm.conflicts import contradiction
     from pvectl.vm.defaults import set_value
 
+    problem = contradiction({spec.flag: values.get(spec.flag.replace("-", "_")) for spec in FIELDS if spec.cli})
+    if problem:
+        raise FlagError(problem)
     out = config.model_copy(deep=True)
     for spec in FIELDS:
         if not spec.cli:
