@@ -24,10 +24,9 @@ if TYPE_CHECKING:
 
 
 def load_file(path: str) -> VmConfig:
-    """A VmConfig from YAML or JSON; errors name the file and the field."""
-    from pydantic import ValidationError
-
-    from pvectl.vm.config import VmConfig
+    """A VmConfig from a YAML or JSON VM file (flat flag-named keys, or the nested step form; pvectl.vm.vmfile);
+    errors name the file and the key."""
+    from pvectl.vm.vmfile import VmFileError, load
 
     try:
         text = Path(path).read_text(encoding="utf-8")
@@ -42,11 +41,9 @@ def load_file(path: str) -> VmConfig:
             f"--from-file {path}: not valid {'YAML' if path.endswith(('.yaml', '.yml')) else 'JSON'}: {exc}", USAGE
         ) from exc
     try:
-        return VmConfig.model_validate(data or {})
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
-        raise CliError(f"--from-file {path}: {where}: {err['msg']}", USAGE) from exc
+        return load(data)
+    except VmFileError as exc:
+        raise CliError(f"--from-file {path}: {exc}", USAGE) from exc
 
 
 @with_vm_flags
@@ -79,7 +76,7 @@ def _create(ctx: typer.Context, values: dict[str, Any]) -> None:
     client = app.client()
     resolution, plan = check_and_plan(client, config, strict=True)
     if dry_run:
-        print_plan(ctx, plan)
+        print_plan(ctx, plan, resolution.config)
         return
     submit_and_report(ctx, client, resolution)
 
@@ -106,11 +103,18 @@ def check_and_plan(client: ProxmoxClient, config: VmConfig, *, strict: bool) -> 
     return resolution, make_plan(resolution.config, resolution.server_version)
 
 
-def print_plan(ctx: typer.Context, plan: Plan) -> None:
-    """The --dry-run output: text, or JSON with -o json/yaml."""
+def print_plan(ctx: typer.Context, plan: Plan, config: VmConfig | None = None) -> None:
+    """The --dry-run output: text, JSON with -o json, and with -o yaml the VM file (`--from-file` reads it back)
+    followed by the plan as comments."""
     from pvectl.cli.commands.vm.report import plan_json, plan_text
 
-    print(plan_json(plan) if output_format(ctx) in ("json", "yaml") else plan_text(plan))
+    fmt = output_format(ctx)
+    if fmt == "yaml" and config is not None:
+        from pvectl.vm.vmfile import dump_yaml
+
+        print(dump_yaml(config, comment=plan_text(plan)), end="")
+        return
+    print(plan_json(plan) if fmt in ("json", "yaml") else plan_text(plan))
 
 
 def submit_and_report(

@@ -47,9 +47,31 @@ EXTRA: list[tuple[str, Any]] = [
         ],
     ),
     ("dry_run", Annotated[bool, typer.Option("--dry-run", help="Print the requests instead of sending them.")]),
+    (
+        "schema",
+        Annotated[
+            bool,
+            typer.Option(
+                "--schema",
+                help="Print the JSON Schema of --from-file files and exit.",
+                is_eager=True,
+                callback=lambda value: _print_schema(value),
+            ),
+        ],
+    ),
     ("interactive", Annotated[bool, typer.Option("--interactive", "-i", help="Ask for every field (prompts).")]),
     ("tui", Annotated[bool, typer.Option("--tui", help="Full-screen wizard.")]),
 ]
+
+
+def _print_schema(value: bool) -> None:
+    if value:
+        import json
+
+        from pvectl.vm.vmfile import schema
+
+        print(json.dumps(schema(), indent=2))
+        raise typer.Exit()
 
 
 def with_vm_flags(func: Callable[..., None]) -> Callable[..., None]:
@@ -60,7 +82,7 @@ def with_vm_flags(func: Callable[..., None]) -> Callable[..., None]:
             name, annotation = _option(spec)
             params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation))
     for name, annotation in EXTRA:
-        default = False if name in ("dry_run", "interactive", "tui") else None
+        default = False if name in ("dry_run", "interactive", "tui", "schema") else None
         params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation))
     func.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     return func
