@@ -6,13 +6,17 @@ from typing import Annotated, Any
 
 import typer
 
+from pvectl.cli import completers
 from pvectl.cli.command_types import OutputCommand
 
 app = typer.Typer(
     help="Follow PVE tasks: list, show, wait, log.", no_args_is_help=True, add_completion=False, rich_markup_mode=None
 )
 
-Upid = Annotated[str, typer.Argument(help="The task's UPID (UPID:node:...).", show_default=False)]
+Upid = Annotated[
+    str,
+    typer.Argument(help="The task's UPID (UPID:node:...).", show_default=False, autocompletion=completers.upid),
+]
 
 
 def _setup(ctx: typer.Context) -> tuple[Any, str]:
@@ -35,7 +39,10 @@ def _node(upid: str) -> str:
 def list_(
     ctx: typer.Context,
     node: Annotated[
-        str | None, typer.Option("--node", help="Only tasks of this node (default: whole cluster).")
+        str | None,
+        typer.Option(
+            "--node", help="Only tasks of this node (default: whole cluster).", autocompletion=completers.node
+        ),
     ] = None,
     running: Annotated[bool, typer.Option("--running", help="Only running tasks.")] = False,
     limit: Annotated[int, typer.Option("--limit", help="At most this many tasks (per node).")] = 50,

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from pvectl.cli import completers
 from pvectl.cli.errors import NOT_FOUND, USAGE, CliError, reported
 from pvectl.cli.runner import output_format
 from pvectl.vm.actions import Power
@@ -16,7 +17,10 @@ if TYPE_CHECKING:
     from pvectl.sdk import ProxmoxClient
     from pvectl.vm.lookup import VmRef
 
-VmArg = Annotated[str, typer.Argument(help="VM id or name (found across the cluster).", show_default=False)]
+VmArg = Annotated[
+    str,
+    typer.Argument(help="VM id or name (found across the cluster).", show_default=False, autocompletion=completers.vm),
+]
 NoWait = Annotated[bool, typer.Option("--no-wait", help="Print the task id instead of waiting.")]
 LIST_COLUMNS = ("vmid", "name", "node", "status", "tags", "cpus", "memory")
 # What /cluster/resources reports as a VM's status: PVE::QemuServer::vmstatus gives running|stopped (the same
@@ -45,10 +49,22 @@ def _finish(ctx: typer.Context, client: ProxmoxClient, upid: str, no_wait: bool,
 
 def list_vms(
     ctx: typer.Context,
-    node: Annotated[str | None, typer.Option("--node", help="Only VMs on this node.", show_default=False)] = None,
-    tag: Annotated[str | None, typer.Option("--tag", help="Only VMs with this tag.", show_default=False)] = None,
+    node: Annotated[
+        str | None,
+        typer.Option("--node", help="Only VMs on this node.", show_default=False, autocompletion=completers.node),
+    ] = None,
+    tag: Annotated[
+        str | None,
+        typer.Option("--tag", help="Only VMs with this tag.", show_default=False, autocompletion=completers.tag),
+    ] = None,
     status: Annotated[
-        str | None, typer.Option("--status", help="Only VMs in this state (running, stopped, ...).", show_default=False)
+        str | None,
+        typer.Option(
+            "--status",
+            help="Only VMs in this state (running, stopped, unknown).",
+            show_default=False,
+            autocompletion=completers.choices(VM_STATES),
+        ),
     ] = None,
 ) -> None:
     """List the cluster's VMs (no node needed)."""

@@ -20,8 +20,23 @@ def _option(spec: FieldSpec) -> tuple[str, Any]:
     name = spec.flag.replace("-", "_")
     helptext = spec.help + (f" [{'|'.join(spec.choices)}]" if spec.choices else "")
     decls = [f"--{spec.flag}/--no-{spec.flag}"] if spec.kind == "bool" else [f"--{spec.flag}"]
-    option = typer.Option(*decls, help=helptext, show_default=False)
+    option = typer.Option(*decls, help=helptext, show_default=False, autocompletion=_completer(spec))
     return name, Annotated[_PY[spec.kind] | None, option]
+
+
+def _completer(spec: FieldSpec) -> Any:
+    """Live values for fields the server knows (nodes, storages, bridges, ISOs, ...), else the fixed choices."""
+    from pvectl.cli import completers
+
+    if spec.source:
+        return completers.BY_SOURCE[spec.source]
+    return completers.choices(spec.choices) if spec.choices else None
+
+
+def _disk_completer() -> Any:
+    from pvectl.cli import completers
+
+    return completers.disk
 
 
 EXTRA: list[tuple[str, Any]] = [
@@ -34,6 +49,7 @@ EXTRA: list[tuple[str, Any]] = [
                 help="Disk as [BUS N:]STORAGE:SIZE_GIB[,format=,iothread=,ssd=,backup=,aio=,cache=,discard=]; repeat "
                 "for more (default: one ceph-pool:32 scsi disk).",
                 show_default=False,
+                autocompletion=_disk_completer(),
             ),
         ],
     ),
