@@ -200,6 +200,15 @@ def time_box_seconds() -> float:
     return value if value > 0 else TIME_BOX_SECONDS
 
 
+def ttl_seconds(what: str) -> float:
+    """How long cached values count as fresh: ``PVECTL_COMPLETION_TTL`` seconds, else per kind (60, tasks 5)."""
+    try:
+        value = float(os.environ.get("PVECTL_COMPLETION_TTL", ""))
+    except ValueError:
+        return TTL_BY_KIND.get(what, TTL_SECONDS)
+    return value if value >= 0 else TTL_BY_KIND.get(what, TTL_SECONDS)
+
+
 def time_boxed(func: Callable[[], Items], seconds: float | None = None) -> Items | None:
     """``func()`` if it finishes within ``seconds`` without raising, else None (the thread is abandoned)."""
     return _boxed(func, seconds)[0]
@@ -233,7 +242,7 @@ def lookup(ctx: typer.Context, what: str) -> Items:
 def lookup_with(options: dict[str, Any], what: str, node: str | None) -> Items:
     cache_name = f"{what}@{node}" if node else what
     entry = read_entry(options, cache_name)
-    if entry is not None and entry[0] <= TTL_BY_KIND.get(what, TTL_SECONDS):
+    if entry is not None and entry[0] <= ttl_seconds(what):
         return entry[1]
     if entry is not None and entry[0] <= STALE_SECONDS:
         refresh_later(options, what, node)  # offer what we had; the next TAB gets the new values

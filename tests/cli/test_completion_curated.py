@@ -168,3 +168,18 @@ def test_a_late_lookup_still_fills_the_cache_for_the_next_tab(tmp_path: Path) ->
         second = bash_complete("pvectl vm start ", env)
     assert second.stdout.split() == ["100", "101", "102"]
     assert len(seen) == asked  # answered from the cache
+
+
+def test_a_cached_tab_on_a_curated_command_imports_nothing_heavy(tmp_path: Path) -> None:
+    from tests.cli._fake_server import serving
+    from tests.cli.test_startup import heavy
+
+    routes = {"/cluster/resources": ROWS}
+    with serving(routes) as (host, seen):
+        env = {"PVECTL_HOST": host, "PVECTL_TOKEN": "root@pam!ci=s", "XDG_CACHE_HOME": str(tmp_path / "c"),
+               "PVECTL_COMPLETION_TIMEOUT": "30"}  # fmt: skip
+        bash_complete("pvectl vm start ", env)
+        run = bash_complete("pvectl vm start 1", env)
+    assert run.stdout.split() == ["100", "101", "102"]
+    assert seen == ["/cluster/resources"]
+    assert heavy(run.modules) == []
