@@ -54,8 +54,8 @@ def resolve(fmt: str) -> str:
     return fmt
 
 
-def emit(data: Any, fmt: str, columns: Sequence[str] | None = None) -> None:
-    """Print ``data`` to stdout in ``fmt``."""
+def emit(data: Any, fmt: str, columns: Sequence[str] | None = None, *, ordered: bool = False) -> None:
+    """Print ``data`` to stdout in ``fmt``; ``ordered``: table rows keep the given order (e.g. newest first)."""
     kind = resolve(fmt)
     if kind == "json":
         sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
@@ -68,7 +68,7 @@ def emit(data: Any, fmt: str, columns: Sequence[str] | None = None) -> None:
     elif kind == "text":
         sys.stdout.write(text(data, columns))
     else:
-        table(data, columns)
+        table(data, columns, ordered=ordered)
 
 
 def cell(value: Any) -> str:
@@ -131,7 +131,7 @@ def text(data: Any, columns: Sequence[str] | None = None) -> str:
     return "" if data is None else f"{cell(data)}\n"
 
 
-def table(data: Any, columns: Sequence[str] | None = None) -> None:
+def table(data: Any, columns: Sequence[str] | None = None, *, ordered: bool = False) -> None:
     """A rich table for lists of objects, a two-column table for one object, the bare value otherwise."""
     if not _is_rows(data) and not isinstance(data, Mapping):
         sys.stdout.write(text(data))
@@ -145,7 +145,7 @@ def table(data: Any, columns: Sequence[str] | None = None) -> None:
         t = Table(box=None, header_style="bold", pad_edge=False)
         for c in cols:
             t.add_column(c.upper(), overflow="fold")
-        for row in sorted(data, key=_row_key):
+        for row in data if ordered else sorted(data, key=_row_key):
             t.add_row(*(human(c, row.get(c)) for c in cols))
     else:
         t = Table(box=None, show_header=False, pad_edge=False)
