@@ -6,6 +6,7 @@ No SDK import at module level: `pvectl task <TAB>` and `--help` stay light.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import sys
@@ -152,3 +153,22 @@ def spinner_text(label: str, elapsed: float, step: str | None = None) -> str:
     """One spinner line: ``waiting for task qmcreate 101 on pve1 (12s): Formatting 'vm-101-disk-0'``."""
     text = f"{label} ({duration(elapsed)})"
     return f"{text}: {' '.join(step.split())}" if step else text
+
+
+class SpinnerLine:
+    """What a spinner shows while waiting on a task: ``label (elapsed): last log line``.
+
+    Call it with each polled status (``Task.wait(on_progress=...)``); it reads only the log lines added since the
+    previous call. For pvectl/cli/tasks.py: ``spinner.update(line(status))``.
+    """
+
+    def __init__(
+        self, client: ProxmoxClient, node: str, upid: str, label: str, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.label, self.clock, self.begin = label, clock, clock()
+        self.tail = LogTail(client, node, upid)
+
+    def __call__(self, status: Mapping[str, Any] | None = None) -> str:
+        with contextlib.suppress(Exception):  # the step is decoration: an unreadable log keeps the last one
+            self.tail.poll()
+        return spinner_text(self.label, self.clock() - self.begin, self.tail.last)

@@ -141,3 +141,20 @@ def test_follow_a_failing_task_exits_1(tmp_path: Path) -> None:
     assert followed.code == 1
     assert "TASK ERROR" in followed.stdout
     assert "task failed" in followed.stderr
+
+
+def test_spinner_line_shows_elapsed_time_and_the_latest_step() -> None:
+    mock = MockPve()
+    log = ["Formatting 'vm-101-disk-0'"]
+    mock.routes[f"GET /nodes/pve1/tasks/{UPID}/log"] = lambda r: httpx.Response(
+        200, json={"data": [{"n": i + 1, "t": t} for i, t in enumerate(log)][int(r.url.params["start"]) :]}
+    )
+    client = ProxmoxClient("pve1", token=TOKEN, server_version="9.1.3", clock=FakeClock(),
+                           transport=httpx.MockTransport(mock.handle))  # fmt: skip
+    now = [100.0]
+    line = taskview.SpinnerLine(client, "pve1", UPID, "waiting for task qmcreate 101 on pve1", clock=lambda: now[0])
+    now[0] = 103.0
+    assert line({"status": "running"}) == "waiting for task qmcreate 101 on pve1 (3s): Formatting 'vm-101-disk-0'"
+    log.append("TASK OK")
+    now[0] = 175.0
+    assert line({"status": "running"}) == "waiting for task qmcreate 101 on pve1 (1m15s): TASK OK"
