@@ -146,6 +146,12 @@ def _values(get: Callable[..., Any], what: str, node: str | None) -> Items:
             for s in rows
             if not content or content in str(s.get("content", "")).split(",")
         ]
+    if what.startswith("snapshot:"):  # snapshot:qemu:100 (needs the node)
+        _, kind, guest = what.split(":")
+        node = node or str(get("GET", "/nodes")[0]["node"])
+        rows = get("GET", f"/nodes/{node}/{kind}/{guest}/snapshot")
+        # PVE lists the live state as a pseudo snapshot named "current" (PVE::API2::Qemu snapshot_list)
+        return [(str(r["name"]), str(r.get("description", "")).strip()) for r in rows if r.get("name") != "current"]
     if what == "pool":
         return [(str(p["poolid"]), str(p.get("comment", ""))) for p in get("GET", "/pools")]
     if what == "realm":
@@ -233,7 +239,7 @@ def lookup(ctx: typer.Context, what: str) -> Items:
     """Cached, time-boxed, silent: live values of one kind for the current context."""
     try:
         options = _root_options(ctx)
-        node = ctx.params.get("node") if what in ("iface", "bridge", "iso") else None
+        node = ctx.params.get("node") if what in ("iface", "bridge", "iso") or what.startswith("snapshot:") else None
         return lookup_with(options, what, node)
     except Exception:
         return []
@@ -371,6 +377,15 @@ def tag(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
 
 def upid(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
     return _matching(lookup(ctx, "upid"), incomplete)
+
+
+def snapshot(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    """Snapshot names of the VM or container given by --node and --vmid."""
+    guest = ctx.params.get("vmid")
+    if guest is None:
+        return []
+    kind = "lxc" if " lxc " in f" {ctx.command_path} " else "qemu"
+    return _matching(lookup(ctx, f"snapshot:{kind}:{guest}"), incomplete)
 
 
 def realm(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:

@@ -183,3 +183,24 @@ def test_a_cached_tab_on_a_curated_command_imports_nothing_heavy(tmp_path: Path)
     assert run.stdout.split() == ["100", "101", "102"]
     assert seen == ["/cluster/resources"]
     assert heavy(run.modules) == []
+
+
+def test_api_tree_completes_snapshot_names_and_upids(tmp_path: Path) -> None:
+    from tests.cli._fake_server import serving
+
+    upid = "UPID:pve1:00001000:000F5240:6B090C00:snapshot:100:root@pam:"
+    routes = {
+        # PVE lists the live state as a pseudo snapshot "current"; it is no snapshot to roll back to
+        "/nodes/pve1/qemu/100/snapshot": [{"name": "before-upgrade", "description": "pre 25.05"}, {"name": "current"}],
+        "/nodes/pve1/lxc/200/snapshot": [{"name": "ct-snap"}, {"name": "current"}],
+        "/cluster/tasks": [{"upid": upid, "type": "snapshot", "id": "100", "status": "OK", "starttime": 1}],
+    }
+    with serving(routes) as (host, _seen):
+        env = {"PVECTL_HOST": host, "PVECTL_TOKEN": "root@pam!ci=s", "XDG_CACHE_HOME": str(tmp_path / "c"),
+               "PVECTL_COMPLETION_TIMEOUT": "30"}  # fmt: skip
+        qemu = bash_complete("pvectl api nodes qemu snapshot rollback --node pve1 --vmid 100 --snapname ", env)
+        lxc = bash_complete("pvectl api nodes lxc snapshot rollback --node pve1 --vmid 200 --snapname ", env)
+        upids = bash_complete("pvectl api nodes tasks log --node pve1 --upid UPID:pve1:", env)
+    assert qemu.stdout.split() == ["before-upgrade"]
+    assert lxc.stdout.split() == ["ct-snap"]
+    assert upids.stdout.split() == [upid.removeprefix("UPID:pve1:")]  # bash keeps what is before the last ':'
