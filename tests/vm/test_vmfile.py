@@ -147,3 +147,18 @@ def test_the_readme_example_is_a_valid_file() -> None:
     data = yaml.safe_load(example)
     jsonschema.validate(data, schema())
     assert load(data).general.name == "web1"
+
+
+def test_a_flat_file_goes_over_the_config_files_defaults(
+    cli: SimCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "xdg_config_home" / "pvectl" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text("[vm.defaults]\nmemory = 4096\ncores = 4\n")
+    config.chmod(0o600)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg_config_home"))
+    path = tmp_path / "vm.yaml"
+    path.write_text("name: layered\ncores: 8\n")
+    params = cli("vm", "create", "--node", "pve1", "--from-file", str(path), "--dry-run", "-o", "json").json()
+    create = params["requests"][0]["params"]
+    assert (create["memory"], create["cores"], create["name"]) == ("4096", "8", "layered")

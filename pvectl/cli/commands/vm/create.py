@@ -23,9 +23,9 @@ if TYPE_CHECKING:
     from pvectl.vm.submit import Event, Outcome
 
 
-def load_file(path: str) -> VmConfig:
-    """A VmConfig from a YAML or JSON VM file (flat flag-named keys, or the nested step form; pvectl.vm.vmfile);
-    errors name the file and the key."""
+def load_file(path: str, base: VmConfig | None = None) -> VmConfig:
+    """A VmConfig from a YAML or JSON VM file (flat flag-named keys over ``base``, e.g. ``[vm.defaults]``; or the
+    whole config in the nested step form; pvectl.vm.vmfile); errors name the file and the key."""
     from pvectl.vm.vmfile import VmFileError, load
 
     try:
@@ -41,7 +41,7 @@ def load_file(path: str) -> VmConfig:
             f"--from-file {path}: not valid {'YAML' if path.endswith(('.yaml', '.yml')) else 'JSON'}: {exc}", USAGE
         ) from exc
     try:
-        return load(data)
+        return load(data, base)
     except VmFileError as exc:
         raise CliError(f"--from-file {path}: {exc}", USAGE) from exc
 
@@ -59,7 +59,7 @@ def _create(ctx: typer.Context, values: dict[str, Any]) -> None:
     app = ctx.obj
     config = app.vm_defaults_config()
     if values.get("from_file"):
-        config = load_file(str(values["from_file"]))
+        config = load_file(str(values["from_file"]), base=config)
     try:
         config = apply_flags(config, values)  # with -i/--tui, flags pre-fill the answers
     except FlagError as exc:
