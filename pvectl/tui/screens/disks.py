@@ -109,6 +109,10 @@ class DisksScreen(StepScreen):
     def changed(self, row: FieldRow) -> None:
         if row.spec.path == "storage":
             self._formats(row.key.split(".")[0])
+        if row.spec.path == "bus":  # unset IO thread and SSD emulation follow the bus (pvectl.vm.config.Disk)
+            disk = row.key.split(".")[0]
+            for name in ("iothread", "ssd"):
+                self.row(f"{disk}.{name}").show_value(self.wizard.get(f"{disk}.{name}"))
 
     def _formats(self, disk: str) -> None:
         """Offer the formats the disk's storage supports (raw only on RBD, LVM, ZFS), as the GUI does."""
