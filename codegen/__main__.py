@@ -24,7 +24,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "import":
         sources = list(args.sources)
         if args.all:
-            sources += importer.default_sources()
+            found = importer.default_sources()
+            if not found:
+                print(
+                    f"error: import --all: no pve-*-apidata.js dumps in {importer.DEFAULT_SOURCES} "
+                    "(the raw dumps are not part of the project; give dump paths or URLs instead)",
+                    file=sys.stderr,
+                )
+                return 2
+            sources += found
         if not sources:
             parser.error("import: give dump paths/URLs or --all")
         try:

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from codegen import TARGET_VERSION
 from codegen.importer import SCHEMAS, schema_file
-from codegen.ir import Api, Module, build_api
+from codegen.ir import Api, Module, build_api, format_module
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -53,6 +54,7 @@ def environment() -> Environment:
     )
     env.filters["docstr"] = _docstr
     env.filters["asyncify"] = _asyncify
+    env.globals["format_module"] = format_module
     return env
 
 
@@ -86,19 +88,32 @@ def render(api: Api, history: dict[str, Any], *, pkg: str = "pvectl.sdk") -> dic
         files[f"{base}/resources/{module.name}.py"] = res_t.render(module=module, foreign=_foreign(module), **common)
         if module.models:
             files[f"{base}/models/{module.name}.py"] = models_t.render(
-                models=module.models, base="ResponseModel", doc=f"Response models of {module.name}.", **common
+                models=module.models,
+                base="ResponseModel",
+                doc=f"Response models of {module.name}.",
+                model_formats=module.model_formats,
+                overload_formats=module.overload_formats,
+                **common,
             )
-    files[f"{base}/models/formats.py"] = models_t.render(
-        models=api.formats,
-        base="PropertyString",
-        doc="Property-string models (PVE `key=value,...` values).",
-        formats={k: repr(v) for k, v in api.runtime_spec["formats"].items()},
-        **common,
+    # one module per property-string model: a response with `memory` must not build all 40-odd of them
+    specs = {k: repr(v) for k, v in api.runtime_spec["formats"].items()}
+    for fmt in api.formats:
+        files[f"{base}/models/formats/{format_module(fmt.name)}.py"] = models_t.render(
+            models=[fmt],
+            base="PropertyString",
+            doc=f"Property-string model {fmt.name} (PVE `key=value,...` values).",
+            formats=specs,
+            model_formats=(),
+            overload_formats=(),
+            **common,
+        )
+    files[f"{base}/models/formats/__init__.py"] = env.get_template("formats_init.py.jinja").render(
+        modules=[(fmt.name, format_module(fmt.name)) for fmt in api.formats], **common
     )
     package_doc = '"""Generated package; modules load on first use."""\n'
     files[f"{base}/resources/__init__.py"] = header + package_doc
     files[f"{base}/models/__init__.py"] = header + package_doc
-    files[f"{base}/_apispec.json"] = json.dumps(api.runtime_spec, sort_keys=True, separators=(",", ":")) + "\n"
+    files[f"{base}/_apispec.json"] = spec_json(api.runtime_spec)
     versions = history["versions"]
     table = [
         (key, entry["in"], repr(dict(sorted(entry["params"].items()))))
@@ -108,6 +123,30 @@ def render(api: Api, history: dict[str, Any], *, pkg: str = "pvectl.sdk") -> dic
         releases=repr(tuple(versions)), table=table, **common
     )
     return files
+
+
+def spec_json(spec: Mapping[str, Any]) -> str:
+    """The runtime spec as JSON with one format and one operation per line.
+
+    Still one JSON document, but pvectl.sdk._core.spec can index the lines and parse only the operations a
+    program calls: parsing all of it costs a first call more than the rest of the request does.
+    """
+
+    def block(name: str, items: Mapping[str, Any]) -> str:
+        lines = [
+            f"{json.dumps(k)}:{json.dumps(v, sort_keys=True, separators=(',', ':'))}" for k, v in sorted(items.items())
+        ]
+        return f'"{name}":{{\n' + ",\n".join(lines) + "\n}"
+
+    head = {k: v for k, v in spec.items() if k not in ("formats", "ops")}
+    return (
+        json.dumps(head, sort_keys=True, separators=(",", ":"))[:-1]
+        + ",\n"
+        + block("formats", spec["formats"])
+        + ",\n"
+        + block("ops", spec["ops"])
+        + "}\n"
+    )
 
 
 def _write_tree(files: dict[str, str], root: Path) -> None:

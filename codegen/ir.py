@@ -6,12 +6,13 @@ Everything the templates need is decided here (names, annotations, parse calls),
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from codegen.naming import OpName, PathTree, attr_ident, name_operations, param_of, pascal, py_ident
+from codegen.naming import OpName, PathTree, attr_ident, name_operations, param_of, pascal, py_ident, snake
 
 Schema = Mapping[str, Any]
 
@@ -41,6 +42,11 @@ class Model:
     fields: tuple[Field, ...]
     doc: str
     pve_format: str = ""
+    # response models: property-string keys by format (for the typed ``parsed()`` overloads), e.g.
+    # ("QemuNetFormat", ("net0", ..., "net31")), and families by format (``indexed(..., parse=True)``)
+    ps_keys: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    ps_families: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    ps_runtime: tuple[tuple[str, str], ...] = ()  # PVE key or family -> format class, for the runtime helpers
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,7 @@ class Operation:
     path_params: tuple[str, ...]
     params: tuple[Param, ...]
     indexed_annotation: str | None  # type of **indexed (net0=...) when the method has families
+    indexed_keys: tuple[tuple[str, str], ...]  # (net0, its annotation) ... for the generated TypedDict
     returns: str  # annotation
     parse: str  # expression over `data`
     task: bool
@@ -91,6 +98,17 @@ class Module:
     resources: tuple[Resource, ...]
     models: tuple[Model, ...]
     format_imports: tuple[str, ...]
+    model_formats: tuple[str, ...] = ()  # formats the response models annotate fields with (run-time imports)
+    overload_formats: tuple[str, ...] = ()  # formats only the typed helpers' overloads name (TYPE_CHECKING)
+
+    def indexed_ops(self) -> list[Operation]:
+        """Operations that need a TypedDict of their indexed keywords, one per name."""
+        seen: dict[str, Operation] = {}
+        for r in self.resources:
+            for op in r.operations:
+                if op.indexed_annotation:
+                    seen.setdefault(op.indexed_annotation, op)
+        return [seen[k] for k in sorted(seen)]
 
 
 @dataclass(frozen=True)
@@ -134,12 +152,26 @@ def _canon(fmt: Schema) -> str:
     return json.dumps(_strip_map(fmt), sort_keys=True)
 
 
+def _key_order(item: tuple[str, str]) -> tuple[str, int]:
+    m = re.fullmatch(r"(\D+)(\d+)", item[0])
+    return (m.group(1), int(m.group(2))) if m else (item[0], 0)
+
+
 def _doc(text: str) -> str:
     return " ".join(str(text).split())
 
 
 def _literal(values: list[Any]) -> str:
     return "Literal[" + ", ".join(json.dumps(v) for v in values) + "]"
+
+
+def format_module(fid: str) -> str:
+    """Module of one property-string model under ``models/formats/`` (``QemuNetFormat`` -> ``qemu_net``)."""
+    return snake(fid.removesuffix("Format"))
+
+
+def _formats_in(annotation: str) -> set[str]:
+    return set(re.findall(r"\b(\w+Format)\b", annotation))
 
 
 class _Builder:
@@ -260,7 +292,12 @@ class _Builder:
 
     def request_annotation(self, s: Schema) -> str:
         if "property_string" in s:
-            return f"{self.format_model(s['property_string'])} | str"
+            fmt = s["property_string"]
+            ann = f"{self.format_model(fmt)} | str"
+            # a bare number is the default key's value (`memory=2048` is `current=2048`)
+            dkey: Schema = next((sub for sub in fmt.values() if sub.get("default_key")), {})
+            number = {"integer": "int", "number": "float"}.get(str(dkey.get("type")))
+            return f"{ann} | {number}" if number else ann
         if s.get("type") == "array":
             items = s.get("items") or {}
             return f"Sequence[{self.request_annotation(items) if items else 'Any'}]"
@@ -273,10 +310,13 @@ class _Builder:
 
     # -- operations --------------------------------------------------------------------------------------
 
-    def params(self, path: str, method: Schema) -> tuple[tuple[Param, ...], str | None]:
+    def params(
+        self, path: str, method: Schema, prefix: str
+    ) -> tuple[tuple[Param, ...], str | None, tuple[tuple[str, str], ...]]:
+        """Keyword parameters, and for methods with indexed families the TypedDict name and its keys."""
         path_params = set(self._path_params(path))
         out: list[Param] = []
-        family_types: list[str] = []
+        keys: list[tuple[str, str]] = []
         used = {"self", "indexed"}
         for name, s in sorted(method["parameters"]["properties"].items()):
             if name in path_params:
@@ -288,7 +328,8 @@ class _Builder:
             family = name.endswith("[n]")
             ann = self.request_annotation(s)
             if family:
-                family_types += [a.strip() for a in ann.split("|")]
+                low, high = s.get("index_range", (0, 0))
+                keys += [(f"{name[:-3]}{i}", ann) for i in range(low, high + 1)]
                 ann = f"Mapping[int, {ann}]"
             doc = _doc(s.get("description", ""))
             if family:
@@ -296,10 +337,8 @@ class _Builder:
                 doc = f"{doc} (as {{n: value}} with n in {low}..{high}, or {name[:-3]}N=... keyword arguments)"
             out.append(Param(name, ident, ann, not s.get("optional") and not family, family, doc))
         out.sort(key=lambda p: not p.required)
-        indexed = None
-        if family_types:
-            indexed = " | ".join(dict.fromkeys(family_types))
-        return tuple(out), indexed
+        indexed = f"{prefix}Indexed" if keys else None
+        return tuple(out), indexed, tuple(sorted(keys, key=_key_order))
 
     @staticmethod
     def _path_params(path: str) -> list[str]:
@@ -312,7 +351,7 @@ class _Builder:
                 return "Task | None", "None if _data is None else self._task(_data)"
             return "Task", "self._task(_data)"
         ann, parse = self.response_type(prefix, r, module_models, top=True)
-        if r.get("optional") and ann not in ("None", "Any"):
+        if r.get("optional") and ann not in ("None", "JsonValue"):
             return f"{ann} | None", f"None if _data is None else {parse}"
         return ann, parse
 
@@ -344,14 +383,27 @@ class _Builder:
             return "float", "as_float(_data)"
         if t == "boolean":
             return "bool", "as_bool(_data)"
-        if t == "null" or (t is None and not s):
+        if t == "null":
             return "None", "None"
-        return "Any", "_data"
+        # no declared shape (`{}`, a bare object, anything else): PVE's answer comes back as plain JSON
+        return "JsonValue", "as_json(_data)"
 
     def response_model(self, name: str, s: Schema, models: list[Model]) -> str:
         fields: list[Field] = []
         used: set[str] = set()
+        by_format: dict[str, list[str]] = defaultdict(list)
+        families: dict[str, list[str]] = defaultdict(list)
+        runtime: list[tuple[str, str]] = []
         for key, sub in sorted((s.get("properties") or {}).items()):
+            if "property_string" in sub:
+                fid = self.format_model(sub["property_string"])
+                runtime.append((key.removesuffix("[n]"), fid))
+                if key.endswith("[n]"):
+                    low, high = sub.get("index_range", (0, 0))
+                    by_format[fid] += [f"{key[:-3]}{i}" for i in range(low, high + 1)]
+                    families[fid].append(key[:-3])
+                else:
+                    by_format[fid].append(key)
             if key.endswith("[n]"):
                 continue  # net0, scsi3, ...: kept as extra fields, see ResponseModel.indexed()
             ident = py_ident(key)
@@ -362,10 +414,25 @@ class _Builder:
             fields.append(
                 Field(ident, key if ident != key else None, f"{ann} | None", _doc(sub.get("description", "")))
             )
-        models.append(Model(name, "ResponseModel", tuple(fields), _doc(s.get("description", ""))))
+        models.append(
+            Model(
+                name,
+                "ResponseModel",
+                tuple(fields),
+                _doc(s.get("description", "")),
+                ps_keys=tuple(
+                    (fid, tuple(sorted(keys, key=lambda k: _key_order((k, "")))))
+                    for fid, keys in sorted(by_format.items())
+                ),
+                ps_families=tuple((fid, tuple(sorted(f))) for fid, f in sorted(families.items())),
+                ps_runtime=tuple(sorted(runtime)),
+            )
+        )
         return name
 
     def field_type(self, name: str, s: Schema, models: list[Model]) -> str:
+        if "property_string" in s:
+            return self.format_model(s["property_string"])  # parsed from PVE's text when it comes
         t = s.get("type")
         if (t == "object" or t is None) and s.get("properties"):
             return self.response_model(name, s, models)
@@ -375,6 +442,8 @@ class _Builder:
             items = s.get("items") or {}
             if items.get("properties"):
                 return f"list[{self.response_model(name + 'Item', items, models)}]"
+            if "property_string" in items:
+                return f"list[{self.format_model(items['property_string'])}]"
             return f"list[{self.scalar_annotation(items, request=False)}]"
         return self.scalar_annotation(s, request=False)
 
@@ -390,7 +459,7 @@ class _Builder:
                 owner = names.sdk_owner
                 module = self.module_of(owner)
                 prefix = ("" if owner == "" else self.class_of(owner)) + pascal(names.sdk_method)
-                params, indexed = self.params(path, method)
+                params, indexed, indexed_keys = self.params(path, method, prefix)
                 models: list[Model] = modules[module]["models"]
                 ann, parse = self.returns(prefix, models, method, verb)
                 perms = method.get("permissions") or {}
@@ -411,6 +480,7 @@ class _Builder:
                     path_params=tuple(self._path_params(path)),
                     params=params,
                     indexed_annotation=indexed,
+                    indexed_keys=indexed_keys,
                     returns=ann,
                     parse=parse,
                     task=bool(method.get("task")),
@@ -439,7 +509,26 @@ class _Builder:
                     if t.strip().endswith("Format")
                 }
             )
-            built_modules.append(Module(name, tuple(data["resources"]), tuple(data["models"]), tuple(formats)))
+            for r in data["resources"]:
+                for op in r.operations:
+                    for _key, ann in op.indexed_keys:
+                        formats = sorted(set(formats) | _formats_in(ann))
+            model_formats: set[str] = set()
+            overload_formats: set[str] = set()
+            for model in data["models"]:
+                for f in model.fields:
+                    model_formats |= _formats_in(f.annotation)
+                overload_formats |= {fid for fid, _ in model.ps_keys}
+            built_modules.append(
+                Module(
+                    name,
+                    tuple(data["resources"]),
+                    tuple(data["models"]),
+                    tuple(formats),
+                    tuple(sorted(model_formats)),
+                    tuple(sorted(overload_formats - model_formats)),
+                )
+            )
         return Api(
             version=self.schema["version"],
             schema_sha=self.sha,

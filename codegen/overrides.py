@@ -30,6 +30,18 @@ class Patch:
 
 
 @dataclass(frozen=True)
+class ReturnFields:
+    """Fields real servers return that the schema does not declare (added where absent, never replacing)."""
+
+    versions: str
+    method: str
+    pointer: str  # JSON pointer to the returned object's schema (`/returns/items` for a list)
+    fields: dict[str, Any]
+    reason: str
+    evidence: str
+
+
+@dataclass(frozen=True)
 class IndexRange:
     family: str
     paths: re.Pattern[str]
@@ -73,8 +85,24 @@ class Overrides:
                 for r in data.get("index_range", [])
             ]
             self.not_tasks = {(t["method"], t["reason"]) for t in data.get("not_a_task", [])}
+            self.return_fields = [
+                ReturnFields(
+                    versions=str(r.get("versions", "*")),
+                    method=r["method"],
+                    pointer=r.get("pointer", "/returns/items"),
+                    fields=dict(r["fields"]),
+                    reason=r["reason"],
+                    evidence=r["evidence"],
+                )
+                for r in data.get("return_fields", [])
+            ]
         except (KeyError, TypeError, IndexError) as exc:
             raise OverrideError(f"malformed overrides entry: missing or bad {exc}") from exc
+        for r in self.return_fields:
+            _pointer_parts(r.pointer)
+            for name, schema in r.fields.items():
+                if not isinstance(schema, dict) or "type" not in schema:
+                    raise OverrideError(f"return field {name} of {r.method} needs a type")
         for p in self.patches:
             if p.op not in ("set", "remove", "rename"):
                 raise OverrideError(f"unknown patch op {p.op!r} for {p.method}")
@@ -101,9 +129,21 @@ class Overrides:
         todo = [
             (i, p) for i, p in enumerate(self.patches) if p.method == key and fnmatch.fnmatchcase(version, p.versions)
         ]
-        if not todo:
+        extra = [r for r in self.return_fields if r.method == key and fnmatch.fnmatchcase(version, r.versions)]
+        if not todo and not extra:
             return info
         info = copy.deepcopy(info)
+        for r in extra:
+            target: Any = info
+            for part in _pointer_parts(r.pointer):
+                target = target.get(part) if isinstance(target, dict) else None
+            if not isinstance(target, dict):
+                diag.add(key, f"return fields at {r.pointer} do not apply")
+                continue
+            props = target.setdefault("properties", {})
+            for name, schema in r.fields.items():
+                # the server may declare a field in a later release: its own declaration wins
+                props.setdefault(name, {"optional": 1, **copy.deepcopy(schema)})
         for i, p in todo:
             parts = _pointer_parts(p.pointer)
             parent: Any = info

@@ -82,12 +82,13 @@ class CliGroup:
         return " ".join(self.tokens)
 
 
-def first_sentence(text: str, limit: int = 72) -> str:
+def first_sentence(text: str, limit: int | None = None) -> str:
+    """The first sentence, whole by default: help listings wrap it, `api --list -o json` prints it untruncated."""
     text = " ".join(text.split())
     m = re.match(r"(.+?[.!?])(\s|$)", text)
     out = m.group(1) if m else text
     out = out.rstrip(".")
-    return out if len(out) <= limit else out[: limit - 3].rstrip() + "..."
+    return out if limit is None or len(out) <= limit else out[: limit - 3].rstrip() + "..."
 
 
 def module_name(tokens: tuple[str, ...]) -> str:

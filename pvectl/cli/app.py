@@ -14,14 +14,17 @@ ENVIRONMENT = """Environment: every root option has its PVECTL_* variable (shown
 login), PVECTL_TOKEN_SECRET (a context's token secret kept out of the config file), PVECTL_CONFIG (another
 config file), PVECTL_SIM_STATE_DIR (where --sim keeps its state)."""
 
+GLOBAL = """The options below are global: give them before or after any command (pvectl vm list -o json -c lab);
+a command's own option of the same name wins (sim serve --host, config add --host)."""
+
 EXIT_CODES = """Exit codes: 0 ok, 1 API or task failure, 2 usage or validation error, 3 authentication,
 4 not found, 5 TLS/connection problem, 6 partly done (see the remedy printed), 130 interrupted."""
 
 app = typer.Typer(
     name="pvectl",
     cls=RootGroup,
-    help=f"Command line for the Proxmox VE API.\n\n{EXIT_CODES}\n\n{ENVIRONMENT}",
-    no_args_is_help=True,
+    help=f"Command line for the Proxmox VE API.\n\n{GLOBAL}\n\n{EXIT_CODES}\n\n{ENVIRONMENT}",
+    no_args_is_help=False,
     add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},
     rich_markup_mode=None,
@@ -65,20 +68,67 @@ def root(
     output: Annotated[
         str,
         typer.Option(
-            "--output", "-o", envvar="PVECTL_OUTPUT", help="auto, table, json, yaml or text (auto: table on a tty)."
+            "--output",
+            "-o",
+            envvar="PVECTL_OUTPUT",
+            metavar="FORMAT",
+            help="auto, table, wide, json, yaml or text (auto: a table on a terminal, JSON when piped).",
         ),
     ] = "auto",
+    query: Annotated[
+        str | None,
+        typer.Option(
+            "--query", metavar="JMESPATH", help="Print only this part of the data, e.g. \"[?status=='running'].name\"."
+        ),
+    ] = None,
+    columns: Annotated[
+        str | None, typer.Option("--columns", metavar="A,B,...", help="Table/text columns, in this order.")
+    ] = None,
+    sort_by: Annotated[str | None, typer.Option("--sort-by", metavar="FIELD", help="Sort rows by this field.")] = None,
+    no_headers: Annotated[
+        bool, typer.Option("--no-headers", envvar="PVECTL_NO_HEADERS", help="Tables and text without a header line.")
+    ] = False,
     verbose: Annotated[
         int, typer.Option("--verbose", "-v", count=True, envvar="PVECTL_VERBOSE", help="More detail (-vv: HTTP trace).")
     ] = 0,
     sim: Annotated[
         bool, typer.Option("--sim", envvar="PVECTL_SIM", help="Run against the embedded PVE simulator.")
     ] = False,
+    request_timeout: Annotated[
+        float | None,
+        typer.Option(
+            "--request-timeout",
+            envvar="PVECTL_REQUEST_TIMEOUT",
+            metavar="SECONDS",
+            help="Seconds one HTTP request may take to connect or answer (default 30; task waits have --timeout).",
+            show_default=False,
+        ),
+    ] = None,
+    max_connections: Annotated[
+        int | None,
+        typer.Option(
+            "--max-connections",
+            envvar="PVECTL_MAX_CONNECTIONS",
+            metavar="N",
+            help="Connections to the server for concurrent requests (default 10).",
+            show_default=False,
+        ),
+    ] = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,
 ) -> None:
     """Command line for the Proxmox VE API."""
+    if not ctx.resilient_parsing:  # checked before any command runs: a bad -o or --query sends nothing
+        from pvectl.cli.errors import CliError, fail
+        from pvectl.cli.output import check_format, check_query, parse_columns
+
+        try:
+            output = check_format(output)
+            check_query(query)
+            parse_columns(columns)
+        except CliError as exc:
+            fail(exc)
     ctx.obj = AppContext(
         GlobalOptions(
             context=context,
@@ -92,6 +142,12 @@ def root(
             output=output,
             verbose=verbose,
             sim=sim,
+            query=query,
+            columns=columns,
+            sort_by=sort_by,
+            no_headers=no_headers,
+            request_timeout=request_timeout,
+            max_connections=max_connections,
         )
     )
 

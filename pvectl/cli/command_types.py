@@ -43,10 +43,13 @@ class ApiCommand(OutputCommand):
                 write_dl(formatter, rows)
 
 
-def write_dl(formatter: Any, rows: list[tuple[str, str]], col_max: int = 30, col_spacing: int = 2) -> None:
-    """``HelpFormatter.write_dl`` for single-paragraph help texts, same layout."""
+def write_dl(
+    formatter: Any, rows: list[tuple[str, str]], col_max: int = 30, col_spacing: int = 2, width: int | None = None
+) -> None:
+    """``HelpFormatter.write_dl`` for single-paragraph help texts, same layout (``width``: a first column shared
+    by several sections)."""
     indent = formatter.current_indent
-    first_col = min(max(len(first) for first, _ in rows), col_max) + col_spacing
+    first_col = (width if width is not None else min(max(len(first) for first, _ in rows), col_max)) + col_spacing
     text_width = max(formatter.width - first_col - 2, 10)
     pad = " " * (first_col + indent)
     out: list[str] = []

@@ -44,6 +44,8 @@ class Settings:
     fingerprint: str | None = None
     insecure: bool = False
     node: str | None = None
+    request_timeout: float | None = None
+    max_connections: int | None = None
     sources: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -54,10 +56,37 @@ class Settings:
             raise CliError(
                 "no PVE server given: pass --host, set PVECTL_HOST, or add a context with 'pvectl config add'", USAGE
             )
+        where = self.sources.get("host", "")
+        where = "--host / PVECTL_HOST" if where == "flag/env" else where or "host"
         try:
             return base_url_for(self.host, self.port)
-        except Exception as exc:  # httpx.InvalidURL and friends
-            raise CliError(f"invalid host '{self.host}': {exc}", USAGE) from None
+        except Exception as exc:  # a port outside 1-65535, httpx.InvalidURL and friends
+            raise CliError(f"{where}: invalid host '{self.host}': {exc}", USAGE) from None
+
+
+FLAG_NAMES = {
+    "request-timeout": "--request-timeout / PVECTL_REQUEST_TIMEOUT",
+    "max-connections": "--max-connections / PVECTL_MAX_CONNECTIONS",
+}
+
+
+def transport_settings(options: GlobalOptions, ctx: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """``request-timeout`` and ``max-connections`` from the flags (or their variables), else the context;
+    a value out of range is a usage error naming where it came from, before anything is sent."""
+    from pvectl.config.limits import range_problem
+
+    out: dict[str, Any] = {}
+    for key, option in (("request-timeout", options.request_timeout), ("max-connections", options.max_connections)):
+        value, where = option, FLAG_NAMES[key]
+        if value is None and ctx is not None:
+            value, where = ctx.get(key), f"config key '{key}'"
+        if value is None:
+            continue
+        problem = range_problem(key, value)
+        if problem is not None:
+            raise CliError(f"{where}: {problem}", USAGE)
+        out[key] = value
+    return out
 
 
 def _user_with_realm(ctx: Mapping[str, Any]) -> str | None:
@@ -128,6 +157,9 @@ def resolve(options: GlobalOptions, env: Mapping[str, str] | None = None) -> Set
         except ValueError as exc:
             where = "--fingerprint / PVECTL_FINGERPRINT" if options.fingerprint else f"context {name}"
             raise CliError(f"{where}: {exc}", USAGE) from None
+    transport = transport_settings(options, ctx)
+    for key in transport:
+        sources[key] = "flag/env" if getattr(options, key.replace("-", "_")) is not None else f"context {name}"
     return Settings(
         context=name,
         host=host,
@@ -139,6 +171,8 @@ def resolve(options: GlobalOptions, env: Mapping[str, str] | None = None) -> Set
         fingerprint=fingerprint,
         insecure=bool(options.insecure or ctx.get("insecure")),
         node=ctx.get("node"),
+        request_timeout=transport.get("request-timeout"),
+        max_connections=transport.get("max-connections"),
         sources=sources,
     )
 
@@ -288,12 +322,23 @@ def auth_for(options: GlobalOptions, settings: Settings, *, interactive: bool = 
     )
 
 
+def pool_kwargs(request_timeout: float | None, max_connections: int | None) -> dict[str, Any]:
+    """The request timeout and pool size for the SDK clients (their defaults when not set)."""
+    kwargs: dict[str, Any] = {}
+    if request_timeout is not None:
+        kwargs["timeout"] = float(request_timeout)
+    if max_connections is not None:
+        kwargs["max_connections"] = int(max_connections)
+    return kwargs
+
+
 def client_kwargs(options: GlobalOptions, settings: Settings, *, interactive: bool = False) -> dict[str, Any]:
-    """Keyword arguments for ProxmoxClient / AsyncProxmoxClient (server, auth and TLS)."""
+    """Keyword arguments for ProxmoxClient / AsyncProxmoxClient (server, auth, TLS, timeout and pool)."""
     return {
         "base_url": settings.base_url,
         "auth": auth_for(options, settings, interactive=interactive),
         **tls_kwargs(settings),
+        **pool_kwargs(settings.request_timeout, settings.max_connections),
     }
 
 
@@ -330,7 +375,11 @@ def new_client(cls: Any, options: GlobalOptions, **kwargs: Any) -> Any:
 def _build(cls: Any, options: GlobalOptions, interactive: bool) -> Any:
     _traces(options.verbose)
     if options.sim:
-        kwargs = _sim_kwargs()
+        transport = transport_settings(options)
+        kwargs = {
+            **_sim_kwargs(),
+            **pool_kwargs(transport.get("request-timeout"), transport.get("max-connections")),
+        }
     else:
         settings = resolve(options)
         log.info("server %s (context: %s)", settings.base_url, settings.context or "none")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -79,10 +80,18 @@ def _describe(exc: BaseException) -> tuple[str, list[str]]:
         lines = [f"{k}: {' '.join(v.split())}" for k, v in sorted(exc.errors.items())]
         where = f" ({exc.method} {exc.path})" if exc.method else ""
         if isinstance(exc, e.AuthenticationError) and not isinstance(exc, SecondFactorRequired):
-            lines.append("hint: check the user and password, or log in again with 'pvectl login'")
+            lines.append(auth_hint())
+        running = _RUNNING.search(exc.message) if exc.method == "DELETE" else None
+        if running:
+            # PVE 9.1.3 qemu-server API2/Qemu.pm destroy_vm refuses a running VM: "VM N is running - destroy failed"
+            lines.append(f"hint: stop the VM first ('pvectl vm stop {running.group(1)}'), then delete it")
         return f"{exc.status} {exc.message}{where}", lines
     if isinstance(exc, e.TaskFailed):
-        return f"task failed: {exc.exitstatus} ({exc.upid})", exc.log_tail
+        tail = list(exc.log_tail)
+        running = _RUNNING.search(exc.exitstatus)
+        if running and ":qmdestroy:" in exc.upid:
+            tail.append(f"hint: stop the VM first ('pvectl vm stop {running.group(1)}'), then delete it")
+        return f"task failed: {exc.exitstatus} ({exc.upid})", tail
     if isinstance(exc, KeyboardInterrupt):
         return "interrupted", []
     if isinstance(exc, e.TLSError) and "does not match the pinned" not in str(exc):
@@ -91,6 +100,40 @@ def _describe(exc: BaseException) -> tuple[str, list[str]]:
         )
         return str(exc), [hint]
     return str(exc) or type(exc).__name__, []
+
+
+_RUNNING = re.compile(r"\bVM (\d+) is running\b")
+
+
+def auth_hint() -> str:
+    """What to check after a 401, naming the credential that was actually sent (token, or user and password)."""
+    from typer._click.globals import get_current_context
+
+    from pvectl.cli.context import AppContext
+
+    ctx = get_current_context(silent=True)
+    found = ctx.find_object(AppContext) if ctx is not None else None
+    if found is None:
+        return "hint: check the credentials, or log in again with 'pvectl login'"
+    if found.options.sim:
+        return "hint: the simulator's credentials were refused; 'pvectl sim status' shows them"
+    try:
+        from pvectl.cli.connection import resolve
+
+        settings = resolve(found.options)
+    except Exception:  # the hint must not hide the error it explains
+        return "hint: check the credentials, or log in again with 'pvectl login'"
+    if settings.token is not None:
+        token_id = settings.token.partition("=")[0]
+        source = settings.sources.get("token", "")
+        return (
+            f"hint: the API token {token_id}{f' (from {source})' if source else ''} was refused: check the token id "
+            "and secret, and that the token exists and has not expired"
+        )
+    if settings.user is not None:
+        user = settings.user
+        return f"hint: the login of {user} was refused: check the password, or log in again with 'pvectl login'"
+    return "hint: no credentials were given: pass --token, use a context with a token, or run 'pvectl login'"
 
 
 def fail(exc: BaseException) -> NoReturn:

@@ -13,6 +13,8 @@ internals are touched here and in ``completion_classes.py`` only.
 
 from __future__ import annotations
 
+import enum
+import functools
 import importlib
 from typing import Any
 
@@ -52,6 +54,14 @@ def _plain_coercion() -> Any:
 
             def _one(self, value: Any, param: Any, ctx: Any) -> Any:
                 kind = _element(self.annotation)
+                if isinstance(kind, type) and issubclass(kind, enum.Enum):
+                    if isinstance(value, kind):
+                        return value
+                    for member in kind:
+                        if str(member.value) == str(value):
+                            return member
+                    names = ", ".join(str(m.value) for m in kind)
+                    raise BadParameter(f"{value!r} is not one of {names}.", ctx=ctx, param=param)
                 if kind is bool and not isinstance(value, bool):
                     text = str(value).strip().lower()
                     if text not in _BOOLS:
@@ -86,7 +96,9 @@ def _install_plain_coercion() -> None:
         return  # another Typer version (no pydantic coercion), or already installed
 
     def get_runtime_param(self: Any) -> Any:
-        if self._runtime_param is None and _element(self.type_descriptor.annotation) in _SCALARS:
+        kind = _element(self.type_descriptor.annotation)
+        plain = kind in _SCALARS or (isinstance(kind, type) and issubclass(kind, enum.Enum))
+        if self._runtime_param is None and plain:
             self._runtime_param = _plain_coercion()(
                 parameter_info=self.type_descriptor.parameter_info, annotation=self.type_descriptor.annotation
             )
@@ -99,6 +111,36 @@ def _install_plain_coercion() -> None:
 _install_plain_coercion()
 
 
+def _readable_type(self: Any, ctx: Any) -> str:
+    """Help metavars people read (TEXT, INTEGER, [a|b|c]) instead of Typer 0.29's ``<str>``/``<list[str]>``."""
+    desc = self.type_descriptor
+    if desc.is_choice and desc.choices:
+        label = "|".join(str(getattr(c, "value", c)) for c in desc.choices)
+        return f"[{label}]" if len(label) <= 30 else "CHOICE"
+    if desc.is_path:
+        return "PATH"
+    kind = _element(desc.annotation)
+    return {int: "INTEGER", float: "NUMBER", bool: "BOOLEAN"}.get(kind, "TEXT")
+
+
+def _install_readable_metavars() -> None:
+    cls: Any = getattr(typer.core, "_TyperParameter", None)
+    if cls is not None and hasattr(cls, "display_type"):
+        cls.display_type = _readable_type
+
+
+_install_readable_metavars()
+
+
+def _install_examples() -> None:
+    from pvectl.cli.examples import install
+
+    install()
+
+
+_install_examples()
+
+
 class LazyCommand(typer.core.TyperGroup):
     """A stand-in for a command group that imports its module only when it is entered."""
 
@@ -109,9 +151,12 @@ class LazyCommand(typer.core.TyperGroup):
 
     def _load(self) -> Any:
         if self._real is None:
+            from pvectl.cli.examples import decorate
+
             app = importlib.import_module(self._module).app
             self._real = typer.main.get_command(app)
             self._real.name = self.name
+            decorate(self._real, self.name or "")
         return self._real
 
     def get_short_help_str(self, limit: int = 45) -> str:
@@ -143,7 +188,32 @@ class LazyCommand(typer.core.TyperGroup):
 
 
 class RootGroup(typer.core.TyperGroup):
-    """The root group: regular Typer commands plus the lazy groups of COMMANDS."""
+    """The root group: regular Typer commands plus the lazy groups of COMMANDS; root options anywhere."""
+
+    _lazy: dict[str, LazyCommand] | None = None
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        from pvectl.cli.global_options import hoist
+
+        if not args and not ctx.resilient_parsing:  # bare `pvectl`: the help, and success
+            typer.echo(ctx.get_help())
+            ctx.exit(0)
+        return list(super().parse_args(ctx, hoist(self, ctx, list(args))))
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        from typer._click.exceptions import UsageError
+
+        try:
+            return super().resolve_command(ctx, args)
+        except UsageError as exc:
+            suggest(exc, args, self.list_commands(ctx))
+            raise
+
+    def format_epilog(self, ctx: Any, formatter: Any) -> None:
+        from pvectl.cli.examples import EXAMPLES, format_epilog
+
+        self.pvectl_epilog = (EXAMPLES[""], "")
+        format_epilog(self, formatter)
 
     def _main_shell_completion(self, ctx_args: Any, prog_name: str, complete_var: str | None = None) -> None:
         import os
@@ -159,14 +229,19 @@ class RootGroup(typer.core.TyperGroup):
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         if cmd_name in COMMANDS:
-            module, short_help = COMMANDS[cmd_name]
-            return LazyCommand(cmd_name, module, short_help)
+            if self._lazy is None:
+                self._lazy = {}
+            if cmd_name not in self._lazy:
+                module, short_help = COMMANDS[cmd_name]
+                self._lazy[cmd_name] = LazyCommand(cmd_name, module, short_help)
+            return self._lazy[cmd_name]
         return super().get_command(ctx, cmd_name)
 
 
 # -- `pvectl api`: the generated tree, driven by pvectl/cli/api/_index.py ---------------------------------------
 
 API_PACKAGE = "pvectl.cli.api"
+GLOBAL_NOTE = "Global options (-o, --query, -c, -v, --sim, --host, ...; see pvectl --help) work here too."
 
 
 def api_index() -> dict[str, tuple[str, tuple[str, ...], str, dict[str, tuple[str, str, str]]]]:
@@ -176,6 +251,7 @@ def api_index() -> dict[str, tuple[str, tuple[str, ...], str, dict[str, tuple[st
     return GROUPS
 
 
+@functools.cache
 def load_api_command(module: str, name: str) -> Any:
     """The real command ``name`` of one generated module; only that command is converted by Typer."""
     mod = importlib.import_module(f"{API_PACKAGE}.{module}")
@@ -186,10 +262,15 @@ def load_api_command(module: str, name: str) -> Any:
             single = typer.Typer(rich_markup_mode=None, add_completion=False)
             single.registered_commands.append(info)
             command = typer.main.get_command(single)
+            command.pvectl_epilog = ((), GLOBAL_NOTE)  # type: ignore[attr-defined]
             choices = getattr(mod, "CHOICES", {}).get(name, {})
             for param in command.params:
                 if param.name in choices:
                     param._custom_shell_complete = _complete_choices(choices[param.name])
+                if param.name == "node" and param.required:
+                    # filled from the context's default node when not given (pvectl.cli.runner.default_node)
+                    param.required = False
+                    param.help = f"{param.help} Default: the context's node."  # type: ignore[attr-defined]
             return command
     raise LookupError(f"{API_PACKAGE}.{module} has no command {name!r} (index and modules disagree)")
 

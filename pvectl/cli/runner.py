@@ -24,7 +24,8 @@ _FALSE = {"0", "false", "no", "off"}
 
 RawValue = str | Sequence[str]
 
-__all__ = ["ApiCommand", "OutputCommand", "execute", "output_format", "run_generated"]  # commands/vm imports these
+# commands/vm imports these
+__all__ = ["ApiCommand", "OutputCommand", "execute", "output_format", "print_upid", "run_generated"]
 
 
 def app_context(ctx: typer.Context) -> AppContext:
@@ -35,9 +36,13 @@ def app_context(ctx: typer.Context) -> AppContext:
 
 
 def output_format(ctx: typer.Context) -> str:
-    """``-o`` given after the command, else the root's ``-o`` (or PVECTL_OUTPUT)."""
+    """The format asked for: the root's ``-o`` (given anywhere, or PVECTL_OUTPUT; checked before the command ran).
+
+    ``-o`` in ``ctx.meta`` comes from :class:`OutputCommand` when a command runs outside the root app."""
+    from pvectl.cli.output import check_format
+
     fmt = ctx.meta.get(OUTPUT_KEY)
-    return str(fmt) if fmt else app_context(ctx).options.output
+    return check_format(str(fmt)) if fmt else app_context(ctx).options.output
 
 
 def run_generated(ctx: typer.Context, key: str, no_wait: bool) -> None:
@@ -51,7 +56,28 @@ def run_generated(ctx: typer.Context, key: str, no_wait: bool) -> None:
             continue
         name = param.opts[0][2:]
         raw[f"{family_base(name)}[n]" if is_family(param) else name] = value
+    if "node" not in raw and any(p.name == "node" for p in ctx.command.params):
+        with reported():
+            node = default_node(ctx)
+        if node is not None:
+            raw["node"] = node
     execute(ctx, key, raw, no_wait=no_wait)
+
+
+def default_node(ctx: typer.Context) -> str | None:
+    """The context's default node for a command that needs --node and got none (said on stderr with -v)."""
+    import sys
+
+    options = app_context(ctx).options
+    if options.sim:
+        return None  # a context's node belongs to its cluster, not to the simulator
+    from pvectl.cli.connection import resolve
+
+    settings = resolve(options)
+    if settings.node is not None and options.verbose:
+        where = f"context {settings.context}" if settings.context else "the config file"
+        print(f"using node {settings.node} from {where} (no --node given)", file=sys.stderr)
+    return settings.node
 
 
 def execute(ctx: typer.Context, key: str, raw: Mapping[str, RawValue], *, no_wait: bool = False) -> None:
@@ -70,10 +96,9 @@ def execute(ctx: typer.Context, key: str, raw: Mapping[str, RawValue], *, no_wai
 def show_result(ctx: typer.Context, client: ProxmoxClient, op: OpSpec, data: Any, *, no_wait: bool) -> None:
     from pvectl.cli import output
 
-    fmt = output_format(ctx)
     if op.task and isinstance(data, str) and data.startswith("UPID:"):
         if no_wait:
-            output.emit(data, fmt)
+            print_upid(ctx, data)
             return
         from pvectl.cli.tasks import wait_for
 
@@ -83,9 +108,17 @@ def show_result(ctx: typer.Context, client: ProxmoxClient, op: OpSpec, data: Any
             raise CliError(
                 f"interrupted; the task goes on: {data}", INTERRUPTED, [f"follow it with: pvectl task wait '{data}'"]
             ) from None
-        output.emit(status, fmt)
+        output.show(ctx, status)
         return
-    output.emit(data, fmt)
+    output.show(ctx, data)
+
+
+def print_upid(ctx: typer.Context, upid: str) -> None:
+    """What ``--no-wait`` prints: the bare UPID (auto/text/table, also when piped) or ``{"upid": ...}`` (JSON/YAML),
+    so that ``pvectl task wait "$(pvectl ... --no-wait)"`` works."""
+    from pvectl.cli import output
+
+    output.show(ctx, {"upid": upid}, human=upid, piped="text")
 
 
 def to_bool(option: str, value: str) -> str:

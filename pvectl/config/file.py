@@ -37,6 +37,8 @@ KEYS: dict[str, tuple[type, str]] = {
     "fingerprint": (str, "pinned SHA-256 certificate fingerprint (AA:BB:...)"),
     "insecure": (bool, "do not verify TLS (warns)"),
     "node": (str, "default node"),
+    "request-timeout": (float, "seconds one HTTP request may take (30)"),
+    "max-connections": (int, "connections to the server for concurrent requests (10)"),
 }
 SECRET_KEYS = frozenset({"token-secret", "password"})
 CURRENT = "current-context"
@@ -85,6 +87,11 @@ def check_value(key: str, value: Any, where: str) -> Any:
         raise ConfigError(f"{where}: '{key}' must be an integer")
     if kind is bool and not isinstance(value, bool):
         raise ConfigError(f"{where}: '{key}' must be true or false")
+    if kind is float and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        raise ConfigError(f"{where}: '{key}' must be a number")
+    problem = _range_problem(key, value)
+    if problem is not None:
+        raise ConfigError(f"{where}: '{key}' {problem}")
     if kind is str and not isinstance(value, str):
         raise ConfigError(f"{where}: '{key}' must be a string")
     if key == "fingerprint":
@@ -95,6 +102,13 @@ def check_value(key: str, value: Any, where: str) -> Any:
         except ValueError as exc:
             raise ConfigError(f"{where}: {exc}") from None
     return value
+
+
+def _range_problem(key: str, value: Any) -> str | None:
+    """Values a server setting cannot take (checked here so nothing is sent with them)."""
+    from pvectl.config.limits import range_problem
+
+    return range_problem(key, value)
 
 
 def _mode_problem(path: Path) -> str | None:

@@ -2,12 +2,16 @@
 
 One JSON file in the XDG cache dir, owner-only (0600), keyed by user and server. Entries past PVE's
 two-hour ticket lifetime are dropped when read. A cache file others can read is not trusted (and rewritten).
+
+The cache only saves logins: when it cannot be used (a directory where the file should be, no permission,
+a corrupt file, a full disk) pvectl warns once on stderr and logs in afresh; no command fails because of it.
 """
 
 from __future__ import annotations
 
 import json
 import stat
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,14 +41,52 @@ def _key(base_url: str, user: str) -> str:
     return f"{user} {base_url}"
 
 
+_warned: set[str] = set()
+
+
+def _warn(message: str) -> None:
+    """Tell the user once per process; the command goes on without the cache."""
+    if message not in _warned:
+        _warned.add(message)
+        print(f"warning: {message}", file=sys.stderr)
+
+
+def _why(exc: OSError) -> str:
+    return exc.strerror or type(exc).__name__
+
+
 def _read(path: Path) -> dict[str, Any]:
     try:
-        if stat.S_IMODE(path.stat().st_mode) & 0o077:
-            return {}  # readable by others: someone may have tampered with it or read it; start over
-        data = json.loads(path.read_text())
-    except (OSError, ValueError):
+        mode = path.stat().st_mode
+    except FileNotFoundError:
         return {}
-    return data if isinstance(data, dict) else {}
+    except OSError as exc:
+        _warn(f"cannot use the ticket cache {path} ({_why(exc)}); logging in afresh")
+        return {}
+    if not stat.S_ISREG(mode):
+        _warn(f"the ticket cache {path} is not a file; logging in afresh (remove it to cache logins again)")
+        return {}
+    if stat.S_IMODE(mode) & 0o077:
+        return {}  # readable by others: someone may have tampered with it or read it; start over
+    try:
+        data = json.loads(path.read_bytes())
+    except OSError as exc:
+        _warn(f"cannot read the ticket cache {path} ({_why(exc)}); logging in afresh")
+        return {}
+    except ValueError:
+        _warn(f"the ticket cache {path} is corrupt; logging in afresh and starting a new one")
+        return {}
+    if not isinstance(data, dict):
+        _warn(f"the ticket cache {path} is corrupt; logging in afresh and starting a new one")
+        return {}
+    return data
+
+
+def _write(path: Path, entries: dict[str, Any]) -> None:
+    try:
+        write_private(path, json.dumps(entries, indent=1).encode())
+    except OSError as exc:
+        _warn(f"cannot write the ticket cache {path} ({_why(exc)}); the next command logs in again")
 
 
 def _live(entries: dict[str, Any], now: float) -> dict[str, Any]:
@@ -76,7 +118,7 @@ def store_ticket(base_url: str, user: str, ticket: str, csrf: str | None, age: f
     path = cache_file()
     entries = _live(_read(path), now)
     entries[_key(base_url, user)] = {"ticket": ticket, "csrf": csrf, "issued": now - age}
-    write_private(path, json.dumps(entries, indent=1).encode())
+    _write(path, entries)
 
 
 def drop_tickets(base_url: str | None = None, user: str | None = None) -> int:
@@ -91,7 +133,10 @@ def drop_tickets(base_url: str | None = None, user: str | None = None) -> int:
         keep[key] = entry
     dropped = len(entries) - len(keep)
     if keep:
-        write_private(path, json.dumps(keep, indent=1).encode())
+        _write(path, keep)
     else:
-        path.unlink(missing_ok=True)
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as exc:
+            _warn(f"cannot remove the ticket cache {path} ({_why(exc)})")
     return dropped

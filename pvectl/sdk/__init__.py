@@ -6,7 +6,11 @@
             print(vm.vmid, vm.name)
 
 Importing this package loads the client core only; generated resources and models load on first use.
+The library logs under ``pvectl.sdk`` and ``pvectl.http`` (DEBUG: values kept as PVE sent them, HTTP traces);
+nothing reaches stderr unless the application configures logging.
 """
+
+import logging
 
 from pvectl.sdk._client import AsyncProxmoxClient, ProxmoxClient
 from pvectl.sdk._core.auth import SecondFactorRequired, TfaChallenge, TicketAuth, TokenAuth
@@ -25,6 +29,7 @@ from pvectl.sdk._core.errors import (
     UnsupportedByServer,
     ValidationError,
 )
+from pvectl.sdk._core.jsonvalue import JsonValue
 from pvectl.sdk._core.redact import redact
 from pvectl.sdk._core.task import AsyncTask, Task
 from pvectl.sdk._core.tls import FingerprintMismatch, InsecureTLSWarning
@@ -38,6 +43,7 @@ __all__ = [
     "Clock",
     "FingerprintMismatch",
     "InsecureTLSWarning",
+    "JsonValue",
     "NotFound",
     "PermissionDenied",
     "ProxmoxClient",
@@ -58,3 +64,6 @@ __all__ = [
     "parse_upid",
     "redact",
 ]
+
+for _name in ("pvectl.sdk", "pvectl.http"):
+    logging.getLogger(_name).addHandler(logging.NullHandler())

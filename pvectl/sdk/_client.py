@@ -60,17 +60,31 @@ class ProxmoxClient(BaseClient):
     function called when a login is due) with ``otp=`` or ``tfa=`` for a second factor, or ``auth=`` a
     :class:`TicketAuth` / :class:`TokenAuth`. Tickets are renewed after an hour and once after a 401.
     TLS: verified by default; ``verify="ca.pem"``; ``fingerprint="AA:BB:..."`` pins the certificate (checked
-    before anything is sent); ``verify=False`` turns checks off and warns once.
+    before anything is sent; needs https://); ``verify=False`` turns checks off and warns once.
+
+    Connections: at most ``max_connections`` (default 10), kept alive and shared by every call (threads
+    included); further requests wait for a free one. ``timeout`` (seconds, default 30) bounds connecting,
+    sending and each wait for the answer, never the wait for a free connection. GETs that meet a connection
+    error or a 502/503/504 are tried again (``retries``, with backoff) while ``retry_budget`` seconds since
+    the first try allow; writes are never sent twice, TLS failures never retried.
+
+    ``raw_request(method, path, params)`` reaches any path, also one newer than the schema, unvalidated.
     """
 
     def __init__(self, host: str | None = None, *, transport: httpx.BaseTransport | None = None, **kwargs: Any) -> None:
         super().__init__(host, **kwargs)
+        limits = self._limits()
         if transport is None and self.fingerprint is not None:
             from pvectl.sdk._core.pinning import PinnedTransport
 
-            transport = PinnedTransport(self.fingerprint, self.verify)
-        self._http = httpx.Client(verify=self.verify, timeout=self.timeout, transport=transport)
+            transport = PinnedTransport(self.fingerprint, self.verify, limits)
+        self._http = httpx.Client(verify=self.verify, timeout=self._timeouts(), limits=limits, transport=transport)
+        if transport is None:
+            from pvectl.sdk._core.pool import harden
+
+            harden(self._http)
         self._session_lock = threading.Lock()
+        self._version_lock = threading.Lock()
 
     def close(self) -> None:
         self._http.close()
@@ -94,11 +108,19 @@ class ProxmoxClient(BaseClient):
     ) -> Any:
         prepared = self._prepare(key, path_values, params, indexed)
         if self._needs_version(prepared.op):
-            self.server_version = str(self._send(self._version_request())["version"])
+            self._fetch_version()
         problem = self._version_error(prepared)
         if problem is not None:
             raise problem
         return self._send(prepared)
+
+    def _fetch_version(self) -> Any:
+        """The ``GET /version`` answer, asked once per client (threads share the one request)."""
+        if self._version_answer is None:
+            with self._version_lock:
+                if self._version_answer is None:
+                    self._take_version(self._send(self._version_request()))
+        return self._version_answer
 
     def _send(self, prepared: Prepared) -> Any:
         self._ensure_session()
@@ -112,6 +134,8 @@ class ProxmoxClient(BaseClient):
 
     def _ensure_session(self) -> None:
         """Log in, answer a second-factor challenge or renew the ticket when one is due."""
+        if not isinstance(self.auth, TicketAuth):
+            return  # API tokens: nothing to do, no lock to take
         with self._session_lock:
             form = self._session_form()
             while form is not None:
@@ -125,20 +149,25 @@ class ProxmoxClient(BaseClient):
     def _exchange(self, prepared: Prepared, authenticated: bool = True) -> httpx.Response:
         """Send with the retry policy (GETs only); the final response, whatever its status."""
         attempt = 0
+        started = self.clock.monotonic()
         while True:
             request = self._request(prepared, authenticated)
             self._trace_request(request)
             try:
                 response = self._http.send(request)
             except httpx.TransportError as exc:
-                delay = self._retry_delay(prepared.method, attempt, None)
+                delay = (
+                    None if self._is_tls_failure(exc) else self._retry_delay(prepared.method, attempt, None, started)
+                )
                 if delay is None:
                     raise self._transport_error(exc, prepared) from exc
+                self._retrying(prepared, attempt, delay, str(exc) or type(exc).__name__)
             else:
                 self._trace_response(response)
-                delay = self._retry_delay(prepared.method, attempt, response.status_code)
+                delay = self._retry_delay(prepared.method, attempt, response.status_code, started)
                 if delay is None or response.status_code < 500:
                     return response
+                self._retrying(prepared, attempt, delay, f"{response.status_code} {response.reason_phrase}")
             attempt += 1
             self.clock.sleep(delay)
 
@@ -161,6 +190,14 @@ class ProxmoxClient(BaseClient):
         """Call any method by HTTP verb and concrete path, validated like the typed methods."""
         key, values = _resolve(self, method.upper(), path)
         return self._call(key, values, dict(params or {}))
+
+    def raw_request(self, method: str, path: str, params: Mapping[str, Any] | None = None) -> Any:
+        """Send any verb to any API path as given, also one this SDK's schema does not know (a newer PVE);
+        nothing is validated and no release check runs. Returns the answer's ``data`` as plain JSON.
+
+        ``params``: values as PVE reads them (``True`` -> ``1``; a list -> repeated keys). Auth, retries of
+        GETs and the error classes are the same as for typed calls."""
+        return self._send(self._raw_prepared(method, path, params))
 
     # -- the API tree's root ----------------------------------------------------------------------------
 
@@ -195,11 +232,11 @@ class ProxmoxClient(BaseClient):
         return Storage(self)
 
     def version(self) -> VersionResponse:
-        """API version details (``GET /version``)."""
+        """API version details (``GET /version``), asked once per client and kept."""
         from pvectl.sdk._core.models import parse_model
         from pvectl.sdk.models.root import VersionResponse
 
-        return parse_model(VersionResponse, self._call("GET /version", (), {}))
+        return parse_model(VersionResponse, self._fetch_version())
 
 
 class AsyncProxmoxClient(BaseClient):
@@ -209,12 +246,14 @@ class AsyncProxmoxClient(BaseClient):
         self, host: str | None = None, *, transport: httpx.AsyncBaseTransport | None = None, **kwargs: Any
     ) -> None:
         super().__init__(host, **kwargs)
+        limits = self._limits()
         if transport is None and self.fingerprint is not None:
             from pvectl.sdk._core.pinning import AsyncPinnedTransport
 
-            transport = AsyncPinnedTransport(self.fingerprint, self.verify)
-        self._http = httpx.AsyncClient(verify=self.verify, timeout=self.timeout, transport=transport)
+            transport = AsyncPinnedTransport(self.fingerprint, self.verify, limits)
+        self._http = httpx.AsyncClient(verify=self.verify, timeout=self._timeouts(), limits=limits, transport=transport)
         self._session_lock: asyncio.Lock | None = None
+        self._version_task: asyncio.Future[Any] | None = None
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -236,11 +275,31 @@ class AsyncProxmoxClient(BaseClient):
     ) -> Any:
         prepared = self._prepare(key, path_values, params, indexed)
         if self._needs_version(prepared.op):
-            self.server_version = str((await self._send(self._version_request()))["version"])
+            await self._fetch_version()
         problem = self._version_error(prepared)
         if problem is not None:
             raise problem
         return await self._send(prepared)
+
+    async def _fetch_version(self) -> Any:
+        """The ``GET /version`` answer, asked once per client: concurrent first calls await one request
+        (a ``gather`` of 500 cold calls sends one ``/version``, not 500). A failure reaches every waiter
+        and the next call asks again."""
+        if self._version_answer is not None:
+            return self._version_answer
+        import asyncio
+
+        task = self._version_task
+        if task is None:
+            task = self._version_task = asyncio.ensure_future(self._load_version())
+        try:
+            return await asyncio.shield(task)
+        finally:
+            if self._version_task is task and task.done() and (task.cancelled() or task.exception() is not None):
+                self._version_task = None
+
+    async def _load_version(self) -> Any:
+        return self._take_version(await self._send(self._version_request()))
 
     async def _send(self, prepared: Prepared) -> Any:
         await self._ensure_session()
@@ -273,20 +332,25 @@ class AsyncProxmoxClient(BaseClient):
     async def _exchange(self, prepared: Prepared, authenticated: bool = True) -> httpx.Response:
         """Send with the retry policy (GETs only); the final response, whatever its status."""
         attempt = 0
+        started = self.clock.monotonic()
         while True:
             request = self._request(prepared, authenticated)
             self._trace_request(request)
             try:
                 response = await self._http.send(request)
             except httpx.TransportError as exc:
-                delay = self._retry_delay(prepared.method, attempt, None)
+                delay = (
+                    None if self._is_tls_failure(exc) else self._retry_delay(prepared.method, attempt, None, started)
+                )
                 if delay is None:
                     raise self._transport_error(exc, prepared) from exc
+                self._retrying(prepared, attempt, delay, str(exc) or type(exc).__name__)
             else:
                 self._trace_response(response)
-                delay = self._retry_delay(prepared.method, attempt, response.status_code)
+                delay = self._retry_delay(prepared.method, attempt, response.status_code, started)
                 if delay is None or response.status_code < 500:
                     return response
+                self._retrying(prepared, attempt, delay, f"{response.status_code} {response.reason_phrase}")
             attempt += 1
             await self.clock.asleep(delay)
 
@@ -304,6 +368,10 @@ class AsyncProxmoxClient(BaseClient):
         """Call any method by HTTP verb and concrete path, validated like the typed methods."""
         key, values = _resolve(self, method.upper(), path)
         return await self._call(key, values, dict(params or {}))
+
+    async def raw_request(self, method: str, path: str, params: Mapping[str, Any] | None = None) -> Any:
+        """Send any verb to any API path as given, unvalidated (see :meth:`ProxmoxClient.raw_request`)."""
+        return await self._send(self._raw_prepared(method, path, params))
 
     @cached_property
     def access(self) -> AsyncAccess:
@@ -336,8 +404,8 @@ class AsyncProxmoxClient(BaseClient):
         return AsyncStorage(self)
 
     async def version(self) -> VersionResponse:
-        """API version details (``GET /version``)."""
+        """API version details (``GET /version``), asked once per client and kept."""
         from pvectl.sdk._core.models import parse_model
         from pvectl.sdk.models.root import VersionResponse
 
-        return parse_model(VersionResponse, await self._call("GET /version", (), {}))
+        return parse_model(VersionResponse, await self._fetch_version())

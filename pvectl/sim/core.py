@@ -8,6 +8,7 @@ transaction.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Mapping
 from typing import Any, Protocol
@@ -16,13 +17,18 @@ from urllib.parse import unquote
 from pvectl.sdk._core.spec import ApiSpec, load_spec
 from pvectl.sdk._core.validate import validate_params
 from pvectl.sim import auth, tasks
-from pvectl.sim.faults import Fault, FaultSet, apply_to_state, parse_fault
+from pvectl.sim.faults import Fault, FaultSet, apply_to_state, fault_spec, parse_fault
 from pvectl.sim.routes import HANDLERS, Ctx, WithAttrs
 from pvectl.sim.shape import generic
 from pvectl.sim.store import Store
 from pvectl.sim.wire import ApiFail, SimResponse, decode_body, decode_urlencoded, error, ok, param_fail
 
 PREFIX = "/api2/json"
+# Answers rendered once per state generation and second and shared by every reader. PVE serves these from
+# status caches too: /cluster/resources reads pmxcfs's vmlist and the RRD data pvestatd broadcasts every 10 s
+# (PVE::API2::Cluster::resources, PVE::Cluster::rrd_dump), so it is never fresher than a few seconds.
+CACHED = frozenset({"GET /cluster/resources"})
+STATUS_INTERVAL = 10.0  # seconds: pvestatd's update loop
 # Methods PVE serves without authentication (permissions: {user => 'world'}).
 PUBLIC = frozenset(
     {"POST /access/ticket", "GET /access/ticket", "GET /access/domains", "POST /access/openid/auth-url"}
@@ -54,6 +60,8 @@ class Simulator:
         self.clock = clock or SystemClock()
         self.spec = spec or load_spec()
         self.faults = FaultSet()
+        self._answers: dict[str, tuple[tuple[Any, ...], SimResponse]] = {}  # op key -> (stamp, answer)
+        self._render_lock = threading.Lock()
         with self.store.transaction() as txn:
             for text in txn.state.get("faults", []):
                 fault = parse_fault(text)
@@ -69,12 +77,65 @@ class Simulator:
             if _is_state_fault(fault):
                 with self.store.transaction(write=True) as txn:
                     apply_to_state(txn.state, fault, self.clock.time())
+                    txn.state["faults"] = [*txn.state.get("faults", []), fault_spec(fault)]
                     txn.changed()
             else:
                 self.faults.add(fault)
 
     def clear_faults(self) -> None:
         self.faults.clear()
+
+    def use_env_faults(self, text: str) -> None:
+        """Faults from ``$PVECTL_SIM_FAULTS`` (specs separated by ';'), in force only while it is set.
+
+        Faults of this process's requests live in its FaultSet. Faults that change the world (node-offline,
+        lock-vm, expire-tickets) are applied to the state and recorded in ``env_faults``; a process whose
+        environment no longer names them undoes them, so unsetting the variable ends them too.
+        """
+        from pvectl.sim.faults import FaultSpecError, revert_state
+
+        specs = [spec.strip() for spec in text.split(";") if spec.strip()]
+        try:
+            parsed = [(spec, parse_fault(spec)) for spec in specs]
+        except FaultSpecError as exc:
+            raise FaultSpecError(f"{exc} (from PVECTL_SIM_FAULTS)") from None
+        wanted = [spec for spec, fault in parsed if _is_state_fault(fault)]
+        with self.store.transaction() as txn:
+            recorded = list(txn.state.get("env_faults", []))
+        if recorded != wanted:
+            with self.store.transaction(write=True) as txn:
+                state, now = txn.state, self.clock.time()
+                recorded = list(state.get("env_faults", []))
+                for spec in recorded:
+                    if spec not in wanted:
+                        revert_state(state, parse_fault(spec))
+                try:
+                    for spec in wanted:
+                        if spec not in recorded:
+                            apply_to_state(state, parse_fault(spec), now)
+                except FaultSpecError as exc:
+                    raise FaultSpecError(f"{exc} (from PVECTL_SIM_FAULTS)") from None
+                state["env_faults"] = wanted
+                txn.changed()
+        for _, fault in parsed:
+            if not _is_state_fault(fault):
+                self.faults.add(fault)
+
+    def clear_state_faults(self) -> list[str]:
+        """Undo every fault recorded in the state (seed, ``--faults``, environment); the specs cleared."""
+        from pvectl.sim.faults import revert_state
+
+        with self.store.transaction(write=True) as txn:
+            state = txn.state
+            cleared = list(state.get("faults", [])) + list(state.get("env_faults", []))
+            for spec in cleared:
+                fault = parse_fault(spec)
+                if _is_state_fault(fault):
+                    revert_state(state, fault)
+            state["faults"], state["env_faults"] = [], []
+            txn.changed()
+        self.faults.clear()
+        return cleared
 
     # -- requests ---------------------------------------------------------------------------------------
 
@@ -85,6 +146,8 @@ class Simulator:
         lower = {k.lower(): v for k, v in (headers or {}).items()}
         try:
             data = self._handle(method, path, query, lower, body)
+            if isinstance(data, SimResponse):
+                return data
             if isinstance(data, WithAttrs):
                 return ok(data.data, data.attrs)
             return ok(data)
@@ -106,10 +169,14 @@ class Simulator:
         delay = self.faults.latency(api_path, template)
         if delay > 0:
             self.clock.sleep(delay)
-        with self.store.transaction(write=method != "GET") as txn:
+        write = method != "GET" or (template == "/cluster/nextid" and self.faults.has_steal())
+        if not write:
+            with self.store.transaction() as txn:
+                write = tasks.due(txn.state, self.clock.time())  # finishing a task is a write
+        with self.store.transaction(write=write) as txn:
             state = txn.state
             now = self.clock.time()
-            if tasks.advance(state, now):
+            if write and tasks.advance(state, now):
                 txn.changed()
             user = "root@pam"
             if op.key not in PUBLIC:
@@ -146,10 +213,39 @@ class Simulator:
             if problems:
                 raise param_fail(problems)
             ctx = Ctx(op, params, path_values, user, now, txn, self.faults)
+            if op.key in CACHED and not write:
+                return self._cached(ctx, op.key)
             data = HANDLERS.get(op.key, generic)(ctx)
             if method != "GET":
                 txn.changed()
             return data
+
+    def _cached(self, ctx: Ctx, key: str) -> SimResponse:
+        """The encoded answer, rendered once per state generation and status interval, shared by all readers.
+
+        When only the interval has passed (the state is the same), a reader that finds another one rendering
+        gets the previous answer instead of waiting: its data differs in the uptime counters only.
+        """
+        params = tuple(sorted((k, str(v)) for k, v in ctx.params.items()))
+        state_key = (self.store.generation, key, params)
+        bucket = int(ctx.now // STATUS_INTERVAL)
+        hit = self._answers.get(key)
+        if hit is not None and hit[0] == (*state_key, bucket):
+            return hit[1]
+        if hit is not None and hit[0][:-1] == state_key:
+            if not self._render_lock.acquire(blocking=False):
+                return hit[1]
+        else:
+            self._render_lock.acquire()
+        try:
+            hit = self._answers.get(key)
+            if hit is not None and hit[0] == (*state_key, bucket):
+                return hit[1]
+            answer = ok(HANDLERS[key](ctx)).with_gzip()
+            self._answers[key] = ((*state_key, bucket), answer)
+            return answer
+        finally:
+            self._render_lock.release()
 
 
 def _check_release(version: str, key: str, api_path: str, params: Mapping[str, object]) -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pvectl.sim.paths import STATE_FILE, ensure_dir, state_dir
+from pvectl.sim.paths import FAULTS_ENV, STATE_FILE, ensure_dir, state_dir
 
 if TYPE_CHECKING:
     from pvectl.sim.core import Simulator
@@ -39,7 +39,6 @@ def sim_connection() -> SimConnection:
     from pvectl.sim.server import start_server
     from pvectl.sim.store import Store
     from pvectl.sim.tls import ensure_cert
-    from pvectl.sim.world import credentials_of
 
     directory = ensure_dir(state_dir()).resolve()
     with _lock:
@@ -49,10 +48,9 @@ def sim_connection() -> SimConnection:
         cert = ensure_cert(directory)
         store = Store(directory / STATE_FILE)
         sim = Simulator(store)
-        faults = os.environ.get("PVECTL_SIM_FAULTS", "")
-        sim.inject(*(spec.strip() for spec in faults.split(";") if spec.strip()))
+        sim.use_env_faults(os.environ.get(FAULTS_ENV, ""))
         server = start_server(sim, cert)
-        creds = credentials_of(store.snapshot())
+        creds = store.credentials()
         conn = SimConnection(
             base_url=server.base_url,
             fingerprint=cert.fingerprint,

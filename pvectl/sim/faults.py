@@ -20,6 +20,8 @@ command line (``pvectl sim serve --faults SPEC``, repeatable) or a seed's ``faul
 from __future__ import annotations
 
 import dataclasses
+import math
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -121,9 +123,39 @@ def parse_fault(spec: str) -> Fault:
     except TypeError:
         required = [f.name for f in dataclasses.fields(cls) if f.default is dataclasses.MISSING]
         raise FaultSpecError(f"fault '{kind}' needs {', '.join(required)}") from None
-    if isinstance(fault, FailCall) and not 100 <= fault.status <= 599:
-        raise FaultSpecError(f"fault 'fail': status must be an HTTP status, got {fault.status}")
+    problem = _problem(fault)
+    if problem is not None:
+        raise FaultSpecError(f"fault '{kind}': {problem}")
     return fault
+
+
+# qemu-server's `lock` property (schema: POST /nodes/{node}/qemu, parameter lock, its enum).
+LOCKS = ("backup", "clone", "create", "migrate", "rollback", "snapshot", "snapshot-delete", "suspending", "suspended")
+METHODS = ("GET", "POST", "PUT", "DELETE")
+
+
+def _problem(fault: Fault) -> str | None:
+    """What is wrong with a parsed fault's values, or None."""
+    seconds = getattr(fault, "seconds", None)
+    if seconds is not None and not (math.isfinite(seconds) and seconds >= 0):
+        return f"seconds must be a number >= 0, got {seconds:g}"
+    if isinstance(fault, FailCall):
+        if not 100 <= fault.status <= 599:
+            return f"status must be an HTTP status, got {fault.status}"
+        if fault.nth < 1 or fault.count < 1:
+            return f"nth and count must be >= 1, got nth={fault.nth}, count={fault.count}"
+        if not fault.path.startswith("/"):
+            return f"path must be an API path like /cluster/nextid, got '{fault.path}'"
+        if fault.method is not None and fault.method.upper() not in METHODS:
+            return f"method must be one of {', '.join(METHODS)}, got '{fault.method}'"
+    if isinstance(fault, (TaskFail, StealVmid)) and fault.count is not None and fault.count < 1:
+        return f"count must be >= 1, got {fault.count}"
+    if isinstance(fault, LockVm):
+        if not 100 <= fault.vmid <= 999_999_999:
+            return f"vmid must be between 100 and 999999999, got {fault.vmid}"
+        if fault.lock not in LOCKS:
+            return f"lock must be one of {', '.join(LOCKS)}, got '{fault.lock}'"
+    return None
 
 
 def apply_to_state(state: dict[str, Any], fault: Fault, now: float) -> bool:
@@ -144,6 +176,27 @@ def apply_to_state(state: dict[str, Any], fault: Fault, now: float) -> bool:
     return True
 
 
+def fault_spec(fault: Fault) -> str:
+    """The spec text of a fault (parse_fault's inverse; defaults left out)."""
+    kind = next(k for k, cls in KINDS.items() if isinstance(fault, cls))
+    parts = []
+    for f in dataclasses.fields(fault):
+        value = getattr(fault, f.name)
+        if f.name != "seen" and value != f.default:
+            parts.append(f"{f.name}={value:g}" if isinstance(value, float) else f"{f.name}={value}")
+    return f"{kind}:{','.join(parts)}" if parts else kind
+
+
+def revert_state(state: dict[str, Any], fault: Fault) -> None:
+    """Undo a fault that changed the world (expired tickets stay expired: they were issued before)."""
+    if isinstance(fault, LockVm):
+        vm = state["vms"].get(str(fault.vmid))
+        if vm is not None and vm["config"].get("lock") == fault.lock:
+            del vm["config"]["lock"]
+    elif isinstance(fault, NodeOffline) and fault.node in state["nodes"]:
+        state["nodes"][fault.node]["online"] = True
+
+
 def _path_matches(want: str, path: str, template: str) -> bool:
     return want.rstrip("/") in (path.rstrip("/"), template.rstrip("/"))
 
@@ -153,12 +206,18 @@ class FaultSet:
 
     def __init__(self) -> None:
         self.faults: list[Fault] = []
+        self._lock = threading.Lock()  # requests run concurrently; counters change under this lock
 
     def add(self, fault: Fault) -> None:
-        self.faults.append(fault)
+        with self._lock:
+            self.faults.append(fault)
 
     def clear(self) -> None:
-        self.faults.clear()
+        with self._lock:
+            self.faults.clear()
+
+    def has_steal(self) -> bool:
+        return any(isinstance(f, StealVmid) and f.count > 0 for f in self.faults)
 
     def latency(self, path: str, template: str) -> float:
         return sum(
@@ -168,6 +227,10 @@ class FaultSet:
         )
 
     def check_call(self, method: str, path: str, template: str) -> ApiFail | None:
+        with self._lock:
+            return self._check_call(method, path, template)
+
+    def _check_call(self, method: str, path: str, template: str) -> ApiFail | None:
         for f in self.faults:
             if not isinstance(f, FailCall) or not _path_matches(f.path, path, template):
                 continue
@@ -180,6 +243,10 @@ class FaultSet:
 
     def task_outcome(self, task_type: str) -> tuple[str | None, float | None]:
         """(failure message or None, run time in seconds or None) for a task about to start."""
+        with self._lock:
+            return self._task_outcome(task_type)
+
+    def _task_outcome(self, task_type: str) -> tuple[str | None, float | None]:
         failure: str | None = None
         seconds: float | None = None
         for f in self.faults:
@@ -192,8 +259,9 @@ class FaultSet:
         return failure, seconds
 
     def take_steal(self) -> bool:
-        for f in self.faults:
-            if isinstance(f, StealVmid) and f.count > 0:
-                f.count -= 1
-                return True
-        return False
+        with self._lock:
+            for f in self.faults:
+                if isinstance(f, StealVmid) and f.count > 0:
+                    f.count -= 1
+                    return True
+            return False

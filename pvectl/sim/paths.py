@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-STATE_FILE = "state.json"
+STATE_FILE = "state.db"  # SQLite (store.py); a format-1 state.json beside it is migrated on first use
 CERT_FILE = "cert.pem"
 KEY_FILE = "key.pem"
 SERVER_FILE = "server.json"  # written by `sim serve` while it runs
+FAULTS_ENV = "PVECTL_SIM_FAULTS"  # fault specs separated by ';' for the embedded simulator of `--sim`
 
 
 def state_dir() -> Path:

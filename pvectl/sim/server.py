@@ -12,7 +12,7 @@ from typing import Any
 
 from pvectl.sim.core import Simulator
 from pvectl.sim.tls import CertFiles
-from pvectl.sim.wire import ApiFail, error
+from pvectl.sim.wire import GZIP_MIN, ApiFail, error, gzip_body
 
 IDLE_TIMEOUT = 30.0
 MAX_BODY = 16 * 1024 * 1024
@@ -46,13 +46,17 @@ class _Handler(BaseHTTPRequestHandler):
             body = self.rfile.read(length) if length else b""
             path, _, query = self.path.partition("?")
             response = self.server.sim.handle(self.command, path, query, dict(self.headers.items()), body)
+        body = response.body
         reason = response.reason.encode("latin-1", "replace").decode("latin-1")
         self.send_response(response.status, reason)
         for key, value in response.headers.items():
             self.send_header(key, value)
-        self.send_header("Content-Length", str(len(response.body)))
+        if len(body) > GZIP_MIN and "gzip" in (self.headers.get("Accept-Encoding") or ""):
+            body = response.gzipped if response.gzipped is not None else gzip_body(body)
+            self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(response.body)
+        self.wfile.write(body)
 
     do_GET = do_POST = do_PUT = do_DELETE = _serve
 

@@ -1,25 +1,44 @@
-"""The simulator's state: in memory, or in a JSON file shared safely by several processes.
+"""The simulator's state: in memory, or in a SQLite database shared safely by several processes.
 
-Every request runs as one transaction: take the process lock and an exclusive ``flock`` on a sidecar lock
-file, reload the file when another process changed it, handle the request, write the file back atomically
-when something changed.
+The state is one dict (the layout ``world.build_state`` makes). Its big parts (``ROW_SECTIONS``: VMs, volumes,
+tasks, HA resources) are ``Section`` dicts kept as one database row per entry; every other top-level key is
+one row of its own. A write transaction records which entries the request touched and, at its end, writes only
+those that changed, in one SQLite transaction: its cost grows with the change, not with the world, and a
+process killed in the middle leaves the state from before (SQLite's journal), never half a change.
+
+Processes share the database (WAL mode: readers never wait for the writer). Each process keeps the state in
+memory and, before a request, reads the rows other processes changed since (every row carries the generation
+that wrote it). In one process, reads run concurrently and writes one at a time (a readers-writer lock);
+across processes, ``BEGIN IMMEDIATE`` makes writers take turns.
 """
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
+import secrets
+import sqlite3
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pvectl.sdk._core.errors import PveError
-from pvectl.sim.world import build_state, credentials_of
+from pvectl.sim.world import build_state, credentials_of, keep_credentials
 
 State = dict[str, Any]
+T = TypeVar("T")
+ROW_SECTIONS = ("vms", "volumes", "tasks", "ha")
+FORMAT = "2"
+TOP = ""  # the section name of top-level keys
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_ABSENT = object()
+_KEYS = "SELECT key FROM rows WHERE section = ? AND value IS NOT NULL ORDER BY rowid"
+_VALUES = (
+    "SELECT group_concat(value, ',') FROM"
+    " (SELECT value FROM rows WHERE section = ? AND value IS NOT NULL ORDER BY rowid)"
+)
 
 
 class StateError(PveError, RuntimeError):
@@ -31,105 +50,537 @@ class StateError(PveError, RuntimeError):
     exit_code = 2  # an unusable state file is bad input, not an API failure
 
 
+def _dump(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+class Section(dict[str, Any]):
+    """A dict whose entries a write transaction tracks: the first touch of an entry keeps its old JSON.
+
+    Reading an entry (``[]``, ``get``) counts as a touch, since the caller may change it in place; iterating
+    ``items()``/``values()`` touches everything. ``peek_items``/``peek_values`` iterate without touching, for
+    callers that only read.
+    """
+
+    __slots__ = ("touched", "tracking")
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.tracking = False
+        self.touched: dict[str, str | None] = {}
+
+    def _touch(self, key: str) -> None:
+        if self.tracking and key not in self.touched:
+            old = dict.get(self, key, _ABSENT)
+            self.touched[key] = None if old is _ABSENT else _dump(old)
+
+    def _touch_all(self) -> None:
+        if self.tracking:
+            for key in dict.keys(self):
+                self._touch(key)
+
+    def __getitem__(self, key: str) -> Any:
+        self._touch(key)
+        return dict.__getitem__(self, key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self._touch(key)
+        return dict.get(self, key, default)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._touch(key)
+        dict.__setitem__(self, key, value)
+
+    def __delitem__(self, key: str) -> None:
+        self._touch(key)
+        dict.__delitem__(self, key)
+
+    def pop(self, key: str, *default: Any) -> Any:
+        self._touch(key)
+        return dict.pop(self, key, *default)
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        self._touch(key)
+        return dict.setdefault(self, key, default)
+
+    def values(self) -> Any:
+        self._touch_all()
+        return dict.values(self)
+
+    def items(self) -> Any:
+        self._touch_all()
+        return dict.items(self)
+
+    def popitem(self) -> tuple[str, Any]:
+        self._touch_all()
+        return dict.popitem(self)
+
+    def clear(self) -> None:
+        self._touch_all()
+        dict.clear(self)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        for key, value in dict(*args, **kwargs).items():
+            self[key] = value
+
+    def peek_items(self) -> Any:
+        return dict.items(self)
+
+    def peek_values(self) -> Any:
+        return dict.values(self)
+
+    def raw_set(self, key: str, value: Any) -> None:
+        dict.__setitem__(self, key, value)
+
+    def raw_pop(self, key: str) -> None:
+        dict.pop(self, key, None)
+
+
+def sectioned(state: State) -> State:
+    """``state`` with its row sections as Section dicts (in place)."""
+    for name in ROW_SECTIONS:
+        if not isinstance(state.get(name), Section):
+            state[name] = Section(state.get(name) or {})
+    return state
+
+
 class Txn:
-    def __init__(self, state: State) -> None:
+    def __init__(self, state: State, store: Store, *, write: bool) -> None:
         self.state = state
+        self.store = store
+        self.write = write
         self.dirty = False
 
     def changed(self) -> None:
+        if not self.write:
+            raise RuntimeError("a read transaction changed the simulator state")
         self.dirty = True
+
+    def memo(self, name: str, compute: Callable[[], T]) -> T:
+        """``compute()``, remembered until the state next changes (read transactions only)."""
+        if self.write:
+            return compute()
+        return self.store.memo(name, compute)
+
+
+class _RWLock:
+    """Many readers or one writer; a waiting writer holds back new readers (no writer starvation)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._readers = 0
+        self._writer: int | None = None
+        self._depth = 0
+        self._waiting = 0
+
+    @contextmanager
+    def read(self) -> Iterator[None]:
+        me = threading.get_ident()
+        if self._writer == me:  # a writer may read
+            yield
+            return
+        with self._cond:
+            while self._writer is not None or self._waiting:
+                self._cond.wait()
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._readers -= 1
+                if not self._readers:
+                    self._cond.notify_all()
+
+    @contextmanager
+    def write(self) -> Iterator[None]:
+        me = threading.get_ident()
+        with self._cond:
+            if self._writer == me:
+                self._depth += 1
+            else:
+                self._waiting += 1
+                while self._writer is not None or self._readers:
+                    self._cond.wait()
+                self._waiting -= 1
+                self._writer, self._depth = me, 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._depth -= 1
+                if not self._depth:
+                    self._writer = None
+                    self._cond.notify_all()
 
 
 class Store:
-    def __init__(self, path: Path | None = None, seed: Mapping[str, Any] | None = None, *, reset: bool = False) -> None:
+    def __init__(
+        self,
+        path: Path | None = None,
+        seed: Mapping[str, Any] | None = None,
+        *,
+        reset: bool = False,
+        state: State | None = None,
+    ) -> None:
+        """Open (or create) the state at ``path``; ``reset`` replaces it with ``state`` or a world from ``seed``."""
         self.path = path
-        self._lock = threading.RLock()
-        self._stamp: tuple[int, int, int] | None = None
+        self._rw = _RWLock()
+        self._db_mutex = threading.Lock()
+        self._db: sqlite3.Connection | None = None
+        self._gen = 0
+        self._epoch = ""
+        self._data_version = 0
+        self._top_json: dict[str, str] = {}
+        self._memo: dict[str, tuple[int, Any]] = {}
+        self.generation = 0  # bumps whenever the in-memory state changes (memo and answer caches key on it)
         self._state: State = {}
         if path is None:
-            self._state = build_state(seed or {})
+            self._state = sectioned(state if state is not None else build_state(seed or {}))
+            self._top_json = {k: _dump(v) for k, v in self._state.items() if k not in ROW_SECTIONS}
             return
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with self._locked():
-            old: State | None = None
-            if path.exists():
+        fresh = False
+        try:
+            legacy = _legacy_state(path)
+        except StateError:
+            if not reset:
+                raise
+            legacy, fresh = None, True
+        if legacy is not None and not reset:
+            state, seed, reset = legacy, {}, True  # migrated from a format-1 JSON state (kept beside as *.v1)
+        self._connect(path, fresh=fresh or legacy is not None, reset=reset)
+        with self._rw.write():
+            db = self._conn()
+            if not reset:  # opening an existing state only reads: processes start side by side
+                db.execute("BEGIN")
                 try:
-                    old = self._read()
-                except StateError:
-                    if not reset:
-                        raise
-            if old is None or reset:
-                creds = credentials_of(old) if old is not None else None
-                self._state = build_state(seed or {}, creds)
-                self._write()
-            else:
-                self._state = old
-
-    @contextmanager
-    def _locked(self) -> Iterator[None]:
-        with self._lock:
-            if self.path is None:
-                yield
-                return
-            fd = os.open(str(self.path) + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+                    fmt = self._info("format")
+                    if fmt == FORMAT:
+                        self._load_all()
+                        return
+                finally:
+                    db.execute("COMMIT")
+            db.execute("BEGIN IMMEDIATE")
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX)
-                yield
-            finally:
-                fcntl.flock(fd, fcntl.LOCK_UN)
-                os.close(fd)
+                fmt = self._info("format")
+                if fmt is not None and fmt != FORMAT:
+                    raise StateError(f"state file {path} is not a simulator state; run 'pvectl sim reset'")
+                if fmt is None or reset:
+                    old_creds = self._stored_credentials() if fmt is not None else None
+                    fresh_state = state if state is not None else build_state(seed or {})
+                    if old_creds is not None:
+                        keep_credentials(fresh_state, old_creds, seed or {})
+                    self._replace(sectioned(fresh_state))
+                else:
+                    self._load_all()
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
 
-    def _file_stamp(self) -> tuple[int, int, int] | None:
-        assert self.path is not None
+    # -- the database ------------------------------------------------------------------------------------
+
+    def _connect(self, path: Path, *, fresh: bool, reset: bool) -> None:
+        if fresh:
+            path.unlink(missing_ok=True)
+        if not path.exists():
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
         try:
-            st = os.stat(self.path)
-        except FileNotFoundError:
+            db = sqlite3.connect(path, timeout=60.0, isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA journal_mode=WAL")
+            # WAL + NORMAL: a killed process never loses or tears a committed transaction.
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS rows (section TEXT NOT NULL, key TEXT NOT NULL, value TEXT,"
+                " gen INTEGER NOT NULL, PRIMARY KEY (section, key))"
+            )
+            db.execute("CREATE INDEX IF NOT EXISTS rows_by_gen ON rows (gen)")
+            db.execute("CREATE TABLE IF NOT EXISTS info (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        except sqlite3.DatabaseError as exc:
+            if reset and not fresh:
+                self._connect(path, fresh=True, reset=reset)
+                return
+            raise StateError(f"state file {path} is corrupt ({exc}); run 'pvectl sim reset'") from exc
+        self._db = db
+
+    def _conn(self) -> sqlite3.Connection:
+        assert self._db is not None
+        return self._db
+
+    def _info(self, name: str) -> str | None:
+        row = self._conn().execute("SELECT value FROM info WHERE name = ?", (name,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def _set_info(self, name: str, value: str) -> None:
+        self._conn().execute(
+            "INSERT INTO info (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            (name, value),
+        )
+
+    def _stored_credentials(self) -> dict[str, str] | None:
+        row = self._conn().execute("SELECT value FROM rows WHERE section = ? AND key = 'users'", (TOP,)).fetchone()
+        if row is None or row[0] is None:
             return None
-        return (st.st_mtime_ns, st.st_size, st.st_ino)
-
-    def _read(self) -> State:
-        assert self.path is not None
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise StateError(f"state file {self.path}: cannot read ({exc.strerror or exc})") from exc
-        except ValueError as exc:
-            raise StateError(f"state file {self.path} is corrupt ({exc}); run 'pvectl sim reset'") from exc
-        if not isinstance(data, dict) or data.get("format") != 1:
-            raise StateError(f"state file {self.path} is not a simulator state; run 'pvectl sim reset'")
-        self._stamp = self._file_stamp()
-        return data
+            return credentials_of({"users": json.loads(row[0])})
+        except (ValueError, KeyError, StopIteration, TypeError):
+            return None
 
-    def _write(self) -> None:
-        assert self.path is not None
-        tmp = self.path.with_name(self.path.name + f".{os.getpid()}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(self._state, fh, separators=(",", ":"))
-        os.replace(tmp, self.path)
-        self._stamp = self._file_stamp()
+    def _replace(self, state: State) -> None:
+        """Write a whole new state (reset, migration); processes holding the old one reload (new epoch)."""
+        db = self._conn()
+        gen = int(self._info("gen") or 0) + 1
+        db.execute("DELETE FROM rows")
+        rows: list[tuple[str, str, str, int]] = []
+        for key, value in state.items():
+            if key in ROW_SECTIONS:
+                rows += [(key, k, _dump(v), gen) for k, v in dict.items(value)]
+            else:
+                rows.append((TOP, key, _dump(value), gen))
+        db.executemany("INSERT INTO rows (section, key, value, gen) VALUES (?, ?, ?, ?)", rows)
+        self._epoch = secrets.token_hex(8)
+        self._set_info("format", FORMAT)
+        self._set_info("gen", str(gen))
+        self._set_info("epoch", self._epoch)
+        self._state = state
+        self._gen = gen
+        self._top_json = {k: _dump(v) for k, v in state.items() if k not in ROW_SECTIONS}
+        self._changed()
+
+    def _load_all(self) -> None:
+        db = self._conn()
+        self._gen = int(self._info("gen") or 0)
+        self._epoch = self._info("epoch") or ""
+        state: State = {name: Section() for name in ROW_SECTIONS}
+        top: dict[str, str] = {}
+        try:
+            for key, value in db.execute("SELECT key, value FROM rows WHERE section = ? AND value IS NOT NULL", (TOP,)):
+                top[key] = value
+                state[key] = json.loads(value)
+            for name in ROW_SECTIONS:
+                # One JSON array per section: a single parse instead of one per row.
+                keys = [k for (k,) in db.execute(_KEYS, (name,))]
+                (text,) = db.execute(_VALUES, (name,)).fetchone()
+                values = json.loads(f"[{text or ''}]")
+                if len(values) != len(keys):
+                    raise ValueError(f"section {name}: {len(keys)} keys, {len(values)} values")
+                dict.update(state[name], zip(keys, values, strict=True))
+        except (ValueError, KeyError) as exc:
+            raise StateError(f"state file {self.path} is corrupt ({exc}); run 'pvectl sim reset'") from exc
+        if "users" not in state or "version" not in state:
+            raise StateError(f"state file {self.path} is not a simulator state; run 'pvectl sim reset'")
+        self._state, self._top_json = state, top
+        self._changed()
+
+    def _refresh(self) -> None:
+        """Apply the rows other processes wrote since this one last looked (inside a database transaction)."""
+        db = self._conn()
+        if (self._info("epoch") or "") != self._epoch:
+            self._load_all()
+            return
+        gen = int(self._info("gen") or 0)
+        if gen == self._gen:
+            return
+        for section, key, value in db.execute(
+            "SELECT section, key, value FROM rows WHERE gen > ? ORDER BY rowid", (self._gen,)
+        ):
+            if section == TOP:
+                if value is None:
+                    self._state.pop(key, None)
+                    self._top_json.pop(key, None)
+                else:
+                    self._state[key] = json.loads(value)
+                    self._top_json[key] = value
+            elif value is None:
+                self._state[section].raw_pop(key)
+            else:
+                self._state[section].raw_set(key, json.loads(value))
+        self._gen = gen
+        self._changed()
+
+    def _check_others(self) -> bool:
+        """True when another process committed since the last check (cheap: no lock on the state)."""
+        if self._db is None:
+            return False
+        with self._db_mutex:
+            version = int(self._db.execute("PRAGMA data_version").fetchone()[0])
+            if version == self._data_version:
+                return False
+            self._data_version = version
+            return True
+
+    # -- transactions ------------------------------------------------------------------------------------
+
+    def _changed(self) -> None:
+        self.generation += 1
+        self._memo.clear()
+
+    def memo(self, name: str, compute: Callable[[], T]) -> T:
+        gen = self.generation
+        hit = self._memo.get(name)
+        if hit is not None and hit[0] == gen:
+            value: T = hit[1]
+            return value
+        value = compute()
+        self._memo[name] = (gen, value)
+        return value
 
     @contextmanager
     def transaction(self, *, write: bool = False) -> Iterator[Txn]:
-        """The state for one request; written back when marked changed, rolled back when an error escapes."""
-        with self._locked():
-            if self.path is not None and self._file_stamp() != self._stamp:
-                if self._file_stamp() is None:
-                    raise StateError(f"state file {self.path} was removed; run 'pvectl sim reset'")
-                self._state = self._read()
-            backup = json.dumps(self._state) if write and self.path is None else None
-            txn = Txn(self._state)
+        """The state for one request. Reads share it; a write's changes are stored at its end, undone on error."""
+        if not write:
+            if self._check_others():
+                with self._rw.write():
+                    self._conn().execute("BEGIN")
+                    try:
+                        self._refresh()
+                    finally:
+                        self._conn().execute("COMMIT")
+            with self._rw.read():
+                yield Txn(self._state, self, write=False)
+            return
+        with self._rw.write():
+            db = self._db
+            if db is not None:
+                db.execute("BEGIN IMMEDIATE")  # the database's one writer, across processes
+            sections: list[Section] = [self._state[name] for name in ROW_SECTIONS]
             try:
+                if db is not None:
+                    self._refresh()
+                    sections = [self._state[name] for name in ROW_SECTIONS]
+                for section in sections:
+                    section.tracking = True
+                txn = Txn(self._state, self, write=True)
                 yield txn
+                for section in sections:
+                    section.tracking = False
+                self._commit(sections)
             except BaseException:
-                if backup is not None:
-                    self._state = json.loads(backup)
-                self._stamp = None  # the file still holds the state from before: reload it next time
+                for section in sections:
+                    section.tracking = False
+                self._undo(sections)
+                if db is not None:
+                    db.execute("ROLLBACK")
                 raise
-            if txn.dirty and self.path is not None:
-                self._write()
+            finally:
+                for section in sections:
+                    section.touched = {}
+
+    def _commit(self, sections: list[Section]) -> None:
+        rows: list[tuple[str, str, str | None]] = []
+        for name, section in zip(ROW_SECTIONS, sections, strict=True):
+            for key, old in section.touched.items():
+                value = dict.get(section, key, _ABSENT)
+                new = None if value is _ABSENT else _dump(value)
+                if new != old:
+                    rows.append((name, key, new))
+        top: dict[str, str | None] = {}
+        for key, value in self._state.items():
+            if key not in ROW_SECTIONS:
+                dumped = _dump(value)
+                if self._top_json.get(key) != dumped:
+                    top[key] = dumped
+        for key in self._top_json.keys() - self._state.keys():
+            top[key] = None
+        rows += [(TOP, key, text) for key, text in top.items()]
+        db = self._db
+        if db is not None:
+            if rows:
+                gen = self._gen + 1
+                db.executemany(
+                    "INSERT INTO rows (section, key, value, gen) VALUES (?, ?, ?, ?) ON CONFLICT (section, key)"
+                    " DO UPDATE SET value = excluded.value, gen = excluded.gen",
+                    [(*row, gen) for row in rows],
+                )
+                self._set_info("gen", str(gen))
+                self._gen = gen
+            db.execute("COMMIT")
+            with self._db_mutex:  # our own commit is no news from another process
+                self._data_version = int(db.execute("PRAGMA data_version").fetchone()[0])
+        for key, text in top.items():
+            if text is None:
+                self._top_json.pop(key, None)
+            else:
+                self._top_json[key] = text
+        if rows:
+            self._changed()
+
+    def _undo(self, sections: list[Section]) -> None:
+        for section in sections:
+            for key, old in section.touched.items():
+                if old is None:
+                    section.raw_pop(key)
+                else:
+                    section.raw_set(key, json.loads(old))
+        for key in list(self._state):
+            if key not in ROW_SECTIONS and key not in self._top_json:
+                del self._state[key]
+        for key, text in self._top_json.items():
+            if _dump(self._state.get(key)) != text:
+                self._state[key] = json.loads(text)
+        self._changed()
+
+    # -- whole-state views -------------------------------------------------------------------------------
 
     def snapshot(self) -> State:
+        """A deep copy of the whole state as plain dicts (tests, tools; costs as much as the world is big)."""
         with self.transaction() as txn:
-            copy: State = json.loads(json.dumps(txn.state))
+            copy: State = json.loads(_dump(txn.state))
             return copy
+
+    def credentials(self) -> dict[str, str]:
+        """root@pam's password and API token, without copying the state."""
+        with self.transaction() as txn:
+            return credentials_of(txn.state)
+
+    def summary(self) -> dict[str, Any]:
+        """What ``sim status`` shows: version, nodes, counts, faults in force."""
+        with self.transaction() as txn:
+            state = txn.state
+            running = sum(t["status"] == "running" for t in state["tasks"].peek_values())
+            return {
+                "version": state["version"],
+                "nodes": list(state["nodes"]),
+                "vms": len(state["vms"]),
+                "tasks": len(state["tasks"]),
+                "running_tasks": running,
+                "faults": list(state.get("faults", [])) + list(state.get("env_faults", [])),
+            }
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+
+def _legacy_state(path: Path) -> State | None:
+    """A format-1 state (one JSON document) at ``path``, or beside it as ``state.json``; None when there is none."""
+    from pvectl.sim.migrate import from_v1
+
+    candidates = [path]
+    if path.name != "state.json":
+        candidates.append(path.with_name("state.json"))
+    for candidate in candidates:
+        try:
+            with open(candidate, "rb") as fh:
+                head = fh.read(len(_SQLITE_MAGIC))
+        except OSError:
+            continue
+        if head == _SQLITE_MAGIC or (candidate != path and path.exists()):
+            return None
+        if not head:
+            continue
+        try:
+            data = json.loads(candidate.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            if candidate != path:
+                return None
+            raise StateError(f"state file {path} is corrupt ({exc}); run 'pvectl sim reset'") from exc
+        if not isinstance(data, dict) or data.get("format") != 1:
+            if candidate != path:
+                return None
+            raise StateError(f"state file {path} is not a simulator state; run 'pvectl sim reset'")
+        state = from_v1(data)
+        os.replace(candidate, candidate.with_name(candidate.name + ".v1"))
+        return state
+    return None

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from pvectl.sim import volumes
+
 State = dict[str, Any]
 Effect = dict[str, Any]
 MAX_TASKS = 500
@@ -37,25 +39,26 @@ def start_task(
     pid = int(state.get("next_pid", 4096))
     state["next_pid"] = pid + 1
     upid = make_upid(node, pid, 1_000_000 + pid, int(now), ttype, tid, user)
-    state["tasks"].append(
-        {
-            "upid": upid,
-            "node": node,
-            "type": ttype,
-            "id": tid,
-            "user": user,
-            "pid": pid,
-            "pstart": 1_000_000 + pid,
-            "starttime": int(now),
-            "ends": now + (state["task_seconds"] if seconds is None else seconds),
-            "status": "running",
-            "failure": failure,
-            "log": list(log or []),
-            "on_ok": on_ok or [],
-            "on_fail": on_fail or [],
-        }
-    )
-    del state["tasks"][:-MAX_TASKS]
+    all_tasks = state["tasks"]
+    all_tasks[upid] = {
+        "upid": upid,
+        "node": node,
+        "type": ttype,
+        "id": tid,
+        "user": user,
+        "pid": pid,
+        "pstart": 1_000_000 + pid,
+        "starttime": int(now),
+        "ends": now + (state["task_seconds"] if seconds is None else seconds),
+        "status": "running",
+        "failure": failure,
+        "log": list(log or []),
+        "on_ok": on_ok or [],
+        "on_fail": on_fail or [],
+    }
+    if len(all_tasks) > MAX_TASKS:
+        for old in list(all_tasks)[: len(all_tasks) - MAX_TASKS]:  # the oldest, in start order
+            del all_tasks[old]
     return upid
 
 
@@ -75,22 +78,30 @@ def finish(state: State, task: dict[str, Any], now: float, failure: str | None =
         apply_effect(state, effect, now)
 
 
+def _due(state: State, now: float) -> list[str]:
+    return [upid for upid, t in state["tasks"].peek_items() if t["status"] == "running" and t["ends"] <= now]
+
+
+def due(state: State, now: float) -> bool:
+    """True when some task's time is up (its end must be written: the request needs a write transaction)."""
+    return bool(_due(state, now))
+
+
 def advance(state: State, now: float) -> bool:
     """Finish every task whose time is up. True when anything changed."""
-    changed = False
-    for task in state["tasks"]:
-        if task["status"] == "running" and task["ends"] <= now:
-            finish(state, task, now)
-            changed = True
-    return changed
+    upids = _due(state, now)
+    for upid in upids:
+        finish(state, state["tasks"][upid], now)
+    return bool(upids)
 
 
 def find(state: State, upid: str) -> dict[str, Any] | None:
-    for task in state["tasks"]:
-        if task["upid"] == upid:
-            found: dict[str, Any] = task
-            return found
-    return None
+    found: dict[str, Any] | None = state["tasks"].get(upid)
+    return found
+
+
+def newest_first(state: State) -> list[dict[str, Any]]:
+    return list(reversed(state["tasks"].peek_values()))
 
 
 def status_of(task: Mapping[str, Any]) -> dict[str, Any]:
@@ -123,11 +134,9 @@ def apply_effect(state: State, effect: Mapping[str, Any], now: float) -> None:
         elif effect.get("create"):
             state["ha"][effect["sid"]] = {"type": "vm", "state": effect["state"], "max_restart": 1, "max_relocate": 1}
     elif op == "add-volume":
-        state["volumes"].append(dict(effect["volume"]))
+        volumes.add(state, effect["volume"])
     elif op == "remove-volume":
-        state["volumes"] = [
-            v for v in state["volumes"] if not (v["volid"] == effect["volid"] and v["node"] in (None, effect["node"]))
-        ]
+        volumes.remove(state, effect["volid"], effect["node"])
     elif op == "destroy":
         destroy_vm(state, int(effect["vmid"]), purge=bool(effect.get("purge")))
 
@@ -138,10 +147,13 @@ def destroy_vm(state: State, vmid: int, *, purge: bool) -> None:
     vm = state["vms"].pop(str(vmid), None)
     if vm is None:
         return
-    owned = set(volumes_of(vm["config"]))
-    state["volumes"] = [v for v in state["volumes"] if not (v["volid"] in owned and v.get("vmid") == vmid)]
-    for pool in state["pools"].values():
-        if vmid in pool["vms"]:
-            pool["vms"].remove(vmid)
+    for volid in volumes_of(vm["config"]):
+        for node in (None, vm["node"]):
+            vol = state["volumes"].get(volumes.key(volid, node))
+            if vol is not None and vol.get("vmid") == vmid:
+                del state["volumes"][volumes.key(volid, node)]
+    pool = state["pools"].get(vm.get("pool") or "")
+    if pool is not None and vmid in pool["vms"]:
+        pool["vms"].remove(vmid)
     if purge:
         state["ha"].pop(f"vm:{vmid}", None)

@@ -7,6 +7,7 @@ import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pvectl.sim.paths import CERT_FILE, KEY_FILE, ensure_dir
 
@@ -26,7 +27,34 @@ def fingerprint_of(cert_pem: bytes) -> str:
     return ":".join(f"{b:02X}" for b in digest)
 
 
-def _generate(cert_path: Path, key_path: Path) -> None:
+DEFAULT_NAMES = ("localhost", "127.0.0.1", "::1")
+
+
+def _san_entries(names: list[str]) -> list[Any]:
+    from cryptography import x509
+
+    out: list[Any] = []
+    for name in names:
+        try:
+            out.append(x509.IPAddress(ipaddress.ip_address(name)))
+        except ValueError:
+            out.append(x509.DNSName(name))
+    return out
+
+
+def names_of(cert_pem: bytes) -> list[str]:
+    """The DNS names and IP addresses the certificate covers."""
+    from cryptography import x509
+
+    cert = x509.load_pem_x509_certificate(cert_pem)
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        return []
+    return [*san.get_values_for_type(x509.DNSName), *(str(ip) for ip in san.get_values_for_type(x509.IPAddress))]
+
+
+def _generate(cert_path: Path, key_path: Path, names: list[str]) -> None:
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -44,13 +72,7 @@ def _generate(cert_path: Path, key_path: Path) -> None:
         .not_valid_before(now - datetime.timedelta(days=1))
         .not_valid_after(now + datetime.timedelta(days=3650))
         .add_extension(
-            x509.SubjectAlternativeName(
-                [
-                    x509.DNSName("localhost"),
-                    x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
-                    x509.IPAddress(ipaddress.ip_address("::1")),
-                ]
-            ),
+            x509.SubjectAlternativeName(_san_entries(names)),
             critical=False,
         )
         # A CA-flagged self-signed leaf, so clients can use the file itself as their trust anchor.
@@ -70,8 +92,20 @@ def _generate(cert_path: Path, key_path: Path) -> None:
     os.replace(tmp_cert, cert_path)
 
 
-def ensure_cert(directory: Path) -> CertFiles:
-    """The certificate in ``directory``, generated when missing (under a lock: processes may race here)."""
+def _normal(host: str) -> str:
+    try:
+        return str(ipaddress.ip_address(host.strip("[]")))
+    except ValueError:
+        return host.lower()
+
+
+def ensure_cert(directory: Path, host: str | None = None) -> CertFiles:
+    """The certificate in ``directory``, generated when missing (under a lock: processes may race here).
+
+    It covers localhost, 127.0.0.1 and ::1, and ``host`` when given: serving on another address
+    (``--host 127.0.0.21``) replaces it by one that covers that address too (a new fingerprint), so clients
+    that verify against the certificate file see the name they connect to.
+    """
     import fcntl
 
     ensure_dir(directory)
@@ -79,8 +113,17 @@ def ensure_cert(directory: Path) -> CertFiles:
     fd = os.open(directory / "cert.lock", os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
-        if not (cert_path.is_file() and key_path.is_file()):
-            _generate(cert_path, key_path)
+        names = list(DEFAULT_NAMES)
+        if cert_path.is_file() and key_path.is_file():
+            covered = names_of(cert_path.read_bytes())
+            if host is None or _normal(host) in covered:
+                names = []
+            else:
+                names = list(dict.fromkeys([*covered, *DEFAULT_NAMES, _normal(host)]))
+        elif host is not None:
+            names = list(dict.fromkeys([*names, _normal(host)]))
+        if names:
+            _generate(cert_path, key_path, names)
         pem = cert_path.read_bytes()
     finally:
         os.close(fd)

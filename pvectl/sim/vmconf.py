@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from pvectl.sdk._core import propstring
+from pvectl.sim import volumes
 from pvectl.sim.wire import ApiFail, param_fail
 
 State = dict[str, Any]
@@ -23,12 +26,19 @@ CREATE_ONLY = {"vmid", "node", "start", "ha-managed", "pool", "storage", "archiv
 CREATE_ONLY |= {"live-restore", "import-working-storage"}
 
 
+DRIVE_KEYS = (*(f"{bus}{i}" for bus, n in BUSES for i in range(n)), *SPECIAL_DRIVES)
+_DRIVE_ORDER = {key: i for i, key in enumerate(DRIVE_KEYS)}
+DRIVES = _DRIVES = frozenset(DRIVE_KEYS)
+
+
 def drive_keys() -> list[str]:
     """Every drive key in qemu-server's foreach_volume order."""
-    return [f"{bus}{i}" for bus, n in BUSES for i in range(n)] + list(SPECIAL_DRIVES)
+    return list(DRIVE_KEYS)
 
 
-_DRIVES = set(drive_keys())
+def drives_in(config: Mapping[str, Any]) -> list[str]:
+    """The drive keys of ``config`` in foreach_volume order."""
+    return sorted((k for k in config if k in _DRIVES), key=_DRIVE_ORDER.__getitem__)
 
 
 def is_drive(key: str) -> bool:
@@ -41,6 +51,7 @@ def _formats() -> Mapping[str, Any]:
     return load_spec().ops["POST /nodes/{node}/qemu"].params
 
 
+@functools.cache
 def drive_format(key: str) -> Mapping[str, Any]:
     params = _formats()
     schema = params.get(key) or params[re.sub(r"\d+$", "[n]", key)]
@@ -48,12 +59,63 @@ def drive_format(key: str) -> Mapping[str, Any]:
     return fmt
 
 
+@dataclass(frozen=True)
+class _Layout:
+    """What propstring.render looks up in a format on every call, looked up once (seeding renders 20k)."""
+
+    keys: frozenset[str]
+    optional: frozenset[str]
+    default_key: str | None
+    key_alias: tuple[str, str] | None
+
+
+@functools.cache
+def _layout(name: str) -> _Layout:
+    fmt = _format(name)
+    pair = next(((str(s["key_alias"]), str(s["alias"])) for s in fmt.values() if s.get("key_alias")), None)
+    return _Layout(
+        frozenset(fmt), frozenset(k for k, s in fmt.items() if s.get("optional")), propstring.default_key(fmt), pair
+    )
+
+
+def _format(name: str) -> Mapping[str, Any]:
+    return _formats()["net[n]"]["property_string"] if name == "net" else drive_format(name)
+
+
+def fast_render(values: Mapping[str, str], name: str) -> str:
+    """propstring.render for string values, with the format's layout cached (same output: see the tests)."""
+    layout = _layout(name)
+    for key, value in values.items():
+        if "," in value or key not in layout.keys:
+            return propstring.render(values, _format(name))  # let it raise its error
+    parts: list[str] = []
+    done: set[str] = set()
+    pair = layout.key_alias
+    if pair and pair[0] in values and pair[1] in values:
+        parts.append(f"{values[pair[0]]}={values[pair[1]]}")
+        done |= set(pair)
+    elif layout.default_key and layout.default_key in values:
+        parts.append(values[layout.default_key])
+        done.add(layout.default_key)
+    rest = [k for k in values if k not in done]
+    required = sorted(k for k in rest if k not in layout.optional)
+    optional = sorted(k for k in rest if k in layout.optional)
+    parts += [f"{k}={values[k]}" for k in (*required, *optional)]
+    return ",".join(parts)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed(name: str, text: str) -> tuple[tuple[str, str], ...]:
+    return tuple(propstring.parse(text, _format(name)).items())
+
+
 def parse_drive(key: str, text: str) -> dict[str, str]:
-    return propstring.parse(text, drive_format(key))
+    # Seeds repeat the same drive texts ("ceph-pool:16") thousands of times: parse each text once.
+    return dict(_parsed(key, text))
 
 
 def render_drive(key: str, values: Mapping[str, str]) -> str:
-    return propstring.render(values, drive_format(key))
+    return fast_render(values, key)
 
 
 def digest(config: Mapping[str, Any]) -> str:
@@ -74,6 +136,7 @@ def human_size(gib: float) -> str:
     return f"{round(gib * 1024)}M"
 
 
+@functools.lru_cache(maxsize=1024)
 def size_bytes(text: str) -> int:
     m = re.fullmatch(r"(\d+(?:\.\d+)?)([KMGT]?)", text or "0")
     if not m:
@@ -92,19 +155,23 @@ def storage_on_node(state: State, storage: str, node: str, key: str) -> Mapping[
 
 
 def find_volume(state: State, volid: str, node: str) -> Mapping[str, Any] | None:
-    for vol in state["volumes"]:
-        if vol["volid"] == volid and vol["node"] in (None, node):
-            found: Mapping[str, Any] = vol
-            return found
-    return None
+    return volumes.find(state, volid, node)
 
 
-def _free_name(state: State, storage: str, node: str | None, vmid: int) -> str:
-    used = {v["volid"] for v in state["volumes"] if v["storage"] == storage and v["node"] in (None, node)}
+def volid_for(storage: str, st: Mapping[str, Any], vmid: int, name: str, fmt: str) -> str:
+    # File-based storages keep images in a per-VM directory with the format as extension; block storages
+    # (lvm, rbd, zfs) name the volume only (PVE::Storage::Plugin vs LvmThinPlugin/RBDPlugin alloc_image).
+    return f"{storage}:{vmid}/{name}.{fmt}" if st["type"] in ("dir", "nfs", "cifs") else f"{storage}:{name}"
+
+
+def _free_name(state: State, storage: str, st: Mapping[str, Any], node: str, vmid: int) -> str:
+    """The first ``vm-VMID-disk-N`` not taken on the storage (as the node sees it): a lookup per candidate."""
     n = 0
-    while any(volid.endswith(f"vm-{vmid}-disk-{n}") or f"vm-{vmid}-disk-{n}." in volid for volid in used):
+    while True:
+        name = f"vm-{vmid}-disk-{n}"
+        if not any(volumes.find(state, volid_for(storage, st, vmid, name, f), node) for f in st["formats"]):
+            return name
         n += 1
-    return f"vm-{vmid}-disk-{n}"
 
 
 def allocate(state: State, node: str, vmid: int, key: str, text: str, now: float) -> str:
@@ -143,9 +210,10 @@ def allocate(state: State, node: str, vmid: int, key: str, text: str, now: float
     else:
         size = human_size(float(new.group(2)))
     vol_node = None if st["shared"] else node
-    name = _free_name(state, storage, vol_node, vmid)
-    volid = f"{storage}:{vmid}/{name}.{fmt}" if st["type"] in ("dir", "nfs", "cifs") else f"{storage}:{name}"
-    state["volumes"].append(
+    name = _free_name(state, storage, st, node, vmid)
+    volid = volid_for(storage, st, vmid, name, fmt)
+    volumes.add(
+        state,
         {
             "volid": volid,
             "storage": storage,
@@ -155,7 +223,7 @@ def allocate(state: State, node: str, vmid: int, key: str, text: str, now: float
             "size": size_bytes(size),
             "ctime": int(now),
             "vmid": vmid,
-        }
+        },
     )
     values["file"] = volid
     values["size"] = size
@@ -163,17 +231,16 @@ def allocate(state: State, node: str, vmid: int, key: str, text: str, now: float
 
 
 def add_mac(text: str) -> str:
-    fmt = _formats()["net[n]"]["property_string"]
-    values = propstring.parse(text, fmt)
+    values = dict(_parsed("net", text))
     if not values.get("macaddr"):
         values["macaddr"] = random_mac()
-    return propstring.render(values, fmt)
+    return fast_render(values, "net")
 
 
 def default_boot(config: Mapping[str, Any]) -> str:
     """qemu-server get_default_bootdevices: first disk, first CD drive, then the NICs."""
     order: list[str] = []
-    disks = [k for k in drive_keys() if k in config and k not in SPECIAL_DRIVES]
+    disks = [k for k in drives_in(config) if k not in SPECIAL_DRIVES]
     cdroms = [k for k in disks if "media=cdrom" in str(config[k])]
     hard = [k for k in disks if k not in cdroms]
     order += hard[:1] + cdroms[:1]
@@ -208,9 +275,8 @@ def build_config(state: State, node: str, vmid: int, params: Mapping[str, Any], 
             continue
         config[key] = add_mac(str(value)) if NET_KEY.fullmatch(key) else value
     # qemu-server creates disks in foreach_volume order (ide, sata, scsi, virtio, efidisk0, tpmstate0).
-    for key in drive_keys():
-        if key in config:
-            config[key] = allocate(state, node, vmid, key, str(config[key]), now)
+    for key in drives_in(config):
+        config[key] = allocate(state, node, vmid, key, str(config[key]), now)
     if "boot" not in config:
         boot = default_boot(config)
         if boot:
@@ -246,11 +312,13 @@ def seed_vm(state: State, vm: Any, where: str) -> None:
     status = str(vm.get("status", "stopped"))
     if status not in ("running", "stopped"):
         raise SeedError(f"{where}.status: must be running or stopped")
-    state["vms"][str(vmid)] = {"node": node, "status": status, "started": 1_700_000_000, "config": config}
+    entry: dict[str, Any] = {"node": node, "status": status, "started": 1_700_000_000, "config": config}
     pool = vm.get("pool")
     if pool is not None:
         if pool not in state["pools"]:
             raise SeedError(f"{where}.pool: no pool '{pool}'")
         state["pools"][pool]["vms"].append(vmid)
+        entry["pool"] = pool  # vmid -> pool without a scan of the pools
+    state["vms"][str(vmid)] = entry
     if vm.get("ha"):
         state["ha"][f"vm:{vmid}"] = {"type": "vm", "state": str(vm["ha"]), "max_restart": 1, "max_relocate": 1}

@@ -8,6 +8,7 @@ errors carry the message in the HTTP reason phrase and, for parameter problems, 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Mapping
@@ -39,9 +40,24 @@ class SimResponse:
     reason: str
     body: bytes
     headers: Mapping[str, str] = field(default_factory=dict)
+    gzipped: bytes | None = None  # the body gzip-compressed, when made ahead (shared cached answers)
 
     def json(self) -> Any:
         return json.loads(self.body)
+
+    def with_gzip(self) -> SimResponse:
+        return dataclasses.replace(self, gzipped=gzip_body(self.body))
+
+
+# pve-http-server (PVE::APIServer::AnyEvent) gzips answers of more than 1 KiB when the client accepts gzip
+# (pveproxy's COMPRESSION setting, on by default).
+GZIP_MIN = 1024
+
+
+def gzip_body(body: bytes) -> bytes:
+    import gzip
+
+    return gzip.compress(body, compresslevel=1, mtime=0)
 
 
 def _add(params: Params, key: str, value: str) -> None:

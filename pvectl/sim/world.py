@@ -115,6 +115,11 @@ class SeedError(ValueError):
 
 def load_seed(path: str | Path) -> dict[str, Any]:
     """Read and check a seed file (YAML or JSON)."""
+    return load_world(path)[0]
+
+
+def load_world(path: str | Path) -> tuple[dict[str, Any], State]:
+    """Read and check a seed file (YAML or JSON): its data and the world it describes (built once)."""
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
@@ -126,7 +131,9 @@ def load_seed(path: str | Path) -> dict[str, Any]:
         else:
             import yaml
 
-            data = yaml.safe_load(text)
+            # libyaml's loader when present: a 10,000-VM seed parses in a second instead of ten
+            loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+            data = yaml.load(text, Loader=loader)  # noqa: S506 (a safe loader)
     except ValueError as exc:
         raise SeedError(f"seed file {p}: not valid JSON ({exc})") from exc
     except Exception as exc:  # yaml.YAMLError and friends
@@ -135,10 +142,10 @@ def load_seed(path: str | Path) -> dict[str, Any]:
         data = {}
     try:
         check_seed(data)
-        build_state(data)
+        state = build_state(data)
     except SeedError as exc:
         raise SeedError(f"seed file {p}: {exc}") from exc
-    return dict(data)
+    return dict(data), state
 
 
 _TOP: dict[str, type | tuple[type, ...]] = {
@@ -189,9 +196,9 @@ def _need(item: Any, key: str, where: str, kind: type | tuple[type, ...] = str) 
 
 def build_state(seed: Mapping[str, Any], credentials: Mapping[str, Any] | None = None) -> State:
     """A fresh state from a seed (merged over the default world); ``credentials`` keeps an old password/token."""
-    from pvectl.sim import vmconf
+    from pvectl.sim import vmconf, volumes
 
-    w = {**copy.deepcopy(DEFAULT_SEED), **copy.deepcopy(dict(seed))}
+    w = {**copy.deepcopy(DEFAULT_SEED), **dict(seed)}  # the seed is only read: no copy of a big one
     creds = dict(credentials or {})
     password = w.get("root_password") or creds.get("password") or secrets.token_urlsafe(12)
     token = dict(w.get("token") or {})
@@ -199,14 +206,14 @@ def build_state(seed: Mapping[str, Any], credentials: Mapping[str, Any] | None =
     token_secret = str(token.get("secret") or creds.get("token_secret") or uuid.uuid4())
     version = str(w["version"])
     state: State = {
-        "format": 1,
+        "format": 2,  # 1: one JSON document (see migrate.py)
         "version": version,
         "release": ".".join(version.split(".")[:2]),
         "cluster": str(w["cluster"]),
         "nodes": {},
         "networks": {},
         "storages": {},
-        "volumes": [],
+        "volumes": {},  # volumes.key(volid, node) -> volume
         "pools": {},
         "vms": {},
         "realms": [],
@@ -220,12 +227,13 @@ def build_state(seed: Mapping[str, Any], credentials: Mapping[str, Any] | None =
         },
         "options": {str(k): str(v) for k, v in w["options"].items()},
         "ha": {},
-        "tasks": [],
+        "tasks": {},  # UPID -> task, oldest first
         "secret": secrets.token_hex(32),
         "tickets_not_before": 0,
         "task_seconds": float(w["task_seconds"]),
         "ticket_lifetime": int(w["ticket_lifetime"]),
-        "faults": [str(f) for f in w["faults"]],
+        "faults": [str(f) for f in w["faults"]],  # seed and `sim serve --faults` faults that changed the world
+        "env_faults": [],  # world-changing faults from $PVECTL_SIM_FAULTS (undone when it no longer names them)
         "next_pid": 4096,
     }
     for i, node in enumerate(w["nodes"]):
@@ -267,7 +275,7 @@ def build_state(seed: Mapping[str, Any], credentials: Mapping[str, Any] | None =
             "shared": bool(st.get("shared", stype in ("rbd", "cephfs", "nfs", "cifs", "pbs"))),
             "formats": list(st.get("formats", STORAGE_FORMATS.get(stype, ["raw"]))),
             "total": int(st.get("total", 512 * GiB)),
-            "nodes": st.get("nodes"),
+            "nodes": list(st["nodes"]) if st.get("nodes") else None,
         }
     for i, vol in enumerate(w["volumes"]):
         sid = _need(vol, "storage", f"volumes[{i}]")
@@ -275,7 +283,8 @@ def build_state(seed: Mapping[str, Any], credentials: Mapping[str, Any] | None =
             raise SeedError(f"volumes[{i}].storage: no storage '{sid}'")
         name = _need(vol, "name", f"volumes[{i}]")
         content = str(vol.get("content", "iso"))
-        state["volumes"].append(
+        volumes.add(
+            state,
             {
                 "volid": f"{sid}:{content}/{name}",
                 "storage": sid,
@@ -284,7 +293,7 @@ def build_state(seed: Mapping[str, Any], credentials: Mapping[str, Any] | None =
                 "format": "iso" if content == "iso" else name.rsplit(".", 1)[-1],
                 "size": int(vol.get("size", 0)),
                 "ctime": int(vol.get("ctime", 1_700_000_000)),
-            }
+            },
         )
     for i, pool in enumerate(w["pools"]):
         pid = _need(pool, "poolid", f"pools[{i}]")
@@ -302,6 +311,18 @@ def build_state(seed: Mapping[str, Any], credentials: Mapping[str, Any] | None =
     for spec in state["faults"]:
         apply_to_state(state, parse_fault(spec), now=0.0)
     return state
+
+
+def keep_credentials(state: State, creds: Mapping[str, str], seed: Mapping[str, Any]) -> None:
+    """Give a fresh world the password and token of the one it replaces, unless the seed sets them."""
+    root = state["users"]["root@pam"]
+    if not seed.get("root_password"):
+        root["password"] = creds["password"]
+    token = dict(seed.get("token") or {})
+    entry = next(iter(root["tokens"].values()))
+    token_id = str(token.get("id") or creds["token_id"])
+    entry = {**entry, "secret": str(token.get("secret") or creds["token_secret"])}
+    root["tokens"] = {token_id: entry}
 
 
 def credentials_of(state: Mapping[str, Any]) -> dict[str, str]:

@@ -16,6 +16,14 @@ class VmNotFound(LookupError):
     """No such VM, or a name that several VMs share."""
 
 
+class VmAmbiguous(VmNotFound):
+    """A name that several VMs share (a usage error: the id picks one)."""
+
+    def __init__(self, message: str, candidates: list[VmRef]) -> None:
+        super().__init__(message)
+        self.candidates = candidates
+
+
 @dataclass(frozen=True)
 class VmRef:
     vmid: int
@@ -54,10 +62,14 @@ def find(vms: Iterable[VmRef], key: str) -> VmRef:
         raise VmNotFound(f"no VM with id {key}")
     named = [vm for vm in items if vm.name == key]
     if not named:
-        raise VmNotFound(f"no VM named '{key}'")
+        import difflib
+
+        close = difflib.get_close_matches(key, sorted({vm.name for vm in items if vm.name}), n=3)
+        hint = f"; did you mean {', '.join(repr(n) for n in close)}?" if close else ""
+        raise VmNotFound(f"no VM named '{key}'{hint}")
     if len(named) > 1:
-        ids = ", ".join(str(vm.vmid) for vm in named)
-        raise VmNotFound(f"several VMs are named '{key}' (ids {ids}); give the id instead")
+        where = ", ".join(f"{vm.vmid} on {vm.node}" for vm in named)
+        raise VmAmbiguous(f"several VMs are named '{key}' ({where}); give the id instead", named)
     return named[0]
 
 

@@ -219,3 +219,76 @@ def test_sdk_errors_are_redacted_at_the_source(httpx_mock: HTTPXMock) -> None:
     with ProxmoxClient("pve1", token=TOKEN, server_version="9.1.3") as c, pytest.raises(ApiError) as info:
         c.request("POST", "/pools", {"poolid": "p1", "comment": "x"})
     assert clean(str(info.value)) and clean(repr(info.value.errors)) and clean(info.value.message)
+
+
+TOKEN_UPID = "UPID:pve1:0001A2B3:0042C0DE:65A1B2C3:qmcreate:106:root@pam!ci:"
+
+
+@pytest.fixture
+def no_known_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the patterns: other tests register placeholder-like secrets ("SECRET") by value."""
+    import pvectl.sdk._core.redact as module
+
+    monkeypatch.setattr(module, "_known", set())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        TOKEN_UPID,
+        f"task {TOKEN_UPID} done",
+        f"GET /nodes/pve1/tasks/{TOKEN_UPID}/status",
+        f'{{"data": "{TOKEN_UPID}"}}',
+        f"follow it with: pvectl task wait {TOKEN_UPID}\n",
+        "UPID:PVE:0001A2B3:0042C0DE:65A1B2C3:vzdump::root@pam:",  # a node named PVE, a task without id
+        "UPID:pve1:0001A2B3:0042C0DE:65A1B2C3:vzdump::ops@pve!backup-2.x:",
+    ],
+)
+@pytest.mark.usefixtures("no_known_secrets")
+def test_upids_of_token_users_print_whole(text: str) -> None:
+    assert redact(text) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no credentials: set PVECTL_TOKEN (USER@REALM!ID=SECRET), or give --user and log in with 'pvectl login'",
+        "--token USER@REALM!ID=UUID",
+        "token ids look like root@pam!ci (not secret)",
+        "[root@pam!ci=SECRET]",
+    ],
+)
+@pytest.mark.usefixtures("no_known_secrets")
+def test_hint_texts_keep_their_words(text: str) -> None:
+    assert redact(text) == text
+
+
+@pytest.mark.usefixtures("no_known_secrets")
+def test_hint_of_a_cli_error_keeps_its_words() -> None:
+    hint = "no credentials: set PVECTL_TOKEN (USER@REALM!ID=SECRET), or give --user and log in with 'pvectl login'"
+    message, _details = describe(CliError(hint, 3))
+    assert hint in message
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("root@pam!ci=0b5e3c1a-9f7d-4e2b", "root@pam!ci=***"),
+        ("(root@pam!ci=0b5e3c1a-9f7d-4e2b)", "(root@pam!ci=***)"),
+        ("PVEAPIToken=root@pam!ci:0b5e3c1a-9f7d-4e2b", "PVEAPIToken=root@pam!ci=***"),
+        ("login with password=hunter22&username=root@pam", "login with password=***&username=root@pam"),
+        ("CSRFPreventionToken: 65A1B2C3:Y3NyZi1vbmU", "CSRFPreventionToken: ***"),
+        ("cookie PVE:root@pam:65A1B2C3::c2lnbmF0dXJl ok", "cookie *** ok"),
+    ],
+)
+@pytest.mark.usefixtures("no_known_secrets")
+def test_only_the_secret_part_is_masked(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+def test_a_registered_token_secret_is_masked_but_its_upid_is_not() -> None:
+    token = TokenAuth("root@pam!ci=5f0e1d2c-3b4a-4968-8776-655443322110")
+    header = token.headers("GET")["Authorization"]
+    out = redact(f"{header} {TOKEN_UPID} secret 5f0e1d2c-3b4a-4968-8776-655443322110")
+    assert "5f0e1d2c-3b4a" not in out
+    assert out == f"PVEAPIToken=root@pam!ci=*** {TOKEN_UPID} secret ***"

@@ -17,8 +17,9 @@ from codegen.render_cli import (
 
 def test_first_sentence_and_truncation() -> None:
     assert first_sentence("Create a VM. It may take a while.") == "Create a VM"
-    assert first_sentence("x" * 100).endswith("...")
-    assert len(first_sentence("x" * 100)) == 72
+    assert first_sentence("x" * 100) == "x" * 100  # whole: listings wrap it, JSON never truncates
+    assert first_sentence("x" * 100, limit=72).endswith("...")
+    assert len(first_sentence("x" * 100, limit=72)) == 72
 
 
 def test_group_prefix_and_module_names() -> None:

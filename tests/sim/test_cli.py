@@ -109,7 +109,7 @@ def test_reset_and_status(state_dir: Path) -> None:
     code, out, _ = run("sim", "status")
     assert code == 0 and "none yet" in out
     code, out, _ = run("sim", "reset")
-    assert code == 0 and "state.json" in out
+    assert code == 0 and "state.db" in out
     code, out, _ = run("sim", "status")
     assert code == 0 and "VMs: 3" in out and "nodes: pve1, pve2" in out and "not running" in out
 
@@ -133,7 +133,7 @@ def test_bad_input_is_one_line_and_exit_2(state_dir: Path, tmp_path: Path, args:
 
 def test_corrupt_state_file_is_exit_2(state_dir: Path) -> None:
     state_dir.mkdir(parents=True)
-    (state_dir / "state.json").write_text("garbage", encoding="utf-8")
+    (state_dir / "state.db").write_text("garbage", encoding="utf-8")
     code, _, err = run("sim", "status")
     assert code == 2 and "is corrupt" in err and "pvectl sim reset" in err
 

@@ -35,7 +35,7 @@ def test_default_world() -> None:
     }
     assert state["storages"]["cephfs"]["content"] == ["iso", "vztmpl", "backup"]
     assert state["storages"]["local"]["formats"] == ["raw", "qcow2", "vmdk"]
-    isos = [v["volid"] for v in state["volumes"] if v["storage"] == "cephfs" and v["content"] == "iso"]
+    isos = [v["volid"] for v in state["volumes"].values() if v["storage"] == "cephfs" and v["content"] == "iso"]
     assert sum(i.startswith("cephfs:iso/nixos-minimal-") and i.endswith("-x86_64-linux.iso") for i in isos) >= 3
     assert any("nixos" not in i for i in isos)
     for node in state["nodes"]:

@@ -27,7 +27,7 @@ PASS_THROUGH = {"ignore_unknown_options": True, "allow_extra_args": True, "help_
 def api(
     ctx: typer.Context,
     list_: Annotated[
-        bool, typer.Option("--list", help="List every command with its HTTP verb and API path (-o json for data).")
+        bool, typer.Option("--list", help="Every command with its HTTP verb and path (-o json/yaml: also its help).")
     ] = False,
 ) -> None:
     """Every Proxmox VE API method as a command, or pvesh-style access by path."""
@@ -52,17 +52,10 @@ def all_commands() -> list[dict[str, str]]:
 
 
 def list_commands(ctx: typer.Context) -> None:
+    """Every command with its verb and path; piped without -o it stays text lines, for grep."""
     from pvectl.cli import output
-    from pvectl.cli.runner import app_context
 
-    fmt = app_context(ctx).options.output.lower()
-    rows = all_commands()
-    if fmt in ("json", "yaml"):  # text unless asked: the listing is for reading and grep
-        output.emit(rows, fmt)
-        return
-    width = max(len(r["command"]) for r in rows)
-    for r in rows:
-        typer.echo(f"{r['command']:<{width}}  {r['method']:<6}  {r['path']}")
+    output.show(ctx, all_commands(), columns=["command", "method", "path"], piped="text")
 
 
 def _pairs(args: list[str]) -> dict[str, list[str]]:
@@ -88,22 +81,79 @@ def _pairs(args: list[str]) -> dict[str, list[str]]:
 
 
 def _by_path(ctx: typer.Context, method: str, path: str, no_wait: bool) -> None:
-    from pvectl.cli.errors import NOT_FOUND, CliError, reported
+    from pvectl.cli.errors import CliError, describe, exit_code_for, reported
     from pvectl.cli.runner import execute
 
     with reported():
+        from pvectl.sdk._core.errors import ApiError
         from pvectl.sdk._core.spec import load_spec
 
         spec = load_spec()
         found = spec.match(path)
         if found is None or method not in spec.by_path.get(found[0], {}):
-            raise CliError(f"no '{method}' method for '{path}' in the PVE {spec.version} API", NOT_FOUND)
+            close = similar_paths(path, [t for t, methods in spec.by_path.items() if method in methods])
+            try:
+                _unvalidated(ctx, method, path, no_wait, spec.version)
+            except ApiError as exc:
+                if not close:
+                    raise
+                message, details = describe(exc)  # a mistyped path: the server's answer, then the likely one
+                raise CliError(message, exit_code_for(exc), [*details, f"did you mean {', '.join(close)}?"]) from None
+            return
         template, values = found
         op = spec.by_path[template][method]
         raw: dict[str, Any] = dict(_pairs(list(ctx.args)))
         for name, value in values.items():
             raw[name] = value
     execute(ctx, op.key, raw, no_wait=no_wait)
+
+
+def similar_paths(path: str, templates: list[str], n: int = 3) -> list[str]:
+    """Concrete paths close to ``path``: each template of the same depth, its ``{placeholders}`` filled with the
+    segments the user gave (``/nodes/pve1/qemuu`` -> ``/nodes/pve1/qemu``)."""
+    import difflib
+
+    given = [seg for seg in path.strip("/").split("/") if seg]
+    concrete: dict[str, None] = {}
+    for template in templates:
+        segs = template.strip("/").split("/")
+        if len(segs) == len(given):
+            concrete.setdefault("/" + "/".join(g if t.startswith("{") else t for t, g in zip(segs, given, strict=True)))
+    wanted = "/" + "/".join(given)
+    return difflib.get_close_matches(wanted, list(concrete), n=n, cutoff=0.8)
+
+
+def _unvalidated(ctx: typer.Context, method: str, path: str, no_wait: bool, schema_version: str) -> None:
+    """A method the schema does not know (a newer PVE has it, or the path is mistyped): sent as given,
+    with a note on stderr; the server's answer (404/501 for a wrong path) decides."""
+    import sys
+
+    from pvectl.cli import output
+    from pvectl.cli.errors import INTERRUPTED, USAGE, CliError
+    from pvectl.cli.runner import app_context, output_format
+
+    params: dict[str, Any] = {k: v[0] if len(v) == 1 else v for k, v in _pairs(list(ctx.args)).items()}
+    fmt = output_format(ctx)
+    client = app_context(ctx).client()
+    print(
+        f"note: {method} {path} is not in the PVE {schema_version} API schema pvectl knows; "
+        "sent as given, nothing was validated",
+        file=sys.stderr,
+    )
+    try:
+        data = client.raw_request(method, path, params)
+    except ValueError as exc:  # not a bare API path
+        raise CliError(f"PATH: {exc}", USAGE) from None
+    if isinstance(data, str) and data.startswith("UPID:") and not no_wait:
+        from pvectl.cli.tasks import wait_for
+
+        try:
+            data = wait_for(client, data)
+        except KeyboardInterrupt:
+            raise CliError(
+                f"interrupted; the task goes on: {data}", INTERRUPTED, [f"follow it with: pvectl task wait '{data}'"]
+            ) from None
+    output.emit(data, fmt)
 
 
 def complete_path(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
@@ -132,7 +182,10 @@ def complete_path(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
 PathArg = Annotated[
     str,
     typer.Argument(
-        help="API path, e.g. /nodes/pve1/qemu/100/config.", show_default=False, autocompletion=complete_path
+        help="API path, e.g. /nodes/pve1/qemu/100/config.",
+        show_default=False,
+        autocompletion=complete_path,
+        metavar="PATH",
     ),
 ]
 NoWait = Annotated[bool, typer.Option("--no-wait", help="For task-starting calls: print the UPID, do not wait.")]

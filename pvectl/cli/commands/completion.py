@@ -10,7 +10,11 @@ from typing import Annotated
 import typer
 
 app = typer.Typer(
-    help="Shell completion for bash, zsh and fish.", no_args_is_help=True, add_completion=False, rich_markup_mode=None
+    help="Shell completion for bash, zsh and fish: print the hook script or install it.",
+    short_help="Shell completion scripts for bash, zsh and fish.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
 )
 
 
@@ -20,7 +24,7 @@ class Shell(StrEnum):
     fish = "fish"
 
 
-ShellArg = Annotated[Shell, typer.Argument(help="bash, zsh or fish.", show_default=False)]
+ShellArg = Annotated[Shell, typer.Argument(help="bash, zsh or fish.", show_default=False, metavar="SHELL")]
 
 
 def target(shell: str) -> Path:
@@ -36,16 +40,24 @@ def target(shell: str) -> Path:
 
 
 @app.command("show")
-def show(shell: ShellArg) -> None:
-    """Print the completion script (e.g. `eval "$(pvectl completion show bash)"`)."""
-    from pvectl.cli.completion_classes import script
+def show(ctx: typer.Context, shell: ShellArg) -> None:
+    """Print the completion script of a shell.
 
-    typer.echo(script(shell.value), nl=False)
+    Load it with `eval "$(pvectl completion show bash)"`; -o json/yaml wrap it as {"shell": ..., "script": ...}.
+    """
+    from pvectl.cli.completion_classes import script
+    from pvectl.cli.output import show as show_data
+
+    text = script(shell.value)
+    show_data(ctx, {"shell": shell.value, "script": text}, human=text, piped="text")
 
 
 @app.command("install")
 def install(shell: ShellArg) -> None:
-    """Write the completion script where the shell picks it up, and say what else is needed."""
+    """Install the completion script where the shell loads it.
+
+    Says what else the shell needs (bash-completion, an fpath line for zsh).
+    """
     from pvectl.cli.completion_classes import script
 
     path = target(shell.value)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -43,42 +42,11 @@ def _load() -> Config:
     return load()
 
 
-def _output(ctx: typer.Context) -> str:
-    from pvectl.cli.context import AppContext
+def _print(ctx: typer.Context, data: list[dict[str, Any]] | dict[str, Any]) -> None:
+    """Through the shared output function: JSON/YAML for scripts; aligned columns (or key value lines) for people."""
+    from pvectl.cli.output import show
 
-    found = ctx.find_object(AppContext)
-    fmt = found.options.output if found is not None else "auto"
-    if fmt == "auto":
-        return "table" if sys.stdout.isatty() else "json"
-    return fmt
-
-
-def _print(rows: list[dict[str, Any]] | dict[str, Any], fmt: str) -> None:
-    """JSON/YAML for scripts; aligned columns (or key: value lines) for people."""
-    if fmt == "json":
-        typer.echo(json.dumps(rows, indent=2))
-    elif fmt == "yaml":
-        import yaml
-
-        typer.echo(yaml.safe_dump(rows, sort_keys=False).rstrip())
-    elif isinstance(rows, dict):
-        width = max((len(k) for k in rows), default=0)
-        for key, value in rows.items():
-            typer.echo(f"{key.ljust(width)}  {_cell(value)}")
-    elif rows:
-        columns = list(rows[0])
-        widths = {c: max(len(c), *(len(_cell(r[c])) for r in rows)) for c in columns}
-        typer.echo("  ".join(c.upper().ljust(widths[c]) for c in columns).rstrip())
-        for row in rows:
-            typer.echo("  ".join(_cell(row[c]).ljust(widths[c]) for c in columns).rstrip())
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
+    show(ctx, data, columns=list(data[0]) if isinstance(data, list) and data else None)
 
 
 def _auth_kind(ctx: dict[str, Any]) -> str:
@@ -100,11 +68,11 @@ def _tls_kind(ctx: dict[str, Any]) -> str:
 @app.command("list")
 @handles_errors
 def list_(ctx: typer.Context) -> None:
-    """List the contexts; * marks the current one."""
+    """List the contexts; the current one is marked (1 in tables, true in JSON)."""
     cfg = _load()
     rows = [
         {
-            "current": "*" if name == cfg.current else "",
+            "current": name == cfg.current,
             "name": name,
             "host": c.get("host"),
             "user": c.get("user"),
@@ -114,11 +82,9 @@ def list_(ctx: typer.Context) -> None:
         }
         for name, c in sorted(cfg.contexts.items())
     ]
-    fmt = _output(ctx)
-    if not rows and fmt not in ("json", "yaml"):
+    if not rows:
         typer.echo(f"No contexts in {cfg.path}; add one with 'pvectl config add NAME --host HOST'.", err=True)
-        return
-    _print(rows, fmt)
+    _print(ctx, rows)
 
 
 @app.command("show")
@@ -137,7 +103,7 @@ def show(
     name = name or cfg.current
     if name is None:
         raise CliError(f"no current context in {cfg.path}; name one, or choose with 'pvectl config use NAME'", USAGE)
-    _print({"name": name, **masked(cfg.context(name))}, _output(ctx))
+    _print(ctx, {"name": name, **masked(cfg.context(name))})
 
 
 @app.command("use")
@@ -170,6 +136,11 @@ def _parse_assignment(text: str) -> tuple[str, Any]:
             return key, int(value)
         except ValueError:
             raise CliError(f"{key}: '{value}' is not an integer", USAGE) from None
+    if kind is float:
+        try:
+            return key, float(value)
+        except ValueError:
+            raise CliError(f"{key}: '{value}' is not a number", USAGE) from None
     if kind is bool:
         lowered = value.strip().lower()
         if lowered not in ("1", "0", "true", "false", "yes", "no", "on", "off"):

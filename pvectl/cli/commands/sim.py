@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
@@ -14,13 +13,47 @@ import typer
 
 from pvectl.cli.errors import USAGE, CliError, reported
 
+FAULT_KINDS = """\
+fail:path=P[,method=M,nth=N,count=C,status=S,message=T]
+    the Nth call to P (and the C-1 after it) answers status S, message T
+task-fail[:type=T,message=M,count=C]
+    tasks (of type T, e.g. qmcreate) end with error M
+task-slow:seconds=S[,type=T]
+    tasks (of type T) run S seconds
+expire-tickets
+    every ticket issued so far stops being valid
+steal-vmid[:count=C]
+    the id /cluster/nextid answers is taken by another VM right after
+lock-vm:vmid=N[,lock=L]
+    the VM's config gets 'lock: L' (default backup)
+node-offline:node=N
+    the node answers 595 and shows as offline
+latency:seconds=S[,path=P]
+    every request (to P) waits S seconds first"""
+
 app = typer.Typer(
     name="sim",
-    help="Run the embedded PVE simulator (a PVE 9.1.3 API on this machine, for demos and tests).",
+    help=(
+        "Run the embedded PVE simulator (a PVE 9.1.3 API on this machine, for demos and tests).\n\n"
+        "`pvectl --sim ...` runs commands against it without a server; `pvectl sim serve` serves it over HTTPS. "
+        "State lives in $PVECTL_SIM_STATE_DIR (default: $XDG_STATE_HOME/pvectl/sim).\n\n"
+        "Faults: `sim serve --faults SPEC` (repeatable), a seed's `faults` list, or for `--sim` the variable "
+        "PVECTL_SIM_FAULTS='SPEC; SPEC...'. Faults from PVECTL_SIM_FAULTS apply only while it is set; "
+        "`sim status` shows the faults in force and `sim faults clear` undoes them. SPEC is KIND[:key=value,...]:"
+        "\n\n\b\n" + FAULT_KINDS
+    ),
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,
 )
+faults_app = typer.Typer(
+    name="faults",
+    help="Faults in force in the simulator's state (seed, --faults, PVECTL_SIM_FAULTS).",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+app.add_typer(faults_app)
 
 SeedOpt = Annotated[
     Path | None,
@@ -29,7 +62,7 @@ SeedOpt = Annotated[
     ),
 ]
 StateOpt = Annotated[
-    Path | None, typer.Option("--state", help="State file (default: state.json in the simulator's state dir).")
+    Path | None, typer.Option("--state", help="State file (default: state.db in the simulator's state dir).")
 ]
 
 
@@ -41,11 +74,13 @@ def _state_file(state: Path | None) -> Path:
 
 def _open_store(state: Path | None, seed: Path | None, *, reset: bool) -> Any:
     from pvectl.sim.store import StateError, Store
-    from pvectl.sim.world import SeedError, load_seed
+    from pvectl.sim.world import SeedError, load_world
 
     try:
-        data = load_seed(seed) if seed is not None else None
-        return Store(_state_file(state), data, reset=reset)
+        if seed is None:
+            return Store(_state_file(state), reset=reset)
+        data, world = load_world(seed)  # checked and built once
+        return Store(_state_file(state), data, reset=reset, state=world)
     except (SeedError, StateError) as exc:
         raise CliError(str(exc), USAGE) from None
 
@@ -55,7 +90,7 @@ def serve(
     host: Annotated[str, typer.Option("--host", help="Address to listen on (loopback only unless --force).")] = (
         "127.0.0.1"
     ),
-    port: Annotated[int, typer.Option("--port", help="TCP port (0: any free port).", min=0, max=65535)] = 8006,
+    port: Annotated[int, typer.Option("--port", help="TCP port, 0-65535 (0: any free port).")] = 8006,
     seed: SeedOpt = None,
     state: StateOpt = None,
     faults: Annotated[
@@ -63,9 +98,7 @@ def serve(
         typer.Option(
             "--faults",
             help="Inject a fault, KIND[:key=value,...] (repeatable), e.g. 'fail:path=/cluster/nextid,status=503'. "
-            "Kinds: fail (path, method, nth, count, status, message), task-fail (type, message, count), "
-            "task-slow (seconds, type), expire-tickets, steal-vmid (count), lock-vm (vmid, lock), "
-            "node-offline (node), latency (seconds, path).",
+            "Kinds: see 'pvectl sim --help'.",
         ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Allow a non-loopback address.")] = False,
@@ -74,19 +107,25 @@ def serve(
     """Serve the simulator over HTTPS until interrupted. --seed starts a fresh world from the file."""
     from pvectl.sim.core import Simulator
     from pvectl.sim.faults import FaultSpecError, parse_fault
-    from pvectl.sim.paths import SERVER_FILE, ensure_dir, state_dir
-    from pvectl.sim.server import start_server
+    from pvectl.sim.paths import ensure_dir, state_dir
+    from pvectl.sim.server import is_loopback, start_server
+    from pvectl.sim.servers import forget_server, record_server
     from pvectl.sim.tls import ensure_cert
-    from pvectl.sim.world import credentials_of
 
     with reported():
+        if not 0 <= port <= 65535:
+            raise CliError(f"--port: must be between 0 and 65535, got {port}", USAGE)
+        if not force and not is_loopback(host):
+            raise CliError(
+                f"refusing to listen on non-loopback address '{host}' (the simulator is for this machine)", USAGE
+            )
         try:
             parsed = [parse_fault(spec) for spec in faults or []]
         except FaultSpecError as exc:
             raise CliError(f"--faults: {exc}", USAGE) from None
         store = _open_store(state, seed, reset=seed is not None)
         directory = ensure_dir(state_dir())
-        cert = ensure_cert(directory)
+        cert = ensure_cert(directory, host)
         sim = Simulator(store)
         try:
             sim.inject(*parsed)
@@ -98,14 +137,19 @@ def serve(
             raise CliError(str(exc), USAGE) from None
         except OSError as exc:
             raise CliError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-        snap = store.snapshot()
-        creds = credentials_of(snap)
+        summary = store.summary()
+        creds = store.credentials()
         token = f"root@pam!{creds['token_id']}={creds['token_secret']}"
-        info = {"url": running.base_url, "port": running.port, "pid": os.getpid(), "fingerprint": cert.fingerprint}
-        server_file = directory / SERVER_FILE
-        server_file.write_text(json.dumps(info), encoding="utf-8")
+        info = {
+            "url": running.base_url,
+            "host": running.host,
+            "port": running.port,
+            "pid": os.getpid(),
+            "fingerprint": cert.fingerprint,
+        }
+        record_server(directory, info)
         echo = typer.echo
-        echo(f"PVE {snap['version']} simulator listening on {running.base_url}/api2/json")
+        echo(f"PVE {summary['version']} simulator listening on {running.base_url}/api2/json")
         echo(f"  certificate SHA-256 fingerprint: {cert.fingerprint}")
         echo(f"  certificate file:                {cert.cert}")
         echo(f"  user root@pam, password:         {creds['password']}")
@@ -122,73 +166,115 @@ def serve(
             pass
         finally:
             running.stop()
-            server_file.unlink(missing_ok=True)
+            forget_server(directory, info)
         echo("simulator stopped")
 
 
 @app.command()
-def reset(seed: SeedOpt = None, state: StateOpt = None) -> None:
+def reset(ctx: typer.Context, seed: SeedOpt = None, state: StateOpt = None) -> None:
     """Start over: a fresh default world (or the seed's); the password and token stay the same."""
+    from pvectl.cli.output import show
+
     with reported():
         store = _open_store(state, seed, reset=True)
-        typer.echo(f"simulator state reset: {store.path}")
+        show(ctx, {"state_file": str(store.path)}, human=f"simulator state reset: {store.path}", piped="text")
 
 
-def _reachable(port: int) -> bool:
+def _reachable(host: str, port: int) -> bool:
     try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+        with socket.create_connection((host, port), timeout=0.5):
             return True
-    except OSError:
+    except (OSError, ValueError):
         return False
 
 
-@app.command()
-def status(state: StateOpt = None) -> None:
-    """Where the simulator keeps its state, what is in it, and whether `sim serve` runs."""
-    from pvectl.sim.paths import CERT_FILE, SERVER_FILE, state_dir
+def status_data(state: Path | None) -> dict[str, Any]:
+    """What ``sim status`` reports, as data (the text below and ``-o json`` render the same dict)."""
+    from pvectl.sim.paths import CERT_FILE, state_dir
+    from pvectl.sim.servers import recorded_servers
     from pvectl.sim.tls import fingerprint_of
-    from pvectl.sim.world import credentials_of
+
+    directory = state_dir()
+    path = _state_file(state)
+    data: dict[str, Any] = {"state_dir": str(directory), "state_file": str(path), "exists": path.exists()}
+    if not data["exists"] and not (state is None and (directory / "state.json").exists()):
+        return data
+    store = _open_store(state, None, reset=False)
+    data["exists"] = True
+    data.update(store.summary())
+    creds = store.credentials()
+    data["password"] = creds["password"]
+    data["token"] = f"root@pam!{creds['token_id']}={creds['token_secret']}"
+    cert = directory / CERT_FILE
+    if cert.exists():
+        data["certificate"] = str(cert)
+        data["fingerprint"] = fingerprint_of(cert.read_bytes())
+    servers = []
+    for info in recorded_servers(directory):
+        host, port = str(info.get("host") or "127.0.0.1"), int(info.get("port") or 0)
+        if port and _reachable(host, port):
+            servers.append({"url": info.get("url"), "pid": info.get("pid")})
+    data["servers"] = servers
+    return data
+
+
+def _status_text(data: dict[str, Any]) -> str:
+    lines = [f"state dir:   {data['state_dir']}"]
+    if not data["exists"]:
+        lines.append(f"state file:  {data['state_file']} (none yet: created on first use)")
+        return "\n".join(lines)
+    lines.append(f"state file:  {data['state_file']}")
+    lines.append(f"PVE version: {data['version']}; nodes: {', '.join(data['nodes'])}")
+    lines.append(f"VMs: {data['vms']}; tasks: {data['tasks']} ({data['running_tasks']} running)")
+    lines.append(f"user root@pam, password: {data['password']}")
+    lines.append(f"API token:   {data['token']}")
+    if "certificate" in data:
+        lines.append(f"certificate: {data['certificate']} (SHA-256 {data['fingerprint']})")
+    if data["faults"]:
+        lines.append(f"faults:      {'; '.join(data['faults'])} ('pvectl sim faults clear' undoes them)")
+    if not data["servers"]:
+        lines.append("server:      not running ('pvectl sim serve' starts one)")
+    lines += [f"server:      running at {server['url']} (pid {server['pid']})" for server in data["servers"]]
+    return "\n".join(lines)
+
+
+@app.command()
+def status(ctx: typer.Context, state: StateOpt = None) -> None:
+    """Where the simulator keeps its state, what is in it, the faults in force, and which servers run."""
+    from pvectl.cli.output import show
 
     with reported():
-        directory = state_dir()
-        path = _state_file(state)
-        typer.echo(f"state dir:   {directory}")
-        if not path.exists():
-            typer.echo(f"state file:  {path} (none yet: created on first use)")
-            return
-        snap = _open_store(state, None, reset=False).snapshot()
-        running = sum(t["status"] == "running" for t in snap["tasks"])
-        typer.echo(f"state file:  {path}")
-        typer.echo(f"PVE version: {snap['version']}; nodes: {', '.join(snap['nodes'])}")
-        typer.echo(f"VMs: {len(snap['vms'])}; tasks: {len(snap['tasks'])} ({running} running)")
-        creds = credentials_of(snap)
-        typer.echo(f"user root@pam, password: {creds['password']}")
-        typer.echo(f"API token:   root@pam!{creds['token_id']}={creds['token_secret']}")
-        cert = directory / CERT_FILE
-        if cert.exists():
-            typer.echo(f"certificate: {cert} (SHA-256 {fingerprint_of(cert.read_bytes())})")
-        server = directory / SERVER_FILE
-        info: dict[str, Any] = {}
-        if server.exists():
-            try:
-                info = json.loads(server.read_text(encoding="utf-8"))
-            except ValueError:
-                info = {}
-        if info and _reachable(int(info.get("port", 0))):
-            typer.echo(f"server:      running at {info['url']} (pid {info.get('pid')})")
-        else:
-            typer.echo("server:      not running ('pvectl sim serve' starts one)")
+        data = status_data(state)
+        show(ctx, data, human=_status_text(data), piped="text")
+
+
+@faults_app.command("clear")
+def faults_clear(ctx: typer.Context, state: StateOpt = None) -> None:
+    """Undo every fault recorded in the state: nodes back online, injected locks removed, the list emptied.
+
+    Faults a running `sim serve` holds in memory (fail, latency, task-*) end when it stops.
+    """
+    from pvectl.cli.output import show
+    from pvectl.sim.core import Simulator
+
+    with reported():
+        cleared = Simulator(_open_store(state, None, reset=False)).clear_state_faults()
+        human = f"cleared: {'; '.join(cleared)}" if cleared else "no faults recorded in the state"
+        show(ctx, {"cleared": list(cleared)}, human=human, piped="text")
 
 
 @app.command("example-seed")
-def example_seed() -> None:
-    """Print the default world as a seed file (YAML) to copy, edit and pass to --seed."""
+def example_seed(ctx: typer.Context) -> None:
+    """Print the default world as a seed file (YAML with comments) to copy, edit and pass to --seed."""
     import yaml
 
+    from pvectl.cli.output import show
     from pvectl.sim import world
 
+    lines = []
     for line in (world.__doc__ or "").strip().splitlines()[2:]:
         if line.startswith("A malformed seed"):
             break
-        typer.echo(f"# {line}".rstrip())
-    typer.echo(yaml.safe_dump(world.DEFAULT_SEED, sort_keys=False, width=118), nl=False)
+        lines.append(f"# {line}".rstrip())
+    commented = "\n".join(lines) + "\n" + yaml.safe_dump(world.DEFAULT_SEED, sort_keys=False, width=118)
+    show(ctx, world.DEFAULT_SEED, human=commented, piped="text")

@@ -18,6 +18,7 @@ from pvectl.sdk._core.errors import (
     TLSError,
     TokenNotAllowed,
     TransportError,
+    UnexpectedAnswer,
     UnsupportedByServer,
 )
 from pvectl.sdk._core.redact import format_request, format_response, redact
@@ -39,6 +40,19 @@ RETRY_STATUSES = frozenset({502, 503, 504})
 VERSION_OP = "GET /version"
 TICKET_OP = "POST /access/ticket"
 
+# Connections per client. pveproxy speaks HTTP/1.1 and serves the API from a few worker processes (3 by
+# default, pve-manager PVE/Service/pveproxy.pm `max_workers`), each multiplexing its connections; a TLS
+# handshake costs both ends more than a GET. A small pool of kept-alive connections, with further requests
+# queued for a free one, beats a burst of new handshakes (tests/bench/bench_pool.py measures the choice).
+DEFAULT_MAX_CONNECTIONS = 10
+# pveproxy closes idle connections after a few seconds (keep-alive timeout); expire ours a little earlier
+KEEPALIVE_EXPIRY = 4.0
+# GET retries stop once this many seconds have passed since the first try: a slow server is reported,
+# not retried for minutes (a timed-out GET is not tried again with the default 30 s timeout)
+DEFAULT_RETRY_BUDGET = 15.0
+
+retry_log = logging.getLogger("pvectl.http.retry")
+
 
 class Clock:
     """Time as the client sees it; tests pass a fake one."""
@@ -55,18 +69,48 @@ class Clock:
         await asyncio.sleep(seconds)
 
 
+def check_port(port: object, where: str = "port") -> int:
+    """A TCP port number 1-65535, or ValueError naming ``where``."""
+    if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+        raise ValueError(f"{where} must be from 1 to 65535, got {port!r}")
+    return port
+
+
 def base_url_for(host: str, port: int = 8006) -> str:
-    """``pve1`` / ``pve1:8443`` / ``https://pve1:8006`` -> ``https://pve1:8006/api2/json``."""
+    """``pve1`` / ``pve1:8443`` / ``https://pve1:8006`` -> ``https://pve1:8006/api2/json``.
+
+    ValueError for a host that is no URL or a port outside 1-65535 (checked before anything is sent)."""
     text = host.strip().rstrip("/")
+    if not text:
+        raise ValueError("the host is empty")
     if "://" not in text:
         text = f"https://{text}"
-    url = httpx.URL(text)
+    explicit = text.partition("://")[2].partition("/")[0].rpartition("]")[2].rpartition("@")[2]
+    if ":" in explicit:  # an explicit port: httpx accepts some out-of-range ones (0)
+        digits = explicit.rpartition(":")[2]
+        if not digits.isdigit():
+            raise ValueError(f"port must be a number from 1 to 65535, got {digits!r}")
+        check_port(int(digits))
+    try:
+        url = httpx.URL(text)
+    except httpx.InvalidURL as exc:
+        raise ValueError(f"invalid host {host.strip()!r}: {exc}") from None
+    if not url.host:
+        raise ValueError(f"invalid host {host.strip()!r}: no host name")
     if url.port is None:
-        url = url.copy_with(port=port)
+        url = url.copy_with(port=check_port(port))
     path = url.path.rstrip("/")
     if not path.endswith("/api2/json"):
         path = f"{path}/api2/json"
     return str(url.copy_with(path=path))
+
+
+def _raw_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 class BaseClient:
@@ -87,8 +131,10 @@ class BaseClient:
         verify: bool | str | ssl.SSLContext = True,
         fingerprint: str | None = None,
         timeout: float = 30.0,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
         retries: int = 2,
         backoff: float = 0.5,
+        retry_budget: float = DEFAULT_RETRY_BUDGET,
         check_version: bool = True,
         server_version: str | None = None,
         clock: Clock | None = None,
@@ -100,6 +146,14 @@ class BaseClient:
             base_url = base_url_for(host, port)
         self.base_url = base_url.rstrip("/")
         check_scheme(self.base_url)
+        if fingerprint is not None and httpx.URL(self.base_url).scheme != "https":
+            raise ValueError(
+                "a fingerprint pin needs https://: over plain http:// there is no certificate to check it against"
+            )
+        if isinstance(max_connections, bool) or not isinstance(max_connections, int) or max_connections < 1:
+            raise ValueError(f"max_connections must be a whole number of at least 1, got {max_connections!r}")
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout < float("inf"):
+            raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
         if auth is None and token is not None:
             auth = TokenAuth(token)
         elif auth is None and user is not None and password is not None:
@@ -112,9 +166,13 @@ class BaseClient:
             warn_insecure(httpx.URL(self.base_url).host)
         # httpx wants an SSLContext for a CA bundle (a path is deprecated there)
         self.verify: bool | ssl.SSLContext = ssl_context(verify) if isinstance(verify, str) else verify
-        self.timeout = timeout
+        self.timeout = float(timeout)
+        self.max_connections = max_connections
         self.retries = max(0, retries)
         self.backoff = backoff
+        self.retry_budget = retry_budget
+        self._version_answer: Any = None
+        self._supported: set[tuple[str, str, frozenset[str]]] = set()
         self.check_version = check_version
         self.server_version = server_version
         self.clock = clock or Clock()
@@ -131,6 +189,23 @@ class BaseClient:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.base_url!r}, auth={self.auth!r})"
+
+    # -- the connection pool -------------------------------------------------------------------------------
+
+    def _limits(self) -> httpx.Limits:
+        """At most ``max_connections`` connections, all kept alive: a burst queues for them."""
+        return httpx.Limits(
+            max_connections=self.max_connections,
+            max_keepalive_connections=self.max_connections,
+            keepalive_expiry=KEEPALIVE_EXPIRY,
+        )
+
+    def _timeouts(self) -> httpx.Timeout:
+        """``timeout`` for connecting, sending and each wait for the answer; none while queued for a
+        connection, so a big ``gather`` waits its turn instead of timing out in the queue. (httpcore 1.0
+        restarts its pool wait whenever a connection frees up, so a finite pool timeout would rarely fire;
+        without one, the queue is bounded by the requests ahead, each bounded by ``timeout``.)"""
+        return httpx.Timeout(self.timeout, pool=None)
 
     # -- request building (pure) -------------------------------------------------------------------------
 
@@ -171,19 +246,53 @@ class BaseClient:
 
     # -- policy (pure) -----------------------------------------------------------------------------------
 
-    def _retry_delay(self, method: str, attempt: int, status: int | None) -> float | None:
-        """Seconds to wait before another try, or None for no retry. Only GETs are ever retried."""
+    def _retry_delay(self, method: str, attempt: int, status: int | None, started: float | None = None) -> float | None:
+        """Seconds to wait before another try, or None for no retry. Only GETs are ever retried, and only
+        while ``retry_budget`` seconds since the first try (``started``, monotonic) leave room for the wait."""
         if method != "GET" or attempt >= self.retries:
             return None
         if status is not None and status not in RETRY_STATUSES:
             return None
-        return float(min(self.backoff * (2**attempt), 8.0))
+        delay = float(min(self.backoff * (2**attempt), 8.0))
+        if started is not None and self.clock.monotonic() - started + delay > self.retry_budget:
+            return None
+        return delay
+
+    def _retrying(self, prepared: Prepared, attempt: int, delay: float, why: str) -> None:
+        """Say (at -v) that a GET is tried again, and why."""
+        retry_log.info(
+            "%s %s: %s; trying again in %.1f s (try %d of at most %d)",
+            prepared.method,
+            prepared.path,
+            redact(why),
+            delay,
+            attempt + 2,
+            self.retries + 1,
+        )
 
     @staticmethod
-    def _transport_error(exc: httpx.TransportError, prepared: Prepared) -> PveError:
+    def _is_tls_failure(exc: BaseException) -> bool:
+        """A certificate or handshake failure: the same server answers the same way, so never retried."""
+        import ssl
+
+        seen: set[int] = set()
+        current: BaseException | None = exc
+        while current is not None and id(current) not in seen:
+            if isinstance(current, (ssl.SSLError, ssl.CertificateError, TLSError)):
+                return True
+            seen.add(id(current))
+            current = current.__cause__ or current.__context__
+        text = str(exc)
+        return "CERTIFICATE_VERIFY_FAILED" in text or "SSL" in text or "certificate" in text.lower()
+
+    def _transport_error(self, exc: httpx.TransportError, prepared: Prepared) -> PveError:
         text = redact(str(exc) or type(exc).__name__)
-        if "CERTIFICATE_VERIFY_FAILED" in text or "SSL" in text or "certificate" in text.lower():
+        if self._is_tls_failure(exc):
             return TLSError(f"TLS error talking to the server: {text}")
+        if isinstance(exc, httpx.TimeoutException):
+            return TransportError(
+                f"{prepared.method} {prepared.path}: no answer within the request timeout of {self.timeout:g} s"
+            )
         return TransportError(f"{prepared.method} {prepared.path}: {text}")
 
     def _needs_version(self, op: OpSpec | None) -> bool:
@@ -192,17 +301,72 @@ class BaseClient:
     def _version_error(self, prepared: Prepared) -> UnsupportedByServer | None:
         if not self.check_version or self.server_version is None or prepared.op is None:
             return None
+        # the verdict depends on the method, the parameter names and the release only: asked once per shape
+        # (only "supported" is kept: an error is a new exception object each time it is raised)
+        memo_key = (self.server_version, prepared.op.key, frozenset(prepared.params))
+        if memo_key in self._supported:
+            return None
         from pvectl.sdk import _versions
         from pvectl.sdk._core.versions import check_supported
 
-        return check_supported(
+        verdict = check_supported(
             prepared.op.key, prepared.params.keys(), self.server_version, _versions.RELEASES, _versions.TABLE
         )
+        if verdict is None and len(self._supported) < 4096:
+            self._supported.add(memo_key)
+        return verdict
 
     def _version_request(self) -> Prepared:
         from pvectl.sdk._core.request import prepare
 
         return prepare(self.spec.op(VERSION_OP), (), {})
+
+    def _take_version(self, data: Any) -> Any:
+        """Keep a ``GET /version`` answer: ``client.version()`` and the release checks reuse it."""
+        version = data.get("version") if isinstance(data, dict) else None
+        if isinstance(version, bool) or not isinstance(version, (str, int, float)) or not str(version).strip():
+            shown = redact(repr(data))
+            raise UnexpectedAnswer(
+                f"unexpected answer from the server: GET /version returned {shown[:200]}", method="GET", path="/version"
+            )
+        self._version_answer = data
+        if self.server_version is None:
+            self.server_version = str(version).strip()
+        return data
+
+    # -- raw calls (no schema) ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _raw_prepared(method: str, path: str, params: Mapping[str, Any] | None) -> Prepared:
+        """Any verb and path, also one the schema does not know, with parameters encoded as PVE reads
+        them (booleans 1/0, lists as repeated keys); nothing validated."""
+        from urllib.parse import quote
+
+        from pvectl.sdk._core.request import Prepared
+
+        verb = method.upper()
+        if verb not in ("GET", "POST", "PUT", "DELETE"):
+            raise ValueError(f"method must be GET, POST, PUT or DELETE, got {method!r}")
+        text = path.strip()
+        if "://" in text or "?" in text or "#" in text:
+            raise ValueError(f"give the API path alone (like /nodes/pve1/qemu), got {path!r}")
+        text = "/" + text.strip("/")
+        if text == "/api2/json" or text.startswith("/api2/json/"):
+            text = text[len("/api2/json") :] or "/"
+        # each segment percent-encoded as the typed calls do (PVE unescapes the path before routing)
+        encoded = "/".join(quote(segment, safe="@!:,=+-._~") for segment in text.split("/"))
+        pairs: list[tuple[str, str]] = []
+        sent: dict[str, Any] = {}
+        for key, value in (params or {}).items():
+            if value is None:
+                continue
+            values = value if isinstance(value, (list, tuple)) else [value]
+            wire = [_raw_value(v) for v in values]
+            pairs += [(key, v) for v in wire]
+            sent[key] = wire if isinstance(value, (list, tuple)) else wire[0]
+        if verb in ("GET", "DELETE"):
+            return Prepared(verb, encoded, query=pairs, params=sent)
+        return Prepared(verb, encoded, form=pairs, params=sent)
 
     # -- sessions (password tickets; pure decisions, the clients do the IO) -------------------------------
 

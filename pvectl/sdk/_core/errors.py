@@ -64,6 +64,17 @@ class ApiError(PveError):
         super().__init__(text)
 
 
+class UnexpectedAnswer(ApiError):
+    """The server answered with a shape PVE does not send (a broken proxy, a half-restarted daemon)."""
+
+    def __init__(self, message: str, *, method: str = "", path: str = "") -> None:
+        super().__init__(200, message, method=method, path=path)
+        self.args = (message,)  # no "200" in front: nothing failed at the HTTP level
+
+    def __str__(self) -> str:
+        return self.message
+
+
 class AuthenticationError(ApiError):
     """401: missing, wrong or expired credentials."""
 

@@ -15,10 +15,9 @@ Checker = Callable[[str], str | None]  # returns PVE's error message, or None wh
 
 
 def _regex(pattern: str, message: str, flags: int = 0) -> Checker:
-    compiled = re.compile(pattern, flags)
-
     def check(value: str) -> str | None:
-        return None if compiled.fullmatch(value) else message
+        # compiled on first use (re caches it): a first call checks one or two formats, not all of them
+        return None if re.fullmatch(pattern, value, flags) else message
 
     return check
 

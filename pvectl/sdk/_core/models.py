@@ -1,40 +1,85 @@
 """Pydantic bases of the generated models. Imported by generated model modules only (never at startup).
 
-Response models are lenient: real PVE returns undeclared fields and numbers as strings, and never enforces
-its declared return schemas, so a response that does not fit falls back to the raw data with a warning.
+Response models are lenient: real PVE returns undeclared fields (kept as extra fields) and values in other
+shapes than declared (coerced, see coerce.py). They are built without pydantic validation, so the first
+typed call does not pay for building a validator it would not use.
 Property-string models render to and parse from PVE's ``key=value,...`` syntax.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Mapping
-from typing import Any, ClassVar, Self, TypeVar
+from importlib import import_module
+from typing import Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict
-from pydantic import ValidationError as PydanticValidationError
 
 from pvectl.sdk._core import propstring
+from pvectl.sdk._core.coerce import construct, parse_list, parse_map, parse_model
 
-log = logging.getLogger("pvectl.sdk")
+__all__ = ["PropertyString", "ResponseModel", "parse_list", "parse_map", "parse_model"]
 
-M = TypeVar("M", bound=BaseModel)
+_MEMBER = re.compile(r"(\D+?)(\d+)")
 
 
 class ResponseModel(BaseModel):
     """Base of every generated response model: extra fields kept, every field optional, lax types."""
 
     model_config = ConfigDict(extra="allow", populate_by_name=True, defer_build=True, regex_engine="python-re")
+    # PVE key or indexed family -> its property-string model (generated per model)
+    pve_formats: ClassVar[dict[str, str]] = {}
 
-    def indexed(self, family: str) -> dict[int, Any]:
-        """Members of an indexed family (``net`` -> ``{0: "virtio=..,bridge=vmbr0"}``), from extra fields."""
+    def model_dump(self, **kwargs: Any) -> dict[str, Any]:
+        # a value PVE sent in an undeclared shape stays as sent (logged at DEBUG): no serializer warning
+        kwargs.setdefault("warnings", False)
+        return super().model_dump(**kwargs)
+
+    def model_dump_json(self, **kwargs: Any) -> str:
+        kwargs.setdefault("warnings", False)
+        return super().model_dump_json(**kwargs)
+
+    def _value(self, key: str) -> Any:
+        extra = self.model_extra or {}
+        if key in extra:
+            return extra[key]
+        for name, info in type(self).model_fields.items():
+            if (info.alias or name) == key:
+                return getattr(self, name)
+        return None
+
+    def _format_model(self, key: str) -> type[PropertyString]:
+        name = self.pve_formats.get(key)
+        if name is None and (m := _MEMBER.fullmatch(key)):
+            name = self.pve_formats.get(m.group(1))
+        if name is None:
+            raise KeyError(f"{key} is not a property string of {type(self).__name__}")
+        package = type(self).__module__.rpartition(".")[0]
+        model: type[PropertyString] = getattr(import_module(f"{package}.formats"), name)
+        return model
+
+    def parsed(self, key: str) -> PropertyString | None:
+        """A property-string value as its model (``cfg.parsed("net0")`` -> QemuNetFormat); None if absent.
+
+        Raises KeyError for a key that is not a property string here, ValueError for text that does not parse.
+        """
+        model = self._format_model(key)
+        value = self._value(key)
+        if value is None or isinstance(value, PropertyString):
+            return value
+        return model.from_pve(str(value))
+
+    def indexed(self, family: str, *, parse: bool = False) -> dict[int, Any]:
+        """Members of an indexed family (``net`` -> ``{0: "virtio=..,bridge=vmbr0"}``), from extra fields.
+
+        ``parse=True`` returns them as their property-string models (``{0: QemuNetFormat(...)}``).
+        """
         pattern = re.compile(rf"{re.escape(family)}(\d+)")
         out: dict[int, Any] = {}
         for key, value in (self.model_extra or {}).items():
             m = pattern.fullmatch(key)
             if m:
-                out[int(m.group(1))] = value
+                out[int(m.group(1))] = self.parsed(key) if parse else value
         return dict(sorted(out.items()))
 
 
@@ -55,41 +100,16 @@ class PropertyString(BaseModel):
 
     @classmethod
     def parse(cls, text: str) -> Self:
-        """Parse PVE's text; values are coerced (``"1"`` -> True, ``"32"`` -> 32)."""
+        """Parse PVE's text and validate it (``"1"`` -> True, ``"32"`` -> 32); for values you will send."""
         return cls.model_validate(propstring.parse(text, cls._format()))
+
+    @classmethod
+    def from_pve(cls, text: str) -> Self:
+        """Read PVE's text from an answer: coerced like response fields, no validator built.
+
+        Raises ValueError (PropertyStringError) when the text is not a property string of this format.
+        """
+        return construct(cls, propstring.parse(text, cls._format()), strict=True)
 
     def __str__(self) -> str:
         return self.to_pve()
-
-
-def parse_model(cls: type[M], data: Any) -> M:
-    """Validate leniently; fields PVE sent in an undeclared shape keep their raw values (with a warning)."""
-    if not isinstance(data, Mapping):
-        log.warning("expected an object for %s, got %s", cls.__name__, type(data).__name__)
-        return cls.model_construct()
-    try:
-        return cls.model_validate(data)
-    except PydanticValidationError as exc:
-        bad = {str(err["loc"][0]) for err in exc.errors() if err["loc"]}
-        log.warning("response field(s) %s do not match %s; keeping their raw values", sorted(bad), cls.__name__)
-    try:
-        obj = cls.model_validate({k: v for k, v in data.items() if k not in bad})
-    except PydanticValidationError:
-        return cls.model_construct(**data)
-    by_alias = {(f.alias or name): name for name, f in cls.model_fields.items()}
-    for key in bad:
-        if key in data:
-            obj.__dict__[by_alias.get(key, key)] = data[key]
-    return obj
-
-
-def parse_list(cls: type[M], data: Any) -> list[M]:
-    if not isinstance(data, list):
-        return []
-    return [parse_model(cls, item) for item in data]
-
-
-def parse_map(cls: type[M], data: Any) -> dict[str, M]:
-    if not isinstance(data, Mapping):
-        return {}
-    return {str(k): parse_model(cls, v) for k, v in data.items()}

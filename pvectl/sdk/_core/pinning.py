@@ -128,6 +128,17 @@ class AsyncPinningBackend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
+def default_limits() -> httpx.Limits:
+    """The clients' pool limits (see ``DEFAULT_MAX_CONNECTIONS``): a pinned pool is bounded like any other."""
+    from pvectl.sdk._core.base import DEFAULT_MAX_CONNECTIONS, KEEPALIVE_EXPIRY
+
+    return httpx.Limits(
+        max_connections=DEFAULT_MAX_CONNECTIONS,
+        max_keepalive_connections=DEFAULT_MAX_CONNECTIONS,
+        keepalive_expiry=KEEPALIVE_EXPIRY,
+    )
+
+
 def _pool_options(limits: httpx.Limits) -> dict[str, Any]:
     return {
         "max_connections": limits.max_connections,
@@ -142,24 +153,30 @@ class PinnedTransport(httpx.HTTPTransport):
     Proxies from the environment are not used: a pinned connection goes straight to the server.
     """
 
-    def __init__(self, fingerprint: str, verify: bool | str | ssl.SSLContext = True) -> None:
+    def __init__(
+        self, fingerprint: str, verify: bool | str | ssl.SSLContext = True, limits: httpx.Limits | None = None
+    ) -> None:
         ctx = ssl_context(verify, pinned=True)
-        super().__init__(verify=ctx, trust_env=False)
-        self._pool = httpcore.ConnectionPool(
-            ssl_context=ctx,
-            network_backend=PinningBackend(parse_fingerprint(fingerprint)),
-            **_pool_options(httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=5.0)),
+        limits = limits or default_limits()
+        super().__init__(verify=ctx, trust_env=False, limits=limits)
+        from pvectl.sdk._core.pool import ConnectionPool
+
+        self._pool = ConnectionPool(
+            ssl_context=ctx, network_backend=PinningBackend(parse_fingerprint(fingerprint)), **_pool_options(limits)
         )
 
 
 class AsyncPinnedTransport(httpx.AsyncHTTPTransport):
     """Async twin of :class:`PinnedTransport`."""
 
-    def __init__(self, fingerprint: str, verify: bool | str | ssl.SSLContext = True) -> None:
+    def __init__(
+        self, fingerprint: str, verify: bool | str | ssl.SSLContext = True, limits: httpx.Limits | None = None
+    ) -> None:
         ctx = ssl_context(verify, pinned=True)
-        super().__init__(verify=ctx, trust_env=False)
+        limits = limits or default_limits()
+        super().__init__(verify=ctx, trust_env=False, limits=limits)
         self._pool = httpcore.AsyncConnectionPool(
             ssl_context=ctx,
             network_backend=AsyncPinningBackend(parse_fingerprint(fingerprint)),
-            **_pool_options(httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=5.0)),
+            **_pool_options(limits),
         )

@@ -25,13 +25,29 @@ _MIN_SECRET = 4
 # password, OpenID client-key, ACME/plugin secrets, and the TFA fields.
 _SECRET_NAMES = r"(?:[\w-]*password|otp|tfa-challenge|client-key|[\w-]*secret|ticket)"  # noqa: S105 (names, not a secret)
 
+# Words that stand for a secret in hints and docs (``USER@REALM!ID=SECRET``): not secrets themselves.
+_PLACEHOLDERS = r"(?:SECRET|UUID|TOKEN|VALUE|\.\.\.|…)(?![\w-])"
+
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    # Authorization: PVEAPIToken=USER@REALM!ID=SECRET (and the bare USER@REALM!ID=SECRET form)
-    (re.compile(r"([^\s!@'\"=,;&]+@[^\s!@'\"=,;&]+![A-Za-z][A-Za-z0-9._\-]*)[=:][^\s'\",;&]+"), rf"\1={MASK}"),
+    # API tokens: USER@REALM!TOKENID=SECRET, bare or after ``PVEAPIToken=``. Only the secret after '=' is
+    # masked; the token id is a name (it ends every UPID a token starts: ``UPID:…:root@pam!ci:``), so a
+    # ':' after it is a UPID's end, not a secret. Brackets and parentheses end the secret, so a hint's
+    # ``(USER@REALM!ID=SECRET)`` keeps its words. PVE's own secrets are UUIDs (pve-access-control,
+    # PVE/API2/User.pm generates them), which contain none of these characters.
+    (
+        re.compile(
+            rf"([^\s!@'\"=,;&()<>\[\]]+@[^\s!@'\"=,;&()<>\[\]]+![A-Za-z][A-Za-z0-9._\-]*)=(?!{_PLACEHOLDERS})"
+            r"[^\s'\",;&()<>\[\]{}]+"
+        ),
+        rf"\1={MASK}",
+    ),
+    # the header form, whatever separates id and secret
+    (re.compile(r"(PVEAPIToken=[^\s!'\"]+![A-Za-z][A-Za-z0-9._\-]*)[=:][^\s'\",;&]+"), rf"\1={MASK}"),
     # Cookie: PVEAuthCookie=TICKET
     (re.compile(r"(PVEAuthCookie=)[^\s;'\",]+"), rf"\1{MASK}"),
-    # PVE tickets anywhere: PVE:USER@REALM:HEXTIME::SIGNATURE (and TFA challenges PVE:!tfa!...)
-    (re.compile(r"PVE(?::|%3A)[^\s'\"&;,]*?(?:::|%3A%3A)[A-Za-z0-9+/=%]+"), MASK),
+    # PVE tickets anywhere: PVE:USER@REALM:HEXTIME::SIGNATURE (and TFA challenges PVE:!tfa!...:HEXTIME::SIG);
+    # the 8-hex time before '::' keeps a UPID of a node called PVE (``UPID:PVE:…:vzdump::root@pam:``) whole
+    (re.compile(r"PVE(?::|%3A)[^\s'\"&;,]*?[0-9A-Fa-f]{8}(?:::|%3A%3A)[A-Za-z0-9+/=%]+"), MASK),
     # Header lines and JSON members carrying credentials
     (re.compile(r"(?i)(CSRFPreventionToken[\"']?\s*[:=]\s*[\"']?)[^\s\"',;&]+"), rf"\1{MASK}"),
     (re.compile(rf"(?i)(\"{_SECRET_NAMES}\"\s*:\s*\")[^\"]*"), rf"\1{MASK}"),

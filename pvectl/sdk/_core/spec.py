@@ -151,6 +151,43 @@ def build_spec(data: Mapping[str, Any]) -> ApiSpec:
     return ApiSpec(version=data["version"], ops=ops, by_path=_ByPath(ops), paths=tuple(data["paths"]), formats=formats)
 
 
+class _Lines(Mapping[str, Any]):
+    """One ``"key":{...}`` line per entry (codegen's spec_json layout), parsed when first read."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self._lines: dict[str, str] = {}
+        for line in lines:
+            # '"GET /nodes":{...},' -> key, value text (keys never contain '":')
+            key, _, value = line.rstrip(",").partition('":')
+            self._lines[key[1:]] = value
+        self._parsed: dict[str, Any] = {}
+
+    def __getitem__(self, key: str) -> Any:
+        try:
+            return self._parsed[key]
+        except KeyError:
+            value = self._parsed[key] = json.loads(self._lines[key])
+            return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._lines)
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+
+def parse_spec_text(text: str) -> dict[str, Any]:
+    """The spec file as a mapping whose formats and ops are parsed one entry at a time, on first use."""
+    lines = text.splitlines()
+    if len(lines) < 6 or lines[1] != '"formats":{' or "}," not in lines:
+        return dict(json.loads(text))  # any other layout: parse it whole
+    end = lines.index("},")  # closes "formats"; the next line opens "ops"
+    data: dict[str, Any] = json.loads(lines[0][:-1] + "}")
+    data["formats"] = _Lines([line for line in lines[2:end] if line])
+    data["ops"] = _Lines([line for line in lines[end + 2 : -1] if line])
+    return data
+
+
 @cache
 def load_spec() -> ApiSpec:
     """The spec of the PVE release the SDK was generated for (cached)."""
@@ -159,4 +196,4 @@ def load_spec() -> ApiSpec:
     # a plain file next to the package (importlib.resources would add ~50 ms of imports to the first call)
     path = os.path.join(os.path.dirname(os.path.dirname(__file__)), "_apispec.json")
     with open(path, encoding="utf-8") as handle:
-        return build_spec(json.load(handle))
+        return build_spec(parse_spec_text(handle.read()))

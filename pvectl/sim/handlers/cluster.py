@@ -6,10 +6,9 @@ from typing import Any
 
 from pvectl.sdk._core import propstring
 from pvectl.sdk._core.spec import load_spec
-from pvectl.sim import tasks
-from pvectl.sim.handlers.pools import pool_of
+from pvectl.sim import tasks, volumes
 from pvectl.sim.routes import Ctx, route
-from pvectl.sim.vmconf import size_bytes
+from pvectl.sim.vmconf import DRIVES, size_bytes
 from pvectl.sim.wire import ApiFail, param_fail
 
 State = dict[str, Any]
@@ -52,12 +51,11 @@ def nextid(ctx: Ctx) -> str:
 
 
 def disk_total(config: dict[str, Any]) -> int:
-    from pvectl.sim.vmconf import is_drive
-
     total = 0
-    for key, value in config.items():
-        if is_drive(key) and "media=cdrom" not in str(value):
-            for part in str(value).split(","):
+    for key in config.keys() & DRIVES:
+        text = str(config[key])
+        if "size=" in text and "media=cdrom" not in text:
+            for part in text.split(","):
                 if part.startswith("size="):
                     total += size_bytes(part[5:])
     return total
@@ -103,7 +101,7 @@ def vm_resource(state: State, vmid: str, vm: dict[str, Any], now: float) -> dict
         out["tags"] = config["tags"]
     if "lock" in config:
         out["lock"] = config["lock"]
-    pool = pool_of(state, int(vmid))
+    pool = vm.get("pool")
     if pool:
         out["pool"] = pool
     ha = state["ha"].get(f"vm:{vmid}")
@@ -131,8 +129,10 @@ def node_resource(name: str, node: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def storage_usage(state: State, storage: str, node: str | None) -> int:
-    return sum(v["size"] for v in state["volumes"] if v["storage"] == storage and v["node"] in (None, node))
+def storage_usage(ctx: Ctx, storage: str, node: str | None) -> int:
+    """Bytes used on ``storage`` as ``node`` sees it; the per-storage totals are computed once per state."""
+    table = ctx.txn.memo("storage-usage", lambda: volumes.usage(ctx.state))
+    return table.get((storage, None), 0) + (table.get((storage, node), 0) if node is not None else 0)
 
 
 def storages_on(state: State, node: str) -> list[str]:
@@ -145,7 +145,8 @@ def resources(ctx: Ctx) -> list[dict[str, Any]]:
     state = ctx.state
     out: list[dict[str, Any]] = []
     if kind in (None, "vm"):
-        out += [vm_resource(state, vmid, vm, ctx.now) for vmid, vm in sorted(state["vms"].items(), key=_vmid_key)]
+        vms = sorted(state["vms"].peek_items(), key=_vmid_key)
+        out += [vm_resource(state, vmid, vm, ctx.now) for vmid, vm in vms]
     if kind in (None, "node"):
         out += [node_resource(name, node) for name, node in state["nodes"].items()]
     if kind in (None, "storage"):
@@ -163,7 +164,7 @@ def resources(ctx: Ctx) -> list[dict[str, Any]]:
                         "shared": int(st["shared"]),
                         "status": "available" if node["online"] else "unknown",
                         "maxdisk": st["total"],
-                        "disk": storage_usage(state, sid, name),
+                        "disk": storage_usage(ctx, sid, name),
                     }
                 )
     if kind is None:
@@ -181,7 +182,7 @@ def allowed_tags(state: State) -> list[str]:
     access = _parsed("user-tag-access", opts.get("user-tag-access", ""))
     tags |= set(filter(None, str(access.get("user-allow-list", "")).split(";")))
     if access.get("user-allow", "free") in ("existing", "free"):
-        for vm in state["vms"].values():
+        for vm in state["vms"].peek_values():
             tags |= set(filter(None, str(vm["config"].get("tags", "")).split(";")))
     return sorted(tags)
 
@@ -247,4 +248,4 @@ def status(ctx: Ctx) -> list[dict[str, Any]]:
 
 @route("GET /cluster/tasks")
 def cluster_tasks(ctx: Ctx) -> list[dict[str, Any]]:
-    return [tasks.list_entry(t) for t in reversed(ctx.state["tasks"])]
+    return [tasks.list_entry(t) for t in tasks.newest_first(ctx.state)]

@@ -93,7 +93,7 @@ def list_tasks(ctx: Ctx) -> WithAttrs:
     vmid, typefilter, userfilter = ctx.text("vmid"), ctx.text("typefilter"), ctx.text("userfilter")
     source, errors_only = ctx.text("source", "archive"), ctx.flag("errors")
     out = []
-    for task in reversed(ctx.state["tasks"]):
+    for task in tasks.newest_first(ctx.state):
         if task["node"] != node or (vmid is not None and task["id"] != vmid):
             continue
         if (typefilter and task["type"] != typefilter) or (userfilter and userfilter not in task["user"]):

@@ -32,10 +32,10 @@ def members(state: dict[str, Any], poolid: str) -> list[dict[str, Any]]:
 
 
 def pool_of(state: dict[str, Any], vmid: int) -> str | None:
-    for poolid, pool in state["pools"].items():
-        if vmid in pool["vms"]:
-            return str(poolid)
-    return None
+    """The VM's pool: kept on the VM too (PVE's vmid -> pool map of user.cfg), so no scan of the pools."""
+    vm = state["vms"].get(str(vmid))
+    pool = vm.get("pool") if vm is not None else None
+    return str(pool) if pool else None
 
 
 def _get(ctx: Ctx, poolid: str) -> dict[str, Any]:
@@ -86,9 +86,11 @@ def update_pool(ctx: Ctx) -> None:
         if str(vmid) not in ctx.state["vms"]:
             raise ApiFail(500, f"VM {vmid} does not exist")
         current = pool_of(ctx.state, vmid)
+        vm = ctx.state["vms"][str(vmid)]
         if remove:
             if vmid in pool["vms"]:
                 pool["vms"].remove(vmid)
+                vm.pop("pool", None)
             continue
         if current not in (None, poolid):
             if not ctx.flag("allow-move"):
@@ -96,6 +98,7 @@ def update_pool(ctx: Ctx) -> None:
             ctx.state["pools"][current]["vms"].remove(vmid)
         if vmid not in pool["vms"]:
             pool["vms"].append(vmid)
+        vm["pool"] = poolid
     for storage in split_list(ctx.text("storage") or ""):
         if storage not in ctx.state["storages"]:
             raise ApiFail(500, f"storage '{storage}' does not exist")

@@ -33,7 +33,7 @@ def _check_lock(ctx: Ctx, vm: dict[str, Any]) -> None:
 def list_vms(ctx: Ctx) -> list[dict[str, Any]]:
     node = ctx.path["node"]
     out = []
-    for vmid, vm in sorted(ctx.state["vms"].items(), key=lambda item: int(item[0])):
+    for vmid, vm in sorted(ctx.state["vms"].peek_items(), key=lambda item: int(item[0])):
         if vm["node"] != node:
             continue
         entry = vm_resource(ctx.state, vmid, vm, ctx.now)
@@ -64,9 +64,11 @@ def create(ctx: Ctx) -> str:
         if key in config and "media=cdrom" not in str(config[key]) and ctx.text(key) != config[key]
     ]
     config["lock"] = "create"  # held until the create task ends
-    state["vms"][str(vmid)] = {"node": node, "status": "stopped", "started": int(ctx.now), "config": config}
+    entry: dict[str, Any] = {"node": node, "status": "stopped", "started": int(ctx.now), "config": config}
     if pool is not None:
         state["pools"][pool]["vms"].append(vmid)
+        entry["pool"] = pool
+    state["vms"][str(vmid)] = entry
     start = ctx.flag("start")
     on_ok: list[dict[str, Any]] = [{"op": "unlock", "vmid": vmid}]
     if ctx.flag("ha-managed"):

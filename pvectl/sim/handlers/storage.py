@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pvectl.sim import volumes
 from pvectl.sim.handlers.cluster import storage_usage, storages_on
 from pvectl.sim.routes import Ctx, route
 from pvectl.sim.wire import ApiFail
@@ -35,7 +36,7 @@ def get_storage(ctx: Ctx) -> dict[str, Any]:
 
 def node_storage(ctx: Ctx, sid: str, node: str) -> dict[str, Any]:
     st = ctx.state["storages"][sid]
-    used = storage_usage(ctx.state, sid, node)
+    used = storage_usage(ctx, sid, node)
     return {
         "storage": sid,
         "type": st["type"],
@@ -95,11 +96,8 @@ def content(ctx: Ctx) -> list[dict[str, Any]]:
     kind, vmid = ctx.text("content"), ctx.number("vmid")
     return [
         _content_entry(v)
-        for v in ctx.state["volumes"]
-        if v["storage"] == sid
-        and v["node"] in (None, node)
-        and kind in (None, v["content"])
-        and vmid in (None, v.get("vmid"))
+        for v in volumes.visible(ctx.state, sid, node)
+        if kind in (None, v["content"]) and vmid in (None, v.get("vmid"))
     ]
 
 
@@ -107,10 +105,10 @@ def content(ctx: Ctx) -> list[dict[str, Any]]:
 def volume(ctx: Ctx) -> dict[str, Any]:
     sid, node, volume = _storage(ctx), ctx.path["node"], ctx.path["volume"]
     volid = volume if ":" in volume else f"{sid}:{volume}"
-    for v in ctx.state["volumes"]:
-        if v["volid"] == volid and v["node"] in (None, node):
-            return {"path": f"/mnt/pve/{sid}/{volid.split(':', 1)[1]}", "size": v["size"], "format": v["format"]}
-    raise ApiFail(500, f"volume '{volid}' does not exist")
+    v = volumes.find(ctx.state, volid, node)
+    if v is None:
+        raise ApiFail(500, f"volume '{volid}' does not exist")
+    return {"path": f"/mnt/pve/{sid}/{volid.split(':', 1)[1]}", "size": v["size"], "format": v["format"]}
 
 
 @route("POST /nodes/{node}/storage/{storage}/download-url")
@@ -122,7 +120,7 @@ def download_url(ctx: Ctx) -> str:
     if content not in st["content"]:
         raise ApiFail(500, f"storage '{sid}' is not configured for content-type '{content}'")
     volid = f"{sid}:{content}/{filename}"
-    if any(v["volid"] == volid and v["node"] in (None, node) for v in ctx.state["volumes"]):
+    if volumes.find(ctx.state, volid, node) is not None:
         raise ApiFail(500, f"refusing to override existing file '{filename}'")
     volume = {
         "volid": volid,
@@ -143,9 +141,9 @@ def delete_volume(ctx: Ctx) -> str:
 
     sid, node, volume = _storage(ctx), ctx.path["node"], ctx.path["volume"]
     volid = volume if ":" in volume else f"{sid}:{volume}"
-    if not any(v["volid"] == volid and v["node"] in (None, node) for v in ctx.state["volumes"]):
+    if volumes.find(ctx.state, volid, node) is None:
         raise ApiFail(500, f"volume '{volid}' does not exist")
-    for vmid, vm in ctx.state["vms"].items():
+    for vmid, vm in ctx.state["vms"].peek_items():
         if volid in volumes_of(vm["config"]):
             raise ApiFail(500, f"unable to delete '{volid}' - volume is still in use by VM {vmid}")
     effect = {"op": "remove-volume", "volid": volid, "node": node}

@@ -6,6 +6,7 @@ import typer
 
 from pvectl.cli.commands.vm import daily
 from pvectl.cli.commands.vm.create import create
+from pvectl.cli.commands.vm.flags import VmCreateCommand
 from pvectl.cli.runner import ApiCommand  # accepts -o/--output after the command too
 
 app = typer.Typer(
@@ -22,7 +23,7 @@ def vm() -> None:
     """Create and manage virtual machines (found by id or name across the cluster)."""
 
 
-app.command("create", cls=ApiCommand, help="Create a VM (flags, --from-file, -i prompts, --tui wizard).")(create)
+app.command("create", cls=VmCreateCommand, help="Create a VM (flags, --from-file, -i prompts, --tui wizard).")(create)
 app.command("list", cls=ApiCommand)(daily.list_vms)
 app.command("show", cls=ApiCommand)(daily.show)
 app.command("start", cls=ApiCommand)(daily.start)

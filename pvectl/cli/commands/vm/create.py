@@ -104,17 +104,17 @@ def check_and_plan(client: ProxmoxClient, config: VmConfig, *, strict: bool) -> 
 
 
 def print_plan(ctx: typer.Context, plan: Plan, config: VmConfig | None = None) -> None:
-    """The --dry-run output: text, JSON with -o json, and with -o yaml the VM file (`--from-file` reads it back)
-    followed by the plan as comments."""
+    """The --dry-run output: the plan as text for people, the plan's data in JSON (secrets redacted); with
+    -o yaml the VM file (flat keys, `--from-file` reads it back) followed by the plan as comments."""
     from pvectl.cli.commands.vm.report import plan_json, plan_text
+    from pvectl.cli.output import show
 
-    fmt = output_format(ctx)
-    if fmt == "yaml" and config is not None:
+    if config is not None and output_format(ctx) == "yaml":
         from pvectl.vm.vmfile import dump_yaml
 
         print(dump_yaml(config, comment=plan_text(plan)), end="")
         return
-    print(plan_json(plan) if fmt in ("json", "yaml") else plan_text(plan))
+    show(ctx, json.loads(plan_json(plan)), human=plan_text(plan), piped="text")
 
 
 def submit_and_report(

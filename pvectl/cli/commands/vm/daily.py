@@ -29,19 +29,21 @@ VM_STATES = ("running", "stopped", "unknown")
 
 
 def _find(client: ProxmoxClient, key: str) -> VmRef:
-    from pvectl.vm.lookup import VmNotFound, cluster_vms, find
+    from pvectl.vm.lookup import VmAmbiguous, VmNotFound, cluster_vms, find
 
     try:
         return find(cluster_vms(client), key)
-    except VmNotFound as exc:
-        raise CliError(str(exc), NOT_FOUND) from None
+    except VmNotFound as exc:  # an ambiguous name is a usage error: the id picks one
+        raise CliError(str(exc), USAGE if isinstance(exc, VmAmbiguous) else NOT_FOUND) from None
 
 
 def _finish(ctx: typer.Context, client: ProxmoxClient, upid: str, no_wait: bool, done: str) -> None:
     from pvectl.cli.tasks import wait_for
 
     if no_wait:
-        print(upid)
+        from pvectl.cli.runner import print_upid
+
+        print_upid(ctx, upid)
         return
     wait_for(client, upid)
     print(done, file=sys.stderr if output_format(ctx) == "json" else sys.stdout)

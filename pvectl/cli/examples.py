@@ -1,0 +1,126 @@
+"""The Examples section of every curated command's help, and the note about global options.
+
+One table, keyed by the command path after ``pvectl``; :func:`decorate` puts the sections into a command tree as
+its modules load (pvectl/cli/lazy.py). A new curated command adds its examples here (tests/cli/test_help.py checks
+that every curated command has some).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+EXAMPLES: dict[str, tuple[str, ...]] = {
+    "": (
+        "pvectl config add lab --host pve1.example.com --user root@pam --use",
+        "pvectl vm list -o wide --sort-by name",
+        "pvectl --sim vm create --name web1 --memory 4096",
+    ),
+    "api": (
+        "pvectl api --list -o json",
+        "pvectl api nodes qemu list --node pve1 --query '[].name'",
+        "pvectl api get /cluster/resources --type vm",
+    ),
+    "api get": ("pvectl api get /nodes/pve1/qemu", "pvectl api get /cluster/resources --type vm -o yaml"),
+    "api set": ("pvectl api set /nodes/pve1/qemu/100/config --memory 4096",),
+    "api create": (
+        "pvectl api create /nodes/pve1/qemu/100/status/start",
+        "pvectl api create /nodes/pve1/qemu/100/status/stop --no-wait",
+    ),
+    "api delete": ("pvectl api delete /nodes/pve1/qemu/100 --purge 1",),
+    "api usage": ("pvectl api usage /nodes/pve1/qemu", "pvectl api usage /nodes/{node}/qemu --command POST"),
+    "completion": ('eval "$(pvectl completion show bash)"', "pvectl completion install zsh"),
+    "completion show": ('eval "$(pvectl completion show bash)"', "pvectl completion show fish > pvectl.fish"),
+    "completion install": ("pvectl completion install bash",),
+    "config": ("pvectl config list", "pvectl config use lab"),
+    "config list": ("pvectl config list", 'pvectl config list -o json --query "[?current].name"'),
+    "config show": ("pvectl config show", "pvectl config show lab -o yaml"),
+    "config use": ("pvectl config use lab",),
+    "config set": ("pvectl config set lab node=pve2 insecure=false", "pvectl config set lab token-secret=-"),
+    "config delete": ("pvectl config delete old-lab",),
+    "config add": (
+        "pvectl config add lab --host pve1.example.com --user root@pam --use",
+        "pvectl config add ci --host 10.0.0.5 --user ci@pve --token-id ci",
+    ),
+    "login": ("pvectl login", "pvectl -c lab login --otp 123456"),
+    "logout": ("pvectl logout", "pvectl logout --all"),
+    "sim": ("pvectl sim serve", "pvectl --sim vm list"),
+    "sim serve": ("pvectl sim serve --port 8006", "pvectl sim serve --seed world.yaml --faults task-slow:seconds=5"),
+    "sim reset": ("pvectl sim reset", "pvectl sim reset --seed world.yaml"),
+    "sim status": ("pvectl sim status", "pvectl sim status -o json"),
+    "sim example-seed": ("pvectl sim example-seed > world.yaml",),
+    "sim faults": ("pvectl sim faults clear",),
+    "sim faults clear": (
+        "pvectl sim faults clear",
+        "PVECTL_SIM_FAULTS='task-slow:seconds=5' pvectl --sim vm start web1",
+    ),
+    "task": ("pvectl task list --running", "pvectl task wait UPID:pve1:..."),
+    "task list": ("pvectl task list", "pvectl task list --node pve1 --running -o wide"),
+    "task show": ("pvectl task show UPID:pve1:000A1B2C:...",),
+    "task wait": ('pvectl task wait "$(pvectl vm start web1 --no-wait)"',),
+    "task log": ("pvectl task log UPID:pve1:000A1B2C:...",),
+    "vm": ("pvectl vm list", "pvectl vm create --name web1 --memory 4096"),
+    "vm create": (
+        "pvectl vm create --name web1 --memory 4096 --cores 4 --disk scsi0:ceph-pool:64",
+        "pvectl vm create --from-file web1.yaml --dry-run -o yaml",
+        "pvectl vm create -i",
+    ),
+    "vm list": ("pvectl vm list", "pvectl vm list --status running -o wide --sort-by name", "pvectl vm list -o json"),
+    "vm show": ("pvectl vm show web1", "pvectl vm show 100 -o yaml --query memory"),
+    "vm start": ("pvectl vm start web1", "pvectl vm start 100 --no-wait"),
+    "vm stop": ("pvectl vm stop web1",),
+    "vm shutdown": ("pvectl vm shutdown web1",),
+    "vm reboot": ("pvectl vm reboot web1",),
+    "vm delete": ("pvectl vm delete web1", "pvectl vm delete 100 --yes --purge"),
+    "vm serial-console": ("pvectl vm serial-console enable web1",),
+    "vm serial-console enable": ("pvectl vm serial-console enable web1",),
+}
+
+GLOBAL_NOTE = (
+    "Global options (-o/--output, --query, --columns, --sort-by, --no-headers, -c/--context, -v, --sim, --host, "
+    "TLS and login options; see pvectl --help) work before or after the command."
+)
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of a help text (up to a full stop followed by a space, or the first paragraph)."""
+    paragraph = " ".join(text.strip().split("\n\n", 1)[0].split())
+    head, sep, _ = paragraph.partition(". ")
+    return head + "." if sep else paragraph
+
+
+def format_epilog(command: Any, formatter: Any) -> None:
+    """Click's epilog slot: an Examples section (commands as typed, never re-wrapped) and the global-options note."""
+    examples, note = command.pvectl_epilog
+    if examples:
+        with formatter.section("Examples"):
+            formatter.write("".join(f"{' ' * formatter.current_indent}{line}\n" for line in examples))
+    if note:
+        formatter.write_paragraph()
+        formatter.write_text(note)
+
+
+def decorate(command: Any, path: str, note: str = GLOBAL_NOTE) -> None:
+    """Give ``command`` and its subcommands (a curated tree) their Examples and the global-options note."""
+    command.pvectl_epilog = (EXAMPLES.get(path, ()), note)
+    if not command.short_help and command.help:
+        command.short_help = first_sentence(command.help)  # listed whole (wrapped), never cut mid-sentence
+    for name, sub in (getattr(command, "commands", None) or {}).items():
+        decorate(sub, f"{path} {name}".strip(), note)
+
+
+def install() -> None:
+    """Route Click's ``format_epilog`` through :func:`format_epilog` for commands that :func:`decorate` marked."""
+    from typer._click.core import Command
+
+    original = Command.format_epilog
+    if getattr(original, "_pvectl", False):
+        return
+
+    def patched(self: Any, ctx: Any, formatter: Any) -> None:
+        if getattr(self, "pvectl_epilog", None) is not None:
+            format_epilog(self, formatter)
+        else:
+            original(self, ctx, formatter)
+
+    patched._pvectl = True  # type: ignore[attr-defined]
+    Command.format_epilog = patched  # type: ignore[method-assign]

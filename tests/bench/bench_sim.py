@@ -1,0 +1,222 @@
+"""Simulator scale benchmarks: worlds of 10, 3,000 and 10,000 VMs, ratios measured in one run.
+
+Run: python -m tests.bench.bench_sim [runs] [--sizes 10,3000,10000] [--skip-serve]
+
+1. ``pvectl sim reset --seed`` per world size (fresh process each), ratio against the 10-VM seed
+   (targets: 3k <= 4x, 10k <= 10x).
+2. ``pvectl --sim vm list -o json``, ``vm show NAME`` and ``api get /cluster/resources`` per world, interleaved,
+   ratio against the 10-VM world (targets: 3k <= 1.25x, 10k <= 2x).
+3. ``pvectl sim serve`` on the largest world: median latency of ``GET /cluster/resources`` with 1 client and
+   with 10 concurrent clients (target: <= 3x), and the server's peak RSS (VmHWM; target < 150 MB).
+"""
+
+from __future__ import annotations
+
+import gzip
+import http.client
+import json
+import os
+import re
+import ssl
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PVECTL = [sys.executable, "-m", "pvectl"]
+
+
+def make_seed(n: int, path: Path) -> None:
+    """A world of ``n`` VMs on two nodes: disks on shared and node-local storages, pools, tags, some HA."""
+    vms = []
+    storages = ["ceph-pool:16", "local-lvm:8", "local:4"]
+    for i in range(n):
+        config = {
+            "memory": str(1024 * (1 + i % 4)),
+            "cores": str(1 + i % 4),
+            "scsi0": storages[i % 3],
+            "net0": "virtio,bridge=vmbr0",
+        }
+        if i % 5 == 0:
+            config["scsi1"] = "ceph-pool:32"
+        vm = {
+            "vmid": 100 + i,
+            "node": "pve1" if i % 2 == 0 else "pve2",
+            "name": f"vm{i:05d}",
+            "status": "running" if i % 3 else "stopped",
+            "tags": "prod;web" if i % 2 else "lab",
+            "config": config,
+        }
+        if i % 4 != 3:
+            vm["pool"] = "prod" if i % 4 < 2 else "lab"
+        if i % 10 == 0:
+            vm["ha"] = "started" if vm["status"] == "running" else "stopped"
+        vms.append(vm)
+    path.write_text(json.dumps({"vms": vms, "task_seconds": 0.05}), encoding="utf-8")
+
+
+def env_for(state: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("PVECTL_SIM_FAULTS", None)
+    env.pop("PVECTL_HOST", None)
+    env["PVECTL_SIM_STATE_DIR"] = str(state)
+    env["XDG_CONFIG_HOME"] = str(state / "config")
+    env["XDG_CACHE_HOME"] = str(state / "cache")
+    return env
+
+
+def timed(args: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run([*PVECTL, *args], env=env, cwd=ROOT, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise RuntimeError(f"pvectl {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
+    return elapsed
+
+
+def ratio_line(label: str, cand: list[float], base: list[float], target: float) -> str:
+    c, b = statistics.median(cand), statistics.median(base)
+    verdict = "ok" if c / b <= target else f"OVER target {target}x"
+    return f"{label}: {c * 1000:7.0f} ms vs {b * 1000:6.0f} ms -> {c / b:5.2f}x ({verdict})"
+
+
+def bench_seed(sizes: list[int], seeds: dict[int, Path], dirs: dict[int, Path], runs: int) -> None:
+    times: dict[int, list[float]] = {n: [] for n in sizes}
+    for _ in range(runs):
+        for n in sizes:
+            times[n].append(timed(["sim", "reset", "--seed", str(seeds[n])], env_for(dirs[n])))
+    base = sizes[0]
+    for n in sizes[1:]:
+        target = 4.0 if n <= 3000 else 10.0
+        print(ratio_line(f"sim reset --seed  {n:>6} VMs vs {base}", times[n], times[base], target))
+
+
+def bench_cli(sizes: list[int], dirs: dict[int, Path], runs: int) -> None:
+    commands = {
+        "--sim vm list -o json": ["--sim", "-o", "json", "vm", "list"],
+        "--sim vm show NAME": ["--sim", "vm", "show", "vm00001"],
+        "--sim api get /cluster/resources": ["--sim", "api", "get", "/cluster/resources"],
+    }
+    times: dict[tuple[str, int], list[float]] = {(label, n): [] for label in commands for n in sizes}
+    for args in commands.values():
+        for n in sizes:
+            timed(args, env_for(dirs[n]))  # warm caches (and the world's first load)
+    for _ in range(runs):
+        for label, args in commands.items():
+            for n in sizes:
+                times[(label, n)].append(timed(args, env_for(dirs[n])))
+    base = sizes[0]
+    for label in commands:
+        for n in sizes[1:]:
+            target = 1.25 if n <= 3000 else 2.0
+            print(ratio_line(f"{label:<34} {n:>6} VMs vs {base}", times[(label, n)], times[(label, base)], target))
+
+
+def _get(conn: http.client.HTTPSConnection, token: str) -> float:
+    """One request as httpx (the SDK) makes it: gzip accepted, the body read and decompressed."""
+    start = time.perf_counter()
+    headers = {"Authorization": f"PVEAPIToken={token}", "Accept-Encoding": "gzip"}
+    conn.request("GET", "/api2/json/cluster/resources", headers=headers)
+    response = conn.getresponse()
+    body = response.read()
+    if response.getheader("Content-Encoding") == "gzip":
+        body = gzip.decompress(body)
+    if response.status != 200 or not body:
+        raise RuntimeError(f"GET /cluster/resources: {response.status} {response.reason}")
+    return time.perf_counter() - start
+
+
+def _peak_kb(pid: int) -> int:
+    with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+        return int(next(line.split()[1] for line in fh if line.startswith("VmHWM:")))
+
+
+def bench_serve(n: int, state: Path, requests: int) -> None:
+    proc = subprocess.Popen(
+        [*PVECTL, "sim", "serve", "--port", "0"],
+        env=env_for(state),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        started = time.perf_counter()
+        lines: list[str] = []
+        while not any(line.startswith("Press Ctrl-C") for line in lines):
+            line = proc.stdout.readline()
+            if not line:
+                raise RuntimeError(f"sim serve ended: {proc.stderr.read() if proc.stderr else ''}")
+            lines.append(line)
+        startup = time.perf_counter() - started
+        text = "".join(lines)
+        m = re.search(r"https://([\d.]+):(\d+)/api2/json", text)
+        token = re.search(r"API token:\s+(\S+)", text)
+        cafile = re.search(r"certificate file:\s+(\S+)", text)
+        assert m and token and cafile, text
+        host, port = m.group(1), int(m.group(2))
+        context = ssl.create_default_context(cafile=cafile.group(1))
+
+        def connect() -> http.client.HTTPSConnection:
+            return http.client.HTTPSConnection(host, port, context=context, timeout=120)
+
+        single = connect()
+        _get(single, token.group(1))  # warm
+        one = [_get(single, token.group(1)) for _ in range(requests)]
+        single.close()
+        many: list[float] = []
+        lock = threading.Lock()
+        barrier = threading.Barrier(10)
+
+        def client() -> None:
+            conn = connect()
+            barrier.wait()
+            mine = [_get(conn, token.group(1)) for _ in range(requests)]
+            conn.close()
+            with lock:
+                many.extend(mine)
+
+        threads = [threading.Thread(target=client) for _ in range(10)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        peak = _peak_kb(proc.pid)
+        print(f"sim serve {n} VMs: startup {startup:.2f} s (world already seeded)")
+        print(ratio_line(f"sim serve {n} VMs /cluster/resources 10 clients vs 1", many, one, 3.0))
+        verdict = "ok" if peak / 1024 < 150 else "OVER target 150 MB"
+        print(f"sim serve {n} VMs peak RSS (VmHWM): {peak / 1024:.0f} MB ({verdict})")
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def main() -> None:
+    args = sys.argv[1:]
+    runs = int(args[0]) if args and args[0].isdigit() else 5
+    sizes = [10, 3000, 10000]
+    if "--sizes" in args:
+        sizes = [int(s) for s in args[args.index("--sizes") + 1].split(",")]
+    with tempfile.TemporaryDirectory(prefix="pvectl-bench-sim-") as tmp:
+        base = Path(tmp)
+        seeds = {n: base / f"seed-{n}.json" for n in sizes}
+        dirs = {n: base / f"state-{n}" for n in sizes}
+        for n in sizes:
+            make_seed(n, seeds[n])
+        bench_seed(sizes, seeds, dirs, max(1, runs // 2))
+        bench_cli(sizes, dirs, runs)
+        if "--skip-serve" not in args:
+            bench_serve(sizes[-1], dirs[sizes[-1]], requests=max(5, runs * 2))
+
+
+if __name__ == "__main__":
+    main()
