@@ -17,8 +17,9 @@ config file), PVECTL_SIM_STATE_DIR (where --sim keeps its state)."""
 GLOBAL = """The options below are global: give them before or after any command (pvectl vm list -o json -c lab);
 a command's own option of the same name wins (sim serve --host, config add --host)."""
 
-EXIT_CODES = """Exit codes: 0 ok, 1 API or task failure, 2 usage or validation error, 3 authentication,
-4 not found, 5 TLS/connection problem, 6 partly done (see the remedy printed), 130 interrupted."""
+EXIT_CODES = """Exit codes: 0 ok, 1 API or task failure (nothing created), 2 usage or validation error (nothing
+sent), 3 authentication, 4 not found, 5 TLS/connection problem, 6 partly done (the remedy is printed), 7 unknown
+(an answer was lost; what was checked and how to check is printed), 130 interrupted (a started task goes on)."""
 
 app = typer.Typer(
     name="pvectl",

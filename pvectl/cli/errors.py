@@ -17,6 +17,7 @@ AUTH = 3  # authentication
 NOT_FOUND = 4
 CONNECTION = 5  # TLS, pinning, connection problems
 PARTIAL = 6  # partly done: e.g. the VM exists but a follow-up step failed (the message says how to finish)
+UNKNOWN = 7  # an answer was lost and the server could not tell what happened (the message says how to check)
 INTERRUPTED = 130
 
 
@@ -99,7 +100,8 @@ def _describe(exc: BaseException) -> tuple[str, list[str]]:
             "hint: give the CA with --ca-file, or pin the certificate with --fingerprint ('pvectl config add' shows it)"
         )
         return str(exc), [hint]
-    return str(exc) or type(exc).__name__, []
+    details = getattr(exc, "details", None)  # domain errors (pvectl.vm.workflow) may carry detail lines
+    return str(exc) or type(exc).__name__, [str(line) for line in details] if isinstance(details, list) else []
 
 
 _RUNNING = re.compile(r"\bVM (\d+) is running\b")

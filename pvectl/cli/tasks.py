@@ -1,4 +1,8 @@
-"""Following a PVE task from the CLI: a spinner on a terminal, silence when piped, TaskFailed on failure."""
+"""Following a PVE task from the CLI: a spinner on a terminal, silence when piped, TaskFailed on failure.
+
+Waiting ends: a task whose status cannot be read for a while, or that outlives ``--timeout``, is reported as
+unknown (exit 7) with its UPID and the command to follow it; Ctrl-C says the task goes on (exit 130).
+"""
 
 from __future__ import annotations
 
@@ -7,27 +11,79 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import typer
+
     from pvectl.sdk import ProxmoxClient
 
-POLL_SECONDS = 1.0
+POLL_SECONDS = 2.0  # the longest pause between two status reads (polling starts at 0.1 s and backs off)
+TASK_TIMEOUT = 600.0  # --timeout default of vm start|stop|shutdown|reboot|delete and vm create
 
 
 def wait_for(client: ProxmoxClient, upid: str, timeout: float | None = None) -> dict[str, Any]:
-    """Wait for ``upid``; returns its final status plus the UPID. Raises TaskFailed (log tail) or TaskTimeout."""
-    from pvectl.sdk import Task
+    """Wait for ``upid``; returns its final status plus the UPID. Raises TaskFailed (log tail), or CliError
+    (exit 7, unknown) when the wait ends without an answer."""
+    from pvectl.cli.errors import UNKNOWN, CliError
+    from pvectl.sdk import Task, TaskTimeout
+    from pvectl.sdk._core.answers import UnexpectedAnswer
+    from pvectl.sdk._core.task import TaskLost
+    from pvectl.sdk._core.upid import is_upid
+    from pvectl.vm.outcome import follow
 
+    if not is_upid(upid):  # a write answered something that looks like, but is not, a task id
+        raise UnexpectedAnswer("the write", upid, "a task id (UPID)")
     task = Task(client, upid)
-    if not sys.stderr.isatty():
-        status = task.wait(timeout=timeout, poll=POLL_SECONDS)
-    else:
-        from rich.console import Console
+    try:
+        if not sys.stderr.isatty():
+            status = task.wait(timeout=timeout, poll=POLL_SECONDS)
+        else:
+            from rich.console import Console
 
-        console = Console(stderr=True)
-        label = f"{task.upid.type} {task.upid.id}".strip() if task.upid.id else task.upid.type
-        with console.status(f"waiting for task {label} on {task.node}") as spinner:
+            console = Console(stderr=True)
+            label = f"{task.upid.type} {task.upid.id}".strip() if task.upid.id else task.upid.type
+            with console.status(f"waiting for task {label} on {task.node}") as spinner:
 
-            def progress(status: Mapping[str, Any]) -> None:
-                spinner.update(f"waiting for task {label} on {task.node}: {status.get('status', '?')}")
+                def progress(status: Mapping[str, Any]) -> None:
+                    spinner.update(f"waiting for task {label} on {task.node}: {status.get('status', '?')}")
 
-            status = task.wait(timeout=timeout, poll=POLL_SECONDS, on_progress=progress)
+                status = task.wait(timeout=timeout, poll=POLL_SECONDS, on_progress=progress)
+    except (TaskLost, TaskTimeout) as exc:
+        why = "its status could not be read" if isinstance(exc, TaskLost) else f"it still runs after {timeout:g}s"
+        raise CliError(
+            f"unknown: {why}; the task goes on on the server: {upid}",
+            UNKNOWN,
+            [str(exc), f"follow it with: {follow(upid)}"],
+        ) from None
     return {"upid": upid, **status}
+
+
+def wait_and_report(
+    ctx: typer.Context,
+    client: ProxmoxClient,
+    upid: str,
+    *,
+    timeout: float | None,
+    doing: str,
+    step: str | None = None,
+    vmid: int | None = None,
+    node: str | None = None,
+) -> dict[str, Any]:
+    """``wait_for`` for commands that own the wait: Ctrl-C prints an ``interrupted`` outcome (text, or the
+    object with -o json/yaml) naming ``doing`` ("VM 106 is being started"), the UPID and how to follow it."""
+    from pvectl.cli.commands.vm.report import outcome_printed
+    from pvectl.vm.outcome import Outcome, follow
+
+    try:
+        return wait_for(client, upid, timeout)
+    except KeyboardInterrupt:
+        outcome = Outcome(
+            "interrupted",
+            vmid,
+            node,
+            f"interrupted: {doing}; the task goes on on the server: {upid}",
+            upid=upid,
+            missing=[step] if step else [],
+            remedies=[follow(upid)],
+        )
+    error = outcome_printed(ctx, outcome)
+    assert error is not None  # an interrupted outcome is never ok
+    raise error

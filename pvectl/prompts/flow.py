@@ -36,10 +36,10 @@ def collect(config: VmConfig, ref: ReferenceData) -> VmConfig:
 
 def run_prompts(ctx: typer.Context, config: VmConfig, *, dry_run: bool) -> None:
     """``pvectl vm create -i``: ask, show the plan, confirm, submit. Ctrl-C/Esc before submitting sends nothing."""
-    from pvectl.cli.commands.vm.create import check_and_plan, print_plan, submit_and_report
-    from pvectl.cli.commands.vm.report import Progress
+    from pvectl.cli.commands.vm.report import Progress, print_plan, show_outcome
     from pvectl.prompts.login import connect
     from pvectl.vm.reference import ReferenceData
+    from pvectl.vm.workflow import check_and_plan, submit
 
     if not has_terminal():
         raise CliError(NO_TERMINAL, USAGE)
@@ -58,4 +58,4 @@ def run_prompts(ctx: typer.Context, config: VmConfig, *, dry_run: bool) -> None:
         raise CliError("interrupted: nothing was sent", INTERRUPTED) from None
     except EOFError:  # Ctrl-D, or the input closed
         raise CliError("end of input: nothing was sent", INTERRUPTED) from None
-    submit_and_report(ctx, client, resolution, on_event=Progress(verbose=True))
+    show_outcome(ctx, submit(client, resolution, on_event=Progress(verbose=True)))

@@ -241,7 +241,7 @@ class Simulator:
             hit = self._answers.get(key)
             if hit is not None and hit[0] == (*state_key, bucket):
                 return hit[1]
-            answer = ok(HANDLERS[key](ctx)).with_gzip()
+            answer = ok(HANDLERS[key](ctx))
             self._answers[key] = ((*state_key, bucket), answer)
             return answer
         finally:

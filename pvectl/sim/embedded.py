@@ -49,7 +49,7 @@ def sim_connection() -> SimConnection:
         store = Store(directory / STATE_FILE)
         sim = Simulator(store)
         sim.use_env_faults(os.environ.get(FAULTS_ENV, ""))
-        server = start_server(sim, cert)
+        server = start_server(sim, cert, compress=False)
         creds = store.credentials()
         conn = SimConnection(
             base_url=server.base_url,

@@ -51,8 +51,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(response.status, reason)
         for key, value in response.headers.items():
             self.send_header(key, value)
-        if len(body) > GZIP_MIN and "gzip" in (self.headers.get("Accept-Encoding") or ""):
-            body = response.gzipped if response.gzipped is not None else gzip_body(body)
+        accepts = "gzip" in (self.headers.get("Accept-Encoding") or "")
+        if self.server.compress and len(body) > GZIP_MIN and accepts:
+            body = self.server.gzipped(body)
             self.send_header("Content-Encoding", "gzip")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -70,13 +71,26 @@ class SimServer(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128
 
-    def __init__(self, address: tuple[str, int], sim: Simulator, context: ssl.SSLContext, verbose: bool) -> None:
+    def __init__(
+        self, address: tuple[str, int], sim: Simulator, context: ssl.SSLContext, verbose: bool, compress: bool = True
+    ) -> None:
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, _Handler)
         self.sim = sim
         self.context = context
         self.verbose = verbose
+        self.compress = compress
+        self._last_gzip: tuple[bytes, bytes] = (b"", b"")
+
+    def gzipped(self, body: bytes) -> bytes:
+        """``body`` compressed; the last one is kept, since cached answers are the same bytes object."""
+        last = self._last_gzip
+        if last[0] is body:
+            return last[1]
+        packed = gzip_body(body)
+        self._last_gzip = (body, packed)
+        return packed
 
     def finish_request(self, request: Any, client_address: Any) -> None:
         # Wrap here, in the connection's own thread, so one slow handshake never blocks accept().
@@ -120,14 +134,19 @@ def start_server(
     *,
     force: bool = False,
     verbose: bool = False,
+    compress: bool = True,
 ) -> RunningServer:
-    """Serve ``sim`` over HTTPS in a daemon thread. Non-loopback addresses need ``force``."""
+    """Serve ``sim`` over HTTPS in a daemon thread. Non-loopback addresses need ``force``.
+
+    ``compress=False`` sends answers uncompressed even to clients that accept gzip: for a server in the
+    client's own process, compressing costs more than sending.
+    """
     if not force and not is_loopback(host):
         raise ValueError(f"refusing to listen on non-loopback address '{host}' (the simulator is for this machine)")
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     context.load_cert_chain(cert.cert, cert.key)
-    server = SimServer((host, port), sim, context, verbose)
+    server = SimServer((host, port), sim, context, verbose, compress)
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="pvectl-sim", daemon=True)
     thread.start()
     return RunningServer(server, thread, host, int(server.server_address[1]))

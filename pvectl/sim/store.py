@@ -80,11 +80,13 @@ class Section(dict[str, Any]):
                 self._touch(key)
 
     def __getitem__(self, key: str) -> Any:
-        self._touch(key)
+        if self.tracking:
+            self._touch(key)
         return dict.__getitem__(self, key)
 
     def get(self, key: str, default: Any = None) -> Any:
-        self._touch(key)
+        if self.tracking:
+            self._touch(key)
         return dict.get(self, key, default)
 
     def __setitem__(self, key: str, value: Any) -> None:
@@ -226,7 +228,8 @@ class Store:
         self.path = path
         self._rw = _RWLock()
         self._db_mutex = threading.Lock()
-        self._db: sqlite3.Connection | None = None
+        self._db: sqlite3.Connection | None = None  # used under the exclusive lock only
+        self._watch: sqlite3.Connection | None = None  # PRAGMA data_version for readers, under _db_mutex
         self._gen = 0
         self._epoch = ""
         self._data_version = 0
@@ -400,10 +403,13 @@ class Store:
 
     def _check_others(self) -> bool:
         """True when another process committed since the last check (cheap: no lock on the state)."""
-        if self._db is None:
+        if self._db is None or self.path is None:
             return False
         with self._db_mutex:
-            version = int(self._db.execute("PRAGMA data_version").fetchone()[0])
+            if self._watch is None:
+                self._watch = sqlite3.connect(self.path, timeout=60.0, isolation_level=None, check_same_thread=False)
+            # Every commit but the watcher's own counts, this process's writes too: those refresh cheaply.
+            version = int(self._watch.execute("PRAGMA data_version").fetchone()[0])
             if version == self._data_version:
                 return False
             self._data_version = version
@@ -495,8 +501,6 @@ class Store:
                 self._set_info("gen", str(gen))
                 self._gen = gen
             db.execute("COMMIT")
-            with self._db_mutex:  # our own commit is no news from another process
-                self._data_version = int(db.execute("PRAGMA data_version").fetchone()[0])
         for key, text in top.items():
             if text is None:
                 self._top_json.pop(key, None)
@@ -548,6 +552,10 @@ class Store:
             }
 
     def close(self) -> None:
+        with self._db_mutex:
+            if self._watch is not None:
+                self._watch.close()
+                self._watch = None
         if self._db is not None:
             self._db.close()
             self._db = None

@@ -8,7 +8,6 @@ errors carry the message in the HTTP reason phrase and, for parameter problems, 
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 from collections.abc import Mapping
@@ -40,17 +39,13 @@ class SimResponse:
     reason: str
     body: bytes
     headers: Mapping[str, str] = field(default_factory=dict)
-    gzipped: bytes | None = None  # the body gzip-compressed, when made ahead (shared cached answers)
 
     def json(self) -> Any:
         return json.loads(self.body)
 
-    def with_gzip(self) -> SimResponse:
-        return dataclasses.replace(self, gzipped=gzip_body(self.body))
 
-
-# pve-http-server (PVE::APIServer::AnyEvent) gzips answers of more than 1 KiB when the client accepts gzip
-# (pveproxy's COMPRESSION setting, on by default).
+# pve-http-server gzips answers of more than 1024 bytes when the client accepts gzip (PVE::APIServer::AnyEvent,
+# sub response: memGzip unless $nocomp; pveproxy compresses unless COMPRESSION=0 in /etc/default/pveproxy).
 GZIP_MIN = 1024
 
 

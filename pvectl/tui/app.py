@@ -28,8 +28,8 @@ if TYPE_CHECKING:
     from pvectl.tui.screens.base import StepScreen
     from pvectl.tui.services import Review, Session
     from pvectl.tui.state import Wizard
+    from pvectl.vm.outcome import Outcome
     from pvectl.vm.plan import Plan
-    from pvectl.vm.submit import Outcome
 
 SCREENS: dict[str, type[StepScreen]] = {
     "general": GeneralScreen,
@@ -43,7 +43,7 @@ SCREENS: dict[str, type[StepScreen]] = {
 ORDER = (*STEPS, "confirm")
 
 # Exit codes, as pvectl.cli.errors documents them.
-OK, FAILURE, PARTIAL, INTERRUPTED = 0, 1, 6, 130
+OK, INTERRUPTED = 0, 130
 
 
 class WizardApp(App[int]):
@@ -125,7 +125,7 @@ class WizardApp(App[int]):
     def exit_code(self) -> int:
         if self.outcome is None:
             return INTERRUPTED
-        return {"success": OK, "partial": PARTIAL}.get(self.outcome.kind, FAILURE)
+        return self.outcome.exit_code
 
     def finish(self) -> None:
         self.exit(self.exit_code())

@@ -16,10 +16,11 @@ from pvectl.vm.reference import Ref, ReferenceData
 if TYPE_CHECKING:
     from pvectl.sdk import ProxmoxClient
     from pvectl.vm.config import VmConfig
+    from pvectl.vm.outcome import Outcome
     from pvectl.vm.plan import Plan
     from pvectl.vm.resolve import Resolution
     from pvectl.vm.rules import Problem
-    from pvectl.vm.submit import Event, Outcome
+    from pvectl.vm.submit import Event
 
 
 class Connector(Protocol):
@@ -96,14 +97,13 @@ class Session:
             return Review(resolution, problems=problems, plan=plan)
 
     def submit(self, resolution: Resolution, on_event: Callable[[Event], None]) -> Outcome:
-        from pvectl.vm.submit import Outcome, Submitter
+        from pvectl.vm.outcome import Outcome
+        from pvectl.vm.workflow import submit
 
         assert self.client is not None
         self.submitted = True
         try:
-            return Submitter(self.client, on_event=on_event).submit(
-                resolution.config, resolution.server_version, auto_vmid=resolution.auto_vmid
-            )
+            return submit(self.client, resolution, on_event=on_event)
         except Exception as exc:
             node = resolution.config.general.node
             return Outcome("nothing-created", None, node, f"submission stopped: {exc}")

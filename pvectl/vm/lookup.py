@@ -36,13 +36,16 @@ class VmRef:
 
 def cluster_vms(client: ProxmoxClient) -> list[VmRef]:
     """Every QEMU VM of the cluster (templates included), sorted by id."""
-    rows = client.request("GET", "/cluster/resources", {"type": "vm"}) or []
+    from pvectl.sdk._core.answers import as_int, as_rows, as_text
+
+    what = "GET /cluster/resources"
+    rows = as_rows(what, client.request("GET", "/cluster/resources", {"type": "vm"}))
     out = [
         VmRef(
-            vmid=int(r["vmid"]),
-            node=str(r.get("node", "")),
-            name=str(r.get("name", "")),
-            status=str(r.get("status", "")),
+            vmid=as_int(what, r["vmid"]),
+            node=as_text(what, r.get("node"), default=""),
+            name=as_text(what, r.get("name"), default=""),
+            status=as_text(what, r.get("status"), default=""),
             tags=split_tags(r.get("tags")),
             raw=dict(r),
         )

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
+from pvectl.sdk._core.answers import UnexpectedAnswer, as_int, as_object, as_rows, as_text
 from pvectl.vm.iso import IsoFile, newest_first
 
 if TYPE_CHECKING:
@@ -103,18 +104,34 @@ class ReferenceData:
     def _get(self, path: str, **params: Any) -> Any:
         return self._client.request("GET", path, params)
 
+    def _rows(self, path: str, **params: Any) -> list[dict[str, Any]]:
+        """A list answer, checked: every shape PVE does not send is UnexpectedAnswer (an error Ref)."""
+        return as_rows(f"GET {path}", self._get(path, **params))
+
+    def _names(self, path: str, key: str, **params: Any) -> list[str]:
+        return sorted(as_text(f"GET {path}", row.get(key)) for row in self._rows(path, **params))
+
     def realms(self) -> Ref[list[Realm]]:
         def fetch() -> list[Realm]:
-            rows = self._get("/access/domains") or []
-            return [Realm(str(r.get("realm")), str(r.get("comment", "")), bool(r.get("default"))) for r in rows]
+            what = "GET /access/domains"
+            return [
+                Realm(
+                    as_text(what, r.get("realm")), as_text(what, r.get("comment"), default=""), bool(r.get("default"))
+                )
+                for r in self._rows("/access/domains")
+            ]
 
         return self._load(("realms",), fetch)
 
     def nodes(self) -> Ref[list[NodeInfo]]:
         def fetch() -> list[NodeInfo]:
-            rows = self._get("/nodes") or []
+            what = "GET /nodes"
             return sorted(
-                (NodeInfo(str(r.get("node")), str(r.get("status", "unknown"))) for r in rows), key=lambda n: n.node
+                (
+                    NodeInfo(as_text(what, r.get("node")), as_text(what, r.get("status"), default="unknown"))
+                    for r in self._rows("/nodes")
+                ),
+                key=lambda n: n.node,
             )
 
         return self._load(("nodes",), fetch)
@@ -124,25 +141,28 @@ class ReferenceData:
         from pvectl.sdk import PveError
 
         try:
-            return Ref(value=int(self._get("/cluster/nextid")))
-        except (PveError, ValueError, TypeError) as exc:
+            value = as_int("GET /cluster/nextid", self._get("/cluster/nextid"))
+            if not 100 <= value <= 999_999_999:
+                raise UnexpectedAnswer("GET /cluster/nextid", value, "a VM id from 100")
+            return Ref(value=value)
+        except PveError as exc:
             return Ref(error=str(exc))
 
     def pools(self) -> Ref[list[str]]:
-        return self._load(("pools",), lambda: sorted(str(p.get("poolid")) for p in self._get("/pools") or []))
+        return self._load(("pools",), lambda: self._names("/pools", "poolid"))
 
     def guests(self) -> Ref[list[GuestInfo]]:
         def fetch() -> list[GuestInfo]:
-            rows = self._get("/cluster/resources", type="vm") or []
+            what = "GET /cluster/resources"
             return [
                 GuestInfo(
-                    int(r.get("vmid", 0)),
-                    str(r.get("name", "")),
-                    str(r.get("node", "")),
-                    str(r.get("status", "")),
+                    as_int(what, r.get("vmid")),
+                    as_text(what, r.get("name"), default=""),
+                    as_text(what, r.get("node"), default=""),
+                    as_text(what, r.get("status"), default=""),
                     split_tags(r.get("tags")),
                 )
-                for r in rows
+                for r in self._rows("/cluster/resources", type="vm")
                 if r.get("vmid") is not None
             ]
 
@@ -153,7 +173,8 @@ class ReferenceData:
 
         def fetch() -> list[str]:
             found = {t for g in self._get_guests() for t in g.tags}
-            options = self._get("/cluster/options") or {}
+            data = self._get("/cluster/options")
+            options = {} if data is None else as_object("GET /cluster/options", data)
             found |= set(split_tags(options.get("allowed-tags")))
             return sorted(found)
 
@@ -170,26 +191,32 @@ class ReferenceData:
     def iso_storages(self, node: str) -> Ref[list[str]]:
         return self._load(
             ("iso-storages", node),
-            lambda: sorted(str(s.get("storage")) for s in self._get(f"/nodes/{node}/storage", content="iso") or []),
+            lambda: self._names(f"/nodes/{node}/storage", "storage", content="iso"),
         )
 
     def isos(self, node: str, storage: str) -> Ref[list[IsoFile]]:
         def fetch() -> list[IsoFile]:
-            rows = self._get(f"/nodes/{node}/storage/{storage}/content", content="iso") or []
+            path = f"/nodes/{node}/storage/{storage}/content"
+            what = f"GET {path}"
             return newest_first(
-                IsoFile(str(r.get("volid")), int(r.get("size") or 0), int(r.get("ctime") or 0)) for r in rows
+                IsoFile(
+                    as_text(what, r.get("volid")),
+                    as_int(what, r.get("size"), default=0),
+                    as_int(what, r.get("ctime"), default=0),
+                )
+                for r in self._rows(path, content="iso")
             )
 
         return self._load(("isos", node, storage), fetch)
 
     def image_storages(self, node: str) -> Ref[list[StorageInfo]]:
         def fetch() -> list[StorageInfo]:
-            rows = self._get(f"/nodes/{node}/storage", content="images") or []
+            path = f"/nodes/{node}/storage"
             out = []
-            for r in rows:
-                stype = str(r.get("type", ""))
+            for r in self._rows(path, content="images"):
+                stype = as_text(f"GET {path}", r.get("type"), default="")
                 formats = ("raw", "qcow2", "vmdk") if stype in _FILE_STORAGES else ("raw",)
-                out.append(StorageInfo(str(r.get("storage")), stype, formats))
+                out.append(StorageInfo(as_text(f"GET {path}", r.get("storage")), stype, formats))
             return sorted(out, key=lambda s: s.storage)
 
         return self._load(("image-storages", node), fetch)
@@ -197,8 +224,15 @@ class ReferenceData:
     def bridges(self, node: str) -> Ref[list[str]]:
         return self._load(
             ("bridges", node),
-            lambda: sorted(str(b.get("iface")) for b in self._get(f"/nodes/{node}/network", type="any_bridge") or []),
+            lambda: self._names(f"/nodes/{node}/network", "iface", type="any_bridge"),
         )
 
     def server_version(self) -> Ref[str]:
-        return self._load(("version",), lambda: str((self._get("/version") or {}).get("version", "")))
+        def fetch() -> str:
+            answer = as_object("GET /version", self._get("/version"))
+            version = answer.get("version")
+            if not isinstance(version, str) or not version[:1].isdigit():
+                raise UnexpectedAnswer("GET /version", answer.get("version"), "a release like 9.1.3")
+            return version
+
+        return self._load(("version",), fetch)

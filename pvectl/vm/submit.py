@@ -1,24 +1,39 @@
-"""Run a plan: create, wait, serial console, HA fallback, start -- and report one explicit outcome."""
+"""Run a plan: create, wait, serial console, HA fallback, start -- and report what really happened.
+
+Writes are never sent twice. When an answer is lost the server is asked (pvectl.vm.reconcile); Ctrl-C while
+waiting leaves the task running and says so (kind ``interrupted``, with the UPID and the commands to finish).
+"""
 
 from __future__ import annotations
 
+import random
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from pvectl.sdk import ApiError, PveError, Task, TaskFailed
+from pvectl.sdk import ApiError, PveError, TaskFailed, TaskTimeout
+from pvectl.sdk._core.answers import UnexpectedAnswer
+from pvectl.sdk._core.task import MAX_POLL, TRANSIENT_FOR, Task, TaskLost
+from pvectl.sdk._core.upid import is_upid
+from pvectl.vm import reconcile
 from pvectl.vm.actions import enable_serial_console
 from pvectl.vm.config import VmConfig
+from pvectl.vm.outcome import REMEDIES, WHAT, Outcome, follow, remedy
 from pvectl.vm.plan import Plan, PlannedRequest, make_plan
 
 if TYPE_CHECKING:
     from pvectl.sdk import ProxmoxClient
 
-MAX_VMID_RETRIES = 5
+__all__ = ["REMEDIES", "WHAT", "Event", "Outcome", "Submitter"]
+
+MAX_VMID_TRIES = 20  # automatic ids: candidates tried before giving up
+VMID_JITTER = 8  # the next candidate is 1..VMID_JITTER above the taken one: racers spread out
+MAX_VMID = 999_999_999
+USAGE = 2  # exit code of a --vmid the user gave that was taken meanwhile (pvectl.cli.errors.USAGE)
+CONNECTION = 5  # exit code when the server could not be reached at all (pvectl.cli.errors.CONNECTION)
 _TAKEN = re.compile(r"already exists", re.I)
 
-OutcomeKind = Literal["success", "nothing-created", "partial", "task-failed"]
 StepState = Literal["pending", "running", "done", "failed"]
 
 
@@ -31,92 +46,125 @@ class Event:
     detail: str = ""
 
 
-@dataclass
-class Outcome:
-    kind: OutcomeKind
-    vmid: int | None
-    node: str | None
-    message: str
-    done: list[str] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)
-    remedies: list[str] = field(default_factory=list)
-    errors: dict[str, str] = field(default_factory=dict)  # PVE's per-field errors
-    log_tail: list[str] = field(default_factory=list)
-    plan: Plan | None = None
+class _Stop(Exception):
+    """Ends the run with an outcome (raised from deep inside a step)."""
 
-    @property
-    def ok(self) -> bool:
-        return self.kind == "success"
-
-
-REMEDIES = {
-    "serial": "pvectl vm serial-console enable {vmid}",
-    "ha": "pvectl api cluster ha resources create --sid vm:{vmid} --state stopped",
-    "start": "pvectl vm start {vmid}",
-}
-WHAT = {"serial": "serial console", "ha": "HA resource", "start": "VM start"}
+    def __init__(self, outcome: Outcome) -> None:
+        super().__init__(outcome.message)
+        self.outcome = outcome
 
 
 class Submitter:
-    """Runs plans against one client. ``on_event`` receives progress; ``poll`` is the task poll interval."""
+    """Runs plans against one client. ``on_event`` receives progress; ``poll`` caps the task poll interval;
+    ``task_timeout`` bounds each task wait (None: no bound); ``reconcile_budget`` bounds the checks after a
+    lost answer."""
 
     def __init__(
         self,
         client: ProxmoxClient,
         *,
         on_event: Callable[[Event], None] | None = None,
-        poll: float = 0.5,
+        poll: float = MAX_POLL,
         task_timeout: float | None = 600,
+        transient_for: float = TRANSIENT_FOR,
+        reconcile_budget: float = reconcile.BUDGET,
     ) -> None:
         self.client = client
         self.on_event = on_event or (lambda event: None)
         self.poll = poll
         self.task_timeout = task_timeout
+        self.transient_for = transient_for
+        self.reconcile_budget = reconcile_budget
+        self._step = "create"
+        self._upid: str | None = None
+        self._create_upid: str | None = None
+        self._done: list[str] = []
 
     def _emit(self, step: str, state: StepState, detail: str = "") -> None:
         self.on_event(Event(step, state, detail))
 
-    def _wait(self, step: str, upid: Any) -> None:
-        task = Task(self.client, str(upid))
-
+    def _wait(self, step: str, upid: str) -> None:
         def progress(status: Mapping[str, Any]) -> None:
             self._emit(step, "running", str(status.get("status", "")))
 
-        task.wait(timeout=self.task_timeout, poll=self.poll, on_progress=progress)
+        self._upid = upid
+        Task(self.client, upid).wait(
+            timeout=self.task_timeout, poll=self.poll, on_progress=progress, transient_for=self.transient_for
+        )
+
+    # -- the run ------------------------------------------------------------------------------------------
 
     def submit(self, config: VmConfig, server_version: str, *, auto_vmid: bool) -> Outcome:
         """Create the VM described by a resolved ``config``."""
         plan = make_plan(config, server_version)
-        for attempt in range(MAX_VMID_RETRIES + 1):
-            outcome = self._create(plan)
-            if outcome is None:
-                break
-            if outcome.kind == "nothing-created" and _TAKEN.search(outcome.message) and auto_vmid:
-                if attempt == MAX_VMID_RETRIES:
+        self._step, self._upid, self._done = "create", None, []
+        try:
+            try:
+                for attempt in range(MAX_VMID_TRIES):
+                    outcome = self._create(plan)
+                    if outcome is None:
+                        break
+                    taken = outcome.kind == "nothing-created" and _TAKEN.search(outcome.message) is not None
+                    if taken and auto_vmid and attempt < MAX_VMID_TRIES - 1 and plan.vmid < MAX_VMID - VMID_JITTER:
+                        # /cluster/nextid does not reserve the id and would answer the same one to every racer:
+                        # take a candidate above the taken one, spread by jitter so racers stop colliding
+                        candidate = plan.vmid + 1 + random.randrange(VMID_JITTER)
+                        config = config.model_copy(deep=True)
+                        config.general.vmid = candidate
+                        plan = make_plan(config, server_version)
+                        self._emit("create", "pending", f"VM id taken meanwhile; trying {candidate}")
+                        self.client.clock.sleep(random.uniform(0, 0.02 * (attempt + 1)))
+                        continue
+                    if taken and not auto_vmid:
+                        outcome.message += " (choose another --vmid, or leave it out to take the next free one)"
+                        outcome.code = USAGE
                     return outcome
-                # /cluster/nextid does not reserve the id: someone took it; take the next one.
-                nextid = int(self.client.request("GET", "/cluster/nextid"))
-                config = config.model_copy(deep=True)
-                config.general.vmid = nextid
-                plan = make_plan(config, server_version)
-                self._emit("create", "pending", f"VM id taken meanwhile; retrying with {nextid}")
-                continue
-            if outcome.kind == "nothing-created" and _TAKEN.search(outcome.message):
-                outcome.message += " (choose another --vmid, or leave it out to take the next free one)"
-            return outcome
-        return self._after_create(plan)
+                self._done.append("create")
+                return self._after_create(plan)
+            except KeyboardInterrupt:
+                return self._interrupted(plan)
+        except _Stop as stop:
+            return stop.outcome
+
+    def _left(self, plan: Plan) -> tuple[list[str], list[str]]:
+        """Missing things and their remedies, for the follow-up steps not done."""
+        steps = [r.step for r in plan.requests if r.step != "create" and r.step not in self._done]
+        return [WHAT[s] for s in steps], [remedy(s, plan.vmid) for s in steps]
+
+    # -- step 1: the create request and its task ----------------------------------------------------------
 
     def _create(self, plan: Plan) -> Outcome | None:
         create = plan.requests[0]
+        self._step, self._upid = "create", None
         self._emit("create", "running", create.purpose)
         try:
-            upid = self.client.request(create.method, create.path, create.params)
-        except ApiError as exc:
-            self._emit("create", "failed", exc.message)
-            return Outcome("nothing-created", None, plan.node, exc.message, errors=exc.errors, plan=plan)
+            answer = self.client.request(create.method, create.path, create.params)
+            if not isinstance(answer, str) or not is_upid(answer):
+                raise UnexpectedAnswer(f"{create.method} {create.path}", answer, "a task id (UPID)")
+        except KeyboardInterrupt as exc:
+            return self._lost_create(plan, exc)
         except PveError as exc:
-            self._emit("create", "failed", str(exc))
-            return Outcome("nothing-created", None, plan.node, str(exc), plan=plan)
+            if reconcile.ambiguous(exc):
+                return self._lost_create(plan, exc)
+            message = exc.message if isinstance(exc, ApiError) else str(exc)
+            self._emit("create", "failed", message)
+            if reconcile.not_sent(exc):
+                message = f"nothing was created: could not reach the server ({message})"
+            outcome = Outcome(
+                "nothing-created",
+                None,
+                plan.node,
+                message,
+                errors=exc.errors if isinstance(exc, ApiError) else {},
+                plan=plan,
+            )
+            if reconcile.not_sent(exc):
+                outcome.code = CONNECTION
+            return outcome
+        return self._follow_create(plan, answer)
+
+    def _follow_create(self, plan: Plan, upid: str) -> Outcome | None:
+        self._create_upid = upid
         try:
             self._wait("create", upid)
         except TaskFailed as exc:
@@ -126,39 +174,137 @@ class Submitter:
                 plan.vmid,
                 plan.node,
                 f"create task failed: {exc.exitstatus}",
+                upid=upid,
                 log_tail=exc.log_tail,
                 plan=plan,
             )
-        except PveError as exc:
+        except (TaskLost, TaskTimeout, PveError) as exc:
             self._emit("create", "failed", str(exc))
-            return Outcome("partial", plan.vmid, plan.node, f"lost track of the create task: {exc}", plan=plan)
+            missing, remedies = self._left(plan)
+            why = {
+                TaskLost: "its status could not be read",
+                TaskTimeout: "it was still running when the wait ended",
+            }.get(type(exc), f"following it failed: {exc}")
+            return Outcome(
+                "unknown",
+                plan.vmid,
+                plan.node,
+                f"VM {plan.vmid} is being created on {plan.node}, but {why}; the task goes on on the server",
+                upid=upid,
+                missing=["VM (creation not confirmed)", *missing],
+                remedies=[follow(upid), *remedies],
+                checked=[str(exc)],
+                plan=plan,
+            )
         self._emit("create", "done", f"VM {plan.vmid} created on {plan.node}")
         return None
 
+    def _lost_create(self, plan: Plan, exc: BaseException) -> Outcome | None:
+        """The create's answer is lost: ask the server what happened, then carry on from there."""
+        loss = reconcile.describe_loss(exc)
+        self._emit("create", "running", f"{loss}; asking the server whether VM {plan.vmid} was created")
+        budget = min(self.reconcile_budget, 5.0) if isinstance(exc, KeyboardInterrupt) else self.reconcile_budget
+        name = plan.requests[0].params.get("name")
+        found = reconcile.find_create(self.client, plan.node, plan.vmid, name, budget=budget)
+        missing, remedies = self._left(plan)
+        if found.state == "foreign":
+            self._emit("create", "failed", f"VM {plan.vmid} already exists (another VM)")
+            return Outcome(
+                "nothing-created",
+                None,
+                plan.node,
+                f"VM {plan.vmid} already exists with another name ({loss})",
+                checked=found.checked,
+                plan=plan,
+            )
+        if found.state != "exists":
+            self._emit("create", "failed", loss)
+            check = [f"pvectl vm show {plan.vmid}", f"pvectl task list --node {plan.node}"]
+            seen = "shows no VM and no create task for it" if found.state == "absent" else "could not be asked"
+            outcome = Outcome(
+                "unknown",
+                plan.vmid,
+                plan.node,
+                f"the create request for VM {plan.vmid} on {plan.node} may or may not have been carried out: "
+                f"{loss}; the server {seen}",
+                missing=[f"VM {plan.vmid} (not confirmed)", *missing],
+                remedies=check,
+                checked=found.checked,
+                plan=plan,
+            )
+            if isinstance(exc, KeyboardInterrupt):
+                outcome.kind = "interrupted"
+            return outcome
+        if isinstance(exc, KeyboardInterrupt):
+            self._upid = found.upid
+            raise _Stop(self._interrupted(plan, checked=found.checked))
+        if found.upid is not None:
+            return self._follow_create(plan, found.upid)
+        if found.locked:
+            return Outcome(
+                "unknown",
+                plan.vmid,
+                plan.node,
+                f"VM {plan.vmid} exists on {plan.node} but is still locked by its create task, which was not found "
+                f"({loss})",
+                missing=["VM (creation not confirmed)", *missing],
+                remedies=[f"pvectl vm show {plan.vmid}", *remedies],
+                checked=found.checked,
+                plan=plan,
+            )
+        self._emit("create", "done", f"VM {plan.vmid} created on {plan.node} (confirmed after: {loss})")
+        return None
+
+    # -- the follow-up steps ------------------------------------------------------------------------------
+
     def _after_create(self, plan: Plan) -> Outcome:
-        done = ["create"]
-        for i, request in enumerate(plan.requests[1:], start=1):
+        for request in plan.requests[1:]:
+            self._step, self._upid = request.step, None
             self._emit(request.step, "running", request.purpose)
             try:
                 self._run(plan, request)
+            except KeyboardInterrupt:
+                raise
             except PveError as exc:
-                message = exc.message if isinstance(exc, ApiError) else str(exc)
-                self._emit(request.step, "failed", message)
-                rest = [r.step for r in plan.requests[i:]]
-                return Outcome(
-                    "partial",
-                    plan.vmid,
-                    plan.node,
-                    f"VM {plan.vmid} exists on {plan.node}, but the {WHAT[request.step]} step failed: {message}",
-                    done=done,
-                    missing=[WHAT[s] for s in rest],
-                    remedies=[REMEDIES[s].format(vmid=plan.vmid) for s in rest],
-                    errors=exc.errors if isinstance(exc, ApiError) else {},
-                    plan=plan,
-                )
+                if not (reconcile.ambiguous(exc) and self._confirmed(plan, request)):
+                    return self._partial(plan, request, exc)
             self._emit(request.step, "done")
-            done.append(request.step)
-        return Outcome("success", plan.vmid, plan.node, f"VM {plan.vmid} created on {plan.node}", done=done, plan=plan)
+            self._done.append(request.step)
+        message = f"VM {plan.vmid} created on {plan.node}"
+        return Outcome(
+            "created", plan.vmid, plan.node, message, upid=self._create_upid, done=list(self._done), plan=plan
+        )
+
+    def _confirmed(self, plan: Plan, request: PlannedRequest) -> bool:
+        """After a lost answer to a follow-up write: did it happen? (compare, never resend)"""
+        if request.step == "serial":
+            return reconcile.serial_console_set(self.client, plan.node, plan.vmid) is True
+        if request.step == "ha":
+            return reconcile.ha_resource_exists(self.client, plan.vmid) is True
+        if request.step == "start" and self._upid is None:
+            return reconcile.vm_running(self.client, plan.node, plan.vmid) is True
+        return False
+
+    def _partial(self, plan: Plan, request: PlannedRequest, exc: PveError) -> Outcome:
+        message = exc.message if isinstance(exc, ApiError) else str(exc)
+        self._emit(request.step, "failed", message)
+        missing, remedies = self._left(plan)
+        if self._upid is not None and request.step == "start" and not isinstance(exc, TaskFailed):
+            remedies = [follow(self._upid), *remedies[1:]]  # the start task may still be running
+        verb = "could not be confirmed" if reconcile.ambiguous(exc) else "failed"
+        return Outcome(
+            "partial",
+            plan.vmid,
+            plan.node,
+            f"VM {plan.vmid} exists on {plan.node}, but the {WHAT[request.step]} step {verb}: {message}",
+            upid=self._upid,
+            done=list(self._done),
+            missing=missing,
+            remedies=remedies,
+            errors=exc.errors if isinstance(exc, ApiError) else {},
+            log_tail=exc.log_tail if isinstance(exc, TaskFailed) else [],
+            plan=plan,
+        )
 
     def _run(self, plan: Plan, request: PlannedRequest) -> None:
         if request.step == "serial":
@@ -166,4 +312,36 @@ class Submitter:
             return
         result = self.client.request(request.method, request.path, request.params)
         if request.waits:
+            if not isinstance(result, str) or not is_upid(result):
+                raise UnexpectedAnswer(f"{request.method} {request.path}", result, "a task id (UPID)")
             self._wait(request.step, result)
+
+    # -- Ctrl-C ---------------------------------------------------------------------------------------------
+
+    def _interrupted(self, plan: Plan, checked: list[str] | None = None) -> Outcome:
+        """Ctrl-C while waiting: the task goes on; say what is done, what is left and how to finish."""
+        missing, remedies = self._left(plan)
+        upid = self._upid
+        if self._step == "create":
+            state = f"VM {plan.vmid} is being created on {plan.node}"
+            verb = "is" if len(missing) == 1 else "are"
+            what_left = f"; its {', '.join(missing)} {verb} not done yet" if missing else ""
+        else:
+            state = f"VM {plan.vmid} exists on {plan.node}; the {WHAT[self._step]} step was under way"
+            what_left = f"; not done yet: {', '.join(missing)}" if missing else ""
+        goes_on = f" (the task goes on on the server: {upid})" if upid else ""
+        first = [follow(upid)] if upid else [f"pvectl vm show {plan.vmid}"]
+        if upid and self._step != "create":
+            remedies = remedies[1:]  # following the running step's task finishes it
+        return Outcome(
+            "interrupted",
+            plan.vmid,
+            plan.node,
+            f"interrupted: {state}{goes_on}{what_left}",
+            upid=upid,
+            done=list(self._done),
+            missing=missing,
+            remedies=[*first, *remedies],
+            checked=checked or [],
+            plan=plan,
+        )

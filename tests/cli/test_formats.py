@@ -138,3 +138,21 @@ def test_no_wait_prints_a_bare_upid_or_an_object(cli: Callable[..., Result], tmp
                   "-o", "json")  # fmt: skip
     assert as_json.exit_code == 0, as_json.stderr
     assert set(as_json.json()) == {"upid"} and as_json.json()["upid"].startswith("UPID:")
+
+
+def test_table_keeps_row_order_units_and_colours() -> None:
+    from pvectl.cli.output import table_text
+
+    rows = [
+        {"vmid": 101, "name": "web1", "status": "stopped", "maxmem": 4 << 30},
+        {"vmid": 100, "name": "dns1", "status": "running", "maxmem": 2 << 30},
+    ]
+    plain = table_text(rows, ["vmid", "name", "status", "maxmem"]).splitlines()
+    assert plain == [
+        "VMID  NAME  STATUS   MAXMEM",
+        "101   web1  stopped  4.0 GiB",
+        "100   dns1  running  2.0 GiB",
+    ]
+    coloured = table_text(rows, ["vmid", "status"], colour=True)
+    assert "\x1b[1mVMID" in coloured and "\x1b[32mrunning" in coloured and "\x1b[31mstopped" in coloured
+    assert "\x1b" not in table_text(rows, ["vmid", "status"])

@@ -70,7 +70,7 @@ def _option_block(text: str, flag: str) -> str:
 
 def curated_paths() -> Iterator[tuple[str, Any]]:
     """Every curated command and group (the generated `api` tree excluded), by path after `pvectl`."""
-    root = typer.main.get_command(app)
+    root: Any = typer.main.get_command(app)
     with root.make_context("pvectl", ["--help"], resilient_parsing=True) as ctx:
         for name in COMMANDS:
             yield from _walk(name, root.get_command(ctx, name)._load())

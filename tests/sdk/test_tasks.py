@@ -6,7 +6,9 @@ import httpx
 import pytest
 from pytest_httpx import HTTPXMock
 
-from pvectl.sdk import AsyncProxmoxClient, ProxmoxClient, TaskFailed, TaskTimeout, parse_upid
+from pvectl.sdk import AsyncProxmoxClient, ProxmoxClient, Task, TaskFailed, TaskTimeout, parse_upid
+from pvectl.sdk._core.answers import UnexpectedAnswer
+from pvectl.sdk._core.task import TaskLost
 from tests.conftest import BASE, FakeClock
 
 UPID = "UPID:pve1:0000A1B2:0001C3D4:6740AB12:qmcreate:101:root@pam:"
@@ -33,7 +35,7 @@ def test_wait_polls_until_stopped(client: ProxmoxClient, httpx_mock: HTTPXMock, 
     final = task.wait(timeout=60, poll=2, on_progress=lambda s: seen.append(str(s["status"])))
     assert final["exitstatus"] == "OK"
     assert seen == ["running", "running", "stopped"]
-    assert clock.sleeps == [2, 2]
+    assert clock.sleeps == [0.1, pytest.approx(0.15)]  # polling starts fast and backs off (to 2 s)
 
 
 def test_warnings_count_as_success(client: ProxmoxClient, httpx_mock: HTTPXMock) -> None:
@@ -70,7 +72,7 @@ async def test_async_wait(aclient: AsyncProxmoxClient, httpx_mock: HTTPXMock, cl
     statuses(httpx_mock, {"status": "running"}, {"status": "stopped", "exitstatus": "OK"})
     task = await aclient.nodes("pve1").qemu(101).delete()
     assert (await task.wait(poll=0.5))["status"] == "stopped"
-    assert clock.sleeps == [0.5]
+    assert clock.sleeps == [0.1]
 
 
 async def test_async_failure(aclient: AsyncProxmoxClient, httpx_mock: HTTPXMock) -> None:
@@ -81,3 +83,43 @@ async def test_async_failure(aclient: AsyncProxmoxClient, httpx_mock: HTTPXMock)
     with pytest.raises(TaskFailed) as info:
         await AsyncTask(aclient, UPID).wait()
     assert info.value.log_tail == ["boom"]
+
+
+def test_backoff_is_capped_by_poll(client: ProxmoxClient, httpx_mock: HTTPXMock, clock: FakeClock) -> None:
+    running: list[dict[str, object]] = [{"status": "running"}] * 12
+    statuses(httpx_mock, *running, {"status": "stopped", "exitstatus": "OK"})
+    Task(client, UPID).wait(poll=2)
+    assert clock.sleeps[0] == 0.1 and max(clock.sleeps) == 2 and clock.sleeps == sorted(clock.sleeps)
+
+
+def test_status_without_status_is_an_error_after_a_few_tries(client: ProxmoxClient, httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_response(method="GET", url=STATUS_URL, json={"data": {"pid": 1}}, is_reusable=True)
+    with pytest.raises(UnexpectedAnswer, match="unexpected answer from the server"):
+        Task(client, UPID).wait()
+    assert len(httpx_mock.get_requests()) == 3
+
+
+def test_one_transient_500_while_polling_is_retried(client: ProxmoxClient, httpx_mock: HTTPXMock) -> None:
+    client.retries = 0  # the task's own retry policy, not the transport's
+    httpx_mock.add_response(method="GET", url=STATUS_URL, status_code=500, json={"data": None, "message": "busy"})
+    statuses(httpx_mock, {"status": "stopped", "exitstatus": "OK"})
+    assert Task(client, UPID).wait()["exitstatus"] == "OK"
+
+
+def test_transient_errors_give_up_after_the_budget(
+    client: ProxmoxClient, httpx_mock: HTTPXMock, clock: FakeClock
+) -> None:
+    client.retries = 0
+    httpx_mock.add_response(method="GET", url=STATUS_URL, status_code=595, is_reusable=True)
+    with pytest.raises(TaskLost) as info:
+        Task(client, UPID).wait(transient_for=10)
+    assert info.value.upid == UPID
+    assert 10 <= sum(clock.sleeps) <= 13
+
+
+def test_permission_denied_while_polling_is_not_retried(client: ProxmoxClient, httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_response(method="GET", url=STATUS_URL, status_code=403, json={"data": None, "message": "no"})
+    from pvectl.sdk import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        Task(client, UPID).wait()

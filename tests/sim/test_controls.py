@@ -177,3 +177,13 @@ def test_a_format_1_state_file_is_migrated(state_dir: Path) -> None:
     migrated = Store(state_dir / "state.db").snapshot()
     assert migrated["vms"]["100"]["pool"] == "prod" and migrated["volumes"] == new["volumes"]
     assert (state_dir / "state.json.v1").exists() and not (state_dir / "state.json").exists()
+
+
+def test_large_answers_are_gzipped_when_accepted(http: httpx.Client, token: str) -> None:
+    headers = {"Authorization": f"PVEAPIToken={token}"}
+    zipped = http.get("/cluster/resources", headers={**headers, "Accept-Encoding": "gzip"})
+    plain = http.get("/cluster/resources", headers={**headers, "Accept-Encoding": "identity"})
+    assert zipped.headers["Content-Encoding"] == "gzip" and "Content-Encoding" not in plain.headers
+    assert zipped.json() == plain.json() and len(plain.json()["data"]) > 5
+    small = http.get("/version", headers={**headers, "Accept-Encoding": "gzip"})
+    assert "Content-Encoding" not in small.headers  # 1 KiB or less goes as it is

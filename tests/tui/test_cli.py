@@ -9,7 +9,7 @@ import pytest
 from pvectl.cli.commands.vm.flags import apply_flags
 from pvectl.tui.app import WizardApp
 from pvectl.vm.config import VmConfig
-from pvectl.vm.submit import Outcome
+from pvectl.vm.outcome import Outcome
 from tests.tui.test_equivalence import ARGS, FLAGS
 from tests.vm.conftest import SimCli
 

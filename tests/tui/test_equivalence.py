@@ -6,10 +6,10 @@ from typing import Any
 
 from textual.widgets import Button
 
-from pvectl.cli.commands.vm.create import check_and_plan
 from pvectl.cli.commands.vm.flags import apply_flags
 from pvectl.tui.screens.confirm import ConfirmScreen
 from pvectl.vm.config import VmConfig
+from pvectl.vm.workflow import check_and_plan
 from tests.tui.conftest import make_app, settle, sim_client, until
 from tests.tui.helpers import answer, next_
 from tests.vm.conftest import SimCli

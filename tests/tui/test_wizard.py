@@ -51,7 +51,7 @@ async def test_full_default_run_with_login(cli: SimCli) -> None:
         await settle(pilot)
         assert connector.logins == [("root", "pam", None)]
         await _create(pilot, walk=True)
-        assert app.outcome is not None and app.outcome.kind == "success", app.outcome
+        assert app.outcome is not None and app.outcome.kind == "created", app.outcome
         vmid = app.outcome.vmid
         assert vmid is not None
         config = _vm_config(cli, vmid)
@@ -109,7 +109,7 @@ async def test_customised_run(cli: SimCli) -> None:
         await answer(pilot, "network.vlan", 20)
         await _create(pilot, walk=True)
         outcome = app.outcome
-        assert outcome is not None and outcome.kind == "success", outcome
+        assert outcome is not None and outcome.kind == "created", outcome
         assert outcome.plan is not None
         params = outcome.plan.requests[0].params
         assert params["ide2"] == "none,media=cdrom"
@@ -256,7 +256,7 @@ async def test_partial_success_and_retry_of_the_serial_step(cli: SimCli) -> None
         retry = app.screen.query_one("#retry-serial", Button)
         retry.focus()
         await pilot.press("enter")
-        await until(pilot, lambda: outcome.kind == "success")
+        await until(pilot, lambda: outcome.kind == "created")
         await settle(pilot)
         assert "Success" in str(app.screen.query_one("#outcome", Static).render())
         config = _vm_config(cli, outcome.vmid or 0)

@@ -44,7 +44,7 @@ def test_defaults_create_a_vm(cli: SimCli) -> None:
         (["--startup-order", "3", "--startup-delay", "10", "--shutdown-timeout", "60"], {"startup": "order=3,up=10,down=60"}),
         (["--iso", "none"], {"ide2": "none,media=cdrom"}),
         (["--iso", "cdrom"], {"ide2": "cdrom,media=cdrom"}),
-        (["--iso", "local:iso/debian-12.iso"], {"ide2": "local:iso/debian-12.iso,media=cdrom"}),
+        (["--iso", "cephfs:iso/debian-12.8.0-amd64-netinst.iso"], {"ide2": "cephfs:iso/debian-12.8.0-amd64-netinst.iso,media=cdrom"}),
         (["--ostype", "win11"], {"ostype": "win11"}),
         (["--machine", "pc"], {"machine": "pc"}),
         (["--bios", "seabios"], {"bios": "seabios", "efidisk0": None}),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from urllib.parse import parse_qsl
 
@@ -87,7 +88,7 @@ def steps(pve: FakePve) -> list[str]:
 def test_success_runs_the_whole_sequence() -> None:
     pve = FakePve()
     outcome, events = run(pve, config(start=True))
-    assert outcome.kind == "success" and outcome.vmid == 101  # type: ignore[attr-defined]
+    assert outcome.kind == "created" and outcome.vmid == 101  # type: ignore[attr-defined]
     assert steps(pve) == [
         "POST /nodes/pve1/qemu",
         "GET /nodes/pve1/qemu/101/config",
@@ -107,9 +108,20 @@ def test_auto_vmid_taken_meanwhile_is_retried() -> None:
     pve = FakePve()
     pve.steal_next_create = 2
     outcome, _ = run(pve, config(), auto=True)
-    assert outcome.kind == "success" and outcome.vmid == 103  # type: ignore[attr-defined]
-    creates = [p["vmid"] for m, path, p in pve.calls if m == "POST" and path == "/nodes/pve1/qemu"]
-    assert creates == ["101", "102", "103"]
+    creates = [int(p["vmid"]) for m, path, p in pve.calls if m == "POST" and path == "/nodes/pve1/qemu"]
+    assert len(creates) == 3 and creates[0] == 101
+    # each candidate lies above the taken one (with jitter), never asked from /cluster/nextid again
+    assert all(1 <= b - a <= 8 for a, b in itertools.pairwise(creates))
+    assert not any(path == "/cluster/nextid" for _, path, _ in pve.calls)
+    assert outcome.kind == "created" and outcome.vmid == creates[-1]  # type: ignore[attr-defined]
+
+
+def test_auto_vmid_gives_up_after_bounded_tries() -> None:
+    pve = FakePve()
+    pve.steal_next_create = 1000
+    outcome, _ = run(pve, config(), auto=True)
+    assert outcome.kind == "nothing-created"  # type: ignore[attr-defined]
+    assert len([1 for m, p, _ in pve.calls if m == "POST"]) == 20
 
 
 def test_user_vmid_taken_is_a_clear_error() -> None:
@@ -118,6 +130,7 @@ def test_user_vmid_taken_is_a_clear_error() -> None:
     outcome, _ = run(pve, config(), auto=False)
     assert outcome.kind == "nothing-created"  # type: ignore[attr-defined]
     assert "already exists" in outcome.message and "--vmid" in outcome.message  # type: ignore[attr-defined]
+    assert outcome.exit_code == 2  # type: ignore[attr-defined]
     assert len([1 for m, p, _ in pve.calls if m == "POST"]) == 1
 
 
@@ -142,7 +155,7 @@ def test_serial_failure_is_partial_success_with_remedy() -> None:
 def test_ha_fallback_on_older_server() -> None:
     pve = FakePve()
     outcome, _ = run(pve, config(), version="8.4.0")
-    assert outcome.kind == "success"  # type: ignore[attr-defined]
+    assert outcome.kind == "created"  # type: ignore[attr-defined]
     ha = [p for m, path, p in pve.calls if path == "/cluster/ha/resources"]
     assert ha == [{"sid": "vm:101", "state": "stopped"}]
     create = next(p for m, path, p in pve.calls if path == "/nodes/pve1/qemu")

@@ -91,17 +91,31 @@ def show(ctx: typer.Context, upid: Upid) -> None:
 def wait(
     ctx: typer.Context,
     upid: Upid,
-    timeout: Annotated[float | None, typer.Option("--timeout", help="Give up after this many seconds.")] = None,
+    timeout: Annotated[
+        str | None,
+        typer.Option(
+            "--timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends). The task goes on (exit 7).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Wait for a task to end; exit 1 (with the log tail) if it failed."""
+    """Wait for a task to end; exit 1 (with the log tail) if it failed, 130 on Ctrl-C (the task goes on)."""
     from pvectl.cli import output
     from pvectl.cli.errors import reported
-    from pvectl.cli.tasks import wait_for
+    from pvectl.cli.tasks import wait_and_report
 
     with reported():
-        _node(upid)
+        node = _node(upid)
+        seconds = None
+        if timeout is not None:
+            from pvectl.cli.duration import parse_duration
+
+            seconds = parse_duration(timeout, "--timeout")
         client, fmt = _setup(ctx)
-        output.emit(wait_for(client, upid, timeout=timeout), fmt)
+        output.resolve(fmt)
+        output.emit(wait_and_report(ctx, client, upid, timeout=seconds, doing="the task runs", node=node), fmt)
 
 
 @app.command("log", cls=OutputCommand)

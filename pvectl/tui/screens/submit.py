@@ -18,8 +18,9 @@ from pvectl.tui.widgets.stepper import Stepper
 if TYPE_CHECKING:
     from pvectl.tui.app import WizardApp
     from pvectl.tui.services import Review
+    from pvectl.vm.outcome import Outcome
     from pvectl.vm.plan import Plan
-    from pvectl.vm.submit import Event, Outcome
+    from pvectl.vm.submit import Event
 
 MARKS = {"pending": "·", "running": "⟳", "done": "✓", "failed": "✗", "skipped": "–"}
 
@@ -93,7 +94,7 @@ class SubmitScreen(Screen[None]):
             self.plan = outcome.plan  # the id was taken meanwhile and the submitter took the next one
         self.wizard_app.outcome = outcome
         for step, (state, _) in self.states.items():
-            if state == "pending" and outcome.kind != "success":
+            if state == "pending" and not outcome.ok:
                 self.states[step] = ("skipped", "not sent")
         self._redraw()
         self.call_later(self._show_outcome)
@@ -105,18 +106,20 @@ class SubmitScreen(Screen[None]):
 
         box = self.query_one("#outcome", Static)
         title = {
-            "success": "✓ Success",
+            "created": "✓ Success",
             "partial": "! Partial success",
             "nothing-created": "✗ Failed: nothing was created",
             "task-failed": "✗ Failed: the create task failed",
-        }[outcome.kind]
+            "unknown": "? Unknown: the server could not tell what happened",
+            "interrupted": "! Interrupted: the task goes on",
+        }.get(outcome.kind, outcome.kind)
         lines = [title, *outcome_lines(outcome)]
-        if outcome.kind == "success":
+        if outcome.ok:
             lines.append(f"VM id {outcome.vmid} on node {outcome.node}")
         elif outcome.kind == "partial":
             lines.append(f"exists: VM {outcome.vmid} on {outcome.node} ({', '.join(outcome.done) or 'created'})")
         box.update("\n".join(lines))
-        for name in ("success", "partial", "nothing-created", "task-failed"):
+        for name in ("created", "partial", "nothing-created", "task-failed", "unknown", "interrupted"):
             box.set_class(outcome.kind == name, f"-{name}")
         actions = self.query_one("#outcome-actions", Horizontal)
         await actions.remove_children()
@@ -174,7 +177,7 @@ class SubmitScreen(Screen[None]):
             self.app.call_from_thread(self._retried, step, None)
 
     def _retried(self, step: str, error: str | None) -> None:
-        from pvectl.vm.submit import REMEDIES, WHAT
+        from pvectl.vm.outcome import REMEDIES, WHAT
 
         outcome = self.outcome
         assert outcome is not None
@@ -191,7 +194,7 @@ class SubmitScreen(Screen[None]):
         outcome.missing = [m for m in outcome.missing if m != WHAT[step]]
         outcome.remedies = [r for r in outcome.remedies if r != remedy]
         if not outcome.missing:
-            outcome.kind = "success"
+            outcome.kind = "created"
             outcome.message = f"VM {self.plan.vmid} created on {self.plan.node}"
             outcome.errors = {}
         self.call_later(self._show_outcome)

@@ -1,4 +1,4 @@
-"""``pvectl vm create``: flags (or a file) -> VmConfig -> checks -> plan -> submit."""
+"""``pvectl vm create``: flags (or a file) -> VmConfig -> the shared workflow (pvectl.vm.workflow) -> outcome."""
 
 from __future__ import annotations
 
@@ -10,17 +10,13 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from pvectl.cli.commands.vm.flags import with_vm_flags
-from pvectl.cli.errors import FAILURE, PARTIAL, USAGE, CliError, reported
+from pvectl.cli.errors import USAGE, CliError, reported
 from pvectl.cli.runner import output_format
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
-    from pvectl.sdk import ProxmoxClient
     from pvectl.vm.config import VmConfig
-    from pvectl.vm.plan import Plan
-    from pvectl.vm.resolve import Resolution
-    from pvectl.vm.submit import Event, Outcome
+
+TASK_TIMEOUT = 600.0  # --timeout default of vm create: how long each task of the plan is waited for
 
 
 def load_file(path: str, base: VmConfig | None = None) -> VmConfig:
@@ -55,7 +51,10 @@ def create(ctx: typer.Context, **values: Any) -> None:
 
 def _create(ctx: typer.Context, values: dict[str, Any]) -> None:
     from pvectl.cli.commands.vm.flags import FlagError, apply_flags
+    from pvectl.cli.output import resolve
 
+    resolve(output_format(ctx))  # a bad -o / PVECTL_OUTPUT is a usage error before anything is sent
+    timeout = task_timeout(values.get("timeout"))
     app = ctx.obj
     config = app.vm_defaults_config()
     if values.get("from_file"):
@@ -73,79 +72,22 @@ def _create(ctx: typer.Context, values: dict[str, Any]) -> None:
         from pvectl.tui import run_wizard
 
         return run_wizard(ctx, config, dry_run=dry_run)
+    from pvectl.cli.commands.vm.report import Progress, print_plan, show_outcome
+    from pvectl.vm.workflow import check_and_plan, submit
+
     client = app.client()
-    resolution, plan = check_and_plan(client, config, strict=True)
+    resolution, plan = check_and_plan(client, config, strict=True)  # --dry-run runs every check a real run does
     if dry_run:
         print_plan(ctx, plan, resolution.config)
         return
-    submit_and_report(ctx, client, resolution)
-
-
-def check_and_plan(client: ProxmoxClient, config: VmConfig, *, strict: bool) -> tuple[Resolution, Plan]:
-    """Resolve derived values, apply every rule, and plan the requests; CliError (nothing sent) on a problem."""
-    from pvectl.vm.plan import make_plan
-    from pvectl.vm.reference import ReferenceData
-    from pvectl.vm.resolve import ResolveError, resolve
-    from pvectl.vm.rules import check
-
-    ref = ReferenceData(client)
-    try:
-        resolution = resolve(config, ref, strict=strict)
-    except ResolveError as exc:
-        raise CliError(str(exc), FAILURE) from exc
-    if resolution.missing:
-        raise CliError("the server lacks what this VM needs (nothing was sent)", USAGE, resolution.missing)
-    # an automatically chosen id that gets taken meanwhile is the submitter's business (it takes the next one)
-    taken = set() if resolution.auto_vmid else {g.vmid for g in ref.guests().get([])}
-    problems = check(resolution.config, taken_vmids=taken)
-    if problems:
-        raise CliError("invalid VM configuration (nothing was sent)", USAGE, [str(p) for p in problems])
-    return resolution, make_plan(resolution.config, resolution.server_version)
-
-
-def print_plan(ctx: typer.Context, plan: Plan, config: VmConfig | None = None) -> None:
-    """The --dry-run output: the plan as text for people, the plan's data in JSON (secrets redacted); with
-    -o yaml the VM file (flat keys, `--from-file` reads it back) followed by the plan as comments."""
-    from pvectl.cli.commands.vm.report import plan_json, plan_text
-    from pvectl.cli.output import show
-
-    if config is not None and output_format(ctx) == "yaml":
-        from pvectl.vm.vmfile import dump_yaml
-
-        print(dump_yaml(config, comment=plan_text(plan)), end="")
-        return
-    show(ctx, json.loads(plan_json(plan)), human=plan_text(plan), piped="text")
-
-
-def submit_and_report(
-    ctx: typer.Context, client: ProxmoxClient, resolution: Resolution, on_event: Callable[[Event], None] | None = None
-) -> Outcome:
-    """Run the plan through the shared submitter, print the outcome; CliError with the exit code unless success."""
-    from pvectl.cli.commands.vm.report import Progress, outcome_lines
-    from pvectl.vm.plan import make_plan
-    from pvectl.vm.submit import Submitter
-
-    for note in make_plan(resolution.config, resolution.server_version).notes:
+    for note in plan.notes:
         print(f"note: {note}", file=sys.stderr)
-    events = on_event or Progress(verbose=ctx.obj.options.verbose > 0)
-    outcome = Submitter(client, on_event=events).submit(
-        resolution.config, resolution.server_version, auto_vmid=resolution.auto_vmid
-    )
-    if output_format(ctx) == "json":
-        summary = {
-            "outcome": outcome.kind,
-            "vmid": outcome.vmid,
-            "node": outcome.node,
-            "message": outcome.message,
-            "missing": outcome.missing,
-            "remedies": outcome.remedies,
-            "errors": outcome.errors,
-        }
-        print(json.dumps(summary, indent=2))
-    lines = outcome_lines(outcome)
-    if outcome.ok:
-        if output_format(ctx) != "json":
-            print(lines[0])
-        return outcome
-    code = PARTIAL if outcome.kind == "partial" else FAILURE
-    raise CliError(lines[0], code, lines[1:])
+    progress = Progress(verbose=app.options.verbose > 0)
+    show_outcome(ctx, submit(client, resolution, on_event=progress, timeout=timeout))
+
+
+def task_timeout(text: object) -> float:
+    """``--timeout`` of the waiting commands: a duration, TASK_TIMEOUT when not given."""
+    from pvectl.cli.duration import parse_duration
+
+    return TASK_TIMEOUT if text is None else parse_duration(str(text), "--timeout")

@@ -22,6 +22,15 @@ VmArg = Annotated[
     typer.Argument(help="VM id or name (found across the cluster).", show_default=False, autocompletion=completers.vm),
 ]
 NoWait = Annotated[bool, typer.Option("--no-wait", help="Print the task id instead of waiting.")]
+Timeout = Annotated[
+    str | None,
+    typer.Option(
+        "--timeout",
+        metavar="DURATION",
+        help="How long to wait for the task (90s, 10m; default 10m). The task goes on after it (exit 7).",
+        show_default=False,
+    ),
+]
 LIST_COLUMNS = ("vmid", "name", "node", "status", "tags", "cpus", "memory")
 # What /cluster/resources reports as a VM's status: PVE::QemuServer::vmstatus gives running|stopped (the same
 # enum as GET /nodes/{node}/qemu/{vmid}/status/current), and the cluster marks guests of an offline node unknown.
@@ -37,15 +46,39 @@ def _find(client: ProxmoxClient, key: str) -> VmRef:
         raise CliError(str(exc), USAGE if isinstance(exc, VmAmbiguous) else NOT_FOUND) from None
 
 
-def _finish(ctx: typer.Context, client: ProxmoxClient, upid: str, no_wait: bool, done: str) -> None:
-    from pvectl.cli.tasks import wait_for
+def _wait_seconds(ctx: typer.Context, timeout: str | None) -> float:
+    """Checks made before anything is sent: the output format and ``--timeout``."""
+    from pvectl.cli.output import resolve
+    from pvectl.cli.tasks import TASK_TIMEOUT
+
+    resolve(output_format(ctx))
+    if timeout is None:
+        return TASK_TIMEOUT
+    from pvectl.cli.duration import parse_duration
+
+    return parse_duration(timeout, "--timeout")
+
+
+def _finish(
+    ctx: typer.Context,
+    client: ProxmoxClient,
+    upid: str,
+    no_wait: bool,
+    done: str,
+    *,
+    timeout: float,
+    doing: str,
+    step: str,
+    ref: VmRef,
+) -> None:
+    from pvectl.cli.tasks import wait_and_report
 
     if no_wait:
         from pvectl.cli.runner import print_upid
 
         print_upid(ctx, upid)
         return
-    wait_for(client, upid)
+    wait_and_report(ctx, client, upid, timeout=timeout, doing=doing, step=step, vmid=ref.vmid, node=ref.node)
     print(done, file=sys.stderr if output_format(ctx) == "json" else sys.stdout)
 
 
@@ -109,23 +142,38 @@ def show(ctx: typer.Context, vm: VmArg) -> None:
 
         client = ctx.obj.client()
         ref = _find(client, vm)
-        config = client.request("GET", f"/nodes/{ref.node}/qemu/{ref.vmid}/config") or {}
-        current = client.request("GET", f"/nodes/{ref.node}/qemu/{ref.vmid}/status/current") or {}
+        from pvectl.sdk._core.answers import as_object
+
+        path = f"/nodes/{ref.node}/qemu/{ref.vmid}"
+        config = as_object(f"GET {path}/config", client.request("GET", f"{path}/config"))
+        current = as_object(f"GET {path}/status/current", client.request("GET", f"{path}/status/current"))
         emit(
             {"vmid": ref.vmid, "node": ref.node, "status": current.get("status", ref.status), **config},
             output_format(ctx),
         )
 
 
-def _power(action: Power, past: str) -> Callable[..., None]:
-    def command(ctx: typer.Context, vm: VmArg, no_wait: NoWait = False) -> None:
+def _power(action: Power, past: str, doing: str) -> Callable[..., None]:
+    def command(ctx: typer.Context, vm: VmArg, no_wait: NoWait = False, timeout: Timeout = None) -> None:
         with reported():
             from pvectl.vm.actions import power
 
+            seconds = _wait_seconds(ctx, timeout)
             client = ctx.obj.client()
             ref = _find(client, vm)
             task = power(client, ref.node, ref.vmid, action)
-            _finish(ctx, client, task.upid.raw, no_wait, f"VM {ref.vmid} ({ref.name or 'no name'}) {past}")
+            done = f"VM {ref.vmid} ({ref.name or 'no name'}) {past}"
+            _finish(
+                ctx,
+                client,
+                task.upid.raw,
+                no_wait,
+                done,
+                timeout=seconds,
+                doing=f"VM {ref.vmid} is being {doing}",
+                step=f"VM {action}",
+                ref=ref,
+            )
 
     command.__doc__ = f"{action.capitalize()} a VM and wait for the task."
     return command
@@ -137,11 +185,13 @@ def delete(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     purge: Annotated[bool, typer.Option("--purge", help="Also remove it from backups, HA and replication.")] = False,
     no_wait: NoWait = False,
+    timeout: Timeout = None,
 ) -> None:
     """Delete a VM and its disks (asks first unless --yes)."""
     with reported():
         from pvectl.vm.actions import destroy
 
+        seconds = _wait_seconds(ctx, timeout)
         client = ctx.obj.client()
         ref = _find(client, vm)
         if not yes:
@@ -152,7 +202,17 @@ def delete(
                 raise CliError("not deleted", USAGE)
         # PVE refuses to delete an HA-managed VM unless purge removes its HA resource too
         task = destroy(client, ref.node, ref.vmid, purge=purge or bool(ref.raw.get("hastate")))
-        _finish(ctx, client, task.upid.raw, no_wait, f"VM {ref.vmid} deleted")
+        _finish(
+            ctx,
+            client,
+            task.upid.raw,
+            no_wait,
+            f"VM {ref.vmid} deleted",
+            timeout=seconds,
+            doing=f"VM {ref.vmid} is being deleted",
+            step="VM delete",
+            ref=ref,
+        )
 
 
 serial = typer.Typer(name="serial-console", help="Serial console of a VM.", no_args_is_help=True, add_completion=False)
@@ -170,7 +230,7 @@ def serial_enable(ctx: typer.Context, vm: VmArg) -> None:
         print(f"VM {ref.vmid}: serial console enabled (serial0=socket, vga=serial0)")
 
 
-start = _power("start", "started")
-stop = _power("stop", "stopped")
-shutdown = _power("shutdown", "shut down")
-reboot = _power("reboot", "rebooted")
+start = _power("start", "started", "started")
+stop = _power("stop", "stopped", "stopped")
+shutdown = _power("shutdown", "shut down", "shut down")
+reboot = _power("reboot", "rebooted", "rebooted")

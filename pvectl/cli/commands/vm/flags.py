@@ -84,7 +84,25 @@ EXTRA: list[tuple[str, Any]] = [
             ),
         ],
     ),
-    ("dry_run", Annotated[bool, typer.Option("--dry-run", help="Print the requests instead of sending them.")]),
+    (
+        "dry_run",
+        Annotated[
+            bool,
+            typer.Option("--dry-run", help="Check like a real run, then print the requests; send nothing."),
+        ],
+    ),
+    (
+        "timeout",
+        Annotated[
+            str | None,
+            typer.Option(
+                "--timeout",
+                metavar="DURATION",
+                help="Wait at most this long for each task (90s, 10m). The task goes on after it. [default: 10m]",
+                show_default=False,
+            ),
+        ],
+    ),
     (
         "schema",
         Annotated[

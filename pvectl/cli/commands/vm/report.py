@@ -1,4 +1,4 @@
-"""What ``vm create`` prints: the plan (--dry-run), progress on stderr, and the outcome."""
+"""What the VM workflows print: the plan (--dry-run), progress on stderr, and the outcome (text, JSON, YAML)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,16 @@ import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import typer
+
+    from pvectl.cli.errors import CliError
+    from pvectl.vm.config import VmConfig
+    from pvectl.vm.outcome import Outcome
     from pvectl.vm.plan import Plan
-    from pvectl.vm.submit import Event, Outcome
+    from pvectl.vm.submit import Event
+
+# What the remedy lines are, by outcome kind.
+REMEDY_LABEL = {"partial": "finish with", "unknown": "check with", "interrupted": "follow and finish with"}
 
 
 def plan_text(plan: Plan) -> str:
@@ -48,10 +56,61 @@ def outcome_lines(outcome: Outcome) -> list[str]:
     """The final report; the first line says what exists."""
     lines = [outcome.message]
     lines += [f"  {field}: {' '.join(message.split())}" for field, message in sorted(outcome.errors.items())]
+    if outcome.upid and outcome.upid not in outcome.message:
+        lines.append(f"  task: {outcome.upid}")
     if outcome.missing:
         lines.append(f"  missing: {', '.join(outcome.missing)}")
-        lines += [f"  finish with: {remedy}" for remedy in outcome.remedies]
+    lines += [f"  checked: {line}" for line in outcome.checked]
+    label = REMEDY_LABEL.get(outcome.kind, "finish with")
+    lines += [f"  {label}: {remedy}" for remedy in outcome.remedies]
     if outcome.log_tail:
         lines.append("  task log (last lines):")
         lines += [f"    {line}" for line in outcome.log_tail]
     return lines
+
+
+def print_plan(ctx: typer.Context, plan: Plan, config: VmConfig | None = None) -> None:
+    """The --dry-run output: the plan as text for people, the plan's data in JSON (secrets redacted); with
+    -o yaml the VM file (flat keys, `--from-file` reads it back) followed by the plan as comments."""
+    from pvectl.cli.output import show
+    from pvectl.cli.runner import output_format
+
+    if config is not None and output_format(ctx) == "yaml":
+        from pvectl.vm.vmfile import dump_yaml
+
+        print(dump_yaml(config, comment=plan_text(plan)), end="")
+        return
+    show(ctx, json.loads(plan_json(plan)), human=plan_text(plan), piped="text")
+
+
+def show_outcome(ctx: typer.Context, outcome: Outcome) -> None:
+    """Print ``outcome``: its object on stdout with -o json/yaml, the report lines otherwise (stderr unless ok).
+
+    Raises CliError with the outcome's exit code unless it is ok.
+    """
+    error = outcome_printed(ctx, outcome)
+    if error is not None:
+        raise error
+
+
+def outcome_printed(ctx: typer.Context, outcome: Outcome) -> CliError | None:
+    """Print what goes to stdout; the CliError (message, detail lines, exit code) to raise unless ok."""
+    from pvectl.cli.errors import CliError
+    from pvectl.cli.runner import output_format
+    from pvectl.sdk._core.redact import redact
+
+    fmt = output_format(ctx)
+    if fmt in ("json", "yaml"):
+        data = outcome.to_json()
+        if fmt == "json":
+            print(redact(json.dumps(data, indent=2)))
+        else:
+            import yaml
+
+            print(redact(yaml.safe_dump(data, sort_keys=False)).rstrip())
+    lines = outcome_lines(outcome)
+    if outcome.ok:
+        if fmt not in ("json", "yaml"):
+            print(lines[0])
+        return None
+    return CliError(lines[0], outcome.exit_code, lines[1:])

@@ -1,0 +1,181 @@
+"""After a write whose answer was lost: ask the server what happened, never send the write again.
+
+A write is *ambiguous* when it may have reached the server: the connection broke after the request went out,
+the read timed out, a proxy answered 502/503/504, Ctrl-C arrived while it was in flight, or the server
+answered 200 with something we cannot read. It is *not sent* when the connection could not be opened (the
+request never left) and *refused* when PVE answered with an error.
+
+Reconciling uses bounded, backed-off GETs only. For a create: does the VM id exist (with the planned name),
+and is there a ``qmcreate`` task for it (``/nodes/{node}/tasks``, then ``/cluster/tasks``)?
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from pvectl.sdk._core.answers import UnexpectedAnswer
+from pvectl.sdk._core.errors import ApiError, NotFound, PveError, TLSError, TransportError
+from pvectl.sdk._core.upid import is_upid
+
+if TYPE_CHECKING:
+    from pvectl.sdk import ProxmoxClient
+
+# 502/503/504 come from a proxy in front of pveproxy: the request may have been handled behind it.
+AMBIGUOUS_STATUSES = frozenset({502, 503, 504})
+DELAYS = (0.0, 0.2, 0.5, 1.0, 2.0, 4.0, 8.0)  # between rounds of checks; total bounded by the budget
+BUDGET = 20.0  # seconds of checking before the answer is "unknown"
+
+
+def not_sent(exc: BaseException) -> bool:
+    """The request provably never reached the server (no connection, no TLS session)."""
+    import httpx
+
+    if isinstance(exc, TLSError):
+        return True
+    if not isinstance(exc, TransportError):
+        return False
+    cause = exc.__cause__
+    return isinstance(cause, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
+
+
+def ambiguous(exc: BaseException) -> bool:
+    """The write may or may not have been carried out."""
+    if isinstance(exc, (KeyboardInterrupt, UnexpectedAnswer)):
+        return True
+    if isinstance(exc, TransportError):
+        return not not_sent(exc)
+    return isinstance(exc, ApiError) and exc.status in AMBIGUOUS_STATUSES
+
+
+def describe_loss(exc: BaseException) -> str:
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted while the request was in flight"
+    if isinstance(exc, ApiError):
+        return f"the answer was {exc.status} {exc.message}"
+    return f"the answer was lost ({exc})"
+
+
+@dataclass
+class Found:
+    """What the server shows for a create whose answer was lost."""
+
+    state: Literal["exists", "absent", "foreign", "unknown"]
+    upid: str | None = None
+    locked: bool = False  # the config still carries PVE's create lock: the task is not done
+    checked: list[str] = field(default_factory=list)
+
+
+def _rounds(client: ProxmoxClient, budget: float) -> Callable[[], bool]:
+    """Call before each round: sleeps the next backoff delay; False once the budget is spent."""
+    clock = client.clock
+    start = clock.monotonic()
+    state = {"round": 0}
+
+    def next_round() -> bool:
+        i = state["round"]
+        state["round"] += 1
+        delay = DELAYS[min(i, len(DELAYS) - 1)]
+        if i > 0 and clock.monotonic() - start + delay > budget:
+            return False
+        if delay:
+            clock.sleep(delay)
+        return True
+
+    return next_round
+
+
+def _task_rows(data: Any) -> list[Mapping[str, Any]]:
+    return [row for row in data if isinstance(row, Mapping)] if isinstance(data, list) else []
+
+
+def find_create_task(client: ProxmoxClient, node: str, vmid: int, checked: list[str]) -> str | None:
+    """The newest qmcreate task for ``vmid``: the node's task list first, then the cluster's."""
+    sources: tuple[tuple[str, dict[str, Any]], ...] = (
+        (f"/nodes/{node}/tasks", {"vmid": vmid, "typefilter": "qmcreate", "source": "all", "limit": 50}),
+        ("/cluster/tasks", {}),
+    )
+    for path, params in sources:
+        try:
+            rows = _task_rows(client.request("GET", path, params))
+        except PveError as exc:
+            checked.append(f"GET {path}: {exc}")
+            continue
+        ours = [
+            row
+            for row in rows
+            if row.get("type") == "qmcreate" and str(row.get("id")) == str(vmid) and is_upid(row.get("upid"))
+        ]
+        checked.append(f"GET {path}: {'a qmcreate task for VM ' + str(vmid) if ours else 'no qmcreate task'}")
+        if ours:
+            newest = max(ours, key=lambda row: str(row.get("starttime", "")))
+            return str(newest["upid"])
+    return None
+
+
+def find_create(client: ProxmoxClient, node: str, vmid: int, name: str | None, budget: float = BUDGET) -> Found:
+    """Whether the create of ``vmid`` happened, by asking -- never by sending it again."""
+    next_round = _rounds(client, budget)
+    found = Found("unknown")
+    rounds = 0
+    while next_round():
+        rounds += 1
+        checked: list[str] = []
+        config: dict[str, Any] | None = None
+        absent = False
+        path = f"/nodes/{node}/qemu/{vmid}/config"
+        try:
+            data = client.request("GET", path)
+            config = dict(data) if isinstance(data, Mapping) else None
+            checked.append(f"GET {path}: {'VM ' + str(vmid) + ' exists' if config is not None else 'odd answer'}")
+        except NotFound:
+            absent = True
+            checked.append(f"GET {path}: no VM {vmid}")
+        except ApiError as exc:
+            # PVE answers 500 "Configuration file ... does not exist" for a missing VM (PVE::QemuConfig)
+            absent = exc.status == 500 and "does not exist" in exc.message
+            checked.append(f"GET {path}: {'no VM ' + str(vmid) if absent else exc}")
+        except PveError as exc:
+            checked.append(f"GET {path}: {exc}")
+        if config is not None and name and config.get("name") not in (None, name):
+            return Found("foreign", checked=checked)  # another VM took the id; ours cannot have been created
+        upid = find_create_task(client, node, vmid, checked) if config is None or config.get("lock") else None
+        if config is not None:
+            return Found("exists", upid, locked=bool(config.get("lock")), checked=checked)
+        if upid is not None:
+            return Found("exists", upid, locked=True, checked=checked)
+        found = Found("absent" if absent else "unknown", checked=checked)
+    found.checked.append(f"asked {rounds} times over {budget:g}s at most")
+    return found
+
+
+def serial_console_set(client: ProxmoxClient, node: str, vmid: int) -> bool | None:
+    """Whether the VM's config has the serial console (True/False), None if it cannot be read."""
+    try:
+        data = client.request("GET", f"/nodes/{node}/qemu/{vmid}/config")
+    except PveError:
+        return None
+    if not isinstance(data, Mapping):
+        return None
+    return data.get("serial0") == "socket" and data.get("vga") == "serial0"
+
+
+def ha_resource_exists(client: ProxmoxClient, vmid: int) -> bool | None:
+    try:
+        data = client.request("GET", f"/cluster/ha/resources/vm:{vmid}")
+    except NotFound:
+        return False
+    except ApiError as exc:
+        return False if exc.status == 500 and "no such" in exc.message.lower() else None
+    except PveError:
+        return None
+    return isinstance(data, Mapping)
+
+
+def vm_running(client: ProxmoxClient, node: str, vmid: int) -> bool | None:
+    try:
+        data = client.request("GET", f"/nodes/{node}/qemu/{vmid}/status/current")
+    except PveError:
+        return None
+    return isinstance(data, Mapping) and data.get("status") == "running"

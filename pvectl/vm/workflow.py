@@ -1,0 +1,208 @@
+"""The create workflow every front-end shares: check -> plan -> validate -> submit -> Outcome.
+
+Flags (``pvectl vm create``), prompts (``-i``) and the TUI call these; each renders the Outcome its own way.
+Everything that can be checked is checked before the first write, so a problem here means nothing was sent:
+``WorkflowError`` carries the exit code (2 for input, 1 when the server could not be read).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from pvectl.sdk._core.errors import PveError
+
+if TYPE_CHECKING:
+    from pvectl.sdk import ProxmoxClient
+    from pvectl.vm.config import VmConfig
+    from pvectl.vm.outcome import Outcome
+    from pvectl.vm.plan import Plan, PlannedRequest
+    from pvectl.vm.reference import ReferenceData
+    from pvectl.vm.resolve import Resolution
+    from pvectl.vm.submit import Event
+
+USAGE = 2  # pvectl.cli.errors.USAGE: the domain does not import the CLI
+FAILURE = 1
+
+# PVE parameter of POST /nodes/{node}/qemu -> the flag that sets it (what the user typed).
+PARAM_FLAGS = {
+    "vmid": "--vmid",
+    "node": "--node",
+    "name": "--name",
+    "pool": "--pool",
+    "tags": "--tag",
+    "onboot": "--onboot",
+    "startup": "--startup-order/--startup-delay/--shutdown-timeout",
+    "ha-managed": "--ha",
+    "ide2": "--iso",
+    "ostype": "--ostype",
+    "machine": "--machine",
+    "bios": "--bios",
+    "scsihw": "--scsihw",
+    "agent": "--agent",
+    "efidisk0": "--efi-storage",
+    "sockets": "--sockets",
+    "cores": "--cores",
+    "cpu": "--cpu",
+    "memory": "--memory",
+    "balloon": "--min-memory",
+    "allow-ksm": "--ksm",
+    "sid": "--ha",
+    "state": "--start",
+}
+NET_FLAGS = {
+    "model": "--net-model",
+    "bridge": "--bridge",
+    "macaddr": "--mac",
+    "firewall": "--firewall",
+    "tag": "--vlan",
+    "mtu": "--mtu",
+    "rate": "--rate",
+    "queues": "--queues",
+    "link_down": "--link-down",
+}
+
+
+class WorkflowError(PveError):
+    """A problem found before anything was sent; ``exit_code`` and ``details`` are for the CLI."""
+
+    def __init__(self, message: str, exit_code: int = USAGE, details: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+        self.details = list(details or [])
+
+
+def disk_capacity_problems(config: VmConfig) -> list[str]:
+    """More disks on a bus than it has slots (scsi0-30, virtio0-15, sata0-5, ide0-3 less the CD drive)."""
+    from pvectl.vm.config import MAX_INDEX
+
+    counts = Counter(disk.bus for disk in config.disks)
+    problems = []
+    for bus, count in sorted(counts.items()):
+        slots = MAX_INDEX[bus] + 1 - (1 if bus == "ide" else 0)  # ide2 is the CD drive
+        if count > slots:
+            problems.append(f"--disk: {count} {bus} disks, but the {bus} bus holds at most {slots}")
+    return problems
+
+
+def _flag_for(param: str, config: VmConfig, detail: str) -> str:
+    if param in PARAM_FLAGS:
+        return PARAM_FLAGS[param]
+    if param.startswith("net"):
+        sub = detail.split(f"{param}.", 1)[1].split(":", 1)[0] if f"{param}." in detail else ""
+        return NET_FLAGS.get(sub, "--bridge/--net-model")
+    for i, disk in enumerate(config.disks, start=1):
+        if disk.device == param:
+            return f"--disk #{i} ({param})"
+    return param
+
+
+def request_problems(plan: Plan, config: VmConfig, client: ProxmoxClient) -> list[str]:
+    """What the SDK's schema check would refuse in each planned request, named by the flag that set it."""
+    from pvectl.sdk._core.errors import ValidationError
+
+    problems: list[str] = []
+    for request in plan.requests:
+        if request.step not in ("create", "ha"):
+            continue  # the serial console and start requests carry fixed values
+        try:
+            _prepare(client, request)
+        except ValidationError as exc:
+            for param, text in exc.errors.items():
+                detail = " ".join(text.replace("invalid format - format error", "").split())
+                value = request.params.get(param)
+                shown = f" '{value}'" if value is not None and param not in ("net0",) else ""
+                problems.append(f"{_flag_for(param, config, detail)}:{shown} {detail} (PVE parameter {param})")
+    return problems
+
+
+def _prepare(client: ProxmoxClient, request: PlannedRequest) -> None:
+    """The SDK's own encode + schema check of one request (pure: nothing is sent)."""
+    from pvectl.sdk._client import _resolve
+
+    key, values = _resolve(client, request.method, request.path)
+    client._prepare(key, values, dict(request.params), None)
+
+
+def server_problems(config: VmConfig, ref: ReferenceData) -> list[str]:
+    """What the planned create names that the server lacks: the pool and an explicit ISO volume."""
+    problems: list[str] = []
+    node = config.general.node
+    if config.general.pool:
+        pools = ref.pools()
+        if pools.error:
+            raise WorkflowError(f"cannot list pools: {pools.error}", FAILURE)
+        names = pools.get([])
+        if config.general.pool not in names:
+            listing = ", ".join(names) or "none"
+            problems.append(f"--pool: pool '{config.general.pool}' does not exist (available: {listing})")
+    iso = config.os.iso
+    if node and config.os.media == "iso" and iso and ":" in iso:
+        storage = iso.split(":", 1)[0]
+        storages = ref.iso_storages(node)
+        if storages.error:
+            raise WorkflowError(f"cannot list ISO storages on {node}: {storages.error}", FAILURE)
+        if storage not in storages.get([]):
+            listing = ", ".join(storages.get([])) or "none"
+            problems.append(f"--iso: storage '{storage}' holds no ISO images on {node} (available: {listing})")
+        else:
+            isos = ref.isos(node, storage)
+            if isos.error:
+                raise WorkflowError(f"cannot list ISOs on {storage}: {isos.error}", FAILURE)
+            volids = [i.volid for i in isos.get([])]
+            if iso.split(",", 1)[0] not in volids:
+                listing = ", ".join(i.filename for i in isos.get([])) or "none"
+                problems.append(f"--iso: '{iso}' does not exist on {node} (available on {storage}: {listing})")
+    return problems
+
+
+def check_and_plan(client: ProxmoxClient, config: VmConfig, *, strict: bool) -> tuple[Resolution, Plan]:
+    """Resolve derived values, apply every rule, check against the server and the schema, plan the requests.
+
+    WorkflowError (nothing sent) on a problem. ``--dry-run`` and a real run go through exactly this.
+    """
+    from pvectl.vm.plan import make_plan
+    from pvectl.vm.reference import ReferenceData
+    from pvectl.vm.resolve import ResolveError, resolve
+    from pvectl.vm.rules import check
+
+    capacity = disk_capacity_problems(config)
+    if capacity:
+        raise WorkflowError(capacity[0], USAGE, capacity[1:])
+    ref = ReferenceData(client)
+    try:
+        resolution = resolve(config, ref, strict=strict)
+    except ResolveError as exc:
+        raise WorkflowError(str(exc), FAILURE) from exc
+    if resolution.missing:
+        raise WorkflowError("the server lacks what this VM needs (nothing was sent)", USAGE, resolution.missing)
+    # an automatically chosen id that gets taken meanwhile is the submitter's business (it takes the next one)
+    guests = ref.guests()
+    if not resolution.auto_vmid and guests.error:
+        raise WorkflowError(f"cannot list the cluster's VMs: {guests.error}", FAILURE)
+    taken = set() if resolution.auto_vmid else {g.vmid for g in guests.get([])}
+    problems = [str(p) for p in check(resolution.config, taken_vmids=taken)]
+    problems += server_problems(resolution.config, ref)
+    if problems:
+        raise WorkflowError("invalid VM configuration (nothing was sent)", USAGE, problems)
+    plan = make_plan(resolution.config, resolution.server_version)
+    rejected = request_problems(plan, resolution.config, client)
+    if rejected:
+        raise WorkflowError(rejected[0] + " (nothing was sent)", USAGE, rejected[1:])
+    return resolution, plan
+
+
+def submit(
+    client: ProxmoxClient,
+    resolution: Resolution,
+    *,
+    on_event: Callable[[Event], None] | None = None,
+    timeout: float | None = 600,
+) -> Outcome:
+    """Run the plan; the Outcome says what exists on the server (never raises for server trouble or Ctrl-C)."""
+    from pvectl.vm.submit import Submitter
+
+    return Submitter(client, on_event=on_event, task_timeout=timeout).submit(
+        resolution.config, resolution.server_version, auto_vmid=resolution.auto_vmid
+    )
