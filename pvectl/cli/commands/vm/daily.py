@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from pvectl.cli import completers
 from pvectl.cli.commands.vm.select import NameOpt, PoolOpt, SelectorOpt
 from pvectl.cli.errors import NOT_FOUND, USAGE, CliError, reported
 from pvectl.cli.runner import output_format
@@ -15,7 +16,10 @@ if TYPE_CHECKING:
     from pvectl.sdk import ProxmoxClient
     from pvectl.vm.lookup import VmRef
 
-VmArg = Annotated[str, typer.Argument(help="VM id or name (found across the cluster).", show_default=False)]
+VmArg = Annotated[
+    str,
+    typer.Argument(help="VM id or name (found across the cluster).", show_default=False, autocompletion=completers.vm),
+]
 NoWait = Annotated[bool, typer.Option("--no-wait", help="Print the task id instead of waiting.")]
 Timeout = Annotated[
     str | None,
@@ -27,6 +31,9 @@ Timeout = Annotated[
     ),
 ]
 LIST_COLUMNS = ("vmid", "name", "node", "status", "tags", "cpus", "memory")
+# What /cluster/resources reports as a VM's status: PVE::QemuServer::vmstatus gives running|stopped (the same
+# enum as GET /nodes/{node}/qemu/{vmid}/status/current), and the cluster marks guests of an offline node unknown.
+VM_STATES = ("running", "stopped", "unknown")
 
 
 def _find(client: ProxmoxClient, key: str) -> VmRef:
@@ -76,10 +83,22 @@ def _finish(
 
 def list_vms(
     ctx: typer.Context,
-    node: Annotated[str | None, typer.Option("--node", help="Only VMs on this node.", show_default=False)] = None,
-    tag: Annotated[str | None, typer.Option("--tag", help="Only VMs with this tag.", show_default=False)] = None,
+    node: Annotated[
+        str | None,
+        typer.Option("--node", help="Only VMs on this node.", show_default=False, autocompletion=completers.node),
+    ] = None,
+    tag: Annotated[
+        str | None,
+        typer.Option("--tag", help="Only VMs with this tag.", show_default=False, autocompletion=completers.tag),
+    ] = None,
     status: Annotated[
-        str | None, typer.Option("--status", help="Only VMs in this state (running, stopped, ...).", show_default=False)
+        str | None,
+        typer.Option(
+            "--status",
+            help="Only VMs in this state (running, stopped, unknown).",
+            show_default=False,
+            autocompletion=completers.choices(VM_STATES),
+        ),
     ] = None,
     selectors: SelectorOpt = None,
     pool: PoolOpt = None,
@@ -91,8 +110,10 @@ def list_vms(
         from pvectl.cli.output import emit
         from pvectl.vm.lookup import cluster_vms, matches
 
+        client = ctx.obj.client()
+        _check_filters(client, node=node, status=status)
         sel = select.selector(None, selectors, pool, None, name, None, False)
-        everything = sel.select(cluster_vms(ctx.obj.client()))
+        everything = sel.select(cluster_vms(client))
         vms = [vm for vm in everything if matches(vm, node=node, tag=tag, status=status)]
         rows = [
             {
@@ -107,6 +128,16 @@ def list_vms(
             for vm in vms
         ]
         emit(rows, output_format(ctx), LIST_COLUMNS)
+
+
+def _check_filters(client: ProxmoxClient, *, node: str | None, status: str | None) -> None:
+    """A filter value that can never match is a usage error, not an empty list (nothing else is sent)."""
+    if status is not None and status not in VM_STATES:
+        raise CliError(f"--status: '{status}' is not one of {', '.join(VM_STATES)}", USAGE)
+    if node is not None:
+        known = sorted(str(n["node"]) for n in client.request("GET", "/nodes") or [])
+        if node not in known:
+            raise CliError(f"--node: no node '{node}' in this cluster (known: {', '.join(known)})", USAGE)
 
 
 def show(ctx: typer.Context, vm: VmArg) -> None:

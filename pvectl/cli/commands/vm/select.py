@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from pvectl.cli import completers
 from pvectl.cli.errors import NOT_FOUND, USAGE, CliError
 
 if TYPE_CHECKING:
@@ -19,7 +20,11 @@ if TYPE_CHECKING:
 
 VmArgs = Annotated[
     list[str] | None,
-    typer.Argument(help="VM ids or names (found across the cluster); or use the selector flags.", show_default=False),
+    typer.Argument(
+        help="VM ids or names (found across the cluster); or use the selector flags.",
+        show_default=False,
+        autocompletion=completers.vm,
+    ),
 ]
 SelectorOpt = Annotated[
     list[str] | None,
@@ -31,8 +36,14 @@ SelectorOpt = Annotated[
         show_default=False,
     ),
 ]
-PoolOpt = Annotated[str | None, typer.Option("--pool", help="Only VMs in this pool.", show_default=False)]
-NodeOpt = Annotated[str | None, typer.Option("--node", help="Only VMs on this node.", show_default=False)]
+PoolOpt = Annotated[
+    str | None,
+    typer.Option("--pool", help="Only VMs in this pool.", show_default=False, autocompletion=completers.pool),
+]
+NodeOpt = Annotated[
+    str | None,
+    typer.Option("--node", help="Only VMs on this node.", show_default=False, autocompletion=completers.node),
+]
 NameOpt = Annotated[
     str | None,
     typer.Option("--name", metavar="GLOB", help="Only VMs named like this ('web-*').", show_default=False),
