@@ -33,7 +33,14 @@ COMPLETER_BY_FORMAT = {
     "pve-iface": "iface",
     "pve-bridge-id": "bridge",
 }
-COMPLETER_BY_NAME = {"bridge": "bridge", "iso": "iso", "cdrom": "iso", "iface": "iface"}
+COMPLETER_BY_NAME = {
+    "bridge": "bridge",
+    "iso": "iso",
+    "cdrom": "iso",
+    "iface": "iface",
+    "snapname": "snapshot",
+    "upid": "upid",
+}
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,8 @@ a command's own option of the same name wins (sim serve --host, config add --hos
 
 EXIT_CODES = """Exit codes: 0 ok, 1 API or task failure (nothing created), 2 usage or validation error (nothing
 sent), 3 authentication, 4 not found, 5 TLS/connection problem, 6 partly done (the remedy is printed), 7 unknown
-(an answer was lost; what was checked and how to check is printed), 130 interrupted (a started task goes on)."""
+(an answer was lost; what was checked and how to check is printed), 8 some VMs of a bulk action failed (the
+per-VM table says which), 130 interrupted (a started task goes on)."""
 
 app = typer.Typer(
     name="pvectl",

@@ -19,6 +19,7 @@ CONNECTION = 5  # TLS, pinning, connection problems
 PARTIAL = 6  # partly done: e.g. the VM exists but a follow-up step failed (the message says how to finish)
 UNKNOWN = 7  # an answer was lost and the server could not tell what happened (the message says how to check)
 INTERRUPTED = 130
+# SOME_FAILED (8): a bulk action where some VMs failed; defined with the outcome kinds in pvectl.vm.outcome
 
 
 class CliError(Exception):

@@ -126,6 +126,7 @@ def apply_effect(state: State, effect: Mapping[str, Any], now: float) -> None:
         vm["config"].pop("lock", None)
     elif op == "status" and vm is not None:
         vm["status"] = effect["status"]
+        vm.pop("paused", None)  # a (re)started or stopped VM is no longer paused
         vm["started"] = int(now)
     elif op == "ha":
         entry = state["ha"].get(effect["sid"])
@@ -139,6 +140,12 @@ def apply_effect(state: State, effect: Mapping[str, Any], now: float) -> None:
         volumes.remove(state, effect["volid"], effect["node"])
     elif op == "destroy":
         destroy_vm(state, int(effect["vmid"]), purge=bool(effect.get("purge")))
+    elif op == "pause" and vm is not None:
+        vm["paused"] = bool(effect["paused"])
+    elif op.startswith("snapshot-"):
+        from pvectl.sim.handlers import snapshots
+
+        snapshots.apply(state, dict(effect), now)
 
 
 def destroy_vm(state: State, vmid: int, *, purge: bool) -> None:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:
     from pvectl.sdk import ProxmoxClient, Task
 
-Power = Literal["start", "stop", "shutdown", "reboot"]
+Power = Literal["start", "stop", "shutdown", "reboot", "suspend", "resume"]
 
 
 def enable_serial_console(client: ProxmoxClient, node: str, vmid: int) -> None:

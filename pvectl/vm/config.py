@@ -9,13 +9,17 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Bus = Literal["scsi", "sata", "virtio", "ide"]
 Media = Literal["iso", "cdrom", "none"]
 
 # vm-create.md §3: the highest device index per bus (ide2 is the CD drive).
 MAX_INDEX: dict[str, int] = {"ide": 3, "sata": 5, "scsi": 30, "virtio": 15}
+# vm-create.md §3 and the disk formats of POST /nodes/{node}/qemu: `iothread` exists on scsi[n]/virtio[n] only,
+# `ssd` on ide[n]/sata[n]/scsi[n] only.
+IOTHREAD_BUSES = ("scsi", "virtio")
+SSD_BUSES = ("scsi", "sata", "ide")
 
 
 class _Step(BaseModel):
@@ -79,6 +83,17 @@ class Disk(_Step):
     iops_rd_max: int | None = None
     iops_wr: int | None = None
     iops_wr_max: int | None = None
+
+    @model_validator(mode="after")
+    def _bus_defaults(self) -> Disk:
+        """IO thread and SSD emulation default to on only where the bus has them (vm-create.md §3: no ``ssd`` on
+        virtio, ``iothread`` only on scsi/virtio). A value the user set stays as set, so a conflict is reported;
+        an unset one follows the bus, also when the bus changes later (this runs on every assignment)."""
+        if "iothread" not in self.model_fields_set:
+            self.__dict__["iothread"] = self.bus in IOTHREAD_BUSES
+        if "ssd" not in self.model_fields_set:
+            self.__dict__["ssd"] = self.bus in SSD_BUSES
+        return self
 
     @property
     def device(self) -> str | None:
@@ -181,6 +196,7 @@ def parse_disk_spec(text: str, base: Disk | None = None) -> Disk:
         key, sep, value = part.partition("=")
         if not sep:
             raise DiskSpecError(f"'{text}': option '{part}' needs key=value")
+        key = key.replace("-", "_")  # mbps-rd as the flag spells it, mbps_rd as PVE does
         if key in _DISK_BOOL:
             low = value.lower()
             if low not in ("1", "0", "yes", "no", "on", "off", "true", "false"):
@@ -193,8 +209,12 @@ def parse_disk_spec(text: str, base: Disk | None = None) -> Disk:
         else:
             known = ", ".join(["format", "iothread", "ssd", "backup", "aio", "cache", "discard", "ro", "replicate"])
             raise DiskSpecError(f"'{text}': unknown disk option '{key}' ({known}, {', '.join(DISK_LIMITS)})")
-    data = (base or Disk()).model_dump()
+    data = base.model_dump(exclude_unset=True) if base else {}  # unset bus-dependent defaults follow the new bus
     data.update(values)
+    bus = str(data.get("bus", "scsi"))
+    for key, buses in (("iothread", IOTHREAD_BUSES), ("ssd", SSD_BUSES)):
+        if key not in values and bus not in buses:
+            data.pop(key, None)  # a value inherited from the base (a default) does not apply to this bus
     try:
         return Disk.model_validate(data)
     except ValueError as exc:

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 
-from pvectl.vm.config import Disk, VmConfig
+from pvectl.vm.config import IOTHREAD_BUSES, SSD_BUSES, Disk, VmConfig
 from pvectl.vm.fields import BY_FLAG, DISK_BY_FLAG
 
 
@@ -53,7 +53,16 @@ def apply_defaults(config: VmConfig, defaults: Mapping[str, Any]) -> VmConfig:
             raise DefaultsError(f"[vm.defaults] {key}: {exc}") from exc
     if disk_values:
         try:
-            out.disks = [Disk.model_validate({**d.model_dump(), **disk_values}) for d in out.disks]
+            out.disks = [_disk_defaults(d, disk_values) for d in out.disks]
         except PydanticValidationError as exc:
             raise DefaultsError(f"[vm.defaults] disk: {exc.errors()[0]['msg']}") from exc
     return out
+
+
+def _disk_defaults(disk: Disk, values: Mapping[str, Any]) -> Disk:
+    """``disk`` with ``[vm.defaults]`` disk values; IO thread and SSD emulation only where the bus has them."""
+    data = {**disk.model_dump(exclude_unset=True), **values}
+    for key, buses in (("iothread", IOTHREAD_BUSES), ("ssd", SSD_BUSES)):
+        if key in values and key not in disk.model_fields_set and disk.bus not in buses:
+            data.pop(key)
+    return Disk.model_validate(data)

@@ -14,6 +14,9 @@ Kinds and their exit codes (the table in the README and in ``pvectl --help``):
 ``interrupted``     130   Ctrl-C while waiting: the task goes on on the server (``upid``)
 ==================  ====  ==========================================================================
 
+A bulk action (``vm stop -l tag=lab``: one outcome per VM, pvectl.vm.bulk) exits 0 when every VM's outcome is ok,
+130 after Ctrl-C, and ``SOME_FAILED`` (8) otherwise; the per-VM table says which VMs did not succeed and why.
+
 ``nothing-created`` is 2 instead when the server refused what the user typed (a ``--vmid`` taken meanwhile):
 ``Outcome.code`` overrides the kind's code for that one case.
 """
@@ -27,6 +30,8 @@ if TYPE_CHECKING:
     from pvectl.vm.plan import Plan
 
 OutcomeKind = Literal["created", "done", "nothing-created", "task-failed", "partial", "unknown", "interrupted"]
+
+SOME_FAILED = 8  # a bulk action where at least one VM did not succeed (see the module doc)
 
 EXIT_CODES: dict[str, int] = {
     "created": 0,

@@ -112,6 +112,9 @@ def main() -> None:
         "pvectl --help": snippet(PVECTL, ["--help"]),
         "pvectl api nodes qemu config set --help": snippet(PVECTL, ["api", "nodes", "qemu", "config", "set", "--help"]),
         "TAB pvectl api nodes qemu ": snippet(PVECTL, [], bash_env("pvectl api nodes qemu ", "pvectl")),
+        # a curated command's live value with no server configured: the command tree and the completer's cost
+        "TAB pvectl vm start ": snippet(PVECTL, [], bash_env("pvectl vm start ", "pvectl")),
+        "TAB pvectl vm create --bios ": snippet(PVECTL, [], bash_env("pvectl vm create --bios ", "pvectl")),
     }
     os.environ.pop("PVECTL_HOST", None)
     results = measure(snippets, runs)
@@ -124,6 +127,8 @@ def main() -> None:
         ("pvectl api nodes qemu config set --help", "floor: demo --help", 1.3),
         ("TAB pvectl api nodes qemu ", "stock: TAB demo ", 1.3),
         ("TAB pvectl api nodes qemu ", "floor: demo --help", 1.3),
+        ("TAB pvectl vm start ", "stock: TAB demo ", 1.3),
+        ("TAB pvectl vm create --bios ", "stock: TAB demo ", 1.3),
     ]
     for cand, base, target in comparisons:
         ratio = results[cand][0] / results[base][0]

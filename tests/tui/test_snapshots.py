@@ -164,5 +164,7 @@ def test_two_disks_with_a_problem(snap_compare: Snap, cli: SimCli) -> None:
         await pilot.press("ctrl+n")
         await settle(pilot)
         await answer(pilot, "disks[1].bus", "virtio")
+        await settle(pilot)  # the bus's Select.Changed lands after the first settle
+        await answer(pilot, "disks[1].ssd", True)  # set by hand: virtio has no SSD emulation (a default is dropped)
 
     assert snap_compare(make_app(cli.sim), terminal_size=SIZE, run_before=run_before)

@@ -27,7 +27,11 @@ def test_disks_are_numbered_and_checked() -> None:
     wizard.add_disk()
     wizard.answer_disk(1, DISK_BY_FLAG["bus"], "virtio")
     assert [d.device for d in wizard.preview().disks] == ["scsi0", "virtio0"]
+    # SSD emulation was a default, and virtio has none: it follows the bus instead of becoming an error
+    assert wizard.config.disks[1].ssd is False and wizard.errors("disks") == {}
+    wizard.answer_disk(1, DISK_BY_FLAG["ssd"], True)
     assert "SSD emulation is not available" in wizard.errors("disks")["disks[1].ssd"]
+    wizard.answer_disk(1, DISK_BY_FLAG["ssd"], False)
     wizard.answer_disk(1, DISK_BY_FLAG["size"], "x")
     assert wizard.errors("disks")["disks[1].size_gib"] == "'x' is not a whole number"
     wizard.remove_disk(1)

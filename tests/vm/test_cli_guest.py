@@ -81,13 +81,3 @@ def test_exec_errors(gcli: SimCli, clock: SharedClock) -> None:
     stopped = _make(gcli, "off")
     off = gcli("vm", "exec", str(stopped), "--", "true")
     assert off.code != 0 and "not running" in off.stderr
-
-
-def test_start_wait_ip(gcli: SimCli) -> None:
-    _make(gcli, "later")
-    run = gcli("vm", "start", "later", "--wait", "ip")
-    assert run.code == 0, run.stderr
-    assert run.stdout.strip().startswith("192.0.2.") and "started" in run.stderr
-    again = gcli("vm", "start", "later", "--wait", "agent")  # already running: only waits
-    assert again.code == 0, again.stderr
-    assert gcli("vm", "start", "later", "--wait", "nope").code == 2

@@ -1552,6 +1552,7 @@ def _clone() -> None:
             help="The name of the snapshot. [string, format pve-configid; at most 40 characters]",
             metavar="TEXT",
             show_default=False,
+            autocompletion=_c.snapshot,
         ),
         storage: _S = typer.Option(
             None,
@@ -2009,6 +2010,7 @@ def _feature() -> None:
             help="The name of the snapshot. [string, format pve-configid; at most 40 characters]",
             metavar="TEXT",
             show_default=False,
+            autocompletion=_c.snapshot,
         ),
     ) -> None:
         run_generated(ctx, "GET /nodes/{node}/lxc/{vmid}/feature", False)

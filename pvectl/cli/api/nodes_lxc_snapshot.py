@@ -69,6 +69,7 @@ def _create() -> None:
             help="The name of the snapshot. [string, format pve-configid; at most 40 characters]",
             metavar="TEXT",
             show_default=False,
+            autocompletion=_c.snapshot,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
     ) -> None:
@@ -108,6 +109,7 @@ def _delete() -> None:
             help="The name of the snapshot. [string, format pve-configid; at most 40 characters]",
             metavar="TEXT",
             show_default=False,
+            autocompletion=_c.snapshot,
         ),
         force: _S = typer.Option(
             None,
@@ -154,6 +156,7 @@ def _get() -> None:
             help="The name of the snapshot. [string, format pve-configid; at most 40 characters]",
             metavar="TEXT",
             show_default=False,
+            autocompletion=_c.snapshot,
         ),
     ) -> None:
         run_generated(ctx, "GET /nodes/{node}/lxc/{vmid}/snapshot/{snapname}", False)
@@ -223,6 +226,7 @@ def _rollback() -> None:
             help="The name of the snapshot. [string, format pve-configid; at most 40 characters]",
             metavar="TEXT",
             show_default=False,
+            autocompletion=_c.snapshot,
         ),
         start: _S = typer.Option(
             None,

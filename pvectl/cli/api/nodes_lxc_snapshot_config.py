@@ -49,6 +49,7 @@ def _get() -> None:
             help="The name of the snapshot. [string, format pve-configid; at most 40 characters]",
             metavar="TEXT",
             show_default=False,
+            autocompletion=_c.snapshot,
         ),
     ) -> None:
         run_generated(ctx, "GET /nodes/{node}/lxc/{vmid}/snapshot/{snapname}/config", False)
@@ -87,6 +88,7 @@ def _set() -> None:
             help="The name of the snapshot. [string, format pve-configid; at most 40 characters]",
             metavar="TEXT",
             show_default=False,
+            autocompletion=_c.snapshot,
         ),
         description: _S = typer.Option(
             None,

@@ -1147,6 +1147,7 @@ def _clone() -> None:
             help="The name of the snapshot. [string, format pve-configid; at most 40 characters]",
             metavar="TEXT",
             show_default=False,
+            autocompletion=_c.snapshot,
         ),
         storage: _S = typer.Option(
             None,
@@ -1974,6 +1975,7 @@ def _feature() -> None:
             help="The name of the snapshot. [string, format pve-configid; at most 40 characters]",
             metavar="TEXT",
             show_default=False,
+            autocompletion=_c.snapshot,
         ),
     ) -> None:
         run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/feature", False)

@@ -75,6 +75,7 @@ def _create() -> None:
             help="The name of the snapshot. [string, format pve-configid; at most 40 characters]",
             metavar="TEXT",
             show_default=False,
+            autocompletion=_c.snapshot,
         ),
         vmstate: _S = typer.Option(
             None,
@@ -121,6 +122,7 @@ def _delete() -> None:
             help="The name of the snapshot. [string, format pve-configid; at most 40 characters]",
             metavar="TEXT",
             show_default=False,
+            autocompletion=_c.snapshot,
         ),
         force: _S = typer.Option(
             None,
@@ -167,6 +169,7 @@ def _get() -> None:
             help="The name of the snapshot. [string, format pve-configid; at most 40 characters]",
             metavar="TEXT",
             show_default=False,
+            autocompletion=_c.snapshot,
         ),
     ) -> None:
         run_generated(ctx, "GET /nodes/{node}/qemu/{vmid}/snapshot/{snapname}", False)
@@ -236,6 +239,7 @@ def _rollback() -> None:
             help="The name of the snapshot. [string, format pve-configid; at most 40 characters]",
             metavar="TEXT",
             show_default=False,
+            autocompletion=_c.snapshot,
         ),
         start: _S = typer.Option(
             None,

@@ -59,6 +59,7 @@ def _get() -> None:
             help="[string]",
             metavar="TEXT",
             show_default=False,
+            autocompletion=_c.upid,
         ),
     ) -> None:
         run_generated(ctx, "GET /nodes/{node}/tasks/{upid}", False)
@@ -183,6 +184,7 @@ def _log() -> None:
             help="The task's unique ID. [string]",
             metavar="TEXT",
             show_default=False,
+            autocompletion=_c.upid,
         ),
         download: _S = typer.Option(
             None,
@@ -234,6 +236,7 @@ def _status() -> None:
             help="The task's unique ID. [string]",
             metavar="TEXT",
             show_default=False,
+            autocompletion=_c.upid,
         ),
     ) -> None:
         run_generated(ctx, "GET /nodes/{node}/tasks/{upid}/status", False)
@@ -264,6 +267,7 @@ def _stop() -> None:
             help="[string]",
             metavar="TEXT",
             show_default=False,
+            autocompletion=_c.upid,
         ),
     ) -> None:
         run_generated(ctx, "DELETE /nodes/{node}/tasks/{upid}", False)

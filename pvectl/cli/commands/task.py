@@ -6,13 +6,17 @@ from typing import Annotated, Any
 
 import typer
 
+from pvectl.cli import completers
 from pvectl.cli.command_types import OutputCommand
 
 app = typer.Typer(
     help="Follow PVE tasks: list, show, wait, log.", no_args_is_help=True, add_completion=False, rich_markup_mode=None
 )
 
-Upid = Annotated[str, typer.Argument(help="The task's UPID (UPID:node:...).", show_default=False)]
+Upid = Annotated[
+    str,
+    typer.Argument(help="The task's UPID (UPID:node:...).", show_default=False, autocompletion=completers.upid),
+]
 
 
 def _setup(ctx: typer.Context) -> tuple[Any, str]:
@@ -35,13 +39,18 @@ def _node(upid: str) -> str:
 def list_(
     ctx: typer.Context,
     node: Annotated[
-        str | None, typer.Option("--node", help="Only tasks of this node (default: whole cluster).")
+        str | None,
+        typer.Option(
+            "--node", help="Only tasks of this node (default: whole cluster).", autocompletion=completers.node
+        ),
     ] = None,
     running: Annotated[bool, typer.Option("--running", help="Only running tasks.")] = False,
     limit: Annotated[int, typer.Option("--limit", help="At most this many tasks (per node).")] = 50,
 ) -> None:
-    """Recent tasks of the cluster or of one node."""
-    from pvectl.cli import output
+    """Recent tasks, newest first: a short id (the full UPID in -o wide, text, JSON and YAML), human times."""
+    import time
+
+    from pvectl.cli import output, taskview
     from pvectl.cli.errors import reported
 
     with reported():
@@ -55,9 +64,16 @@ def list_(
             rows = client._call("GET /cluster/tasks", (), {})
             if running:
                 rows = [r for r in rows if not r.get("endtime")]
-            rows = rows[:limit]
-        cols = ["node", "type", "id", "user", "status", "starttime", "endtime", "upid"]
-        output.emit(rows, fmt, columns=cols)
+        rows = taskview.newest_first(rows)[:limit]
+        kind = "wide" if fmt == "wide" else output.resolve(fmt)
+        if kind in ("json", "yaml"):
+            output.emit(rows, kind)
+            return
+        human = taskview.human_rows(rows, time.time())
+        if kind == "table":
+            output.emit(human, kind, columns=taskview.COLUMNS, ordered=True)
+        else:  # text (for scripts) and wide: the full UPID too
+            output.emit(human, "text" if kind == "text" else "table", columns=taskview.WIDE_COLUMNS, ordered=True)
 
 
 @app.command("show", cls=OutputCommand)
@@ -67,8 +83,7 @@ def show(ctx: typer.Context, upid: Upid) -> None:
     from pvectl.cli.errors import reported
 
     with reported():
-        node = _node(upid)
-        client, fmt = _setup(ctx)
+        upid, node, client, fmt = _resolve(ctx, upid)
         output.emit(client._call("GET /nodes/{node}/tasks/{upid}/status", (node, upid), {}), fmt)
 
 
@@ -109,13 +124,41 @@ def log(
     upid: Upid,
     start: Annotated[int, typer.Option("--start", help="First line.")] = 0,
     limit: Annotated[int, typer.Option("--limit", help="At most this many lines.")] = 5000,
+    follow: Annotated[
+        bool,
+        typer.Option("--follow", "-f", help="Keep printing new lines until the task ends (exit 1 if it failed)."),
+    ] = False,
 ) -> None:
-    """A task's log."""
-    from pvectl.cli.errors import reported
+    """A task's log; with --follow, streamed until the task ends."""
+    from pvectl.cli import taskview
+    from pvectl.cli.errors import FAILURE, CliError, reported
 
     with reported():
-        node = _node(upid)
-        client, _fmt = _setup(ctx)
-        lines = client._call("GET /nodes/{node}/tasks/{upid}/log", (node, upid), {"start": start, "limit": limit})
-        for item in lines or []:
-            typer.echo(item.get("t", "") if isinstance(item, dict) else str(item))
+        upid, node, client, _fmt = _resolve(ctx, upid)
+        if follow:
+            status = taskview.follow(client, node, upid, start=start)
+            exit_status = str(status.get("exitstatus", "OK"))
+            if exit_status != "OK" and not exit_status.startswith("WARNINGS"):
+                raise CliError(f"task failed: {exit_status}", FAILURE)
+            return
+        for line in taskview.log_lines(client, node, upid, start, limit):
+            typer.echo(line)
+
+
+def _resolve(ctx: typer.Context, text: str) -> tuple[str, str, Any, str]:
+    """(UPID, node, client, output format) for a UPID or a short task id from `task list`."""
+    from pvectl.cli import taskview
+    from pvectl.cli.errors import NOT_FOUND, USAGE, CliError
+
+    if not text.startswith("UPID:"):
+        if not taskview.SHORT_ID.fullmatch(text):
+            raise CliError(f"UPID: '{text}' is neither a UPID (UPID:node:...) nor a task id from `task list`", USAGE)
+        client, fmt = _setup(ctx)
+        try:
+            upid = taskview.resolve_upid(client, text)
+        except LookupError as exc:
+            raise CliError(str(exc), NOT_FOUND) from None
+        return upid, _node(upid), client, fmt
+    node = _node(text)
+    client, fmt = _setup(ctx)
+    return text, node, client, fmt

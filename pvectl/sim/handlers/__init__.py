@@ -1,5 +1,33 @@
 """Stateful handlers, one module per API area; importing this package registers them."""
 
-from pvectl.sim.handlers import access, agent, clone, cloudinit, cluster, ha, nodes, pools, qemu, storage
+from pvectl.sim.handlers import (
+    access,
+    agent,
+    clone,
+    cloudinit,
+    cluster,
+    ha,
+    nodes,
+    pause,
+    pools,
+    qemu,
+    resize,
+    snapshots,
+    storage,
+)
 
-__all__ = ["access", "agent", "clone", "cloudinit", "cluster", "ha", "nodes", "pools", "qemu", "storage"]
+__all__ = [
+    "access",
+    "agent",
+    "clone",
+    "cloudinit",
+    "cluster",
+    "ha",
+    "nodes",
+    "pause",
+    "pools",
+    "qemu",
+    "resize",
+    "snapshots",
+    "storage",
+]

@@ -40,7 +40,7 @@ def list_vms(ctx: Ctx) -> list[dict[str, Any]]:
         for key in ("id", "type", "node", "pool", "hastate", "maxcpu"):
             entry.pop(key, None)
         entry["cpus"] = int(vm["config"].get("cores", 1)) * int(vm["config"].get("sockets", 1))
-        entry["qmpstatus"] = vm["status"]
+        entry["qmpstatus"] = "paused" if vm.get("paused") else vm["status"]
         if vm["status"] == "running":
             entry["pid"] = 10000 + int(vmid)
         out.append(entry)
@@ -150,7 +150,7 @@ def current(ctx: Ctx) -> dict[str, Any]:
     for key in ("id", "type", "node", "pool", "hastate", "maxcpu"):
         entry.pop(key, None)
     entry["cpus"] = int(vm["config"].get("cores", 1)) * int(vm["config"].get("sockets", 1))
-    entry["qmpstatus"] = vm["status"]
+    entry["qmpstatus"] = "paused" if vm.get("paused") else vm["status"]
     entry["agent"] = int(str(vm["config"].get("agent", "0")).split(",")[0] in ("1", "enabled=1"))
     ha = ctx.state["ha"].get(f"vm:{vmid}")
     entry["ha"] = {"managed": 1, "state": ha["state"]} if ha else {"managed": 0}

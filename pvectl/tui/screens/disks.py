@@ -124,16 +124,19 @@ class DisksScreen(StepScreen):
             self._bus_changed(int(row.key.split("]")[0].removeprefix("disks[")))
 
     def _bus_changed(self, index: int) -> None:
-        """A new bus: the next free device on it, and what the bus cannot do switched off (as the GUI does)."""
+        """A new bus: the next free device on it, and what the bus cannot do switched off (as the GUI does).
+
+        Unset IO thread and SSD emulation follow the bus by themselves (pvectl.vm.config.Disk); a value the user
+        set is switched off only where the bus cannot do it."""
         disk = self.wizard.config.disks[index]
         disk.index = None
         self.row(f"disks[{index}].index").show_value(None)
         for name in ("ssd", "iothread", "ro"):
-            if getattr(disk, name, None) and not disk_applies(disk.bus, name):
+            if name in disk.model_fields_set and getattr(disk, name, None) and not disk_applies(disk.bus, name):
                 setattr(disk, name, False)
-                key = f"disks[{index}].{name}"
-                if any(r.key == key for r in self.rows()):
-                    self.row(key).show_value(False)
+            key = f"disks[{index}].{name}"
+            if any(r.key == key for r in self.rows()):
+                self.row(key).show_value(getattr(disk, name))
 
     def _formats(self, disk: str) -> None:
         """Offer the formats the disk's storage supports (raw only on RBD, LVM, ZFS), as the GUI does."""

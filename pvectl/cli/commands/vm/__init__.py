@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import typer
 
-from pvectl.cli.commands.vm import daily
+from pvectl.cli.commands.vm import daily, power, snapshot
 from pvectl.cli.commands.vm.clone import clone
 from pvectl.cli.commands.vm.create import create
 from pvectl.cli.commands.vm.exec import exec_
 from pvectl.cli.commands.vm.flags import VmCreateCommand
+from pvectl.cli.commands.vm.resize import resize
 from pvectl.cli.commands.vm.template import template
 from pvectl.cli.commands.vm.wait import wait
 from pvectl.cli.runner import ApiCommand  # accepts -o/--output after the command too
@@ -30,13 +31,17 @@ def vm() -> None:
 app.command("create", cls=VmCreateCommand, help="Create a VM (flags, --from-file, -i prompts, --tui wizard).")(create)
 app.command("list", cls=ApiCommand)(daily.list_vms)
 app.command("show", cls=ApiCommand)(daily.show)
-app.command("start", cls=ApiCommand)(daily.start)
-app.command("stop", cls=ApiCommand)(daily.stop)
-app.command("shutdown", cls=ApiCommand)(daily.shutdown)
-app.command("reboot", cls=ApiCommand)(daily.reboot)
-app.command("delete", cls=ApiCommand)(daily.delete)
+app.command("start", cls=ApiCommand)(power.start)
+app.command("stop", cls=ApiCommand)(power.stop)
+app.command("shutdown", cls=ApiCommand)(power.shutdown)
+app.command("reboot", cls=ApiCommand)(power.reboot)
+app.command("suspend", cls=ApiCommand)(power.suspend)
+app.command("resume", cls=ApiCommand)(power.resume)
+app.command("delete", cls=ApiCommand)(power.delete)
 app.command("clone", cls=ApiCommand)(clone)
 app.command("template", cls=ApiCommand)(template)
 app.command("wait", cls=ApiCommand)(wait)
 app.command("exec", cls=ApiCommand)(exec_)
 app.add_typer(daily.serial)
+app.command("resize", cls=ApiCommand)(resize)
+app.add_typer(snapshot.app)

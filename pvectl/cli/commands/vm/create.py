@@ -19,11 +19,10 @@ if TYPE_CHECKING:
 TASK_TIMEOUT = 600.0  # --timeout default of vm create: how long each task of the plan is waited for
 
 
-def load_file(path: str) -> VmConfig:
-    """A VmConfig from YAML or JSON; errors name the file and the field."""
-    from pydantic import ValidationError
-
-    from pvectl.vm.config import VmConfig
+def load_file(path: str, base: VmConfig | None = None) -> VmConfig:
+    """A VmConfig from a YAML or JSON VM file (flat flag-named keys over ``base``, e.g. ``[vm.defaults]``; or the
+    whole config in the nested step form; pvectl.vm.vmfile); errors name the file and the key."""
+    from pvectl.vm.vmfile import VmFileError, load
 
     try:
         text = Path(path).read_text(encoding="utf-8")
@@ -38,11 +37,9 @@ def load_file(path: str) -> VmConfig:
             f"--from-file {path}: not valid {'YAML' if path.endswith(('.yaml', '.yml')) else 'JSON'}: {exc}", USAGE
         ) from exc
     try:
-        return VmConfig.model_validate(data or {})
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
-        raise CliError(f"--from-file {path}: {where}: {err['msg']}", USAGE) from exc
+        return load(data, base)
+    except VmFileError as exc:
+        raise CliError(f"--from-file {path}: {exc}", USAGE) from exc
 
 
 @with_vm_flags
@@ -61,7 +58,7 @@ def _create(ctx: typer.Context, values: dict[str, Any]) -> None:
     app = ctx.obj
     config = app.vm_defaults_config()
     if values.get("from_file"):
-        config = load_file(str(values["from_file"]))
+        config = load_file(str(values["from_file"]), base=config)
     try:
         config = apply_flags(config, values)  # with -i/--tui, flags pre-fill the answers
     except FlagError as exc:
@@ -81,7 +78,7 @@ def _create(ctx: typer.Context, values: dict[str, Any]) -> None:
     client = app.client()
     resolution, plan = check_and_plan(client, config, strict=True)  # --dry-run runs every check a real run does
     if dry_run:
-        print_plan(ctx, plan)
+        print_plan(ctx, plan, resolution.config)
         return
     for note in plan.notes:
         print(f"note: {note}", file=sys.stderr)

@@ -1,22 +1,25 @@
-"""The daily ``pvectl vm`` commands: list, show, start, stop, shutdown, reboot, delete, serial-console."""
+"""The daily ``pvectl vm`` commands: list, show, serial-console (power verbs and delete: power.py)."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from pvectl.cli import completers
+from pvectl.cli.commands.vm.select import NameOpt, PoolOpt, SelectorOpt
 from pvectl.cli.errors import NOT_FOUND, USAGE, CliError, reported
 from pvectl.cli.runner import output_format
-from pvectl.vm.actions import Power
 
 if TYPE_CHECKING:
     from pvectl.sdk import ProxmoxClient
     from pvectl.vm.lookup import VmRef
 
-VmArg = Annotated[str, typer.Argument(help="VM id or name (found across the cluster).", show_default=False)]
+VmArg = Annotated[
+    str,
+    typer.Argument(help="VM id or name (found across the cluster).", show_default=False, autocompletion=completers.vm),
+]
 NoWait = Annotated[bool, typer.Option("--no-wait", help="Print the task id instead of waiting.")]
 Timeout = Annotated[
     str | None,
@@ -28,6 +31,9 @@ Timeout = Annotated[
     ),
 ]
 LIST_COLUMNS = ("vmid", "name", "node", "status", "tags", "cpus", "memory")
+# What /cluster/resources reports as a VM's status: PVE::QemuServer::vmstatus gives running|stopped (the same
+# enum as GET /nodes/{node}/qemu/{vmid}/status/current), and the cluster marks guests of an offline node unknown.
+VM_STATES = ("running", "stopped", "unknown")
 
 
 def _find(client: ProxmoxClient, key: str) -> VmRef:
@@ -63,7 +69,6 @@ def _finish(
     doing: str,
     step: str,
     ref: VmRef,
-    quiet: bool = False,
 ) -> None:
     from pvectl.cli.tasks import wait_and_report
 
@@ -73,24 +78,43 @@ def _finish(
         print_upid(ctx, upid)
         return
     wait_and_report(ctx, client, upid, timeout=timeout, doing=doing, step=step, vmid=ref.vmid, node=ref.node)
-    # quiet: a --wait follows and prints the result on stdout; this line goes to stderr then
-    print(done, file=sys.stderr if quiet or output_format(ctx) == "json" else sys.stdout)
+    print(done, file=sys.stderr if output_format(ctx) == "json" else sys.stdout)
 
 
 def list_vms(
     ctx: typer.Context,
-    node: Annotated[str | None, typer.Option("--node", help="Only VMs on this node.", show_default=False)] = None,
-    tag: Annotated[str | None, typer.Option("--tag", help="Only VMs with this tag.", show_default=False)] = None,
-    status: Annotated[
-        str | None, typer.Option("--status", help="Only VMs in this state (running, stopped, ...).", show_default=False)
+    node: Annotated[
+        str | None,
+        typer.Option("--node", help="Only VMs on this node.", show_default=False, autocompletion=completers.node),
     ] = None,
+    tag: Annotated[
+        str | None,
+        typer.Option("--tag", help="Only VMs with this tag.", show_default=False, autocompletion=completers.tag),
+    ] = None,
+    status: Annotated[
+        str | None,
+        typer.Option(
+            "--status",
+            help="Only VMs in this state (running, stopped, unknown).",
+            show_default=False,
+            autocompletion=completers.choices(VM_STATES),
+        ),
+    ] = None,
+    selectors: SelectorOpt = None,
+    pool: PoolOpt = None,
+    name: NameOpt = None,
 ) -> None:
-    """List the cluster's VMs (no node needed)."""
+    """List the cluster's VMs (no node needed); the selector flags narrow the list."""
     with reported():
+        from pvectl.cli.commands.vm import select
         from pvectl.cli.output import emit
         from pvectl.vm.lookup import cluster_vms, matches
 
-        vms = [vm for vm in cluster_vms(ctx.obj.client()) if matches(vm, node=node, tag=tag, status=status)]
+        client = ctx.obj.client()
+        _check_filters(client, node=node, status=status)
+        sel = select.selector(None, selectors, pool, None, name, None, False)
+        everything = sel.select(cluster_vms(client))
+        vms = [vm for vm in everything if matches(vm, node=node, tag=tag, status=status)]
         rows = [
             {
                 "vmid": vm.vmid,
@@ -104,6 +128,16 @@ def list_vms(
             for vm in vms
         ]
         emit(rows, output_format(ctx), LIST_COLUMNS)
+
+
+def _check_filters(client: ProxmoxClient, *, node: str | None, status: str | None) -> None:
+    """A filter value that can never match is a usage error, not an empty list (nothing else is sent)."""
+    if status is not None and status not in VM_STATES:
+        raise CliError(f"--status: '{status}' is not one of {', '.join(VM_STATES)}", USAGE)
+    if node is not None:
+        known = sorted(str(n["node"]) for n in client.request("GET", "/nodes") or [])
+        if node not in known:
+            raise CliError(f"--node: no node '{node}' in this cluster (known: {', '.join(known)})", USAGE)
 
 
 def show(ctx: typer.Context, vm: VmArg) -> None:
@@ -124,114 +158,6 @@ def show(ctx: typer.Context, vm: VmArg) -> None:
         )
 
 
-def _power(action: Power, past: str, doing: str) -> Callable[..., None]:
-    def command(ctx: typer.Context, vm: VmArg, no_wait: NoWait = False, timeout: Timeout = None) -> None:
-        _power_run(ctx, action, past, doing, vm, no_wait, timeout)
-
-    command.__doc__ = f"{action.capitalize()} a VM and wait for the task."
-    return command
-
-
-def start(
-    ctx: typer.Context,
-    vm: VmArg,
-    no_wait: NoWait = False,
-    timeout: Timeout = None,
-    wait: Annotated[
-        str | None,
-        typer.Option(
-            "--wait",
-            metavar="agent|ip",
-            help="Then wait until the guest agent answers, or for the VM's IP address (printed).",
-            show_default=False,
-        ),
-    ] = None,
-) -> None:
-    """Start a VM and wait for the task."""
-    _power_run(ctx, "start", "started", "started", vm, no_wait, timeout, then=wait)
-
-
-def _power_run(
-    ctx: typer.Context,
-    action: Power,
-    past: str,
-    doing: str,
-    vm: str,
-    no_wait: bool,
-    timeout: str | None,
-    then: str | None = None,
-) -> None:
-    with reported():
-        from pvectl.vm.actions import power
-
-        if then is not None and then not in ("agent", "ip"):
-            raise CliError(f"--wait: expected agent or ip, got '{then}'", USAGE)
-        if then is not None and no_wait:
-            raise CliError("--no-wait cannot be combined with --wait", USAGE)
-        seconds = _wait_seconds(ctx, timeout)
-        client = ctx.obj.client()
-        ref = _find(client, vm)
-        if then is not None and ref.status == "running":  # already up: only the wait is left
-            from pvectl.cli.commands.vm.wait import wait_for_vm
-
-            wait_for_vm(ctx, client, ref, then, timeout=seconds)
-            return
-        task = power(client, ref.node, ref.vmid, action)
-        done = f"VM {ref.vmid} ({ref.name or 'no name'}) {past}"
-        _finish(
-            ctx,
-            client,
-            task.upid.raw,
-            no_wait,
-            done,
-            timeout=seconds,
-            doing=f"VM {ref.vmid} is being {doing}",
-            step=f"VM {action}",
-            ref=ref,
-            quiet=then is not None,
-        )
-        if then is not None:
-            from pvectl.cli.commands.vm.wait import wait_for_vm
-
-            wait_for_vm(ctx, client, ref, then, timeout=seconds)
-
-
-def delete(
-    ctx: typer.Context,
-    vm: VmArg,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
-    purge: Annotated[bool, typer.Option("--purge", help="Also remove it from backups, HA and replication.")] = False,
-    no_wait: NoWait = False,
-    timeout: Timeout = None,
-) -> None:
-    """Delete a VM and its disks (asks first unless --yes)."""
-    with reported():
-        from pvectl.vm.actions import destroy
-
-        seconds = _wait_seconds(ctx, timeout)
-        client = ctx.obj.client()
-        ref = _find(client, vm)
-        if not yes:
-            if not sys.stdin.isatty():
-                raise CliError(f"refusing to delete VM {ref.vmid} without confirmation; pass --yes", USAGE)
-            answer = input(f"Delete VM {ref.vmid} ({ref.name or 'no name'}) on {ref.node} and its disks? [y/N] ")
-            if answer.strip().lower() not in ("y", "yes"):
-                raise CliError("not deleted", USAGE)
-        # PVE refuses to delete an HA-managed VM unless purge removes its HA resource too
-        task = destroy(client, ref.node, ref.vmid, purge=purge or bool(ref.raw.get("hastate")))
-        _finish(
-            ctx,
-            client,
-            task.upid.raw,
-            no_wait,
-            f"VM {ref.vmid} deleted",
-            timeout=seconds,
-            doing=f"VM {ref.vmid} is being deleted",
-            step="VM delete",
-            ref=ref,
-        )
-
-
 serial = typer.Typer(name="serial-console", help="Serial console of a VM.", no_args_is_help=True, add_completion=False)
 
 
@@ -245,8 +171,3 @@ def serial_enable(ctx: typer.Context, vm: VmArg) -> None:
         ref = _find(client, vm)
         enable_serial_console(client, ref.node, ref.vmid)
         print(f"VM {ref.vmid}: serial console enabled (serial0=socket, vga=serial0)")
-
-
-stop = _power("stop", "stopped", "stopped")
-shutdown = _power("shutdown", "shut down", "shut down")
-reboot = _power("reboot", "rebooted", "rebooted")

@@ -38,8 +38,25 @@ def _option(spec: FieldSpec) -> tuple[str, Any]:
     if spec.kind == "tags":
         helptext += " Repeat the flag for more."
     decls = [f"--{spec.flag}/--no-{spec.flag}"] if spec.kind == "bool" else [f"--{spec.flag}"]
-    option = typer.Option(*decls, help=helptext, show_default=False, metavar=_metavar(spec))
+    option = typer.Option(
+        *decls, help=helptext, show_default=False, metavar=_metavar(spec), autocompletion=_completer(spec)
+    )
     return name, Annotated[_PY[spec.kind] | None, option]
+
+
+def _completer(spec: FieldSpec) -> Any:
+    """Live values for fields the server knows (nodes, storages, bridges, ISOs, ...), else the fixed choices."""
+    from pvectl.cli import completers
+
+    if spec.source:
+        return completers.BY_SOURCE[spec.source]
+    return completers.choices(spec.choices) if spec.choices else None
+
+
+def _disk_completer() -> Any:
+    from pvectl.cli import completers
+
+    return completers.disk
 
 
 EXTRA: list[tuple[str, Any]] = [
@@ -54,6 +71,7 @@ EXTRA: list[tuple[str, Any]] = [
                 "e.g. scsi1:local-lvm:100,ssd=0; repeat for more disks.",
                 show_default=False,
                 metavar="SPEC",
+                autocompletion=_disk_completer(),
             ),
         ],
     ),
@@ -88,9 +106,31 @@ EXTRA: list[tuple[str, Any]] = [
             ),
         ],
     ),
+    (
+        "schema",
+        Annotated[
+            bool,
+            typer.Option(
+                "--schema",
+                help="Print the JSON Schema of --from-file files and exit.",
+                is_eager=True,
+                callback=lambda value: _print_schema(value),
+            ),
+        ],
+    ),
     ("interactive", Annotated[bool, typer.Option("--interactive", "-i", help="Ask for every field (prompts).")]),
     ("tui", Annotated[bool, typer.Option("--tui", help="Full-screen wizard.")]),
 ]
+
+
+def _print_schema(value: bool) -> None:
+    if value:
+        import json
+
+        from pvectl.vm.vmfile import schema
+
+        print(json.dumps(schema(), indent=2))
+        raise typer.Exit()
 
 
 def with_vm_flags(func: Callable[..., None]) -> Callable[..., None]:
@@ -101,7 +141,7 @@ def with_vm_flags(func: Callable[..., None]) -> Callable[..., None]:
             name, annotation = _option(spec)
             params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation))
     for name, annotation in EXTRA:
-        default = False if name in ("dry_run", "interactive", "tui") else None
+        default = False if name in ("dry_run", "interactive", "tui", "schema") else None
         params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation))
     func.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     return func
@@ -114,8 +154,12 @@ class FlagError(ValueError):
 def apply_flags(config: VmConfig, values: Mapping[str, Any]) -> VmConfig:
     """A copy of ``config`` with every flag that was given applied (``None`` = not given)."""
     from pvectl.vm.config import DiskSpecError, parse_disk_spec
+    from pvectl.vm.conflicts import contradiction
     from pvectl.vm.defaults import set_value
 
+    problem = contradiction({spec.flag: values.get(spec.flag.replace("-", "_")) for spec in FIELDS if spec.cli})
+    if problem:
+        raise FlagError(problem)
     out = config.model_copy(deep=True)
     for spec in FIELDS:
         if not spec.cli:

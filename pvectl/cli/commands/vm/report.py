@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     import typer
 
     from pvectl.cli.errors import CliError
+    from pvectl.vm.config import VmConfig
     from pvectl.vm.outcome import Outcome
     from pvectl.vm.plan import Plan
     from pvectl.vm.submit import Event
@@ -68,10 +69,17 @@ def outcome_lines(outcome: Outcome) -> list[str]:
     return lines
 
 
-def print_plan(ctx: typer.Context, plan: Plan) -> None:
-    """The --dry-run output: the plan as text for people, the plan's data in JSON/YAML (secrets redacted)."""
+def print_plan(ctx: typer.Context, plan: Plan, config: VmConfig | None = None) -> None:
+    """The --dry-run output: the plan as text for people, the plan's data in JSON (secrets redacted); with
+    -o yaml the VM file (flat keys, `--from-file` reads it back) followed by the plan as comments."""
     from pvectl.cli.output import show
+    from pvectl.cli.runner import output_format
 
+    if config is not None and output_format(ctx) == "yaml":
+        from pvectl.vm.vmfile import dump_yaml
+
+        print(dump_yaml(config, comment=plan_text(plan)), end="")
+        return
     show(ctx, json.loads(plan_json(plan)), human=plan_text(plan), piped="text")
 
 

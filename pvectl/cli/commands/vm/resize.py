@@ -1,0 +1,65 @@
+"""``pvectl vm resize VM DISK SIZE``: grow a disk (``+10G`` or an absolute ``64G``); a shrink is refused before
+anything is sent, since PVE cannot shrink disks."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from pvectl.cli.commands.vm.daily import NoWait, Timeout, VmArg
+from pvectl.cli.errors import reported
+
+
+def resize(
+    ctx: typer.Context,
+    vm: VmArg,
+    disk: Annotated[str, typer.Argument(metavar="DISK", help="Disk key: scsi0, virtio1, ...", show_default=False)],
+    size: Annotated[
+        str, typer.Argument(metavar="SIZE", help="+10G (grow by) or 64G (new size); K, M, G, T.", show_default=False)
+    ],
+    no_wait: NoWait = False,
+    timeout: Timeout = None,
+) -> None:
+    """Grow a VM disk (PVE cannot shrink: a smaller size is refused before sending)."""
+    with reported():
+        from pvectl.cli.commands.vm import daily
+        from pvectl.cli.errors import USAGE, CliError
+        from pvectl.sdk._core.answers import as_object
+        from pvectl.vm import resize as domain
+
+        seconds = daily._wait_seconds(ctx, timeout)
+        client = ctx.obj.client()
+        ref = daily._find(client, vm)
+        path = f"/nodes/{ref.node}/qemu/{ref.vmid}"
+        config = as_object(f"GET {path}/config", client.request("GET", f"{path}/config"))
+        try:
+            step = domain.plan(dict(config), disk, size)
+        except domain.ResizeError as exc:
+            raise CliError(str(exc), USAGE) from None
+        if step.unchanged:
+            print(f"VM {ref.vmid}: {disk} is already {domain.human(step.current)}; nothing sent")
+            return
+        params: dict[str, object] = {"disk": disk, "size": step.size}
+        digest = str(config.get("digest") or "")
+        if digest:
+            params["digest"] = digest  # PVE refuses if the config changed since it was read (the size checked)
+        answer = client.request("PUT", f"{path}/resize", params)
+        done = f"VM {ref.vmid}: {disk} grown from {domain.human(step.current)} to {domain.human(step.new)}"
+        if answer is None:  # PVE 7.4 resizes synchronously (schema: returns null); 8.0 and later answer a task ID
+            print(done)
+            return
+        from pvectl.vm.actions import _task
+
+        task = _task(client, f"PUT {path}/resize", answer)
+        daily._finish(
+            ctx,
+            client,
+            task.upid.raw,
+            no_wait,
+            done,
+            timeout=seconds,
+            doing=f"VM {ref.vmid}'s {disk} is being resized",
+            step="disk resize",
+            ref=ref,
+        )

@@ -1,0 +1,298 @@
+"""``pvectl vm snapshot create|list|rollback|delete``: create and delete act on one VM or many (selectors,
+``--parallel``, a per-VM outcome table); list and rollback on one VM."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from pvectl.cli.commands.vm.daily import Timeout, VmArg
+from pvectl.cli.commands.vm.select import (
+    AllOpt,
+    DryRunOpt,
+    NameOpt,
+    NodeOpt,
+    ParallelOpt,
+    PoolOpt,
+    SelectorOpt,
+    StatusOpt,
+    YesOpt,
+)
+from pvectl.cli.errors import reported
+from pvectl.vm.bulk import DEFAULT_PARALLEL
+
+if TYPE_CHECKING:
+    from pvectl.sdk import ProxmoxClient
+    from pvectl.vm.bulk import Result, Then
+    from pvectl.vm.lookup import VmRef
+    from pvectl.vm.selector import Selector
+
+app = typer.Typer(
+    name="snapshot", help="Snapshots of VMs (one VM, or many by selector).", no_args_is_help=True, add_completion=False
+)
+
+TargetArgs = Annotated[
+    list[str],
+    typer.Argument(
+        metavar="[VM...] NAME",
+        help="VM ids or names (or the selector flags), then the snapshot name.",
+        show_default=False,
+    ),
+]
+SnapArg = Annotated[str, typer.Argument(metavar="NAME", help="Snapshot name.", show_default=False)]
+
+
+def _split(args: list[str]) -> tuple[list[str], str]:
+    from pvectl.cli.errors import USAGE, CliError
+    from pvectl.vm.snapshots import CURRENT
+
+    name = args[-1]
+    if name == CURRENT:  # PVE's list uses 'current' for the present state (schema of GET .../snapshot)
+        raise CliError("NAME: 'current' is PVE's name for the present state; choose another", USAGE)
+    return args[:-1], name
+
+
+def _run(
+    ctx: typer.Context,
+    verb: str,
+    sel: Selector,
+    *,
+    request: str,
+    submit_params: dict[str, object],
+    method: str,
+    path: str,
+    then: Then | None,
+    yes: bool,
+    dry_run: bool,
+    parallel: int,
+    seconds: float,
+    past: str,
+) -> None:
+    from pvectl.cli.commands.vm import select
+    from pvectl.cli.errors import USAGE, CliError
+    from pvectl.vm import bulk
+
+    select.require(sel, f"snapshot {verb}")
+    if parallel < 1:
+        raise CliError("--parallel: must be at least 1", USAGE)
+    client = ctx.obj.client()
+    refs = select.matched(client, sel)
+    if not refs:
+        print(f"no VM matches ({sel.describe()}); nothing to do", file=sys.stderr)
+        return
+
+    def where(ref: VmRef) -> str:
+        return path.format(node=ref.node, vmid=ref.vmid)
+
+    if dry_run:
+        select.dry_run(ctx, refs, lambda r: f"{method} {where(r)}", f"{request} on")
+        return
+    if verb == "delete" and not yes:
+        n = select.count(len(refs))
+        select.confirm(f"Delete {request} of {n}?", f"refusing to delete {request} of {n}")
+
+    def submit(ref: VmRef) -> str:
+        from pvectl.vm.actions import _task
+
+        answer = client.request(method, where(ref), dict(submit_params))
+        return _task(client, f"{method} {where(ref)}", answer).upid.raw
+
+    results: list[Result] = bulk.run(
+        client,
+        refs,
+        submit,
+        past=past,
+        parallel=parallel,
+        timeout=seconds,
+        then=then,
+        on_result=select.progress_line,
+    )
+    select.report(ctx, results)
+
+
+def _retention(client: ProxmoxClient, prefix: str, keep: int, seconds: float) -> Then:
+    def then(ref: VmRef) -> list[str]:
+        from pvectl.sdk import Task
+        from pvectl.vm.actions import _task
+        from pvectl.vm.snapshots import expired, snapshots
+
+        done = []
+        for snap in expired(snapshots(client, ref.node, ref.vmid), prefix, keep):
+            path = f"/nodes/{ref.node}/qemu/{ref.vmid}/snapshot/{snap.name}"
+            task = _task(client, f"DELETE {path}", client.request("DELETE", path, {}))
+            Task(client, task.upid.raw).wait(timeout=seconds)
+            done.append(f"deleted old snapshot {snap.name}")
+        return done
+
+    return then
+
+
+@app.command("create")
+def create(
+    ctx: typer.Context,
+    args: TargetArgs,
+    vmstate: Annotated[bool, typer.Option("--vmstate", help="Also save the RAM of running VMs.")] = False,
+    description: Annotated[
+        str | None, typer.Option("--description", help="Text shown with the snapshot.", show_default=False)
+    ] = None,
+    keep: Annotated[
+        int | None,
+        typer.Option(
+            "--keep",
+            metavar="N",
+            help="NAME is a prefix: make NAME-YYYYMMDD-HHMMSS and delete the oldest such snapshots pvectl made "
+            "beyond N (never others).",
+            show_default=False,
+        ),
+    ] = None,
+    selectors: SelectorOpt = None,
+    pool: PoolOpt = None,
+    node: NodeOpt = None,
+    name: NameOpt = None,
+    status: StatusOpt = None,
+    all_vms: AllOpt = False,
+    dry_run: DryRunOpt = False,
+    parallel: ParallelOpt = DEFAULT_PARALLEL,
+    timeout: Timeout = None,
+) -> None:
+    """Snapshot VMs (by id or name, or by selector), optionally keeping only the N newest of a prefix."""
+    with reported():
+        from pvectl.cli.commands.vm import daily, select
+        from pvectl.cli.errors import USAGE, CliError
+        from pvectl.vm import snapshots
+
+        seconds = daily._wait_seconds(ctx, timeout)
+        vms, snapname = _split(args)
+        sel = select.selector(vms, selectors, pool, node, name, status, all_vms)
+        params: dict[str, object] = {}
+        if keep is not None:
+            if keep < 1:
+                raise CliError("--keep: must be at least 1", USAGE)
+            snapname = snapshots.stamped(snapname)
+            params["description"] = snapshots.description(description)
+        elif description:
+            params["description"] = description
+        params["snapname"] = snapname
+        if vmstate:
+            params["vmstate"] = True
+        then = None if keep is None else _retention(ctx.obj.client(), args[-1], keep, seconds)
+        _run(
+            ctx,
+            "create",
+            sel,
+            request=f"snapshot '{snapname}'",
+            submit_params=params,
+            method="POST",
+            path="/nodes/{node}/qemu/{vmid}/snapshot",
+            then=then,
+            yes=True,
+            dry_run=dry_run,
+            parallel=parallel,
+            seconds=seconds,
+            past=f"snapshot '{snapname}' created",
+        )
+
+
+@app.command("delete")
+def delete(
+    ctx: typer.Context,
+    args: TargetArgs,
+    selectors: SelectorOpt = None,
+    pool: PoolOpt = None,
+    node: NodeOpt = None,
+    name: NameOpt = None,
+    status: StatusOpt = None,
+    all_vms: AllOpt = False,
+    yes: YesOpt = False,
+    dry_run: DryRunOpt = False,
+    parallel: ParallelOpt = DEFAULT_PARALLEL,
+    timeout: Timeout = None,
+) -> None:
+    """Delete a snapshot of VMs (by id or name, or by selector); asks first unless --yes."""
+    with reported():
+        from pvectl.cli.commands.vm import daily, select
+
+        seconds = daily._wait_seconds(ctx, timeout)
+        vms, snapname = _split(args)
+        sel = select.selector(vms, selectors, pool, node, name, status, all_vms)
+        _run(
+            ctx,
+            "delete",
+            sel,
+            request=f"snapshot '{snapname}'",
+            submit_params={},
+            method="DELETE",
+            path="/nodes/{node}/qemu/{vmid}/snapshot/" + snapname,
+            then=None,
+            yes=yes,
+            dry_run=dry_run,
+            parallel=parallel,
+            seconds=seconds,
+            past=f"snapshot '{snapname}' deleted",
+        )
+
+
+@app.command("list")
+def list_snapshots(ctx: typer.Context, vm: VmArg) -> None:
+    """A VM's snapshots as a tree (parents, times; the present state marked)."""
+    with reported():
+        from pvectl.cli.commands.vm import daily
+        from pvectl.cli.output import show
+        from pvectl.vm.snapshots import snapshots, tree_lines
+
+        client = ctx.obj.client()
+        ref = daily._find(client, vm)
+        snaps = snapshots(client, ref.node, ref.vmid)
+        rows = [
+            {
+                "name": s.name,
+                "parent": s.parent or None,
+                "snaptime": s.snaptime or None,
+                "vmstate": s.vmstate,
+                "description": s.description,
+                "current": s.current,
+            }
+            for s in snaps
+        ]
+        human = "\n".join([f"VM {ref.vmid} ({ref.name or 'no name'}) on {ref.node}:", *tree_lines(snaps)])
+        show(ctx, rows, columns=("name", "parent", "snaptime", "vmstate", "description"), human=human)
+
+
+@app.command("rollback")
+def rollback(
+    ctx: typer.Context,
+    vm: VmArg,
+    snapname: SnapArg,
+    start: Annotated[bool, typer.Option("--start", help="Start the VM after the rollback.")] = False,
+    yes: YesOpt = False,
+    timeout: Timeout = None,
+) -> None:
+    """Roll a VM back to a snapshot (its present state is lost; asks first unless --yes)."""
+    with reported():
+        from pvectl.cli.commands.vm import daily, select
+        from pvectl.vm.actions import _task
+
+        seconds = daily._wait_seconds(ctx, timeout)
+        _split([snapname])
+        client = ctx.obj.client()
+        ref = daily._find(client, vm)
+        if not yes:
+            select.confirm(
+                f"Roll VM {ref.vmid} ({ref.name or 'no name'}) back to '{snapname}'? Its present state is lost.",
+                f"refusing to roll back VM {ref.vmid}",
+            )
+        path = f"/nodes/{ref.node}/qemu/{ref.vmid}/snapshot/{snapname}/rollback"
+        task = _task(client, f"POST {path}", client.request("POST", path, {"start": True} if start else {}))
+        daily._finish(
+            ctx,
+            client,
+            task.upid.raw,
+            False,
+            f"VM {ref.vmid} ({ref.name or 'no name'}) rolled back to '{snapname}'",
+            timeout=seconds,
+            doing=f"VM {ref.vmid} is being rolled back",
+            step="snapshot rollback",
+            ref=ref,
+        )
