@@ -32,6 +32,7 @@ def at(step: str) -> Callable[[Pilot[Any]], Awaitable[None]]:
         if step == "confirm":
             await until(pilot, lambda: getattr(pilot.app.screen, "review", None) is not None)
             await settle(pilot)
+        await pilot.pause(0.2)  # the focused field's label style lands after the focus event
 
     return run_before
 

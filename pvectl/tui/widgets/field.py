@@ -78,7 +78,9 @@ class FieldRow(Vertical):
                 compact=True,
                 tooltip=spec.help,
             )
-        return Entry(text_of(spec, value), compact=True, tooltip=spec.help, select_on_focus=False)
+        entry = Entry(text_of(spec, value), compact=True, tooltip=spec.help, select_on_focus=False)
+        entry.cursor_blink = False  # a steady cursor: easier to find (and snapshots stay deterministic)
+        return entry
 
     def on_mount(self) -> None:
         self.query_one(".status").display = False
