@@ -20,7 +20,7 @@ COMPLETIONS = {"bash": "completions/pvectl.bash", "zsh": "completions/_pvectl", 
 # Hand-written subcommands of `pvectl api` (pvectl/cli/commands/api.py); generated names must not take them.
 API_RESERVED = ("get", "set", "create", "delete", "usage")
 # Option idents the generated functions use for themselves.
-_RESERVED_IDENTS = {"ctx", "no_wait", "app", "typer"}
+_RESERVED_IDENTS = {"ctx", "no_wait", "wait_timeout", "app", "typer"}
 FAMILY_METAVAR = "N=VALUE"  # = pvectl.cli.command_types.FAMILY_METAVAR
 
 # PVE formats (and a few parameter names) whose values the shell can complete from the server.
@@ -304,7 +304,7 @@ def build_cli(api: Api, schema: Mapping[str, Any], history: Mapping[str, Any]) -
                 )
             )
         pves = [o.pve for o in options]
-        if len(pves) != len(set(pves)) or "no-wait" in pves or "help" in pves:
+        if len(pves) != len(set(pves)) or "no-wait" in pves or "wait-timeout" in pves or "help" in pves:
             raise ValueError(f"CLI option clash in {op.key}: {pves}")
         since = _since(hist.get("in"), releases)
         g = group(op.names.cli_group)

@@ -45,11 +45,20 @@ def output_format(ctx: typer.Context) -> str:
     return check_format(str(fmt)) if fmt else app_context(ctx).options.output
 
 
-def run_generated(ctx: typer.Context, key: str, no_wait: bool) -> None:
-    """Body of every generated command: the options it was given, by PVE name, to :func:`execute`."""
+def run_generated(ctx: typer.Context, key: str, no_wait: bool, wait_timeout: str | None = None) -> None:
+    """Body of every generated command: the options it was given, by PVE name, to :func:`execute`.
+
+    ``--wait-timeout`` rather than ``--timeout``: PVE's own ``timeout`` parameter exists on task methods
+    (``POST /nodes/{node}/qemu/{vmid}/status/shutdown`` in the 9.1.3 schema)."""
+    timeout = None
+    if wait_timeout is not None:
+        from pvectl.cli.duration import parse_duration
+
+        with reported():
+            timeout = parse_duration(wait_timeout, "--wait-timeout")
     raw: dict[str, RawValue] = {}
     for param in ctx.command.params:
-        if not param.opts or param.name in (None, "no_wait"):
+        if not param.opts or param.name in (None, "no_wait", "wait_timeout"):
             continue
         value = ctx.params.get(param.name)
         if value is None or (isinstance(value, (list, tuple)) and not value):
@@ -61,7 +70,7 @@ def run_generated(ctx: typer.Context, key: str, no_wait: bool) -> None:
             node = default_node(ctx)
         if node is not None:
             raw["node"] = node
-    execute(ctx, key, raw, no_wait=no_wait)
+    execute(ctx, key, raw, no_wait=no_wait, timeout=timeout)
 
 
 def default_node(ctx: typer.Context) -> str | None:
@@ -80,7 +89,9 @@ def default_node(ctx: typer.Context) -> str | None:
     return settings.node
 
 
-def execute(ctx: typer.Context, key: str, raw: Mapping[str, RawValue], *, no_wait: bool = False) -> None:
+def execute(
+    ctx: typer.Context, key: str, raw: Mapping[str, RawValue], *, no_wait: bool = False, timeout: float | None = None
+) -> None:
     """Convert, validate (nothing is sent on a bad value), call, then print the result or follow the task."""
     with reported():
         from pvectl.sdk._core.spec import load_spec
@@ -90,10 +101,12 @@ def execute(ctx: typer.Context, key: str, raw: Mapping[str, RawValue], *, no_wai
         check(op, path_values, params, indexed)
         client = app_context(ctx).client()
         data = client._call(key, path_values, params, indexed)
-        show_result(ctx, client, op, data, no_wait=no_wait)
+        show_result(ctx, client, op, data, no_wait=no_wait, timeout=timeout)
 
 
-def show_result(ctx: typer.Context, client: ProxmoxClient, op: OpSpec, data: Any, *, no_wait: bool) -> None:
+def show_result(
+    ctx: typer.Context, client: ProxmoxClient, op: OpSpec, data: Any, *, no_wait: bool, timeout: float | None = None
+) -> None:
     from pvectl.cli import output
 
     if op.task and isinstance(data, str) and data.startswith("UPID:"):
@@ -103,7 +116,7 @@ def show_result(ctx: typer.Context, client: ProxmoxClient, op: OpSpec, data: Any
         from pvectl.cli.tasks import wait_for
 
         try:
-            status = wait_for(client, data)
+            status = wait_for(client, data, timeout)
         except KeyboardInterrupt:
             raise CliError(
                 f"interrupted; the task goes on: {data}", INTERRUPTED, [f"follow it with: pvectl task wait '{data}'"]

@@ -69,8 +69,15 @@ def _create() -> None:
             show_default=False,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "POST /cluster/acme/account", no_wait)
+        run_generated(ctx, "POST /cluster/acme/account", no_wait, wait_timeout)
 
 
 def _delete() -> None:
@@ -92,8 +99,15 @@ def _delete() -> None:
             show_default=False,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "DELETE /cluster/acme/account/{name}", no_wait)
+        run_generated(ctx, "DELETE /cluster/acme/account/{name}", no_wait, wait_timeout)
 
 
 def _get() -> None:
@@ -159,8 +173,15 @@ def _set() -> None:
             show_default=False,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "PUT /cluster/acme/account/{name}", no_wait)
+        run_generated(ctx, "PUT /cluster/acme/account/{name}", no_wait, wait_timeout)
 
 
 # command name -> the function that registers it on `app`

@@ -109,8 +109,15 @@ def _migrate() -> None:
             show_default=False,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "POST /cluster/bulk-action/guest/migrate", no_wait)
+        run_generated(ctx, "POST /cluster/bulk-action/guest/migrate", no_wait, wait_timeout)
 
 
 def _shutdown() -> None:
@@ -160,8 +167,15 @@ def _shutdown() -> None:
             show_default=False,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "POST /cluster/bulk-action/guest/shutdown", no_wait)
+        run_generated(ctx, "POST /cluster/bulk-action/guest/shutdown", no_wait, wait_timeout)
 
 
 def _start() -> None:
@@ -204,8 +218,15 @@ def _start() -> None:
             show_default=False,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "POST /cluster/bulk-action/guest/start", no_wait)
+        run_generated(ctx, "POST /cluster/bulk-action/guest/start", no_wait, wait_timeout)
 
 
 def _suspend() -> None:
@@ -256,8 +277,15 @@ def _suspend() -> None:
             show_default=False,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "POST /cluster/bulk-action/guest/suspend", no_wait)
+        run_generated(ctx, "POST /cluster/bulk-action/guest/suspend", no_wait, wait_timeout)
 
 
 # command name -> the function that registers it on `app`

@@ -276,8 +276,15 @@ def _migrateall() -> None:
             show_default=False,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "POST /nodes/{node}/migrateall", no_wait)
+        run_generated(ctx, "POST /nodes/{node}/migrateall", no_wait, wait_timeout)
 
 
 def _netstat() -> None:
@@ -559,8 +566,15 @@ def _startall() -> None:
             show_default=False,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "POST /nodes/{node}/startall", no_wait)
+        run_generated(ctx, "POST /nodes/{node}/startall", no_wait, wait_timeout)
 
 
 def _stopall() -> None:
@@ -611,8 +625,15 @@ def _stopall() -> None:
             show_default=False,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "POST /nodes/{node}/stopall", no_wait)
+        run_generated(ctx, "POST /nodes/{node}/stopall", no_wait, wait_timeout)
 
 
 def _suspendall() -> None:
@@ -649,8 +670,15 @@ def _suspendall() -> None:
             show_default=False,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "POST /nodes/{node}/suspendall", no_wait)
+        run_generated(ctx, "POST /nodes/{node}/suspendall", no_wait, wait_timeout)
 
 
 def _syslog() -> None:

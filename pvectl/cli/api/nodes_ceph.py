@@ -253,8 +253,15 @@ def _restart() -> None:
             show_default=False,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "POST /nodes/{node}/ceph/restart", no_wait)
+        run_generated(ctx, "POST /nodes/{node}/ceph/restart", no_wait, wait_timeout)
 
 
 def _rules() -> None:
@@ -307,8 +314,15 @@ def _start() -> None:
             show_default=False,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "POST /nodes/{node}/ceph/start", no_wait)
+        run_generated(ctx, "POST /nodes/{node}/ceph/start", no_wait, wait_timeout)
 
 
 def _status() -> None:
@@ -361,8 +375,15 @@ def _stop() -> None:
             show_default=False,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "POST /nodes/{node}/ceph/stop", no_wait)
+        run_generated(ctx, "POST /nodes/{node}/ceph/stop", no_wait, wait_timeout)
 
 
 # command name -> the function that registers it on `app`

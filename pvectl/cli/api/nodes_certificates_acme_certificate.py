@@ -56,8 +56,15 @@ def _create() -> None:
             show_default=False,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "POST /nodes/{node}/certificates/acme/certificate", no_wait)
+        run_generated(ctx, "POST /nodes/{node}/certificates/acme/certificate", no_wait, wait_timeout)
 
 
 def _delete() -> None:
@@ -80,8 +87,15 @@ def _delete() -> None:
             autocompletion=_c.node,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "DELETE /nodes/{node}/certificates/acme/certificate", no_wait)
+        run_generated(ctx, "DELETE /nodes/{node}/certificates/acme/certificate", no_wait, wait_timeout)
 
 
 def _set() -> None:
@@ -111,8 +125,15 @@ def _set() -> None:
             show_default=False,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "PUT /nodes/{node}/certificates/acme/certificate", no_wait)
+        run_generated(ctx, "PUT /nodes/{node}/certificates/acme/certificate", no_wait, wait_timeout)
 
 
 # command name -> the function that registers it on `app`

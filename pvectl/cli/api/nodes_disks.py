@@ -94,8 +94,15 @@ def _initgpt() -> None:
             show_default=False,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "POST /nodes/{node}/disks/initgpt", no_wait)
+        run_generated(ctx, "POST /nodes/{node}/disks/initgpt", no_wait, wait_timeout)
 
 
 def _list() -> None:
@@ -206,8 +213,15 @@ def _wipedisk() -> None:
             show_default=False,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "PUT /nodes/{node}/disks/wipedisk", no_wait)
+        run_generated(ctx, "PUT /nodes/{node}/disks/wipedisk", no_wait, wait_timeout)
 
 
 # command name -> the function that registers it on `app`

@@ -75,8 +75,15 @@ def _create() -> None:
             autocompletion=_c.storage,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "POST /nodes/{node}/disks/lvmthin", no_wait)
+        run_generated(ctx, "POST /nodes/{node}/disks/lvmthin", no_wait, wait_timeout)
 
 
 def _delete() -> None:
@@ -129,8 +136,15 @@ def _delete() -> None:
             autocompletion=_c.storage,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "DELETE /nodes/{node}/disks/lvmthin/{name}", no_wait)
+        run_generated(ctx, "DELETE /nodes/{node}/disks/lvmthin/{name}", no_wait, wait_timeout)
 
 
 def _list() -> None:

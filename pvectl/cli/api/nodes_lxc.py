@@ -1571,8 +1571,15 @@ def _clone() -> None:
             autocompletion=_c.node,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "POST /nodes/{node}/lxc/{vmid}/clone", no_wait)
+        run_generated(ctx, "POST /nodes/{node}/lxc/{vmid}/clone", no_wait, wait_timeout)
 
 
 def _create() -> None:
@@ -1913,8 +1920,15 @@ def _create() -> None:
             autocompletion=_c.vmid,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "POST /nodes/{node}/lxc", no_wait)
+        run_generated(ctx, "POST /nodes/{node}/lxc", no_wait, wait_timeout)
 
 
 def _delete() -> None:
@@ -1966,8 +1980,15 @@ def _delete() -> None:
             show_default=False,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "DELETE /nodes/{node}/lxc/{vmid}", no_wait)
+        run_generated(ctx, "DELETE /nodes/{node}/lxc/{vmid}", no_wait, wait_timeout)
 
 
 def _feature() -> None:
@@ -2187,8 +2208,15 @@ def _move_volume() -> None:
             show_default=False,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "POST /nodes/{node}/lxc/{vmid}/move_volume", no_wait)
+        run_generated(ctx, "POST /nodes/{node}/lxc/{vmid}/move_volume", no_wait, wait_timeout)
 
 
 def _mtunnel() -> None:
@@ -2406,8 +2434,15 @@ def _remote_migrate() -> None:
             show_default=False,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "POST /nodes/{node}/lxc/{vmid}/remote_migrate", no_wait)
+        run_generated(ctx, "POST /nodes/{node}/lxc/{vmid}/remote_migrate", no_wait, wait_timeout)
 
 
 def _resize() -> None:
@@ -2459,8 +2494,15 @@ def _resize() -> None:
             show_default=False,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "PUT /nodes/{node}/lxc/{vmid}/resize", no_wait)
+        run_generated(ctx, "PUT /nodes/{node}/lxc/{vmid}/resize", no_wait, wait_timeout)
 
 
 def _rrd() -> None:

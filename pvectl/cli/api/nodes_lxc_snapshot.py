@@ -72,8 +72,15 @@ def _create() -> None:
             autocompletion=_c.snapshot,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "POST /nodes/{node}/lxc/{vmid}/snapshot", no_wait)
+        run_generated(ctx, "POST /nodes/{node}/lxc/{vmid}/snapshot", no_wait, wait_timeout)
 
 
 def _delete() -> None:
@@ -119,8 +126,15 @@ def _delete() -> None:
             show_default=False,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "DELETE /nodes/{node}/lxc/{vmid}/snapshot/{snapname}", no_wait)
+        run_generated(ctx, "DELETE /nodes/{node}/lxc/{vmid}/snapshot/{snapname}", no_wait, wait_timeout)
 
 
 def _get() -> None:
@@ -236,8 +250,15 @@ def _rollback() -> None:
             show_default=False,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "POST /nodes/{node}/lxc/{vmid}/snapshot/{snapname}/rollback", no_wait)
+        run_generated(ctx, "POST /nodes/{node}/lxc/{vmid}/snapshot/{snapname}/rollback", no_wait, wait_timeout)
 
 
 # command name -> the function that registers it on `app`

@@ -140,8 +140,15 @@ def _reboot() -> None:
             show_default=False,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "POST /nodes/{node}/lxc/{vmid}/status/reboot", no_wait)
+        run_generated(ctx, "POST /nodes/{node}/lxc/{vmid}/status/reboot", no_wait, wait_timeout)
 
 
 def _resume() -> None:
@@ -172,8 +179,15 @@ def _resume() -> None:
             autocompletion=_c.vmid,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "POST /nodes/{node}/lxc/{vmid}/status/resume", no_wait)
+        run_generated(ctx, "POST /nodes/{node}/lxc/{vmid}/status/resume", no_wait, wait_timeout)
 
 
 def _shutdown() -> None:
@@ -218,8 +232,15 @@ def _shutdown() -> None:
             show_default=False,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "POST /nodes/{node}/lxc/{vmid}/status/shutdown", no_wait)
+        run_generated(ctx, "POST /nodes/{node}/lxc/{vmid}/status/shutdown", no_wait, wait_timeout)
 
 
 def _start() -> None:
@@ -264,8 +285,15 @@ def _start() -> None:
             show_default=False,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "POST /nodes/{node}/lxc/{vmid}/status/start", no_wait)
+        run_generated(ctx, "POST /nodes/{node}/lxc/{vmid}/status/start", no_wait, wait_timeout)
 
 
 def _stop() -> None:
@@ -310,8 +338,15 @@ def _stop() -> None:
             show_default=False,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "POST /nodes/{node}/lxc/{vmid}/status/stop", no_wait)
+        run_generated(ctx, "POST /nodes/{node}/lxc/{vmid}/status/stop", no_wait, wait_timeout)
 
 
 def _suspend() -> None:
@@ -342,8 +377,15 @@ def _suspend() -> None:
             autocompletion=_c.vmid,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "POST /nodes/{node}/lxc/{vmid}/status/suspend", no_wait)
+        run_generated(ctx, "POST /nodes/{node}/lxc/{vmid}/status/suspend", no_wait, wait_timeout)
 
 
 # command name -> the function that registers it on `app`

@@ -465,8 +465,15 @@ def _reload_network_config() -> None:
             show_default=False,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "PUT /nodes/{node}/network", no_wait)
+        run_generated(ctx, "PUT /nodes/{node}/network", no_wait, wait_timeout)
 
 
 def _revert_network_changes() -> None:

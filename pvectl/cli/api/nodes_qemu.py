@@ -1166,8 +1166,15 @@ def _clone() -> None:
             autocompletion=_c.node,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/clone", no_wait)
+        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/clone", no_wait, wait_timeout)
 
 
 def _create() -> None:
@@ -1840,8 +1847,15 @@ def _create() -> None:
             show_default=False,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "POST /nodes/{node}/qemu", no_wait)
+        run_generated(ctx, "POST /nodes/{node}/qemu", no_wait, wait_timeout)
 
 
 def _dbus_vmstate() -> None:
@@ -1931,8 +1945,15 @@ def _delete() -> None:
             show_default=False,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "DELETE /nodes/{node}/qemu/{vmid}", no_wait)
+        run_generated(ctx, "DELETE /nodes/{node}/qemu/{vmid}", no_wait, wait_timeout)
 
 
 def _feature() -> None:
@@ -2173,8 +2194,15 @@ def _move_disk() -> None:
             autocompletion=_c.vmid,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/move_disk", no_wait)
+        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/move_disk", no_wait, wait_timeout)
 
 
 def _mtunnel() -> None:
@@ -2378,8 +2406,15 @@ def _remote_migrate() -> None:
             autocompletion=_c.vmid,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/remote_migrate", no_wait)
+        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/remote_migrate", no_wait, wait_timeout)
 
 
 def _resize() -> None:
@@ -2438,8 +2473,15 @@ def _resize() -> None:
             show_default=False,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "PUT /nodes/{node}/qemu/{vmid}/resize", no_wait)
+        run_generated(ctx, "PUT /nodes/{node}/qemu/{vmid}/resize", no_wait, wait_timeout)
 
 
 def _rrd() -> None:
@@ -2657,8 +2699,15 @@ def _template() -> None:
             show_default=False,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/template", no_wait)
+        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/template", no_wait, wait_timeout)
 
 
 def _termproxy() -> None:

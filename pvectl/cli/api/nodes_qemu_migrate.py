@@ -170,8 +170,15 @@ def _start() -> None:
             show_default=False,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/migrate", no_wait)
+        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/migrate", no_wait, wait_timeout)
 
 
 # command name -> the function that registers it on `app`

@@ -85,8 +85,15 @@ def _create() -> None:
             show_default=False,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/snapshot", no_wait)
+        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/snapshot", no_wait, wait_timeout)
 
 
 def _delete() -> None:
@@ -132,8 +139,15 @@ def _delete() -> None:
             show_default=False,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "DELETE /nodes/{node}/qemu/{vmid}/snapshot/{snapname}", no_wait)
+        run_generated(ctx, "DELETE /nodes/{node}/qemu/{vmid}/snapshot/{snapname}", no_wait, wait_timeout)
 
 
 def _get() -> None:
@@ -249,8 +263,15 @@ def _rollback() -> None:
             show_default=False,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/snapshot/{snapname}/rollback", no_wait)
+        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/snapshot/{snapname}/rollback", no_wait, wait_timeout)
 
 
 # command name -> the function that registers it on `app`

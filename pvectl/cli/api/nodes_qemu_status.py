@@ -182,8 +182,15 @@ def _reboot() -> None:
             show_default=False,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/status/reboot", no_wait)
+        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/status/reboot", no_wait, wait_timeout)
 
 
 def _reset() -> None:
@@ -221,8 +228,15 @@ def _reset() -> None:
             show_default=False,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/status/reset", no_wait)
+        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/status/reset", no_wait, wait_timeout)
 
 
 def _resume() -> None:
@@ -267,8 +281,15 @@ def _resume() -> None:
             show_default=False,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/status/resume", no_wait)
+        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/status/resume", no_wait, wait_timeout)
 
 
 def _shutdown() -> None:
@@ -327,8 +348,15 @@ def _shutdown() -> None:
             show_default=False,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/status/shutdown", no_wait)
+        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/status/shutdown", no_wait, wait_timeout)
 
 
 def _start() -> None:
@@ -437,8 +465,15 @@ def _start() -> None:
             show_default=False,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/status/start", no_wait)
+        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/status/start", no_wait, wait_timeout)
 
 
 def _stop() -> None:
@@ -505,8 +540,15 @@ def _stop() -> None:
             show_default=False,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/status/stop", no_wait)
+        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/status/stop", no_wait, wait_timeout)
 
 
 def _suspend() -> None:
@@ -559,8 +601,15 @@ def _suspend() -> None:
             show_default=False,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/status/suspend", no_wait)
+        run_generated(ctx, "POST /nodes/{node}/qemu/{vmid}/status/suspend", no_wait, wait_timeout)
 
 
 # command name -> the function that registers it on `app`

@@ -259,8 +259,15 @@ def _reload() -> None:
             show_default=False,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "POST /nodes/{node}/services/{service}/reload", no_wait)
+        run_generated(ctx, "POST /nodes/{node}/services/{service}/reload", no_wait, wait_timeout)
 
 
 def _restart() -> None:
@@ -290,8 +297,15 @@ def _restart() -> None:
             show_default=False,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "POST /nodes/{node}/services/{service}/restart", no_wait)
+        run_generated(ctx, "POST /nodes/{node}/services/{service}/restart", no_wait, wait_timeout)
 
 
 def _start() -> None:
@@ -321,8 +335,15 @@ def _start() -> None:
             show_default=False,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "POST /nodes/{node}/services/{service}/start", no_wait)
+        run_generated(ctx, "POST /nodes/{node}/services/{service}/start", no_wait, wait_timeout)
 
 
 def _state() -> None:
@@ -382,8 +403,15 @@ def _stop() -> None:
             show_default=False,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "POST /nodes/{node}/services/{service}/stop", no_wait)
+        run_generated(ctx, "POST /nodes/{node}/services/{service}/stop", no_wait, wait_timeout)
 
 
 # command name -> the function that registers it on `app`

@@ -164,8 +164,15 @@ def _download_url() -> None:
             show_default=False,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "POST /nodes/{node}/storage/{storage}/download-url", no_wait)
+        run_generated(ctx, "POST /nodes/{node}/storage/{storage}/download-url", no_wait, wait_timeout)
 
 
 def _get() -> None:
@@ -339,8 +346,15 @@ def _oci_registry_pull() -> None:
             show_default=False,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "POST /nodes/{node}/storage/{storage}/oci-registry-pull", no_wait)
+        run_generated(ctx, "POST /nodes/{node}/storage/{storage}/oci-registry-pull", no_wait, wait_timeout)
 
 
 def _rrd() -> None:
@@ -534,8 +548,15 @@ def _upload() -> None:
             show_default=False,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "POST /nodes/{node}/storage/{storage}/upload", no_wait)
+        run_generated(ctx, "POST /nodes/{node}/storage/{storage}/upload", no_wait, wait_timeout)
 
 
 # command name -> the function that registers it on `app`

@@ -81,8 +81,15 @@ def _copy() -> None:
             autocompletion=_c.node,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "POST /nodes/{node}/storage/{storage}/content/{volume}", no_wait)
+        run_generated(ctx, "POST /nodes/{node}/storage/{storage}/content/{volume}", no_wait, wait_timeout)
 
 
 def _create() -> None:
@@ -187,8 +194,15 @@ def _delete() -> None:
             show_default=False,
         ),
         no_wait: bool = typer.Option(False, "--no-wait", help="Print the task's UPID instead of waiting for it."),
+        wait_timeout: str | None = typer.Option(
+            None,
+            "--wait-timeout",
+            metavar="DURATION",
+            help="Stop waiting after this long (90s, 10m; default: until the task ends); the task goes on.",
+            show_default=False,
+        ),
     ) -> None:
-        run_generated(ctx, "DELETE /nodes/{node}/storage/{storage}/content/{volume}", no_wait)
+        run_generated(ctx, "DELETE /nodes/{node}/storage/{storage}/content/{volume}", no_wait, wait_timeout)
 
 
 def _get() -> None:
