@@ -116,7 +116,7 @@ def show_result(
         from pvectl.cli.tasks import wait_for
 
         try:
-            status = wait_for(client, data, timeout)
+            status = wait_for(client, data, timeout, verbose=bool(app_context(ctx).options.verbose))
         except KeyboardInterrupt:
             raise CliError(
                 f"interrupted; the task goes on: {data}", INTERRUPTED, [f"follow it with: pvectl task wait '{data}'"]

@@ -6,6 +6,7 @@ unknown (exit 7) with its UPID and the command to follow it; Ctrl-C says the tas
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -19,7 +20,9 @@ POLL_SECONDS = 2.0  # the longest pause between two status reads (polling starts
 TASK_TIMEOUT = 600.0  # --timeout default of vm start|stop|shutdown|reboot|delete and vm create
 
 
-def wait_for(client: ProxmoxClient, upid: str, timeout: float | None = None) -> dict[str, Any]:
+def wait_for(
+    client: ProxmoxClient, upid: str, timeout: float | None = None, *, verbose: bool = False
+) -> dict[str, Any]:
     """Wait for ``upid``; returns its final status plus the UPID. Raises TaskFailed (log tail), or CliError
     (exit 7, unknown) when the wait ends without an answer."""
     from pvectl.cli.errors import UNKNOWN, CliError
@@ -31,19 +34,32 @@ def wait_for(client: ProxmoxClient, upid: str, timeout: float | None = None) -> 
 
     if not is_upid(upid):  # a write answered something that looks like, but is not, a task id
         raise UnexpectedAnswer("the write", upid, "a task id (UPID)")
+    from pvectl.cli.taskview import LogTail, SpinnerLine
+
     task = Task(client, upid)
     try:
-        if not sys.stderr.isatty():
+        if verbose:  # -v: the task's log as it grows (what `task log --follow` prints), on stderr
+            tail = LogTail(client, task.node, upid)
+
+            def stream(_status: Mapping[str, Any] | None = None) -> None:
+                with contextlib.suppress(Exception):  # the log is decoration; the status decides
+                    for line in tail.poll():
+                        print(line, file=sys.stderr)
+
+            status = task.wait(timeout=timeout, poll=POLL_SECONDS, on_progress=stream)
+            stream()
+        elif not sys.stderr.isatty():
             status = task.wait(timeout=timeout, poll=POLL_SECONDS)
         else:
             from rich.console import Console
 
             console = Console(stderr=True)
             label = f"{task.upid.type} {task.upid.id}".strip() if task.upid.id else task.upid.type
-            with console.status(f"waiting for task {label} on {task.node}") as spinner:
+            line = SpinnerLine(client, task.node, upid, f"waiting for task {label} on {task.node}")
+            with console.status(line()) as spinner:  # elapsed time and the task's latest log line
 
                 def progress(status: Mapping[str, Any]) -> None:
-                    spinner.update(f"waiting for task {label} on {task.node}: {status.get('status', '?')}")
+                    spinner.update(line(status))
 
                 status = task.wait(timeout=timeout, poll=POLL_SECONDS, on_progress=progress)
     except (TaskLost, TaskTimeout) as exc:
@@ -73,7 +89,7 @@ def wait_and_report(
     from pvectl.vm.outcome import Outcome, follow
 
     try:
-        return wait_for(client, upid, timeout)
+        return wait_for(client, upid, timeout, verbose=bool(ctx.obj.options.verbose))
     except KeyboardInterrupt:
         outcome = Outcome(
             "interrupted",

@@ -39,3 +39,11 @@ def test_a_bad_duration_sends_nothing(tmp_path: Path) -> None:
     assert bad.code == 2
     assert bad.stderr.strip().splitlines()[0].startswith("error: --wait-timeout: '5parsecs'")
     assert _status(tmp_path) == "stopped"  # the start was never sent
+
+
+def test_verbose_wait_streams_the_task_log(tmp_path: Path) -> None:
+    env = _env(tmp_path, "task-slow:seconds=2")
+    started = pvectl("-v", "api", "nodes", "qemu", "status", "start", "--node", "pve2", "--vmid", "102", env=env)
+    assert started.code == 0, started.stderr
+    assert "TASK OK" in started.stderr.splitlines()  # the log as the task wrote it, last line included
+    assert _status(tmp_path) == "running"
