@@ -113,7 +113,7 @@ class Session:
         """The outcome so far when the user leaves a running submission: the submitter's own "interrupted"
         outcome (what exists, the running task's UPID, the commands that finish the job), as Ctrl-C gives."""
         submitter = getattr(self, "submitter", None)
-        return None if submitter is None else submitter._interrupted(plan)
+        return None if submitter is None else submitter.interrupted(plan)
 
     def finish(self, step: str, plan: Plan) -> None:
         """Run one post-create step again (the retry button of a partial success); raises PveError."""

@@ -122,7 +122,7 @@ class Submitter:
                 self._done.append("create")
                 return self._after_create(plan)
             except KeyboardInterrupt:
-                return self._interrupted(plan)
+                return self.interrupted(plan)
         except _Stop as stop:
             return stop.outcome
 
@@ -237,7 +237,7 @@ class Submitter:
             return outcome
         if isinstance(exc, KeyboardInterrupt):
             self._upid = found.upid
-            raise _Stop(self._interrupted(plan, checked=found.checked))
+            raise _Stop(self.interrupted(plan, checked=found.checked))
         if found.upid is not None:
             return self._follow_create(plan, found.upid)
         if found.locked:
@@ -318,7 +318,7 @@ class Submitter:
 
     # -- Ctrl-C ---------------------------------------------------------------------------------------------
 
-    def _interrupted(self, plan: Plan, checked: list[str] | None = None) -> Outcome:
+    def interrupted(self, plan: Plan, checked: list[str] | None = None) -> Outcome:
         """Ctrl-C while waiting: the task goes on; say what is done, what is left and how to finish."""
         missing, remedies = self._left(plan)
         upid = self._upid
