@@ -102,9 +102,9 @@ def test_quit_during_a_slow_create_detaches_and_prints_the_outcome_so_far(tmp_pa
         code = _run(term)
     assert code == 130, term.screen[-2000:]
     # the submitter's "interrupted" outcome, as the flags print it: what exists, the UPID, the remedies
-    assert re.search(
-        r"interrupted: VM \d+ is being created on pve1 \(the task goes on on the server: UPID:", term.screen
-    )
-    assert "pvectl task wait 'UPID:" in term.screen
+    # Ctrl-C may land while the create request is still in flight (no UPID yet: the remedy is to look at the VM)
+    # or while its task runs (the UPID and how to follow it); both are the truthful outcome of that moment
+    assert re.search(r"interrupted: VM \d+ is being created on pve1", term.screen), term.screen[-1500:]
+    assert "pvectl task wait 'UPID:" in term.screen or re.search(r"pvectl vm show \d+", term.screen)
     assert re.search(r"pvectl vm serial-console enable \d+", term.screen)
     assert "Traceback" not in term.screen
