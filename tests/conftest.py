@@ -10,7 +10,6 @@ import pytest
 from pvectl.sdk import AsyncProxmoxClient, ProxmoxClient
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED_SCHEMAS = ROOT.parent / "shared" / "pve-schemas"
 TOKEN = "root@pam!ci=5ecret-70ken"
 BASE = "https://pve1:8006/api2/json"
 
