@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from pvectl.vm.cloudinit import CloudInit
+
 Bus = Literal["scsi", "sata", "virtio", "ide"]
 Media = Literal["iso", "cdrom", "none"]
 
@@ -143,6 +145,7 @@ class VmConfig(_Step):
     cpu: Cpu = Field(default_factory=Cpu)
     memory: Memory = Field(default_factory=Memory)
     network: Network = Field(default_factory=Network)
+    cloudinit: CloudInit = Field(default_factory=CloudInit)  # off unless asked for (CloudInit.on)
     serial_console: bool = True
     start: bool = False
 

@@ -57,6 +57,10 @@ def create(ctx: Ctx) -> str:
     pool = ctx.text("pool")
     if pool is not None and pool not in state["pools"]:
         raise ApiFail(500, f"pool '{pool}' does not exist")
+    if ctx.text("sshkeys") is not None:  # create_vm checks the keys as update_vm does (PVE::API2::Qemu)
+        from pvectl.sim.handlers.cloudinit import check_sshkeys
+
+        check_sshkeys(str(ctx.text("sshkeys")))
     config = vmconf.build_config(state, node, vmid, ctx.params, ctx.now)
     log = [
         f"{key}: successfully created disk '{config[key]}'"
