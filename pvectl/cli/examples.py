@@ -63,6 +63,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "pvectl vm create --name web1 --memory 4096 --cores 4 --disk scsi0:ceph-pool:64",
         "pvectl vm create --from-file web1.yaml --dry-run -o yaml",
         "pvectl vm create -i",
+        "pvectl vm create --name app1 --ci-user admin --ssh-key id.pub --wait ip",
     ),
     "vm list": (
         "pvectl vm list",
@@ -71,7 +72,12 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "pvectl vm list -l tag=web,tag!=lab --pool prod",
     ),
     "vm show": ("pvectl vm show web1", "pvectl vm show 100 -o yaml --query memory"),
-    "vm start": ("pvectl vm start web1", "pvectl vm start 100 --no-wait", "pvectl vm start -l tag=web --parallel 8"),
+    "vm start": (
+        "pvectl vm start web1",
+        "IP=$(pvectl vm start web1 --wait ip)",
+        "pvectl vm start 100 --no-wait",
+        "pvectl vm start -l tag=web --parallel 8",
+    ),
     "vm stop": ("pvectl vm stop web1", "pvectl vm stop -l tag=lab,tag!=keep --dry-run", "pvectl vm stop --all --yes"),
     "vm shutdown": ("pvectl vm shutdown web1", "pvectl vm shutdown --node pve1 --name 'web-*' --yes -o json"),
     "vm suspend": ("pvectl vm suspend web1", "pvectl vm suspend -l tag=lab --yes"),

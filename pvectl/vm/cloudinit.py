@@ -210,3 +210,66 @@ def set_password(client: ProxmoxClient, node: str, vmid: int, secret: str) -> No
     if digest:
         params["digest"] = digest
     client.request("PUT", path, params)
+
+
+# -- the VM file (``vm create --from-file``, ``--dry-run -o yaml``): flat keys named like the flags --------------
+
+FILE_KEYS = ("cloud-init", "ci-user", "ssh-key", "ipconfig", "nameserver", "searchdomain", "ci-upgrade",
+             "cloudinit-storage")  # fmt: skip
+NOT_FROM_FILES = "a secret is never read from a file: use --ci-password, --ci-password-stdin or PVECTL_CI_PASSWORD"
+_FILE_ATTRS = {"cloud-init": "enabled", "ci-user": "user", "nameserver": "nameserver",
+               "searchdomain": "searchdomain", "ci-upgrade": "upgrade", "cloudinit-storage": "storage"}  # fmt: skip
+
+
+class CloudInitFileError(ValueError):
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+def to_file(ci: CloudInit) -> dict[str, Any]:
+    """The flat file keys of ``ci`` (nothing when cloud-init is off; never the password)."""
+    if not ci.on:
+        return {}
+    out: dict[str, Any] = {"cloud-init": True}
+    for key, attr in _FILE_ATTRS.items():
+        value = getattr(ci, attr)
+        if key != "cloud-init" and value is not None:
+            out[key] = value
+    if ci.ssh_keys:
+        out["ssh-key"] = [line for text in ci.ssh_keys for line in text.splitlines() if line.strip()]
+    if ci.ipconfig:
+        out["ipconfig"] = [f"{index}:{value}" for index, value in sorted(ci.ipconfig.items())]
+    return out
+
+
+def from_file(data: Mapping[str, Any], base: CloudInit) -> CloudInit:
+    """``base`` with the file's cloud-init keys over it; CloudInitFileError names the key."""
+    from pydantic import ValidationError
+
+    if "ci-password" in data:
+        raise CloudInitFileError("ci-password", NOT_FROM_FILES)
+    out = base.model_copy(deep=True)
+    for key, attr in _FILE_ATTRS.items():
+        if data.get(key) is not None:
+            try:
+                setattr(out, attr, data[key])
+            except ValidationError as exc:
+                raise CloudInitFileError(key, exc.errors()[0]["msg"]) from None
+    if data.get("ssh-key") is not None:
+        keys = data["ssh-key"] if isinstance(data["ssh-key"], list) else [data["ssh-key"]]
+        for key in keys:
+            if not isinstance(key, str) or len(key.split()) < 2:
+                why = f"expected a public key's text (TYPE BASE64 [COMMENT]), got {key!r}"
+                raise CloudInitFileError("ssh-key", why)
+        out.ssh_keys = list(keys)
+    if data.get("ipconfig") is not None:
+        value = data["ipconfig"]
+        items = [f"{k}:{v}" for k, v in value.items()] if isinstance(value, Mapping) else value
+        try:
+            out.ipconfig = parse_ipconfig([str(i) for i in (items if isinstance(items, list) else [items])])
+        except CloudInitProblem as exc:
+            raise CloudInitFileError("ipconfig", str(exc).removeprefix("--ipconfig: ")) from None
+    if data.get("cloud-init") is False and out.on:
+        raise CloudInitFileError("cloud-init", "false, but other cloud-init keys are given")
+    return out

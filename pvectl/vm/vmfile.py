@@ -19,10 +19,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from pvectl.vm.cloudinit import FILE_KEYS as CI_KEYS
+from pvectl.vm.cloudinit import NOT_FROM_FILES, CloudInitFileError
+from pvectl.vm.cloudinit import from_file as ci_from_file
+from pvectl.vm.cloudinit import to_file as ci_to_file
 from pvectl.vm.config import IOTHREAD_BUSES, SSD_BUSES, Disk, DiskSpecError, VmConfig, parse_disk_spec
 from pvectl.vm.conflicts import RULES, contradiction
 from pvectl.vm.defaults import DefaultsError, apply_defaults, get_value, set_value
-from pvectl.vm.fields import DISK_BY_FLAG, FIELDS, FieldSpec
+from pvectl.vm.fields import CI_FIELDS, DISK_BY_FLAG, FIELDS, FieldSpec
 from pvectl.vm.reference import split_tags
 
 # Keys that only the nested form has; "cpu", "memory" and "network" are flags too: nested only when a mapping.
@@ -42,7 +46,7 @@ class VmFileError(ValueError):
 
 
 def flat_keys() -> list[str]:
-    return [*(spec.flag for spec in FIELDS if spec.cli), "disk", *(f"disk-{k}" for k in DISK_BY_FLAG)]
+    return [*(spec.flag for spec in FIELDS if spec.cli), "disk", *(f"disk-{k}" for k in DISK_BY_FLAG), *CI_KEYS]
 
 
 def is_nested(data: Mapping[str, Any]) -> bool:
@@ -67,7 +71,7 @@ def load(data: Any, base: VmConfig | None = None) -> VmConfig:
 def _load_flat(data: Mapping[str, Any], base: VmConfig) -> VmConfig:
     known = flat_keys()
     for key in data:
-        if key not in known:
+        if key not in known and key != "ci-password":  # the password gets its own message
             close = difflib.get_close_matches(str(key), known, n=1)
             hint = f"did you mean '{close[0]}'?" if close else "see `pvectl vm create --schema` for the keys"
             raise VmFileError(str(key), f"unknown key; {hint}")
@@ -81,6 +85,10 @@ def _load_flat(data: Mapping[str, Any], base: VmConfig) -> VmConfig:
             _set(out, spec, data[spec.flag])
     if data.get("disk") is not None:
         out.disks = _disks(data["disk"])
+    try:
+        out.cloudinit = ci_from_file(data, out.cloudinit)
+    except CloudInitFileError as exc:
+        raise VmFileError(exc.key, str(exc)) from exc
     disk_defaults = {k: v for k, v in data.items() if k.startswith("disk-") and v is not None}
     if disk_defaults:
         try:
@@ -194,6 +202,7 @@ def to_flat(config: VmConfig) -> dict[str, Any]:
                 if out.get(dependent) is not False:
                     out.pop(dependent, None)
     out["disk"] = [disk_spec(d) for d in config.disks]
+    out.update(ci_to_file(config.cloudinit))
     return out
 
 
@@ -202,6 +211,8 @@ def dump_yaml(config: VmConfig, comment: str = "") -> str:
     import yaml
 
     text: str = yaml.safe_dump(to_flat(config), sort_keys=False, allow_unicode=True, default_flow_style=False)
+    if config.cloudinit.on and config.cloudinit.secret:
+        comment = f"ci-password: not written ({NOT_FROM_FILES})\n{comment}"
     notes = "".join(f"# {line}".rstrip() + "\n" for line in comment.splitlines())
     return text + notes
 
@@ -211,7 +222,7 @@ _JSON_TYPES = {"str": "string", "int": "integer", "float": "number", "bool": "bo
 
 def _property(spec: FieldSpec) -> dict[str, Any]:
     prop: dict[str, Any] = {"description": spec.help}
-    if spec.kind == "tags":
+    if spec.kind in ("tags", "lines") or spec.flag == "ipconfig":
         prop["anyOf"] = [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]
     elif spec.flag == "iso":
         prop["anyOf"] = [{"enum": list(ISO_WORDS)}, {"type": "string", "pattern": "^[A-Za-z][\\w.\\-]*:.+"}]
@@ -237,6 +248,9 @@ def schema() -> dict[str, Any]:
     props["disk"] = {"description": "The disks, first one first.", "type": "array", "items": disk_item}
     for spec in DISK_BY_FLAG.values():
         props[f"disk-{spec.flag}"] = {**_property(spec), "description": f"Every disk: {spec.help}"}
+    for spec in CI_FIELDS:
+        if spec.flag in CI_KEYS:
+            props[spec.flag] = _property(spec)
     flat = {"type": "object", "properties": props, "additionalProperties": False}
     nested = {"$ref": "#/$defs/nested"}
     nested_schema = VmConfig.model_json_schema(ref_template="#/$defs/nested/$defs/{model}")

@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
+import inspect
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -82,6 +83,60 @@ def _bulk(
     select.report(ctx, results)
 
 
+GUEST_WAITS = ("agent", "ip")
+Wait = Annotated[
+    str | None,
+    typer.Option(
+        "--wait",
+        metavar="ready|agent|ip",
+        help="ready: the start task (default); agent/ip: then until the guest agent answers / the first address "
+        "(printed; -o json: every interface). One VM; exit 7 when --timeout runs out first.",
+        show_default=False,
+    ),
+]
+
+
+def _check_wait(wait: str | None, single: bool, no_wait: bool) -> str | None:
+    """The guest condition of ``vm start --wait`` (None: the task only); usage errors before anything is sent."""
+    from pvectl.cli.errors import USAGE, CliError
+
+    if wait is None or wait == "ready":
+        return None
+    if wait not in GUEST_WAITS:
+        raise CliError(f"--wait: expected one of ready, {', '.join(GUEST_WAITS)}, got '{wait}'", USAGE)
+    if not single:
+        raise CliError(f"--wait {wait}: one VM at a time (then: pvectl vm wait ID --for {wait})", USAGE)
+    if no_wait:
+        raise CliError(f"--no-wait and --wait {wait} exclude each other", USAGE)
+    return wait
+
+
+def _start_and_wait(ctx: typer.Context, ref: VmRef, condition: str, seconds: float) -> None:
+    """Start the VM unless it runs already, wait for its task, then for ``condition`` (wait_for_vm prints it);
+    the "started" line goes to stderr so that ``IP=$(pvectl vm start web1 --wait ip)`` gets the address only."""
+    from pvectl.cli.commands.vm.wait import wait_for_vm
+    from pvectl.cli.tasks import wait_and_report
+    from pvectl.vm.actions import power
+
+    client = ctx.obj.client()
+    if ref.status == "running":
+        print(f"VM {ref.vmid} ({ref.name or 'no name'}) is running already", file=sys.stderr)
+    else:
+        task = power(client, ref.node, ref.vmid, "start")
+        wait_and_report(
+            ctx,
+            client,
+            task.upid.raw,
+            timeout=seconds,
+            doing=f"VM {ref.vmid} is being started",
+            step="VM start",
+            vmid=ref.vmid,
+            node=ref.node,
+        )
+        print(f"VM {ref.vmid} ({ref.name or 'no name'}) started", file=sys.stderr)
+    wait_for_vm(ctx, client, ref, condition, timeout=seconds)
+
+
 def _power(action: Power, past: str, doing: str) -> Callable[..., None]:
     def command(
         ctx: typer.Context,
@@ -97,6 +152,7 @@ def _power(action: Power, past: str, doing: str) -> Callable[..., None]:
         parallel: ParallelOpt = DEFAULT_PARALLEL,
         no_wait: NoWait = False,
         timeout: Timeout = None,
+        wait: Wait = None,
     ) -> None:
         with reported():
             from pvectl.cli.commands.vm import daily, select
@@ -104,6 +160,7 @@ def _power(action: Power, past: str, doing: str) -> Callable[..., None]:
 
             seconds = daily._wait_seconds(ctx, timeout)
             sel = select.selector(vms, selectors, pool, node, name, status, all_vms)
+            guest = _check_wait(wait, sel.single, no_wait)
             if not sel.single or dry_run:
                 _bulk(
                     ctx,
@@ -121,6 +178,9 @@ def _power(action: Power, past: str, doing: str) -> Callable[..., None]:
                 return
             client = ctx.obj.client()
             ref = daily._find(client, sel.keys[0])
+            if guest is not None:
+                _start_and_wait(ctx, ref, guest, seconds)
+                return
             task = power(client, ref.node, ref.vmid, action)
             daily._finish(
                 ctx,
@@ -138,6 +198,10 @@ def _power(action: Power, past: str, doing: str) -> Callable[..., None]:
         f"{action.capitalize()} VMs and wait for the tasks: one by id or name, or many by selector "
         f"(--parallel N at a time{', asks first unless --yes' if action in DESTRUCTIVE else ''})."
     )
+    if action != "start":  # --wait agent|ip: only start brings a guest up
+        signature = inspect.signature(command, eval_str=True)  # Typer reads the Annotated metadata from it
+        params = [p for p in signature.parameters.values() if p.name != "wait"]
+        command.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
     return command
 
 
