@@ -100,6 +100,30 @@ def joined_keys(texts: list[str]) -> str:
     return "\n".join(line for text in texts for line in text.splitlines() if line.strip()) + "\n"
 
 
+def key_problem(line: str) -> str | None:
+    """What PVE's key check (PVE::Tools::validate_ssh_public_keys runs ssh-keygen on every line) would refuse in
+    one line of an OpenSSH public key file, checked before anything is sent; None when it reads as a key.
+
+    The key's body is base64 of a blob that starts with the key type again: a body that does not decode, or
+    names another type, is not a key (options before the type, as authorized_keys allows, are skipped)."""
+    import base64
+    import binascii
+
+    fields = line.split()
+    for i, kind in enumerate(fields[:-1]):
+        if not re.fullmatch(r"(?:ssh|ecdsa|sk)-[\w@.-]+", kind):
+            continue
+        try:
+            blob = base64.b64decode(fields[i + 1], validate=True)
+        except (binascii.Error, ValueError):
+            return f"the body of the {kind} key is not base64"
+        size = int.from_bytes(blob[:4], "big")
+        if blob[4 : 4 + size].decode("ascii", "replace") != kind:
+            return f"the body of the {kind} key is not a {kind} key"
+        return None
+    return "not an OpenSSH public key (TYPE BASE64 [COMMENT])"
+
+
 def encode_sshkeys(keys: str) -> str:
     """Percent-encode like JavaScript's encodeURIComponent (what the GUI sends; PVE unescapes it)."""
     return quote(keys, safe="-_.!~*'()")

@@ -96,6 +96,26 @@ def _password(ask: bool, from_stdin: bool) -> str | None:
     return None
 
 
+def _key_file(path: str) -> str:
+    """The text of a public key file, every line checked as a key (a private key given by mistake is refused
+    without its text being shown)."""
+    from pvectl.vm.cloudinit import key_problem
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliError(f"--ssh-key: cannot read {path}: {getattr(exc, 'strerror', None) or exc}", USAGE) from None
+    lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    if not lines:
+        raise CliError(f"--ssh-key: {path} holds no key", USAGE)
+    for n, line in lines:
+        problem = key_problem(line)
+        if problem:
+            raise CliError(f"--ssh-key: {path} line {n}: {problem}", USAGE)
+    return text
+
+
 def env_password() -> str | None:
     return os.environ.get(PASSWORD_ENV) or None
 
@@ -114,13 +134,7 @@ def cloud_init(values: Mapping[str, Any]) -> CloudInit | None:
 
     if not given(values):
         return None
-    keys = []
-    for path in values.get("ssh_key") or []:
-        try:
-            with open(path, encoding="utf-8") as handle:
-                keys.append(handle.read())
-        except OSError as exc:
-            raise CliError(f"--ssh-key: cannot read {path}: {exc.strerror}", USAGE) from None
+    keys = [_key_file(path) for path in values.get("ssh_key") or []]
     try:
         ips = parse_ipconfig(list(values.get("ipconfig") or []))
     except CloudInitProblem as exc:
