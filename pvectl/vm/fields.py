@@ -309,6 +309,7 @@ CI_FIELDS: tuple[FieldSpec, ...] = (
 BY_FLAG = {f.flag: f for f in FIELDS}
 DISK_BY_FLAG = {f.flag: f for f in DISK_FIELDS}
 STEPS = ("general", "os", "system", "disks", "cpu", "memory", "network")
+OPTIONAL_STEPS = ("cloudinit",)  # asked for by a yes (-i) or a switch (--tui); off by default
 
 # Which fields apply, given the other answers (the GUI greys them out the same way); the rest always apply.
 APPLIES: dict[str, Callable[[VmConfig], bool]] = {
