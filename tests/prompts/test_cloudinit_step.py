@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from prompt_toolkit.input import PipeInput
+from pydantic import SecretStr
 
 from pvectl.vm.config import VmConfig
 from pvectl.vm.summary import step_parts
@@ -37,11 +39,8 @@ def test_cloud_init_step_plans_the_settings_and_never_shows_the_password(
 
 
 def test_no_to_cloud_init_leaves_it_off_even_with_the_env_password(
-    cli: SimCli, term: PipeInput, monkeypatch: object
+    cli: SimCli, term: PipeInput, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import pytest
-
-    assert isinstance(monkeypatch, pytest.MonkeyPatch)
     monkeypatch.setenv("PVECTL_CI_PASSWORD", SECRET)
     run = prompts(cli, term, answers(upto="review") + ENTER, "--dry-run", "-o", "json")
     params = create_params(run)
@@ -66,7 +65,7 @@ def test_review_shows_the_password_as_set() -> None:
     config = VmConfig()
     assert step_parts(config, "cloudinit") == ["off"]
     config.cloudinit.user = "admin"
-    config.cloudinit.password = SECRET  # type: ignore[assignment]  (pydantic turns it into a SecretStr)
+    config.cloudinit.password = SecretStr(SECRET)
     parts = step_parts(config, "cloudinit")
     assert "Password: set" in parts and "User: admin" in parts
     assert SECRET not in " ".join(parts) + repr(config) + config.model_dump_json()
