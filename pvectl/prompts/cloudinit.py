@@ -6,14 +6,12 @@ kept without being shown. Key files are read and checked line by line as the fla
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from pydantic import SecretStr
 
 from pvectl.prompts.ask import NONE, confirm, say, secret, text
 from pvectl.prompts.live import image_storages
 from pvectl.prompts.questions import Session, Target, ask_choice, ask_value
-from pvectl.vm.cloudinit import CloudInit, CloudInitProblem, key_problem, parse_ipconfig
+from pvectl.vm.cloudinit import CloudInit, CloudInitProblem, parse_ipconfig, read_key_file
 from pvectl.vm.fields import CI_FIELDS
 
 SPECS = {spec.path.removeprefix("cloudinit."): spec for spec in CI_FIELDS}
@@ -72,21 +70,10 @@ def _lines(texts: list[str]) -> list[str]:
 
 
 def _read_keys(answer: str) -> list[str]:
-    keys = []
-    for name in answer.split():
-        path = Path(name).expanduser()
-        try:
-            content = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ValueError(f"cannot read {name}: {getattr(exc, 'strerror', None) or exc}") from None
-        for n, line in enumerate(content.splitlines(), start=1):
-            problem = key_problem(line) if line.strip() else None
-            if problem:
-                raise ValueError(f"{name} line {n}: {problem}")
-        if not content.strip():
-            raise ValueError(f"{name} holds no key")
-        keys.append(content)
-    return keys
+    try:
+        return [read_key_file(name) for name in answer.split()]
+    except CloudInitProblem as exc:
+        raise ValueError(str(exc)) from None
 
 
 def _ask_ipconfig(ci: CloudInit) -> None:

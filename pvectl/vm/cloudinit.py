@@ -124,6 +124,25 @@ def key_problem(line: str) -> str | None:
     return "not an OpenSSH public key (TYPE BASE64 [COMMENT])"
 
 
+def read_key_file(path: str) -> str:
+    """The text of a public key file, every line checked as a key (a private key given by mistake is refused
+    without its text being shown); CloudInitProblem names the file and the line."""
+    from pathlib import Path
+
+    try:
+        text = Path(path).expanduser().read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CloudInitProblem(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    if not lines:
+        raise CloudInitProblem(f"{path} holds no key")
+    for n, line in lines:
+        problem = key_problem(line)
+        if problem:
+            raise CloudInitProblem(f"{path} line {n}: {problem}")
+    return text
+
+
 def encode_sshkeys(keys: str) -> str:
     """Percent-encode like JavaScript's encodeURIComponent (what the GUI sends; PVE unescapes it)."""
     return quote(keys, safe="-_.!~*'()")

@@ -97,23 +97,12 @@ def _password(ask: bool, from_stdin: bool) -> str | None:
 
 
 def _key_file(path: str) -> str:
-    """The text of a public key file, every line checked as a key (a private key given by mistake is refused
-    without its text being shown)."""
-    from pvectl.vm.cloudinit import key_problem
+    from pvectl.vm.cloudinit import CloudInitProblem, read_key_file
 
     try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CliError(f"--ssh-key: cannot read {path}: {getattr(exc, 'strerror', None) or exc}", USAGE) from None
-    lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
-    if not lines:
-        raise CliError(f"--ssh-key: {path} holds no key", USAGE)
-    for n, line in lines:
-        problem = key_problem(line)
-        if problem:
-            raise CliError(f"--ssh-key: {path} line {n}: {problem}", USAGE)
-    return text
+        return read_key_file(path)
+    except CloudInitProblem as exc:
+        raise CliError(f"--ssh-key: {exc}", USAGE) from None
 
 
 def env_password() -> str | None:
