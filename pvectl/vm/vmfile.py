@@ -60,6 +60,9 @@ def load(data: Any, base: VmConfig | None = None) -> VmConfig:
     if not isinstance(data, Mapping):
         raise VmFileError("(top)", f"expected a mapping of keys to values, got {type(data).__name__}")
     if is_nested(data):
+        ci = data.get("cloudinit")
+        if isinstance(ci, Mapping) and "password" in ci:
+            raise VmFileError("cloudinit.password", NOT_FROM_FILES)
         try:
             return VmConfig.model_validate(data)
         except ValidationError as exc:

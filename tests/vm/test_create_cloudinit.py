@@ -191,3 +191,29 @@ def test_start_wait_ip_and_timeout(gcli: SimCli, clock: SharedClock) -> None:
     assert gcli("vm", "start", "--all", "--wait", "ip").code == 2  # one VM at a time
     assert gcli("vm", "start", "s1", "--wait", "ip", "--no-wait").code == 2
     assert "--wait" not in gcli("vm", "stop", "--help").stdout
+
+
+def test_config_defaults_turn_cloud_init_on_and_the_env_password_follows(
+    gcli: SimCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "xdg_config_home" / "pvectl" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text('[vm.defaults]\nci-user = "ops"\nipconfig = ["ip=dhcp"]\n')
+    config.chmod(0o600)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg_config_home"))
+    monkeypatch.setenv("PVECTL_CI_PASSWORD", SECRET)
+    plan = gcli(*BASE, "--name", "d1", "--dry-run", "-o", "json").json()
+    assert plan["requests"][0]["params"]["ciuser"] == "ops" and plan["requests"][0]["params"]["ipconfig0"] == "ip=dhcp"
+    assert [r["step"] for r in plan["requests"]][2:] == ["cipassword", "cloudinit"]
+    off = gcli(*BASE, "--name", "d2", "--no-cloud-init", "--dry-run", "-o", "json").json()
+    assert [r["step"] for r in off["requests"]] == ["create", "serial"]
+    config.write_text('[vm.defaults]\nci-password = "x"\n')
+    refused = gcli(*BASE, "--name", "d3", "--dry-run")
+    assert refused.code == 2 and "ci-password: a secret is never read from a file" in refused.stderr
+
+
+def test_nested_file_never_carries_the_password(gcli: SimCli, tmp_path: Path) -> None:
+    path = tmp_path / "vm.json"
+    path.write_text(json.dumps({"general": {"name": "n1"}, "cloudinit": {"user": "u", "password": SECRET}}))
+    run = gcli("vm", "create", "--node", "pve1", "--from-file", str(path), "--dry-run")
+    assert run.code == 2 and "cloudinit.password" in run.stderr and SECRET not in run.stdout + run.stderr
