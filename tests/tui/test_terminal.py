@@ -43,8 +43,8 @@ def test_create_with_the_wizard_in_a_real_terminal(tmp_path: Path) -> None:
     term = Terminal([sys.executable, "-m", "pvectl", "--sim", "vm", "create", "--tui", "--name", "tui1"], env)
     try:
         term.expect("next free:")  # General, with the next free id loaded
-        signs = ("latest NixOS minimal", "SCSI controller", "Disk 1: scsi0", "CPU type", "Memory (MiB)", "Firewall")
-        signs += ("Cloud-Init (optional)",)  # the optional step, off: Enter goes on
+        signs = ("latest NixOS minimal", "SCSI controller", "Disk 1: scsi0", "CPU type", "Memory (MiB)", "Firewall",
+                 "Cloud-Init (optional)")  # fmt: skip
         for sign in signs:  # each step's screen, with its server data loaded
             term.send(ENTER)
             term.expect(sign)
