@@ -114,9 +114,11 @@ def run_moves(
     seconds: float,
     no_wait: bool,
     single: bool = False,
+    server_side: dict[str, object] | None = None,
 ) -> None:
     """Send ``moves`` (``parallel`` at a time) and report one outcome per VM, the ``refused`` ones included
-    (nothing was sent for them): exit 0 only when every VM moved."""
+    (nothing was sent for them): exit 0 only when every VM moved. ``server_side``: the parameters of PVE's own
+    bulk migrate (one task for all; see pvectl.vm.bulkaction)."""
     from pvectl.cli.commands.vm import select
     from pvectl.vm import bulk
     from pvectl.vm.migrate import send
@@ -124,7 +126,17 @@ def run_moves(
 
     by_id = {m.ref.vmid: m for m in moves}
     results: list[Result] = []
-    if moves:
+    if moves and server_side is not None:
+        from pvectl.vm import bulkaction
+
+        target = moves[0].target
+        refs = [m.ref for m in moves]
+        results = bulkaction.run(
+            client, "migrate", refs, parallel=parallel, timeout=seconds, past="migrated", target=target, **server_side
+        )
+        for result in results:
+            select.progress_line(result)
+    elif moves:
         results = bulk.run(
             client,
             [m.ref for m in moves],
@@ -168,6 +180,15 @@ def migrate(
     parallel: MigrateParallelOpt = MIGRATE_PARALLEL,
     no_wait: NoWait = False,
     timeout: Timeout = None,
+    server_side: Annotated[
+        bool,
+        typer.Option(
+            "--server-side",
+            help="Let PVE move all of them in one task of its own (PVE 9.0+: /cluster/bulk-action/guest/migrate): "
+            "one request, but no per-VM progress and Ctrl-C cannot hold back the rest; outcomes are read after it. "
+            "The preflight still runs first.",
+        ),
+    ] = False,
 ) -> None:
     """Move VMs to another node: one by id or name, or many by selector (asks first unless --yes). PVE's
     preflight is shown before anything is sent; VMs it would refuse are not sent."""
@@ -183,7 +204,15 @@ def migrate(
             raise CliError("--parallel: must be at least 1", USAGE)
         sel = select.selector(vms, selectors, pool, node, name, status, all_vms)
         select.require(sel, "migrate")
+        if server_side and (no_wait or target_storage):
+            raise CliError(f"{'--no-wait' if no_wait else '--target-storage'}: not with --server-side", USAGE)
         client = ctx.obj.client()
+        if server_side:
+            from pvectl.vm.bulkaction import unsupported
+
+            problem = unsupported(client, "migrate")
+            if problem is not None:
+                raise CliError(problem, USAGE)
         check_target(client, to)
         refs = [r for r in select.matched(client, sel) if r.node != to]
         if not refs:
@@ -225,4 +254,17 @@ def migrate(
         if not sel.single and not yes and moves:
             n = select.count(len(moves))
             select.confirm(f"Migrate {n} to {to}?", f"refusing to migrate {n}")
-        run_moves(ctx, client, moves, refused, parallel=parallel, seconds=seconds, no_wait=no_wait, single=sel.single)
+        bulk_params: dict[str, object] | None = None
+        if server_side:
+            bulk_params = {"online": 0 if online is False else 1, "with_local_disks": 1 if with_local_disks else None}
+        run_moves(
+            ctx,
+            client,
+            moves,
+            refused,
+            parallel=parallel,
+            seconds=seconds,
+            no_wait=no_wait,
+            single=sel.single and not server_side,
+            server_side=bulk_params,
+        )
