@@ -143,3 +143,12 @@ def test_task_failure_is_reported(fleet: Fleet) -> None:
     run = fleet("vm", "migrate", "300", "--to", "pve2")
     assert run.code == 1 and "migration aborted" in run.stderr
     assert node_of(fleet, 300) == "pve1"
+
+
+def test_ha_move_that_fails_on_the_server_is_reported(fleet: Fleet) -> None:
+    fleet.sim.inject("task-fail:type=qmigrate,message=migration aborted,count=1")
+    run = fleet("vm", "migrate", "302", "--to", "pve2", "-o", "json")
+    assert run.code == 1, run.stderr
+    outcome = run.json()
+    assert outcome["outcome"] == "task-failed" and ":qmigrate:302:" in outcome["upid"]
+    assert node_of(fleet, 302) == "pve1"
