@@ -124,6 +124,11 @@ def run_moves(
     from pvectl.vm.migrate import send
     from pvectl.vm.outcome import Outcome
 
+    if single and len(moves) == 1 and server_side is None and not moves[0].ha:
+        _one(ctx, client, moves[0], seconds=seconds, no_wait=no_wait)
+        return
+    if single and len(moves) == 1 and moves[0].ha and not no_wait:
+        print(f"asked the HA stack; waiting until VM {moves[0].ref.vmid} shows on {moves[0].target}", file=sys.stderr)
     by_id = {m.ref.vmid: m for m in moves}
     results: list[Result] = []
     if moves and server_side is not None:
@@ -160,6 +165,26 @@ def run_moves(
             raise error
         return
     select.report(ctx, results)
+
+
+def _one(ctx: typer.Context, client: ProxmoxClient, move: Move, *, seconds: float, no_wait: bool) -> None:
+    """One plain VM: the task's progress while it runs (the latest log line; -v streams the log)."""
+    from pvectl.cli.commands.vm import daily
+    from pvectl.vm.migrate import send
+
+    ref = move.ref
+    upid = str(send(client, move))
+    daily._finish(
+        ctx,
+        client,
+        upid,
+        no_wait,
+        f"VM {ref.vmid} ({ref.name or 'no name'}) migrated to {move.target} ({move.mode})",
+        timeout=seconds,
+        doing=f"VM {ref.vmid} is being migrated to {move.target}",
+        step="VM migrate",
+        ref=ref,
+    )
 
 
 def migrate(
