@@ -111,6 +111,16 @@ def preflight(client: ProxmoxClient, node: str, vmid: int, target: str | None = 
     return parse(client.request("GET", path, {"target": target} if target else {}))
 
 
+def try_preflight(client: ProxmoxClient, ref: VmRef, target: str | None = None) -> Preflight | str:
+    """The preflight, or why PVE refused to answer it (a locked VM: "VM is locked (backup)"), as one line."""
+    from pvectl.sdk._core.errors import ApiError
+
+    try:
+        return preflight(client, ref.node, ref.vmid, target)
+    except ApiError as exc:
+        return f"PVE's preflight refused: {str(exc).strip()}"
+
+
 def problems(pre: Preflight, target: str, *, online: bool, with_local_disks: bool) -> list[str]:
     """Why PVE would refuse or fail this move (nothing: it should go through)."""
     out = [f"{target}: {reason}" for reason in pre.blocked.get(target, ())]

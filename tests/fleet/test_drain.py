@@ -119,3 +119,11 @@ def test_drain_asks_with_the_count(fleet: Fleet, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(select, "terminal", lambda: True)
     run = fleet("node", "drain", "pve1", input="n\n")
     assert "Migrate 4 VMs off pve1? [y/N]" in run.stderr and run.code == 2 and fleet.writes() == []
+
+
+def test_drain_names_a_locked_vm_and_moves_the_others(fleet: Fleet) -> None:
+    fleet.sim.inject("lock-vm:vmid=402,lock=backup")
+    run = fleet("node", "drain", "pve1", "--dry-run", "-o", "json")
+    plan = {r["vmid"]: r for r in run.json()}
+    assert plan[402]["target"] is None and "VM is locked (backup)" in plan[402]["reason"]
+    assert plan[400]["target"] == "pve2" and fleet.writes() == []

@@ -152,3 +152,13 @@ def test_ha_move_that_fails_on_the_server_is_reported(fleet: Fleet) -> None:
     outcome = run.json()
     assert outcome["outcome"] == "task-failed" and ":qmigrate:302:" in outcome["upid"]
     assert node_of(fleet, 302) == "pve1"
+
+
+def test_a_locked_vm_is_refused_per_vm_and_the_rest_moves(fleet: Fleet) -> None:
+    fleet.sim.inject("lock-vm:vmid=300,lock=backup")
+    run = fleet("vm", "migrate", "300", "302", "--to", "pve2", "--yes", "-o", "json")
+    assert run.code == SOME_FAILED
+    by_id = {o["vmid"]: o for o in run.json()}
+    assert by_id[300]["outcome"] == "nothing-created" and "VM is locked (backup)" in by_id[300]["message"]
+    assert by_id[302]["outcome"] == "done" and node_of(fleet, 302) == "pve2"
+    assert not any("/qemu/300/" in w for w in fleet.writes())

@@ -165,9 +165,9 @@ def drain(
         from pvectl.cli.commands.vm.migrate import run_moves
         from pvectl.cli.errors import USAGE, CliError
         from pvectl.cli.output import show
-        from pvectl.vm.drain import gib, plan
+        from pvectl.vm.drain import Step, gib, memory_of, plan
         from pvectl.vm.lookup import cluster_vms
-        from pvectl.vm.migrate import Move, MoveError, plan_move, preflight
+        from pvectl.vm.migrate import Move, MoveError, Preflight, plan_move, try_preflight
 
         seconds = daily._wait_seconds(ctx, timeout)
         if parallel < 1:
@@ -178,8 +178,15 @@ def drain(
         if not refs:
             print(f"no running VM on {node}; nothing to do", file=sys.stderr)
             return
-        pres = {r.vmid: preflight(client, r.node, r.vmid) for r in refs}
-        steps = plan(refs, pres, rooms, with_local_disks=with_local_disks)
+        pres: dict[int, Preflight] = {}
+        unknown: list[Step] = []
+        for ref in refs:
+            pre = try_preflight(client, ref)
+            if isinstance(pre, str):
+                unknown.append(Step(ref, memory_of(ref), None, pre))
+            else:
+                pres[ref.vmid] = pre
+        steps = plan([r for r in refs if r.vmid in pres], pres, rooms, with_local_disks=with_local_disks) + unknown
         moves: list[Move] = []
         refused: list[tuple[VmRef, str]] = []
         rows = []

@@ -220,7 +220,7 @@ def migrate(
     with reported():
         from pvectl.cli.commands.vm import daily, select
         from pvectl.cli.errors import USAGE, CliError
-        from pvectl.vm.migrate import MoveError, plan_move, preflight, problems
+        from pvectl.vm.migrate import MoveError, Preflight, plan_move, problems, try_preflight
 
         seconds = daily._wait_seconds(ctx, timeout)
         if not to:
@@ -247,7 +247,11 @@ def migrate(
         refused: list[tuple[VmRef, str]] = []
         rows = []
         for ref in refs:
-            pre = preflight(client, ref.node, ref.vmid, to)
+            pre = try_preflight(client, ref, to)
+            if isinstance(pre, str):
+                rows.append(plan_row(None, ref, to, Preflight(running=ref.status == "running"), [pre]))
+                refused.append((ref, pre))
+                continue
             try:
                 move = plan_move(
                     ref,
