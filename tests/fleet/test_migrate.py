@@ -162,3 +162,42 @@ def test_a_locked_vm_is_refused_per_vm_and_the_rest_moves(fleet: Fleet) -> None:
     assert by_id[300]["outcome"] == "nothing-created" and "VM is locked (backup)" in by_id[300]["message"]
     assert by_id[302]["outcome"] == "done" and node_of(fleet, 302) == "pve2"
     assert not any("/qemu/300/" in w for w in fleet.writes())
+
+
+def test_ctrl_c_names_an_ha_move_still_running() -> None:
+    import threading
+    import time
+    from typing import cast
+
+    from pvectl.sdk import ProxmoxClient
+    from pvectl.vm import bulk
+    from pvectl.vm.lookup import VmRef
+
+    release = threading.Event()
+
+    class Move:
+        def __init__(self, vmid: int) -> None:
+            self.vmid = vmid
+            self.label = f"HA migrate of vm:{vmid} to pve2"
+
+        def wait(self, timeout: float | None) -> None:
+            if self.vmid == 2:
+                release.wait(5)  # still moving when Ctrl-C comes
+            else:
+                time.sleep(0.3)  # lets the other move get under way first
+
+    def stop(result: bulk.Result) -> None:
+        raise KeyboardInterrupt
+
+    refs = [VmRef(i, "pve1", f"vm{i}", "running", (), {}) for i in (1, 2)]
+    try:
+        results = bulk.run(
+            cast(ProxmoxClient, None), refs, lambda r: Move(r.vmid), past="migrated", parallel=2, on_result=stop
+        )
+    finally:
+        release.set()
+    moved, still = (r.outcome for r in results)
+    assert moved.kind == "done"
+    assert still.kind == "interrupted" and still.upid is None
+    assert "HA migrate of vm:2 to pve2" in still.message and still.remedies == ["pvectl vm show 2"]
+    assert bulk.exit_code(results) == 130
