@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from pvectl.vm.lookup import VmRef
 
 GiB = 1024**3
+PREFLIGHT_REFUSED = "PVE's preflight refused"
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,7 @@ def try_preflight(client: ProxmoxClient, ref: VmRef, target: str | None = None) 
     try:
         return preflight(client, ref.node, ref.vmid, target)
     except ApiError as exc:
-        return f"PVE's preflight refused: {str(exc).strip()}"
+        return f"{PREFLIGHT_REFUSED}: {str(exc).strip()}"
 
 
 def problems(pre: Preflight, target: str, *, online: bool, with_local_disks: bool) -> list[str]:

@@ -201,3 +201,9 @@ def test_ctrl_c_names_an_ha_move_still_running() -> None:
     assert still.kind == "interrupted" and still.upid is None
     assert "HA migrate of vm:2 to pve2" in still.message and still.remedies == ["pvectl vm show 2"]
     assert bulk.exit_code(results) == 130
+
+
+def test_one_locked_vm_is_an_api_failure_not_a_usage_error(fleet: Fleet) -> None:
+    fleet.sim.inject("lock-vm:vmid=300,lock=backup")
+    run = fleet("vm", "migrate", "300", "--to", "pve2")
+    assert run.code == 1 and "VM is locked (backup)" in run.stderr and fleet.writes() == []

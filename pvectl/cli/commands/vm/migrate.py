@@ -76,6 +76,7 @@ def plan_row(move: Move | None, ref: VmRef, target: str, pre: Preflight, blocked
         "local_disks": ", ".join(d.volid for d in pre.local_disks) or "-",
         "local_resources": ", ".join(pre.local_resources) or "-",
         "blocked": "; ".join(blocked) or "-",
+        "allowed_nodes": list(pre.allowed) if pre.allowed is not None else None,
         "request": move.describe() if move else None,
     }
 
@@ -219,8 +220,8 @@ def migrate(
     preflight is shown before anything is sent; VMs it would refuse are not sent."""
     with reported():
         from pvectl.cli.commands.vm import daily, select
-        from pvectl.cli.errors import USAGE, CliError
-        from pvectl.vm.migrate import MoveError, Preflight, plan_move, problems, try_preflight
+        from pvectl.cli.errors import FAILURE, USAGE, CliError
+        from pvectl.vm.migrate import PREFLIGHT_REFUSED, MoveError, Preflight, plan_move, problems, try_preflight
 
         seconds = daily._wait_seconds(ctx, timeout)
         if not to:
@@ -278,8 +279,9 @@ def migrate(
             )
             return
         print(plan_text(rows, f"moving {select.count(len(refs))} to {to}:"), file=sys.stderr)
-        if sel.single and refused:
-            raise CliError(f"VM {refs[0].vmid} cannot move to {to}: {refused[0][1]}", USAGE)
+        if sel.single and refused:  # PVE refusing the preflight is an API failure; a known blocker, validation
+            code = FAILURE if refused[0][1].startswith(PREFLIGHT_REFUSED) else USAGE
+            raise CliError(f"VM {refs[0].vmid} cannot move to {to}: {refused[0][1]}", code)
         if not sel.single and not yes and moves:
             n = select.count(len(moves))
             select.confirm(f"Migrate {n} to {to}?", f"refusing to migrate {n}")
