@@ -289,6 +289,8 @@ def apply(state: State, effect: dict[str, Any], now: float) -> None:
         vm["started"] = int(now)
 
 
+# Task types of the bulk workers: named after the node-wide startall/stopall/migrateall tasks; PVE 9's exact
+# names were not checked against its source, and pvectl never relies on them (it waits on the UPID it gets).
 BULK = {"start": "startall", "shutdown": "stopall", "suspend": "suspendall", "migrate": "migrateall"}
 
 
