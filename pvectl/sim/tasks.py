@@ -142,6 +142,10 @@ def apply_effect(state: State, effect: Mapping[str, Any], now: float) -> None:
         destroy_vm(state, int(effect["vmid"]), purge=bool(effect.get("purge")))
     elif op == "pause" and vm is not None:
         vm["paused"] = bool(effect["paused"])
+    elif op == "migrate":
+        from pvectl.sim.handlers import migrate
+
+        migrate.apply(state, dict(effect), now)
     elif op.startswith("snapshot-"):
         from pvectl.sim.handlers import snapshots
 

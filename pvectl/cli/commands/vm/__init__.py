@@ -9,6 +9,7 @@ from pvectl.cli.commands.vm.clone import clone
 from pvectl.cli.commands.vm.create import create
 from pvectl.cli.commands.vm.exec import exec_
 from pvectl.cli.commands.vm.flags import VmCreateCommand
+from pvectl.cli.commands.vm.migrate import migrate
 from pvectl.cli.commands.vm.resize import resize
 from pvectl.cli.commands.vm.template import template
 from pvectl.cli.commands.vm.wait import wait
@@ -45,3 +46,4 @@ app.command("exec", cls=ApiCommand)(exec_)
 app.add_typer(daily.serial)
 app.command("resize", cls=ApiCommand)(resize)
 app.add_typer(snapshot.app)
+app.command("migrate", cls=ApiCommand)(migrate)
