@@ -128,6 +128,8 @@ def params_from_fields(fields: Mapping[str, Any], live: Mapping[str, Any]) -> De
     _cpu(out, given, config, current)
     _network(out, given, config, current)
     if "iso" in given:
+        if config.os.media == "iso" and not config.os.iso:
+            raise UpdateError("iso: latest-nixos is looked up by vm create only; give the volume id, cdrom or none")
         out.params["ide2"] = encode.cdrom_value(config)
     if "disk" in given:
         _disks(out, config.disks, current)

@@ -452,16 +452,29 @@ def _report(
     assert out.update is not None
     changed = out.update.changed
     waiting = {e.key for e in pending_report(client, ref) if e.waiting}
+    failed = ""
     if reboot and waiting & set(changed):
-        upid = client.request("POST", f"/nodes/{ref.node}/qemu/{ref.vmid}/status/reboot", {})
-        if isinstance(upid, str):
-            out.upid = upid
-            wait(upid, timeout)
-        out.done.append("reboot")
+        from pvectl.sdk._core.errors import ApiError, TaskFailed
+
+        try:
+            upid = client.request("POST", f"/nodes/{ref.node}/qemu/{ref.vmid}/status/reboot", {})
+            if isinstance(upid, str):
+                out.upid = upid
+                wait(upid, timeout)
+            out.done.append("reboot")
+        except TaskFailed as exc:
+            failed, out.log_tail = exc.exitstatus, exc.log_tail
+        except ApiError as exc:
+            failed = str(exc)
         waiting = {e.key for e in pending_report(client, ref) if e.waiting}
     out.pending = [k for k in changed if k in waiting]
     out.applied = [k for k in changed if k not in waiting]
     out.message = _summary(f"VM {ref.vmid}", out.applied, out.pending)
+    if failed:
+        out.kind = "partial"
+        out.message += f"; the reboot failed: {failed}"
+        out.missing = ["reboot"]
+        out.remedies = [f"pvectl vm reboot {ref.vmid}"]
     return out
 
 
