@@ -20,6 +20,7 @@ from pvectl.cli.commands.vm.flags import EXTRA, _option
 from pvectl.cli.errors import USAGE, CliError, reported
 from pvectl.cli.runner import output_format
 from pvectl.vm.fields import FIELDS
+from pvectl.vm.settable import settable_flags
 
 if TYPE_CHECKING:
     from pvectl.vm.lookup import VmRef
@@ -48,12 +49,6 @@ SET_EXTRA: list[tuple[str, Any]] = [
 ]
 
 
-def _settable() -> list[str]:
-    from pvectl.vm.desired import NOT_SETTABLE
-
-    return [s.flag for s in FIELDS if s.cli and s.flag not in NOT_SETTABLE]
-
-
 def with_set_flags(func: Callable[..., None]) -> Callable[..., None]:
     """``func(ctx, vm, **values)`` with the ``vm create`` flags an existing VM can change, plus SET_EXTRA."""
     keyword = inspect.Parameter.KEYWORD_ONLY
@@ -61,7 +56,7 @@ def with_set_flags(func: Callable[..., None]) -> Callable[..., None]:
         inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context),
         inspect.Parameter("vm", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=VmArg),
     ]
-    flags = set(_settable())
+    flags = set(settable_flags())
     for spec in FIELDS:
         if spec.flag in flags:
             name, annotation = _option(spec)
