@@ -1,0 +1,178 @@
+"""``pvectl vm set`` against the simulator: live vs pending, digest conflicts, refusals and --dry-run send nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from pvectl.cli.context import AppContext
+from pvectl.sdk import ProxmoxClient
+from pvectl.sim.core import Simulator
+from pvectl.sim.mock import mock_transport
+from pvectl.sim.store import Store
+from pvectl.sim.world import credentials_of
+from tests.conftest import FakeClock
+from tests.vm.conftest import SimCli
+
+VM = "/nodes/pve1/qemu/100"  # dns1, running in the default world
+
+
+class HookedCli(SimCli):
+    """SimCli whose transport runs ``after(request)`` once a request has been answered (a concurrent user)."""
+
+    after: Callable[[httpx.Request], None] | None = None
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[HookedCli]:
+    for var in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+        monkeypatch.setenv(var, str(tmp_path / var.lower()))
+    sim = Simulator(Store(tmp_path / "state.json", {"task_seconds": 0}))
+    creds = credentials_of(sim.store.snapshot())
+    runner = HookedCli(sim)
+    inner = mock_transport(sim)
+
+    def record(request: httpx.Request) -> httpx.Response:
+        runner.requests.append(request)
+        response = inner.handle_request(request)
+        if runner.after is not None:
+            runner.after(request)
+        return response
+
+    token = f"root@pam!{creds['token_id']}={creds['token_secret']}"
+    client = ProxmoxClient("127.0.0.1:8006", token=token, transport=httpx.MockTransport(record), clock=FakeClock())
+    other = ProxmoxClient("127.0.0.1:8006", token=token, transport=inner, clock=FakeClock())
+    runner.other = other  # type: ignore[attr-defined]
+    monkeypatch.setattr(AppContext, "client", lambda self: client)
+    yield runner
+    client.close()
+    other.close()
+
+
+def _other(cli: HookedCli) -> ProxmoxClient:
+    client: ProxmoxClient = cli.other  # type: ignore[attr-defined]
+    return client
+
+
+def _pending(cli: HookedCli) -> dict[str, dict[str, object]]:
+    return {row["key"]: row for row in _other(cli).request("GET", f"{VM}/pending")}
+
+
+def test_running_vm_reports_live_and_pending(cli: HookedCli) -> None:
+    nic = _other(cli).request("GET", f"{VM}/config")["net0"]
+    run = cli("vm", "set", "dns1", "--memory", "4096", "--cores", "4", "--name", "dns9", "--firewall", "-o", "json")
+    assert run.code == 0, run.stderr
+    out = run.json()
+    assert out["outcome"] == "done"
+    assert sorted(out["applied"]) == ["name", "net0"]  # fast-plug and network hotplug
+    assert sorted(out["pending"]) == ["cores", "memory"]  # no memory/cpu hotplug by default
+    writes = cli.writes()
+    assert writes == ["PUT /nodes/pve1/qemu/100/config"]  # one write, no allocation: the sync PUT
+    put = [r for r in cli.requests if r.method == "PUT"][0]
+    body = dict(httpx.QueryParams(put.content.decode()))
+    assert set(body) == {"memory", "cores", "name", "net0", "digest"}
+    assert body["net0"] == nic + ",firewall=1"  # the MAC kept, one key changed
+    rows = _pending(cli)
+    assert rows["memory"]["pending"] == "4096" and rows["memory"]["value"] == "2048"
+    assert rows["name"] == {"key": "name", "value": "dns9"}
+
+
+def test_text_report_names_what_waits(cli: HookedCli) -> None:
+    run = cli("vm", "set", "100", "--cores", "4")
+    assert run.code == 0, run.stderr
+    assert "waiting for a reboot: cores" in run.stdout
+
+
+def test_reboot_applies_pending_and_waits(cli: HookedCli) -> None:
+    run = cli("vm", "set", "100", "--cores", "4", "--reboot", "-o", "json")
+    assert run.code == 0, run.stderr
+    assert run.json()["pending"] == [] and run.json()["applied"] == ["cores"]
+    assert cli.writes() == ["PUT /nodes/pve1/qemu/100/config", "POST /nodes/pve1/qemu/100/status/reboot"]
+    assert "pending" not in _pending(cli)["cores"]
+
+
+def test_digest_conflict_fails_with_nothing_applied(cli: HookedCli) -> None:
+    def concurrent_edit(request: httpx.Request) -> None:
+        if request.method == "GET" and request.url.path.endswith("/qemu/100/config"):
+            cli.after = None
+            _other(cli).request("PUT", f"{VM}/config", {"description": "edited by someone else"})
+
+    cli.after = concurrent_edit
+    run = cli("vm", "set", "100", "--memory", "4096", "--name", "late", "-o", "json")
+    assert run.code == 1
+    out = run.json()
+    assert out["outcome"] == "nothing-created"
+    assert out["message"] == "VM 100: the VM changed since it was read; nothing was applied"
+    config = _other(cli).request("GET", f"{VM}/config")
+    assert (config["name"], config["memory"]) == ("dns1", "2048")
+    assert config["description"] == "edited by someone else"
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("--disk", "scsi0:ceph-pool:8"), "PVE cannot shrink disks"),
+        (("--disk", "scsi0:local-lvm:16"), "disk move"),
+        (("--remove", "net7"), "the VM has no net7"),
+    ],
+)
+def test_refusals_send_nothing(cli: HookedCli, args: tuple[str, ...], says: str) -> None:
+    run = cli("vm", "set", "100", *args)
+    assert run.code == 2
+    assert says in run.stderr and "nothing sent" in run.stderr
+    assert cli.writes() == []
+
+
+def test_bad_flags_send_no_request_at_all(cli: HookedCli) -> None:
+    for args in (("--disk", "scsi0:nonsense"), ("--iso", "latest-nixos"), ("--remove", "bogus"), ("--net-model", "x")):
+        run = cli("vm", "set", "100", *args)
+        assert run.code == 2, (args, run.stderr)
+    assert cli.requests == []
+    assert cli("vm", "set", "100").code == 2  # no change asked for
+
+
+def test_dry_run_sends_no_write_and_shows_the_exact_requests(cli: HookedCli) -> None:
+    run = cli(
+        "vm",
+        "set",
+        "100",
+        "--disk",
+        "scsi0:ceph-pool:32",
+        "--disk",
+        "ceph-pool:8",
+        "--remove",
+        "tags",
+        "--dry-run",
+        "-o",
+        "json",
+    )
+    assert run.code == 0, run.stderr
+    plan = run.json()
+    assert cli.writes() == []
+    assert [(r["method"], r["path"]) for r in plan["requests"]] == [
+        ("POST", "/nodes/pve1/qemu/100/config"),  # a new disk is allocated: the async POST
+        ("PUT", "/nodes/pve1/qemu/100/resize"),
+    ]
+    params = plan["requests"][0]["params"]
+    assert params["scsi1"].startswith("ceph-pool:8,") and params["delete"] == "tags" and params["digest"]
+    assert plan["requests"][1]["params"] == {"disk": "scsi0", "size": "32G"}
+
+
+def test_grow_and_add_disk_for_real(cli: HookedCli) -> None:
+    run = cli("vm", "set", "100", "--disk", "scsi0:ceph-pool:32", "--disk", "sata0:ceph-pool:8", "-o", "json")
+    assert run.code == 0, run.stderr
+    out = run.json()
+    assert out["applied"] == ["scsi0"] and out["pending"] == ["sata0"]  # sata never hot-plugs
+    config = _other(cli).request("GET", f"{VM}/config", {"current": 1})
+    assert "size=32G" in config["scsi0"] and "sata0" not in config
+    assert cli.writes() == ["POST /nodes/pve1/qemu/100/config", "PUT /nodes/pve1/qemu/100/resize"]
+
+
+def test_nothing_to_change_sends_nothing(cli: HookedCli) -> None:
+    run = cli("vm", "set", "100", "--memory", "2048", "--name", "dns1")
+    assert run.code == 0
+    assert "nothing to change" in run.stdout
+    assert cli.writes() == []
