@@ -268,12 +268,12 @@ def _keep_mac(key: str, live: str | None, want: str) -> str:
 def _plan_drive(plan: UpdatePlan, key: str, want: str, live: Mapping[str, str]) -> None:
     try:
         wanted = _parse(key, want)
+        current = _parse(key, live[key]) if key in live else None
     except propstring.PropertyStringError as exc:
         plan.refused.append((key, f"'{want}': {exc}"))
         return
     file = wanted.get("file", "")
-    have = live.get(key)
-    if have is None:
+    if current is None:
         holder = _holder(file, key, live)
         if holder:
             plan.refused.append(
@@ -282,7 +282,15 @@ def _plan_drive(plan: UpdatePlan, key: str, want: str, live: Mapping[str, str]) 
         else:
             plan.set[key] = want
         return
-    current = _parse(key, have)
+    have_file = current.get("file", "")
+    if file.endswith(":cloudinit"):
+        # The create encoding asks for a cloud-init drive as STORAGE:cloudinit; qemu-server names the volume
+        # vm-VMID-cloudinit (PVE/API2/Qemu.pm create_disks), so the same storage means the same drive.
+        if "cloudinit" in have_file and have_file.split(":", 1)[0] == file.split(":", 1)[0]:
+            plan.unchanged.append(key)
+        else:
+            plan.refused.append((key, f"{key} holds {have_file}; remove it first to add a cloud-init drive there"))
+        return
     cdrom = (current.get("media") == "cdrom", wanted.get("media") == "cdrom")
     if cdrom[0] or cdrom[1]:
         if cdrom[0] != cdrom[1]:
@@ -290,7 +298,6 @@ def _plan_drive(plan: UpdatePlan, key: str, want: str, live: Mapping[str, str]) 
         else:
             _plan_plain(plan, key, want, live)
         return
-    have_file = current.get("file", "")
     new = _new_disk(file)
     if new is not None:
         storage = new.group(1) or ""
@@ -298,38 +305,40 @@ def _plan_drive(plan: UpdatePlan, key: str, want: str, live: Mapping[str, str]) 
             reason = f"{key} is on {have_file.split(':', 1)[0]}; moving it to {storage} is a disk move, not in place"
             plan.refused.append((key, reason))
             return
-        size = f"{new.group(2)}G"
+        # The size of a new EFI or TPM state volume is a placeholder: PVE sizes it by its type.
+        size = "" if key in ("efidisk0", "tpmstate0") else f"{new.group(2)}G"
     elif file != have_file:
         plan.refused.append((key, f"{key} holds {have_file}; another volume there would detach it: remove it first"))
         return
     else:
         size = wanted.get("size", "")
-    _plan_size(plan, key, size, current.get("size", ""))
-    if any(r[0] == key for r in plan.refused):
+    if not _plan_size(plan, key, size, current.get("size", "")):
         return
     if _options(key, wanted, skip=VOLUME_OPTIONS) == _options(key, current, skip=VOLUME_OPTIONS):
         if not any(d == key for d, _ in plan.resize):
             plan.unchanged.append(key)
         return
-    merged = {**{k: v for k, v in wanted.items() if k not in VOLUME_OPTIONS}}
+    merged = {k: v for k, v in wanted.items() if k not in VOLUME_OPTIONS}
     merged.update({k: current[k] for k in ("file", "size", "format") if k in current})
     plan.set[key] = propstring.render(merged, _format(key) or {})
 
 
-def _plan_size(plan: UpdatePlan, key: str, want: str, have: str) -> None:
+def _plan_size(plan: UpdatePlan, key: str, want: str, have: str) -> bool:
+    """Add the resize ``want`` asks for; False (and a refusal) when PVE cannot make it."""
     if not want:
-        return
+        return True
     new, old = _bytes(want), _bytes(have)
     if new is None:
         plan.refused.append((key, f"size '{want}' is not a size like 64G"))
-    elif old is None or new == old:
-        return
-    elif new < old:
+        return False
+    if old is not None and new < old:
         plan.refused.append((key, f"{key} is {have}; PVE cannot shrink disks (asked for {want})"))
-    else:
+        return False
+    if old is not None and new > old:
         from pvectl.vm.resize import human
 
         plan.resize.append((key, human(new)))
+    return True
 
 
 def _bytes(text: str) -> int | None:
@@ -404,6 +413,11 @@ def apply_update(
     name = f"VM {ref.vmid}"
     out = UpdateOutcome("done", ref.vmid, ref.node, f"{name}: nothing to change", update=plan)
     if plan.is_empty():
+        # Nothing to send; the desired values may still wait for a reboot from an earlier change.
+        waiting = _waiting(client, ref, out) or set()
+        out.pending = [k for k in plan.unchanged if k in waiting]
+        if out.pending:
+            out.message += f"; waiting for a reboot already: {', '.join(out.pending)}"
         return out
     writes = plan.requests(ref.node, ref.vmid, digest)
     step = "config"
@@ -444,16 +458,26 @@ def _partial(out: UpdateOutcome, name: str, step: str, why: str, plan: UpdatePla
     return out
 
 
+def _waiting(client: ProxmoxClient, ref: VmRef, out: UpdateOutcome) -> set[str] | None:
+    """The keys that wait for a reboot; None when ``…/pending`` cannot be read (noted in ``checked``)."""
+    from pvectl.sdk._core.errors import PveError
+    from pvectl.vm.pending import pending_report
+
+    try:
+        return {e.key for e in pending_report(client, ref) if e.waiting}
+    except PveError as exc:
+        out.checked.append(f"GET /nodes/{ref.node}/qemu/{ref.vmid}/pending: {exc}")
+        return None
+
+
 def _report(
     client: ProxmoxClient, ref: VmRef, out: UpdateOutcome, *, reboot: bool, timeout: float, wait: Wait
 ) -> UpdateOutcome:
-    from pvectl.vm.pending import pending_report
-
     assert out.update is not None
     changed = out.update.changed
-    waiting = {e.key for e in pending_report(client, ref) if e.waiting}
+    waiting = _waiting(client, ref, out)
     failed = ""
-    if reboot and waiting & set(changed):
+    if reboot and ref.status == "running" and (waiting is None or waiting & set(changed)):
         from pvectl.sdk._core.errors import ApiError, TaskFailed
 
         try:
@@ -466,10 +490,13 @@ def _report(
             failed, out.log_tail = exc.exitstatus, exc.log_tail
         except ApiError as exc:
             failed = str(exc)
-        waiting = {e.key for e in pending_report(client, ref) if e.waiting}
-    out.pending = [k for k in changed if k in waiting]
-    out.applied = [k for k in changed if k not in waiting]
-    out.message = _summary(f"VM {ref.vmid}", out.applied, out.pending)
+        waiting = _waiting(client, ref, out)
+    if waiting is None:
+        out.message = f"VM {ref.vmid}: changed ({', '.join(changed)}); what waits for a reboot could not be read"
+    else:
+        out.pending = [k for k in changed if k in waiting]
+        out.applied = [k for k in changed if k not in waiting]
+        out.message = _summary(f"VM {ref.vmid}", out.applied, out.pending)
     if failed:
         out.kind = "partial"
         out.message += f"; the reboot failed: {failed}"

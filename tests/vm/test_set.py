@@ -11,6 +11,7 @@ import pytest
 from pvectl.cli.context import AppContext
 from pvectl.sdk import ProxmoxClient
 from pvectl.sim.core import Simulator
+from pvectl.sim.faults import FailCall, TaskFail
 from pvectl.sim.mock import mock_transport
 from pvectl.sim.store import Store
 from pvectl.sim.world import credentials_of
@@ -176,3 +177,30 @@ def test_nothing_to_change_sends_nothing(cli: HookedCli) -> None:
     assert run.code == 0
     assert "nothing to change" in run.stdout
     assert cli.writes() == []
+
+
+def test_a_failed_reboot_is_partial_and_says_what_waits(cli: HookedCli) -> None:
+    cli.sim.inject(TaskFail(type="qmreboot", message="guest did not shut down"))
+    run = cli("vm", "set", "100", "--cores", "4", "--reboot", "-o", "json")
+    assert run.code == 6
+    out = run.json()
+    assert out["outcome"] == "partial" and out["pending"] == ["cores"]
+    assert out["missing"] == ["reboot"] and out["remedies"] == ["pvectl vm reboot 100"]
+
+
+def test_a_refused_config_write_applies_nothing(cli: HookedCli) -> None:
+    cli.sim.inject(FailCall("/nodes/{node}/qemu/{vmid}/config", method="PUT", status=500, message="storage is down"))
+    run = cli("vm", "set", "100", "--cores", "4", "-o", "json")
+    assert run.code == 1
+    assert run.json()["message"] == "VM 100: PVE refused: 500 storage is down; nothing was applied"
+    assert "pending" not in _pending(cli)["cores"]
+
+
+def test_a_failed_resize_after_the_config_is_partial_with_the_command_to_finish(cli: HookedCli) -> None:
+    cli.sim.inject(FailCall("/nodes/{node}/qemu/{vmid}/resize", status=500, message="no space left"))
+    run = cli("vm", "set", "100", "--disk", "scsi0:ceph-pool:32", "--name", "dns9", "-o", "json")
+    assert run.code == 6
+    out = run.json()
+    assert out["done"] == ["config"] and out["missing"] == ["resize scsi0"]
+    assert out["remedies"] == ["pvectl vm resize 100 scsi0 32G"]
+    assert _pending(cli)["name"]["value"] == "dns9"
