@@ -8,8 +8,8 @@
 ``desired`` holds PVE parameters in the encoding of ``vm create`` (pvectl.vm.encode): a new disk is allocation
 syntax (``local-lvm:32,ssd=1``), an attached one a volume (``local-lvm:vm-100-disk-0,size=32G``). Values are
 compared as PVE reads them: property strings parsed (key order, spellings and default values do not count),
-booleans as 0/1, tags as a set. ``desired_from_fields`` / ``desired_from_flags`` turn VM-file keys or ``vm set``
-flags into such parameters for only the fields given.
+booleans as 0/1, tags as a set. ``params_from_fields`` / ``params_from_flags`` turn VM-file keys or ``vm set``
+flags into such parameters for only the fields given (pvectl.vm.desired.params_from_fields/params_from_flags).
 """
 
 from __future__ import annotations
@@ -38,6 +38,8 @@ NOT_SETTINGS = frozenset({"digest", "lock", "meta", "vmgenid", "smbios1"})
 TRUE_BY_DEFAULT = frozenset({"backup", "replicate"})
 # Drive options that the disk's volume decides, not its config line: compared separately or not at all.
 VOLUME_OPTIONS = frozenset({"file", "size", "format", "import-from"})
+# PVE's answer to a stale ``digest`` (pve-common src/PVE/Tools.pm assert_if_modified, HTTP 500):
+# "detected modified configuration - file changed by other user? Try again."
 DIGEST_CONFLICT = "detected modified configuration - file changed by other user?"
 
 
@@ -86,12 +88,20 @@ class UpdatePlan:
             params["digest"] = digest  # PVE refuses the write when the config changed since it was read
         return params
 
-    def requests(self, node: str, vmid: int, digest: str | None) -> list[tuple[str, str, dict[str, str]]]:
-        """The writes ``apply_update`` sends, in order: (method, path, params)."""
+    def requests(
+        self, node: str, vmid: int, digest: str | None, *, running: bool = False
+    ) -> list[tuple[str, str, dict[str, str]]]:
+        """The writes ``apply_update`` sends, in order: (method, path, params).
+
+        The config write is the async ``POST`` (a task) when it allocates a volume or the VM runs (hotplug), the
+        sync ``PUT`` otherwise: PVE's schema says of the PUT "You should consider using the POST method instead
+        for any actions involving hotplug or storage allocation."
+        """
         path = f"/nodes/{node}/qemu/{vmid}"
         out: list[tuple[str, str, dict[str, str]]] = []
         if self.set or self.delete:
-            out.append(("POST" if self.allocates() else "PUT", f"{path}/config", self.config_params(digest)))
+            method = "POST" if self.allocates() or running else "PUT"
+            out.append((method, f"{path}/config", self.config_params(digest)))
         out += [("PUT", f"{path}/resize", {"disk": disk, "size": size}) for disk, size in self.resize]
         return out
 
@@ -419,7 +429,7 @@ def apply_update(
         if out.pending:
             out.message += f"; waiting for a reboot already: {', '.join(out.pending)}"
         return out
-    writes = plan.requests(ref.node, ref.vmid, digest)
+    writes = plan.requests(ref.node, ref.vmid, digest, running=ref.status == "running")
     step = "config"
     try:
         for method, path, params in writes:

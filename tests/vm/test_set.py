@@ -71,14 +71,21 @@ def test_running_vm_reports_live_and_pending(cli: HookedCli) -> None:
     assert sorted(out["applied"]) == ["name", "net0"]  # fast-plug and network hotplug
     assert sorted(out["pending"]) == ["cores", "memory"]  # no memory/cpu hotplug by default
     writes = cli.writes()
-    assert writes == ["PUT /nodes/pve1/qemu/100/config"]  # one write, no allocation: the sync PUT
-    put = [r for r in cli.requests if r.method == "PUT"][0]
+    assert writes == ["POST /nodes/pve1/qemu/100/config"]  # one write; the VM runs (hotplug): the async POST
+    put = [r for r in cli.requests if r.method == "POST"][0]
     body = dict(httpx.QueryParams(put.content.decode()))
     assert set(body) == {"memory", "cores", "name", "net0", "digest"}
     assert body["net0"] == nic + ",firewall=1"  # the MAC kept, one key changed
     rows = _pending(cli)
     assert rows["memory"]["pending"] == "4096" and rows["memory"]["value"] == "2048"
     assert rows["name"] == {"key": "name", "value": "dns9"}
+
+
+def test_stopped_vm_takes_everything_with_the_sync_put(cli: HookedCli) -> None:
+    run = cli("vm", "set", "102", "--cores", "4", "--memory", "4096", "-o", "json")
+    assert run.code == 0, run.stderr
+    assert sorted(run.json()["applied"]) == ["cores", "memory"] and run.json()["pending"] == []
+    assert cli.writes() == ["PUT /nodes/pve2/qemu/102/config"]
 
 
 def test_text_report_names_what_waits(cli: HookedCli) -> None:
@@ -91,7 +98,7 @@ def test_reboot_applies_pending_and_waits(cli: HookedCli) -> None:
     run = cli("vm", "set", "100", "--cores", "4", "--reboot", "-o", "json")
     assert run.code == 0, run.stderr
     assert run.json()["pending"] == [] and run.json()["applied"] == ["cores"]
-    assert cli.writes() == ["PUT /nodes/pve1/qemu/100/config", "POST /nodes/pve1/qemu/100/status/reboot"]
+    assert cli.writes() == ["POST /nodes/pve1/qemu/100/config", "POST /nodes/pve1/qemu/100/status/reboot"]
     assert "pending" not in _pending(cli)["cores"]
 
 
@@ -189,7 +196,7 @@ def test_a_failed_reboot_is_partial_and_says_what_waits(cli: HookedCli) -> None:
 
 
 def test_a_refused_config_write_applies_nothing(cli: HookedCli) -> None:
-    cli.sim.inject(FailCall("/nodes/{node}/qemu/{vmid}/config", method="PUT", status=500, message="storage is down"))
+    cli.sim.inject(FailCall("/nodes/{node}/qemu/{vmid}/config", method="POST", status=500, message="storage is down"))
     run = cli("vm", "set", "100", "--cores", "4", "-o", "json")
     assert run.code == 1
     assert run.json()["message"] == "VM 100: PVE refused: 500 storage is down; nothing was applied"

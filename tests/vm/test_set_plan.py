@@ -66,6 +66,12 @@ def test_a_size_only_change_is_a_resize_alone() -> None:
     assert [m for m, _, _ in plan.requests("pve1", 100, "d")] == ["PUT"]
 
 
+def test_config_write_is_async_when_hotplug_or_allocation_is_involved() -> None:
+    plan = plan_update(LIVE, {"memory": "4096"})
+    assert [m for m, _, _ in plan.requests("pve1", 100, "d")] == ["PUT"]
+    assert [m for m, _, _ in plan.requests("pve1", 100, "d", running=True)] == ["POST"]
+
+
 @pytest.mark.parametrize(
     ("desired", "remove", "says"),
     [

@@ -143,7 +143,7 @@ def _print_plan(ctx: typer.Context, ref: VmRef, plan: UpdatePlan, digest: str | 
     from pvectl.sdk._core.redact import redact
 
     running = ref.status == "running"
-    requests = plan.requests(ref.node, ref.vmid, digest)
+    requests = plan.requests(ref.node, ref.vmid, digest, running=running)
     waits = plan.waits_for_reboot(running=running)
     data = {
         "vmid": ref.vmid,
