@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
 
-from pvectl.cli.context import AppContext
 from pvectl.sdk import ProxmoxClient
-from pvectl.sim.core import Simulator
 from pvectl.sim.faults import FailCall, TaskFail
 from pvectl.sim.mock import mock_transport
-from pvectl.sim.store import Store
 from pvectl.sim.world import credentials_of
 from tests.conftest import FakeClock
 from tests.vm.conftest import SimCli
@@ -21,49 +18,21 @@ from tests.vm.conftest import SimCli
 VM = "/nodes/pve1/qemu/100"  # dns1, running in the default world
 
 
-class HookedCli(SimCli):
-    """SimCli whose transport runs ``after(request)`` once a request has been answered (a concurrent user)."""
-
-    after: Callable[[httpx.Request], None] | None = None
-
-
 @pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[HookedCli]:
-    for var in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
-        monkeypatch.setenv(var, str(tmp_path / var.lower()))
-    sim = Simulator(Store(tmp_path / "state.json", {"task_seconds": 0}))
-    creds = credentials_of(sim.store.snapshot())
-    runner = HookedCli(sim)
-    inner = mock_transport(sim)
-
-    def record(request: httpx.Request) -> httpx.Response:
-        runner.requests.append(request)
-        response = inner.handle_request(request)
-        if runner.after is not None:
-            runner.after(request)
-        return response
-
+def other(cli: SimCli) -> Iterator[ProxmoxClient]:
+    """Another user's client on the same simulator (its requests are not counted)."""
+    creds = credentials_of(cli.sim.store.snapshot())
     token = f"root@pam!{creds['token_id']}={creds['token_secret']}"
-    client = ProxmoxClient("127.0.0.1:8006", token=token, transport=httpx.MockTransport(record), clock=FakeClock())
-    other = ProxmoxClient("127.0.0.1:8006", token=token, transport=inner, clock=FakeClock())
-    runner.other = other  # type: ignore[attr-defined]
-    monkeypatch.setattr(AppContext, "client", lambda self: client)
-    yield runner
-    client.close()
-    other.close()
+    with ProxmoxClient("127.0.0.1:8006", token=token, transport=mock_transport(cli.sim), clock=FakeClock()) as c:
+        yield c
 
 
-def _other(cli: HookedCli) -> ProxmoxClient:
-    client: ProxmoxClient = cli.other  # type: ignore[attr-defined]
-    return client
+def _pending(other: ProxmoxClient) -> dict[str, dict[str, object]]:
+    return {row["key"]: row for row in other.request("GET", f"{VM}/pending")}
 
 
-def _pending(cli: HookedCli) -> dict[str, dict[str, object]]:
-    return {row["key"]: row for row in _other(cli).request("GET", f"{VM}/pending")}
-
-
-def test_running_vm_reports_live_and_pending(cli: HookedCli) -> None:
-    nic = _other(cli).request("GET", f"{VM}/config")["net0"]
+def test_running_vm_reports_live_and_pending(cli: SimCli, other: ProxmoxClient) -> None:
+    nic = other.request("GET", f"{VM}/config")["net0"]
     run = cli("vm", "set", "dns1", "--memory", "4096", "--cores", "4", "--name", "dns9", "--firewall", "-o", "json")
     assert run.code == 0, run.stderr
     out = run.json()
@@ -76,45 +45,51 @@ def test_running_vm_reports_live_and_pending(cli: HookedCli) -> None:
     body = dict(httpx.QueryParams(put.content.decode()))
     assert set(body) == {"memory", "cores", "name", "net0", "digest"}
     assert body["net0"] == nic + ",firewall=1"  # the MAC kept, one key changed
-    rows = _pending(cli)
+    rows = _pending(other)
     assert rows["memory"]["pending"] == "4096" and rows["memory"]["value"] == "2048"
     assert rows["name"] == {"key": "name", "value": "dns9"}
 
 
-def test_stopped_vm_takes_everything_with_the_sync_put(cli: HookedCli) -> None:
+def test_stopped_vm_takes_everything_with_the_sync_put(cli: SimCli, other: ProxmoxClient) -> None:
     run = cli("vm", "set", "102", "--cores", "4", "--memory", "4096", "-o", "json")
     assert run.code == 0, run.stderr
     assert sorted(run.json()["applied"]) == ["cores", "memory"] and run.json()["pending"] == []
     assert cli.writes() == ["PUT /nodes/pve2/qemu/102/config"]
 
 
-def test_text_report_names_what_waits(cli: HookedCli) -> None:
+def test_text_report_names_what_waits(cli: SimCli, other: ProxmoxClient) -> None:
     run = cli("vm", "set", "100", "--cores", "4")
     assert run.code == 0, run.stderr
     assert "waiting for a reboot: cores" in run.stdout
 
 
-def test_reboot_applies_pending_and_waits(cli: HookedCli) -> None:
+def test_reboot_applies_pending_and_waits(cli: SimCli, other: ProxmoxClient) -> None:
     run = cli("vm", "set", "100", "--cores", "4", "--reboot", "-o", "json")
     assert run.code == 0, run.stderr
     assert run.json()["pending"] == [] and run.json()["applied"] == ["cores"]
     assert cli.writes() == ["POST /nodes/pve1/qemu/100/config", "POST /nodes/pve1/qemu/100/status/reboot"]
-    assert "pending" not in _pending(cli)["cores"]
+    assert "pending" not in _pending(other)["cores"]
 
 
-def test_digest_conflict_fails_with_nothing_applied(cli: HookedCli) -> None:
-    def concurrent_edit(request: httpx.Request) -> None:
-        if request.method == "GET" and request.url.path.endswith("/qemu/100/config"):
-            cli.after = None
-            _other(cli).request("PUT", f"{VM}/config", {"description": "edited by someone else"})
+def test_digest_conflict_fails_with_nothing_applied(
+    cli: SimCli, other: ProxmoxClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pvectl.vm import update
 
-    cli.after = concurrent_edit
+    plan_update = update.plan_update
+
+    def plan_then_someone_edits(*args: Any, **kwargs: Any) -> update.UpdatePlan:
+        plan = plan_update(*args, **kwargs)  # after the config (and its digest) was read, before the write
+        other.request("PUT", f"{VM}/config", {"description": "edited by someone else"})
+        return plan
+
+    monkeypatch.setattr(update, "plan_update", plan_then_someone_edits)
     run = cli("vm", "set", "100", "--memory", "4096", "--name", "late", "-o", "json")
     assert run.code == 1
     out = run.json()
     assert out["outcome"] == "nothing-created"
     assert out["message"] == "VM 100: the VM changed since it was read; nothing was applied"
-    config = _other(cli).request("GET", f"{VM}/config")
+    config = other.request("GET", f"{VM}/config")
     assert (config["name"], config["memory"]) == ("dns1", "2048")
     assert config["description"] == "edited by someone else"
 
@@ -127,14 +102,14 @@ def test_digest_conflict_fails_with_nothing_applied(cli: HookedCli) -> None:
         (("--remove", "net7"), "the VM has no net7"),
     ],
 )
-def test_refusals_send_nothing(cli: HookedCli, args: tuple[str, ...], says: str) -> None:
+def test_refusals_send_nothing(cli: SimCli, other: ProxmoxClient, args: tuple[str, ...], says: str) -> None:
     run = cli("vm", "set", "100", *args)
     assert run.code == 2
     assert says in run.stderr and "nothing sent" in run.stderr
     assert cli.writes() == []
 
 
-def test_bad_flags_send_no_request_at_all(cli: HookedCli) -> None:
+def test_bad_flags_send_no_request_at_all(cli: SimCli, other: ProxmoxClient) -> None:
     for args in (("--disk", "scsi0:nonsense"), ("--iso", "latest-nixos"), ("--remove", "bogus"), ("--net-model", "x")):
         run = cli("vm", "set", "100", *args)
         assert run.code == 2, (args, run.stderr)
@@ -142,7 +117,7 @@ def test_bad_flags_send_no_request_at_all(cli: HookedCli) -> None:
     assert cli("vm", "set", "100").code == 2  # no change asked for
 
 
-def test_dry_run_sends_no_write_and_shows_the_exact_requests(cli: HookedCli) -> None:
+def test_dry_run_sends_no_write_and_shows_the_exact_requests(cli: SimCli, other: ProxmoxClient) -> None:
     run = cli(
         "vm",
         "set",
@@ -169,24 +144,24 @@ def test_dry_run_sends_no_write_and_shows_the_exact_requests(cli: HookedCli) -> 
     assert plan["requests"][1]["params"] == {"disk": "scsi0", "size": "32G"}
 
 
-def test_grow_and_add_disk_for_real(cli: HookedCli) -> None:
+def test_grow_and_add_disk_for_real(cli: SimCli, other: ProxmoxClient) -> None:
     run = cli("vm", "set", "100", "--disk", "scsi0:ceph-pool:32", "--disk", "sata0:ceph-pool:8", "-o", "json")
     assert run.code == 0, run.stderr
     out = run.json()
     assert out["applied"] == ["scsi0"] and out["pending"] == ["sata0"]  # sata never hot-plugs
-    config = _other(cli).request("GET", f"{VM}/config", {"current": 1})
+    config = other.request("GET", f"{VM}/config", {"current": 1})
     assert "size=32G" in config["scsi0"] and "sata0" not in config
     assert cli.writes() == ["POST /nodes/pve1/qemu/100/config", "PUT /nodes/pve1/qemu/100/resize"]
 
 
-def test_nothing_to_change_sends_nothing(cli: HookedCli) -> None:
+def test_nothing_to_change_sends_nothing(cli: SimCli, other: ProxmoxClient) -> None:
     run = cli("vm", "set", "100", "--memory", "2048", "--name", "dns1")
     assert run.code == 0
     assert "nothing to change" in run.stdout
     assert cli.writes() == []
 
 
-def test_a_failed_reboot_is_partial_and_says_what_waits(cli: HookedCli) -> None:
+def test_a_failed_reboot_is_partial_and_says_what_waits(cli: SimCli, other: ProxmoxClient) -> None:
     cli.sim.inject(TaskFail(type="qmreboot", message="guest did not shut down"))
     run = cli("vm", "set", "100", "--cores", "4", "--reboot", "-o", "json")
     assert run.code == 6
@@ -195,19 +170,21 @@ def test_a_failed_reboot_is_partial_and_says_what_waits(cli: HookedCli) -> None:
     assert out["missing"] == ["reboot"] and out["remedies"] == ["pvectl vm reboot 100"]
 
 
-def test_a_refused_config_write_applies_nothing(cli: HookedCli) -> None:
+def test_a_refused_config_write_applies_nothing(cli: SimCli, other: ProxmoxClient) -> None:
     cli.sim.inject(FailCall("/nodes/{node}/qemu/{vmid}/config", method="POST", status=500, message="storage is down"))
     run = cli("vm", "set", "100", "--cores", "4", "-o", "json")
     assert run.code == 1
     assert run.json()["message"] == "VM 100: PVE refused: 500 storage is down; nothing was applied"
-    assert "pending" not in _pending(cli)["cores"]
+    assert "pending" not in _pending(other)["cores"]
 
 
-def test_a_failed_resize_after_the_config_is_partial_with_the_command_to_finish(cli: HookedCli) -> None:
+def test_a_failed_resize_after_the_config_is_partial_with_the_command_to_finish(
+    cli: SimCli, other: ProxmoxClient
+) -> None:
     cli.sim.inject(FailCall("/nodes/{node}/qemu/{vmid}/resize", status=500, message="no space left"))
     run = cli("vm", "set", "100", "--disk", "scsi0:ceph-pool:32", "--name", "dns9", "-o", "json")
     assert run.code == 6
     out = run.json()
     assert out["done"] == ["config"] and out["missing"] == ["resize scsi0"]
     assert out["remedies"] == ["pvectl vm resize 100 scsi0 32G"]
-    assert _pending(cli)["name"]["value"] == "dns9"
+    assert _pending(other)["name"]["value"] == "dns9"
