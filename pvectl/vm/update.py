@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pvectl.sdk._core import propstring
-from pvectl.vm.outcome import Outcome
+from pvectl.vm.outcome import Outcome, OutcomeKind
 
 if TYPE_CHECKING:
     from pvectl.sdk import ProxmoxClient
@@ -440,16 +440,17 @@ def apply_update(
                 follow(answer, timeout)
             out.done.append(step)
     except ApiError as exc:
-        if step == "config":
-            why = "the VM changed since it was read" if DIGEST_CONFLICT in exc.message else f"PVE refused: {exc}"
-            out.kind, out.message, out.errors = "nothing-created", f"{name}: {why}; nothing was applied", exc.errors
+        if step == "config" and DIGEST_CONFLICT in exc.message:
+            out.kind, out.message = "nothing-created", f"{name}: the VM changed since it was read; nothing was applied"
             return out
+        if step == "config":
+            out.errors = exc.errors
+            return _failed_write(client, ref, out, digest, "nothing-created", f"PVE refused: {exc}")
         return _partial(out, name, step, str(exc), plan)
     except TaskFailed as exc:
         out.log_tail = exc.log_tail
         if step == "config":
-            out.kind, out.message = "task-failed", f"{name}: the config task failed: {exc.exitstatus}"
-            return out
+            return _failed_write(client, ref, out, digest, "task-failed", f"the config task failed: {exc.exitstatus}")
         return _partial(out, name, step, exc.exitstatus, plan)
     except (TransportError, PveError) as exc:
         out.kind, out.message = "unknown", f"{name}: {step}: no answer ({exc}); whether it applied is unknown"
@@ -457,6 +458,39 @@ def apply_update(
         out.remedies = [f"pvectl api get /nodes/{ref.node}/qemu/{ref.vmid}/pending"]
         return out
     return _report(client, ref, out, reboot=reboot, timeout=timeout, wait=follow)
+
+
+def _failed_write(
+    client: ProxmoxClient, ref: VmRef, out: UpdateOutcome, digest: str | None, kind: OutcomeKind, why: str
+) -> UpdateOutcome:
+    """A config write that failed: a running VM's write can fail after PVE stored it (a hotplug error leaves the
+    change pending: update_vm_api raises the hotplug errors after writing), so the digest decides what to say."""
+    from pvectl.sdk._core.answers import as_object
+    from pvectl.sdk._core.errors import PveError
+
+    name, path = f"VM {ref.vmid}", f"/nodes/{ref.node}/qemu/{ref.vmid}/config"
+    try:
+        now = str(as_object(f"GET {path}", client.request("GET", path)).get("digest") or "")
+    except PveError as exc:
+        out.checked.append(f"GET {path}: {exc}")
+        now = ""
+    if digest and now == digest:
+        out.kind, out.message = kind, f"{name}: {why}; nothing was applied"
+        return out
+    if not digest or not now:
+        out.kind, out.message = "unknown", f"{name}: {why}; whether anything was applied is unknown"
+        out.remedies = [f"pvectl api get {path.removesuffix('/config')}/pending"]
+        return out
+    assert out.update is not None
+    changed = out.update.changed
+    waiting = _waiting(client, ref, out) or set()
+    out.pending = [k for k in changed if k in waiting]
+    out.kind = "partial"
+    out.message = f"{name}: {why}, but the config changed; waiting for a reboot: {', '.join(out.pending) or 'none'}"
+    out.checked.append(f"GET {path}: the digest is no longer the one sent")
+    out.remedies = [f"pvectl api get {path.removesuffix('/config')}/pending"]
+    out.missing = [f"resize {d}" for d, _ in out.update.resize]
+    return out
 
 
 def _partial(out: UpdateOutcome, name: str, step: str, why: str, plan: UpdatePlan) -> UpdateOutcome:

@@ -188,3 +188,14 @@ def test_a_failed_resize_after_the_config_is_partial_with_the_command_to_finish(
     assert out["done"] == ["config"] and out["missing"] == ["resize scsi0"]
     assert out["remedies"] == ["pvectl vm resize 100 scsi0 32G"]
     assert _pending(other)["name"]["value"] == "dns9"
+
+
+def test_a_failed_config_task_that_wrote_the_config_is_partial(cli: SimCli, other: ProxmoxClient) -> None:
+    # PVE writes a running VM's change to [PENDING] before hot-plugging; a hotplug error fails the task after that.
+    cli.sim.inject(TaskFail(type="qmconfig", message="unable to hotplug net0"))
+    run = cli("vm", "set", "100", "--cores", "4", "--firewall", "-o", "json")
+    assert run.code == 6
+    out = run.json()
+    assert out["outcome"] == "partial" and out["pending"] == ["cores"]
+    assert "the config task failed: unable to hotplug net0, but the config changed" in out["message"]
+    assert _pending(other)["cores"]["pending"] == "4"
