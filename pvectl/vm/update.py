@@ -112,7 +112,8 @@ class UpdatePlan:
         from pvectl.vm.pending import hotpluggable
 
         after = {**self.live, **self.set}
-        return [k for k in self.changed if not hotpluggable(k, self.live, after, deleting=k in self.delete)]
+        keys = [*self.set, *self.delete]  # a resize alone is live on every bus (qemu-server qemu_block_resize)
+        return [k for k in keys if not hotpluggable(k, self.live, after, deleting=k in self.delete)]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -330,6 +331,11 @@ def _plan_drive(plan: UpdatePlan, key: str, want: str, live: Mapping[str, str]) 
         return
     merged = {k: v for k, v in wanted.items() if k not in VOLUME_OPTIONS}
     merged.update({k: current[k] for k in ("file", "size", "format") if k in current})
+    # With a resize too, the new line carries the new size: on a running VM it may wait in [PENDING], and
+    # applied after the resize it would otherwise write the old size back.
+    for disk, grown in plan.resize:
+        if disk == key:
+            merged["size"] = grown
     plan.set[key] = propstring.render(merged, _format(key) or {})
 
 
