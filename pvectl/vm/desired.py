@@ -101,7 +101,8 @@ def params_from_fields(fields: Mapping[str, Any], live: Mapping[str, Any]) -> De
     current = {str(k): str(v) for k, v in live.items()}
     for key in given:
         if key in SCALARS:
-            out.params[SCALARS[key]] = _scalar(config, key)
+            param = SCALARS[key]
+            out.params[param] = _keep_options(param, _scalar(config, key), current.get(param))
     _memory(out, given, config, current)
     _overlay(out, "startup", {STARTUP[k]: _startup(config, k) for k in given if k in STARTUP}, current)
     _cpu(out, given, config, current)
@@ -123,6 +124,18 @@ def _text(value: Any) -> str:
     if isinstance(value, list):
         return ";".join(str(v) for v in value)
     return str(value)
+
+
+def _keep_options(param: str, value: str, live: str | None) -> str:
+    """``--agent`` sets ``enabled`` of ``agent: 1,fstrim_cloned_disks=1`` and keeps the rest (likewise ``vga``'s
+    type, ``machine``'s type): the flag is the default key of a property string the VM may hold more in."""
+    fmt = _format(param)
+    if fmt is None or live is None or propstring.default_key(fmt) is None:
+        return value
+    try:
+        return propstring.render({**_parse(param, live), **_parse(param, value)}, fmt)
+    except propstring.PropertyStringError:
+        return value
 
 
 def _scalar(config: VmConfig, flag: str) -> str:

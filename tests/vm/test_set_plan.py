@@ -145,6 +145,13 @@ def test_disk_spec_on_an_attached_disk_changes_only_named_options() -> None:
     assert plan.set["scsi0"] == "local-lvm:vm-100-disk-0,aio=io_uring,iothread=1,size=48G"
 
 
+def test_a_flag_that_is_part_of_a_property_string_keeps_the_rest() -> None:
+    live = {**LIVE, "agent": "1,fstrim_cloned_disks=1", "vga": "std,memory=32", "machine": "q35,viommu=intel"}
+    d = params_from_fields({"agent": False, "vga": "qxl", "machine": "pc"}, live)
+    assert d.params == {"agent": "0,fstrim_cloned_disks=1", "vga": "qxl,memory=32", "machine": "pc,viommu=intel"}
+    assert params_from_fields({"agent": True}, LIVE).params == {"agent": "1"}
+
+
 def test_network_and_balloon_switches() -> None:
     assert params_from_fields({"network": False}, LIVE).remove == ["net0"]
     assert params_from_fields({"balloon": False}, LIVE).params == {"balloon": "0"}
