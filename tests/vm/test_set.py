@@ -199,3 +199,14 @@ def test_a_failed_config_task_that_wrote_the_config_is_partial(cli: SimCli, othe
     assert out["outcome"] == "partial" and out["pending"] == ["cores"]
     assert "the config task failed: unable to hotplug net0, but the config changed" in out["message"]
     assert _pending(other)["cores"]["pending"] == "4"
+
+
+def test_vm_pending_lists_what_waits(cli: SimCli) -> None:
+    assert cli("vm", "set", "dns1", "--cores", "4", "--name", "dns9", "--remove", "boot").code == 0
+    rows = cli("vm", "pending", "dns9", "-o", "json").json()
+    assert rows == [
+        {"key": "boot", "value": "order=scsi0;net0", "pending": None, "delete": 1},
+        {"key": "cores", "value": "2", "pending": "4", "delete": 0},
+    ]
+    every = {row["key"] for row in cli("vm", "pending", "100", "--all", "-o", "json").json()}
+    assert {"name", "memory", "cores", "boot"} <= every
