@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from pvectl.sim import vmconf, volumes
@@ -156,6 +156,16 @@ def apply_all(state: State, vm: dict[str, Any]) -> None:
     for key in values(vm):
         _take(state, vm, key)
     vm.pop("pending", None)
+
+
+def take_pending(state: State, vm: dict[str, Any], wanted: Callable[[str], bool]) -> None:
+    """Apply the pending values and removals of the keys ``wanted`` accepts, now (e.g. cloud-init options)."""
+    gone = deletes(vm)
+    for key in [k for k in gone if wanted(k)]:
+        _remove(state, vm, key, force=gone.pop(key))
+    _set_deletes(vm, gone)
+    for key in [k for k in values(vm) if wanted(k)]:
+        _take(state, vm, key)
 
 
 def _take(state: State, vm: dict[str, Any], key: str) -> None:
