@@ -104,7 +104,7 @@ def params_from_fields(fields: Mapping[str, Any], live: Mapping[str, Any]) -> De
             param = SCALARS[key]
             out.params[param] = _keep_options(param, _scalar(config, key), current.get(param))
     _memory(out, given, config, current)
-    _overlay(out, "startup", {STARTUP[k]: _startup(config, k) for k in given if k in STARTUP}, current)
+    _overlay(out, "startup", {STARTUP[k]: _scalar(config, k) for k in given if k in STARTUP}, current)
     _cpu(out, given, config, current)
     _network(out, given, config, current)
     if "iso" in given:
@@ -152,10 +152,6 @@ def _memory(out: Desired, given: Mapping[str, Any], config: VmConfig, live: Mapp
             out.params["balloon"] = "0"
         elif live.get("balloon") == "0":
             out.remove.append("balloon")
-
-
-def _startup(config: VmConfig, flag: str) -> str:
-    return _text(get_value(config, next(s.path for s in FIELDS if s.flag == flag)))
 
 
 def _split(value: str | None) -> dict[str, str]:
