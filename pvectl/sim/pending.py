@@ -5,7 +5,8 @@ the ``[PENDING]`` section of PVE's config file. The update API (PVE/API2/Qemu.pm
 change there first (new disks are allocated at once), then a stopped VM takes all of it
 (PVE/QemuServer.pm ``vmconfig_apply_pending``) and a running VM what it can hot-plug among the keys of this call
 (``vmconfig_hotplug_pending``; the rule is pvectl.vm.pending.hotpluggable); the rest waits for the next start or
-API reboot. ``revert=`` drops pending values and removals. The digest is the SHA-1 of the config file text
+API reboot; what equals the running config is dropped from ``[PENDING]`` (``cleanup_pending``). ``revert=`` drops
+pending values and removals. The digest is the SHA-1 of the config file text
 (PVE::QemuServer parse_vm_config over write_vm_config's layout), so pending changes and snapshots change it too.
 """
 
@@ -132,8 +133,19 @@ def update(
     _set_deletes(vm, gone)
     if vm["status"] == "running":
         hotplug(state, vm, touched)
+        cleanup(vm)
     else:
         apply_all(state, vm)
+
+
+def cleanup(vm: dict[str, Any]) -> None:
+    """PVE::AbstractConfig cleanup_pending: a pending value equal to the current one, or the removal of a key the
+    config does not have, is nothing to wait for (this is also how ``revert=`` and setting back clear a change)."""
+    pending = vm.get("pending") or {}
+    for key, value in values(vm).items():
+        if key in vm["config"] and str(vm["config"][key]) == value:
+            pending.pop(key)
+    _set_deletes(vm, {k: force for k, force in deletes(vm).items() if k in vm["config"]})
 
 
 def hotplug(state: State, vm: dict[str, Any], selection: Iterable[str]) -> None:

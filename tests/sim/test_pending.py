@@ -156,3 +156,9 @@ def test_cloudinit_regenerate_takes_pending_cloudinit_options_only(mocked: Proxm
     mocked.request("PUT", f"{VM}/cloudinit", {})
     assert _waiting(mocked) == {"cores"}
     assert mocked.request("GET", f"{VM}/config", {"current": 1})["ciuser"] == "admin"
+
+
+def test_setting_back_the_running_value_clears_the_pending_change(mocked: ProxmoxClient) -> None:
+    _put(mocked, memory="4096", cores="4")
+    _put(mocked, memory="2048")  # PVE::AbstractConfig cleanup_pending: equal to the current value
+    assert _waiting(mocked) == {"cores"}
