@@ -11,6 +11,7 @@ import inspect
 import json
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
     from pvectl.vm.lookup import VmRef
     from pvectl.vm.update import UpdatePlan
 
+# Help that differs from vm create's: no "latest" lookup on an existing VM.
+SET_HELP = {"iso": "The CD drive (ide2): a volume id (storage:iso/file.iso), cdrom (physical drive) or none."}
 SET_EXTRA: list[tuple[str, Any]] = [
     (
         "remove",
@@ -59,7 +62,7 @@ def with_set_flags(func: Callable[..., None]) -> Callable[..., None]:
     flags = set(settable_flags())
     for spec in FIELDS:
         if spec.flag in flags:
-            name, annotation = _option(spec)
+            name, annotation = _option(replace(spec, help=SET_HELP.get(spec.flag, spec.help)))
             params.append(inspect.Parameter(name, keyword, default=None, annotation=annotation))
     for name, annotation in SET_EXTRA:
         default = False if name in ("dry_run", "reboot") else None
