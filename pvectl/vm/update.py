@@ -374,6 +374,21 @@ def _holder(file: str, key: str, live: Mapping[str, str]) -> str | None:
     return None
 
 
+def refuse_unsupported(plan: UpdatePlan, version: str) -> None:
+    """Move the settings the server's release lacks from ``set`` into ``refused`` (with the first release that has
+    them): the SDK would refuse to send the write, and the rest of it should not go alone."""
+    from pvectl.sdk import _versions
+    from pvectl.sdk._core.versions import check_supported
+
+    for key in list(plan.set):
+        name = key if key in _versions.TABLE.get(UPDATE, ("", {}))[1] else re.sub(r"\d+$", "[n]", key)
+        problem = check_supported(UPDATE, [name], version, _versions.RELEASES, _versions.TABLE)
+        if problem is not None:
+            since = f"first in PVE {problem.since}" if problem.since else "in no release pvectl knows"
+            plan.refused.append((key, f"PVE {version} has no {key} ({since})"))
+            del plan.set[key]
+
+
 # --- outcome ------------------------------------------------------------------------------------------------------
 
 
@@ -421,7 +436,7 @@ def apply_update(
     ``reboot`` reboots a running VM that has pending changes and waits. ``wait(upid, timeout)`` follows a task
     (default: the SDK's Task.wait; the CLI passes its spinner). Never retries a write.
     """
-    from pvectl.sdk._core.errors import ApiError, PveError, TaskFailed, TransportError
+    from pvectl.sdk._core.errors import ApiError, PveError, TaskFailed, TransportError, UnsupportedByServer
 
     if plan.refused:
         raise UpdateError("; ".join(f"{k}: {r}" for k, r in plan.refused))
@@ -458,6 +473,9 @@ def apply_update(
         if step == "config":
             return _failed_write(client, ref, out, digest, "task-failed", f"the config task failed: {exc.exitstatus}")
         return _partial(out, name, step, exc.exitstatus, plan)
+    except UnsupportedByServer as exc:  # the SDK checks the release before sending: nothing went out
+        out.kind, out.message, out.code = "nothing-created", f"VM {ref.vmid}: {exc}; nothing was sent", 2
+        return out
     except (TransportError, PveError) as exc:
         out.kind, out.message = "unknown", f"{name}: {step}: no answer ({exc}); whether it applied is unknown"
         out.checked.append(f"{step}: {exc}")

@@ -18,12 +18,17 @@ from tests.vm.conftest import SimCli
 VM = "/nodes/pve1/qemu/100"  # dns1, running in the default world
 
 
-@pytest.fixture
-def other(cli: SimCli) -> Iterator[ProxmoxClient]:
-    """Another user's client on the same simulator (its requests are not counted)."""
+def _client(cli: SimCli, **kwargs: Any) -> ProxmoxClient:
+    """Another client on the same simulator (its requests are not counted)."""
     creds = credentials_of(cli.sim.store.snapshot())
     token = f"root@pam!{creds['token_id']}={creds['token_secret']}"
-    with ProxmoxClient("127.0.0.1:8006", token=token, transport=mock_transport(cli.sim), clock=FakeClock()) as c:
+    return ProxmoxClient("sim", token=token, transport=mock_transport(cli.sim), clock=FakeClock(), **kwargs)
+
+
+@pytest.fixture
+def other(cli: SimCli) -> Iterator[ProxmoxClient]:
+    """Another user's client on the same simulator."""
+    with _client(cli) as c:
         yield c
 
 
@@ -210,3 +215,26 @@ def test_vm_pending_lists_what_waits(cli: SimCli) -> None:
     ]
     every = {row["key"] for row in cli("vm", "pending", "100", "--all", "-o", "json").json()}
     assert {"name", "memory", "cores", "boot"} <= every
+
+
+def test_a_setting_the_release_lacks_is_refused_before_sending(cli: SimCli) -> None:
+    with cli.sim.store.transaction(write=True) as txn:
+        txn.state["version"], txn.state["release"] = "8.4.0", "8.4"
+        txn.changed()
+    run = cli("vm", "set", "100", "--no-ksm", "--memory", "4096")
+    assert run.code == 2
+    assert "allow-ksm: PVE 8.4.0 has no allow-ksm (first in PVE 9.0.9)" in run.stderr
+    assert cli.writes() == []
+
+
+def test_apply_update_says_nothing_was_sent_when_the_sdk_refuses_the_release(cli: SimCli, other: ProxmoxClient) -> None:
+    from pvectl.vm.lookup import cluster_vms, find
+    from pvectl.vm.update import apply_update, plan_update
+
+    with _client(cli, server_version="8.4.0") as old:
+        live = old.request("GET", f"{VM}/config")
+        plan = plan_update(live, {"allow-ksm": "0", "cores": "4"})
+        out = apply_update(old, find(cluster_vms(old), "100"), plan, digest=live["digest"])
+    assert (out.kind, out.exit_code) == ("nothing-created", 2)
+    assert out.message.endswith("; nothing was sent")
+    assert "pending" not in _pending(other)["cores"]

@@ -82,7 +82,7 @@ def _set(ctx: typer.Context, vm: str, values: dict[str, Any]) -> None:
     from pvectl.cli.commands.vm import daily
     from pvectl.sdk._core.answers import as_object
     from pvectl.vm.desired import params_from_flags
-    from pvectl.vm.update import UpdateError, plan_update
+    from pvectl.vm.update import UpdateError, plan_update, refuse_unsupported
 
     timeout = daily._wait_seconds(ctx, values.get("timeout"))
     remove = _removals(values.get("remove") or [])
@@ -101,6 +101,10 @@ def _set(ctx: typer.Context, vm: str, values: dict[str, Any]) -> None:
     except UpdateError as exc:
         raise CliError(str(exc), USAGE) from None
     plan = plan_update(live, desired.params, [*remove, *(k for k in desired.remove if k not in remove)])
+    if plan.set:
+        version = as_object("GET /version", client.request("GET", "/version")).get("version")
+        if isinstance(version, str):
+            refuse_unsupported(plan, version)
     if plan.refused:
         lines = [f"{key}: {reason}" for key, reason in plan.refused]
         raise CliError(f"VM {ref.vmid}: refused, nothing sent: {lines[0]}", USAGE, lines[1:])
