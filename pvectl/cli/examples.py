@@ -78,6 +78,14 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "vm resume": ("pvectl vm resume web1", "pvectl vm resume -l tag=lab"),
     "vm reboot": ("pvectl vm reboot web1", "pvectl vm reboot --pool prod --status running"),
     "vm delete": ("pvectl vm delete web1", "pvectl vm delete 100 --yes --purge", "pvectl vm delete -l tag=scratch"),
+    "vm migrate": (
+        "pvectl vm migrate web1 --to pve2",
+        "pvectl vm migrate -l tag=web --to pve3 --with-local-disks --dry-run",
+    ),
+    "node": ("pvectl node list", "pvectl node drain pve1 --dry-run"),
+    "node list": ("pvectl node list", "pvectl node list -o json --query '[].node'"),
+    "node show": ("pvectl node show pve1", "pvectl node show pve1 -o yaml"),
+    "node drain": ("pvectl node drain pve1 --dry-run", "pvectl node drain pve1 --to pve2 --to pve3 --yes"),
     "vm resize": ("pvectl vm resize web1 scsi0 +10G", "pvectl vm resize 100 virtio1 64G"),
     "vm set": (
         "pvectl vm set web1 --memory 8192 --cores 4 --dry-run",

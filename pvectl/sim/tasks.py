@@ -146,6 +146,10 @@ def apply_effect(state: State, effect: Mapping[str, Any], now: float) -> None:
         apply_all(state, vm)
     elif op == "pause" and vm is not None:
         vm["paused"] = bool(effect["paused"])
+    elif op == "migrate":
+        from pvectl.sim.handlers import migrate
+
+        migrate.apply(state, dict(effect), now)
     elif op.startswith("snapshot-"):
         from pvectl.sim.handlers import snapshots
 

@@ -9,6 +9,7 @@ from pvectl.cli.commands.vm.clone import clone
 from pvectl.cli.commands.vm.create import create
 from pvectl.cli.commands.vm.exec import exec_
 from pvectl.cli.commands.vm.flags import VmCreateCommand
+from pvectl.cli.commands.vm.migrate import migrate
 from pvectl.cli.commands.vm.pending import pending
 from pvectl.cli.commands.vm.resize import resize
 from pvectl.cli.commands.vm.set import set_
@@ -49,3 +50,4 @@ app.command("resize", cls=ApiCommand)(resize)
 app.command("set", cls=ApiCommand)(set_)
 app.command("pending", cls=ApiCommand)(pending)
 app.add_typer(snapshot.app)
+app.command("migrate", cls=ApiCommand)(migrate)

@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
+import inspect
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -31,6 +32,19 @@ if TYPE_CHECKING:
     from pvectl.vm.lookup import VmRef
     from pvectl.vm.selector import Selector
 
+# Verbs PVE can run as one server task over many VMs (/cluster/bulk-action/guest/*, PVE >= 9.0)
+SERVER_SIDE = {"start", "shutdown", "suspend"}
+ServerSideOpt = Annotated[
+    bool,
+    typer.Option(
+        "--server-side",
+        help="Let PVE run it as one task over all matched VMs (PVE 9.0+: /cluster/bulk-action/guest/...): one "
+        "request instead of one per VM, but no per-VM progress, and Ctrl-C cannot hold back VMs not yet started "
+        "(the task goes on). Outcomes per VM are read after the task. Without it, pvectl drives each VM itself "
+        "(--parallel N), which works on every release.",
+    ),
+]
+
 # Verbs that take a running service away: a selection of VMs asks first (or needs --yes).
 DESTRUCTIVE = {"stop", "shutdown", "reboot", "delete", "suspend"}
 QUESTION = {"stop": "Stop", "shutdown": "Shut down", "reboot": "Reboot", "delete": "Delete", "suspend": "Suspend"}
@@ -49,6 +63,7 @@ def _bulk(
     parallel: int,
     no_wait: bool,
     seconds: float,
+    server_side: bool = False,
 ) -> None:
     from pvectl.cli.commands.vm import select
     from pvectl.cli.errors import USAGE, CliError
@@ -57,18 +72,39 @@ def _bulk(
     select.require(sel, verb)
     if parallel < 1:
         raise CliError("--parallel: must be at least 1", USAGE)
+    if server_side and no_wait:
+        raise CliError(
+            "--no-wait: not with --server-side (pvectl waits for PVE's task to read each VM's outcome)", USAGE
+        )
     client = ctx.obj.client()
+    if server_side:
+        from pvectl.vm.bulkaction import unsupported
+
+        problem = unsupported(client, verb)
+        if problem is not None:
+            raise CliError(problem, USAGE)
     refs = select.matched(client, sel)
     if not refs:
         print(f"no VM matches ({sel.describe()}); nothing to do", file=sys.stderr)
         return
     if dry_run:
+        if server_side:
+            select.dry_run(ctx, refs, lambda r: f"POST /cluster/bulk-action/guest/{verb} (vms: one task for all)", verb)
+            return
         select.dry_run(ctx, refs, lambda r: " ".join(path(r)), verb)
         return
     if verb in DESTRUCTIVE and not yes:
         n = select.count(len(refs))
         extra = " and their disks" if verb == "delete" else ""
         select.confirm(f"{QUESTION[verb]} {n}{extra}?", f"refusing to {verb} {n}")
+    if server_side:
+        from pvectl.vm import bulkaction
+
+        results = bulkaction.run(client, verb, refs, parallel=parallel, timeout=seconds, past=past)
+        for result in results:
+            select.progress_line(result)
+        select.report(ctx, results)
+        return
     results = bulk.run(
         client,
         refs,
@@ -97,6 +133,7 @@ def _power(action: Power, past: str, doing: str) -> Callable[..., None]:
         parallel: ParallelOpt = DEFAULT_PARALLEL,
         no_wait: NoWait = False,
         timeout: Timeout = None,
+        server_side: ServerSideOpt = False,
     ) -> None:
         with reported():
             from pvectl.cli.commands.vm import daily, select
@@ -104,7 +141,7 @@ def _power(action: Power, past: str, doing: str) -> Callable[..., None]:
 
             seconds = daily._wait_seconds(ctx, timeout)
             sel = select.selector(vms, selectors, pool, node, name, status, all_vms)
-            if not sel.single or dry_run:
+            if not sel.single or dry_run or server_side:
                 _bulk(
                     ctx,
                     action,
@@ -117,6 +154,7 @@ def _power(action: Power, past: str, doing: str) -> Callable[..., None]:
                     parallel=parallel,
                     no_wait=no_wait,
                     seconds=seconds,
+                    server_side=server_side,
                 )
                 return
             client = ctx.obj.client()
@@ -138,6 +176,11 @@ def _power(action: Power, past: str, doing: str) -> Callable[..., None]:
         f"{action.capitalize()} VMs and wait for the tasks: one by id or name, or many by selector "
         f"(--parallel N at a time{', asks first unless --yes' if action in DESTRUCTIVE else ''})."
     )
+    if action not in SERVER_SIDE:  # PVE has no bulk action for it: the command does not offer the flag
+        sig = inspect.signature(command, eval_str=True)
+        command.__signature__ = sig.replace(  # type: ignore[attr-defined]
+            parameters=[p for p in sig.parameters.values() if p.name != "server_side"]
+        )
     return command
 
 
