@@ -162,3 +162,11 @@ def test_setting_back_the_running_value_clears_the_pending_change(mocked: Proxmo
     _put(mocked, memory="4096", cores="4")
     _put(mocked, memory="2048")  # PVE::AbstractConfig cleanup_pending: equal to the current value
     assert _waiting(mocked) == {"cores"}
+
+
+def test_a_bulk_start_applies_pending_like_a_start(mocked: ProxmoxClient) -> None:
+    _put(mocked, cores="4")
+    _run(mocked, VM, "stop")
+    upid = mocked.request("POST", "/cluster/bulk-action/guest/start", {"vms": "100"})
+    Task(mocked, upid).wait(timeout=10)
+    assert _pending(mocked)["cores"] == {"key": "cores", "value": "4"}
