@@ -93,6 +93,12 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "node show": ("pvectl node show pve1", "pvectl node show pve1 -o yaml"),
     "node drain": ("pvectl node drain pve1 --dry-run", "pvectl node drain pve1 --to pve2 --to pve3 --yes"),
     "vm resize": ("pvectl vm resize web1 scsi0 +10G", "pvectl vm resize 100 virtio1 64G"),
+    "vm set": (
+        "pvectl vm set web1 --memory 8192 --cores 4 --dry-run",
+        "pvectl vm set 100 --disk scsi1:local-lvm:100 --remove net1 --reboot",
+        "pvectl vm set web1 --disk scsi0:ceph-pool:64 -o json",
+    ),
+    "vm pending": ("pvectl vm pending web1", "pvectl vm pending 100 --all -o json"),
     "vm snapshot": ("pvectl vm snapshot list web1", "pvectl vm snapshot create -l tag=prod pre-upgrade"),
     "vm snapshot create": (
         "pvectl vm snapshot create web1 before-upgrade --description 'kernel 6.8'",

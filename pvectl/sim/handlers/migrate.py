@@ -311,6 +311,7 @@ def _bulk(ctx: Ctx, action: str) -> str:
             raise ApiFail(500, f"unknown guest '{vmid}'")
         if action == "start" and vm["status"] != "running":
             effects.append({"op": "status", "vmid": vmid, "status": "running"})
+            effects.append({"op": "apply-pending", "vmid": vmid})  # a start applies pending changes (vm_start)
         elif action == "shutdown" and vm["status"] == "running":
             effects.append({"op": "status", "vmid": vmid, "status": "stopped"})
         elif action == "suspend" and vm["status"] == "running":
