@@ -150,7 +150,14 @@ def create_params(config: VmConfig, *, ha_in_create: bool, has_ksm: bool) -> dic
         p["net0"] = net_value(config)
     if config.os.virtio_iso:
         p["boot"] = boot_order(config)
+    p.update(extra_params(config))
     return p
+
+
+def extra_params(config: VmConfig) -> dict[str, str]:
+    """The file's ``extra:`` map in PVE's form encoding (booleans as 1/0)."""
+    return {k: ("1" if v else "0") if isinstance(v, bool) else _number(v) if isinstance(v, float) else str(v)
+            for k, v in config.extra.items()}  # fmt: skip
 
 
 def _number(value: float) -> str:

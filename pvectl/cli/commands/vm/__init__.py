@@ -8,6 +8,7 @@ from pvectl.cli.commands.vm import daily, power, snapshot
 from pvectl.cli.commands.vm.clone import clone
 from pvectl.cli.commands.vm.create import create
 from pvectl.cli.commands.vm.exec import exec_
+from pvectl.cli.commands.vm.export import export
 from pvectl.cli.commands.vm.flags import VmCreateCommand
 from pvectl.cli.commands.vm.resize import resize
 from pvectl.cli.commands.vm.template import template
@@ -45,3 +46,4 @@ app.command("exec", cls=ApiCommand)(exec_)
 app.add_typer(daily.serial)
 app.command("resize", cls=ApiCommand)(resize)
 app.add_typer(snapshot.app)
+app.command("export", cls=ApiCommand)(export)
