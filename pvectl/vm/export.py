@@ -107,9 +107,12 @@ def _drive_key(key: str, text: str) -> tuple[Any, ...] | None:
     if values is None:
         return None
     file = values.pop("file", "")
-    if values.get("media") == "cdrom" or ":" not in file or file.endswith(":cloudinit") or "cloudinit" in file:
-        return ("as-is", text)
     storage, _, volume = file.partition(":")
+    if "cloudinit" in volume:  # STORAGE:cloudinit allocates what PVE names vm-VMID-cloudinit
+        values.pop("media", None)
+        return ("cloudinit", storage, tuple(sorted(values.items())))
+    if values.get("media") == "cdrom" or ":" not in file:
+        return ("as-is", text)
     size_text = values.pop("size", None)
     if re.fullmatch(r"\d+(?:\.\d+)?", volume):  # STORAGE:SIZE_GIB, a new volume (qemu-server NEW_DISK_RE)
         size: int | None = int(float(volume) * 1024**3)
