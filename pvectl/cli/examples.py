@@ -43,6 +43,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     ),
     "login": ("pvectl login", "pvectl -c lab login --otp 123456"),
     "logout": ("pvectl logout", "pvectl logout --all"),
+    "diff": ("pvectl diff -f web.yaml", "pvectl vm export web1 | pvectl diff -f - -o json"),
     "sim": ("pvectl sim serve", "pvectl --sim vm list"),
     "sim serve": ("pvectl sim serve --port 8006", "pvectl sim serve --seed world.yaml --faults task-slow:seconds=5"),
     "sim reset": ("pvectl sim reset", "pvectl sim reset --seed world.yaml"),
