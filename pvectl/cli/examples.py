@@ -43,6 +43,10 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     ),
     "login": ("pvectl login", "pvectl -c lab login --otp 123456"),
     "logout": ("pvectl logout", "pvectl logout --all"),
+    "apply": (
+        "pvectl apply -f web.yaml --dry-run",
+        "pvectl apply -f fleet.yaml --label tag=fleet --prune -l tag=fleet --yes --parallel 8",
+    ),
     "diff": ("pvectl diff -f web.yaml", "pvectl vm export web1 | pvectl diff -f - -o json"),
     "sim": ("pvectl sim serve", "pvectl --sim vm list"),
     "sim serve": ("pvectl sim serve --port 8006", "pvectl sim serve --seed world.yaml --faults task-slow:seconds=5"),

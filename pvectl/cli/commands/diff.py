@@ -28,6 +28,15 @@ FileOpt = Annotated[
         show_default=False,
     ),
 ]
+LabelOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--label",
+        metavar="KEY=VALUE",
+        help="Tag every VM of the file: tag=X adds the tag X (found by -l tag=X), KEY=VALUE the tag KEY-VALUE.",
+        show_default=False,
+    ),
+]
 DIFFERENCES = 1
 app = typer.Typer(name="diff", add_completion=False, rich_markup_mode=None, subcommand_metavar="")
 MARKS = {"set": "~", "remove": "-", "resize": "~", "refused": "!", "skipped": "!"}
@@ -55,6 +64,16 @@ def compute(
         docs = read_documents(read_file(path), "-f " + path)
         ctx = Context.read(client, base=base, labels=labels)
         return ctx, [compare(client, ctx, doc) for doc in docs]
+    except DocError as exc:
+        raise CliError(str(exc), USAGE) from None
+
+
+def label_tags(labels: list[str]) -> tuple[str, ...]:
+    """The tags ``--label`` adds (a usage error names the bad one)."""
+    from pvectl.vm.diff import DocError, label_tag
+
+    try:
+        return tuple(label_tag(text) for text in labels)
     except DocError as exc:
         raise CliError(str(exc), USAGE) from None
 
@@ -108,25 +127,25 @@ def _created(change: Change, colour: bool) -> list[str]:
 
 
 @app.callback(invoke_without_command=True)
-def diff(ctx: typer.Context, filename: FileOpt) -> None:
+def diff(ctx: typer.Context, filename: FileOpt, label: LabelOpt = None) -> None:
     """Show what apply -f FILE would change: per VM create, change (field by field: - live, + desired; which
     changes wait for a reboot, which cannot be applied in place) or unchanged. Sends only GETs. Exit 0: no
     differences, 1: differences, 2 or more: an error."""
     code = 0
     try:
         with reported():
-            code = _diff(ctx, filename)
+            code = _diff(ctx, filename, label or [])
     except typer.Exit as exc:
         raise typer.Exit(USAGE if exc.exit_code == FAILURE else exc.exit_code) from None
     raise typer.Exit(code)
 
 
-def _diff(ctx: typer.Context, filename: str) -> int:
+def _diff(ctx: typer.Context, filename: str, labels: list[str]) -> int:
     from pvectl.cli.output import check_format, json_text, yaml_text
 
     fmt = check_format(output_format(ctx))
     client = ctx.obj.client()
-    _, diffs = compute(client, filename)
+    _, diffs = compute(client, filename, labels=label_tags(labels))
     if fmt == "json":
         print(json_text([d.to_json() for d in diffs]))
     elif fmt == "yaml":
