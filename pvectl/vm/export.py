@@ -314,7 +314,7 @@ def default_boot(config: Mapping[str, str]) -> str:
     drives = sorted(
         ((m[1], int(m[2]), k) for k in config if (m := DRIVE.fullmatch(k))), key=lambda t: (buses.index(t[0]), t[1])
     )
-    cds = [k for *_, k in drives if "media=cdrom" in config[k]]
+    cds = [k for *_, k in drives if "media=cdrom" in config[k] or ":cloudinit" in config[k]]
     hard = [k for *_, k in drives if k not in cds]
     nets = sorted((k for k in config if NET.fullmatch(k)), key=lambda k: int(k[3:]))
     devices = hard[:1] + cds[:1] + nets
@@ -361,6 +361,7 @@ def portable_value(key: str, value: str) -> str | None:
     storage, _, volume = file.partition(":")
     if "cloudinit" in volume:
         values["file"] = f"{storage}:cloudinit"  # qemu-server allocates vm-VMID-cloudinit for this
+        values.pop("media", None)  # and marks it a CD drive itself (create_disks sets media=cdrom)
         return propstring.render(values, fmt)
     size = _size_bytes(values.pop("size", "") or "")
     gib = 1 if key in ("efidisk0", "tpmstate0") or size is None else -(-size // 1024**3)

@@ -206,7 +206,9 @@ def disk_spec(disk: Disk) -> str:
         value = getattr(disk, spec.path)
         if value is None or (spec.path in ("iothread", "ssd") and spec.path not in disk.model_fields_set):
             continue
-        parts.append(f"{spec.path}={int(value) if isinstance(value, bool) else value}")
+        if isinstance(value, bool) or (isinstance(value, float) and value.is_integer()):
+            value = int(value)  # 1/0 for switches, 100 rather than 100.0 for limits
+        parts.append(f"{spec.path}={value}")
     return ",".join(parts)
 
 
