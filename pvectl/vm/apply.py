@@ -15,6 +15,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from pvectl.sdk._core.errors import ApiError
 from pvectl.vm.bulk import Result
 from pvectl.vm.lookup import VmRef
 from pvectl.vm.outcome import Outcome
@@ -172,6 +173,16 @@ def prune_candidates(vms: Sequence[VmRef], selector: str, diffs: Sequence[VmDiff
     return [vm for vm in Selector.build(selectors=[selector]).select(vms) if vm.vmid not in named]
 
 
+class NotStopped(ApiError):
+    """A VM to prune that could not be stopped first (so it was not deleted)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(0, message)
+
+    def __str__(self) -> str:
+        return self.message
+
+
 def prune(
     client: ProxmoxClient,
     refs: Sequence[VmRef],
@@ -180,11 +191,20 @@ def prune(
     timeout: float,
     on_result: Callable[[Result], None] | None = None,
 ) -> list[Result]:
-    """Delete ``refs`` and their disks (HA-managed ones with purge: PVE refuses them otherwise)."""
+    """Delete ``refs`` and their disks. PVE refuses to destroy a running VM ("VM is running - destroy failed",
+    qemu-server destroy_vm) and an HA-managed one without purge: a running VM is stopped first (the user agreed
+    to delete it), an HA-managed one purged."""
+    from pvectl.sdk._core.errors import TaskFailed, TaskTimeout
+    from pvectl.sdk._core.task import TaskLost
     from pvectl.vm import bulk
-    from pvectl.vm.actions import destroy
+    from pvectl.vm.actions import destroy, power
 
     def submit(ref: VmRef) -> str:
+        if ref.status == "running":
+            try:
+                power(client, ref.node, ref.vmid, "stop").wait(timeout=timeout)
+            except (TaskFailed, TaskTimeout, TaskLost) as exc:  # nothing deleted: reported as refused
+                raise NotStopped(f"not deleted: stopping it first did not end ({exc})") from exc
         return destroy(client, ref.node, ref.vmid, purge=bool(ref.raw.get("hastate"))).upid.raw
 
     return bulk.run(

@@ -313,6 +313,6 @@ def _described(
         have = next((d for d in live_flat.get("disk", []) if d.startswith(f"{param}:")), live.get(param))
         want = next((d for d in want_flat.get("disk", []) if d.startswith(f"{param}:")), params.get(param))
         return [Change(f"disk[{param}]", have, want)]
-    keys = [k for k in PARAM_KEYS.get(param, ()) if k in doc.data]
+    keys = [k for k in PARAM_KEYS.get(param, ()) if k in doc.data or param == "tags"]  # --label sets tags too
     shown = [Change(k, live_flat.get(k), want_flat.get(k)) for k in keys if live_flat.get(k) != want_flat.get(k)]
     return shown or [Change(param, live.get(param), params.get(param))]
