@@ -45,7 +45,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "logout": ("pvectl logout", "pvectl logout --all"),
     "apply": (
         "pvectl apply -f web.yaml --dry-run",
-        "pvectl apply -f fleet.yaml --label tag=fleet --prune -l tag=fleet --yes --parallel 8",
+        "pvectl apply -f fleet.yaml --label tag=fleet --prune -l tag=fleet --parallel 8",
     ),
     "diff": ("pvectl diff -f web.yaml", "pvectl vm export web1 | pvectl diff -f - -o json"),
     "sim": ("pvectl sim serve", "pvectl --sim vm list"),
