@@ -85,6 +85,11 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "vm delete": ("pvectl vm delete web1", "pvectl vm delete 100 --yes --purge", "pvectl vm delete -l tag=scratch"),
     "vm resize": ("pvectl vm resize web1 scsi0 +10G", "pvectl vm resize 100 virtio1 64G"),
     "vm export": ("pvectl vm export web1 > web1.yaml", "pvectl vm export 100 -o json"),
+    "vm set": (
+        "pvectl vm set web1 --memory 8192 --cores 4 --dry-run",
+        "pvectl vm set 100 --disk scsi1:local-lvm:100 --remove net1 --reboot",
+        "pvectl vm set web1 --disk scsi0:ceph-pool:64 -o json",
+    ),
     "vm snapshot": ("pvectl vm snapshot list web1", "pvectl vm snapshot create -l tag=prod pre-upgrade"),
     "vm snapshot create": (
         "pvectl vm snapshot create web1 before-upgrade --description 'kernel 6.8'",

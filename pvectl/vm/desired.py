@@ -18,6 +18,7 @@ from pvectl.vm import encode
 from pvectl.vm.config import DISK_LIMITS, MAX_INDEX, Disk, VmConfig
 from pvectl.vm.defaults import get_value
 from pvectl.vm.fields import FIELDS
+from pvectl.vm.settable import NOT_SETTABLE
 from pvectl.vm.update import UpdateError, _format, _parse
 
 # Flag -> the PVE parameter that holds the field alone.
@@ -56,23 +57,6 @@ NET = {
 }
 STARTUP = {"startup-order": "order", "startup-delay": "up", "shutdown-timeout": "down"}
 CPU = {"cpu": "cputype", "cpu-flags": "flags"}
-# Fields of ``vm create`` that an existing VM does not change through its config, and what does.
-NOT_SETTABLE = {
-    "node": "the node is changed by a migration (pvectl vm migrate)",
-    "vmid": "the id of a VM cannot change",
-    "pool": "pool membership is not part of the VM config (PUT /pools/{poolid})",
-    "ha": "HA is not part of the VM config (pvectl api cluster ha resources ...)",
-    "iso-storage": "give --iso with the volume id instead",
-    "efidisk": "EFI disks are added at creation",
-    "efi-storage": "EFI disks are added at creation",
-    "secure-boot": "EFI disks are added at creation",
-    "tpm": "TPM state volumes are added at creation",
-    "tpm-storage": "TPM state volumes are added at creation",
-    "tpm-version": "TPM state volumes are added at creation",
-    "virtio-iso": "give the driver CD as --disk-less ide0 with pvectl api, or at creation",
-    "serial-console": "pvectl vm serial-console enable",
-    "start": "pvectl vm start",
-}
 DISK_OPTIONS = ("format", "iothread", "ssd", "backup", "aio", "cache", "discard", "ro", "replicate", *DISK_LIMITS)
 
 
@@ -83,11 +67,6 @@ class Desired:
     params: dict[str, str] = field(default_factory=dict)
     remove: list[str] = field(default_factory=list)
     ignored: list[tuple[str, str]] = field(default_factory=list)
-
-
-def settable_flags() -> list[str]:
-    """The ``vm create`` flags that ``vm set`` takes (``--disk`` aside)."""
-    return [s.flag for s in FIELDS if s.cli and s.flag not in NOT_SETTABLE]
 
 
 def params_from_flags(values: Mapping[str, Any], live: Mapping[str, Any]) -> Desired:
@@ -128,6 +107,8 @@ def params_from_fields(fields: Mapping[str, Any], live: Mapping[str, Any]) -> De
     _cpu(out, given, config, current)
     _network(out, given, config, current)
     if "iso" in given:
+        if config.os.media == "iso" and not config.os.iso:
+            raise UpdateError("iso: latest-nixos is looked up by vm create only; give the volume id, cdrom or none")
         out.params["ide2"] = encode.cdrom_value(config)
     if "disk" in given:
         _disks(out, config.disks, current)

@@ -8,8 +8,8 @@
 ``desired`` holds PVE parameters in the encoding of ``vm create`` (pvectl.vm.encode): a new disk is allocation
 syntax (``local-lvm:32,ssd=1``), an attached one a volume (``local-lvm:vm-100-disk-0,size=32G``). Values are
 compared as PVE reads them: property strings parsed (key order, spellings and default values do not count),
-booleans as 0/1, tags as a set. ``desired_from_fields`` / ``desired_from_flags`` turn VM-file keys or ``vm set``
-flags into such parameters for only the fields given.
+booleans as 0/1, tags as a set. ``params_from_fields`` / ``params_from_flags`` turn VM-file keys or ``vm set``
+flags into such parameters for only the fields given (pvectl.vm.desired.params_from_fields/params_from_flags).
 """
 
 from __future__ import annotations
@@ -38,6 +38,8 @@ NOT_SETTINGS = frozenset({"digest", "lock", "meta", "vmgenid", "smbios1"})
 TRUE_BY_DEFAULT = frozenset({"backup", "replicate"})
 # Drive options that the disk's volume decides, not its config line: compared separately or not at all.
 VOLUME_OPTIONS = frozenset({"file", "size", "format", "import-from"})
+# PVE's answer to a stale ``digest`` (pve-common src/PVE/Tools.pm assert_if_modified, HTTP 500):
+# "detected modified configuration - file changed by other user? Try again."
 DIGEST_CONFLICT = "detected modified configuration - file changed by other user?"
 
 
@@ -86,12 +88,20 @@ class UpdatePlan:
             params["digest"] = digest  # PVE refuses the write when the config changed since it was read
         return params
 
-    def requests(self, node: str, vmid: int, digest: str | None) -> list[tuple[str, str, dict[str, str]]]:
-        """The writes ``apply_update`` sends, in order: (method, path, params)."""
+    def requests(
+        self, node: str, vmid: int, digest: str | None, *, running: bool = False
+    ) -> list[tuple[str, str, dict[str, str]]]:
+        """The writes ``apply_update`` sends, in order: (method, path, params).
+
+        The config write is the async ``POST`` (a task) when it allocates a volume or the VM runs (hotplug), the
+        sync ``PUT`` otherwise: PVE's schema says of the PUT "You should consider using the POST method instead
+        for any actions involving hotplug or storage allocation."
+        """
         path = f"/nodes/{node}/qemu/{vmid}"
         out: list[tuple[str, str, dict[str, str]]] = []
         if self.set or self.delete:
-            out.append(("POST" if self.allocates() else "PUT", f"{path}/config", self.config_params(digest)))
+            method = "POST" if self.allocates() or running else "PUT"
+            out.append((method, f"{path}/config", self.config_params(digest)))
         out += [("PUT", f"{path}/resize", {"disk": disk, "size": size}) for disk, size in self.resize]
         return out
 
@@ -268,12 +278,12 @@ def _keep_mac(key: str, live: str | None, want: str) -> str:
 def _plan_drive(plan: UpdatePlan, key: str, want: str, live: Mapping[str, str]) -> None:
     try:
         wanted = _parse(key, want)
+        current = _parse(key, live[key]) if key in live else None
     except propstring.PropertyStringError as exc:
         plan.refused.append((key, f"'{want}': {exc}"))
         return
     file = wanted.get("file", "")
-    have = live.get(key)
-    if have is None:
+    if current is None:
         holder = _holder(file, key, live)
         if holder:
             plan.refused.append(
@@ -282,7 +292,15 @@ def _plan_drive(plan: UpdatePlan, key: str, want: str, live: Mapping[str, str]) 
         else:
             plan.set[key] = want
         return
-    current = _parse(key, have)
+    have_file = current.get("file", "")
+    if file.endswith(":cloudinit"):
+        # The create encoding asks for a cloud-init drive as STORAGE:cloudinit; qemu-server names the volume
+        # vm-VMID-cloudinit (PVE/API2/Qemu.pm create_disks), so the same storage means the same drive.
+        if "cloudinit" in have_file and have_file.split(":", 1)[0] == file.split(":", 1)[0]:
+            plan.unchanged.append(key)
+        else:
+            plan.refused.append((key, f"{key} holds {have_file}; remove it first to add a cloud-init drive there"))
+        return
     cdrom = (current.get("media") == "cdrom", wanted.get("media") == "cdrom")
     if cdrom[0] or cdrom[1]:
         if cdrom[0] != cdrom[1]:
@@ -290,7 +308,6 @@ def _plan_drive(plan: UpdatePlan, key: str, want: str, live: Mapping[str, str]) 
         else:
             _plan_plain(plan, key, want, live)
         return
-    have_file = current.get("file", "")
     new = _new_disk(file)
     if new is not None:
         storage = new.group(1) or ""
@@ -298,38 +315,40 @@ def _plan_drive(plan: UpdatePlan, key: str, want: str, live: Mapping[str, str]) 
             reason = f"{key} is on {have_file.split(':', 1)[0]}; moving it to {storage} is a disk move, not in place"
             plan.refused.append((key, reason))
             return
-        size = f"{new.group(2)}G"
+        # The size of a new EFI or TPM state volume is a placeholder: PVE sizes it by its type.
+        size = "" if key in ("efidisk0", "tpmstate0") else f"{new.group(2)}G"
     elif file != have_file:
         plan.refused.append((key, f"{key} holds {have_file}; another volume there would detach it: remove it first"))
         return
     else:
         size = wanted.get("size", "")
-    _plan_size(plan, key, size, current.get("size", ""))
-    if any(r[0] == key for r in plan.refused):
+    if not _plan_size(plan, key, size, current.get("size", "")):
         return
     if _options(key, wanted, skip=VOLUME_OPTIONS) == _options(key, current, skip=VOLUME_OPTIONS):
         if not any(d == key for d, _ in plan.resize):
             plan.unchanged.append(key)
         return
-    merged = {**{k: v for k, v in wanted.items() if k not in VOLUME_OPTIONS}}
+    merged = {k: v for k, v in wanted.items() if k not in VOLUME_OPTIONS}
     merged.update({k: current[k] for k in ("file", "size", "format") if k in current})
     plan.set[key] = propstring.render(merged, _format(key) or {})
 
 
-def _plan_size(plan: UpdatePlan, key: str, want: str, have: str) -> None:
+def _plan_size(plan: UpdatePlan, key: str, want: str, have: str) -> bool:
+    """Add the resize ``want`` asks for; False (and a refusal) when PVE cannot make it."""
     if not want:
-        return
+        return True
     new, old = _bytes(want), _bytes(have)
     if new is None:
         plan.refused.append((key, f"size '{want}' is not a size like 64G"))
-    elif old is None or new == old:
-        return
-    elif new < old:
+        return False
+    if old is not None and new < old:
         plan.refused.append((key, f"{key} is {have}; PVE cannot shrink disks (asked for {want})"))
-    else:
+        return False
+    if old is not None and new > old:
         from pvectl.vm.resize import human
 
         plan.resize.append((key, human(new)))
+    return True
 
 
 def _bytes(text: str) -> int | None:
@@ -404,8 +423,13 @@ def apply_update(
     name = f"VM {ref.vmid}"
     out = UpdateOutcome("done", ref.vmid, ref.node, f"{name}: nothing to change", update=plan)
     if plan.is_empty():
+        # Nothing to send; the desired values may still wait for a reboot from an earlier change.
+        waiting = _waiting(client, ref, out) or set()
+        out.pending = [k for k in plan.unchanged if k in waiting]
+        if out.pending:
+            out.message += f"; waiting for a reboot already: {', '.join(out.pending)}"
         return out
-    writes = plan.requests(ref.node, ref.vmid, digest)
+    writes = plan.requests(ref.node, ref.vmid, digest, running=ref.status == "running")
     step = "config"
     try:
         for method, path, params in writes:
@@ -444,24 +468,50 @@ def _partial(out: UpdateOutcome, name: str, step: str, why: str, plan: UpdatePla
     return out
 
 
+def _waiting(client: ProxmoxClient, ref: VmRef, out: UpdateOutcome) -> set[str] | None:
+    """The keys that wait for a reboot; None when ``…/pending`` cannot be read (noted in ``checked``)."""
+    from pvectl.sdk._core.errors import PveError
+    from pvectl.vm.pending import pending_report
+
+    try:
+        return {e.key for e in pending_report(client, ref) if e.waiting}
+    except PveError as exc:
+        out.checked.append(f"GET /nodes/{ref.node}/qemu/{ref.vmid}/pending: {exc}")
+        return None
+
+
 def _report(
     client: ProxmoxClient, ref: VmRef, out: UpdateOutcome, *, reboot: bool, timeout: float, wait: Wait
 ) -> UpdateOutcome:
-    from pvectl.vm.pending import pending_report
-
     assert out.update is not None
     changed = out.update.changed
-    waiting = {e.key for e in pending_report(client, ref) if e.waiting}
-    if reboot and waiting & set(changed):
-        upid = client.request("POST", f"/nodes/{ref.node}/qemu/{ref.vmid}/status/reboot", {})
-        if isinstance(upid, str):
-            out.upid = upid
-            wait(upid, timeout)
-        out.done.append("reboot")
-        waiting = {e.key for e in pending_report(client, ref) if e.waiting}
-    out.pending = [k for k in changed if k in waiting]
-    out.applied = [k for k in changed if k not in waiting]
-    out.message = _summary(f"VM {ref.vmid}", out.applied, out.pending)
+    waiting = _waiting(client, ref, out)
+    failed = ""
+    if reboot and ref.status == "running" and (waiting is None or waiting & set(changed)):
+        from pvectl.sdk._core.errors import ApiError, TaskFailed
+
+        try:
+            upid = client.request("POST", f"/nodes/{ref.node}/qemu/{ref.vmid}/status/reboot", {})
+            if isinstance(upid, str):
+                out.upid = upid
+                wait(upid, timeout)
+            out.done.append("reboot")
+        except TaskFailed as exc:
+            failed, out.log_tail = exc.exitstatus, exc.log_tail
+        except ApiError as exc:
+            failed = str(exc)
+        waiting = _waiting(client, ref, out)
+    if waiting is None:
+        out.message = f"VM {ref.vmid}: changed ({', '.join(changed)}); what waits for a reboot could not be read"
+    else:
+        out.pending = [k for k in changed if k in waiting]
+        out.applied = [k for k in changed if k not in waiting]
+        out.message = _summary(f"VM {ref.vmid}", out.applied, out.pending)
+    if failed:
+        out.kind = "partial"
+        out.message += f"; the reboot failed: {failed}"
+        out.missing = ["reboot"]
+        out.remedies = [f"pvectl vm reboot {ref.vmid}"]
     return out
 
 

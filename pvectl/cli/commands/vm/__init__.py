@@ -11,6 +11,7 @@ from pvectl.cli.commands.vm.exec import exec_
 from pvectl.cli.commands.vm.export import export
 from pvectl.cli.commands.vm.flags import VmCreateCommand
 from pvectl.cli.commands.vm.resize import resize
+from pvectl.cli.commands.vm.set import set_
 from pvectl.cli.commands.vm.template import template
 from pvectl.cli.commands.vm.wait import wait
 from pvectl.cli.runner import ApiCommand  # accepts -o/--output after the command too
@@ -45,5 +46,6 @@ app.command("wait", cls=ApiCommand)(wait)
 app.command("exec", cls=ApiCommand)(exec_)
 app.add_typer(daily.serial)
 app.command("resize", cls=ApiCommand)(resize)
+app.command("set", cls=ApiCommand)(set_)
 app.add_typer(snapshot.app)
 app.command("export", cls=ApiCommand)(export)
