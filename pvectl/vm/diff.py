@@ -219,6 +219,10 @@ def _create(ctx: Context, doc: Doc) -> VmDiff:
     flat = to_file(config)
     shown = [k for k in flat if k in doc.data or (k == "tag" and ctx.labels)]
     out.changes = [Change(k, None, flat[k]) for k in shown if k != "extra"]
+    ksm = unsupported(["allow-ksm"], ctx.version, CREATE)  # the one modelled parameter a release may lack
+    for change in out.changes:
+        if change.key == "ksm" and change.desired is False and ksm:
+            change.kind, change.note = "skipped", f"allow-ksm: {ksm['allow-ksm']} (KSM stays on)"
     skipped = unsupported(list(config.extra), ctx.version, CREATE)
     for key, value in config.extra.items():
         if key in skipped:

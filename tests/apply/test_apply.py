@@ -187,3 +187,10 @@ def test_a_vm_to_prune_that_does_not_stop_is_not_deleted(cli: SimCli, tmp_path: 
     assert (pruned["vmid"], pruned["outcome"]) == (100, "nothing-created")
     assert "not deleted: stopping it first did not end" in pruned["message"] and "guest hangs" in pruned["message"]
     assert 100 in {vm["vmid"] for vm in cli("vm", "list", "-o", "json").json()}
+
+
+def test_an_older_release_says_a_created_vm_keeps_ksm_on(old_cli: SimCli, tmp_path: Path) -> None:
+    result = old_cli("diff", "-f", write(tmp_path, {"name": "k1", "node": "pve1", "ksm": False}), "-o", "json")
+    assert result.code == 1
+    ksm = next(c for c in result.json()[0]["changes"] if c["key"] == "ksm")
+    assert ksm["kind"] == "skipped" and "first in PVE 9.0.9" in ksm["note"] and "KSM stays on" in ksm["note"]
