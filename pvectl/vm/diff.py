@@ -246,6 +246,10 @@ def _change(client: ProxmoxClient, ctx: Context, doc: Doc, ref: VmRef) -> VmDiff
     pool = ref.raw.get("pool")
     live_config = from_live(live, vmid=ref.vmid, node=ref.node, ha=ref.vmid in ctx.ha, pool=str(pool) if pool else None)
     fields = {k: v for k, v in doc.data.items() if k not in NOT_COMPARED and k != "extra"}
+    try:
+        _place_disks(fields)
+    except VmFileError as exc:
+        raise DocError(f"VM {doc.index} ({ref.vmid}): {exc}") from None
     if ctx.labels:
         tags = list(fields.get("tag") or live_config.general.tags)
         fields["tag"] = [*tags, *(t for t in ctx.labels if t not in tags)]
@@ -290,6 +294,20 @@ def _change(client: ProxmoxClient, ctx: Context, doc: Doc, ref: VmRef) -> VmDiff
     else:
         out.action = "unchanged"
     return out
+
+
+def _place_disks(fields: dict[str, Any]) -> None:
+    """Disks without a device get the one ``vm create`` gives them (scsi0, scsi1, ...), so a file that created a VM
+    names the same disks when applied to it again (not a new one on the next free device each time); the file's
+    ``disk-*`` keys are folded into each disk."""
+    from pvectl.vm.config import assign_devices
+    from pvectl.vm.vmfile import disk_spec, load
+
+    defaults = {k: fields.pop(k) for k in list(fields) if k.startswith("disk-")}
+    if fields.get("disk") is None:
+        return
+    disks = assign_devices(load({"disk": fields["disk"], **defaults}).disks)
+    fields["disk"] = [disk_spec(d) for d in disks]
 
 
 def _applies(key: str, config: VmConfig) -> bool:

@@ -194,3 +194,18 @@ def test_an_older_release_says_a_created_vm_keeps_ksm_on(old_cli: SimCli, tmp_pa
     assert result.code == 1
     ksm = next(c for c in result.json()[0]["changes"] if c["key"] == "ksm")
     assert ksm["kind"] == "skipped" and "first in PVE 9.0.9" in ksm["note"] and "KSM stays on" in ksm["note"]
+
+
+def test_disks_without_a_device_are_the_ones_create_gave(cli: SimCli, tmp_path: Path) -> None:
+    doc = {"name": "d1", "node": "pve1", "disk": ["local-lvm:4", "local-lvm:2,ssd=0"], "disk-backup": False}
+    path = write(tmp_path, doc)
+    assert cli("apply", "-f", path).code == 0
+    config = live(cli, "pve1", 103)
+    assert "size=4G" in config["scsi0"] and "size=2G" in config["scsi1"] and "backup=0" in config["scsi1"]
+    assert cli("diff", "-f", path).code == 0
+    before = len(cli.requests)
+    assert cli("apply", "-f", path).code == 0
+    assert methods(cli, before) == {"GET"}  # no third disk on the next free device
+    grown = write(tmp_path, {**doc, "disk": ["local-lvm:4", "local-lvm:3,ssd=0"]})
+    result = cli("diff", "-f", grown)
+    assert result.code == 1 and "disk[scsi1]" in result.stdout and "grows to 3G" in result.stdout
