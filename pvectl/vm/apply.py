@@ -146,6 +146,9 @@ def run(
             if i in results:
                 continue
             ref, title = steps[i].ref, steps[i].diff.title
+            if future.done() and not future.cancelled():
+                results[i] = Result(_ref_of(steps[i], future.result()), future.result())
+                continue
             if future.cancel() or not future.running():
                 outcome = Outcome("nothing-created", ref.vmid, ref.node, f"{title}: not started")
             else:
