@@ -289,10 +289,7 @@ def _change(client: ProxmoxClient, ctx: Context, doc: Doc, ref: VmRef) -> VmDiff
             continue
         if live_flat.get(key) != want_flat.get(key):
             out.changes.append(Change(key, live_flat.get(key), want_flat.get(key), "refused", f"not applied: {reason}"))
-    if out.changes:
-        out.action = "change"
-    else:
-        out.action = "unchanged"
+    out.action = "change" if out.changes else "unchanged"
     return out
 
 

@@ -210,7 +210,18 @@ def _boot_disks_first(disks: list[Disk], boot: str | None) -> list[Disk]:
 
 
 def from_live(live: Mapping[str, Any], *, vmid: int, node: str, ha: bool = False, pool: str | None = None) -> VmConfig:
-    """The VmConfig (``extra`` included) whose create call reproduces the live config ``live``."""
+    """The VmConfig (``extra`` included) whose create call reproduces the live config ``live``; UnexpectedAnswer
+    when a value is not what PVE writes (``cores: many``)."""
+    from pvectl.sdk._core.answers import UnexpectedAnswer
+
+    try:
+        return _from_live(live, vmid=vmid, node=node, ha=ha, pool=pool)
+    except ValueError as exc:  # int("many"), or a value the model's validation refuses
+        what = f"GET /nodes/{node}/qemu/{vmid}/config"
+        raise UnexpectedAnswer(what, dict(live), f"a VM configuration ({str(exc).splitlines()[0]})") from None
+
+
+def _from_live(live: Mapping[str, Any], *, vmid: int, node: str, ha: bool, pool: str | None) -> VmConfig:
     text = {str(k): str(v) for k, v in live.items() if v is not None}
     c = VmConfig()
     g, s, cpu, mem = c.general, c.system, c.cpu, c.memory

@@ -232,3 +232,10 @@ def test_extra_is_sent_with_the_create_call(cli: SimCli, tmp_path: Path) -> None
     live = cli("api", "get", "/nodes/pve1/qemu/103/config", "-o", "json").json()
     assert live["net1"].startswith("virtio=") and live["net1"].endswith(",bridge=vmbr0")
     assert str(live["protection"]) == "1"
+
+
+def test_an_odd_live_value_is_an_unexpected_answer() -> None:
+    from pvectl.sdk._core.answers import UnexpectedAnswer
+
+    with pytest.raises(UnexpectedAnswer, match=r"GET /nodes/pve1/qemu/100/config returned .*a VM configuration"):
+        from_live(live_config(cores="many"), vmid=100, node="pve1")
