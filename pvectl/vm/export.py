@@ -44,7 +44,6 @@ ABSENT = {"machine": "pc", "cpu": "kvm64", "agent": "0", "ide2": "none,media=cdr
 # replicate default on; the rest off).
 DRIVE_ABSENT = {"aio": "io_uring", "backup": "1", "replicate": "1", "iothread": "0", "ssd": "0", "ro": "0"}
 DRIVE_ABSENT |= {"discard": "ignore", "media": "disk"}
-NET_ABSENT = {"firewall": "0", "link_down": "0"}
 FILE_FORMATS = {"qcow2": "qcow2", "vmdk": "vmdk", "raw": "raw"}
 
 
@@ -135,31 +134,16 @@ def normal(key: str, text: str | None) -> Any:
         text = ("1" if default else "0") if isinstance(default, bool) else str(default)
     if DRIVE.fullmatch(key) or key in ("efidisk0", "tpmstate0"):
         return _drive_key(key, text)
+    from pvectl.vm.update import canonical  # the update engine's comparison: defaults, booleans, order
+
     if NET.fullmatch(key):
         values = _parse(key, text)
-        if values is None:
+        fmt = _format(key)
+        if values is None or fmt is None:
             return text
         values.pop("macaddr", None)  # generated per VM, never exported
-        return tuple(sorted((k, v) for k, v in values.items() if NET_ABSENT.get(k) != v))
-    if key == "tags":
-        return tuple(sorted(split_tags(text)))
-    if key in ("cpu", "startup"):
-        return tuple(
-            sorted(p if "=" in p else f"{'cputype' if key == 'cpu' else 'order'}={p}" for p in text.split(","))
-        )
-    fmt = _format(key)
-    if fmt is not None:
-        values = _parse(key, text)
-        return tuple(sorted(values.items())) if values is not None else text
-    kind = _schema(key).get("type")
-    if kind == "boolean":
-        return propstring.parse_boolean(text)
-    if kind in ("number", "integer"):
-        try:
-            return float(text)
-        except ValueError:
-            return text
-    return text
+        return canonical(key, propstring.render(values, fmt))
+    return canonical(key, text)
 
 
 # -- live config -> VmConfig
