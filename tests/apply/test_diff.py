@@ -104,3 +104,20 @@ def test_a_server_failure_exits_above_1(cli: SimCli, tmp_path: Path) -> None:
     cli.sim.faults.add(FailCall("/nodes/{node}/qemu/{vmid}/config", method="GET", message="config unreadable"))
     result = cli("diff", "-f", write(tmp_path, {"name": "web1", "memory": 1024}))
     assert result.code == 2 and "config unreadable" in result.stderr  # 1 would mean "differences"
+
+
+def test_colours_mark_the_lines_on_a_terminal() -> None:
+    from pvectl.cli.commands.diff import human
+    from pvectl.vm.diff import Change, Doc, VmDiff
+    from pvectl.vm.lookup import VmRef
+
+    ref = VmRef(101, "pve2", "web1", "running", (), {})
+    changes = [Change("memory", 4096, 8192), Change("tpm", False, True, "refused", "not applied: at creation")]
+    diff = VmDiff(Doc(1, {"vmid": 101}), "change", ref, changes)
+    assert human([diff], colour=True).splitlines() == [
+        "VM 101 (web1) on pve2: 2 changes",
+        "\033[31m  - memory: 4096\033[0m",
+        "\033[32m  + memory: 8192\033[0m",
+        "\033[33m  ! tpm: false -> true  (not applied: at creation)\033[0m",
+    ]
+    assert "\033[" not in human([diff], colour=False)
