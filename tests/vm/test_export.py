@@ -6,12 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 import yaml
 
 from pvectl.vm.encode import create_params
 from pvectl.vm.export import from_live, portable_value
-from pvectl.vm.vmfile import VmFileError, load
+from pvectl.vm.vmfile import VmFileError, load, schema, to_flat
 from tests.vm.conftest import SimCli
 
 # Every field family: disks of each bus, several NICs, EFI with keys, TPM, cloud-init, startup order, tags.
@@ -100,6 +101,8 @@ def test_the_default_vm_round_trips(cli: SimCli, tmp_path: Path) -> None:
 def test_every_field_family_round_trips(cli: SimCli, tmp_path: Path) -> None:
     exported, again = round_trip(cli, tmp_path, FULL)
     assert without_identity(again) == without_identity(exported)
+    jsonschema.validate(exported, schema())  # what `vm create --schema` describes, extra included
+    assert to_flat(load(exported))["extra"] == exported["extra"]  # the dry-run file carries extra too
     # what was asked for is what the file says
     for key in ("tag", "onboot", "startup-order", "startup-delay", "shutdown-timeout", "secure-boot", "tpm"):
         assert exported[key] == FULL[key], key
