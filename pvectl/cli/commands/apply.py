@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pvectl.cli.commands.diff import FileOpt, LabelOpt
+from pvectl.cli.commands.diff import FileOpt
 from pvectl.cli.commands.vm.daily import Timeout
-from pvectl.cli.commands.vm.select import DryRunOpt, YesOpt
+from pvectl.cli.commands.vm.select import YesOpt
 from pvectl.cli.errors import USAGE, CliError, reported
 from pvectl.cli.runner import output_format
 from pvectl.vm.bulk import DEFAULT_PARALLEL
@@ -22,8 +22,21 @@ if TYPE_CHECKING:
 app = typer.Typer(name="apply", add_completion=False, rich_markup_mode=None, subcommand_metavar="")
 
 ParallelOpt = Annotated[int, typer.Option("--parallel", metavar="N", help="VMs created or changed at the same time.")]
+DryRunOpt = Annotated[
+    bool,
+    typer.Option("--dry-run", help="Show what would change (as pvectl diff) and what --prune deletes; send nothing."),
+]
 PruneOpt = Annotated[
     bool, typer.Option("--prune", help="Delete the VMs -l selects that the file does not name (asks unless --yes).")
+]
+LabelOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--label",
+        metavar="KEY=VALUE",
+        help="Tag every VM of the file: tag=X adds the tag X (found by -l tag=X), KEY=VALUE the tag KEY-VALUE.",
+        show_default=False,
+    ),
 ]
 SelectorOpt = Annotated[
     str | None,

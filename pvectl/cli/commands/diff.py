@@ -28,15 +28,6 @@ FileOpt = Annotated[
         show_default=False,
     ),
 ]
-LabelOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--label",
-        metavar="KEY=VALUE",
-        help="Tag every VM of the file: tag=X adds the tag X (found by -l tag=X), KEY=VALUE the tag KEY-VALUE.",
-        show_default=False,
-    ),
-]
 DIFFERENCES = 1
 app = typer.Typer(name="diff", add_completion=False, rich_markup_mode=None, subcommand_metavar="")
 MARKS = {"set": "~", "remove": "-", "resize": "~", "refused": "!", "skipped": "!"}
@@ -127,7 +118,14 @@ def _created(change: Change, colour: bool) -> list[str]:
 
 
 @app.callback(invoke_without_command=True)
-def diff(ctx: typer.Context, filename: FileOpt, label: LabelOpt = None) -> None:
+def diff(
+    ctx: typer.Context,
+    filename: FileOpt,
+    label: Annotated[
+        list[str] | None,
+        typer.Option("--label", metavar="KEY=VALUE", help="Compare as apply --label KEY=VALUE would tag the VMs."),
+    ] = None,
+) -> None:
     """Show what apply -f FILE would change: per VM create, change (field by field: - live, + desired; which
     changes wait for a reboot, which cannot be applied in place) or unchanged. Sends only GETs. Exit 0: no
     differences, 1: differences, 2 or more: an error."""
