@@ -90,6 +90,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "pvectl vm set 100 --disk scsi1:local-lvm:100 --remove net1 --reboot",
         "pvectl vm set web1 --disk scsi0:ceph-pool:64 -o json",
     ),
+    "vm pending": ("pvectl vm pending web1", "pvectl vm pending 100 --all -o json"),
     "vm snapshot": ("pvectl vm snapshot list web1", "pvectl vm snapshot create -l tag=prod pre-upgrade"),
     "vm snapshot create": (
         "pvectl vm snapshot create web1 before-upgrade --description 'kernel 6.8'",

@@ -5,7 +5,8 @@ the ``[PENDING]`` section of PVE's config file. The update API (PVE/API2/Qemu.pm
 change there first (new disks are allocated at once), then a stopped VM takes all of it
 (PVE/QemuServer.pm ``vmconfig_apply_pending``) and a running VM what it can hot-plug among the keys of this call
 (``vmconfig_hotplug_pending``; the rule is pvectl.vm.pending.hotpluggable); the rest waits for the next start or
-API reboot. ``revert=`` drops pending values and removals. The digest is the SHA-1 of the config file text
+API reboot; what equals the running config is dropped from ``[PENDING]`` (``cleanup_pending``). ``revert=`` drops
+pending values and removals. The digest is the SHA-1 of the config file text
 (PVE::QemuServer parse_vm_config over write_vm_config's layout), so pending changes and snapshots change it too.
 """
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from pvectl.sim import vmconf, volumes
@@ -132,8 +133,19 @@ def update(
     _set_deletes(vm, gone)
     if vm["status"] == "running":
         hotplug(state, vm, touched)
+        cleanup(vm)
     else:
         apply_all(state, vm)
+
+
+def cleanup(vm: dict[str, Any]) -> None:
+    """PVE::AbstractConfig cleanup_pending: a pending value equal to the current one, or the removal of a key the
+    config does not have, is nothing to wait for (this is also how ``revert=`` and setting back clear a change)."""
+    pending = vm.get("pending") or {}
+    for key, value in values(vm).items():
+        if key in vm["config"] and str(vm["config"][key]) == value:
+            pending.pop(key)
+    _set_deletes(vm, {k: force for k, force in deletes(vm).items() if k in vm["config"]})
 
 
 def hotplug(state: State, vm: dict[str, Any], selection: Iterable[str]) -> None:
@@ -156,6 +168,16 @@ def apply_all(state: State, vm: dict[str, Any]) -> None:
     for key in values(vm):
         _take(state, vm, key)
     vm.pop("pending", None)
+
+
+def take_pending(state: State, vm: dict[str, Any], wanted: Callable[[str], bool]) -> None:
+    """Apply the pending values and removals of the keys ``wanted`` accepts, now (e.g. cloud-init options)."""
+    gone = deletes(vm)
+    for key in [k for k in gone if wanted(k)]:
+        _remove(state, vm, key, force=gone.pop(key))
+    _set_deletes(vm, gone)
+    for key in [k for k in values(vm) if wanted(k)]:
+        _take(state, vm, key)
 
 
 def _take(state: State, vm: dict[str, Any], key: str) -> None:

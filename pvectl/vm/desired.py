@@ -101,9 +101,10 @@ def params_from_fields(fields: Mapping[str, Any], live: Mapping[str, Any]) -> De
     current = {str(k): str(v) for k, v in live.items()}
     for key in given:
         if key in SCALARS:
-            out.params[SCALARS[key]] = _scalar(config, key)
+            param = SCALARS[key]
+            out.params[param] = _keep_options(param, _scalar(config, key), current.get(param))
     _memory(out, given, config, current)
-    _overlay(out, "startup", {STARTUP[k]: _startup(config, k) for k in given if k in STARTUP}, current)
+    _overlay(out, "startup", {STARTUP[k]: _scalar(config, k) for k in given if k in STARTUP}, current)
     _cpu(out, given, config, current)
     _network(out, given, config, current)
     if "iso" in given:
@@ -125,6 +126,18 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def _keep_options(param: str, value: str, live: str | None) -> str:
+    """``--agent`` sets ``enabled`` of ``agent: 1,fstrim_cloned_disks=1`` and keeps the rest (likewise ``vga``'s
+    type, ``machine``'s type): the flag is the default key of a property string the VM may hold more in."""
+    fmt = _format(param)
+    if fmt is None or live is None or propstring.default_key(fmt) is None:
+        return value
+    try:
+        return propstring.render({**_parse(param, live), **_parse(param, value)}, fmt)
+    except propstring.PropertyStringError:
+        return value
+
+
 def _scalar(config: VmConfig, flag: str) -> str:
     spec = next(s for s in FIELDS if s.flag == flag)
     return _text(get_value(config, spec.path))
@@ -139,10 +152,6 @@ def _memory(out: Desired, given: Mapping[str, Any], config: VmConfig, live: Mapp
             out.params["balloon"] = "0"
         elif live.get("balloon") == "0":
             out.remove.append("balloon")
-
-
-def _startup(config: VmConfig, flag: str) -> str:
-    return _text(get_value(config, next(s.path for s in FIELDS if s.flag == flag)))
 
 
 def _split(value: str | None) -> dict[str, str]:

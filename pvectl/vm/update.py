@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pvectl.sdk._core import propstring
-from pvectl.vm.outcome import Outcome
+from pvectl.vm.outcome import Outcome, OutcomeKind
 
 if TYPE_CHECKING:
     from pvectl.sdk import ProxmoxClient
@@ -112,7 +112,8 @@ class UpdatePlan:
         from pvectl.vm.pending import hotpluggable
 
         after = {**self.live, **self.set}
-        return [k for k in self.changed if not hotpluggable(k, self.live, after, deleting=k in self.delete)]
+        keys = [*self.set, *self.delete]  # a resize alone is live on every bus (qemu-server qemu_block_resize)
+        return [k for k in keys if not hotpluggable(k, self.live, after, deleting=k in self.delete)]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -330,6 +331,11 @@ def _plan_drive(plan: UpdatePlan, key: str, want: str, live: Mapping[str, str]) 
         return
     merged = {k: v for k, v in wanted.items() if k not in VOLUME_OPTIONS}
     merged.update({k: current[k] for k in ("file", "size", "format") if k in current})
+    # With a resize too, the new line carries the new size: on a running VM it may wait in [PENDING], and
+    # applied after the resize it would otherwise write the old size back.
+    for disk, grown in plan.resize:
+        if disk == key:
+            merged["size"] = grown
     plan.set[key] = propstring.render(merged, _format(key) or {})
 
 
@@ -366,6 +372,21 @@ def _holder(file: str, key: str, live: Mapping[str, str]) -> str | None:
         if other != key and _is_drive(other) and _drive_file(other, value) == file:
             return other
     return None
+
+
+def refuse_unsupported(plan: UpdatePlan, version: str) -> None:
+    """Move the settings the server's release lacks from ``set`` into ``refused`` (with the first release that has
+    them): the SDK would refuse to send the write, and the rest of it should not go alone."""
+    from pvectl.sdk import _versions
+    from pvectl.sdk._core.versions import check_supported
+
+    for key in list(plan.set):
+        name = key if key in _versions.TABLE.get(UPDATE, ("", {}))[1] else re.sub(r"\d+$", "[n]", key)
+        problem = check_supported(UPDATE, [name], version, _versions.RELEASES, _versions.TABLE)
+        if problem is not None:
+            since = f"first in PVE {problem.since}" if problem.since else "in no release pvectl knows"
+            plan.refused.append((key, f"PVE {version} has no {key} ({since})"))
+            del plan.set[key]
 
 
 # --- outcome ------------------------------------------------------------------------------------------------------
@@ -415,7 +436,7 @@ def apply_update(
     ``reboot`` reboots a running VM that has pending changes and waits. ``wait(upid, timeout)`` follows a task
     (default: the SDK's Task.wait; the CLI passes its spinner). Never retries a write.
     """
-    from pvectl.sdk._core.errors import ApiError, PveError, TaskFailed, TransportError
+    from pvectl.sdk._core.errors import ApiError, PveError, TaskFailed, TransportError, UnsupportedByServer
 
     if plan.refused:
         raise UpdateError("; ".join(f"{k}: {r}" for k, r in plan.refused))
@@ -440,23 +461,60 @@ def apply_update(
                 follow(answer, timeout)
             out.done.append(step)
     except ApiError as exc:
-        if step == "config":
-            why = "the VM changed since it was read" if DIGEST_CONFLICT in exc.message else f"PVE refused: {exc}"
-            out.kind, out.message, out.errors = "nothing-created", f"{name}: {why}; nothing was applied", exc.errors
+        if step == "config" and DIGEST_CONFLICT in exc.message:
+            out.kind, out.message = "nothing-created", f"{name}: the VM changed since it was read; nothing was applied"
             return out
+        if step == "config":
+            out.errors = exc.errors
+            return _failed_write(client, ref, out, digest, "nothing-created", f"PVE refused: {exc}")
         return _partial(out, name, step, str(exc), plan)
     except TaskFailed as exc:
         out.log_tail = exc.log_tail
         if step == "config":
-            out.kind, out.message = "task-failed", f"{name}: the config task failed: {exc.exitstatus}"
-            return out
+            return _failed_write(client, ref, out, digest, "task-failed", f"the config task failed: {exc.exitstatus}")
         return _partial(out, name, step, exc.exitstatus, plan)
+    except UnsupportedByServer as exc:  # the SDK checks the release before sending: nothing went out
+        out.kind, out.message, out.code = "nothing-created", f"VM {ref.vmid}: {exc}; nothing was sent", 2
+        return out
     except (TransportError, PveError) as exc:
         out.kind, out.message = "unknown", f"{name}: {step}: no answer ({exc}); whether it applied is unknown"
         out.checked.append(f"{step}: {exc}")
         out.remedies = [f"pvectl api get /nodes/{ref.node}/qemu/{ref.vmid}/pending"]
         return out
     return _report(client, ref, out, reboot=reboot, timeout=timeout, wait=follow)
+
+
+def _failed_write(
+    client: ProxmoxClient, ref: VmRef, out: UpdateOutcome, digest: str | None, kind: OutcomeKind, why: str
+) -> UpdateOutcome:
+    """A config write that failed: a running VM's write can fail after PVE stored it (a hotplug error leaves the
+    change pending: update_vm_api raises the hotplug errors after writing), so the digest decides what to say."""
+    from pvectl.sdk._core.answers import as_object
+    from pvectl.sdk._core.errors import PveError
+
+    name, path = f"VM {ref.vmid}", f"/nodes/{ref.node}/qemu/{ref.vmid}/config"
+    try:
+        now = str(as_object(f"GET {path}", client.request("GET", path)).get("digest") or "")
+    except PveError as exc:
+        out.checked.append(f"GET {path}: {exc}")
+        now = ""
+    if digest and now == digest:
+        out.kind, out.message = kind, f"{name}: {why}; nothing was applied"
+        return out
+    if not digest or not now:
+        out.kind, out.message = "unknown", f"{name}: {why}; whether anything was applied is unknown"
+        out.remedies = [f"pvectl api get {path.removesuffix('/config')}/pending"]
+        return out
+    assert out.update is not None
+    changed = out.update.changed
+    waiting = _waiting(client, ref, out) or set()
+    out.pending = [k for k in changed if k in waiting]
+    out.kind = "partial"
+    out.message = f"{name}: {why}, but the config changed; waiting for a reboot: {', '.join(out.pending) or 'none'}"
+    out.checked.append(f"GET {path}: the digest is no longer the one sent")
+    out.remedies = [f"pvectl api get {path.removesuffix('/config')}/pending"]
+    out.missing = [f"resize {d}" for d, _ in out.update.resize]
+    return out
 
 
 def _partial(out: UpdateOutcome, name: str, step: str, why: str, plan: UpdatePlan) -> UpdateOutcome:

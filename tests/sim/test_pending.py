@@ -148,3 +148,17 @@ def test_conflicting_delete_set_revert_are_refused(mocked: ProxmoxClient) -> Non
             _put(mocked, **params)
         assert caught.value.status == 400
     assert _waiting(mocked) == set()
+
+
+def test_cloudinit_regenerate_takes_pending_cloudinit_options_only(mocked: ProxmoxClient) -> None:
+    _put(mocked, ciuser="admin", ipconfig0="ip=dhcp", cores="4", delete="searchdomain")
+    assert _waiting(mocked) == {"ciuser", "ipconfig0", "cores"}  # a running VM: cloud-init waits too
+    mocked.request("PUT", f"{VM}/cloudinit", {})
+    assert _waiting(mocked) == {"cores"}
+    assert mocked.request("GET", f"{VM}/config", {"current": 1})["ciuser"] == "admin"
+
+
+def test_setting_back_the_running_value_clears_the_pending_change(mocked: ProxmoxClient) -> None:
+    _put(mocked, memory="4096", cores="4")
+    _put(mocked, memory="2048")  # PVE::AbstractConfig cleanup_pending: equal to the current value
+    assert _waiting(mocked) == {"cores"}

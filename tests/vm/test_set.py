@@ -18,12 +18,17 @@ from tests.vm.conftest import SimCli
 VM = "/nodes/pve1/qemu/100"  # dns1, running in the default world
 
 
-@pytest.fixture
-def other(cli: SimCli) -> Iterator[ProxmoxClient]:
-    """Another user's client on the same simulator (its requests are not counted)."""
+def _client(cli: SimCli, **kwargs: Any) -> ProxmoxClient:
+    """Another client on the same simulator (its requests are not counted)."""
     creds = credentials_of(cli.sim.store.snapshot())
     token = f"root@pam!{creds['token_id']}={creds['token_secret']}"
-    with ProxmoxClient("127.0.0.1:8006", token=token, transport=mock_transport(cli.sim), clock=FakeClock()) as c:
+    return ProxmoxClient("sim", token=token, transport=mock_transport(cli.sim), clock=FakeClock(), **kwargs)
+
+
+@pytest.fixture
+def other(cli: SimCli) -> Iterator[ProxmoxClient]:
+    """Another user's client on the same simulator."""
+    with _client(cli) as c:
         yield c
 
 
@@ -50,14 +55,14 @@ def test_running_vm_reports_live_and_pending(cli: SimCli, other: ProxmoxClient) 
     assert rows["name"] == {"key": "name", "value": "dns9"}
 
 
-def test_stopped_vm_takes_everything_with_the_sync_put(cli: SimCli, other: ProxmoxClient) -> None:
+def test_stopped_vm_takes_everything_with_the_sync_put(cli: SimCli) -> None:
     run = cli("vm", "set", "102", "--cores", "4", "--memory", "4096", "-o", "json")
     assert run.code == 0, run.stderr
     assert sorted(run.json()["applied"]) == ["cores", "memory"] and run.json()["pending"] == []
     assert cli.writes() == ["PUT /nodes/pve2/qemu/102/config"]
 
 
-def test_text_report_names_what_waits(cli: SimCli, other: ProxmoxClient) -> None:
+def test_text_report_names_what_waits(cli: SimCli) -> None:
     run = cli("vm", "set", "100", "--cores", "4")
     assert run.code == 0, run.stderr
     assert "waiting for a reboot: cores" in run.stdout
@@ -102,14 +107,14 @@ def test_digest_conflict_fails_with_nothing_applied(
         (("--remove", "net7"), "the VM has no net7"),
     ],
 )
-def test_refusals_send_nothing(cli: SimCli, other: ProxmoxClient, args: tuple[str, ...], says: str) -> None:
+def test_refusals_send_nothing(cli: SimCli, args: tuple[str, ...], says: str) -> None:
     run = cli("vm", "set", "100", *args)
     assert run.code == 2
     assert says in run.stderr and "nothing sent" in run.stderr
     assert cli.writes() == []
 
 
-def test_bad_flags_send_no_request_at_all(cli: SimCli, other: ProxmoxClient) -> None:
+def test_bad_flags_send_no_request_at_all(cli: SimCli) -> None:
     for args in (("--disk", "scsi0:nonsense"), ("--iso", "latest-nixos"), ("--remove", "bogus"), ("--net-model", "x")):
         run = cli("vm", "set", "100", *args)
         assert run.code == 2, (args, run.stderr)
@@ -117,7 +122,7 @@ def test_bad_flags_send_no_request_at_all(cli: SimCli, other: ProxmoxClient) -> 
     assert cli("vm", "set", "100").code == 2  # no change asked for
 
 
-def test_dry_run_sends_no_write_and_shows_the_exact_requests(cli: SimCli, other: ProxmoxClient) -> None:
+def test_dry_run_sends_no_write_and_shows_the_exact_requests(cli: SimCli) -> None:
     run = cli(
         "vm",
         "set",
@@ -154,20 +159,11 @@ def test_grow_and_add_disk_for_real(cli: SimCli, other: ProxmoxClient) -> None:
     assert cli.writes() == ["POST /nodes/pve1/qemu/100/config", "PUT /nodes/pve1/qemu/100/resize"]
 
 
-def test_nothing_to_change_sends_nothing(cli: SimCli, other: ProxmoxClient) -> None:
+def test_nothing_to_change_sends_nothing(cli: SimCli) -> None:
     run = cli("vm", "set", "100", "--memory", "2048", "--name", "dns1")
     assert run.code == 0
     assert "nothing to change" in run.stdout
     assert cli.writes() == []
-
-
-def test_a_failed_reboot_is_partial_and_says_what_waits(cli: SimCli, other: ProxmoxClient) -> None:
-    cli.sim.inject(TaskFail(type="qmreboot", message="guest did not shut down"))
-    run = cli("vm", "set", "100", "--cores", "4", "--reboot", "-o", "json")
-    assert run.code == 6
-    out = run.json()
-    assert out["outcome"] == "partial" and out["pending"] == ["cores"]
-    assert out["missing"] == ["reboot"] and out["remedies"] == ["pvectl vm reboot 100"]
 
 
 def test_a_refused_config_write_applies_nothing(cli: SimCli, other: ProxmoxClient) -> None:
@@ -188,3 +184,57 @@ def test_a_failed_resize_after_the_config_is_partial_with_the_command_to_finish(
     assert out["done"] == ["config"] and out["missing"] == ["resize scsi0"]
     assert out["remedies"] == ["pvectl vm resize 100 scsi0 32G"]
     assert _pending(other)["name"]["value"] == "dns9"
+
+
+@pytest.mark.parametrize(
+    ("task", "flag", "says", "missing"),
+    [
+        # PVE writes a running VM's change to [PENDING] before hot-plugging; a hotplug error fails the task after.
+        ("qmconfig", "--firewall", "the config task failed: boom, but the config changed", []),
+        ("qmreboot", "--reboot", "the reboot failed: boom", ["reboot"]),
+    ],
+)
+def test_a_task_failing_after_the_config_was_written_is_partial(
+    cli: SimCli, other: ProxmoxClient, task: str, flag: str, says: str, missing: list[str]
+) -> None:
+    cli.sim.inject(TaskFail(type=task, message="boom"))
+    run = cli("vm", "set", "100", "--cores", "4", flag, "-o", "json")
+    assert run.code == 6
+    out = run.json()
+    assert out["outcome"] == "partial" and out["pending"] == ["cores"] and out["missing"] == missing
+    assert says in out["message"]
+    assert _pending(other)["cores"]["pending"] == "4"
+
+
+def test_vm_pending_lists_what_waits(cli: SimCli) -> None:
+    assert cli("vm", "set", "dns1", "--cores", "4", "--name", "dns9", "--remove", "boot").code == 0
+    rows = cli("vm", "pending", "dns9", "-o", "json").json()
+    assert rows == [
+        {"key": "boot", "value": "order=scsi0;net0", "pending": None, "delete": 1},
+        {"key": "cores", "value": "2", "pending": "4", "delete": 0},
+    ]
+    every = {row["key"] for row in cli("vm", "pending", "100", "--all", "-o", "json").json()}
+    assert {"name", "memory", "cores", "boot"} <= every
+
+
+def test_a_setting_the_release_lacks_is_refused_before_sending(cli: SimCli) -> None:
+    with cli.sim.store.transaction(write=True) as txn:
+        txn.state["version"], txn.state["release"] = "8.4.0", "8.4"
+        txn.changed()
+    run = cli("vm", "set", "100", "--no-ksm", "--memory", "4096")
+    assert run.code == 2
+    assert "allow-ksm: PVE 8.4.0 has no allow-ksm (first in PVE 9.0.9)" in run.stderr
+    assert cli.writes() == []
+
+
+def test_apply_update_says_nothing_was_sent_when_the_sdk_refuses_the_release(cli: SimCli, other: ProxmoxClient) -> None:
+    from pvectl.vm.lookup import cluster_vms, find
+    from pvectl.vm.update import apply_update, plan_update
+
+    with _client(cli, server_version="8.4.0") as old:
+        live = old.request("GET", f"{VM}/config")
+        plan = plan_update(live, {"allow-ksm": "0", "cores": "4"})
+        out = apply_update(old, find(cluster_vms(old), "100"), plan, digest=live["digest"])
+    assert (out.kind, out.exit_code) == ("nothing-created", 2)
+    assert out.message.endswith("; nothing was sent")
+    assert "pending" not in _pending(other)["cores"]

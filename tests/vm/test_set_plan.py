@@ -47,7 +47,7 @@ def test_changes_go_to_set_delete_and_resize() -> None:
         remove=["net1"],
     )
     assert plan.set["memory"] == "4096"
-    assert plan.set["scsi0"] == "local-lvm:vm-100-disk-0,aio=native,size=32G"  # options on the attached volume
+    assert plan.set["scsi0"] == "local-lvm:vm-100-disk-0,aio=native,size=64G"  # options on the attached volume
     assert plan.set["scsi1"] == "local-lvm:10"
     assert plan.set["net0"] == "virtio=BC:24:11:00:00:01,bridge=vmbr2"  # the MAC is kept
     assert plan.delete == ["net1"] and plan.resize == [("scsi0", "64G")]
@@ -93,6 +93,12 @@ def test_waits_for_reboot_predicts_pve() -> None:
     plan = plan_update(LIVE, {"memory": "4096", "name": "x", "net0": "virtio,bridge=vmbr2", "sata1": "local-lvm:4"})
     assert plan.waits_for_reboot(running=False) == []
     assert sorted(plan.waits_for_reboot(running=True)) == ["memory", "sata1"]
+    assert (
+        plan_update({**LIVE, "sata0": "local-lvm:vm-100-disk-3,size=8G"}, {"sata0": "local-lvm:9"}).waits_for_reboot(
+            running=True
+        )
+        == []
+    )  # a resize alone is live, whatever the bus
     hot = {**LIVE, "hotplug": "disk,memory", "numa": "1"}
     plan = plan_update(hot, {"memory": "4096", "net0": "virtio,bridge=vmbr2"})
     assert plan.waits_for_reboot(running=True) == ["net0"]
@@ -136,7 +142,14 @@ def test_disk_spec_on_an_attached_disk_changes_only_named_options() -> None:
     assert d.params["virtio0"].startswith("local-lvm:10,")
     plan = plan_update(LIVE, d.params)
     assert plan.resize == [("scsi0", "48G")]
-    assert plan.set["scsi0"] == "local-lvm:vm-100-disk-0,aio=io_uring,iothread=1,size=32G"
+    assert plan.set["scsi0"] == "local-lvm:vm-100-disk-0,aio=io_uring,iothread=1,size=48G"
+
+
+def test_a_flag_that_is_part_of_a_property_string_keeps_the_rest() -> None:
+    live = {**LIVE, "agent": "1,fstrim_cloned_disks=1", "vga": "std,memory=32", "machine": "q35,viommu=intel"}
+    d = params_from_fields({"agent": False, "vga": "qxl", "machine": "pc"}, live)
+    assert d.params == {"agent": "0,fstrim_cloned_disks=1", "vga": "qxl,memory=32", "machine": "pc,viommu=intel"}
+    assert params_from_fields({"agent": True}, LIVE).params == {"agent": "1"}
 
 
 def test_network_and_balloon_switches() -> None:

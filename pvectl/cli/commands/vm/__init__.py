@@ -10,6 +10,7 @@ from pvectl.cli.commands.vm.create import create
 from pvectl.cli.commands.vm.exec import exec_
 from pvectl.cli.commands.vm.export import export
 from pvectl.cli.commands.vm.flags import VmCreateCommand
+from pvectl.cli.commands.vm.pending import pending
 from pvectl.cli.commands.vm.resize import resize
 from pvectl.cli.commands.vm.set import set_
 from pvectl.cli.commands.vm.template import template
@@ -47,5 +48,6 @@ app.command("exec", cls=ApiCommand)(exec_)
 app.add_typer(daily.serial)
 app.command("resize", cls=ApiCommand)(resize)
 app.command("set", cls=ApiCommand)(set_)
+app.command("pending", cls=ApiCommand)(pending)
 app.add_typer(snapshot.app)
 app.command("export", cls=ApiCommand)(export)

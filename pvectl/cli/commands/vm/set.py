@@ -11,6 +11,7 @@ import inspect
 import json
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
     from pvectl.vm.lookup import VmRef
     from pvectl.vm.update import UpdatePlan
 
+# Help that differs from vm create's: no "latest" lookup on an existing VM.
+SET_HELP = {"iso": "The CD drive (ide2): a volume id (storage:iso/file.iso), cdrom (physical drive) or none."}
 SET_EXTRA: list[tuple[str, Any]] = [
     (
         "remove",
@@ -59,7 +62,7 @@ def with_set_flags(func: Callable[..., None]) -> Callable[..., None]:
     flags = set(settable_flags())
     for spec in FIELDS:
         if spec.flag in flags:
-            name, annotation = _option(spec)
+            name, annotation = _option(replace(spec, help=SET_HELP.get(spec.flag, spec.help)))
             params.append(inspect.Parameter(name, keyword, default=None, annotation=annotation))
     for name, annotation in SET_EXTRA:
         default = False if name in ("dry_run", "reboot") else None
@@ -79,7 +82,7 @@ def _set(ctx: typer.Context, vm: str, values: dict[str, Any]) -> None:
     from pvectl.cli.commands.vm import daily
     from pvectl.sdk._core.answers import as_object
     from pvectl.vm.desired import params_from_flags
-    from pvectl.vm.update import UpdateError, plan_update
+    from pvectl.vm.update import UpdateError, plan_update, refuse_unsupported
 
     timeout = daily._wait_seconds(ctx, values.get("timeout"))
     remove = _removals(values.get("remove") or [])
@@ -98,6 +101,10 @@ def _set(ctx: typer.Context, vm: str, values: dict[str, Any]) -> None:
     except UpdateError as exc:
         raise CliError(str(exc), USAGE) from None
     plan = plan_update(live, desired.params, [*remove, *(k for k in desired.remove if k not in remove)])
+    if plan.set:
+        version = as_object("GET /version", client.request("GET", "/version")).get("version")
+        if isinstance(version, str):
+            refuse_unsupported(plan, version)
     if plan.refused:
         lines = [f"{key}: {reason}" for key, reason in plan.refused]
         raise CliError(f"VM {ref.vmid}: refused, nothing sent: {lines[0]}", USAGE, lines[1:])
