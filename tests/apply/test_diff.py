@@ -91,6 +91,8 @@ def test_errors_exit_2_and_send_nothing(cli: SimCli, tmp_path: Path) -> None:
     bad_yaml = tmp_path / "bad.yaml"
     bad_yaml.write_text("name: [unclosed\n")
     assert cli("diff", "-f", str(bad_yaml)).code == 2
+    empty = cli("diff", "-f", "-", stdin="")
+    assert empty.code == 2 and "no VM in the file" in empty.stderr
     assert cli.writes() == []
 
 
