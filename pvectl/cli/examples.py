@@ -43,6 +43,11 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     ),
     "login": ("pvectl login", "pvectl -c lab login --otp 123456"),
     "logout": ("pvectl logout", "pvectl logout --all"),
+    "apply": (
+        "pvectl apply -f web.yaml --dry-run",
+        "pvectl apply -f fleet.yaml --label tag=fleet --prune -l tag=fleet --parallel 8",
+    ),
+    "diff": ("pvectl diff -f web.yaml", "pvectl vm export web1 | pvectl diff -f - -o json"),
     "sim": ("pvectl sim serve", "pvectl --sim vm list"),
     "sim serve": ("pvectl sim serve --port 8006", "pvectl sim serve --seed world.yaml --faults task-slow:seconds=5"),
     "sim reset": ("pvectl sim reset", "pvectl sim reset --seed world.yaml"),
@@ -93,6 +98,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "node show": ("pvectl node show pve1", "pvectl node show pve1 -o yaml"),
     "node drain": ("pvectl node drain pve1 --dry-run", "pvectl node drain pve1 --to pve2 --to pve3 --yes"),
     "vm resize": ("pvectl vm resize web1 scsi0 +10G", "pvectl vm resize 100 virtio1 64G"),
+    "vm export": ("pvectl vm export web1 > web1.yaml", "pvectl vm export 100 -o json"),
     "vm set": (
         "pvectl vm set web1 --memory 8192 --cores 4 --dry-run",
         "pvectl vm set 100 --disk scsi1:local-lvm:100 --remove net1 --reboot",

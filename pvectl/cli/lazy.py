@@ -33,6 +33,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "login": ("pvectl.cli.commands.login", "Log in with a password (and second factor); caches the ticket."),
     "logout": ("pvectl.cli.commands.logout", "Forget cached login tickets."),
     "config": ("pvectl.cli.commands.config", "Contexts: list, show, use, set, delete, add (with cert pinning)."),
+    "apply": ("pvectl.cli.commands.apply", "Make the cluster's VMs what a VM file says (create, change, --prune)."),
+    "diff": ("pvectl.cli.commands.diff", "What apply -f FILE would change on the cluster's VMs (exit 1: differences)."),
 }
 
 

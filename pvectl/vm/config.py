@@ -148,6 +148,9 @@ class VmConfig(_Step):
     cloudinit: CloudInit = Field(default_factory=CloudInit)  # off unless asked for (CloudInit.on)
     serial_console: bool = True
     start: bool = False
+    # PVE parameters of POST /nodes/{node}/qemu the model has no field for (net1, args, hookscript, ...), sent as
+    # given; one the modelled fields would also send is replaced by this value (pvectl.vm.vmfile, ``extra:``).
+    extra: dict[str, str | int | float | bool] = Field(default_factory=dict)
 
     @property
     def effective_min_memory(self) -> int:

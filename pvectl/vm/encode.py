@@ -152,6 +152,7 @@ def create_params(config: VmConfig, *, ha_in_create: bool, has_ksm: bool) -> dic
         p["boot"] = boot_order(config)
     if config.cloudinit.on:
         p.update(cloudinit_params(config, p))
+    p.update(extra_params(config))
     return p
 
 
@@ -165,6 +166,12 @@ def cloudinit_params(config: VmConfig, params: dict[str, str]) -> dict[str, str]
     slot, drive = create_drive(params, ci, config.disks[0].storage if config.disks else None)
     out[slot] = drive
     return out
+
+
+def extra_params(config: VmConfig) -> dict[str, str]:
+    """The file's ``extra:`` map in PVE's form encoding (booleans as 1/0)."""
+    return {k: ("1" if v else "0") if isinstance(v, bool) else _number(v) if isinstance(v, float) else str(v)
+            for k, v in config.extra.items()}  # fmt: skip
 
 
 def _number(value: float) -> str:

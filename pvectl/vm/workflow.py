@@ -92,6 +92,8 @@ def disk_capacity_problems(config: VmConfig) -> list[str]:
 
 
 def _flag_for(param: str, config: VmConfig, detail: str) -> str:
+    if param in config.extra:
+        return f"extra.{param}"  # the VM file's map of PVE parameters
     if param in PARAM_FLAGS:
         return PARAM_FLAGS[param]
     if param.startswith("ipconfig"):

@@ -8,6 +8,7 @@ from pvectl.cli.commands.vm import daily, power, snapshot
 from pvectl.cli.commands.vm.clone import clone
 from pvectl.cli.commands.vm.create import create
 from pvectl.cli.commands.vm.exec import exec_
+from pvectl.cli.commands.vm.export import export
 from pvectl.cli.commands.vm.flags import VmCreateCommand
 from pvectl.cli.commands.vm.migrate import migrate
 from pvectl.cli.commands.vm.pending import pending
@@ -51,3 +52,4 @@ app.command("set", cls=ApiCommand)(set_)
 app.command("pending", cls=ApiCommand)(pending)
 app.add_typer(snapshot.app)
 app.command("migrate", cls=ApiCommand)(migrate)
+app.command("export", cls=ApiCommand)(export)
