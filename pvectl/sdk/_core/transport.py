@@ -169,7 +169,11 @@ class _Connection(asyncio.Protocol):
             event = self.h11.next_event()
             if event is not h11.NEED_DATA:
                 return event
-            self.h11.receive_data(await self._read(timeout))
+            data = await self._read(timeout)
+            if not data and self.h11.their_state is h11.SEND_RESPONSE:
+                # as httpcore words it: a kept-alive connection the server closed just as we sent
+                raise httpcore.RemoteProtocolError("Server disconnected without sending a response.")
+            self.h11.receive_data(data)
 
     def reusable(self) -> bool:
         """After a whole exchange: both sides done and neither asked to close -> ready for the next one."""
