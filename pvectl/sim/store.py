@@ -310,6 +310,16 @@ class Store:
         assert self._db is not None
         return self._db
 
+    def reopen(self) -> None:
+        """Open the database again after :meth:`close`, with new locks: how a process forked from this one
+        (``sim serve --workers``) gets its own connections, since SQLite connections must not cross a fork
+        (sqlite.org/howtocorrupt.html, 2.6). The next read picks up what other processes wrote meanwhile."""
+        self._rw = _RWLock()
+        self._db_mutex = threading.Lock()
+        self._data_version = 0
+        if self.path is not None and self._db is None:
+            self._connect(self.path, fresh=False, reset=False)
+
     def _info(self, name: str) -> str | None:
         row = self._conn().execute("SELECT value FROM info WHERE name = ?", (name,)).fetchone()
         return None if row is None else str(row[0])
