@@ -3,11 +3,9 @@ its own answer caches, one SQLite state); stopped with the parent, also when the
 
 from __future__ import annotations
 
-import os
 import signal
 import ssl
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.sim.test_cli import field, read_until, run
+from tests.sim.test_cli import field, read_until, run, serve_process
 
 
 def _children(pid: int) -> list[int]:
@@ -42,14 +40,7 @@ def _wait_gone(pids: list[int], timeout: float = 10.0) -> bool:
 
 @pytest.fixture
 def workers(state_dir: Path) -> Iterator[tuple[subprocess.Popen[str], list[str]]]:
-    env = {**os.environ, "PVECTL_SIM_STATE_DIR": str(state_dir), "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "pvectl", "sim", "serve", "--port", "0", "--workers", "2"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
+    proc = serve_process(state_dir, "--workers", "2")
     children: list[int] = []
     try:
         lines = read_until(proc, "Press Ctrl-C")
