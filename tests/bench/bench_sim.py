@@ -227,8 +227,9 @@ def _serve_once(state: Path, workers: int, requests: int) -> tuple[list[float], 
 def bench_serve(n: int, state: Path, requests: int, rounds: int = 3) -> None:
     """One process (threads on one GIL) and pveproxy's three pre-forked workers, interleaved.
 
-    The ratio has a floor on a small machine: ten requests at once need ten times the CPU of one, so with
-    C cores their latency is at least 10 / min(C, 10) times one request's (5x on 2 cores), whatever serves.
+    The ratio has a floor on a small idle machine: ten requests at once need ten times the CPU of one, so
+    with C cores their latency is at least 10 / min(C, 10) times one request's (5x on 2 cores), whatever
+    serves. (Other work on the machine slows the single client too, which can hide the floor.)
     """
     models = (1, 3)
     ones: dict[int, list[float]] = {w: [] for w in models}
@@ -242,9 +243,8 @@ def bench_serve(n: int, state: Path, requests: int, rounds: int = 3) -> None:
             peaks[workers] = max(peaks.get(workers, (0, 0)), (biggest, total))
             print(f"sim serve {n} VMs --workers {workers}: startup {startup:.2f} s (world already seeded)")
     cores = os.cpu_count() or 1
-    print(
-        f"  machine: {cores} cores, load average {os.getloadavg()[0]:.1f}; floor of the ratio here: {10 / min(cores, 10):.1f}x"
-    )
+    load, floor = os.getloadavg()[0], 10 / min(cores, 10)
+    print(f"  machine: {cores} cores, load average {load:.1f}; floor of the ratio when idle: {floor:.1f}x")
     for workers in models:
         label = f"sim serve {n} VMs /cluster/resources 10 clients vs 1, --workers {workers}"
         print(ratio_line(label, manys[workers], ones[workers], 3.0))
