@@ -247,10 +247,10 @@ class AsyncProxmoxClient(BaseClient):
     ) -> None:
         super().__init__(host, **kwargs)
         limits = self._limits()
-        if transport is None and self.fingerprint is not None:
-            from pvectl.sdk._core.pinning import AsyncPinnedTransport
+        if transport is None:
+            from pvectl.sdk._core.transport import AsyncTransport
 
-            transport = AsyncPinnedTransport(self.fingerprint, self.verify, limits)
+            transport = AsyncTransport(self.verify, limits, self.fingerprint)
         self._http = httpx.AsyncClient(verify=self.verify, timeout=self._timeouts(), limits=limits, transport=transport)
         self._session_lock: asyncio.Lock | None = None
         self._version_task: asyncio.Future[Any] | None = None

@@ -1,14 +1,19 @@
-"""The HTTPS server around a Simulator: threaded, loopback by default, TLS handshakes in worker threads."""
+"""The HTTPS server around a Simulator: threaded (optionally in several pre-forked processes), loopback by
+default, TLS handshakes in connection threads."""
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
+import os
+import signal
 import socket
 import ssl
 import threading
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, NoReturn
 
 from pvectl.sim.core import Simulator
 from pvectl.sim.tls import CertFiles
@@ -111,9 +116,10 @@ class SimServer(ThreadingHTTPServer):
 @dataclass
 class RunningServer:
     server: SimServer
-    thread: threading.Thread
+    thread: threading.Thread | None
     host: str
     port: int
+    workers: tuple[int, ...] = ()  # pids of forked worker processes (``workers`` > 1)
 
     @property
     def base_url(self) -> str:
@@ -121,9 +127,12 @@ class RunningServer:
         return f"https://{host}:{self.port}"
 
     def stop(self) -> None:
-        self.server.shutdown()
+        if self.thread is not None:
+            self.server.shutdown()
         self.server.server_close()
-        self.thread.join(timeout=5)
+        if self.thread is not None:
+            self.thread.join(timeout=5)
+        _stop_workers(self.workers)
 
 
 def start_server(
@@ -135,18 +144,92 @@ def start_server(
     force: bool = False,
     verbose: bool = False,
     compress: bool = True,
+    workers: int = 1,
 ) -> RunningServer:
     """Serve ``sim`` over HTTPS in a daemon thread. Non-loopback addresses need ``force``.
 
     ``compress=False`` sends answers uncompressed even to clients that accept gzip: for a server in the
     client's own process, compressing costs more than sending.
+
+    ``workers`` > 1 serves from that many forked processes sharing the listening socket, as pveproxy does
+    (PVE::APIServer / pve-manager's PVE/Service/pveproxy.pm: ``max_workers => 3``, pre-forked, each
+    accepting from the one socket): one Python process serialises its requests on the GIL. Each worker
+    keeps the world in memory (forked, so shared until written) and its own answer caches; the SQLite
+    store keeps reads concurrent and writes one at a time across processes. Call it before starting any
+    other thread (a fork copies only the calling thread).
     """
     if not force and not is_loopback(host):
         raise ValueError(f"refusing to listen on non-loopback address '{host}' (the simulator is for this machine)")
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     context.load_cert_chain(cert.cert, cert.key)
     server = SimServer((host, port), sim, context, verbose, compress)
+    bound = int(server.server_address[1])
+    if workers > 1:
+        return RunningServer(server, None, host, bound, _fork_workers(server, workers))
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="pvectl-sim", daemon=True)
     thread.start()
-    return RunningServer(server, thread, host, int(server.server_address[1]))
+    return RunningServer(server, thread, host, bound)
+
+
+def _fork_workers(server: SimServer, count: int) -> tuple[int, ...]:
+    store = server.sim.store
+    store.close()  # no database connection may cross the fork: each process opens its own
+    parent = os.getpid()
+    pids: list[int] = []
+    try:
+        for _ in range(count):
+            pid = os.fork()
+            if pid == 0:
+                _serve_in_worker(server, parent)
+            pids.append(pid)
+    except OSError:
+        _stop_workers(tuple(pids))
+        raise
+    finally:
+        if os.getpid() == parent:
+            store.reopen()
+    return tuple(pids)
+
+
+def _serve_in_worker(server: SimServer, parent: int) -> NoReturn:
+    """A worker's life: serve until SIGTERM (the parent's stop) or until the parent is gone."""
+    code = 1
+    try:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the parent decides
+        server.sim.store.reopen()
+
+        def orphaned() -> None:  # a parent killed with SIGKILL cannot stop its workers: they notice
+            while os.getppid() == parent:
+                time.sleep(0.5)
+            os.kill(os.getpid(), signal.SIGTERM)
+
+        threading.Thread(target=orphaned, name="pvectl-sim-parent", daemon=True).start()
+        server.serve_forever(0.05)
+        code = 0
+    finally:
+        os._exit(code)
+
+
+def _stop_workers(pids: tuple[int, ...]) -> None:
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 5.0
+    for pid in pids:
+        while True:
+            try:
+                done, _ = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if done:
+                break
+            if time.monotonic() > deadline:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                break
+            time.sleep(0.02)

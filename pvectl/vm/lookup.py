@@ -47,7 +47,7 @@ def cluster_vms(client: ProxmoxClient) -> list[VmRef]:
             name=as_text(what, r.get("name"), default=""),
             status=as_text(what, r.get("status"), default=""),
             tags=split_tags(r.get("tags")),
-            raw=dict(r),
+            raw=r,  # as_rows hands out rows of their own
         )
         for r in rows
         if r.get("type", "qemu") == "qemu" and r.get("vmid") is not None

@@ -75,7 +75,9 @@ def split_tags(text: Any) -> tuple[str, ...]:
     """PVE tag lists: `a;b`, `a,b`, `a b`, or an array (cluster options)."""
     if isinstance(text, (list, tuple)):  # /cluster/options answers allowed-tags as an array
         return tuple(str(t) for t in text if t)
-    return tuple(t for t in str(text or "").replace(",", ";").replace(" ", ";").split(";") if t)
+    if not text:
+        return ()
+    return tuple(t for t in str(text).replace(",", ";").replace(" ", ";").split(";") if t)
 
 
 class ReferenceData:

@@ -139,3 +139,15 @@ def test_fingerprint_round_trip() -> None:
     digest = bytes(range(32))
     assert parse_fingerprint(format_fingerprint(digest)) == digest
     assert cert_fingerprint(b"x") == format_fingerprint(__import__("hashlib").sha256(b"x").digest())
+
+
+@pytest.mark.parametrize(("verify", "pinned"), [(True, True), (False, False)])
+def test_unverified_and_pinned_contexts_load_no_ca_store(verify: bool, pinned: bool) -> None:
+    import ssl
+
+    from pvectl.sdk._core.tls import ssl_context
+
+    ctx = ssl_context(verify, pinned=pinned)
+    assert ctx.verify_mode == ssl.CERT_NONE and not ctx.check_hostname
+    assert ctx.cert_store_stats()["x509_ca"] == 0  # the system's CAs would go unused: not loaded
+    assert ctx.minimum_version >= ssl.TLSVersion.TLSv1_2

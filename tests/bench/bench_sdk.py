@@ -43,6 +43,8 @@ def main() -> None:
         env=env,
     )
     compare("(floor) raw httpx + import pydantic vs raw httpx", FLOOR_PYDANTIC, FIRST_CALL_RAW, env=env)
+    # what pvectl adds on top of the floor (its modules, the spec, the model classes, the call itself)
+    compare("import + first typed GET vs the floor", FIRST_CALL_SDK, FLOOR_PYDANTIC, env=env)
 
 
 if __name__ == "__main__":

@@ -68,3 +68,38 @@ def test_newer_server_is_checked_against_newest_known(httpx_mock: HTTPXMock) -> 
     httpx_mock.add_response(json={"data": UPID})
     with ProxmoxClient("pve1", token=TOKEN, server_version="9.3.1") as client:
         client.nodes("pve1").qemu.create(vmid=101, ha_managed=True)
+
+
+def test_the_schemas_own_release_has_everything_the_schema_names() -> None:
+    # what lets a client of a 9.1.3 (or newer) server skip loading the table for calls with schema parameters
+    from pvectl.sdk._core.spec import load_spec
+
+    spec = load_spec()
+    assert RELEASES[-1] == spec.version
+    for key, (present, by_param) in TABLE.items():
+        if key not in spec.ops:
+            continue
+        assert present[-1] == "1", key
+        for name in spec.op(key).params:
+            assert by_param.get(name, "1")[-1] == "1", (key, name)
+
+
+def test_a_call_to_the_schemas_release_does_not_load_the_table() -> None:
+    import subprocess
+    import sys
+
+    code = """
+import sys, httpx
+from pvectl.sdk import ProxmoxClient
+t = httpx.MockTransport(lambda r: httpx.Response(200, json={"data": {"vmid": 100, "status": "running"}}))
+c = ProxmoxClient("pve1", token="root@pam!b=s", server_version=sys.argv[1], transport=t)
+assert c.nodes("pve1").qemu(100).status.current().vmid == 100
+print("pvectl.sdk._versions" in sys.modules)
+"""
+    loaded = {
+        version: subprocess.run(
+            [sys.executable, "-c", code, version], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        for version in ("9.1.3", "9.2.1", "8.4.0")
+    }
+    assert loaded == {"9.1.3": "False", "9.2.1": "False", "8.4.0": "True"}

@@ -59,16 +59,21 @@ def read_until(proc: subprocess.Popen[str], marker: str, timeout: float = 30.0) 
     raise AssertionError(f"no '{marker}' in output: {seen}")
 
 
-@pytest.fixture
-def served(state_dir: Path) -> Iterator[tuple[subprocess.Popen[str], list[str]]]:
+def serve_process(state_dir: Path, *args: str) -> subprocess.Popen[str]:
+    """``pvectl sim serve --port 0 ARGS`` in a process of its own, on ``state_dir``."""
     env = {**os.environ, "PVECTL_SIM_STATE_DIR": str(state_dir), "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "pvectl", "sim", "serve", "--port", "0", "--faults", "latency:seconds=0,path=/x"],
+    return subprocess.Popen(
+        [sys.executable, "-m", "pvectl", "sim", "serve", "--port", "0", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env=env,
     )
+
+
+@pytest.fixture
+def served(state_dir: Path) -> Iterator[tuple[subprocess.Popen[str], list[str]]]:
+    proc = serve_process(state_dir, "--faults", "latency:seconds=0,path=/x")
     try:
         yield proc, read_until(proc, "Press Ctrl-C")
     finally:

@@ -105,6 +105,14 @@ def serve(
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Allow a non-loopback address.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every request.")] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            help="Serve from N processes sharing the port, as pveproxy's 3 workers do (1-64; request faults "
+            "count calls per process, so they need 1).",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the simulator over HTTPS until interrupted. --seed starts a fresh world from the file."""
     from pvectl.sim.core import Simulator
@@ -117,6 +125,8 @@ def serve(
     with reported():
         if not 0 <= port <= 65535:
             raise CliError(f"--port: must be between 0 and 65535, got {port}", USAGE)
+        if not 1 <= workers <= 64:
+            raise CliError(f"--workers: must be between 1 and 64, got {workers}", USAGE)
         if not force and not is_loopback(host):
             raise CliError(
                 f"refusing to listen on non-loopback address '{host}' (the simulator is for this machine)", USAGE
@@ -133,8 +143,10 @@ def serve(
             sim.inject(*parsed)
         except FaultSpecError as exc:
             raise CliError(f"--faults: {exc}", USAGE) from None
+        if workers > 1 and sim.faults.faults:
+            raise CliError("--workers: request faults count calls in one process; serve them with --workers 1", USAGE)
         try:
-            running = start_server(sim, cert, host, port, force=force, verbose=verbose)
+            running = start_server(sim, cert, host, port, force=force, verbose=verbose, workers=workers)
         except ValueError as exc:
             raise CliError(str(exc), USAGE) from None
         except OSError as exc:
@@ -151,7 +163,8 @@ def serve(
         }
         record_server(directory, info)
         echo = typer.echo
-        echo(f"PVE {summary['version']} simulator listening on {running.base_url}/api2/json")
+        serving = f" ({workers} worker processes)" if workers > 1 else ""
+        echo(f"PVE {summary['version']} simulator listening on {running.base_url}/api2/json{serving}")
         echo(f"  certificate SHA-256 fingerprint: {cert.fingerprint}")
         echo(f"  certificate file:                {cert.cert}")
         echo(f"  user root@pam, password:         {creds['password']}")

@@ -54,11 +54,15 @@ def as_rows(what: str, data: Any) -> list[dict[str, Any]]:
         return []
     if not isinstance(data, list) or not all(isinstance(row, Mapping) for row in data):
         raise UnexpectedAnswer(what, data, "a list of objects")
+    if all(type(row) is dict for row in data):
+        return data  # parsed JSON: fresh dicts with string keys already (no copy of 10,000 rows)
     return [{str(k): v for k, v in row.items()} for row in data]
 
 
 def as_int(what: str, value: Any, *, default: int | None = None) -> int:
     """PVE sends integers as numbers or numeric strings; anything else is unexpected."""
+    if type(value) is int:  # the common case first: one check per row of a big list
+        return value
     if value is None and default is not None:
         return default
     if isinstance(value, bool):
@@ -73,6 +77,8 @@ def as_int(what: str, value: Any, *, default: int | None = None) -> int:
 
 
 def as_text(what: str, value: Any, *, default: str | None = None) -> str:
+    if type(value) is str:
+        return value
     if value is None and default is not None:
         return default
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):

@@ -13,7 +13,8 @@ import httpx
 from pvectl.sdk._core.tls import FingerprintMismatch, format_fingerprint, parse_fingerprint, ssl_context
 
 
-def _check(stream: Any, expected: bytes) -> None:
+def check_pin(stream: Any, expected: bytes) -> None:
+    """Raise FingerprintMismatch unless the TLS peer of ``stream`` (anything with ``get_extra_info``) is pinned."""
     ssl_object = stream.get_extra_info("ssl_object")
     # positional argument: the sync backend hands out the low-level _SSLSocket, which takes no keywords
     der = ssl_object.getpeercert(True) if ssl_object is not None else None
@@ -41,7 +42,7 @@ class _PinnedStream(httpcore.NetworkStream):
     ) -> httpcore.NetworkStream:
         tls = self._inner.start_tls(ssl_context, server_hostname, timeout)
         try:
-            _check(tls, self._expected)
+            check_pin(tls, self._expected)
         except BaseException:
             tls.close()
             raise
@@ -92,7 +93,7 @@ class _AsyncPinnedStream(httpcore.AsyncNetworkStream):
     ) -> httpcore.AsyncNetworkStream:
         tls = await self._inner.start_tls(ssl_context, server_hostname, timeout)
         try:
-            _check(tls, self._expected)
+            check_pin(tls, self._expected)
         except BaseException:
             await tls.aclose()
             raise
@@ -139,7 +140,7 @@ def default_limits() -> httpx.Limits:
     )
 
 
-def _pool_options(limits: httpx.Limits) -> dict[str, Any]:
+def pool_options(limits: httpx.Limits) -> dict[str, Any]:
     return {
         "max_connections": limits.max_connections,
         "max_keepalive_connections": limits.max_keepalive_connections,
@@ -162,21 +163,5 @@ class PinnedTransport(httpx.HTTPTransport):
         from pvectl.sdk._core.pool import ConnectionPool
 
         self._pool = ConnectionPool(
-            ssl_context=ctx, network_backend=PinningBackend(parse_fingerprint(fingerprint)), **_pool_options(limits)
-        )
-
-
-class AsyncPinnedTransport(httpx.AsyncHTTPTransport):
-    """Async twin of :class:`PinnedTransport`."""
-
-    def __init__(
-        self, fingerprint: str, verify: bool | str | ssl.SSLContext = True, limits: httpx.Limits | None = None
-    ) -> None:
-        ctx = ssl_context(verify, pinned=True)
-        limits = limits or default_limits()
-        super().__init__(verify=ctx, trust_env=False, limits=limits)
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=ctx,
-            network_backend=AsyncPinningBackend(parse_fingerprint(fingerprint)),
-            **_pool_options(limits),
+            ssl_context=ctx, network_backend=PinningBackend(parse_fingerprint(fingerprint)), **pool_options(limits)
         )

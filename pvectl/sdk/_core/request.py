@@ -106,12 +106,23 @@ def prepare(
     return Prepared(op.method, path, form=pairs, params=wire, op=op)
 
 
+# orjson parses ~2.5x as fast as json.loads (3,000 VMs of /cluster/resources, 970 kB: 22 -> 9 ms), but loading
+# it costs a first call more than a small answer's parse: json (already imported by httpx) takes those.
+BIG_ANSWER = 64 * 1024
+
+
+def _parse_big(body: bytes) -> Any:
+    import orjson
+
+    return orjson.loads(body)
+
+
 def interpret(status: int, reason: str, body: bytes, method: str, path: str) -> Any:
     """PVE's ``{"data": ...}`` envelope -> the data; an error status -> the matching ApiError."""
     payload: Any = None
     if body:
         try:
-            payload = json.loads(body)
+            payload = _parse_big(body) if len(body) > BIG_ANSWER else json.loads(body)
         except ValueError:
             payload = None
     if 200 <= status < 300:
