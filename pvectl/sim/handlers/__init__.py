@@ -14,6 +14,7 @@ from pvectl.sim.handlers import (
     resize,
     snapshots,
     storage,
+    termproxy,
 )
 
 __all__ = [
@@ -30,4 +31,5 @@ __all__ = [
     "resize",
     "snapshots",
     "storage",
+    "termproxy",
 ]

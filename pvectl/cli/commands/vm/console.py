@@ -1,0 +1,130 @@
+"""``pvectl vm console ID``: attach this terminal to a VM's serial console (PVE's termproxy + vncwebsocket).
+
+On a terminal: raw mode (every key goes to the VM), the window size follows ours, Ctrl-] detaches; the
+terminal is restored however the session ends (detach, the server closing, an error, SIGTERM/SIGHUP).
+Without a terminal (stdin a pipe or file) it works as a pipe: input is sent as it is (no detach key), output
+is written as it comes, and once the input ends pvectl detaches after a second without output.
+
+API tokens cannot use PVE's serial console (pvectl.console.connect says why): the command needs a password
+login and says so before sending anything.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from pvectl.cli.commands.vm.wait import VmArg
+from pvectl.cli.errors import AUTH, CONNECTION, FAILURE, CliError, reported
+
+if TYPE_CHECKING:
+    from pvectl.console.connect import ConsoleError
+    from pvectl.sdk import ProxmoxClient
+    from pvectl.vm.lookup import VmRef
+
+SerialOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--serial",
+        metavar="serial0-3",
+        help="Serial port to attach to (default: the display's serial port, else the first socket one).",
+        show_default=False,
+    ),
+]
+_CODES = {"auth": AUTH, "connection": CONNECTION, "failure": FAILURE}
+
+
+def console(ctx: typer.Context, vm: VmArg, serial: SerialOpt = None) -> None:
+    """Attach to a VM's serial console (detach with Ctrl-]); needs a password login, not an API token."""
+    with reported():
+        from pvectl.cli.commands.vm.daily import _find
+
+        if serial is not None and serial not in ("serial0", "serial1", "serial2", "serial3"):
+            raise CliError(f"--serial: must be serial0, serial1, serial2 or serial3, got '{serial}'", 2)
+        client = console_client(ctx)
+        ref = _find(client, vm)
+        code = attach(client, ref, serial)
+    if code:
+        raise typer.Exit(code)
+
+
+def console_client(ctx: typer.Context) -> ProxmoxClient:
+    """The command's client; with ``--sim``, a password login to the simulator (its token could not attach)."""
+    options = ctx.obj.options
+    if not options.sim:
+        client: ProxmoxClient = ctx.obj.client()
+        return client
+    from pvectl.cli.connection import _sim_kwargs, new_client
+    from pvectl.sdk import ProxmoxClient
+    from pvectl.sim.embedded import sim_connection
+
+    conn = sim_connection()
+    sim = _sim_kwargs()
+    return new_client(  # type: ignore[no-any-return]
+        ProxmoxClient,
+        options,
+        host=sim["host"],
+        fingerprint=sim["fingerprint"],
+        user=conn.user,
+        password=conn.password,
+    )
+
+
+def _error(exc: ConsoleError) -> CliError:
+    return CliError(str(exc), _CODES.get(exc.kind, FAILURE), [f"remedy: {exc.remedy}"] if exc.remedy else [])
+
+
+def attach(client: ProxmoxClient, ref: VmRef, serial: str | None) -> int:
+    """Open the console of ``ref`` and pump it until it ends; the exit code (0 detached or closed)."""
+    from pvectl.console.connect import ConsoleError, check_vm, login, open_ticket, open_websocket, refuse_token
+    from pvectl.console.session import DETACH_KEY, DETACH_NAME, Session
+    from pvectl.console.terminal import raw_mode, signals, window_size
+
+    label = f"VM {ref.vmid}" + (f" ({ref.name})" if ref.name else "")
+    try:
+        refuse_token(client)
+        port = check_vm(client, ref.node, ref.vmid, serial)
+        ticket = open_ticket(client, ref.node, ref.vmid, port)
+        ws = open_websocket(client, ref.node, ref.vmid, ticket)
+        try:
+            first = login(ws, ticket, ref.vmid)
+        except ConsoleError:
+            ws.close()
+            raise
+    except ConsoleError as exc:
+        raise _error(exc) from None
+    stdin_fd, stdout_fd = sys.stdin.fileno(), sys.stdout.fileno()
+    on_tty = os.isatty(stdin_fd)
+    session = Session(
+        ws,
+        stdin_fd=stdin_fd,
+        stdout_fd=stdout_fd,
+        detach_key=DETACH_KEY if on_tty else None,
+        size=(lambda: window_size(stdout_fd) or window_size(stdin_fd)) if on_tty else None,
+    )
+    sys.stdout.flush()
+    if on_tty:
+        print(f"Attached to the {port} console of {label}; detach with {DETACH_NAME}.", file=sys.stderr)
+    from pvectl.console.terminal import Terminated
+
+    try:
+        with signals(session.wake_w):
+            if on_tty:
+                with raw_mode(stdin_fd):
+                    end = session.run(first)
+            else:
+                end = session.run(first)
+    except Terminated as exc:
+        print(f"\r\npvectl: {exc}; detached from {label}", file=sys.stderr)
+        return 128 + exc.signum
+    finally:
+        session.close()
+    newline = "\r\n" if on_tty else ""
+    if end == "detached":
+        print(f"{newline}Detached from {label}.", file=sys.stderr)
+    elif end == "closed":
+        print(f"{newline}The console of {label} was closed by the server.", file=sys.stderr)
+    return 0
