@@ -116,6 +116,7 @@ class _Console:
     def _frames(self) -> list[bytes] | None:
         """The payloads of the next data frames from the client; None once the connection is over."""
         from websockets.frames import Frame, Opcode
+        from websockets.protocol import State
 
         chunk = self.handler.rfile.read1(65536)
         if not chunk:
@@ -127,7 +128,7 @@ class _Console:
             bytes(ev.data) for ev in events if isinstance(ev, Frame) and ev.opcode in (Opcode.TEXT, Opcode.BINARY)
         ]
         _flush(self.handler, self.protocol)  # pongs and the answer to a close frame
-        if self.protocol.close_code is not None or self.protocol.state.name == "CLOSED":
+        if self.protocol.state is not State.OPEN:  # a close frame came (and was answered)
             return None
         return payloads
 

@@ -21,6 +21,8 @@ from pvectl.cli.commands.vm.wait import VmArg
 from pvectl.cli.errors import AUTH, CONNECTION, FAILURE, CliError, reported
 
 if TYPE_CHECKING:
+    from websockets.sync.client import ClientConnection
+
     from pvectl.console.connect import ConsoleError
     from pvectl.sdk import ProxmoxClient
     from pvectl.vm.lookup import VmRef
@@ -80,22 +82,27 @@ def _error(exc: ConsoleError) -> CliError:
 def attach(client: ProxmoxClient, ref: VmRef, serial: str | None) -> int:
     """Open the console of ``ref`` and pump it until it ends; the exit code (0 detached or closed)."""
     from pvectl.console.connect import ConsoleError, check_vm, login, open_ticket, open_websocket, refuse_token
-    from pvectl.console.session import DETACH_KEY, DETACH_NAME, Session
-    from pvectl.console.terminal import raw_mode, signals, window_size
 
-    label = f"VM {ref.vmid}" + (f" ({ref.name})" if ref.name else "")
     try:
         refuse_token(client)
         port = check_vm(client, ref.node, ref.vmid, serial)
         ticket = open_ticket(client, ref.node, ref.vmid, port)
         ws = open_websocket(client, ref.node, ref.vmid, ticket)
-        try:
-            first = login(ws, ticket, ref.vmid)
-        except ConsoleError:
-            ws.close()
-            raise
     except ConsoleError as exc:
         raise _error(exc) from None
+    with ws:
+        try:
+            first = login(ws, ticket, ref.vmid)
+        except ConsoleError as exc:
+            raise _error(exc) from None
+        return _pump(ws, first, f"VM {ref.vmid}" + (f" ({ref.name})" if ref.name else ""), port)
+
+
+def _pump(ws: ClientConnection, first: bytes, label: str, port: str) -> int:
+    """Our terminal (or pipe) <-> the logged-in console; the terminal restored on every way out."""
+    from pvectl.console.session import DETACH_KEY, DETACH_NAME, Session
+    from pvectl.console.terminal import Terminated, raw_mode, signals, window_size
+
     stdin_fd, stdout_fd = sys.stdin.fileno(), sys.stdout.fileno()
     on_tty = os.isatty(stdin_fd)
     session = Session(
@@ -108,8 +115,6 @@ def attach(client: ProxmoxClient, ref: VmRef, serial: str | None) -> int:
     sys.stdout.flush()
     if on_tty:
         print(f"Attached to the {port} console of {label}; detach with {DETACH_NAME}.", file=sys.stderr)
-    from pvectl.console.terminal import Terminated
-
     try:
         with signals(session.wake_w):
             if on_tty:
