@@ -6,7 +6,8 @@ size as ``1:COLS:ROWS:`` and the keep-alive ``2`` every 30 s. It ends when:
 
 - the detach key is typed (terminal only; Ctrl-] by default, like telnet): ``detached``;
 - the server closes the connection (the VM stopped, termproxy ended): ``closed``;
-- our input ends (a pipe) and no output came for QUIET_AFTER_EOF seconds: ``input-ended``.
+- our input ends (a pipe) and no output came for QUIET_AFTER_EOF seconds: ``input-ended``;
+- SIGTERM, SIGHUP or SIGINT arrives (:meth:`Session.signal`): ``terminated`` (``terminated_by`` says which).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 import select
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -55,6 +57,7 @@ class Session:
         self._last_output = time.monotonic()
         self._receiver: threading.Thread | None = None
         self._done = False
+        self.terminated_by: int | None = None
 
     # -- the receiving thread ------------------------------------------------------------------------------
 
@@ -83,6 +86,12 @@ class Session:
 
     # -- the calling thread --------------------------------------------------------------------------------
 
+    def signal(self, signum: int) -> None:
+        """From a signal handler: SIGWINCH sends the window size, any other signal ends the session."""
+        if signum != signal.SIGWINCH:
+            self.terminated_by = signum
+        self._wake(b"w" if signum == signal.SIGWINCH else b"t")
+
     def _send(self, message: bytes) -> bool:
         from websockets.exceptions import ConnectionClosed
 
@@ -105,7 +114,7 @@ class Session:
         return "detached" if cut >= 0 else None
 
     def run(self, first_output: bytes = b"") -> str:
-        """Pump until the session ends; returns detached, closed or input-ended."""
+        """Pump until the session ends; returns detached, closed, input-ended or terminated."""
         if first_output:
             self._write(first_output)
         self._receiver = threading.Thread(target=self._receive, name="pvectl-console", daemon=True)
@@ -124,6 +133,8 @@ class Session:
                 timeout = min(timeout, QUIET_AFTER_EOF - quiet)
             watched = [self.wake_r] if input_ended else [self.wake_r, self.stdin_fd]
             ready, _, _ = select.select(watched, [], [], max(timeout, 0.0))
+            if self.terminated_by is not None:
+                return "terminated"
             if self.wake_r in ready and b"w" in os.read(self.wake_r, 64) and not self.send_size():
                 return "closed"
             if self.stdin_fd in ready:

@@ -1,29 +1,21 @@
 """Our end of the console: raw mode on a terminal, restored on every way out, and the signals that matter.
 
 In raw mode every key (Ctrl-C, Ctrl-Z, Ctrl-D included) goes to the VM; only the detach key stays with us.
-SIGTERM and SIGHUP raise :class:`Terminated`, so the ``finally`` that restores the terminal runs for them as
-it does for detach, the server closing and errors; SIGWINCH wakes the session to send the new size.
+SIGTERM, SIGHUP and SIGINT end the session and SIGWINCH sends the new size: their handlers only tell the
+session (which wakes up and returns), so a signal never lands as an exception inside the websocket library
+(which would take it for a broken connection) and the terminal is restored on the way out like on any other.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import termios
 import threading
 import tty
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
-
-
-class Terminated(Exception):
-    """A SIGTERM or SIGHUP arrived while attached; the exit code is 128 + the signal number."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(f"terminated by {signal.Signals(signum).name}")
-        self.signum = signum
 
 
 @contextmanager
@@ -47,24 +39,20 @@ def window_size(fd: int) -> tuple[int, int] | None:
 
 
 @contextmanager
-def signals(wake_fd: int) -> Iterator[None]:
-    """SIGWINCH writes ``w`` to ``wake_fd``; SIGTERM and SIGHUP raise Terminated. Main thread only (Python's
-    rule for handlers); elsewhere nothing is installed."""
+def signals(notify: Callable[[int], None]) -> Iterator[None]:
+    """``notify(signum)`` for SIGWINCH, SIGTERM, SIGHUP and SIGINT during the block, the previous handlers
+    afterwards. Main thread only (Python's rule for handlers); elsewhere nothing is installed."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
-    def on_winch(signum: int, frame: FrameType | None) -> None:
-        with contextlib.suppress(OSError):  # the pipe is full: a wake-up is already pending
-            os.write(wake_fd, b"w")
+    def handler(signum: int, frame: FrameType | None) -> None:
+        notify(signum)
 
-    def on_term(signum: int, frame: FrameType | None) -> None:
-        raise Terminated(signum)
-
-    wanted = {signal.SIGWINCH: on_winch, signal.SIGTERM: on_term, signal.SIGHUP: on_term}
-    previous = {sig: signal.signal(sig, handler) for sig, handler in wanted.items()}
+    wanted = (signal.SIGWINCH, signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
+    previous = {sig: signal.signal(sig, handler) for sig in wanted}
     try:
         yield
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        for sig, old in previous.items():
+            signal.signal(sig, old)

@@ -12,6 +12,7 @@ login and says so before sending anything.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from typing import TYPE_CHECKING, Annotated
 
@@ -101,7 +102,7 @@ def attach(client: ProxmoxClient, ref: VmRef, serial: str | None) -> int:
 def _pump(ws: ClientConnection, first: bytes, label: str, port: str) -> int:
     """Our terminal (or pipe) <-> the logged-in console; the terminal restored on every way out."""
     from pvectl.console.session import DETACH_KEY, DETACH_NAME, Session
-    from pvectl.console.terminal import Terminated, raw_mode, signals, window_size
+    from pvectl.console.terminal import raw_mode, signals, window_size
 
     stdin_fd, stdout_fd = sys.stdin.fileno(), sys.stdout.fileno()
     on_tty = os.isatty(stdin_fd)
@@ -116,18 +117,19 @@ def _pump(ws: ClientConnection, first: bytes, label: str, port: str) -> int:
     if on_tty:
         print(f"Attached to the {port} console of {label}; detach with {DETACH_NAME}.", file=sys.stderr)
     try:
-        with signals(session.wake_w):
+        with signals(session.signal):
             if on_tty:
                 with raw_mode(stdin_fd):
                     end = session.run(first)
             else:
                 end = session.run(first)
-    except Terminated as exc:
-        print(f"\r\npvectl: {exc}; detached from {label}", file=sys.stderr)
-        return 128 + exc.signum
     finally:
         session.close()
     newline = "\r\n" if on_tty else ""
+    if session.terminated_by is not None:
+        name = signal.Signals(session.terminated_by).name
+        print(f"{newline}pvectl: {name}; detached from {label}.", file=sys.stderr)
+        return 128 + session.terminated_by
     if end == "detached":
         print(f"{newline}Detached from {label}.", file=sys.stderr)
     elif end == "closed":
