@@ -47,7 +47,13 @@ def console(ctx: typer.Context, vm: VmArg, serial: SerialOpt = None) -> None:
 
         if serial is not None and serial not in ("serial0", "serial1", "serial2", "serial3"):
             raise CliError(f"--serial: must be serial0, serial1, serial2 or serial3, got '{serial}'", 2)
+        from pvectl.console.connect import ConsoleError, refuse_token
+
         client = console_client(ctx)
+        try:
+            refuse_token(client)  # before anything is sent
+        except ConsoleError as exc:
+            raise _error(exc) from None
         ref = _find(client, vm)
         code = attach(client, ref, serial)
     if code:
