@@ -78,3 +78,22 @@ def test_an_api_token_is_refused_before_anything_is_sent(
     assert b"needs a password login" in done.stderr
     assert creds["token_secret"].encode() not in done.stderr
     assert len(sim.store.snapshot()["tasks"]) == before
+
+
+def test_create_with_console_starts_and_attaches(env: dict[str, str]) -> None:
+    done = run(env, "--sim", "vm", "create", "--node", "pve1", "--name", "con1", "--console", stdin=b"root\n")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(b"VM ") and b"created on pve1" in done.stdout
+    assert b"Debian GNU/Linux 12 con1 ttyS0" in done.stdout and b"con1 login: root\r\nPassword: " in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [(["-o", "json"], b"--console: not with -o json/yaml"), (["--no-serial-console"], b"would get no serial port")],
+)
+def test_create_console_refusals_send_nothing(env: dict[str, str], extra: list[str], message: bytes) -> None:
+    done = run(env, "--sim", "vm", "create", "--node", "pve1", "--name", "never", "--console", *extra)
+    assert done.returncode == 2
+    assert message in done.stderr
+    listed = run(env, "--sim", "-o", "json", "vm", "list")
+    assert b'"never"' not in listed.stdout
