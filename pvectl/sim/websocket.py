@@ -134,7 +134,7 @@ class _Console:
 
     def _login(self) -> str | None:
         """Read ``USER:TICKET\\n`` and check it as termproxy does; None when OK was sent, else the failure."""
-        from pvectl.sim.handlers.termproxy import check_vnc_ticket
+        from pvectl.sim.handlers.termproxy import check_vnc_ticket, qm_terminal
 
         while b"\n" not in self.pending:
             frames = self._frames()
@@ -153,6 +153,12 @@ class _Console:
         if not valid or self.sim.faults.console_refused(vmid):
             return "invalid authentication - 401 authentication failure"
         self._send(b"OK")
+        with self.sim.store.transaction() as txn:
+            said, goes_on = qm_terminal(txn.state, self.session)
+        self._send(said.replace("\n", "\r\n").encode())  # the pty's onlcr
+        if not goes_on:
+            self.serial.closed = True  # qm terminal died: termproxy ends, the connection closes
+            return None
         self._send(self.serial.banner())
         self._handle(rest)
         return None

@@ -138,3 +138,22 @@ def test_nobody_listening_on_the_port_drops_the_connection(client: ProxmoxClient
     with pytest.raises(ConsoleError) as again:  # termproxy takes one client per port
         open_websocket(client, NODE, 100, ticket)
     assert again.value.kind == "connection"
+
+
+@pytest.mark.parametrize(
+    ("serial0", "said"),
+    [("socket", b"VM 102 not running\r\n"), ("/dev/ttyS0", b"wrong serial type on interface 'serial0'\r\n")],
+)
+def test_qm_terminal_failing_after_ok_closes_the_connection(
+    client: ProxmoxClient, sim: Simulator, serial0: str, said: bytes
+) -> None:
+    with sim.store.transaction(write=True) as txn:  # VM 102 is stopped
+        txn.state["vms"]["102"]["config"]["serial0"] = serial0
+        txn.changed()
+    ticket = open_ticket(client, "pve2", 102, "serial0")
+    with open_websocket(client, "pve2", 102, ticket) as ws, pytest.raises(ConnectionClosed):
+        seen = login(ws, ticket, 102)
+        while True:
+            seen = read_until(ws, said, seen)
+            ws.recv(timeout=10)
+    assert seen == said

@@ -90,6 +90,26 @@ def vncwebsocket(ctx: Ctx) -> dict[str, Any]:
     return {"port": str(ctx.text("port"))}
 
 
+def qm_terminal(state: State, session: dict[str, Any]) -> tuple[str, bool]:
+    """What ``qm terminal ID -escape 0 [-iface serialN]`` prints first, and whether it goes on (qemu-server
+    PVE/CLI/qm.pm ``terminal``: the interface checks, then the running check, then socat)."""
+    vmid, iface = int(session["vmid"]), session.get("serial")
+    vm = state["vms"].get(str(vmid))
+    config = vm["config"] if vm is not None else {}
+    if iface:
+        if not config.get(iface):
+            return f"serial interface '{iface}' is not configured\n", False
+        if config[iface] != "socket":
+            return f"wrong serial type on interface '{iface}'\n", False
+    else:
+        iface = next((s for s in ("serial0", "serial1", "serial2", "serial3") if config.get(s) == "socket"), None)
+        if iface is None:
+            return "unable to find a serial interface\n", False
+    if vm is None or vm["status"] != "running":
+        return f"VM {vmid} not running\n", False
+    return f"starting serial terminal on interface {iface}\n", True
+
+
 def connect(state: State, port: int, now: float) -> dict[str, Any] | None:
     """The session waiting on ``port`` (marked connected, its task running on), or None."""
     session = state.get("consoles", {}).get(str(port))
