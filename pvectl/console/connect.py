@@ -24,6 +24,7 @@ handshake, before the first byte of HTTP (as pvectl.sdk._core.pinning does for e
 from __future__ import annotations
 
 import hashlib
+import logging
 import socket
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -149,6 +150,16 @@ def _pinned_socket(client: ProxmoxClient, host: str, port: int, secure: bool) ->
     return tls
 
 
+def _trace(url: str, headers: dict[str, str]) -> None:
+    """-vv: the upgrade request like the SDK's request traces (redacted: cookie, token, vncticket)."""
+    from pvectl.sdk._core.base import http_log
+    from pvectl.sdk._core.redact import format_request
+
+    if http_log.isEnabledFor(logging.DEBUG):
+        upgrade = [("Upgrade", "websocket"), ("Sec-WebSocket-Protocol", "binary")]
+        http_log.debug("> %s", format_request("GET", url, [*headers.items(), *upgrade]))
+
+
 def open_websocket(client: ProxmoxClient, node: str, vmid: int, ticket: Ticket) -> ClientConnection:
     """The vncwebsocket of ``ticket``'s termproxy, over a socket pinned like the client's requests."""
     from websockets.exceptions import InvalidHandshake, InvalidStatus
@@ -166,13 +177,15 @@ def open_websocket(client: ProxmoxClient, node: str, vmid: int, ticket: Ticket) 
     sock = _pinned_socket(client, host, port, url.scheme == "https")
     shown = f"[{host}]" if ":" in host else host
     assert client.auth is not None
+    headers = client.auth.headers("GET")
+    _trace(f"{url.scheme}://{shown}:{port}{path}", headers)
     try:
         # ws:// over our own TLS socket: with wss:// the library would wrap the socket a second time
         return connect(
             f"ws://{shown}:{port}{path}",
             sock=sock,
             subprotocols=[Subprotocol("binary")],
-            additional_headers=client.auth.headers("GET"),
+            additional_headers=headers,
             user_agent_header=f"pvectl/{__version__}",
             compression=None,  # pveproxy drops frames with RSV bits
             proxy=None,

@@ -34,8 +34,9 @@ def test_piped_session_logs_in_and_ends_when_the_server_closes(env: dict[str, st
     assert b"root@dns1:~# hostname\r\ndns1\r\n" in done.stdout
     assert b"hunter2" not in done.stdout
     assert b"closed by the server" in done.stderr
-    assert b"/termproxy" in done.stderr  # the -vv trace of the call that answers the ticket ...
-    assert b"PVEVNC:" not in done.stderr  # ... shows no ticket
+    assert b"/termproxy" in done.stderr  # the -vv traces of the call that answers the ticket ...
+    assert b"/vncwebsocket?port=5900&vncticket=***" in done.stderr  # ... and of the one that sends it ...
+    assert b"PVEVNC:" not in done.stderr and b"PVEAuthCookie=***" in done.stderr  # ... show no ticket
 
 
 def test_a_stopped_vm_gets_the_start_command(env: dict[str, str]) -> None:
