@@ -55,3 +55,16 @@ def test_serial_problems_name_the_next_step() -> None:
     assert pending.value.remedy == "pvectl vm reboot 100"
     with pytest.raises(ConsoleError, match="'/dev/ttyS0', not a socket"):
         pick_serial(100, {"serial1": "/dev/ttyS0"}, {}, "serial1")
+
+
+def test_vnc_tickets_never_reach_a_trace() -> None:
+    from pvectl.sdk._core.redact import redact
+
+    ticket = "PVEVNC:6B093926::Zm9vYmFyYmF6+/="
+    url = "/api2/json/nodes/pve1/qemu/100/vncwebsocket?port=5900&vncticket=PVEVNC%3A6B093926%3A%3AZm9v%2B%2F%3D"
+    assert redact(url).endswith("?port=5900&vncticket=***")
+    assert ticket not in redact(f"root@pam:{ticket}\n")
+    assert (
+        redact('{"ticket": "x", "vncticket": "y", "port": 5900}')
+        == '{"ticket": "***", "vncticket": "***", "port": 5900}'
+    )
