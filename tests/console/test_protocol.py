@@ -68,3 +68,14 @@ def test_vnc_tickets_never_reach_a_trace() -> None:
         redact('{"ticket": "x", "vncticket": "y", "port": 5900}')
         == '{"ticket": "***", "vncticket": "***", "port": 5900}'
     )
+
+
+def test_console_fault_spec() -> None:
+    from pvectl.sim.faults import Console, FaultSpecError, fault_spec, parse_fault
+
+    assert parse_fault("console:vmid=100") == Console(100, "refused")
+    assert fault_spec(parse_fault("console:vmid=100,state=refused")) == "console:vmid=100"
+    with pytest.raises(FaultSpecError, match="state must be refused"):
+        parse_fault("console:vmid=100,state=slow")
+    with pytest.raises(FaultSpecError, match="needs vmid"):
+        parse_fault("console")
