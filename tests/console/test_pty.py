@@ -10,29 +10,20 @@ import signal
 import subprocess
 import sys
 import termios
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.console.wire import read_fd_until
+from tests.faults.concurrent import base_env
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _env(base: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PVECTL_")}
-    env.update(
-        PVECTL_SIM_STATE_DIR=str(base / "sim"),
-        XDG_CONFIG_HOME=str(base / "config"),
-        XDG_CACHE_HOME=str(base / "cache"),
-        XDG_STATE_HOME=str(base / "state"),
-    )
-    return env
 
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    env = _env(tmp_path_factory.mktemp("console-pty"))
+    env = base_env(tmp_path_factory.mktemp("console-pty"))
     enable = [sys.executable, "-m", "pvectl", "--sim", "vm", "serial-console", "enable", "100"]
     done = subprocess.run(enable, env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
@@ -56,16 +47,8 @@ class Terminal:
         )
         self.seen = b""
 
-    def read_until(self, marker: bytes, timeout: float = 30.0) -> bytes:
-        deadline = time.monotonic() + timeout
-        while marker not in self.seen:
-            left = deadline - time.monotonic()
-            assert left > 0, f"{marker!r} never came; got {self.seen!r}"
-            if select.select([self.master], [], [], left)[0]:
-                try:
-                    self.seen += os.read(self.master, 65536)
-                except OSError:  # the child is gone and closed the pty
-                    break
+    def read_until(self, marker: bytes) -> bytes:
+        self.seen = read_fd_until(self.master, marker, self.seen, timeout=30.0)
         return self.seen
 
     def type(self, data: bytes) -> None:

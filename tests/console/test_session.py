@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import select
 import signal
 import threading
 import time
@@ -15,7 +14,7 @@ import pytest
 from pvectl.console import protocol
 from pvectl.console.session import DETACH_KEY, Session
 from pvectl.sdk import ProxmoxClient
-from tests.console.wire import attach
+from tests.console.wire import attach, read_fd_until
 
 
 class Pipes:
@@ -33,13 +32,8 @@ class Pipes:
         os.close(self.in_w)
         self.in_w = -1
 
-    def output(self, marker: bytes, timeout: float = 10.0) -> bytes:
-        deadline = time.monotonic() + timeout
-        while marker not in self.seen:
-            left = deadline - time.monotonic()
-            assert left > 0, f"{marker!r} never came; got {self.seen!r}"
-            if select.select([self.out_r], [], [], left)[0]:
-                self.seen += os.read(self.out_r, 65536)
+    def output(self, marker: bytes) -> bytes:
+        self.seen = read_fd_until(self.out_r, marker, self.seen)
         return self.seen
 
     def close(self) -> None:

@@ -39,6 +39,27 @@ def read_until(ws: ClientConnection, marker: bytes, seen: bytes = b"", timeout: 
     return seen
 
 
+def read_fd_until(fd: int, marker: bytes, seen: bytes = b"", timeout: float = 10.0) -> bytes:
+    """What ``fd`` (a pipe, a pty) gives until ``marker`` shows, or until it ends; AssertionError after
+    ``timeout``."""
+    import os
+    import select
+
+    deadline = time.monotonic() + timeout
+    while marker not in seen:
+        left = deadline - time.monotonic()
+        assert left > 0, f"{marker!r} never came; got {seen!r}"
+        if select.select([fd], [], [], left)[0]:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:  # a pty whose other side is gone
+                chunk = b""
+            if not chunk:
+                break
+            seen += chunk
+    return seen
+
+
 def log_in(ws: ClientConnection, first: bytes) -> bytes:
     """Type a user and a password; the output up to the shell prompt."""
     from pvectl.console import protocol
