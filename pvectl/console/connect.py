@@ -98,10 +98,14 @@ def check_vm(client: ProxmoxClient, node: str, vmid: int, wanted: str | None) ->
     status = as_object(f"GET {base}/status/current", client.request("GET", f"{base}/status/current"))
     if status.get("status") != "running":
         raise ConsoleError(f"VM {vmid} is not running; start it first", remedy=f"pvectl vm start {vmid}")
-    # current=1: what the running VM has; without it, pending changes (a serial0 added since the start) show
+    # current=1: what the running VM has; without it, pending changes (a serial0 added since the start) show,
+    # which only explain a missing port
     current = as_object(f"GET {base}/config", client.request("GET", f"{base}/config", {"current": True}))
-    pending = as_object(f"GET {base}/config", client.request("GET", f"{base}/config"))
-    return pick_serial(vmid, current, pending, wanted)
+    try:
+        return pick_serial(vmid, current, {}, wanted)
+    except ConsoleError:
+        pending = as_object(f"GET {base}/config", client.request("GET", f"{base}/config"))
+        return pick_serial(vmid, current, pending, wanted)
 
 
 def open_ticket(client: ProxmoxClient, node: str, vmid: int, serial: str) -> Ticket:

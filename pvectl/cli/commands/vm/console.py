@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from pvectl.cli.commands.vm.wait import VmArg
-from pvectl.cli.errors import AUTH, CONNECTION, FAILURE, CliError, reported
+from pvectl.cli.errors import AUTH, CONNECTION, FAILURE, USAGE, CliError, reported
 
 if TYPE_CHECKING:
     from websockets.sync.client import ClientConnection
@@ -46,7 +46,7 @@ def console(ctx: typer.Context, vm: VmArg, serial: SerialOpt = None) -> None:
         from pvectl.cli.commands.vm.daily import _find
 
         if serial is not None and serial not in ("serial0", "serial1", "serial2", "serial3"):
-            raise CliError(f"--serial: must be serial0, serial1, serial2 or serial3, got '{serial}'", 2)
+            raise CliError(f"--serial: must be serial0, serial1, serial2 or serial3, got '{serial}'", USAGE)
         from pvectl.console.connect import ConsoleError, refuse_token
 
         client = console_client(ctx)
