@@ -66,20 +66,15 @@ def console_client(ctx: typer.Context) -> ProxmoxClient:
     if not options.sim:
         client: ProxmoxClient = ctx.obj.client()
         return client
-    from pvectl.cli.connection import _sim_kwargs, new_client
+    from pvectl.cli.connection import new_client
     from pvectl.sdk import ProxmoxClient
     from pvectl.sim.embedded import sim_connection
 
     conn = sim_connection()
-    sim = _sim_kwargs()
-    return new_client(  # type: ignore[no-any-return]
-        ProxmoxClient,
-        options,
-        host=sim["host"],
-        fingerprint=sim["fingerprint"],
-        user=conn.user,
-        password=conn.password,
+    sim_client: ProxmoxClient = new_client(
+        ProxmoxClient, options, host=conn.base_url, fingerprint=conn.fingerprint, user=conn.user, password=conn.password
     )
+    return sim_client
 
 
 def _error(exc: ConsoleError) -> CliError:
