@@ -19,6 +19,7 @@ TITLES = {
     "cpu": "CPU",
     "memory": "Memory",
     "network": "Network",
+    "cloudinit": "Cloud-Init",
 }
 
 

@@ -9,8 +9,12 @@ from pvectl.cli.commands.vm.clone import clone
 from pvectl.cli.commands.vm.console import console
 from pvectl.cli.commands.vm.create import create
 from pvectl.cli.commands.vm.exec import exec_
+from pvectl.cli.commands.vm.export import export
 from pvectl.cli.commands.vm.flags import VmCreateCommand
+from pvectl.cli.commands.vm.migrate import migrate
+from pvectl.cli.commands.vm.pending import pending
 from pvectl.cli.commands.vm.resize import resize
+from pvectl.cli.commands.vm.set import set_
 from pvectl.cli.commands.vm.template import template
 from pvectl.cli.commands.vm.wait import wait
 from pvectl.cli.runner import ApiCommand  # accepts -o/--output after the command too
@@ -46,4 +50,8 @@ app.command("exec", cls=ApiCommand)(exec_)
 app.command("console", cls=ApiCommand)(console)
 app.add_typer(daily.serial)
 app.command("resize", cls=ApiCommand)(resize)
+app.command("set", cls=ApiCommand)(set_)
+app.command("pending", cls=ApiCommand)(pending)
 app.add_typer(snapshot.app)
+app.command("migrate", cls=ApiCommand)(migrate)
+app.command("export", cls=ApiCommand)(export)
