@@ -27,6 +27,7 @@ def run(env: dict[str, str], *args: str, stdin: bytes = b"") -> subprocess.Compl
 def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     env = base_env(tmp_path_factory.mktemp("console-cli"))
     assert run(env, "--sim", "vm", "serial-console", "enable", "dns1").returncode == 0
+    assert run(env, "--sim", "vm", "reboot", "dns1").returncode == 0  # the new serial port goes live
     return env
 
 

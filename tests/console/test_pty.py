@@ -24,9 +24,10 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     env = base_env(tmp_path_factory.mktemp("console-pty"))
-    enable = [sys.executable, "-m", "pvectl", "--sim", "vm", "serial-console", "enable", "100"]
-    done = subprocess.run(enable, env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
+    for verb in ("serial-console enable", "reboot"):  # a new serial port goes live at the next start
+        command = [sys.executable, "-m", "pvectl", "--sim", "vm", *verb.split(), "100"]
+        done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
     return env
 
 
