@@ -143,7 +143,7 @@ def test_a_create_the_workflow_refuses_sends_nothing(cli: SimCli, tmp_path: Path
 def test_a_failed_vm_exits_8_and_the_others_are_applied(cli: SimCli, tmp_path: Path) -> None:
     from pvectl.sim.faults import FailCall
 
-    cli.sim.faults.add(FailCall("/nodes/pve2/qemu/102/config", method="POST", message="storage offline"))
+    cli.sim.faults.add(FailCall("/nodes/pve2/qemu/102/config", method="PUT", message="storage offline"))
     path = write(tmp_path, {"vmid": 102, "memory": 3072}, {"vmid": 100, "cores": 3})  # 102 is stopped: PUT
     result = cli("apply", "-f", path, "--parallel", "1", "-o", "json")
     assert result.code == 8
