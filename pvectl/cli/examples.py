@@ -136,6 +136,11 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "pvectl vm exec 100 --input script.sh -- sh",
         "pvectl vm exec web1 -o json -- hostname",
     ),
+    "vm console": (
+        "pvectl vm console web1",
+        "pvectl vm console 100 --serial serial1",
+        "printf 'root\\n' | pvectl vm console web1",
+    ),
     "vm serial-console": ("pvectl vm serial-console enable web1",),
     "vm serial-console enable": ("pvectl vm serial-console enable web1",),
 }

@@ -17,6 +17,9 @@ command line (``pvectl sim serve --faults SPEC``, repeatable) or a seed's ``faul
 ``latency:seconds=S[,path=P]``             every request (to P) waits S seconds first.
 ``agent:vmid=N,state=down|no-exec``        VM N's guest agent never answers, or answers but has
                                            ``guest-exec`` disabled (qemu-guest-agent's default since 9.x).
+``console:vmid=N[,state=refused]``         termproxy refuses the login line of VM N's serial console: the
+                                           websocket opens, then closes without ``OK`` (as PVE does for an
+                                           expired ticket or an API token's user).
 """
 
 from __future__ import annotations
@@ -94,7 +97,15 @@ class GuestAgent:
     state: str = "down"
 
 
-Fault = FailCall | TaskFail | TaskSlow | ExpireTickets | StealVmid | LockVm | NodeOffline | Latency | GuestAgent
+@dataclass
+class Console:
+    vmid: int
+    state: str = "refused"
+
+
+Fault = (
+    FailCall | TaskFail | TaskSlow | ExpireTickets | StealVmid | LockVm | NodeOffline | Latency | GuestAgent | Console
+)
 
 KINDS: dict[str, type[Any]] = {
     "fail": FailCall,
@@ -106,6 +117,7 @@ KINDS: dict[str, type[Any]] = {
     "node-offline": NodeOffline,
     "latency": Latency,
     "agent": GuestAgent,
+    "console": Console,
 }
 _INTS = {"nth", "count", "status", "vmid"}
 _FLOATS = {"seconds"}
@@ -159,6 +171,8 @@ def _problem(fault: Fault) -> str | None:
             return f"method must be one of {', '.join(METHODS)}, got '{fault.method}'"
     if isinstance(fault, (TaskFail, StealVmid)) and fault.count is not None and fault.count < 1:
         return f"count must be >= 1, got {fault.count}"
+    if isinstance(fault, Console) and fault.state != "refused":
+        return f"state must be refused, got '{fault.state}'"
     if isinstance(fault, LockVm):
         if not 100 <= fault.vmid <= 999_999_999:
             return f"vmid must be between 100 and 999999999, got {fault.vmid}"
@@ -270,6 +284,10 @@ class FaultSet:
     def guest_agent(self, vmid: int) -> str | None:
         """``down`` or ``no-exec`` when an ``agent`` fault covers VM ``vmid``."""
         return next((f.state for f in self.faults if isinstance(f, GuestAgent) and f.vmid == vmid), None)
+
+    def console_refused(self, vmid: int) -> bool:
+        """Whether a ``console`` fault makes termproxy refuse VM ``vmid``'s login line."""
+        return any(isinstance(f, Console) and f.vmid == vmid for f in self.faults)
 
     def take_steal(self) -> bool:
         with self._lock:

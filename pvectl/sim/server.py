@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 
 from pvectl.sim.core import Simulator
 from pvectl.sim.tls import CertFiles
-from pvectl.sim.wire import GZIP_MIN, ApiFail, error, gzip_body
+from pvectl.sim.wire import GZIP_MIN, ApiFail, SimResponse, error, gzip_body
 
 IDLE_TIMEOUT = 30.0
 MAX_BODY = 16 * 1024 * 1024
@@ -51,6 +51,8 @@ class _Handler(BaseHTTPRequestHandler):
             body = self.rfile.read(length) if length else b""
             path, _, query = self.path.partition("?")
             response = self.server.sim.handle(self.command, path, query, dict(self.headers.items()), body)
+            if response.status == 200 and "Upgrade" in self.headers and self._websocket(response):
+                return
         body = response.body
         reason = response.reason.encode("latin-1", "replace").decode("latin-1")
         self.send_response(response.status, reason)
@@ -63,6 +65,16 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+    def _websocket(self, response: SimResponse) -> bool:
+        """Serve an upgraded vncwebsocket call as the console it asks for (pvectl.sim.websocket)."""
+        from pvectl.sim.websocket import serve_console, wants_upgrade
+
+        if not wants_upgrade(self.command, self.path, dict(self.headers.items())):
+            return False
+        self.close_connection = True
+        serve_console(self, response, self.server.sim)
+        return True
 
     do_GET = do_POST = do_PUT = do_DELETE = _serve
 

@@ -31,7 +31,9 @@ node-offline:node=N
 latency:seconds=S[,path=P]
     every request (to P) waits S seconds first
 agent:vmid=N,state=down|no-exec
-    the VM's guest agent never answers, or refuses guest-exec"""
+    the VM's guest agent never answers, or refuses guest-exec
+console:vmid=N[,state=refused]
+    the VM's serial console refuses the login (closes without OK)"""
 
 app = typer.Typer(
     name="sim",

@@ -23,7 +23,7 @@ _MIN_SECRET = 4
 
 # Parameter names whose values are secrets: PVE's password, new-password, cipassword (cloud-init), LDAP bind
 # password, OpenID client-key, ACME/plugin secrets, and the TFA fields.
-_SECRET_NAMES = r"(?:[\w-]*password|otp|tfa-challenge|client-key|[\w-]*secret|ticket)"  # noqa: S105 (names, not a secret)
+_SECRET_NAMES = r"(?:[\w-]*password|otp|tfa-challenge|client-key|[\w-]*secret|[\w-]*ticket)"  # noqa: S105 (names, not a secret)
 
 # Words that stand for a secret in hints and docs (``USER@REALM!ID=SECRET``): not secrets themselves.
 _PLACEHOLDERS = r"(?:SECRET|UUID|TOKEN|VALUE|\.\.\.|…)(?![\w-])"
@@ -46,8 +46,9 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # Cookie: PVEAuthCookie=TICKET
     (re.compile(r"(PVEAuthCookie=)[^\s;'\",]+"), rf"\1{MASK}"),
     # PVE tickets anywhere: PVE:USER@REALM:HEXTIME::SIGNATURE (and TFA challenges PVE:!tfa!...:HEXTIME::SIG);
-    # the 8-hex time before '::' keeps a UPID of a node called PVE (``UPID:PVE:…:vzdump::root@pam:``) whole
-    (re.compile(r"PVE(?::|%3A)[^\s'\"&;,]*?[0-9A-Fa-f]{8}(?:::|%3A%3A)[A-Za-z0-9+/=%]+"), MASK),
+    # the 8-hex time before '::' keeps a UPID of a node called PVE (``UPID:PVE:…:vzdump::root@pam:``) whole;
+    # VNC tickets (termproxy, vncproxy) are PVEVNC:HEXTIME::SIGNATURE
+    (re.compile(r"PVE(?:VNC)?(?::|%3A)[^\s'\"&;,]*?[0-9A-Fa-f]{8}(?:::|%3A%3A)[A-Za-z0-9+/=%]+"), MASK),
     # Header lines and JSON members carrying credentials
     (re.compile(r"(?i)(CSRFPreventionToken[\"']?\s*[:=]\s*[\"']?)[^\s\"',;&]+"), rf"\1{MASK}"),
     (re.compile(rf"(?i)(\"{_SECRET_NAMES}\"\s*:\s*\")[^\"]*"), rf"\1{MASK}"),

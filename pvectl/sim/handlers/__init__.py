@@ -15,6 +15,7 @@ from pvectl.sim.handlers import (
     resize,
     snapshots,
     storage,
+    termproxy,
 )
 
 __all__ = [
@@ -32,4 +33,5 @@ __all__ = [
     "resize",
     "snapshots",
     "storage",
+    "termproxy",
 ]

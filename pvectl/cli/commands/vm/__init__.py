@@ -6,6 +6,7 @@ import typer
 
 from pvectl.cli.commands.vm import daily, power, snapshot
 from pvectl.cli.commands.vm.clone import clone
+from pvectl.cli.commands.vm.console import console
 from pvectl.cli.commands.vm.create import create
 from pvectl.cli.commands.vm.exec import exec_
 from pvectl.cli.commands.vm.export import export
@@ -46,6 +47,7 @@ app.command("clone", cls=ApiCommand)(clone)
 app.command("template", cls=ApiCommand)(template)
 app.command("wait", cls=ApiCommand)(wait)
 app.command("exec", cls=ApiCommand)(exec_)
+app.command("console", cls=ApiCommand)(console)
 app.add_typer(daily.serial)
 app.command("resize", cls=ApiCommand)(resize)
 app.command("set", cls=ApiCommand)(set_)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from pvectl.cli.commands.vm.flags import with_vm_flags
-from pvectl.cli.errors import USAGE, CliError, reported
+from pvectl.cli.errors import AUTH, USAGE, CliError, reported
 from pvectl.cli.runner import output_format
 
 if TYPE_CHECKING:
@@ -68,6 +68,9 @@ def _create(ctx: typer.Context, values: dict[str, Any]) -> None:
     config.cloudinit = ci_flags.onto(config.cloudinit, values)
     wait = guest_wait(config, values)
     dry_run = bool(values.get("dry_run"))
+    console = bool(values.get("console")) and not dry_run
+    if console:
+        config = _console_checks(ctx, config, values)
     if values.get("interactive"):
         from pvectl.prompts.flow import run_prompts
 
@@ -94,6 +97,8 @@ def _create(ctx: typer.Context, values: dict[str, Any]) -> None:
         error = outcome_printed(ctx, outcome)
         if error is not None:
             raise error
+        if console and outcome.vmid is not None and outcome.node is not None:
+            _attach_console(ctx, outcome.vmid, outcome.node, resolution.config.general.name or "")
         return
     from pvectl.cli.commands.vm.report import outcome_lines
     from pvectl.cli.commands.vm.wait import wait_for_vm
@@ -102,6 +107,8 @@ def _create(ctx: typer.Context, values: dict[str, Any]) -> None:
     print(outcome_lines(outcome)[0], file=sys.stderr)  # stdout carries what was waited for (the address)
     ref = VmRef(plan.vmid, outcome.node or plan.node, config.general.name or "", "running", (), {})
     wait_for_vm(ctx, client, ref, wait, timeout=timeout)
+    if console:
+        _attach_console(ctx, ref.vmid, ref.node, ref.name)
 
 
 GUEST_WAITS = ("agent", "ip")
@@ -128,3 +135,31 @@ def task_timeout(text: object) -> float:
     from pvectl.cli.duration import parse_duration
 
     return TASK_TIMEOUT if text is None else parse_duration(str(text), "--timeout")
+
+
+def _console_checks(ctx: typer.Context, config: VmConfig, values: dict[str, Any]) -> VmConfig:
+    """``--console``: refusals before anything is sent (the console needs a terminal or pipe of its own, and a
+    password login); the VM starts after creation."""
+    from pvectl.cli.commands.vm.console import console_client
+    from pvectl.console.connect import ConsoleError, refuse_token
+
+    if values.get("interactive") or values.get("tui"):
+        raise CliError("--console: not with -i/--tui (attach afterwards with pvectl vm console)", USAGE)
+    if output_format(ctx) in ("json", "yaml"):
+        raise CliError("--console: not with -o json/yaml (the console writes to standard output)", USAGE)
+    try:
+        refuse_token(console_client(ctx))
+    except ConsoleError as exc:
+        raise CliError(f"--console: {exc}", AUTH, [f"remedy: {exc.remedy}"]) from None
+    if not config.serial_console:
+        raise CliError("--console: the VM would get no serial port (drop --no-serial-console)", USAGE)
+    return config.model_copy(update={"start": True})
+
+
+def _attach_console(ctx: typer.Context, vmid: int, node: str, name: str) -> None:
+    from pvectl.cli.commands.vm.console import attach, console_client
+    from pvectl.vm.lookup import VmRef
+
+    code = attach(console_client(ctx), VmRef(vmid, node, name, "running", (), {}), None)
+    if code:
+        raise typer.Exit(code)

@@ -120,6 +120,13 @@ EXTRA: list[tuple[str, Any]] = [
         ],
     ),
     (
+        "console",
+        Annotated[
+            bool,
+            typer.Option("--console", help="Start the VM and attach to its serial console (see vm console)."),
+        ],
+    ),
+    (
         "wait",
         Annotated[
             str | None,
@@ -156,7 +163,7 @@ def with_vm_flags(func: Callable[..., None]) -> Callable[..., None]:
             name, annotation = _option(spec)
             params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation))
     for name, annotation in EXTRA:
-        default = False if name in ("dry_run", "interactive", "tui", "schema", *ci_flags.SWITCHES) else None
+        default = False if name in ("dry_run", "interactive", "tui", "schema", "console", *ci_flags.SWITCHES) else None
         params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation))
     func.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     return func
