@@ -10,6 +10,7 @@ from pvectl.prompts.questions import Session, Target, ask_field, ask_tags, ask_v
 from pvectl.prompts.sources import load
 from pvectl.vm.config import VmConfig
 from pvectl.vm.fields import FIELDS, FieldSpec, applies
+from pvectl.vm.osdefaults import OsChoice, push_os_defaults
 
 TITLES = {
     "general": "General",
@@ -81,6 +82,11 @@ def ask_one(session: Session, spec: FieldSpec) -> None:
         ask_tags(session, target, load("tags", ref.tags, optional=True).get([]))
     elif spec.path == "memory.min_memory":
         ask_value(session, target, suggested=session.config.memory.memory)
+    elif spec.path in ("os.ostype", "os.virtio_iso"):
+        before = OsChoice.of(session.config)
+        ask_field(session, target, ask_live)
+        for note in push_os_defaults(session.config, before).notes():  # what the later steps now preselect
+            say(f"note: {note}")
     else:
         ask_field(session, target, ask_live)
 

@@ -15,6 +15,7 @@ from pvectl.vm.config import Disk, VmConfig, assign_devices
 from pvectl.vm.defaults import get_value, set_value
 from pvectl.vm.fields import FIELDS, FieldSpec, applies
 from pvectl.vm.labels import options as labelled
+from pvectl.vm.osdefaults import OsChoice, os_defaults, push_os_defaults, set_bus
 from pvectl.vm.rules import Problem, check
 
 STEP_TITLES = {
@@ -137,6 +138,7 @@ class Wizard:
     taken_vmids: set[int] = field(default_factory=set)
     notes: dict[str, str] = field(default_factory=dict)  # path -> "X does not exist; using Y"
     disk_template: Disk = field(default_factory=Disk)
+    os_notes: set[str] = field(default_factory=set)  # the notes the last change of guest OS left
 
     def __post_init__(self) -> None:
         self.config = self.config.model_copy(deep=True)
@@ -191,7 +193,25 @@ class Wizard:
         owner: Any = self.config
         for part in parents:
             owner = getattr(owner, part)
+        before = OsChoice.of(self.config)
         self._store(spec.path, lambda value: set_value(self.config, spec.path, value), spec, raw, owner, name)
+        if OsChoice.of(self.config) != before:
+            self.follow_os(before)
+
+    def follow_os(self, before: OsChoice) -> None:
+        """The later steps take the new guest OS's defaults where they still hold the old one's; a value the
+        user set is kept, and each step shows a note saying what happened (gui-wizard-reference.md §4.3)."""
+        pushed = push_os_defaults(self.config, before)
+        if self.disk_template.bus == os_defaults(before)["disks.bus"]:
+            set_bus(self.disk_template, os_defaults(OsChoice.of(self.config))["disks.bus"])  # disks added later
+        for key in self.os_notes:
+            self.notes.pop(key, None)  # what an earlier change of OS said no longer holds
+        fresh = {key: pushed.default_note(key, value) for key, value in pushed.changed.items()}
+        fresh.update(pushed.kept)
+        if pushed.summary:
+            fresh["os.ostype"] = pushed.summary
+        self.notes.update(fresh)
+        self.os_notes = set(fresh)
 
     def answer_disk(self, index: int, spec: FieldSpec, raw: Any) -> None:
         disk = self.config.disks[index]

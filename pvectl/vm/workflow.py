@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from pvectl.vm.plan import Plan, PlannedRequest
     from pvectl.vm.reference import ReferenceData
     from pvectl.vm.resolve import Resolution
+    from pvectl.vm.rules import Problem
     from pvectl.vm.submit import Event
 
 USAGE = 2  # pvectl.cli.errors.USAGE: the domain does not import the CLI
@@ -137,6 +138,8 @@ def server_problems(config: VmConfig, ref: ReferenceData) -> list[str]:
         if config.general.pool not in names:
             listing = ", ".join(names) or "none"
             problems.append(f"--pool: pool '{config.general.pool}' does not exist (available: {listing})")
+    if node:
+        problems += cpu_problems(config, ref, node)
     iso = config.os.iso
     if node and config.os.media == "iso" and iso and ":" in iso:
         storage = iso.split(":", 1)[0]
@@ -155,6 +158,33 @@ def server_problems(config: VmConfig, ref: ReferenceData) -> list[str]:
                 listing = ", ".join(i.filename for i in isos.get([])) or "none"
                 problems.append(f"--iso: '{iso}' does not exist on {node} (available on {storage}: {listing})")
     return problems
+
+
+def _named(problem: Problem) -> str:
+    """A rule's problem under the flag that sets the field (``--cpuunits: ...``), else its field path."""
+    from pvectl.vm.fields import FIELDS
+
+    flag = next((f.flag for f in FIELDS if f.path == problem.field and f.cli), None)
+    return f"--{flag}: {problem.message}" if flag else str(problem)
+
+
+def cpu_problems(config: VmConfig, ref: ReferenceData, node: str) -> list[str]:
+    """A CPU type, flag or CPU units value the node does not take (its own lists, its cgroup mode)."""
+    from pvectl.vm.cpu import needs_server
+
+    c = config.cpu
+    if not needs_server(c.type, c.flags, c.cpuunits):
+        return []  # the common models exist on every release: no need to ask
+    loaded = ref.cpu(node)
+    if loaded.value is None:
+        raise WorkflowError(f"cannot load the CPU models of {node}: {loaded.error}", FAILURE)
+    catalog = loaded.value
+    found = [("--cpu", catalog.model_problem(c.type))]
+    if c.flags:
+        found.append(("--cpu-flags", catalog.flag_problem(c.flags)))
+    if c.cpuunits is not None and 1 <= c.cpuunits <= 262144:  # outside that the rules already said so
+        found.append(("--cpuunits", catalog.units_problem(c.cpuunits)))
+    return [f"{flag}: {message}" for flag, message in found if message]
 
 
 def check_and_plan(client: ProxmoxClient, config: VmConfig, *, strict: bool) -> tuple[Resolution, Plan]:
@@ -182,8 +212,10 @@ def check_and_plan(client: ProxmoxClient, config: VmConfig, *, strict: bool) -> 
     if not resolution.auto_vmid and guests.error:
         raise WorkflowError(f"cannot list the cluster's VMs: {guests.error}", FAILURE)
     taken = set() if resolution.auto_vmid else {g.vmid for g in guests.get([])}
-    problems = [str(p) for p in check(resolution.config, taken_vmids=taken)]
+    problems = [_named(p) for p in check(resolution.config, taken_vmids=taken)]
     problems += server_problems(resolution.config, ref)
+    if len(problems) == 1:
+        raise WorkflowError(f"{problems[0]} (nothing was sent)", USAGE)
     if problems:
         raise WorkflowError("invalid VM configuration (nothing was sent)", USAGE, problems)
     plan = make_plan(resolution.config, resolution.server_version)

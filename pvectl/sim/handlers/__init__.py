@@ -3,6 +3,7 @@
 from pvectl.sim.handlers import (
     access,
     agent,
+    capabilities,
     clone,
     cloudinit,
     cluster,
@@ -19,6 +20,7 @@ from pvectl.sim.handlers import (
 __all__ = [
     "access",
     "agent",
+    "capabilities",
     "clone",
     "cloudinit",
     "cluster",
