@@ -12,6 +12,7 @@ from typing import Any, get_args
 from pydantic import ValidationError
 
 from pvectl.vm.config import Disk, VmConfig, assign_devices
+from pvectl.vm.cpu import CpuCatalog
 from pvectl.vm.defaults import get_value, set_value
 from pvectl.vm.fields import FIELDS, FieldSpec, applies
 from pvectl.vm.labels import options as labelled
@@ -138,6 +139,7 @@ class Wizard:
     taken_vmids: set[int] = field(default_factory=set)
     notes: dict[str, str] = field(default_factory=dict)  # path -> "X does not exist; using Y"
     disk_template: Disk = field(default_factory=Disk)
+    cpu: CpuCatalog | None = None  # the node's CPU models, flags and units range, once loaded
     os_notes: set[str] = field(default_factory=set)  # the notes the last change of guest OS left
 
     def __post_init__(self) -> None:
@@ -175,7 +177,7 @@ class Wizard:
 
     def problems(self, step: str | None = None) -> list[Problem]:
         """Unparsed answers plus the domain rules' problems (of one step)."""
-        found = self.unparsed() + check(self.preview(), taken_vmids=self.taken_vmids)
+        found = self.unparsed() + check(self.preview(), taken_vmids=self.taken_vmids, cpu=self.cpu)
         return [p for p in found if step is None or p.step == step]
 
     def errors(self, step: str) -> dict[str, str]:
@@ -239,7 +241,9 @@ class Wizard:
         Not for "none chosen" (no pool) nor for an explicit ISO (the server checks it); no node = the first.
         """
         value = self.get(key)
-        if not available or value in available or key == "os.iso" or (value is None and key != "general.node"):
+        if not available or value in available or key in ("os.iso", "cpu.type"):
+            return None  # an ISO or CPU type the node lacks is the user's to fix: the rules say so
+        if value is None and key != "general.node":
             return None
         first = next(iter(available))
         m = _DISK_KEY.fullmatch(key)

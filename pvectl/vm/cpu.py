@@ -107,6 +107,12 @@ class CpuCatalog:
         return f"CPU units must be {u.low}..{u.high} on {self.node} (cgroup v{u.cgroup}), got {value}"
 
 
+def model_order(model: CpuModel) -> tuple[bool, int, str]:
+    """Sort key of a model list: the common models first (in COMMON_MODELS' order), then by name, custom last."""
+    common = COMMON_MODELS.index(model.name) if model.name in COMMON_MODELS else len(COMMON_MODELS)
+    return model.custom, common, model.name.lower()
+
+
 def flag_names(flags: str) -> list[str]:
     """``+aes;-pcid`` -> ``["aes", "pcid"]`` (the sign is the action, not the name)."""
     return [part.strip()[1:] for part in flags.split(";") if part.strip()[:1] in ("+", "-")]

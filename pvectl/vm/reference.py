@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from pvectl.sdk._core.answers import UnexpectedAnswer, as_int, as_object, as_rows, as_text
-from pvectl.vm.cpu import BUILTIN_FLAGS, CpuCatalog, CpuModel, CpuUnits
+from pvectl.vm.cpu import BUILTIN_FLAGS, CpuCatalog, CpuModel, CpuUnits, model_order
 from pvectl.vm.iso import IsoFile, newest_first
 
 if TYPE_CHECKING:
@@ -256,7 +256,7 @@ class ReferenceData:
                         )
                         for r in self._rows(path)
                     ),
-                    key=lambda m: (m.custom, m.name.lower()),  # PVE's order is a Perl hash's: sort as the GUI does
+                    key=model_order,  # PVE's order is a Perl hash's: the common models first, then by name
                 )
             )
             notes: list[str] = []
