@@ -227,13 +227,16 @@ class Wizard:
         self._store(f"disks[{index}].{spec.path}", store, spec, raw, disk, spec.path)
 
     def _store(self, key: str, store: Callable[[Any], None], spec: FieldSpec, raw: Any, owner: Any, name: str) -> None:
-        self.notes.pop(key, None)
+        before = self.get(key)
         try:
             store(parse(spec, raw, _optional(owner, name)))
         except ValueError as exc:  # ParseError, or pydantic's refusal (set_value prefixes the path)
             self.invalid[key] = str(exc).removeprefix(f"{spec.path}: ")
+            self.notes.pop(key, None)
         else:
             self.invalid.pop(key, None)
+            if self.get(key) != before:
+                self.notes.pop(key, None)  # the user's own value now: what the note said no longer holds
 
     def adopt(self, key: str, spec: FieldSpec, available: Collection[str]) -> str | None:
         """Lenient defaults: a value the server lacks becomes its first choice, with a note saying so.

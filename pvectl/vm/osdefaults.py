@@ -134,10 +134,12 @@ def push_os_defaults(config: VmConfig, before: OsChoice) -> Pushed:
 
 
 def _follow(pushed: Pushed, key: str, current: Any, value: Any, mine: bool, apply: Any) -> None:
+    if current == value:
+        return  # already what the new OS wants
     if not mine:
         apply(value)
         pushed.changed[key] = value
-    elif current != value:
+    else:
         pushed.kept[key] = (
             f"kept your {_name(key)} {_shown(key, current)}; {pushed.title} default is {_shown(key, value)}"
         )
