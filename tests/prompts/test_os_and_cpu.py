@@ -76,3 +76,15 @@ def test_answers_are_checked_against_the_node_catalog() -> None:
     assert problem(session, units, 10000) is None
     assert (problem(session, flags, "+aes;-bogus") or "").startswith("CPU flag bogus not allowed")
     assert (problem(session, type_, "EPYC") or "").startswith("CPU type 'EPYC' is not offered by node pve1")
+
+
+def test_windows_11_with_the_virtio_cd_is_the_gui_variant(cli: SimCli, term: PipeInput) -> None:
+    """gui-wizard-reference.md §14 "Windows 11 + VirtIO ISO": two answers, the rest follows the guest OS."""
+    from tests.prompts.test_gui_parity import VARIANTS, VIRTIO_ISO, same
+
+    keys = answers(ostype=pick("Windows 11") + "y" + typed(VIRTIO_ISO), upto="confirm") + ENTER * 3
+    run = prompts(cli, term, keys)
+    params = run.json()["requests"][0]["params"]
+    expected = {k: v for k, v in VARIANTS["windows11-virtio-iso"][1].items() if k != "ide2"}  # ISO: as offered
+    same(params, expected | {"scsi0": "ceph-pool:32,aio=io_uring,format=raw,iothread=1,ssd=1"})
+    assert params["net0"].startswith("virtio,")

@@ -100,3 +100,24 @@ async def test_the_cpu_type_lists_what_the_node_offers(cli: SimCli) -> None:
         await answer(pilot, "cpu.flags", "+aes;-bogus")
         assert "CPU flag bogus not allowed for a VM on pve1" in row(pilot, "cpu.flags").status_text
         assert pilot.app.screen.query_one("#next", Button).disabled
+
+
+async def test_windows_11_with_the_virtio_cd_is_the_gui_variant(cli: SimCli) -> None:
+    """gui-wizard-reference.md §14 "Windows 11 + VirtIO ISO": two answers, the rest follows the guest OS."""
+    from tests.prompts.test_gui_parity import VARIANTS, VIRTIO_ISO, same
+
+    app = make_app(cli.sim, dry_run=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await go(pilot, "os")
+        await answer(pilot, "os.ostype", "win11")
+        await answer(pilot, "os.virtio_iso", VIRTIO_ISO)
+        await go(pilot, "confirm")
+        screen = app.screen
+        assert isinstance(screen, ConfirmScreen)
+        await until(pilot, lambda: not screen.query_one("#create", Button).disabled)
+        assert screen.review is not None and screen.review.plan is not None
+        params = screen.review.plan.requests[0].params
+    expected = {k: v for k, v in VARIANTS["windows11-virtio-iso"][1].items() if k != "ide2"}  # ISO: as offered
+    same(params, expected | {"scsi0": "ceph-pool:32,aio=io_uring,format=raw,iothread=1,ssd=1"})
+    assert params["net0"].startswith("virtio,")
