@@ -275,8 +275,10 @@ class ReferenceData:
 
     def _cpu_units(self, node: str) -> CpuUnits:
         # The GUI reads the node's `cgroup-mode` from /cluster/resources (gui-wizard-reference.md §7; the field
-        # is in every schema dump from 7.4 on). A node that does not say is taken as cgroup v2: PVE 7.0 and later
-        # boot the unified (v2) hierarchy unless the kernel command line asks for v1.
+        # is in every schema dump from 7.4 on; GET /nodes/{node}/status has no such field in any of them). A node
+        # that does not say is taken as cgroup v2, as the GUI does (pve-manager qemu/ProcessorEdit.js: cgroupMode
+        # defaults to 2, "or params for v2 are used"); PVE 7.0 and later boot the unified (v2) hierarchy unless
+        # the kernel command line asks for v1.
         what = "GET /cluster/resources"
         for row in self._rows("/cluster/resources", type="node"):
             if row.get("node") == node and row.get("cgroup-mode") is not None:

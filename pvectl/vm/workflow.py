@@ -187,6 +187,18 @@ def cpu_problems(config: VmConfig, ref: ReferenceData, node: str) -> list[str]:
     return [f"{flag}: {message}" for flag, message in found if message]
 
 
+def cpu_notes(config: VmConfig, ref: ReferenceData) -> list[str]:
+    """What the CPU check took from pvectl's own lists (an older release has no cpu-flags method); asks nothing
+    the check did not ask already."""
+    from pvectl.vm.cpu import needs_server
+
+    c, node = config.cpu, config.general.node
+    if not node or not needs_server(c.type, c.flags, c.cpuunits):
+        return []
+    catalog = ref.cpu(node).value  # cached by the check: no second request
+    return list(catalog.notes) if catalog is not None else []
+
+
 def check_and_plan(client: ProxmoxClient, config: VmConfig, *, strict: bool) -> tuple[Resolution, Plan]:
     """Resolve derived values, apply every rule, check against the server and the schema, plan the requests.
 
@@ -214,6 +226,7 @@ def check_and_plan(client: ProxmoxClient, config: VmConfig, *, strict: bool) -> 
     taken = set() if resolution.auto_vmid else {g.vmid for g in guests.get([])}
     problems = [_named(p) for p in check(resolution.config, taken_vmids=taken)]
     problems += server_problems(resolution.config, ref)
+    resolution.notes += cpu_notes(resolution.config, ref)
     if len(problems) == 1:
         raise WorkflowError(f"{problems[0]} (nothing was sent)", USAGE)
     if problems:

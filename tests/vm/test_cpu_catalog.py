@@ -159,3 +159,10 @@ def test_the_default_path_does_not_ask_for_cpu_lists(seeded: Any, monkeypatch: p
     assert run.code == 0, run.stderr
     assert log and not any("capabilities" in line for line in log)
     client.close()
+
+
+def test_an_older_server_s_flags_are_checked_against_pvectls_list_and_it_says_so(seeded: Any) -> None:
+    cli = seeded(version="8.4.0")
+    run = cli("vm", "create", "--node", "pve1", "--cpu-flags", "+aes", "--no-ha", "--no-ksm")
+    assert run.code == 0, run.stderr
+    assert "note: PVE 8.4.0 has no CPU flag list (new in 9.0): using pvectl's built-in list" in run.stderr
