@@ -4,8 +4,10 @@ Shapes as PVE answers them (schema returns of 9.1.3; the server code is qemu-ser
 CPUFlags.pm): models are ``{name, vendor, custom}`` with ``custom`` 0/1 (a Perl boolean), built-in QEMU models
 plus PVE's ``x86-64-v2``..``-v4`` profiles whose vendor is that of their reported model ``qemu64`` ("default");
 flags are ``{name, description}``. The model and flag names are those of qemu-server's CPUConfig.pm
-(``$cpu_vendor_list``, ``$builtin_models``, ``$supported_cpu_flags``); the descriptions are ours. A world seeded
-with a release before 9.0 answers 501 for cpu-flags (core._check_release, from the version table).
+(``$cpu_vendor_list``, ``$builtin_models``, ``$supported_cpu_flags``; github.com/proxmox/qemu-server,
+src/PVE/QemuServer/CPUConfig.pm at 0538c83c, less the models added after 9.1); the descriptions are ours. No
+recorded answer of either method was found to compare with. A world seeded with a release before 9.0 answers 501
+for cpu-flags (core._check_release, from the version table), as pveproxy does for a method it lacks.
 """
 
 from __future__ import annotations
