@@ -88,3 +88,12 @@ def test_windows_11_with_the_virtio_cd_is_the_gui_variant(cli: SimCli, term: Pip
     expected = {k: v for k, v in VARIANTS["windows11-virtio-iso"][1].items() if k != "ide2"}  # ISO: as offered
     same(params, expected | {"scsi0": "ceph-pool:32,aio=io_uring,format=raw,iothread=1,ssd=1"})
     assert params["net0"].startswith("virtio,")
+
+
+def test_cpu_models_that_cannot_be_loaded_can_be_skipped(cli: SimCli, term: PipeInput) -> None:
+    cli.sim.inject("fail:path=/nodes/{node}/capabilities/qemu/cpu,method=GET,status=500,message=qmp timeout")
+    run = prompts(cli, term, answers(cpu=pick("Skip") + pick("x86-64-v3"), upto="confirm"))
+    assert run.code == 0, run.stderr
+    assert "error: cannot load CPU models of pve1: 500 qmp timeout" in run.stderr
+    assert "note: CPU models of pve1 not loaded: pvectl's common models and flags" in run.stderr
+    assert run.json()["requests"][0]["params"]["cpu"] == "x86-64-v3"
