@@ -101,13 +101,11 @@ def check(config: VmConfig, *, taken_vmids: Collection[int] = (), cpu: CpuCatalo
         add("cpu.cpulimit", f"CPU limit must be 0..128, got {c.cpulimit:g}")
     if cpu is not None and (message := cpu.model_problem(c.type)):
         add("cpu.type", message)
-    if c.cpuunits is not None:
-        # cgroup v2 takes 1..10000, v1 2..262144 (gui-wizard-reference.md §7); without the node's mode, the union
-        message = cpu.units_problem(c.cpuunits) if cpu is not None else None
-        if cpu is None and not 1 <= c.cpuunits <= 262144:
-            message = f"CPU units must be 1..262144 (1..10000 on cgroup v2), got {c.cpuunits}"
-        if message:
-            add("cpu.cpuunits", message)
+    if c.cpuunits is not None and cpu is not None and (message := cpu.units_problem(c.cpuunits)):
+        add("cpu.cpuunits", message)  # the node's range: 1..10000 on cgroup v2, 2..262144 on v1 (GUI §7)
+    elif c.cpuunits is not None and cpu is None and not 1 <= c.cpuunits <= 262144:
+        # the node's mode unknown: the schema's range (PVE clamps to 1..10000 on cgroup v2)
+        add("cpu.cpuunits", f"CPU units must be 1..262144 (1..10000 on cgroup v2), got {c.cpuunits}")
     if c.flags is not None and not _CPU_FLAGS.fullmatch(c.flags):
         add("cpu.flags", f"'{c.flags}' is not a flag list like +aes;-pcid")
     elif c.flags is not None and cpu is not None and (message := cpu.flag_problem(c.flags)):
