@@ -14,7 +14,9 @@ gives every value at once, and what is given is what is sent.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from pvectl.vm.config import IOTHREAD_BUSES, SSD_BUSES, Disk, VmConfig
@@ -126,14 +128,14 @@ def push_os_defaults(config: VmConfig, before: OsChoice) -> Pushed:
             for i, disk in enumerate(config.disks):
                 # a disk with a device number the user chose keeps its bus: "scsi5" was asked for as such
                 mine = disk.bus != old[path] or disk.index is not None
-                _follow(pushed, f"disks[{i}].bus", disk.bus, value, mine, lambda v, d=disk: set_bus(d, v))
+                _follow(pushed, f"disks[{i}].bus", disk.bus, value, mine, partial(set_bus, disk))
             continue
         current = get_value(config, path)
-        _follow(pushed, path, current, value, current != old[path], lambda v, p=path: set_value(config, p, v))
+        _follow(pushed, path, current, value, current != old[path], partial(set_value, config, path))
     return pushed
 
 
-def _follow(pushed: Pushed, key: str, current: Any, value: Any, mine: bool, apply: Any) -> None:
+def _follow(pushed: Pushed, key: str, current: Any, value: Any, mine: bool, apply: Callable[[Any], None]) -> None:
     if current == value:
         return  # already what the new OS wants
     if not mine:
