@@ -16,6 +16,7 @@ from pvectl.sdk._core.errors import PveError
 if TYPE_CHECKING:
     from pvectl.sdk import ProxmoxClient
     from pvectl.vm.config import VmConfig
+    from pvectl.vm.cpu import CpuCatalog
     from pvectl.vm.outcome import Outcome
     from pvectl.vm.plan import Plan, PlannedRequest
     from pvectl.vm.reference import ReferenceData
@@ -138,8 +139,6 @@ def server_problems(config: VmConfig, ref: ReferenceData) -> list[str]:
         if config.general.pool not in names:
             listing = ", ".join(names) or "none"
             problems.append(f"--pool: pool '{config.general.pool}' does not exist (available: {listing})")
-    if node:
-        problems += cpu_problems(config, ref, node)
     iso = config.os.iso
     if node and config.os.media == "iso" and iso and ":" in iso:
         storage = iso.split(":", 1)[0]
@@ -168,35 +167,18 @@ def _named(problem: Problem) -> str:
     return f"--{flag}: {problem.message}" if flag else str(problem)
 
 
-def cpu_problems(config: VmConfig, ref: ReferenceData, node: str) -> list[str]:
-    """A CPU type, flag or CPU units value the node does not take (its own lists, its cgroup mode)."""
-    from pvectl.vm.cpu import needs_server
-
-    c = config.cpu
-    if not needs_server(c.type, c.flags, c.cpuunits):
-        return []  # the common models exist on every release: no need to ask
-    loaded = ref.cpu(node)
-    if loaded.value is None:
-        raise WorkflowError(f"cannot load the CPU models of {node}: {loaded.error}", FAILURE)
-    catalog = loaded.value
-    found = [("--cpu", catalog.model_problem(c.type))]
-    if c.flags:
-        found.append(("--cpu-flags", catalog.flag_problem(c.flags)))
-    if c.cpuunits is not None and 1 <= c.cpuunits <= 262144:  # outside that the rules already said so
-        found.append(("--cpuunits", catalog.units_problem(c.cpuunits)))
-    return [f"{flag}: {message}" for flag, message in found if message]
-
-
-def cpu_notes(config: VmConfig, ref: ReferenceData) -> list[str]:
-    """What the CPU check took from pvectl's own lists (an older release has no cpu-flags method); asks nothing
-    the check did not ask already."""
+def cpu_catalog(config: VmConfig, ref: ReferenceData) -> CpuCatalog | None:
+    """The node's CPU models, flags and units range when the config needs them checked (None: the common models
+    and no flags or units, which every release takes, so nothing is asked)."""
     from pvectl.vm.cpu import needs_server
 
     c, node = config.cpu, config.general.node
     if not node or not needs_server(c.type, c.flags, c.cpuunits):
-        return []
-    catalog = ref.cpu(node).value  # cached by the check: no second request
-    return list(catalog.notes) if catalog is not None else []
+        return None
+    loaded = ref.cpu(node)
+    if loaded.value is None:
+        raise WorkflowError(f"cannot load the CPU models of {node}: {loaded.error}", FAILURE)
+    return loaded.value
 
 
 def check_and_plan(client: ProxmoxClient, config: VmConfig, *, strict: bool) -> tuple[Resolution, Plan]:
@@ -224,9 +206,11 @@ def check_and_plan(client: ProxmoxClient, config: VmConfig, *, strict: bool) -> 
     if not resolution.auto_vmid and guests.error:
         raise WorkflowError(f"cannot list the cluster's VMs: {guests.error}", FAILURE)
     taken = set() if resolution.auto_vmid else {g.vmid for g in guests.get([])}
-    problems = [_named(p) for p in check(resolution.config, taken_vmids=taken)]
+    cpu = cpu_catalog(resolution.config, ref)  # the rules then check type, flags and units against the node
+    problems = [_named(p) for p in check(resolution.config, taken_vmids=taken, cpu=cpu)]
     problems += server_problems(resolution.config, ref)
-    resolution.notes += cpu_notes(resolution.config, ref)
+    if cpu is not None:
+        resolution.notes += cpu.notes  # e.g. an older release's flags checked against pvectl's own list
     if len(problems) == 1:
         raise WorkflowError(f"{problems[0]} (nothing was sent)", USAGE)
     if problems:
