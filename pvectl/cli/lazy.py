@@ -29,9 +29,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "completion": ("pvectl.cli.commands.completion", "Shell completion scripts for bash, zsh and fish."),
     "vm": ("pvectl.cli.commands.vm", "Create and manage virtual machines."),
     "sim": ("pvectl.cli.commands.sim", "Run the embedded PVE simulator."),
+    "node": ("pvectl.cli.commands.node", "Cluster nodes: list, show, drain (move every running VM off one)."),
     "login": ("pvectl.cli.commands.login", "Log in with a password (and second factor); caches the ticket."),
     "logout": ("pvectl.cli.commands.logout", "Forget cached login tickets."),
     "config": ("pvectl.cli.commands.config", "Contexts: list, show, use, set, delete, add (with cert pinning)."),
+    "apply": ("pvectl.cli.commands.apply", "Make the cluster's VMs what a VM file says (create, change, --prune)."),
+    "diff": ("pvectl.cli.commands.diff", "What apply -f FILE would change on the cluster's VMs (exit 1: differences)."),
 }
 
 

@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING
 
 from pvectl.cli.errors import INTERRUPTED, USAGE, CliError
 from pvectl.prompts.ask import Escaped, choice, confirm, has_terminal, say, select
+from pvectl.prompts.cloudinit import ask_cloudinit
 from pvectl.prompts.disks import ask_disks
 from pvectl.prompts.questions import Session
 from pvectl.prompts.steps import TITLES, run_step
-from pvectl.vm.fields import STEPS
+from pvectl.vm.fields import OPTIONAL_STEPS, STEPS
 from pvectl.vm.summary import step_parts
 
 if TYPE_CHECKING:
@@ -25,6 +26,7 @@ NO_TERMINAL = (
 )
 CREATE, DISCARD = "\x00create", "\x00discard"
 WIDTH = 72  # a review line: the step's values, cut to fit a terminal line
+ASKED = (*STEPS, *OPTIONAL_STEPS)
 
 
 class Discarded(KeyboardInterrupt):
@@ -45,7 +47,12 @@ def ask_step(session: Session, step: str) -> None:
     while True:
         before = session.config.model_copy(deep=True)
         try:
-            ask_disks(session) if step == "disks" else run_step(session, step)
+            if step == "disks":
+                ask_disks(session)
+            elif step == "cloudinit":
+                ask_cloudinit(session)
+            else:
+                run_step(session, step)
             return
         except Escaped:
             session.config = before
@@ -60,7 +67,7 @@ def review_line(session: Session, step: str) -> str:
 def review(session: Session, *, create: str) -> None:
     """The review menu until the user picks ``create``; a step picked is asked again with the current answers."""
     while True:
-        options = [choice(create, CREATE), *(choice(review_line(session, s), s) for s in STEPS)]
+        options = [choice(create, CREATE), *(choice(review_line(session, s), s) for s in ASKED)]
         options.append(choice("Discard the answers and quit (nothing is sent)", DISCARD))
         try:
             answer = select("Review: change a step, or go on", options, CREATE)
@@ -77,7 +84,7 @@ def review(session: Session, *, create: str) -> None:
 def collect(config: VmConfig, ref: ReferenceData) -> VmConfig:
     """Ask every step in workflow order, starting from ``config`` (defaults, config file and flags)."""
     session = Session(config.model_copy(deep=True), ref)
-    for step in STEPS:
+    for step in ASKED:
         ask_step(session, step)
     return session.config
 
@@ -94,7 +101,7 @@ def run_prompts(ctx: typer.Context, config: VmConfig, *, dry_run: bool) -> None:
     try:
         client = connect(ctx.obj)
         session = Session(config.model_copy(deep=True), ReferenceData(client))
-        for step in STEPS:
+        for step in ASKED:
             ask_step(session, step)
         while True:
             review(session, create="Show the plan" if dry_run else "Create the VM (the plan is shown first)")

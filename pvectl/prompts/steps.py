@@ -20,6 +20,7 @@ TITLES = {
     "cpu": "CPU",
     "memory": "Memory",
     "network": "Network",
+    "cloudinit": "Cloud-Init",
 }
 
 

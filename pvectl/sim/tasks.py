@@ -140,8 +140,16 @@ def apply_effect(state: State, effect: Mapping[str, Any], now: float) -> None:
         volumes.remove(state, effect["volid"], effect["node"])
     elif op == "destroy":
         destroy_vm(state, int(effect["vmid"]), purge=bool(effect.get("purge")))
+    elif op == "apply-pending" and vm is not None:
+        from pvectl.sim.pending import apply_all
+
+        apply_all(state, vm)
     elif op == "pause" and vm is not None:
         vm["paused"] = bool(effect["paused"])
+    elif op == "migrate":
+        from pvectl.sim.handlers import migrate
+
+        migrate.apply(state, dict(effect), now)
     elif op.startswith("snapshot-"):
         from pvectl.sim.handlers import snapshots
 

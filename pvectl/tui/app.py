@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual.app import App
 from textual.binding import Binding, BindingType
 
+from pvectl.tui.screens.cloudinit import CloudInitScreen
 from pvectl.tui.screens.confirm import ConfirmScreen
 from pvectl.tui.screens.cpu import CpuScreen
 from pvectl.tui.screens.disks import DisksScreen
@@ -21,7 +22,7 @@ from pvectl.tui.screens.network import NetworkScreen
 from pvectl.tui.screens.os import OsScreen
 from pvectl.tui.screens.quit import QuitScreen, SubmittingQuitScreen
 from pvectl.tui.screens.system import SystemScreen
-from pvectl.vm.fields import STEPS
+from pvectl.vm.fields import OPTIONAL_STEPS, STEPS
 
 if TYPE_CHECKING:
     from pvectl.sdk import ProxmoxClient
@@ -39,8 +40,9 @@ SCREENS: dict[str, type[StepScreen]] = {
     "cpu": CpuScreen,
     "memory": MemoryScreen,
     "network": NetworkScreen,
+    "cloudinit": CloudInitScreen,
 }
-ORDER = (*STEPS, "confirm")
+ORDER = (*STEPS, *OPTIONAL_STEPS, "confirm")
 
 # Exit codes, as pvectl.cli.errors documents them.
 OK, INTERRUPTED = 0, 130

@@ -27,6 +27,7 @@ STEP_TITLES = {
     "cpu": "CPU",
     "memory": "Memory",
     "network": "Network",
+    "cloudinit": "Cloud-Init",
 }
 
 
@@ -69,6 +70,7 @@ _PARAM_STEPS = {
     "balloon": "memory",
     "allow-ksm": "memory",
     "net0": "network",
+    **dict.fromkeys(("ciuser", "cipassword", "sshkeys", "nameserver", "searchdomain", "ciupgrade"), "cloudinit"),
 }
 
 
@@ -76,7 +78,7 @@ def step_of_param(param: str) -> str:
     """The wizard step that holds a PVE parameter (``scsi1`` -> disks); general when unknown."""
     if param.rstrip("0123456789") in ("scsi", "sata", "virtio", "ide") and param not in ("ide2", "ide0"):
         return "disks"
-    return _PARAM_STEPS.get(param, "general")
+    return "cloudinit" if param.startswith("ipconfig") else _PARAM_STEPS.get(param, "general")
 
 
 def fields_of(step: str) -> list[FieldSpec]:

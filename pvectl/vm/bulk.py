@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from pvectl.vm.outcome import SOME_FAILED, Outcome, follow
 
@@ -23,7 +23,16 @@ if TYPE_CHECKING:
 DEFAULT_PARALLEL = 4
 INTERRUPTED = 130
 
-Submit = Callable[["VmRef"], str]  # sends the write for one VM, returns its UPID
+
+class Waiter(Protocol):
+    """Work the server does without a task id of its own (an HA move): ``label`` names it in messages."""
+
+    label: str
+
+    def wait(self, timeout: float | None) -> None: ...  # raises TaskFailed / TaskTimeout like Task.wait
+
+
+Submit = Callable[["VmRef"], "str | Waiter"]  # sends the write for one VM: its UPID, or a Waiter
 Then = Callable[["VmRef"], list[str]]  # follow-up work after the task succeeded; returns what it did
 
 
@@ -58,6 +67,8 @@ def run(
     each VM finishes (the progress line). Ctrl-C (a KeyboardInterrupt in the calling thread) stops starting new
     VMs; those whose task runs are reported ``interrupted`` with their UPID, those never started as not started.
     """
+    from pvectl.sdk._core.upid import is_upid
+
     if parallel < 1:
         raise ValueError("parallel must be at least 1")
     stop = threading.Event()
@@ -110,16 +121,17 @@ def run(
                     ),
                 )
             elif ref.vmid in inflight:
-                upid = str(inflight[ref.vmid])
+                label = str(inflight[ref.vmid])
+                task = is_upid(label)
                 results[ref.vmid] = Result(
                     ref,
                     Outcome(
                         "interrupted",
                         ref.vmid,
                         ref.node,
-                        f"interrupted: VM {ref.vmid} still running its task: {upid}",
-                        upid=upid,
-                        remedies=[follow(upid)],
+                        f"interrupted: VM {ref.vmid} still running {'its task' if task else 'on the server'}: {label}",
+                        upid=label if task else None,
+                        remedies=[follow(label) if task else f"pvectl vm show {ref.vmid}"],
                     ),
                 )
             else:
@@ -173,7 +185,7 @@ def _act(
 
     label = f"VM {ref.vmid} ({ref.name or 'no name'})"
     try:
-        upid = submit(ref)
+        sent = submit(ref)
     except ApiError as exc:  # the server answered: it refused, nothing was started
         with lock:
             running.pop(ref.vmid, None)
@@ -188,16 +200,26 @@ def _act(
             f"{label}: unknown: the answer was lost ({exc})",
             remedies=[f"pvectl vm show {ref.vmid}"],
         )
+    upid = sent if isinstance(sent, str) else None
+    shown = sent if isinstance(sent, str) else sent.label
     with lock:
         if past is None:  # --no-wait: the task was sent, its UPID is the result
             running.pop(ref.vmid, None)
-            return Outcome("done", ref.vmid, ref.node, f"{label}: task sent: {upid}", upid=upid)
-        running[ref.vmid] = upid
+            return Outcome("done", ref.vmid, ref.node, f"{label}: task sent: {shown}", upid=upid)
+        running[ref.vmid] = shown
     try:
-        Task(client, upid).wait(timeout=timeout)
+        if isinstance(sent, str):
+            Task(client, sent).wait(timeout=timeout)
+        else:
+            sent.wait(timeout)
     except TaskFailed as exc:
         return Outcome(
-            "task-failed", ref.vmid, ref.node, f"{label}: failed: {exc.exitstatus}", upid=upid, log_tail=exc.log_tail
+            "task-failed",
+            ref.vmid,
+            ref.node,
+            f"{label}: failed: {exc.exitstatus}",
+            upid=exc.upid,
+            log_tail=exc.log_tail,
         )
     except (TaskLost, TaskTimeout, TransportError) as exc:
         return Outcome(
@@ -206,7 +228,7 @@ def _act(
             ref.node,
             f"{label}: unknown: the task goes on on the server ({exc})",
             upid=upid,
-            remedies=[follow(upid)],
+            remedies=[follow(upid) if upid else f"pvectl vm show {ref.vmid}"],
         )
     finally:
         with lock:

@@ -52,12 +52,12 @@ class CloneRequest:
         out: list[dict[str, Any]] = [{"method": "POST", "path": self.path, "params": dict(self.params)}]
         target = self.params.get("target", self.node)
         if self.cloud is not None:
-            from pvectl.vm.cloudinit import requests
+            from pvectl.vm.cloudinit import MASKED, requests
 
             config = {k: v for k, v in self.source_config.items() if k != "digest"}  # the clone's config
             for request in requests(config, target, self.newid, self.cloud):
                 if "cipassword" in request["params"]:
-                    request["params"]["cipassword"] = "<secret, not shown>"
+                    request["params"]["cipassword"] = MASKED
                 out.append(request)
         if self.start:
             out.append({"method": "POST", "path": f"/nodes/{target}/qemu/{self.newid}/status/start", "params": {}})
@@ -134,14 +134,14 @@ def plan_clone(
     req = CloneRequest(ref.node, ref.vmid, newid, auto, params, linked=not full, start=start, notes=notes)
     req.cloud, req.source_config = cloud, dict(config)
     if cloud is not None:
-        from pvectl.vm.cloudinit import CloudInitProblem, regenerate_supported, requests
+        from pvectl.vm.cloudinit import NO_REGENERATE, CloudInitProblem, regenerate_supported, requests
 
         try:
             requests(config, ref.node, newid, cloud)  # checks: a storage for the drive, a free slot
         except CloudInitProblem as exc:
             raise CloneProblem(str(exc)) from None
         if not regenerate_supported(client.server_version):
-            notes.append("this PVE release cannot regenerate the cloud-init image on request: the next start does")
+            notes.append(NO_REGENERATE)
     return req
 
 

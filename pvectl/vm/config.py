@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from pvectl.vm.cloudinit import CloudInit
+
 Bus = Literal["scsi", "sata", "virtio", "ide"]
 Media = Literal["iso", "cdrom", "none"]
 
@@ -143,8 +145,12 @@ class VmConfig(_Step):
     cpu: Cpu = Field(default_factory=Cpu)
     memory: Memory = Field(default_factory=Memory)
     network: Network = Field(default_factory=Network)
+    cloudinit: CloudInit = Field(default_factory=CloudInit)  # off unless asked for (CloudInit.on)
     serial_console: bool = True
     start: bool = False
+    # PVE parameters of POST /nodes/{node}/qemu the model has no field for (net1, args, hookscript, ...), sent as
+    # given; one the modelled fields would also send is replaced by this value (pvectl.vm.vmfile, ``extra:``).
+    extra: dict[str, str | int | float | bool] = Field(default_factory=dict)
 
     @property
     def effective_min_memory(self) -> int:

@@ -8,6 +8,9 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 
+from pvectl.vm.cloudinit import FILE_KEYS as CI_KEYS
+from pvectl.vm.cloudinit import CloudInitFileError
+from pvectl.vm.cloudinit import from_file as ci_from_file
 from pvectl.vm.config import IOTHREAD_BUSES, SSD_BUSES, Disk, VmConfig
 from pvectl.vm.fields import BY_FLAG, DISK_BY_FLAG
 
@@ -39,13 +42,21 @@ def apply_defaults(config: VmConfig, defaults: Mapping[str, Any]) -> VmConfig:
     """A copy of ``config`` with ``[vm.defaults]`` applied; disk keys are prefixed ``disk-`` (``disk-size``)."""
     out = config.model_copy(deep=True)
     disk_values: dict[str, Any] = {}
+    cloudinit = {k: v for k, v in defaults.items() if k in CI_KEYS or k == "ci-password"}
+    if cloudinit:
+        try:
+            out.cloudinit = ci_from_file(cloudinit, out.cloudinit)
+        except CloudInitFileError as exc:
+            raise DefaultsError(f"[vm.defaults] {exc.key}: {exc}") from exc
     for key, value in defaults.items():
+        if key in cloudinit:
+            continue
         if key.startswith("disk-") and key[5:] in DISK_BY_FLAG:
             disk_values[DISK_BY_FLAG[key[5:]].path] = value
             continue
         spec = BY_FLAG.get(key)
         if spec is None:
-            known = ", ".join(sorted([*BY_FLAG, *(f"disk-{k}" for k in DISK_BY_FLAG)]))
+            known = ", ".join(sorted([*BY_FLAG, *(f"disk-{k}" for k in DISK_BY_FLAG), *CI_KEYS]))
             raise DefaultsError(f"[vm.defaults] {key}: unknown key (known: {known})")
         try:
             set_value(out, spec.path, list(value) if spec.kind == "tags" else value)

@@ -150,7 +150,28 @@ def create_params(config: VmConfig, *, ha_in_create: bool, has_ksm: bool) -> dic
         p["net0"] = net_value(config)
     if config.os.virtio_iso:
         p["boot"] = boot_order(config)
+    if config.cloudinit.on:
+        p.update(cloudinit_params(config, p))
+    p.update(extra_params(config))
     return p
+
+
+def cloudinit_params(config: VmConfig, params: dict[str, str]) -> dict[str, str]:
+    """The cloud-init keys of the create request and its drive on the first free slot (the password is not
+    among them: pvectl.vm.cloudinit says why)."""
+    from pvectl.vm.cloudinit import create_drive
+
+    ci = config.cloudinit
+    out = {key: str(value) for key, value in ci.params(password=False).items()}
+    slot, drive = create_drive(params, ci, config.disks[0].storage if config.disks else None)
+    out[slot] = drive
+    return out
+
+
+def extra_params(config: VmConfig) -> dict[str, str]:
+    """The file's ``extra:`` map in PVE's form encoding (booleans as 1/0)."""
+    return {k: ("1" if v else "0") if isinstance(v, bool) else _number(v) if isinstance(v, float) else str(v)
+            for k, v in config.extra.items()}  # fmt: skip
 
 
 def _number(value: float) -> str:

@@ -13,7 +13,7 @@ from pvectl.vm.cpu import COMMON_MODELS
 if TYPE_CHECKING:
     from pvectl.vm.config import VmConfig
 
-Kind = Literal["str", "int", "float", "bool", "choice", "tags"]
+Kind = Literal["str", "int", "float", "bool", "choice", "tags", "secret", "lines"]
 
 # Choices PVE fixes in its schema (POST /nodes/{node}/qemu); the live ones name a ReferenceData source.
 # GUI order (OSTypeEdit); wvista and w2k3 are in the API enum only, so they come last
@@ -286,9 +286,42 @@ DISK_FIELDS: tuple[FieldSpec, ...] = (
     ),
 )
 
+# The Cloud-Init step (an optional step: off unless asked for). Its flags come from
+# pvectl.cli.commands.vm.ci_flags (shared with vm clone); VM files use these names as keys, except the password,
+# which is never read from or written to a file. ``ipconfig`` is per NIC: the step asks for net0's.
+CI_FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec("cloudinit.enabled", "cloud-init", "cloudinit", "Cloud-Init", "Add a cloud-init drive.", "bool"),
+    FieldSpec("cloudinit.user", "ci-user", "cloudinit", "User", "User to create (default: the image's).", "str"),
+    FieldSpec("cloudinit.password", "ci-password", "cloudinit", "Password", "The user's password.", "secret"),
+    FieldSpec(
+        "cloudinit.ssh_keys", "ssh-key", "cloudinit", "SSH public keys", "OpenSSH public keys, one a line.", "lines"
+    ),
+    FieldSpec(
+        "cloudinit.ipconfig",
+        "ipconfig",
+        "cloudinit",
+        "IP config (net0)",
+        "ip=dhcp, or ip=CIDR,gw=IP[,ip6=CIDR|dhcp|auto,gw6=IP]; empty: none.",
+        "str",
+    ),
+    FieldSpec("cloudinit.nameserver", "nameserver", "cloudinit", "DNS servers", "Default: the host's.", "str"),
+    FieldSpec("cloudinit.searchdomain", "searchdomain", "cloudinit", "DNS domain", "Default: the host's.", "str"),
+    FieldSpec("cloudinit.upgrade", "ci-upgrade", "cloudinit", "Upgrade packages", "On first boot.", "bool"),
+    FieldSpec(
+        "cloudinit.storage",
+        "cloudinit-storage",
+        "cloudinit",
+        "Cloud-init storage",
+        "Storage of the cloud-init drive; default: the first disk's.",
+        "choice",
+        source="image_storages",
+    ),
+)
+
 BY_FLAG = {f.flag: f for f in FIELDS}
 DISK_BY_FLAG = {f.flag: f for f in DISK_FIELDS}
 STEPS = ("general", "os", "system", "disks", "cpu", "memory", "network")
+OPTIONAL_STEPS = ("cloudinit",)  # asked for by a yes (-i) or a switch (--tui); off by default
 
 # Which fields apply, given the other answers (the GUI greys them out the same way); the rest always apply.
 APPLIES: dict[str, Callable[[VmConfig], bool]] = {

@@ -44,16 +44,25 @@ EXIT_CODES: dict[str, int] = {
 }
 
 # Follow-up steps of vm create: what each is called, and the command that does it by hand.
-WHAT = {"create": "VM", "serial": "serial console", "ha": "HA resource", "start": "VM start"}
+WHAT = {
+    "create": "VM",
+    "serial": "serial console",
+    "cipassword": "cloud-init password",
+    "cloudinit": "cloud-init image",
+    "ha": "HA resource",
+    "start": "VM start",
+}
 REMEDIES = {
     "serial": "pvectl vm serial-console enable {vmid}",
+    "cipassword": 'pvectl api set /nodes/{node}/qemu/{vmid}/config --cipassword "$PASSWORD"',
+    "cloudinit": "pvectl api set /nodes/{node}/qemu/{vmid}/cloudinit",
     "ha": "pvectl api cluster ha resources create --sid vm:{vmid} --state stopped",
     "start": "pvectl vm start {vmid}",
 }
 
 
-def remedy(step: str, vmid: int | None) -> str:
-    return REMEDIES[step].format(vmid=vmid)
+def remedy(step: str, vmid: int | None, node: str | None = None) -> str:
+    return REMEDIES[step].format(vmid=vmid, node=node or "NODE")
 
 
 def follow(upid: str) -> str:

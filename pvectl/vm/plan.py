@@ -13,7 +13,7 @@ from pvectl.vm.encode import CREATE, create_params
 
 @dataclass(frozen=True)
 class PlannedRequest:
-    """One request of the plan. ``step`` is create, serial, ha or start."""
+    """One request of the plan. ``step`` is create, serial, cipassword, cloudinit, ha or start."""
 
     step: str
     method: str
@@ -21,6 +21,13 @@ class PlannedRequest:
     params: dict[str, str]
     purpose: str
     waits: bool = False  # returns a task the submitter waits for
+
+    @property
+    def shown_params(self) -> dict[str, str]:
+        """The parameters as plans show them: the cloud-init password masked (only the submitter sends it)."""
+        from pvectl.vm.cloudinit import MASKED
+
+        return {k: MASKED if k == "cipassword" else v for k, v in self.params.items()}
 
 
 @dataclass(frozen=True)
@@ -37,7 +44,7 @@ class Plan:
             "vmid": self.vmid,
             "server_version": self.server_version,
             "requests": [
-                {"step": r.step, "method": r.method, "path": r.path, "params": r.params, "purpose": r.purpose}
+                {"step": r.step, "method": r.method, "path": r.path, "params": r.shown_params, "purpose": r.purpose}
                 for r in self.requests
             ],
             "notes": self.notes,
@@ -80,6 +87,7 @@ def make_plan(config: VmConfig, server_version: str) -> Plan:
                 "serial console (the digest of the config read just before guards against concurrent edits)",
             )
         )
+    requests += cloudinit_requests(config, server_version, notes)
     if config.general.ha and not ha_in_create:
         state = "started" if config.start else "stopped"
         notes.append(f"PVE {server_version} has no ha-managed: the HA resource is added after the create task")
@@ -95,3 +103,29 @@ def make_plan(config: VmConfig, server_version: str) -> Plan:
     if config.start and not (config.general.ha and not ha_in_create):
         requests.append(PlannedRequest("start", "POST", f"{base}/{vmid}/status/start", {}, "start the VM", waits=True))
     return Plan(node=node, vmid=vmid, server_version=server_version, requests=requests, notes=notes)
+
+
+def cloudinit_requests(config: VmConfig, server_version: str, notes: list[str]) -> list[PlannedRequest]:
+    """After the create: the cloud-init password (a config update, where PVE hashes it) and the image."""
+    ci = config.cloudinit
+    if not ci.on:
+        return []
+    base = f"/nodes/{config.general.node}/qemu/{config.general.vmid}"
+    out = []
+    if ci.secret:
+        out.append(
+            PlannedRequest(
+                "cipassword",
+                "PUT",
+                f"{base}/config",
+                {"cipassword": ci.secret, "digest": "<read just before>"},
+                "cloud-init password (PVE hashes it on config updates only, never in the create request)",
+            )
+        )
+    from pvectl.vm.cloudinit import NO_REGENERATE, regenerate_supported
+
+    if regenerate_supported(server_version):
+        out.append(PlannedRequest("cloudinit", "PUT", f"{base}/cloudinit", {}, "regenerate the cloud-init image"))
+    else:
+        notes.append(NO_REGENERATE)
+    return out

@@ -109,6 +109,11 @@ def resolve(config: VmConfig, ref: ReferenceData, *, strict: bool) -> Resolution
             if chosen:
                 disk.storage = chosen
     cfg.disks = assign_devices(cfg.disks)
+    ci = cfg.cloudinit
+    if ci.on and ci.storage is not None and ci.storage not in image_names:
+        chosen = missing("cloud-init storage", ci.storage, image_names, image_names[0] if image_names else None)
+        if chosen:
+            ci.storage = chosen
 
     if cfg.network.enabled:
         bridges = ref.bridges(node)

@@ -18,6 +18,7 @@ from pvectl.sdk._core.task import MAX_POLL, TRANSIENT_FOR, Task, TaskLost
 from pvectl.sdk._core.upid import is_upid
 from pvectl.vm import reconcile
 from pvectl.vm.actions import enable_serial_console
+from pvectl.vm.cloudinit import set_password
 from pvectl.vm.config import VmConfig
 from pvectl.vm.outcome import REMEDIES, WHAT, Outcome, follow, remedy
 from pvectl.vm.plan import Plan, PlannedRequest, make_plan
@@ -129,7 +130,7 @@ class Submitter:
     def _left(self, plan: Plan) -> tuple[list[str], list[str]]:
         """Missing things and their remedies, for the follow-up steps not done."""
         steps = [r.step for r in plan.requests if r.step != "create" and r.step not in self._done]
-        return [WHAT[s] for s in steps], [remedy(s, plan.vmid) for s in steps]
+        return [WHAT[s] for s in steps], [remedy(s, plan.vmid, plan.node) for s in steps]
 
     # -- step 1: the create request and its task ----------------------------------------------------------
 
@@ -309,6 +310,9 @@ class Submitter:
     def _run(self, plan: Plan, request: PlannedRequest) -> None:
         if request.step == "serial":
             enable_serial_console(self.client, plan.node, plan.vmid)
+            return
+        if request.step == "cipassword":  # the digest is read just before, as for the serial console
+            set_password(self.client, plan.node, plan.vmid, str(request.params["cipassword"]))
             return
         result = self.client.request(request.method, request.path, request.params)
         if request.waits:

@@ -8,7 +8,7 @@ from typing import Any
 
 from pvectl.vm.config import VmConfig, assign_devices
 from pvectl.vm.defaults import get_value
-from pvectl.vm.fields import FIELDS, applies
+from pvectl.vm.fields import CI_FIELDS, FIELDS, applies
 from pvectl.vm.labels import LABELS
 
 
@@ -32,10 +32,32 @@ def disk_line(config: VmConfig, index: int) -> str:
     return " ".join([f"{disk.device}: {disk.storage} {disk.size_gib} GiB {show(disk.format)}", *on, *off, *extra])
 
 
+def cloudinit_parts(config: VmConfig) -> list[str]:
+    """The Cloud-Init step: what is set, the password only as "set" (never its value)."""
+    ci = config.cloudinit
+    if not ci.on:
+        return ["off"]
+    values = {
+        "user": ci.user,
+        "password": "set" if ci.secret else None,
+        "ssh_keys": len([line for t in ci.ssh_keys for line in t.splitlines() if line.strip()]) or None,
+        "ipconfig": " ".join(f"{k}:{v}" for k, v in sorted(ci.ipconfig.items())) or None,
+        "nameserver": ci.nameserver,
+        "searchdomain": ci.searchdomain,
+        "upgrade": ci.upgrade,
+        "storage": ci.storage,
+    }
+    labels = {spec.path.removeprefix("cloudinit."): spec.label for spec in CI_FIELDS}
+    parts = [f"{labels[key]}: {show(value)}" for key, value in values.items() if value is not None]
+    return parts or ["on (the image's defaults)"]
+
+
 def step_parts(config: VmConfig, step: str) -> list[str]:
     """The ``Label: value`` parts of one step (advanced fields only when set)."""
     if step == "disks":
         return [disk_line(config, i) for i in range(len(config.disks))]
+    if step == "cloudinit":
+        return cloudinit_parts(config)
     parts = []
     for spec in FIELDS:
         if spec.step != step or not applies(spec.path, config):

@@ -6,6 +6,11 @@
     disk: ["scsi0:ceph-pool:32", "local-lvm:100,ssd=0"]
     vlan: 20
 
+PVE parameters the flat keys do not model go under ``extra:`` with PVE's names and values (``net1:
+virtio,bridge=vmbr0``, ``args: ...``); they are sent with the create call as given, replacing what the modelled
+keys would send for the same parameter. Their names are checked against POST /nodes/{node}/qemu here, their values
+with the create plan's schema check (errors name ``extra.KEY``).
+
 The nested step form (``general: {name: web1}``, the shape of VmConfig) is still read. ``to_flat`` writes the
 flat form back (what ``vm create --dry-run -o yaml`` prints), ``schema`` describes it as a JSON Schema.
 """
@@ -19,10 +24,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from pvectl.vm.cloudinit import FILE_KEYS as CI_KEYS
+from pvectl.vm.cloudinit import NOT_FROM_FILES, CloudInitFileError
+from pvectl.vm.cloudinit import from_file as ci_from_file
+from pvectl.vm.cloudinit import to_file as ci_to_file
 from pvectl.vm.config import IOTHREAD_BUSES, SSD_BUSES, Disk, DiskSpecError, VmConfig, parse_disk_spec
 from pvectl.vm.conflicts import RULES, contradiction
 from pvectl.vm.defaults import DefaultsError, apply_defaults, get_value, set_value
-from pvectl.vm.fields import DISK_BY_FLAG, FIELDS, FieldSpec
+from pvectl.vm.fields import CI_FIELDS, DISK_BY_FLAG, FIELDS, FieldSpec
 from pvectl.vm.reference import split_tags
 
 # Keys that only the nested form has; "cpu", "memory" and "network" are flags too: nested only when a mapping.
@@ -42,7 +51,13 @@ class VmFileError(ValueError):
 
 
 def flat_keys() -> list[str]:
-    return [*(spec.flag for spec in FIELDS if spec.cli), "disk", *(f"disk-{k}" for k in DISK_BY_FLAG)]
+    return [
+        *(spec.flag for spec in FIELDS if spec.cli),
+        "disk",
+        *(f"disk-{k}" for k in DISK_BY_FLAG),
+        *CI_KEYS,
+        "extra",
+    ]
 
 
 def is_nested(data: Mapping[str, Any]) -> bool:
@@ -56,18 +71,52 @@ def load(data: Any, base: VmConfig | None = None) -> VmConfig:
     if not isinstance(data, Mapping):
         raise VmFileError("(top)", f"expected a mapping of keys to values, got {type(data).__name__}")
     if is_nested(data):
+        ci = data.get("cloudinit")
+        if isinstance(ci, Mapping) and "password" in ci:
+            raise VmFileError("cloudinit.password", NOT_FROM_FILES)
         try:
-            return VmConfig.model_validate(data)
+            config = VmConfig.model_validate(data)
         except ValidationError as exc:
             err = exc.errors()[0]
             raise VmFileError(".".join(str(p) for p in err["loc"]), err["msg"]) from exc
+        check_extra(config.extra)
+        return config
     return _load_flat(data, base or VmConfig())
+
+
+# Identity of the VM: top-level keys of the file, never PVE parameters under extra.
+EXTRA_REFUSED = {"vmid": "vmid", "node": "node"}
+
+
+def check_extra(value: Any) -> dict[str, str | int | float | bool]:
+    """The ``extra:`` map, each key a parameter of POST /nodes/{node}/qemu (``net1`` for ``net[n]``)."""
+    from pvectl.sdk._core.spec import load_spec
+    from pvectl.vm.encode import CREATE
+
+    if not isinstance(value, Mapping):
+        raise VmFileError("extra", "expected a mapping of PVE parameters to values (e.g. net1: virtio,bridge=vmbr0)")
+    params = load_spec().op(CREATE).params
+    out: dict[str, str | int | float | bool] = {}
+    for key, item in value.items():
+        where = f"extra.{key}"
+        name = str(key)
+        if name in EXTRA_REFUSED:
+            raise VmFileError(where, f"the VM's identity: use the top-level key '{EXTRA_REFUSED[name]}'")
+        if name not in params and re.sub(r"\d+$", "[n]", name) not in params:
+            known = sorted({re.sub(r"\[n\]$", "0", p) for p in params})
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise VmFileError(where, f"not a parameter of POST /nodes/{{node}}/qemu{hint}")
+        if item is None or not isinstance(item, (str, int, float, bool)):
+            raise VmFileError(where, "expected a value (text, number or boolean), as PVE writes it")
+        out[name] = item
+    return out
 
 
 def _load_flat(data: Mapping[str, Any], base: VmConfig) -> VmConfig:
     known = flat_keys()
     for key in data:
-        if key not in known:
+        if key not in known and key != "ci-password":  # the password gets its own message
             close = difflib.get_close_matches(str(key), known, n=1)
             hint = f"did you mean '{close[0]}'?" if close else "see `pvectl vm create --schema` for the keys"
             raise VmFileError(str(key), f"unknown key; {hint}")
@@ -76,11 +125,17 @@ def _load_flat(data: Mapping[str, Any], base: VmConfig) -> VmConfig:
         key, _, message = problem.partition(": ")
         raise VmFileError(key, message)
     out = base.model_copy(deep=True)
+    if data.get("extra") is not None:
+        out.extra = check_extra(data["extra"])
     for spec in FIELDS:
         if spec.cli and data.get(spec.flag) is not None:
             _set(out, spec, data[spec.flag])
     if data.get("disk") is not None:
         out.disks = _disks(data["disk"])
+    try:
+        out.cloudinit = ci_from_file(data, out.cloudinit)
+    except CloudInitFileError as exc:
+        raise VmFileError(exc.key, str(exc)) from exc
     disk_defaults = {k: v for k, v in data.items() if k.startswith("disk-") and v is not None}
     if disk_defaults:
         try:
@@ -168,7 +223,9 @@ def disk_spec(disk: Disk) -> str:
         value = getattr(disk, spec.path)
         if value is None or (spec.path in ("iothread", "ssd") and spec.path not in disk.model_fields_set):
             continue
-        parts.append(f"{spec.path}={int(value) if isinstance(value, bool) else value}")
+        if isinstance(value, bool) or (isinstance(value, float) and value.is_integer()):
+            value = int(value)  # 1/0 for switches, 100 rather than 100.0 for limits
+        parts.append(f"{spec.path}={value}")
     return ",".join(parts)
 
 
@@ -194,6 +251,9 @@ def to_flat(config: VmConfig) -> dict[str, Any]:
                 if out.get(dependent) is not False:
                     out.pop(dependent, None)
     out["disk"] = [disk_spec(d) for d in config.disks]
+    out.update(ci_to_file(config.cloudinit))
+    if config.extra:
+        out["extra"] = dict(config.extra)
     return out
 
 
@@ -202,6 +262,8 @@ def dump_yaml(config: VmConfig, comment: str = "") -> str:
     import yaml
 
     text: str = yaml.safe_dump(to_flat(config), sort_keys=False, allow_unicode=True, default_flow_style=False)
+    if config.cloudinit.on and config.cloudinit.secret:
+        comment = f"ci-password: not written ({NOT_FROM_FILES})\n{comment}"
     notes = "".join(f"# {line}".rstrip() + "\n" for line in comment.splitlines())
     return text + notes
 
@@ -211,7 +273,7 @@ _JSON_TYPES = {"str": "string", "int": "integer", "float": "number", "bool": "bo
 
 def _property(spec: FieldSpec) -> dict[str, Any]:
     prop: dict[str, Any] = {"description": spec.help}
-    if spec.kind == "tags":
+    if spec.kind in ("tags", "lines") or spec.flag == "ipconfig":
         prop["anyOf"] = [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]
     elif spec.flag == "iso":
         prop["anyOf"] = [{"enum": list(ISO_WORDS)}, {"type": "string", "pattern": "^[A-Za-z][\\w.\\-]*:.+"}]
@@ -237,6 +299,14 @@ def schema() -> dict[str, Any]:
     props["disk"] = {"description": "The disks, first one first.", "type": "array", "items": disk_item}
     for spec in DISK_BY_FLAG.values():
         props[f"disk-{spec.flag}"] = {**_property(spec), "description": f"Every disk: {spec.help}"}
+    for spec in CI_FIELDS:
+        if spec.flag in CI_KEYS:
+            props[spec.flag] = _property(spec)
+    props["extra"] = {
+        "description": "PVE parameters of POST /nodes/{node}/qemu the keys above do not model, sent as given.",
+        "type": "object",
+        "additionalProperties": {"type": ["string", "integer", "number", "boolean"]},
+    }
     flat = {"type": "object", "properties": props, "additionalProperties": False}
     nested = {"$ref": "#/$defs/nested"}
     nested_schema = VmConfig.model_json_schema(ref_template="#/$defs/nested/$defs/{model}")

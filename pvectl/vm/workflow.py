@@ -52,6 +52,11 @@ PARAM_FLAGS = {
     "allow-ksm": "--ksm",
     "sid": "--ha",
     "state": "--start",
+    "ciuser": "--ci-user",
+    "sshkeys": "--ssh-key",
+    "nameserver": "--nameserver",
+    "searchdomain": "--searchdomain",
+    "ciupgrade": "--ci-upgrade",
 }
 NET_FLAGS = {
     "model": "--net-model",
@@ -89,8 +94,12 @@ def disk_capacity_problems(config: VmConfig) -> list[str]:
 
 
 def _flag_for(param: str, config: VmConfig, detail: str) -> str:
+    if param in config.extra:
+        return f"extra.{param}"  # the VM file's map of PVE parameters
     if param in PARAM_FLAGS:
         return PARAM_FLAGS[param]
+    if param.startswith("ipconfig"):
+        return "--ipconfig"
     if param.startswith("net"):
         sub = detail.split(f"{param}.", 1)[1].split(":", 1)[0] if f"{param}." in detail else ""
         return NET_FLAGS.get(sub, "--bridge/--net-model")
@@ -98,6 +107,27 @@ def _flag_for(param: str, config: VmConfig, detail: str) -> str:
         if disk.device == param:
             return f"--disk #{i} ({param})"
     return param
+
+
+def cloudinit_problems(config: VmConfig, server_version: str) -> list[str]:
+    """What keeps the cloud-init settings from being planned: no storage for the drive, a release without
+    ``ciupgrade`` (the version table)."""
+    from pvectl.vm.encode import CREATE
+    from pvectl.vm.plan import server_has
+
+    ci = config.cloudinit
+    if not ci.on:
+        return []
+    problems = []
+    if ci.storage is None and not config.disks:
+        problems.append("--cloudinit-storage: the VM has no disk to take the storage from; name one")
+    if ci.upgrade is not None and not server_has("ciupgrade", server_version):
+        from pvectl.sdk import _versions
+        from pvectl.sdk._core.versions import check_supported
+
+        why = check_supported(CREATE, ["ciupgrade"], server_version, _versions.RELEASES, _versions.TABLE)
+        problems.append(f"--ci-upgrade: {why}")
+    return problems
 
 
 def request_problems(plan: Plan, config: VmConfig, client: ProxmoxClient) -> list[str]:
@@ -115,7 +145,8 @@ def request_problems(plan: Plan, config: VmConfig, client: ProxmoxClient) -> lis
                 detail = " ".join(text.replace("invalid format - format error", "").split())
                 value = request.params.get(param)
                 shown = f" '{value}'" if value is not None and param not in ("net0",) else ""
-                problems.append(f"{_flag_for(param, config, detail)}:{shown} {detail} (PVE parameter {param})")
+                flag = "--cloudinit-storage" if str(value).endswith(":cloudinit") else _flag_for(param, config, detail)
+                problems.append(f"{flag}:{shown} {detail} (PVE parameter {param})")
     return problems
 
 
@@ -209,6 +240,7 @@ def check_and_plan(client: ProxmoxClient, config: VmConfig, *, strict: bool) -> 
     cpu = cpu_catalog(resolution.config, ref)  # the rules then check type, flags and units against the node
     problems = [_named(p) for p in check(resolution.config, taken_vmids=taken, cpu=cpu)]
     problems += server_problems(resolution.config, ref)
+    problems += cloudinit_problems(resolution.config, resolution.server_version)
     if cpu is not None:
         resolution.notes += cpu.notes  # e.g. an older release's flags checked against pvectl's own list
     if len(problems) == 1:

@@ -77,7 +77,7 @@ def test_did_you_mean_an_api_path(run: Callable[..., Result], pve: MockPve) -> N
 
 @pytest.mark.parametrize(
     ("args", "suggestion"),
-    [(("vmm", "list"), "'vm'"), (("vm", "lst"), "'list'"), (("api", "nodes", "qemuu"), "'qemu'")],
+    [(("vmm", "list"), "'vm'"), (("vm", "lsit"), "'list'"), (("api", "nodes", "qemuu"), "'qemu'")],
     ids=["root", "curated", "generated"],
 )
 def test_did_you_mean_a_command(run: Callable[..., Result], args: tuple[str, ...], suggestion: str) -> None:

@@ -76,3 +76,35 @@ def test_keep_deletes_only_pvectl_snapshots_of_the_prefix(fleet: Fleet, monkeypa
     assert "nightly-manual" in names and "nightly-20200101-000000" in names
     last = fleet("vm", "snapshot", "create", "100", "nightly", "--keep", "1", "-o", "json").json()[0]
     assert last["done"] == [f"deleted old snapshot {made[2]}", f"deleted old snapshot {made[3]}"]
+
+
+def test_list_by_selector_is_grouped_by_vm(fleet: Fleet) -> None:
+    assert fleet("vm", "snapshot", "create", "-l", "tag=lab,tag=web", "base").code == 0
+    run = fleet("vm", "snapshot", "list", "-l", "tag=lab,tag=web", "-o", "json")
+    assert run.code == 0, run.stderr
+    groups = run.json()
+    assert [g["vmid"] for g in groups] == [100, 106, 112, 118, 124, 130, 136, 142, 148]
+    assert [s["name"] for s in groups[0]["snapshots"]] == ["base", "current"]
+    table = fleet("vm", "snapshot", "list", "--name", "web-00*", "-o", "table").stdout
+    assert "VM 100 (web-000) on pve1:" in table and "VM 102 (web-002) on pve3:" in table
+    assert table.index("VM 100") < table.index("`- base") < table.index("VM 102")
+    assert fleet("vm", "snapshot", "list").code == 2  # nothing selected
+
+
+def test_rollback_by_selector_confirms_with_the_count(fleet: Fleet, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pvectl.cli.commands.vm import select
+
+    assert fleet("vm", "snapshot", "create", "--pool", "lab", "-l", "tag=db", "good").code == 0
+    assert fleet("vm", "stop", "--pool", "lab", "-l", "tag=db", "--yes").code == 0
+    refused = fleet("vm", "snapshot", "rollback", "--pool", "lab", "-l", "tag=db", "good")
+    assert refused.code == 2 and "refusing to roll back 8 VMs" in refused.stderr
+    dry = fleet("vm", "snapshot", "rollback", "--pool", "lab", "-l", "tag=db", "good", "--dry-run", "-o", "json")
+    assert dry.json()[0]["request"] == "POST /nodes/pve1/qemu/103/snapshot/good/rollback"
+    assert not any(w.endswith("/rollback") for w in fleet.writes())
+    monkeypatch.setattr(select, "terminal", lambda: True)
+    run = fleet("vm", "snapshot", "rollback", "--pool", "lab", "-l", "tag=db", "good", "-o", "json", input="y\n")
+    assert "Roll 8 VMs back to snapshot 'good'? Their present state is lost. [y/N]" in run.stderr
+    assert run.code == 0, run.stderr
+    assert len([w for w in fleet.writes() if w.endswith("/snapshot/good/rollback")]) == 8
+    assert {o["outcome"] for o in run.json()} == {"done"}
+    assert fleet.status(103) == "stopped"  # no RAM state in the snapshot and no --start

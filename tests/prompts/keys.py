@@ -60,6 +60,8 @@ QUESTIONS = (
     "net_model",
     "firewall",
     "network_advanced",
+    # Cloud-Init (optional: Enter = no)
+    "cloudinit",
     # Review menu (Enter: go on), then the summary
     "review",
     "confirm",

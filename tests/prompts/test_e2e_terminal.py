@@ -115,6 +115,7 @@ def answer_all(term: Terminal, name: str) -> None:
     term.answer("Customise advanced Memory options?")
     for question in ("Network device", "Bridge", "Model", "Firewall", "Customise advanced Network options?"):
         term.answer(question)
+    term.answer("Configure cloud-init?")  # the optional step: Enter = no
     term.answer("Review: change a step, or go on")
     term.expect("Plan for VM")  # the summary: the --dry-run text
 

@@ -56,7 +56,7 @@ async def test_tui_and_flags_give_the_same_config_and_plan(cli: SimCli) -> None:
         await next_(pilot)
         await answer(pilot, "network.vlan", "20")
         await answer(pilot, "network.mtu", "9000")
-        await next_(pilot)
+        await next_(pilot, 2)  # Network, then the optional Cloud-Init step (off)
         screen = app.screen
         assert isinstance(screen, ConfirmScreen)
         await until(pilot, lambda: not screen.query_one("#create", Button).disabled)

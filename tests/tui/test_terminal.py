@@ -43,7 +43,8 @@ def test_create_with_the_wizard_in_a_real_terminal(tmp_path: Path) -> None:
     term = Terminal([sys.executable, "-m", "pvectl", "--sim", "vm", "create", "--tui", "--name", "tui1"], env)
     try:
         term.expect("next free:")  # General, with the next free id loaded
-        signs = ("latest NixOS minimal", "SCSI controller", "Disk 1: scsi0", "CPU type", "Memory (MiB)", "Firewall")
+        signs = ("latest NixOS minimal", "SCSI controller", "Disk 1: scsi0", "CPU type", "Memory (MiB)", "Firewall",
+                 "Cloud-Init (optional)")  # fmt: skip
         for sign in signs:  # each step's screen, with its server data loaded
             term.send(ENTER)
             term.expect(sign)
@@ -88,6 +89,7 @@ def test_quit_during_a_slow_create_detaches_and_prints_the_outcome_so_far(tmp_pa
             "CPU type",
             "Memory (MiB)",
             "Firewall",
+            "Cloud-Init (optional)",
         ):
             term.send(ENTER)
             term.expect(sign)

@@ -37,8 +37,8 @@ class SimCli:
     sim: Simulator
     requests: list[httpx.Request] = field(default_factory=list)
 
-    def __call__(self, *args: str) -> Run:
-        result = CliRunner().invoke(app, ["--sim", *args])
+    def __call__(self, *args: str, stdin: str | None = None) -> Run:
+        result = CliRunner().invoke(app, ["--sim", *args], input=stdin)
         if result.exception is not None and not isinstance(result.exception, SystemExit):
             raise result.exception
         return Run(result.exit_code, result.stdout, result.stderr)
@@ -49,9 +49,14 @@ class SimCli:
 
 @pytest.fixture
 def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SimCli]:
+    yield from sim_cli(tmp_path, monkeypatch)
+
+
+def sim_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **seed: Any) -> Iterator[SimCli]:
+    """A SimCli on a fresh simulator; ``seed`` overrides its world (e.g. ``version="8.4.0"``)."""
     for var in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
         monkeypatch.setenv(var, str(tmp_path / var.lower()))
-    sim = Simulator(Store(tmp_path / "state.json", {"task_seconds": 0}))
+    sim = Simulator(Store(tmp_path / "state.json", {"task_seconds": 0, **seed}))
     creds = credentials_of(sim.store.snapshot())
     runner = SimCli(sim)
     inner = mock_transport(sim)

@@ -12,6 +12,7 @@ from urllib.parse import unquote
 
 from pvectl.sim import vmconf, volumes
 from pvectl.sim.handlers.qemu import _vm
+from pvectl.sim.pending import take_pending
 from pvectl.sim.routes import Ctx, route
 from pvectl.sim.wire import param_fail
 
@@ -48,6 +49,9 @@ def allocate_drive(state: dict[str, Any], node: str, vmid: int, key: str, storag
 @route("PUT /nodes/{node}/qemu/{vmid}/cloudinit")
 def regenerate(ctx: Ctx) -> None:
     vm = _vm(ctx)
+    # PVE/API2/Qemu.pm cloudinit_update: pending cloud-init options (a running VM keeps them pending) are taken
+    # into the config first, then the drive is regenerated from it.
+    take_pending(ctx.state, vm, lambda key: key in CI_KEYS or key == "cicustom" or key.startswith("ipconfig"))
     vm["cloudinit_generated"] = {k: v for k, v in vm["config"].items() if k in CI_KEYS or k.startswith("ipconfig")}
     ctx.changed()
 

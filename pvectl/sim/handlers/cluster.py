@@ -110,7 +110,29 @@ def vm_resource(state: State, vmid: str, vm: dict[str, Any], now: float) -> dict
     return out
 
 
-def node_resource(name: str, node: dict[str, Any]) -> dict[str, Any]:
+BASE_MEMORY = 2 * GiB  # what the host itself uses (PVE services, page cache kept small)
+BASE_CPU = 0.02
+
+
+def node_usage(state: State) -> dict[str, tuple[int, float]]:
+    """Per node: memory used and CPU load (0..1), from the VMs running on it (each uses its configured memory
+    and 2% of a core per vCPU), so that free memory tells where another VM fits."""
+    used = {name: [BASE_MEMORY, 0.0] for name in state["nodes"]}
+    for vm in state["vms"].peek_values():
+        if vm["status"] != "running" or vm["node"] not in used:
+            continue
+        config = vm["config"]
+        entry = used[vm["node"]]
+        entry[0] += memory_mib(config) * 1024 * 1024
+        entry[1] += 0.02 * int(config.get("cores", 1)) * int(config.get("sockets", 1))
+    out = {}
+    for name, (mem, cores) in used.items():
+        node = state["nodes"][name]
+        out[name] = (min(int(mem), node["memory"]), round(min(1.0, BASE_CPU + cores / max(1, node["cpus"])), 4))
+    return out
+
+
+def node_resource(name: str, node: dict[str, Any], usage: tuple[int, float] = (0, 0.0)) -> dict[str, Any]:
     online = node["online"]
     return {
         "id": f"node/{name}",
@@ -118,9 +140,9 @@ def node_resource(name: str, node: dict[str, Any]) -> dict[str, Any]:
         "node": name,
         "status": "online" if online else "offline",
         "maxcpu": node["cpus"],
-        "cpu": 0.05 if online else 0,
+        "cpu": usage[1] if online else 0,
         "maxmem": node["memory"],
-        "mem": node["memory"] // 4 if online else 0,
+        "mem": usage[0] if online else 0,
         "maxdisk": 100 * GiB,
         "disk": 10 * GiB,
         "uptime": 86400 if online else 0,
@@ -148,7 +170,8 @@ def resources(ctx: Ctx) -> list[dict[str, Any]]:
         vms = sorted(state["vms"].peek_items(), key=_vmid_key)
         out += [vm_resource(state, vmid, vm, ctx.now) for vmid, vm in vms]
     if kind in (None, "node"):
-        out += [node_resource(name, node) for name, node in state["nodes"].items()]
+        usage = node_usage(state)
+        out += [node_resource(name, node, usage[name]) for name, node in state["nodes"].items()]
     if kind in (None, "storage"):
         for name, node in state["nodes"].items():
             for sid in storages_on(state, name):

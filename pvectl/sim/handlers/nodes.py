@@ -6,6 +6,7 @@ from typing import Any
 
 from pvectl.sdk._core.upid import is_upid
 from pvectl.sim import tasks
+from pvectl.sim.handlers.cluster import node_resource, node_usage
 from pvectl.sim.routes import Ctx, WithAttrs, route
 from pvectl.sim.wire import ApiFail, param_fail
 
@@ -14,36 +15,27 @@ BRIDGE_TYPES = {"any_bridge": ("bridge", "OVSBridge"), "any_local_bridge": ("bri
 
 @route("GET /nodes")
 def list_nodes(ctx: Ctx) -> list[dict[str, Any]]:
+    usage = node_usage(ctx.state)
     out = []
     for name, node in ctx.state["nodes"].items():
-        online = node["online"]
-        entry: dict[str, Any] = {"node": name, "status": "online" if online else "offline", "id": f"node/{name}"}
-        entry["type"] = "node"
-        if online:
-            entry.update(
-                {
-                    "cpu": 0.05,
-                    "maxcpu": node["cpus"],
-                    "mem": node["memory"] // 4,
-                    "maxmem": node["memory"],
-                    "uptime": 86400,
-                    "level": "",
-                    "disk": 10 * 1024**3,
-                    "maxdisk": 100 * 1024**3,
-                }
-            )
+        entry = node_resource(name, node, usage[name])
+        entry.pop("cgroup-mode")
+        if not node["online"]:  # PVE lists an unreachable node with its name and status only
+            entry = {k: entry[k] for k in ("id", "type", "node", "status")}
         out.append(entry)
     return out
 
 
 @route("GET /nodes/{node}/status")
 def node_status(ctx: Ctx) -> dict[str, Any]:
-    node = ctx.state["nodes"][ctx.path["node"]]
+    name = ctx.path["node"]
+    node = ctx.state["nodes"][name]
     mem = node["memory"]
+    used, cpu = node_usage(ctx.state)[name]
     return {
-        "cpu": 0.05,
+        "cpu": cpu,
         "cpuinfo": {"cpus": node["cpus"], "sockets": 1, "cores": node["cpus"], "model": "Simulated CPU", "mhz": "2400"},
-        "memory": {"total": mem, "used": mem // 4, "free": mem - mem // 4, "available": mem - mem // 4},
+        "memory": {"total": mem, "used": used, "free": mem - used, "available": mem - used},
         "swap": {"total": 0, "used": 0, "free": 0},
         "rootfs": {"total": 100 * 1024**3, "used": 10 * 1024**3, "free": 90 * 1024**3, "avail": 90 * 1024**3},
         "loadavg": ["0.10", "0.08", "0.05"],

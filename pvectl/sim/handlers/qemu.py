@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pvectl.sdk._core.formats import split_list
-from pvectl.sim import vmconf
+from pvectl.sim import pending, vmconf
 from pvectl.sim.handlers.cluster import vm_resource
 from pvectl.sim.routes import Ctx, route
 from pvectl.sim.wire import ApiFail, param_fail
@@ -57,6 +57,10 @@ def create(ctx: Ctx) -> str:
     pool = ctx.text("pool")
     if pool is not None and pool not in state["pools"]:
         raise ApiFail(500, f"pool '{pool}' does not exist")
+    if ctx.text("sshkeys") is not None:  # create_vm checks the keys as update_vm does (PVE::API2::Qemu)
+        from pvectl.sim.handlers.cloudinit import check_sshkeys
+
+        check_sshkeys(str(ctx.text("sshkeys")))
     config = vmconf.build_config(state, node, vmid, ctx.params, ctx.now)
     log = [
         f"{key}: successfully created disk '{config[key]}'"
@@ -82,47 +86,48 @@ def create(ctx: Ctx) -> str:
 
 @route("GET /nodes/{node}/qemu/{vmid}/config")
 def get_config(ctx: Ctx) -> dict[str, Any]:
-    config = dict(_vm(ctx)["config"])
-    config["digest"] = vmconf.digest(config)
+    vm = _vm(ctx)
+    # PVE/API2/Qemu.pm vm_config: pending values applied unless current=1; the digest is the file's either way.
+    config = dict(vm["config"]) if ctx.flag("current") else pending.with_pending(vm)
+    config["digest"] = pending.digest(vm)
     if config.get("cipassword"):  # PVE::API2::Qemu vm_config never shows the cloud-init password
         config["cipassword"] = "**********"
     return config
 
 
 def _update(ctx: Ctx) -> None:
+    """update_vm_api (PVE/API2/Qemu.pm): checks, digest, then pending semantics (pvectl.sim.pending)."""
     vm = _vm(ctx)
-    config = vm["config"]
     _check_lock(ctx, vm)
     given = ctx.text("digest")
-    if given is not None and given != vmconf.digest(config):
+    if given and given != pending.digest(vm):  # PVE::Tools::assert_if_modified (pve-common)
         raise ApiFail(500, "detected modified configuration - file changed by other user? Try again.")
     deletes = split_list(ctx.text("delete") or "")
+    revert = split_list(ctx.text("revert") or "")
     values = vmconf.resolve_cdrom_alias({k: v for k, v in ctx.params.items() if k not in CONFIG_CONTROL})
-    setting = list(values)
-    both = set(deletes) & set(setting)
-    if both:
-        key = sorted(both)[0]
-        raise param_fail({key: f"you can't use option '{key}' in delete and set at the same time"})
+    for key in deletes:
+        if key in values:
+            raise param_fail({key: f"you can't use option '{key}' in delete and set at the same time"})
+        if key in revert:
+            raise param_fail({"delete": f"you can't use '-delete {key}' and '-revert {key}' at the same time"})
+    for key in revert:
+        if key in values:
+            raise param_fail({"revert": f"you can't use '-{key}' and '-revert {key}' at the same time"})
     vmid = int(ctx.path["vmid"])
     if "sshkeys" in values:
         from pvectl.sim.handlers.cloudinit import check_sshkeys
 
         check_sshkeys(str(values["sshkeys"]))
-    for key in deletes:
-        value = config.pop(key, None)
-        if value is not None and vmconf.is_drive(key) and vmconf.volumes_of({key: value}):
-            n = 0
-            while f"unused{n}" in config:
-                n += 1
-            config[f"unused{n}"] = str(value).split(",", 1)[0]  # detached disks stay as unusedN
-    for key in setting:
-        raw = values[key]
+    changes: dict[str, str] = {}
+    for key, raw in values.items():
         value = ",".join(raw) if isinstance(raw, list) else str(raw)
         if vmconf.is_drive(key):
             value = vmconf.allocate(ctx.state, vm["node"], vmid, key, value, ctx.now)
         elif vmconf.NET_KEY.fullmatch(key):
             value = vmconf.add_mac(value)
-        config[key] = value
+        changes[key] = value
+    pending.update(ctx.state, vm, vmid, changes, deletes, revert=revert, force=ctx.flag("force"))
+    ctx.changed()
 
 
 @route("PUT /nodes/{node}/qemu/{vmid}/config")
@@ -137,9 +142,13 @@ def set_config_async(ctx: Ctx) -> str:
 
 
 @route("GET /nodes/{node}/qemu/{vmid}/pending")
-def pending(ctx: Ctx) -> list[dict[str, Any]]:
-    # Changes apply at once here, so nothing is ever pending: every key shows its current value.
-    return [{"key": k, "value": v} for k, v in sorted(_vm(ctx)["config"].items())]
+def get_pending(ctx: Ctx) -> list[dict[str, Any]]:
+    out = pending.rows(_vm(ctx))
+    for row in out:
+        for field in ("value", "pending"):
+            if row["key"] == "cipassword" and row.get(field):
+                row[field] = "**********"  # masked like GET …/config
+    return out
 
 
 @route("GET /nodes/{node}/qemu/{vmid}/status/current")
@@ -186,6 +195,10 @@ def _action(ctx: Ctx, ttype: str, status: str, *, needs: str | None) -> str:
         failure = _missing_bridge(ctx, vm)
     sid = f"vm:{vmid}"
     on_ok: list[dict[str, Any]] = [{"op": "status", "vmid": vmid, "status": status}]
+    if ttype in ("qmstart", "qmreboot"):
+        # QemuServer::vm_start_nolock applies pending changes (vmconfig_apply_pending); the API reboot is a
+        # shutdown and a start. A reset keeps the QEMU process, so its pending changes still wait.
+        on_ok.append({"op": "apply-pending", "vmid": vmid})
     if sid in ctx.state["ha"] and ttype in ("qmstart", "qmstop", "qmshutdown"):
         # HA-managed guests change state through the HA stack: request the new state.
         ttype = {"qmstart": "hastart", "qmstop": "hastop", "qmshutdown": "hastop"}[ttype]

@@ -14,7 +14,7 @@ from textual.widgets import Button, Footer, Static
 
 from pvectl.tui.state import STEP_TITLES, problems_by_step
 from pvectl.tui.widgets.stepper import Stepper
-from pvectl.vm.fields import STEPS
+from pvectl.vm.fields import OPTIONAL_STEPS, STEPS
 
 if TYPE_CHECKING:
     from pvectl.tui.app import WizardApp
@@ -27,7 +27,7 @@ def summary(config: VmConfig, width: int = 78) -> str:
     from pvectl.vm.summary import step_parts, wrap
 
     lines: list[str] = []
-    for step in STEPS:
+    for step in (*STEPS, *OPTIONAL_STEPS):
         for i, line in enumerate(wrap(step_parts(config, step), width, indent=9)):
             lines.append(f"{STEP_TITLES[step] if i == 0 else '':8} {line}")
     return "\n".join(lines)

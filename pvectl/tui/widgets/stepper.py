@@ -7,12 +7,15 @@ from textual.content import Content
 from textual.widget import Widget
 
 TITLES = ("General", "OS", "System", "Disks", "CPU", "Memory", "Network", "Confirm")
+OPTIONAL = {"Cloud-Init": "Network"}  # optional steps: unnumbered, shown after the step they follow
 
 
 def heading(current: str) -> str:
     """``3/8 System``; Login and Submit stand outside the numbered steps."""
     if current in TITLES:
         return f"{TITLES.index(current) + 1}/{len(TITLES)} {current}"
+    if current in OPTIONAL:
+        return f"{current} (optional)"
     return current
 
 
@@ -36,7 +39,9 @@ class Stepper(Widget):
 
     @classmethod
     def render_steps(cls, current: str, width: int = 200) -> Content:
-        index = TITLES.index(current) if current in TITLES else (len(TITLES) if current == "Submit" else -1)
+        index: float = TITLES.index(current) if current in TITLES else (len(TITLES) if current == "Submit" else -1)
+        if current in OPTIONAL:
+            index = TITLES.index(OPTIONAL[current]) + 0.5  # the steps up to the one it follows are done
         head = Content.styled(heading(current), "bold reverse")
         for names in (TITLES, [str(i) for i in range(1, len(TITLES) + 1)]):
             parts: list[Content] = []

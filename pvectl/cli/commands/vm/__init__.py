@@ -8,8 +8,12 @@ from pvectl.cli.commands.vm import daily, power, snapshot
 from pvectl.cli.commands.vm.clone import clone
 from pvectl.cli.commands.vm.create import create
 from pvectl.cli.commands.vm.exec import exec_
+from pvectl.cli.commands.vm.export import export
 from pvectl.cli.commands.vm.flags import VmCreateCommand
+from pvectl.cli.commands.vm.migrate import migrate
+from pvectl.cli.commands.vm.pending import pending
 from pvectl.cli.commands.vm.resize import resize
+from pvectl.cli.commands.vm.set import set_
 from pvectl.cli.commands.vm.template import template
 from pvectl.cli.commands.vm.wait import wait
 from pvectl.cli.runner import ApiCommand  # accepts -o/--output after the command too
@@ -44,4 +48,8 @@ app.command("wait", cls=ApiCommand)(wait)
 app.command("exec", cls=ApiCommand)(exec_)
 app.add_typer(daily.serial)
 app.command("resize", cls=ApiCommand)(resize)
+app.command("set", cls=ApiCommand)(set_)
+app.command("pending", cls=ApiCommand)(pending)
 app.add_typer(snapshot.app)
+app.command("migrate", cls=ApiCommand)(migrate)
+app.command("export", cls=ApiCommand)(export)

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from pvectl.cli.commands.vm import ci_flags
 from pvectl.cli.commands.vm.wait import VmArg
 from pvectl.cli.errors import USAGE, CliError, reported
 
@@ -43,27 +44,15 @@ def clone(
         str | None, _opt("--timeout", "How long to wait for each task and for --wait (default 10m).", "DURATION")
     ] = None,
     no_wait: Annotated[bool, typer.Option("--no-wait", help="Print the clone task's id instead of waiting.")] = False,
-    ci_user: Annotated[str | None, _opt("--ci-user", "Cloud-init: the user to create.")] = None,
-    ci_password: Annotated[
-        bool, typer.Option("--ci-password", help="Cloud-init: ask for the user's password (never echoed).")
-    ] = False,
-    ci_password_stdin: Annotated[
-        bool, typer.Option("--ci-password-stdin", help="Cloud-init: read the password from stdin's first line.")
-    ] = False,
-    ssh_key: Annotated[
-        list[str] | None, _opt("--ssh-key", "Cloud-init: a public key file (repeatable).", "FILE")
-    ] = None,
-    ipconfig: Annotated[
-        list[str] | None, _opt("--ipconfig", "Cloud-init: [N:]ip=dhcp or ip=CIDR,gw=IP[,ip6=…] (repeatable).", "CONF")
-    ] = None,
-    nameserver: Annotated[str | None, _opt("--nameserver", "Cloud-init: DNS servers.")] = None,
-    searchdomain: Annotated[str | None, _opt("--searchdomain", "Cloud-init: DNS search domain.")] = None,
-    ci_upgrade: Annotated[
-        bool | None, typer.Option("--ci-upgrade/--no-ci-upgrade", help="Cloud-init: upgrade packages on first boot.")
-    ] = None,
-    cloudinit_storage: Annotated[
-        str | None, _opt("--cloudinit-storage", "Storage for a missing cloud-init drive (default: the first disk's).")
-    ] = None,
+    ci_user: ci_flags.CiUser = None,
+    ci_password: ci_flags.CiPassword = False,
+    ci_password_stdin: ci_flags.CiPasswordStdin = False,
+    ssh_key: ci_flags.SshKey = None,
+    ipconfig: ci_flags.IpConfig = None,
+    nameserver: ci_flags.Nameserver = None,
+    searchdomain: ci_flags.Searchdomain = None,
+    ci_upgrade: ci_flags.CiUpgrade = None,
+    cloudinit_storage: ci_flags.CloudinitStorage = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check, then print the requests; send nothing.")] = False,
 ) -> None:
     """Clone a VM or template; linked for templates where the storage allows, full otherwise."""
@@ -80,18 +69,20 @@ def clone(
         if no_wait and (start or wait != "ready"):
             raise CliError("--no-wait cannot be combined with --start or --wait", USAGE)
         seconds = _wait_seconds(ctx, timeout)
-        from pvectl.cli.commands.vm.ci_flags import cloud_init
-
-        cloud = cloud_init(
-            user=ci_user,
-            ask_password=ci_password,
-            password_stdin=ci_password_stdin,
-            ssh_keys=ssh_key or [],
-            ipconfig=ipconfig or [],
-            nameserver=nameserver,
-            searchdomain=searchdomain,
-            upgrade=ci_upgrade,
-            storage=cloudinit_storage,
+        cloud = ci_flags.with_env_password(
+            ci_flags.cloud_init(
+                {
+                    "ci_user": ci_user,
+                    "ci_password": ci_password,
+                    "ci_password_stdin": ci_password_stdin,
+                    "ssh_key": ssh_key,
+                    "ipconfig": ipconfig,
+                    "nameserver": nameserver,
+                    "searchdomain": searchdomain,
+                    "ci_upgrade": ci_upgrade,
+                    "cloudinit_storage": cloudinit_storage,
+                }
+            )
         )
         client = ctx.obj.client()
         ref = _find(client, source)

@@ -63,6 +63,10 @@ def _create(ctx: typer.Context, values: dict[str, Any]) -> None:
         config = apply_flags(config, values)  # with -i/--tui, flags pre-fill the answers
     except FlagError as exc:
         raise CliError(str(exc), USAGE) from exc
+    from pvectl.cli.commands.vm import ci_flags
+
+    config.cloudinit = ci_flags.onto(config.cloudinit, values)
+    wait = guest_wait(config, values)
     dry_run = bool(values.get("dry_run"))
     if values.get("interactive"):
         from pvectl.prompts.flow import run_prompts
@@ -72,18 +76,51 @@ def _create(ctx: typer.Context, values: dict[str, Any]) -> None:
         from pvectl.tui import run_wizard
 
         return run_wizard(ctx, config, dry_run=dry_run)
-    from pvectl.cli.commands.vm.report import Progress, print_plan, show_outcome
+    from pvectl.cli.commands.vm.report import Progress, outcome_printed, print_plan
     from pvectl.vm.workflow import check_and_plan, submit
 
     client = app.client()
     resolution, plan = check_and_plan(client, config, strict=True)  # --dry-run runs every check a real run does
+    if wait is not None:
+        plan.notes.append(f"then wait for {wait}: pvectl vm wait {plan.vmid} --for {wait}")
     if dry_run:
         print_plan(ctx, plan, resolution.config)
         return
     for note in [*resolution.notes, *plan.notes]:  # e.g. pvectl's own CPU flag list checked an older server
         print(f"note: {note}", file=sys.stderr)
     progress = Progress(verbose=app.options.verbose > 0)
-    show_outcome(ctx, submit(client, resolution, on_event=progress, timeout=timeout))
+    outcome = submit(client, resolution, on_event=progress, timeout=timeout)
+    if wait is None or not outcome.ok:
+        error = outcome_printed(ctx, outcome)
+        if error is not None:
+            raise error
+        return
+    from pvectl.cli.commands.vm.report import outcome_lines
+    from pvectl.cli.commands.vm.wait import wait_for_vm
+    from pvectl.vm.lookup import VmRef
+
+    print(outcome_lines(outcome)[0], file=sys.stderr)  # stdout carries what was waited for (the address)
+    ref = VmRef(plan.vmid, outcome.node or plan.node, config.general.name or "", "running", (), {})
+    wait_for_vm(ctx, client, ref, wait, timeout=timeout)
+
+
+GUEST_WAITS = ("agent", "ip")
+
+
+def guest_wait(config: VmConfig, values: dict[str, Any]) -> str | None:
+    """``--wait agent|ip``: the condition to wait for after the create (the VM is started for it); None for
+    ``ready`` (the tasks only). Checked before anything is sent."""
+    wait = values.get("wait")
+    if wait is None or wait == "ready":
+        return None
+    if wait not in GUEST_WAITS:
+        raise CliError(f"--wait: expected one of ready, {', '.join(GUEST_WAITS)}, got '{wait}'", USAGE)
+    if values.get("interactive") or values.get("tui"):
+        raise CliError(f"--wait {wait}: only with flags, not with -i/--tui (then: pvectl vm wait)", USAGE)
+    if not config.system.agent:
+        raise CliError(f"--wait {wait}: needs the guest agent, but --no-agent was given", USAGE)
+    config.start = True  # waiting for the guest needs it running
+    return str(wait)
 
 
 def task_timeout(text: object) -> float:

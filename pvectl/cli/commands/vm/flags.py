@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from pvectl.cli.command_types import ApiCommand, write_dl
+from pvectl.cli.commands.vm import ci_flags
 from pvectl.vm.fields import FIELDS, STEPS, FieldSpec
 
 if TYPE_CHECKING:
@@ -118,6 +119,20 @@ EXTRA: list[tuple[str, Any]] = [
             ),
         ],
     ),
+    (
+        "wait",
+        Annotated[
+            str | None,
+            typer.Option(
+                "--wait",
+                metavar="ready|agent|ip",
+                help="ready: the tasks (default); agent/ip: also start the VM and wait for its guest agent or its "
+                "first address (printed; exit 7 when --timeout runs out first).",
+                show_default=False,
+            ),
+        ],
+    ),
+    *ci_flags.CREATE_OPTIONS,
     ("interactive", Annotated[bool, typer.Option("--interactive", "-i", help="Ask for every field (prompts).")]),
     ("tui", Annotated[bool, typer.Option("--tui", help="Full-screen wizard.")]),
 ]
@@ -141,7 +156,7 @@ def with_vm_flags(func: Callable[..., None]) -> Callable[..., None]:
             name, annotation = _option(spec)
             params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation))
     for name, annotation in EXTRA:
-        default = False if name in ("dry_run", "interactive", "tui", "schema") else None
+        default = False if name in ("dry_run", "interactive", "tui", "schema", *ci_flags.SWITCHES) else None
         params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation))
     func.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     return func
@@ -209,6 +224,8 @@ STEP_TITLES = {
     "network": "Network",
 }
 IO_TITLE = "Input/Output"
+CLOUDINIT_TITLE = "Cloud-Init"
+CLOUDINIT_PARAMS = {name for name, _ in ci_flags.CREATE_OPTIONS}
 # What an unset (None) field means; everything else shows the built-in value of VmConfig().
 DERIVED = {
     "node": "the context's node",
@@ -262,6 +279,7 @@ class VmCreateCommand(ApiCommand):
         by_flag = {spec.flag.replace("-", "_"): spec for spec in FIELDS if spec.cli}
         defaults = field_defaults()
         sections: dict[str, list[tuple[str, str]]] = {STEP_TITLES[s]: [] for s in STEPS}
+        sections[CLOUDINIT_TITLE] = []
         sections[IO_TITLE] = []
         for param in self.get_params(ctx):
             record = param.get_help_record(ctx)
@@ -276,6 +294,8 @@ class VmCreateCommand(ApiCommand):
             elif param.name == "disk":
                 title = STEP_TITLES["disks"]
                 helptext = f"{helptext} [default: {defaults['disk']}]"
+            elif param.name in CLOUDINIT_PARAMS:
+                title = CLOUDINIT_TITLE
             else:
                 title = IO_TITLE
             sections[title].append((first, helptext))

@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
+import inspect
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -31,6 +32,19 @@ if TYPE_CHECKING:
     from pvectl.vm.lookup import VmRef
     from pvectl.vm.selector import Selector
 
+# Verbs PVE can run as one server task over many VMs (/cluster/bulk-action/guest/*, PVE >= 9.0)
+SERVER_SIDE = {"start", "shutdown", "suspend"}
+ServerSideOpt = Annotated[
+    bool,
+    typer.Option(
+        "--server-side",
+        help="Let PVE run it as one task over all matched VMs (PVE 9.0+: /cluster/bulk-action/guest/...): one "
+        "request instead of one per VM, but no per-VM progress, and Ctrl-C cannot hold back VMs not yet started "
+        "(the task goes on). Outcomes per VM are read after the task. Without it, pvectl drives each VM itself "
+        "(--parallel N), which works on every release.",
+    ),
+]
+
 # Verbs that take a running service away: a selection of VMs asks first (or needs --yes).
 DESTRUCTIVE = {"stop", "shutdown", "reboot", "delete", "suspend"}
 QUESTION = {"stop": "Stop", "shutdown": "Shut down", "reboot": "Reboot", "delete": "Delete", "suspend": "Suspend"}
@@ -49,6 +63,7 @@ def _bulk(
     parallel: int,
     no_wait: bool,
     seconds: float,
+    server_side: bool = False,
 ) -> None:
     from pvectl.cli.commands.vm import select
     from pvectl.cli.errors import USAGE, CliError
@@ -57,18 +72,39 @@ def _bulk(
     select.require(sel, verb)
     if parallel < 1:
         raise CliError("--parallel: must be at least 1", USAGE)
+    if server_side and no_wait:
+        raise CliError(
+            "--no-wait: not with --server-side (pvectl waits for PVE's task to read each VM's outcome)", USAGE
+        )
     client = ctx.obj.client()
+    if server_side:
+        from pvectl.vm.bulkaction import unsupported
+
+        problem = unsupported(client, verb)
+        if problem is not None:
+            raise CliError(problem, USAGE)
     refs = select.matched(client, sel)
     if not refs:
         print(f"no VM matches ({sel.describe()}); nothing to do", file=sys.stderr)
         return
     if dry_run:
+        if server_side:
+            select.dry_run(ctx, refs, lambda r: f"POST /cluster/bulk-action/guest/{verb} (vms: one task for all)", verb)
+            return
         select.dry_run(ctx, refs, lambda r: " ".join(path(r)), verb)
         return
     if verb in DESTRUCTIVE and not yes:
         n = select.count(len(refs))
         extra = " and their disks" if verb == "delete" else ""
         select.confirm(f"{QUESTION[verb]} {n}{extra}?", f"refusing to {verb} {n}")
+    if server_side:
+        from pvectl.vm import bulkaction
+
+        results = bulkaction.run(client, verb, refs, parallel=parallel, timeout=seconds, past=past)
+        for result in results:
+            select.progress_line(result)
+        select.report(ctx, results)
+        return
     results = bulk.run(
         client,
         refs,
@@ -80,6 +116,60 @@ def _bulk(
         on_result=select.progress_line,
     )
     select.report(ctx, results)
+
+
+GUEST_WAITS = ("agent", "ip")
+Wait = Annotated[
+    str | None,
+    typer.Option(
+        "--wait",
+        metavar="ready|agent|ip",
+        help="ready: the start task (default); agent/ip: then until the guest agent answers / the first address "
+        "(printed; -o json: every interface). One VM; exit 7 when --timeout runs out first.",
+        show_default=False,
+    ),
+]
+
+
+def _check_wait(wait: str | None, single: bool, no_wait: bool) -> str | None:
+    """The guest condition of ``vm start --wait`` (None: the task only); usage errors before anything is sent."""
+    from pvectl.cli.errors import USAGE, CliError
+
+    if wait is None or wait == "ready":
+        return None
+    if wait not in GUEST_WAITS:
+        raise CliError(f"--wait: expected one of ready, {', '.join(GUEST_WAITS)}, got '{wait}'", USAGE)
+    if not single:
+        raise CliError(f"--wait {wait}: one VM at a time (then: pvectl vm wait ID --for {wait})", USAGE)
+    if no_wait:
+        raise CliError(f"--no-wait and --wait {wait} exclude each other", USAGE)
+    return wait
+
+
+def _start_and_wait(ctx: typer.Context, ref: VmRef, condition: str, seconds: float) -> None:
+    """Start the VM unless it runs already, wait for its task, then for ``condition`` (wait_for_vm prints it);
+    the "started" line goes to stderr so that ``IP=$(pvectl vm start web1 --wait ip)`` gets the address only."""
+    from pvectl.cli.commands.vm.wait import wait_for_vm
+    from pvectl.cli.tasks import wait_and_report
+    from pvectl.vm.actions import power
+
+    client = ctx.obj.client()
+    if ref.status == "running":
+        print(f"VM {ref.vmid} ({ref.name or 'no name'}) is running already", file=sys.stderr)
+    else:
+        task = power(client, ref.node, ref.vmid, "start")
+        wait_and_report(
+            ctx,
+            client,
+            task.upid.raw,
+            timeout=seconds,
+            doing=f"VM {ref.vmid} is being started",
+            step="VM start",
+            vmid=ref.vmid,
+            node=ref.node,
+        )
+        print(f"VM {ref.vmid} ({ref.name or 'no name'}) started", file=sys.stderr)
+    wait_for_vm(ctx, client, ref, condition, timeout=seconds)
 
 
 def _power(action: Power, past: str, doing: str) -> Callable[..., None]:
@@ -97,6 +187,8 @@ def _power(action: Power, past: str, doing: str) -> Callable[..., None]:
         parallel: ParallelOpt = DEFAULT_PARALLEL,
         no_wait: NoWait = False,
         timeout: Timeout = None,
+        server_side: ServerSideOpt = False,
+        wait: Wait = None,
     ) -> None:
         with reported():
             from pvectl.cli.commands.vm import daily, select
@@ -104,7 +196,8 @@ def _power(action: Power, past: str, doing: str) -> Callable[..., None]:
 
             seconds = daily._wait_seconds(ctx, timeout)
             sel = select.selector(vms, selectors, pool, node, name, status, all_vms)
-            if not sel.single or dry_run:
+            guest = _check_wait(wait, sel.single and not server_side, no_wait)
+            if not sel.single or dry_run or server_side:
                 _bulk(
                     ctx,
                     action,
@@ -117,10 +210,14 @@ def _power(action: Power, past: str, doing: str) -> Callable[..., None]:
                     parallel=parallel,
                     no_wait=no_wait,
                     seconds=seconds,
+                    server_side=server_side,
                 )
                 return
             client = ctx.obj.client()
             ref = daily._find(client, sel.keys[0])
+            if guest is not None:
+                _start_and_wait(ctx, ref, guest, seconds)
+                return
             task = power(client, ref.node, ref.vmid, action)
             daily._finish(
                 ctx,
@@ -138,6 +235,16 @@ def _power(action: Power, past: str, doing: str) -> Callable[..., None]:
         f"{action.capitalize()} VMs and wait for the tasks: one by id or name, or many by selector "
         f"(--parallel N at a time{', asks first unless --yes' if action in DESTRUCTIVE else ''})."
     )
+    # flags only some verbs have: --server-side where PVE has a bulk action, --wait agent|ip on start (only
+    # start brings a guest up)
+    dropped = {"server_side"} if action not in SERVER_SIDE else set()
+    if action != "start":
+        dropped.add("wait")
+    if dropped:
+        sig = inspect.signature(command, eval_str=True)  # Typer reads the Annotated metadata from it
+        command.__signature__ = sig.replace(  # type: ignore[attr-defined]
+            parameters=[p for p in sig.parameters.values() if p.name not in dropped]
+        )
     return command
 
 

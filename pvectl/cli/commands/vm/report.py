@@ -26,7 +26,7 @@ def plan_text(plan: Plan) -> str:
     lines = [f"Plan for VM {plan.vmid} on {plan.node} (PVE {plan.server_version}):"]
     for i, request in enumerate(plan.requests, start=1):
         lines.append(f"  {i}. {request.method} {request.path}  # {request.purpose}")
-        lines += [f"       {key}={value}" for key, value in request.params.items()]
+        lines += [f"       {key}={value}" for key, value in request.shown_params.items()]
     lines += [f"  note: {note}" for note in plan.notes]
     return redact("\n".join(lines))
 

@@ -1,5 +1,5 @@
-"""``pvectl vm snapshot create|list|rollback|delete``: create and delete act on one VM or many (selectors,
-``--parallel``, a per-VM outcome table); list and rollback on one VM."""
+"""``pvectl vm snapshot create|list|rollback|delete``: each acts on one VM or many (selectors; create, rollback
+and delete with ``--parallel`` and a per-VM outcome table; list grouped by VM)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pvectl.cli.commands.vm.daily import Timeout, VmArg
+from pvectl.cli.commands.vm.daily import Timeout
 from pvectl.cli.commands.vm.select import (
     AllOpt,
     DryRunOpt,
@@ -18,9 +18,11 @@ from pvectl.cli.commands.vm.select import (
     PoolOpt,
     SelectorOpt,
     StatusOpt,
+    VmArgs,
     YesOpt,
 )
 from pvectl.cli.errors import reported
+from pvectl.cli.runner import output_format
 from pvectl.vm.bulk import DEFAULT_PARALLEL
 
 if TYPE_CHECKING:
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
     from pvectl.vm.bulk import Result, Then
     from pvectl.vm.lookup import VmRef
     from pvectl.vm.selector import Selector
+    from pvectl.vm.snapshots import Snap
 
 app = typer.Typer(
     name="snapshot", help="Snapshots of VMs (one VM, or many by selector).", no_args_is_help=True, add_completion=False
@@ -41,7 +44,7 @@ TargetArgs = Annotated[
         show_default=False,
     ),
 ]
-SnapArg = Annotated[str, typer.Argument(metavar="NAME", help="Snapshot name.", show_default=False)]
+SNAP_COLUMNS = ("name", "parent", "snaptime", "vmstate", "description")
 
 
 def _split(args: list[str]) -> tuple[list[str], str]:
@@ -92,6 +95,9 @@ def _run(
     if verb == "delete" and not yes:
         n = select.count(len(refs))
         select.confirm(f"Delete {request} of {n}?", f"refusing to delete {request} of {n}")
+    if verb == "rollback" and not yes:
+        n = select.count(len(refs))
+        select.confirm(f"Roll {n} back to {request}? Their present state is lost.", f"refusing to roll back {n}")
 
     def submit(ref: VmRef) -> str:
         from pvectl.vm.actions import _task
@@ -234,50 +240,113 @@ def delete(
         )
 
 
+def _snapshot_rows(snaps: list[Snap]) -> list[dict[str, object]]:
+    return [
+        {
+            "name": s.name,
+            "parent": s.parent or None,
+            "snaptime": s.snaptime or None,
+            "vmstate": s.vmstate,
+            "description": s.description,
+            "current": s.current,
+        }
+        for s in snaps
+    ]
+
+
 @app.command("list")
-def list_snapshots(ctx: typer.Context, vm: VmArg) -> None:
-    """A VM's snapshots as a tree (parents, times; the present state marked)."""
+def list_snapshots(
+    ctx: typer.Context,
+    vms: VmArgs = None,
+    selectors: SelectorOpt = None,
+    pool: PoolOpt = None,
+    node: NodeOpt = None,
+    name: NameOpt = None,
+    status: StatusOpt = None,
+    all_vms: AllOpt = False,
+) -> None:
+    """Snapshots as a tree (parents, times; the present state marked): of one VM, or grouped by VM for several
+    (-o json: one object per VM with its snapshots)."""
     with reported():
-        from pvectl.cli.commands.vm import daily
+        from pvectl.cli.commands.vm import daily, select
         from pvectl.cli.output import show
         from pvectl.vm.snapshots import snapshots, tree_lines
 
+        sel = select.selector(vms, selectors, pool, node, name, status, all_vms)
+        select.require(sel, "snapshot list")
         client = ctx.obj.client()
-        ref = daily._find(client, vm)
-        snaps = snapshots(client, ref.node, ref.vmid)
-        rows = [
-            {
-                "name": s.name,
-                "parent": s.parent or None,
-                "snaptime": s.snaptime or None,
-                "vmstate": s.vmstate,
-                "description": s.description,
-                "current": s.current,
-            }
-            for s in snaps
-        ]
-        human = "\n".join([f"VM {ref.vmid} ({ref.name or 'no name'}) on {ref.node}:", *tree_lines(snaps)])
-        show(ctx, rows, columns=("name", "parent", "snaptime", "vmstate", "description"), human=human)
+        if sel.single:
+            ref = daily._find(client, sel.keys[0])
+            snaps = snapshots(client, ref.node, ref.vmid)
+            human = "\n".join([_heading(ref), *tree_lines(snaps)])
+            show(ctx, _snapshot_rows(snaps), columns=SNAP_COLUMNS, human=human)
+            return
+        refs = select.matched(client, sel)
+        groups: list[dict[str, object]] = []
+        rows: list[dict[str, object]] = []
+        lines: list[str] = []
+        for ref in refs:
+            snaps = snapshots(client, ref.node, ref.vmid)
+            snap_rows = _snapshot_rows(snaps)
+            groups.append({"vmid": ref.vmid, "name": ref.name, "node": ref.node, "snapshots": snap_rows})
+            rows += [{"vmid": ref.vmid, "vm": ref.name, **row} for row in snap_rows]
+            lines += [_heading(ref), *tree_lines(snaps), ""]
+        if not refs:
+            lines = [f"no VM matches ({sel.describe()})"]
+        if output_format(ctx) in ("json", "yaml"):
+            show(ctx, groups)
+        else:
+            show(ctx, rows, columns=("vmid", "vm", *SNAP_COLUMNS), human="\n".join(lines).rstrip())
+
+
+def _heading(ref: VmRef) -> str:
+    return f"VM {ref.vmid} ({ref.name or 'no name'}) on {ref.node}:"
 
 
 @app.command("rollback")
 def rollback(
     ctx: typer.Context,
-    vm: VmArg,
-    snapname: SnapArg,
-    start: Annotated[bool, typer.Option("--start", help="Start the VM after the rollback.")] = False,
+    args: TargetArgs,
+    start: Annotated[bool, typer.Option("--start", help="Start the VMs after the rollback.")] = False,
+    selectors: SelectorOpt = None,
+    pool: PoolOpt = None,
+    node: NodeOpt = None,
+    name: NameOpt = None,
+    status: StatusOpt = None,
+    all_vms: AllOpt = False,
     yes: YesOpt = False,
+    dry_run: DryRunOpt = False,
+    parallel: ParallelOpt = DEFAULT_PARALLEL,
     timeout: Timeout = None,
 ) -> None:
-    """Roll a VM back to a snapshot (its present state is lost; asks first unless --yes)."""
+    """Roll VMs back to a snapshot (by id or name, or by selector; their present state is lost): asks first, with
+    the count, unless --yes."""
     with reported():
         from pvectl.cli.commands.vm import daily, select
         from pvectl.vm.actions import _task
 
         seconds = daily._wait_seconds(ctx, timeout)
-        _split([snapname])
+        vms, snapname = _split(args)
+        sel = select.selector(vms, selectors, pool, node, name, status, all_vms)
+        if not sel.single or dry_run:
+            _run(
+                ctx,
+                "rollback",
+                sel,
+                request=f"snapshot '{snapname}'",
+                submit_params={"start": True} if start else {},
+                method="POST",
+                path="/nodes/{node}/qemu/{vmid}/snapshot/" + snapname + "/rollback",
+                then=None,
+                yes=yes,
+                dry_run=dry_run,
+                parallel=parallel,
+                seconds=seconds,
+                past=f"rolled back to '{snapname}'",
+            )
+            return
         client = ctx.obj.client()
-        ref = daily._find(client, vm)
+        ref = daily._find(client, sel.keys[0])
         if not yes:
             select.confirm(
                 f"Roll VM {ref.vmid} ({ref.name or 'no name'}) back to '{snapname}'? Its present state is lost.",

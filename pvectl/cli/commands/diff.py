@@ -1,0 +1,153 @@
+"""``pvectl diff -f FILE``: what ``apply -f FILE`` would change, per VM and field (pvectl.vm.diff).
+
+Exit codes as ``kubectl diff``: 0 no differences, 1 differences, 2 or more an error (an error that would exit 1
+elsewhere exits 2 here, so 1 always means "differences").
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from pvectl.cli.errors import FAILURE, USAGE, CliError, reported
+from pvectl.cli.runner import output_format
+
+if TYPE_CHECKING:
+    from pvectl.sdk import ProxmoxClient
+    from pvectl.vm.diff import Change, Context, VmDiff
+
+FileOpt = Annotated[
+    str,
+    typer.Option(
+        "-f",
+        "--filename",
+        metavar="FILE",
+        help="VM file: one VM, a YAML list, or several YAML documents; - reads standard input.",
+        show_default=False,
+    ),
+]
+DIFFERENCES = 1
+app = typer.Typer(name="diff", add_completion=False, rich_markup_mode=None, subcommand_metavar="")
+MARKS = {"set": "~", "remove": "-", "resize": "~", "refused": "!", "skipped": "!"}
+COLOURS = {"-": "31", "+": "32", "!": "33", "~": "36"}
+
+
+def read_file(path: str) -> str:
+    if path == "-":
+        return sys.stdin.read()
+    from pathlib import Path
+
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CliError(f"-f {path}: {exc.strerror or exc}", USAGE) from None
+
+
+def compute(
+    client: ProxmoxClient, path: str, *, base: Any = None, labels: tuple[str, ...] = ()
+) -> tuple[Context, list[VmDiff]]:
+    """Every document of the file compared with the cluster; a bad document is a usage error (exit 2)."""
+    from pvectl.vm.diff import Context, DocError, compare, read_documents
+
+    try:
+        docs = read_documents(read_file(path), "-f " + path)
+        ctx = Context.read(client, base=base, labels=labels)
+        return ctx, [compare(client, ctx, doc) for doc in docs]
+    except DocError as exc:
+        raise CliError(str(exc), USAGE) from None
+
+
+def label_tags(labels: list[str]) -> tuple[str, ...]:
+    """The tags ``--label`` adds (a usage error names the bad one)."""
+    from pvectl.vm.diff import DocError, label_tag
+
+    try:
+        return tuple(label_tag(text) for text in labels)
+    except DocError as exc:
+        raise CliError(str(exc), USAGE) from None
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) if value else "[]"
+    return "(none)" if value is None else str(value)
+
+
+def _paint(mark: str, line: str, colour: bool) -> str:
+    return f"\033[{COLOURS[mark]}m{line}\033[0m" if colour else line
+
+
+def change_lines(change: Change, colour: bool) -> list[str]:
+    """``- key: live`` / ``+ key: desired``, then the note; refused and skipped changes are marked ``!``."""
+    note = f"  ({change.note})" if change.note else ""
+    if change.kind in ("refused", "skipped"):
+        line = f"  ! {change.key}: {_value(change.live)} -> {_value(change.desired)}{note}"
+        return [_paint("!", line, colour)]
+    lines = []
+    if change.live is not None:
+        lines.append(_paint("-", f"  - {change.key}: {_value(change.live)}", colour))
+    if change.kind != "remove":
+        lines.append(_paint("+", f"  + {change.key}: {_value(change.desired)}{note}", colour))
+    elif note:
+        lines[-1] += note
+    return lines
+
+
+def human(diffs: list[VmDiff], colour: bool) -> str:
+    out = []
+    for diff in diffs:
+        if diff.action == "unchanged":
+            out.append(f"{diff.title}: unchanged")
+            continue
+        n = len(diff.changes)
+        what = "create" if diff.action == "create" else f"{n} change{'s' if n != 1 else ''}"
+        out.append(f"{diff.title}: {what}")
+        for change in diff.changes:
+            out += change_lines(change, colour) if diff.action != "create" else _created(change, colour)
+    return "\n".join(out)
+
+
+def _created(change: Change, colour: bool) -> list[str]:
+    if change.kind == "skipped":
+        return change_lines(change, colour)
+    return [_paint("+", f"  + {change.key}: {_value(change.desired)}", colour)]
+
+
+@app.callback(invoke_without_command=True)
+def diff(
+    ctx: typer.Context,
+    filename: FileOpt,
+    label: Annotated[
+        list[str] | None,
+        typer.Option("--label", metavar="KEY=VALUE", help="Compare as apply --label KEY=VALUE would tag the VMs."),
+    ] = None,
+) -> None:
+    """Show what apply -f FILE would change: per VM create, change (field by field: - live, + desired; which
+    changes wait for a reboot, which cannot be applied in place) or unchanged. Sends only GETs. Exit 0: no
+    differences, 1: differences, 2 or more: an error."""
+    code = 0
+    try:
+        with reported():
+            code = _diff(ctx, filename, label or [])
+    except typer.Exit as exc:
+        raise typer.Exit(USAGE if exc.exit_code == FAILURE else exc.exit_code) from None
+    raise typer.Exit(code)
+
+
+def _diff(ctx: typer.Context, filename: str, labels: list[str]) -> int:
+    from pvectl.cli.output import check_format, json_text, yaml_text
+
+    fmt = check_format(output_format(ctx))
+    client = ctx.obj.client()
+    _, diffs = compute(client, filename, labels=label_tags(labels))
+    if fmt == "json":
+        print(json_text([d.to_json() for d in diffs]))
+    elif fmt == "yaml":
+        print(yaml_text([d.to_json() for d in diffs]), end="")
+    else:
+        print(human(diffs, colour=sys.stdout.isatty()))
+    return DIFFERENCES if any(d.action != "unchanged" for d in diffs) else 0

@@ -1,0 +1,232 @@
+"""``pvectl node list|show|drain``: the cluster's nodes (status, CPU, memory, VMs, uptime, PVE version) and
+emptying one for maintenance (a plan, shown first; then the moves, with per-VM outcomes)."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from pvectl.cli import completers
+from pvectl.cli.commands.vm.daily import NoWait, Timeout
+from pvectl.cli.commands.vm.migrate import MIGRATE_PARALLEL, LocalDisksOpt, MigrateParallelOpt
+from pvectl.cli.commands.vm.select import DryRunOpt, YesOpt
+from pvectl.cli.errors import reported
+from pvectl.cli.runner import ApiCommand
+
+if TYPE_CHECKING:
+    from pvectl.sdk import ProxmoxClient
+    from pvectl.vm.lookup import VmRef
+
+app = typer.Typer(
+    name="node",
+    help="Cluster nodes: list, show, drain.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+NodeArg = Annotated[str, typer.Argument(help="Node name.", show_default=False, autocompletion=completers.node)]
+LIST_COLUMNS = ("node", "status", "cpu", "maxcpu", "mem", "maxmem", "vms", "uptime", "version")
+DRAIN_COLUMNS = ("vmid", "name", "memory", "target", "mode", "reason")
+
+
+def _rows(client: ProxmoxClient, only: str | None = None) -> list[dict[str, Any]]:
+    """One row per node: /nodes for the figures, /cluster/resources for the VMs, /nodes/{node}/version."""
+    from pvectl.sdk._core.answers import as_object, as_rows
+    from pvectl.vm.lookup import cluster_vms
+
+    nodes = as_rows("GET /nodes", client.request("GET", "/nodes"))
+    vms = cluster_vms(client)
+    rows = []
+    for n in sorted(nodes, key=lambda n: str(n.get("node"))):
+        name = str(n.get("node"))
+        if only is not None and name != only:
+            continue
+        online = n.get("status") == "online"
+        version = None
+        if online:
+            path = f"/nodes/{name}/version"
+            version = as_object(f"GET {path}", client.request("GET", path)).get("version")
+        mine = [v for v in vms if v.node == name]
+        running = sum(v.status == "running" for v in mine)
+        rows.append(
+            {
+                "node": name,
+                "status": str(n.get("status") or "unknown"),
+                "cpu": float(n.get("cpu") or 0) if online else None,
+                "maxcpu": n.get("maxcpu"),
+                "mem": int(n.get("mem") or 0) if online else None,
+                "maxmem": n.get("maxmem"),
+                "vms": f"{running}/{len(mine)}",
+                "uptime": int(n.get("uptime") or 0) if online else None,
+                "version": str(version) if version else None,
+                "vms_running": running,
+                "vms_total": len(mine),
+            }
+        )
+    return rows
+
+
+@app.command("list", cls=ApiCommand)
+def list_nodes(ctx: typer.Context) -> None:
+    """The cluster's nodes: status, CPU %, memory used/total, VMs running/total, uptime, PVE version."""
+    with reported():
+        from pvectl.cli.output import show
+
+        show(ctx, _rows(ctx.obj.client()), columns=LIST_COLUMNS)
+
+
+@app.command("show", cls=ApiCommand)
+def show_node(ctx: typer.Context, node: NodeArg) -> None:
+    """One node: its figures, load, kernel and the VMs on it."""
+    with reported():
+        from pvectl.cli.errors import NOT_FOUND, CliError
+        from pvectl.cli.output import show
+        from pvectl.sdk._core.answers import as_object
+        from pvectl.vm.lookup import cluster_vms
+
+        client = ctx.obj.client()
+        rows = _rows(client, node)
+        if not rows:
+            raise CliError(f"no node '{node}' in this cluster", NOT_FOUND)
+        data: dict[str, Any] = dict(rows[0])
+        if data["status"] == "online":
+            path = f"/nodes/{node}/status"
+            status = as_object(f"GET {path}", client.request("GET", path))
+            data["pveversion"] = status.get("pveversion")
+            data["kernel"] = status.get("kversion")
+            data["loadavg"] = " ".join(str(x) for x in status.get("loadavg") or [])
+        data["vm_list"] = [
+            {"vmid": v.vmid, "name": v.name, "status": v.status} for v in cluster_vms(client) if v.node == node
+        ]
+        from pvectl.cli.output import human_cell
+
+        width = max(len(k) for k in data)
+        lines = [f"{k:<{width}}  {human_cell(k, v)}" for k, v in data.items() if k != "vm_list" and v is not None]
+        lines.append("VMs on it:")
+        lines += [f"  {v['vmid']} {v['name'] or '-'} ({v['status']})" for v in data["vm_list"]]
+        show(ctx, data, human="\n".join(lines))
+
+
+def _rooms(client: ProxmoxClient, source: str, targets: list[str]) -> list[Any]:
+    from pvectl.cli.errors import USAGE, CliError
+    from pvectl.sdk._core.answers import as_rows
+    from pvectl.vm.drain import NodeRoom
+
+    nodes = {str(n.get("node")): n for n in as_rows("GET /nodes", client.request("GET", "/nodes"))}
+    if source not in nodes:
+        raise CliError(f"NODE: no node '{source}' in this cluster (known: {', '.join(sorted(nodes))})", USAGE)
+    for name in targets:
+        if name not in nodes:
+            raise CliError(f"--to: no node '{name}' in this cluster (known: {', '.join(sorted(nodes))})", USAGE)
+        if name == source:
+            raise CliError(f"--to: '{name}' is the node being drained", USAGE)
+        if nodes[name].get("status") != "online":
+            raise CliError(f"--to: node '{name}' is {nodes[name].get('status')}; a migration needs it online", USAGE)
+    chosen = targets or sorted(n for n in nodes if n != source)
+    return [
+        NodeRoom(
+            name,
+            nodes[name].get("status") == "online",
+            int(nodes[name].get("maxmem") or 0),
+            int(nodes[name].get("mem") or 0),
+        )
+        for name in chosen
+    ]
+
+
+@app.command("drain", cls=ApiCommand)
+def drain(
+    ctx: typer.Context,
+    node: NodeArg,
+    to: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--to",
+            metavar="NODE",
+            help="Allowed targets (repeat; default: every other online node).",
+            show_default=False,
+            autocompletion=completers.node,
+        ),
+    ] = None,
+    with_local_disks: LocalDisksOpt = False,
+    dry_run: DryRunOpt = False,
+    parallel: MigrateParallelOpt = MIGRATE_PARALLEL,
+    yes: YesOpt = False,
+    no_wait: NoWait = False,
+    timeout: Timeout = None,
+) -> None:
+    """Move every running VM off NODE: a plan (largest VM first, each to the target with the most free memory
+    that fits it) is shown before anything moves; VMs that cannot move are listed with why. Asks unless --yes."""
+    with reported():
+        from pvectl.cli.commands.vm import daily, select
+        from pvectl.cli.commands.vm.migrate import run_moves
+        from pvectl.cli.errors import USAGE, CliError
+        from pvectl.cli.output import show
+        from pvectl.vm.drain import Step, gib, memory_of, plan
+        from pvectl.vm.lookup import cluster_vms
+        from pvectl.vm.migrate import Move, MoveError, Preflight, plan_move, try_preflight
+
+        seconds = daily._wait_seconds(ctx, timeout)
+        if parallel < 1:
+            raise CliError("--parallel: must be at least 1", USAGE)
+        client = ctx.obj.client()
+        rooms = _rooms(client, node, list(to or []))
+        refs = [v for v in cluster_vms(client) if v.node == node and v.status == "running"]
+        if not refs:
+            print(f"no running VM on {node}; nothing to do", file=sys.stderr)
+            return
+        pres: dict[int, Preflight] = {}
+        unknown: list[Step] = []
+        for ref in refs:
+            pre = try_preflight(client, ref)
+            if isinstance(pre, str):
+                unknown.append(Step(ref, memory_of(ref), None, pre))
+            else:
+                pres[ref.vmid] = pre
+        steps = plan([r for r in refs if r.vmid in pres], pres, rooms, with_local_disks=with_local_disks) + unknown
+        moves: list[Move] = []
+        refused: list[tuple[VmRef, str]] = []
+        rows = []
+        for step in steps:
+            move = None
+            reason = step.reason
+            if step.target is not None:
+                try:
+                    move = plan_move(step.ref, step.target, running=True, with_local_disks=with_local_disks)
+                except MoveError as exc:
+                    reason = str(exc).split(": ", 1)[-1]
+            if move is None:
+                refused.append((step.ref, reason))
+            else:
+                moves.append(move)
+            rows.append(
+                {
+                    "vmid": step.ref.vmid,
+                    "name": step.ref.name,
+                    "memory": gib(step.memory),
+                    "target": step.target if move else None,
+                    "mode": move.mode if move else "stays",
+                    "reason": reason or None,
+                    "request": move.describe() if move else None,
+                }
+            )
+        title = f"drain {node}: {select.count(len(moves))} to move, {select.count(len(refused))} cannot move"
+        text = "\n".join(
+            [title]
+            + [
+                f"  {r['vmid']} {r['name'] or '-'} ({r['memory']}) -> {r['target'] or 'STAYS'}  {r['mode']}"
+                + (f"  ({r['reason']})" if r["reason"] else "")
+                for r in rows
+            ]
+        )
+        if dry_run:
+            show(ctx, rows, columns=DRAIN_COLUMNS, human=text)
+            return
+        print(text, file=sys.stderr)
+        if not yes:
+            n = select.count(len(moves))
+            select.confirm(f"Migrate {n} off {node}?", f"refusing to drain {node}")
+        run_moves(ctx, client, moves, refused, parallel=parallel, seconds=seconds, no_wait=no_wait)

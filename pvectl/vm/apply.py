@@ -1,0 +1,215 @@
+"""Apply VM files (``pvectl apply``): create the VMs that are missing (the create workflow: same checks, outcome
+model, serial console and HA as ``vm create``), update the ones that differ (the update engine, as ``vm set``), and
+with a selector prune the matching VMs the file does not name.
+
+Everything is checked first and only GETs are sent until then: a document that cannot be read, a create that
+``vm create`` would refuse, or a change PVE cannot make in place stops the run with nothing sent. A VM already as
+the file says gets no request at all, so a second apply of the same file sends only GETs.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from pvectl.sdk._core.errors import ApiError
+from pvectl.vm.bulk import Result
+from pvectl.vm.lookup import VmRef
+from pvectl.vm.outcome import Outcome
+
+if TYPE_CHECKING:
+    from pvectl.sdk import ProxmoxClient
+    from pvectl.vm.diff import VmDiff
+    from pvectl.vm.resolve import Resolution
+
+
+class ApplyRefused(ValueError):
+    """Something in the file cannot be applied; nothing was sent. ``details``: one line per problem."""
+
+    def __init__(self, message: str, details: list[str]) -> None:
+        super().__init__(message)
+        self.details = details
+
+
+@dataclass
+class Step:
+    """One VM of the file and what applying it takes."""
+
+    diff: VmDiff
+    resolution: Resolution | None = None  # a create, checked and planned
+
+    @property
+    def ref(self) -> VmRef:
+        """The VM, or for a create the one it will be (its id as resolved)."""
+        if self.diff.ref is not None:
+            return self.diff.ref
+        config = self.resolution.config if self.resolution else self.diff.config
+        g = config.general if config else None
+        return VmRef(
+            vmid=int(g.vmid or 0) if g else 0,
+            node=str(g.node or "") if g else "",
+            name=str(g.name or "") if g else "",
+            status="",
+            tags=tuple(g.tags) if g else (),
+            raw={},
+        )
+
+
+@dataclass
+class Prepared:
+    steps: list[Step]
+    prune: list[VmRef] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def writes(self) -> bool:
+        return bool(self.prune) or any(s.diff.action == "create" or _has_writes(s.diff) for s in self.steps)
+
+
+def _has_writes(diff: VmDiff) -> bool:
+    return diff.plan is not None and not diff.plan.is_empty()
+
+
+def prepare(client: ProxmoxClient, diffs: Sequence[VmDiff], prune: Sequence[VmRef] = ()) -> Prepared:
+    """Check every VM of the file (GETs only); ApplyRefused lists every problem when one cannot be applied."""
+    from pvectl.vm.workflow import WorkflowError, check_and_plan
+
+    problems: list[str] = []
+    steps: list[Step] = []
+    notes: list[str] = []
+    for diff in diffs:
+        notes += [f"{diff.title}: {c.key}: {c.note}" for c in diff.changes if c.kind == "skipped"]
+        problems += [f"{diff.title}: {c.key}: {c.note}" for c in diff.refused]
+        step = Step(diff)
+        if diff.action == "create" and diff.config is not None:
+            try:
+                step.resolution, plan = check_and_plan(client, diff.config, strict=True)
+                notes += [f"{diff.title}: {note}" for note in plan.notes]
+            except WorkflowError as exc:
+                problems += [f"{diff.title}: {exc}", *(f"{diff.title}: {d}" for d in exc.details)]
+        steps.append(step)
+    if problems:
+        raise ApplyRefused("the file cannot be applied as it is (nothing was sent)", problems)
+    return Prepared(steps, list(prune), notes)
+
+
+def run_step(client: ProxmoxClient, step: Step, *, timeout: float) -> Outcome:
+    """Create or update one VM; the Outcome says what is true on the server (never raises for server trouble)."""
+    from pvectl.vm.update import apply_update
+    from pvectl.vm.workflow import submit
+
+    diff, ref = step.diff, step.ref
+    if step.resolution is not None:
+        return submit(client, step.resolution, timeout=timeout)
+    if diff.plan is None or diff.plan.is_empty():
+        return Outcome("done", ref.vmid, ref.node, f"{diff.title}: unchanged")
+    return apply_update(client, ref, diff.plan, digest=diff.digest, timeout=timeout)
+
+
+def run(
+    client: ProxmoxClient,
+    steps: Sequence[Step],
+    *,
+    parallel: int,
+    timeout: float,
+    on_result: Callable[[Result], None] | None = None,
+) -> list[Result]:
+    """Run every step, at most ``parallel`` at a time, results in file order. Ctrl-C starts no further VM; the
+    ones under way are reported interrupted (their state: ``pvectl diff -f`` the file again)."""
+    if parallel < 1:
+        raise ValueError("parallel must be at least 1")
+    stop = threading.Event()
+
+    def one(step: Step) -> Outcome:
+        if stop.is_set():
+            return Outcome("nothing-created", step.ref.vmid, step.ref.node, f"{step.diff.title}: not started")
+        return run_step(client, step, timeout=timeout)
+
+    results: dict[int, Result] = {}
+    pool = ThreadPoolExecutor(max_workers=min(parallel, max(1, len(steps))), thread_name_prefix="pvectl-apply")
+    futures: dict[Future[Outcome], int] = {pool.submit(one, step): i for i, step in enumerate(steps)}
+    pending = set(futures)
+    try:
+        while pending:
+            finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            for future in finished:
+                i = futures[future]
+                results[i] = Result(_ref_of(steps[i], future.result()), future.result())
+                if on_result is not None:
+                    on_result(results[i])
+    except KeyboardInterrupt:
+        stop.set()
+        for future, i in futures.items():
+            if i in results:
+                continue
+            ref, title = steps[i].ref, steps[i].diff.title
+            if future.done() and not future.cancelled():
+                results[i] = Result(_ref_of(steps[i], future.result()), future.result())
+                continue
+            if future.cancel() or not future.running():
+                outcome = Outcome("nothing-created", ref.vmid, ref.node, f"{title}: not started")
+            else:
+                outcome = Outcome("interrupted", ref.vmid, ref.node, f"{title}: interrupted while being applied")
+                outcome.remedies = ["pvectl diff -f FILE (what is left to do)"]
+            results[i] = Result(ref, outcome)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+    return [results[i] for i in range(len(steps))]
+
+
+def _ref_of(step: Step, outcome: Outcome) -> VmRef:
+    """A created VM's id is known only from its outcome (an automatic id may have moved on)."""
+    ref = step.ref
+    if step.diff.ref is None and outcome.vmid is not None and outcome.vmid != ref.vmid:
+        return VmRef(outcome.vmid, outcome.node or ref.node, ref.name, ref.status, ref.tags, ref.raw)
+    return ref
+
+
+def prune_candidates(vms: Sequence[VmRef], selector: str, diffs: Sequence[VmDiff]) -> list[VmRef]:
+    """The VMs ``selector`` (``-l`` terms) matches that no document of the file names."""
+    from pvectl.vm.selector import Selector
+
+    named = {d.ref.vmid for d in diffs if d.ref is not None}
+    return [vm for vm in Selector.build(selectors=[selector]).select(vms) if vm.vmid not in named]
+
+
+class NotStopped(ApiError):
+    """A VM to prune that could not be stopped first (so it was not deleted)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(0, message)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def prune(
+    client: ProxmoxClient,
+    refs: Sequence[VmRef],
+    *,
+    parallel: int,
+    timeout: float,
+    on_result: Callable[[Result], None] | None = None,
+) -> list[Result]:
+    """Delete ``refs`` and their disks. PVE refuses to destroy a running VM ("VM is running - destroy failed",
+    qemu-server destroy_vm) and an HA-managed one without purge: a running VM is stopped first (the user agreed
+    to delete it), an HA-managed one purged."""
+    from pvectl.sdk._core.errors import TaskFailed, TaskTimeout
+    from pvectl.sdk._core.task import TaskLost
+    from pvectl.vm import bulk
+    from pvectl.vm.actions import destroy, power
+
+    def submit(ref: VmRef) -> str:
+        if ref.status == "running":
+            try:
+                power(client, ref.node, ref.vmid, "stop").wait(timeout=timeout)
+            except (TaskFailed, TaskTimeout, TaskLost) as exc:  # nothing deleted: reported as refused
+                raise NotStopped(f"not deleted: stopping it first did not end ({exc})") from exc
+        return destroy(client, ref.node, ref.vmid, purge=bool(ref.raw.get("hastate"))).upid.raw
+
+    return bulk.run(
+        client, refs, submit, past="deleted (pruned)", parallel=parallel, timeout=timeout, on_result=on_result
+    )

@@ -1,0 +1,129 @@
+"""``--server-side``: let PVE run a bulk start/shutdown/suspend/migrate as one task of its own.
+
+``POST /cluster/bulk-action/guest/{start,shutdown,suspend,migrate}`` exists since PVE 9.0 (the version table:
+absent in 7.4-2 … 8.4.0, present in 9.0.9 and 9.1.3). Its worker count is ``maxworkers`` in 9.0 and
+``max-workers`` in 9.1 (where ``maxworkers`` is kept, deprecated). The server answers one UPID for the whole
+action: pvectl waits for that task, then reads each VM's state to give every VM its own outcome. Compared with
+the client-side run, there is no progress per VM while it runs and Ctrl-C cannot stop further VMs from starting
+(the task goes on; its UPID is printed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from pvectl.vm.outcome import Outcome, follow
+
+if TYPE_CHECKING:
+    from pvectl.sdk import ProxmoxClient
+    from pvectl.vm.bulk import Result
+    from pvectl.vm.lookup import VmRef
+
+ACTIONS = ("start", "shutdown", "suspend", "migrate")
+
+
+def op_key(action: str) -> str:
+    return f"POST /cluster/bulk-action/guest/{action}"
+
+
+def unsupported(client: ProxmoxClient, action: str) -> str | None:
+    """Why the server cannot do ``action`` server-side (naming the first release that can); None when it can."""
+    from pvectl.sdk import _versions
+    from pvectl.sdk._core.versions import check_supported
+
+    client.version()  # asked once per client; sets server_version
+    server = client.server_version or ""
+    problem = check_supported(op_key(action), [], server, _versions.RELEASES, _versions.TABLE)
+    if problem is None:
+        return None
+    since = f"PVE {problem.since} or newer" if problem.since else "a newer PVE release"
+    return f"--server-side: the server runs PVE {server}; PVE's bulk {action} needs {since} (drop --server-side)"
+
+
+def params(client: ProxmoxClient, action: str, vmids: Sequence[int], parallel: int, **extra: Any) -> dict[str, Any]:
+    from pvectl.sdk import _versions
+    from pvectl.sdk._core.versions import check_supported
+
+    server = client.server_version or ""
+    workers = "max-workers"
+    if check_supported(op_key(action), [workers], server, _versions.RELEASES, _versions.TABLE) is not None:
+        workers = "maxworkers"  # PVE 9.0 knows only the older name
+    out: dict[str, Any] = {"vms": list(vmids), workers: parallel}
+    out.update({k.replace("_", "-"): v for k, v in extra.items() if v is not None})
+    return out
+
+
+def _state(client: ProxmoxClient, now: VmRef | None, action: str, target: str | None) -> tuple[bool, str]:
+    """Whether the VM ended where the action wanted it, and what it is now."""
+    from pvectl.sdk._core.answers import as_object
+
+    if now is None:
+        return False, "gone"
+    if action == "migrate":
+        return now.node == target, f"on {now.node}"
+    if action == "suspend":
+        path = f"/nodes/{now.node}/qemu/{now.vmid}/status/current"
+        qmp = str(as_object(f"GET {path}", client.request("GET", path)).get("qmpstatus") or now.status)
+        return qmp == "paused", qmp
+    wanted = "running" if action == "start" else "stopped"
+    return now.status == wanted, now.status
+
+
+def run(
+    client: ProxmoxClient,
+    action: str,
+    refs: Sequence[VmRef],
+    *,
+    parallel: int,
+    timeout: float | None,
+    past: str,
+    target: str | None = None,
+    **extra: Any,
+) -> list[Result]:
+    """Send the one bulk request, wait for its task, then give every VM its outcome from its state."""
+    from pvectl.sdk import Task, TaskTimeout
+    from pvectl.sdk._core.errors import ApiError, TaskFailed, TransportError
+    from pvectl.sdk._core.task import TaskLost
+    from pvectl.vm.actions import _task
+    from pvectl.vm.bulk import Result
+
+    path = f"/cluster/bulk-action/guest/{action}"
+    body = params(client, action, [r.vmid for r in refs], parallel, target=target, **extra)
+    try:
+        upid = _task(client, f"POST {path}", client.request("POST", path, body)).upid.raw
+    except ApiError as exc:
+        return [Result(r, Outcome("nothing-created", r.vmid, r.node, f"{_label(r)}: refused: {exc}")) for r in refs]
+    except TransportError as exc:
+        message = f"unknown: the answer to the bulk request was lost ({exc})"
+        return [Result(r, Outcome("unknown", r.vmid, r.node, f"{_label(r)}: {message}")) for r in refs]
+    log: list[str] = []
+    try:
+        Task(client, upid).wait(timeout=timeout)
+    except TaskFailed as exc:
+        log = exc.log_tail
+    except KeyboardInterrupt:
+        message = f"interrupted: PVE's bulk {action} task goes on: {upid}"
+        return [
+            Result(r, Outcome("interrupted", r.vmid, r.node, message, upid=upid, remedies=[follow(upid)])) for r in refs
+        ]
+    except (TaskLost, TaskTimeout, TransportError) as exc:
+        message = f"unknown: PVE's bulk {action} task goes on ({exc})"
+        return [Result(r, Outcome("unknown", r.vmid, r.node, f"{_label(r)}: {message}", upid=upid)) for r in refs]
+    from pvectl.vm.lookup import cluster_vms
+
+    after = {v.vmid: v for v in cluster_vms(client)}
+    results = []
+    for ref in refs:
+        reached, now = _state(client, after.get(ref.vmid), action, target)
+        if reached:
+            outcome = Outcome("done", ref.vmid, ref.node, f"{_label(ref)} {past} (server-side task)", upid=upid)
+        else:
+            message = f"{_label(ref)}: not {past} after PVE's bulk task (now {now})"
+            outcome = Outcome("task-failed", ref.vmid, ref.node, message, upid=upid, log_tail=list(log))
+        results.append(Result(ref, outcome))
+    return results
+
+
+def _label(ref: VmRef) -> str:
+    return f"VM {ref.vmid} ({ref.name or 'no name'})"
