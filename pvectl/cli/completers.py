@@ -428,6 +428,13 @@ def create_iso(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
     return _matching([*ISO_WORDS, *lookup(ctx, "iso")], incomplete)
 
 
+def cpu_model(incomplete: str) -> list[tuple[str, str]]:
+    """``vm create --cpu``: the common models (the node may offer more; they are checked before sending)."""
+    from pvectl.vm.cpu import COMMON_MODELS
+
+    return _matching([(m, "") for m in COMMON_MODELS], incomplete)
+
+
 def choices(values: tuple[str, ...]) -> Callable[[str], list[str]]:
     """Completion for a fixed set of values (a schema enum)."""
 
@@ -446,4 +453,5 @@ BY_SOURCE: dict[str, Callable[[typer.Context, str], list[tuple[str, str]]]] = {
     "isos": create_iso,
     "image_storages": image_storage,
     "bridges": bridge,
+    "cpu": lambda ctx, incomplete: cpu_model(incomplete),
 }

@@ -8,6 +8,7 @@ from pvectl.cli.errors import FAILURE, CliError
 from pvectl.prompts.ask import NONE, choice, say, select
 from pvectl.prompts.questions import Session, Target, ask_choice, problem
 from pvectl.prompts.sources import load
+from pvectl.vm.cpu import CpuCatalog, builtin_catalog
 from pvectl.vm.fields import BY_FLAG
 from pvectl.vm.iso import latest_nixos
 from pvectl.vm.reference import StorageInfo
@@ -41,6 +42,9 @@ def ask_live(session: Session, target: Target) -> None:
     elif source == "image_storages":
         storages = image_storages(session)
         ask_choice(session, target, [(s.storage, f"{s.storage} ({s.type})") for s in storages], what=f"on {node}")
+    elif source == "cpu":
+        catalog = cpu_catalog(session)
+        ask_choice(session, target, [(m.name, m.label) for m in catalog.models], what=f"on {node}")
     elif source == "bridges":
         bridges = load(f"bridges on {node}", lambda: ref.bridges(node)).get([])
         if not bridges:
@@ -56,6 +60,20 @@ def ask_live(session: Session, target: Target) -> None:
         ask_choice(session, target, [(b, b) for b in bridges], what=f"on {node}")
     else:
         raise ValueError(f"{target.spec.path}: unknown source {source}")
+
+
+def cpu_catalog(session: Session) -> CpuCatalog:
+    """The node's CPU models, flags and units range (loaded once per node; skipped: pvectl's own lists)."""
+    node = session.node
+    if session.cpu is not None and session.cpu.node == node:
+        return session.cpu
+    catalog = load(f"CPU models of {node}", lambda: session.ref.cpu(node), optional=True).value
+    if catalog is None:
+        catalog = builtin_catalog(node, f"CPU models of {node} not loaded: pvectl's common models and flags")
+    for note in catalog.notes:
+        say(f"note: {note}")
+    session.cpu = catalog
+    return catalog
 
 
 def image_storages(session: Session) -> list[StorageInfo]:

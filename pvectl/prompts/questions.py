@@ -15,6 +15,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from pvectl.prompts.ask import NONE, Validator, checkbox, choice, confirm, say, select, text
 from pvectl.vm.config import VmConfig
+from pvectl.vm.cpu import CpuCatalog
 from pvectl.vm.fields import FieldSpec
 from pvectl.vm.labels import options as labelled
 from pvectl.vm.reference import ReferenceData
@@ -34,6 +35,7 @@ class Session:
     config: VmConfig
     ref: ReferenceData
     taken: set[int] = field(default_factory=set)
+    cpu: CpuCatalog | None = None  # the node's CPU models, flags and units range, once the CPU step loaded them
 
     @property
     def node(self) -> str:
@@ -88,7 +90,7 @@ def problem(session: Session, target: Target, value: Any) -> str | None:
         target.set(candidate, value)
     except ValueError as exc:
         return str(exc)
-    for found in check(candidate, taken_vmids=session.taken):
+    for found in check(candidate, taken_vmids=session.taken, cpu=session.cpu):
         if found.field == target.field:
             return found.message
     return None
@@ -136,12 +138,14 @@ def _show(value: Any) -> str:
     return str(value)
 
 
-def ask_value(session: Session, target: Target, suggested: Any = None) -> None:
+def ask_value(session: Session, target: Target, suggested: Any = None, hint: str | None = None) -> None:
     """Ask a str/int/float field. ``suggested`` pre-fills a derived value (next VM id, memory); taking it
-    unchanged keeps the field derived (None), exactly as leaving the flag out does."""
+    unchanged keeps the field derived (None), exactly as leaving the flag out does. ``hint`` replaces the
+    spec's help (a range the server decides)."""
     current = target.get(session.config)
     shown = current if current is not None else suggested
-    answer = text(target.spec.label, _show(shown), validator(session, target), instruction=_hint(target.spec))
+    instruction = hint or _hint(target.spec)
+    answer = text(target.spec.label, _show(shown), validator(session, target), instruction=instruction)
     value = parse(target.spec.kind, answer, target.accepts_none(session.config))
     if current is None and suggested is not None and value == suggested:
         value = None

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from pvectl.prompts.ask import confirm, say
-from pvectl.prompts.live import ask_live
+from pvectl.prompts.live import ask_live, cpu_catalog
 from pvectl.prompts.questions import Session, Target, ask_field, ask_tags, ask_value
 from pvectl.prompts.sources import load
 from pvectl.vm.config import VmConfig
 from pvectl.vm.fields import FIELDS, FieldSpec, applies
+from pvectl.vm.osdefaults import OsChoice, push_os_defaults
 
 TITLES = {
     "general": "General",
@@ -82,6 +83,17 @@ def ask_one(session: Session, spec: FieldSpec) -> None:
         ask_tags(session, target, load("tags", ref.tags, optional=True).get([]))
     elif spec.path == "memory.min_memory":
         ask_value(session, target, suggested=session.config.memory.memory)
+    elif spec.path == "cpu.cpuunits":
+        units = cpu_catalog(session).units
+        ask_value(session, target, hint=f"CPU weight on {session.node}: {units.describe()}.")
+    elif spec.path == "cpu.flags":
+        flags = ", ".join(cpu_catalog(session).flags)
+        ask_value(session, target, hint=f"+FLAG to add, -FLAG to remove, joined by ';' (e.g. +aes;-pcid); {flags}.")
+    elif spec.path in ("os.ostype", "os.virtio_iso"):
+        before = OsChoice.of(session.config)
+        ask_field(session, target, ask_live)
+        for note in push_os_defaults(session.config, before).notes():  # what the later steps now preselect
+            say(f"note: {note}")
     else:
         ask_field(session, target, ask_live)
 

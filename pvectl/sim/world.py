@@ -5,7 +5,8 @@ default world below, so a seed can be as small as ``vms: []``. Keys:
 
 ``version``            PVE version reported by ``GET /version`` (default ``9.1.3``).
 ``cluster``            cluster name.
-``nodes``              list of node names, or of ``{name, online, cpus, memory}``.
+``nodes``              list of node names, or of ``{name, online, cpus, memory, cgroup_mode}``
+                       (``cgroup_mode`` 1 or 2, default 2: what ``/cluster/resources`` reports).
 ``bridges``            list of bridge names created on every node (``vmbr0``, ``vmbr9``).
 ``storages``           list of ``{id, type, content: [..], shared, formats: [..], total, nodes: [..]}``;
                        ``type`` is a PVE storage type (dir, lvmthin, rbd, cephfs, nfs, ...).
@@ -243,6 +244,7 @@ def build_state(seed: Mapping[str, Any], credentials: Mapping[str, Any] | None =
             "online": bool(item.get("online", True)),
             "cpus": int(item.get("cpus", 16)),
             "memory": int(item.get("memory", 64 * GiB)),
+            "cgroup_mode": int(item.get("cgroup_mode", 2)),
             "nodeid": i + 1,
             "ip": f"192.0.2.{11 + i}",
         }

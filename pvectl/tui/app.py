@@ -113,6 +113,7 @@ class WizardApp(App[int]):
     def node_changed(self) -> None:
         self.wizard.derived.clear()
         self.wizard.notes.clear()
+        self.wizard.cpu = None  # the CPU lists and units range are the node's
 
     def submit(self, review: Review) -> None:
         if self.dry_run:

@@ -77,6 +77,7 @@ class Session:
 
     def review(self, config: VmConfig) -> Review:
         """Resolve leniently (first available choice, with notes), check every rule and plan the requests."""
+        from pvectl.vm.cpu import needs_server
         from pvectl.vm.plan import make_plan
         from pvectl.vm.resolve import ResolveError, resolve
         from pvectl.vm.rules import check
@@ -92,7 +93,10 @@ class Session:
             if resolution.missing:
                 return Review(resolution, missing=resolution.missing)
             taken = set() if resolution.auto_vmid else {g.vmid for g in self.ref.guests().get([])}
-            problems = check(resolution.config, taken_vmids=taken)
+            c, node = resolution.config.cpu, resolution.config.general.node
+            # the node's CPU lists, as the flags' check_and_plan asks them (unreadable: the rules' union range)
+            cpu = self.ref.cpu(node).value if node and needs_server(c.type, c.flags, c.cpuunits) else None
+            problems = check(resolution.config, taken_vmids=taken, cpu=cpu)
             plan = make_plan(resolution.config, resolution.server_version)
             return Review(resolution, problems=problems, plan=plan)
 

@@ -12,9 +12,11 @@ from typing import Any, get_args
 from pydantic import ValidationError
 
 from pvectl.vm.config import Disk, VmConfig, assign_devices
+from pvectl.vm.cpu import CpuCatalog
 from pvectl.vm.defaults import get_value, set_value
 from pvectl.vm.fields import FIELDS, FieldSpec, applies
 from pvectl.vm.labels import options as labelled
+from pvectl.vm.osdefaults import OsChoice, os_defaults, push_os_defaults, set_bus
 from pvectl.vm.rules import Problem, check
 
 STEP_TITLES = {
@@ -139,6 +141,8 @@ class Wizard:
     taken_vmids: set[int] = field(default_factory=set)
     notes: dict[str, str] = field(default_factory=dict)  # path -> "X does not exist; using Y"
     disk_template: Disk = field(default_factory=Disk)
+    cpu: CpuCatalog | None = None  # the node's CPU models, flags and units range, once loaded
+    os_notes: set[str] = field(default_factory=set)  # the notes the last change of guest OS left
 
     def __post_init__(self) -> None:
         self.config = self.config.model_copy(deep=True)
@@ -175,7 +179,7 @@ class Wizard:
 
     def problems(self, step: str | None = None) -> list[Problem]:
         """Unparsed answers plus the domain rules' problems (of one step)."""
-        found = self.unparsed() + check(self.preview(), taken_vmids=self.taken_vmids)
+        found = self.unparsed() + check(self.preview(), taken_vmids=self.taken_vmids, cpu=self.cpu)
         return [p for p in found if step is None or p.step == step]
 
     def errors(self, step: str) -> dict[str, str]:
@@ -193,7 +197,25 @@ class Wizard:
         owner: Any = self.config
         for part in parents:
             owner = getattr(owner, part)
+        before = OsChoice.of(self.config)
         self._store(spec.path, lambda value: set_value(self.config, spec.path, value), spec, raw, owner, name)
+        if OsChoice.of(self.config) != before:
+            self.follow_os(before)
+
+    def follow_os(self, before: OsChoice) -> None:
+        """The later steps take the new guest OS's defaults where they still hold the old one's; a value the
+        user set is kept, and each step shows a note saying what happened (gui-wizard-reference.md §4.3)."""
+        pushed = push_os_defaults(self.config, before)
+        if self.disk_template.bus == os_defaults(before)["disks.bus"]:
+            set_bus(self.disk_template, os_defaults(OsChoice.of(self.config))["disks.bus"])  # disks added later
+        for key in self.os_notes:
+            self.notes.pop(key, None)  # what an earlier change of OS said no longer holds
+        fresh = {key: pushed.default_note(key, value) for key, value in pushed.changed.items()}
+        fresh.update(pushed.kept)
+        if pushed.summary:
+            fresh["os.ostype"] = pushed.summary
+        self.notes.update(fresh)
+        self.os_notes = set(fresh)
 
     def answer_disk(self, index: int, spec: FieldSpec, raw: Any) -> None:
         disk = self.config.disks[index]
@@ -207,13 +229,16 @@ class Wizard:
         self._store(f"disks[{index}].{spec.path}", store, spec, raw, disk, spec.path)
 
     def _store(self, key: str, store: Callable[[Any], None], spec: FieldSpec, raw: Any, owner: Any, name: str) -> None:
-        self.notes.pop(key, None)
+        before = self.get(key)
         try:
             store(parse(spec, raw, _optional(owner, name)))
         except ValueError as exc:  # ParseError, or pydantic's refusal (set_value prefixes the path)
             self.invalid[key] = str(exc).removeprefix(f"{spec.path}: ")
+            self.notes.pop(key, None)
         else:
             self.invalid.pop(key, None)
+            if self.get(key) != before:
+                self.notes.pop(key, None)  # the user's own value now: what the note said no longer holds
 
     def adopt(self, key: str, spec: FieldSpec, available: Collection[str]) -> str | None:
         """Lenient defaults: a value the server lacks becomes its first choice, with a note saying so.
@@ -221,7 +246,9 @@ class Wizard:
         Not for "none chosen" (no pool) nor for an explicit ISO (the server checks it); no node = the first.
         """
         value = self.get(key)
-        if not available or value in available or key == "os.iso" or (value is None and key != "general.node"):
+        if not available or value in available or key in ("os.iso", "cpu.type"):
+            return None  # an ISO or CPU type the node lacks is the user's to fix: the rules say so
+        if value is None and key != "general.node":
             return None
         first = next(iter(available))
         m = _DISK_KEY.fullmatch(key)

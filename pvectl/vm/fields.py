@@ -8,6 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from pvectl.vm.cpu import COMMON_MODELS
+
 if TYPE_CHECKING:
     from pvectl.vm.config import VmConfig
 
@@ -18,7 +20,7 @@ Kind = Literal["str", "int", "float", "bool", "choice", "tags", "secret", "lines
 OSTYPES = ("l26", "l24", "win11", "win10", "win8", "win7", "w2k8", "wxp", "w2k", "solaris", "other", "wvista", "w2k3")
 SCSIHW = ("virtio-scsi-single", "virtio-scsi-pci", "lsi", "lsi53c810", "megasas", "pvscsi")
 NET_MODELS = ("virtio", "e1000", "e1000e", "rtl8139", "vmxnet3")
-CPU_TYPES = ("host", "x86-64-v2-AES", "x86-64-v3", "x86-64-v4", "kvm64", "qemu64", "max")
+CPU_TYPES = COMMON_MODELS
 BUSES = ("scsi", "sata", "virtio", "ide")
 FORMATS = ("raw", "qcow2", "vmdk")
 AIO = ("io_uring", "native", "threads")
@@ -39,6 +41,7 @@ class FieldSpec:
     source: str | None = None  # ReferenceData method with live choices
     advanced: bool = False
     cli: bool = True  # has its own --flag (os.media is set through --iso instead)
+    # with both ``choices`` and ``source``, the choices are only suggestions: the server's list decides
 
 
 FIELDS: tuple[FieldSpec, ...] = (
@@ -163,7 +166,16 @@ FIELDS: tuple[FieldSpec, ...] = (
     ),
     FieldSpec("cpu.sockets", "sockets", "cpu", "Sockets", "CPU sockets.", "int"),
     FieldSpec("cpu.cores", "cores", "cpu", "Cores", "Cores per socket.", "int"),
-    FieldSpec("cpu.type", "cpu", "cpu", "CPU type", "CPU model.", "choice", CPU_TYPES),
+    FieldSpec(
+        "cpu.type",
+        "cpu",
+        "cpu",
+        "CPU type",
+        f"CPU model the node offers, e.g. {', '.join(CPU_TYPES[:4])}.",
+        "choice",
+        CPU_TYPES,  # the common ones (help, completion); the node's list is what is checked
+        source="cpu",
+    ),
     FieldSpec("cpu.vcpus", "vcpus", "cpu", "vCPUs", "Active vCPUs at start, 1..sockets*cores.", "int", advanced=True),
     FieldSpec(
         "cpu.cpulimit", "cpulimit", "cpu", "CPU limit", "0-128 host CPUs (0 = no limit).", "float", advanced=True

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from pvectl.sdk._core.answers import UnexpectedAnswer, as_int, as_object, as_rows, as_text
+from pvectl.vm.cpu import BUILTIN_FLAGS, CpuCatalog, CpuModel, CpuUnits, model_order
 from pvectl.vm.iso import IsoFile, newest_first
 
 if TYPE_CHECKING:
@@ -238,3 +239,53 @@ class ReferenceData:
             return version
 
         return self._load(("version",), fetch)
+
+    def cpu(self, node: str) -> Ref[CpuCatalog]:
+        """The node's CPU models, VM-specific CPU flags and CPU units range (the CPU step's choices)."""
+
+        def fetch() -> CpuCatalog:
+            from pvectl.sdk import ApiError, UnsupportedByServer
+
+            path = f"/nodes/{node}/capabilities/qemu/cpu"
+            what = f"GET {path}"
+            models = tuple(
+                sorted(
+                    (
+                        CpuModel(
+                            as_text(what, r.get("name")),
+                            as_text(what, r.get("vendor"), default=""),
+                            r.get("custom") in (True, 1, "1"),  # PVE sends the boolean as 0/1
+                        )
+                        for r in self._rows(path)
+                    ),
+                    key=model_order,  # PVE's order is a Perl hash's: the common models first, then by name
+                )
+            )
+            notes: list[str] = []
+            try:
+                path = f"/nodes/{node}/capabilities/qemu/cpu-flags"
+                flags = tuple(as_text(f"GET {path}", r.get("name")) for r in self._rows(path))
+            except (UnsupportedByServer, ApiError) as exc:  # cpu-flags is new in 9.0 (the version table)
+                if isinstance(exc, ApiError) and exc.status != 501:  # 501: pveproxy's "not implemented"
+                    raise
+                release = f"PVE {exc.server}" if isinstance(exc, UnsupportedByServer) else "this server"
+                flags = BUILTIN_FLAGS
+                notes.append(f"{release} has no CPU flag list (new in 9.0): using pvectl's built-in list")
+            return CpuCatalog(node, models, flags, self._cpu_units(node), tuple(notes))
+
+        return self._load(("cpu", node), fetch)
+
+    def _cpu_units(self, node: str) -> CpuUnits:
+        # The GUI reads the node's `cgroup-mode` from /cluster/resources (gui-wizard-reference.md §7; the field
+        # is in every schema dump from 7.4 on; GET /nodes/{node}/status has no such field in any of them). A node
+        # that does not say is taken as cgroup v2, as the GUI does (pve-manager qemu/ProcessorEdit.js: cgroupMode
+        # defaults to 2, "or params for v2 are used"); PVE 7.0 and later boot the unified (v2) hierarchy unless
+        # the kernel command line asks for v1.
+        what = "GET /cluster/resources"
+        for row in self._rows("/cluster/resources", type="node"):
+            if row.get("node") == node and row.get("cgroup-mode") is not None:
+                mode = as_int(what, row.get("cgroup-mode"))
+                if mode not in (1, 2):
+                    raise UnexpectedAnswer(what, mode, "cgroup-mode 1 or 2")
+                return CpuUnits(mode)
+        return CpuUnits(2, known=False)

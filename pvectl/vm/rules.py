@@ -7,6 +7,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from pvectl.vm.config import DISK_LIMITS, MAX_INDEX, VmConfig
+from pvectl.vm.cpu import CpuCatalog
 
 _DNS = re.compile(r"(?:[a-zA-Z0-9](?:[a-zA-Z0-9\-]*[a-zA-Z0-9])?\.)*[a-zA-Z0-9](?:[a-zA-Z0-9\-]*[a-zA-Z0-9])?")
 _TAG = re.compile(r"[a-z0-9_][a-z0-9_\-+.]*", re.I)
@@ -32,8 +33,8 @@ class Problem:
         return f"{self.field}: {self.message}"
 
 
-def check(config: VmConfig, *, taken_vmids: Collection[int] = ()) -> list[Problem]:
-    """All problems of ``config``; empty when it can be sent."""
+def check(config: VmConfig, *, taken_vmids: Collection[int] = (), cpu: CpuCatalog | None = None) -> list[Problem]:
+    """All problems of ``config``; empty when it can be sent. ``cpu``: the node's CPU choices, when known."""
     out: list[Problem] = []
 
     def add(field: str, message: str) -> None:
@@ -98,11 +99,17 @@ def check(config: VmConfig, *, taken_vmids: Collection[int] = ()) -> list[Proble
         add("cpu.vcpus", f"vCPUs must be 1..{c.sockets * c.cores} (sockets x cores), got {c.vcpus}")
     if c.cpulimit is not None and not 0 <= c.cpulimit <= 128:
         add("cpu.cpulimit", f"CPU limit must be 0..128, got {c.cpulimit:g}")
-    if c.cpuunits is not None and not 1 <= c.cpuunits <= 262144:
-        # cgroup v2 takes 1..10000, v1 2..262144: the server refuses what its mode cannot take
+    if cpu is not None and (message := cpu.model_problem(c.type)):
+        add("cpu.type", message)
+    if c.cpuunits is not None and cpu is not None and (message := cpu.units_problem(c.cpuunits)):
+        add("cpu.cpuunits", message)  # the node's range: 1..10000 on cgroup v2, 2..262144 on v1 (GUI §7)
+    elif c.cpuunits is not None and cpu is None and not 1 <= c.cpuunits <= 262144:
+        # the node's mode unknown: the schema's range (PVE clamps to 1..10000 on cgroup v2)
         add("cpu.cpuunits", f"CPU units must be 1..262144 (1..10000 on cgroup v2), got {c.cpuunits}")
     if c.flags is not None and not _CPU_FLAGS.fullmatch(c.flags):
         add("cpu.flags", f"'{c.flags}' is not a flag list like +aes;-pcid")
+    elif c.flags is not None and cpu is not None and (message := cpu.flag_problem(c.flags)):
+        add("cpu.flags", message)
     if c.affinity is not None and not _CPUSET.fullmatch(c.affinity):
         add("cpu.affinity", f"'{c.affinity}' is not a CPU list like 0-3,8")
     m = config.memory

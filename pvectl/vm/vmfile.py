@@ -151,7 +151,7 @@ def _set(config: VmConfig, spec: FieldSpec, value: Any) -> None:
         return
     if spec.kind == "tags":
         value = list(split_tags(value))
-    elif spec.choices and str(value) not in spec.choices:
+    elif spec.choices and not spec.source and str(value) not in spec.choices:
         raise VmFileError(spec.flag, f"'{value}' is not one of {', '.join(spec.choices)}")
     try:
         set_value(config, spec.path, value)

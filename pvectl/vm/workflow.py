@@ -16,10 +16,12 @@ from pvectl.sdk._core.errors import PveError
 if TYPE_CHECKING:
     from pvectl.sdk import ProxmoxClient
     from pvectl.vm.config import VmConfig
+    from pvectl.vm.cpu import CpuCatalog
     from pvectl.vm.outcome import Outcome
     from pvectl.vm.plan import Plan, PlannedRequest
     from pvectl.vm.reference import ReferenceData
     from pvectl.vm.resolve import Resolution
+    from pvectl.vm.rules import Problem
     from pvectl.vm.submit import Event
 
 USAGE = 2  # pvectl.cli.errors.USAGE: the domain does not import the CLI
@@ -188,6 +190,28 @@ def server_problems(config: VmConfig, ref: ReferenceData) -> list[str]:
     return problems
 
 
+def _named(problem: Problem) -> str:
+    """A rule's problem under the flag that sets the field (``--cpuunits: ...``), else its field path."""
+    from pvectl.vm.fields import FIELDS
+
+    flag = next((f.flag for f in FIELDS if f.path == problem.field and f.cli), None)
+    return f"--{flag}: {problem.message}" if flag else str(problem)
+
+
+def cpu_catalog(config: VmConfig, ref: ReferenceData) -> CpuCatalog | None:
+    """The node's CPU models, flags and units range when the config needs them checked (None: the common models
+    and no flags or units, which every release takes, so nothing is asked)."""
+    from pvectl.vm.cpu import needs_server
+
+    c, node = config.cpu, config.general.node
+    if not node or not needs_server(c.type, c.flags, c.cpuunits):
+        return None
+    loaded = ref.cpu(node)
+    if loaded.value is None:
+        raise WorkflowError(f"cannot load the CPU models of {node}: {loaded.error}", FAILURE)
+    return loaded.value
+
+
 def check_and_plan(client: ProxmoxClient, config: VmConfig, *, strict: bool) -> tuple[Resolution, Plan]:
     """Resolve derived values, apply every rule, check against the server and the schema, plan the requests.
 
@@ -213,9 +237,14 @@ def check_and_plan(client: ProxmoxClient, config: VmConfig, *, strict: bool) -> 
     if not resolution.auto_vmid and guests.error:
         raise WorkflowError(f"cannot list the cluster's VMs: {guests.error}", FAILURE)
     taken = set() if resolution.auto_vmid else {g.vmid for g in guests.get([])}
-    problems = [str(p) for p in check(resolution.config, taken_vmids=taken)]
+    cpu = cpu_catalog(resolution.config, ref)  # the rules then check type, flags and units against the node
+    problems = [_named(p) for p in check(resolution.config, taken_vmids=taken, cpu=cpu)]
     problems += server_problems(resolution.config, ref)
     problems += cloudinit_problems(resolution.config, resolution.server_version)
+    if cpu is not None:
+        resolution.notes += cpu.notes  # e.g. an older release's flags checked against pvectl's own list
+    if len(problems) == 1:
+        raise WorkflowError(f"{problems[0]} (nothing was sent)", USAGE)
     if problems:
         raise WorkflowError("invalid VM configuration (nothing was sent)", USAGE, problems)
     plan = make_plan(resolution.config, resolution.server_version)

@@ -10,6 +10,7 @@ from prompt_toolkit.input import PipeInput, create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
 from tests.vm.conftest import cli  # noqa: F401  (the simulator-backed CLI fixture)
+from tests.vm.test_cpu_catalog import seeded  # noqa: F401  (a simulator seeded as a test needs it)
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from prompt_toolkit.input import PipeInput
 from pvectl.cli.commands.vm.flags import apply_flags
 from pvectl.vm.config import VmConfig
 from pvectl.vm.workflow import check_and_plan
-from tests.prompts.keys import ENTER, answers, typed
+from tests.prompts.keys import ENTER, answers, pick, typed
 from tests.tui.conftest import make_app, settle, sim_client, until
 from tests.tui.helpers import answer, app_of
 from tests.vm.conftest import SimCli
@@ -112,9 +112,12 @@ def test_mtu_below_576_is_refused_by_the_flags(cli: SimCli) -> None:
 
 # -- one scenario with every new field: flags, -i and --tui -------------------------------------------------
 
+ALL_DISK = "scsi3:ceph-pool:32,cache=writeback,discard=1,ro=1,replicate=0,mbps_rd=100,iops_wr=1000"
 ALL_FLAGS: dict[str, Any] = {
     "node": "pve1",
     "name": "every1",
+    "disk": [ALL_DISK],
+    "cpu": "EPYC-Rome",  # from the node's list, not pvectl's built-in seven
     "vcpus": 2,
     "cpulimit": 1.5,
     "cpuunits": 200,
@@ -124,22 +127,40 @@ ALL_FLAGS: dict[str, Any] = {
     "min_memory": 1024,
     "shares": 500,
     "tpm": True,
+    "tpm_version": "v1.2",
+    "serial_console": False,
+    "vga": "qxl",
+    "mtu": 9000,
 }
-ALL_ARGS = ["--node", "pve1", "--name", "every1", "--vcpus", "2", "--cpulimit", "1.5", "--cpuunits", "200"]
+ALL_ARGS = ["--node", "pve1", "--name", "every1", "--disk", ALL_DISK, "--cpu", "EPYC-Rome"]
+ALL_ARGS += ["--vcpus", "2", "--cpulimit", "1.5", "--cpuunits", "200"]
 ALL_ARGS += ["--affinity", "0-3", "--numa", "--cpu-flags", "+aes;-pcid", "--min-memory", "1024", "--shares", "500"]
-ALL_ARGS += ["--tpm"]
+ALL_ARGS += ["--tpm", "--tpm-version", "v1.2", "--no-serial-console", "--vga", "qxl", "--mtu", "9000"]
 
 
 def test_every_new_field_through_flags_prompts_and_wizard_alike(cli: SimCli, term: PipeInput) -> None:
     client = sim_client(cli.sim)
     _, by_flags = check_and_plan(client, apply_flags(VmConfig(), ALL_FLAGS), strict=True)
+    params = by_flags.requests[0].params
+    assert (params["vga"], params["scsi3"], params["net0"].endswith("mtu=9000")) == (
+        "qxl",
+        "ceph-pool:32,aio=io_uring,cache=writeback,discard=on,format=raw,iops_wr=1000,iothread=1,mbps_rd=100"
+        ",replicate=0,ro=1,ssd=1",
+        True,
+    )
 
+    disk_advanced = "y" + pick("Write back") + "y" + typed("3") + "y" + "n"  # cache, discard, device, ro, replicate
+    disk_advanced += typed("100") + ENTER * 5 + typed("1000") + ENTER  # read MB/s ... write ops/s
     keys = answers(
         name=typed("every1"),
         tpm="y" + ENTER,  # TPM on; its storage as offered
-        serial_console=ENTER * 2,  # then "Customise advanced System options?" (TPM version): no
+        # serial console off; "Customise advanced System options?" yes: TPM version, graphic card
+        serial_console="n" + "y" + pick("v1.2") + pick("SPICE"),
+        disk_advanced=disk_advanced,
+        cpu=pick("EPYC-Rome"),
         cpu_advanced="y" + typed("2") + typed("1.5") + typed("200") + typed("0-3") + "y" + typed("+aes;-pcid"),
         memory_advanced="y" + typed("1024") + ENTER + ENTER + typed("500"),
+        network_advanced="y" + ENTER + typed("9000") + ENTER * 4,  # VLAN; MTU 9000; rate, queues, MAC, link
         upto="confirm",
     )
     term.send_text(keys)
@@ -159,24 +180,28 @@ async def test_every_new_field_through_the_wizard(cli: SimCli) -> None:
     client = sim_client(cli.sim)
     resolution, by_flags = check_and_plan(client, apply_flags(VmConfig(), ALL_FLAGS), strict=True)
     app = make_app(cli.sim, dry_run=True)
+    steps: list[tuple[str, list[tuple[str, Any]]]] = [
+        ("general", [("general.name", "every1")]),
+        ("system", [("system.tpm", True), ("serial_console", False), ("system.tpm_version", "v1.2")]),
+        ("system", [("system.vga", "qxl")]),  # offered once the serial console is off
+        ("disks", [("disks[0].cache", "writeback"), ("disks[0].discard", True), ("disks[0].index", "3")]),
+        ("disks", [("disks[0].ro", True), ("disks[0].replicate", False)]),
+        ("disks", [("disks[0].mbps_rd", "100"), ("disks[0].iops_wr", "1000")]),
+        ("cpu", [("cpu.type", "EPYC-Rome"), ("cpu.vcpus", "2"), ("cpu.cpulimit", "1.5"), ("cpu.cpuunits", "200")]),
+        ("cpu", [("cpu.affinity", "0-3"), ("cpu.numa", True), ("cpu.flags", "+aes;-pcid")]),
+        ("memory", [("memory.min_memory", "1024"), ("memory.shares", "500")]),
+        ("network", [("network.mtu", "9000")]),
+    ]
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await answer(pilot, "general.name", "every1")
-        app_of(pilot).go("system")
-        await settle(pilot)
-        await answer(pilot, "system.tpm", True)
-        app_of(pilot).go("cpu")
-        await settle(pilot)
-        # the advanced fields stay hidden (switch off) and are still sent
-        for key, value in (("vcpus", "2"), ("cpulimit", "1.5"), ("cpuunits", "200"), ("affinity", "0-3")):
-            await answer(pilot, f"cpu.{key}", value)
-        await answer(pilot, "cpu.numa", True)
-        await answer(pilot, "cpu.flags", "+aes;-pcid")
-        assert not any(r.display for r in app.screen.query(FieldRow) if r.spec.advanced)
-        app_of(pilot).go("memory")
-        await settle(pilot)
-        await answer(pilot, "memory.min_memory", "1024")
-        await answer(pilot, "memory.shares", "500")
+        for step, values in steps:
+            if app_of(pilot).step != step:
+                app_of(pilot).go(step)
+                await settle(pilot)
+            for key, value in values:
+                await answer(pilot, key, value)
+            # the advanced fields stay hidden (switch off) and are still sent
+            assert not any(r.display for r in app.screen.query(FieldRow) if r.spec.advanced)
         app_of(pilot).go("confirm")
         await settle(pilot)
         screen = app.screen

@@ -50,7 +50,7 @@ def test_step_default(snap_compare: Snap, cli: SimCli, step: str) -> None:
     assert snap_compare(make_app(cli.sim), terminal_size=SIZE, run_before=at(step))
 
 
-@pytest.mark.parametrize("step", ["general", "confirm"])
+@pytest.mark.parametrize("step", ["general", "os", "system", "disks", "cpu", "memory", "network", "confirm"])
 def test_step_large(snap_compare: Snap, cli: SimCli, step: str) -> None:
     assert snap_compare(make_app(cli.sim), terminal_size=(120, 40), run_before=at(step))
 
@@ -167,5 +167,29 @@ def test_two_disks_with_a_problem(snap_compare: Snap, cli: SimCli) -> None:
         await answer(pilot, "disks[1].bus", "virtio")
         await settle(pilot)  # the bus's Select.Changed lands after the first settle
         await answer(pilot, "disks[1].ssd", True)  # set by hand: virtio has no SSD emulation (a default is dropped)
+
+    assert snap_compare(make_app(cli.sim), terminal_size=SIZE, run_before=run_before)
+
+
+def test_focus_on_a_switch(snap_compare: Snap, cli: SimCli) -> None:
+    """The focus style of a switch (the step snapshots show a focused text field or choice)."""
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await at("system")(pilot)
+        from tests.tui.helpers import row
+
+        row(pilot, "system.efidisk").control.focus()
+        await pilot.pause(0.2)
+
+    assert snap_compare(make_app(cli.sim), terminal_size=SIZE, run_before=run_before)
+
+
+def test_windows_11_defaults_noted(snap_compare: Snap, cli: SimCli) -> None:
+    """After the guest OS changed: the OS step says what followed it, the Disks step why its bus is IDE."""
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await at("os")(pilot)
+        await answer(pilot, "os.ostype", "win11")
+        await at("disks")(pilot)
 
     assert snap_compare(make_app(cli.sim), terminal_size=SIZE, run_before=run_before)

@@ -65,3 +65,18 @@ def test_allowed_tags_from_an_array() -> None:
     # /cluster/options answers allowed-tags as a JSON array (fixed in pvectl.vm.reference)
     assert _tags(["lab", "nixos"]) == ("lab", "nixos")
     assert _tags("a;b c,d") == ("a", "b", "c", "d")
+
+
+def test_a_new_guest_os_moves_later_answers_and_disks_added_later() -> None:
+    wizard = Wizard(VmConfig())
+    wizard.answer(BY_FLAG["net-model"], "vmxnet3")  # the user's: kept
+    wizard.answer(BY_FLAG["ostype"], "win10")
+    assert wizard.config.disks[0].bus == "ide" and wizard.config.network.model == "vmxnet3"
+    wizard.add_disk()
+    assert wizard.config.disks[1].bus == "ide"  # an added disk takes the OS's bus too
+    assert wizard.notes["network.model"] == "kept your NIC model vmxnet3; Windows 10/2016/2019 default is e1000"
+    assert wizard.notes["disks[0].bus"] == "Windows 10/2016/2019 default: disk 1 bus ide"
+    wizard.answer(BY_FLAG["ostype"], "win7")  # the same defaults: the notes of win10 go, nothing else moves
+    assert not {"network.model", "disks[0].bus"} & set(wizard.notes)
+    wizard.answer(BY_FLAG["ostype"], "l26")
+    assert [d.bus for d in wizard.config.disks] == ["scsi", "scsi"]

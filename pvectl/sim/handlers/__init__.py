@@ -3,6 +3,7 @@
 from pvectl.sim.handlers import (
     access,
     agent,
+    capabilities,
     clone,
     cloudinit,
     cluster,
@@ -21,6 +22,7 @@ from pvectl.sim.handlers import (
 __all__ = [
     "access",
     "agent",
+    "capabilities",
     "clone",
     "cloudinit",
     "cluster",

@@ -147,7 +147,7 @@ def node_resource(name: str, node: dict[str, Any], usage: tuple[int, float] = (0
         "disk": 10 * GiB,
         "uptime": 86400 if online else 0,
         "level": "",
-        "cgroup-mode": 2,
+        "cgroup-mode": node.get("cgroup_mode", 2),  # states stored before the seed key existed: v2
     }
 
 

@@ -34,11 +34,14 @@ SOURCE_NAMES = {
     "isos": "ISO images",
     "image_storages": "disk storages",
     "bridges": "bridges",
+    "cpu": "CPU models",
 }
 
 
 def options_of(source: str, value: Any) -> list[tuple[str, str]]:
     """The choices a loaded source offers, as (label, value)."""
+    if source == "cpu":
+        return [(m.label, m.name) for m in value.models]
     items = list(value or [])
     if source == "nodes":
         return [(f"{n.node} ({n.status})", n.node) for n in items]

@@ -12,11 +12,11 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button
 
 from pvectl.tui.screens.base import StepScreen
-from pvectl.tui.state import disk_applies
 from pvectl.tui.widgets.field import FieldRow
 from pvectl.vm.config import Disk
 from pvectl.vm.fields import DISK_FIELDS, FieldSpec
 from pvectl.vm.labels import label
+from pvectl.vm.osdefaults import set_bus
 from pvectl.vm.reference import Ref, StorageInfo
 
 
@@ -124,16 +124,11 @@ class DisksScreen(StepScreen):
             self._bus_changed(int(row.key.split("]")[0].removeprefix("disks[")))
 
     def _bus_changed(self, index: int) -> None:
-        """A new bus: the next free device on it, and what the bus cannot do switched off (as the GUI does).
-
-        Unset IO thread and SSD emulation follow the bus by themselves (pvectl.vm.config.Disk); a value the user
-        set is switched off only where the bus cannot do it."""
+        """A new bus: the next free device on it, and what the bus cannot do switched off (as the GUI does)."""
         disk = self.wizard.config.disks[index]
-        disk.index = None
+        set_bus(disk, disk.bus)
         self.row(f"disks[{index}].index").show_value(None)
         for name in ("ssd", "iothread", "ro"):
-            if name in disk.model_fields_set and getattr(disk, name, None) and not disk_applies(disk.bus, name):
-                setattr(disk, name, False)
             key = f"disks[{index}].{name}"
             if any(r.key == key for r in self.rows()):
                 self.row(key).show_value(getattr(disk, name))

@@ -89,7 +89,7 @@ def _create(ctx: typer.Context, values: dict[str, Any]) -> None:
     if dry_run:
         print_plan(ctx, plan, resolution.config)
         return
-    for note in plan.notes:
+    for note in [*resolution.notes, *plan.notes]:  # e.g. pvectl's own CPU flag list checked an older server
         print(f"note: {note}", file=sys.stderr)
     progress = Progress(verbose=app.options.verbose > 0)
     outcome = submit(client, resolution, on_event=progress, timeout=timeout)

@@ -34,7 +34,7 @@ def _metavar(spec: FieldSpec) -> str | None:
 def _option(spec: FieldSpec) -> tuple[str, Any]:
     name = spec.flag.replace("-", "_")
     helptext = spec.help
-    if spec.choices and not (_metavar(spec) or "").startswith("["):
+    if spec.choices and not spec.source and not (_metavar(spec) or "").startswith("["):
         helptext += f" One of: {', '.join(spec.choices)}."
     if spec.kind == "tags":
         helptext += " Repeat the flag for more."
@@ -192,7 +192,7 @@ def apply_flags(config: VmConfig, values: Mapping[str, Any]) -> VmConfig:
         if spec.flag == "iso":
             _apply_iso(out, str(value))
             continue
-        if spec.choices and str(value) not in spec.choices:
+        if spec.choices and not spec.source and str(value) not in spec.choices:
             raise FlagError(f"--{spec.flag}: '{value}' is not one of {', '.join(spec.choices)}")
         try:
             set_value(out, spec.path, list(value) if spec.kind == "tags" else value)
