@@ -23,7 +23,6 @@ handshake, before the first byte of HTTP (as pvectl.sdk._core.pinning does for e
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import socket
 from dataclasses import dataclass
@@ -128,7 +127,7 @@ def _pinned_socket(client: ProxmoxClient, host: str, port: int, secure: bool) ->
     """A connected socket, TLS-wrapped and pin-checked as the SDK's own connections are."""
     import ssl
 
-    from pvectl.sdk._core.tls import FingerprintMismatch, format_fingerprint, parse_fingerprint, ssl_context
+    from pvectl.sdk._core.tls import FingerprintMismatch, parse_fingerprint, ssl_context
 
     try:
         raw = socket.create_connection((host, port), timeout=client.timeout)
@@ -144,13 +143,13 @@ def _pinned_socket(client: ProxmoxClient, host: str, port: int, secure: bool) ->
         raw.close()
         raise ConsoleError(f"TLS error talking to {host}:{port}: {exc}", "connection") from None
     if client.fingerprint is not None:
-        der = tls.getpeercert(True)
-        got = hashlib.sha256(der).digest() if der else b""
-        expected = parse_fingerprint(client.fingerprint)
-        if got != expected:
+        from pvectl.sdk._core.pinning import check_der
+
+        try:
+            check_der(tls.getpeercert(True), parse_fingerprint(client.fingerprint))
+        except FingerprintMismatch as mismatch:
             tls.close()
-            mismatch = FingerprintMismatch(format_fingerprint(expected), format_fingerprint(got) if got else "(none)")
-            raise ConsoleError(str(mismatch), "connection")
+            raise ConsoleError(str(mismatch), "connection") from None
     return tls
 
 

@@ -17,7 +17,11 @@ def check_pin(stream: Any, expected: bytes) -> None:
     """Raise FingerprintMismatch unless the TLS peer of ``stream`` (anything with ``get_extra_info``) is pinned."""
     ssl_object = stream.get_extra_info("ssl_object")
     # positional argument: the sync backend hands out the low-level _SSLSocket, which takes no keywords
-    der = ssl_object.getpeercert(True) if ssl_object is not None else None
+    check_der(ssl_object.getpeercert(True) if ssl_object is not None else None, expected)
+
+
+def check_der(der: bytes | None, expected: bytes) -> None:
+    """Raise FingerprintMismatch unless the peer certificate ``der`` has the pinned SHA-256 fingerprint."""
     got = hashlib.sha256(der).digest() if der else b""
     if got != expected:
         raise FingerprintMismatch(format_fingerprint(expected), format_fingerprint(got) if got else "(none)")
