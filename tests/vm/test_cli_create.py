@@ -197,3 +197,12 @@ def test_dry_run_output_never_shows_credentials(cli: SimCli) -> None:
         run = cli("-v", "vm", "create", "--node", "pve1", "--dry-run", "-o", fmt)
         assert run.code == 0
         assert secret not in run.stdout + run.stderr
+
+
+def test_serial_console_enable_on_a_running_vm_names_the_reboot(cli: SimCli) -> None:
+    run = cli("vm", "serial-console", "enable", "dns1")
+    assert run.code == 0, run.stderr
+    assert "serial0 and vga take effect at its next reboot (pvectl vm reboot" in run.stdout
+    again = cli("vm", "reboot", "dns1")
+    assert again.code == 0, again.stderr
+    assert "next reboot" not in cli("vm", "serial-console", "enable", "dns1").stdout  # live now: nothing waits

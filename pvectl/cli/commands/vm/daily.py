@@ -171,3 +171,14 @@ def serial_enable(ctx: typer.Context, vm: VmArg) -> None:
         ref = _find(client, vm)
         enable_serial_console(client, ref.node, ref.vmid)
         print(f"VM {ref.vmid}: serial console enabled (serial0=socket, vga=serial0)")
+        if ref.status == "running":
+            from pvectl.vm.pending import pending_report, waiting
+
+            # A serial port does not hot-plug (qemu-server's vmconfig_hotplug_pending knows no `serialN`): on a
+            # running VM PVE keeps both keys under [PENDING] until the next reboot.
+            later = [e.key for e in waiting(pending_report(client, ref)) if e.key in ("serial0", "vga")]
+            if later:
+                print(
+                    f"VM {ref.vmid} is running: {' and '.join(later)} take effect at its next reboot "
+                    f"(pvectl vm reboot {ref.vmid})"
+                )
