@@ -1,24 +1,16 @@
-"""A simulated cluster with many VMs, driven through the CLI in-process (mock transport, one shared client)."""
+"""A simulated cluster with many VMs, driven through the CLI in-process (the harness of tests/vm: mock transport,
+one shared client, every request recorded)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from typer.testing import CliRunner
 
-from pvectl.cli.app import app
-from pvectl.cli.context import AppContext
-from pvectl.sdk import ProxmoxClient
-from pvectl.sim.core import Simulator
-from pvectl.sim.mock import mock_transport
-from pvectl.sim.store import Store
-from pvectl.sim.world import credentials_of
+from tests.vm.conftest import SimCli, mount
 
 NODES = ["pve1", "pve2", "pve3"]
 
@@ -40,53 +32,13 @@ def many_vms(n: int, start: int = 100) -> list[dict[str, Any]]:
 
 
 @dataclass
-class Run:
-    code: int
-    stdout: str
-    stderr: str
-
-    def json(self) -> Any:
-        return json.loads(self.stdout)
-
-
-@dataclass
-class Fleet:
-    sim: Simulator
-    requests: list[httpx.Request] = field(default_factory=list)
-
-    def __call__(self, *args: str, input: str | None = None) -> Run:
-        result = CliRunner().invoke(app, ["--sim", *args], input=input)
-        if result.exception is not None and not isinstance(result.exception, SystemExit):
-            raise result.exception
-        return Run(result.exit_code, result.stdout, result.stderr)
-
-    def writes(self) -> list[str]:
-        return [f"{r.method} {r.url.path.removeprefix('/api2/json')}" for r in self.requests if r.method != "GET"]
-
+class Fleet(SimCli):
     def status(self, vmid: int) -> str:
         return str(self.sim.store.snapshot()["vms"][str(vmid)]["status"])
 
 
 def make_fleet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: dict[str, Any]) -> Iterator[Fleet]:
-    for var in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
-        monkeypatch.setenv(var, str(tmp_path / var.lower()))
-    sim = Simulator(Store(tmp_path / "state.json", seed))
-    creds = credentials_of(sim.store.snapshot())
-    fleet = Fleet(sim)
-    inner = mock_transport(sim)
-
-    def record(request: httpx.Request) -> httpx.Response:
-        fleet.requests.append(request)
-        return inner.handle_request(request)
-
-    client = ProxmoxClient(
-        "127.0.0.1:8006",
-        token=f"root@pam!{creds['token_id']}={creds['token_secret']}",
-        transport=httpx.MockTransport(record),
-    )
-    monkeypatch.setattr(AppContext, "client", lambda self: client)
-    yield fleet
-    client.close()
+    yield from mount(tmp_path, monkeypatch, seed, Fleet)
 
 
 @pytest.fixture

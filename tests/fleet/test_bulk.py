@@ -55,10 +55,10 @@ def test_confirmation_names_the_count(fleet: Fleet, monkeypatch: pytest.MonkeyPa
     from pvectl.cli.commands.vm import select
 
     monkeypatch.setattr(select, "terminal", lambda: True)
-    declined = fleet("vm", "stop", "--pool", "lab", "-l", "tag=web", input="n\n")
+    declined = fleet("vm", "stop", "--pool", "lab", "-l", "tag=web", stdin="n\n")
     assert "Stop 9 VMs? [y/N]" in declined.stderr
     assert declined.code == 2 and fleet.writes() == []
-    accepted = fleet("vm", "stop", "--pool", "lab", "-l", "tag=web", "-o", "json", input="y\n")
+    accepted = fleet("vm", "stop", "--pool", "lab", "-l", "tag=web", "-o", "json", stdin="y\n")
     assert accepted.code == 0 and len(accepted.json()) == 9
     assert len([w for w in fleet.writes() if w.endswith("/status/stop")]) == 9
 

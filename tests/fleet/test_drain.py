@@ -117,7 +117,7 @@ def test_drain_asks_with_the_count(fleet: Fleet, monkeypatch: pytest.MonkeyPatch
     from pvectl.cli.commands.vm import select
 
     monkeypatch.setattr(select, "terminal", lambda: True)
-    run = fleet("node", "drain", "pve1", input="n\n")
+    run = fleet("node", "drain", "pve1", stdin="n\n")
     assert "Migrate 4 VMs off pve1? [y/N]" in run.stderr and run.code == 2 and fleet.writes() == []
 
 

@@ -102,7 +102,7 @@ def test_rollback_by_selector_confirms_with_the_count(fleet: Fleet, monkeypatch:
     assert dry.json()[0]["request"] == "POST /nodes/pve1/qemu/103/snapshot/good/rollback"
     assert not any(w.endswith("/rollback") for w in fleet.writes())
     monkeypatch.setattr(select, "terminal", lambda: True)
-    run = fleet("vm", "snapshot", "rollback", "--pool", "lab", "-l", "tag=db", "good", "-o", "json", input="y\n")
+    run = fleet("vm", "snapshot", "rollback", "--pool", "lab", "-l", "tag=db", "good", "-o", "json", stdin="y\n")
     assert "Roll 8 VMs back to snapshot 'good'? Their present state is lost. [y/N]" in run.stderr
     assert run.code == 0, run.stderr
     assert len([w for w in fleet.writes() if w.endswith("/snapshot/good/rollback")]) == 8

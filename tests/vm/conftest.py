@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -20,6 +20,8 @@ from pvectl.sim.mock import mock_transport
 from pvectl.sim.store import Store
 from pvectl.sim.world import credentials_of
 from tests.conftest import FakeClock
+
+R = TypeVar("R", bound="SimCli")
 
 
 @dataclass
@@ -54,11 +56,24 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SimCli]:
 
 def sim_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **seed: Any) -> Iterator[SimCli]:
     """A SimCli on a fresh simulator; ``seed`` overrides its world (e.g. ``version="8.4.0"``)."""
+    yield from mount(tmp_path, monkeypatch, {"task_seconds": 0, **seed}, SimCli, clock=FakeClock())
+
+
+def mount(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    seed: dict[str, Any],
+    make: Callable[[Simulator], R],
+    *,
+    clock: Any = None,
+) -> Iterator[R]:
+    """The CLI's client replaced by one on a mock transport into a simulator seeded with ``seed``; every request
+    is recorded on the runner ``make`` builds (``clock``: the SDK's, e.g. a FakeClock; the real one when None)."""
     for var in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
         monkeypatch.setenv(var, str(tmp_path / var.lower()))
-    sim = Simulator(Store(tmp_path / "state.json", {"task_seconds": 0, **seed}))
+    sim = Simulator(Store(tmp_path / "state.json", seed))
     creds = credentials_of(sim.store.snapshot())
-    runner = SimCli(sim)
+    runner = make(sim)
     inner = mock_transport(sim)
 
     def record(request: httpx.Request) -> httpx.Response:
@@ -69,7 +84,7 @@ def sim_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **seed: Any) -> Ite
         "127.0.0.1:8006",
         token=f"root@pam!{creds['token_id']}={creds['token_secret']}",
         transport=httpx.MockTransport(record),
-        clock=FakeClock(),
+        clock=clock,
     )
     monkeypatch.setattr(AppContext, "client", lambda self: client)
     yield runner
