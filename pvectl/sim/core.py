@@ -8,27 +8,26 @@ transaction.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import unquote
 
-from pvectl.sdk._core.spec import ApiSpec, load_spec
+from pvectl.sdk._core.spec import ApiSpec, OpSpec, load_spec
 from pvectl.sdk._core.validate import validate_params
 from pvectl.sim import auth, tasks
+from pvectl.sim.answers import AnswerCache
 from pvectl.sim.faults import Fault, FaultSet, apply_to_state, fault_spec, parse_fault
 from pvectl.sim.routes import HANDLERS, Ctx, WithAttrs
 from pvectl.sim.shape import generic
-from pvectl.sim.store import Store
+from pvectl.sim.store import StaleRead, Store, Txn
 from pvectl.sim.wire import ApiFail, SimResponse, decode_body, decode_urlencoded, error, ok, param_fail
 
 PREFIX = "/api2/json"
-# Answers rendered once per state generation and second and shared by every reader. PVE serves these from
-# status caches too: /cluster/resources reads pmxcfs's vmlist and the RRD data pvestatd broadcasts every 10 s
-# (PVE::API2::Cluster::resources, PVE::Cluster::rrd_dump), so it is never fresher than a few seconds.
+# Answers rendered once per state and status interval and shared (pvectl.sim.answers).
 CACHED = frozenset({"GET /cluster/resources"})
-STATUS_INTERVAL = 10.0  # seconds: pvestatd's update loop
+STALE_TRIES = 5  # reads run again after another process's write (StaleRead)
 # Methods PVE serves without authentication (permissions: {user => 'world'}).
 PUBLIC = frozenset(
     {"POST /access/ticket", "GET /access/ticket", "GET /access/domains", "POST /access/openid/auth-url"}
@@ -60,9 +59,8 @@ class Simulator:
         self.clock = clock or SystemClock()
         self.spec = spec or load_spec()
         self.faults = FaultSet()
-        self._answers: dict[str, tuple[tuple[Any, ...], SimResponse]] = {}  # op key -> (stamp, answer)
-        self._render_lock = threading.Lock()
-        with self.store.transaction() as txn:
+        self.answers = AnswerCache(self.store)
+        with self.store.transaction(sections=()) as txn:
             for text in txn.state.get("faults", []):
                 fault = parse_fault(text)
                 if not _is_state_fault(fault):  # those were applied when the world was built
@@ -100,7 +98,7 @@ class Simulator:
         except FaultSpecError as exc:
             raise FaultSpecError(f"{exc} (from PVECTL_SIM_FAULTS)") from None
         wanted = [spec for spec, fault in parsed if _is_state_fault(fault)]
-        with self.store.transaction() as txn:
+        with self.store.transaction(sections=()) as txn:
             recorded = list(txn.state.get("env_faults", []))
         if recorded != wanted:
             with self.store.transaction(write=True) as txn:
@@ -170,82 +168,88 @@ class Simulator:
         if delay > 0:
             self.clock.sleep(delay)
         write = method != "GET" or (template == "/cluster/nextid" and self.faults.has_steal())
+        request = _Request(method, api_path, template, path_values, query, headers, body)
         if not write:
-            with self.store.transaction() as txn:
-                write = tasks.due(txn.state, self.clock.time())  # finishing a task is a write
-        with self.store.transaction(write=write) as txn:
-            state = txn.state
+            for attempt in range(STALE_TRIES):
+                try:
+                    # Rows load when the handler first touches them; a stored answer touches none.
+                    with self.store.transaction(sections=("tasks",)) as txn:
+                        now = self.clock.time()
+                        if tasks.due(txn.state, now):  # finishing a task is a write
+                            break
+                        ctx = self._context(request, op, txn, now)
+                        if op.key in CACHED:
+                            return self.answers.answer(ctx, HANDLERS[op.key])
+                        return HANDLERS.get(op.key, generic)(ctx)
+                except StaleRead:  # another process wrote meanwhile: again, on its state
+                    if attempt == STALE_TRIES - 1:
+                        raise
+        with self.store.transaction(write=True) as txn:
             now = self.clock.time()
-            if write and tasks.advance(state, now):
+            if tasks.advance(txn.state, now):
                 txn.changed()
-            user = "root@pam"
-            if op.key not in PUBLIC:
-                who = auth.identify(state, headers, now)
-                if method != "GET" and who.via_ticket and not who.csrf_ok:
-                    raise ApiFail(401, "Permission denied - invalid csrf token")
-                if not op.allowtoken and not who.via_ticket:
-                    raise ApiFail(401, f"URI '{api_path}' not available with API token, need proper ticket.")
-                user = who.user
-            injected = self.faults.check_call(method, api_path, template)
-            if injected is not None:
-                raise injected
-            node = path_values.get("node")
-            if node is not None:
-                if node not in state["nodes"]:
-                    raise ApiFail(
-                        500,
-                        f"hostname lookup '{node}' failed - failed to get address info for: {node}: "
-                        "Name or service not known",
-                    )
-                if not state["nodes"][node]["online"]:
-                    raise ApiFail(595, f"Connection refused: node '{node}' is offline (No route to host)")
-            params = decode_body(headers.get("content-type", ""), body) if method in ("POST", "PUT") else {}
-            params.update(decode_urlencoded(query))  # query parameters win over the body
-            for name, value in path_values.items():
-                given = params.get(name)
-                if given is not None and given != value:
-                    raise param_fail({name: "duplicate parameter (already defined in URI) with conflicting values!"})
-                params[name] = value
-            if state["version"] != self.spec.version:
-                _check_release(state["version"], op.key, api_path, params)
-            additional = op.additional if op.additional is not None else True
-            problems = validate_params(params, op.params, additional)
-            if problems:
-                raise param_fail(problems)
-            ctx = Ctx(op, params, path_values, user, now, txn, self.faults)
-            if op.key in CACHED and not write:
-                return self._cached(ctx, op.key)
-            data = HANDLERS.get(op.key, generic)(ctx)
+            data = HANDLERS.get(op.key, generic)(self._context(request, op, txn, now))
             if method != "GET":
                 txn.changed()
             return data
 
-    def _cached(self, ctx: Ctx, key: str) -> SimResponse:
-        """The encoded answer, rendered once per state generation and status interval, shared by all readers.
+    def _context(self, request: _Request, op: OpSpec, txn: Txn, now: float) -> Ctx:
+        """Authenticate, check the node and the parameters: the handler's context, or the ApiFail PVE gives.
 
-        When only the interval has passed (the state is the same), a reader that finds another one rendering
-        gets the previous answer instead of waiting: its data differs in the uptime counters only.
+        Call faults count the calls they see: a request run again (StaleRead) is counted once.
         """
-        params = tuple(sorted((k, str(v)) for k, v in ctx.params.items()))
-        state_key = (self.store.generation, key, params)
-        bucket = int(ctx.now // STATUS_INTERVAL)
-        hit = self._answers.get(key)
-        if hit is not None and hit[0] == (*state_key, bucket):
-            return hit[1]
-        if hit is not None and hit[0][:-1] == state_key:
-            if not self._render_lock.acquire(blocking=False):
-                return hit[1]
-        else:
-            self._render_lock.acquire()
-        try:
-            hit = self._answers.get(key)
-            if hit is not None and hit[0] == (*state_key, bucket):
-                return hit[1]
-            answer = ok(HANDLERS[key](ctx))
-            self._answers[key] = ((*state_key, bucket), answer)
-            return answer
-        finally:
-            self._render_lock.release()
+        method, api_path, template, path_values = request.method, request.api_path, request.template, request.path
+        headers, state = request.headers, txn.state
+        user = "root@pam"
+        if op.key not in PUBLIC:
+            who = auth.identify(state, headers, now)
+            if method != "GET" and who.via_ticket and not who.csrf_ok:
+                raise ApiFail(401, "Permission denied - invalid csrf token")
+            if not op.allowtoken and not who.via_ticket:
+                raise ApiFail(401, f"URI '{api_path}' not available with API token, need proper ticket.")
+            user = who.user
+        if not request.counted:
+            request.counted = True
+            injected = self.faults.check_call(method, api_path, template)
+            if injected is not None:
+                raise injected
+        node = path_values.get("node")
+        if node is not None:
+            if node not in state["nodes"]:
+                raise ApiFail(
+                    500,
+                    f"hostname lookup '{node}' failed - failed to get address info for: {node}: "
+                    "Name or service not known",
+                )
+            if not state["nodes"][node]["online"]:
+                raise ApiFail(595, f"Connection refused: node '{node}' is offline (No route to host)")
+        body = request.body
+        params = decode_body(headers.get("content-type", ""), body) if method in ("POST", "PUT") else {}
+        params.update(decode_urlencoded(request.query))  # query parameters win over the body
+        for name, value in path_values.items():
+            given = params.get(name)
+            if given is not None and given != value:
+                raise param_fail({name: "duplicate parameter (already defined in URI) with conflicting values!"})
+            params[name] = value
+        if state["version"] != self.spec.version:
+            _check_release(state["version"], op.key, api_path, params)
+        additional = op.additional if op.additional is not None else True
+        problems = validate_params(params, op.params, additional)
+        if problems:
+            raise param_fail(problems)
+        return Ctx(op, params, path_values, user, now, txn, self.faults)
+
+
+@dataclass
+class _Request:
+    method: str
+    api_path: str
+    template: str
+    path: Mapping[str, str]
+    query: str
+    headers: Mapping[str, str]
+    body: bytes
+    counted: bool = False  # the call faults have seen it
 
 
 def _check_release(version: str, key: str, api_path: str, params: Mapping[str, object]) -> None:

@@ -10,6 +10,12 @@ Processes share the database (WAL mode: readers never wait for the writer). Each
 memory and, before a request, reads the rows other processes changed since (every row carries the generation
 that wrote it). In one process, reads run concurrently and writes one at a time (a readers-writer lock);
 across processes, ``BEGIN IMMEDIATE`` makes writers take turns.
+
+A process loads the small top-level rows when it opens the state, and a row section when a request first
+touches it: a ``pvectl --sim`` command whose answers touch no VM row (``/version``, or an answer stored in
+``answers`` by an earlier process for the same state) never parses the VM rows. A section is loaded as of the
+generation the process holds; when another process has written since, the read raises ``StaleRead`` and the
+simulator runs the request again on the newer state.
 """
 
 from __future__ import annotations
@@ -20,7 +26,8 @@ import secrets
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -52,6 +59,10 @@ class StateError(PveError, RuntimeError):
     exit_code = 2  # an unusable state file is bad input, not an API failure
 
 
+class StaleRead(RuntimeError):
+    """A read touched a section not yet in memory after another process changed the state: run it again."""
+
+
 def _dump(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"))
 
@@ -62,32 +73,68 @@ class Section(dict[str, Any]):
     Reading an entry (``[]``, ``get``) counts as a touch, since the caller may change it in place; iterating
     ``items()``/``values()`` touches everything. ``peek_items``/``peek_values`` iterate without touching, for
     callers that only read.
+
+    A section not loaded yet has a ``loader``: its first use of any kind fills it (``Store._fill``).
     """
 
-    __slots__ = ("touched", "tracking")
+    __slots__ = ("loader", "touched", "tracking")
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self.tracking = False
         self.touched: dict[str, str | None] = {}
+        self.loader: Callable[[Section], None] | None = None
+
+    def _ready(self) -> None:
+        if self.loader is not None:
+            self.loader(self)
+
+    def __contains__(self, key: object) -> bool:
+        self._ready()
+        return dict.__contains__(self, key)
+
+    def __iter__(self) -> Iterator[str]:
+        self._ready()
+        return dict.__iter__(self)
+
+    def __len__(self) -> int:
+        self._ready()
+        return dict.__len__(self)
+
+    def __repr__(self) -> str:
+        return "Section(not loaded)" if self.loader is not None else dict.__repr__(self)
+
+    def __eq__(self, other: object) -> bool:
+        self._ready()
+        return dict.__eq__(self, other)
+
+    def keys(self) -> Any:
+        self._ready()
+        return dict.keys(self)
+
+    def copy(self) -> dict[str, Any]:
+        self._ready()
+        return dict(dict.items(self))
 
     def _touch(self, key: str) -> None:
+        self._ready()
         if self.tracking and key not in self.touched:
             old = dict.get(self, key, _ABSENT)
             self.touched[key] = None if old is _ABSENT else _dump(old)
 
     def _touch_all(self) -> None:
+        self._ready()
         if self.tracking:
             for key in dict.keys(self):
                 self._touch(key)
 
     def __getitem__(self, key: str) -> Any:
-        if self.tracking:
+        if self.tracking or self.loader is not None:
             self._touch(key)
         return dict.__getitem__(self, key)
 
     def get(self, key: str, default: Any = None) -> Any:
-        if self.tracking:
+        if self.tracking or self.loader is not None:
             self._touch(key)
         return dict.get(self, key, default)
 
@@ -128,10 +175,16 @@ class Section(dict[str, Any]):
             self[key] = value
 
     def peek_items(self) -> Any:
+        self._ready()
         return dict.items(self)
 
     def peek_values(self) -> Any:
+        self._ready()
         return dict.values(self)
+
+    def __reversed__(self) -> Iterator[str]:
+        self._ready()
+        return dict.__reversed__(self)
 
     def raw_set(self, key: str, value: Any) -> None:
         dict.__setitem__(self, key, value)
@@ -165,6 +218,11 @@ class Txn:
         if self.write:
             return compute()
         return self.store.memo(name, compute)
+
+    @property
+    def stamp(self) -> str:
+        """Names the state this transaction sees, across processes: equal stamps, equal states."""
+        return self.store.stamp
 
 
 class _RWLock:
@@ -230,13 +288,15 @@ class Store:
         self.path = path
         self._rw = _RWLock()
         self._db_mutex = threading.Lock()
-        self._db: sqlite3.Connection | None = None  # used under the exclusive lock only
+        self._fill_lock = threading.Lock()  # one reader at a time fills a section, on the main connection
+        self._db: sqlite3.Connection | None = None  # used under the exclusive lock (or _fill_lock under a read)
         self._watch: sqlite3.Connection | None = None  # PRAGMA data_version for readers, under _db_mutex
         self._gen = 0
         self._epoch = ""
         self._data_version = 0
         self._top_json: dict[str, str] = {}
         self._memo: dict[str, tuple[int, Any]] = {}
+        self._loaded: set[str] = set(ROW_SECTIONS)  # the row sections in memory (all, unless opened from a file)
         self.generation = 0  # bumps whenever the in-memory state changes (memo and answer caches key on it)
         self._state: State = {}
         if path is None:
@@ -261,7 +321,7 @@ class Store:
                 try:
                     fmt = self._info("format")
                     if fmt == FORMAT:
-                        self._load_all()
+                        self._load_top()
                         return
                 finally:
                     db.execute("COMMIT")
@@ -277,7 +337,7 @@ class Store:
                         keep_credentials(fresh_state, old_creds, seed or {})
                     self._replace(sectioned(fresh_state))
                 else:
-                    self._load_all()
+                    self._load_top()
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
@@ -301,6 +361,10 @@ class Store:
             )
             db.execute("CREATE INDEX IF NOT EXISTS rows_by_gen ON rows (gen)")
             db.execute("CREATE TABLE IF NOT EXISTS info (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS answers"
+                " (key TEXT PRIMARY KEY, stamp TEXT NOT NULL, rendered REAL NOT NULL, body BLOB NOT NULL)"
+            )
         except sqlite3.DatabaseError as exc:
             if reset and not fresh:
                 self._connect(path, fresh=True, reset=reset)
@@ -318,6 +382,7 @@ class Store:
         (sqlite.org/howtocorrupt.html, 2.6). The next read picks up what other processes wrote meanwhile."""
         self._rw = _RWLock()
         self._db_mutex = threading.Lock()
+        self._fill_lock = threading.Lock()
         self._data_version = 0
         if self.path is not None and self._db is None:
             self._connect(self.path, fresh=False, reset=False)
@@ -346,6 +411,7 @@ class Store:
         db = self._conn()
         gen = int(self._info("gen") or 0) + 1
         db.execute("DELETE FROM rows")
+        db.execute("DELETE FROM answers")
         rows: list[tuple[str, str, str, int]] = []
         for key, value in state.items():
             if key in ROW_SECTIONS:
@@ -359,39 +425,88 @@ class Store:
         self._set_info("epoch", self._epoch)
         self._state = state
         self._gen = gen
+        self._loaded = set(ROW_SECTIONS)
         self._top_json = {k: _dump(v) for k, v in state.items() if k not in ROW_SECTIONS}
         self._changed()
 
-    def _load_all(self) -> None:
+    def _corrupt(self, exc: Exception) -> StateError:
+        return StateError(f"state file {self.path} is corrupt ({exc}); run 'pvectl sim reset'")
+
+    def _load_top(self) -> None:
+        """Load the top-level rows; each row section waits, as a placeholder, for its first use (inside a
+        database transaction)."""
         db = self._conn()
         self._gen = int(self._info("gen") or 0)
         self._epoch = self._info("epoch") or ""
-        state: State = {name: Section() for name in ROW_SECTIONS}
+        state: State = {}
         top: dict[str, str] = {}
         try:
             for key, value in db.execute("SELECT key, value FROM rows WHERE section = ? AND value IS NOT NULL", (TOP,)):
                 top[key] = value
                 state[key] = orjson.loads(value)
-            for name in ROW_SECTIONS:
-                # One JSON array per section: a single parse instead of one per row (orjson: 2.5x json's speed).
-                keys = [k for (k,) in db.execute(_KEYS, (name,))]
-                (text,) = db.execute(_VALUES, (name,)).fetchone()
-                values = orjson.loads(f"[{text or ''}]")
-                if len(values) != len(keys):
-                    raise ValueError(f"section {name}: {len(keys)} keys, {len(values)} values")
-                dict.update(state[name], zip(keys, values, strict=True))
-        except (ValueError, KeyError) as exc:
-            raise StateError(f"state file {self.path} is corrupt ({exc}); run 'pvectl sim reset'") from exc
+        except ValueError as exc:
+            raise self._corrupt(exc) from exc
         if "users" not in state or "version" not in state:
             raise StateError(f"state file {self.path} is not a simulator state; run 'pvectl sim reset'")
-        self._state, self._top_json = state, top
+        for name in ROW_SECTIONS:
+            placeholder = Section()
+            placeholder.loader = partial(self._fill, name)
+            state[name] = placeholder
+        self._state, self._top_json, self._loaded = state, top, set()
         self._changed()
 
+    def _load_sections(self, names: tuple[str, ...]) -> None:
+        """Load the row sections of ``names`` not yet in memory, as of ``self._gen`` (inside the database
+        transaction that brought the state up to that generation)."""
+        for name in names:
+            if name not in self._loaded:
+                self._read_section(name, self._state[name])
+
+    def _read_section(self, name: str, section: Section) -> None:
+        db = self._conn()
+        try:
+            # One JSON array per section: a single parse instead of one per row (orjson: 2.5x json's speed).
+            keys = [k for (k,) in db.execute(_KEYS, (name,))]
+            (text,) = db.execute(_VALUES, (name,)).fetchone()
+            values = orjson.loads(f"[{text or ''}]")
+        except ValueError as exc:
+            raise self._corrupt(exc) from exc
+        if len(values) != len(keys):
+            raise self._corrupt(ValueError(f"section {name}: {len(keys)} keys, {len(values)} values"))
+        dict.update(section, zip(keys, values, strict=True))
+        section.loader = None
+        self._loaded.add(name)
+
+    def _fill(self, name: str, section: Section) -> None:
+        """A reader's first use of a section: load it as of the generation this process holds.
+
+        Runs under a read lock (no writer and no refresh in this process meanwhile). When another process has
+        written since, the rows of this generation are gone: StaleRead, and the next transaction refreshes.
+        """
+        with self._fill_lock:
+            if section.loader is None:  # another reader filled it meanwhile
+                return
+            db = self._conn()
+            db.execute("BEGIN")
+            try:
+                same = (self._info("epoch") or "") == self._epoch and int(self._info("gen") or 0) == self._gen
+                if not same or self._state.get(name) is not section:
+                    self._data_version = -1  # make the next transaction refresh
+                    raise StaleRead(f"section {name}: the state changed since generation {self._gen}")
+                self._read_section(name, section)
+            finally:
+                db.execute("COMMIT")
+
     def _refresh(self) -> None:
-        """Apply the rows other processes wrote since this one last looked (inside a database transaction)."""
+        """Apply the rows other processes wrote since this one last looked (inside a database transaction).
+
+        Rows of sections not in memory are skipped: loading such a section later reads them as they are then.
+        """
         db = self._conn()
         if (self._info("epoch") or "") != self._epoch:
-            self._load_all()
+            loaded = tuple(name for name in ROW_SECTIONS if name in self._loaded)
+            self._load_top()
+            self._load_sections(loaded)
             return
         gen = int(self._info("gen") or 0)
         if gen == self._gen:
@@ -406,6 +521,8 @@ class Store:
                 else:
                     self._state[key] = json.loads(value)
                     self._top_json[key] = value
+            elif section not in self._loaded:
+                continue  # loaded later, as it is then
             elif value is None:
                 self._state[section].raw_pop(key)
             else:
@@ -413,19 +530,51 @@ class Store:
         self._gen = gen
         self._changed()
 
+    def _watcher(self) -> sqlite3.Connection:
+        """The connection for what needs no state lock (under ``_db_mutex``): data_version, stored answers.
+
+        Its busy timeout is short: storing an answer is worth a try, never a wait behind another writer.
+        """
+        assert self.path is not None
+        if self._watch is None:
+            self._watch = sqlite3.connect(self.path, timeout=0.05, isolation_level=None, check_same_thread=False)
+        return self._watch
+
     def _check_others(self) -> bool:
         """True when another process committed since the last check (cheap: no lock on the state)."""
         if self._db is None or self.path is None:
             return False
         with self._db_mutex:
-            if self._watch is None:
-                self._watch = sqlite3.connect(self.path, timeout=60.0, isolation_level=None, check_same_thread=False)
             # Every commit but the watcher's own counts, this process's writes too: those refresh cheaply.
-            version = int(self._watch.execute("PRAGMA data_version").fetchone()[0])
+            version = int(self._watcher().execute("PRAGMA data_version").fetchone()[0])
             if version == self._data_version:
                 return False
             self._data_version = version
             return True
+
+    def stored_answer(self, key: str, stamp: str) -> tuple[float, bytes] | None:
+        """(when it was rendered, the body) of the answer a process stored for ``key`` at ``stamp``."""
+        if self._db is None:
+            return None
+        with self._db_mutex:
+            row = self._watcher().execute("SELECT stamp, rendered, body FROM answers WHERE key = ?", (key,)).fetchone()
+        return (float(row[1]), bytes(row[2])) if row is not None and row[0] == stamp else None
+
+    def store_answer(self, key: str, stamp: str, rendered: float, body: bytes) -> None:
+        """Keep an answer body for the processes that come next (best effort: skipped while another writes).
+
+        Its commit is the watcher's own, so it makes no process here refresh; other processes' refresh finds
+        the generation unchanged and reads nothing.
+        """
+        if self._db is None:
+            return
+        # Locked by a writer, or a read-only file: the next process renders it again.
+        with self._db_mutex, suppress(sqlite3.OperationalError):
+            self._watcher().execute(
+                "INSERT INTO answers (key, stamp, rendered, body) VALUES (?, ?, ?, ?) ON CONFLICT (key)"
+                " DO UPDATE SET stamp = excluded.stamp, rendered = excluded.rendered, body = excluded.body",
+                (key, stamp, rendered, body),
+            )
 
     # -- transactions ------------------------------------------------------------------------------------
 
@@ -443,15 +592,32 @@ class Store:
         self._memo[name] = (gen, value)
         return value
 
+    @property
+    def loaded(self) -> frozenset[str]:
+        """The row sections in memory (the others load when first touched)."""
+        return frozenset(self._loaded)
+
+    @property
+    def stamp(self) -> str:
+        """The state's name across processes (its epoch and generation); in memory, this object's generation."""
+        if self.path is None:
+            return f"memory:{id(self)}:{self.generation}"
+        return f"{self._epoch}:{self._gen}"
+
     @contextmanager
-    def transaction(self, *, write: bool = False) -> Iterator[Txn]:
-        """The state for one request. Reads share it; a write's changes are stored at its end, undone on error."""
+    def transaction(self, *, write: bool = False, sections: tuple[str, ...] = ROW_SECTIONS) -> Iterator[Txn]:
+        """The state for one request. Reads share it; a write's changes are stored at its end, undone on error.
+
+        A read names the row ``sections`` it uses (all by default); the others may be missing from its state.
+        """
         if not write:
-            if self._check_others():
+            missing = any(name not in self._loaded for name in sections)
+            if self._check_others() or missing:
                 with self._rw.write():
                     self._conn().execute("BEGIN")
                     try:
                         self._refresh()
+                        self._load_sections(sections)
                     finally:
                         self._conn().execute("COMMIT")
             with self._rw.read():
@@ -461,27 +627,28 @@ class Store:
             db = self._db
             if db is not None:
                 db.execute("BEGIN IMMEDIATE")  # the database's one writer, across processes
-            sections: list[Section] = [self._state[name] for name in ROW_SECTIONS]
+            tracked: list[Section] = []
             try:
                 if db is not None:
                     self._refresh()
-                    sections = [self._state[name] for name in ROW_SECTIONS]
-                for section in sections:
+                    self._load_sections(ROW_SECTIONS)
+                tracked = [self._state[name] for name in ROW_SECTIONS]
+                for section in tracked:
                     section.tracking = True
                 txn = Txn(self._state, self, write=True)
                 yield txn
-                for section in sections:
+                for section in tracked:
                     section.tracking = False
-                self._commit(sections)
+                self._commit(tracked)
             except BaseException:
-                for section in sections:
+                for section in tracked:
                     section.tracking = False
-                self._undo(sections)
+                self._undo(tracked)
                 if db is not None:
                     db.execute("ROLLBACK")
                 raise
             finally:
-                for section in sections:
+                for section in tracked:
                     section.touched = {}
 
     def _commit(self, sections: list[Section]) -> None:
@@ -546,12 +713,12 @@ class Store:
 
     def credentials(self) -> dict[str, str]:
         """root@pam's password and API token, without copying the state."""
-        with self.transaction() as txn:
+        with self.transaction(sections=()) as txn:
             return credentials_of(txn.state)
 
     def summary(self) -> dict[str, Any]:
         """What ``sim status`` shows: version, nodes, counts, faults in force."""
-        with self.transaction() as txn:
+        with self.transaction(sections=("vms", "tasks")) as txn:
             state = txn.state
             running = sum(t["status"] == "running" for t in state["tasks"].peek_values())
             return {

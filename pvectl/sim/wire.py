@@ -107,9 +107,12 @@ def reason_text(message: str) -> str:
     return " ".join(message.split()) or "Error"
 
 
+JSON_HEADERS: Mapping[str, str] = {"Content-Type": "application/json;charset=UTF-8"}
+
+
 def ok(data: Any, extra: Mapping[str, Any] | None = None) -> SimResponse:
     payload = {"data": data, **(extra or {})}
-    return SimResponse(200, "OK", json.dumps(payload).encode(), {"Content-Type": "application/json;charset=UTF-8"})
+    return SimResponse(200, "OK", json.dumps(payload).encode(), JSON_HEADERS)
 
 
 def error(fail: ApiFail) -> SimResponse:
@@ -121,5 +124,5 @@ def error(fail: ApiFail) -> SimResponse:
         fail.status,
         reason_text(fail.message),
         json.dumps(payload).encode(),
-        {"Content-Type": "application/json;charset=UTF-8"},
+        JSON_HEADERS,
     )

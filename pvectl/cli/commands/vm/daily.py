@@ -37,10 +37,10 @@ VM_STATES = ("running", "stopped", "unknown")
 
 
 def _find(client: ProxmoxClient, key: str) -> VmRef:
-    from pvectl.vm.lookup import VmAmbiguous, VmNotFound, cluster_vms, find
+    from pvectl.vm.lookup import VmAmbiguous, VmNotFound, lookup
 
     try:
-        return find(cluster_vms(client), key)
+        return lookup(client, key)
     except VmNotFound as exc:  # an ambiguous name is a usage error: the id picks one
         raise CliError(str(exc), USAGE if isinstance(exc, VmAmbiguous) else NOT_FOUND) from None
 
