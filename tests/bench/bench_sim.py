@@ -134,7 +134,7 @@ def _get(conn: http.client.HTTPSConnection, token: str, check: bool = False) -> 
     if check:  # once, outside the measured runs
         if response.getheader("Content-Encoding") == "gzip":
             body = gzip.decompress(body)
-        if not body.startswith(b'{"data": ['):
+        if not body.startswith((b'{"data": [', b'{"data":[')):
             raise RuntimeError(f"GET /cluster/resources: unexpected answer {body[:80]!r}")
     return elapsed
 
