@@ -45,22 +45,25 @@ def _rows(client: ProxmoxClient) -> list[dict[str, Any]]:
     return [r for r in rows if r.get("type", "qemu") == "qemu" and r.get("vmid") is not None]
 
 
-def _ref(r: dict[str, Any]) -> VmRef:
-    from pvectl.sdk._core.answers import as_int, as_text
+def _refs(rows: Iterable[dict[str, Any]]) -> list[VmRef]:
+    from pvectl.sdk._core.answers import as_int, as_text  # imported once per list, not once per row
 
-    return VmRef(
-        vmid=as_int(WHAT, r["vmid"]),
-        node=as_text(WHAT, r.get("node"), default=""),
-        name=as_text(WHAT, r.get("name"), default=""),
-        status=as_text(WHAT, r.get("status"), default=""),
-        tags=split_tags(r.get("tags")),
-        raw=r,  # as_rows hands out rows of their own
-    )
+    return [
+        VmRef(
+            vmid=as_int(WHAT, r["vmid"]),
+            node=as_text(WHAT, r.get("node"), default=""),
+            name=as_text(WHAT, r.get("name"), default=""),
+            status=as_text(WHAT, r.get("status"), default=""),
+            tags=split_tags(r.get("tags")),
+            raw=r,  # as_rows hands out rows of their own
+        )
+        for r in rows
+    ]
 
 
 def cluster_vms(client: ProxmoxClient) -> list[VmRef]:
     """Every QEMU VM of the cluster (templates included), sorted by id."""
-    return sorted((_ref(r) for r in _rows(client)), key=lambda v: v.vmid)
+    return sorted(_refs(_rows(client)), key=lambda v: v.vmid)
 
 
 def lookup(client: ProxmoxClient, key: str) -> VmRef:
@@ -75,7 +78,7 @@ def lookup(client: ProxmoxClient, key: str) -> VmRef:
     else:
         hits = [r for r in rows if r.get("name") == key]
     if hits:
-        return find(sorted((_ref(r) for r in hits), key=lambda v: v.vmid), key)
+        return find(sorted(_refs(hits), key=lambda v: v.vmid), key)
     if key.isdigit():
         raise VmNotFound(f"no VM with id {key}")
     raise _no_name(key, {str(r["name"]) for r in rows if r.get("name")})

@@ -78,7 +78,10 @@ def split_tags(text: Any) -> tuple[str, ...]:
         return tuple(str(t) for t in text if t)
     if not text:
         return ()
-    return tuple(t for t in str(text).replace(",", ";").replace(" ", ";").split(";") if t)
+    text = str(text)
+    if "," in text or " " in text:
+        text = text.replace(",", ";").replace(" ", ";")
+    return tuple(filter(None, text.split(";")))  # one call per row of a 10,000-VM list: no generator
 
 
 class ReferenceData:
