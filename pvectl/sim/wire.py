@@ -110,9 +110,15 @@ def reason_text(message: str) -> str:
 JSON_HEADERS: Mapping[str, str] = {"Content-Type": "application/json;charset=UTF-8"}
 
 
+def encode(payload: Any) -> bytes:
+    """JSON as pveproxy writes it: compact UTF-8 (the HTTP server's ``register_formatter('json', ...)`` calls
+    ``to_json($data, {utf8 => 1, allow_nonref => 1})``: no pretty-printing, no \\u escapes)."""
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+
+
 def ok(data: Any, extra: Mapping[str, Any] | None = None) -> SimResponse:
     payload = {"data": data, **(extra or {})}
-    return SimResponse(200, "OK", json.dumps(payload).encode(), JSON_HEADERS)
+    return SimResponse(200, "OK", encode(payload), JSON_HEADERS)
 
 
 def error(fail: ApiFail) -> SimResponse:
@@ -123,6 +129,6 @@ def error(fail: ApiFail) -> SimResponse:
     return SimResponse(
         fail.status,
         reason_text(fail.message),
-        json.dumps(payload).encode(),
+        encode(payload),
         JSON_HEADERS,
     )
