@@ -608,7 +608,8 @@ class Store:
     def transaction(self, *, write: bool = False, sections: tuple[str, ...] = ROW_SECTIONS) -> Iterator[Txn]:
         """The state for one request. Reads share it; a write's changes are stored at its end, undone on error.
 
-        A read names the row ``sections`` it uses (all by default); the others may be missing from its state.
+        A read loads the row ``sections`` it names (all by default) before it starts; the others load when it
+        first touches them, and may raise StaleRead then (another process wrote since this one last looked).
         """
         if not write:
             missing = any(name not in self._loaded for name in sections)
