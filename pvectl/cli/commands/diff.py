@@ -35,14 +35,12 @@ COLOURS = {"-": "31", "+": "32", "!": "33", "~": "36"}
 
 
 def read_file(path: str) -> str:
-    if path == "-":
-        return sys.stdin.read()
-    from pathlib import Path
+    from pvectl.vm.fileload import FileLoadError, read_bounded
 
     try:
-        return Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CliError(f"-f {path}: {exc.strerror or exc}", USAGE) from None
+        return read_bounded(path, f"-f {path}")
+    except FileLoadError as exc:
+        raise CliError(str(exc), USAGE) from None
 
 
 def compute(
@@ -57,6 +55,18 @@ def compute(
         return ctx, [compare(client, ctx, doc) for doc in docs]
     except DocError as exc:
         raise CliError(str(exc), USAGE) from None
+
+
+def refusals(client: ProxmoxClient, diffs: list[VmDiff]) -> None:
+    """apply's checks (pvectl.vm.apply.prepare, GETs only): what apply would refuse, diff refuses too (exit 2)."""
+    from pvectl.vm.apply import ApplyRefused, prepare
+
+    try:
+        prepare(client, diffs)
+    except ApplyRefused as exc:
+        raise CliError(
+            str(exc).replace("(nothing was sent)", "(apply would send nothing)"), USAGE, exc.details
+        ) from None
 
 
 def label_tags(labels: list[str]) -> tuple[str, ...]:
@@ -144,6 +154,7 @@ def _diff(ctx: typer.Context, filename: str, labels: list[str]) -> int:
     fmt = check_format(output_format(ctx))
     client = ctx.obj.client()
     _, diffs = compute(client, filename, labels=label_tags(labels))
+    refusals(client, diffs)
     if fmt == "json":
         print(json_text([d.to_json() for d in diffs]))
     elif fmt == "yaml":
