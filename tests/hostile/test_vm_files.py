@@ -114,7 +114,7 @@ def test_diff_refuses_what_apply_refuses(cli: SimCli, tmp_path: Path) -> None:
     path.write_text("name: bad_vm!\nnode: pve1\nmemory: -5\n")
     diff, apply = cli("diff", "-f", str(path)), cli("apply", "-f", str(path))
     assert (diff.code, apply.code) == (2, 2)
-    assert "create" not in diff.stdout
+    assert "new VM (name bad_vm!): create" in diff.stdout  # what apply would try, then why it refuses
     for run in (diff, apply):
         assert "'bad_vm!' is not a valid DNS name" in run.stderr and "must be at least 16 MiB, got -5" in run.stderr
     assert cli.writes() == []

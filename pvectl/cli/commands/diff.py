@@ -57,16 +57,17 @@ def compute(
         raise CliError(str(exc), USAGE) from None
 
 
-def refusals(client: ProxmoxClient, diffs: list[VmDiff]) -> None:
-    """apply's checks (pvectl.vm.apply.prepare, GETs only): what apply would refuse, diff refuses too (exit 2)."""
+def refusals(client: ProxmoxClient, diffs: list[VmDiff]) -> CliError | None:
+    """apply's checks (pvectl.vm.apply.prepare, GETs only) as the error diff exits with after showing the diff:
+    what apply would refuse, diff reports too (exit 2), so exit 1 always means "apply would do this"."""
     from pvectl.vm.apply import ApplyRefused, prepare
 
     try:
         prepare(client, diffs)
     except ApplyRefused as exc:
-        raise CliError(
-            str(exc).replace("(nothing was sent)", "(apply would send nothing)"), USAGE, exc.details
-        ) from None
+        message = str(exc).replace("(nothing was sent)", "(apply would refuse it)")
+        return CliError(message, USAGE, exc.details)
+    return None
 
 
 def label_tags(labels: list[str]) -> tuple[str, ...]:
@@ -154,11 +155,13 @@ def _diff(ctx: typer.Context, filename: str, labels: list[str]) -> int:
     fmt = check_format(output_format(ctx))
     client = ctx.obj.client()
     _, diffs = compute(client, filename, labels=label_tags(labels))
-    refusals(client, diffs)
+    refused = refusals(client, diffs)
     if fmt == "json":
         print(json_text([d.to_json() for d in diffs]))
     elif fmt == "yaml":
         print(yaml_text([d.to_json() for d in diffs]), end="")
     else:
         print(human(diffs, colour=sys.stdout.isatty()))
+    if refused is not None:
+        raise refused
     return DIFFERENCES if any(d.action != "unchanged" for d in diffs) else 0
