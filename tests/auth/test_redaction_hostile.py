@@ -128,3 +128,14 @@ def test_token_ids_and_upids_stay_whole_next_to_a_long_run() -> None:
     text = "x" * 100_000 + " " + upid + " ops@pve!ci=0b5e3c1a-9f7d-4e2b"
     out = redact(text)
     assert out.endswith(f" {upid} ops@pve!ci=***")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["PASSWORD=hunter22", '{"CiPassword": "hunter22"}', "pa\u017f\u017fword=hunter22", "t\u0131cket=hunter22",
+     "CSRFPrevent\u0131onToken: 65A1B2C3:hunter22", "\u212aEY token-secret = 'hunter22'"],
+)  # fmt: skip
+def test_case_insensitive_names_are_masked_whatever_their_case(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The case-insensitive patterns are skipped when their words are absent: words IGNORECASE equates count."""
+    monkeypatch.setattr(module, "_known", set())
+    assert "hunter22" not in redact(text)
