@@ -61,7 +61,7 @@ def test_masking_work_grows_linearly_up_to_4_mb(shape: str, monkeypatch: pytest.
 
 _SECRET = st.text(alphabet="abcdefABCDEF0123456789-+/", min_size=12, max_size=40).filter(lambda s: s[0] != "-")
 _NAME = st.from_regex(r"[a-z][a-z0-9]{0,10}", fullmatch=True)
-_NOISE = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=60)
+_NOISE = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=60)
 _SEPARATOR = st.sampled_from([" ", "\n", "\t", " | ", "\r\n"])
 
 

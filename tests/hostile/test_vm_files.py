@@ -171,7 +171,7 @@ def test_ordinary_data_reads_back_unchanged(value: Any) -> None:
 @settings(max_examples=100, deadline=None)
 @given(levels=st.integers(1, 3 * MAX_DEPTH), bracket=st.sampled_from(["[]", "{}"]))
 def test_depth_is_capped_exactly(levels: int, bracket: str) -> None:
-    opening, closing = bracket
+    opening, closing = bracket[0], bracket[1]
     inner = '"a": 1' if opening == "{" else "1"
     text = (opening + ('"k": ' if opening == "{" else "")) * (levels - 1) + opening + inner + closing * levels
     for load in (json_document, yaml_documents):
