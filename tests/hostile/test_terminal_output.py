@@ -164,6 +164,22 @@ def test_api_error_message(hcli: SimCli, poison: Poison) -> None:
     assert len(run.stderr.strip().splitlines()) == 1 or "\\n" not in run.stderr.splitlines()[0]
 
 
+def test_http_trace_under_vv(capsys: pytest.CaptureFixture[str]) -> None:
+    import logging
+
+    from pvectl.cli.connection import _traces
+
+    _traces(2)
+    try:
+        logging.getLogger("pvectl.http").debug("< 200 OK\n\n%s", '{"data":[{"name":"dns1' + EVIL + '"}]}')
+    finally:
+        _traces(0)
+    err = capsys.readouterr().err
+    assert "dns1\\x1b]0;owned" in err
+    for raw in RAW:
+        assert raw not in err
+
+
 def test_task_log_command(hcli: SimCli) -> None:
     started = hcli("vm", "start", "102", "--no-wait", "-o", "json")
     upid = started.stdout.strip().strip('"')
