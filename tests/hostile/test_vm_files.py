@@ -180,3 +180,15 @@ def test_depth_is_capped_exactly(levels: int, bracket: str) -> None:
         else:
             with pytest.raises(FileLoadError, match="nested deeper"):
                 load(text, "-f d")
+
+
+def test_only_what_aliases_stand_for_counts_against_their_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pvectl.vm.fileload as fileload
+
+    monkeypatch.setattr(fileload, "MAX_ALIAS_VALUES", 50)
+    many = [{"name": f"vm{i}", "memory": 1024} for i in range(40)]  # 200 values written out: no alias
+    assert yaml_documents(yaml.safe_dump(many), "-f m") == [many]
+    base = "base: &b {a: 1, b: 2, c: 3, d: 4}\n"  # 9 values
+    assert yaml_documents(base + "".join(f"v{i}: *b\n" for i in range(5)), "-f m")  # 45 through aliases
+    with pytest.raises(FileLoadError, match="line 7: aliases expand to more than 50 values"):
+        yaml_documents(base + "".join(f"v{i}: *b\n" for i in range(6)), "-f m")
