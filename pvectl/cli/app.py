@@ -167,5 +167,9 @@ def run() -> None:
     except Exception as exc:
         if os.environ.get("PVECTL_DEBUG"):
             raise
-        print(f"error: internal error: {type(exc).__name__}: {exc} (set PVECTL_DEBUG=1 for details)", file=sys.stderr)
+        from pvectl.cli.safe_text import safe_cell
+        from pvectl.sdk._core.redact import redact
+
+        what = safe_cell(redact(f"{type(exc).__name__}: {exc}"))
+        print(f"error: internal error: {what} (set PVECTL_DEBUG=1 for details)", file=sys.stderr)
         sys.exit(1)

@@ -234,6 +234,12 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
     def stream(self, value: Any) -> None:
         pass
 
+    def format(self, record: logging.LogRecord) -> str:
+        """The record's text with a server's control characters escaped (a -vv trace shows answers)."""
+        from pvectl.cli.safe_text import safe_text
+
+        return safe_text(super().format(record))
+
 
 def _traces(verbose: int) -> None:
     """-v: what pvectl decides (context, cached ticket); -vv: every HTTP request and response, redacted."""

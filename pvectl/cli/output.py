@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pvectl.cli.errors import USAGE, CliError
+from pvectl.cli.safe_text import safe_cell, safe_text
 
 FORMATS = ("auto", "table", "wide", "json", "yaml", "text")
 MAX_COLUMNS = 8
@@ -184,7 +185,7 @@ def render(
     elif kind == "yaml":
         write(yaml_text(data))
     elif human is not None and shape.columns is None:
-        out = human() if callable(human) else human
+        out = safe_text(human() if callable(human) else human)  # server text: control characters escaped
         write(out if out.endswith("\n") or not out else out + "\n")
     elif kind == "text":
         write(text(data, _columns(data, shape, columns, wide, kind), headers=not shape.no_headers))
@@ -252,18 +253,19 @@ def sort_rows(rows: Sequence[Mapping[str, Any]], field: str) -> list[Mapping[str
 
 
 def cell(value: Any) -> str:
+    """A value as one cell of a table or text listing; server text has its control characters escaped."""
     kind = type(value)
     if kind is str:
-        return value  # type: ignore[no-any-return]
+        return safe_cell(value)
     if kind is int:
         return str(value)
     if value is None:
         return ""
     if isinstance(value, bool):
         return "1" if value else "0"
-    if isinstance(value, (Mapping, list)):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return str(value)
+    if isinstance(value, (Mapping, list)):  # json escapes C0 but writes DEL and C1 as they are
+        return safe_cell(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+    return safe_cell(str(value))
 
 
 BYTES = frozenset({"mem", "maxmem", "disk", "maxdisk", "size", "used", "avail", "total", "free", "swap", "maxswap"})
@@ -329,11 +331,11 @@ def text(data: Any, columns: Sequence[str] | None = None, headers: bool = True) 
     """Plain text: rows as tab-separated lines under a header, mappings as ``key<TAB>value``."""
     if _is_rows(data) or (data == [] and columns):
         cols = list(columns or pick_columns(data))
-        lines = ["\t".join(cols)] if headers else []
+        lines = ["\t".join(safe_cell(c) for c in cols)] if headers else []
         lines += ["\t".join(cell(r.get(c)) for c in cols) for r in data]
         return "\n".join(lines) + "\n" if lines else ""
     if isinstance(data, Mapping):
-        return "".join(f"{k}\t{cell(v)}\n" for k, v in data.items())
+        return "".join(f"{safe_cell(str(k))}\t{cell(v)}\n" for k, v in data.items())
     if isinstance(data, list):
         return "".join(f"{cell(v)}\n" for v in data)
     return "" if data is None else f"{cell(data)}\n"
@@ -349,10 +351,10 @@ def table_text(data: Any, columns: Sequence[str] | None = None, *, headers: bool
         cols = list(columns or pick_columns(data))
         convert = [_converter(c) for c in cols]
         body = [[f(r.get(c)) for c, f in zip(cols, convert, strict=True)] for r in data]
-        head = [c.upper() for c in cols]
+        head = [safe_cell(c.upper()) for c in cols]
         return _aligned(head if headers else None, body, cols, colour)
     if isinstance(data, Mapping):
-        body = [[str(k), human_cell(str(k), v)] for k, v in data.items()]
+        body = [[safe_cell(str(k)), human_cell(str(k), v)] for k, v in data.items()]
         return _aligned(None, body, ["key", "value"], colour, bold_first=True)
     return text(data)
 

@@ -34,6 +34,7 @@ def wait_for(
 
     if not is_upid(upid):  # a write answered something that looks like, but is not, a task id
         raise UnexpectedAnswer("the write", upid, "a task id (UPID)")
+    from pvectl.cli.safe_text import safe_text
     from pvectl.cli.taskview import LogTail, SpinnerLine
 
     task = Task(client, upid)
@@ -44,7 +45,7 @@ def wait_for(
             def stream(_status: Mapping[str, Any] | None = None) -> None:
                 with contextlib.suppress(Exception):  # the log is decoration; the status decides
                     for line in tail.poll():
-                        print(line, file=sys.stderr)
+                        print(safe_text(line), file=sys.stderr)
 
             status = task.wait(timeout=timeout, poll=POLL_SECONDS, on_progress=stream)
             stream()
@@ -52,14 +53,16 @@ def wait_for(
             status = task.wait(timeout=timeout, poll=POLL_SECONDS)
         else:
             from rich.console import Console
+            from rich.text import Text
 
             console = Console(stderr=True)
             label = f"{task.upid.type} {task.upid.id}".strip() if task.upid.id else task.upid.type
             line = SpinnerLine(client, task.node, upid, f"waiting for task {label} on {task.node}")
-            with console.status(line()) as spinner:  # elapsed time and the task's latest log line
+            # elapsed time and the task's latest log line, as Text: a log line is never read as rich markup
+            with console.status(Text(line())) as spinner:
 
                 def progress(status: Mapping[str, Any]) -> None:
-                    spinner.update(line(status))
+                    spinner.update(Text(line(status)))
 
                 status = task.wait(timeout=timeout, poll=POLL_SECONDS, on_progress=progress)
     except (TaskLost, TaskTimeout) as exc:

@@ -14,6 +14,8 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TextIO
 
+from pvectl.cli.safe_text import safe_cell, safe_text
+
 if TYPE_CHECKING:
     from pvectl.sdk import ProxmoxClient
 
@@ -143,7 +145,7 @@ def follow(
     while True:
         status = client.request("GET", f"/nodes/{node}/tasks/{upid}/status") or {}
         for line in tail.poll():  # after the status: a task that ended has written its whole log
-            print(line, file=stream, flush=True)
+            print(safe_text(line), file=stream, flush=True)
         if status.get("status") != "running":
             return dict(status)
         sleep(poll)
@@ -152,7 +154,7 @@ def follow(
 def spinner_text(label: str, elapsed: float, step: str | None = None) -> str:
     """One spinner line: ``waiting for task qmcreate 101 on pve1 (12s): Formatting 'vm-101-disk-0'``."""
     text = f"{label} ({duration(elapsed)})"
-    return f"{text}: {' '.join(step.split())}" if step else text
+    return f"{text}: {safe_cell(' '.join(step.split()))}" if step else text
 
 
 class SpinnerLine:

@@ -12,7 +12,8 @@ import httpx
 
 from pvectl.sdk._core.auth import TicketAuth
 from pvectl.sdk._core.base import BaseClient
-from pvectl.sdk._core.errors import NotFound
+from pvectl.sdk._core.bounds import AnswerTooLarge, aread_capped, read_capped, too_large_message
+from pvectl.sdk._core.errors import NotFound, UnexpectedAnswer
 
 if TYPE_CHECKING:
     import asyncio
@@ -154,7 +155,10 @@ class ProxmoxClient(BaseClient):
             request = self._request(prepared, authenticated)
             self._trace_request(request)
             try:
-                response = self._http.send(request)
+                response = self._http.send(request, stream=True)
+                read_capped(response)
+            except AnswerTooLarge:
+                raise UnexpectedAnswer(too_large_message(), method=prepared.method, path=prepared.path) from None
             except httpx.TransportError as exc:
                 delay = (
                     None if self._is_tls_failure(exc) else self._retry_delay(prepared.method, attempt, None, started)
@@ -337,7 +341,10 @@ class AsyncProxmoxClient(BaseClient):
             request = self._request(prepared, authenticated)
             self._trace_request(request)
             try:
-                response = await self._http.send(request)
+                response = await self._http.send(request, stream=True)
+                await aread_capped(response)
+            except AnswerTooLarge:
+                raise UnexpectedAnswer(too_large_message(), method=prepared.method, path=prepared.path) from None
             except httpx.TransportError as exc:
                 delay = (
                     None if self._is_tls_failure(exc) else self._retry_delay(prepared.method, attempt, None, started)

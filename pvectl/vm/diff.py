@@ -104,12 +104,12 @@ class VmDiff:
 
 def read_documents(text: str, source: str) -> list[Doc]:
     """One VM, a YAML list of VMs, or several YAML documents (JSON is YAML too)."""
-    import yaml
+    from pvectl.vm.fileload import FileLoadError, yaml_documents
 
     try:
-        parts = [d for d in yaml.safe_load_all(text) if d is not None]
-    except yaml.YAMLError as exc:
-        raise DocError(f"{source}: not valid YAML: {exc}") from None
+        parts = [d for d in yaml_documents(text, source) if d is not None]
+    except FileLoadError as exc:
+        raise DocError(str(exc)) from None
     items: list[Any] = []
     for part in parts:
         items.extend(part if isinstance(part, list) else [part])

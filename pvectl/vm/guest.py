@@ -137,11 +137,47 @@ def wait_until(
         delay = min(delay * 2, MAX_POLL)
 
 
+# Our exit status for a guest exit code that a process status cannot carry (above 255, negative) or that the
+# agent did not report as a number; the real code is printed beside it. Windows guests return 32-bit codes
+# (0xC0000005 = 3221225477 for an access violation): qemu-ga's guest-exec-status reports the process's code as
+# it is (qemu qga/qapi-schema.json GuestExecStatus.exitcode), and PVE passes it through (qemu-server
+# src/PVE/API2/Qemu/Agent.pm, exec-status). Taking it modulo 256 would turn 256 or 512 into success.
+EXEC_OUT_OF_RANGE = 255
+
+
 @dataclass(frozen=True)
 class ExecResult:
-    exitcode: int
+    exitcode: int | None  # None: the agent's answer held no number (``reported`` holds what it said)
     out: str
     err: str
+    reported: object = None
+
+    def exit_status(self) -> tuple[int, str | None]:
+        """Our exit status for the guest's code, and a note when the two differ: 0 and 1-255 pass as they are,
+        any other code exits EXEC_OUT_OF_RANGE (never 0: a failed command never looks like success)."""
+        if self.exitcode is None:
+            return EXEC_OUT_OF_RANGE, (
+                f"the guest agent reported exit code {self.reported!r}, not a number; exiting {EXEC_OUT_OF_RANGE}"
+            )
+        if 0 <= self.exitcode <= 255:
+            return self.exitcode, None
+        return EXEC_OUT_OF_RANGE, (
+            f"the command exited with {self.exitcode} (0x{self.exitcode & 0xFFFFFFFF:08X}), which an exit status "
+            f"cannot carry; exiting {EXEC_OUT_OF_RANGE}"
+        )
+
+
+def _exit_code(value: object) -> int | None:
+    """The agent's exit code as an integer; None when it is not one (a string of digits counts)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("+-").isdigit() and len(value) < 40:
+        return int(value.strip())
+    return None
 
 
 def run(
@@ -164,8 +200,14 @@ def run(
         status = agent_call(client, node, vmid, "GET", "exec-status", {"pid": pid})
         if isinstance(status, dict) and status.get("exited"):
             # exitcode is absent when a signal ended the process (qemu-ga's guest-exec-status)
-            code = int(status["exitcode"]) if status.get("exitcode") is not None else 128 + int(status.get("signal", 0))
-            return ExecResult(code, str(status.get("out-data", "")), str(status.get("err-data", "")))
+            if status.get("exitcode") is not None:
+                reported = status["exitcode"]
+                code = _exit_code(reported)
+            else:  # a signal's number, as shells report it
+                reported = status.get("signal", 0)
+                signal = _exit_code(reported)
+                code = None if signal is None else 128 + signal
+            return ExecResult(code, str(status.get("out-data", "")), str(status.get("err-data", "")), reported)
         left = deadline - clock.monotonic()
         if left <= 0:
             raise WaitTimeout(f"exec pid {pid}", timeout, "still running")

@@ -59,7 +59,8 @@ def test_a_missing_vm_is_a_create(cli: SimCli, tmp_path: Path) -> None:
 def test_json_marks_reboot_and_what_cannot_be_applied_in_place(cli: SimCli, tmp_path: Path) -> None:
     doc = {"vmid": 101, "cores": 6, "tpm": True, "disk": ["scsi0:ceph-pool:16"]}
     result = cli("diff", "-f", write(tmp_path, doc), "-o", "json")
-    assert result.code == 1
+    assert result.code == 2  # the diff, then the refusals apply would make
+    assert "cannot be applied" in result.stderr
     changes = {c["key"]: c for c in result.json()[0]["changes"]}
     assert changes["cores"]["reboot"] is True and changes["cores"]["kind"] == "set"
     assert changes["tpm"]["kind"] == "refused" and "added at creation" in changes["tpm"]["note"]

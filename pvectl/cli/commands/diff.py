@@ -35,14 +35,12 @@ COLOURS = {"-": "31", "+": "32", "!": "33", "~": "36"}
 
 
 def read_file(path: str) -> str:
-    if path == "-":
-        return sys.stdin.read()
-    from pathlib import Path
+    from pvectl.vm.fileload import FileLoadError, read_bounded
 
     try:
-        return Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CliError(f"-f {path}: {exc.strerror or exc}", USAGE) from None
+        return read_bounded(path, f"-f {path}")
+    except FileLoadError as exc:
+        raise CliError(str(exc), USAGE) from None
 
 
 def compute(
@@ -57,6 +55,19 @@ def compute(
         return ctx, [compare(client, ctx, doc) for doc in docs]
     except DocError as exc:
         raise CliError(str(exc), USAGE) from None
+
+
+def refusals(client: ProxmoxClient, diffs: list[VmDiff]) -> CliError | None:
+    """apply's checks (pvectl.vm.apply.prepare, GETs only) as the error diff exits with after showing the diff:
+    what apply would refuse, diff reports too (exit 2), so exit 1 always means "apply would do this"."""
+    from pvectl.vm.apply import ApplyRefused, prepare
+
+    try:
+        prepare(client, diffs)
+    except ApplyRefused as exc:
+        message = str(exc).replace("(nothing was sent)", "(apply would refuse it)")
+        return CliError(message, USAGE, exc.details)
+    return None
 
 
 def label_tags(labels: list[str]) -> tuple[str, ...]:
@@ -144,10 +155,13 @@ def _diff(ctx: typer.Context, filename: str, labels: list[str]) -> int:
     fmt = check_format(output_format(ctx))
     client = ctx.obj.client()
     _, diffs = compute(client, filename, labels=label_tags(labels))
+    refused = refusals(client, diffs)
     if fmt == "json":
         print(json_text([d.to_json() for d in diffs]))
     elif fmt == "yaml":
         print(yaml_text([d.to_json() for d in diffs]), end="")
     else:
         print(human(diffs, colour=sys.stdout.isatty()))
+    if refused is not None:
+        raise refused
     return DIFFERENCES if any(d.action != "unchanged" for d in diffs) else 0

@@ -141,8 +141,10 @@ def log(
             if exit_status != "OK" and not exit_status.startswith("WARNINGS"):
                 raise CliError(f"task failed: {exit_status}", FAILURE)
             return
+        from pvectl.cli.safe_text import safe_text
+
         for line in taskview.log_lines(client, node, upid, start, limit):
-            typer.echo(line)
+            typer.echo(safe_text(line))
 
 
 def _resolve(ctx: typer.Context, text: str) -> tuple[str, str, Any, str]:

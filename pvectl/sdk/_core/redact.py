@@ -28,27 +28,45 @@ _SECRET_NAMES = r"(?:[\w-]*password|otp|tfa-challenge|client-key|[\w-]*secret|[\
 # Words that stand for a secret in hints and docs (``USER@REALM!ID=SECRET``): not secrets themselves.
 _PLACEHOLDERS = r"(?:SECRET|UUID|TOKEN|VALUE|\.\.\.|…)(?![\w-])"
 
+# A character of a user name or realm in a token id (PVE's user names exclude whitespace, ':' and '/';
+# pve-access-control src/PVE/Auth/Plugin.pm $user_regex): the id ends at any quoting or punctuation.
+_USER_CHAR = r"[^\s!@'\"=,;&()<>\[\]]"
+
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # API tokens: USER@REALM!TOKENID=SECRET, bare or after ``PVEAPIToken=``. Only the secret after '=' is
     # masked; the token id is a name (it ends every UPID a token starts: ``UPID:…:root@pam!ci:``), so a
     # ':' after it is a UPID's end, not a secret. Brackets and parentheses end the secret, so a hint's
     # ``(USER@REALM!ID=SECRET)`` keeps its words. PVE's own secrets are UUIDs (pve-access-control,
     # PVE/API2/User.pm generates them), which contain none of these characters.
+    #
+    # Every pattern is linear in the text's length: a pattern starts at a fixed anchor ('@', a literal word),
+    # and a run that may repeat its own anchor stops at the next one, so no character is scanned from more
+    # than a bounded number of start positions. (The user part before '@' is kept as it is, so one
+    # character of look-behind proves it is there: scanning back for its start was quadratic on a long run
+    # without separators, 7 s for a 50 KB error body.)
     (
         re.compile(
-            rf"([^\s!@'\"=,;&()<>\[\]]+@[^\s!@'\"=,;&()<>\[\]]+![A-Za-z][A-Za-z0-9._\-]*)=(?!{_PLACEHOLDERS})"
+            rf"(@(?<={_USER_CHAR}@){_USER_CHAR}+![A-Za-z][A-Za-z0-9._\-]*)=(?!{_PLACEHOLDERS})"
             r"[^\s'\",;&()<>\[\]{}]+"
         ),
         rf"\1={MASK}",
     ),
     # the header form, whatever separates id and secret
-    (re.compile(r"(PVEAPIToken=[^\s!'\"]+![A-Za-z][A-Za-z0-9._\-]*)[=:][^\s'\",;&]+"), rf"\1={MASK}"),
+    (
+        re.compile(r"(PVEAPIToken=(?:(?!PVEAPIToken=)[^\s!'\"])+![A-Za-z][A-Za-z0-9._\-]*)[=:][^\s'\",;&]+"),
+        rf"\1={MASK}",
+    ),
     # Cookie: PVEAuthCookie=TICKET
     (re.compile(r"(PVEAuthCookie=)[^\s;'\",]+"), rf"\1{MASK}"),
     # PVE tickets anywhere: PVE:USER@REALM:HEXTIME::SIGNATURE (and TFA challenges PVE:!tfa!...:HEXTIME::SIG);
     # the 8-hex time before '::' keeps a UPID of a node called PVE (``UPID:PVE:…:vzdump::root@pam:``) whole;
     # VNC tickets (termproxy, vncproxy) are PVEVNC:HEXTIME::SIGNATURE
-    (re.compile(r"PVE(?:VNC)?(?::|%3A)[^\s'\"&;,]*?[0-9A-Fa-f]{8}(?:::|%3A%3A)[A-Za-z0-9+/=%]+"), MASK),
+    (
+        re.compile(
+            r"PVE(?:VNC)?(?::|%3A)(?:(?!PVE(?:VNC)?(?::|%3A))[^\s'\"&;,])*?[0-9A-Fa-f]{8}(?:::|%3A%3A)[A-Za-z0-9+/=%]+"
+        ),
+        MASK,
+    ),
     # Header lines and JSON members carrying credentials
     (re.compile(r"(?i)(CSRFPreventionToken[\"']?\s*[:=]\s*[\"']?)[^\s\"',;&]+"), rf"\1{MASK}"),
     (re.compile(rf"(?i)(\"{_SECRET_NAMES}\"\s*:\s*\")[^\"]*"), rf"\1{MASK}"),
@@ -57,6 +75,16 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # Our own config keys, as a dry run or an error might show them
     (re.compile(r"(?i)((?:token-secret|password)\s*=\s*[\"'])[^\"']*"), rf"\1{MASK}"),
 )
+
+
+_NAME_WORDS = ("password", "otp", "tfa-challenge", "client-key", "secret", "ticket")
+# The words a case-insensitive pattern cannot match without (lower case).
+_NEEDLES: dict[re.Pattern[str], tuple[str, ...]] = {
+    _PATTERNS[4][0]: ("csrfpreventiontoken",),
+    _PATTERNS[5][0]: _NAME_WORDS,
+    _PATTERNS[6][0]: _NAME_WORDS,
+    _PATTERNS[7][0]: ("token-secret", "password"),
+}
 
 
 def register_secret(value: str | None) -> None:
@@ -82,8 +110,19 @@ def redact(text: str) -> str:
     for secret in known:
         if secret in text:
             text = text.replace(secret, MASK)
+    folded: str | None = None
     for pattern, replacement in _PATTERNS:
-        text = pattern.sub(replacement, text)
+        needles = _NEEDLES.get(pattern)
+        if needles:
+            # a case-insensitive pattern tries every position of the text (0.2 s per MB): skip it when none of
+            # its words is there. casefold maps what IGNORECASE equates ("ſ" to "s", Kelvin's K to "k"), all
+            # but the dotless "ı" for "i" (checked over every code point).
+            folded = text.casefold().replace("ı", "i") if folded is None else folded
+            if not any(needle in folded for needle in needles):
+                continue
+        text, count = pattern.subn(replacement, text)
+        if count:
+            folded = None
     return text
 
 

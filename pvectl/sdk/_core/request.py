@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import quote
 
 from pvectl.sdk._core.encode import EncodeError, to_wire
-from pvectl.sdk._core.errors import ApiError, ValidationError, api_error
+from pvectl.sdk._core.errors import ApiError, UnexpectedAnswer, ValidationError, api_error
 from pvectl.sdk._core.spec import OpSpec
 from pvectl.sdk._core.validate import Value, family_of, validate_params
 
@@ -119,11 +119,16 @@ def _parse_big(body: bytes) -> Any:
 
 def interpret(status: int, reason: str, body: bytes, method: str, path: str) -> Any:
     """PVE's ``{"data": ...}`` envelope -> the data; an error status -> the matching ApiError."""
+    from pvectl.sdk._core.bounds import nests_deeper, too_deep_message
+
     payload: Any = None
-    if body:
+    deep = bool(body) and nests_deeper(body)  # the parsers (and all that walks the data) recurse per level
+    if deep and 200 <= status < 300:
+        raise UnexpectedAnswer(too_deep_message(), method=method, path=path)
+    if body and not deep:
         try:
             payload = _parse_big(body) if len(body) > BIG_ANSWER else json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):
             payload = None
     if 200 <= status < 300:
         if isinstance(payload, dict):

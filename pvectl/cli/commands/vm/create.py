@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -22,20 +20,16 @@ TASK_TIMEOUT = 600.0  # --timeout default of vm create: how long each task of th
 def load_file(path: str, base: VmConfig | None = None) -> VmConfig:
     """A VmConfig from a YAML or JSON VM file (flat flag-named keys over ``base``, e.g. ``[vm.defaults]``; or the
     whole config in the nested step form; pvectl.vm.vmfile); errors name the file and the key."""
+    from pvectl.vm.fileload import FileLoadError, json_document, read_bounded, yaml_document
     from pvectl.vm.vmfile import VmFileError, load
 
+    source = f"--from-file {path}"
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CliError(f"--from-file {path}: {exc.strerror or exc}", USAGE) from exc
-    import yaml
-
-    try:
-        data: Any = yaml.safe_load(text) if path.endswith((".yaml", ".yml")) else json.loads(text)
-    except (ValueError, yaml.YAMLError) as exc:
-        raise CliError(
-            f"--from-file {path}: not valid {'YAML' if path.endswith(('.yaml', '.yml')) else 'JSON'}: {exc}", USAGE
-        ) from exc
+        text = read_bounded(path, source, dash_is_stdin=False)
+        yaml_file = path.endswith((".yaml", ".yml"))
+        data: Any = yaml_document(text, source) if yaml_file else json_document(text, source)
+    except FileLoadError as exc:
+        raise CliError(str(exc), USAGE) from None
     try:
         return load(data, base)
     except VmFileError as exc:

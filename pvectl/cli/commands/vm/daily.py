@@ -78,7 +78,9 @@ def _finish(
         print_upid(ctx, upid)
         return
     wait_and_report(ctx, client, upid, timeout=timeout, doing=doing, step=step, vmid=ref.vmid, node=ref.node)
-    print(done, file=sys.stderr if output_format(ctx) == "json" else sys.stdout)
+    from pvectl.cli.safe_text import safe_text
+
+    print(safe_text(done), file=sys.stderr if output_format(ctx) == "json" else sys.stdout)
 
 
 def list_vms(

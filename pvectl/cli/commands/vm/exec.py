@@ -1,7 +1,9 @@
 """``pvectl vm exec ID -- CMD ARG…``: run a command in the guest through the QEMU guest agent.
 
 The command's stdout and stderr go to ours, and its exit code becomes ours; ``-o json`` prints them as one
-object instead (still exiting with the command's code). Failures of pvectl itself use the documented codes
+object instead (still exiting with the command's code). Codes 1-255 pass as they are; a code a process status
+cannot carry (above 255, negative: Windows guests return 32-bit codes) or one that is not a number exits 255,
+with the real code on stderr: a failed command never exits 0. Failures of pvectl itself use the documented codes
 (1 agent not usable, 4 no such VM, 7 ``--timeout`` ran out while the command still runs).
 """
 
@@ -50,7 +52,12 @@ def exec_(
         ),
     ] = None,
 ) -> None:
-    """Run a command in a VM through its guest agent; exits with the command's exit code."""
+    """Run a command in a VM through its guest agent; exits with the command's exit code.
+
+    Exit codes 1-255 pass as they are; any other non-zero code (above 255 or negative, as Windows guests
+    return, or not a number) exits 255 and prints the real code on stderr. pvectl's own failures: 1 agent
+    not usable, 4 no such VM, 7 --timeout ran out.
+    """
     code = 0
     with reported():
         from pvectl.cli.commands.vm.daily import _find
@@ -73,10 +80,13 @@ def exec_(
         if fmt in ("json", "yaml"):
             from pvectl.cli.output import show
 
-            show(ctx, {"vmid": ref.vmid, "exitcode": result.exitcode, "out-data": result.out, "err-data": result.err})
+            exitcode = result.exitcode if result.exitcode is not None else result.reported
+            show(ctx, {"vmid": ref.vmid, "exitcode": exitcode, "out-data": result.out, "err-data": result.err})
         else:
             sys.stdout.write(result.out)
             sys.stderr.write(result.err)
-        code = result.exitcode
+        code, note = result.exit_status()
+        if note:
+            print(f"pvectl: VM {ref.vmid}: {note}", file=sys.stderr)
     if code:
         raise typer.Exit(code)

@@ -111,6 +111,8 @@ def outcome_printed(ctx: typer.Context, outcome: Outcome) -> CliError | None:
     lines = outcome_lines(outcome)
     if outcome.ok:
         if fmt not in ("json", "yaml"):
-            print(lines[0])
+            from pvectl.cli.safe_text import safe_text
+
+            print(safe_text(lines[0]))
         return None
     return CliError(lines[0], outcome.exit_code, lines[1:])

@@ -47,7 +47,9 @@ def wait_for_vm(
 
     def progress(seen: str) -> None:
         if sys.stderr.isatty():
-            print(f"\r\x1b[Kwaiting for {condition} on VM {ref.vmid}: {seen}", end="", file=sys.stderr)
+            from pvectl.cli.safe_text import safe_cell
+
+            print(f"\r\x1b[Kwaiting for {condition} on VM {ref.vmid}: {safe_cell(seen)}", end="", file=sys.stderr)
 
     try:
         reached = wait_until(

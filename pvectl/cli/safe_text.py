@@ -1,0 +1,36 @@
+"""Text from a server or a file, made safe to print on a terminal: control characters shown escaped (``\\x1b``).
+
+A VM name, a task log line or an error message is data, and a terminal obeys the control characters in what it
+prints: ``ESC ]0;title BEL`` retitles the window, ``ESC [2J`` clears the screen, ``CR`` overwrites the line, and
+the C1 byte ``0x9b`` starts a sequence as ``ESC [`` does. Text and table output show them as ``\\x1b``, ``\\x07``
+instead (the way ``repr`` writes them), as do Unicode's direction overrides, which reorder what is shown. JSON
+and YAML already write them escaped (``\\u001b``). Tabs and newlines stay in multi-line text (an outcome, a log);
+in a table cell, which is one line, they are escaped too.
+"""
+
+from __future__ import annotations
+
+import re
+
+# C0 except tab and newline, DEL, C1; and the bidirectional controls (U+061C, U+200E/F, U+202A-E, U+2066-9)
+_IN_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_IN_CELL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def safe_text(text: str) -> str:
+    """``text`` with every control character but tab and newline shown escaped (multi-line output, errors)."""
+    if text.isascii() and text.isprintable():  # the usual case, checked in C
+        return text
+    return _IN_TEXT.sub(_escaped, text)
+
+
+def safe_cell(text: str) -> str:
+    """``text`` as one line of a table or a text listing: every control character escaped, tab and newline too."""
+    if text.isascii() and text.isprintable():
+        return text
+    return _IN_CELL.sub(_escaped, text)

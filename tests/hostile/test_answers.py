@@ -1,0 +1,174 @@
+"""Hostile answers: a deeply nested or endless JSON answer gives one error line and a bounded wait, never a
+traceback, "internal error" or a memory blow-up (the SDK's bounded read and depth check, through `pvectl api`)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import pvectl.sdk._core.bounds as bounds
+from pvectl.cli.context import AppContext
+from pvectl.sdk import ApiError, ProxmoxClient
+from pvectl.sdk._core.bounds import MAX_ANSWER_DEPTH, nests_deeper
+from pvectl.sdk._core.request import BIG_ANSWER, interpret
+from pvectl.sim.core import Simulator
+from pvectl.sim.mock import mock_transport
+from pvectl.sim.store import Store
+from pvectl.sim.world import credentials_of
+from tests.conftest import FakeClock
+from tests.vm.conftest import SimCli
+
+
+def nested(levels: int, kind: str = "list") -> bytes:
+    """``{"data": …}`` with ``levels`` levels in all (the envelope is one)."""
+    inner = levels - 1
+    body = "[" * inner + "1" + "]" * inner if kind == "list" else '{"a":' * inner + "1" + "}" * inner
+    return ('{"data":' + body + "}").encode()
+
+
+class Hostile:
+    """What the server answers for GET /cluster/resources (None: the simulator's answer)."""
+
+    body: bytes | None = None
+    endless = False
+
+
+@pytest.fixture
+def hostile() -> Hostile:
+    return Hostile()
+
+
+@pytest.fixture
+def hcli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hostile: Hostile) -> Iterator[SimCli]:
+    for var in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+        monkeypatch.setenv(var, str(tmp_path / var.lower()))
+    sim = Simulator(Store(tmp_path / "state.json", {"task_seconds": 0}))
+    creds = credentials_of(sim.store.snapshot())
+    inner = mock_transport(sim)
+    served: list[int] = []
+
+    def endless() -> Iterator[bytes]:
+        yield b'{"data":["'
+        while True:
+            served.append(1)
+            yield b"x" * 65536
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/cluster/resources"):
+            if hostile.endless:
+                return httpx.Response(200, content=endless())
+            if hostile.body is not None:
+                return httpx.Response(200, content=hostile.body)
+        return inner.handle_request(request)
+
+    client = ProxmoxClient(
+        "127.0.0.1:8006",
+        token=f"root@pam!{creds['token_id']}={creds['token_secret']}",
+        transport=httpx.MockTransport(answer),
+        clock=FakeClock(),
+    )
+    monkeypatch.setattr(AppContext, "client", lambda self: client)
+    runner = SimCli(sim)
+    runner.served = served  # type: ignore[attr-defined]
+    yield runner
+    client.close()
+
+
+def _one_line(stderr: str) -> str:
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert "internal error" not in stderr and "Traceback" not in stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        nested(MAX_ANSWER_DEPTH + 1),
+        nested(20_000),  # 40 KB: json.loads' path, which recursed out on main
+        nested(100_000, "object"),  # 600 KB: orjson's path
+    ],
+    ids=["just-too-deep", "20k-levels-small", "100k-levels-big"],
+)
+@pytest.mark.parametrize("fmt", ["json", "yaml", "table"])
+def test_a_deep_answer_is_one_error_line(hcli: SimCli, hostile: Hostile, body: bytes, fmt: str) -> None:
+    hostile.body = body
+    run = hcli("api", "get", "/cluster/resources", "-o", fmt)
+    assert run.code == 1
+    assert "more than 128 levels deep" in _one_line(run.stderr)
+
+
+def test_an_answer_at_the_depth_limit_is_read(hcli: SimCli, hostile: Hostile) -> None:
+    hostile.body = nested(MAX_ANSWER_DEPTH)
+    run = hcli("api", "get", "/cluster/resources", "-o", "json")
+    assert run.code == 0, run.stderr
+
+
+def test_an_endless_answer_is_read_up_to_the_cap(
+    hcli: SimCli, hostile: Hostile, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bounds, "MAX_ANSWER_BYTES", 4 * 1024 * 1024)
+    hostile.endless = True
+    run = hcli("api", "get", "/cluster/resources")
+    assert run.code == 1
+    assert "larger than 4 MiB" in _one_line(run.stderr)
+    assert len(hcli.served) <= 4 * 16 + 1  # type: ignore[attr-defined]  # 64 KiB chunks: stopped at the cap
+
+
+def test_vm_list_on_a_deep_answer(hcli: SimCli, hostile: Hostile) -> None:
+    hostile.body = nested(50_000)
+    run = hcli("vm", "list")
+    assert run.code == 1
+    _one_line(run.stderr)
+
+
+# The depth check against the parsed data, on any JSON (strings full of brackets, quotes and escapes included).
+
+
+def _depth(value: Any) -> int:
+    stack, deepest = [(value, 0)], 0
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, (list, dict)):
+            deepest = max(deepest, level + 1)
+            stack += [(v, level + 1) for v in (item.values() if isinstance(item, dict) else item)]
+    return deepest
+
+
+_TRICKY = st.text(alphabet='[]{}"\\ab\u00e9\n', max_size=8)
+_VALUES = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-(2**63), 2**63 - 1), _TRICKY),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_TRICKY, inner, max_size=4),
+    max_leaves=60,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(value=_VALUES, limit=st.integers(0, 12), compact=st.booleans())
+def test_the_byte_check_agrees_with_the_parsed_depth(value: Any, limit: int, compact: bool) -> None:
+    body = orjson.dumps(value) if compact else json.dumps(value, indent=1).encode()
+    assert nests_deeper(body, limit) == (_depth(value) > limit)
+
+
+@settings(max_examples=300, deadline=None)
+@given(body=st.binary(max_size=200) | st.text(alphabet='[]{}"\\:,1a ', max_size=300).map(str.encode))
+def test_any_body_is_data_or_an_api_error(body: bytes) -> None:
+    for status in (200, 500):
+        with contextlib.suppress(ApiError):  # anything else (RecursionError, TypeError, ...) fails the test
+            interpret(status, "reason", body, "GET", "/x")
+
+
+def test_a_big_realistic_answer_is_not_refused() -> None:
+    rows = [{"vmid": 100 + i, "name": f"vm{i}", "tags": "a;b", "description": "[x](y) {z}"} for i in range(5000)]
+    body = orjson.dumps({"data": rows})
+    assert len(body) > BIG_ANSWER
+    assert interpret(200, "OK", body, "GET", "/cluster/resources") == rows

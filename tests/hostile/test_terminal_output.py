@@ -1,0 +1,207 @@
+"""Server text never reaches the terminal raw: a server (here the simulator behind a transport that poisons its
+answers) puts escape sequences in VM names, snapshot descriptions, task logs, task exit statuses and error
+messages; text and table output show them escaped (``\\x1b``), JSON keeps escaping them its own way."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import pvectl.cli.output as output
+from pvectl.cli.context import AppContext
+from pvectl.cli.safe_text import safe_cell, safe_text
+from pvectl.sdk import ProxmoxClient
+from pvectl.sim.core import Simulator
+from pvectl.sim.mock import mock_transport
+from pvectl.sim.store import Store
+from pvectl.sim.world import credentials_of
+from tests.conftest import FakeClock
+from tests.vm.conftest import Run, SimCli
+
+# retitle the window, clear the screen, a C1 CSI (0x9b) colouring red, DEL, a bell, a carriage return
+EVIL = "\x1b]0;owned\x07\x1b[2J\x9b31m\x7f\r"
+RAW = ("\x1b", "\x9b", "\x07", "\x7f", "\r")
+
+
+class Poison:
+    """Which parts of the server's answers carry EVIL."""
+
+    def __init__(self) -> None:
+        self.keys = {"name", "description", "t"}  # VM names, snapshot descriptions, task log lines
+        self.exitstatus = False  # finished tasks fail with a poisoned exit status
+        self.error_on: str | None = None  # a path suffix answered 500 with a poisoned message
+
+
+def _poisoned(value: Any, keys: set[str]) -> Any:
+    if isinstance(value, dict):
+        return {k: (v + EVIL if k in keys and isinstance(v, str) else _poisoned(v, keys)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_poisoned(v, keys) for v in value]
+    return value
+
+
+@pytest.fixture
+def poison() -> Poison:
+    return Poison()
+
+
+@pytest.fixture
+def hcli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, poison: Poison) -> Iterator[SimCli]:
+    for var in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+        monkeypatch.setenv(var, str(tmp_path / var.lower()))
+    sim = Simulator(Store(tmp_path / "state.json", {"task_seconds": 0}))
+    creds = credentials_of(sim.store.snapshot())
+    runner = SimCli(sim)
+    inner = mock_transport(sim)
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if poison.error_on and request.url.path.endswith(poison.error_on):
+            body = {"data": None, "message": f"refused{EVIL}\n"}
+            return httpx.Response(500, json=body, extensions={"reason_phrase": f"refused{EVIL}".encode("latin-1")})
+        response = inner.handle_request(request)
+        if request.method != "GET" or response.status_code != 200:
+            return response
+        body = json.loads(response.read())
+        body = _poisoned(body, poison.keys)
+        data = body.get("data")
+        finished = isinstance(data, dict) and data.get("status") == "stopped" and "exitstatus" in data
+        if poison.exitstatus and request.url.path.endswith("/status") and finished:
+            data["exitstatus"] = f"boom{EVIL}"
+        return httpx.Response(200, json=body)
+
+    client = ProxmoxClient(
+        "127.0.0.1:8006",
+        token=f"root@pam!{creds['token_id']}={creds['token_secret']}",
+        transport=httpx.MockTransport(answer),
+        clock=FakeClock(),
+    )
+    monkeypatch.setattr(AppContext, "client", lambda self: client)
+    yield runner
+    client.close()
+
+
+def _clean(run: Run) -> None:
+    for stream in (run.stdout, run.stderr):
+        for raw in RAW:
+            assert raw not in stream, (raw, stream)
+
+
+@pytest.mark.parametrize("fmt", ["table", "wide", "text"])
+def test_vm_list_shows_a_hostile_name_escaped(hcli: SimCli, fmt: str) -> None:
+    run = hcli("vm", "list", "-o", fmt)
+    assert run.code == 0, run.stderr
+    _clean(run)
+    assert "dns1\\x1b]0;owned\\x07\\x1b[2J\\x9b31m\\x7f\\x0d" in run.stdout
+
+
+def test_vm_list_on_a_terminal_colours_only_its_own_cells(hcli: SimCli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(output, "_colour", lambda: True)  # as on a terminal: bold header, coloured states
+    monkeypatch.setattr(output, "resolve", lambda fmt, piped="json": "table")
+    run = hcli("vm", "list")
+    assert run.code == 0
+    assert "\x1b[1m" in run.stdout  # our own bold header
+    for raw in ("\x1b]0;", "\x1b[2J", "\x9b", "\x07", "\x7f", "\r"):
+        assert raw not in run.stdout
+
+
+def test_json_and_yaml_keep_their_own_escaping(hcli: SimCli) -> None:
+    as_json = hcli("vm", "list", "-o", "json")
+    assert "\x1b" not in as_json.stdout and as_json.json()[0]["name"].endswith(EVIL)
+    as_yaml = hcli("vm", "list", "-o", "yaml")
+    assert "\x1b" not in as_yaml.stdout
+
+
+@pytest.mark.parametrize("fmt", ["table", "text"])
+def test_vm_show(hcli: SimCli, fmt: str) -> None:
+    run = hcli("vm", "show", "100", "-o", fmt)
+    assert run.code == 0, run.stderr
+    _clean(run)
+    assert "\\x1b]0;owned" in run.stdout
+
+
+def test_snapshot_descriptions(hcli: SimCli) -> None:
+    assert hcli("vm", "snapshot", "create", "100", "--name", "before").code == 0
+    run = hcli("vm", "snapshot", "list", "100", "-o", "table")
+    assert run.code == 0, run.stderr
+    _clean(run)
+    assert "\\x1b]0;owned" in run.stdout
+
+
+def test_bulk_progress_and_outcome_lines(hcli: SimCli) -> None:
+    run = hcli("vm", "start", "100", "102", "-o", "table")
+    _clean(run)
+    assert "\\x1b]0;owned" in run.stdout + run.stderr
+
+
+def test_task_log_under_verbose(hcli: SimCli) -> None:
+    run = hcli("-v", "vm", "start", "102")
+    assert run.code == 0, run.stderr
+    _clean(run)
+    assert "\\x1b]0;owned" in run.stderr  # the log lines, escaped
+
+
+def test_task_error_status(hcli: SimCli, poison: Poison) -> None:
+    poison.exitstatus = True
+    run = hcli("vm", "start", "102")
+    assert run.code != 0
+    _clean(run)
+    assert "boom\\x1b]0;owned" in run.stderr
+
+
+def test_api_error_message(hcli: SimCli, poison: Poison) -> None:
+    poison.error_on = "/status/start"
+    run = hcli("vm", "start", "100")
+    assert run.code != 0
+    _clean(run)
+    assert "refused\\x1b]0;owned" in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1 or "\\n" not in run.stderr.splitlines()[0]
+
+
+def test_http_trace_under_vv(capsys: pytest.CaptureFixture[str]) -> None:
+    import logging
+
+    from pvectl.cli.connection import _traces
+
+    _traces(2)
+    try:
+        logging.getLogger("pvectl.http").debug("< 200 OK\n\n%s", '{"data":[{"name":"dns1' + EVIL + '"}]}')
+    finally:
+        _traces(0)
+    err = capsys.readouterr().err
+    assert "dns1\\x1b]0;owned" in err
+    for raw in RAW:
+        assert raw not in err
+
+
+def test_task_log_command(hcli: SimCli) -> None:
+    started = hcli("vm", "start", "102", "--no-wait", "-o", "json")
+    upid = started.stdout.strip().strip('"')
+    if upid.startswith("{"):
+        upid = json.loads(upid)["upid"]
+    run = hcli("task", "log", upid)
+    assert run.code == 0, run.stderr
+    _clean(run)
+    assert "\\x1b]0;owned" in run.stdout
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text())
+def test_escaped_text_has_no_control_character_but_tab_and_newline(text: str) -> None:
+    for char in safe_text(text):
+        assert char in "\t\n" or not (ord(char) < 0x20 or 0x7F <= ord(char) <= 0x9F), repr(char)
+    for char in safe_cell(text):
+        assert not (ord(char) < 0x20 or 0x7F <= ord(char) <= 0x9F), repr(char)
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=st.lists(st.dictionaries(st.sampled_from(["vmid", "name", "status"]), st.text(), min_size=1), min_size=1))
+def test_tables_and_text_of_any_rows_carry_no_control_character(rows: list[dict[str, str]]) -> None:
+    for rendered in (output.table_text(rows), output.text(rows)):
+        assert not any((ord(c) < 0x20 and c not in "\t\n") or 0x7F <= ord(c) <= 0x9F for c in rendered)
