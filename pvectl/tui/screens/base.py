@@ -87,8 +87,8 @@ class StepScreen(Screen[None]):
         with VerticalScroll(id="form") as form:
             form.can_focus = False  # Tab goes from field to field; the form scrolls to the focused one
             yield from self.compose_form()
-        yield Static("", id="notes")
-        yield Static("", id="help")
+        yield Static("", id="notes", markup=False)
+        yield Static("", id="help", markup=False)
         with Horizontal(id="nav"):
             yield Button("Back", id="back", compact=True, disabled=self.first)
             yield Button("Next", id="next", variant="primary", compact=True)
@@ -133,7 +133,7 @@ class StepScreen(Screen[None]):
 
     def advanced_switch(self) -> Horizontal:
         return Horizontal(
-            Label("Advanced", classes="label"),
+            Label("Advanced", classes="label", markup=False),
             Toggle(self.advanced_on(), tooltip="Show the advanced options (sent either way)"),
             classes="advanced-line",
         )

@@ -60,7 +60,7 @@ class LoginScreen(Screen[None]):
                 ("otp", "Second factor", Input(placeholder="TOTP code or recovery key", id="otp", compact=True)),
             ):
                 with Horizontal(classes="line", id=f"line-{ident}"):
-                    yield Label(label, classes="label")
+                    yield Label(label, classes="label", markup=False)
                     yield widget
             yield Static("", id="realm-status", markup=False)
             yield Button("Retry", id="realm-retry", compact=True)

@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Static
 
 from pvectl.tui.state import STEP_TITLES, step_of_param
+from pvectl.tui.text import plain
 from pvectl.tui.widgets.stepper import Stepper
 
 if TYPE_CHECKING:
@@ -211,7 +212,7 @@ class SubmitScreen(Screen[None]):
             self.states[step] = ("failed", error)
             self._redraw()
             self.query_one(f"#retry-{step}", Button).disabled = False
-            self.notify(f"{WHAT[step]} failed again: {error}", severity="error")
+            self.notify(plain(f"{WHAT[step]} failed again: {error}"), severity="error")
             return
         self.states[step] = ("done", "on retry")
         self._redraw()

@@ -12,6 +12,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static
 
 from pvectl.tui.state import fixed_options, text_of
+from pvectl.tui.text import plain
 from pvectl.tui.widgets.choice import Choice
 from pvectl.tui.widgets.entry import Entry
 from pvectl.tui.widgets.toggle import Toggle
@@ -57,17 +58,17 @@ class FieldRow(Vertical):
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="line"):
-            yield Label(self._label, classes="label")
+            yield Label(self._label, classes="label", markup=False)
             yield self._control()
         yield Static("", classes="status", markup=False)
 
     def _control(self) -> Widget:
         spec, value = self.spec, self._value
         if spec.kind == "bool":
-            return Toggle(bool(value), tooltip=spec.help)
+            return Toggle(bool(value), tooltip=plain(spec.help))
         if spec.kind == "choice":
             if spec.source is None:
-                options = fixed_options(spec)
+                options = [(plain(text), code) for text, code in fixed_options(spec)]
             else:
                 options = [] if value is None else [(str(value), str(value))]
             return Choice(
@@ -76,9 +77,9 @@ class FieldRow(Vertical):
                 allow_blank=value is None or spec.source is not None,
                 prompt="(none)",
                 compact=True,
-                tooltip=spec.help,
+                tooltip=plain(spec.help),
             )
-        entry = Entry(text_of(spec, value), compact=True, tooltip=spec.help, select_on_focus=False)
+        entry = Entry(text_of(spec, value), compact=True, tooltip=plain(spec.help), select_on_focus=False)
         entry.cursor_blink = False  # a steady cursor: easier to find (and snapshots stay deterministic)
         return entry
 
@@ -123,7 +124,7 @@ class FieldRow(Vertical):
         control = self.control
         if isinstance(control, Select):
             with control.prevent(Select.Changed):
-                control.set_options(options)
+                control.set_options([(plain(str(text)), v) for text, v in options])  # ISO names may hold [..]
                 self.known = {v for _, v in options}
                 control.value = value if value in self.known else Select.NULL
 
