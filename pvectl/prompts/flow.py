@@ -12,6 +12,7 @@ from pvectl.prompts.disks import ask_disks
 from pvectl.prompts.questions import Session
 from pvectl.prompts.steps import TITLES, run_step
 from pvectl.vm.fields import OPTIONAL_STEPS, STEPS
+from pvectl.vm.osdefaults import apply_os_presets
 from pvectl.vm.summary import step_parts
 
 if TYPE_CHECKING:
@@ -84,6 +85,8 @@ def review(session: Session, *, create: str) -> None:
 def collect(config: VmConfig, ref: ReferenceData) -> VmConfig:
     """Ask every step in workflow order, starting from ``config`` (defaults, config file and flags)."""
     session = Session(config.model_copy(deep=True), ref)
+    for note in apply_os_presets(session.config).notes():
+        say(f"note: {note}")
     for step in ASKED:
         ask_step(session, step)
     return session.config
@@ -101,6 +104,8 @@ def run_prompts(ctx: typer.Context, config: VmConfig, *, dry_run: bool) -> None:
     try:
         client = connect(ctx.obj)
         session = Session(config.model_copy(deep=True), ReferenceData(client))
+        for note in apply_os_presets(session.config).notes():  # the OS given as a flag presets the rest
+            say(f"note: {note}")
         for step in ASKED:
             ask_step(session, step)
         while True:

@@ -16,7 +16,7 @@ from pvectl.vm.cpu import CpuCatalog
 from pvectl.vm.defaults import get_value, set_value
 from pvectl.vm.fields import FIELDS, FieldSpec, applies
 from pvectl.vm.labels import options as labelled
-from pvectl.vm.osdefaults import OsChoice, os_defaults, push_os_defaults, set_bus
+from pvectl.vm.osdefaults import OsChoice, Pushed, apply_os_presets, os_defaults, push_os_defaults, set_bus
 from pvectl.vm.rules import Problem, check
 
 STEP_TITLES = {
@@ -146,6 +146,7 @@ class Wizard:
 
     def __post_init__(self) -> None:
         self.config = self.config.model_copy(deep=True)
+        self._os_notes(apply_os_presets(self.config))  # the OS given as a flag presets what was not given
         if self.config.disks:
             self.disk_template = self.config.disks[0].model_copy(update={"index": None})
 
@@ -208,6 +209,9 @@ class Wizard:
         pushed = push_os_defaults(self.config, before)
         if self.disk_template.bus == os_defaults(before)["disks.bus"]:
             set_bus(self.disk_template, os_defaults(OsChoice.of(self.config))["disks.bus"])  # disks added later
+        self._os_notes(pushed)
+
+    def _os_notes(self, pushed: Pushed) -> None:
         for key in self.os_notes:
             self.notes.pop(key, None)  # what an earlier change of OS said no longer holds
         fresh = {key: pushed.default_note(key, value) for key, value in pushed.changed.items()}

@@ -20,6 +20,7 @@ from pvectl.vm.config import VmConfig
 from pvectl.vm.defaults import get_value
 from pvectl.vm.fields import STEPS, FieldSpec
 from pvectl.vm.reference import Ref
+from pvectl.vm.rules import Problem
 
 if TYPE_CHECKING:
     from pvectl.tui.app import WizardApp
@@ -262,7 +263,7 @@ class StepScreen(Screen[None]):
             if message:
                 shown.add(row.key)
         rest = [f"✗ {m}" for k, m in errors.items() if k not in shown]
-        notes = [f"note: {n}" for k, n in self.wizard.notes.items() if k.split(".")[0].split("[")[0] == self.STEP]
+        notes = [f"note: {n}" for k, n in self.wizard.notes.items() if Problem(k, n).step == self.STEP]
         block = self.query_one("#notes", Static)
         block.update("\n".join(rest + notes))
         block.display = bool(rest or notes)
