@@ -90,10 +90,12 @@ def _create(ctx: typer.Context, values: dict[str, Any]) -> None:
     resolution, plan = check_and_plan(client, config, strict=True)  # --dry-run runs every check a real run does
     if wait is not None:
         plan.notes.append(f"then wait for {wait}: pvectl vm wait {plan.vmid} --for {wait}")
+    for note in presets:  # what the OS chose for the values not given, also before a dry run's plan
+        print(f"note: {note}", file=sys.stderr)
     if dry_run:
         print_plan(ctx, plan, resolution.config)
         return
-    for note in [*presets, *resolution.notes, *plan.notes]:  # e.g. pvectl's own CPU flag list checked an older server
+    for note in [*resolution.notes, *plan.notes]:  # e.g. pvectl's own CPU flag list checked an older server
         print(f"note: {note}", file=sys.stderr)
     progress = Progress(verbose=app.options.verbose > 0)
     outcome = submit(client, resolution, on_event=progress, timeout=timeout)
