@@ -3,7 +3,8 @@ summary (the --dry-run text), confirm, submit. Declining returns to the review; 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import sys
+from typing import TYPE_CHECKING, NoReturn
 
 from pvectl.cli.errors import INTERRUPTED, USAGE, CliError
 from pvectl.prompts.ask import Escaped, choice, confirm, has_terminal, say, select
@@ -11,6 +12,7 @@ from pvectl.prompts.cloudinit import ask_cloudinit
 from pvectl.prompts.disks import ask_disks
 from pvectl.prompts.questions import Session
 from pvectl.prompts.steps import TITLES, run_step
+from pvectl.vm import leaving
 from pvectl.vm.fields import OPTIONAL_STEPS, STEPS
 from pvectl.vm.osdefaults import apply_os_presets
 from pvectl.vm.summary import step_parts
@@ -92,6 +94,14 @@ def collect(config: VmConfig, ref: ReferenceData) -> VmConfig:
     return session.config
 
 
+def left(line: str) -> NoReturn:
+    """The user left before anything was sent: one plain line (no ``error:``), exit 130, as the TUI does."""
+    import typer
+
+    print(line, file=sys.stderr)
+    raise typer.Exit(INTERRUPTED)
+
+
 def run_prompts(ctx: typer.Context, config: VmConfig, *, dry_run: bool) -> None:
     """``pvectl vm create -i``: ask, review, show the plan, confirm, submit. Nothing is sent before "yes"."""
     from pvectl.cli.commands.vm.report import Progress, print_plan, show_outcome
@@ -129,11 +139,11 @@ def run_prompts(ctx: typer.Context, config: VmConfig, *, dry_run: bool) -> None:
                 pass
             say("Not created; back to the review (nothing was sent).")
     except Discarded:
-        raise CliError("discarded: nothing was sent", INTERRUPTED) from None
+        left(leaving.DISCARDED)
     except KeyboardInterrupt:  # Ctrl-C, or "abort" after a loading error
-        raise CliError("interrupted: nothing was sent", INTERRUPTED) from None
+        left(leaving.INTERRUPTED)
     except EOFError:  # Ctrl-D, or the input closed
-        raise CliError("end of input: nothing was sent", INTERRUPTED) from None
+        left(leaving.END_OF_INPUT)
     # Ctrl-C while requests run: the submitter returns the "interrupted" outcome (what exists, the UPID, the
     # commands that finish the job), printed as for the flags
     show_outcome(ctx, submit(client, resolution, on_event=Progress(verbose=True)))

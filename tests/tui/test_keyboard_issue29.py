@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from textual.widgets import Static
+import threading
+from typing import Any
 
+import httpx
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Button, Static
+
+from pvectl.tui.screens.quit import QuitScreen, SubmittingQuitScreen
 from pvectl.tui.widgets.field import FieldRow
-from tests.tui.conftest import make_app, settle
+from tests.tui.conftest import make_app, settle, until
 from tests.tui.helpers import answer, app_of
 from tests.vm.conftest import SimCli
 
@@ -34,3 +41,56 @@ async def test_every_cloud_init_field_can_be_focused(cli: SimCli) -> None:
         for _ in range(len(rows) + 3):
             await pilot.press("shift+tab")
         assert app.is_running
+
+
+async def palette_quit(pilot: Pilot[Any]) -> None:
+    await pilot.press("ctrl+p")
+    await pilot.pause(0.1)
+    await pilot.press(*"quit")
+    await pilot.pause(0.3)
+    await pilot.press("enter")
+    await pilot.pause(0.2)
+
+
+@pytest.mark.parametrize("step", ["general", "disks", "cloudinit", "confirm"])
+async def test_palette_quit_on_a_step_asks_first(cli: SimCli, step: str) -> None:
+    app = make_app(cli.sim)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        if step != "general":
+            app_of(pilot).go(step)
+            await settle(pilot)
+        await palette_quit(pilot)
+        assert isinstance(app.screen, QuitScreen), app.screen
+        assert app.is_running
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.is_running and app_of(pilot).step == step
+        await palette_quit(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+    assert app.return_value == 130
+
+
+async def test_palette_quit_during_submission_offers_detach_or_wait(cli: SimCli) -> None:
+    gate = threading.Event()
+
+    def slow_create(request: httpx.Request) -> None:
+        if request.method == "POST" and request.url.path.endswith("/qemu"):
+            gate.wait(10)  # the create request is in flight
+
+    app = make_app(cli.sim, hook=slow_create)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app_of(pilot).go("confirm")
+        await until(pilot, lambda: not app.screen.query_one("#create", Button).disabled)
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: app.session.submitted)
+        await palette_quit(pilot)
+        assert isinstance(app.screen, SubmittingQuitScreen), app.screen
+        await pilot.press("w")  # wait: the outcome shows when the requests end
+        gate.set()
+        await until(pilot, lambda: app_of(pilot).outcome is not None)
+        await settle(pilot)
+        assert app.is_running
+    assert app.outcome is not None and app.outcome.kind == "created"
