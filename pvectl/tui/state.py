@@ -81,6 +81,18 @@ def step_of_param(param: str) -> str:
     return "cloudinit" if param.startswith("ipconfig") else _PARAM_STEPS.get(param, "general")
 
 
+def field_title(path: str) -> str:
+    """A field as the screens name it: ``disks[0].index`` -> ``Disk 1 Device number``, else the label."""
+    from pvectl.vm.fields import CI_FIELDS, DISK_FIELDS
+
+    m = _DISK_KEY.fullmatch(path)
+    if m:
+        spec = next((f for f in DISK_FIELDS if f.path == m[2]), None)
+        return f"Disk {int(m[1]) + 1} {spec.label if spec else m[2]}"
+    spec = next((f for f in (*FIELDS, *CI_FIELDS) if f.path == path), None)
+    return spec.label if spec else path
+
+
 def fields_of(step: str) -> list[FieldSpec]:
     return [f for f in FIELDS if f.step == step]
 
@@ -137,6 +149,7 @@ class Wizard:
 
     config: VmConfig
     invalid: dict[str, str] = field(default_factory=dict)  # path -> message, for text that does not parse
+    typed: dict[str, Any] = field(default_factory=dict)  # path -> that text, shown again when a form is rebuilt
     derived: dict[str, Any] = field(default_factory=dict)  # path -> value the server would fill in (os.iso)
     taken_vmids: set[int] = field(default_factory=set)
     notes: dict[str, str] = field(default_factory=dict)  # path -> "X does not exist; using Y"
@@ -238,9 +251,11 @@ class Wizard:
             store(parse(spec, raw, _optional(owner, name)))
         except ValueError as exc:  # ParseError, or pydantic's refusal (set_value prefixes the path)
             self.invalid[key] = str(exc).removeprefix(f"{spec.path}: ")
+            self.typed[key] = raw  # never replaced behind the user's back: it stays on screen with its error
             self.notes.pop(key, None)
         else:
             self.invalid.pop(key, None)
+            self.typed.pop(key, None)
             if self.get(key) != before:
                 self.notes.pop(key, None)  # the user's own value now: what the note said no longer holds
 
@@ -271,9 +286,22 @@ class Wizard:
 
     def remove_disk(self, index: int) -> None:
         self.config.disks = [d for i, d in enumerate(self.config.disks) if i != index]
-        # answers of later disks shift by one; forget the unparsed ones of the disk list
-        self.invalid = {k: v for k, v in self.invalid.items() if not k.startswith("disks[")}
-        self.notes = {k: v for k, v in self.notes.items() if not k.startswith("disks[")}
+        # what was said or typed about later disks moves up by one; the removed disk's goes
+        self.invalid = _without_disk(self.invalid, index)
+        self.typed = _without_disk(self.typed, index)
+        self.notes = _without_disk(self.notes, index)
+
+
+def _without_disk(by_key: dict[str, Any], index: int) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in by_key.items():
+        m = _DISK_KEY.fullmatch(key)
+        if m is None:
+            out[key] = value
+        elif int(m[1]) != index:
+            number = int(m[1]) - (int(m[1]) > index)
+            out[f"disks[{number}].{m[2]}"] = value
+    return out
 
 
 def disk_applies(bus: str, name: str) -> bool:

@@ -73,8 +73,9 @@ def check(config: VmConfig, *, taken_vmids: Collection[int] = (), cpu: CpuCatalo
                 add(f"{where}.index", f"{device}: {disk.bus} devices are numbered 0..{MAX_INDEX[disk.bus]}")
             if device == "ide2":
                 add(f"{where}.index", "ide2 is the CD drive")
-            if device in seen:
-                add(f"{where}.index", f"{device} is used by disks[{seen[device]}] too")
+            if device in seen:  # both disks are marked, named as the wizards number them
+                add(f"disks[{seen[device]}].index", f"{device} is used by Disk {i + 1} too")
+                add(f"{where}.index", f"{device} is used by Disk {seen[device] + 1} too")
             seen[device] = i
         if disk.size_gib < 1:
             add(f"{where}.size_gib", f"size must be at least 1 GiB, got {disk.size_gib}")

@@ -8,12 +8,13 @@ from typing import Any
 import httpx
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Button, Static
+from textual.widgets import Button, Input, Static
 
 from pvectl.tui.screens.quit import QuitScreen, SubmittingQuitScreen
 from pvectl.tui.widgets.field import FieldRow
+from pvectl.vm.config import Disk, VmConfig
 from tests.tui.conftest import make_app, settle, until
-from tests.tui.helpers import answer, app_of
+from tests.tui.helpers import answer, app_of, row, row_errors
 from tests.vm.conftest import SimCli
 
 SIZE = (80, 24)
@@ -94,3 +95,77 @@ async def test_palette_quit_during_submission_offers_detach_or_wait(cli: SimCli)
         await settle(pilot)
         assert app.is_running
     assert app.outcome is not None and app.outcome.kind == "created"
+
+
+@pytest.mark.parametrize("text", ["1.5", "64G", "40x"])
+async def test_invalid_size_survives_ctrl_n(cli: SimCli, text: str) -> None:
+    """Text that is no whole number stays as typed, marked, and blocks Next; adding a disk changes nothing."""
+    app = make_app(cli.sim, dry_run=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app_of(pilot).go("disks")
+        await settle(pilot)
+        size = row(pilot, "disks[0].size_gib").control
+        size.focus()
+        await pilot.press("ctrl+u", *text)
+        await settle(pilot)
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert len(app.wizard.config.disks) == 2
+        shown = row(pilot, "disks[0].size_gib")
+        assert isinstance(shown.control, Input) and shown.control.value == text
+        assert "disks[0].size_gib" in row_errors(pilot)
+        assert app.screen.query_one("#next", Button).disabled
+        await pilot.press("ctrl+d")  # remove the new disk (focused): the typed text still stays
+        await settle(pilot)
+        shown = row(pilot, "disks[0].size_gib")
+        assert isinstance(shown.control, Input) and shown.control.value == text
+        assert "disks[0].size_gib" in row_errors(pilot)
+
+
+async def test_a_device_clash_marks_both_disks_and_enter_focuses_one(cli: SimCli) -> None:
+    config = VmConfig(disks=[Disk(index=0), Disk(index=0)])
+    app = make_app(cli.sim, config, dry_run=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app_of(pilot).go("disks")
+        await settle(pilot)
+        errors = row_errors(pilot)
+        assert "Disk 2" in errors["disks[0].index"] and "Disk 1" in errors["disks[1].index"]
+        app.screen.query_one("#next", Button).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        focused = app.screen.focused
+        assert focused is row(pilot, "disks[0].index").control  # the first marked field, shown and focused
+        assert focused is not None and focused.region.height > 0  # on screen
+        assert "Fix the marked field first: Disk 1 Device number" in str(app.screen.query_one("#notes").render())
+        app_of(pilot).go("confirm")
+        await until(pilot, lambda: getattr(app.screen, "review", None) is not None)
+        await settle(pilot)
+        listed = str(app.screen.query_one("#notes-list", Static).render())
+        assert "Disk 1 Device number: scsi0 is used by Disk 2 too" in listed and "disks[" not in listed
+
+
+async def test_the_submitting_quit_question_sits_below_the_progress(cli: SimCli) -> None:
+    gate = threading.Event()
+
+    def slow_create(request: httpx.Request) -> None:
+        if request.method == "POST" and request.url.path.endswith("/qemu"):
+            gate.wait(10)
+
+    app = make_app(cli.sim, hook=slow_create)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app_of(pilot).go("confirm")
+        await until(pilot, lambda: not app.screen.query_one("#create", Button).disabled)
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: app.session.submitted)
+        submit = app.screen
+        lines = list(submit.query(".request"))
+        await pilot.press("ctrl+c")
+        await pilot.pause(0.2)
+        box = app.screen.query_one("#quit-box")
+        assert all(box.region.y > line.region.bottom for line in lines)  # no request line is covered
+        await pilot.press("w")
+        gate.set()
+        await until(pilot, lambda: app_of(pilot).outcome is not None)

@@ -12,7 +12,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Static
 
-from pvectl.tui.state import STEP_TITLES, Wizard, fields_of
+from pvectl.tui.state import STEP_TITLES, Wizard, field_title, fields_of
 from pvectl.tui.widgets.field import FieldRow
 from pvectl.tui.widgets.stepper import Stepper
 from pvectl.tui.widgets.toggle import Toggle
@@ -65,6 +65,7 @@ class StepScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__(name=self.STEP, id=f"step-{self.STEP}")
         self.loaded_args: dict[str, tuple[str, ...]] = {}
+        self.flash: str | None = None  # a reply to a key (Enter with a problem), above Back/Next until the next answer
 
     @property
     def wizard_app(self) -> WizardApp:
@@ -237,6 +238,7 @@ class StepScreen(Screen[None]):
 
     @on(FieldRow.Changed)
     def _answered(self, event: FieldRow.Changed) -> None:
+        self.flash = None
         self.answer(event.row, event.raw)
         self.changed(event.row)
         self.refresh_errors()
@@ -264,9 +266,10 @@ class StepScreen(Screen[None]):
                 shown.add(row.key)
         rest = [f"✗ {m}" for k, m in errors.items() if k not in shown]
         notes = [f"note: {n}" for k, n in self.wizard.notes.items() if Problem(k, n).step == self.STEP]
+        lines = [*([self.flash] if self.flash else []), *rest, *notes]
         block = self.query_one("#notes", Static)
-        block.update("\n".join(rest + notes))
-        block.display = bool(rest or notes)
+        block.update("\n".join(lines))
+        block.display = bool(lines)
         self.query_one("#next", Button).disabled = bool(errors)
 
     # -- navigation ------------------------------------------------------------------------------------
@@ -286,11 +289,33 @@ class StepScreen(Screen[None]):
     @on(Button.Pressed, "#next")
     def action_next(self) -> None:
         if self.query_one("#next", Button).disabled:
-            loading = any(r.state == "loading" for r in self.rows())
-            why = "Still loading from the server…" if loading else "Fix the marked fields first."
-            self.notify(why, severity="warning", timeout=2)
+            if any(r.state == "loading" for r in self.rows()):
+                self.say("Still loading from the server…")
+                return
+            self.focus_problem()
             return
         self.wizard_app.next_step(self.STEP)
+
+    def focus_problem(self) -> None:
+        """Enter with a problem: focus the first marked field (showing the advanced ones if it is one of them),
+        and say which it is; a problem no field shows is named in the notes above Back/Next."""
+        marked = next((r for r in self.rows() if r.has_class("-invalid")), None)
+        if marked is None:
+            self.say("✗ Fix the problems noted here first.")
+            return
+        if marked.spec.advanced and not marked.display:
+            self.show_advanced(True)
+            for switch in self.query(".advanced-line Toggle"):
+                with switch.prevent(Toggle.Changed):
+                    switch.value = True  # type: ignore[attr-defined]
+        marked.control.focus(scroll_visible=False)
+        self.call_after_refresh(marked.scroll_visible, animate=False)
+        self.say(f"✗ Fix the marked field first: {field_title(marked.key)}.")
+
+    def say(self, text: str) -> None:
+        """A reply to a key, in the notes line above Back/Next (a toast would cover them)."""
+        self.flash = text
+        self.refresh_errors()
 
     @on(Button.Pressed, "#back")
     def action_back(self) -> None:

@@ -12,7 +12,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Static
 
-from pvectl.tui.state import STEP_TITLES, problems_by_step
+from pvectl.tui.state import STEP_TITLES, field_title, problems_by_step
 from pvectl.tui.widgets.stepper import Stepper
 from pvectl.vm.fields import OPTIONAL_STEPS, STEPS
 
@@ -107,7 +107,7 @@ class ConfirmScreen(Screen[None]):
             for step, items in problems_by_step(problems).items()
         ]
         await box.mount_all(buttons)
-        lines = [f"✗ {STEP_TITLES.get(p.step, p.step)} › {p.field}: {p.message}" for p in problems]
+        lines = [f"✗ {STEP_TITLES.get(p.step, p.step)} › {field_title(p.field)}: {p.message}" for p in problems]
         lines += [f"✗ {m}" for m in review.missing]
         notes = review.resolution.notes if review.resolution else []
         lines += [f"note: {n}" for n in notes + (review.plan.notes if review.plan else [])]
@@ -138,10 +138,12 @@ class ConfirmScreen(Screen[None]):
 
     @on(Button.Pressed, "#create")
     def action_create(self) -> None:
+        state = self.query_one("#state", Static)  # the reply goes where the state is said, not over the buttons
         if self.review is None:
-            self.notify("Still checking the configuration against the server…", severity="warning", timeout=3)
+            state.update("Still checking the configuration against the server…")
             return
         if self.query_one("#create", Button).disabled:
-            self.notify("Nothing is sent until the problems above are fixed.", severity="error", timeout=3)
+            state.update("✗ Nothing is sent until the problems below are fixed.")
+            self.query_one("#form", VerticalScroll).scroll_home(animate=False)
             return
         self.wizard_app.submit(self.review)

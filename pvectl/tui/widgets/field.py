@@ -45,11 +45,14 @@ class FieldRow(Vertical):
             super().__init__()
             self.row = row
 
-    def __init__(self, spec: FieldSpec, value: Any, *, key: str | None = None, label: str | None = None) -> None:
+    def __init__(
+        self, spec: FieldSpec, value: Any, *, key: str | None = None, label: str | None = None, text: Any = None
+    ) -> None:
         self.key = key or spec.path
         super().__init__(classes="field", id="f-" + self.key.replace(".", "-").replace("[", "-").replace("]", ""))
         self.spec = spec
         self._value = value
+        self._text = text  # what the user typed that did not parse (shown instead of the value)
         self._label = label or spec.label
         self.state: SourceState = "default"
         self._shown: dict[str, Any] = {}  # what is on screen, so that unchanged updates cost nothing
@@ -79,7 +82,8 @@ class FieldRow(Vertical):
                 compact=True,
                 tooltip=plain(spec.help),
             )
-        entry = Entry(text_of(spec, value), compact=True, tooltip=plain(spec.help), select_on_focus=False)
+        shown = text_of(spec, value) if self._text is None else str(self._text)
+        entry = Entry(shown, compact=True, tooltip=plain(spec.help), select_on_focus=False)
         entry.cursor_blink = False  # a steady cursor: easier to find (and snapshots stay deterministic)
         return entry
 
