@@ -146,4 +146,9 @@ def run_prompts(ctx: typer.Context, config: VmConfig, *, dry_run: bool) -> None:
         left(leaving.END_OF_INPUT)
     # Ctrl-C while requests run: the submitter returns the "interrupted" outcome (what exists, the UPID, the
     # commands that finish the job), printed as for the flags
-    show_outcome(ctx, submit(client, resolution, on_event=Progress(verbose=True)))
+    from pvectl.vm.submit import FLAG_REMEDY
+
+    outcome = submit(client, resolution, on_event=Progress(verbose=True))
+    remedy = "run again and choose another VM ID, or leave it empty to take the next free one"
+    outcome.message = outcome.message.replace(FLAG_REMEDY, remedy)  # the prompts' words, not a flag's
+    show_outcome(ctx, outcome)

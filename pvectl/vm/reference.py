@@ -107,6 +107,10 @@ class ReferenceData:
     def refresh(self) -> None:
         self._cache.clear()
 
+    def forget(self, source: str) -> None:
+        """Ask ``source`` (``guests``) afresh next time: the server has changed it."""
+        self._cache = {k: v for k, v in self._cache.items() if k[0] != source}
+
     def _get(self, path: str, **params: Any) -> Any:
         return self._client.request("GET", path, params)
 

@@ -13,7 +13,7 @@ from textual.widgets import Button, Input, Static
 from pvectl.tui.screens.quit import QuitScreen, SubmittingQuitScreen
 from pvectl.tui.widgets.field import FieldRow
 from pvectl.vm.config import Disk, VmConfig
-from tests.tui.conftest import make_app, settle, until
+from tests.tui.conftest import make_app, settle, sim_client, until
 from tests.tui.helpers import answer, app_of, row, row_errors
 from tests.vm.conftest import SimCli
 
@@ -169,3 +169,34 @@ async def test_the_submitting_quit_question_sits_below_the_progress(cli: SimCli)
         await pilot.press("w")
         gate.set()
         await until(pilot, lambda: app_of(pilot).outcome is not None)
+
+
+async def test_a_vm_id_taken_meanwhile_is_marked_in_wizard_words(cli: SimCli) -> None:
+    stolen: list[int] = []
+
+    def steal(request: httpx.Request) -> None:
+        if request.method == "POST" and request.url.path.endswith("/qemu") and not stolen:
+            stolen.append(555)  # another client takes the id between Confirm and the create request
+            sim_client(cli.sim).request("POST", "/nodes/pve1/qemu", {"vmid": 555, "name": "other"})
+
+    app = make_app(cli.sim, VmConfig(general={"vmid": 555}), hook=steal)  # type: ignore[arg-type]
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app_of(pilot).go("confirm")
+        await until(pilot, lambda: not app.screen.query_one("#create", Button).disabled)
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: app_of(pilot).outcome is not None)
+        await settle(pilot)
+        outcome = app.outcome
+        assert outcome is not None and outcome.kind == "nothing-created"
+        assert outcome.exit_code == 1  # the request was sent (2 would say nothing was)
+        shown = str(app.screen.query_one("#outcome", Static).render())
+        assert "choose another VM ID in General" in shown and "--vmid" not in shown
+        app_of(pilot).go("general")
+        await settle(pilot)
+        assert "general.vmid" in row_errors(pilot)
+        assert "taken meanwhile" in str(app.screen.query_one("#notes", Static).render())
+        app_of(pilot).go("confirm")
+        await until(pilot, lambda: getattr(app.screen, "review", None) is not None)
+        await settle(pilot)
+        assert app.screen.query_one("#create", Button).disabled  # not "Ready" again for the same id

@@ -35,7 +35,7 @@ class GeneralScreen(StepScreen):
         else:
             control.placeholder = "next free id"
             row.set_state("error", f"could not ask for the next free id: {nextid.error}")
-        self.wizard.taken_vmids = {g.vmid for g in guests.get([])}
+        self.wizard.taken_vmids |= {g.vmid for g in guests.get([])}  # with an id found taken on submit
         self.refresh_errors()
 
     def load(self, row: FieldRow, *, force: bool = False) -> None:
