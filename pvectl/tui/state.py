@@ -265,7 +265,7 @@ class Wizard:
         Not for "none chosen" (no pool) nor for an explicit ISO (the server checks it); no node = the first.
         """
         value = self.get(key)
-        if not available or value in available or key in ("os.iso", "cpu.type"):
+        if not available or value in available or key in ("os.iso", "os.virtio_iso", "cpu.type"):
             return None  # an ISO or CPU type the node lacks is the user's to fix: the rules say so
         if value is None and key != "general.node":
             return None

@@ -219,6 +219,19 @@ class ReferenceData:
 
         return self._load(("isos", node, storage), fetch)
 
+    def all_isos(self, node: str) -> Ref[list[IsoFile]]:
+        """The ISO images of every ISO storage of ``node`` (the driver CD may live elsewhere than the installer)."""
+        storages = self.iso_storages(node)
+        if storages.value is None:
+            return Ref(error=storages.error)
+        found: list[IsoFile] = []
+        for storage in storages.value:
+            isos = self.isos(node, storage)
+            if isos.value is None:
+                return Ref(error=isos.error)
+            found += isos.value
+        return Ref(value=found)
+
     def image_storages(self, node: str) -> Ref[list[StorageInfo]]:
         def fetch() -> list[StorageInfo]:
             path = f"/nodes/{node}/storage"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pvectl.vm.config import VmConfig, assign_devices
+from pvectl.vm.config import DISK_LIMITS, VmConfig, assign_devices
 from pvectl.vm.defaults import get_value
 from pvectl.vm.fields import CI_FIELDS, FIELDS, applies
 from pvectl.vm.labels import LABELS
@@ -29,6 +29,7 @@ def disk_line(config: VmConfig, index: int) -> str:
     on = [name for name in ("iothread", "ssd", "discard", "ro") if getattr(disk, name, None)]
     off = ["no backup"] if not disk.backup else []
     extra = [f"{k}={v}" for k in ("aio", "cache") if (v := getattr(disk, k, None))]
+    extra += [f"{k}={show(v)}" for k in DISK_LIMITS if (v := getattr(disk, k)) is not None]  # bandwidth, IOPS
     return " ".join([f"{disk.device}: {disk.storage} {disk.size_gib} GiB {show(disk.format)}", *on, *off, *extra])
 
 

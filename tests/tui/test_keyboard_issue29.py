@@ -200,3 +200,31 @@ async def test_a_vm_id_taken_meanwhile_is_marked_in_wizard_words(cli: SimCli) ->
         await until(pilot, lambda: getattr(app.screen, "review", None) is not None)
         await settle(pilot)
         assert app.screen.query_one("#create", Button).disabled  # not "Ready" again for the same id
+
+
+async def test_the_virtio_driver_iso_is_offered_and_checked(cli: SimCli) -> None:
+    from pvectl.tui.widgets.choice import Choice
+
+    config = VmConfig(os={"ostype": "win11", "virtio_iso": "local:iso/missing.iso"})  # type: ignore[arg-type]
+    app = make_app(cli.sim, config, dry_run=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app_of(pilot).go("os")
+        await settle(pilot)
+        control = row(pilot, "os.virtio_iso").control
+        assert isinstance(control, Choice)
+        offered = {value for _, value in control._options}
+        assert "local:iso/missing.iso" in offered  # kept as given, not replaced
+        volumes = [v for v in offered if isinstance(v, str) and v.endswith(".iso") and "missing" not in v]
+        assert volumes  # every ISO storage's images
+        app_of(pilot).go("confirm")
+        await until(pilot, lambda: getattr(app.screen, "review", None) is not None)
+        await settle(pilot)
+        listed = str(app.screen.query_one("#notes-list", Static).render())
+        assert "VirtIO driver ISO: 'local:iso/missing.iso' does not exist" in listed
+        assert app.screen.query_one("#create", Button).disabled
+        app_of(pilot).go("os")
+        await settle(pilot)
+        await answer(pilot, "os.virtio_iso", volumes[0])
+        app_of(pilot).go("confirm")
+        await until(pilot, lambda: not app.screen.query_one("#create", Button).disabled)

@@ -41,3 +41,10 @@ def test_linux_notes_nothing(cli: SimCli) -> None:
 
 def test_windows_serial_console_only_when_asked(cli: SimCli) -> None:
     assert steps(cli, "--ostype", "win10", "--serial-console") == ["create", "serial"]  # asked for: kept
+
+
+def test_a_missing_virtio_driver_iso_is_refused_before_sending(cli: SimCli) -> None:
+    run = cli("vm", "create", "--node", "pve1", "--ostype", "win11", "--virtio-iso", "local:iso/missing.iso")
+    assert run.code == 2
+    assert "--virtio-iso: 'local:iso/missing.iso' does not exist on pve1" in run.stderr
+    assert cli.writes() == []

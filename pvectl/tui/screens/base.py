@@ -36,6 +36,7 @@ SOURCE_NAMES = {
     "image_storages": "disk storages",
     "bridges": "bridges",
     "cpu": "CPU models",
+    "all_isos": "ISO images",
 }
 
 
@@ -50,6 +51,8 @@ def options_of(source: str, value: Any) -> list[tuple[str, str]]:
         return [(f"{s.storage} ({s.type})", s.storage) for s in items]
     if source == "isos":
         return [(i.filename, i.volid) for i in items]
+    if source == "all_isos":
+        return [(i.volid, i.volid) for i in items]
     return [(str(v), str(v)) for v in items]
 
 
@@ -92,8 +95,9 @@ class StepScreen(Screen[None]):
         yield Static("", id="notes", markup=False)
         yield Static("", id="help", markup=False)
         with Horizontal(id="nav"):
-            yield Button("Back", id="back", compact=True, disabled=self.first)
+            # Next first: "type, Tab, Enter" goes on (Back is docked to the left, after Next in the Tab order)
             yield Button("Next", id="next", variant="primary", compact=True)
+            yield Button("Back", id="back", compact=True, disabled=self.first)
         yield Footer()
 
     @property
@@ -132,6 +136,7 @@ class StepScreen(Screen[None]):
     def _advanced(self, event: Toggle.Changed) -> None:
         event.stop()
         self.show_advanced(event.value)
+        self.call_after_refresh(event.control.scroll_visible, animate=False)  # the switch stays in view
 
     def advanced_switch(self) -> Horizontal:
         return Horizontal(
@@ -142,7 +147,7 @@ class StepScreen(Screen[None]):
 
     def compose_form(self) -> ComposeResult:
         """The basic fields, the Advanced switch, then the advanced fields (as the GUI lays them out)."""
-        specs = fields_of(self.STEP)
+        specs = [self.shown_spec(spec) for spec in fields_of(self.STEP)]
         for spec in specs:
             if not spec.advanced:
                 yield FieldRow(spec, self.wizard.get(spec.path))
@@ -151,6 +156,10 @@ class StepScreen(Screen[None]):
         for spec in specs:
             if spec.advanced:
                 yield FieldRow(spec, self.wizard.get(spec.path))
+
+    def shown_spec(self, spec: FieldSpec) -> FieldSpec:
+        """Hook: the control a field gets here (a text field may be offered as a list of what the server has)."""
+        return spec
 
     def rows(self) -> list[FieldRow]:
         return list(self.query(FieldRow))
@@ -171,6 +180,15 @@ class StepScreen(Screen[None]):
                 row.show_value(self.wizard.get(row.key))
         self.load_all()
         self.refresh_errors()
+        self.call_after_refresh(self.focus_first)
+
+    def focus_first(self) -> None:
+        """Arriving at a step (also again): its first field has the focus, never Back."""
+        for row in self.rows():
+            if row.display and not row.control.disabled and row.control.focusable:
+                row.control.focus(scroll_visible=False)
+                self.query_one("#form", VerticalScroll).scroll_home(animate=False)
+                return
 
     def load_all(self, force: bool = False) -> None:
         for row in self.rows():

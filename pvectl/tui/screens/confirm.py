@@ -26,10 +26,14 @@ def summary(config: VmConfig, width: int = 78) -> str:
     """The configuration grouped by step, wrapped between values (never inside one) to ``width``."""
     from pvectl.vm.summary import step_parts, wrap
 
+    import textwrap
+
     lines: list[str] = []
     for step in (*STEPS, *OPTIONAL_STEPS):
         for i, line in enumerate(wrap(step_parts(config, step), width, indent=9)):
-            lines.append(f"{STEP_TITLES[step] if i == 0 else '':8} {line}")
+            # one value longer than the line (a disk with limits) wraps under itself, never at column 1
+            head = f"{STEP_TITLES[step] if i == 0 else '':8} "
+            lines += textwrap.wrap(line, width, initial_indent=head, subsequent_indent=" " * 11) or [head]
     return "\n".join(lines)
 
 

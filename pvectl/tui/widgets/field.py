@@ -20,6 +20,11 @@ from pvectl.vm.fields import FieldSpec
 
 SourceState = str  # default, loading, ready, empty, error
 
+# Fields whose unset value is PVE's default rather than "nothing" (``none`` is a real value of both), named as the
+# prompts name it; the GUI says "Default" (pve-manager www/manager6/Utils.js kvm_vga_drivers) and "Default (No
+# cache)" (form/CacheTypeSelector.js).
+BLANK = {"system.vga": "(PVE default)", "cache": "(PVE default: no cache)", "os.virtio_iso": "(no driver CD)"}
+
 
 class FieldRow(Vertical):
     """A labelled control for one ``FieldSpec``; it holds no rules, it reports what the user entered.
@@ -78,7 +83,7 @@ class FieldRow(Vertical):
                 options,
                 value=Select.NULL if value is None else value,
                 allow_blank=value is None or spec.source is not None,
-                prompt="(none)",
+                prompt=BLANK.get(self.key.split(".")[-1] if self.key.startswith("disks[") else self.key, "(none)"),
                 compact=True,
                 tooltip=plain(spec.help),
             )
@@ -122,7 +127,10 @@ class FieldRow(Vertical):
             elif isinstance(control, Select):
                 control.value = Select.NULL if value is None or value not in self.known else value
             elif isinstance(control, Input):
-                control.value = text_of(self.spec, value)
+                text = text_of(self.spec, value)
+                if control.value != text:
+                    control.value = text
+                    control.cursor_position = len(text)  # a value shown anew: Ctrl-U then clears all of it
 
     def set_options(self, options: list[tuple[str, Any]], value: Any) -> None:
         control = self.control
