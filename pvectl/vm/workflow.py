@@ -204,6 +204,28 @@ def iso_problem(volid: str, node: str, ref: ReferenceData) -> str | None:
     return None
 
 
+def _named(problem: Problem) -> str:
+    """A rule's problem under the flag that sets the field (``--cpuunits: ...``), else its field path."""
+    from pvectl.vm.fields import FIELDS
+
+    flag = next((f.flag for f in FIELDS if f.path == problem.field and f.cli), None)
+    return f"--{flag}: {problem.message}" if flag else str(problem)
+
+
+def cpu_catalog(config: VmConfig, ref: ReferenceData) -> CpuCatalog | None:
+    """The node's CPU models, flags and units range when the config needs them checked (None: the common models
+    and no flags or units, which every release takes, so nothing is asked)."""
+    from pvectl.vm.cpu import needs_server
+
+    c, node = config.cpu, config.general.node
+    if not node or not needs_server(c.type, c.flags, c.cpuunits):
+        return None
+    loaded = ref.cpu(node)
+    if loaded.value is None:
+        raise WorkflowError(f"cannot load the CPU models of {node}: {loaded.error}", FAILURE)
+    return loaded.value
+
+
 def check_and_plan(client: ProxmoxClient, config: VmConfig, *, strict: bool) -> tuple[Resolution, Plan]:
     """Resolve derived values, apply every rule, check against the server and the schema, plan the requests.
 

@@ -24,9 +24,9 @@ if TYPE_CHECKING:
 
 def summary(config: VmConfig, width: int = 78) -> str:
     """The configuration grouped by step, wrapped between values (never inside one) to ``width``."""
-    from pvectl.vm.summary import step_parts, wrap
-
     import textwrap
+
+    from pvectl.vm.summary import step_parts, wrap
 
     lines: list[str] = []
     for step in (*STEPS, *OPTIONAL_STEPS):

@@ -42,9 +42,7 @@ class Stepper(Widget):
         """Every step in order, the optional ones unnumbered after the step they follow (``CI`` when only the
         numbers fit)."""
         order: list[tuple[str, str]] = []  # (title, short form)
-        number = 0
-        for title in TITLES:
-            number += 1
+        for number, title in enumerate(TITLES, start=1):
             order.append((title, str(number)))
             order += [(name, "CI") for name, after in OPTIONAL.items() if after == title]
         titles = [t for t, _ in order]
