@@ -27,7 +27,9 @@ class Problem:
     @property
     def step(self) -> str:
         head = self.field.split(".")[0].split("[")[0]
-        return {"disks": "disks", "serial_console": "system", "start": "general"}.get(head, head)
+        return {"disks": "disks", "serial_console": "system", "start": "general", "more_nics": "network"}.get(
+            head, head
+        )
 
     def __str__(self) -> str:
         return f"{self.field}: {self.message}"
@@ -122,20 +124,21 @@ def check(config: VmConfig, *, taken_vmids: Collection[int] = (), cpu: CpuCatalo
         add("memory.shares", f"shares must be 0..50000, got {m.shares}")
     if config.os.virtio_iso is not None and not config.os.ostype.startswith("w"):
         add("os.virtio_iso", f"the VirtIO driver ISO is for Windows guests, not {config.os.ostype}")
-    n = config.network
-    if n.enabled:
+    nics = [("network", config.network)] if config.network.enabled else []
+    nics += [(f"more_nics[{i}]", nic) for i, nic in enumerate(config.more_nics)]
+    for where, n in nics:
         if n.vlan is not None and not 1 <= n.vlan <= 4094:
-            add("network.vlan", f"VLAN tag must be 1..4094, got {n.vlan}")
+            add(f"{where}.vlan", f"VLAN tag must be 1..4094, got {n.vlan}")
         if n.mtu is not None:
             if n.model != "virtio":
-                add("network.mtu", f"MTU can only be set on virtio NICs, not {n.model}")
+                add(f"{where}.mtu", f"MTU can only be set on virtio NICs, not {n.model}")
             elif not (n.mtu == 1 or 576 <= n.mtu <= 65520):
                 # the schema takes 1..65520; PVE's GUI (NetworkEdit.js) takes 576..65520, and 1 = the bridge's MTU
-                add("network.mtu", f"MTU must be 576..65520, or 1 for the bridge's MTU; got {n.mtu}")
+                add(f"{where}.mtu", f"MTU must be 576..65520, or 1 for the bridge's MTU; got {n.mtu}")
         if n.rate is not None and n.rate < 0:
-            add("network.rate", f"rate limit must be 0 or more MB/s, got {n.rate}")
+            add(f"{where}.rate", f"rate limit must be 0 or more MB/s, got {n.rate}")
         if n.queues is not None and not 0 <= n.queues <= 64:
-            add("network.queues", f"multiqueue must be 0..64, got {n.queues}")
+            add(f"{where}.queues", f"multiqueue must be 0..64, got {n.queues}")
         if n.mac is not None and not _MAC.fullmatch(n.mac):
-            add("network.mac", f"'{n.mac}' is not a unicast MAC address (XX:XX:XX:XX:XX:XX)")
+            add(f"{where}.mac", f"'{n.mac}' is not a unicast MAC address (XX:XX:XX:XX:XX:XX)")
     return out

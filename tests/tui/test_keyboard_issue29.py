@@ -179,7 +179,7 @@ async def test_a_vm_id_taken_meanwhile_is_marked_in_wizard_words(cli: SimCli) ->
             stolen.append(555)  # another client takes the id between Confirm and the create request
             sim_client(cli.sim).request("POST", "/nodes/pve1/qemu", {"vmid": 555, "name": "other"})
 
-    app = make_app(cli.sim, VmConfig(general={"vmid": 555}), hook=steal)  # type: ignore[arg-type]
+    app = make_app(cli.sim, VmConfig(general={"vmid": 555}), hook=steal)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         app_of(pilot).go("confirm")
@@ -205,7 +205,7 @@ async def test_a_vm_id_taken_meanwhile_is_marked_in_wizard_words(cli: SimCli) ->
 async def test_the_virtio_driver_iso_is_offered_and_checked(cli: SimCli) -> None:
     from pvectl.tui.widgets.choice import Choice
 
-    config = VmConfig(os={"ostype": "win11", "virtio_iso": "local:iso/missing.iso"})  # type: ignore[arg-type]
+    config = VmConfig(os={"ostype": "win11", "virtio_iso": "local:iso/missing.iso"})
     app = make_app(cli.sim, config, dry_run=True)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
