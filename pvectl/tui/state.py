@@ -98,6 +98,7 @@ def fields_of(step: str) -> list[FieldSpec]:
 
 
 _DISK_KEY = re.compile(r"disks\[(\d+)\]\.(\w+)")
+_NIC_KEY = re.compile(r"more_nics\[(\d+)\]\.(\w+)")  # net1 is more_nics[0]
 
 
 class ParseError(ValueError):
@@ -170,12 +171,17 @@ class Wizard:
         m = _DISK_KEY.fullmatch(key)
         if m:
             return getattr(self.config.disks[int(m[1])], m[2])
+        m = _NIC_KEY.fullmatch(key)
+        if m:
+            return getattr(self.config.more_nics[int(m[1])], m[2])
         return get_value(self.config, key)
 
     def applies(self, path: str) -> bool:
         m = _DISK_KEY.fullmatch(path)
         if m:
             return disk_applies(self.config.disks[int(m[1])].bus, m[2])
+        if _NIC_KEY.fullmatch(path):
+            return True
         return applies(path, self.config)
 
     def preview(self) -> VmConfig:
@@ -270,9 +276,9 @@ class Wizard:
         if value is None and key != "general.node":
             return None
         first = next(iter(available))
-        m = _DISK_KEY.fullmatch(key)
+        m = _DISK_KEY.fullmatch(key) or _NIC_KEY.fullmatch(key)
         if m:
-            setattr(self.config.disks[int(m[1])], m[2], first)
+            setattr(getattr(self.config, key.split("[")[0])[int(m[1])], m[2], first)
         else:
             set_value(self.config, key, first)
         if value is None:
@@ -280,6 +286,31 @@ class Wizard:
         note = f"{spec.label} '{value}' does not exist; using '{first}'"
         self.notes[key] = note
         return note
+
+    def answer_nic(self, index: int, spec: FieldSpec, raw: Any) -> None:
+        """An answer about net1, net2, ... (``spec`` is net0's field of the same name)."""
+        nic = self.config.more_nics[index]
+        name = spec.path.split(".")[1]
+
+        def store(value: Any) -> None:
+            try:
+                setattr(nic, name, value)
+            except ValidationError as exc:
+                raise ValueError(exc.errors()[0]["msg"]) from None
+
+        self._store(f"more_nics[{index}].{name}", store, spec, raw, nic, name)
+
+    def add_nic(self) -> None:
+        """Another NIC like net0 (bridge, model, firewall), as the GUI's Hardware view adds one."""
+        net0 = self.config.network
+        nic = net0.model_copy(update={"vlan": None, "mac": None, "mtu": None, "rate": None, "queues": None})
+        self.config.more_nics = [*self.config.more_nics, nic]
+
+    def remove_nic(self, index: int) -> None:
+        self.config.more_nics = [n for i, n in enumerate(self.config.more_nics) if i != index]
+        for table in (self.invalid, self.typed, self.notes):
+            for key in [k for k in table if k.startswith("more_nics[")]:
+                del table[key]  # later NICs' answers would shift: they are shown afresh from the config
 
     def add_disk(self) -> None:
         self.config.disks = [*self.config.disks, self.disk_template.model_copy()]

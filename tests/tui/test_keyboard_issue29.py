@@ -228,3 +228,27 @@ async def test_the_virtio_driver_iso_is_offered_and_checked(cli: SimCli) -> None
         await answer(pilot, "os.virtio_iso", volumes[0])
         app_of(pilot).go("confirm")
         await until(pilot, lambda: not app.screen.query_one("#create", Button).disabled)
+
+
+async def test_a_second_nic_is_added_checked_and_sent(cli: SimCli) -> None:
+    app = make_app(cli.sim, dry_run=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app_of(pilot).go("network")
+        await settle(pilot)
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert len(app.wizard.config.more_nics) == 1
+        assert row(pilot, "more_nics[0].bridge").control.has_focus
+        await answer(pilot, "more_nics[0].model", "e1000")
+        await answer(pilot, "more_nics[0].vlan", "5000")
+        assert "more_nics[0].vlan" in row_errors(pilot)
+        await answer(pilot, "more_nics[0].vlan", "20")
+        assert not row_errors(pilot)
+        app_of(pilot).go("confirm")
+        await until(pilot, lambda: not app.screen.query_one("#create", Button).disabled)
+        review = getattr(app.screen, "review", None)
+        assert review is not None and review.plan is not None
+        params = review.plan.requests[0].params
+        assert params["net1"] == "e1000,bridge=vmbr9,firewall=1,tag=20"
+        assert "net1: Intel E1000 vmbr9 firewall tag=20" in str(app.screen.query_one("#summary", Static).render())
