@@ -10,6 +10,7 @@ from pvectl.cli.errors import INTERRUPTED, USAGE, CliError
 from pvectl.prompts.ask import Escaped, choice, confirm, has_terminal, say, select
 from pvectl.prompts.cloudinit import ask_cloudinit
 from pvectl.prompts.disks import ask_disks
+from pvectl.prompts.nics import ask_more_nics
 from pvectl.prompts.questions import Session
 from pvectl.prompts.steps import TITLES, run_step
 from pvectl.vm import leaving
@@ -56,6 +57,8 @@ def ask_step(session: Session, step: str) -> None:
                 ask_cloudinit(session)
             else:
                 run_step(session, step)
+                if step == "network":
+                    ask_more_nics(session)  # net1, net2, ... (the disks step adds disks the same way)
             return
         except Escaped:
             session.config = before

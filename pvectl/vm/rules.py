@@ -60,7 +60,8 @@ def check(config: VmConfig, *, taken_vmids: Collection[int] = (), cpu: CpuCatalo
         if value is not None and value < 0:
             add(f"general.{name}", f"must be 0 or more, got {value}")
     if config.os.media == "iso" and not config.os.iso:
-        add("os.iso", f"no ISO chosen and none found on storage '{config.os.iso_storage}'")
+        # the storage may hold other images: what is missing is the NixOS minimal ISO taken by default
+        add("os.iso", f"no ISO image chosen, and no NixOS minimal ISO on '{config.os.iso_storage}' to take: choose one")
     s = config.system
     if s.secure_boot and not (s.bios == "ovmf" and s.efidisk):
         add("system.secure_boot", "Secure Boot needs BIOS ovmf with an EFI disk")

@@ -252,3 +252,66 @@ async def test_a_second_nic_is_added_checked_and_sent(cli: SimCli) -> None:
         params = review.plan.requests[0].params
         assert params["net1"] == "e1000,bridge=vmbr9,firewall=1,tag=20"
         assert "net1: Intel E1000 vmbr9 firewall tag=20" in str(app.screen.query_one("#summary", Static).render())
+
+
+async def test_focus_order_and_revisits(cli: SimCli) -> None:
+    app = make_app(cli.sim, dry_run=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app_of(pilot).go("cpu")
+        await settle(pilot)
+        await pilot.pause(0.1)
+        first = app.screen.focused
+        assert first is row(pilot, "cpu.sockets").control  # a step arrives on its first field
+        last = [r for r in app.screen.query(FieldRow) if r.display][-1]
+        last.control.focus()
+        await pilot.press("tab")
+        focused = app.screen.focused
+        assert focused is not None and focused.id in ("next", None)  # the Advanced switch or Next: never Back
+        while focused is not None and focused.id != "next":
+            await pilot.press("tab")
+            focused = app.screen.focused
+            assert focused is None or focused.id != "back"
+        await pilot.press("tab")
+        assert app.screen.focused is not None and app.screen.focused.id == "back"
+        await pilot.press("enter")  # Back to Memory... no: CPU's previous step is Disks
+        await settle(pilot)
+        app_of(pilot).go("cpu")
+        await settle(pilot)
+        await pilot.pause(0.1)
+        assert app.screen.focused is row(pilot, "cpu.sockets").control  # revisited: the first field again
+
+
+async def test_confirm_focuses_the_plan_with_a_mark(cli: SimCli) -> None:
+    app = make_app(cli.sim, dry_run=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app_of(pilot).go("confirm")
+        await until(pilot, lambda: getattr(app.screen, "review", None) is not None)
+        await settle(pilot)
+        form = app.screen.query_one("#form")
+        assert app.screen.focused is form
+        assert form.styles.border_left[0] == "outer"
+        await pilot.press("tab")
+        assert app.screen.focused is not None and app.screen.focused.id == "create"
+
+
+async def test_minimum_memory_clears_with_ctrl_u_after_it_followed_memory(cli: SimCli) -> None:
+    app = make_app(cli.sim, dry_run=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app_of(pilot).go("memory")
+        await settle(pilot)
+        app.screen.query_one(".advanced-line Toggle").focus()
+        await pilot.press("space")
+        await settle(pilot)
+        memory = row(pilot, "memory.memory").control
+        memory.focus()
+        await pilot.press("end", "ctrl+u", *"4096")  # minimum memory follows: 4096 replaces 2048
+        await settle(pilot)
+        minimum = row(pilot, "memory.min_memory").control
+        assert isinstance(minimum, Input) and minimum.value == "4096"
+        minimum.focus()
+        await pilot.press("ctrl+u", *"1024")
+        await settle(pilot)
+        assert minimum.value == "1024" and app.wizard.config.memory.min_memory == 1024

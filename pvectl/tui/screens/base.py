@@ -14,6 +14,7 @@ from textual.widgets import Button, Footer, Input, Label, Static
 
 from pvectl.tui.state import STEP_TITLES, Wizard, field_title, fields_of
 from pvectl.tui.widgets.field import FieldRow
+from pvectl.tui.widgets.nav import BackButton
 from pvectl.tui.widgets.stepper import Stepper
 from pvectl.tui.widgets.toggle import Toggle
 from pvectl.vm.config import VmConfig
@@ -95,9 +96,8 @@ class StepScreen(Screen[None]):
         yield Static("", id="notes", markup=False)
         yield Static("", id="help", markup=False)
         with Horizontal(id="nav"):
-            # Next first: "type, Tab, Enter" goes on (Back is docked to the left, after Next in the Tab order)
+            yield BackButton("Back", id="back", compact=True, disabled=self.first)  # after Next in Tab order
             yield Button("Next", id="next", variant="primary", compact=True)
-            yield Button("Back", id="back", compact=True, disabled=self.first)
         yield Footer()
 
     @property

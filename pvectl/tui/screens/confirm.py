@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Static
 
 from pvectl.tui.state import STEP_TITLES, field_title, problems_by_step
+from pvectl.tui.widgets.nav import BackButton
 from pvectl.tui.widgets.stepper import Stepper
 from pvectl.vm.fields import OPTIONAL_STEPS, STEPS
 
@@ -70,13 +71,15 @@ class ConfirmScreen(Screen[None]):
             yield Static("Requests", classes="section")
             yield Static("", id="plan", markup=False)
         with Horizontal(id="nav"):
-            yield Button("Back", id="back", compact=True)
+            yield BackButton("Back", id="back", compact=True)  # after Create in the Tab order
             label = "Print plan and exit" if self.wizard_app.dry_run else "Create VM"
             yield Button(label, id="create", variant="success", compact=True, disabled=True)
         yield Footer()
 
     def on_screen_resume(self) -> None:
         self.call_after_refresh(self.action_retry)  # composed by then, also on the first visit
+        # the first Tab stop: arrows and Page keys scroll the plan at once (Tab goes on to Back and Create)
+        self.call_after_refresh(self.query_one("#form", VerticalScroll).focus)
 
     def action_retry(self) -> None:
         self.review = None
