@@ -315,3 +315,53 @@ async def test_minimum_memory_clears_with_ctrl_u_after_it_followed_memory(cli: S
         await pilot.press("ctrl+u", *"1024")
         await settle(pilot)
         assert minimum.value == "1024" and app.wizard.config.memory.min_memory == 1024
+
+
+async def test_advanced_switch_stays_in_view_and_no_toast_covers_the_buttons(cli: SimCli) -> None:
+    app = make_app(cli.sim, VmConfig(disks=[Disk(), Disk()]), dry_run=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app_of(pilot).go("disks")
+        await settle(pilot)
+        switch = app.screen.query_one(".advanced-line Toggle")
+        switch.focus()
+        await pilot.pause(0.1)
+        await pilot.press("space")
+        await settle(pilot)
+        await pilot.pause(0.1)
+        form = app.screen.query_one("#form")
+        assert switch.has_focus
+        assert form.region.contains_region(switch.region)  # still on screen after the rows appeared
+        await answer(pilot, "disks[1].size_gib", "x")
+        app.screen.query_one("#next", Button).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not app._notifications  # the reply is in the notes line, not a toast over Back/Next
+        assert "Fix the marked field first: Disk 2 Size (GiB)" in str(app.screen.query_one("#notes").render())
+        assert app.screen.focused is row(pilot, "disks[1].size_gib").control
+
+
+async def test_tui_prefilled_with_windows_11_takes_its_presets(cli: SimCli) -> None:
+    app = make_app(cli.sim, VmConfig(os={"ostype": "win11"}), dry_run=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        config = app.wizard.config
+        assert (config.system.tpm, config.memory.memory, config.network.model) == (True, 4096, "e1000")
+        assert not config.serial_console and config.system.secure_boot
+        assert not any("kept your" in n for n in app.wizard.notes.values())
+        app_of(pilot).go("system")
+        await settle(pilot)
+        assert "Windows 11/2022/2025 default: TPM on" in str(app.screen.query_one("#notes").render())
+
+
+async def test_an_existing_name_gets_a_note(cli: SimCli) -> None:
+    created = cli("vm", "create", "--node", "pve1", "--name", "twin")
+    assert created.code == 0, created.stderr
+    app = make_app(cli.sim, dry_run=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await answer(pilot, "general.name", "twin")
+        await settle(pilot)
+        assert "is named 'twin' already" in str(app.screen.query_one("#notes").render())
+        await answer(pilot, "general.name", "single")
+        assert "already" not in str(app.screen.query_one("#notes").render())

@@ -98,7 +98,7 @@ class StepScreen(Screen[None]):
         with Horizontal(id="nav"):
             yield BackButton("Back", id="back", compact=True, disabled=self.first)  # after Next in Tab order
             yield Button("Next", id="next", variant="primary", compact=True)
-        yield Footer()
+        yield Footer(compact=True)  # 80 columns hold every key of the Disks step
 
     @property
     def first(self) -> bool:

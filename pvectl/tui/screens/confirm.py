@@ -34,7 +34,9 @@ def summary(config: VmConfig, width: int = 78) -> str:
         for i, line in enumerate(wrap(step_parts(config, step), width, indent=9)):
             # one value longer than the line (a disk with limits) wraps under itself, never at column 1
             head = f"{STEP_TITLES[step] if i == 0 else '':8} "
-            lines += textwrap.wrap(line, width, initial_indent=head, subsequent_indent=" " * 11) or [head]
+            lines += textwrap.wrap(
+                line, width, initial_indent=head, subsequent_indent=" " * 11, break_on_hyphens=False
+            ) or [head]
     return "\n".join(lines)
 
 
@@ -74,7 +76,7 @@ class ConfirmScreen(Screen[None]):
             yield BackButton("Back", id="back", compact=True)  # after Create in the Tab order
             label = "Print plan and exit" if self.wizard_app.dry_run else "Create VM"
             yield Button(label, id="create", variant="success", compact=True, disabled=True)
-        yield Footer()
+        yield Footer(compact=True)  # 80 columns hold every key of the Disks step
 
     def on_screen_resume(self) -> None:
         self.call_after_refresh(self.action_retry)  # composed by then, also on the first visit

@@ -66,7 +66,7 @@ class LoginScreen(Screen[None]):
             yield Button("Retry", id="realm-retry", compact=True)
             yield Static("", id="login-error", markup=False)
             yield Button("Log in", id="login-button", variant="primary", compact=True)
-        yield Footer()
+        yield Footer(compact=True)  # 80 columns hold every key of the Disks step
 
     def on_mount(self) -> None:
         self.query_one("#line-otp").display = False

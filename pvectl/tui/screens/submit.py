@@ -55,7 +55,7 @@ class SubmitScreen(Screen[None]):
                 yield Static(self._line(i, request.step), id=f"req-{request.step}", classes="request", markup=False)
             yield Static("", id="outcome", markup=False)
             yield Horizontal(id="outcome-actions")
-        yield Footer()
+        yield Footer(compact=True)  # 80 columns hold every key of the Disks step
 
     def _line(self, number: int, step: str) -> str:
         request = next(r for r in self.plan.requests if r.step == step)
