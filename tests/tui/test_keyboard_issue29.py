@@ -32,9 +32,8 @@ async def test_every_cloud_init_field_can_be_focused(cli: SimCli) -> None:
         assert len(rows) > 5
         for field in rows:
             field.control.focus()
-            await pilot.pause()
-            help_text = str(app.screen.query_one("#help", Static).render())
-            assert help_text == field.spec.help, field.key
+            help_line = app.screen.query_one("#help", Static)
+            await until(pilot, lambda f=field, h=help_line: str(h.render()) == f.spec.help, seconds=5)  # type: ignore[misc]
         ipconfig = next(r for r in rows if r.key == "cloudinit.ipconfig")
         assert "[" in ipconfig.spec.help
         for _ in range(len(rows) + 3):  # Tab and Shift-Tab through the whole step, the buttons included
