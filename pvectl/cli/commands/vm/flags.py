@@ -82,9 +82,9 @@ EXTRA: list[tuple[str, Any]] = [
             list[str] | None,
             typer.Option(
                 "--net",
-                help="Network device as PVE writes it: MODEL,bridge=BRIDGE[,firewall=1][,tag=N][,mtu=N][,rate=MBPS]"
-                "[,queues=N][,macaddr=MAC][,link_down=1], e.g. virtio,bridge=vmbr0,firewall=1; the first is net0, "
-                "repeat for net1, net2... (--bridge, --vlan... set net0 alone).",
+                help="Network device as PVE writes it, MODEL,bridge=BRIDGE[,KEY=VALUE...], keys firewall, tag, mtu, "
+                "rate, queues, macaddr, link_down; e.g. virtio,bridge=vmbr0,firewall=1; the first is net0, repeat "
+                "for net1, net2... (--bridge, --vlan... set net0 alone).",
                 show_default=False,
                 metavar="SPEC",
             ),
