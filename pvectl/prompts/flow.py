@@ -3,15 +3,19 @@ summary (the --dry-run text), confirm, submit. Declining returns to the review; 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import sys
+from typing import TYPE_CHECKING, NoReturn
 
 from pvectl.cli.errors import INTERRUPTED, USAGE, CliError
 from pvectl.prompts.ask import Escaped, choice, confirm, has_terminal, say, select
 from pvectl.prompts.cloudinit import ask_cloudinit
 from pvectl.prompts.disks import ask_disks
+from pvectl.prompts.nics import ask_more_nics
 from pvectl.prompts.questions import Session
 from pvectl.prompts.steps import TITLES, run_step
+from pvectl.vm import leaving
 from pvectl.vm.fields import OPTIONAL_STEPS, STEPS
+from pvectl.vm.osdefaults import apply_os_presets
 from pvectl.vm.summary import step_parts
 
 if TYPE_CHECKING:
@@ -53,6 +57,8 @@ def ask_step(session: Session, step: str) -> None:
                 ask_cloudinit(session)
             else:
                 run_step(session, step)
+                if step == "network":
+                    ask_more_nics(session)  # net1, net2, ... (the disks step adds disks the same way)
             return
         except Escaped:
             session.config = before
@@ -84,9 +90,19 @@ def review(session: Session, *, create: str) -> None:
 def collect(config: VmConfig, ref: ReferenceData) -> VmConfig:
     """Ask every step in workflow order, starting from ``config`` (defaults, config file and flags)."""
     session = Session(config.model_copy(deep=True), ref)
+    for note in apply_os_presets(session.config).notes():
+        say(f"note: {note}")
     for step in ASKED:
         ask_step(session, step)
     return session.config
+
+
+def left(line: str) -> NoReturn:
+    """The user left before anything was sent: one plain line (no ``error:``), exit 130, as the TUI does."""
+    import typer
+
+    print(line, file=sys.stderr)
+    raise typer.Exit(INTERRUPTED)
 
 
 def run_prompts(ctx: typer.Context, config: VmConfig, *, dry_run: bool) -> None:
@@ -101,6 +117,8 @@ def run_prompts(ctx: typer.Context, config: VmConfig, *, dry_run: bool) -> None:
     try:
         client = connect(ctx.obj)
         session = Session(config.model_copy(deep=True), ReferenceData(client))
+        for note in apply_os_presets(session.config).notes():  # the OS given as a flag presets the rest
+            say(f"note: {note}")
         for step in ASKED:
             ask_step(session, step)
         while True:
@@ -124,11 +142,16 @@ def run_prompts(ctx: typer.Context, config: VmConfig, *, dry_run: bool) -> None:
                 pass
             say("Not created; back to the review (nothing was sent).")
     except Discarded:
-        raise CliError("discarded: nothing was sent", INTERRUPTED) from None
+        left(leaving.DISCARDED)
     except KeyboardInterrupt:  # Ctrl-C, or "abort" after a loading error
-        raise CliError("interrupted: nothing was sent", INTERRUPTED) from None
+        left(leaving.INTERRUPTED)
     except EOFError:  # Ctrl-D, or the input closed
-        raise CliError("end of input: nothing was sent", INTERRUPTED) from None
+        left(leaving.END_OF_INPUT)
     # Ctrl-C while requests run: the submitter returns the "interrupted" outcome (what exists, the UPID, the
     # commands that finish the job), printed as for the flags
-    show_outcome(ctx, submit(client, resolution, on_event=Progress(verbose=True)))
+    from pvectl.vm.submit import FLAG_REMEDY
+
+    outcome = submit(client, resolution, on_event=Progress(verbose=True))
+    remedy = "run again and choose another VM ID, or leave it empty to take the next free one"
+    outcome.message = outcome.message.replace(FLAG_REMEDY, remedy)  # the prompts' words, not a flag's
+    show_outcome(ctx, outcome)

@@ -48,10 +48,13 @@ class Target:
 
     spec: FieldSpec
     disk: int | None = None
+    nic: int | None = None  # net1 is nic 0 (``more_nics[0]``); ``spec`` is then net0's field of that name
 
     @property
     def field(self) -> str:
-        """The name the rules use for it (``memory.min_memory``, ``disks[1].size_gib``)."""
+        """The name the rules use for it (``memory.min_memory``, ``disks[1].size_gib``, ``more_nics[0].vlan``)."""
+        if self.nic is not None:
+            return f"more_nics[{self.nic}].{self.attr}"
         return self.spec.path if self.disk is None else f"disks[{self.disk}].{self.spec.path}"
 
     @property
@@ -61,6 +64,8 @@ class Target:
     def owner(self, config: VmConfig) -> BaseModel:
         if self.disk is not None:
             return config.disks[self.disk]
+        if self.nic is not None:
+            return config.more_nics[self.nic]
         obj: BaseModel = config
         for part in self.spec.path.split(".")[:-1]:
             obj = getattr(obj, part)

@@ -89,6 +89,12 @@ def ask_one(session: Session, spec: FieldSpec) -> None:
     elif spec.path == "cpu.flags":
         flags = ", ".join(cpu_catalog(session).flags)
         ask_value(session, target, hint=f"+FLAG to add, -FLAG to remove, joined by ';' (e.g. +aes;-pcid); {flags}.")
+    elif spec.path == "general.name":
+        ask_field(session, target, ask_live)
+        name = session.config.general.name
+        twin = next((g for g in load("existing VMs", ref.guests).get([]) if name and g.name == name), None)
+        if twin is not None:
+            say(f"note: VM {twin.vmid} is named '{name}' already: both would share the name")
     elif spec.path in ("os.ostype", "os.virtio_iso"):
         before = OsChoice.of(session.config)
         ask_field(session, target, ask_live)

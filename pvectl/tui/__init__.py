@@ -31,6 +31,14 @@ def session_for(app: AppContext) -> Session:
     return Session(connector=CliConnector(options, settings))
 
 
+def on_sim(line: str) -> str:
+    """A remedy printed after a run on the simulator names it (``pvectl --sim vm show 103``): the commands the
+    user copies must reach the same (simulated) server."""
+    import re
+
+    return re.sub(r"(?<![\w/-])pvectl (?!--sim\b)", "pvectl --sim ", line)
+
+
 def has_terminal() -> bool:
     """Whether standard input and output are a terminal the wizard can take over."""
     import sys
@@ -40,6 +48,8 @@ def has_terminal() -> bool:
 
 def run_wizard(ctx: typer.Context, config: VmConfig, *, dry_run: bool = False) -> None:
     """Run the wizard pre-filled with ``config``; exits with the outcome's code (130 when quit)."""
+    import sys
+
     import typer
 
     from pvectl.cli.errors import USAGE, CliError
@@ -56,12 +66,17 @@ def run_wizard(ctx: typer.Context, config: VmConfig, *, dry_run: bool = False) -
         app.session.client.close()
     if app.plan_to_print is not None:
         print(plan_text(app.plan_to_print))
+    sim = bool(getattr(ctx.obj.options, "sim", False))
     if app.outcome is not None:
         for line in outcome_lines(app.outcome):
-            print(line)
+            print(on_sim(line) if sim else line)
     elif app.detached is not None:
         for line in app.detached:
-            print(line)
+            print(on_sim(line) if sim else line)
+    elif app.plan_to_print is None:  # quit before anything was sent: the words -i prints
+        from pvectl.vm.leaving import INTERRUPTED
+
+        print(INTERRUPTED, file=sys.stderr)
     if code is None:
         code = 130 if app.outcome is None else 1
     if code:

@@ -135,8 +135,12 @@ class WizardApp(App[int]):
     def finish(self) -> None:
         self.exit(self.exit_code())
 
+    async def action_quit(self) -> None:
+        """Textual's own Quit (the command palette's "Quit"): the same questions as Ctrl-C, never a silent exit."""
+        self.action_quit_wizard()
+
     def action_quit_wizard(self) -> None:
-        if isinstance(self.screen, (QuitScreen, SubmittingQuitScreen)):
+        if any(isinstance(s, (QuitScreen, SubmittingQuitScreen)) for s in self.screen_stack):
             return
         finished = self.outcome is not None and self.step == "submit"
         if self.step == "login" or finished:
@@ -162,7 +166,7 @@ class WizardApp(App[int]):
         def answered(choice: str | None) -> None:
             if choice != "detach" or self.outcome is not None:
                 return  # waiting: the outcome shows when the requests end
-            screen = self.screen if isinstance(self.screen, SubmitScreen) else None
+            screen = next((s for s in self.screen_stack if isinstance(s, SubmitScreen)), None)
             outcome = self.session.detach(screen.plan) if screen else None
             if outcome is not None:
                 self.outcome = outcome  # printed on exit, as the flags print it

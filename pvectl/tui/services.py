@@ -97,8 +97,23 @@ class Session:
             # the node's CPU lists, as the flags' check_and_plan asks them (unreadable: the rules' union range)
             cpu = self.ref.cpu(node).value if node and needs_server(c.type, c.flags, c.cpuunits) else None
             problems = check(resolution.config, taken_vmids=taken, cpu=cpu)
+            problems += self._virtio_iso(resolution.config)
             plan = make_plan(resolution.config, resolution.server_version)
             return Review(resolution, problems=problems, plan=plan)
+
+    def _virtio_iso(self, config: VmConfig) -> list[Problem]:
+        """The VirtIO driver ISO must exist before anything is sent (the flags' check, pvectl.vm.workflow)."""
+        from pvectl.vm.rules import Problem
+        from pvectl.vm.workflow import WorkflowError, iso_problem
+
+        volid, node = config.os.virtio_iso, config.general.node
+        if not volid or not node or self.ref is None:
+            return []
+        try:
+            problem = iso_problem(volid, node, self.ref)
+        except WorkflowError as exc:
+            problem = str(exc)
+        return [Problem("os.virtio_iso", problem)] if problem else []
 
     def submit(self, resolution: Resolution, on_event: Callable[[Event], None]) -> Outcome:
         from pvectl.vm.outcome import Outcome

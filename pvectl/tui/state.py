@@ -16,7 +16,7 @@ from pvectl.vm.cpu import CpuCatalog
 from pvectl.vm.defaults import get_value, set_value
 from pvectl.vm.fields import FIELDS, FieldSpec, applies
 from pvectl.vm.labels import options as labelled
-from pvectl.vm.osdefaults import OsChoice, os_defaults, push_os_defaults, set_bus
+from pvectl.vm.osdefaults import OsChoice, Pushed, apply_os_presets, os_defaults, push_os_defaults, set_bus
 from pvectl.vm.rules import Problem, check
 
 STEP_TITLES = {
@@ -81,11 +81,24 @@ def step_of_param(param: str) -> str:
     return "cloudinit" if param.startswith("ipconfig") else _PARAM_STEPS.get(param, "general")
 
 
+def field_title(path: str) -> str:
+    """A field as the screens name it: ``disks[0].index`` -> ``Disk 1 Device number``, else the label."""
+    from pvectl.vm.fields import CI_FIELDS, DISK_FIELDS
+
+    m = _DISK_KEY.fullmatch(path)
+    if m:
+        spec = next((f for f in DISK_FIELDS if f.path == m[2]), None)
+        return f"Disk {int(m[1]) + 1} {spec.label if spec else m[2]}"
+    spec = next((f for f in (*FIELDS, *CI_FIELDS) if f.path == path), None)
+    return spec.label if spec else path
+
+
 def fields_of(step: str) -> list[FieldSpec]:
     return [f for f in FIELDS if f.step == step]
 
 
 _DISK_KEY = re.compile(r"disks\[(\d+)\]\.(\w+)")
+_NIC_KEY = re.compile(r"more_nics\[(\d+)\]\.(\w+)")  # net1 is more_nics[0]
 
 
 class ParseError(ValueError):
@@ -137,6 +150,7 @@ class Wizard:
 
     config: VmConfig
     invalid: dict[str, str] = field(default_factory=dict)  # path -> message, for text that does not parse
+    typed: dict[str, Any] = field(default_factory=dict)  # path -> that text, shown again when a form is rebuilt
     derived: dict[str, Any] = field(default_factory=dict)  # path -> value the server would fill in (os.iso)
     taken_vmids: set[int] = field(default_factory=set)
     notes: dict[str, str] = field(default_factory=dict)  # path -> "X does not exist; using Y"
@@ -146,6 +160,7 @@ class Wizard:
 
     def __post_init__(self) -> None:
         self.config = self.config.model_copy(deep=True)
+        self._os_notes(apply_os_presets(self.config))  # the OS given as a flag presets what was not given
         if self.config.disks:
             self.disk_template = self.config.disks[0].model_copy(update={"index": None})
 
@@ -156,12 +171,17 @@ class Wizard:
         m = _DISK_KEY.fullmatch(key)
         if m:
             return getattr(self.config.disks[int(m[1])], m[2])
+        m = _NIC_KEY.fullmatch(key)
+        if m:
+            return getattr(self.config.more_nics[int(m[1])], m[2])
         return get_value(self.config, key)
 
     def applies(self, path: str) -> bool:
         m = _DISK_KEY.fullmatch(path)
         if m:
             return disk_applies(self.config.disks[int(m[1])].bus, m[2])
+        if _NIC_KEY.fullmatch(path):
+            return True
         return applies(path, self.config)
 
     def preview(self) -> VmConfig:
@@ -208,6 +228,9 @@ class Wizard:
         pushed = push_os_defaults(self.config, before)
         if self.disk_template.bus == os_defaults(before)["disks.bus"]:
             set_bus(self.disk_template, os_defaults(OsChoice.of(self.config))["disks.bus"])  # disks added later
+        self._os_notes(pushed)
+
+    def _os_notes(self, pushed: Pushed) -> None:
         for key in self.os_notes:
             self.notes.pop(key, None)  # what an earlier change of OS said no longer holds
         fresh = {key: pushed.default_note(key, value) for key, value in pushed.changed.items()}
@@ -234,9 +257,11 @@ class Wizard:
             store(parse(spec, raw, _optional(owner, name)))
         except ValueError as exc:  # ParseError, or pydantic's refusal (set_value prefixes the path)
             self.invalid[key] = str(exc).removeprefix(f"{spec.path}: ")
+            self.typed[key] = raw  # never replaced behind the user's back: it stays on screen with its error
             self.notes.pop(key, None)
         else:
             self.invalid.pop(key, None)
+            self.typed.pop(key, None)
             if self.get(key) != before:
                 self.notes.pop(key, None)  # the user's own value now: what the note said no longer holds
 
@@ -246,14 +271,14 @@ class Wizard:
         Not for "none chosen" (no pool) nor for an explicit ISO (the server checks it); no node = the first.
         """
         value = self.get(key)
-        if not available or value in available or key in ("os.iso", "cpu.type"):
+        if not available or value in available or key in ("os.iso", "os.virtio_iso", "cpu.type"):
             return None  # an ISO or CPU type the node lacks is the user's to fix: the rules say so
         if value is None and key != "general.node":
             return None
         first = next(iter(available))
-        m = _DISK_KEY.fullmatch(key)
+        m = _DISK_KEY.fullmatch(key) or _NIC_KEY.fullmatch(key)
         if m:
-            setattr(self.config.disks[int(m[1])], m[2], first)
+            setattr(getattr(self.config, key.split("[")[0])[int(m[1])], m[2], first)
         else:
             set_value(self.config, key, first)
         if value is None:
@@ -262,14 +287,52 @@ class Wizard:
         self.notes[key] = note
         return note
 
+    def answer_nic(self, index: int, spec: FieldSpec, raw: Any) -> None:
+        """An answer about net1, net2, ... (``spec`` is net0's field of the same name)."""
+        nic = self.config.more_nics[index]
+        name = spec.path.split(".")[1]
+
+        def store(value: Any) -> None:
+            try:
+                setattr(nic, name, value)
+            except ValidationError as exc:
+                raise ValueError(exc.errors()[0]["msg"]) from None
+
+        self._store(f"more_nics[{index}].{name}", store, spec, raw, nic, name)
+
+    def add_nic(self) -> None:
+        """Another NIC like net0 (bridge, model, firewall), as the GUI's Hardware view adds one."""
+        net0 = self.config.network
+        nic = net0.model_copy(update={"vlan": None, "mac": None, "mtu": None, "rate": None, "queues": None})
+        self.config.more_nics = [*self.config.more_nics, nic]
+
+    def remove_nic(self, index: int) -> None:
+        self.config.more_nics = [n for i, n in enumerate(self.config.more_nics) if i != index]
+        for table in (self.invalid, self.typed, self.notes):
+            for key in [k for k in table if k.startswith("more_nics[")]:
+                del table[key]  # later NICs' answers would shift: they are shown afresh from the config
+
     def add_disk(self) -> None:
         self.config.disks = [*self.config.disks, self.disk_template.model_copy()]
 
     def remove_disk(self, index: int) -> None:
         self.config.disks = [d for i, d in enumerate(self.config.disks) if i != index]
-        # answers of later disks shift by one; forget the unparsed ones of the disk list
-        self.invalid = {k: v for k, v in self.invalid.items() if not k.startswith("disks[")}
-        self.notes = {k: v for k, v in self.notes.items() if not k.startswith("disks[")}
+        # what was said or typed about later disks moves up by one; the removed disk's goes
+        self.invalid = _without_disk(self.invalid, index)
+        self.typed = _without_disk(self.typed, index)
+        self.notes = _without_disk(self.notes, index)
+
+
+def _without_disk(by_key: dict[str, Any], index: int) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in by_key.items():
+        m = _DISK_KEY.fullmatch(key)
+        if m is None:
+            out[key] = value
+        elif int(m[1]) != index:
+            number = int(m[1]) - (int(m[1]) > index)
+            out[f"disks[{number}].{m[2]}"] = value
+    return out
 
 
 def disk_applies(bus: str, name: str) -> bool:

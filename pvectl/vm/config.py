@@ -145,6 +145,7 @@ class VmConfig(_Step):
     cpu: Cpu = Field(default_factory=Cpu)
     memory: Memory = Field(default_factory=Memory)
     network: Network = Field(default_factory=Network)
+    more_nics: list[Network] = Field(default_factory=list)  # net1, net2, ...: the NICs after net0 (pvectl.vm.nics)
     cloudinit: CloudInit = Field(default_factory=CloudInit)  # off unless asked for (CloudInit.on)
     serial_console: bool = True
     start: bool = False

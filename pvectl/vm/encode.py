@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pvectl.sdk._core import propstring
 from pvectl.sdk._core.spec import load_spec
-from pvectl.vm.config import DISK_LIMITS, Disk, VmConfig
+from pvectl.vm.config import DISK_LIMITS, Disk, Network, VmConfig
 
 CREATE = "POST /nodes/{node}/qemu"
 
@@ -48,7 +48,11 @@ def cdrom_value(config: VmConfig) -> str:
 
 
 def net_value(config: VmConfig) -> str:
-    n = config.network
+    return nic_value(config.network)
+
+
+def nic_value(n: Network) -> str:
+    """One NIC as PVE's ``net[n]`` property string."""
     values: dict[str, object] = {"model": n.model, "bridge": n.bridge}
     if n.mac:
         values["macaddr"] = n.mac.upper()  # prints as virtio=AA:BB:.. (keyAlias)
@@ -148,6 +152,8 @@ def create_params(config: VmConfig, *, ha_in_create: bool, has_ksm: bool) -> dic
         p["allow-ksm"] = "0"
     if config.network.enabled:
         p["net0"] = net_value(config)
+    for number, nic in enumerate(config.more_nics, start=1):
+        p[f"net{number}"] = nic_value(nic)
     if config.os.virtio_iso:
         p["boot"] = boot_order(config)
     if config.cloudinit.on:

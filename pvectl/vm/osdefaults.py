@@ -1,15 +1,19 @@
-"""The defaults the GUI pushes into later steps when the guest OS changes, for the prompts and the TUI.
+"""The presets an OS choice brings to the later steps, one rule for the flags, the prompts and the TUI.
 
-PVE's web GUI (pve-manager 9.1.3 ``qemu/OSDefaults.js`` and the wizard's Windows 11 hooks; recorded in
-gui-wizard-reference.md §4.3) presets the disk bus, NIC model and SCSI controller of the later tabs from the chosen
-``ostype``: Linux 2.6+ gets SCSI/VirtIO, Windows 2000/XP IDE and an RTL8139 with the API's default controller
-(LSI 53C895A), every other type IDE and an E1000. Windows 11 also turns on q35, OVMF with an EFI disk, a TPM and
-4096 MiB. Ticking the VirtIO driver CD forces SCSI disks and a VirtIO NIC. The CPU type the GUI presets
-(``x86-64-v2-AES``) is the same for every OS, so it does not move here (vm-create.md keeps ``host``).
+PVE's web GUI presets the disk bus, NIC model and SCSI controller of the later tabs from the chosen ``ostype``
+(pve-manager ``www/manager6/qemu/OSDefaults.js``: ``generic`` IDE + E1000, ``l26`` SCSI + VirtIO, ``w2k``/``wxp``
+an RTL8139 and no scsihw, ``win11`` q35 + OVMF). For Windows 11 the wizard also ticks the TPM
+(``qemu/SystemEdit.js`` ``setDefaults``) and sets 4096 MiB (``qemu/MemoryEdit.js`` ``setMemory``); its EFI disk
+has "Pre-Enroll keys" ticked (``qemu/HDEfi.js``), so Windows 11 gets ``pre-enrolled-keys=1`` (Secure Boot).
+Ticking the VirtIO driver CD forces SCSI disks and a VirtIO NIC. The CPU type the GUI presets (``x86-64-v2-AES``)
+is the same for every OS, so it does not move here (vm-create.md keeps ``host``). The serial console (pvectl's
+own post-step, ``vga: serial0``) is for guests that can use one: Windows has no serial login and its installer
+needs a display, so Windows types preset it off.
 
-A value that differs from the previous OS's default was set by the user (an answer, a flag, the config file):
-it is kept, and a note says what the new OS would have used. Flags mode does not push anything: there the user
-gives every value at once, and what is given is what is sent.
+The rule (``apply_os_presets``, run by every front-end on the configuration it starts from): a preset applies to
+what the user did not set (no flag, no file or ``[vm.defaults]`` key); a value the user set is kept, and a note
+says what the OS would have used. Later changes of OS in the prompts and the TUI (``push_os_defaults``) move
+what still holds the previous OS's preset, with the same notes.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ _PLAIN: dict[str, Any] = {
     "system.efidisk": True,
     "system.tpm": False,
     "memory.memory": 2048,
+    "system.secure_boot": False,
 }
 _WIN11: dict[str, Any] = {
     "system.machine": "q35",
@@ -37,6 +42,7 @@ _WIN11: dict[str, Any] = {
     "system.efidisk": True,
     "system.tpm": True,
     "memory.memory": 4096,
+    "system.secure_boot": True,
 }
 NAMES = {
     "disks.bus": "disk bus",
@@ -47,6 +53,8 @@ NAMES = {
     "system.efidisk": "EFI disk",
     "system.tpm": "TPM",
     "memory.memory": "memory",
+    "system.secure_boot": "Secure Boot keys",
+    "serial_console": "serial console",
 }
 
 
@@ -77,7 +85,16 @@ def os_defaults(choice: OsChoice) -> dict[str, Any]:
     if choice.virtio_iso and choice.ostype.startswith("w"):
         bus, nic = "scsi", "virtio"  # the driver CD makes the paravirtualized devices usable
     extras = _WIN11 if choice.ostype == "win11" else _PLAIN
-    return {"disks.bus": bus, "network.model": nic, "system.scsihw": scsihw, **extras}
+    serial = not is_windows(choice.ostype)
+    return {"disks.bus": bus, "network.model": nic, "system.scsihw": scsihw, **extras, "serial_console": serial}
+
+
+def is_windows(ostype: str) -> bool:
+    """The Microsoft Windows types of ``ostype`` (w2k, wxp, w2k3, w2k8, wvista, win7 ... win11)."""
+    return ostype.startswith("w")
+
+
+BUILT_IN = OsChoice("l26")  # the OS of VmConfig(): its presets are the built-in values
 
 
 @dataclass
@@ -121,6 +138,8 @@ def push_os_defaults(config: VmConfig, before: OsChoice) -> Pushed:
     after = OsChoice.of(config)
     old, new = os_defaults(before), os_defaults(after)
     pushed = Pushed(after.title)
+    if after == before:
+        return pushed  # the same OS answered again: nothing moves, and nothing is "kept"
     for path, value in new.items():
         if old[path] == value and not (after.ostype == "win11" and path in _WIN11):
             continue  # the new OS does not move this default (Windows 11 needs its extras: say when one is off)
@@ -133,6 +152,34 @@ def push_os_defaults(config: VmConfig, before: OsChoice) -> Pushed:
         current = get_value(config, path)
         _follow(pushed, path, current, value, current != old[path], partial(set_value, config, path))
     return pushed
+
+
+def apply_os_presets(config: VmConfig) -> Pushed:
+    """Apply the presets of ``config``'s OS to every value the user did not set (in place); the notes say what
+    moved and which of the user's values differ from the preset. Running it again changes nothing."""
+    choice = OsChoice.of(config)
+    base, new = os_defaults(BUILT_IN), os_defaults(choice)
+    pushed = Pushed(choice.title)
+    for path, value in new.items():
+        if value == base[path] and not (choice.ostype == "win11" and path in _WIN11):
+            continue  # not something this OS moves (Windows 11 needs its extras: say when one is off)
+        if path == "disks.bus":
+            for i, disk in enumerate(config.disks):
+                mine = "bus" in disk.model_fields_set or disk.index is not None
+                _follow(pushed, f"disks[{i}].bus", disk.bus, value, mine, partial(set_bus, disk))
+            continue
+        current = get_value(config, path)
+        _follow(pushed, path, current, value, user_set(config, path), partial(set_value, config, path))
+    return pushed
+
+
+def user_set(config: VmConfig, path: str) -> bool:
+    """Whether a value was given (a flag, a file or ``[vm.defaults]`` key, an answer) rather than built in."""
+    *parents, name = path.split(".")
+    owner: Any = config
+    for part in parents:
+        owner = getattr(owner, part)  # a nested assignment marks the field only, not its step
+    return name in owner.model_fields_set
 
 
 def _follow(pushed: Pushed, key: str, current: Any, value: Any, mine: bool, apply: Callable[[Any], None]) -> None:

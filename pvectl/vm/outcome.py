@@ -17,8 +17,8 @@ Kinds and their exit codes (the table in the README and in ``pvectl --help``):
 A bulk action (``vm stop -l tag=lab``: one outcome per VM, pvectl.vm.bulk) exits 0 when every VM's outcome is ok,
 130 after Ctrl-C, and ``SOME_FAILED`` (8) otherwise; the per-VM table says which VMs did not succeed and why.
 
-``nothing-created`` is 2 instead when the server refused what the user typed (a ``--vmid`` taken meanwhile):
-``Outcome.code`` overrides the kind's code for that one case.
+A ``--vmid`` taken meanwhile is ``nothing-created`` (1): the request was sent and refused (2 means nothing was
+sent). ``Outcome.code`` can override the kind's code.
 """
 
 from __future__ import annotations

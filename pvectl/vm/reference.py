@@ -107,6 +107,10 @@ class ReferenceData:
     def refresh(self) -> None:
         self._cache.clear()
 
+    def forget(self, source: str) -> None:
+        """Ask ``source`` (``guests``) afresh next time: the server has changed it."""
+        self._cache = {k: v for k, v in self._cache.items() if k[0] != source}
+
     def _get(self, path: str, **params: Any) -> Any:
         return self._client.request("GET", path, params)
 
@@ -214,6 +218,19 @@ class ReferenceData:
             )
 
         return self._load(("isos", node, storage), fetch)
+
+    def all_isos(self, node: str) -> Ref[list[IsoFile]]:
+        """The ISO images of every ISO storage of ``node`` (the driver CD may live elsewhere than the installer)."""
+        storages = self.iso_storages(node)
+        if storages.value is None:
+            return Ref(error=storages.error)
+        found: list[IsoFile] = []
+        for storage in storages.value:
+            isos = self.isos(node, storage)
+            if isos.value is None:
+                return Ref(error=isos.error)
+            found += isos.value
+        return Ref(value=found)
 
     def image_storages(self, node: str) -> Ref[list[StorageInfo]]:
         def fetch() -> list[StorageInfo]:

@@ -115,13 +115,15 @@ def resolve(config: VmConfig, ref: ReferenceData, *, strict: bool) -> Resolution
         if chosen:
             ci.storage = chosen
 
-    if cfg.network.enabled:
+    nics = ([cfg.network] if cfg.network.enabled else []) + cfg.more_nics
+    if nics:
         bridges = ref.bridges(node)
         if bridges.error:
             raise ResolveError(f"cannot list bridges on {node}: {bridges.error}")
         names = bridges.get([])
-        if cfg.network.bridge not in names:
-            chosen = missing("bridge", cfg.network.bridge, names, names[0] if names else None)
-            if chosen:
-                cfg.network.bridge = chosen
+        for nic in nics:
+            if nic.bridge not in names:
+                chosen = missing("bridge", nic.bridge, names, names[0] if names else None)
+                if chosen:
+                    nic.bridge = chosen
     return res

@@ -27,7 +27,9 @@ class Problem:
     @property
     def step(self) -> str:
         head = self.field.split(".")[0].split("[")[0]
-        return {"disks": "disks", "serial_console": "system", "start": "general"}.get(head, head)
+        return {"disks": "disks", "serial_console": "system", "start": "general", "more_nics": "network"}.get(
+            head, head
+        )
 
     def __str__(self) -> str:
         return f"{self.field}: {self.message}"
@@ -58,7 +60,8 @@ def check(config: VmConfig, *, taken_vmids: Collection[int] = (), cpu: CpuCatalo
         if value is not None and value < 0:
             add(f"general.{name}", f"must be 0 or more, got {value}")
     if config.os.media == "iso" and not config.os.iso:
-        add("os.iso", f"no ISO chosen and none found on storage '{config.os.iso_storage}'")
+        # the storage may hold other images: what is missing is the NixOS minimal ISO taken by default
+        add("os.iso", f"no ISO image chosen, and no NixOS minimal ISO on '{config.os.iso_storage}' to take: choose one")
     s = config.system
     if s.secure_boot and not (s.bios == "ovmf" and s.efidisk):
         add("system.secure_boot", "Secure Boot needs BIOS ovmf with an EFI disk")
@@ -73,8 +76,9 @@ def check(config: VmConfig, *, taken_vmids: Collection[int] = (), cpu: CpuCatalo
                 add(f"{where}.index", f"{device}: {disk.bus} devices are numbered 0..{MAX_INDEX[disk.bus]}")
             if device == "ide2":
                 add(f"{where}.index", "ide2 is the CD drive")
-            if device in seen:
-                add(f"{where}.index", f"{device} is used by disks[{seen[device]}] too")
+            if device in seen:  # both disks are marked, named as the wizards number them
+                add(f"disks[{seen[device]}].index", f"{device} is used by Disk {i + 1} too")
+                add(f"{where}.index", f"{device} is used by Disk {seen[device] + 1} too")
             seen[device] = i
         if disk.size_gib < 1:
             add(f"{where}.size_gib", f"size must be at least 1 GiB, got {disk.size_gib}")
@@ -121,20 +125,21 @@ def check(config: VmConfig, *, taken_vmids: Collection[int] = (), cpu: CpuCatalo
         add("memory.shares", f"shares must be 0..50000, got {m.shares}")
     if config.os.virtio_iso is not None and not config.os.ostype.startswith("w"):
         add("os.virtio_iso", f"the VirtIO driver ISO is for Windows guests, not {config.os.ostype}")
-    n = config.network
-    if n.enabled:
+    nics = [("network", config.network)] if config.network.enabled else []
+    nics += [(f"more_nics[{i}]", nic) for i, nic in enumerate(config.more_nics)]
+    for where, n in nics:
         if n.vlan is not None and not 1 <= n.vlan <= 4094:
-            add("network.vlan", f"VLAN tag must be 1..4094, got {n.vlan}")
+            add(f"{where}.vlan", f"VLAN tag must be 1..4094, got {n.vlan}")
         if n.mtu is not None:
             if n.model != "virtio":
-                add("network.mtu", f"MTU can only be set on virtio NICs, not {n.model}")
+                add(f"{where}.mtu", f"MTU can only be set on virtio NICs, not {n.model}")
             elif not (n.mtu == 1 or 576 <= n.mtu <= 65520):
                 # the schema takes 1..65520; PVE's GUI (NetworkEdit.js) takes 576..65520, and 1 = the bridge's MTU
-                add("network.mtu", f"MTU must be 576..65520, or 1 for the bridge's MTU; got {n.mtu}")
+                add(f"{where}.mtu", f"MTU must be 576..65520, or 1 for the bridge's MTU; got {n.mtu}")
         if n.rate is not None and n.rate < 0:
-            add("network.rate", f"rate limit must be 0 or more MB/s, got {n.rate}")
+            add(f"{where}.rate", f"rate limit must be 0 or more MB/s, got {n.rate}")
         if n.queues is not None and not 0 <= n.queues <= 64:
-            add("network.queues", f"multiqueue must be 0..64, got {n.queues}")
+            add(f"{where}.queues", f"multiqueue must be 0..64, got {n.queues}")
         if n.mac is not None and not _MAC.fullmatch(n.mac):
-            add("network.mac", f"'{n.mac}' is not a unicast MAC address (XX:XX:XX:XX:XX:XX)")
+            add(f"{where}.mac", f"'{n.mac}' is not a unicast MAC address (XX:XX:XX:XX:XX:XX)")
     return out

@@ -31,7 +31,7 @@ __all__ = ["REMEDIES", "WHAT", "Event", "Outcome", "Submitter"]
 MAX_VMID_TRIES = 20  # automatic ids: candidates tried before giving up
 VMID_JITTER = 8  # the next candidate is 1..VMID_JITTER above the taken one: racers spread out
 MAX_VMID = 999_999_999
-USAGE = 2  # exit code of a --vmid the user gave that was taken meanwhile (pvectl.cli.errors.USAGE)
+FLAG_REMEDY = "choose another --vmid, or leave it out to take the next free one"  # the wizards say it their way
 CONNECTION = 5  # exit code when the server could not be reached at all (pvectl.cli.errors.CONNECTION)
 _TAKEN = re.compile(r"already exists", re.I)
 
@@ -117,8 +117,9 @@ class Submitter:
                         self.client.clock.sleep(random.uniform(0, 0.02 * (attempt + 1)))
                         continue
                     if taken and not auto_vmid:
-                        outcome.message += " (choose another --vmid, or leave it out to take the next free one)"
-                        outcome.code = USAGE
+                        # the request was sent and refused: exit 1 as any refusal (2 says nothing was sent)
+                        outcome.message += f" ({FLAG_REMEDY})"
+                        outcome.errors.setdefault("vmid", f"VM {plan.vmid} was taken meanwhile by another VM")
                     return outcome
                 self._done.append("create")
                 return self._after_create(plan)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pvectl.vm.config import VmConfig, assign_devices
+from pvectl.vm.config import DISK_LIMITS, Network, VmConfig, assign_devices
 from pvectl.vm.defaults import get_value
 from pvectl.vm.fields import CI_FIELDS, FIELDS, applies
 from pvectl.vm.labels import LABELS
@@ -29,7 +29,16 @@ def disk_line(config: VmConfig, index: int) -> str:
     on = [name for name in ("iothread", "ssd", "discard", "ro") if getattr(disk, name, None)]
     off = ["no backup"] if not disk.backup else []
     extra = [f"{k}={v}" for k in ("aio", "cache") if (v := getattr(disk, k, None))]
+    extra += [f"{k}={show(v)}" for k in DISK_LIMITS if (v := getattr(disk, k)) is not None]  # bandwidth, IOPS
     return " ".join([f"{disk.device}: {disk.storage} {disk.size_gib} GiB {show(disk.format)}", *on, *off, *extra])
+
+
+def nic_line(nic: Network) -> str:
+    """A NIC after net0: its model, bridge and what is set."""
+    parts = [show(nic.model, "network.model"), nic.bridge, "firewall" if nic.firewall else "no firewall"]
+    parts += [f"{k}={show(v)}" for k, v in (("tag", nic.vlan), ("mtu", nic.mtu), ("rate", nic.rate)) if v is not None]
+    parts += [f"{k}={v}" for k, v in (("queues", nic.queues), ("mac", nic.mac)) if v is not None]
+    return " ".join(parts + (["link down"] if nic.link_down else []))
 
 
 def cloudinit_parts(config: VmConfig) -> list[str]:
@@ -58,6 +67,9 @@ def step_parts(config: VmConfig, step: str) -> list[str]:
         return [disk_line(config, i) for i in range(len(config.disks))]
     if step == "cloudinit":
         return cloudinit_parts(config)
+    if step == "network" and config.more_nics:
+        parts = step_parts(config.model_copy(update={"more_nics": []}), step)
+        return parts + [f"net{i}: {nic_line(nic)}" for i, nic in enumerate(config.more_nics, start=1)]
     parts = []
     for spec in FIELDS:
         if spec.step != step or not applies(spec.path, config):

@@ -28,7 +28,7 @@ from pvectl.vm.cloudinit import FILE_KEYS as CI_KEYS
 from pvectl.vm.cloudinit import NOT_FROM_FILES, CloudInitFileError
 from pvectl.vm.cloudinit import from_file as ci_from_file
 from pvectl.vm.cloudinit import to_file as ci_to_file
-from pvectl.vm.config import IOTHREAD_BUSES, SSD_BUSES, Disk, DiskSpecError, VmConfig, parse_disk_spec
+from pvectl.vm.config import IOTHREAD_BUSES, SSD_BUSES, Disk, DiskSpecError, Network, VmConfig, parse_disk_spec
 from pvectl.vm.conflicts import RULES, contradiction
 from pvectl.vm.defaults import DefaultsError, apply_defaults, get_value, set_value
 from pvectl.vm.fields import CI_FIELDS, DISK_BY_FLAG, FIELDS, FieldSpec
@@ -55,6 +55,7 @@ def flat_keys() -> list[str]:
         *(spec.flag for spec in FIELDS if spec.cli),
         "disk",
         *(f"disk-{k}" for k in DISK_BY_FLAG),
+        "net",
         *CI_KEYS,
         "extra",
     ]
@@ -132,6 +133,8 @@ def _load_flat(data: Mapping[str, Any], base: VmConfig) -> VmConfig:
             _set(out, spec, data[spec.flag])
     if data.get("disk") is not None:
         out.disks = _disks(data["disk"])
+    if data.get("net") is not None:
+        out.network, out.more_nics = _nets(data)
     try:
         out.cloudinit = ci_from_file(data, out.cloudinit)
     except CloudInitFileError as exc:
@@ -170,6 +173,23 @@ def _set_iso(config: VmConfig, value: Any) -> None:
         config.os.iso_storage = text.split(":", 1)[0]
     else:
         raise VmFileError("iso", f"'{text}' is not latest-nixos, none, cdrom or a volume id like cephfs:iso/file.iso")
+
+
+def _nets(data: Mapping[str, Any]) -> tuple[Network, list[Network]]:
+    """``net:`` (a list of ``--net`` specs: net0, net1, ...); the net0 keys (bridge, vlan, ...) would contradict it."""
+    from pvectl.vm.nics import NetSpecError, apply_nets
+
+    value = data["net"]
+    items = value if isinstance(value, list) else [value]
+    clash = [spec.flag for spec in FIELDS if spec.cli and spec.step == "network" and data.get(spec.flag) is not None]
+    if clash:
+        raise VmFileError("net", f"sets net0 itself; drop {', '.join(clash)} (or give them in the first entry)")
+    if not all(isinstance(item, str) for item in items):
+        raise VmFileError("net", "expected a list of NIC specs like virtio,bridge=vmbr0,firewall=1")
+    try:
+        return apply_nets([str(item) for item in items])
+    except NetSpecError as exc:
+        raise VmFileError("net", str(exc)) from exc
 
 
 def _disks(value: Any) -> list[Disk]:
@@ -251,6 +271,13 @@ def to_flat(config: VmConfig) -> dict[str, Any]:
                 if out.get(dependent) is not False:
                     out.pop(dependent, None)
     out["disk"] = [disk_spec(d) for d in config.disks]
+    if config.more_nics and config.network.enabled:  # every NIC as one list: net0 first
+        from pvectl.vm.nics import net_spec
+
+        for spec in FIELDS:
+            if spec.step == "network":
+                out.pop(spec.flag, None)
+        out["net"] = [net_spec(config.network), *(net_spec(n) for n in config.more_nics)]
     out.update(ci_to_file(config.cloudinit))
     if config.extra:
         out["extra"] = dict(config.extra)
@@ -297,6 +324,12 @@ def schema() -> dict[str, Any]:
     }
     props: dict[str, Any] = {spec.flag: _property(spec) for spec in FIELDS if spec.cli}
     props["disk"] = {"description": "The disks, first one first.", "type": "array", "items": disk_item}
+    props["net"] = {
+        "description": "The NICs, net0 first, as --net: MODEL,bridge=BRIDGE[,firewall=1][,tag=N]... "
+        "(instead of bridge, vlan, ... which set net0 alone)",
+        "type": "array",
+        "items": {"type": "string"},
+    }
     for spec in DISK_BY_FLAG.values():
         props[f"disk-{spec.flag}"] = {**_property(spec), "description": f"Every disk: {spec.help}"}
     for spec in CI_FIELDS:

@@ -159,7 +159,7 @@ def _prepare(client: ProxmoxClient, request: PlannedRequest) -> None:
 
 
 def server_problems(config: VmConfig, ref: ReferenceData) -> list[str]:
-    """What the planned create names that the server lacks: the pool and an explicit ISO volume."""
+    """What the planned create names that the server lacks: the pool, an explicit ISO volume, the driver ISO."""
     problems: list[str] = []
     node = config.general.node
     if config.general.pool:
@@ -172,22 +172,36 @@ def server_problems(config: VmConfig, ref: ReferenceData) -> list[str]:
             problems.append(f"--pool: pool '{config.general.pool}' does not exist (available: {listing})")
     iso = config.os.iso
     if node and config.os.media == "iso" and iso and ":" in iso:
-        storage = iso.split(":", 1)[0]
-        storages = ref.iso_storages(node)
-        if storages.error:
-            raise WorkflowError(f"cannot list ISO storages on {node}: {storages.error}", FAILURE)
-        if storage not in storages.get([]):
-            listing = ", ".join(storages.get([])) or "none"
-            problems.append(f"--iso: storage '{storage}' holds no ISO images on {node} (available: {listing})")
-        else:
-            isos = ref.isos(node, storage)
-            if isos.error:
-                raise WorkflowError(f"cannot list ISOs on {storage}: {isos.error}", FAILURE)
-            volids = [i.volid for i in isos.get([])]
-            if iso.split(",", 1)[0] not in volids:
-                listing = ", ".join(i.filename for i in isos.get([])) or "none"
-                problems.append(f"--iso: '{iso}' does not exist on {node} (available on {storage}: {listing})")
+        problem = iso_problem(iso, node, ref)
+        if problem:
+            problems.append(f"--iso: {problem}")
+    virtio = config.os.virtio_iso
+    if node and virtio:
+        problem = iso_problem(virtio, node, ref)
+        if problem:
+            problems.append(f"--virtio-iso: {problem}")
     return problems
+
+
+def iso_problem(volid: str, node: str, ref: ReferenceData) -> str | None:
+    """Why an ISO volume (``cephfs:iso/x.iso``) cannot go into a CD drive on ``node``, or None when it can; PVE
+    itself refuses an unknown volume only when the create task runs (qemu-server ``create_disks``)."""
+    if ":" not in volid:
+        return f"'{volid}' is not a volume id like local:iso/virtio-win.iso"
+    storage = volid.split(":", 1)[0]
+    storages = ref.iso_storages(node)
+    if storages.error:
+        raise WorkflowError(f"cannot list ISO storages on {node}: {storages.error}", FAILURE)
+    if storage not in storages.get([]):
+        listing = ", ".join(storages.get([])) or "none"
+        return f"storage '{storage}' holds no ISO images on {node} (available: {listing})"
+    isos = ref.isos(node, storage)
+    if isos.error:
+        raise WorkflowError(f"cannot list ISOs on {storage}: {isos.error}", FAILURE)
+    if volid.split(",", 1)[0] not in [i.volid for i in isos.get([])]:
+        listing = ", ".join(i.filename for i in isos.get([])) or "none"
+        return f"'{volid}' does not exist on {node} (available on {storage}: {listing})"
+    return None
 
 
 def _named(problem: Problem) -> str:

@@ -60,6 +60,7 @@ QUESTIONS = (
     "net_model",
     "firewall",
     "network_advanced",
+    "add_nic",
     # Cloud-Init (optional: Enter = no)
     "cloudinit",
     # Review menu (Enter: go on), then the summary
@@ -95,4 +96,12 @@ def disk(**given: str) -> str:
     names = ("bus", "storage", "size", "format", "iothread", "ssd", "backup", "aio", "advanced", "add_disk")
     unknown = set(given) - set(names)
     assert not unknown, f"unknown disk questions: {unknown}"
+    return "".join(given.get(n, ENTER) for n in names)
+
+
+def nic(**given: str) -> str:
+    """Keys for one added NIC's questions, then "add another network device?" (Enter = no)."""
+    names = ("bridge", "net_model", "firewall", "vlan", "add_nic")
+    unknown = set(given) - set(names)
+    assert not unknown, f"unknown NIC questions: {unknown}"
     return "".join(given.get(n, ENTER) for n in names)

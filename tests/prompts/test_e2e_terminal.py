@@ -113,7 +113,8 @@ def answer_all(term: Terminal, name: str) -> None:
     term.expect("must be at least 16 MiB, got 8")  # the rule, shown while typing
     term.send(CLEAR + "3072" + ENTER)
     term.answer("Customise advanced Memory options?")
-    for question in ("Network device", "Bridge", "Model", "Firewall", "Customise advanced Network options?"):
+    for question in ("Network device", "Bridge", "Model", "Firewall", "Customise advanced Network options?",
+                     "Add another network device?"):  # fmt: skip
         term.answer(question)
     term.answer("Configure cloud-init?")  # the optional step: Enter = no
     term.answer("Review: change a step, or go on")

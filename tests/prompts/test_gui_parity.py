@@ -75,7 +75,7 @@ VARIANTS: dict[str, tuple[list[str], dict[str, str], list[str]]] = {
             "ide2": "cephfs:iso/debian-12.8.0-amd64-netinst.iso,media=cdrom",
             "machine": "q35",
             "bios": "ovmf",
-            "efidisk0": "ceph-pool:1,efitype=4m",  # pre-enrolled keys off: the project's default
+            "efidisk0": "ceph-pool:1,efitype=4m,pre-enrolled-keys=1",  # Windows 11 preset, as the GUI's EFI disk
             "tpmstate0": "ceph-pool:1,version=v2.0",
             "boot": "order=scsi0;ide2;ide0;net0",
             "memory": "4096",

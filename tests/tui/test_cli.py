@@ -46,7 +46,7 @@ def test_the_outcome_is_printed_and_becomes_the_exit_code(cli: SimCli, monkeypat
     monkeypatch.setattr("pvectl.tui.has_terminal", lambda: True)
     run = cli("vm", "create", "--tui")
     assert run.code == 6
-    assert "finish with: pvectl vm serial-console enable 104" in run.stdout
+    assert "finish with: pvectl --sim vm serial-console enable 104" in run.stdout  # on --sim: copyable as is
 
 
 @pytest.mark.parametrize("args", [("--help",), ("vm", "create", "--help")])

@@ -10,19 +10,19 @@ from textual.widgets import Button, Select, Static
 from pvectl.cli.commands.vm.flags import apply_flags
 from pvectl.tui.screens.confirm import ConfirmScreen
 from pvectl.vm.config import VmConfig
+from pvectl.vm.osdefaults import apply_os_presets
 from pvectl.vm.workflow import check_and_plan
 from tests.tui.conftest import make_app, settle, sim_client, until
 from tests.tui.helpers import answer, app_of, row
 from tests.vm.conftest import SimCli
 
-WIN11_FLAGS: dict[str, Any] = {
-    "node": "pve1",
-    "ostype": "win11",
-    "disk": ["ceph-pool:32,bus=ide"],
-    "net_model": "e1000",
-    "tpm": True,
-    "memory": 4096,
-}
+WIN11_FLAGS: dict[str, Any] = {"node": "pve1", "ostype": "win11"}  # the presets fill in the rest, as in the TUI
+
+
+def by_flags_config(values: dict[str, Any]) -> VmConfig:
+    config = apply_flags(VmConfig(), values)
+    apply_os_presets(config)
+    return config
 
 
 def notes(pilot: Pilot[Any]) -> str:
@@ -35,7 +35,7 @@ async def go(pilot: Pilot[Any], step: str) -> None:
 
 
 async def test_windows_11_pushes_its_defaults_and_the_plan_is_the_flags_one(cli: SimCli) -> None:
-    _, by_flags = check_and_plan(sim_client(cli.sim), apply_flags(VmConfig(), WIN11_FLAGS), strict=True)
+    _, by_flags = check_and_plan(sim_client(cli.sim), by_flags_config(WIN11_FLAGS), strict=True)
     app = make_app(cli.sim, dry_run=True)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)

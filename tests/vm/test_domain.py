@@ -171,6 +171,7 @@ def test_disk_rules() -> None:
         "disks[1].index",
         "disks[1].iothread",
         "disks[2].index",
+        "disks[0].index",  # a clash marks both disks (issue 29)
         "disks[3].index",
         "disks[3].size_gib",
     ]

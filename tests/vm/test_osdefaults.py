@@ -99,6 +99,6 @@ def test_same_defaults_push_nothing() -> None:
     config = VmConfig()
     config.system.machine = "pc"
     assert change(config, "win10") == [
-        "Windows 10/2016/2019 defaults: disk 1 bus ide, NIC model e1000"
+        "Windows 10/2016/2019 defaults: disk 1 bus ide, NIC model e1000, serial console off"
     ]  # machine is not an OS default of win10: the user's pc is not mentioned
     assert change(config, "win7") == []  # win10 -> win7: the same defaults

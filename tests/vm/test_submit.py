@@ -130,7 +130,8 @@ def test_user_vmid_taken_is_a_clear_error() -> None:
     outcome, _ = run(pve, config(), auto=False)
     assert outcome.kind == "nothing-created"  # type: ignore[attr-defined]
     assert "already exists" in outcome.message and "--vmid" in outcome.message  # type: ignore[attr-defined]
-    assert outcome.exit_code == 2  # type: ignore[attr-defined]
+    assert outcome.exit_code == 1  # type: ignore[attr-defined]  # sent and refused: not 2 ("nothing sent")
+    assert outcome.errors == {"vmid": "VM 101 was taken meanwhile by another VM"}  # type: ignore[attr-defined]
     assert len([1 for m, p, _ in pve.calls if m == "POST"]) == 1
 
 

@@ -12,14 +12,16 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Static
 
-from pvectl.tui.state import STEP_TITLES, Wizard, fields_of
+from pvectl.tui.state import STEP_TITLES, Wizard, field_title, fields_of
 from pvectl.tui.widgets.field import FieldRow
+from pvectl.tui.widgets.nav import BackButton
 from pvectl.tui.widgets.stepper import Stepper
 from pvectl.tui.widgets.toggle import Toggle
 from pvectl.vm.config import VmConfig
 from pvectl.vm.defaults import get_value
 from pvectl.vm.fields import STEPS, FieldSpec
 from pvectl.vm.reference import Ref
+from pvectl.vm.rules import Problem
 
 if TYPE_CHECKING:
     from pvectl.tui.app import WizardApp
@@ -35,6 +37,7 @@ SOURCE_NAMES = {
     "image_storages": "disk storages",
     "bridges": "bridges",
     "cpu": "CPU models",
+    "all_isos": "ISO images",
 }
 
 
@@ -49,6 +52,8 @@ def options_of(source: str, value: Any) -> list[tuple[str, str]]:
         return [(f"{s.storage} ({s.type})", s.storage) for s in items]
     if source == "isos":
         return [(i.filename, i.volid) for i in items]
+    if source == "all_isos":
+        return [(i.volid, i.volid) for i in items]
     return [(str(v), str(v)) for v in items]
 
 
@@ -64,6 +69,7 @@ class StepScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__(name=self.STEP, id=f"step-{self.STEP}")
         self.loaded_args: dict[str, tuple[str, ...]] = {}
+        self.flash: str | None = None  # a reply to a key (Enter with a problem), above Back/Next until the next answer
 
     @property
     def wizard_app(self) -> WizardApp:
@@ -87,12 +93,12 @@ class StepScreen(Screen[None]):
         with VerticalScroll(id="form") as form:
             form.can_focus = False  # Tab goes from field to field; the form scrolls to the focused one
             yield from self.compose_form()
-        yield Static("", id="notes")
-        yield Static("", id="help")
+        yield Static("", id="notes", markup=False)
+        yield Static("", id="help", markup=False)
         with Horizontal(id="nav"):
-            yield Button("Back", id="back", compact=True, disabled=self.first)
+            yield BackButton("Back", id="back", compact=True, disabled=self.first)  # after Next in Tab order
             yield Button("Next", id="next", variant="primary", compact=True)
-        yield Footer()
+        yield Footer(compact=True)  # 80 columns hold every key of the Disks step
 
     @property
     def first(self) -> bool:
@@ -130,17 +136,18 @@ class StepScreen(Screen[None]):
     def _advanced(self, event: Toggle.Changed) -> None:
         event.stop()
         self.show_advanced(event.value)
+        self.call_after_refresh(event.control.scroll_visible, animate=False)  # the switch stays in view
 
     def advanced_switch(self) -> Horizontal:
         return Horizontal(
-            Label("Advanced", classes="label"),
+            Label("Advanced", classes="label", markup=False),
             Toggle(self.advanced_on(), tooltip="Show the advanced options (sent either way)"),
             classes="advanced-line",
         )
 
     def compose_form(self) -> ComposeResult:
         """The basic fields, the Advanced switch, then the advanced fields (as the GUI lays them out)."""
-        specs = fields_of(self.STEP)
+        specs = [self.shown_spec(spec) for spec in fields_of(self.STEP)]
         for spec in specs:
             if not spec.advanced:
                 yield FieldRow(spec, self.wizard.get(spec.path))
@@ -149,6 +156,10 @@ class StepScreen(Screen[None]):
         for spec in specs:
             if spec.advanced:
                 yield FieldRow(spec, self.wizard.get(spec.path))
+
+    def shown_spec(self, spec: FieldSpec) -> FieldSpec:
+        """Hook: the control a field gets here (a text field may be offered as a list of what the server has)."""
+        return spec
 
     def rows(self) -> list[FieldRow]:
         return list(self.query(FieldRow))
@@ -169,6 +180,15 @@ class StepScreen(Screen[None]):
                 row.show_value(self.wizard.get(row.key))
         self.load_all()
         self.refresh_errors()
+        self.call_after_refresh(self.focus_first)
+
+    def focus_first(self) -> None:
+        """Arriving at a step (also again): its first field has the focus, never Back."""
+        for row in self.rows():
+            if row.display and not row.control.disabled and row.control.focusable:
+                row.control.focus(scroll_visible=False)
+                self.query_one("#form", VerticalScroll).scroll_home(animate=False)
+                return
 
     def load_all(self, force: bool = False) -> None:
         for row in self.rows():
@@ -236,6 +256,7 @@ class StepScreen(Screen[None]):
 
     @on(FieldRow.Changed)
     def _answered(self, event: FieldRow.Changed) -> None:
+        self.flash = None
         self.answer(event.row, event.raw)
         self.changed(event.row)
         self.refresh_errors()
@@ -262,10 +283,11 @@ class StepScreen(Screen[None]):
             if message:
                 shown.add(row.key)
         rest = [f"✗ {m}" for k, m in errors.items() if k not in shown]
-        notes = [f"note: {n}" for k, n in self.wizard.notes.items() if k.split(".")[0].split("[")[0] == self.STEP]
+        notes = [f"note: {n}" for k, n in self.wizard.notes.items() if Problem(k, n).step == self.STEP]
+        lines = [*([self.flash] if self.flash else []), *rest, *notes]
         block = self.query_one("#notes", Static)
-        block.update("\n".join(rest + notes))
-        block.display = bool(rest or notes)
+        block.update("\n".join(lines))
+        block.display = bool(lines)
         self.query_one("#next", Button).disabled = bool(errors)
 
     # -- navigation ------------------------------------------------------------------------------------
@@ -285,11 +307,33 @@ class StepScreen(Screen[None]):
     @on(Button.Pressed, "#next")
     def action_next(self) -> None:
         if self.query_one("#next", Button).disabled:
-            loading = any(r.state == "loading" for r in self.rows())
-            why = "Still loading from the server…" if loading else "Fix the marked fields first."
-            self.notify(why, severity="warning", timeout=2)
+            if any(r.state == "loading" for r in self.rows()):
+                self.say("Still loading from the server…")
+                return
+            self.focus_problem()
             return
         self.wizard_app.next_step(self.STEP)
+
+    def focus_problem(self) -> None:
+        """Enter with a problem: focus the first marked field (showing the advanced ones if it is one of them),
+        and say which it is; a problem no field shows is named in the notes above Back/Next."""
+        marked = next((r for r in self.rows() if r.has_class("-invalid")), None)
+        if marked is None:
+            self.say("✗ Fix the problems noted here first.")
+            return
+        if marked.spec.advanced and not marked.display:
+            self.show_advanced(True)
+            for switch in self.query(".advanced-line Toggle"):
+                with switch.prevent(Toggle.Changed):
+                    switch.value = True  # type: ignore[attr-defined]
+        marked.control.focus(scroll_visible=False)
+        self.call_after_refresh(marked.scroll_visible, animate=False)
+        self.say(f"✗ Fix the marked field first: {field_title(marked.key)}.")
+
+    def say(self, text: str) -> None:
+        """A reply to a key, in the notes line above Back/Next (a toast would cover them)."""
+        self.flash = text
+        self.refresh_errors()
 
     @on(Button.Pressed, "#back")
     def action_back(self) -> None:

@@ -12,7 +12,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Static
 
-from pvectl.tui.state import STEP_TITLES, problems_by_step
+from pvectl.tui.state import STEP_TITLES, field_title, problems_by_step
+from pvectl.tui.widgets.nav import BackButton
 from pvectl.tui.widgets.stepper import Stepper
 from pvectl.vm.fields import OPTIONAL_STEPS, STEPS
 
@@ -24,12 +25,18 @@ if TYPE_CHECKING:
 
 def summary(config: VmConfig, width: int = 78) -> str:
     """The configuration grouped by step, wrapped between values (never inside one) to ``width``."""
+    import textwrap
+
     from pvectl.vm.summary import step_parts, wrap
 
     lines: list[str] = []
     for step in (*STEPS, *OPTIONAL_STEPS):
         for i, line in enumerate(wrap(step_parts(config, step), width, indent=9)):
-            lines.append(f"{STEP_TITLES[step] if i == 0 else '':8} {line}")
+            # one value longer than the line (a disk with limits) wraps under itself, never at column 1
+            head = f"{STEP_TITLES[step] if i == 0 else '':8} "
+            lines += textwrap.wrap(
+                line, width, initial_indent=head, subsequent_indent=" " * 11, break_on_hyphens=False
+            ) or [head]
     return "\n".join(lines)
 
 
@@ -66,13 +73,15 @@ class ConfirmScreen(Screen[None]):
             yield Static("Requests", classes="section")
             yield Static("", id="plan", markup=False)
         with Horizontal(id="nav"):
-            yield Button("Back", id="back", compact=True)
+            yield BackButton("Back", id="back", compact=True)  # after Create in the Tab order
             label = "Print plan and exit" if self.wizard_app.dry_run else "Create VM"
             yield Button(label, id="create", variant="success", compact=True, disabled=True)
-        yield Footer()
+        yield Footer(compact=True)  # 80 columns hold every key of the Disks step
 
     def on_screen_resume(self) -> None:
         self.call_after_refresh(self.action_retry)  # composed by then, also on the first visit
+        # the first Tab stop: arrows and Page keys scroll the plan at once (Tab goes on to Back and Create)
+        self.call_after_refresh(self.query_one("#form", VerticalScroll).focus)
 
     def action_retry(self) -> None:
         self.review = None
@@ -107,7 +116,7 @@ class ConfirmScreen(Screen[None]):
             for step, items in problems_by_step(problems).items()
         ]
         await box.mount_all(buttons)
-        lines = [f"✗ {STEP_TITLES.get(p.step, p.step)} › {p.field}: {p.message}" for p in problems]
+        lines = [f"✗ {STEP_TITLES.get(p.step, p.step)} › {field_title(p.field)}: {p.message}" for p in problems]
         lines += [f"✗ {m}" for m in review.missing]
         notes = review.resolution.notes if review.resolution else []
         lines += [f"note: {n}" for n in notes + (review.plan.notes if review.plan else [])]
@@ -138,10 +147,12 @@ class ConfirmScreen(Screen[None]):
 
     @on(Button.Pressed, "#create")
     def action_create(self) -> None:
+        state = self.query_one("#state", Static)  # the reply goes where the state is said, not over the buttons
         if self.review is None:
-            self.notify("Still checking the configuration against the server…", severity="warning", timeout=3)
+            state.update("Still checking the configuration against the server…")
             return
         if self.query_one("#create", Button).disabled:
-            self.notify("Nothing is sent until the problems above are fixed.", severity="error", timeout=3)
+            state.update("✗ Nothing is sent until the problems below are fixed.")
+            self.query_one("#form", VerticalScroll).scroll_home(animate=False)
             return
         self.wizard_app.submit(self.review)

@@ -23,14 +23,16 @@ from pvectl.vm.reference import Ref, StorageInfo
 class DiskBox(Vertical):
     """The rows of one disk, titled with its device."""
 
-    def __init__(self, index: int, disk: Any) -> None:
+    def __init__(self, index: int, disk: Any, typed: dict[str, Any]) -> None:
         super().__init__(classes="disk", id=f"disk-{index}")
         self.index = index
         self.disk = disk
+        self.typed = typed  # key -> text that did not parse: shown again as typed, never replaced
 
     def compose(self) -> ComposeResult:
         for spec in DISK_FIELDS:
-            yield FieldRow(spec, getattr(self.disk, spec.path), key=f"disks[{self.index}].{spec.path}")
+            key = f"disks[{self.index}].{spec.path}"
+            yield FieldRow(spec, getattr(self.disk, spec.path), key=key, text=self.typed.get(key))
         with Horizontal(classes="disk-actions"):
             yield Button("Remove disk", classes="remove", compact=True, variant="error")
 
@@ -43,6 +45,7 @@ class DisksScreen(StepScreen):
     ]
 
     storages: dict[str, StorageInfo] = {}  # noqa: RUF012 -- replaced, never mutated
+    bus_moved = False
 
     def compose_form(self) -> ComposeResult:
         yield from self._boxes()
@@ -61,7 +64,7 @@ class DisksScreen(StepScreen):
         return any(getattr(d, f.path) != getattr(fresh, f.path) for d in self.wizard.config.disks for f in specs)
 
     def _boxes(self) -> list[DiskBox]:
-        return [DiskBox(i, disk) for i, disk in enumerate(self.wizard.config.disks)]
+        return [DiskBox(i, disk, self.wizard.typed) for i, disk in enumerate(self.wizard.config.disks)]
 
     async def rebuild(self) -> None:
         form = self.query_one("#form", VerticalScroll)
@@ -74,7 +77,10 @@ class DisksScreen(StepScreen):
 
     def answer(self, row: FieldRow, raw: Any) -> None:
         index = int(row.key.split("]")[0].removeprefix("disks["))
+        bus = self.wizard.config.disks[index].bus
         self.wizard.answer_disk(index, row.spec, raw)
+        # a Select reports its first value when it is mounted: only a real change of bus moves the device
+        self.bus_moved = row.spec.path == "bus" and self.wizard.config.disks[index].bus != bus
 
     def refresh_errors(self) -> None:
         super().refresh_errors()
@@ -103,7 +109,7 @@ class DisksScreen(StepScreen):
         focused = self.focused
         box = next((a for a in (focused.ancestors if focused else []) if isinstance(a, DiskBox)), None)
         if box is None:
-            self.notify("Focus a disk to remove it.", timeout=2)
+            self.say("Focus a disk to remove it.")
             return
         await self._remove(box.index)
 
@@ -120,7 +126,7 @@ class DisksScreen(StepScreen):
     def changed(self, row: FieldRow) -> None:
         if row.spec.path == "storage":
             self._formats(row.key.split(".")[0])
-        if row.spec.path == "bus":
+        if row.spec.path == "bus" and self.bus_moved:
             self._bus_changed(int(row.key.split("]")[0].removeprefix("disks[")))
 
     def _bus_changed(self, index: int) -> None:

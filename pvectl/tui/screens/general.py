@@ -12,6 +12,12 @@ from pvectl.tui.widgets.field import FieldRow
 from pvectl.vm.reference import Ref
 
 
+def duplicate_note(name: str, vmid: int) -> str:
+    """PVE allows two VMs of one name; commands that take a name then refuse to guess (the flags refuse it
+    unless --allow-duplicate-name). The wizards warn and go on."""
+    return f"VM {vmid} is named '{name}' already: both would share the name"
+
+
 class GeneralScreen(StepScreen):
     STEP = "general"
 
@@ -35,8 +41,19 @@ class GeneralScreen(StepScreen):
         else:
             control.placeholder = "next free id"
             row.set_state("error", f"could not ask for the next free id: {nextid.error}")
-        self.wizard.taken_vmids = {g.vmid for g in guests.get([])}
+        self.wizard.taken_vmids |= {g.vmid for g in guests.get([])}  # with an id found taken on submit
+        self.names = {g.name: g.vmid for g in guests.get([]) if g.name}
         self.refresh_errors()
+
+    names: dict[str, int] = {}  # noqa: RUF012 -- replaced, never mutated: existing VM names -> their ids
+
+    def refresh_errors(self) -> None:
+        name = self.wizard.config.general.name
+        if name and name in self.names:
+            self.wizard.notes["general.name"] = duplicate_note(name, self.names[name])
+        else:
+            self.wizard.notes.pop("general.name", None)
+        super().refresh_errors()
 
     def load(self, row: FieldRow, *, force: bool = False) -> None:
         if row.key == "general.vmid":  # its retry: ask for the next free id again

@@ -60,13 +60,13 @@ class LoginScreen(Screen[None]):
                 ("otp", "Second factor", Input(placeholder="TOTP code or recovery key", id="otp", compact=True)),
             ):
                 with Horizontal(classes="line", id=f"line-{ident}"):
-                    yield Label(label, classes="label")
+                    yield Label(label, classes="label", markup=False)
                     yield widget
             yield Static("", id="realm-status", markup=False)
             yield Button("Retry", id="realm-retry", compact=True)
             yield Static("", id="login-error", markup=False)
             yield Button("Log in", id="login-button", variant="primary", compact=True)
-        yield Footer()
+        yield Footer(compact=True)  # 80 columns hold every key of the Disks step
 
     def on_mount(self) -> None:
         self.query_one("#line-otp").display = False

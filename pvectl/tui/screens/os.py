@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-from pvectl.tui.screens.base import StepScreen
+from pvectl.tui.screens.base import StepScreen, options_of
 from pvectl.tui.widgets.field import FieldRow
+from pvectl.vm.fields import FieldSpec
 from pvectl.vm.iso import IsoFile, latest_nixos
 from pvectl.vm.reference import Ref
 
@@ -14,6 +16,11 @@ LATEST = "latest-nixos"
 
 class OsScreen(StepScreen):
     STEP = "os"
+
+    def shown_spec(self, spec: FieldSpec) -> FieldSpec:
+        if spec.path == "os.virtio_iso":  # the GUI offers the ISO volumes for the driver CD: so do we
+            return replace(spec, kind="choice", source="all_isos")
+        return spec
 
     def resume(self) -> None:
         super().resume()
@@ -34,6 +41,12 @@ class OsScreen(StepScreen):
     def loaded(self, row: FieldRow, source: str, ref: Ref[Any]) -> None:
         if source == "iso_storages" and ref.state == "ready":
             self.load(self.row("os.iso"))
+        if source == "all_isos" and ref.state == "ready":
+            chosen = self.wizard.get("os.virtio_iso")
+            options = options_of(source, ref.value)
+            if chosen is not None and chosen not in {v for _, v in options}:
+                options.append((str(chosen), str(chosen)))  # kept as given: Confirm says it does not exist
+            row.set_options(options, chosen)
         if source != "isos":
             return
         isos: list[IsoFile] = list(ref.get([]))

@@ -26,7 +26,7 @@ class QuitScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="quit-box"):
-            yield Static(self.message, id="quit-message")
+            yield Static(self.message, id="quit-message", markup=False)
             with Horizontal(id="quit-buttons"):
                 yield Button("Quit (y)", id="yes", variant="error", compact=True)
                 yield Button("Stay (n)", id="no", variant="primary", compact=True)
@@ -59,6 +59,7 @@ class SubmittingQuitScreen(ModalScreen[str]):
                 "Requests are running: the VM may exist already. Wait for the outcome, or detach: the server "
                 "goes on, and what is known so far is printed with the commands that finish the job.",
                 id="quit-message",
+                markup=False,
             )
             with Horizontal(id="quit-buttons"):
                 yield Button("Detach (d)", id="detach", variant="error", compact=True)

@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Static
 
 from pvectl.tui.state import STEP_TITLES, step_of_param
+from pvectl.tui.text import plain
 from pvectl.tui.widgets.stepper import Stepper
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ class SubmitScreen(Screen[None]):
                 yield Static(self._line(i, request.step), id=f"req-{request.step}", classes="request", markup=False)
             yield Static("", id="outcome", markup=False)
             yield Horizontal(id="outcome-actions")
-        yield Footer()
+        yield Footer(compact=True)  # 80 columns hold every key of the Disks step
 
     def _line(self, number: int, step: str) -> str:
         request = next(r for r in self.plan.requests if r.step == step)
@@ -104,11 +105,26 @@ class SubmitScreen(Screen[None]):
         if outcome.plan is not None and outcome.plan.vmid != self.plan.vmid:
             self.plan = outcome.plan  # the id was taken meanwhile and the submitter took the next one
         self.wizard_app.outcome = outcome
+        if "vmid" in outcome.errors and outcome.kind == "nothing-created":
+            self._vmid_taken(outcome)
         for step, (state, _) in self.states.items():
             if state == "pending" and not outcome.ok:
                 self.states[step] = ("skipped", "not sent")
         self._redraw()
         self.call_later(self._show_outcome)
+
+    def _vmid_taken(self, outcome: Outcome) -> None:
+        """The VM id the user typed was taken meanwhile: General marks it (the rules know it is taken now), and
+        the words are the wizard's; the next visit of General shows the next free id."""
+        from pvectl.vm.submit import FLAG_REMEDY
+
+        wizard = self.wizard_app.wizard
+        wizard.taken_vmids.add(self.plan.vmid)
+        if self.wizard_app.session.ref is not None:
+            self.wizard_app.session.ref.forget("guests")  # Confirm checks against the list with the new VM
+        remedy = "choose another VM ID in General, or clear it to take the next free one"
+        outcome.message = outcome.message.replace(FLAG_REMEDY, remedy)
+        wizard.notes["general.vmid"] = f"VM {self.plan.vmid} was taken meanwhile; {remedy} (shown in the field)"
 
     async def _show_outcome(self) -> None:
         outcome = self.outcome
@@ -211,7 +227,7 @@ class SubmitScreen(Screen[None]):
             self.states[step] = ("failed", error)
             self._redraw()
             self.query_one(f"#retry-{step}", Button).disabled = False
-            self.notify(f"{WHAT[step]} failed again: {error}", severity="error")
+            self.notify(plain(f"{WHAT[step]} failed again: {error}"), severity="error")
             return
         self.states[step] = ("done", "on retry")
         self._redraw()

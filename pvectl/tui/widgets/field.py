@@ -12,12 +12,18 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static
 
 from pvectl.tui.state import fixed_options, text_of
+from pvectl.tui.text import plain
 from pvectl.tui.widgets.choice import Choice
 from pvectl.tui.widgets.entry import Entry
 from pvectl.tui.widgets.toggle import Toggle
 from pvectl.vm.fields import FieldSpec
 
 SourceState = str  # default, loading, ready, empty, error
+
+# Fields whose unset value is PVE's default rather than "nothing" (``none`` is a real value of both), named as the
+# prompts name it; the GUI says "Default" (pve-manager www/manager6/Utils.js kvm_vga_drivers) and "Default (No
+# cache)" (form/CacheTypeSelector.js).
+BLANK = {"system.vga": "(PVE default)", "cache": "(PVE default: no cache)", "os.virtio_iso": "(no driver CD)"}
 
 
 class FieldRow(Vertical):
@@ -44,11 +50,14 @@ class FieldRow(Vertical):
             super().__init__()
             self.row = row
 
-    def __init__(self, spec: FieldSpec, value: Any, *, key: str | None = None, label: str | None = None) -> None:
+    def __init__(
+        self, spec: FieldSpec, value: Any, *, key: str | None = None, label: str | None = None, text: Any = None
+    ) -> None:
         self.key = key or spec.path
         super().__init__(classes="field", id="f-" + self.key.replace(".", "-").replace("[", "-").replace("]", ""))
         self.spec = spec
         self._value = value
+        self._text = text  # what the user typed that did not parse (shown instead of the value)
         self._label = label or spec.label
         self.state: SourceState = "default"
         self._shown: dict[str, Any] = {}  # what is on screen, so that unchanged updates cost nothing
@@ -57,28 +66,29 @@ class FieldRow(Vertical):
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="line"):
-            yield Label(self._label, classes="label")
+            yield Label(self._label, classes="label", markup=False)
             yield self._control()
         yield Static("", classes="status", markup=False)
 
     def _control(self) -> Widget:
         spec, value = self.spec, self._value
         if spec.kind == "bool":
-            return Toggle(bool(value), tooltip=spec.help)
+            return Toggle(bool(value), tooltip=plain(spec.help))
         if spec.kind == "choice":
             if spec.source is None:
-                options = fixed_options(spec)
+                options = [(plain(text), code) for text, code in fixed_options(spec)]
             else:
                 options = [] if value is None else [(str(value), str(value))]
             return Choice(
                 options,
                 value=Select.NULL if value is None else value,
                 allow_blank=value is None or spec.source is not None,
-                prompt="(none)",
+                prompt=BLANK.get(self.key.split(".")[-1] if self.key.startswith("disks[") else self.key, "(none)"),
                 compact=True,
-                tooltip=spec.help,
+                tooltip=plain(spec.help),
             )
-        entry = Entry(text_of(spec, value), compact=True, tooltip=spec.help, select_on_focus=False)
+        shown = text_of(spec, value) if self._text is None else str(self._text)
+        entry = Entry(shown, compact=True, tooltip=plain(spec.help), select_on_focus=False)
         entry.cursor_blink = False  # a steady cursor: easier to find (and snapshots stay deterministic)
         return entry
 
@@ -117,13 +127,16 @@ class FieldRow(Vertical):
             elif isinstance(control, Select):
                 control.value = Select.NULL if value is None or value not in self.known else value
             elif isinstance(control, Input):
-                control.value = text_of(self.spec, value)
+                text = text_of(self.spec, value)
+                if control.value != text:
+                    control.value = text
+                    control.cursor_position = len(text)  # a value shown anew: Ctrl-U then clears all of it
 
     def set_options(self, options: list[tuple[str, Any]], value: Any) -> None:
         control = self.control
         if isinstance(control, Select):
             with control.prevent(Select.Changed):
-                control.set_options(options)
+                control.set_options([(plain(str(text)), v) for text, v in options])  # ISO names may hold [..]
                 self.known = {v for _, v in options}
                 control.value = value if value in self.known else Select.NULL
 

@@ -39,11 +39,16 @@ class Stepper(Widget):
 
     @classmethod
     def render_steps(cls, current: str, width: int = 200) -> Content:
-        index: float = TITLES.index(current) if current in TITLES else (len(TITLES) if current == "Submit" else -1)
-        if current in OPTIONAL:
-            index = TITLES.index(OPTIONAL[current]) + 0.5  # the steps up to the one it follows are done
+        """Every step in order, the optional ones unnumbered after the step they follow (``CI`` when only the
+        numbers fit)."""
+        order: list[tuple[str, str]] = []  # (title, short form)
+        for number, title in enumerate(TITLES, start=1):
+            order.append((title, str(number)))
+            order += [(name, "CI") for name, after in OPTIONAL.items() if after == title]
+        titles = [t for t, _ in order]
+        index = titles.index(current) if current in titles else (len(titles) if current == "Submit" else -1)
         head = Content.styled(heading(current), "bold reverse")
-        for names in (TITLES, [str(i) for i in range(1, len(TITLES) + 1)]):
+        for names in ([t for t, _ in order], [short for _, short in order]):
             parts: list[Content] = []
             for i, title in enumerate(names):
                 if i == index:

@@ -60,6 +60,10 @@ def _create(ctx: typer.Context, values: dict[str, Any]) -> None:
     from pvectl.cli.commands.vm import ci_flags
 
     config.cloudinit = ci_flags.onto(config.cloudinit, values)
+    from pvectl.vm.osdefaults import apply_os_presets
+
+    # the OS presets apply to what was not given; -i and --tui apply them too, and show the notes their way
+    presets = [] if values.get("interactive") or values.get("tui") else apply_os_presets(config).notes()
     wait = guest_wait(config, values)
     dry_run = bool(values.get("dry_run"))
     console = bool(values.get("console")) and not dry_run
@@ -80,6 +84,8 @@ def _create(ctx: typer.Context, values: dict[str, Any]) -> None:
     resolution, plan = check_and_plan(client, config, strict=True)  # --dry-run runs every check a real run does
     if wait is not None:
         plan.notes.append(f"then wait for {wait}: pvectl vm wait {plan.vmid} --for {wait}")
+    for note in presets:  # what the OS chose for the values not given, also before a dry run's plan
+        print(f"note: {note}", file=sys.stderr)
     if dry_run:
         print_plan(ctx, plan, resolution.config)
         return
@@ -146,7 +152,8 @@ def _console_checks(ctx: typer.Context, config: VmConfig, values: dict[str, Any]
     except ConsoleError as exc:
         raise CliError(f"--console: {exc}", AUTH, [f"remedy: {exc.remedy}"]) from None
     if not config.serial_console:
-        raise CliError("--console: the VM would get no serial port (drop --no-serial-console)", USAGE)
+        why = "Windows guests get none unless --serial-console" if config.os.ostype.startswith("w") else ""
+        raise CliError(f"--console: the VM would get no serial port ({why or 'drop --no-serial-console'})", USAGE)
     return config.model_copy(update={"start": True})
 
 

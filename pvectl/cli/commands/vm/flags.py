@@ -77,6 +77,20 @@ EXTRA: list[tuple[str, Any]] = [
         ],
     ),
     (
+        "net",
+        Annotated[
+            list[str] | None,
+            typer.Option(
+                "--net",
+                help="Network device as PVE writes it, MODEL,bridge=BRIDGE[,KEY=VALUE...], keys firewall, tag, mtu, "
+                "rate, queues, macaddr, link_down; e.g. virtio,bridge=vmbr0,firewall=1; the first is net0, repeat "
+                "for net1, net2... (--bridge, --vlan... set net0 alone).",
+                show_default=False,
+                metavar="SPEC",
+            ),
+        ],
+    ),
+    (
         "from_file",
         Annotated[
             str | None,
@@ -198,6 +212,9 @@ def apply_flags(config: VmConfig, values: Mapping[str, Any]) -> VmConfig:
             set_value(out, spec.path, list(value) if spec.kind == "tags" else value)
         except ValueError as exc:
             raise FlagError(f"--{spec.flag}: {exc}") from exc
+    nets = values.get("net")
+    if nets:
+        _apply_nets(out, list(nets), values)
     disks = values.get("disk")
     if disks:
         try:
@@ -205,6 +222,23 @@ def apply_flags(config: VmConfig, values: Mapping[str, Any]) -> VmConfig:
         except DiskSpecError as exc:
             raise FlagError(f"--disk {exc}") from exc
     return out
+
+
+def _apply_nets(config: VmConfig, specs: list[str], values: Mapping[str, Any]) -> None:
+    """``--net`` (repeated): net0, net1, ...; the net0 shorthands (--bridge, --vlan, ...) would contradict it."""
+    from pvectl.vm.nics import NetSpecError, apply_nets
+
+    shorthand = [
+        f"--{spec.flag}"
+        for spec in FIELDS
+        if spec.cli and spec.step == "network" and values.get(spec.flag.replace("-", "_")) is not None
+    ]
+    if shorthand:
+        raise FlagError(f"--net: sets net0 itself; drop {', '.join(shorthand)} (or give them inside the first --net)")
+    try:
+        config.network, config.more_nics = apply_nets(specs)
+    except NetSpecError as exc:
+        raise FlagError(f"--net {exc}") from exc
 
 
 def _apply_iso(config: VmConfig, value: str) -> None:
@@ -301,6 +335,9 @@ class VmCreateCommand(ApiCommand):
             elif param.name == "disk":
                 title = STEP_TITLES["disks"]
                 helptext = f"{helptext} [default: {defaults['disk']}]"
+            elif param.name == "net":
+                title = STEP_TITLES["network"]
+                helptext = f"{helptext} [default: net0 from the flags above]"
             elif param.name in CLOUDINIT_PARAMS:
                 title = CLOUDINIT_TITLE
             else:
