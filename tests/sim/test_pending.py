@@ -90,7 +90,7 @@ def test_digest_is_the_file_and_a_stale_one_applies_nothing(mocked: ProxmoxClien
     with pytest.raises(ApiError) as caught:
         _put(mocked, name="late", digest=first)
     assert caught.value.status == 500
-    assert caught.value.message == "detected modified configuration - file changed by other user? Try again."
+    assert caught.value.message == "checksum mismatch (file change by other user?)"  # update_vm_api
     assert mocked.request("GET", f"{VM}/config")["name"] == "dns1"
     assert mocked.request("GET", f"{VM}/config")["digest"] == second
 

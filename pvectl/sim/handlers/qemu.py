@@ -100,8 +100,10 @@ def _update(ctx: Ctx) -> None:
     vm = _vm(ctx)
     _check_lock(ctx, vm)
     given = ctx.text("digest")
-    if given and given != pending.digest(vm):  # PVE::Tools::assert_if_modified (pve-common)
-        raise ApiFail(500, "detected modified configuration - file changed by other user? Try again.")
+    if given and given != pending.digest(vm):
+        # qemu-server src/PVE/API2/Qemu.pm update_vm_api, $load_and_check_config (its own text, not pve-common's
+        # assert_if_modified), checked before the task forks: a 500 answer
+        raise ApiFail(500, "checksum mismatch (file change by other user?)")
     deletes = split_list(ctx.text("delete") or "")
     revert = split_list(ctx.text("revert") or "")
     values = vmconf.resolve_cdrom_alias({k: v for k, v in ctx.params.items() if k not in CONFIG_CONTROL})
