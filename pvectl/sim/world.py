@@ -20,6 +20,8 @@ default world below, so a seed can be as small as ``vms: []``. Keys:
 ``token``              ``{id, secret}`` of root@pam's API token (secret random when absent).
 ``options``            datacenter options as PVE stores them (``registered-tags``, ``user-tag-access``, ...).
 ``task_seconds``       how long tasks run (default 0.1).
+``ha_seconds``         how long after an HA request (``hastart``/``hastop``) the HA stack's own start/stop task
+                       ends (default: ``task_seconds``; PVE's HA managers act on their next round, ~10 s).
 ``ticket_lifetime``    seconds a login ticket is valid (PVE: 7200).
 ``faults``             list of fault specs, as for ``--faults`` (see pvectl.sim.faults).
 
@@ -163,6 +165,7 @@ _TOP: dict[str, type | tuple[type, ...]] = {
     "token": dict,
     "options": dict,
     "task_seconds": (int, float),
+    "ha_seconds": (int, float),
     "ticket_lifetime": int,
     "faults": list,
 }
@@ -232,6 +235,7 @@ def build_state(seed: Mapping[str, Any], credentials: Mapping[str, Any] | None =
         "secret": secrets.token_hex(32),
         "tickets_not_before": 0,
         "task_seconds": float(w["task_seconds"]),
+        "ha_seconds": float(w.get("ha_seconds", w["task_seconds"])),
         "ticket_lifetime": int(w["ticket_lifetime"]),
         "faults": [str(f) for f in w["faults"]],  # seed and `sim serve --faults` faults that changed the world
         "env_faults": [],  # world-changing faults from $PVECTL_SIM_FAULTS (undone when it no longer names them)

@@ -93,7 +93,7 @@ def test_drain_moves_and_reports_the_vms_that_stay(fleet: Fleet) -> None:
     where = nodes_of(fleet)
     assert where[400] == "pve2" and where[401] == "pve3" and where[405] != "pve1"
     assert where[403] == "pve1" and where[404] == "pve1" and where[406] == "pve1"  # stopped VMs stay
-    assert "POST /cluster/ha/resources/vm:405/migrate" in fleet.writes()
+    assert "POST /nodes/pve1/qemu/405/migrate" in fleet.writes()  # HA VM: the node API, as the GUI
     assert "403 (localdisk)" in run.stderr and "404 (gpu)" in run.stderr
 
 
