@@ -3,7 +3,8 @@
 A seed file (YAML or JSON) describes a world; every top-level key is optional and replaces that part of the
 default world below, so a seed can be as small as ``vms: []``. Keys:
 
-``version``            PVE version reported by ``GET /version`` (default ``9.1.3``).
+``version``            pve-manager version reported by ``GET /version`` (default ``9.1.9``, the release the
+                       9.1.3 schema dump describes: schemas/releases.toml).
 ``cluster``            cluster name.
 ``nodes``              list of node names, or of ``{name, online, cpus, memory, cgroup_mode}``
                        (``cgroup_mode`` 1 or 2, default 2: what ``/cluster/resources`` reports).
@@ -48,7 +49,7 @@ NIXOS = [
 ]
 
 DEFAULT_SEED: dict[str, Any] = {
-    "version": "9.1.3",
+    "version": "9.1.9",
     "cluster": "sim",
     "nodes": [{"name": "pve1"}, {"name": "pve2"}],
     "bridges": ["vmbr0", "vmbr9"],

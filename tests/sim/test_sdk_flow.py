@@ -41,7 +41,7 @@ def create_kwargs(vmid: int) -> dict[str, object]:
 
 
 def test_reference_data_of_the_create_wizard(client: ProxmoxClient) -> None:
-    assert client.version().version == "9.1.3"
+    assert client.version().version == "9.1.9"
     realms = client.request("GET", "/access/domains")
     assert [r["realm"] for r in realms] == ["pam", "pve"] and realms[0]["default"] == 1
     assert [n["node"] for n in client.request("GET", "/nodes")] == ["pve1", "pve2"]
