@@ -135,6 +135,7 @@ class _Console:
     def _login(self) -> str | None:
         """Read ``USER:TICKET\\n`` and check it as termproxy does; None when OK was sent, else the failure."""
         from pvectl.sim.handlers.termproxy import check_vnc_ticket, qm_terminal
+        from pvectl.sim.packages import termproxy_accepts_tokens
         from pvectl.sim.termproto import split_login
 
         while b"\n" not in self.pending:
@@ -150,9 +151,11 @@ class _Console:
         vmid = int(self.session["vmid"])
         with self.sim.store.transaction() as txn:
             valid = check_vnc_ticket(txn.state, ticket, user, vmid, self.sim.clock.time())
-        if "!" in user:
-            # termproxy checks the ticket with POST /access/ticket, whose lookup_username refuses API token
-            # ids (PVE/API2/AccessControl.pm create_ticket): a token's console never gets past this line.
+            tokens_ok = termproxy_accepts_tokens(txn.state)
+        if "!" in user and not tokens_ok:
+            # before qemu-server 9.1.7 termproxy checks the ticket with POST /access/ticket, whose
+            # lookup_username refuses API token ids (pve-access-control src/PVE/API2/AccessControl.pm
+            # create_ticket); from 9.1.7 it asks POST /access/vncticket, which takes them (pvectl.sim.packages)
             return f"invalid authentication - 500 value '{user}' does not look like a valid user name"
         if not valid or self.sim.faults.console_refused(vmid):
             return "invalid authentication - 401 authentication failure"

@@ -24,6 +24,8 @@ default world below, so a seed can be as small as ``vms: []``. Keys:
 ``ha_seconds``         how long after an HA request (``hastart``/``hastop``) the HA stack's own start/stop task
                        ends (default: ``task_seconds``; PVE's HA managers act on their next round, ~10 s).
 ``ticket_lifetime``    seconds a login ticket is valid (PVE: 7200).
+``packages``           versions of PVE packages on the nodes, ``{qemu-server: 9.1.7, ...}`` (default: see
+                       pvectl.sim.packages); ``GET /nodes/{node}/apt/versions`` lists them.
 ``faults``             list of fault specs, as for ``--faults`` (see pvectl.sim.faults).
 
 A malformed seed raises SeedError naming the file and the offending key.
@@ -168,6 +170,7 @@ _TOP: dict[str, type | tuple[type, ...]] = {
     "task_seconds": (int, float),
     "ha_seconds": (int, float),
     "ticket_lifetime": int,
+    "packages": dict,
     "faults": list,
 }
 
@@ -237,6 +240,7 @@ def build_state(seed: Mapping[str, Any], credentials: Mapping[str, Any] | None =
         "tickets_not_before": 0,
         "task_seconds": float(w["task_seconds"]),
         "ha_seconds": float(w.get("ha_seconds", w["task_seconds"])),
+        "packages": {str(k): str(v) for k, v in dict(w.get("packages") or {}).items()},
         "ticket_lifetime": int(w["ticket_lifetime"]),
         "faults": [str(f) for f in w["faults"]],  # seed and `sim serve --faults` faults that changed the world
         "env_faults": [],  # world-changing faults from $PVECTL_SIM_FAULTS (undone when it no longer names them)
