@@ -144,7 +144,7 @@ def apply_effect(state: State, effect: Mapping[str, Any], now: float) -> None:
             str(effect["vmid"]),
             "root@pam",
             now,
-            seconds=float(state.get("ha_seconds", state["task_seconds"])),
+            seconds=float(state["ha_seconds"] if "ha_seconds" in state else state["task_seconds"]),
             on_ok=list(effect["effects"]),
         )
     elif op == "add-volume":
