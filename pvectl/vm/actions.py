@@ -60,6 +60,15 @@ def wait_real_state(client: ProxmoxClient, node: str, vmid: int, want: str, time
         delay = min(2.0, delay * 2)
 
 
+def settle(client: ProxmoxClient, upid: str, timeout: float | None) -> None:
+    """After a task ended OK: when it was only an HA start/stop request, wait until the VM is really running or
+    stopped (TaskTimeout otherwise). A no-op for every other task (hamigrate has its own waiter)."""
+    parts = upid.split(":")
+    if len(parts) < 7 or parts[5] not in ("hastart", "hastop") or not parts[6].isdigit():
+        return
+    wait_real_state(client, parts[1], int(parts[6]), "running" if parts[5] == "hastart" else "stopped", timeout)
+
+
 def destroy(client: ProxmoxClient, node: str, vmid: int, *, purge: bool = False) -> Task:
     params = {"purge": True} if purge else {}
     path = f"/nodes/{node}/qemu/{vmid}"

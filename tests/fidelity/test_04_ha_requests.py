@@ -54,3 +54,15 @@ def test_server_side_start_waits_for_the_ha_stack(pve: Pve) -> None:
     run = pve("vm", "start", "100", "--server-side", "-o", "json")
     assert run.code == 0, run.stdout + run.stderr
     assert pve.vm(100)["status"] == "running"
+
+
+def test_vm_stop_of_an_ha_vm_reports_when_it_is_stopped(pve: Pve) -> None:
+    run = pve("vm", "stop", "100")
+    assert run.code == 0, run.stderr
+    assert pve.vm(100)["status"] == "stopped"  # not just the request filed
+
+
+def test_bulk_stop_of_an_ha_vm_reports_when_it_is_stopped(pve: Pve) -> None:
+    run = pve("vm", "stop", "--all", "--yes", "-o", "json")
+    assert run.code == 0, run.stderr
+    assert pve.vm(100)["status"] == "stopped"

@@ -78,6 +78,9 @@ def _finish(
         print_upid(ctx, upid)
         return
     wait_and_report(ctx, client, upid, timeout=timeout, doing=doing, step=step, vmid=ref.vmid, node=ref.node)
+    from pvectl.vm.actions import settle
+
+    settle(client, upid, timeout)  # HA start/stop: the task only filed the request (pvectl.vm.actions)
     print(done, file=sys.stderr if output_format(ctx) == "json" else sys.stdout)
 
 
