@@ -72,10 +72,19 @@ def _foreign(module: Module) -> list[tuple[str, list[str]]]:
     return [(m, sorted(classes)) for m, classes in sorted(wanted.items())]
 
 
-def render(api: Api, history: dict[str, Any], *, pkg: str = "pvectl.sdk") -> dict[str, str]:
+def render(
+    api: Api,
+    history: dict[str, Any],
+    *,
+    pkg: str = "pvectl.sdk",
+    since: dict[str, str] | None = None,
+    spec_version: str | None = None,
+) -> dict[str, str]:
     """Every generated file, by path relative to the project root (unformatted).
 
     ``pkg`` is the package that receives ``resources/`` and ``models/`` (tests generate small schemas elsewhere).
+    ``since``: features pinned to the release that added them; ``spec_version``: the release the target schema
+    describes, as ``GET /version`` names it (default: the schema's own label).
     """
     env = environment()
     base = pkg.replace(".", "/")
@@ -113,14 +122,14 @@ def render(api: Api, history: dict[str, Any], *, pkg: str = "pvectl.sdk") -> dic
     package_doc = '"""Generated package; modules load on first use."""\n'
     files[f"{base}/resources/__init__.py"] = header + package_doc
     files[f"{base}/models/__init__.py"] = header + package_doc
-    files[f"{base}/_apispec.json"] = spec_json(api.runtime_spec)
+    files[f"{base}/_apispec.json"] = spec_json({**api.runtime_spec, "version": spec_version or api.version})
     versions = history["versions"]
     table = [
         (key, entry["in"], repr(dict(sorted(entry["params"].items()))))
         for key, entry in sorted(history["methods"].items())
     ]
     files[f"{base}/_versions.py"] = env.get_template("versions.py.jinja").render(
-        releases=repr(tuple(versions)), table=table, **common
+        releases=repr(tuple(versions)), table=table, since=sorted((since or {}).items()), **common
     )
     return files
 
@@ -176,9 +185,20 @@ def build_files(
     else:
         sha = hashlib.sha256(json.dumps(schema, sort_keys=True).encode()).hexdigest()
     api = build_api(schema, sha)
+    since: dict[str, str] = {}
+    spec_version = None
     if history is None:
-        history = json.loads((SCHEMAS / "history.json").read_text())
-    files = render(api, history, pkg=pkg)
+        from codegen import releases
+
+        # the dumps are labelled in pve-docs versions; the table speaks pve-manager's (what GET /version says)
+        dumps, since = releases.load()
+        history = releases.relabel(json.loads((SCHEMAS / "history.json").read_text()), dumps)
+        history["since"] = since  # the CLI help names pinned releases
+        problems = releases.check_pins(history, since)
+        if problems:
+            raise ValueError("schemas/releases.toml: " + "; ".join(problems))
+        spec_version = dumps.get(api.version, api.version)
+    files = render(api, history, pkg=pkg, since=since, spec_version=spec_version)
     if pkg == "pvectl.sdk":  # the CLI tree and completion scripts belong to the real package only
         from codegen.render_cli import render_cli
 

@@ -99,12 +99,15 @@ def _bound(value: Any) -> str:
     return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
 
 
-def _since(bits: str | None, releases: list[str]) -> str | None:
-    """The release that introduced something, or None when it is in the oldest release of the table."""
+def _since(bits: str | None, releases: list[str], pin: str | None = None) -> str | None:
+    """The release that introduced something, or None when it is in the oldest release of the table. ``pin``:
+    the release a changelog names; without one, only a range is known (after the last release without it)."""
     if not bits or "1" not in bits:
         return None
     first = bits.index("1")
-    return None if first == 0 else releases[first]
+    if first == 0:
+        return None
+    return pin or f"{releases[first]} (or earlier, after {releases[first - 1]})"
 
 
 def _kind(name: str, s: Mapping[str, Any], path_params: set[str]) -> str:
@@ -256,6 +259,7 @@ def build_cli(api: Api, schema: Mapping[str, Any], history: Mapping[str, Any]) -
     """Every CLI group (keyed by its space-joined tokens) with its commands and subgroups."""
     nodes = {n["path"]: n for n in schema["paths"]}
     releases = list(history["versions"])
+    pins: Mapping[str, str] = history.get("since", {})
     groups: dict[str, CliGroup] = {}
 
     def group(tokens: tuple[str, ...]) -> CliGroup:
@@ -286,7 +290,7 @@ def build_cli(api: Api, schema: Mapping[str, Any], history: Mapping[str, Any]) -
             while ident in used:
                 ident += "_"
             used.add(ident)
-            since = _since(hist.get("params", {}).get(name), releases)
+            since = _since(hist.get("params", {}).get(name), releases, pins.get(f"{op.key} {name}"))
             required = kind == "path" or (not s.get("optional") and kind != "family" and kind != "bool")
             choices = tuple(str(v) for v in s.get("enum") or ())
             if kind == "bool":
@@ -306,7 +310,7 @@ def build_cli(api: Api, schema: Mapping[str, Any], history: Mapping[str, Any]) -
         pves = [o.pve for o in options]
         if len(pves) != len(set(pves)) or "no-wait" in pves or "wait-timeout" in pves or "help" in pves:
             raise ValueError(f"CLI option clash in {op.key}: {pves}")
-        since = _since(hist.get("in"), releases)
+        since = _since(hist.get("in"), releases, pins.get(op.key))
         g = group(op.names.cli_group)
         g.commands.append(
             CliCommand(

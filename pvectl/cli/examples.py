@@ -121,7 +121,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     ),
     "vm clone": (
         "pvectl vm clone debian-12-cloud web2 --start --wait ip",
-        "pvectl vm clone 9000 db1 --full --storage local-lvm --target pve2",
+        "pvectl vm clone 9000 db1 --full --storage ceph-pool --target pve2",
         "pvectl vm clone web1 web1-copy --dry-run",
         "pvectl vm clone 9000 app1 --ci-user admin --ssh-key id.pub --wait ip",
     ),

@@ -8,12 +8,16 @@ PVE/APIServer/AnyEvent.pm ``websocket_proxy``; pve-xtermjs termproxy/src/main.rs
 - The websocket is ``GET /api2/json/nodes/N/qemu/ID/vncwebsocket?port=P&vncticket=T`` (T url-encoded),
   subprotocol ``binary``, authenticated like any API call: the ``PVEAuthCookie`` of a ticket login, or an API
   token's ``Authorization`` header (the method allows tokens).
-- API tokens still cannot use the console: termproxy checks the login line with ``POST /access/ticket``,
-  whose ``lookup_username`` refuses a token id such as ``root@pam!ci`` ("does not look like a valid user
-  name", PVE/API2/AccessControl.pm create_ticket), and closes the connection without ``OK``; the ticket is
-  bound to the token id, so no other user name helps (reported against PVE 8 and 9, e.g.
-  luthermonson/go-proxmox#221, k8s-proxmox/cluster-api-provider-proxmox#182). pvectl therefore refuses a token
-  before sending anything.
+- API tokens depend on the node's qemu-server. Before 9.1.7 termproxy checks the login line with
+  ``POST /access/ticket``, whose ``lookup_username`` refuses a token id such as ``root@pam!ci`` ("does not look
+  like a valid user name", pve-access-control src/PVE/API2/AccessControl.pm create_ticket), and closes the
+  connection without ``OK``; the ticket is bound to the token id, so no other user name helps (reported
+  against PVE 8 and 9, e.g. luthermonson/go-proxmox#221, k8s-proxmox/cluster-api-provider-proxmox#182). From
+  qemu-server 9.1.7 (src/PVE/API2/Qemu.pm termproxy, commit c9ee34b5: ``--vncticket-endpoint``) termproxy asks
+  ``POST /access/vncticket`` instead, which accepts token ids (pve-access-control 9.0.4, "allow token-owned
+  VNC ticket verification"). pvectl reads the node's qemu-server version (``GET /nodes/{node}/apt/versions``)
+  and refuses a token before sending anything only where the release needs it; when the version cannot be
+  read (the token lacks Sys.Audit) it tries, and a refused login names the token as the likely cause.
 - pveproxy rejects frames with RSV bits (so no permessage-deflate) and fragmented frames, and closes the
   connection without a close frame when the terminal ends.
 
@@ -57,13 +61,47 @@ class Ticket:
     upid: str
 
 
-def refuse_token(client: ProxmoxClient) -> None:
-    """API tokens never get past termproxy's login check (see the module doc): say so before sending."""
-    if client.auth is not None and client.auth.uses_token:
+VNCTICKET_QEMU_SERVER = "9.1.7"  # termproxy checks at /access/vncticket, which takes token ids
+
+
+def qemu_server_version(client: ProxmoxClient, node: str) -> str | None:
+    """The node's qemu-server version (``GET /nodes/{node}/apt/versions``, needs Sys.Audit); None if unknown."""
+    from pvectl.sdk import PveError
+
+    try:
+        rows = client.request("GET", f"/nodes/{node}/apt/versions")
+    except PveError:
+        return None
+    for row in rows if isinstance(rows, list) else []:
+        if isinstance(row, dict) and row.get("Package") == "qemu-server" and row.get("Version"):
+            return str(row["Version"])
+    return None
+
+
+def token_console_refused(client: ProxmoxClient, node: str | None) -> bool | None:
+    """True: this token cannot pass termproxy's login on ``node`` (qemu-server before 9.1.7); False: it can or
+    no token is used; None: unknown (no node yet, or the version cannot be read)."""
+    from pvectl.sdk._core.versions import version_key
+
+    if client.auth is None or not client.auth.uses_token:
+        return False
+    if node is None:
+        return None
+    version = qemu_server_version(client, node)
+    if version is None:
+        return None
+    return version_key(version) < version_key(VNCTICKET_QEMU_SERVER)
+
+
+def refuse_token(client: ProxmoxClient, node: str | None = None) -> None:
+    """An API token on a node whose termproxy refuses tokens (see the module doc): say so before sending."""
+    if token_console_refused(client, node):
         raise ConsoleError(
-            "vm console needs a password login: PVE's termproxy refuses API tokens at its login check",
+            f"vm console with an API token needs qemu-server {VNCTICKET_QEMU_SERVER} or newer on {node}: "
+            "older termproxy refuses API tokens at its login check",
             "auth",
-            "log in with a password instead of the token: pvectl --user USER@REALM login (without PVECTL_TOKEN)",
+            "log in with a password instead of the token: pvectl --user USER@REALM login (without PVECTL_TOKEN), "
+            "or update the node",
         )
 
 
@@ -212,6 +250,11 @@ def login(ws: ClientConnection, ticket: Ticket, vmid: int) -> bytes:
     from websockets.exceptions import ConnectionClosed
 
     remedy = f"check that {ticket.user} has VM.Console on /vms/{vmid} and try again"
+    if "!" in ticket.user:  # the node's qemu-server could not be read: an old termproxy refuses tokens
+        remedy = (
+            f"an API token passes termproxy's login only with qemu-server {VNCTICKET_QEMU_SERVER}+ on the "
+            f"node: log in with a password (pvectl --user USER@REALM login), or check VM.Console on /vms/{vmid}"
+        )
     if ticket.upid:
         remedy += f"; termproxy's log: pvectl task log {ticket.upid}"
     refused = ConsoleError(

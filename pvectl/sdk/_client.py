@@ -131,7 +131,7 @@ class ProxmoxClient(BaseClient):
             if prepared.method != "GET":
                 raise self._not_resent(prepared)
             response = self._exchange(prepared)
-        return _interpret(response, prepared)
+        return self._answer(response, prepared)
 
     def _ensure_session(self) -> None:
         """Log in, answer a second-factor challenge or renew the ticket when one is due."""
@@ -313,7 +313,7 @@ class AsyncProxmoxClient(BaseClient):
             if prepared.method != "GET":
                 raise self._not_resent(prepared)
             response = await self._exchange(prepared)
-        return _interpret(response, prepared)
+        return self._answer(response, prepared)
 
     async def _ensure_session(self) -> None:
         """Log in, answer a second-factor challenge or renew the ticket when one is due."""

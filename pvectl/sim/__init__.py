@@ -1,4 +1,4 @@
-"""The embedded PVE simulator: a PVE 9.1.3 API on this machine, for demos and tests.
+"""The embedded PVE simulator: a PVE 9.1 API (pve-manager 9.1.9) on this machine, for demos and tests.
 
 Layers, each usable on its own:
 

@@ -255,15 +255,30 @@ class _Request:
 def _check_release(version: str, key: str, api_path: str, params: Mapping[str, object]) -> None:
     """A world seeded with an older PVE release lacks the methods and parameters that release lacks.
 
-    Everything else is validated against the 9.1.3 schema (older releases differ little in what they accept).
+    The simulator decides on its own where the client only knows a range: a release has what the newest schema
+    dump at or below it lists, and what pve-manager's changelog pins to it or an earlier release (the table's
+    SINCE). Everything else is validated against the 9.1 schema (older releases differ little in what they
+    accept). A missing method is pve-http-server's 501 "Method '…' not implemented".
     """
     from pvectl.sdk import _versions
-    from pvectl.sdk._core.versions import check_supported
+    from pvectl.sdk._core.versions import check_supported, release_index, version_key
 
-    problem = check_supported(key, [], version, _versions.RELEASES, _versions.TABLE)
-    if problem is not None:
+    idx = release_index(version, _versions.RELEASES)
+    if idx is None:
+        return
+    floor = _versions.RELEASES[idx]  # the dump this release is known to have at least
+    pin = _versions.SINCE.get(key)
+    if pin is not None:
+        missing = version_key(version) < version_key(pin)
+    else:
+        missing = check_supported(key, [], floor, _versions.RELEASES, _versions.TABLE, pins={}) is not None
+    if missing:
         raise ApiFail(501, f"Method '{key.split()[0]} {api_path}' not implemented")
-    unknown = [p for p in params if check_supported(key, [p], version, _versions.RELEASES, _versions.TABLE)]
+    bits = _versions.TABLE.get(key, ("", {}))[0]
+    if pin is not None and bits[idx : idx + 1] != "1" and "1" in bits:
+        floor = _versions.RELEASES[bits.index("1")]  # pinned, present: its parameters as the first dump lists them
+    table = _versions.RELEASES, _versions.TABLE
+    unknown = [p for p in params if check_supported(key, [p], floor, *table, pins={})]
     if unknown:
         message = "property is not defined in schema and the schema does not allow additional properties"
         raise param_fail(dict.fromkeys(unknown, message))

@@ -4,9 +4,9 @@ A VM entry holds ``pending`` ({key: value}, plus ``delete``: ``net1,!scsi2`` whe
 the ``[PENDING]`` section of PVE's config file. The update API (PVE/API2/Qemu.pm ``update_vm_api``) writes every
 change there first (new disks are allocated at once), then a stopped VM takes all of it
 (PVE/QemuServer.pm ``vmconfig_apply_pending``) and a running VM what it can hot-plug among the keys of this call
-(``vmconfig_hotplug_pending``; the rule is pvectl.vm.pending.hotpluggable); the rest waits for the next start or
-API reboot; what equals the running config is dropped from ``[PENDING]`` (``cleanup_pending``). ``revert=`` drops
-pending values and removals. The digest is the SHA-1 of the config file text
+(``vmconfig_hotplug_pending``; the simulator's own reading of it is pvectl.sim.hotplug); the rest waits for the
+next start or API reboot; what equals the running config is dropped from ``[PENDING]`` (``cleanup_pending``).
+``revert=`` drops pending values and removals. The digest is the SHA-1 of the config file text
 (PVE::QemuServer parse_vm_config over write_vm_config's layout), so pending changes and snapshots change it too.
 """
 
@@ -17,8 +17,8 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from pvectl.sim import hotplug as plug
 from pvectl.sim import vmconf, volumes
-from pvectl.vm.pending import hotpluggable
 
 State = dict[str, Any]
 UNUSED = re.compile(r"unused\d+")
@@ -151,12 +151,11 @@ def cleanup(vm: dict[str, Any]) -> None:
 def hotplug(state: State, vm: dict[str, Any], selection: Iterable[str]) -> None:
     """vmconfig_hotplug_pending over ``selection``: apply what hot-plugs, keep the rest pending."""
     before = dict(vm["config"])
-    after = with_pending(vm)
     gone = deletes(vm)
     for key in selection:
-        if key in gone and hotpluggable(key, before, after, deleting=True):
+        if key in gone and plug.plugs_removal(before, key):
             _remove(state, vm, key, force=gone.pop(key))
-        elif key in values(vm) and hotpluggable(key, before, after):
+        elif key in values(vm) and plug.plugs_change(before, key, values(vm)[key]):
             _take(state, vm, key)
     _set_deletes(vm, gone)
 

@@ -134,6 +134,19 @@ def apply_effect(state: State, effect: Mapping[str, Any], now: float) -> None:
             entry["state"] = effect["state"]
         elif effect.get("create"):
             state["ha"][effect["sid"]] = {"type": "vm", "state": effect["state"], "max_restart": 1, "max_relocate": 1}
+    elif op == "ha-worker":
+        # the HA stack acting on a request: its local resource manager runs the real start/stop as root@pam,
+        # one HA round after the request task ended (pve-ha-manager LRM; qemu-server hastart/hastop only ask)
+        start_task(
+            state,
+            str(effect["node"]),
+            str(effect["type"]),
+            str(effect["vmid"]),
+            "root@pam",
+            now,
+            seconds=float(state["ha_seconds"] if "ha_seconds" in state else state["task_seconds"]),
+            on_ok=list(effect["effects"]),
+        )
     elif op == "add-volume":
         volumes.add(state, effect["volume"])
     elif op == "remove-volume":

@@ -5,7 +5,7 @@ path ending in ``websocket`` with ``Upgrade: websocket`` first runs as an ordina
 then the vncwebsocket handler checks the vncticket); only a 200 answer becomes the 101 switch, any other
 answer is sent as it is. Server frames are binary; when the terminal ends, the connection is closed without
 a close frame (``client_do_disconnect``), as PVE does. The framing is the ``websockets`` library's sans-IO
-ServerProtocol; the terminal side is termproxy's (pvectl.console.protocol, pvectl.sim.serial).
+ServerProtocol; the terminal side is termproxy's (pvectl.sim.termproto, pvectl.sim.serial).
 """
 
 from __future__ import annotations
@@ -88,13 +88,13 @@ class _Console:
         session: dict[str, Any],
         hostname: str,
     ) -> None:
-        from pvectl.console.protocol import Reader
         from pvectl.sim.serial import FakeSerial
+        from pvectl.sim.termproto import Stream
 
         self.handler, self.protocol, self.sim, self.port, self.session = handler, protocol, sim, port, session
         serial = str(session.get("serial") or "serial0")
         self.serial = FakeSerial(hostname, tty=f"ttyS{serial[-1]}")
-        self.reader = Reader()
+        self.stream = Stream()
         self.pending = b""  # bytes before the login line's newline
 
     def run(self) -> None:
@@ -135,6 +135,8 @@ class _Console:
     def _login(self) -> str | None:
         """Read ``USER:TICKET\\n`` and check it as termproxy does; None when OK was sent, else the failure."""
         from pvectl.sim.handlers.termproxy import check_vnc_ticket, qm_terminal
+        from pvectl.sim.packages import termproxy_accepts_tokens
+        from pvectl.sim.termproto import split_login
 
         while b"\n" not in self.pending:
             frames = self._frames()
@@ -142,13 +144,18 @@ class _Console:
                 return "failed reading ticket: connection closed before authentication"
             self.pending += b"".join(frames)
         line, _, rest = self.pending.partition(b"\n")
-        user, _, ticket = line.decode(errors="replace").partition(":")
+        login = split_login(line)
+        if login is None:
+            return "authentication data is invalid"
+        user, ticket = login
         vmid = int(self.session["vmid"])
         with self.sim.store.transaction() as txn:
             valid = check_vnc_ticket(txn.state, ticket, user, vmid, self.sim.clock.time())
-        if "!" in user:
-            # termproxy checks the ticket with POST /access/ticket, whose lookup_username refuses API token
-            # ids (PVE/API2/AccessControl.pm create_ticket): a token's console never gets past this line.
+            tokens_ok = termproxy_accepts_tokens(txn.state)
+        if "!" in user and not tokens_ok:
+            # before qemu-server 9.1.7 termproxy checks the ticket with POST /access/ticket, whose
+            # lookup_username refuses API token ids (pve-access-control src/PVE/API2/AccessControl.pm
+            # create_ticket); from 9.1.7 it asks POST /access/vncticket, which takes them (pvectl.sim.packages)
             return f"invalid authentication - 500 value '{user}' does not look like a valid user name"
         if not valid or self.sim.faults.console_refused(vmid):
             return "invalid authentication - 401 authentication failure"
@@ -172,15 +179,13 @@ class _Console:
                 self._handle(payload)
 
     def _handle(self, payload: bytes) -> None:
-        from pvectl.console.protocol import Input, Resize
-
-        for message in self.reader.feed(payload):
-            if isinstance(message, Input):
-                out = self.serial.feed(message.data)
-                if out:
-                    self._send(out)
-            elif isinstance(message, Resize):
-                self.serial.resize(message.cols, message.rows)
+        keys, sizes = self.stream.push(payload)
+        for cols, rows in sizes:
+            self.serial.resize(cols, rows)
+        if keys:
+            out = self.serial.feed(keys)
+            if out:
+                self._send(out)
 
     def _send(self, data: bytes) -> None:
         self.protocol.send_binary(data)

@@ -3,7 +3,8 @@
 A seed file (YAML or JSON) describes a world; every top-level key is optional and replaces that part of the
 default world below, so a seed can be as small as ``vms: []``. Keys:
 
-``version``            PVE version reported by ``GET /version`` (default ``9.1.3``).
+``version``            pve-manager version reported by ``GET /version`` (default ``9.1.9``, the release the
+                       9.1.3 schema dump describes: schemas/releases.toml).
 ``cluster``            cluster name.
 ``nodes``              list of node names, or of ``{name, online, cpus, memory, cgroup_mode}``
                        (``cgroup_mode`` 1 or 2, default 2: what ``/cluster/resources`` reports).
@@ -20,7 +21,11 @@ default world below, so a seed can be as small as ``vms: []``. Keys:
 ``token``              ``{id, secret}`` of root@pam's API token (secret random when absent).
 ``options``            datacenter options as PVE stores them (``registered-tags``, ``user-tag-access``, ...).
 ``task_seconds``       how long tasks run (default 0.1).
+``ha_seconds``         how long after an HA request (``hastart``/``hastop``) the HA stack's own start/stop task
+                       ends (default: ``task_seconds``; PVE's HA managers act on their next round, ~10 s).
 ``ticket_lifetime``    seconds a login ticket is valid (PVE: 7200).
+``packages``           versions of PVE packages on the nodes, ``{qemu-server: 9.1.7, ...}`` (default: see
+                       pvectl.sim.packages); ``GET /nodes/{node}/apt/versions`` lists them.
 ``faults``             list of fault specs, as for ``--faults`` (see pvectl.sim.faults).
 
 A malformed seed raises SeedError naming the file and the offending key.
@@ -46,7 +51,7 @@ NIXOS = [
 ]
 
 DEFAULT_SEED: dict[str, Any] = {
-    "version": "9.1.3",
+    "version": "9.1.9",
     "cluster": "sim",
     "nodes": [{"name": "pve1"}, {"name": "pve2"}],
     "bridges": ["vmbr0", "vmbr9"],
@@ -163,7 +168,9 @@ _TOP: dict[str, type | tuple[type, ...]] = {
     "token": dict,
     "options": dict,
     "task_seconds": (int, float),
+    "ha_seconds": (int, float),
     "ticket_lifetime": int,
+    "packages": dict,
     "faults": list,
 }
 
@@ -232,6 +239,8 @@ def build_state(seed: Mapping[str, Any], credentials: Mapping[str, Any] | None =
         "secret": secrets.token_hex(32),
         "tickets_not_before": 0,
         "task_seconds": float(w["task_seconds"]),
+        "ha_seconds": float(w.get("ha_seconds", w["task_seconds"])),
+        "packages": {str(k): str(v) for k, v in dict(w.get("packages") or {}).items()},
         "ticket_lifetime": int(w["ticket_lifetime"]),
         "faults": [str(f) for f in w["faults"]],  # seed and `sim serve --faults` faults that changed the world
         "env_faults": [],  # world-changing faults from $PVECTL_SIM_FAULTS (undone when it no longer names them)

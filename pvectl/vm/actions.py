@@ -28,6 +28,47 @@ def power(client: ProxmoxClient, node: str, vmid: int, action: Power) -> Task:
     return _task(client, f"POST {path}", client.request("POST", path, {}))
 
 
+# qemu-server src/PVE/API2/Qemu.pm vm_start/vm_stop/vm_shutdown and migrate_vm: for an HA-managed guest the task
+# only files the request with the HA stack ('hastart', 'hastop', 'hamigrate' run ``ha-manager set|migrate``); it
+# ends OK before the guest has moved. The HA stack then acts in a task of its own.
+HA_REQUESTS = frozenset({"hastart", "hastop", "hamigrate"})
+
+
+def is_ha_request(upid: str) -> bool:
+    """The task behind ``upid`` only asked the HA stack (its type is the UPID's sixth field)."""
+    parts = upid.split(":")
+    return len(parts) > 5 and parts[5] in HA_REQUESTS
+
+
+def wait_real_state(client: ProxmoxClient, node: str, vmid: int, want: str, timeout: float | None) -> str:
+    """After an HA request: poll ``status/current`` until the VM is ``want`` (running/stopped); the last status
+    seen. TaskTimeout when ``timeout`` seconds pass first."""
+    from pvectl.sdk import TaskTimeout
+
+    clock = client.clock
+    started = clock.monotonic()
+    delay = 0.1
+    path = f"/nodes/{node}/qemu/{vmid}/status/current"
+    while True:
+        answer = client.request("GET", path)
+        status = str(answer.get("status") or "") if isinstance(answer, dict) else ""
+        if status == want:
+            return status
+        if timeout is not None and clock.monotonic() - started >= timeout:
+            raise TaskTimeout(f"HA request for VM {vmid} (still {status or 'unknown'}, waiting for {want})", timeout)
+        clock.sleep(delay)
+        delay = min(2.0, delay * 2)
+
+
+def settle(client: ProxmoxClient, upid: str, timeout: float | None) -> None:
+    """After a task ended OK: when it was only an HA start/stop request, wait until the VM is really running or
+    stopped (TaskTimeout otherwise). A no-op for every other task (hamigrate has its own waiter)."""
+    parts = upid.split(":")
+    if len(parts) < 7 or parts[5] not in ("hastart", "hastop") or not parts[6].isdigit():
+        return
+    wait_real_state(client, parts[1], int(parts[6]), "running" if parts[5] == "hastart" else "stopped", timeout)
+
+
 def destroy(client: ProxmoxClient, node: str, vmid: int, *, purge: bool = False) -> Task:
     params = {"purge": True} if purge else {}
     path = f"/nodes/{node}/qemu/{vmid}"

@@ -200,12 +200,15 @@ def prune(
     from pvectl.sdk._core.errors import TaskFailed, TaskTimeout
     from pvectl.sdk._core.task import TaskLost
     from pvectl.vm import bulk
-    from pvectl.vm.actions import destroy, power
+    from pvectl.vm.actions import destroy, is_ha_request, power, wait_real_state
 
     def submit(ref: VmRef) -> str:
         if ref.status == "running":
             try:
-                power(client, ref.node, ref.vmid, "stop").wait(timeout=timeout)
+                task = power(client, ref.node, ref.vmid, "stop")
+                task.wait(timeout=timeout)
+                if is_ha_request(task.upid.raw):  # 'hastop' only asked: destroy refuses a VM still running
+                    wait_real_state(client, ref.node, ref.vmid, "stopped", timeout)
             except (TaskFailed, TaskTimeout, TaskLost) as exc:  # nothing deleted: reported as refused
                 raise NotStopped(f"not deleted: stopping it first did not end ({exc})") from exc
         return destroy(client, ref.node, ref.vmid, purge=bool(ref.raw.get("hastate"))).upid.raw

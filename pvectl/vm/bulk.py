@@ -182,6 +182,7 @@ def _act(
     from pvectl.sdk import Task, TaskTimeout
     from pvectl.sdk._core.errors import ApiError, TaskFailed, TransportError
     from pvectl.sdk._core.task import TaskLost
+    from pvectl.vm.actions import settle
 
     label = f"VM {ref.vmid} ({ref.name or 'no name'})"
     try:
@@ -210,6 +211,7 @@ def _act(
     try:
         if isinstance(sent, str):
             Task(client, sent).wait(timeout=timeout)
+            settle(client, sent, timeout)  # an HA request task ends before the VM has started/stopped
         else:
             sent.wait(timeout)
     except TaskFailed as exc:

@@ -110,9 +110,7 @@ def run(
     except (TaskLost, TaskTimeout, TransportError) as exc:
         message = f"unknown: PVE's bulk {action} task goes on ({exc})"
         return [Result(r, Outcome("unknown", r.vmid, r.node, f"{_label(r)}: {message}", upid=upid)) for r in refs]
-    from pvectl.vm.lookup import cluster_vms
-
-    after = {v.vmid: v for v in cluster_vms(client)}
+    after = _settled(client, action, refs, target, timeout)
     results = []
     for ref in refs:
         reached, now = _state(client, after.get(ref.vmid), action, target)
@@ -123,6 +121,29 @@ def run(
             outcome = Outcome("task-failed", ref.vmid, ref.node, message, upid=upid, log_tail=list(log))
         results.append(Result(ref, outcome))
     return results
+
+
+def _settled(
+    client: ProxmoxClient, action: str, refs: Sequence[VmRef], target: str | None, timeout: float | None
+) -> dict[int, VmRef]:
+    """The VMs after the bulk task. PVE's bulk worker (pve-manager PVE/API2/Cluster/BulkAction/Guest.pm
+    ``handle_task_foreach_guest``) waits for each guest's task, but for an HA-managed guest that task only files
+    the request (hastart/hastop/hamigrate): the HA stack acts afterwards. So HA-managed guests not yet where the
+    action wants them are watched until they are (or ``timeout`` passes) before they get an outcome."""
+    from pvectl.vm.lookup import cluster_vms
+    from pvectl.vm.migrate import ha_managed
+
+    clock = client.clock
+    started = clock.monotonic()
+    limit = 600.0 if timeout is None else timeout
+    delay = 0.1
+    while True:
+        after = {v.vmid: v for v in cluster_vms(client)}
+        waiting = [r for r in refs if ha_managed(r) and not _state(client, after.get(r.vmid), action, target)[0]]
+        if not waiting or action == "suspend" or clock.monotonic() - started >= limit:
+            return after
+        clock.sleep(delay)
+        delay = min(2.0, delay * 2)
 
 
 def _label(ref: VmRef) -> str:

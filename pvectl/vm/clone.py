@@ -78,6 +78,38 @@ def disk_storages(config: Mapping[str, Any]) -> list[str]:
     return out
 
 
+def volumes_of(config: Mapping[str, Any]) -> list[str]:
+    """Every volume of the VM's drives, CD-ROM images and cloud-init drives included (not 'none', 'cdrom')."""
+    out = []
+    for key, value in config.items():
+        if not key.startswith(DRIVE_PREFIXES) or key.rstrip("0123456789") not in DRIVE_PREFIXES:
+            continue
+        volid = str(value).split(",", 1)[0]
+        if ":" in volid and volid not in ("none", "cdrom"):
+            out.append(volid)
+    return out
+
+
+def _check_remote_target(
+    client: ProxmoxClient, ref: VmRef, config: Mapping[str, Any], target: str, storage: str | None
+) -> None:
+    """qemu-server clone_vm refuses a clone to another node when ``storage`` is not shared ("can't clone to
+    non-shared storage") and when any source volume, CD-ROM images included, is on unshared storage
+    (``$check_storage_access_clone``: "can't clone VM to node ... (VM uses local storage)"), full clone or not."""
+    from pvectl.sdk._core.answers import as_rows
+
+    rows = as_rows("GET /storage", client.request("GET", "/storage"))
+    shared = {str(s.get("storage")): str(s.get("shared", 0)) == "1" for s in rows}
+    if storage is not None and not shared.get(storage, False):
+        raise CloneProblem(f"--storage: '{storage}' is not shared; PVE clones to another node only onto shared storage")
+    local = [v for v in volumes_of(config) if not shared.get(v.split(":", 1)[0], False)]
+    if local:
+        raise CloneProblem(
+            f"--target: VM {ref.vmid} has volumes on local storage ({', '.join(local)}); PVE clones to another "
+            f"node only from shared storage: clone on {ref.node}, then pvectl vm migrate"
+        )
+
+
 def plan_clone(
     client: ProxmoxClient,
     ref: VmRef,
@@ -118,6 +150,8 @@ def plan_clone(
                 full = True
                 notes.append(f"full clone: storage {', '.join(unable)} cannot hold linked clones")
         notes.append(f"{'full' if full else 'linked'} clone (the web GUI's default for this VM)")
+    if target is not None and target != ref.node:
+        _check_remote_target(client, ref, config, target, storage)
     auto = vmid is None
     newid = int(client.request("GET", "/cluster/nextid")) if vmid is None else vmid
     params: dict[str, Any] = {"newid": newid, "name": name, "full": 1 if full else 0}

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from pvectl.vm.migrate import GiB, Preflight, problems
+from pvectl.vm.migrate import GiB, Preflight, ha_managed, problems
 
 if TYPE_CHECKING:
     from pvectl.vm.lookup import VmRef
@@ -60,7 +60,7 @@ def plan(
         blocked: list[str] = []
         fits: list[str] = []
         for name in free:
-            why = problems(pre, name, online=True, with_local_disks=with_local_disks)
+            why = problems(pre, name, online=True, with_local_disks=with_local_disks, ha=ha_managed(ref))
             if pre.allowed is not None and name not in pre.allowed and not why:
                 why = [f"{name}: not among PVE's allowed nodes"]
             if why:
@@ -71,7 +71,7 @@ def plan(
             target = max(fits, key=lambda n: (free[n], -list(free).index(n)))
             free[target] -= need
             steps.append(Step(ref, need, target))
-        elif blocked and not _any_unblocked(pre, free, with_local_disks):
+        elif blocked and not _any_unblocked(pre, free, with_local_disks or ha_managed(ref)):
             steps.append(Step(ref, need, None, "; ".join(blocked)))
         else:
             roomiest = max(free, key=lambda n: free[n])

@@ -1,7 +1,9 @@
 """Waiting for a VM's state or its guest agent, and running commands through the agent.
 
 PVE's agent endpoints (qemu-server PVE::API2::Qemu::Agent) answer HTTP 500 with qemu-server's messages:
-"No QEMU guest agent configured" (``agent`` unset in the config), "VM N is not running", and
+"No QEMU guest agent configured" (``agent`` unset in the config), "VM N is not running", "QEMU guest agent is
+not running" (no agent socket: also what ``agent: 0`` gives, since only a missing key is "not configured";
+qemu-server src/PVE/QemuServer/Agent.pm ``assert_agent_available``), and
 "VM N qmp command 'guest-…' failed - got timeout" while the agent in the guest does not answer (booting, not
 installed). Errors of the guest itself come back as "Agent error: …" (e.g. ``guest-exec`` disabled by the guest's
 qemu-guest-agent configuration).
@@ -63,6 +65,35 @@ def _agent_problem(message: str, node: str, vmid: int) -> GuestError | None:
     return None
 
 
+def agent_disabled(value: Any) -> bool:
+    """Whether an ``agent`` config value switches the agent off: ``0`` or ``enabled=0`` (qemu-server's
+    pve-qm-agent format: ``enabled`` is the default key, so a bare ``0`` is ``enabled=0``)."""
+    if value is None:
+        return False
+    for part in str(value).split(","):
+        name, eq, val = part.partition("=")
+        flag = (val if eq else name).strip() if (not eq or name.strip() == "enabled") else None
+        if flag is not None:
+            return flag.lower() in ("0", "no", "off", "false")
+    return False
+
+
+def _disabled_agent(client: ProxmoxClient, node: str, vmid: int) -> GuestError | None:
+    """After "QEMU guest agent is not running": the running config says whether waiting can help."""
+    from pvectl.sdk import PveError
+
+    try:
+        config = client.request("GET", f"/nodes/{node}/qemu/{vmid}/config", {"current": 1})
+    except PveError:
+        return None
+    if not isinstance(config, dict) or not agent_disabled(config.get("agent")):
+        return None
+    return GuestError(
+        f"VM {vmid} has its guest agent disabled (agent: {config.get('agent')})",
+        f"pvectl vm set {vmid} --agent, then restart the VM (and install qemu-guest-agent in the guest)",
+    )
+
+
 def agent_call(client: ProxmoxClient, node: str, vmid: int, method: str, what: str, params: Any = None) -> Any:
     """One agent request; GuestError for answers naming a configuration problem, ApiError otherwise."""
     from pvectl.sdk import ApiError
@@ -71,6 +102,8 @@ def agent_call(client: ProxmoxClient, node: str, vmid: int, method: str, what: s
         return client.request(method, f"/nodes/{node}/qemu/{vmid}/agent/{what}", params or {})
     except ApiError as exc:
         problem = _agent_problem(exc.message, node, vmid)
+        if problem is None and "QEMU guest agent is not running" in exc.message:
+            problem = _disabled_agent(client, node, vmid)
         if problem is not None:
             raise problem from None
         raise

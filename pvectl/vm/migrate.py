@@ -11,11 +11,25 @@ differs between releases, so :func:`parse` reads it leniently:
 - ``local_disks`` entries carry ``volid``, ``size``, ``cdrom``, ``is_unused`` (schema 9.1.3) and, on older
   releases, ``drivename``.
 
-HA-managed VMs are moved by the HA stack: ``POST /nodes/{node}/qemu/{vmid}/migrate`` would only file a request
-(qemu-server forks ``hamigrate`` running ``ha-manager migrate``) and refuses a running VM without ``online``.
-pvectl asks the HA stack itself: ``/cluster/ha/resources/{sid}/migrate`` (live for a running VM) or
-``/relocate`` (stop, move, start: the offline move of a running HA VM), then waits until the VM shows on the
-target node. Those calls answer null (PVE <= 9.0) or the request (9.1), never a task id.
+HA-managed VMs are moved by the HA stack. pvectl posts ``POST /nodes/{node}/qemu/{vmid}/migrate`` as the GUI does
+(pve-manager www/manager6/window/Migrate.js): it needs only ``VM.Migrate`` on the VM, while the HA API's
+``/cluster/ha/resources/{sid}/migrate|relocate`` needs ``Sys.Console`` on ``/`` (pve-ha-manager
+src/PVE/API2/HA/Resources.pm). For an HA-managed VM qemu-server ``migrate_vm`` forks a ``hamigrate`` task that
+only files the request (``ha-manager migrate``); the HA stack then migrates with ``force`` and
+``with-local-disks`` itself (pve-ha-manager src/PVE/HA/Resources/PVEVM.pm ``migrate``), so local disks need no
+flag. pvectl waits until the VM shows on the target node. Only the offline move of a running HA VM (relocate:
+stop, move, start) has no node API and goes to the HA API.
+
+A resource in HA state ``ignored`` still shows a ``hastate`` in ``/cluster/resources``, but PVE treats it as not
+managed (pve-ha-manager src/PVE/HA/Config.pm ``$service_check_ha_state``: "ignored service behave as if they
+were not managed by HA"); so does the GUI, and so does :func:`ha_managed`.
+
+What blocks a move, as qemu-server decides it (src/PVE/QemuMigrate.pm ``prepare``/``scan_local_volumes``) and the
+GUI reads the preflight: a local ISO in a CD drive ("local cdrom image", online and offline; a VM's own
+cloud-init drive is regenerated on the target); local devices other than mapped ones (``local_resources`` minus
+the keys of ``mapped-resource-info``), running or without ``force``; mapped devices without ``live-migration``
+for a running VM; ``not_allowed_nodes[target]['unavailable-resources']`` (mappings the target lacks). With a
+target storage map PVE skips the storage check (qemu-server src/PVE/API2/Qemu.pm ``migrate_vm``).
 """
 
 from __future__ import annotations
@@ -54,13 +68,31 @@ class Preflight:
     mapped_resources: tuple[str, ...] = ()
     allowed: tuple[str, ...] | None = None  # None: the server did not say (PVE 7, running VM)
     blocked: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # node -> why not
+    mapped_live: Mapping[str, bool] = field(default_factory=dict)  # mapped-resource-info: key -> live-migration
+    missing_storages: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # node -> unavailable_storages
+    vmid: int = 0
+
+    def local_cdroms(self) -> list[str]:
+        """Local ISO images in CD drives (QemuMigrate: "local cdrom image"), the VM's cloud-init drive aside."""
+        own = f"vm-{self.vmid}-cloudinit"
+        return [d.volid for d in self.local_disks if d.cdrom and not d.unused and own not in d.volid]
+
+    def pinning_devices(self) -> list[str]:
+        """``local_resources`` that are not mapped: they pin the VM (QemuMigrate prepare's blocking resources)."""
+        return [r for r in self.local_resources if r not in self.mapped_live]
+
+
+def ha_managed(ref: VmRef) -> bool:
+    """The VM is managed by HA: it has an HA resource whose state is not ``ignored`` (Config.pm)."""
+    state = ref.raw.get("hastate")
+    return bool(state) and str(state) != "ignored"
 
 
 def _flag(value: Any) -> bool:
     return value not in (None, False, 0, "0", "", "false")
 
 
-def parse(answer: Any) -> Preflight:
+def parse(answer: Any, vmid: int = 0) -> Preflight:
     from pvectl.sdk._core.answers import as_object
 
     data = as_object("GET .../migrate", answer)
@@ -77,12 +109,23 @@ def parse(answer: Any) -> Preflight:
                 )
             )
     blocked: dict[str, tuple[str, ...]] = {}
+    storages: dict[str, tuple[str, ...]] = {}
     raw = data.get("not_allowed_nodes")
     if isinstance(raw, Mapping):
         for node, info in raw.items():
             reasons = _reasons(info)
             if reasons:
                 blocked[str(node)] = reasons
+            if isinstance(info, Mapping) and info.get("unavailable_storages"):
+                storages[str(node)] = tuple(str(x) for x in info["unavailable_storages"])
+    info = data.get("mapped-resource-info")
+    mapped_live = (
+        {str(k): _flag(v.get("live-migration")) if isinstance(v, Mapping) else False for k, v in info.items()}
+        if isinstance(info, Mapping)
+        else {}
+    )
+    for key in data.get("mapped-resources") or []:  # PVE 8.x without the info: not live-migratable
+        mapped_live.setdefault(str(key), False)
     allowed = data.get("allowed_nodes")
     return Preflight(
         running=_flag(data.get("running")),
@@ -91,16 +134,19 @@ def parse(answer: Any) -> Preflight:
         mapped_resources=tuple(str(r) for r in data.get("mapped-resources") or []),
         allowed=tuple(str(n) for n in allowed) if isinstance(allowed, list) else None,
         blocked=blocked,
+        mapped_live=mapped_live,
+        missing_storages=storages,
+        vmid=vmid,
     )
 
 
 def _reasons(info: Any) -> tuple[str, ...]:
     if not isinstance(info, Mapping):
         return ()
-    out = []
-    storages = info.get("unavailable_storages") or []
-    if storages:
-        out.append(f"storage {', '.join(str(s) for s in storages)} not available there")
+    out = []  # unavailable_storages are kept apart (Preflight.missing_storages): a storage map lifts them
+    resources = info.get("unavailable-resources") or []
+    if resources:  # mapped devices without a mapping on that node (QemuMigrate: "missing mapped devices")
+        out.append(f"mapped devices {', '.join(str(r) for r in resources)} not available there")
     for item in info.get("blocking-ha-resources") or []:
         if isinstance(item, Mapping):
             out.append(f"HA resource {item.get('sid')} ({item.get('cause')})")
@@ -109,7 +155,7 @@ def _reasons(info: Any) -> tuple[str, ...]:
 
 def preflight(client: ProxmoxClient, node: str, vmid: int, target: str | None = None) -> Preflight:
     path = f"/nodes/{node}/qemu/{vmid}/migrate"
-    return parse(client.request("GET", path, {"target": target} if target else {}))
+    return parse(client.request("GET", path, {"target": target} if target else {}), vmid)
 
 
 def try_preflight(client: ProxmoxClient, ref: VmRef, target: str | None = None) -> Preflight | str:
@@ -122,14 +168,36 @@ def try_preflight(client: ProxmoxClient, ref: VmRef, target: str | None = None) 
         return f"{PREFLIGHT_REFUSED}: {str(exc).strip()}"
 
 
-def problems(pre: Preflight, target: str, *, online: bool, with_local_disks: bool) -> list[str]:
-    """Why PVE would refuse or fail this move (nothing: it should go through)."""
+def problems(
+    pre: Preflight,
+    target: str,
+    *,
+    online: bool,
+    with_local_disks: bool,
+    ha: bool = False,
+    storage_map: bool = False,
+) -> list[str]:
+    """Why PVE would refuse or fail this move (nothing: it should go through).
+
+    ``ha``: the HA stack moves it (with ``force`` and ``with-local-disks``: PVEVM.pm ``migrate``);
+    ``storage_map``: a ``--target-storage`` is given (migrate_vm then skips check_storage_availability).
+    """
     out = [f"{target}: {reason}" for reason in pre.blocked.get(target, ())]
-    if pre.local_resources:
-        # PVE/QemuMigrate.pm prepare: "can't migrate VM which uses local devices" (running, or without force)
-        out.append(f"local devices pin it to its node: {', '.join(pre.local_resources)}")
+    storages = pre.missing_storages.get(target, ())
+    if storages and not storage_map:
+        out.append(f"{target}: storage {', '.join(storages)} not available there")
+    cdroms = pre.local_cdroms()
+    if cdroms:  # QemuMigrate scan_local_volumes: "local cdrom image", online and offline
+        out.append(f"local ISO in a CD drive: {', '.join(cdroms)} (eject it: pvectl vm set {pre.vmid} --iso none)")
+    pinning = pre.pinning_devices()
+    if pinning and (online or not ha):
+        # QemuMigrate prepare: "can't migrate VM which uses local devices" (running, or without force)
+        out.append(f"local devices pin it to its node: {', '.join(pinning)}")
+    not_live = [k for k, live in pre.mapped_live.items() if not live]
+    if online and not_live:  # QemuMigrate prepare: mapped devices without live-migration
+        out.append(f"mapped devices cannot move live: {', '.join(not_live)}")
     attached = [d.volid for d in pre.local_disks if d.attached]
-    if online and attached and not with_local_disks:
+    if online and attached and not (with_local_disks or ha):
         out.append(f"local disks {', '.join(attached)} need --with-local-disks to move while it runs")
     return out
 
@@ -168,19 +236,21 @@ def plan_move(
     target_storage: str | None = None,
 ) -> Move:
     """The request that moves ``ref`` to ``target``: live when it runs (as the GUI does), unless ``online`` says."""
-    ha = bool(ref.raw.get("hastate"))
     live = running if online is None else online and running
-    if ha:
-        if with_local_disks or target_storage:
-            flag = "--with-local-disks" if with_local_disks else "--target-storage"
-            raise MoveError(f"{flag}: VM {ref.vmid} is HA-managed; the HA stack moves it and takes no such option")
-        # ha-manager: migrate = live for a running service; relocate = stop, move, start
-        verb = "relocate" if running and online is False else "migrate"
-        path = f"/cluster/ha/resources/vm:{ref.vmid}/{verb}"
-        return Move(ref, target, f"ha-{verb}", "POST", path, {"node": target})
+    if ha_managed(ref):
+        if target_storage:
+            raise MoveError(
+                f"--target-storage: VM {ref.vmid} is HA-managed; the HA stack moves its disks to the same storages"
+            )
+        if running and online is False:  # relocate (stop, move, start) exists only in the HA API
+            path = f"/cluster/ha/resources/vm:{ref.vmid}/relocate"
+            return Move(ref, target, "ha-relocate", "POST", path, {"node": target})
+        # as the GUI: the node API files the HA request (hamigrate); the HA stack adds with-local-disks itself
+        params: dict[str, Any] = {"target": target, **({"online": 1} if running else {})}
+        return Move(ref, target, "ha-migrate", "POST", f"/nodes/{ref.node}/qemu/{ref.vmid}/migrate", params)
     if running and online is False:
         raise MoveError(f"--offline: VM {ref.vmid} is running; PVE moves a running VM only live (stop it first)")
-    params: dict[str, Any] = {"target": target}
+    params = {"target": target}
     if live:
         params["online"] = 1
     if with_local_disks:
@@ -197,8 +267,10 @@ def send(client: ProxmoxClient, move: Move) -> str | HaWait:
 
     if move.ha:
         known = {upid for upid, _ in _migrations(client, move.ref)}  # the HA worker's task will be a new one
-        client.request(move.method, move.path, dict(move.params))
-        return HaWait(client, move, known)
+        answer = client.request(move.method, move.path, dict(move.params))
+        # the node API answers the UPID of 'hamigrate', which only files the request; the HA API answers none
+        request = answer if isinstance(answer, str) and answer.startswith("UPID:") else None
+        return HaWait(client, move, known, request)
     answer = client.request(move.method, move.path, dict(move.params))
     return _task(client, f"{move.method} {move.path}", answer).upid.raw
 
@@ -209,10 +281,11 @@ class HaWait:
 
     MAX_POLL = 2.0
 
-    def __init__(self, client: ProxmoxClient, move: Move, known: set[str]) -> None:
+    def __init__(self, client: ProxmoxClient, move: Move, known: set[str], request: str | None = None) -> None:
         self.client = client
         self.move = move
         self.known = known
+        self.request = request  # the 'hamigrate' task: its failure means the HA stack never got the request
         self.label = f"HA {move.mode.removeprefix('ha-')} of vm:{move.ref.vmid} to {move.target}"
 
     def wait(self, timeout: float | None) -> None:
@@ -242,6 +315,13 @@ class HaWait:
         return False
 
     def _failed_task(self) -> tuple[str, str] | None:
+        if self.request is not None:
+            node = self.request.split(":")[1]
+            answer = self.client.request("GET", f"/nodes/{node}/tasks/{self.request}/status")
+            status = str(answer.get("exitstatus") or "") if isinstance(answer, Mapping) else ""
+            ended = isinstance(answer, Mapping) and answer.get("status") == "stopped"
+            if ended and status != "OK" and not status.startswith("WARNINGS"):
+                return self.request, status
         for upid, status in _migrations(self.client, self.move.ref):
             if upid not in self.known and status not in ("", "OK", "running") and not status.startswith("WARNINGS"):
                 return upid, status

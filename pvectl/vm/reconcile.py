@@ -174,8 +174,15 @@ def ha_resource_exists(client: ProxmoxClient, vmid: int) -> bool | None:
 
 
 def vm_running(client: ProxmoxClient, node: str, vmid: int) -> bool | None:
+    """Whether the start happened: the VM runs, or (HA-managed) the HA stack was asked to start it. For an
+    HA-managed VM the start task only files the request (qemu-server vm_start forks 'hastart'); status/current
+    shows it as ``ha.state`` ``started`` (PVE::HA::Config get_service_status) before the VM runs."""
     try:
         data = client.request("GET", f"/nodes/{node}/qemu/{vmid}/status/current")
     except PveError:
         return None
-    return isinstance(data, Mapping) and data.get("status") == "running"
+    if not isinstance(data, Mapping):
+        return False
+    ha = data.get("ha")
+    requested = isinstance(ha, Mapping) and str(ha.get("managed")) == "1" and ha.get("state") == "started"
+    return data.get("status") == "running" or requested

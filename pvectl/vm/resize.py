@@ -1,7 +1,11 @@
 """Growing a VM disk: ``+10G`` (relative) or ``64G`` (absolute), checked against the disk's present size first.
 
 PVE only grows disks: qemu-server's resize API (PVE/API2/Qemu.pm, ``resize_vm``) dies with "shrinking disks is
-not supported" for a smaller size, and refuses CD-ROM drives. pvectl says so before sending anything.
+not supported" for a smaller size, and refuses CD-ROM drives. pvectl says so before sending anything. PVE measures
+the present size on the volume itself (``PVE::Storage::volume_size_info``), not the config's ``size=``, which
+can be stale (a volume grown outside PVE, before ``qm disk rescan``); so does pvectl: it reads the volume's
+size with ``GET /nodes/{node}/storage/{storage}/content/{volume}`` and falls back to ``size=`` only when
+that cannot be read.
 """
 
 from __future__ import annotations
@@ -9,6 +13,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pvectl.sdk import ProxmoxClient
 
 UNITS = " KMGT"
 # The schema's pattern for ``size`` of PUT /nodes/{node}/qemu/{vmid}/resize (units are powers of 1024).
@@ -55,8 +63,32 @@ def drive_size(value: str) -> int | None:
     return None
 
 
-def plan(config: Mapping[str, object], disk: str, size: str) -> Resize:
-    """The checked resize of ``disk`` in ``config`` to ``size``; ResizeError when PVE would refuse it."""
+def volume_size(client: ProxmoxClient, node: str, value: str) -> int | None:
+    """The real size in bytes of a drive's volume (what volume_size_info measures); None when unknown."""
+    from pvectl.sdk import PveError
+
+    volid = value.split(",", 1)[0]
+    if ":" not in volid or volid.startswith("/"):
+        return None
+    storage = volid.split(":", 1)[0]
+    try:
+        answer = client.request("GET", f"/nodes/{node}/storage/{storage}/content/{volid}")
+    except PveError:
+        return None
+    size = answer.get("size") if isinstance(answer, Mapping) else None
+    return int(size) if isinstance(size, int | float) and size > 0 else None
+
+
+def plan_live(client: ProxmoxClient, node: str, config: Mapping[str, object], disk: str, size: str) -> Resize:
+    """:func:`plan` against the volume's real size (read from its storage) rather than the config's."""
+    value = config.get(disk)
+    actual = volume_size(client, node, str(value)) if value is not None and DISK.fullmatch(disk) else None
+    return plan(config, disk, size, actual=actual)
+
+
+def plan(config: Mapping[str, object], disk: str, size: str, *, actual: int | None = None) -> Resize:
+    """The checked resize of ``disk`` in ``config`` to ``size``; ResizeError when PVE would refuse it.
+    ``actual``: the volume's real size in bytes, when known (else the config's ``size=``)."""
     if not DISK.fullmatch(disk):
         raise ResizeError(f"DISK: '{disk}' is not a disk key (scsi0, virtio1, sata0, ide2, ...)")
     m = SIZE.fullmatch(size)
@@ -68,7 +100,7 @@ def plan(config: Mapping[str, object], disk: str, size: str) -> Resize:
     text = str(value)
     if "media=cdrom" in text.split(","):
         raise ResizeError(f"DISK: {disk} is a CD-ROM drive; PVE resizes disks only")
-    current = drive_size(text)
+    current = actual if actual is not None else drive_size(text)
     if current is None:
         raise ResizeError(f"DISK: {disk} has no size in its config; cannot check the resize")
     amount = to_bytes(m.group(2), m.group(3))

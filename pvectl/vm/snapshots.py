@@ -9,17 +9,61 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pvectl.sdk import ProxmoxClient
+    from pvectl.vm.lookup import VmRef
 
 MARK = "[made by pvectl --keep]"
 CURRENT = "current"  # PVE's pseudo snapshot for the present state (schema: "Value 'current' identifies the current VM")
 STAMP = "%Y%m%d-%H%M%S"
 _clock = time.time  # the stamp's time (tests move it)
+
+
+def reserved(name: str) -> str | None:
+    """Why PVE refuses ``name`` as a snapshot name (qemu-server src/PVE/API2/Qemu.pm snapshot: 'current', and
+    'pending' in any case, are reserved); None when it may be used."""
+    if name == CURRENT or name.lower() == "pending":
+        return f"'{name}' is a reserved snapshot name in PVE ('current' and 'pending'); choose another"
+    return None
+
+
+def why_no_snapshot(client: ProxmoxClient, ref: VmRef) -> str | None:
+    """Why PVE cannot snapshot ``ref``, or None. pve-guest-common src/PVE/AbstractConfig.pm
+    ``__snapshot_prepare`` dies for a template ("you can't take a snapshot if it's a template") and when a volume's
+    storage lacks the snapshot feature ("snapshot feature is not available"); the latter is asked with
+    ``GET …/feature?feature=snapshot`` (qemu-server vm_feature: PVE::QemuConfig has_feature, CD drives aside)."""
+    from pvectl.sdk import ApiError
+
+    if str(ref.raw.get("template", 0)) == "1":
+        return "a template (PVE takes no snapshots of templates)"
+    try:
+        answer = client.nodes(ref.node).qemu(ref.vmid).feature(feature="snapshot")
+    except ApiError:
+        return None  # cannot tell: let PVE answer the snapshot itself
+    if answer.has_feature is False:
+        return "a disk's storage or format has no snapshots (e.g. raw on a directory, plain LVM)"
+    return None
+
+
+def snapshottable(
+    client: ProxmoxClient, refs: Sequence[VmRef], say: Callable[[str], None]
+) -> tuple[list[VmRef], list[tuple[VmRef, str]]]:
+    """The guests PVE can snapshot, and the others with why (each said once through ``say``: skipped, not a
+    failure: a nightly ``--all`` should not fail on a cluster that has templates)."""
+    ok: list[VmRef] = []
+    skipped: list[tuple[VmRef, str]] = []
+    for ref in refs:
+        why = why_no_snapshot(client, ref)
+        if why is None:
+            ok.append(ref)
+        else:
+            skipped.append((ref, why))
+            say(f"VM {ref.vmid} ({ref.name or 'no name'}): skipped: {why}")
+    return ok, skipped
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from pvectl.sdk._core.answers import UnexpectedAnswer
 from pvectl.sdk._core.task import MAX_POLL, TRANSIENT_FOR, Task, TaskLost
 from pvectl.sdk._core.upid import is_upid
 from pvectl.vm import reconcile
-from pvectl.vm.actions import enable_serial_console
+from pvectl.vm.actions import enable_serial_console, is_ha_request, wait_real_state
 from pvectl.vm.cloudinit import set_password
 from pvectl.vm.config import VmConfig
 from pvectl.vm.outcome import REMEDIES, WHAT, Outcome, follow, remedy
@@ -320,6 +320,9 @@ class Submitter:
             if not isinstance(result, str) or not is_upid(result):
                 raise UnexpectedAnswer(f"{request.method} {request.path}", result, "a task id (UPID)")
             self._wait(request.step, result)
+            if request.step == "start" and is_ha_request(result):  # 'hastart' only asked the HA stack
+                self._emit(request.step, "running", "waiting for the HA stack to start it")
+                wait_real_state(self.client, plan.node, plan.vmid, "running", self.task_timeout)
 
     # -- Ctrl-C ---------------------------------------------------------------------------------------------
 

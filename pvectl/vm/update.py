@@ -38,9 +38,12 @@ NOT_SETTINGS = frozenset({"digest", "lock", "meta", "vmgenid", "smbios1"})
 TRUE_BY_DEFAULT = frozenset({"backup", "replicate"})
 # Drive options that the disk's volume decides, not its config line: compared separately or not at all.
 VOLUME_OPTIONS = frozenset({"file", "size", "format", "import-from"})
-# PVE's answer to a stale ``digest`` (pve-common src/PVE/Tools.pm assert_if_modified, HTTP 500):
+# PVE's answers to a stale ``digest``. The VM config update (qemu-server src/PVE/API2/Qemu.pm update_vm_api,
+# ``$load_and_check_config``) says "checksum mismatch (file change by other user?)", spelled "missmatch" before
+# qemu-server's 2024 typo fix; it runs before the fork (HTTP 500) and again inside the task (the task fails with
+# it). Other config writes (resize, move disk, ...) use pve-common src/PVE/Tools.pm assert_if_modified:
 # "detected modified configuration - file changed by other user? Try again."
-DIGEST_CONFLICT = "detected modified configuration - file changed by other user?"
+DIGEST_CONFLICT = re.compile(r"checksum mis+match \(file change by other user\?\)|detected modified configuration")
 
 
 class UpdateError(ValueError):
@@ -461,8 +464,7 @@ def apply_update(
                 follow(answer, timeout)
             out.done.append(step)
     except ApiError as exc:
-        if step == "config" and DIGEST_CONFLICT in exc.message:
-            out.kind, out.message = "nothing-created", f"{name}: the VM changed since it was read; nothing was applied"
+        if step == "config" and _conflict(client, ref, out, digest, exc.message):
             return out
         if step == "config":
             out.errors = exc.errors
@@ -470,6 +472,8 @@ def apply_update(
         return _partial(out, name, step, str(exc), plan)
     except TaskFailed as exc:
         out.log_tail = exc.log_tail
+        if step == "config" and _conflict(client, ref, out, digest, f"{exc.exitstatus}\n" + "\n".join(exc.log_tail)):
+            return out
         if step == "config":
             return _failed_write(client, ref, out, digest, "task-failed", f"the config task failed: {exc.exitstatus}")
         return _partial(out, name, step, exc.exitstatus, plan)
@@ -484,20 +488,39 @@ def apply_update(
     return _report(client, ref, out, reboot=reboot, timeout=timeout, wait=follow)
 
 
+def _current_digest(client: ProxmoxClient, ref: VmRef, out: UpdateOutcome) -> str:
+    from pvectl.sdk._core.answers import as_object
+    from pvectl.sdk._core.errors import PveError
+
+    path = f"/nodes/{ref.node}/qemu/{ref.vmid}/config"
+    try:
+        return str(as_object(f"GET {path}", client.request("GET", path)).get("digest") or "")
+    except PveError as exc:
+        out.checked.append(f"GET {path}: {exc}")
+        return ""
+
+
+def _conflict(client: ProxmoxClient, ref: VmRef, out: UpdateOutcome, digest: str | None, said: str) -> bool:
+    """A refused digest-guarded write that was a conflict: PVE named a stale digest and the config's digest is
+    no longer the one sent (read now, not taken from the text alone). Fills ``out`` and says True then."""
+    if not digest or not DIGEST_CONFLICT.search(said):
+        return False
+    now = _current_digest(client, ref, out)
+    if not now or now == digest:
+        return False  # not what the text claims: the generic path reads and reports
+    out.kind = "nothing-created"
+    out.message = f"VM {ref.vmid}: the VM changed since it was read; nothing was applied"
+    out.checked.append(f"GET /nodes/{ref.node}/qemu/{ref.vmid}/config: the digest differs from the one sent")
+    return True
+
+
 def _failed_write(
     client: ProxmoxClient, ref: VmRef, out: UpdateOutcome, digest: str | None, kind: OutcomeKind, why: str
 ) -> UpdateOutcome:
     """A config write that failed: a running VM's write can fail after PVE stored it (a hotplug error leaves the
     change pending: update_vm_api raises the hotplug errors after writing), so the digest decides what to say."""
-    from pvectl.sdk._core.answers import as_object
-    from pvectl.sdk._core.errors import PveError
-
     name, path = f"VM {ref.vmid}", f"/nodes/{ref.node}/qemu/{ref.vmid}/config"
-    try:
-        now = str(as_object(f"GET {path}", client.request("GET", path)).get("digest") or "")
-    except PveError as exc:
-        out.checked.append(f"GET {path}: {exc}")
-        now = ""
+    now = _current_digest(client, ref, out)
     if digest and now == digest:
         out.kind, out.message = kind, f"{name}: {why}; nothing was applied"
         return out

@@ -14,5 +14,5 @@ __all__ = ["cli", "old_cli"]
 
 @pytest.fixture
 def old_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SimCli]:
-    """PVE 8.4: no allow-ksm (first in 9.0.9), no ha-managed in the create call."""
+    """PVE 8.4: no allow-ksm (first in 9.0.17), no ha-managed in the create call."""
     yield from sim_cli(tmp_path, monkeypatch, version="8.4.0")

@@ -157,10 +157,10 @@ def test_an_older_release_reports_a_field_it_lacks_and_does_not_send_it(old_cli:
     path = write(tmp_path, {"vmid": 101, "ksm": False, "memory": 3072})
     diff = old_cli("diff", "-f", path)
     assert diff.code == 1
-    assert "! ksm: true -> false  (PVE 8.4.0 lacks it (first in PVE 9.0.9); not sent)" in diff.stdout
+    assert "! ksm: true -> false  (PVE 8.4.0 lacks it (first in PVE 9.0.17); not sent)" in diff.stdout
     result = old_cli("apply", "-f", path)
     assert result.code == 0, result.stderr
-    assert "PVE 8.4.0 lacks it (first in PVE 9.0.9); not sent" in result.stderr
+    assert "PVE 8.4.0 lacks it (first in PVE 9.0.17); not sent" in result.stderr
     config = live(old_cli, "pve2", 101)
     assert config["memory"] == "3072" and "allow-ksm" not in config
     before = len(old_cli.requests)
@@ -172,7 +172,7 @@ def test_an_older_release_skips_an_extra_parameter_of_a_create(old_cli: SimCli, 
     path = write(tmp_path, {"name": "o1", "node": "pve1", "extra": {"allow-ksm": 0, "description": "kept"}})
     result = old_cli("apply", "-f", path, "-o", "json")
     assert result.code == 0, result.stderr
-    assert "extra.allow-ksm: PVE 8.4.0 lacks it (first in PVE 9.0.9); not sent" in result.stderr
+    assert "extra.allow-ksm: PVE 8.4.0 lacks it (first in PVE 9.0.17); not sent" in result.stderr
     config = live(old_cli, "pve1", result.json()[0]["vmid"])
     assert config["description"] == "kept" and "allow-ksm" not in config
 
@@ -193,7 +193,7 @@ def test_an_older_release_says_a_created_vm_keeps_ksm_on(old_cli: SimCli, tmp_pa
     result = old_cli("diff", "-f", write(tmp_path, {"name": "k1", "node": "pve1", "ksm": False}), "-o", "json")
     assert result.code == 1
     ksm = next(c for c in result.json()[0]["changes"] if c["key"] == "ksm")
-    assert ksm["kind"] == "skipped" and "first in PVE 9.0.9" in ksm["note"] and "KSM stays on" in ksm["note"]
+    assert ksm["kind"] == "skipped" and "first in PVE 9.0.17" in ksm["note"] and "KSM stays on" in ksm["note"]
 
 
 def test_disks_without_a_device_are_the_ones_create_gave(cli: SimCli, tmp_path: Path) -> None:

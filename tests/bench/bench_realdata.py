@@ -41,7 +41,7 @@ def main() -> None:
     for answer in answers:
         body = {"data": answer.answer}
         transport = httpx.MockTransport(lambda request, body=body: httpx.Response(200, json=body))
-        with ProxmoxClient("pve1", token="root@pam!b=s", server_version="9.1.3", transport=transport) as client:
+        with ProxmoxClient("pve1", token="root@pam!b=s", server_version="9.1.9", transport=transport) as client:
             before = counter.count
             got = typed_get(client, answer)(**answer.query)
         kinds[kind(got)] += 1

@@ -15,7 +15,7 @@ import httpx
 from pvectl.sdk import ProxmoxClient
 data = {"data": {"status": "running", "vmid": 100, "name": "web1", "maxmem": 2147483648, "cpus": 2}}
 t = httpx.MockTransport(lambda r: httpx.Response(200, json=data))
-c = ProxmoxClient("pve1", token="root@pam!b=s", server_version="9.1.3", transport=t)
+c = ProxmoxClient("pve1", token="root@pam!b=s", server_version="9.1.9", transport=t)
 assert c.nodes("pve1").qemu(100).status.current().vmid == 100
 """
 

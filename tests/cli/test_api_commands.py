@@ -276,7 +276,7 @@ def test_help_shows_types_ranges_defaults_versions_and_permissions(run: Run) -> 
     assert "HTTP: PUT /nodes/{node}/qemu/{vmid}/config" in text
     assert "Permissions: VM.Config.Disk or VM.Config.CDROM" in text and "on /vms/{vmid}" in text
     assert "--cores INTEGER The number of cores per socket. [integer 1..N; PVE default: 1 (not sent)]" in text
-    assert "since PVE 9.0.9" in text  # allow-ksm
+    assert "since PVE 9.0.17 (or earlier, after 8.4.0)" in text  # allow-ksm
     assert "--arch [x86_64|aarch64]" in text
     assert "as --net N=VALUE (repeatable) or --netN VALUE, N in 0..31" in text
 

@@ -73,11 +73,14 @@ def test_console_fault_is_an_auth_failure(env: dict[str, str]) -> None:
 def test_an_api_token_is_refused_before_anything_is_sent(
     tmp_path: Path, server: RunningServer, cert: CertFiles, sim: Simulator, token: str
 ) -> None:
+    with sim.store.transaction(write=True) as txn:  # a node before qemu-server 9.1.7: termproxy refuses tokens
+        txn.state["packages"] = {"qemu-server": "9.1.6"}
+        txn.changed()
     env = {**base_env(tmp_path), "PVECTL_TOKEN": token, "PVECTL_FINGERPRINT": cert.fingerprint}
     before = len(sim.store.snapshot()["tasks"])
     done = run(env, "--host", server.base_url, "vm", "console", "100")
     assert done.returncode == 3
-    assert b"needs a password login" in done.stderr
+    assert b"needs qemu-server 9.1.7 or newer" in done.stderr and b"log in with a password" in done.stderr
     assert token.partition("=")[2].encode() not in done.stderr
     assert len(sim.store.snapshot()["tasks"]) == before
 

@@ -103,9 +103,12 @@ def test_a_ticket_for_another_vm_is_refused(client: ProxmoxClient) -> None:
         open_websocket(client, "pve2", 101, ticket)
 
 
-def test_tokens_are_refused_before_sending_and_by_termproxy(token_client: ProxmoxClient) -> None:
+def test_tokens_are_refused_before_sending_and_by_termproxy(token_client: ProxmoxClient, sim: Simulator) -> None:
+    with sim.store.transaction(write=True) as txn:  # qemu-server before 9.1.7: termproxy checks /access/ticket
+        txn.state["packages"] = {"qemu-server": "9.1.6"}
+        txn.changed()
     with pytest.raises(ConsoleError) as early:
-        refuse_token(token_client)
+        refuse_token(token_client, NODE)
     assert early.value.kind == "auth" and "password" in early.value.remedy
     # what happens on PVE when a client tries anyway: the websocket opens, the login line is refused
     ticket = open_ticket(token_client, NODE, 100, "serial0")

@@ -15,7 +15,7 @@ def fleet_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, version: str) -> F
     return next(make_fleet(tmp_path, monkeypatch, seed))
 
 
-@pytest.mark.parametrize("version", ["9.0.9", "9.1.3"])
+@pytest.mark.parametrize("version", ["9.0.13", "9.1.9"])
 def test_server_side_shutdown_is_one_task_with_per_vm_outcomes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, version: str
 ) -> None:
@@ -29,12 +29,12 @@ def test_server_side_shutdown_is_one_task_with_per_vm_outcomes(
     assert all(fleet.status(v) == "stopped" for v in (100, 102, 104, 106, 108))
     assert fleet.status(101) == "running"
     body = [r for r in fleet.requests if r.method == "POST"][0].content.decode()
-    workers = "max-workers=3" if version == "9.1.3" else "maxworkers=3"  # 9.0 knows only the older name
+    workers = "max-workers=3" if version == "9.1.9" else "maxworkers=3"  # 9.0 knows only the older name
     assert workers in body.replace("%2D", "-")
 
 
 def test_server_side_vm_that_did_not_reach_its_state_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    fleet = fleet_on(tmp_path, monkeypatch, "9.1.3")
+    fleet = fleet_on(tmp_path, monkeypatch, "9.1.9")
     fleet.sim.inject("task-fail:type=stopall,message=guest 102 did not stop,count=1")
     run = fleet("vm", "shutdown", "100", "102", "--server-side", "--yes", "-o", "json")
     assert run.code == SOME_FAILED
@@ -43,7 +43,7 @@ def test_server_side_vm_that_did_not_reach_its_state_fails(tmp_path: Path, monke
 
 
 def test_server_side_suspend_and_migrate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    fleet = fleet_on(tmp_path, monkeypatch, "9.1.3")
+    fleet = fleet_on(tmp_path, monkeypatch, "9.1.9")
     run = fleet("vm", "suspend", "100", "103", "--server-side", "--yes", "-o", "json")
     assert run.code == 0, run.stderr
     state = fleet.sim.store.snapshot()["vms"]
@@ -62,10 +62,10 @@ def test_release_without_bulk_actions_refuses_in_one_line(
     run = fleet("vm", verb, "--all", "--server-side", "--yes")
     assert run.code == 2
     lines = run.stderr.strip().splitlines()
-    assert len(lines) == 1 and "PVE 8.4.0" in lines[0] and "needs PVE 9.0.9 or newer" in lines[0]
+    assert len(lines) == 1 and "PVE 8.4.0" in lines[0] and "needs PVE 9.0.13 or newer" in lines[0]
     assert fleet.writes() == []
     migrate = fleet("vm", "migrate", "--all", "--to", "pve2", "--server-side", "--yes")
-    assert migrate.code == 2 and "needs PVE 9.0.9" in migrate.stderr and fleet.writes() == []
+    assert migrate.code == 2 and "needs PVE 9.0.13" in migrate.stderr and fleet.writes() == []
 
 
 def test_client_side_still_works_on_old_releases(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -76,7 +76,7 @@ def test_client_side_still_works_on_old_releases(tmp_path: Path, monkeypatch: py
 
 
 def test_server_side_is_only_offered_where_pve_has_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    fleet = fleet_on(tmp_path, monkeypatch, "9.1.3")
+    fleet = fleet_on(tmp_path, monkeypatch, "9.1.9")
     assert "--server-side" in fleet("vm", "start", "--help").stdout
     stop = fleet("vm", "stop", "--all", "--server-side", "--yes")
     assert stop.code == 2 and fleet.writes() == []

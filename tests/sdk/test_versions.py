@@ -13,7 +13,8 @@ UPID = "UPID:pve1:0000A1B2:0001C3D4:6740AB12:qmcreate:101:root@pam:"
 
 
 def test_table_covers_eight_releases_and_all_methods() -> None:
-    assert RELEASES == ("7.4-2", "8.0.5", "8.1.5", "8.2.5", "8.3.2", "8.4.0", "9.0.9", "9.1.3")
+    # pve-manager releases (GET /version), not the pve-docs labels of the dumps (schemas/releases.toml)
+    assert RELEASES == ("7.4-3", "8.0.5", "8.1.8", "8.2.10", "8.3.5", "8.4.0", "9.0.17", "9.1.9")
     assert sum(1 for present, _ in TABLE.values() if present[-1] == "1") == 649
     _, params = TABLE["POST /nodes/{node}/qemu"]
     assert params["ha-managed"] == "00000011"
@@ -25,8 +26,8 @@ def test_param_refused_on_older_server(httpx_mock: HTTPXMock) -> None:
     with ProxmoxClient("pve1", token=TOKEN) as client, pytest.raises(UnsupportedByServer) as info:
         client.nodes("pve1").qemu.create(vmid=101, ha_managed=True)
     assert info.value.name == "ha-managed"
-    assert info.value.since == "9.0.9"
-    assert "ha-managed" in str(info.value) and "9.0.9" in str(info.value) and "8.4.0" in str(info.value)
+    assert info.value.since == "9.0.17"
+    assert "ha-managed" in str(info.value) and "9.0.17" in str(info.value) and "8.4.0" in str(info.value)
     assert [r.url.path for r in httpx_mock.get_requests()] == ["/api2/json/version"]
 
 
@@ -36,7 +37,7 @@ def test_method_refused_on_older_server(httpx_mock: HTTPXMock) -> None:
         pytest.raises(UnsupportedByServer) as info,
     ):
         client.request("GET", "/cluster/ha/rules")
-    assert info.value.since == "9.0.9"
+    assert info.value.since == "9.0.17"
     assert httpx_mock.get_requests() == []
 
 
@@ -100,6 +101,6 @@ print("pvectl.sdk._versions" in sys.modules)
         version: subprocess.run(
             [sys.executable, "-c", code, version], capture_output=True, text=True, check=True
         ).stdout.strip()
-        for version in ("9.1.3", "9.2.1", "8.4.0")
+        for version in ("9.1.9", "9.2.1", "8.4.0")
     }
-    assert loaded == {"9.1.3": "False", "9.2.1": "False", "8.4.0": "True"}
+    assert loaded == {"9.1.9": "False", "9.2.1": "False", "8.4.0": "True"}

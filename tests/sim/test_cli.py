@@ -99,7 +99,7 @@ def test_serve_prints_how_to_connect_and_serves_https(
     context = ssl.create_default_context(cafile=str(state_dir / "cert.pem"))
     with httpx.Client(base_url=url, verify=context) as http:
         assert http.get("/version", headers={"Authorization": f"PVEAPIToken={token}"}).json()["data"]["version"] == (
-            "9.1.3"
+            "9.1.9"
         )
         assert http.post("/access/ticket", data={"username": "root@pam", "password": password}).status_code == 200
     code, out, _ = run("sim", "status")

@@ -90,7 +90,7 @@ def test_digest_is_the_file_and_a_stale_one_applies_nothing(mocked: ProxmoxClien
     with pytest.raises(ApiError) as caught:
         _put(mocked, name="late", digest=first)
     assert caught.value.status == 500
-    assert caught.value.message == "detected modified configuration - file changed by other user? Try again."
+    assert caught.value.message == "checksum mismatch (file change by other user?)"  # update_vm_api
     assert mocked.request("GET", f"{VM}/config")["name"] == "dns1"
     assert mocked.request("GET", f"{VM}/config")["digest"] == second
 
@@ -150,9 +150,11 @@ def test_conflicting_delete_set_revert_are_refused(mocked: ProxmoxClient) -> Non
     assert _waiting(mocked) == set()
 
 
-def test_cloudinit_regenerate_takes_pending_cloudinit_options_only(mocked: ProxmoxClient) -> None:
+def test_cloudinit_options_apply_at_once_on_a_running_vm(mocked: ProxmoxClient) -> None:
+    # qemu-server src/PVE/QemuServer.pm: every $confdesc_cloudinit key joins $fast_plug_option, so
+    # vmconfig_hotplug_pending writes them to the config at once (the drive is regenerated separately)
     _put(mocked, ciuser="admin", ipconfig0="ip=dhcp", cores="4", delete="searchdomain")
-    assert _waiting(mocked) == {"ciuser", "ipconfig0", "cores"}  # a running VM: cloud-init waits too
+    assert _waiting(mocked) == {"cores"}
     mocked.request("PUT", f"{VM}/cloudinit", {})
     assert _waiting(mocked) == {"cores"}
     assert mocked.request("GET", f"{VM}/config", {"current": 1})["ciuser"] == "admin"

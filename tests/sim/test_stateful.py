@@ -26,7 +26,7 @@ def test_users_basic(mocked: ProxmoxClient) -> None:
 
 def test_node_and_cluster_status(mocked: ProxmoxClient) -> None:
     status = mocked.request("GET", "/nodes/pve1/status")
-    assert status["pveversion"].startswith("pve-manager/9.1.3/") and status["memory"]["total"] > 0
+    assert status["pveversion"].startswith("pve-manager/9.1.9/") and status["memory"]["total"] > 0
     cluster = mocked.request("GET", "/cluster/status")
     assert cluster[0]["type"] == "cluster" and cluster[0]["quorate"] == 1 and cluster[0]["nodes"] == 2
     assert [(n["name"], n["online"]) for n in cluster[1:]] == [("pve1", 1), ("pve2", 1)]

@@ -41,7 +41,7 @@ def test_default_world() -> None:
     for node in state["nodes"]:
         assert [i["iface"] for i in state["networks"][node] if i["type"] == "bridge"] == ["vmbr0", "vmbr9"]
     assert [r["realm"] for r in state["realms"]] == ["pam", "pve"]
-    assert state["version"] == "9.1.3" and len(state["vms"]) >= 3
+    assert state["version"] == "9.1.9" and len(state["vms"]) >= 3
     assert all(vm["config"].get("tags") for vm in state["vms"].values())
     assert state["users"]["root@pam"]["password"] and state["users"]["root@pam"]["tokens"]["sim"]["secret"]
 

@@ -41,7 +41,7 @@ def test_reference_lists(cli: SimCli) -> None:
     assert ref.bridges("pve1").get([]) == ["vmbr0", "vmbr9"]
     assert "prod" in ref.tags().get([])
     assert ref.next_vmid().get(0) >= 100
-    assert ref.server_version().get("") == "9.1.3"
+    assert ref.server_version().get("") == "9.1.9"
     assert ref.isos("pve1", "local").state in ("ready", "empty")
 
 

@@ -223,7 +223,7 @@ def test_a_setting_the_release_lacks_is_refused_before_sending(cli: SimCli) -> N
         txn.changed()
     run = cli("vm", "set", "100", "--no-ksm", "--memory", "4096")
     assert run.code == 2
-    assert "allow-ksm: PVE 8.4.0 has no allow-ksm (first in PVE 9.0.9)" in run.stderr
+    assert "allow-ksm: PVE 8.4.0 has no allow-ksm (first in PVE 9.0.17)" in run.stderr
     assert cli.writes() == []
 
 

@@ -100,7 +100,10 @@ def test_waits_for_reboot_predicts_pve() -> None:
         == []
     )  # a resize alone is live, whatever the bus
     hot = {**LIVE, "hotplug": "disk,memory", "numa": "1"}
+    # qemu-server vmconfig_update_net: same model and MAC, another bridge -> the tap is re-plugged live
     plan = plan_update(hot, {"memory": "4096", "net0": "virtio,bridge=vmbr2"})
+    assert plan.waits_for_reboot(running=True) == []
+    plan = plan_update(hot, {"net0": "e1000,bridge=vmbr0"})  # another model needs NIC hotplug
     assert plan.waits_for_reboot(running=True) == ["net0"]
 
 

@@ -44,7 +44,7 @@ def _password() -> None:
         confirmation_password: _S = typer.Option(
             None,
             "--confirmation-password",
-            help="The current password of the user performing the change. [string; at most 64 characters; since PVE 8.1.5]",
+            help="The current password of the user performing the change. [string; at most 64 characters; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -101,7 +101,7 @@ def _vncticket() -> None:
     @app.command(
         "vncticket",
         cls=ApiCommand,
-        help="verify VNC authentication ticket.\n\n\x08\nHTTP:        POST /access/vncticket\nPVE method:  verify_vnc_ticket\nPermissions: You need to pass valid credientials.\nSince:       PVE 9.0.9",
+        help="verify VNC authentication ticket.\n\n\x08\nHTTP:        POST /access/vncticket\nPVE method:  verify_vnc_ticket\nPermissions: You need to pass valid credientials.\nSince:       PVE 9.0.17 (or earlier, after 8.4.0)",
         short_help="verify VNC authentication ticket",
     )
     def vncticket(
@@ -109,35 +109,35 @@ def _vncticket() -> None:
         authid: str = typer.Option(
             ...,
             "--authid",
-            help="UserId or token [string; at most 64 characters; since PVE 9.0.9]",
+            help="UserId or token [string; at most 64 characters; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
         path: str = typer.Option(
             ...,
             "--path",
-            help="Verify ticket, and check if user have access 'privs' on 'path' [string; at most 64 characters; since PVE 9.0.9]",
+            help="Verify ticket, and check if user have access 'privs' on 'path' [string; at most 64 characters; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
         port: _S = typer.Option(
             None,
             "--port",
-            help="Verify that the ticket is valid for this port. [integer; since PVE 9.1.3]",
+            help="Verify that the ticket is valid for this port. [integer; since PVE 9.1.9 (or earlier, after 9.0.17)]",
             metavar="INTEGER",
             show_default=False,
         ),
         privs: _L = typer.Option(
             ...,
             "--privs",
-            help="Verify ticket, and check if user have access 'privs' on 'path' [string, format pve-priv-list; repeat the option or give a comma list; at most 64 characters; since PVE 9.0.9]",
+            help="Verify ticket, and check if user have access 'privs' on 'path' [string, format pve-priv-list; repeat the option or give a comma list; at most 64 characters; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
         vncticket: str = typer.Option(
             ...,
             "--vncticket",
-            help="The VNC ticket. [string; since PVE 9.0.9]",
+            help="The VNC ticket. [string; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),

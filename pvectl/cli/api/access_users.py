@@ -326,7 +326,7 @@ def _unlock_tfa() -> None:
     @app.command(
         "unlock-tfa",
         cls=ApiCommand,
-        help="Unlock a user's TFA authentication.\n\n\x08\nHTTP:        PUT /access/users/{userid}/unlock-tfa\nPVE method:  unlock_tfa\nPermissions: user/group privileges User.Modify\nSince:       PVE 8.0.5",
+        help="Unlock a user's TFA authentication.\n\n\x08\nHTTP:        PUT /access/users/{userid}/unlock-tfa\nPVE method:  unlock_tfa\nPermissions: user/group privileges User.Modify\nSince:       PVE 8.0.5 (or earlier, after 7.4-3)",
         short_help="Unlock a user's TFA authentication",
     )
     def unlock_tfa(
@@ -334,7 +334,7 @@ def _unlock_tfa() -> None:
         userid: str = typer.Option(
             ...,
             "--userid",
-            help="Full User ID, in the `name@realm` format. [string, format pve-userid; at most 64 characters; since PVE 8.0.5]",
+            help="Full User ID, in the `name@realm` format. [string, format pve-userid; at most 64 characters; since PVE 8.0.5 (or earlier, after 7.4-3)]",
             metavar="TEXT",
             show_default=False,
         ),

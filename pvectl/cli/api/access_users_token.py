@@ -193,7 +193,7 @@ def _set() -> None:
         delete: _L = typer.Option(
             None,
             "--delete",
-            help="A list of settings you want to delete. [string, format pve-configid-list; repeat the option or give a comma list; since PVE 9.0.9]",
+            help="A list of settings you want to delete. [string, format pve-configid-list; repeat the option or give a comma list; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),

@@ -66,7 +66,7 @@ def _meta() -> None:
     @app.command(
         "meta",
         cls=ApiCommand,
-        help="Retrieve ACME Directory Meta Information\n\n\x08\nHTTP:        GET /cluster/acme/meta\nPVE method:  get_meta\nPermissions: Sys.Audit on /nodes/{node}\nSince:       PVE 8.1.5",
+        help="Retrieve ACME Directory Meta Information\n\n\x08\nHTTP:        GET /cluster/acme/meta\nPVE method:  get_meta\nPermissions: Sys.Audit on /nodes/{node}\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
         short_help="Retrieve ACME Directory Meta Information",
     )
     def meta(
@@ -74,7 +74,7 @@ def _meta() -> None:
         directory: _S = typer.Option(
             None,
             "--directory",
-            help="URL of ACME CA directory endpoint. [string; pattern ^https?://.*; PVE default: https://acme-v02.api.letsencrypt.org/directory (not sent); since PVE 8.1.5]",
+            help="URL of ACME CA directory endpoint. [string; pattern ^https?://.*; PVE default: https://acme-v02.api.letsencrypt.org/directory (not sent); since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),

@@ -43,14 +43,14 @@ def _create() -> None:
         eab_hmac_key: _S = typer.Option(
             None,
             "--eab-hmac-key",
-            help="HMAC key for External Account Binding. [string; requires --eab-kid; since PVE 8.1.5]",
+            help="HMAC key for External Account Binding. [string; requires --eab-kid; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
         eab_kid: _S = typer.Option(
             None,
             "--eab-kid",
-            help="Key Identifier for External Account Binding. [string; requires --eab-hmac-key; since PVE 8.1.5]",
+            help="Key Identifier for External Account Binding. [string; requires --eab-hmac-key; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),

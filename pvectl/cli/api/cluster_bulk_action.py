@@ -21,7 +21,7 @@ def _index() -> None:
     @app.command(
         "index",
         cls=ApiCommand,
-        help="List resource types.\n\n\x08\nHTTP:        GET /cluster/bulk-action\nPVE method:  index\nPermissions: any authenticated user\nSince:       PVE 9.0.9",
+        help="List resource types.\n\n\x08\nHTTP:        GET /cluster/bulk-action\nPVE method:  index\nPermissions: any authenticated user\nSince:       PVE 9.0.13",
         short_help="List resource types",
     )
     def index(

@@ -45,7 +45,7 @@ def _index() -> None:
     @app.command(
         "index",
         cls=ApiCommand,
-        help="Bulk action index.\n\n\x08\nHTTP:        GET /cluster/bulk-action/guest\nPVE method:  index\nPermissions: any authenticated user\nSince:       PVE 9.0.9",
+        help="Bulk action index.\n\n\x08\nHTTP:        GET /cluster/bulk-action/guest\nPVE method:  index\nPermissions: any authenticated user\nSince:       PVE 9.0.13",
         short_help="Bulk action index",
     )
     def index(
@@ -60,7 +60,7 @@ def _migrate() -> None:
     @app.command(
         "migrate",
         cls=ApiCommand,
-        help="Bulk migrate all guests on the cluster.\n\n\x08\nHTTP:        POST /cluster/bulk-action/guest/migrate\nPVE method:  migrate\nPermissions: The 'VM.Migrate' permission is required on '/' or on '/vms/<ID>' for each ID passed via\n             the 'vms' parameter.\nSince:       PVE 9.0.9\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Bulk migrate all guests on the cluster.\n\n\x08\nHTTP:        POST /cluster/bulk-action/guest/migrate\nPVE method:  migrate\nPermissions: The 'VM.Migrate' permission is required on '/' or on '/vms/<ID>' for each ID passed via\n             the 'vms' parameter.\nSince:       PVE 9.0.13\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Bulk migrate all guests on the cluster",
     )
     def migrate(
@@ -68,28 +68,28 @@ def _migrate() -> None:
         max_workers: _S = typer.Option(
             None,
             "--max-workers",
-            help="Defines the maximum number of tasks running concurrently. [integer 1..64; PVE default: 1 (not sent); since PVE 9.1.3]",
+            help="Defines the maximum number of tasks running concurrently. [integer 1..64; PVE default: 1 (not sent); since PVE 9.1.9 (or earlier, after 9.0.17)]",
             metavar="INTEGER",
             show_default=False,
         ),
         maxworkers: _S = typer.Option(
             None,
             "--maxworkers",
-            help="Defines the maximum number of tasks running concurrently. Deprecated, use 'max-workers' instead. [integer 1..64; PVE default: 1 (not sent); since PVE 9.0.9]",
+            help="Defines the maximum number of tasks running concurrently. Deprecated, use 'max-workers' instead. [integer 1..64; PVE default: 1 (not sent); since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="INTEGER",
             show_default=False,
         ),
         online: _S = typer.Option(
             None,
             "--online",
-            help="Enable live migration for VMs and restart migration for CTs. [boolean (1/0, true/false, yes/no, on/off); since PVE 9.0.9]",
+            help="Enable live migration for VMs and restart migration for CTs. [boolean (1/0, true/false, yes/no, on/off); since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="BOOL",
             show_default=False,
         ),
         target: str = typer.Option(
             ...,
             "--target",
-            help="Target node. [string, format pve-node; since PVE 9.0.9]",
+            help="Target node. [string, format pve-node; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
             autocompletion=_c.node,
@@ -97,14 +97,14 @@ def _migrate() -> None:
         vms: _L = typer.Option(
             None,
             "--vms",
-            help="Only consider guests from this list of VMIDs. [array of integer 100..999999999, format pve-vmid; repeat the option for several values; since PVE 9.0.9]",
+            help="Only consider guests from this list of VMIDs. [array of integer 100..999999999, format pve-vmid; repeat the option for several values; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="INTEGER",
             show_default=False,
         ),
         with_local_disks: _S = typer.Option(
             None,
             "--with-local-disks",
-            help="Enable live storage migration for local disk [boolean (1/0, true/false, yes/no, on/off); since PVE 9.0.9]",
+            help="Enable live storage migration for local disk [boolean (1/0, true/false, yes/no, on/off); since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="BOOL",
             show_default=False,
         ),
@@ -126,7 +126,7 @@ def _shutdown() -> None:
     @app.command(
         "shutdown",
         cls=ApiCommand,
-        help="Bulk shutdown all guests on the cluster.\n\n\x08\nHTTP:        POST /cluster/bulk-action/guest/shutdown\nPVE method:  shutdown\nPermissions: The 'VM.PowerMgmt' permission is required on '/' or on '/vms/<ID>' for each ID passed\n             via the 'vms' parameter.\nSince:       PVE 9.0.9\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Bulk shutdown all guests on the cluster.\n\n\x08\nHTTP:        POST /cluster/bulk-action/guest/shutdown\nPVE method:  shutdown\nPermissions: The 'VM.PowerMgmt' permission is required on '/' or on '/vms/<ID>' for each ID passed\n             via the 'vms' parameter.\nSince:       PVE 9.0.13\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Bulk shutdown all guests on the cluster",
     )
     def shutdown(
@@ -134,35 +134,35 @@ def _shutdown() -> None:
         force_stop: _S = typer.Option(
             None,
             "--force-stop",
-            help="Makes sure the Guest stops after the timeout. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 9.0.9]",
+            help="Makes sure the Guest stops after the timeout. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="BOOL",
             show_default=False,
         ),
         max_workers: _S = typer.Option(
             None,
             "--max-workers",
-            help="Defines the maximum number of tasks running concurrently. [integer 1..64; PVE default: 4 (not sent); since PVE 9.1.3]",
+            help="Defines the maximum number of tasks running concurrently. [integer 1..64; PVE default: 4 (not sent); since PVE 9.1.9 (or earlier, after 9.0.17)]",
             metavar="INTEGER",
             show_default=False,
         ),
         maxworkers: _S = typer.Option(
             None,
             "--maxworkers",
-            help="Defines the maximum number of tasks running concurrently. Deprecated, use 'max-workers' instead. [integer 1..64; PVE default: 4 (not sent); since PVE 9.0.9]",
+            help="Defines the maximum number of tasks running concurrently. Deprecated, use 'max-workers' instead. [integer 1..64; PVE default: 4 (not sent); since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="INTEGER",
             show_default=False,
         ),
         timeout: _S = typer.Option(
             None,
             "--timeout",
-            help="Default shutdown timeout in seconds if none is configured for the guest. [integer; PVE default: 180 (not sent); since PVE 9.0.9]",
+            help="Default shutdown timeout in seconds if none is configured for the guest. [integer; PVE default: 180 (not sent); since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="INTEGER",
             show_default=False,
         ),
         vms: _L = typer.Option(
             None,
             "--vms",
-            help="Only consider guests from this list of VMIDs. [array of integer 100..999999999, format pve-vmid; repeat the option for several values; since PVE 9.0.9]",
+            help="Only consider guests from this list of VMIDs. [array of integer 100..999999999, format pve-vmid; repeat the option for several values; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="INTEGER",
             show_default=False,
         ),
@@ -184,7 +184,7 @@ def _start() -> None:
     @app.command(
         "start",
         cls=ApiCommand,
-        help="Bulk start or resume all guests on the cluster.\n\n\x08\nHTTP:        POST /cluster/bulk-action/guest/start\nPVE method:  start\nPermissions: The 'VM.PowerMgmt' permission is required on '/' or on '/vms/<ID>' for each ID passed\n             via the 'vms' parameter.\nSince:       PVE 9.0.9\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Bulk start or resume all guests on the cluster.\n\n\x08\nHTTP:        POST /cluster/bulk-action/guest/start\nPVE method:  start\nPermissions: The 'VM.PowerMgmt' permission is required on '/' or on '/vms/<ID>' for each ID passed\n             via the 'vms' parameter.\nSince:       PVE 9.0.13\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Bulk start or resume all guests on the cluster",
     )
     def start(
@@ -192,28 +192,28 @@ def _start() -> None:
         max_workers: _S = typer.Option(
             None,
             "--max-workers",
-            help="Defines the maximum number of tasks running concurrently. [integer 1..64; PVE default: 4 (not sent); since PVE 9.1.3]",
+            help="Defines the maximum number of tasks running concurrently. [integer 1..64; PVE default: 4 (not sent); since PVE 9.1.9 (or earlier, after 9.0.17)]",
             metavar="INTEGER",
             show_default=False,
         ),
         maxworkers: _S = typer.Option(
             None,
             "--maxworkers",
-            help="Defines the maximum number of tasks running concurrently. Deprecated, use 'max-workers' instead. [integer 1..64; PVE default: 4 (not sent); since PVE 9.0.9]",
+            help="Defines the maximum number of tasks running concurrently. Deprecated, use 'max-workers' instead. [integer 1..64; PVE default: 4 (not sent); since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="INTEGER",
             show_default=False,
         ),
         timeout: _S = typer.Option(
             None,
             "--timeout",
-            help="Default start timeout in seconds. Only valid for VMs. (default depends on the guest configuration). [integer; since PVE 9.0.9]",
+            help="Default start timeout in seconds. Only valid for VMs. (default depends on the guest configuration). [integer; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="INTEGER",
             show_default=False,
         ),
         vms: _L = typer.Option(
             None,
             "--vms",
-            help="Only consider guests from this list of VMIDs. [array of integer 100..999999999, format pve-vmid; repeat the option for several values; since PVE 9.0.9]",
+            help="Only consider guests from this list of VMIDs. [array of integer 100..999999999, format pve-vmid; repeat the option for several values; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="INTEGER",
             show_default=False,
         ),
@@ -235,7 +235,7 @@ def _suspend() -> None:
     @app.command(
         "suspend",
         cls=ApiCommand,
-        help="Bulk suspend all guests on the cluster.\n\n\x08\nHTTP:        POST /cluster/bulk-action/guest/suspend\nPVE method:  suspend\nPermissions: The 'VM.PowerMgmt' permission is required on '/' or on '/vms/<ID>' for each ID passed\n             via the 'vms' parameter. Additionally, you need 'VM.Config.Disk' on the '/vms/{vmid}'\n             path and 'Datastore.AllocateSpace' for the configured state-storage(s)\nSince:       PVE 9.0.9\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Bulk suspend all guests on the cluster.\n\n\x08\nHTTP:        POST /cluster/bulk-action/guest/suspend\nPVE method:  suspend\nPermissions: The 'VM.PowerMgmt' permission is required on '/' or on '/vms/<ID>' for each ID passed\n             via the 'vms' parameter. Additionally, you need 'VM.Config.Disk' on the '/vms/{vmid}'\n             path and 'Datastore.AllocateSpace' for the configured state-storage(s)\nSince:       PVE 9.0.13\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Bulk suspend all guests on the cluster",
     )
     def suspend(
@@ -243,21 +243,21 @@ def _suspend() -> None:
         max_workers: _S = typer.Option(
             None,
             "--max-workers",
-            help="Defines the maximum number of tasks running concurrently. [integer 1..64; PVE default: 4 (not sent); since PVE 9.1.3]",
+            help="Defines the maximum number of tasks running concurrently. [integer 1..64; PVE default: 4 (not sent); since PVE 9.1.9 (or earlier, after 9.0.17)]",
             metavar="INTEGER",
             show_default=False,
         ),
         maxworkers: _S = typer.Option(
             None,
             "--maxworkers",
-            help="Defines the maximum number of tasks running concurrently. Deprecated, use 'max-workers' instead. [integer 1..64; PVE default: 4 (not sent); since PVE 9.0.9]",
+            help="Defines the maximum number of tasks running concurrently. Deprecated, use 'max-workers' instead. [integer 1..64; PVE default: 4 (not sent); since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="INTEGER",
             show_default=False,
         ),
         statestorage: _S = typer.Option(
             None,
             "--statestorage",
-            help="The storage for the VM state. [string, format pve-storage-id; requires --to-disk; since PVE 9.0.9]",
+            help="The storage for the VM state. [string, format pve-storage-id; requires --to-disk; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
             autocompletion=_c.storage,
@@ -265,14 +265,14 @@ def _suspend() -> None:
         to_disk: _S = typer.Option(
             None,
             "--to-disk",
-            help="If set, suspends the guests to disk. Will be resumed on next start. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 9.0.9]",
+            help="If set, suspends the guests to disk. Will be resumed on next start. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="BOOL",
             show_default=False,
         ),
         vms: _L = typer.Option(
             None,
             "--vms",
-            help="Only consider guests from this list of VMIDs. [array of integer 100..999999999, format pve-vmid; repeat the option for several values; since PVE 9.0.9]",
+            help="Only consider guests from this list of VMIDs. [array of integer 100..999999999, format pve-vmid; repeat the option for several values; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="INTEGER",
             show_default=False,
         ),

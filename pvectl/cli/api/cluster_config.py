@@ -67,7 +67,7 @@ def _create() -> None:
         token_coefficient: _S = typer.Option(
             None,
             "--token-coefficient",
-            help="Coefficient used to determine Corosync's token timeout. See the corosync.conf(5) manual for more details. [integer 0..N; PVE default: 125 (not sent); since PVE 9.1.3]",
+            help="Coefficient used to determine Corosync's token timeout. See the corosync.conf(5) manual for more details. [integer 0..N; PVE default: 125 (not sent); since PVE 9.1.9 (or earlier, after 9.0.17)]",
             metavar="INTEGER",
             show_default=False,
         ),

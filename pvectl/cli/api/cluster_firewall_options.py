@@ -100,7 +100,7 @@ def _set() -> None:
         policy_forward: _S = typer.Option(
             None,
             "--policy_forward",
-            help="Forward policy. [one of ACCEPT, DROP; since PVE 8.3.2]",
+            help="Forward policy. [one of ACCEPT, DROP; since PVE 8.3.5 (or earlier, after 8.2.10)]",
             metavar="[ACCEPT|DROP]",
             show_default=False,
         ),

@@ -80,7 +80,7 @@ def _create() -> None:
         failback: _S = typer.Option(
             None,
             "--failback",
-            help="Automatically migrate HA resource to the node with the highest priority according to their node affinity rules, if a node with a higher priority than the current node comes online. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 9.0.9]",
+            help="Automatically migrate HA resource to the node with the highest priority according to their node affinity rules, if a node with a higher priority than the current node comes online. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="BOOL",
             show_default=False,
         ),
@@ -151,7 +151,7 @@ def _delete() -> None:
         purge: _S = typer.Option(
             None,
             "--purge",
-            help="Remove this resource from rules that reference it, deleting the rule if this resource is the only resource in the rule [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 9.0.9]",
+            help="Remove this resource from rules that reference it, deleting the rule if this resource is the only resource in the rule [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="BOOL",
             show_default=False,
         ),
@@ -305,7 +305,7 @@ def _set() -> None:
         failback: _S = typer.Option(
             None,
             "--failback",
-            help="Automatically migrate HA resource to the node with the highest priority according to their node affinity rules, if a node with a higher priority than the current node comes online. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 9.0.9]",
+            help="Automatically migrate HA resource to the node with the highest priority according to their node affinity rules, if a node with a higher priority than the current node comes online. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="BOOL",
             show_default=False,
         ),

@@ -64,7 +64,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create HA rule.\n\n\x08\nHTTP:        POST /cluster/ha/rules\nPVE method:  create_rule\nPermissions: Sys.Console on /\nSince:       PVE 9.0.9",
+        help="Create HA rule.\n\n\x08\nHTTP:        POST /cluster/ha/rules\nPVE method:  create_rule\nPermissions: Sys.Console on /\nSince:       PVE 9.0.17 (or earlier, after 8.4.0)",
         short_help="Create HA rule",
     )
     def create(
@@ -72,56 +72,56 @@ def _create() -> None:
         affinity: _S = typer.Option(
             None,
             "--affinity",
-            help="Describes whether the HA resources are supposed to be kept on the same node ('positive'), or are supposed to be kept on separate nodes ('negative'). [one of positive, negative; since PVE 9.0.9]",
+            help="Describes whether the HA resources are supposed to be kept on the same node ('positive'), or are supposed to be kept on separate nodes ('negative'). [one of positive, negative; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="[positive|negative]",
             show_default=False,
         ),
         comment: _S = typer.Option(
             None,
             "--comment",
-            help="HA rule description. [string; at most 4096 characters; since PVE 9.0.9]",
+            help="HA rule description. [string; at most 4096 characters; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
         disable: _S = typer.Option(
             None,
             "--disable",
-            help="Whether the HA rule is disabled. [boolean (1/0, true/false, yes/no, on/off); since PVE 9.0.9]",
+            help="Whether the HA rule is disabled. [boolean (1/0, true/false, yes/no, on/off); since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="BOOL",
             show_default=False,
         ),
         nodes: _L = typer.Option(
             None,
             "--nodes",
-            help="List of cluster node names with optional priority. [string, format pve-ha-node-list; repeat the option or give a comma list; since PVE 9.0.9]",
+            help="List of cluster node names with optional priority. [string, format pve-ha-node-list; repeat the option or give a comma list; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
         resources: _L = typer.Option(
             ...,
             "--resources",
-            help="List of HA resource IDs. This consists of a list of resource types followed by a resource specific name separated with a colon (example: vm:100,ct:101). [string, format pve-ha-resource-id-list; repeat the option or give a comma list; since PVE 9.0.9]",
+            help="List of HA resource IDs. This consists of a list of resource types followed by a resource specific name separated with a colon (example: vm:100,ct:101). [string, format pve-ha-resource-id-list; repeat the option or give a comma list; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
         rule: str = typer.Option(
             ...,
             "--rule",
-            help="HA rule identifier. [string, format pve-configid; since PVE 9.0.9]",
+            help="HA rule identifier. [string, format pve-configid; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
         strict: _S = typer.Option(
             None,
             "--strict",
-            help="Describes whether the node affinity rule is strict or non-strict. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 9.0.9]",
+            help="Describes whether the node affinity rule is strict or non-strict. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="BOOL",
             show_default=False,
         ),
         type: str = typer.Option(
             ...,
             "--type",
-            help="HA rule type. [one of node-affinity, resource-affinity; since PVE 9.0.9]",
+            help="HA rule type. [one of node-affinity, resource-affinity; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -135,7 +135,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Delete HA rule.\n\n\x08\nHTTP:        DELETE /cluster/ha/rules/{rule}\nPVE method:  delete_rule\nPermissions: Sys.Console on /\nSince:       PVE 9.0.9",
+        help="Delete HA rule.\n\n\x08\nHTTP:        DELETE /cluster/ha/rules/{rule}\nPVE method:  delete_rule\nPermissions: Sys.Console on /\nSince:       PVE 9.0.17 (or earlier, after 8.4.0)",
         short_help="Delete HA rule",
     )
     def delete(
@@ -143,7 +143,7 @@ def _delete() -> None:
         rule: str = typer.Option(
             ...,
             "--rule",
-            help="HA rule identifier. [string, format pve-configid; since PVE 9.0.9]",
+            help="HA rule identifier. [string, format pve-configid; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -157,7 +157,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Read HA rule.\n\n\x08\nHTTP:        GET /cluster/ha/rules/{rule}\nPVE method:  read_rule\nPermissions: Sys.Audit on /\nSince:       PVE 9.0.9",
+        help="Read HA rule.\n\n\x08\nHTTP:        GET /cluster/ha/rules/{rule}\nPVE method:  read_rule\nPermissions: Sys.Audit on /\nSince:       PVE 9.0.17 (or earlier, after 8.4.0)",
         short_help="Read HA rule",
     )
     def get(
@@ -165,7 +165,7 @@ def _get() -> None:
         rule: str = typer.Option(
             ...,
             "--rule",
-            help="HA rule identifier. [string, format pve-configid; since PVE 9.0.9]",
+            help="HA rule identifier. [string, format pve-configid; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -179,7 +179,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="Get HA rules.\n\n\x08\nHTTP:        GET /cluster/ha/rules\nPVE method:  index\nPermissions: Sys.Audit on /\nSince:       PVE 9.0.9",
+        help="Get HA rules.\n\n\x08\nHTTP:        GET /cluster/ha/rules\nPVE method:  index\nPermissions: Sys.Audit on /\nSince:       PVE 9.0.17 (or earlier, after 8.4.0)",
         short_help="Get HA rules",
     )
     def list(
@@ -187,14 +187,14 @@ def _list() -> None:
         resource: _S = typer.Option(
             None,
             "--resource",
-            help="Limit the returned list to rules affecting the specified resource. [string; since PVE 9.0.9]",
+            help="Limit the returned list to rules affecting the specified resource. [string; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
         type: _S = typer.Option(
             None,
             "--type",
-            help="Limit the returned list to the specified rule type. [one of node-affinity, resource-affinity; since PVE 9.0.9]",
+            help="Limit the returned list to the specified rule type. [one of node-affinity, resource-affinity; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -208,7 +208,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Update HA rule.\n\n\x08\nHTTP:        PUT /cluster/ha/rules/{rule}\nPVE method:  update_rule\nPermissions: Sys.Console on /\nSince:       PVE 9.0.9",
+        help="Update HA rule.\n\n\x08\nHTTP:        PUT /cluster/ha/rules/{rule}\nPVE method:  update_rule\nPermissions: Sys.Console on /\nSince:       PVE 9.0.17 (or earlier, after 8.4.0)",
         short_help="Update HA rule",
     )
     def set(
@@ -216,70 +216,70 @@ def _set() -> None:
         rule: str = typer.Option(
             ...,
             "--rule",
-            help="HA rule identifier. [string, format pve-configid; since PVE 9.0.9]",
+            help="HA rule identifier. [string, format pve-configid; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
         affinity: _S = typer.Option(
             None,
             "--affinity",
-            help="Describes whether the HA resources are supposed to be kept on the same node ('positive'), or are supposed to be kept on separate nodes ('negative'). [one of positive, negative; since PVE 9.0.9]",
+            help="Describes whether the HA resources are supposed to be kept on the same node ('positive'), or are supposed to be kept on separate nodes ('negative'). [one of positive, negative; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="[positive|negative]",
             show_default=False,
         ),
         comment: _S = typer.Option(
             None,
             "--comment",
-            help="HA rule description. [string; at most 4096 characters; since PVE 9.0.9]",
+            help="HA rule description. [string; at most 4096 characters; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
         delete: _L = typer.Option(
             None,
             "--delete",
-            help="A list of settings you want to delete. [string, format pve-configid-list; repeat the option or give a comma list; at most 4096 characters; since PVE 9.0.9]",
+            help="A list of settings you want to delete. [string, format pve-configid-list; repeat the option or give a comma list; at most 4096 characters; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
         digest: _S = typer.Option(
             None,
             "--digest",
-            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters; since PVE 9.0.9]",
+            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
         disable: _S = typer.Option(
             None,
             "--disable",
-            help="Whether the HA rule is disabled. [boolean (1/0, true/false, yes/no, on/off); since PVE 9.0.9]",
+            help="Whether the HA rule is disabled. [boolean (1/0, true/false, yes/no, on/off); since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="BOOL",
             show_default=False,
         ),
         nodes: _L = typer.Option(
             None,
             "--nodes",
-            help="List of cluster node names with optional priority. [string, format pve-ha-node-list; repeat the option or give a comma list; since PVE 9.0.9]",
+            help="List of cluster node names with optional priority. [string, format pve-ha-node-list; repeat the option or give a comma list; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
         resources: _L = typer.Option(
             None,
             "--resources",
-            help="List of HA resource IDs. This consists of a list of resource types followed by a resource specific name separated with a colon (example: vm:100,ct:101). [string, format pve-ha-resource-id-list; repeat the option or give a comma list; since PVE 9.0.9]",
+            help="List of HA resource IDs. This consists of a list of resource types followed by a resource specific name separated with a colon (example: vm:100,ct:101). [string, format pve-ha-resource-id-list; repeat the option or give a comma list; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
         strict: _S = typer.Option(
             None,
             "--strict",
-            help="Describes whether the node affinity rule is strict or non-strict. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 9.0.9]",
+            help="Describes whether the node affinity rule is strict or non-strict. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="BOOL",
             show_default=False,
         ),
         type: str = typer.Option(
             ...,
             "--type",
-            help="HA rule type. [one of node-affinity, resource-affinity; since PVE 9.0.9]",
+            help="HA rule type. [one of node-affinity, resource-affinity; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),

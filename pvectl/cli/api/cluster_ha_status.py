@@ -28,7 +28,7 @@ def _arm_ha() -> None:
     @app.command(
         "arm-ha",
         cls=ApiCommand,
-        help="Request re-arming the HA stack after it was disarmed.\n\n\x08\nHTTP:        POST /cluster/ha/status/arm-ha\nPVE method:  arm-ha\nPermissions: Sys.Console on /\nSince:       PVE 9.1.3",
+        help="Request re-arming the HA stack after it was disarmed.\n\n\x08\nHTTP:        POST /cluster/ha/status/arm-ha\nPVE method:  arm-ha\nPermissions: Sys.Console on /\nSince:       PVE 9.1.9 (or earlier, after 9.0.17)",
         short_help="Request re-arming the HA stack after it was disarmed",
     )
     def arm_ha(
@@ -58,7 +58,7 @@ def _disarm_ha() -> None:
     @app.command(
         "disarm-ha",
         cls=ApiCommand,
-        help="Request disarming the HA stack, releasing all watchdogs cluster-wide.\n\n\x08\nHTTP:        POST /cluster/ha/status/disarm-ha\nPVE method:  disarm-ha\nPermissions: Sys.Console on /\nSince:       PVE 9.1.3",
+        help="Request disarming the HA stack, releasing all watchdogs cluster-wide.\n\n\x08\nHTTP:        POST /cluster/ha/status/disarm-ha\nPVE method:  disarm-ha\nPermissions: Sys.Console on /\nSince:       PVE 9.1.9 (or earlier, after 9.0.17)",
         short_help="Request disarming the HA stack, releasing all watchdogs cluster-wide",
     )
     def disarm_ha(
@@ -66,7 +66,7 @@ def _disarm_ha() -> None:
         resource_mode: str = typer.Option(
             ...,
             "--resource-mode",
-            help="Controls how HA managed resources are handled while disarmed. The current state of resources is not affected. 'freeze': new commands and state changes are not applied. 'ignore': resources are removed from HA tracking and can be managed as if they were not HA managed. [one of freeze, ignore; since PVE 9.1.3]",
+            help="Controls how HA managed resources are handled while disarmed. The current state of resources is not affected. 'freeze': new commands and state changes are not applied. 'ignore': resources are removed from HA tracking and can be managed as if they were not HA managed. [one of freeze, ignore; since PVE 9.1.9 (or earlier, after 9.0.17)]",
             metavar="[freeze|ignore]",
             show_default=False,
         ),

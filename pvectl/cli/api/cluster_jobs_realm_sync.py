@@ -53,7 +53,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create new realm-sync job.\n\n\x08\nHTTP:        POST /cluster/jobs/realm-sync/{id}\nPVE method:  create_job\nPermissions: 'Realm.AllocateUser' on '/access/realm/<realm>' and 'User.Modify' permissions to\n             '/access/groups/'. Check: (Realm.AllocateUser on /access/realm/{realm} and User.Modify\n             on /access/groups)\nSince:       PVE 8.0.5",
+        help="Create new realm-sync job.\n\n\x08\nHTTP:        POST /cluster/jobs/realm-sync/{id}\nPVE method:  create_job\nPermissions: 'Realm.AllocateUser' on '/access/realm/<realm>' and 'User.Modify' permissions to\n             '/access/groups/'. Check: (Realm.AllocateUser on /access/realm/{realm} and User.Modify\n             on /access/groups)\nSince:       PVE 8.0.5 (or earlier, after 7.4-3)",
         short_help="Create new realm-sync job",
     )
     def create(
@@ -61,35 +61,35 @@ def _create() -> None:
         id: str = typer.Option(
             ...,
             "--id",
-            help="The ID of the job. [string, format pve-configid; at most 64 characters; since PVE 8.0.5]",
+            help="The ID of the job. [string, format pve-configid; at most 64 characters; since PVE 8.0.5 (or earlier, after 7.4-3)]",
             metavar="TEXT",
             show_default=False,
         ),
         comment: _S = typer.Option(
             None,
             "--comment",
-            help="Description for the Job. [string; at most 512 characters; since PVE 8.0.5]",
+            help="Description for the Job. [string; at most 512 characters; since PVE 8.0.5 (or earlier, after 7.4-3)]",
             metavar="TEXT",
             show_default=False,
         ),
         enable_new: _S = typer.Option(
             None,
             "--enable-new",
-            help="Enable newly synced users immediately. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 8.0.5]",
+            help="Enable newly synced users immediately. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 8.0.5 (or earlier, after 7.4-3)]",
             metavar="BOOL",
             show_default=False,
         ),
         enabled: _S = typer.Option(
             None,
             "--enabled",
-            help="Determines if the job is enabled. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 8.0.5]",
+            help="Determines if the job is enabled. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 8.0.5 (or earlier, after 7.4-3)]",
             metavar="BOOL",
             show_default=False,
         ),
         realm: _S = typer.Option(
             None,
             "--realm",
-            help="Authentication domain ID [string, format pve-realm; at most 32 characters; since PVE 8.0.5]",
+            help="Authentication domain ID [string, format pve-realm; at most 32 characters; since PVE 8.0.5 (or earlier, after 7.4-3)]",
             metavar="TEXT",
             show_default=False,
             autocompletion=_c.realm,
@@ -97,21 +97,21 @@ def _create() -> None:
         remove_vanished: _S = typer.Option(
             None,
             "--remove-vanished",
-            help="A semicolon-separated list of things to remove when they or the user vanishes during a sync. The following values are possible: 'entry' removes the user/group when not returned from the sync. 'properties' removes the set properties on existing user/group that do not appear in the source (even custom ones). 'acl' removes acls when the user/group is not returned from the sync. Instead of a list it also can be 'none' (the default). [string; pattern (?:(?:(?:acl|properties|entry);)*(?:acl|properties|entry))|none; PVE default: none (not sent); since PVE 8.0.5]",
+            help="A semicolon-separated list of things to remove when they or the user vanishes during a sync. The following values are possible: 'entry' removes the user/group when not returned from the sync. 'properties' removes the set properties on existing user/group that do not appear in the source (even custom ones). 'acl' removes acls when the user/group is not returned from the sync. Instead of a list it also can be 'none' (the default). [string; pattern (?:(?:(?:acl|properties|entry);)*(?:acl|properties|entry))|none; PVE default: none (not sent); since PVE 8.0.5 (or earlier, after 7.4-3)]",
             metavar="TEXT",
             show_default=False,
         ),
         schedule: str = typer.Option(
             ...,
             "--schedule",
-            help="Backup schedule. The format is a subset of `systemd` calendar events. [string, format pve-calendar-event; at most 128 characters; since PVE 8.0.5]",
+            help="Backup schedule. The format is a subset of `systemd` calendar events. [string, format pve-calendar-event; at most 128 characters; since PVE 8.0.5 (or earlier, after 7.4-3)]",
             metavar="TEXT",
             show_default=False,
         ),
         scope: _S = typer.Option(
             None,
             "--scope",
-            help="Select what to sync. [one of users, groups, both; since PVE 8.0.5]",
+            help="Select what to sync. [one of users, groups, both; since PVE 8.0.5 (or earlier, after 7.4-3)]",
             metavar="[users|groups|both]",
             show_default=False,
         ),
@@ -125,7 +125,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Delete realm-sync job definition.\n\n\x08\nHTTP:        DELETE /cluster/jobs/realm-sync/{id}\nPVE method:  delete_job\nPermissions: Sys.Modify on /\nSince:       PVE 8.0.5",
+        help="Delete realm-sync job definition.\n\n\x08\nHTTP:        DELETE /cluster/jobs/realm-sync/{id}\nPVE method:  delete_job\nPermissions: Sys.Modify on /\nSince:       PVE 8.0.5 (or earlier, after 7.4-3)",
         short_help="Delete realm-sync job definition",
     )
     def delete(
@@ -133,7 +133,7 @@ def _delete() -> None:
         id: str = typer.Option(
             ...,
             "--id",
-            help="[string, format pve-configid; since PVE 8.0.5]",
+            help="[string, format pve-configid; since PVE 8.0.5 (or earlier, after 7.4-3)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -147,7 +147,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Read realm-sync job definition.\n\n\x08\nHTTP:        GET /cluster/jobs/realm-sync/{id}\nPVE method:  read_job\nPermissions: Sys.Audit on /\nSince:       PVE 8.0.5",
+        help="Read realm-sync job definition.\n\n\x08\nHTTP:        GET /cluster/jobs/realm-sync/{id}\nPVE method:  read_job\nPermissions: Sys.Audit on /\nSince:       PVE 8.0.5 (or earlier, after 7.4-3)",
         short_help="Read realm-sync job definition",
     )
     def get(
@@ -155,7 +155,7 @@ def _get() -> None:
         id: str = typer.Option(
             ...,
             "--id",
-            help="[string, format pve-configid; since PVE 8.0.5]",
+            help="[string, format pve-configid; since PVE 8.0.5 (or earlier, after 7.4-3)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -169,7 +169,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="List configured realm-sync-jobs.\n\n\x08\nHTTP:        GET /cluster/jobs/realm-sync\nPVE method:  syncjob_index\nPermissions: Sys.Audit on /\nSince:       PVE 8.0.5",
+        help="List configured realm-sync-jobs.\n\n\x08\nHTTP:        GET /cluster/jobs/realm-sync\nPVE method:  syncjob_index\nPermissions: Sys.Audit on /\nSince:       PVE 8.0.5 (or earlier, after 7.4-3)",
         short_help="List configured realm-sync-jobs",
     )
     def list(
@@ -184,7 +184,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Update realm-sync job definition.\n\n\x08\nHTTP:        PUT /cluster/jobs/realm-sync/{id}\nPVE method:  update_job\nPermissions: 'Realm.AllocateUser' on '/access/realm/<realm>' and 'User.Modify' permissions to\n             '/access/groups/'. Check: (Realm.AllocateUser on /access/realm/{realm} and User.Modify\n             on /access/groups)\nSince:       PVE 8.0.5",
+        help="Update realm-sync job definition.\n\n\x08\nHTTP:        PUT /cluster/jobs/realm-sync/{id}\nPVE method:  update_job\nPermissions: 'Realm.AllocateUser' on '/access/realm/<realm>' and 'User.Modify' permissions to\n             '/access/groups/'. Check: (Realm.AllocateUser on /access/realm/{realm} and User.Modify\n             on /access/groups)\nSince:       PVE 8.0.5 (or earlier, after 7.4-3)",
         short_help="Update realm-sync job definition",
     )
     def set(
@@ -192,56 +192,56 @@ def _set() -> None:
         id: str = typer.Option(
             ...,
             "--id",
-            help="The ID of the job. [string, format pve-configid; at most 64 characters; since PVE 8.0.5]",
+            help="The ID of the job. [string, format pve-configid; at most 64 characters; since PVE 8.0.5 (or earlier, after 7.4-3)]",
             metavar="TEXT",
             show_default=False,
         ),
         comment: _S = typer.Option(
             None,
             "--comment",
-            help="Description for the Job. [string; at most 512 characters; since PVE 8.0.5]",
+            help="Description for the Job. [string; at most 512 characters; since PVE 8.0.5 (or earlier, after 7.4-3)]",
             metavar="TEXT",
             show_default=False,
         ),
         delete: _L = typer.Option(
             None,
             "--delete",
-            help="A list of settings you want to delete. [string, format pve-configid-list; repeat the option or give a comma list; at most 4096 characters; since PVE 8.0.5]",
+            help="A list of settings you want to delete. [string, format pve-configid-list; repeat the option or give a comma list; at most 4096 characters; since PVE 8.0.5 (or earlier, after 7.4-3)]",
             metavar="TEXT",
             show_default=False,
         ),
         enable_new: _S = typer.Option(
             None,
             "--enable-new",
-            help="Enable newly synced users immediately. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 8.0.5]",
+            help="Enable newly synced users immediately. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 8.0.5 (or earlier, after 7.4-3)]",
             metavar="BOOL",
             show_default=False,
         ),
         enabled: _S = typer.Option(
             None,
             "--enabled",
-            help="Determines if the job is enabled. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 8.0.5]",
+            help="Determines if the job is enabled. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 8.0.5 (or earlier, after 7.4-3)]",
             metavar="BOOL",
             show_default=False,
         ),
         remove_vanished: _S = typer.Option(
             None,
             "--remove-vanished",
-            help="A semicolon-separated list of things to remove when they or the user vanishes during a sync. The following values are possible: 'entry' removes the user/group when not returned from the sync. 'properties' removes the set properties on existing user/group that do not appear in the source (even custom ones). 'acl' removes acls when the user/group is not returned from the sync. Instead of a list it also can be 'none' (the default). [string; pattern (?:(?:(?:acl|properties|entry);)*(?:acl|properties|entry))|none; PVE default: none (not sent); since PVE 8.0.5]",
+            help="A semicolon-separated list of things to remove when they or the user vanishes during a sync. The following values are possible: 'entry' removes the user/group when not returned from the sync. 'properties' removes the set properties on existing user/group that do not appear in the source (even custom ones). 'acl' removes acls when the user/group is not returned from the sync. Instead of a list it also can be 'none' (the default). [string; pattern (?:(?:(?:acl|properties|entry);)*(?:acl|properties|entry))|none; PVE default: none (not sent); since PVE 8.0.5 (or earlier, after 7.4-3)]",
             metavar="TEXT",
             show_default=False,
         ),
         schedule: str = typer.Option(
             ...,
             "--schedule",
-            help="Backup schedule. The format is a subset of `systemd` calendar events. [string, format pve-calendar-event; at most 128 characters; since PVE 8.0.5]",
+            help="Backup schedule. The format is a subset of `systemd` calendar events. [string, format pve-calendar-event; at most 128 characters; since PVE 8.0.5 (or earlier, after 7.4-3)]",
             metavar="TEXT",
             show_default=False,
         ),
         scope: _S = typer.Option(
             None,
             "--scope",
-            help="Select what to sync. [one of users, groups, both; since PVE 8.0.5]",
+            help="Select what to sync. [one of users, groups, both; since PVE 8.0.5 (or earlier, after 7.4-3)]",
             metavar="[users|groups|both]",
             show_default=False,
         ),

@@ -21,7 +21,7 @@ def _index() -> None:
     @app.command(
         "index",
         cls=ApiCommand,
-        help="List resource types.\n\n\x08\nHTTP:        GET /cluster/mapping\nPVE method:  index\nPermissions: any authenticated user\nSince:       PVE 8.0.5",
+        help="List resource types.\n\n\x08\nHTTP:        GET /cluster/mapping\nPVE method:  index\nPermissions: any authenticated user\nSince:       PVE 8.0.5 (or earlier, after 7.4-3)",
         short_help="List resource types",
     )
     def index(

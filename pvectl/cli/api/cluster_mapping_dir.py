@@ -22,7 +22,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create a new directory mapping.\n\n\x08\nHTTP:        POST /cluster/mapping/dir\nPVE method:  create\nPermissions: Mapping.Modify on /mapping/dir\nSince:       PVE 8.3.2",
+        help="Create a new directory mapping.\n\n\x08\nHTTP:        POST /cluster/mapping/dir\nPVE method:  create\nPermissions: Mapping.Modify on /mapping/dir\nSince:       PVE 8.3.5 (or earlier, after 8.2.10)",
         short_help="Create a new directory mapping",
     )
     def create(
@@ -30,21 +30,21 @@ def _create() -> None:
         description: _S = typer.Option(
             None,
             "--description",
-            help="Description of the directory mapping [string; at most 4096 characters; since PVE 8.3.2]",
+            help="Description of the directory mapping [string; at most 4096 characters; since PVE 8.3.5 (or earlier, after 8.2.10)]",
             metavar="TEXT",
             show_default=False,
         ),
         id: str = typer.Option(
             ...,
             "--id",
-            help="The ID of the directory mapping [string, format pve-configid; since PVE 8.3.2]",
+            help="The ID of the directory mapping [string, format pve-configid; since PVE 8.3.5 (or earlier, after 8.2.10)]",
             metavar="TEXT",
             show_default=False,
         ),
         map: _L = typer.Option(
             ...,
             "--map",
-            help="A list of maps for the cluster nodes. [array of property string; repeat the option for several values; since PVE 8.3.2]",
+            help="A list of maps for the cluster nodes. [array of property string; repeat the option for several values; since PVE 8.3.5 (or earlier, after 8.2.10)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -58,7 +58,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Remove directory mapping.\n\n\x08\nHTTP:        DELETE /cluster/mapping/dir/{id}\nPVE method:  delete\nPermissions: Mapping.Modify on /mapping/dir\nSince:       PVE 8.3.2",
+        help="Remove directory mapping.\n\n\x08\nHTTP:        DELETE /cluster/mapping/dir/{id}\nPVE method:  delete\nPermissions: Mapping.Modify on /mapping/dir\nSince:       PVE 8.3.5 (or earlier, after 8.2.10)",
         short_help="Remove directory mapping",
     )
     def delete(
@@ -66,7 +66,7 @@ def _delete() -> None:
         id: str = typer.Option(
             ...,
             "--id",
-            help="[string, format pve-configid; since PVE 8.3.2]",
+            help="[string, format pve-configid; since PVE 8.3.5 (or earlier, after 8.2.10)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -80,7 +80,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Get directory mapping.\n\n\x08\nHTTP:        GET /cluster/mapping/dir/{id}\nPVE method:  get\nPermissions: (Mapping.Use on /mapping/dir/{id} or Mapping.Modify on /mapping/dir/{id} or\n             Mapping.Audit on /mapping/dir/{id})\nSince:       PVE 8.3.2",
+        help="Get directory mapping.\n\n\x08\nHTTP:        GET /cluster/mapping/dir/{id}\nPVE method:  get\nPermissions: (Mapping.Use on /mapping/dir/{id} or Mapping.Modify on /mapping/dir/{id} or\n             Mapping.Audit on /mapping/dir/{id})\nSince:       PVE 8.3.5 (or earlier, after 8.2.10)",
         short_help="Get directory mapping",
     )
     def get(
@@ -88,7 +88,7 @@ def _get() -> None:
         id: str = typer.Option(
             ...,
             "--id",
-            help="[string, format pve-configid; since PVE 8.3.2]",
+            help="[string, format pve-configid; since PVE 8.3.5 (or earlier, after 8.2.10)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -102,7 +102,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="List directory mapping\n\n\x08\nHTTP:        GET /cluster/mapping/dir\nPVE method:  index\nPermissions: Only lists entries where you have 'Mapping.Modify', 'Mapping.Use' or 'Mapping.Audit'\n             permissions on '/mapping/dir/<id>'.\nSince:       PVE 8.3.2",
+        help="List directory mapping\n\n\x08\nHTTP:        GET /cluster/mapping/dir\nPVE method:  index\nPermissions: Only lists entries where you have 'Mapping.Modify', 'Mapping.Use' or 'Mapping.Audit'\n             permissions on '/mapping/dir/<id>'.\nSince:       PVE 8.3.5 (or earlier, after 8.2.10)",
         short_help="List directory mapping",
     )
     def list(
@@ -110,7 +110,7 @@ def _list() -> None:
         check_node: _S = typer.Option(
             None,
             "--check-node",
-            help="If given, checks the configurations on the given node for correctness, and adds relevant diagnostics for the directory to the response. [string, format pve-node; since PVE 8.3.2]",
+            help="If given, checks the configurations on the given node for correctness, and adds relevant diagnostics for the directory to the response. [string, format pve-node; since PVE 8.3.5 (or earlier, after 8.2.10)]",
             metavar="TEXT",
             show_default=False,
             autocompletion=_c.node,
@@ -125,7 +125,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Update a directory mapping.\n\n\x08\nHTTP:        PUT /cluster/mapping/dir/{id}\nPVE method:  update\nPermissions: Mapping.Modify on /mapping/dir/{id}\nSince:       PVE 8.3.2",
+        help="Update a directory mapping.\n\n\x08\nHTTP:        PUT /cluster/mapping/dir/{id}\nPVE method:  update\nPermissions: Mapping.Modify on /mapping/dir/{id}\nSince:       PVE 8.3.5 (or earlier, after 8.2.10)",
         short_help="Update a directory mapping",
     )
     def set(
@@ -133,35 +133,35 @@ def _set() -> None:
         id: str = typer.Option(
             ...,
             "--id",
-            help="The ID of the directory mapping [string, format pve-configid; since PVE 8.3.2]",
+            help="The ID of the directory mapping [string, format pve-configid; since PVE 8.3.5 (or earlier, after 8.2.10)]",
             metavar="TEXT",
             show_default=False,
         ),
         delete: _L = typer.Option(
             None,
             "--delete",
-            help="A list of settings you want to delete. [string, format pve-configid-list; repeat the option or give a comma list; at most 4096 characters; since PVE 8.3.2]",
+            help="A list of settings you want to delete. [string, format pve-configid-list; repeat the option or give a comma list; at most 4096 characters; since PVE 8.3.5 (or earlier, after 8.2.10)]",
             metavar="TEXT",
             show_default=False,
         ),
         description: _S = typer.Option(
             None,
             "--description",
-            help="Description of the directory mapping [string; at most 4096 characters; since PVE 8.3.2]",
+            help="Description of the directory mapping [string; at most 4096 characters; since PVE 8.3.5 (or earlier, after 8.2.10)]",
             metavar="TEXT",
             show_default=False,
         ),
         digest: _S = typer.Option(
             None,
             "--digest",
-            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters; since PVE 8.3.2]",
+            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters; since PVE 8.3.5 (or earlier, after 8.2.10)]",
             metavar="TEXT",
             show_default=False,
         ),
         map: _L = typer.Option(
             None,
             "--map",
-            help="A list of maps for the cluster nodes. [array of property string; repeat the option for several values; since PVE 8.3.2]",
+            help="A list of maps for the cluster nodes. [array of property string; repeat the option for several values; since PVE 8.3.5 (or earlier, after 8.2.10)]",
             metavar="TEXT",
             show_default=False,
         ),

@@ -43,7 +43,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create a new hardware mapping.\n\n\x08\nHTTP:        POST /cluster/mapping/pci\nPVE method:  create\nPermissions: Mapping.Modify on /mapping/pci\nSince:       PVE 8.0.5",
+        help="Create a new hardware mapping.\n\n\x08\nHTTP:        POST /cluster/mapping/pci\nPVE method:  create\nPermissions: Mapping.Modify on /mapping/pci\nSince:       PVE 8.0.5 (or earlier, after 7.4-3)",
         short_help="Create a new hardware mapping",
     )
     def create(
@@ -51,35 +51,35 @@ def _create() -> None:
         description: _S = typer.Option(
             None,
             "--description",
-            help="Description of the logical PCI device. [string; at most 4096 characters; since PVE 8.0.5]",
+            help="Description of the logical PCI device. [string; at most 4096 characters; since PVE 8.0.5 (or earlier, after 7.4-3)]",
             metavar="TEXT",
             show_default=False,
         ),
         id: str = typer.Option(
             ...,
             "--id",
-            help="The ID of the logical PCI mapping. [string, format pve-configid; since PVE 8.0.5]",
+            help="The ID of the logical PCI mapping. [string, format pve-configid; since PVE 8.0.5 (or earlier, after 7.4-3)]",
             metavar="TEXT",
             show_default=False,
         ),
         live_migration_capable: _S = typer.Option(
             None,
             "--live-migration-capable",
-            help="Marks the device(s) as being able to be live-migrated (Experimental). This needs hardware and driver support to work. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.3.2]",
+            help="Marks the device(s) as being able to be live-migrated (Experimental). This needs hardware and driver support to work. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.3.5 (or earlier, after 8.2.10)]",
             metavar="BOOL",
             show_default=False,
         ),
         map: _L = typer.Option(
             ...,
             "--map",
-            help="A list of maps for the cluster nodes. [array of property string; repeat the option for several values; since PVE 8.0.5]",
+            help="A list of maps for the cluster nodes. [array of property string; repeat the option for several values; since PVE 8.0.5 (or earlier, after 7.4-3)]",
             metavar="TEXT",
             show_default=False,
         ),
         mdev: _S = typer.Option(
             None,
             "--mdev",
-            help="Marks the device(s) as being capable of providing mediated devices. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.0.5]",
+            help="Marks the device(s) as being capable of providing mediated devices. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.0.5 (or earlier, after 7.4-3)]",
             metavar="BOOL",
             show_default=False,
         ),
@@ -93,7 +93,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Remove Hardware Mapping.\n\n\x08\nHTTP:        DELETE /cluster/mapping/pci/{id}\nPVE method:  delete\nPermissions: Mapping.Modify on /mapping/pci\nSince:       PVE 8.0.5",
+        help="Remove Hardware Mapping.\n\n\x08\nHTTP:        DELETE /cluster/mapping/pci/{id}\nPVE method:  delete\nPermissions: Mapping.Modify on /mapping/pci\nSince:       PVE 8.0.5 (or earlier, after 7.4-3)",
         short_help="Remove Hardware Mapping",
     )
     def delete(
@@ -101,7 +101,7 @@ def _delete() -> None:
         id: str = typer.Option(
             ...,
             "--id",
-            help="[string, format pve-configid; since PVE 8.0.5]",
+            help="[string, format pve-configid; since PVE 8.0.5 (or earlier, after 7.4-3)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -115,7 +115,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Get PCI Mapping.\n\n\x08\nHTTP:        GET /cluster/mapping/pci/{id}\nPVE method:  get\nPermissions: (Mapping.Use on /mapping/pci/{id} or Mapping.Modify on /mapping/pci/{id} or\n             Mapping.Audit on /mapping/pci/{id})\nSince:       PVE 8.0.5",
+        help="Get PCI Mapping.\n\n\x08\nHTTP:        GET /cluster/mapping/pci/{id}\nPVE method:  get\nPermissions: (Mapping.Use on /mapping/pci/{id} or Mapping.Modify on /mapping/pci/{id} or\n             Mapping.Audit on /mapping/pci/{id})\nSince:       PVE 8.0.5 (or earlier, after 7.4-3)",
         short_help="Get PCI Mapping",
     )
     def get(
@@ -123,7 +123,7 @@ def _get() -> None:
         id: str = typer.Option(
             ...,
             "--id",
-            help="[string, format pve-configid; since PVE 8.0.5]",
+            help="[string, format pve-configid; since PVE 8.0.5 (or earlier, after 7.4-3)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -137,7 +137,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="List PCI Hardware Mapping\n\n\x08\nHTTP:        GET /cluster/mapping/pci\nPVE method:  index\nPermissions: Only lists entries where you have 'Mapping.Modify', 'Mapping.Use' or 'Mapping.Audit'\n             permissions on '/mapping/pci/<id>'.\nSince:       PVE 8.0.5",
+        help="List PCI Hardware Mapping\n\n\x08\nHTTP:        GET /cluster/mapping/pci\nPVE method:  index\nPermissions: Only lists entries where you have 'Mapping.Modify', 'Mapping.Use' or 'Mapping.Audit'\n             permissions on '/mapping/pci/<id>'.\nSince:       PVE 8.0.5 (or earlier, after 7.4-3)",
         short_help="List PCI Hardware Mapping",
     )
     def list(
@@ -145,7 +145,7 @@ def _list() -> None:
         check_node: _S = typer.Option(
             None,
             "--check-node",
-            help="If given, checks the configurations on the given node for correctness, and adds relevant diagnostics for the devices to the response. [string, format pve-node; since PVE 8.0.5]",
+            help="If given, checks the configurations on the given node for correctness, and adds relevant diagnostics for the devices to the response. [string, format pve-node; since PVE 8.0.5 (or earlier, after 7.4-3)]",
             metavar="TEXT",
             show_default=False,
             autocompletion=_c.node,
@@ -160,7 +160,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Update a hardware mapping.\n\n\x08\nHTTP:        PUT /cluster/mapping/pci/{id}\nPVE method:  update\nPermissions: Mapping.Modify on /mapping/pci/{id}\nSince:       PVE 8.0.5",
+        help="Update a hardware mapping.\n\n\x08\nHTTP:        PUT /cluster/mapping/pci/{id}\nPVE method:  update\nPermissions: Mapping.Modify on /mapping/pci/{id}\nSince:       PVE 8.0.5 (or earlier, after 7.4-3)",
         short_help="Update a hardware mapping",
     )
     def set(
@@ -168,49 +168,49 @@ def _set() -> None:
         id: str = typer.Option(
             ...,
             "--id",
-            help="The ID of the logical PCI mapping. [string, format pve-configid; since PVE 8.0.5]",
+            help="The ID of the logical PCI mapping. [string, format pve-configid; since PVE 8.0.5 (or earlier, after 7.4-3)]",
             metavar="TEXT",
             show_default=False,
         ),
         delete: _L = typer.Option(
             None,
             "--delete",
-            help="A list of settings you want to delete. [string, format pve-configid-list; repeat the option or give a comma list; at most 4096 characters; since PVE 8.0.5]",
+            help="A list of settings you want to delete. [string, format pve-configid-list; repeat the option or give a comma list; at most 4096 characters; since PVE 8.0.5 (or earlier, after 7.4-3)]",
             metavar="TEXT",
             show_default=False,
         ),
         description: _S = typer.Option(
             None,
             "--description",
-            help="Description of the logical PCI device. [string; at most 4096 characters; since PVE 8.0.5]",
+            help="Description of the logical PCI device. [string; at most 4096 characters; since PVE 8.0.5 (or earlier, after 7.4-3)]",
             metavar="TEXT",
             show_default=False,
         ),
         digest: _S = typer.Option(
             None,
             "--digest",
-            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters; since PVE 8.0.5]",
+            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters; since PVE 8.0.5 (or earlier, after 7.4-3)]",
             metavar="TEXT",
             show_default=False,
         ),
         live_migration_capable: _S = typer.Option(
             None,
             "--live-migration-capable",
-            help="Marks the device(s) as being able to be live-migrated (Experimental). This needs hardware and driver support to work. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.3.2]",
+            help="Marks the device(s) as being able to be live-migrated (Experimental). This needs hardware and driver support to work. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.3.5 (or earlier, after 8.2.10)]",
             metavar="BOOL",
             show_default=False,
         ),
         map: _L = typer.Option(
             None,
             "--map",
-            help="A list of maps for the cluster nodes. [array of property string; repeat the option for several values; since PVE 8.0.5]",
+            help="A list of maps for the cluster nodes. [array of property string; repeat the option for several values; since PVE 8.0.5 (or earlier, after 7.4-3)]",
             metavar="TEXT",
             show_default=False,
         ),
         mdev: _S = typer.Option(
             None,
             "--mdev",
-            help="Marks the device(s) as being capable of providing mediated devices. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.0.5]",
+            help="Marks the device(s) as being capable of providing mediated devices. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.0.5 (or earlier, after 7.4-3)]",
             metavar="BOOL",
             show_default=False,
         ),

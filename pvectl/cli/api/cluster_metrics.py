@@ -32,7 +32,7 @@ def _export() -> None:
     @app.command(
         "export",
         cls=ApiCommand,
-        help="Retrieve metrics of the cluster.\n\n\x08\nHTTP:        GET /cluster/metrics/export\nPVE method:  export\nPermissions: Sys.Audit on /\nSince:       PVE 8.2.5",
+        help="Retrieve metrics of the cluster.\n\n\x08\nHTTP:        GET /cluster/metrics/export\nPVE method:  export\nPermissions: Sys.Audit on /\nSince:       PVE 8.2.10 (or earlier, after 8.1.8)",
         short_help="Retrieve metrics of the cluster",
     )
     def export(
@@ -40,28 +40,28 @@ def _export() -> None:
         history: _S = typer.Option(
             None,
             "--history",
-            help="Also return historic values. Returns full available metric history unless `start-time` is also set [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.2.5]",
+            help="Also return historic values. Returns full available metric history unless `start-time` is also set [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.2.10 (or earlier, after 8.1.8)]",
             metavar="BOOL",
             show_default=False,
         ),
         local_only: _S = typer.Option(
             None,
             "--local-only",
-            help="Only return metrics for the current node instead of the whole cluster [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.2.5]",
+            help="Only return metrics for the current node instead of the whole cluster [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.2.10 (or earlier, after 8.1.8)]",
             metavar="BOOL",
             show_default=False,
         ),
         node_list: _S = typer.Option(
             None,
             "--node-list",
-            help="Only return metrics from nodes passed as comma-separated list [string; since PVE 9.0.9]",
+            help="Only return metrics from nodes passed as comma-separated list [string; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
         start_time: _S = typer.Option(
             None,
             "--start-time",
-            help="Only include metrics with a timestamp > start-time. [integer; PVE default: 0 (not sent); since PVE 8.2.5]",
+            help="Only include metrics with a timestamp > start-time. [integer; PVE default: 0 (not sent); since PVE 8.2.10 (or earlier, after 8.1.8)]",
             metavar="INTEGER",
             show_default=False,
         ),

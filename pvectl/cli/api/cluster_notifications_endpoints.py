@@ -21,7 +21,7 @@ def _index() -> None:
     @app.command(
         "index",
         cls=ApiCommand,
-        help="Index for all available endpoint types.\n\n\x08\nHTTP:        GET /cluster/notifications/endpoints\nPVE method:  endpoints_index\nPermissions: any authenticated user\nSince:       PVE 8.1.5",
+        help="Index for all available endpoint types.\n\n\x08\nHTTP:        GET /cluster/notifications/endpoints\nPVE method:  endpoints_index\nPermissions: any authenticated user\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
         short_help="Index for all available endpoint types",
     )
     def index(

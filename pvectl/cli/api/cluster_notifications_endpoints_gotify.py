@@ -34,7 +34,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create a new gotify endpoint\n\n\x08\nHTTP:        POST /cluster/notifications/endpoints/gotify\nPVE method:  create_gotify_endpoint\nPermissions: (Mapping.Modify on /mapping/notifications and (Sys.Audit and Sys.Modify on / or\n             Sys.AccessNetwork on /))\nSince:       PVE 8.1.5",
+        help="Create a new gotify endpoint\n\n\x08\nHTTP:        POST /cluster/notifications/endpoints/gotify\nPVE method:  create_gotify_endpoint\nPermissions: (Mapping.Modify on /mapping/notifications and (Sys.Audit and Sys.Modify on / or\n             Sys.AccessNetwork on /))\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
         short_help="Create a new gotify endpoint",
     )
     def create(
@@ -42,35 +42,35 @@ def _create() -> None:
         comment: _S = typer.Option(
             None,
             "--comment",
-            help="Comment [string; since PVE 8.1.5]",
+            help="Comment [string; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
         disable: _S = typer.Option(
             None,
             "--disable",
-            help="Disable this target [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.1.5]",
+            help="Disable this target [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="BOOL",
             show_default=False,
         ),
         name: str = typer.Option(
             ...,
             "--name",
-            help="The name of the endpoint. [string, format pve-configid; since PVE 8.1.5]",
+            help="The name of the endpoint. [string, format pve-configid; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
         server: str = typer.Option(
             ...,
             "--server",
-            help="Server URL [string; since PVE 8.1.5]",
+            help="Server URL [string; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
         token: str = typer.Option(
             ...,
             "--token",
-            help="Secret token [string; since PVE 8.1.5]",
+            help="Secret token [string; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -84,7 +84,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Remove gotify endpoint\n\n\x08\nHTTP:        DELETE /cluster/notifications/endpoints/gotify/{name}\nPVE method:  delete_gotify_endpoint\nPermissions: Mapping.Modify on /mapping/notifications\nSince:       PVE 8.1.5",
+        help="Remove gotify endpoint\n\n\x08\nHTTP:        DELETE /cluster/notifications/endpoints/gotify/{name}\nPVE method:  delete_gotify_endpoint\nPermissions: Mapping.Modify on /mapping/notifications\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
         short_help="Remove gotify endpoint",
     )
     def delete(
@@ -92,7 +92,7 @@ def _delete() -> None:
         name: str = typer.Option(
             ...,
             "--name",
-            help="[string, format pve-configid; since PVE 8.1.5]",
+            help="[string, format pve-configid; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -106,7 +106,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Return a specific gotify endpoint\n\n\x08\nHTTP:        GET /cluster/notifications/endpoints/gotify/{name}\nPVE method:  get_gotify_endpoint\nPermissions: (Mapping.Modify on /mapping/notifications or Mapping.Audit on /mapping/notifications)\nSince:       PVE 8.1.5",
+        help="Return a specific gotify endpoint\n\n\x08\nHTTP:        GET /cluster/notifications/endpoints/gotify/{name}\nPVE method:  get_gotify_endpoint\nPermissions: (Mapping.Modify on /mapping/notifications or Mapping.Audit on /mapping/notifications)\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
         short_help="Return a specific gotify endpoint",
     )
     def get(
@@ -114,7 +114,7 @@ def _get() -> None:
         name: str = typer.Option(
             ...,
             "--name",
-            help="Name of the endpoint. [string, format pve-configid; since PVE 8.1.5]",
+            help="Name of the endpoint. [string, format pve-configid; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -128,7 +128,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="Returns a list of all gotify endpoints\n\n\x08\nHTTP:        GET /cluster/notifications/endpoints/gotify\nPVE method:  get_gotify_endpoints\nPermissions: Mapping.Audit on /mapping/notifications\nSince:       PVE 8.1.5",
+        help="Returns a list of all gotify endpoints\n\n\x08\nHTTP:        GET /cluster/notifications/endpoints/gotify\nPVE method:  get_gotify_endpoints\nPermissions: Mapping.Audit on /mapping/notifications\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
         short_help="Returns a list of all gotify endpoints",
     )
     def list(
@@ -143,7 +143,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Update existing gotify endpoint\n\n\x08\nHTTP:        PUT /cluster/notifications/endpoints/gotify/{name}\nPVE method:  update_gotify_endpoint\nPermissions: (Mapping.Modify on /mapping/notifications and (Sys.Audit and Sys.Modify on / or\n             Sys.AccessNetwork on /))\nSince:       PVE 8.1.5",
+        help="Update existing gotify endpoint\n\n\x08\nHTTP:        PUT /cluster/notifications/endpoints/gotify/{name}\nPVE method:  update_gotify_endpoint\nPermissions: (Mapping.Modify on /mapping/notifications and (Sys.Audit and Sys.Modify on / or\n             Sys.AccessNetwork on /))\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
         short_help="Update existing gotify endpoint",
     )
     def set(
@@ -151,49 +151,49 @@ def _set() -> None:
         name: str = typer.Option(
             ...,
             "--name",
-            help="The name of the endpoint. [string, format pve-configid; since PVE 8.1.5]",
+            help="The name of the endpoint. [string, format pve-configid; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
         comment: _S = typer.Option(
             None,
             "--comment",
-            help="Comment [string; since PVE 8.1.5]",
+            help="Comment [string; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
         delete: _L = typer.Option(
             None,
             "--delete",
-            help="A list of settings you want to delete. [array of string, format pve-configid; repeat the option for several values; since PVE 8.1.5]",
+            help="A list of settings you want to delete. [array of string, format pve-configid; repeat the option for several values; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
         digest: _S = typer.Option(
             None,
             "--digest",
-            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters; since PVE 8.1.5]",
+            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
         disable: _S = typer.Option(
             None,
             "--disable",
-            help="Disable this target [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.1.5]",
+            help="Disable this target [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="BOOL",
             show_default=False,
         ),
         server: _S = typer.Option(
             None,
             "--server",
-            help="Server URL [string; since PVE 8.1.5]",
+            help="Server URL [string; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
         token: _S = typer.Option(
             None,
             "--token",
-            help="Secret token [string; since PVE 8.1.5]",
+            help="Secret token [string; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),

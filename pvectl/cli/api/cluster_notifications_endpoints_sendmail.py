@@ -34,7 +34,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create a new sendmail endpoint\n\n\x08\nHTTP:        POST /cluster/notifications/endpoints/sendmail\nPVE method:  create_sendmail_endpoint\nPermissions: (Mapping.Modify on /mapping/notifications and (Sys.Audit and Sys.Modify on / or\n             Sys.AccessNetwork on /))\nSince:       PVE 8.1.5",
+        help="Create a new sendmail endpoint\n\n\x08\nHTTP:        POST /cluster/notifications/endpoints/sendmail\nPVE method:  create_sendmail_endpoint\nPermissions: (Mapping.Modify on /mapping/notifications and (Sys.Audit and Sys.Modify on / or\n             Sys.AccessNetwork on /))\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
         short_help="Create a new sendmail endpoint",
     )
     def create(
@@ -42,49 +42,49 @@ def _create() -> None:
         author: _S = typer.Option(
             None,
             "--author",
-            help="Author of the mail [string; since PVE 8.1.5]",
+            help="Author of the mail [string; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
         comment: _S = typer.Option(
             None,
             "--comment",
-            help="Comment [string; since PVE 8.1.5]",
+            help="Comment [string; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
         disable: _S = typer.Option(
             None,
             "--disable",
-            help="Disable this target [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.1.5]",
+            help="Disable this target [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="BOOL",
             show_default=False,
         ),
         from_address: _S = typer.Option(
             None,
             "--from-address",
-            help="`From` address for the mail [string; since PVE 8.1.5]",
+            help="`From` address for the mail [string; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
         mailto: _L = typer.Option(
             None,
             "--mailto",
-            help="List of email recipients [array of string, format email-or-username; repeat the option for several values; since PVE 8.1.5]",
+            help="List of email recipients [array of string, format email-or-username; repeat the option for several values; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
         mailto_user: _L = typer.Option(
             None,
             "--mailto-user",
-            help="List of users [array of string, format pve-userid; repeat the option for several values; since PVE 8.1.5]",
+            help="List of users [array of string, format pve-userid; repeat the option for several values; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
         name: str = typer.Option(
             ...,
             "--name",
-            help="The name of the endpoint. [string, format pve-configid; since PVE 8.1.5]",
+            help="The name of the endpoint. [string, format pve-configid; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -98,7 +98,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Remove sendmail endpoint\n\n\x08\nHTTP:        DELETE /cluster/notifications/endpoints/sendmail/{name}\nPVE method:  delete_sendmail_endpoint\nPermissions: Mapping.Modify on /mapping/notifications\nSince:       PVE 8.1.5",
+        help="Remove sendmail endpoint\n\n\x08\nHTTP:        DELETE /cluster/notifications/endpoints/sendmail/{name}\nPVE method:  delete_sendmail_endpoint\nPermissions: Mapping.Modify on /mapping/notifications\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
         short_help="Remove sendmail endpoint",
     )
     def delete(
@@ -106,7 +106,7 @@ def _delete() -> None:
         name: str = typer.Option(
             ...,
             "--name",
-            help="[string, format pve-configid; since PVE 8.1.5]",
+            help="[string, format pve-configid; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -120,7 +120,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Return a specific sendmail endpoint\n\n\x08\nHTTP:        GET /cluster/notifications/endpoints/sendmail/{name}\nPVE method:  get_sendmail_endpoint\nPermissions: (Mapping.Modify on /mapping/notifications or Mapping.Audit on /mapping/notifications)\nSince:       PVE 8.1.5",
+        help="Return a specific sendmail endpoint\n\n\x08\nHTTP:        GET /cluster/notifications/endpoints/sendmail/{name}\nPVE method:  get_sendmail_endpoint\nPermissions: (Mapping.Modify on /mapping/notifications or Mapping.Audit on /mapping/notifications)\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
         short_help="Return a specific sendmail endpoint",
     )
     def get(
@@ -128,7 +128,7 @@ def _get() -> None:
         name: str = typer.Option(
             ...,
             "--name",
-            help="[string, format pve-configid; since PVE 8.1.5]",
+            help="[string, format pve-configid; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -142,7 +142,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="Returns a list of all sendmail endpoints\n\n\x08\nHTTP:        GET /cluster/notifications/endpoints/sendmail\nPVE method:  get_sendmail_endpoints\nPermissions: (Mapping.Modify on /mapping/notifications or Mapping.Audit on /mapping/notifications)\nSince:       PVE 8.1.5",
+        help="Returns a list of all sendmail endpoints\n\n\x08\nHTTP:        GET /cluster/notifications/endpoints/sendmail\nPVE method:  get_sendmail_endpoints\nPermissions: (Mapping.Modify on /mapping/notifications or Mapping.Audit on /mapping/notifications)\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
         short_help="Returns a list of all sendmail endpoints",
     )
     def list(
@@ -157,7 +157,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Update existing sendmail endpoint\n\n\x08\nHTTP:        PUT /cluster/notifications/endpoints/sendmail/{name}\nPVE method:  update_sendmail_endpoint\nPermissions: (Mapping.Modify on /mapping/notifications and (Sys.Audit and Sys.Modify on / or\n             Sys.AccessNetwork on /))\nSince:       PVE 8.1.5",
+        help="Update existing sendmail endpoint\n\n\x08\nHTTP:        PUT /cluster/notifications/endpoints/sendmail/{name}\nPVE method:  update_sendmail_endpoint\nPermissions: (Mapping.Modify on /mapping/notifications and (Sys.Audit and Sys.Modify on / or\n             Sys.AccessNetwork on /))\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
         short_help="Update existing sendmail endpoint",
     )
     def set(
@@ -165,63 +165,63 @@ def _set() -> None:
         name: str = typer.Option(
             ...,
             "--name",
-            help="The name of the endpoint. [string, format pve-configid; since PVE 8.1.5]",
+            help="The name of the endpoint. [string, format pve-configid; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
         author: _S = typer.Option(
             None,
             "--author",
-            help="Author of the mail [string; since PVE 8.1.5]",
+            help="Author of the mail [string; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
         comment: _S = typer.Option(
             None,
             "--comment",
-            help="Comment [string; since PVE 8.1.5]",
+            help="Comment [string; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
         delete: _L = typer.Option(
             None,
             "--delete",
-            help="A list of settings you want to delete. [array of string, format pve-configid; repeat the option for several values; since PVE 8.1.5]",
+            help="A list of settings you want to delete. [array of string, format pve-configid; repeat the option for several values; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
         digest: _S = typer.Option(
             None,
             "--digest",
-            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters; since PVE 8.1.5]",
+            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
         disable: _S = typer.Option(
             None,
             "--disable",
-            help="Disable this target [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.1.5]",
+            help="Disable this target [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="BOOL",
             show_default=False,
         ),
         from_address: _S = typer.Option(
             None,
             "--from-address",
-            help="`From` address for the mail [string; since PVE 8.1.5]",
+            help="`From` address for the mail [string; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
         mailto: _L = typer.Option(
             None,
             "--mailto",
-            help="List of email recipients [array of string, format email-or-username; repeat the option for several values; since PVE 8.1.5]",
+            help="List of email recipients [array of string, format email-or-username; repeat the option for several values; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
         mailto_user: _L = typer.Option(
             None,
             "--mailto-user",
-            help="List of users [array of string, format pve-userid; repeat the option for several values; since PVE 8.1.5]",
+            help="List of users [array of string, format pve-userid; repeat the option for several values; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),

@@ -44,7 +44,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create a new webhook endpoint\n\n\x08\nHTTP:        POST /cluster/notifications/endpoints/webhook\nPVE method:  create_webhook_endpoint\nPermissions: (Mapping.Modify on /mapping/notifications and (Sys.Audit and Sys.Modify on / or\n             Sys.AccessNetwork on /))\nSince:       PVE 8.2.5",
+        help="Create a new webhook endpoint\n\n\x08\nHTTP:        POST /cluster/notifications/endpoints/webhook\nPVE method:  create_webhook_endpoint\nPermissions: (Mapping.Modify on /mapping/notifications and (Sys.Audit and Sys.Modify on / or\n             Sys.AccessNetwork on /))\nSince:       PVE 8.2.10 (or earlier, after 8.1.8)",
         short_help="Create a new webhook endpoint",
     )
     def create(
@@ -52,56 +52,56 @@ def _create() -> None:
         body: _S = typer.Option(
             None,
             "--body",
-            help="HTTP body, base64 encoded [string; since PVE 8.2.5]",
+            help="HTTP body, base64 encoded [string; since PVE 8.2.10 (or earlier, after 8.1.8)]",
             metavar="TEXT",
             show_default=False,
         ),
         comment: _S = typer.Option(
             None,
             "--comment",
-            help="Comment [string; since PVE 8.2.5]",
+            help="Comment [string; since PVE 8.2.10 (or earlier, after 8.1.8)]",
             metavar="TEXT",
             show_default=False,
         ),
         disable: _S = typer.Option(
             None,
             "--disable",
-            help="Disable this target [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.2.5]",
+            help="Disable this target [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.2.10 (or earlier, after 8.1.8)]",
             metavar="BOOL",
             show_default=False,
         ),
         header: _L = typer.Option(
             None,
             "--header",
-            help="HTTP headers to set. These have to be formatted as a property string in the format name=<name>,value=<base64 of value> [array of string; repeat the option for several values; since PVE 8.2.5]",
+            help="HTTP headers to set. These have to be formatted as a property string in the format name=<name>,value=<base64 of value> [array of string; repeat the option for several values; since PVE 8.2.10 (or earlier, after 8.1.8)]",
             metavar="TEXT",
             show_default=False,
         ),
         method: str = typer.Option(
             ...,
             "--method",
-            help="HTTP method [one of post, put, get; since PVE 8.2.5]",
+            help="HTTP method [one of post, put, get; since PVE 8.2.10 (or earlier, after 8.1.8)]",
             metavar="[post|put|get]",
             show_default=False,
         ),
         name: str = typer.Option(
             ...,
             "--name",
-            help="The name of the endpoint. [string, format pve-configid; since PVE 8.2.5]",
+            help="The name of the endpoint. [string, format pve-configid; since PVE 8.2.10 (or earlier, after 8.1.8)]",
             metavar="TEXT",
             show_default=False,
         ),
         secret: _L = typer.Option(
             None,
             "--secret",
-            help="Secrets to set. These have to be formatted as a property string in the format name=<name>,value=<base64 of value> [array of string; repeat the option for several values; since PVE 8.2.5]",
+            help="Secrets to set. These have to be formatted as a property string in the format name=<name>,value=<base64 of value> [array of string; repeat the option for several values; since PVE 8.2.10 (or earlier, after 8.1.8)]",
             metavar="TEXT",
             show_default=False,
         ),
         url: str = typer.Option(
             ...,
             "--url",
-            help="Server URL [string; since PVE 8.2.5]",
+            help="Server URL [string; since PVE 8.2.10 (or earlier, after 8.1.8)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -115,7 +115,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Remove webhook endpoint\n\n\x08\nHTTP:        DELETE /cluster/notifications/endpoints/webhook/{name}\nPVE method:  delete_webhook_endpoint\nPermissions: Mapping.Modify on /mapping/notifications\nSince:       PVE 8.2.5",
+        help="Remove webhook endpoint\n\n\x08\nHTTP:        DELETE /cluster/notifications/endpoints/webhook/{name}\nPVE method:  delete_webhook_endpoint\nPermissions: Mapping.Modify on /mapping/notifications\nSince:       PVE 8.2.10 (or earlier, after 8.1.8)",
         short_help="Remove webhook endpoint",
     )
     def delete(
@@ -123,7 +123,7 @@ def _delete() -> None:
         name: str = typer.Option(
             ...,
             "--name",
-            help="[string, format pve-configid; since PVE 8.2.5]",
+            help="[string, format pve-configid; since PVE 8.2.10 (or earlier, after 8.1.8)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -137,7 +137,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Return a specific webhook endpoint\n\n\x08\nHTTP:        GET /cluster/notifications/endpoints/webhook/{name}\nPVE method:  get_webhook_endpoint\nPermissions: (Mapping.Modify on /mapping/notifications or Mapping.Audit on /mapping/notifications)\nSince:       PVE 8.2.5",
+        help="Return a specific webhook endpoint\n\n\x08\nHTTP:        GET /cluster/notifications/endpoints/webhook/{name}\nPVE method:  get_webhook_endpoint\nPermissions: (Mapping.Modify on /mapping/notifications or Mapping.Audit on /mapping/notifications)\nSince:       PVE 8.2.10 (or earlier, after 8.1.8)",
         short_help="Return a specific webhook endpoint",
     )
     def get(
@@ -145,7 +145,7 @@ def _get() -> None:
         name: str = typer.Option(
             ...,
             "--name",
-            help="Name of the endpoint. [string, format pve-configid; since PVE 8.2.5]",
+            help="Name of the endpoint. [string, format pve-configid; since PVE 8.2.10 (or earlier, after 8.1.8)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -159,7 +159,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="Returns a list of all webhook endpoints\n\n\x08\nHTTP:        GET /cluster/notifications/endpoints/webhook\nPVE method:  get_webhook_endpoints\nPermissions: Mapping.Audit on /mapping/notifications\nSince:       PVE 8.2.5",
+        help="Returns a list of all webhook endpoints\n\n\x08\nHTTP:        GET /cluster/notifications/endpoints/webhook\nPVE method:  get_webhook_endpoints\nPermissions: Mapping.Audit on /mapping/notifications\nSince:       PVE 8.2.10 (or earlier, after 8.1.8)",
         short_help="Returns a list of all webhook endpoints",
     )
     def list(
@@ -174,7 +174,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Update existing webhook endpoint\n\n\x08\nHTTP:        PUT /cluster/notifications/endpoints/webhook/{name}\nPVE method:  update_webhook_endpoint\nPermissions: (Mapping.Modify on /mapping/notifications and (Sys.Audit and Sys.Modify on / or\n             Sys.AccessNetwork on /))\nSince:       PVE 8.2.5",
+        help="Update existing webhook endpoint\n\n\x08\nHTTP:        PUT /cluster/notifications/endpoints/webhook/{name}\nPVE method:  update_webhook_endpoint\nPermissions: (Mapping.Modify on /mapping/notifications and (Sys.Audit and Sys.Modify on / or\n             Sys.AccessNetwork on /))\nSince:       PVE 8.2.10 (or earlier, after 8.1.8)",
         short_help="Update existing webhook endpoint",
     )
     def set(
@@ -182,70 +182,70 @@ def _set() -> None:
         name: str = typer.Option(
             ...,
             "--name",
-            help="The name of the endpoint. [string, format pve-configid; since PVE 8.2.5]",
+            help="The name of the endpoint. [string, format pve-configid; since PVE 8.2.10 (or earlier, after 8.1.8)]",
             metavar="TEXT",
             show_default=False,
         ),
         body: _S = typer.Option(
             None,
             "--body",
-            help="HTTP body, base64 encoded [string; since PVE 8.2.5]",
+            help="HTTP body, base64 encoded [string; since PVE 8.2.10 (or earlier, after 8.1.8)]",
             metavar="TEXT",
             show_default=False,
         ),
         comment: _S = typer.Option(
             None,
             "--comment",
-            help="Comment [string; since PVE 8.2.5]",
+            help="Comment [string; since PVE 8.2.10 (or earlier, after 8.1.8)]",
             metavar="TEXT",
             show_default=False,
         ),
         delete: _L = typer.Option(
             None,
             "--delete",
-            help="A list of settings you want to delete. [array of string, format pve-configid; repeat the option for several values; since PVE 8.2.5]",
+            help="A list of settings you want to delete. [array of string, format pve-configid; repeat the option for several values; since PVE 8.2.10 (or earlier, after 8.1.8)]",
             metavar="TEXT",
             show_default=False,
         ),
         digest: _S = typer.Option(
             None,
             "--digest",
-            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters; since PVE 8.2.5]",
+            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters; since PVE 8.2.10 (or earlier, after 8.1.8)]",
             metavar="TEXT",
             show_default=False,
         ),
         disable: _S = typer.Option(
             None,
             "--disable",
-            help="Disable this target [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.2.5]",
+            help="Disable this target [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.2.10 (or earlier, after 8.1.8)]",
             metavar="BOOL",
             show_default=False,
         ),
         header: _L = typer.Option(
             None,
             "--header",
-            help="HTTP headers to set. These have to be formatted as a property string in the format name=<name>,value=<base64 of value> [array of string; repeat the option for several values; since PVE 8.2.5]",
+            help="HTTP headers to set. These have to be formatted as a property string in the format name=<name>,value=<base64 of value> [array of string; repeat the option for several values; since PVE 8.2.10 (or earlier, after 8.1.8)]",
             metavar="TEXT",
             show_default=False,
         ),
         method: _S = typer.Option(
             None,
             "--method",
-            help="HTTP method [one of post, put, get; since PVE 8.2.5]",
+            help="HTTP method [one of post, put, get; since PVE 8.2.10 (or earlier, after 8.1.8)]",
             metavar="[post|put|get]",
             show_default=False,
         ),
         secret: _L = typer.Option(
             None,
             "--secret",
-            help="Secrets to set. These have to be formatted as a property string in the format name=<name>,value=<base64 of value> [array of string; repeat the option for several values; since PVE 8.2.5]",
+            help="Secrets to set. These have to be formatted as a property string in the format name=<name>,value=<base64 of value> [array of string; repeat the option for several values; since PVE 8.2.10 (or earlier, after 8.1.8)]",
             metavar="TEXT",
             show_default=False,
         ),
         url: _S = typer.Option(
             None,
             "--url",
-            help="Server URL [string; since PVE 8.2.5]",
+            help="Server URL [string; since PVE 8.2.10 (or earlier, after 8.1.8)]",
             metavar="TEXT",
             show_default=False,
         ),

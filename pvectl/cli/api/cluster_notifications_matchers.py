@@ -50,7 +50,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create a new matcher\n\n\x08\nHTTP:        POST /cluster/notifications/matchers\nPVE method:  create_matcher\nPermissions: Mapping.Modify on /mapping/notifications\nSince:       PVE 8.1.5",
+        help="Create a new matcher\n\n\x08\nHTTP:        POST /cluster/notifications/matchers\nPVE method:  create_matcher\nPermissions: Mapping.Modify on /mapping/notifications\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
         short_help="Create a new matcher",
     )
     def create(
@@ -58,63 +58,63 @@ def _create() -> None:
         comment: _S = typer.Option(
             None,
             "--comment",
-            help="Comment [string; since PVE 8.1.5]",
+            help="Comment [string; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
         disable: _S = typer.Option(
             None,
             "--disable",
-            help="Disable this matcher [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.1.5]",
+            help="Disable this matcher [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="BOOL",
             show_default=False,
         ),
         invert_match: _S = typer.Option(
             None,
             "--invert-match",
-            help="Invert match of the whole matcher [boolean (1/0, true/false, yes/no, on/off); since PVE 8.1.5]",
+            help="Invert match of the whole matcher [boolean (1/0, true/false, yes/no, on/off); since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="BOOL",
             show_default=False,
         ),
         match_calendar: _L = typer.Option(
             None,
             "--match-calendar",
-            help="Match notification timestamp [array of string; repeat the option for several values; since PVE 8.1.5]",
+            help="Match notification timestamp [array of string; repeat the option for several values; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
         match_field: _L = typer.Option(
             None,
             "--match-field",
-            help="Metadata fields to match (regex or exact match). Must be in the form (regex|exact):<field>=<value> [array of string; repeat the option for several values; since PVE 8.1.5]",
+            help="Metadata fields to match (regex or exact match). Must be in the form (regex|exact):<field>=<value> [array of string; repeat the option for several values; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
         match_severity: _L = typer.Option(
             None,
             "--match-severity",
-            help="Notification severities to match [array of string; repeat the option for several values; since PVE 8.1.5]",
+            help="Notification severities to match [array of string; repeat the option for several values; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
         mode: _S = typer.Option(
             None,
             "--mode",
-            help="Choose between 'all' and 'any' for when multiple properties are specified [one of all, any; PVE default: all (not sent); since PVE 8.1.5]",
+            help="Choose between 'all' and 'any' for when multiple properties are specified [one of all, any; PVE default: all (not sent); since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="[all|any]",
             show_default=False,
         ),
         name: str = typer.Option(
             ...,
             "--name",
-            help="Name of the matcher. [string, format pve-configid; since PVE 8.1.5]",
+            help="Name of the matcher. [string, format pve-configid; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
         target: _L = typer.Option(
             None,
             "--target",
-            help="Targets to notify on match [array of string, format pve-configid; repeat the option for several values; since PVE 8.1.5]",
+            help="Targets to notify on match [array of string, format pve-configid; repeat the option for several values; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -128,7 +128,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Remove matcher\n\n\x08\nHTTP:        DELETE /cluster/notifications/matchers/{name}\nPVE method:  delete_matcher\nPermissions: Mapping.Modify on /mapping/notifications\nSince:       PVE 8.1.5",
+        help="Remove matcher\n\n\x08\nHTTP:        DELETE /cluster/notifications/matchers/{name}\nPVE method:  delete_matcher\nPermissions: Mapping.Modify on /mapping/notifications\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
         short_help="Remove matcher",
     )
     def delete(
@@ -136,7 +136,7 @@ def _delete() -> None:
         name: str = typer.Option(
             ...,
             "--name",
-            help="[string, format pve-configid; since PVE 8.1.5]",
+            help="[string, format pve-configid; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -150,7 +150,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Return a specific matcher\n\n\x08\nHTTP:        GET /cluster/notifications/matchers/{name}\nPVE method:  get_matcher\nPermissions: (Mapping.Modify on /mapping/notifications or Mapping.Audit on /mapping/notifications)\nSince:       PVE 8.1.5",
+        help="Return a specific matcher\n\n\x08\nHTTP:        GET /cluster/notifications/matchers/{name}\nPVE method:  get_matcher\nPermissions: (Mapping.Modify on /mapping/notifications or Mapping.Audit on /mapping/notifications)\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
         short_help="Return a specific matcher",
     )
     def get(
@@ -158,7 +158,7 @@ def _get() -> None:
         name: str = typer.Option(
             ...,
             "--name",
-            help="[string, format pve-configid; since PVE 8.1.5]",
+            help="[string, format pve-configid; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -172,7 +172,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="Returns a list of all matchers\n\n\x08\nHTTP:        GET /cluster/notifications/matchers\nPVE method:  get_matchers\nPermissions: (Mapping.Modify on /mapping/notifications or Mapping.Audit on /mapping/notifications or\n             Mapping.Use on /mapping/notifications)\nSince:       PVE 8.1.5",
+        help="Returns a list of all matchers\n\n\x08\nHTTP:        GET /cluster/notifications/matchers\nPVE method:  get_matchers\nPermissions: (Mapping.Modify on /mapping/notifications or Mapping.Audit on /mapping/notifications or\n             Mapping.Use on /mapping/notifications)\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
         short_help="Returns a list of all matchers",
     )
     def list(
@@ -187,7 +187,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Update existing matcher\n\n\x08\nHTTP:        PUT /cluster/notifications/matchers/{name}\nPVE method:  update_matcher\nPermissions: Mapping.Modify on /mapping/notifications\nSince:       PVE 8.1.5",
+        help="Update existing matcher\n\n\x08\nHTTP:        PUT /cluster/notifications/matchers/{name}\nPVE method:  update_matcher\nPermissions: Mapping.Modify on /mapping/notifications\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
         short_help="Update existing matcher",
     )
     def set(
@@ -195,77 +195,77 @@ def _set() -> None:
         name: str = typer.Option(
             ...,
             "--name",
-            help="Name of the matcher. [string, format pve-configid; since PVE 8.1.5]",
+            help="Name of the matcher. [string, format pve-configid; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
         comment: _S = typer.Option(
             None,
             "--comment",
-            help="Comment [string; since PVE 8.1.5]",
+            help="Comment [string; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
         delete: _L = typer.Option(
             None,
             "--delete",
-            help="A list of settings you want to delete. [array of string, format pve-configid; repeat the option for several values; since PVE 8.1.5]",
+            help="A list of settings you want to delete. [array of string, format pve-configid; repeat the option for several values; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
         digest: _S = typer.Option(
             None,
             "--digest",
-            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters; since PVE 8.1.5]",
+            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
         disable: _S = typer.Option(
             None,
             "--disable",
-            help="Disable this matcher [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.1.5]",
+            help="Disable this matcher [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="BOOL",
             show_default=False,
         ),
         invert_match: _S = typer.Option(
             None,
             "--invert-match",
-            help="Invert match of the whole matcher [boolean (1/0, true/false, yes/no, on/off); since PVE 8.1.5]",
+            help="Invert match of the whole matcher [boolean (1/0, true/false, yes/no, on/off); since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="BOOL",
             show_default=False,
         ),
         match_calendar: _L = typer.Option(
             None,
             "--match-calendar",
-            help="Match notification timestamp [array of string; repeat the option for several values; since PVE 8.1.5]",
+            help="Match notification timestamp [array of string; repeat the option for several values; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
         match_field: _L = typer.Option(
             None,
             "--match-field",
-            help="Metadata fields to match (regex or exact match). Must be in the form (regex|exact):<field>=<value> [array of string; repeat the option for several values; since PVE 8.1.5]",
+            help="Metadata fields to match (regex or exact match). Must be in the form (regex|exact):<field>=<value> [array of string; repeat the option for several values; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
         match_severity: _L = typer.Option(
             None,
             "--match-severity",
-            help="Notification severities to match [array of string; repeat the option for several values; since PVE 8.1.5]",
+            help="Notification severities to match [array of string; repeat the option for several values; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
         mode: _S = typer.Option(
             None,
             "--mode",
-            help="Choose between 'all' and 'any' for when multiple properties are specified [one of all, any; PVE default: all (not sent); since PVE 8.1.5]",
+            help="Choose between 'all' and 'any' for when multiple properties are specified [one of all, any; PVE default: all (not sent); since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="[all|any]",
             show_default=False,
         ),
         target: _L = typer.Option(
             None,
             "--target",
-            help="Targets to notify on match [array of string, format pve-configid; repeat the option for several values; since PVE 8.1.5]",
+            help="Targets to notify on match [array of string, format pve-configid; repeat the option for several values; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),

@@ -125,7 +125,7 @@ def _set() -> None:
         consent_text: _S = typer.Option(
             None,
             "--consent-text",
-            help="Consent text that is displayed before logging in. [string; at most 65536 characters; since PVE 8.3.2]",
+            help="Consent text that is displayed before logging in. [string; at most 65536 characters; since PVE 8.3.5 (or earlier, after 8.2.10)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -251,7 +251,7 @@ def _set() -> None:
         replication: _S = typer.Option(
             None,
             "--replication",
-            help="For cluster wide replication settings. [property string [type=]<secure|insecure> [,network=<CIDR>]; since PVE 9.0.9]",
+            help="For cluster wide replication settings. [property string [type=]<secure|insecure> [,network=<CIDR>]; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="PROPS",
             show_default=False,
         ),

@@ -43,14 +43,14 @@ def _apply() -> None:
         lock_token: _S = typer.Option(
             None,
             "--lock-token",
-            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
+            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
         release_lock: _S = typer.Option(
             None,
             "--release-lock",
-            help="When lock-token has been provided and configuration successfully committed, release the lock automatically afterwards [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 9.0.9]",
+            help="When lock-token has been provided and configuration successfully committed, release the lock automatically afterwards [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="BOOL",
             show_default=False,
         ),
@@ -72,7 +72,7 @@ def _dry_run() -> None:
     @app.command(
         "dry-run",
         cls=ApiCommand,
-        help="Dry-run the SDN apply action and return the difference between the current configuration and the pending configuration\n\n\x08\nHTTP:        GET /cluster/sdn/dry-run\nPVE method:  dry-run\nPermissions: Sys.Audit on /nodes/{node}\nSince:       PVE 9.1.3",
+        help="Dry-run the SDN apply action and return the difference between the current configuration and the pending configuration\n\n\x08\nHTTP:        GET /cluster/sdn/dry-run\nPVE method:  dry-run\nPermissions: Sys.Audit on /nodes/{node}\nSince:       PVE 9.1.9 (or earlier, after 9.0.17)",
         short_help="Dry-run the SDN apply action and return the difference between the current configuration and the pending configuration",
     )
     def dry_run(
@@ -80,7 +80,7 @@ def _dry_run() -> None:
         node: str = typer.Option(
             ...,
             "--node",
-            help="The cluster node name. [string, format pve-node; since PVE 9.1.3]",
+            help="The cluster node name. [string, format pve-node; since PVE 9.1.9 (or earlier, after 9.0.17)]",
             metavar="TEXT",
             show_default=False,
             autocompletion=_c.node,
@@ -110,7 +110,7 @@ def _rollback() -> None:
     @app.command(
         "rollback",
         cls=ApiCommand,
-        help="Rollback pending changes to SDN configuration\n\n\x08\nHTTP:        POST /cluster/sdn/rollback\nPVE method:  rollback\nPermissions: SDN.Allocate on /sdn\nSince:       PVE 9.0.9",
+        help="Rollback pending changes to SDN configuration\n\n\x08\nHTTP:        POST /cluster/sdn/rollback\nPVE method:  rollback\nPermissions: SDN.Allocate on /sdn\nSince:       PVE 9.0.17 (or earlier, after 8.4.0)",
         short_help="Rollback pending changes to SDN configuration",
     )
     def rollback(
@@ -118,14 +118,14 @@ def _rollback() -> None:
         lock_token: _S = typer.Option(
             None,
             "--lock-token",
-            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
+            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
         release_lock: _S = typer.Option(
             None,
             "--release-lock",
-            help="When lock-token has been provided and configuration successfully rollbacked, release the lock automatically afterwards [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 9.0.9]",
+            help="When lock-token has been provided and configuration successfully rollbacked, release the lock automatically afterwards [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="BOOL",
             show_default=False,
         ),

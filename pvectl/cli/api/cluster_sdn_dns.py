@@ -43,7 +43,7 @@ def _create() -> None:
         fingerprint: _S = typer.Option(
             None,
             "--fingerprint",
-            help="Certificate SHA 256 fingerprint. [string; pattern ([A-Fa-f0-9]{2}:){31}[A-Fa-f0-9]{2}; since PVE 8.3.2]",
+            help="Certificate SHA 256 fingerprint. [string; pattern ([A-Fa-f0-9]{2}:){31}[A-Fa-f0-9]{2}; since PVE 8.3.5 (or earlier, after 8.2.10)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -57,7 +57,7 @@ def _create() -> None:
         lock_token: _S = typer.Option(
             None,
             "--lock-token",
-            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
+            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -121,7 +121,7 @@ def _delete() -> None:
         lock_token: _S = typer.Option(
             None,
             "--lock-token",
-            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
+            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -208,7 +208,7 @@ def _set() -> None:
         fingerprint: _S = typer.Option(
             None,
             "--fingerprint",
-            help="Certificate SHA 256 fingerprint. [string; pattern ([A-Fa-f0-9]{2}:){31}[A-Fa-f0-9]{2}; since PVE 8.3.2]",
+            help="Certificate SHA 256 fingerprint. [string; pattern ([A-Fa-f0-9]{2}:){31}[A-Fa-f0-9]{2}; since PVE 8.3.5 (or earlier, after 8.2.10)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -222,7 +222,7 @@ def _set() -> None:
         lock_token: _S = typer.Option(
             None,
             "--lock-token",
-            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
+            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),

@@ -32,7 +32,7 @@ def _all() -> None:
     @app.command(
         "all",
         cls=ApiCommand,
-        help="SDN Fabrics Index\n\n\x08\nHTTP:        GET /cluster/sdn/fabrics/all\nPVE method:  list_all\nPermissions: Only list fabrics where you have 'SDN.Audit' or 'SDN.Allocate' permissions on\n             '/sdn/fabrics/<fabric>', only list nodes where you have 'Sys.Audit' or 'Sys.Modify' on\n             /nodes/<node_id>\nSince:       PVE 9.0.9",
+        help="SDN Fabrics Index\n\n\x08\nHTTP:        GET /cluster/sdn/fabrics/all\nPVE method:  list_all\nPermissions: Only list fabrics where you have 'SDN.Audit' or 'SDN.Allocate' permissions on\n             '/sdn/fabrics/<fabric>', only list nodes where you have 'Sys.Audit' or 'Sys.Modify' on\n             /nodes/<node_id>\nSince:       PVE 9.0.17 (or earlier, after 8.4.0)",
         short_help="SDN Fabrics Index",
     )
     def all(
@@ -40,14 +40,14 @@ def _all() -> None:
         pending: _S = typer.Option(
             None,
             "--pending",
-            help="Display pending config. [boolean (1/0, true/false, yes/no, on/off); since PVE 9.0.9]",
+            help="Display pending config. [boolean (1/0, true/false, yes/no, on/off); since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="BOOL",
             show_default=False,
         ),
         running: _S = typer.Option(
             None,
             "--running",
-            help="Display running config. [boolean (1/0, true/false, yes/no, on/off); since PVE 9.0.9]",
+            help="Display running config. [boolean (1/0, true/false, yes/no, on/off); since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="BOOL",
             show_default=False,
         ),
@@ -61,7 +61,7 @@ def _index() -> None:
     @app.command(
         "index",
         cls=ApiCommand,
-        help="SDN Fabrics Index\n\n\x08\nHTTP:        GET /cluster/sdn/fabrics\nPVE method:  index\nPermissions: SDN.Audit on /sdn/fabrics\nSince:       PVE 9.0.9",
+        help="SDN Fabrics Index\n\n\x08\nHTTP:        GET /cluster/sdn/fabrics\nPVE method:  index\nPermissions: SDN.Audit on /sdn/fabrics\nSince:       PVE 9.0.17 (or earlier, after 8.4.0)",
         short_help="SDN Fabrics Index",
     )
     def index(

@@ -44,7 +44,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Add a fabric\n\n\x08\nHTTP:        POST /cluster/sdn/fabrics/fabric\nPVE method:  add_fabric\nPermissions: SDN.Allocate on /sdn/fabrics\nSince:       PVE 9.0.9",
+        help="Add a fabric\n\n\x08\nHTTP:        POST /cluster/sdn/fabrics/fabric\nPVE method:  add_fabric\nPermissions: SDN.Allocate on /sdn/fabrics\nSince:       PVE 9.0.17 (or earlier, after 8.4.0)",
         short_help="Add a fabric",
     )
     def create(
@@ -52,63 +52,63 @@ def _create() -> None:
         area: _S = typer.Option(
             None,
             "--area",
-            help="OSPF area. Either a IPv4 address or a 32-bit number. Gets validated in rust. [string; since PVE 9.0.9]",
+            help="OSPF area. Either a IPv4 address or a 32-bit number. Gets validated in rust. [string; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
         csnp_interval: _S = typer.Option(
             None,
             "--csnp_interval",
-            help="The csnp_interval property for Openfabric [number 1..600; since PVE 9.0.9]",
+            help="The csnp_interval property for Openfabric [number 1..600; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="NUMBER",
             show_default=False,
         ),
         digest: _S = typer.Option(
             None,
             "--digest",
-            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters; since PVE 9.0.9]",
+            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
         hello_interval: _S = typer.Option(
             None,
             "--hello_interval",
-            help="The hello_interval property for Openfabric [number 1..600; since PVE 9.0.9]",
+            help="The hello_interval property for Openfabric [number 1..600; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="NUMBER",
             show_default=False,
         ),
         id: str = typer.Option(
             ...,
             "--id",
-            help="Identifier for SDN fabrics [string, format pve-sdn-fabric-id; since PVE 9.0.9]",
+            help="Identifier for SDN fabrics [string, format pve-sdn-fabric-id; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
         ip6_prefix: _S = typer.Option(
             None,
             "--ip6_prefix",
-            help="The IP prefix for Node IPs [string, format CIDR; since PVE 9.0.9]",
+            help="The IP prefix for Node IPs [string, format CIDR; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
         ip_prefix: _S = typer.Option(
             None,
             "--ip_prefix",
-            help="The IP prefix for Node IPs [string, format CIDR; since PVE 9.0.9]",
+            help="The IP prefix for Node IPs [string, format CIDR; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
         lock_token: _S = typer.Option(
             None,
             "--lock-token",
-            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
+            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
         protocol: str = typer.Option(
             ...,
             "--protocol",
-            help="Type of configuration entry in an SDN Fabric section config [one of openfabric, ospf; since PVE 9.0.9]",
+            help="Type of configuration entry in an SDN Fabric section config [one of openfabric, ospf; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="[openfabric|ospf]",
             show_default=False,
         ),
@@ -122,7 +122,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Add a fabric\n\n\x08\nHTTP:        DELETE /cluster/sdn/fabrics/fabric/{id}\nPVE method:  delete_fabric\nPermissions: SDN.Allocate on /sdn/fabrics/{id}\nSince:       PVE 9.0.9",
+        help="Add a fabric\n\n\x08\nHTTP:        DELETE /cluster/sdn/fabrics/fabric/{id}\nPVE method:  delete_fabric\nPermissions: SDN.Allocate on /sdn/fabrics/{id}\nSince:       PVE 9.0.17 (or earlier, after 8.4.0)",
         short_help="Add a fabric",
     )
     def delete(
@@ -130,7 +130,7 @@ def _delete() -> None:
         id: str = typer.Option(
             ...,
             "--id",
-            help="Identifier for SDN fabrics [string, format pve-sdn-fabric-id; since PVE 9.0.9]",
+            help="Identifier for SDN fabrics [string, format pve-sdn-fabric-id; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -144,7 +144,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Update a fabric\n\n\x08\nHTTP:        GET /cluster/sdn/fabrics/fabric/{id}\nPVE method:  get_fabric\nPermissions: SDN.Audit or SDN.Allocate on /sdn/fabrics/{id}\nSince:       PVE 9.0.9",
+        help="Update a fabric\n\n\x08\nHTTP:        GET /cluster/sdn/fabrics/fabric/{id}\nPVE method:  get_fabric\nPermissions: SDN.Audit or SDN.Allocate on /sdn/fabrics/{id}\nSince:       PVE 9.0.17 (or earlier, after 8.4.0)",
         short_help="Update a fabric",
     )
     def get(
@@ -152,7 +152,7 @@ def _get() -> None:
         id: str = typer.Option(
             ...,
             "--id",
-            help="Identifier for SDN fabrics [string, format pve-sdn-fabric-id; since PVE 9.0.9]",
+            help="Identifier for SDN fabrics [string, format pve-sdn-fabric-id; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -166,7 +166,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="SDN Fabrics Index\n\n\x08\nHTTP:        GET /cluster/sdn/fabrics/fabric\nPVE method:  index\nPermissions: Only list entries where you have 'SDN.Audit' or 'SDN.Allocate' permissions on\n             '/sdn/fabrics/<fabric>'\nSince:       PVE 9.0.9",
+        help="SDN Fabrics Index\n\n\x08\nHTTP:        GET /cluster/sdn/fabrics/fabric\nPVE method:  index\nPermissions: Only list entries where you have 'SDN.Audit' or 'SDN.Allocate' permissions on\n             '/sdn/fabrics/<fabric>'\nSince:       PVE 9.0.17 (or earlier, after 8.4.0)",
         short_help="SDN Fabrics Index",
     )
     def list(
@@ -174,14 +174,14 @@ def _list() -> None:
         pending: _S = typer.Option(
             None,
             "--pending",
-            help="Display pending config. [boolean (1/0, true/false, yes/no, on/off); since PVE 9.0.9]",
+            help="Display pending config. [boolean (1/0, true/false, yes/no, on/off); since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="BOOL",
             show_default=False,
         ),
         running: _S = typer.Option(
             None,
             "--running",
-            help="Display running config. [boolean (1/0, true/false, yes/no, on/off); since PVE 9.0.9]",
+            help="Display running config. [boolean (1/0, true/false, yes/no, on/off); since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="BOOL",
             show_default=False,
         ),
@@ -195,7 +195,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Update a fabric\n\n\x08\nHTTP:        PUT /cluster/sdn/fabrics/fabric/{id}\nPVE method:  update_fabric\nPermissions: SDN.Allocate on /sdn/fabrics/{id}\nSince:       PVE 9.0.9",
+        help="Update a fabric\n\n\x08\nHTTP:        PUT /cluster/sdn/fabrics/fabric/{id}\nPVE method:  update_fabric\nPermissions: SDN.Allocate on /sdn/fabrics/{id}\nSince:       PVE 9.0.17 (or earlier, after 8.4.0)",
         short_help="Update a fabric",
     )
     def set(
@@ -203,70 +203,70 @@ def _set() -> None:
         id: str = typer.Option(
             ...,
             "--id",
-            help="Identifier for SDN fabrics [string, format pve-sdn-fabric-id; since PVE 9.0.9]",
+            help="Identifier for SDN fabrics [string, format pve-sdn-fabric-id; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
         area: _S = typer.Option(
             None,
             "--area",
-            help="OSPF area. Either a IPv4 address or a 32-bit number. Gets validated in rust. [string; since PVE 9.0.9]",
+            help="OSPF area. Either a IPv4 address or a 32-bit number. Gets validated in rust. [string; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
         csnp_interval: _S = typer.Option(
             None,
             "--csnp_interval",
-            help="The csnp_interval property for Openfabric [number 1..600; since PVE 9.0.9]",
+            help="The csnp_interval property for Openfabric [number 1..600; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="NUMBER",
             show_default=False,
         ),
         delete: _L = typer.Option(
             ...,
             "--delete",
-            help="[array; repeat the option for several values; since PVE 9.0.9]",
+            help="[array; repeat the option for several values; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
         digest: _S = typer.Option(
             None,
             "--digest",
-            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters; since PVE 9.0.9]",
+            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
         hello_interval: _S = typer.Option(
             None,
             "--hello_interval",
-            help="The hello_interval property for Openfabric [number 1..600; since PVE 9.0.9]",
+            help="The hello_interval property for Openfabric [number 1..600; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="NUMBER",
             show_default=False,
         ),
         ip6_prefix: _S = typer.Option(
             None,
             "--ip6_prefix",
-            help="The IP prefix for Node IPs [string, format CIDR; since PVE 9.0.9]",
+            help="The IP prefix for Node IPs [string, format CIDR; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
         ip_prefix: _S = typer.Option(
             None,
             "--ip_prefix",
-            help="The IP prefix for Node IPs [string, format CIDR; since PVE 9.0.9]",
+            help="The IP prefix for Node IPs [string, format CIDR; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
         lock_token: _S = typer.Option(
             None,
             "--lock-token",
-            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
+            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
         protocol: str = typer.Option(
             ...,
             "--protocol",
-            help="Type of configuration entry in an SDN Fabric section config [one of openfabric, ospf; since PVE 9.0.9]",
+            help="Type of configuration entry in an SDN Fabric section config [one of openfabric, ospf; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="[openfabric|ospf]",
             show_default=False,
         ),

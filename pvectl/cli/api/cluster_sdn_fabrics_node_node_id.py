@@ -45,7 +45,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Add a node\n\n\x08\nHTTP:        POST /cluster/sdn/fabrics/node/{fabric_id}\nPVE method:  add_node\nPermissions: (SDN.Allocate on /sdn/fabrics/{fabric_id} and Sys.Modify on /nodes/{node_id})\nSince:       PVE 9.0.9",
+        help="Add a node\n\n\x08\nHTTP:        POST /cluster/sdn/fabrics/node/{fabric_id}\nPVE method:  add_node\nPermissions: (SDN.Allocate on /sdn/fabrics/{fabric_id} and Sys.Modify on /nodes/{node_id})\nSince:       PVE 9.0.17 (or earlier, after 8.4.0)",
         short_help="Add a node",
     )
     def create(
@@ -53,49 +53,49 @@ def _create() -> None:
         fabric_id: str = typer.Option(
             ...,
             "--fabric_id",
-            help="Identifier for SDN fabrics [string, format pve-sdn-fabric-id; since PVE 9.0.9]",
+            help="Identifier for SDN fabrics [string, format pve-sdn-fabric-id; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
         digest: _S = typer.Option(
             None,
             "--digest",
-            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters; since PVE 9.0.9]",
+            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
         interfaces: _L = typer.Option(
             ...,
             "--interfaces",
-            help="[array; repeat the option for several values; since PVE 9.0.9]",
+            help="[array; repeat the option for several values; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
         ip: _S = typer.Option(
             None,
             "--ip",
-            help="IPv4 address for this node [string, format ipv4; since PVE 9.0.9]",
+            help="IPv4 address for this node [string, format ipv4; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
         ip6: _S = typer.Option(
             None,
             "--ip6",
-            help="IPv6 address for this node [string, format ipv6; since PVE 9.0.9]",
+            help="IPv6 address for this node [string, format ipv6; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
         lock_token: _S = typer.Option(
             None,
             "--lock-token",
-            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
+            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
         node_id: str = typer.Option(
             ...,
             "--node_id",
-            help="Identifier for nodes in an SDN fabric [string, format pve-node; since PVE 9.0.9]",
+            help="Identifier for nodes in an SDN fabric [string, format pve-node; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
             autocompletion=_c.node,
@@ -103,7 +103,7 @@ def _create() -> None:
         protocol: str = typer.Option(
             ...,
             "--protocol",
-            help="Type of configuration entry in an SDN Fabric section config [one of openfabric, ospf; since PVE 9.0.9]",
+            help="Type of configuration entry in an SDN Fabric section config [one of openfabric, ospf; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="[openfabric|ospf]",
             show_default=False,
         ),
@@ -117,7 +117,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Add a node\n\n\x08\nHTTP:        DELETE /cluster/sdn/fabrics/node/{fabric_id}/{node_id}\nPVE method:  delete_node\nPermissions: (SDN.Allocate on /sdn/fabrics/{fabric_id} and Sys.Modify on /nodes/{node_id})\nSince:       PVE 9.0.9",
+        help="Add a node\n\n\x08\nHTTP:        DELETE /cluster/sdn/fabrics/node/{fabric_id}/{node_id}\nPVE method:  delete_node\nPermissions: (SDN.Allocate on /sdn/fabrics/{fabric_id} and Sys.Modify on /nodes/{node_id})\nSince:       PVE 9.0.17 (or earlier, after 8.4.0)",
         short_help="Add a node",
     )
     def delete(
@@ -125,14 +125,14 @@ def _delete() -> None:
         fabric_id: str = typer.Option(
             ...,
             "--fabric_id",
-            help="Identifier for SDN fabrics [string, format pve-sdn-fabric-id; since PVE 9.0.9]",
+            help="Identifier for SDN fabrics [string, format pve-sdn-fabric-id; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
         node_id: str = typer.Option(
             ...,
             "--node_id",
-            help="Identifier for nodes in an SDN fabric [string, format pve-node; since PVE 9.0.9]",
+            help="Identifier for nodes in an SDN fabric [string, format pve-node; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
             autocompletion=_c.node,
@@ -147,7 +147,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Get a node\n\n\x08\nHTTP:        GET /cluster/sdn/fabrics/node/{fabric_id}/{node_id}\nPVE method:  get_node\nPermissions: (SDN.Audit or SDN.Allocate on /sdn/fabrics/{fabric_id} and Sys.Audit or Sys.Modify on\n             /nodes/{node_id})\nSince:       PVE 9.0.9",
+        help="Get a node\n\n\x08\nHTTP:        GET /cluster/sdn/fabrics/node/{fabric_id}/{node_id}\nPVE method:  get_node\nPermissions: (SDN.Audit or SDN.Allocate on /sdn/fabrics/{fabric_id} and Sys.Audit or Sys.Modify on\n             /nodes/{node_id})\nSince:       PVE 9.0.17 (or earlier, after 8.4.0)",
         short_help="Get a node",
     )
     def get(
@@ -155,14 +155,14 @@ def _get() -> None:
         fabric_id: str = typer.Option(
             ...,
             "--fabric_id",
-            help="Identifier for SDN fabrics [string, format pve-sdn-fabric-id; since PVE 9.0.9]",
+            help="Identifier for SDN fabrics [string, format pve-sdn-fabric-id; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
         node_id: str = typer.Option(
             ...,
             "--node_id",
-            help="Identifier for nodes in an SDN fabric [string, format pve-node; since PVE 9.0.9]",
+            help="Identifier for nodes in an SDN fabric [string, format pve-node; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
             autocompletion=_c.node,
@@ -177,7 +177,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="SDN Fabrics Index\n\n\x08\nHTTP:        GET /cluster/sdn/fabrics/node/{fabric_id}\nPVE method:  list_nodes_fabric\nPermissions: Only returns nodes where you have 'Sys.Audit' or 'Sys.Modify' permissions. Check:\n             SDN.Audit on /sdn/fabrics/{fabric_id}\nSince:       PVE 9.0.9",
+        help="SDN Fabrics Index\n\n\x08\nHTTP:        GET /cluster/sdn/fabrics/node/{fabric_id}\nPVE method:  list_nodes_fabric\nPermissions: Only returns nodes where you have 'Sys.Audit' or 'Sys.Modify' permissions. Check:\n             SDN.Audit on /sdn/fabrics/{fabric_id}\nSince:       PVE 9.0.17 (or earlier, after 8.4.0)",
         short_help="SDN Fabrics Index",
     )
     def list(
@@ -185,21 +185,21 @@ def _list() -> None:
         fabric_id: str = typer.Option(
             ...,
             "--fabric_id",
-            help="Identifier for SDN fabrics [string, format pve-sdn-fabric-id; since PVE 9.0.9]",
+            help="Identifier for SDN fabrics [string, format pve-sdn-fabric-id; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
         pending: _S = typer.Option(
             None,
             "--pending",
-            help="Display pending config. [boolean (1/0, true/false, yes/no, on/off); since PVE 9.0.9]",
+            help="Display pending config. [boolean (1/0, true/false, yes/no, on/off); since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="BOOL",
             show_default=False,
         ),
         running: _S = typer.Option(
             None,
             "--running",
-            help="Display running config. [boolean (1/0, true/false, yes/no, on/off); since PVE 9.0.9]",
+            help="Display running config. [boolean (1/0, true/false, yes/no, on/off); since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="BOOL",
             show_default=False,
         ),
@@ -213,7 +213,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Update a node\n\n\x08\nHTTP:        PUT /cluster/sdn/fabrics/node/{fabric_id}/{node_id}\nPVE method:  update_node\nPermissions: (SDN.Allocate on /sdn/fabrics/{fabric_id} and Sys.Modify on /nodes/{node_id})\nSince:       PVE 9.0.9",
+        help="Update a node\n\n\x08\nHTTP:        PUT /cluster/sdn/fabrics/node/{fabric_id}/{node_id}\nPVE method:  update_node\nPermissions: (SDN.Allocate on /sdn/fabrics/{fabric_id} and Sys.Modify on /nodes/{node_id})\nSince:       PVE 9.0.17 (or earlier, after 8.4.0)",
         short_help="Update a node",
     )
     def set(
@@ -221,14 +221,14 @@ def _set() -> None:
         fabric_id: str = typer.Option(
             ...,
             "--fabric_id",
-            help="Identifier for SDN fabrics [string, format pve-sdn-fabric-id; since PVE 9.0.9]",
+            help="Identifier for SDN fabrics [string, format pve-sdn-fabric-id; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
         node_id: str = typer.Option(
             ...,
             "--node_id",
-            help="Identifier for nodes in an SDN fabric [string, format pve-node; since PVE 9.0.9]",
+            help="Identifier for nodes in an SDN fabric [string, format pve-node; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
             autocompletion=_c.node,
@@ -236,49 +236,49 @@ def _set() -> None:
         delete: _L = typer.Option(
             None,
             "--delete",
-            help="[array of one of interfaces, ip, ip6; repeat the option for several values; since PVE 9.0.9]",
+            help="[array of one of interfaces, ip, ip6; repeat the option for several values; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
         digest: _S = typer.Option(
             None,
             "--digest",
-            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters; since PVE 9.0.9]",
+            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
         interfaces: _L = typer.Option(
             ...,
             "--interfaces",
-            help="[array; repeat the option for several values; since PVE 9.0.9]",
+            help="[array; repeat the option for several values; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
         ip: _S = typer.Option(
             None,
             "--ip",
-            help="IPv4 address for this node [string, format ipv4; since PVE 9.0.9]",
+            help="IPv4 address for this node [string, format ipv4; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
         ip6: _S = typer.Option(
             None,
             "--ip6",
-            help="IPv6 address for this node [string, format ipv6; since PVE 9.0.9]",
+            help="IPv6 address for this node [string, format ipv6; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
         lock_token: _S = typer.Option(
             None,
             "--lock-token",
-            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
+            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
         protocol: str = typer.Option(
             ...,
             "--protocol",
-            help="Type of configuration entry in an SDN Fabric section config [one of openfabric, ospf; since PVE 9.0.9]",
+            help="Type of configuration entry in an SDN Fabric section config [one of openfabric, ospf; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="[openfabric|ospf]",
             show_default=False,
         ),

@@ -44,7 +44,7 @@ def _create() -> None:
         fingerprint: _S = typer.Option(
             None,
             "--fingerprint",
-            help="Certificate SHA 256 fingerprint. [string; pattern ([A-Fa-f0-9]{2}:){31}[A-Fa-f0-9]{2}; since PVE 8.3.2]",
+            help="Certificate SHA 256 fingerprint. [string; pattern ([A-Fa-f0-9]{2}:){31}[A-Fa-f0-9]{2}; since PVE 8.3.5 (or earlier, after 8.2.10)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -58,7 +58,7 @@ def _create() -> None:
         lock_token: _S = typer.Option(
             None,
             "--lock-token",
-            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
+            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -115,7 +115,7 @@ def _delete() -> None:
         lock_token: _S = typer.Option(
             None,
             "--lock-token",
-            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
+            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -202,14 +202,14 @@ def _set() -> None:
         fingerprint: _S = typer.Option(
             None,
             "--fingerprint",
-            help="Certificate SHA 256 fingerprint. [string; pattern ([A-Fa-f0-9]{2}:){31}[A-Fa-f0-9]{2}; since PVE 8.3.2]",
+            help="Certificate SHA 256 fingerprint. [string; pattern ([A-Fa-f0-9]{2}:){31}[A-Fa-f0-9]{2}; since PVE 8.3.5 (or earlier, after 8.2.10)]",
             metavar="TEXT",
             show_default=False,
         ),
         lock_token: _S = typer.Option(
             None,
             "--lock-token",
-            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
+            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -244,7 +244,7 @@ def _status() -> None:
     @app.command(
         "status",
         cls=ApiCommand,
-        help="List PVE IPAM Entries\n\n\x08\nHTTP:        GET /cluster/sdn/ipams/{ipam}/status\nPVE method:  ipamindex\nPermissions: Only list entries where you have 'SDN.Audit' or 'SDN.Allocate' permissions on\n             '/sdn/zones/<zone>/<vnet>'\nSince:       PVE 8.1.5",
+        help="List PVE IPAM Entries\n\n\x08\nHTTP:        GET /cluster/sdn/ipams/{ipam}/status\nPVE method:  ipamindex\nPermissions: Only list entries where you have 'SDN.Audit' or 'SDN.Allocate' permissions on\n             '/sdn/zones/<zone>/<vnet>'\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
         short_help="List PVE IPAM Entries",
     )
     def status(
@@ -252,7 +252,7 @@ def _status() -> None:
         ipam: str = typer.Option(
             ...,
             "--ipam",
-            help="The SDN ipam object identifier. [string, format pve-sdn-ipam-id; since PVE 8.1.5]",
+            help="The SDN ipam object identifier. [string, format pve-sdn-ipam-id; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),

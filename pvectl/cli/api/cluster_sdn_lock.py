@@ -34,7 +34,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Acquire global lock for SDN configuration\n\n\x08\nHTTP:        POST /cluster/sdn/lock\nPVE method:  lock\nPermissions: SDN.Allocate on /sdn\nSince:       PVE 9.0.9",
+        help="Acquire global lock for SDN configuration\n\n\x08\nHTTP:        POST /cluster/sdn/lock\nPVE method:  lock\nPermissions: SDN.Allocate on /sdn\nSince:       PVE 9.0.17 (or earlier, after 8.4.0)",
         short_help="Acquire global lock for SDN configuration",
     )
     def create(
@@ -42,7 +42,7 @@ def _create() -> None:
         allow_pending: _S = typer.Option(
             None,
             "--allow-pending",
-            help="if true, allow acquiring lock even though there are pending changes [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 9.0.9]",
+            help="if true, allow acquiring lock even though there are pending changes [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="BOOL",
             show_default=False,
         ),
@@ -56,7 +56,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Release global lock for SDN configuration\n\n\x08\nHTTP:        DELETE /cluster/sdn/lock\nPVE method:  release_lock\nPermissions: SDN.Allocate on /sdn\nSince:       PVE 9.0.9",
+        help="Release global lock for SDN configuration\n\n\x08\nHTTP:        DELETE /cluster/sdn/lock\nPVE method:  release_lock\nPermissions: SDN.Allocate on /sdn\nSince:       PVE 9.0.17 (or earlier, after 8.4.0)",
         short_help="Release global lock for SDN configuration",
     )
     def delete(
@@ -64,14 +64,14 @@ def _delete() -> None:
         force: _S = typer.Option(
             None,
             "--force",
-            help="if true, allow releasing lock without providing the token [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 9.0.9]",
+            help="if true, allow releasing lock without providing the token [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="BOOL",
             show_default=False,
         ),
         lock_token: _S = typer.Option(
             None,
             "--lock-token",
-            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
+            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),

@@ -78,14 +78,14 @@ def _create() -> None:
         isolate_ports: _S = typer.Option(
             None,
             "--isolate-ports",
-            help="If true, sets the isolated property for all interfaces on the bridge of this VNet. [boolean (1/0, true/false, yes/no, on/off); since PVE 8.2.5]",
+            help="If true, sets the isolated property for all interfaces on the bridge of this VNet. [boolean (1/0, true/false, yes/no, on/off); since PVE 8.2.10 (or earlier, after 8.1.8)]",
             metavar="BOOL",
             show_default=False,
         ),
         lock_token: _S = typer.Option(
             None,
             "--lock-token",
-            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
+            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -149,7 +149,7 @@ def _delete() -> None:
         lock_token: _S = typer.Option(
             None,
             "--lock-token",
-            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
+            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -264,14 +264,14 @@ def _set() -> None:
         isolate_ports: _S = typer.Option(
             None,
             "--isolate-ports",
-            help="If true, sets the isolated property for all interfaces on the bridge of this VNet. [boolean (1/0, true/false, yes/no, on/off); since PVE 8.2.5]",
+            help="If true, sets the isolated property for all interfaces on the bridge of this VNet. [boolean (1/0, true/false, yes/no, on/off); since PVE 8.2.10 (or earlier, after 8.1.8)]",
             metavar="BOOL",
             show_default=False,
         ),
         lock_token: _S = typer.Option(
             None,
             "--lock-token",
-            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
+            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),

@@ -21,7 +21,7 @@ def _index() -> None:
     @app.command(
         "index",
         cls=ApiCommand,
-        help="Directory index.\n\n\x08\nHTTP:        GET /cluster/sdn/vnets/{vnet}/firewall\nPVE method:  index\nPermissions: none declared\nSince:       PVE 8.3.2",
+        help="Directory index.\n\n\x08\nHTTP:        GET /cluster/sdn/vnets/{vnet}/firewall\nPVE method:  index\nPermissions: none declared\nSince:       PVE 8.3.5 (or earlier, after 8.2.10)",
         short_help="Directory index",
     )
     def index(
@@ -29,7 +29,7 @@ def _index() -> None:
         vnet: str = typer.Option(
             ...,
             "--vnet",
-            help="The SDN vnet object identifier. [string, format pve-sdn-vnet-id; since PVE 8.3.2]",
+            help="The SDN vnet object identifier. [string, format pve-sdn-vnet-id; since PVE 8.3.5 (or earlier, after 8.2.10)]",
             metavar="TEXT",
             show_default=False,
         ),

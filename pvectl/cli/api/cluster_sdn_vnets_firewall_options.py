@@ -43,7 +43,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Get vnet firewall options.\n\n\x08\nHTTP:        GET /cluster/sdn/vnets/{vnet}/firewall/options\nPVE method:  get_options\nPermissions: Needs SDN.Audit or SDN.Allocate permissions on '/sdn/zones/<zone>/<vnet>'\nSince:       PVE 8.3.2",
+        help="Get vnet firewall options.\n\n\x08\nHTTP:        GET /cluster/sdn/vnets/{vnet}/firewall/options\nPVE method:  get_options\nPermissions: Needs SDN.Audit or SDN.Allocate permissions on '/sdn/zones/<zone>/<vnet>'\nSince:       PVE 8.3.5 (or earlier, after 8.2.10)",
         short_help="Get vnet firewall options",
     )
     def get(
@@ -51,7 +51,7 @@ def _get() -> None:
         vnet: str = typer.Option(
             ...,
             "--vnet",
-            help="The SDN vnet object identifier. [string, format pve-sdn-vnet-id; since PVE 8.3.2]",
+            help="The SDN vnet object identifier. [string, format pve-sdn-vnet-id; since PVE 8.3.5 (or earlier, after 8.2.10)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -65,7 +65,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Set Firewall options.\n\n\x08\nHTTP:        PUT /cluster/sdn/vnets/{vnet}/firewall/options\nPVE method:  set_options\nPermissions: Needs SDN.Allocate permissions on '/sdn/zones/<zone>/<vnet>'\nSince:       PVE 8.3.2",
+        help="Set Firewall options.\n\n\x08\nHTTP:        PUT /cluster/sdn/vnets/{vnet}/firewall/options\nPVE method:  set_options\nPermissions: Needs SDN.Allocate permissions on '/sdn/zones/<zone>/<vnet>'\nSince:       PVE 8.3.5 (or earlier, after 8.2.10)",
         short_help="Set Firewall options",
     )
     def set(
@@ -73,42 +73,42 @@ def _set() -> None:
         vnet: str = typer.Option(
             ...,
             "--vnet",
-            help="The SDN vnet object identifier. [string, format pve-sdn-vnet-id; since PVE 8.3.2]",
+            help="The SDN vnet object identifier. [string, format pve-sdn-vnet-id; since PVE 8.3.5 (or earlier, after 8.2.10)]",
             metavar="TEXT",
             show_default=False,
         ),
         delete: _L = typer.Option(
             None,
             "--delete",
-            help="A list of settings you want to delete. [string, format pve-configid-list; repeat the option or give a comma list; since PVE 8.3.2]",
+            help="A list of settings you want to delete. [string, format pve-configid-list; repeat the option or give a comma list; since PVE 8.3.5 (or earlier, after 8.2.10)]",
             metavar="TEXT",
             show_default=False,
         ),
         digest: _S = typer.Option(
             None,
             "--digest",
-            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters; since PVE 8.3.2]",
+            help="Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications. [string; at most 64 characters; since PVE 8.3.5 (or earlier, after 8.2.10)]",
             metavar="TEXT",
             show_default=False,
         ),
         enable: _S = typer.Option(
             None,
             "--enable",
-            help="Enable/disable firewall rules. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.3.2]",
+            help="Enable/disable firewall rules. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.3.5 (or earlier, after 8.2.10)]",
             metavar="BOOL",
             show_default=False,
         ),
         log_level_forward: _S = typer.Option(
             None,
             "--log_level_forward",
-            help="Log level for forwarded traffic. [one of emerg, alert, crit, err, warning, notice, info, debug, nolog; since PVE 8.3.2]",
+            help="Log level for forwarded traffic. [one of emerg, alert, crit, err, warning, notice, info, debug, nolog; since PVE 8.3.5 (or earlier, after 8.2.10)]",
             metavar="TEXT",
             show_default=False,
         ),
         policy_forward: _S = typer.Option(
             None,
             "--policy_forward",
-            help="Forward policy. [one of ACCEPT, DROP; since PVE 8.3.2]",
+            help="Forward policy. [one of ACCEPT, DROP; since PVE 8.3.5 (or earlier, after 8.2.10)]",
             metavar="[ACCEPT|DROP]",
             show_default=False,
         ),

@@ -22,7 +22,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create IP Mapping in a VNet\n\n\x08\nHTTP:        POST /cluster/sdn/vnets/{vnet}/ips\nPVE method:  ipcreate\nPermissions: SDN.Allocate on /sdn/zones/{zone}/{vnet}\nSince:       PVE 8.1.5",
+        help="Create IP Mapping in a VNet\n\n\x08\nHTTP:        POST /cluster/sdn/vnets/{vnet}/ips\nPVE method:  ipcreate\nPermissions: SDN.Allocate on /sdn/zones/{zone}/{vnet}\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
         short_help="Create IP Mapping in a VNet",
     )
     def create(
@@ -30,28 +30,28 @@ def _create() -> None:
         vnet: str = typer.Option(
             ...,
             "--vnet",
-            help="The SDN vnet object identifier. [string, format pve-sdn-vnet-id; since PVE 8.1.5]",
+            help="The SDN vnet object identifier. [string, format pve-sdn-vnet-id; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
         ip: str = typer.Option(
             ...,
             "--ip",
-            help="The IP address to associate with the given MAC address [string, format ip; since PVE 8.1.5]",
+            help="The IP address to associate with the given MAC address [string, format ip; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
         mac: _S = typer.Option(
             None,
             "--mac",
-            help="Unicast MAC address. [string, format mac-addr; since PVE 8.1.5]",
+            help="Unicast MAC address. [string, format mac-addr; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
         zone: str = typer.Option(
             ...,
             "--zone",
-            help="The SDN zone object identifier. [string, format pve-sdn-zone-id; since PVE 8.1.5]",
+            help="The SDN zone object identifier. [string, format pve-sdn-zone-id; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -65,7 +65,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Delete IP Mappings in a VNet\n\n\x08\nHTTP:        DELETE /cluster/sdn/vnets/{vnet}/ips\nPVE method:  ipdelete\nPermissions: SDN.Allocate on /sdn/zones/{zone}/{vnet}\nSince:       PVE 8.1.5",
+        help="Delete IP Mappings in a VNet\n\n\x08\nHTTP:        DELETE /cluster/sdn/vnets/{vnet}/ips\nPVE method:  ipdelete\nPermissions: SDN.Allocate on /sdn/zones/{zone}/{vnet}\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
         short_help="Delete IP Mappings in a VNet",
     )
     def delete(
@@ -73,28 +73,28 @@ def _delete() -> None:
         vnet: str = typer.Option(
             ...,
             "--vnet",
-            help="The SDN vnet object identifier. [string, format pve-sdn-vnet-id; since PVE 8.1.5]",
+            help="The SDN vnet object identifier. [string, format pve-sdn-vnet-id; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
         ip: str = typer.Option(
             ...,
             "--ip",
-            help="The IP address to delete [string, format ip; since PVE 8.1.5]",
+            help="The IP address to delete [string, format ip; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
         mac: _S = typer.Option(
             None,
             "--mac",
-            help="Unicast MAC address. [string, format mac-addr; since PVE 8.1.5]",
+            help="Unicast MAC address. [string, format mac-addr; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
         zone: str = typer.Option(
             ...,
             "--zone",
-            help="The SDN zone object identifier. [string, format pve-sdn-zone-id; since PVE 8.1.5]",
+            help="The SDN zone object identifier. [string, format pve-sdn-zone-id; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -108,7 +108,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Update IP Mapping in a VNet\n\n\x08\nHTTP:        PUT /cluster/sdn/vnets/{vnet}/ips\nPVE method:  ipupdate\nPermissions: SDN.Allocate on /sdn/zones/{zone}/{vnet}\nSince:       PVE 8.1.5",
+        help="Update IP Mapping in a VNet\n\n\x08\nHTTP:        PUT /cluster/sdn/vnets/{vnet}/ips\nPVE method:  ipupdate\nPermissions: SDN.Allocate on /sdn/zones/{zone}/{vnet}\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
         short_help="Update IP Mapping in a VNet",
     )
     def set(
@@ -116,28 +116,28 @@ def _set() -> None:
         vnet: str = typer.Option(
             ...,
             "--vnet",
-            help="The SDN vnet object identifier. [string, format pve-sdn-vnet-id; since PVE 8.1.5]",
+            help="The SDN vnet object identifier. [string, format pve-sdn-vnet-id; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
         ip: str = typer.Option(
             ...,
             "--ip",
-            help="The IP address to associate with the given MAC address [string, format ip; since PVE 8.1.5]",
+            help="The IP address to associate with the given MAC address [string, format ip; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
         mac: _S = typer.Option(
             None,
             "--mac",
-            help="Unicast MAC address. [string, format mac-addr; since PVE 8.1.5]",
+            help="Unicast MAC address. [string, format mac-addr; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
         vmid: _S = typer.Option(
             None,
             "--vmid",
-            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid; since PVE 8.1.5]",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="INTEGER",
             show_default=False,
             autocompletion=_c.vmid,
@@ -145,7 +145,7 @@ def _set() -> None:
         zone: str = typer.Option(
             ...,
             "--zone",
-            help="The SDN zone object identifier. [string, format pve-sdn-zone-id; since PVE 8.1.5]",
+            help="The SDN zone object identifier. [string, format pve-sdn-zone-id; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),

@@ -70,14 +70,14 @@ def _create() -> None:
         dhcp_dns_server: _S = typer.Option(
             None,
             "--dhcp-dns-server",
-            help="IP address for the DNS server [string, format ip; since PVE 8.1.5]",
+            help="IP address for the DNS server [string, format ip; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
         dhcp_range: _L = typer.Option(
             None,
             "--dhcp-range",
-            help="A list of DHCP ranges for this subnet [array of string, format pve-sdn-dhcp-range; repeat the option for several values; since PVE 8.1.5]",
+            help="A list of DHCP ranges for this subnet [array of string, format pve-sdn-dhcp-range; repeat the option for several values; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -98,7 +98,7 @@ def _create() -> None:
         lock_token: _S = typer.Option(
             None,
             "--lock-token",
-            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
+            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -155,7 +155,7 @@ def _delete() -> None:
         lock_token: _S = typer.Option(
             None,
             "--lock-token",
-            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
+            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -277,14 +277,14 @@ def _set() -> None:
         dhcp_dns_server: _S = typer.Option(
             None,
             "--dhcp-dns-server",
-            help="IP address for the DNS server [string, format ip; since PVE 8.1.5]",
+            help="IP address for the DNS server [string, format ip; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
         dhcp_range: _L = typer.Option(
             None,
             "--dhcp-range",
-            help="A list of DHCP ranges for this subnet [array of string, format pve-sdn-dhcp-range; repeat the option for several values; since PVE 8.1.5]",
+            help="A list of DHCP ranges for this subnet [array of string, format pve-sdn-dhcp-range; repeat the option for several values; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -312,7 +312,7 @@ def _set() -> None:
         lock_token: _S = typer.Option(
             None,
             "--lock-token",
-            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
+            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),

@@ -142,7 +142,7 @@ def _create() -> None:
         dhcp: _S = typer.Option(
             None,
             "--dhcp",
-            help="Type of the DHCP backend for this zone [one of dnsmasq; since PVE 8.1.5]",
+            help="Type of the DHCP backend for this zone [one of dnsmasq; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="[dnsmasq]",
             show_default=False,
         ),
@@ -199,7 +199,7 @@ def _create() -> None:
         fabric: _S = typer.Option(
             None,
             "--fabric",
-            help="SDN fabric to use as underlay for this VXLAN zone. [string, format pve-sdn-fabric-id; since PVE 9.0.9]",
+            help="SDN fabric to use as underlay for this VXLAN zone. [string, format pve-sdn-fabric-id; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -213,7 +213,7 @@ def _create() -> None:
         lock_token: _S = typer.Option(
             None,
             "--lock-token",
-            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
+            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -290,7 +290,7 @@ def _create() -> None:
         vxlan_port: _S = typer.Option(
             None,
             "--vxlan-port",
-            help="UDP port that should be used for the VXLAN tunnel (default 4789). [integer 1..65536; PVE default: 4789 (not sent); since PVE 8.0.5]",
+            help="UDP port that should be used for the VXLAN tunnel (default 4789). [integer 1..65536; PVE default: 4789 (not sent); since PVE 8.0.5 (or earlier, after 7.4-3)]",
             metavar="INTEGER",
             show_default=False,
         ),
@@ -326,7 +326,7 @@ def _delete() -> None:
         lock_token: _S = typer.Option(
             None,
             "--lock-token",
-            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
+            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -463,7 +463,7 @@ def _set() -> None:
         dhcp: _S = typer.Option(
             None,
             "--dhcp",
-            help="Type of the DHCP backend for this zone [one of dnsmasq; since PVE 8.1.5]",
+            help="Type of the DHCP backend for this zone [one of dnsmasq; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="[dnsmasq]",
             show_default=False,
         ),
@@ -527,7 +527,7 @@ def _set() -> None:
         fabric: _S = typer.Option(
             None,
             "--fabric",
-            help="SDN fabric to use as underlay for this VXLAN zone. [string, format pve-sdn-fabric-id; since PVE 9.0.9]",
+            help="SDN fabric to use as underlay for this VXLAN zone. [string, format pve-sdn-fabric-id; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -541,7 +541,7 @@ def _set() -> None:
         lock_token: _S = typer.Option(
             None,
             "--lock-token",
-            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.9]",
+            help="the token for unlocking the global SDN configuration [string; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -611,7 +611,7 @@ def _set() -> None:
         vxlan_port: _S = typer.Option(
             None,
             "--vxlan-port",
-            help="UDP port that should be used for the VXLAN tunnel (default 4789). [integer 1..65536; PVE default: 4789 (not sent); since PVE 8.0.5]",
+            help="UDP port that should be used for the VXLAN tunnel (default 4789). [integer 1..65536; PVE default: 4789 (not sent); since PVE 8.0.5 (or earlier, after 7.4-3)]",
             metavar="INTEGER",
             show_default=False,
         ),

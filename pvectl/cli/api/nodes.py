@@ -242,7 +242,7 @@ def _migrateall() -> None:
         max_workers: _S = typer.Option(
             None,
             "--max-workers",
-            help="Maximal number of parallel migration job. If not set, uses'max_workers' from datacenter.cfg. One of both must be set! [integer 1..64; since PVE 9.1.3]",
+            help="Maximal number of parallel migration job. If not set, uses'max_workers' from datacenter.cfg. One of both must be set! [integer 1..64; since PVE 9.1.9 (or earlier, after 9.0.17)]",
             metavar="INTEGER",
             show_default=False,
         ),
@@ -316,7 +316,7 @@ def _query_oci_repo_tags() -> None:
     @app.command(
         "query-oci-repo-tags",
         cls=ApiCommand,
-        help="List all tags for an OCI repository reference.\n\n\x08\nHTTP:        GET /nodes/{node}/query-oci-repo-tags\nPVE method:  query_oci_repo_tags\nPermissions: Sys.AccessNetwork on /nodes/{node}\nSince:       PVE 9.0.9",
+        help="List all tags for an OCI repository reference.\n\n\x08\nHTTP:        GET /nodes/{node}/query-oci-repo-tags\nPVE method:  query_oci_repo_tags\nPermissions: Sys.AccessNetwork on /nodes/{node}\nSince:       PVE 9.0.17 (or earlier, after 8.4.0)",
         short_help="List all tags for an OCI repository reference",
     )
     def query_oci_repo_tags(
@@ -324,7 +324,7 @@ def _query_oci_repo_tags() -> None:
         node: str = typer.Option(
             ...,
             "--node",
-            help="The cluster node name. [string, format pve-node; since PVE 9.0.9]",
+            help="The cluster node name. [string, format pve-node; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
             autocompletion=_c.node,
@@ -332,7 +332,7 @@ def _query_oci_repo_tags() -> None:
         reference: str = typer.Option(
             ...,
             "--reference",
-            help="The reference to the repository to query tags from. [string; pattern ^(?:(?:[a-zA-Z\\d]|[a-zA-Z\\d][a-zA-Z\\d-]*[a-zA-Z\\d])(?:\\.(?:[a-zA-Z\\d]|[a-zA-Z\\d][a-zA-Z\\d-]*[a-zA-Z\\d]))*(?::\\d+)?/)?[a-z\\d]+(?:(?:[._]|__|[-]*)[a-z\\d]+)*(?:/[a-z\\d]+(?:(?:[._]|__|[-]*)[a-z\\d]+)*)*$; since PVE 9.0.9]",
+            help="The reference to the repository to query tags from. [string; pattern ^(?:(?:[a-zA-Z\\d]|[a-zA-Z\\d][a-zA-Z\\d-]*[a-zA-Z\\d])(?:\\.(?:[a-zA-Z\\d]|[a-zA-Z\\d][a-zA-Z\\d-]*[a-zA-Z\\d]))*(?::\\d+)?/)?[a-z\\d]+(?:(?:[._]|__|[-]*)[a-z\\d]+)*(?:/[a-z\\d]+(?:(?:[._]|__|[-]*)[a-z\\d]+)*)*$; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -554,7 +554,7 @@ def _startall() -> None:
         max_workers: _S = typer.Option(
             None,
             "--max-workers",
-            help="Defines the maximum number of tasks running concurrently. If not set, uses 'max_workers' from datacenter.cfg, and if that's not set, the available CPU threads, clamped to a maximum of 8, are used. [integer 1..64; since PVE 9.1.3]",
+            help="Defines the maximum number of tasks running concurrently. If not set, uses 'max_workers' from datacenter.cfg, and if that's not set, the available CPU threads, clamped to a maximum of 8, are used. [integer 1..64; since PVE 9.1.9 (or earlier, after 9.0.17)]",
             metavar="INTEGER",
             show_default=False,
         ),
@@ -606,7 +606,7 @@ def _stopall() -> None:
         max_workers: _S = typer.Option(
             None,
             "--max-workers",
-            help="Defines the maximum number of tasks running concurrently. If not set, uses 'max_workers' from datacenter.cfg, and if that's not set, the available CPU threads, clamped to a maximum of 8, are used. [integer 1..64; since PVE 9.1.3]",
+            help="Defines the maximum number of tasks running concurrently. If not set, uses 'max_workers' from datacenter.cfg, and if that's not set, the available CPU threads, clamped to a maximum of 8, are used. [integer 1..64; since PVE 9.1.9 (or earlier, after 9.0.17)]",
             metavar="INTEGER",
             show_default=False,
         ),
@@ -642,7 +642,7 @@ def _suspendall() -> None:
     @app.command(
         "suspendall",
         cls=ApiCommand,
-        help="Suspend all VMs.\n\n\x08\nHTTP:        POST /nodes/{node}/suspendall\nPVE method:  suspendall\nPermissions: The 'VM.PowerMgmt' permission is required on '/' or on '/vms/<ID>' for each ID passed\n             via the 'vms' parameter. Additionally, you need 'VM.Config.Disk' on the '/vms/{vmid}'\n             path and 'Datastore.AllocateSpace' for the configured state-storage(s)\nSince:       PVE 8.1.5\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Suspend all VMs.\n\n\x08\nHTTP:        POST /nodes/{node}/suspendall\nPVE method:  suspendall\nPermissions: The 'VM.PowerMgmt' permission is required on '/' or on '/vms/<ID>' for each ID passed\n             via the 'vms' parameter. Additionally, you need 'VM.Config.Disk' on the '/vms/{vmid}'\n             path and 'Datastore.AllocateSpace' for the configured state-storage(s)\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Suspend all VMs",
     )
     def suspendall(
@@ -650,7 +650,7 @@ def _suspendall() -> None:
         node: str = typer.Option(
             ...,
             "--node",
-            help="The cluster node name. [string, format pve-node; since PVE 8.1.5]",
+            help="The cluster node name. [string, format pve-node; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
             autocompletion=_c.node,
@@ -658,14 +658,14 @@ def _suspendall() -> None:
         max_workers: _S = typer.Option(
             None,
             "--max-workers",
-            help="Maximal number of parallel migration job. If not set, uses'max_workers' from datacenter.cfg, and if that's not set the available' .' CPU threads, clamped to a maximum of 8, are used. [integer 1..64; since PVE 9.1.3]",
+            help="Maximal number of parallel migration job. If not set, uses'max_workers' from datacenter.cfg, and if that's not set the available' .' CPU threads, clamped to a maximum of 8, are used. [integer 1..64; since PVE 9.1.9 (or earlier, after 9.0.17)]",
             metavar="INTEGER",
             show_default=False,
         ),
         vms: _L = typer.Option(
             None,
             "--vms",
-            help="Only consider Guests with these IDs. [string, format pve-vmid-list; repeat the option or give a comma list; since PVE 8.1.5]",
+            help="Only consider Guests with these IDs. [string, format pve-vmid-list; repeat the option or give a comma list; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),

@@ -57,7 +57,7 @@ def _cpu() -> None:
         arch: _S = typer.Option(
             None,
             "--arch",
-            help="Virtual processor architecture. Defaults to the host architecture. [one of x86_64, aarch64; since PVE 9.1.3]",
+            help="Virtual processor architecture. Defaults to the host architecture. [one of x86_64, aarch64; since PVE 9.1.9 (or earlier, after 9.0.17)]",
             metavar="[x86_64|aarch64]",
             show_default=False,
         ),
@@ -71,7 +71,7 @@ def _cpu_flags() -> None:
     @app.command(
         "cpu-flags",
         cls=ApiCommand,
-        help="List of available VM-specific CPU flags.\n\n\x08\nHTTP:        GET /nodes/{node}/capabilities/qemu/cpu-flags\nPVE method:  index\nPermissions: any authenticated user\nSince:       PVE 9.0.9",
+        help="List of available VM-specific CPU flags.\n\n\x08\nHTTP:        GET /nodes/{node}/capabilities/qemu/cpu-flags\nPVE method:  index\nPermissions: any authenticated user\nSince:       PVE 9.0.17 (or earlier, after 8.4.0)",
         short_help="List of available VM-specific CPU flags",
     )
     def cpu_flags(
@@ -79,7 +79,7 @@ def _cpu_flags() -> None:
         node: str = typer.Option(
             ...,
             "--node",
-            help="The cluster node name. [string, format pve-node; since PVE 9.0.9]",
+            help="The cluster node name. [string, format pve-node; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
             autocompletion=_c.node,
@@ -87,7 +87,7 @@ def _cpu_flags() -> None:
         arch: _S = typer.Option(
             None,
             "--arch",
-            help="Virtual processor architecture. Defaults to the host architecture. [one of x86_64, aarch64; since PVE 9.1.3]",
+            help="Virtual processor architecture. Defaults to the host architecture. [one of x86_64, aarch64; since PVE 9.1.9 (or earlier, after 9.0.17)]",
             metavar="[x86_64|aarch64]",
             show_default=False,
         ),
@@ -140,7 +140,7 @@ def _machines() -> None:
         arch: _S = typer.Option(
             None,
             "--arch",
-            help="Virtual processor architecture. Defaults to the host architecture. [one of x86_64, aarch64; since PVE 9.1.3]",
+            help="Virtual processor architecture. Defaults to the host architecture. [one of x86_64, aarch64; since PVE 9.1.9 (or earlier, after 9.0.17)]",
             metavar="[x86_64|aarch64]",
             show_default=False,
         ),
@@ -154,7 +154,7 @@ def _migration() -> None:
     @app.command(
         "migration",
         cls=ApiCommand,
-        help="Get node-specific QEMU migration capabilities of the node. Requires the 'Sys.Audit' permission on '/nodes/<node>'.\n\n\x08\nHTTP:        GET /nodes/{node}/capabilities/qemu/migration\nPVE method:  capabilities\nPermissions: Sys.Audit on /nodes/{node}\nSince:       PVE 9.0.9",
+        help="Get node-specific QEMU migration capabilities of the node. Requires the 'Sys.Audit' permission on '/nodes/<node>'.\n\n\x08\nHTTP:        GET /nodes/{node}/capabilities/qemu/migration\nPVE method:  capabilities\nPermissions: Sys.Audit on /nodes/{node}\nSince:       PVE 9.0.17 (or earlier, after 8.4.0)",
         short_help="Get node-specific QEMU migration capabilities of the node",
     )
     def migration(
@@ -162,7 +162,7 @@ def _migration() -> None:
         node: str = typer.Option(
             ...,
             "--node",
-            help="The cluster node name. [string, format pve-node; since PVE 9.0.9]",
+            help="The cluster node name. [string, format pve-node; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
             autocompletion=_c.node,

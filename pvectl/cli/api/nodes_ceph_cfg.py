@@ -91,7 +91,7 @@ def _value() -> None:
     @app.command(
         "value",
         cls=ApiCommand,
-        help="Get configured values from either the config file or config DB.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/cfg/value\nPVE method:  value\nPermissions: Sys.Audit on /\nSince:       PVE 8.1.5",
+        help="Get configured values from either the config file or config DB.\n\n\x08\nHTTP:        GET /nodes/{node}/ceph/cfg/value\nPVE method:  value\nPermissions: Sys.Audit on /\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
         short_help="Get configured values from either the config file or config DB",
     )
     def value(
@@ -99,7 +99,7 @@ def _value() -> None:
         node: str = typer.Option(
             ...,
             "--node",
-            help="The cluster node name. [string, format pve-node; since PVE 8.1.5]",
+            help="The cluster node name. [string, format pve-node; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
             autocompletion=_c.node,
@@ -107,7 +107,7 @@ def _value() -> None:
         config_keys: str = typer.Option(
             ...,
             "--config-keys",
-            help="List of <section>:<config key> items. [string; pattern (?:^(:?(?i:[0-9a-z\\-_\\.]+:[0-9a-zA-Z\\-_]+))(:?[;, ](?i:[0-9a-z\\-_\\.]+:[0-9a-zA-Z\\-_]+))*$); since PVE 8.1.5]",
+            help="List of <section>:<config key> items. [string; pattern (?:^(:?(?i:[0-9a-z\\-_\\.]+:[0-9a-zA-Z\\-_]+))(:?[;, ](?i:[0-9a-z\\-_\\.]+:[0-9a-zA-Z\\-_]+))*$); since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),

@@ -99,7 +99,7 @@ def _create() -> None:
         osds_per_device: _S = typer.Option(
             None,
             "--osds-per-device",
-            help='OSD services per physical device. Only useful for fast NVMe devices" ." to utilize their performance better. [integer 1..N; since PVE 8.1.5]',
+            help='OSD services per physical device. Only useful for fast NVMe devices" ." to utilize their performance better. [integer 1..N; since PVE 8.1.8 (or earlier, after 8.0.5)]',
             metavar="INTEGER",
             show_default=False,
         ),

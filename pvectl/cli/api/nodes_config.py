@@ -98,7 +98,7 @@ def _set() -> None:
         ballooning_target: _S = typer.Option(
             None,
             "--ballooning-target",
-            help="RAM usage target for ballooning (in percent of total memory) [integer 0..100; PVE default: 80 (not sent); since PVE 8.3.2]",
+            help="RAM usage target for ballooning (in percent of total memory) [integer 0..100; PVE default: 80 (not sent); since PVE 8.3.5 (or earlier, after 8.2.10)]",
             metavar="INTEGER",
             show_default=False,
         ),

@@ -172,7 +172,7 @@ def _set() -> None:
         log_level_forward: _S = typer.Option(
             None,
             "--log_level_forward",
-            help="Log level for forwarded traffic. [one of emerg, alert, crit, err, warning, notice, info, debug, nolog; since PVE 8.3.2]",
+            help="Log level for forwarded traffic. [one of emerg, alert, crit, err, warning, notice, info, debug, nolog; since PVE 8.3.5 (or earlier, after 8.2.10)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -242,7 +242,7 @@ def _set() -> None:
         nftables: _S = typer.Option(
             None,
             "--nftables",
-            help="Enable nftables based firewall (tech preview) [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.2.5]",
+            help="Enable nftables based firewall (tech preview) [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.2.10 (or earlier, after 8.1.8)]",
             metavar="BOOL",
             show_default=False,
         ),

@@ -29,7 +29,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Index of available pci methods\n\n\x08\nHTTP:        GET /nodes/{node}/hardware/pci/{pci-id-or-mapping}\nPVE method:  pci_index\nPermissions: any authenticated user\nSince:       PVE 8.2.5",
+        help="Index of available pci methods\n\n\x08\nHTTP:        GET /nodes/{node}/hardware/pci/{pci-id-or-mapping}\nPVE method:  pci_index\nPermissions: any authenticated user\nSince:       PVE 8.2.10 (or earlier, after 8.1.8)",
         short_help="Index of available pci methods",
     )
     def get(
@@ -37,7 +37,7 @@ def _get() -> None:
         node: str = typer.Option(
             ...,
             "--node",
-            help="The cluster node name. [string, format pve-node; since PVE 8.2.5]",
+            help="The cluster node name. [string, format pve-node; since PVE 8.2.10 (or earlier, after 8.1.8)]",
             metavar="TEXT",
             show_default=False,
             autocompletion=_c.node,
@@ -45,7 +45,7 @@ def _get() -> None:
         pci_id_or_mapping: str = typer.Option(
             ...,
             "--pci-id-or-mapping",
-            help="[string; pattern (?:(?:[0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\\.[0-9a-fA-F])|([a-zA-Z][a-zA-Z0-9_-]+); since PVE 8.2.5]",
+            help="[string; pattern (?:(?:[0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\\.[0-9a-fA-F])|([a-zA-Z][a-zA-Z0-9_-]+); since PVE 8.2.10 (or earlier, after 8.1.8)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -96,7 +96,7 @@ def _mdev() -> None:
     @app.command(
         "mdev",
         cls=ApiCommand,
-        help="List mediated device types for given PCI device.\n\n\x08\nHTTP:        GET /nodes/{node}/hardware/pci/{pci-id-or-mapping}/mdev\nPVE method:  mdevscan\nPermissions: Sys.Audit or Sys.Modify on /\nSince:       PVE 8.2.5",
+        help="List mediated device types for given PCI device.\n\n\x08\nHTTP:        GET /nodes/{node}/hardware/pci/{pci-id-or-mapping}/mdev\nPVE method:  mdevscan\nPermissions: Sys.Audit or Sys.Modify on /\nSince:       PVE 8.2.10 (or earlier, after 8.1.8)",
         short_help="List mediated device types for given PCI device",
     )
     def mdev(
@@ -104,7 +104,7 @@ def _mdev() -> None:
         node: str = typer.Option(
             ...,
             "--node",
-            help="The cluster node name. [string, format pve-node; since PVE 8.2.5]",
+            help="The cluster node name. [string, format pve-node; since PVE 8.2.10 (or earlier, after 8.1.8)]",
             metavar="TEXT",
             show_default=False,
             autocompletion=_c.node,
@@ -112,7 +112,7 @@ def _mdev() -> None:
         pci_id_or_mapping: str = typer.Option(
             ...,
             "--pci-id-or-mapping",
-            help="The PCI ID or mapping to list the mdev types for. [string; pattern (?:(?:[0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\\.[0-9a-fA-F])|([a-zA-Z][a-zA-Z0-9_-]+); since PVE 8.2.5]",
+            help="The PCI ID or mapping to list the mdev types for. [string; pattern (?:(?:[0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\\.[0-9a-fA-F])|([a-zA-Z][a-zA-Z0-9_-]+); since PVE 8.2.10 (or earlier, after 8.1.8)]",
             metavar="TEXT",
             show_default=False,
         ),

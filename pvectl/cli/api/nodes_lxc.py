@@ -1667,21 +1667,21 @@ def _create() -> None:
         dev: _L = typer.Option(
             None,
             "--dev",
-            help="Device to pass through to the container [property string [[path=]<Path>] [,deny-write=<1|0>] [,gid=<integer>] [,mode=<Octal access mode>] [,uid=<integer>]; as --dev N=VALUE (repeatable) or --devN VALUE, N in 0..255; since PVE 8.1.5]",
+            help="Device to pass through to the container [property string [[path=]<Path>] [,deny-write=<1|0>] [,gid=<integer>] [,mode=<Octal access mode>] [,uid=<integer>]; as --dev N=VALUE (repeatable) or --devN VALUE, N in 0..255; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="N=VALUE",
             show_default=False,
         ),
         entrypoint: _S = typer.Option(
             None,
             "--entrypoint",
-            help="Command to run as init, optionally with arguments; may start with an absolute path, relative path, or a binary in $PATH. [string; pattern (?:[^\\x00-\\x08\\x10-\\x1F\\x7F]+); PVE default: /sbin/init (not sent); since PVE 9.0.9]",
+            help="Command to run as init, optionally with arguments; may start with an absolute path, relative path, or a binary in $PATH. [string; pattern (?:[^\\x00-\\x08\\x10-\\x1F\\x7F]+); PVE default: /sbin/init (not sent); since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
         env: _S = typer.Option(
             None,
             "--env",
-            help="The container runtime environment as NUL-separated list. Replaces any lxc.environment.runtime entries in the config. [string; pattern (?:(?:\\w+=[^\\x00-\\x08\\x10-\\x1F\\x7F]*)(?:\\0\\w+=[^\\x00-\\x08\\x10-\\x1F\\x7F]*)*); since PVE 9.0.9]",
+            help="The container runtime environment as NUL-separated list. Replaces any lxc.environment.runtime entries in the config. [string; pattern (?:(?:\\w+=[^\\x00-\\x08\\x10-\\x1F\\x7F]*)(?:\\0\\w+=[^\\x00-\\x08\\x10-\\x1F\\x7F]*)*); since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -1702,7 +1702,7 @@ def _create() -> None:
         ha_managed: _S = typer.Option(
             None,
             "--ha-managed",
-            help="Add the CT as a HA resource after it was created. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 9.0.9]",
+            help="Add the CT as a HA resource after it was created. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="BOOL",
             show_default=False,
         ),
@@ -2074,7 +2074,7 @@ def _interfaces() -> None:
     @app.command(
         "interfaces",
         cls=ApiCommand,
-        help="Get IP addresses of the specified container interface.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/interfaces\nPVE method:  ip\nPermissions: VM.Audit on /vms/{vmid}\nSince:       PVE 8.1.5",
+        help="Get IP addresses of the specified container interface.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/interfaces\nPVE method:  ip\nPermissions: VM.Audit on /vms/{vmid}\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
         short_help="Get IP addresses of the specified container interface",
     )
     def interfaces(
@@ -2082,7 +2082,7 @@ def _interfaces() -> None:
         node: str = typer.Option(
             ...,
             "--node",
-            help="The cluster node name. [string, format pve-node; since PVE 8.1.5]",
+            help="The cluster node name. [string, format pve-node; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
             autocompletion=_c.node,
@@ -2090,7 +2090,7 @@ def _interfaces() -> None:
         vmid: str = typer.Option(
             ...,
             "--vmid",
-            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid; since PVE 8.1.5]",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="INTEGER",
             show_default=False,
             autocompletion=_c.vmid,

@@ -225,7 +225,7 @@ def _set() -> None:
         dev: _L = typer.Option(
             None,
             "--dev",
-            help="Device to pass through to the container [property string [[path=]<Path>] [,deny-write=<1|0>] [,gid=<integer>] [,mode=<Octal access mode>] [,uid=<integer>]; as --dev N=VALUE (repeatable) or --devN VALUE, N in 0..255; since PVE 8.1.5]",
+            help="Device to pass through to the container [property string [[path=]<Path>] [,deny-write=<1|0>] [,gid=<integer>] [,mode=<Octal access mode>] [,uid=<integer>]; as --dev N=VALUE (repeatable) or --devN VALUE, N in 0..255; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="N=VALUE",
             show_default=False,
         ),
@@ -239,14 +239,14 @@ def _set() -> None:
         entrypoint: _S = typer.Option(
             None,
             "--entrypoint",
-            help="Command to run as init, optionally with arguments; may start with an absolute path, relative path, or a binary in $PATH. [string; pattern (?:[^\\x00-\\x08\\x10-\\x1F\\x7F]+); PVE default: /sbin/init (not sent); since PVE 9.0.9]",
+            help="Command to run as init, optionally with arguments; may start with an absolute path, relative path, or a binary in $PATH. [string; pattern (?:[^\\x00-\\x08\\x10-\\x1F\\x7F]+); PVE default: /sbin/init (not sent); since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
         env: _S = typer.Option(
             None,
             "--env",
-            help="The container runtime environment as NUL-separated list. Replaces any lxc.environment.runtime entries in the config. [string; pattern (?:(?:\\w+=[^\\x00-\\x08\\x10-\\x1F\\x7F]*)(?:\\0\\w+=[^\\x00-\\x08\\x10-\\x1F\\x7F]*)*); since PVE 9.0.9]",
+            help="The container runtime environment as NUL-separated list. Replaces any lxc.environment.runtime entries in the config. [string; pattern (?:(?:\\w+=[^\\x00-\\x08\\x10-\\x1F\\x7F]*)(?:\\0\\w+=[^\\x00-\\x08\\x10-\\x1F\\x7F]*)*); since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),

@@ -33,7 +33,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Get preconditions for migration.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/migrate\nPVE method:  migrate_vm_precondition\nPermissions: VM.Migrate on /vms/{vmid}\nSince:       PVE 9.0.9",
+        help="Get preconditions for migration.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/migrate\nPVE method:  migrate_vm_precondition\nPermissions: VM.Migrate on /vms/{vmid}\nSince:       PVE 9.0.17 (or earlier, after 8.4.0)",
         short_help="Get preconditions for migration",
     )
     def get(
@@ -41,7 +41,7 @@ def _get() -> None:
         node: str = typer.Option(
             ...,
             "--node",
-            help="The cluster node name. [string, format pve-node; since PVE 9.0.9]",
+            help="The cluster node name. [string, format pve-node; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
             autocompletion=_c.node,
@@ -49,7 +49,7 @@ def _get() -> None:
         vmid: str = typer.Option(
             ...,
             "--vmid",
-            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid; since PVE 9.0.9]",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="INTEGER",
             show_default=False,
             autocompletion=_c.vmid,
@@ -57,7 +57,7 @@ def _get() -> None:
         target: _S = typer.Option(
             None,
             "--target",
-            help="Target node. [string, format pve-node; since PVE 9.0.9]",
+            help="Target node. [string, format pve-node; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
             autocompletion=_c.node,

@@ -326,7 +326,7 @@ def _stop() -> None:
         overrule_shutdown: _S = typer.Option(
             None,
             "--overrule-shutdown",
-            help="Try to abort active 'vzshutdown' tasks before stopping. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.2.5]",
+            help="Try to abort active 'vzshutdown' tasks before stopping. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.2.10 (or earlier, after 8.1.8)]",
             metavar="BOOL",
             show_default=False,
         ),

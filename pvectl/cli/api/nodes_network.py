@@ -195,7 +195,7 @@ def _create() -> None:
         bridge_vids: _L = typer.Option(
             None,
             "--bridge_vids",
-            help="Specify the allowed VLANs. For example: '2 4 100-200'. Only used if the bridge is VLAN aware. [string, format pve-vlan-id-or-range-list; repeat the option or give a comma list; since PVE 8.2.5]",
+            help="Specify the allowed VLANs. For example: '2 4 100-200'. Only used if the bridge is VLAN aware. [string, format pve-vlan-id-or-range-list; repeat the option or give a comma list; since PVE 8.2.10 (or earlier, after 8.1.8)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -460,7 +460,7 @@ def _reload_network_config() -> None:
         regenerate_frr: _S = typer.Option(
             None,
             "--regenerate-frr",
-            help="Whether FRR config generation should get skipped or not. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 9.0.9]",
+            help="Whether FRR config generation should get skipped or not. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="BOOL",
             show_default=False,
         ),
@@ -579,7 +579,7 @@ def _set() -> None:
         bridge_vids: _L = typer.Option(
             None,
             "--bridge_vids",
-            help="Specify the allowed VLANs. For example: '2 4 100-200'. Only used if the bridge is VLAN aware. [string, format pve-vlan-id-or-range-list; repeat the option or give a comma list; since PVE 8.2.5]",
+            help="Specify the allowed VLANs. For example: '2 4 100-200'. Only used if the bridge is VLAN aware. [string, format pve-vlan-id-or-range-list; repeat the option or give a comma list; since PVE 8.2.10 (or earlier, after 8.1.8)]",
             metavar="TEXT",
             show_default=False,
         ),

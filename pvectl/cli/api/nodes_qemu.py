@@ -1220,14 +1220,14 @@ def _create() -> None:
         allow_ksm: _S = typer.Option(
             None,
             "--allow-ksm",
-            help="Allow memory pages of this guest to be merged via KSM (Kernel Samepage Merging). [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 9.0.9]",
+            help="Allow memory pages of this guest to be merged via KSM (Kernel Samepage Merging). [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="BOOL",
             show_default=False,
         ),
         amd_sev: _S = typer.Option(
             None,
             "--amd-sev",
-            help="Secure Encrypted Virtualization (SEV) features by AMD CPUs [property string [type=]<sev-type> [,allow-smt=<1|0>] [,kernel-hashes=<1|0>] [,no-debug=<1|0>] [,no-key-sharing=<1|0>]; since PVE 8.2.5]",
+            help="Secure Encrypted Virtualization (SEV) features by AMD CPUs [property string [type=]<sev-type> [,allow-smt=<1|0>] [,kernel-hashes=<1|0>] [,no-debug=<1|0>] [,no-key-sharing=<1|0>]; since PVE 8.2.10 (or earlier, after 8.1.8)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -1333,7 +1333,7 @@ def _create() -> None:
         ciupgrade: _S = typer.Option(
             None,
             "--ciupgrade",
-            help="cloud-init: do an automatic package upgrade after the first boot. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 8.0.5]",
+            help="cloud-init: do an automatic package upgrade after the first boot. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 8.0.5 (or earlier, after 7.4-3)]",
             metavar="BOOL",
             show_default=False,
         ),
@@ -1403,7 +1403,7 @@ def _create() -> None:
         ha_managed: _S = typer.Option(
             None,
             "--ha-managed",
-            help="Add the VM as a HA resource after it was created. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 9.0.9]",
+            help="Add the VM as a HA resource after it was created. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="BOOL",
             show_default=False,
         ),
@@ -1445,7 +1445,7 @@ def _create() -> None:
         import_working_storage: _S = typer.Option(
             None,
             "--import-working-storage",
-            help="A file-based storage with 'images' content-type enabled, which is used as an intermediary extraction storage during import. Defaults to the source storage. [string, format pve-storage-id; since PVE 8.2.5]",
+            help="A file-based storage with 'images' content-type enabled, which is used as an intermediary extraction storage during import. Defaults to the source storage. [string, format pve-storage-id; since PVE 8.2.10 (or earlier, after 8.1.8)]",
             metavar="TEXT",
             show_default=False,
             autocompletion=_c.storage,
@@ -1453,7 +1453,7 @@ def _create() -> None:
         intel_tdx: _S = typer.Option(
             None,
             "--intel-tdx",
-            help="Trusted Domain Extension (TDX) features by Intel CPUs [property string [type=]<tdx-type> ,attestation=<1|0> [,vsock-cid=<integer>] [,vsock-port=<integer>]; since PVE 9.0.9]",
+            help="Trusted Domain Extension (TDX) features by Intel CPUs [property string [type=]<tdx-type> ,attestation=<1|0> [,vsock-cid=<integer>] [,vsock-port=<integer>]; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -1812,7 +1812,7 @@ def _create() -> None:
         virtiofs: _L = typer.Option(
             None,
             "--virtiofs",
-            help="Configuration for sharing a directory between host and guest using Virtio-fs. [property string [dirid=]<mapping-id> [,cache=<enum>] [,direct-io=<1|0>] [,expose-acl=<1|0>] [,expose-xattr=<1|0>]; as --virtiofs N=VALUE (repeatable) or --virtiofsN VALUE, N in 0..9; since PVE 8.3.2]",
+            help="Configuration for sharing a directory between host and guest using Virtio-fs. [property string [dirid=]<mapping-id> [,cache=<enum>] [,direct-io=<1|0>] [,expose-acl=<1|0>] [,expose-xattr=<1|0>]; as --virtiofs N=VALUE (repeatable) or --virtiofsN VALUE, N in 0..9; since PVE 8.3.5 (or earlier, after 8.2.10)]",
             metavar="N=VALUE",
             show_default=False,
         ),
@@ -1864,7 +1864,7 @@ def _dbus_vmstate() -> None:
     @app.command(
         "dbus-vmstate",
         cls=ApiCommand,
-        help="Control the dbus-vmstate helper for a given running VM.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/dbus-vmstate\nPVE method:  dbus_vmstate\nPermissions: VM.Migrate on /vms/{vmid}\nSince:       PVE 9.0.9",
+        help="Control the dbus-vmstate helper for a given running VM.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/dbus-vmstate\nPVE method:  dbus_vmstate\nPermissions: VM.Migrate on /vms/{vmid}\nSince:       PVE 9.0.17 (or earlier, after 8.4.0)",
         short_help="Control the dbus-vmstate helper for a given running VM",
     )
     def dbus_vmstate(
@@ -1872,7 +1872,7 @@ def _dbus_vmstate() -> None:
         node: str = typer.Option(
             ...,
             "--node",
-            help="The cluster node name. [string, format pve-node; since PVE 9.0.9]",
+            help="The cluster node name. [string, format pve-node; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
             autocompletion=_c.node,
@@ -1880,7 +1880,7 @@ def _dbus_vmstate() -> None:
         vmid: str = typer.Option(
             ...,
             "--vmid",
-            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid; since PVE 9.0.9]",
+            help="The (unique) ID of the VM. [integer 100..999999999, format pve-vmid; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="INTEGER",
             show_default=False,
             autocompletion=_c.vmid,
@@ -1888,7 +1888,7 @@ def _dbus_vmstate() -> None:
         action: str = typer.Option(
             ...,
             "--action",
-            help="Action to perform on the DBus VMState helper. [one of start, stop; since PVE 9.0.9]",
+            help="Action to perform on the DBus VMState helper. [one of start, stop; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="[start|stop]",
             show_default=False,
         ),

@@ -210,14 +210,14 @@ def _file_read() -> None:
         count: _S = typer.Option(
             None,
             "--count",
-            help="Number of bytes to read. [integer 1..16777216; PVE default: 16777216 (not sent); since PVE 9.1.3]",
+            help="Number of bytes to read. [integer 1..16777216; PVE default: 16777216 (not sent); since PVE 9.1.9 (or earlier, after 9.0.17)]",
             metavar="INTEGER",
             show_default=False,
         ),
         decode: _S = typer.Option(
             None,
             "--decode",
-            help="Data received from the QEMU Guest-Agent is base64 encoded. If this is set to true, the data is decoded. Otherwise the content is forwarded with base64 encoding. Defaults to true. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 9.1.3]",
+            help="Data received from the QEMU Guest-Agent is base64 encoded. If this is set to true, the data is decoded. Otherwise the content is forwarded with base64 encoding. Defaults to true. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 9.1.9 (or earlier, after 9.0.17)]",
             metavar="BOOL",
             show_default=False,
         ),
@@ -231,7 +231,7 @@ def _file_read() -> None:
         offset: _S = typer.Option(
             None,
             "--offset",
-            help="Offset to start reading at [integer 0..N; PVE default: 0 (not sent); since PVE 9.1.3]",
+            help="Offset to start reading at [integer 0..N; PVE default: 0 (not sent); since PVE 9.1.9 (or earlier, after 9.0.17)]",
             metavar="INTEGER",
             show_default=False,
         ),

@@ -417,14 +417,14 @@ def _set() -> None:
         allow_ksm: _S = typer.Option(
             None,
             "--allow-ksm",
-            help="Allow memory pages of this guest to be merged via KSM (Kernel Samepage Merging). [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 9.0.9]",
+            help="Allow memory pages of this guest to be merged via KSM (Kernel Samepage Merging). [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="BOOL",
             show_default=False,
         ),
         amd_sev: _S = typer.Option(
             None,
             "--amd-sev",
-            help="Secure Encrypted Virtualization (SEV) features by AMD CPUs [property string [type=]<sev-type> [,allow-smt=<1|0>] [,kernel-hashes=<1|0>] [,no-debug=<1|0>] [,no-key-sharing=<1|0>]; since PVE 8.2.5]",
+            help="Secure Encrypted Virtualization (SEV) features by AMD CPUs [property string [type=]<sev-type> [,allow-smt=<1|0>] [,kernel-hashes=<1|0>] [,no-debug=<1|0>] [,no-key-sharing=<1|0>]; since PVE 8.2.10 (or earlier, after 8.1.8)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -516,7 +516,7 @@ def _set() -> None:
         ciupgrade: _S = typer.Option(
             None,
             "--ciupgrade",
-            help="cloud-init: do an automatic package upgrade after the first boot. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 8.0.5]",
+            help="cloud-init: do an automatic package upgrade after the first boot. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 8.0.5 (or earlier, after 7.4-3)]",
             metavar="BOOL",
             show_default=False,
         ),
@@ -635,7 +635,7 @@ def _set() -> None:
         intel_tdx: _S = typer.Option(
             None,
             "--intel-tdx",
-            help="Trusted Domain Extension (TDX) features by Intel CPUs [property string [type=]<tdx-type> ,attestation=<1|0> [,vsock-cid=<integer>] [,vsock-port=<integer>]; since PVE 9.0.9]",
+            help="Trusted Domain Extension (TDX) features by Intel CPUs [property string [type=]<tdx-type> ,attestation=<1|0> [,vsock-cid=<integer>] [,vsock-port=<integer>]; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -971,7 +971,7 @@ def _set() -> None:
         virtiofs: _L = typer.Option(
             None,
             "--virtiofs",
-            help="Configuration for sharing a directory between host and guest using Virtio-fs. [property string [dirid=]<mapping-id> [,cache=<enum>] [,direct-io=<1|0>] [,expose-acl=<1|0>] [,expose-xattr=<1|0>]; as --virtiofs N=VALUE (repeatable) or --virtiofsN VALUE, N in 0..9; since PVE 8.3.2]",
+            help="Configuration for sharing a directory between host and guest using Virtio-fs. [property string [dirid=]<mapping-id> [,cache=<enum>] [,direct-io=<1|0>] [,expose-acl=<1|0>] [,expose-xattr=<1|0>]; as --virtiofs N=VALUE (repeatable) or --virtiofsN VALUE, N in 0..9; since PVE 8.3.5 (or earlier, after 8.2.10)]",
             metavar="N=VALUE",
             show_default=False,
         ),
@@ -1052,14 +1052,14 @@ def _update_async() -> None:
         allow_ksm: _S = typer.Option(
             None,
             "--allow-ksm",
-            help="Allow memory pages of this guest to be merged via KSM (Kernel Samepage Merging). [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 9.0.9]",
+            help="Allow memory pages of this guest to be merged via KSM (Kernel Samepage Merging). [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="BOOL",
             show_default=False,
         ),
         amd_sev: _S = typer.Option(
             None,
             "--amd-sev",
-            help="Secure Encrypted Virtualization (SEV) features by AMD CPUs [property string [type=]<sev-type> [,allow-smt=<1|0>] [,kernel-hashes=<1|0>] [,no-debug=<1|0>] [,no-key-sharing=<1|0>]; since PVE 8.2.5]",
+            help="Secure Encrypted Virtualization (SEV) features by AMD CPUs [property string [type=]<sev-type> [,allow-smt=<1|0>] [,kernel-hashes=<1|0>] [,no-debug=<1|0>] [,no-key-sharing=<1|0>]; since PVE 8.2.10 (or earlier, after 8.1.8)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -1158,7 +1158,7 @@ def _update_async() -> None:
         ciupgrade: _S = typer.Option(
             None,
             "--ciupgrade",
-            help="cloud-init: do an automatic package upgrade after the first boot. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 8.0.5]",
+            help="cloud-init: do an automatic package upgrade after the first boot. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 8.0.5 (or earlier, after 7.4-3)]",
             metavar="BOOL",
             show_default=False,
         ),
@@ -1277,7 +1277,7 @@ def _update_async() -> None:
         import_working_storage: _S = typer.Option(
             None,
             "--import-working-storage",
-            help="A file-based storage with 'images' content-type enabled, which is used as an intermediary extraction storage during import. Defaults to the source storage. [string, format pve-storage-id; since PVE 8.2.5]",
+            help="A file-based storage with 'images' content-type enabled, which is used as an intermediary extraction storage during import. Defaults to the source storage. [string, format pve-storage-id; since PVE 8.2.10 (or earlier, after 8.1.8)]",
             metavar="TEXT",
             show_default=False,
             autocompletion=_c.storage,
@@ -1285,7 +1285,7 @@ def _update_async() -> None:
         intel_tdx: _S = typer.Option(
             None,
             "--intel-tdx",
-            help="Trusted Domain Extension (TDX) features by Intel CPUs [property string [type=]<tdx-type> ,attestation=<1|0> [,vsock-cid=<integer>] [,vsock-port=<integer>]; since PVE 9.0.9]",
+            help="Trusted Domain Extension (TDX) features by Intel CPUs [property string [type=]<tdx-type> ,attestation=<1|0> [,vsock-cid=<integer>] [,vsock-port=<integer>]; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -1621,7 +1621,7 @@ def _update_async() -> None:
         virtiofs: _L = typer.Option(
             None,
             "--virtiofs",
-            help="Configuration for sharing a directory between host and guest using Virtio-fs. [property string [dirid=]<mapping-id> [,cache=<enum>] [,direct-io=<1|0>] [,expose-acl=<1|0>] [,expose-xattr=<1|0>]; as --virtiofs N=VALUE (repeatable) or --virtiofsN VALUE, N in 0..9; since PVE 8.3.2]",
+            help="Configuration for sharing a directory between host and guest using Virtio-fs. [property string [dirid=]<mapping-id> [,cache=<enum>] [,direct-io=<1|0>] [,expose-acl=<1|0>] [,expose-xattr=<1|0>]; as --virtiofs N=VALUE (repeatable) or --virtiofsN VALUE, N in 0..9; since PVE 8.3.5 (or earlier, after 8.2.10)]",
             metavar="N=VALUE",
             show_default=False,
         ),

@@ -158,7 +158,7 @@ def _start() -> None:
         with_conntrack_state: _S = typer.Option(
             None,
             "--with-conntrack-state",
-            help="Whether to migrate conntrack entries for running VMs. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 9.0.9]",
+            help="Whether to migrate conntrack entries for running VMs. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="BOOL",
             show_default=False,
         ),

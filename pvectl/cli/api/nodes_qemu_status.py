@@ -425,7 +425,7 @@ def _start() -> None:
         nets_host_mtu: _S = typer.Option(
             None,
             "--nets-host-mtu",
-            help="Used for migration compat. List of VirtIO network devices and their effective host_mtu setting according to the QEMU object model on the source side of the migration. A value of 0 means that the host_mtu parameter is to be avoided for the corresponding device. [string; pattern net\\d+=\\d+(,net\\d+=\\d+)*; since PVE 9.0.9]",
+            help="Used for migration compat. List of VirtIO network devices and their effective host_mtu setting according to the QEMU object model on the source side of the migration. A value of 0 means that the host_mtu parameter is to be avoided for the corresponding device. [string; pattern net\\d+=\\d+(,net\\d+=\\d+)*; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -460,7 +460,7 @@ def _start() -> None:
         with_conntrack_state: _S = typer.Option(
             None,
             "--with-conntrack-state",
-            help="Whether to migrate conntrack entries for running VMs. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 9.0.9]",
+            help="Whether to migrate conntrack entries for running VMs. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="BOOL",
             show_default=False,
         ),
@@ -521,7 +521,7 @@ def _stop() -> None:
         overrule_shutdown: _S = typer.Option(
             None,
             "--overrule-shutdown",
-            help="Try to abort active 'qmshutdown' tasks before stopping. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.2.5]",
+            help="Try to abort active 'qmshutdown' tasks before stopping. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.2.10 (or earlier, after 8.1.8)]",
             metavar="BOOL",
             show_default=False,
         ),

@@ -22,7 +22,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Directory index for SDN fabric status.\n\n\x08\nHTTP:        GET /nodes/{node}/sdn/fabrics/{fabric}\nPVE method:  diridx\nPermissions: SDN.Audit on /sdn/fabrics/{fabric}\nSince:       PVE 9.0.9",
+        help="Directory index for SDN fabric status.\n\n\x08\nHTTP:        GET /nodes/{node}/sdn/fabrics/{fabric}\nPVE method:  diridx\nPermissions: SDN.Audit on /sdn/fabrics/{fabric}\nSince:       PVE 9.0.17 (or earlier, after 8.4.0)",
         short_help="Directory index for SDN fabric status",
     )
     def get(
@@ -30,7 +30,7 @@ def _get() -> None:
         node: str = typer.Option(
             ...,
             "--node",
-            help="The cluster node name. [string, format pve-node; since PVE 9.0.9]",
+            help="The cluster node name. [string, format pve-node; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
             autocompletion=_c.node,
@@ -38,7 +38,7 @@ def _get() -> None:
         fabric: str = typer.Option(
             ...,
             "--fabric",
-            help="Identifier for SDN fabrics [string, format pve-sdn-fabric-id; since PVE 9.0.9]",
+            help="Identifier for SDN fabrics [string, format pve-sdn-fabric-id; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -52,7 +52,7 @@ def _interfaces() -> None:
     @app.command(
         "interfaces",
         cls=ApiCommand,
-        help="Get all interfaces for a fabric.\n\n\x08\nHTTP:        GET /nodes/{node}/sdn/fabrics/{fabric}/interfaces\nPVE method:  interfaces\nPermissions: SDN.Audit on /sdn/fabrics/{fabric}\nSince:       PVE 9.0.9",
+        help="Get all interfaces for a fabric.\n\n\x08\nHTTP:        GET /nodes/{node}/sdn/fabrics/{fabric}/interfaces\nPVE method:  interfaces\nPermissions: SDN.Audit on /sdn/fabrics/{fabric}\nSince:       PVE 9.0.17 (or earlier, after 8.4.0)",
         short_help="Get all interfaces for a fabric",
     )
     def interfaces(
@@ -60,7 +60,7 @@ def _interfaces() -> None:
         node: str = typer.Option(
             ...,
             "--node",
-            help="The cluster node name. [string, format pve-node; since PVE 9.0.9]",
+            help="The cluster node name. [string, format pve-node; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
             autocompletion=_c.node,
@@ -68,7 +68,7 @@ def _interfaces() -> None:
         fabric: str = typer.Option(
             ...,
             "--fabric",
-            help="Identifier for SDN fabrics [string, format pve-sdn-fabric-id; since PVE 9.0.9]",
+            help="Identifier for SDN fabrics [string, format pve-sdn-fabric-id; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -82,7 +82,7 @@ def _neighbors() -> None:
     @app.command(
         "neighbors",
         cls=ApiCommand,
-        help="Get all neighbors for a fabric.\n\n\x08\nHTTP:        GET /nodes/{node}/sdn/fabrics/{fabric}/neighbors\nPVE method:  neighbors\nPermissions: SDN.Audit on /sdn/fabrics/{fabric}\nSince:       PVE 9.0.9",
+        help="Get all neighbors for a fabric.\n\n\x08\nHTTP:        GET /nodes/{node}/sdn/fabrics/{fabric}/neighbors\nPVE method:  neighbors\nPermissions: SDN.Audit on /sdn/fabrics/{fabric}\nSince:       PVE 9.0.17 (or earlier, after 8.4.0)",
         short_help="Get all neighbors for a fabric",
     )
     def neighbors(
@@ -90,7 +90,7 @@ def _neighbors() -> None:
         node: str = typer.Option(
             ...,
             "--node",
-            help="The cluster node name. [string, format pve-node; since PVE 9.0.9]",
+            help="The cluster node name. [string, format pve-node; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
             autocompletion=_c.node,
@@ -98,7 +98,7 @@ def _neighbors() -> None:
         fabric: str = typer.Option(
             ...,
             "--fabric",
-            help="Identifier for SDN fabrics [string, format pve-sdn-fabric-id; since PVE 9.0.9]",
+            help="Identifier for SDN fabrics [string, format pve-sdn-fabric-id; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -112,7 +112,7 @@ def _routes() -> None:
     @app.command(
         "routes",
         cls=ApiCommand,
-        help="Get all routes for a fabric.\n\n\x08\nHTTP:        GET /nodes/{node}/sdn/fabrics/{fabric}/routes\nPVE method:  routes\nPermissions: SDN.Audit on /sdn/fabrics/{fabric}\nSince:       PVE 9.0.9",
+        help="Get all routes for a fabric.\n\n\x08\nHTTP:        GET /nodes/{node}/sdn/fabrics/{fabric}/routes\nPVE method:  routes\nPermissions: SDN.Audit on /sdn/fabrics/{fabric}\nSince:       PVE 9.0.17 (or earlier, after 8.4.0)",
         short_help="Get all routes for a fabric",
     )
     def routes(
@@ -120,7 +120,7 @@ def _routes() -> None:
         node: str = typer.Option(
             ...,
             "--node",
-            help="The cluster node name. [string, format pve-node; since PVE 9.0.9]",
+            help="The cluster node name. [string, format pve-node; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
             autocompletion=_c.node,
@@ -128,7 +128,7 @@ def _routes() -> None:
         fabric: str = typer.Option(
             ...,
             "--fabric",
-            help="Identifier for SDN fabrics [string, format pve-sdn-fabric-id; since PVE 9.0.9]",
+            help="Identifier for SDN fabrics [string, format pve-sdn-fabric-id; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),

@@ -22,7 +22,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="diridx\n\n\x08\nHTTP:        GET /nodes/{node}/sdn/vnets/{vnet}\nPVE method:  diridx\nPermissions: Require 'SDN.Audit' permissions on '/sdn/zones/<zone>/<vnet>'\nSince:       PVE 9.0.9",
+        help="diridx\n\n\x08\nHTTP:        GET /nodes/{node}/sdn/vnets/{vnet}\nPVE method:  diridx\nPermissions: Require 'SDN.Audit' permissions on '/sdn/zones/<zone>/<vnet>'\nSince:       PVE 9.0.17 (or earlier, after 8.4.0)",
         short_help="diridx",
     )
     def get(
@@ -30,7 +30,7 @@ def _get() -> None:
         node: str = typer.Option(
             ...,
             "--node",
-            help="The cluster node name. [string, format pve-node; since PVE 9.0.9]",
+            help="The cluster node name. [string, format pve-node; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
             autocompletion=_c.node,
@@ -38,7 +38,7 @@ def _get() -> None:
         vnet: str = typer.Option(
             ...,
             "--vnet",
-            help="The SDN vnet object identifier. [string, format pve-sdn-vnet-id; since PVE 9.0.9]",
+            help="The SDN vnet object identifier. [string, format pve-sdn-vnet-id; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -52,7 +52,7 @@ def _mac_vrf() -> None:
     @app.command(
         "mac-vrf",
         cls=ApiCommand,
-        help="Get the MAC VRF for a VNet in an EVPN zone.\n\n\x08\nHTTP:        GET /nodes/{node}/sdn/vnets/{vnet}/mac-vrf\nPVE method:  mac-vrf\nPermissions: Require 'SDN.Audit' permissions on '/sdn/zones/<zone>/<vnet>'\nSince:       PVE 9.0.9",
+        help="Get the MAC VRF for a VNet in an EVPN zone.\n\n\x08\nHTTP:        GET /nodes/{node}/sdn/vnets/{vnet}/mac-vrf\nPVE method:  mac-vrf\nPermissions: Require 'SDN.Audit' permissions on '/sdn/zones/<zone>/<vnet>'\nSince:       PVE 9.0.17 (or earlier, after 8.4.0)",
         short_help="Get the MAC VRF for a VNet in an EVPN zone",
     )
     def mac_vrf(
@@ -60,7 +60,7 @@ def _mac_vrf() -> None:
         node: str = typer.Option(
             ...,
             "--node",
-            help="The cluster node name. [string, format pve-node; since PVE 9.0.9]",
+            help="The cluster node name. [string, format pve-node; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
             autocompletion=_c.node,
@@ -68,7 +68,7 @@ def _mac_vrf() -> None:
         vnet: str = typer.Option(
             ...,
             "--vnet",
-            help="The SDN vnet object identifier. [string, format pve-sdn-vnet-id; since PVE 9.0.9]",
+            help="The SDN vnet object identifier. [string, format pve-sdn-vnet-id; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),

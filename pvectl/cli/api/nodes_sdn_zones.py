@@ -22,7 +22,7 @@ def _bridges() -> None:
     @app.command(
         "bridges",
         cls=ApiCommand,
-        help="Get a list of all bridges (vnets) that are part of a zone, as well as the ports that are members of that bridge.\n\n\x08\nHTTP:        GET /nodes/{node}/sdn/zones/{zone}/bridges\nPVE method:  bridges\nPermissions: SDN.Audit on /sdn/zones/{zone}\nSince:       PVE 9.0.9",
+        help="Get a list of all bridges (vnets) that are part of a zone, as well as the ports that are members of that bridge.\n\n\x08\nHTTP:        GET /nodes/{node}/sdn/zones/{zone}/bridges\nPVE method:  bridges\nPermissions: SDN.Audit on /sdn/zones/{zone}\nSince:       PVE 9.0.17 (or earlier, after 8.4.0)",
         short_help="Get a list of all bridges (vnets) that are part of a zone, as well as the ports that are members of that bridge",
     )
     def bridges(
@@ -30,7 +30,7 @@ def _bridges() -> None:
         node: str = typer.Option(
             ...,
             "--node",
-            help="The cluster node name. [string, format pve-node; since PVE 9.0.9]",
+            help="The cluster node name. [string, format pve-node; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
             autocompletion=_c.node,
@@ -38,7 +38,7 @@ def _bridges() -> None:
         zone: str = typer.Option(
             ...,
             "--zone",
-            help='zone name or "localnetwork" [string; since PVE 9.0.9]',
+            help='zone name or "localnetwork" [string; since PVE 9.0.17 (or earlier, after 8.4.0)]',
             metavar="TEXT",
             show_default=False,
         ),
@@ -112,7 +112,7 @@ def _ip_vrf() -> None:
     @app.command(
         "ip-vrf",
         cls=ApiCommand,
-        help="Get the IP VRF of an EVPN zone.\n\n\x08\nHTTP:        GET /nodes/{node}/sdn/zones/{zone}/ip-vrf\nPVE method:  ip-vrf\nPermissions: SDN.Audit on /sdn/zones/{zone}\nSince:       PVE 9.0.9",
+        help="Get the IP VRF of an EVPN zone.\n\n\x08\nHTTP:        GET /nodes/{node}/sdn/zones/{zone}/ip-vrf\nPVE method:  ip-vrf\nPermissions: SDN.Audit on /sdn/zones/{zone}\nSince:       PVE 9.0.17 (or earlier, after 8.4.0)",
         short_help="Get the IP VRF of an EVPN zone",
     )
     def ip_vrf(
@@ -120,7 +120,7 @@ def _ip_vrf() -> None:
         node: str = typer.Option(
             ...,
             "--node",
-            help="The cluster node name. [string, format pve-node; since PVE 9.0.9]",
+            help="The cluster node name. [string, format pve-node; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
             autocompletion=_c.node,
@@ -128,7 +128,7 @@ def _ip_vrf() -> None:
         zone: str = typer.Option(
             ...,
             "--zone",
-            help="Name of an EVPN zone. [string; since PVE 9.0.9]",
+            help="Name of an EVPN zone. [string; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),

@@ -131,7 +131,7 @@ def _download_url() -> None:
         compression: _S = typer.Option(
             None,
             "--compression",
-            help="Decompress the downloaded file using the specified compression algorithm. [string; since PVE 8.1.5]",
+            help="Decompress the downloaded file using the specified compression algorithm. [string; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -212,7 +212,7 @@ def _import_metadata() -> None:
     @app.command(
         "import-metadata",
         cls=ApiCommand,
-        help="Get the base parameters for creating a guest which imports data from a foreign importable guest, like an ESXi VM\n\n\x08\nHTTP:        GET /nodes/{node}/storage/{storage}/import-metadata\nPVE method:  get_import_metadata\nPermissions: You need read access for the volume.\nSince:       PVE 8.1.5",
+        help="Get the base parameters for creating a guest which imports data from a foreign importable guest, like an ESXi VM\n\n\x08\nHTTP:        GET /nodes/{node}/storage/{storage}/import-metadata\nPVE method:  get_import_metadata\nPermissions: You need read access for the volume.\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
         short_help="Get the base parameters for creating a guest which imports data from a foreign importable guest, like an ESXi VM",
     )
     def import_metadata(
@@ -220,7 +220,7 @@ def _import_metadata() -> None:
         node: str = typer.Option(
             ...,
             "--node",
-            help="The cluster node name. [string, format pve-node; since PVE 8.1.5]",
+            help="The cluster node name. [string, format pve-node; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
             autocompletion=_c.node,
@@ -228,7 +228,7 @@ def _import_metadata() -> None:
         storage: str = typer.Option(
             ...,
             "--storage",
-            help="The storage identifier. [string, format pve-storage-id; since PVE 8.1.5]",
+            help="The storage identifier. [string, format pve-storage-id; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
             autocompletion=_c.storage,
@@ -236,7 +236,7 @@ def _import_metadata() -> None:
         volume: str = typer.Option(
             ...,
             "--volume",
-            help="Volume identifier for the guest archive/entry. [string; since PVE 8.1.5]",
+            help="Volume identifier for the guest archive/entry. [string; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -310,7 +310,7 @@ def _oci_registry_pull() -> None:
     @app.command(
         "oci-registry-pull",
         cls=ApiCommand,
-        help="Pull an OCI image from a registry.\n\n\x08\nHTTP:        POST /nodes/{node}/storage/{storage}/oci-registry-pull\nPVE method:  oci_registry_pull\nPermissions: (Datastore.AllocateTemplate on /storage/{storage} and Sys.AccessNetwork on\n             /nodes/{node})\nSince:       PVE 9.0.9\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Pull an OCI image from a registry.\n\n\x08\nHTTP:        POST /nodes/{node}/storage/{storage}/oci-registry-pull\nPVE method:  oci_registry_pull\nPermissions: (Datastore.AllocateTemplate on /storage/{storage} and Sys.AccessNetwork on\n             /nodes/{node})\nSince:       PVE 9.0.17 (or earlier, after 8.4.0)\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Pull an OCI image from a registry",
     )
     def oci_registry_pull(
@@ -318,7 +318,7 @@ def _oci_registry_pull() -> None:
         node: str = typer.Option(
             ...,
             "--node",
-            help="The cluster node name. [string, format pve-node; since PVE 9.0.9]",
+            help="The cluster node name. [string, format pve-node; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
             autocompletion=_c.node,
@@ -326,7 +326,7 @@ def _oci_registry_pull() -> None:
         storage: str = typer.Option(
             ...,
             "--storage",
-            help="The storage identifier. [string, format pve-storage-id; since PVE 9.0.9]",
+            help="The storage identifier. [string, format pve-storage-id; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
             autocompletion=_c.storage,
@@ -334,14 +334,14 @@ def _oci_registry_pull() -> None:
         filename: _S = typer.Option(
             None,
             "--filename",
-            help="Custom destination file name of the OCI image. Caution: This will be normalized! [string; at most 255 characters; since PVE 9.0.9]",
+            help="Custom destination file name of the OCI image. Caution: This will be normalized! [string; at most 255 characters; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
         reference: str = typer.Option(
             ...,
             "--reference",
-            help="The reference to the OCI image to download. [string; pattern ^(?:(?:[a-zA-Z\\d]|[a-zA-Z\\d][a-zA-Z\\d-]*[a-zA-Z\\d])(?:\\.(?:[a-zA-Z\\d]|[a-zA-Z\\d][a-zA-Z\\d-]*[a-zA-Z\\d]))*(?::\\d+)?/)?[a-z\\d]+(?:(?:[._]|__|[-]*)[a-z\\d]+)*(?:/[a-z\\d]+(?:(?:[._]|__|[-]*)[a-z\\d]+)*)*:\\w[\\w.-]{0,127}$; since PVE 9.0.9]",
+            help="The reference to the OCI image to download. [string; pattern ^(?:(?:[a-zA-Z\\d]|[a-zA-Z\\d][a-zA-Z\\d-]*[a-zA-Z\\d])(?:\\.(?:[a-zA-Z\\d]|[a-zA-Z\\d][a-zA-Z\\d-]*[a-zA-Z\\d]))*(?::\\d+)?/)?[a-z\\d]+(?:(?:[._]|__|[-]*)[a-z\\d]+)*(?:/[a-z\\d]+(?:(?:[._]|__|[-]*)[a-z\\d]+)*)*:\\w[\\w.-]{0,127}$; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),

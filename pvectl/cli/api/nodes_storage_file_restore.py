@@ -60,7 +60,7 @@ def _download() -> None:
         tar: _S = typer.Option(
             None,
             "--tar",
-            help="Download dirs as 'tar.zst' instead of 'zip'. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.1.5]",
+            help="Download dirs as 'tar.zst' instead of 'zip'. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="BOOL",
             show_default=False,
         ),

@@ -137,7 +137,7 @@ def _create() -> None:
         fleecing: _S = typer.Option(
             None,
             "--fleecing",
-            help="Options for backup fleecing (VM only). [property string [[enabled=]<1|0>] [,storage=<storage ID>]; since PVE 8.2.5]",
+            help="Options for backup fleecing (VM only). [property string [[enabled=]<1|0>] [,storage=<storage ID>]; since PVE 8.2.10 (or earlier, after 8.1.8)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -151,7 +151,7 @@ def _create() -> None:
         job_id: _S = typer.Option(
             None,
             "--job-id",
-            help="The ID of the backup job. If set, the 'backup-job' metadata field of the backup notification will be set to this value. Only root@pam can set this parameter. [string; pattern \\S+; at most 50 characters; since PVE 8.2.5]",
+            help="The ID of the backup job. If set, the 'backup-job' metadata field of the backup notification will be set to this value. Only root@pam can set this parameter. [string; pattern \\S+; at most 50 characters; since PVE 8.2.10 (or earlier, after 8.1.8)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -200,14 +200,14 @@ def _create() -> None:
         notification_mode: _S = typer.Option(
             None,
             "--notification-mode",
-            help="Determine which notification system to use. If set to 'legacy-sendmail', vzdump will consider the mailto/mailnotification parameters and send emails to the specified address(es) via the 'sendmail' command. If set to 'notification-system', a notification will be sent via PVE's notification system, and the mailto and mailnotification will be ignored. If set to 'auto' (default setting), an email will be sent if mailto is set, and the notification system will be used if not. [one of auto, legacy-sendmail, notification-system; PVE default: auto (not sent); since PVE 8.1.5]",
+            help="Determine which notification system to use. If set to 'legacy-sendmail', vzdump will consider the mailto/mailnotification parameters and send emails to the specified address(es) via the 'sendmail' command. If set to 'notification-system', a notification will be sent via PVE's notification system, and the mailto and mailnotification will be ignored. If set to 'auto' (default setting), an email will be sent if mailto is set, and the notification system will be used if not. [one of auto, legacy-sendmail, notification-system; PVE default: auto (not sent); since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
         pbs_change_detection_mode: _S = typer.Option(
             None,
             "--pbs-change-detection-mode",
-            help="PBS mode used to detect file changes and switch encoding format for container backups. [one of legacy, data, metadata; since PVE 8.2.5]",
+            help="PBS mode used to detect file changes and switch encoding format for container backups. [one of legacy, data, metadata; since PVE 8.2.10 (or earlier, after 8.1.8)]",
             metavar="[legacy|data|metadata]",
             show_default=False,
         ),

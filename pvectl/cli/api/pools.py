@@ -110,7 +110,7 @@ def _delete_pool() -> None:
     @app.command(
         "delete-pool",
         cls=ApiCommand,
-        help="Delete pool.\n\n\x08\nHTTP:        DELETE /pools\nPVE method:  delete_pool\nPermissions: You can only delete empty pools (no members). Check: Pool.Allocate on /pool/{poolid}\nSince:       PVE 8.1.5",
+        help="Delete pool.\n\n\x08\nHTTP:        DELETE /pools\nPVE method:  delete_pool\nPermissions: You can only delete empty pools (no members). Check: Pool.Allocate on /pool/{poolid}\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
         short_help="Delete pool",
     )
     def delete_pool(
@@ -118,7 +118,7 @@ def _delete_pool() -> None:
         poolid: str = typer.Option(
             ...,
             "--poolid",
-            help="[string, format pve-poolid; since PVE 8.1.5]",
+            help="[string, format pve-poolid; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
             autocompletion=_c.pool,
@@ -171,7 +171,7 @@ def _list() -> None:
         poolid: _S = typer.Option(
             None,
             "--poolid",
-            help="[string, format pve-poolid; since PVE 8.1.5]",
+            help="[string, format pve-poolid; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
             autocompletion=_c.pool,
@@ -179,7 +179,7 @@ def _list() -> None:
         type: _S = typer.Option(
             None,
             "--type",
-            help="[one of qemu, lxc, storage; requires --poolid; since PVE 8.1.5]",
+            help="[one of qemu, lxc, storage; requires --poolid; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="[qemu|lxc|storage]",
             show_default=False,
         ),
@@ -209,7 +209,7 @@ def _set() -> None:
         allow_move: _S = typer.Option(
             None,
             "--allow-move",
-            help="Allow adding a guest even if already in another pool. The guest will be removed from its current pool and added to this one. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.1.5]",
+            help="Allow adding a guest even if already in another pool. The guest will be removed from its current pool and added to this one. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="BOOL",
             show_default=False,
         ),
@@ -251,7 +251,7 @@ def _update_pool() -> None:
     @app.command(
         "update-pool",
         cls=ApiCommand,
-        help="Update pool.\n\n\x08\nHTTP:        PUT /pools\nPVE method:  update_pool\nPermissions: You also need the right to modify permissions on any object you add/delete. Check:\n             Pool.Allocate on /pool/{poolid}\nSince:       PVE 8.1.5",
+        help="Update pool.\n\n\x08\nHTTP:        PUT /pools\nPVE method:  update_pool\nPermissions: You also need the right to modify permissions on any object you add/delete. Check:\n             Pool.Allocate on /pool/{poolid}\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
         short_help="Update pool",
     )
     def update_pool(
@@ -259,28 +259,28 @@ def _update_pool() -> None:
         allow_move: _S = typer.Option(
             None,
             "--allow-move",
-            help="Allow adding a guest even if already in another pool. The guest will be removed from its current pool and added to this one. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.1.5]",
+            help="Allow adding a guest even if already in another pool. The guest will be removed from its current pool and added to this one. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="BOOL",
             show_default=False,
         ),
         comment: _S = typer.Option(
             None,
             "--comment",
-            help="[string; since PVE 8.1.5]",
+            help="[string; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
         delete: _S = typer.Option(
             None,
             "--delete",
-            help="Remove the passed VMIDs and/or storage IDs instead of adding them. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.1.5]",
+            help="Remove the passed VMIDs and/or storage IDs instead of adding them. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="BOOL",
             show_default=False,
         ),
         poolid: str = typer.Option(
             ...,
             "--poolid",
-            help="[string, format pve-poolid; since PVE 8.1.5]",
+            help="[string, format pve-poolid; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
             autocompletion=_c.pool,
@@ -288,14 +288,14 @@ def _update_pool() -> None:
         storage: _L = typer.Option(
             None,
             "--storage",
-            help="List of storage IDs to add or remove from this pool. [string, format pve-storage-id-list; repeat the option or give a comma list; since PVE 8.1.5]",
+            help="List of storage IDs to add or remove from this pool. [string, format pve-storage-id-list; repeat the option or give a comma list; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),
         vms: _L = typer.Option(
             None,
             "--vms",
-            help="List of guest VMIDs to add or remove from this pool. [string, format pve-vmid-list; repeat the option or give a comma list; since PVE 8.1.5]",
+            help="List of guest VMIDs to add or remove from this pool. [string, format pve-vmid-list; repeat the option or give a comma list; since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="TEXT",
             show_default=False,
         ),

@@ -293,14 +293,14 @@ def _create() -> None:
         create_base_path: _S = typer.Option(
             None,
             "--create-base-path",
-            help="Create the base directory if it doesn't exist. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 8.0.5]",
+            help="Create the base directory if it doesn't exist. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 8.0.5 (or earlier, after 7.4-3)]",
             metavar="BOOL",
             show_default=False,
         ),
         create_subdirs: _S = typer.Option(
             None,
             "--create-subdirs",
-            help="Populate the directory with the default structure. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 8.0.5]",
+            help="Populate the directory with the default structure. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 8.0.5 (or earlier, after 7.4-3)]",
             metavar="BOOL",
             show_default=False,
         ),
@@ -538,7 +538,7 @@ def _create() -> None:
         saferemove_stepsize: _S = typer.Option(
             None,
             "--saferemove-stepsize",
-            help="Wipe step size in MiB. It will be capped to the maximum supported by the storage. [one of 1, 2, 4, 8, 16, 32; PVE default: 32 (not sent); since PVE 9.0.9]",
+            help="Wipe step size in MiB. It will be capped to the maximum supported by the storage. [one of 1, 2, 4, 8, 16, 32; PVE default: 32 (not sent); since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="[1|2|4|8|16|32]",
             show_default=False,
         ),
@@ -573,7 +573,7 @@ def _create() -> None:
         skip_cert_verification: _S = typer.Option(
             None,
             "--skip-cert-verification",
-            help="Disable TLS certificate verification, only enable on fully trusted networks! [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.1.5]",
+            help="Disable TLS certificate verification, only enable on fully trusted networks! [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="BOOL",
             show_default=False,
         ),
@@ -587,7 +587,7 @@ def _create() -> None:
         snapshot_as_volume_chain: _S = typer.Option(
             None,
             "--snapshot-as-volume-chain",
-            help="Enable support for creating storage-vendor agnostic snapshot through volume backing-chains. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 9.0.9]",
+            help="Enable support for creating storage-vendor agnostic snapshot through volume backing-chains. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="BOOL",
             show_default=False,
         ),
@@ -658,7 +658,7 @@ def _create() -> None:
         zfs_base_path: _S = typer.Option(
             None,
             "--zfs-base-path",
-            help="Base path where to look for the created ZFS block devices. Set automatically during creation if not specified. Usually '/dev/zvol'. [string, format pve-storage-path; since PVE 9.0.9]",
+            help="Base path where to look for the created ZFS block devices. Set automatically during creation if not specified. Usually '/dev/zvol'. [string, format pve-storage-path; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),
@@ -798,14 +798,14 @@ def _set() -> None:
         create_base_path: _S = typer.Option(
             None,
             "--create-base-path",
-            help="Create the base directory if it doesn't exist. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 8.0.5]",
+            help="Create the base directory if it doesn't exist. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 8.0.5 (or earlier, after 7.4-3)]",
             metavar="BOOL",
             show_default=False,
         ),
         create_subdirs: _S = typer.Option(
             None,
             "--create-subdirs",
-            help="Populate the directory with the default structure. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 8.0.5]",
+            help="Populate the directory with the default structure. [boolean (1/0, true/false, yes/no, on/off); PVE default: 1 (not sent); since PVE 8.0.5 (or earlier, after 7.4-3)]",
             metavar="BOOL",
             show_default=False,
         ),
@@ -1022,7 +1022,7 @@ def _set() -> None:
         saferemove_stepsize: _S = typer.Option(
             None,
             "--saferemove-stepsize",
-            help="Wipe step size in MiB. It will be capped to the maximum supported by the storage. [one of 1, 2, 4, 8, 16, 32; PVE default: 32 (not sent); since PVE 9.0.9]",
+            help="Wipe step size in MiB. It will be capped to the maximum supported by the storage. [one of 1, 2, 4, 8, 16, 32; PVE default: 32 (not sent); since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="[1|2|4|8|16|32]",
             show_default=False,
         ),
@@ -1050,7 +1050,7 @@ def _set() -> None:
         skip_cert_verification: _S = typer.Option(
             None,
             "--skip-cert-verification",
-            help="Disable TLS certificate verification, only enable on fully trusted networks! [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.1.5]",
+            help="Disable TLS certificate verification, only enable on fully trusted networks! [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 8.1.8 (or earlier, after 8.0.5)]",
             metavar="BOOL",
             show_default=False,
         ),
@@ -1064,7 +1064,7 @@ def _set() -> None:
         snapshot_as_volume_chain: _S = typer.Option(
             None,
             "--snapshot-as-volume-chain",
-            help="Enable support for creating storage-vendor agnostic snapshot through volume backing-chains. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 9.0.9]",
+            help="Enable support for creating storage-vendor agnostic snapshot through volume backing-chains. [boolean (1/0, true/false, yes/no, on/off); PVE default: 0 (not sent); since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="BOOL",
             show_default=False,
         ),
@@ -1099,7 +1099,7 @@ def _set() -> None:
         zfs_base_path: _S = typer.Option(
             None,
             "--zfs-base-path",
-            help="Base path where to look for the created ZFS block devices. Set automatically during creation if not specified. Usually '/dev/zvol'. [string, format pve-storage-path; since PVE 9.0.9]",
+            help="Base path where to look for the created ZFS block devices. Set automatically during creation if not specified. Usually '/dev/zvol'. [string, format pve-storage-path; since PVE 9.0.17 (or earlier, after 8.4.0)]",
             metavar="TEXT",
             show_default=False,
         ),

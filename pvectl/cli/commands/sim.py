@@ -38,7 +38,7 @@ console:vmid=N[,state=refused]
 app = typer.Typer(
     name="sim",
     help=(
-        "Run the embedded PVE simulator (a PVE 9.1.3 API on this machine, for demos and tests).\n\n"
+        "Run the embedded PVE simulator (a PVE 9.1 API on this machine, for demos and tests).\n\n"
         "`pvectl --sim ...` runs commands against it without a server; `pvectl sim serve` serves it over HTTPS. "
         "State lives in $PVECTL_SIM_STATE_DIR (default: $XDG_STATE_HOME/pvectl/sim).\n\n"
         "Faults: `sim serve --faults SPEC` (repeatable), a seed's `faults` list, or for `--sim` the variable "

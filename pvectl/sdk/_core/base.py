@@ -13,6 +13,7 @@ import httpx
 from pvectl import __version__
 from pvectl.sdk._core.auth import Auth, PasswordSource, TfaCallback, TfaChallenge, TicketAuth, TokenAuth
 from pvectl.sdk._core.errors import (
+    ApiError,
     AuthenticationError,
     PveError,
     TLSError,
@@ -297,6 +298,22 @@ class BaseClient:
 
     def _needs_version(self, op: OpSpec | None) -> bool:
         return self.check_version and self.server_version is None and op is not None and op.key != VERSION_OP
+
+    def _answer(self, response: Any, prepared: Prepared) -> Any:
+        """The answer's data; PVE's 501 "Method … not implemented" (a release without the method, where the
+        version table could not tell) becomes the same UnsupportedByServer the table gives before sending."""
+        from pvectl.sdk._client import _interpret
+
+        try:
+            return _interpret(response, prepared)
+        except ApiError as exc:
+            if exc.status == 501 and prepared.op is not None:
+                from pvectl.sdk._core.versions import not_implemented
+
+                unsupported = not_implemented(prepared.op.key, self.server_version, exc.message)
+                if unsupported is not None:
+                    raise unsupported from None
+            raise
 
     def _version_error(self, prepared: Prepared) -> UnsupportedByServer | None:
         if not self.check_version or self.server_version is None or prepared.op is None:

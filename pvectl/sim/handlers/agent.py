@@ -21,14 +21,26 @@ IP_SECONDS = 4.0
 OS_RELEASE = 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nID=debian\n'
 
 
+def _enabled(value: Any) -> bool:
+    """pve-qm-agent's ``enabled`` (its default key: ``1`` means ``enabled=1``)."""
+    for item in str(value).split(","):
+        key, _, val = item.rpartition("=")
+        if key in ("", "enabled"):
+            return val in ("1", "on", "yes", "true")
+    return False
+
+
 def _agent(ctx: Ctx, command: str) -> tuple[dict[str, Any], int]:
     vm = _vm(ctx)
     vmid = int(ctx.path["vmid"])
-    agent = str(vm["config"].get("agent", "0")).split(",")
-    if not any(part in ("1", "enabled=1") for part in agent):
+    # qemu-server src/PVE/QemuServer/Agent.pm assert_agent_available: only a missing ``agent`` key is "not
+    # configured"; ``agent: 0`` starts QEMU without the agent's socket, so qga_check_running says "not running".
+    if "agent" not in vm["config"]:
         raise ApiFail(500, "No QEMU guest agent configured")
     if vm["status"] != "running":
         raise ApiFail(500, f"VM {vmid} is not running")
+    if not _enabled(vm["config"]["agent"]):
+        raise ApiFail(500, "QEMU guest agent is not running")
     fault = ctx.faults.guest_agent(vmid)
     if fault == "down" or ctx.now - float(vm.get("started", 0)) < BOOT_SECONDS:
         raise ApiFail(500, f"VM {vmid} qmp command '{command}' failed - got timeout")

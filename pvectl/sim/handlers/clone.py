@@ -20,8 +20,10 @@ from pvectl.sim.wire import ApiFail, param_fail
 # RBDPlugin, BTRFSPlugin); plain LVM and iSCSI have none.
 FILE_TYPES = {"dir", "nfs", "cifs", "glusterfs"}
 LINKED_TYPES = {"lvmthin", "rbd", "zfspool", "btrfs", *FILE_TYPES}
-# Keys a clone gets fresh or not at all (qemu-server regenerates vmgenid/smbios uuid and MACs on clone).
-DROPPED = {"lock", "template", "digest", "name", "description", "vmgenid", "parent"}
+# Keys a clone gets fresh or not at all (qemu-server clone_vm skips snapshot state and unusedN, drops
+# ``template``, regenerates vmgenid/smbios uuid and MACs); everything else, the description included, is copied.
+DROPPED = {"lock", "template", "digest", "name", "vmgenid", "parent", "snaptime", "vmstate", "runningcpu"}
+DROPPED |= {"runningmachine", "running-nets-host-mtu"}
 
 
 def linked_ok(st: dict[str, Any]) -> bool:
@@ -39,6 +41,19 @@ def _disks(config: dict[str, Any]) -> list[tuple[str, dict[str, str]]]:
     return out
 
 
+def _shared_vm(state: dict[str, Any], config: dict[str, Any]) -> bool:
+    """qemu-server clone_vm ``$check_storage_access_clone``: every volume (CD-ROM images included; not 'none'
+    nor a physical 'cdrom') is on shared storage."""
+    for key in vmconf.drives_in(config):
+        file = vmconf.parse_drive(key, str(config[key])).get("file", "")
+        if file in ("", "none", "cdrom") or ":" not in file:
+            continue
+        st = state["storages"].get(file.split(":", 1)[0])
+        if st is not None and not st["shared"]:
+            return False
+    return True
+
+
 def _volume_format(volid: str) -> str:
     tail = volid.rsplit("/", 1)[-1]
     return tail.rsplit(".", 1)[1] if "." in tail else "raw"
@@ -50,8 +65,9 @@ def clone(ctx: Ctx) -> str:
     node, vmid, state = src["node"], int(ctx.path["vmid"]), ctx.state
     newid = int(ctx.text("newid") or 0)
     existing = state["vms"].get(str(newid))
-    if existing is not None:  # PVE::Cluster::check_vmid_unused
-        raise ApiFail(500, f"VM {newid} already exists on node '{existing['node']}'")
+    if existing is not None and existing["node"] == node:
+        # qemu-server clone_vm $load_and_check, before the fork: the new id's config file on this node
+        raise ApiFail(500, f"unable to create VM {newid}: config file already exists")
     template = str(src["config"].get("template", "0")) == "1"
     full = ctx.flag("full") if ctx.text("full") is not None else not template
     storage, fmt = ctx.text("storage"), ctx.text("format")
@@ -65,11 +81,23 @@ def clone(ctx: Ctx) -> str:
     pool = ctx.text("pool")
     if pool is not None and pool not in state["pools"]:
         raise ApiFail(500, f"pool '{pool}' does not exist")
+    if storage is not None and target != node:
+        # clone_vm: "clone only works if target storage is shared"
+        st = state["storages"].get(storage)
+        if st is not None and not st["shared"]:
+            raise ApiFail(500, f"can't clone to non-shared storage '{storage}'")
     if not template:
         _check_lock(ctx, src)
+    if target != node and not _shared_vm(state, src["config"]):
+        # $check_storage_access_clone: any volume on unshared storage, CD-ROM images included
+        raise ApiFail(500, f"can't clone VM to node '{target}' (VM uses local storage)")
+    if existing is not None:
+        # the id exists on another node: the worker's temporary config write fails on pmxcfs (file_set_contents)
+        path = f"/etc/pve/nodes/{node}/qemu-server/{newid}.conf.tmp.{state.get('next_pid', 4096)}"
+        return ctx.task(node, "qmclone", str(vmid), failure=f"unable to open file '{path}' - File exists")
     config = {k: v for k, v in src["config"].items() if k not in DROPPED and not k.startswith("unused")}
     config["name"] = ctx.text("name") or f"Copy-of-VM-{src['config'].get('name', vmid)}"
-    if ctx.text("description") is not None:
+    if ctx.text("description"):  # clone_vm: only a non-empty description replaces the copied one
         config["description"] = ctx.text("description")
     for key in list(config):
         if vmconf.NET_KEY.fullmatch(key):  # a clone gets new MAC addresses
@@ -81,8 +109,6 @@ def clone(ctx: Ctx) -> str:
         old = values["file"]
         vol_storage = old.split(":", 1)[0]
         st = state["storages"][vol_storage]
-        if target != node and not st["shared"] and (not full or storage is None):
-            raise ApiFail(500, f"can't clone VM to node '{target}' (VM uses local storage)")
         if full:
             new_storage = storage or vol_storage
             new_fmt = fmt or _volume_format(old)

@@ -15,6 +15,13 @@ def normalise_sid(sid: str) -> str:
     return f"vm:{sid}" if sid.isdigit() else sid
 
 
+def managed(state: dict[str, Any], sid: str) -> bool:
+    """pve-ha-manager src/PVE/HA/Config.pm ``$service_check_ha_state`` (vm_is_ha_managed/service_is_ha_managed):
+    a resource in state ``ignored`` behaves as if HA did not manage it."""
+    entry = state["ha"].get(sid)
+    return entry is not None and entry.get("state") != "ignored"
+
+
 def _entry(sid: str, entry: dict[str, Any]) -> dict[str, Any]:
     kind = sid.split(":", 1)[0]
     return {"sid": sid, "type": kind, "digest": "0" * 40, **{k: entry[k] for k in FIELDS if k in entry}}

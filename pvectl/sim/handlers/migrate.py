@@ -25,7 +25,7 @@ from typing import Any
 
 from pvectl.sdk._core.versions import version_key
 from pvectl.sim import vmconf, volumes
-from pvectl.sim.handlers.ha import normalise_sid
+from pvectl.sim.handlers.ha import managed, normalise_sid
 from pvectl.sim.handlers.qemu import _check_lock, _vm
 from pvectl.sim.routes import Ctx, route
 from pvectl.sim.wire import ApiFail, param_fail
@@ -51,7 +51,9 @@ def local_resources(config: dict[str, Any]) -> tuple[list[str], list[str]]:
             continue  # a SPICE USB redirect follows the VM
         if key.startswith("serial") and text == "socket":
             continue  # a socket is the VM's own, not a host port
-        (mapped if "mapping=" in text else local).append(key)
+        local.append(key)  # check_local_resources lists mapped devices among the local ones too
+        if "mapping=" in text:
+            mapped.append(key)
     return local, mapped
 
 
@@ -118,7 +120,7 @@ def precondition(ctx: Ctx) -> dict[str, Any]:
         out["mapped-resource-info"] = {key: {"live-migration": 0} for key in mapped}
     if major >= 9:
         out["has-dbus-vmstate"] = 1
-        if f"vm:{int(ctx.path['vmid'])}" in state["ha"]:
+        if managed(state, f"vm:{int(ctx.path['vmid'])}"):
             out["dependent-ha-resources"] = []
     if major >= 8 or not running:  # PVE 7: "only passed if VM is offline"
         allowed, not_allowed = [], {}
@@ -158,13 +160,23 @@ def _check_target(ctx: Ctx, source: str, target: str) -> None:
         raise ApiFail(500, f"no such cluster node '{target}'")
 
 
-def _failure(state: State, vm: dict[str, Any], target: str, online: bool, params: dict[str, Any]) -> str | None:
+def _failure(
+    state: State, vm: dict[str, Any], vmid: int, target: str, online: bool, params: dict[str, Any]
+) -> str | None:
     """Why the migration task fails, as QemuMigrate logs it; None when it succeeds."""
     if not state["nodes"][target]["online"]:
         return "migration aborted: Can't connect to destination address using public key"
-    local, _ = local_resources(vm["config"])
-    if local and (online or not params.get("force")):
-        return f"migration aborted: can't migrate VM which uses local devices: {', '.join(local)}"
+    local, mapped = local_resources(vm["config"])
+    pinning = [key for key in local if key not in mapped]
+    if pinning and (online or not params.get("force")):
+        return f"migration aborted: can't migrate VM which uses local devices: {', '.join(pinning)}"
+    if mapped and online:  # no live-migration flag on the simulator's mappings
+        return f"migration aborted: can't live migrate running VM which uses following mapped devices: {mapped[0]}"
+    for disk in local_disks(state, vm):
+        # QemuMigrate scan_local_volumes: a local ISO in a CD drive dies "local cdrom image" (not a VM's own
+        # cloud-init drive, which is regenerated); the scan logs it and aborts "can't migrate VM - check log"
+        if disk["cdrom"] and not disk["is_unused"] and f"vm-{vmid}-cloudinit" not in disk["volid"]:
+            return f"migration aborted: can't migrate VM - check log (local disk '{disk['volid']}': local cdrom image)"
     if online and not params.get("with-local-disks"):
         for disk in local_disks(state, vm):
             if not disk["cdrom"] and not disk["is_unused"]:
@@ -184,7 +196,7 @@ def start_migration(ctx: Ctx, vmid: int, target: str, params: dict[str, Any], *,
     log = [f"starting migration of VM {vmid} to node '{target}' ({state['nodes'][target]['ip']})"]
     if params.get("online") and vm["status"] != "running":
         log.insert(0, "VM isn't running. Doing offline migration instead.")
-    failure = _failure(state, vm, target, online, params)
+    failure = _failure(state, vm, vmid, target, online, params)
     vm["config"]["lock"] = "migrate"
     effect = {
         "op": "migrate",
@@ -216,9 +228,11 @@ def migrate(ctx: Ctx) -> str:
             raise ApiFail(500, f"storage '{missing[0]}' is not available on node '{target}'")
     params: dict[str, Any] = {k: ctx.flag(k) for k in ("online", "force", "with-local-disks")}
     params["targetstorage"] = ctx.text("targetstorage")
-    if f"vm:{vmid}" in ctx.state["ha"]:
-        # qemu-server hands HA-managed VMs to the HA stack: a 'hamigrate' task that only files the request
-        start_migration(ctx, vmid, target, params)
+    if managed(ctx.state, f"vm:{vmid}"):
+        # qemu-server hands HA-managed VMs to the HA stack: a 'hamigrate' task that only files the request; the
+        # HA stack migrates with force and with-local-disks (pve-ha-manager src/PVE/HA/Resources/PVEVM.pm migrate)
+        ha_params = {"online": vm["status"] == "running", "force": True, "with-local-disks": True}
+        start_migration(ctx, vmid, target, ha_params)
         log = [f"Requesting HA migration for VM {vmid} to node {target}"]
         return ctx.task(vm["node"], "hamigrate", str(vmid), log=log, seconds=0)
     return start_migration(ctx, vmid, target, params)
@@ -228,6 +242,8 @@ def _ha_move(ctx: Ctx, relocate: bool) -> dict[str, Any] | None:
     sid = normalise_sid(ctx.path["sid"])
     if sid not in ctx.state["ha"]:
         raise ApiFail(500, f"service '{sid}' not defined")
+    if not managed(ctx.state, sid):  # Resources.pm migrate/relocate: service_is_ha_managed
+        raise ApiFail(500, f"resource '{sid}' is not HA managed")
     target = str(ctx.text("node"))
     if target not in ctx.state["nodes"]:
         raise ApiFail(500, f"no such cluster node '{target}'")
@@ -236,7 +252,8 @@ def _ha_move(ctx: Ctx, relocate: bool) -> dict[str, Any] | None:
     if vm is None:
         raise ApiFail(500, f"no such VM '{vmid}'")
     if vm["node"] != target:  # the HA manager ignores a request to the node the service is on
-        start_migration(ctx, vmid, target, {}, relocate=relocate)
+        params = {"online": not relocate, "force": True, "with-local-disks": True}  # PVEVM.pm migrate
+        start_migration(ctx, vmid, target, params, relocate=relocate)
     ctx.changed()
     if version_key(ctx.state["version"]) >= (9, 1):
         # PVE 9.1 answers what it requested (schema 9.1.3); older releases answer null
@@ -309,7 +326,19 @@ def _bulk(ctx: Ctx, action: str) -> str:
         vm = state["vms"].get(str(vmid))
         if vm is None:
             raise ApiFail(500, f"unknown guest '{vmid}'")
-        if action == "start" and vm["status"] != "running":
+        sid = f"vm:{vmid}"
+        moves = (vm["status"] == "running") != (action == "start")
+        if action in ("start", "shutdown") and managed(state, sid) and moves:
+            # the bulk worker (pve-manager PVE/API2/Cluster/BulkAction/Guest.pm) calls the guest's status API,
+            # which for an HA-managed guest only files the request (hastart/hastop): the HA stack acts later
+            want = "running" if action == "start" else "stopped"
+            after = [{"op": "status", "vmid": vmid, "status": want}]
+            if action == "start":
+                after.append({"op": "apply-pending", "vmid": vmid})
+            ttype = "qmstart" if action == "start" else "qmshutdown"
+            effects.append({"op": "ha", "sid": sid, "state": "started" if action == "start" else "stopped"})
+            effects.append({"op": "ha-worker", "node": vm["node"], "type": ttype, "vmid": vmid, "effects": after})
+        elif action == "start" and vm["status"] != "running":
             effects.append({"op": "status", "vmid": vmid, "status": "running"})
             effects.append({"op": "apply-pending", "vmid": vmid})  # a start applies pending changes (vm_start)
         elif action == "shutdown" and vm["status"] == "running":

@@ -26,6 +26,27 @@ def list_nodes(ctx: Ctx) -> list[dict[str, Any]]:
     return out
 
 
+@route("GET /nodes/{node}/apt/versions")
+def apt_versions(ctx: Ctx) -> list[dict[str, Any]]:
+    """pve-manager PVE/API2/APT.pm versions: the PVE packages and their installed versions."""
+    from pvectl.sim.packages import versions
+
+    return [
+        {
+            "Package": name,
+            "Version": version,
+            "Title": name,
+            "Description": name,
+            "Origin": "Proxmox",
+            "Priority": "optional",
+            "Section": "admin",
+            "Arch": "amd64",
+            "CurrentState": "Installed",
+        }
+        for name, version in sorted(versions(ctx.state).items())
+    ]
+
+
 @route("GET /nodes/{node}/status")
 def node_status(ctx: Ctx) -> dict[str, Any]:
     name = ctx.path["node"]

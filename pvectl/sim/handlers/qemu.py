@@ -7,6 +7,7 @@ from typing import Any
 from pvectl.sdk._core.formats import split_list
 from pvectl.sim import pending, vmconf
 from pvectl.sim.handlers.cluster import vm_resource
+from pvectl.sim.handlers.ha import managed
 from pvectl.sim.routes import Ctx, route
 from pvectl.sim.wire import ApiFail, param_fail
 
@@ -100,8 +101,10 @@ def _update(ctx: Ctx) -> None:
     vm = _vm(ctx)
     _check_lock(ctx, vm)
     given = ctx.text("digest")
-    if given and given != pending.digest(vm):  # PVE::Tools::assert_if_modified (pve-common)
-        raise ApiFail(500, "detected modified configuration - file changed by other user? Try again.")
+    if given and given != pending.digest(vm):
+        # qemu-server src/PVE/API2/Qemu.pm update_vm_api, $load_and_check_config (its own text, not pve-common's
+        # assert_if_modified), checked before the task forks: a 500 answer
+        raise ApiFail(500, "checksum mismatch (file change by other user?)")
     deletes = split_list(ctx.text("delete") or "")
     revert = split_list(ctx.text("revert") or "")
     values = vmconf.resolve_cdrom_alias({k: v for k, v in ctx.params.items() if k not in CONFIG_CONTROL})
@@ -199,10 +202,14 @@ def _action(ctx: Ctx, ttype: str, status: str, *, needs: str | None) -> str:
         # QemuServer::vm_start_nolock applies pending changes (vmconfig_apply_pending); the API reboot is a
         # shutdown and a start. A reset keeps the QEMU process, so its pending changes still wait.
         on_ok.append({"op": "apply-pending", "vmid": vmid})
-    if sid in ctx.state["ha"] and ttype in ("qmstart", "qmstop", "qmshutdown"):
-        # HA-managed guests change state through the HA stack: request the new state.
+    if managed(ctx.state, sid) and ttype in ("qmstart", "qmstop", "qmshutdown"):
+        # qemu-server src/PVE/API2/Qemu.pm vm_start/vm_stop/vm_shutdown: for an HA-managed guest the task
+        # ('hastart'/'hastop') only runs ``ha-manager set --state``; the HA stack starts or stops the VM later in
+        # a task of its own. The VM's state changes when that one ends, not when the request task does.
+        worker = {"op": "ha-worker", "node": vm["node"], "type": ttype, "vmid": vmid, "effects": on_ok}
         ttype = {"qmstart": "hastart", "qmstop": "hastop", "qmshutdown": "hastop"}[ttype]
-        on_ok.append({"op": "ha", "sid": sid, "state": "started" if status == "running" else "stopped"})
+        request = {"op": "ha", "sid": sid, "state": "started" if status == "running" else "stopped"}
+        return ctx.task(vm["node"], ttype, str(vmid), failure=failure, on_ok=[request, worker])
     return ctx.task(vm["node"], ttype, str(vmid), failure=failure, on_ok=on_ok)
 
 

@@ -1,6 +1,7 @@
 """``PUT /nodes/{node}/qemu/{vmid}/resize``: grow a disk (its config ``size=`` and its volume), never shrink.
 
-Refusals as qemu-server's ``resize_vm`` (PVE/API2/Qemu.pm): a missing disk, a CD-ROM, a smaller size.
+Refusals as qemu-server's ``resize_vm`` (PVE/API2/Qemu.pm): a missing disk, a CD-ROM, a size smaller than the
+volume's real one.
 """
 
 from __future__ import annotations
@@ -27,7 +28,10 @@ def resize(ctx: Ctx) -> str:
     values = vmconf.parse_drive(disk, str(text))
     if values.get("media") == "cdrom":
         raise ApiFail(500, "you can't resize a cdrom")
-    current = vmconf.size_bytes(values.get("size", "0"))
+    # resize_vm measures the volume (PVE::Storage::volume_size_info), not the config's size=
+    volume = volumes.find(ctx.state, values.get("file", ""), vm["node"])
+    current = int(volume["size"]) if volume is not None and volume.get("size") else 0
+    current = current or vmconf.size_bytes(values.get("size", "0"))
     m = SIZE.fullmatch(str(ctx.text("size")))
     if m is None:
         raise ApiFail(400, "invalid size")
@@ -38,7 +42,6 @@ def resize(ctx: Ctx) -> str:
     values["size"] = vmconf.human_size(new / 1024**3)
     vm["config"][disk] = vmconf.render_drive(disk, values)
     ctx.changed()
-    volume = volumes.find(ctx.state, values.get("file", ""), vm["node"])
     if volume is not None:
         volume["size"] = new
     return ctx.task(vm["node"], "resize", str(vmid))

@@ -31,6 +31,40 @@ def _named(ctx: Ctx, vm: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     return name, snap
 
 
+# pve-storage volume_has_feature, 'snapshot' of the current volume: block plugins with their own snapshots
+# (LvmThinPlugin, RBDPlugin, ZFSPoolPlugin, BTRFSPlugin); file plugins (Plugin.pm) only for qcow2; plain LVM
+# and iSCSI none.
+SNAPSHOT_TYPES = {"lvmthin", "rbd", "zfspool", "btrfs"}
+FILE_TYPES = {"dir", "nfs", "cifs", "glusterfs", "cephfs"}
+
+
+def has_snapshot_feature(state: State, vm: dict[str, Any]) -> bool:
+    """PVE::QemuConfig has_feature('snapshot'): every volume but CD drives supports it."""
+    for key in vmconf.drives_in(vm["config"]):
+        values = vmconf.parse_drive(key, str(vm["config"][key]))
+        file = values.get("file", "")
+        if values.get("media") == "cdrom" or ":" not in file:
+            continue
+        st = state["storages"].get(file.split(":", 1)[0])
+        if st is None:
+            return False
+        if st["type"] in SNAPSHOT_TYPES:
+            continue
+        if st["type"] in FILE_TYPES and (values.get("format") == "qcow2" or file.endswith(".qcow2")):
+            continue
+        return False
+    return True
+
+
+@route("GET /nodes/{node}/qemu/{vmid}/feature")
+def feature(ctx: Ctx) -> dict[str, Any]:
+    """qemu-server vm_feature: {hasFeature, nodes} (nodes: where the VM's storages are shared)."""
+    vm = _vm(ctx)
+    wanted = ctx.text("feature")
+    has = has_snapshot_feature(ctx.state, vm) if wanted == "snapshot" else True
+    return {"hasFeature": int(has), "nodes": sorted(ctx.state["nodes"])}
+
+
 @route("GET /nodes/{node}/qemu/{vmid}/snapshot")
 def list_snapshots(ctx: Ctx) -> list[dict[str, Any]]:
     vm = _vm(ctx)
@@ -69,8 +103,19 @@ def create(ctx: Ctx) -> str:
     vmid = int(ctx.path["vmid"])
     _check_lock(ctx, vm)
     name = str(ctx.text("snapname"))
-    if name == "current" or name in _snapshots(vm):  # PVE/AbstractConfig.pm snapshot_prepare
-        raise ApiFail(500, f"snapshot name '{name}' already used")
+    # qemu-server src/PVE/API2/Qemu.pm snapshot: reserved names, refused before the task
+    if name == "current" or name.lower() == "pending":
+        raise ApiFail(500, f"unable to use snapshot name '{name}' (reserved name)")
+    # the worker's pve-guest-common src/PVE/AbstractConfig.pm __snapshot_prepare: the task fails
+    failure = None
+    if str(vm["config"].get("template", "0")) == "1":
+        failure = "you can't take a snapshot if it's a template"
+    elif name in _snapshots(vm):
+        failure = f"snapshot name '{name}' already used"
+    elif not has_snapshot_feature(ctx.state, vm):
+        failure = "snapshot feature is not available"
+    if failure is not None:
+        return ctx.task(vm["node"], "qmsnapshot", str(vmid), failure=failure)
     snap = {
         "description": ctx.text("description") or "",
         "snaptime": int(ctx.now),

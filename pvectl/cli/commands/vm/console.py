@@ -5,8 +5,8 @@ terminal is restored however the session ends (detach, the server closing, an er
 Without a terminal (stdin a pipe or file) it works as a pipe: input is sent as it is (no detach key), output
 is written as it comes, and once the input ends pvectl detaches after a second without output.
 
-API tokens cannot use PVE's serial console (pvectl.console.connect says why): the command needs a password
-login and says so before sending anything.
+API tokens pass termproxy's login only with qemu-server 9.1.7 or newer on the node (pvectl.console.connect says
+why): on older nodes the command says so before writing anything.
 """
 
 from __future__ import annotations
@@ -41,19 +41,13 @@ _CODES = {"auth": AUTH, "connection": CONNECTION, "failure": FAILURE}
 
 
 def console(ctx: typer.Context, vm: VmArg, serial: SerialOpt = None) -> None:
-    """Attach to a VM's serial console (detach with Ctrl-]); needs a password login, not an API token."""
+    """Attach to a VM's serial console (detach with Ctrl-]); an API token needs qemu-server 9.1.7+ on the node."""
     with reported():
         from pvectl.cli.commands.vm.daily import _find
 
         if serial is not None and serial not in ("serial0", "serial1", "serial2", "serial3"):
             raise CliError(f"--serial: must be serial0, serial1, serial2 or serial3, got '{serial}'", USAGE)
-        from pvectl.console.connect import ConsoleError, refuse_token
-
         client = console_client(ctx)
-        try:
-            refuse_token(client)  # before anything is sent
-        except ConsoleError as exc:
-            raise _error(exc) from None
         ref = _find(client, vm)
         code = attach(client, ref, serial)
     if code:
@@ -86,7 +80,7 @@ def attach(client: ProxmoxClient, ref: VmRef, serial: str | None) -> int:
     from pvectl.console.connect import ConsoleError, check_vm, login, open_ticket, open_websocket, refuse_token
 
     try:
-        refuse_token(client)
+        refuse_token(client, ref.node)  # before anything is written: the node's qemu-server decides
         port = check_vm(client, ref.node, ref.vmid, serial)
         ticket = open_ticket(client, ref.node, ref.vmid, port)
         ws = open_websocket(client, ref.node, ref.vmid, ticket)

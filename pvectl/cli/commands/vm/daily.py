@@ -79,7 +79,9 @@ def _finish(
         return
     wait_and_report(ctx, client, upid, timeout=timeout, doing=doing, step=step, vmid=ref.vmid, node=ref.node)
     from pvectl.cli.safe_text import safe_text
+    from pvectl.vm.actions import settle
 
+    settle(client, upid, timeout)  # HA start/stop: the task only filed the request (pvectl.vm.actions)
     print(safe_text(done), file=sys.stderr if output_format(ctx) == "json" else sys.stdout)
 
 

@@ -265,7 +265,9 @@ def migrate(
             except MoveError as exc:
                 raise CliError(str(exc), USAGE) from None
             live = move.mode in ("online", "ha-migrate") and pre.running
-            blocked = problems(pre, to, online=live, with_local_disks=with_local_disks)
+            blocked = problems(
+                pre, to, online=live, with_local_disks=with_local_disks, ha=move.ha, storage_map=bool(target_storage)
+            )
             rows.append(plan_row(move, ref, to, pre, blocked))
             if blocked:
                 refused.append((ref, "; ".join(blocked)))

@@ -34,7 +34,7 @@ def resize(
         path = f"/nodes/{ref.node}/qemu/{ref.vmid}"
         config = as_object(f"GET {path}/config", client.request("GET", f"{path}/config"))
         try:
-            step = domain.plan(dict(config), disk, size)
+            step = domain.plan_live(client, ref.node, dict(config), disk, size)
         except domain.ResizeError as exc:
             raise CliError(str(exc), USAGE) from None
         if step.unchanged:

@@ -49,11 +49,11 @@ SNAP_COLUMNS = ("name", "parent", "snaptime", "vmstate", "description")
 
 def _split(args: list[str]) -> tuple[list[str], str]:
     from pvectl.cli.errors import USAGE, CliError
-    from pvectl.vm.snapshots import CURRENT
+    from pvectl.vm.snapshots import reserved
 
     name = args[-1]
-    if name == CURRENT:  # PVE's list uses 'current' for the present state (schema of GET .../snapshot)
-        raise CliError("NAME: 'current' is PVE's name for the present state; choose another", USAGE)
+    if reserved(name):  # 'current' is PVE's name for the present state; 'pending' is reserved too
+        raise CliError(f"NAME: {reserved(name)}", USAGE)
     return args[:-1], name
 
 
@@ -82,6 +82,12 @@ def _run(
         raise CliError("--parallel: must be at least 1", USAGE)
     client = ctx.obj.client()
     refs = select.matched(client, sel)
+    if verb == "create":
+        from pvectl.vm.snapshots import snapshottable
+
+        refs, skipped = snapshottable(client, refs, lambda line: print(line, file=sys.stderr))
+        if sel.single and skipped:
+            raise CliError(f"VM {skipped[0][0].vmid} cannot have snapshots: {skipped[0][1]}", USAGE)
     if not refs:
         print(f"no VM matches ({sel.describe()}); nothing to do", file=sys.stderr)
         return

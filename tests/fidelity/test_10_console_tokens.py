@@ -1,0 +1,41 @@
+"""Item 10: the console with API tokens.
+
+PVE: qemu-server src/PVE/API2/Qemu.pm ``termproxy`` runs termproxy with ``--vncticket-endpoint`` since 9.1.7
+(commit c9ee34b5), so the login line is checked at ``POST /access/vncticket``, which accepts token ids since
+pve-access-control 9.0.4 ("allow token-owned VNC ticket verification"). Before, ``POST /access/ticket`` refuses
+them (pve-access-control src/PVE/API2/AccessControl.pm). pvectl refuses a token up front only on such nodes.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from pvectl.console.connect import ConsoleError, login, open_ticket, open_websocket, refuse_token
+from pvectl.sdk import ProxmoxClient
+from pvectl.sim.core import Simulator
+from tests.console.conftest import cert, clock, password, server, sim, state_dir, token, token_client
+from tests.console.wire import NODE
+
+# the console tests' fixtures: a real HTTPS simulator on 127.0.0.1 with VM 100 running on serial0
+__all__ = ["cert", "clock", "password", "server", "sim", "state_dir", "token", "token_client"]
+
+
+def _qemu_server(sim: Simulator, version: str) -> None:
+    with sim.store.transaction(write=True) as txn:
+        txn.state["packages"] = {"qemu-server": version}
+        txn.changed()
+
+
+def test_a_token_logs_in_where_termproxy_asks_vncticket(token_client: ProxmoxClient, sim: Simulator) -> None:
+    _qemu_server(sim, "9.1.7")
+    refuse_token(token_client, NODE)  # not refused
+    ticket = open_ticket(token_client, NODE, 100, "serial0")
+    with open_websocket(token_client, NODE, 100, ticket) as ws:
+        login(ws, ticket, 100)  # OK from termproxy
+
+
+def test_a_token_is_refused_up_front_on_older_nodes(token_client: ProxmoxClient, sim: Simulator) -> None:
+    _qemu_server(sim, "9.1.6")
+    with pytest.raises(ConsoleError) as caught:
+        refuse_token(token_client, NODE)
+    assert "9.1.7" in str(caught.value)

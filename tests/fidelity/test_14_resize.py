@@ -1,0 +1,40 @@
+"""Item 14: the resize pre-check measures the volume.
+
+PVE: qemu-server src/PVE/API2/Qemu.pm ``resize_vm`` reads the present size with
+``PVE::Storage::volume_size_info`` (the volume), not the config's ``size=``, then dies "shrinking disks is not
+supported" for anything smaller. A config whose ``size=`` is stale (the volume grew outside PVE) must not make
+pvectl send a shrink, nor compute a relative size from the wrong base.
+"""
+
+from __future__ import annotations
+
+from pvectl.sim import volumes
+from tests.fidelity.conftest import Pve
+
+GiB = 1024**3
+
+
+def _grow_outside_pve(pve: Pve, gib: int) -> str:
+    """The volume of VM 100's scsi0 becomes ``gib`` GiB; the config still says 8G."""
+    with pve.sim.store.transaction(write=True) as txn:
+        volid = str(txn.state["vms"]["100"]["config"]["scsi0"]).split(",", 1)[0]
+        vol = volumes.find(txn.state, volid, "pve1")
+        assert vol is not None
+        vol["size"] = gib * GiB
+        txn.changed()
+    return volid
+
+
+def test_a_stale_config_size_does_not_hide_a_shrink(pve: Pve) -> None:
+    _grow_outside_pve(pve, 12)
+    run = pve("vm", "resize", "100", "scsi0", "10G")
+    assert run.code == 2 and "smaller" in run.stderr and "12G" in run.stderr, run.stderr
+    assert pve.writes() == []
+
+
+def test_a_relative_size_grows_the_real_volume(pve: Pve) -> None:
+    _grow_outside_pve(pve, 12)
+    run = pve("vm", "resize", "100", "scsi0", "+2G")
+    assert run.code == 0, run.stderr
+    assert "to 14G" in run.stdout + run.stderr
+    assert "size=14G" in pve.vm(100)["config"]["scsi0"]
