@@ -10,6 +10,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import tests.support.run as support
+
 ROOT = Path(__file__).resolve().parents[2]
 
 PROBE = """
@@ -30,10 +32,7 @@ sys.exit(code)
 
 
 @dataclass
-class Run:
-    code: int
-    stdout: str
-    stderr: str
+class Run(support.Run):
     modules: list[str]
     seconds: float
 

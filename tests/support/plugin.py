@@ -1,0 +1,71 @@
+"""The test suite's pytest plugin (registered in tests/conftest.py): isolation every test gets without asking,
+so tests are hermetic and can run side by side under pytest-xdist, and the fixtures shared across folders.
+
+Autouse, for every test:
+- the caller's environment does not leak in: every ``PVECTL_*`` variable (and the completion protocol's, and
+  the colour/size overrides Rich honours) is removed; ``HOME`` and the XDG directories point into a directory
+  of the test's own, so config, caches, tickets and the ``--sim`` state are per test, never shared files;
+- simulators that ``pvectl --sim`` started in this process are stopped when the test ends.
+
+A test that needs a variable sets it with ``monkeypatch.setenv`` (or passes ``env=`` to a subprocess).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.clock import FakeClock
+from tests.support.simcli import SimCli, sim_cli, sim_client, use_client
+
+# Read by Rich or by the shell-completion protocol: a developer's shell must not change what tests see.
+SCRUBBED = ("NO_COLOR", "FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "COLUMNS", "LINES", "_TYPER_COMPLETE_ARGS")
+SCRUBBED_PREFIXES = ("PVECTL_", "_PVECTL_", "COMP_")
+XDG = ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME", "XDG_DATA_HOME")
+
+
+@pytest.fixture(autouse=True)
+def _hermetic(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No test reads or writes the real home, nor sees the caller's ``PVECTL_*`` (tests may set their own)."""
+    for name in list(os.environ):
+        if name in SCRUBBED or name.startswith(SCRUBBED_PREFIXES):
+            monkeypatch.delenv(name)
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    for var in XDG:
+        monkeypatch.setenv(var, str(home / var.lower()))
+    yield
+    embedded = sys.modules.get("pvectl.sim.embedded")
+    if embedded is not None:
+        embedded.stop_embedded()
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SimCli]:
+    """`pvectl --sim ...` in-process against a fresh simulator (tasks end at once) on a mock transport."""
+    yield from sim_cli(tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def seeded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., SimCli]]:
+    """``seeded(**seed)`` -> a SimCli over a simulator seeded so (v1 node, older release ...)."""
+    from pvectl.sim.core import Simulator
+    from pvectl.sim.store import Store
+
+    clients: list[Any] = []
+
+    def make(**seed: Any) -> SimCli:
+        runner = SimCli(Simulator(Store(tmp_path / "state.json", {"task_seconds": 0, **seed})))
+        client = sim_client(runner.sim, clock=FakeClock())
+        clients.append(client)
+        use_client(monkeypatch, client)
+        return runner
+
+    yield make
+    for client in clients:
+        client.close()
