@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from pvectl.cli import completers
 from pvectl.cli.app import app
 from tests.cli._subproc import bash_complete
+from tests.support.clock import FakeClock
 
 _ITEM = re.compile(r'"((?:[^"]|"")*)"(?::"(?:[^"]|"")*")?')
 
@@ -95,11 +96,11 @@ def test_iso_offers_keywords_then_the_nodes_volumes() -> None:
     assert complete("pvectl --sim vm create --iso cephfs:iso/deb") == [v for v in values if "iso/deb" in v]
 
 
-def test_task_commands_complete_upids_newest_first() -> None:
+def test_task_commands_complete_upids_newest_first(sim_time: FakeClock) -> None:
     first = sim("vm", "start", "scratch", "--no-wait").strip()
-    time.sleep(1.1)  # UPIDs carry the start second
+    sim_time.advance(1.1)  # UPIDs carry the start second
     second = sim("vm", "stop", "scratch", "--no-wait").strip()
-    time.sleep(completers.TTL_BY_KIND["upid"] + 0.1)  # the list of tasks goes stale within seconds
+    sim_time.advance(completers.TTL_BY_KIND["upid"] + 0.1)  # the list of tasks goes stale within seconds
     for verb in ("wait", "log", "show"):
         values = complete(f"pvectl --sim task {verb} ")
         assert values[:2] == [second, first], values

@@ -69,3 +69,16 @@ def seeded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable
     yield make
     for client in clients:
         client.close()
+
+
+@pytest.fixture
+def sim_time(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    """One fake time line for the simulators `--sim` builds in this test and for the completion cache: tasks end
+    and cache entries age when the test calls ``advance``, never by sleeping."""
+    from pvectl.cli import completers
+    from pvectl.sim import core
+
+    clock = FakeClock(1_800_000_000.0)
+    monkeypatch.setattr(core, "default_clock", clock)
+    monkeypatch.setattr(completers, "clock", clock.time)
+    return clock
