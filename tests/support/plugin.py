@@ -45,6 +45,22 @@ def _hermetic(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monk
         embedded.stop_embedded()
 
 
+_SHARED: dict[str, Any] = {}
+
+
+@pytest.fixture(autouse=True)
+def _one_set_of_default_key_bindings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """prompt_toolkit builds its ~1,200 default key bindings (emacs, vi, mouse) anew for every Application: a
+    third of the CPU of a real questionary question. They keep no state of their own (vi state lives on the app),
+    so the tests share one set; the questions, layouts and key handling stay questionary's own."""
+    application = sys.modules.get("prompt_toolkit.application.application")
+    if application is None:  # no prompts in this process (yet)
+        return
+    if "key_bindings" not in _SHARED:
+        _SHARED["key_bindings"] = application.load_key_bindings()
+    monkeypatch.setattr(application, "load_key_bindings", lambda: _SHARED["key_bindings"])
+
+
 @pytest.fixture
 def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SimCli]:
     """`pvectl --sim ...` in-process against a fresh simulator (tasks end at once) on a mock transport."""
