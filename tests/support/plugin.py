@@ -13,6 +13,7 @@ A test that needs a variable sets it with ``monkeypatch.setenv`` (or passes ``en
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -27,6 +28,13 @@ from tests.support.simcli import SimCli, sim_cli, sim_client, use_client
 SCRUBBED = ("NO_COLOR", "FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "COLUMNS", "LINES", "_TYPER_COMPLETE_ARGS")
 SCRUBBED_PREFIXES = ("PVECTL_", "_PVECTL_", "COMP_")
 XDG = ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME", "XDG_DATA_HOME")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # A suite started in the background by a non-interactive shell inherits SIGINT ignored, and so would every
+    # `pvectl` it spawns (an ignored signal stays ignored across exec): the Ctrl-C tests need it delivered.
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(autouse=True)
