@@ -156,7 +156,7 @@ def test_a_late_lookup_still_fills_the_cache_for_the_next_tab(tmp_path: Path) ->
     with slow_server(delay=3.0) as (host, seen):
         env = {"PVECTL_HOST": host, "PVECTL_TOKEN": "root@pam!ci=s", "XDG_CACHE_HOME": str(cache),
                "PVECTL_COMPLETION_TIMEOUT": "0.5"}  # fmt: skip
-        first = bash_complete("pvectl vm start ", env)
+        first = bash_complete("pvectl vm start ", env, process=True)
         assert first.stdout.strip() == "" and first.stderr == ""
         assert first.seconds < 3.0  # the shell did not wait for the server
         deadline = time.monotonic() + 30
@@ -179,8 +179,8 @@ def test_a_cached_tab_on_a_curated_command_imports_nothing_heavy(tmp_path: Path)
     with serving(routes) as (host, seen):
         env = {"PVECTL_HOST": host, "PVECTL_TOKEN": "root@pam!ci=s", "XDG_CACHE_HOME": str(tmp_path / "c"),
                "PVECTL_COMPLETION_TIMEOUT": "30"}  # fmt: skip
-        bash_complete("pvectl vm start ", env)
-        run = bash_complete("pvectl vm start 1", env)
+        bash_complete("pvectl vm start ", env, process=True)
+        run = bash_complete("pvectl vm start 1", env, process=True)
     assert run.stdout.split() == ["100", "101", "102"]
     assert seen == ["/cluster/resources"]
     assert heavy(run.modules) == []
