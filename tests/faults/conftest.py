@@ -21,6 +21,8 @@ from tests.support.clock import FakeClock
 from tests.support.run import Run
 from tests.support.simcli import invoke, use_client
 
+__all__ = ["REQUEST_TIMEOUT", "Faulty", "Run", "faulty", "make_world"]
+
 REQUEST_TIMEOUT = 1.0  # the client's per-request timeout; "slower than the timeout" answers take longer
 
 
