@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.answers import Script
 from tests.support.clock import FakeClock
 from tests.support.simcli import SimCli, sim_cli, sim_client, use_client
 
@@ -106,3 +107,27 @@ def sim_time(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
     monkeypatch.setattr(core, "default_clock", clock)
     monkeypatch.setattr(completers, "clock", clock.time)
     return clock
+
+
+@pytest.fixture
+def scripted(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Script]]:
+    """``scripted(**answers_by_label)``: the prompts answered by tests/support/answers.py's Script, in process."""
+    from prompt_toolkit.application import create_app_session
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    from pvectl.prompts import ask
+
+    scripts: list[Script] = []
+
+    def install(**answers: Any) -> Script:
+        script = Script(answers)
+        scripts.append(script)
+        monkeypatch.setattr(ask, "questionary", script)
+        return script
+
+    # a session with its own input: the prompts' "is there a terminal?" check holds, nothing reads the real stdin
+    with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
+        yield install
+    left = {label: queue for s in scripts for label, queue in s.pending.items()}
+    assert not left, f"scripted answers never asked for: {left}"
