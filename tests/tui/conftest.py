@@ -66,7 +66,7 @@ class GatedSession(Session):
         self.gate = threading.Event()
 
     def load(self, source: str, *args: str) -> Ref[Any]:
-        self.gate.wait(2)
+        self.gate.wait(30)  # a budget, not a delay: the test opens the gate (a loaded machine took > 2 s to start)
         return super().load(source, *args)
 
 
