@@ -26,6 +26,7 @@ TTL_BY_KIND = {"upid": 5.0}  # tasks come and go within seconds
 REFRESH_ENV = "PVECTL_COMPLETION_REFRESH"
 REFRESH_LOCK_SECONDS = 60.0
 Items = list[tuple[str, str]]
+clock: Callable[[], float] = time.time  # the cache entries' time; tests put a fake clock here instead of sleeping
 
 
 def cache_dir() -> Path:
@@ -74,7 +75,7 @@ def read_entry(options: dict[str, Any], what: str, now: float | None = None) -> 
     """(age in seconds, items) of a cached lookup, or None."""
     try:
         entry = json.loads(_cache_file(options).read_text())[what]
-        age = (now or time.time()) - float(entry["at"])
+        age = (now or clock()) - float(entry["at"])
         return age, [(str(v), str(h)) for v, h in entry["items"]]
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -93,7 +94,7 @@ def write_cache(options: dict[str, Any], what: str, items: Items) -> None:
             data = json.loads(path.read_text())
         except (OSError, ValueError):
             data = {}
-        data[what] = {"at": time.time(), "items": items}
+        data[what] = {"at": clock(), "items": items}
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(json.dumps(data))

@@ -49,6 +49,11 @@ class SystemClock:
         time.sleep(seconds)
 
 
+# The clock of a Simulator built without one (`--sim`, `pvectl sim serve`): tests put a fake clock here, so task
+# durations and ticket ages pass without sleeping.
+default_clock: Clock = SystemClock()
+
+
 class Simulator:
     """A simulated PVE cluster behind one ``handle`` function."""
 
@@ -56,7 +61,7 @@ class Simulator:
         import pvectl.sim.handlers  # noqa: F401  (registers the stateful handlers)
 
         self.store = store or Store()
-        self.clock = clock or SystemClock()
+        self.clock = clock or default_clock
         self.spec = spec or load_spec()
         self.faults = FaultSet()
         self.answers = AnswerCache(self.store)

@@ -1,4 +1,4 @@
-"""`pvectl diff` / `pvectl apply` in-process against the simulator (tests/vm/conftest.py's SimCli)."""
+"""`pvectl diff` / `pvectl apply` in-process against the simulator (the ``cli`` fixture of tests/support)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.vm.conftest import SimCli, cli, sim_cli
-
-__all__ = ["cli", "old_cli"]
+from tests.support.simcli import SimCli, sim_cli
 
 
 @pytest.fixture

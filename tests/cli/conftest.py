@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,9 +12,11 @@ import pytest
 from typer.testing import CliRunner
 
 from pvectl.cli.app import app
-from pvectl.cli.context import AppContext
 from pvectl.sdk import ProxmoxClient
-from tests.conftest import TOKEN, FakeClock
+from tests.conftest import TOKEN
+from tests.support.clock import FakeClock
+from tests.support.run import Run
+from tests.support.simcli import use_client
 
 UPID = "UPID:pve1:0000ABCD:0001E240:6560F000:qmcreate:101:root@pam:"
 
@@ -55,19 +56,12 @@ def pve(monkeypatch: pytest.MonkeyPatch) -> Iterator[MockPve]:
     client = ProxmoxClient(
         "pve1", token=TOKEN, server_version="9.1.3", clock=FakeClock(), transport=httpx.MockTransport(mock.handle)
     )
-    monkeypatch.setattr(AppContext, "client", lambda self: client)
+    use_client(monkeypatch, client)
     yield mock
     client.close()
 
 
-@dataclass
-class Result:
-    exit_code: int
-    stdout: str
-    stderr: str
-
-    def json(self) -> Any:
-        return json.loads(self.stdout)
+Result = Run  # exit_code, stdout, stderr, json()
 
 
 @pytest.fixture

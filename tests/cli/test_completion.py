@@ -34,14 +34,14 @@ def test_bash_commands_and_groups() -> None:
 
 
 def test_zsh_groups_with_help_from_the_index() -> None:
-    run = zsh_complete("pvectl api nodes qe")
+    run = zsh_complete("pvectl api nodes qe", process=True)
     assert run.stdout.startswith("_arguments '*: :((")
     assert '"qemu":"Virtual machine index (per node)"' in run.stdout
     assert "rich" not in {m.split(".")[0] for m in run.modules}
 
 
 def test_fish_options_with_help() -> None:
-    run = fish_complete("pvectl api nodes qemu config set --ar")
+    run = fish_complete("pvectl api nodes qemu config set --ar", process=True)
     lines = run.stdout.splitlines()
     assert any(line.startswith("--arch\tVirtual processor architecture.") for line in lines)
     assert "rich" not in {m.split(".")[0] for m in run.modules}
@@ -100,7 +100,9 @@ def test_live_values_are_cached_per_context(tmp_path: Path) -> None:
 
 def test_a_server_that_never_answers_is_time_boxed_and_silent(tmp_path: Path) -> None:
     with never_answering() as host:
-        run = bash_complete("pvectl api nodes qemu status start --node ", _env(host, tmp_path, budget="0.5"))
+        run = bash_complete(
+            "pvectl api nodes qemu status start --node ", _env(host, tmp_path, budget="0.5"), process=True
+        )
     assert run.code == 0
     assert run.stdout.strip() == ""
     assert run.stderr == ""

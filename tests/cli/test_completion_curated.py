@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from pvectl.cli import completers
 from pvectl.cli.app import app
 from tests.cli._subproc import bash_complete
+from tests.support.clock import FakeClock
 
 _ITEM = re.compile(r'"((?:[^"]|"")*)"(?::"(?:[^"]|"")*")?')
 
@@ -95,11 +96,11 @@ def test_iso_offers_keywords_then_the_nodes_volumes() -> None:
     assert complete("pvectl --sim vm create --iso cephfs:iso/deb") == [v for v in values if "iso/deb" in v]
 
 
-def test_task_commands_complete_upids_newest_first() -> None:
+def test_task_commands_complete_upids_newest_first(sim_time: FakeClock) -> None:
     first = sim("vm", "start", "scratch", "--no-wait").strip()
-    time.sleep(1.1)  # UPIDs carry the start second
+    sim_time.advance(1.1)  # UPIDs carry the start second
     second = sim("vm", "stop", "scratch", "--no-wait").strip()
-    time.sleep(completers.TTL_BY_KIND["upid"] + 0.1)  # the list of tasks goes stale within seconds
+    sim_time.advance(completers.TTL_BY_KIND["upid"] + 0.1)  # the list of tasks goes stale within seconds
     for verb in ("wait", "log", "show"):
         values = complete(f"pvectl --sim task {verb} ")
         assert values[:2] == [second, first], values
@@ -123,14 +124,14 @@ ROWS = [{"vmid": 100 + i, "name": f"vm{i}", "type": "qemu", "node": "pve1", "sta
 
 
 @contextmanager
-def slow_server(delay: float) -> Iterator[tuple[str, list[str]]]:
-    """Answers /cluster/resources after ``delay`` seconds."""
+def slow_server(answer: threading.Event) -> Iterator[tuple[str, list[str]]]:
+    """Answers /cluster/resources once ``answer`` is set (it is when the block ends)."""
     seen: list[str] = []
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             seen.append(self.path)
-            time.sleep(delay)
+            answer.wait(60)
             body = json.dumps({"data": ROWS}).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
@@ -146,18 +147,22 @@ def slow_server(delay: float) -> Iterator[tuple[str, list[str]]]:
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}", seen
     finally:
+        answer.set()
         server.shutdown()
         server.server_close()
 
 
 def test_a_late_lookup_still_fills_the_cache_for_the_next_tab(tmp_path: Path) -> None:
     cache = tmp_path / "late-cache"
-    with slow_server(delay=3.0) as (host, seen):
+    answer = threading.Event()
+    with slow_server(answer) as (host, seen):
         env = {"PVECTL_HOST": host, "PVECTL_TOKEN": "root@pam!ci=s", "XDG_CACHE_HOME": str(cache),
                "PVECTL_COMPLETION_TIMEOUT": "0.5"}  # fmt: skip
-        first = bash_complete("pvectl vm start ", env)
+        # The server holds its answer until the TAB is over: a TAB that waited for it would hang (and time out)
+        # instead of returning. No wall-clock bound, so a loaded machine cannot fail it.
+        first = bash_complete("pvectl vm start ", env, process=True)
         assert first.stdout.strip() == "" and first.stderr == ""
-        assert first.seconds < 3.0  # the shell did not wait for the server
+        answer.set()
         deadline = time.monotonic() + 30
         files: list[Path] = []
         while time.monotonic() < deadline and not files:
@@ -178,8 +183,8 @@ def test_a_cached_tab_on_a_curated_command_imports_nothing_heavy(tmp_path: Path)
     with serving(routes) as (host, seen):
         env = {"PVECTL_HOST": host, "PVECTL_TOKEN": "root@pam!ci=s", "XDG_CACHE_HOME": str(tmp_path / "c"),
                "PVECTL_COMPLETION_TIMEOUT": "30"}  # fmt: skip
-        bash_complete("pvectl vm start ", env)
-        run = bash_complete("pvectl vm start 1", env)
+        bash_complete("pvectl vm start ", env, process=True)
+        run = bash_complete("pvectl vm start 1", env, process=True)
     assert run.stdout.split() == ["100", "101", "102"]
     assert seen == ["/cluster/resources"]
     assert heavy(run.modules) == []

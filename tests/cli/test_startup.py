@@ -31,7 +31,7 @@ def test_help_imports_nothing_heavy(args: tuple[str, ...]) -> None:
 
 
 def test_tab_on_a_group_imports_nothing_heavy() -> None:
-    run = bash_complete("pvectl api nodes qemu ")
+    run = bash_complete("pvectl api nodes qemu ", process=True)
     assert run.code == 0, run.stderr
     assert "config" in run.stdout.split()
     assert heavy(run.modules) == []
@@ -43,7 +43,7 @@ def test_leaf_help_and_option_tab_import_one_module() -> None:
     assert run.code == 0, run.stderr
     assert generated(run.modules) == ["pvectl.cli.api.nodes_qemu_config"]
     assert heavy(run.modules) == []
-    run = bash_complete("pvectl api nodes qemu status start --")
+    run = bash_complete("pvectl api nodes qemu status start --", process=True)
     assert "--vmid" in run.stdout.split()
     assert generated(run.modules) == ["pvectl.cli.api.nodes_qemu_status"]
     assert heavy(run.modules) == []

@@ -1,4 +1,4 @@
-"""The simulator fixtures of tests/sim (state dir, HTTPS server on 127.0.0.1), with VM 100 running with
+"""The simulator fixtures of tests/support/simserver.py (state dir, HTTPS server on 127.0.0.1), with VM 100 running with
 serial0=socket, and clients for it: a pinned password login (the console's) and an API token."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pvectl.sim.core import Simulator
 from pvectl.sim.server import RunningServer
 from pvectl.sim.store import Store
 from pvectl.sim.tls import CertFiles
-from tests.sim.conftest import SimClock, cert, clock, password, server, state_dir, token
+from tests.support.simserver import SimClock, cert, clock, password, server, state_dir, token
 
 __all__ = ["cert", "clock", "password", "server", "state_dir", "token"]
 

@@ -13,6 +13,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.support.run import Run
+
 STARTUP = 60.0  # seconds for `pvectl sim serve` to listen
 LIMIT = 300.0  # seconds for a whole batch: the test fails instead of hanging
 
@@ -84,11 +86,7 @@ def sim_serve(tmp: Path, task_seconds: float = 0.1) -> Iterator[Served]:
             proc.wait()
 
 
-@dataclass
-class Result:
-    code: int
-    stdout: str
-    stderr: str
+Result = Run
 
 
 def run_many(env: dict[str, str], count: int, *, at_once: bool, sim: bool = False) -> tuple[list[Result], float]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -12,32 +11,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from pvectl.cli.app import app
-from pvectl.cli.context import AppContext
 from pvectl.sdk import ProxmoxClient
 from pvectl.sim.core import Simulator
 from pvectl.sim.store import Store
 from pvectl.sim.world import credentials_of
-from tests.conftest import FakeClock
 from tests.faults.proxy import FaultProxy
+from tests.support.clock import FakeClock
+from tests.support.run import Run
+from tests.support.simcli import invoke, use_client
+
+__all__ = ["REQUEST_TIMEOUT", "Faulty", "Run", "faulty", "make_world"]
 
 REQUEST_TIMEOUT = 1.0  # the client's per-request timeout; "slower than the timeout" answers take longer
-
-
-@dataclass
-class Run:
-    code: int
-    stdout: str
-    stderr: str
-
-    def json(self) -> Any:
-        return json.loads(self.stdout)
-
-    @property
-    def text(self) -> str:
-        return self.stdout + self.stderr
 
 
 @dataclass
@@ -48,10 +34,7 @@ class Faulty:
     env: dict[str, str]
 
     def __call__(self, *args: str) -> Run:
-        result = CliRunner().invoke(app, list(args))
-        if result.exception is not None and not isinstance(result.exception, SystemExit):
-            raise result.exception
-        return Run(result.exit_code, result.stdout, result.stderr)
+        return invoke(*args)
 
     def get(self, path: str, query: str = "") -> Any:
         """What the simulator holds, asked directly (not through the proxy)."""
@@ -80,12 +63,10 @@ def faulty(
 ) -> Iterator[Faulty]:
     for var in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
         monkeypatch.setenv(var, str(tmp_path / var.lower()))
-    for var in ("PVECTL_OUTPUT", "PVECTL_HOST", "PVECTL_TOKEN", "PVECTL_SIM", "PVECTL_CONTEXT"):
-        monkeypatch.delenv(var, raising=False)
     sim, token = make_world(tmp_path, task_seconds, version)
     proxy = FaultProxy(sim)
     client = ProxmoxClient(base_url=f"{proxy.url}/api2/json", token=token, timeout=REQUEST_TIMEOUT, clock=FakeClock())
-    monkeypatch.setattr(AppContext, "client", lambda self: client)
+    use_client(monkeypatch, client)
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("PVECTL_")},
         "PVECTL_HOST": proxy.url,

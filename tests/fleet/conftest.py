@@ -1,4 +1,4 @@
-"""A simulated cluster with many VMs, driven through the CLI in-process (the harness of tests/vm: mock transport,
+"""A simulated cluster with many VMs, driven through the CLI in-process (the harness of tests/support: mock transport,
 one shared client, every request recorded)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.vm.conftest import SimCli, mount
+from tests.support.simcli import SimCli, mount
 
 NODES = ["pve1", "pve2", "pve3"]
 

@@ -1,4 +1,5 @@
-"""Real questionary prompts driven through a prompt_toolkit pipe; the CLI runs against the simulator."""
+"""Real questionary prompts driven through a prompt_toolkit pipe; the CLI runs against the simulator
+(the ``cli`` and ``seeded`` fixtures of tests/support)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,6 @@ import pytest
 from prompt_toolkit.application import create_app_session
 from prompt_toolkit.input import PipeInput, create_pipe_input
 from prompt_toolkit.output import DummyOutput
-
-from tests.vm.conftest import cli  # noqa: F401  (the simulator-backed CLI fixture)
-from tests.vm.test_cpu_catalog import seeded  # noqa: F401  (a simulator seeded as a test needs it)
 
 
 @pytest.fixture

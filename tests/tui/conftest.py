@@ -1,4 +1,4 @@
-"""The wizard against the simulator on a mock transport (the ``cli`` fixture of tests/vm, imported)."""
+"""The wizard against the simulator on a mock transport (the ``cli`` fixture comes from tests/support)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from textual.pilot import Pilot
 
 from pvectl.sdk import ProxmoxClient, SecondFactorRequired, TicketAuth
 from pvectl.sim.core import Simulator
-from pvectl.sim.mock import mock_transport
 from pvectl.sim.store import Store
 from pvectl.sim.world import credentials_of
 from pvectl.tui.app import WizardApp
@@ -19,24 +18,15 @@ from pvectl.tui.services import Session
 from pvectl.tui.state import Wizard
 from pvectl.vm.config import VmConfig
 from pvectl.vm.reference import Ref
-from tests.conftest import FakeClock
-from tests.vm.conftest import SimCli, cli  # noqa: F401 -- the fixture, shared
+from tests.support.clock import FakeClock
+from tests.support.simcli import sim_client as support_sim_client
 
 Handler = Callable[[httpx.Request], httpx.Response | None]
 
 
 def sim_client(sim: Simulator, *, hook: Handler | None = None, **auth: Any) -> ProxmoxClient:
     """A client of ``sim``; ``hook`` may answer a request instead of the simulator (None = pass it on)."""
-    inner = mock_transport(sim)
-
-    def handle(request: httpx.Request) -> httpx.Response:
-        answer = hook(request) if hook else None
-        return answer if answer is not None else inner.handle_request(request)
-
-    if not auth:
-        creds = credentials_of(sim.store.snapshot())
-        auth = {"token": f"root@pam!{creds['token_id']}={creds['token_secret']}"}
-    return ProxmoxClient("127.0.0.1:8006", transport=httpx.MockTransport(handle), clock=FakeClock(), retries=0, **auth)
+    return support_sim_client(sim, hook=hook, clock=FakeClock(), retries=0, **auth)
 
 
 def empty_sim() -> Simulator:
@@ -76,7 +66,7 @@ class GatedSession(Session):
         self.gate = threading.Event()
 
     def load(self, source: str, *args: str) -> Ref[Any]:
-        self.gate.wait(2)
+        self.gate.wait(30)  # a budget, not a delay: the test opens the gate (a loaded machine took > 2 s to start)
         return super().load(source, *args)
 
 

@@ -81,23 +81,34 @@ def test_login_error(snap_compare: Snap, cli: SimCli) -> None:
             raise ConnectionError(f"cannot connect to {server}: connection refused")
 
     async def run_before(pilot: Pilot[Any]) -> None:
+        # states, not time: on a loaded machine the realms may fail after a first settle
+        await until(pilot, lambda: getattr(pilot.app.screen, "realm_state", "") == "error")
         await settle(pilot)
         pilot.app.screen.query_one("#password", Input).value = "secret"
         await pilot.press("ctrl+l")
+        await until(pilot, lambda: bool(pilot.app.screen.query_one("#login-error").display))
         await settle(pilot)
 
     app = make_app(cli.sim, session=Session(connector=Down(cli.sim, otp="1")))
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
 
-def test_loading(snap_compare: Snap, cli: SimCli) -> None:
+def test_loading(snap_compare: Snap, cli: SimCli, monkeypatch: pytest.MonkeyPatch) -> None:
     session = GatedSession(sim_client(cli.sim))
+    app = make_app(cli.sim, session=session)
+    exit_app = app.exit
+
+    def open_the_gate_and_exit(*args: Any, **kwargs: Any) -> None:  # the screenshot is taken: let the loads end
+        session.gate.set()
+        exit_app(*args, **kwargs)
+
+    monkeypatch.setattr(app, "exit", open_the_gate_and_exit)
 
     async def run_before(pilot: Pilot[Any]) -> None:
         await pilot.pause()
 
     try:
-        assert snap_compare(make_app(cli.sim, session=session), terminal_size=SIZE, run_before=run_before)
+        assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
     finally:
         session.gate.set()
 

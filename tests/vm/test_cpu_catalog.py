@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from pvectl.cli.context import AppContext
 from pvectl.sdk import ProxmoxClient
 from pvectl.sim.core import Simulator
-from pvectl.sim.mock import mock_transport
 from pvectl.sim.store import Store
-from pvectl.sim.world import credentials_of
 from pvectl.vm.config import VmConfig
 from pvectl.vm.cpu import BUILTIN_FLAGS, CpuUnits, builtin_catalog, flag_names
 from pvectl.vm.reference import ReferenceData
 from pvectl.vm.rules import check
 from tests.conftest import FakeClock
-from tests.vm.conftest import SimCli
+from tests.support.simcli import sim_client, use_client
 
 V1_NODES = [{"name": "pve1", "cgroup_mode": 1}, "pve2"]
 
@@ -30,39 +26,11 @@ def _sim(tmp_path: Path, **seed: Any) -> Simulator:
 
 
 def _client(sim: Simulator, log: list[str] | None = None) -> ProxmoxClient:
-    creds = credentials_of(sim.store.snapshot())
-    inner = mock_transport(sim)
-
-    def record(request: httpx.Request) -> httpx.Response:
+    def note(request: httpx.Request) -> None:
         if log is not None:
             log.append(f"{request.method} {request.url.path.removeprefix('/api2/json')}")
-        return inner.handle_request(request)
 
-    return ProxmoxClient(
-        "127.0.0.1:8006",
-        token=f"root@pam!{creds['token_id']}={creds['token_secret']}",
-        transport=httpx.MockTransport(record),
-        clock=FakeClock(),
-    )
-
-
-@pytest.fixture
-def seeded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """``seeded(**seed)`` -> a SimCli over a simulator seeded so (v1 node, older release ...)."""
-    for var in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
-        monkeypatch.setenv(var, str(tmp_path / var.lower()))
-    clients: list[ProxmoxClient] = []
-
-    def make(**seed: Any) -> SimCli:
-        runner = SimCli(_sim(tmp_path, **seed))
-        client = _client(runner.sim)
-        clients.append(client)
-        monkeypatch.setattr(AppContext, "client", lambda self: client)
-        return runner
-
-    yield make
-    for client in clients:
-        client.close()
+    return sim_client(sim, hook=note, clock=FakeClock())
 
 
 def test_the_node_lists_models_flags_and_its_cgroup_mode(tmp_path: Path) -> None:
@@ -154,7 +122,7 @@ def test_the_default_path_does_not_ask_for_cpu_lists(seeded: Any, monkeypatch: p
     cli = seeded()
     log: list[str] = []
     client = _client(cli.sim, log)
-    monkeypatch.setattr(AppContext, "client", lambda self: client)
+    use_client(monkeypatch, client)
     run = cli("vm", "create", "--node", "pve1", "--dry-run")
     assert run.code == 0, run.stderr
     assert log and not any("capabilities" in line for line in log)
