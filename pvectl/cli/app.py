@@ -9,7 +9,7 @@ import typer
 from pvectl import __version__
 from pvectl.cli.context import AppContext, GlobalOptions
 from pvectl.cli.lazy import RootGroup
-from pvectl.guest.outcome import EXIT_HELP as EXIT_CODES  # the one exit-code table (a light module)
+from pvectl.guest.outcome import EXIT_HELP
 
 ENVIRONMENT = """Environment: every root option has its PVECTL_* variable (shown below); also PVECTL_PASSWORD (password
 login), PVECTL_TOKEN_SECRET (a context's token secret kept out of the config file), PVECTL_CONFIG (another
@@ -17,6 +17,8 @@ config file), PVECTL_SIM_STATE_DIR (where --sim keeps its state)."""
 
 GLOBAL = """The options below are global: give them before or after any command (pvectl vm list -o json -c lab);
 a command's own option of the same name wins (sim serve --host, config add --host)."""
+
+EXIT_CODES = EXIT_HELP  # the one exit-code table (pvectl.guest.outcome, a light module)
 
 app = typer.Typer(
     name="pvectl",

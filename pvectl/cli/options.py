@@ -13,7 +13,7 @@ import functools
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
 import typer
 
@@ -197,8 +197,17 @@ def _waiting_flags(noun: str) -> dict[str, tuple[Any, Any]]:
     }
 
 
-def _option_set(param: str, flags: Callable[[str], dict[str, tuple[Any, Any]]], build: Callable[..., Any]) -> Any:
-    def factory(noun: str = "VM") -> Callable[[Callable[..., None]], Callable[..., None]]:
+Decorator = Callable[[Callable[..., None]], Callable[..., None]]
+
+
+class OptionSet(Protocol):
+    def __call__(self, noun: str = "VM") -> Decorator: ...
+
+
+def _option_set(
+    param: str, flags: Callable[[str], dict[str, tuple[Any, Any]]], build: Callable[..., Any]
+) -> OptionSet:
+    def factory(noun: str = "VM") -> Decorator:
         table = flags(noun)
         # prefixed: never clashes with a command's own names (the argument keeps the name its usage line shows)
         names = {("vms" if key == "keys" else f"{param}_{key}"): key for key in table}

@@ -35,7 +35,9 @@ def ambiguous(exc: BaseException) -> bool:
         return True
     if isinstance(exc, TransportError):
         return not not_sent(exc)
-    return isinstance(exc, ApiError) and exc.status in AMBIGUOUS_STATUSES
+    # a 2xx whose body is not PVE's JSON envelope (a captive proxy's HTML, a truncated body): the server answered
+    # success, so the write may well have happened
+    return isinstance(exc, ApiError) and (exc.status in AMBIGUOUS_STATUSES or 200 <= exc.status < 300)
 
 
 def describe_loss(exc: BaseException) -> str:

@@ -29,7 +29,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from pvectl.guest.outcome import CONNECTION, Outcome, check, follow, label, word
+from pvectl.guest.outcome import CONNECTION, USAGE, GuestKind, Outcome, check, follow, label, word
 
 if TYPE_CHECKING:
     from pvectl.sdk import ProxmoxClient
@@ -55,7 +55,7 @@ class Write:
     method: str
     path: str
     past: str  # "started": the done message
-    task_type: str | None  # PVE's worker type ("qmstart"); None: the write answers without a task
+    task_types: tuple[str, ...]  # PVE's worker types ("qmstart", "hastart"); (): the write answers without a task
     params: dict[str, Any] = field(default_factory=dict)
     reached: Reached | None = None
     then: Then | None = None
@@ -82,7 +82,7 @@ Step = Write | Outcome  # a plan's step: a write to run, or an outcome decided w
 def outcome(write: Write, kind: Any, message: str, *, bare: bool = False, **fields: Any) -> Outcome:
     """An Outcome about ``write``'s guest; ``message`` follows the guest's label (unless ``bare``)."""
     ref = write.ref
-    kind_of = "lxc" if ref.kind == "lxc" else "qemu"
+    kind_of: GuestKind = "lxc" if ref.kind == "lxc" else "qemu"
     return Outcome(
         kind,
         ref.vmid,
@@ -97,7 +97,7 @@ def outcome(write: Write, kind: Any, message: str, *, bare: bool = False, **fiel
 
 def decided(ref: VmRef, action: str, kind: Any, message: str) -> Outcome:
     """An outcome a plan decides without sending anything (``already``, ``skipped``)."""
-    kind_of = "lxc" if ref.kind == "lxc" else "qemu"
+    kind_of: GuestKind = "lxc" if ref.kind == "lxc" else "qemu"
     return Outcome(
         kind,
         ref.vmid,
@@ -124,7 +124,7 @@ def execute(
 ) -> Outcome:
     """Run one step: send the write once, wait for its task, and say what happened (never raises PveError)."""
     from pvectl.guest.answers import ambiguous, not_sent
-    from pvectl.sdk._core.errors import PveError
+    from pvectl.sdk._core.errors import PveError, ValidationError
     from pvectl.sdk._core.upid import is_upid
 
     if isinstance(step, Outcome):
@@ -138,12 +138,14 @@ def execute(
     except KeyboardInterrupt as exc:
         return _after_loss(client, write, exc, sent_at, INTERRUPT_BUDGET, interrupted=True)
     except PveError as exc:
+        if isinstance(exc, ValidationError):  # checked against the schema before sending: nothing left
+            return outcome(write, "failed", f"not sent: {exc}", code=USAGE)
         if not_sent(exc):
             return outcome(write, "failed", f"could not reach the server; nothing was sent ({exc})", code=CONNECTION)
         if not ambiguous(exc):
             return outcome(write, "failed", f"refused: {exc}")
         return _after_loss(client, write, exc, sent_at, budget, wait=wait, timeout=timeout, cancelled=cancelled)
-    if write.task_type is None:
+    if not write.task_types:
         return _finish(client, write, outcome(write, "done", write.past))
     if not is_upid(answer):
         from pvectl.sdk._core.answers import UnexpectedAnswer
@@ -172,7 +174,6 @@ def follow_task(
     from pvectl.sdk._core.errors import PveError, TaskFailed, TaskTimeout
     from pvectl.sdk._core.task import WaitCancelled
 
-    notes = {"checked": list(checked)}
     try:
         Task(client, upid).wait(timeout=timeout, cancelled=cancelled)
     except (WaitCancelled, KeyboardInterrupt):
@@ -184,17 +185,17 @@ def follow_task(
             upid=upid,
             missing=[write.action],
             remedies=[follow(upid)],
-            **notes,
+            checked=list(checked),
         )
     except TaskFailed as exc:
         return outcome(write, "failed", f"{write.action} failed: {exc.exitstatus}", upid=upid, log_tail=exc.log_tail)
     except TaskTimeout as exc:
         why = f"the task still runs after {exc.timeout:g}s; it goes on on the server"
-        return outcome(write, "unknown", why, upid=upid, remedies=[follow(upid)], **notes)
+        return outcome(write, "unknown", why, upid=upid, remedies=[follow(upid)], checked=list(checked))
     except PveError as exc:  # TaskLost, an unreadable status: the task may have ended either way
         why = f"its task's status could not be read ({exc}); it may go on on the server"
-        return outcome(write, "unknown", why, upid=upid, remedies=[follow(upid)], **notes)
-    done = outcome(write, "done", write.past, upid=upid, **notes)
+        return outcome(write, "unknown", why, upid=upid, remedies=[follow(upid)], checked=list(checked))
+    done = outcome(write, "done", write.past, upid=upid, checked=list(checked))
     return _finish(client, write, done)
 
 
@@ -224,14 +225,27 @@ class Found:
 
 
 def find_task(client: ProxmoxClient, write: Write, since: float, checked: list[str]) -> str | Literal[False] | None:
-    """The newest task of ``write``'s type for its guest started since ``since``; None if there is none,
-    False if the task list could not be read."""
+    """The newest task of ``write``'s types for its guest started since ``since``; None if there is none,
+    False if a task list could not be read."""
+    found: str | Literal[False] | None = None
+    for task_type in write.task_types:
+        upid = _find_task(client, write, task_type, since, checked)
+        if isinstance(upid, str):
+            return upid
+        if upid is False:
+            found = False
+    return found
+
+
+def _find_task(
+    client: ProxmoxClient, write: Write, task_type: str, since: float, checked: list[str]
+) -> str | Literal[False] | None:
     from pvectl.sdk._core.errors import PveError
     from pvectl.sdk._core.upid import is_upid
 
     ref = write.ref
     path = f"/nodes/{ref.node}/tasks"
-    params = {"vmid": ref.vmid, "typefilter": write.task_type, "source": "all", "limit": 50}
+    params = {"vmid": ref.vmid, "typefilter": task_type, "source": "all", "limit": 50}
     try:
         data = client.request("GET", path, params)  # raw: the typed SDK's task list model drops unknown filters
     except PveError as exc:
@@ -241,16 +255,16 @@ def find_task(client: ProxmoxClient, write: Write, since: float, checked: list[s
     ours = [
         r
         for r in rows
-        if r.get("type") == write.task_type
+        if r.get("type") == task_type
         and str(r.get("id")) == str(ref.vmid)
         and is_upid(r.get("upid"))
         and _number(r.get("starttime")) >= since - CLOCK_SKEW
     ]
     if not ours:
-        checked.append(f"GET {path}: no {write.task_type} task for {ref.vmid} since the write")
+        checked.append(f"GET {path}: no {task_type} task for {ref.vmid} since the write")
         return None
     newest = max(ours, key=lambda r: _number(r.get("starttime")))
-    checked.append(f"GET {path}: {write.task_type} task {newest['upid']}")
+    checked.append(f"GET {path}: {task_type} task {newest['upid']}")
     return str(newest["upid"])
 
 
@@ -272,7 +286,7 @@ def reconcile(client: ProxmoxClient, write: Write, since: float, budget: float) 
             break
         if delay:
             clock.sleep(delay)
-        found = find_task(client, write, since, checked) if write.task_type else None
+        found = find_task(client, write, since, checked) if write.task_types else None
         if isinstance(found, str):
             return Found("task", found, checked)
         absent_every_round = absent_every_round and found is None
@@ -285,7 +299,7 @@ def reconcile(client: ProxmoxClient, write: Write, since: float, budget: float) 
             )
             if reached:
                 return Found("reached", checked=checked)
-    if write.task_type and absent_every_round:
+    if write.task_types and absent_every_round:
         return Found("absent", checked=checked)
     return Found("unknown", checked=checked)
 
@@ -323,7 +337,8 @@ def _after_loss(
             client, write, outcome(write, "done", f"{write.past} ({loss}; the server shows it)", checked=found.checked)
         )
     if found.verdict == "absent" and not interrupted:
-        message = f"not {write.past}: {loss}, and the server shows no {write.task_type} task for it (nothing happened)"
+        types = " or ".join(write.task_types)
+        message = f"not {write.past}: {loss}, and the server shows no {types} task for it (nothing happened)"
         return outcome(write, "failed", message, checked=found.checked)
     kind = "interrupted" if interrupted and found.verdict == "absent" else "unknown"
     message = f"{loss}; the server could not tell whether it was {write.past}"

@@ -54,7 +54,6 @@ __all__ = [
     "TaskFailed",
     "TaskLost",
     "TaskTimeout",
-    "WaitCancelled",
     "TfaChallenge",
     "TicketAuth",
     "TokenAuth",
@@ -63,6 +62,7 @@ __all__ = [
     "UnsupportedByServer",
     "Upid",
     "ValidationError",
+    "WaitCancelled",
     "parse_upid",
     "redact",
 ]

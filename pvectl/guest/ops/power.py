@@ -35,9 +35,17 @@ PAST = {
 TARGET = {"start": "running", "stop": "stopped", "shutdown": "stopped"}
 
 
-def task_type(kind: str, action: str) -> str:
-    prefix = "vz" if kind == "lxc" else "qm"
-    return f"{prefix}{'destroy' if action == 'delete' else action}"
+# An HA-managed guest changes state through the HA stack: PVE forks ``hastart``/``hastop`` instead
+# (qemu-server src/PVE/API2/Qemu.pm vm_start/vm_stop/vm_shutdown: ``vm_is_ha_managed`` → ``fork_worker('hastart'``;
+# pve-container src/PVE/API2/LXC/Status.pm likewise).
+HA_TYPES = {"start": "hastart", "stop": "hastop", "shutdown": "hastop"}
+
+
+def task_types(ref: VmRef, action: str) -> tuple[str, ...]:
+    prefix = "vz" if ref.kind == "lxc" else "qm"
+    own = f"{prefix}{'destroy' if action == 'delete' else action}"
+    ha = HA_TYPES.get(action)
+    return (own, ha) if ha else (own,)  # asked only after an ambiguous answer: both, whatever the row says
 
 
 def base(ref: VmRef) -> str:
@@ -63,7 +71,7 @@ def power_write(ref: VmRef, action: str) -> Write:
         "POST",
         f"{base(ref)}/status/{action}",
         PAST[action],
-        task_type(ref.kind, action),
+        task_types(ref, action),
         reached=_reached(action),
         send=lambda client: _typed_power(client, ref, action),
     )
@@ -120,7 +128,7 @@ def delete_write(ref: VmRef, *, purge: bool = False) -> Write:
         "DELETE",
         base(ref),
         PAST["delete"],
-        task_type(ref.kind, "delete"),
+        task_types(ref, "delete"),
         params=params,
         reached=_gone,
     )

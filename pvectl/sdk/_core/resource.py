@@ -58,4 +58,6 @@ def _check_upid(resource: Any, answer: Any) -> None:
 
     if not isinstance(answer, str) or not is_upid(answer):
         where = "/".join(str(value) for value in resource._path)
-        raise UnexpectedAnswer(f"the task-starting call on {type(resource).__name__}({where})", answer, "a task id (UPID)")
+        raise UnexpectedAnswer(
+            f"the task-starting call on {type(resource).__name__}({where})", answer, "a task id (UPID)"
+        )

@@ -191,7 +191,7 @@ def _power(action: str) -> Callable[..., None]:
         dropped.add("wait")
     if dropped:
         sig = inspect.signature(command)
-        command.__signature__ = sig.replace(  # type: ignore[attr-defined]
+        command.__signature__ = sig.replace(  # type: ignore[attr-defined,unused-ignore]
             parameters=[p for p in sig.parameters.values() if p.name not in dropped]
         )
     return command
