@@ -44,6 +44,7 @@ GRACE = 0.8  # seconds after Ctrl-C for running waits to stop and name their UPI
 
 Reached = Callable[["ProxmoxClient", "VmRef"], "bool | None"]  # is the guest in the target state? None: cannot tell
 Then = Callable[["ProxmoxClient", "VmRef"], list[str]]  # follow-up work after the task; returns what it did
+State = Callable[[str, str], None]  # (phase, what): "task" UPID, "waiter" label, "then" UPID of the main task
 
 
 @dataclass
@@ -60,6 +61,7 @@ class Write:
     reached: Reached | None = None
     then: Then | None = None
     send: Callable[[ProxmoxClient], Any] | None = None  # sends it another way (a typed SDK call); default: as planned
+    sync: bool = False  # PVE answers the write itself (no task): any answer but an error means done
 
     @property
     def request(self) -> str:
@@ -119,10 +121,14 @@ def execute(
     wait: bool = True,
     timeout: float | None = None,
     cancelled: Callable[[], bool] | None = None,
-    on_upid: Callable[[str], None] | None = None,
+    on_state: State | None = None,
     budget: float = RECONCILE_BUDGET,
 ) -> Outcome:
-    """Run one step: send the write once, wait for its task, and say what happened (never raises PveError)."""
+    """Run one step: send the write once, wait for its task, and say what happened (never raises PveError).
+
+    ``send`` may answer a UPID, or a waiter (an object with ``label`` and ``wait(timeout)``: work PVE does without
+    a task of its own, such as an HA move). ``on_state(phase, what)`` tells a bulk run where the step is: "task"
+    (its UPID), "waiter" (its label), "then" (the follow-up runs)."""
     from pvectl.guest.answers import ambiguous, not_sent
     from pvectl.sdk._core.errors import PveError, ValidationError
     from pvectl.sdk._core.upid import is_upid
@@ -145,19 +151,50 @@ def execute(
         if not ambiguous(exc):
             return outcome(write, "failed", f"refused: {exc}")
         return _after_loss(client, write, exc, sent_at, budget, wait=wait, timeout=timeout, cancelled=cancelled)
-    if not write.task_types:
-        return _finish(client, write, outcome(write, "done", write.past))
+    if write.sync:
+        return _finish(client, write, outcome(write, "done", write.past), on_state)
+    if not isinstance(answer, str) and hasattr(answer, "wait") and hasattr(answer, "label"):
+        return _follow_waiter(client, write, answer, timeout=timeout, wait=wait, on_state=on_state)
     if not is_upid(answer):
         from pvectl.sdk._core.answers import UnexpectedAnswer
 
         odd = UnexpectedAnswer(write.request, answer, "a task id (UPID)")
         return _after_loss(client, write, odd, sent_at, budget, wait=wait, timeout=timeout, cancelled=cancelled)
     upid = str(answer)
-    if on_upid is not None:
-        on_upid(upid)
+    if on_state is not None:
+        on_state("task", upid)
     if not wait:
         return outcome(write, "done", f"task sent: {upid}", upid=upid, remedies=[follow(upid)])
-    return follow_task(client, write, upid, timeout=timeout, cancelled=cancelled)
+    return follow_task(client, write, upid, timeout=timeout, cancelled=cancelled, on_state=on_state)
+
+
+def _follow_waiter(
+    client: ProxmoxClient, write: Write, waiter: Any, *, timeout: float | None, wait: bool, on_state: State | None
+) -> Outcome:
+    """Wait for work PVE does without a task id (``waiter``); it cannot be cancelled, only abandoned."""
+    from pvectl.sdk._core.errors import PveError, TaskFailed, TaskTimeout
+
+    label = str(waiter.label)
+    if on_state is not None:
+        on_state("waiter", label)
+    if not wait:
+        return outcome(write, "done", f"sent: {label}", remedies=[check(write.ref.kind, write.ref.vmid)])
+    try:
+        waiter.wait(timeout)
+    except KeyboardInterrupt:
+        return outcome(write, "interrupted", f"interrupted; it goes on on the server: {label}",
+                       missing=[write.action], remedies=[check(write.ref.kind, write.ref.vmid)])  # fmt: skip
+    except TaskFailed as exc:
+        return outcome(
+            write, "failed", f"{write.action} failed: {exc.exitstatus}", upid=exc.upid, log_tail=exc.log_tail
+        )
+    except TaskTimeout as exc:
+        return outcome(write, "unknown", f"{label} still goes on after {exc.timeout:g}s",
+                       remedies=[check(write.ref.kind, write.ref.vmid)])  # fmt: skip
+    except PveError as exc:
+        return outcome(write, "unknown", f"{label}: could not follow it ({exc})",
+                       remedies=[check(write.ref.kind, write.ref.vmid)])  # fmt: skip
+    return _finish(client, write, outcome(write, "done", write.past), on_state)
 
 
 def follow_task(
@@ -168,6 +205,7 @@ def follow_task(
     timeout: float | None,
     cancelled: Callable[[], bool] | None = None,
     checked: Sequence[str] = (),
+    on_state: State | None = None,
 ) -> Outcome:
     """Wait for ``upid`` (the SDK's bounded poll loop) and turn how it ended into an outcome."""
     from pvectl.sdk import Task
@@ -196,15 +234,17 @@ def follow_task(
         why = f"its task's status could not be read ({exc}); it may go on on the server"
         return outcome(write, "unknown", why, upid=upid, remedies=[follow(upid)], checked=list(checked))
     done = outcome(write, "done", write.past, upid=upid, checked=list(checked))
-    return _finish(client, write, done)
+    return _finish(client, write, done, on_state)
 
 
-def _finish(client: ProxmoxClient, write: Write, done: Outcome) -> Outcome:
+def _finish(client: ProxmoxClient, write: Write, done: Outcome, on_state: State | None = None) -> Outcome:
     """``write.then`` after the task succeeded: what it did lands in ``done``; an error in it makes it partial."""
     from pvectl.sdk._core.errors import PveError
 
     if write.then is None:
         return done
+    if on_state is not None:
+        on_state("then", done.upid or "")
     try:
         done.done.extend(write.then(client, write.ref))
     except PveError as exc:
@@ -280,6 +320,8 @@ def reconcile(client: ProxmoxClient, write: Write, since: float, budget: float) 
     clock = client.clock
     start = clock.monotonic()
     checked: list[str] = []
+    if not write.task_types and write.reached is None:
+        return Found("unknown", checked=["nothing tells whether this write happened: no task type, no state"])
     absent_every_round = True
     for i, delay in enumerate(RECONCILE_DELAYS):
         if i > 0 and clock.monotonic() - start + delay > budget:
@@ -385,7 +427,7 @@ def run_many(
     finished: queue.Queue[tuple[int, Outcome]] = queue.Queue()
     cancel = threading.Event()
     lock = threading.Lock()
-    inflight: dict[int, str | None] = {}  # step index -> UPID of a running task (None: the write is on its way)
+    inflight: dict[int, tuple[str, str]] = {}  # step index -> (phase, what): ("sending", ""), ("task", UPID), ...
 
     def worker() -> None:
         while not cancel.is_set():
@@ -396,15 +438,15 @@ def run_many(
             with lock:
                 if cancel.is_set():
                     return
-                inflight[i] = None
+                inflight[i] = ("sending", "")
 
-            def seen(upid: str, i: int = i) -> None:
+            def seen(phase: str, what: str, i: int = i) -> None:
                 with lock:
-                    inflight[i] = upid
+                    inflight[i] = (phase, what)
 
             try:
                 result = execute(
-                    client, steps[i], wait=wait, timeout=timeout, cancelled=cancel.is_set, on_upid=seen, budget=budget
+                    client, steps[i], wait=wait, timeout=timeout, cancelled=cancel.is_set, on_state=seen, budget=budget
                 )
             except Exception as exc:  # a bug or an odd answer nobody foresaw: this guest only, the run goes on
                 write = steps[i]
@@ -442,14 +484,14 @@ def run_many(
             _collect(results, finished, inflight, lock)
             for i, slot in enumerate(results):
                 if slot is None:
-                    results[i] = _stopped(steps[i], inflight.get(i, "not started") if i in inflight else "not started")
+                    results[i] = _stopped(steps[i], inflight.get(i, ("not started", "")))
     return [r for r in results if r is not None]
 
 
 def _collect(
     results: list[Outcome | None],
     finished: queue.Queue[tuple[int, Outcome]],
-    inflight: dict[int, str | None],
+    inflight: dict[int, tuple[str, str]],
     lock: threading.Lock,
 ) -> None:
     """After Ctrl-C: the outcomes of waits that stop within ``GRACE`` (they name their UPIDs)."""
@@ -465,29 +507,25 @@ def _collect(
         results[i] = result
 
 
-def _stopped(step: Step, state: str | None) -> Outcome:
-    """The outcome of a step Ctrl-C caught: not started, on its way, or with a task still running."""
-    from pvectl.sdk._core.upid import is_upid
-
+def _stopped(step: Step, state: tuple[str, str]) -> Outcome:
+    """The outcome of a step Ctrl-C caught: not started, on its way, running its task, or in its follow-up."""
     assert isinstance(step, Write)
-    if state == "not started":
+    phase, what = state
+    unsure = [check(step.ref.kind, step.ref.vmid)]
+    if phase == "not started":
         return outcome(step, "interrupted", "not started (interrupted); nothing was sent", missing=[step.action])
-    if state is not None and is_upid(state):
-        return outcome(
-            step,
-            "interrupted",
-            step.going_on(state),
-            bare=True,
-            upid=state,
-            missing=[step.action],
-            remedies=[follow(state)],
-        )
-    return outcome(
-        step,
-        "unknown",
-        "interrupted while its request was being sent; the server may have started it",
-        remedies=[check(step.ref.kind, step.ref.vmid)],
-    )
+    if phase == "task":
+        return outcome(step, "interrupted", step.going_on(what), bare=True, upid=what, missing=[step.action],
+                       remedies=[follow(what)])  # fmt: skip
+    if phase == "waiter":
+        return outcome(step, "interrupted", f"interrupted; it goes on on the server: {what}", missing=[step.action],
+                       remedies=unsure)  # fmt: skip
+    if phase == "then":
+        message = f"{step.past}; interrupted during the follow-up work, which may go on"
+        return outcome(step, "interrupted", message, upid=what or None, done=[step.action], missing=["follow-up"],
+                       remedies=unsure)  # fmt: skip
+    message = "interrupted while its request was being sent; the server may have started it"
+    return outcome(step, "unknown", message, remedies=unsure)
 
 
 class _second_interrupt_exits:
