@@ -119,3 +119,26 @@ def test_lost_status_reads_after_the_act_is_unknown_with_the_upid(pve: Faulty) -
     out = run.json()
     assert out["outcome"] == "unknown" and ":qmstart:102:" in out["upid"]
     assert any("pvectl task wait" in r for r in out["remedies"])
+
+
+def test_vm_wait_outlives_one_connection_reset(pve: Faulty) -> None:
+    pve.proxy.add("GET", r"/nodes/pve2/qemu/101/status/current", "drop-after", count=4)  # beyond the SDK retry
+    run = pve("vm", "wait", "101", "--for", "status=running", "--timeout", "30s")
+    assert run.code == 0, run.text
+
+
+def test_template_after_a_lost_answer_is_done(pve: Faulty) -> None:
+    pve.proxy.add("POST", r"/nodes/pve2/qemu/102/template", "drop-after")
+    run = pve("-o", "json", "vm", "template", "102", "--yes")
+    assert run.code == 0, run.text
+    assert run.json()["outcome"] == "done" and ":qmtemplate:102:" in run.json()["upid"]
+    assert pve.proxy.writes().count("POST /nodes/pve2/qemu/102/template") == 1
+
+
+def test_snapshot_create_bulk_lost_answer_is_reconciled(pve: Faulty) -> None:
+    pve.proxy.add("POST", r"/nodes/pve2/qemu/102/snapshot", "status-after", status=502)
+    run = pve("-o", "json", "vm", "snapshot", "create", "100", "102", "s1")
+    assert run.code == 0, run.text
+    by_id = {o["vmid"]: o for o in run.json()}
+    assert by_id[102]["outcome"] == "done" and ":qmsnapshot:102:" in by_id[102]["upid"]
+    assert pve.proxy.writes().count("POST /nodes/pve2/qemu/102/snapshot") == 1
