@@ -142,3 +142,12 @@ def test_snapshot_create_bulk_lost_answer_is_reconciled(pve: Faulty) -> None:
     by_id = {o["vmid"]: o for o in run.json()}
     assert by_id[102]["outcome"] == "done" and ":qmsnapshot:102:" in by_id[102]["upid"]
     assert pve.proxy.writes().count("POST /nodes/pve2/qemu/102/snapshot") == 1
+
+
+@pytest.mark.parametrize(("action", "kwargs"), [("body", {"body": None}), ("drop-after", {}), ("body", {"body": 7})])
+def test_clone_after_an_odd_answer_follows_the_task(pve: Faulty, action: str, kwargs: dict[str, Any]) -> None:
+    pve.proxy.add("POST", r"/nodes/pve2/qemu/102/clone", action, **kwargs)
+    run = pve("-o", "json", "vm", "clone", "102", "copy1", "--vmid", "150")
+    assert run.code == 0, run.text
+    assert run.json()["outcome"] == "done" and ":qmclone:102:" in run.json()["upid"]
+    assert pve.proxy.writes().count("POST /nodes/pve2/qemu/102/clone") == 1
