@@ -78,10 +78,27 @@ class Write:
         return f"interrupted: {who} is being {doing}; the task goes on on the server: {upid}"
 
 
-Step = Write | Outcome  # a plan's step: a write to run, or an outcome decided without sending (already, skipped)
+@dataclass
+class Job:
+    """A step that is a workflow of its own (a create, a config update): ``run(client, on_state)`` returns its
+    outcome and never raises for server trouble; bulk runs give it the same pool and Ctrl-C policy as writes.
+    ``on_state("task", UPID)`` lets a Ctrl-C name the task it left running."""
+
+    ref: VmRef
+    action: str
+    run: Callable[[ProxmoxClient, State], Outcome]
+    title: str = ""  # how messages name it (default: the guest's label)
+    remedy: str = ""  # what to run after Ctrl-C caught it midway
+
+    @property
+    def label(self) -> str:
+        return self.title or label(self.ref.kind, self.ref.vmid, self.ref.name)
 
 
-def outcome(write: Write, kind: Any, message: str, *, bare: bool = False, **fields: Any) -> Outcome:
+Step = Write | Job | Outcome  # a plan's step: a write, a workflow, or an outcome decided without sending
+
+
+def outcome(write: Write | Job, kind: Any, message: str, *, bare: bool = False, **fields: Any) -> Outcome:
     """An Outcome about ``write``'s guest; ``message`` follows the guest's label (unless ``bare``)."""
     ref = write.ref
     kind_of: GuestKind = "lxc" if ref.kind == "lxc" else "qemu"
@@ -135,6 +152,8 @@ def execute(
 
     if isinstance(step, Outcome):
         return step
+    if isinstance(step, Job):
+        return step.run(client, on_state or (lambda phase, what: None))
     write = step
     sent_at = time.time()
     try:
@@ -408,11 +427,12 @@ def run_many(
     timeout: float | None = None,
     on_result: Callable[[Outcome], None] | None = None,
     budget: float = RECONCILE_BUDGET,
+    on_step: Callable[[int, Outcome], None] | None = None,
 ) -> list[Outcome]:
     """Run ``steps`` at most ``parallel`` at a time; one outcome per step, in ``steps`` order.
 
     An error or odd answer affects only its own step. ``on_result`` is called in the calling thread as each step
-    finishes. Ctrl-C: see the module doc.
+    finishes (``on_step`` with the step's index). Ctrl-C: see the module doc.
     """
     if parallel < 1:
         raise ValueError("parallel must be at least 1")
@@ -450,7 +470,7 @@ def run_many(
                 )
             except Exception as exc:  # a bug or an odd answer nobody foresaw: this guest only, the run goes on
                 write = steps[i]
-                assert isinstance(write, Write)
+                assert not isinstance(write, Outcome)
                 result = outcome(
                     write,
                     "unknown",
@@ -478,6 +498,8 @@ def run_many(
             pending -= 1
             if on_result is not None:
                 on_result(result)
+            if on_step is not None:
+                on_step(i, result)
     except KeyboardInterrupt:
         cancel.set()
         with _second_interrupt_exits():
@@ -509,9 +531,11 @@ def _collect(
 
 def _stopped(step: Step, state: tuple[str, str]) -> Outcome:
     """The outcome of a step Ctrl-C caught: not started, on its way, running its task, or in its follow-up."""
-    assert isinstance(step, Write)
+    assert not isinstance(step, Outcome)
     phase, what = state
     unsure = [check(step.ref.kind, step.ref.vmid)]
+    if isinstance(step, Job):
+        return _job_stopped(step, phase, what)
     if phase == "not started":
         return outcome(step, "interrupted", "not started (interrupted); nothing was sent", missing=[step.action])
     if phase == "task":
@@ -526,6 +550,21 @@ def _stopped(step: Step, state: tuple[str, str]) -> Outcome:
                        remedies=unsure)  # fmt: skip
     message = "interrupted while its request was being sent; the server may have started it"
     return outcome(step, "unknown", message, remedies=unsure)
+
+
+def _job_stopped(job: Job, phase: str, what: str) -> Outcome:
+    ref = job.ref
+    kind: GuestKind = "lxc" if ref.kind == "lxc" else "qemu"
+    remedies = [job.remedy] if job.remedy else [check(ref.kind, ref.vmid)]
+    if phase == "not started":
+        message, upid = f"{job.label}: not started (interrupted); nothing was sent", None
+    elif phase == "task":
+        message, upid = f"{job.label}: interrupted; its task goes on on the server: {what}", what
+        remedies.insert(0, follow(what))
+    else:
+        message, upid = f"{job.label}: interrupted while being applied{f' ({what})' if what else ''}", None
+    return Outcome("interrupted", ref.vmid, ref.node, message, upid=upid, missing=[job.action], remedies=remedies,
+                   guest=kind, action=job.action, name=ref.name or None)  # fmt: skip
 
 
 class _second_interrupt_exits:

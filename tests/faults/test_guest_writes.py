@@ -85,7 +85,7 @@ def test_ambiguous_answer_without_a_task_is_verified_failed(pve: Faulty) -> None
     run = pve("-o", "json", "vm", "start", "102")
     assert run.code == 1, run.text
     out = run.json()
-    assert out["outcome"] == "failed" and "no qmstart task" in out["message"]
+    assert out["outcome"] == "failed" and "no qmstart or hastart task" in out["message"]
     assert sent(pve, "/102/status/start") == 1
 
 
