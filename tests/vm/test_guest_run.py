@@ -219,8 +219,16 @@ def test_ctrl_c_during_the_follow_up_says_the_action_happened() -> None:
         return ["deleted old snapshot"]
 
     steps = [
-        Write(ref, "snapshot", "POST", f"/nodes/pve1/qemu/{ref.vmid}/snapshot", "snapshot created", ("qmsnapshot",),
-              params={"snapname": "nightly"}, then=prune)  # fmt: skip
+        Write(
+            ref,
+            "snapshot",
+            "POST",
+            f"/nodes/pve1/qemu/{ref.vmid}/snapshot",
+            "snapshot created",
+            ("qmsnapshot",),
+            params={"snapname": "nightly"},
+            then=prune,
+        )
         for ref in refs_of(rows)
     ]
 
