@@ -7,7 +7,6 @@ JSON/YAML: the outcome object (a list of them for a bulk run) on stdout, whateve
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -29,7 +28,16 @@ def data_of(outcome: Outcome) -> dict[str, Any]:
     """The outcome's object, secrets redacted (a message may quote a refused parameter)."""
     from pvectl.sdk._core.redact import redact
 
-    data: dict[str, Any] = json.loads(redact(json.dumps(outcome.to_json())))
+    def clean(value: Any) -> Any:  # each string on its own: redacting JSON text could break its quoting
+        if isinstance(value, str):
+            return redact(value)
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items()}
+        return value
+
+    data: dict[str, Any] = clean(outcome.to_json())
     return data
 
 
