@@ -50,6 +50,7 @@ def lines_of(outcome: Outcome) -> list[str]:
     if outcome.missing:
         lines.append(f"  missing: {', '.join(outcome.missing)}")
     lines += [f"  checked: {line}" for line in outcome.checked]
+    lines += [f"  hint: {hint}" for hint in outcome.hints]
     label = REMEDY_LABEL.get(outcome.kind, "finish with")
     lines += [f"  {label}: {remedy}" for remedy in outcome.remedies]
     if outcome.log_tail:

@@ -122,6 +122,7 @@ class Outcome:
     missing: list[str] = field(default_factory=list)  # what is left
     remedies: list[str] = field(default_factory=list)  # commands that finish or check it
     checked: list[str] = field(default_factory=list)  # what was asked after an ambiguous answer
+    hints: list[str] = field(default_factory=list)  # what to do about a refusal, in words (remedies are commands)
     errors: dict[str, str] = field(default_factory=dict)  # PVE's per-field errors
     log_tail: list[str] = field(default_factory=list)
     plan: Plan | None = None
@@ -154,6 +155,7 @@ class Outcome:
             "missing": list(self.missing),
             "remedies": list(self.remedies),
             "checked": list(self.checked),
+            "hints": list(self.hints),
             "errors": dict(self.errors),
             "log_tail": list(self.log_tail),
         }

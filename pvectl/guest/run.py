@@ -62,6 +62,7 @@ class Write:
     then: Then | None = None
     send: Callable[[ProxmoxClient], Any] | None = None  # sends it another way (a typed SDK call); default: as planned
     sync: bool = False  # PVE answers the write itself (no task): any answer but an error means done
+    hint: Callable[[BaseException], list[str]] | None = None  # what to do about a refusal, in words
 
     @property
     def request(self) -> str:
@@ -168,7 +169,8 @@ def execute(
         if not_sent(exc):
             return outcome(write, "failed", f"could not reach the server; nothing was sent ({exc})", code=CONNECTION)
         if not ambiguous(exc):
-            return outcome(write, "failed", f"refused: {exc}")
+            hints = write.hint(exc) if write.hint is not None else []
+            return outcome(write, "failed", f"refused: {exc}", hints=hints)
         return _after_loss(client, write, exc, sent_at, budget, wait=wait, timeout=timeout, cancelled=cancelled)
     if write.sync:
         return _finish(client, write, outcome(write, "done", write.past), on_state)

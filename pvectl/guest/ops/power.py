@@ -140,7 +140,17 @@ def delete_write(ref: VmRef, *, purge: bool = False) -> Write:
         params=params,
         reached=_gone,
         send=lambda client: str(_typed(client, ref).delete(purge=True if purged else None).upid.raw),
+        hint=lambda exc: _running_hint(ref, exc),
     )
+
+
+def _running_hint(ref: VmRef, exc: BaseException) -> list[str]:
+    # PVE refuses to destroy a running guest: qemu-server src/PVE/API2/Qemu.pm destroy_vm dies "VM N is running -
+    # destroy failed" (pve-container src/PVE/API2/LXC.pm destroy_vm: "CT N is running")
+    if " is running" not in str(exc):
+        return []
+    noun = "ct" if ref.kind == "lxc" else "vm"
+    return [f"stop the {noun.upper()} first ('pvectl {noun} stop {ref.vmid}'), then delete it"]
 
 
 def _gone(client: ProxmoxClient, ref: VmRef) -> bool | None:
