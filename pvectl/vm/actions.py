@@ -40,7 +40,9 @@ def is_ha_request(upid: str) -> bool:
     return len(parts) > 5 and parts[5] in HA_REQUESTS
 
 
-def wait_real_state(client: ProxmoxClient, node: str, vmid: int, want: str, timeout: float | None) -> str:
+def wait_real_state(
+    client: ProxmoxClient, node: str, vmid: int, want: str, timeout: float | None, kind: str = "qemu"
+) -> str:
     """After an HA request: poll ``status/current`` until the VM is ``want`` (running/stopped); the last status
     seen. TaskTimeout when ``timeout`` seconds pass first."""
     from pvectl.sdk import TaskTimeout
@@ -48,7 +50,7 @@ def wait_real_state(client: ProxmoxClient, node: str, vmid: int, want: str, time
     clock = client.clock
     started = clock.monotonic()
     delay = 0.1
-    path = f"/nodes/{node}/qemu/{vmid}/status/current"
+    path = f"/nodes/{node}/{kind}/{vmid}/status/current"
     while True:
         answer = client.request("GET", path)
         status = str(answer.get("status") or "") if isinstance(answer, dict) else ""
@@ -60,13 +62,14 @@ def wait_real_state(client: ProxmoxClient, node: str, vmid: int, want: str, time
         delay = min(2.0, delay * 2)
 
 
-def settle(client: ProxmoxClient, upid: str, timeout: float | None) -> None:
+def settle(client: ProxmoxClient, upid: str, timeout: float | None, kind: str = "qemu") -> None:
     """After a task ended OK: when it was only an HA start/stop request, wait until the VM is really running or
     stopped (TaskTimeout otherwise). A no-op for every other task (hamigrate has its own waiter)."""
     parts = upid.split(":")
     if len(parts) < 7 or parts[5] not in ("hastart", "hastop") or not parts[6].isdigit():
         return
-    wait_real_state(client, parts[1], int(parts[6]), "running" if parts[5] == "hastart" else "stopped", timeout)
+    want = "running" if parts[5] == "hastart" else "stopped"
+    wait_real_state(client, parts[1], int(parts[6]), want, timeout, kind)
 
 
 def destroy(client: ProxmoxClient, node: str, vmid: int, *, purge: bool = False) -> Task:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from pvectl.guest.outcome import CONNECTION  # the server unreachable
 from pvectl.sdk import ApiError, PveError, TaskFailed, TaskTimeout
 from pvectl.sdk._core.answers import UnexpectedAnswer
 from pvectl.sdk._core.task import MAX_POLL, TRANSIENT_FOR, Task, TaskLost
@@ -32,7 +33,6 @@ MAX_VMID_TRIES = 20  # automatic ids: candidates tried before giving up
 VMID_JITTER = 8  # the next candidate is 1..VMID_JITTER above the taken one: racers spread out
 MAX_VMID = 999_999_999
 FLAG_REMEDY = "choose another --vmid, or leave it out to take the next free one"  # the wizards say it their way
-CONNECTION = 5  # exit code when the server could not be reached at all (pvectl.cli.errors.CONNECTION)
 _TAKEN = re.compile(r"already exists", re.I)
 
 StepState = Literal["pending", "running", "done", "failed"]

@@ -89,7 +89,7 @@ def test_drain_moves_and_reports_the_vms_that_stay(fleet: Fleet) -> None:
     assert run.code == SOME_FAILED
     outcomes = {o["vmid"]: o for o in run.json()}
     assert {v for v, o in outcomes.items() if o["outcome"] == "done"} == {400, 401, 402, 405}
-    assert outcomes[403]["outcome"] == "nothing-created" and outcomes[404]["outcome"] == "nothing-created"
+    assert outcomes[403]["outcome"] == "failed" and outcomes[404]["outcome"] == "failed"
     where = nodes_of(fleet)
     assert where[400] == "pve2" and where[401] == "pve3" and where[405] != "pve1"
     assert where[403] == "pve1" and where[404] == "pve1" and where[406] == "pve1"  # stopped VMs stay
@@ -114,9 +114,9 @@ def test_drain_refuses_without_terminal_and_bad_targets(fleet: Fleet) -> None:
 
 
 def test_drain_asks_with_the_count(fleet: Fleet, monkeypatch: pytest.MonkeyPatch) -> None:
-    from pvectl.cli.commands.vm import select
+    from pvectl.cli import writes
 
-    monkeypatch.setattr(select, "terminal", lambda: True)
+    monkeypatch.setattr(writes, "terminal", lambda: True)
     run = fleet("node", "drain", "pve1", stdin="n\n")
     assert "Migrate 4 VMs off pve1? [y/N]" in run.stderr and run.code == 2 and fleet.writes() == []
 
