@@ -17,7 +17,8 @@ default world below, so a seed can be as small as ``vms: []``. Keys:
                        config: {key: value}}``; disks in ``config`` are created on their storages.
 ``containers``         list of ``{vmid, node, hostname, status, tags, pool, template, config: {key: value}}``
                        (LXC; ``rootfs``/``mpN`` volumes are created on their storages; unprivileged unless
-                       ``config`` says ``unprivileged: 0``); see pvectl.sim.lxcconf.
+                       ``config`` says ``unprivileged: 0``); see pvectl.sim.lxcconf. A seed that gives
+                       ``vms`` or ``nodes`` but no ``containers`` has none.
 ``realms``             list of ``{realm, type, comment, default}``.
 ``root_password``      password of ``root@pam`` (random when absent).
 ``token``              ``{id, secret}`` of root@pam's API token (secret random when absent).
@@ -244,6 +245,8 @@ def build_state(seed: Mapping[str, Any], credentials: Mapping[str, Any] | None =
     from pvectl.sim import vmconf, volumes
 
     w = {**copy.deepcopy(DEFAULT_SEED), **dict(seed)}  # the seed is only read: no copy of a big one
+    if ("vms" in seed or "nodes" in seed) and "containers" not in seed:
+        w["containers"] = []  # a seed that describes its own guests or nodes has only the containers it lists
     creds = dict(credentials or {})
     password = w.get("root_password") or creds.get("password") or secrets.token_urlsafe(12)
     token = dict(w.get("token") or {})
@@ -328,6 +331,8 @@ def build_state(seed: Mapping[str, Any], credentials: Mapping[str, Any] | None =
         if sid not in state["storages"]:
             raise SeedError(f"volumes[{i}].storage: no storage '{sid}'")
         name = _need(vol, "name", f"volumes[{i}]")
+        if "volumes" not in seed and vol.get("node") is not None and vol["node"] not in state["nodes"]:
+            continue  # a default volume of a node the seed replaced
         content = str(vol.get("content", "iso"))
         volumes.add(
             state,
