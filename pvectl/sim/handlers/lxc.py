@@ -382,3 +382,37 @@ def apply(state: State, effect: dict[str, Any], now: float) -> None:
         from pvectl.sim.handlers.lxc_more import apply_migrate
 
         apply_migrate(state, effect, now)
+
+
+@route("GET /nodes/{node}/lxc/{vmid}/interfaces")
+def interfaces(ctx: Ctx) -> list[dict[str, Any]] | None:
+    """API2/LXC.pm ip -> PVE::LXC::get_interfaces: ``ip --json a`` in the container's network namespace; no
+    answer (null) when the container does not run. DHCP addresses here come from the id (10.0.0.0/8)."""
+    vm = ct_of(ctx)
+    if vm["status"] != "running":
+        return None
+    vmid = int(ctx.path["vmid"])
+    out = [_iface("lo", "00:00:00:00:00:00", "127.0.0.1", 8, "::1", 128)]
+    for key in sorted((k for k in vm["config"] if lxcconf.NET_KEY.fullmatch(k)), key=lambda k: int(k[3:])):
+        values = dict(p.partition("=")[::2] for p in str(vm["config"][key]).split(","))
+        ip = values.get("ip", "")
+        if ip == "dhcp":
+            ip = f"10.{(vmid >> 8) & 255}.{vmid & 255}.{10 + int(key[3:])}/24"
+        address, _, prefix = ip.partition("/")
+        out.append(_iface(values.get("name", key), values.get("hwaddr", ""), address or None, int(prefix or 0)))
+    return out
+
+
+def _iface(
+    name: str, mac: str, inet: str | None, prefix: int, inet6: str | None = None, prefix6: int = 64
+) -> dict[str, Any]:
+    entry: dict[str, Any] = {"name": name, "hwaddr": mac.lower(), "hardware-address": mac.lower()}
+    addresses = []
+    if inet:
+        entry["inet"] = f"{inet}/{prefix}"
+        addresses.append({"ip-address-type": "inet", "ip-address": inet, "prefix": prefix})
+    if inet6:
+        entry["inet6"] = f"{inet6}/{prefix6}"
+        addresses.append({"ip-address-type": "inet6", "ip-address": inet6, "prefix": prefix6})
+    entry["ip-addresses"] = addresses
+    return entry
