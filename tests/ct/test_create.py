@@ -10,9 +10,7 @@ import pytest
 from tests.vm.conftest import SimCli
 
 TEMPLATE = "local:vztmpl/debian-12-standard_12.12-1_amd64.tar.zst"
-KEY = (
-    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl user@host\n"
-)
+KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl user@host\n"
 
 
 def plan(cli: SimCli, *args: str) -> list[dict[str, object]]:
