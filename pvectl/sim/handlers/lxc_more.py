@@ -259,6 +259,8 @@ def migrate(ctx: Ctx) -> str:
         log.insert(0, f"shutdown CT {vmid} (timeout {timeout}s)")
         log.append("start container on target node")
     vm["config"]["lock"] = "migrate"
+    if restart:  # Migrate.pm phase1: the container is shut down first, started on the target in phase3
+        vm["status"] = "stopped"
     effect = {"op": "lxc-migrate", "vmid": vmid, "source": vm["node"], "target": target, "restart": restart}
     unlock = {"op": "unlock", "vmid": vmid}
     seconds = state["task_seconds"] * (3 if restart else 1)
