@@ -63,6 +63,21 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "task show": ("pvectl task show UPID:pve1:000A1B2C:...",),
     "task wait": ('pvectl task wait "$(pvectl vm start web1 --no-wait)"',),
     "task log": ("pvectl task log UPID:pve1:000A1B2C:...",),
+    "ct": ("pvectl ct list", "pvectl ct create --node pve1 --hostname web1 --template debian-12"),
+    "ct create": (
+        "pvectl ct create --node pve1 --hostname web1 --template debian-12 --start",
+        "pvectl ct create --node pve1 --template debian-13 --pull --net bridge=vmbr0",
+        "pvectl ct create --from-file web1.yaml --password-stdin --dry-run -o json",
+        "pvectl ct create --template alpine --mp local-lvm:32,mp=/srv --wait ip",
+    ),
+    "ct list": ("pvectl ct list", "pvectl ct list --node pve1 --status running -o json"),
+    "ct show": ("pvectl ct show web1", "pvectl ct show 200 -o yaml"),
+    "ct template": ("pvectl ct template list", "pvectl ct template pull debian-13 --node pve1"),
+    "ct template list": ("pvectl ct template list --node pve1", "pvectl ct template list --available"),
+    "ct template pull": (
+        "pvectl ct template pull debian-13 --node pve1",
+        "pvectl ct template pull alpine --storage local --dry-run",
+    ),
     "vm": ("pvectl vm list", "pvectl vm create --name web1 --memory 4096"),
     "vm create": (
         "pvectl vm create --name web1 --memory 4096 --cores 4 --disk scsi0:ceph-pool:64",

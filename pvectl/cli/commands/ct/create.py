@@ -34,8 +34,8 @@ def create(
         str | None,
         _opt(
             "--template",
-            help="A vztmpl volume (local:vztmpl/debian-12-standard_12.12-1_amd64.tar.zst) or a short name "
-            "(debian-12, alpine): the newest matching template on the node.",
+            help="A vztmpl volume (local:vztmpl/debian-12-standard_...) or a short name (debian-12, alpine): "
+            "the newest matching template on the node.",
             metavar="VOLUME|NAME",
             complete=completers.ct_template,
         ),
@@ -91,7 +91,7 @@ def create(
         list[str] | None,
         _opt(
             "--net",
-            help="NIC bridge=vmbr0,ip=dhcp|CIDR,gw=IP,tag=VLAN[,ip6=…,gw6=…,firewall=0,mtu=…,name=eth1] "
+            help="NIC: bridge=vmbr0,ip=dhcp|CIDR,gw=IP,tag=VLAN, also ip6, gw6, firewall, mtu, rate, name "
             "(repeatable; default one NIC on vmbr0 with DHCP).",
             metavar="SPEC",
         ),
