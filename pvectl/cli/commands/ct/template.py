@@ -73,11 +73,11 @@ def list_templates(
             ]
             emit(rows, output_format(ctx), ("template", "section", "os", "downloaded", "headline"))
             return
-        rows = [
+        volumes: list[dict[str, object]] = [
             {"volid": t.volid, "storage": t.storage, "size": t.size, "ctime": t.ctime}
             for t in templates.on_node(client, where)
         ]
-        emit(rows, output_format(ctx), ("volid", "storage", "size"))
+        emit(volumes, output_format(ctx), ("volid", "storage", "size"))
 
 
 @app.command("pull", cls=ApiCommand)
