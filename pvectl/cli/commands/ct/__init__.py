@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from pvectl.cli.commands.ct import daily, template
+from pvectl.cli.commands.ct.console import console
 from pvectl.cli.commands.ct.create import create
 from pvectl.cli.runner import ApiCommand
 
@@ -24,4 +25,5 @@ def ct() -> None:
 app.command("create", cls=ApiCommand)(create)
 app.command("list", cls=ApiCommand)(daily.list_cts)
 app.command("show", cls=ApiCommand)(daily.show)
+app.command("console", cls=ApiCommand)(console)
 app.add_typer(template.app)
