@@ -72,6 +72,8 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     ),
     "ct list": ("pvectl ct list", "pvectl ct list --node pve1 --status running -o json"),
     "ct show": ("pvectl ct show web1", "pvectl ct show 200 -o yaml"),
+    "ct pending": ("pvectl ct pending web1", "pvectl ct pending 200 --all -o json"),
+    "ct export": ("pvectl ct export web1 > web1.yaml", "pvectl ct export 200 -o json"),
     "ct console": ("pvectl ct console web1", "echo 'uname -a' | pvectl ct console 200"),
     "ct template": ("pvectl ct template list", "pvectl ct template pull debian-13 --node pve1"),
     "ct template list": ("pvectl ct template list --node pve1", "pvectl ct template list --available"),

@@ -7,6 +7,8 @@ import typer
 from pvectl.cli.commands.ct import daily, template
 from pvectl.cli.commands.ct.console import console
 from pvectl.cli.commands.ct.create import create
+from pvectl.cli.commands.ct.export import export
+from pvectl.cli.commands.ct.pending import pending
 from pvectl.cli.runner import ApiCommand
 
 HELP = """Create and manage LXC containers (found by id or hostname across the cluster).
@@ -26,4 +28,6 @@ app.command("create", cls=ApiCommand)(create)
 app.command("list", cls=ApiCommand)(daily.list_cts)
 app.command("show", cls=ApiCommand)(daily.show)
 app.command("console", cls=ApiCommand)(console)
+app.command("pending", cls=ApiCommand)(pending)
+app.command("export", cls=ApiCommand)(export)
 app.add_typer(template.app)
