@@ -63,6 +63,8 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "task show": ("pvectl task show UPID:pve1:000A1B2C:...",),
     "task wait": ('pvectl task wait "$(pvectl vm start web1 --no-wait)"',),
     "task log": ("pvectl task log UPID:pve1:000A1B2C:...",),
+    "guest": ("pvectl guest list", "pvectl guest list --kind ct --status running -o json"),
+    "guest list": ("pvectl guest list", "pvectl guest list --node pve1 -o json"),
     "ct": ("pvectl ct list", "pvectl ct create --node pve1 --hostname web1 --template debian-12"),
     "ct create": (
         "pvectl ct create --node pve1 --hostname web1 --template debian-12 --start",

@@ -36,3 +36,11 @@ def test_pending_lists_what_waits_for_a_restart(cli: SimCli) -> None:
     assert [(r["key"], r["pending"]) for r in rows] == [("ostype", "ubuntu")]  # cores hot-plugged
     everything = cli("-o", "json", "ct", "pending", "ns1", "--all").json()
     assert {"cores", "ostype", "hostname"} <= {r["key"] for r in everything}
+
+
+def test_guest_list_shows_both_kinds(cli: SimCli) -> None:
+    rows = cli("-o", "json", "guest", "list").json()
+    assert [(r["kind"], r["vmid"]) for r in rows] == [("vm", 100), ("vm", 101), ("vm", 102), ("ct", 200), ("ct", 201)]
+    only = cli("-o", "json", "guest", "list", "--kind", "ct", "--status", "running").json()
+    assert [r["name"] for r in only] == ["ns1"]
+    assert cli("guest", "list", "--kind", "lxc").code == 2
