@@ -67,3 +67,17 @@ def test_refused_start_is_partial_with_the_ct_remedy(pve: Faulty) -> None:
     assert outcome["outcome"] == "partial" and outcome["missing"] == ["CT start"]
     assert f"pvectl ct start {n}" in outcome["remedies"]
     assert exists(pve, n)
+
+
+def test_ctrl_c_while_the_create_task_runs(slow_pve: Faulty) -> None:
+    from tests.faults.test_interrupt import interrupt_when
+
+    code, out, err = interrupt_when(
+        slow_pve, r"GET /nodes/pve1/tasks/.*/status", "-o", "json", "ct", "create", *ARGS, "--start"
+    )
+    assert code == 130, out + err
+    outcome = __import__("json").loads(out)
+    assert outcome["outcome"] == "interrupted" and ":vzcreate:" in outcome["upid"]
+    assert "CT 103 is being created" in outcome["message"] and "goes on" in outcome["message"]
+    assert outcome["missing"] == ["CT start"] and "pvectl ct start 103" in outcome["remedies"]
+    assert slow_pve.proxy.writes() == ["POST /nodes/pve1/lxc"]
