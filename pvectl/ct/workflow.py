@@ -247,4 +247,6 @@ def submit(
         if failed is not None:
             return failed
     submitter = CtSubmitter(client, on_event=on_event, task_timeout=timeout)
-    return submitter.submit(config, plan.plan.server_version, auto_vmid=auto_vmid)
+    outcome = submitter.submit(config, plan.plan.server_version, auto_vmid=auto_vmid)
+    outcome.guest, outcome.action, outcome.name = "lxc", "create", config.hostname
+    return outcome

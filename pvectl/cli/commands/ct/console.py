@@ -22,22 +22,22 @@ if TYPE_CHECKING:
 def console(ctx: typer.Context, ct: CtArg) -> None:
     """Attach to a container's console (detach with Ctrl-]); needs a password login, not an API token."""
     with reported():
+        from pvectl.cli.attach import console_client, error
         from pvectl.cli.commands.ct.daily import find
-        from pvectl.cli.commands.vm.console import _error, console_client
         from pvectl.console.connect import ConsoleError, refuse_token
 
         client = console_client(ctx)
         try:
             refuse_token(client)  # before anything is sent
         except ConsoleError as exc:
-            raise _error(exc) from None
+            raise error(exc) from None
         code = attach(client, find(client, ct))
     if code:
         raise typer.Exit(code)
 
 
 def attach(client: ProxmoxClient, ref: VmRef) -> int:
-    from pvectl.cli.commands.vm.console import _error, _pump
+    from pvectl.cli.attach import error, pump
     from pvectl.console.connect import ConsoleError, check_ct, login, open_ticket, open_websocket
 
     try:
@@ -45,10 +45,10 @@ def attach(client: ProxmoxClient, ref: VmRef) -> int:
         ticket = open_ticket(client, ref.node, ref.vmid, None, kind="lxc")
         ws = open_websocket(client, ref.node, ref.vmid, ticket, kind="lxc")
     except ConsoleError as exc:
-        raise _error(exc) from None
+        raise error(exc) from None
     with ws:
         try:
             first = login(ws, ticket, ref.vmid)
         except ConsoleError as exc:
-            raise _error(exc) from None
-        return _pump(ws, first, f"CT {ref.vmid}" + (f" ({ref.name})" if ref.name else ""), "tty")
+            raise error(exc) from None
+        return pump(ws, first, f"CT {ref.vmid}" + (f" ({ref.name})" if ref.name else ""), "tty")

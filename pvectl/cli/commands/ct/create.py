@@ -245,16 +245,14 @@ def _create(ctx: typer.Context, values: dict[str, Any]) -> None:
         return
     for note in plan.notes:
         print(f"note: {note}", file=sys.stderr)
-    from pvectl.cli.commands.vm.report import Progress, outcome_lines, outcome_printed
+    from pvectl.cli import render
 
-    progress = Progress(verbose=ctx.obj.options.verbose > 0)
+    progress = render.Progress(verbose=ctx.obj.options.verbose > 0)
     outcome = submit(client, resolved, plan, auto_vmid=auto, on_event=progress, timeout=timeout)
     if wait != "ip" or not outcome.ok:
-        error = outcome_printed(ctx, outcome)
-        if error is not None:
-            raise error
+        render.one(ctx, outcome)
         return
-    print(outcome_lines(outcome)[0], file=sys.stderr)
+    print(render.lines_of(outcome)[0], file=sys.stderr)
     from pvectl.cli.commands.ct.ip import wait_for_ip
 
     wait_for_ip(ctx, client, plan.node, plan.vmid, timeout=timeout)

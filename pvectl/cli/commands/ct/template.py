@@ -105,7 +105,7 @@ def pull(
 ) -> None:
     """Download a template from the appliance index onto a storage (a `download` task; waits for it)."""
     with reported():
-        from pvectl.cli.commands.vm.report import outcome_printed
+        from pvectl.cli import render
         from pvectl.cli.output import show
         from pvectl.ct import templates
         from pvectl.ct.plan import pull_request
@@ -144,7 +144,5 @@ def pull(
             return
         outcome = run_pull(client, request, 0)
         if outcome is not None:
-            error = outcome_printed(ctx, outcome)
-            if error is not None:
-                raise error
+            render.one(ctx, outcome)
         print(volid, file=sys.stdout)
