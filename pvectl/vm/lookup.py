@@ -60,6 +60,7 @@ def _refs(rows: Iterable[dict[str, Any]]) -> list[VmRef]:
             status=as_text(WHAT, r.get("status"), default=""),
             tags=split_tags(r.get("tags")),
             raw=r,  # as_rows hands out rows of their own
+            kind=str(r.get("type", "qemu")),
         )
         for r in rows
     ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from pvectl.cli.commands.ct import daily, template
+from pvectl.cli.commands.ct import daily, power, template
 from pvectl.cli.commands.ct.console import console
 from pvectl.cli.commands.ct.create import create
 from pvectl.cli.commands.ct.export import export
@@ -27,6 +27,8 @@ def ct() -> None:
 app.command("create", cls=ApiCommand)(create)
 app.command("list", cls=ApiCommand)(daily.list_cts)
 app.command("show", cls=ApiCommand)(daily.show)
+for _verb in ("start", "stop", "shutdown", "reboot", "suspend", "resume", "delete"):
+    app.command(_verb, cls=ApiCommand)(getattr(power, _verb))
 app.command("console", cls=ApiCommand)(console)
 app.command("pending", cls=ApiCommand)(pending)
 app.command("export", cls=ApiCommand)(export)
