@@ -75,3 +75,14 @@ def test_refused_is_failed_and_verified_absent(pve: Faulty) -> None:
     run = pve("-o", "json", "ct", "start", "201")
     assert run.code == 1 and "no vzstart" in run.json()["message"], run.text
     assert ct_status(pve, "pve2", 201) == "stopped"
+
+
+def test_ctrl_c_in_a_bulk_run_names_the_running_tasks(slow_pve: Faulty) -> None:
+    from tests.faults.test_interrupt import interrupt_when
+
+    code, out, err = interrupt_when(
+        slow_pve, r"GET /nodes/pve\d/tasks/.*/status", "ct", "start", "--all", "--parallel", "1"
+    )
+    assert code == 130, out + err
+    assert "interrupted" in err and ":vzstart:201:" in err  # the running task, named whole
+    assert slow_pve.proxy.writes() == ["POST /nodes/pve2/lxc/201/status/start"]  # nothing new started
