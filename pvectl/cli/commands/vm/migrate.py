@@ -152,10 +152,13 @@ def run_moves(
             timeout=seconds,
             wait_tasks=not no_wait,
             on_result=select.progress_line,
+            action="migrate",
+            # qemu-server src/PVE/API2/Qemu.pm migrate_vm forks 'qmigrate', or 'hamigrate' for an HA-managed VM
+            task_types=lambda ref: () if by_id[ref.vmid].ha else ("qmigrate",),  # HA: the task only files it
         )
     for ref, why in refused:
         label = f"VM {ref.vmid} ({ref.name or 'no name'})"
-        outcome = Outcome("nothing-created", ref.vmid, ref.node, f"{label}: not moved: {why}")
+        outcome = Outcome("failed", ref.vmid, ref.node, f"{label}: not moved: {why}")
         results.append(bulk.Result(ref, outcome))
     results.sort(key=lambda r: r.ref.vmid)
     if single and len(results) == 1:  # one VM: its own outcome's exit code, not the bulk one

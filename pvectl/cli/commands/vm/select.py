@@ -135,7 +135,7 @@ def report(ctx: typer.Context, results: list[Result]) -> None:
     from pvectl.cli.output import show
     from pvectl.vm.bulk import exit_code
 
-    rows: list[dict[str, Any]] = [{"name": r.ref.name, **r.outcome.to_json()} for r in results]
+    rows: list[dict[str, Any]] = [{**r.outcome.to_json(), "name": r.outcome.name or r.ref.name} for r in results]
     show(ctx, rows, columns=OUTCOME_COLUMNS)
     code = exit_code(results)
     if code == 0:

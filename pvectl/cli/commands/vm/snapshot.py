@@ -57,6 +57,9 @@ def _split(args: list[str]) -> tuple[list[str], str]:
     return args[:-1], name
 
 
+SNAPSHOT_TASKS = {"create": "qmsnapshot", "delete": "qmdelsnapshot", "rollback": "qmrollback"}
+
+
 def _run(
     ctx: typer.Context,
     verb: str,
@@ -114,6 +117,10 @@ def _run(
         timeout=seconds,
         then=then,
         on_result=select.progress_line,
+        action=f"snapshot {verb}",
+        # PVE's worker types (qemu-server src/PVE/API2/Qemu.pm snapshot, delsnapshot, rollback): an ambiguous
+        # answer is reconciled from the node's task list
+        task_types=lambda ref: (SNAPSHOT_TASKS[verb],),
     )
     select.report(ctx, results)
 
@@ -323,7 +330,6 @@ def rollback(
     the count, unless --yes."""
     with reported():
         from pvectl.cli.commands.vm import daily, select
-        from pvectl.vm.actions import _task
 
         seconds = daily._wait_seconds(ctx, timeout)
         vms, snapname = _split(args)
@@ -352,16 +358,7 @@ def rollback(
                 f"Roll VM {ref.vmid} ({ref.name or 'no name'}) back to '{snapname}'? Its present state is lost.",
                 f"refusing to roll back VM {ref.vmid}",
             )
-        path = f"/nodes/{ref.node}/qemu/{ref.vmid}/snapshot/{snapname}/rollback"
-        task = _task(client, f"POST {path}", client.request("POST", path, {"start": True} if start else {}))
-        daily._finish(
-            ctx,
-            client,
-            task.upid.raw,
-            False,
-            f"VM {ref.vmid} ({ref.name or 'no name'}) rolled back to '{snapname}'",
-            timeout=seconds,
-            doing=f"VM {ref.vmid} is being rolled back",
-            step="snapshot rollback",
-            ref=ref,
-        )
+        from pvectl.cli.writes import run_one
+        from pvectl.guest.ops.simple import rollback_write
+
+        run_one(ctx, client, rollback_write(ref, snapname, start=start), no_wait=False, seconds=seconds)
