@@ -106,7 +106,7 @@ DEFAULT_SEED: dict[str, Any] = {
     ],
     "containers": [
         {
-            "vmid": 200,
+            "vmid": 110,
             "node": "pve1",
             "hostname": "ns1",
             "status": "running",
@@ -121,7 +121,7 @@ DEFAULT_SEED: dict[str, Any] = {
             },
         },
         {
-            "vmid": 201,
+            "vmid": 111,
             "node": "pve2",
             "hostname": "cache1",
             "status": "stopped",
