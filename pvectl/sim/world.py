@@ -113,7 +113,7 @@ DEFAULT_SEED: dict[str, Any] = {
             "tags": "infra",
             "template": f"local:vztmpl/{DEBIAN_CT}",
             "config": {
-                "rootfs": "local-lvm:8",
+                "rootfs": "ceph-pool:8",
                 "memory": 512,
                 "cores": 1,
                 "features": "nesting=1",
