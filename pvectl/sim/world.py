@@ -106,7 +106,7 @@ DEFAULT_SEED: dict[str, Any] = {
     ],
     "containers": [
         {
-            "vmid": 110,
+            "vmid": 190,
             "node": "pve1",
             "hostname": "ns1",
             "status": "running",
@@ -121,7 +121,7 @@ DEFAULT_SEED: dict[str, Any] = {
             },
         },
         {
-            "vmid": 111,
+            "vmid": 191,
             "node": "pve2",
             "hostname": "cache1",
             "status": "stopped",
