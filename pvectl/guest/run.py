@@ -25,7 +25,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -304,27 +304,28 @@ def _find_task(
 
     ref = write.ref
     path = f"/nodes/{ref.node}/tasks"
-    params = {"vmid": ref.vmid, "typefilter": task_type, "source": "all", "limit": 50}
     try:
-        data = client.request("GET", path, params)  # raw: the typed SDK's task list model drops unknown filters
+        rows = client.nodes(ref.node).tasks.list(vmid=ref.vmid, typefilter=task_type, source="all", limit=50)
     except PveError as exc:
         checked.append(f"GET {path}: {exc}")
         return False
-    rows = [r for r in data if isinstance(r, Mapping)] if isinstance(data, list) else []
+    if not isinstance(rows, list):  # the SDK hands back what it could not read as rows: not a task list
+        checked.append(f"GET {path}: an answer that is not a task list")
+        return False
     ours = [
-        r
-        for r in rows
-        if r.get("type") == task_type
-        and str(r.get("id")) == str(ref.vmid)
-        and is_upid(r.get("upid"))
-        and _number(r.get("starttime")) >= since - CLOCK_SKEW
+        (str(row.upid), _number(row.starttime))
+        for row in rows
+        if getattr(row, "type_", None) == task_type
+        and str(getattr(row, "id_", "")) == str(ref.vmid)
+        and is_upid(getattr(row, "upid", None))
+        and _number(getattr(row, "starttime", None)) >= since - CLOCK_SKEW
     ]
     if not ours:
         checked.append(f"GET {path}: no {task_type} task for {ref.vmid} since the write")
         return None
-    newest = max(ours, key=lambda r: _number(r.get("starttime")))
-    checked.append(f"GET {path}: {task_type} task {newest['upid']}")
-    return str(newest["upid"])
+    newest = max(ours, key=lambda pair: pair[1])[0]
+    checked.append(f"GET {path}: {task_type} task {newest}")
+    return newest
 
 
 def _number(value: Any) -> float:

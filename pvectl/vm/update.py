@@ -546,18 +546,17 @@ def _report(
     waiting = _waiting(client, ref, out)
     failed = ""
     if reboot and ref.status == "running" and (waiting is None or waiting & set(changed)):
-        from pvectl.sdk._core.errors import ApiError, TaskFailed
+        # through the guest runner: a lost answer is looked up (qmreboot task), never sent again
+        from pvectl.guest.ops.power import power_write
+        from pvectl.guest.run import execute
 
-        try:
-            upid = client.request("POST", f"/nodes/{ref.node}/qemu/{ref.vmid}/status/reboot", {})
-            if isinstance(upid, str):
-                out.upid = upid
-                wait(upid, timeout)
+        rebooted = execute(client, power_write(ref, "reboot"), timeout=timeout)
+        out.upid, out.checked = rebooted.upid or out.upid, out.checked + rebooted.checked
+        if rebooted.ok:
             out.done.append("reboot")
-        except TaskFailed as exc:
-            failed, out.log_tail = exc.exitstatus, exc.log_tail
-        except ApiError as exc:
-            failed = str(exc)
+        else:
+            failed = (rebooted.message.partition(": ")[2] or rebooted.message).removeprefix("reboot failed: ")
+            out.log_tail = rebooted.log_tail
         waiting = _waiting(client, ref, out)
     if waiting is None:
         out.message = f"VM {ref.vmid}: changed ({', '.join(changed)}); what waits for a reboot could not be read"

@@ -151,3 +151,11 @@ def test_clone_after_an_odd_answer_follows_the_task(pve: Faulty, action: str, kw
     assert run.code == 0, run.text
     assert run.json()["outcome"] == "done" and ":qmclone:102:" in run.json()["upid"]
     assert pve.proxy.writes().count("POST /nodes/pve2/qemu/102/clone") == 1
+
+
+def test_set_reboot_after_a_lost_reboot_answer_is_done(pve: Faulty) -> None:
+    pve.proxy.add("POST", r"/nodes/pve2/qemu/101/status/reboot", "drop-after")
+    run = pve("-o", "json", "vm", "set", "101", "--cores", "3", "--reboot")
+    assert run.code == 0, run.text
+    assert "reboot" in run.json()["done"]
+    assert pve.proxy.writes().count("POST /nodes/pve2/qemu/101/status/reboot") == 1

@@ -78,8 +78,7 @@ def power_write(ref: VmRef, action: str) -> Write:
 
 
 def _typed_power(client: ProxmoxClient, ref: VmRef, action: str) -> str:
-    guest: Any = client.nodes(ref.node).lxc(ref.vmid) if ref.kind == "lxc" else client.nodes(ref.node).qemu(ref.vmid)
-    return str(getattr(guest.status, action)().upid.raw)
+    return str(getattr(_typed(client, ref).status, action)().upid.raw)
 
 
 def _reached(action: str) -> Any:
@@ -102,16 +101,24 @@ def _reached(action: str) -> Any:
     return reached
 
 
+def _typed(client: ProxmoxClient, ref: VmRef) -> Any:
+    """The typed SDK resource of the guest (``/nodes/{node}/qemu/{vmid}`` or ``…/lxc/{vmid}``)."""
+    node: Any = client.nodes(ref.node)
+    return node.lxc(ref.vmid) if ref.kind == "lxc" else node.qemu(ref.vmid)
+
+
 def current_status(client: ProxmoxClient, ref: VmRef) -> dict[str, Any] | None:
-    """``GET …/status/current`` as a dict, None when it cannot be read."""
+    """``status`` and ``qmpstatus`` of ``GET …/status/current``; None when it cannot be read."""
     from pvectl.sdk._core.errors import PveError
 
-    path = f"{base(ref)}/status/current"
     try:
-        data = client.request("GET", path)  # raw: the typed model drops keys of newer releases we compare
+        current = _typed(client, ref).status.current()
     except PveError:
         return None
-    return dict(data) if isinstance(data, dict) else None
+    status = getattr(current, "status", None)
+    if status is None:
+        return None
+    return {"status": str(status), "qmpstatus": str(getattr(current, "qmpstatus", None) or status)}
 
 
 def plan_delete(refs: Sequence[VmRef], *, purge: bool = False) -> list[Step]:
@@ -121,7 +128,8 @@ def plan_delete(refs: Sequence[VmRef], *, purge: bool = False) -> list[Step]:
 def delete_write(ref: VmRef, *, purge: bool = False) -> Write:
     # PVE refuses to delete an HA-managed guest unless purge removes its HA resource too
     # (qemu-server src/PVE/API2/Qemu.pm destroy_vm: "unable to remove VM - used in HA resources ...")
-    params: dict[str, Any] = {"purge": 1} if purge or ref.raw.get("hastate") else {}
+    purged = bool(purge or ref.raw.get("hastate"))
+    params: dict[str, Any] = {"purge": True} if purged else {}
     return Write(
         ref,
         "delete",
@@ -131,6 +139,7 @@ def delete_write(ref: VmRef, *, purge: bool = False) -> Write:
         task_types(ref, "delete"),
         params=params,
         reached=_gone,
+        send=lambda client: str(_typed(client, ref).delete(purge=True if purged else None).upid.raw),
     )
 
 
@@ -138,9 +147,8 @@ def _gone(client: ProxmoxClient, ref: VmRef) -> bool | None:
     """Whether the guest is gone (PVE answers 500 "Configuration file ... does not exist" for a missing one)."""
     from pvectl.sdk._core.errors import ApiError, NotFound, PveError
 
-    path = f"{base(ref)}/status/current"
     try:
-        client.request("GET", path)
+        _typed(client, ref).status.current()
     except NotFound:
         return True
     except ApiError as exc:

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from pvectl.cli.commands.vm.daily import Timeout
-from pvectl.cli.commands.vm.select import (
+from pvectl.cli.errors import reported
+from pvectl.cli.fleet import (
     AllOpt,
     DryRunOpt,
     NameOpt,
@@ -21,7 +22,6 @@ from pvectl.cli.commands.vm.select import (
     VmArgs,
     YesOpt,
 )
-from pvectl.cli.errors import reported
 from pvectl.cli.runner import output_format
 from pvectl.vm.bulk import DEFAULT_PARALLEL
 
@@ -76,7 +76,7 @@ def _run(
     seconds: float,
     past: str,
 ) -> None:
-    from pvectl.cli.commands.vm import select
+    from pvectl.cli import fleet as select
     from pvectl.cli.errors import USAGE, CliError
     from pvectl.vm import bulk
 
@@ -172,7 +172,8 @@ def create(
 ) -> None:
     """Snapshot VMs (by id or name, or by selector), optionally keeping only the N newest of a prefix."""
     with reported():
-        from pvectl.cli.commands.vm import daily, select
+        from pvectl.cli import fleet as select
+        from pvectl.cli.commands.vm import daily
         from pvectl.cli.errors import USAGE, CliError
         from pvectl.vm import snapshots
 
@@ -225,7 +226,8 @@ def delete(
 ) -> None:
     """Delete a snapshot of VMs (by id or name, or by selector); asks first unless --yes."""
     with reported():
-        from pvectl.cli.commands.vm import daily, select
+        from pvectl.cli import fleet as select
+        from pvectl.cli.commands.vm import daily
 
         seconds = daily._wait_seconds(ctx, timeout)
         vms, snapname = _split(args)
@@ -275,7 +277,8 @@ def list_snapshots(
     """Snapshots as a tree (parents, times; the present state marked): of one VM, or grouped by VM for several
     (-o json: one object per VM with its snapshots)."""
     with reported():
-        from pvectl.cli.commands.vm import daily, select
+        from pvectl.cli import fleet as select
+        from pvectl.cli.commands.vm import daily
         from pvectl.cli.output import show
         from pvectl.vm.snapshots import snapshots, tree_lines
 
@@ -329,7 +332,8 @@ def rollback(
     """Roll VMs back to a snapshot (by id or name, or by selector; their present state is lost): asks first, with
     the count, unless --yes."""
     with reported():
-        from pvectl.cli.commands.vm import daily, select
+        from pvectl.cli import fleet as select
+        from pvectl.cli.commands.vm import daily
 
         seconds = daily._wait_seconds(ctx, timeout)
         vms, snapname = _split(args)
