@@ -3,6 +3,7 @@
 from pvectl.sim.handlers import (
     access,
     agent,
+    backupjobs,
     capabilities,
     clone,
     cloudinit,
@@ -17,11 +18,13 @@ from pvectl.sim.handlers import (
     snapshots,
     storage,
     termproxy,
+    vzdump,
 )
 
 __all__ = [
     "access",
     "agent",
+    "backupjobs",
     "capabilities",
     "clone",
     "cloudinit",
@@ -36,4 +39,5 @@ __all__ = [
     "snapshots",
     "storage",
     "termproxy",
+    "vzdump",
 ]

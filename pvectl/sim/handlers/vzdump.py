@@ -1,0 +1,402 @@
+"""vzdump: one backup task per node, guests in turn, per-guest log lines as PVE writes them; restore of VMs.
+
+Modelled on pve-manager 14a22df35955 ``PVE/API2/VZDump.pm`` (``vzdump``: the node's guests of the selection,
+'OK' without a task when none of them is on this node, the task id is the vmid when there is one guest),
+``PVE/VZDump.pm`` (``new``: storage errors fail the task before any guest; ``exec_backup``: guests sorted by
+id, "Backup job finished with errors" and the task's exit status ``job errors`` when any guest failed;
+``exec_backup_task``: the per-guest lines "Starting Backup of VM N (qemu)", "Finished Backup of VM N
+(HH:MM:SS)", "Backup of VM N failed - ERR", the archive name, stop mode refused for a started HA guest) and
+qemu-server e6352be67f70 ``src/PVE/VZDump/QemuServer.pm`` (the progress lines "%3d%% (X of Y) in Ns, read:
+…, write: …"). Restore: qemu-server ``src/PVE/API2/Qemu.pm create_vm`` with ``archive`` (a ``qmrestore``
+task; an existing VM is refused unless ``force``; "unable to restore VM N - …").
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from pvectl.sim import backups, volumes
+from pvectl.sim.handlers.cluster import storages_on
+from pvectl.sim.routes import Ctx, route
+from pvectl.sim.wire import ApiFail, param_fail
+
+GiB = 1024**3
+GUEST_SECONDS = 3  # one guest's share of a vzdump task, in units of the world's task_seconds
+
+
+def _split(text: str | None) -> list[str]:
+    return [p for p in (text or "").replace(";", ",").replace(" ", ",").split(",") if p]
+
+
+def _guests(ctx: Ctx, node: str) -> tuple[list[int], list[int]]:
+    """(the ids vzdump backs up on ``node``, those it skips elsewhere): ``get_included_guests`` then the API."""
+    vms = ctx.state["vms"]
+    for other in ("all", "exclude", "pool"):  # VZDump.pm verify_vzdump_parameters
+        if ctx.text(other) not in (None, "0") and ctx.text("vmid"):
+            raise param_fail({other: "option conflicts with option 'vmid'"})
+    if ctx.text("pool"):
+        pool = ctx.state["pools"].get(ctx.text("pool"))
+        wanted = [int(v) for v in (pool or {}).get("vms", [])]
+    elif ctx.text("vmid"):
+        wanted = [int(v) for v in _split(ctx.text("vmid"))]
+    elif ctx.flag("all") or ctx.text("exclude"):
+        excluded = {int(v) for v in _split(ctx.text("exclude"))}
+        wanted = [int(v) for v in vms if int(v) not in excluded]
+    else:
+        raise param_fail({"vmid": "property is missing"})
+    local, skipped = [], []
+    for vmid in sorted(set(wanted)):
+        vm = vms.get(str(vmid))
+        if vm is None or vm["node"] == node:
+            local.append(vmid)  # unknown ids are kept, to fail visibly inside the task
+        else:
+            skipped.append(vmid)
+    return local, skipped
+
+
+def _size(config: dict[str, Any]) -> int:
+    from pvectl.sim import vmconf
+
+    total = 0
+    for key in vmconf.drives_in(config):
+        values = vmconf.parse_drive(key, str(config[key]))
+        if values.get("media") != "cdrom":
+            total += vmconf.size_bytes(values.get("size", "0"))
+    return total
+
+
+def _duration(seconds: float) -> str:
+    s = int(seconds)
+    return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+def _human(size: float) -> str:
+    return f"{size / GiB:.1f} GiB"
+
+
+def _guest_lines(
+    ctx: Ctx, vmid: int, vm: dict[str, Any] | None, storage: str, when: float, span: float
+) -> tuple[list[tuple[float, str]], str | None, dict[str, Any] | None]:
+    """One guest's log lines (offsets within its span), its error or None, and the volume it leaves."""
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(when))
+    lines: list[tuple[float, str]] = [(0.0, f"INFO: Starting Backup of VM {vmid} (qemu)")]
+    lines.append((0.0, f"INFO: Backup started at {stamp}"))
+    error: str | None = None
+    if vm is None:
+        error = f"unable to find VM '{vmid}'"
+    else:
+        mode = ctx.text("mode") or "snapshot"
+        ha = ctx.state["ha"].get(f"vm:{vmid}")
+        if vm["config"].get("lock"):
+            error = f"VM is locked ({vm['config']['lock']})"  # AbstractConfig check_lock via lock_vm
+        elif mode == "stop" and ha is not None and ha.get("state") == "started":
+            error = (
+                "Cannot execute a backup with stop mode on a HA managed and enabled Service."
+                " Use snapshot mode or disable the Service."
+            )
+        else:
+            error = ctx.faults.backup_failure(vmid)
+    if error is not None:
+        lines.append((span * 0.2, f"ERROR: Backup of VM {vmid} failed - {error}"))
+        lines.append((span * 0.2, f"INFO: Failed at {stamp}"))
+        return lines, error, None
+    assert vm is not None
+    running = vm["status"] == "running"
+    mode = (ctx.text("mode") or "snapshot") if running else "stop"
+    st = ctx.state["storages"][storage]
+    pbs = st["type"] == "pbs"
+    name = (
+        backups.pbs_name("qemu", vmid, when) if pbs else backups.archive_name("qemu", vmid, when, ctx.text("compress"))
+    )
+    target = name if pbs else f"/mnt/pve/{storage}/dump/{name}"
+    lines += [
+        (0.05 * span, f"INFO: status = {vm['status']}"),
+        (0.05 * span, f"INFO: VM Name: {vm['config'].get('name', f'VM{vmid}')}"),
+        (0.05 * span, f"INFO: backup mode: {mode}"),
+        (0.1 * span, f"INFO: creating {'Proxmox Backup Server' if pbs else 'vzdump'} archive '{target}'"),
+    ]
+    disk = _size(vm["config"]) or GiB
+    for pct in (25, 50, 75, 100):
+        done = disk * pct // 100
+        lines.append(
+            (
+                span * (0.1 + 0.8 * pct / 100),
+                f"INFO: {pct:3d}% ({_human(done)} of {_human(disk)}) in"
+                f" {int(span * pct / 100)}s, read: 512.0 MiB/s, write: 480.0 MiB/s",
+            )
+        )
+    size = max(disk // 3, 4096)
+    volume: dict[str, Any] = {
+        "volid": f"{storage}:backup/{name}",
+        "storage": storage,
+        "node": None if st["shared"] else ctx.path["node"],
+        "content": "backup",
+        "format": "pbs-vm" if pbs else backups.archive_info(name)["format"],  # type: ignore[index]
+        "size": size,
+        "ctime": int(when),
+        "vmid": vmid,
+        "subtype": "qemu",
+        "config": backups.config_text(vm["config"]),
+    }
+    if not pbs:
+        lines.append((0.95 * span, f"INFO: archive file size: {size / GiB:.2f}GB"))
+    template = ctx.text("notes-template")
+    if template:
+        values = {
+            "cluster": ctx.state["cluster"],
+            "guestname": str(vm["config"].get("name", "")),
+            "node": ctx.path["node"],
+            "vmid": str(vmid),
+        }
+        volume["notes"] = backups.notes_from_template(template, values)
+        lines.append((0.95 * span, "INFO: adding notes to backup"))
+    if ctx.flag("protected"):
+        volume["protected"] = True
+        lines.append((0.95 * span, "INFO: marking backup as protected"))
+    lines.append((span, f"INFO: Finished Backup of VM {vmid} ({_duration(span)})"))
+    lines.append((span, f"INFO: Backup finished at {time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime(when + span))}"))
+    return lines, None, volume
+
+
+def _cmdline(ctx: Ctx) -> str:
+    skip = {"node"}
+    parts = [str(ctx.text("vmid") or "").replace(",", " ")] if ctx.text("vmid") else []
+    parts += [f"--{k} {ctx.text(k)}" for k in sorted(ctx.params) if k not in skip | {"vmid"}]
+    return " ".join(["vzdump", *parts])
+
+
+@route("POST /nodes/{node}/vzdump")
+def vzdump(ctx: Ctx) -> str:
+    node = ctx.path["node"]
+    if ctx.text("notes-template") and not ctx.text("storage"):
+        raise param_fail({"notes-template": "missing property - 'storage' is required by 'notes-template'"})
+    local, skipped = _guests(ctx, node)
+    if not local and not ctx.flag("all"):
+        return "OK"  # PVE: silent exit when the guests run on other nodes
+    storage = ctx.text("storage") or "local"  # PVE/VZDump.pm get_storage_param
+    if storage not in ctx.state["storages"]:
+        raise ApiFail(500, f"storage '{storage}' does not exist")
+    per = ctx.state["task_seconds"] * GUEST_SECONDS
+    lines: list[tuple[float, str]] = [(0.0, f"INFO: starting new backup job: {_cmdline(ctx)}")]
+    if skipped:
+        lines.append((0.0, f"INFO: skip external VMs: {', '.join(map(str, skipped))}"))
+    failure: str | None = None
+    added: list[dict[str, Any]] = []
+    st = ctx.state["storages"][storage]
+    if "backup" not in st["content"] or storage not in storages_on(ctx.state, node):
+        problem = (
+            "can't use storage '{s}' for backups - wrong content type"
+            if "backup" not in st["content"]
+            else "storage '{s}' is not available on node '" + node + "'"
+        )
+        failure = f"could not get storage information for '{storage}': {problem.format(s=storage)}"
+        return ctx.task(node, "vzdump", str(local[0]) if len(local) == 1 else "", failure=failure, seconds=0)
+    errors = 0
+    offset = 0.0
+    for vmid in local:
+        vm = ctx.state["vms"].get(str(vmid))
+        guest, error, volume = _guest_lines(ctx, vmid, vm, storage, ctx.now + offset, per)
+        lines += [(offset + at, text) for at, text in guest]
+        if error is not None:
+            errors += 1
+        if volume is not None:
+            volume["at"] = ctx.now + offset + per
+            added.append(volume)
+        offset += per if error is None else per * 0.2
+    lines.append((offset, f"INFO: Backup job finished {'with errors' if errors else 'successfully'}"))
+    effect = {"op": "backup-add", "volumes": added, "remove": ctx.text("remove") != "0"}
+    return ctx.task(
+        node,
+        "vzdump",
+        str(local[0]) if len(local) == 1 else "",
+        failure="job errors" if errors else None,
+        seconds=offset,
+        log=[text for _, text in lines],
+        log_at=[at for at, _ in lines],
+        on_ok=[effect],
+        on_fail=[effect],
+    )
+
+
+def apply(state: dict[str, Any], effect: dict[str, Any], now: float) -> None:
+    if effect["op"] == "backup-add":
+        for volume in effect["volumes"]:
+            if volume.pop("at", now) <= now + 1e-6:
+                volumes.add(state, volume)
+                if effect.get("remove"):
+                    _prune_after_backup(state, volume)
+    elif effect["op"] == "backup-restore":
+        _finish_restore(state, effect)
+
+
+def _prune_after_backup(state: dict[str, Any], volume: dict[str, Any]) -> None:
+    """vzdump's ``remove`` (default on): prune the guest's group by the storage's ``prune-backups``."""
+    keep_text = state["storages"][volume["storage"]].get("prune-backups")
+    if not keep_text:
+        return
+    group = [
+        v
+        for v in volumes.visible(state, volume["storage"], volume["node"] or "")
+        if v["content"] == "backup" and v.get("vmid") == volume["vmid"]
+    ]
+    for entry in backups.prune_marks(group, backups.parse_keep(keep_text)):
+        if entry["mark"] == "remove":
+            volumes.remove(state, entry["volid"], volume["node"])
+
+
+def find_backup(ctx: Ctx, volid: str, node: str) -> dict[str, Any]:
+    if ":" not in volid:
+        raise param_fail({"volume": f"unable to parse volume ID '{volid}'"})
+    vol = volumes.find(ctx.state, volid, node)
+    if vol is None or vol["content"] != "backup":
+        raise ApiFail(500, f"volume '{volid}' does not exist")
+    return vol
+
+
+@route("GET /nodes/{node}/vzdump/extractconfig")
+def extractconfig(ctx: Ctx) -> str:
+    vol = find_backup(ctx, str(ctx.text("volume")), ctx.path["node"])
+    return str(vol.get("config", ""))
+
+
+def restore(ctx: Ctx) -> str:
+    """``POST /nodes/{node}/qemu`` with ``archive`` (create_vm's restore path)."""
+    node, vmid = ctx.path["node"], int(ctx.text("vmid") or 0)
+    archive = str(ctx.text("archive"))
+    emsg = f"unable to restore VM {vmid} -"
+    vol = find_backup(ctx, archive, node)
+    if vol.get("subtype", "qemu") != "qemu":
+        raise ApiFail(500, f"{emsg} archive '{archive}' is not a VM backup")
+    existing = ctx.state["vms"].get(str(vmid))
+    if existing is not None:
+        # pve-guest-common AbstractConfig create_and_lock_config -> PVE::Cluster::check_vmid_unused
+        if not ctx.flag("force") or existing["node"] != node:
+            raise ApiFail(500, f"{emsg} VM {vmid} already exists on node '{existing['node']}'")
+        if existing["config"].get("protection") in ("1", 1):
+            raise ApiFail(500, f"{emsg} protection mode enabled")
+        if existing["status"] == "running":
+            raise ApiFail(500, f"{emsg} vm is running")
+        if existing["config"].get("lock"):
+            raise ApiFail(500, f"{emsg} VM is locked ({existing['config']['lock']})")
+    storage = ctx.text("storage")
+    if storage is not None and storage not in ctx.state["storages"]:
+        raise ApiFail(500, f"storage '{storage}' does not exist")
+    config = backups.parse_config_text(str(vol.get("config", "")))
+    effect = {
+        "op": "backup-restore",
+        "vmid": vmid,
+        "node": node,
+        "config": config,
+        "storage": storage,
+        "unique": ctx.flag("unique"),
+        "start": ctx.flag("start"),
+        "now": ctx.now,
+    }
+    if existing is not None:
+        existing["config"]["lock"] = "create"
+    else:
+        entry = {"node": node, "status": "stopped", "started": int(ctx.now), "config": {"lock": "create"}}
+        ctx.state["vms"][str(vmid)] = entry
+    log = [f"restore vma archive: {archive}", "rescan volumes..."]
+    return ctx.task(node, "qmrestore", str(vmid), log=log, on_ok=[effect], on_fail=[{"op": "unlock", "vmid": vmid}])
+
+
+def _finish_restore(state: dict[str, Any], effect: dict[str, Any]) -> None:
+    from pvectl.sim import vmconf
+    from pvectl.sim.tasks import destroy_vm
+
+    vmid, node = int(effect["vmid"]), effect["node"]
+    old = state["vms"].get(str(vmid))
+    pool = (old or {}).get("pool")
+    if old is not None and old["config"].get("lock") == "create" and len(old["config"]) > 1:
+        destroy_vm(state, vmid, purge=False)  # force: the old disks go, as qmrestore's do
+    else:
+        state["vms"].pop(str(vmid), None)
+    params: dict[str, Any] = {}
+    for key, value in effect["config"].items():
+        if vmconf.is_drive(key) and "media=cdrom" not in value and ":" in value:
+            values = vmconf.parse_drive(key, value)
+            storage = effect["storage"] or values["file"].split(":", 1)[0]
+            gib = vmconf.size_bytes(values.get("size", "1G")) / GiB
+            rest = ",".join(f"{k}={v}" for k, v in values.items() if k not in ("file", "size"))
+            params[key] = f"{storage}:{gib:g}" + (f",{rest}" if rest else "")
+        elif effect["unique"] and key.startswith("net"):
+            params[key] = ",".join(p for p in value.split(",") if not p.startswith("macaddr="))
+            first = params[key].split(",", 1)
+            params[key] = ",".join([first[0].split("=", 1)[0], *first[1:]])
+        else:
+            params[key] = value
+    try:
+        config = vmconf.build_config(state, node, vmid, params, float(effect["now"]))
+    except ApiFail:
+        return  # the restore task cannot allocate: the guest does not come back
+    entry: dict[str, Any] = {
+        "node": node,
+        "status": "running" if effect["start"] else "stopped",
+        "started": int(effect["now"]),
+        "config": config,
+    }
+    if pool:
+        entry["pool"] = pool
+    state["vms"][str(vmid)] = entry
+
+
+@route("PUT /nodes/{node}/storage/{storage}/content/{volume}")
+def update_attributes(ctx: Ctx) -> None:
+    """pve-storage ``API2/Storage/Content.pm updateattributes``: notes and protected, for backups."""
+    sid, node, volume = ctx.path["storage"], ctx.path["node"], ctx.path["volume"]
+    volid = volume if ":" in volume else f"{sid}:{volume}"
+    vol = volumes.find(ctx.state, volid, node)
+    if vol is None:
+        raise ApiFail(500, f"volume '{volid}' does not exist")
+    if vol["content"] != "backup":
+        raise ApiFail(500, "notes are only supported for backups")  # Plugin.pm update_volume_attribute
+    vol = dict(vol)
+    if ctx.text("notes") is not None:
+        vol["notes"] = str(ctx.text("notes"))
+        if not vol["notes"]:
+            del vol["notes"]
+    if ctx.text("protected") is not None:
+        vol["protected"] = ctx.flag("protected")
+    volumes.add(ctx.state, vol)
+    ctx.changed()
+
+
+def _keep(ctx: Ctx, sid: str) -> dict[str, int]:
+    st = ctx.state["storages"][sid]
+    if "backup" not in st["content"]:
+        raise ApiFail(500, f"storage '{sid}' does not support backups")
+    text = ctx.text("prune-backups")
+    if text is None:
+        text = st.get("prune-backups")
+        if text is None:
+            raise ApiFail(500, f"no prune-backups options configured for storage '{sid}'")
+    return backups.parse_keep(text)
+
+
+def _marks(ctx: Ctx) -> list[dict[str, Any]]:
+    sid, node = ctx.path["storage"], ctx.path["node"]
+    if sid not in ctx.state["storages"] or sid not in storages_on(ctx.state, node):
+        raise ApiFail(500, f"storage '{sid}' does not exist")
+    keep = _keep(ctx, sid)
+    vmid, kind = ctx.number("vmid"), ctx.text("type")
+    found = [v for v in volumes.visible(ctx.state, sid, node) if v["content"] == "backup"]
+    found = [v for v in found if vmid is None or v.get("vmid") == vmid]
+    marks = backups.prune_marks(found, keep)
+    return [m for m in marks if kind is None or m["type"] == kind]
+
+
+@route("GET /nodes/{node}/storage/{storage}/prunebackups")
+def prune_dry_run(ctx: Ctx) -> list[dict[str, Any]]:
+    return _marks(ctx)
+
+
+@route("DELETE /nodes/{node}/storage/{storage}/prunebackups")
+def prune(ctx: Ctx) -> str:
+    sid, node = ctx.path["storage"], ctx.path["node"]
+    marks = _marks(ctx)
+    log = [f"INFO: removing backup '{m['volid']}'" for m in marks if m["mark"] == "remove"]
+    effects = [{"op": "remove-volume", "volid": m["volid"], "node": node} for m in marks if m["mark"] == "remove"]
+    vmid = ctx.number("vmid")
+    return ctx.task(node, "prunebackups", f"{vmid}@{sid}" if vmid else sid, log=log, on_ok=effects)
