@@ -59,8 +59,8 @@ class JobLog:
             if guest.state in ("done", "failed"):
                 continue
             if ended and complete:
-                guest.state = "failed"
                 guest.error = guest.error or self.job_error or _why_stopped(guest, exitstatus)
+                guest.state = "failed"
             else:
                 guest.state = "unknown"
 

@@ -17,7 +17,7 @@ def _set(ctx: typer.Context, volid: str, node: str | None, **attrs: object) -> N
     client = ctx.obj.client()
     backup = find(client, volid, node)
     # pve-storage API2/Storage/Content.pm updateattributes: notes and protected (backups only)
-    client.nodes(backup.node).storage(backup.storage).content(volid).set(**attrs)  # type: ignore[arg-type]
+    client.nodes(backup.node).storage(backup.storage).content(volid).set(**attrs)
 
 
 def protect(ctx: typer.Context, volid: VolidArg, node: NodeOpt = None) -> None:
