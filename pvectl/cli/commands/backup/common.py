@@ -17,7 +17,7 @@ VolidArg = Annotated[
     str,
     typer.Argument(
         metavar="VOLID",
-        help="The backup's volume id (STORAGE:backup/vzdump-qemu-100-….vma.zst, or STORAGE:backup/vm/100/…Z on PBS).",
+        help="The backup's volume id, as backup list shows it (STORAGE:backup/NAME).",
         show_default=False,
     ),
 ]
