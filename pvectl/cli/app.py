@@ -9,6 +9,7 @@ import typer
 from pvectl import __version__
 from pvectl.cli.context import AppContext, GlobalOptions
 from pvectl.cli.lazy import RootGroup
+from pvectl.guest.outcome import EXIT_HELP
 
 ENVIRONMENT = """Environment: every root option has its PVECTL_* variable (shown below); also PVECTL_PASSWORD (password
 login), PVECTL_TOKEN_SECRET (a context's token secret kept out of the config file), PVECTL_CONFIG (another
@@ -17,10 +18,7 @@ config file), PVECTL_SIM_STATE_DIR (where --sim keeps its state)."""
 GLOBAL = """The options below are global: give them before or after any command (pvectl vm list -o json -c lab);
 a command's own option of the same name wins (sim serve --host, config add --host)."""
 
-EXIT_CODES = """Exit codes: 0 ok, 1 API or task failure (nothing created), 2 usage or validation error (nothing
-sent), 3 authentication, 4 not found, 5 TLS/connection problem, 6 partly done (the remedy is printed), 7 unknown
-(an answer was lost; what was checked and how to check is printed), 8 some VMs of a bulk action failed (the
-per-VM table says which), 130 interrupted (a started task goes on)."""
+EXIT_CODES = EXIT_HELP  # the one exit-code table (pvectl.guest.outcome, a light module)
 
 app = typer.Typer(
     name="pvectl",

@@ -10,16 +10,32 @@ from typing import NoReturn
 
 import typer
 
-OK = 0
-FAILURE = 1  # API error, task failure
-USAGE = 2  # bad flags, client-side validation, malformed config
-AUTH = 3  # authentication
-NOT_FOUND = 4
-CONNECTION = 5  # TLS, pinning, connection problems
-PARTIAL = 6  # partly done: e.g. the VM exists but a follow-up step failed (the message says how to finish)
-UNKNOWN = 7  # an answer was lost and the server could not tell what happened (the message says how to check)
-INTERRUPTED = 130
-# SOME_FAILED (8): a bulk action where some VMs failed; defined with the outcome kinds in pvectl.vm.outcome
+from pvectl.guest.outcome import (  # THE exit-code table (re-exported: commands import them from here)
+    AUTH,
+    CONNECTION,
+    FAILURE,
+    INTERRUPTED,
+    NOT_FOUND,
+    OK,
+    PARTIAL,
+    SOME_FAILED,
+    UNKNOWN,
+    USAGE,
+)
+
+__all__ = [
+    "AUTH",
+    "CONNECTION",
+    "FAILURE",
+    "INTERRUPTED",
+    "NOT_FOUND",
+    "OK",
+    "PARTIAL",
+    "SOME_FAILED",
+    "UNKNOWN",
+    "USAGE",
+    "CliError",
+]
 
 
 class CliError(Exception):

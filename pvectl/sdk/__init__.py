@@ -31,7 +31,7 @@ from pvectl.sdk._core.errors import (
 )
 from pvectl.sdk._core.jsonvalue import JsonValue
 from pvectl.sdk._core.redact import redact
-from pvectl.sdk._core.task import AsyncTask, Task
+from pvectl.sdk._core.task import AsyncTask, Task, TaskLost, WaitCancelled
 from pvectl.sdk._core.tls import FingerprintMismatch, InsecureTLSWarning
 from pvectl.sdk._core.upid import Upid, parse_upid
 
@@ -52,6 +52,7 @@ __all__ = [
     "TLSError",
     "Task",
     "TaskFailed",
+    "TaskLost",
     "TaskTimeout",
     "TfaChallenge",
     "TicketAuth",
@@ -61,6 +62,7 @@ __all__ = [
     "UnsupportedByServer",
     "Upid",
     "ValidationError",
+    "WaitCancelled",
     "parse_upid",
     "redact",
 ]

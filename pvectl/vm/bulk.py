@@ -14,14 +14,13 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from pvectl.vm.outcome import SOME_FAILED, Outcome, follow
+from pvectl.guest.outcome import INTERRUPTED, SOME_FAILED, Outcome, follow
 
 if TYPE_CHECKING:
     from pvectl.sdk import ProxmoxClient
     from pvectl.vm.lookup import VmRef
 
 DEFAULT_PARALLEL = 4
-INTERRUPTED = 130
 
 
 class Waiter(Protocol):

@@ -35,6 +35,7 @@ class VmRef:
     status: str
     tags: tuple[str, ...]
     raw: dict[str, Any]
+    kind: str = "qemu"  # the guest kind: "qemu" (a VM) or "lxc" (a container), as /cluster/resources says
 
 
 def _rows(client: ProxmoxClient) -> list[dict[str, Any]]:

@@ -15,46 +15,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from pvectl.sdk._core.answers import UnexpectedAnswer
-from pvectl.sdk._core.errors import ApiError, NotFound, PveError, TLSError, TransportError
+from pvectl.sdk._core.errors import ApiError, NotFound, PveError
 from pvectl.sdk._core.upid import is_upid
 
 if TYPE_CHECKING:
     from pvectl.sdk import ProxmoxClient
 
-# 502/503/504 come from a proxy in front of pveproxy: the request may have been handled behind it.
-AMBIGUOUS_STATUSES = frozenset({502, 503, 504})
+from pvectl.guest.answers import AMBIGUOUS_STATUSES, ambiguous, describe_loss, not_sent
+
+__all__ = ["AMBIGUOUS_STATUSES", "ambiguous", "describe_loss", "not_sent"]
+
 DELAYS = (0.0, 0.2, 0.5, 1.0, 2.0, 4.0, 8.0)  # between rounds of checks; total bounded by the budget
 BUDGET = 20.0  # seconds of checking before the answer is "unknown"
-
-
-def not_sent(exc: BaseException) -> bool:
-    """The request provably never reached the server (no connection, no TLS session)."""
-    import httpx
-
-    if isinstance(exc, TLSError):
-        return True
-    if not isinstance(exc, TransportError):
-        return False
-    cause = exc.__cause__
-    return isinstance(cause, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
-
-
-def ambiguous(exc: BaseException) -> bool:
-    """The write may or may not have been carried out."""
-    if isinstance(exc, (KeyboardInterrupt, UnexpectedAnswer)):
-        return True
-    if isinstance(exc, TransportError):
-        return not not_sent(exc)
-    return isinstance(exc, ApiError) and exc.status in AMBIGUOUS_STATUSES
-
-
-def describe_loss(exc: BaseException) -> str:
-    if isinstance(exc, KeyboardInterrupt):
-        return "interrupted while the request was in flight"
-    if isinstance(exc, ApiError):
-        return f"the answer was {exc.status} {exc.message}"
-    return f"the answer was lost ({exc})"
 
 
 @dataclass

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from pvectl.guest.outcome import CONNECTION, USAGE  # a --vmid taken meanwhile; the server unreachable
 from pvectl.sdk import ApiError, PveError, TaskFailed, TaskTimeout
 from pvectl.sdk._core.answers import UnexpectedAnswer
 from pvectl.sdk._core.task import MAX_POLL, TRANSIENT_FOR, Task, TaskLost
@@ -31,8 +32,7 @@ __all__ = ["REMEDIES", "WHAT", "Event", "Outcome", "Submitter"]
 MAX_VMID_TRIES = 20  # automatic ids: candidates tried before giving up
 VMID_JITTER = 8  # the next candidate is 1..VMID_JITTER above the taken one: racers spread out
 MAX_VMID = 999_999_999
-USAGE = 2  # exit code of a --vmid the user gave that was taken meanwhile (pvectl.cli.errors.USAGE)
-CONNECTION = 5  # exit code when the server could not be reached at all (pvectl.cli.errors.CONNECTION)
+
 _TAKEN = re.compile(r"already exists", re.I)
 
 StepState = Literal["pending", "running", "done", "failed"]

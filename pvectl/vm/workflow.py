@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from pvectl.guest.outcome import FAILURE, USAGE
 from pvectl.sdk._core.errors import PveError
 
 if TYPE_CHECKING:
@@ -24,8 +25,6 @@ if TYPE_CHECKING:
     from pvectl.vm.rules import Problem
     from pvectl.vm.submit import Event
 
-USAGE = 2  # pvectl.cli.errors.USAGE: the domain does not import the CLI
-FAILURE = 1
 
 # PVE parameter of POST /nodes/{node}/qemu -> the flag that sets it (what the user typed).
 PARAM_FLAGS = {

@@ -122,3 +122,47 @@ def test_second_ctrl_c_exits_at_once(slow_pve: Faulty) -> None:
         raise
     assert proc.returncode == 130, out + err
     assert slow_pve.proxy.writes() == ["POST /nodes/pve1/qemu"]
+
+
+def test_ctrl_c_in_a_bulk_run_ends_within_two_seconds(slow_pve: Faulty) -> None:
+    import time
+
+    seen = slow_pve.proxy.signal_on(r"GET /nodes/pve\d/tasks/.*/status")
+    proc = slow_pve.spawn("-o", "json", "vm", "stop", "100", "101", "--yes", "--parallel", "1")
+    try:
+        assert seen.wait(WAIT)
+        pressed = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=WAIT)
+        took = time.monotonic() - pressed
+    except BaseException:
+        proc.kill()
+        proc.communicate()
+        raise
+    assert proc.returncode == 130, out + err
+    assert took < 2.0, f"{took:.1f}s after Ctrl-C"  # the task runs 60 s: the run did not wait for it
+    assert "Traceback" not in err
+    by_id = {o["vmid"]: o for o in json.loads(out)}
+    assert by_id[100]["outcome"] == "interrupted" and ":100:" in by_id[100]["upid"]  # hastop: VM 100 is HA-managed
+    assert by_id[100]["upid"] in err and "still running" in err
+    assert by_id[101]["outcome"] == "interrupted" and by_id[101]["upid"] is None and "not started" in err
+    assert slow_pve.proxy.writes() == ["POST /nodes/pve1/qemu/100/status/stop"]
+
+
+def test_second_ctrl_c_in_a_bulk_run_is_quiet(slow_pve: Faulty) -> None:
+    import time
+
+    seen = slow_pve.proxy.signal_on(r"GET /nodes/pve\d/tasks/.*/status")
+    proc = slow_pve.spawn("vm", "stop", "100", "101", "--yes")
+    try:
+        assert seen.wait(WAIT)
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=5)
+    except BaseException:
+        proc.kill()
+        proc.communicate()
+        raise
+    assert proc.returncode == 130, out + err
+    assert "Traceback" not in err and "Exception ignored" not in err, err

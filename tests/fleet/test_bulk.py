@@ -32,7 +32,7 @@ def test_a_failure_in_the_middle_gives_some_failed(fleet: Fleet) -> None:
     assert run.code == SOME_FAILED
     assert "125 (db-025)" in run.stderr and "1 of 50 VMs did not succeed" in run.stderr
     by_id = {o["vmid"]: o for o in run.json()}
-    assert by_id[125]["outcome"] == "nothing-created" and "disk busy" in by_id[125]["message"]
+    assert by_id[125]["outcome"] == "failed" and "disk busy" in by_id[125]["message"]
     assert all(o["outcome"] == "done" for v, o in by_id.items() if v != 125)
     assert fleet.status(125) == "running" and fleet.status(149) == "stopped"
 
@@ -42,7 +42,7 @@ def test_task_failure_is_reported_per_vm(fleet: Fleet) -> None:
     run = fleet("vm", "shutdown", "--name", "db-00*", "--yes", "-o", "json")
     assert run.code == SOME_FAILED
     kinds = sorted(o["outcome"] for o in run.json())
-    assert kinds == ["done"] * 4 + ["task-failed"]
+    assert kinds == ["done"] * 4 + ["failed"]
 
 
 def test_destructive_bulk_refuses_without_terminal_and_yes(fleet: Fleet) -> None:
@@ -52,9 +52,9 @@ def test_destructive_bulk_refuses_without_terminal_and_yes(fleet: Fleet) -> None
 
 
 def test_confirmation_names_the_count(fleet: Fleet, monkeypatch: pytest.MonkeyPatch) -> None:
-    from pvectl.cli.commands.vm import select
+    from pvectl.cli import writes
 
-    monkeypatch.setattr(select, "terminal", lambda: True)
+    monkeypatch.setattr(writes, "terminal", lambda: True)
     declined = fleet("vm", "stop", "--pool", "lab", "-l", "tag=web", stdin="n\n")
     assert "Stop 9 VMs? [y/N]" in declined.stderr
     assert declined.code == 2 and fleet.writes() == []
@@ -90,7 +90,7 @@ def test_ids_and_names_together(fleet: Fleet) -> None:
 
 
 def test_ctrl_c_stops_starting_and_names_running_tasks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from pvectl.cli.commands.vm import select
+    from pvectl.cli import render
 
     seed = {"task_seconds": 0.5, "nodes": NODES, "vms": many_vms(8)}
     fleet = next(make_fleet(tmp_path, monkeypatch, seed))
@@ -100,7 +100,7 @@ def test_ctrl_c_stops_starting_and_names_running_tasks(tmp_path: Path, monkeypat
         seen.append(result)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(select, "progress_line", interrupt)
+    monkeypatch.setattr(render, "progress", interrupt)
     run = fleet("vm", "stop", "--all", "--parallel", "2", "--yes", "-o", "json")
     assert run.code == 130
     outcomes = run.json()
@@ -108,7 +108,7 @@ def test_ctrl_c_stops_starting_and_names_running_tasks(tmp_path: Path, monkeypat
     assert "interrupted" in kinds and kinds.count("done") >= 1
     assert "still running" in run.stderr
     for o in outcomes:
-        if o["outcome"] == "interrupted":
+        if o["outcome"] == "interrupted" and "not started" not in o["message"]:
             assert o["upid"] and o["upid"] in run.stderr
     sent = [w for w in fleet.writes() if w.endswith("/status/stop")]
     assert len(sent) < 8  # the rest were never started
@@ -117,11 +117,11 @@ def test_ctrl_c_stops_starting_and_names_running_tasks(tmp_path: Path, monkeypat
 
 def test_some_failed_code_is_documented_everywhere() -> None:
     from pvectl.cli.app import EXIT_CODES
-    from pvectl.vm import outcome
+    from pvectl.guest import outcome
 
     readme = (Path(__file__).parents[2] / "README.md").read_text()
     assert f"| {SOME_FAILED} | a bulk action" in readme
-    assert f"{SOME_FAILED} some VMs of a bulk action failed" in " ".join(EXIT_CODES.split())
+    assert f"{SOME_FAILED} some guests of a bulk action failed" in " ".join(EXIT_CODES.split())
     assert f"``SOME_FAILED`` ({SOME_FAILED})" in (outcome.__doc__ or "")
     assert SOME_FAILED not in outcome.EXIT_CODES.values()  # distinct from every single-VM outcome
 

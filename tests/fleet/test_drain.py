@@ -114,9 +114,9 @@ def test_drain_refuses_without_terminal_and_bad_targets(fleet: Fleet) -> None:
 
 
 def test_drain_asks_with_the_count(fleet: Fleet, monkeypatch: pytest.MonkeyPatch) -> None:
-    from pvectl.cli.commands.vm import select
+    from pvectl.cli import writes
 
-    monkeypatch.setattr(select, "terminal", lambda: True)
+    monkeypatch.setattr(writes, "terminal", lambda: True)
     run = fleet("node", "drain", "pve1", stdin="n\n")
     assert "Migrate 4 VMs off pve1? [y/N]" in run.stderr and run.code == 2 and fleet.writes() == []
 

@@ -92,7 +92,7 @@ def test_list_by_selector_is_grouped_by_vm(fleet: Fleet) -> None:
 
 
 def test_rollback_by_selector_confirms_with_the_count(fleet: Fleet, monkeypatch: pytest.MonkeyPatch) -> None:
-    from pvectl.cli.commands.vm import select
+    from pvectl.cli import writes
 
     assert fleet("vm", "snapshot", "create", "--pool", "lab", "-l", "tag=db", "good").code == 0
     assert fleet("vm", "stop", "--pool", "lab", "-l", "tag=db", "--yes").code == 0
@@ -101,7 +101,7 @@ def test_rollback_by_selector_confirms_with_the_count(fleet: Fleet, monkeypatch:
     dry = fleet("vm", "snapshot", "rollback", "--pool", "lab", "-l", "tag=db", "good", "--dry-run", "-o", "json")
     assert dry.json()[0]["request"] == "POST /nodes/pve1/qemu/103/snapshot/good/rollback"
     assert not any(w.endswith("/rollback") for w in fleet.writes())
-    monkeypatch.setattr(select, "terminal", lambda: True)
+    monkeypatch.setattr(writes, "terminal", lambda: True)
     run = fleet("vm", "snapshot", "rollback", "--pool", "lab", "-l", "tag=db", "good", "-o", "json", stdin="y\n")
     assert "Roll 8 VMs back to snapshot 'good'? Their present state is lost. [y/N]" in run.stderr
     assert run.code == 0, run.stderr

@@ -38,7 +38,8 @@ def test_json_form_has_every_key() -> None:
     data = outcome.to_json()
     assert data["outcome"] == "unknown" and data["exit_code"] == 7 and data["upid"] == UPID
     assert set(data) == {
-        "outcome", "exit_code", "vmid", "node", "upid", "message", "done", "missing", "remedies", "checked",
+        "outcome", "exit_code", "guest", "action", "vmid", "name", "node", "upid", "message", "done", "missing",
+        "remedies", "checked",
         "errors", "log_tail",
     }  # fmt: skip
 

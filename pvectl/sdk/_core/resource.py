@@ -23,6 +23,7 @@ class SyncResource:
     def _task(self, upid: Any) -> Task:
         from pvectl.sdk._core.task import Task
 
+        _check_upid(self, upid)
         return Task(self._client, str(upid))
 
     def __repr__(self) -> str:
@@ -42,7 +43,21 @@ class AsyncResource:
     def _task(self, upid: Any) -> AsyncTask:
         from pvectl.sdk._core.task import AsyncTask
 
+        _check_upid(self, upid)
         return AsyncTask(self._client, str(upid))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}{self._path!r}"
+
+
+def _check_upid(resource: Any, answer: Any) -> None:
+    """A task-starting call answers a UPID (PVE's fork_worker); anything else (``{"data": null}``, a proxy's odd
+    body) is UnexpectedAnswer, which callers treat as an ambiguous answer, never as "nothing happened"."""
+    from pvectl.sdk._core.answers import UnexpectedAnswer
+    from pvectl.sdk._core.upid import is_upid
+
+    if not isinstance(answer, str) or not is_upid(answer):
+        where = "/".join(str(value) for value in resource._path)
+        raise UnexpectedAnswer(
+            f"the task-starting call on {type(resource).__name__}({where})", answer, "a task id (UPID)"
+        )

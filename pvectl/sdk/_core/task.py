@@ -30,6 +30,17 @@ TRANSIENT_FOR = 60.0  # seconds of transient errors in a row before the task is 
 Progress = Callable[[Mapping[str, Any]], None]
 
 
+CANCEL_CHECK = 0.1  # seconds between two looks at ``cancelled`` while a wait pauses
+
+
+class WaitCancelled(PveError):
+    """``wait(cancelled=...)`` stopped waiting because ``cancelled()`` said so; the task goes on on the server."""
+
+    def __init__(self, upid: str) -> None:
+        self.upid = upid
+        super().__init__(f"stopped waiting for task {upid}; it goes on on the server")
+
+
 class TaskLost(PveError):
     """The task's status could not be read for a while; it may still be running (or done) on the server."""
 
@@ -168,12 +179,16 @@ class Task(_TaskBase):
         poll: float = MAX_POLL,
         on_progress: Progress | None = None,
         transient_for: float = TRANSIENT_FOR,
+        cancelled: Callable[[], bool] | None = None,
     ) -> dict[str, Any]:
         """Poll until the task stops. Returns the final status; raises TaskFailed, TaskTimeout, TaskLost or
-        UnexpectedAnswer."""
+        UnexpectedAnswer; ``WaitCancelled`` within ``CANCEL_CHECK`` seconds of ``cancelled()`` turning true
+        (another thread's Ctrl-C: the task goes on)."""
         clock = self._client.clock
         poller = _Poller(self.upid.raw, clock.monotonic(), timeout, poll, transient_for)
         while True:
+            if cancelled is not None and cancelled():
+                raise WaitCancelled(self.upid.raw)
             try:
                 status = poller.answered(self._client._call(STATUS, (self.node, self.upid.raw), {}), clock.monotonic())
             except UnexpectedAnswer:
@@ -188,7 +203,15 @@ class Task(_TaskBase):
                     if succeeded(status):
                         return status
                     raise TaskFailed(self.upid.raw, str(status.get("exitstatus", "unknown")), self._log_tail())
-            clock.sleep(poller.delay(clock.monotonic()))
+            delay = poller.delay(clock.monotonic())
+            if cancelled is None:
+                clock.sleep(delay)
+                continue
+            end = clock.monotonic() + delay
+            while (left := end - clock.monotonic()) > 0:
+                if cancelled():
+                    raise WaitCancelled(self.upid.raw)
+                clock.sleep(min(left, CANCEL_CHECK))
 
 
 class AsyncTask(_TaskBase):
@@ -212,12 +235,15 @@ class AsyncTask(_TaskBase):
         poll: float = MAX_POLL,
         on_progress: Progress | Callable[[Mapping[str, Any]], Awaitable[None]] | None = None,
         transient_for: float = TRANSIENT_FOR,
+        cancelled: Callable[[], bool] | None = None,
     ) -> dict[str, Any]:
         """Poll until the task stops. Returns the final status; raises TaskFailed, TaskTimeout, TaskLost or
-        UnexpectedAnswer."""
+        UnexpectedAnswer; ``WaitCancelled`` when ``cancelled()`` turns true (the task goes on)."""
         clock = self._client.clock
         poller = _Poller(self.upid.raw, clock.monotonic(), timeout, poll, transient_for)
         while True:
+            if cancelled is not None and cancelled():
+                raise WaitCancelled(self.upid.raw)
             try:
                 data = await self._client._call(STATUS, (self.node, self.upid.raw), {})
                 status = poller.answered(data, clock.monotonic())
@@ -239,4 +265,12 @@ class AsyncTask(_TaskBase):
                     except PveError:
                         log_tail = []
                     raise TaskFailed(self.upid.raw, str(status.get("exitstatus", "unknown")), log_tail)
-            await clock.asleep(poller.delay(clock.monotonic()))
+            delay = poller.delay(clock.monotonic())
+            if cancelled is None:
+                await clock.asleep(delay)
+                continue
+            end = clock.monotonic() + delay
+            while (left := end - clock.monotonic()) > 0:
+                if cancelled():
+                    raise WaitCancelled(self.upid.raw)
+                await clock.asleep(min(left, CANCEL_CHECK))

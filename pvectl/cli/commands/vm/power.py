@@ -1,5 +1,6 @@
-"""``pvectl vm start|stop|shutdown|reboot|delete``: one VM by id or name, or many through the selector flags
-(then in parallel, with a confirmation for destructive verbs and a per-VM outcome table)."""
+"""``pvectl vm start|stop|shutdown|reboot|suspend|resume|delete``: one VM by id or name, or many through the
+selector flags (then in parallel, with a confirmation for destructive verbs and a per-VM outcome table).
+The work is planned by pvectl.guest.ops.power and run by pvectl.guest.run; this module parses and renders."""
 
 from __future__ import annotations
 
@@ -10,25 +11,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pvectl.cli.commands.vm.daily import NoWait, Timeout
-from pvectl.cli.commands.vm.select import (
-    AllOpt,
-    DryRunOpt,
-    NameOpt,
-    NodeOpt,
-    ParallelOpt,
-    PoolOpt,
-    SelectorOpt,
-    StatusOpt,
-    VmArgs,
-    YesOpt,
-)
-from pvectl.cli.errors import reported
-from pvectl.vm.bulk import DEFAULT_PARALLEL
+from pvectl.cli import options
+from pvectl.cli.errors import USAGE, CliError, reported
+from pvectl.cli.options import Bulk, Selection, Waiting
 
 if TYPE_CHECKING:
     from pvectl.sdk import ProxmoxClient
-    from pvectl.vm.actions import Power
     from pvectl.vm.lookup import VmRef
     from pvectl.vm.selector import Selector
 
@@ -50,72 +38,54 @@ DESTRUCTIVE = {"stop", "shutdown", "reboot", "delete", "suspend"}
 QUESTION = {"stop": "Stop", "shutdown": "Shut down", "reboot": "Reboot", "delete": "Delete", "suspend": "Suspend"}
 
 
-def _bulk(
-    ctx: typer.Context,
-    verb: str,
-    sel: Selector,
-    *,
-    path: Callable[[VmRef], tuple[str, str]],
-    submit: Callable[[ProxmoxClient, VmRef], str],
-    past: str,
-    yes: bool,
-    dry_run: bool,
-    parallel: int,
-    no_wait: bool,
-    seconds: float,
-    server_side: bool = False,
+def _question(verb: str, single: bool, extra: str = "") -> Callable[[int], str] | None:
+    """The confirmation of a destructive verb on a selection (one VM named by id or name: no question)."""
+    from pvectl.cli.render import count
+
+    if verb not in DESTRUCTIVE or single:
+        return None
+    return lambda n: f"{QUESTION[verb]} {count(n, 'VM')}{extra}?"
+
+
+def _server_side(
+    ctx: typer.Context, client: ProxmoxClient, verb: str, refs: list[VmRef], bulk: Bulk, seconds: float
 ) -> None:
-    from pvectl.cli.commands.vm import select
+    from pvectl.cli import render
     from pvectl.cli.errors import USAGE, CliError
-    from pvectl.vm import bulk
+    from pvectl.vm import bulkaction
 
-    select.require(sel, verb)
-    if parallel < 1:
-        raise CliError("--parallel: must be at least 1", USAGE)
-    if server_side and no_wait:
-        raise CliError(
-            "--no-wait: not with --server-side (pvectl waits for PVE's task to read each VM's outcome)", USAGE
-        )
-    client = ctx.obj.client()
-    if server_side:
-        from pvectl.vm.bulkaction import unsupported
+    problem = bulkaction.unsupported(client, verb)
+    if problem is not None:
+        raise CliError(problem, USAGE)
+    if bulk.dry_run:
+        request = f"POST /cluster/bulk-action/guest/{verb} (vms: one task for all)"
+        rows = [{"vmid": r.vmid, "name": r.name, "node": r.node, "status": r.status, "request": request} for r in refs]
+        from pvectl.cli.output import show
 
-        problem = unsupported(client, verb)
-        if problem is not None:
-            raise CliError(problem, USAGE)
-    refs = select.matched(client, sel)
+        show(ctx, rows, columns=render.PLAN_COLUMNS)
+        return
+    question = _question(verb, False)
+    if question is not None and not bulk.yes:
+        from pvectl.cli.writes import confirm
+
+        confirm(question(len(refs)), f"refusing to {verb} {render.count(len(refs), 'VM')}")
+    from pvectl.guest.ops.power import PAST
+
+    results = bulkaction.run(client, verb, refs, parallel=bulk.parallel, timeout=seconds, past=PAST[verb])
+    for result in results:
+        render.progress(result.outcome)
+    render.many(ctx, [r.outcome for r in results])
+
+
+def _selected(ctx: typer.Context, client: ProxmoxClient, sel: Selector, verb: str) -> list[VmRef]:
+    """The matched VMs; an empty selection says so on stderr (exit 0, nothing sent)."""
+    from pvectl.cli.writes import require, resolve
+
+    require(sel, verb)
+    refs = resolve(client, sel)
     if not refs:
         print(f"no VM matches ({sel.describe()}); nothing to do", file=sys.stderr)
-        return
-    if dry_run:
-        if server_side:
-            select.dry_run(ctx, refs, lambda r: f"POST /cluster/bulk-action/guest/{verb} (vms: one task for all)", verb)
-            return
-        select.dry_run(ctx, refs, lambda r: " ".join(path(r)), verb)
-        return
-    if verb in DESTRUCTIVE and not yes:
-        n = select.count(len(refs))
-        extra = " and their disks" if verb == "delete" else ""
-        select.confirm(f"{QUESTION[verb]} {n}{extra}?", f"refusing to {verb} {n}")
-    if server_side:
-        from pvectl.vm import bulkaction
-
-        results = bulkaction.run(client, verb, refs, parallel=parallel, timeout=seconds, past=past)
-        for result in results:
-            select.progress_line(result)
-        select.report(ctx, results)
-        return
-    results = bulk.run(
-        client,
-        refs,
-        lambda ref: submit(client, ref),
-        past=past,
-        parallel=parallel,
-        timeout=seconds,
-        wait_tasks=not no_wait,
-        on_result=select.progress_line,
-    )
-    select.report(ctx, results)
+    return refs
 
 
 GUEST_WAITS = ("agent", "ip")
@@ -172,64 +142,43 @@ def _start_and_wait(ctx: typer.Context, ref: VmRef, condition: str, seconds: flo
     wait_for_vm(ctx, client, ref, condition, timeout=seconds)
 
 
-def _power(action: Power, past: str, doing: str) -> Callable[..., None]:
+def _power(action: str) -> Callable[..., None]:
+    @options.selection()
+    @options.bulk()
+    @options.waiting()
     def command(
         ctx: typer.Context,
-        vms: VmArgs = None,
-        selectors: SelectorOpt = None,
-        pool: PoolOpt = None,
-        node: NodeOpt = None,
-        name: NameOpt = None,
-        status: StatusOpt = None,
-        all_vms: AllOpt = False,
-        yes: YesOpt = False,
-        dry_run: DryRunOpt = False,
-        parallel: ParallelOpt = DEFAULT_PARALLEL,
-        no_wait: NoWait = False,
-        timeout: Timeout = None,
+        selection: Selection,
+        bulk: Bulk,
+        waiting: Waiting,
         server_side: ServerSideOpt = False,
         wait: Wait = None,
     ) -> None:
         with reported():
-            from pvectl.cli.commands.vm import daily, select
-            from pvectl.vm.actions import power
+            from pvectl.cli.writes import run_steps
+            from pvectl.guest.ops.power import plan_power
 
-            seconds = daily._wait_seconds(ctx, timeout)
-            sel = select.selector(vms, selectors, pool, node, name, status, all_vms)
-            guest = _check_wait(wait, sel.single and not server_side, no_wait)
-            if not sel.single or dry_run or server_side:
-                _bulk(
-                    ctx,
-                    action,
-                    sel,
-                    path=lambda r: ("POST", f"/nodes/{r.node}/qemu/{r.vmid}/status/{action}"),
-                    submit=lambda client, r: power(client, r.node, r.vmid, action).upid.raw,
-                    past=past,
-                    yes=yes,
-                    dry_run=dry_run,
-                    parallel=parallel,
-                    no_wait=no_wait,
-                    seconds=seconds,
-                    server_side=server_side,
+            seconds = waiting.seconds(ctx)
+            sel = selection.selector()
+            guest = _check_wait(wait, sel.single and not server_side, waiting.no_wait)
+            bulk.check()
+            if server_side and waiting.no_wait:
+                raise CliError(
+                    "--no-wait: not with --server-side (pvectl waits for PVE's task to read each VM's outcome)", USAGE
                 )
-                return
             client = ctx.obj.client()
-            ref = daily._find(client, sel.keys[0])
-            if guest is not None:
-                _start_and_wait(ctx, ref, guest, seconds)
+            refs = _selected(ctx, client, sel, action)
+            if not refs:
                 return
-            task = power(client, ref.node, ref.vmid, action)
-            daily._finish(
-                ctx,
-                client,
-                task.upid.raw,
-                no_wait,
-                f"VM {ref.vmid} ({ref.name or 'no name'}) {past}",
-                timeout=seconds,
-                doing=f"VM {ref.vmid} is being {doing}",
-                step=f"VM {action}",
-                ref=ref,
-            )
+            if server_side:
+                _server_side(ctx, client, action, refs, bulk, seconds)
+                return
+            if guest is not None:
+                _start_and_wait(ctx, refs[0], guest, seconds)
+                return
+            steps = plan_power(refs, action)
+            run_steps(ctx, client, steps, single=sel.single, bulk=bulk, waiting=waiting, seconds=seconds,
+                      verb=action, question=_question(action, sel.single))  # fmt: skip
 
     command.__doc__ = (
         f"{action.capitalize()} VMs and wait for the tasks: one by id or name, or many by selector "
@@ -241,81 +190,49 @@ def _power(action: Power, past: str, doing: str) -> Callable[..., None]:
     if action != "start":
         dropped.add("wait")
     if dropped:
-        sig = inspect.signature(command, eval_str=True)  # Typer reads the Annotated metadata from it
-        command.__signature__ = sig.replace(  # type: ignore[attr-defined]
+        sig = inspect.signature(command)
+        command.__signature__ = sig.replace(  # type: ignore[attr-defined,unused-ignore]
             parameters=[p for p in sig.parameters.values() if p.name not in dropped]
         )
     return command
 
 
-def _destroy(client: ProxmoxClient, ref: VmRef, purge: bool) -> str:
-    from pvectl.vm.actions import destroy
-
-    # PVE refuses to delete an HA-managed VM unless purge removes its HA resource too
-    return destroy(client, ref.node, ref.vmid, purge=purge or bool(ref.raw.get("hastate"))).upid.raw
-
-
+@options.selection()
+@options.bulk()
+@options.waiting()
 def delete(
     ctx: typer.Context,
-    vms: VmArgs = None,
-    selectors: SelectorOpt = None,
-    pool: PoolOpt = None,
-    node: NodeOpt = None,
-    name: NameOpt = None,
-    status: StatusOpt = None,
-    all_vms: AllOpt = False,
-    yes: YesOpt = False,
+    selection: Selection,
+    bulk: Bulk,
+    waiting: Waiting,
     purge: bool = typer.Option(False, "--purge", help="Also remove them from backups, HA and replication."),
-    dry_run: DryRunOpt = False,
-    parallel: ParallelOpt = DEFAULT_PARALLEL,
-    no_wait: NoWait = False,
-    timeout: Timeout = None,
 ) -> None:
     """Delete VMs and their disks: one by id or name, or many by selector (asks first unless --yes)."""
     with reported():
-        from pvectl.cli.commands.vm import daily, select
+        from pvectl.cli.writes import run_steps
+        from pvectl.guest.ops.power import plan_delete
 
-        seconds = daily._wait_seconds(ctx, timeout)
-        sel = select.selector(vms, selectors, pool, node, name, status, all_vms)
-        if not sel.single or dry_run:
-            _bulk(
-                ctx,
-                "delete",
-                sel,
-                path=lambda r: ("DELETE", f"/nodes/{r.node}/qemu/{r.vmid}"),
-                submit=lambda client, r: _destroy(client, r, purge),
-                past="deleted",
-                yes=yes,
-                dry_run=dry_run,
-                parallel=parallel,
-                no_wait=no_wait,
-                seconds=seconds,
-            )
-            return
+        seconds = waiting.seconds(ctx)
+        sel = selection.selector()
+        bulk.check()
         client = ctx.obj.client()
-        ref = daily._find(client, sel.keys[0])
-        if not yes:
-            select.confirm(
-                f"Delete VM {ref.vmid} ({ref.name or 'no name'}) on {ref.node} and its disks?",
-                f"refusing to delete VM {ref.vmid}",
-            )
-        upid = _destroy(client, ref, purge)
-        daily._finish(
-            ctx,
-            client,
-            upid,
-            no_wait,
-            f"VM {ref.vmid} deleted",
-            timeout=seconds,
-            doing=f"VM {ref.vmid} is being deleted",
-            step="VM delete",
-            ref=ref,
-        )
+        refs = _selected(ctx, client, sel, "delete")
+        if not refs:
+            return
+        if sel.single and not bulk.yes and not bulk.dry_run:
+            ref = refs[0]
+            from pvectl.cli.writes import confirm
+
+            confirm(f"Delete VM {ref.vmid} ({ref.name or 'no name'}) on {ref.node} and its disks?",
+                    f"refusing to delete VM {ref.vmid}")  # fmt: skip
+        question = _question("delete", sel.single, " and their disks")
+        run_steps(ctx, client, plan_delete(refs, purge=purge), single=sel.single, bulk=bulk, waiting=waiting,
+                  seconds=seconds, verb="delete", question=question)  # fmt: skip
 
 
-start = _power("start", "started", "started")
-stop = _power("stop", "stopped", "stopped")
-shutdown = _power("shutdown", "shut down", "shut down")
-reboot = _power("reboot", "rebooted", "rebooted")
-suspend = _power("suspend", "suspended (paused)", "suspended")
-resume = _power("resume", "resumed", "resumed")
+start = _power("start")
+stop = _power("stop")
+shutdown = _power("shutdown")
+reboot = _power("reboot")
+suspend = _power("suspend")
+resume = _power("resume")

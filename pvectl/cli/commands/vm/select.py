@@ -103,17 +103,15 @@ def count(n: int) -> str:
 
 
 def terminal() -> bool:
-    return sys.stdin.isatty()
+    from pvectl.cli.writes import terminal
+
+    return terminal()
 
 
 def confirm(question: str, refused: str) -> None:
-    """Ask ``question [y/N]`` on a terminal; without one, refuse (exit 2) and say to pass --yes."""
-    if not terminal():
-        raise CliError(f"{refused} without confirmation; pass --yes", USAGE)
-    print(f"{question} [y/N] ", end="", file=sys.stderr, flush=True)  # stdout stays for -o json
-    answer = sys.stdin.readline()
-    if answer.strip().lower() not in ("y", "yes"):
-        raise CliError("nothing done", USAGE)
+    from pvectl.cli.writes import confirm
+
+    confirm(question, refused)
 
 
 def dry_run(ctx: typer.Context, refs: list[VmRef], request: Callable[[VmRef], str], verb: str) -> None:

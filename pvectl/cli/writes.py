@@ -1,0 +1,93 @@
+"""The command side of a write: resolve the selection, confirm, dry-run, run the steps on guest.run, render.
+
+Every write command ends here, so one guest and many get the same runner, the same confirmation and the same
+rendering (``-o json`` prints the outcome object, or a list of them).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import typer
+
+    from pvectl.cli.options import Bulk, Waiting
+    from pvectl.guest.run import Step
+    from pvectl.sdk import ProxmoxClient
+    from pvectl.vm.lookup import VmRef
+    from pvectl.vm.selector import Selector
+
+
+def require(sel: Selector, verb: str, noun: str = "vm") -> None:
+    from pvectl.cli.errors import USAGE, CliError
+
+    if sel.empty:
+        raise CliError(
+            f"{noun} {verb}: name {noun.upper()}s, or select them (-l/--selector, --pool, --node, --name, --status), "
+            "or pass --all",
+            USAGE,
+        )
+
+
+def resolve(client: ProxmoxClient, sel: Selector, kinds: Sequence[str] = ("qemu",)) -> list[VmRef]:
+    """The guests ``sel`` picks (4 not found, 2 for a name several guests share)."""
+    from pvectl.cli.errors import NOT_FOUND, USAGE, CliError
+    from pvectl.guest.select import VmAmbiguous, VmNotFound
+    from pvectl.guest.select import resolve as resolve_in
+
+    try:
+        return resolve_in(client, sel, kinds)
+    except VmNotFound as exc:
+        raise CliError(str(exc), USAGE if isinstance(exc, VmAmbiguous) else NOT_FOUND) from None
+
+
+def terminal() -> bool:
+    return sys.stdin.isatty()
+
+
+def confirm(question: str, refused: str) -> None:
+    """Ask ``question [y/N]`` on a terminal; without one, refuse (exit 2) and say to pass --yes."""
+    from pvectl.cli.errors import USAGE, CliError
+
+    if not terminal():
+        raise CliError(f"{refused} without confirmation; pass --yes", USAGE)
+    print(f"{question} [y/N] ", end="", file=sys.stderr, flush=True)  # stdout stays for -o json
+    if sys.stdin.readline().strip().lower() not in ("y", "yes"):
+        raise CliError("nothing done", USAGE)
+
+
+def run_steps(
+    ctx: typer.Context,
+    client: ProxmoxClient,
+    steps: Sequence[Step],
+    *,
+    single: bool,
+    bulk: Bulk,
+    waiting: Waiting | None,
+    seconds: float | None,
+    verb: str,
+    question: Callable[[int], str] | None = None,
+) -> None:
+    """Dry-run, confirm (``question`` names the count; None: no question), run, render; raises the exit code."""
+    from pvectl.cli import render
+    from pvectl.guest.run import execute, run_many
+
+    if bulk.dry_run:
+        render.plan(ctx, steps, verb)
+        return
+    if question is not None and not bulk.yes:
+        confirm(question(len(steps)), f"refusing to {verb} {render.count(len(steps), 'VM')}")
+    wait = waiting is None or not waiting.no_wait
+    if single and len(steps) == 1:
+        outcome = execute(client, steps[0], wait=wait, timeout=seconds)
+        if not wait and outcome.ok and outcome.upid:
+            from pvectl.cli.runner import print_upid
+
+            print_upid(ctx, outcome.upid)  # the bare UPID: `task wait "$(pvectl vm start X --no-wait)"`
+            return
+        render.one(ctx, outcome)
+        return
+    outcomes = run_many(client, steps, parallel=bulk.parallel, wait=wait, timeout=seconds, on_result=render.progress)
+    render.many(ctx, outcomes)
