@@ -13,46 +13,40 @@ followed like any other; not found within the budget, its guests are ``unknown``
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from pvectl.backup import joblog
 from pvectl.backup.plan import Guest, VzdumpRequest
+from pvectl.guest.outcome import INTERRUPTED, OK, SOME_FAILED, UNKNOWN, Outcome, OutcomeKind
+from pvectl.guest.outcome import follow as follow_command
 
 if TYPE_CHECKING:
     from pvectl.sdk import ProxmoxClient
 
-OutcomeKind = Literal["backed-up", "failed", "unknown", "interrupted", "skipped"]
 LOG_PAGE = 500
 POLL = 1.0
-RECONCILE_DELAYS = (0.0, 0.5, 1.0, 2.0, 4.0)
+RECONCILE_DELAYS = (0.0, 0.3, 0.7, 1.5, 3.0)
 
 
-@dataclass
-class GuestOutcome:
-    guest: Guest
-    outcome: OutcomeKind
-    message: str
-    archive: str | None = None
-    upid: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.outcome == "backed-up"
-
-    def row(self) -> dict[str, Any]:
-        g = self.guest
-        return {
-            "vmid": g.vmid,
-            "name": g.name,
-            "node": g.node,
-            "kind": g.kind,
-            "outcome": self.outcome,
-            "message": self.message,
-            "archive": self.archive,
-            "upid": self.upid,
-        }
+def guest_outcome(
+    guest: Guest, kind: OutcomeKind, message: str, *, upid: str | None = None, archive: str | None = None
+) -> Outcome:
+    """The core's outcome object for one guest of a backup (``action`` backup; the archive among ``done``)."""
+    return Outcome(
+        kind,
+        guest.vmid,
+        guest.node,
+        message,
+        upid=upid,
+        done=[f"archive {archive}"] if archive and kind == "done" else [],
+        remedies=[follow_command(upid)] if upid and kind in ("unknown", "interrupted") else [],
+        guest="lxc" if guest.kind == "lxc" else "qemu",
+        action="backup",
+        name=guest.name or None,
+    )
 
 
 @dataclass
@@ -64,6 +58,7 @@ class NodeJob:
     complete: bool = False  # the whole log was read after the task stopped
     error: str | None = None  # why the job has no task (refused, lost answer never found)
     error_kind: OutcomeKind = "failed"
+    checked: list[str] = field(default_factory=list)  # what was asked after a lost answer
 
     @property
     def done(self) -> bool:
@@ -77,19 +72,20 @@ Progress = Callable[[str], None]
 
 def start(client: ProxmoxClient, job: NodeJob) -> None:
     """Send one vzdump request; on a lost answer, look for the task it may have started."""
+    from pvectl.guest.answers import ambiguous, describe_loss
     from pvectl.sdk._core.errors import PveError
     from pvectl.sdk._core.upid import is_upid
-    from pvectl.vm.reconcile import ambiguous, describe_loss
 
     req = job.request
-    since = _server_time(client, req.node)
+    since = time.time()
     try:
         answer = client.request("POST", req.path, dict(req.params))
     except PveError as exc:
         if not ambiguous(exc):
             job.error = f"PVE refused the backup: {getattr(exc, 'message', None) or exc}"
             return
-        upid = find_vzdump_task(client, req.node, since)
+        upid = find_vzdump_task(client, req.node, since, job.checked)
+        job.checked.insert(0, describe_loss(exc))
         if upid is None:
             job.error = (
                 f"{describe_loss(exc)}; no vzdump task was found on {req.node} (pvectl task list --node {req.node})"
@@ -106,18 +102,13 @@ def start(client: ProxmoxClient, job: NodeJob) -> None:
         job.error_kind = "unknown"
 
 
-def _server_time(client: ProxmoxClient, node: str) -> int | None:
-    from pvectl.sdk._core.errors import PveError
+def find_vzdump_task(client: ProxmoxClient, node: str, since: float, checked: list[str]) -> str | None:
+    """The vzdump task started on ``node`` since ``since`` (bounded, backed-off GETs of the node's task list).
 
-    try:
-        data = client.request("GET", f"/nodes/{node}/time")
-    except PveError:
-        return None
-    return int(data.get("time", 0)) if isinstance(data, Mapping) else None
-
-
-def find_vzdump_task(client: ProxmoxClient, node: str, since: int | None) -> str | None:
-    """The vzdump task this client's user started on ``node`` at or after ``since`` (bounded, backed-off GETs)."""
+    The core's runner finds a lost task by its guest id (``pvectl.guest.run.find_task``); a vzdump task has an id
+    only when it backs up one guest (``PVE/API2/VZDump.pm``: ``$taskid`` is the vmid of a single guest), so this
+    one matches on the type and the start time instead.
+    """
     from pvectl.sdk._core.errors import PveError
 
     clock = client.clock
@@ -206,40 +197,40 @@ def progress_text(jobs: Sequence[NodeJob]) -> str:
     return ", ".join(parts)
 
 
-def outcomes(jobs: Sequence[NodeJob], *, interrupted: bool = False) -> list[GuestOutcome]:
-    """One outcome per planned guest."""
-    out: list[GuestOutcome] = []
+def outcomes(jobs: Sequence[NodeJob], *, interrupted: bool = False) -> list[Outcome]:
+    """One outcome per planned guest: done (backed up), failed (PVE's reason), unknown or interrupted."""
+    out: list[Outcome] = []
     for job in jobs:
         guests = job.request.guests
         if job.error is not None:
-            out += [GuestOutcome(g, job.error_kind, job.error, upid=job.upid) for g in guests]
-            continue
-        if job.upid is None:
+            for g in guests:
+                o = guest_outcome(g, job.error_kind, f"{g.label}: {job.error}", upid=job.upid)
+                o.checked = list(job.checked)
+                out.append(o)
             continue
         log = joblog.parse(job.lines, [g.vmid for g in guests])
         stopped = job.status is not None and job.status.get("status") == "stopped"
         exitstatus = str(job.status.get("exitstatus")) if stopped and job.status else None
         log.settle(ended=stopped, complete=job.complete, exitstatus=exitstatus)
         for guest in guests:
-            result = log.guests.get(guest.vmid)
-            out.append(_outcome(guest, result, job, interrupted=interrupted))
+            o = _outcome(guest, log.guests.get(guest.vmid), job, interrupted=interrupted)
+            o.checked = list(job.checked)
+            out.append(o)
     return out
 
 
-def _outcome(guest: Guest, result: joblog.GuestBackup | None, job: NodeJob, *, interrupted: bool) -> GuestOutcome:
-    upid = job.upid
+def _outcome(guest: Guest, result: joblog.GuestBackup | None, job: NodeJob, *, interrupted: bool) -> Outcome:
+    upid, who = job.upid, guest.label
     if result is None:  # PVE skipped it: the guest is on another node now
-        return GuestOutcome(
-            guest, "skipped", f"{guest.label}: not on {job.request.node} any more; not backed up", upid=upid
-        )
+        return guest_outcome(guest, "failed", f"{who}: not on {job.request.node} any more; not backed up", upid=upid)
     if result.state == "done":
         took = f" in {result.took}" if result.took else ""
-        return GuestOutcome(guest, "backed-up", f"{guest.label}: backed up{took}", result.archive, upid)
+        return guest_outcome(guest, "done", f"{who}: backed up{took}", upid=upid, archive=result.archive)
     if result.state == "failed":
-        return GuestOutcome(guest, "failed", f"{guest.label}: backup failed - {result.error}", result.archive, upid)
+        return guest_outcome(guest, "failed", f"{who}: backup failed - {result.error}", upid=upid)
     if interrupted:
         doing = "being backed up" if result.state == "running" else "waiting in the job"
-        return GuestOutcome(guest, "interrupted", f"{guest.label}: {doing}; the task goes on on the server", upid=upid)
+        return guest_outcome(guest, "interrupted", f"{who}: {doing}; the task goes on on the server", upid=upid)
     why = (
         "the task's log could not be read to the end"
         if job._unreadable
@@ -247,17 +238,15 @@ def _outcome(guest: Guest, result: joblog.GuestBackup | None, job: NodeJob, *, i
         if not job.complete
         else "the log does not say"
     )
-    return GuestOutcome(
-        guest, "unknown", f"{guest.label}: unknown ({why}); follow it: pvectl task wait '{upid}'", upid=upid
-    )
+    return guest_outcome(guest, "unknown", f"{who}: unknown ({why})", upid=upid)
 
 
-def exit_code(results: Sequence[GuestOutcome]) -> int:
-    """0 all backed up; 130 interrupted; 7 when some are unknown and none failed; 8 otherwise."""
+def exit_code(results: Sequence[Outcome]) -> int:
+    """0 all backed up; 130 interrupted; 7 when the only ones not backed up are unknown; 8 otherwise."""
     if all(r.ok for r in results):
-        return 0
-    if any(r.outcome == "interrupted" for r in results):
-        return 130
-    if all(r.ok or r.outcome == "unknown" for r in results):
-        return 7
-    return 8
+        return OK
+    if any(r.kind == "interrupted" for r in results):
+        return INTERRUPTED
+    if all(r.ok or r.kind == "unknown" for r in results):
+        return UNKNOWN
+    return SOME_FAILED

@@ -204,9 +204,7 @@ class OptionSet(Protocol):
     def __call__(self, noun: str = "VM") -> Decorator: ...
 
 
-def _option_set(
-    param: str, flags: Callable[[str], dict[str, tuple[Any, Any]]], build: Callable[..., Any]
-) -> OptionSet:
+def _option_set(param: str, flags: Callable[[str], dict[str, tuple[Any, Any]]], build: Callable[..., Any]) -> OptionSet:
     def factory(noun: str = "VM") -> Decorator:
         table = flags(noun)
         # prefixed: never clashes with a command's own names (the argument keeps the name its usage line shows)

@@ -15,7 +15,7 @@ def test_create_one_of_three_fails_and_the_report_says_which(cli: BackupCli) -> 
     run = cli("backup", "create", "100", "web1", "102", "--storage", "cephfs", "-o", "json")
     assert run.code == 8, run.stderr
     by_id = {row["vmid"]: row for row in run.json()}
-    assert {v: r["outcome"] for v, r in by_id.items()} == {100: "backed-up", 101: "failed", 102: "backed-up"}
+    assert {v: r["outcome"] for v, r in by_id.items()} == {100: "done", 101: "failed", 102: "done"}
     assert "read error on scsi0" in by_id[101]["message"]
     assert "1 of 3 guests not backed up: VM 101 (web1)" in run.stderr
     assert cli.writes() == ["POST /nodes/pve1/vzdump", "POST /nodes/pve2/vzdump"]  # one task per node
@@ -123,14 +123,14 @@ def test_restore_to_a_new_id_and_over_a_stopped_vm(cli: BackupCli) -> None:
     web1, scratch = sorted(cli.volids())
     run = cli("backup", "restore", web1, "--vmid", "150", "--unique", "-o", "json")
     assert run.code == 0, run.stderr
-    assert run.json()["outcome"] == "restored"
+    assert (run.json()["outcome"], run.json()["action"]) == ("done", "restore")
     copy = cli("vm", "show", "150", "-o", "json").json()
     original = cli("vm", "show", "101", "-o", "json").json()
     assert copy["name"] == "web1" and copy["memory"] == original["memory"]
     assert copy["net0"].split(",")[0] != original["net0"].split(",")[0]  # --unique: a new MAC
     forced = cli("backup", "restore", scratch, "--force")
     assert forced.code == 0, forced.stderr
-    assert "replaced the existing one" in forced.stdout
+    assert "replacing the existing one" in forced.stdout
     running = cli("backup", "restore", web1, "--force")
     assert running.code == 1 and "vm is running" in running.stderr  # PVE's refusal, reported
 

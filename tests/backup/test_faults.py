@@ -16,7 +16,7 @@ def test_create_lost_answer_is_reconciled_from_the_task_list(cli: BackupCli) -> 
     cli.lose_after.add("POST /nodes/pve2/vzdump")
     run = cli("backup", "create", "100", "101", "102", "--storage", "cephfs", "-o", "json")
     assert run.code == 0, run.stderr
-    assert {r["outcome"] for r in run.json()} == {"backed-up"}
+    assert {r["outcome"] for r in run.json()} == {"done"}
     assert cli.writes().count("POST /nodes/pve2/vzdump") == 1  # followed, never sent again
 
 
@@ -25,7 +25,7 @@ def test_create_answer_lost_before_pve_acted_is_unknown(cli: BackupCli) -> None:
     run = cli("backup", "create", "100", "101", "--storage", "cephfs", "-o", "json")
     assert run.code == 7  # none failed, one unknown: check before running it again
     outcomes = {r["vmid"]: r["outcome"] for r in run.json()}
-    assert outcomes == {100: "backed-up", 101: "unknown"}
+    assert outcomes == {100: "done", 101: "unknown"}
     assert "no vzdump task was found on pve2" in run.stderr
     cli.sim.inject("backup-fail:vmid=100")
     mixed = cli("backup", "create", "100", "101", "--storage", "cephfs")
@@ -37,7 +37,7 @@ def test_create_refused_by_pve_fails_that_nodes_guests(cli: BackupCli) -> None:
     run = cli("backup", "create", "100", "101", "102", "--storage", "cephfs", "-o", "json")
     assert run.code == 8
     by_id = {r["vmid"]: r for r in run.json()}
-    assert by_id[100]["outcome"] == "backed-up"
+    assert by_id[100]["outcome"] == "done"
     assert by_id[101]["outcome"] == by_id[102]["outcome"] == "failed"
     assert "got timeout" in by_id[101]["message"]
 
@@ -62,17 +62,17 @@ def test_restore_lost_answer_is_reconciled(cli: BackupCli) -> None:
     cli.lose_after.add("POST /nodes/pve1/qemu")
     run = cli("backup", "restore", volid, "--vmid", "160", "-o", "json")
     assert run.code == 0, run.stderr
-    assert "found the restore task" in run.stderr
+    assert run.json()["outcome"] == "done" and any("qmrestore task UPID:" in c for c in run.json()["checked"])
     assert cli.writes().count("POST /nodes/pve1/qemu") == 1
     assert cli("vm", "show", "160", "-o", "json").json()["name"] == "web1"
 
 
-def test_restore_answer_lost_before_pve_acted_is_unknown(cli: BackupCli) -> None:
+def test_restore_answer_lost_before_pve_acted_is_verified_not_done(cli: BackupCli) -> None:
     cli("backup", "create", "101", "--storage", "cephfs")
     (volid,) = cli.volids()
     cli.sim.inject("fail:path=/nodes/pve1/qemu,method=POST,status=502,message=bad gateway")
     run = cli("backup", "restore", volid, "--vmid", "161")
-    assert run.code == 7 and "no restore task" in run.stderr
+    assert run.code == 1 and "shows no qmrestore task" in run.stderr  # the task list says: nothing happened
     assert cli.writes().count("POST /nodes/pve1/qemu") == 1
 
 

@@ -123,10 +123,3 @@ def stop_task(ctx: Ctx) -> None:
     task = _task(ctx)
     if task["status"] == "running":
         tasks.finish(ctx.state, task, ctx.now, failure="unexpected status")
-
-
-@route("GET /nodes/{node}/time")
-def node_time(ctx: Ctx) -> dict[str, Any]:
-    """The node's clock (PVE/API2/Nodes.pm time): the simulator's, in UTC."""
-    now = int(ctx.now)
-    return {"time": now, "localtime": now, "timezone": "UTC"}

@@ -7,14 +7,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pvectl.cli import completers
-from pvectl.cli.commands.vm.select import AllOpt, DryRunOpt, NameOpt, NodeOpt, PoolOpt, SelectorOpt, StatusOpt, VmArgs
+from pvectl.cli import completers, options
 from pvectl.cli.errors import reported
+from pvectl.cli.options import Selection
 
 if TYPE_CHECKING:
     from pvectl.backup.plan import Guest, Options, VzdumpRequest
-    from pvectl.backup.run import GuestOutcome
+    from pvectl.guest.outcome import Outcome
     from pvectl.sdk import ProxmoxClient
+    from pvectl.vm.selector import Selector
 
 MODES = ("snapshot", "suspend", "stop")
 COMPRESSORS = ("zstd", "gzip", "lzo", "0")
@@ -22,15 +23,10 @@ OUTCOME_COLUMNS = ("vmid", "name", "node", "outcome", "message")
 BACKUP_TIMEOUT = 6 * 3600.0  # a backup of big disks takes hours; the task goes on after the wait anyway
 
 
+@options.selection()
 def create(
     ctx: typer.Context,
-    vms: VmArgs = None,
-    selectors: SelectorOpt = None,
-    pool: PoolOpt = None,
-    node: NodeOpt = None,
-    name: NameOpt = None,
-    status: StatusOpt = None,
-    all_vms: AllOpt = False,
+    selection: Selection,
     storage: Annotated[
         str | None,
         typer.Option(
@@ -64,7 +60,9 @@ def create(
             "--bwlimit", metavar="KIB/S", help="Limit the I/O bandwidth (KiB/s; 0: none).", show_default=False
         ),
     ] = None,
-    dry_run: DryRunOpt = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show the vzdump requests per node; send nothing.")
+    ] = False,
     timeout: Annotated[
         str | None,
         typer.Option(
@@ -82,7 +80,6 @@ def create(
     """
     with reported():
         from pvectl.backup.plan import Options, Refused, plan_create
-        from pvectl.cli.commands.vm import select
         from pvectl.cli.duration import parse_duration
         from pvectl.cli.errors import USAGE, CliError
 
@@ -91,7 +88,7 @@ def create(
         if compress not in COMPRESSORS:
             raise CliError(f"--compress: '{compress}' is not one of {', '.join(COMPRESSORS)}", USAGE)
         seconds = parse_duration(timeout, "--timeout") if timeout else BACKUP_TIMEOUT
-        sel = select.selector(vms, selectors, pool, node, name, status, all_vms)
+        sel = selection.selector()
         if sel.empty:
             raise CliError("backup create: name guests, or select them (-l, --pool, --node, --name), or --all", USAGE)
         options = Options(
@@ -118,12 +115,12 @@ def create(
         run(ctx, client, requests, seconds)
 
 
-def _guests(client: ProxmoxClient, sel: object) -> list[Guest]:
+def _guests(client: ProxmoxClient, sel: Selector) -> list[Guest]:
+    """The selected VMs (containers join when pvectl has them: vzdump backs up both kinds the same way)."""
     from pvectl.backup.plan import Guest
-    from pvectl.cli.commands.vm import select
+    from pvectl.cli.writes import resolve
 
-    refs = select.matched(client, sel)  # type: ignore[arg-type]
-    return [Guest(r.vmid, r.node, "qemu", r.name) for r in refs]
+    return [Guest(r.vmid, r.node, r.kind, r.name) for r in resolve(client, sel, ("qemu",))]
 
 
 def _dry_run(ctx: typer.Context, requests: list[VzdumpRequest]) -> None:
@@ -179,27 +176,30 @@ class _Progress:
             print("\r\x1b[2K", end="", file=sys.stderr, flush=True)
 
 
-def report(ctx: typer.Context, results: list[GuestOutcome]) -> None:
-    """The per-guest table (``-o json``: one object per guest); exit 0 only when every guest was backed up."""
+def report(ctx: typer.Context, results: list[Outcome]) -> None:
+    """The per-guest table (``-o json``: the core's outcome objects); exit 0 only when every guest was backed up,
+    7 when the only ones not backed up are unknown, 8 otherwise, 130 after Ctrl-C."""
     from pvectl.backup.run import exit_code
+    from pvectl.cli import render
     from pvectl.cli.errors import CliError
     from pvectl.cli.output import show
 
-    for r in results:
-        print(f"[{'ok' if r.ok else '!!'}] {r.message}", file=sys.stderr)
-    show(ctx, [r.row() for r in results], columns=OUTCOME_COLUMNS)
+    for outcome in results:
+        render.progress(outcome)
+    show(ctx, [render.data_of(o) for o in results], columns=OUTCOME_COLUMNS)
     code = exit_code(results)
     if code == 0:
         return
-    bad = [r for r in results if not r.ok]
+    bad = [o for o in results if not o.ok]
     if code == 130:
-        done = [r for r in results if r.ok]
-        running = sorted({r.upid for r in bad if r.upid})
-        details = [f"backed up before Ctrl-C: {', '.join(r.guest.label for r in done) or 'none'}"]
+        done = [o.message.split(":")[0] for o in results if o.ok]
+        running = sorted({o.upid for o in bad if o.upid})
+        details = [f"backed up before Ctrl-C: {', '.join(done) or 'none'}"]
         details += [f"still running: {upid} (pvectl task wait '{upid}')" for upid in running]
         raise CliError("interrupted: the backup tasks go on on the server", code, details)
-    names = ", ".join(r.guest.label for r in bad)
-    raise CliError(f"{len(bad)} of {len(results)} guests not backed up: {names}", code)
+    names = ", ".join(o.message.split(":")[0] for o in bad)
+    details = [line for o in bad for line in o.checked]
+    raise CliError(f"{len(bad)} of {len(results)} guests not backed up: {names}", code, details)
 
 
 def options_for_job(job: dict[str, object]) -> Options:

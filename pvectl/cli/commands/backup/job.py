@@ -111,12 +111,12 @@ def run_job(
     with reported():
         from pvectl.backup.plan import Guest, plan_create
         from pvectl.cli.commands.backup.create import BACKUP_TIMEOUT, _dry_run, options_for_job, run
-        from pvectl.vm.lookup import cluster_vms
+        from pvectl.guest.select import guests as cluster_guests
 
         client = ctx.obj.client()
         job = _job(client, jid)
         ids = {int(g["id"]) for g in _included(client, jid)}
-        guests = [Guest(r.vmid, r.node, "qemu", r.name) for r in cluster_vms(client) if r.vmid in ids]
+        guests = [Guest(r.vmid, r.node, r.kind, r.name) for r in cluster_guests(client, ("qemu",)) if r.vmid in ids]
         if not guests:
             print(f"job {jid} includes no guest now; nothing to do")
             return

@@ -49,12 +49,12 @@ def list_backups(
 def _vmid(client: object, text: str) -> int:
     """A guest id as given, or the id of the VM of that name (a deleted guest's backups need its id)."""
     from pvectl.cli.errors import NOT_FOUND, USAGE, CliError
-    from pvectl.vm.lookup import VmAmbiguous, VmNotFound, lookup
+    from pvectl.guest.select import VmAmbiguous, VmNotFound, find
 
     if text.isdigit():
         return int(text)
     try:
-        return lookup(client, text).vmid  # type: ignore[arg-type]
+        return find(client, text, ("qemu", "lxc")).vmid  # type: ignore[arg-type]
     except VmNotFound as exc:
         raise CliError(f"--vm: {exc}", USAGE if isinstance(exc, VmAmbiguous) else NOT_FOUND) from None
 

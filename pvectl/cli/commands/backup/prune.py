@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pvectl.cli import completers
-from pvectl.cli.commands.vm.select import AllOpt, NameOpt, NodeOpt, PoolOpt, SelectorOpt, VmArgs, YesOpt
+from pvectl.cli import completers, options
 from pvectl.cli.errors import reported
+from pvectl.cli.options import Selection
 
 if TYPE_CHECKING:
     from pvectl.backup.catalog import BackupStorage
@@ -19,14 +19,10 @@ if TYPE_CHECKING:
 MARK_COLUMNS = ("vmid", "time", "mark", "storage", "volid")
 
 
+@options.selection()
 def prune(
     ctx: typer.Context,
-    vms: VmArgs = None,
-    selectors: SelectorOpt = None,
-    pool: PoolOpt = None,
-    node: NodeOpt = None,
-    name: NameOpt = None,
-    all_vms: AllOpt = False,
+    selection: Selection,
     storage: Annotated[
         str | None,
         typer.Option(
@@ -51,7 +47,7 @@ def prune(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show PVE's marks (keep/remove/protected/renamed).")
     ] = False,
-    yes: YesOpt = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Prune guests' backups: without --keep-* the storage's own prune-backups setting applies.
 
@@ -61,8 +57,8 @@ def prune(
     with reported():
         from pvectl.backup.catalog import backup_storages
         from pvectl.backup.plan import Refused, keep_text
-        from pvectl.cli.commands.vm import select
         from pvectl.cli.errors import USAGE, CliError
+        from pvectl.cli.writes import confirm, resolve
 
         keep = {
             "keep-last": keep_last,
@@ -76,11 +72,11 @@ def prune(
             retention = keep_text(keep)
         except Refused as exc:
             raise CliError(str(exc), USAGE) from None
-        sel = select.selector(vms, selectors, pool, node, name, None, all_vms)
+        sel = selection.selector()
         if sel.empty:
             raise CliError("backup prune: name guests, or select them (-l, --pool, --node, --name), or --all", USAGE)
         client = ctx.obj.client()
-        refs = select.matched(client, sel)
+        refs = resolve(client, sel, ("qemu",))
         places = backup_storages(client, storage=storage)
         if storage is not None and not places:
             raise CliError(f"--storage: no storage '{storage}' with backup content", USAGE)
@@ -93,7 +89,7 @@ def prune(
                 print("nothing to remove", file=sys.stderr)
             return
         if not yes:
-            select.confirm(f"Remove {len(removes)} backups?", f"refusing to remove {len(removes)} backups")
+            confirm(f"Remove {len(removes)} backups?", f"refusing to remove {len(removes)} backups")
         for plan in plans:
             if plan.removes:
                 _remove(ctx, client, plan, retention)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import sys
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -13,6 +12,7 @@ from pvectl.cli.errors import reported
 
 if TYPE_CHECKING:
     from pvectl.backup.plan import Guest, RestoreRequest
+    from pvectl.guest.outcome import Outcome
     from pvectl.sdk import ProxmoxClient
 
 
@@ -92,18 +92,18 @@ def restore(
         if dry_run:
             _dry_run(ctx, request)
             return
-        outcome = submit(client, request, seconds)
-        _report(ctx, outcome)
+        from pvectl.cli import render
+
+        render.one(ctx, submit(client, request, seconds, volid))
 
 
 def _guest(client: ProxmoxClient, vmid: int) -> Guest | None:
-    """The guest (VM or container) that has ``vmid`` now, from /cluster/resources."""
+    """The guest (VM or container: ids are unique across both) that has ``vmid`` now."""
     from pvectl.backup.plan import Guest
+    from pvectl.guest.select import guests
 
-    for row in client.request("GET", "/cluster/resources", {"type": "vm"}) or []:
-        if isinstance(row, dict) and int(row.get("vmid", 0)) == vmid:
-            return Guest(vmid, str(row.get("node")), str(row.get("type", "qemu")), str(row.get("name") or ""))
-    return None
+    found = [g for g in guests(client) if g.vmid == vmid]
+    return Guest(vmid, found[0].node, found[0].kind, found[0].name) if found else None
 
 
 def _dry_run(ctx: typer.Context, request: RestoreRequest) -> None:
@@ -116,91 +116,24 @@ def _dry_run(ctx: typer.Context, request: RestoreRequest) -> None:
     show(ctx, {"request": f"POST {request.path}", "params": dict(request.params)}, human=human, piped="text")
 
 
-def submit(client: ProxmoxClient, request: RestoreRequest, seconds: float) -> dict[str, Any]:
-    """Send the restore once; after a lost answer, look for its task; then wait. Returns the outcome object."""
-    from pvectl.backup.run import _server_time
-    from pvectl.cli.errors import UNKNOWN, CliError
-    from pvectl.sdk._core.errors import PveError
-    from pvectl.sdk._core.upid import is_upid
-    from pvectl.vm.reconcile import ambiguous, describe_loss
+def submit(client: ProxmoxClient, request: RestoreRequest, seconds: float, volid: str) -> Outcome:
+    """The restore through the core's write runner: sent once; after a lost answer the node's task list is asked
+    for a ``qmrestore`` task of the id (qemu-server ``src/PVE/API2/Qemu.pm create_vm`` forks ``qmrestore``
+    with the vmid as the task id)."""
+    from pvectl.guest.run import Write, execute
+    from pvectl.guest.select import GuestRef
 
-    base = {"vmid": request.vmid, "node": request.node, "volid": request.params.get("archive")}
-    since = _server_time(client, request.node)
-    try:
-        answer = client.request("POST", request.path, dict(request.params))
-    except PveError as exc:
-        if not ambiguous(exc):
-            raise
-        upid = _find_restore_task(client, request, since)
-        if upid is None:
-            raise CliError(
-                f"unknown: {describe_loss(exc)}, and {request.node} shows no restore task for {request.label}",
-                UNKNOWN,
-                [
-                    f"checked: GET /nodes/{request.node}/tasks (qmrestore, vmid {request.vmid})",
-                    f"check: pvectl task list --node {request.node}; pvectl vm show {request.vmid}",
-                ],
-            ) from None
-        print(f"the answer was lost; found the restore task: {upid}", file=sys.stderr)
-        answer = upid
-    if not (isinstance(answer, str) and is_upid(answer)):
-        raise CliError(f"unknown: PVE answered {answer!r} instead of a task id", UNKNOWN)
-    return {**base, **_wait(client, request, answer, seconds)}
-
-
-def _find_restore_task(client: ProxmoxClient, request: RestoreRequest, since: int | None) -> str | None:
-    from pvectl.backup.run import RECONCILE_DELAYS
-    from pvectl.sdk._core.errors import PveError
-
-    ttype = "qmrestore" if request.kind == "qemu" else "vzrestore"
-    for delay in RECONCILE_DELAYS:
-        if delay:
-            client.clock.sleep(delay)
-        try:
-            rows = client.request(
-                "GET", f"/nodes/{request.node}/tasks", {"vmid": request.vmid, "typefilter": ttype, "source": "all"}
-            )
-        except PveError:
-            continue
-        found = [
-            r
-            for r in rows or []
-            if isinstance(r, dict)
-            and r.get("type") == ttype
-            and str(r.get("id")) == str(request.vmid)
-            and (since is None or int(r.get("starttime", 0)) >= since - 2)
-        ]
-        if found:
-            return str(max(found, key=lambda r: int(r.get("starttime", 0)))["upid"])
-    return None
-
-
-def _wait(client: ProxmoxClient, request: RestoreRequest, upid: str, seconds: float) -> dict[str, Any]:
-    from pvectl.cli.errors import FAILURE, INTERRUPTED, CliError
-    from pvectl.cli.tasks import wait_for
-    from pvectl.sdk import TaskFailed
-
-    try:
-        wait_for(client, upid, seconds)
-    except TaskFailed as exc:
-        tail = [line for line in exc.log_tail if line][-3:]
-        raise CliError(f"restore of {request.label} failed: {exc.exitstatus}", FAILURE, tail) from None
-    except KeyboardInterrupt:
-        raise CliError(
-            f"interrupted: {request.label} is being restored; the task goes on on the server: {upid}",
-            INTERRUPTED,
-            [f"follow it with: pvectl task wait '{upid}'"],
-        ) from None
+    name = request.overwrites.name if request.overwrites is not None else ""
+    ref = GuestRef(request.vmid, request.node, name, "", (), {}, request.kind)
+    replaced = ", replacing the existing one" if request.overwrites is not None else ""
     started = " and started" if request.params.get("start") else ""
-    replaced = " (replaced the existing one)" if request.overwrites is not None else ""
-    return {
-        "outcome": "restored",
-        "upid": upid,
-        "message": f"restored {request.label} on {request.node}{started}{replaced}",
-    }
-
-
-def _report(ctx: typer.Context, outcome: dict[str, Any]) -> None:
-    from pvectl.cli.output import show
-
-    show(ctx, outcome, human=str(outcome["message"]))
+    write = Write(
+        ref=ref,
+        action="restore",
+        method="POST",
+        path=request.path,
+        past=f"restored on {request.node} from {volid}{started}{replaced}",
+        task_types=("qmrestore",) if request.kind == "qemu" else ("vzrestore",),
+        params=dict(request.params),
+    )
+    return execute(client, write, timeout=seconds)

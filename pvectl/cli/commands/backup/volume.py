@@ -55,9 +55,9 @@ def delete(
     """Delete a backup (PVE refuses a protected one: unprotect it first)."""
     with reported():
         from pvectl.cli.commands.backup.common import find
-        from pvectl.cli.commands.vm.select import confirm
         from pvectl.cli.errors import FAILURE, CliError
         from pvectl.cli.tasks import wait_for
+        from pvectl.cli.writes import confirm
         from pvectl.sdk import TaskFailed
 
         client = ctx.obj.client()
