@@ -133,6 +133,8 @@ def _values(get: Callable[..., Any], what: str, node: str | None) -> Items:
         )
     if what == "vm":
         return _vms(get("GET", "/cluster/resources", {"type": "vm"}))
+    if what == "ct":
+        return _vms(get("GET", "/cluster/resources", {"type": "vm"}), kind="lxc")
     if what == "tag":
         return _tags(get("GET", "/cluster/resources", {"type": "vm"}))
     if what == "upid":
@@ -168,6 +170,14 @@ def _values(get: Callable[..., Any], what: str, node: str | None) -> Items:
             for v in get("GET", f"/nodes/{node}/storage/{s['storage']}/content", {"content": "iso"}):
                 items.append((str(v["volid"]), _size(v.get("size"))))
         return items
+    if what == "vztmpl":
+        out: Items = []
+        for s in get("GET", f"/nodes/{node}/storage", {"content": "vztmpl", "enabled": 1}):
+            for v in get("GET", f"/nodes/{node}/storage/{s['storage']}/content", {"content": "vztmpl"}):
+                out.append((str(v["volid"]), _size(v.get("size"))))
+        return out
+    if what == "aplinfo":
+        return [(str(a["template"]), str(a.get("headline", ""))) for a in get("GET", f"/nodes/{node}/aplinfo")]
     return []
 
 
@@ -178,12 +188,14 @@ def _size(value: Any) -> str:
         return ""
 
 
-def _vms(rows: list[dict[str, Any]]) -> Items:
-    """QEMU VMs for the curated ``vm`` commands: each id (its name as help), then each name (its id as help)."""
-    vms = sorted((r for r in rows if r.get("type", "qemu") == "qemu" and r.get("vmid") is not None),
+def _vms(rows: list[dict[str, Any]], kind: str = "qemu") -> Items:
+    """Guests of one kind for the curated ``vm`` (qemu) and ``ct`` (lxc) commands: each id (its name as help),
+    then each name (its id as help)."""
+    noun = "CT" if kind == "lxc" else "VM"
+    vms = sorted((r for r in rows if r.get("type", "qemu") == kind and r.get("vmid") is not None),
                  key=lambda r: int(r["vmid"]))  # fmt: skip
     ids = [(str(r["vmid"]), f"{r.get('name', '')} ({r.get('status', '')} on {r.get('node', '')})") for r in vms]
-    names = [(str(r["name"]), f"VM {r['vmid']} ({r.get('status', '')} on {r.get('node', '')})") for r in vms
+    names = [(str(r["name"]), f"{noun} {r['vmid']} ({r.get('status', '')} on {r.get('node', '')})") for r in vms
              if r.get("name")]  # fmt: skip
     return ids + names
 
@@ -240,7 +252,8 @@ def lookup(ctx: typer.Context, what: str) -> Items:
     """Cached, time-boxed, silent: live values of one kind for the current context."""
     try:
         options = _root_options(ctx)
-        node = ctx.params.get("node") if what in ("iface", "bridge", "iso") or what.startswith("snapshot:") else None
+        per_node = what in ("iface", "bridge", "iso", "vztmpl", "aplinfo") or what.startswith("snapshot:")
+        node = ctx.params.get("node") if per_node else None
         return lookup_with(options, what, node)
     except Exception:
         return []
@@ -350,6 +363,40 @@ def vm(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
     items = lookup(ctx, "vm")
     by_id = not incomplete or incomplete.isdigit()
     return [(v, h) for v, h in items if v.isdigit() == by_id and v.startswith(incomplete)]
+
+
+def ct(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    """An LXC container by id or name (the ``ct`` commands): ids while the word is empty or digits, else names."""
+    items = lookup(ctx, "ct")
+    by_id = not incomplete or incomplete.isdigit()
+    return [(v, h) for v, h in items if v.isdigit() == by_id and v.startswith(incomplete)]
+
+
+def ct_template(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    """``ct create --template``: the node's template volumes, then the appliance index's file names."""
+    return _matching([*lookup(ctx, "vztmpl"), *lookup(ctx, "aplinfo")], incomplete)
+
+
+def appliance(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    """``ct template pull``: the appliance index's file names."""
+    return _matching(lookup(ctx, "aplinfo"), incomplete)
+
+
+def rootdir_storage(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    """Storages that hold container root disks and mount points (content ``rootdir``)."""
+    return _matching(lookup(ctx, "storage:rootdir"), incomplete)
+
+
+def vztmpl_storage(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    """Storages that hold container templates (content ``vztmpl``)."""
+    return _matching(lookup(ctx, "storage:vztmpl"), incomplete)
+
+
+def ct_disk(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    """``ct create --disk/--mp STORAGE:SIZE``: the storage part with its ``:``, container storages only."""
+    if ":" in incomplete:
+        return []
+    return [(f"{v}:", h) for v, h in lookup(ctx, "storage:rootdir") if v.startswith(incomplete)]
 
 
 def storage(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:

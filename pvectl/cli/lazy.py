@@ -28,6 +28,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "task": ("pvectl.cli.commands.task", "Follow PVE tasks: list, show, wait, log."),
     "completion": ("pvectl.cli.commands.completion", "Shell completion scripts for bash, zsh and fish."),
     "vm": ("pvectl.cli.commands.vm", "Create and manage virtual machines."),
+    "ct": ("pvectl.cli.commands.ct", "Create and manage LXC containers (no `ct exec`: see `ct --help`)."),
+    "guest": ("pvectl.cli.commands.guest", "VMs and containers together: guest list (with a kind column)."),
     "sim": ("pvectl.cli.commands.sim", "Run the embedded PVE simulator."),
     "node": ("pvectl.cli.commands.node", "Cluster nodes: list, show, drain (move every running VM off one)."),
     "login": ("pvectl.cli.commands.login", "Log in with a password (and second factor); caches the ticket."),

@@ -95,7 +95,7 @@ def _flags(noun: str) -> dict[str, tuple[Any, Any]]:
                 typer.Argument(
                     help=f"{noun} ids or names (found across the cluster); or use the selector flags.",
                     show_default=False,
-                    autocompletion=completers.vm,
+                    autocompletion=completers.ct if noun == "CT" else completers.vm,
                 ),
             ],
             None,

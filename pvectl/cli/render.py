@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from pvectl.cli.errors import CliError
     from pvectl.guest.outcome import Outcome
     from pvectl.guest.run import Step
+    from pvectl.vm.submit import Event
 
 OUTCOME_COLUMNS = ("vmid", "name", "node", "outcome", "message")
 PLAN_COLUMNS = ("vmid", "name", "node", "status", "request")
@@ -139,3 +140,18 @@ def plan(ctx: typer.Context, steps: Sequence[Step], verb: str, request: Callable
         + [f"  {r['vmid']} {r['name']} on {r['node']}: {r['request']}" for r in rows]
     )
     show(ctx, rows, columns=PLAN_COLUMNS, human=human)
+
+
+class Progress:
+    """One line per step change on stderr (quiet when stderr is not a terminal unless verbose)."""
+
+    def __init__(self, verbose: bool = False) -> None:
+        self.enabled = verbose or sys.stderr.isatty()
+        self._last: tuple[str, str] | None = None
+
+    def __call__(self, event: Event) -> None:
+        if not self.enabled or (event.state == "running" and self._last == (event.step, "running")):
+            return
+        self._last = (event.step, event.state)
+        mark = {"pending": "..", "running": "->", "done": "ok", "failed": "!!"}[event.state]
+        print(f"[{mark}] {event.step}: {event.detail}".rstrip(": "), file=sys.stderr)

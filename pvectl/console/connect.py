@@ -107,12 +107,25 @@ def check_vm(client: ProxmoxClient, node: str, vmid: int, wanted: str | None) ->
         return pick_serial(vmid, current, pending, wanted)
 
 
-def open_ticket(client: ProxmoxClient, node: str, vmid: int, serial: str) -> Ticket:
+def check_ct(client: ProxmoxClient, node: str, vmid: int) -> None:
+    """A container's console needs it running (pve-container's termproxy attaches lxc-console to its tty)."""
+    from pvectl.sdk._core.answers import as_object
+
+    path = f"/nodes/{node}/lxc/{vmid}/status/current"
+    status = as_object(f"GET {path}", client.request("GET", path))
+    if status.get("status") != "running":
+        raise ConsoleError(f"CT {vmid} is not running; start it first", remedy=f"pvectl ct start {vmid}")
+
+
+def open_ticket(client: ProxmoxClient, node: str, vmid: int, serial: str | None, kind: str = "qemu") -> Ticket:
+    """termproxy for a VM's serial port (``kind`` qemu) or a container's console (lxc: pve-container
+    src/PVE/API2/LXC.pm termproxy takes no serial port)."""
     from pvectl.sdk._core.answers import as_int, as_object, as_text
     from pvectl.sdk._core.redact import register_secret
 
-    what = f"POST /nodes/{node}/qemu/{vmid}/termproxy"
-    answer = as_object(what, client.request("POST", f"/nodes/{node}/qemu/{vmid}/termproxy", {"serial": serial}))
+    what = f"POST /nodes/{node}/{kind}/{vmid}/termproxy"
+    params = {"serial": serial} if kind == "qemu" else {}
+    answer = as_object(what, client.request("POST", f"/nodes/{node}/{kind}/{vmid}/termproxy", params))
     ticket = Ticket(
         user=as_text(what, answer.get("user")),
         ticket=as_text(what, answer.get("ticket")),
@@ -163,7 +176,7 @@ def _trace(url: str, headers: dict[str, str]) -> None:
         http_log.debug("> %s", format_request("GET", url, [*headers.items(), *upgrade]))
 
 
-def open_websocket(client: ProxmoxClient, node: str, vmid: int, ticket: Ticket) -> ClientConnection:
+def open_websocket(client: ProxmoxClient, node: str, vmid: int, ticket: Ticket, kind: str = "qemu") -> ClientConnection:
     """The vncwebsocket of ``ticket``'s termproxy, over a socket pinned like the client's requests."""
     from websockets.exceptions import InvalidHandshake, InvalidStatus
     from websockets.sync.client import connect
@@ -174,7 +187,7 @@ def open_websocket(client: ProxmoxClient, node: str, vmid: int, ticket: Ticket) 
     url = urlsplit(client.base_url)
     host, port = url.hostname or "", url.port or (443 if url.scheme == "https" else 80)
     path = (
-        f"{url.path.rstrip('/')}/nodes/{quote(node)}/qemu/{vmid}/vncwebsocket"
+        f"{url.path.rstrip('/')}/nodes/{quote(node)}/{kind}/{vmid}/vncwebsocket"
         f"?port={ticket.port}&vncticket={quote(ticket.ticket, safe='')}"
     )
     sock = _pinned_socket(client, host, port, url.scheme == "https")

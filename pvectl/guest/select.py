@@ -54,7 +54,7 @@ def guests(client: ProxmoxClient, kinds: Sequence[str] = KINDS) -> list[GuestRef
 
 def resolve(client: ProxmoxClient, sel: Selector, kinds: Sequence[str] = ("qemu",)) -> list[GuestRef]:
     """The guests ``sel`` picks; VmNotFound (VmAmbiguous for a shared name) when an id or name is not there."""
-    return sel.select(guests(client, kinds))
+    return sel.select(guests(client, kinds), "CT" if tuple(kinds) == ("lxc",) else "VM")
 
 
 def find(client: ProxmoxClient, key: str, kinds: Sequence[str] = ("qemu",)) -> GuestRef:

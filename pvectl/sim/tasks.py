@@ -170,6 +170,10 @@ def apply_effect(state: State, effect: Mapping[str, Any], now: float) -> None:
         from pvectl.sim.handlers import vzdump
 
         vzdump.apply(state, dict(effect), now)
+    elif op.startswith("lxc-"):
+        from pvectl.sim.handlers import lxc
+
+        lxc.apply(state, dict(effect), now)
     elif op.startswith("snapshot-"):
         from pvectl.sim.handlers import snapshots
 

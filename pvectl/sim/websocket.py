@@ -47,7 +47,11 @@ def serve_console(handler: BaseHTTPRequestHandler, answer: SimResponse, sim: Sim
         txn.changed()
         session = dict(session) if session is not None else None
         vm = txn.state["vms"].get(str(session["vmid"])) if session is not None else None
-        hostname = str(vm["config"].get("name") or f"vm{session['vmid']}") if vm and session else ""
+        hostname = (
+            str(vm["config"].get("name") or vm["config"].get("hostname") or f"vm{session['vmid']}")
+            if vm and session
+            else ""
+        )
     if session is None:
         return  # nobody listens on that port: pveproxy's tcp_connect fails and it drops the connection
     protocol = ServerProtocol(subprotocols=[Subprotocol("binary")], max_size=128 * 1024)

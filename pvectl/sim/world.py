@@ -18,6 +18,10 @@ default world below, so a seed can be as small as ``vms: []``. Keys:
 ``pools``              list of ``{poolid, comment}``.
 ``vms``                list of ``{vmid, node, name, status (running|stopped), tags, pool, ha (started|stopped),
                        config: {key: value}}``; disks in ``config`` are created on their storages.
+``containers``         list of ``{vmid, node, hostname, status, tags, pool, template, config: {key: value}}``
+                       (LXC; ``rootfs``/``mpN`` volumes are created on their storages; unprivileged unless
+                       ``config`` says ``unprivileged: 0``); see pvectl.sim.lxcconf. A seed that gives
+                       ``vms`` or ``nodes`` but no ``containers`` has none.
 ``realms``             list of ``{realm, type, comment, default}``.
 ``root_password``      password of ``root@pam`` (random when absent).
 ``token``              ``{id, secret}`` of root@pam's API token (secret random when absent).
@@ -48,6 +52,8 @@ NIXOS = [
     ("nixos-minimal-25.05.802216.55d1f923c480-x86_64-linux.iso", 1_210_056_704, 1_748_000_000),
 ]
 
+DEBIAN_CT = "debian-12-standard_12.12-1_amd64.tar.zst"  # the default world's container template on local
+
 DEFAULT_SEED: dict[str, Any] = {
     "version": "9.1.3",
     "cluster": "sim",
@@ -55,15 +61,20 @@ DEFAULT_SEED: dict[str, Any] = {
     "bridges": ["vmbr0", "vmbr9"],
     "storages": [
         {"id": "cephfs", "type": "cephfs", "content": ["iso", "vztmpl", "backup"], "shared": True, "total": 2048 * GiB},
-        {"id": "ceph-pool", "type": "rbd", "content": ["images"], "shared": True, "total": 4096 * GiB},
-        {"id": "local", "type": "dir", "content": ["iso", "images"], "formats": ["raw", "qcow2", "vmdk"]},
-        {"id": "local-lvm", "type": "lvmthin", "content": ["images"]},
+        {"id": "ceph-pool", "type": "rbd", "content": ["images", "rootdir"], "shared": True, "total": 4096 * GiB},
+        # PVE's installer sets up local (dir: iso, vztmpl, backup) and local-lvm (lvmthin: images, rootdir)
+        {"id": "local", "type": "dir", "content": ["iso", "images", "vztmpl"], "formats": ["raw", "qcow2", "vmdk"]},
+        {"id": "local-lvm", "type": "lvmthin", "content": ["images", "rootdir"]},
     ],
     "volumes": [
         *({"storage": "cephfs", "name": n, "size": s, "ctime": c} for n, s, c in NIXOS),
         {"storage": "cephfs", "name": "debian-12.8.0-amd64-netinst.iso", "size": 661_651_456, "ctime": 1_731_000_000},
         {"storage": "cephfs", "name": "debian-12-standard_12.7-1_amd64.tar.zst", "content": "vztmpl", "size": 1},
         {"storage": "local", "name": "virtio-win-0.1.266.iso", "size": 739_573_760, "ctime": 1_736_000_000},
+        *(
+            {"storage": "local", "name": DEBIAN_CT, "content": "vztmpl", "size": 126_000_000, "node": n}
+            for n in ("pve1", "pve2")
+        ),
     ],
     "pools": [{"poolid": "prod", "comment": "Production"}, {"poolid": "lab", "comment": "Experiments"}],
     "vms": [
@@ -94,6 +105,39 @@ DEFAULT_SEED: dict[str, Any] = {
             "tags": "lab",
             "pool": "lab",
             "config": {"memory": "1024", "scsi0": "local-lvm:8", "net0": "e1000,bridge=vmbr9"},
+        },
+    ],
+    "containers": [
+        {
+            "vmid": 200,
+            "node": "pve1",
+            "hostname": "ns1",
+            "status": "running",
+            "tags": "infra",
+            "template": f"local:vztmpl/{DEBIAN_CT}",
+            "config": {
+                "rootfs": "local-lvm:8",
+                "memory": 512,
+                "cores": 1,
+                "features": "nesting=1",
+                "net0": "name=eth0,bridge=vmbr0,firewall=1,ip=dhcp",
+            },
+        },
+        {
+            "vmid": 201,
+            "node": "pve2",
+            "hostname": "cache1",
+            "status": "stopped",
+            "tags": "lab",
+            "pool": "lab",
+            "template": f"local:vztmpl/{DEBIAN_CT}",
+            "config": {
+                "rootfs": "ceph-pool:4",
+                "memory": 1024,
+                "swap": 0,
+                "cores": 2,
+                "net0": "name=eth0,bridge=vmbr9,firewall=1,ip=10.0.9.21/24,gw=10.0.9.1",
+            },
         },
     ],
     "realms": [
@@ -161,6 +205,7 @@ _TOP: dict[str, type | tuple[type, ...]] = {
     "volumes": list,
     "pools": list,
     "vms": list,
+    "containers": list,
     "realms": list,
     "root_password": str,
     "token": dict,
@@ -203,6 +248,8 @@ def build_state(seed: Mapping[str, Any], credentials: Mapping[str, Any] | None =
     from pvectl.sim import vmconf, volumes
 
     w = {**copy.deepcopy(DEFAULT_SEED), **dict(seed)}  # the seed is only read: no copy of a big one
+    if ("vms" in seed or "nodes" in seed) and "containers" not in seed:
+        w["containers"] = []  # a seed that describes its own guests or nodes has only the containers it lists
     creds = dict(credentials or {})
     password = w.get("root_password") or creds.get("password") or secrets.token_urlsafe(12)
     token = dict(w.get("token") or {})
@@ -289,6 +336,8 @@ def build_state(seed: Mapping[str, Any], credentials: Mapping[str, Any] | None =
         if sid not in state["storages"]:
             raise SeedError(f"volumes[{i}].storage: no storage '{sid}'")
         name = _need(vol, "name", f"volumes[{i}]")
+        if "volumes" not in seed and vol.get("node") is not None and vol["node"] not in state["nodes"]:
+            continue  # a default volume of a node the seed replaced
         content = str(vol.get("content", "iso"))
         entry = {
             "volid": f"{sid}:{content}/{name}",
@@ -315,6 +364,10 @@ def build_state(seed: Mapping[str, Any], credentials: Mapping[str, Any] | None =
         state["realms"].append(entry)
     for i, vm in enumerate(w["vms"]):
         vmconf.seed_vm(state, vm, f"vms[{i}]")
+    from pvectl.sim.lxcconf import seed_ct
+
+    for i, ct in enumerate(w["containers"]):
+        seed_ct(state, ct, f"containers[{i}]")
     from pvectl.sim.faults import apply_to_state, parse_fault
 
     for spec in state["faults"]:

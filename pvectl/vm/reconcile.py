@@ -62,10 +62,18 @@ def _task_rows(data: Any) -> list[Mapping[str, Any]]:
     return [row for row in data if isinstance(row, Mapping)] if isinstance(data, list) else []
 
 
-def find_create_task(client: ProxmoxClient, node: str, vmid: int, checked: list[str]) -> str | None:
-    """The newest qmcreate task for ``vmid``: the node's task list first, then the cluster's."""
+# Per guest kind (PVE's path segment): the create task's type (qemu-server's `qmcreate`, pve-container's `vzcreate`,
+# src/PVE/API2/LXC.pm create_vm) and the config key that names the guest.
+CREATE_TASK = {"qemu": "qmcreate", "lxc": "vzcreate"}
+NAME_KEY = {"qemu": "name", "lxc": "hostname"}
+NOUN = {"qemu": "VM", "lxc": "CT"}
+
+
+def find_create_task(client: ProxmoxClient, node: str, vmid: int, checked: list[str], kind: str = "qemu") -> str | None:
+    """The newest create task for ``vmid``: the node's task list first, then the cluster's."""
+    ttype = CREATE_TASK[kind]
     sources: tuple[tuple[str, dict[str, Any]], ...] = (
-        (f"/nodes/{node}/tasks", {"vmid": vmid, "typefilter": "qmcreate", "source": "all", "limit": 50}),
+        (f"/nodes/{node}/tasks", {"vmid": vmid, "typefilter": ttype, "source": "all", "limit": 50}),
         ("/cluster/tasks", {}),
     )
     for path, params in sources:
@@ -77,17 +85,22 @@ def find_create_task(client: ProxmoxClient, node: str, vmid: int, checked: list[
         ours = [
             row
             for row in rows
-            if row.get("type") == "qmcreate" and str(row.get("id")) == str(vmid) and is_upid(row.get("upid"))
+            if row.get("type") == ttype and str(row.get("id")) == str(vmid) and is_upid(row.get("upid"))
         ]
-        checked.append(f"GET {path}: {'a qmcreate task for VM ' + str(vmid) if ours else 'no qmcreate task'}")
+        found = f"a {ttype} task for {NOUN[kind]} {vmid}" if ours else f"no {ttype} task"
+        checked.append(f"GET {path}: {found}")
         if ours:
             newest = max(ours, key=lambda row: str(row.get("starttime", "")))
             return str(newest["upid"])
     return None
 
 
-def find_create(client: ProxmoxClient, node: str, vmid: int, name: str | None, budget: float = BUDGET) -> Found:
-    """Whether the create of ``vmid`` happened, by asking -- never by sending it again."""
+def find_create(
+    client: ProxmoxClient, node: str, vmid: int, name: str | None, budget: float = BUDGET, kind: str = "qemu"
+) -> Found:
+    """Whether the create of guest ``vmid`` (``kind`` qemu or lxc) happened, by asking -- never by sending it
+    again."""
+    noun = NOUN[kind]
     next_round = _rounds(client, budget)
     found = Found("unknown")
     rounds = 0
@@ -96,23 +109,24 @@ def find_create(client: ProxmoxClient, node: str, vmid: int, name: str | None, b
         checked: list[str] = []
         config: dict[str, Any] | None = None
         absent = False
-        path = f"/nodes/{node}/qemu/{vmid}/config"
+        path = f"/nodes/{node}/{kind}/{vmid}/config"
         try:
             data = client.request("GET", path)
             config = dict(data) if isinstance(data, Mapping) else None
-            checked.append(f"GET {path}: {'VM ' + str(vmid) + ' exists' if config is not None else 'odd answer'}")
+            checked.append(f"GET {path}: {f'{noun} {vmid} exists' if config is not None else 'odd answer'}")
         except NotFound:
             absent = True
-            checked.append(f"GET {path}: no VM {vmid}")
+            checked.append(f"GET {path}: no {noun} {vmid}")
         except ApiError as exc:
-            # PVE answers 500 "Configuration file ... does not exist" for a missing VM (PVE::QemuConfig)
+            # PVE answers 500 "Configuration file ... does not exist" for a missing guest (PVE::AbstractConfig
+            # load_config, for PVE::QemuConfig and PVE::LXC::Config alike)
             absent = exc.status == 500 and "does not exist" in exc.message
-            checked.append(f"GET {path}: {'no VM ' + str(vmid) if absent else exc}")
+            checked.append(f"GET {path}: {f'no {noun} {vmid}' if absent else exc}")
         except PveError as exc:
             checked.append(f"GET {path}: {exc}")
-        if config is not None and name and config.get("name") not in (None, name):
+        if config is not None and name and config.get(NAME_KEY[kind]) not in (None, name):
             return Found("foreign", checked=checked)  # another VM took the id; ours cannot have been created
-        upid = find_create_task(client, node, vmid, checked) if config is None or config.get("lock") else None
+        upid = find_create_task(client, node, vmid, checked, kind) if config is None or config.get("lock") else None
         if config is not None:
             return Found("exists", upid, locked=bool(config.get("lock")), checked=checked)
         if upid is not None:
@@ -145,9 +159,9 @@ def ha_resource_exists(client: ProxmoxClient, vmid: int) -> bool | None:
     return isinstance(data, Mapping)
 
 
-def vm_running(client: ProxmoxClient, node: str, vmid: int) -> bool | None:
+def vm_running(client: ProxmoxClient, node: str, vmid: int, kind: str = "qemu") -> bool | None:
     try:
-        data = client.request("GET", f"/nodes/{node}/qemu/{vmid}/status/current")
+        data = client.request("GET", f"/nodes/{node}/{kind}/{vmid}/status/current")
     except PveError:
         return None
     return isinstance(data, Mapping) and data.get("status") == "running"

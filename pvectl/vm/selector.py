@@ -106,13 +106,14 @@ class Selector:
         parts += [f"{t.key}{'!=' if t.negate else '='}{t.value}" for t in self.terms]
         return ", ".join(parts) if parts else "all VMs"
 
-    def select(self, vms: Iterable[VmRef]) -> list[VmRef]:
-        """The matching VMs sorted by id; an id or name that does not exist raises VmNotFound (from lookup)."""
+    def select(self, vms: Iterable[VmRef], noun: str = "VM") -> list[VmRef]:
+        """The matching guests sorted by id; an id or name that does not exist raises VmNotFound (from lookup),
+        naming the guest as ``noun`` (VM, CT)."""
         items = list(vms)
         if self.keys:
             picked: dict[int, VmRef] = {}
             for key in self.keys:
-                vm = find(items, key)
+                vm = find(items, key, noun)
                 picked[vm.vmid] = vm
             items = list(picked.values())
         return sorted((vm for vm in items if all(t.matches(vm) for t in self.terms)), key=lambda v: v.vmid)

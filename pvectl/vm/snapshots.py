@@ -35,11 +35,11 @@ class Snap:
         return self.name == CURRENT
 
 
-def snapshots(client: ProxmoxClient, node: str, vmid: int) -> list[Snap]:
-    """PVE's list, ``current`` included (last)."""
+def snapshots(client: ProxmoxClient, node: str, vmid: int, kind: str = "qemu") -> list[Snap]:
+    """PVE's list, ``current`` included (last); ``kind`` lxc for a container's."""
     from pvectl.sdk._core.answers import as_rows
 
-    path = f"/nodes/{node}/qemu/{vmid}/snapshot"
+    path = f"/nodes/{node}/{kind}/{vmid}/snapshot"
     rows = as_rows(f"GET {path}", client.request("GET", path))
     return [_snap(row) for row in rows]
 

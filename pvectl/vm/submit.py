@@ -20,7 +20,6 @@ from pvectl.sdk._core.upid import is_upid
 from pvectl.vm import reconcile
 from pvectl.vm.actions import enable_serial_console
 from pvectl.vm.cloudinit import set_password
-from pvectl.vm.config import VmConfig
 from pvectl.vm.outcome import REMEDIES, WHAT, Outcome, follow, remedy
 from pvectl.vm.plan import Plan, PlannedRequest, make_plan
 
@@ -81,6 +80,27 @@ class Submitter:
         self._create_upid: str | None = None
         self._done: list[str] = []
 
+    # -- what differs between guest kinds (pvectl.ct.submit overrides these for containers) ----------------
+
+    kind = "qemu"  # PVE's path segment and reconcile's guest kind
+    noun = "VM"  # how messages name the guest
+    command = "vm"  # the pvectl noun remedies name
+
+    def make_plan(self, config: Any, server_version: str) -> Plan:
+        return make_plan(config, server_version)
+
+    def with_vmid(self, config: Any, vmid: int) -> Any:
+        """A copy of ``config`` with another guest id (the automatic id was taken meanwhile)."""
+        config = config.model_copy(deep=True)
+        config.general.vmid = vmid
+        return config
+
+    def what(self, step: str) -> str:
+        return WHAT[step]
+
+    def remedy(self, step: str, vmid: int, node: str) -> str:
+        return remedy(step, vmid, node)
+
     def _emit(self, step: str, state: StepState, detail: str = "") -> None:
         self.on_event(Event(step, state, detail))
 
@@ -95,9 +115,9 @@ class Submitter:
 
     # -- the run ------------------------------------------------------------------------------------------
 
-    def submit(self, config: VmConfig, server_version: str, *, auto_vmid: bool) -> Outcome:
-        """Create the VM described by a resolved ``config``."""
-        plan = make_plan(config, server_version)
+    def submit(self, config: Any, server_version: str, *, auto_vmid: bool) -> Outcome:
+        """Create the guest described by a resolved ``config`` (a VmConfig here)."""
+        plan = self.make_plan(config, server_version)
         self._step, self._upid, self._done = "create", None, []
         try:
             try:
@@ -110,10 +130,9 @@ class Submitter:
                         # /cluster/nextid does not reserve the id and would answer the same one to every racer:
                         # take a candidate above the taken one, spread by jitter so racers stop colliding
                         candidate = plan.vmid + 1 + random.randrange(VMID_JITTER)
-                        config = config.model_copy(deep=True)
-                        config.general.vmid = candidate
-                        plan = make_plan(config, server_version)
-                        self._emit("create", "pending", f"VM id taken meanwhile; trying {candidate}")
+                        config = self.with_vmid(config, candidate)
+                        plan = self.make_plan(config, server_version)
+                        self._emit("create", "pending", f"{self.noun} id taken meanwhile; trying {candidate}")
                         self.client.clock.sleep(random.uniform(0, 0.02 * (attempt + 1)))
                         continue
                     if taken and not auto_vmid:
@@ -130,7 +149,7 @@ class Submitter:
     def _left(self, plan: Plan) -> tuple[list[str], list[str]]:
         """Missing things and their remedies, for the follow-up steps not done."""
         steps = [r.step for r in plan.requests if r.step != "create" and r.step not in self._done]
-        return [WHAT[s] for s in steps], [remedy(s, plan.vmid, plan.node) for s in steps]
+        return [self.what(s) for s in steps], [self.remedy(s, plan.vmid, plan.node) for s in steps]
 
     # -- step 1: the create request and its task ----------------------------------------------------------
 
@@ -190,14 +209,14 @@ class Submitter:
                 "unknown",
                 plan.vmid,
                 plan.node,
-                f"VM {plan.vmid} is being created on {plan.node}, but {why}; the task goes on on the server",
+                f"{self.noun} {plan.vmid} is being created on {plan.node}, but {why}; the task goes on on the server",
                 upid=upid,
-                missing=["VM (creation not confirmed)", *missing],
+                missing=[f"{self.noun} (creation not confirmed)", *missing],
                 remedies=[follow(upid), *remedies],
                 checked=[str(exc)],
                 plan=plan,
             )
-        self._emit("create", "done", f"VM {plan.vmid} created on {plan.node}")
+        self._emit("create", "done", f"{self.noun} {plan.vmid} created on {plan.node}")
         return None
 
     def _lost_create(self, plan: Plan, exc: BaseException) -> Outcome | None:
@@ -205,30 +224,32 @@ class Submitter:
         loss = reconcile.describe_loss(exc)
         self._emit("create", "running", f"{loss}; asking the server whether VM {plan.vmid} was created")
         budget = min(self.reconcile_budget, 5.0) if isinstance(exc, KeyboardInterrupt) else self.reconcile_budget
-        name = plan.requests[0].params.get("name")
-        found = reconcile.find_create(self.client, plan.node, plan.vmid, name, budget=budget)
+        name = plan.requests[0].params.get(reconcile.NAME_KEY[self.kind])
+        found = reconcile.find_create(self.client, plan.node, plan.vmid, name, budget=budget, kind=self.kind)
         missing, remedies = self._left(plan)
         if found.state == "foreign":
-            self._emit("create", "failed", f"VM {plan.vmid} already exists (another VM)")
+            self._emit("create", "failed", f"{self.noun} {plan.vmid} already exists (another guest)")
             return Outcome(
                 "nothing-created",
                 None,
                 plan.node,
-                f"VM {plan.vmid} already exists with another name ({loss})",
+                f"{self.noun} {plan.vmid} already exists with another name ({loss})",
                 checked=found.checked,
                 plan=plan,
             )
         if found.state != "exists":
             self._emit("create", "failed", loss)
-            check = [f"pvectl vm show {plan.vmid}", f"pvectl task list --node {plan.node}"]
-            seen = "shows no VM and no create task for it" if found.state == "absent" else "could not be asked"
+            check = [f"pvectl {self.command} show {plan.vmid}", f"pvectl task list --node {plan.node}"]
+            seen = (
+                f"shows no {self.noun} and no create task for it" if found.state == "absent" else "could not be asked"
+            )
             outcome = Outcome(
                 "unknown",
                 plan.vmid,
                 plan.node,
-                f"the create request for VM {plan.vmid} on {plan.node} may or may not have been carried out: "
+                f"the create request for {self.noun} {plan.vmid} on {plan.node} may or may not have been carried out: "
                 f"{loss}; the server {seen}",
-                missing=[f"VM {plan.vmid} (not confirmed)", *missing],
+                missing=[f"{self.noun} {plan.vmid} (not confirmed)", *missing],
                 remedies=check,
                 checked=found.checked,
                 plan=plan,
@@ -246,14 +267,14 @@ class Submitter:
                 "unknown",
                 plan.vmid,
                 plan.node,
-                f"VM {plan.vmid} exists on {plan.node} but is still locked by its create task, which was not found "
-                f"({loss})",
-                missing=["VM (creation not confirmed)", *missing],
-                remedies=[f"pvectl vm show {plan.vmid}", *remedies],
+                f"{self.noun} {plan.vmid} exists on {plan.node} but is still locked by its create task, which was "
+                f"not found ({loss})",
+                missing=[f"{self.noun} (creation not confirmed)", *missing],
+                remedies=[f"pvectl {self.command} show {plan.vmid}", *remedies],
                 checked=found.checked,
                 plan=plan,
             )
-        self._emit("create", "done", f"VM {plan.vmid} created on {plan.node} (confirmed after: {loss})")
+        self._emit("create", "done", f"{self.noun} {plan.vmid} created on {plan.node} (confirmed after: {loss})")
         return None
 
     # -- the follow-up steps ------------------------------------------------------------------------------
@@ -271,7 +292,7 @@ class Submitter:
                     return self._partial(plan, request, exc)
             self._emit(request.step, "done")
             self._done.append(request.step)
-        message = f"VM {plan.vmid} created on {plan.node}"
+        message = f"{self.noun} {plan.vmid} created on {plan.node}"
         return Outcome(
             "created", plan.vmid, plan.node, message, upid=self._create_upid, done=list(self._done), plan=plan
         )
@@ -283,7 +304,7 @@ class Submitter:
         if request.step == "ha":
             return reconcile.ha_resource_exists(self.client, plan.vmid) is True
         if request.step == "start" and self._upid is None:
-            return reconcile.vm_running(self.client, plan.node, plan.vmid) is True
+            return reconcile.vm_running(self.client, plan.node, plan.vmid, kind=self.kind) is True
         return False
 
     def _partial(self, plan: Plan, request: PlannedRequest, exc: PveError) -> Outcome:
@@ -297,7 +318,7 @@ class Submitter:
             "partial",
             plan.vmid,
             plan.node,
-            f"VM {plan.vmid} exists on {plan.node}, but the {WHAT[request.step]} step {verb}: {message}",
+            f"{self.noun} {plan.vmid} exists on {plan.node}, but the {self.what(request.step)} step {verb}: {message}",
             upid=self._upid,
             done=list(self._done),
             missing=missing,
@@ -327,14 +348,14 @@ class Submitter:
         missing, remedies = self._left(plan)
         upid = self._upid
         if self._step == "create":
-            state = f"VM {plan.vmid} is being created on {plan.node}"
+            state = f"{self.noun} {plan.vmid} is being created on {plan.node}"
             verb = "is" if len(missing) == 1 else "are"
             what_left = f"; its {', '.join(missing)} {verb} not done yet" if missing else ""
         else:
-            state = f"VM {plan.vmid} exists on {plan.node}; the {WHAT[self._step]} step was under way"
+            state = f"{self.noun} {plan.vmid} exists on {plan.node}; the {self.what(self._step)} step was under way"
             what_left = f"; not done yet: {', '.join(missing)}" if missing else ""
         goes_on = f" (the task goes on on the server: {upid})" if upid else ""
-        first = [follow(upid)] if upid else [f"pvectl vm show {plan.vmid}"]
+        first = [follow(upid)] if upid else [f"pvectl {self.command} show {plan.vmid}"]
         if upid and self._step != "create":
             remedies = remedies[1:]  # following the running step's task finishes it
         return Outcome(

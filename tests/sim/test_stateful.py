@@ -31,7 +31,7 @@ def test_node_and_cluster_status(mocked: ProxmoxClient) -> None:
     assert cluster[0]["type"] == "cluster" and cluster[0]["quorate"] == 1 and cluster[0]["nodes"] == 2
     assert [(n["name"], n["online"]) for n in cluster[1:]] == [("pve1", 1), ("pve2", 1)]
     kinds = {r["type"] for r in mocked.request("GET", "/cluster/resources")}
-    assert kinds == {"qemu", "node", "storage", "pool"}
+    assert kinds == {"qemu", "lxc", "node", "storage", "pool"}  # the default world has containers too
 
 
 def test_options_and_nextid_range(mocked: ProxmoxClient) -> None:
@@ -64,7 +64,7 @@ def test_pool_membership(mocked: ProxmoxClient) -> None:
 
 def test_storage_views(mocked: ProxmoxClient) -> None:
     config = {s["storage"]: s for s in mocked.request("GET", "/storage")}
-    assert config["cephfs"]["shared"] == 1 and config["local"]["content"] == "iso,images"
+    assert config["cephfs"]["shared"] == 1 and config["local"]["content"] == "iso,images,vztmpl"
     status = mocked.request("GET", "/nodes/pve1/storage/ceph-pool/status")
     assert status["used"] > 0 and status["avail"] == status["total"] - status["used"]
     formats = mocked.request("GET", "/nodes/pve1/storage", {"storage": "local", "format": True})[0]["formats"]

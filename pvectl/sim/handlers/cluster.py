@@ -168,7 +168,9 @@ def resources(ctx: Ctx) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     if kind in (None, "vm"):
         vms = sorted(state["vms"].peek_items(), key=_vmid_key)
-        out += [vm_resource(state, vmid, vm, ctx.now) for vmid, vm in vms]
+        from pvectl.sim.handlers.lxc import resource as ct_resource
+
+        out += [(ct_resource if vm.get("type") == "lxc" else vm_resource)(state, vmid, vm, ctx.now) for vmid, vm in vms]
     if kind in (None, "node"):
         usage = node_usage(state)
         out += [node_resource(name, node, usage[name]) for name, node in state["nodes"].items()]

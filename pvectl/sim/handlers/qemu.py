@@ -17,7 +17,7 @@ CONFIG_CONTROL = {"node", "vmid", "digest", "delete", "revert", "skiplock", "for
 def _vm(ctx: Ctx) -> dict[str, Any]:
     vmid, node = ctx.path["vmid"], ctx.path["node"]
     vm = ctx.state["vms"].get(str(int(vmid)))
-    if vm is None or vm["node"] != node:
+    if vm is None or vm["node"] != node or vm.get("type") == "lxc":  # a container is no VM (pvectl.sim.lxcconf)
         raise ApiFail(500, f"Configuration file 'nodes/{node}/qemu-server/{int(vmid)}.conf' does not exist")
     found: dict[str, Any] = vm
     return found
@@ -34,7 +34,7 @@ def list_vms(ctx: Ctx) -> list[dict[str, Any]]:
     node = ctx.path["node"]
     out = []
     for vmid, vm in sorted(ctx.state["vms"].peek_items(), key=lambda item: int(item[0])):
-        if vm["node"] != node:
+        if vm["node"] != node or vm.get("type") == "lxc":
             continue
         entry = vm_resource(ctx.state, vmid, vm, ctx.now)
         for key in ("id", "type", "node", "pool", "hastate", "maxcpu"):

@@ -93,6 +93,10 @@ def vncwebsocket(ctx: Ctx) -> dict[str, Any]:
 def qm_terminal(state: State, session: dict[str, Any]) -> tuple[str, bool]:
     """What ``qm terminal ID -escape 0 [-iface serialN]`` prints first, and whether it goes on (qemu-server
     PVE/CLI/qm.pm ``terminal``: the interface checks, then the running check, then socat)."""
+    if session.get("kind") == "lxc":
+        from pvectl.sim.handlers.lxc import console_greeting
+
+        return console_greeting(state, session)
     vmid, iface = int(session["vmid"]), session.get("serial")
     vm = state["vms"].get(str(vmid))
     config = vm["config"] if vm is not None else {}

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-import sys
 from typing import TYPE_CHECKING
+
+from pvectl.cli.render import Progress  # moved there: ct create uses it too
 
 if TYPE_CHECKING:
     import typer
@@ -13,7 +14,8 @@ if TYPE_CHECKING:
     from pvectl.vm.config import VmConfig
     from pvectl.vm.outcome import Outcome
     from pvectl.vm.plan import Plan
-    from pvectl.vm.submit import Event
+
+__all__ = ["Progress", "outcome_lines", "outcome_printed", "plan_json", "plan_text", "print_plan", "show_outcome"]
 
 # What the remedy lines are, by outcome kind.
 REMEDY_LABEL = {"partial": "finish with", "unknown": "check with", "interrupted": "follow and finish with"}
@@ -35,21 +37,6 @@ def plan_json(plan: Plan) -> str:
     from pvectl.sdk._core.redact import redact
 
     return redact(json.dumps(plan.as_dict(), indent=2))
-
-
-class Progress:
-    """One line per step change on stderr (quiet when stderr is not a terminal unless verbose)."""
-
-    def __init__(self, verbose: bool = False) -> None:
-        self.enabled = verbose or sys.stderr.isatty()
-        self._last: tuple[str, str] | None = None
-
-    def __call__(self, event: Event) -> None:
-        if not self.enabled or (event.state == "running" and self._last == (event.step, "running")):
-            return
-        self._last = (event.step, event.state)
-        mark = {"pending": "..", "running": "->", "done": "ok", "failed": "!!"}[event.state]
-        print(f"[{mark}] {event.step}: {event.detail}".rstrip(": "), file=sys.stderr)
 
 
 def outcome_lines(outcome: Outcome) -> list[str]:

@@ -1,0 +1,148 @@
+"""``pvectl ct template list|pull``: container templates, as ``pveam list|available|download`` (pve-manager
+PVE/API2/Nodes.pm aplinfo and apl_download)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from pvectl.cli import completers
+from pvectl.cli.errors import USAGE, CliError, reported
+from pvectl.cli.runner import ApiCommand, output_format
+
+app = typer.Typer(
+    name="template",
+    help="Container templates: list what the node has and can download, pull one.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+NodeOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--node",
+        help="Node whose storages and index are read (default: the first online node).",
+        show_default=False,
+        autocompletion=completers.node,
+    ),
+]
+
+
+def _node(client: object, node: str | None) -> str:
+    rows = client.request("GET", "/nodes") or []  # type: ignore[attr-defined]
+    names = [str(r["node"]) for r in rows if r.get("node")]
+    if node is None:
+        online = sorted(str(r["node"]) for r in rows if r.get("status") == "online")
+        if not online:
+            raise CliError("no node is online", 1)
+        return online[0]
+    if node not in names:
+        raise CliError(f"--node: no node '{node}' in this cluster (known: {', '.join(sorted(names))})", USAGE)
+    return node
+
+
+@app.command("list", cls=ApiCommand)
+def list_templates(
+    ctx: typer.Context,
+    node: NodeOpt = None,
+    available: Annotated[
+        bool, typer.Option("--available", help="The appliance index instead: what can be downloaded.")
+    ] = False,
+) -> None:
+    """Templates on the node's storages (or, with --available, the appliance index; `ct template pull` gets one)."""
+    with reported():
+        from pvectl.cli.output import emit
+        from pvectl.ct import templates
+
+        client = ctx.obj.client()
+        where = _node(client, node)
+        if available:
+            local = {t.filename for t in templates.on_node(client, where)}
+            rows = [
+                {
+                    "template": a.template,
+                    "section": a.section,
+                    "os": a.os,
+                    "headline": a.headline,
+                    "downloaded": "yes" if a.template in local else "",
+                }
+                for a in templates.index(client, where)
+            ]
+            emit(rows, output_format(ctx), ("template", "section", "os", "downloaded", "headline"))
+            return
+        volumes: list[dict[str, object]] = [
+            {"volid": t.volid, "storage": t.storage, "size": t.size, "ctime": t.ctime}
+            for t in templates.on_node(client, where)
+        ]
+        emit(volumes, output_format(ctx), ("volid", "storage", "size"))
+
+
+@app.command("pull", cls=ApiCommand)
+def pull(
+    ctx: typer.Context,
+    template: Annotated[
+        str,
+        typer.Argument(
+            help="File name from the index, or a short name (debian-13).",
+            show_default=False,
+            autocompletion=completers.appliance,
+        ),
+    ],
+    node: NodeOpt = None,
+    storage: Annotated[
+        str | None,
+        typer.Option(
+            "--storage",
+            help="Storage with vztmpl content (default: the node's first).",
+            show_default=False,
+            autocompletion=completers.vztmpl_storage,
+        ),
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the request; send nothing.")] = False,
+) -> None:
+    """Download a template from the appliance index onto a storage (a `download` task; waits for it)."""
+    with reported():
+        from pvectl.cli import render
+        from pvectl.cli.output import show
+        from pvectl.ct import templates
+        from pvectl.ct.plan import pull_request
+        from pvectl.ct.pull import pull as run_pull
+
+        client = ctx.obj.client()
+        where = _node(client, node)
+        appliance = templates.pick_appliance(template, templates.index(client, where))
+        if appliance is None:
+            raise CliError(
+                f"no template in the appliance index of {where} fits '{template}'"
+                " (pvectl ct template list --available)",
+                USAGE,
+            )
+        stores = templates.template_storages(client, where)
+        target = storage or (stores[0] if stores else None)
+        if target is None or target not in stores:
+            raise CliError(
+                f"--storage: {'no storage' if target is None else repr(target)} holds templates on {where} "
+                f"(available: {', '.join(stores) or 'none'})",
+                USAGE,
+            )
+        volid = f"{target}:vztmpl/{appliance.template}"
+        if any(t.volid == volid for t in templates.on_node(client, where, [target])):
+            print(f"{volid} is already on {where}")
+            return
+        request = pull_request(where, target, appliance.template)
+        if dry_run:
+            data = {"method": request.method, "path": request.path, "params": request.params}
+            show(
+                ctx,
+                data,
+                human=f"{request.method} {request.path} storage={target} template={appliance.template}",
+                piped="text",
+            )
+            return
+        outcome = run_pull(client, request, 0)
+        if outcome is not None:
+            render.one(ctx, outcome)
+        print(volid, file=sys.stdout)

@@ -1,0 +1,158 @@
+"""The container writes of the day-2 verbs, as steps for the one write runner (pvectl.guest.run).
+
+Each is a pure plan: the request (what ``--dry-run`` shows), PVE's worker task type (found in the node's task
+list after an ambiguous answer) and how the server shows that it happened (read instead of resending).
+Task types are pve-container's fork_worker names: ``src/PVE/API2/LXC/Snapshot.pm`` (``vzsnapshot``,
+``vzdelsnapshot``, ``vzrollback``), ``src/PVE/API2/LXC.pm`` (clone_vm ``vzclone``, migrate_vm ``vzmigrate``,
+resize_vm ``resize``); template and config updates answer without a task.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from pvectl.guest.run import Write
+
+if TYPE_CHECKING:
+    from pvectl.sdk import ProxmoxClient
+    from pvectl.vm.lookup import VmRef
+
+Reached = Callable[["ProxmoxClient", "VmRef"], "bool | None"]
+RESTART_TIMEOUT = 180  # pve-container migrate_vm: default shutdown timeout of a restart migration
+
+
+def base(ref: VmRef) -> str:
+    return f"/nodes/{ref.node}/lxc/{ref.vmid}"
+
+
+def _get(client: ProxmoxClient, path: str, **params: Any) -> Any:
+    """A read for judging an answer; None when it cannot be read (the runner then says "could not be read")."""
+    from pvectl.sdk._core.errors import PveError
+
+    try:
+        return client.request("GET", path, params or None)
+    except PveError:
+        return None
+
+
+def _config(client: ProxmoxClient, ref: VmRef) -> Mapping[str, Any] | None:
+    data = _get(client, f"{base(ref)}/config")
+    return data if isinstance(data, Mapping) else None
+
+
+def _snapshot_names(client: ProxmoxClient, ref: VmRef) -> set[str] | None:
+    rows = _get(client, f"{base(ref)}/snapshot")
+    if not isinstance(rows, list):
+        return None
+    return {str(r.get("name")) for r in rows if isinstance(r, Mapping)} - {"current"}
+
+
+def snapshot(ref: VmRef, name: str, description: str) -> Write:
+    def reached(client: ProxmoxClient, ref: VmRef) -> bool | None:
+        names = _snapshot_names(client, ref)
+        return None if names is None else name in names
+
+    params = {"snapname": name, "description": description}
+    return Write(ref, "snapshot", "POST", f"{base(ref)}/snapshot", f"snapshot {name} taken", ("vzsnapshot",),
+                 params=params, reached=reached)  # fmt: skip
+
+
+def delete_snapshot(ref: VmRef, name: str) -> Write:
+    def reached(client: ProxmoxClient, ref: VmRef) -> bool | None:
+        names = _snapshot_names(client, ref)
+        return None if names is None else name not in names
+
+    return Write(ref, "snapshot delete", "DELETE", f"{base(ref)}/snapshot/{name}", f"snapshot {name} deleted",
+                 ("vzdelsnapshot",), reached=reached)  # fmt: skip
+
+
+def rollback(ref: VmRef, name: str, *, start: bool = False) -> Write:
+    params = {"start": 1} if start else {}
+    # the server shows no trace of a rollback that a reader could tell from before: no `reached`
+    return Write(ref, "rollback", "POST", f"{base(ref)}/snapshot/{name}/rollback", f"rolled back to {name}",
+                 ("vzrollback",), params=params)  # fmt: skip
+
+
+def clone(ref: VmRef, newid: int, params: Mapping[str, Any]) -> Write:
+    def reached(client: ProxmoxClient, ref: VmRef) -> bool | None:
+        data = _get(client, "/cluster/resources", type="vm")
+        if not isinstance(data, list):
+            return None
+        row = next((r for r in data if isinstance(r, Mapping) and r.get("vmid") == newid), None)
+        return row is not None and row.get("type") == "lxc" and not row.get("lock")
+
+    return Write(ref, "clone", "POST", f"{base(ref)}/clone", f"cloned to CT {newid}", ("vzclone",),
+                 params={"newid": newid, **params}, reached=reached)  # fmt: skip
+
+
+def template(ref: VmRef) -> Write:
+    def reached(client: ProxmoxClient, ref: VmRef) -> bool | None:
+        config = _config(client, ref)
+        return None if config is None else str(config.get("template", "0")) == "1"
+
+    return Write(ref, "template", "POST", f"{base(ref)}/template", "converted to a template", (), reached=reached)
+
+
+def migrate(ref: VmRef, target: str, *, timeout: int | None = None, online: bool = False) -> Write:
+    """A running container moves in restart mode (PVE has no live migration for containers: LXC/Migrate.pm
+    prepare "lxc live migration is currently not implemented"), shut down within ``timeout`` seconds; a stopped
+    one moves offline."""
+    running = ref.status == "running"
+    params: dict[str, Any] = {"target": target}
+    if running:
+        params["restart"] = 1
+        params["timeout"] = timeout if timeout is not None else RESTART_TIMEOUT
+    if online:
+        params["online"] = 1
+
+    def reached(client: ProxmoxClient, ref: VmRef) -> bool | None:
+        data = _get(client, "/cluster/resources", type="vm")
+        if not isinstance(data, list):
+            return None
+        row = next((r for r in data if isinstance(r, Mapping) and r.get("vmid") == ref.vmid), None)
+        return row is not None and row.get("node") == target and not row.get("lock")
+
+    mode = "restart mode: shut down, moved, started" if running else "offline"
+    return Write(ref, "migrate", "POST", f"{base(ref)}/migrate", f"moved to {target} ({mode})", ("vzmigrate",),
+                 params=params, reached=reached)  # fmt: skip
+
+
+def resize(ref: VmRef, disk: str, size: str, new_bytes: int) -> Write:
+    def reached(client: ProxmoxClient, ref: VmRef) -> bool | None:
+        from pvectl.ct.resize import size_bytes
+
+        config = _config(client, ref)
+        if config is None:
+            return None
+        fields = dict(p.partition("=")[::2] for p in str(config.get(disk, "")).split(",")[1:])
+        return size_bytes(fields.get("size", "0")) >= new_bytes
+
+    return Write(ref, "resize", "PUT", f"{base(ref)}/resize", f"{disk} grown to {new_bytes / 1024**3:g} GiB",
+                 ("resize",), params={"disk": disk, "size": size}, reached=reached)  # fmt: skip
+
+
+def update(ref: VmRef, params: Mapping[str, str], delete: list[str], digest: str | None) -> Write:
+    """One config write with the digest read just before (someone else's edit in between is refused by PVE)."""
+    body: dict[str, Any] = dict(params)
+    if delete:
+        body["delete"] = ",".join(delete)
+    if digest:
+        body["digest"] = digest
+
+    def reached(client: ProxmoxClient, ref: VmRef) -> bool | None:
+        data = _get(client, f"{base(ref)}/pending")
+        if not isinstance(data, list):
+            return None
+        rows = {str(r.get("key")): r for r in data if isinstance(r, Mapping)}
+        for key, value in params.items():
+            if key == "rootfs" or key.startswith("mp"):
+                if key not in rows:  # a new mount point's volume is named by the server: its presence tells
+                    return False
+                continue
+            row = rows.get(key, {})
+            if str(row.get("pending", row.get("value"))) != str(value):
+                return False
+        return all(key not in rows or rows[key].get("delete") for key in delete)
+
+    return Write(ref, "set", "PUT", f"{base(ref)}/config", "changed", (), params=body, reached=reached)
