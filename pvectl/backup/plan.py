@@ -166,6 +166,7 @@ class PrunePlan:
     storage: str
     node: str
     marks: tuple[Mapping[str, Any], ...]
+    kind: str = "qemu"
 
     def marked(self, mark: str) -> list[Mapping[str, Any]]:
         return [m for m in self.marks if m.get("mark") == mark]

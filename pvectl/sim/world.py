@@ -63,7 +63,12 @@ DEFAULT_SEED: dict[str, Any] = {
         {"id": "cephfs", "type": "cephfs", "content": ["iso", "vztmpl", "backup"], "shared": True, "total": 2048 * GiB},
         {"id": "ceph-pool", "type": "rbd", "content": ["images", "rootdir"], "shared": True, "total": 4096 * GiB},
         # PVE's installer sets up local (dir: iso, vztmpl, backup) and local-lvm (lvmthin: images, rootdir)
-        {"id": "local", "type": "dir", "content": ["iso", "images", "vztmpl"], "formats": ["raw", "qcow2", "vmdk"]},
+        {
+            "id": "local",
+            "type": "dir",
+            "content": ["iso", "images", "vztmpl", "backup"],
+            "formats": ["raw", "qcow2", "vmdk"],
+        },
         {"id": "local-lvm", "type": "lvmthin", "content": ["images", "rootdir"]},
     ],
     "volumes": [

@@ -1,4 +1,5 @@
-"""`pvectl backup ...` in-process against the simulator (the vm harness, with storages for backups), and a
+"""`pvectl backup ...` in-process against the simulator's default world (backups on cephfs and each node's local
+storage; VMs 100-102, containers 200-201), and a
 transport that can lose the answer of a write after the simulator carried it out."""
 
 from __future__ import annotations
@@ -20,14 +21,6 @@ from pvectl.sim.world import credentials_of
 from tests.conftest import FakeClock
 from tests.vm.conftest import SimCli
 
-GiB = 1024**3
-STORAGES: list[dict[str, Any]] = [
-    {"id": "cephfs", "type": "cephfs", "content": ["iso", "vztmpl", "backup"], "shared": True, "total": 2048 * GiB},
-    {"id": "ceph-pool", "type": "rbd", "content": ["images"], "shared": True, "total": 4096 * GiB},
-    {"id": "local", "type": "dir", "content": ["iso", "images", "backup"]},
-    {"id": "local-lvm", "type": "lvmthin", "content": ["images"]},
-]
-
 
 @dataclass
 class BackupCli(SimCli):
@@ -40,7 +33,7 @@ class BackupCli(SimCli):
 def backup_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **seed: Any) -> Iterator[BackupCli]:
     for var in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
         monkeypatch.setenv(var, str(tmp_path / var.lower()))
-    sim = Simulator(Store(tmp_path / "state.json", {"task_seconds": 0, "storages": STORAGES, **seed}))
+    sim = Simulator(Store(tmp_path / "state.json", {"task_seconds": 0, **seed}))
     creds = credentials_of(sim.store.snapshot())
     runner = BackupCli(sim)
     inner = mock_transport(sim)

@@ -155,7 +155,8 @@ def test_job_list_show_uncovered_and_run(cli: BackupCli) -> None:
     shown = cli("backup", "job", "show", "nightly", "-o", "json").json()
     assert [g["id"] for g in shown["guests"]] == [100, 101]
     assert shown["guests"][0]["children"][0]["reason"] == "backup=yes"
-    assert [r["vmid"] for r in cli("backup", "job", "uncovered", "-o", "json").json()] == [102]
+    uncovered = cli("backup", "job", "uncovered", "-o", "json").json()
+    assert [(r["vmid"], r["type"]) for r in uncovered] == [(102, "qemu"), (200, "lxc"), (201, "lxc")]
     assert cli("backup", "job", "show", "weekly").code == 4
     ran = cli("backup", "job", "run", "nightly", "-o", "json")
     assert ran.code == 0, ran.stderr
@@ -197,3 +198,24 @@ def test_prune_without_keep_flags_needs_the_storages_setting(aged: BackupCli) ->
     run = aged("backup", "prune", "100")
     assert run.code == 1 and "no prune-backups setting" in run.stderr and "--keep-last" in run.stderr
     assert aged("backup", "prune", "100", "--keep-last", "0").code == 2
+
+
+def test_containers_back_up_and_restore_through_lxc(cli: BackupCli) -> None:
+    run = cli("backup", "create", "ns1", "100", "--storage", "cephfs", "-o", "json")
+    assert run.code == 0, run.stderr
+    assert {(r["vmid"], r["guest"]) for r in run.json()} == {(200, "lxc"), (100, "qemu")}
+    rows = {r["vmid"]: r for r in cli("backup", "list", "-o", "json").json()}
+    assert rows[200]["kind"] == "ct" and rows[200]["volid"].startswith("cephfs:backup/vzdump-lxc-200-")
+    assert ".tar." in rows[200]["volid"]
+    volid = rows[200]["volid"]
+    refused = cli("backup", "restore", volid)
+    assert refused.code == 2 and "CT 200 (ns1) exists on pve1" in refused.stderr
+    dry = cli("backup", "restore", volid, "--vmid", "250", "--dry-run")
+    assert f"POST /nodes/pve1/lxc vmid=250 ostemplate={volid} restore=1" in dry.stdout
+    restored = cli("backup", "restore", volid, "--vmid", "250", "-o", "json")
+    assert restored.code == 0, restored.stderr
+    assert restored.json()["guest"] == "lxc"
+    shown = cli("api", "get", "/nodes/pve1/lxc/250/config", "-o", "json").json()
+    assert shown["hostname"] == "ns1"
+    cross = cli("backup", "restore", volid, "--vmid", "100", "--force")
+    assert cross.code == 2 and "VM 100 (dns1) is a VM; the backup holds a container" in cross.stderr

@@ -101,12 +101,18 @@ def included_ids(ctx: Ctx, job: dict[str, Any]) -> list[int]:
 
 @route("GET /cluster/backup/{id}/included_volumes")
 def included_volumes(ctx: Ctx) -> dict[str, Any]:
-    from pvectl.sim import vmconf
+    from pvectl.sim import lxcconf, vmconf
 
     job = _job(ctx)
     children = []
     for vmid in included_ids(ctx, job):
-        config = ctx.state["vms"][str(vmid)]["config"]
+        guest = ctx.state["vms"][str(vmid)]
+        config = guest["config"]
+        if lxcconf.is_ct(guest):
+            children.append(
+                {"id": vmid, "name": config.get("hostname", ""), "type": "lxc", "children": _ct_volumes(config)}
+            )
+            continue
         vols = []
         for key in vmconf.drives_in(config):
             values = vmconf.parse_drive(key, str(config[key]))
@@ -121,6 +127,26 @@ def included_volumes(ctx: Ctx) -> dict[str, Any]:
     return {"children": children}
 
 
+def _ct_volumes(config: dict[str, Any]) -> list[dict[str, Any]]:
+    """pve-container ``src/PVE/LXC/Config.pm mountpoint_backup_enabled``: rootfs always, a volume mount point
+    with ``backup=1``, never a bind mount."""
+    from pvectl.sim import lxcconf
+
+    out = []
+    for key in sorted(k for k in config if lxcconf.is_mount(k)):
+        values = lxcconf.parse(str(config[key]))
+        if key == "rootfs":
+            included, reason = True, "rootfs"
+        elif ":" not in values["volume"]:
+            included, reason = False, "not a volume"
+        elif values.get("backup") in ("1", "yes", "on", "true"):
+            included, reason = True, "enabled"
+        else:
+            included, reason = False, "disabled"
+        out.append({"id": key, "name": values["volume"], "included": int(included), "reason": reason})
+    return out
+
+
 @route("GET /cluster/backup-info/not-backed-up")
 def not_backed_up(ctx: Ctx) -> list[dict[str, Any]]:
     covered: set[int] = set()
@@ -129,5 +155,7 @@ def not_backed_up(ctx: Ctx) -> list[dict[str, Any]]:
     out = []
     for vmid, vm in sorted(ctx.state["vms"].peek_items(), key=lambda kv: int(kv[0])):
         if int(vmid) not in covered and vm["config"].get("template") not in ("1", 1):
-            out.append({"vmid": int(vmid), "type": "qemu", "name": vm["config"].get("name", "")})
+            kind = "lxc" if vm.get("type") == "lxc" else "qemu"
+            name = vm["config"].get("hostname" if kind == "lxc" else "name", "")
+            out.append({"vmid": int(vmid), "type": kind, "name": name})
     return out

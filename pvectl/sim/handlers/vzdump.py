@@ -8,7 +8,9 @@ id, "Backup job finished with errors" and the task's exit status ``job errors`` 
 (HH:MM:SS)", "Backup of VM N failed - ERR", the archive name, stop mode refused for a started HA guest) and
 qemu-server e6352be67f70 ``src/PVE/VZDump/QemuServer.pm`` (the progress lines "%3d%% (X of Y) in Ns, read:
 …, write: …"). Restore: qemu-server ``src/PVE/API2/Qemu.pm create_vm`` with ``archive`` (a ``qmrestore``
-task; an existing VM is refused unless ``force``; "unable to restore VM N - …").
+task; an existing VM is refused unless ``force``; "unable to restore VM N - …") and pve-container
+``src/PVE/API2/LXC.pm create_vm`` with ``restore`` (``vzrestore``). Containers' backups are ``.tar`` archives
+without progress lines (tar writes none).
 """
 
 from __future__ import annotations
@@ -55,9 +57,18 @@ def _guests(ctx: Ctx, node: str) -> tuple[list[int], list[int]]:
     return local, skipped
 
 
-def _size(config: dict[str, Any]) -> int:
-    from pvectl.sim import vmconf
+def _kind(vm: dict[str, Any] | None) -> str:
+    from pvectl.sim import lxcconf
 
+    return "lxc" if lxcconf.is_ct(vm) else "qemu"
+
+
+def _size(vm: dict[str, Any]) -> int:
+    from pvectl.sim import lxcconf, vmconf
+
+    config = vm["config"]
+    if lxcconf.is_ct(vm):
+        return lxcconf.disk_total(config)
     total = 0
     for key in vmconf.drives_in(config):
         values = vmconf.parse_drive(key, str(config[key]))
@@ -80,16 +91,17 @@ def _guest_lines(
 ) -> tuple[list[tuple[float, str]], str | None, dict[str, Any] | None]:
     """One guest's log lines (offsets within its span), its error or None, and the volume it leaves."""
     stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(when))
-    lines: list[tuple[float, str]] = [(0.0, f"INFO: Starting Backup of VM {vmid} (qemu)")]
+    kind = _kind(vm)
+    lines: list[tuple[float, str]] = [(0.0, f"INFO: Starting Backup of VM {vmid} ({kind})")]
     lines.append((0.0, f"INFO: Backup started at {stamp}"))
     error: str | None = None
     if vm is None:
         error = f"unable to find VM '{vmid}'"
     else:
         mode = ctx.text("mode") or "snapshot"
-        ha = ctx.state["ha"].get(f"vm:{vmid}")
-        if vm["config"].get("lock"):
-            error = f"VM is locked ({vm['config']['lock']})"  # AbstractConfig check_lock via lock_vm
+        ha = ctx.state["ha"].get(f"{'ct' if kind == 'lxc' else 'vm'}:{vmid}")
+        if vm["config"].get("lock"):  # AbstractConfig check_lock via the plugin's lock_vm ("VM"/"CT" is locked)
+            error = f"{'CT' if kind == 'lxc' else 'VM'} is locked ({vm['config']['lock']})"
         elif mode == "stop" and ha is not None and ha.get("state") == "started":
             error = (
                 "Cannot execute a backup with stop mode on a HA managed and enabled Service."
@@ -106,18 +118,16 @@ def _guest_lines(
     mode = (ctx.text("mode") or "snapshot") if running else "stop"
     st = ctx.state["storages"][storage]
     pbs = st["type"] == "pbs"
-    name = (
-        backups.pbs_name("qemu", vmid, when) if pbs else backups.archive_name("qemu", vmid, when, ctx.text("compress"))
-    )
+    name = backups.pbs_name(kind, vmid, when) if pbs else backups.archive_name(kind, vmid, when, ctx.text("compress"))
     target = name if pbs else f"/mnt/pve/{storage}/dump/{name}"
     lines += [
         (0.05 * span, f"INFO: status = {vm['status']}"),
-        (0.05 * span, f"INFO: VM Name: {vm['config'].get('name', f'VM{vmid}')}"),
+        *([(0.05 * span, f"INFO: VM Name: {vm['config'].get('name', f'VM{vmid}')}")] if kind == "qemu" else []),
         (0.05 * span, f"INFO: backup mode: {mode}"),
         (0.1 * span, f"INFO: creating {'Proxmox Backup Server' if pbs else 'vzdump'} archive '{target}'"),
     ]
-    disk = _size(vm["config"]) or GiB
-    for pct in (25, 50, 75, 100):
+    disk = _size(vm) or GiB
+    for pct in (25, 50, 75, 100) if kind == "qemu" else ():  # qemu-server's progress; tar writes none
         done = disk * pct // 100
         lines.append(
             (
@@ -132,11 +142,11 @@ def _guest_lines(
         "storage": storage,
         "node": None if st["shared"] else ctx.path["node"],
         "content": "backup",
-        "format": "pbs-vm" if pbs else backups.archive_info(name)["format"],  # type: ignore[index]
+        "format": f"pbs-{'ct' if kind == 'lxc' else 'vm'}" if pbs else backups.archive_info(name)["format"],  # type: ignore[index]
         "size": size,
         "ctime": int(when),
         "vmid": vmid,
-        "subtype": "qemu",
+        "subtype": kind,
         "config": backups.config_text(vm["config"]),
     }
     if not pbs:
@@ -145,7 +155,7 @@ def _guest_lines(
     if template:
         values = {
             "cluster": ctx.state["cluster"],
-            "guestname": str(vm["config"].get("name", "")),
+            "guestname": str(vm["config"].get("name" if kind == "qemu" else "hostname", "")),
             "node": ctx.path["node"],
             "vmid": str(vmid),
         }
@@ -261,30 +271,45 @@ def extractconfig(ctx: Ctx) -> str:
 
 
 def restore(ctx: Ctx) -> str:
-    """``POST /nodes/{node}/qemu`` with ``archive`` (create_vm's restore path)."""
+    """``POST /nodes/{node}/qemu`` with ``archive`` (qemu-server API2/Qemu.pm create_vm's restore path)."""
+    return _restore(ctx, "qemu", str(ctx.text("archive")))
+
+
+def restore_ct(ctx: Ctx) -> str:
+    """``POST /nodes/{node}/lxc`` with ``restore=1`` and the backup as ``ostemplate`` (pve-container 94f558522ef6
+    ``src/PVE/API2/LXC.pm`` create_vm: check_vmid_unused unless an existing CT is restored over with ``force``,
+    "can't overwrite running container", a ``vzrestore`` task)."""
+    return _restore(ctx, "lxc", str(ctx.text("ostemplate")))
+
+
+def _restore(ctx: Ctx, kind: str, archive: str) -> str:
     node, vmid = ctx.path["node"], int(ctx.text("vmid") or 0)
-    archive = str(ctx.text("archive"))
-    emsg = f"unable to restore VM {vmid} -"
+    noun = "CT" if kind == "lxc" else "VM"
+    emsg = f"unable to restore {noun} {vmid} -"
     vol = find_backup(ctx, archive, node)
-    if vol.get("subtype", "qemu") != "qemu":
-        raise ApiFail(500, f"{emsg} archive '{archive}' is not a VM backup")
+    if vol.get("subtype", "qemu") != kind:
+        what = "a container" if kind == "qemu" else "a VM"
+        raise ApiFail(500, f"{emsg} archive '{archive}' holds {what}, not a {'VM' if kind == 'qemu' else 'CT'}")
     existing = ctx.state["vms"].get(str(vmid))
     if existing is not None:
-        # pve-guest-common AbstractConfig create_and_lock_config -> PVE::Cluster::check_vmid_unused
-        if not ctx.flag("force") or existing["node"] != node:
-            raise ApiFail(500, f"{emsg} VM {vmid} already exists on node '{existing['node']}'")
+        same = _kind(existing) == kind and existing["node"] == node
+        if not ctx.flag("force") or not same:
+            # PVE::Cluster::check_vmid_unused (qemu-server reports it under $emsg, pve-container before it)
+            taken = f"{'CT' if _kind(existing) == 'lxc' else 'VM'} {vmid} already exists on node '{existing['node']}'"
+            raise ApiFail(500, f"{emsg} {taken}" if kind == "qemu" else taken)
         if existing["config"].get("protection") in ("1", 1):
             raise ApiFail(500, f"{emsg} protection mode enabled")
         if existing["status"] == "running":
-            raise ApiFail(500, f"{emsg} vm is running")
+            raise ApiFail(500, f"{emsg} vm is running" if kind == "qemu" else "can't overwrite running container")
         if existing["config"].get("lock"):
-            raise ApiFail(500, f"{emsg} VM is locked ({existing['config']['lock']})")
+            raise ApiFail(500, f"{emsg} {noun} is locked ({existing['config']['lock']})")
     storage = ctx.text("storage")
     if storage is not None and storage not in ctx.state["storages"]:
         raise ApiFail(500, f"storage '{storage}' does not exist")
     config = backups.parse_config_text(str(vol.get("config", "")))
     effect = {
         "op": "backup-restore",
+        "kind": kind,
         "vmid": vmid,
         "node": node,
         "config": config,
@@ -297,38 +322,38 @@ def restore(ctx: Ctx) -> str:
         existing["config"]["lock"] = "create"
     else:
         entry = {"node": node, "status": "stopped", "started": int(ctx.now), "config": {"lock": "create"}}
+        if kind == "lxc":
+            entry["type"] = "lxc"
         ctx.state["vms"][str(vmid)] = entry
-    log = [f"restore vma archive: {archive}", "rescan volumes..."]
-    return ctx.task(node, "qmrestore", str(vmid), log=log, on_ok=[effect], on_fail=[{"op": "unlock", "vmid": vmid}])
+    if kind == "qemu":
+        log = [f"restore vma archive: {archive}", "rescan volumes..."]
+    else:
+        log = [f"extracting archive '{archive}'", "Total bytes read: 1073741824 (1.0GiB, 512MiB/s)"]
+    ttype = "qmrestore" if kind == "qemu" else "vzrestore"
+    on_fail = [{"op": "unlock", "vmid": vmid}]
+    return ctx.task(node, ttype, str(vmid), log=log, on_ok=[effect], on_fail=on_fail)
 
 
 def _finish_restore(state: dict[str, Any], effect: dict[str, Any]) -> None:
-    from pvectl.sim import vmconf
+    from pvectl.sim import lxcconf, vmconf
     from pvectl.sim.tasks import destroy_vm
 
-    vmid, node = int(effect["vmid"]), effect["node"]
+    vmid, node, kind = int(effect["vmid"]), effect["node"], effect.get("kind", "qemu")
     old = state["vms"].get(str(vmid))
     pool = (old or {}).get("pool")
-    if old is not None and old["config"].get("lock") == "create" and len(old["config"]) > 1:
-        destroy_vm(state, vmid, purge=False)  # force: the old disks go, as qmrestore's do
+    if old is not None and len(old["config"]) > 1:  # force: the old disks go, as the restore task's do
+        if lxcconf.is_ct(old):
+            lxcconf.destroy(state, vmid)
+        else:
+            destroy_vm(state, vmid, purge=False)
     else:
         state["vms"].pop(str(vmid), None)
-    params: dict[str, Any] = {}
-    for key, value in effect["config"].items():
-        if vmconf.is_drive(key) and "media=cdrom" not in value and ":" in value:
-            values = vmconf.parse_drive(key, value)
-            storage = effect["storage"] or values["file"].split(":", 1)[0]
-            gib = vmconf.size_bytes(values.get("size", "1G")) / GiB
-            rest = ",".join(f"{k}={v}" for k, v in values.items() if k not in ("file", "size"))
-            params[key] = f"{storage}:{gib:g}" + (f",{rest}" if rest else "")
-        elif effect["unique"] and key.startswith("net"):
-            params[key] = ",".join(p for p in value.split(",") if not p.startswith("macaddr="))
-            first = params[key].split(",", 1)
-            params[key] = ",".join([first[0].split("=", 1)[0], *first[1:]])
-        else:
-            params[key] = value
+    params = _restore_params(effect, kind)
     try:
-        config = vmconf.build_config(state, node, vmid, params, float(effect["now"]))
+        if kind == "lxc":
+            config = lxcconf.build_config(state, node, vmid, params, float(effect["now"]))
+        else:
+            config = vmconf.build_config(state, node, vmid, params, float(effect["now"]))
     except ApiFail:
         return  # the restore task cannot allocate: the guest does not come back
     entry: dict[str, Any] = {
@@ -337,9 +362,43 @@ def _finish_restore(state: dict[str, Any], effect: dict[str, Any]) -> None:
         "started": int(effect["now"]),
         "config": config,
     }
+    if kind == "lxc":
+        entry["type"] = "lxc"
     if pool:
         entry["pool"] = pool
     state["vms"][str(vmid)] = entry
+
+
+def _restore_params(effect: dict[str, Any], kind: str) -> dict[str, Any]:
+    """The backed-up config as create parameters: each disk a new volume of its size (on ``storage`` when given),
+    new MACs with ``unique``."""
+    from pvectl.sim import lxcconf, vmconf
+
+    params: dict[str, Any] = {}
+    for key, value in effect["config"].items():
+        if kind == "qemu" and vmconf.is_drive(key) and "media=cdrom" not in value and ":" in value:
+            values = vmconf.parse_drive(key, value)
+            storage = effect["storage"] or values["file"].split(":", 1)[0]
+            gib = vmconf.size_bytes(values.get("size", "1G")) / GiB
+            rest = ",".join(f"{k}={v}" for k, v in values.items() if k not in ("file", "size"))
+            params[key] = f"{storage}:{gib:g}" + (f",{rest}" if rest else "")
+        elif kind == "lxc" and lxcconf.is_mount(key) and ":" in value.split(",")[0]:
+            values = lxcconf.parse(value)
+            storage = effect["storage"] or values["volume"].split(":", 1)[0]
+            gib = vmconf.size_bytes(values.get("size", "4G")) / GiB
+            rest = ",".join(f"{k}={v}" for k, v in values.items() if k not in ("volume", "size"))
+            params[key] = f"{storage}:{gib:g}" + (f",{rest}" if rest else "")
+        elif effect["unique"] and key.startswith("net"):
+            mac = "hwaddr=" if kind == "lxc" else None
+            parts = value.split(",")
+            if mac:
+                parts = [p for p in parts if not p.startswith(mac)]
+            else:  # qemu: model=MAC becomes the bare model
+                parts = [parts[0].split("=", 1)[0], *(p for p in parts[1:] if not p.startswith("macaddr="))]
+            params[key] = ",".join(parts)
+        else:
+            params[key] = value
+    return params
 
 
 @route("PUT /nodes/{node}/storage/{storage}/content/{volume}")

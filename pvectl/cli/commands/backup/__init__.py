@@ -11,7 +11,7 @@ from pvectl.cli.runner import ApiCommand  # accepts -o/--output after the comman
 
 app = typer.Typer(
     name="backup",
-    help="Backups of VMs: create, list, show, restore, protect, notes, delete, prune; scheduled jobs.",
+    help="Backups of VMs and containers: create, list, show, restore, protect, notes, delete, prune; jobs.",
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,
@@ -20,7 +20,7 @@ app = typer.Typer(
 
 @app.callback()
 def backup() -> None:
-    """Backups of VMs (vzdump archives on file storages and Proxmox Backup Server), and backup jobs."""
+    """Backups of VMs and containers (vzdump archives, Proxmox Backup Server snapshots), and backup jobs."""
 
 
 app.command("create", cls=ApiCommand)(create)

@@ -23,7 +23,7 @@ OUTCOME_COLUMNS = ("vmid", "name", "node", "outcome", "message")
 BACKUP_TIMEOUT = 6 * 3600.0  # a backup of big disks takes hours; the task goes on after the wait anyway
 
 
-@options.selection()
+@options.selection("guest")
 def create(
     ctx: typer.Context,
     selection: Selection,
@@ -116,11 +116,11 @@ def create(
 
 
 def _guests(client: ProxmoxClient, sel: Selector) -> list[Guest]:
-    """The selected VMs (containers join when pvectl has them: vzdump backs up both kinds the same way)."""
+    """The selected guests, VMs and containers (vzdump backs up both kinds in one task)."""
     from pvectl.backup.plan import Guest
     from pvectl.cli.writes import resolve
 
-    return [Guest(r.vmid, r.node, r.kind, r.name) for r in resolve(client, sel, ("qemu",))]
+    return [Guest(r.vmid, r.node, r.kind, r.name) for r in resolve(client, sel, ("qemu", "lxc"))]
 
 
 def _dry_run(ctx: typer.Context, requests: list[VzdumpRequest]) -> None:

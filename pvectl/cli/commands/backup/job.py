@@ -116,7 +116,9 @@ def run_job(
         client = ctx.obj.client()
         job = _job(client, jid)
         ids = {int(g["id"]) for g in _included(client, jid)}
-        guests = [Guest(r.vmid, r.node, r.kind, r.name) for r in cluster_guests(client, ("qemu",)) if r.vmid in ids]
+        guests = [
+            Guest(r.vmid, r.node, r.kind, r.name) for r in cluster_guests(client, ("qemu", "lxc")) if r.vmid in ids
+        ]
         if not guests:
             print(f"job {jid} includes no guest now; nothing to do")
             return

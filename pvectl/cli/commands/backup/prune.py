@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 MARK_COLUMNS = ("vmid", "time", "mark", "storage", "volid")
 
 
-@options.selection()
+@options.selection("guest")
 def prune(
     ctx: typer.Context,
     selection: Selection,
@@ -76,11 +76,11 @@ def prune(
         if sel.empty:
             raise CliError("backup prune: name guests, or select them (-l, --pool, --node, --name), or --all", USAGE)
         client = ctx.obj.client()
-        refs = resolve(client, sel, ("qemu",))
+        refs = resolve(client, sel, ("qemu", "lxc"))
         places = backup_storages(client, storage=storage)
         if storage is not None and not places:
             raise CliError(f"--storage: no storage '{storage}' with backup content", USAGE)
-        plans = [_plan(client, where, ref.vmid, retention) for where in places for ref in refs]
+        plans = [_plan(client, where, ref.vmid, ref.kind, retention) for where in places for ref in refs]
         plans = [p for p in plans if p.marks]
         _show(ctx, plans)
         removes = [m for p in plans for m in p.removes]
@@ -95,12 +95,12 @@ def prune(
                 _remove(ctx, client, plan, retention)
 
 
-def _plan(client: ProxmoxClient, where: BackupStorage, vmid: int, retention: str | None) -> PrunePlan:
+def _plan(client: ProxmoxClient, where: BackupStorage, vmid: int, kind: str, retention: str | None) -> PrunePlan:
     from pvectl.backup.plan import PrunePlan
     from pvectl.cli.errors import FAILURE, CliError
     from pvectl.sdk._core.errors import ApiError
 
-    params: dict[str, object] = {"vmid": vmid, "type": "qemu"}
+    params: dict[str, object] = {"vmid": vmid, "type": kind}  # PruneBackups.pm: type qemu or lxc
     if retention:
         params["prune-backups"] = retention
     try:
@@ -111,7 +111,7 @@ def _plan(client: ProxmoxClient, where: BackupStorage, vmid: int, retention: str
                 f"storage '{where.storage}' has no prune-backups setting; give --keep-last/--keep-daily/…", FAILURE
             ) from None
         raise
-    return PrunePlan(where.storage, where.node, tuple(m for m in marks or [] if isinstance(m, dict)))
+    return PrunePlan(where.storage, where.node, tuple(m for m in marks or [] if isinstance(m, dict)), kind)
 
 
 def _show(ctx: typer.Context, plans: list[PrunePlan]) -> None:
@@ -129,7 +129,7 @@ def _remove(ctx: typer.Context, client: ProxmoxClient, plan: PrunePlan, retentio
     from pvectl.sdk import TaskFailed
 
     vmid = plan.removes[0].get("vmid")
-    params: dict[str, object] = {"vmid": vmid, "type": "qemu"}
+    params: dict[str, object] = {"vmid": vmid, "type": plan.kind}
     if retention:
         params["prune-backups"] = retention
     upid = client.request("DELETE", f"/nodes/{plan.node}/storage/{plan.storage}/prunebackups", params)

@@ -54,7 +54,8 @@ def restore(
         typer.Option("--timeout", metavar="DURATION", help="How long to wait (default 1h).", show_default=False),
     ] = None,
 ) -> None:
-    """Restore a backup; an existing guest of the same id is replaced only with --force."""
+    """Restore a backup (a VM or a container, as the archive says); an existing guest of the same id is replaced
+    only with --force."""
     with reported():
         from pvectl.backup.plan import Refused, plan_restore
         from pvectl.backup.volid import VolidError, parse
@@ -68,8 +69,6 @@ def restore(
             raise CliError(f"VOLID: {exc}", USAGE) from None
         if vmid is not None and not 100 <= vmid <= 999_999_999:
             raise CliError(f"--vmid: must be between 100 and 999999999, got {vmid}", USAGE)
-        if parsed.kind == "lxc":
-            raise CliError(f"{volid} holds a container; pvectl restores VMs only so far", USAGE)
         seconds = parse_duration(timeout, "--timeout") if timeout else 3600.0
         client = ctx.obj.client()
         backup = find(client, volid, None)
