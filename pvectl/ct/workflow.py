@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 from pvectl.ct.config import CtConfig
 from pvectl.ct.plan import CtPlan, make_plan, pull_request
+from pvectl.guest.outcome import FAILURE, USAGE
 from pvectl.sdk._core.errors import PveError
 from pvectl.vm.submit import Submitter
-from pvectl.vm.workflow import FAILURE, USAGE, WorkflowError, _prepare
+from pvectl.vm.workflow import WorkflowError, _prepare
 
 if TYPE_CHECKING:
     from pvectl.sdk import ProxmoxClient

@@ -140,7 +140,7 @@ def task_timeout(text: object) -> float:
 def _console_checks(ctx: typer.Context, config: VmConfig, values: dict[str, Any]) -> VmConfig:
     """``--console``: refusals before anything is sent (the console needs a terminal or pipe of its own, and a
     password login); the VM starts after creation."""
-    from pvectl.cli.commands.vm.console import console_client
+    from pvectl.cli.attach import console_client
     from pvectl.console.connect import ConsoleError, refuse_token
 
     if values.get("interactive") or values.get("tui"):
@@ -157,7 +157,8 @@ def _console_checks(ctx: typer.Context, config: VmConfig, values: dict[str, Any]
 
 
 def _attach_console(ctx: typer.Context, vmid: int, node: str, name: str) -> None:
-    from pvectl.cli.commands.vm.console import attach, console_client
+    from pvectl.cli.attach import console_client
+    from pvectl.cli.commands.vm.console import attach
     from pvectl.vm.lookup import VmRef
 
     code = attach(console_client(ctx), VmRef(vmid, node, name, "running", (), {}), None)
