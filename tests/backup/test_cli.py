@@ -161,7 +161,8 @@ def test_job_list_show_uncovered_and_run(cli: BackupCli) -> None:
     ran = cli("backup", "job", "run", "nightly", "-o", "json")
     assert ran.code == 0, ran.stderr
     assert {r["vmid"] for r in ran.json()} == {100, 101}
-    assert sorted(r["vmid"] for r in cli("backup", "list", "-o", "json").json()) == [100, 101]
+    made = cli("backup", "list", "-o", "json").json()
+    assert sorted((r["vmid"], r["storage"]) for r in made) == [(100, "cephfs"), (101, "cephfs")]  # the job's storage
 
 
 DAYS = ["2025_01_31-02_00_00", "2025_01_30-02_00_00", "2025_01_29-02_00_00", "2025_01_28-02_00_00"]
@@ -219,3 +220,19 @@ def test_containers_back_up_and_restore_through_lxc(cli: BackupCli) -> None:
     assert shown["hostname"] == "ns1"
     cross = cli("backup", "restore", volid, "--vmid", "100", "--force")
     assert cross.code == 2 and "VM 100 (dns1) is a VM; the backup holds a container" in cross.stderr
+
+
+def test_proxmox_backup_server_volume_ids(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    storages = [
+        {"id": "pbs", "type": "pbs", "content": ["backup"], "shared": True},
+        {"id": "ceph-pool", "type": "rbd", "content": ["images", "rootdir"], "shared": True},
+        {"id": "local-lvm", "type": "lvmthin", "content": ["images", "rootdir"]},
+        {"id": "local", "type": "dir", "content": ["iso", "vztmpl"]},
+    ]
+    for cli in backup_cli(tmp_path, monkeypatch, storages=storages, volumes=[], containers=[]):
+        assert cli("backup", "create", "101", "--storage", "pbs").code == 0
+        (row,) = cli("backup", "list", "-o", "json").json()
+        assert row["volid"].startswith("pbs:backup/vm/101/") and row["volid"].endswith("Z")
+        assert (row["vmid"], row["kind"], row["format"]) == (101, "vm", "pbs-vm")
+        dry = cli("backup", "restore", row["volid"], "--vmid", "170", "--dry-run")
+        assert f"POST /nodes/pve1/qemu vmid=170 archive={row['volid']}" in dry.stdout

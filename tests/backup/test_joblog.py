@@ -71,3 +71,14 @@ def test_guests_on_other_nodes_are_skipped() -> None:
 def test_a_container_says_vm_too() -> None:
     log = parse(["INFO: Starting Backup of VM 200 (lxc)", "INFO: Finished Backup of VM 200 (00:01:00)"], [200])
     assert (log.guests[200].kind, log.guests[200].state) == ("lxc", "done")
+
+
+def test_the_progress_line_names_the_guest_and_its_percentage_per_node() -> None:
+    from pvectl.backup.plan import Guest, VzdumpRequest
+    from pvectl.backup.run import NodeJob, progress_text
+
+    request = VzdumpRequest("pve1", (Guest(100, "pve1", "qemu"), Guest(101, "pve1", "qemu")), {"vmid": "100,101"})
+    job = NodeJob(request, upid="UPID:pve1:0000A:0000B:0000C:vzdump::root@pam:", lines=THREE_ONE_FAILS[:6])
+    assert progress_text([job]) == "pve1: VM 100 12%"
+    job.lines = THREE_ONE_FAILS[:11]
+    assert progress_text([job]) == "pve1: VM 101"
