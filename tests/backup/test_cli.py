@@ -236,3 +236,20 @@ def test_proxmox_backup_server_volume_ids(tmp_path: Path, monkeypatch: pytest.Mo
         assert (row["vmid"], row["kind"], row["format"]) == (101, "vm", "pbs-vm")
         dry = cli("backup", "restore", row["volid"], "--vmid", "170", "--dry-run")
         assert f"POST /nodes/pve1/qemu vmid=170 archive={row['volid']}" in dry.stdout
+
+
+def test_the_storages_own_retention(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    storages = [
+        {"id": "cephfs", "type": "cephfs", "content": ["backup"], "shared": True, "prune-backups": "keep-last=2"},
+        {"id": "ceph-pool", "type": "rbd", "content": ["images", "rootdir"], "shared": True},
+        {"id": "local-lvm", "type": "lvmthin", "content": ["images", "rootdir"]},
+        {"id": "local", "type": "dir", "content": ["iso", "vztmpl"]},
+    ]
+    old = [{"storage": "cephfs", "content": "backup", "name": f"vzdump-qemu-100-{day}.vma.zst"} for day in DAYS[:3]]
+    for cli in backup_cli(tmp_path, monkeypatch, storages=storages, volumes=old, containers=[]):
+        dry = cli("backup", "prune", "100", "--dry-run", "-o", "json")  # no --keep-*: the storage's keep-last=2
+        assert [r["mark"] for r in dry.json()] == ["keep", "keep", "remove"]
+        # vzdump prunes the guest's backups by the storage's setting after a backup (its remove option, default on)
+        assert cli("backup", "create", "100", "--storage", "cephfs").code == 0
+        left = cli.volids()
+        assert len(left) == 2 and any(DAYS[0] in v for v in left)
