@@ -9,8 +9,7 @@ list_volumes``): ``volid``, ``ctime``, ``size``, ``subtype`` (qemu/lxc), ``vmid`
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pvectl.backup.volid import VolidError, parse
@@ -32,9 +31,6 @@ class Backup:
     notes: str
     protected: bool
     format: str
-
-    def row(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -121,7 +117,3 @@ def locate(client: ProxmoxClient, volid: str, *, node: str | None = None) -> Bac
             if entry.volid == volid:
                 return _backup(entry, where)
     raise BackupNotFound(f"no backup {volid} (pvectl backup list --storage {parsed.storage})")
-
-
-def newest_first(backups: Iterable[Backup]) -> list[Backup]:
-    return sorted(backups, key=lambda b: (-b.ctime, b.volid))

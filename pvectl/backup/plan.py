@@ -19,8 +19,6 @@ from typing import Any
 
 from pvectl.backup.volid import BackupId
 
-KEEP_FLAGS = ("keep-last", "keep-hourly", "keep-daily", "keep-weekly", "keep-monthly", "keep-yearly")
-
 
 class Refused(ValueError):
     """A request pvectl will not send; the message names the guest or flag (exit 2)."""
@@ -47,7 +45,6 @@ class Options:
     notes_template: str | None = None
     protected: bool = False
     bwlimit: int | None = None
-    job_id: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)  # a job's own parameters (backup job run)
 
 
@@ -86,7 +83,6 @@ def plan_create(guests: Iterable[Guest], options: Options) -> list[VzdumpRequest
             ("compress", options.compress),
             ("notes-template", options.notes_template),
             ("bwlimit", options.bwlimit),
-            ("job-id", options.job_id),
         ):
             if value is not None:
                 params[key] = value

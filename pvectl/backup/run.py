@@ -59,12 +59,11 @@ class NodeJob:
     error: str | None = None  # why the job has no task (refused, lost answer never found)
     error_kind: OutcomeKind = "failed"
     checked: list[str] = field(default_factory=list)  # what was asked after a lost answer
+    unreadable: bool = False  # the task stopped, and the rest of its log could not be read
 
     @property
     def done(self) -> bool:
-        return self.error is not None or self.upid is None or self.complete or self._unreadable
-
-    _unreadable: bool = False
+        return self.error is not None or self.upid is None or self.complete or self.unreadable
 
 
 Progress = Callable[[str], None]
@@ -84,7 +83,7 @@ def start(client: ProxmoxClient, job: NodeJob) -> None:
         if not ambiguous(exc):
             job.error = f"PVE refused the backup: {getattr(exc, 'message', None) or exc}"
             return
-        upid = find_vzdump_task(client, req.node, since, job.checked)
+        upid = find_vzdump_task(client, req, since, job.checked)
         job.checked.insert(0, describe_loss(exc))
         if upid is None:
             job.error = (
@@ -102,32 +101,39 @@ def start(client: ProxmoxClient, job: NodeJob) -> None:
         job.error_kind = "unknown"
 
 
-def find_vzdump_task(client: ProxmoxClient, node: str, since: float, checked: list[str]) -> str | None:
-    """The vzdump task started on ``node`` since ``since`` (bounded, backed-off GETs of the node's task list).
+def find_vzdump_task(client: ProxmoxClient, request: VzdumpRequest, since: float, checked: list[str]) -> str | None:
+    """The vzdump task of ``request`` started since ``since`` (bounded, backed-off GETs of the node's task list).
 
-    The core's runner finds a lost task by its guest id (``pvectl.guest.run.find_task``); a vzdump task has an id
-    only when it backs up one guest (``PVE/API2/VZDump.pm``: ``$taskid`` is the vmid of a single guest), so this
-    one matches on the type and the start time instead.
+    The core's runner finds a lost task by its guest id (``pvectl.guest.run.find_task``); a vzdump task carries
+    the vmid only when it backs up one guest (``PVE/API2/VZDump.pm``: ``$taskid`` is the single guest's id, else
+    empty), so this one matches on the type, that id and the start time (minus the core's clock skew allowance).
     """
+    from pvectl.guest.run import CLOCK_SKEW
     from pvectl.sdk._core.errors import PveError
 
-    clock = client.clock
+    node, clock = request.node, client.clock
+    tid = str(request.guests[0].vmid) if len(request.guests) == 1 else ""
     for delay in RECONCILE_DELAYS:
         if delay:
             clock.sleep(delay)
         try:
             rows = client.request("GET", f"/nodes/{node}/tasks", {"typefilter": "vzdump", "source": "all", "limit": 50})
-        except PveError:
+        except PveError as exc:
+            checked.append(f"GET /nodes/{node}/tasks: {exc}")
             continue
         found = [
             r
             for r in rows or []
             if isinstance(r, Mapping)
             and r.get("type") == "vzdump"
-            and (since is None or int(r.get("starttime", 0)) >= since - 2)
+            and str(r.get("id") or "") == tid
+            and float(r.get("starttime", 0)) >= since - CLOCK_SKEW
         ]
         if found:
-            return str(max(found, key=lambda r: int(r.get("starttime", 0)))["upid"])
+            upid = str(max(found, key=lambda r: float(r.get("starttime", 0)))["upid"])
+            checked.append(f"GET /nodes/{node}/tasks: vzdump task {upid}")
+            return upid
+    checked.append(f"GET /nodes/{node}/tasks: no vzdump task since the request")
     return None
 
 
@@ -151,7 +157,7 @@ def poll(client: ProxmoxClient, job: NodeJob) -> None:
                 break
     except PveError:
         if job.status is not None and job.status.get("status") == "stopped":
-            job._unreadable = True  # the task ended; the rest of its log cannot be read
+            job.unreadable = True  # the task ended; the rest of its log cannot be read
         return
     if job.status is not None and job.status.get("status") == "stopped":
         job.complete = True
@@ -233,7 +239,7 @@ def _outcome(guest: Guest, result: joblog.GuestBackup | None, job: NodeJob, *, i
         return guest_outcome(guest, "interrupted", f"{who}: {doing}; the task goes on on the server", upid=upid)
     why = (
         "the task's log could not be read to the end"
-        if job._unreadable
+        if job.unreadable
         else "the task still runs"
         if not job.complete
         else "the log does not say"

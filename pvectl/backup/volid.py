@@ -12,9 +12,7 @@ one, no id or time (PVE marks those ``renamed`` and never prunes them).
 
 from __future__ import annotations
 
-import calendar
 import re
-import time
 from dataclasses import dataclass
 
 _FILE = re.compile(r"vzdump-(qemu|lxc|openvz)-(.+)\.(tgz|(?:tar|vma)(?:\.(?:gz|lzo|zst|bz2))?)")
@@ -36,10 +34,6 @@ class BackupId:
     stamp: str | None  # the time in the name, as written there (local time for files, UTC for PBS)
     pbs: bool
 
-    @property
-    def noun(self) -> str:
-        return "CT" if self.kind == "lxc" else "VM"
-
 
 def parse(volid: str) -> BackupId:
     storage, sep, volname = volid.partition(":")
@@ -59,8 +53,3 @@ def parse(volid: str) -> BackupId:
         return BackupId(volid, storage, KINDS[found.group(1)], None, None, False)
     stamp = "{}-{}-{} {}:{}:{}".format(*std.groups()[1:])
     return BackupId(volid, storage, KINDS[found.group(1)], int(std.group(1)), stamp, False)
-
-
-def stamp_seconds(stamp: str) -> int:
-    """Seconds since the epoch of a PBS stamp (UTC)."""
-    return calendar.timegm(time.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ"))
