@@ -250,6 +250,10 @@ def test_the_storages_own_retention(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         dry = cli("backup", "prune", "100", "--dry-run", "-o", "json")  # no --keep-*: the storage's keep-last=2
         assert [r["mark"] for r in dry.json()] == ["keep", "keep", "remove"]
         # vzdump prunes the guest's backups by the storage's setting after a backup (its remove option, default on)
-        assert cli("backup", "create", "100", "--storage", "cephfs").code == 0
+        made = cli("backup", "create", "100", "--storage", "cephfs", "-o", "json")
+        assert made.code == 0, made.stderr
+        log = cli("task", "log", made.json()[0]["upid"]).stdout
+        assert "INFO: prune older backups with retention: keep-last=2" in log
+        assert "INFO: pruned 2 backup(s) not covered by keep-retention policy" in log
         left = cli.volids()
         assert len(left) == 2 and any(DAYS[0] in v for v in left)

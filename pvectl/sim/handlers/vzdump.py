@@ -164,6 +164,18 @@ def _guest_lines(
     if ctx.flag("protected"):
         volume["protected"] = True
         lines.append((0.95 * span, "INFO: marking backup as protected"))
+    keep = _retention(ctx, storage)
+    if keep is not None and ctx.text("remove") != "0":
+        # PVE/VZDump.pm exec_backup_task: prune the guest's group after the backup, by the job's or the storage's
+        # prune-backups; the effect does the same when the task ends
+        group = [v for v in volumes.visible(ctx.state, storage, ctx.path["node"]) if v["content"] == "backup"]
+        group = [v for v in group if v.get("vmid") == vmid and v.get("subtype", kind) == kind]
+        marks = backups.prune_marks([*group, volume], keep)
+        pruned = sum(1 for m in marks if m["mark"] == "remove")
+        text = ", ".join(f"{k}={v}" for k, v in sorted(keep.items()))
+        lines.append((0.97 * span, f"INFO: prune older backups with retention: {text}"))
+        extra = " not covered by keep-retention policy" if pruned else ""
+        lines.append((0.97 * span, f"INFO: pruned {pruned} backup(s){extra}"))
     lines.append((span, f"INFO: Finished Backup of VM {vmid} ({_duration(span)})"))
     lines.append((span, f"INFO: Backup finished at {time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime(when + span))}"))
     return lines, None, volume
@@ -215,7 +227,8 @@ def vzdump(ctx: Ctx) -> str:
             added.append(volume)
         offset += per if error is None else per * 0.2
     lines.append((offset, f"INFO: Backup job finished {'with errors' if errors else 'successfully'}"))
-    effect = {"op": "backup-add", "volumes": added, "remove": ctx.text("remove") != "0"}
+    keep = _retention(ctx, storage) if ctx.text("remove") != "0" else None
+    effect = {"op": "backup-add", "volumes": added, "keep": keep}
     return ctx.task(
         node,
         "vzdump",
@@ -234,23 +247,26 @@ def apply(state: dict[str, Any], effect: dict[str, Any], now: float) -> None:
         for volume in effect["volumes"]:
             if volume.pop("at", now) <= now + 1e-6:
                 volumes.add(state, volume)
-                if effect.get("remove"):
-                    _prune_after_backup(state, volume)
+                if effect.get("keep") is not None:
+                    _prune_after_backup(state, volume, effect["keep"])
     elif effect["op"] == "backup-restore":
         _finish_restore(state, effect)
 
 
-def _prune_after_backup(state: dict[str, Any], volume: dict[str, Any]) -> None:
-    """vzdump's ``remove`` (default on): prune the guest's group by the storage's ``prune-backups``."""
-    keep_text = state["storages"][volume["storage"]].get("prune-backups")
-    if not keep_text:
-        return
+def _retention(ctx: Ctx, storage: str) -> dict[str, int] | None:
+    """The job's ``prune-backups``, else the storage's (PVE/VZDump.pm new); None when neither is set."""
+    text = ctx.text("prune-backups") or ctx.state["storages"][storage].get("prune-backups")
+    return backups.parse_keep(text) if text else None
+
+
+def _prune_after_backup(state: dict[str, Any], volume: dict[str, Any], keep: dict[str, int]) -> None:
+    """vzdump's ``remove`` (default on): prune the guest's group by the retention in force."""
     group = [
         v
         for v in volumes.visible(state, volume["storage"], volume["node"] or "")
-        if v["content"] == "backup" and v.get("vmid") == volume["vmid"]
+        if v["content"] == "backup" and v.get("vmid") == volume["vmid"] and v.get("subtype") == volume["subtype"]
     ]
-    for entry in backups.prune_marks(group, backups.parse_keep(keep_text)):
+    for entry in backups.prune_marks(group, keep):
         if entry["mark"] == "remove":
             volumes.remove(state, entry["volid"], volume["node"])
 
