@@ -104,3 +104,28 @@ def test_ctrl_c_leaves_the_task_running_and_says_so(slow: BackupCli, monkeypatch
     assert run.code == 130
     assert {r["outcome"] for r in run.json()} == {"interrupted"}
     assert "still running: UPID:pve2:" in run.stderr and "backed up before Ctrl-C: none" in run.stderr
+
+
+def test_ctrl_c_while_sending_names_what_was_never_sent(cli: BackupCli, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = runner.start
+
+    def interrupted_on_pve2(client: object, job: runner.NodeJob) -> None:
+        if job.request.node == "pve2":
+            raise KeyboardInterrupt
+        real(client, job)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(runner, "start", interrupted_on_pve2)
+    run = cli("backup", "create", "100", "101", "--storage", "cephfs", "-o", "json")
+    assert run.code == 130
+    by_id = {r["vmid"]: r for r in run.json()}
+    assert by_id[101]["outcome"] == "unknown" and "being sent" in by_id[101]["message"]
+    assert by_id[100]["outcome"] in ("done", "interrupted")
+
+
+def test_no_wait_prints_one_task_per_node(cli: BackupCli) -> None:
+    run = cli("backup", "create", "100", "101", "102", "--storage", "cephfs", "--no-wait", "-o", "text")
+    assert run.code == 0, run.stderr
+    upids = run.stdout.split()
+    assert len(upids) == 2 and all(u.startswith("UPID:") and ":vzdump:" in u for u in upids)
+    rows = cli("backup", "create", "100", "--storage", "local", "--no-wait", "-o", "json").json()
+    assert [(r["node"], r["vmids"]) for r in rows] == [("pve1", [100])]

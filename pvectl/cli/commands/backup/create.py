@@ -13,6 +13,7 @@ from pvectl.cli.options import Selection
 
 if TYPE_CHECKING:
     from pvectl.backup.plan import Guest, Options, VzdumpRequest
+    from pvectl.backup.run import NodeJob
     from pvectl.guest.outcome import Outcome
     from pvectl.sdk import ProxmoxClient
     from pvectl.vm.selector import Selector
@@ -72,6 +73,7 @@ def create(
             show_default=False,
         ),
     ] = None,
+    no_wait: Annotated[bool, typer.Option("--no-wait", help="Print each node's task id instead of waiting.")] = False,
 ) -> None:
     """Back up guests: one vzdump task per node, the guests in turn; one outcome per guest.
 
@@ -112,7 +114,7 @@ def create(
         if dry_run:
             _dry_run(ctx, requests)
             return
-        run(ctx, client, requests, seconds)
+        run(ctx, client, requests, None if no_wait else seconds)
 
 
 def _guests(client: ProxmoxClient, sel: Selector) -> list[Guest]:
@@ -138,25 +140,59 @@ def _dry_run(ctx: typer.Context, requests: list[VzdumpRequest]) -> None:
     show(ctx, rows, columns=("node", "request", "guests"), human="\n".join(lines), piped="text")
 
 
-def run(ctx: typer.Context, client: ProxmoxClient, requests: list[VzdumpRequest], seconds: float) -> None:
-    """Start every node's task, follow them all, print one outcome per guest; the exit code says how it went."""
+def run(ctx: typer.Context, client: ProxmoxClient, requests: list[VzdumpRequest], seconds: float | None) -> None:
+    """Start every node's task, follow them all (``seconds`` None: print the task ids instead), print one outcome
+    per guest; the exit code says how it went."""
     from pvectl.backup import run as runner
 
     jobs = [runner.NodeJob(r) for r in requests]
     progress = _Progress()
     interrupted = False
+    sending: runner.NodeJob | None = None
     try:
         for job in jobs:
+            sending = job
             runner.start(client, job)
+            sending = None
             if job.upid:
                 print(f"started vzdump on {job.request.node}: {job.upid}", file=sys.stderr, flush=True)
+        if seconds is None:
+            _print_upids(ctx, jobs)
+            return
         runner.follow(client, jobs, timeout=seconds, on_progress=progress)
     except KeyboardInterrupt:
         interrupted = True
+        for job in jobs:
+            if job.upid is None and job.error is None:
+                if job is sending:  # PVE may have started it: the task list tells (pvectl task list --node N)
+                    job.error, job.error_kind = "interrupted while its request was being sent", "unknown"
+                else:
+                    job.error, job.error_kind = "not started (interrupted); nothing was sent", "interrupted"
     finally:
         progress.clear()
-    results = runner.outcomes(jobs, interrupted=interrupted)
-    report(ctx, results)
+    report(ctx, runner.outcomes(jobs, interrupted=interrupted))
+
+
+def _print_upids(ctx: typer.Context, jobs: list[NodeJob]) -> None:
+    """``--no-wait``: one task id per line (``-o json``: node, task id and guests of each)."""
+    from pvectl.cli.output import show
+
+    rows = [
+        {"node": j.request.node, "upid": j.upid, "vmids": [g.vmid for g in j.request.guests], "error": j.error}
+        for j in jobs
+    ]
+    human = "\n".join(str(r["upid"]) for r in rows if r["upid"])
+    show(ctx, rows, human=human, piped="text")
+    failed = [r for r in rows if r["error"]]
+    if failed:
+        from pvectl.cli.errors import CliError
+        from pvectl.guest.outcome import SOME_FAILED
+
+        raise CliError(
+            f"{len(failed)} of {len(rows)} nodes started no backup",
+            SOME_FAILED,
+            [f"{r['node']}: {r['error']}" for r in failed],
+        )
 
 
 class _Progress:
