@@ -129,3 +129,10 @@ def test_no_wait_prints_one_task_per_node(cli: BackupCli) -> None:
     assert len(upids) == 2 and all(u.startswith("UPID:") and ":vzdump:" in u for u in upids)
     rows = cli("backup", "create", "100", "--storage", "local", "--no-wait", "-o", "json").json()
     assert [(r["node"], r["vmids"]) for r in rows] == [("pve1", [100])]
+
+
+def test_a_lost_answer_never_adopts_another_guests_task(cli: BackupCli) -> None:
+    assert cli("backup", "create", "102", "--storage", "cephfs", "--no-wait").code == 0  # vzdump task id 102
+    cli.sim.inject("fail:path=/nodes/pve2/vzdump,method=POST,status=504,message=gateway timeout")
+    run = cli("backup", "create", "101", "--storage", "cephfs", "-o", "json")
+    assert run.code == 7 and run.json()[0]["outcome"] == "unknown"  # 102's task is not 101's
