@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
     from pvectl.sdk import ProxmoxClient
@@ -39,12 +40,34 @@ class AppContext:
     """Shared by the commands through ``ctx.obj``; builds the SDK client only when a command needs it."""
 
     options: GlobalOptions
+    _client: ProxmoxClient | None = field(default=None, init=False, repr=False)
+
+    # How clients are made: tests put a factory here (``AppContext.factory = lambda options: client``) instead of
+    # patching ``client``; None is the real connection (pvectl.cli.connection.make_client).
+    factory: ClassVar[Callable[[GlobalOptions], ProxmoxClient] | None] = None
 
     def client(self) -> ProxmoxClient:
-        """A connected SDK client for the chosen context, host, or the embedded simulator."""
-        from pvectl.cli.connection import make_client
+        """The command's SDK client for the chosen context, host, or the embedded simulator: built on first use,
+        then the same one for the whole command (one connection pool, one ``GET /version``), closed at exit."""
+        if self._client is None:
+            from pvectl.cli.connection import make_client
 
-        return make_client(self.options)
+            factory = type(self).factory or make_client
+            self._client = factory(self.options)
+            self._close_at_exit()
+        return self._client
+
+    def _close_at_exit(self) -> None:
+        from typer._click.globals import get_current_context
+
+        ctx = get_current_context(silent=True)
+        if ctx is not None and type(self).factory is None:  # an injected client belongs to whoever injected it
+            ctx.find_root().call_on_close(self.close)
+
+    def close(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            client.close()
 
     def vm_defaults_config(self) -> VmConfig:
         """The built-in VM defaults, then the config file's ``[vm.defaults]``, then the context's default node."""

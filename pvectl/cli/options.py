@@ -24,6 +24,25 @@ if TYPE_CHECKING:
 
 DEFAULT_PARALLEL = 4
 
+# Single flags shared by commands of several nouns (vm, node, apply).
+NoWait = Annotated[bool, typer.Option("--no-wait", help="Print the task id instead of waiting.")]
+Timeout = Annotated[
+    str | None,
+    typer.Option(
+        "--timeout",
+        metavar="DURATION",
+        help="How long to wait for the task (90s, 10m; default 10m). The task goes on after it (exit 7).",
+        show_default=False,
+    ),
+]
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="List the matched VMs and the requests; send nothing.")]
+
+
+def wait_seconds(ctx: typer.Context, timeout: str | None) -> float:
+    """``--timeout`` in seconds (default 10m), checked with ``-o`` before anything is sent."""
+    return Waiting(False, timeout).seconds(ctx)
+
 
 @dataclass(frozen=True)
 class Selection:

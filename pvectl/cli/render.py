@@ -132,7 +132,7 @@ def plan(ctx: typer.Context, steps: Sequence[Step], verb: str, request: Callable
             )  # fmt: skip
             continue
         ref = step.ref
-        shown = request(step) if request is not None else step.request
+        shown = request(step) if request is not None else getattr(step, "request", step.action)
         rows.append({"vmid": ref.vmid, "name": ref.name, "node": ref.node, "status": ref.status, "request": shown})
     noun = _noun({getattr(getattr(s, "ref", None), "kind", getattr(s, "guest", "qemu")) for s in steps})
     human = "\n".join(

@@ -91,3 +91,17 @@ def run_steps(
         return
     outcomes = run_many(client, steps, parallel=bulk.parallel, wait=wait, timeout=seconds, on_result=render.progress)
     render.many(ctx, outcomes)
+
+
+def run_one(ctx: typer.Context, client: ProxmoxClient, step: Step, *, no_wait: bool, seconds: float | None) -> None:
+    """One write on one guest through the runner; ``--no-wait`` prints the bare UPID."""
+    from pvectl.cli import render
+    from pvectl.guest.run import execute
+
+    outcome = execute(client, step, wait=not no_wait, timeout=seconds)
+    if no_wait and outcome.ok and outcome.upid:
+        from pvectl.cli.runner import print_upid
+
+        print_upid(ctx, outcome.upid)
+        return
+    render.one(ctx, outcome)

@@ -44,6 +44,7 @@ GRACE = 0.8  # seconds after Ctrl-C for running waits to stop and name their UPI
 
 Reached = Callable[["ProxmoxClient", "VmRef"], "bool | None"]  # is the guest in the target state? None: cannot tell
 Then = Callable[["ProxmoxClient", "VmRef"], list[str]]  # follow-up work after the task; returns what it did
+State = Callable[[str, str], None]  # (phase, what): "task" UPID, "waiter" label, "then" UPID of the main task
 
 
 @dataclass
@@ -60,6 +61,7 @@ class Write:
     reached: Reached | None = None
     then: Then | None = None
     send: Callable[[ProxmoxClient], Any] | None = None  # sends it another way (a typed SDK call); default: as planned
+    sync: bool = False  # PVE answers the write itself (no task): any answer but an error means done
 
     @property
     def request(self) -> str:
@@ -76,10 +78,27 @@ class Write:
         return f"interrupted: {who} is being {doing}; the task goes on on the server: {upid}"
 
 
-Step = Write | Outcome  # a plan's step: a write to run, or an outcome decided without sending (already, skipped)
+@dataclass
+class Job:
+    """A step that is a workflow of its own (a create, a config update): ``run(client, on_state)`` returns its
+    outcome and never raises for server trouble; bulk runs give it the same pool and Ctrl-C policy as writes.
+    ``on_state("task", UPID)`` lets a Ctrl-C name the task it left running."""
+
+    ref: VmRef
+    action: str
+    run: Callable[[ProxmoxClient, State], Outcome]
+    title: str = ""  # how messages name it (default: the guest's label)
+    remedy: str = ""  # what to run after Ctrl-C caught it midway
+
+    @property
+    def label(self) -> str:
+        return self.title or label(self.ref.kind, self.ref.vmid, self.ref.name)
 
 
-def outcome(write: Write, kind: Any, message: str, *, bare: bool = False, **fields: Any) -> Outcome:
+Step = Write | Job | Outcome  # a plan's step: a write, a workflow, or an outcome decided without sending
+
+
+def outcome(write: Write | Job, kind: Any, message: str, *, bare: bool = False, **fields: Any) -> Outcome:
     """An Outcome about ``write``'s guest; ``message`` follows the guest's label (unless ``bare``)."""
     ref = write.ref
     kind_of: GuestKind = "lxc" if ref.kind == "lxc" else "qemu"
@@ -119,16 +138,22 @@ def execute(
     wait: bool = True,
     timeout: float | None = None,
     cancelled: Callable[[], bool] | None = None,
-    on_upid: Callable[[str], None] | None = None,
+    on_state: State | None = None,
     budget: float = RECONCILE_BUDGET,
 ) -> Outcome:
-    """Run one step: send the write once, wait for its task, and say what happened (never raises PveError)."""
+    """Run one step: send the write once, wait for its task, and say what happened (never raises PveError).
+
+    ``send`` may answer a UPID, or a waiter (an object with ``label`` and ``wait(timeout)``: work PVE does without
+    a task of its own, such as an HA move). ``on_state(phase, what)`` tells a bulk run where the step is: "task"
+    (its UPID), "waiter" (its label), "then" (the follow-up runs)."""
     from pvectl.guest.answers import ambiguous, not_sent
     from pvectl.sdk._core.errors import PveError, ValidationError
     from pvectl.sdk._core.upid import is_upid
 
     if isinstance(step, Outcome):
         return step
+    if isinstance(step, Job):
+        return step.run(client, on_state or (lambda phase, what: None))
     write = step
     sent_at = time.time()
     try:
@@ -145,19 +170,50 @@ def execute(
         if not ambiguous(exc):
             return outcome(write, "failed", f"refused: {exc}")
         return _after_loss(client, write, exc, sent_at, budget, wait=wait, timeout=timeout, cancelled=cancelled)
-    if not write.task_types:
-        return _finish(client, write, outcome(write, "done", write.past))
+    if write.sync:
+        return _finish(client, write, outcome(write, "done", write.past), on_state)
+    if not isinstance(answer, str) and hasattr(answer, "wait") and hasattr(answer, "label"):
+        return _follow_waiter(client, write, answer, timeout=timeout, wait=wait, on_state=on_state)
     if not is_upid(answer):
         from pvectl.sdk._core.answers import UnexpectedAnswer
 
         odd = UnexpectedAnswer(write.request, answer, "a task id (UPID)")
         return _after_loss(client, write, odd, sent_at, budget, wait=wait, timeout=timeout, cancelled=cancelled)
     upid = str(answer)
-    if on_upid is not None:
-        on_upid(upid)
+    if on_state is not None:
+        on_state("task", upid)
     if not wait:
         return outcome(write, "done", f"task sent: {upid}", upid=upid, remedies=[follow(upid)])
-    return follow_task(client, write, upid, timeout=timeout, cancelled=cancelled)
+    return follow_task(client, write, upid, timeout=timeout, cancelled=cancelled, on_state=on_state)
+
+
+def _follow_waiter(
+    client: ProxmoxClient, write: Write, waiter: Any, *, timeout: float | None, wait: bool, on_state: State | None
+) -> Outcome:
+    """Wait for work PVE does without a task id (``waiter``); it cannot be cancelled, only abandoned."""
+    from pvectl.sdk._core.errors import PveError, TaskFailed, TaskTimeout
+
+    label = str(waiter.label)
+    if on_state is not None:
+        on_state("waiter", label)
+    if not wait:
+        return outcome(write, "done", f"sent: {label}", remedies=[check(write.ref.kind, write.ref.vmid)])
+    try:
+        waiter.wait(timeout)
+    except KeyboardInterrupt:
+        return outcome(write, "interrupted", f"interrupted; it goes on on the server: {label}",
+                       missing=[write.action], remedies=[check(write.ref.kind, write.ref.vmid)])  # fmt: skip
+    except TaskFailed as exc:
+        return outcome(
+            write, "failed", f"{write.action} failed: {exc.exitstatus}", upid=exc.upid, log_tail=exc.log_tail
+        )
+    except TaskTimeout as exc:
+        return outcome(write, "unknown", f"{label} still goes on after {exc.timeout:g}s",
+                       remedies=[check(write.ref.kind, write.ref.vmid)])  # fmt: skip
+    except PveError as exc:
+        return outcome(write, "unknown", f"{label}: could not follow it ({exc})",
+                       remedies=[check(write.ref.kind, write.ref.vmid)])  # fmt: skip
+    return _finish(client, write, outcome(write, "done", write.past), on_state)
 
 
 def follow_task(
@@ -168,6 +224,7 @@ def follow_task(
     timeout: float | None,
     cancelled: Callable[[], bool] | None = None,
     checked: Sequence[str] = (),
+    on_state: State | None = None,
 ) -> Outcome:
     """Wait for ``upid`` (the SDK's bounded poll loop) and turn how it ended into an outcome."""
     from pvectl.sdk import Task
@@ -196,15 +253,17 @@ def follow_task(
         why = f"its task's status could not be read ({exc}); it may go on on the server"
         return outcome(write, "unknown", why, upid=upid, remedies=[follow(upid)], checked=list(checked))
     done = outcome(write, "done", write.past, upid=upid, checked=list(checked))
-    return _finish(client, write, done)
+    return _finish(client, write, done, on_state)
 
 
-def _finish(client: ProxmoxClient, write: Write, done: Outcome) -> Outcome:
+def _finish(client: ProxmoxClient, write: Write, done: Outcome, on_state: State | None = None) -> Outcome:
     """``write.then`` after the task succeeded: what it did lands in ``done``; an error in it makes it partial."""
     from pvectl.sdk._core.errors import PveError
 
     if write.then is None:
         return done
+    if on_state is not None:
+        on_state("then", done.upid or "")
     try:
         done.done.extend(write.then(client, write.ref))
     except PveError as exc:
@@ -280,6 +339,8 @@ def reconcile(client: ProxmoxClient, write: Write, since: float, budget: float) 
     clock = client.clock
     start = clock.monotonic()
     checked: list[str] = []
+    if not write.task_types and write.reached is None:
+        return Found("unknown", checked=["nothing tells whether this write happened: no task type, no state"])
     absent_every_round = True
     for i, delay in enumerate(RECONCILE_DELAYS):
         if i > 0 and clock.monotonic() - start + delay > budget:
@@ -366,11 +427,12 @@ def run_many(
     timeout: float | None = None,
     on_result: Callable[[Outcome], None] | None = None,
     budget: float = RECONCILE_BUDGET,
+    on_step: Callable[[int, Outcome], None] | None = None,
 ) -> list[Outcome]:
     """Run ``steps`` at most ``parallel`` at a time; one outcome per step, in ``steps`` order.
 
     An error or odd answer affects only its own step. ``on_result`` is called in the calling thread as each step
-    finishes. Ctrl-C: see the module doc.
+    finishes (``on_step`` with the step's index). Ctrl-C: see the module doc.
     """
     if parallel < 1:
         raise ValueError("parallel must be at least 1")
@@ -385,7 +447,7 @@ def run_many(
     finished: queue.Queue[tuple[int, Outcome]] = queue.Queue()
     cancel = threading.Event()
     lock = threading.Lock()
-    inflight: dict[int, str | None] = {}  # step index -> UPID of a running task (None: the write is on its way)
+    inflight: dict[int, tuple[str, str]] = {}  # step index -> (phase, what): ("sending", ""), ("task", UPID), ...
 
     def worker() -> None:
         while not cancel.is_set():
@@ -396,19 +458,19 @@ def run_many(
             with lock:
                 if cancel.is_set():
                     return
-                inflight[i] = None
+                inflight[i] = ("sending", "")
 
-            def seen(upid: str, i: int = i) -> None:
+            def seen(phase: str, what: str, i: int = i) -> None:
                 with lock:
-                    inflight[i] = upid
+                    inflight[i] = (phase, what)
 
             try:
                 result = execute(
-                    client, steps[i], wait=wait, timeout=timeout, cancelled=cancel.is_set, on_upid=seen, budget=budget
+                    client, steps[i], wait=wait, timeout=timeout, cancelled=cancel.is_set, on_state=seen, budget=budget
                 )
             except Exception as exc:  # a bug or an odd answer nobody foresaw: this guest only, the run goes on
                 write = steps[i]
-                assert isinstance(write, Write)
+                assert not isinstance(write, Outcome)
                 result = outcome(
                     write,
                     "unknown",
@@ -436,20 +498,22 @@ def run_many(
             pending -= 1
             if on_result is not None:
                 on_result(result)
+            if on_step is not None:
+                on_step(i, result)
     except KeyboardInterrupt:
         cancel.set()
         with _second_interrupt_exits():
             _collect(results, finished, inflight, lock)
             for i, slot in enumerate(results):
                 if slot is None:
-                    results[i] = _stopped(steps[i], inflight.get(i, "not started") if i in inflight else "not started")
+                    results[i] = _stopped(steps[i], inflight.get(i, ("not started", "")))
     return [r for r in results if r is not None]
 
 
 def _collect(
     results: list[Outcome | None],
     finished: queue.Queue[tuple[int, Outcome]],
-    inflight: dict[int, str | None],
+    inflight: dict[int, tuple[str, str]],
     lock: threading.Lock,
 ) -> None:
     """After Ctrl-C: the outcomes of waits that stop within ``GRACE`` (they name their UPIDs)."""
@@ -465,29 +529,42 @@ def _collect(
         results[i] = result
 
 
-def _stopped(step: Step, state: str | None) -> Outcome:
-    """The outcome of a step Ctrl-C caught: not started, on its way, or with a task still running."""
-    from pvectl.sdk._core.upid import is_upid
-
-    assert isinstance(step, Write)
-    if state == "not started":
+def _stopped(step: Step, state: tuple[str, str]) -> Outcome:
+    """The outcome of a step Ctrl-C caught: not started, on its way, running its task, or in its follow-up."""
+    assert not isinstance(step, Outcome)
+    phase, what = state
+    unsure = [check(step.ref.kind, step.ref.vmid)]
+    if isinstance(step, Job):
+        return _job_stopped(step, phase, what)
+    if phase == "not started":
         return outcome(step, "interrupted", "not started (interrupted); nothing was sent", missing=[step.action])
-    if state is not None and is_upid(state):
-        return outcome(
-            step,
-            "interrupted",
-            step.going_on(state),
-            bare=True,
-            upid=state,
-            missing=[step.action],
-            remedies=[follow(state)],
-        )
-    return outcome(
-        step,
-        "unknown",
-        "interrupted while its request was being sent; the server may have started it",
-        remedies=[check(step.ref.kind, step.ref.vmid)],
-    )
+    if phase == "task":
+        return outcome(step, "interrupted", step.going_on(what), bare=True, upid=what, missing=[step.action],
+                       remedies=[follow(what)])  # fmt: skip
+    if phase == "waiter":
+        return outcome(step, "interrupted", f"interrupted; it goes on on the server: {what}", missing=[step.action],
+                       remedies=unsure)  # fmt: skip
+    if phase == "then":
+        message = f"{step.past}; interrupted during the follow-up work, which may go on"
+        return outcome(step, "interrupted", message, upid=what or None, done=[step.action], missing=["follow-up"],
+                       remedies=unsure)  # fmt: skip
+    message = "interrupted while its request was being sent; the server may have started it"
+    return outcome(step, "unknown", message, remedies=unsure)
+
+
+def _job_stopped(job: Job, phase: str, what: str) -> Outcome:
+    ref = job.ref
+    kind: GuestKind = "lxc" if ref.kind == "lxc" else "qemu"
+    remedies = [job.remedy] if job.remedy else [check(ref.kind, ref.vmid)]
+    if phase == "not started":
+        message, upid = f"{job.label}: not started (interrupted); nothing was sent", None
+    elif phase == "task":
+        message, upid = f"{job.label}: interrupted; its task goes on on the server: {what}", what
+        remedies.insert(0, follow(what))
+    else:
+        message, upid = f"{job.label}: interrupted while being applied{f' ({what})' if what else ''}", None
+    return Outcome("interrupted", ref.vmid, ref.node, message, upid=upid, missing=[job.action], remedies=remedies,
+                   guest=kind, action=job.action, name=ref.name or None)  # fmt: skip
 
 
 class _second_interrupt_exits:

@@ -9,9 +9,7 @@ the file says gets no request at all, so a second apply of the same file sends o
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -24,6 +22,7 @@ if TYPE_CHECKING:
     from pvectl.sdk import ProxmoxClient
     from pvectl.vm.diff import VmDiff
     from pvectl.vm.resolve import Resolution
+    from pvectl.vm.submit import Event
 
 
 class ApplyRefused(ValueError):
@@ -96,14 +95,16 @@ def prepare(client: ProxmoxClient, diffs: Sequence[VmDiff], prune: Sequence[VmRe
     return Prepared(steps, list(prune), notes)
 
 
-def run_step(client: ProxmoxClient, step: Step, *, timeout: float) -> Outcome:
+def run_step(
+    client: ProxmoxClient, step: Step, *, timeout: float, on_event: Callable[[Event], None] | None = None
+) -> Outcome:
     """Create or update one VM; the Outcome says what is true on the server (never raises for server trouble)."""
     from pvectl.vm.update import apply_update
     from pvectl.vm.workflow import submit
 
     diff, ref = step.diff, step.ref
     if step.resolution is not None:
-        return submit(client, step.resolution, timeout=timeout)
+        return submit(client, step.resolution, timeout=timeout, on_event=on_event)
     if diff.plan is None or diff.plan.is_empty():
         return Outcome("done", ref.vmid, ref.node, f"{diff.title}: unchanged")
     return apply_update(client, ref, diff.plan, digest=diff.digest, timeout=timeout)
@@ -117,47 +118,30 @@ def run(
     timeout: float,
     on_result: Callable[[Result], None] | None = None,
 ) -> list[Result]:
-    """Run every step, at most ``parallel`` at a time, results in file order. Ctrl-C starts no further VM; the
-    ones under way are reported interrupted (their state: ``pvectl diff -f`` the file again)."""
+    """Run every step, at most ``parallel`` at a time, results in file order (pvectl.guest.run.run_many: Ctrl-C
+    starts no further VM and leaves at once; the ones under way are reported interrupted, named by the step they
+    were in; ``pvectl diff -f`` the file again shows what is left)."""
+    from pvectl.guest.run import Job, run_many
+
     if parallel < 1:
         raise ValueError("parallel must be at least 1")
-    stop = threading.Event()
 
-    def one(step: Step) -> Outcome:
-        if stop.is_set():
-            return Outcome("nothing-created", step.ref.vmid, step.ref.node, f"{step.diff.title}: not started")
-        return run_step(client, step, timeout=timeout)
+    def job(step: Step) -> Job:
+        def work(client: ProxmoxClient, state: Callable[[str, str], None]) -> Outcome:
+            def seen(event: Event) -> None:
+                state("job", f"{event.step}: {event.detail}".rstrip(": "))
 
-    results: dict[int, Result] = {}
-    pool = ThreadPoolExecutor(max_workers=min(parallel, max(1, len(steps))), thread_name_prefix="pvectl-apply")
-    futures: dict[Future[Outcome], int] = {pool.submit(one, step): i for i, step in enumerate(steps)}
-    pending = set(futures)
-    try:
-        while pending:
-            finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-            for future in finished:
-                i = futures[future]
-                results[i] = Result(_ref_of(steps[i], future.result()), future.result())
-                if on_result is not None:
-                    on_result(results[i])
-    except KeyboardInterrupt:
-        stop.set()
-        for future, i in futures.items():
-            if i in results:
-                continue
-            ref, title = steps[i].ref, steps[i].diff.title
-            if future.done() and not future.cancelled():
-                results[i] = Result(_ref_of(steps[i], future.result()), future.result())
-                continue
-            if future.cancel() or not future.running():
-                outcome = Outcome("nothing-created", ref.vmid, ref.node, f"{title}: not started")
-            else:
-                outcome = Outcome("interrupted", ref.vmid, ref.node, f"{title}: interrupted while being applied")
-                outcome.remedies = ["pvectl diff -f FILE (what is left to do)"]
-            results[i] = Result(ref, outcome)
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
-    return [results[i] for i in range(len(steps))]
+            return run_step(client, step, timeout=timeout, on_event=seen)
+
+        action = "create" if step.resolution is not None else "update"
+        return Job(step.ref, action, work, title=step.diff.title, remedy="pvectl diff -f FILE (what is left to do)")
+
+    def report(i: int, outcome: Outcome) -> None:
+        if on_result is not None:
+            on_result(Result(_ref_of(steps[i], outcome), outcome))
+
+    outcomes = run_many(client, [job(step) for step in steps], parallel=parallel, timeout=timeout, on_step=report)
+    return [Result(_ref_of(step, outcome), outcome) for step, outcome in zip(steps, outcomes, strict=True)]
 
 
 def _ref_of(step: Step, outcome: Outcome) -> VmRef:

@@ -83,6 +83,7 @@ def run(
 ) -> list[Result]:
     """Send the one bulk request, wait for its task, then give every VM its outcome from its state."""
     from pvectl.sdk import Task, TaskTimeout
+    from pvectl.sdk._core.answers import UnexpectedAnswer
     from pvectl.sdk._core.errors import ApiError, TaskFailed, TransportError
     from pvectl.sdk._core.task import TaskLost
     from pvectl.vm.actions import _task
@@ -92,8 +93,13 @@ def run(
     body = params(client, action, [r.vmid for r in refs], parallel, target=target, **extra)
     try:
         upid = _task(client, f"POST {path}", client.request("POST", path, body)).upid.raw
-    except ApiError as exc:
-        return [Result(r, Outcome("nothing-created", r.vmid, r.node, f"{_label(r)}: refused: {exc}")) for r in refs]
+    except (ApiError, UnexpectedAnswer) as exc:
+        from pvectl.guest.answers import ambiguous
+
+        if not ambiguous(exc):  # PVE refused: nothing was started
+            return [Result(r, Outcome("failed", r.vmid, r.node, f"{_label(r)}: refused: {exc}")) for r in refs]
+        message = f"unknown: the answer to the bulk request was {exc}; PVE may have started it"
+        return [Result(r, Outcome("unknown", r.vmid, r.node, f"{_label(r)}: {message}")) for r in refs]
     except TransportError as exc:
         message = f"unknown: the answer to the bulk request was lost ({exc})"
         return [Result(r, Outcome("unknown", r.vmid, r.node, f"{_label(r)}: {message}")) for r in refs]
@@ -120,7 +126,7 @@ def run(
             outcome = Outcome("done", ref.vmid, ref.node, f"{_label(ref)} {past} (server-side task)", upid=upid)
         else:
             message = f"{_label(ref)}: not {past} after PVE's bulk task (now {now})"
-            outcome = Outcome("task-failed", ref.vmid, ref.node, message, upid=upid, log_tail=list(log))
+            outcome = Outcome("failed", ref.vmid, ref.node, message, upid=upid, log_tail=list(log))
         results.append(Result(ref, outcome))
     return results
 

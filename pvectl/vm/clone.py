@@ -9,6 +9,7 @@ offers linked for templates and full otherwise; we also fall back to full when a
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -163,6 +164,7 @@ def run_clone(
 
     target = str(req.params.get("target", req.node))
     for attempt in range(MAX_VMID_TRIES):
+        sent_at = time.time()
         try:
             upid = client.request("POST", req.path, req.params)
             break
@@ -175,17 +177,29 @@ def run_clone(
                     on_progress(f"VM id taken meanwhile; trying {req.newid}")
                 continue
             if reconcile.ambiguous(exc):
-                return _lost(req, str(exc))
+                upid = _clone_task(client, req, sent_at)
+                if upid is None:
+                    return _lost(req, str(exc))
+                break
             message = exc.message + (" (choose another --vmid, or leave it out)" if taken else "")
             outcome = Outcome("nothing-created", None, req.node, f"nothing was cloned: {message}", errors=exc.errors)
             outcome.code = 2 if taken else None
             return outcome
         except PveError as exc:
             if reconcile.ambiguous(exc):
-                return _lost(req, str(exc))
+                upid = _clone_task(client, req, sent_at)
+                if upid is None:
+                    return _lost(req, str(exc))
+                break
             return Outcome("nothing-created", None, req.node, f"nothing was cloned: {exc}", code=5)
     else:  # pragma: no cover - the loop breaks or returns
         raise AssertionError
+    from pvectl.sdk._core.upid import is_upid
+
+    if not is_upid(upid):  # a 2xx that is not the UPID PVE sends ({"data": null}): the clone may have started
+        upid = _clone_task(client, req, sent_at)
+        if upid is None:
+            return _lost(req, "the answer was not a task id")
     task = Task(client, str(upid))
     seen = 0
 
@@ -263,6 +277,17 @@ def run_clone(
     done.done.append("start")
     done.message += ", started"
     return done
+
+
+def _clone_task(client: ProxmoxClient, req: CloneRequest, since: float) -> str | None:
+    """The clone's task after an ambiguous answer, from the source node's task list: qemu-server
+    src/PVE/API2/Qemu.pm clone_vm forks ``qmclone`` with the *source* VM's id. Never sends the clone again."""
+    from pvectl.guest.run import Write, reconcile
+    from pvectl.vm.lookup import VmRef
+
+    source = VmRef(int(req.source), req.node, "", "", (), {})
+    found = reconcile(client, Write(source, "clone", "POST", req.path, "cloned", ("qmclone",)), since, 5.0)
+    return found.upid if found.verdict == "task" else None
 
 
 def _lost(req: CloneRequest, why: str) -> Outcome:

@@ -120,12 +120,21 @@ def wait_until(
     family: int | None = None,
     on_progress: Callable[[str], None] | None = None,
 ) -> Reached:
-    """Poll until ``condition`` (one of CONDITIONS) holds; WaitTimeout after ``timeout`` seconds."""
+    """Poll until ``condition`` (one of CONDITIONS) holds; WaitTimeout after ``timeout`` seconds. A transient error
+    (a lost connection, a 5xx) is one more "not yet", never the end of the wait."""
+    from pvectl.sdk import PveError
+    from pvectl.sdk._core.task import is_transient
+
     clock = client.clock
     deadline = clock.monotonic() + timeout
     delay = FIRST_POLL
     while True:
-        seen = _check(client, node, vmid, condition, family)
+        try:
+            seen = _check(client, node, vmid, condition, family)
+        except PveError as exc:
+            if not is_transient(exc):
+                raise
+            seen = f"no answer this time ({exc})"  # a reset or a 5xx: ask again until the deadline
         if isinstance(seen, Reached):
             return seen
         if on_progress:

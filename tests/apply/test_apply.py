@@ -184,7 +184,7 @@ def test_a_vm_to_prune_that_does_not_stop_is_not_deleted(cli: SimCli, tmp_path: 
     result = cli("apply", "-f", write(tmp_path, {"vmid": 101}), "--prune", "-l", "tag=infra", "--yes", "-o", "json")
     assert result.code == 8
     pruned = result.json()[-1]
-    assert (pruned["vmid"], pruned["outcome"]) == (100, "nothing-created")
+    assert (pruned["vmid"], pruned["outcome"]) == (100, "failed")
     assert "not deleted: stopping it first did not end" in pruned["message"] and "guest hangs" in pruned["message"]
     assert 100 in {vm["vmid"] for vm in cli("vm", "list", "-o", "json").json()}
 

@@ -85,7 +85,7 @@ def test_ambiguous_answer_without_a_task_is_verified_failed(pve: Faulty) -> None
     run = pve("-o", "json", "vm", "start", "102")
     assert run.code == 1, run.text
     out = run.json()
-    assert out["outcome"] == "failed" and "no qmstart task" in out["message"]
+    assert out["outcome"] == "failed" and "no qmstart or hastart task" in out["message"]
     assert sent(pve, "/102/status/start") == 1
 
 
@@ -119,3 +119,35 @@ def test_lost_status_reads_after_the_act_is_unknown_with_the_upid(pve: Faulty) -
     out = run.json()
     assert out["outcome"] == "unknown" and ":qmstart:102:" in out["upid"]
     assert any("pvectl task wait" in r for r in out["remedies"])
+
+
+def test_vm_wait_outlives_one_connection_reset(pve: Faulty) -> None:
+    pve.proxy.add("GET", r"/nodes/pve2/qemu/101/status/current", "drop-after", count=4)  # beyond the SDK retry
+    run = pve("vm", "wait", "101", "--for", "status=running", "--timeout", "30s")
+    assert run.code == 0, run.text
+
+
+def test_template_after_a_lost_answer_is_done(pve: Faulty) -> None:
+    pve.proxy.add("POST", r"/nodes/pve2/qemu/102/template", "drop-after")
+    run = pve("-o", "json", "vm", "template", "102", "--yes")
+    assert run.code == 0, run.text
+    assert run.json()["outcome"] == "done" and ":qmtemplate:102:" in run.json()["upid"]
+    assert pve.proxy.writes().count("POST /nodes/pve2/qemu/102/template") == 1
+
+
+def test_snapshot_create_bulk_lost_answer_is_reconciled(pve: Faulty) -> None:
+    pve.proxy.add("POST", r"/nodes/pve2/qemu/102/snapshot", "status-after", status=502)
+    run = pve("-o", "json", "vm", "snapshot", "create", "100", "102", "s1")
+    assert run.code == 0, run.text
+    by_id = {o["vmid"]: o for o in run.json()}
+    assert by_id[102]["outcome"] == "done" and ":qmsnapshot:102:" in by_id[102]["upid"]
+    assert pve.proxy.writes().count("POST /nodes/pve2/qemu/102/snapshot") == 1
+
+
+@pytest.mark.parametrize(("action", "kwargs"), [("body", {"body": None}), ("drop-after", {}), ("body", {"body": 7})])
+def test_clone_after_an_odd_answer_follows_the_task(pve: Faulty, action: str, kwargs: dict[str, Any]) -> None:
+    pve.proxy.add("POST", r"/nodes/pve2/qemu/102/clone", action, **kwargs)
+    run = pve("-o", "json", "vm", "clone", "102", "copy1", "--vmid", "150")
+    assert run.code == 0, run.text
+    assert run.json()["outcome"] == "done" and ":qmclone:102:" in run.json()["upid"]
+    assert pve.proxy.writes().count("POST /nodes/pve2/qemu/102/clone") == 1

@@ -89,7 +89,7 @@ def test_drain_moves_and_reports_the_vms_that_stay(fleet: Fleet) -> None:
     assert run.code == SOME_FAILED
     outcomes = {o["vmid"]: o for o in run.json()}
     assert {v for v, o in outcomes.items() if o["outcome"] == "done"} == {400, 401, 402, 405}
-    assert outcomes[403]["outcome"] == "nothing-created" and outcomes[404]["outcome"] == "nothing-created"
+    assert outcomes[403]["outcome"] == "failed" and outcomes[404]["outcome"] == "failed"
     where = nodes_of(fleet)
     assert where[400] == "pve2" and where[401] == "pve3" and where[405] != "pve1"
     assert where[403] == "pve1" and where[404] == "pve1" and where[406] == "pve1"  # stopped VMs stay

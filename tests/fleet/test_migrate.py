@@ -128,7 +128,7 @@ def test_selector_bulk_reports_per_vm_and_some_failed(fleet: Fleet) -> None:
     assert run.code == SOME_FAILED
     by_id = {o["vmid"]: o for o in run.json()}
     assert by_id[300]["outcome"] == "done" and by_id[302]["outcome"] == "done"
-    assert by_id[301]["outcome"] == "nothing-created" and "with-local-disks" in by_id[301]["message"]
+    assert by_id[301]["outcome"] == "failed" and "with-local-disks" in by_id[301]["message"]
     assert node_of(fleet, 301) == "pve1" and node_of(fleet, 300) == "pve2"
     assert "POST /nodes/pve1/qemu/301/migrate" not in fleet.writes()
 
@@ -150,7 +150,7 @@ def test_ha_move_that_fails_on_the_server_is_reported(fleet: Fleet) -> None:
     run = fleet("vm", "migrate", "302", "--to", "pve2", "-o", "json")
     assert run.code == 1, run.stderr
     outcome = run.json()
-    assert outcome["outcome"] == "task-failed" and ":qmigrate:302:" in outcome["upid"]
+    assert outcome["outcome"] == "failed" and ":qmigrate:302:" in outcome["upid"]
     assert node_of(fleet, 302) == "pve1"
 
 
@@ -159,7 +159,7 @@ def test_a_locked_vm_is_refused_per_vm_and_the_rest_moves(fleet: Fleet) -> None:
     run = fleet("vm", "migrate", "300", "302", "--to", "pve2", "--yes", "-o", "json")
     assert run.code == SOME_FAILED
     by_id = {o["vmid"]: o for o in run.json()}
-    assert by_id[300]["outcome"] == "nothing-created" and "VM is locked (backup)" in by_id[300]["message"]
+    assert by_id[300]["outcome"] == "failed" and "VM is locked (backup)" in by_id[300]["message"]
     assert by_id[302]["outcome"] == "done" and node_of(fleet, 302) == "pve2"
     assert not any("/qemu/300/" in w for w in fleet.writes())
 

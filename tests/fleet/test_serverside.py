@@ -38,7 +38,7 @@ def test_server_side_vm_that_did_not_reach_its_state_fails(tmp_path: Path, monke
     fleet.sim.inject("task-fail:type=stopall,message=guest 102 did not stop,count=1")
     run = fleet("vm", "shutdown", "100", "102", "--server-side", "--yes", "-o", "json")
     assert run.code == SOME_FAILED
-    assert {o["outcome"] for o in run.json()} == {"task-failed"}
+    assert {o["outcome"] for o in run.json()} == {"failed"}
     assert "not shut down after PVE's bulk task" in run.stderr
 
 

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from pvectl.cli.commands.diff import FileOpt
-from pvectl.cli.commands.vm.daily import Timeout
-from pvectl.cli.commands.vm.select import YesOpt
 from pvectl.cli.errors import USAGE, CliError, reported
+from pvectl.cli.fleet import YesOpt
+from pvectl.cli.options import Timeout
 from pvectl.cli.runner import output_format
 from pvectl.vm.bulk import DEFAULT_PARALLEL
 
@@ -82,14 +82,15 @@ def _apply(
     labels: list[str],
     timeout: str | None,
 ) -> None:
+    from pvectl.cli import fleet as select
+    from pvectl.cli import options
     from pvectl.cli.commands.diff import compute, label_tags
-    from pvectl.cli.commands.vm import daily, select
     from pvectl.cli.output import check_format
     from pvectl.vm import apply
     from pvectl.vm.selector import SelectorError, parse_terms
 
     fmt = check_format(output_format(ctx))
-    seconds = daily._wait_seconds(ctx, timeout)
+    seconds = options.wait_seconds(ctx, timeout)
     if parallel < 1:
         raise CliError("--parallel: must be at least 1", USAGE)
     if prune != (selector is not None):

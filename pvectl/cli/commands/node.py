@@ -9,15 +9,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from pvectl.cli import completers
-from pvectl.cli.commands.vm.daily import NoWait, Timeout
-from pvectl.cli.commands.vm.migrate import MIGRATE_PARALLEL, LocalDisksOpt, MigrateParallelOpt
-from pvectl.cli.commands.vm.select import DryRunOpt, YesOpt
 from pvectl.cli.errors import reported
+from pvectl.cli.moves import MIGRATE_PARALLEL, LocalDisksOpt, MigrateParallelOpt
+from pvectl.cli.options import DryRunOpt, NoWait, Timeout, YesOpt
 from pvectl.cli.runner import ApiCommand
 
 if TYPE_CHECKING:
     from pvectl.sdk import ProxmoxClient
-    from pvectl.vm.lookup import VmRef
 
 app = typer.Typer(
     name="node",
@@ -161,15 +159,15 @@ def drain(
     """Move every running VM off NODE: a plan (largest VM first, each to the target with the most free memory
     that fits it) is shown before anything moves; VMs that cannot move are listed with why. Asks unless --yes."""
     with reported():
-        from pvectl.cli.commands.vm import daily, select
-        from pvectl.cli.commands.vm.migrate import run_moves
+        from pvectl.cli import fleet as select
+        from pvectl.cli import options
         from pvectl.cli.errors import USAGE, CliError
+        from pvectl.cli.moves import run_moves
         from pvectl.cli.output import show
-        from pvectl.vm.drain import Step, gib, memory_of, plan
+        from pvectl.guest.ops.drain import plan_drain
         from pvectl.vm.lookup import cluster_vms
-        from pvectl.vm.migrate import Move, MoveError, Preflight, plan_move, try_preflight
 
-        seconds = daily._wait_seconds(ctx, timeout)
+        seconds = options.wait_seconds(ctx, timeout)
         if parallel < 1:
             raise CliError("--parallel: must be at least 1", USAGE)
         client = ctx.obj.client()
@@ -178,41 +176,8 @@ def drain(
         if not refs:
             print(f"no running VM on {node}; nothing to do", file=sys.stderr)
             return
-        pres: dict[int, Preflight] = {}
-        unknown: list[Step] = []
-        for ref in refs:
-            pre = try_preflight(client, ref)
-            if isinstance(pre, str):
-                unknown.append(Step(ref, memory_of(ref), None, pre))
-            else:
-                pres[ref.vmid] = pre
-        steps = plan([r for r in refs if r.vmid in pres], pres, rooms, with_local_disks=with_local_disks) + unknown
-        moves: list[Move] = []
-        refused: list[tuple[VmRef, str]] = []
-        rows = []
-        for step in steps:
-            move = None
-            reason = step.reason
-            if step.target is not None:
-                try:
-                    move = plan_move(step.ref, step.target, running=True, with_local_disks=with_local_disks)
-                except MoveError as exc:
-                    reason = str(exc).split(": ", 1)[-1]
-            if move is None:
-                refused.append((step.ref, reason))
-            else:
-                moves.append(move)
-            rows.append(
-                {
-                    "vmid": step.ref.vmid,
-                    "name": step.ref.name,
-                    "memory": gib(step.memory),
-                    "target": step.target if move else None,
-                    "mode": move.mode if move else "stays",
-                    "reason": reason or None,
-                    "request": move.describe() if move else None,
-                }
-            )
+        drained = plan_drain(client, refs, rooms, with_local_disks=with_local_disks)
+        moves, refused, rows = drained.moves, drained.refused, drained.rows
         title = f"drain {node}: {select.count(len(moves))} to move, {select.count(len(refused))} cannot move"
         text = "\n".join(
             [title]

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from pvectl.cli.commands.vm import ci_flags
 from pvectl.cli.commands.vm.wait import VmArg
 from pvectl.cli.errors import USAGE, CliError, reported
+
+if TYPE_CHECKING:
+    from pvectl.vm.clone import CloneRequest
 
 WAITS = ("ready", "agent", "ip")
 
@@ -59,31 +62,13 @@ def clone(
     with reported():
         from pvectl.cli.commands.vm.daily import _find, _wait_seconds
         from pvectl.cli.commands.vm.report import outcome_lines, outcome_printed
-        from pvectl.cli.output import show
         from pvectl.vm.clone import CloneProblem, plan_clone, run_clone
 
-        if full and linked:
-            raise CliError("--full and --linked exclude each other", USAGE)
-        if wait not in WAITS:
-            raise CliError(f"--wait: expected one of {', '.join(WAITS)}, got '{wait}'", USAGE)
-        if no_wait and (start or wait != "ready"):
-            raise CliError("--no-wait cannot be combined with --start or --wait", USAGE)
+        _check(full=full, linked=linked, wait=wait, no_wait=no_wait, start=start)
         seconds = _wait_seconds(ctx, timeout)
-        cloud = ci_flags.with_env_password(
-            ci_flags.cloud_init(
-                {
-                    "ci_user": ci_user,
-                    "ci_password": ci_password,
-                    "ci_password_stdin": ci_password_stdin,
-                    "ssh_key": ssh_key,
-                    "ipconfig": ipconfig,
-                    "nameserver": nameserver,
-                    "searchdomain": searchdomain,
-                    "ci_upgrade": ci_upgrade,
-                    "cloudinit_storage": cloudinit_storage,
-                }
-            )
-        )
+        given = (ci_user, ci_password, ci_password_stdin, ssh_key, ipconfig, nameserver, searchdomain, ci_upgrade,
+                 cloudinit_storage)  # fmt: skip
+        cloud = ci_flags.with_env_password(ci_flags.cloud_init(dict(zip(CI_KEYS, given, strict=True))))
         client = ctx.obj.client()
         ref = _find(client, source)
         try:
@@ -105,22 +90,14 @@ def clone(
         except CloneProblem as exc:
             raise CliError(str(exc), USAGE) from None
         if dry_run:
-            from pvectl.sdk._core.redact import redact
-
-            data = {"vmid": req.newid, "requests": req.requests(), "notes": req.notes}
-            lines = [f"Plan for VM {req.newid} cloned from VM {req.source} on {req.node}:"]
-            for i, r in enumerate(req.requests(), start=1):
-                lines.append(f"  {i}. {r['method']} {r['path']}")
-                lines += [f"       {k}={v}" for k, v in r["params"].items()]
-            lines += [f"  note: {n}" for n in req.notes]
-            if wait != "ready":
-                lines.append(f"  then wait for {wait} (pvectl vm wait {req.newid} --for {wait})")
-            show(ctx, json.loads(redact(json.dumps(data))), human=redact("\n".join(lines)), piped="text")
+            _show_plan(ctx, req, wait)
             return
-        if no_wait:
-            from pvectl.cli.runner import print_upid
+        if no_wait:  # through the runner: a lost answer is looked up (qmclone task), never sent again
+            from pvectl.cli.writes import run_one
+            from pvectl.guest.run import Write
 
-            print_upid(ctx, str(client.request("POST", req.path, req.params)))
+            write = Write(ref, "clone", "POST", req.path, "clone sent", ("qmclone",), params=dict(req.params))
+            run_one(ctx, client, write, no_wait=True, seconds=seconds)
             return
 
         def progress(line: str) -> None:
@@ -139,3 +116,33 @@ def clone(
         print(outcome_lines(outcome)[0], file=sys.stderr)
         new = VmRef(req.newid, outcome.node or req.node, new_name, "running", (), {})
         wait_for_vm(ctx, client, new, wait, timeout=seconds)
+
+
+CI_KEYS = ("ci_user", "ci_password", "ci_password_stdin", "ssh_key", "ipconfig", "nameserver", "searchdomain",
+           "ci_upgrade", "cloudinit_storage")  # fmt: skip
+
+
+def _show_plan(ctx: typer.Context, req: CloneRequest, wait: str) -> None:
+    """``--dry-run``: the requests (secrets redacted) and what would be waited for."""
+    from pvectl.cli.output import show
+    from pvectl.sdk._core.redact import redact
+
+    data = {"vmid": req.newid, "requests": req.requests(), "notes": req.notes}
+    lines = [f"Plan for VM {req.newid} cloned from VM {req.source} on {req.node}:"]
+    for i, r in enumerate(req.requests(), start=1):
+        lines.append(f"  {i}. {r['method']} {r['path']}")
+        lines += [f"       {k}={v}" for k, v in r["params"].items()]
+    lines += [f"  note: {n}" for n in req.notes]
+    if wait != "ready":
+        lines.append(f"  then wait for {wait} (pvectl vm wait {req.newid} --for {wait})")
+    show(ctx, json.loads(redact(json.dumps(data))), human=redact("\n".join(lines)), piped="text")
+
+
+def _check(*, full: bool, linked: bool, wait: str, no_wait: bool, start: bool) -> None:
+    """Flag combinations that cannot work: usage errors before anything is sent."""
+    if full and linked:
+        raise CliError("--full and --linked exclude each other", USAGE)
+    if wait not in WAITS:
+        raise CliError(f"--wait: expected one of {', '.join(WAITS)}, got '{wait}'", USAGE)
+    if no_wait and (start or wait != "ready"):
+        raise CliError("--no-wait cannot be combined with --start or --wait", USAGE)

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pvectl.cli import completers
-from pvectl.cli.commands.vm.select import NameOpt, PoolOpt, SelectorOpt
+from pvectl.cli import completers, options
 from pvectl.cli.errors import NOT_FOUND, USAGE, CliError, reported
+from pvectl.cli.fleet import NameOpt, PoolOpt, SelectorOpt
 from pvectl.cli.runner import output_format
 
 if TYPE_CHECKING:
@@ -20,16 +20,8 @@ VmArg = Annotated[
     str,
     typer.Argument(help="VM id or name (found across the cluster).", show_default=False, autocompletion=completers.vm),
 ]
-NoWait = Annotated[bool, typer.Option("--no-wait", help="Print the task id instead of waiting.")]
-Timeout = Annotated[
-    str | None,
-    typer.Option(
-        "--timeout",
-        metavar="DURATION",
-        help="How long to wait for the task (90s, 10m; default 10m). The task goes on after it (exit 7).",
-        show_default=False,
-    ),
-]
+NoWait = options.NoWait
+Timeout = options.Timeout
 LIST_COLUMNS = ("vmid", "name", "node", "status", "tags", "cpus", "memory")
 # What /cluster/resources reports as a VM's status: PVE::QemuServer::vmstatus gives running|stopped (the same
 # enum as GET /nodes/{node}/qemu/{vmid}/status/current), and the cluster marks guests of an offline node unknown.
@@ -46,16 +38,7 @@ def _find(client: ProxmoxClient, key: str) -> VmRef:
 
 
 def _wait_seconds(ctx: typer.Context, timeout: str | None) -> float:
-    """Checks made before anything is sent: the output format and ``--timeout``."""
-    from pvectl.cli.output import resolve
-    from pvectl.cli.tasks import TASK_TIMEOUT
-
-    resolve(output_format(ctx))
-    if timeout is None:
-        return TASK_TIMEOUT
-    from pvectl.cli.duration import parse_duration
-
-    return parse_duration(timeout, "--timeout")
+    return options.wait_seconds(ctx, timeout)
 
 
 def _finish(
@@ -106,7 +89,7 @@ def list_vms(
 ) -> None:
     """List the cluster's VMs (no node needed); the selector flags narrow the list."""
     with reported():
-        from pvectl.cli.commands.vm import select
+        from pvectl.cli import fleet as select
         from pvectl.cli.output import emit
         from pvectl.vm.lookup import cluster_vms, matches
 

@@ -17,9 +17,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Progress", "outcome_lines", "outcome_printed", "plan_json", "plan_text", "print_plan", "show_outcome"]
 
-# What the remedy lines are, by outcome kind.
-REMEDY_LABEL = {"partial": "finish with", "unknown": "check with", "interrupted": "follow and finish with"}
-
 
 def plan_text(plan: Plan) -> str:
     """The plan as people read it: one block per request, parameters one per line (secrets redacted)."""
@@ -41,19 +38,9 @@ def plan_json(plan: Plan) -> str:
 
 def outcome_lines(outcome: Outcome) -> list[str]:
     """The final report; the first line says what exists."""
-    lines = [outcome.message]
-    lines += [f"  {field}: {' '.join(message.split())}" for field, message in sorted(outcome.errors.items())]
-    if outcome.upid and not outcome.ok and outcome.upid not in outcome.message:  # -o json always has it
-        lines.append(f"  task: {outcome.upid}")
-    if outcome.missing:
-        lines.append(f"  missing: {', '.join(outcome.missing)}")
-    lines += [f"  checked: {line}" for line in outcome.checked]
-    label = REMEDY_LABEL.get(outcome.kind, "finish with")
-    lines += [f"  {label}: {remedy}" for remedy in outcome.remedies]
-    if outcome.log_tail:
-        lines.append("  task log (last lines):")
-        lines += [f"    {line}" for line in outcome.log_tail]
-    return lines
+    from pvectl.cli.render import lines_of
+
+    return lines_of(outcome)
 
 
 def print_plan(ctx: typer.Context, plan: Plan, config: VmConfig | None = None) -> None:
@@ -81,23 +68,7 @@ def show_outcome(ctx: typer.Context, outcome: Outcome) -> None:
 
 
 def outcome_printed(ctx: typer.Context, outcome: Outcome) -> CliError | None:
-    """Print what goes to stdout; the CliError (message, detail lines, exit code) to raise unless ok."""
-    from pvectl.cli.errors import CliError
-    from pvectl.cli.runner import output_format
-    from pvectl.sdk._core.redact import redact
+    """Print what goes to stdout (through output.show: -o and --query apply); the CliError to raise unless ok."""
+    from pvectl.cli.render import printed
 
-    fmt = output_format(ctx)
-    if fmt in ("json", "yaml"):
-        data = outcome.to_json()
-        if fmt == "json":
-            print(redact(json.dumps(data, indent=2)))
-        else:
-            import yaml
-
-            print(redact(yaml.safe_dump(data, sort_keys=False)).rstrip())
-    lines = outcome_lines(outcome)
-    if outcome.ok:
-        if fmt not in ("json", "yaml"):
-            print(lines[0])
-        return None
-    return CliError(lines[0], outcome.exit_code, lines[1:])
+    return printed(ctx, outcome)

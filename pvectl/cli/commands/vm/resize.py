@@ -44,22 +44,9 @@ def resize(
         digest = str(config.get("digest") or "")
         if digest:
             params["digest"] = digest  # PVE refuses if the config changed since it was read (the size checked)
-        answer = client.request("PUT", f"{path}/resize", params)
-        done = f"VM {ref.vmid}: {disk} grown from {domain.human(step.current)} to {domain.human(step.new)}"
-        if answer is None:  # PVE 7.4 resizes synchronously (schema: returns null); 8.0 and later answer a task ID
-            print(done)
-            return
-        from pvectl.vm.actions import _task
+        from pvectl.cli.writes import run_one
+        from pvectl.guest.ops.simple import resize_write
 
-        task = _task(client, f"PUT {path}/resize", answer)
-        daily._finish(
-            ctx,
-            client,
-            task.upid.raw,
-            no_wait,
-            done,
-            timeout=seconds,
-            doing=f"VM {ref.vmid}'s {disk} is being resized",
-            step="disk resize",
-            ref=ref,
-        )
+        write = resize_write(ref, params, lambda cfg: domain.plan(cfg, disk, f"{step.new // 1024}K").unchanged)
+        write.past = f"{disk} grown from {domain.human(step.current)} to {domain.human(step.new)}"
+        run_one(ctx, client, write, no_wait=no_wait, seconds=seconds)

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from pvectl.cli.commands.vm.daily import Timeout
-from pvectl.cli.commands.vm.select import (
+from pvectl.cli.errors import reported
+from pvectl.cli.fleet import (
     AllOpt,
     DryRunOpt,
     NameOpt,
@@ -21,7 +22,6 @@ from pvectl.cli.commands.vm.select import (
     VmArgs,
     YesOpt,
 )
-from pvectl.cli.errors import reported
 from pvectl.cli.runner import output_format
 from pvectl.vm.bulk import DEFAULT_PARALLEL
 
@@ -57,6 +57,9 @@ def _split(args: list[str]) -> tuple[list[str], str]:
     return args[:-1], name
 
 
+SNAPSHOT_TASKS = {"create": "qmsnapshot", "delete": "qmdelsnapshot", "rollback": "qmrollback"}
+
+
 def _run(
     ctx: typer.Context,
     verb: str,
@@ -73,7 +76,7 @@ def _run(
     seconds: float,
     past: str,
 ) -> None:
-    from pvectl.cli.commands.vm import select
+    from pvectl.cli import fleet as select
     from pvectl.cli.errors import USAGE, CliError
     from pvectl.vm import bulk
 
@@ -114,6 +117,10 @@ def _run(
         timeout=seconds,
         then=then,
         on_result=select.progress_line,
+        action=f"snapshot {verb}",
+        # PVE's worker types (qemu-server src/PVE/API2/Qemu.pm snapshot, delsnapshot, rollback): an ambiguous
+        # answer is reconciled from the node's task list
+        task_types=lambda ref: (SNAPSHOT_TASKS[verb],),
     )
     select.report(ctx, results)
 
@@ -165,7 +172,8 @@ def create(
 ) -> None:
     """Snapshot VMs (by id or name, or by selector), optionally keeping only the N newest of a prefix."""
     with reported():
-        from pvectl.cli.commands.vm import daily, select
+        from pvectl.cli import fleet as select
+        from pvectl.cli.commands.vm import daily
         from pvectl.cli.errors import USAGE, CliError
         from pvectl.vm import snapshots
 
@@ -218,7 +226,8 @@ def delete(
 ) -> None:
     """Delete a snapshot of VMs (by id or name, or by selector); asks first unless --yes."""
     with reported():
-        from pvectl.cli.commands.vm import daily, select
+        from pvectl.cli import fleet as select
+        from pvectl.cli.commands.vm import daily
 
         seconds = daily._wait_seconds(ctx, timeout)
         vms, snapname = _split(args)
@@ -268,7 +277,8 @@ def list_snapshots(
     """Snapshots as a tree (parents, times; the present state marked): of one VM, or grouped by VM for several
     (-o json: one object per VM with its snapshots)."""
     with reported():
-        from pvectl.cli.commands.vm import daily, select
+        from pvectl.cli import fleet as select
+        from pvectl.cli.commands.vm import daily
         from pvectl.cli.output import show
         from pvectl.vm.snapshots import snapshots, tree_lines
 
@@ -322,8 +332,8 @@ def rollback(
     """Roll VMs back to a snapshot (by id or name, or by selector; their present state is lost): asks first, with
     the count, unless --yes."""
     with reported():
-        from pvectl.cli.commands.vm import daily, select
-        from pvectl.vm.actions import _task
+        from pvectl.cli import fleet as select
+        from pvectl.cli.commands.vm import daily
 
         seconds = daily._wait_seconds(ctx, timeout)
         vms, snapname = _split(args)
@@ -352,16 +362,7 @@ def rollback(
                 f"Roll VM {ref.vmid} ({ref.name or 'no name'}) back to '{snapname}'? Its present state is lost.",
                 f"refusing to roll back VM {ref.vmid}",
             )
-        path = f"/nodes/{ref.node}/qemu/{ref.vmid}/snapshot/{snapname}/rollback"
-        task = _task(client, f"POST {path}", client.request("POST", path, {"start": True} if start else {}))
-        daily._finish(
-            ctx,
-            client,
-            task.upid.raw,
-            False,
-            f"VM {ref.vmid} ({ref.name or 'no name'}) rolled back to '{snapname}'",
-            timeout=seconds,
-            doing=f"VM {ref.vmid} is being rolled back",
-            step="snapshot rollback",
-            ref=ref,
-        )
+        from pvectl.cli.writes import run_one
+        from pvectl.guest.ops.simple import rollback_write
+
+        run_one(ctx, client, rollback_write(ref, snapname, start=start), no_wait=False, seconds=seconds)

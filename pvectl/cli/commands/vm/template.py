@@ -25,7 +25,7 @@ def template(
 ) -> None:
     """Convert a VM to a template (cannot be undone; clone it with pvectl vm clone)."""
     with reported():
-        from pvectl.cli.commands.vm.daily import _find, _finish, _wait_seconds
+        from pvectl.cli.commands.vm.daily import _find, _wait_seconds
 
         seconds = _wait_seconds(ctx, timeout)
         client = ctx.obj.client()
@@ -41,18 +41,7 @@ def template(
             answer = input(f"Convert {label} to a template? This cannot be undone. [y/N] ")
             if answer.strip().lower() not in ("y", "yes"):
                 raise CliError("not converted", USAGE)
-        from pvectl.vm.actions import _task
+        from pvectl.cli.writes import run_one
+        from pvectl.guest.ops.simple import template_write
 
-        path = f"/nodes/{ref.node}/qemu/{ref.vmid}/template"
-        task = _task(client, f"POST {path}", client.request("POST", path, {}))
-        _finish(
-            ctx,
-            client,
-            task.upid.raw,
-            no_wait,
-            f"{label} is now a template",
-            timeout=seconds,
-            doing=f"VM {ref.vmid} is being converted to a template",
-            step="template",
-            ref=ref,
-        )
+        run_one(ctx, client, template_write(ref), no_wait=no_wait, seconds=seconds)

@@ -1,4 +1,4 @@
-"""The selector flags shared by every ``pvectl vm`` command that acts on VMs, and the bulk-run front end:
+"""The selector flags shared by the commands that act on guests, and the bulk-run front end (not a command):
 confirmation with the count, ``--dry-run``, one progress line per VM, the per-VM outcome table."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from pvectl.cli import completers
+from pvectl.cli import completers, options
 from pvectl.cli.errors import NOT_FOUND, USAGE, CliError
 
 if TYPE_CHECKING:
@@ -52,8 +52,8 @@ StatusOpt = Annotated[
     str | None, typer.Option("--status", help="Only VMs in this state (running, stopped).", show_default=False)
 ]
 AllOpt = Annotated[bool, typer.Option("--all", help="Every VM of the cluster (needed when nothing else selects).")]
-YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
-DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="List the matched VMs and the requests; send nothing.")]
+YesOpt = options.YesOpt
+DryRunOpt = options.DryRunOpt
 ParallelOpt = Annotated[
     int, typer.Option("--parallel", metavar="N", help="VMs acted on at the same time (one shared connection pool).")
 ]
@@ -135,7 +135,7 @@ def report(ctx: typer.Context, results: list[Result]) -> None:
     from pvectl.cli.output import show
     from pvectl.vm.bulk import exit_code
 
-    rows: list[dict[str, Any]] = [{"name": r.ref.name, **r.outcome.to_json()} for r in results]
+    rows: list[dict[str, Any]] = [{**r.outcome.to_json(), "name": r.outcome.name or r.ref.name} for r in results]
     show(ctx, rows, columns=OUTCOME_COLUMNS)
     code = exit_code(results)
     if code == 0:

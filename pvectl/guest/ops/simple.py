@@ -1,0 +1,59 @@
+"""One-request writes on one guest (template, disk resize, snapshot rollback): the Write each sends, with PVE's
+worker type for finding its task after an ambiguous answer, and how the server shows it done.
+
+Worker types: qemu-server ``src/PVE/API2/Qemu.pm`` template forks ``qmtemplate``, resize_vm ``qmresize`` (PVE 8.0
+and later; 7.4 resizes inside the request and answers null), rollback ``qmrollback``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from pvectl.guest.ops.power import base
+from pvectl.guest.run import Write
+
+if TYPE_CHECKING:
+    from pvectl.sdk import ProxmoxClient
+    from pvectl.vm.lookup import VmRef
+
+
+def config_of(client: ProxmoxClient, ref: VmRef) -> dict[str, Any] | None:
+    from pvectl.sdk._core.errors import PveError
+
+    try:
+        data = client.request("GET", f"{base(ref)}/config")  # raw: compared key by key as PVE wrote them
+    except PveError:
+        return None
+    return dict(data) if isinstance(data, dict) else None
+
+
+def template_write(ref: VmRef) -> Write:
+    def reached(client: ProxmoxClient, ref: VmRef) -> bool | None:
+        config = config_of(client, ref)
+        return None if config is None else str(config.get("template", 0)) == "1"
+
+    return Write(ref, "template", "POST", f"{base(ref)}/template", "is now a template", ("qmtemplate",),
+                 reached=reached)  # fmt: skip
+
+
+def resize_write(ref: VmRef, params: dict[str, Any], done: Callable[[dict[str, Any]], bool]) -> Write:
+    """``done(config)``: the config shows the new size (the plan made from it has nothing left to do)."""
+
+    def reached(client: ProxmoxClient, ref: VmRef) -> bool | None:
+        config = config_of(client, ref)
+        if config is None:
+            return None
+        try:
+            return done(config)
+        except ValueError:
+            return None
+
+    return Write(ref, "resize", "PUT", f"{base(ref)}/resize", "resized", ("qmresize",), params=dict(params),
+                 reached=reached)  # fmt: skip
+
+
+def rollback_write(ref: VmRef, snapname: str, *, start: bool = False) -> Write:
+    path = f"{base(ref)}/snapshot/{snapname}/rollback"
+    params: dict[str, Any] = {"start": True} if start else {}
+    return Write(ref, "rollback", "POST", path, f"rolled back to '{snapname}'", ("qmrollback",), params=params)
