@@ -4,7 +4,8 @@ Each is a pure plan: the request (what ``--dry-run`` shows), PVE's worker task t
 list after an ambiguous answer) and how the server shows that it happened (read instead of resending).
 Task types are pve-container's fork_worker names: ``src/PVE/API2/LXC/Snapshot.pm`` (``vzsnapshot``,
 ``vzdelsnapshot``, ``vzrollback``), ``src/PVE/API2/LXC.pm`` (clone_vm ``vzclone``, migrate_vm ``vzmigrate``,
-resize_vm ``resize``); template and config updates answer without a task.
+resize_vm ``resize``, template ``vztemplate`` (answered null, not its UPID)); config updates answer without a
+task.
 """
 
 from __future__ import annotations
@@ -91,7 +92,10 @@ def template(ref: VmRef) -> Write:
         config = _config(client, ref)
         return None if config is None else str(config.get("template", "0")) == "1"
 
-    return Write(ref, "template", "POST", f"{base(ref)}/template", "converted to a template", (), reached=reached)
+    # PVE answers null and converts in a `vztemplate` worker it does not return: the runner finds that task in the
+    # node's task list (as after any odd answer) and follows it
+    return Write(ref, "template", "POST", f"{base(ref)}/template", "converted to a template", ("vztemplate",),
+                 reached=reached)  # fmt: skip
 
 
 def migrate(ref: VmRef, target: str, *, timeout: int | None = None, online: bool = False) -> Write:

@@ -7,14 +7,14 @@ list whether a download of it runs (then it is followed). ``None`` means the tem
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from pvectl.guest.outcome import Outcome, OutcomeKind, follow
 from pvectl.sdk import ApiError, PveError, TaskFailed, TaskTimeout
 from pvectl.sdk._core.answers import UnexpectedAnswer
 from pvectl.sdk._core.task import Task, TaskLost
 from pvectl.sdk._core.upid import is_upid
 from pvectl.vm import reconcile
-from pvectl.vm.outcome import Outcome, follow
 from pvectl.vm.submit import Event
 
 if TYPE_CHECKING:
@@ -42,6 +42,10 @@ def _running_download(client: ProxmoxClient, node: str, template: str) -> str | 
     return None
 
 
+def _outcome(kind: OutcomeKind, vmid: None, node: str, message: str, **fields: Any) -> Outcome:
+    return Outcome(kind, vmid, node, message, guest="lxc", action="template download", **fields)
+
+
 def pull(
     client: ProxmoxClient,
     request: PlannedRequest,
@@ -65,7 +69,7 @@ def pull(
         if not reconcile.ambiguous(exc):
             message = exc.message if isinstance(exc, ApiError) else str(exc)
             emit(Event("pull", "failed", message))
-            return Outcome(
+            return _outcome(
                 "nothing-created", None, node, f"the template download was refused: {message}; no CT was created"
             )
         upid = _running_download(client, node, template)
@@ -74,7 +78,7 @@ def pull(
                 emit(Event("pull", "done", f"{template} is on {storage}"))
                 return None
             emit(Event("pull", "failed", reconcile.describe_loss(exc)))
-            return Outcome(
+            return _outcome(
                 "interrupted" if isinstance(exc, KeyboardInterrupt) else "unknown",
                 None,
                 node,
@@ -86,7 +90,7 @@ def pull(
         Task(client, upid).wait(timeout=timeout)
     except TaskFailed as exc:
         emit(Event("pull", "failed", exc.exitstatus))
-        return Outcome(
+        return _outcome(
             "task-failed",
             None,
             node,
@@ -96,7 +100,7 @@ def pull(
         )
     except (TaskLost, TaskTimeout, PveError) as exc:
         emit(Event("pull", "failed", str(exc)))
-        return Outcome(
+        return _outcome(
             "unknown",
             None,
             node,
@@ -105,7 +109,7 @@ def pull(
             remedies=[follow(upid)],
         )
     except KeyboardInterrupt:
-        return Outcome(
+        return _outcome(
             "interrupted",
             None,
             node,

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
+from pathlib import Path
+
+import pytest
+
 from tests.vm.conftest import SimCli
 
 
@@ -53,3 +58,108 @@ def test_failures_in_bulk_exit_8(cli: SimCli) -> None:
     outcomes = {o["vmid"]: o["outcome"] for o in run.json()}
     assert outcomes == {200: "failed", 201: "done"}
     assert [r["vmid"] for r in cli("-o", "json", "ct", "list").json()] == [200]
+
+
+def test_snapshots_with_retention_rollback_and_delete(cli: SimCli, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pvectl.vm import snapshots
+
+    clock = itertools.count(1_800_000_000, 3600)
+    monkeypatch.setattr(snapshots, "_clock", lambda: float(next(clock)))
+    assert cli("ct", "snapshot", "create", "cache1", "nightly-manual").code == 0  # not pvectl's: kept
+    for _ in range(3):
+        run = cli("-o", "json", "ct", "snapshot", "create", "cache1", "nightly", "--keep", "2")
+        assert run.code == 0, run.stderr
+    assert run.json()["done"] == ["deleted old snapshot nightly-20270115-080000"]
+    rows = cli("-o", "json", "ct", "snapshot", "list", "cache1").json()
+    names = [r["name"] for r in rows]
+    assert names == ["nightly-manual", "nightly-20270115-090000", "nightly-20270115-100000", "current"]
+    assert cli("-o", "json", "ct", "snapshot", "create", "cache1", "before").json()["outcome"] == "done"
+    tree = cli("ct", "snapshot", "list", "cache1").stdout
+    assert "before" in tree and "you are here" in tree
+    run = cli("-o", "json", "ct", "snapshot", "rollback", "cache1", "before")
+    assert run.code == 0 and ":vzrollback:201:" in run.json()["upid"]
+    run = cli("-o", "json", "ct", "snapshot", "delete", "cache1", "before")
+    assert run.code == 0 and ":vzdelsnapshot:201:" in run.json()["upid"]
+    assert "before" not in [r["name"] for r in cli("-o", "json", "ct", "snapshot", "list", "cache1").json()]
+
+
+def test_snapshot_refused_by_the_storage_is_failed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.vm.conftest import sim_cli
+
+    storages = [{"id": "dirct", "type": "dir", "content": ["rootdir", "vztmpl"]}]
+    volumes = [{"storage": "dirct", "name": "debian-12-standard_12.12-1_amd64.tar.zst", "content": "vztmpl",
+                "node": "pve1"}]  # fmt: skip
+    for cli in sim_cli(tmp_path, monkeypatch, storages=storages, volumes=volumes, vms=[]):
+        made = cli("-o", "json", "ct", "create", "--node", "pve1", "--template", "debian-12", "--disk", "dirct:4")
+        assert made.code == 0, made.stderr
+        run = cli("-o", "json", "ct", "snapshot", "create", str(made.json()["vmid"]), "s1")
+        assert run.code == 1 and run.json()["outcome"] == "failed"
+        assert "snapshot feature is not available" in run.json()["message"]
+
+
+def test_clone_full_and_linked_from_a_template(cli: SimCli) -> None:
+    run = cli("-o", "json", "ct", "clone", "cache1", "--newid", "301", "--hostname", "cache1b")
+    assert run.code == 0, run.stderr
+    assert run.json()["outcome"] == "done" and ":vzclone:201:" in run.json()["upid"]
+    linked = cli("ct", "clone", "cache1", "--linked", "--newid", "302")
+    assert linked.code == 2 and "is no template" in linked.stderr
+    running = cli("ct", "clone", "ns1", "--newid", "303")
+    assert running.code == 2 and "--snapshot NAME" in running.stderr
+    assert cli("-o", "json", "ct", "template", "convert", "cache1").json()["outcome"] == "done"
+    assert cli("-o", "json", "ct", "template", "convert", "cache1").json()["outcome"] == "already"
+    run = cli("-o", "json", "ct", "clone", "cache1", "--newid", "304")  # linked by default from a template
+    assert run.code == 0, run.stderr
+    config = cli("-o", "json", "api", "get", "/nodes/pve2/lxc/304/config").json()
+    assert "base-201-disk-0/" in config["rootfs"]
+    assert [w for w in cli.writes() if w.endswith("/clone")] == ["POST /nodes/pve2/lxc/201/clone"] * 2
+
+
+def test_restart_mode_migration_of_a_running_container(cli: SimCli) -> None:
+    dry = cli("-o", "json", "ct", "migrate", "ns1", "--to", "pve2", "--timeout", "30", "--dry-run")
+    assert dry.code == 0 and cli.writes() == []
+    run = cli("-o", "json", "ct", "migrate", "ns1", "--to", "pve2", "--timeout", "30")
+    assert run.code == 0, run.stderr
+    outcome = run.json()
+    assert outcome["outcome"] == "done" and "restart mode" in outcome["message"]
+    body = next(r for r in cli.requests if r.url.path.endswith("/migrate")).content.decode()
+    assert "restart=1" in body and "timeout=30" in body and "online" not in body
+    row = next(r for r in cli("-o", "json", "ct", "list").json() if r["vmid"] == 200)
+    assert (row["node"], row["status"]) == ("pve2", "running")
+    again = cli("-o", "json", "ct", "migrate", "ns1", "--to", "pve2").json()
+    assert again["outcome"] == "already"
+
+
+def test_offline_migration_of_a_stopped_container(cli: SimCli) -> None:
+    run = cli("-o", "json", "ct", "migrate", "cache1", "--to", "pve1")
+    assert run.code == 0 and "offline" in run.json()["message"]
+    body = next(r for r in cli.requests if r.url.path.endswith("/migrate")).content.decode()
+    assert "restart" not in body
+
+
+def test_resize_grows_only(cli: SimCli) -> None:
+    run = cli("-o", "json", "ct", "resize", "ns1", "rootfs", "+2G")
+    assert run.code == 0 and run.json()["outcome"] == "done", run.stderr
+    assert cli("-o", "json", "ct", "show", "ns1").json()["rootfs"].endswith("size=10G")
+    shrink = cli("ct", "resize", "ns1", "rootfs", "4G")
+    assert shrink.code == 2 and "shrink" in shrink.stderr
+    assert cli("ct", "resize", "ns1", "mp7", "+1G").code == 2
+    assert [w for w in cli.writes() if w.endswith("/resize")] == ["PUT /nodes/pve1/lxc/200/resize"]
+
+
+def test_set_sends_only_changes_and_says_what_waits(cli: SimCli) -> None:
+    run = cli("-o", "json", "ct", "set", "ns1", "--cores", "2", "--memory", "512", "--ostype", "ubuntu")
+    assert run.code == 0, run.stderr
+    assert "waiting for the next start: ostype" in run.stderr
+    body = next(r for r in cli.requests if r.method == "PUT").content.decode()
+    assert "cores=2" in body and "memory" not in body and "digest=" in body
+    same = cli("-o", "json", "ct", "set", "ns1", "--cores", "2")
+    assert same.json()["outcome"] == "already"
+    assert cli("ct", "set", "ns1", "--privileged").code == 2
+    assert cli("-o", "json", "ct", "set", "ns1", "--hostname", "ns1b", "--reboot").code == 0
+    assert cli("-o", "json", "ct", "pending", "ns1b").json() == []  # the reboot applied ostype
+
+
+def test_guest_list_and_lists_stay_apart(cli: SimCli) -> None:
+    vms = {r["vmid"] for r in cli("-o", "json", "vm", "list").json()}
+    cts = {r["vmid"] for r in cli("-o", "json", "ct", "list").json()}
+    assert vms == {100, 101, 102} and cts == {200, 201}

@@ -8,11 +8,12 @@ from tests.faults.conftest import Faulty, Run
 
 CREATE = r"/nodes/pve1/lxc"
 START = r"/nodes/pve1/lxc/\d+/status/start"
-ARGS = ("--node", "pve1", "--hostname", "box1", "--template", "debian-12", "--disk", "local-lvm:4")
+ARGS = ("--node", "pve1", "--hostname", "box1", "--disk", "local-lvm:4")
 
 
 def create(pve: Faulty, *flags: str) -> Run:
-    run = pve("-o", "json", "ct", "create", *ARGS, *flags)
+    template = () if "--template" in flags else ("--template", "debian-12")
+    run = pve("-o", "json", "ct", "create", *ARGS, *template, *flags)
     assert "internal error" not in run.text and "Traceback" not in run.text, run.text
     return run
 
@@ -73,7 +74,16 @@ def test_ctrl_c_while_the_create_task_runs(slow_pve: Faulty) -> None:
     from tests.faults.test_interrupt import interrupt_when
 
     code, out, err = interrupt_when(
-        slow_pve, r"GET /nodes/pve1/tasks/.*/status", "-o", "json", "ct", "create", *ARGS, "--start"
+        slow_pve,
+        r"GET /nodes/pve1/tasks/.*/status",
+        "-o",
+        "json",
+        "ct",
+        "create",
+        *ARGS,
+        "--template",
+        "debian-12",
+        "--start",
     )
     assert code == 130, out + err
     outcome = __import__("json").loads(out)
@@ -81,3 +91,14 @@ def test_ctrl_c_while_the_create_task_runs(slow_pve: Faulty) -> None:
     assert "CT 103 is being created" in outcome["message"] and "goes on" in outcome["message"]
     assert outcome["missing"] == ["CT start"] and "pvectl ct start 103" in outcome["remedies"]
     assert slow_pve.proxy.writes() == ["POST /nodes/pve1/lxc"]
+
+
+@pytest.mark.parametrize(
+    "action", [{"action": "drop-after"}, {"action": "status-after", "status": 502}], ids=["lost", "502"]
+)
+def test_lost_template_download_answer_is_checked_not_resent(pve: Faulty, action: dict[str, object]) -> None:
+    pve.proxy.add("POST", r"/nodes/pve1/aplinfo", **action)  # type: ignore[arg-type]
+    run = create(pve, "--template", "debian-13", "--pull", "--template-storage", "local")
+    assert run.code == 0, run.text
+    assert run.json()["outcome"] == "created"
+    assert pve.proxy.writes().count("POST /nodes/pve1/aplinfo") == 1

@@ -146,7 +146,8 @@ def test_clone_template_snapshots_and_resize(sim: Simulator) -> None:
     assert ok(sim, "GET", "/nodes/pve2/lxc/401/config")["hostname"] == "copy"
     status, _, reason = call(sim, "POST", "/nodes/pve2/lxc/201/clone", newid=402, full=0)
     assert status == 500 and "linked clone" in reason
-    assert ok(sim, "POST", "/nodes/pve2/lxc/201/template") is None
+    assert ok(sim, "POST", "/nodes/pve2/lxc/201/template") is None  # the vztemplate worker is not returned
+    ok(sim, "GET", "/version")
     ok(sim, "POST", "/nodes/pve2/lxc/201/clone", newid=403, full=0)
     ok(sim, "GET", "/version")
     assert "base-201-disk-0/" in ok(sim, "GET", "/nodes/pve2/lxc/403/config")["rootfs"]

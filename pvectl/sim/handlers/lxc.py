@@ -272,8 +272,8 @@ def destroy(ctx: Ctx) -> str:
 
 @route("POST /nodes/{node}/lxc/{vmid}/template")
 def template(ctx: Ctx) -> None:
-    """API2/LXC.pm template: refused with snapshots, for a template, for a running CT. PVE answers null and
-    converts in a worker it does not return; here the change is immediate."""
+    """API2/LXC.pm template: refused with snapshots, for a template, for a running CT; the conversion runs in a
+    ``vztemplate`` worker that the call does not return (it answers null)."""
     vm = ct_of(ctx)
     check_lock(ctx, vm)
     if vm.get("snapshots"):
@@ -282,18 +282,23 @@ def template(ctx: Ctx) -> None:
         raise ApiFail(500, "you can't convert a template to a template")
     if vm["status"] == "running":
         raise ApiFail(500, "you can't convert a CT to template if the CT is running")
+    vmid = int(ctx.path["vmid"])
+    ctx.task(vm["node"], "vztemplate", str(vmid), on_ok=[{"op": "lxc-template", "vmid": vmid}])
+
+
+def _to_template(state: State, vm: dict[str, Any]) -> None:
+    """PVE::LXC::template_create: the volumes become base volumes (vm-ID-disk-N -> base-ID-disk-N)."""
     vm["config"]["template"] = "1"
     for key in list(vm["config"]):
         if lxcconf.is_mount(key):
             values = lxcconf.parse(str(vm["config"][key]))
             old = values["volume"]
             values["volume"] = old.replace("vm-", "base-", 1)
-            vol = volumes.find(ctx.state, old, vm["node"])
+            vol = volumes.find(state, old, vm["node"])
             if vol is not None:
-                volumes.remove(ctx.state, old, vol["node"])
-                volumes.add(ctx.state, {**vol, "volid": values["volume"]})
+                volumes.remove(state, old, vol["node"])
+                volumes.add(state, {**vol, "volid": values["volume"]})
             vm["config"][key] = lxcconf.render(values)
-    ctx.changed()
 
 
 @route("PUT /nodes/{node}/lxc/{vmid}/resize")
@@ -380,6 +385,8 @@ def apply(state: State, effect: dict[str, Any], now: float) -> None:
     vm = state["vms"].get(str(vmid))
     if op == "lxc-destroy":
         lxcconf.destroy(state, vmid)
+    elif op == "lxc-template" and lxcconf.is_ct(vm):
+        _to_template(state, vm)
     elif op == "lxc-apply-pending" and lxcconf.is_ct(vm):
         lxcconf.apply_all(vm)
     elif op == "lxc-migrate" and lxcconf.is_ct(vm):

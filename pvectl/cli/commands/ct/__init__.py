@@ -1,14 +1,15 @@
-"""``pvectl ct``: LXC containers: create, list, show, templates (the day-2 verbs follow the guest core)."""
+"""``pvectl ct``: LXC containers: create, list, show, the day-2 verbs, snapshots, templates, console."""
 
 from __future__ import annotations
 
 import typer
 
-from pvectl.cli.commands.ct import daily, power, template
+from pvectl.cli.commands.ct import change, daily, power, snapshot, template
 from pvectl.cli.commands.ct.console import console
 from pvectl.cli.commands.ct.create import create
 from pvectl.cli.commands.ct.export import export
 from pvectl.cli.commands.ct.pending import pending
+from pvectl.cli.commands.ct.set_ import set_
 from pvectl.cli.runner import ApiCommand
 
 HELP = """Create and manage LXC containers (found by id or hostname across the cluster).
@@ -29,6 +30,12 @@ app.command("list", cls=ApiCommand)(daily.list_cts)
 app.command("show", cls=ApiCommand)(daily.show)
 for _verb in ("start", "stop", "shutdown", "reboot", "suspend", "resume", "delete"):
     app.command(_verb, cls=ApiCommand)(getattr(power, _verb))
+app.command("clone", cls=ApiCommand)(change.clone)
+app.command("migrate", cls=ApiCommand)(change.migrate)
+app.command("resize", cls=ApiCommand)(change.resize)
+app.command("set", cls=ApiCommand)(set_)
+app.add_typer(snapshot.app)
+template.app.command("convert", cls=ApiCommand)(change.convert)
 app.command("console", cls=ApiCommand)(console)
 app.command("pending", cls=ApiCommand)(pending)
 app.command("export", cls=ApiCommand)(export)

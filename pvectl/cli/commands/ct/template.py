@@ -123,11 +123,8 @@ def pull(
         stores = templates.template_storages(client, where)
         target = storage or (stores[0] if stores else None)
         if target is None or target not in stores:
-            raise CliError(
-                f"--storage: {'no storage' if target is None else repr(target)} holds templates on {where} "
-                f"(available: {', '.join(stores) or 'none'})",
-                USAGE,
-            )
+            what = "no storage holds templates" if target is None else f"'{target}' holds no templates"
+            raise CliError(f"--storage: {what} on {where} (available: {', '.join(stores) or 'none'})", USAGE)
         volid = f"{target}:vztmpl/{appliance.template}"
         if any(t.volid == volid for t in templates.on_node(client, where, [target])):
             print(f"{volid} is already on {where}")

@@ -1,0 +1,40 @@
+"""`ct template list|pull`: what the node has, the appliance index, a download that is never sent twice."""
+
+from __future__ import annotations
+
+from pvectl.ct.templates import Appliance, Template, matches, pick_appliance, pick_local
+from tests.vm.conftest import SimCli
+
+
+def test_short_names_pick_the_newest_matching_file() -> None:
+    local = [Template("local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst"),
+             Template("local:vztmpl/debian-12-standard_12.12-1_amd64.tar.zst"),
+             Template("local:vztmpl/debian-9.0-standard_9.7-1_amd64.tar.gz")]  # fmt: skip
+    found = pick_local("debian-12", local)
+    assert found is not None and found.filename == "debian-12-standard_12.12-1_amd64.tar.zst"  # 12 > 7
+    assert pick_local("debian-1", local) is None  # a prefix must end at - _ or .
+    assert matches("alpine", "alpine-3.22-default_20250617_amd64.tar.xz")
+    index = [Appliance("debian-12-turnkey-nextcloud_18.1-1_amd64.tar.zst", "debian-12", "turnkeylinux", "", ""),
+             Appliance("debian-12-standard_12.12-1_amd64.tar.zst", "debian-12", "system", "", "")]  # fmt: skip
+    chosen = pick_appliance("debian-12", index)
+    assert chosen is not None and chosen.section == "system"
+
+
+def test_pull_downloads_once_and_then_says_it_is_there(cli: SimCli) -> None:
+    dry = cli("ct", "template", "pull", "debian-13", "--node", "pve1", "--storage", "local", "--dry-run")
+    assert dry.code == 0 and "POST /nodes/pve1/aplinfo" in dry.stdout and cli.writes() == []
+    run = cli("ct", "template", "pull", "debian-13", "--node", "pve1", "--storage", "local")
+    assert run.code == 0, run.stderr
+    assert run.stdout.strip() == "local:vztmpl/debian-13-standard_13.1-2_amd64.tar.zst"
+    again = cli("ct", "template", "pull", "debian-13", "--node", "pve1", "--storage", "local")
+    assert again.code == 0 and "already on pve1" in again.stdout
+    assert cli.writes() == ["POST /nodes/pve1/aplinfo"]
+    index = {r["template"]: r for r in cli("-o", "json", "ct", "template", "list", "--available").json()}
+    assert index["debian-13-standard_13.1-2_amd64.tar.zst"]["downloaded"] == "yes"
+
+
+def test_pull_refusals_name_the_flag(cli: SimCli) -> None:
+    run = cli("ct", "template", "pull", "debian-13", "--node", "pve1", "--storage", "local-lvm")
+    assert run.code == 2 and "--storage: 'local-lvm' holds no templates on pve1" in run.stderr
+    assert cli("ct", "template", "pull", "plan9", "--node", "pve1").code == 2
+    assert cli.writes() == []
