@@ -257,3 +257,16 @@ def test_the_storages_own_retention(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         assert "INFO: pruned 2 backup(s) not covered by keep-retention policy" in log
         left = cli.volids()
         assert len(left) == 2 and any(DAYS[0] in v for v in left)
+
+
+def test_stop_mode_on_a_started_ha_guest_fails_with_pves_reason(cli: BackupCli) -> None:
+    run = cli("backup", "create", "dns1", "--storage", "cephfs", "--mode", "stop", "-o", "json")
+    assert run.code == 8
+    assert "Cannot execute a backup with stop mode on a HA managed and enabled Service" in run.json()[0]["message"]
+
+
+def test_backups_of_a_deleted_guest_are_listed_by_its_id(cli: BackupCli) -> None:
+    assert cli("backup", "create", "102", "--storage", "cephfs").code == 0
+    assert cli("vm", "delete", "102", "--yes").code == 0
+    assert [r["vmid"] for r in cli("backup", "list", "--vm", "102", "-o", "json").json()] == [102]
+    assert cli("backup", "list", "--vm", "scratch").code == 4  # the name went with the guest
