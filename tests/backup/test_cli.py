@@ -270,3 +270,12 @@ def test_backups_of_a_deleted_guest_are_listed_by_its_id(cli: BackupCli) -> None
     assert cli("vm", "delete", "102", "--yes").code == 0
     assert [r["vmid"] for r in cli("backup", "list", "--vm", "102", "-o", "json").json()] == [102]
     assert cli("backup", "list", "--vm", "scratch").code == 4  # the name went with the guest
+
+
+def test_a_backup_on_a_nodes_own_storage_restores_on_that_node(cli: BackupCli) -> None:
+    assert cli("backup", "create", "101", "--storage", "local").code == 0  # web1 is on pve2
+    (volid,) = cli.volids()
+    before = len(cli.writes())
+    run = cli("backup", "restore", volid, "--vmid", "180", "--node", "pve1")
+    assert run.code == 2 and "on pve2's own storage 'local'" in run.stderr and len(cli.writes()) == before
+    assert cli("backup", "restore", volid, "--vmid", "180").code == 0  # on pve2, where it is

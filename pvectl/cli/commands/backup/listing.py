@@ -82,7 +82,8 @@ def show(ctx: typer.Context, volid: VolidArg, node: NodeOpt = None) -> None:
         data = {**row(backup), "config": _config(config)}
 
         def human() -> str:
-            head = [f"{k}: {v}" for k, v in row(backup).items() if v not in (None, "")]
+            shown = {k: ("yes" if v else "no") if isinstance(v, bool) else v for k, v in row(backup).items()}
+            head = [f"{k}: {v}" for k, v in shown.items() if v not in (None, "")]
             return "\n".join([*head, "config:", *("  " + line for line in config.splitlines())])
 
         render(ctx, data, human=human)

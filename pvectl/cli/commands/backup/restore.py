@@ -75,6 +75,14 @@ def restore(
         target = vmid if vmid is not None else (backup.vmid or parsed.vmid)
         existing = _guest(client, target) if target is not None else None
         where = node or (existing.node if existing is not None and force else backup.node)
+        if not backup.shared and where != backup.node:
+            # a node-local storage (dir 'local') holds the archive on its node only: PVE on another node answers
+            # "volume ... does not exist"
+            raise CliError(
+                f"{volid} is on {backup.node}'s own storage '{backup.storage}': restore on {backup.node}"
+                f" (--node {backup.node}), or copy it to a shared storage first",
+                USAGE,
+            )
         try:
             request = plan_restore(
                 parsed,
