@@ -111,7 +111,7 @@ def _check_template(ctx: Ctx, node: str, volid: str) -> None:
 @route("POST /nodes/{node}/lxc")
 def create(ctx: Ctx) -> str:
     if ctx.flag("restore"):
-        from pvectl.sim.handlers.vzdump import restore_ct
+        from pvectl.sim.handlers.restore import restore_ct
 
         return restore_ct(ctx)
     node, vmid = ctx.path["node"], int(ctx.text("vmid") or 0)

@@ -1,4 +1,4 @@
-"""vzdump: one backup task per node, guests in turn, per-guest log lines as PVE writes them; restore of VMs.
+"""vzdump: one backup task per node, guests in turn, per-guest log lines as PVE writes them; extractconfig.
 
 Modelled on pve-manager 14a22df35955 ``PVE/API2/VZDump.pm`` (``vzdump``: the node's guests of the selection,
 'OK' without a task when none of them is on this node, the task id is the vmid when there is one guest),
@@ -7,10 +7,8 @@ id, "Backup job finished with errors" and the task's exit status ``job errors`` 
 ``exec_backup_task``: the per-guest lines "Starting Backup of VM N (qemu)", "Finished Backup of VM N
 (HH:MM:SS)", "Backup of VM N failed - ERR", the archive name, stop mode refused for a started HA guest) and
 qemu-server e6352be67f70 ``src/PVE/VZDump/QemuServer.pm`` (the progress lines "%3d%% (X of Y) in Ns, read:
-…, write: …"). Restore: qemu-server ``src/PVE/API2/Qemu.pm create_vm`` with ``archive`` (a ``qmrestore``
-task; an existing VM is refused unless ``force``; "unable to restore VM N - …") and pve-container
-``src/PVE/API2/LXC.pm create_vm`` with ``restore`` (``vzrestore``). Containers' backups are ``.tar`` archives
-without progress lines (tar writes none).
+…, write: …"). Containers' backups are ``.tar`` archives without progress lines (tar writes none). Restores are in
+``restore.py``, a backup's attributes and pruning in ``backupstore.py``.
 """
 
 from __future__ import annotations
@@ -57,7 +55,7 @@ def _guests(ctx: Ctx, node: str) -> tuple[list[int], list[int]]:
     return local, skipped
 
 
-def _kind(vm: dict[str, Any] | None) -> str:
+def kind_of(vm: dict[str, Any] | None) -> str:
     from pvectl.sim import lxcconf
 
     return "lxc" if lxcconf.is_ct(vm) else "qemu"
@@ -91,7 +89,7 @@ def _guest_lines(
 ) -> tuple[list[tuple[float, str]], str | None, dict[str, Any] | None]:
     """One guest's log lines (offsets within its span), its error or None, and the volume it leaves."""
     stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(when))
-    kind = _kind(vm)
+    kind = kind_of(vm)
     lines: list[tuple[float, str]] = [(0.0, f"INFO: Starting Backup of VM {vmid} ({kind})")]
     lines.append((0.0, f"INFO: Backup started at {stamp}"))
     error: str | None = None
@@ -250,7 +248,9 @@ def apply(state: dict[str, Any], effect: dict[str, Any], now: float) -> None:
                 if effect.get("keep") is not None:
                     _prune_after_backup(state, volume, effect["keep"])
     elif effect["op"] == "backup-restore":
-        _finish_restore(state, effect)
+        from pvectl.sim.handlers.restore import finish
+
+        finish(state, effect)
 
 
 def _retention(ctx: Ctx, storage: str) -> dict[str, int] | None:
@@ -284,194 +284,3 @@ def find_backup(ctx: Ctx, volid: str, node: str) -> dict[str, Any]:
 def extractconfig(ctx: Ctx) -> str:
     vol = find_backup(ctx, str(ctx.text("volume")), ctx.path["node"])
     return str(vol.get("config", ""))
-
-
-def restore(ctx: Ctx) -> str:
-    """``POST /nodes/{node}/qemu`` with ``archive`` (qemu-server API2/Qemu.pm create_vm's restore path)."""
-    return _restore(ctx, "qemu", str(ctx.text("archive")))
-
-
-def restore_ct(ctx: Ctx) -> str:
-    """``POST /nodes/{node}/lxc`` with ``restore=1`` and the backup as ``ostemplate`` (pve-container 94f558522ef6
-    ``src/PVE/API2/LXC.pm`` create_vm: check_vmid_unused unless an existing CT is restored over with ``force``,
-    "can't overwrite running container", a ``vzrestore`` task)."""
-    return _restore(ctx, "lxc", str(ctx.text("ostemplate")))
-
-
-def _restore(ctx: Ctx, kind: str, archive: str) -> str:
-    node, vmid = ctx.path["node"], int(ctx.text("vmid") or 0)
-    noun = "CT" if kind == "lxc" else "VM"
-    emsg = f"unable to restore {noun} {vmid} -"
-    vol = find_backup(ctx, archive, node)
-    if vol.get("subtype", "qemu") != kind:
-        what = "a container" if kind == "qemu" else "a VM"
-        raise ApiFail(500, f"{emsg} archive '{archive}' holds {what}, not a {'VM' if kind == 'qemu' else 'CT'}")
-    existing = ctx.state["vms"].get(str(vmid))
-    if existing is not None:
-        same = _kind(existing) == kind and existing["node"] == node
-        if not ctx.flag("force") or not same:
-            # PVE::Cluster::check_vmid_unused (qemu-server reports it under $emsg, pve-container before it)
-            taken = f"{'CT' if _kind(existing) == 'lxc' else 'VM'} {vmid} already exists on node '{existing['node']}'"
-            raise ApiFail(500, f"{emsg} {taken}" if kind == "qemu" else taken)
-        if existing["config"].get("protection") in ("1", 1):
-            raise ApiFail(500, f"{emsg} protection mode enabled")
-        if existing["status"] == "running":
-            raise ApiFail(500, f"{emsg} vm is running" if kind == "qemu" else "can't overwrite running container")
-        if existing["config"].get("lock"):
-            raise ApiFail(500, f"{emsg} {noun} is locked ({existing['config']['lock']})")
-    storage = ctx.text("storage")
-    if storage is not None and storage not in ctx.state["storages"]:
-        raise ApiFail(500, f"storage '{storage}' does not exist")
-    config = backups.parse_config_text(str(vol.get("config", "")))
-    effect = {
-        "op": "backup-restore",
-        "kind": kind,
-        "vmid": vmid,
-        "node": node,
-        "config": config,
-        "storage": storage,
-        "unique": ctx.flag("unique"),
-        "start": ctx.flag("start"),
-        "now": ctx.now,
-    }
-    if existing is not None:
-        existing["config"]["lock"] = "create"
-    else:
-        entry = {"node": node, "status": "stopped", "started": int(ctx.now), "config": {"lock": "create"}}
-        if kind == "lxc":
-            entry["type"] = "lxc"
-        ctx.state["vms"][str(vmid)] = entry
-    if kind == "qemu":
-        log = [f"restore vma archive: {archive}", "rescan volumes..."]
-    else:
-        log = [f"extracting archive '{archive}'", "Total bytes read: 1073741824 (1.0GiB, 512MiB/s)"]
-    ttype = "qmrestore" if kind == "qemu" else "vzrestore"
-    on_fail = [{"op": "unlock", "vmid": vmid}]
-    return ctx.task(node, ttype, str(vmid), log=log, on_ok=[effect], on_fail=on_fail)
-
-
-def _finish_restore(state: dict[str, Any], effect: dict[str, Any]) -> None:
-    from pvectl.sim import lxcconf, vmconf
-    from pvectl.sim.tasks import destroy_vm
-
-    vmid, node, kind = int(effect["vmid"]), effect["node"], effect.get("kind", "qemu")
-    old = state["vms"].get(str(vmid))
-    pool = (old or {}).get("pool")
-    if old is not None and len(old["config"]) > 1:  # force: the old disks go, as the restore task's do
-        if lxcconf.is_ct(old):
-            lxcconf.destroy(state, vmid)
-        else:
-            destroy_vm(state, vmid, purge=False)
-    else:
-        state["vms"].pop(str(vmid), None)
-    params = _restore_params(effect, kind)
-    try:
-        if kind == "lxc":
-            config = lxcconf.build_config(state, node, vmid, params, float(effect["now"]))
-        else:
-            config = vmconf.build_config(state, node, vmid, params, float(effect["now"]))
-    except ApiFail:
-        return  # the restore task cannot allocate: the guest does not come back
-    entry: dict[str, Any] = {
-        "node": node,
-        "status": "running" if effect["start"] else "stopped",
-        "started": int(effect["now"]),
-        "config": config,
-    }
-    if kind == "lxc":
-        entry["type"] = "lxc"
-    if pool:
-        entry["pool"] = pool
-    state["vms"][str(vmid)] = entry
-
-
-def _restore_params(effect: dict[str, Any], kind: str) -> dict[str, Any]:
-    """The backed-up config as create parameters: each disk a new volume of its size (on ``storage`` when given),
-    new MACs with ``unique``."""
-    from pvectl.sim import lxcconf, vmconf
-
-    params: dict[str, Any] = {}
-    for key, value in effect["config"].items():
-        if kind == "qemu" and vmconf.is_drive(key) and "media=cdrom" not in value and ":" in value:
-            values = vmconf.parse_drive(key, value)
-            storage = effect["storage"] or values["file"].split(":", 1)[0]
-            gib = vmconf.size_bytes(values.get("size", "1G")) / GiB
-            rest = ",".join(f"{k}={v}" for k, v in values.items() if k not in ("file", "size"))
-            params[key] = f"{storage}:{gib:g}" + (f",{rest}" if rest else "")
-        elif kind == "lxc" and lxcconf.is_mount(key) and ":" in value.split(",")[0]:
-            values = lxcconf.parse(value)
-            storage = effect["storage"] or values["volume"].split(":", 1)[0]
-            gib = vmconf.size_bytes(values.get("size", "4G")) / GiB
-            rest = ",".join(f"{k}={v}" for k, v in values.items() if k not in ("volume", "size"))
-            params[key] = f"{storage}:{gib:g}" + (f",{rest}" if rest else "")
-        elif effect["unique"] and key.startswith("net"):
-            mac = "hwaddr=" if kind == "lxc" else None
-            parts = value.split(",")
-            if mac:
-                parts = [p for p in parts if not p.startswith(mac)]
-            else:  # qemu: model=MAC becomes the bare model
-                parts = [parts[0].split("=", 1)[0], *(p for p in parts[1:] if not p.startswith("macaddr="))]
-            params[key] = ",".join(parts)
-        else:
-            params[key] = value
-    return params
-
-
-@route("PUT /nodes/{node}/storage/{storage}/content/{volume}")
-def update_attributes(ctx: Ctx) -> None:
-    """pve-storage ``API2/Storage/Content.pm updateattributes``: notes and protected, for backups."""
-    sid, node, volume = ctx.path["storage"], ctx.path["node"], ctx.path["volume"]
-    volid = volume if ":" in volume else f"{sid}:{volume}"
-    vol = volumes.find(ctx.state, volid, node)
-    if vol is None:
-        raise ApiFail(500, f"volume '{volid}' does not exist")
-    if vol["content"] != "backup":
-        raise ApiFail(500, "notes are only supported for backups")  # Plugin.pm update_volume_attribute
-    vol = dict(vol)
-    if ctx.text("notes") is not None:
-        vol["notes"] = str(ctx.text("notes"))
-        if not vol["notes"]:
-            del vol["notes"]
-    if ctx.text("protected") is not None:
-        vol["protected"] = ctx.flag("protected")
-    volumes.add(ctx.state, vol)
-    ctx.changed()
-
-
-def _keep(ctx: Ctx, sid: str) -> dict[str, int]:
-    st = ctx.state["storages"][sid]
-    if "backup" not in st["content"]:
-        raise ApiFail(500, f"storage '{sid}' does not support backups")
-    text = ctx.text("prune-backups")
-    if text is None:
-        text = st.get("prune-backups")
-        if text is None:
-            raise ApiFail(500, f"no prune-backups options configured for storage '{sid}'")
-    return backups.parse_keep(text)
-
-
-def _marks(ctx: Ctx) -> list[dict[str, Any]]:
-    sid, node = ctx.path["storage"], ctx.path["node"]
-    if sid not in ctx.state["storages"] or sid not in storages_on(ctx.state, node):
-        raise ApiFail(500, f"storage '{sid}' does not exist")
-    keep = _keep(ctx, sid)
-    vmid, kind = ctx.number("vmid"), ctx.text("type")
-    found = [v for v in volumes.visible(ctx.state, sid, node) if v["content"] == "backup"]
-    found = [v for v in found if vmid is None or v.get("vmid") == vmid]
-    marks = backups.prune_marks(found, keep)
-    return [m for m in marks if kind is None or m["type"] == kind]
-
-
-@route("GET /nodes/{node}/storage/{storage}/prunebackups")
-def prune_dry_run(ctx: Ctx) -> list[dict[str, Any]]:
-    return _marks(ctx)
-
-
-@route("DELETE /nodes/{node}/storage/{storage}/prunebackups")
-def prune(ctx: Ctx) -> str:
-    sid, node = ctx.path["storage"], ctx.path["node"]
-    marks = _marks(ctx)
-    log = [f"INFO: removing backup '{m['volid']}'" for m in marks if m["mark"] == "remove"]
-    effects = [{"op": "remove-volume", "volid": m["volid"], "node": node} for m in marks if m["mark"] == "remove"]
-    vmid = ctx.number("vmid")
-    return ctx.task(node, "prunebackups", f"{vmid}@{sid}" if vmid else sid, log=log, on_ok=effects)
