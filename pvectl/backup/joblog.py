@@ -69,6 +69,8 @@ def _why_stopped(guest: GuestBackup, exitstatus: str | None) -> str:
     status = exitstatus or "unknown"
     if guest.state == "running":
         return f"the task stopped during its backup ({status})"
+    if status not in ("job errors", "unknown"):
+        return status  # the job failed before any guest (PVE/VZDump.pm new: storage errors), with this reason
     return f"the task stopped before its backup ({status})"
 
 

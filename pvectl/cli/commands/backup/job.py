@@ -76,7 +76,8 @@ def show_job(ctx: typer.Context, jid: JobArg) -> None:
         data = {**job, "guests": guests}
 
         def human() -> str:
-            lines = [f"{k}: {v}" for k, v in job.items() if v not in (None, "")]
+            shown = {k: ("yes" if v else "no") if isinstance(v, bool) else v for k, v in job.items()}
+            lines = [f"{k}: {v}" for k, v in shown.items() if v not in (None, "")]
             lines.append(f"guests ({len(guests)}):")
             for g in guests:
                 lines.append(f"  {g.get('id')} {g.get('name', '')} ({g.get('type')})")
