@@ -92,13 +92,16 @@ def start(client: ProxmoxClient, job: NodeJob) -> None:
             job.error_kind = "unknown"
             return
         answer = upid
-    if isinstance(answer, str) and is_upid(answer):
-        job.upid = answer
-    elif answer == "OK":
+    if answer == "OK":  # PVE/API2/VZDump.pm: none of the guests is on this node, so no task
         job.error = f"PVE started no backup on {req.node}: the guests are not on that node (any more)"
-    else:
-        job.error = f"PVE answered {answer!r} instead of a task id"
-        job.error_kind = "unknown"
+        return
+    if not (isinstance(answer, str) and is_upid(answer)):  # an odd 2xx: ambiguous, as a lost answer
+        job.checked.append(f"PVE answered {answer!r} instead of a task id")
+        answer = find_vzdump_task(client, req, since, job.checked)
+        if answer is None:
+            job.error, job.error_kind = f"PVE answered no task id, and {req.node} shows no vzdump task", "unknown"
+            return
+    job.upid = answer
 
 
 def find_vzdump_task(client: ProxmoxClient, request: VzdumpRequest, since: float, checked: list[str]) -> str | None:
