@@ -201,3 +201,45 @@ def test_interrupted_outcomes_exit_130() -> None:
 
     outs = [Outcome("done", 1, "pve1", "ok"), Outcome("interrupted", 2, "pve1", "still running", upid="U")]
     assert bulk_exit_code(outs) == INTERRUPTED
+
+
+def test_ctrl_c_during_the_follow_up_says_the_action_happened() -> None:
+    """snapshot create --keep: Ctrl-C while old snapshots are pruned must not say "not started"."""
+    import threading
+
+    rows = [{"type": "qemu", "vmid": n, "node": "pve1", "name": f"v{n}", "status": "running"} for n in (101, 102)]
+    pve = FakePve(ok_upid("qmsnapshot"))
+    in_then = threading.Event()
+    release = threading.Event()
+
+    def prune(client: Any, ref: Any) -> list[str]:
+        if ref.vmid == 102:
+            in_then.set()
+            release.wait(5)
+        return ["deleted old snapshot"]
+
+    steps = [
+        Write(
+            ref,
+            "snapshot",
+            "POST",
+            f"/nodes/pve1/qemu/{ref.vmid}/snapshot",
+            "snapshot created",
+            ("qmsnapshot",),
+            params={"snapname": "nightly"},
+            then=prune,
+        )
+        for ref in refs_of(rows)
+    ]
+
+    def interrupt(outcome: Any) -> None:
+        assert in_then.wait(5)
+        raise KeyboardInterrupt
+
+    with client_for(pve) as client:
+        outs = run_many(client, steps, parallel=2, on_result=interrupt)
+    release.set()
+    by_id = {o.vmid: o for o in outs}
+    assert by_id[102].kind == "interrupted" and by_id[102].done == ["snapshot"]
+    assert "follow-up" in by_id[102].missing and "not started" not in by_id[102].message
+    assert bulk_exit_code(outs) == INTERRUPTED
