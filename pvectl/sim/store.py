@@ -725,7 +725,8 @@ class Store:
             return {
                 "version": state["version"],
                 "nodes": list(state["nodes"]),
-                "vms": len(state["vms"]),
+                "vms": sum(vm.get("type") != "lxc" for vm in state["vms"].peek_values()),
+                "containers": sum(vm.get("type") == "lxc" for vm in state["vms"].peek_values()),
                 "tasks": len(state["tasks"]),
                 "running_tasks": running,
                 "faults": list(state.get("faults", [])) + list(state.get("env_faults", [])),

@@ -253,9 +253,10 @@ def default_boot(config: Mapping[str, Any]) -> str:
 
 
 def volumes_of(config: Mapping[str, Any]) -> list[str]:
+    """The volumes a guest's config names: a VM's drives, a container's rootfs and mount points, unusedN."""
     out = []
     for key, value in config.items():
-        if is_drive(key) or re.fullmatch(r"unused\d+", key):
+        if is_drive(key) or re.fullmatch(r"unused\d+|rootfs|mp\d+", key):
             file = str(value).split(",", 1)[0]
             if ":" in file and "media=cdrom" not in str(value):
                 out.append(file)

@@ -114,14 +114,14 @@ DEFAULT_SEED: dict[str, Any] = {
     ],
     "containers": [
         {
-            "vmid": 200,
+            "vmid": 110,
             "node": "pve1",
             "hostname": "ns1",
             "status": "running",
             "tags": "infra",
             "template": f"local:vztmpl/{DEBIAN_CT}",
             "config": {
-                "rootfs": "local-lvm:8",
+                "rootfs": "ceph-pool:8",
                 "memory": 512,
                 "cores": 1,
                 "features": "nesting=1",
@@ -129,7 +129,7 @@ DEFAULT_SEED: dict[str, Any] = {
             },
         },
         {
-            "vmid": 201,
+            "vmid": 111,
             "node": "pve2",
             "hostname": "cache1",
             "status": "stopped",

@@ -8,7 +8,7 @@ from pvectl.cli.completers import _values
 
 ROWS = [
     {"vmid": 100, "name": "dns1", "type": "qemu", "status": "running", "node": "pve1"},
-    {"vmid": 200, "name": "ns1", "type": "lxc", "status": "running", "node": "pve1"},
+    {"vmid": 110, "name": "ns1", "type": "lxc", "status": "running", "node": "pve1"},
 ]
 STORAGES = [
     {"storage": "local", "content": "iso,vztmpl,backup"},
@@ -31,7 +31,7 @@ def get(method: str, path: str, params: dict[str, Any] | None = None) -> Any:
 
 
 def test_containers_only_ids_then_hostnames() -> None:
-    assert [v for v, _ in _values(get, "ct", None)] == ["200", "ns1"]
+    assert [v for v, _ in _values(get, "ct", None)] == ["110", "ns1"]
     assert [v for v, _ in _values(get, "vm", None)] == ["100", "dns1"]
 
 

@@ -27,7 +27,7 @@ def test_piped_session_into_a_running_container(env: dict[str, str]) -> None:
     assert done.returncode == 0, done.stderr
     assert b"root@ns1:~# hostname\r\nns1\r\n" in done.stdout
     assert b"hunter2" not in done.stdout
-    assert b"/lxc/200/termproxy" in done.stderr and b"/lxc/200/vncwebsocket?port=59" in done.stderr
+    assert b"/lxc/110/termproxy" in done.stderr and b"/lxc/110/vncwebsocket?port=59" in done.stderr
     assert b"PVEVNC:" not in done.stderr  # the ticket never shows
 
 
@@ -35,8 +35,8 @@ def test_a_stopped_container_gets_the_start_command(env: dict[str, str]) -> None
     done = run(env, "--sim", "ct", "console", "cache1")
     assert done.returncode == 1
     assert done.stderr.decode().splitlines() == [
-        "error: CT 201 is not running; start it first",
-        "  remedy: pvectl ct start 201",
+        "error: CT 111 is not running; start it first",
+        "  remedy: pvectl ct start 111",
     ]
 
 

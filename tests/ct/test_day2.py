@@ -19,11 +19,11 @@ def test_power_verbs_on_one_container(cli: SimCli) -> None:
     run = cli("-o", "json", "ct", "shutdown", "ns1")
     assert run.code == 0, run.stderr
     outcome = run.json()
-    assert outcome["outcome"] == "done" and outcome["guest"] == "lxc" and ":vzshutdown:200:" in outcome["upid"]
-    assert status(cli, 200) == "stopped"
-    again = cli("-o", "json", "ct", "stop", "200").json()
+    assert outcome["outcome"] == "done" and outcome["guest"] == "lxc" and ":vzshutdown:110:" in outcome["upid"]
+    assert status(cli, 110) == "stopped"
+    again = cli("-o", "json", "ct", "stop", "110").json()
     assert again["outcome"] == "already"  # success, nothing sent
-    assert cli("ct", "start", "ns1").code == 0 and status(cli, 200) == "running"
+    assert cli("ct", "start", "ns1").code == 0 and status(cli, 110) == "running"
     assert cli("ct", "reboot", "ns1").code == 0
     assert cli("ct", "suspend", "ns1").code == 0 and cli("ct", "resume", "ns1").code == 0
     assert [w for w in cli.writes() if "/lxc/" not in w] == []
@@ -39,16 +39,16 @@ def test_bulk_start_by_selector_with_outcome_table(cli: SimCli) -> None:
     run = cli("-o", "json", "ct", "start", "--all")
     assert run.code == 0, run.stderr
     outcomes = {o["vmid"]: o["outcome"] for o in run.json()}
-    assert outcomes == {200: "already", 201: "done"}  # VMs are never touched
-    assert cli.writes() == ["POST /nodes/pve2/lxc/201/status/start"]
+    assert outcomes == {110: "already", 111: "done"}  # VMs are never touched
+    assert cli.writes() == ["POST /nodes/pve2/lxc/111/status/start"]
 
 
 def test_bulk_stop_needs_yes_without_a_terminal(cli: SimCli) -> None:
     run = cli("ct", "stop", "-l", "tag=infra")
     assert run.code == 2 and "pass --yes" in run.stderr and cli.writes() == []
     dry = cli("ct", "stop", "-l", "tag=infra", "--dry-run")
-    assert dry.code == 0 and "POST /nodes/pve1/lxc/200/status/stop" in dry.stdout
-    assert cli("ct", "stop", "-l", "tag=infra", "--yes").code == 0 and status(cli, 200) == "stopped"
+    assert dry.code == 0 and "POST /nodes/pve1/lxc/110/status/stop" in dry.stdout
+    assert cli("ct", "stop", "-l", "tag=infra", "--yes").code == 0 and status(cli, 110) == "stopped"
 
 
 def test_failures_in_bulk_exit_8(cli: SimCli) -> None:
@@ -56,8 +56,8 @@ def test_failures_in_bulk_exit_8(cli: SimCli) -> None:
     run = cli("-o", "json", "ct", "delete", "--all", "--yes")
     assert run.code == 8, run.stdout + run.stderr
     outcomes = {o["vmid"]: o["outcome"] for o in run.json()}
-    assert outcomes == {200: "failed", 201: "done"}
-    assert [r["vmid"] for r in cli("-o", "json", "ct", "list").json()] == [200]
+    assert outcomes == {110: "failed", 111: "done"}
+    assert [r["vmid"] for r in cli("-o", "json", "ct", "list").json()] == [110]
 
 
 def test_snapshots_with_retention_rollback_and_delete(cli: SimCli, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -77,9 +77,9 @@ def test_snapshots_with_retention_rollback_and_delete(cli: SimCli, monkeypatch: 
     tree = cli("ct", "snapshot", "list", "cache1").stdout
     assert "before" in tree and "you are here" in tree
     run = cli("-o", "json", "ct", "snapshot", "rollback", "cache1", "before")
-    assert run.code == 0 and ":vzrollback:201:" in run.json()["upid"]
+    assert run.code == 0 and ":vzrollback:111:" in run.json()["upid"]
     run = cli("-o", "json", "ct", "snapshot", "delete", "cache1", "before")
-    assert run.code == 0 and ":vzdelsnapshot:201:" in run.json()["upid"]
+    assert run.code == 0 and ":vzdelsnapshot:111:" in run.json()["upid"]
     assert "before" not in [r["name"] for r in cli("-o", "json", "ct", "snapshot", "list", "cache1").json()]
 
 
@@ -100,7 +100,7 @@ def test_snapshot_refused_by_the_storage_is_failed(tmp_path: Path, monkeypatch: 
 def test_clone_full_and_linked_from_a_template(cli: SimCli) -> None:
     run = cli("-o", "json", "ct", "clone", "cache1", "--newid", "301", "--hostname", "cache1b")
     assert run.code == 0, run.stderr
-    assert run.json()["outcome"] == "done" and ":vzclone:201:" in run.json()["upid"]
+    assert run.json()["outcome"] == "done" and ":vzclone:111:" in run.json()["upid"]
     linked = cli("ct", "clone", "cache1", "--linked", "--newid", "302")
     assert linked.code == 2 and "is no template" in linked.stderr
     running = cli("ct", "clone", "ns1", "--newid", "303")
@@ -110,8 +110,8 @@ def test_clone_full_and_linked_from_a_template(cli: SimCli) -> None:
     run = cli("-o", "json", "ct", "clone", "cache1", "--newid", "304")  # linked by default from a template
     assert run.code == 0, run.stderr
     config = cli("-o", "json", "api", "get", "/nodes/pve2/lxc/304/config").json()
-    assert "base-201-disk-0/" in config["rootfs"]
-    assert [w for w in cli.writes() if w.endswith("/clone")] == ["POST /nodes/pve2/lxc/201/clone"] * 2
+    assert "base-111-disk-0/" in config["rootfs"]
+    assert [w for w in cli.writes() if w.endswith("/clone")] == ["POST /nodes/pve2/lxc/111/clone"] * 2
 
 
 def test_restart_mode_migration_of_a_running_container(cli: SimCli) -> None:
@@ -123,7 +123,7 @@ def test_restart_mode_migration_of_a_running_container(cli: SimCli) -> None:
     assert outcome["outcome"] == "done" and "restart mode" in outcome["message"]
     body = next(r for r in cli.requests if r.url.path.endswith("/migrate")).content.decode()
     assert "restart=1" in body and "timeout=30" in body and "online" not in body
-    row = next(r for r in cli("-o", "json", "ct", "list").json() if r["vmid"] == 200)
+    row = next(r for r in cli("-o", "json", "ct", "list").json() if r["vmid"] == 110)
     assert (row["node"], row["status"]) == ("pve2", "running")
     again = cli("-o", "json", "ct", "migrate", "ns1", "--to", "pve2").json()
     assert again["outcome"] == "already"
@@ -143,7 +143,7 @@ def test_resize_grows_only(cli: SimCli) -> None:
     shrink = cli("ct", "resize", "ns1", "rootfs", "4G")
     assert shrink.code == 2 and "shrink" in shrink.stderr
     assert cli("ct", "resize", "ns1", "mp7", "+1G").code == 2
-    assert [w for w in cli.writes() if w.endswith("/resize")] == ["PUT /nodes/pve1/lxc/200/resize"]
+    assert [w for w in cli.writes() if w.endswith("/resize")] == ["PUT /nodes/pve1/lxc/110/resize"]
 
 
 def test_set_sends_only_changes_and_says_what_waits(cli: SimCli) -> None:
@@ -162,4 +162,4 @@ def test_set_sends_only_changes_and_says_what_waits(cli: SimCli) -> None:
 def test_guest_list_and_lists_stay_apart(cli: SimCli) -> None:
     vms = {r["vmid"] for r in cli("-o", "json", "vm", "list").json()}
     cts = {r["vmid"] for r in cli("-o", "json", "ct", "list").json()}
-    assert vms == {100, 101, 102} and cts == {200, 201}
+    assert vms == {100, 101, 102} and cts == {110, 111}

@@ -48,13 +48,13 @@ def task(sim: Simulator, upid: str) -> dict[str, Any]:
 def test_default_world_has_two_containers_and_a_template(sim: Simulator) -> None:
     rows = ok(sim, "GET", "/cluster/resources", type="vm")
     cts = {r["vmid"]: r for r in rows if r["type"] == "lxc"}
-    assert sorted(cts) == [200, 201] and cts[200]["id"] == "lxc/200" and cts[200]["name"] == "ns1"
-    assert [r["vmid"] for r in ok(sim, "GET", "/nodes/pve1/lxc")] == [200]
-    assert 200 not in [r["vmid"] for r in ok(sim, "GET", "/nodes/pve1/qemu")]
+    assert sorted(cts) == [110, 111] and cts[110]["id"] == "lxc/110" and cts[110]["name"] == "ns1"
+    assert [r["vmid"] for r in ok(sim, "GET", "/nodes/pve1/lxc")] == [110]
+    assert 110 not in [r["vmid"] for r in ok(sim, "GET", "/nodes/pve1/qemu")]
     volids = [v["volid"] for v in ok(sim, "GET", "/nodes/pve1/storage/local/content", content="vztmpl")]
     assert volids == [TEMPLATE]
-    status, _, reason = call(sim, "GET", "/nodes/pve1/qemu/200/config")
-    assert status == 500 and "qemu-server/200.conf' does not exist" in reason
+    status, _, reason = call(sim, "GET", "/nodes/pve1/qemu/110/config")
+    assert status == 500 and "qemu-server/110.conf' does not exist" in reason
 
 
 def test_create_runs_a_vzcreate_task_and_ids_are_shared_with_vms(sim: Simulator) -> None:
@@ -71,86 +71,86 @@ def test_create_runs_a_vzcreate_task_and_ids_are_shared_with_vms(sim: Simulator)
     assert status == 400 and "storage: storage 'local' does not support container directories" in reason
     status, _, reason = call(sim, "POST", "/nodes/pve1/lxc", vmid=302, ostemplate="local:vztmpl/none.tar.zst")
     assert status == 500 and "does not exist" in reason
-    assert int(ok(sim, "GET", "/cluster/nextid")) not in (100, 101, 102, 200, 201, 300)
+    assert int(ok(sim, "GET", "/cluster/nextid")) not in (100, 101, 102, 110, 111, 300)
 
 
 def test_config_digest_and_pending_on_a_running_container(sim: Simulator) -> None:
-    config = ok(sim, "GET", "/nodes/pve1/lxc/200/config")
-    status, _, reason = call(sim, "PUT", "/nodes/pve1/lxc/200/config", memory=1024, digest="0" * 40)
+    config = ok(sim, "GET", "/nodes/pve1/lxc/110/config")
+    status, _, reason = call(sim, "PUT", "/nodes/pve1/lxc/110/config", memory=1024, digest="0" * 40)
     assert status == 500 and "file changed by other user" in reason
-    ok(sim, "PUT", "/nodes/pve1/lxc/200/config", memory=1024, ostype="ubuntu", digest=config["digest"])
-    now = ok(sim, "GET", "/nodes/pve1/lxc/200/config", current=1)
+    ok(sim, "PUT", "/nodes/pve1/lxc/110/config", memory=1024, ostype="ubuntu", digest=config["digest"])
+    now = ok(sim, "GET", "/nodes/pve1/lxc/110/config", current=1)
     assert now["memory"] == "1024"  # memory hot-plugs (cgroup limit)
     assert now["ostype"] == "debian"  # ostype waits for the next start
-    pending = {r["key"]: r for r in ok(sim, "GET", "/nodes/pve1/lxc/200/pending")}
+    pending = {r["key"]: r for r in ok(sim, "GET", "/nodes/pve1/lxc/110/pending")}
     assert pending["ostype"]["pending"] == "ubuntu"
-    status, _, reason = call(sim, "PUT", "/nodes/pve1/lxc/200/config", delete="rootfs")
+    status, _, reason = call(sim, "PUT", "/nodes/pve1/lxc/110/config", delete="rootfs")
     assert status == 500 and "unable to delete required option 'rootfs'" in reason
-    status, _, reason = call(sim, "PUT", "/nodes/pve1/lxc/200/config", unprivileged=0)
+    status, _, reason = call(sim, "PUT", "/nodes/pve1/lxc/110/config", unprivileged=0)
     assert status == 500 and "read-only option" in reason
-    ok(sim, "POST", "/nodes/pve1/lxc/200/status/reboot")
+    ok(sim, "POST", "/nodes/pve1/lxc/110/status/reboot")
     ok(sim, "GET", "/version")  # the reboot task ends
-    assert ok(sim, "GET", "/nodes/pve1/lxc/200/config", current=1)["ostype"] == "ubuntu"
+    assert ok(sim, "GET", "/nodes/pve1/lxc/110/config", current=1)["ostype"] == "ubuntu"
 
 
 def test_power_actions(sim: Simulator) -> None:
-    upid = ok(sim, "POST", "/nodes/pve1/lxc/200/status/start")
-    assert task(sim, upid)["exitstatus"] == "CT 200 already running"
-    upid = ok(sim, "POST", "/nodes/pve1/lxc/200/status/shutdown", timeout=30)
+    upid = ok(sim, "POST", "/nodes/pve1/lxc/110/status/start")
+    assert task(sim, upid)["exitstatus"] == "CT 110 already running"
+    upid = ok(sim, "POST", "/nodes/pve1/lxc/110/status/shutdown", timeout=30)
     assert ":vzshutdown:" in upid and task(sim, upid)["exitstatus"] == "OK"
-    assert ok(sim, "GET", "/nodes/pve1/lxc/200/status/current")["status"] == "stopped"
-    assert task(sim, ok(sim, "POST", "/nodes/pve1/lxc/200/status/stop"))["exitstatus"] == "CT 200 not running"
-    assert ok(sim, "GET", "/nodes/pve1/lxc/200/interfaces") is None  # not running: no answer
-    ok(sim, "POST", "/nodes/pve1/lxc/200/status/start")
+    assert ok(sim, "GET", "/nodes/pve1/lxc/110/status/current")["status"] == "stopped"
+    assert task(sim, ok(sim, "POST", "/nodes/pve1/lxc/110/status/stop"))["exitstatus"] == "CT 110 not running"
+    assert ok(sim, "GET", "/nodes/pve1/lxc/110/interfaces") is None  # not running: no answer
+    ok(sim, "POST", "/nodes/pve1/lxc/110/status/start")
     ok(sim, "GET", "/version")
-    names = [i["name"] for i in ok(sim, "GET", "/nodes/pve1/lxc/200/interfaces")]
+    names = [i["name"] for i in ok(sim, "GET", "/nodes/pve1/lxc/110/interfaces")]
     assert names == ["lo", "eth0"]
 
 
 def test_delete_refuses_a_running_container(sim: Simulator) -> None:
-    status, _, reason = call(sim, "DELETE", "/nodes/pve1/lxc/200")
+    status, _, reason = call(sim, "DELETE", "/nodes/pve1/lxc/110")
     assert status == 500 and "container is running" in reason
-    ok(sim, "DELETE", "/nodes/pve2/lxc/201")
+    ok(sim, "DELETE", "/nodes/pve2/lxc/111")
     ok(sim, "GET", "/version")
-    assert 201 not in [r["vmid"] for r in ok(sim, "GET", "/cluster/resources", type="vm")]
-    assert not [v for v in ok(sim, "GET", "/nodes/pve2/storage/ceph-pool/content") if v.get("vmid") == 201]
+    assert 111 not in [r["vmid"] for r in ok(sim, "GET", "/cluster/resources", type="vm")]
+    assert not [v for v in ok(sim, "GET", "/nodes/pve2/storage/ceph-pool/content") if v.get("vmid") == 111]
 
 
 def test_restart_migration_of_a_running_container(sim: Simulator) -> None:
-    status, _, reason = call(sim, "POST", "/nodes/pve1/lxc/200/migrate", target="pve2")
+    status, _, reason = call(sim, "POST", "/nodes/pve1/lxc/110/migrate", target="pve2")
     assert status == 500 and "without --online or --restart" in reason
-    upid = ok(sim, "POST", "/nodes/pve1/lxc/200/migrate", target="pve2", online=1)
+    upid = ok(sim, "POST", "/nodes/pve1/lxc/110/migrate", target="pve2", online=1)
     assert "live migration is currently not implemented" in task(sim, upid)["exitstatus"]
-    upid = ok(sim, "POST", "/nodes/pve1/lxc/200/migrate", target="pve2", restart=1, timeout=30)
-    assert ":vzmigrate:200:" in upid
+    upid = ok(sim, "POST", "/nodes/pve1/lxc/110/migrate", target="pve2", restart=1, timeout=30)
+    assert ":vzmigrate:110:" in upid
     ok(sim, "GET", "/version")
     assert task(sim, upid)["exitstatus"] == "OK"
     log = [line["t"] for line in ok(sim, "GET", f"/nodes/pve1/tasks/{upid}/log")]
-    assert any("shutdown CT 200 (timeout 30s)" in line for line in log)
-    row = next(r for r in ok(sim, "GET", "/cluster/resources", type="vm") if r["vmid"] == 200)
+    assert any("shutdown CT 110 (timeout 30s)" in line for line in log)
+    row = next(r for r in ok(sim, "GET", "/cluster/resources", type="vm") if r["vmid"] == 110)
     assert (row["node"], row["status"]) == ("pve2", "running")  # started again on the target
 
 
 def test_offline_migration_of_a_stopped_container(sim: Simulator) -> None:
-    ok(sim, "POST", "/nodes/pve2/lxc/201/migrate", target="pve1")
+    ok(sim, "POST", "/nodes/pve2/lxc/111/migrate", target="pve1")
     ok(sim, "GET", "/version")
-    row = next(r for r in ok(sim, "GET", "/cluster/resources", type="vm") if r["vmid"] == 201)
+    row = next(r for r in ok(sim, "GET", "/cluster/resources", type="vm") if r["vmid"] == 111)
     assert (row["node"], row["status"]) == ("pve1", "stopped")
 
 
 def test_clone_template_snapshots_and_resize(sim: Simulator) -> None:
-    status, _, reason = call(sim, "POST", "/nodes/pve1/lxc/200/clone", newid=400)
+    status, _, reason = call(sim, "POST", "/nodes/pve1/lxc/110/clone", newid=400)
     assert status == 500 and "only possible from a snapshot" in reason  # full clone of a running CT
-    ok(sim, "POST", "/nodes/pve2/lxc/201/clone", newid=401, hostname="copy")
+    ok(sim, "POST", "/nodes/pve2/lxc/111/clone", newid=401, hostname="copy")
     ok(sim, "GET", "/version")
     assert ok(sim, "GET", "/nodes/pve2/lxc/401/config")["hostname"] == "copy"
-    status, _, reason = call(sim, "POST", "/nodes/pve2/lxc/201/clone", newid=402, full=0)
+    status, _, reason = call(sim, "POST", "/nodes/pve2/lxc/111/clone", newid=402, full=0)
     assert status == 500 and "linked clone" in reason
-    assert ok(sim, "POST", "/nodes/pve2/lxc/201/template") is None  # the vztemplate worker is not returned
+    assert ok(sim, "POST", "/nodes/pve2/lxc/111/template") is None  # the vztemplate worker is not returned
     ok(sim, "GET", "/version")
-    ok(sim, "POST", "/nodes/pve2/lxc/201/clone", newid=403, full=0)
+    ok(sim, "POST", "/nodes/pve2/lxc/111/clone", newid=403, full=0)
     ok(sim, "GET", "/version")
-    assert "base-201-disk-0/" in ok(sim, "GET", "/nodes/pve2/lxc/403/config")["rootfs"]
+    assert "base-111-disk-0/" in ok(sim, "GET", "/nodes/pve2/lxc/403/config")["rootfs"]
     # snapshots: ceph-pool (rbd) can, a raw image on a directory storage cannot
     upid = ok(sim, "POST", "/nodes/pve2/lxc/401/snapshot", snapname="before")
     assert ":vzsnapshot:" in upid and task(sim, upid)["exitstatus"] == "OK"
@@ -178,9 +178,9 @@ def test_appliance_index_and_download(sim: Simulator) -> None:
 
 
 def test_console_ticket_and_port(sim: Simulator) -> None:
-    proxy = ok(sim, "POST", "/nodes/pve1/lxc/200/termproxy")
-    assert proxy["ticket"].startswith("PVEVNC:") and ":vncproxy:200:" in proxy["upid"]
-    answer = ok(sim, "GET", "/nodes/pve1/lxc/200/vncwebsocket", port=proxy["port"], vncticket=proxy["ticket"])
+    proxy = ok(sim, "POST", "/nodes/pve1/lxc/110/termproxy")
+    assert proxy["ticket"].startswith("PVEVNC:") and ":vncproxy:110:" in proxy["upid"]
+    answer = ok(sim, "GET", "/nodes/pve1/lxc/110/vncwebsocket", port=proxy["port"], vncticket=proxy["ticket"])
     assert answer == {"port": str(proxy["port"])}
-    status, _, _ = call(sim, "GET", "/nodes/pve1/lxc/200/vncwebsocket", port=proxy["port"], vncticket="x")
+    status, _, _ = call(sim, "GET", "/nodes/pve1/lxc/110/vncwebsocket", port=proxy["port"], vncticket="x")
     assert status == 401

@@ -77,7 +77,7 @@ def test_every_method_answers(sim: Simulator, password: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "key", ["GET /nodes/{node}/lxc", "GET /cluster/ceph/metadata", "GET /nodes/{node}/apt/versions"]
+    "key", ["GET /nodes/{node}/capabilities/qemu", "GET /cluster/ceph/metadata", "GET /nodes/{node}/apt/versions"]
 )
 def test_generic_answers_follow_the_schema(sim: Simulator, token: str, key: str) -> None:
     op = SPEC.ops[key]

@@ -244,7 +244,8 @@ def _status_text(data: dict[str, Any]) -> str:
         return "\n".join(lines)
     lines.append(f"state file:  {data['state_file']}")
     lines.append(f"PVE version: {data['version']}; nodes: {', '.join(data['nodes'])}")
-    lines.append(f"VMs: {data['vms']}; tasks: {data['tasks']} ({data['running_tasks']} running)")
+    cts = f"; containers: {data['containers']}" if data.get("containers") else ""
+    lines.append(f"VMs: {data['vms']}{cts}; tasks: {data['tasks']} ({data['running_tasks']} running)")
     lines.append(f"user root@pam, password: {data['password']}")
     lines.append(f"API token:   {data['token']}")
     if "certificate" in data:
