@@ -29,6 +29,11 @@ class BackupCli(SimCli):
     def volids(self, *args: str) -> list[str]:
         return [row["volid"] for row in self("backup", "list", *args, "-o", "json").json()]
 
+    def guest_id(self, name: str) -> int:
+        """The id of the guest (VM or container) named ``name`` in the world (the tests need no fixed ids)."""
+        rows = self("api", "get", "/cluster/resources", "--type", "vm", "-o", "json").json()
+        return int(next(r["vmid"] for r in rows if r.get("name") == name))
+
 
 def backup_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **seed: Any) -> Iterator[BackupCli]:
     for var in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):

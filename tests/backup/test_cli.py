@@ -156,7 +156,8 @@ def test_job_list_show_uncovered_and_run(cli: BackupCli) -> None:
     assert [g["id"] for g in shown["guests"]] == [100, 101]
     assert shown["guests"][0]["children"][0]["reason"] == "backup=yes"
     uncovered = cli("backup", "job", "uncovered", "-o", "json").json()
-    assert [(r["vmid"], r["type"]) for r in uncovered] == [(102, "qemu"), (200, "lxc"), (201, "lxc")]
+    ns1, cache1 = cli.guest_id("ns1"), cli.guest_id("cache1")
+    assert [(r["vmid"], r["type"]) for r in uncovered] == sorted([(102, "qemu"), (ns1, "lxc"), (cache1, "lxc")])
     assert cli("backup", "job", "show", "weekly").code == 4
     ran = cli("backup", "job", "run", "nightly", "-o", "json")
     assert ran.code == 0, ran.stderr
@@ -202,15 +203,16 @@ def test_prune_without_keep_flags_needs_the_storages_setting(aged: BackupCli) ->
 
 
 def test_containers_back_up_and_restore_through_lxc(cli: BackupCli) -> None:
+    ns1 = cli.guest_id("ns1")
     run = cli("backup", "create", "ns1", "100", "--storage", "cephfs", "-o", "json")
     assert run.code == 0, run.stderr
-    assert {(r["vmid"], r["guest"]) for r in run.json()} == {(200, "lxc"), (100, "qemu")}
+    assert {(r["vmid"], r["guest"]) for r in run.json()} == {(ns1, "lxc"), (100, "qemu")}
     rows = {r["vmid"]: r for r in cli("backup", "list", "-o", "json").json()}
-    assert rows[200]["kind"] == "ct" and rows[200]["volid"].startswith("cephfs:backup/vzdump-lxc-200-")
-    assert ".tar." in rows[200]["volid"]
-    volid = rows[200]["volid"]
+    assert rows[ns1]["kind"] == "ct" and rows[ns1]["volid"].startswith(f"cephfs:backup/vzdump-lxc-{ns1}-")
+    assert ".tar." in rows[ns1]["volid"]
+    volid = rows[ns1]["volid"]
     refused = cli("backup", "restore", volid)
-    assert refused.code == 2 and "CT 200 (ns1) exists on pve1" in refused.stderr
+    assert refused.code == 2 and f"CT {ns1} (ns1) exists on pve1" in refused.stderr
     dry = cli("backup", "restore", volid, "--vmid", "250", "--dry-run")
     assert f"POST /nodes/pve1/lxc vmid=250 ostemplate={volid} restore=1" in dry.stdout
     restored = cli("backup", "restore", volid, "--vmid", "250", "-o", "json")

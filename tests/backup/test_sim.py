@@ -15,14 +15,15 @@ def test_restore_over_an_existing_vm_without_force_is_refused_by_the_api(cli: Ba
 
 
 def test_prune_marks_filter_by_guest_type(cli: BackupCli) -> None:
-    cli("backup", "create", "100", "200", "--storage", "cephfs")
+    ns1 = cli.guest_id("ns1")
+    cli("backup", "create", "100", "ns1", "--storage", "cephfs")
     marks = cli("api", "get", "/nodes/pve1/storage/cephfs/prunebackups", "--prune-backups", "keep-last=1", "-o", "json")
     assert {m["type"] for m in marks.json()} == {"qemu", "lxc"}
     only_ct = cli(
         "api", "get", "/nodes/pve1/storage/cephfs/prunebackups", "--prune-backups", "keep-last=1", "--type", "lxc",
         "-o", "json",
     )  # fmt: skip
-    assert [m["vmid"] for m in only_ct.json()] == [200]
+    assert [m["vmid"] for m in only_ct.json()] == [ns1]
 
 
 def test_vzdump_answers_ok_without_a_task_when_the_guests_are_elsewhere(cli: BackupCli) -> None:
@@ -32,7 +33,7 @@ def test_vzdump_answers_ok_without_a_task_when_the_guests_are_elsewhere(cli: Bac
 
 
 def test_an_archive_of_the_other_kind_is_refused(cli: BackupCli) -> None:
-    cli("backup", "create", "200", "--storage", "cephfs")
+    cli("backup", "create", "ns1", "--storage", "cephfs")
     (volid,) = cli.volids()
     raw = cli("api", "create", "/nodes/pve1/qemu", "--vmid", "300", "--archive", volid)
     assert raw.code == 1 and "holds a container" in raw.stderr
