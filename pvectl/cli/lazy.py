@@ -37,6 +37,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "config": ("pvectl.cli.commands.config", "Contexts: list, show, use, set, delete, add (with cert pinning)."),
     "apply": ("pvectl.cli.commands.apply", "Make the cluster's VMs what a VM file says (create, change, --prune)."),
     "diff": ("pvectl.cli.commands.diff", "What apply -f FILE would change on the cluster's VMs (exit 1: differences)."),
+    "backup": (
+        "pvectl.cli.commands.backup",
+        "Backups of VMs and containers: create, list, show, restore, prune; jobs.",
+    ),
 }
 
 

@@ -17,6 +17,8 @@ command line (``pvectl sim serve --faults SPEC``, repeatable) or a seed's ``faul
 ``latency:seconds=S[,path=P]``             every request (to P) waits S seconds first.
 ``agent:vmid=N,state=down|no-exec``        VM N's guest agent never answers, or answers but has
                                            ``guest-exec`` disabled (qemu-guest-agent's default since 9.x).
+``backup-fail:vmid=N[,message=T]``        vzdump's backup of guest N fails with message T (the job goes on with
+                                           the next guest and ends with ``job errors``, as PVE's does).
 ``console:vmid=N[,state=refused]``         termproxy refuses the login line of VM N's serial console: the
                                            websocket opens, then closes without ``OK`` (as PVE does for an
                                            expired ticket or an API token's user).
@@ -103,8 +105,24 @@ class Console:
     state: str = "refused"
 
 
+@dataclass
+class BackupFail:
+    vmid: int
+    message: str = "simulated backup failure"
+
+
 Fault = (
-    FailCall | TaskFail | TaskSlow | ExpireTickets | StealVmid | LockVm | NodeOffline | Latency | GuestAgent | Console
+    FailCall
+    | TaskFail
+    | TaskSlow
+    | ExpireTickets
+    | StealVmid
+    | LockVm
+    | NodeOffline
+    | Latency
+    | GuestAgent
+    | Console
+    | BackupFail
 )
 
 KINDS: dict[str, type[Any]] = {
@@ -118,6 +136,7 @@ KINDS: dict[str, type[Any]] = {
     "latency": Latency,
     "agent": GuestAgent,
     "console": Console,
+    "backup-fail": BackupFail,
 }
 _INTS = {"nth", "count", "status", "vmid"}
 _FLOATS = {"seconds"}
@@ -288,6 +307,10 @@ class FaultSet:
     def console_refused(self, vmid: int) -> bool:
         """Whether a ``console`` fault makes termproxy refuse VM ``vmid``'s login line."""
         return any(isinstance(f, Console) and f.vmid == vmid for f in self.faults)
+
+    def backup_failure(self, vmid: int) -> str | None:
+        """The message a ``backup-fail`` fault gives VM ``vmid``'s backup, or None."""
+        return next((f.message for f in self.faults if isinstance(f, BackupFail) and f.vmid == vmid), None)
 
     def take_steal(self) -> bool:
         with self._lock:

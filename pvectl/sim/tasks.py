@@ -33,9 +33,11 @@ def start_task(
     seconds: float | None = None,
     failure: str | None = None,
     log: list[str] | None = None,
+    log_at: list[float] | None = None,
     on_ok: list[Effect] | None = None,
     on_fail: list[Effect] | None = None,
 ) -> str:
+    """Start a task; ``log_at`` (seconds after the start, one per log line) makes its log grow as it runs."""
     pid = int(state.get("next_pid", 4096))
     state["next_pid"] = pid + 1
     upid = make_upid(node, pid, 1_000_000 + pid, int(now), ttype, tid, user)
@@ -56,6 +58,8 @@ def start_task(
         "on_ok": on_ok or [],
         "on_fail": on_fail or [],
     }
+    if log_at is not None:
+        all_tasks[upid]["log_at"] = [now + at for at in log_at]
     if len(all_tasks) > MAX_TASKS:
         for old in list(all_tasks)[: len(all_tasks) - MAX_TASKS]:  # the oldest, in start order
             del all_tasks[old]
@@ -64,6 +68,9 @@ def start_task(
 
 def finish(state: State, task: dict[str, Any], now: float, failure: str | None = None) -> None:
     failure = failure or task.get("failure")
+    if task.get("log_at"):  # stopped early: the lines it had not written yet never come
+        task["log"] = log_lines(task, now)
+        task.pop("log_at")
     task["status"] = "stopped"
     task["endtime"] = max(int(now), task["starttime"])
     if failure:
@@ -76,6 +83,15 @@ def finish(state: State, task: dict[str, Any], now: float, failure: str | None =
         effects = task["on_ok"]
     for effect in effects:
         apply_effect(state, effect, now)
+
+
+def log_lines(task: Mapping[str, Any], now: float) -> list[str]:
+    """The lines of a task's log written by ``now`` (all of them for a task without timed lines)."""
+    at = task.get("log_at")
+    lines: list[str] = task["log"]
+    if not at:
+        return lines
+    return [line for i, line in enumerate(lines) if i >= len(at) or at[i] <= now]
 
 
 def _due(state: State, now: float) -> list[str]:
@@ -163,6 +179,10 @@ def apply_effect(state: State, effect: Mapping[str, Any], now: float) -> None:
         from pvectl.sim.handlers import migrate
 
         migrate.apply(state, dict(effect), now)
+    elif op.startswith("backup-"):
+        from pvectl.sim.handlers import vzdump
+
+        vzdump.apply(state, dict(effect), now)
     elif op.startswith("lxc-"):
         from pvectl.sim.handlers import lxc
 

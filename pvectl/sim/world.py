@@ -9,10 +9,13 @@ default world below, so a seed can be as small as ``vms: []``. Keys:
 ``nodes``              list of node names, or of ``{name, online, cpus, memory, cgroup_mode}``
                        (``cgroup_mode`` 1 or 2, default 2: what ``/cluster/resources`` reports).
 ``bridges``            list of bridge names created on every node (``vmbr0``, ``vmbr9``).
-``storages``           list of ``{id, type, content: [..], shared, formats: [..], total, nodes: [..]}``;
+``storages``           list of ``{id, type, content: [..], shared, formats: [..], total, nodes: [..],
+                       prune-backups}``;
                        ``type`` is a PVE storage type (dir, lvmthin, rbd, cephfs, nfs, ...).
 ``volumes``            files on storages: ``{storage, name, content (default iso), size, ctime, node}``; the
-                       volid becomes ``<storage>:<content>/<name>``.
+                       volid becomes ``<storage>:<content>/<name>``. Backups (``content: backup``, a vzdump
+                       name such as ``vzdump-qemu-100-2025_01_31-02_00_00.vma.zst``) also take ``notes``,
+                       ``protected`` and ``config`` (the guest's settings the archive holds).
 ``pools``              list of ``{poolid, comment}``.
 ``vms``                list of ``{vmid, node, name, status (running|stopped), tags, pool, ha (started|stopped),
                        config: {key: value}}``; disks in ``config`` are created on their storages.
@@ -65,7 +68,12 @@ DEFAULT_SEED: dict[str, Any] = {
         {"id": "cephfs", "type": "cephfs", "content": ["iso", "vztmpl", "backup"], "shared": True, "total": 2048 * GiB},
         {"id": "ceph-pool", "type": "rbd", "content": ["images", "rootdir"], "shared": True, "total": 4096 * GiB},
         # PVE's installer sets up local (dir: iso, vztmpl, backup) and local-lvm (lvmthin: images, rootdir)
-        {"id": "local", "type": "dir", "content": ["iso", "images", "vztmpl"], "formats": ["raw", "qcow2", "vmdk"]},
+        {
+            "id": "local",
+            "type": "dir",
+            "content": ["iso", "images", "vztmpl", "backup"],
+            "formats": ["raw", "qcow2", "vmdk"],
+        },
         {"id": "local-lvm", "type": "lvmthin", "content": ["images", "rootdir"]},
     ],
     "volumes": [
@@ -335,6 +343,8 @@ def build_state(seed: Mapping[str, Any], credentials: Mapping[str, Any] | None =
             "total": int(st.get("total", 512 * GiB)),
             "nodes": list(st["nodes"]) if st.get("nodes") else None,
         }
+        if st.get("prune-backups"):  # storage.cfg's retention, e.g. keep-last=3,keep-daily=7
+            state["storages"][sid]["prune-backups"] = str(st["prune-backups"])
     for i, vol in enumerate(w["volumes"]):
         sid = _need(vol, "storage", f"volumes[{i}]")
         if sid not in state["storages"]:
@@ -343,18 +353,20 @@ def build_state(seed: Mapping[str, Any], credentials: Mapping[str, Any] | None =
         if "volumes" not in seed and vol.get("node") is not None and vol["node"] not in state["nodes"]:
             continue  # a default volume of a node the seed replaced
         content = str(vol.get("content", "iso"))
-        volumes.add(
-            state,
-            {
-                "volid": f"{sid}:{content}/{name}",
-                "storage": sid,
-                "node": None if state["storages"][sid]["shared"] else vol.get("node", next(iter(state["nodes"]))),
-                "content": content,
-                "format": "iso" if content == "iso" else name.rsplit(".", 1)[-1],
-                "size": int(vol.get("size", 0)),
-                "ctime": int(vol.get("ctime", 1_700_000_000)),
-            },
-        )
+        entry = {
+            "volid": f"{sid}:{content}/{name}",
+            "storage": sid,
+            "node": None if state["storages"][sid]["shared"] else vol.get("node", next(iter(state["nodes"]))),
+            "content": content,
+            "format": "iso" if content == "iso" else name.rsplit(".", 1)[-1],
+            "size": int(vol.get("size", 0)),
+            "ctime": int(vol.get("ctime", 1_700_000_000)),
+        }
+        if content == "backup":
+            from pvectl.sim.backups import seeded_backup
+
+            entry = seeded_backup(entry, name, vol, f"volumes[{i}]")
+        volumes.add(state, entry)
     for i, pool in enumerate(w["pools"]):
         pid = _need(pool, "poolid", f"pools[{i}]")
         state["pools"][pid] = {"comment": str(pool.get("comment", "")), "vms": [], "storage": []}

@@ -64,7 +64,7 @@ def test_pool_membership(mocked: ProxmoxClient) -> None:
 
 def test_storage_views(mocked: ProxmoxClient) -> None:
     config = {s["storage"]: s for s in mocked.request("GET", "/storage")}
-    assert config["cephfs"]["shared"] == 1 and config["local"]["content"] == "iso,images,vztmpl"
+    assert config["cephfs"]["shared"] == 1 and config["local"]["content"] == "iso,images,vztmpl,backup"
     status = mocked.request("GET", "/nodes/pve1/storage/ceph-pool/status")
     assert status["used"] > 0 and status["avail"] == status["total"] - status["used"]
     formats = mocked.request("GET", "/nodes/pve1/storage", {"storage": "local", "format": True})[0]["formats"]

@@ -33,7 +33,9 @@ latency:seconds=S[,path=P]
 agent:vmid=N,state=down|no-exec
     the VM's guest agent never answers, or refuses guest-exec
 console:vmid=N[,state=refused]
-    the VM's serial console refuses the login (closes without OK)"""
+    the VM's serial console refuses the login (closes without OK)
+backup-fail:vmid=N[,message=T]
+    vzdump's backup of guest N fails with T; the job goes on (job errors)"""
 
 app = typer.Typer(
     name="sim",

@@ -3,6 +3,8 @@
 from pvectl.sim.handlers import (
     access,
     agent,
+    backupjobs,
+    backupstore,
     capabilities,
     clone,
     cloudinit,
@@ -16,14 +18,18 @@ from pvectl.sim.handlers import (
     pools,
     qemu,
     resize,
+    restore,
     snapshots,
     storage,
     termproxy,
+    vzdump,
 )
 
 __all__ = [
     "access",
     "agent",
+    "backupjobs",
+    "backupstore",
     "capabilities",
     "clone",
     "cloudinit",
@@ -37,7 +43,9 @@ __all__ = [
     "pools",
     "qemu",
     "resize",
+    "restore",
     "snapshots",
     "storage",
     "termproxy",
+    "vzdump",
 ]

@@ -110,6 +110,10 @@ def _check_template(ctx: Ctx, node: str, volid: str) -> None:
 
 @route("POST /nodes/{node}/lxc")
 def create(ctx: Ctx) -> str:
+    if ctx.flag("restore"):
+        from pvectl.sim.handlers.restore import restore_ct
+
+        return restore_ct(ctx)
     node, vmid = ctx.path["node"], int(ctx.text("vmid") or 0)
     state = ctx.state
     existing = state["vms"].get(str(vmid))

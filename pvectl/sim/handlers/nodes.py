@@ -134,7 +134,7 @@ def task_status(ctx: Ctx) -> dict[str, Any]:
 
 @route("GET /nodes/{node}/tasks/{upid}/log")
 def task_log(ctx: Ctx) -> list[dict[str, Any]]:
-    lines = _task(ctx)["log"]
+    lines = tasks.log_lines(_task(ctx), ctx.now)
     start, limit = ctx.number("start", 0) or 0, ctx.number("limit", 50) or 50
     return [{"n": i + 1, "t": line} for i, line in enumerate(lines)][start : start + limit]
 

@@ -50,6 +50,10 @@ def list_vms(ctx: Ctx) -> list[dict[str, Any]]:
 
 @route("POST /nodes/{node}/qemu")
 def create(ctx: Ctx) -> str:
+    if ctx.text("archive") is not None:
+        from pvectl.sim.handlers.restore import restore
+
+        return restore(ctx)
     node, vmid = ctx.path["node"], int(ctx.text("vmid") or 0)
     state = ctx.state
     existing = state["vms"].get(str(vmid))

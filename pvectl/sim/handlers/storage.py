@@ -16,6 +16,8 @@ def _config(sid: str, st: dict[str, Any]) -> dict[str, Any]:
         out["shared"] = 1
     if st.get("nodes"):
         out["nodes"] = ",".join(st["nodes"])
+    if st.get("prune-backups"):
+        out["prune-backups"] = st["prune-backups"]
     return out
 
 
@@ -84,6 +86,14 @@ def storage_status(ctx: Ctx) -> dict[str, Any]:
 
 def _content_entry(vol: dict[str, Any]) -> dict[str, Any]:
     out = {k: vol[k] for k in ("volid", "content", "format", "size", "ctime")}
+    if vol["content"] == "backup":
+        # pve-storage Plugin.pm get_subdir_files: subtype, vmid, notes (first line of .notes), protected
+        out.update({k: vol[k] for k in ("subtype", "vmid") if vol.get(k) is not None})
+        if vol.get("notes"):
+            out["notes"] = vol["notes"].split("\n", 1)[0]
+        if vol.get("protected"):
+            out["protected"] = 1
+        return out
     if vol.get("vmid") is not None:
         out["vmid"] = vol["vmid"]
         out["used"] = 0
@@ -108,7 +118,11 @@ def volume(ctx: Ctx) -> dict[str, Any]:
     v = volumes.find(ctx.state, volid, node)
     if v is None:
         raise ApiFail(500, f"volume '{volid}' does not exist")
-    return {"path": f"/mnt/pve/{sid}/{volid.split(':', 1)[1]}", "size": v["size"], "format": v["format"]}
+    out = {"path": f"/mnt/pve/{sid}/{volid.split(':', 1)[1]}", "size": v["size"], "format": v["format"]}
+    if v["content"] == "backup":  # Content.pm info: notes and protected of backups
+        out["notes"] = v.get("notes", "")
+        out["protected"] = 1 if v.get("protected") else 0
+    return out
 
 
 @route("POST /nodes/{node}/storage/{storage}/download-url")
@@ -141,8 +155,23 @@ def delete_volume(ctx: Ctx) -> str:
 
     sid, node, volume = _storage(ctx), ctx.path["node"], ctx.path["volume"]
     volid = volume if ":" in volume else f"{sid}:{volume}"
-    if volumes.find(ctx.state, volid, node) is None:
+    found = volumes.find(ctx.state, volid, node)
+    if found is None:
         raise ApiFail(500, f"volume '{volid}' does not exist")
+    if found["content"] == "backup":
+        # Content.pm delete: an imgdel worker with id VMID@STORAGE; vdisk_free -> Plugin.pm free_image refuses a
+        # protected volume inside the task
+        tid = f"{found['vmid']}@{sid}" if found.get("vmid") is not None else sid
+        if found.get("protected"):
+            failure = f"cannot remove protected volume '{volid.split(':', 1)[1]}' on '{sid}'"
+            return ctx.task(node, "imgdel", tid, failure=failure)
+        return ctx.task(
+            node,
+            "imgdel",
+            tid,
+            log=[f"Removed volume '{volid}'"],
+            on_ok=[{"op": "remove-volume", "volid": volid, "node": node}],
+        )
     for vmid, vm in ctx.state["vms"].peek_items():
         if volid in volumes_of(vm["config"]):
             raise ApiFail(500, f"unable to delete '{volid}' - volume is still in use by VM {vmid}")

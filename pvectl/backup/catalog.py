@@ -1,0 +1,119 @@
+"""The cluster's backups: every storage with ``backup`` content, read through the typed SDK.
+
+A shared storage (NFS, CephFS, PBS) shows the same backups from every node, so it is read once, from the first
+online node that has it; a node-local one (``local``) is read on each node that has it. The listing's fields
+are pve-storage's (``src/PVE/Storage/Plugin.pm get_subdir_files``; PBS: ``src/PVE/Storage/PBSPlugin.pm
+list_volumes``): ``volid``, ``ctime``, ``size``, ``subtype`` (qemu/lxc), ``vmid``, ``notes`` (first line),
+``protected``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from pvectl.backup.volid import VolidError, parse
+
+if TYPE_CHECKING:
+    from pvectl.sdk import ProxmoxClient
+
+
+@dataclass(frozen=True)
+class Backup:
+    volid: str
+    storage: str
+    node: str  # the node it was read from (any node that has the storage, for a shared one)
+    shared: bool
+    vmid: int | None
+    kind: str | None
+    ctime: int
+    size: int
+    notes: str
+    protected: bool
+    format: str
+
+
+@dataclass(frozen=True)
+class BackupStorage:
+    storage: str
+    node: str
+    shared: bool
+    type: str
+
+
+class BackupNotFound(LookupError):
+    """No such backup on the storages the cluster has; the message names it."""
+
+
+def online_nodes(client: ProxmoxClient) -> list[str]:
+    return sorted(str(n.node) for n in client.nodes.list() if n.status == "online")
+
+
+def backup_storages(
+    client: ProxmoxClient, *, node: str | None = None, storage: str | None = None
+) -> list[BackupStorage]:
+    """The (storage, node) pairs to read: shared storages once, local ones per node."""
+    out: list[BackupStorage] = []
+    seen_shared: set[str] = set()
+    for name in [node] if node else online_nodes(client):
+        for st in client.nodes(name).storage.list(content="backup"):
+            sid = str(st.storage)
+            if storage not in (None, sid) or st.enabled is False or st.active is False:
+                continue
+            shared = bool(st.shared)
+            if shared:
+                if sid in seen_shared:
+                    continue
+                seen_shared.add(sid)
+            out.append(BackupStorage(sid, name, shared, str(st.type_ or "")))
+    return out
+
+
+def list_backups(
+    client: ProxmoxClient, *, node: str | None = None, storage: str | None = None, vmid: int | None = None
+) -> list[Backup]:
+    """Every backup, newest first."""
+    found: list[Backup] = []
+    for where in backup_storages(client, node=node, storage=storage):
+        content = client.nodes(where.node).storage(where.storage).content
+        entries = content.list(content="backup", vmid=vmid) if vmid is not None else content.list(content="backup")
+        found.extend(_backup(e, where) for e in entries)
+    return sorted(found, key=lambda b: (-b.ctime, b.volid))
+
+
+def _backup(entry: Any, where: BackupStorage) -> Backup:
+    volid = str(entry.volid)
+    try:
+        parsed = parse(volid)
+        kind, vmid = parsed.kind, parsed.vmid
+    except VolidError:
+        kind, vmid = None, None
+    subtype = getattr(entry, "subtype", None)
+    return Backup(
+        volid=volid,
+        storage=where.storage,
+        node=where.node,
+        shared=where.shared,
+        vmid=int(entry.vmid) if entry.vmid is not None else vmid,
+        kind=str(subtype) if subtype in ("qemu", "lxc") else kind,
+        ctime=int(entry.ctime or 0),
+        size=int(entry.size or 0),
+        notes=str(entry.notes or ""),
+        protected=bool(entry.protected),
+        format=str(entry.format_ or ""),
+    )
+
+
+def locate(client: ProxmoxClient, volid: str, *, node: str | None = None) -> Backup:
+    """The backup ``volid`` and a node that sees it (raises BackupNotFound)."""
+    parsed = parse(volid)
+    places = backup_storages(client, node=node, storage=parsed.storage)
+    if not places:
+        raise BackupNotFound(f"no storage '{parsed.storage}' with backups on {f'node {node}' if node else 'any node'}")
+    for where in places:
+        content = client.nodes(where.node).storage(where.storage).content
+        kwargs: dict[str, Any] = {"vmid": parsed.vmid} if parsed.vmid is not None else {}
+        for entry in content.list(content="backup", **kwargs):
+            if entry.volid == volid:
+                return _backup(entry, where)
+    raise BackupNotFound(f"no backup {volid} (pvectl backup list --storage {parsed.storage})")

@@ -1,0 +1,261 @@
+"""Run vzdump requests and tell, per guest, what happened: backed up, failed (PVE's reason), or unknown.
+
+Each node's request starts one task (pve-manager ``PVE/API2/VZDump.pm``); all are followed in one loop that reads
+each task's status and the new lines of its log (``GET …/tasks/{upid}/log?start=N``), so the progress line can
+name the guest being backed up and its percentage. The result per guest comes from the log
+(``pvectl.backup.joblog``), never from the task's exit status alone: PVE ends a job where one guest of three
+failed with ``job errors`` after backing up the other two.
+
+A request whose answer was lost is never sent again: the node's task list is asked for a ``vzdump`` task of
+this user started since just before the request (``GET /nodes/{node}/tasks?typefilter=vzdump``); found, it is
+followed like any other; not found within the budget, its guests are ``unknown``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from pvectl.backup import joblog
+from pvectl.backup.plan import Guest, VzdumpRequest
+from pvectl.guest.outcome import INTERRUPTED, OK, SOME_FAILED, UNKNOWN, Outcome, OutcomeKind
+from pvectl.guest.outcome import follow as follow_command
+
+if TYPE_CHECKING:
+    from pvectl.sdk import ProxmoxClient
+
+LOG_PAGE = 500
+POLL = 1.0
+RECONCILE_DELAYS = (0.0, 0.3, 0.7, 1.5, 3.0)
+
+
+def guest_outcome(
+    guest: Guest, kind: OutcomeKind, message: str, *, upid: str | None = None, archive: str | None = None
+) -> Outcome:
+    """The core's outcome object for one guest of a backup (``action`` backup; the archive among ``done``)."""
+    return Outcome(
+        kind,
+        guest.vmid,
+        guest.node,
+        message,
+        upid=upid,
+        done=[f"archive {archive}"] if archive and kind == "done" else [],
+        remedies=[follow_command(upid)] if upid and kind in ("unknown", "interrupted") else [],
+        guest="lxc" if guest.kind == "lxc" else "qemu",
+        action="backup",
+        name=guest.name or None,
+    )
+
+
+@dataclass
+class NodeJob:
+    request: VzdumpRequest
+    upid: str | None = None
+    lines: list[str] = field(default_factory=list)
+    status: dict[str, Any] | None = None
+    complete: bool = False  # the whole log was read after the task stopped
+    error: str | None = None  # why the job has no task (refused, lost answer never found)
+    error_kind: OutcomeKind = "failed"
+    checked: list[str] = field(default_factory=list)  # what was asked after a lost answer
+    unreadable: bool = False  # the task stopped, and the rest of its log could not be read
+
+    @property
+    def done(self) -> bool:
+        return self.error is not None or self.upid is None or self.complete or self.unreadable
+
+
+Progress = Callable[[str], None]
+
+
+def start(client: ProxmoxClient, job: NodeJob) -> None:
+    """Send one vzdump request; on a lost answer, look for the task it may have started."""
+    from pvectl.guest.answers import ambiguous, describe_loss
+    from pvectl.sdk._core.errors import PveError
+    from pvectl.sdk._core.upid import is_upid
+
+    req = job.request
+    since = time.time()
+    try:
+        answer = client.request("POST", req.path, dict(req.params))
+    except PveError as exc:
+        if not ambiguous(exc):
+            job.error = f"PVE refused the backup: {getattr(exc, 'message', None) or exc}"
+            return
+        upid = find_vzdump_task(client, req, since, job.checked)
+        job.checked.insert(0, describe_loss(exc))
+        if upid is None:
+            job.error = (
+                f"{describe_loss(exc)}; no vzdump task was found on {req.node} (pvectl task list --node {req.node})"
+            )
+            job.error_kind = "unknown"
+            return
+        answer = upid
+    if answer == "OK":  # PVE/API2/VZDump.pm: none of the guests is on this node, so no task
+        job.error = f"PVE started no backup on {req.node}: the guests are not on that node (any more)"
+        return
+    if not (isinstance(answer, str) and is_upid(answer)):  # an odd 2xx: ambiguous, as a lost answer
+        job.checked.append(f"PVE answered {answer!r} instead of a task id")
+        answer = find_vzdump_task(client, req, since, job.checked)
+        if answer is None:
+            job.error, job.error_kind = f"PVE answered no task id, and {req.node} shows no vzdump task", "unknown"
+            return
+    job.upid = answer
+
+
+def find_vzdump_task(client: ProxmoxClient, request: VzdumpRequest, since: float, checked: list[str]) -> str | None:
+    """The vzdump task of ``request`` started since ``since`` (bounded, backed-off GETs of the node's task list).
+
+    The core's runner finds a lost task by its guest id (``pvectl.guest.run.find_task``); a vzdump task carries
+    the vmid only when it backs up one guest (``PVE/API2/VZDump.pm``: ``$taskid`` is the single guest's id, else
+    empty), so this one matches on the type, that id and the start time (minus the core's clock skew allowance).
+    """
+    from pvectl.guest.run import CLOCK_SKEW
+    from pvectl.sdk._core.errors import PveError
+
+    node, clock = request.node, client.clock
+    tid = str(request.guests[0].vmid) if len(request.guests) == 1 else ""
+    for delay in RECONCILE_DELAYS:
+        if delay:
+            clock.sleep(delay)
+        try:
+            rows = client.request("GET", f"/nodes/{node}/tasks", {"typefilter": "vzdump", "source": "all", "limit": 50})
+        except PveError as exc:
+            checked.append(f"GET /nodes/{node}/tasks: {exc}")
+            continue
+        found = [
+            r
+            for r in rows or []
+            if isinstance(r, Mapping)
+            and r.get("type") == "vzdump"
+            and str(r.get("id") or "") == tid
+            and float(r.get("starttime", 0)) >= since - CLOCK_SKEW
+        ]
+        if found:
+            upid = str(max(found, key=lambda r: float(r.get("starttime", 0)))["upid"])
+            checked.append(f"GET /nodes/{node}/tasks: vzdump task {upid}")
+            return upid
+    checked.append(f"GET /nodes/{node}/tasks: no vzdump task since the request")
+    return None
+
+
+def poll(client: ProxmoxClient, job: NodeJob) -> None:
+    """Read the task's status, then its new log lines (the whole log once it stopped)."""
+    from pvectl.sdk._core.errors import PveError
+
+    assert job.upid is not None
+    node = job.request.node
+    try:
+        status = client.request("GET", f"/nodes/{node}/tasks/{job.upid}/status")
+        if isinstance(status, Mapping):
+            job.status = dict(status)
+        while True:
+            page = client.request(
+                "GET", f"/nodes/{node}/tasks/{job.upid}/log", {"start": len(job.lines), "limit": LOG_PAGE}
+            )
+            rows = [str(r.get("t", "")) for r in page or [] if isinstance(r, Mapping)]
+            job.lines.extend(rows)
+            if len(rows) < LOG_PAGE:
+                break
+    except PveError:
+        if job.status is not None and job.status.get("status") == "stopped":
+            job.unreadable = True  # the task ended; the rest of its log cannot be read
+        return
+    if job.status is not None and job.status.get("status") == "stopped":
+        job.complete = True
+
+
+def follow(
+    client: ProxmoxClient,
+    jobs: Sequence[NodeJob],
+    *,
+    timeout: float | None,
+    on_progress: Progress | None = None,
+) -> None:
+    """Poll every started job until all have stopped (or ``timeout`` passes: the rest stay unknown)."""
+    clock = client.clock
+    began = clock.monotonic()
+    delay = 0.1
+    while True:
+        for job in jobs:
+            if not job.done:
+                poll(client, job)
+        if on_progress is not None:
+            text = progress_text(jobs)
+            if text:
+                on_progress(text)
+        if all(job.done for job in jobs):
+            return
+        if timeout is not None and clock.monotonic() - began >= timeout:
+            return
+        clock.sleep(delay)
+        delay = min(delay * 2, POLL)
+
+
+def progress_text(jobs: Sequence[NodeJob]) -> str:
+    parts = []
+    for job in jobs:
+        if job.upid is None or job.done:
+            continue
+        log = joblog.parse(job.lines, [g.vmid for g in job.request.guests])
+        if log.current is not None:
+            current = log.guests[log.current]
+            pct = f" {current.percent}%" if current.percent is not None else ""
+            parts.append(f"{job.request.node}: VM {current.vmid}{pct}")
+    return ", ".join(parts)
+
+
+def outcomes(jobs: Sequence[NodeJob], *, interrupted: bool = False) -> list[Outcome]:
+    """One outcome per planned guest: done (backed up), failed (PVE's reason), unknown or interrupted."""
+    out: list[Outcome] = []
+    for job in jobs:
+        guests = job.request.guests
+        if job.error is not None:
+            for g in guests:
+                o = guest_outcome(g, job.error_kind, f"{g.label}: {job.error}", upid=job.upid)
+                o.checked = list(job.checked)
+                out.append(o)
+            continue
+        log = joblog.parse(job.lines, [g.vmid for g in guests])
+        stopped = job.status is not None and job.status.get("status") == "stopped"
+        exitstatus = str(job.status.get("exitstatus")) if stopped and job.status else None
+        log.settle(ended=stopped, complete=job.complete, exitstatus=exitstatus)
+        for guest in guests:
+            o = _outcome(guest, log.guests.get(guest.vmid), job, interrupted=interrupted)
+            o.checked = list(job.checked)
+            out.append(o)
+    return out
+
+
+def _outcome(guest: Guest, result: joblog.GuestBackup | None, job: NodeJob, *, interrupted: bool) -> Outcome:
+    upid, who = job.upid, guest.label
+    if result is None:  # PVE skipped it: the guest is on another node now
+        return guest_outcome(guest, "failed", f"{who}: not on {job.request.node} any more; not backed up", upid=upid)
+    if result.state == "done":
+        took = f" in {result.took}" if result.took else ""
+        return guest_outcome(guest, "done", f"{who}: backed up{took}", upid=upid, archive=result.archive)
+    if result.state == "failed":
+        return guest_outcome(guest, "failed", f"{who}: backup failed - {result.error}", upid=upid)
+    if interrupted:
+        doing = "being backed up" if result.state == "running" else "waiting in the job"
+        return guest_outcome(guest, "interrupted", f"{who}: {doing}; the task goes on on the server", upid=upid)
+    why = (
+        "the task's log could not be read to the end"
+        if job.unreadable
+        else "the task still runs"
+        if not job.complete
+        else "the log does not say"
+    )
+    return guest_outcome(guest, "unknown", f"{who}: unknown ({why})", upid=upid)
+
+
+def exit_code(results: Sequence[Outcome]) -> int:
+    """0 all backed up; 130 interrupted; 7 when the only ones not backed up are unknown; 8 otherwise."""
+    if all(r.ok for r in results):
+        return OK
+    if any(r.kind == "interrupted" for r in results):
+        return INTERRUPTED
+    if all(r.ok or r.kind == "unknown" for r in results):
+        return UNKNOWN
+    return SOME_FAILED

@@ -1,0 +1,107 @@
+"""``pvectl backup list`` and ``pvectl backup show VOLID``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from pvectl.cli import completers
+from pvectl.cli.commands.backup.common import LIST_COLUMNS, WIDE_COLUMNS, NodeOpt, VolidArg
+from pvectl.cli.errors import reported
+
+
+def list_backups(
+    ctx: typer.Context,
+    vm: Annotated[
+        str | None,
+        typer.Option(
+            "--vm", help="Only backups of this guest (id, or the name of an existing VM).", show_default=False
+        ),
+    ] = None,
+    storage: Annotated[
+        str | None,
+        typer.Option("--storage", help="Only this storage.", show_default=False, autocompletion=completers.storage),
+    ] = None,
+    node: Annotated[
+        str | None,
+        typer.Option(
+            "--node",
+            help="Only storages this node has (its local ones and the shared ones).",
+            show_default=False,
+            autocompletion=completers.node,
+        ),
+    ] = None,
+) -> None:
+    """Every backup on every storage with backup content, newest first (PBS included)."""
+    with reported():
+        from pvectl.backup.catalog import list_backups as read
+        from pvectl.cli.commands.backup.common import row
+        from pvectl.cli.output import show
+
+        client = ctx.obj.client()
+        vmid = _vmid(client, vm) if vm is not None else None
+        _check_node(client, node)
+        rows = [row(b) for b in read(client, node=node, storage=storage, vmid=vmid)]
+        show(ctx, rows, columns=LIST_COLUMNS, wide=WIDE_COLUMNS)
+
+
+def _vmid(client: object, text: str) -> int:
+    """A guest id as given, or the id of the VM of that name (a deleted guest's backups need its id)."""
+    from pvectl.cli.errors import NOT_FOUND, USAGE, CliError
+    from pvectl.guest.select import VmAmbiguous, VmNotFound, find
+
+    if text.isdigit():
+        return int(text)
+    try:
+        return find(client, text, ("qemu", "lxc")).vmid  # type: ignore[arg-type]
+    except VmNotFound as exc:
+        raise CliError(f"--vm: {exc}", USAGE if isinstance(exc, VmAmbiguous) else NOT_FOUND) from None
+
+
+def _check_node(client: object, node: str | None) -> None:
+    from pvectl.backup.catalog import online_nodes
+    from pvectl.cli.errors import USAGE, CliError
+
+    if node is not None:
+        known = online_nodes(client)  # type: ignore[arg-type]
+        if node not in known:
+            raise CliError(f"--node: no online node '{node}' in this cluster (online: {', '.join(known)})", USAGE)
+
+
+def show(ctx: typer.Context, volid: VolidArg, node: NodeOpt = None) -> None:
+    """A backup: where it is, its notes and protection, and the guest configuration it holds."""
+    with reported():
+        from pvectl.cli.commands.backup.common import find, row
+        from pvectl.cli.output import show as render
+
+        client = ctx.obj.client()
+        backup = find(client, volid, node)
+        # pve-manager PVE/API2/VZDump.pm extractconfig: the config file inside the archive, as text
+        config = client.nodes(backup.node).vzdump.extractconfig(volume=volid)
+        data = {**row(backup), "config": _config(config)}
+
+        def human() -> str:
+            shown = {k: ("yes" if v else "no") if isinstance(v, bool) else v for k, v in row(backup).items()}
+            head = [f"{k}: {v}" for k, v in shown.items() if v not in (None, "")]
+            return "\n".join([*head, "config:", *("  " + line for line in config.splitlines())])
+
+        render(ctx, data, human=human)
+
+
+def _config(text: str) -> dict[str, str]:
+    """The archive's config file as keys (``#`` lines are the description; sections after ``[`` are left out)."""
+    out: dict[str, str] = {}
+    description = []
+    for line in text.splitlines():
+        if line.startswith("["):
+            break  # a snapshot or pending section follows the current config
+        if line.startswith("#"):
+            description.append(line[1:])
+            continue
+        key, sep, value = line.partition(":")
+        if sep:
+            out[key.strip()] = value.strip()
+    if description:
+        out["description"] = "\n".join(description)
+    return out

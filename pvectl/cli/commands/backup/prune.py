@@ -1,0 +1,143 @@
+"""``pvectl backup prune``: remove old backups of guests by PVE's retention rules, never a protected one."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from pvectl.cli import completers, options
+from pvectl.cli.errors import reported
+from pvectl.cli.options import Selection
+
+if TYPE_CHECKING:
+    from pvectl.backup.catalog import BackupStorage
+    from pvectl.backup.plan import PrunePlan
+    from pvectl.sdk import ProxmoxClient
+
+MARK_COLUMNS = ("vmid", "time", "mark", "storage", "volid")
+
+
+@options.selection("guest")
+def prune(
+    ctx: typer.Context,
+    selection: Selection,
+    storage: Annotated[
+        str | None,
+        typer.Option(
+            "--storage",
+            help="Only this storage (default: every storage with backups).",
+            show_default=False,
+            autocompletion=completers.storage,
+        ),
+    ] = None,
+    keep_last: Annotated[int | None, typer.Option("--keep-last", metavar="N", help="Keep the N newest.")] = None,
+    keep_hourly: Annotated[
+        int | None, typer.Option("--keep-hourly", metavar="N", help="Keep one per hour, N hours.")
+    ] = None,
+    keep_daily: Annotated[
+        int | None, typer.Option("--keep-daily", metavar="N", help="Keep one per day, N days.")
+    ] = None,
+    keep_weekly: Annotated[
+        int | None, typer.Option("--keep-weekly", metavar="N", help="Keep one per ISO week.")
+    ] = None,
+    keep_monthly: Annotated[int | None, typer.Option("--keep-monthly", metavar="N", help="Keep one per month.")] = None,
+    keep_yearly: Annotated[int | None, typer.Option("--keep-yearly", metavar="N", help="Keep one per year.")] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show PVE's marks (keep/remove/protected/renamed).")
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Prune guests' backups: without --keep-* the storage's own prune-backups setting applies.
+
+    The marks are PVE's (GET …/prunebackups); the removal is PVE's (DELETE …/prunebackups), which removes exactly
+    the backups marked remove: protected ones and ones not named by vzdump stay.
+    """
+    with reported():
+        from pvectl.backup.catalog import backup_storages
+        from pvectl.backup.plan import Refused, keep_text
+        from pvectl.cli.errors import USAGE, CliError
+        from pvectl.cli.writes import confirm, resolve
+
+        keep = {
+            "keep-last": keep_last,
+            "keep-hourly": keep_hourly,
+            "keep-daily": keep_daily,
+            "keep-weekly": keep_weekly,
+            "keep-monthly": keep_monthly,
+            "keep-yearly": keep_yearly,
+        }
+        try:
+            retention = keep_text(keep)
+        except Refused as exc:
+            raise CliError(str(exc), USAGE) from None
+        sel = selection.selector()
+        if sel.empty:
+            raise CliError("backup prune: name guests, or select them (-l, --pool, --node, --name), or --all", USAGE)
+        client = ctx.obj.client()
+        refs = resolve(client, sel, ("qemu", "lxc"))
+        places = backup_storages(client, storage=storage)
+        if storage is not None and not places:
+            raise CliError(f"--storage: no storage '{storage}' with backup content", USAGE)
+        plans = [_plan(client, where, ref.vmid, ref.kind, retention) for where in places for ref in refs]
+        plans = [p for p in plans if p.marks]
+        _show(ctx, plans)
+        removes = [m for p in plans for m in p.removes]
+        if dry_run or not removes:
+            if not removes:
+                print("nothing to remove", file=sys.stderr)
+            return
+        if not yes:
+            confirm(f"Remove {len(removes)} backups?", f"refusing to remove {len(removes)} backups")
+        for plan in plans:
+            if plan.removes:
+                _remove(ctx, client, plan, retention)
+
+
+def _plan(client: ProxmoxClient, where: BackupStorage, vmid: int, kind: str, retention: str | None) -> PrunePlan:
+    from pvectl.backup.plan import PrunePlan
+    from pvectl.cli.errors import FAILURE, CliError
+    from pvectl.sdk._core.errors import ApiError
+
+    params: dict[str, object] = {"vmid": vmid, "type": kind}  # PruneBackups.pm: type qemu or lxc
+    if retention:
+        params["prune-backups"] = retention
+    try:
+        marks = client.request("GET", f"/nodes/{where.node}/storage/{where.storage}/prunebackups", params)
+    except ApiError as exc:
+        if "no prune-backups options configured" in exc.message:  # pve-storage Storage.pm prune_backups
+            raise CliError(
+                f"storage '{where.storage}' has no prune-backups setting; give --keep-last/--keep-daily/…", FAILURE
+            ) from None
+        raise
+    return PrunePlan(where.storage, where.node, tuple(m for m in marks or [] if isinstance(m, dict)), kind)
+
+
+def _show(ctx: typer.Context, plans: list[PrunePlan]) -> None:
+    from pvectl.backup.plan import rows_for
+    from pvectl.cli.commands.backup.common import when
+    from pvectl.cli.output import show
+
+    rows = [{**r, "time": when(int(r["ctime"] or 0)), "storage": p.storage} for p in plans for r in rows_for(p.marks)]
+    show(ctx, rows, columns=MARK_COLUMNS)
+
+
+def _remove(ctx: typer.Context, client: ProxmoxClient, plan: PrunePlan, retention: str | None) -> None:
+    from pvectl.cli.errors import FAILURE, CliError
+    from pvectl.cli.tasks import wait_for
+    from pvectl.sdk import TaskFailed
+
+    vmid = plan.removes[0].get("vmid")
+    params: dict[str, object] = {"vmid": vmid, "type": plan.kind}
+    if retention:
+        params["prune-backups"] = retention
+    upid = client.request("DELETE", f"/nodes/{plan.node}/storage/{plan.storage}/prunebackups", params)
+    try:
+        wait_for(client, str(upid), verbose=bool(ctx.obj.options.verbose))
+    except TaskFailed as exc:
+        raise CliError(
+            f"pruning VM {vmid} on {plan.storage} failed: {exc.exitstatus}", FAILURE, exc.log_tail[-3:]
+        ) from None
+    for mark in plan.removes:
+        print(f"removed {mark.get('volid')}", file=sys.stderr)
