@@ -87,6 +87,7 @@ def run_steps(
 
             print_upid(ctx, outcome.upid)  # the bare UPID: `task wait "$(pvectl vm start X --no-wait)"`
             return
+        task_log(ctx, client, outcome.upid if wait else None)
         render.one(ctx, outcome)
         return
     outcomes = run_many(client, steps, parallel=bulk.parallel, wait=wait, timeout=seconds, on_result=render.progress)
@@ -104,4 +105,21 @@ def run_one(ctx: typer.Context, client: ProxmoxClient, step: Step, *, no_wait: b
 
         print_upid(ctx, outcome.upid)
         return
+    task_log(ctx, client, None if no_wait else outcome.upid)
     render.one(ctx, outcome)
+
+
+def task_log(ctx: typer.Context, client: ProxmoxClient, upid: str | None) -> None:
+    """``-v``: the finished task's log on stderr (server text, shown escaped); the log is decoration, so a
+    failure to read it is silent."""
+    if not upid or not ctx.obj.options.verbose:
+        return
+    import contextlib
+
+    from pvectl.cli.safe_text import safe_text
+    from pvectl.cli.taskview import LogTail
+    from pvectl.sdk._core.upid import parse_upid
+
+    with contextlib.suppress(Exception):
+        for line in LogTail(client, parse_upid(upid).node, upid).poll():
+            print(safe_text(line), file=sys.stderr)
