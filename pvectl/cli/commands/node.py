@@ -135,6 +135,20 @@ def _rooms(client: ProxmoxClient, source: str, targets: list[str]) -> list[Any]:
     ]
 
 
+def _plan_text(node: str, rows: list[dict[str, Any]], going: int, staying: int, noun: str) -> str:
+    from pvectl.cli import render
+
+    title = f"drain {node}: {render.count(going, noun)} to move, {render.count(staying, noun)} cannot move"
+    return "\n".join(
+        [title]
+        + [
+            f"  {r['kind'].upper()} {r['vmid']} {r['name'] or '-'} ({r['memory']}) -> {r['target'] or 'STAYS'}"
+            f"  {r['mode']}" + (f"  ({r['reason']})" if r["reason"] else "")
+            for r in rows
+        ]
+    )
+
+
 @app.command("drain", cls=ApiCommand)
 def drain(
     ctx: typer.Context,
@@ -201,15 +215,7 @@ def drain(
         moves, refused, rows = drained.moves, drained.refused, drained.rows
         going = len(moves) + len(drained.writes)
         noun = "guest" if cts else "VM"
-        title = f"drain {node}: {render.count(going, noun)} to move, {render.count(len(refused), noun)} cannot move"
-        text = "\n".join(
-            [title]
-            + [
-                f"  {r['kind'].upper()} {r['vmid']} {r['name'] or '-'} ({r['memory']}) -> {r['target'] or 'STAYS'}"
-                f"  {r['mode']}" + (f"  ({r['reason']})" if r["reason"] else "")
-                for r in rows
-            ]
-        )
+        text = _plan_text(node, rows, going, len(refused), noun)
         if dry_run:
             show(ctx, rows, columns=DRAIN_COLUMNS, human=text)
             return
