@@ -148,3 +148,33 @@ def test_lost_answer_of_a_restart_move_is_read_back_not_resent(tmp_path: Path, m
     assert fleet.writes().count("POST /nodes/pve1/lxc/200/migrate") == 1  # read back, never sent again
     assert any("vzmigrate task" in line for line in outcomes[200]["checked"])
     assert where(fleet)[200] == ("pve2", "running")
+
+
+def test_a_stopped_container_needs_no_memory_on_the_target(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seed = world()
+    seed["nodes"][1]["memory"] = 5 * GiB  # 2 GiB for the host: 3 GiB free on pve2
+    seed["vms"] = []
+    seed["containers"][0]["config"]["memory"] = "4096"  # running, 4 GiB: no room
+    seed["containers"][1]["config"]["memory"] = "8192"  # stopped, 8 GiB: moves offline all the same
+    for fleet in make_fleet(tmp_path, monkeypatch, seed):
+        rows = {r["vmid"]: r for r in fleet("node", "drain", "pve1", "--dry-run", "-o", "json").json()}
+        assert rows[200]["target"] is None and "no target has 4.0 GiB free" in rows[200]["reason"]
+        assert (rows[201]["target"], rows[201]["mode"]) == ("pve2", "offline")
+
+
+def test_a_container_on_a_storage_the_target_lacks_stays(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import copy
+
+    from pvectl.sim.world import DEFAULT_SEED
+
+    seed = world()
+    # Migrate.pm prepare: every volume's storage must be enabled on the target (storage_check_enabled)
+    seed["storages"] = [*copy.deepcopy(DEFAULT_SEED["storages"]),
+                        {"id": "fast1", "type": "lvmthin", "content": ["rootdir"], "nodes": ["pve1"]}]  # fmt: skip
+    seed["containers"][1]["config"]["rootfs"] = "fast1:4"
+    for fleet in make_fleet(tmp_path, monkeypatch, seed):
+        run = fleet("node", "drain", "pve1", "--yes", "-o", "json")
+        assert run.code == SOME_FAILED
+        outcomes = {o["vmid"]: o for o in run.json()}
+        assert outcomes[201]["outcome"] == "failed" and "storage fast1 not available" in outcomes[201]["message"]
+        assert outcomes[200]["outcome"] == "done" and "POST /nodes/pve1/lxc/201/migrate" not in fleet.writes()
