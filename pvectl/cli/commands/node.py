@@ -185,11 +185,7 @@ def drain(
 
     VMs move live; a running container moves in restart mode (shut down within --ct-timeout, moved, started on
     the target: PVE has no live migration for containers), a stopped one offline, as PVE's own migrate-all does.
-    Stopped VMs stay.
-
-    Examples:
-      pvectl node drain pve1 --dry-run
-      pvectl node drain pve1 --to pve2 --to pve3 --ct-timeout 60 --yes"""
+    Stopped VMs stay."""
     with reported():
         from pvectl.cli import fleet as select
         from pvectl.cli import options, render
