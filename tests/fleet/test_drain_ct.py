@@ -178,3 +178,29 @@ def test_a_container_on_a_storage_the_target_lacks_stays(tmp_path: Path, monkeyp
         outcomes = {o["vmid"]: o for o in run.json()}
         assert outcomes[201]["outcome"] == "failed" and "storage fast1 not available" in outcomes[201]["message"]
         assert outcomes[200]["outcome"] == "done" and "POST /nodes/pve1/lxc/201/migrate" not in fleet.writes()
+
+
+def test_ctrl_c_while_a_container_move_is_sent_is_reported_per_guest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import httpx
+
+    from pvectl.sim.core import Simulator
+    from pvectl.sim.store import Store
+    from tests.support.clock import FakeClock
+    from tests.support.simcli import sim_client, use_client
+
+    sim = Simulator(Store(tmp_path / "state.json", world()))
+    fleet = Fleet(sim)
+
+    def interrupt(request: httpx.Request) -> httpx.Response | None:
+        if request.method == "POST" and request.url.path.endswith("/lxc/200/migrate"):
+            raise KeyboardInterrupt  # Ctrl-C before the request left: PVE never saw it
+        return None
+
+    use_client(monkeypatch, sim_client(sim, hook=interrupt, record=fleet.requests, clock=FakeClock()))
+    run = fleet("node", "drain", "pve1", "--yes", "-o", "json")
+    assert run.code == 130, run.stderr
+    outcomes = {o["vmid"]: o["outcome"] for o in run.json()}
+    assert outcomes == {100: "done", 200: "interrupted", 201: "done"}
+    assert where(fleet)[200] == ("pve1", "running")  # nothing happened to it, and the run says so
