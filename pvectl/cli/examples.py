@@ -77,7 +77,11 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "pvectl apply -f web.yaml --dry-run",
         "pvectl apply -f fleet.yaml --label tag=fleet --prune -l tag=fleet --parallel 8",
     ),
-    "diff": ("pvectl diff -f web.yaml", "pvectl vm export web1 | pvectl diff -f - -o json"),
+    "diff": (
+        "pvectl diff -f web.yaml",
+        "pvectl vm export web1 | pvectl diff -f - -o json",
+        "pvectl ct export ns1 | pvectl diff -f -",
+    ),
     "sim": ("pvectl sim serve", "pvectl --sim vm list"),
     "sim serve": ("pvectl sim serve --port 8006", "pvectl sim serve --seed world.yaml --faults task-slow:seconds=5"),
     "sim reset": ("pvectl sim reset", "pvectl sim reset --seed world.yaml"),
@@ -166,7 +170,11 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "node": ("pvectl node list", "pvectl node drain pve1 --dry-run"),
     "node list": ("pvectl node list", "pvectl node list -o json --query '[].node'"),
     "node show": ("pvectl node show pve1", "pvectl node show pve1 -o yaml"),
-    "node drain": ("pvectl node drain pve1 --dry-run", "pvectl node drain pve1 --to pve2 --to pve3 --yes"),
+    "node drain": (
+        "pvectl node drain pve1 --dry-run",
+        "pvectl node drain pve1 --to pve2 --to pve3 --yes",
+        "pvectl node drain pve1 --ct-timeout 60 --yes",
+    ),
     "vm resize": ("pvectl vm resize web1 scsi0 +10G", "pvectl vm resize 100 virtio1 64G"),
     "vm export": ("pvectl vm export web1 > web1.yaml", "pvectl vm export 100 -o json"),
     "vm set": (

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
+    from pvectl.guest.run import Write
     from pvectl.sdk import ProxmoxClient
     from pvectl.vm.bulk import Result
     from pvectl.vm.lookup import VmRef
@@ -95,11 +96,39 @@ def run_moves(
 def _one(ctx: typer.Context, client: ProxmoxClient, move: Move, *, seconds: float, no_wait: bool) -> None:
     """One plain VM through the write runner (qemu-server src/PVE/API2/Qemu.pm migrate_vm forks ``qmigrate``)."""
     from pvectl.cli.writes import run_one
+
+    run_one(ctx, client, move_write(move), no_wait=no_wait, seconds=seconds)
+
+
+def move_write(move: Move) -> Write:
+    """A VM's move as a step of the write runner (an HA move's task only files it: no type to look for)."""
     from pvectl.guest.run import Write
     from pvectl.vm.migrate import send
 
     ref = move.ref
-    write = Write(ref, "migrate", "POST", f"/nodes/{ref.node}/qemu/{ref.vmid}/migrate",
-                  f"migrated to {move.target} ({move.mode})", ("qmigrate",),
-                  send=lambda client: send(client, move))  # fmt: skip
-    run_one(ctx, client, write, no_wait=no_wait, seconds=seconds)
+    return Write(ref, "migrate", move.method, move.path, f"migrated to {move.target} ({move.mode})",
+                 () if move.ha else ("qmigrate",), send=lambda client: send(client, move))  # fmt: skip
+
+
+def run_guest_moves(
+    ctx: typer.Context,
+    client: ProxmoxClient,
+    steps: list[Write],
+    refused: list[tuple[VmRef, str]],
+    *,
+    parallel: int,
+    seconds: float,
+    no_wait: bool,
+) -> None:
+    """VM and container moves in one run (``node drain``): one outcome per guest, the refused ones included
+    (nothing was sent for them), in vmid order; exit 0 only when every guest moved."""
+    from pvectl.cli import render
+    from pvectl.guest.outcome import Outcome
+    from pvectl.guest.run import Step, decided, run_many
+
+    plan: list[Step] = [*steps]
+    for ref, why in refused:
+        plan.append(decided(ref, "migrate", "failed", f"not moved: {why}"))
+    plan.sort(key=lambda s: (s.vmid or 0) if isinstance(s, Outcome) else s.ref.vmid)
+    outcomes = run_many(client, plan, parallel=parallel, wait=not no_wait, timeout=seconds, on_result=render.progress)
+    render.many(ctx, outcomes)

@@ -6,7 +6,8 @@ file), so both give the same requests. Keys are the flag names without dashes: `
 ``unprivileged``, ``ssh-key`` (key files, list), ``disk`` (``STORAGE:SIZE``), ``mp`` (list of
 ``STORAGE:SIZE,mp=/PATH``), ``cores``, ``cpulimit``, ``cpuunits``, ``memory``, ``swap``, ``net`` (list of
 ``bridge=…,ip=…``), ``nameserver``, ``searchdomain``, ``nesting``, ``keyctl``, ``fuse``, ``mknod``, ``mount``
-(list: nfs, cifs), ``ostype``, ``start``, ``extra`` (PVE parameters as given). A password is never read from a
+(list: nfs, cifs), ``ostype``, ``start``, ``extra`` (PVE parameters as given), ``kind`` (``ct``: what
+``ct export`` writes, so that ``pvectl diff/apply -f`` tell containers from VMs). A password is never read from a
 file (``--password``/``--password-stdin``).
 """
 
@@ -40,7 +41,7 @@ SCALARS = {
 }
 FEATURES = ("nesting", "keyctl", "fuse", "mknod", "mount")
 LISTS = ("tag", "mp", "net", "ssh-key", "mount")
-KEYS = (*SCALARS, "tag", "disk", "mp", "net", "ssh-key", *FEATURES[:-1], "mount", "extra")
+KEYS = ("kind", *SCALARS, "tag", "disk", "mp", "net", "ssh-key", *FEATURES[:-1], "mount", "extra")
 
 
 class CtFileError(ValueError):
@@ -64,6 +65,8 @@ def load(data: Any, base: CtConfig | None = None, *, read_key: Any = None) -> Ct
         raise CtFileError("a container file is a mapping of keys (node: pve1, hostname: web1, ...)")
     if "password" in data:
         raise CtFileError("password: not read from files (use --password or --password-stdin)")
+    if "kind" in data and str(data["kind"]).lower() not in ("ct", "lxc"):  # a VM file's document (kind: vm)
+        raise CtFileError(f"kind: '{data['kind']}' is no container (kind: ct)")
     unknown = [str(k) for k in data if k not in KEYS]
     if unknown:
         raise CtFileError(f"{unknown[0]}: unknown key (known: {', '.join(KEYS)})")

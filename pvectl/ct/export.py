@@ -59,7 +59,8 @@ def _net(text: str, index: int) -> str:
 
 
 def to_file(config: Mapping[str, Any], *, vmid: int, node: str, pool: str | None = None) -> dict[str, Any]:
-    out: dict[str, Any] = {"vmid": vmid, "hostname": config.get("hostname"), "node": node}
+    # kind: ct tells `pvectl diff/apply -f` (which read VMs and containers from one file) what it describes
+    out: dict[str, Any] = {"kind": "ct", "vmid": vmid, "hostname": config.get("hostname"), "node": node}
     out["unprivileged"] = str(config.get("unprivileged", "0")) == "1"
     extra: dict[str, Any] = {}
     mps: list[tuple[int, str]] = []

@@ -117,9 +117,14 @@ def migrate(ref: VmRef, target: str, *, timeout: int | None = None, online: bool
         row = next((r for r in data if isinstance(r, Mapping) and r.get("vmid") == ref.vmid), None)
         return row is not None and row.get("node") == target and not row.get("lock")
 
+    from pvectl.vm.migrate import ha_managed
+
     mode = "restart mode: shut down, moved, started" if running else "offline"
-    return Write(ref, "migrate", "POST", f"{base(ref)}/migrate", f"moved to {target} ({mode})", ("vzmigrate",),
-                 params=params, reached=reached)  # fmt: skip
+    past, types = f"moved to {target} ({mode})", ("vzmigrate",)
+    if ha_managed(ref):  # migrate_vm forks 'hamigrate', which only files `ha-manager migrate ct:ID TARGET`
+        past, types = f"HA migration to {target} requested (the HA stack moves it)", ("hamigrate",)
+    return Write(ref, "migrate", "POST", f"{base(ref)}/migrate", past, types, params=params,
+                 reached=reached)  # fmt: skip
 
 
 def resize(ref: VmRef, disk: str, size: str, new_bytes: int) -> Write:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pvectl.sdk._core.errors import ApiError
 from pvectl.vm.bulk import Result
@@ -39,12 +39,16 @@ class Step:
 
     diff: VmDiff
     resolution: Resolution | None = None  # a create, checked and planned
+    ct_create: Any = None  # a container's create, checked and planned: (CtConfig, CtPlan, auto id)
 
     @property
     def ref(self) -> VmRef:
         """The VM, or for a create the one it will be (its id as resolved)."""
         if self.diff.ref is not None:
             return self.diff.ref
+        if self.ct_create is not None:
+            ct = self.ct_create[0]
+            return VmRef(int(ct.vmid or 0), str(ct.node or ""), str(ct.hostname or ""), "", tuple(ct.tags), {}, "lxc")
         config = self.resolution.config if self.resolution else self.diff.config
         g = config.general if config else None
         return VmRef(
@@ -69,6 +73,10 @@ class Prepared:
 
 
 def _has_writes(diff: VmDiff) -> bool:
+    from pvectl.ct.filediff import CtDiff, has_writes
+
+    if isinstance(diff, CtDiff):
+        return has_writes(diff)
     return diff.plan is not None and not diff.plan.is_empty()
 
 
@@ -83,7 +91,16 @@ def prepare(client: ProxmoxClient, diffs: Sequence[VmDiff], prune: Sequence[VmRe
         notes += [f"{diff.title}: {c.key}: {c.note}" for c in diff.changes if c.kind == "skipped"]
         problems += [f"{diff.title}: {c.key}: {c.note}" for c in diff.refused]
         step = Step(diff)
-        if diff.action == "create" and diff.config is not None:
+        ct_config = getattr(diff, "ct_config", None)
+        if diff.action == "create" and ct_config is not None:  # a container: ct create's checks
+            from pvectl.ct.workflow import check_and_plan as check_ct
+
+            try:
+                step.ct_create = check_ct(client, ct_config)
+                notes += [f"{diff.title}: {note}" for note in step.ct_create[1].notes]
+            except WorkflowError as exc:
+                problems += [f"{diff.title}: {exc}", *(f"{diff.title}: {d}" for d in exc.details)]
+        elif diff.action == "create" and diff.config is not None:
             try:
                 step.resolution, plan = check_and_plan(client, diff.config, strict=True)
                 notes += [f"{diff.title}: {note}" for note in plan.notes]
@@ -105,9 +122,26 @@ def run_step(
     diff, ref = step.diff, step.ref
     if step.resolution is not None:
         return submit(client, step.resolution, timeout=timeout, on_event=on_event)
+    if step.ct_create is not None or getattr(diff, "ct_change", None) is not None:
+        return _run_ct(client, step, timeout=timeout, on_event=on_event)
     if diff.plan is None or diff.plan.is_empty():
         return Outcome("done", ref.vmid, ref.node, f"{diff.title}: unchanged")
     return apply_update(client, ref, diff.plan, digest=diff.digest, timeout=timeout)
+
+
+def _run_ct(client: ProxmoxClient, step: Step, *, timeout: float, on_event: Callable[[Event], None] | None) -> Outcome:
+    """A container of the file: ct create's workflow, or ct set's one digest-guarded config write."""
+    from pvectl.ct import ops
+    from pvectl.ct.workflow import submit
+    from pvectl.guest.run import execute
+
+    if step.ct_create is not None:
+        config, plan, auto = step.ct_create
+        return submit(client, config, plan, auto_vmid=auto, on_event=on_event, timeout=timeout)
+    change, ref = getattr(step.diff, "ct_change", None), step.ref
+    if change is None or change.empty:
+        return Outcome("done", ref.vmid, ref.node, f"{step.diff.title}: unchanged", guest="lxc")
+    return execute(client, ops.update(ref, change.params, change.delete, step.diff.digest), timeout=timeout)
 
 
 def run(
@@ -133,7 +167,7 @@ def run(
 
             return run_step(client, step, timeout=timeout, on_event=seen)
 
-        action = "create" if step.resolution is not None else "update"
+        action = "create" if step.resolution is not None or step.ct_create is not None else "update"
         return Job(step.ref, action, work, title=step.diff.title, remedy="pvectl diff -f FILE (what is left to do)")
 
     def report(i: int, outcome: Outcome) -> None:
@@ -148,7 +182,7 @@ def _ref_of(step: Step, outcome: Outcome) -> VmRef:
     """A created VM's id is known only from its outcome (an automatic id may have moved on)."""
     ref = step.ref
     if step.diff.ref is None and outcome.vmid is not None and outcome.vmid != ref.vmid:
-        return VmRef(outcome.vmid, outcome.node or ref.node, ref.name, ref.status, ref.tags, ref.raw)
+        return VmRef(outcome.vmid, outcome.node or ref.node, ref.name, ref.status, ref.tags, ref.raw, ref.kind)
     return ref
 
 
@@ -197,6 +231,41 @@ def prune(
                 raise NotStopped(f"not deleted: stopping it first did not end ({exc})") from exc
         return destroy(client, ref.node, ref.vmid, purge=bool(ref.raw.get("hastate"))).upid.raw
 
-    return bulk.run(
-        client, refs, submit, past="deleted (pruned)", parallel=parallel, timeout=timeout, on_result=on_result
+    vms = [r for r in refs if r.kind != "lxc"]
+    results = bulk.run(
+        client, vms, submit, past="deleted (pruned)", parallel=parallel, timeout=timeout, on_result=on_result
     )
+    cts = [r for r in refs if r.kind == "lxc"]
+    return results + (_prune_cts(client, cts, parallel=parallel, timeout=timeout, on_result=on_result) if cts else [])
+
+
+def _prune_cts(
+    client: ProxmoxClient,
+    refs: Sequence[VmRef],
+    *,
+    parallel: int,
+    timeout: float,
+    on_result: Callable[[Result], None] | None,
+) -> list[Result]:
+    """Containers to prune: a running one is stopped first (pve-container src/PVE/API2/LXC.pm destroy_vm refuses
+    a running CT), then deleted with its volumes, on the write runner (the delete of ``ct delete``)."""
+    from pvectl.guest.ops.power import delete_write, power_write
+    from pvectl.guest.run import Job, execute, run_many
+
+    def job(ref: VmRef) -> Job:
+        def work(client: ProxmoxClient, state: Callable[[str, str], None]) -> Outcome:
+            if ref.status == "running":
+                stopped = execute(client, power_write(ref, "stop"), timeout=timeout, on_state=state)
+                if not stopped.ok:
+                    stopped.message = f"{stopped.message}; not deleted"
+                    return stopped
+            return execute(client, delete_write(ref), timeout=timeout, on_state=state)
+
+        return Job(ref, "delete", work)
+
+    def report(i: int, outcome: Outcome) -> None:
+        if on_result is not None:
+            on_result(Result(refs[i], outcome))
+
+    outcomes = run_many(client, [job(r) for r in refs], parallel=parallel, timeout=timeout, on_step=report)
+    return [Result(ref, outcome) for ref, outcome in zip(refs, outcomes, strict=True)]

@@ -50,7 +50,7 @@ class Doc:
     def label(self) -> str:
         if self.data.get("vmid") is not None:
             return f"vmid {self.data['vmid']}"
-        return f"name {self.data.get('name')}"
+        return f"name {self.data.get('name') or self.data.get('hostname')}"  # hostname: a container's
 
 
 @dataclass
@@ -119,7 +119,7 @@ def read_documents(text: str, source: str) -> list[Doc]:
     for i, item in enumerate(items, start=1):
         if not isinstance(item, Mapping):
             raise DocError(f"{source}: VM {i}: expected a mapping of keys to values, got {type(item).__name__}")
-        if item.get("vmid") is None and not item.get("name"):
+        if item.get("vmid") is None and not item.get("name") and not item.get("hostname"):
             raise DocError(f"{source}: VM {i}: give vmid or name (how the VM is found)")
         docs.append(Doc(i, dict(item)))
     seen: dict[str, int] = {}

@@ -7,7 +7,7 @@ local devices, local disks without ``--with-local-disks``, no allowed target, or
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -47,12 +47,14 @@ def plan(
     rooms: Sequence[NodeRoom],
     *,
     with_local_disks: bool = False,
+    need_of: Callable[[VmRef], int] = memory_of,
 ) -> list[Step]:
-    """One step per running VM of ``refs``, largest first; ``rooms`` are the candidate targets."""
+    """One step per guest of ``refs``, largest first; ``rooms`` are the candidate targets. ``need_of``: the memory
+    a guest takes on its target (a stopped container: none)."""
     free = {r.name: r.total - r.used for r in rooms if r.online}
     steps = []
-    for ref in sorted(refs, key=lambda r: (-memory_of(r), r.vmid)):
-        need = memory_of(ref)
+    for ref in sorted(refs, key=lambda r: (-need_of(r), r.vmid)):
+        need = need_of(ref)
         pre = preflights[ref.vmid]
         if not free:
             steps.append(Step(ref, need, None, "no online target node"))

@@ -27,7 +27,11 @@ DryRunOpt = Annotated[
     typer.Option("--dry-run", help="Show what would change (as pvectl diff) and what --prune deletes; send nothing."),
 ]
 PruneOpt = Annotated[
-    bool, typer.Option("--prune", help="Delete the VMs -l selects that the file does not name (asks unless --yes).")
+    bool,
+    typer.Option(
+        "--prune",
+        help="Delete the guests -l selects that the file does not name, of the kinds it describes (asks unless --yes).",
+    ),
 ]
 LabelOpt = Annotated[
     list[str] | None,
@@ -64,7 +68,11 @@ def apply(
 ) -> None:
     """Create the file's VMs that are missing, change the ones that differ (minimal, digest-guarded), and with
     --prune -l SELECTOR delete the selected VMs the file does not name. Everything is checked before the first
-    write; a VM already as the file says gets no request. Per-VM outcomes; exit 8 when some VMs failed."""
+    write; a VM already as the file says gets no request. Per-VM outcomes; exit 8 when some VMs failed.
+
+    A document with kind: ct (as ct export writes it) is a container: created as ct create does, changed as
+    ct set does (one write, guarded by the config's digest). --prune deletes only guests of the kinds the file
+    describes (a file of VMs never prunes a container)."""
     with reported():
         _apply(ctx, filename, dry_run=dry_run, yes=yes, parallel=parallel, prune=prune, selector=selector,
                labels=label or [], timeout=timeout)  # fmt: skip
@@ -103,7 +111,15 @@ def _apply(
         raise CliError(str(exc), USAGE) from None
     client = ctx.obj.client()
     context, diffs = compute(client, filename, base=ctx.obj.vm_defaults_config(), labels=tags)
-    doomed = apply.prune_candidates(context.vms, selector, diffs) if selector is not None else []
+    doomed: list[VmRef] = []
+    if selector is not None:
+        from pvectl.vm.lookup import cluster_vms
+
+        # only the kinds the file describes: a file of VMs never prunes a container that shares the VMs' tag
+        # (and the other way round); each kind is deleted through its own API
+        kinds = {"lxc" if getattr(d, "ct_config", None) or getattr(d, "ct_change", None) else "qemu" for d in diffs}
+        guests = [*(context.vms if "qemu" in kinds else []), *(cluster_vms(client, "lxc") if "lxc" in kinds else [])]
+        doomed = apply.prune_candidates(guests, selector, diffs)
     try:
         prepared = apply.prepare(client, diffs, doomed)
     except apply.ApplyRefused as exc:
@@ -114,8 +130,11 @@ def _apply(
     for note in prepared.notes:
         print(f"note: {note}", file=sys.stderr)
     if doomed and not yes:
-        listing = "\n".join(f"  {vm.vmid} {vm.name or '(no name)'} on {vm.node} ({vm.status})" for vm in doomed)
-        print(f"--prune: the file does not name these VMs that -l {selector} selects:\n{listing}", file=sys.stderr)
+        listing = "\n".join(
+            f"  {'CT' if vm.kind == 'lxc' else 'VM'} {vm.vmid} {vm.name or '(no name)'} on {vm.node} ({vm.status})"
+            for vm in doomed
+        )
+        print(f"--prune: the file does not name these guests that -l {selector} selects:\n{listing}", file=sys.stderr)
         n = select.count(len(doomed))
         select.confirm(f"Delete {n} and their disks?", f"refusing to prune {n}")
     results = apply.run(client, prepared.steps, parallel=parallel, timeout=seconds, on_result=select.progress_line)
@@ -130,12 +149,24 @@ def _print_dry_run(fmt: str, diffs: list[VmDiff], doomed: list[VmRef]) -> None:
 
     data = {
         "vms": [d.to_json() for d in diffs],
-        "prune": [{"vmid": vm.vmid, "name": vm.name, "node": vm.node, "status": vm.status} for vm in doomed],
+        "prune": [
+            {
+                "kind": "ct" if vm.kind == "lxc" else "vm",
+                "vmid": vm.vmid,
+                "name": vm.name,
+                "node": vm.node,
+                "status": vm.status,
+            }
+            for vm in doomed
+        ],
     }
     if fmt in ("json", "yaml"):
         print(json_text(data) if fmt == "json" else yaml_text(data), end="\n" if fmt == "json" else "")
         return
     lines = [human(diffs, colour=sys.stdout.isatty())]
-    lines += [f"prune: VM {vm.vmid} ({vm.name or 'no name'}) on {vm.node}: delete" for vm in doomed]
+    lines += [
+        f"prune: {'CT' if vm.kind == 'lxc' else 'VM'} {vm.vmid} ({vm.name or 'no name'}) on {vm.node}: delete"
+        for vm in doomed
+    ]
     lines.append("dry run: nothing was sent")
     print("\n".join(lines))

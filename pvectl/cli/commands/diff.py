@@ -47,12 +47,15 @@ def compute(
     client: ProxmoxClient, path: str, *, base: Any = None, labels: tuple[str, ...] = ()
 ) -> tuple[Context, list[VmDiff]]:
     """Every document of the file compared with the cluster; a bad document is a usage error (exit 2)."""
-    from pvectl.vm.diff import Context, DocError, compare, read_documents
+    from pvectl.ct.filediff import compare_any
+    from pvectl.vm.diff import Context, DocError, read_documents
+    from pvectl.vm.lookup import cluster_vms
 
     try:
         docs = read_documents(read_file(path), "-f " + path)
         ctx = Context.read(client, base=base, labels=labels)
-        return ctx, [compare(client, ctx, doc) for doc in docs]
+        cts = cluster_vms(client, "lxc")  # a document may describe a container (kind: ct)
+        return ctx, [compare_any(client, ctx, doc, cts) for doc in docs]
     except DocError as exc:
         raise CliError(str(exc), USAGE) from None
 

@@ -27,7 +27,7 @@ app = typer.Typer(
 
 NodeArg = Annotated[str, typer.Argument(help="Node name.", show_default=False, autocompletion=completers.node)]
 LIST_COLUMNS = ("node", "status", "cpu", "maxcpu", "mem", "maxmem", "vms", "uptime", "version")
-DRAIN_COLUMNS = ("vmid", "name", "memory", "target", "mode", "reason")
+DRAIN_COLUMNS = ("kind", "vmid", "name", "memory", "target", "mode", "reason")
 
 
 def _rows(client: ProxmoxClient, only: str | None = None) -> list[dict[str, Any]]:
@@ -135,6 +135,20 @@ def _rooms(client: ProxmoxClient, source: str, targets: list[str]) -> list[Any]:
     ]
 
 
+def _plan_text(node: str, rows: list[dict[str, Any]], going: int, staying: int, noun: str) -> str:
+    from pvectl.cli import render
+
+    title = f"drain {node}: {render.count(going, noun)} to move, {render.count(staying, noun)} cannot move"
+    return "\n".join(
+        [title]
+        + [
+            f"  {r['kind'].upper()} {r['vmid']} {r['name'] or '-'} ({r['memory']}) -> {r['target'] or 'STAYS'}"
+            f"  {r['mode']}" + (f"  ({r['reason']})" if r["reason"] else "")
+            for r in rows
+        ]
+    )
+
+
 @app.command("drain", cls=ApiCommand)
 def drain(
     ctx: typer.Context,
@@ -155,14 +169,28 @@ def drain(
     yes: YesOpt = False,
     no_wait: NoWait = False,
     timeout: Timeout = None,
+    ct_timeout: Annotated[
+        int | None,
+        typer.Option(
+            "--ct-timeout",
+            metavar="SECONDS",
+            help="How long a running container may take to shut down for its restart-mode move (PVE: 180).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Move every running VM off NODE: a plan (largest VM first, each to the target with the most free memory
-    that fits it) is shown before anything moves; VMs that cannot move are listed with why. Asks unless --yes."""
+    """Move every running VM and every container off NODE: a plan (largest guest first, each to the target with
+    the most free memory that fits it) is shown before anything moves; guests that cannot move are listed with
+    why. Asks unless --yes.
+
+    VMs move live; a running container moves in restart mode (shut down within --ct-timeout, moved, started on
+    the target: PVE has no live migration for containers), a stopped one offline, as PVE's own migrate-all does.
+    Stopped VMs stay."""
     with reported():
         from pvectl.cli import fleet as select
-        from pvectl.cli import options
+        from pvectl.cli import options, render
         from pvectl.cli.errors import USAGE, CliError
-        from pvectl.cli.moves import run_moves
+        from pvectl.cli.moves import move_write, run_guest_moves, run_moves
         from pvectl.cli.output import show
         from pvectl.guest.ops.drain import plan_drain
         from pvectl.vm.lookup import cluster_vms
@@ -170,28 +198,33 @@ def drain(
         seconds = options.wait_seconds(ctx, timeout)
         if parallel < 1:
             raise CliError("--parallel: must be at least 1", USAGE)
+        if ct_timeout is not None and ct_timeout < 1:
+            raise CliError("--ct-timeout: must be at least 1 second", USAGE)
         client = ctx.obj.client()
         rooms = _rooms(client, node, list(to or []))
         refs = [v for v in cluster_vms(client) if v.node == node and v.status == "running"]
-        if not refs:
-            print(f"no running VM on {node}; nothing to do", file=sys.stderr)
+        cts = [c for c in cluster_vms(client, "lxc") if c.node == node]
+        if not refs and not cts:
+            print(f"no running VM and no container on {node}; nothing to do", file=sys.stderr)
             return
-        drained = plan_drain(client, refs, rooms, with_local_disks=with_local_disks)
+        drained = plan_drain(client, refs, rooms, with_local_disks=with_local_disks, cts=cts, ct_timeout=ct_timeout)
         moves, refused, rows = drained.moves, drained.refused, drained.rows
-        title = f"drain {node}: {select.count(len(moves))} to move, {select.count(len(refused))} cannot move"
-        text = "\n".join(
-            [title]
-            + [
-                f"  {r['vmid']} {r['name'] or '-'} ({r['memory']}) -> {r['target'] or 'STAYS'}  {r['mode']}"
-                + (f"  ({r['reason']})" if r["reason"] else "")
-                for r in rows
-            ]
-        )
+        going = len(moves) + len(drained.writes)
+        noun = "guest" if cts else "VM"
+        text = _plan_text(node, rows, going, len(refused), noun)
         if dry_run:
             show(ctx, rows, columns=DRAIN_COLUMNS, human=text)
             return
         print(text, file=sys.stderr)
         if not yes:
-            n = select.count(len(moves))
+            n = render.count(going, noun)
             select.confirm(f"Migrate {n} off {node}?", f"refusing to drain {node}")
-        run_moves(ctx, client, moves, refused, parallel=parallel, seconds=seconds, no_wait=no_wait)
+        if not drained.writes:  # VMs only: as `vm migrate` runs them
+            run_moves(ctx, client, moves, refused, parallel=parallel, seconds=seconds, no_wait=no_wait)
+            return
+        # a restart-mode move takes the shutdown's time on top (pve-container Migrate.pm prepare: vm_stop)
+        from pvectl.ct.ops import RESTART_TIMEOUT
+
+        steps = [move_write(m) for m in moves] + drained.writes
+        seconds += ct_timeout or RESTART_TIMEOUT
+        run_guest_moves(ctx, client, steps, refused, parallel=parallel, seconds=seconds, no_wait=no_wait)
