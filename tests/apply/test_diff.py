@@ -110,7 +110,7 @@ def test_a_server_failure_exits_above_1(cli: SimCli, tmp_path: Path) -> None:
 
 
 def test_colours_mark_the_lines_on_a_terminal() -> None:
-    from pvectl.cli.commands.diff import human
+    from pvectl.cli.filediff import human
     from pvectl.vm.diff import Change, Doc, VmDiff
     from pvectl.vm.lookup import VmRef
 

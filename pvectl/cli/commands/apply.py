@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pvectl.cli.commands.diff import FileOpt
 from pvectl.cli.errors import USAGE, CliError, reported
+from pvectl.cli.filediff import FileOpt
 from pvectl.cli.fleet import YesOpt
 from pvectl.cli.options import Timeout
 from pvectl.cli.runner import output_format
@@ -92,7 +92,7 @@ def _apply(
 ) -> None:
     from pvectl.cli import fleet as select
     from pvectl.cli import options
-    from pvectl.cli.commands.diff import compute, label_tags
+    from pvectl.cli.filediff import compute, label_tags
     from pvectl.cli.output import check_format
     from pvectl.vm import apply
     from pvectl.vm.selector import SelectorError, parse_terms
@@ -144,7 +144,7 @@ def _apply(
 
 
 def _print_dry_run(fmt: str, diffs: list[VmDiff], doomed: list[VmRef]) -> None:
-    from pvectl.cli.commands.diff import human
+    from pvectl.cli.filediff import human
     from pvectl.cli.output import json_text, yaml_text
 
     data = {
