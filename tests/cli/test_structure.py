@@ -6,8 +6,6 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).parents[2] / "pvectl"
 COMMANDS = ROOT / "cli" / "commands"
 MAX_LINES = 60
