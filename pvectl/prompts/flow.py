@@ -89,7 +89,7 @@ def collect(config: VmConfig, ref: ReferenceData) -> VmConfig:
     return session.config
 
 
-def run_prompts(ctx: typer.Context, config: VmConfig, *, dry_run: bool) -> None:
+def run_prompts(ctx: typer.Context, config: VmConfig, *, dry_run: bool, allow_duplicate_name: bool = False) -> None:
     """``pvectl vm create -i``: ask, review, show the plan, confirm, submit. Nothing is sent before "yes"."""
     from pvectl.cli.commands.vm.report import Progress, print_plan, show_outcome
     from pvectl.prompts.login import connect
@@ -106,7 +106,9 @@ def run_prompts(ctx: typer.Context, config: VmConfig, *, dry_run: bool) -> None:
         while True:
             review(session, create="Show the plan" if dry_run else "Create the VM (the plan is shown first)")
             try:
-                resolution, plan = check_and_plan(client, session.config, strict=False)
+                resolution, plan = check_and_plan(
+                    client, session.config, strict=False, allow_duplicate_name=allow_duplicate_name
+                )
             except WorkflowError as exc:
                 say(f"error: {exc}")
                 for line in exc.details:

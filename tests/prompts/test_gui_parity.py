@@ -39,7 +39,7 @@ def same(params: dict[str, str], expected: dict[str, str]) -> None:
 
 
 def dry_run(cli: SimCli, *args: str) -> dict[str, str]:
-    run = cli("vm", "create", "--node", "pve1", "--name", "web1", "--dry-run", "-o", "json", *args)
+    run = cli("vm", "create", "--node", "pve1", "--name", "web7", "--dry-run", "-o", "json", *args)
     assert run.code == 0, run.stderr
     params: dict[str, str] = run.json()["requests"][0]["params"]
     return params

@@ -74,7 +74,7 @@ def _create(ctx: typer.Context, values: dict[str, Any]) -> None:
     if values.get("interactive"):
         from pvectl.prompts.flow import run_prompts
 
-        return run_prompts(ctx, config, dry_run=dry_run)
+        return run_prompts(ctx, config, dry_run=dry_run, allow_duplicate_name=bool(values.get("allow_duplicate_name")))
     if values.get("tui"):
         from pvectl.tui import run_wizard
 
@@ -83,7 +83,13 @@ def _create(ctx: typer.Context, values: dict[str, Any]) -> None:
     from pvectl.vm.workflow import check_and_plan, submit
 
     client = app.client()
-    resolution, plan = check_and_plan(client, config, strict=True)  # --dry-run runs every check a real run does
+    resolution, plan = check_and_plan(  # --dry-run runs every check a real run does
+        client,
+        config,
+        strict=True,
+        strict_defaults=bool(values.get("strict_defaults")) or strict_defaults_configured(),
+        allow_duplicate_name=bool(values.get("allow_duplicate_name")),
+    )
     if wait is not None:
         plan.notes.append(f"then wait for {wait}: pvectl vm wait {plan.vmid} --for {wait}")
     if dry_run:
@@ -109,6 +115,20 @@ def _create(ctx: typer.Context, values: dict[str, Any]) -> None:
     wait_for_vm(ctx, client, ref, wait, timeout=timeout)
     if console:
         _attach_console(ctx, ref.vmid, ref.node, ref.name)
+
+
+def strict_defaults_configured() -> bool:
+    """``strict-defaults = true`` in the config file's ``[vm]`` table (the default of --strict-defaults)."""
+    from pvectl.config.file import ConfigError, load
+
+    try:
+        table = load().other.get("vm", {})
+    except ConfigError as exc:
+        raise CliError(str(exc), USAGE) from None
+    value = table.get("strict-defaults", False) if isinstance(table, dict) else False
+    if not isinstance(value, bool):
+        raise CliError(f"[vm] strict-defaults: expected true or false, got {value!r}", USAGE)
+    return value
 
 
 GUEST_WAITS = ("agent", "ip")
