@@ -1,0 +1,119 @@
+"""A newcomer's `vm create` (issue 28): the node chosen as the GUI does, a stock PVE's own storages and bridge
+instead of the built-in defaults it lacks, and a name that is taken refused."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pvectl.sim.world import STOCK_SEED
+from pvectl.vm.config import VmConfig
+from pvectl.vm.reference import NodeInfo, Ref
+from pvectl.vm.resolve import _default_node
+from tests.vm.conftest import SimCli, sim_cli
+
+
+@pytest.fixture
+def stock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SimCli]:
+    yield from sim_cli(tmp_path, monkeypatch, **STOCK_SEED)
+
+
+def test_no_node_given_takes_the_node_the_api_is_served_from(cli: SimCli) -> None:
+    run = cli("vm", "create", "--name", "fresh", "--memory", "4096")
+    assert run.code == 0, run.stderr
+    assert "note: no node given; using 'pve1' (the node the API is served from)" in run.stderr
+    assert cli.writes()[0] == "POST /nodes/pve1/qemu"
+
+
+class _OneNode:
+    def local_node(self) -> Ref[str]:
+        return Ref(value="")
+
+
+def test_without_a_local_entry_the_only_node_is_taken_and_two_are_an_error() -> None:
+    assert _default_node(_OneNode(), ["pve7"]) == ("pve7", "the only node")  # type: ignore[arg-type]
+    assert _default_node(_OneNode(), ["pve1", "pve2"])[0] is None  # type: ignore[arg-type]
+    assert NodeInfo("pve7", "online").node == "pve7"
+
+
+def test_stock_pve_gets_its_own_storage_and_bridge_with_one_note_each(stock: SimCli) -> None:
+    run = stock("vm", "create", "--name", "web1", "--memory", "4096")
+    assert run.code == 0, run.stderr
+    notes = [line for line in run.stderr.splitlines() if line.startswith("note: ")]
+    assert notes == [
+        "note: no node given; using 'pve' (the node the API is served from)",
+        "note: ISO storage 'cephfs' (a built-in default) does not exist on pve; using 'local'",
+        "note: NixOS minimal ISO on 'local' (a built-in default) does not exist on pve; creating the VM without an ISO",
+        "note: disk storage 'ceph-pool' (a built-in default) does not exist on pve; using 'local-lvm'",
+        "note: bridge 'vmbr9' (a built-in default) does not exist on pve; using 'vmbr0'",
+    ]
+    config = stock("vm", "show", "web1", "-o", "json").json()
+    assert config["scsi0"].startswith("local-lvm:")
+    assert config["efidisk0"].startswith("local-lvm:")
+    assert "bridge=vmbr0" in config["net0"]
+    assert config["ide2"] == "none,media=cdrom"
+
+
+def test_efi_and_tpm_follow_the_first_disk_unless_given(cli: SimCli) -> None:
+    run = cli("vm", "create", "--name", "w11", "--disk", "local-lvm:32", "--tpm", "--dry-run", "-o", "json")
+    assert run.code == 0, run.stderr
+    params = run.json()["requests"][0]["params"]
+    assert params["efidisk0"].startswith("local-lvm:")
+    assert params["tpmstate0"].startswith("local-lvm:")
+    run = cli("vm", "create", "--name", "w11", "--disk", "local-lvm:32", "--efi-storage", "ceph-pool", "--dry-run")
+    assert run.code == 0, run.stderr
+    assert "efidisk0=ceph-pool:1" in run.stdout.replace(" ", "")
+
+
+def test_a_given_value_the_node_lacks_is_still_an_error(stock: SimCli) -> None:
+    run = stock("vm", "create", "--name", "x", "--disk", "ceph-pool:32")
+    assert run.code == 2
+    assert "disk storage 'ceph-pool' does not exist (available: local-lvm)" in run.stderr
+    assert stock.writes() == []
+
+
+def test_strict_defaults_is_one_error_naming_each_default_and_how_to_set_it(stock: SimCli) -> None:
+    run = stock("vm", "create", "--name", "web1", "--strict-defaults")
+    assert run.code == 2
+    assert stock.writes() == []
+    assert run.stderr.startswith("error: the server lacks what this VM needs (nothing was sent)\n")
+    for default, how in (
+        ("ISO storage 'cephfs'", 'iso-storage = "STORAGE" in [vm.defaults]'),
+        ("disk storage 'ceph-pool'", 'disk-storage = "STORAGE" in [vm.defaults]'),
+        ("bridge 'vmbr9'", 'bridge = "BRIDGE" in [vm.defaults]'),
+    ):
+        assert any(default in line and how in line for line in run.stderr.splitlines()), run.stderr
+
+
+def test_strict_defaults_from_the_config_file(stock: SimCli) -> None:
+    path = Path(os.environ["XDG_CONFIG_HOME"]) / "pvectl" / "config.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("[vm]\nstrict-defaults = true\n")
+    run = stock("vm", "create", "--name", "web1")
+    assert run.code == 2 and "(a built-in default)" in run.stderr
+    assert stock.writes() == []
+    path.write_text('[vm]\nstrict-defaults = "yes"\n')
+    run = stock("vm", "create", "--name", "web1")
+    assert run.code == 2 and "[vm] strict-defaults: expected true or false" in run.stderr
+
+
+def test_a_taken_name_is_refused_unless_allowed(cli: SimCli, tmp_path: Path) -> None:
+    assert cli("vm", "create", "--name", "demo").code == 0
+    writes = len(cli.writes())
+    again = cli("vm", "create", "--name", "demo")
+    assert again.code == 2
+    assert "--name: 'demo' is already the name of VM" in again.stderr
+    assert "--allow-duplicate-name" in again.stderr
+    assert len(cli.writes()) == writes  # nothing sent
+    vmfile = tmp_path / "dns.yaml"
+    vmfile.write_text("name: dns1\n")
+    assert cli("vm", "create", "--from-file", str(vmfile), "--dry-run").code == 2
+    assert cli("vm", "create", "--name", "demo", "--allow-duplicate-name").code == 0
+    assert len([v for v in cli("vm", "list", "-o", "json").json() if v["name"] == "demo"]) == 2
+
+
+def test_resolve_leaves_defaults_unset_so_they_still_read_as_defaults() -> None:
+    assert "efi_storage" not in VmConfig().system.model_fields_set
