@@ -117,3 +117,22 @@ def test_a_taken_name_is_refused_unless_allowed(cli: SimCli, tmp_path: Path) -> 
 
 def test_resolve_leaves_defaults_unset_so_they_still_read_as_defaults() -> None:
     assert "efi_storage" not in VmConfig().system.model_fields_set
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("vm", "stop", "--status", "runing", "--yes"), "--status: 'runing' is not one of running, stopped, paused"),
+        (("vm", "shutdown", "--node", "pve3", "--all", "--yes"), "--node: no node 'pve3' in this cluster (known: pve1"),
+        (("vm", "start", "-l", "status=runing"), "-l/--selector: 'runing' is not one of running, stopped"),
+        (("vm", "snapshot", "create", "-l", "node=pve9", "nightly"), "--node: no node 'pve9' in this cluster"),
+        (("vm", "stop", "100", "-l", "tag=lab"), "100: VM ids or names cannot be combined with -l/--selector"),
+        (("vm", "delete", "scratch", "--pool", "lab", "--yes"), "cannot be combined with -l/--selector, --pool"),
+        (("vm", "list", "--node", "pve3"), "--node: no node 'pve3' in this cluster (known: pve1, pve2)"),
+    ],
+)
+def test_selector_typos_are_usage_errors_everywhere(cli: SimCli, args: tuple[str, ...], message: str) -> None:
+    run = cli(*args)
+    assert run.code == 2, run.stderr
+    assert message in run.stderr
+    assert cli.writes() == []

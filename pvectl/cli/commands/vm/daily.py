@@ -33,7 +33,7 @@ Timeout = Annotated[
 LIST_COLUMNS = ("vmid", "name", "node", "status", "tags", "cpus", "memory")
 # What /cluster/resources reports as a VM's status: PVE::QemuServer::vmstatus gives running|stopped (the same
 # enum as GET /nodes/{node}/qemu/{vmid}/status/current), and the cluster marks guests of an offline node unknown.
-VM_STATES = ("running", "stopped", "unknown")
+VM_STATES = ("running", "stopped", "paused", "unknown")  # pvectl.vm.selector.STATES
 
 
 def _find(client: ProxmoxClient, key: str) -> VmRef:
@@ -131,13 +131,17 @@ def list_vms(
 
 
 def _check_filters(client: ProxmoxClient, *, node: str | None, status: str | None) -> None:
-    """A filter value that can never match is a usage error, not an empty list (nothing else is sent)."""
-    if status is not None and status not in VM_STATES:
-        raise CliError(f"--status: '{status}' is not one of {', '.join(VM_STATES)}", USAGE)
-    if node is not None:
-        known = sorted(str(n["node"]) for n in client.request("GET", "/nodes") or [])
-        if node not in known:
-            raise CliError(f"--node: no node '{node}' in this cluster (known: {', '.join(known)})", USAGE)
+    """A filter value that can never match is a usage error, not an empty list (nothing else is sent); the same
+    checks as every selector's (pvectl.vm.selector)."""
+    from pvectl.vm.selector import SelectorError, check_node, check_status
+
+    try:
+        if status is not None:
+            check_status(status)
+        if node is not None:
+            check_node(node, (str(n["node"]) for n in client.request("GET", "/nodes") or []))
+    except SelectorError as exc:
+        raise CliError(str(exc), USAGE) from None
 
 
 def show(ctx: typer.Context, vm: VmArg) -> None:
