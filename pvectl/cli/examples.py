@@ -88,7 +88,11 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "vm suspend": ("pvectl vm suspend web1", "pvectl vm suspend -l tag=lab --yes"),
     "vm resume": ("pvectl vm resume web1", "pvectl vm resume -l tag=lab"),
     "vm reboot": ("pvectl vm reboot web1", "pvectl vm reboot --pool prod --status running --yes"),
-    "vm delete": ("pvectl vm delete scratch --yes", "pvectl vm delete 100 --yes --purge", "pvectl vm delete -l tag=scratch"),
+    "vm delete": (
+        "pvectl vm delete scratch --yes",
+        "pvectl vm delete 100 --yes --purge",
+        "pvectl vm delete -l tag=scratch",
+    ),
     "vm migrate": (
         "pvectl vm migrate web1 --to pve2",
         "pvectl vm migrate -l tag=web --to pve3 --with-local-disks --dry-run",

@@ -3,8 +3,8 @@
 The agent answers ``BOOT_SECONDS`` after the VM started and reports an address ``IP_SECONDS`` after it (DHCP
 takes a moment). ``exec`` knows a few commands (``echo``, ``hostname``, ``cat /etc/os-release``, ``true``,
 ``false``, ``exit N``, ``sh -c 'exit N'``, ``sh`` reading such lines) and reads ``input-data`` for ``cat``.
-Errors are qemu-server's (PVE::QemuServer::Agent ``assert_agent_available``/``agent_cmd``; the guest's own error for a disabled
-``guest-exec`` is passed through prefixed with "Agent error: ").
+Errors are qemu-server's (PVE::QemuServer::Agent ``assert_agent_available``/``agent_cmd``; the guest's own error
+for a disabled ``guest-exec`` is passed through prefixed with "Agent error: ").
 """
 
 from __future__ import annotations
