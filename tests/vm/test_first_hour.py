@@ -136,3 +136,13 @@ def test_selector_typos_are_usage_errors_everywhere(cli: SimCli, args: tuple[str
     assert run.code == 2, run.stderr
     assert message in run.stderr
     assert cli.writes() == []
+
+
+def test_a_query_shapes_the_table_too(cli: SimCli) -> None:
+    run = cli("vm", "list", "-o", "table", "--query", "[?status=='running'].{id:vmid,n:name}")
+    assert run.code == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[0].split() == ["ID", "N"]
+    assert [line.split() for line in lines[1:]] == [["100", "dns1"], ["101", "web1"]]
+    names = cli("vm", "list", "-o", "table", "--query", "[].name")
+    assert names.stdout.split() == ["dns1", "web1", "scratch"]
