@@ -146,3 +146,27 @@ def test_a_query_shapes_the_table_too(cli: SimCli) -> None:
     assert [line.split() for line in lines[1:]] == [["100", "dns1"], ["101", "web1"]]
     names = cli("vm", "list", "-o", "table", "--query", "[].name")
     assert names.stdout.split() == ["dns1", "web1", "scratch"]
+
+
+def test_a_suspended_vm_is_listed_paused_and_selectable(cli: SimCli) -> None:
+    assert cli("vm", "suspend", "web1").code == 0
+    listed = {v["name"]: v["status"] for v in cli("vm", "list", "-o", "json").json()}
+    assert listed["web1"] == "paused"
+    paused = cli("vm", "list", "--status", "paused", "-o", "json")
+    assert paused.code == 0, paused.stderr
+    assert [v["name"] for v in paused.json()] == ["web1"]
+    resumed = cli("vm", "resume", "--status", "paused")
+    assert resumed.code == 0, resumed.stderr
+    assert {v["name"]: v["status"] for v in cli("vm", "list", "-o", "json").json()}["web1"] == "running"
+
+
+def test_wide_vm_list_adds_template_ha_lock_uptime_pool_and_memory_with_unit(cli: SimCli) -> None:
+    run = cli("vm", "list", "-o", "wide")
+    assert run.code == 0, run.stderr
+    header = run.stdout.splitlines()[0].split()
+    assert header == [
+        "VMID", "NAME", "NODE", "STATUS", "POOL", "TAGS", "TEMPLATE", "HA", "LOCK", "CPUS", "MAXMEM", "UPTIME"
+    ]  # fmt: skip
+    dns1 = next(line for line in run.stdout.splitlines() if " dns1 " in line)
+    assert "2.0 GiB" in dns1 and "started" in dns1 and "prod" in dns1
+    assert max(map(len, run.stdout.splitlines())) <= 100

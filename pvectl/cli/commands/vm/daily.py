@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Annotated
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -31,6 +32,7 @@ Timeout = Annotated[
     ),
 ]
 LIST_COLUMNS = ("vmid", "name", "node", "status", "tags", "cpus", "memory")
+WIDE_COLUMNS = ("vmid", "name", "node", "status", "pool", "tags", "template", "ha", "lock", "cpus", "maxmem", "uptime")
 # What /cluster/resources reports as a VM's status: PVE::QemuServer::vmstatus gives running|stopped (the same
 # enum as GET /nodes/{node}/qemu/{vmid}/status/current), and the cluster marks guests of an offline node unknown.
 VM_STATES = ("running", "stopped", "paused", "unknown")  # pvectl.vm.selector.STATES
@@ -107,7 +109,7 @@ def list_vms(
     """List the cluster's VMs (no node needed); the selector flags narrow the list."""
     with reported():
         from pvectl.cli.commands.vm import select
-        from pvectl.cli.output import emit
+        from pvectl.cli.output import show
         from pvectl.vm.lookup import cluster_vms, matches
 
         client = ctx.obj.client()
@@ -124,10 +126,24 @@ def list_vms(
                 "tags": ";".join(vm.tags),
                 "cpus": vm.raw.get("maxcpu"),
                 "memory": int(vm.raw.get("maxmem") or 0) // (1024 * 1024),
+                **_wide(vm.raw),
             }
             for vm in vms
         ]
-        emit(rows, output_format(ctx), LIST_COLUMNS)
+        show(ctx, rows, columns=LIST_COLUMNS, wide=WIDE_COLUMNS)
+
+
+def _wide(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The keys ``-o wide`` adds, from the /cluster/resources row: template (0/1), the HA state (``hastate``,
+    only for HA-managed guests), a lock (backup, migrate, ...), uptime in seconds, pool, memory in bytes."""
+    return {
+        "pool": raw.get("pool") or "",
+        "template": bool(raw.get("template")),
+        "ha": raw.get("hastate") or "",
+        "lock": raw.get("lock") or "",
+        "uptime": int(raw.get("uptime") or 0),
+        "maxmem": int(raw.get("maxmem") or 0),
+    }
 
 
 def _check_filters(client: ProxmoxClient, *, node: str | None, status: str | None) -> None:
