@@ -96,6 +96,18 @@ def _user_with_realm(ctx: Mapping[str, Any]) -> str | None:
     return user
 
 
+def _same_host(given: str, context_host: str) -> bool:
+    """``--host`` names the context's server (its port, when given, aside)."""
+
+    def bare(text: str) -> str:
+        text = text.split("://", 1)[-1].rstrip("/").lower()
+        if text.startswith("["):  # [v6]:port
+            return text[1:].split("]", 1)[0]
+        return text.rsplit(":", 1)[0] if text.count(":") == 1 else text
+
+    return bare(given) == bare(context_host)
+
+
 def resolve(options: GlobalOptions, env: Mapping[str, str] | None = None) -> Settings:
     """Combine root options (flags and their env vars), other env vars and the config file."""
     from pvectl.config.file import ConfigError, load
@@ -108,6 +120,11 @@ def resolve(options: GlobalOptions, env: Mapping[str, str] | None = None) -> Set
     except ConfigError as exc:
         raise CliError(str(exc), USAGE) from None
     sources: dict[str, str] = {}
+    if options.host is not None and ctx.get("host") and not _same_host(options.host, str(ctx["host"])):
+        # a context's pin, credentials and node belong to its host: another server gets none of them (a pin
+        # checked against the wrong server reads like an attack; its token would be sent to a stranger)
+        sources["context"] = f"none ({name} is for {ctx['host']}, not {options.host})"
+        ctx, name = {}, None
 
     def pick(key: str, option: Any, ctx_key: str | None = None) -> Any:
         if option is not None:
@@ -120,7 +137,7 @@ def resolve(options: GlobalOptions, env: Mapping[str, str] | None = None) -> Set
 
     if options.host is not None:
         # the context's port belongs to the context's host
-        host, port, sources["host"] = options.host, DEFAULT_PORT, "flag/env"
+        host, port, sources["host"] = options.host, int(ctx.get("port") or DEFAULT_PORT), "flag/env"
     else:
         host, port = pick("host", None), int(ctx.get("port") or DEFAULT_PORT)
     user = pick("user", options.user)

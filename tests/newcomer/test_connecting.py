@@ -1,0 +1,58 @@
+"""Connecting as a newcomer does (issue 28): a context's settings stay with its host; the README documents
+every curated command and every PVECTL_* variable."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from pvectl.cli.connection import resolve
+from pvectl.cli.context import GlobalOptions
+from pvectl.cli.examples import EXAMPLES
+
+ROOT = Path(__file__).resolve().parents[2]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+PIN = ":".join(["AB"] * 32)
+
+
+@pytest.fixture
+def lab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        'current-context = "lab"\n\n[contexts.lab]\nhost = "pve1.example.com"\nport = 8443\nuser = "root@pam"\n'
+        f'token-id = "ci"\ntoken-secret = "s3cret"\nfingerprint = "{PIN}"\nnode = "pve1"\n'
+    )
+    path.chmod(0o600)
+    monkeypatch.setenv("PVECTL_CONFIG", str(path))
+
+
+def test_another_host_inherits_nothing_from_the_current_context(lab: None) -> None:
+    other = resolve(GlobalOptions(host="10.0.0.9"), env={})
+    assert (other.token, other.fingerprint, other.node, other.context, other.port) == (None, None, None, None, 8006)
+    assert other.sources["context"] == "none (lab is for pve1.example.com, not 10.0.0.9)"
+    assert other.user is None
+
+
+def test_the_context_host_named_again_keeps_the_context(lab: None) -> None:
+    for host in ("pve1.example.com", "PVE1.example.com:8443", "https://pve1.example.com"):
+        same = resolve(GlobalOptions(host=host), env={})
+        assert same.token == "root@pam!ci=s3cret"
+        assert (same.fingerprint, same.node, same.context, same.port) == (PIN, "pve1", "lab", 8443)
+
+
+def test_every_curated_command_is_in_the_readme() -> None:
+    missing = [key for key in EXAMPLES if key and not re.search(rf"(pvectl (--sim )?|`){re.escape(key)}\b", README)]
+    assert missing == []
+    assert "task log UPID --follow" in README or "task log --follow" in README
+
+
+def test_every_pvectl_variable_is_in_the_readme() -> None:
+    code = "\n".join(
+        p.read_text(encoding="utf-8") for p in (ROOT / "pvectl").rglob("*.py") if "sdk/models" not in str(p)
+    )
+    used = set(re.findall(r"(?<![_A-Z])PVECTL_[A-Z_]+[A-Z]", code))
+    assert {"PVECTL_HOST", "PVECTL_SIM_FAULTS", "PVECTL_DEBUG"} <= used
+    undocumented = sorted(v for v in used if v not in README)
+    assert undocumented == []
