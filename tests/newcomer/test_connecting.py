@@ -56,3 +56,16 @@ def test_every_pvectl_variable_is_in_the_readme() -> None:
     assert {"PVECTL_HOST", "PVECTL_SIM_FAULTS", "PVECTL_DEBUG"} <= used
     undocumented = sorted(v for v in used if v not in README)
     assert undocumented == []
+
+
+def test_a_connection_error_names_host_and_port(tmp_path: Path) -> None:
+    import socket
+
+    from pvectl.sdk import ProxmoxClient, TransportError
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with ProxmoxClient(f"127.0.0.1:{port}", token="a@pam!x=y", check_version=False, retry_budget=0) as client:
+        with pytest.raises(TransportError, match=rf"GET /nodes: cannot reach 127\.0\.0\.1:{port}: "):
+            client.request("GET", "/nodes", {})
