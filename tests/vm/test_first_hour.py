@@ -170,3 +170,13 @@ def test_wide_vm_list_adds_template_ha_lock_uptime_pool_and_memory_with_unit(cli
     dns1 = next(line for line in run.stdout.splitlines() if " dns1 " in line)
     assert "2.0 GiB" in dns1 and "started" in dns1 and "prod" in dns1
     assert max(map(len, run.stdout.splitlines())) <= 100
+
+
+def test_task_wait_takes_the_short_id_task_list_prints(cli: SimCli) -> None:
+    assert cli("vm", "start", "scratch").code == 0
+    short = cli("task", "list", "-o", "table").stdout.splitlines()[1].split()[0]
+    assert not short.startswith("UPID:")
+    for verb in ("wait", "show"):
+        run = cli("task", verb, short, "-o", "json")
+        assert run.code == 0, run.stderr
+        assert run.json()["exitstatus"] == "OK"
