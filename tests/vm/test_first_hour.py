@@ -180,3 +180,10 @@ def test_task_wait_takes_the_short_id_task_list_prints(cli: SimCli) -> None:
         run = cli("task", verb, short, "-o", "json")
         assert run.code == 0, run.stderr
         assert run.json()["exitstatus"] == "OK"
+
+
+def test_vm_wait_for_stopped_is_status_stopped(cli: SimCli) -> None:
+    run = cli("vm", "wait", "scratch", "--for", "stopped", "-o", "json")
+    assert run.code == 0, run.stderr
+    assert run.json()["condition"] == "status=stopped"
+    assert cli("vm", "wait", "scratch", "--for", "stoped").code == 2

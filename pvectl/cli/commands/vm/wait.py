@@ -72,8 +72,11 @@ def wait_for_vm(
 
 
 def check_condition(condition: str) -> str:
+    """The condition in its full form: ``running``/``stopped`` are taken for ``status=running``/``status=stopped``."""
     from pvectl.vm.guest import CONDITIONS
 
+    if condition in ("running", "stopped"):
+        return f"status={condition}"
     if condition not in CONDITIONS:
         raise CliError(f"--for: expected one of {', '.join(CONDITIONS)}, got '{condition}'", USAGE)
     return condition
@@ -84,7 +87,7 @@ def wait(
     vm: VmArg,
     condition: Annotated[
         str,
-        typer.Option("--for", metavar="CONDITION", help="status=running, status=stopped, agent (answers ping) or ip."),
+        typer.Option("--for", metavar="CONDITION", help="status=running (or running), status=stopped (or stopped), agent (answers ping) or ip."),
     ],
     family: Annotated[
         int | None, typer.Option("--family", help="With --for ip: only IPv4 (4) or IPv6 (6).", show_default=False)
@@ -104,7 +107,7 @@ def wait(
         from pvectl.cli.runner import output_format
 
         resolve(output_format(ctx))
-        check_condition(condition)
+        condition = check_condition(condition)
         check_family(family)
         seconds = WAIT_TIMEOUT if timeout is None else parse_duration(timeout, "--timeout")
         client = ctx.obj.client()
