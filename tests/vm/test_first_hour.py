@@ -187,3 +187,14 @@ def test_vm_wait_for_stopped_is_status_stopped(cli: SimCli) -> None:
     assert run.code == 0, run.stderr
     assert run.json()["condition"] == "status=stopped"
     assert cli("vm", "wait", "scratch", "--for", "stoped").code == 2
+
+
+def test_deleting_a_running_vm_says_so_before_asking_and_stop_does_it(cli: SimCli) -> None:
+    run = cli("vm", "delete", "dns1", "--yes")
+    assert run.code == 2
+    assert "VM 100 (dns1) is running: PVE deletes only stopped VMs (nothing was sent)" in run.stderr
+    assert "pvectl vm delete 100 --stop" in run.stderr
+    assert cli.writes() == []
+    run = cli("vm", "delete", "dns1", "--stop", "--yes", "--purge")
+    assert run.code == 0, run.stderr
+    assert cli.writes() == ["POST /nodes/pve1/qemu/100/status/stop", "DELETE /nodes/pve1/qemu/100"]

@@ -23,7 +23,7 @@ from pvectl.cli.commands.vm.select import (
     VmArgs,
     YesOpt,
 )
-from pvectl.cli.errors import reported
+from pvectl.cli.errors import USAGE, CliError, reported
 from pvectl.vm.bulk import DEFAULT_PARALLEL
 
 if TYPE_CHECKING:
@@ -248,9 +248,11 @@ def _power(action: Power, past: str, doing: str) -> Callable[..., None]:
     return command
 
 
-def _destroy(client: ProxmoxClient, ref: VmRef, purge: bool) -> str:
-    from pvectl.vm.actions import destroy
+def _destroy(client: ProxmoxClient, ref: VmRef, purge: bool, stop: bool = False, seconds: float = 600) -> str:
+    from pvectl.vm.actions import destroy, power
 
+    if stop and ref.status in ("running", "paused"):  # --stop: PVE deletes only stopped VMs
+        power(client, ref.node, ref.vmid, "stop").wait(timeout=seconds)
     # PVE refuses to delete an HA-managed VM unless purge removes its HA resource too
     return destroy(client, ref.node, ref.vmid, purge=purge or bool(ref.raw.get("hastate"))).upid.raw
 
@@ -266,6 +268,7 @@ def delete(
     all_vms: AllOpt = False,
     yes: YesOpt = False,
     purge: bool = typer.Option(False, "--purge", help="Also remove them from backups, HA and replication."),
+    stop: bool = typer.Option(False, "--stop", help="Stop running VMs first (PVE deletes only stopped VMs)."),
     dry_run: DryRunOpt = False,
     parallel: ParallelOpt = DEFAULT_PARALLEL,
     no_wait: NoWait = False,
@@ -283,7 +286,7 @@ def delete(
                 "delete",
                 sel,
                 path=lambda r: ("DELETE", f"/nodes/{r.node}/qemu/{r.vmid}"),
-                submit=lambda client, r: _destroy(client, r, purge),
+                submit=lambda client, r: _destroy(client, r, purge, stop, seconds),
                 past="deleted",
                 yes=yes,
                 dry_run=dry_run,
@@ -294,12 +297,23 @@ def delete(
             return
         client = ctx.obj.client()
         ref = daily._find(client, sel.keys[0])
+        running = ref.status in ("running", "paused")
+        if running and not stop:
+            # qemu-server src/PVE/API2/Qemu.pm destroy_vm refuses a running VM ("VM N is running - destroy
+            # failed"): say so before asking, not after
+            raise CliError(
+                f"VM {ref.vmid} ({ref.name or 'no name'}) is {ref.status}: PVE deletes only stopped VMs "
+                "(nothing was sent)",
+                USAGE,
+                [f"stop it first: pvectl vm delete {ref.vmid} --stop"],
+            )
         if not yes:
             select.confirm(
-                f"Delete VM {ref.vmid} ({ref.name or 'no name'}) on {ref.node} and its disks?",
+                f"{'Stop and delete' if running else 'Delete'} VM {ref.vmid} ({ref.name or 'no name'}) on "
+                f"{ref.node} and its disks?",
                 f"refusing to delete VM {ref.vmid}",
             )
-        upid = _destroy(client, ref, purge)
+        upid = _destroy(client, ref, purge, stop, seconds)
         daily._finish(
             ctx,
             client,
