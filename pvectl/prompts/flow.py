@@ -116,7 +116,7 @@ def run_prompts(ctx: typer.Context, config: VmConfig, *, dry_run: bool, allow_du
                 continue  # back to the review: fix the step named
             for note in resolution.notes:
                 say(f"note: {note}")
-            print_plan(ctx, plan)
+            print_plan(ctx, plan, resolution.config)
             if dry_run:
                 return
             try:

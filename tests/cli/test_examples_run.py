@@ -37,6 +37,7 @@ SKIP = {
     "pvectl -c lab login --otp 123456": "logs in to a real host",
     "pvectl config add lab --host pve1.example.com --user root@pam --use": "asks a real host for its certificate",
     "pvectl config add ci --host 10.0.0.5 --user ci@pve --token-id ci": "asks a real host for its certificate",
+    "pvectl config add lab --host pve1.example.com --user root@pam --token-id ci --use": "asks a real host",
     "pvectl completion install zsh": "writes into the user's shell setup",
     "pvectl completion install bash": "writes into the user's shell setup",
 }

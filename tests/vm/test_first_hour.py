@@ -198,3 +198,25 @@ def test_deleting_a_running_vm_says_so_before_asking_and_stop_does_it(cli: SimCl
     run = cli("vm", "delete", "dns1", "--stop", "--yes", "--purge")
     assert run.code == 0, run.stderr
     assert cli.writes() == ["POST /nodes/pve1/qemu/100/status/stop", "DELETE /nodes/pve1/qemu/100"]
+
+
+def test_dry_run_prints_one_document_in_every_format_and_from_file_reads_it(cli: SimCli, tmp_path: Path) -> None:
+    import yaml
+
+    flags = ("vm", "create", "--name", "doc1", "--memory", "4096", "--disk", "local-lvm:20", "--dry-run")
+    as_json = cli(*flags, "-o", "json")
+    as_yaml = cli(*flags, "-o", "yaml")
+    assert as_json.code == as_yaml.code == 0, as_json.stderr + as_yaml.stderr
+    document = as_json.json()
+    assert yaml.safe_load(as_yaml.stdout) == document
+    assert document["vm"]["name"] == "doc1" and document["vm"]["memory"] == 4096
+    assert document["requests"][0]["path"] == "/nodes/pve1/qemu"
+    for suffix, text in ((".json", as_json.stdout), (".yaml", as_yaml.stdout)):
+        saved = tmp_path / f"plan{suffix}"
+        saved.write_text(text)
+        again = cli("vm", "create", "--from-file", str(saved), "--dry-run", "-o", "json")
+        assert again.code == 0, again.stderr
+        assert again.json()["requests"] == document["requests"]
+    vm_only = tmp_path / "vm.yaml"
+    vm_only.write_text(yaml.safe_dump(document["vm"]))
+    assert cli("vm", "create", "--from-file", str(vm_only), "--dry-run", "-o", "json").json() == document

@@ -36,6 +36,8 @@ def load_file(path: str, base: VmConfig | None = None) -> VmConfig:
         raise CliError(
             f"--from-file {path}: not valid {'YAML' if path.endswith(('.yaml', '.yml')) else 'JSON'}: {exc}", USAGE
         ) from exc
+    if isinstance(data, dict) and isinstance(data.get("vm"), dict) and "requests" in data:
+        data = data["vm"]  # what `vm create --dry-run -o json|yaml` prints: its VM file part
     try:
         return load(data, base)
     except VmFileError as exc:
