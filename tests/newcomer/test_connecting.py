@@ -66,6 +66,6 @@ def test_a_connection_error_names_host_and_port(tmp_path: Path) -> None:
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    with ProxmoxClient(f"127.0.0.1:{port}", token="a@pam!x=y", check_version=False, retry_budget=0) as client:
-        with pytest.raises(TransportError, match=rf"GET /nodes: cannot reach 127\.0\.0\.1:{port}: "):
-            client.request("GET", "/nodes", {})
+    client = ProxmoxClient(f"127.0.0.1:{port}", token="a@pam!x=y", check_version=False, retry_budget=0)
+    with client, pytest.raises(TransportError, match=rf"GET /nodes: cannot reach 127\.0\.0\.1:{port}: "):
+        client.request("GET", "/nodes", {})

@@ -87,7 +87,11 @@ def wait(
     vm: VmArg,
     condition: Annotated[
         str,
-        typer.Option("--for", metavar="CONDITION", help="status=running (or running), status=stopped (or stopped), agent (answers ping) or ip."),
+        typer.Option(
+            "--for",
+            metavar="CONDITION",
+            help="status=running (or running), status=stopped (or stopped), agent (answers ping) or ip.",
+        ),
     ],
     family: Annotated[
         int | None, typer.Option("--family", help="With --for ip: only IPv4 (4) or IPv6 (6).", show_default=False)
