@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from pvectl.cli.errors import AUTH, USAGE, CliError
+from pvectl.cli.errors import AUTH, INTERRUPTED, USAGE, CliError
 
 if TYPE_CHECKING:
     from pvectl.cli.context import GlobalOptions
@@ -204,6 +204,17 @@ def _stdin_password() -> str:
     return line
 
 
+def ask_hidden(question: str) -> str:
+    """A secret asked on the terminal; Ctrl-C or Ctrl-D there is exit 130, as every interruption (Click turns both
+    into its Abort, which would print "Aborted!" and exit 1)."""
+    import typer
+
+    try:
+        return str(typer.prompt(question, hide_input=True, err=True))
+    except typer.Abort:
+        raise CliError("interrupted at the prompt: nothing was sent", INTERRUPTED) from None
+
+
 def password_source(options: GlobalOptions, settings: Settings, interactive: bool) -> Callable[[], str]:
     """A function giving the password when (and only when) a login needs it."""
 
@@ -213,9 +224,7 @@ def password_source(options: GlobalOptions, settings: Settings, interactive: boo
         if settings.password:
             return settings.password
         if interactive or sys.stdin.isatty():
-            import typer
-
-            return str(typer.prompt(f"Password for {settings.user}", hide_input=True, err=True))
+            return ask_hidden(f"Password for {settings.user}")
         raise CliError(
             f"no password for {settings.user}: set PVECTL_PASSWORD, use --password-stdin, or run 'pvectl login'", AUTH
         )
@@ -229,10 +238,8 @@ def tfa_prompt(interactive: bool) -> Callable[[TfaChallenge], str]:
     def ask(challenge: TfaChallenge) -> str:
         if not (interactive or sys.stdin.isatty()):
             return ""
-        import typer
-
         kinds = " or ".join(sorted(challenge.methods & {"totp", "recovery", "yubico"})) or "code"
-        return str(typer.prompt(f"Second factor ({kinds})", hide_input=True, err=True))
+        return ask_hidden(f"Second factor ({kinds})")
 
     return ask
 

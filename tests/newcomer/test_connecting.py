@@ -69,3 +69,24 @@ def test_a_connection_error_names_host_and_port(tmp_path: Path) -> None:
     client = ProxmoxClient(f"127.0.0.1:{port}", token="a@pam!x=y", check_version=False, retry_budget=0)
     with client, pytest.raises(TransportError, match=rf"GET /nodes: cannot reach 127\.0\.0\.1:{port}: "):
         client.request("GET", "/nodes", {})
+
+
+def test_ctrl_c_at_a_password_prompt_is_exit_130(monkeypatch: pytest.MonkeyPatch) -> None:
+    import typer
+    from typer.testing import CliRunner
+
+    from pvectl.cli import connection
+    from pvectl.cli.app import app
+    from pvectl.cli.errors import CliError
+
+    def interrupted(*_args: object, **_kwargs: object) -> str:
+        raise typer.Abort()  # what Click raises for Ctrl-C (and Ctrl-D) at a prompt
+
+    monkeypatch.setattr(typer, "prompt", interrupted)
+    with pytest.raises(CliError) as caught:
+        connection.ask_hidden("Password for root@pam")
+    assert caught.value.code == 130
+    monkeypatch.setattr(connection.sys.stdin, "isatty", lambda: True, raising=False)
+    result = CliRunner().invoke(app, ["--host", "127.0.0.1:9", "--user", "root@pam", "login"])
+    assert result.exit_code == 130, result.output
+    assert "Aborted!" not in result.output

@@ -151,7 +151,9 @@ def _parse_assignment(text: str) -> tuple[str, Any]:
 
 def _read_secret(key: str) -> str:
     if sys.stdin.isatty():
-        return str(typer.prompt(key, hide_input=True, err=True))
+        from pvectl.cli.connection import ask_hidden
+
+        return ask_hidden(key)
     value = sys.stdin.readline().rstrip("\r\n")
     if not value:
         raise CliError(f"{key}=-: nothing on standard input", USAGE)
