@@ -72,6 +72,8 @@ def test_a_connection_error_names_host_and_port(tmp_path: Path) -> None:
 
 
 def test_ctrl_c_at_a_password_prompt_is_exit_130(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
     import typer
     from typer.testing import CliRunner
 
@@ -86,7 +88,7 @@ def test_ctrl_c_at_a_password_prompt_is_exit_130(monkeypatch: pytest.MonkeyPatch
     with pytest.raises(CliError) as caught:
         connection.ask_hidden("Password for root@pam")
     assert caught.value.code == 130
-    monkeypatch.setattr(connection.sys.stdin, "isatty", lambda: True, raising=False)
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True, raising=False)
     result = CliRunner().invoke(app, ["--host", "127.0.0.1:9", "--user", "root@pam", "login"])
     assert result.exit_code == 130, result.output
     assert "Aborted!" not in result.output

@@ -220,3 +220,25 @@ def test_dry_run_prints_one_document_in_every_format_and_from_file_reads_it(cli:
     vm_only = tmp_path / "vm.yaml"
     vm_only.write_text(yaml.safe_dump(document["vm"]))
     assert cli("vm", "create", "--from-file", str(vm_only), "--dry-run", "-o", "json").json() == document
+
+
+def test_exit_codes_follow_one_rule_each(cli: SimCli) -> None:
+    # a node named as the argument that does not exist: not found (4), in node show and node drain alike
+    assert cli("node", "show", "pve9").code == 4
+    drain = cli("node", "drain", "pve9", "--dry-run")
+    assert drain.code == 4 and "no node 'pve9' in this cluster" in drain.stderr
+    # one VM named: its own outcome's code; 8 is for bulk runs
+    one = cli("vm", "snapshot", "delete", "web1", "nosuch", "--yes")
+    assert one.code == 1, one.stderr
+    many = cli("vm", "snapshot", "delete", "-l", "tag=web", "nosuch", "--yes")
+    assert many.code == 8, many.stderr
+    # a group without a command: its help, and success, as bare pvectl
+    for group in (("vm",), ("vm", "snapshot"), ("node",), ("api", "nodes")):
+        bare = cli(*group)
+        assert bare.code == 0 and bare.stdout.startswith("Usage: "), group
+
+
+def test_migrating_to_where_it_is_says_so(cli: SimCli) -> None:
+    run = cli("vm", "migrate", "100", "--to", "pve1")
+    assert run.code == 0
+    assert run.stderr.strip() == "already on pve1: 100; nothing to do"

@@ -111,13 +111,14 @@ def show_node(ctx: typer.Context, node: NodeArg) -> None:
 
 
 def _rooms(client: ProxmoxClient, source: str, targets: list[str]) -> list[Any]:
-    from pvectl.cli.errors import USAGE, CliError
+    from pvectl.cli.errors import NOT_FOUND, USAGE, CliError
     from pvectl.sdk._core.answers import as_rows
     from pvectl.vm.drain import NodeRoom
 
     nodes = {str(n.get("node")): n for n in as_rows("GET /nodes", client.request("GET", "/nodes"))}
     if source not in nodes:
-        raise CliError(f"NODE: no node '{source}' in this cluster (known: {', '.join(sorted(nodes))})", USAGE)
+        # a node named as the argument that does not exist is "not found" (4), as in node show and vm show
+        raise CliError(f"no node '{source}' in this cluster (known: {', '.join(sorted(nodes))})", NOT_FOUND)
     for name in targets:
         if name not in nodes:
             raise CliError(f"--to: no node '{name}' in this cluster (known: {', '.join(sorted(nodes))})", USAGE)

@@ -240,9 +240,12 @@ def migrate(
             if problem is not None:
                 raise CliError(problem, USAGE)
         check_target(client, to)
-        refs = [r for r in select.matched(client, sel) if r.node != to]
+        matched = select.matched(client, sel)
+        refs = [r for r in matched if r.node != to]
         if not refs:
-            print(f"no VM to move ({sel.describe()}, not already on {to}); nothing to do", file=sys.stderr)
+            there = ", ".join(str(r.vmid) for r in matched)
+            what = f"already on {to}: {there}" if matched else f"no VM matches ({sel.describe()})"
+            print(f"{what}; nothing to do", file=sys.stderr)
             return
         moves: list[Move] = []
         refused: list[tuple[VmRef, str]] = []

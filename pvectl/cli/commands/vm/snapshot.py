@@ -115,7 +115,7 @@ def _run(
         then=then,
         on_result=select.progress_line,
     )
-    select.report(ctx, results)
+    select.report(ctx, results, single=sel.single)
 
 
 def _retention(client: ProxmoxClient, prefix: str, keep: int, seconds: float) -> Then:
