@@ -215,6 +215,16 @@ def ask_hidden(question: str) -> str:
         raise CliError("interrupted at the prompt: nothing was sent", INTERRUPTED) from None
 
 
+def ask_confirm(question: str, default: bool = False) -> bool:
+    """A yes/no question on the terminal; Ctrl-C or Ctrl-D there is exit 130 (see ask_hidden)."""
+    import typer
+
+    try:
+        return bool(typer.confirm(question, default=default, err=True))
+    except typer.Abort:
+        raise CliError("interrupted at the prompt: nothing was saved or sent", INTERRUPTED) from None
+
+
 def password_source(options: GlobalOptions, settings: Settings, interactive: bool) -> Callable[[], str]:
     """A function giving the password when (and only when) a login needs it."""
 
