@@ -63,7 +63,8 @@ def refuse_token(client: ProxmoxClient) -> None:
         raise ConsoleError(
             "vm console needs a password login: PVE's termproxy refuses API tokens at its login check",
             "auth",
-            "log in with a password instead of the token: pvectl --user USER@REALM login (without PVECTL_TOKEN)",
+            "log in with a password once: pvectl --user USER@REALM login (vm console then uses that login, "
+            "everything else keeps the token)",
         )
 
 

@@ -92,3 +92,23 @@ def test_ctrl_c_at_a_password_prompt_is_exit_130(monkeypatch: pytest.MonkeyPatch
     result = CliRunner().invoke(app, ["--host", "127.0.0.1:9", "--user", "root@pam", "login"])
     assert result.exit_code == 130, result.output
     assert "Aborted!" not in result.output
+
+
+def test_vm_console_with_a_token_uses_the_login_its_remedy_makes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pvectl.cli.commands.vm.console import _password_client
+    from pvectl.cli.errors import CliError
+    from pvectl.config.tickets import store_ticket
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("PVECTL_CONFIG", str(tmp_path / "none.toml"))
+    options = GlobalOptions(host="pve.example.com", token="root@pam!ci=s3cret", fingerprint=PIN)
+    with pytest.raises(CliError) as refused:
+        _password_client(options)
+    assert refused.value.code == 3
+    assert "pvectl --user root@pam login" in "\n".join(refused.value.details)
+    # what that remedy leaves behind: a ticket of root@pam; the console takes it instead of the token
+    store_ticket(resolve(options, env={}).base_url, "root@pam", "PVE:root@pam:4EEC61E2::sig", "csrf")
+    with _password_client(options) as client:
+        assert client.auth is not None and not client.auth.uses_token

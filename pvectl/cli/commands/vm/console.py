@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -64,8 +64,7 @@ def console_client(ctx: typer.Context) -> ProxmoxClient:
     """The command's client; with ``--sim``, a password login to the simulator (its token could not attach)."""
     options = ctx.obj.options
     if not options.sim:
-        client: ProxmoxClient = ctx.obj.client()
-        return client
+        return _password_client(options)
     from pvectl.cli.connection import new_client
     from pvectl.sdk import ProxmoxClient
     from pvectl.sim.embedded import sim_connection
@@ -75,6 +74,34 @@ def console_client(ctx: typer.Context) -> ProxmoxClient:
         ProxmoxClient, options, host=conn.base_url, fingerprint=conn.fingerprint, user=conn.user, password=conn.password
     )
     return sim_client
+
+
+def _password_client(options: Any) -> ProxmoxClient:
+    """The client of the root options, with a password login in place of an API token: PVE's termproxy takes
+    no token, so the console logs in as the token's user (the ticket ``pvectl login`` cached, or a prompt)."""
+    import dataclasses
+
+    from pvectl.cli.connection import client_kwargs, new_client, resolve
+    from pvectl.sdk import ProxmoxClient
+
+    settings = resolve(options)
+    if settings.token is not None:
+        import os
+        import sys
+
+        from pvectl.config.tickets import load_ticket
+
+        user = settings.token.partition("!")[0]
+        settings = dataclasses.replace(settings, token=None, user=user)
+        asked = sys.stdin.isatty() or options.password_stdin or settings.password or os.environ.get("PVECTL_PASSWORD")
+        if load_ticket(settings.base_url, user) is None and not asked:
+            raise CliError(
+                "vm console needs a password login: PVE's termproxy refuses API tokens at its login check",
+                AUTH,
+                [f"remedy: log in once: pvectl --user {user} login (vm console then uses it; the rest keeps the token)"],
+            )
+    client: ProxmoxClient = new_client(ProxmoxClient, options, **client_kwargs(options, settings, interactive=True))
+    return client
 
 
 def _error(exc: ConsoleError) -> CliError:
