@@ -98,7 +98,7 @@ def _password_client(options: Any) -> ProxmoxClient:
             raise CliError(
                 "vm console needs a password login: PVE's termproxy refuses API tokens at its login check",
                 AUTH,
-                [f"remedy: log in once: pvectl --user {user} login (vm console then uses it; the rest keeps the token)"],
+                [f"remedy: log in once: pvectl --user {user} login (vm console then uses it; all else the token)"],
             )
     client: ProxmoxClient = new_client(ProxmoxClient, options, **client_kwargs(options, settings, interactive=True))
     return client
