@@ -135,6 +135,15 @@ def _install_readable_metavars() -> None:
 _install_readable_metavars()
 
 
+def _install_argument_names() -> None:
+    from pvectl.cli.command_types import install_argument_names
+
+    install_argument_names()
+
+
+_install_argument_names()
+
+
 def _install_bare_group_help() -> None:
     """One rule for every group given no command (``pvectl vm``, ``pvectl api nodes``): its help on stdout and
     exit 0, as bare ``pvectl``; Click's ``no_args_is_help`` would print it as a usage error (exit 2)."""

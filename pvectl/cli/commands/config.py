@@ -68,7 +68,7 @@ def _tls_kind(ctx: dict[str, Any]) -> str:
 @app.command("list")
 @handles_errors
 def list_(ctx: typer.Context) -> None:
-    """List the contexts; the current one is marked (1 in tables, true in JSON)."""
+    """List the contexts; the current one is marked (yes in tables, 1 in -o text, true in JSON)."""
     cfg = _load()
     rows = [
         {

@@ -216,7 +216,7 @@ def migrate(
         ),
     ] = False,
 ) -> None:
-    """Move VMs to another node: one by id or name, or many by selector (asks first unless --yes). PVE's
+    """Move VMs to another node: one by id or name, or many by selector (a selection asks first unless --yes). PVE's
     preflight is shown before anything is sent; VMs it would refuse are not sent."""
     with reported():
         from pvectl.cli.commands.vm import daily, select

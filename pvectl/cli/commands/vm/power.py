@@ -233,7 +233,7 @@ def _power(action: Power, past: str, doing: str) -> Callable[..., None]:
 
     command.__doc__ = (
         f"{action.capitalize()} VMs and wait for the tasks: one by id or name, or many by selector "
-        f"(--parallel N at a time{', asks first unless --yes' if action in DESTRUCTIVE else ''})."
+        f"(--parallel N at a time{'; a selection asks first unless --yes' if action in DESTRUCTIVE else ''})."
     )
     # flags only some verbs have: --server-side where PVE has a bulk action, --wait agent|ip on start (only
     # start brings a guest up)
@@ -274,7 +274,7 @@ def delete(
     no_wait: NoWait = False,
     timeout: Timeout = None,
 ) -> None:
-    """Delete VMs and their disks: one by id or name, or many by selector (asks first unless --yes)."""
+    """Delete VMs and their disks: one by id or name, or many by selector (always asks first unless --yes)."""
     with reported():
         from pvectl.cli.commands.vm import daily, select
 
