@@ -207,13 +207,11 @@ def _reachable(host: str, port: int) -> bool:
 
 def status_data(state: Path | None) -> dict[str, Any]:
     """What ``sim status`` reports, as data (the text below and ``-o json`` render the same dict)."""
-    from pvectl.sim.paths import CERT_FILE, state_dir
-    from pvectl.sim.servers import recorded_servers
-    from pvectl.sim.tls import fingerprint_of
-
     import os
 
-    from pvectl.sim.paths import FAULTS_ENV
+    from pvectl.sim.paths import CERT_FILE, FAULTS_ENV, state_dir
+    from pvectl.sim.servers import recorded_servers
+    from pvectl.sim.tls import fingerprint_of
 
     directory = state_dir()
     path = _state_file(state)
