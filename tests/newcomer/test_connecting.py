@@ -112,3 +112,20 @@ def test_vm_console_with_a_token_uses_the_login_its_remedy_makes(
     store_ticket(resolve(options, env={}).base_url, "root@pam", "PVE:root@pam:4EEC61E2::sig", "csrf")
     with _password_client(options) as client:
         assert client.auth is not None and not client.auth.uses_token
+
+
+def test_file_errors_speak_of_documents_files_and_mappings(tmp_path: Path) -> None:
+    from pvectl.vm.diff import DocError, read_documents
+    from pvectl.vm.guest import _agent_problem
+    from pvectl.vm.vmfile import VmFileError, load
+
+    with pytest.raises(DocError, match=r"^fleet.yaml: not valid YAML: line 2, column 1: ") as bad:
+        read_documents("a: [\n", "fleet.yaml")
+    assert "<unicode string>" not in str(bad.value)
+    with pytest.raises(DocError, match="document 2: name web1 is already document 1 of the file"):
+        read_documents("- name: web1\n- name: web1\n", "fleet.yaml")
+    with pytest.raises(VmFileError) as nested:
+        load({"general": "x"})
+    assert str(nested.value) == "general: expected a mapping of keys to values"
+    problem = _agent_problem("No QEMU guest agent configured", "pve1", 100)
+    assert problem is not None and problem.remedy.startswith("pvectl vm set 100 --agent --reboot")

@@ -33,9 +33,11 @@ def load_file(path: str, base: VmConfig | None = None) -> VmConfig:
     try:
         data: Any = yaml.safe_load(text) if path.endswith((".yaml", ".yml")) else json.loads(text)
     except (ValueError, yaml.YAMLError) as exc:
-        raise CliError(
-            f"--from-file {path}: not valid {'YAML' if path.endswith(('.yaml', '.yml')) else 'JSON'}: {exc}", USAGE
-        ) from exc
+        from pvectl.vm.diff import yaml_problem
+
+        kind = "YAML" if path.endswith((".yaml", ".yml")) else "JSON"
+        detail = yaml_problem(exc) if isinstance(exc, yaml.YAMLError) else str(exc)
+        raise CliError(f"--from-file {path}: not valid {kind}: {detail}", USAGE) from exc
     if isinstance(data, dict) and isinstance(data.get("vm"), dict) and "requests" in data:
         data = data["vm"]  # what `vm create --dry-run -o json|yaml` prints: its VM file part
     try:
