@@ -242,3 +242,23 @@ def test_migrating_to_where_it_is_says_so(cli: SimCli) -> None:
     run = cli("vm", "migrate", "100", "--to", "pve1")
     assert run.code == 0
     assert run.stderr.strip() == "already on pve1: 100; nothing to do"
+
+
+def test_long_lines_fit_80_columns(cli: SimCli) -> None:
+    from pvectl.cli.commands.vm.wait import status_line
+
+    line = status_line("ip", 103, "VM 103 qmp command 'guest-network-get-interfaces' failed - got timeout")
+    assert line == "waiting for ip on VM 103: the guest agent does not answer yet"
+    assert len(status_line("ip", 103, "x" * 300)) <= 79
+    # a failed task's status, a drain plan with a VM that stays, api usage's permissions
+    assert cli("vm", "create", "--name", "big", "--disk", "local-lvm:8", "--start").code == 0
+    assert cli("vm", "start", "dns1").code != 0  # running already: a failed task in the list
+    tasks = cli("task", "list", "-o", "table")
+    assert tasks.code == 0 and any("..." in line for line in tasks.stdout.splitlines())
+    drain = cli("node", "drain", "pve1", "--dry-run", "-o", "table")
+    assert drain.code == 0 and "need" in drain.stdout
+    usage = cli("api", "usage", "/nodes/{node}/qemu", "--command", "POST")
+    assert "Permissions: You need 'VM.Allocate'" in usage.stdout
+    for run in (tasks, drain, usage):
+        long = [line for line in run.stdout.splitlines() if len(line) > 80 and " " in line.strip()]
+        assert long == [], long

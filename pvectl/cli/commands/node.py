@@ -4,6 +4,7 @@ emptying one for maintenance (a plan, shown first; then the moves, with per-VM o
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -138,6 +139,17 @@ def _rooms(client: ProxmoxClient, source: str, targets: list[str]) -> list[Any]:
     ]
 
 
+def plan_line(row: Mapping[str, Any], width: int = 80) -> str:
+    """One VM of a drain plan; why it stays wraps onto indented lines within ``width`` columns."""
+    import textwrap
+
+    head = f"  {row['vmid']} {row['name'] or '-'} ({row['memory']}) -> {row['target'] or 'STAYS'}  {row['mode']}"
+    if not row["reason"]:
+        return head
+    why = textwrap.wrap(f"({row['reason']})", width - 6, break_on_hyphens=False)
+    return "\n".join([head, *(f"      {line}" for line in why)])
+
+
 @app.command("drain", cls=ApiCommand)
 def drain(
     ctx: typer.Context,
@@ -215,14 +227,7 @@ def drain(
                 }
             )
         title = f"drain {node}: {select.count(len(moves))} to move, {select.count(len(refused))} cannot move"
-        text = "\n".join(
-            [title]
-            + [
-                f"  {r['vmid']} {r['name'] or '-'} ({r['memory']}) -> {r['target'] or 'STAYS'}  {r['mode']}"
-                + (f"  ({r['reason']})" if r["reason"] else "")
-                for r in rows
-            ]
-        )
+        text = "\n".join([title] + [plan_line(r) for r in rows])
         if dry_run:
             show(ctx, rows, columns=DRAIN_COLUMNS, human=text)
             return

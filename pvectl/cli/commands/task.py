@@ -71,7 +71,7 @@ def list_(
             return
         human = taskview.human_rows(rows, time.time())
         if kind == "table":
-            output.emit(human, kind, columns=taskview.COLUMNS, ordered=True)
+            output.emit(taskview.fit_status(human), kind, columns=taskview.COLUMNS, ordered=True)
         else:  # text (for scripts) and wide: the full UPID too
             output.emit(human, "text" if kind == "text" else "table", columns=taskview.WIDE_COLUMNS, ordered=True)
 

@@ -82,6 +82,8 @@ def plan_row(move: Move | None, ref: VmRef, target: str, pre: Preflight, blocked
 
 
 def plan_text(rows: list[dict[str, object]], title: str) -> str:
+    import textwrap
+
     lines = [title]
     for r in rows:
         line = f"  {r['vmid']} {r['name'] or '-'} ({r['memory']}) {r['node']} -> {r['target'] or '-'}  {r['mode']}"
@@ -89,7 +91,7 @@ def plan_text(rows: list[dict[str, object]], title: str) -> str:
             line += f"  local disks: {r['local_disks']}"
         if r["blocked"] != "-":
             line += f"  CANNOT MOVE: {r['blocked']}"
-        lines.append(line)
+        lines.extend(textwrap.wrap(line, 80, subsequent_indent="      ", break_on_hyphens=False))  # within 80
     return "\n".join(lines)
 
 

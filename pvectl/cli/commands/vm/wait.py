@@ -47,7 +47,7 @@ def wait_for_vm(
 
     def progress(seen: str) -> None:
         if sys.stderr.isatty():
-            print(f"\r\x1b[Kwaiting for {condition} on VM {ref.vmid}: {seen}", end="", file=sys.stderr)
+            print("\r\x1b[K" + status_line(condition, ref.vmid, seen), end="", file=sys.stderr)
 
     try:
         reached = wait_until(
@@ -69,6 +69,19 @@ def wait_for_vm(
         data["interfaces"] = reached.interfaces
     # piped: the bare address, so that IP=$(pvectl vm wait web1 --for ip) works
     show(ctx, data, human=reached.detail if condition == "ip" else f"VM {ref.vmid}: {condition}", piped="text")
+
+
+def status_line(condition: str, vmid: int, seen: str) -> str:
+    """The one-line progress of a wait, at most 79 columns: PVE's raw QMP failure (``VM 103 qmp command
+    'guest-network-get-interfaces' failed - got timeout``, what qemu-server answers while the agent is not up yet)
+    in a few words."""
+    import re
+
+    if re.search(r"qmp command '[\w-]+' failed - got timeout", seen):
+        seen = "the guest agent does not answer yet"
+    seen = re.sub(rf"^VM {vmid}\b:? ?", "", seen) or seen
+    line = f"waiting for {condition} on VM {vmid}: {seen}"
+    return line if len(line) <= 79 else line[:76] + "..."
 
 
 def check_condition(condition: str) -> str:
