@@ -34,6 +34,8 @@ def fit_status(rows: list[dict[str, Any]], width: int = TABLE_WIDTH) -> list[dic
         {**r, "status": str(r["status"])[: room - 3] + "..."} if len(str(r.get("status", ""))) > room else r
         for r in rows
     ]
+
+
 POLL_SECONDS = 1.0
 LOG_PAGE = 500
 # PVE answers a range without lines (a running task's log read up to its end) with one placeholder line, for the
