@@ -53,4 +53,4 @@ def test_config_list_help_matches_the_table() -> None:
 def test_sim_status_shows_the_faults_of_the_environment(tmp_path: Path) -> None:
     env = {"XDG_STATE_HOME": str(tmp_path), "PVECTL_SIM_FAULTS": "task-slow:seconds=5"}
     text = helptext("sim", "status", env=env)
-    assert "faults:      task-slow:seconds=5 (PVECTL_SIM_FAULTS" in text
+    assert "PVECTL_SIM_FAULTS: task-slow:seconds=5 (for --sim while it is set)" in text

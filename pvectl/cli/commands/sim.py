@@ -242,7 +242,7 @@ def status_data(state: Path | None) -> dict[str, Any]:
 def _status_text(data: dict[str, Any]) -> str:
     lines = [f"state dir:   {data['state_dir']}"]
     if data.get("env_faults"):
-        lines.append(f"faults:      {'; '.join(data['env_faults'])} (PVECTL_SIM_FAULTS: for --sim while it is set)")
+        lines.append(f"PVECTL_SIM_FAULTS: {'; '.join(data['env_faults'])} (for --sim while it is set)")
     if not data["exists"]:
         lines.append(f"state file:  {data['state_file']} (none yet: created on first use)")
         return "\n".join(lines)
