@@ -123,7 +123,7 @@ def resolve(options: GlobalOptions, env: Mapping[str, str] | None = None) -> Set
     if options.host is not None and ctx.get("host") and not _same_host(options.host, str(ctx["host"])):
         # a context's pin, credentials and node belong to its host: another server gets none of them (a pin
         # checked against the wrong server reads like an attack; its token would be sent to a stranger)
-        sources["context"] = f"none ({name} is for {ctx['host']}, not {options.host})"
+        sources["context"] = f"not applied: {name} is for {ctx['host']}, not {options.host}"
         ctx, name = {}, None
 
     def pick(key: str, option: Any, ctx_key: str | None = None) -> Any:
@@ -417,7 +417,8 @@ def _build(cls: Any, options: GlobalOptions, interactive: bool) -> Any:
     else:
         settings = resolve(options)
         log.info("server %s (context: %s)", settings.base_url, settings.context or "none")
-        log.info("settings: %s", ", ".join(f"{k} from {v}" for k, v in settings.sources.items()) or "defaults")
+        said = [f"{k} {v}" if k == "context" else f"{k} from {v}" for k, v in settings.sources.items()]
+        log.info("settings: %s", ", ".join(said) or "defaults")
         kwargs = client_kwargs(options, settings, interactive=interactive)
     return new_client(cls, options, **kwargs)
 

@@ -31,7 +31,7 @@ def lab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_another_host_inherits_nothing_from_the_current_context(lab: None) -> None:
     other = resolve(GlobalOptions(host="10.0.0.9"), env={})
     assert (other.token, other.fingerprint, other.node, other.context, other.port) == (None, None, None, None, 8006)
-    assert other.sources["context"] == "none (lab is for pve1.example.com, not 10.0.0.9)"
+    assert other.sources["context"] == "not applied: lab is for pve1.example.com, not 10.0.0.9"
     assert other.user is None
 
 
