@@ -13,7 +13,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "": (
         "pvectl config add lab --host pve1.example.com --user root@pam --use",
         "pvectl vm list -o wide --sort-by name",
-        "pvectl --sim vm create --name web1 --memory 4096",
+        "pvectl --sim vm create --name web3 --memory 4096",
     ),
     "api": (
         "pvectl api --list -o json",
@@ -133,9 +133,9 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "pvectl ct template pull debian-13 --node pve1",
         "pvectl ct template pull alpine --storage local --dry-run",
     ),
-    "vm": ("pvectl vm list", "pvectl vm create --name web1 --memory 4096"),
+    "vm": ("pvectl vm list", "pvectl vm create --name web3 --memory 4096"),
     "vm create": (
-        "pvectl vm create --name web1 --memory 4096 --cores 4 --disk scsi0:ceph-pool:64",
+        "pvectl vm create --name web3 --memory 4096 --cores 4 --disk scsi0:ceph-pool:64",
         "pvectl vm create --from-file web1.yaml --dry-run -o yaml",
         "pvectl vm create -i",
         "pvectl vm create --name app1 --ci-user admin --ssh-key id.pub --wait ip",
@@ -157,8 +157,12 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "vm shutdown": ("pvectl vm shutdown web1", "pvectl vm shutdown --node pve1 --name 'web-*' --yes -o json"),
     "vm suspend": ("pvectl vm suspend web1", "pvectl vm suspend -l tag=lab --yes"),
     "vm resume": ("pvectl vm resume web1", "pvectl vm resume -l tag=lab"),
-    "vm reboot": ("pvectl vm reboot web1", "pvectl vm reboot --pool prod --status running"),
-    "vm delete": ("pvectl vm delete web1", "pvectl vm delete 100 --yes --purge", "pvectl vm delete -l tag=scratch"),
+    "vm reboot": ("pvectl vm reboot web1", "pvectl vm reboot --pool prod --status running --yes"),
+    "vm delete": (
+        "pvectl vm delete scratch --yes",
+        "pvectl vm delete 100 --yes --purge",
+        "pvectl vm delete -l tag=scratch",
+    ),
     "vm migrate": (
         "pvectl vm migrate web1 --to pve2",
         "pvectl vm migrate -l tag=web --to pve3 --with-local-disks --dry-run",
@@ -182,7 +186,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     ),
     "vm snapshot list": ("pvectl vm snapshot list web1", "pvectl vm snapshot list 100 -o json"),
     "vm snapshot rollback": (
-        "pvectl vm snapshot rollback web1 before-upgrade",
+        "pvectl vm snapshot rollback web1 before-upgrade --yes",
         "pvectl vm snapshot rollback 100 nightly-20261127-020000 --yes --start",
     ),
     "vm snapshot delete": (
@@ -195,7 +199,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "pvectl vm clone web1 web1-copy --dry-run",
         "pvectl vm clone 9000 app1 --ci-user admin --ssh-key id.pub --wait ip",
     ),
-    "vm template": ("pvectl vm template golden", "pvectl vm template 9000 --yes"),
+    "vm template": ("pvectl vm template golden --yes", "pvectl vm template 9000 --yes -o json"),
     "vm wait": (
         "pvectl vm wait web1 --for ip",
         "pvectl vm wait 100 --for agent --timeout 2m",

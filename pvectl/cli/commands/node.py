@@ -4,6 +4,7 @@ emptying one for maintenance (a plan, shown first; then the moves, with per-VM o
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -109,13 +110,14 @@ def show_node(ctx: typer.Context, node: NodeArg) -> None:
 
 
 def _rooms(client: ProxmoxClient, source: str, targets: list[str]) -> list[Any]:
-    from pvectl.cli.errors import USAGE, CliError
+    from pvectl.cli.errors import NOT_FOUND, USAGE, CliError
     from pvectl.sdk._core.answers import as_rows
     from pvectl.vm.drain import NodeRoom
 
     nodes = {str(n.get("node")): n for n in as_rows("GET /nodes", client.request("GET", "/nodes"))}
     if source not in nodes:
-        raise CliError(f"NODE: no node '{source}' in this cluster (known: {', '.join(sorted(nodes))})", USAGE)
+        # a node named as the argument that does not exist is "not found" (4), as in node show and vm show
+        raise CliError(f"no node '{source}' in this cluster (known: {', '.join(sorted(nodes))})", NOT_FOUND)
     for name in targets:
         if name not in nodes:
             raise CliError(f"--to: no node '{name}' in this cluster (known: {', '.join(sorted(nodes))})", USAGE)
@@ -133,6 +135,17 @@ def _rooms(client: ProxmoxClient, source: str, targets: list[str]) -> list[Any]:
         )
         for name in chosen
     ]
+
+
+def plan_line(row: Mapping[str, Any], width: int = 80) -> str:
+    """One VM of a drain plan; why it stays wraps onto indented lines within ``width`` columns."""
+    import textwrap
+
+    head = f"  {row['vmid']} {row['name'] or '-'} ({row['memory']}) -> {row['target'] or 'STAYS'}  {row['mode']}"
+    if not row["reason"]:
+        return head
+    why = textwrap.wrap(f"({row['reason']})", width - 6, break_on_hyphens=False)
+    return "\n".join([head, *(f"      {line}" for line in why)])
 
 
 @app.command("drain", cls=ApiCommand)
@@ -179,14 +192,7 @@ def drain(
         drained = plan_drain(client, refs, rooms, with_local_disks=with_local_disks)
         moves, refused, rows = drained.moves, drained.refused, drained.rows
         title = f"drain {node}: {select.count(len(moves))} to move, {select.count(len(refused))} cannot move"
-        text = "\n".join(
-            [title]
-            + [
-                f"  {r['vmid']} {r['name'] or '-'} ({r['memory']}) -> {r['target'] or 'STAYS'}  {r['mode']}"
-                + (f"  ({r['reason']})" if r["reason"] else "")
-                for r in rows
-            ]
-        )
+        text = "\n".join([title] + [plan_line(r) for r in rows])
         if dry_run:
             show(ctx, rows, columns=DRAIN_COLUMNS, human=text)
             return
