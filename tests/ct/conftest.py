@@ -3,6 +3,5 @@
 from __future__ import annotations
 
 from tests.faults.conftest import pve, slow_pve
-from tests.vm.conftest import cli
 
-__all__ = ["cli", "pve", "slow_pve"]
+__all__ = ["pve", "slow_pve"]  # cli: tests/support's plugin

@@ -1,7 +1,3 @@
-"""Hostile servers and files: the simulator-backed CLI runner of tests/vm."""
+"""Hostile servers and files: the simulator-backed CLI runner (``cli``) comes from tests/support's plugin."""
 
 from __future__ import annotations
-
-from tests.vm.conftest import cli
-
-__all__ = ["cli"]
