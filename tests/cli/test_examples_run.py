@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from pvectl.cli.app import app
 from pvectl.cli.examples import EXAMPLES
+from pvectl.sim.world import DEFAULT_SEED
 from tests.vm.conftest import SimCli, mount
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -30,6 +31,8 @@ SKIP = {
     "pvectl sim serve --port 8006": "serves until interrupted",
     "pvectl sim serve --seed world.yaml --faults task-slow:seconds=5": "serves until interrupted",
     "pvectl vm console web1": "attaches a terminal",
+    "pvectl ct console web1": "attaches a terminal",
+    "echo 'uname -a' | pvectl ct console 200": "the console needs a password login (the simulator's token here)",
     "pvectl vm console 100 --serial serial1": "attaches a terminal",
     "printf 'root\\n' | pvectl vm console web1": "the console needs a password login (the simulator's token here)",
     "pvectl vm console web1                                # attach; Ctrl-] detaches": "attaches a terminal",
@@ -51,6 +54,7 @@ FILES = {
     "world.yaml": "vms: []\n",
     "id.pub": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIK0wmN/Cr3JXqmLW7u+g9pTh+wyqDHpSQEIQczXkVx9q newcomer@example\n",
     "script.sh": "echo hello\n",
+    "ct1.yaml": "hostname: web5\ntemplate: debian-12\nnode: pve1\n",
 }
 
 
@@ -150,6 +154,42 @@ WORLD = {
     ],
 }
 
+# Containers, backup storages and backups the ct and backup examples name (issues 30, 31): CT 200 web1 running
+# with a mount point, a container template 9100 tmpl, nfs and pbs storages with backups of VM 100.
+CT_TEMPLATE = "local:vztmpl/debian-12-standard_12.12-1_amd64.tar.zst"
+WORLD["storages"] = [
+    *DEFAULT_SEED["storages"],
+    {
+        "id": "nfs",
+        "type": "nfs",
+        "content": ["backup", "iso", "vztmpl"],
+        "shared": True,
+        "prune-backups": "keep-last=3",
+    },
+    {"id": "pbs", "type": "pbs", "content": ["backup"], "shared": True},
+]
+WORLD["volumes"] = [
+    *DEFAULT_SEED["volumes"],
+    {"storage": "nfs", "name": "vzdump-qemu-100-2025_01_31-02_00_00.vma.zst", "content": "backup", "size": 1},
+    {"storage": "nfs", "name": "vzdump-qemu-101-2025_01_31-02_00_00.vma.zst", "content": "backup", "size": 1},
+    {"storage": "pbs", "name": "vm/100/2025-01-31T02:00:00Z", "content": "backup", "size": 1},
+]
+WORLD["containers"] = [
+    *DEFAULT_SEED["containers"],
+    {
+        "vmid": 200,
+        "node": "pve1",
+        "hostname": "web1",
+        "status": "running",
+        "tags": "db",
+        "template": CT_TEMPLATE,
+        "config": {"rootfs": "ceph-pool:8", "mp0": "ceph-pool:8,mp=/srv", "net0": "name=eth0,bridge=vmbr0,ip=dhcp"},
+    },
+    {"vmid": 9100, "node": "pve1", "hostname": "tmpl", "template": CT_TEMPLATE, "config": {"rootfs": "ceph-pool:4"}},
+]
+
+JOB = "--schedule 02:00 --storage nfs --vmid 100,101"  # a scheduled backup job the job examples name
+
 # What the world needs before an example makes sense (a VM to start must be stopped, a snapshot to roll back
 # must exist), by a word of the example.
 PREPARE: list[tuple[str, tuple[str, ...]]] = [
@@ -161,6 +201,14 @@ PREPARE: list[tuple[str, tuple[str, ...]]] = [
     (r"before-upgrade --yes|rollback web1 before-upgrade", ("vm snapshot create web1 before-upgrade",)),
     (r"clone debian-12-cloud|clone 9000", ("vm template 9000 --yes",)),
     (r"nightly-20261127-020000", ("vm snapshot create 100 nightly-20261127-020000",)),
+    (r"backup job (show|run) backup-7f3c2a1e", (f"api create /cluster/backup --id backup-7f3c2a1e {JOB}",)),
+    (r"backup job run nightly", (f"api create /cluster/backup --id nightly {JOB}",)),
+    (r"backup restore pbs:backup/vm/100/", ("vm stop 100 --yes",)),
+    (r"ct (start|delete|clone|template convert) web1", ("ct stop web1",)),
+    (r"ct resume web1", ("ct suspend web1",)),
+    (r"ct (clone|template convert) tmpl|ct clone tmpl", ("ct template convert tmpl",)),
+    (r"ct clone web1 --linked", ("ct template convert web1",)),
+    (r"ct snapshot (rollback|delete) web1 before-upgrade", ("ct snapshot create web1 before-upgrade",)),
 ]
 
 # Placeholders the examples show for a value only the user has (a task id): replaced by a real one.
@@ -222,6 +270,7 @@ def _run_line(line: str) -> tuple[int, str, str]:
     line = re.sub(r"\$\((pvectl [^)]*)\)", substitute, line)
     line = line.replace("~/", str(Path.home()) + "/")
     line = line.replace('"$PW"', "s3cret-Pw")
+    line = line.replace('"$VOLID"', "nfs:backup/vzdump-qemu-100-2025_01_31-02_00_00.vma.zst")
     tokens = shlex.split(line)
     env: dict[str, str] = {}
     while tokens and re.match(r"^[A-Z_]+=", tokens[0]):
