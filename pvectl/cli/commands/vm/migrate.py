@@ -26,6 +26,8 @@ from pvectl.cli.options import NoWait, Timeout
 
 if TYPE_CHECKING:
     from pvectl.sdk import ProxmoxClient
+    from pvectl.vm.lookup import VmRef
+    from pvectl.vm.selector import Selector
 
 PLAN_COLUMNS = ("vmid", "name", "node", "target", "mode", "memory", "local_disks", "blocked")
 
@@ -79,6 +81,19 @@ def check_target(client: ProxmoxClient, node: str, flag: str = "--to") -> None:
         raise CliError(f"{flag}: node '{node}' is {nodes[node]}; a migration needs it online", USAGE)
 
 
+def _to_move(client: ProxmoxClient, sel: Selector, to: str) -> list[VmRef]:
+    """The matched VMs not on ``to`` yet; none: says why on stderr (already there, or nothing matched)."""
+    from pvectl.cli import fleet as select
+
+    matched = select.matched(client, sel)
+    refs = [r for r in matched if r.node != to]
+    if not refs:
+        there = ", ".join(str(r.vmid) for r in matched)
+        what = f"already on {to}: {there}" if matched else f"no VM matches ({sel.describe()})"
+        print(f"{what}; nothing to do", file=sys.stderr)
+    return refs
+
+
 def migrate(
     ctx: typer.Context,
     vms: VmArgs = None,
@@ -129,12 +144,8 @@ def migrate(
         if server_side:
             _server_side_supported(client)
         check_target(client, to)
-        matched = select.matched(client, sel)
-        refs = [r for r in matched if r.node != to]
+        refs = _to_move(client, sel, to)
         if not refs:
-            there = ", ".join(str(r.vmid) for r in matched)
-            what = f"already on {to}: {there}" if matched else f"no VM matches ({sel.describe()})"
-            print(f"{what}; nothing to do", file=sys.stderr)
             return
         try:
             planned = plan_migrations(client, refs, to, online=online, with_local_disks=with_local_disks,
