@@ -269,3 +269,20 @@ def test_long_lines_fit_80_columns(cli: SimCli) -> None:
     for run in (tasks, drain, usage):
         long = [line for line in run.stdout.splitlines() if len(line) > 80 and " " in line.strip()]
         assert long == [], long
+
+
+def test_delete_stop_on_a_selection_stops_each_running_vm_first(cli: SimCli) -> None:
+    plan = cli("vm", "delete", "-l", "tag=prod", "--stop", "--dry-run", "-o", "json").json()
+    assert [row["request"] for row in plan][
+        1
+    ] == "POST /nodes/pve2/qemu/101/status/stop, then DELETE /nodes/pve2/qemu/101"
+    refused = cli("vm", "delete", "-l", "tag=web", "--yes")  # PVE refuses a running VM: the hint is --stop
+    assert refused.code == 8 and "pvectl vm delete 101 --stop" in refused.stderr + refused.stdout
+    run = cli("vm", "delete", "-l", "tag=prod", "--stop", "--yes", "-o", "json")
+    assert run.code == 0, run.stderr
+    assert [o["outcome"] for o in run.json()] == ["done", "done"]
+    assert {w for w in cli.writes() if "/101" in w} >= {
+        "POST /nodes/pve2/qemu/101/status/stop",
+        "DELETE /nodes/pve2/qemu/101",
+    }
+    assert cli("vm", "list", "-l", "tag=prod", "-o", "json").json() == []

@@ -182,8 +182,9 @@ def _running_hint(ref: VmRef, exc: BaseException) -> list[str]:
     # destroy failed" (pve-container src/PVE/API2/LXC.pm destroy_vm: "CT N is running")
     if " is running" not in str(exc):
         return []
-    noun = "ct" if ref.kind == "lxc" else "vm"
-    return [f"stop the {noun.upper()} first ('pvectl {noun} stop {ref.vmid}'), then delete it"]
+    if ref.kind == "lxc":
+        return [f"stop the CT first ('pvectl ct stop {ref.vmid}'), then delete it"]
+    return [f"stop it first: pvectl vm delete {ref.vmid} --stop"]  # vm delete --stop: StopThenDelete
 
 
 def _gone(client: ProxmoxClient, ref: VmRef) -> bool | None:
