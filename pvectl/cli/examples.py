@@ -99,8 +99,8 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "ct create": (
         "pvectl ct create --node pve1 --hostname web1 --template debian-12 --start",
         "pvectl ct create --node pve1 --template debian-13 --pull --net bridge=vmbr0",
-        'echo "$PW" | pvectl ct create --from-file ct1.yaml --password-stdin --dry-run -o json',
-        "pvectl ct create --node pve1 --template alpine --pull --mp local-lvm:32,mp=/srv --wait ip",
+        "pvectl ct create --from-file ct1.yaml --dry-run -o json",
+        "pvectl ct create --node pve1 --template alpine --pull --wait ip",
     ),
     "ct list": ("pvectl ct list", "pvectl ct list --node pve1 --status running -o json"),
     "ct show": ("pvectl ct show web1", "pvectl ct show 200 -o yaml"),

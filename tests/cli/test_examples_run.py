@@ -32,6 +32,7 @@ SKIP = {
     "pvectl sim serve --seed world.yaml --faults task-slow:seconds=5": "serves until interrupted",
     "pvectl vm console web1": "attaches a terminal",
     "pvectl ct console web1": "attaches a terminal",
+    "pvectl ct start|stop|shutdown|reboot|suspend|resume|delete web1": "a synopsis: one verb of the list at a time",
     "echo 'uname -a' | pvectl ct console 200": "the console needs a password login (the simulator's token here)",
     "pvectl vm console 100 --serial serial1": "attaches a terminal",
     "printf 'root\\n' | pvectl vm console web1": "the console needs a password login (the simulator's token here)",
@@ -62,7 +63,13 @@ def _readme_commands() -> list[str]:
     """The pvectl command lines of the README's sh blocks (the install steps' pvectl parts)."""
     out: list[str] = []
     block = False
-    for line in README.read_text(encoding="utf-8").splitlines():
+    lines: list[str] = []
+    for line in README.read_text(encoding="utf-8").splitlines():  # a line ending in \ goes on (as in sh)
+        if lines and lines[-1].endswith("\\"):
+            lines[-1] = lines[-1][:-1].rstrip() + " " + line.strip()
+        else:
+            lines.append(line)
+    for line in lines:
         if line.startswith("```"):
             block = line.strip() == "```sh"
             continue
