@@ -157,7 +157,7 @@ def test_task_error_status(hcli: SimCli, poison: Poison) -> None:
 
 def test_api_error_message(hcli: SimCli, poison: Poison) -> None:
     poison.error_on = "/status/start"
-    run = hcli("vm", "start", "100")
+    run = hcli("vm", "start", "102")  # stopped: 100 runs already, and the guest core then sends nothing
     assert run.code != 0
     _clean(run)
     assert "refused\\x1b]0;owned" in run.stderr
