@@ -57,7 +57,7 @@ def test_deleting_a_running_vm_says_to_stop_it_first(run: Callable[..., Result],
     pve.routes["GET /cluster/resources"] = [{**RESOURCES[0], "status": "stopped"}, *RESOURCES[1:]]
     result = run("vm", "delete", "dns1", "--yes")
     assert result.exit_code == 1
-    assert "hint: stop the VM first ('pvectl vm stop 100')" in result.stderr
+    assert "hint: stop it first: pvectl vm delete 100 --stop" in result.stderr  # the same remedy as above
 
 
 def test_an_ambiguous_name_is_a_usage_error_listing_the_candidates(run: Callable[..., Result], pve: MockPve) -> None:
