@@ -251,7 +251,8 @@ def command_help(op: Operation, method: Mapping[str, Any], since: str | None) ->
         lines.append("Note:        hidden from group help and TAB (websocket or internal use)")
     if "no-token" in op.flags:
         lines.append("Auth:        needs a password login (API tokens are refused)")
-    wrapped = [textwrap.fill(line, width=100, subsequent_indent=" " * 13, break_on_hyphens=False) for line in lines]
+    # 78: Click indents the block by 2, and help fits 80 columns
+    wrapped = [textwrap.fill(line, width=78, subsequent_indent=" " * 13, break_on_hyphens=False) for line in lines]
     return desc + "\n\n\b\n" + "\n".join(wrapped)
 
 

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     import typer
     from websockets.sync.client import ClientConnection
 
+    from pvectl.cli.context import GlobalOptions
     from pvectl.console.connect import ConsoleError
     from pvectl.sdk import ProxmoxClient
 
@@ -22,10 +23,15 @@ _CODES = {"auth": AUTH, "connection": CONNECTION, "failure": FAILURE}
 
 
 def console_client(ctx: typer.Context) -> ProxmoxClient:
-    """The command's client; with ``--sim``, a password login to the simulator (its token could not attach)."""
+    """The command's client; with ``--sim``, a password login to the simulator (its token could not attach).
+
+    With an API token, the ticket ``pvectl --user USER login`` cached for the token's user is used when there is
+    one (the remedy pvectl.console.connect.refuse_token prints: older termproxy refuses tokens); otherwise the
+    token, and refuse_token decides by the node's qemu-server version."""
     options = ctx.obj.options
     if not options.sim:
-        client: ProxmoxClient = ctx.obj.client()
+        ticketed = ticket_client(options)
+        client: ProxmoxClient = ticketed if ticketed is not None else ctx.obj.client()
         return client
     from pvectl.cli.connection import new_client
     from pvectl.sdk import ProxmoxClient
@@ -36,6 +42,27 @@ def console_client(ctx: typer.Context) -> ProxmoxClient:
         ProxmoxClient, options, host=conn.base_url, fingerprint=conn.fingerprint, user=conn.user, password=conn.password
     )
     return sim_client
+
+
+def ticket_client(options: GlobalOptions) -> ProxmoxClient | None:
+    """A client logged in as the API token's user with the ticket cached for that user on this server, or None
+    (no token in the settings, or no live ticket of its user): the rest of pvectl keeps the token."""
+    import dataclasses
+
+    from pvectl.cli.connection import client_kwargs, new_client, resolve
+    from pvectl.config.tickets import load_ticket
+
+    settings = resolve(options)
+    if settings.token is None:
+        return None
+    user = settings.token.partition("!")[0]
+    if load_ticket(settings.base_url, user) is None:
+        return None
+    from pvectl.sdk import ProxmoxClient
+
+    settings = dataclasses.replace(settings, token=None, user=user)
+    client: ProxmoxClient = new_client(ProxmoxClient, options, **client_kwargs(options, settings, interactive=True))
+    return client
 
 
 def error(exc: ConsoleError) -> CliError:

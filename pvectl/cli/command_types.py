@@ -36,11 +36,38 @@ class ApiCommand(OutputCommand):
         return list(super().parse_args(ctx, rewrite_family_args(args, families) if families else args))
 
     def format_options(self, ctx: Any, formatter: Any) -> None:
-        """Click's option list, with a plain greedy wrap (textwrap costs ~10 ms on a 200-option command)."""
-        rows = [rv for p in self.get_params(ctx) if (rv := p.get_help_record(ctx)) is not None]
-        if rows:
-            with formatter.section("Options"):
-                write_dl(formatter, rows)
+        """Click's option list, with a plain greedy wrap (textwrap costs ~10 ms on a 200-option command);
+        positional arguments apart, under their usage names (VM, DISK), as the usage line shows them."""
+        args: list[tuple[str, str]] = []
+        rows: list[tuple[str, str]] = []
+        for p in self.get_params(ctx):
+            rv = p.get_help_record(ctx)
+            if rv is None:
+                continue
+            if p.param_type_name == "argument":
+                args.append((argument_name(p), rv[1]))
+            else:
+                rows.append(rv)
+        width = min(max((len(first) for first, _ in [*args, *rows]), default=0), 30)
+        for title, section in (("Arguments", args), ("Options", rows)):
+            if section:
+                with formatter.section(title):
+                    write_dl(formatter, section, width=width)
+
+
+def argument_name(param: Any) -> str:
+    """A positional argument as help shows it: ``VM``, ``DISK``, ``[NAME]``, ``VMS...``."""
+    name = str(param.metavar or param.name or "").upper()
+    if not param.required:
+        name = f"[{name}]"
+    return name + ("..." if param.nargs != 1 else "")
+
+
+def install_argument_names() -> None:
+    """Usage lines name positional arguments as the Arguments section does (Typer 0.29 writes ``{vm}``)."""
+    cls: Any = getattr(typer.core, "TyperArgument", None)
+    if cls is not None and hasattr(cls, "_usage_display_name"):
+        cls._usage_display_name = argument_name
 
 
 def write_dl(

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from pvectl.cli.errors import AUTH, USAGE, CliError
+from pvectl.cli.errors import AUTH, INTERRUPTED, USAGE, CliError
 
 if TYPE_CHECKING:
     from pvectl.cli.context import GlobalOptions
@@ -96,6 +96,18 @@ def _user_with_realm(ctx: Mapping[str, Any]) -> str | None:
     return user
 
 
+def _same_host(given: str, context_host: str) -> bool:
+    """``--host`` names the context's server (its port, when given, aside)."""
+
+    def bare(text: str) -> str:
+        text = text.split("://", 1)[-1].rstrip("/").lower()
+        if text.startswith("["):  # [v6]:port
+            return text[1:].split("]", 1)[0]
+        return text.rsplit(":", 1)[0] if text.count(":") == 1 else text
+
+    return bare(given) == bare(context_host)
+
+
 def resolve(options: GlobalOptions, env: Mapping[str, str] | None = None) -> Settings:
     """Combine root options (flags and their env vars), other env vars and the config file."""
     from pvectl.config.file import ConfigError, load
@@ -108,6 +120,11 @@ def resolve(options: GlobalOptions, env: Mapping[str, str] | None = None) -> Set
     except ConfigError as exc:
         raise CliError(str(exc), USAGE) from None
     sources: dict[str, str] = {}
+    if options.host is not None and ctx.get("host") and not _same_host(options.host, str(ctx["host"])):
+        # a context's pin, credentials and node belong to its host: another server gets none of them (a pin
+        # checked against the wrong server reads like an attack; its token would be sent to a stranger)
+        sources["context"] = f"not applied: {name} is for {ctx['host']}, not {options.host}"
+        ctx, name = {}, None
 
     def pick(key: str, option: Any, ctx_key: str | None = None) -> Any:
         if option is not None:
@@ -120,7 +137,7 @@ def resolve(options: GlobalOptions, env: Mapping[str, str] | None = None) -> Set
 
     if options.host is not None:
         # the context's port belongs to the context's host
-        host, port, sources["host"] = options.host, DEFAULT_PORT, "flag/env"
+        host, port, sources["host"] = options.host, int(ctx.get("port") or DEFAULT_PORT), "flag/env"
     else:
         host, port = pick("host", None), int(ctx.get("port") or DEFAULT_PORT)
     user = pick("user", options.user)
@@ -187,6 +204,27 @@ def _stdin_password() -> str:
     return line
 
 
+def ask_hidden(question: str) -> str:
+    """A secret asked on the terminal; Ctrl-C or Ctrl-D there is exit 130, as every interruption (Click turns both
+    into its Abort, which would print "Aborted!" and exit 1)."""
+    import typer
+
+    try:
+        return str(typer.prompt(question, hide_input=True, err=True))
+    except typer.Abort:
+        raise CliError("interrupted at the prompt: nothing was sent", INTERRUPTED) from None
+
+
+def ask_confirm(question: str, default: bool = False) -> bool:
+    """A yes/no question on the terminal; Ctrl-C or Ctrl-D there is exit 130 (see ask_hidden)."""
+    import typer
+
+    try:
+        return bool(typer.confirm(question, default=default, err=True))
+    except typer.Abort:
+        raise CliError("interrupted at the prompt: nothing was saved or sent", INTERRUPTED) from None
+
+
 def password_source(options: GlobalOptions, settings: Settings, interactive: bool) -> Callable[[], str]:
     """A function giving the password when (and only when) a login needs it."""
 
@@ -196,9 +234,7 @@ def password_source(options: GlobalOptions, settings: Settings, interactive: boo
         if settings.password:
             return settings.password
         if interactive or sys.stdin.isatty():
-            import typer
-
-            return str(typer.prompt(f"Password for {settings.user}", hide_input=True, err=True))
+            return ask_hidden(f"Password for {settings.user}")
         raise CliError(
             f"no password for {settings.user}: set PVECTL_PASSWORD, use --password-stdin, or run 'pvectl login'", AUTH
         )
@@ -212,10 +248,8 @@ def tfa_prompt(interactive: bool) -> Callable[[TfaChallenge], str]:
     def ask(challenge: TfaChallenge) -> str:
         if not (interactive or sys.stdin.isatty()):
             return ""
-        import typer
-
         kinds = " or ".join(sorted(challenge.methods & {"totp", "recovery", "yubico"})) or "code"
-        return str(typer.prompt(f"Second factor ({kinds})", hide_input=True, err=True))
+        return ask_hidden(f"Second factor ({kinds})")
 
     return ask
 
@@ -389,7 +423,8 @@ def _build(cls: Any, options: GlobalOptions, interactive: bool) -> Any:
     else:
         settings = resolve(options)
         log.info("server %s (context: %s)", settings.base_url, settings.context or "none")
-        log.info("settings: %s", ", ".join(f"{k} from {v}" for k, v in settings.sources.items()) or "defaults")
+        said = [f"{k} {v}" if k == "context" else f"{k} from {v}" for k, v in settings.sources.items()]
+        log.info("settings: %s", ", ".join(said) or "defaults")
         kwargs = client_kwargs(options, settings, interactive=interactive)
     return new_client(cls, options, **kwargs)
 

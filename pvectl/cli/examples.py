@@ -13,7 +13,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "": (
         "pvectl config add lab --host pve1.example.com --user root@pam --use",
         "pvectl vm list -o wide --sort-by name",
-        "pvectl --sim vm create --name web1 --memory 4096",
+        "pvectl --sim vm create --name web3 --memory 4096",
     ),
     "api": (
         "pvectl api --list -o json",
@@ -43,16 +43,16 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     ),
     "login": ("pvectl login", "pvectl -c lab login --otp 123456"),
     "logout": ("pvectl logout", "pvectl logout --all"),
-    "backup": ("pvectl backup create -l tag=prod --storage nfs", "pvectl backup list --vm web1"),
+    "backup": ("pvectl backup create -l tag=prod --storage nfs", "pvectl backup list --vm dns1"),
     "backup create": (
-        "pvectl backup create web1 --storage nfs",
+        "pvectl backup create dns1 --storage nfs",
         "pvectl backup create -l tag=prod --storage nfs --dry-run",
         "pvectl backup create 100 --storage nfs --notes-template '{{guestname}}'",
         "pvectl backup create --all --storage pbs --mode snapshot -o json",
     ),
     "backup list": (
         "pvectl backup list",
-        "pvectl backup list --vm web1 --storage nfs -o wide",
+        "pvectl backup list --vm dns1 --storage nfs -o wide",
         "pvectl backup list -o json --query '[?protected].volid'",
     ),
     "backup show": ("pvectl backup show nfs:backup/vzdump-qemu-100-2025_01_31-02_00_00.vma.zst",),
@@ -65,7 +65,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "backup notes": ("pvectl backup notes \"$VOLID\" 'before the upgrade'",),
     "backup delete": ('pvectl backup delete "$VOLID" --yes',),
     "backup prune": (
-        "pvectl backup prune web1 --keep-last 3 --keep-daily 7 --dry-run",
+        "pvectl backup prune dns1 --keep-last 3 --keep-daily 7 --dry-run",
         "pvectl backup prune -l tag=prod --storage nfs --yes",
     ),
     "backup job": ("pvectl backup job list", "pvectl backup job uncovered"),
@@ -103,8 +103,8 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "ct create": (
         "pvectl ct create --node pve1 --hostname web1 --template debian-12 --start",
         "pvectl ct create --node pve1 --template debian-13 --pull --net bridge=vmbr0",
-        "pvectl ct create --from-file web1.yaml --password-stdin --dry-run -o json",
-        "pvectl ct create --template alpine --mp local-lvm:32,mp=/srv --wait ip",
+        "pvectl ct create --from-file ct1.yaml --dry-run -o json",
+        "pvectl ct create --node pve1 --template alpine --pull --wait ip",
     ),
     "ct list": ("pvectl ct list", "pvectl ct list --node pve1 --status running -o json"),
     "ct show": ("pvectl ct show web1", "pvectl ct show 200 -o yaml"),
@@ -114,7 +114,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "ct reboot": ("pvectl ct reboot web1",),
     "ct suspend": ("pvectl ct suspend web1",),
     "ct resume": ("pvectl ct resume web1",),
-    "ct delete": ("pvectl ct delete web1", "pvectl ct delete -l tag=scratch --yes"),
+    "ct delete": ("pvectl ct delete web1 --yes", "pvectl ct delete -l tag=scratch --yes"),
     "ct clone": ("pvectl ct clone web1 --hostname web2", "pvectl ct clone tmpl --linked --newid 300"),
     "ct migrate": ("pvectl ct migrate web1 --to pve2 --timeout 60", "pvectl ct migrate -l tag=web --to pve3"),
     "ct resize": ("pvectl ct resize web1 rootfs +4G", "pvectl ct resize web1 mp0 64G --dry-run"),
@@ -137,9 +137,9 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "pvectl ct template pull debian-13 --node pve1",
         "pvectl ct template pull alpine --storage local --dry-run",
     ),
-    "vm": ("pvectl vm list", "pvectl vm create --name web1 --memory 4096"),
+    "vm": ("pvectl vm list", "pvectl vm create --name web3 --memory 4096"),
     "vm create": (
-        "pvectl vm create --name web1 --memory 4096 --cores 4 --disk scsi0:ceph-pool:64",
+        "pvectl vm create --name web3 --memory 4096 --cores 4 --disk scsi0:ceph-pool:64",
         "pvectl vm create --from-file web1.yaml --dry-run -o yaml",
         "pvectl vm create -i",
         "pvectl vm create --name app1 --ci-user admin --ssh-key id.pub --wait ip",
@@ -161,8 +161,12 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "vm shutdown": ("pvectl vm shutdown web1", "pvectl vm shutdown --node pve1 --name 'web-*' --yes -o json"),
     "vm suspend": ("pvectl vm suspend web1", "pvectl vm suspend -l tag=lab --yes"),
     "vm resume": ("pvectl vm resume web1", "pvectl vm resume -l tag=lab"),
-    "vm reboot": ("pvectl vm reboot web1", "pvectl vm reboot --pool prod --status running"),
-    "vm delete": ("pvectl vm delete web1", "pvectl vm delete 100 --yes --purge", "pvectl vm delete -l tag=scratch"),
+    "vm reboot": ("pvectl vm reboot web1", "pvectl vm reboot --pool prod --status running --yes"),
+    "vm delete": (
+        "pvectl vm delete scratch --yes",
+        "pvectl vm delete 100 --yes --purge",
+        "pvectl vm delete -l tag=scratch",
+    ),
     "vm migrate": (
         "pvectl vm migrate web1 --to pve2",
         "pvectl vm migrate -l tag=web --to pve3 --with-local-disks --dry-run",
@@ -190,7 +194,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     ),
     "vm snapshot list": ("pvectl vm snapshot list web1", "pvectl vm snapshot list 100 -o json"),
     "vm snapshot rollback": (
-        "pvectl vm snapshot rollback web1 before-upgrade",
+        "pvectl vm snapshot rollback web1 before-upgrade --yes",
         "pvectl vm snapshot rollback 100 nightly-20261127-020000 --yes --start",
     ),
     "vm snapshot delete": (
@@ -203,7 +207,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "pvectl vm clone web1 web1-copy --dry-run",
         "pvectl vm clone 9000 app1 --ci-user admin --ssh-key id.pub --wait ip",
     ),
-    "vm template": ("pvectl vm template golden", "pvectl vm template 9000 --yes"),
+    "vm template": ("pvectl vm template golden --yes", "pvectl vm template 9000 --yes -o json"),
     "vm wait": (
         "pvectl vm wait web1 --for ip",
         "pvectl vm wait 100 --for agent --timeout 2m",

@@ -91,7 +91,13 @@ def require(sel: Selector, verb: str) -> None:
 
 def matched(client: ProxmoxClient, sel: Selector) -> list[VmRef]:
     from pvectl.vm.lookup import VmAmbiguous, VmNotFound, cluster_vms
+    from pvectl.vm.selector import SelectorError
 
+    try:
+        if sel.names_nodes:  # a node the cluster lacks is a typo, not "nothing to do" (as in vm list)
+            sel.check_nodes(str(n["node"]) for n in client.request("GET", "/nodes") or [])
+    except SelectorError as exc:
+        raise CliError(str(exc), USAGE) from None
     try:
         return sel.select(cluster_vms(client))
     except VmNotFound as exc:
@@ -132,13 +138,17 @@ def progress_line(result: Result) -> None:
     print(f"[{mark}] {safe_text(result.outcome.message)}", file=sys.stderr, flush=True)
 
 
-def report(ctx: typer.Context, results: list[Result]) -> None:
-    """The per-VM outcome table (``-o json``: a list of outcome objects); exit 0 only if every VM succeeded."""
+def report(ctx: typer.Context, results: list[Result], *, single: bool = False) -> None:
+    """The per-VM outcome table (``-o json``: a list of outcome objects); exit 0 only if every VM succeeded.
+
+    ``single``: one VM named, no selector: its own outcome's exit code (8 is for bulk runs only)."""
     from pvectl.cli.output import show
     from pvectl.vm.bulk import exit_code
 
     rows: list[dict[str, Any]] = [{**r.outcome.to_json(), "name": r.outcome.name or r.ref.name} for r in results]
     show(ctx, rows, columns=OUTCOME_COLUMNS)
+    if single and len(results) == 1 and not results[0].outcome.ok:
+        raise CliError(results[0].outcome.message, results[0].outcome.exit_code)
     code = exit_code(results)
     if code == 0:
         return

@@ -141,6 +141,33 @@ def _install_readable_metavars() -> None:
 _install_readable_metavars()
 
 
+def _install_argument_names() -> None:
+    from pvectl.cli.command_types import install_argument_names
+
+    install_argument_names()
+
+
+_install_argument_names()
+
+
+def _install_bare_group_help() -> None:
+    """One rule for every group given no command (``pvectl vm``, ``pvectl api nodes``): its help on stdout and
+    exit 0, as bare ``pvectl``; Click's ``no_args_is_help`` would print it as a usage error (exit 2)."""
+    original = typer.core.TyperGroup.parse_args
+
+    def parse_args(self: Any, ctx: Any, args: list[str]) -> list[str]:
+        if not args and self.no_args_is_help and not ctx.resilient_parsing:
+            typer.echo(ctx.get_help())
+            ctx.exit(0)
+        result: list[str] = original(self, ctx, args)
+        return result
+
+    typer.core.TyperGroup.parse_args = parse_args  # type: ignore[method-assign]
+
+
+_install_bare_group_help()
+
+
 def _install_examples() -> None:
     from pvectl.cli.examples import install
 

@@ -171,9 +171,7 @@ def render(
 ) -> None:
     kind = resolve(shape.fmt, piped)
     if shape.query is not None:
-        import jmespath
-
-        data, human = jmespath.search(shape.query, data), None
+        data, human, columns, wide = queried(shape.query, data)
     if shape.sort_by is not None and _is_rows(data):
         data = sort_rows(data, shape.sort_by)
     write = sys.stdout.write
@@ -192,6 +190,15 @@ def render(
     else:
         table_cols = _columns(data, shape, columns, wide, kind)
         write(table_text(data, table_cols, headers=not shape.no_headers, colour=_colour()))
+
+
+def queried(expr: str, data: Any) -> tuple[Any, None, list[str] | None, None]:
+    """``--query``: the data the expression returns, and its table columns: the keys of its rows in the order the
+    expression gives them (``[].{id:vmid,n:name}``: ID, N), never the command's own columns or text."""
+    import jmespath
+
+    result = jmespath.search(expr, data)
+    return result, None, (all_columns(result) if _is_rows(result) else None), None
 
 
 def json_text(data: Any) -> str:

@@ -23,6 +23,21 @@ SHORT_LEN = 8
 SHORT_ID = re.compile(r"[0-9a-f]{4,40}")
 COLUMNS = ("id", "node", "type", "target", "user", "status", "started", "duration")
 WIDE_COLUMNS = (*COLUMNS, "upid")
+TABLE_WIDTH = 80  # `task list` as a table: a long failure status is shortened to fit (-o wide/json: whole)
+
+
+def fit_status(rows: list[dict[str, Any]], width: int = TABLE_WIDTH) -> list[dict[str, Any]]:
+    """``rows`` with the status cut (ending in "...") so that the table of COLUMNS fits ``width`` columns."""
+    if not rows:
+        return rows
+    others = sum(max(len(c), *(len(str(r.get(c, ""))) for r in rows)) for c in COLUMNS if c != "status")
+    room = max(width - others - 2 * (len(COLUMNS) - 1), len("STATUS"), 12)
+    return [
+        {**r, "status": str(r["status"])[: room - 3] + "..."} if len(str(r.get("status", ""))) > room else r
+        for r in rows
+    ]
+
+
 POLL_SECONDS = 1.0
 LOG_PAGE = 500
 # PVE answers a range without lines (a running task's log read up to its end) with one placeholder line, for the

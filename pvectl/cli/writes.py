@@ -32,15 +32,17 @@ def require(sel: Selector, verb: str, noun: str = "vm") -> None:
 
 
 def resolve(client: ProxmoxClient, sel: Selector, kinds: Sequence[str] = ("qemu",)) -> list[VmRef]:
-    """The guests ``sel`` picks (4 not found, 2 for a name several guests share)."""
+    """The guests ``sel`` picks (4 not found, 2 for a name several guests share or a node the cluster lacks)."""
     from pvectl.cli.errors import NOT_FOUND, USAGE, CliError
-    from pvectl.guest.select import VmAmbiguous, VmNotFound
+    from pvectl.guest.select import SelectorError, VmAmbiguous, VmNotFound
     from pvectl.guest.select import resolve as resolve_in
 
     try:
         return resolve_in(client, sel, kinds)
     except VmNotFound as exc:
         raise CliError(str(exc), USAGE if isinstance(exc, VmAmbiguous) else NOT_FOUND) from None
+    except SelectorError as exc:
+        raise CliError(str(exc), USAGE) from None
 
 
 def terminal() -> bool:

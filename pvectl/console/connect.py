@@ -96,12 +96,13 @@ def token_console_refused(client: ProxmoxClient, node: str | None) -> bool | Non
 def refuse_token(client: ProxmoxClient, node: str | None = None) -> None:
     """An API token on a node whose termproxy refuses tokens (see the module doc): say so before sending."""
     if token_console_refused(client, node):
+        user = getattr(client.auth, "user", None) or "USER@REALM"  # the token's owner (TokenAuth.user)
         raise ConsoleError(
             f"vm console with an API token needs qemu-server {VNCTICKET_QEMU_SERVER} or newer on {node}: "
             "older termproxy refuses API tokens at its login check",
             "auth",
-            "log in with a password instead of the token: pvectl --user USER@REALM login (without PVECTL_TOKEN), "
-            "or update the node",
+            f"log in with a password once: pvectl --user {user} login (vm console then uses that login, "
+            "everything else keeps the token)",
         )
 
 

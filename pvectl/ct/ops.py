@@ -164,4 +164,6 @@ def update(ref: VmRef, params: Mapping[str, str], delete: list[str], digest: str
                 return False
         return all(key not in rows or rows[key].get("delete") for key in delete)
 
-    return Write(ref, "set", "PUT", f"{base(ref)}/config", "changed", (), params=body, reached=reached)
+    # PVE answers this PUT itself, with null (pve-container src/PVE/API2/LXC/Config.pm update_vm: returns null,
+    # no worker task; schema pve-9.1.3: PUT /nodes/{node}/lxc/{vmid}/config returns null): an answer means done
+    return Write(ref, "set", "PUT", f"{base(ref)}/config", "changed", (), params=body, reached=reached, sync=True)

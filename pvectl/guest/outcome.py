@@ -20,8 +20,8 @@ Outcome kinds and their exit codes (the table in the README and in ``pvectl --he
 A bulk run (``vm stop -l tag=lab``: one outcome per guest) exits 0 when every guest's outcome is ok, 130 after
 Ctrl-C, and ``SOME_FAILED`` (8) otherwise; the per-guest table says which did not succeed and why.
 
-``Outcome.code`` overrides the kind's code for the one case where the server refused what the user typed (a
-``--vmid`` taken meanwhile: 2, a usage error).
+``Outcome.code`` overrides the kind's code where the kind alone would mislead (a write that never left: 5,
+CONNECTION; one refused before sending by the schema check: 2, USAGE).
 
 The module imports nothing heavy: the CLI's error handling reads the exit codes from here at startup.
 """

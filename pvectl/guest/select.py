@@ -53,7 +53,10 @@ def guests(client: ProxmoxClient, kinds: Sequence[str] = KINDS) -> list[GuestRef
 
 
 def resolve(client: ProxmoxClient, sel: Selector, kinds: Sequence[str] = ("qemu",)) -> list[GuestRef]:
-    """The guests ``sel`` picks; VmNotFound (VmAmbiguous for a shared name) when an id or name is not there."""
+    """The guests ``sel`` picks; VmNotFound (VmAmbiguous for a shared name) when an id or name is not there,
+    SelectorError when a node criterion names a node the cluster lacks (a typo, not "nothing to do")."""
+    if sel.names_nodes:
+        sel.check_nodes(str(n["node"]) for n in client.request("GET", "/nodes") or [])
     return sel.select(guests(client, kinds), "CT" if tuple(kinds) == ("lxc",) else "VM")
 
 

@@ -105,7 +105,7 @@ def left(line: str) -> NoReturn:
     raise typer.Exit(INTERRUPTED)
 
 
-def run_prompts(ctx: typer.Context, config: VmConfig, *, dry_run: bool) -> None:
+def run_prompts(ctx: typer.Context, config: VmConfig, *, dry_run: bool, allow_duplicate_name: bool = False) -> None:
     """``pvectl vm create -i``: ask, review, show the plan, confirm, submit. Nothing is sent before "yes"."""
     from pvectl.cli.commands.vm.report import Progress, print_plan, show_outcome
     from pvectl.prompts.login import connect
@@ -124,7 +124,9 @@ def run_prompts(ctx: typer.Context, config: VmConfig, *, dry_run: bool) -> None:
         while True:
             review(session, create="Show the plan" if dry_run else "Create the VM (the plan is shown first)")
             try:
-                resolution, plan = check_and_plan(client, session.config, strict=False)
+                resolution, plan = check_and_plan(
+                    client, session.config, strict=False, allow_duplicate_name=allow_duplicate_name
+                )
             except WorkflowError as exc:
                 say(f"error: {exc}")
                 for line in exc.details:
@@ -132,7 +134,7 @@ def run_prompts(ctx: typer.Context, config: VmConfig, *, dry_run: bool) -> None:
                 continue  # back to the review: fix the step named
             for note in resolution.notes:
                 say(f"note: {note}")
-            print_plan(ctx, plan)
+            print_plan(ctx, plan, resolution.config)
             if dry_run:
                 return
             try:

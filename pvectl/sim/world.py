@@ -35,6 +35,9 @@ default world below, so a seed can be as small as ``vms: []``. Keys:
                        pvectl.sim.packages); ``GET /nodes/{node}/apt/versions`` lists them.
 ``faults``             list of fault specs, as for ``--faults`` (see pvectl.sim.faults).
 
+``--seed stock`` (no file of that name) is a freshly installed single-node PVE: node ``pve``, storages ``local``
+(iso, vztmpl, backup) and ``local-lvm`` (images), bridge ``vmbr0``, no Ceph, no ISO, no VM.
+
 A malformed seed raises SeedError naming the file and the offending key.
 """
 
@@ -164,6 +167,25 @@ DEFAULT_SEED: dict[str, Any] = {
     "faults": [],
 }
 
+# A freshly installed single-node PVE, as a seed (``sim reset --seed stock``): the node `pve`, the storages the
+# installer writes into storage.cfg on an LVM install (pve-installer Proxmox/Install.pm: `local`, a directory for
+# iso, vztmpl and backup; `local-lvm`, an LVM thin pool for images and rootdir), the one bridge it sets up
+# (`vmbr0`), no Ceph, no pools, no ISO uploaded, no guest.
+STOCK_SEED: dict[str, Any] = {
+    "nodes": [{"name": "pve"}],
+    "bridges": ["vmbr0"],
+    "storages": [
+        {"id": "local", "type": "dir", "content": ["iso", "vztmpl", "backup"], "formats": ["raw", "qcow2", "vmdk"]},
+        {"id": "local-lvm", "type": "lvmthin", "content": ["images", "rootdir"]},
+    ],
+    "volumes": [],
+    "pools": [],
+    "vms": [],
+}
+
+# Worlds `--seed` takes by name when no file of that name exists.
+NAMED_SEEDS: dict[str, dict[str, Any]] = {"stock": STOCK_SEED}
+
 STORAGE_FORMATS = {"dir": ["raw", "qcow2", "vmdk"], "nfs": ["raw", "qcow2", "vmdk"], "cifs": ["raw", "qcow2", "vmdk"]}
 
 
@@ -177,8 +199,12 @@ def load_seed(path: str | Path) -> dict[str, Any]:
 
 
 def load_world(path: str | Path) -> tuple[dict[str, Any], State]:
-    """Read and check a seed file (YAML or JSON): its data and the world it describes (built once)."""
+    """Read and check a seed file (YAML or JSON): its data and the world it describes (built once); a name of
+    NAMED_SEEDS (``stock``) that is no file is that world."""
     p = Path(path)
+    if str(path) in NAMED_SEEDS and not p.exists():
+        data = copy.deepcopy(NAMED_SEEDS[str(path)])
+        return data, build_state(data)
     try:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:

@@ -118,14 +118,15 @@ def read_documents(text: str, source: str) -> list[Doc]:
     docs = []
     for i, item in enumerate(items, start=1):
         if not isinstance(item, Mapping):
-            raise DocError(f"{source}: VM {i}: expected a mapping of keys to values, got {type(item).__name__}")
+            raise DocError(f"{source}: document {i}: expected a mapping of keys to values, got {type(item).__name__}")
         if item.get("vmid") is None and not item.get("name") and not item.get("hostname"):
-            raise DocError(f"{source}: VM {i}: give vmid or name (how the VM is found)")
+            raise DocError(f"{source}: document {i}: give vmid or name (how the guest is found)")
         docs.append(Doc(i, dict(item)))
     seen: dict[str, int] = {}
     for doc in docs:
         if doc.label in seen:
-            raise DocError(f"{source}: VM {doc.index}: {doc.label} is already VM {seen[doc.label]} of the file")
+            again = f"{doc.label} is already document {seen[doc.label]} of the file"
+            raise DocError(f"{source}: document {doc.index}: {again}")
         seen[doc.label] = doc.index
     return docs
 
@@ -135,12 +136,12 @@ def match(vms: Sequence[VmRef], doc: Doc) -> VmRef | None:
     vmid = doc.data.get("vmid")
     if vmid is not None:
         if not str(vmid).isdigit():
-            raise DocError(f"VM {doc.index}: vmid: '{vmid}' is not a VM id")
+            raise DocError(f"document {doc.index}: vmid: '{vmid}' is not a VM id")
         return next((vm for vm in vms if vm.vmid == int(vmid)), None)
     named = [vm for vm in vms if vm.name == str(doc.data["name"])]
     if len(named) > 1:
         ids = ", ".join(str(vm.vmid) for vm in named)
-        raise DocError(f"VM {doc.index}: name: several VMs are named '{doc.data['name']}' ({ids}); give vmid")
+        raise DocError(f"document {doc.index}: name: several VMs are named '{doc.data['name']}' ({ids}); give vmid")
     return named[0] if named else None
 
 
@@ -212,7 +213,7 @@ def _create(ctx: Context, doc: Doc) -> VmDiff:
     try:
         config = load(doc.data, ctx.base)
     except VmFileError as exc:
-        raise DocError(f"VM {doc.index} ({doc.label}): {exc}") from None
+        raise DocError(f"document {doc.index} ({doc.label}): {exc}") from None
     if ctx.labels:
         config.general.tags = [*config.general.tags, *(t for t in ctx.labels if t not in config.general.tags)]
     out = VmDiff(doc, "create", config=config)
@@ -249,7 +250,7 @@ def _change(client: ProxmoxClient, ctx: Context, doc: Doc, ref: VmRef) -> VmDiff
     try:
         _place_disks(fields)
     except VmFileError as exc:
-        raise DocError(f"VM {doc.index} ({ref.vmid}): {exc}") from None
+        raise DocError(f"document {doc.index} (VM {ref.vmid}): {exc}") from None
     if ctx.labels:
         tags = list(fields.get("tag") or live_config.general.tags)
         fields["tag"] = [*tags, *(t for t in ctx.labels if t not in tags)]
@@ -257,7 +258,7 @@ def _change(client: ProxmoxClient, ctx: Context, doc: Doc, ref: VmRef) -> VmDiff
         wanted = load({**fields, "extra": doc.data.get("extra") or {}})
         desired = params_from_fields(fields, live)
     except (VmFileError, UpdateError) as exc:
-        raise DocError(f"VM {doc.index} ({ref.vmid}): {exc}") from None
+        raise DocError(f"document {doc.index} (VM {ref.vmid}): {exc}") from None
     text = {str(k): str(v) for k, v in live.items()}
     # what export writes for an absent parameter (PVE's default, e.g. machine pc, aio io_uring) is no change
     params = {

@@ -146,6 +146,16 @@ def _where(mark: Any) -> str:
     return f"line {mark.line + 1}: " if mark is not None else ""
 
 
+def yaml_problem(exc: yaml.MarkedYAMLError) -> str:
+    """A YAML error as line, column and what, without PyYAML's ``in "<unicode string>"`` (the caller names the
+    file) and the context it was in (``while parsing a flow sequence``)."""
+    mark = exc.problem_mark or exc.context_mark
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+    problem = exc.problem or exc.context or "unreadable"
+    context = f" ({exc.context})" if exc.context and exc.problem else ""
+    return f"{where}{problem}{context}"
+
+
 def yaml_documents(text: str, source: str) -> list[Any]:
     """Every YAML document of ``text`` (JSON is YAML too), bounded as the module says."""
     loader: _Loader | None = None
@@ -158,8 +168,7 @@ def yaml_documents(text: str, source: str) -> list[Any]:
     except _Refused as exc:
         raise FileLoadError(f"{source}: {_where(exc.mark)}{exc.problem}") from None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        raise FileLoadError(f"{source}: {_where(mark)}not valid YAML: {exc.problem or exc.context}") from None
+        raise FileLoadError(f"{source}: not valid YAML: {yaml_problem(exc)}") from None
     except yaml.reader.ReaderError as exc:
         line = text.count("\n", 0, exc.position) + 1
         raise FileLoadError(f"{source}: line {line}: character 0x{exc.character:02x} is not allowed in YAML") from None

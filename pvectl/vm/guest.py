@@ -57,8 +57,7 @@ def _agent_problem(message: str, node: str, vmid: int) -> GuestError | None:
     if "No QEMU guest agent configured" in message:
         return GuestError(
             f"VM {vmid} has no guest agent configured",
-            f"pvectl api set /nodes/{node}/qemu/{vmid}/config --agent 1, then restart the VM "
-            "and install qemu-guest-agent in the guest",
+            f"pvectl vm set {vmid} --agent --reboot, and install qemu-guest-agent in the guest",
         )
     if "guest-exec has been disabled" in message or "has been disabled for this instance" in message:
         return GuestError(f"VM {vmid}: {message.removeprefix('Agent error: ')}", EXEC_DISABLED_HELP)

@@ -146,6 +146,21 @@ class ReferenceData:
 
         return self._load(("nodes",), fetch)
 
+    def local_node(self) -> Ref[str]:
+        """The node the API is served from: the ``local: 1`` entry of ``GET /cluster/status`` (pve-manager
+        PVE/API2/Cluster.pm, the status method sets ``local`` where the entry's name is the serving host's
+        nodename, and fakes one such entry on a host without a cluster). The web GUI knows the same node as
+        ``Proxmox.NodeName`` (pve-manager www/index.html.tpl). Empty when no entry says so."""
+
+        def fetch() -> str:
+            what = "GET /cluster/status"
+            for row in self._rows("/cluster/status"):
+                if row.get("type") == "node" and row.get("local") in (1, True, "1"):
+                    return as_text(what, row.get("name"))
+            return ""
+
+        return self._load(("local-node",), fetch)
+
     def next_vmid(self) -> Ref[int]:
         # nextid is not reserved: read it fresh every time (never cached)
         from pvectl.sdk import PveError

@@ -1,8 +1,10 @@
 """Which VMs a command acts on: ids or names, ``-l tag=web,tag!=lab``, ``--pool``, ``--node``, ``--name 'web-*'``,
 ``--status``, ``--all``. Pure: it matches :class:`~pvectl.vm.lookup.VmRef` lists and sends nothing.
 
-Every criterion narrows the selection (they combine with AND); ids and names given as arguments pick VMs and the
-other criteria narrow those further. ``-l`` terms are ``KEY=VALUE`` or ``KEY!=VALUE`` with KEY one of ``tag``
+Every criterion narrows the selection (they combine with AND). Ids and names given as arguments pick VMs on their
+own: criteria beside them are a usage error (an id that a criterion then filtered out was a silent no-op). A value
+that can never match (``--status runing``, a node the cluster lacks) is a usage error too, as in ``vm list``.
+``-l`` terms are ``KEY=VALUE`` or ``KEY!=VALUE`` with KEY one of ``tag``
 (the VM has / lacks that tag), ``pool``, ``node``, ``name`` (a glob) or ``status``.
 """
 
@@ -15,6 +17,23 @@ from dataclasses import dataclass, field
 from pvectl.vm.lookup import VmRef, find
 
 KEYS = ("tag", "pool", "node", "name", "status")
+# What /cluster/resources says of a VM: pvestatd writes a running VM's QMP status (running, paused, ...) as its
+# status (pve-manager PVE/Service/pvestatd.pm update_qemu_status), PVE/API2Tools.pm extract_vm_stats reads it back,
+# and "unknown" stands for a guest of a node that is not reachable.
+STATES = ("running", "stopped", "paused", "unknown")
+
+
+def check_status(value: str, flag: str = "--status") -> None:
+    """SelectorError naming ``flag`` when ``value`` is no state a VM can be in."""
+    if value not in STATES:
+        raise SelectorError(f"{flag}: '{value}' is not one of {', '.join(STATES)}")
+
+
+def check_node(value: str, known: Iterable[str], flag: str = "--node") -> None:
+    """SelectorError naming ``flag`` when the cluster has no node ``value`` (``known``: its nodes)."""
+    names = sorted(known)
+    if value not in names:
+        raise SelectorError(f"{flag}: no node '{value}' in this cluster (known: {', '.join(names)})")
 
 
 class SelectorError(ValueError):
@@ -55,6 +74,8 @@ def parse_terms(text: str, flag: str = "-l/--selector") -> tuple[Term, ...]:
             raise SelectorError(f"{flag}: '{part}' is not KEY=VALUE or KEY!=VALUE (e.g. tag=web,tag!=lab)")
         if key not in KEYS:
             raise SelectorError(f"{flag}: unknown key '{key}' in '{part}' (use {', '.join(KEYS)})")
+        if key == "status":
+            check_status(value, flag)
         terms.append(Term(key, value, negate))
     if not terms:
         raise SelectorError(f"{flag}: empty selector (e.g. tag=web,tag!=lab)")
@@ -86,10 +107,29 @@ class Selector:
             if value is not None:
                 if not value:
                     raise SelectorError(f"--{key}: empty value")
+                if key == "status":
+                    check_status(value)
                 terms.append(Term(key, value))
         if all and keys:
             raise SelectorError("--all: cannot be combined with VM ids or names")
+        if keys and terms:
+            raise SelectorError(
+                f"{', '.join(keys)}: VM ids or names cannot be combined with -l/--selector, --pool, --node, --name or "
+                "--status (name the VMs, or select them)"
+            )
         return cls(tuple(keys), tuple(terms), all)
+
+    def check_nodes(self, known: Iterable[str]) -> None:
+        """SelectorError for a ``node`` criterion naming a node the cluster lacks (``known``: its nodes)."""
+        names = list(known)
+        for term in self.terms:
+            if term.key == "node":
+                check_node(term.value, names)
+
+    @property
+    def names_nodes(self) -> bool:
+        """A criterion names a node (check_nodes then needs the cluster's nodes)."""
+        return any(t.key == "node" for t in self.terms)
 
     @property
     def empty(self) -> bool:

@@ -46,8 +46,17 @@ class VmFileError(ValueError):
     """A key of a VM file that cannot be used; ``key`` is the dotted place in the file."""
 
     def __init__(self, key: str, message: str) -> None:
-        super().__init__(f"{key}: {message}")
+        super().__init__(f"{key}: {plain(message)}")
         self.key = key
+
+
+def plain(message: str) -> str:
+    """A validation message in a VM file's terms: pydantic's ``... or instance of General`` names a Python class
+    the file knows nothing of."""
+    import re
+
+    mapping = "expected a mapping of keys to values"
+    return re.sub(r"Input should be a valid dictionary or instance of \w+", mapping, message)
 
 
 def flat_keys() -> list[str]:

@@ -225,8 +225,36 @@ def cpu_catalog(config: VmConfig, ref: ReferenceData) -> CpuCatalog | None:
     return loaded.value
 
 
-def check_and_plan(client: ProxmoxClient, config: VmConfig, *, strict: bool) -> tuple[Resolution, Plan]:
+def duplicate_name_check(config: VmConfig, ref: ReferenceData) -> None:
+    """WorkflowError (usage, nothing sent) when another guest of the cluster has the new VM's name."""
+    name = config.general.name
+    if not name:
+        return
+    guests = ref.guests()
+    if guests.error:
+        raise WorkflowError(f"cannot list the cluster's VMs: {guests.error}", FAILURE)
+    same = sorted(g.vmid for g in guests.get([]) if g.name == name)
+    if same:
+        ids = ", ".join(map(str, same))
+        raise WorkflowError(
+            f"--name: '{name}' is already the name of VM {ids} (nothing was sent)",
+            USAGE,
+            ["give another --name, or --allow-duplicate-name to create a second VM with it"],
+        )
+
+
+def check_and_plan(
+    client: ProxmoxClient,
+    config: VmConfig,
+    *,
+    strict: bool,
+    strict_defaults: bool = False,
+    allow_duplicate_name: bool = False,
+) -> tuple[Resolution, Plan]:
     """Resolve derived values, apply every rule, check against the server and the schema, plan the requests.
+
+    A name another VM of the cluster has is refused unless ``allow_duplicate_name`` (PVE itself allows it, but
+    then every lookup by that name is ambiguous); ``strict_defaults``: see pvectl.vm.resolve.
 
     WorkflowError (nothing sent) on a problem. ``--dry-run`` and a real run go through exactly this.
     """
@@ -240,11 +268,13 @@ def check_and_plan(client: ProxmoxClient, config: VmConfig, *, strict: bool) -> 
         raise WorkflowError(capacity[0], USAGE, capacity[1:])
     ref = ReferenceData(client)
     try:
-        resolution = resolve(config, ref, strict=strict)
+        resolution = resolve(config, ref, strict=strict, strict_defaults=strict_defaults)
     except ResolveError as exc:
         raise WorkflowError(str(exc), FAILURE) from exc
     if resolution.missing:
         raise WorkflowError("the server lacks what this VM needs (nothing was sent)", USAGE, resolution.missing)
+    if not allow_duplicate_name:
+        duplicate_name_check(resolution.config, ref)
     # an automatically chosen id that gets taken meanwhile is the submitter's business (it takes the next one)
     guests = ref.guests()
     if not resolution.auto_vmid and guests.error:

@@ -80,7 +80,7 @@ def test_errors_exit_2_and_send_nothing(cli: SimCli, tmp_path: Path) -> None:
         "memroy": {"name": "web1", "memroy": 1},  # a typo: named, with the key it means
         "give vmid or name": {"memory": 1},
         "not a VM id": {"vmid": "abc"},
-        "already VM 1 of the file": [{"name": "web1"}, {"name": "web1"}],
+        "already document 1 of the file": [{"name": "web1"}, {"name": "web1"}],
     }
     for expected, doc in cases.items():
         docs = doc if isinstance(doc, list) else [doc]

@@ -81,7 +81,7 @@ def test_serial_console_enable_completes_vms() -> None:
         ("pvectl --sim vm create --bios ", ["ovmf", "seabios"]),
         ("pvectl --sim vm list --node ", ["pve1", "pve2"]),
         ("pvectl --sim vm list --tag p", ["prod"]),
-        ("pvectl --sim vm list --status ", ["running", "stopped", "unknown"]),
+        ("pvectl --sim vm list --status ", ["running", "stopped", "paused", "unknown"]),
         ("pvectl --sim task list --node ", ["pve1", "pve2"]),
     ],
 )

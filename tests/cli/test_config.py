@@ -110,20 +110,23 @@ def test_flag_and_env_beat_the_context(home: Path) -> None:
 def test_flags_beat_env_through_the_cli(home: Path, httpx_mock: HTTPXMock) -> None:
     write_config(home, LAB)
     httpx_mock.add_response(url="https://flaghost:8006/api2/json/version", json={"data": {"version": "9.1.3"}})
-    env = {"PVECTL_HOST": "envhost", "PVECTL_FINGERPRINT": ""}
-    code, _, err = run("--host", "flaghost", "--insecure", "login", env=env)
+    env = {"PVECTL_HOST": "envhost", "PVECTL_FINGERPRINT": "", "PVECTL_TOKEN": f"env@pve!x={SECRET}"}
+    code, _, err = run("--host", "flaghost", "--token", f"flag@pve!ci={SECRET}", "--insecure", "login", env=env)
     assert code == 0, err
     (req,) = httpx_mock.get_requests()
     assert req.url.host == "flaghost"
-    assert req.headers["Authorization"] == f"PVEAPIToken=root@pam!ci={SECRET}"  # token from the context
+    assert req.headers["Authorization"] == f"PVEAPIToken=flag@pve!ci={SECRET}"
 
 
-def test_env_beats_context_through_the_cli(home: Path, httpx_mock: HTTPXMock) -> None:
+def test_another_host_gets_nothing_from_the_context(home: Path, httpx_mock: HTTPXMock) -> None:
+    # issue 28: the context's token, pin and node belong to pve-lab; sending its token to envhost would hand
+    # the secret to another server
     write_config(home, LAB)
-    httpx_mock.add_response(url="https://envhost:8006/api2/json/version", json={"data": {"version": "9.1.3"}})
     code, out, err = run("--insecure", "login", env={"PVECTL_HOST": "envhost", "PVECTL_FINGERPRINT": ""})
-    assert code == 0, err
+    assert code == 2
+    assert "no user" in err
     assert SECRET not in out + err
+    assert httpx_mock.get_requests() == []
 
 
 def test_ci_needs_only_environment_variables(home: Path, httpx_mock: HTTPXMock) -> None:

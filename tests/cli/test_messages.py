@@ -48,9 +48,16 @@ def test_deleting_a_running_vm_says_to_stop_it_first(run: Callable[..., Result],
     pve.routes["DELETE /nodes/pve1/qemu/100"] = lambda _r: httpx.Response(
         500, json={"data": None, "message": "VM 100 is running - destroy failed\n"}
     )
+    result = run("vm", "delete", "dns1", "--yes")  # the list says running: refused before anything is sent
+    assert result.exit_code == 2
+    assert "is running: PVE deletes only stopped VMs" in result.stderr
+    assert "pvectl vm delete 100 --stop" in result.stderr
+    assert not [r for r in pve.sent() if r.startswith("DELETE")]
+    # the list said stopped, but it runs by now: PVE's 500 gets the hint
+    pve.routes["GET /cluster/resources"] = [{**RESOURCES[0], "status": "stopped"}, *RESOURCES[1:]]
     result = run("vm", "delete", "dns1", "--yes")
     assert result.exit_code == 1
-    assert "hint: stop the VM first ('pvectl vm stop 100')" in result.stderr
+    assert "hint: stop it first: pvectl vm delete 100 --stop" in result.stderr  # the same remedy as above
 
 
 def test_an_ambiguous_name_is_a_usage_error_listing_the_candidates(run: Callable[..., Result], pve: MockPve) -> None:

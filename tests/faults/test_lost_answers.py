@@ -13,7 +13,7 @@ START = r"/nodes/pve1/qemu/\d+/status/start"
 
 
 def create(pve: Faulty, *flags: str) -> Run:
-    run = pve("-o", "json", "vm", "create", "--node", "pve1", "--name", "web1", *flags)
+    run = pve("-o", "json", "vm", "create", "--node", "pve1", "--name", "web7", *flags)
     assert "internal error" not in run.text and "Traceback" not in run.text, run.text
     return run
 

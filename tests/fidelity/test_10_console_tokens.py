@@ -12,6 +12,7 @@ import pytest
 
 from pvectl.console.connect import ConsoleError, login, open_ticket, open_websocket, refuse_token
 from pvectl.sdk import ProxmoxClient
+from pvectl.sdk._core.auth import TokenAuth
 from pvectl.sim.core import Simulator
 from tests.console.conftest import cert, clock, password, server, sim, state_dir, token, token_client
 from tests.console.wire import NODE
@@ -39,3 +40,6 @@ def test_a_token_is_refused_up_front_on_older_nodes(token_client: ProxmoxClient,
     with pytest.raises(ConsoleError) as caught:
         refuse_token(token_client, NODE)
     assert "9.1.7" in str(caught.value)
+    # the remedy works as written: it names the token's user, whose cached ticket vm console then takes
+    user = token_client.auth.user if isinstance(token_client.auth, TokenAuth) else "?"
+    assert f"pvectl --user {user} login" in caught.value.remedy

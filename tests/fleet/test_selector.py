@@ -68,8 +68,10 @@ def test_flags_and_ids_combine() -> None:
     assert [v.vmid for v in Selector.build(name="web-*").select(vms)] == [100, 101]
     assert [v.vmid for v in Selector.build(pool="prod", node="pve1").select(vms)] == [100, 102]
     assert [v.vmid for v in Selector.build(status="stopped").select(vms)] == [101]
-    assert [v.vmid for v in Selector.build(["db-a", "100"], node="pve1").select(vms)] == [100, 102]
-    assert [v.vmid for v in Selector.build(["101"], node="pve1").select(vms)] == []
+    assert [v.vmid for v in Selector.build(["db-a", "100"]).select(vms)] == [100, 102]
+    for criteria in ({"node": "pve1"}, {"selectors": ["tag=lab"]}, {"status": "running"}):  # issue 28: no silent no-op
+        with pytest.raises(SelectorError, match="cannot be combined with -l/--selector"):
+            Selector.build(["101"], **criteria)
     assert [v.vmid for v in Selector.build(all=True).select(vms)] == [100, 101, 102]
     assert Selector.build().empty and Selector.build(["web-a"]).single and not Selector.build(["a", "b"]).single
     with pytest.raises(VmNotFound):

@@ -43,7 +43,7 @@ def test_create_list_rollback_delete(fleet: Fleet) -> None:
 
 def test_missing_snapshot_and_reserved_name(fleet: Fleet) -> None:
     gone = fleet("vm", "snapshot", "delete", "100", "nope", "--yes", "-o", "json")
-    assert gone.code == 8 and "snapshot 'nope' does not exist" in gone.stdout
+    assert gone.code == 1 and "snapshot 'nope' does not exist" in gone.stdout
     assert fleet("vm", "snapshot", "create", "100", "current").code == 2
     assert fleet("vm", "snapshot", "rollback", "100", "nope", "--yes").code == 1
 

@@ -54,7 +54,7 @@ def test_unknown_vm(cli: SimCli) -> None:
 
 def test_ambiguous_name(cli: SimCli) -> None:
     assert cli("vm", "create", "--node", "pve1", "--name", "twin").code == 0
-    assert cli("vm", "create", "--node", "pve2", "--name", "twin").code == 0
+    assert cli("vm", "create", "--node", "pve2", "--name", "twin", "--allow-duplicate-name").code == 0
     run = cli("vm", "show", "twin")
     assert run.code == 2  # a usage error: the id picks one (issue #14)
     assert "several VMs are named 'twin'" in run.stderr

@@ -52,7 +52,11 @@ def test_wait_timeout_and_bad_input(gcli: SimCli) -> None:
     assert gcli("vm", "wait", "idle", "--for", "ip", "--family", "5").code == 2
     noagent = _make(gcli, "blind", "--no-agent", "--start")
     blind = gcli("vm", "wait", str(noagent), "--for", "agent")
-    assert blind.code == 1 and "no guest agent configured" in blind.stderr and "--agent 1" in blind.stderr
+    assert (
+        blind.code == 1
+        and "no guest agent configured" in blind.stderr
+        and "pvectl vm set 104 --agent --reboot" in blind.stderr
+    )
 
 
 def test_exec_propagates_output_and_exit_codes(gcli: SimCli, clock: SharedClock, tmp_path: Path) -> None:

@@ -10,7 +10,11 @@ from tests.vm.conftest import SimCli
 def test_list_status_typo_names_the_choices(cli: SimCli) -> None:
     run = cli("vm", "list", "--status", "runing")
     assert run.code == 2
-    assert run.stderr.strip().splitlines()[-1].endswith("--status: 'runing' is not one of running, stopped, unknown")
+    assert (
+        run.stderr.strip()
+        .splitlines()[-1]
+        .endswith("--status: 'runing' is not one of running, stopped, paused, unknown")
+    )
     assert run.stdout == ""
 
 

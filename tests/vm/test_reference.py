@@ -54,8 +54,9 @@ def test_lenient_resolve_picks_the_first_available_and_says_so(cli: SimCli) -> N
     assert res.config.general.node == "pve1"
     assert res.config.network.bridge == "vmbr0"
     assert any("bridge 'vmbr7' does not exist; using 'vmbr0'" in n for n in res.notes)
-    strict = resolve(cfg, ref, strict=True)
-    assert strict.missing and "no node given" in strict.missing[0]
+    strict = resolve(cfg, ref, strict=True)  # flags: the node the API is served from; a given bridge must exist
+    assert strict.config.general.node == "pve1"
+    assert strict.missing == ["bridge 'vmbr7' does not exist (available: vmbr0, vmbr9)"]
 
 
 def _token(sim: Simulator) -> str:

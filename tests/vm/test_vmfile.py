@@ -109,9 +109,9 @@ def test_dry_run_yaml_is_a_file_from_file_reads_back(cli: SimCli, tmp_path: Path
     assert first.code == 0, first.stderr
     path = tmp_path / "vm.yaml"
     path.write_text(first.stdout)
-    data = yaml.safe_load(first.stdout)
+    data = yaml.safe_load(first.stdout)["vm"]  # issue 28: the document of -o json, whose vm part is the file
     assert (data["name"], data["vlan"], data["tag"]) == ("rt1", 30, ["x"])
-    assert "# Plan for VM" in first.stdout  # the plan rides along as comments
+    assert yaml.safe_load(first.stdout)["requests"][0]["path"] == "/nodes/pve1/qemu"
     plan = cli(
         "vm", "create", *flags, "--vlan", "30", "--tag", "x", "--vmid", str(data["vmid"]), "--dry-run", "-o", "json"
     )

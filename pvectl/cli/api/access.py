@@ -36,7 +36,7 @@ def _password() -> None:
     @app.command(
         "password",
         cls=ApiCommand,
-        help="Change user password.\n\n\x08\nHTTP:        PUT /access/password\nPVE method:  change_password\nPermissions: Each user is allowed to change their own password. A user can change the password of\n             another user if they have 'Realm.AllocateUser' (on the realm of user <userid>) and\n             'User.Modify' permission on /access/groups/<group> on a group where user <userid> is\n             member of. For the PAM realm, a password change does not take effect cluster-wide, but\n             only applies to the local node. Check: (the user named by the userid parameter or\n             (userid-param Realm.AllocateUser and user/group privileges User.Modify))\nSince:       PVE 7.4 or earlier\nAuth:        needs a password login (API tokens are refused)",
+        help="Change user password.\n\n\x08\nHTTP:        PUT /access/password\nPVE method:  change_password\nPermissions: Each user is allowed to change their own password. A user can\n             change the password of another user if they have\n             'Realm.AllocateUser' (on the realm of user <userid>) and\n             'User.Modify' permission on /access/groups/<group> on a group\n             where user <userid> is member of. For the PAM realm, a password\n             change does not take effect cluster-wide, but only applies to the\n             local node. Check: (the user named by the userid parameter or\n             (userid-param Realm.AllocateUser and user/group privileges\n             User.Modify))\nSince:       PVE 7.4 or earlier\nAuth:        needs a password login (API tokens are refused)",
         short_help="Change user password",
     )
     def password(
@@ -72,7 +72,7 @@ def _permissions() -> None:
     @app.command(
         "permissions",
         cls=ApiCommand,
-        help="Retrieve effective permissions of given user/token.\n\n\x08\nHTTP:        GET /access/permissions\nPVE method:  permissions\nPermissions: Each user/token is allowed to dump their own permissions (or that of owned tokens). A\n             user can dump the permissions of another user or their tokens if they have 'Sys.Audit'\n             permission on /access.\nSince:       PVE 7.4 or earlier",
+        help="Retrieve effective permissions of given user/token.\n\n\x08\nHTTP:        GET /access/permissions\nPVE method:  permissions\nPermissions: Each user/token is allowed to dump their own permissions (or that\n             of owned tokens). A user can dump the permissions of another user\n             or their tokens if they have 'Sys.Audit' permission on /access.\nSince:       PVE 7.4 or earlier",
         short_help="Retrieve effective permissions of given user/token",
     )
     def permissions(

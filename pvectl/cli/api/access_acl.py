@@ -32,7 +32,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Get Access Control List (ACLs).\n\n\x08\nHTTP:        GET /access/acl\nPVE method:  read_acl\nPermissions: The returned list is restricted to objects where you have rights to modify permissions.\nSince:       PVE 7.4 or earlier",
+        help="Get Access Control List (ACLs).\n\n\x08\nHTTP:        GET /access/acl\nPVE method:  read_acl\nPermissions: The returned list is restricted to objects where you have rights\n             to modify permissions.\nSince:       PVE 7.4 or earlier",
         short_help="Get Access Control List (ACLs)",
     )
     def get(

@@ -507,7 +507,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="Authentication domain index.\n\n\x08\nHTTP:        GET /access/domains\nPVE method:  index\nPermissions: Anyone can access that, because we need that list for the login box (before the user is\n             authenticated).\nSince:       PVE 7.4 or earlier",
+        help="Authentication domain index.\n\n\x08\nHTTP:        GET /access/domains\nPVE method:  index\nPermissions: Anyone can access that, because we need that list for the login\n             box (before the user is authenticated).\nSince:       PVE 7.4 or earlier",
         short_help="Authentication domain index",
     )
     def list(
@@ -832,7 +832,7 @@ def _sync() -> None:
     @app.command(
         "sync",
         cls=ApiCommand,
-        help="Syncs users and/or groups from the configured LDAP to user.cfg. NOTE: Synced groups will have the name 'name-$realm', so make sure those groups do not exist to prevent overwriting.\n\n\x08\nHTTP:        POST /access/domains/{realm}/sync\nPVE method:  sync\nPermissions: 'Realm.AllocateUser' on '/access/realm/<realm>' and 'User.Modify' permissions to\n             '/access/groups/'. Check: (Realm.AllocateUser on /access/realm/{realm} and User.Modify\n             on /access/groups)\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Syncs users and/or groups from the configured LDAP to user.cfg. NOTE: Synced groups will have the name 'name-$realm', so make sure those groups do not exist to prevent overwriting.\n\n\x08\nHTTP:        POST /access/domains/{realm}/sync\nPVE method:  sync\nPermissions: 'Realm.AllocateUser' on '/access/realm/<realm>' and 'User.Modify'\n             permissions to '/access/groups/'. Check: (Realm.AllocateUser on\n             /access/realm/{realm} and User.Modify on /access/groups)\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Syncs users and/or groups from the configured LDAP to user.cfg",
     )
     def sync(

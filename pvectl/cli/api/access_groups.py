@@ -94,7 +94,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="Group index.\n\n\x08\nHTTP:        GET /access/groups\nPVE method:  index\nPermissions: The returned list is restricted to groups where you have 'User.Modify', 'Sys.Audit' or\n             'Group.Allocate' permissions on /access/groups/<group>.\nSince:       PVE 7.4 or earlier",
+        help="Group index.\n\n\x08\nHTTP:        GET /access/groups\nPVE method:  index\nPermissions: The returned list is restricted to groups where you have\n             'User.Modify', 'Sys.Audit' or 'Group.Allocate' permissions on\n             /access/groups/<group>.\nSince:       PVE 7.4 or earlier",
         short_help="Group index",
     )
     def list(

@@ -37,7 +37,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Add a TFA entry for a user.\n\n\x08\nHTTP:        POST /access/tfa/{userid}\nPVE method:  add_tfa_entry\nPermissions: (the user named by the userid parameter or user/group privileges User.Modify)\nSince:       PVE 7.4 or earlier\nAuth:        needs a password login (API tokens are refused)",
+        help="Add a TFA entry for a user.\n\n\x08\nHTTP:        POST /access/tfa/{userid}\nPVE method:  add_tfa_entry\nPermissions: (the user named by the userid parameter or user/group privileges\n             User.Modify)\nSince:       PVE 7.4 or earlier\nAuth:        needs a password login (API tokens are refused)",
         short_help="Add a TFA entry for a user",
     )
     def create(
@@ -101,7 +101,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Delete a TFA entry by ID.\n\n\x08\nHTTP:        DELETE /access/tfa/{userid}/{id}\nPVE method:  delete_tfa\nPermissions: (the user named by the userid parameter or user/group privileges User.Modify)\nSince:       PVE 7.4 or earlier\nAuth:        needs a password login (API tokens are refused)",
+        help="Delete a TFA entry by ID.\n\n\x08\nHTTP:        DELETE /access/tfa/{userid}/{id}\nPVE method:  delete_tfa\nPermissions: (the user named by the userid parameter or user/group privileges\n             User.Modify)\nSince:       PVE 7.4 or earlier\nAuth:        needs a password login (API tokens are refused)",
         short_help="Delete a TFA entry by ID",
     )
     def delete(
@@ -137,7 +137,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Fetch a requested TFA entry if present.\n\n\x08\nHTTP:        GET /access/tfa/{userid}/{id}\nPVE method:  get_tfa_entry\nPermissions: (the user named by the userid parameter or user/group privileges User.Modify,\n             Sys.Audit)\nSince:       PVE 7.4 or earlier",
+        help="Fetch a requested TFA entry if present.\n\n\x08\nHTTP:        GET /access/tfa/{userid}/{id}\nPVE method:  get_tfa_entry\nPermissions: (the user named by the userid parameter or user/group privileges\n             User.Modify, Sys.Audit)\nSince:       PVE 7.4 or earlier",
         short_help="Fetch a requested TFA entry if present",
     )
     def get(
@@ -166,7 +166,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="List TFA configurations of users.\n\n\x08\nHTTP:        GET /access/tfa/{userid}\nPVE method:  list_user_tfa\nPermissions: (the user named by the userid parameter or user/group privileges User.Modify,\n             Sys.Audit)\nSince:       PVE 7.4 or earlier",
+        help="List TFA configurations of users.\n\n\x08\nHTTP:        GET /access/tfa/{userid}\nPVE method:  list_user_tfa\nPermissions: (the user named by the userid parameter or user/group privileges\n             User.Modify, Sys.Audit)\nSince:       PVE 7.4 or earlier",
         short_help="List TFA configurations of users",
     )
     def list(
@@ -188,7 +188,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Add a TFA entry for a user.\n\n\x08\nHTTP:        PUT /access/tfa/{userid}/{id}\nPVE method:  update_tfa_entry\nPermissions: (the user named by the userid parameter or user/group privileges User.Modify)\nSince:       PVE 7.4 or earlier\nAuth:        needs a password login (API tokens are refused)",
+        help="Add a TFA entry for a user.\n\n\x08\nHTTP:        PUT /access/tfa/{userid}/{id}\nPVE method:  update_tfa_entry\nPermissions: (the user named by the userid parameter or user/group privileges\n             User.Modify)\nSince:       PVE 7.4 or earlier\nAuth:        needs a password login (API tokens are refused)",
         short_help="Add a TFA entry for a user",
     )
     def set(

@@ -54,7 +54,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create new user.\n\n\x08\nHTTP:        POST /access/users\nPVE method:  create_user\nPermissions: You need 'Realm.AllocateUser' on '/access/realm/<realm>' on the realm of user <userid>,\n             and 'User.Modify' permissions to '/access/groups/<group>' for any group specified (or\n             'User.Modify' on '/access/groups' if you pass no groups. Check: (userid-param\n             Realm.AllocateUser and user/group privileges User.Modify)\nSince:       PVE 7.4 or earlier",
+        help="Create new user.\n\n\x08\nHTTP:        POST /access/users\nPVE method:  create_user\nPermissions: You need 'Realm.AllocateUser' on '/access/realm/<realm>' on the\n             realm of user <userid>, and 'User.Modify' permissions to\n             '/access/groups/<group>' for any group specified (or\n             'User.Modify' on '/access/groups' if you pass no groups. Check:\n             (userid-param Realm.AllocateUser and user/group privileges\n             User.Modify)\nSince:       PVE 7.4 or earlier",
         short_help="Create new user",
     )
     def create(
@@ -139,7 +139,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Delete user.\n\n\x08\nHTTP:        DELETE /access/users/{userid}\nPVE method:  delete_user\nPermissions: (userid-param Realm.AllocateUser and user/group privileges User.Modify)\nSince:       PVE 7.4 or earlier",
+        help="Delete user.\n\n\x08\nHTTP:        DELETE /access/users/{userid}\nPVE method:  delete_user\nPermissions: (userid-param Realm.AllocateUser and user/group privileges\n             User.Modify)\nSince:       PVE 7.4 or earlier",
         short_help="Delete user",
     )
     def delete(
@@ -183,7 +183,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="User index.\n\n\x08\nHTTP:        GET /access/users\nPVE method:  index\nPermissions: The returned list is restricted to users where you have 'User.Modify' or 'Sys.Audit'\n             permissions on '/access/groups' or on a group the user belongs too. But it always\n             includes the current (authenticated) user.\nSince:       PVE 7.4 or earlier",
+        help="User index.\n\n\x08\nHTTP:        GET /access/users\nPVE method:  index\nPermissions: The returned list is restricted to users where you have\n             'User.Modify' or 'Sys.Audit' permissions on '/access/groups' or\n             on a group the user belongs too. But it always includes the\n             current (authenticated) user.\nSince:       PVE 7.4 or earlier",
         short_help="User index",
     )
     def list(
@@ -297,7 +297,7 @@ def _tfa() -> None:
     @app.command(
         "tfa",
         cls=ApiCommand,
-        help="Get user TFA types (Personal and Realm).\n\n\x08\nHTTP:        GET /access/users/{userid}/tfa\nPVE method:  read_user_tfa_type\nPermissions: (the user named by the userid parameter or user/group privileges User.Modify,\n             Sys.Audit)\nSince:       PVE 7.4 or earlier",
+        help="Get user TFA types (Personal and Realm).\n\n\x08\nHTTP:        GET /access/users/{userid}/tfa\nPVE method:  read_user_tfa_type\nPermissions: (the user named by the userid parameter or user/group privileges\n             User.Modify, Sys.Audit)\nSince:       PVE 7.4 or earlier",
         short_help="Get user TFA types (Personal and Realm)",
     )
     def tfa(

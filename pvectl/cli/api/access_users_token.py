@@ -34,7 +34,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Generate a new API token for a specific user. NOTE: returns API token value, which needs to be stored as it cannot be retrieved afterwards!\n\n\x08\nHTTP:        POST /access/users/{userid}/token/{tokenid}\nPVE method:  generate_token\nPermissions: (the user named by the userid parameter or user/group privileges User.Modify)\nSince:       PVE 7.4 or earlier",
+        help="Generate a new API token for a specific user. NOTE: returns API token value, which needs to be stored as it cannot be retrieved afterwards!\n\n\x08\nHTTP:        POST /access/users/{userid}/token/{tokenid}\nPVE method:  generate_token\nPermissions: (the user named by the userid parameter or user/group privileges\n             User.Modify)\nSince:       PVE 7.4 or earlier",
         short_help="Generate a new API token for a specific user",
     )
     def create(
@@ -84,7 +84,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Remove API token for a specific user.\n\n\x08\nHTTP:        DELETE /access/users/{userid}/token/{tokenid}\nPVE method:  remove_token\nPermissions: (the user named by the userid parameter or user/group privileges User.Modify)\nSince:       PVE 7.4 or earlier",
+        help="Remove API token for a specific user.\n\n\x08\nHTTP:        DELETE /access/users/{userid}/token/{tokenid}\nPVE method:  remove_token\nPermissions: (the user named by the userid parameter or user/group privileges\n             User.Modify)\nSince:       PVE 7.4 or earlier",
         short_help="Remove API token for a specific user",
     )
     def delete(
@@ -113,7 +113,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Get specific API token information.\n\n\x08\nHTTP:        GET /access/users/{userid}/token/{tokenid}\nPVE method:  read_token\nPermissions: (the user named by the userid parameter or user/group privileges User.Modify)\nSince:       PVE 7.4 or earlier",
+        help="Get specific API token information.\n\n\x08\nHTTP:        GET /access/users/{userid}/token/{tokenid}\nPVE method:  read_token\nPermissions: (the user named by the userid parameter or user/group privileges\n             User.Modify)\nSince:       PVE 7.4 or earlier",
         short_help="Get specific API token information",
     )
     def get(
@@ -142,7 +142,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="Get user API tokens.\n\n\x08\nHTTP:        GET /access/users/{userid}/token\nPVE method:  token_index\nPermissions: (the user named by the userid parameter or user/group privileges User.Modify)\nSince:       PVE 7.4 or earlier",
+        help="Get user API tokens.\n\n\x08\nHTTP:        GET /access/users/{userid}/token\nPVE method:  token_index\nPermissions: (the user named by the userid parameter or user/group privileges\n             User.Modify)\nSince:       PVE 7.4 or earlier",
         short_help="Get user API tokens",
     )
     def list(
@@ -164,7 +164,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Update API token for a specific user.\n\n\x08\nHTTP:        PUT /access/users/{userid}/token/{tokenid}\nPVE method:  update_token_info\nPermissions: (the user named by the userid parameter or user/group privileges User.Modify)\nSince:       PVE 7.4 or earlier",
+        help="Update API token for a specific user.\n\n\x08\nHTTP:        PUT /access/users/{userid}/token/{tokenid}\nPVE method:  update_token_info\nPermissions: (the user named by the userid parameter or user/group privileges\n             User.Modify)\nSince:       PVE 7.4 or earlier",
         short_help="Update API token for a specific user",
     )
     def set(

@@ -143,7 +143,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create new vzdump backup job.\n\n\x08\nHTTP:        POST /cluster/backup\nPVE method:  create_job\nPermissions: The 'tmpdir', 'dumpdir' and 'script' parameters are additionally restricted to the\n             'root@pam' user. Check: Sys.Modify on /\nSince:       PVE 7.4 or earlier",
+        help="Create new vzdump backup job.\n\n\x08\nHTTP:        POST /cluster/backup\nPVE method:  create_job\nPermissions: The 'tmpdir', 'dumpdir' and 'script' parameters are additionally\n             restricted to the 'root@pam' user. Check: Sys.Modify on /\nSince:       PVE 7.4 or earlier",
         short_help="Create new vzdump backup job",
     )
     def create(
@@ -514,7 +514,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Update vzdump backup job definition.\n\n\x08\nHTTP:        PUT /cluster/backup/{id}\nPVE method:  update_job\nPermissions: The 'tmpdir', 'dumpdir' and 'script' parameters are additionally restricted to the\n             'root@pam' user. Check: Sys.Modify on /\nSince:       PVE 7.4 or earlier",
+        help="Update vzdump backup job definition.\n\n\x08\nHTTP:        PUT /cluster/backup/{id}\nPVE method:  update_job\nPermissions: The 'tmpdir', 'dumpdir' and 'script' parameters are additionally\n             restricted to the 'root@pam' user. Check: Sys.Modify on /\nSince:       PVE 7.4 or earlier",
         short_help="Update vzdump backup job definition",
     )
     def set(

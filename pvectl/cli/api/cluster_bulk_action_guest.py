@@ -60,7 +60,7 @@ def _migrate() -> None:
     @app.command(
         "migrate",
         cls=ApiCommand,
-        help="Bulk migrate all guests on the cluster.\n\n\x08\nHTTP:        POST /cluster/bulk-action/guest/migrate\nPVE method:  migrate\nPermissions: The 'VM.Migrate' permission is required on '/' or on '/vms/<ID>' for each ID passed via\n             the 'vms' parameter.\nSince:       PVE 9.0.13\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Bulk migrate all guests on the cluster.\n\n\x08\nHTTP:        POST /cluster/bulk-action/guest/migrate\nPVE method:  migrate\nPermissions: The 'VM.Migrate' permission is required on '/' or on '/vms/<ID>'\n             for each ID passed via the 'vms' parameter.\nSince:       PVE 9.0.13\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Bulk migrate all guests on the cluster",
     )
     def migrate(
@@ -126,7 +126,7 @@ def _shutdown() -> None:
     @app.command(
         "shutdown",
         cls=ApiCommand,
-        help="Bulk shutdown all guests on the cluster.\n\n\x08\nHTTP:        POST /cluster/bulk-action/guest/shutdown\nPVE method:  shutdown\nPermissions: The 'VM.PowerMgmt' permission is required on '/' or on '/vms/<ID>' for each ID passed\n             via the 'vms' parameter.\nSince:       PVE 9.0.13\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Bulk shutdown all guests on the cluster.\n\n\x08\nHTTP:        POST /cluster/bulk-action/guest/shutdown\nPVE method:  shutdown\nPermissions: The 'VM.PowerMgmt' permission is required on '/' or on\n             '/vms/<ID>' for each ID passed via the 'vms' parameter.\nSince:       PVE 9.0.13\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Bulk shutdown all guests on the cluster",
     )
     def shutdown(
@@ -184,7 +184,7 @@ def _start() -> None:
     @app.command(
         "start",
         cls=ApiCommand,
-        help="Bulk start or resume all guests on the cluster.\n\n\x08\nHTTP:        POST /cluster/bulk-action/guest/start\nPVE method:  start\nPermissions: The 'VM.PowerMgmt' permission is required on '/' or on '/vms/<ID>' for each ID passed\n             via the 'vms' parameter.\nSince:       PVE 9.0.13\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Bulk start or resume all guests on the cluster.\n\n\x08\nHTTP:        POST /cluster/bulk-action/guest/start\nPVE method:  start\nPermissions: The 'VM.PowerMgmt' permission is required on '/' or on\n             '/vms/<ID>' for each ID passed via the 'vms' parameter.\nSince:       PVE 9.0.13\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Bulk start or resume all guests on the cluster",
     )
     def start(
@@ -235,7 +235,7 @@ def _suspend() -> None:
     @app.command(
         "suspend",
         cls=ApiCommand,
-        help="Bulk suspend all guests on the cluster.\n\n\x08\nHTTP:        POST /cluster/bulk-action/guest/suspend\nPVE method:  suspend\nPermissions: The 'VM.PowerMgmt' permission is required on '/' or on '/vms/<ID>' for each ID passed\n             via the 'vms' parameter. Additionally, you need 'VM.Config.Disk' on the '/vms/{vmid}'\n             path and 'Datastore.AllocateSpace' for the configured state-storage(s)\nSince:       PVE 9.0.13\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Bulk suspend all guests on the cluster.\n\n\x08\nHTTP:        POST /cluster/bulk-action/guest/suspend\nPVE method:  suspend\nPermissions: The 'VM.PowerMgmt' permission is required on '/' or on\n             '/vms/<ID>' for each ID passed via the 'vms' parameter.\n             Additionally, you need 'VM.Config.Disk' on the '/vms/{vmid}' path\n             and 'Datastore.AllocateSpace' for the configured state-storage(s)\nSince:       PVE 9.0.13\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Bulk suspend all guests on the cluster",
     )
     def suspend(

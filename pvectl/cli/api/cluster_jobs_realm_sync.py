@@ -53,7 +53,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create new realm-sync job.\n\n\x08\nHTTP:        POST /cluster/jobs/realm-sync/{id}\nPVE method:  create_job\nPermissions: 'Realm.AllocateUser' on '/access/realm/<realm>' and 'User.Modify' permissions to\n             '/access/groups/'. Check: (Realm.AllocateUser on /access/realm/{realm} and User.Modify\n             on /access/groups)\nSince:       PVE 8.0.5 (or earlier, after 7.4-3)",
+        help="Create new realm-sync job.\n\n\x08\nHTTP:        POST /cluster/jobs/realm-sync/{id}\nPVE method:  create_job\nPermissions: 'Realm.AllocateUser' on '/access/realm/<realm>' and 'User.Modify'\n             permissions to '/access/groups/'. Check: (Realm.AllocateUser on\n             /access/realm/{realm} and User.Modify on /access/groups)\nSince:       PVE 8.0.5 (or earlier, after 7.4-3)",
         short_help="Create new realm-sync job",
     )
     def create(
@@ -184,7 +184,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Update realm-sync job definition.\n\n\x08\nHTTP:        PUT /cluster/jobs/realm-sync/{id}\nPVE method:  update_job\nPermissions: 'Realm.AllocateUser' on '/access/realm/<realm>' and 'User.Modify' permissions to\n             '/access/groups/'. Check: (Realm.AllocateUser on /access/realm/{realm} and User.Modify\n             on /access/groups)\nSince:       PVE 8.0.5 (or earlier, after 7.4-3)",
+        help="Update realm-sync job definition.\n\n\x08\nHTTP:        PUT /cluster/jobs/realm-sync/{id}\nPVE method:  update_job\nPermissions: 'Realm.AllocateUser' on '/access/realm/<realm>' and 'User.Modify'\n             permissions to '/access/groups/'. Check: (Realm.AllocateUser on\n             /access/realm/{realm} and User.Modify on /access/groups)\nSince:       PVE 8.0.5 (or earlier, after 7.4-3)",
         short_help="Update realm-sync job definition",
     )
     def set(

@@ -80,7 +80,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Get directory mapping.\n\n\x08\nHTTP:        GET /cluster/mapping/dir/{id}\nPVE method:  get\nPermissions: (Mapping.Use on /mapping/dir/{id} or Mapping.Modify on /mapping/dir/{id} or\n             Mapping.Audit on /mapping/dir/{id})\nSince:       PVE 8.3.5 (or earlier, after 8.2.10)",
+        help="Get directory mapping.\n\n\x08\nHTTP:        GET /cluster/mapping/dir/{id}\nPVE method:  get\nPermissions: (Mapping.Use on /mapping/dir/{id} or Mapping.Modify on\n             /mapping/dir/{id} or Mapping.Audit on /mapping/dir/{id})\nSince:       PVE 8.3.5 (or earlier, after 8.2.10)",
         short_help="Get directory mapping",
     )
     def get(
@@ -102,7 +102,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="List directory mapping\n\n\x08\nHTTP:        GET /cluster/mapping/dir\nPVE method:  index\nPermissions: Only lists entries where you have 'Mapping.Modify', 'Mapping.Use' or 'Mapping.Audit'\n             permissions on '/mapping/dir/<id>'.\nSince:       PVE 8.3.5 (or earlier, after 8.2.10)",
+        help="List directory mapping\n\n\x08\nHTTP:        GET /cluster/mapping/dir\nPVE method:  index\nPermissions: Only lists entries where you have 'Mapping.Modify', 'Mapping.Use'\n             or 'Mapping.Audit' permissions on '/mapping/dir/<id>'.\nSince:       PVE 8.3.5 (or earlier, after 8.2.10)",
         short_help="List directory mapping",
     )
     def list(

@@ -115,7 +115,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Get PCI Mapping.\n\n\x08\nHTTP:        GET /cluster/mapping/pci/{id}\nPVE method:  get\nPermissions: (Mapping.Use on /mapping/pci/{id} or Mapping.Modify on /mapping/pci/{id} or\n             Mapping.Audit on /mapping/pci/{id})\nSince:       PVE 8.0.5 (or earlier, after 7.4-3)",
+        help="Get PCI Mapping.\n\n\x08\nHTTP:        GET /cluster/mapping/pci/{id}\nPVE method:  get\nPermissions: (Mapping.Use on /mapping/pci/{id} or Mapping.Modify on\n             /mapping/pci/{id} or Mapping.Audit on /mapping/pci/{id})\nSince:       PVE 8.0.5 (or earlier, after 7.4-3)",
         short_help="Get PCI Mapping",
     )
     def get(
@@ -137,7 +137,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="List PCI Hardware Mapping\n\n\x08\nHTTP:        GET /cluster/mapping/pci\nPVE method:  index\nPermissions: Only lists entries where you have 'Mapping.Modify', 'Mapping.Use' or 'Mapping.Audit'\n             permissions on '/mapping/pci/<id>'.\nSince:       PVE 8.0.5 (or earlier, after 7.4-3)",
+        help="List PCI Hardware Mapping\n\n\x08\nHTTP:        GET /cluster/mapping/pci\nPVE method:  index\nPermissions: Only lists entries where you have 'Mapping.Modify', 'Mapping.Use'\n             or 'Mapping.Audit' permissions on '/mapping/pci/<id>'.\nSince:       PVE 8.0.5 (or earlier, after 7.4-3)",
         short_help="List PCI Hardware Mapping",
     )
     def list(

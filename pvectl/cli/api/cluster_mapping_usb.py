@@ -80,7 +80,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Get USB Mapping.\n\n\x08\nHTTP:        GET /cluster/mapping/usb/{id}\nPVE method:  get\nPermissions: (Mapping.Audit on /mapping/usb/{id} or Mapping.Use on /mapping/usb/{id} or\n             Mapping.Modify on /mapping/usb/{id})\nSince:       PVE 8.0.5 (or earlier, after 7.4-3)",
+        help="Get USB Mapping.\n\n\x08\nHTTP:        GET /cluster/mapping/usb/{id}\nPVE method:  get\nPermissions: (Mapping.Audit on /mapping/usb/{id} or Mapping.Use on\n             /mapping/usb/{id} or Mapping.Modify on /mapping/usb/{id})\nSince:       PVE 8.0.5 (or earlier, after 7.4-3)",
         short_help="Get USB Mapping",
     )
     def get(
@@ -102,7 +102,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="List USB Hardware Mappings\n\n\x08\nHTTP:        GET /cluster/mapping/usb\nPVE method:  index\nPermissions: Only lists entries where you have 'Mapping.Modify', 'Mapping.Use' or 'Mapping.Audit'\n             permissions on '/mapping/usb/<id>'.\nSince:       PVE 8.0.5 (or earlier, after 7.4-3)",
+        help="List USB Hardware Mappings\n\n\x08\nHTTP:        GET /cluster/mapping/usb\nPVE method:  index\nPermissions: Only lists entries where you have 'Mapping.Modify', 'Mapping.Use'\n             or 'Mapping.Audit' permissions on '/mapping/usb/<id>'.\nSince:       PVE 8.0.5 (or earlier, after 7.4-3)",
         short_help="List USB Hardware Mappings",
     )
     def list(

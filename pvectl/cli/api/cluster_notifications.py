@@ -36,7 +36,7 @@ def _matcher_field_values() -> None:
     @app.command(
         "matcher-field-values",
         cls=ApiCommand,
-        help="Returns known notification metadata fields and their known values\n\n\x08\nHTTP:        GET /cluster/notifications/matcher-field-values\nPVE method:  get_matcher_field_values\nPermissions: (Mapping.Modify on /mapping/notifications or Mapping.Audit on /mapping/notifications)\nSince:       PVE 8.2.10 (or earlier, after 8.1.8)",
+        help="Returns known notification metadata fields and their known values\n\n\x08\nHTTP:        GET /cluster/notifications/matcher-field-values\nPVE method:  get_matcher_field_values\nPermissions: (Mapping.Modify on /mapping/notifications or Mapping.Audit on\n             /mapping/notifications)\nSince:       PVE 8.2.10 (or earlier, after 8.1.8)",
         short_help="Returns known notification metadata fields and their known values",
     )
     def matcher_field_values(
@@ -51,7 +51,7 @@ def _matcher_fields() -> None:
     @app.command(
         "matcher-fields",
         cls=ApiCommand,
-        help="Returns known notification metadata fields\n\n\x08\nHTTP:        GET /cluster/notifications/matcher-fields\nPVE method:  get_matcher_fields\nPermissions: (Mapping.Modify on /mapping/notifications or Mapping.Audit on /mapping/notifications)\nSince:       PVE 8.2.10 (or earlier, after 8.1.8)",
+        help="Returns known notification metadata fields\n\n\x08\nHTTP:        GET /cluster/notifications/matcher-fields\nPVE method:  get_matcher_fields\nPermissions: (Mapping.Modify on /mapping/notifications or Mapping.Audit on\n             /mapping/notifications)\nSince:       PVE 8.2.10 (or earlier, after 8.1.8)",
         short_help="Returns known notification metadata fields",
     )
     def matcher_fields(

@@ -34,7 +34,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create a new gotify endpoint\n\n\x08\nHTTP:        POST /cluster/notifications/endpoints/gotify\nPVE method:  create_gotify_endpoint\nPermissions: (Mapping.Modify on /mapping/notifications and (Sys.Audit and Sys.Modify on / or\n             Sys.AccessNetwork on /))\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
+        help="Create a new gotify endpoint\n\n\x08\nHTTP:        POST /cluster/notifications/endpoints/gotify\nPVE method:  create_gotify_endpoint\nPermissions: (Mapping.Modify on /mapping/notifications and (Sys.Audit and\n             Sys.Modify on / or Sys.AccessNetwork on /))\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
         short_help="Create a new gotify endpoint",
     )
     def create(
@@ -106,7 +106,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Return a specific gotify endpoint\n\n\x08\nHTTP:        GET /cluster/notifications/endpoints/gotify/{name}\nPVE method:  get_gotify_endpoint\nPermissions: (Mapping.Modify on /mapping/notifications or Mapping.Audit on /mapping/notifications)\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
+        help="Return a specific gotify endpoint\n\n\x08\nHTTP:        GET /cluster/notifications/endpoints/gotify/{name}\nPVE method:  get_gotify_endpoint\nPermissions: (Mapping.Modify on /mapping/notifications or Mapping.Audit on\n             /mapping/notifications)\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
         short_help="Return a specific gotify endpoint",
     )
     def get(
@@ -143,7 +143,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Update existing gotify endpoint\n\n\x08\nHTTP:        PUT /cluster/notifications/endpoints/gotify/{name}\nPVE method:  update_gotify_endpoint\nPermissions: (Mapping.Modify on /mapping/notifications and (Sys.Audit and Sys.Modify on / or\n             Sys.AccessNetwork on /))\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
+        help="Update existing gotify endpoint\n\n\x08\nHTTP:        PUT /cluster/notifications/endpoints/gotify/{name}\nPVE method:  update_gotify_endpoint\nPermissions: (Mapping.Modify on /mapping/notifications and (Sys.Audit and\n             Sys.Modify on / or Sys.AccessNetwork on /))\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
         short_help="Update existing gotify endpoint",
     )
     def set(

@@ -34,7 +34,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create a new sendmail endpoint\n\n\x08\nHTTP:        POST /cluster/notifications/endpoints/sendmail\nPVE method:  create_sendmail_endpoint\nPermissions: (Mapping.Modify on /mapping/notifications and (Sys.Audit and Sys.Modify on / or\n             Sys.AccessNetwork on /))\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
+        help="Create a new sendmail endpoint\n\n\x08\nHTTP:        POST /cluster/notifications/endpoints/sendmail\nPVE method:  create_sendmail_endpoint\nPermissions: (Mapping.Modify on /mapping/notifications and (Sys.Audit and\n             Sys.Modify on / or Sys.AccessNetwork on /))\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
         short_help="Create a new sendmail endpoint",
     )
     def create(
@@ -120,7 +120,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Return a specific sendmail endpoint\n\n\x08\nHTTP:        GET /cluster/notifications/endpoints/sendmail/{name}\nPVE method:  get_sendmail_endpoint\nPermissions: (Mapping.Modify on /mapping/notifications or Mapping.Audit on /mapping/notifications)\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
+        help="Return a specific sendmail endpoint\n\n\x08\nHTTP:        GET /cluster/notifications/endpoints/sendmail/{name}\nPVE method:  get_sendmail_endpoint\nPermissions: (Mapping.Modify on /mapping/notifications or Mapping.Audit on\n             /mapping/notifications)\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
         short_help="Return a specific sendmail endpoint",
     )
     def get(
@@ -142,7 +142,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="Returns a list of all sendmail endpoints\n\n\x08\nHTTP:        GET /cluster/notifications/endpoints/sendmail\nPVE method:  get_sendmail_endpoints\nPermissions: (Mapping.Modify on /mapping/notifications or Mapping.Audit on /mapping/notifications)\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
+        help="Returns a list of all sendmail endpoints\n\n\x08\nHTTP:        GET /cluster/notifications/endpoints/sendmail\nPVE method:  get_sendmail_endpoints\nPermissions: (Mapping.Modify on /mapping/notifications or Mapping.Audit on\n             /mapping/notifications)\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
         short_help="Returns a list of all sendmail endpoints",
     )
     def list(
@@ -157,7 +157,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Update existing sendmail endpoint\n\n\x08\nHTTP:        PUT /cluster/notifications/endpoints/sendmail/{name}\nPVE method:  update_sendmail_endpoint\nPermissions: (Mapping.Modify on /mapping/notifications and (Sys.Audit and Sys.Modify on / or\n             Sys.AccessNetwork on /))\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
+        help="Update existing sendmail endpoint\n\n\x08\nHTTP:        PUT /cluster/notifications/endpoints/sendmail/{name}\nPVE method:  update_sendmail_endpoint\nPermissions: (Mapping.Modify on /mapping/notifications and (Sys.Audit and\n             Sys.Modify on / or Sys.AccessNetwork on /))\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
         short_help="Update existing sendmail endpoint",
     )
     def set(

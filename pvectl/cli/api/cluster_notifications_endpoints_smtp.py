@@ -44,7 +44,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create a new smtp endpoint\n\n\x08\nHTTP:        POST /cluster/notifications/endpoints/smtp\nPVE method:  create_smtp_endpoint\nPermissions: (Mapping.Modify on /mapping/notifications and (Sys.Audit and Sys.Modify on / or\n             Sys.AccessNetwork on /))\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
+        help="Create a new smtp endpoint\n\n\x08\nHTTP:        POST /cluster/notifications/endpoints/smtp\nPVE method:  create_smtp_endpoint\nPermissions: (Mapping.Modify on /mapping/notifications and (Sys.Audit and\n             Sys.Modify on / or Sys.AccessNetwork on /))\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
         short_help="Create a new smtp endpoint",
     )
     def create(
@@ -165,7 +165,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Return a specific smtp endpoint\n\n\x08\nHTTP:        GET /cluster/notifications/endpoints/smtp/{name}\nPVE method:  get_smtp_endpoint\nPermissions: (Mapping.Modify on /mapping/notifications or Mapping.Audit on /mapping/notifications)\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
+        help="Return a specific smtp endpoint\n\n\x08\nHTTP:        GET /cluster/notifications/endpoints/smtp/{name}\nPVE method:  get_smtp_endpoint\nPermissions: (Mapping.Modify on /mapping/notifications or Mapping.Audit on\n             /mapping/notifications)\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
         short_help="Return a specific smtp endpoint",
     )
     def get(
@@ -187,7 +187,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="Returns a list of all smtp endpoints\n\n\x08\nHTTP:        GET /cluster/notifications/endpoints/smtp\nPVE method:  get_smtp_endpoints\nPermissions: (Mapping.Modify on /mapping/notifications or Mapping.Audit on /mapping/notifications)\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
+        help="Returns a list of all smtp endpoints\n\n\x08\nHTTP:        GET /cluster/notifications/endpoints/smtp\nPVE method:  get_smtp_endpoints\nPermissions: (Mapping.Modify on /mapping/notifications or Mapping.Audit on\n             /mapping/notifications)\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
         short_help="Returns a list of all smtp endpoints",
     )
     def list(
@@ -202,7 +202,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Update existing smtp endpoint\n\n\x08\nHTTP:        PUT /cluster/notifications/endpoints/smtp/{name}\nPVE method:  update_smtp_endpoint\nPermissions: (Mapping.Modify on /mapping/notifications and (Sys.Audit and Sys.Modify on / or\n             Sys.AccessNetwork on /))\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
+        help="Update existing smtp endpoint\n\n\x08\nHTTP:        PUT /cluster/notifications/endpoints/smtp/{name}\nPVE method:  update_smtp_endpoint\nPermissions: (Mapping.Modify on /mapping/notifications and (Sys.Audit and\n             Sys.Modify on / or Sys.AccessNetwork on /))\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
         short_help="Update existing smtp endpoint",
     )
     def set(

@@ -44,7 +44,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create a new webhook endpoint\n\n\x08\nHTTP:        POST /cluster/notifications/endpoints/webhook\nPVE method:  create_webhook_endpoint\nPermissions: (Mapping.Modify on /mapping/notifications and (Sys.Audit and Sys.Modify on / or\n             Sys.AccessNetwork on /))\nSince:       PVE 8.2.10 (or earlier, after 8.1.8)",
+        help="Create a new webhook endpoint\n\n\x08\nHTTP:        POST /cluster/notifications/endpoints/webhook\nPVE method:  create_webhook_endpoint\nPermissions: (Mapping.Modify on /mapping/notifications and (Sys.Audit and\n             Sys.Modify on / or Sys.AccessNetwork on /))\nSince:       PVE 8.2.10 (or earlier, after 8.1.8)",
         short_help="Create a new webhook endpoint",
     )
     def create(
@@ -137,7 +137,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Return a specific webhook endpoint\n\n\x08\nHTTP:        GET /cluster/notifications/endpoints/webhook/{name}\nPVE method:  get_webhook_endpoint\nPermissions: (Mapping.Modify on /mapping/notifications or Mapping.Audit on /mapping/notifications)\nSince:       PVE 8.2.10 (or earlier, after 8.1.8)",
+        help="Return a specific webhook endpoint\n\n\x08\nHTTP:        GET /cluster/notifications/endpoints/webhook/{name}\nPVE method:  get_webhook_endpoint\nPermissions: (Mapping.Modify on /mapping/notifications or Mapping.Audit on\n             /mapping/notifications)\nSince:       PVE 8.2.10 (or earlier, after 8.1.8)",
         short_help="Return a specific webhook endpoint",
     )
     def get(
@@ -174,7 +174,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Update existing webhook endpoint\n\n\x08\nHTTP:        PUT /cluster/notifications/endpoints/webhook/{name}\nPVE method:  update_webhook_endpoint\nPermissions: (Mapping.Modify on /mapping/notifications and (Sys.Audit and Sys.Modify on / or\n             Sys.AccessNetwork on /))\nSince:       PVE 8.2.10 (or earlier, after 8.1.8)",
+        help="Update existing webhook endpoint\n\n\x08\nHTTP:        PUT /cluster/notifications/endpoints/webhook/{name}\nPVE method:  update_webhook_endpoint\nPermissions: (Mapping.Modify on /mapping/notifications and (Sys.Audit and\n             Sys.Modify on / or Sys.AccessNetwork on /))\nSince:       PVE 8.2.10 (or earlier, after 8.1.8)",
         short_help="Update existing webhook endpoint",
     )
     def set(

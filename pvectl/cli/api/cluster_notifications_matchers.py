@@ -150,7 +150,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Return a specific matcher\n\n\x08\nHTTP:        GET /cluster/notifications/matchers/{name}\nPVE method:  get_matcher\nPermissions: (Mapping.Modify on /mapping/notifications or Mapping.Audit on /mapping/notifications)\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
+        help="Return a specific matcher\n\n\x08\nHTTP:        GET /cluster/notifications/matchers/{name}\nPVE method:  get_matcher\nPermissions: (Mapping.Modify on /mapping/notifications or Mapping.Audit on\n             /mapping/notifications)\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
         short_help="Return a specific matcher",
     )
     def get(
@@ -172,7 +172,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="Returns a list of all matchers\n\n\x08\nHTTP:        GET /cluster/notifications/matchers\nPVE method:  get_matchers\nPermissions: (Mapping.Modify on /mapping/notifications or Mapping.Audit on /mapping/notifications or\n             Mapping.Use on /mapping/notifications)\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
+        help="Returns a list of all matchers\n\n\x08\nHTTP:        GET /cluster/notifications/matchers\nPVE method:  get_matchers\nPermissions: (Mapping.Modify on /mapping/notifications or Mapping.Audit on\n             /mapping/notifications or Mapping.Use on /mapping/notifications)\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
         short_help="Returns a list of all matchers",
     )
     def list(

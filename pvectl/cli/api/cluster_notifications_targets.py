@@ -21,7 +21,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="Returns a list of all entities that can be used as notification targets.\n\n\x08\nHTTP:        GET /cluster/notifications/targets\nPVE method:  get_all_targets\nPermissions: (Mapping.Modify on /mapping/notifications or Mapping.Audit on /mapping/notifications or\n             Mapping.Use on /mapping/notifications)\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
+        help="Returns a list of all entities that can be used as notification targets.\n\n\x08\nHTTP:        GET /cluster/notifications/targets\nPVE method:  get_all_targets\nPermissions: (Mapping.Modify on /mapping/notifications or Mapping.Audit on\n             /mapping/notifications or Mapping.Use on /mapping/notifications)\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
         short_help="Returns a list of all entities that can be used as notification targets",
     )
     def list(
@@ -36,7 +36,7 @@ def _test() -> None:
     @app.command(
         "test",
         cls=ApiCommand,
-        help="Send a test notification to a provided target.\n\n\x08\nHTTP:        POST /cluster/notifications/targets/{name}/test\nPVE method:  test_target\nPermissions: (Mapping.Modify on /mapping/notifications or Mapping.Audit on /mapping/notifications or\n             Mapping.Use on /mapping/notifications)\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
+        help="Send a test notification to a provided target.\n\n\x08\nHTTP:        POST /cluster/notifications/targets/{name}/test\nPVE method:  test_target\nPermissions: (Mapping.Modify on /mapping/notifications or Mapping.Audit on\n             /mapping/notifications or Mapping.Use on /mapping/notifications)\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
         short_help="Send a test notification to a provided target",
     )
     def test(

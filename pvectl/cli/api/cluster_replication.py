@@ -192,7 +192,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="List replication jobs.\n\n\x08\nHTTP:        GET /cluster/replication\nPVE method:  index\nPermissions: Will only return replication jobs for which the calling user has VM.Audit permission on\n             /vms/<vmid>.\nSince:       PVE 7.4 or earlier",
+        help="List replication jobs.\n\n\x08\nHTTP:        GET /cluster/replication\nPVE method:  index\nPermissions: Will only return replication jobs for which the calling user has\n             VM.Audit permission on /vms/<vmid>.\nSince:       PVE 7.4 or earlier",
         short_help="List replication jobs",
     )
     def list(

@@ -254,7 +254,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="SDN controllers index.\n\n\x08\nHTTP:        GET /cluster/sdn/controllers\nPVE method:  index\nPermissions: Only list entries where you have 'SDN.Audit' or 'SDN.Allocate' permissions on\n             '/sdn/controllers/<controller>'\nSince:       PVE 7.4 or earlier",
+        help="SDN controllers index.\n\n\x08\nHTTP:        GET /cluster/sdn/controllers\nPVE method:  index\nPermissions: Only list entries where you have 'SDN.Audit' or 'SDN.Allocate'\n             permissions on '/sdn/controllers/<controller>'\nSince:       PVE 7.4 or earlier",
         short_help="SDN controllers index",
     )
     def list(

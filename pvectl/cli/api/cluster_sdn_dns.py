@@ -157,7 +157,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="SDN dns index.\n\n\x08\nHTTP:        GET /cluster/sdn/dns\nPVE method:  index\nPermissions: Only list entries where you have 'SDN.Audit' or 'SDN.Allocate' permissions on\n             '/sdn/dns/<dns>'\nSince:       PVE 7.4 or earlier",
+        help="SDN dns index.\n\n\x08\nHTTP:        GET /cluster/sdn/dns\nPVE method:  index\nPermissions: Only list entries where you have 'SDN.Audit' or 'SDN.Allocate'\n             permissions on '/sdn/dns/<dns>'\nSince:       PVE 7.4 or earlier",
         short_help="SDN dns index",
     )
     def list(

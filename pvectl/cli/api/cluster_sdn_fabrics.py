@@ -32,7 +32,7 @@ def _all() -> None:
     @app.command(
         "all",
         cls=ApiCommand,
-        help="SDN Fabrics Index\n\n\x08\nHTTP:        GET /cluster/sdn/fabrics/all\nPVE method:  list_all\nPermissions: Only list fabrics where you have 'SDN.Audit' or 'SDN.Allocate' permissions on\n             '/sdn/fabrics/<fabric>', only list nodes where you have 'Sys.Audit' or 'Sys.Modify' on\n             /nodes/<node_id>\nSince:       PVE 9.0.17 (or earlier, after 8.4.0)",
+        help="SDN Fabrics Index\n\n\x08\nHTTP:        GET /cluster/sdn/fabrics/all\nPVE method:  list_all\nPermissions: Only list fabrics where you have 'SDN.Audit' or 'SDN.Allocate'\n             permissions on '/sdn/fabrics/<fabric>', only list nodes where you\n             have 'Sys.Audit' or 'Sys.Modify' on /nodes/<node_id>\nSince:       PVE 9.0.17 (or earlier, after 8.4.0)",
         short_help="SDN Fabrics Index",
     )
     def all(

@@ -166,7 +166,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="SDN Fabrics Index\n\n\x08\nHTTP:        GET /cluster/sdn/fabrics/fabric\nPVE method:  index\nPermissions: Only list entries where you have 'SDN.Audit' or 'SDN.Allocate' permissions on\n             '/sdn/fabrics/<fabric>'\nSince:       PVE 9.0.17 (or earlier, after 8.4.0)",
+        help="SDN Fabrics Index\n\n\x08\nHTTP:        GET /cluster/sdn/fabrics/fabric\nPVE method:  index\nPermissions: Only list entries where you have 'SDN.Audit' or 'SDN.Allocate'\n             permissions on '/sdn/fabrics/<fabric>'\nSince:       PVE 9.0.17 (or earlier, after 8.4.0)",
         short_help="SDN Fabrics Index",
     )
     def list(

@@ -45,7 +45,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Add a node\n\n\x08\nHTTP:        POST /cluster/sdn/fabrics/node/{fabric_id}\nPVE method:  add_node\nPermissions: (SDN.Allocate on /sdn/fabrics/{fabric_id} and Sys.Modify on /nodes/{node_id})\nSince:       PVE 9.0.17 (or earlier, after 8.4.0)",
+        help="Add a node\n\n\x08\nHTTP:        POST /cluster/sdn/fabrics/node/{fabric_id}\nPVE method:  add_node\nPermissions: (SDN.Allocate on /sdn/fabrics/{fabric_id} and Sys.Modify on\n             /nodes/{node_id})\nSince:       PVE 9.0.17 (or earlier, after 8.4.0)",
         short_help="Add a node",
     )
     def create(
@@ -117,7 +117,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Add a node\n\n\x08\nHTTP:        DELETE /cluster/sdn/fabrics/node/{fabric_id}/{node_id}\nPVE method:  delete_node\nPermissions: (SDN.Allocate on /sdn/fabrics/{fabric_id} and Sys.Modify on /nodes/{node_id})\nSince:       PVE 9.0.17 (or earlier, after 8.4.0)",
+        help="Add a node\n\n\x08\nHTTP:        DELETE /cluster/sdn/fabrics/node/{fabric_id}/{node_id}\nPVE method:  delete_node\nPermissions: (SDN.Allocate on /sdn/fabrics/{fabric_id} and Sys.Modify on\n             /nodes/{node_id})\nSince:       PVE 9.0.17 (or earlier, after 8.4.0)",
         short_help="Add a node",
     )
     def delete(
@@ -147,7 +147,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Get a node\n\n\x08\nHTTP:        GET /cluster/sdn/fabrics/node/{fabric_id}/{node_id}\nPVE method:  get_node\nPermissions: (SDN.Audit or SDN.Allocate on /sdn/fabrics/{fabric_id} and Sys.Audit or Sys.Modify on\n             /nodes/{node_id})\nSince:       PVE 9.0.17 (or earlier, after 8.4.0)",
+        help="Get a node\n\n\x08\nHTTP:        GET /cluster/sdn/fabrics/node/{fabric_id}/{node_id}\nPVE method:  get_node\nPermissions: (SDN.Audit or SDN.Allocate on /sdn/fabrics/{fabric_id} and\n             Sys.Audit or Sys.Modify on /nodes/{node_id})\nSince:       PVE 9.0.17 (or earlier, after 8.4.0)",
         short_help="Get a node",
     )
     def get(
@@ -177,7 +177,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="SDN Fabrics Index\n\n\x08\nHTTP:        GET /cluster/sdn/fabrics/node/{fabric_id}\nPVE method:  list_nodes_fabric\nPermissions: Only returns nodes where you have 'Sys.Audit' or 'Sys.Modify' permissions. Check:\n             SDN.Audit on /sdn/fabrics/{fabric_id}\nSince:       PVE 9.0.17 (or earlier, after 8.4.0)",
+        help="SDN Fabrics Index\n\n\x08\nHTTP:        GET /cluster/sdn/fabrics/node/{fabric_id}\nPVE method:  list_nodes_fabric\nPermissions: Only returns nodes where you have 'Sys.Audit' or 'Sys.Modify'\n             permissions. Check: SDN.Audit on /sdn/fabrics/{fabric_id}\nSince:       PVE 9.0.17 (or earlier, after 8.4.0)",
         short_help="SDN Fabrics Index",
     )
     def list(
@@ -213,7 +213,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Update a node\n\n\x08\nHTTP:        PUT /cluster/sdn/fabrics/node/{fabric_id}/{node_id}\nPVE method:  update_node\nPermissions: (SDN.Allocate on /sdn/fabrics/{fabric_id} and Sys.Modify on /nodes/{node_id})\nSince:       PVE 9.0.17 (or earlier, after 8.4.0)",
+        help="Update a node\n\n\x08\nHTTP:        PUT /cluster/sdn/fabrics/node/{fabric_id}/{node_id}\nPVE method:  update_node\nPermissions: (SDN.Allocate on /sdn/fabrics/{fabric_id} and Sys.Modify on\n             /nodes/{node_id})\nSince:       PVE 9.0.17 (or earlier, after 8.4.0)",
         short_help="Update a node",
     )
     def set(

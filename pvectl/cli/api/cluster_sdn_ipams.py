@@ -151,7 +151,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="SDN ipams index.\n\n\x08\nHTTP:        GET /cluster/sdn/ipams\nPVE method:  index\nPermissions: Only list entries where you have 'SDN.Audit' or 'SDN.Allocate' permissions on\n             '/sdn/ipams/<ipam>'\nSince:       PVE 7.4 or earlier",
+        help="SDN ipams index.\n\n\x08\nHTTP:        GET /cluster/sdn/ipams\nPVE method:  index\nPermissions: Only list entries where you have 'SDN.Audit' or 'SDN.Allocate'\n             permissions on '/sdn/ipams/<ipam>'\nSince:       PVE 7.4 or earlier",
         short_help="SDN ipams index",
     )
     def list(
@@ -244,7 +244,7 @@ def _status() -> None:
     @app.command(
         "status",
         cls=ApiCommand,
-        help="List PVE IPAM Entries\n\n\x08\nHTTP:        GET /cluster/sdn/ipams/{ipam}/status\nPVE method:  ipamindex\nPermissions: Only list entries where you have 'SDN.Audit' or 'SDN.Allocate' permissions on\n             '/sdn/zones/<zone>/<vnet>'\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
+        help="List PVE IPAM Entries\n\n\x08\nHTTP:        GET /cluster/sdn/ipams/{ipam}/status\nPVE method:  ipamindex\nPermissions: Only list entries where you have 'SDN.Audit' or 'SDN.Allocate'\n             permissions on '/sdn/zones/<zone>/<vnet>'\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
         short_help="List PVE IPAM Entries",
     )
     def status(

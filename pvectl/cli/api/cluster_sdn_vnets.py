@@ -163,7 +163,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Read sdn vnet configuration.\n\n\x08\nHTTP:        GET /cluster/sdn/vnets/{vnet}\nPVE method:  read\nPermissions: Require 'SDN.Audit' or 'SDN.Allocate' permissions on '/sdn/zones/<zone>/<vnet>'\nSince:       PVE 7.4 or earlier",
+        help="Read sdn vnet configuration.\n\n\x08\nHTTP:        GET /cluster/sdn/vnets/{vnet}\nPVE method:  read\nPermissions: Require 'SDN.Audit' or 'SDN.Allocate' permissions on\n             '/sdn/zones/<zone>/<vnet>'\nSince:       PVE 7.4 or earlier",
         short_help="Read sdn vnet configuration",
     )
     def get(
@@ -199,7 +199,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="SDN vnets index.\n\n\x08\nHTTP:        GET /cluster/sdn/vnets\nPVE method:  index\nPermissions: Only list entries where you have 'SDN.Audit' or 'SDN.Allocate' permissions on\n             '/sdn/zones/<zone>/<vnet>'\nSince:       PVE 7.4 or earlier",
+        help="SDN vnets index.\n\n\x08\nHTTP:        GET /cluster/sdn/vnets\nPVE method:  index\nPermissions: Only list entries where you have 'SDN.Audit' or 'SDN.Allocate'\n             permissions on '/sdn/zones/<zone>/<vnet>'\nSince:       PVE 7.4 or earlier",
         short_help="SDN vnets index",
     )
     def list(

@@ -43,7 +43,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Get vnet firewall options.\n\n\x08\nHTTP:        GET /cluster/sdn/vnets/{vnet}/firewall/options\nPVE method:  get_options\nPermissions: Needs SDN.Audit or SDN.Allocate permissions on '/sdn/zones/<zone>/<vnet>'\nSince:       PVE 8.3.5 (or earlier, after 8.2.10)",
+        help="Get vnet firewall options.\n\n\x08\nHTTP:        GET /cluster/sdn/vnets/{vnet}/firewall/options\nPVE method:  get_options\nPermissions: Needs SDN.Audit or SDN.Allocate permissions on\n             '/sdn/zones/<zone>/<vnet>'\nSince:       PVE 8.3.5 (or earlier, after 8.2.10)",
         short_help="Get vnet firewall options",
     )
     def get(

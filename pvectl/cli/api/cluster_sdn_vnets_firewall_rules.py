@@ -225,7 +225,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Get single rule data.\n\n\x08\nHTTP:        GET /cluster/sdn/vnets/{vnet}/firewall/rules/{pos}\nPVE method:  get_rule\nPermissions: Needs SDN.Audit or SDN.Allocate permissions on '/sdn/zones/<zone>/<vnet>'\nSince:       PVE 8.3.5 (or earlier, after 8.2.10)",
+        help="Get single rule data.\n\n\x08\nHTTP:        GET /cluster/sdn/vnets/{vnet}/firewall/rules/{pos}\nPVE method:  get_rule\nPermissions: Needs SDN.Audit or SDN.Allocate permissions on\n             '/sdn/zones/<zone>/<vnet>'\nSince:       PVE 8.3.5 (or earlier, after 8.2.10)",
         short_help="Get single rule data",
     )
     def get(
@@ -254,7 +254,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="List rules.\n\n\x08\nHTTP:        GET /cluster/sdn/vnets/{vnet}/firewall/rules\nPVE method:  get_rules\nPermissions: Needs SDN.Audit or SDN.Allocate permissions on '/sdn/zones/<zone>/<vnet>'\nSince:       PVE 8.3.5 (or earlier, after 8.2.10)",
+        help="List rules.\n\n\x08\nHTTP:        GET /cluster/sdn/vnets/{vnet}/firewall/rules\nPVE method:  get_rules\nPermissions: Needs SDN.Audit or SDN.Allocate permissions on\n             '/sdn/zones/<zone>/<vnet>'\nSince:       PVE 8.3.5 (or earlier, after 8.2.10)",
         short_help="List rules",
     )
     def list(

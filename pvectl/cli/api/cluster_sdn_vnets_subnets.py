@@ -169,7 +169,7 @@ def _get() -> None:
     @app.command(
         "get",
         cls=ApiCommand,
-        help="Read sdn subnet configuration.\n\n\x08\nHTTP:        GET /cluster/sdn/vnets/{vnet}/subnets/{subnet}\nPVE method:  read\nPermissions: Require 'SDN.Audit' or 'SDN.Allocate' permissions on '/sdn/zones/<zone>/<vnet>'\nSince:       PVE 7.4 or earlier",
+        help="Read sdn subnet configuration.\n\n\x08\nHTTP:        GET /cluster/sdn/vnets/{vnet}/subnets/{subnet}\nPVE method:  read\nPermissions: Require 'SDN.Audit' or 'SDN.Allocate' permissions on\n             '/sdn/zones/<zone>/<vnet>'\nSince:       PVE 7.4 or earlier",
         short_help="Read sdn subnet configuration",
     )
     def get(
@@ -212,7 +212,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="SDN subnets index.\n\n\x08\nHTTP:        GET /cluster/sdn/vnets/{vnet}/subnets\nPVE method:  index\nPermissions: Only list entries where you have 'SDN.Audit' or 'SDN.Allocate' permissions on\n             '/sdn/zones/<zone>/<vnet>'\nSince:       PVE 7.4 or earlier",
+        help="SDN subnets index.\n\n\x08\nHTTP:        GET /cluster/sdn/vnets/{vnet}/subnets\nPVE method:  index\nPermissions: Only list entries where you have 'SDN.Audit' or 'SDN.Allocate'\n             permissions on '/sdn/zones/<zone>/<vnet>'\nSince:       PVE 7.4 or earlier",
         short_help="SDN subnets index",
     )
     def list(

@@ -376,7 +376,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="SDN zones index.\n\n\x08\nHTTP:        GET /cluster/sdn/zones\nPVE method:  index\nPermissions: Only list entries where you have 'SDN.Audit' or 'SDN.Allocate' permissions on\n             '/sdn/zones/<zone>'\nSince:       PVE 7.4 or earlier",
+        help="SDN zones index.\n\n\x08\nHTTP:        GET /cluster/sdn/zones\nPVE method:  index\nPermissions: Only list entries where you have 'SDN.Audit' or 'SDN.Allocate'\n             permissions on '/sdn/zones/<zone>'\nSince:       PVE 7.4 or earlier",
         short_help="SDN zones index",
     )
     def list(

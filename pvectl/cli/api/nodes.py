@@ -226,7 +226,7 @@ def _migrateall() -> None:
     @app.command(
         "migrateall",
         cls=ApiCommand,
-        help="Migrate all VMs and Containers.\n\n\x08\nHTTP:        POST /nodes/{node}/migrateall\nPVE method:  migrateall\nPermissions: The 'VM.Migrate' permission is required on '/' or on '/vms/<ID>' for each ID passed via\n             the 'vms' parameter.\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Migrate all VMs and Containers.\n\n\x08\nHTTP:        POST /nodes/{node}/migrateall\nPVE method:  migrateall\nPermissions: The 'VM.Migrate' permission is required on '/' or on '/vms/<ID>'\n             for each ID passed via the 'vms' parameter.\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Migrate all VMs and Containers",
     )
     def migrateall(
@@ -346,7 +346,7 @@ def _query_url_metadata() -> None:
     @app.command(
         "query-url-metadata",
         cls=ApiCommand,
-        help="Query metadata of an URL: file size, file name and mime type.\n\n\x08\nHTTP:        GET /nodes/{node}/query-url-metadata\nPVE method:  query_url_metadata\nPermissions: (Sys.Audit and Sys.Modify on / or Sys.AccessNetwork on /nodes/{node})\nSince:       PVE 7.4 or earlier",
+        help="Query metadata of an URL: file size, file name and mime type.\n\n\x08\nHTTP:        GET /nodes/{node}/query-url-metadata\nPVE method:  query_url_metadata\nPermissions: (Sys.Audit and Sys.Modify on / or Sys.AccessNetwork on\n             /nodes/{node})\nSince:       PVE 7.4 or earlier",
         short_help="Query metadata of an URL: file size, file name and mime type",
     )
     def query_url_metadata(
@@ -531,7 +531,7 @@ def _startall() -> None:
     @app.command(
         "startall",
         cls=ApiCommand,
-        help="Start all VMs and containers located on this node (by default only those with onboot=1).\n\n\x08\nHTTP:        POST /nodes/{node}/startall\nPVE method:  startall\nPermissions: The 'VM.PowerMgmt' permission is required on '/' or on '/vms/<ID>' for each ID passed\n             via the 'vms' parameter.\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Start all VMs and containers located on this node (by default only those with onboot=1).\n\n\x08\nHTTP:        POST /nodes/{node}/startall\nPVE method:  startall\nPermissions: The 'VM.PowerMgmt' permission is required on '/' or on\n             '/vms/<ID>' for each ID passed via the 'vms' parameter.\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Start all VMs and containers located on this node (by default only those with onboot=1)",
     )
     def startall(
@@ -583,7 +583,7 @@ def _stopall() -> None:
     @app.command(
         "stopall",
         cls=ApiCommand,
-        help="Stop all VMs and Containers.\n\n\x08\nHTTP:        POST /nodes/{node}/stopall\nPVE method:  stopall\nPermissions: The 'VM.PowerMgmt' permission is required on '/' or on '/vms/<ID>' for each ID passed\n             via the 'vms' parameter.\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Stop all VMs and Containers.\n\n\x08\nHTTP:        POST /nodes/{node}/stopall\nPVE method:  stopall\nPermissions: The 'VM.PowerMgmt' permission is required on '/' or on\n             '/vms/<ID>' for each ID passed via the 'vms' parameter.\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Stop all VMs and Containers",
     )
     def stopall(
@@ -642,7 +642,7 @@ def _suspendall() -> None:
     @app.command(
         "suspendall",
         cls=ApiCommand,
-        help="Suspend all VMs.\n\n\x08\nHTTP:        POST /nodes/{node}/suspendall\nPVE method:  suspendall\nPermissions: The 'VM.PowerMgmt' permission is required on '/' or on '/vms/<ID>' for each ID passed\n             via the 'vms' parameter. Additionally, you need 'VM.Config.Disk' on the '/vms/{vmid}'\n             path and 'Datastore.AllocateSpace' for the configured state-storage(s)\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Suspend all VMs.\n\n\x08\nHTTP:        POST /nodes/{node}/suspendall\nPVE method:  suspendall\nPermissions: The 'VM.PowerMgmt' permission is required on '/' or on\n             '/vms/<ID>' for each ID passed via the 'vms' parameter.\n             Additionally, you need 'VM.Config.Disk' on the '/vms/{vmid}' path\n             and 'Datastore.AllocateSpace' for the configured state-storage(s)\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Suspend all VMs",
     )
     def suspendall(
@@ -863,7 +863,7 @@ def _vncwebsocket() -> None:
     @app.command(
         "vncwebsocket",
         cls=ApiCommand,
-        help="Opens a websocket for VNC traffic.\n\n\x08\nHTTP:        GET /nodes/{node}/vncwebsocket\nPVE method:  vncwebsocket\nPermissions: You also need to pass a valid ticket (vncticket). Check: Sys.Console on /nodes/{node}\nSince:       PVE 7.4 or earlier\nNote:        hidden from group help and TAB (websocket or internal use)",
+        help="Opens a websocket for VNC traffic.\n\n\x08\nHTTP:        GET /nodes/{node}/vncwebsocket\nPVE method:  vncwebsocket\nPermissions: You also need to pass a valid ticket (vncticket). Check:\n             Sys.Console on /nodes/{node}\nSince:       PVE 7.4 or earlier\nNote:        hidden from group help and TAB (websocket or internal use)",
         short_help="Opens a websocket for VNC traffic",
         hidden=True,
     )

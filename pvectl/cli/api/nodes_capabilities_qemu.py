@@ -41,7 +41,7 @@ def _cpu() -> None:
     @app.command(
         "cpu",
         cls=ApiCommand,
-        help="List all custom and default CPU models.\n\n\x08\nHTTP:        GET /nodes/{node}/capabilities/qemu/cpu\nPVE method:  index\nPermissions: Only returns custom models when the current user has Sys.Audit on /nodes.\nSince:       PVE 7.4 or earlier",
+        help="List all custom and default CPU models.\n\n\x08\nHTTP:        GET /nodes/{node}/capabilities/qemu/cpu\nPVE method:  index\nPermissions: Only returns custom models when the current user has Sys.Audit on\n             /nodes.\nSince:       PVE 7.4 or earlier",
         short_help="List all custom and default CPU models",
     )
     def cpu(

@@ -43,7 +43,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create a Filesystem on an unused disk. Will be mounted under '/mnt/pve/NAME'.\n\n\x08\nHTTP:        POST /nodes/{node}/disks/directory\nPVE method:  create\nPermissions: Requires additionally 'Datastore.Allocate' on /storage when setting 'add_storage'\n             Check: Sys.Modify on /\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Create a Filesystem on an unused disk. Will be mounted under '/mnt/pve/NAME'.\n\n\x08\nHTTP:        POST /nodes/{node}/disks/directory\nPVE method:  create\nPermissions: Requires additionally 'Datastore.Allocate' on /storage when\n             setting 'add_storage' Check: Sys.Modify on /\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Create a Filesystem on an unused disk",
     )
     def create(
@@ -103,7 +103,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Unmounts the storage and removes the mount unit.\n\n\x08\nHTTP:        DELETE /nodes/{node}/disks/directory/{name}\nPVE method:  delete\nPermissions: Requires additionally 'Datastore.Allocate' on /storage when setting 'cleanup-config'\n             Check: Sys.Modify on /\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Unmounts the storage and removes the mount unit.\n\n\x08\nHTTP:        DELETE /nodes/{node}/disks/directory/{name}\nPVE method:  delete\nPermissions: Requires additionally 'Datastore.Allocate' on /storage when\n             setting 'cleanup-config' Check: Sys.Modify on /\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Unmounts the storage and removes the mount unit",
     )
     def delete(

@@ -39,7 +39,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create an LVM thinpool\n\n\x08\nHTTP:        POST /nodes/{node}/disks/lvmthin\nPVE method:  create\nPermissions: Requires additionally 'Datastore.Allocate' on /storage when setting 'add_storage'\n             Check: Sys.Modify on /\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Create an LVM thinpool\n\n\x08\nHTTP:        POST /nodes/{node}/disks/lvmthin\nPVE method:  create\nPermissions: Requires additionally 'Datastore.Allocate' on /storage when\n             setting 'add_storage' Check: Sys.Modify on /\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Create an LVM thinpool",
     )
     def create(
@@ -92,7 +92,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Remove an LVM thin pool.\n\n\x08\nHTTP:        DELETE /nodes/{node}/disks/lvmthin/{name}\nPVE method:  delete\nPermissions: Requires additionally 'Datastore.Allocate' on /storage when setting 'cleanup-config'\n             Check: Sys.Modify on /\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Remove an LVM thin pool.\n\n\x08\nHTTP:        DELETE /nodes/{node}/disks/lvmthin/{name}\nPVE method:  delete\nPermissions: Requires additionally 'Datastore.Allocate' on /storage when\n             setting 'cleanup-config' Check: Sys.Modify on /\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Remove an LVM thin pool",
     )
     def delete(

@@ -59,7 +59,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create a ZFS pool.\n\n\x08\nHTTP:        POST /nodes/{node}/disks/zfs\nPVE method:  create\nPermissions: Requires additionally 'Datastore.Allocate' on /storage when setting 'add_storage'\n             Check: Sys.Modify on /\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Create a ZFS pool.\n\n\x08\nHTTP:        POST /nodes/{node}/disks/zfs\nPVE method:  create\nPermissions: Requires additionally 'Datastore.Allocate' on /storage when\n             setting 'add_storage' Check: Sys.Modify on /\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Create a ZFS pool",
     )
     def create(
@@ -140,7 +140,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Destroy a ZFS pool.\n\n\x08\nHTTP:        DELETE /nodes/{node}/disks/zfs/{name}\nPVE method:  delete\nPermissions: Requires additionally 'Datastore.Allocate' on /storage when setting 'cleanup-config'\n             Check: Sys.Modify on /\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Destroy a ZFS pool.\n\n\x08\nHTTP:        DELETE /nodes/{node}/disks/zfs/{name}\nPVE method:  delete\nPermissions: Requires additionally 'Datastore.Allocate' on /storage when\n             setting 'cleanup-config' Check: Sys.Modify on /\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Destroy a ZFS pool",
     )
     def delete(

@@ -1481,7 +1481,7 @@ def _clone() -> None:
     @app.command(
         "clone",
         cls=ApiCommand,
-        help="Create a container clone/copy\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/clone\nPVE method:  clone_vm\nPermissions: You need 'VM.Clone' permissions on /vms/{vmid}, and 'VM.Allocate' permissions on\n             /vms/{newid} (or on the VM pool /pool/{pool}). You also need 'Datastore.AllocateSpace'\n             on any used storage, and 'SDN.Use' on any bridge. Check: (VM.Clone on /vms/{vmid} and\n             (VM.Allocate on /vms/{newid} or VM.Allocate on /pool/{pool}))\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Create a container clone/copy\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/clone\nPVE method:  clone_vm\nPermissions: You need 'VM.Clone' permissions on /vms/{vmid}, and 'VM.Allocate'\n             permissions on /vms/{newid} (or on the VM pool /pool/{pool}). You\n             also need 'Datastore.AllocateSpace' on any used storage, and\n             'SDN.Use' on any bridge. Check: (VM.Clone on /vms/{vmid} and\n             (VM.Allocate on /vms/{newid} or VM.Allocate on /pool/{pool}))\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Create a container clone/copy",
     )
     def clone(
@@ -1588,7 +1588,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create or restore a container.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc\nPVE method:  create_vm\nPermissions: You need 'VM.Allocate' permission on /vms/{vmid} or on the VM pool /pool/{pool}. For\n             restore, it is enough if the user has 'VM.Backup' permission and the VM already exists.\n             You also need 'Datastore.AllocateSpace' permissions on the storage. For privileged\n             containers, 'Sys.Modify' permissions on '/' are required.\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Create or restore a container.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc\nPVE method:  create_vm\nPermissions: You need 'VM.Allocate' permission on /vms/{vmid} or on the VM\n             pool /pool/{pool}. For restore, it is enough if the user has\n             'VM.Backup' permission and the VM already exists. You also need\n             'Datastore.AllocateSpace' permissions on the storage. For\n             privileged containers, 'Sys.Modify' permissions on '/' are\n             required.\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Create or restore a container",
     )
     def create(
@@ -2128,7 +2128,7 @@ def _move_volume() -> None:
     @app.command(
         "move-volume",
         cls=ApiCommand,
-        help="Move a rootfs-/mp-volume to a different storage or to a different container.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/move_volume\nPVE method:  move_volume\nPermissions: You need 'VM.Config.Disk' permissions on /vms/{vmid}, and 'Datastore.AllocateSpace'\n             permissions on the storage. To move a volume to another container, you need the\n             permissions on the target container as well. Check: VM.Config.Disk on /vms/{vmid}\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Move a rootfs-/mp-volume to a different storage or to a different container.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/move_volume\nPVE method:  move_volume\nPermissions: You need 'VM.Config.Disk' permissions on /vms/{vmid}, and\n             'Datastore.AllocateSpace' permissions on the storage. To move a\n             volume to another container, you need the permissions on the\n             target container as well. Check: VM.Config.Disk on /vms/{vmid}\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Move a rootfs-/mp-volume to a different storage or to a different container",
     )
     def move_volume(
@@ -2225,7 +2225,7 @@ def _mtunnel() -> None:
     @app.command(
         "mtunnel",
         cls=ApiCommand,
-        help="Migration tunnel endpoint - only for internal use by CT migration.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/mtunnel\nPVE method:  mtunnel\nPermissions: You need 'VM.Allocate' permissions on '/vms/{vmid}' and Sys.Incoming on '/'. Further\n             permission checks happen during the actual migration. Check: (VM.Allocate on\n             /vms/{vmid} and Sys.Incoming on /)\nSince:       PVE 7.4 or earlier\nNote:        hidden from group help and TAB (websocket or internal use)",
+        help="Migration tunnel endpoint - only for internal use by CT migration.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/mtunnel\nPVE method:  mtunnel\nPermissions: You need 'VM.Allocate' permissions on '/vms/{vmid}' and\n             Sys.Incoming on '/'. Further permission checks happen during the\n             actual migration. Check: (VM.Allocate on /vms/{vmid} and\n             Sys.Incoming on /)\nSince:       PVE 7.4 or earlier\nNote:        hidden from group help and TAB (websocket or internal use)",
         short_help="Migration tunnel endpoint - only for internal use by CT migration",
         hidden=True,
     )
@@ -2271,7 +2271,7 @@ def _mtunnelwebsocket() -> None:
     @app.command(
         "mtunnelwebsocket",
         cls=ApiCommand,
-        help="Migration tunnel endpoint for websocket upgrade - only for internal use by VM migration.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/mtunnelwebsocket\nPVE method:  mtunnelwebsocket\nPermissions: You need to pass a ticket valid for the selected socket. Tickets can be created via the\n             mtunnel API call, which will check permissions accordingly.\nSince:       PVE 7.4 or earlier\nNote:        hidden from group help and TAB (websocket or internal use)",
+        help="Migration tunnel endpoint for websocket upgrade - only for internal use by VM migration.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/mtunnelwebsocket\nPVE method:  mtunnelwebsocket\nPermissions: You need to pass a ticket valid for the selected socket. Tickets\n             can be created via the mtunnel API call, which will check\n             permissions accordingly.\nSince:       PVE 7.4 or earlier\nNote:        hidden from group help and TAB (websocket or internal use)",
         short_help="Migration tunnel endpoint for websocket upgrade - only for internal use by VM migration",
         hidden=True,
     )
@@ -2646,7 +2646,7 @@ def _template() -> None:
     @app.command(
         "template",
         cls=ApiCommand,
-        help="Create a Template.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/template\nPVE method:  template\nPermissions: You need 'VM.Allocate' permissions on /vms/{vmid} Check: VM.Allocate on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
+        help="Create a Template.\n\n\x08\nHTTP:        POST /nodes/{node}/lxc/{vmid}/template\nPVE method:  template\nPermissions: You need 'VM.Allocate' permissions on /vms/{vmid} Check:\n             VM.Allocate on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Create a Template",
     )
     def template(
@@ -2760,7 +2760,7 @@ def _vncwebsocket() -> None:
     @app.command(
         "vncwebsocket",
         cls=ApiCommand,
-        help="Opens a websocket for VNC traffic.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/vncwebsocket\nPVE method:  vncwebsocket\nPermissions: You also need to pass a valid ticket (vncticket). Check: VM.Console on /vms/{vmid}\nSince:       PVE 7.4 or earlier\nNote:        hidden from group help and TAB (websocket or internal use)",
+        help="Opens a websocket for VNC traffic.\n\n\x08\nHTTP:        GET /nodes/{node}/lxc/{vmid}/vncwebsocket\nPVE method:  vncwebsocket\nPermissions: You also need to pass a valid ticket (vncticket). Check:\n             VM.Console on /vms/{vmid}\nSince:       PVE 7.4 or earlier\nNote:        hidden from group help and TAB (websocket or internal use)",
         short_help="Opens a websocket for VNC traffic",
         hidden=True,
     )

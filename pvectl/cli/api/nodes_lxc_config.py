@@ -138,7 +138,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Set container options.\n\n\x08\nHTTP:        PUT /nodes/{node}/lxc/{vmid}/config\nPVE method:  update_vm\nPermissions: non-volume mount points in rootfs and mp[n] are restricted to root@pam Check:\n             VM.Config.Disk or VM.Config.CPU or VM.Config.Memory or VM.Config.Network or\n             VM.Config.Options on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
+        help="Set container options.\n\n\x08\nHTTP:        PUT /nodes/{node}/lxc/{vmid}/config\nPVE method:  update_vm\nPermissions: non-volume mount points in rootfs and mp[n] are restricted to\n             root@pam Check: VM.Config.Disk or VM.Config.CPU or\n             VM.Config.Memory or VM.Config.Network or VM.Config.Options on\n             /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Set container options",
     )
     def set(

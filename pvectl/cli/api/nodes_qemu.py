@@ -1069,7 +1069,7 @@ def _clone() -> None:
     @app.command(
         "clone",
         cls=ApiCommand,
-        help="Create a copy of virtual machine/template.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/clone\nPVE method:  clone_vm\nPermissions: You need 'VM.Clone' permissions on /vms/{vmid}, and 'VM.Allocate' permissions on\n             /vms/{newid} (or on the VM pool /pool/{pool}). You also need 'Datastore.AllocateSpace'\n             on any used storage and 'SDN.Use' on any used bridge/vnet Check: (VM.Clone on\n             /vms/{vmid} and (VM.Allocate on /vms/{newid} or VM.Allocate on /pool/{pool}))\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Create a copy of virtual machine/template.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/clone\nPVE method:  clone_vm\nPermissions: You need 'VM.Clone' permissions on /vms/{vmid}, and 'VM.Allocate'\n             permissions on /vms/{newid} (or on the VM pool /pool/{pool}). You\n             also need 'Datastore.AllocateSpace' on any used storage and\n             'SDN.Use' on any used bridge/vnet Check: (VM.Clone on /vms/{vmid}\n             and (VM.Allocate on /vms/{newid} or VM.Allocate on /pool/{pool}))\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Create a copy of virtual machine/template",
     )
     def clone(
@@ -1183,7 +1183,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create or restore a virtual machine.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu\nPVE method:  create_vm\nPermissions: You need 'VM.Allocate' permissions on /vms/{vmid} or on the VM pool /pool/{pool}. For\n             restore (option 'archive'), it is enough if the user has 'VM.Backup' permission and the\n             VM already exists. If you create disks you need 'Datastore.AllocateSpace' on any used\n             storage.If you use a bridge/vlan, you need 'SDN.Use' on any used bridge/vlan.\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Create or restore a virtual machine.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu\nPVE method:  create_vm\nPermissions: You need 'VM.Allocate' permissions on /vms/{vmid} or on the VM\n             pool /pool/{pool}. For restore (option 'archive'), it is enough\n             if the user has 'VM.Backup' permission and the VM already exists.\n             If you create disks you need 'Datastore.AllocateSpace' on any\n             used storage.If you use a bridge/vlan, you need 'SDN.Use' on any\n             used bridge/vlan.\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Create or restore a virtual machine",
     )
     def create(
@@ -2069,7 +2069,7 @@ def _monitor() -> None:
     @app.command(
         "monitor",
         cls=ApiCommand,
-        help="Execute QEMU monitor commands.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/monitor\nPVE method:  monitor\nPermissions: The following commands do not require any additional privilege: ?, help, info The\n             following commands require 'Sys.Modify': announce_self, backup_cancel, balloon,\n             block_job_cancel, block_job_complete, block_job_pause, block_job_resume,\n             block_job_set_speed, block_resize, block_set_io_throttle, boot_set, c, calc_dirty_rate,\n             cancel_vcpu_dirty_limit, chardev-send-break, closefd, commit, cont, cpu, delvm, eject,\n             exit_preconfig, expire_password, getfd, gpa2hpa, gpa2hva, gva2gpa, i, loadvm, log,\n             migrate_cancel, migrate_continue, migrate_pause, migrate_set_capability,\n             migrate_set_parameter, migrate_start_postcopy, mouse_button, mouse_move, mouse_set,\n             one-insn-per-tb, p, print, q, qemu-io, qom-get, qom-list, quit, replay_break,\n             replay_delete_break, replay_seek, ringbuf_read, ringbuf_write, s, savevm, sendkey,\n             set_link, set_password, set_vcpu_dirty_limit, snapshot_blkdev_internal,\n             snapshot_delete_blkdev_internal, stop, stopcapture, sum, sync-profile,\n             system_powerdown, system_reset, system_wakeup, trace-event, x, x_colo_lost_heartbeat,\n             xp The following commands are root-only: backup, block_stream, change, chardev-add,\n             chardev-change, chardev-remove, client_migrate_info, device_add, device_del, drive_add,\n             drive_backup, drive_del, drive_mirror, dump-guest-memory, dumpdtb, gdbserver,\n             hostfwd_add, hostfwd_remove, logfile, mce, memsave, migrate, migrate_incoming,\n             migrate_recover, nbd_server_add, nbd_server_remove, nbd_server_start, nbd_server_stop,\n             netdev_add, netdev_del, nmi, o, object_add, object_del, pcie_aer_inject_error,\n             pmemsave, qom-set, savevm-end, savevm-start, screendump, snapshot_blkdev,\n             watchdog_action, wavcapture, xen-event-inject, xen-event-list Check: Sys.Audit or\n             Sys.Modify on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
+        help="Execute QEMU monitor commands.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/monitor\nPVE method:  monitor\nPermissions: The following commands do not require any additional privilege:\n             ?, help, info The following commands require 'Sys.Modify':\n             announce_self, backup_cancel, balloon, block_job_cancel,\n             block_job_complete, block_job_pause, block_job_resume,\n             block_job_set_speed, block_resize, block_set_io_throttle,\n             boot_set, c, calc_dirty_rate, cancel_vcpu_dirty_limit,\n             chardev-send-break, closefd, commit, cont, cpu, delvm, eject,\n             exit_preconfig, expire_password, getfd, gpa2hpa, gpa2hva,\n             gva2gpa, i, loadvm, log, migrate_cancel, migrate_continue,\n             migrate_pause, migrate_set_capability, migrate_set_parameter,\n             migrate_start_postcopy, mouse_button, mouse_move, mouse_set,\n             one-insn-per-tb, p, print, q, qemu-io, qom-get, qom-list, quit,\n             replay_break, replay_delete_break, replay_seek, ringbuf_read,\n             ringbuf_write, s, savevm, sendkey, set_link, set_password,\n             set_vcpu_dirty_limit, snapshot_blkdev_internal,\n             snapshot_delete_blkdev_internal, stop, stopcapture, sum,\n             sync-profile, system_powerdown, system_reset, system_wakeup,\n             trace-event, x, x_colo_lost_heartbeat, xp The following commands\n             are root-only: backup, block_stream, change, chardev-add,\n             chardev-change, chardev-remove, client_migrate_info, device_add,\n             device_del, drive_add, drive_backup, drive_del, drive_mirror,\n             dump-guest-memory, dumpdtb, gdbserver, hostfwd_add,\n             hostfwd_remove, logfile, mce, memsave, migrate, migrate_incoming,\n             migrate_recover, nbd_server_add, nbd_server_remove,\n             nbd_server_start, nbd_server_stop, netdev_add, netdev_del, nmi,\n             o, object_add, object_del, pcie_aer_inject_error, pmemsave,\n             qom-set, savevm-end, savevm-start, screendump, snapshot_blkdev,\n             watchdog_action, wavcapture, xen-event-inject, xen-event-list\n             Check: Sys.Audit or Sys.Modify on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Execute QEMU monitor commands",
     )
     def monitor(
@@ -2107,7 +2107,7 @@ def _move_disk() -> None:
     @app.command(
         "move-disk",
         cls=ApiCommand,
-        help="Move volume to different storage or to a different VM.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/move_disk\nPVE method:  move_vm_disk\nPermissions: You need 'VM.Config.Disk' permissions on /vms/{vmid}, and 'Datastore.AllocateSpace'\n             permissions on the storage. To move a disk to another VM, you need the permissions on\n             the target VM as well. Check: VM.Config.Disk on /vms/{vmid}\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Move volume to different storage or to a different VM.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/move_disk\nPVE method:  move_vm_disk\nPermissions: You need 'VM.Config.Disk' permissions on /vms/{vmid}, and\n             'Datastore.AllocateSpace' permissions on the storage. To move a\n             disk to another VM, you need the permissions on the target VM as\n             well. Check: VM.Config.Disk on /vms/{vmid}\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Move volume to different storage or to a different VM",
     )
     def move_disk(
@@ -2211,7 +2211,7 @@ def _mtunnel() -> None:
     @app.command(
         "mtunnel",
         cls=ApiCommand,
-        help="Migration tunnel endpoint - only for internal use by VM migration.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/mtunnel\nPVE method:  mtunnel\nPermissions: You need 'VM.Allocate' permissions on '/vms/{vmid}' and Sys.Incoming on '/'. Further\n             permission checks happen during the actual migration. Check: (VM.Allocate on\n             /vms/{vmid} and Sys.Incoming on /)\nSince:       PVE 7.4 or earlier\nNote:        hidden from group help and TAB (websocket or internal use)",
+        help="Migration tunnel endpoint - only for internal use by VM migration.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/mtunnel\nPVE method:  mtunnel\nPermissions: You need 'VM.Allocate' permissions on '/vms/{vmid}' and\n             Sys.Incoming on '/'. Further permission checks happen during the\n             actual migration. Check: (VM.Allocate on /vms/{vmid} and\n             Sys.Incoming on /)\nSince:       PVE 7.4 or earlier\nNote:        hidden from group help and TAB (websocket or internal use)",
         short_help="Migration tunnel endpoint - only for internal use by VM migration",
         hidden=True,
     )
@@ -2257,7 +2257,7 @@ def _mtunnelwebsocket() -> None:
     @app.command(
         "mtunnelwebsocket",
         cls=ApiCommand,
-        help="Migration tunnel endpoint for websocket upgrade - only for internal use by VM migration.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/mtunnelwebsocket\nPVE method:  mtunnelwebsocket\nPermissions: You need to pass a ticket valid for the selected socket. Tickets can be created via the\n             mtunnel API call, which will check permissions accordingly.\nSince:       PVE 7.4 or earlier\nNote:        hidden from group help and TAB (websocket or internal use)",
+        help="Migration tunnel endpoint for websocket upgrade - only for internal use by VM migration.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/mtunnelwebsocket\nPVE method:  mtunnelwebsocket\nPermissions: You need to pass a ticket valid for the selected socket. Tickets\n             can be created via the mtunnel API call, which will check\n             permissions accordingly.\nSince:       PVE 7.4 or earlier\nNote:        hidden from group help and TAB (websocket or internal use)",
         short_help="Migration tunnel endpoint for websocket upgrade - only for internal use by VM migration",
         hidden=True,
     )
@@ -2670,7 +2670,7 @@ def _template() -> None:
     @app.command(
         "template",
         cls=ApiCommand,
-        help="Create a Template.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/template\nPVE method:  template\nPermissions: You need 'VM.Allocate' permissions on /vms/{vmid} Check: VM.Allocate on /vms/{vmid}\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Create a Template.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/template\nPVE method:  template\nPermissions: You need 'VM.Allocate' permissions on /vms/{vmid} Check:\n             VM.Allocate on /vms/{vmid}\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Create a Template",
     )
     def template(
@@ -2844,7 +2844,7 @@ def _vncwebsocket() -> None:
     @app.command(
         "vncwebsocket",
         cls=ApiCommand,
-        help="Opens a websocket for VNC traffic.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/vncwebsocket\nPVE method:  vncwebsocket\nPermissions: You also need to pass a valid ticket (vncticket). Check: VM.Console on /vms/{vmid}\nSince:       PVE 7.4 or earlier\nNote:        hidden from group help and TAB (websocket or internal use)",
+        help="Opens a websocket for VNC traffic.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/vncwebsocket\nPVE method:  vncwebsocket\nPermissions: You also need to pass a valid ticket (vncticket). Check:\n             VM.Console on /vms/{vmid}\nSince:       PVE 7.4 or earlier\nNote:        hidden from group help and TAB (websocket or internal use)",
         short_help="Opens a websocket for VNC traffic",
         hidden=True,
     )

@@ -65,7 +65,7 @@ def _command() -> None:
     @app.command(
         "command",
         cls=ApiCommand,
-        help="Execute QEMU Guest Agent commands.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent\nPVE method:  agent\nPermissions: VM.GuestAgent.Unrestricted or VM.GuestAgent.Unrestricted on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
+        help="Execute QEMU Guest Agent commands.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent\nPVE method:  agent\nPermissions: VM.GuestAgent.Unrestricted or VM.GuestAgent.Unrestricted on\n             /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Execute QEMU Guest Agent commands",
     )
     def command(
@@ -186,7 +186,7 @@ def _file_read() -> None:
     @app.command(
         "file-read",
         cls=ApiCommand,
-        help="Reads the given file via guest agent. Is limited to 16777216 bytes.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/agent/file-read\nPVE method:  file-read\nPermissions: VM.GuestAgent.FileRead or VM.GuestAgent.Unrestricted on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
+        help="Reads the given file via guest agent. Is limited to 16777216 bytes.\n\n\x08\nHTTP:        GET /nodes/{node}/qemu/{vmid}/agent/file-read\nPVE method:  file-read\nPermissions: VM.GuestAgent.FileRead or VM.GuestAgent.Unrestricted on\n             /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Reads the given file via guest agent",
     )
     def file_read(
@@ -245,7 +245,7 @@ def _file_write() -> None:
     @app.command(
         "file-write",
         cls=ApiCommand,
-        help="Writes the given file via guest agent.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/file-write\nPVE method:  file-write\nPermissions: VM.GuestAgent.FileWrite or VM.GuestAgent.Unrestricted on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
+        help="Writes the given file via guest agent.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/file-write\nPVE method:  file-write\nPermissions: VM.GuestAgent.FileWrite or VM.GuestAgent.Unrestricted on\n             /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Writes the given file via guest agent",
     )
     def file_write(
@@ -297,7 +297,7 @@ def _fsfreeze_freeze() -> None:
     @app.command(
         "fsfreeze-freeze",
         cls=ApiCommand,
-        help="Execute fsfreeze-freeze.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/fsfreeze-freeze\nPVE method:  fsfreeze-freeze\nPermissions: VM.GuestAgent.FileSystemMgmt or VM.GuestAgent.Unrestricted on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
+        help="Execute fsfreeze-freeze.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/fsfreeze-freeze\nPVE method:  fsfreeze-freeze\nPermissions: VM.GuestAgent.FileSystemMgmt or VM.GuestAgent.Unrestricted on\n             /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Execute fsfreeze-freeze",
     )
     def fsfreeze_freeze(
@@ -328,7 +328,7 @@ def _fsfreeze_status() -> None:
     @app.command(
         "fsfreeze-status",
         cls=ApiCommand,
-        help="Execute fsfreeze-status.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/fsfreeze-status\nPVE method:  fsfreeze-status\nPermissions: VM.GuestAgent.Audit or VM.GuestAgent.FileSystemMgmt or VM.GuestAgent.Unrestricted on\n             /vms/{vmid}\nSince:       PVE 7.4 or earlier",
+        help="Execute fsfreeze-status.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/fsfreeze-status\nPVE method:  fsfreeze-status\nPermissions: VM.GuestAgent.Audit or VM.GuestAgent.FileSystemMgmt or\n             VM.GuestAgent.Unrestricted on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Execute fsfreeze-status",
     )
     def fsfreeze_status(
@@ -359,7 +359,7 @@ def _fsfreeze_thaw() -> None:
     @app.command(
         "fsfreeze-thaw",
         cls=ApiCommand,
-        help="Execute fsfreeze-thaw.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/fsfreeze-thaw\nPVE method:  fsfreeze-thaw\nPermissions: VM.GuestAgent.FileSystemMgmt or VM.GuestAgent.Unrestricted on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
+        help="Execute fsfreeze-thaw.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/fsfreeze-thaw\nPVE method:  fsfreeze-thaw\nPermissions: VM.GuestAgent.FileSystemMgmt or VM.GuestAgent.Unrestricted on\n             /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Execute fsfreeze-thaw",
     )
     def fsfreeze_thaw(
@@ -390,7 +390,7 @@ def _fstrim() -> None:
     @app.command(
         "fstrim",
         cls=ApiCommand,
-        help="Execute fstrim.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/fstrim\nPVE method:  fstrim\nPermissions: VM.GuestAgent.FileSystemMgmt or VM.GuestAgent.Unrestricted on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
+        help="Execute fstrim.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/agent/fstrim\nPVE method:  fstrim\nPermissions: VM.GuestAgent.FileSystemMgmt or VM.GuestAgent.Unrestricted on\n             /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Execute fstrim",
     )
     def fstrim(

@@ -372,7 +372,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Set virtual machine options (synchronous API) - You should consider using the POST method instead for any actions involving hotplug or storage allocation.\n\n\x08\nHTTP:        PUT /nodes/{node}/qemu/{vmid}/config\nPVE method:  update_vm\nPermissions: VM.Config.Disk or VM.Config.CDROM or VM.Config.CPU or VM.Config.Memory or\n             VM.Config.Network or VM.Config.HWType or VM.Config.Options or VM.Config.Cloudinit on\n             /vms/{vmid}\nSince:       PVE 7.4 or earlier",
+        help="Set virtual machine options (synchronous API) - You should consider using the POST method instead for any actions involving hotplug or storage allocation.\n\n\x08\nHTTP:        PUT /nodes/{node}/qemu/{vmid}/config\nPVE method:  update_vm\nPermissions: VM.Config.Disk or VM.Config.CDROM or VM.Config.CPU or\n             VM.Config.Memory or VM.Config.Network or VM.Config.HWType or\n             VM.Config.Options or VM.Config.Cloudinit on /vms/{vmid}\nSince:       PVE 7.4 or earlier",
         short_help="Set virtual machine options (synchronous API) - You should consider using the POST method instead for any actions involving hotplug or storage allocation",
     )
     def set(
@@ -1007,7 +1007,7 @@ def _update_async() -> None:
     @app.command(
         "update-async",
         cls=ApiCommand,
-        help="Set virtual machine options (asynchronous API).\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/config\nPVE method:  update_vm_async\nPermissions: VM.Config.Disk or VM.Config.CDROM or VM.Config.CPU or VM.Config.Memory or\n             VM.Config.Network or VM.Config.HWType or VM.Config.Options or VM.Config.Cloudinit on\n             /vms/{vmid}\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Set virtual machine options (asynchronous API).\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/config\nPVE method:  update_vm_async\nPermissions: VM.Config.Disk or VM.Config.CDROM or VM.Config.CPU or\n             VM.Config.Memory or VM.Config.Network or VM.Config.HWType or\n             VM.Config.Options or VM.Config.Cloudinit on /vms/{vmid}\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Set virtual machine options (asynchronous API)",
     )
     def update_async(

@@ -557,7 +557,7 @@ def _suspend() -> None:
     @app.command(
         "suspend",
         cls=ApiCommand,
-        help="Suspend virtual machine.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/status/suspend\nPVE method:  vm_suspend\nPermissions: You need 'VM.PowerMgmt' on /vms/{vmid}, and if you have set 'todisk', you need also\n             'VM.Config.Disk' on /vms/{vmid} and 'Datastore.AllocateSpace' on the storage for the\n             vmstate. Check: VM.PowerMgmt on /vms/{vmid}\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Suspend virtual machine.\n\n\x08\nHTTP:        POST /nodes/{node}/qemu/{vmid}/status/suspend\nPVE method:  vm_suspend\nPermissions: You need 'VM.PowerMgmt' on /vms/{vmid}, and if you have set\n             'todisk', you need also 'VM.Config.Disk' on /vms/{vmid} and\n             'Datastore.AllocateSpace' on the storage for the vmstate. Check:\n             VM.PowerMgmt on /vms/{vmid}\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Suspend virtual machine",
     )
     def suspend(

@@ -83,7 +83,7 @@ def _log() -> None:
     @app.command(
         "log",
         cls=ApiCommand,
-        help="Read replication job log.\n\n\x08\nHTTP:        GET /nodes/{node}/replication/{id}/log\nPVE method:  read_job_log\nPermissions: Requires the VM.Audit permission on /vms/<vmid>, or 'Sys.Audit' on '/nodes/<node>'\nSince:       PVE 7.4 or earlier",
+        help="Read replication job log.\n\n\x08\nHTTP:        GET /nodes/{node}/replication/{id}/log\nPVE method:  read_job_log\nPermissions: Requires the VM.Audit permission on /vms/<vmid>, or 'Sys.Audit'\n             on '/nodes/<node>'\nSince:       PVE 7.4 or earlier",
         short_help="Read replication job log",
     )
     def log(

@@ -93,7 +93,7 @@ def _download_url() -> None:
     @app.command(
         "download-url",
         cls=ApiCommand,
-        help="Download templates, ISO images, OVAs and VM images by using an URL.\n\n\x08\nHTTP:        POST /nodes/{node}/storage/{storage}/download-url\nPVE method:  download_url\nPermissions: Requires allocation access on the storage and as this allows one to probe the (local!)\n             host network indirectly it also requires one of Sys.Modify on / (for backwards\n             compatibility) or the newer Sys.AccessNetwork privilege on the node. Check:\n             (Datastore.AllocateTemplate on /storage/{storage} and (Sys.Audit and Sys.Modify on / or\n             Sys.AccessNetwork on /nodes/{node}))\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Download templates, ISO images, OVAs and VM images by using an URL.\n\n\x08\nHTTP:        POST /nodes/{node}/storage/{storage}/download-url\nPVE method:  download_url\nPermissions: Requires allocation access on the storage and as this allows one\n             to probe the (local!) host network indirectly it also requires\n             one of Sys.Modify on / (for backwards compatibility) or the newer\n             Sys.AccessNetwork privilege on the node. Check:\n             (Datastore.AllocateTemplate on /storage/{storage} and (Sys.Audit\n             and Sys.Modify on / or Sys.AccessNetwork on /nodes/{node}))\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Download templates, ISO images, OVAs and VM images by using an URL",
     )
     def download_url(
@@ -250,7 +250,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="Get status for all datastores.\n\n\x08\nHTTP:        GET /nodes/{node}/storage\nPVE method:  index\nPermissions: Only list entries where you have 'Datastore.Audit' or 'Datastore.AllocateSpace'\n             permissions on '/storage/<storage>'\nSince:       PVE 7.4 or earlier",
+        help="Get status for all datastores.\n\n\x08\nHTTP:        GET /nodes/{node}/storage\nPVE method:  index\nPermissions: Only list entries where you have 'Datastore.Audit' or\n             'Datastore.AllocateSpace' permissions on '/storage/<storage>'\nSince:       PVE 7.4 or earlier",
         short_help="Get status for all datastores",
     )
     def list(
@@ -310,7 +310,7 @@ def _oci_registry_pull() -> None:
     @app.command(
         "oci-registry-pull",
         cls=ApiCommand,
-        help="Pull an OCI image from a registry.\n\n\x08\nHTTP:        POST /nodes/{node}/storage/{storage}/oci-registry-pull\nPVE method:  oci_registry_pull\nPermissions: (Datastore.AllocateTemplate on /storage/{storage} and Sys.AccessNetwork on\n             /nodes/{node})\nSince:       PVE 9.0.17 (or earlier, after 8.4.0)\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Pull an OCI image from a registry.\n\n\x08\nHTTP:        POST /nodes/{node}/storage/{storage}/oci-registry-pull\nPVE method:  oci_registry_pull\nPermissions: (Datastore.AllocateTemplate on /storage/{storage} and\n             Sys.AccessNetwork on /nodes/{node})\nSince:       PVE 9.0.17 (or earlier, after 8.4.0)\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Pull an OCI image from a registry",
     )
     def oci_registry_pull(
@@ -491,7 +491,7 @@ def _upload() -> None:
     @app.command(
         "upload",
         cls=ApiCommand,
-        help="Upload templates, ISO images, OVAs and VM images.\n\n\x08\nHTTP:        POST /nodes/{node}/storage/{storage}/upload\nPVE method:  upload\nPermissions: Datastore.AllocateTemplate on /storage/{storage}\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)\nNote:        a multipart file upload; pvectl cannot send files through this command",
+        help="Upload templates, ISO images, OVAs and VM images.\n\n\x08\nHTTP:        POST /nodes/{node}/storage/{storage}/upload\nPVE method:  upload\nPermissions: Datastore.AllocateTemplate on /storage/{storage}\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)\nNote:        a multipart file upload; pvectl cannot send files through this\n             command",
         short_help="Upload templates, ISO images, OVAs and VM images",
     )
     def upload(

@@ -158,7 +158,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Delete volume\n\n\x08\nHTTP:        DELETE /nodes/{node}/storage/{storage}/content/{volume}\nPVE method:  delete\nPermissions: You need 'Datastore.Allocate' privilege on the storage (or 'Datastore.AllocateSpace'\n             for backup volumes if you have VM.Backup privilege on the VM).\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Delete volume\n\n\x08\nHTTP:        DELETE /nodes/{node}/storage/{storage}/content/{volume}\nPVE method:  delete\nPermissions: You need 'Datastore.Allocate' privilege on the storage (or\n             'Datastore.AllocateSpace' for backup volumes if you have\n             VM.Backup privilege on the VM).\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Delete volume",
     )
     def delete(

@@ -35,7 +35,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Prune backups. Only those using the standard naming scheme are considered.\n\n\x08\nHTTP:        DELETE /nodes/{node}/storage/{storage}/prunebackups\nPVE method:  delete\nPermissions: You need the 'Datastore.Allocate' privilege on the storage (or if a VM ID is specified,\n             'Datastore.AllocateSpace' and 'VM.Backup' for the VM).\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Prune backups. Only those using the standard naming scheme are considered.\n\n\x08\nHTTP:        DELETE /nodes/{node}/storage/{storage}/prunebackups\nPVE method:  delete\nPermissions: You need the 'Datastore.Allocate' privilege on the storage (or if\n             a VM ID is specified, 'Datastore.AllocateSpace' and 'VM.Backup'\n             for the VM).\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Prune backups",
     )
     def delete(

@@ -71,7 +71,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="Read task list for one node (finished tasks).\n\n\x08\nHTTP:        GET /nodes/{node}/tasks\nPVE method:  node_tasks\nPermissions: List task associated with the current user, or all task the user has 'Sys.Audit'\n             permissions on /nodes/<node> (the <node> the task runs on).\nSince:       PVE 7.4 or earlier",
+        help="Read task list for one node (finished tasks).\n\n\x08\nHTTP:        GET /nodes/{node}/tasks\nPVE method:  node_tasks\nPermissions: List task associated with the current user, or all task the user\n             has 'Sys.Audit' permissions on /nodes/<node> (the <node> the task\n             runs on).\nSince:       PVE 7.4 or earlier",
         short_help="Read task list for one node (finished tasks)",
     )
     def list(
@@ -165,7 +165,7 @@ def _log() -> None:
     @app.command(
         "log",
         cls=ApiCommand,
-        help="Read task log.\n\n\x08\nHTTP:        GET /nodes/{node}/tasks/{upid}/log\nPVE method:  read_task_log\nPermissions: The user needs 'Sys.Audit' permissions on '/nodes/<node>' if they aren't the owner of\n             the task.\nSince:       PVE 7.4 or earlier",
+        help="Read task log.\n\n\x08\nHTTP:        GET /nodes/{node}/tasks/{upid}/log\nPVE method:  read_task_log\nPermissions: The user needs 'Sys.Audit' permissions on '/nodes/<node>' if they\n             aren't the owner of the task.\nSince:       PVE 7.4 or earlier",
         short_help="Read task log",
     )
     def log(
@@ -217,7 +217,7 @@ def _status() -> None:
     @app.command(
         "status",
         cls=ApiCommand,
-        help="Read task status.\n\n\x08\nHTTP:        GET /nodes/{node}/tasks/{upid}/status\nPVE method:  read_task_status\nPermissions: The user needs 'Sys.Audit' permissions on '/nodes/<node>' if they are not the owner of\n             the task.\nSince:       PVE 7.4 or earlier",
+        help="Read task status.\n\n\x08\nHTTP:        GET /nodes/{node}/tasks/{upid}/status\nPVE method:  read_task_status\nPermissions: The user needs 'Sys.Audit' permissions on '/nodes/<node>' if they\n             are not the owner of the task.\nSince:       PVE 7.4 or earlier",
         short_help="Read task status",
     )
     def status(
@@ -248,7 +248,7 @@ def _stop() -> None:
     @app.command(
         "stop",
         cls=ApiCommand,
-        help="Stop a task.\n\n\x08\nHTTP:        DELETE /nodes/{node}/tasks/{upid}\nPVE method:  stop_task\nPermissions: The user needs 'Sys.Modify' permissions on '/nodes/<node>' if they aren't the owner of\n             the task.\nSince:       PVE 7.4 or earlier",
+        help="Stop a task.\n\n\x08\nHTTP:        DELETE /nodes/{node}/tasks/{upid}\nPVE method:  stop_task\nPermissions: The user needs 'Sys.Modify' permissions on '/nodes/<node>' if\n             they aren't the owner of the task.\nSince:       PVE 7.4 or earlier",
         short_help="Stop a task",
     )
     def stop(

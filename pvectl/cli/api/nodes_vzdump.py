@@ -79,7 +79,7 @@ def _create() -> None:
     @app.command(
         "create",
         cls=ApiCommand,
-        help="Create backup.\n\n\x08\nHTTP:        POST /nodes/{node}/vzdump\nPVE method:  vzdump\nPermissions: The user needs 'VM.Backup' permissions on any VM, and 'Datastore.AllocateSpace' on the\n             backup storage (and fleecing storage when fleecing is used). The 'tmpdir', 'dumpdir',\n             'script' and 'job-id' parameters are restricted to the 'root@pam' user. The\n             'prune-backups' setting requires 'Datastore.Allocate' on the backup storage. The\n             'bwlimit', 'performance' and 'ionice' parameters require 'Sys.Modify' on '/'.\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
+        help="Create backup.\n\n\x08\nHTTP:        POST /nodes/{node}/vzdump\nPVE method:  vzdump\nPermissions: The user needs 'VM.Backup' permissions on any VM, and\n             'Datastore.AllocateSpace' on the backup storage (and fleecing\n             storage when fleecing is used). The 'tmpdir', 'dumpdir', 'script'\n             and 'job-id' parameters are restricted to the 'root@pam' user.\n             The 'prune-backups' setting requires 'Datastore.Allocate' on the\n             backup storage. The 'bwlimit', 'performance' and 'ionice'\n             parameters require 'Sys.Modify' on '/'.\nSince:       PVE 7.4 or earlier\nTask:        waits for the task it starts (use --no-wait to print the UPID)",
         short_help="Create backup",
     )
     def create(
@@ -342,7 +342,7 @@ def _defaults() -> None:
     @app.command(
         "defaults",
         cls=ApiCommand,
-        help="Get the currently configured vzdump defaults.\n\n\x08\nHTTP:        GET /nodes/{node}/vzdump/defaults\nPVE method:  defaults\nPermissions: The user needs 'Datastore.Audit' or 'Datastore.AllocateSpace' permissions for the\n             specified storage (or default storage if none specified). Some properties are only\n             returned when the user has 'Sys.Audit' permissions for the node.\nSince:       PVE 7.4 or earlier",
+        help="Get the currently configured vzdump defaults.\n\n\x08\nHTTP:        GET /nodes/{node}/vzdump/defaults\nPVE method:  defaults\nPermissions: The user needs 'Datastore.Audit' or 'Datastore.AllocateSpace'\n             permissions for the specified storage (or default storage if none\n             specified). Some properties are only returned when the user has\n             'Sys.Audit' permissions for the node.\nSince:       PVE 7.4 or earlier",
         short_help="Get the currently configured vzdump defaults",
     )
     def defaults(
@@ -373,7 +373,7 @@ def _extractconfig() -> None:
     @app.command(
         "extractconfig",
         cls=ApiCommand,
-        help="Extract configuration from vzdump backup archive.\n\n\x08\nHTTP:        GET /nodes/{node}/vzdump/extractconfig\nPVE method:  extractconfig\nPermissions: The user needs 'VM.Backup' permissions on the backed up guest ID, and\n             'Datastore.AllocateSpace' on the backup storage.\nSince:       PVE 7.4 or earlier",
+        help="Extract configuration from vzdump backup archive.\n\n\x08\nHTTP:        GET /nodes/{node}/vzdump/extractconfig\nPVE method:  extractconfig\nPermissions: The user needs 'VM.Backup' permissions on the backed up guest ID,\n             and 'Datastore.AllocateSpace' on the backup storage.\nSince:       PVE 7.4 or earlier",
         short_help="Extract configuration from vzdump backup archive",
     )
     def extractconfig(

@@ -87,7 +87,7 @@ def _delete() -> None:
     @app.command(
         "delete",
         cls=ApiCommand,
-        help="Delete pool (deprecated, no support for nested pools, use 'DELETE /pools/?poolid={poolid}').\n\n\x08\nHTTP:        DELETE /pools/{poolid}\nPVE method:  delete_pool_deprecated\nPermissions: You can only delete empty pools (no members). Check: Pool.Allocate on /pool/{poolid}\nSince:       PVE 7.4 or earlier",
+        help="Delete pool (deprecated, no support for nested pools, use 'DELETE /pools/?poolid={poolid}').\n\n\x08\nHTTP:        DELETE /pools/{poolid}\nPVE method:  delete_pool_deprecated\nPermissions: You can only delete empty pools (no members). Check:\n             Pool.Allocate on /pool/{poolid}\nSince:       PVE 7.4 or earlier",
         short_help="Delete pool (deprecated, no support for nested pools, use 'DELETE /pools/?poolid={poolid}')",
     )
     def delete(
@@ -110,7 +110,7 @@ def _delete_pool() -> None:
     @app.command(
         "delete-pool",
         cls=ApiCommand,
-        help="Delete pool.\n\n\x08\nHTTP:        DELETE /pools\nPVE method:  delete_pool\nPermissions: You can only delete empty pools (no members). Check: Pool.Allocate on /pool/{poolid}\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
+        help="Delete pool.\n\n\x08\nHTTP:        DELETE /pools\nPVE method:  delete_pool\nPermissions: You can only delete empty pools (no members). Check:\n             Pool.Allocate on /pool/{poolid}\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
         short_help="Delete pool",
     )
     def delete_pool(
@@ -163,7 +163,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="List pools or get pool configuration.\n\n\x08\nHTTP:        GET /pools\nPVE method:  index\nPermissions: List all pools where you have Pool.Audit permissions on /pool/<pool>, or the pool\n             specific with {poolid}\nSince:       PVE 7.4 or earlier",
+        help="List pools or get pool configuration.\n\n\x08\nHTTP:        GET /pools\nPVE method:  index\nPermissions: List all pools where you have Pool.Audit permissions on\n             /pool/<pool>, or the pool specific with {poolid}\nSince:       PVE 7.4 or earlier",
         short_help="List pools or get pool configuration",
     )
     def list(
@@ -193,7 +193,7 @@ def _set() -> None:
     @app.command(
         "set",
         cls=ApiCommand,
-        help="Update pool data (deprecated, no support for nested pools - use 'PUT /pools/?poolid={poolid}' instead).\n\n\x08\nHTTP:        PUT /pools/{poolid}\nPVE method:  update_pool_deprecated\nPermissions: You also need the right to modify permissions on any object you add/delete. Check:\n             Pool.Allocate on /pool/{poolid}\nSince:       PVE 7.4 or earlier",
+        help="Update pool data (deprecated, no support for nested pools - use 'PUT /pools/?poolid={poolid}' instead).\n\n\x08\nHTTP:        PUT /pools/{poolid}\nPVE method:  update_pool_deprecated\nPermissions: You also need the right to modify permissions on any object you\n             add/delete. Check: Pool.Allocate on /pool/{poolid}\nSince:       PVE 7.4 or earlier",
         short_help="Update pool data (deprecated, no support for nested pools - use 'PUT /pools/?poolid={poolid}' instead)",
     )
     def set(
@@ -251,7 +251,7 @@ def _update_pool() -> None:
     @app.command(
         "update-pool",
         cls=ApiCommand,
-        help="Update pool.\n\n\x08\nHTTP:        PUT /pools\nPVE method:  update_pool\nPermissions: You also need the right to modify permissions on any object you add/delete. Check:\n             Pool.Allocate on /pool/{poolid}\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
+        help="Update pool.\n\n\x08\nHTTP:        PUT /pools\nPVE method:  update_pool\nPermissions: You also need the right to modify permissions on any object you\n             add/delete. Check: Pool.Allocate on /pool/{poolid}\nSince:       PVE 8.1.8 (or earlier, after 8.0.5)",
         short_help="Update pool",
     )
     def update_pool(

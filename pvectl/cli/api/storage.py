@@ -718,7 +718,7 @@ def _list() -> None:
     @app.command(
         "list",
         cls=ApiCommand,
-        help="Storage index.\n\n\x08\nHTTP:        GET /storage\nPVE method:  index\nPermissions: Only list entries where you have 'Datastore.Audit' or 'Datastore.AllocateSpace'\n             permissions on '/storage/<storage>'\nSince:       PVE 7.4 or earlier",
+        help="Storage index.\n\n\x08\nHTTP:        GET /storage\nPVE method:  index\nPermissions: Only list entries where you have 'Datastore.Audit' or\n             'Datastore.AllocateSpace' permissions on '/storage/<storage>'\nSince:       PVE 7.4 or earlier",
         short_help="Storage index",
     )
     def list(

@@ -68,7 +68,7 @@ def _tls_kind(ctx: dict[str, Any]) -> str:
 @app.command("list")
 @handles_errors
 def list_(ctx: typer.Context) -> None:
-    """List the contexts; the current one is marked (1 in tables, true in JSON)."""
+    """List the contexts; the current one is marked (yes in tables, 1 in -o text, true in JSON)."""
     cfg = _load()
     rows = [
         {
@@ -151,7 +151,9 @@ def _parse_assignment(text: str) -> tuple[str, Any]:
 
 def _read_secret(key: str) -> str:
     if sys.stdin.isatty():
-        return str(typer.prompt(key, hide_input=True, err=True))
+        from pvectl.cli.connection import ask_hidden
+
+        return ask_hidden(key)
     value = sys.stdin.readline().rstrip("\r\n")
     if not value:
         raise CliError(f"{key}=-: nothing on standard input", USAGE)
@@ -251,23 +253,23 @@ def add(
         secret = _read_secret(key) if secret_stdin or interactive else ""
         if secret:
             ctx[key] = secret
+    from pvectl.cli.connection import ask_confirm
+
     if fingerprint is None and ca_file is None:
         wanted = (
             fetch
             if fetch is not None
             else (
                 interactive
-                and typer.confirm(
-                    f"Fetch the certificate fingerprint of {host_name}:{port or 8006} to pin it?",
-                    default=True,
-                    err=True,
+                and ask_confirm(
+                    f"Fetch the certificate fingerprint of {host_name}:{port or 8006} to pin it?", default=True
                 )
             )
         )
         if wanted:
             found = fetch_fingerprint(host_name, port or 8006)
             typer.echo(f"Certificate SHA-256 fingerprint of {host_name}:{port or 8006}:\n  {found}", err=True)
-            if yes or (interactive and typer.confirm("Does it match the one the PVE GUI shows?", err=True)):
+            if yes or (interactive and ask_confirm("Does it match the one the PVE GUI shows?")):
                 fingerprint = found
             else:
                 raise CliError("fingerprint not confirmed; nothing saved (pass --yes to accept it)", USAGE)

@@ -4,6 +4,7 @@ emptying one for maintenance (a plan, shown first; then the moves, with per-VM o
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -109,13 +110,14 @@ def show_node(ctx: typer.Context, node: NodeArg) -> None:
 
 
 def _rooms(client: ProxmoxClient, source: str, targets: list[str]) -> list[Any]:
-    from pvectl.cli.errors import USAGE, CliError
+    from pvectl.cli.errors import NOT_FOUND, USAGE, CliError
     from pvectl.sdk._core.answers import as_rows
     from pvectl.vm.drain import NodeRoom
 
     nodes = {str(n.get("node")): n for n in as_rows("GET /nodes", client.request("GET", "/nodes"))}
     if source not in nodes:
-        raise CliError(f"NODE: no node '{source}' in this cluster (known: {', '.join(sorted(nodes))})", USAGE)
+        # a node named as the argument that does not exist is "not found" (4), as in node show and vm show
+        raise CliError(f"no node '{source}' in this cluster (known: {', '.join(sorted(nodes))})", NOT_FOUND)
     for name in targets:
         if name not in nodes:
             raise CliError(f"--to: no node '{name}' in this cluster (known: {', '.join(sorted(nodes))})", USAGE)
@@ -139,14 +141,21 @@ def _plan_text(node: str, rows: list[dict[str, Any]], going: int, staying: int, 
     from pvectl.cli import render
 
     title = f"drain {node}: {render.count(going, noun)} to move, {render.count(staying, noun)} cannot move"
-    return "\n".join(
-        [title]
-        + [
-            f"  {r['kind'].upper()} {r['vmid']} {r['name'] or '-'} ({r['memory']}) -> {r['target'] or 'STAYS'}"
-            f"  {r['mode']}" + (f"  ({r['reason']})" if r["reason"] else "")
-            for r in rows
-        ]
+    return "\n".join([title] + [plan_line(r) for r in rows])
+
+
+def plan_line(row: Mapping[str, Any], width: int = 80) -> str:
+    """One guest of a drain plan; why it stays wraps onto indented lines within ``width`` columns."""
+    import textwrap
+
+    head = (
+        f"  {row['kind'].upper()} {row['vmid']} {row['name'] or '-'} ({row['memory']}) -> {row['target'] or 'STAYS'}"
+        f"  {row['mode']}"
     )
+    if not row["reason"]:
+        return head
+    why = textwrap.wrap(f"({row['reason']})", width - 6, break_on_hyphens=False)
+    return "\n".join([head, *(f"      {line}" for line in why)])
 
 
 @app.command("drain", cls=ApiCommand)

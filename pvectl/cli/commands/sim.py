@@ -209,13 +209,17 @@ def _reachable(host: str, port: int) -> bool:
 
 def status_data(state: Path | None) -> dict[str, Any]:
     """What ``sim status`` reports, as data (the text below and ``-o json`` render the same dict)."""
-    from pvectl.sim.paths import CERT_FILE, state_dir
+    import os
+
+    from pvectl.sim.paths import CERT_FILE, FAULTS_ENV, state_dir
     from pvectl.sim.servers import recorded_servers
     from pvectl.sim.tls import fingerprint_of
 
     directory = state_dir()
     path = _state_file(state)
     data: dict[str, Any] = {"state_dir": str(directory), "state_file": str(path), "exists": path.exists()}
+    # the faults `--sim` runs with while the variable is set (sim serve does not read it)
+    data["env_faults"] = [f.strip() for f in os.environ.get(FAULTS_ENV, "").split(";") if f.strip()]
     if not data["exists"] and not (state is None and (directory / "state.json").exists()):
         return data
     store = _open_store(state, None, reset=False)
@@ -239,6 +243,8 @@ def status_data(state: Path | None) -> dict[str, Any]:
 
 def _status_text(data: dict[str, Any]) -> str:
     lines = [f"state dir:   {data['state_dir']}"]
+    if data.get("env_faults"):
+        lines.append(f"PVECTL_SIM_FAULTS: {'; '.join(data['env_faults'])} (for --sim while it is set)")
     if not data["exists"]:
         lines.append(f"state file:  {data['state_file']} (none yet: created on first use)")
         return "\n".join(lines)

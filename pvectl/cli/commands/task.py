@@ -71,7 +71,7 @@ def list_(
             return
         human = taskview.human_rows(rows, time.time())
         if kind == "table":
-            output.emit(human, kind, columns=taskview.COLUMNS, ordered=True)
+            output.emit(taskview.fit_status(human), kind, columns=taskview.COLUMNS, ordered=True)
         else:  # text (for scripts) and wide: the full UPID too
             output.emit(human, "text" if kind == "text" else "table", columns=taskview.WIDE_COLUMNS, ordered=True)
 
@@ -107,14 +107,15 @@ def wait(
     from pvectl.cli.tasks import wait_and_report
 
     with reported():
-        node = _node(upid)
         seconds = None
         if timeout is not None:
             from pvectl.cli.duration import parse_duration
 
             seconds = parse_duration(timeout, "--timeout")
-        client, fmt = _setup(ctx)
-        output.resolve(fmt)
+        from pvectl.cli.runner import output_format
+
+        output.resolve(output_format(ctx))
+        upid, node, client, fmt = _resolve(ctx, upid)  # a UPID, or the short id `task list` prints
         output.emit(wait_and_report(ctx, client, upid, timeout=seconds, doing="the task runs", node=node), fmt)
 
 

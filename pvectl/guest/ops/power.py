@@ -11,9 +11,11 @@ destroy_vm ``qmdestroy``); LXC ``vz<action>`` (pve-container ``src/PVE/API2/LXC/
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from pvectl.guest.run import Step, Write, decided
+from pvectl.guest.outcome import Outcome
+from pvectl.guest.run import Job, State, Step, Write, decided, execute
 
 if TYPE_CHECKING:
     from pvectl.sdk import ProxmoxClient
@@ -121,8 +123,39 @@ def current_status(client: ProxmoxClient, ref: VmRef) -> dict[str, Any] | None:
     return {"status": str(status), "qmpstatus": str(getattr(current, "qmpstatus", None) or status)}
 
 
-def plan_delete(refs: Sequence[VmRef], *, purge: bool = False) -> list[Step]:
-    return [delete_write(ref, purge=purge) for ref in refs]
+def plan_delete(
+    refs: Sequence[VmRef], *, purge: bool = False, stop: bool = False, wait: bool = True, timeout: float | None = None
+) -> list[Step]:
+    """One delete per guest; with ``stop``, a running (or paused) guest is stopped first (see StopThenDelete)."""
+    steps: list[Step] = []
+    for ref in refs:
+        if stop and ref.status in ("running", "paused"):
+            steps.append(stop_then_delete(ref, purge=purge, wait=wait, timeout=timeout))
+        else:
+            steps.append(delete_write(ref, purge=purge))
+    return steps
+
+
+@dataclass
+class StopThenDelete(Job):
+    """``delete --stop`` on a running guest: PVE destroys only stopped guests (qemu-server src/PVE/API2/Qemu.pm
+    destroy_vm dies "VM N is running - destroy failed"; pve-container src/PVE/API2/LXC.pm destroy_vm likewise),
+    so the stop is sent and waited for first, then the delete; each write through the runner (reconciled on an
+    ambiguous answer), and a stop that fails leaves the guest as it is, nothing deleted."""
+
+    request: str = ""  # what --dry-run shows
+
+
+def stop_then_delete(ref: VmRef, *, purge: bool, wait: bool, timeout: float | None) -> StopThenDelete:
+    stopping, deleting = power_write(ref, "stop"), delete_write(ref, purge=purge)
+
+    def run(client: ProxmoxClient, on_state: State) -> Outcome:
+        stopped = execute(client, stopping, wait=True, timeout=timeout, on_state=on_state)
+        if not stopped.ok:
+            return stopped
+        return execute(client, deleting, wait=wait, timeout=timeout, on_state=on_state)
+
+    return StopThenDelete(ref, "delete", run, request=f"{stopping.request}, then {deleting.request}")
 
 
 def delete_write(ref: VmRef, *, purge: bool = False) -> Write:
@@ -149,8 +182,9 @@ def _running_hint(ref: VmRef, exc: BaseException) -> list[str]:
     # destroy failed" (pve-container src/PVE/API2/LXC.pm destroy_vm: "CT N is running")
     if " is running" not in str(exc):
         return []
-    noun = "ct" if ref.kind == "lxc" else "vm"
-    return [f"stop the {noun.upper()} first ('pvectl {noun} stop {ref.vmid}'), then delete it"]
+    if ref.kind == "lxc":
+        return [f"stop the CT first ('pvectl ct stop {ref.vmid}'), then delete it"]
+    return [f"stop it first: pvectl vm delete {ref.vmid} --stop"]  # vm delete --stop: StopThenDelete
 
 
 def _gone(client: ProxmoxClient, ref: VmRef) -> bool | None:

@@ -286,15 +286,22 @@ class BaseClient:
         text = str(exc)
         return "CERTIFICATE_VERIFY_FAILED" in text or "SSL" in text or "certificate" in text.lower()
 
+    def _server(self) -> str:
+        """``host:port`` of the server, as a connection error names it."""
+        url = httpx.URL(self.base_url)
+        host = f"[{url.host}]" if ":" in url.host else url.host
+        return f"{host}:{url.port or (443 if url.scheme == 'https' else 80)}"
+
     def _transport_error(self, exc: httpx.TransportError, prepared: Prepared) -> PveError:
         text = redact(str(exc) or type(exc).__name__)
         if self._is_tls_failure(exc):
-            return TLSError(f"TLS error talking to the server: {text}")
+            return TLSError(f"TLS error talking to {self._server()}: {text}")
         if isinstance(exc, httpx.TimeoutException):
             return TransportError(
-                f"{prepared.method} {prepared.path}: no answer within the request timeout of {self.timeout:g} s"
+                f"{prepared.method} {prepared.path}: no answer within the request timeout of {self.timeout:g} s "
+                f"({self._server()})"
             )
-        return TransportError(f"{prepared.method} {prepared.path}: {text}")
+        return TransportError(f"{prepared.method} {prepared.path}: cannot reach {self._server()}: {text}")
 
     def _needs_version(self, op: OpSpec | None) -> bool:
         return self.check_version and self.server_version is None and op is not None and op.key != VERSION_OP

@@ -2,9 +2,9 @@
 
 The agent answers ``BOOT_SECONDS`` after the VM started and reports an address ``IP_SECONDS`` after it (DHCP
 takes a moment). ``exec`` knows a few commands (``echo``, ``hostname``, ``cat /etc/os-release``, ``true``,
-``false``, ``exit N``, ``sh -c 'exit N'``) and reads ``input-data`` for ``cat``. Errors are qemu-server's
-(PVE::QemuServer::Agent ``assert_agent_available``/``agent_cmd``; the guest's own error for a disabled
-``guest-exec`` is passed through prefixed with "Agent error: ").
+``false``, ``exit N``, ``sh -c 'exit N'``, ``sh`` reading such lines) and reads ``input-data`` for ``cat``.
+Errors are qemu-server's (PVE::QemuServer::Agent ``assert_agent_available``/``agent_cmd``; the guest's own error
+for a disabled ``guest-exec`` is passed through prefixed with "Agent error: ").
 """
 
 from __future__ import annotations
@@ -101,6 +101,12 @@ def _run(argv: list[str], stdin: str, hostname: str) -> tuple[int, str, str]:
         return 0, stdin, ""
     if name == "cat":
         return 1, "", f"cat: {args[0]}: No such file or directory\n"
+    if name == "sh" and not args:  # a script on standard input: its lines, one after the other
+        code, out, err = 0, "", ""
+        for line in filter(None, (raw.strip() for raw in stdin.splitlines())):
+            code, more_out, more_err = _run(shlex.split(line), "", hostname)
+            out, err = out + more_out, err + more_err
+        return code, out, err
     return 127, "", f"sh: 1: {name}: not found\n"
 
 

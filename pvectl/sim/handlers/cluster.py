@@ -82,8 +82,10 @@ def vm_resource(state: State, vmid: str, vm: dict[str, Any], now: float) -> dict
         "vmid": int(vmid),
         "node": vm["node"],
         "name": config.get("name", f"VM {vmid}"),
-        # guests of an unreachable node have no known status
-        "status": vm["status"] if online else "unknown",
+        # guests of an unreachable node have no known status; a running VM's status is its QMP status, so a
+        # suspended one is "paused" (pve-manager PVE/Service/pvestatd.pm update_qemu_status writes qmpstatus as
+        # the status into the RRD data that PVE/API2Tools.pm extract_vm_stats reads for /cluster/resources)
+        "status": ("paused" if running and vm.get("paused") else vm["status"]) if online else "unknown",
         "template": int(config.get("template", 0)),
         "maxmem": memory,
         "mem": memory // 3 if running else 0,

@@ -1,8 +1,9 @@
 """``POST /nodes/{node}/qemu/{vmid}/status/suspend|resume``: pause and continue a running VM.
 
-A paused VM stays ``running`` in ``/cluster/resources`` and ``status/current`` (the QEMU process lives);
-``qmpstatus`` says ``paused``, as PVE reports it (qemu-server vmstatus). Both need a running VM
-(qemu-server vm_suspend/vm_resume: "VM N not running"); resume of a VM that is not paused changes nothing.
+A paused VM stays ``running`` in ``status/current`` (the QEMU process lives), whose ``qmpstatus`` says
+``paused`` (qemu-server vmstatus); ``/cluster/resources`` shows ``paused`` (pvestatd stores the QMP status).
+Both need a running VM (qemu-server vm_suspend/vm_resume: "VM N not running"); resume of a VM that is not paused
+changes nothing.
 """
 
 from __future__ import annotations

@@ -12,7 +12,10 @@ from pvectl.cli.errors import AUTH, USAGE, CliError, reported
 from pvectl.cli.runner import output_format
 
 if TYPE_CHECKING:
+    from pvectl.sdk import ProxmoxClient
     from pvectl.vm.config import VmConfig
+    from pvectl.vm.outcome import Outcome
+    from pvectl.vm.plan import Plan
 
 TASK_TIMEOUT = 600.0  # --timeout default of vm create: how long each task of the plan is waited for
 
@@ -30,6 +33,8 @@ def load_file(path: str, base: VmConfig | None = None) -> VmConfig:
         data: Any = yaml_document(text, source) if yaml_file else json_document(text, source)
     except FileLoadError as exc:
         raise CliError(str(exc), USAGE) from None
+    if isinstance(data, dict) and isinstance(data.get("vm"), dict) and "requests" in data:
+        data = data["vm"]  # what `vm create --dry-run -o json|yaml` prints: its VM file part
     try:
         return load(data, base)
     except VmFileError as exc:
@@ -72,7 +77,7 @@ def _create(ctx: typer.Context, values: dict[str, Any]) -> None:
     if values.get("interactive"):
         from pvectl.prompts.flow import run_prompts
 
-        return run_prompts(ctx, config, dry_run=dry_run)
+        return run_prompts(ctx, config, dry_run=dry_run, allow_duplicate_name=bool(values.get("allow_duplicate_name")))
     if values.get("tui"):
         from pvectl.tui import run_wizard
 
@@ -81,7 +86,7 @@ def _create(ctx: typer.Context, values: dict[str, Any]) -> None:
     from pvectl.vm.workflow import check_and_plan, submit
 
     client = app.client()
-    resolution, plan = check_and_plan(client, config, strict=True)  # --dry-run runs every check a real run does
+    resolution, plan = check_and_plan(client, config, strict=True, **_checks(values))  # as a real run's
     if wait is not None:
         plan.notes.append(f"then wait for {wait}: pvectl vm wait {plan.vmid} --for {wait}")
     for note in presets:  # what the OS chose for the values not given, also before a dry run's plan
@@ -100,6 +105,20 @@ def _create(ctx: typer.Context, values: dict[str, Any]) -> None:
         if console and outcome.vmid is not None and outcome.node is not None:
             _attach_console(ctx, outcome.vmid, outcome.node, resolution.config.general.name or "")
         return
+    _wait_for_guest(ctx, client, outcome, plan, config, wait, timeout, console)
+
+
+def _wait_for_guest(
+    ctx: typer.Context,
+    client: ProxmoxClient,
+    outcome: Outcome,
+    plan: Plan,
+    config: VmConfig,
+    wait: str,
+    timeout: float,
+    console: bool,
+) -> None:
+    """``--wait agent|ip`` after a create that went well (then ``--console`` attaches)."""
     from pvectl.cli.commands.vm.report import outcome_lines
     from pvectl.cli.commands.vm.wait import wait_for_vm
     from pvectl.vm.lookup import VmRef
@@ -109,6 +128,28 @@ def _create(ctx: typer.Context, values: dict[str, Any]) -> None:
     wait_for_vm(ctx, client, ref, wait, timeout=timeout)
     if console:
         _attach_console(ctx, ref.vmid, ref.node, ref.name)
+
+
+def _checks(values: dict[str, Any]) -> dict[str, bool]:
+    """--strict-defaults (or the config file's) and --allow-duplicate-name, as check_and_plan takes them."""
+    return {
+        "strict_defaults": bool(values.get("strict_defaults")) or strict_defaults_configured(),
+        "allow_duplicate_name": bool(values.get("allow_duplicate_name")),
+    }
+
+
+def strict_defaults_configured() -> bool:
+    """``strict-defaults = true`` in the config file's ``[vm]`` table (the default of --strict-defaults)."""
+    from pvectl.config.file import ConfigError, load
+
+    try:
+        table = load().other.get("vm", {})
+    except ConfigError as exc:
+        raise CliError(str(exc), USAGE) from None
+    value = table.get("strict-defaults", False) if isinstance(table, dict) else False
+    if not isinstance(value, bool):
+        raise CliError(f"[vm] strict-defaults: expected true or false, got {value!r}", USAGE)
+    return value
 
 
 GUEST_WAITS = ("agent", "ip")

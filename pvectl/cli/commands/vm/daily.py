@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Annotated
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -23,9 +24,10 @@ VmArg = Annotated[
 NoWait = options.NoWait
 Timeout = options.Timeout
 LIST_COLUMNS = ("vmid", "name", "node", "status", "tags", "cpus", "memory")
+WIDE_COLUMNS = ("vmid", "name", "node", "status", "pool", "tags", "template", "ha", "lock", "cpus", "maxmem", "uptime")
 # What /cluster/resources reports as a VM's status: PVE::QemuServer::vmstatus gives running|stopped (the same
 # enum as GET /nodes/{node}/qemu/{vmid}/status/current), and the cluster marks guests of an offline node unknown.
-VM_STATES = ("running", "stopped", "unknown")
+VM_STATES = ("running", "stopped", "paused", "unknown")  # pvectl.vm.selector.STATES
 
 
 def _find(client: ProxmoxClient, key: str) -> VmRef:
@@ -94,7 +96,7 @@ def list_vms(
     """List the cluster's VMs (no node needed); the selector flags narrow the list."""
     with reported():
         from pvectl.cli import fleet as select
-        from pvectl.cli.output import emit
+        from pvectl.cli.output import show
         from pvectl.vm.lookup import cluster_vms, matches
 
         client = ctx.obj.client()
@@ -111,20 +113,38 @@ def list_vms(
                 "tags": ";".join(vm.tags),
                 "cpus": vm.raw.get("maxcpu"),
                 "memory": int(vm.raw.get("maxmem") or 0) // (1024 * 1024),
+                **_wide(vm.raw),
             }
             for vm in vms
         ]
-        emit(rows, output_format(ctx), LIST_COLUMNS)
+        show(ctx, rows, columns=LIST_COLUMNS, wide=WIDE_COLUMNS)
+
+
+def _wide(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The keys ``-o wide`` adds, from the /cluster/resources row: template (0/1), the HA state (``hastate``,
+    only for HA-managed guests), a lock (backup, migrate, ...), uptime in seconds, pool, memory in bytes."""
+    return {
+        "pool": raw.get("pool") or "",
+        "template": bool(raw.get("template")),
+        "ha": raw.get("hastate") or "",
+        "lock": raw.get("lock") or "",
+        "uptime": int(raw.get("uptime") or 0),
+        "maxmem": int(raw.get("maxmem") or 0),
+    }
 
 
 def _check_filters(client: ProxmoxClient, *, node: str | None, status: str | None) -> None:
-    """A filter value that can never match is a usage error, not an empty list (nothing else is sent)."""
-    if status is not None and status not in VM_STATES:
-        raise CliError(f"--status: '{status}' is not one of {', '.join(VM_STATES)}", USAGE)
-    if node is not None:
-        known = sorted(str(n["node"]) for n in client.request("GET", "/nodes") or [])
-        if node not in known:
-            raise CliError(f"--node: no node '{node}' in this cluster (known: {', '.join(known)})", USAGE)
+    """A filter value that can never match is a usage error, not an empty list (nothing else is sent); the same
+    checks as every selector's (pvectl.vm.selector)."""
+    from pvectl.vm.selector import SelectorError, check_node, check_status
+
+    try:
+        if status is not None:
+            check_status(status)
+        if node is not None:
+            check_node(node, (str(n["node"]) for n in client.request("GET", "/nodes") or []))
+    except SelectorError as exc:
+        raise CliError(str(exc), USAGE) from None
 
 
 def show(ctx: typer.Context, vm: VmArg) -> None:

@@ -153,6 +153,26 @@ EXTRA: list[tuple[str, Any]] = [
             ),
         ],
     ),
+    (
+        "strict_defaults",
+        Annotated[
+            bool,
+            typer.Option(
+                "--strict-defaults",
+                help="A built-in default the node lacks (ceph-pool, cephfs, vmbr9, the NixOS ISO) is an error, not "
+                "replaced by the node's own (config: strict-defaults = true in [vm]).",
+            ),
+        ],
+    ),
+    (
+        "allow_duplicate_name",
+        Annotated[
+            bool,
+            typer.Option(
+                "--allow-duplicate-name", help="Create the VM even when another VM in the cluster has its name."
+            ),
+        ],
+    ),
     *ci_flags.CREATE_OPTIONS,
     ("interactive", Annotated[bool, typer.Option("--interactive", "-i", help="Ask for every field (prompts).")]),
     ("tui", Annotated[bool, typer.Option("--tui", help="Full-screen wizard.")]),
@@ -177,7 +197,8 @@ def with_vm_flags(func: Callable[..., None]) -> Callable[..., None]:
             name, annotation = _option(spec)
             params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation))
     for name, annotation in EXTRA:
-        default = False if name in ("dry_run", "interactive", "tui", "schema", "console", *ci_flags.SWITCHES) else None
+        switches = ("dry_run", "interactive", "tui", "schema", "console", "strict_defaults", "allow_duplicate_name")
+        default = False if name in (*switches, *ci_flags.SWITCHES) else None
         params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation))
     func.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     return func

@@ -26,6 +26,8 @@ from pvectl.cli.options import NoWait, Timeout
 
 if TYPE_CHECKING:
     from pvectl.sdk import ProxmoxClient
+    from pvectl.vm.lookup import VmRef
+    from pvectl.vm.selector import Selector
 
 PLAN_COLUMNS = ("vmid", "name", "node", "target", "mode", "memory", "local_disks", "blocked")
 
@@ -54,6 +56,8 @@ TargetStorageOpt = Annotated[
 
 
 def plan_text(rows: list[dict[str, object]], title: str) -> str:
+    import textwrap
+
     lines = [title]
     for r in rows:
         line = f"  {r['vmid']} {r['name'] or '-'} ({r['memory']}) {r['node']} -> {r['target'] or '-'}  {r['mode']}"
@@ -61,7 +65,7 @@ def plan_text(rows: list[dict[str, object]], title: str) -> str:
             line += f"  local disks: {r['local_disks']}"
         if r["blocked"] != "-":
             line += f"  CANNOT MOVE: {r['blocked']}"
-        lines.append(line)
+        lines.extend(textwrap.wrap(line, 80, subsequent_indent="      ", break_on_hyphens=False))  # within 80
     return "\n".join(lines)
 
 
@@ -75,6 +79,19 @@ def check_target(client: ProxmoxClient, node: str, flag: str = "--to") -> None:
         raise CliError(f"{flag}: no node '{node}' in this cluster (known: {', '.join(sorted(nodes))})", USAGE)
     if nodes[node] != "online":
         raise CliError(f"{flag}: node '{node}' is {nodes[node]}; a migration needs it online", USAGE)
+
+
+def _to_move(client: ProxmoxClient, sel: Selector, to: str) -> list[VmRef]:
+    """The matched VMs not on ``to`` yet; none: says why on stderr (already there, or nothing matched)."""
+    from pvectl.cli import fleet as select
+
+    matched = select.matched(client, sel)
+    refs = [r for r in matched if r.node != to]
+    if not refs:
+        there = ", ".join(str(r.vmid) for r in matched)
+        what = f"already on {to}: {there}" if matched else f"no VM matches ({sel.describe()})"
+        print(f"{what}; nothing to do", file=sys.stderr)
+    return refs
 
 
 def migrate(
@@ -105,7 +122,7 @@ def migrate(
         ),
     ] = False,
 ) -> None:
-    """Move VMs to another node: one by id or name, or many by selector (asks first unless --yes). PVE's
+    """Move VMs to another node: one by id or name, or many by selector (a selection asks first unless --yes). PVE's
     preflight is shown before anything is sent; VMs it would refuse are not sent."""
     with reported():
         from pvectl.cli import fleet as select
@@ -127,9 +144,8 @@ def migrate(
         if server_side:
             _server_side_supported(client)
         check_target(client, to)
-        refs = [r for r in select.matched(client, sel) if r.node != to]
+        refs = _to_move(client, sel, to)
         if not refs:
-            print(f"no VM to move ({sel.describe()}, not already on {to}); nothing to do", file=sys.stderr)
             return
         try:
             planned = plan_migrations(client, refs, to, online=online, with_local_disks=with_local_disks,

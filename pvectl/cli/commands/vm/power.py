@@ -182,7 +182,7 @@ def _power(action: str) -> Callable[..., None]:
 
     command.__doc__ = (
         f"{action.capitalize()} VMs and wait for the tasks: one by id or name, or many by selector "
-        f"(--parallel N at a time{', asks first unless --yes' if action in DESTRUCTIVE else ''})."
+        f"(--parallel N at a time{'; a selection asks first unless --yes' if action in DESTRUCTIVE else ''})."
     )
     # flags only some verbs have: --server-side where PVE has a bulk action, --wait agent|ip on start (only
     # start brings a guest up)
@@ -206,8 +206,9 @@ def delete(
     bulk: Bulk,
     waiting: Waiting,
     purge: bool = typer.Option(False, "--purge", help="Also remove them from backups, HA and replication."),
+    stop: bool = typer.Option(False, "--stop", help="Stop running VMs first (PVE deletes only stopped VMs)."),
 ) -> None:
-    """Delete VMs and their disks: one by id or name, or many by selector (asks first unless --yes)."""
+    """Delete VMs and their disks: one by id or name, or many by selector (always asks first unless --yes)."""
     with reported():
         from pvectl.cli.writes import run_steps
         from pvectl.guest.ops.power import plan_delete
@@ -219,15 +220,33 @@ def delete(
         refs = _selected(ctx, client, sel, "delete")
         if not refs:
             return
+        if sel.single:
+            _refuse_running(refs[0], stop)
         if sel.single and not bulk.yes and not bulk.dry_run:
             ref = refs[0]
             from pvectl.cli.writes import confirm
 
-            confirm(f"Delete VM {ref.vmid} ({ref.name or 'no name'}) on {ref.node} and its disks?",
+            doing = "Stop and delete" if stop and ref.status in RUNNING else "Delete"
+            confirm(f"{doing} VM {ref.vmid} ({ref.name or 'no name'}) on {ref.node} and its disks?",
                     f"refusing to delete VM {ref.vmid}")  # fmt: skip
         question = _question("delete", sel.single, " and their disks")
-        run_steps(ctx, client, plan_delete(refs, purge=purge), single=sel.single, bulk=bulk, waiting=waiting,
-                  seconds=seconds, verb="delete", question=question)  # fmt: skip
+        steps = plan_delete(refs, purge=purge, stop=stop, wait=not waiting.no_wait, timeout=seconds)
+        run_steps(ctx, client, steps, single=sel.single, bulk=bulk, waiting=waiting, seconds=seconds,
+                  verb="delete", question=question)  # fmt: skip
+
+
+RUNNING = ("running", "paused")  # /cluster/resources states of a VM whose QEMU process runs
+
+
+def _refuse_running(ref: VmRef, stop: bool) -> None:
+    """One named VM that runs, without --stop: refused before the question, nothing sent. PVE would refuse it
+    after (qemu-server src/PVE/API2/Qemu.pm destroy_vm: "VM N is running - destroy failed")."""
+    if ref.status in RUNNING and not stop:
+        raise CliError(
+            f"VM {ref.vmid} ({ref.name or 'no name'}) is {ref.status}: PVE deletes only stopped VMs (nothing was sent)",
+            USAGE,
+            [f"stop it first: pvectl vm delete {ref.vmid} --stop"],
+        )
 
 
 start = _power("start")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pvectl.cli.render import Progress  # moved there: ct create uses it too
 
@@ -47,14 +47,23 @@ def print_plan(ctx: typer.Context, plan: Plan, config: VmConfig | None = None) -
     """The --dry-run output: the plan as text for people, the plan's data in JSON (secrets redacted); with
     -o yaml the VM file (flat keys, `--from-file` reads it back) followed by the plan as comments."""
     from pvectl.cli.output import show
-    from pvectl.cli.runner import output_format
 
-    if config is not None and output_format(ctx) == "yaml":
-        from pvectl.vm.vmfile import dump_yaml
+    show(ctx, plan_document(plan, config), human=plan_text(plan), piped="text")
 
-        print(dump_yaml(config, comment=plan_text(plan)), end="")
-        return
-    show(ctx, json.loads(plan_json(plan)), human=plan_text(plan), piped="text")
+
+def plan_document(plan: Plan, config: VmConfig | None = None) -> dict[str, Any]:
+    """What ``--dry-run -o json|yaml`` prints: ``{vm: <the VM file>, node, vmid, server_version, requests: [...]}``
+    (secrets redacted). ``vm create --from-file`` reads it back (its ``vm`` part)."""
+    from pvectl.sdk._core.redact import redact
+
+    document: dict[str, Any] = {}
+    if config is not None:
+        from pvectl.vm.vmfile import to_flat
+
+        document["vm"] = to_flat(config)
+    document.update(plan.as_dict())
+    redacted: dict[str, Any] = json.loads(redact(json.dumps(document)))
+    return redacted
 
 
 def show_outcome(ctx: typer.Context, outcome: Outcome) -> None:

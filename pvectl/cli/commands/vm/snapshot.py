@@ -128,7 +128,7 @@ def _run(
         # answer is reconciled from the node's task list
         task_types=lambda ref: (SNAPSHOT_TASKS[verb],),
     )
-    select.report(ctx, results)
+    select.report(ctx, results, single=sel.single)
 
 
 def _retention(client: ProxmoxClient, prefix: str, keep: int, seconds: float) -> Then:

@@ -47,9 +47,7 @@ def wait_for_vm(
 
     def progress(seen: str) -> None:
         if sys.stderr.isatty():
-            from pvectl.cli.safe_text import safe_cell
-
-            print(f"\r\x1b[Kwaiting for {condition} on VM {ref.vmid}: {safe_cell(seen)}", end="", file=sys.stderr)
+            print("\r\x1b[K" + status_line(condition, ref.vmid, seen), end="", file=sys.stderr)
 
     try:
         reached = wait_until(
@@ -73,9 +71,28 @@ def wait_for_vm(
     show(ctx, data, human=reached.detail if condition == "ip" else f"VM {ref.vmid}: {condition}", piped="text")
 
 
+def status_line(condition: str, vmid: int, seen: str) -> str:
+    """The one-line progress of a wait, at most 79 columns: PVE's raw QMP failure (``VM 103 qmp command
+    'guest-network-get-interfaces' failed - got timeout``, what qemu-server answers while the agent is not up yet)
+    in a few words."""
+    import re
+
+    from pvectl.cli.safe_text import safe_cell
+
+    if re.search(r"qmp command '[\w-]+' failed - got timeout", seen):
+        seen = "the guest agent does not answer yet"
+    seen = re.sub(rf"^VM {vmid}\b:? ?", "", seen) or seen
+    seen = safe_cell(seen)  # server text: control characters escaped before it reaches the terminal
+    line = f"waiting for {condition} on VM {vmid}: {seen}"
+    return line if len(line) <= 79 else line[:76] + "..."
+
+
 def check_condition(condition: str) -> str:
+    """The condition in its full form: ``running``/``stopped`` are taken for ``status=running``/``status=stopped``."""
     from pvectl.vm.guest import CONDITIONS
 
+    if condition in ("running", "stopped"):
+        return f"status={condition}"
     if condition not in CONDITIONS:
         raise CliError(f"--for: expected one of {', '.join(CONDITIONS)}, got '{condition}'", USAGE)
     return condition
@@ -86,7 +103,11 @@ def wait(
     vm: VmArg,
     condition: Annotated[
         str,
-        typer.Option("--for", metavar="CONDITION", help="status=running, status=stopped, agent (answers ping) or ip."),
+        typer.Option(
+            "--for",
+            metavar="CONDITION",
+            help="status=running (or running), status=stopped (or stopped), agent (answers ping) or ip.",
+        ),
     ],
     family: Annotated[
         int | None, typer.Option("--family", help="With --for ip: only IPv4 (4) or IPv6 (6).", show_default=False)
@@ -106,7 +127,7 @@ def wait(
         from pvectl.cli.runner import output_format
 
         resolve(output_format(ctx))
-        check_condition(condition)
+        condition = check_condition(condition)
         check_family(family)
         seconds = WAIT_TIMEOUT if timeout is None else parse_duration(timeout, "--timeout")
         client = ctx.obj.client()
