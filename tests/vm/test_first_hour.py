@@ -262,7 +262,9 @@ def test_long_lines_fit_80_columns(cli: SimCli) -> None:
     from pvectl.cli.commands.node import plan_line
 
     why = "needs 64.0 GiB free memory; the most any other node has is pve2 with 5.2 GiB free (of 8.0 GiB)"
-    stays = plan_line({"vmid": 104, "name": "big", "memory": "64.0 GiB", "target": None, "mode": "-", "reason": why})
+    stays = plan_line(
+        {"kind": "vm", "vmid": 104, "name": "big", "memory": "64.0 GiB", "target": None, "mode": "-", "reason": why}
+    )
     assert "need" in stays and max(len(line) for line in stays.splitlines()) <= 80
     usage = cli("api", "usage", "/nodes/{node}/qemu", "--command", "POST")
     assert "Permissions: You need 'VM.Allocate'" in usage.stdout
