@@ -32,7 +32,8 @@ DEFAULT_PORT = 8006
 
 @dataclass(frozen=True)
 class Settings:
-    """Resolved connection settings. ``sources`` says where each came from (flag/env, context, default)."""
+    """Resolved connection settings. ``sources`` says where each came from (``flag --host``, ``env PVECTL_HOST``,
+    ``context NAME``, default)."""
 
     context: str | None = None
     host: str | None = None
@@ -57,7 +58,7 @@ class Settings:
                 "no PVE server given: pass --host, set PVECTL_HOST, or add a context with 'pvectl config add'", USAGE
             )
         where = self.sources.get("host", "")
-        where = "--host / PVECTL_HOST" if where == "flag/env" else where or "host"
+        where = "--host / PVECTL_HOST" if where.startswith(("flag", "env")) else where or "host"
         try:
             return base_url_for(self.host, self.port)
         except Exception as exc:  # a port outside 1-65535, httpx.InvalidURL and friends
@@ -126,9 +127,16 @@ def resolve(options: GlobalOptions, env: Mapping[str, str] | None = None) -> Set
         sources["context"] = f"not applied: {name} is for {ctx['host']}, not {options.host}"
         ctx, name = {}, None
 
+    def given(key: str, value: Any) -> str:
+        """Whether a root option's value came from its environment variable or its flag (-v says which)."""
+        var = "PVECTL_" + key.upper().replace("-", "_")
+        seen = env.get(var)
+        from_env = seen is not None and (str(value) == seen or (isinstance(value, bool) and seen != ""))
+        return f"env {var}" if from_env else f"flag --{key}"
+
     def pick(key: str, option: Any, ctx_key: str | None = None) -> Any:
         if option is not None:
-            sources[key] = "flag/env"
+            sources[key] = given(key, option)
             return option
         value = ctx.get(ctx_key or key)
         if value is not None:
@@ -137,7 +145,7 @@ def resolve(options: GlobalOptions, env: Mapping[str, str] | None = None) -> Set
 
     if options.host is not None:
         # the context's port belongs to the context's host
-        host, port, sources["host"] = options.host, int(ctx.get("port") or DEFAULT_PORT), "flag/env"
+        host, port, sources["host"] = options.host, int(ctx.get("port") or DEFAULT_PORT), given("host", options.host)
     else:
         host, port = pick("host", None), int(ctx.get("port") or DEFAULT_PORT)
     user = pick("user", options.user)
@@ -148,7 +156,7 @@ def resolve(options: GlobalOptions, env: Mapping[str, str] | None = None) -> Set
 
     token = options.token
     if token is not None:
-        sources["token"] = "flag/env"  # noqa: S105 (where it came from, not a secret)
+        sources["token"] = given("token", token)  # where it came from, never the token itself
     else:
         secret = env.get("PVECTL_TOKEN_SECRET") or ctx.get("token-secret")
         token_user = user or _user_with_realm(ctx)
@@ -176,7 +184,8 @@ def resolve(options: GlobalOptions, env: Mapping[str, str] | None = None) -> Set
             raise CliError(f"{where}: {exc}", USAGE) from None
     transport = transport_settings(options, ctx)
     for key in transport:
-        sources[key] = "flag/env" if getattr(options, key.replace("-", "_")) is not None else f"context {name}"
+        value = getattr(options, key.replace("-", "_"))
+        sources[key] = given(key, value) if value is not None else f"context {name}"
     return Settings(
         context=name,
         host=host,

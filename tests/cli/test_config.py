@@ -330,3 +330,14 @@ def test_context_names_complete(home: Path) -> None:
     assert _context_names("p") == ["prod"]
     write_config(home, "broken = [")
     assert _context_names("") == []  # silent on a bad file
+
+
+def test_verbose_sources_tell_flag_env_and_context_apart(home: Path) -> None:
+    """-v names where each setting came from: the flag, its environment variable, or the context."""
+    write_config(home, LAB)
+    s = resolve(GlobalOptions(host="pve-other", fingerprint=None), env={"PVECTL_HOST": "pve-other"})
+    assert s.sources["host"] == "env PVECTL_HOST"
+    s = resolve(GlobalOptions(host="pve-other"), env={"PVECTL_HOST": "pve-elsewhere"})
+    assert s.sources["host"] == "flag --host"  # the flag beat the variable
+    s = resolve(GlobalOptions(), env={})
+    assert s.sources["host"].startswith("context ")
