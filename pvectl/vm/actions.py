@@ -15,12 +15,12 @@ def enable_serial_console(client: ProxmoxClient, node: str, vmid: int) -> None:
     from pvectl.sdk._core.answers import as_object
 
     path = f"/nodes/{node}/qemu/{vmid}/config"
-    config = as_object(f"GET {path}", client.request("GET", path))
+    config = as_object(f"GET {path}", client.nodes(node).qemu(vmid).config.get())
     params = {"serial0": "socket", "vga": "serial0"}
     digest = str(config.get("digest") or "")
     if digest:
         params["digest"] = digest  # PVE refuses the write if someone changed the config meanwhile
-    client.request("PUT", f"/nodes/{node}/qemu/{vmid}/config", params)
+    client.nodes(node).qemu(vmid).config.set(**params)
 
 
 def power(client: ProxmoxClient, node: str, vmid: int, action: Power) -> Task:
@@ -45,14 +45,16 @@ def wait_real_state(
 ) -> str:
     """After an HA request: poll ``status/current`` until the VM is ``want`` (running/stopped); the last status
     seen. TaskTimeout when ``timeout`` seconds pass first."""
+    from pvectl.guest.api import guest_api
     from pvectl.sdk import TaskTimeout
+    from pvectl.sdk._core.answers import plain
 
     clock = client.clock
     started = clock.monotonic()
     delay = 0.1
     path = f"/nodes/{node}/{kind}/{vmid}/status/current"
     while True:
-        answer = client.request("GET", path)
+        answer = plain(guest_api(client, node, vmid, kind).status.current())
         status = str(answer.get("status") or "") if isinstance(answer, dict) else ""
         if status == want:
             return status
