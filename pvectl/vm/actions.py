@@ -52,7 +52,6 @@ def wait_real_state(
     clock = client.clock
     started = clock.monotonic()
     delay = 0.1
-    path = f"/nodes/{node}/{kind}/{vmid}/status/current"
     while True:
         answer = plain(guest_api(client, node, vmid, kind).status.current())
         status = str(answer.get("status") or "") if isinstance(answer, dict) else ""

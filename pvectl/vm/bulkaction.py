@@ -64,7 +64,8 @@ def _state(client: ProxmoxClient, now: VmRef | None, action: str, target: str | 
         return now.node == target, f"on {now.node}"
     if action == "suspend":
         path = f"/nodes/{now.node}/qemu/{now.vmid}/status/current"
-        qmp = str(as_object(f"GET {path}", client.request("GET", path)).get("qmpstatus") or now.status)
+        answer = as_object(f"GET {path}", client.nodes(now.node).qemu(now.vmid).status.current())
+        qmp = str(answer.get("qmpstatus") or now.status)
         return qmp == "paused", qmp
     wanted = "running" if action == "start" else "stopped"
     return now.status == wanted, now.status

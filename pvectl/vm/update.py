@@ -494,7 +494,7 @@ def _current_digest(client: ProxmoxClient, ref: VmRef, out: UpdateOutcome) -> st
 
     path = f"/nodes/{ref.node}/qemu/{ref.vmid}/config"
     try:
-        return str(as_object(f"GET {path}", client.request("GET", path)).get("digest") or "")
+        return str(as_object(f"GET {path}", client.nodes(ref.node).qemu(ref.vmid).config.get()).get("digest") or "")
     except PveError as exc:
         out.checked.append(f"GET {path}: {exc}")
         return ""
