@@ -78,6 +78,7 @@ def start(client: ProxmoxClient, job: NodeJob) -> None:
     req = job.request
     since = time.time()
     try:
+        # raw: PVE answers "OK", not a task id, when no listed guest is on the node (PVE/API2/VZDump.pm vzdump)
         answer = client.request("POST", req.path, dict(req.params))
     except PveError as exc:
         if not ambiguous(exc):
@@ -112,6 +113,7 @@ def find_vzdump_task(client: ProxmoxClient, request: VzdumpRequest, since: float
     empty), so this one matches on the type, that id and the start time (minus the core's clock skew allowance).
     """
     from pvectl.guest.run import CLOCK_SKEW
+    from pvectl.sdk._core.answers import plain
     from pvectl.sdk._core.errors import PveError
 
     node, clock = request.node, client.clock
@@ -120,7 +122,7 @@ def find_vzdump_task(client: ProxmoxClient, request: VzdumpRequest, since: float
         if delay:
             clock.sleep(delay)
         try:
-            rows = client.request("GET", f"/nodes/{node}/tasks", {"typefilter": "vzdump", "source": "all", "limit": 50})
+            rows = plain(client.nodes(node).tasks.list(typefilter="vzdump", source="all", limit=50))
         except PveError as exc:
             checked.append(f"GET /nodes/{node}/tasks: {exc}")
             continue
@@ -142,18 +144,18 @@ def find_vzdump_task(client: ProxmoxClient, request: VzdumpRequest, since: float
 
 def poll(client: ProxmoxClient, job: NodeJob) -> None:
     """Read the task's status, then its new log lines (the whole log once it stopped)."""
+    from pvectl.sdk._core.answers import plain
     from pvectl.sdk._core.errors import PveError
 
     assert job.upid is not None
     node = job.request.node
     try:
-        status = client.request("GET", f"/nodes/{node}/tasks/{job.upid}/status")
+        task = client.nodes(node).tasks(job.upid)
+        status = plain(task.status())
         if isinstance(status, Mapping):
             job.status = dict(status)
         while True:
-            page = client.request(
-                "GET", f"/nodes/{node}/tasks/{job.upid}/log", {"start": len(job.lines), "limit": LOG_PAGE}
-            )
+            page = plain(task.log(start=len(job.lines), limit=LOG_PAGE))
             rows = [str(r.get("t", "")) for r in page or [] if isinstance(r, Mapping)]
             job.lines.extend(rows)
             if len(rows) < LOG_PAGE:

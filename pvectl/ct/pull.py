@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from pvectl.guest.outcome import Outcome, OutcomeKind, follow
 from pvectl.sdk import ApiError, PveError, TaskFailed, TaskTimeout
-from pvectl.sdk._core.answers import UnexpectedAnswer
+from pvectl.sdk._core.answers import UnexpectedAnswer, plain
 from pvectl.sdk._core.task import Task, TaskLost
 from pvectl.sdk._core.upid import is_upid
 from pvectl.vm import reconcile
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 def _present(client: ProxmoxClient, node: str, storage: str, template: str) -> bool | None:
     try:
-        rows = client.request("GET", f"/nodes/{node}/storage/{storage}/content", {"content": "vztmpl"})
+        rows = plain(client.nodes(node).storage(storage).content.list(content="vztmpl"))
     except PveError:
         return None
     volid = f"{storage}:vztmpl/{template}"
@@ -33,7 +33,7 @@ def _present(client: ProxmoxClient, node: str, storage: str, template: str) -> b
 
 def _running_download(client: ProxmoxClient, node: str, template: str) -> str | None:
     try:
-        rows = client.request("GET", f"/nodes/{node}/tasks", {"typefilter": "download", "source": "active"})
+        rows = plain(client.nodes(node).tasks.list(typefilter="download", source="active"))
     except PveError:
         return None
     for row in rows if isinstance(rows, list) else []:

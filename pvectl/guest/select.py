@@ -49,7 +49,7 @@ def guests(client: ProxmoxClient, kinds: Sequence[str] = KINDS) -> list[GuestRef
     """Every guest of ``kinds`` in the cluster (templates included), sorted by id: one request."""
     from pvectl.sdk._core.answers import as_rows
 
-    return refs_of(as_rows(WHAT, client.request("GET", "/cluster/resources", {"type": "vm"})), kinds)
+    return refs_of(as_rows(WHAT, client.cluster.resources(type="vm")), kinds)
 
 
 def resolve(client: ProxmoxClient, sel: Selector, kinds: Sequence[str] = ("qemu",)) -> list[GuestRef]:
