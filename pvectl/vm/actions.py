@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from pvectl.sdk import ProxmoxClient, Task
@@ -24,8 +24,9 @@ def enable_serial_console(client: ProxmoxClient, node: str, vmid: int) -> None:
 
 
 def power(client: ProxmoxClient, node: str, vmid: int, action: Power) -> Task:
-    path = f"/nodes/{node}/qemu/{vmid}/status/{action}"
-    return _task(client, f"POST {path}", client.request("POST", path, {}))
+    status: Any = client.nodes(node).qemu(vmid).status
+    task: Task = getattr(status, action)()  # POST /nodes/{node}/qemu/{vmid}/status/{action}
+    return task
 
 
 # qemu-server src/PVE/API2/Qemu.pm vm_start/vm_stop/vm_shutdown and migrate_vm: for an HA-managed guest the task
@@ -74,9 +75,7 @@ def settle(client: ProxmoxClient, upid: str, timeout: float | None, kind: str = 
 
 
 def destroy(client: ProxmoxClient, node: str, vmid: int, *, purge: bool = False) -> Task:
-    params = {"purge": True} if purge else {}
-    path = f"/nodes/{node}/qemu/{vmid}"
-    return _task(client, f"DELETE {path}", client.request("DELETE", path, params))
+    return client.nodes(node).qemu(vmid).delete(purge=True if purge else None)
 
 
 def _task(client: ProxmoxClient, what: str, answer: object) -> Task:

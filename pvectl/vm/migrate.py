@@ -154,8 +154,9 @@ def _reasons(info: Any) -> tuple[str, ...]:
 
 
 def preflight(client: ProxmoxClient, node: str, vmid: int, target: str | None = None) -> Preflight:
-    path = f"/nodes/{node}/qemu/{vmid}/migrate"
-    return parse(client.request("GET", path, {"target": target} if target else {}), vmid)
+    from pvectl.sdk._core.answers import plain
+
+    return parse(plain(client.nodes(node).qemu(vmid).migrate.get(target=target or None)), vmid)
 
 
 def try_preflight(client: ProxmoxClient, ref: VmRef, target: str | None = None) -> Preflight | str:
@@ -316,8 +317,10 @@ class HaWait:
 
     def _failed_task(self) -> tuple[str, str] | None:
         if self.request is not None:
+            from pvectl.sdk._core.answers import plain
+
             node = self.request.split(":")[1]
-            answer = self.client.request("GET", f"/nodes/{node}/tasks/{self.request}/status")
+            answer = plain(self.client.nodes(node).tasks(self.request).status())
             status = str(answer.get("exitstatus") or "") if isinstance(answer, Mapping) else ""
             ended = isinstance(answer, Mapping) and answer.get("status") == "stopped"
             if ended and status != "OK" and not status.startswith("WARNINGS"):
@@ -330,8 +333,9 @@ class HaWait:
 
 def _migrations(client: ProxmoxClient, ref: VmRef) -> list[tuple[str, str]]:
     """(UPID, status) of the VM's migration tasks on its node; status is "" while one runs."""
-    params = {"vmid": ref.vmid, "typefilter": "qmigrate", "source": "all"}
-    rows = client.request("GET", f"/nodes/{ref.node}/tasks", params)
+    from pvectl.sdk._core.answers import plain
+
+    rows = plain(client.nodes(ref.node).tasks.list(vmid=ref.vmid, typefilter="qmigrate", source="all"))
     return [
         (str(row.get("upid")), str(row.get("status") or ""))
         for row in (rows if isinstance(rows, list) else [])

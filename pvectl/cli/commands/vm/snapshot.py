@@ -134,13 +134,11 @@ def _run(
 def _retention(client: ProxmoxClient, prefix: str, keep: int, seconds: float) -> Then:
     def then(ref: VmRef) -> list[str]:
         from pvectl.sdk import Task
-        from pvectl.vm.actions import _task
         from pvectl.vm.snapshots import expired, snapshots
 
         done = []
         for snap in expired(snapshots(client, ref.node, ref.vmid), prefix, keep):
-            path = f"/nodes/{ref.node}/qemu/{ref.vmid}/snapshot/{snap.name}"
-            task = _task(client, f"DELETE {path}", client.request("DELETE", path, {}))
+            task = client.nodes(ref.node).qemu(ref.vmid).snapshot(snap.name).delete()
             Task(client, task.upid.raw).wait(timeout=seconds)
             done.append(f"deleted old snapshot {snap.name}")
         return done
