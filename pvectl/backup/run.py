@@ -22,6 +22,7 @@ from pvectl.backup import joblog
 from pvectl.backup.plan import Guest, VzdumpRequest
 from pvectl.guest.outcome import INTERRUPTED, OK, SOME_FAILED, UNKNOWN, Outcome, OutcomeKind
 from pvectl.guest.outcome import follow as follow_command
+from pvectl.guest.wire import send_planned
 
 if TYPE_CHECKING:
     from pvectl.sdk import ProxmoxClient
@@ -78,8 +79,9 @@ def start(client: ProxmoxClient, job: NodeJob) -> None:
     req = job.request
     since = time.time()
     try:
-        # raw: PVE answers "OK", not a task id, when no listed guest is on the node (PVE/API2/VZDump.pm vzdump)
-        answer = client.request("POST", req.path, dict(req.params))
+        # as planned, not the typed call: PVE answers "OK", not a task id, when no listed guest is on the node
+        # (PVE/API2/VZDump.pm vzdump), which the typed call would refuse as an answer
+        answer = send_planned(client, "POST", req.path, req.params)
     except PveError as exc:
         if not ambiguous(exc):
             job.error = f"PVE refused the backup: {getattr(exc, 'message', None) or exc}"

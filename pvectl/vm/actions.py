@@ -16,7 +16,7 @@ def enable_serial_console(client: ProxmoxClient, node: str, vmid: int) -> None:
 
     path = f"/nodes/{node}/qemu/{vmid}/config"
     config = as_object(f"GET {path}", client.nodes(node).qemu(vmid).config.get())
-    params = {"serial0": "socket", "vga": "serial0"}
+    params: dict[str, Any] = {"serial0": "socket", "vga": "serial0"}
     digest = str(config.get("digest") or "")
     if digest:
         params["digest"] = digest  # PVE refuses the write if someone changed the config meanwhile

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from pvectl.guest.wire import send_planned
 from pvectl.vm.outcome import Outcome, follow
 
 if TYPE_CHECKING:
@@ -200,7 +201,7 @@ def run_clone(
     for attempt in range(MAX_VMID_TRIES):
         sent_at = time.time()
         try:
-            upid = client.request("POST", req.path, req.params)
+            upid = send_planned(client, "POST", req.path, req.params)
             break
         except ApiError as exc:
             taken = "already exists" in exc.message

@@ -250,7 +250,7 @@ def set_password(client: ProxmoxClient, node: str, vmid: int, secret: str) -> No
     path = f"/nodes/{node}/qemu/{vmid}/config"
     vm = client.nodes(node).qemu(vmid)
     config = as_object(f"GET {path}", vm.config.get())
-    params = {"cipassword": secret}
+    params: dict[str, Any] = {"cipassword": secret}
     digest = str(config.get("digest") or "")
     if digest:
         params["digest"] = digest

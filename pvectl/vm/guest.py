@@ -100,6 +100,7 @@ def agent_call(client: ProxmoxClient, node: str, vmid: int, method: str, what: s
     from pvectl.sdk import ApiError
 
     try:
+        # pvesh-style: the agent command is the caller's (`agent/{what}`, one resource per command in the schema)
         return client.request(method, f"/nodes/{node}/qemu/{vmid}/agent/{what}", params or {})
     except ApiError as exc:
         problem = _agent_problem(exc.message, node, vmid)

@@ -264,15 +264,16 @@ def plan_move(
 
 def send(client: ProxmoxClient, move: Move) -> str | HaWait:
     """Send the move: the task's UPID, or for the HA stack a waiter that watches the VM arrive."""
+    from pvectl.guest.wire import send_planned
     from pvectl.vm.actions import _task
 
     if move.ha:
         known = {upid for upid, _ in _migrations(client, move.ref)}  # the HA worker's task will be a new one
-        answer = client.request(move.method, move.path, dict(move.params))
+        answer = send_planned(client, move.method, move.path, move.params)
         # the node API answers the UPID of 'hamigrate', which only files the request; the HA API answers none
         request = answer if isinstance(answer, str) and answer.startswith("UPID:") else None
         return HaWait(client, move, known, request)
-    answer = client.request(move.method, move.path, dict(move.params))
+    answer = send_planned(client, move.method, move.path, move.params)
     return _task(client, f"{move.method} {move.path}", answer).upid.raw
 
 

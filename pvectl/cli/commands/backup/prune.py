@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 
@@ -104,7 +104,7 @@ def _plan(client: ProxmoxClient, where: BackupStorage, vmid: int, kind: str, ret
     try:
         # PruneBackups.pm: type qemu or lxc
         prune = client.nodes(where.node).storage(where.storage).prunebackups
-        marks = plain(prune.get(vmid=vmid, type=kind, prune_backups=retention or None))
+        marks = plain(prune.get(vmid=vmid, type=cast(Any, kind), prune_backups=retention or None))
     except ApiError as exc:
         if "no prune-backups options configured" in exc.message:  # pve-storage Storage.pm prune_backups
             raise CliError(
@@ -130,7 +130,7 @@ def _remove(ctx: typer.Context, client: ProxmoxClient, plan: PrunePlan, retentio
 
     vmid = plan.removes[0].get("vmid")
     prune = client.nodes(plan.node).storage(plan.storage).prunebackups
-    upid = prune.delete(vmid=vmid, type=plan.kind, prune_backups=retention or None).upid.raw
+    upid = prune.delete(vmid=vmid, type=cast(Any, plan.kind), prune_backups=retention or None).upid.raw
     try:
         wait_for(client, str(upid), verbose=bool(ctx.obj.options.verbose))
     except TaskFailed as exc:

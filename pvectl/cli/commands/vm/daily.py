@@ -122,7 +122,9 @@ def _check_filters(client: ProxmoxClient, *, node: str | None, status: str | Non
     if status is not None and status not in VM_STATES:
         raise CliError(f"--status: '{status}' is not one of {', '.join(VM_STATES)}", USAGE)
     if node is not None:
-        known = sorted(str(n["node"]) for n in client.request("GET", "/nodes") or [])
+        from pvectl.sdk._core.answers import as_rows
+
+        known = sorted(str(n["node"]) for n in as_rows("GET /nodes", client.nodes.list()))
         if node not in known:
             raise CliError(f"--node: no node '{node}' in this cluster (known: {', '.join(known)})", USAGE)
 
@@ -137,8 +139,8 @@ def show(ctx: typer.Context, vm: VmArg) -> None:
         from pvectl.sdk._core.answers import as_object
 
         path = f"/nodes/{ref.node}/qemu/{ref.vmid}"
-        config = as_object(f"GET {path}/config", client.request("GET", f"{path}/config"))
-        current = as_object(f"GET {path}/status/current", client.request("GET", f"{path}/status/current"))
+        config = as_object(f"GET {path}/config", client.nodes(ref.node).qemu(ref.vmid).config.get())
+        current = as_object(f"GET {path}/status/current", client.nodes(ref.node).qemu(ref.vmid).status.current())
         emit(
             {"vmid": ref.vmid, "node": ref.node, "status": current.get("status", ref.status), **config},
             output_format(ctx),

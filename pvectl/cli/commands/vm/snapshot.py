@@ -109,9 +109,10 @@ def _run(
         select.confirm(f"Roll {n} back to {request}? Their present state is lost.", f"refusing to roll back {n}")
 
     def submit(ref: VmRef) -> str:
+        from pvectl.guest.wire import send_planned
         from pvectl.vm.actions import _task
 
-        answer = client.request(method, where(ref), dict(submit_params))
+        answer = send_planned(client, method, where(ref), submit_params)
         return _task(client, f"{method} {where(ref)}", answer).upid.raw
 
     results: list[Result] = bulk.run(
