@@ -49,19 +49,17 @@ def wait_real_state(
     from pvectl.guest.api import guest_api
     from pvectl.sdk import TaskTimeout
     from pvectl.sdk._core.answers import plain
+    from pvectl.sdk._core.backoff import Backoff
 
-    clock = client.clock
-    started = clock.monotonic()
-    delay = 0.1
+    backoff = Backoff(client.clock)
     while True:
         answer = plain(guest_api(client, node, vmid, kind).status.current())
         status = str(answer.get("status") or "") if isinstance(answer, dict) else ""
         if status == want:
             return status
-        if timeout is not None and clock.monotonic() - started >= timeout:
+        if timeout is not None and backoff.elapsed() >= timeout:
             raise TaskTimeout(f"HA request for VM {vmid} (still {status or 'unknown'}, waiting for {want})", timeout)
-        clock.sleep(delay)
-        delay = min(2.0, delay * 2)
+        backoff.wait()
 
 
 def settle(client: ProxmoxClient, upid: str, timeout: float | None, kind: str = "qemu") -> None:

@@ -138,20 +138,18 @@ def _settled(
     ``handle_task_foreach_guest``) waits for each guest's task, but for an HA-managed guest that task only files
     the request (hastart/hastop/hamigrate): the HA stack acts afterwards. So HA-managed guests not yet where the
     action wants them are watched until they are (or ``timeout`` passes) before they get an outcome."""
+    from pvectl.sdk._core.backoff import Backoff
     from pvectl.vm.lookup import cluster_vms
     from pvectl.vm.migrate import ha_managed
 
-    clock = client.clock
-    started = clock.monotonic()
+    backoff = Backoff(client.clock)
     limit = 600.0 if timeout is None else timeout
-    delay = 0.1
     while True:
         after = {v.vmid: v for v in cluster_vms(client)}
         waiting = [r for r in refs if ha_managed(r) and not _state(client, after.get(r.vmid), action, target)[0]]
-        if not waiting or action == "suspend" or clock.monotonic() - started >= limit:
+        if not waiting or action == "suspend" or backoff.elapsed() >= limit:
             return after
-        clock.sleep(delay)
-        delay = min(2.0, delay * 2)
+        backoff.wait()
 
 
 def _label(ref: VmRef) -> str:

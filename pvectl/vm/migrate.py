@@ -292,21 +292,19 @@ class HaWait:
 
     def wait(self, timeout: float | None) -> None:
         from pvectl.sdk import TaskTimeout
+        from pvectl.sdk._core.backoff import Backoff
         from pvectl.sdk._core.errors import TaskFailed
 
-        clock = self.client.clock
-        started = clock.monotonic()
-        delay = 0.1
+        backoff = Backoff(self.client.clock, cap=self.MAX_POLL)
         while True:
             if self._arrived():
                 return
             failed = self._failed_task()
             if failed is not None:
                 raise TaskFailed(failed[0], failed[1], [])
-            if timeout is not None and clock.monotonic() - started > timeout:
+            if timeout is not None and backoff.elapsed() > timeout:
                 raise TaskTimeout(self.label, timeout)
-            clock.sleep(delay)
-            delay = min(self.MAX_POLL, delay * 2)
+            backoff.wait()
 
     def _arrived(self) -> bool:
         from pvectl.vm.lookup import cluster_vms
