@@ -22,6 +22,7 @@ from pvectl.backup import joblog
 from pvectl.backup.plan import Guest, VzdumpRequest
 from pvectl.guest.outcome import INTERRUPTED, OK, SOME_FAILED, UNKNOWN, Outcome, OutcomeKind
 from pvectl.guest.outcome import follow as follow_command
+from pvectl.guest.wire import send_planned
 
 if TYPE_CHECKING:
     from pvectl.sdk import ProxmoxClient
@@ -78,7 +79,9 @@ def start(client: ProxmoxClient, job: NodeJob) -> None:
     req = job.request
     since = time.time()
     try:
-        answer = client.request("POST", req.path, dict(req.params))
+        # as planned, not the typed call: PVE answers "OK", not a task id, when no listed guest is on the node
+        # (PVE/API2/VZDump.pm vzdump), which the typed call would refuse as an answer
+        answer = send_planned(client, "POST", req.path, req.params)
     except PveError as exc:
         if not ambiguous(exc):
             job.error = f"PVE refused the backup: {getattr(exc, 'message', None) or exc}"
@@ -112,6 +115,7 @@ def find_vzdump_task(client: ProxmoxClient, request: VzdumpRequest, since: float
     empty), so this one matches on the type, that id and the start time (minus the core's clock skew allowance).
     """
     from pvectl.guest.run import CLOCK_SKEW
+    from pvectl.sdk._core.answers import plain
     from pvectl.sdk._core.errors import PveError
 
     node, clock = request.node, client.clock
@@ -120,7 +124,7 @@ def find_vzdump_task(client: ProxmoxClient, request: VzdumpRequest, since: float
         if delay:
             clock.sleep(delay)
         try:
-            rows = client.request("GET", f"/nodes/{node}/tasks", {"typefilter": "vzdump", "source": "all", "limit": 50})
+            rows = plain(client.nodes(node).tasks.list(typefilter="vzdump", source="all", limit=50))
         except PveError as exc:
             checked.append(f"GET /nodes/{node}/tasks: {exc}")
             continue
@@ -142,18 +146,18 @@ def find_vzdump_task(client: ProxmoxClient, request: VzdumpRequest, since: float
 
 def poll(client: ProxmoxClient, job: NodeJob) -> None:
     """Read the task's status, then its new log lines (the whole log once it stopped)."""
+    from pvectl.sdk._core.answers import plain
     from pvectl.sdk._core.errors import PveError
 
     assert job.upid is not None
     node = job.request.node
     try:
-        status = client.request("GET", f"/nodes/{node}/tasks/{job.upid}/status")
+        task = client.nodes(node).tasks(job.upid)
+        status = plain(task.status())
         if isinstance(status, Mapping):
             job.status = dict(status)
         while True:
-            page = client.request(
-                "GET", f"/nodes/{node}/tasks/{job.upid}/log", {"start": len(job.lines), "limit": LOG_PAGE}
-            )
+            page = plain(task.log(start=len(job.lines), limit=LOG_PAGE))
             rows = [str(r.get("t", "")) for r in page or [] if isinstance(r, Mapping)]
             job.lines.extend(rows)
             if len(rows) < LOG_PAGE:

@@ -90,12 +90,13 @@ def require(sel: Selector, verb: str) -> None:
 
 
 def matched(client: ProxmoxClient, sel: Selector) -> list[VmRef]:
+    from pvectl.sdk._core.answers import as_rows
     from pvectl.vm.lookup import VmAmbiguous, VmNotFound, cluster_vms
     from pvectl.vm.selector import SelectorError
 
     try:
         if sel.names_nodes:  # a node the cluster lacks is a typo, not "nothing to do" (as in vm list)
-            sel.check_nodes(str(n["node"]) for n in client.request("GET", "/nodes") or [])
+            sel.check_nodes(str(n["node"]) for n in as_rows("GET /nodes", client.nodes.list()))
     except SelectorError as exc:
         raise CliError(str(exc), USAGE) from None
     try:

@@ -104,11 +104,9 @@ def resolve_upid(client: ProxmoxClient, text: str) -> str:
     Raises LookupError (no match, or several)."""
     if text.startswith("UPID:"):
         return text
-    found = [
-        str(r["upid"])
-        for r in client.request("GET", "/cluster/tasks") or []
-        if short_id(str(r["upid"])).startswith(text)
-    ]
+    from pvectl.sdk._core.answers import plain
+
+    found = [str(r["upid"]) for r in plain(client.cluster.tasks()) or [] if short_id(str(r["upid"])).startswith(text)]
     if len(found) != 1:
         raise LookupError(
             f"no task with id {text}" if not found else f"task id {text} is ambiguous: {len(found)} tasks"
@@ -118,7 +116,9 @@ def resolve_upid(client: ProxmoxClient, text: str) -> str:
 
 def log_lines(client: ProxmoxClient, node: str, upid: str, start: int, limit: int = LOG_PAGE) -> list[str]:
     """Lines ``start``.. of a task log (``start`` is PVE's 0-based line offset)."""
-    items = client.request("GET", f"/nodes/{node}/tasks/{upid}/log", {"start": start, "limit": limit}) or []
+    from pvectl.sdk._core.answers import plain
+
+    items = plain(client.nodes(node).tasks(upid).log(start=start, limit=limit)) or []
     return [str(i.get("t", "")) if isinstance(i, Mapping) else str(i) for i in items]
 
 
@@ -155,10 +155,12 @@ def follow(
     sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, Any]:
     """Print the task's log as it grows until the task ends (``kubectl logs -f``); returns the final status."""
+    from pvectl.sdk._core.answers import plain
+
     stream = out or sys.stdout
     tail = LogTail(client, node, upid, start)
     while True:
-        status = client.request("GET", f"/nodes/{node}/tasks/{upid}/status") or {}
+        status = plain(client.nodes(node).tasks(upid).status()) or {}
         for line in tail.poll():  # after the status: a task that ended has written its whole log
             print(safe_text(line), file=stream, flush=True)
         if status.get("status") != "running":

@@ -67,9 +67,10 @@ VNCTICKET_QEMU_SERVER = "9.1.7"  # termproxy checks at /access/vncticket, which 
 def qemu_server_version(client: ProxmoxClient, node: str) -> str | None:
     """The node's qemu-server version (``GET /nodes/{node}/apt/versions``, needs Sys.Audit); None if unknown."""
     from pvectl.sdk import PveError
+    from pvectl.sdk._core.answers import plain
 
     try:
-        rows = client.request("GET", f"/nodes/{node}/apt/versions")
+        rows = plain(client.nodes(node).apt.versions())
     except PveError:
         return None
     for row in rows if isinstance(rows, list) else []:
@@ -133,16 +134,17 @@ def check_vm(client: ProxmoxClient, node: str, vmid: int, wanted: str | None) ->
     from pvectl.sdk._core.answers import as_object
 
     base = f"/nodes/{node}/qemu/{vmid}"
-    status = as_object(f"GET {base}/status/current", client.request("GET", f"{base}/status/current"))
+    vm = client.nodes(node).qemu(vmid)
+    status = as_object(f"GET {base}/status/current", vm.status.current())
     if status.get("status") != "running":
         raise ConsoleError(f"VM {vmid} is not running; start it first", remedy=f"pvectl vm start {vmid}")
     # current=1: what the running VM has; without it, pending changes (a serial0 added since the start) show,
     # which only explain a missing port
-    current = as_object(f"GET {base}/config", client.request("GET", f"{base}/config", {"current": True}))
+    current = as_object(f"GET {base}/config", vm.config.get(current=True))
     try:
         return pick_serial(vmid, current, {}, wanted)
     except ConsoleError:
-        pending = as_object(f"GET {base}/config", client.request("GET", f"{base}/config"))
+        pending = as_object(f"GET {base}/config", vm.config.get())
         return pick_serial(vmid, current, pending, wanted)
 
 
@@ -151,7 +153,7 @@ def check_ct(client: ProxmoxClient, node: str, vmid: int) -> None:
     from pvectl.sdk._core.answers import as_object
 
     path = f"/nodes/{node}/lxc/{vmid}/status/current"
-    status = as_object(f"GET {path}", client.request("GET", path))
+    status = as_object(f"GET {path}", client.nodes(node).lxc(vmid).status.current())
     if status.get("status") != "running":
         raise ConsoleError(f"CT {vmid} is not running; start it first", remedy=f"pvectl ct start {vmid}")
 
@@ -159,12 +161,13 @@ def check_ct(client: ProxmoxClient, node: str, vmid: int) -> None:
 def open_ticket(client: ProxmoxClient, node: str, vmid: int, serial: str | None, kind: str = "qemu") -> Ticket:
     """termproxy for a VM's serial port (``kind`` qemu) or a container's console (lxc: pve-container
     src/PVE/API2/LXC.pm termproxy takes no serial port)."""
+    from pvectl.guest.api import guest_api
     from pvectl.sdk._core.answers import as_int, as_object, as_text
     from pvectl.sdk._core.redact import register_secret
 
     what = f"POST /nodes/{node}/{kind}/{vmid}/termproxy"
     params = {"serial": serial} if kind == "qemu" else {}
-    answer = as_object(what, client.request("POST", f"/nodes/{node}/{kind}/{vmid}/termproxy", params))
+    answer = as_object(what, guest_api(client, node, vmid, kind).termproxy(**params))
     ticket = Ticket(
         user=as_text(what, answer.get("user")),
         ticket=as_text(what, answer.get("ticket")),

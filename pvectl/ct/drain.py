@@ -69,7 +69,9 @@ def storages(config: Mapping[str, Any]) -> list[str]:
 
 def storage_nodes(client: ProxmoxClient) -> dict[str, set[str] | None]:
     """Each storage's ``nodes`` restriction (None: every node), from the cluster's storage config."""
-    rows = client.request("GET", "/storage") or []
+    from pvectl.sdk._core.answers import plain
+
+    rows = plain(client.storage.list()) or []
     out: dict[str, set[str] | None] = {}
     for row in rows if isinstance(rows, list) else []:
         if isinstance(row, Mapping) and row.get("storage"):
@@ -82,13 +84,14 @@ def preflight(
     client: ProxmoxClient, ref: VmRef, targets: list[str], where: Mapping[str, set[str] | None]
 ) -> Preflight | str:
     """The container's preflight in a VM preflight's shape, or why PVE refused to answer it (one line)."""
+    from pvectl.sdk._core.answers import plain
     from pvectl.sdk._core.errors import ApiError
     from pvectl.vm.migrate import PREFLIGHT_REFUSED, parse
 
-    base = f"/nodes/{ref.node}/lxc/{ref.vmid}"
+    guest = client.nodes(ref.node).lxc(ref.vmid)
     try:
-        answer = client.request("GET", f"{base}/migrate")
-        config = client.request("GET", f"{base}/config")
+        answer = plain(guest.migrate.get())
+        config = plain(guest.config.get())
     except ApiError as exc:
         return f"{PREFLIGHT_REFUSED}: {str(exc).strip()}"
     data = answer if isinstance(answer, Mapping) else {}

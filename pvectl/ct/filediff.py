@@ -128,7 +128,7 @@ def _change(client: ProxmoxClient, ctx: Context, doc: Doc, ref: VmRef) -> CtDiff
     from pvectl.sdk._core.answers import as_object
 
     path = f"/nodes/{ref.node}/lxc/{ref.vmid}/config"
-    live = as_object(f"GET {path}", client.request("GET", path))
+    live = as_object(f"GET {path}", client.nodes(ref.node).lxc(ref.vmid).config.get())
     live_flat = to_file(live, vmid=ref.vmid, node=ref.node)
     data = _file_data(doc)
     values: dict[str, Any] = {}

@@ -27,23 +27,25 @@ def base(ref: VmRef) -> str:
     return f"/nodes/{ref.node}/lxc/{ref.vmid}"
 
 
-def _get(client: ProxmoxClient, path: str, **params: Any) -> Any:
-    """A read for judging an answer; None when it cannot be read (the runner then says "could not be read")."""
+def _get(call: Callable[[], Any]) -> Any:
+    """A typed read for judging an answer, as PVE sent it; None when it cannot be read (the runner then says
+    "could not be read")."""
+    from pvectl.sdk._core.answers import plain
     from pvectl.sdk._core.errors import PveError
 
     try:
-        return client.request("GET", path, params or None)
+        return plain(call())
     except PveError:
         return None
 
 
 def _config(client: ProxmoxClient, ref: VmRef) -> Mapping[str, Any] | None:
-    data = _get(client, f"{base(ref)}/config")
+    data = _get(lambda: client.nodes(ref.node).lxc(ref.vmid).config.get())
     return data if isinstance(data, Mapping) else None
 
 
 def _snapshot_names(client: ProxmoxClient, ref: VmRef) -> set[str] | None:
-    rows = _get(client, f"{base(ref)}/snapshot")
+    rows = _get(lambda: client.nodes(ref.node).lxc(ref.vmid).snapshot.list())
     if not isinstance(rows, list):
         return None
     return {str(r.get("name")) for r in rows if isinstance(r, Mapping)} - {"current"}
@@ -77,7 +79,7 @@ def rollback(ref: VmRef, name: str, *, start: bool = False) -> Write:
 
 def clone(ref: VmRef, newid: int, params: Mapping[str, Any]) -> Write:
     def reached(client: ProxmoxClient, ref: VmRef) -> bool | None:
-        data = _get(client, "/cluster/resources", type="vm")
+        data = _get(lambda: client.cluster.resources(type="vm"))
         if not isinstance(data, list):
             return None
         row = next((r for r in data if isinstance(r, Mapping) and r.get("vmid") == newid), None)
@@ -111,7 +113,7 @@ def migrate(ref: VmRef, target: str, *, timeout: int | None = None, online: bool
         params["online"] = 1
 
     def reached(client: ProxmoxClient, ref: VmRef) -> bool | None:
-        data = _get(client, "/cluster/resources", type="vm")
+        data = _get(lambda: client.cluster.resources(type="vm"))
         if not isinstance(data, list):
             return None
         row = next((r for r in data if isinstance(r, Mapping) and r.get("vmid") == ref.vmid), None)
@@ -150,7 +152,7 @@ def update(ref: VmRef, params: Mapping[str, str], delete: list[str], digest: str
         body["digest"] = digest
 
     def reached(client: ProxmoxClient, ref: VmRef) -> bool | None:
-        data = _get(client, f"{base(ref)}/pending")
+        data = _get(lambda: client.nodes(ref.node).lxc(ref.vmid).pending())
         if not isinstance(data, list):
             return None
         rows = {str(r.get("key")): r for r in data if isinstance(r, Mapping)}

@@ -10,8 +10,9 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from pvectl.guest.outcome import Outcome, OutcomeKind, follow
+from pvectl.guest.wire import send_planned
 from pvectl.sdk import ApiError, PveError, TaskFailed, TaskTimeout
-from pvectl.sdk._core.answers import UnexpectedAnswer
+from pvectl.sdk._core.answers import UnexpectedAnswer, plain
 from pvectl.sdk._core.task import Task, TaskLost
 from pvectl.sdk._core.upid import is_upid
 from pvectl.vm import reconcile
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 
 def _present(client: ProxmoxClient, node: str, storage: str, template: str) -> bool | None:
     try:
-        rows = client.request("GET", f"/nodes/{node}/storage/{storage}/content", {"content": "vztmpl"})
+        rows = plain(client.nodes(node).storage(storage).content.list(content="vztmpl"))
     except PveError:
         return None
     volid = f"{storage}:vztmpl/{template}"
@@ -33,7 +34,7 @@ def _present(client: ProxmoxClient, node: str, storage: str, template: str) -> b
 
 def _running_download(client: ProxmoxClient, node: str, template: str) -> str | None:
     try:
-        rows = client.request("GET", f"/nodes/{node}/tasks", {"typefilter": "download", "source": "active"})
+        rows = plain(client.nodes(node).tasks.list(typefilter="download", source="active"))
     except PveError:
         return None
     for row in rows if isinstance(rows, list) else []:
@@ -61,7 +62,7 @@ def pull(
     emit(Event("pull", "running", request.purpose))
     upid: str | None = None
     try:
-        answer = client.request(request.method, request.path, request.params)
+        answer = send_planned(client, request.method, request.path, request.params)
         if not isinstance(answer, str) or not is_upid(answer):
             raise UnexpectedAnswer(f"{request.method} {request.path}", answer, "a task id (UPID)")
         upid = answer

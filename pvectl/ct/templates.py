@@ -75,19 +75,25 @@ def pick_appliance(short: str, appliances: Iterable[Appliance]) -> Appliance | N
     return found[name] if name else None
 
 
+def plain(data: Any) -> Any:
+    from pvectl.sdk._core.answers import plain as as_sent
+
+    return as_sent(data)
+
+
 def _rows(data: Any) -> list[Mapping[str, Any]]:
     return [row for row in data if isinstance(row, Mapping)] if isinstance(data, list) else []
 
 
 def template_storages(client: ProxmoxClient, node: str) -> list[str]:
     """The storages of ``node`` that hold container templates (``vztmpl`` content), enabled ones only."""
-    rows = _rows(client.request("GET", f"/nodes/{node}/storage", {"content": "vztmpl", "enabled": 1}))
+    rows = _rows(plain(client.nodes(node).storage.list(content="vztmpl", enabled=True)))
     return sorted(str(r["storage"]) for r in rows if r.get("storage"))
 
 
 def rootdir_storages(client: ProxmoxClient, node: str) -> list[str]:
     """The storages of ``node`` that take container root disks and mount points (``rootdir`` content)."""
-    rows = _rows(client.request("GET", f"/nodes/{node}/storage", {"content": "rootdir", "enabled": 1}))
+    rows = _rows(plain(client.nodes(node).storage.list(content="rootdir", enabled=True)))
     return sorted(str(r["storage"]) for r in rows if r.get("storage"))
 
 
@@ -95,8 +101,7 @@ def on_node(client: ProxmoxClient, node: str, storages: Iterable[str] | None = N
     """Every template volume ``node`` sees, newest file names last."""
     out: list[Template] = []
     for storage in template_storages(client, node) if storages is None else storages:
-        path = f"/nodes/{node}/storage/{storage}/content"
-        for row in _rows(client.request("GET", path, {"content": "vztmpl"})):
+        for row in _rows(plain(client.nodes(node).storage(storage).content.list(content="vztmpl"))):
             if row.get("volid"):
                 out.append(Template(str(row["volid"]), int(row.get("size") or 0), int(row.get("ctime") or 0)))
     return sorted(out, key=lambda t: _natural(t.filename))
@@ -105,7 +110,7 @@ def on_node(client: ProxmoxClient, node: str, storages: Iterable[str] | None = N
 def index(client: ProxmoxClient, node: str) -> list[Appliance]:
     """The appliance index as ``node`` has it (``pveam update`` refreshes it on the node)."""
     out = []
-    for row in _rows(client.request("GET", f"/nodes/{node}/aplinfo")):
+    for row in _rows(plain(client.nodes(node).aplinfo.get())):
         if row.get("template") and row.get("type", "lxc") == "lxc":
             out.append(
                 Appliance(

@@ -61,15 +61,18 @@ class CtSubmitter(Submitter):
         return f"pvectl ct start {vmid}"  # start is the only follow-up step of the create
 
 
-def _get(client: ProxmoxClient, path: str, **params: Any) -> Any:
+def _get(path: str, call: Callable[[], Any]) -> Any:
+    """A typed read's answer as PVE sent it; WorkflowError naming ``path`` when it cannot be read."""
+    from pvectl.sdk._core.answers import plain
+
     try:
-        return client.request("GET", path, params)
+        return plain(call())
     except PveError as exc:
         raise WorkflowError(f"cannot read {path}: {exc}", FAILURE) from exc
 
 
 def _node(client: ProxmoxClient, config: CtConfig, notes: list[str]) -> str:
-    rows = _get(client, "/nodes")
+    rows = _get("/nodes", lambda: client.nodes.list())
     names = sorted(str(r["node"]) for r in rows if isinstance(r, dict) and r.get("node"))
     if config.node is None:
         online = [str(r["node"]) for r in rows if isinstance(r, dict) and r.get("status") == "online"]
@@ -155,7 +158,9 @@ def _storages(client: ProxmoxClient, config: CtConfig, node: str, notes: list[st
 def _server_problems(client: ProxmoxClient, config: CtConfig, node: str) -> list[str]:
     problems = []
     bridges = {
-        str(r.get("iface")) for r in _get(client, f"/nodes/{node}/network", type="any_bridge") if isinstance(r, dict)
+        str(r.get("iface"))
+        for r in _get(f"/nodes/{node}/network", lambda: client.nodes(node).network.list(type="any_bridge"))
+        if isinstance(r, dict)
     }
     for i, n in enumerate(config.nets):
         if n.bridge not in bridges:
@@ -164,7 +169,7 @@ def _server_problems(client: ProxmoxClient, config: CtConfig, node: str) -> list
                 f" (available: {', '.join(sorted(bridges))})"
             )
     if config.pool:
-        pools = [str(r.get("poolid")) for r in _get(client, "/pools") if isinstance(r, dict)]
+        pools = [str(r.get("poolid")) for r in _get("/pools", lambda: client.pools.list()) if isinstance(r, dict)]
         if config.pool not in pools:
             problems.append(
                 f"--pool: pool '{config.pool}' does not exist (available: {', '.join(sorted(pools)) or 'none'})"
@@ -174,12 +179,12 @@ def _server_problems(client: ProxmoxClient, config: CtConfig, node: str) -> list
 
 def _vmid(client: ProxmoxClient, config: CtConfig) -> tuple[int, bool]:
     if config.vmid is not None:
-        rows = _get(client, "/cluster/resources", type="vm")
+        rows = _get("/cluster/resources", lambda: client.cluster.resources(type="vm"))
         taken = {int(r["vmid"]) for r in rows if isinstance(r, dict) and r.get("vmid") is not None}
         if config.vmid in taken:
             raise WorkflowError(f"--vmid: {config.vmid} is taken (VMs and containers share ids)", USAGE)
         return config.vmid, False
-    return int(_get(client, "/cluster/nextid")), True
+    return int(_get("/cluster/nextid", lambda: client.cluster.nextid())), True
 
 
 def _schema_problems(client: ProxmoxClient, plan: Plan) -> list[str]:
@@ -222,7 +227,7 @@ def check_and_plan(client: ProxmoxClient, config: CtConfig) -> tuple[CtConfig, C
         raise WorkflowError(problems[0] + " (nothing was sent)", USAGE, problems[1:])
     vmid, auto = _vmid(client, config)
     config = config.model_copy(update={"vmid": vmid})
-    version = str(_get(client, "/version").get("version", "0"))
+    version = str(_get("/version", lambda: client.version()).get("version", "0"))
     plan = make_plan(config, version)
     rejected = _schema_problems(client, plan)
     if rejected:

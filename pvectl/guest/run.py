@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from pvectl.guest.outcome import CONNECTION, USAGE, GuestKind, Outcome, check, follow, label, word
+from pvectl.guest.wire import send_planned
 
 if TYPE_CHECKING:
     from pvectl.sdk import ProxmoxClient
@@ -159,7 +160,9 @@ def execute(
     sent_at = time.time()
     try:
         answer = (
-            write.send(client) if write.send is not None else client.request(write.method, write.path, write.params)
+            write.send(client)
+            if write.send is not None
+            else send_planned(client, write.method, write.path, write.params)
         )
     except KeyboardInterrupt as exc:
         return _after_loss(client, write, exc, sent_at, INTERRUPT_BUDGET, interrupted=True)

@@ -49,14 +49,16 @@ def guests(client: ProxmoxClient, kinds: Sequence[str] = KINDS) -> list[GuestRef
     """Every guest of ``kinds`` in the cluster (templates included), sorted by id: one request."""
     from pvectl.sdk._core.answers import as_rows
 
-    return refs_of(as_rows(WHAT, client.request("GET", "/cluster/resources", {"type": "vm"})), kinds)
+    return refs_of(as_rows(WHAT, client.cluster.resources(type="vm")), kinds)
 
 
 def resolve(client: ProxmoxClient, sel: Selector, kinds: Sequence[str] = ("qemu",)) -> list[GuestRef]:
     """The guests ``sel`` picks; VmNotFound (VmAmbiguous for a shared name) when an id or name is not there,
     SelectorError when a node criterion names a node the cluster lacks (a typo, not "nothing to do")."""
     if sel.names_nodes:
-        sel.check_nodes(str(n["node"]) for n in client.request("GET", "/nodes") or [])
+        from pvectl.sdk._core.answers import as_rows
+
+        sel.check_nodes(str(n["node"]) for n in as_rows("GET /nodes", client.nodes.list()))
     return sel.select(guests(client, kinds), "CT" if tuple(kinds) == ("lxc",) else "VM")
 
 

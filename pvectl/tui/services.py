@@ -145,7 +145,9 @@ class Session:
             power(self.client, plan.node, plan.vmid, "start").wait()
         else:
             request = next(r for r in plan.requests if r.step == step)
-            self.client.request(request.method, request.path, request.params)
+            from pvectl.guest.wire import send_planned
+
+            send_planned(self.client, request.method, request.path, request.params)
 
 
 class CliConnector:

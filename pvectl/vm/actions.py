@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from pvectl.sdk import ProxmoxClient, Task
@@ -15,17 +15,18 @@ def enable_serial_console(client: ProxmoxClient, node: str, vmid: int) -> None:
     from pvectl.sdk._core.answers import as_object
 
     path = f"/nodes/{node}/qemu/{vmid}/config"
-    config = as_object(f"GET {path}", client.request("GET", path))
-    params = {"serial0": "socket", "vga": "serial0"}
+    config = as_object(f"GET {path}", client.nodes(node).qemu(vmid).config.get())
+    params: dict[str, Any] = {"serial0": "socket", "vga": "serial0"}
     digest = str(config.get("digest") or "")
     if digest:
         params["digest"] = digest  # PVE refuses the write if someone changed the config meanwhile
-    client.request("PUT", f"/nodes/{node}/qemu/{vmid}/config", params)
+    client.nodes(node).qemu(vmid).config.set(**params)
 
 
 def power(client: ProxmoxClient, node: str, vmid: int, action: Power) -> Task:
-    path = f"/nodes/{node}/qemu/{vmid}/status/{action}"
-    return _task(client, f"POST {path}", client.request("POST", path, {}))
+    status: Any = client.nodes(node).qemu(vmid).status
+    task: Task = getattr(status, action)()  # POST /nodes/{node}/qemu/{vmid}/status/{action}
+    return task
 
 
 # qemu-server src/PVE/API2/Qemu.pm vm_start/vm_stop/vm_shutdown and migrate_vm: for an HA-managed guest the task
@@ -45,21 +46,20 @@ def wait_real_state(
 ) -> str:
     """After an HA request: poll ``status/current`` until the VM is ``want`` (running/stopped); the last status
     seen. TaskTimeout when ``timeout`` seconds pass first."""
+    from pvectl.guest.api import guest_api
     from pvectl.sdk import TaskTimeout
+    from pvectl.sdk._core.answers import plain
+    from pvectl.sdk._core.backoff import Backoff
 
-    clock = client.clock
-    started = clock.monotonic()
-    delay = 0.1
-    path = f"/nodes/{node}/{kind}/{vmid}/status/current"
+    backoff = Backoff(client.clock)
     while True:
-        answer = client.request("GET", path)
+        answer = plain(guest_api(client, node, vmid, kind).status.current())
         status = str(answer.get("status") or "") if isinstance(answer, dict) else ""
         if status == want:
             return status
-        if timeout is not None and clock.monotonic() - started >= timeout:
+        if timeout is not None and backoff.elapsed() >= timeout:
             raise TaskTimeout(f"HA request for VM {vmid} (still {status or 'unknown'}, waiting for {want})", timeout)
-        clock.sleep(delay)
-        delay = min(2.0, delay * 2)
+        backoff.wait()
 
 
 def settle(client: ProxmoxClient, upid: str, timeout: float | None, kind: str = "qemu") -> None:
@@ -73,9 +73,7 @@ def settle(client: ProxmoxClient, upid: str, timeout: float | None, kind: str = 
 
 
 def destroy(client: ProxmoxClient, node: str, vmid: int, *, purge: bool = False) -> Task:
-    params = {"purge": True} if purge else {}
-    path = f"/nodes/{node}/qemu/{vmid}"
-    return _task(client, f"DELETE {path}", client.request("DELETE", path, params))
+    return client.nodes(node).qemu(vmid).delete(purge=True if purge else None)
 
 
 def _task(client: ProxmoxClient, what: str, answer: object) -> Task:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from pvectl.guest.wire import send_planned
 from pvectl.vm.outcome import Outcome, follow
 
 if TYPE_CHECKING:
@@ -64,7 +65,8 @@ def _state(client: ProxmoxClient, now: VmRef | None, action: str, target: str | 
         return now.node == target, f"on {now.node}"
     if action == "suspend":
         path = f"/nodes/{now.node}/qemu/{now.vmid}/status/current"
-        qmp = str(as_object(f"GET {path}", client.request("GET", path)).get("qmpstatus") or now.status)
+        answer = as_object(f"GET {path}", client.nodes(now.node).qemu(now.vmid).status.current())
+        qmp = str(answer.get("qmpstatus") or now.status)
         return qmp == "paused", qmp
     wanted = "running" if action == "start" else "stopped"
     return now.status == wanted, now.status
@@ -92,7 +94,7 @@ def run(
     path = f"/cluster/bulk-action/guest/{action}"
     body = params(client, action, [r.vmid for r in refs], parallel, target=target, **extra)
     try:
-        upid = _task(client, f"POST {path}", client.request("POST", path, body)).upid.raw
+        upid = _task(client, f"POST {path}", send_planned(client, "POST", path, body)).upid.raw
     except (ApiError, UnexpectedAnswer) as exc:
         from pvectl.guest.answers import ambiguous
 
@@ -136,20 +138,18 @@ def _settled(
     ``handle_task_foreach_guest``) waits for each guest's task, but for an HA-managed guest that task only files
     the request (hastart/hastop/hamigrate): the HA stack acts afterwards. So HA-managed guests not yet where the
     action wants them are watched until they are (or ``timeout`` passes) before they get an outcome."""
+    from pvectl.sdk._core.backoff import Backoff
     from pvectl.vm.lookup import cluster_vms
     from pvectl.vm.migrate import ha_managed
 
-    clock = client.clock
-    started = clock.monotonic()
+    backoff = Backoff(client.clock)
     limit = 600.0 if timeout is None else timeout
-    delay = 0.1
     while True:
         after = {v.vmid: v for v in cluster_vms(client)}
         waiting = [r for r in refs if ha_managed(r) and not _state(client, after.get(r.vmid), action, target)[0]]
-        if not waiting or action == "suspend" or clock.monotonic() - started >= limit:
+        if not waiting or action == "suspend" or backoff.elapsed() >= limit:
             return after
-        clock.sleep(delay)
-        delay = min(2.0, delay * 2)
+        backoff.wait()
 
 
 def _label(ref: VmRef) -> str:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from pvectl.guest.wire import send_planned
 from pvectl.vm.outcome import Outcome, follow
 
 if TYPE_CHECKING:
@@ -99,7 +100,7 @@ def _check_remote_target(
     (``$check_storage_access_clone``: "can't clone VM to node ... (VM uses local storage)"), full clone or not."""
     from pvectl.sdk._core.answers import as_rows
 
-    rows = as_rows("GET /storage", client.request("GET", "/storage"))
+    rows = as_rows("GET /storage", client.storage.list())
     shared = {str(s.get("storage")): str(s.get("shared", 0)) == "1" for s in rows}
     if storage is not None and not shared.get(storage, False):
         raise CloneProblem(f"--storage: '{storage}' is not shared; PVE clones to another node only onto shared storage")
@@ -127,12 +128,12 @@ def plan_clone(
     start: bool = False,
     cloud: CloudInit | None = None,
 ) -> CloneRequest:
-    from pvectl.sdk._core.answers import as_object
+    from pvectl.sdk._core.answers import as_object, plain
 
     if fmt is not None and fmt not in FORMATS:
         raise CloneProblem(f"--format: expected one of {', '.join(FORMATS)}, got '{fmt}'")
     path = f"/nodes/{ref.node}/qemu/{ref.vmid}/config"
-    config = as_object(f"GET {path}", client.request("GET", path))
+    config = as_object(f"GET {path}", client.nodes(ref.node).qemu(ref.vmid).config.get())
     template = str(config.get("template", "0")) == "1"
     notes = []
     if full is False and not template:
@@ -145,7 +146,7 @@ def plan_clone(
     if full is None:
         full = not template or bool(storage or fmt)
         if not full:
-            types = {str(s.get("storage")): str(s.get("type")) for s in client.request("GET", "/storage") or []}
+            types = {str(s.get("storage")): str(s.get("type")) for s in plain(client.storage.list()) or []}
             unable = sorted({s for s in disk_storages(config) if types.get(s) not in LINKED_TYPES})
             if unable:
                 full = True
@@ -154,7 +155,7 @@ def plan_clone(
     if target is not None and target != ref.node:
         _check_remote_target(client, ref, config, target, storage)
     auto = vmid is None
-    newid = int(client.request("GET", "/cluster/nextid")) if vmid is None else vmid
+    newid = int(plain(client.cluster.nextid())) if vmid is None else vmid
     params: dict[str, Any] = {"newid": newid, "name": name, "full": 1 if full else 0}
     for key, value in (
         ("target", target),
@@ -200,7 +201,7 @@ def run_clone(
     for attempt in range(MAX_VMID_TRIES):
         sent_at = time.time()
         try:
-            upid = client.request("POST", req.path, req.params)
+            upid = send_planned(client, "POST", req.path, req.params)
             break
         except ApiError as exc:
             taken = "already exists" in exc.message

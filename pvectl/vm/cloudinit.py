@@ -220,11 +220,12 @@ def apply(client: ProxmoxClient, node: str, vmid: int, ci: CloudInit) -> list[st
     from pvectl.sdk._core.answers import as_object
 
     path = f"/nodes/{node}/qemu/{vmid}/config"
-    config = as_object(f"GET {path}", client.request("GET", path))
-    config_write, regenerate = requests(config, node, vmid, ci)
-    client.request("PUT", config_write["path"], config_write["params"])
+    vm = client.nodes(node).qemu(vmid)
+    config = as_object(f"GET {path}", vm.config.get())
+    config_write = requests(config, node, vmid, ci)[0]
+    vm.config.set(**config_write["params"])  # PUT …/config
     if regenerate_supported(client.server_version):
-        client.request("PUT", regenerate["path"], {})
+        vm.cloudinit.set()  # PUT …/cloudinit: regenerate the image
         return []
     return [NO_REGENERATE]
 
@@ -247,12 +248,13 @@ def set_password(client: ProxmoxClient, node: str, vmid: int, secret: str) -> No
     from pvectl.sdk._core.answers import as_object
 
     path = f"/nodes/{node}/qemu/{vmid}/config"
-    config = as_object(f"GET {path}", client.request("GET", path))
-    params = {"cipassword": secret}
+    vm = client.nodes(node).qemu(vmid)
+    config = as_object(f"GET {path}", vm.config.get())
+    params: dict[str, Any] = {"cipassword": secret}
     digest = str(config.get("digest") or "")
     if digest:
         params["digest"] = digest
-    client.request("PUT", path, params)
+    vm.config.set(**params)
 
 
 # -- the VM file (``vm create --from-file``, ``--dry-run -o yaml``): flat keys named like the flags --------------

@@ -178,7 +178,7 @@ class Context:
         from pvectl.vm.lookup import cluster_vms
         from pvectl.vm.reference import ReferenceData
 
-        rows = as_rows("GET /cluster/ha/resources", client.request("GET", "/cluster/ha/resources"))
+        rows = as_rows("GET /cluster/ha/resources", client.cluster.ha.resources.list())
         ha = {int(m[1]) for r in rows if (m := re.fullmatch(r"(?:vm:)?(\d+)", str(r.get("sid", ""))))}
         version = ReferenceData(client).server_version()
         if version.error:
@@ -243,7 +243,7 @@ def _change(client: ProxmoxClient, ctx: Context, doc: Doc, ref: VmRef) -> VmDiff
     from pvectl.vm.vmfile import VmFileError, load
 
     path = f"/nodes/{ref.node}/qemu/{ref.vmid}/config"
-    live = as_object(f"GET {path}", client.request("GET", path))
+    live = as_object(f"GET {path}", client.nodes(ref.node).qemu(ref.vmid).config.get())
     pool = ref.raw.get("pool")
     live_config = from_live(live, vmid=ref.vmid, node=ref.node, ha=ref.vmid in ctx.ha, pool=str(pool) if pool else None)
     fields = {k: v for k, v in doc.data.items() if k not in NOT_COMPARED and k != "extra"}

@@ -383,8 +383,8 @@ def read_live(client: ProxmoxClient, ref: VmRef) -> tuple[dict[str, Any], bool]:
     from pvectl.sdk._core.answers import as_object, as_rows
 
     path = f"/nodes/{ref.node}/qemu/{ref.vmid}/config"
-    live = as_object(f"GET {path}", client.request("GET", path))
-    rows = as_rows("GET /cluster/ha/resources", client.request("GET", "/cluster/ha/resources"))
+    live = as_object(f"GET {path}", client.nodes(ref.node).qemu(ref.vmid).config.get())
+    rows = as_rows("GET /cluster/ha/resources", client.cluster.ha.resources.list())
     return live, any(str(r.get("sid")) in (f"vm:{ref.vmid}", str(ref.vmid)) for r in rows)
 
 

@@ -80,9 +80,10 @@ def agent_disabled(value: Any) -> bool:
 def _disabled_agent(client: ProxmoxClient, node: str, vmid: int) -> GuestError | None:
     """After "QEMU guest agent is not running": the running config says whether waiting can help."""
     from pvectl.sdk import PveError
+    from pvectl.sdk._core.answers import plain
 
     try:
-        config = client.request("GET", f"/nodes/{node}/qemu/{vmid}/config", {"current": 1})
+        config = plain(client.nodes(node).qemu(vmid).config.get(current=True))
     except PveError:
         return None
     if not isinstance(config, dict) or not agent_disabled(config.get("agent")):
@@ -98,6 +99,7 @@ def agent_call(client: ProxmoxClient, node: str, vmid: int, method: str, what: s
     from pvectl.sdk import ApiError
 
     try:
+        # pvesh-style: the agent command is the caller's (`agent/{what}`, one resource per command in the schema)
         return client.request(method, f"/nodes/{node}/qemu/{vmid}/agent/{what}", params or {})
     except ApiError as exc:
         problem = _agent_problem(exc.message, node, vmid)
@@ -125,9 +127,10 @@ def first_address(interfaces: list[dict[str, Any]], family: int | None = None) -
 def _check(client: ProxmoxClient, node: str, vmid: int, condition: str, family: int | None) -> Reached | str:
     """Reached, or a short text of what was seen instead."""
     from pvectl.sdk import ApiError
+    from pvectl.sdk._core.answers import plain
 
     if condition.startswith("status="):
-        current = client.request("GET", f"/nodes/{node}/qemu/{vmid}/status/current")
+        current = plain(client.nodes(node).qemu(vmid).status.current())
         status = str(current.get("status", "?")) if isinstance(current, dict) else "?"
         return Reached(condition, status, []) if status == condition[7:] else f"status {status}"
     try:

@@ -45,7 +45,7 @@ def _rows(client: ProxmoxClient, kind: str = "qemu") -> list[dict[str, Any]]:
     """The guest rows of ``/cluster/resources`` of one kind (qemu VMs or lxc containers; templates included)."""
     from pvectl.sdk._core.answers import as_rows
 
-    rows = as_rows(WHAT, client.request("GET", "/cluster/resources", {"type": "vm"}))
+    rows = as_rows(WHAT, client.cluster.resources(type="vm"))
     return [r for r in rows if r.get("type", "qemu") == kind and r.get("vmid") is not None]
 
 

@@ -154,8 +154,9 @@ def _reasons(info: Any) -> tuple[str, ...]:
 
 
 def preflight(client: ProxmoxClient, node: str, vmid: int, target: str | None = None) -> Preflight:
-    path = f"/nodes/{node}/qemu/{vmid}/migrate"
-    return parse(client.request("GET", path, {"target": target} if target else {}), vmid)
+    from pvectl.sdk._core.answers import plain
+
+    return parse(plain(client.nodes(node).qemu(vmid).migrate.get(target=target or None)), vmid)
 
 
 def try_preflight(client: ProxmoxClient, ref: VmRef, target: str | None = None) -> Preflight | str:
@@ -263,15 +264,16 @@ def plan_move(
 
 def send(client: ProxmoxClient, move: Move) -> str | HaWait:
     """Send the move: the task's UPID, or for the HA stack a waiter that watches the VM arrive."""
+    from pvectl.guest.wire import send_planned
     from pvectl.vm.actions import _task
 
     if move.ha:
         known = {upid for upid, _ in _migrations(client, move.ref)}  # the HA worker's task will be a new one
-        answer = client.request(move.method, move.path, dict(move.params))
+        answer = send_planned(client, move.method, move.path, move.params)
         # the node API answers the UPID of 'hamigrate', which only files the request; the HA API answers none
         request = answer if isinstance(answer, str) and answer.startswith("UPID:") else None
         return HaWait(client, move, known, request)
-    answer = client.request(move.method, move.path, dict(move.params))
+    answer = send_planned(client, move.method, move.path, move.params)
     return _task(client, f"{move.method} {move.path}", answer).upid.raw
 
 
@@ -290,21 +292,19 @@ class HaWait:
 
     def wait(self, timeout: float | None) -> None:
         from pvectl.sdk import TaskTimeout
+        from pvectl.sdk._core.backoff import Backoff
         from pvectl.sdk._core.errors import TaskFailed
 
-        clock = self.client.clock
-        started = clock.monotonic()
-        delay = 0.1
+        backoff = Backoff(self.client.clock, cap=self.MAX_POLL)
         while True:
             if self._arrived():
                 return
             failed = self._failed_task()
             if failed is not None:
                 raise TaskFailed(failed[0], failed[1], [])
-            if timeout is not None and clock.monotonic() - started > timeout:
+            if timeout is not None and backoff.elapsed() > timeout:
                 raise TaskTimeout(self.label, timeout)
-            clock.sleep(delay)
-            delay = min(self.MAX_POLL, delay * 2)
+            backoff.wait()
 
     def _arrived(self) -> bool:
         from pvectl.vm.lookup import cluster_vms
@@ -316,8 +316,10 @@ class HaWait:
 
     def _failed_task(self) -> tuple[str, str] | None:
         if self.request is not None:
+            from pvectl.sdk._core.answers import plain
+
             node = self.request.split(":")[1]
-            answer = self.client.request("GET", f"/nodes/{node}/tasks/{self.request}/status")
+            answer = plain(self.client.nodes(node).tasks(self.request).status())
             status = str(answer.get("exitstatus") or "") if isinstance(answer, Mapping) else ""
             ended = isinstance(answer, Mapping) and answer.get("status") == "stopped"
             if ended and status != "OK" and not status.startswith("WARNINGS"):
@@ -330,8 +332,9 @@ class HaWait:
 
 def _migrations(client: ProxmoxClient, ref: VmRef) -> list[tuple[str, str]]:
     """(UPID, status) of the VM's migration tasks on its node; status is "" while one runs."""
-    params = {"vmid": ref.vmid, "typefilter": "qmigrate", "source": "all"}
-    rows = client.request("GET", f"/nodes/{ref.node}/tasks", params)
+    from pvectl.sdk._core.answers import plain
+
+    rows = plain(client.nodes(ref.node).tasks.list(vmid=ref.vmid, typefilter="qmigrate", source="all"))
     return [
         (str(row.get("upid")), str(row.get("status") or ""))
         for row in (rows if isinstance(rows, list) else [])

@@ -229,7 +229,7 @@ def pending_report(client: ProxmoxClient, ref: VmRef) -> list[PendingEntry]:
     from pvectl.sdk._core.answers import as_rows
 
     path = f"/nodes/{ref.node}/qemu/{ref.vmid}/pending"
-    return parse_pending(as_rows(f"GET {path}", client.request("GET", path)))
+    return parse_pending(as_rows(f"GET {path}", client.nodes(ref.node).qemu(ref.vmid).pending()))
 
 
 def waiting(entries: Sequence[PendingEntry]) -> list[PendingEntry]:

@@ -15,6 +15,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from pvectl.guest.api import guest_api
+from pvectl.sdk._core.answers import plain
 from pvectl.sdk._core.errors import ApiError, NotFound, PveError
 from pvectl.sdk._core.upid import is_upid
 
@@ -72,13 +74,16 @@ NOUN = {"qemu": "VM", "lxc": "CT"}
 def find_create_task(client: ProxmoxClient, node: str, vmid: int, checked: list[str], kind: str = "qemu") -> str | None:
     """The newest create task for ``vmid``: the node's task list first, then the cluster's."""
     ttype = CREATE_TASK[kind]
-    sources: tuple[tuple[str, dict[str, Any]], ...] = (
-        (f"/nodes/{node}/tasks", {"vmid": vmid, "typefilter": ttype, "source": "all", "limit": 50}),
-        ("/cluster/tasks", {}),
+    sources: tuple[tuple[str, Callable[[], Any]], ...] = (
+        (
+            f"/nodes/{node}/tasks",
+            lambda: client.nodes(node).tasks.list(vmid=vmid, typefilter=ttype, source="all", limit=50),
+        ),
+        ("/cluster/tasks", lambda: client.cluster.tasks()),
     )
-    for path, params in sources:
+    for path, ask in sources:
         try:
-            rows = _task_rows(client.request("GET", path, params))
+            rows = _task_rows(plain(ask()))
         except PveError as exc:
             checked.append(f"GET {path}: {exc}")
             continue
@@ -111,7 +116,7 @@ def find_create(
         absent = False
         path = f"/nodes/{node}/{kind}/{vmid}/config"
         try:
-            data = client.request("GET", path)
+            data = plain(guest_api(client, node, vmid, kind).config.get())
             config = dict(data) if isinstance(data, Mapping) else None
             checked.append(f"GET {path}: {f'{noun} {vmid} exists' if config is not None else 'odd answer'}")
         except NotFound:
@@ -139,7 +144,7 @@ def find_create(
 def serial_console_set(client: ProxmoxClient, node: str, vmid: int) -> bool | None:
     """Whether the VM's config has the serial console (True/False), None if it cannot be read."""
     try:
-        data = client.request("GET", f"/nodes/{node}/qemu/{vmid}/config")
+        data = plain(client.nodes(node).qemu(vmid).config.get())
     except PveError:
         return None
     if not isinstance(data, Mapping):
@@ -149,7 +154,7 @@ def serial_console_set(client: ProxmoxClient, node: str, vmid: int) -> bool | No
 
 def ha_resource_exists(client: ProxmoxClient, vmid: int) -> bool | None:
     try:
-        data = client.request("GET", f"/cluster/ha/resources/vm:{vmid}")
+        data = plain(client.cluster.ha.resources(f"vm:{vmid}").get())
     except NotFound:
         return False
     except ApiError as exc:
@@ -164,7 +169,7 @@ def vm_running(client: ProxmoxClient, node: str, vmid: int, kind: str = "qemu") 
     HA-managed guest the start task only files the request (qemu-server vm_start forks 'hastart'); status/current
     shows it as ``ha.state`` ``started`` (PVE::HA::Config get_service_status) before the guest runs."""
     try:
-        data = client.request("GET", f"/nodes/{node}/{kind}/{vmid}/status/current")
+        data = plain(guest_api(client, node, vmid, kind).status.current())
     except PveError:
         return None
     if not isinstance(data, Mapping):

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
-from pvectl.sdk._core.answers import UnexpectedAnswer, as_int, as_object, as_rows, as_text
+from pvectl.sdk._core.answers import UnexpectedAnswer, as_int, as_object, as_rows, as_text, plain
 from pvectl.vm.cpu import BUILTIN_FLAGS, CpuCatalog, CpuModel, CpuUnits, model_order
 from pvectl.vm.iso import IsoFile, newest_first
 
@@ -111,15 +111,17 @@ class ReferenceData:
         """Ask ``source`` (``guests``) afresh next time: the server has changed it."""
         self._cache = {k: v for k, v in self._cache.items() if k[0] != source}
 
-    def _get(self, path: str, **params: Any) -> Any:
-        return self._client.request("GET", path, params)
+    @property
+    def _api(self) -> Any:
+        return self._client
 
-    def _rows(self, path: str, **params: Any) -> list[dict[str, Any]]:
-        """A list answer, checked: every shape PVE does not send is UnexpectedAnswer (an error Ref)."""
-        return as_rows(f"GET {path}", self._get(path, **params))
+    def _rows(self, path: str, call: Callable[[], Any]) -> list[dict[str, Any]]:
+        """A typed list answer as PVE sent it, checked: every shape PVE does not send is UnexpectedAnswer (an
+        error Ref)."""
+        return as_rows(f"GET {path}", call())
 
-    def _names(self, path: str, key: str, **params: Any) -> list[str]:
-        return sorted(as_text(f"GET {path}", row.get(key)) for row in self._rows(path, **params))
+    def _names(self, path: str, key: str, call: Callable[[], Any]) -> list[str]:
+        return sorted(as_text(f"GET {path}", row.get(key)) for row in self._rows(path, call))
 
     def realms(self) -> Ref[list[Realm]]:
         def fetch() -> list[Realm]:
@@ -128,7 +130,7 @@ class ReferenceData:
                 Realm(
                     as_text(what, r.get("realm")), as_text(what, r.get("comment"), default=""), bool(r.get("default"))
                 )
-                for r in self._rows("/access/domains")
+                for r in self._rows("/access/domains", lambda: self._api.access.domains.list())
             ]
 
         return self._load(("realms",), fetch)
@@ -139,7 +141,7 @@ class ReferenceData:
             return sorted(
                 (
                     NodeInfo(as_text(what, r.get("node")), as_text(what, r.get("status"), default="unknown"))
-                    for r in self._rows("/nodes")
+                    for r in self._rows("/nodes", lambda: self._api.nodes.list())
                 ),
                 key=lambda n: n.node,
             )
@@ -166,7 +168,7 @@ class ReferenceData:
         from pvectl.sdk import PveError
 
         try:
-            value = as_int("GET /cluster/nextid", self._get("/cluster/nextid"))
+            value = as_int("GET /cluster/nextid", self._api.cluster.nextid())
             if not 100 <= value <= 999_999_999:
                 raise UnexpectedAnswer("GET /cluster/nextid", value, "a VM id from 100")
             return Ref(value=value)
@@ -174,7 +176,7 @@ class ReferenceData:
             return Ref(error=str(exc))
 
     def pools(self) -> Ref[list[str]]:
-        return self._load(("pools",), lambda: self._names("/pools", "poolid"))
+        return self._load(("pools",), lambda: self._names("/pools", "poolid", lambda: self._api.pools.list()))
 
     def guests(self) -> Ref[list[GuestInfo]]:
         def fetch() -> list[GuestInfo]:
@@ -187,7 +189,7 @@ class ReferenceData:
                     as_text(what, r.get("status"), default=""),
                     split_tags(r.get("tags")),
                 )
-                for r in self._rows("/cluster/resources", type="vm")
+                for r in self._rows("/cluster/resources", lambda: self._api.cluster.resources(type="vm"))
                 if r.get("vmid") is not None
             ]
 
@@ -198,7 +200,7 @@ class ReferenceData:
 
         def fetch() -> list[str]:
             found = {t for g in self._get_guests() for t in g.tags}
-            data = self._get("/cluster/options")
+            data = plain(self._api.cluster.options.get())
             options = {} if data is None else as_object("GET /cluster/options", data)
             found |= set(split_tags(options.get("allowed-tags")))
             return sorted(found)
@@ -216,7 +218,9 @@ class ReferenceData:
     def iso_storages(self, node: str) -> Ref[list[str]]:
         return self._load(
             ("iso-storages", node),
-            lambda: self._names(f"/nodes/{node}/storage", "storage", content="iso"),
+            lambda: self._names(
+                f"/nodes/{node}/storage", "storage", lambda: self._api.nodes(node).storage.list(content="iso")
+            ),
         )
 
     def isos(self, node: str, storage: str) -> Ref[list[IsoFile]]:
@@ -229,7 +233,7 @@ class ReferenceData:
                     as_int(what, r.get("size"), default=0),
                     as_int(what, r.get("ctime"), default=0),
                 )
-                for r in self._rows(path, content="iso")
+                for r in self._rows(path, lambda: self._api.nodes(node).storage(storage).content.list(content="iso"))
             )
 
         return self._load(("isos", node, storage), fetch)
@@ -251,7 +255,7 @@ class ReferenceData:
         def fetch() -> list[StorageInfo]:
             path = f"/nodes/{node}/storage"
             out = []
-            for r in self._rows(path, content="images"):
+            for r in self._rows(path, lambda: self._api.nodes(node).storage.list(content="images")):
                 stype = as_text(f"GET {path}", r.get("type"), default="")
                 formats = ("raw", "qcow2", "vmdk") if stype in _FILE_STORAGES else ("raw",)
                 out.append(StorageInfo(as_text(f"GET {path}", r.get("storage")), stype, formats))
@@ -262,12 +266,14 @@ class ReferenceData:
     def bridges(self, node: str) -> Ref[list[str]]:
         return self._load(
             ("bridges", node),
-            lambda: self._names(f"/nodes/{node}/network", "iface", type="any_bridge"),
+            lambda: self._names(
+                f"/nodes/{node}/network", "iface", lambda: self._api.nodes(node).network.list(type="any_bridge")
+            ),
         )
 
     def server_version(self) -> Ref[str]:
         def fetch() -> str:
-            answer = as_object("GET /version", self._get("/version"))
+            answer = as_object("GET /version", self._api.version())
             version = answer.get("version")
             if not isinstance(version, str) or not version[:1].isdigit():
                 raise UnexpectedAnswer("GET /version", answer.get("version"), "a release like 9.1.3")
@@ -291,7 +297,7 @@ class ReferenceData:
                             as_text(what, r.get("vendor"), default=""),
                             r.get("custom") in (True, 1, "1"),  # PVE sends the boolean as 0/1
                         )
-                        for r in self._rows(path)
+                        for r in self._rows(path, lambda: self._api.nodes(node).capabilities.qemu.cpu())
                     ),
                     key=model_order,  # PVE's order is a Perl hash's: the common models first, then by name
                 )
@@ -299,7 +305,10 @@ class ReferenceData:
             notes: list[str] = []
             try:
                 path = f"/nodes/{node}/capabilities/qemu/cpu-flags"
-                flags = tuple(as_text(f"GET {path}", r.get("name")) for r in self._rows(path))
+                flags = tuple(
+                    as_text(f"GET {path}", r.get("name"))
+                    for r in self._rows(path, lambda: self._api.nodes(node).capabilities.qemu.cpu_flags())
+                )
             except (UnsupportedByServer, ApiError) as exc:  # cpu-flags is new in 9.0 (the version table)
                 if isinstance(exc, ApiError) and exc.status != 501:  # 501: pveproxy's "not implemented"
                     raise
@@ -317,7 +326,7 @@ class ReferenceData:
         # defaults to 2, "or params for v2 are used"); PVE 7.0 and later boot the unified (v2) hierarchy unless
         # the kernel command line asks for v1.
         what = "GET /cluster/resources"
-        for row in self._rows("/cluster/resources", type="node"):
+        for row in self._rows("/cluster/resources", lambda: self._api.cluster.resources(type="node")):
             if row.get("node") == node and row.get("cgroup-mode") is not None:
                 mode = as_int(what, row.get("cgroup-mode"))
                 if mode not in (1, 2):

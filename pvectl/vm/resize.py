@@ -66,13 +66,14 @@ def drive_size(value: str) -> int | None:
 def volume_size(client: ProxmoxClient, node: str, value: str) -> int | None:
     """The real size in bytes of a drive's volume (what volume_size_info measures); None when unknown."""
     from pvectl.sdk import PveError
+    from pvectl.sdk._core.answers import plain
 
     volid = value.split(",", 1)[0]
     if ":" not in volid or volid.startswith("/"):
         return None
     storage = volid.split(":", 1)[0]
     try:
-        answer = client.request("GET", f"/nodes/{node}/storage/{storage}/content/{volid}")
+        answer = plain(client.nodes(node).storage(storage).content(volid).get())
     except PveError:
         return None
     size = answer.get("size") if isinstance(answer, Mapping) else None

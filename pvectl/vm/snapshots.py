@@ -81,10 +81,11 @@ class Snap:
 
 def snapshots(client: ProxmoxClient, node: str, vmid: int, kind: str = "qemu") -> list[Snap]:
     """PVE's list, ``current`` included (last); ``kind`` lxc for a container's."""
+    from pvectl.guest.api import guest_api
     from pvectl.sdk._core.answers import as_rows
 
     path = f"/nodes/{node}/{kind}/{vmid}/snapshot"
-    rows = as_rows(f"GET {path}", client.request("GET", path))
+    rows = as_rows(f"GET {path}", guest_api(client, node, vmid, kind).snapshot.list())
     return [_snap(row) for row in rows]
 
 

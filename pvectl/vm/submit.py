@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from pvectl.guest.outcome import CONNECTION  # the server unreachable
+from pvectl.guest.wire import send_planned
 from pvectl.sdk import ApiError, PveError, TaskFailed, TaskTimeout
 from pvectl.sdk._core.answers import UnexpectedAnswer
 from pvectl.sdk._core.task import MAX_POLL, TRANSIENT_FOR, Task, TaskLost
@@ -159,7 +160,7 @@ class Submitter:
         self._step, self._upid = "create", None
         self._emit("create", "running", create.purpose)
         try:
-            answer = self.client.request(create.method, create.path, create.params)
+            answer = send_planned(self.client, create.method, create.path, create.params)
             if not isinstance(answer, str) or not is_upid(answer):
                 raise UnexpectedAnswer(f"{create.method} {create.path}", answer, "a task id (UPID)")
         except KeyboardInterrupt as exc:
@@ -336,7 +337,7 @@ class Submitter:
         if request.step == "cipassword":  # the digest is read just before, as for the serial console
             set_password(self.client, plan.node, plan.vmid, str(request.params["cipassword"]))
             return
-        result = self.client.request(request.method, request.path, request.params)
+        result = send_planned(self.client, request.method, request.path, request.params)
         if request.waits:
             if not isinstance(result, str) or not is_upid(result):
                 raise UnexpectedAnswer(f"{request.method} {request.path}", result, "a task id (UPID)")

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from pvectl.guest.wire import send_planned
 from pvectl.sdk._core import propstring
 from pvectl.vm.outcome import Outcome, OutcomeKind
 
@@ -458,7 +459,7 @@ def apply_update(
     try:
         for method, path, params in writes:
             step = "config" if path.endswith("/config") else f"resize {params['disk']}"
-            answer = client.request(method, path, params)
+            answer = send_planned(client, method, path, params)
             if isinstance(answer, str) and answer.startswith("UPID:"):
                 out.upid = answer
                 follow(answer, timeout)
@@ -494,7 +495,7 @@ def _current_digest(client: ProxmoxClient, ref: VmRef, out: UpdateOutcome) -> st
 
     path = f"/nodes/{ref.node}/qemu/{ref.vmid}/config"
     try:
-        return str(as_object(f"GET {path}", client.request("GET", path)).get("digest") or "")
+        return str(as_object(f"GET {path}", client.nodes(ref.node).qemu(ref.vmid).config.get()).get("digest") or "")
     except PveError as exc:
         out.checked.append(f"GET {path}: {exc}")
         return ""

@@ -36,7 +36,7 @@ def _rows(client: ProxmoxClient, only: str | None = None) -> list[dict[str, Any]
     from pvectl.sdk._core.answers import as_object, as_rows
     from pvectl.vm.lookup import cluster_vms
 
-    nodes = as_rows("GET /nodes", client.request("GET", "/nodes"))
+    nodes = as_rows("GET /nodes", client.nodes.list())
     vms = cluster_vms(client)
     rows = []
     for n in sorted(nodes, key=lambda n: str(n.get("node"))):
@@ -47,7 +47,7 @@ def _rows(client: ProxmoxClient, only: str | None = None) -> list[dict[str, Any]
         version = None
         if online:
             path = f"/nodes/{name}/version"
-            version = as_object(f"GET {path}", client.request("GET", path)).get("version")
+            version = as_object(f"GET {path}", client.nodes(name).version()).get("version")
         mine = [v for v in vms if v.node == name]
         running = sum(v.status == "running" for v in mine)
         rows.append(
@@ -93,7 +93,7 @@ def show_node(ctx: typer.Context, node: NodeArg) -> None:
         data: dict[str, Any] = dict(rows[0])
         if data["status"] == "online":
             path = f"/nodes/{node}/status"
-            status = as_object(f"GET {path}", client.request("GET", path))
+            status = as_object(f"GET {path}", client.nodes(node).status.get())
             data["pveversion"] = status.get("pveversion")
             data["kernel"] = status.get("kversion")
             data["loadavg"] = " ".join(str(x) for x in status.get("loadavg") or [])
@@ -114,7 +114,7 @@ def _rooms(client: ProxmoxClient, source: str, targets: list[str]) -> list[Any]:
     from pvectl.sdk._core.answers import as_rows
     from pvectl.vm.drain import NodeRoom
 
-    nodes = {str(n.get("node")): n for n in as_rows("GET /nodes", client.request("GET", "/nodes"))}
+    nodes = {str(n.get("node")): n for n in as_rows("GET /nodes", client.nodes.list())}
     if source not in nodes:
         # a node named as the argument that does not exist is "not found" (4), as in node show and vm show
         raise CliError(f"no node '{source}' in this cluster (known: {', '.join(sorted(nodes))})", NOT_FOUND)

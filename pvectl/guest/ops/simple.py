@@ -19,10 +19,13 @@ if TYPE_CHECKING:
 
 
 def config_of(client: ProxmoxClient, ref: VmRef) -> dict[str, Any] | None:
+    from pvectl.guest.api import guest_api
+    from pvectl.sdk._core.answers import plain
     from pvectl.sdk._core.errors import PveError
 
     try:
-        data = client.request("GET", f"{base(ref)}/config")  # raw: compared key by key as PVE wrote them
+        # as PVE wrote it: compared key by key
+        data = plain(guest_api(client, ref.node, ref.vmid, ref.kind).config.get())
     except PveError:
         return None
     return dict(data) if isinstance(data, dict) else None

@@ -42,7 +42,22 @@ class UnexpectedAnswer(PveError):
         log.info("%s returned: %s", what, json.dumps(data, default=str)[:BODY_SHOWN])  # -v shows the body
 
 
+def _sent(data: Any) -> Any:
+    """A typed answer (a generated response model) back as PVE sent it; anything else unchanged."""
+    answer = getattr(data, "pve_answer", None)
+    return answer() if callable(answer) else data
+
+
+def plain(data: Any) -> Any:
+    """A typed call's answer as PVE sent it: a response model -> its dict, a list of them -> a list of dicts;
+    anything else (a scalar, an answer in a shape the schema does not declare) unchanged."""
+    if isinstance(data, list):
+        return [_sent(row) for row in data]
+    return _sent(data)
+
+
 def as_object(what: str, data: Any) -> dict[str, Any]:
+    data = _sent(data)
     if not isinstance(data, Mapping):
         raise UnexpectedAnswer(what, data, "an object")
     return {str(k): v for k, v in data.items()}
@@ -52,6 +67,8 @@ def as_rows(what: str, data: Any) -> list[dict[str, Any]]:
     """A list of objects; ``null`` counts as empty (PVE answers an empty list that way on some paths)."""
     if data is None:
         return []
+    if isinstance(data, list) and data and not isinstance(data[0], Mapping):
+        data = [_sent(row) for row in data]
     if not isinstance(data, list) or not all(isinstance(row, Mapping) for row in data):
         raise UnexpectedAnswer(what, data, "a list of objects")
     if all(type(row) is dict for row in data):

@@ -359,7 +359,8 @@ class BaseClient:
         """Keep a ``GET /version`` answer: ``client.version()`` and the release checks reuse it."""
         version = data.get("version") if isinstance(data, dict) else None
         if isinstance(version, bool) or not isinstance(version, (str, int, float)) or not str(version).strip():
-            shown = redact(repr(data))
+            # named as the shape checks of pvectl.sdk._core.answers name it (JSON's null, a list)
+            shown = "null" if data is None else "a list" if isinstance(data, list) else redact(repr(data))
             raise UnexpectedAnswer(
                 f"unexpected answer from the server: GET /version returned {shown[:200]}", method="GET", path="/version"
             )

@@ -287,7 +287,10 @@ def construct(cls: type[M], data: Mapping[str, Any], *, strict: bool = False) ->
             kept_raw(f"{cls.__name__}.{key}", value)
             got = value
         values[name] = got
-    return _new(cls, values, extra)
+    obj = _new(cls, values, extra)
+    if "_pve_answer" in cls.__private_attributes__:  # a ResponseModel: keep the answer as sent (pve_answer())
+        object.__setattr__(obj, "__pydantic_private__", {"_pve_answer": {str(k): v for k, v in data.items()}})
+    return obj
 
 
 def parse_model(cls: type[M], data: Any) -> M:
@@ -295,7 +298,10 @@ def parse_model(cls: type[M], data: Any) -> M:
     if isinstance(data, Mapping):
         return construct(cls, data)
     if isinstance(data, list) and not data:
-        return construct(cls, {})
+        empty = construct(cls, {})
+        if "_pve_answer" in cls.__private_attributes__:
+            object.__setattr__(empty, "__pydantic_private__", {"_pve_answer": []})  # as sent
+        return empty
     kept_raw(cls.__name__, data)
     return cast("M", data)
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from importlib import import_module
 from typing import Any, ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, PrivateAttr
 
 from pvectl.sdk._core import propstring
 from pvectl.sdk._core.coerce import construct, parse_list, parse_map, parse_model
@@ -29,6 +29,17 @@ class ResponseModel(BaseModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True, defer_build=True, regex_engine="python-re")
     # PVE key or indexed family -> its property-string model (generated per model)
     pve_formats: ClassVar[dict[str, str]] = {}
+    # the object exactly as PVE sent it (values uncoerced: `onboot: 1`, `"2048"`), set by coerce.construct
+    _pve_answer: Any = PrivateAttr(default=None)
+
+    def pve_answer(self) -> Any:
+        """The answer as PVE sent it (a fresh dict, values uncoerced; ``[]`` where PVE's JSON encoder sent an empty
+        object as an empty list) -- for code that reads PVE's own keys and value shapes (a config compared key by
+        key, a field this schema does not declare)."""
+        sent = (self.__pydantic_private__ or {}).get("_pve_answer")
+        if sent is None:  # built by hand, not from an answer
+            return self.model_dump(by_alias=True, exclude_unset=True)
+        return dict(sent) if isinstance(sent, Mapping) else list(sent)
 
     def model_dump(self, **kwargs: Any) -> dict[str, Any]:
         # a value PVE sent in an undeclared shape stays as sent (logged at DEBUG): no serializer warning

@@ -39,18 +39,20 @@ def list_jobs(ctx: typer.Context) -> None:
     """The scheduled backup jobs: schedule, storage, which guests."""
     with reported():
         from pvectl.cli.output import show
+        from pvectl.sdk._core.answers import plain
 
         client = ctx.obj.client()
-        jobs = client.request("GET", "/cluster/backup") or []
+        jobs = plain(client.cluster.backup.list()) or []
         show(ctx, [_row(dict(j)) for j in jobs if isinstance(j, dict)], columns=JOB_COLUMNS)
 
 
 def _job(client: Any, jid: str) -> dict[str, Any]:
     from pvectl.cli.errors import NOT_FOUND, CliError
+    from pvectl.sdk._core.answers import plain
     from pvectl.sdk._core.errors import ApiError
 
     try:
-        job = client.request("GET", f"/cluster/backup/{jid}")
+        job = plain(client.cluster.backup(jid).get())
     except ApiError as exc:
         if "does not exist" in exc.message or exc.status == 404:
             raise CliError(f"no backup job '{jid}' (pvectl backup job list)", NOT_FOUND) from None
@@ -60,7 +62,9 @@ def _job(client: Any, jid: str) -> dict[str, Any]:
 
 def _included(client: Any, jid: str) -> list[dict[str, Any]]:
     """The guests the job backs up now (``GET /cluster/backup/{id}/included_volumes``), each with its volumes."""
-    tree = client.request("GET", f"/cluster/backup/{jid}/included_volumes") or {}
+    from pvectl.sdk._core.answers import plain
+
+    tree = plain(client.cluster.backup(jid).included_volumes()) or {}
     return [dict(g) for g in tree.get("children", []) if isinstance(g, dict)]
 
 
@@ -94,11 +98,10 @@ def uncovered(ctx: typer.Context) -> None:
     """Guests no backup job includes (``GET /cluster/backup-info/not-backed-up``)."""
     with reported():
         from pvectl.cli.output import show
+        from pvectl.sdk._core.answers import plain
 
         client = ctx.obj.client()
-        rows = [
-            dict(r) for r in client.request("GET", "/cluster/backup-info/not-backed-up") or [] if isinstance(r, dict)
-        ]
+        rows = [dict(r) for r in plain(client.cluster.backup_info.not_backed_up()) or [] if isinstance(r, dict)]
         show(ctx, [{"vmid": r.get("vmid"), "name": r.get("name"), "type": r.get("type")} for r in rows])
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 
@@ -98,13 +98,13 @@ def prune(
 def _plan(client: ProxmoxClient, where: BackupStorage, vmid: int, kind: str, retention: str | None) -> PrunePlan:
     from pvectl.backup.plan import PrunePlan
     from pvectl.cli.errors import FAILURE, CliError
+    from pvectl.sdk._core.answers import plain
     from pvectl.sdk._core.errors import ApiError
 
-    params: dict[str, object] = {"vmid": vmid, "type": kind}  # PruneBackups.pm: type qemu or lxc
-    if retention:
-        params["prune-backups"] = retention
     try:
-        marks = client.request("GET", f"/nodes/{where.node}/storage/{where.storage}/prunebackups", params)
+        # PruneBackups.pm: type qemu or lxc
+        prune = client.nodes(where.node).storage(where.storage).prunebackups
+        marks = plain(prune.get(vmid=vmid, type=cast(Any, kind), prune_backups=retention or None))
     except ApiError as exc:
         if "no prune-backups options configured" in exc.message:  # pve-storage Storage.pm prune_backups
             raise CliError(
@@ -129,10 +129,8 @@ def _remove(ctx: typer.Context, client: ProxmoxClient, plan: PrunePlan, retentio
     from pvectl.sdk import TaskFailed
 
     vmid = plan.removes[0].get("vmid")
-    params: dict[str, object] = {"vmid": vmid, "type": plan.kind}
-    if retention:
-        params["prune-backups"] = retention
-    upid = client.request("DELETE", f"/nodes/{plan.node}/storage/{plan.storage}/prunebackups", params)
+    prune = client.nodes(plan.node).storage(plan.storage).prunebackups
+    upid = prune.delete(vmid=vmid, type=cast(Any, plan.kind), prune_backups=retention or None).upid.raw
     try:
         wait_for(client, str(upid), verbose=bool(ctx.obj.options.verbose))
     except TaskFailed as exc:

@@ -94,7 +94,9 @@ def clone(
         params: dict[str, str | int] = {k: v for k, v in given.items() if v is not None}
         if full is not None:
             params["full"] = int(full)
-        vmid = newid if newid is not None else int(client.request("GET", "/cluster/nextid"))
+        from pvectl.sdk._core.answers import plain
+
+        vmid = newid if newid is not None else int(plain(client.cluster.nextid()))
         _one(ctx, ops.clone(ref, vmid, params), dry_run=dry_run, seconds=seconds, verb="clone")
 
 
@@ -153,7 +155,9 @@ def migrate(
 
 
 def _check_node(client: ProxmoxClient, node: str) -> None:
-    rows = client.request("GET", "/nodes") or []
+    from pvectl.sdk._core.answers import plain
+
+    rows = plain(client.nodes.list()) or []
     names = sorted(str(r.get("node")) for r in rows)
     if node not in names:
         raise CliError(f"--to: no node '{node}' in this cluster (known: {', '.join(names)})", USAGE)
@@ -177,7 +181,9 @@ def resize(
 
         client = ctx.obj.client()
         ref = find(client, ct)
-        config = client.request("GET", f"/nodes/{ref.node}/lxc/{ref.vmid}/config") or {}
+        from pvectl.sdk._core.answers import plain
+
+        config = plain(client.nodes(ref.node).lxc(ref.vmid).config.get()) or {}
         problem, current, new = plan_resize(config, disk, size)
         if problem is not None:
             raise CliError(problem, USAGE)

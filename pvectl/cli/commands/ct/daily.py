@@ -55,7 +55,9 @@ def list_cts(
             raise CliError(f"--status: '{status}' is not one of {', '.join(STATES)}", USAGE)
         client = ctx.obj.client()
         if node is not None:
-            known = sorted(str(n["node"]) for n in client.request("GET", "/nodes") or [])
+            from pvectl.sdk._core.answers import plain
+
+            known = sorted(str(n["node"]) for n in plain(client.nodes.list()) or [])
             if node not in known:
                 raise CliError(f"--node: no node '{node}' in this cluster (known: {', '.join(known)})", USAGE)
         cts = [ct for ct in cluster_vms(client, kind="lxc") if matches(ct, node=node, tag=tag, status=status)]
@@ -81,9 +83,10 @@ def show(ctx: typer.Context, ct: CtArg) -> None:
 
         client = ctx.obj.client()
         ref = find(client, ct)
-        base = f"/nodes/{ref.node}/lxc/{ref.vmid}"
-        status = client.request("GET", f"{base}/status/current") or {}
-        config = client.request("GET", f"{base}/config") or {}
+        from pvectl.sdk._core.answers import plain
+
+        status = plain(client.nodes(ref.node).lxc(ref.vmid).status.current()) or {}
+        config = plain(client.nodes(ref.node).lxc(ref.vmid).config.get()) or {}
         data = {"vmid": ref.vmid, "node": ref.node, "status": status.get("status"), "uptime": status.get("uptime")}
         data.update({k: v for k, v in config.items() if k != "digest"})
         emit(data, output_format(ctx), None)

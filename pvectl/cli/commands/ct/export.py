@@ -19,7 +19,9 @@ def export(ctx: typer.Context, ct: CtArg) -> None:
 
         client = ctx.obj.client()
         ref = find(client, ct)
-        config = client.request("GET", f"/nodes/{ref.node}/lxc/{ref.vmid}/config") or {}
+        from pvectl.sdk._core.answers import plain
+
+        config = plain(client.nodes(ref.node).lxc(ref.vmid).config.get()) or {}
         data = to_file(config, vmid=ref.vmid, node=ref.node, pool=ref.raw.get("pool"))
         if output_format(ctx) == "json":
             print(json.dumps(data, indent=2))

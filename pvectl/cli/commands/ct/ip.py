@@ -42,7 +42,9 @@ def wait_for_ip(ctx: typer.Context, client: ProxmoxClient, node: str, vmid: int,
     i = 0
     while True:
         try:
-            rows = client.request("GET", f"/nodes/{node}/lxc/{vmid}/interfaces")
+            from pvectl.sdk._core.answers import plain
+
+            rows = plain(client.nodes(node).lxc(vmid).interfaces())
         except PveError as exc:  # a transient failure is asked again until the time is up
             rows = None
             last = str(exc)

@@ -29,5 +29,5 @@ def pending(
         client = ctx.obj.client()
         ref = find(client, ct)
         path = f"/nodes/{ref.node}/lxc/{ref.vmid}/pending"
-        entries = parse_pending(as_rows(f"GET {path}", client.request("GET", path)))
+        entries = parse_pending(as_rows(f"GET {path}", client.nodes(ref.node).lxc(ref.vmid).pending()))
         emit([e.to_json() for e in entries if show_all or e.waiting], output_format(ctx), COLUMNS)

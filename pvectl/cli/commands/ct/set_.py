@@ -67,7 +67,9 @@ def _set(ctx: typer.Context, key: str, values: dict[str, Any], *, reboot: bool, 
 
     client = ctx.obj.client()
     ref = find(client, key)
-    config = client.request("GET", f"{ops.base(ref)}/config") or {}
+    from pvectl.sdk._core.answers import plain
+
+    config = plain(client.nodes(ref.node).lxc(ref.vmid).config.get()) or {}
     change = plan_set(config, values)
     if change.problems:
         raise CliError(change.problems[0] + " (nothing was sent)", USAGE, change.problems[1:])
@@ -99,7 +101,8 @@ def _shown(params: dict[str, Any]) -> str:
 
 
 def _waiting(client: Any, ref: Any) -> list[str]:
-    from pvectl.ct import ops
 
-    rows = client.request("GET", f"{ops.base(ref)}/pending") or []
+    from pvectl.sdk._core.answers import plain
+
+    rows = plain(client.nodes(ref.node).lxc(ref.vmid).pending()) or []
     return [str(r["key"]) for r in rows if r.get("pending") is not None or r.get("delete")]

@@ -69,7 +69,7 @@ def _retention(prefix: str, keep: int, seconds: float) -> Then:
         node, vmid = ref.node, ref.vmid
         done = []
         for snap in expired(snapshots(client, node, vmid, kind="lxc"), prefix, keep):
-            upid = client.request("DELETE", f"/nodes/{node}/lxc/{vmid}/snapshot/{snap.name}")
+            upid = client.nodes(node).lxc(vmid).snapshot(snap.name).delete().upid.raw
             Task(client, str(upid)).wait(timeout=seconds)
             done.append(f"deleted old snapshot {snap.name}")
         return done

@@ -32,7 +32,9 @@ NodeOpt = Annotated[
 
 
 def _node(client: object, node: str | None) -> str:
-    rows = client.request("GET", "/nodes") or []  # type: ignore[attr-defined]
+    from pvectl.sdk._core.answers import plain
+
+    rows = plain(client.nodes.list()) or []  # type: ignore[attr-defined]
     names = [str(r["node"]) for r in rows if r.get("node")]
     if node is None:
         online = sorted(str(r["node"]) for r in rows if r.get("status") == "online")

@@ -136,13 +136,14 @@ def _wide(raw: Mapping[str, Any]) -> dict[str, Any]:
 def _check_filters(client: ProxmoxClient, *, node: str | None, status: str | None) -> None:
     """A filter value that can never match is a usage error, not an empty list (nothing else is sent); the same
     checks as every selector's (pvectl.vm.selector)."""
+    from pvectl.sdk._core.answers import as_rows
     from pvectl.vm.selector import SelectorError, check_node, check_status
 
     try:
         if status is not None:
             check_status(status)
         if node is not None:
-            check_node(node, (str(n["node"]) for n in client.request("GET", "/nodes") or []))
+            check_node(node, (str(n["node"]) for n in as_rows("GET /nodes", client.nodes.list())))
     except SelectorError as exc:
         raise CliError(str(exc), USAGE) from None
 
@@ -157,8 +158,8 @@ def show(ctx: typer.Context, vm: VmArg) -> None:
         from pvectl.sdk._core.answers import as_object
 
         path = f"/nodes/{ref.node}/qemu/{ref.vmid}"
-        config = as_object(f"GET {path}/config", client.request("GET", f"{path}/config"))
-        current = as_object(f"GET {path}/status/current", client.request("GET", f"{path}/status/current"))
+        config = as_object(f"GET {path}/config", client.nodes(ref.node).qemu(ref.vmid).config.get())
+        current = as_object(f"GET {path}/status/current", client.nodes(ref.node).qemu(ref.vmid).status.current())
         emit(
             {"vmid": ref.vmid, "node": ref.node, "status": current.get("status", ref.status), **config},
             output_format(ctx),

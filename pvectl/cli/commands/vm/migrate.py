@@ -74,7 +74,7 @@ def check_target(client: ProxmoxClient, node: str, flag: str = "--to") -> None:
     from pvectl.cli.errors import USAGE, CliError
     from pvectl.sdk._core.answers import as_rows
 
-    nodes = {str(n.get("node")): str(n.get("status")) for n in as_rows("GET /nodes", client.request("GET", "/nodes"))}
+    nodes = {str(n.get("node")): str(n.get("status")) for n in as_rows("GET /nodes", client.nodes.list())}
     if node not in nodes:
         raise CliError(f"{flag}: no node '{node}' in this cluster (known: {', '.join(sorted(nodes))})", USAGE)
     if nodes[node] != "online":

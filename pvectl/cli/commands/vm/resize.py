@@ -32,7 +32,7 @@ def resize(
         client = ctx.obj.client()
         ref = daily._find(client, vm)
         path = f"/nodes/{ref.node}/qemu/{ref.vmid}"
-        config = as_object(f"GET {path}/config", client.request("GET", f"{path}/config"))
+        config = as_object(f"GET {path}/config", client.nodes(ref.node).qemu(ref.vmid).config.get())
         try:
             step = domain.plan_live(client, ref.node, dict(config), disk, size)
         except domain.ResizeError as exc:

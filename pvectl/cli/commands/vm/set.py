@@ -95,14 +95,14 @@ def _set(ctx: typer.Context, vm: str, values: dict[str, Any]) -> None:
     client = ctx.obj.client()
     ref = daily._find(client, vm)
     path = f"/nodes/{ref.node}/qemu/{ref.vmid}/config"
-    live = as_object(f"GET {path}", client.request("GET", path))
+    live = as_object(f"GET {path}", client.nodes(ref.node).qemu(ref.vmid).config.get())
     try:
         desired = params_from_flags(values, live)
     except UpdateError as exc:
         raise CliError(str(exc), USAGE) from None
     plan = plan_update(live, desired.params, [*remove, *(k for k in desired.remove if k not in remove)])
     if plan.set:
-        version = as_object("GET /version", client.request("GET", "/version")).get("version")
+        version = as_object("GET /version", client.version()).get("version")
         if isinstance(version, str):
             refuse_unsupported(plan, version)
     if plan.refused:

@@ -109,9 +109,10 @@ def _run(
         select.confirm(f"Roll {n} back to {request}? Their present state is lost.", f"refusing to roll back {n}")
 
     def submit(ref: VmRef) -> str:
+        from pvectl.guest.wire import send_planned
         from pvectl.vm.actions import _task
 
-        answer = client.request(method, where(ref), dict(submit_params))
+        answer = send_planned(client, method, where(ref), submit_params)
         return _task(client, f"{method} {where(ref)}", answer).upid.raw
 
     results: list[Result] = bulk.run(
@@ -134,13 +135,11 @@ def _run(
 def _retention(client: ProxmoxClient, prefix: str, keep: int, seconds: float) -> Then:
     def then(ref: VmRef) -> list[str]:
         from pvectl.sdk import Task
-        from pvectl.vm.actions import _task
         from pvectl.vm.snapshots import expired, snapshots
 
         done = []
         for snap in expired(snapshots(client, ref.node, ref.vmid), prefix, keep):
-            path = f"/nodes/{ref.node}/qemu/{ref.vmid}/snapshot/{snap.name}"
-            task = _task(client, f"DELETE {path}", client.request("DELETE", path, {}))
+            task = client.nodes(ref.node).qemu(ref.vmid).snapshot(snap.name).delete()
             Task(client, task.upid.raw).wait(timeout=seconds)
             done.append(f"deleted old snapshot {snap.name}")
         return done
