@@ -156,7 +156,7 @@ class ReferenceData:
 
         def fetch() -> str:
             what = "GET /cluster/status"
-            for row in self._rows("/cluster/status"):
+            for row in self._rows("/cluster/status", lambda: self._api.cluster.status()):
                 if row.get("type") == "node" and row.get("local") in (1, True, "1"):
                     return as_text(what, row.get("name"))
             return ""
