@@ -5,17 +5,24 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
+
 from pvectl.ct.drain import pinned, preflight, storage_nodes
+from pvectl.sdk import ProxmoxClient
 from pvectl.vm.lookup import VmRef
 from pvectl.vm.migrate import problems
 
 
-class Answers:
-    def __init__(self, answers: dict[str, Any]) -> None:
-        self.answers = answers
+def answering(answers: dict[str, Any]) -> ProxmoxClient:
+    """A typed client on a fake PVE that answers each GET path from ``answers``."""
 
-    def request(self, method: str, path: str, params: Any = None) -> Any:
-        return self.answers[path]
+    def pve(request: httpx.Request) -> httpx.Response:
+        path = request.url.path.removeprefix("/api2/json")
+        if request.method == "GET" and path in answers:
+            return httpx.Response(200, json={"data": answers[path]})
+        return httpx.Response(404, json={"data": None, "message": "no such path"})
+
+    return ProxmoxClient("pve1", token="root@pam!t=s", server_version="9.1.3", transport=httpx.MockTransport(pve))
 
 
 REF = VmRef(300, "pve1", "db", "running", (), {}, "lxc")
@@ -29,9 +36,9 @@ STORAGE = [{"storage": "local-lvm", "nodes": "pve1,pve2"}, {"storage": "ceph"}]
 
 def test_storages_missing_on_a_target_and_ha_blockers_are_read() -> None:
     config = {"rootfs": "local-lvm:vm-300-disk-0,size=8G", "mp0": "ceph:vm-300-disk-1,mp=/data,size=4G"}
-    client = Answers({"/nodes/pve1/lxc/300/migrate": PRECONDITION, "/nodes/pve1/lxc/300/config": config,
+    client = answering({"/nodes/pve1/lxc/300/migrate": PRECONDITION, "/nodes/pve1/lxc/300/config": config,
                       "/storage": STORAGE})  # fmt: skip
-    pre = preflight(client, REF, ["pve2", "pve3", "pve4"], storage_nodes(client))  # type: ignore[arg-type]
+    pre = preflight(client, REF, ["pve2", "pve3", "pve4"], storage_nodes(client))
     assert not isinstance(pre, str)
     assert pre.allowed == ("pve2",) and pre.running
     assert problems(pre, "pve2", online=True, with_local_disks=False) == []  # local volumes are copied along
