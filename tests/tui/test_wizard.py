@@ -186,8 +186,7 @@ async def test_loading_error_then_retry(cli: SimCli) -> None:
         retry = bridge.query_one(".retry", Button)
         retry.focus()
         await pilot.press("enter")
-        await settle(pilot)
-        assert bridge.state == "ready"
+        await until(pilot, lambda: bridge.state == "ready")  # the reload runs in a worker: wait for it, not a pause
         assert not bridge.query(".retry")
 
 
