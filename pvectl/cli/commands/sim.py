@@ -91,6 +91,38 @@ def _open_store(state: Path | None, seed: Path | None, *, reset: bool) -> Any:
         raise CliError(str(exc), USAGE) from None
 
 
+def _serve_args(host: str, port: int, workers: int, force: bool, faults: list[str] | None) -> list[Any]:
+    """``sim serve``'s flags checked (exit 2 naming the flag); the parsed faults."""
+    from pvectl.sim.faults import FaultSpecError, parse_fault
+    from pvectl.sim.server import is_loopback
+
+    if not 0 <= port <= 65535:
+        raise CliError(f"--port: must be between 0 and 65535, got {port}", USAGE)
+    if not 1 <= workers <= 64:
+        raise CliError(f"--workers: must be between 1 and 64, got {workers}", USAGE)
+    if not force and not is_loopback(host):
+        raise CliError(
+            f"refusing to listen on non-loopback address '{host}' (the simulator is for this machine)", USAGE
+        )
+    try:
+        return [parse_fault(spec) for spec in faults or []]
+    except FaultSpecError as exc:
+        raise CliError(f"--faults: {exc}", USAGE) from None
+
+
+def _banner(headline: str, fingerprint: str, cert: str, password: str, token: str, state: str, where: str) -> None:
+    """What ``sim serve`` prints on start: how to reach and log in to this local simulator."""
+    echo = typer.echo
+    echo(headline)
+    echo(f"  certificate SHA-256 fingerprint: {fingerprint}")
+    echo(f"  certificate file:                {cert}")
+    echo(f"  user root@pam, password:         {password}")
+    echo(f"  API token:                       {token}")
+    echo(f"  state file:                      {state}")
+    echo(f"Try: pvectl --host {where} --fingerprint {fingerprint} --token '{token}' ...")
+    echo("Press Ctrl-C to stop.")
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option("--host", help="Address to listen on (loopback only unless --force).")] = (
@@ -120,25 +152,14 @@ def serve(
 ) -> None:
     """Serve the simulator over HTTPS until interrupted. --seed starts a fresh world from the file."""
     from pvectl.sim.core import Simulator
-    from pvectl.sim.faults import FaultSpecError, parse_fault
+    from pvectl.sim.faults import FaultSpecError
     from pvectl.sim.paths import ensure_dir, state_dir
-    from pvectl.sim.server import is_loopback, start_server
+    from pvectl.sim.server import start_server
     from pvectl.sim.servers import forget_server, record_server
     from pvectl.sim.tls import ensure_cert
 
     with reported():
-        if not 0 <= port <= 65535:
-            raise CliError(f"--port: must be between 0 and 65535, got {port}", USAGE)
-        if not 1 <= workers <= 64:
-            raise CliError(f"--workers: must be between 1 and 64, got {workers}", USAGE)
-        if not force and not is_loopback(host):
-            raise CliError(
-                f"refusing to listen on non-loopback address '{host}' (the simulator is for this machine)", USAGE
-            )
-        try:
-            parsed = [parse_fault(spec) for spec in faults or []]
-        except FaultSpecError as exc:
-            raise CliError(f"--faults: {exc}", USAGE) from None
+        parsed = _serve_args(host, port, workers, force, faults)
         store = _open_store(state, seed, reset=seed is not None)
         directory = ensure_dir(state_dir())
         cert = ensure_cert(directory, host)
@@ -166,16 +187,16 @@ def serve(
             "fingerprint": cert.fingerprint,
         }
         record_server(directory, info)
-        echo = typer.echo
         serving = f" ({workers} worker processes)" if workers > 1 else ""
-        echo(f"PVE {summary['version']} simulator listening on {running.base_url}/api2/json{serving}")
-        echo(f"  certificate SHA-256 fingerprint: {cert.fingerprint}")
-        echo(f"  certificate file:                {cert.cert}")
-        echo(f"  user root@pam, password:         {creds['password']}")
-        echo(f"  API token:                       {token}")
-        echo(f"  state file:                      {store.path}")
-        echo(f"Try: pvectl --host {running.host}:{running.port} --fingerprint {cert.fingerprint} --token '{token}' ...")
-        echo("Press Ctrl-C to stop.")
+        _banner(
+            f"PVE {summary['version']} simulator listening on {running.base_url}/api2/json{serving}",
+            cert.fingerprint,
+            str(cert.cert),
+            creds["password"],
+            token,
+            str(store.path),
+            f"{running.host}:{running.port}",
+        )
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         try:
@@ -186,7 +207,7 @@ def serve(
         finally:
             running.stop()
             forget_server(directory, info)
-        echo("simulator stopped")
+        typer.echo("simulator stopped")
 
 
 @app.command()
