@@ -192,18 +192,10 @@ def disk_total(config: Mapping[str, Any]) -> int:
 
 def destroy(state: State, vmid: int) -> None:
     """The container and its owned volumes go (LXC.pm destroy_lxc_container)."""
-    vm = state["vms"].pop(str(vmid), None)
-    if vm is None:
-        return
-    for volid in volumes_of(vm["config"]):
-        for node in (None, vm["node"]):
-            vol = state["volumes"].get(volumes.key(volid, node))
-            if vol is not None and vol.get("vmid") == vmid:
-                del state["volumes"][volumes.key(volid, node)]
-    pool = state["pools"].get(vm.get("pool") or "")
-    if pool is not None and vmid in pool["vms"]:
-        pool["vms"].remove(vmid)
-    state["ha"].pop(f"ct:{vmid}", None)
+    from pvectl.sim.tasks import drop_guest
+
+    if drop_guest(state, vmid, volumes_of):
+        state["ha"].pop(f"ct:{vmid}", None)
 
 
 # -- pending changes (LXC/Config.pm update_pct_config, vmconfig_hotplug_pending, vmconfig_apply_pending) -----

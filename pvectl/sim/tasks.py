@@ -7,7 +7,7 @@ even across separate ``pvectl --sim`` processes, without a thread.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pvectl.sim import volumes
@@ -196,9 +196,16 @@ def apply_effect(state: State, effect: Mapping[str, Any], now: float) -> None:
 def destroy_vm(state: State, vmid: int, *, purge: bool) -> None:
     from pvectl.sim.vmconf import volumes_of
 
+    if drop_guest(state, vmid, volumes_of) and purge:
+        state["ha"].pop(f"vm:{vmid}", None)
+
+
+def drop_guest(state: State, vmid: int, volumes_of: Callable[[dict[str, Any]], list[str]]) -> bool:
+    """A guest goes with the volumes it owns and its pool membership (qemu-server destroy_vm, pve-container
+    destroy_lxc_container); False when there was none."""
     vm = state["vms"].pop(str(vmid), None)
     if vm is None:
-        return
+        return False
     for volid in volumes_of(vm["config"]):
         for node in (None, vm["node"]):
             vol = state["volumes"].get(volumes.key(volid, node))
@@ -207,5 +214,4 @@ def destroy_vm(state: State, vmid: int, *, purge: bool) -> None:
     pool = state["pools"].get(vm.get("pool") or "")
     if pool is not None and vmid in pool["vms"]:
         pool["vms"].remove(vmid)
-    if purge:
-        state["ha"].pop(f"vm:{vmid}", None)
+    return True

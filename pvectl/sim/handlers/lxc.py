@@ -360,13 +360,9 @@ def termproxy(ctx: Ctx) -> dict[str, Any]:
 
 @route("GET /nodes/{node}/lxc/{vmid}/vncwebsocket")
 def vncwebsocket(ctx: Ctx) -> dict[str, Any]:
-    from pvectl.sim.handlers.termproxy import check_vnc_ticket
+    from pvectl.sim.handlers.termproxy import websocket_answer
 
-    vmid = int(ctx.path["vmid"])
-    if not check_vnc_ticket(ctx.state, ctx.text("vncticket") or "", ctx.user, vmid, ctx.now):
-        raise ApiFail(401, "permission denied - invalid PVEVNC ticket")
-    ct_of(ctx)
-    return {"port": str(ctx.text("port"))}
+    return websocket_answer(ctx, ct_of)
 
 
 def console_greeting(state: State, session: dict[str, Any]) -> tuple[str, bool]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hmac
 import re
+from collections.abc import Callable
 from typing import Any
 
 from pvectl.sim import auth, tasks
@@ -83,10 +84,15 @@ def termproxy(ctx: Ctx) -> dict[str, Any]:
 
 @route("GET /nodes/{node}/qemu/{vmid}/vncwebsocket")
 def vncwebsocket(ctx: Ctx) -> dict[str, Any]:
+    return websocket_answer(ctx, _vm)
+
+
+def websocket_answer(ctx: Ctx, guest_of: Callable[[Ctx], Any]) -> dict[str, Any]:
+    """The vncwebsocket upgrade's checks for either kind: a valid PVEVNC ticket for this guest, the guest there."""
     vmid = int(ctx.path["vmid"])
     if not check_vnc_ticket(ctx.state, ctx.text("vncticket") or "", ctx.user, vmid, ctx.now):
         raise ApiFail(401, "permission denied - invalid PVEVNC ticket")
-    _vm(ctx)
+    guest_of(ctx)
     return {"port": str(ctx.text("port"))}
 
 
