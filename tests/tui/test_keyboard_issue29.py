@@ -107,19 +107,24 @@ async def test_invalid_size_survives_ctrl_n(cli: SimCli, text: str) -> None:
         size = row(pilot, "disks[0].size_gib").control
         size.focus()
         await pilot.press("ctrl+u", *text)
-        await settle(pilot)
+        # The keystrokes reach the wizard through two message hops: on a loaded machine, wait for the answer to land
+        # before adding a disk (Ctrl-N pressed first would rebuild the step from the old value).
+        await until(pilot, lambda: "disks[0].size_gib" in row_errors(pilot))
         await pilot.press("ctrl+n")
-        await settle(pilot)
-        assert len(app.wizard.config.disks) == 2
-        shown = row(pilot, "disks[0].size_gib")
-        assert isinstance(shown.control, Input) and shown.control.value == text
+        await until(pilot, lambda: len(app.wizard.config.disks) == 2 and typed_size(pilot) is not None)
+        assert typed_size(pilot) == text
         assert "disks[0].size_gib" in row_errors(pilot)
         assert app.screen.query_one("#next", Button).disabled
         await pilot.press("ctrl+d")  # remove the new disk (focused): the typed text still stays
-        await settle(pilot)
-        shown = row(pilot, "disks[0].size_gib")
-        assert isinstance(shown.control, Input) and shown.control.value == text
+        await until(pilot, lambda: len(app.wizard.config.disks) == 1 and typed_size(pilot) is not None)
+        assert typed_size(pilot) == text
         assert "disks[0].size_gib" in row_errors(pilot)
+
+
+def typed_size(pilot: Pilot[Any]) -> str | None:
+    """The first disk's size as its row shows it, once the rebuilt step is mounted."""
+    rows = [r for r in pilot.app.screen.query(FieldRow) if r.key == "disks[0].size_gib"]
+    return rows[0].control.value if rows and isinstance(rows[0].control, Input) else None
 
 
 async def test_a_device_clash_marks_both_disks_and_enter_focuses_one(cli: SimCli) -> None:
