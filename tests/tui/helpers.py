@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from textual.pilot import Pilot
+from textual.widget import Widget
 from textual.widgets import Button, Input, Select
 
 from pvectl.tui.app import WizardApp
@@ -50,3 +51,17 @@ def row_errors(pilot: Pilot[Any]) -> dict[str, str]:
 async def to_step(pilot: Pilot[Any], step: str) -> None:
     while app_of(pilot).step != step:
         await next_(pilot)
+
+
+async def focus(pilot: Pilot[Any], widget: Widget) -> None:
+    """Focus a widget and wait until it has the focus: ``focus()`` only schedules it, a step's own first focus may
+    land after it, and a key pressed before it lands goes elsewhere (on a loaded machine that happens)."""
+    widget.focus()
+    if not widget.focusable:  # disabled: focus() does nothing, the key goes where the focus is (as a user's would)
+        return
+    for _ in range(250):
+        await pilot.pause(0.02)
+        if pilot.app.screen.focused is widget:
+            return
+        widget.focus()
+    raise AssertionError(f"{widget!r} never got the focus ({pilot.app.screen.focused!r} has it)")

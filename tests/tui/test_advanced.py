@@ -10,7 +10,7 @@ from textual.pilot import Pilot
 from pvectl.tui.widgets.field import FieldRow
 from pvectl.tui.widgets.toggle import Toggle
 from tests.tui.conftest import make_app, settle
-from tests.tui.helpers import answer, app_of
+from tests.tui.helpers import answer, app_of, focus
 
 
 def shown(pilot: Pilot[Any]) -> set[str]:
@@ -19,7 +19,7 @@ def shown(pilot: Pilot[Any]) -> set[str]:
 
 async def press_switch(pilot: Pilot[Any]) -> None:
     switch = pilot.app.screen.query_one(".advanced-line Toggle", Toggle)
-    switch.focus()
+    await focus(pilot, switch)
     await pilot.press("space")
     await settle(pilot)
 

@@ -14,7 +14,7 @@ from pvectl.tui.screens.quit import QuitScreen, SubmittingQuitScreen
 from pvectl.tui.widgets.field import FieldRow
 from pvectl.vm.config import Disk, VmConfig
 from tests.tui.conftest import make_app, settle, sim_client, until
-from tests.tui.helpers import answer, app_of, row, row_errors
+from tests.tui.helpers import answer, app_of, focus, row, row_errors
 from tests.vm.conftest import SimCli
 
 SIZE = (80, 24)
@@ -31,7 +31,7 @@ async def test_every_cloud_init_field_can_be_focused(cli: SimCli) -> None:
         rows = list(app.screen.query(FieldRow))
         assert len(rows) > 5
         for field in rows:
-            field.control.focus()
+            await focus(pilot, field.control)
             help_line = app.screen.query_one("#help", Static)
             await until(pilot, lambda f=field, h=help_line: str(h.render()) == f.spec.help, seconds=5)  # type: ignore[misc]
         ipconfig = next(r for r in rows if r.key == "cloudinit.ipconfig")
@@ -105,7 +105,7 @@ async def test_invalid_size_survives_ctrl_n(cli: SimCli, text: str) -> None:
         app_of(pilot).go("disks")
         await settle(pilot)
         size = row(pilot, "disks[0].size_gib").control
-        size.focus()
+        await focus(pilot, size)
         await pilot.press("ctrl+u", *text)
         # The keystrokes reach the wizard through two message hops: on a loaded machine, wait for the answer to land
         # before adding a disk (Ctrl-N pressed first would rebuild the step from the old value).
@@ -136,7 +136,7 @@ async def test_a_device_clash_marks_both_disks_and_enter_focuses_one(cli: SimCli
         await settle(pilot)
         errors = row_errors(pilot)
         assert "Disk 2" in errors["disks[0].index"] and "Disk 1" in errors["disks[1].index"]
-        app.screen.query_one("#next", Button).focus()
+        await focus(pilot, app.screen.query_one("#next", Button))
         await pilot.press("enter")
         await settle(pilot)
         focused = app.screen.focused
@@ -268,7 +268,7 @@ async def test_focus_order_and_revisits(cli: SimCli) -> None:
         first = app.screen.focused
         assert first is row(pilot, "cpu.sockets").control  # a step arrives on its first field
         last = [r for r in app.screen.query(FieldRow) if r.display][-1]
-        last.control.focus()
+        await focus(pilot, last.control)
         await pilot.press("tab")
         focused = app.screen.focused
         assert focused is not None and focused.id in ("next", None)  # the Advanced switch or Next: never Back
@@ -306,16 +306,16 @@ async def test_minimum_memory_clears_with_ctrl_u_after_it_followed_memory(cli: S
         await settle(pilot)
         app_of(pilot).go("memory")
         await settle(pilot)
-        app.screen.query_one(".advanced-line Toggle").focus()
+        await focus(pilot, app.screen.query_one(".advanced-line Toggle"))
         await pilot.press("space")
         await settle(pilot)
         memory = row(pilot, "memory.memory").control
-        memory.focus()
+        await focus(pilot, memory)
         await pilot.press("end", "ctrl+u", *"4096")  # minimum memory follows: 4096 replaces 2048
         await settle(pilot)
         minimum = row(pilot, "memory.min_memory").control
         assert isinstance(minimum, Input) and minimum.value == "4096"
-        minimum.focus()
+        await focus(pilot, minimum)
         await pilot.press("ctrl+u", *"1024")
         await settle(pilot)
         assert minimum.value == "1024" and app.wizard.config.memory.min_memory == 1024
@@ -328,7 +328,7 @@ async def test_advanced_switch_stays_in_view_and_no_toast_covers_the_buttons(cli
         app_of(pilot).go("disks")
         await settle(pilot)
         switch = app.screen.query_one(".advanced-line Toggle")
-        switch.focus()
+        await focus(pilot, switch)
         await pilot.pause(0.1)
         await pilot.press("space")
         await settle(pilot)
@@ -337,7 +337,7 @@ async def test_advanced_switch_stays_in_view_and_no_toast_covers_the_buttons(cli
         assert switch.has_focus
         assert form.region.contains_region(switch.region)  # still on screen after the rows appeared
         await answer(pilot, "disks[1].size_gib", "x")
-        app.screen.query_one("#next", Button).focus()
+        await focus(pilot, app.screen.query_one("#next", Button))
         await pilot.press("enter")
         await settle(pilot)
         assert not app._notifications  # the reply is in the notes line, not a toast over Back/Next

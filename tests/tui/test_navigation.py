@@ -16,7 +16,7 @@ from pvectl.tui.widgets.field import FieldRow
 from pvectl.tui.widgets.stepper import Stepper
 from pvectl.tui.widgets.toggle import Toggle
 from tests.tui.conftest import make_app, settle
-from tests.tui.helpers import app_of
+from tests.tui.helpers import app_of, focus
 from tests.vm.conftest import SimCli
 
 
@@ -53,7 +53,7 @@ async def test_every_focusable_widget_type_has_a_visible_focus(
         for kind in (Choice, Input, Toggle):
             widget = screen.query(kind).first()
             other = screen.query(kind).last()
-            widget.focus()
+            await focus(pilot, widget)
             await settle(pilot)
             await pilot.pause(0.1)
             assert "reverse" in attributes(pilot, label_of(widget)), kind
@@ -61,7 +61,7 @@ async def test_every_focusable_widget_type_has_a_visible_focus(
             assert "reverse" not in attributes(pilot, label_of(other)), kind  # only the focused row
         button = screen.query_one("#next", Button)
         before = attributes(pilot, button)
-        button.focus()
+        await focus(pilot, button)
         await settle(pilot)
         await pilot.pause(0.1)
         assert "reverse" in attributes(pilot, button) - before
@@ -88,12 +88,12 @@ async def test_q_asks_to_quit_outside_text_fields_and_types_in_them(cli: SimCli)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         name = next(r for r in app.screen.query(FieldRow) if r.key == "general.name").control
-        name.focus()
+        await focus(pilot, name)
         await pilot.press("q")
         await settle(pilot)
         assert not isinstance(app.screen, QuitScreen)
         assert app.wizard.config.general.name == "q"
-        app.screen.query(Toggle).first().focus()
+        await focus(pilot, app.screen.query(Toggle).first())
         await pilot.press("q")
         await settle(pilot)
         assert isinstance(app.screen, QuitScreen)

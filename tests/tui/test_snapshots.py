@@ -16,7 +16,7 @@ from textual.widgets import Button, Input
 
 from pvectl.tui.services import Session
 from tests.tui.conftest import GatedSession, SimConnector, empty_sim, make_app, settle, sim_client, until
-from tests.tui.helpers import answer, app_of
+from tests.tui.helpers import answer, app_of, focus
 from tests.vm.conftest import SimCli
 
 Snap = Callable[..., bool]
@@ -126,7 +126,7 @@ def test_invalid_field(snap_compare: Snap, cli: SimCli) -> None:
     async def run_before(pilot: Pilot[Any]) -> None:
         await settle(pilot)
         await answer(pilot, "general.name", "bad_name!")
-        pilot.app.screen.query_one("#next").focus()
+        await focus(pilot, pilot.app.screen.query_one("#next"))
 
     assert snap_compare(make_app(cli.sim), terminal_size=SIZE, run_before=run_before)
 
@@ -189,7 +189,7 @@ def test_focus_on_a_switch(snap_compare: Snap, cli: SimCli) -> None:
         await at("system")(pilot)
         from tests.tui.helpers import row
 
-        row(pilot, "system.efidisk").control.focus()
+        await focus(pilot, row(pilot, "system.efidisk").control)
         await pilot.pause(0.2)
 
     assert snap_compare(make_app(cli.sim), terminal_size=SIZE, run_before=run_before)

@@ -11,7 +11,7 @@ from textual.pilot import Pilot
 
 from pvectl.vm.config import Disk, VmConfig
 from tests.tui.conftest import make_app, settle, until
-from tests.tui.helpers import answer, app_of, row
+from tests.tui.helpers import answer, app_of, focus, row
 from tests.vm.conftest import SimCli
 
 Snap = Callable[..., bool]
@@ -24,7 +24,7 @@ def test_cloud_init_ipconfig_focused(snap_compare: Snap, cli: SimCli) -> None:
         app_of(pilot).go("cloudinit")
         await settle(pilot)
         await answer(pilot, "cloudinit.enabled", True)
-        row(pilot, "cloudinit.ipconfig").control.focus()
+        await focus(pilot, row(pilot, "cloudinit.ipconfig").control)
         await pilot.pause(0.2)
 
     assert snap_compare(make_app(cli.sim), terminal_size=SIZE, run_before=run_before)

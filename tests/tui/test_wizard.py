@@ -11,7 +11,7 @@ from pvectl.tui.screens.quit import QuitScreen
 from pvectl.tui.services import Session
 from pvectl.vm.config import VmConfig
 from tests.tui.conftest import GatedSession, SimConnector, empty_sim, make_app, password_of, settle, sim_client, until
-from tests.tui.helpers import answer, app_of, next_, row, to_step
+from tests.tui.helpers import answer, app_of, focus, next_, row, to_step
 from tests.vm.conftest import SimCli
 
 SIZE = (80, 24)
@@ -184,7 +184,7 @@ async def test_loading_error_then_retry(cli: SimCli) -> None:
         assert bridge.state == "error"
         assert "network config unreadable" in bridge.status_text
         retry = bridge.query_one(".retry", Button)
-        retry.focus()
+        await focus(pilot, retry)
         await pilot.press("enter")
         await until(pilot, lambda: bridge.state == "ready")  # the reload runs in a worker: wait for it, not a pause
         assert not bridge.query(".retry")
@@ -235,7 +235,7 @@ async def test_create_failure_with_per_field_errors(cli: SimCli) -> None:
         text = str(app.screen.query_one("#outcome", Static).render())
         assert "Parameter verification failed" in text and "net0: bridge 'vmbr9' is not usable" in text
         fix = next(b for b in app.screen.query(Button) if b.name == "network")
-        fix.focus()
+        await focus(pilot, fix)
         await pilot.press("enter")
         await settle(pilot)
         assert app.step == "network"
@@ -253,7 +253,7 @@ async def test_partial_success_and_retry_of_the_serial_step(cli: SimCli) -> None
         text = str(app.screen.query_one("#outcome", Static).render())
         assert "serial console" in text and f"pvectl vm serial-console enable {outcome.vmid}" in text
         retry = app.screen.query_one("#retry-serial", Button)
-        retry.focus()
+        await focus(pilot, retry)
         await pilot.press("enter")
         await until(pilot, lambda: outcome.kind == "created")
         await settle(pilot)
