@@ -116,13 +116,13 @@ def find_vzdump_task(client: ProxmoxClient, request: VzdumpRequest, since: float
     """
     from pvectl.guest.run import CLOCK_SKEW
     from pvectl.sdk._core.answers import plain
+    from pvectl.sdk._core.backoff import Poll
     from pvectl.sdk._core.errors import PveError
 
-    node, clock = request.node, client.clock
+    node = request.node
     tid = str(request.guests[0].vmid) if len(request.guests) == 1 else ""
-    for delay in RECONCILE_DELAYS:
-        if delay:
-            clock.sleep(delay)
+    rounds = Poll(client.clock, delays=RECONCILE_DELAYS[1:], tries=len(RECONCILE_DELAYS))
+    while rounds.next_try():  # the first look at once, then after each of RECONCILE_DELAYS[1:]
         try:
             rows = plain(client.nodes(node).tasks.list(typefilter="vzdump", source="all", limit=50))
         except PveError as exc:
@@ -178,10 +178,10 @@ def follow(
     on_progress: Progress | None = None,
 ) -> None:
     """Poll every started job until all have stopped (or ``timeout`` passes: the rest stay unknown)."""
-    clock = client.clock
-    began = clock.monotonic()
-    delay = 0.1
-    while True:
+    from pvectl.sdk._core.backoff import Poll
+
+    rounds = Poll(client.clock, timeout=timeout, first=0.1, cap=POLL)
+    while rounds.next_try():
         for job in jobs:
             if not job.done:
                 poll(client, job)
@@ -191,10 +191,6 @@ def follow(
                 on_progress(text)
         if all(job.done for job in jobs):
             return
-        if timeout is not None and clock.monotonic() - began >= timeout:
-            return
-        clock.sleep(delay)
-        delay = min(delay * 2, POLL)
 
 
 def progress_text(jobs: Sequence[NodeJob]) -> str:

@@ -152,20 +152,25 @@ def follow(
     *,
     start: int = 0,
     poll: float = POLL_SECONDS,
-    sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, Any]:
-    """Print the task's log as it grows until the task ends (``kubectl logs -f``); returns the final status."""
+    """Print the task's log as it grows until the task ends (``kubectl logs -f``); returns the final status.
+    A lost connection or a 5xx is asked again (for up to the task wait's TRANSIENT_FOR seconds in a row)."""
     from pvectl.sdk._core.answers import plain
+    from pvectl.sdk._core.backoff import Poll, poll_until
+    from pvectl.sdk._core.task import TRANSIENT_FOR
 
     stream = out or sys.stdout
     tail = LogTail(client, node, upid, start)
-    while True:
+
+    def probe() -> dict[str, Any] | None:
         status = plain(client.nodes(node).tasks(upid).status()) or {}
         for line in tail.poll():  # after the status: a task that ended has written its whole log
             print(safe_text(line), file=stream, flush=True)
-        if status.get("status") != "running":
-            return dict(status)
-        sleep(poll)
+        return None if status.get("status") == "running" else dict(status)
+
+    final = poll_until(probe, Poll(client.clock, first=poll, cap=poll, transient_for=TRANSIENT_FOR))
+    assert final is not None  # no deadline: the loop ends with the task (or an error)
+    return final
 
 
 def spinner_text(label: str, elapsed: float, step: str | None = None) -> str:

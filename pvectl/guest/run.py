@@ -344,17 +344,17 @@ def _number(value: Any) -> float:
 
 def reconcile(client: ProxmoxClient, write: Write, since: float, budget: float) -> Found:
     """Read the server in bounded, backed-off rounds until it tells whether ``write`` happened."""
-    clock = client.clock
-    start = clock.monotonic()
+    from pvectl.sdk._core.backoff import Poll
+
     checked: list[str] = []
     if not write.task_types and write.reached is None:
         return Found("unknown", checked=["nothing tells whether this write happened: no task type, no state"])
     absent_every_round = True
-    for i, delay in enumerate(RECONCILE_DELAYS):
-        if i > 0 and clock.monotonic() - start + delay > budget:
-            break
-        if delay:
-            clock.sleep(delay)
+    # the first round at once, the next ones after RECONCILE_DELAYS[1:], none that would end past the budget
+    rounds = Poll(
+        client.clock, timeout=budget, delays=RECONCILE_DELAYS[1:], tries=len(RECONCILE_DELAYS), last_look=False
+    )
+    while rounds.next_try():
         found = find_task(client, write, since, checked) if write.task_types else None
         if isinstance(found, str):
             return Found("task", found, checked)

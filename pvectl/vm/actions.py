@@ -49,17 +49,19 @@ def wait_real_state(
     from pvectl.guest.api import guest_api
     from pvectl.sdk import TaskTimeout
     from pvectl.sdk._core.answers import plain
-    from pvectl.sdk._core.backoff import Backoff
+    from pvectl.sdk._core.backoff import Poll, poll_until
 
-    backoff = Backoff(client.clock)
-    while True:
+    seen = ""
+
+    def probe() -> str | None:
+        nonlocal seen
         answer = plain(guest_api(client, node, vmid, kind).status.current())
-        status = str(answer.get("status") or "") if isinstance(answer, dict) else ""
-        if status == want:
-            return status
-        if timeout is not None and backoff.elapsed() >= timeout:
-            raise TaskTimeout(f"HA request for VM {vmid} (still {status or 'unknown'}, waiting for {want})", timeout)
-        backoff.wait()
+        seen = str(answer.get("status") or "") if isinstance(answer, dict) else ""
+        return seen if seen == want else None
+
+    if poll_until(probe, Poll(client.clock, timeout=timeout)) is None:
+        raise TaskTimeout(f"HA request for VM {vmid} (still {seen or 'unknown'}, waiting for {want})", timeout or 0.0)
+    return want
 
 
 def settle(client: ProxmoxClient, upid: str, timeout: float | None, kind: str = "qemu") -> None:

@@ -138,18 +138,16 @@ def _settled(
     ``handle_task_foreach_guest``) waits for each guest's task, but for an HA-managed guest that task only files
     the request (hastart/hastop/hamigrate): the HA stack acts afterwards. So HA-managed guests not yet where the
     action wants them are watched until they are (or ``timeout`` passes) before they get an outcome."""
-    from pvectl.sdk._core.backoff import Backoff
+    from pvectl.sdk._core.backoff import Poll
     from pvectl.vm.lookup import cluster_vms
     from pvectl.vm.migrate import ha_managed
 
-    backoff = Backoff(client.clock)
-    limit = 600.0 if timeout is None else timeout
+    poll = Poll(client.clock, timeout=600.0 if timeout is None else timeout)
     while True:
         after = {v.vmid: v for v in cluster_vms(client)}
         waiting = [r for r in refs if ha_managed(r) and not _state(client, after.get(r.vmid), action, target)[0]]
-        if not waiting or action == "suspend" or backoff.elapsed() >= limit:
+        if not waiting or action == "suspend" or not poll.pause():
             return after
-        backoff.wait()
 
 
 def _label(ref: VmRef) -> str:

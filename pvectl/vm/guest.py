@@ -157,28 +157,31 @@ def wait_until(
 ) -> Reached:
     """Poll until ``condition`` (one of CONDITIONS) holds; WaitTimeout after ``timeout`` seconds. A transient error
     (a lost connection, a 5xx) is one more "not yet", never the end of the wait."""
-    from pvectl.sdk import PveError
-    from pvectl.sdk._core.task import is_transient
+    from pvectl.sdk._core.backoff import Poll, is_transient, poll_until
 
-    clock = client.clock
-    deadline = clock.monotonic() + timeout
-    delay = FIRST_POLL
-    while True:
+    seen: str = "not checked yet"
+
+    def probe() -> Reached | None:
+        nonlocal seen
         try:
-            seen = _check(client, node, vmid, condition, family)
-        except PveError as exc:
-            if not is_transient(exc):
-                raise
-            seen = f"no answer this time ({exc})"  # a reset or a 5xx: ask again until the deadline
-        if isinstance(seen, Reached):
-            return seen
+            answer = _check(client, node, vmid, condition, family)
+        except Exception as exc:
+            if is_transient(exc):  # a reset or a 5xx: one more "not yet" (the poll asks again until the deadline)
+                seen = f"no answer this time ({exc})"
+                if on_progress:
+                    on_progress(seen)
+            raise
+        if isinstance(answer, Reached):
+            return answer
+        seen = answer
         if on_progress:
             on_progress(seen)
-        left = deadline - clock.monotonic()
-        if left <= 0:
-            raise WaitTimeout(condition, timeout, seen)
-        clock.sleep(min(delay, left))
-        delay = min(delay * 2, MAX_POLL)
+        return None
+
+    reached = poll_until(probe, Poll(client.clock, timeout=timeout, first=FIRST_POLL, cap=MAX_POLL))
+    if reached is None:
+        raise WaitTimeout(condition, timeout, seen)
+    return reached
 
 
 # Our exit status for a guest exit code that a process status cannot carry (above 255, negative) or that the
@@ -237,11 +240,15 @@ def run(
         from pvectl.sdk._core.answers import UnexpectedAnswer
 
         raise UnexpectedAnswer("POST agent/exec", started, "an object with the guest's pid")
-    clock = client.clock
-    deadline = clock.monotonic() + timeout
-    delay = FIRST_POLL
+    from pvectl.sdk._core.backoff import Poll
+
+    poll = Poll(client.clock, timeout=timeout, first=FIRST_POLL, cap=MAX_POLL)
     while True:
-        status = agent_call(client, node, vmid, "GET", "exec-status", {"pid": pid})
+        try:
+            status = agent_call(client, node, vmid, "GET", "exec-status", {"pid": pid})
+        except Exception as exc:
+            poll.failed(exc)  # a lost connection or a 5xx: asked again until the deadline; others are raised
+            status = None
         if isinstance(status, dict) and status.get("exited"):
             # exitcode is absent when a signal ended the process (qemu-ga's guest-exec-status)
             if status.get("exitcode") is not None:
@@ -252,8 +259,5 @@ def run(
                 signal = _exit_code(reported)
                 code = None if signal is None else 128 + signal
             return ExecResult(code, str(status.get("out-data", "")), str(status.get("err-data", "")), reported)
-        left = deadline - clock.monotonic()
-        if left <= 0:
+        if not poll.pause():
             raise WaitTimeout(f"exec pid {pid}", timeout, "still running")
-        clock.sleep(min(delay, left))
-        delay = min(delay * 2, MAX_POLL)

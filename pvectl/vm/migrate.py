@@ -292,19 +292,18 @@ class HaWait:
 
     def wait(self, timeout: float | None) -> None:
         from pvectl.sdk import TaskTimeout
-        from pvectl.sdk._core.backoff import Backoff
+        from pvectl.sdk._core.backoff import Poll
         from pvectl.sdk._core.errors import TaskFailed
 
-        backoff = Backoff(self.client.clock, cap=self.MAX_POLL)
+        poll = Poll(self.client.clock, timeout=timeout, cap=self.MAX_POLL)
         while True:
             if self._arrived():
                 return
             failed = self._failed_task()
             if failed is not None:
                 raise TaskFailed(failed[0], failed[1], [])
-            if timeout is not None and backoff.elapsed() > timeout:
-                raise TaskTimeout(self.label, timeout)
-            backoff.wait()
+            if not poll.pause():
+                raise TaskTimeout(self.label, timeout or 0.0)
 
     def _arrived(self) -> bool:
         from pvectl.vm.lookup import cluster_vms

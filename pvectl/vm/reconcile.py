@@ -42,22 +42,11 @@ class Found:
 
 
 def _rounds(client: ProxmoxClient, budget: float) -> Callable[[], bool]:
-    """Call before each round: sleeps the next backoff delay; False once the budget is spent."""
-    clock = client.clock
-    start = clock.monotonic()
-    state = {"round": 0}
+    """Call before each round: the first at once, then after the next backoff delay; False once the next delay
+    would end past the budget."""
+    from pvectl.sdk._core.backoff import Poll
 
-    def next_round() -> bool:
-        i = state["round"]
-        state["round"] += 1
-        delay = DELAYS[min(i, len(DELAYS) - 1)]
-        if i > 0 and clock.monotonic() - start + delay > budget:
-            return False
-        if delay:
-            clock.sleep(delay)
-        return True
-
-    return next_round
+    return Poll(client.clock, timeout=budget, delays=DELAYS[1:], last_look=False).next_try
 
 
 def _task_rows(data: Any) -> list[Mapping[str, Any]]:

@@ -96,13 +96,13 @@ def test_follow_reads_only_new_lines_until_the_task_ends() -> None:
 
     mock.routes[f"GET /nodes/pve1/tasks/{UPID}/status"] = status
     mock.routes[f"GET /nodes/pve1/tasks/{UPID}/log"] = lines
-    client = ProxmoxClient("pve1", token=TOKEN, server_version="9.1.3", clock=FakeClock(),
+    clock = FakeClock()
+    client = ProxmoxClient("pve1", token=TOKEN, server_version="9.1.3", clock=clock,
                            transport=httpx.MockTransport(mock.handle))  # fmt: skip
     out = io.StringIO()
-    sleeps: list[float] = []
-    final = taskview.follow(client, "pve1", UPID, out, sleep=sleeps.append)
+    final = taskview.follow(client, "pve1", UPID, out)
     assert out.getvalue() == "starting\nstep 1\nstep 2\nTASK OK\n"
-    assert final["status"] == "stopped" and len(sleeps) == 2
+    assert final["status"] == "stopped" and clock.sleeps == [taskview.POLL_SECONDS] * 2  # on the client's clock
     starts = [int(r.url.params["start"]) for r in mock.requests if r.url.path.endswith("/log")]
     assert starts == [0, 2, 3]
 

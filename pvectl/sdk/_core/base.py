@@ -12,6 +12,7 @@ import httpx
 
 from pvectl import __version__
 from pvectl.sdk._core.auth import Auth, PasswordSource, TfaCallback, TfaChallenge, TicketAuth, TokenAuth
+from pvectl.sdk._core.backoff import delay_at
 from pvectl.sdk._core.errors import (
     ApiError,
     AuthenticationError,
@@ -38,6 +39,7 @@ http_log = logging.getLogger("pvectl.http")
 # the cost of importing httpx alone.
 
 RETRY_STATUSES = frozenset({502, 503, 504})
+RETRY_CAP = 8.0  # seconds: the longest pause between two tries of a GET (the poll loop's delay_at grows them)
 VERSION_OP = "GET /version"
 TICKET_OP = "POST /access/ticket"
 
@@ -254,7 +256,7 @@ class BaseClient:
             return None
         if status is not None and status not in RETRY_STATUSES:
             return None
-        delay = float(min(self.backoff * (2**attempt), 8.0))
+        delay = delay_at(attempt, self.backoff, RETRY_CAP)
         if started is not None and self.clock.monotonic() - started + delay > self.retry_budget:
             return None
         return delay

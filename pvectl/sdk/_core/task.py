@@ -12,11 +12,16 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from pvectl.sdk._core.answers import UnexpectedAnswer
-from pvectl.sdk._core.errors import ApiError, PveError, TaskFailed, TaskTimeout, TLSError, TransportError
+from pvectl.sdk._core.backoff import CANCEL_CHECK as CANCEL_CHECK  # where callers found it before
+from pvectl.sdk._core.backoff import Cancelled, Poll, apoll_until, poll_until
+from pvectl.sdk._core.backoff import is_transient as is_transient
+from pvectl.sdk._core.errors import PveError, TaskFailed, TaskTimeout
 from pvectl.sdk._core.upid import Upid, parse_upid
 
 if TYPE_CHECKING:
     from pvectl.sdk._client import AsyncProxmoxClient, ProxmoxClient
+    from pvectl.sdk._core.base import Clock
+
 
 STATUS = "GET /nodes/{node}/tasks/{upid}/status"
 LOG = "GET /nodes/{node}/tasks/{upid}/log"
@@ -30,7 +35,7 @@ TRANSIENT_FOR = 60.0  # seconds of transient errors in a row before the task is 
 Progress = Callable[[Mapping[str, Any]], None]
 
 
-CANCEL_CHECK = 0.1  # seconds between two looks at ``cancelled`` while a wait pauses
+Cancel = Callable[[], bool] | None
 
 
 class WaitCancelled(PveError):
@@ -74,61 +79,55 @@ def read_status(upid: str, data: Any) -> dict[str, Any]:
     return {str(k): v for k, v in data.items()}
 
 
-def is_transient(exc: BaseException) -> bool:
-    """Errors worth asking again about: lost connections, 5xx and PVE's 595/596 (proxy could not reach the node)."""
-    if isinstance(exc, TLSError):
-        return False
-    if isinstance(exc, TransportError):
-        return True
-    return isinstance(exc, ApiError) and exc.status >= 500
+class _Malformed:
+    """Counts unreadable status answers in a row: a few are asked again, then the last one is raised."""
 
-
-class _Poller:
-    """The waiting policy, without IO: what to do after each status answer or error."""
-
-    def __init__(self, upid: str, now: float, timeout: float | None, poll: float, transient_for: float) -> None:
+    def __init__(self, upid: str) -> None:
         self.upid = upid
-        self.deadline = None if timeout is None else now + timeout
-        self.timeout = timeout
-        self.max_poll = max(poll, FIRST_POLL)
-        self.interval = min(FIRST_POLL, self.max_poll)
-        self.transient_for = transient_for
-        self.failing_since: float | None = None
-        self.malformed = 0
+        self.count = 0
 
-    def _next(self, now: float) -> float:
-        if self.deadline is not None and now >= self.deadline:
-            raise TaskTimeout(self.upid, self.timeout or 0.0)
-        delay = self.interval
-        self.interval = min(self.interval * BACKOFF, self.max_poll)
-        if self.deadline is not None:
-            delay = max(0.0, min(delay, self.deadline - now))
-        return delay
-
-    def answered(self, data: Any, now: float) -> dict[str, Any] | None:
-        """The checked status, or None (after a malformed answer that may be retried)."""
+    def check(self, data: Any) -> dict[str, Any] | None:
+        """The checked status, or None (after a malformed answer that may be asked again)."""
         try:
             status = read_status(self.upid, data)
         except UnexpectedAnswer:
-            self.malformed += 1
-            if self.malformed >= MALFORMED_TRIES:
+            self.count += 1
+            if self.count >= MALFORMED_TRIES:
                 raise
             return None
-        self.malformed = 0
-        self.failing_since = None
+        self.count = 0
         return status
 
-    def failed(self, exc: PveError, now: float) -> None:
-        """Re-raise unless ``exc`` is transient and within budget; TaskLost when the budget is spent."""
-        if not is_transient(exc):
-            raise exc
-        if self.failing_since is None:
-            self.failing_since = now
-        if now - self.failing_since >= self.transient_for:
-            raise TaskLost(self.upid, str(exc)) from exc
 
-    def delay(self, now: float) -> float:
-        return self._next(now)
+def _poll(clock: Clock, timeout: float | None, poll: float, transient_for: float, cancelled: Cancel) -> Poll:
+    """A task wait's poll policy: FIRST_POLL growing by BACKOFF up to ``poll``, transient errors for
+    ``transient_for`` seconds in a row."""
+    return Poll(
+        clock,
+        timeout=timeout,
+        first=min(FIRST_POLL, max(poll, FIRST_POLL)),
+        cap=max(poll, FIRST_POLL),
+        factor=BACKOFF,
+        cancelled=cancelled,
+        transient_for=transient_for,
+    )
+
+
+def _ended(upid: str, timeout: float | None, result: dict[str, Any] | None) -> dict[str, Any]:
+    if result is None:
+        raise TaskTimeout(upid, timeout or 0.0)
+    return result
+
+
+def _not_waiting(upid: str, exc: BaseException) -> PveError:
+    """What a wait raises for an error out of the poll loop: WaitCancelled, TaskLost (transient errors that
+    outlasted the budget) or the error itself."""
+    if isinstance(exc, Cancelled):
+        return WaitCancelled(upid)
+    if isinstance(exc, PveError) and is_transient(exc):
+        return TaskLost(upid, str(exc))
+    assert isinstance(exc, PveError)
+    return exc
 
 
 class _TaskBase:
@@ -184,34 +183,25 @@ class Task(_TaskBase):
         """Poll until the task stops. Returns the final status; raises TaskFailed, TaskTimeout, TaskLost or
         UnexpectedAnswer; ``WaitCancelled`` within ``CANCEL_CHECK`` seconds of ``cancelled()`` turning true
         (another thread's Ctrl-C: the task goes on)."""
-        clock = self._client.clock
-        poller = _Poller(self.upid.raw, clock.monotonic(), timeout, poll, transient_for)
-        while True:
-            if cancelled is not None and cancelled():
-                raise WaitCancelled(self.upid.raw)
-            try:
-                status = poller.answered(self._client._call(STATUS, (self.node, self.upid.raw), {}), clock.monotonic())
-            except UnexpectedAnswer:
+        malformed = _Malformed(self.upid.raw)
+
+        def probe() -> dict[str, Any] | None:
+            status = malformed.check(self._client._call(STATUS, (self.node, self.upid.raw), {}))
+            if status is not None and on_progress:
+                on_progress(status)
+            return status if status is not None and status["status"] == "stopped" else None
+
+        try:
+            found = poll_until(probe, _poll(self._client.clock, timeout, poll, transient_for, cancelled))
+        except (Cancelled, PveError) as exc:
+            error = _not_waiting(self.upid.raw, exc)
+            if error is exc:
                 raise
-            except PveError as exc:
-                poller.failed(exc, clock.monotonic())
-                status = None
-            if status is not None:
-                if on_progress:
-                    on_progress(status)
-                if status["status"] == "stopped":
-                    if succeeded(status):
-                        return status
-                    raise TaskFailed(self.upid.raw, str(status.get("exitstatus", "unknown")), self._log_tail())
-            delay = poller.delay(clock.monotonic())
-            if cancelled is None:
-                clock.sleep(delay)
-                continue
-            end = clock.monotonic() + delay
-            while (left := end - clock.monotonic()) > 0:
-                if cancelled():
-                    raise WaitCancelled(self.upid.raw)
-                clock.sleep(min(left, CANCEL_CHECK))
+            raise error from exc
+        status = _ended(self.upid.raw, timeout, found)
+        if succeeded(status):
+            return status
+        raise TaskFailed(self.upid.raw, str(status.get("exitstatus", "unknown")), self._log_tail())
 
 
 class AsyncTask(_TaskBase):
@@ -239,38 +229,28 @@ class AsyncTask(_TaskBase):
     ) -> dict[str, Any]:
         """Poll until the task stops. Returns the final status; raises TaskFailed, TaskTimeout, TaskLost or
         UnexpectedAnswer; ``WaitCancelled`` when ``cancelled()`` turns true (the task goes on)."""
-        clock = self._client.clock
-        poller = _Poller(self.upid.raw, clock.monotonic(), timeout, poll, transient_for)
-        while True:
-            if cancelled is not None and cancelled():
-                raise WaitCancelled(self.upid.raw)
-            try:
-                data = await self._client._call(STATUS, (self.node, self.upid.raw), {})
-                status = poller.answered(data, clock.monotonic())
-            except UnexpectedAnswer:
+        malformed = _Malformed(self.upid.raw)
+
+        async def probe() -> dict[str, Any] | None:
+            status = malformed.check(await self._client._call(STATUS, (self.node, self.upid.raw), {}))
+            if status is not None and on_progress:
+                result = on_progress(status)
+                if isinstance(result, Awaitable):
+                    await result
+            return status if status is not None and status["status"] == "stopped" else None
+
+        try:
+            found = await apoll_until(probe, _poll(self._client.clock, timeout, poll, transient_for, cancelled))
+        except (Cancelled, PveError) as exc:
+            error = _not_waiting(self.upid.raw, exc)
+            if error is exc:
                 raise
-            except PveError as exc:
-                poller.failed(exc, clock.monotonic())
-                status = None
-            if status is not None:
-                if on_progress:
-                    result = on_progress(status)
-                    if isinstance(result, Awaitable):
-                        await result
-                if status["status"] == "stopped":
-                    if succeeded(status):
-                        return status
-                    try:
-                        log_tail = (await self.log())[-LOG_TAIL:]
-                    except PveError:
-                        log_tail = []
-                    raise TaskFailed(self.upid.raw, str(status.get("exitstatus", "unknown")), log_tail)
-            delay = poller.delay(clock.monotonic())
-            if cancelled is None:
-                await clock.asleep(delay)
-                continue
-            end = clock.monotonic() + delay
-            while (left := end - clock.monotonic()) > 0:
-                if cancelled():
-                    raise WaitCancelled(self.upid.raw)
-                await clock.asleep(min(left, CANCEL_CHECK))
+            raise error from exc
+        status = _ended(self.upid.raw, timeout, found)
+        if succeeded(status):
+            return status
+        try:
+            log_tail = (await self.log())[-LOG_TAIL:]
+        except PveError:
+            log_tail = []
+        raise TaskFailed(self.upid.raw, str(status.get("exitstatus", "unknown")), log_tail)

@@ -36,10 +36,10 @@ def addresses(rows: Any) -> list[str]:
 
 
 def wait_for_ip(ctx: typer.Context, client: ProxmoxClient, node: str, vmid: int, *, timeout: float) -> None:
-    clock = client.clock
-    start = clock.monotonic()
+    from pvectl.sdk._core.backoff import Poll
+
+    rounds = Poll(client.clock, timeout=timeout, delays=DELAYS, last_look=False)
     rows: Any = None
-    i = 0
     while True:
         try:
             from pvectl.sdk._core.answers import plain
@@ -57,14 +57,11 @@ def wait_for_ip(ctx: typer.Context, client: ProxmoxClient, node: str, vmid: int,
             else:
                 print(found[0])
             return
-        delay = DELAYS[min(i, len(DELAYS) - 1)]
-        i += 1
-        if clock.monotonic() - start + delay > timeout:
+        if rounds.pauses == 0 and rounds.next_delay() is not None:
+            print(f"waiting for CT {vmid}'s address ...", file=sys.stderr)
+        if not rounds.pause():
             raise CliError(
                 f"CT {vmid} has no IPv4 address after {timeout:g}s ({last}); it goes on running",
                 TIMED_OUT,
                 [f"check with: pvectl api get /nodes/{node}/lxc/{vmid}/interfaces"],
             )
-        if i == 1:
-            print(f"waiting for CT {vmid}'s address ...", file=sys.stderr)
-        clock.sleep(delay)
