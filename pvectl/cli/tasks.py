@@ -9,15 +9,67 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     import typer
+    from rich.status import Status
 
+    from pvectl.cli.taskview import SpinnerLine
     from pvectl.sdk import ProxmoxClient
 
 POLL_SECONDS = 2.0  # the longest pause between two status reads (polling starts at 0.1 s and backs off)
 TASK_TIMEOUT = 600.0  # --timeout default of vm start|stop|shutdown|reboot|delete and vm create
+
+
+class TaskSpinner:
+    """The one spinner of a task wait, on stderr when it is a terminal (nothing otherwise, and never on stdout):
+    ``waiting for task qmstart 102 on pve1 (3s): <the task's latest log line, control characters escaped>``.
+
+    ``on_state`` is the write runner's hook (``guest.run.execute``): a spinner from the moment the task's UPID is
+    known (or a task-less waiter's label, such as an HA move), gone when a follow-up step runs; ``progress`` is
+    ``Task.wait``'s ``on_progress`` (elapsed time and log line, refreshed at each status read); ``stop`` at the end.
+    """
+
+    def __init__(self, client: ProxmoxClient, stream: TextIO | None = None) -> None:
+        self.client = client
+        self.stream = stream if stream is not None else sys.stderr
+        self.enabled = self.stream.isatty()
+        self._status: Status | None = None
+        self._line: SpinnerLine | None = None
+
+    def on_state(self, phase: str, what: str) -> None:
+        self.stop()
+        if not self.enabled or phase not in ("task", "waiter"):
+            return
+        from rich.console import Console
+        from rich.text import Text
+
+        from pvectl.cli.taskview import SpinnerLine, spinner_text
+
+        if phase == "task":
+            from pvectl.sdk._core.upid import parse_upid
+
+            task = parse_upid(what)
+            label = f"{task.type} {task.id}".strip() if task.id else task.type
+            self._line = SpinnerLine(self.client, task.node, what, f"waiting for task {label} on {task.node}")
+            text = self._line()
+        else:
+            text = spinner_text(f"waiting for {what}", 0.0)
+        # as Text: a log line or a label is never read as rich markup
+        self._status = Console(file=self.stream).status(Text(text))
+        self._status.start()
+
+    def progress(self, status: Mapping[str, Any] | None = None) -> None:
+        if self._status is not None and self._line is not None:
+            from rich.text import Text
+
+            self._status.update(Text(self._line(status)))
+
+    def stop(self) -> None:
+        if self._status is not None:
+            self._status.stop()
+        self._status, self._line = None, None
 
 
 def wait_for(
@@ -35,7 +87,7 @@ def wait_for(
     if not is_upid(upid):  # a write answered something that looks like, but is not, a task id
         raise UnexpectedAnswer("the write", upid, "a task id (UPID)")
     from pvectl.cli.safe_text import safe_text
-    from pvectl.cli.taskview import LogTail, SpinnerLine
+    from pvectl.cli.taskview import LogTail
 
     task = Task(client, upid)
     try:
@@ -52,19 +104,12 @@ def wait_for(
         elif not sys.stderr.isatty():
             status = task.wait(timeout=timeout, poll=POLL_SECONDS)
         else:
-            from rich.console import Console
-            from rich.text import Text
-
-            console = Console(stderr=True)
-            label = f"{task.upid.type} {task.upid.id}".strip() if task.upid.id else task.upid.type
-            line = SpinnerLine(client, task.node, upid, f"waiting for task {label} on {task.node}")
-            # elapsed time and the task's latest log line, as Text: a log line is never read as rich markup
-            with console.status(Text(line())) as spinner:
-
-                def progress(status: Mapping[str, Any]) -> None:
-                    spinner.update(Text(line(status)))
-
-                status = task.wait(timeout=timeout, poll=POLL_SECONDS, on_progress=progress)
+            spinner = TaskSpinner(client)
+            try:
+                spinner.on_state("task", upid)
+                status = task.wait(timeout=timeout, poll=POLL_SECONDS, on_progress=spinner.progress)
+            finally:
+                spinner.stop()
     except (TaskLost, TaskTimeout) as exc:
         why = "its status could not be read" if isinstance(exc, TaskLost) else f"it still runs after {timeout:g}s"
         raise CliError(

@@ -175,7 +175,7 @@ def follow(
 
 def spinner_text(label: str, elapsed: float, step: str | None = None) -> str:
     """One spinner line: ``waiting for task qmcreate 101 on pve1 (12s): Formatting 'vm-101-disk-0'``."""
-    text = f"{label} ({duration(elapsed)})"
+    text = f"{safe_cell(label)} ({duration(elapsed)})"
     return f"{text}: {safe_cell(' '.join(step.split()))}" if step else text
 
 

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     import typer
 
     from pvectl.cli.options import Bulk, Waiting
+    from pvectl.guest.outcome import Outcome
     from pvectl.guest.run import Step
     from pvectl.sdk import ProxmoxClient
     from pvectl.vm.lookup import VmRef
@@ -74,7 +75,7 @@ def run_steps(
 ) -> None:
     """Dry-run, confirm (``question`` names the count; None: no question), run, render; raises the exit code."""
     from pvectl.cli import render
-    from pvectl.guest.run import execute, run_many
+    from pvectl.guest.run import run_many
 
     if bulk.dry_run:
         render.plan(ctx, steps, verb)
@@ -83,7 +84,7 @@ def run_steps(
         confirm(question(len(steps)), f"refusing to {verb} {render.count(len(steps), 'VM')}")
     wait = waiting is None or not waiting.no_wait
     if single and len(steps) == 1:
-        outcome = execute(client, steps[0], wait=wait, timeout=seconds)
+        outcome = watched(client, steps[0], wait=wait, seconds=seconds)
         if not wait and outcome.ok and outcome.upid:
             from pvectl.cli.runner import print_upid
 
@@ -99,9 +100,8 @@ def run_steps(
 def run_one(ctx: typer.Context, client: ProxmoxClient, step: Step, *, no_wait: bool, seconds: float | None) -> None:
     """One write on one guest through the runner; ``--no-wait`` prints the bare UPID."""
     from pvectl.cli import render
-    from pvectl.guest.run import execute
 
-    outcome = execute(client, step, wait=not no_wait, timeout=seconds)
+    outcome = watched(client, step, wait=not no_wait, seconds=seconds)
     if no_wait and outcome.ok and outcome.upid:
         from pvectl.cli.runner import print_upid
 
@@ -109,6 +109,20 @@ def run_one(ctx: typer.Context, client: ProxmoxClient, step: Step, *, no_wait: b
         return
     task_log(ctx, client, None if no_wait else outcome.upid)
     render.one(ctx, outcome)
+
+
+def watched(client: ProxmoxClient, step: Step, *, wait: bool, seconds: float | None) -> Outcome:
+    """One write through the runner, with the task spinner on a terminal's stderr while it is waited for."""
+    from pvectl.cli.tasks import TaskSpinner
+    from pvectl.guest.run import execute
+
+    if not wait:
+        return execute(client, step, wait=False, timeout=seconds)
+    spinner = TaskSpinner(client)
+    try:
+        return execute(client, step, timeout=seconds, on_state=spinner.on_state, on_progress=spinner.progress)
+    finally:
+        spinner.stop()
 
 
 def task_log(ctx: typer.Context, client: ProxmoxClient, upid: str | None) -> None:

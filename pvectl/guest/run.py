@@ -25,7 +25,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -142,12 +142,14 @@ def execute(
     cancelled: Callable[[], bool] | None = None,
     on_state: State | None = None,
     budget: float = RECONCILE_BUDGET,
+    on_progress: Callable[[Mapping[str, Any]], None] | None = None,
 ) -> Outcome:
     """Run one step: send the write once, wait for its task, and say what happened (never raises PveError).
 
     ``send`` may answer a UPID, or a waiter (an object with ``label`` and ``wait(timeout)``: work PVE does without
     a task of its own, such as an HA move). ``on_state(phase, what)`` tells a bulk run where the step is: "task"
-    (its UPID), "waiter" (its label), "then" (the follow-up runs)."""
+    (its UPID), "waiter" (its label), "then" (the follow-up runs); ``on_progress`` gets each status read of the
+    task (a spinner's refresh)."""
     from pvectl.guest.answers import ambiguous, not_sent
     from pvectl.sdk._core.errors import PveError, ValidationError
     from pvectl.sdk._core.upid import is_upid
@@ -189,7 +191,9 @@ def execute(
         on_state("task", upid)
     if not wait:
         return outcome(write, "done", f"task sent: {upid}", upid=upid, remedies=[follow(upid)])
-    return follow_task(client, write, upid, timeout=timeout, cancelled=cancelled, on_state=on_state)
+    return follow_task(
+        client, write, upid, timeout=timeout, cancelled=cancelled, on_state=on_state, on_progress=on_progress
+    )
 
 
 def _follow_waiter(
@@ -230,6 +234,7 @@ def follow_task(
     cancelled: Callable[[], bool] | None = None,
     checked: Sequence[str] = (),
     on_state: State | None = None,
+    on_progress: Callable[[Mapping[str, Any]], None] | None = None,
 ) -> Outcome:
     """Wait for ``upid`` (the SDK's bounded poll loop) and turn how it ended into an outcome."""
     from pvectl.sdk import Task
@@ -238,7 +243,7 @@ def follow_task(
     from pvectl.vm.actions import settle
 
     try:
-        Task(client, upid).wait(timeout=timeout, cancelled=cancelled)
+        Task(client, upid).wait(timeout=timeout, cancelled=cancelled, on_progress=on_progress)
         settle(client, upid, timeout, kind=write.ref.kind)  # an HA start/stop task only filed the request
     except (WaitCancelled, KeyboardInterrupt):
         return outcome(
