@@ -35,9 +35,7 @@ def _on(monkeypatch: pytest.MonkeyPatch, stream: io.StringIO) -> None:
     monkeypatch.setattr(tasks, "TaskSpinner", functools.partial(tasks.TaskSpinner, stream=stream))
 
 
-def test_a_single_write_shows_the_task_spinner_on_a_terminal(
-    cli: SimCli, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_single_write_shows_the_task_spinner_on_a_terminal(cli: SimCli, monkeypatch: pytest.MonkeyPatch) -> None:
     terminal = Terminal()
     _on(monkeypatch, terminal)
     run = cli("vm", "start", "102", "-o", "json")
