@@ -85,7 +85,7 @@ def test_transient_errors_are_one_more_not_yet_until_their_budget_is_spent() -> 
 
     clock = FakeClock()
     with pytest.raises(TransportError):
-        poll_until(failing, Poll(clock, transient_for=5.0, cap=1.0))  # type: ignore[arg-type]
+        poll_until(failing, Poll(clock, timeout=100.0, transient_for=5.0, cap=1.0))  # type: ignore[arg-type]
     assert 5.0 <= clock.now - 1000.0 <= 6.0  # reported once the budget is spent, not before
 
 
