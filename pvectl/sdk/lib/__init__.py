@@ -6,9 +6,14 @@
   knowing its node (one ``GET /cluster/resources``); :func:`list_guests` / :func:`async_list_guests` all of them.
 - :func:`run_bulk` / :func:`async_run_bulk`: start one task per guest, at most ``parallel`` at a time, wait for
   each, and get one :class:`BulkResult` per guest (an error affects only its guest; nothing is ever resent).
+- :func:`poll_until` / :func:`apoll_until` with a :class:`Poll`: wait for anything else the same way pvectl
+  waits (a guest agent answering, an address, an HA move): the probe's first answer other than None, or None when
+  ``timeout`` passes; delays from ``first`` growing to ``cap`` on the client's clock, never past the deadline;
+  transient read errors tolerated (``transient_for`` seconds in a row); :class:`Cancelled` within 0.1 s of
+  ``cancelled()`` turning true.
 
     from pvectl.sdk import ProxmoxClient
-    from pvectl.sdk.lib import find_guest, list_guests, run_bulk, wait_task
+    from pvectl.sdk.lib import Poll, find_guest, list_guests, poll_until, run_bulk, wait_task
 
     with ProxmoxClient("pve1.example.com", token="root@pam!ci=...") as client:
         web = find_guest(client, "web1")                     # qemu or lxc, any node
@@ -16,6 +21,8 @@
         wait_task(client, upid, timeout=120)
         results = run_bulk(client, list_guests(client, kinds=("qemu",)), lambda c, g: g.power(c, "shutdown"))
         failed = [r for r in results if not r.ok]
+        up = poll_until(lambda: find_guest(client, web.vmid).status == "running" or None,
+                        Poll(client.clock, timeout=60, first=0.5, cap=5))
 """
 
 from __future__ import annotations
@@ -26,19 +33,25 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from pvectl.sdk._core.backoff import Cancelled, Poll, apoll_until, poll_until
+
 if TYPE_CHECKING:
     from pvectl.sdk import AsyncProxmoxClient, ProxmoxClient
 
 __all__ = [
     "BulkResult",
+    "Cancelled",
     "Guest",
     "GuestNotFound",
+    "Poll",
+    "apoll_until",
     "async_find_guest",
     "async_list_guests",
     "async_run_bulk",
     "async_wait_task",
     "find_guest",
     "list_guests",
+    "poll_until",
     "run_bulk",
     "wait_task",
 ]
