@@ -45,7 +45,8 @@ class TaskSpinner:
         from rich.console import Console
         from rich.text import Text
 
-        from pvectl.cli.taskview import SpinnerLine, spinner_text
+        from pvectl.cli.safe_text import safe_cell
+        from pvectl.cli.taskview import SpinnerLine
 
         if phase == "task":
             from pvectl.sdk._core.upid import parse_upid
@@ -55,7 +56,7 @@ class TaskSpinner:
             self._line = SpinnerLine(self.client, task.node, what, f"waiting for task {label} on {task.node}")
             text = self._line()
         else:
-            text = spinner_text(f"waiting for {what}", 0.0)
+            text = f"waiting for {safe_cell(what)}"  # no status reads to refresh it: no elapsed time either
         # as Text: a log line or a label is never read as rich markup
         self._status = Console(file=self.stream).status(Text(text))
         self._status.start()

@@ -96,3 +96,23 @@ def test_on_a_real_terminal_the_spinner_goes_to_stderr_only(tmp_path: Path) -> N
     assert proc.returncode == 0, seen
     assert json.loads(out)["vmid"] == 102
     assert b"waiting for task qmstart 102 on pve2" in seen
+
+
+def test_a_task_less_wait_shows_its_label_escaped_and_a_follow_up_step_ends_the_spinner() -> None:
+    terminal = Terminal()
+    spinner = tasks.TaskSpinner(None, stream=terminal)  # type: ignore[arg-type]  # no task: no client call
+    spinner.on_state("waiter", "HA migrate of vm:100\x1b[2J to pve2")
+    assert spinner._status is not None
+    spinner.on_state("then", UPID)
+    assert spinner._status is None
+    shown = terminal.getvalue()
+    assert "waiting for HA migrate of vm:100\\x1b[2J to pve2" in shown and "\x1b[2J" not in shown
+
+
+def test_the_spinner_stays_off_without_a_terminal() -> None:
+    piped = io.StringIO()
+    spinner = tasks.TaskSpinner(None, stream=piped)  # type: ignore[arg-type]
+    spinner.on_state("task", UPID)
+    spinner.progress({"status": "running"})
+    spinner.stop()
+    assert piped.getvalue() == ""
