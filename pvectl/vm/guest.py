@@ -156,7 +156,7 @@ def wait_until(
     on_progress: Callable[[str], None] | None = None,
 ) -> Reached:
     """Poll until ``condition`` (one of CONDITIONS) holds; WaitTimeout after ``timeout`` seconds. A transient error
-    (a lost connection, a 5xx) is one more "not yet", never the end of the wait."""
+    (a lost connection, a 5xx) is one more "not yet" (for up to a minute in a row), not the end of the wait."""
     from pvectl.sdk._core.backoff import Poll, is_transient, poll_until
 
     seen: str = "not checked yet"
@@ -166,7 +166,7 @@ def wait_until(
         try:
             answer = _check(client, node, vmid, condition, family)
         except Exception as exc:
-            if is_transient(exc):  # a reset or a 5xx: one more "not yet" (the poll asks again until the deadline)
+            if is_transient(exc):  # a reset or a 5xx: one more "not yet" (the poll asks again)
                 seen = f"no answer this time ({exc})"
                 if on_progress:
                     on_progress(seen)
@@ -247,7 +247,7 @@ def run(
         try:
             status = agent_call(client, node, vmid, "GET", "exec-status", {"pid": pid})
         except Exception as exc:
-            poll.failed(exc)  # a lost connection or a 5xx: asked again until the deadline; others are raised
+            poll.failed(exc)  # a lost connection or a 5xx: asked again (a minute in a row at most); others raised
             status = None
         if isinstance(status, dict) and status.get("exited"):
             # exitcode is absent when a signal ended the process (qemu-ga's guest-exec-status)

@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from pvectl.sdk._core.backoff import CANCEL_CHECK, Cancelled, Poll, apoll_until, delay_at, poll_until
+from pvectl.sdk._core.backoff import CANCEL_CHECK, TRANSIENT_FOR, Cancelled, Poll, apoll_until, delay_at, poll_until
 from pvectl.sdk._core.errors import ApiError, NotFound, TransportError
 from tests.support.clock import FakeClock
 
@@ -133,3 +133,19 @@ def test_the_async_twin_has_the_same_policy() -> None:
     with pytest.raises(Cancelled):
         asyncio.run(apoll_until(never, poll))
     assert flag_at <= clock.now <= flag_at + CANCEL_CHECK + 1e-9
+
+
+def test_without_a_deadline_transient_errors_are_still_bounded() -> None:
+    """A wait with no timeout (an HA request, `task log -f`) does not ask a dead server forever."""
+    clock = FakeClock()
+    calls = [0]
+
+    def failing() -> str:
+        calls[0] += 1
+        if calls[0] > 10_000:  # far beyond the bound: end the test instead of looping on
+            return "never gave up"
+        raise ApiError(502, "bad gateway")
+
+    with pytest.raises(ApiError):
+        poll_until(failing, Poll(clock))  # type: ignore[arg-type]
+    assert TRANSIENT_FOR <= clock.now - 1000.0 <= TRANSIENT_FOR + 2.0

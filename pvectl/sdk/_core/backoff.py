@@ -11,7 +11,8 @@ an HA request taking effect, the reads after a lost answer), so they share one p
 - with ``cancelled``, a pause is cut into slices of ``CANCEL_CHECK`` seconds and the loop raises
   :class:`Cancelled` within one slice of the flag turning true (Ctrl-C stops a wait within a second);
 - a transient read error (a lost connection, a 5xx) is one more "not yet" for up to ``transient_for``
-  seconds in a row (default: until the deadline); after that, or for any other error, the error is raised.
+  seconds in a row (TRANSIENT_FOR by default; None: until the deadline); after that, or for any other error,
+  the error is raised.
 
 ``Poll`` is the loop's state for loops whose body is more than one probe; ``poll_until`` / ``apoll_until``
 run a probe (``None`` = not yet) and return its first other answer, or ``None`` when the time is up.
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 CANCEL_CHECK = 0.1  # seconds between two looks at ``cancelled`` while a wait pauses
+TRANSIENT_FOR = 60.0  # seconds of transient errors in a row before a poll gives up on the server
 
 
 class Cancelled(Exception):
@@ -75,7 +77,7 @@ class Poll:
         last_look: bool = True,
         cancelled: Callable[[], bool] | None = None,
         transient: Callable[[BaseException], bool] = is_transient,
-        transient_for: float | None = None,
+        transient_for: float | None = TRANSIENT_FOR,
     ) -> None:
         self.clock = clock
         self.started = clock.monotonic()

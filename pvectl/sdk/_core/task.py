@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from pvectl.sdk._core.answers import UnexpectedAnswer
 from pvectl.sdk._core.backoff import CANCEL_CHECK as CANCEL_CHECK  # where callers found it before
+from pvectl.sdk._core.backoff import TRANSIENT_FOR as TRANSIENT_FOR  # transient errors before a task is "lost"
 from pvectl.sdk._core.backoff import Cancelled, Poll, apoll_until, poll_until
 from pvectl.sdk._core.backoff import is_transient as is_transient
 from pvectl.sdk._core.errors import PveError, TaskFailed, TaskTimeout
@@ -30,7 +31,6 @@ FIRST_POLL = 0.1
 MAX_POLL = 2.0
 BACKOFF = 1.5
 MALFORMED_TRIES = 3  # consecutive unreadable status answers before giving up
-TRANSIENT_FOR = 60.0  # seconds of transient errors in a row before the task is "lost"
 
 Progress = Callable[[Mapping[str, Any]], None]
 
