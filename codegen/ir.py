@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from codegen.naming import OpName, PathTree, attr_ident, name_operations, param_of, pascal, py_ident, snake
+from pvectl.sdk._core.names import keyword_names
 
 Schema = Mapping[str, Any]
 
@@ -317,14 +318,11 @@ class _Builder:
         path_params = set(self._path_params(path))
         out: list[Param] = []
         keys: list[tuple[str, str]] = []
-        used = {"self", "indexed"}
+        idents = keyword_names(method["parameters"]["properties"], path_params)  # the runtime's rule (pve_call)
         for name, s in sorted(method["parameters"]["properties"].items()):
             if name in path_params:
                 continue
-            ident = attr_ident(name)
-            while ident in used:
-                ident += "_"
-            used.add(ident)
+            ident = idents[name]
             family = name.endswith("[n]")
             ann = self.request_annotation(s)
             if family:

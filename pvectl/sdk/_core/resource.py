@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     from pvectl.sdk._client import AsyncProxmoxClient, ProxmoxClient
@@ -12,6 +12,8 @@ if TYPE_CHECKING:
 
 class SyncResource:
     """A node of the API tree bound to a sync client (``client.nodes("pve1").qemu``)."""
+
+    _ops: ClassVar[Mapping[str, str]] = {}  # method name -> its operation ("set": "PUT /nodes/{node}/...")
 
     def __init__(self, client: ProxmoxClient, path: tuple[str, ...] = ()) -> None:
         self._client = client
@@ -32,6 +34,8 @@ class SyncResource:
 
 class AsyncResource:
     """A node of the API tree bound to an async client."""
+
+    _ops: ClassVar[Mapping[str, str]] = {}  # method name -> its operation ("set": "PUT /nodes/{node}/...")
 
     def __init__(self, client: AsyncProxmoxClient, path: tuple[str, ...] = ()) -> None:
         self._client = client

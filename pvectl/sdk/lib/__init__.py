@@ -6,6 +6,8 @@
   knowing its node (one ``GET /cluster/resources``); :func:`list_guests` / :func:`async_list_guests` all of them.
 - :func:`run_bulk` / :func:`async_run_bulk`: start one task per guest, at most ``parallel`` at a time, wait for
   each, and get one :class:`BulkResult` per guest (an error affects only its guest; nothing is ever resent).
+- :func:`pve_call` / :func:`pve_kwargs`: call a typed method with parameters named as PVE names them
+  (``prune-backups``, ``net0``, ``delete``); the same for sync and async methods.
 
     from pvectl.sdk import ProxmoxClient
     from pvectl.sdk.lib import find_guest, list_guests, run_bulk, wait_task
@@ -26,6 +28,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from pvectl.sdk.lib.params import pve_call, pve_kwargs
+
 if TYPE_CHECKING:
     from pvectl.sdk import AsyncProxmoxClient, ProxmoxClient
 
@@ -39,6 +43,8 @@ __all__ = [
     "async_wait_task",
     "find_guest",
     "list_guests",
+    "pve_call",
+    "pve_kwargs",
     "run_bulk",
     "wait_task",
 ]

@@ -23,6 +23,11 @@ if TYPE_CHECKING:
 class ClusterAcmeAccount(SyncResource):
     """``/cluster/acme/account``"""
 
+    _ops = {
+        "create": "POST /cluster/acme/account",
+        "list": "GET /cluster/acme/account",
+    }
+
     def __call__(self, name: str) -> ClusterAcmeAccountItem:
         return ClusterAcmeAccountItem(self._client, (*self._path, str(name)))
 
@@ -76,6 +81,11 @@ class ClusterAcmeAccount(SyncResource):
 
 class AsyncClusterAcmeAccount(AsyncResource):
     """``/cluster/acme/account``"""
+
+    _ops = {
+        "create": "POST /cluster/acme/account",
+        "list": "GET /cluster/acme/account",
+    }
 
     def __call__(self, name: str) -> AsyncClusterAcmeAccountItem:
         return AsyncClusterAcmeAccountItem(self._client, (*self._path, str(name)))
@@ -131,6 +141,12 @@ class AsyncClusterAcmeAccount(AsyncResource):
 class ClusterAcmeAccountItem(SyncResource):
     """``/cluster/acme/account/{name}``"""
 
+    _ops = {
+        "delete": "DELETE /cluster/acme/account/{name}",
+        "get": "GET /cluster/acme/account/{name}",
+        "set": "PUT /cluster/acme/account/{name}",
+    }
+
     def delete(
         self,
     ) -> Task:
@@ -179,6 +195,12 @@ class ClusterAcmeAccountItem(SyncResource):
 
 class AsyncClusterAcmeAccountItem(AsyncResource):
     """``/cluster/acme/account/{name}``"""
+
+    _ops = {
+        "delete": "DELETE /cluster/acme/account/{name}",
+        "get": "GET /cluster/acme/account/{name}",
+        "set": "PUT /cluster/acme/account/{name}",
+    }
 
     async def delete(
         self,

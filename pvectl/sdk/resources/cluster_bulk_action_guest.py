@@ -18,6 +18,14 @@ from pvectl.sdk._core.task import AsyncTask, Task
 class ClusterBulkActionGuest(SyncResource):
     """``/cluster/bulk-action/guest``"""
 
+    _ops = {
+        "index": "GET /cluster/bulk-action/guest",
+        "migrate": "POST /cluster/bulk-action/guest/migrate",
+        "shutdown": "POST /cluster/bulk-action/guest/shutdown",
+        "start": "POST /cluster/bulk-action/guest/start",
+        "suspend": "POST /cluster/bulk-action/guest/suspend",
+    }
+
     def index(
         self,
     ) -> builtins.list[Any]:
@@ -164,6 +172,14 @@ class ClusterBulkActionGuest(SyncResource):
 
 class AsyncClusterBulkActionGuest(AsyncResource):
     """``/cluster/bulk-action/guest``"""
+
+    _ops = {
+        "index": "GET /cluster/bulk-action/guest",
+        "migrate": "POST /cluster/bulk-action/guest/migrate",
+        "shutdown": "POST /cluster/bulk-action/guest/shutdown",
+        "start": "POST /cluster/bulk-action/guest/start",
+        "suspend": "POST /cluster/bulk-action/guest/suspend",
+    }
 
     async def index(
         self,

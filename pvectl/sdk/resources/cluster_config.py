@@ -39,6 +39,14 @@ if TYPE_CHECKING:
 class ClusterConfig(SyncResource):
     """``/cluster/config``"""
 
+    _ops = {
+        "apiversion": "GET /cluster/config/apiversion",
+        "create": "POST /cluster/config",
+        "index": "GET /cluster/config",
+        "qdevice": "GET /cluster/config/qdevice",
+        "totem": "GET /cluster/config/totem",
+    }
+
     @cached_property
     def join(self) -> ClusterConfigJoin:
         from pvectl.sdk.resources.cluster_config_join import ClusterConfigJoin
@@ -133,6 +141,14 @@ class ClusterConfig(SyncResource):
 
 class AsyncClusterConfig(AsyncResource):
     """``/cluster/config``"""
+
+    _ops = {
+        "apiversion": "GET /cluster/config/apiversion",
+        "create": "POST /cluster/config",
+        "index": "GET /cluster/config",
+        "qdevice": "GET /cluster/config/qdevice",
+        "totem": "GET /cluster/config/totem",
+    }
 
     @cached_property
     def join(self) -> AsyncClusterConfigJoin:

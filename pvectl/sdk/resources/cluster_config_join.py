@@ -36,6 +36,11 @@ if TYPE_CHECKING:
 class ClusterConfigJoin(SyncResource):
     """``/cluster/config/join``"""
 
+    _ops = {
+        "create": "POST /cluster/config/join",
+        "get": "GET /cluster/config/join",
+    }
+
     def create(
         self,
         *,
@@ -103,6 +108,11 @@ class ClusterConfigJoin(SyncResource):
 
 class AsyncClusterConfigJoin(AsyncResource):
     """``/cluster/config/join``"""
+
+    _ops = {
+        "create": "POST /cluster/config/join",
+        "get": "GET /cluster/config/join",
+    }
 
     async def create(
         self,

@@ -30,6 +30,13 @@ if TYPE_CHECKING:
 class ClusterSdn(SyncResource):
     """``/cluster/sdn``"""
 
+    _ops = {
+        "dry_run": "GET /cluster/sdn/dry-run",
+        "index": "GET /cluster/sdn",
+        "rollback": "POST /cluster/sdn/rollback",
+        "set": "PUT /cluster/sdn",
+    }
+
     @cached_property
     def controllers(self) -> ClusterSdnControllers:
         from pvectl.sdk.resources.cluster_sdn_controllers import ClusterSdnControllers
@@ -158,6 +165,13 @@ class ClusterSdn(SyncResource):
 
 class AsyncClusterSdn(AsyncResource):
     """``/cluster/sdn``"""
+
+    _ops = {
+        "dry_run": "GET /cluster/sdn/dry-run",
+        "index": "GET /cluster/sdn",
+        "rollback": "POST /cluster/sdn/rollback",
+        "set": "PUT /cluster/sdn",
+    }
 
     @cached_property
     def controllers(self) -> AsyncClusterSdnControllers:

@@ -17,6 +17,11 @@ from pvectl.sdk._core.task import AsyncTask, Task
 class NodesAplinfo(SyncResource):
     """``/nodes/{node}/aplinfo``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/aplinfo",
+        "get": "GET /nodes/{node}/aplinfo",
+    }
+
     def create(
         self,
         *,
@@ -55,6 +60,11 @@ class NodesAplinfo(SyncResource):
 
 class AsyncNodesAplinfo(AsyncResource):
     """``/nodes/{node}/aplinfo``"""
+
+    _ops = {
+        "create": "POST /nodes/{node}/aplinfo",
+        "get": "GET /nodes/{node}/aplinfo",
+    }
 
     async def create(
         self,

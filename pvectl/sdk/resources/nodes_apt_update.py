@@ -21,6 +21,11 @@ if TYPE_CHECKING:
 class NodesAptUpdate(SyncResource):
     """``/nodes/{node}/apt/update``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/apt/update",
+        "get": "GET /nodes/{node}/apt/update",
+    }
+
     def create(
         self,
         *,
@@ -61,6 +66,11 @@ class NodesAptUpdate(SyncResource):
 
 class AsyncNodesAptUpdate(AsyncResource):
     """``/nodes/{node}/apt/update``"""
+
+    _ops = {
+        "create": "POST /nodes/{node}/apt/update",
+        "get": "GET /nodes/{node}/apt/update",
+    }
 
     async def create(
         self,

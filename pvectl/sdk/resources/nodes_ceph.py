@@ -33,6 +33,19 @@ if TYPE_CHECKING:
 class NodesCeph(SyncResource):
     """``/nodes/{node}/ceph``"""
 
+    _ops = {
+        "cmd_safety": "GET /nodes/{node}/ceph/cmd-safety",
+        "crush": "GET /nodes/{node}/ceph/crush",
+        "index": "GET /nodes/{node}/ceph",
+        "init": "POST /nodes/{node}/ceph/init",
+        "log": "GET /nodes/{node}/ceph/log",
+        "restart": "POST /nodes/{node}/ceph/restart",
+        "rules": "GET /nodes/{node}/ceph/rules",
+        "start": "POST /nodes/{node}/ceph/start",
+        "status": "GET /nodes/{node}/ceph/status",
+        "stop": "POST /nodes/{node}/ceph/stop",
+    }
+
     @cached_property
     def cfg(self) -> NodesCephCfg:
         from pvectl.sdk.resources.nodes_ceph_cfg import NodesCephCfg
@@ -277,6 +290,19 @@ class NodesCeph(SyncResource):
 
 class AsyncNodesCeph(AsyncResource):
     """``/nodes/{node}/ceph``"""
+
+    _ops = {
+        "cmd_safety": "GET /nodes/{node}/ceph/cmd-safety",
+        "crush": "GET /nodes/{node}/ceph/crush",
+        "index": "GET /nodes/{node}/ceph",
+        "init": "POST /nodes/{node}/ceph/init",
+        "log": "GET /nodes/{node}/ceph/log",
+        "restart": "POST /nodes/{node}/ceph/restart",
+        "rules": "GET /nodes/{node}/ceph/rules",
+        "start": "POST /nodes/{node}/ceph/start",
+        "status": "GET /nodes/{node}/ceph/status",
+        "stop": "POST /nodes/{node}/ceph/stop",
+    }
 
     @cached_property
     def cfg(self) -> AsyncNodesCephCfg:

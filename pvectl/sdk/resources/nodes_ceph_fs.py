@@ -21,6 +21,10 @@ if TYPE_CHECKING:
 class NodesCephFs(SyncResource):
     """``/nodes/{node}/ceph/fs``"""
 
+    _ops = {
+        "list": "GET /nodes/{node}/ceph/fs",
+    }
+
     def __call__(self, name: str) -> NodesCephFsItem:
         return NodesCephFsItem(self._client, (*self._path, str(name)))
 
@@ -41,6 +45,10 @@ class NodesCephFs(SyncResource):
 class AsyncNodesCephFs(AsyncResource):
     """``/nodes/{node}/ceph/fs``"""
 
+    _ops = {
+        "list": "GET /nodes/{node}/ceph/fs",
+    }
+
     def __call__(self, name: str) -> AsyncNodesCephFsItem:
         return AsyncNodesCephFsItem(self._client, (*self._path, str(name)))
 
@@ -60,6 +68,10 @@ class AsyncNodesCephFs(AsyncResource):
 
 class NodesCephFsItem(SyncResource):
     """``/nodes/{node}/ceph/fs/{name}``"""
+
+    _ops = {
+        "create": "POST /nodes/{node}/ceph/fs/{name}",
+    }
 
     def create(
         self,
@@ -88,6 +100,10 @@ class NodesCephFsItem(SyncResource):
 
 class AsyncNodesCephFsItem(AsyncResource):
     """``/nodes/{node}/ceph/fs/{name}``"""
+
+    _ops = {
+        "create": "POST /nodes/{node}/ceph/fs/{name}",
+    }
 
     async def create(
         self,

@@ -21,6 +21,10 @@ if TYPE_CHECKING:
 class NodesCephMds(SyncResource):
     """``/nodes/{node}/ceph/mds``"""
 
+    _ops = {
+        "list": "GET /nodes/{node}/ceph/mds",
+    }
+
     def __call__(self, name: str) -> NodesCephMdsItem:
         return NodesCephMdsItem(self._client, (*self._path, str(name)))
 
@@ -41,6 +45,10 @@ class NodesCephMds(SyncResource):
 class AsyncNodesCephMds(AsyncResource):
     """``/nodes/{node}/ceph/mds``"""
 
+    _ops = {
+        "list": "GET /nodes/{node}/ceph/mds",
+    }
+
     def __call__(self, name: str) -> AsyncNodesCephMdsItem:
         return AsyncNodesCephMdsItem(self._client, (*self._path, str(name)))
 
@@ -60,6 +68,11 @@ class AsyncNodesCephMds(AsyncResource):
 
 class NodesCephMdsItem(SyncResource):
     """``/nodes/{node}/ceph/mds/{name}``"""
+
+    _ops = {
+        "create": "POST /nodes/{node}/ceph/mds/{name}",
+        "delete": "DELETE /nodes/{node}/ceph/mds/{name}",
+    }
 
     def create(
         self,
@@ -96,6 +109,11 @@ class NodesCephMdsItem(SyncResource):
 
 class AsyncNodesCephMdsItem(AsyncResource):
     """``/nodes/{node}/ceph/mds/{name}``"""
+
+    _ops = {
+        "create": "POST /nodes/{node}/ceph/mds/{name}",
+        "delete": "DELETE /nodes/{node}/ceph/mds/{name}",
+    }
 
     async def create(
         self,

@@ -21,6 +21,10 @@ if TYPE_CHECKING:
 class NodesCephMgr(SyncResource):
     """``/nodes/{node}/ceph/mgr``"""
 
+    _ops = {
+        "list": "GET /nodes/{node}/ceph/mgr",
+    }
+
     def __call__(self, id: str) -> NodesCephMgrItem:
         return NodesCephMgrItem(self._client, (*self._path, str(id)))
 
@@ -41,6 +45,10 @@ class NodesCephMgr(SyncResource):
 class AsyncNodesCephMgr(AsyncResource):
     """``/nodes/{node}/ceph/mgr``"""
 
+    _ops = {
+        "list": "GET /nodes/{node}/ceph/mgr",
+    }
+
     def __call__(self, id: str) -> AsyncNodesCephMgrItem:
         return AsyncNodesCephMgrItem(self._client, (*self._path, str(id)))
 
@@ -60,6 +68,11 @@ class AsyncNodesCephMgr(AsyncResource):
 
 class NodesCephMgrItem(SyncResource):
     """``/nodes/{node}/ceph/mgr/{id}``"""
+
+    _ops = {
+        "create": "POST /nodes/{node}/ceph/mgr/{id}",
+        "delete": "DELETE /nodes/{node}/ceph/mgr/{id}",
+    }
 
     def create(
         self,
@@ -86,6 +99,11 @@ class NodesCephMgrItem(SyncResource):
 
 class AsyncNodesCephMgrItem(AsyncResource):
     """``/nodes/{node}/ceph/mgr/{id}``"""
+
+    _ops = {
+        "create": "POST /nodes/{node}/ceph/mgr/{id}",
+        "delete": "DELETE /nodes/{node}/ceph/mgr/{id}",
+    }
 
     async def create(
         self,

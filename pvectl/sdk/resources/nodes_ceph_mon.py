@@ -22,6 +22,10 @@ if TYPE_CHECKING:
 class NodesCephMon(SyncResource):
     """``/nodes/{node}/ceph/mon``"""
 
+    _ops = {
+        "list": "GET /nodes/{node}/ceph/mon",
+    }
+
     def __call__(self, monid: str) -> NodesCephMonItem:
         return NodesCephMonItem(self._client, (*self._path, str(monid)))
 
@@ -42,6 +46,10 @@ class NodesCephMon(SyncResource):
 class AsyncNodesCephMon(AsyncResource):
     """``/nodes/{node}/ceph/mon``"""
 
+    _ops = {
+        "list": "GET /nodes/{node}/ceph/mon",
+    }
+
     def __call__(self, monid: str) -> AsyncNodesCephMonItem:
         return AsyncNodesCephMonItem(self._client, (*self._path, str(monid)))
 
@@ -61,6 +69,11 @@ class AsyncNodesCephMon(AsyncResource):
 
 class NodesCephMonItem(SyncResource):
     """``/nodes/{node}/ceph/mon/{monid}``"""
+
+    _ops = {
+        "create": "POST /nodes/{node}/ceph/mon/{monid}",
+        "delete": "DELETE /nodes/{node}/ceph/mon/{monid}",
+    }
 
     def create(
         self,
@@ -97,6 +110,11 @@ class NodesCephMonItem(SyncResource):
 
 class AsyncNodesCephMonItem(AsyncResource):
     """``/nodes/{node}/ceph/mon/{monid}``"""
+
+    _ops = {
+        "create": "POST /nodes/{node}/ceph/mon/{monid}",
+        "delete": "DELETE /nodes/{node}/ceph/mon/{monid}",
+    }
 
     async def create(
         self,

@@ -23,6 +23,11 @@ if TYPE_CHECKING:
 class NodesCephOsd(SyncResource):
     """``/nodes/{node}/ceph/osd``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/ceph/osd",
+        "list": "GET /nodes/{node}/ceph/osd",
+    }
+
     def __call__(self, osdid: int | str) -> NodesCephOsdItem:
         return NodesCephOsdItem(self._client, (*self._path, str(osdid)))
 
@@ -83,6 +88,11 @@ class NodesCephOsd(SyncResource):
 class AsyncNodesCephOsd(AsyncResource):
     """``/nodes/{node}/ceph/osd``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/ceph/osd",
+        "list": "GET /nodes/{node}/ceph/osd",
+    }
+
     def __call__(self, osdid: int | str) -> AsyncNodesCephOsdItem:
         return AsyncNodesCephOsdItem(self._client, (*self._path, str(osdid)))
 
@@ -142,6 +152,16 @@ class AsyncNodesCephOsd(AsyncResource):
 
 class NodesCephOsdItem(SyncResource):
     """``/nodes/{node}/ceph/osd/{osdid}``"""
+
+    _ops = {
+        "delete": "DELETE /nodes/{node}/ceph/osd/{osdid}",
+        "get": "GET /nodes/{node}/ceph/osd/{osdid}",
+        "in_": "POST /nodes/{node}/ceph/osd/{osdid}/in",
+        "lv_info": "GET /nodes/{node}/ceph/osd/{osdid}/lv-info",
+        "metadata": "GET /nodes/{node}/ceph/osd/{osdid}/metadata",
+        "out": "POST /nodes/{node}/ceph/osd/{osdid}/out",
+        "scrub": "POST /nodes/{node}/ceph/osd/{osdid}/scrub",
+    }
 
     def delete(
         self,
@@ -254,6 +274,16 @@ class NodesCephOsdItem(SyncResource):
 
 class AsyncNodesCephOsdItem(AsyncResource):
     """``/nodes/{node}/ceph/osd/{osdid}``"""
+
+    _ops = {
+        "delete": "DELETE /nodes/{node}/ceph/osd/{osdid}",
+        "get": "GET /nodes/{node}/ceph/osd/{osdid}",
+        "in_": "POST /nodes/{node}/ceph/osd/{osdid}/in",
+        "lv_info": "GET /nodes/{node}/ceph/osd/{osdid}/lv-info",
+        "metadata": "GET /nodes/{node}/ceph/osd/{osdid}/metadata",
+        "out": "POST /nodes/{node}/ceph/osd/{osdid}/out",
+        "scrub": "POST /nodes/{node}/ceph/osd/{osdid}/scrub",
+    }
 
     async def delete(
         self,

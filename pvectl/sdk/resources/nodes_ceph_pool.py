@@ -26,6 +26,11 @@ if TYPE_CHECKING:
 class NodesCephPool(SyncResource):
     """``/nodes/{node}/ceph/pool``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/ceph/pool",
+        "list": "GET /nodes/{node}/ceph/pool",
+    }
+
     def __call__(self, name: str) -> NodesCephPoolItem:
         return NodesCephPoolItem(self._client, (*self._path, str(name)))
 
@@ -100,6 +105,11 @@ class NodesCephPool(SyncResource):
 class AsyncNodesCephPool(AsyncResource):
     """``/nodes/{node}/ceph/pool``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/ceph/pool",
+        "list": "GET /nodes/{node}/ceph/pool",
+    }
+
     def __call__(self, name: str) -> AsyncNodesCephPoolItem:
         return AsyncNodesCephPoolItem(self._client, (*self._path, str(name)))
 
@@ -173,6 +183,13 @@ class AsyncNodesCephPool(AsyncResource):
 
 class NodesCephPoolItem(SyncResource):
     """``/nodes/{node}/ceph/pool/{name}``"""
+
+    _ops = {
+        "delete": "DELETE /nodes/{node}/ceph/pool/{name}",
+        "get": "GET /nodes/{node}/ceph/pool/{name}",
+        "set": "PUT /nodes/{node}/ceph/pool/{name}",
+        "status": "GET /nodes/{node}/ceph/pool/{name}/status",
+    }
 
     def delete(
         self,
@@ -283,6 +300,13 @@ class NodesCephPoolItem(SyncResource):
 
 class AsyncNodesCephPoolItem(AsyncResource):
     """``/nodes/{node}/ceph/pool/{name}``"""
+
+    _ops = {
+        "delete": "DELETE /nodes/{node}/ceph/pool/{name}",
+        "get": "GET /nodes/{node}/ceph/pool/{name}",
+        "set": "PUT /nodes/{node}/ceph/pool/{name}",
+        "status": "GET /nodes/{node}/ceph/pool/{name}/status",
+    }
 
     async def delete(
         self,

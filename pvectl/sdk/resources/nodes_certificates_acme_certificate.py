@@ -11,6 +11,12 @@ from pvectl.sdk._core.task import AsyncTask, Task
 class NodesCertificatesAcmeCertificate(SyncResource):
     """``/nodes/{node}/certificates/acme/certificate``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/certificates/acme/certificate",
+        "delete": "DELETE /nodes/{node}/certificates/acme/certificate",
+        "set": "PUT /nodes/{node}/certificates/acme/certificate",
+    }
+
     def create(
         self,
         *,
@@ -67,6 +73,12 @@ class NodesCertificatesAcmeCertificate(SyncResource):
 
 class AsyncNodesCertificatesAcmeCertificate(AsyncResource):
     """``/nodes/{node}/certificates/acme/certificate``"""
+
+    _ops = {
+        "create": "POST /nodes/{node}/certificates/acme/certificate",
+        "delete": "DELETE /nodes/{node}/certificates/acme/certificate",
+        "set": "PUT /nodes/{node}/certificates/acme/certificate",
+    }
 
     async def create(
         self,

@@ -28,6 +28,14 @@ if TYPE_CHECKING:
 class NodesDisks(SyncResource):
     """``/nodes/{node}/disks``"""
 
+    _ops = {
+        "index": "GET /nodes/{node}/disks",
+        "initgpt": "POST /nodes/{node}/disks/initgpt",
+        "list": "GET /nodes/{node}/disks/list",
+        "smart": "GET /nodes/{node}/disks/smart",
+        "wipedisk": "PUT /nodes/{node}/disks/wipedisk",
+    }
+
     @cached_property
     def directory(self) -> NodesDisksDirectory:
         from pvectl.sdk.resources.nodes_disks_directory import NodesDisksDirectory
@@ -166,6 +174,14 @@ class NodesDisks(SyncResource):
 
 class AsyncNodesDisks(AsyncResource):
     """``/nodes/{node}/disks``"""
+
+    _ops = {
+        "index": "GET /nodes/{node}/disks",
+        "initgpt": "POST /nodes/{node}/disks/initgpt",
+        "list": "GET /nodes/{node}/disks/list",
+        "smart": "GET /nodes/{node}/disks/smart",
+        "wipedisk": "PUT /nodes/{node}/disks/wipedisk",
+    }
 
     @cached_property
     def directory(self) -> AsyncNodesDisksDirectory:

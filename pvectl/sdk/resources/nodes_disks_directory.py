@@ -21,6 +21,11 @@ if TYPE_CHECKING:
 class NodesDisksDirectory(SyncResource):
     """``/nodes/{node}/disks/directory``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/disks/directory",
+        "list": "GET /nodes/{node}/disks/directory",
+    }
+
     def __call__(self, name: str) -> NodesDisksDirectoryItem:
         return NodesDisksDirectoryItem(self._client, (*self._path, str(name)))
 
@@ -70,6 +75,11 @@ class NodesDisksDirectory(SyncResource):
 
 class AsyncNodesDisksDirectory(AsyncResource):
     """``/nodes/{node}/disks/directory``"""
+
+    _ops = {
+        "create": "POST /nodes/{node}/disks/directory",
+        "list": "GET /nodes/{node}/disks/directory",
+    }
 
     def __call__(self, name: str) -> AsyncNodesDisksDirectoryItem:
         return AsyncNodesDisksDirectoryItem(self._client, (*self._path, str(name)))
@@ -121,6 +131,10 @@ class AsyncNodesDisksDirectory(AsyncResource):
 class NodesDisksDirectoryItem(SyncResource):
     """``/nodes/{node}/disks/directory/{name}``"""
 
+    _ops = {
+        "delete": "DELETE /nodes/{node}/disks/directory/{name}",
+    }
+
     def delete(
         self,
         *,
@@ -148,6 +162,10 @@ class NodesDisksDirectoryItem(SyncResource):
 
 class AsyncNodesDisksDirectoryItem(AsyncResource):
     """``/nodes/{node}/disks/directory/{name}``"""
+
+    _ops = {
+        "delete": "DELETE /nodes/{node}/disks/directory/{name}",
+    }
 
     async def delete(
         self,

@@ -20,6 +20,11 @@ if TYPE_CHECKING:
 class NodesDisksLvm(SyncResource):
     """``/nodes/{node}/disks/lvm``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/disks/lvm",
+        "list": "GET /nodes/{node}/disks/lvm",
+    }
+
     def __call__(self, name: str) -> NodesDisksLvmItem:
         return NodesDisksLvmItem(self._client, (*self._path, str(name)))
 
@@ -66,6 +71,11 @@ class NodesDisksLvm(SyncResource):
 
 class AsyncNodesDisksLvm(AsyncResource):
     """``/nodes/{node}/disks/lvm``"""
+
+    _ops = {
+        "create": "POST /nodes/{node}/disks/lvm",
+        "list": "GET /nodes/{node}/disks/lvm",
+    }
 
     def __call__(self, name: str) -> AsyncNodesDisksLvmItem:
         return AsyncNodesDisksLvmItem(self._client, (*self._path, str(name)))
@@ -114,6 +124,10 @@ class AsyncNodesDisksLvm(AsyncResource):
 class NodesDisksLvmItem(SyncResource):
     """``/nodes/{node}/disks/lvm/{name}``"""
 
+    _ops = {
+        "delete": "DELETE /nodes/{node}/disks/lvm/{name}",
+    }
+
     def delete(
         self,
         *,
@@ -141,6 +155,10 @@ class NodesDisksLvmItem(SyncResource):
 
 class AsyncNodesDisksLvmItem(AsyncResource):
     """``/nodes/{node}/disks/lvm/{name}``"""
+
+    _ops = {
+        "delete": "DELETE /nodes/{node}/disks/lvm/{name}",
+    }
 
     async def delete(
         self,

@@ -21,6 +21,11 @@ if TYPE_CHECKING:
 class NodesDisksLvmthin(SyncResource):
     """``/nodes/{node}/disks/lvmthin``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/disks/lvmthin",
+        "list": "GET /nodes/{node}/disks/lvmthin",
+    }
+
     def __call__(self, name: str) -> NodesDisksLvmthinItem:
         return NodesDisksLvmthinItem(self._client, (*self._path, str(name)))
 
@@ -67,6 +72,11 @@ class NodesDisksLvmthin(SyncResource):
 
 class AsyncNodesDisksLvmthin(AsyncResource):
     """``/nodes/{node}/disks/lvmthin``"""
+
+    _ops = {
+        "create": "POST /nodes/{node}/disks/lvmthin",
+        "list": "GET /nodes/{node}/disks/lvmthin",
+    }
 
     def __call__(self, name: str) -> AsyncNodesDisksLvmthinItem:
         return AsyncNodesDisksLvmthinItem(self._client, (*self._path, str(name)))
@@ -115,6 +125,10 @@ class AsyncNodesDisksLvmthin(AsyncResource):
 class NodesDisksLvmthinItem(SyncResource):
     """``/nodes/{node}/disks/lvmthin/{name}``"""
 
+    _ops = {
+        "delete": "DELETE /nodes/{node}/disks/lvmthin/{name}",
+    }
+
     def delete(
         self,
         *,
@@ -145,6 +159,10 @@ class NodesDisksLvmthinItem(SyncResource):
 
 class AsyncNodesDisksLvmthinItem(AsyncResource):
     """``/nodes/{node}/disks/lvmthin/{name}``"""
+
+    _ops = {
+        "delete": "DELETE /nodes/{node}/disks/lvmthin/{name}",
+    }
 
     async def delete(
         self,

@@ -26,6 +26,11 @@ if TYPE_CHECKING:
 class NodesDisksZfs(SyncResource):
     """``/nodes/{node}/disks/zfs``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/disks/zfs",
+        "list": "GET /nodes/{node}/disks/zfs",
+    }
+
     def __call__(self, name: str) -> NodesDisksZfsItem:
         return NodesDisksZfsItem(self._client, (*self._path, str(name)))
 
@@ -84,6 +89,11 @@ class NodesDisksZfs(SyncResource):
 
 class AsyncNodesDisksZfs(AsyncResource):
     """``/nodes/{node}/disks/zfs``"""
+
+    _ops = {
+        "create": "POST /nodes/{node}/disks/zfs",
+        "list": "GET /nodes/{node}/disks/zfs",
+    }
 
     def __call__(self, name: str) -> AsyncNodesDisksZfsItem:
         return AsyncNodesDisksZfsItem(self._client, (*self._path, str(name)))
@@ -144,6 +154,11 @@ class AsyncNodesDisksZfs(AsyncResource):
 class NodesDisksZfsItem(SyncResource):
     """``/nodes/{node}/disks/zfs/{name}``"""
 
+    _ops = {
+        "delete": "DELETE /nodes/{node}/disks/zfs/{name}",
+        "get": "GET /nodes/{node}/disks/zfs/{name}",
+    }
+
     def delete(
         self,
         *,
@@ -184,6 +199,11 @@ class NodesDisksZfsItem(SyncResource):
 
 class AsyncNodesDisksZfsItem(AsyncResource):
     """``/nodes/{node}/disks/zfs/{name}``"""
+
+    _ops = {
+        "delete": "DELETE /nodes/{node}/disks/zfs/{name}",
+        "get": "GET /nodes/{node}/disks/zfs/{name}",
+    }
 
     async def delete(
         self,

@@ -844,6 +844,11 @@ if TYPE_CHECKING:
 class NodesLxc(SyncResource):
     """``/nodes/{node}/lxc``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/lxc",
+        "list": "GET /nodes/{node}/lxc",
+    }
+
     def __call__(self, vmid: int | str) -> NodesLxcItem:
         return NodesLxcItem(self._client, (*self._path, str(vmid)))
 
@@ -1044,6 +1049,11 @@ class NodesLxc(SyncResource):
 class AsyncNodesLxc(AsyncResource):
     """``/nodes/{node}/lxc``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/lxc",
+        "list": "GET /nodes/{node}/lxc",
+    }
+
     def __call__(self, vmid: int | str) -> AsyncNodesLxcItem:
         return AsyncNodesLxcItem(self._client, (*self._path, str(vmid)))
 
@@ -1243,6 +1253,27 @@ class AsyncNodesLxc(AsyncResource):
 
 class NodesLxcItem(SyncResource):
     """``/nodes/{node}/lxc/{vmid}``"""
+
+    _ops = {
+        "clone": "POST /nodes/{node}/lxc/{vmid}/clone",
+        "delete": "DELETE /nodes/{node}/lxc/{vmid}",
+        "feature": "GET /nodes/{node}/lxc/{vmid}/feature",
+        "get": "GET /nodes/{node}/lxc/{vmid}",
+        "interfaces": "GET /nodes/{node}/lxc/{vmid}/interfaces",
+        "move_volume": "POST /nodes/{node}/lxc/{vmid}/move_volume",
+        "mtunnel": "POST /nodes/{node}/lxc/{vmid}/mtunnel",
+        "mtunnelwebsocket": "GET /nodes/{node}/lxc/{vmid}/mtunnelwebsocket",
+        "pending": "GET /nodes/{node}/lxc/{vmid}/pending",
+        "remote_migrate": "POST /nodes/{node}/lxc/{vmid}/remote_migrate",
+        "resize": "PUT /nodes/{node}/lxc/{vmid}/resize",
+        "rrd": "GET /nodes/{node}/lxc/{vmid}/rrd",
+        "rrddata": "GET /nodes/{node}/lxc/{vmid}/rrddata",
+        "spiceproxy": "POST /nodes/{node}/lxc/{vmid}/spiceproxy",
+        "template": "POST /nodes/{node}/lxc/{vmid}/template",
+        "termproxy": "POST /nodes/{node}/lxc/{vmid}/termproxy",
+        "vncproxy": "POST /nodes/{node}/lxc/{vmid}/vncproxy",
+        "vncwebsocket": "GET /nodes/{node}/lxc/{vmid}/vncwebsocket",
+    }
 
     @cached_property
     def config(self) -> NodesLxcConfig:
@@ -3021,6 +3052,27 @@ class NodesLxcItem(SyncResource):
 
 class AsyncNodesLxcItem(AsyncResource):
     """``/nodes/{node}/lxc/{vmid}``"""
+
+    _ops = {
+        "clone": "POST /nodes/{node}/lxc/{vmid}/clone",
+        "delete": "DELETE /nodes/{node}/lxc/{vmid}",
+        "feature": "GET /nodes/{node}/lxc/{vmid}/feature",
+        "get": "GET /nodes/{node}/lxc/{vmid}",
+        "interfaces": "GET /nodes/{node}/lxc/{vmid}/interfaces",
+        "move_volume": "POST /nodes/{node}/lxc/{vmid}/move_volume",
+        "mtunnel": "POST /nodes/{node}/lxc/{vmid}/mtunnel",
+        "mtunnelwebsocket": "GET /nodes/{node}/lxc/{vmid}/mtunnelwebsocket",
+        "pending": "GET /nodes/{node}/lxc/{vmid}/pending",
+        "remote_migrate": "POST /nodes/{node}/lxc/{vmid}/remote_migrate",
+        "resize": "PUT /nodes/{node}/lxc/{vmid}/resize",
+        "rrd": "GET /nodes/{node}/lxc/{vmid}/rrd",
+        "rrddata": "GET /nodes/{node}/lxc/{vmid}/rrddata",
+        "spiceproxy": "POST /nodes/{node}/lxc/{vmid}/spiceproxy",
+        "template": "POST /nodes/{node}/lxc/{vmid}/template",
+        "termproxy": "POST /nodes/{node}/lxc/{vmid}/termproxy",
+        "vncproxy": "POST /nodes/{node}/lxc/{vmid}/vncproxy",
+        "vncwebsocket": "GET /nodes/{node}/lxc/{vmid}/vncwebsocket",
+    }
 
     @cached_property
     def config(self) -> AsyncNodesLxcConfig:

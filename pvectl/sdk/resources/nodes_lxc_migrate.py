@@ -21,6 +21,11 @@ if TYPE_CHECKING:
 class NodesLxcMigrate(SyncResource):
     """``/nodes/{node}/lxc/{vmid}/migrate``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/lxc/{vmid}/migrate",
+        "get": "GET /nodes/{node}/lxc/{vmid}/migrate",
+    }
+
     def create(
         self,
         *,
@@ -83,6 +88,11 @@ class NodesLxcMigrate(SyncResource):
 
 class AsyncNodesLxcMigrate(AsyncResource):
     """``/nodes/{node}/lxc/{vmid}/migrate``"""
+
+    _ops = {
+        "create": "POST /nodes/{node}/lxc/{vmid}/migrate",
+        "get": "GET /nodes/{node}/lxc/{vmid}/migrate",
+    }
 
     async def create(
         self,

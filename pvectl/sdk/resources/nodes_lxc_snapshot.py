@@ -24,6 +24,11 @@ if TYPE_CHECKING:
 class NodesLxcSnapshot(SyncResource):
     """``/nodes/{node}/lxc/{vmid}/snapshot``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/lxc/{vmid}/snapshot",
+        "list": "GET /nodes/{node}/lxc/{vmid}/snapshot",
+    }
+
     def __call__(self, snapname: str) -> NodesLxcSnapshotItem:
         return NodesLxcSnapshotItem(self._client, (*self._path, str(snapname)))
 
@@ -68,6 +73,11 @@ class NodesLxcSnapshot(SyncResource):
 class AsyncNodesLxcSnapshot(AsyncResource):
     """``/nodes/{node}/lxc/{vmid}/snapshot``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/lxc/{vmid}/snapshot",
+        "list": "GET /nodes/{node}/lxc/{vmid}/snapshot",
+    }
+
     def __call__(self, snapname: str) -> AsyncNodesLxcSnapshotItem:
         return AsyncNodesLxcSnapshotItem(self._client, (*self._path, str(snapname)))
 
@@ -111,6 +121,12 @@ class AsyncNodesLxcSnapshot(AsyncResource):
 
 class NodesLxcSnapshotItem(SyncResource):
     """``/nodes/{node}/lxc/{vmid}/snapshot/{snapname}``"""
+
+    _ops = {
+        "delete": "DELETE /nodes/{node}/lxc/{vmid}/snapshot/{snapname}",
+        "get": "GET /nodes/{node}/lxc/{vmid}/snapshot/{snapname}",
+        "rollback": "POST /nodes/{node}/lxc/{vmid}/snapshot/{snapname}/rollback",
+    }
 
     @cached_property
     def config(self) -> NodesLxcSnapshotConfig:
@@ -174,6 +190,12 @@ class NodesLxcSnapshotItem(SyncResource):
 
 class AsyncNodesLxcSnapshotItem(AsyncResource):
     """``/nodes/{node}/lxc/{vmid}/snapshot/{snapname}``"""
+
+    _ops = {
+        "delete": "DELETE /nodes/{node}/lxc/{vmid}/snapshot/{snapname}",
+        "get": "GET /nodes/{node}/lxc/{vmid}/snapshot/{snapname}",
+        "rollback": "POST /nodes/{node}/lxc/{vmid}/snapshot/{snapname}/rollback",
+    }
 
     @cached_property
     def config(self) -> AsyncNodesLxcSnapshotConfig:

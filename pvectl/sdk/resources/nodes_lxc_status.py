@@ -22,6 +22,17 @@ if TYPE_CHECKING:
 class NodesLxcStatus(SyncResource):
     """``/nodes/{node}/lxc/{vmid}/status``"""
 
+    _ops = {
+        "current": "GET /nodes/{node}/lxc/{vmid}/status/current",
+        "index": "GET /nodes/{node}/lxc/{vmid}/status",
+        "reboot": "POST /nodes/{node}/lxc/{vmid}/status/reboot",
+        "resume": "POST /nodes/{node}/lxc/{vmid}/status/resume",
+        "shutdown": "POST /nodes/{node}/lxc/{vmid}/status/shutdown",
+        "start": "POST /nodes/{node}/lxc/{vmid}/status/start",
+        "stop": "POST /nodes/{node}/lxc/{vmid}/status/stop",
+        "suspend": "POST /nodes/{node}/lxc/{vmid}/status/suspend",
+    }
+
     def current(
         self,
     ) -> _m.NodesLxcStatusCurrentResponse:
@@ -166,6 +177,17 @@ class NodesLxcStatus(SyncResource):
 
 class AsyncNodesLxcStatus(AsyncResource):
     """``/nodes/{node}/lxc/{vmid}/status``"""
+
+    _ops = {
+        "current": "GET /nodes/{node}/lxc/{vmid}/status/current",
+        "index": "GET /nodes/{node}/lxc/{vmid}/status",
+        "reboot": "POST /nodes/{node}/lxc/{vmid}/status/reboot",
+        "resume": "POST /nodes/{node}/lxc/{vmid}/status/resume",
+        "shutdown": "POST /nodes/{node}/lxc/{vmid}/status/shutdown",
+        "start": "POST /nodes/{node}/lxc/{vmid}/status/start",
+        "stop": "POST /nodes/{node}/lxc/{vmid}/status/stop",
+        "suspend": "POST /nodes/{node}/lxc/{vmid}/status/suspend",
+    }
 
     async def current(
         self,

@@ -23,6 +23,13 @@ if TYPE_CHECKING:
 class NodesNetwork(SyncResource):
     """``/nodes/{node}/network``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/network",
+        "delete": "DELETE /nodes/{node}/network",
+        "list": "GET /nodes/{node}/network",
+        "set": "PUT /nodes/{node}/network",
+    }
+
     def __call__(self, iface: str) -> NodesNetworkItem:
         return NodesNetworkItem(self._client, (*self._path, str(iface)))
 
@@ -225,6 +232,13 @@ class NodesNetwork(SyncResource):
 
 class AsyncNodesNetwork(AsyncResource):
     """``/nodes/{node}/network``"""
+
+    _ops = {
+        "create": "POST /nodes/{node}/network",
+        "delete": "DELETE /nodes/{node}/network",
+        "list": "GET /nodes/{node}/network",
+        "set": "PUT /nodes/{node}/network",
+    }
 
     def __call__(self, iface: str) -> AsyncNodesNetworkItem:
         return AsyncNodesNetworkItem(self._client, (*self._path, str(iface)))
@@ -429,6 +443,12 @@ class AsyncNodesNetwork(AsyncResource):
 class NodesNetworkItem(SyncResource):
     """``/nodes/{node}/network/{iface}``"""
 
+    _ops = {
+        "delete": "DELETE /nodes/{node}/network/{iface}",
+        "get": "GET /nodes/{node}/network/{iface}",
+        "set": "PUT /nodes/{node}/network/{iface}",
+    }
+
     def delete(
         self,
     ) -> None:
@@ -581,6 +601,12 @@ class NodesNetworkItem(SyncResource):
 
 class AsyncNodesNetworkItem(AsyncResource):
     """``/nodes/{node}/network/{iface}``"""
+
+    _ops = {
+        "delete": "DELETE /nodes/{node}/network/{iface}",
+        "get": "GET /nodes/{node}/network/{iface}",
+        "set": "PUT /nodes/{node}/network/{iface}",
+    }
 
     async def delete(
         self,

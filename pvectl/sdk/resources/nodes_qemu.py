@@ -490,6 +490,11 @@ if TYPE_CHECKING:
 class NodesQemu(SyncResource):
     """``/nodes/{node}/qemu``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/qemu",
+        "list": "GET /nodes/{node}/qemu",
+    }
+
     def __call__(self, vmid: int | str) -> NodesQemuItem:
         return NodesQemuItem(self._client, (*self._path, str(vmid)))
 
@@ -849,6 +854,11 @@ class NodesQemu(SyncResource):
 class AsyncNodesQemu(AsyncResource):
     """``/nodes/{node}/qemu``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/qemu",
+        "list": "GET /nodes/{node}/qemu",
+    }
+
     def __call__(self, vmid: int | str) -> AsyncNodesQemuItem:
         return AsyncNodesQemuItem(self._client, (*self._path, str(vmid)))
 
@@ -1207,6 +1217,30 @@ class AsyncNodesQemu(AsyncResource):
 
 class NodesQemuItem(SyncResource):
     """``/nodes/{node}/qemu/{vmid}``"""
+
+    _ops = {
+        "clone": "POST /nodes/{node}/qemu/{vmid}/clone",
+        "dbus_vmstate": "POST /nodes/{node}/qemu/{vmid}/dbus-vmstate",
+        "delete": "DELETE /nodes/{node}/qemu/{vmid}",
+        "feature": "GET /nodes/{node}/qemu/{vmid}/feature",
+        "get": "GET /nodes/{node}/qemu/{vmid}",
+        "monitor": "POST /nodes/{node}/qemu/{vmid}/monitor",
+        "move_disk": "POST /nodes/{node}/qemu/{vmid}/move_disk",
+        "mtunnel": "POST /nodes/{node}/qemu/{vmid}/mtunnel",
+        "mtunnelwebsocket": "GET /nodes/{node}/qemu/{vmid}/mtunnelwebsocket",
+        "pending": "GET /nodes/{node}/qemu/{vmid}/pending",
+        "remote_migrate": "POST /nodes/{node}/qemu/{vmid}/remote_migrate",
+        "resize": "PUT /nodes/{node}/qemu/{vmid}/resize",
+        "rrd": "GET /nodes/{node}/qemu/{vmid}/rrd",
+        "rrddata": "GET /nodes/{node}/qemu/{vmid}/rrddata",
+        "sendkey": "PUT /nodes/{node}/qemu/{vmid}/sendkey",
+        "spiceproxy": "POST /nodes/{node}/qemu/{vmid}/spiceproxy",
+        "template": "POST /nodes/{node}/qemu/{vmid}/template",
+        "termproxy": "POST /nodes/{node}/qemu/{vmid}/termproxy",
+        "unlink": "PUT /nodes/{node}/qemu/{vmid}/unlink",
+        "vncproxy": "POST /nodes/{node}/qemu/{vmid}/vncproxy",
+        "vncwebsocket": "GET /nodes/{node}/qemu/{vmid}/vncwebsocket",
+    }
 
     @cached_property
     def agent(self) -> NodesQemuAgent:
@@ -2561,6 +2595,30 @@ class NodesQemuItem(SyncResource):
 
 class AsyncNodesQemuItem(AsyncResource):
     """``/nodes/{node}/qemu/{vmid}``"""
+
+    _ops = {
+        "clone": "POST /nodes/{node}/qemu/{vmid}/clone",
+        "dbus_vmstate": "POST /nodes/{node}/qemu/{vmid}/dbus-vmstate",
+        "delete": "DELETE /nodes/{node}/qemu/{vmid}",
+        "feature": "GET /nodes/{node}/qemu/{vmid}/feature",
+        "get": "GET /nodes/{node}/qemu/{vmid}",
+        "monitor": "POST /nodes/{node}/qemu/{vmid}/monitor",
+        "move_disk": "POST /nodes/{node}/qemu/{vmid}/move_disk",
+        "mtunnel": "POST /nodes/{node}/qemu/{vmid}/mtunnel",
+        "mtunnelwebsocket": "GET /nodes/{node}/qemu/{vmid}/mtunnelwebsocket",
+        "pending": "GET /nodes/{node}/qemu/{vmid}/pending",
+        "remote_migrate": "POST /nodes/{node}/qemu/{vmid}/remote_migrate",
+        "resize": "PUT /nodes/{node}/qemu/{vmid}/resize",
+        "rrd": "GET /nodes/{node}/qemu/{vmid}/rrd",
+        "rrddata": "GET /nodes/{node}/qemu/{vmid}/rrddata",
+        "sendkey": "PUT /nodes/{node}/qemu/{vmid}/sendkey",
+        "spiceproxy": "POST /nodes/{node}/qemu/{vmid}/spiceproxy",
+        "template": "POST /nodes/{node}/qemu/{vmid}/template",
+        "termproxy": "POST /nodes/{node}/qemu/{vmid}/termproxy",
+        "unlink": "PUT /nodes/{node}/qemu/{vmid}/unlink",
+        "vncproxy": "POST /nodes/{node}/qemu/{vmid}/vncproxy",
+        "vncwebsocket": "GET /nodes/{node}/qemu/{vmid}/vncwebsocket",
+    }
 
     @cached_property
     def agent(self) -> AsyncNodesQemuAgent:

@@ -21,6 +21,11 @@ if TYPE_CHECKING:
 class NodesQemuMigrate(SyncResource):
     """``/nodes/{node}/qemu/{vmid}/migrate``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/qemu/{vmid}/migrate",
+        "get": "GET /nodes/{node}/qemu/{vmid}/migrate",
+    }
+
     def create(
         self,
         *,
@@ -92,6 +97,11 @@ class NodesQemuMigrate(SyncResource):
 
 class AsyncNodesQemuMigrate(AsyncResource):
     """``/nodes/{node}/qemu/{vmid}/migrate``"""
+
+    _ops = {
+        "create": "POST /nodes/{node}/qemu/{vmid}/migrate",
+        "get": "GET /nodes/{node}/qemu/{vmid}/migrate",
+    }
 
     async def create(
         self,

@@ -24,6 +24,11 @@ if TYPE_CHECKING:
 class NodesQemuSnapshot(SyncResource):
     """``/nodes/{node}/qemu/{vmid}/snapshot``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/qemu/{vmid}/snapshot",
+        "list": "GET /nodes/{node}/qemu/{vmid}/snapshot",
+    }
+
     def __call__(self, snapname: str) -> NodesQemuSnapshotItem:
         return NodesQemuSnapshotItem(self._client, (*self._path, str(snapname)))
 
@@ -71,6 +76,11 @@ class NodesQemuSnapshot(SyncResource):
 class AsyncNodesQemuSnapshot(AsyncResource):
     """``/nodes/{node}/qemu/{vmid}/snapshot``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/qemu/{vmid}/snapshot",
+        "list": "GET /nodes/{node}/qemu/{vmid}/snapshot",
+    }
+
     def __call__(self, snapname: str) -> AsyncNodesQemuSnapshotItem:
         return AsyncNodesQemuSnapshotItem(self._client, (*self._path, str(snapname)))
 
@@ -117,6 +127,12 @@ class AsyncNodesQemuSnapshot(AsyncResource):
 
 class NodesQemuSnapshotItem(SyncResource):
     """``/nodes/{node}/qemu/{vmid}/snapshot/{snapname}``"""
+
+    _ops = {
+        "delete": "DELETE /nodes/{node}/qemu/{vmid}/snapshot/{snapname}",
+        "get": "GET /nodes/{node}/qemu/{vmid}/snapshot/{snapname}",
+        "rollback": "POST /nodes/{node}/qemu/{vmid}/snapshot/{snapname}/rollback",
+    }
 
     @cached_property
     def config(self) -> NodesQemuSnapshotConfig:
@@ -180,6 +196,12 @@ class NodesQemuSnapshotItem(SyncResource):
 
 class AsyncNodesQemuSnapshotItem(AsyncResource):
     """``/nodes/{node}/qemu/{vmid}/snapshot/{snapname}``"""
+
+    _ops = {
+        "delete": "DELETE /nodes/{node}/qemu/{vmid}/snapshot/{snapname}",
+        "get": "GET /nodes/{node}/qemu/{vmid}/snapshot/{snapname}",
+        "rollback": "POST /nodes/{node}/qemu/{vmid}/snapshot/{snapname}/rollback",
+    }
 
     @cached_property
     def config(self) -> AsyncNodesQemuSnapshotConfig:

@@ -26,6 +26,18 @@ if TYPE_CHECKING:
 class NodesQemuStatus(SyncResource):
     """``/nodes/{node}/qemu/{vmid}/status``"""
 
+    _ops = {
+        "current": "GET /nodes/{node}/qemu/{vmid}/status/current",
+        "index": "GET /nodes/{node}/qemu/{vmid}/status",
+        "reboot": "POST /nodes/{node}/qemu/{vmid}/status/reboot",
+        "reset": "POST /nodes/{node}/qemu/{vmid}/status/reset",
+        "resume": "POST /nodes/{node}/qemu/{vmid}/status/resume",
+        "shutdown": "POST /nodes/{node}/qemu/{vmid}/status/shutdown",
+        "start": "POST /nodes/{node}/qemu/{vmid}/status/start",
+        "stop": "POST /nodes/{node}/qemu/{vmid}/status/stop",
+        "suspend": "POST /nodes/{node}/qemu/{vmid}/status/suspend",
+    }
+
     def current(
         self,
     ) -> _m.NodesQemuStatusCurrentResponse:
@@ -262,6 +274,18 @@ class NodesQemuStatus(SyncResource):
 
 class AsyncNodesQemuStatus(AsyncResource):
     """``/nodes/{node}/qemu/{vmid}/status``"""
+
+    _ops = {
+        "current": "GET /nodes/{node}/qemu/{vmid}/status/current",
+        "index": "GET /nodes/{node}/qemu/{vmid}/status",
+        "reboot": "POST /nodes/{node}/qemu/{vmid}/status/reboot",
+        "reset": "POST /nodes/{node}/qemu/{vmid}/status/reset",
+        "resume": "POST /nodes/{node}/qemu/{vmid}/status/resume",
+        "shutdown": "POST /nodes/{node}/qemu/{vmid}/status/shutdown",
+        "start": "POST /nodes/{node}/qemu/{vmid}/status/start",
+        "stop": "POST /nodes/{node}/qemu/{vmid}/status/stop",
+        "suspend": "POST /nodes/{node}/qemu/{vmid}/status/suspend",
+    }
 
     async def current(
         self,

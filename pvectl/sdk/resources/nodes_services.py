@@ -22,6 +22,10 @@ if TYPE_CHECKING:
 class NodesServices(SyncResource):
     """``/nodes/{node}/services``"""
 
+    _ops = {
+        "list": "GET /nodes/{node}/services",
+    }
+
     def __call__(self, service: str) -> NodesServicesItem:
         return NodesServicesItem(self._client, (*self._path, str(service)))
 
@@ -42,6 +46,10 @@ class NodesServices(SyncResource):
 class AsyncNodesServices(AsyncResource):
     """``/nodes/{node}/services``"""
 
+    _ops = {
+        "list": "GET /nodes/{node}/services",
+    }
+
     def __call__(self, service: str) -> AsyncNodesServicesItem:
         return AsyncNodesServicesItem(self._client, (*self._path, str(service)))
 
@@ -61,6 +69,15 @@ class AsyncNodesServices(AsyncResource):
 
 class NodesServicesItem(SyncResource):
     """``/nodes/{node}/services/{service}``"""
+
+    _ops = {
+        "get": "GET /nodes/{node}/services/{service}",
+        "reload": "POST /nodes/{node}/services/{service}/reload",
+        "restart": "POST /nodes/{node}/services/{service}/restart",
+        "start": "POST /nodes/{node}/services/{service}/start",
+        "state": "GET /nodes/{node}/services/{service}/state",
+        "stop": "POST /nodes/{node}/services/{service}/stop",
+    }
 
     def get(
         self,
@@ -135,6 +152,15 @@ class NodesServicesItem(SyncResource):
 
 class AsyncNodesServicesItem(AsyncResource):
     """``/nodes/{node}/services/{service}``"""
+
+    _ops = {
+        "get": "GET /nodes/{node}/services/{service}",
+        "reload": "POST /nodes/{node}/services/{service}/reload",
+        "restart": "POST /nodes/{node}/services/{service}/restart",
+        "start": "POST /nodes/{node}/services/{service}/start",
+        "state": "GET /nodes/{node}/services/{service}/state",
+        "stop": "POST /nodes/{node}/services/{service}/stop",
+    }
 
     async def get(
         self,

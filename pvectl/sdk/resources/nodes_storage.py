@@ -28,6 +28,10 @@ if TYPE_CHECKING:
 class NodesStorage(SyncResource):
     """``/nodes/{node}/storage``"""
 
+    _ops = {
+        "list": "GET /nodes/{node}/storage",
+    }
+
     def __call__(self, storage: str) -> NodesStorageItem:
         return NodesStorageItem(self._client, (*self._path, str(storage)))
 
@@ -70,6 +74,10 @@ class NodesStorage(SyncResource):
 class AsyncNodesStorage(AsyncResource):
     """``/nodes/{node}/storage``"""
 
+    _ops = {
+        "list": "GET /nodes/{node}/storage",
+    }
+
     def __call__(self, storage: str) -> AsyncNodesStorageItem:
         return AsyncNodesStorageItem(self._client, (*self._path, str(storage)))
 
@@ -111,6 +119,17 @@ class AsyncNodesStorage(AsyncResource):
 
 class NodesStorageItem(SyncResource):
     """``/nodes/{node}/storage/{storage}``"""
+
+    _ops = {
+        "download_url": "POST /nodes/{node}/storage/{storage}/download-url",
+        "get": "GET /nodes/{node}/storage/{storage}",
+        "import_metadata": "GET /nodes/{node}/storage/{storage}/import-metadata",
+        "oci_registry_pull": "POST /nodes/{node}/storage/{storage}/oci-registry-pull",
+        "rrd": "GET /nodes/{node}/storage/{storage}/rrd",
+        "rrddata": "GET /nodes/{node}/storage/{storage}/rrddata",
+        "status": "GET /nodes/{node}/storage/{storage}/status",
+        "upload": "POST /nodes/{node}/storage/{storage}/upload",
+    }
 
     @cached_property
     def content(self) -> NodesStorageContent:
@@ -331,6 +350,17 @@ class NodesStorageItem(SyncResource):
 
 class AsyncNodesStorageItem(AsyncResource):
     """``/nodes/{node}/storage/{storage}``"""
+
+    _ops = {
+        "download_url": "POST /nodes/{node}/storage/{storage}/download-url",
+        "get": "GET /nodes/{node}/storage/{storage}",
+        "import_metadata": "GET /nodes/{node}/storage/{storage}/import-metadata",
+        "oci_registry_pull": "POST /nodes/{node}/storage/{storage}/oci-registry-pull",
+        "rrd": "GET /nodes/{node}/storage/{storage}/rrd",
+        "rrddata": "GET /nodes/{node}/storage/{storage}/rrddata",
+        "status": "GET /nodes/{node}/storage/{storage}/status",
+        "upload": "POST /nodes/{node}/storage/{storage}/upload",
+    }
 
     @cached_property
     def content(self) -> AsyncNodesStorageContent:

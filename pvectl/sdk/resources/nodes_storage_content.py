@@ -23,6 +23,11 @@ if TYPE_CHECKING:
 class NodesStorageContent(SyncResource):
     """``/nodes/{node}/storage/{storage}/content``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/storage/{storage}/content",
+        "list": "GET /nodes/{node}/storage/{storage}/content",
+    }
+
     def __call__(self, volume: str) -> NodesStorageContentItem:
         return NodesStorageContentItem(self._client, (*self._path, str(volume)))
 
@@ -86,6 +91,11 @@ class NodesStorageContent(SyncResource):
 class AsyncNodesStorageContent(AsyncResource):
     """``/nodes/{node}/storage/{storage}/content``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/storage/{storage}/content",
+        "list": "GET /nodes/{node}/storage/{storage}/content",
+    }
+
     def __call__(self, volume: str) -> AsyncNodesStorageContentItem:
         return AsyncNodesStorageContentItem(self._client, (*self._path, str(volume)))
 
@@ -148,6 +158,13 @@ class AsyncNodesStorageContent(AsyncResource):
 
 class NodesStorageContentItem(SyncResource):
     """``/nodes/{node}/storage/{storage}/content/{volume}``"""
+
+    _ops = {
+        "create": "POST /nodes/{node}/storage/{storage}/content/{volume}",
+        "delete": "DELETE /nodes/{node}/storage/{storage}/content/{volume}",
+        "get": "GET /nodes/{node}/storage/{storage}/content/{volume}",
+        "set": "PUT /nodes/{node}/storage/{storage}/content/{volume}",
+    }
 
     def create(
         self,
@@ -233,6 +250,13 @@ class NodesStorageContentItem(SyncResource):
 
 class AsyncNodesStorageContentItem(AsyncResource):
     """``/nodes/{node}/storage/{storage}/content/{volume}``"""
+
+    _ops = {
+        "create": "POST /nodes/{node}/storage/{storage}/content/{volume}",
+        "delete": "DELETE /nodes/{node}/storage/{storage}/content/{volume}",
+        "get": "GET /nodes/{node}/storage/{storage}/content/{volume}",
+        "set": "PUT /nodes/{node}/storage/{storage}/content/{volume}",
+    }
 
     async def create(
         self,

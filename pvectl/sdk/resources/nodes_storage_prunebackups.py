@@ -21,6 +21,11 @@ if TYPE_CHECKING:
 class NodesStoragePrunebackups(SyncResource):
     """``/nodes/{node}/storage/{storage}/prunebackups``"""
 
+    _ops = {
+        "delete": "DELETE /nodes/{node}/storage/{storage}/prunebackups",
+        "get": "GET /nodes/{node}/storage/{storage}/prunebackups",
+    }
+
     def delete(
         self,
         *,
@@ -80,6 +85,11 @@ class NodesStoragePrunebackups(SyncResource):
 
 class AsyncNodesStoragePrunebackups(AsyncResource):
     """``/nodes/{node}/storage/{storage}/prunebackups``"""
+
+    _ops = {
+        "delete": "DELETE /nodes/{node}/storage/{storage}/prunebackups",
+        "get": "GET /nodes/{node}/storage/{storage}/prunebackups",
+    }
 
     async def delete(
         self,

@@ -22,6 +22,12 @@ if TYPE_CHECKING:
 class NodesVzdump(SyncResource):
     """``/nodes/{node}/vzdump``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/vzdump",
+        "defaults": "GET /nodes/{node}/vzdump/defaults",
+        "extractconfig": "GET /nodes/{node}/vzdump/extractconfig",
+    }
+
     def create(
         self,
         *,
@@ -186,6 +192,12 @@ class NodesVzdump(SyncResource):
 
 class AsyncNodesVzdump(AsyncResource):
     """``/nodes/{node}/vzdump``"""
+
+    _ops = {
+        "create": "POST /nodes/{node}/vzdump",
+        "defaults": "GET /nodes/{node}/vzdump/defaults",
+        "extractconfig": "GET /nodes/{node}/vzdump/extractconfig",
+    }
 
     async def create(
         self,

@@ -483,6 +483,11 @@ if TYPE_CHECKING:
 class NodesQemu(SyncResource):
     """``/nodes/{node}/qemu``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/qemu",
+        "list": "GET /nodes/{node}/qemu",
+    }
+
     def __call__(self, vmid: int | str) -> NodesQemuItem:
         return NodesQemuItem(self._client, (*self._path, str(vmid)))
 
@@ -841,6 +846,11 @@ class NodesQemu(SyncResource):
 
 class AsyncNodesQemu(AsyncResource):
     """``/nodes/{node}/qemu``"""
+
+    _ops = {
+        "create": "POST /nodes/{node}/qemu",
+        "list": "GET /nodes/{node}/qemu",
+    }
 
     def __call__(self, vmid: int | str) -> AsyncNodesQemuItem:
         return AsyncNodesQemuItem(self._client, (*self._path, str(vmid)))
@@ -1201,6 +1211,11 @@ class AsyncNodesQemu(AsyncResource):
 class NodesQemuItem(SyncResource):
     """``/nodes/{node}/qemu/{vmid}``"""
 
+    _ops = {
+        "delete": "DELETE /nodes/{node}/qemu/{vmid}",
+        "get": "GET /nodes/{node}/qemu/{vmid}",
+    }
+
     @cached_property
     def config(self) -> NodesQemuConfig:
         from golden_sdk.resources.nodes_qemu_config import NodesQemuConfig
@@ -1256,6 +1271,11 @@ class NodesQemuItem(SyncResource):
 
 class AsyncNodesQemuItem(AsyncResource):
     """``/nodes/{node}/qemu/{vmid}``"""
+
+    _ops = {
+        "delete": "DELETE /nodes/{node}/qemu/{vmid}",
+        "get": "GET /nodes/{node}/qemu/{vmid}",
+    }
 
     @cached_property
     def config(self) -> AsyncNodesQemuConfig:

@@ -915,6 +915,12 @@ if TYPE_CHECKING:
 class NodesQemuConfig(SyncResource):
     """``/nodes/{node}/qemu/{vmid}/config``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/qemu/{vmid}/config",
+        "get": "GET /nodes/{node}/qemu/{vmid}/config",
+        "set": "PUT /nodes/{node}/qemu/{vmid}/config",
+    }
+
     def create(
         self,
         *,
@@ -1571,6 +1577,12 @@ class NodesQemuConfig(SyncResource):
 
 class AsyncNodesQemuConfig(AsyncResource):
     """``/nodes/{node}/qemu/{vmid}/config``"""
+
+    _ops = {
+        "create": "POST /nodes/{node}/qemu/{vmid}/config",
+        "get": "GET /nodes/{node}/qemu/{vmid}/config",
+        "set": "PUT /nodes/{node}/qemu/{vmid}/config",
+    }
 
     async def create(
         self,

@@ -26,6 +26,12 @@ if TYPE_CHECKING:
 class NodesQemuStatus(SyncResource):
     """``/nodes/{node}/qemu/{vmid}/status``"""
 
+    _ops = {
+        "current": "GET /nodes/{node}/qemu/{vmid}/status/current",
+        "index": "GET /nodes/{node}/qemu/{vmid}/status",
+        "start": "POST /nodes/{node}/qemu/{vmid}/status/start",
+    }
+
     def current(
         self,
     ) -> _m.NodesQemuStatusCurrentResponse:
@@ -106,6 +112,12 @@ class NodesQemuStatus(SyncResource):
 
 class AsyncNodesQemuStatus(AsyncResource):
     """``/nodes/{node}/qemu/{vmid}/status``"""
+
+    _ops = {
+        "current": "GET /nodes/{node}/qemu/{vmid}/status/current",
+        "index": "GET /nodes/{node}/qemu/{vmid}/status",
+        "start": "POST /nodes/{node}/qemu/{vmid}/status/start",
+    }
 
     async def current(
         self,
