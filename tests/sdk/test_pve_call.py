@@ -82,7 +82,7 @@ def test_pve_names_are_sent_as_given() -> None:
 
 
 def test_hyphenated_names_reach_their_keyword() -> None:
-    client, rec = recording()
+    client, _ = recording()
     rec_answer = pve_kwargs(
         client.storage.create, {"prune-backups": "keep-last=3", "storage": "b", "type": "dir", "path": "/b"}
     )
@@ -105,7 +105,6 @@ def test_a_path_value_is_not_a_parameter() -> None:
 
 
 def test_only_typed_methods() -> None:
-    client, _ = recording()
     with pytest.raises(TypeError, match="typed SDK method"):
         pve_kwargs(print, {})
 
