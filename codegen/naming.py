@@ -24,7 +24,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from pvectl.sdk._core.names import attr_ident, snake
+from pvectl.sdk._core.names import attr_ident as attr_ident  # shared with the runtime (pve_call)
+from pvectl.sdk._core.names import snake as snake
 
 VERB_NAMES = {"POST": "create", "PUT": "set", "DELETE": "delete"}
 

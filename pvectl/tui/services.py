@@ -144,10 +144,10 @@ class Session:
         elif step == "start":
             power(self.client, plan.node, plan.vmid, "start").wait()
         else:
-            request = next(r for r in plan.requests if r.step == step)
-            from pvectl.guest.wire import send_planned
+            from pvectl.vm.submit import Submitter
 
-            send_planned(self.client, request.method, request.path, request.params)
+            request = next(r for r in plan.requests if r.step == step)
+            Submitter(self.client).send(plan, request)  # its typed SDK call, parameters as planned
 
 
 class CliConnector:

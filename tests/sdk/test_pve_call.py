@@ -69,7 +69,7 @@ def test_pve_names_are_sent_as_given() -> None:
     client, rec = recording()
     params = {"net0": "virtio,bridge=vmbr0", "delete": "ide2,scsi1", "digest": "abc", "numa": True, "cores": 2}
     task = pve_call(client.nodes("pve1").qemu(100).config.create, params)
-    assert task.upid.raw == UPID
+    assert task is not None and task.upid.raw == UPID
     method, path, sent = rec.sent[-1]
     assert (method, path) == ("POST", "/nodes/pve1/qemu/100/config")
     assert dict(sent) == {

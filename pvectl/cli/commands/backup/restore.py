@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -129,11 +129,13 @@ def submit(client: ProxmoxClient, request: RestoreRequest, seconds: float, volid
     with the vmid as the task id)."""
     from pvectl.guest.run import Write, execute
     from pvectl.guest.select import GuestRef
+    from pvectl.guest.wire import typed
 
     name = request.overwrites.name if request.overwrites is not None else ""
     ref = GuestRef(request.vmid, request.node, name, "", (), {}, request.kind)
     replaced = ", replacing the existing one" if request.overwrites is not None else ""
     started = " and started" if request.params.get("start") else ""
+    params = dict(request.params)
     write = Write(
         ref=ref,
         action="restore",
@@ -141,6 +143,13 @@ def submit(client: ProxmoxClient, request: RestoreRequest, seconds: float, volid
         path=request.path,
         past=f"restored on {request.node} from {volid}{started}{replaced}",
         task_types=("qmrestore",) if request.kind == "qemu" else ("vzrestore",),
-        params=dict(request.params),
+        params=params,
+        send=lambda client: typed(_guests(client, request), params),
     )
     return execute(client, write, timeout=seconds)
+
+
+def _guests(client: ProxmoxClient, request: RestoreRequest) -> Any:
+    """``POST /nodes/{node}/qemu`` or ``…/lxc`` (create with ``archive``: PVE's restore)."""
+    node: Any = client.nodes(request.node)
+    return node.lxc.create if request.kind == "lxc" else node.qemu.create
