@@ -13,6 +13,7 @@ from pvectl.cli.errors import reported
 if TYPE_CHECKING:
     from pvectl.backup.plan import Guest, RestoreRequest
     from pvectl.guest.outcome import Outcome
+    from pvectl.guest.run import Write
     from pvectl.sdk import ProxmoxClient
 
 
@@ -127,7 +128,13 @@ def submit(client: ProxmoxClient, request: RestoreRequest, seconds: float, volid
     """The restore through the core's write runner: sent once; after a lost answer the node's task list is asked
     for a ``qmrestore`` task of the id (qemu-server ``src/PVE/API2/Qemu.pm create_vm`` forks ``qmrestore``
     with the vmid as the task id)."""
-    from pvectl.guest.run import Write, execute
+    from pvectl.guest.run import execute
+
+    return execute(client, restore_write(request, volid), timeout=seconds)
+
+
+def restore_write(request: RestoreRequest, volid: str) -> Write:
+    from pvectl.guest.run import Write
     from pvectl.guest.select import GuestRef
     from pvectl.guest.wire import typed
 
@@ -136,7 +143,7 @@ def submit(client: ProxmoxClient, request: RestoreRequest, seconds: float, volid
     replaced = ", replacing the existing one" if request.overwrites is not None else ""
     started = " and started" if request.params.get("start") else ""
     params = dict(request.params)
-    write = Write(
+    return Write(
         ref=ref,
         action="restore",
         method="POST",
@@ -146,7 +153,6 @@ def submit(client: ProxmoxClient, request: RestoreRequest, seconds: float, volid
         params=params,
         send=lambda client: typed(_guests(client, request), params),
     )
-    return execute(client, write, timeout=seconds)
 
 
 def _guests(client: ProxmoxClient, request: RestoreRequest) -> Any:
