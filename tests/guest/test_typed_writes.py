@@ -8,6 +8,7 @@ carries the typed call that sends it. This checks the two against each other for
 from __future__ import annotations
 
 import time
+from functools import partial
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
@@ -62,6 +63,10 @@ def sent_by(send: Callable[[ProxmoxClient], Any]) -> Sent:
         send(client)
     assert len(rec.writes) == 1, rec.writes  # one write, never two
     return rec.writes[0]
+
+
+def by_submitter(cls: Any, plan: Any, step: Any) -> Callable[[ProxmoxClient], Any]:
+    return lambda client: cls(client).send(plan, step)
 
 
 # -- every Write of the guest operations --------------------------------------------------------------------------
@@ -134,7 +139,7 @@ def test_vm_set_and_resize_send_their_plan() -> None:
     plan = UpdatePlan(set={"cores": "4", "net1": "virtio,bridge=vmbr1"}, delete=["ide2"], resize=[("scsi0", "64G")])
     for running in (False, True):  # the sync PUT, or the async POST (a task) while the VM runs
         for method, path, params in plan.requests("pve1", 100, "cafe", running=running):
-            assert sent_by(lambda c, m=method, p=path, q=params: send_write(c, VM, m, p, q)) == (
+            assert sent_by(partial(send_write, ref=VM, method=method, path=path, params=params)) == (
                 method,
                 path,
                 wire(params),
@@ -154,7 +159,7 @@ def test_the_create_plan_steps_send_as_planned() -> None:
     ]  # fmt: skip
     plan = Plan("pve1", 100, "9.1.3", steps)
     for step in steps:
-        got = sent_by(lambda c, s=step: Submitter(c).send(plan, s))
+        got = sent_by(by_submitter(Submitter, plan, step))
         assert got == (step.method, step.path, wire(step.params))
 
 
@@ -168,7 +173,7 @@ def test_the_container_create_plan_sends_as_planned() -> None:
     start = PlannedRequest("start", "POST", "/nodes/pve1/lxc/200/status/start", {}, "start")
     plan = Plan("pve1", 200, "9.1.3", [create, start])
     for step in (create, start):
-        assert sent_by(lambda c, s=step: CtSubmitter(c).send(plan, s)) == (step.method, step.path, wire(step.params))
+        assert sent_by(by_submitter(CtSubmitter, plan, step)) == (step.method, step.path, wire(step.params))
 
 
 def test_vzdump_sends_its_plan() -> None:
