@@ -8,8 +8,8 @@ carries the typed call that sends it. This checks the two against each other for
 from __future__ import annotations
 
 import time
-from functools import partial
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qsl
 
