@@ -43,5 +43,5 @@ def answer_of(answer: Any) -> Any:
 
 def send_planned(client: ProxmoxClient, method: str, path: str, params: Mapping[str, Any] | None = None) -> Any:
     """Send one planned request by its method and path (validated against the schema like a typed call)."""
-    # raw: only cli/commands/vm/snapshot.py's create/delete still send this way, until they move onto the runner
+    # raw request: only cli/commands/vm/snapshot.py's create/delete send this way, until they move onto the runner
     return client.request(method, path, dict(params or {}))
