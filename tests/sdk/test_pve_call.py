@@ -126,3 +126,18 @@ def test_async_methods_too() -> None:
         "/nodes/pve1/qemu/100/clone",
         {"newid": "101", "target": "pve2", "full": "1"},
     )
+
+
+def test_a_task_call_answered_without_a_upid_names_the_request() -> None:
+    from pvectl.sdk._core.answers import UnexpectedAnswer
+
+    client = ProxmoxClient(
+        "pve1",
+        token="root@pam!t=s",
+        server_version="9.1.3",
+        transport=httpx.MockTransport(lambda request: httpx.Response(200, json={"data": None})),
+    )
+    with pytest.raises(UnexpectedAnswer, match=r"POST /nodes/pve1/qemu/100/clone returned null"):
+        client.nodes("pve1").qemu(100).clone(newid=101)
+    with pytest.raises(UnexpectedAnswer, match=r"POST /nodes/pve1/lxc/200/snapshot/before1/rollback returned null"):
+        client.nodes("pve1").lxc(200).snapshot("before1").rollback()

@@ -562,7 +562,7 @@ class AccessDomainsItem(SyncResource):
                 "scope": scope,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /access/domains/{realm}/sync")
 
 
 class AsyncAccessDomainsItem(AsyncResource):
@@ -770,4 +770,4 @@ class AsyncAccessDomainsItem(AsyncResource):
                 "scope": scope,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /access/domains/{realm}/sync")

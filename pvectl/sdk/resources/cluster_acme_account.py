@@ -65,7 +65,7 @@ class ClusterAcmeAccount(SyncResource):
                 "tos_url": tos_url,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /cluster/acme/account")
 
     def list(
         self,
@@ -124,7 +124,7 @@ class AsyncClusterAcmeAccount(AsyncResource):
                 "tos_url": tos_url,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /cluster/acme/account")
 
     async def list(
         self,
@@ -156,7 +156,7 @@ class ClusterAcmeAccountItem(SyncResource):
         Permissions: none declared
         """
         _data = self._call("DELETE /cluster/acme/account/{name}", {})
-        return self._task(_data)
+        return self._task(_data, "DELETE /cluster/acme/account/{name}")
 
     def get(
         self,
@@ -190,7 +190,7 @@ class ClusterAcmeAccountItem(SyncResource):
                 "contact": contact,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "PUT /cluster/acme/account/{name}")
 
 
 class AsyncClusterAcmeAccountItem(AsyncResource):
@@ -211,7 +211,7 @@ class AsyncClusterAcmeAccountItem(AsyncResource):
         Permissions: none declared
         """
         _data = await self._call("DELETE /cluster/acme/account/{name}", {})
-        return self._task(_data)
+        return self._task(_data, "DELETE /cluster/acme/account/{name}")
 
     async def get(
         self,
@@ -245,4 +245,4 @@ class AsyncClusterAcmeAccountItem(AsyncResource):
                 "contact": contact,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "PUT /cluster/acme/account/{name}")

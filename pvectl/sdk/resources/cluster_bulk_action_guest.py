@@ -71,7 +71,7 @@ class ClusterBulkActionGuest(SyncResource):
                 "with-local-disks": with_local_disks,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /cluster/bulk-action/guest/migrate")
 
     def shutdown(
         self,
@@ -104,7 +104,7 @@ class ClusterBulkActionGuest(SyncResource):
                 "vms": vms,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /cluster/bulk-action/guest/shutdown")
 
     def start(
         self,
@@ -134,7 +134,7 @@ class ClusterBulkActionGuest(SyncResource):
                 "vms": vms,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /cluster/bulk-action/guest/start")
 
     def suspend(
         self,
@@ -167,7 +167,7 @@ class ClusterBulkActionGuest(SyncResource):
                 "vms": vms,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /cluster/bulk-action/guest/suspend")
 
 
 class AsyncClusterBulkActionGuest(AsyncResource):
@@ -226,7 +226,7 @@ class AsyncClusterBulkActionGuest(AsyncResource):
                 "with-local-disks": with_local_disks,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /cluster/bulk-action/guest/migrate")
 
     async def shutdown(
         self,
@@ -259,7 +259,7 @@ class AsyncClusterBulkActionGuest(AsyncResource):
                 "vms": vms,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /cluster/bulk-action/guest/shutdown")
 
     async def start(
         self,
@@ -289,7 +289,7 @@ class AsyncClusterBulkActionGuest(AsyncResource):
                 "vms": vms,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /cluster/bulk-action/guest/start")
 
     async def suspend(
         self,
@@ -322,4 +322,4 @@ class AsyncClusterBulkActionGuest(AsyncResource):
                 "vms": vms,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /cluster/bulk-action/guest/suspend")

@@ -92,7 +92,7 @@ class ClusterCephFlags(SyncResource):
                 "pause": pause,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "PUT /cluster/ceph/flags")
 
 
 class AsyncClusterCephFlags(AsyncResource):
@@ -168,7 +168,7 @@ class AsyncClusterCephFlags(AsyncResource):
                 "pause": pause,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "PUT /cluster/ceph/flags")
 
 
 class ClusterCephFlagsItem(SyncResource):

@@ -103,7 +103,7 @@ class ClusterConfig(SyncResource):
             },
             indexed,
         )
-        return self._task(_data)
+        return self._task(_data, "POST /cluster/config")
 
     def index(
         self,
@@ -206,7 +206,7 @@ class AsyncClusterConfig(AsyncResource):
             },
             indexed,
         )
-        return self._task(_data)
+        return self._task(_data, "POST /cluster/config")
 
     async def index(
         self,

@@ -80,7 +80,7 @@ class ClusterConfigJoin(SyncResource):
             },
             indexed,
         )
-        return self._task(_data)
+        return self._task(_data, "POST /cluster/config/join")
 
     def get(
         self,
@@ -153,7 +153,7 @@ class AsyncClusterConfigJoin(AsyncResource):
             },
             indexed,
         )
-        return self._task(_data)
+        return self._task(_data, "POST /cluster/config/join")
 
     async def get(
         self,

@@ -160,7 +160,7 @@ class ClusterSdn(SyncResource):
                 "release-lock": release_lock,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "PUT /cluster/sdn")
 
 
 class AsyncClusterSdn(AsyncResource):
@@ -296,4 +296,4 @@ class AsyncClusterSdn(AsyncResource):
                 "release-lock": release_lock,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "PUT /cluster/sdn")

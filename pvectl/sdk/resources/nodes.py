@@ -361,7 +361,7 @@ class NodesItem(SyncResource):
                 "with-local-disks": with_local_disks,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/migrateall")
 
     def netstat(
         self,
@@ -539,7 +539,7 @@ class NodesItem(SyncResource):
                 "vms": vms,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/startall")
 
     def stopall(
         self,
@@ -569,7 +569,7 @@ class NodesItem(SyncResource):
                 "vms": vms,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/stopall")
 
     def suspendall(
         self,
@@ -593,7 +593,7 @@ class NodesItem(SyncResource):
                 "vms": vms,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/suspendall")
 
     def syslog(
         self,
@@ -1008,7 +1008,7 @@ class AsyncNodesItem(AsyncResource):
                 "with-local-disks": with_local_disks,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/migrateall")
 
     async def netstat(
         self,
@@ -1186,7 +1186,7 @@ class AsyncNodesItem(AsyncResource):
                 "vms": vms,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/startall")
 
     async def stopall(
         self,
@@ -1216,7 +1216,7 @@ class AsyncNodesItem(AsyncResource):
                 "vms": vms,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/stopall")
 
     async def suspendall(
         self,
@@ -1240,7 +1240,7 @@ class AsyncNodesItem(AsyncResource):
                 "vms": vms,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/suspendall")
 
     async def syslog(
         self,

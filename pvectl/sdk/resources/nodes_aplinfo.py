@@ -44,7 +44,7 @@ class NodesAplinfo(SyncResource):
                 "template": template,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/aplinfo")
 
     def get(
         self,
@@ -88,7 +88,7 @@ class AsyncNodesAplinfo(AsyncResource):
                 "template": template,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/aplinfo")
 
     async def get(
         self,

@@ -48,7 +48,7 @@ class NodesAptUpdate(SyncResource):
                 "quiet": quiet,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/apt/update")
 
     def get(
         self,
@@ -94,7 +94,7 @@ class AsyncNodesAptUpdate(AsyncResource):
                 "quiet": quiet,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/apt/update")
 
     async def get(
         self,

@@ -219,7 +219,7 @@ class NodesCeph(SyncResource):
                 "service": service,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/ceph/restart")
 
     def rules(
         self,
@@ -253,7 +253,7 @@ class NodesCeph(SyncResource):
                 "service": service,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/ceph/start")
 
     def status(
         self,
@@ -285,7 +285,7 @@ class NodesCeph(SyncResource):
                 "service": service,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/ceph/stop")
 
 
 class AsyncNodesCeph(AsyncResource):
@@ -477,7 +477,7 @@ class AsyncNodesCeph(AsyncResource):
                 "service": service,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/ceph/restart")
 
     async def rules(
         self,
@@ -511,7 +511,7 @@ class AsyncNodesCeph(AsyncResource):
                 "service": service,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/ceph/start")
 
     async def status(
         self,
@@ -543,4 +543,4 @@ class AsyncNodesCeph(AsyncResource):
                 "service": service,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/ceph/stop")

@@ -95,7 +95,7 @@ class NodesCephFsItem(SyncResource):
                 "pg_num": pg_num,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/ceph/fs/{name}")
 
 
 class AsyncNodesCephFsItem(AsyncResource):
@@ -127,4 +127,4 @@ class AsyncNodesCephFsItem(AsyncResource):
                 "pg_num": pg_num,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/ceph/fs/{name}")

@@ -93,7 +93,7 @@ class NodesCephMdsItem(SyncResource):
                 "hotstandby": hotstandby,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/ceph/mds/{name}")
 
     def delete(
         self,
@@ -104,7 +104,7 @@ class NodesCephMdsItem(SyncResource):
         Permissions: [perm, /, [Sys.Modify]]
         """
         _data = self._call("DELETE /nodes/{node}/ceph/mds/{name}", {})
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/ceph/mds/{name}")
 
 
 class AsyncNodesCephMdsItem(AsyncResource):
@@ -134,7 +134,7 @@ class AsyncNodesCephMdsItem(AsyncResource):
                 "hotstandby": hotstandby,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/ceph/mds/{name}")
 
     async def delete(
         self,
@@ -145,4 +145,4 @@ class AsyncNodesCephMdsItem(AsyncResource):
         Permissions: [perm, /, [Sys.Modify]]
         """
         _data = await self._call("DELETE /nodes/{node}/ceph/mds/{name}", {})
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/ceph/mds/{name}")

@@ -83,7 +83,7 @@ class NodesCephMgrItem(SyncResource):
         Permissions: [perm, /, [Sys.Modify]]
         """
         _data = self._call("POST /nodes/{node}/ceph/mgr/{id}", {})
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/ceph/mgr/{id}")
 
     def delete(
         self,
@@ -94,7 +94,7 @@ class NodesCephMgrItem(SyncResource):
         Permissions: [perm, /, [Sys.Modify]]
         """
         _data = self._call("DELETE /nodes/{node}/ceph/mgr/{id}", {})
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/ceph/mgr/{id}")
 
 
 class AsyncNodesCephMgrItem(AsyncResource):
@@ -114,7 +114,7 @@ class AsyncNodesCephMgrItem(AsyncResource):
         Permissions: [perm, /, [Sys.Modify]]
         """
         _data = await self._call("POST /nodes/{node}/ceph/mgr/{id}", {})
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/ceph/mgr/{id}")
 
     async def delete(
         self,
@@ -125,4 +125,4 @@ class AsyncNodesCephMgrItem(AsyncResource):
         Permissions: [perm, /, [Sys.Modify]]
         """
         _data = await self._call("DELETE /nodes/{node}/ceph/mgr/{id}", {})
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/ceph/mgr/{id}")

@@ -94,7 +94,7 @@ class NodesCephMonItem(SyncResource):
                 "mon-address": mon_address,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/ceph/mon/{monid}")
 
     def delete(
         self,
@@ -105,7 +105,7 @@ class NodesCephMonItem(SyncResource):
         Permissions: [perm, /, [Sys.Modify]]
         """
         _data = self._call("DELETE /nodes/{node}/ceph/mon/{monid}", {})
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/ceph/mon/{monid}")
 
 
 class AsyncNodesCephMonItem(AsyncResource):
@@ -135,7 +135,7 @@ class AsyncNodesCephMonItem(AsyncResource):
                 "mon-address": mon_address,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/ceph/mon/{monid}")
 
     async def delete(
         self,
@@ -146,4 +146,4 @@ class AsyncNodesCephMonItem(AsyncResource):
         Permissions: [perm, /, [Sys.Modify]]
         """
         _data = await self._call("DELETE /nodes/{node}/ceph/mon/{monid}", {})
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/ceph/mon/{monid}")

@@ -71,7 +71,7 @@ class NodesCephOsd(SyncResource):
                 "wal_dev_size": wal_dev_size,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/ceph/osd")
 
     def list(
         self,
@@ -136,7 +136,7 @@ class AsyncNodesCephOsd(AsyncResource):
                 "wal_dev_size": wal_dev_size,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/ceph/osd")
 
     async def list(
         self,
@@ -182,7 +182,7 @@ class NodesCephOsdItem(SyncResource):
                 "cleanup": cleanup,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/ceph/osd/{osdid}")
 
     def get(
         self,
@@ -304,7 +304,7 @@ class AsyncNodesCephOsdItem(AsyncResource):
                 "cleanup": cleanup,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/ceph/osd/{osdid}")
 
     async def get(
         self,

@@ -86,7 +86,7 @@ class NodesCephPool(SyncResource):
                 "target_size_ratio": target_size_ratio,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/ceph/pool")
 
     def list(
         self,
@@ -165,7 +165,7 @@ class AsyncNodesCephPool(AsyncResource):
                 "target_size_ratio": target_size_ratio,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/ceph/pool")
 
     async def list(
         self,
@@ -216,7 +216,7 @@ class NodesCephPoolItem(SyncResource):
                 "remove_storages": remove_storages,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/ceph/pool/{name}")
 
     def get(
         self,
@@ -272,7 +272,7 @@ class NodesCephPoolItem(SyncResource):
                 "target_size_ratio": target_size_ratio,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "PUT /nodes/{node}/ceph/pool/{name}")
 
     def status(
         self,
@@ -333,7 +333,7 @@ class AsyncNodesCephPoolItem(AsyncResource):
                 "remove_storages": remove_storages,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/ceph/pool/{name}")
 
     async def get(
         self,
@@ -389,7 +389,7 @@ class AsyncNodesCephPoolItem(AsyncResource):
                 "target_size_ratio": target_size_ratio,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "PUT /nodes/{node}/ceph/pool/{name}")
 
     async def status(
         self,

@@ -36,7 +36,7 @@ class NodesCertificatesAcmeCertificate(SyncResource):
                 "force": force,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/certificates/acme/certificate")
 
     def delete(
         self,
@@ -47,7 +47,7 @@ class NodesCertificatesAcmeCertificate(SyncResource):
         Permissions: [perm, /nodes/{node}, [Sys.Modify]]
         """
         _data = self._call("DELETE /nodes/{node}/certificates/acme/certificate", {})
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/certificates/acme/certificate")
 
     def set(
         self,
@@ -68,7 +68,7 @@ class NodesCertificatesAcmeCertificate(SyncResource):
                 "force": force,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "PUT /nodes/{node}/certificates/acme/certificate")
 
 
 class AsyncNodesCertificatesAcmeCertificate(AsyncResource):
@@ -99,7 +99,7 @@ class AsyncNodesCertificatesAcmeCertificate(AsyncResource):
                 "force": force,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/certificates/acme/certificate")
 
     async def delete(
         self,
@@ -110,7 +110,7 @@ class AsyncNodesCertificatesAcmeCertificate(AsyncResource):
         Permissions: [perm, /nodes/{node}, [Sys.Modify]]
         """
         _data = await self._call("DELETE /nodes/{node}/certificates/acme/certificate", {})
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/certificates/acme/certificate")
 
     async def set(
         self,
@@ -131,4 +131,4 @@ class AsyncNodesCertificatesAcmeCertificate(AsyncResource):
                 "force": force,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "PUT /nodes/{node}/certificates/acme/certificate")

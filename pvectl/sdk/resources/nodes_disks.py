@@ -93,7 +93,7 @@ class NodesDisks(SyncResource):
                 "uuid": uuid,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/disks/initgpt")
 
     def list(
         self,
@@ -169,7 +169,7 @@ class NodesDisks(SyncResource):
                 "disk": disk,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "PUT /nodes/{node}/disks/wipedisk")
 
 
 class AsyncNodesDisks(AsyncResource):
@@ -240,7 +240,7 @@ class AsyncNodesDisks(AsyncResource):
                 "uuid": uuid,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/disks/initgpt")
 
     async def list(
         self,
@@ -316,4 +316,4 @@ class AsyncNodesDisks(AsyncResource):
                 "disk": disk,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "PUT /nodes/{node}/disks/wipedisk")

@@ -57,7 +57,7 @@ class NodesDisksDirectory(SyncResource):
                 "filesystem": filesystem,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/disks/directory")
 
     def list(
         self,
@@ -112,7 +112,7 @@ class AsyncNodesDisksDirectory(AsyncResource):
                 "filesystem": filesystem,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/disks/directory")
 
     async def list(
         self,
@@ -157,7 +157,7 @@ class NodesDisksDirectoryItem(SyncResource):
                 "cleanup-disks": cleanup_disks,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/disks/directory/{name}")
 
 
 class AsyncNodesDisksDirectoryItem(AsyncResource):
@@ -189,4 +189,4 @@ class AsyncNodesDisksDirectoryItem(AsyncResource):
                 "cleanup-disks": cleanup_disks,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/disks/directory/{name}")

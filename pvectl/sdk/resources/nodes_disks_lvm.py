@@ -53,7 +53,7 @@ class NodesDisksLvm(SyncResource):
                 "add_storage": add_storage,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/disks/lvm")
 
     def list(
         self,
@@ -105,7 +105,7 @@ class AsyncNodesDisksLvm(AsyncResource):
                 "add_storage": add_storage,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/disks/lvm")
 
     async def list(
         self,
@@ -150,7 +150,7 @@ class NodesDisksLvmItem(SyncResource):
                 "cleanup-disks": cleanup_disks,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/disks/lvm/{name}")
 
 
 class AsyncNodesDisksLvmItem(AsyncResource):
@@ -182,4 +182,4 @@ class AsyncNodesDisksLvmItem(AsyncResource):
                 "cleanup-disks": cleanup_disks,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/disks/lvm/{name}")

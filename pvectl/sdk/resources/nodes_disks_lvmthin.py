@@ -54,7 +54,7 @@ class NodesDisksLvmthin(SyncResource):
                 "add_storage": add_storage,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/disks/lvmthin")
 
     def list(
         self,
@@ -106,7 +106,7 @@ class AsyncNodesDisksLvmthin(AsyncResource):
                 "add_storage": add_storage,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/disks/lvmthin")
 
     async def list(
         self,
@@ -154,7 +154,7 @@ class NodesDisksLvmthinItem(SyncResource):
                 "cleanup-disks": cleanup_disks,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/disks/lvmthin/{name}")
 
 
 class AsyncNodesDisksLvmthinItem(AsyncResource):
@@ -189,4 +189,4 @@ class AsyncNodesDisksLvmthinItem(AsyncResource):
                 "cleanup-disks": cleanup_disks,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/disks/lvmthin/{name}")

@@ -71,7 +71,7 @@ class NodesDisksZfs(SyncResource):
                 "draid-config": draid_config,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/disks/zfs")
 
     def list(
         self,
@@ -135,7 +135,7 @@ class AsyncNodesDisksZfs(AsyncResource):
                 "draid-config": draid_config,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/disks/zfs")
 
     async def list(
         self,
@@ -181,7 +181,7 @@ class NodesDisksZfsItem(SyncResource):
                 "cleanup-disks": cleanup_disks,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/disks/zfs/{name}")
 
     def get(
         self,
@@ -227,7 +227,7 @@ class AsyncNodesDisksZfsItem(AsyncResource):
                 "cleanup-disks": cleanup_disks,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/disks/zfs/{name}")
 
     async def get(
         self,

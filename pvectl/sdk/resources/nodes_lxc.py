@@ -1030,7 +1030,7 @@ class NodesLxc(SyncResource):
             },
             indexed,
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/lxc")
 
     def list(
         self,
@@ -1235,7 +1235,7 @@ class AsyncNodesLxc(AsyncResource):
             },
             indexed,
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/lxc")
 
     async def list(
         self,
@@ -1348,7 +1348,7 @@ class NodesLxcItem(SyncResource):
                 "target": target,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/lxc/{vmid}/clone")
 
     def delete(
         self,
@@ -1375,7 +1375,7 @@ class NodesLxcItem(SyncResource):
                 "purge": purge,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/lxc/{vmid}")
 
     def feature(
         self,
@@ -2498,7 +2498,7 @@ class NodesLxcItem(SyncResource):
                 "target-volume": target_volume,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/lxc/{vmid}/move_volume")
 
     def mtunnel(
         self,
@@ -2608,7 +2608,7 @@ class NodesLxcItem(SyncResource):
                 "timeout": timeout,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/lxc/{vmid}/remote_migrate")
 
     def resize(
         self,
@@ -2893,7 +2893,7 @@ class NodesLxcItem(SyncResource):
                 "digest": digest,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "PUT /nodes/{node}/lxc/{vmid}/resize")
 
     def rrd(
         self,
@@ -3147,7 +3147,7 @@ class AsyncNodesLxcItem(AsyncResource):
                 "target": target,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/lxc/{vmid}/clone")
 
     async def delete(
         self,
@@ -3174,7 +3174,7 @@ class AsyncNodesLxcItem(AsyncResource):
                 "purge": purge,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/lxc/{vmid}")
 
     async def feature(
         self,
@@ -4297,7 +4297,7 @@ class AsyncNodesLxcItem(AsyncResource):
                 "target-volume": target_volume,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/lxc/{vmid}/move_volume")
 
     async def mtunnel(
         self,
@@ -4407,7 +4407,7 @@ class AsyncNodesLxcItem(AsyncResource):
                 "timeout": timeout,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/lxc/{vmid}/remote_migrate")
 
     async def resize(
         self,
@@ -4692,7 +4692,7 @@ class AsyncNodesLxcItem(AsyncResource):
                 "digest": digest,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "PUT /nodes/{node}/lxc/{vmid}/resize")
 
     async def rrd(
         self,

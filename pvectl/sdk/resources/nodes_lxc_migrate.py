@@ -60,7 +60,7 @@ class NodesLxcMigrate(SyncResource):
                 "timeout": timeout,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/lxc/{vmid}/migrate")
 
     def get(
         self,
@@ -128,7 +128,7 @@ class AsyncNodesLxcMigrate(AsyncResource):
                 "timeout": timeout,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/lxc/{vmid}/migrate")
 
     async def get(
         self,

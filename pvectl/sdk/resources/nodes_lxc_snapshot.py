@@ -54,7 +54,7 @@ class NodesLxcSnapshot(SyncResource):
                 "description": description,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/lxc/{vmid}/snapshot")
 
     def list(
         self,
@@ -103,7 +103,7 @@ class AsyncNodesLxcSnapshot(AsyncResource):
                 "description": description,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/lxc/{vmid}/snapshot")
 
     async def list(
         self,
@@ -153,7 +153,7 @@ class NodesLxcSnapshotItem(SyncResource):
                 "force": force,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/lxc/{vmid}/snapshot/{snapname}")
 
     def get(
         self,
@@ -185,7 +185,7 @@ class NodesLxcSnapshotItem(SyncResource):
                 "start": start,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/lxc/{vmid}/snapshot/{snapname}/rollback")
 
 
 class AsyncNodesLxcSnapshotItem(AsyncResource):
@@ -222,7 +222,7 @@ class AsyncNodesLxcSnapshotItem(AsyncResource):
                 "force": force,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/lxc/{vmid}/snapshot/{snapname}")
 
     async def get(
         self,
@@ -254,4 +254,4 @@ class AsyncNodesLxcSnapshotItem(AsyncResource):
                 "start": start,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/lxc/{vmid}/snapshot/{snapname}/rollback")

@@ -78,7 +78,7 @@ class NodesLxcStatus(SyncResource):
                 "timeout": timeout,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/lxc/{vmid}/status/reboot")
 
     def resume(
         self,
@@ -89,7 +89,7 @@ class NodesLxcStatus(SyncResource):
         Permissions: [perm, /vms/{vmid}, [VM.PowerMgmt]]
         """
         _data = self._call("POST /nodes/{node}/lxc/{vmid}/status/resume", {})
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/lxc/{vmid}/status/resume")
 
     def shutdown(
         self,
@@ -113,7 +113,7 @@ class NodesLxcStatus(SyncResource):
                 "timeout": timeout,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/lxc/{vmid}/status/shutdown")
 
     def start(
         self,
@@ -137,7 +137,7 @@ class NodesLxcStatus(SyncResource):
                 "skiplock": skiplock,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/lxc/{vmid}/status/start")
 
     def stop(
         self,
@@ -161,7 +161,7 @@ class NodesLxcStatus(SyncResource):
                 "skiplock": skiplock,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/lxc/{vmid}/status/stop")
 
     def suspend(
         self,
@@ -172,7 +172,7 @@ class NodesLxcStatus(SyncResource):
         Permissions: [perm, /vms/{vmid}, [VM.PowerMgmt]]
         """
         _data = self._call("POST /nodes/{node}/lxc/{vmid}/status/suspend", {})
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/lxc/{vmid}/status/suspend")
 
 
 class AsyncNodesLxcStatus(AsyncResource):
@@ -234,7 +234,7 @@ class AsyncNodesLxcStatus(AsyncResource):
                 "timeout": timeout,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/lxc/{vmid}/status/reboot")
 
     async def resume(
         self,
@@ -245,7 +245,7 @@ class AsyncNodesLxcStatus(AsyncResource):
         Permissions: [perm, /vms/{vmid}, [VM.PowerMgmt]]
         """
         _data = await self._call("POST /nodes/{node}/lxc/{vmid}/status/resume", {})
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/lxc/{vmid}/status/resume")
 
     async def shutdown(
         self,
@@ -269,7 +269,7 @@ class AsyncNodesLxcStatus(AsyncResource):
                 "timeout": timeout,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/lxc/{vmid}/status/shutdown")
 
     async def start(
         self,
@@ -293,7 +293,7 @@ class AsyncNodesLxcStatus(AsyncResource):
                 "skiplock": skiplock,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/lxc/{vmid}/status/start")
 
     async def stop(
         self,
@@ -317,7 +317,7 @@ class AsyncNodesLxcStatus(AsyncResource):
                 "skiplock": skiplock,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/lxc/{vmid}/status/stop")
 
     async def suspend(
         self,
@@ -328,4 +328,4 @@ class AsyncNodesLxcStatus(AsyncResource):
         Permissions: [perm, /vms/{vmid}, [VM.PowerMgmt]]
         """
         _data = await self._call("POST /nodes/{node}/lxc/{vmid}/status/suspend", {})
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/lxc/{vmid}/status/suspend")

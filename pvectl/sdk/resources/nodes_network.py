@@ -227,7 +227,7 @@ class NodesNetwork(SyncResource):
                 "regenerate-frr": regenerate_frr,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "PUT /nodes/{node}/network")
 
 
 class AsyncNodesNetwork(AsyncResource):
@@ -437,7 +437,7 @@ class AsyncNodesNetwork(AsyncResource):
                 "regenerate-frr": regenerate_frr,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "PUT /nodes/{node}/network")
 
 
 class NodesNetworkItem(SyncResource):

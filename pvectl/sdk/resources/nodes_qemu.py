@@ -825,7 +825,7 @@ class NodesQemu(SyncResource):
             },
             indexed,
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu")
 
     def list(
         self,
@@ -1189,7 +1189,7 @@ class AsyncNodesQemu(AsyncResource):
             },
             indexed,
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu")
 
     async def list(
         self,
@@ -1330,7 +1330,7 @@ class NodesQemuItem(SyncResource):
                 "target": target,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/clone")
 
     def dbus_vmstate(
         self,
@@ -1377,7 +1377,7 @@ class NodesQemuItem(SyncResource):
                 "skiplock": skiplock,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/qemu/{vmid}")
 
     def feature(
         self,
@@ -2115,7 +2115,7 @@ class NodesQemuItem(SyncResource):
                 "target-vmid": target_vmid,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/move_disk")
 
     def mtunnel(
         self,
@@ -2219,7 +2219,7 @@ class NodesQemuItem(SyncResource):
                 "target-vmid": target_vmid,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/remote_migrate")
 
     def resize(
         self,
@@ -2309,7 +2309,7 @@ class NodesQemuItem(SyncResource):
                 "skiplock": skiplock,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "PUT /nodes/{node}/qemu/{vmid}/resize")
 
     def rrd(
         self,
@@ -2492,7 +2492,7 @@ class NodesQemuItem(SyncResource):
                 "disk": disk,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/template")
 
     def termproxy(
         self,
@@ -2708,7 +2708,7 @@ class AsyncNodesQemuItem(AsyncResource):
                 "target": target,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/clone")
 
     async def dbus_vmstate(
         self,
@@ -2755,7 +2755,7 @@ class AsyncNodesQemuItem(AsyncResource):
                 "skiplock": skiplock,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/qemu/{vmid}")
 
     async def feature(
         self,
@@ -3493,7 +3493,7 @@ class AsyncNodesQemuItem(AsyncResource):
                 "target-vmid": target_vmid,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/move_disk")
 
     async def mtunnel(
         self,
@@ -3597,7 +3597,7 @@ class AsyncNodesQemuItem(AsyncResource):
                 "target-vmid": target_vmid,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/remote_migrate")
 
     async def resize(
         self,
@@ -3687,7 +3687,7 @@ class AsyncNodesQemuItem(AsyncResource):
                 "skiplock": skiplock,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "PUT /nodes/{node}/qemu/{vmid}/resize")
 
     async def rrd(
         self,
@@ -3870,7 +3870,7 @@ class AsyncNodesQemuItem(AsyncResource):
                 "disk": disk,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/template")
 
     async def termproxy(
         self,

@@ -1236,7 +1236,7 @@ class NodesQemuConfig(SyncResource):
             },
             indexed,
         )
-        return None if _data is None else self._task(_data)
+        return None if _data is None else self._task(_data, "POST /nodes/{node}/qemu/{vmid}/config")
 
     def get(
         self,
@@ -1899,7 +1899,7 @@ class AsyncNodesQemuConfig(AsyncResource):
             },
             indexed,
         )
-        return None if _data is None else self._task(_data)
+        return None if _data is None else self._task(_data, "POST /nodes/{node}/qemu/{vmid}/config")
 
     async def get(
         self,

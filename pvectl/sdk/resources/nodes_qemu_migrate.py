@@ -69,7 +69,7 @@ class NodesQemuMigrate(SyncResource):
                 "with-local-disks": with_local_disks,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/migrate")
 
     def get(
         self,
@@ -146,7 +146,7 @@ class AsyncNodesQemuMigrate(AsyncResource):
                 "with-local-disks": with_local_disks,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/migrate")
 
     async def get(
         self,

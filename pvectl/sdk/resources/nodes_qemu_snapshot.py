@@ -57,7 +57,7 @@ class NodesQemuSnapshot(SyncResource):
                 "vmstate": vmstate,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/snapshot")
 
     def list(
         self,
@@ -109,7 +109,7 @@ class AsyncNodesQemuSnapshot(AsyncResource):
                 "vmstate": vmstate,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/snapshot")
 
     async def list(
         self,
@@ -159,7 +159,7 @@ class NodesQemuSnapshotItem(SyncResource):
                 "force": force,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/qemu/{vmid}/snapshot/{snapname}")
 
     def get(
         self,
@@ -191,7 +191,7 @@ class NodesQemuSnapshotItem(SyncResource):
                 "start": start,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/snapshot/{snapname}/rollback")
 
 
 class AsyncNodesQemuSnapshotItem(AsyncResource):
@@ -228,7 +228,7 @@ class AsyncNodesQemuSnapshotItem(AsyncResource):
                 "force": force,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/qemu/{vmid}/snapshot/{snapname}")
 
     async def get(
         self,
@@ -260,4 +260,4 @@ class AsyncNodesQemuSnapshotItem(AsyncResource):
                 "start": start,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/snapshot/{snapname}/rollback")

@@ -83,7 +83,7 @@ class NodesQemuStatus(SyncResource):
                 "timeout": timeout,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/status/reboot")
 
     def reset(
         self,
@@ -104,7 +104,7 @@ class NodesQemuStatus(SyncResource):
                 "skiplock": skiplock,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/status/reset")
 
     def resume(
         self,
@@ -128,7 +128,7 @@ class NodesQemuStatus(SyncResource):
                 "skiplock": skiplock,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/status/resume")
 
     def shutdown(
         self,
@@ -158,7 +158,7 @@ class NodesQemuStatus(SyncResource):
                 "timeout": timeout,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/status/shutdown")
 
     def start(
         self,
@@ -209,7 +209,7 @@ class NodesQemuStatus(SyncResource):
                 "with-conntrack-state": with_conntrack_state,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/status/start")
 
     def stop(
         self,
@@ -242,7 +242,7 @@ class NodesQemuStatus(SyncResource):
                 "timeout": timeout,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/status/stop")
 
     def suspend(
         self,
@@ -269,7 +269,7 @@ class NodesQemuStatus(SyncResource):
                 "todisk": todisk,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/status/suspend")
 
 
 class AsyncNodesQemuStatus(AsyncResource):
@@ -332,7 +332,7 @@ class AsyncNodesQemuStatus(AsyncResource):
                 "timeout": timeout,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/status/reboot")
 
     async def reset(
         self,
@@ -353,7 +353,7 @@ class AsyncNodesQemuStatus(AsyncResource):
                 "skiplock": skiplock,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/status/reset")
 
     async def resume(
         self,
@@ -377,7 +377,7 @@ class AsyncNodesQemuStatus(AsyncResource):
                 "skiplock": skiplock,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/status/resume")
 
     async def shutdown(
         self,
@@ -407,7 +407,7 @@ class AsyncNodesQemuStatus(AsyncResource):
                 "timeout": timeout,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/status/shutdown")
 
     async def start(
         self,
@@ -458,7 +458,7 @@ class AsyncNodesQemuStatus(AsyncResource):
                 "with-conntrack-state": with_conntrack_state,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/status/start")
 
     async def stop(
         self,
@@ -491,7 +491,7 @@ class AsyncNodesQemuStatus(AsyncResource):
                 "timeout": timeout,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/status/stop")
 
     async def suspend(
         self,
@@ -518,4 +518,4 @@ class AsyncNodesQemuStatus(AsyncResource):
                 "todisk": todisk,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/status/suspend")

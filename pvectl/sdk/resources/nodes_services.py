@@ -101,7 +101,7 @@ class NodesServicesItem(SyncResource):
         Permissions: [perm, /nodes/{node}, [Sys.Modify]]
         """
         _data = self._call("POST /nodes/{node}/services/{service}/reload", {})
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/services/{service}/reload")
 
     def restart(
         self,
@@ -112,7 +112,7 @@ class NodesServicesItem(SyncResource):
         Permissions: [perm, /nodes/{node}, [Sys.Modify]]
         """
         _data = self._call("POST /nodes/{node}/services/{service}/restart", {})
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/services/{service}/restart")
 
     def start(
         self,
@@ -123,7 +123,7 @@ class NodesServicesItem(SyncResource):
         Permissions: [perm, /nodes/{node}, [Sys.Modify]]
         """
         _data = self._call("POST /nodes/{node}/services/{service}/start", {})
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/services/{service}/start")
 
     def state(
         self,
@@ -147,7 +147,7 @@ class NodesServicesItem(SyncResource):
         Permissions: [perm, /nodes/{node}, [Sys.Modify]]
         """
         _data = self._call("POST /nodes/{node}/services/{service}/stop", {})
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/services/{service}/stop")
 
 
 class AsyncNodesServicesItem(AsyncResource):
@@ -184,7 +184,7 @@ class AsyncNodesServicesItem(AsyncResource):
         Permissions: [perm, /nodes/{node}, [Sys.Modify]]
         """
         _data = await self._call("POST /nodes/{node}/services/{service}/reload", {})
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/services/{service}/reload")
 
     async def restart(
         self,
@@ -195,7 +195,7 @@ class AsyncNodesServicesItem(AsyncResource):
         Permissions: [perm, /nodes/{node}, [Sys.Modify]]
         """
         _data = await self._call("POST /nodes/{node}/services/{service}/restart", {})
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/services/{service}/restart")
 
     async def start(
         self,
@@ -206,7 +206,7 @@ class AsyncNodesServicesItem(AsyncResource):
         Permissions: [perm, /nodes/{node}, [Sys.Modify]]
         """
         _data = await self._call("POST /nodes/{node}/services/{service}/start", {})
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/services/{service}/start")
 
     async def state(
         self,
@@ -230,4 +230,4 @@ class AsyncNodesServicesItem(AsyncResource):
         Permissions: [perm, /nodes/{node}, [Sys.Modify]]
         """
         _data = await self._call("POST /nodes/{node}/services/{service}/stop", {})
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/services/{service}/stop")

@@ -186,7 +186,7 @@ class NodesStorageItem(SyncResource):
                 "verify-certificates": verify_certificates,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/storage/{storage}/download-url")
 
     def get(
         self,
@@ -246,7 +246,7 @@ class NodesStorageItem(SyncResource):
                 "filename": filename,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/storage/{storage}/oci-registry-pull")
 
     def rrd(
         self,
@@ -345,7 +345,7 @@ class NodesStorageItem(SyncResource):
                 "tmpfilename": tmpfilename,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/storage/{storage}/upload")
 
 
 class AsyncNodesStorageItem(AsyncResource):
@@ -417,7 +417,7 @@ class AsyncNodesStorageItem(AsyncResource):
                 "verify-certificates": verify_certificates,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/storage/{storage}/download-url")
 
     async def get(
         self,
@@ -477,7 +477,7 @@ class AsyncNodesStorageItem(AsyncResource):
                 "filename": filename,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/storage/{storage}/oci-registry-pull")
 
     async def rrd(
         self,
@@ -576,4 +576,4 @@ class AsyncNodesStorageItem(AsyncResource):
                 "tmpfilename": tmpfilename,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/storage/{storage}/upload")

@@ -188,7 +188,7 @@ class NodesStorageContentItem(SyncResource):
                 "target_node": target_node,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/storage/{storage}/content/{volume}")
 
     def delete(
         self,
@@ -209,7 +209,7 @@ class NodesStorageContentItem(SyncResource):
                 "delay": delay,
             },
         )
-        return None if _data is None else self._task(_data)
+        return None if _data is None else self._task(_data, "DELETE /nodes/{node}/storage/{storage}/content/{volume}")
 
     def get(
         self,
@@ -280,7 +280,7 @@ class AsyncNodesStorageContentItem(AsyncResource):
                 "target_node": target_node,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/storage/{storage}/content/{volume}")
 
     async def delete(
         self,
@@ -301,7 +301,7 @@ class AsyncNodesStorageContentItem(AsyncResource):
                 "delay": delay,
             },
         )
-        return None if _data is None else self._task(_data)
+        return None if _data is None else self._task(_data, "DELETE /nodes/{node}/storage/{storage}/content/{volume}")
 
     async def get(
         self,

@@ -51,7 +51,7 @@ class NodesStoragePrunebackups(SyncResource):
                 "vmid": vmid,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/storage/{storage}/prunebackups")
 
     def get(
         self,
@@ -116,7 +116,7 @@ class AsyncNodesStoragePrunebackups(AsyncResource):
                 "vmid": vmid,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/storage/{storage}/prunebackups")
 
     async def get(
         self,

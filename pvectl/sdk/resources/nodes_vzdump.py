@@ -143,7 +143,7 @@ class NodesVzdump(SyncResource):
                 "zstd": zstd,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/vzdump")
 
     def defaults(
         self,
@@ -314,7 +314,7 @@ class AsyncNodesVzdump(AsyncResource):
                 "zstd": zstd,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/vzdump")
 
     async def defaults(
         self,

@@ -818,7 +818,7 @@ class NodesQemu(SyncResource):
             },
             indexed,
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu")
 
     def list(
         self,
@@ -1182,7 +1182,7 @@ class AsyncNodesQemu(AsyncResource):
             },
             indexed,
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu")
 
     async def list(
         self,
@@ -1253,7 +1253,7 @@ class NodesQemuItem(SyncResource):
                 "skiplock": skiplock,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/qemu/{vmid}")
 
     def get(
         self,
@@ -1314,7 +1314,7 @@ class AsyncNodesQemuItem(AsyncResource):
                 "skiplock": skiplock,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/qemu/{vmid}")
 
     async def get(
         self,

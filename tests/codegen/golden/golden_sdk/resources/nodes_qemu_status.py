@@ -107,7 +107,7 @@ class NodesQemuStatus(SyncResource):
                 "with-conntrack-state": with_conntrack_state,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/status/start")
 
 
 class AsyncNodesQemuStatus(AsyncResource):
@@ -194,4 +194,4 @@ class AsyncNodesQemuStatus(AsyncResource):
                 "with-conntrack-state": with_conntrack_state,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/status/start")
