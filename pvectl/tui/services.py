@@ -143,6 +143,11 @@ class Session:
             enable_serial_console(self.client, plan.node, plan.vmid)
         elif step == "start":
             power(self.client, plan.node, plan.vmid, "start").wait()
+        elif step == "cipassword":  # as the submitter: with the digest read just before, never the plan's marker
+            from pvectl.vm.cloudinit import set_password
+
+            request = next(r for r in plan.requests if r.step == step)
+            set_password(self.client, plan.node, plan.vmid, str(request.params["cipassword"]))
         else:
             from pvectl.vm.submit import Submitter
 

@@ -33,14 +33,15 @@ Sent = tuple[str, str, list[tuple[str, str]]]
 
 class Recorder:
     """A fake PVE: every write is recorded (method, decoded path, parameters as sent) and answered a UPID;
-    reads are answered with an empty list."""
+    reads are answered with an empty list (a config with its digest)."""
 
     def __init__(self) -> None:
         self.writes: list[Sent] = []
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         if request.method == "GET":
-            return httpx.Response(200, json={"data": []})
+            config = request.url.path.endswith("/config")  # a config read just before a write: its digest
+            return httpx.Response(200, json={"data": {"digest": "abc123"} if config else []})
         body = parse_qsl(request.content.decode(), keep_blank_values=True)
         query = parse_qsl(request.url.query.decode(), keep_blank_values=True)
         self.writes.append((request.method, request.url.path.removeprefix("/api2/json"), sorted(body or query)))
@@ -193,3 +194,30 @@ def test_agent_commands_are_typed() -> None:
     assert got == ("POST", "/nodes/pve1/qemu/100/agent/exec", wire(params))
     with pytest.raises(ValueError, match="no guest agent command"):
         sent_by(lambda c: agent_call(c, "pve1", 100, "GET", "exec", params))  # exec is a POST
+
+
+def test_the_wizard_retries_a_step_as_the_submitter_sends_it() -> None:
+    """The TUI's retry of a failed post-create step: the cloud-init image and HA resource by their typed calls,
+    the cloud-init password with the digest read just before (never the plan's placeholder)."""
+    from pvectl.tui.services import Session
+    from pvectl.vm.plan import Plan, PlannedRequest
+
+    steps = [
+        PlannedRequest("cloudinit", "PUT", "/nodes/pve1/qemu/100/cloudinit", {}, "regenerate"),
+        PlannedRequest("ha", "POST", "/cluster/ha/resources", {"sid": "vm:100", "state": "started"}, "ha"),
+        PlannedRequest("cipassword", "PUT", "/nodes/pve1/qemu/100/config",
+                       {"cipassword": "s3cret", "digest": "<read just before>"}, "password"),
+    ]  # fmt: skip
+    plan = Plan("pve1", 100, "9.1.3", steps)
+    for step in steps[:2]:
+        assert sent_by(by_session(Session, plan, step.step)) == (step.method, step.path, wire(step.params))
+    method, path, sent = sent_by(by_session(Session, plan, "cipassword"))
+    assert (method, path, dict(sent)) == (
+        "PUT",
+        "/nodes/pve1/qemu/100/config",
+        {"cipassword": "s3cret", "digest": "abc123"},
+    )
+
+
+def by_session(cls: Any, plan: Any, step: str) -> Callable[[ProxmoxClient], Any]:
+    return lambda client: cls(client).finish(step, plan)
