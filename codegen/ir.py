@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from codegen.naming import OpName, PathTree, attr_ident, name_operations, param_of, pascal, py_ident, snake
+from pvectl.sdk._core.names import keyword_names
 
 Schema = Mapping[str, Any]
 
@@ -317,14 +318,11 @@ class _Builder:
         path_params = set(self._path_params(path))
         out: list[Param] = []
         keys: list[tuple[str, str]] = []
-        used = {"self", "indexed"}
+        idents = keyword_names(method["parameters"]["properties"], path_params)  # the runtime's rule (pve_call)
         for name, s in sorted(method["parameters"]["properties"].items()):
             if name in path_params:
                 continue
-            ident = attr_ident(name)
-            while ident in used:
-                ident += "_"
-            used.add(ident)
+            ident = idents[name]
             family = name.endswith("[n]")
             ann = self.request_annotation(s)
             if family:
@@ -344,12 +342,15 @@ class _Builder:
     def _path_params(path: str) -> list[str]:
         return [p for p in (param_of(s) for s in path.split("/")) if p]
 
-    def returns(self, prefix: str, module_models: list[Model], method: Schema, verb: str) -> tuple[str, str]:
+    def returns(
+        self, prefix: str, module_models: list[Model], method: Schema, verb: str, key: str = ""
+    ) -> tuple[str, str]:
         r = method.get("returns") or {}
         if method.get("task"):
+            task = f'self._task(_data, "{key}")' if key else "self._task(_data)"  # a non-UPID answer names the call
             if r.get("optional"):
-                return "Task | None", "None if _data is None else self._task(_data)"
-            return "Task", "self._task(_data)"
+                return "Task | None", f"None if _data is None else {task}"
+            return "Task", task
         ann, parse = self.response_type(prefix, r, module_models, top=True)
         if r.get("optional") and ann not in ("None", "JsonValue"):
             return f"{ann} | None", f"None if _data is None else {parse}"
@@ -461,7 +462,7 @@ class _Builder:
                 prefix = ("" if owner == "" else self.class_of(owner)) + pascal(names.sdk_method)
                 params, indexed, indexed_keys = self.params(path, method, prefix)
                 models: list[Model] = modules[module]["models"]
-                ann, parse = self.returns(prefix, models, method, verb)
+                ann, parse = self.returns(prefix, models, method, verb, f"{verb} {path}")
                 perms = method.get("permissions") or {}
                 flags = tuple(f for f in ("protected", "download_allowed", "expose_credentials") if method.get(f)) + (
                     () if method.get("allowtoken", True) else ("no-token",)

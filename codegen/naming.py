@@ -24,6 +24,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from pvectl.sdk._core.names import attr_ident as attr_ident  # shared with the runtime (pve_call)
+from pvectl.sdk._core.names import snake as snake
+
 VERB_NAMES = {"POST": "create", "PUT": "set", "DELETE": "delete"}
 
 # (verb, path) -> CLI command name, for operations whose pvesh-style verb misleads. SDK names keep the rule:
@@ -80,15 +83,6 @@ def param_of(segment: str) -> str | None:
     return m.group(1) if m else None
 
 
-def snake(name: str) -> str:
-    """PVE name -> snake_case text (not yet checked against reserved words)."""
-    text = re.sub(r"\[n\]$", "", name)
-    text = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", text)
-    text = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", text).lower()
-    text = re.sub(r"[^0-9a-z_]+", "_", text)
-    return text.strip("_") or "value"
-
-
 def py_ident(name: str) -> str:
     """A Python identifier for a PVE parameter, field or segment name.
 
@@ -99,19 +93,6 @@ def py_ident(name: str) -> str:
     if ident[0].isdigit():
         ident = "n" + ident
     if ident in _RESERVED:
-        ident += "_"
-    return ident
-
-
-def attr_ident(name: str) -> str:
-    """A Python name for a method, attribute or keyword argument: like py_ident, but builtins are fine.
-
-    (``agent.exec()``, ``type="vm"``, ``id=...`` read naturally and cannot break anything there.)
-    """
-    ident = snake(name)
-    if ident[0].isdigit():
-        ident = "n" + ident
-    if keyword.iskeyword(ident):
         ident += "_"
     return ident
 

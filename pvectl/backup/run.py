@@ -22,7 +22,6 @@ from pvectl.backup import joblog
 from pvectl.backup.plan import Guest, VzdumpRequest
 from pvectl.guest.outcome import INTERRUPTED, OK, SOME_FAILED, UNKNOWN, Outcome, OutcomeKind
 from pvectl.guest.outcome import follow as follow_command
-from pvectl.guest.wire import send_planned
 
 if TYPE_CHECKING:
     from pvectl.sdk import ProxmoxClient
@@ -79,9 +78,9 @@ def start(client: ProxmoxClient, job: NodeJob) -> None:
     req = job.request
     since = time.time()
     try:
-        # as planned, not the typed call: PVE answers "OK", not a task id, when no listed guest is on the node
-        # (PVE/API2/VZDump.pm vzdump), which the typed call would refuse as an answer
-        answer = send_planned(client, "POST", req.path, req.params)
+        # PVE answers "OK", not a task id, when no listed guest is on the node (pve-manager PVE/API2/VZDump.pm
+        # vzdump): wire.typed hands that answer back as sent, judged below
+        answer = send_vzdump(client, req)
     except PveError as exc:
         if not ambiguous(exc):
             job.error = f"PVE refused the backup: {getattr(exc, 'message', None) or exc}"
@@ -105,6 +104,13 @@ def start(client: ProxmoxClient, job: NodeJob) -> None:
             job.error, job.error_kind = f"PVE answered no task id, and {req.node} shows no vzdump task", "unknown"
             return
     job.upid = answer
+
+
+def send_vzdump(client: ProxmoxClient, req: VzdumpRequest) -> Any:
+    """``POST /nodes/{node}/vzdump`` with the planned parameters, through the typed SDK."""
+    from pvectl.guest.wire import typed
+
+    return typed(client.nodes(req.node).vzdump.create, req.params)
 
 
 def find_vzdump_task(client: ProxmoxClient, request: VzdumpRequest, since: float, checked: list[str]) -> str | None:

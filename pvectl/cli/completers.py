@@ -117,6 +117,7 @@ def _client(options: dict[str, Any]) -> Any:
 def _fetch(what: str, options: dict[str, Any], node: str | None) -> Items:
     client = _client(options)
     try:
+        # raw request: TAB reads its values untyped (typed answers would load pydantic models at every TAB)
         return _values(client.request, what, node)
     finally:
         client.close()

@@ -107,7 +107,8 @@ def move_write(move: Move) -> Write:
 
     ref = move.ref
     return Write(ref, "migrate", move.method, move.path, f"migrated to {move.target} ({move.mode})",
-                 () if move.ha else ("qmigrate",), send=lambda client: send(client, move))  # fmt: skip
+                 () if move.ha else ("qmigrate",), params=move.params,
+                 send=lambda client: send(client, move))  # fmt: skip
 
 
 def run_guest_moves(

@@ -100,6 +100,7 @@ def execute(
         path_values, params, indexed = convert(op, raw)
         check(op, path_values, params, indexed)
         client = app_context(ctx).client()
+        # raw request: the generated pvesh-style commands call the operation their command is generated from
         data = client._call(key, path_values, params, indexed)
         show_result(ctx, client, op, data, no_wait=no_wait, timeout=timeout)
 

@@ -13,7 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from pvectl.guest.api import guest_api
 from pvectl.guest.run import Write
+from pvectl.guest.wire import typed
 
 if TYPE_CHECKING:
     from pvectl.sdk import ProxmoxClient
@@ -25,6 +27,11 @@ RESTART_TIMEOUT = 180  # pve-container migrate_vm: default shutdown timeout of a
 
 def base(ref: VmRef) -> str:
     return f"/nodes/{ref.node}/lxc/{ref.vmid}"
+
+
+def _ct(client: ProxmoxClient, ref: VmRef) -> Any:
+    """The container's typed resource (``/nodes/{node}/lxc/{vmid}``): each write below is sent through it."""
+    return guest_api(client, ref.node, ref.vmid, "lxc")
 
 
 def _get(call: Callable[[], Any]) -> Any:
@@ -58,7 +65,8 @@ def snapshot(ref: VmRef, name: str, description: str) -> Write:
 
     params = {"snapname": name, "description": description}
     return Write(ref, "snapshot", "POST", f"{base(ref)}/snapshot", f"snapshot {name} taken", ("vzsnapshot",),
-                 params=params, reached=reached)  # fmt: skip
+                 params=params, reached=reached,
+                 send=lambda client: typed(_ct(client, ref).snapshot.create, params))  # fmt: skip
 
 
 def delete_snapshot(ref: VmRef, name: str) -> Write:
@@ -67,14 +75,16 @@ def delete_snapshot(ref: VmRef, name: str) -> Write:
         return None if names is None else name not in names
 
     return Write(ref, "snapshot delete", "DELETE", f"{base(ref)}/snapshot/{name}", f"snapshot {name} deleted",
-                 ("vzdelsnapshot",), reached=reached)  # fmt: skip
+                 ("vzdelsnapshot",), reached=reached,
+                 send=lambda client: typed(_ct(client, ref).snapshot(name).delete))  # fmt: skip
 
 
 def rollback(ref: VmRef, name: str, *, start: bool = False) -> Write:
     params = {"start": 1} if start else {}
     # the server shows no trace of a rollback that a reader could tell from before: no `reached`
     return Write(ref, "rollback", "POST", f"{base(ref)}/snapshot/{name}/rollback", f"rolled back to {name}",
-                 ("vzrollback",), params=params)  # fmt: skip
+                 ("vzrollback",), params=params,
+                 send=lambda client: typed(_ct(client, ref).snapshot(name).rollback, params))  # fmt: skip
 
 
 def clone(ref: VmRef, newid: int, params: Mapping[str, Any]) -> Write:
@@ -85,8 +95,10 @@ def clone(ref: VmRef, newid: int, params: Mapping[str, Any]) -> Write:
         row = next((r for r in data if isinstance(r, Mapping) and r.get("vmid") == newid), None)
         return row is not None and row.get("type") == "lxc" and not row.get("lock")
 
+    body = {"newid": newid, **params}
     return Write(ref, "clone", "POST", f"{base(ref)}/clone", f"cloned to CT {newid}", ("vzclone",),
-                 params={"newid": newid, **params}, reached=reached)  # fmt: skip
+                 params=body, reached=reached,
+                 send=lambda client: typed(_ct(client, ref).clone, body))  # fmt: skip
 
 
 def template(ref: VmRef) -> Write:
@@ -97,7 +109,7 @@ def template(ref: VmRef) -> Write:
     # PVE answers null and converts in a `vztemplate` worker it does not return: the runner finds that task in the
     # node's task list (as after any odd answer) and follows it
     return Write(ref, "template", "POST", f"{base(ref)}/template", "converted to a template", ("vztemplate",),
-                 reached=reached)  # fmt: skip
+                 reached=reached, send=lambda client: typed(_ct(client, ref).template))  # fmt: skip
 
 
 def migrate(ref: VmRef, target: str, *, timeout: int | None = None, online: bool = False) -> Write:
@@ -126,7 +138,7 @@ def migrate(ref: VmRef, target: str, *, timeout: int | None = None, online: bool
     if ha_managed(ref):  # migrate_vm forks 'hamigrate', which only files `ha-manager migrate ct:ID TARGET`
         past, types = f"HA migration to {target} requested (the HA stack moves it)", ("hamigrate",)
     return Write(ref, "migrate", "POST", f"{base(ref)}/migrate", past, types, params=params,
-                 reached=reached)  # fmt: skip
+                 reached=reached, send=lambda client: typed(_ct(client, ref).migrate.create, params))  # fmt: skip
 
 
 def resize(ref: VmRef, disk: str, size: str, new_bytes: int) -> Write:
@@ -139,8 +151,10 @@ def resize(ref: VmRef, disk: str, size: str, new_bytes: int) -> Write:
         fields = dict(p.partition("=")[::2] for p in str(config.get(disk, "")).split(",")[1:])
         return size_bytes(fields.get("size", "0")) >= new_bytes
 
+    body = {"disk": disk, "size": size}
     return Write(ref, "resize", "PUT", f"{base(ref)}/resize", f"{disk} grown to {new_bytes / 1024**3:g} GiB",
-                 ("resize",), params={"disk": disk, "size": size}, reached=reached)  # fmt: skip
+                 ("resize",), params=body, reached=reached,
+                 send=lambda client: typed(_ct(client, ref).resize, body))  # fmt: skip
 
 
 def update(ref: VmRef, params: Mapping[str, str], delete: list[str], digest: str | None) -> Write:
@@ -168,4 +182,5 @@ def update(ref: VmRef, params: Mapping[str, str], delete: list[str], digest: str
 
     # PVE answers this PUT itself, with null (pve-container src/PVE/API2/LXC/Config.pm update_vm: returns null,
     # no worker task; schema pve-9.1.3: PUT /nodes/{node}/lxc/{vmid}/config returns null): an answer means done
-    return Write(ref, "set", "PUT", f"{base(ref)}/config", "changed", (), params=body, reached=reached, sync=True)
+    return Write(ref, "set", "PUT", f"{base(ref)}/config", "changed", (), params=body, reached=reached, sync=True,
+                 send=lambda client: typed(_ct(client, ref).config.set, body))  # fmt: skip

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from pvectl.guest.outcome import Outcome, OutcomeKind, follow
-from pvectl.guest.wire import send_planned
+from pvectl.guest.wire import typed
 from pvectl.sdk import ApiError, PveError, TaskFailed, TaskTimeout
 from pvectl.sdk._core.answers import UnexpectedAnswer, plain
 from pvectl.sdk._core.task import Task, TaskLost
@@ -62,7 +62,7 @@ def pull(
     emit(Event("pull", "running", request.purpose))
     upid: str | None = None
     try:
-        answer = send_planned(client, request.method, request.path, request.params)
+        answer = typed(client.nodes(node).aplinfo.create, request.params)  # request: POST /nodes/{node}/aplinfo
         if not isinstance(answer, str) or not is_upid(answer):
             raise UnexpectedAnswer(f"{request.method} {request.path}", answer, "a task id (UPID)")
         upid = answer

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from pvectl.guest.outcome import CONNECTION, USAGE, GuestKind, Outcome, check, follow, label, word
-from pvectl.guest.wire import send_planned
+from pvectl.guest.wire import answer_of
 
 if TYPE_CHECKING:
     from pvectl.sdk import ProxmoxClient
@@ -61,7 +61,8 @@ class Write:
     params: dict[str, Any] = field(default_factory=dict)
     reached: Reached | None = None
     then: Then | None = None
-    send: Callable[[ProxmoxClient], Any] | None = None  # sends it another way (a typed SDK call); default: as planned
+    # sends it: the typed SDK call of method/path/params (guest.wire.typed), or a waiter's start (an HA move)
+    send: Callable[[ProxmoxClient], Any] = field(kw_only=True)
     sync: bool = False  # PVE answers the write itself (no task): any answer but an error means done
     hint: Callable[[BaseException], list[str]] | None = None  # what to do about a refusal, in words
 
@@ -161,11 +162,7 @@ def execute(
     write = step
     sent_at = time.time()
     try:
-        answer = (
-            write.send(client)
-            if write.send is not None
-            else send_planned(client, write.method, write.path, write.params)
-        )
+        answer = answer_of(write.send(client))
     except KeyboardInterrupt as exc:
         return _after_loss(client, write, exc, sent_at, INTERRUPT_BUDGET, interrupted=True)
     except PveError as exc:

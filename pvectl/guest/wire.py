@@ -1,19 +1,47 @@
-"""The one place a planned request goes to the server as planned.
+"""How a planned write goes to the server: through the typed SDK method of its operation, with its parameters
+exactly as planned.
 
 A plan's requests are data (method, path, PVE-named parameters): ``--dry-run`` prints them, outcomes and the faults
-tests name them, and they are sent exactly as shown. ``client.request`` resolves the path against the same schema
-as the typed calls and validates the parameters like them; only the dispatch is by path instead of by attribute.
+tests name them. Each ``Write`` also carries the typed call that sends it (``send``); :func:`typed` calls a typed
+method with the plan's PVE-named parameters (``pvectl.sdk.lib.pve_call``), so the parameters shown are the ones
+sent, and tests/guest/test_typed_writes.py checks every operation's typed call against its planned method and path.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pvectl.sdk import ProxmoxClient
 
+TASK_ID = "a task id (UPID)"  # what pvectl.sdk._core.resource expects of a task-starting call
+
+
+def typed(method: Callable[..., Any], params: Mapping[str, Any] | None = None) -> Any:
+    """Call the typed method ``method`` with the planned PVE-named ``params``; a task's answer is its UPID.
+
+    An answer that is not the UPID a task-starting method expects (``{"data": null}``) comes back as sent: the
+    caller judges it as an ambiguous answer and names the planned request (``POST /nodes/pve1/qemu/100/clone``)."""
+    from pvectl.sdk._core.answers import UnexpectedAnswer
+    from pvectl.sdk.lib import pve_call
+
+    try:
+        return answer_of(pve_call(method, params or {}))
+    except UnexpectedAnswer as exc:
+        if exc.expected == TASK_ID:
+            return exc.data
+        raise
+
+
+def answer_of(answer: Any) -> Any:
+    """A typed call's answer as the runner reads it: a Task is its UPID, anything else as it came."""
+    from pvectl.sdk._core.task import AsyncTask, Task
+
+    return answer.upid.raw if isinstance(answer, (Task, AsyncTask)) else answer
+
 
 def send_planned(client: ProxmoxClient, method: str, path: str, params: Mapping[str, Any] | None = None) -> Any:
-    """Send one planned request; the answer's data as PVE sent it (a UPID for a task)."""
-    return client.request(method, path, dict(params or {}))  # pvesh-style: the request is data, shown as sent
+    """Send one planned request by its method and path (validated against the schema like a typed call)."""
+    # raw request: only cli/commands/vm/snapshot.py's create/delete send this way, until they move onto the runner
+    return client.request(method, path, dict(params or {}))

@@ -143,11 +143,16 @@ class Session:
             enable_serial_console(self.client, plan.node, plan.vmid)
         elif step == "start":
             power(self.client, plan.node, plan.vmid, "start").wait()
-        else:
-            request = next(r for r in plan.requests if r.step == step)
-            from pvectl.guest.wire import send_planned
+        elif step == "cipassword":  # as the submitter: with the digest read just before, never the plan's marker
+            from pvectl.vm.cloudinit import set_password
 
-            send_planned(self.client, request.method, request.path, request.params)
+            request = next(r for r in plan.requests if r.step == step)
+            set_password(self.client, plan.node, plan.vmid, str(request.params["cipassword"]))
+        else:
+            from pvectl.vm.submit import Submitter
+
+            request = next(r for r in plan.requests if r.step == step)
+            Submitter(self.client).send(plan, request)  # its typed SDK call, parameters as planned
 
 
 class CliConnector:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from pvectl.guest.wire import send_planned
+from pvectl.guest.wire import typed
 from pvectl.vm.outcome import Outcome, follow
 
 if TYPE_CHECKING:
@@ -94,7 +94,8 @@ def run(
     path = f"/cluster/bulk-action/guest/{action}"
     body = params(client, action, [r.vmid for r in refs], parallel, target=target, **extra)
     try:
-        upid = _task(client, f"POST {path}", send_planned(client, "POST", path, body)).upid.raw
+        answer = typed(getattr(client.cluster.bulk_action.guest, action), body)  # POST {path}, typed
+        upid = _task(client, f"POST {path}", answer).upid.raw
     except (ApiError, UnexpectedAnswer) as exc:
         from pvectl.guest.answers import ambiguous
 

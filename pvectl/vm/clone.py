@@ -14,10 +14,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from pvectl.guest.wire import send_planned
 from pvectl.vm.outcome import Outcome, follow
 
 if TYPE_CHECKING:
+    from pvectl.guest.run import Write
     from pvectl.sdk import ProxmoxClient
     from pvectl.vm.cloudinit import CloudInit
     from pvectl.vm.lookup import VmRef
@@ -181,6 +181,23 @@ def plan_clone(
     return req
 
 
+def send_clone(client: ProxmoxClient, node: str, source: int, params: Mapping[str, Any]) -> Any:
+    """``POST /nodes/{node}/qemu/{source}/clone`` with ``params`` as planned; the UPID (or the odd answer)."""
+    from pvectl.guest.api import guest_api
+    from pvectl.guest.wire import typed
+
+    return typed(guest_api(client, node, source).clone, params)
+
+
+def clone_write(ref: VmRef, req: CloneRequest, past: str) -> Write:
+    """The clone as a step of the write runner (qemu-server src/PVE/API2/Qemu.pm clone_vm forks ``qmclone``)."""
+    from pvectl.guest.run import Write
+
+    params = dict(req.params)
+    return Write(ref, "clone", "POST", req.path, past, ("qmclone",), params=params,
+                 send=lambda client: send_clone(client, req.node, req.source, params))  # fmt: skip
+
+
 MAX_VMID_TRIES = 20  # as vm create (pvectl.vm.submit): nextid does not reserve the id it answers
 VMID_JITTER = 8
 
@@ -201,7 +218,7 @@ def run_clone(
     for attempt in range(MAX_VMID_TRIES):
         sent_at = time.time()
         try:
-            upid = send_planned(client, "POST", req.path, req.params)
+            upid = send_clone(client, req.node, req.source, req.params)
             break
         except ApiError as exc:
             taken = "already exists" in exc.message
@@ -317,11 +334,11 @@ def run_clone(
 def _clone_task(client: ProxmoxClient, req: CloneRequest, since: float) -> str | None:
     """The clone's task after an ambiguous answer, from the source node's task list: qemu-server
     src/PVE/API2/Qemu.pm clone_vm forks ``qmclone`` with the *source* VM's id. Never sends the clone again."""
-    from pvectl.guest.run import Write, reconcile
+    from pvectl.guest.run import reconcile
     from pvectl.vm.lookup import VmRef
 
     source = VmRef(int(req.source), req.node, "", "", (), {})
-    found = reconcile(client, Write(source, "clone", "POST", req.path, "cloned", ("qmclone",)), since, 5.0)
+    found = reconcile(client, clone_write(source, req, "cloned"), since, 5.0)
     return found.upid if found.verdict == "task" else None
 
 

@@ -97,10 +97,16 @@ def _disabled_agent(client: ProxmoxClient, node: str, vmid: int) -> GuestError |
 def agent_call(client: ProxmoxClient, node: str, vmid: int, method: str, what: str, params: Any = None) -> Any:
     """One agent request; GuestError for answers naming a configuration problem, ApiError otherwise."""
     from pvectl.sdk import ApiError
+    from pvectl.sdk._core.answers import plain
+    from pvectl.sdk._core.names import attr_ident
+    from pvectl.sdk.lib import pve_call
 
+    agent = client.nodes(node).qemu(vmid).agent  # one typed method per agent command: agent.ping, agent.exec, ...
+    command = attr_ident(what)
+    if type(agent)._ops.get(command, "").split(" ")[0] != method.upper():
+        raise ValueError(f"no guest agent command {method} agent/{what}")
     try:
-        # pvesh-style: the agent command is the caller's (`agent/{what}`, one resource per command in the schema)
-        return client.request(method, f"/nodes/{node}/qemu/{vmid}/agent/{what}", params or {})
+        return plain(pve_call(getattr(agent, command), params or {}))  # as PVE sent it
     except ApiError as exc:
         problem = _agent_problem(exc.message, node, vmid)
         if problem is None and "QEMU guest agent is not running" in exc.message:

@@ -264,17 +264,26 @@ def plan_move(
 
 def send(client: ProxmoxClient, move: Move) -> str | HaWait:
     """Send the move: the task's UPID, or for the HA stack a waiter that watches the VM arrive."""
-    from pvectl.guest.wire import send_planned
     from pvectl.vm.actions import _task
 
     if move.ha:
         known = {upid for upid, _ in _migrations(client, move.ref)}  # the HA worker's task will be a new one
-        answer = send_planned(client, move.method, move.path, move.params)
+        answer = _send_typed(client, move)
         # the node API answers the UPID of 'hamigrate', which only files the request; the HA API answers none
         request = answer if isinstance(answer, str) and answer.startswith("UPID:") else None
         return HaWait(client, move, known, request)
-    answer = send_planned(client, move.method, move.path, move.params)
+    answer = _send_typed(client, move)
     return _task(client, f"{move.method} {move.path}", answer).upid.raw
+
+
+def _send_typed(client: ProxmoxClient, move: Move) -> Any:
+    """``move``'s request (method, path and parameters as planned) through its typed SDK method."""
+    from pvectl.guest.api import guest_api
+    from pvectl.guest.wire import typed
+
+    if move.mode == "ha-relocate":  # POST /cluster/ha/resources/vm:ID/relocate
+        return typed(client.cluster.ha.resources(f"vm:{move.ref.vmid}").relocate, move.params)
+    return typed(guest_api(client, move.ref.node, move.ref.vmid).migrate.create, move.params)
 
 
 class HaWait:

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from pvectl.guest.outcome import CONNECTION  # the server unreachable
-from pvectl.guest.wire import send_planned
 from pvectl.sdk import ApiError, PveError, TaskFailed, TaskTimeout
 from pvectl.sdk._core.answers import UnexpectedAnswer
 from pvectl.sdk._core.task import MAX_POLL, TRANSIENT_FOR, Task, TaskLost
@@ -153,6 +152,26 @@ class Submitter:
         steps = [r.step for r in plan.requests if r.step != "create" and r.step not in self._done]
         return [self.what(s) for s in steps], [self.remedy(s, plan.vmid, plan.node) for s in steps]
 
+    def send(self, plan: Plan, request: PlannedRequest) -> Any:
+        """One request of the plan through its typed SDK method, with its parameters as planned: the create
+        (``POST /nodes/{node}/qemu`` or ``…/lxc``), the start, the cloud-init image, the HA resource."""
+        from pvectl.guest.api import guest_api
+        from pvectl.guest.wire import typed
+
+        node: Any = self.client.nodes(plan.node)
+        guest = guest_api(self.client, plan.node, plan.vmid, self.kind)
+        if request.step == "create":
+            call = (node.lxc if self.kind == "lxc" else node.qemu).create
+        elif request.step == "start":
+            call = guest.status.start
+        elif request.step == "cloudinit":  # QEMU only
+            call = guest.cloudinit.set
+        elif request.step == "ha":
+            call = self.client.cluster.ha.resources.create
+        else:
+            raise ValueError(f"no typed call for the plan step {request.step!r}")
+        return typed(call, request.params)
+
     # -- step 1: the create request and its task ----------------------------------------------------------
 
     def _create(self, plan: Plan) -> Outcome | None:
@@ -160,7 +179,7 @@ class Submitter:
         self._step, self._upid = "create", None
         self._emit("create", "running", create.purpose)
         try:
-            answer = send_planned(self.client, create.method, create.path, create.params)
+            answer = self.send(plan, create)
             if not isinstance(answer, str) or not is_upid(answer):
                 raise UnexpectedAnswer(f"{create.method} {create.path}", answer, "a task id (UPID)")
         except KeyboardInterrupt as exc:
@@ -337,7 +356,7 @@ class Submitter:
         if request.step == "cipassword":  # the digest is read just before, as for the serial console
             set_password(self.client, plan.node, plan.vmid, str(request.params["cipassword"]))
             return
-        result = send_planned(self.client, request.method, request.path, request.params)
+        result = self.send(plan, request)
         if request.waits:
             if not isinstance(result, str) or not is_upid(result):
                 raise UnexpectedAnswer(f"{request.method} {request.path}", result, "a task id (UPID)")

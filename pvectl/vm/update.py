@@ -20,7 +20,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from pvectl.guest.wire import send_planned
 from pvectl.sdk._core import propstring
 from pvectl.vm.outcome import Outcome, OutcomeKind
 
@@ -425,6 +424,18 @@ def _default_wait(client: ProxmoxClient) -> Wait:
     return wait
 
 
+def send_write(client: ProxmoxClient, ref: VmRef, method: str, path: str, params: Mapping[str, Any]) -> Any:
+    """One write of ``UpdatePlan.requests`` through its typed SDK method: ``PUT …/resize``, the async
+    ``POST …/config`` (a task) or the sync ``PUT …/config``."""
+    from pvectl.guest.api import guest_api
+    from pvectl.guest.wire import typed
+
+    vm = guest_api(client, ref.node, ref.vmid)
+    if path.endswith("/resize"):
+        return typed(vm.resize, params)
+    return typed(vm.config.create if method == "POST" else vm.config.set, params)
+
+
 def apply_update(
     client: ProxmoxClient,
     ref: VmRef,
@@ -459,7 +470,7 @@ def apply_update(
     try:
         for method, path, params in writes:
             step = "config" if path.endswith("/config") else f"resize {params['disk']}"
-            answer = send_planned(client, method, path, params)
+            answer = send_write(client, ref, method, path, params)
             if isinstance(answer, str) and answer.startswith("UPID:"):
                 out.upid = answer
                 follow(answer, timeout)

@@ -218,6 +218,9 @@ def test_ctrl_c_during_the_follow_up_says_the_action_happened() -> None:
             release.wait(5)
         return ["deleted old snapshot"]
 
+    def snapshot_of(vmid: int) -> Callable[[ProxmoxClient], Any]:
+        return lambda client: client.nodes("pve1").qemu(vmid).snapshot.create(snapname="nightly")
+
     steps = [
         Write(
             ref,
@@ -228,6 +231,7 @@ def test_ctrl_c_during_the_follow_up_says_the_action_happened() -> None:
             ("qmsnapshot",),
             params={"snapname": "nightly"},
             then=prune,
+            send=snapshot_of(ref.vmid),
         )
         for ref in refs_of(rows)
     ]

@@ -141,6 +141,7 @@ def _unvalidated(ctx: typer.Context, method: str, path: str, no_wait: bool, sche
         file=sys.stderr,
     )
     try:
+        # raw request: pvesh-style `api get|set|create|delete PATH`: the user's verb and path, unknown ones too
         data = client.raw_request(method, path, params)
     except ValueError as exc:  # not a bare API path
         raise CliError(f"PATH: {exc}", USAGE) from None

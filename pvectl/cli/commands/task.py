@@ -55,13 +55,12 @@ def list_(
 
     with reported():
         client, fmt = _setup(ctx)
-        if node:
-            params: dict[str, Any] = {"limit": str(limit)}
-            if running:
-                params["source"] = "active"
-            rows = client._call("GET /nodes/{node}/tasks", (node,), params)
+        from pvectl.sdk._core.answers import plain
+
+        if node:  # the rows as PVE sent them (plain): -o json shows the server's own fields
+            rows = plain(client.nodes(node).tasks.list(limit=limit, source="active" if running else None))
         else:
-            rows = client._call("GET /cluster/tasks", (), {})
+            rows = plain(client.cluster.tasks())
             if running:
                 rows = [r for r in rows if not r.get("endtime")]
         rows = taskview.newest_first(rows)[:limit]
@@ -84,7 +83,9 @@ def show(ctx: typer.Context, upid: Upid) -> None:
 
     with reported():
         upid, node, client, fmt = _resolve(ctx, upid)
-        output.emit(client._call("GET /nodes/{node}/tasks/{upid}/status", (node, upid), {}), fmt)
+        from pvectl.sdk._core.answers import plain
+
+        output.emit(plain(client.nodes(node).tasks(upid).status()), fmt)
 
 
 @app.command("wait", cls=OutputCommand)

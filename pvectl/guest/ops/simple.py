@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from pvectl.guest.api import guest_api
 from pvectl.guest.ops.power import base
 from pvectl.guest.run import Write
+from pvectl.guest.wire import typed
 
 if TYPE_CHECKING:
     from pvectl.sdk import ProxmoxClient
@@ -37,7 +39,7 @@ def template_write(ref: VmRef) -> Write:
         return None if config is None else str(config.get("template", 0)) == "1"
 
     return Write(ref, "template", "POST", f"{base(ref)}/template", "is now a template", ("qmtemplate",),
-                 reached=reached)  # fmt: skip
+                 reached=reached, send=lambda client: typed(_api(client, ref).template))  # fmt: skip
 
 
 def resize_write(ref: VmRef, params: dict[str, Any], done: Callable[[dict[str, Any]], bool]) -> Write:
@@ -52,11 +54,17 @@ def resize_write(ref: VmRef, params: dict[str, Any], done: Callable[[dict[str, A
         except ValueError:
             return None
 
-    return Write(ref, "resize", "PUT", f"{base(ref)}/resize", "resized", ("qmresize",), params=dict(params),
-                 reached=reached)  # fmt: skip
+    body = dict(params)
+    return Write(ref, "resize", "PUT", f"{base(ref)}/resize", "resized", ("qmresize",), params=body,
+                 reached=reached, send=lambda client: typed(_api(client, ref).resize, body))  # fmt: skip
 
 
 def rollback_write(ref: VmRef, snapname: str, *, start: bool = False) -> Write:
     path = f"{base(ref)}/snapshot/{snapname}/rollback"
     params: dict[str, Any] = {"start": True} if start else {}
-    return Write(ref, "rollback", "POST", path, f"rolled back to '{snapname}'", ("qmrollback",), params=params)
+    return Write(ref, "rollback", "POST", path, f"rolled back to '{snapname}'", ("qmrollback",), params=params,
+                 send=lambda client: typed(_api(client, ref).snapshot(snapname).rollback, params))  # fmt: skip
+
+
+def _api(client: ProxmoxClient, ref: VmRef) -> Any:
+    return guest_api(client, ref.node, ref.vmid, ref.kind)

@@ -11,6 +11,8 @@
   ``timeout`` passes; delays from ``first`` growing to ``cap`` on the client's clock, never past the deadline;
   transient read errors tolerated (``transient_for`` seconds in a row); :class:`Cancelled` within 0.1 s of
   ``cancelled()`` turning true.
+- :func:`pve_call` / :func:`pve_kwargs`: call a typed method with parameters named as PVE names them
+  (``prune-backups``, ``net0``, ``delete``); the same for sync and async methods.
 
     from pvectl.sdk import ProxmoxClient
     from pvectl.sdk.lib import Poll, find_guest, list_guests, poll_until, run_bulk, wait_task
@@ -34,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pvectl.sdk._core.backoff import Cancelled, Poll, apoll_until, poll_until
+from pvectl.sdk.lib.params import pve_call, pve_kwargs
 
 if TYPE_CHECKING:
     from pvectl.sdk import AsyncProxmoxClient, ProxmoxClient
@@ -52,6 +55,8 @@ __all__ = [
     "find_guest",
     "list_guests",
     "poll_until",
+    "pve_call",
+    "pve_kwargs",
     "run_bulk",
     "wait_task",
 ]

@@ -31,6 +31,13 @@ if TYPE_CHECKING:
 class Access(SyncResource):
     """``/access``"""
 
+    _ops = {
+        "index": "GET /access",
+        "password": "PUT /access/password",
+        "permissions": "GET /access/permissions",
+        "vncticket": "POST /access/vncticket",
+    }
+
     @cached_property
     def acl(self) -> AccessAcl:
         from pvectl.sdk.resources.access_acl import AccessAcl
@@ -177,6 +184,13 @@ class Access(SyncResource):
 
 class AsyncAccess(AsyncResource):
     """``/access``"""
+
+    _ops = {
+        "index": "GET /access",
+        "password": "PUT /access/password",
+        "permissions": "GET /access/permissions",
+        "vncticket": "POST /access/vncticket",
+    }
 
     @cached_property
     def acl(self) -> AsyncAccessAcl:

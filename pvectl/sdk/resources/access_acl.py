@@ -21,6 +21,11 @@ if TYPE_CHECKING:
 class AccessAcl(SyncResource):
     """``/access/acl``"""
 
+    _ops = {
+        "get": "GET /access/acl",
+        "set": "PUT /access/acl",
+    }
+
     def get(
         self,
     ) -> builtins.list[_m.AccessAclGetItem]:
@@ -75,6 +80,11 @@ class AccessAcl(SyncResource):
 
 class AsyncAccessAcl(AsyncResource):
     """``/access/acl``"""
+
+    _ops = {
+        "get": "GET /access/acl",
+        "set": "PUT /access/acl",
+    }
 
     async def get(
         self,

@@ -24,6 +24,11 @@ if TYPE_CHECKING:
 class AccessDomains(SyncResource):
     """``/access/domains``"""
 
+    _ops = {
+        "create": "POST /access/domains",
+        "list": "GET /access/domains",
+    }
+
     def __call__(self, realm: str) -> AccessDomainsItem:
         return AccessDomainsItem(self._client, (*self._path, str(realm)))
 
@@ -187,6 +192,11 @@ class AccessDomains(SyncResource):
 class AsyncAccessDomains(AsyncResource):
     """``/access/domains``"""
 
+    _ops = {
+        "create": "POST /access/domains",
+        "list": "GET /access/domains",
+    }
+
     def __call__(self, realm: str) -> AsyncAccessDomainsItem:
         return AsyncAccessDomainsItem(self._client, (*self._path, str(realm)))
 
@@ -349,6 +359,13 @@ class AsyncAccessDomains(AsyncResource):
 
 class AccessDomainsItem(SyncResource):
     """``/access/domains/{realm}``"""
+
+    _ops = {
+        "delete": "DELETE /access/domains/{realm}",
+        "get": "GET /access/domains/{realm}",
+        "set": "PUT /access/domains/{realm}",
+        "sync": "POST /access/domains/{realm}/sync",
+    }
 
     def delete(
         self,
@@ -545,11 +562,18 @@ class AccessDomainsItem(SyncResource):
                 "scope": scope,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /access/domains/{realm}/sync")
 
 
 class AsyncAccessDomainsItem(AsyncResource):
     """``/access/domains/{realm}``"""
+
+    _ops = {
+        "delete": "DELETE /access/domains/{realm}",
+        "get": "GET /access/domains/{realm}",
+        "set": "PUT /access/domains/{realm}",
+        "sync": "POST /access/domains/{realm}/sync",
+    }
 
     async def delete(
         self,
@@ -746,4 +770,4 @@ class AsyncAccessDomainsItem(AsyncResource):
                 "scope": scope,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /access/domains/{realm}/sync")

@@ -21,6 +21,11 @@ if TYPE_CHECKING:
 class AccessGroups(SyncResource):
     """``/access/groups``"""
 
+    _ops = {
+        "create": "POST /access/groups",
+        "list": "GET /access/groups",
+    }
+
     def __call__(self, groupid: str) -> AccessGroupsItem:
         return AccessGroupsItem(self._client, (*self._path, str(groupid)))
 
@@ -64,6 +69,11 @@ class AccessGroups(SyncResource):
 class AsyncAccessGroups(AsyncResource):
     """``/access/groups``"""
 
+    _ops = {
+        "create": "POST /access/groups",
+        "list": "GET /access/groups",
+    }
+
     def __call__(self, groupid: str) -> AsyncAccessGroupsItem:
         return AsyncAccessGroupsItem(self._client, (*self._path, str(groupid)))
 
@@ -106,6 +116,12 @@ class AsyncAccessGroups(AsyncResource):
 
 class AccessGroupsItem(SyncResource):
     """``/access/groups/{groupid}``"""
+
+    _ops = {
+        "delete": "DELETE /access/groups/{groupid}",
+        "get": "GET /access/groups/{groupid}",
+        "set": "PUT /access/groups/{groupid}",
+    }
 
     def delete(
         self,
@@ -153,6 +169,12 @@ class AccessGroupsItem(SyncResource):
 
 class AsyncAccessGroupsItem(AsyncResource):
     """``/access/groups/{groupid}``"""
+
+    _ops = {
+        "delete": "DELETE /access/groups/{groupid}",
+        "get": "GET /access/groups/{groupid}",
+        "set": "PUT /access/groups/{groupid}",
+    }
 
     async def delete(
         self,

@@ -22,6 +22,12 @@ if TYPE_CHECKING:
 class AccessOpenid(SyncResource):
     """``/access/openid``"""
 
+    _ops = {
+        "auth_url": "POST /access/openid/auth-url",
+        "index": "GET /access/openid",
+        "login": "POST /access/openid/login",
+    }
+
     def auth_url(
         self,
         *,
@@ -91,6 +97,12 @@ class AccessOpenid(SyncResource):
 
 class AsyncAccessOpenid(AsyncResource):
     """``/access/openid``"""
+
+    _ops = {
+        "auth_url": "POST /access/openid/auth-url",
+        "index": "GET /access/openid",
+        "login": "POST /access/openid/login",
+    }
 
     async def auth_url(
         self,

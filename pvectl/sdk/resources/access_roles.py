@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 class AccessRoles(SyncResource):
     """``/access/roles``"""
 
+    _ops = {
+        "create": "POST /access/roles",
+        "list": "GET /access/roles",
+    }
+
     def __call__(self, roleid: str) -> AccessRolesItem:
         return AccessRolesItem(self._client, (*self._path, str(roleid)))
 
@@ -65,6 +70,11 @@ class AccessRoles(SyncResource):
 class AsyncAccessRoles(AsyncResource):
     """``/access/roles``"""
 
+    _ops = {
+        "create": "POST /access/roles",
+        "list": "GET /access/roles",
+    }
+
     def __call__(self, roleid: str) -> AsyncAccessRolesItem:
         return AsyncAccessRolesItem(self._client, (*self._path, str(roleid)))
 
@@ -107,6 +117,12 @@ class AsyncAccessRoles(AsyncResource):
 
 class AccessRolesItem(SyncResource):
     """``/access/roles/{roleid}``"""
+
+    _ops = {
+        "delete": "DELETE /access/roles/{roleid}",
+        "get": "GET /access/roles/{roleid}",
+        "set": "PUT /access/roles/{roleid}",
+    }
 
     def delete(
         self,
@@ -157,6 +173,12 @@ class AccessRolesItem(SyncResource):
 
 class AsyncAccessRolesItem(AsyncResource):
     """``/access/roles/{roleid}``"""
+
+    _ops = {
+        "delete": "DELETE /access/roles/{roleid}",
+        "get": "GET /access/roles/{roleid}",
+        "set": "PUT /access/roles/{roleid}",
+    }
 
     async def delete(
         self,

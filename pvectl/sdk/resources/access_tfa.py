@@ -21,6 +21,10 @@ if TYPE_CHECKING:
 class AccessTfa(SyncResource):
     """``/access/tfa``"""
 
+    _ops = {
+        "list": "GET /access/tfa",
+    }
+
     def __call__(self, userid: str) -> AccessTfaItem:
         return AccessTfaItem(self._client, (*self._path, str(userid)))
 
@@ -41,6 +45,10 @@ class AccessTfa(SyncResource):
 class AsyncAccessTfa(AsyncResource):
     """``/access/tfa``"""
 
+    _ops = {
+        "list": "GET /access/tfa",
+    }
+
     def __call__(self, userid: str) -> AsyncAccessTfaItem:
         return AsyncAccessTfaItem(self._client, (*self._path, str(userid)))
 
@@ -60,6 +68,11 @@ class AsyncAccessTfa(AsyncResource):
 
 class AccessTfaItem(SyncResource):
     """``/access/tfa/{userid}``"""
+
+    _ops = {
+        "create": "POST /access/tfa/{userid}",
+        "list": "GET /access/tfa/{userid}",
+    }
 
     def __call__(self, id: str) -> AccessTfaItemId:
         return AccessTfaItemId(self._client, (*self._path, str(id)))
@@ -119,6 +132,11 @@ class AccessTfaItem(SyncResource):
 class AsyncAccessTfaItem(AsyncResource):
     """``/access/tfa/{userid}``"""
 
+    _ops = {
+        "create": "POST /access/tfa/{userid}",
+        "list": "GET /access/tfa/{userid}",
+    }
+
     def __call__(self, id: str) -> AsyncAccessTfaItemId:
         return AsyncAccessTfaItemId(self._client, (*self._path, str(id)))
 
@@ -176,6 +194,12 @@ class AsyncAccessTfaItem(AsyncResource):
 
 class AccessTfaItemId(SyncResource):
     """``/access/tfa/{userid}/{id}``"""
+
+    _ops = {
+        "delete": "DELETE /access/tfa/{userid}/{id}",
+        "get": "GET /access/tfa/{userid}/{id}",
+        "set": "PUT /access/tfa/{userid}/{id}",
+    }
 
     def delete(
         self,
@@ -239,6 +263,12 @@ class AccessTfaItemId(SyncResource):
 
 class AsyncAccessTfaItemId(AsyncResource):
     """``/access/tfa/{userid}/{id}``"""
+
+    _ops = {
+        "delete": "DELETE /access/tfa/{userid}/{id}",
+        "get": "GET /access/tfa/{userid}/{id}",
+        "set": "PUT /access/tfa/{userid}/{id}",
+    }
 
     async def delete(
         self,

@@ -20,6 +20,11 @@ if TYPE_CHECKING:
 class AccessTicket(SyncResource):
     """``/access/ticket``"""
 
+    _ops = {
+        "create": "POST /access/ticket",
+        "get": "GET /access/ticket",
+    }
+
     def create(
         self,
         *,
@@ -77,6 +82,11 @@ class AccessTicket(SyncResource):
 
 class AsyncAccessTicket(AsyncResource):
     """``/access/ticket``"""
+
+    _ops = {
+        "create": "POST /access/ticket",
+        "get": "GET /access/ticket",
+    }
 
     async def create(
         self,

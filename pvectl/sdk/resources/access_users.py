@@ -25,6 +25,11 @@ if TYPE_CHECKING:
 class AccessUsers(SyncResource):
     """``/access/users``"""
 
+    _ops = {
+        "create": "POST /access/users",
+        "list": "GET /access/users",
+    }
+
     def __call__(self, userid: str) -> AccessUsersItem:
         return AccessUsersItem(self._client, (*self._path, str(userid)))
 
@@ -105,6 +110,11 @@ class AccessUsers(SyncResource):
 class AsyncAccessUsers(AsyncResource):
     """``/access/users``"""
 
+    _ops = {
+        "create": "POST /access/users",
+        "list": "GET /access/users",
+    }
+
     def __call__(self, userid: str) -> AsyncAccessUsersItem:
         return AsyncAccessUsersItem(self._client, (*self._path, str(userid)))
 
@@ -184,6 +194,14 @@ class AsyncAccessUsers(AsyncResource):
 
 class AccessUsersItem(SyncResource):
     """``/access/users/{userid}``"""
+
+    _ops = {
+        "delete": "DELETE /access/users/{userid}",
+        "get": "GET /access/users/{userid}",
+        "set": "PUT /access/users/{userid}",
+        "tfa": "GET /access/users/{userid}/tfa",
+        "unlock_tfa": "PUT /access/users/{userid}/unlock-tfa",
+    }
 
     @cached_property
     def token(self) -> AccessUsersToken:
@@ -295,6 +313,14 @@ class AccessUsersItem(SyncResource):
 
 class AsyncAccessUsersItem(AsyncResource):
     """``/access/users/{userid}``"""
+
+    _ops = {
+        "delete": "DELETE /access/users/{userid}",
+        "get": "GET /access/users/{userid}",
+        "set": "PUT /access/users/{userid}",
+        "tfa": "GET /access/users/{userid}/tfa",
+        "unlock_tfa": "PUT /access/users/{userid}/unlock-tfa",
+    }
 
     @cached_property
     def token(self) -> AsyncAccessUsersToken:

@@ -22,6 +22,10 @@ if TYPE_CHECKING:
 class AccessUsersToken(SyncResource):
     """``/access/users/{userid}/token``"""
 
+    _ops = {
+        "list": "GET /access/users/{userid}/token",
+    }
+
     def __call__(self, tokenid: str) -> AccessUsersTokenItem:
         return AccessUsersTokenItem(self._client, (*self._path, str(tokenid)))
 
@@ -42,6 +46,10 @@ class AccessUsersToken(SyncResource):
 class AsyncAccessUsersToken(AsyncResource):
     """``/access/users/{userid}/token``"""
 
+    _ops = {
+        "list": "GET /access/users/{userid}/token",
+    }
+
     def __call__(self, tokenid: str) -> AsyncAccessUsersTokenItem:
         return AsyncAccessUsersTokenItem(self._client, (*self._path, str(tokenid)))
 
@@ -61,6 +69,13 @@ class AsyncAccessUsersToken(AsyncResource):
 
 class AccessUsersTokenItem(SyncResource):
     """``/access/users/{userid}/token/{tokenid}``"""
+
+    _ops = {
+        "create": "POST /access/users/{userid}/token/{tokenid}",
+        "delete": "DELETE /access/users/{userid}/token/{tokenid}",
+        "get": "GET /access/users/{userid}/token/{tokenid}",
+        "set": "PUT /access/users/{userid}/token/{tokenid}",
+    }
 
     def create(
         self,
@@ -149,6 +164,13 @@ class AccessUsersTokenItem(SyncResource):
 
 class AsyncAccessUsersTokenItem(AsyncResource):
     """``/access/users/{userid}/token/{tokenid}``"""
+
+    _ops = {
+        "create": "POST /access/users/{userid}/token/{tokenid}",
+        "delete": "DELETE /access/users/{userid}/token/{tokenid}",
+        "get": "GET /access/users/{userid}/token/{tokenid}",
+        "set": "PUT /access/users/{userid}/token/{tokenid}",
+    }
 
     async def create(
         self,

@@ -38,6 +38,15 @@ if TYPE_CHECKING:
 class Cluster(SyncResource):
     """``/cluster``"""
 
+    _ops = {
+        "index": "GET /cluster",
+        "log": "GET /cluster/log",
+        "nextid": "GET /cluster/nextid",
+        "resources": "GET /cluster/resources",
+        "status": "GET /cluster/status",
+        "tasks": "GET /cluster/tasks",
+    }
+
     @cached_property
     def acme(self) -> ClusterAcme:
         from pvectl.sdk.resources.cluster_acme import ClusterAcme
@@ -233,6 +242,15 @@ class Cluster(SyncResource):
 
 class AsyncCluster(AsyncResource):
     """``/cluster``"""
+
+    _ops = {
+        "index": "GET /cluster",
+        "log": "GET /cluster/log",
+        "nextid": "GET /cluster/nextid",
+        "resources": "GET /cluster/resources",
+        "status": "GET /cluster/status",
+        "tasks": "GET /cluster/tasks",
+    }
 
     @cached_property
     def acme(self) -> AsyncClusterAcme:

@@ -26,6 +26,14 @@ if TYPE_CHECKING:
 class ClusterAcme(SyncResource):
     """``/cluster/acme``"""
 
+    _ops = {
+        "challenge_schema": "GET /cluster/acme/challenge-schema",
+        "directories": "GET /cluster/acme/directories",
+        "index": "GET /cluster/acme",
+        "meta": "GET /cluster/acme/meta",
+        "tos": "GET /cluster/acme/tos",
+    }
+
     @cached_property
     def account(self) -> ClusterAcmeAccount:
         from pvectl.sdk.resources.cluster_acme_account import ClusterAcmeAccount
@@ -122,6 +130,14 @@ class ClusterAcme(SyncResource):
 
 class AsyncClusterAcme(AsyncResource):
     """``/cluster/acme``"""
+
+    _ops = {
+        "challenge_schema": "GET /cluster/acme/challenge-schema",
+        "directories": "GET /cluster/acme/directories",
+        "index": "GET /cluster/acme",
+        "meta": "GET /cluster/acme/meta",
+        "tos": "GET /cluster/acme/tos",
+    }
 
     @cached_property
     def account(self) -> AsyncClusterAcmeAccount:

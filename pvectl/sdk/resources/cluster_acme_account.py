@@ -23,6 +23,11 @@ if TYPE_CHECKING:
 class ClusterAcmeAccount(SyncResource):
     """``/cluster/acme/account``"""
 
+    _ops = {
+        "create": "POST /cluster/acme/account",
+        "list": "GET /cluster/acme/account",
+    }
+
     def __call__(self, name: str) -> ClusterAcmeAccountItem:
         return ClusterAcmeAccountItem(self._client, (*self._path, str(name)))
 
@@ -60,7 +65,7 @@ class ClusterAcmeAccount(SyncResource):
                 "tos_url": tos_url,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /cluster/acme/account")
 
     def list(
         self,
@@ -76,6 +81,11 @@ class ClusterAcmeAccount(SyncResource):
 
 class AsyncClusterAcmeAccount(AsyncResource):
     """``/cluster/acme/account``"""
+
+    _ops = {
+        "create": "POST /cluster/acme/account",
+        "list": "GET /cluster/acme/account",
+    }
 
     def __call__(self, name: str) -> AsyncClusterAcmeAccountItem:
         return AsyncClusterAcmeAccountItem(self._client, (*self._path, str(name)))
@@ -114,7 +124,7 @@ class AsyncClusterAcmeAccount(AsyncResource):
                 "tos_url": tos_url,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /cluster/acme/account")
 
     async def list(
         self,
@@ -131,6 +141,12 @@ class AsyncClusterAcmeAccount(AsyncResource):
 class ClusterAcmeAccountItem(SyncResource):
     """``/cluster/acme/account/{name}``"""
 
+    _ops = {
+        "delete": "DELETE /cluster/acme/account/{name}",
+        "get": "GET /cluster/acme/account/{name}",
+        "set": "PUT /cluster/acme/account/{name}",
+    }
+
     def delete(
         self,
     ) -> Task:
@@ -140,7 +156,7 @@ class ClusterAcmeAccountItem(SyncResource):
         Permissions: none declared
         """
         _data = self._call("DELETE /cluster/acme/account/{name}", {})
-        return self._task(_data)
+        return self._task(_data, "DELETE /cluster/acme/account/{name}")
 
     def get(
         self,
@@ -174,11 +190,17 @@ class ClusterAcmeAccountItem(SyncResource):
                 "contact": contact,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "PUT /cluster/acme/account/{name}")
 
 
 class AsyncClusterAcmeAccountItem(AsyncResource):
     """``/cluster/acme/account/{name}``"""
+
+    _ops = {
+        "delete": "DELETE /cluster/acme/account/{name}",
+        "get": "GET /cluster/acme/account/{name}",
+        "set": "PUT /cluster/acme/account/{name}",
+    }
 
     async def delete(
         self,
@@ -189,7 +211,7 @@ class AsyncClusterAcmeAccountItem(AsyncResource):
         Permissions: none declared
         """
         _data = await self._call("DELETE /cluster/acme/account/{name}", {})
-        return self._task(_data)
+        return self._task(_data, "DELETE /cluster/acme/account/{name}")
 
     async def get(
         self,
@@ -223,4 +245,4 @@ class AsyncClusterAcmeAccountItem(AsyncResource):
                 "contact": contact,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "PUT /cluster/acme/account/{name}")

@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 class ClusterAcmePlugins(SyncResource):
     """``/cluster/acme/plugins``"""
 
+    _ops = {
+        "create": "POST /cluster/acme/plugins",
+        "list": "GET /cluster/acme/plugins",
+    }
+
     def __call__(self, id: str) -> ClusterAcmePluginsItem:
         return ClusterAcmePluginsItem(self._client, (*self._path, str(id)))
 
@@ -251,6 +256,11 @@ class ClusterAcmePlugins(SyncResource):
 
 class AsyncClusterAcmePlugins(AsyncResource):
     """``/cluster/acme/plugins``"""
+
+    _ops = {
+        "create": "POST /cluster/acme/plugins",
+        "list": "GET /cluster/acme/plugins",
+    }
 
     def __call__(self, id: str) -> AsyncClusterAcmePluginsItem:
         return AsyncClusterAcmePluginsItem(self._client, (*self._path, str(id)))
@@ -482,6 +492,12 @@ class AsyncClusterAcmePlugins(AsyncResource):
 class ClusterAcmePluginsItem(SyncResource):
     """``/cluster/acme/plugins/{id}``"""
 
+    _ops = {
+        "delete": "DELETE /cluster/acme/plugins/{id}",
+        "get": "GET /cluster/acme/plugins/{id}",
+        "set": "PUT /cluster/acme/plugins/{id}",
+    }
+
     def delete(
         self,
     ) -> None:
@@ -708,6 +724,12 @@ class ClusterAcmePluginsItem(SyncResource):
 
 class AsyncClusterAcmePluginsItem(AsyncResource):
     """``/cluster/acme/plugins/{id}``"""
+
+    _ops = {
+        "delete": "DELETE /cluster/acme/plugins/{id}",
+        "get": "GET /cluster/acme/plugins/{id}",
+        "set": "PUT /cluster/acme/plugins/{id}",
+    }
 
     async def delete(
         self,

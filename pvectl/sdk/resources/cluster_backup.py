@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 class ClusterBackup(SyncResource):
     """``/cluster/backup``"""
 
+    _ops = {
+        "create": "POST /cluster/backup",
+        "list": "GET /cluster/backup",
+    }
+
     def __call__(self, id: str) -> ClusterBackupItem:
         return ClusterBackupItem(self._client, (*self._path, str(id)))
 
@@ -176,6 +181,11 @@ class ClusterBackup(SyncResource):
 class AsyncClusterBackup(AsyncResource):
     """``/cluster/backup``"""
 
+    _ops = {
+        "create": "POST /cluster/backup",
+        "list": "GET /cluster/backup",
+    }
+
     def __call__(self, id: str) -> AsyncClusterBackupItem:
         return AsyncClusterBackupItem(self._client, (*self._path, str(id)))
 
@@ -329,6 +339,13 @@ class AsyncClusterBackup(AsyncResource):
 
 class ClusterBackupItem(SyncResource):
     """``/cluster/backup/{id}``"""
+
+    _ops = {
+        "delete": "DELETE /cluster/backup/{id}",
+        "get": "GET /cluster/backup/{id}",
+        "included_volumes": "GET /cluster/backup/{id}/included_volumes",
+        "set": "PUT /cluster/backup/{id}",
+    }
 
     def delete(
         self,
@@ -503,6 +520,13 @@ class ClusterBackupItem(SyncResource):
 
 class AsyncClusterBackupItem(AsyncResource):
     """``/cluster/backup/{id}``"""
+
+    _ops = {
+        "delete": "DELETE /cluster/backup/{id}",
+        "get": "GET /cluster/backup/{id}",
+        "included_volumes": "GET /cluster/backup/{id}/included_volumes",
+        "set": "PUT /cluster/backup/{id}",
+    }
 
     async def delete(
         self,

@@ -20,6 +20,11 @@ if TYPE_CHECKING:
 class ClusterBackupInfo(SyncResource):
     """``/cluster/backup-info``"""
 
+    _ops = {
+        "index": "GET /cluster/backup-info",
+        "not_backed_up": "GET /cluster/backup-info/not-backed-up",
+    }
+
     def index(
         self,
     ) -> builtins.list[_m.ClusterBackupInfoIndexItem]:
@@ -49,6 +54,11 @@ class ClusterBackupInfo(SyncResource):
 
 class AsyncClusterBackupInfo(AsyncResource):
     """``/cluster/backup-info``"""
+
+    _ops = {
+        "index": "GET /cluster/backup-info",
+        "not_backed_up": "GET /cluster/backup-info/not-backed-up",
+    }
 
     async def index(
         self,

@@ -20,6 +20,10 @@ if TYPE_CHECKING:
 class ClusterBulkAction(SyncResource):
     """``/cluster/bulk-action``"""
 
+    _ops = {
+        "index": "GET /cluster/bulk-action",
+    }
+
     @cached_property
     def guest(self) -> ClusterBulkActionGuest:
         from pvectl.sdk.resources.cluster_bulk_action_guest import ClusterBulkActionGuest
@@ -40,6 +44,10 @@ class ClusterBulkAction(SyncResource):
 
 class AsyncClusterBulkAction(AsyncResource):
     """``/cluster/bulk-action``"""
+
+    _ops = {
+        "index": "GET /cluster/bulk-action",
+    }
 
     @cached_property
     def guest(self) -> AsyncClusterBulkActionGuest:

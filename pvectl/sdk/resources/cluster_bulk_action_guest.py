@@ -18,6 +18,14 @@ from pvectl.sdk._core.task import AsyncTask, Task
 class ClusterBulkActionGuest(SyncResource):
     """``/cluster/bulk-action/guest``"""
 
+    _ops = {
+        "index": "GET /cluster/bulk-action/guest",
+        "migrate": "POST /cluster/bulk-action/guest/migrate",
+        "shutdown": "POST /cluster/bulk-action/guest/shutdown",
+        "start": "POST /cluster/bulk-action/guest/start",
+        "suspend": "POST /cluster/bulk-action/guest/suspend",
+    }
+
     def index(
         self,
     ) -> builtins.list[Any]:
@@ -63,7 +71,7 @@ class ClusterBulkActionGuest(SyncResource):
                 "with-local-disks": with_local_disks,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /cluster/bulk-action/guest/migrate")
 
     def shutdown(
         self,
@@ -96,7 +104,7 @@ class ClusterBulkActionGuest(SyncResource):
                 "vms": vms,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /cluster/bulk-action/guest/shutdown")
 
     def start(
         self,
@@ -126,7 +134,7 @@ class ClusterBulkActionGuest(SyncResource):
                 "vms": vms,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /cluster/bulk-action/guest/start")
 
     def suspend(
         self,
@@ -159,11 +167,19 @@ class ClusterBulkActionGuest(SyncResource):
                 "vms": vms,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /cluster/bulk-action/guest/suspend")
 
 
 class AsyncClusterBulkActionGuest(AsyncResource):
     """``/cluster/bulk-action/guest``"""
+
+    _ops = {
+        "index": "GET /cluster/bulk-action/guest",
+        "migrate": "POST /cluster/bulk-action/guest/migrate",
+        "shutdown": "POST /cluster/bulk-action/guest/shutdown",
+        "start": "POST /cluster/bulk-action/guest/start",
+        "suspend": "POST /cluster/bulk-action/guest/suspend",
+    }
 
     async def index(
         self,
@@ -210,7 +226,7 @@ class AsyncClusterBulkActionGuest(AsyncResource):
                 "with-local-disks": with_local_disks,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /cluster/bulk-action/guest/migrate")
 
     async def shutdown(
         self,
@@ -243,7 +259,7 @@ class AsyncClusterBulkActionGuest(AsyncResource):
                 "vms": vms,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /cluster/bulk-action/guest/shutdown")
 
     async def start(
         self,
@@ -273,7 +289,7 @@ class AsyncClusterBulkActionGuest(AsyncResource):
                 "vms": vms,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /cluster/bulk-action/guest/start")
 
     async def suspend(
         self,
@@ -306,4 +322,4 @@ class AsyncClusterBulkActionGuest(AsyncResource):
                 "vms": vms,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /cluster/bulk-action/guest/suspend")

@@ -24,6 +24,12 @@ if TYPE_CHECKING:
 class ClusterCeph(SyncResource):
     """``/cluster/ceph``"""
 
+    _ops = {
+        "index": "GET /cluster/ceph",
+        "metadata": "GET /cluster/ceph/metadata",
+        "status": "GET /cluster/ceph/status",
+    }
+
     @cached_property
     def flags(self) -> ClusterCephFlags:
         from pvectl.sdk.resources.cluster_ceph_flags import ClusterCephFlags
@@ -78,6 +84,12 @@ class ClusterCeph(SyncResource):
 
 class AsyncClusterCeph(AsyncResource):
     """``/cluster/ceph``"""
+
+    _ops = {
+        "index": "GET /cluster/ceph",
+        "metadata": "GET /cluster/ceph/metadata",
+        "status": "GET /cluster/ceph/status",
+    }
 
     @cached_property
     def flags(self) -> AsyncClusterCephFlags:

@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 class ClusterCephFlags(SyncResource):
     """``/cluster/ceph/flags``"""
 
+    _ops = {
+        "list": "GET /cluster/ceph/flags",
+        "set": "PUT /cluster/ceph/flags",
+    }
+
     def __call__(self, flag: str) -> ClusterCephFlagsItem:
         return ClusterCephFlagsItem(self._client, (*self._path, str(flag)))
 
@@ -87,11 +92,16 @@ class ClusterCephFlags(SyncResource):
                 "pause": pause,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "PUT /cluster/ceph/flags")
 
 
 class AsyncClusterCephFlags(AsyncResource):
     """``/cluster/ceph/flags``"""
+
+    _ops = {
+        "list": "GET /cluster/ceph/flags",
+        "set": "PUT /cluster/ceph/flags",
+    }
 
     def __call__(self, flag: str) -> AsyncClusterCephFlagsItem:
         return AsyncClusterCephFlagsItem(self._client, (*self._path, str(flag)))
@@ -158,11 +168,16 @@ class AsyncClusterCephFlags(AsyncResource):
                 "pause": pause,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "PUT /cluster/ceph/flags")
 
 
 class ClusterCephFlagsItem(SyncResource):
     """``/cluster/ceph/flags/{flag}``"""
+
+    _ops = {
+        "get": "GET /cluster/ceph/flags/{flag}",
+        "set": "PUT /cluster/ceph/flags/{flag}",
+    }
 
     def get(
         self,
@@ -198,6 +213,11 @@ class ClusterCephFlagsItem(SyncResource):
 
 class AsyncClusterCephFlagsItem(AsyncResource):
     """``/cluster/ceph/flags/{flag}``"""
+
+    _ops = {
+        "get": "GET /cluster/ceph/flags/{flag}",
+        "set": "PUT /cluster/ceph/flags/{flag}",
+    }
 
     async def get(
         self,

@@ -39,6 +39,14 @@ if TYPE_CHECKING:
 class ClusterConfig(SyncResource):
     """``/cluster/config``"""
 
+    _ops = {
+        "apiversion": "GET /cluster/config/apiversion",
+        "create": "POST /cluster/config",
+        "index": "GET /cluster/config",
+        "qdevice": "GET /cluster/config/qdevice",
+        "totem": "GET /cluster/config/totem",
+    }
+
     @cached_property
     def join(self) -> ClusterConfigJoin:
         from pvectl.sdk.resources.cluster_config_join import ClusterConfigJoin
@@ -95,7 +103,7 @@ class ClusterConfig(SyncResource):
             },
             indexed,
         )
-        return self._task(_data)
+        return self._task(_data, "POST /cluster/config")
 
     def index(
         self,
@@ -133,6 +141,14 @@ class ClusterConfig(SyncResource):
 
 class AsyncClusterConfig(AsyncResource):
     """``/cluster/config``"""
+
+    _ops = {
+        "apiversion": "GET /cluster/config/apiversion",
+        "create": "POST /cluster/config",
+        "index": "GET /cluster/config",
+        "qdevice": "GET /cluster/config/qdevice",
+        "totem": "GET /cluster/config/totem",
+    }
 
     @cached_property
     def join(self) -> AsyncClusterConfigJoin:
@@ -190,7 +206,7 @@ class AsyncClusterConfig(AsyncResource):
             },
             indexed,
         )
-        return self._task(_data)
+        return self._task(_data, "POST /cluster/config")
 
     async def index(
         self,

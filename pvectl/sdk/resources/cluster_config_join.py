@@ -36,6 +36,11 @@ if TYPE_CHECKING:
 class ClusterConfigJoin(SyncResource):
     """``/cluster/config/join``"""
 
+    _ops = {
+        "create": "POST /cluster/config/join",
+        "get": "GET /cluster/config/join",
+    }
+
     def create(
         self,
         *,
@@ -75,7 +80,7 @@ class ClusterConfigJoin(SyncResource):
             },
             indexed,
         )
-        return self._task(_data)
+        return self._task(_data, "POST /cluster/config/join")
 
     def get(
         self,
@@ -103,6 +108,11 @@ class ClusterConfigJoin(SyncResource):
 
 class AsyncClusterConfigJoin(AsyncResource):
     """``/cluster/config/join``"""
+
+    _ops = {
+        "create": "POST /cluster/config/join",
+        "get": "GET /cluster/config/join",
+    }
 
     async def create(
         self,
@@ -143,7 +153,7 @@ class AsyncClusterConfigJoin(AsyncResource):
             },
             indexed,
         )
-        return self._task(_data)
+        return self._task(_data, "POST /cluster/config/join")
 
     async def get(
         self,

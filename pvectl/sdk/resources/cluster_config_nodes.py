@@ -37,6 +37,10 @@ if TYPE_CHECKING:
 class ClusterConfigNodes(SyncResource):
     """``/cluster/config/nodes``"""
 
+    _ops = {
+        "list": "GET /cluster/config/nodes",
+    }
+
     def __call__(self, node: str) -> ClusterConfigNodesItem:
         return ClusterConfigNodesItem(self._client, (*self._path, str(node)))
 
@@ -57,6 +61,10 @@ class ClusterConfigNodes(SyncResource):
 class AsyncClusterConfigNodes(AsyncResource):
     """``/cluster/config/nodes``"""
 
+    _ops = {
+        "list": "GET /cluster/config/nodes",
+    }
+
     def __call__(self, node: str) -> AsyncClusterConfigNodesItem:
         return AsyncClusterConfigNodesItem(self._client, (*self._path, str(node)))
 
@@ -76,6 +84,11 @@ class AsyncClusterConfigNodes(AsyncResource):
 
 class ClusterConfigNodesItem(SyncResource):
     """``/cluster/config/nodes/{node}``"""
+
+    _ops = {
+        "create": "POST /cluster/config/nodes/{node}",
+        "delete": "DELETE /cluster/config/nodes/{node}",
+    }
 
     def create(
         self,
@@ -130,6 +143,11 @@ class ClusterConfigNodesItem(SyncResource):
 
 class AsyncClusterConfigNodesItem(AsyncResource):
     """``/cluster/config/nodes/{node}``"""
+
+    _ops = {
+        "create": "POST /cluster/config/nodes/{node}",
+        "delete": "DELETE /cluster/config/nodes/{node}",
+    }
 
     async def create(
         self,

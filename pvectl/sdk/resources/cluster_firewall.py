@@ -27,6 +27,12 @@ if TYPE_CHECKING:
 class ClusterFirewall(SyncResource):
     """``/cluster/firewall``"""
 
+    _ops = {
+        "index": "GET /cluster/firewall",
+        "macros": "GET /cluster/firewall/macros",
+        "refs": "GET /cluster/firewall/refs",
+    }
+
     @cached_property
     def aliases(self) -> ClusterFirewallAliases:
         from pvectl.sdk.resources.cluster_firewall_aliases import ClusterFirewallAliases
@@ -107,6 +113,12 @@ class ClusterFirewall(SyncResource):
 
 class AsyncClusterFirewall(AsyncResource):
     """``/cluster/firewall``"""
+
+    _ops = {
+        "index": "GET /cluster/firewall",
+        "macros": "GET /cluster/firewall/macros",
+        "refs": "GET /cluster/firewall/refs",
+    }
 
     @cached_property
     def aliases(self) -> AsyncClusterFirewallAliases:

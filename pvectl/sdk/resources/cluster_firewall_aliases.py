@@ -21,6 +21,11 @@ if TYPE_CHECKING:
 class ClusterFirewallAliases(SyncResource):
     """``/cluster/firewall/aliases``"""
 
+    _ops = {
+        "create": "POST /cluster/firewall/aliases",
+        "list": "GET /cluster/firewall/aliases",
+    }
+
     def __call__(self, name: str) -> ClusterFirewallAliasesItem:
         return ClusterFirewallAliasesItem(self._client, (*self._path, str(name)))
 
@@ -67,6 +72,11 @@ class ClusterFirewallAliases(SyncResource):
 class AsyncClusterFirewallAliases(AsyncResource):
     """``/cluster/firewall/aliases``"""
 
+    _ops = {
+        "create": "POST /cluster/firewall/aliases",
+        "list": "GET /cluster/firewall/aliases",
+    }
+
     def __call__(self, name: str) -> AsyncClusterFirewallAliasesItem:
         return AsyncClusterFirewallAliasesItem(self._client, (*self._path, str(name)))
 
@@ -112,6 +122,12 @@ class AsyncClusterFirewallAliases(AsyncResource):
 
 class ClusterFirewallAliasesItem(SyncResource):
     """``/cluster/firewall/aliases/{name}``"""
+
+    _ops = {
+        "delete": "DELETE /cluster/firewall/aliases/{name}",
+        "get": "GET /cluster/firewall/aliases/{name}",
+        "set": "PUT /cluster/firewall/aliases/{name}",
+    }
 
     def delete(
         self,
@@ -176,6 +192,12 @@ class ClusterFirewallAliasesItem(SyncResource):
 
 class AsyncClusterFirewallAliasesItem(AsyncResource):
     """``/cluster/firewall/aliases/{name}``"""
+
+    _ops = {
+        "delete": "DELETE /cluster/firewall/aliases/{name}",
+        "get": "GET /cluster/firewall/aliases/{name}",
+        "set": "PUT /cluster/firewall/aliases/{name}",
+    }
 
     async def delete(
         self,

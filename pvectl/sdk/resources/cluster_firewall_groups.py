@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 class ClusterFirewallGroups(SyncResource):
     """``/cluster/firewall/groups``"""
 
+    _ops = {
+        "create": "POST /cluster/firewall/groups",
+        "list": "GET /cluster/firewall/groups",
+    }
+
     def __call__(self, group: str) -> ClusterFirewallGroupsItem:
         return ClusterFirewallGroupsItem(self._client, (*self._path, str(group)))
 
@@ -71,6 +76,11 @@ class ClusterFirewallGroups(SyncResource):
 class AsyncClusterFirewallGroups(AsyncResource):
     """``/cluster/firewall/groups``"""
 
+    _ops = {
+        "create": "POST /cluster/firewall/groups",
+        "list": "GET /cluster/firewall/groups",
+    }
+
     def __call__(self, group: str) -> AsyncClusterFirewallGroupsItem:
         return AsyncClusterFirewallGroupsItem(self._client, (*self._path, str(group)))
 
@@ -119,6 +129,12 @@ class AsyncClusterFirewallGroups(AsyncResource):
 
 class ClusterFirewallGroupsItem(SyncResource):
     """``/cluster/firewall/groups/{group}``"""
+
+    _ops = {
+        "create": "POST /cluster/firewall/groups/{group}",
+        "delete": "DELETE /cluster/firewall/groups/{group}",
+        "list": "GET /cluster/firewall/groups/{group}",
+    }
 
     def __call__(self, pos: int | str) -> ClusterFirewallGroupsItemPos:
         return ClusterFirewallGroupsItemPos(self._client, (*self._path, str(pos)))
@@ -212,6 +228,12 @@ class ClusterFirewallGroupsItem(SyncResource):
 class AsyncClusterFirewallGroupsItem(AsyncResource):
     """``/cluster/firewall/groups/{group}``"""
 
+    _ops = {
+        "create": "POST /cluster/firewall/groups/{group}",
+        "delete": "DELETE /cluster/firewall/groups/{group}",
+        "list": "GET /cluster/firewall/groups/{group}",
+    }
+
     def __call__(self, pos: int | str) -> AsyncClusterFirewallGroupsItemPos:
         return AsyncClusterFirewallGroupsItemPos(self._client, (*self._path, str(pos)))
 
@@ -303,6 +325,12 @@ class AsyncClusterFirewallGroupsItem(AsyncResource):
 
 class ClusterFirewallGroupsItemPos(SyncResource):
     """``/cluster/firewall/groups/{group}/{pos}``"""
+
+    _ops = {
+        "delete": "DELETE /cluster/firewall/groups/{group}/{pos}",
+        "get": "GET /cluster/firewall/groups/{group}/{pos}",
+        "set": "PUT /cluster/firewall/groups/{group}/{pos}",
+    }
 
     def delete(
         self,
@@ -405,6 +433,12 @@ class ClusterFirewallGroupsItemPos(SyncResource):
 
 class AsyncClusterFirewallGroupsItemPos(AsyncResource):
     """``/cluster/firewall/groups/{group}/{pos}``"""
+
+    _ops = {
+        "delete": "DELETE /cluster/firewall/groups/{group}/{pos}",
+        "get": "GET /cluster/firewall/groups/{group}/{pos}",
+        "set": "PUT /cluster/firewall/groups/{group}/{pos}",
+    }
 
     async def delete(
         self,

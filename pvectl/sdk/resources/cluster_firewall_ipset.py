@@ -21,6 +21,11 @@ if TYPE_CHECKING:
 class ClusterFirewallIpset(SyncResource):
     """``/cluster/firewall/ipset``"""
 
+    _ops = {
+        "create": "POST /cluster/firewall/ipset",
+        "list": "GET /cluster/firewall/ipset",
+    }
+
     def __call__(self, name: str) -> ClusterFirewallIpsetItem:
         return ClusterFirewallIpsetItem(self._client, (*self._path, str(name)))
 
@@ -70,6 +75,11 @@ class ClusterFirewallIpset(SyncResource):
 class AsyncClusterFirewallIpset(AsyncResource):
     """``/cluster/firewall/ipset``"""
 
+    _ops = {
+        "create": "POST /cluster/firewall/ipset",
+        "list": "GET /cluster/firewall/ipset",
+    }
+
     def __call__(self, name: str) -> AsyncClusterFirewallIpsetItem:
         return AsyncClusterFirewallIpsetItem(self._client, (*self._path, str(name)))
 
@@ -118,6 +128,12 @@ class AsyncClusterFirewallIpset(AsyncResource):
 
 class ClusterFirewallIpsetItem(SyncResource):
     """``/cluster/firewall/ipset/{name}``"""
+
+    _ops = {
+        "create": "POST /cluster/firewall/ipset/{name}",
+        "delete": "DELETE /cluster/firewall/ipset/{name}",
+        "list": "GET /cluster/firewall/ipset/{name}",
+    }
 
     def __call__(self, cidr: str) -> ClusterFirewallIpsetItemCidr:
         return ClusterFirewallIpsetItemCidr(self._client, (*self._path, str(cidr)))
@@ -185,6 +201,12 @@ class ClusterFirewallIpsetItem(SyncResource):
 class AsyncClusterFirewallIpsetItem(AsyncResource):
     """``/cluster/firewall/ipset/{name}``"""
 
+    _ops = {
+        "create": "POST /cluster/firewall/ipset/{name}",
+        "delete": "DELETE /cluster/firewall/ipset/{name}",
+        "list": "GET /cluster/firewall/ipset/{name}",
+    }
+
     def __call__(self, cidr: str) -> AsyncClusterFirewallIpsetItemCidr:
         return AsyncClusterFirewallIpsetItemCidr(self._client, (*self._path, str(cidr)))
 
@@ -251,6 +273,12 @@ class AsyncClusterFirewallIpsetItem(AsyncResource):
 class ClusterFirewallIpsetItemCidr(SyncResource):
     """``/cluster/firewall/ipset/{name}/{cidr}``"""
 
+    _ops = {
+        "delete": "DELETE /cluster/firewall/ipset/{name}/{cidr}",
+        "get": "GET /cluster/firewall/ipset/{name}/{cidr}",
+        "set": "PUT /cluster/firewall/ipset/{name}/{cidr}",
+    }
+
     def delete(
         self,
         *,
@@ -311,6 +339,12 @@ class ClusterFirewallIpsetItemCidr(SyncResource):
 
 class AsyncClusterFirewallIpsetItemCidr(AsyncResource):
     """``/cluster/firewall/ipset/{name}/{cidr}``"""
+
+    _ops = {
+        "delete": "DELETE /cluster/firewall/ipset/{name}/{cidr}",
+        "get": "GET /cluster/firewall/ipset/{name}/{cidr}",
+        "set": "PUT /cluster/firewall/ipset/{name}/{cidr}",
+    }
 
     async def delete(
         self,

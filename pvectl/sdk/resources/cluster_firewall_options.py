@@ -23,6 +23,11 @@ if TYPE_CHECKING:
 class ClusterFirewallOptions(SyncResource):
     """``/cluster/firewall/options``"""
 
+    _ops = {
+        "get": "GET /cluster/firewall/options",
+        "set": "PUT /cluster/firewall/options",
+    }
+
     def get(
         self,
     ) -> _m.ClusterFirewallOptionsGetResponse:
@@ -80,6 +85,11 @@ class ClusterFirewallOptions(SyncResource):
 
 class AsyncClusterFirewallOptions(AsyncResource):
     """``/cluster/firewall/options``"""
+
+    _ops = {
+        "get": "GET /cluster/firewall/options",
+        "set": "PUT /cluster/firewall/options",
+    }
 
     async def get(
         self,

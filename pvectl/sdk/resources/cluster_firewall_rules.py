@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 class ClusterFirewallRules(SyncResource):
     """``/cluster/firewall/rules``"""
 
+    _ops = {
+        "create": "POST /cluster/firewall/rules",
+        "list": "GET /cluster/firewall/rules",
+    }
+
     def __call__(self, pos: int | str) -> ClusterFirewallRulesItem:
         return ClusterFirewallRulesItem(self._client, (*self._path, str(pos)))
 
@@ -104,6 +109,11 @@ class ClusterFirewallRules(SyncResource):
 class AsyncClusterFirewallRules(AsyncResource):
     """``/cluster/firewall/rules``"""
 
+    _ops = {
+        "create": "POST /cluster/firewall/rules",
+        "list": "GET /cluster/firewall/rules",
+    }
+
     def __call__(self, pos: int | str) -> AsyncClusterFirewallRulesItem:
         return AsyncClusterFirewallRulesItem(self._client, (*self._path, str(pos)))
 
@@ -185,6 +195,12 @@ class AsyncClusterFirewallRules(AsyncResource):
 
 class ClusterFirewallRulesItem(SyncResource):
     """``/cluster/firewall/rules/{pos}``"""
+
+    _ops = {
+        "delete": "DELETE /cluster/firewall/rules/{pos}",
+        "get": "GET /cluster/firewall/rules/{pos}",
+        "set": "PUT /cluster/firewall/rules/{pos}",
+    }
 
     def delete(
         self,
@@ -287,6 +303,12 @@ class ClusterFirewallRulesItem(SyncResource):
 
 class AsyncClusterFirewallRulesItem(AsyncResource):
     """``/cluster/firewall/rules/{pos}``"""
+
+    _ops = {
+        "delete": "DELETE /cluster/firewall/rules/{pos}",
+        "get": "GET /cluster/firewall/rules/{pos}",
+        "set": "PUT /cluster/firewall/rules/{pos}",
+    }
 
     async def delete(
         self,

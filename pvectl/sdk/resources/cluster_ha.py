@@ -25,6 +25,10 @@ if TYPE_CHECKING:
 class ClusterHa(SyncResource):
     """``/cluster/ha``"""
 
+    _ops = {
+        "index": "GET /cluster/ha",
+    }
+
     @cached_property
     def groups(self) -> ClusterHaGroups:
         from pvectl.sdk.resources.cluster_ha_groups import ClusterHaGroups
@@ -65,6 +69,10 @@ class ClusterHa(SyncResource):
 
 class AsyncClusterHa(AsyncResource):
     """``/cluster/ha``"""
+
+    _ops = {
+        "index": "GET /cluster/ha",
+    }
 
     @cached_property
     def groups(self) -> AsyncClusterHaGroups:

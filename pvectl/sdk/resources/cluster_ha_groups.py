@@ -23,6 +23,11 @@ if TYPE_CHECKING:
 class ClusterHaGroups(SyncResource):
     """``/cluster/ha/groups``"""
 
+    _ops = {
+        "create": "POST /cluster/ha/groups",
+        "list": "GET /cluster/ha/groups",
+    }
+
     def __call__(self, group: str) -> ClusterHaGroupsItem:
         return ClusterHaGroupsItem(self._client, (*self._path, str(group)))
 
@@ -78,6 +83,11 @@ class ClusterHaGroups(SyncResource):
 class AsyncClusterHaGroups(AsyncResource):
     """``/cluster/ha/groups``"""
 
+    _ops = {
+        "create": "POST /cluster/ha/groups",
+        "list": "GET /cluster/ha/groups",
+    }
+
     def __call__(self, group: str) -> AsyncClusterHaGroupsItem:
         return AsyncClusterHaGroupsItem(self._client, (*self._path, str(group)))
 
@@ -132,6 +142,12 @@ class AsyncClusterHaGroups(AsyncResource):
 
 class ClusterHaGroupsItem(SyncResource):
     """``/cluster/ha/groups/{group}``"""
+
+    _ops = {
+        "delete": "DELETE /cluster/ha/groups/{group}",
+        "get": "GET /cluster/ha/groups/{group}",
+        "set": "PUT /cluster/ha/groups/{group}",
+    }
 
     def delete(
         self,
@@ -192,6 +208,12 @@ class ClusterHaGroupsItem(SyncResource):
 
 class AsyncClusterHaGroupsItem(AsyncResource):
     """``/cluster/ha/groups/{group}``"""
+
+    _ops = {
+        "delete": "DELETE /cluster/ha/groups/{group}",
+        "get": "GET /cluster/ha/groups/{group}",
+        "set": "PUT /cluster/ha/groups/{group}",
+    }
 
     async def delete(
         self,

@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 class ClusterHaResources(SyncResource):
     """``/cluster/ha/resources``"""
 
+    _ops = {
+        "create": "POST /cluster/ha/resources",
+        "list": "GET /cluster/ha/resources",
+    }
+
     def __call__(self, sid: str) -> ClusterHaResourcesItem:
         return ClusterHaResourcesItem(self._client, (*self._path, str(sid)))
 
@@ -93,6 +98,11 @@ class ClusterHaResources(SyncResource):
 class AsyncClusterHaResources(AsyncResource):
     """``/cluster/ha/resources``"""
 
+    _ops = {
+        "create": "POST /cluster/ha/resources",
+        "list": "GET /cluster/ha/resources",
+    }
+
     def __call__(self, sid: str) -> AsyncClusterHaResourcesItem:
         return AsyncClusterHaResourcesItem(self._client, (*self._path, str(sid)))
 
@@ -163,6 +173,14 @@ class AsyncClusterHaResources(AsyncResource):
 
 class ClusterHaResourcesItem(SyncResource):
     """``/cluster/ha/resources/{sid}``"""
+
+    _ops = {
+        "delete": "DELETE /cluster/ha/resources/{sid}",
+        "get": "GET /cluster/ha/resources/{sid}",
+        "migrate": "POST /cluster/ha/resources/{sid}/migrate",
+        "relocate": "POST /cluster/ha/resources/{sid}/relocate",
+        "set": "PUT /cluster/ha/resources/{sid}",
+    }
 
     def delete(
         self,
@@ -287,6 +305,14 @@ class ClusterHaResourcesItem(SyncResource):
 
 class AsyncClusterHaResourcesItem(AsyncResource):
     """``/cluster/ha/resources/{sid}``"""
+
+    _ops = {
+        "delete": "DELETE /cluster/ha/resources/{sid}",
+        "get": "GET /cluster/ha/resources/{sid}",
+        "migrate": "POST /cluster/ha/resources/{sid}/migrate",
+        "relocate": "POST /cluster/ha/resources/{sid}/relocate",
+        "set": "PUT /cluster/ha/resources/{sid}",
+    }
 
     async def delete(
         self,

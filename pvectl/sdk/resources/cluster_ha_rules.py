@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 class ClusterHaRules(SyncResource):
     """``/cluster/ha/rules``"""
 
+    _ops = {
+        "create": "POST /cluster/ha/rules",
+        "list": "GET /cluster/ha/rules",
+    }
+
     def __call__(self, rule: str) -> ClusterHaRulesItem:
         return ClusterHaRulesItem(self._client, (*self._path, str(rule)))
 
@@ -95,6 +100,11 @@ class ClusterHaRules(SyncResource):
 
 class AsyncClusterHaRules(AsyncResource):
     """``/cluster/ha/rules``"""
+
+    _ops = {
+        "create": "POST /cluster/ha/rules",
+        "list": "GET /cluster/ha/rules",
+    }
 
     def __call__(self, rule: str) -> AsyncClusterHaRulesItem:
         return AsyncClusterHaRulesItem(self._client, (*self._path, str(rule)))
@@ -170,6 +180,12 @@ class AsyncClusterHaRules(AsyncResource):
 class ClusterHaRulesItem(SyncResource):
     """``/cluster/ha/rules/{rule}``"""
 
+    _ops = {
+        "delete": "DELETE /cluster/ha/rules/{rule}",
+        "get": "GET /cluster/ha/rules/{rule}",
+        "set": "PUT /cluster/ha/rules/{rule}",
+    }
+
     def delete(
         self,
     ) -> None:
@@ -240,6 +256,12 @@ class ClusterHaRulesItem(SyncResource):
 
 class AsyncClusterHaRulesItem(AsyncResource):
     """``/cluster/ha/rules/{rule}``"""
+
+    _ops = {
+        "delete": "DELETE /cluster/ha/rules/{rule}",
+        "get": "GET /cluster/ha/rules/{rule}",
+        "set": "PUT /cluster/ha/rules/{rule}",
+    }
 
     async def delete(
         self,

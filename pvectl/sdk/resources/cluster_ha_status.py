@@ -22,6 +22,14 @@ if TYPE_CHECKING:
 class ClusterHaStatus(SyncResource):
     """``/cluster/ha/status``"""
 
+    _ops = {
+        "arm_ha": "POST /cluster/ha/status/arm-ha",
+        "current": "GET /cluster/ha/status/current",
+        "disarm_ha": "POST /cluster/ha/status/disarm-ha",
+        "index": "GET /cluster/ha/status",
+        "manager_status": "GET /cluster/ha/status/manager_status",
+    }
+
     def arm_ha(
         self,
     ) -> None:
@@ -90,6 +98,14 @@ class ClusterHaStatus(SyncResource):
 
 class AsyncClusterHaStatus(AsyncResource):
     """``/cluster/ha/status``"""
+
+    _ops = {
+        "arm_ha": "POST /cluster/ha/status/arm-ha",
+        "current": "GET /cluster/ha/status/current",
+        "disarm_ha": "POST /cluster/ha/status/disarm-ha",
+        "index": "GET /cluster/ha/status",
+        "manager_status": "GET /cluster/ha/status/manager_status",
+    }
 
     async def arm_ha(
         self,

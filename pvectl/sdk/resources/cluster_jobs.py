@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 class ClusterJobs(SyncResource):
     """``/cluster/jobs``"""
 
+    _ops = {
+        "index": "GET /cluster/jobs",
+        "schedule_analyze": "GET /cluster/jobs/schedule-analyze",
+    }
+
     @cached_property
     def realm_sync(self) -> ClusterJobsRealmSync:
         from pvectl.sdk.resources.cluster_jobs_realm_sync import ClusterJobsRealmSync
@@ -73,6 +78,11 @@ class ClusterJobs(SyncResource):
 
 class AsyncClusterJobs(AsyncResource):
     """``/cluster/jobs``"""
+
+    _ops = {
+        "index": "GET /cluster/jobs",
+        "schedule_analyze": "GET /cluster/jobs/schedule-analyze",
+    }
 
     @cached_property
     def realm_sync(self) -> AsyncClusterJobsRealmSync:

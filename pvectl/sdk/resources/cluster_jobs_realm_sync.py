@@ -22,6 +22,10 @@ if TYPE_CHECKING:
 class ClusterJobsRealmSync(SyncResource):
     """``/cluster/jobs/realm-sync``"""
 
+    _ops = {
+        "list": "GET /cluster/jobs/realm-sync",
+    }
+
     def __call__(self, id: str) -> ClusterJobsRealmSyncItem:
         return ClusterJobsRealmSyncItem(self._client, (*self._path, str(id)))
 
@@ -42,6 +46,10 @@ class ClusterJobsRealmSync(SyncResource):
 class AsyncClusterJobsRealmSync(AsyncResource):
     """``/cluster/jobs/realm-sync``"""
 
+    _ops = {
+        "list": "GET /cluster/jobs/realm-sync",
+    }
+
     def __call__(self, id: str) -> AsyncClusterJobsRealmSyncItem:
         return AsyncClusterJobsRealmSyncItem(self._client, (*self._path, str(id)))
 
@@ -61,6 +69,13 @@ class AsyncClusterJobsRealmSync(AsyncResource):
 
 class ClusterJobsRealmSyncItem(SyncResource):
     """``/cluster/jobs/realm-sync/{id}``"""
+
+    _ops = {
+        "create": "POST /cluster/jobs/realm-sync/{id}",
+        "delete": "DELETE /cluster/jobs/realm-sync/{id}",
+        "get": "GET /cluster/jobs/realm-sync/{id}",
+        "set": "PUT /cluster/jobs/realm-sync/{id}",
+    }
 
     def create(
         self,
@@ -162,6 +177,13 @@ class ClusterJobsRealmSyncItem(SyncResource):
 
 class AsyncClusterJobsRealmSyncItem(AsyncResource):
     """``/cluster/jobs/realm-sync/{id}``"""
+
+    _ops = {
+        "create": "POST /cluster/jobs/realm-sync/{id}",
+        "delete": "DELETE /cluster/jobs/realm-sync/{id}",
+        "get": "GET /cluster/jobs/realm-sync/{id}",
+        "set": "PUT /cluster/jobs/realm-sync/{id}",
+    }
 
     async def create(
         self,

@@ -22,6 +22,10 @@ if TYPE_CHECKING:
 class ClusterMapping(SyncResource):
     """``/cluster/mapping``"""
 
+    _ops = {
+        "index": "GET /cluster/mapping",
+    }
+
     @cached_property
     def dir(self) -> ClusterMappingDir:
         from pvectl.sdk.resources.cluster_mapping_dir import ClusterMappingDir
@@ -54,6 +58,10 @@ class ClusterMapping(SyncResource):
 
 class AsyncClusterMapping(AsyncResource):
     """``/cluster/mapping``"""
+
+    _ops = {
+        "index": "GET /cluster/mapping",
+    }
 
     @cached_property
     def dir(self) -> AsyncClusterMappingDir:

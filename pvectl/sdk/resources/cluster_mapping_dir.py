@@ -25,6 +25,11 @@ if TYPE_CHECKING:
 class ClusterMappingDir(SyncResource):
     """``/cluster/mapping/dir``"""
 
+    _ops = {
+        "create": "POST /cluster/mapping/dir",
+        "list": "GET /cluster/mapping/dir",
+    }
+
     def __call__(self, id: str) -> ClusterMappingDirItem:
         return ClusterMappingDirItem(self._client, (*self._path, str(id)))
 
@@ -80,6 +85,11 @@ class ClusterMappingDir(SyncResource):
 
 class AsyncClusterMappingDir(AsyncResource):
     """``/cluster/mapping/dir``"""
+
+    _ops = {
+        "create": "POST /cluster/mapping/dir",
+        "list": "GET /cluster/mapping/dir",
+    }
 
     def __call__(self, id: str) -> AsyncClusterMappingDirItem:
         return AsyncClusterMappingDirItem(self._client, (*self._path, str(id)))
@@ -137,6 +147,12 @@ class AsyncClusterMappingDir(AsyncResource):
 class ClusterMappingDirItem(SyncResource):
     """``/cluster/mapping/dir/{id}``"""
 
+    _ops = {
+        "delete": "DELETE /cluster/mapping/dir/{id}",
+        "get": "GET /cluster/mapping/dir/{id}",
+        "set": "PUT /cluster/mapping/dir/{id}",
+    }
+
     def delete(
         self,
     ) -> None:
@@ -190,6 +206,12 @@ class ClusterMappingDirItem(SyncResource):
 
 class AsyncClusterMappingDirItem(AsyncResource):
     """``/cluster/mapping/dir/{id}``"""
+
+    _ops = {
+        "delete": "DELETE /cluster/mapping/dir/{id}",
+        "get": "GET /cluster/mapping/dir/{id}",
+        "set": "PUT /cluster/mapping/dir/{id}",
+    }
 
     async def delete(
         self,

@@ -25,6 +25,11 @@ if TYPE_CHECKING:
 class ClusterMappingPci(SyncResource):
     """``/cluster/mapping/pci``"""
 
+    _ops = {
+        "create": "POST /cluster/mapping/pci",
+        "list": "GET /cluster/mapping/pci",
+    }
+
     def __call__(self, id: str) -> ClusterMappingPciItem:
         return ClusterMappingPciItem(self._client, (*self._path, str(id)))
 
@@ -86,6 +91,11 @@ class ClusterMappingPci(SyncResource):
 
 class AsyncClusterMappingPci(AsyncResource):
     """``/cluster/mapping/pci``"""
+
+    _ops = {
+        "create": "POST /cluster/mapping/pci",
+        "list": "GET /cluster/mapping/pci",
+    }
 
     def __call__(self, id: str) -> AsyncClusterMappingPciItem:
         return AsyncClusterMappingPciItem(self._client, (*self._path, str(id)))
@@ -149,6 +159,12 @@ class AsyncClusterMappingPci(AsyncResource):
 class ClusterMappingPciItem(SyncResource):
     """``/cluster/mapping/pci/{id}``"""
 
+    _ops = {
+        "delete": "DELETE /cluster/mapping/pci/{id}",
+        "get": "GET /cluster/mapping/pci/{id}",
+        "set": "PUT /cluster/mapping/pci/{id}",
+    }
+
     def delete(
         self,
     ) -> None:
@@ -208,6 +224,12 @@ class ClusterMappingPciItem(SyncResource):
 
 class AsyncClusterMappingPciItem(AsyncResource):
     """``/cluster/mapping/pci/{id}``"""
+
+    _ops = {
+        "delete": "DELETE /cluster/mapping/pci/{id}",
+        "get": "GET /cluster/mapping/pci/{id}",
+        "set": "PUT /cluster/mapping/pci/{id}",
+    }
 
     async def delete(
         self,

@@ -25,6 +25,11 @@ if TYPE_CHECKING:
 class ClusterMappingUsb(SyncResource):
     """``/cluster/mapping/usb``"""
 
+    _ops = {
+        "create": "POST /cluster/mapping/usb",
+        "list": "GET /cluster/mapping/usb",
+    }
+
     def __call__(self, id: str) -> ClusterMappingUsbItem:
         return ClusterMappingUsbItem(self._client, (*self._path, str(id)))
 
@@ -80,6 +85,11 @@ class ClusterMappingUsb(SyncResource):
 
 class AsyncClusterMappingUsb(AsyncResource):
     """``/cluster/mapping/usb``"""
+
+    _ops = {
+        "create": "POST /cluster/mapping/usb",
+        "list": "GET /cluster/mapping/usb",
+    }
 
     def __call__(self, id: str) -> AsyncClusterMappingUsbItem:
         return AsyncClusterMappingUsbItem(self._client, (*self._path, str(id)))
@@ -137,6 +147,12 @@ class AsyncClusterMappingUsb(AsyncResource):
 class ClusterMappingUsbItem(SyncResource):
     """``/cluster/mapping/usb/{id}``"""
 
+    _ops = {
+        "delete": "DELETE /cluster/mapping/usb/{id}",
+        "get": "GET /cluster/mapping/usb/{id}",
+        "set": "PUT /cluster/mapping/usb/{id}",
+    }
+
     def delete(
         self,
     ) -> None:
@@ -190,6 +206,12 @@ class ClusterMappingUsbItem(SyncResource):
 
 class AsyncClusterMappingUsbItem(AsyncResource):
     """``/cluster/mapping/usb/{id}``"""
+
+    _ops = {
+        "delete": "DELETE /cluster/mapping/usb/{id}",
+        "get": "GET /cluster/mapping/usb/{id}",
+        "set": "PUT /cluster/mapping/usb/{id}",
+    }
 
     async def delete(
         self,

@@ -23,6 +23,11 @@ if TYPE_CHECKING:
 class ClusterMetrics(SyncResource):
     """``/cluster/metrics``"""
 
+    _ops = {
+        "export": "GET /cluster/metrics/export",
+        "index": "GET /cluster/metrics",
+    }
+
     @cached_property
     def server(self) -> ClusterMetricsServer:
         from pvectl.sdk.resources.cluster_metrics_server import ClusterMetricsServer
@@ -75,6 +80,11 @@ class ClusterMetrics(SyncResource):
 
 class AsyncClusterMetrics(AsyncResource):
     """``/cluster/metrics``"""
+
+    _ops = {
+        "export": "GET /cluster/metrics/export",
+        "index": "GET /cluster/metrics",
+    }
 
     @cached_property
     def server(self) -> AsyncClusterMetricsServer:

@@ -22,6 +22,10 @@ if TYPE_CHECKING:
 class ClusterMetricsServer(SyncResource):
     """``/cluster/metrics/server``"""
 
+    _ops = {
+        "list": "GET /cluster/metrics/server",
+    }
+
     def __call__(self, id: str) -> ClusterMetricsServerItem:
         return ClusterMetricsServerItem(self._client, (*self._path, str(id)))
 
@@ -42,6 +46,10 @@ class ClusterMetricsServer(SyncResource):
 class AsyncClusterMetricsServer(AsyncResource):
     """``/cluster/metrics/server``"""
 
+    _ops = {
+        "list": "GET /cluster/metrics/server",
+    }
+
     def __call__(self, id: str) -> AsyncClusterMetricsServerItem:
         return AsyncClusterMetricsServerItem(self._client, (*self._path, str(id)))
 
@@ -61,6 +69,13 @@ class AsyncClusterMetricsServer(AsyncResource):
 
 class ClusterMetricsServerItem(SyncResource):
     """``/cluster/metrics/server/{id}``"""
+
+    _ops = {
+        "create": "POST /cluster/metrics/server/{id}",
+        "delete": "DELETE /cluster/metrics/server/{id}",
+        "get": "GET /cluster/metrics/server/{id}",
+        "set": "PUT /cluster/metrics/server/{id}",
+    }
 
     def create(
         self,
@@ -261,6 +276,13 @@ class ClusterMetricsServerItem(SyncResource):
 
 class AsyncClusterMetricsServerItem(AsyncResource):
     """``/cluster/metrics/server/{id}``"""
+
+    _ops = {
+        "create": "POST /cluster/metrics/server/{id}",
+        "delete": "DELETE /cluster/metrics/server/{id}",
+        "get": "GET /cluster/metrics/server/{id}",
+        "set": "PUT /cluster/metrics/server/{id}",
+    }
 
     async def create(
         self,

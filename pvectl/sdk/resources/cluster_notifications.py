@@ -34,6 +34,12 @@ if TYPE_CHECKING:
 class ClusterNotifications(SyncResource):
     """``/cluster/notifications``"""
 
+    _ops = {
+        "index": "GET /cluster/notifications",
+        "matcher_field_values": "GET /cluster/notifications/matcher-field-values",
+        "matcher_fields": "GET /cluster/notifications/matcher-fields",
+    }
+
     @cached_property
     def endpoints(self) -> ClusterNotificationsEndpoints:
         from pvectl.sdk.resources.cluster_notifications_endpoints import ClusterNotificationsEndpoints
@@ -92,6 +98,12 @@ class ClusterNotifications(SyncResource):
 
 class AsyncClusterNotifications(AsyncResource):
     """``/cluster/notifications``"""
+
+    _ops = {
+        "index": "GET /cluster/notifications",
+        "matcher_field_values": "GET /cluster/notifications/matcher-field-values",
+        "matcher_fields": "GET /cluster/notifications/matcher-fields",
+    }
 
     @cached_property
     def endpoints(self) -> AsyncClusterNotificationsEndpoints:

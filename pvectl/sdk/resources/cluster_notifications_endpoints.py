@@ -35,6 +35,10 @@ if TYPE_CHECKING:
 class ClusterNotificationsEndpoints(SyncResource):
     """``/cluster/notifications/endpoints``"""
 
+    _ops = {
+        "index": "GET /cluster/notifications/endpoints",
+    }
+
     @cached_property
     def gotify(self) -> ClusterNotificationsEndpointsGotify:
         from pvectl.sdk.resources.cluster_notifications_endpoints_gotify import ClusterNotificationsEndpointsGotify
@@ -73,6 +77,10 @@ class ClusterNotificationsEndpoints(SyncResource):
 
 class AsyncClusterNotificationsEndpoints(AsyncResource):
     """``/cluster/notifications/endpoints``"""
+
+    _ops = {
+        "index": "GET /cluster/notifications/endpoints",
+    }
 
     @cached_property
     def gotify(self) -> AsyncClusterNotificationsEndpointsGotify:

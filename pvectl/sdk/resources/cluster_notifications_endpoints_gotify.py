@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 class ClusterNotificationsEndpointsGotify(SyncResource):
     """``/cluster/notifications/endpoints/gotify``"""
 
+    _ops = {
+        "create": "POST /cluster/notifications/endpoints/gotify",
+        "list": "GET /cluster/notifications/endpoints/gotify",
+    }
+
     def __call__(self, name: str) -> ClusterNotificationsEndpointsGotifyItem:
         return ClusterNotificationsEndpointsGotifyItem(self._client, (*self._path, str(name)))
 
@@ -74,6 +79,11 @@ class ClusterNotificationsEndpointsGotify(SyncResource):
 class AsyncClusterNotificationsEndpointsGotify(AsyncResource):
     """``/cluster/notifications/endpoints/gotify``"""
 
+    _ops = {
+        "create": "POST /cluster/notifications/endpoints/gotify",
+        "list": "GET /cluster/notifications/endpoints/gotify",
+    }
+
     def __call__(self, name: str) -> AsyncClusterNotificationsEndpointsGotifyItem:
         return AsyncClusterNotificationsEndpointsGotifyItem(self._client, (*self._path, str(name)))
 
@@ -125,6 +135,12 @@ class AsyncClusterNotificationsEndpointsGotify(AsyncResource):
 
 class ClusterNotificationsEndpointsGotifyItem(SyncResource):
     """``/cluster/notifications/endpoints/gotify/{name}``"""
+
+    _ops = {
+        "delete": "DELETE /cluster/notifications/endpoints/gotify/{name}",
+        "get": "GET /cluster/notifications/endpoints/gotify/{name}",
+        "set": "PUT /cluster/notifications/endpoints/gotify/{name}",
+    }
 
     def delete(
         self,
@@ -187,6 +203,12 @@ class ClusterNotificationsEndpointsGotifyItem(SyncResource):
 
 class AsyncClusterNotificationsEndpointsGotifyItem(AsyncResource):
     """``/cluster/notifications/endpoints/gotify/{name}``"""
+
+    _ops = {
+        "delete": "DELETE /cluster/notifications/endpoints/gotify/{name}",
+        "get": "GET /cluster/notifications/endpoints/gotify/{name}",
+        "set": "PUT /cluster/notifications/endpoints/gotify/{name}",
+    }
 
     async def delete(
         self,

@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 class ClusterNotificationsEndpointsSendmail(SyncResource):
     """``/cluster/notifications/endpoints/sendmail``"""
 
+    _ops = {
+        "create": "POST /cluster/notifications/endpoints/sendmail",
+        "list": "GET /cluster/notifications/endpoints/sendmail",
+    }
+
     def __call__(self, name: str) -> ClusterNotificationsEndpointsSendmailItem:
         return ClusterNotificationsEndpointsSendmailItem(self._client, (*self._path, str(name)))
 
@@ -80,6 +85,11 @@ class ClusterNotificationsEndpointsSendmail(SyncResource):
 class AsyncClusterNotificationsEndpointsSendmail(AsyncResource):
     """``/cluster/notifications/endpoints/sendmail``"""
 
+    _ops = {
+        "create": "POST /cluster/notifications/endpoints/sendmail",
+        "list": "GET /cluster/notifications/endpoints/sendmail",
+    }
+
     def __call__(self, name: str) -> AsyncClusterNotificationsEndpointsSendmailItem:
         return AsyncClusterNotificationsEndpointsSendmailItem(self._client, (*self._path, str(name)))
 
@@ -137,6 +147,12 @@ class AsyncClusterNotificationsEndpointsSendmail(AsyncResource):
 
 class ClusterNotificationsEndpointsSendmailItem(SyncResource):
     """``/cluster/notifications/endpoints/sendmail/{name}``"""
+
+    _ops = {
+        "delete": "DELETE /cluster/notifications/endpoints/sendmail/{name}",
+        "get": "GET /cluster/notifications/endpoints/sendmail/{name}",
+        "set": "PUT /cluster/notifications/endpoints/sendmail/{name}",
+    }
 
     def delete(
         self,
@@ -205,6 +221,12 @@ class ClusterNotificationsEndpointsSendmailItem(SyncResource):
 
 class AsyncClusterNotificationsEndpointsSendmailItem(AsyncResource):
     """``/cluster/notifications/endpoints/sendmail/{name}``"""
+
+    _ops = {
+        "delete": "DELETE /cluster/notifications/endpoints/sendmail/{name}",
+        "get": "GET /cluster/notifications/endpoints/sendmail/{name}",
+        "set": "PUT /cluster/notifications/endpoints/sendmail/{name}",
+    }
 
     async def delete(
         self,

@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 class ClusterNotificationsEndpointsSmtp(SyncResource):
     """``/cluster/notifications/endpoints/smtp``"""
 
+    _ops = {
+        "create": "POST /cluster/notifications/endpoints/smtp",
+        "list": "GET /cluster/notifications/endpoints/smtp",
+    }
+
     def __call__(self, name: str) -> ClusterNotificationsEndpointsSmtpItem:
         return ClusterNotificationsEndpointsSmtpItem(self._client, (*self._path, str(name)))
 
@@ -95,6 +100,11 @@ class ClusterNotificationsEndpointsSmtp(SyncResource):
 class AsyncClusterNotificationsEndpointsSmtp(AsyncResource):
     """``/cluster/notifications/endpoints/smtp``"""
 
+    _ops = {
+        "create": "POST /cluster/notifications/endpoints/smtp",
+        "list": "GET /cluster/notifications/endpoints/smtp",
+    }
+
     def __call__(self, name: str) -> AsyncClusterNotificationsEndpointsSmtpItem:
         return AsyncClusterNotificationsEndpointsSmtpItem(self._client, (*self._path, str(name)))
 
@@ -167,6 +177,12 @@ class AsyncClusterNotificationsEndpointsSmtp(AsyncResource):
 
 class ClusterNotificationsEndpointsSmtpItem(SyncResource):
     """``/cluster/notifications/endpoints/smtp/{name}``"""
+
+    _ops = {
+        "delete": "DELETE /cluster/notifications/endpoints/smtp/{name}",
+        "get": "GET /cluster/notifications/endpoints/smtp/{name}",
+        "set": "PUT /cluster/notifications/endpoints/smtp/{name}",
+    }
 
     def delete(
         self,
@@ -250,6 +266,12 @@ class ClusterNotificationsEndpointsSmtpItem(SyncResource):
 
 class AsyncClusterNotificationsEndpointsSmtpItem(AsyncResource):
     """``/cluster/notifications/endpoints/smtp/{name}``"""
+
+    _ops = {
+        "delete": "DELETE /cluster/notifications/endpoints/smtp/{name}",
+        "get": "GET /cluster/notifications/endpoints/smtp/{name}",
+        "set": "PUT /cluster/notifications/endpoints/smtp/{name}",
+    }
 
     async def delete(
         self,

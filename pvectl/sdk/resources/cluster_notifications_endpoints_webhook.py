@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 class ClusterNotificationsEndpointsWebhook(SyncResource):
     """``/cluster/notifications/endpoints/webhook``"""
 
+    _ops = {
+        "create": "POST /cluster/notifications/endpoints/webhook",
+        "list": "GET /cluster/notifications/endpoints/webhook",
+    }
+
     def __call__(self, name: str) -> ClusterNotificationsEndpointsWebhookItem:
         return ClusterNotificationsEndpointsWebhookItem(self._client, (*self._path, str(name)))
 
@@ -83,6 +88,11 @@ class ClusterNotificationsEndpointsWebhook(SyncResource):
 class AsyncClusterNotificationsEndpointsWebhook(AsyncResource):
     """``/cluster/notifications/endpoints/webhook``"""
 
+    _ops = {
+        "create": "POST /cluster/notifications/endpoints/webhook",
+        "list": "GET /cluster/notifications/endpoints/webhook",
+    }
+
     def __call__(self, name: str) -> AsyncClusterNotificationsEndpointsWebhookItem:
         return AsyncClusterNotificationsEndpointsWebhookItem(self._client, (*self._path, str(name)))
 
@@ -143,6 +153,12 @@ class AsyncClusterNotificationsEndpointsWebhook(AsyncResource):
 
 class ClusterNotificationsEndpointsWebhookItem(SyncResource):
     """``/cluster/notifications/endpoints/webhook/{name}``"""
+
+    _ops = {
+        "delete": "DELETE /cluster/notifications/endpoints/webhook/{name}",
+        "get": "GET /cluster/notifications/endpoints/webhook/{name}",
+        "set": "PUT /cluster/notifications/endpoints/webhook/{name}",
+    }
 
     def delete(
         self,
@@ -214,6 +230,12 @@ class ClusterNotificationsEndpointsWebhookItem(SyncResource):
 
 class AsyncClusterNotificationsEndpointsWebhookItem(AsyncResource):
     """``/cluster/notifications/endpoints/webhook/{name}``"""
+
+    _ops = {
+        "delete": "DELETE /cluster/notifications/endpoints/webhook/{name}",
+        "get": "GET /cluster/notifications/endpoints/webhook/{name}",
+        "set": "PUT /cluster/notifications/endpoints/webhook/{name}",
+    }
 
     async def delete(
         self,

@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 class ClusterNotificationsMatchers(SyncResource):
     """``/cluster/notifications/matchers``"""
 
+    _ops = {
+        "create": "POST /cluster/notifications/matchers",
+        "list": "GET /cluster/notifications/matchers",
+    }
+
     def __call__(self, name: str) -> ClusterNotificationsMatchersItem:
         return ClusterNotificationsMatchersItem(self._client, (*self._path, str(name)))
 
@@ -86,6 +91,11 @@ class ClusterNotificationsMatchers(SyncResource):
 class AsyncClusterNotificationsMatchers(AsyncResource):
     """``/cluster/notifications/matchers``"""
 
+    _ops = {
+        "create": "POST /cluster/notifications/matchers",
+        "list": "GET /cluster/notifications/matchers",
+    }
+
     def __call__(self, name: str) -> AsyncClusterNotificationsMatchersItem:
         return AsyncClusterNotificationsMatchersItem(self._client, (*self._path, str(name)))
 
@@ -149,6 +159,12 @@ class AsyncClusterNotificationsMatchers(AsyncResource):
 
 class ClusterNotificationsMatchersItem(SyncResource):
     """``/cluster/notifications/matchers/{name}``"""
+
+    _ops = {
+        "delete": "DELETE /cluster/notifications/matchers/{name}",
+        "get": "GET /cluster/notifications/matchers/{name}",
+        "set": "PUT /cluster/notifications/matchers/{name}",
+    }
 
     def delete(
         self,
@@ -223,6 +239,12 @@ class ClusterNotificationsMatchersItem(SyncResource):
 
 class AsyncClusterNotificationsMatchersItem(AsyncResource):
     """``/cluster/notifications/matchers/{name}``"""
+
+    _ops = {
+        "delete": "DELETE /cluster/notifications/matchers/{name}",
+        "get": "GET /cluster/notifications/matchers/{name}",
+        "set": "PUT /cluster/notifications/matchers/{name}",
+    }
 
     async def delete(
         self,

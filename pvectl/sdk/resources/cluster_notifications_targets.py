@@ -20,6 +20,10 @@ if TYPE_CHECKING:
 class ClusterNotificationsTargets(SyncResource):
     """``/cluster/notifications/targets``"""
 
+    _ops = {
+        "list": "GET /cluster/notifications/targets",
+    }
+
     def __call__(self, name: str) -> ClusterNotificationsTargetsItem:
         return ClusterNotificationsTargetsItem(self._client, (*self._path, str(name)))
 
@@ -39,6 +43,10 @@ class ClusterNotificationsTargets(SyncResource):
 
 class AsyncClusterNotificationsTargets(AsyncResource):
     """``/cluster/notifications/targets``"""
+
+    _ops = {
+        "list": "GET /cluster/notifications/targets",
+    }
 
     def __call__(self, name: str) -> AsyncClusterNotificationsTargetsItem:
         return AsyncClusterNotificationsTargetsItem(self._client, (*self._path, str(name)))
@@ -60,6 +68,10 @@ class AsyncClusterNotificationsTargets(AsyncResource):
 class ClusterNotificationsTargetsItem(SyncResource):
     """``/cluster/notifications/targets/{name}``"""
 
+    _ops = {
+        "test": "POST /cluster/notifications/targets/{name}/test",
+    }
+
     def test(
         self,
     ) -> None:
@@ -73,6 +85,10 @@ class ClusterNotificationsTargetsItem(SyncResource):
 
 class AsyncClusterNotificationsTargetsItem(AsyncResource):
     """``/cluster/notifications/targets/{name}``"""
+
+    _ops = {
+        "test": "POST /cluster/notifications/targets/{name}/test",
+    }
 
     async def test(
         self,

@@ -31,6 +31,11 @@ if TYPE_CHECKING:
 class ClusterOptions(SyncResource):
     """``/cluster/options``"""
 
+    _ops = {
+        "get": "GET /cluster/options",
+        "set": "PUT /cluster/options",
+    }
+
     def get(
         self,
     ) -> dict[str, Any]:
@@ -190,6 +195,11 @@ class ClusterOptions(SyncResource):
 
 class AsyncClusterOptions(AsyncResource):
     """``/cluster/options``"""
+
+    _ops = {
+        "get": "GET /cluster/options",
+        "set": "PUT /cluster/options",
+    }
 
     async def get(
         self,

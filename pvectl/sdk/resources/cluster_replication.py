@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 class ClusterReplication(SyncResource):
     """``/cluster/replication``"""
 
+    _ops = {
+        "create": "POST /cluster/replication",
+        "list": "GET /cluster/replication",
+    }
+
     def __call__(self, id: str) -> ClusterReplicationItem:
         return ClusterReplicationItem(self._client, (*self._path, str(id)))
 
@@ -86,6 +91,11 @@ class ClusterReplication(SyncResource):
 class AsyncClusterReplication(AsyncResource):
     """``/cluster/replication``"""
 
+    _ops = {
+        "create": "POST /cluster/replication",
+        "list": "GET /cluster/replication",
+    }
+
     def __call__(self, id: str) -> AsyncClusterReplicationItem:
         return AsyncClusterReplicationItem(self._client, (*self._path, str(id)))
 
@@ -149,6 +159,12 @@ class AsyncClusterReplication(AsyncResource):
 
 class ClusterReplicationItem(SyncResource):
     """``/cluster/replication/{id}``"""
+
+    _ops = {
+        "delete": "DELETE /cluster/replication/{id}",
+        "get": "GET /cluster/replication/{id}",
+        "set": "PUT /cluster/replication/{id}",
+    }
 
     def delete(
         self,
@@ -230,6 +246,12 @@ class ClusterReplicationItem(SyncResource):
 
 class AsyncClusterReplicationItem(AsyncResource):
     """``/cluster/replication/{id}``"""
+
+    _ops = {
+        "delete": "DELETE /cluster/replication/{id}",
+        "get": "GET /cluster/replication/{id}",
+        "set": "PUT /cluster/replication/{id}",
+    }
 
     async def delete(
         self,

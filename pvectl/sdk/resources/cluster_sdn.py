@@ -30,6 +30,13 @@ if TYPE_CHECKING:
 class ClusterSdn(SyncResource):
     """``/cluster/sdn``"""
 
+    _ops = {
+        "dry_run": "GET /cluster/sdn/dry-run",
+        "index": "GET /cluster/sdn",
+        "rollback": "POST /cluster/sdn/rollback",
+        "set": "PUT /cluster/sdn",
+    }
+
     @cached_property
     def controllers(self) -> ClusterSdnControllers:
         from pvectl.sdk.resources.cluster_sdn_controllers import ClusterSdnControllers
@@ -153,11 +160,18 @@ class ClusterSdn(SyncResource):
                 "release-lock": release_lock,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "PUT /cluster/sdn")
 
 
 class AsyncClusterSdn(AsyncResource):
     """``/cluster/sdn``"""
+
+    _ops = {
+        "dry_run": "GET /cluster/sdn/dry-run",
+        "index": "GET /cluster/sdn",
+        "rollback": "POST /cluster/sdn/rollback",
+        "set": "PUT /cluster/sdn",
+    }
 
     @cached_property
     def controllers(self) -> AsyncClusterSdnControllers:
@@ -282,4 +296,4 @@ class AsyncClusterSdn(AsyncResource):
                 "release-lock": release_lock,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "PUT /cluster/sdn")

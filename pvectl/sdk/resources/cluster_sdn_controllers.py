@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 class ClusterSdnControllers(SyncResource):
     """``/cluster/sdn/controllers``"""
 
+    _ops = {
+        "create": "POST /cluster/sdn/controllers",
+        "list": "GET /cluster/sdn/controllers",
+    }
+
     def __call__(self, controller: str) -> ClusterSdnControllersItem:
         return ClusterSdnControllersItem(self._client, (*self._path, str(controller)))
 
@@ -117,6 +122,11 @@ class ClusterSdnControllers(SyncResource):
 class AsyncClusterSdnControllers(AsyncResource):
     """``/cluster/sdn/controllers``"""
 
+    _ops = {
+        "create": "POST /cluster/sdn/controllers",
+        "list": "GET /cluster/sdn/controllers",
+    }
+
     def __call__(self, controller: str) -> AsyncClusterSdnControllersItem:
         return AsyncClusterSdnControllersItem(self._client, (*self._path, str(controller)))
 
@@ -211,6 +221,12 @@ class AsyncClusterSdnControllers(AsyncResource):
 
 class ClusterSdnControllersItem(SyncResource):
     """``/cluster/sdn/controllers/{controller}``"""
+
+    _ops = {
+        "delete": "DELETE /cluster/sdn/controllers/{controller}",
+        "get": "GET /cluster/sdn/controllers/{controller}",
+        "set": "PUT /cluster/sdn/controllers/{controller}",
+    }
 
     def delete(
         self,
@@ -320,6 +336,12 @@ class ClusterSdnControllersItem(SyncResource):
 
 class AsyncClusterSdnControllersItem(AsyncResource):
     """``/cluster/sdn/controllers/{controller}``"""
+
+    _ops = {
+        "delete": "DELETE /cluster/sdn/controllers/{controller}",
+        "get": "GET /cluster/sdn/controllers/{controller}",
+        "set": "PUT /cluster/sdn/controllers/{controller}",
+    }
 
     async def delete(
         self,

@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 class ClusterSdnDns(SyncResource):
     """``/cluster/sdn/dns``"""
 
+    _ops = {
+        "create": "POST /cluster/sdn/dns",
+        "list": "GET /cluster/sdn/dns",
+    }
+
     def __call__(self, dns: str) -> ClusterSdnDnsItem:
         return ClusterSdnDnsItem(self._client, (*self._path, str(dns)))
 
@@ -96,6 +101,11 @@ class ClusterSdnDns(SyncResource):
 class AsyncClusterSdnDns(AsyncResource):
     """``/cluster/sdn/dns``"""
 
+    _ops = {
+        "create": "POST /cluster/sdn/dns",
+        "list": "GET /cluster/sdn/dns",
+    }
+
     def __call__(self, dns: str) -> AsyncClusterSdnDnsItem:
         return AsyncClusterSdnDnsItem(self._client, (*self._path, str(dns)))
 
@@ -169,6 +179,12 @@ class AsyncClusterSdnDns(AsyncResource):
 
 class ClusterSdnDnsItem(SyncResource):
     """``/cluster/sdn/dns/{dns}``"""
+
+    _ops = {
+        "delete": "DELETE /cluster/sdn/dns/{dns}",
+        "get": "GET /cluster/sdn/dns/{dns}",
+        "set": "PUT /cluster/sdn/dns/{dns}",
+    }
 
     def delete(
         self,
@@ -245,6 +261,12 @@ class ClusterSdnDnsItem(SyncResource):
 
 class AsyncClusterSdnDnsItem(AsyncResource):
     """``/cluster/sdn/dns/{dns}``"""
+
+    _ops = {
+        "delete": "DELETE /cluster/sdn/dns/{dns}",
+        "get": "GET /cluster/sdn/dns/{dns}",
+        "set": "PUT /cluster/sdn/dns/{dns}",
+    }
 
     async def delete(
         self,

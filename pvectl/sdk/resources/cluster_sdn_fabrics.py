@@ -24,6 +24,11 @@ if TYPE_CHECKING:
 class ClusterSdnFabrics(SyncResource):
     """``/cluster/sdn/fabrics``"""
 
+    _ops = {
+        "all": "GET /cluster/sdn/fabrics/all",
+        "index": "GET /cluster/sdn/fabrics",
+    }
+
     @cached_property
     def fabric(self) -> ClusterSdnFabricsFabric:
         from pvectl.sdk.resources.cluster_sdn_fabrics_fabric import ClusterSdnFabricsFabric
@@ -78,6 +83,11 @@ class ClusterSdnFabrics(SyncResource):
 
 class AsyncClusterSdnFabrics(AsyncResource):
     """``/cluster/sdn/fabrics``"""
+
+    _ops = {
+        "all": "GET /cluster/sdn/fabrics/all",
+        "index": "GET /cluster/sdn/fabrics",
+    }
 
     @cached_property
     def fabric(self) -> AsyncClusterSdnFabricsFabric:

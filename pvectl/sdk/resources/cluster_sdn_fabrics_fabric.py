@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 class ClusterSdnFabricsFabric(SyncResource):
     """``/cluster/sdn/fabrics/fabric``"""
 
+    _ops = {
+        "create": "POST /cluster/sdn/fabrics/fabric",
+        "list": "GET /cluster/sdn/fabrics/fabric",
+    }
+
     def __call__(self, id: str) -> ClusterSdnFabricsFabricItem:
         return ClusterSdnFabricsFabricItem(self._client, (*self._path, str(id)))
 
@@ -98,6 +103,11 @@ class ClusterSdnFabricsFabric(SyncResource):
 
 class AsyncClusterSdnFabricsFabric(AsyncResource):
     """``/cluster/sdn/fabrics/fabric``"""
+
+    _ops = {
+        "create": "POST /cluster/sdn/fabrics/fabric",
+        "list": "GET /cluster/sdn/fabrics/fabric",
+    }
 
     def __call__(self, id: str) -> AsyncClusterSdnFabricsFabricItem:
         return AsyncClusterSdnFabricsFabricItem(self._client, (*self._path, str(id)))
@@ -176,6 +186,12 @@ class AsyncClusterSdnFabricsFabric(AsyncResource):
 class ClusterSdnFabricsFabricItem(SyncResource):
     """``/cluster/sdn/fabrics/fabric/{id}``"""
 
+    _ops = {
+        "delete": "DELETE /cluster/sdn/fabrics/fabric/{id}",
+        "get": "GET /cluster/sdn/fabrics/fabric/{id}",
+        "set": "PUT /cluster/sdn/fabrics/fabric/{id}",
+    }
+
     def delete(
         self,
     ) -> None:
@@ -246,6 +262,12 @@ class ClusterSdnFabricsFabricItem(SyncResource):
 
 class AsyncClusterSdnFabricsFabricItem(AsyncResource):
     """``/cluster/sdn/fabrics/fabric/{id}``"""
+
+    _ops = {
+        "delete": "DELETE /cluster/sdn/fabrics/fabric/{id}",
+        "get": "GET /cluster/sdn/fabrics/fabric/{id}",
+        "set": "PUT /cluster/sdn/fabrics/fabric/{id}",
+    }
 
     async def delete(
         self,

@@ -22,6 +22,10 @@ if TYPE_CHECKING:
 class ClusterSdnFabricsNode(SyncResource):
     """``/cluster/sdn/fabrics/node``"""
 
+    _ops = {
+        "list": "GET /cluster/sdn/fabrics/node",
+    }
+
     def __call__(self, fabric_id: str) -> ClusterSdnFabricsNodeItem:
         return ClusterSdnFabricsNodeItem(self._client, (*self._path, str(fabric_id)))
 
@@ -55,6 +59,10 @@ class ClusterSdnFabricsNode(SyncResource):
 class AsyncClusterSdnFabricsNode(AsyncResource):
     """``/cluster/sdn/fabrics/node``"""
 
+    _ops = {
+        "list": "GET /cluster/sdn/fabrics/node",
+    }
+
     def __call__(self, fabric_id: str) -> AsyncClusterSdnFabricsNodeItem:
         return AsyncClusterSdnFabricsNodeItem(self._client, (*self._path, str(fabric_id)))
 
@@ -87,6 +95,11 @@ class AsyncClusterSdnFabricsNode(AsyncResource):
 
 class ClusterSdnFabricsNodeItem(SyncResource):
     """``/cluster/sdn/fabrics/node/{fabric_id}``"""
+
+    _ops = {
+        "create": "POST /cluster/sdn/fabrics/node/{fabric_id}",
+        "list": "GET /cluster/sdn/fabrics/node/{fabric_id}",
+    }
 
     def __call__(self, node_id: str) -> ClusterSdnFabricsNodeItemNodeId:
         return ClusterSdnFabricsNodeItemNodeId(self._client, (*self._path, str(node_id)))
@@ -159,6 +172,11 @@ class ClusterSdnFabricsNodeItem(SyncResource):
 class AsyncClusterSdnFabricsNodeItem(AsyncResource):
     """``/cluster/sdn/fabrics/node/{fabric_id}``"""
 
+    _ops = {
+        "create": "POST /cluster/sdn/fabrics/node/{fabric_id}",
+        "list": "GET /cluster/sdn/fabrics/node/{fabric_id}",
+    }
+
     def __call__(self, node_id: str) -> AsyncClusterSdnFabricsNodeItemNodeId:
         return AsyncClusterSdnFabricsNodeItemNodeId(self._client, (*self._path, str(node_id)))
 
@@ -230,6 +248,12 @@ class AsyncClusterSdnFabricsNodeItem(AsyncResource):
 class ClusterSdnFabricsNodeItemNodeId(SyncResource):
     """``/cluster/sdn/fabrics/node/{fabric_id}/{node_id}``"""
 
+    _ops = {
+        "delete": "DELETE /cluster/sdn/fabrics/node/{fabric_id}/{node_id}",
+        "get": "GET /cluster/sdn/fabrics/node/{fabric_id}/{node_id}",
+        "set": "PUT /cluster/sdn/fabrics/node/{fabric_id}/{node_id}",
+    }
+
     def delete(
         self,
     ) -> None:
@@ -294,6 +318,12 @@ class ClusterSdnFabricsNodeItemNodeId(SyncResource):
 
 class AsyncClusterSdnFabricsNodeItemNodeId(AsyncResource):
     """``/cluster/sdn/fabrics/node/{fabric_id}/{node_id}``"""
+
+    _ops = {
+        "delete": "DELETE /cluster/sdn/fabrics/node/{fabric_id}/{node_id}",
+        "get": "GET /cluster/sdn/fabrics/node/{fabric_id}/{node_id}",
+        "set": "PUT /cluster/sdn/fabrics/node/{fabric_id}/{node_id}",
+    }
 
     async def delete(
         self,

@@ -23,6 +23,11 @@ if TYPE_CHECKING:
 class ClusterSdnIpams(SyncResource):
     """``/cluster/sdn/ipams``"""
 
+    _ops = {
+        "create": "POST /cluster/sdn/ipams",
+        "list": "GET /cluster/sdn/ipams",
+    }
+
     def __call__(self, ipam: str) -> ClusterSdnIpamsItem:
         return ClusterSdnIpamsItem(self._client, (*self._path, str(ipam)))
 
@@ -91,6 +96,11 @@ class ClusterSdnIpams(SyncResource):
 class AsyncClusterSdnIpams(AsyncResource):
     """``/cluster/sdn/ipams``"""
 
+    _ops = {
+        "create": "POST /cluster/sdn/ipams",
+        "list": "GET /cluster/sdn/ipams",
+    }
+
     def __call__(self, ipam: str) -> AsyncClusterSdnIpamsItem:
         return AsyncClusterSdnIpamsItem(self._client, (*self._path, str(ipam)))
 
@@ -158,6 +168,13 @@ class AsyncClusterSdnIpams(AsyncResource):
 
 class ClusterSdnIpamsItem(SyncResource):
     """``/cluster/sdn/ipams/{ipam}``"""
+
+    _ops = {
+        "delete": "DELETE /cluster/sdn/ipams/{ipam}",
+        "get": "GET /cluster/sdn/ipams/{ipam}",
+        "set": "PUT /cluster/sdn/ipams/{ipam}",
+        "status": "GET /cluster/sdn/ipams/{ipam}/status",
+    }
 
     def delete(
         self,
@@ -242,6 +259,13 @@ class ClusterSdnIpamsItem(SyncResource):
 
 class AsyncClusterSdnIpamsItem(AsyncResource):
     """``/cluster/sdn/ipams/{ipam}``"""
+
+    _ops = {
+        "delete": "DELETE /cluster/sdn/ipams/{ipam}",
+        "get": "GET /cluster/sdn/ipams/{ipam}",
+        "set": "PUT /cluster/sdn/ipams/{ipam}",
+        "status": "GET /cluster/sdn/ipams/{ipam}/status",
+    }
 
     async def delete(
         self,

@@ -13,6 +13,11 @@ from pvectl.sdk._core.resource import AsyncResource, SyncResource
 class ClusterSdnLock(SyncResource):
     """``/cluster/sdn/lock``"""
 
+    _ops = {
+        "create": "POST /cluster/sdn/lock",
+        "delete": "DELETE /cluster/sdn/lock",
+    }
+
     def create(
         self,
         *,
@@ -60,6 +65,11 @@ class ClusterSdnLock(SyncResource):
 
 class AsyncClusterSdnLock(AsyncResource):
     """``/cluster/sdn/lock``"""
+
+    _ops = {
+        "create": "POST /cluster/sdn/lock",
+        "delete": "DELETE /cluster/sdn/lock",
+    }
 
     async def create(
         self,

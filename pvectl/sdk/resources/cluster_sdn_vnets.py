@@ -26,6 +26,11 @@ if TYPE_CHECKING:
 class ClusterSdnVnets(SyncResource):
     """``/cluster/sdn/vnets``"""
 
+    _ops = {
+        "create": "POST /cluster/sdn/vnets",
+        "list": "GET /cluster/sdn/vnets",
+    }
+
     def __call__(self, vnet: str) -> ClusterSdnVnetsItem:
         return ClusterSdnVnetsItem(self._client, (*self._path, str(vnet)))
 
@@ -100,6 +105,11 @@ class ClusterSdnVnets(SyncResource):
 class AsyncClusterSdnVnets(AsyncResource):
     """``/cluster/sdn/vnets``"""
 
+    _ops = {
+        "create": "POST /cluster/sdn/vnets",
+        "list": "GET /cluster/sdn/vnets",
+    }
+
     def __call__(self, vnet: str) -> AsyncClusterSdnVnetsItem:
         return AsyncClusterSdnVnetsItem(self._client, (*self._path, str(vnet)))
 
@@ -173,6 +183,12 @@ class AsyncClusterSdnVnets(AsyncResource):
 
 class ClusterSdnVnetsItem(SyncResource):
     """``/cluster/sdn/vnets/{vnet}``"""
+
+    _ops = {
+        "delete": "DELETE /cluster/sdn/vnets/{vnet}",
+        "get": "GET /cluster/sdn/vnets/{vnet}",
+        "set": "PUT /cluster/sdn/vnets/{vnet}",
+    }
 
     @cached_property
     def firewall(self) -> ClusterSdnVnetsFirewall:
@@ -282,6 +298,12 @@ class ClusterSdnVnetsItem(SyncResource):
 
 class AsyncClusterSdnVnetsItem(AsyncResource):
     """``/cluster/sdn/vnets/{vnet}``"""
+
+    _ops = {
+        "delete": "DELETE /cluster/sdn/vnets/{vnet}",
+        "get": "GET /cluster/sdn/vnets/{vnet}",
+        "set": "PUT /cluster/sdn/vnets/{vnet}",
+    }
 
     @cached_property
     def firewall(self) -> AsyncClusterSdnVnetsFirewall:

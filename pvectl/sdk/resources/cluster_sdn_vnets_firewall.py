@@ -27,6 +27,10 @@ if TYPE_CHECKING:
 class ClusterSdnVnetsFirewall(SyncResource):
     """``/cluster/sdn/vnets/{vnet}/firewall``"""
 
+    _ops = {
+        "index": "GET /cluster/sdn/vnets/{vnet}/firewall",
+    }
+
     @cached_property
     def options(self) -> ClusterSdnVnetsFirewallOptions:
         from pvectl.sdk.resources.cluster_sdn_vnets_firewall_options import ClusterSdnVnetsFirewallOptions
@@ -53,6 +57,10 @@ class ClusterSdnVnetsFirewall(SyncResource):
 
 class AsyncClusterSdnVnetsFirewall(AsyncResource):
     """``/cluster/sdn/vnets/{vnet}/firewall``"""
+
+    _ops = {
+        "index": "GET /cluster/sdn/vnets/{vnet}/firewall",
+    }
 
     @cached_property
     def options(self) -> AsyncClusterSdnVnetsFirewallOptions:

@@ -20,6 +20,11 @@ if TYPE_CHECKING:
 class ClusterSdnVnetsFirewallOptions(SyncResource):
     """``/cluster/sdn/vnets/{vnet}/firewall/options``"""
 
+    _ops = {
+        "get": "GET /cluster/sdn/vnets/{vnet}/firewall/options",
+        "set": "PUT /cluster/sdn/vnets/{vnet}/firewall/options",
+    }
+
     def get(
         self,
     ) -> _m.ClusterSdnVnetsFirewallOptionsGetResponse:
@@ -69,6 +74,11 @@ class ClusterSdnVnetsFirewallOptions(SyncResource):
 
 class AsyncClusterSdnVnetsFirewallOptions(AsyncResource):
     """``/cluster/sdn/vnets/{vnet}/firewall/options``"""
+
+    _ops = {
+        "get": "GET /cluster/sdn/vnets/{vnet}/firewall/options",
+        "set": "PUT /cluster/sdn/vnets/{vnet}/firewall/options",
+    }
 
     async def get(
         self,

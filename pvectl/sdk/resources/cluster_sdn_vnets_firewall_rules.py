@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 class ClusterSdnVnetsFirewallRules(SyncResource):
     """``/cluster/sdn/vnets/{vnet}/firewall/rules``"""
 
+    _ops = {
+        "create": "POST /cluster/sdn/vnets/{vnet}/firewall/rules",
+        "list": "GET /cluster/sdn/vnets/{vnet}/firewall/rules",
+    }
+
     def __call__(self, pos: int | str) -> ClusterSdnVnetsFirewallRulesItem:
         return ClusterSdnVnetsFirewallRulesItem(self._client, (*self._path, str(pos)))
 
@@ -104,6 +109,11 @@ class ClusterSdnVnetsFirewallRules(SyncResource):
 class AsyncClusterSdnVnetsFirewallRules(AsyncResource):
     """``/cluster/sdn/vnets/{vnet}/firewall/rules``"""
 
+    _ops = {
+        "create": "POST /cluster/sdn/vnets/{vnet}/firewall/rules",
+        "list": "GET /cluster/sdn/vnets/{vnet}/firewall/rules",
+    }
+
     def __call__(self, pos: int | str) -> AsyncClusterSdnVnetsFirewallRulesItem:
         return AsyncClusterSdnVnetsFirewallRulesItem(self._client, (*self._path, str(pos)))
 
@@ -185,6 +195,12 @@ class AsyncClusterSdnVnetsFirewallRules(AsyncResource):
 
 class ClusterSdnVnetsFirewallRulesItem(SyncResource):
     """``/cluster/sdn/vnets/{vnet}/firewall/rules/{pos}``"""
+
+    _ops = {
+        "delete": "DELETE /cluster/sdn/vnets/{vnet}/firewall/rules/{pos}",
+        "get": "GET /cluster/sdn/vnets/{vnet}/firewall/rules/{pos}",
+        "set": "PUT /cluster/sdn/vnets/{vnet}/firewall/rules/{pos}",
+    }
 
     def delete(
         self,
@@ -287,6 +303,12 @@ class ClusterSdnVnetsFirewallRulesItem(SyncResource):
 
 class AsyncClusterSdnVnetsFirewallRulesItem(AsyncResource):
     """``/cluster/sdn/vnets/{vnet}/firewall/rules/{pos}``"""
+
+    _ops = {
+        "delete": "DELETE /cluster/sdn/vnets/{vnet}/firewall/rules/{pos}",
+        "get": "GET /cluster/sdn/vnets/{vnet}/firewall/rules/{pos}",
+        "set": "PUT /cluster/sdn/vnets/{vnet}/firewall/rules/{pos}",
+    }
 
     async def delete(
         self,

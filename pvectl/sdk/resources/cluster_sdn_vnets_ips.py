@@ -10,6 +10,12 @@ from pvectl.sdk._core.resource import AsyncResource, SyncResource
 class ClusterSdnVnetsIps(SyncResource):
     """``/cluster/sdn/vnets/{vnet}/ips``"""
 
+    _ops = {
+        "create": "POST /cluster/sdn/vnets/{vnet}/ips",
+        "delete": "DELETE /cluster/sdn/vnets/{vnet}/ips",
+        "set": "PUT /cluster/sdn/vnets/{vnet}/ips",
+    }
+
     def create(
         self,
         *,
@@ -94,6 +100,12 @@ class ClusterSdnVnetsIps(SyncResource):
 
 class AsyncClusterSdnVnetsIps(AsyncResource):
     """``/cluster/sdn/vnets/{vnet}/ips``"""
+
+    _ops = {
+        "create": "POST /cluster/sdn/vnets/{vnet}/ips",
+        "delete": "DELETE /cluster/sdn/vnets/{vnet}/ips",
+        "set": "PUT /cluster/sdn/vnets/{vnet}/ips",
+    }
 
     async def create(
         self,

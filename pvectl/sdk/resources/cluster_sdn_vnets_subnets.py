@@ -18,6 +18,11 @@ from pvectl.sdk._core.resource import AsyncResource, SyncResource
 class ClusterSdnVnetsSubnets(SyncResource):
     """``/cluster/sdn/vnets/{vnet}/subnets``"""
 
+    _ops = {
+        "create": "POST /cluster/sdn/vnets/{vnet}/subnets",
+        "list": "GET /cluster/sdn/vnets/{vnet}/subnets",
+    }
+
     def __call__(self, subnet: str) -> ClusterSdnVnetsSubnetsItem:
         return ClusterSdnVnetsSubnetsItem(self._client, (*self._path, str(subnet)))
 
@@ -90,6 +95,11 @@ class ClusterSdnVnetsSubnets(SyncResource):
 class AsyncClusterSdnVnetsSubnets(AsyncResource):
     """``/cluster/sdn/vnets/{vnet}/subnets``"""
 
+    _ops = {
+        "create": "POST /cluster/sdn/vnets/{vnet}/subnets",
+        "list": "GET /cluster/sdn/vnets/{vnet}/subnets",
+    }
+
     def __call__(self, subnet: str) -> AsyncClusterSdnVnetsSubnetsItem:
         return AsyncClusterSdnVnetsSubnetsItem(self._client, (*self._path, str(subnet)))
 
@@ -161,6 +171,12 @@ class AsyncClusterSdnVnetsSubnets(AsyncResource):
 
 class ClusterSdnVnetsSubnetsItem(SyncResource):
     """``/cluster/sdn/vnets/{vnet}/subnets/{subnet}``"""
+
+    _ops = {
+        "delete": "DELETE /cluster/sdn/vnets/{vnet}/subnets/{subnet}",
+        "get": "GET /cluster/sdn/vnets/{vnet}/subnets/{subnet}",
+        "set": "PUT /cluster/sdn/vnets/{vnet}/subnets/{subnet}",
+    }
 
     def delete(
         self,
@@ -250,6 +266,12 @@ class ClusterSdnVnetsSubnetsItem(SyncResource):
 
 class AsyncClusterSdnVnetsSubnetsItem(AsyncResource):
     """``/cluster/sdn/vnets/{vnet}/subnets/{subnet}``"""
+
+    _ops = {
+        "delete": "DELETE /cluster/sdn/vnets/{vnet}/subnets/{subnet}",
+        "get": "GET /cluster/sdn/vnets/{vnet}/subnets/{subnet}",
+        "set": "PUT /cluster/sdn/vnets/{vnet}/subnets/{subnet}",
+    }
 
     async def delete(
         self,

@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 class ClusterSdnZones(SyncResource):
     """``/cluster/sdn/zones``"""
 
+    _ops = {
+        "create": "POST /cluster/sdn/zones",
+        "list": "GET /cluster/sdn/zones",
+    }
+
     def __call__(self, zone: str) -> ClusterSdnZonesItem:
         return ClusterSdnZonesItem(self._client, (*self._path, str(zone)))
 
@@ -156,6 +161,11 @@ class ClusterSdnZones(SyncResource):
 class AsyncClusterSdnZones(AsyncResource):
     """``/cluster/sdn/zones``"""
 
+    _ops = {
+        "create": "POST /cluster/sdn/zones",
+        "list": "GET /cluster/sdn/zones",
+    }
+
     def __call__(self, zone: str) -> AsyncClusterSdnZonesItem:
         return AsyncClusterSdnZonesItem(self._client, (*self._path, str(zone)))
 
@@ -289,6 +299,12 @@ class AsyncClusterSdnZones(AsyncResource):
 
 class ClusterSdnZonesItem(SyncResource):
     """``/cluster/sdn/zones/{zone}``"""
+
+    _ops = {
+        "delete": "DELETE /cluster/sdn/zones/{zone}",
+        "get": "GET /cluster/sdn/zones/{zone}",
+        "set": "PUT /cluster/sdn/zones/{zone}",
+    }
 
     def delete(
         self,
@@ -437,6 +453,12 @@ class ClusterSdnZonesItem(SyncResource):
 
 class AsyncClusterSdnZonesItem(AsyncResource):
     """``/cluster/sdn/zones/{zone}``"""
+
+    _ops = {
+        "delete": "DELETE /cluster/sdn/zones/{zone}",
+        "get": "GET /cluster/sdn/zones/{zone}",
+        "set": "PUT /cluster/sdn/zones/{zone}",
+    }
 
     async def delete(
         self,

@@ -50,6 +50,10 @@ if TYPE_CHECKING:
 class Nodes(SyncResource):
     """``/nodes``"""
 
+    _ops = {
+        "list": "GET /nodes",
+    }
+
     def __call__(self, node: str) -> NodesItem:
         return NodesItem(self._client, (*self._path, str(node)))
 
@@ -70,6 +74,10 @@ class Nodes(SyncResource):
 class AsyncNodes(AsyncResource):
     """``/nodes``"""
 
+    _ops = {
+        "list": "GET /nodes",
+    }
+
     def __call__(self, node: str) -> AsyncNodesItem:
         return AsyncNodesItem(self._client, (*self._path, str(node)))
 
@@ -89,6 +97,29 @@ class AsyncNodes(AsyncResource):
 
 class NodesItem(SyncResource):
     """``/nodes/{node}``"""
+
+    _ops = {
+        "execute": "POST /nodes/{node}/execute",
+        "get": "GET /nodes/{node}",
+        "journal": "GET /nodes/{node}/journal",
+        "migrateall": "POST /nodes/{node}/migrateall",
+        "netstat": "GET /nodes/{node}/netstat",
+        "query_oci_repo_tags": "GET /nodes/{node}/query-oci-repo-tags",
+        "query_url_metadata": "GET /nodes/{node}/query-url-metadata",
+        "report": "GET /nodes/{node}/report",
+        "rrd": "GET /nodes/{node}/rrd",
+        "rrddata": "GET /nodes/{node}/rrddata",
+        "spiceshell": "POST /nodes/{node}/spiceshell",
+        "startall": "POST /nodes/{node}/startall",
+        "stopall": "POST /nodes/{node}/stopall",
+        "suspendall": "POST /nodes/{node}/suspendall",
+        "syslog": "GET /nodes/{node}/syslog",
+        "termproxy": "POST /nodes/{node}/termproxy",
+        "version": "GET /nodes/{node}/version",
+        "vncshell": "POST /nodes/{node}/vncshell",
+        "vncwebsocket": "GET /nodes/{node}/vncwebsocket",
+        "wakeonlan": "POST /nodes/{node}/wakeonlan",
+    }
 
     @cached_property
     def aplinfo(self) -> NodesAplinfo:
@@ -330,7 +361,7 @@ class NodesItem(SyncResource):
                 "with-local-disks": with_local_disks,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/migrateall")
 
     def netstat(
         self,
@@ -508,7 +539,7 @@ class NodesItem(SyncResource):
                 "vms": vms,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/startall")
 
     def stopall(
         self,
@@ -538,7 +569,7 @@ class NodesItem(SyncResource):
                 "vms": vms,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/stopall")
 
     def suspendall(
         self,
@@ -562,7 +593,7 @@ class NodesItem(SyncResource):
                 "vms": vms,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/suspendall")
 
     def syslog(
         self,
@@ -713,6 +744,29 @@ class NodesItem(SyncResource):
 
 class AsyncNodesItem(AsyncResource):
     """``/nodes/{node}``"""
+
+    _ops = {
+        "execute": "POST /nodes/{node}/execute",
+        "get": "GET /nodes/{node}",
+        "journal": "GET /nodes/{node}/journal",
+        "migrateall": "POST /nodes/{node}/migrateall",
+        "netstat": "GET /nodes/{node}/netstat",
+        "query_oci_repo_tags": "GET /nodes/{node}/query-oci-repo-tags",
+        "query_url_metadata": "GET /nodes/{node}/query-url-metadata",
+        "report": "GET /nodes/{node}/report",
+        "rrd": "GET /nodes/{node}/rrd",
+        "rrddata": "GET /nodes/{node}/rrddata",
+        "spiceshell": "POST /nodes/{node}/spiceshell",
+        "startall": "POST /nodes/{node}/startall",
+        "stopall": "POST /nodes/{node}/stopall",
+        "suspendall": "POST /nodes/{node}/suspendall",
+        "syslog": "GET /nodes/{node}/syslog",
+        "termproxy": "POST /nodes/{node}/termproxy",
+        "version": "GET /nodes/{node}/version",
+        "vncshell": "POST /nodes/{node}/vncshell",
+        "vncwebsocket": "GET /nodes/{node}/vncwebsocket",
+        "wakeonlan": "POST /nodes/{node}/wakeonlan",
+    }
 
     @cached_property
     def aplinfo(self) -> AsyncNodesAplinfo:
@@ -954,7 +1008,7 @@ class AsyncNodesItem(AsyncResource):
                 "with-local-disks": with_local_disks,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/migrateall")
 
     async def netstat(
         self,
@@ -1132,7 +1186,7 @@ class AsyncNodesItem(AsyncResource):
                 "vms": vms,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/startall")
 
     async def stopall(
         self,
@@ -1162,7 +1216,7 @@ class AsyncNodesItem(AsyncResource):
                 "vms": vms,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/stopall")
 
     async def suspendall(
         self,
@@ -1186,7 +1240,7 @@ class AsyncNodesItem(AsyncResource):
                 "vms": vms,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/suspendall")
 
     async def syslog(
         self,

@@ -17,6 +17,11 @@ from pvectl.sdk._core.task import AsyncTask, Task
 class NodesAplinfo(SyncResource):
     """``/nodes/{node}/aplinfo``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/aplinfo",
+        "get": "GET /nodes/{node}/aplinfo",
+    }
+
     def create(
         self,
         *,
@@ -39,7 +44,7 @@ class NodesAplinfo(SyncResource):
                 "template": template,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/aplinfo")
 
     def get(
         self,
@@ -55,6 +60,11 @@ class NodesAplinfo(SyncResource):
 
 class AsyncNodesAplinfo(AsyncResource):
     """``/nodes/{node}/aplinfo``"""
+
+    _ops = {
+        "create": "POST /nodes/{node}/aplinfo",
+        "get": "GET /nodes/{node}/aplinfo",
+    }
 
     async def create(
         self,
@@ -78,7 +88,7 @@ class AsyncNodesAplinfo(AsyncResource):
                 "template": template,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/aplinfo")
 
     async def get(
         self,

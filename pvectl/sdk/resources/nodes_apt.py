@@ -24,6 +24,12 @@ if TYPE_CHECKING:
 class NodesApt(SyncResource):
     """``/nodes/{node}/apt``"""
 
+    _ops = {
+        "changelog": "GET /nodes/{node}/apt/changelog",
+        "index": "GET /nodes/{node}/apt",
+        "versions": "GET /nodes/{node}/apt/versions",
+    }
+
     @cached_property
     def repositories(self) -> NodesAptRepositories:
         from pvectl.sdk.resources.nodes_apt_repositories import NodesAptRepositories
@@ -89,6 +95,12 @@ class NodesApt(SyncResource):
 
 class AsyncNodesApt(AsyncResource):
     """``/nodes/{node}/apt``"""
+
+    _ops = {
+        "changelog": "GET /nodes/{node}/apt/changelog",
+        "index": "GET /nodes/{node}/apt",
+        "versions": "GET /nodes/{node}/apt/versions",
+    }
 
     @cached_property
     def repositories(self) -> AsyncNodesAptRepositories:

@@ -19,6 +19,12 @@ if TYPE_CHECKING:
 class NodesAptRepositories(SyncResource):
     """``/nodes/{node}/apt/repositories``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/apt/repositories",
+        "get": "GET /nodes/{node}/apt/repositories",
+        "set": "PUT /nodes/{node}/apt/repositories",
+    }
+
     def create(
         self,
         *,
@@ -87,6 +93,12 @@ class NodesAptRepositories(SyncResource):
 
 class AsyncNodesAptRepositories(AsyncResource):
     """``/nodes/{node}/apt/repositories``"""
+
+    _ops = {
+        "create": "POST /nodes/{node}/apt/repositories",
+        "get": "GET /nodes/{node}/apt/repositories",
+        "set": "PUT /nodes/{node}/apt/repositories",
+    }
 
     async def create(
         self,

@@ -21,6 +21,11 @@ if TYPE_CHECKING:
 class NodesAptUpdate(SyncResource):
     """``/nodes/{node}/apt/update``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/apt/update",
+        "get": "GET /nodes/{node}/apt/update",
+    }
+
     def create(
         self,
         *,
@@ -43,7 +48,7 @@ class NodesAptUpdate(SyncResource):
                 "quiet": quiet,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/apt/update")
 
     def get(
         self,
@@ -61,6 +66,11 @@ class NodesAptUpdate(SyncResource):
 
 class AsyncNodesAptUpdate(AsyncResource):
     """``/nodes/{node}/apt/update``"""
+
+    _ops = {
+        "create": "POST /nodes/{node}/apt/update",
+        "get": "GET /nodes/{node}/apt/update",
+    }
 
     async def create(
         self,
@@ -84,7 +94,7 @@ class AsyncNodesAptUpdate(AsyncResource):
                 "quiet": quiet,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/apt/update")
 
     async def get(
         self,

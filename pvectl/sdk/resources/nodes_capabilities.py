@@ -20,6 +20,10 @@ if TYPE_CHECKING:
 class NodesCapabilities(SyncResource):
     """``/nodes/{node}/capabilities``"""
 
+    _ops = {
+        "index": "GET /nodes/{node}/capabilities",
+    }
+
     @cached_property
     def qemu(self) -> NodesCapabilitiesQemu:
         from pvectl.sdk.resources.nodes_capabilities_qemu import NodesCapabilitiesQemu
@@ -40,6 +44,10 @@ class NodesCapabilities(SyncResource):
 
 class AsyncNodesCapabilities(AsyncResource):
     """``/nodes/{node}/capabilities``"""
+
+    _ops = {
+        "index": "GET /nodes/{node}/capabilities",
+    }
 
     @cached_property
     def qemu(self) -> AsyncNodesCapabilitiesQemu:

@@ -22,6 +22,14 @@ if TYPE_CHECKING:
 class NodesCapabilitiesQemu(SyncResource):
     """``/nodes/{node}/capabilities/qemu``"""
 
+    _ops = {
+        "cpu": "GET /nodes/{node}/capabilities/qemu/cpu",
+        "cpu_flags": "GET /nodes/{node}/capabilities/qemu/cpu-flags",
+        "index": "GET /nodes/{node}/capabilities/qemu",
+        "machines": "GET /nodes/{node}/capabilities/qemu/machines",
+        "migration": "GET /nodes/{node}/capabilities/qemu/migration",
+    }
+
     def cpu(
         self,
         *,
@@ -118,6 +126,14 @@ class NodesCapabilitiesQemu(SyncResource):
 
 class AsyncNodesCapabilitiesQemu(AsyncResource):
     """``/nodes/{node}/capabilities/qemu``"""
+
+    _ops = {
+        "cpu": "GET /nodes/{node}/capabilities/qemu/cpu",
+        "cpu_flags": "GET /nodes/{node}/capabilities/qemu/cpu-flags",
+        "index": "GET /nodes/{node}/capabilities/qemu",
+        "machines": "GET /nodes/{node}/capabilities/qemu/machines",
+        "migration": "GET /nodes/{node}/capabilities/qemu/migration",
+    }
 
     async def cpu(
         self,

@@ -33,6 +33,19 @@ if TYPE_CHECKING:
 class NodesCeph(SyncResource):
     """``/nodes/{node}/ceph``"""
 
+    _ops = {
+        "cmd_safety": "GET /nodes/{node}/ceph/cmd-safety",
+        "crush": "GET /nodes/{node}/ceph/crush",
+        "index": "GET /nodes/{node}/ceph",
+        "init": "POST /nodes/{node}/ceph/init",
+        "log": "GET /nodes/{node}/ceph/log",
+        "restart": "POST /nodes/{node}/ceph/restart",
+        "rules": "GET /nodes/{node}/ceph/rules",
+        "start": "POST /nodes/{node}/ceph/start",
+        "status": "GET /nodes/{node}/ceph/status",
+        "stop": "POST /nodes/{node}/ceph/stop",
+    }
+
     @cached_property
     def cfg(self) -> NodesCephCfg:
         from pvectl.sdk.resources.nodes_ceph_cfg import NodesCephCfg
@@ -206,7 +219,7 @@ class NodesCeph(SyncResource):
                 "service": service,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/ceph/restart")
 
     def rules(
         self,
@@ -240,7 +253,7 @@ class NodesCeph(SyncResource):
                 "service": service,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/ceph/start")
 
     def status(
         self,
@@ -272,11 +285,24 @@ class NodesCeph(SyncResource):
                 "service": service,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/ceph/stop")
 
 
 class AsyncNodesCeph(AsyncResource):
     """``/nodes/{node}/ceph``"""
+
+    _ops = {
+        "cmd_safety": "GET /nodes/{node}/ceph/cmd-safety",
+        "crush": "GET /nodes/{node}/ceph/crush",
+        "index": "GET /nodes/{node}/ceph",
+        "init": "POST /nodes/{node}/ceph/init",
+        "log": "GET /nodes/{node}/ceph/log",
+        "restart": "POST /nodes/{node}/ceph/restart",
+        "rules": "GET /nodes/{node}/ceph/rules",
+        "start": "POST /nodes/{node}/ceph/start",
+        "status": "GET /nodes/{node}/ceph/status",
+        "stop": "POST /nodes/{node}/ceph/stop",
+    }
 
     @cached_property
     def cfg(self) -> AsyncNodesCephCfg:
@@ -451,7 +477,7 @@ class AsyncNodesCeph(AsyncResource):
                 "service": service,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/ceph/restart")
 
     async def rules(
         self,
@@ -485,7 +511,7 @@ class AsyncNodesCeph(AsyncResource):
                 "service": service,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/ceph/start")
 
     async def status(
         self,
@@ -517,4 +543,4 @@ class AsyncNodesCeph(AsyncResource):
                 "service": service,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/ceph/stop")

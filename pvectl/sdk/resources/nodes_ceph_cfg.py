@@ -23,6 +23,13 @@ if TYPE_CHECKING:
 class NodesCephCfg(SyncResource):
     """``/nodes/{node}/ceph/cfg``"""
 
+    _ops = {
+        "db": "GET /nodes/{node}/ceph/cfg/db",
+        "index": "GET /nodes/{node}/ceph/cfg",
+        "raw": "GET /nodes/{node}/ceph/cfg/raw",
+        "value": "GET /nodes/{node}/ceph/cfg/value",
+    }
+
     def db(
         self,
     ) -> builtins.list[_m.NodesCephCfgDbItem]:
@@ -82,6 +89,13 @@ class NodesCephCfg(SyncResource):
 
 class AsyncNodesCephCfg(AsyncResource):
     """``/nodes/{node}/ceph/cfg``"""
+
+    _ops = {
+        "db": "GET /nodes/{node}/ceph/cfg/db",
+        "index": "GET /nodes/{node}/ceph/cfg",
+        "raw": "GET /nodes/{node}/ceph/cfg/raw",
+        "value": "GET /nodes/{node}/ceph/cfg/value",
+    }
 
     async def db(
         self,

@@ -21,6 +21,10 @@ if TYPE_CHECKING:
 class NodesCephFs(SyncResource):
     """``/nodes/{node}/ceph/fs``"""
 
+    _ops = {
+        "list": "GET /nodes/{node}/ceph/fs",
+    }
+
     def __call__(self, name: str) -> NodesCephFsItem:
         return NodesCephFsItem(self._client, (*self._path, str(name)))
 
@@ -41,6 +45,10 @@ class NodesCephFs(SyncResource):
 class AsyncNodesCephFs(AsyncResource):
     """``/nodes/{node}/ceph/fs``"""
 
+    _ops = {
+        "list": "GET /nodes/{node}/ceph/fs",
+    }
+
     def __call__(self, name: str) -> AsyncNodesCephFsItem:
         return AsyncNodesCephFsItem(self._client, (*self._path, str(name)))
 
@@ -60,6 +68,10 @@ class AsyncNodesCephFs(AsyncResource):
 
 class NodesCephFsItem(SyncResource):
     """``/nodes/{node}/ceph/fs/{name}``"""
+
+    _ops = {
+        "create": "POST /nodes/{node}/ceph/fs/{name}",
+    }
 
     def create(
         self,
@@ -83,11 +95,15 @@ class NodesCephFsItem(SyncResource):
                 "pg_num": pg_num,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/ceph/fs/{name}")
 
 
 class AsyncNodesCephFsItem(AsyncResource):
     """``/nodes/{node}/ceph/fs/{name}``"""
+
+    _ops = {
+        "create": "POST /nodes/{node}/ceph/fs/{name}",
+    }
 
     async def create(
         self,
@@ -111,4 +127,4 @@ class AsyncNodesCephFsItem(AsyncResource):
                 "pg_num": pg_num,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/ceph/fs/{name}")

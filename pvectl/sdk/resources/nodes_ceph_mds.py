@@ -21,6 +21,10 @@ if TYPE_CHECKING:
 class NodesCephMds(SyncResource):
     """``/nodes/{node}/ceph/mds``"""
 
+    _ops = {
+        "list": "GET /nodes/{node}/ceph/mds",
+    }
+
     def __call__(self, name: str) -> NodesCephMdsItem:
         return NodesCephMdsItem(self._client, (*self._path, str(name)))
 
@@ -40,6 +44,10 @@ class NodesCephMds(SyncResource):
 
 class AsyncNodesCephMds(AsyncResource):
     """``/nodes/{node}/ceph/mds``"""
+
+    _ops = {
+        "list": "GET /nodes/{node}/ceph/mds",
+    }
 
     def __call__(self, name: str) -> AsyncNodesCephMdsItem:
         return AsyncNodesCephMdsItem(self._client, (*self._path, str(name)))
@@ -61,6 +69,11 @@ class AsyncNodesCephMds(AsyncResource):
 class NodesCephMdsItem(SyncResource):
     """``/nodes/{node}/ceph/mds/{name}``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/ceph/mds/{name}",
+        "delete": "DELETE /nodes/{node}/ceph/mds/{name}",
+    }
+
     def create(
         self,
         *,
@@ -80,7 +93,7 @@ class NodesCephMdsItem(SyncResource):
                 "hotstandby": hotstandby,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/ceph/mds/{name}")
 
     def delete(
         self,
@@ -91,11 +104,16 @@ class NodesCephMdsItem(SyncResource):
         Permissions: [perm, /, [Sys.Modify]]
         """
         _data = self._call("DELETE /nodes/{node}/ceph/mds/{name}", {})
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/ceph/mds/{name}")
 
 
 class AsyncNodesCephMdsItem(AsyncResource):
     """``/nodes/{node}/ceph/mds/{name}``"""
+
+    _ops = {
+        "create": "POST /nodes/{node}/ceph/mds/{name}",
+        "delete": "DELETE /nodes/{node}/ceph/mds/{name}",
+    }
 
     async def create(
         self,
@@ -116,7 +134,7 @@ class AsyncNodesCephMdsItem(AsyncResource):
                 "hotstandby": hotstandby,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/ceph/mds/{name}")
 
     async def delete(
         self,
@@ -127,4 +145,4 @@ class AsyncNodesCephMdsItem(AsyncResource):
         Permissions: [perm, /, [Sys.Modify]]
         """
         _data = await self._call("DELETE /nodes/{node}/ceph/mds/{name}", {})
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/ceph/mds/{name}")

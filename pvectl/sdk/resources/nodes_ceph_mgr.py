@@ -21,6 +21,10 @@ if TYPE_CHECKING:
 class NodesCephMgr(SyncResource):
     """``/nodes/{node}/ceph/mgr``"""
 
+    _ops = {
+        "list": "GET /nodes/{node}/ceph/mgr",
+    }
+
     def __call__(self, id: str) -> NodesCephMgrItem:
         return NodesCephMgrItem(self._client, (*self._path, str(id)))
 
@@ -40,6 +44,10 @@ class NodesCephMgr(SyncResource):
 
 class AsyncNodesCephMgr(AsyncResource):
     """``/nodes/{node}/ceph/mgr``"""
+
+    _ops = {
+        "list": "GET /nodes/{node}/ceph/mgr",
+    }
 
     def __call__(self, id: str) -> AsyncNodesCephMgrItem:
         return AsyncNodesCephMgrItem(self._client, (*self._path, str(id)))
@@ -61,6 +69,11 @@ class AsyncNodesCephMgr(AsyncResource):
 class NodesCephMgrItem(SyncResource):
     """``/nodes/{node}/ceph/mgr/{id}``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/ceph/mgr/{id}",
+        "delete": "DELETE /nodes/{node}/ceph/mgr/{id}",
+    }
+
     def create(
         self,
     ) -> Task:
@@ -70,7 +83,7 @@ class NodesCephMgrItem(SyncResource):
         Permissions: [perm, /, [Sys.Modify]]
         """
         _data = self._call("POST /nodes/{node}/ceph/mgr/{id}", {})
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/ceph/mgr/{id}")
 
     def delete(
         self,
@@ -81,11 +94,16 @@ class NodesCephMgrItem(SyncResource):
         Permissions: [perm, /, [Sys.Modify]]
         """
         _data = self._call("DELETE /nodes/{node}/ceph/mgr/{id}", {})
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/ceph/mgr/{id}")
 
 
 class AsyncNodesCephMgrItem(AsyncResource):
     """``/nodes/{node}/ceph/mgr/{id}``"""
+
+    _ops = {
+        "create": "POST /nodes/{node}/ceph/mgr/{id}",
+        "delete": "DELETE /nodes/{node}/ceph/mgr/{id}",
+    }
 
     async def create(
         self,
@@ -96,7 +114,7 @@ class AsyncNodesCephMgrItem(AsyncResource):
         Permissions: [perm, /, [Sys.Modify]]
         """
         _data = await self._call("POST /nodes/{node}/ceph/mgr/{id}", {})
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/ceph/mgr/{id}")
 
     async def delete(
         self,
@@ -107,4 +125,4 @@ class AsyncNodesCephMgrItem(AsyncResource):
         Permissions: [perm, /, [Sys.Modify]]
         """
         _data = await self._call("DELETE /nodes/{node}/ceph/mgr/{id}", {})
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/ceph/mgr/{id}")

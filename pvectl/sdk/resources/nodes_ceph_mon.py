@@ -22,6 +22,10 @@ if TYPE_CHECKING:
 class NodesCephMon(SyncResource):
     """``/nodes/{node}/ceph/mon``"""
 
+    _ops = {
+        "list": "GET /nodes/{node}/ceph/mon",
+    }
+
     def __call__(self, monid: str) -> NodesCephMonItem:
         return NodesCephMonItem(self._client, (*self._path, str(monid)))
 
@@ -41,6 +45,10 @@ class NodesCephMon(SyncResource):
 
 class AsyncNodesCephMon(AsyncResource):
     """``/nodes/{node}/ceph/mon``"""
+
+    _ops = {
+        "list": "GET /nodes/{node}/ceph/mon",
+    }
 
     def __call__(self, monid: str) -> AsyncNodesCephMonItem:
         return AsyncNodesCephMonItem(self._client, (*self._path, str(monid)))
@@ -62,6 +70,11 @@ class AsyncNodesCephMon(AsyncResource):
 class NodesCephMonItem(SyncResource):
     """``/nodes/{node}/ceph/mon/{monid}``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/ceph/mon/{monid}",
+        "delete": "DELETE /nodes/{node}/ceph/mon/{monid}",
+    }
+
     def create(
         self,
         *,
@@ -81,7 +94,7 @@ class NodesCephMonItem(SyncResource):
                 "mon-address": mon_address,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/ceph/mon/{monid}")
 
     def delete(
         self,
@@ -92,11 +105,16 @@ class NodesCephMonItem(SyncResource):
         Permissions: [perm, /, [Sys.Modify]]
         """
         _data = self._call("DELETE /nodes/{node}/ceph/mon/{monid}", {})
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/ceph/mon/{monid}")
 
 
 class AsyncNodesCephMonItem(AsyncResource):
     """``/nodes/{node}/ceph/mon/{monid}``"""
+
+    _ops = {
+        "create": "POST /nodes/{node}/ceph/mon/{monid}",
+        "delete": "DELETE /nodes/{node}/ceph/mon/{monid}",
+    }
 
     async def create(
         self,
@@ -117,7 +135,7 @@ class AsyncNodesCephMonItem(AsyncResource):
                 "mon-address": mon_address,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/ceph/mon/{monid}")
 
     async def delete(
         self,
@@ -128,4 +146,4 @@ class AsyncNodesCephMonItem(AsyncResource):
         Permissions: [perm, /, [Sys.Modify]]
         """
         _data = await self._call("DELETE /nodes/{node}/ceph/mon/{monid}", {})
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/ceph/mon/{monid}")

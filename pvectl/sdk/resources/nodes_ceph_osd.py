@@ -23,6 +23,11 @@ if TYPE_CHECKING:
 class NodesCephOsd(SyncResource):
     """``/nodes/{node}/ceph/osd``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/ceph/osd",
+        "list": "GET /nodes/{node}/ceph/osd",
+    }
+
     def __call__(self, osdid: int | str) -> NodesCephOsdItem:
         return NodesCephOsdItem(self._client, (*self._path, str(osdid)))
 
@@ -66,7 +71,7 @@ class NodesCephOsd(SyncResource):
                 "wal_dev_size": wal_dev_size,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/ceph/osd")
 
     def list(
         self,
@@ -82,6 +87,11 @@ class NodesCephOsd(SyncResource):
 
 class AsyncNodesCephOsd(AsyncResource):
     """``/nodes/{node}/ceph/osd``"""
+
+    _ops = {
+        "create": "POST /nodes/{node}/ceph/osd",
+        "list": "GET /nodes/{node}/ceph/osd",
+    }
 
     def __call__(self, osdid: int | str) -> AsyncNodesCephOsdItem:
         return AsyncNodesCephOsdItem(self._client, (*self._path, str(osdid)))
@@ -126,7 +136,7 @@ class AsyncNodesCephOsd(AsyncResource):
                 "wal_dev_size": wal_dev_size,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/ceph/osd")
 
     async def list(
         self,
@@ -142,6 +152,16 @@ class AsyncNodesCephOsd(AsyncResource):
 
 class NodesCephOsdItem(SyncResource):
     """``/nodes/{node}/ceph/osd/{osdid}``"""
+
+    _ops = {
+        "delete": "DELETE /nodes/{node}/ceph/osd/{osdid}",
+        "get": "GET /nodes/{node}/ceph/osd/{osdid}",
+        "in_": "POST /nodes/{node}/ceph/osd/{osdid}/in",
+        "lv_info": "GET /nodes/{node}/ceph/osd/{osdid}/lv-info",
+        "metadata": "GET /nodes/{node}/ceph/osd/{osdid}/metadata",
+        "out": "POST /nodes/{node}/ceph/osd/{osdid}/out",
+        "scrub": "POST /nodes/{node}/ceph/osd/{osdid}/scrub",
+    }
 
     def delete(
         self,
@@ -162,7 +182,7 @@ class NodesCephOsdItem(SyncResource):
                 "cleanup": cleanup,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/ceph/osd/{osdid}")
 
     def get(
         self,
@@ -255,6 +275,16 @@ class NodesCephOsdItem(SyncResource):
 class AsyncNodesCephOsdItem(AsyncResource):
     """``/nodes/{node}/ceph/osd/{osdid}``"""
 
+    _ops = {
+        "delete": "DELETE /nodes/{node}/ceph/osd/{osdid}",
+        "get": "GET /nodes/{node}/ceph/osd/{osdid}",
+        "in_": "POST /nodes/{node}/ceph/osd/{osdid}/in",
+        "lv_info": "GET /nodes/{node}/ceph/osd/{osdid}/lv-info",
+        "metadata": "GET /nodes/{node}/ceph/osd/{osdid}/metadata",
+        "out": "POST /nodes/{node}/ceph/osd/{osdid}/out",
+        "scrub": "POST /nodes/{node}/ceph/osd/{osdid}/scrub",
+    }
+
     async def delete(
         self,
         *,
@@ -274,7 +304,7 @@ class AsyncNodesCephOsdItem(AsyncResource):
                 "cleanup": cleanup,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/ceph/osd/{osdid}")
 
     async def get(
         self,

@@ -26,6 +26,11 @@ if TYPE_CHECKING:
 class NodesCephPool(SyncResource):
     """``/nodes/{node}/ceph/pool``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/ceph/pool",
+        "list": "GET /nodes/{node}/ceph/pool",
+    }
+
     def __call__(self, name: str) -> NodesCephPoolItem:
         return NodesCephPoolItem(self._client, (*self._path, str(name)))
 
@@ -81,7 +86,7 @@ class NodesCephPool(SyncResource):
                 "target_size_ratio": target_size_ratio,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/ceph/pool")
 
     def list(
         self,
@@ -99,6 +104,11 @@ class NodesCephPool(SyncResource):
 
 class AsyncNodesCephPool(AsyncResource):
     """``/nodes/{node}/ceph/pool``"""
+
+    _ops = {
+        "create": "POST /nodes/{node}/ceph/pool",
+        "list": "GET /nodes/{node}/ceph/pool",
+    }
 
     def __call__(self, name: str) -> AsyncNodesCephPoolItem:
         return AsyncNodesCephPoolItem(self._client, (*self._path, str(name)))
@@ -155,7 +165,7 @@ class AsyncNodesCephPool(AsyncResource):
                 "target_size_ratio": target_size_ratio,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/ceph/pool")
 
     async def list(
         self,
@@ -173,6 +183,13 @@ class AsyncNodesCephPool(AsyncResource):
 
 class NodesCephPoolItem(SyncResource):
     """``/nodes/{node}/ceph/pool/{name}``"""
+
+    _ops = {
+        "delete": "DELETE /nodes/{node}/ceph/pool/{name}",
+        "get": "GET /nodes/{node}/ceph/pool/{name}",
+        "set": "PUT /nodes/{node}/ceph/pool/{name}",
+        "status": "GET /nodes/{node}/ceph/pool/{name}/status",
+    }
 
     def delete(
         self,
@@ -199,7 +216,7 @@ class NodesCephPoolItem(SyncResource):
                 "remove_storages": remove_storages,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/ceph/pool/{name}")
 
     def get(
         self,
@@ -255,7 +272,7 @@ class NodesCephPoolItem(SyncResource):
                 "target_size_ratio": target_size_ratio,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "PUT /nodes/{node}/ceph/pool/{name}")
 
     def status(
         self,
@@ -284,6 +301,13 @@ class NodesCephPoolItem(SyncResource):
 class AsyncNodesCephPoolItem(AsyncResource):
     """``/nodes/{node}/ceph/pool/{name}``"""
 
+    _ops = {
+        "delete": "DELETE /nodes/{node}/ceph/pool/{name}",
+        "get": "GET /nodes/{node}/ceph/pool/{name}",
+        "set": "PUT /nodes/{node}/ceph/pool/{name}",
+        "status": "GET /nodes/{node}/ceph/pool/{name}/status",
+    }
+
     async def delete(
         self,
         *,
@@ -309,7 +333,7 @@ class AsyncNodesCephPoolItem(AsyncResource):
                 "remove_storages": remove_storages,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/ceph/pool/{name}")
 
     async def get(
         self,
@@ -365,7 +389,7 @@ class AsyncNodesCephPoolItem(AsyncResource):
                 "target_size_ratio": target_size_ratio,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "PUT /nodes/{node}/ceph/pool/{name}")
 
     async def status(
         self,

@@ -24,6 +24,11 @@ if TYPE_CHECKING:
 class NodesCertificates(SyncResource):
     """``/nodes/{node}/certificates``"""
 
+    _ops = {
+        "index": "GET /nodes/{node}/certificates",
+        "info": "GET /nodes/{node}/certificates/info",
+    }
+
     @cached_property
     def acme(self) -> NodesCertificatesAcme:
         from pvectl.sdk.resources.nodes_certificates_acme import NodesCertificatesAcme
@@ -63,6 +68,11 @@ class NodesCertificates(SyncResource):
 
 class AsyncNodesCertificates(AsyncResource):
     """``/nodes/{node}/certificates``"""
+
+    _ops = {
+        "index": "GET /nodes/{node}/certificates",
+        "info": "GET /nodes/{node}/certificates/info",
+    }
 
     @cached_property
     def acme(self) -> AsyncNodesCertificatesAcme:

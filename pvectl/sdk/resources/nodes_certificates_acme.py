@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 class NodesCertificatesAcme(SyncResource):
     """``/nodes/{node}/certificates/acme``"""
 
+    _ops = {
+        "index": "GET /nodes/{node}/certificates/acme",
+    }
+
     @cached_property
     def certificate(self) -> NodesCertificatesAcmeCertificate:
         from pvectl.sdk.resources.nodes_certificates_acme_certificate import NodesCertificatesAcmeCertificate
@@ -43,6 +47,10 @@ class NodesCertificatesAcme(SyncResource):
 
 class AsyncNodesCertificatesAcme(AsyncResource):
     """``/nodes/{node}/certificates/acme``"""
+
+    _ops = {
+        "index": "GET /nodes/{node}/certificates/acme",
+    }
 
     @cached_property
     def certificate(self) -> AsyncNodesCertificatesAcmeCertificate:

@@ -11,6 +11,12 @@ from pvectl.sdk._core.task import AsyncTask, Task
 class NodesCertificatesAcmeCertificate(SyncResource):
     """``/nodes/{node}/certificates/acme/certificate``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/certificates/acme/certificate",
+        "delete": "DELETE /nodes/{node}/certificates/acme/certificate",
+        "set": "PUT /nodes/{node}/certificates/acme/certificate",
+    }
+
     def create(
         self,
         *,
@@ -30,7 +36,7 @@ class NodesCertificatesAcmeCertificate(SyncResource):
                 "force": force,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/certificates/acme/certificate")
 
     def delete(
         self,
@@ -41,7 +47,7 @@ class NodesCertificatesAcmeCertificate(SyncResource):
         Permissions: [perm, /nodes/{node}, [Sys.Modify]]
         """
         _data = self._call("DELETE /nodes/{node}/certificates/acme/certificate", {})
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/certificates/acme/certificate")
 
     def set(
         self,
@@ -62,11 +68,17 @@ class NodesCertificatesAcmeCertificate(SyncResource):
                 "force": force,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "PUT /nodes/{node}/certificates/acme/certificate")
 
 
 class AsyncNodesCertificatesAcmeCertificate(AsyncResource):
     """``/nodes/{node}/certificates/acme/certificate``"""
+
+    _ops = {
+        "create": "POST /nodes/{node}/certificates/acme/certificate",
+        "delete": "DELETE /nodes/{node}/certificates/acme/certificate",
+        "set": "PUT /nodes/{node}/certificates/acme/certificate",
+    }
 
     async def create(
         self,
@@ -87,7 +99,7 @@ class AsyncNodesCertificatesAcmeCertificate(AsyncResource):
                 "force": force,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/certificates/acme/certificate")
 
     async def delete(
         self,
@@ -98,7 +110,7 @@ class AsyncNodesCertificatesAcmeCertificate(AsyncResource):
         Permissions: [perm, /nodes/{node}, [Sys.Modify]]
         """
         _data = await self._call("DELETE /nodes/{node}/certificates/acme/certificate", {})
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/certificates/acme/certificate")
 
     async def set(
         self,
@@ -119,4 +131,4 @@ class AsyncNodesCertificatesAcmeCertificate(AsyncResource):
                 "force": force,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "PUT /nodes/{node}/certificates/acme/certificate")

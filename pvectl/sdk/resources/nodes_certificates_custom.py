@@ -19,6 +19,11 @@ if TYPE_CHECKING:
 class NodesCertificatesCustom(SyncResource):
     """``/nodes/{node}/certificates/custom``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/certificates/custom",
+        "delete": "DELETE /nodes/{node}/certificates/custom",
+    }
+
     def create(
         self,
         *,
@@ -74,6 +79,11 @@ class NodesCertificatesCustom(SyncResource):
 
 class AsyncNodesCertificatesCustom(AsyncResource):
     """``/nodes/{node}/certificates/custom``"""
+
+    _ops = {
+        "create": "POST /nodes/{node}/certificates/custom",
+        "delete": "DELETE /nodes/{node}/certificates/custom",
+    }
 
     async def create(
         self,

@@ -33,6 +33,11 @@ if TYPE_CHECKING:
 class NodesConfig(SyncResource):
     """``/nodes/{node}/config``"""
 
+    _ops = {
+        "get": "GET /nodes/{node}/config",
+        "set": "PUT /nodes/{node}/config",
+    }
+
     def get(
         self,
         *,
@@ -115,6 +120,11 @@ class NodesConfig(SyncResource):
 
 class AsyncNodesConfig(AsyncResource):
     """``/nodes/{node}/config``"""
+
+    _ops = {
+        "get": "GET /nodes/{node}/config",
+        "set": "PUT /nodes/{node}/config",
+    }
 
     async def get(
         self,

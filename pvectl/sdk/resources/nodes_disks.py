@@ -28,6 +28,14 @@ if TYPE_CHECKING:
 class NodesDisks(SyncResource):
     """``/nodes/{node}/disks``"""
 
+    _ops = {
+        "index": "GET /nodes/{node}/disks",
+        "initgpt": "POST /nodes/{node}/disks/initgpt",
+        "list": "GET /nodes/{node}/disks/list",
+        "smart": "GET /nodes/{node}/disks/smart",
+        "wipedisk": "PUT /nodes/{node}/disks/wipedisk",
+    }
+
     @cached_property
     def directory(self) -> NodesDisksDirectory:
         from pvectl.sdk.resources.nodes_disks_directory import NodesDisksDirectory
@@ -85,7 +93,7 @@ class NodesDisks(SyncResource):
                 "uuid": uuid,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/disks/initgpt")
 
     def list(
         self,
@@ -161,11 +169,19 @@ class NodesDisks(SyncResource):
                 "disk": disk,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "PUT /nodes/{node}/disks/wipedisk")
 
 
 class AsyncNodesDisks(AsyncResource):
     """``/nodes/{node}/disks``"""
+
+    _ops = {
+        "index": "GET /nodes/{node}/disks",
+        "initgpt": "POST /nodes/{node}/disks/initgpt",
+        "list": "GET /nodes/{node}/disks/list",
+        "smart": "GET /nodes/{node}/disks/smart",
+        "wipedisk": "PUT /nodes/{node}/disks/wipedisk",
+    }
 
     @cached_property
     def directory(self) -> AsyncNodesDisksDirectory:
@@ -224,7 +240,7 @@ class AsyncNodesDisks(AsyncResource):
                 "uuid": uuid,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/disks/initgpt")
 
     async def list(
         self,
@@ -300,4 +316,4 @@ class AsyncNodesDisks(AsyncResource):
                 "disk": disk,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "PUT /nodes/{node}/disks/wipedisk")

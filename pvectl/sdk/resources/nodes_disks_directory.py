@@ -21,6 +21,11 @@ if TYPE_CHECKING:
 class NodesDisksDirectory(SyncResource):
     """``/nodes/{node}/disks/directory``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/disks/directory",
+        "list": "GET /nodes/{node}/disks/directory",
+    }
+
     def __call__(self, name: str) -> NodesDisksDirectoryItem:
         return NodesDisksDirectoryItem(self._client, (*self._path, str(name)))
 
@@ -52,7 +57,7 @@ class NodesDisksDirectory(SyncResource):
                 "filesystem": filesystem,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/disks/directory")
 
     def list(
         self,
@@ -70,6 +75,11 @@ class NodesDisksDirectory(SyncResource):
 
 class AsyncNodesDisksDirectory(AsyncResource):
     """``/nodes/{node}/disks/directory``"""
+
+    _ops = {
+        "create": "POST /nodes/{node}/disks/directory",
+        "list": "GET /nodes/{node}/disks/directory",
+    }
 
     def __call__(self, name: str) -> AsyncNodesDisksDirectoryItem:
         return AsyncNodesDisksDirectoryItem(self._client, (*self._path, str(name)))
@@ -102,7 +112,7 @@ class AsyncNodesDisksDirectory(AsyncResource):
                 "filesystem": filesystem,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/disks/directory")
 
     async def list(
         self,
@@ -120,6 +130,10 @@ class AsyncNodesDisksDirectory(AsyncResource):
 
 class NodesDisksDirectoryItem(SyncResource):
     """``/nodes/{node}/disks/directory/{name}``"""
+
+    _ops = {
+        "delete": "DELETE /nodes/{node}/disks/directory/{name}",
+    }
 
     def delete(
         self,
@@ -143,11 +157,15 @@ class NodesDisksDirectoryItem(SyncResource):
                 "cleanup-disks": cleanup_disks,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/disks/directory/{name}")
 
 
 class AsyncNodesDisksDirectoryItem(AsyncResource):
     """``/nodes/{node}/disks/directory/{name}``"""
+
+    _ops = {
+        "delete": "DELETE /nodes/{node}/disks/directory/{name}",
+    }
 
     async def delete(
         self,
@@ -171,4 +189,4 @@ class AsyncNodesDisksDirectoryItem(AsyncResource):
                 "cleanup-disks": cleanup_disks,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/disks/directory/{name}")

@@ -20,6 +20,11 @@ if TYPE_CHECKING:
 class NodesDisksLvm(SyncResource):
     """``/nodes/{node}/disks/lvm``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/disks/lvm",
+        "list": "GET /nodes/{node}/disks/lvm",
+    }
+
     def __call__(self, name: str) -> NodesDisksLvmItem:
         return NodesDisksLvmItem(self._client, (*self._path, str(name)))
 
@@ -48,7 +53,7 @@ class NodesDisksLvm(SyncResource):
                 "add_storage": add_storage,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/disks/lvm")
 
     def list(
         self,
@@ -66,6 +71,11 @@ class NodesDisksLvm(SyncResource):
 
 class AsyncNodesDisksLvm(AsyncResource):
     """``/nodes/{node}/disks/lvm``"""
+
+    _ops = {
+        "create": "POST /nodes/{node}/disks/lvm",
+        "list": "GET /nodes/{node}/disks/lvm",
+    }
 
     def __call__(self, name: str) -> AsyncNodesDisksLvmItem:
         return AsyncNodesDisksLvmItem(self._client, (*self._path, str(name)))
@@ -95,7 +105,7 @@ class AsyncNodesDisksLvm(AsyncResource):
                 "add_storage": add_storage,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/disks/lvm")
 
     async def list(
         self,
@@ -113,6 +123,10 @@ class AsyncNodesDisksLvm(AsyncResource):
 
 class NodesDisksLvmItem(SyncResource):
     """``/nodes/{node}/disks/lvm/{name}``"""
+
+    _ops = {
+        "delete": "DELETE /nodes/{node}/disks/lvm/{name}",
+    }
 
     def delete(
         self,
@@ -136,11 +150,15 @@ class NodesDisksLvmItem(SyncResource):
                 "cleanup-disks": cleanup_disks,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/disks/lvm/{name}")
 
 
 class AsyncNodesDisksLvmItem(AsyncResource):
     """``/nodes/{node}/disks/lvm/{name}``"""
+
+    _ops = {
+        "delete": "DELETE /nodes/{node}/disks/lvm/{name}",
+    }
 
     async def delete(
         self,
@@ -164,4 +182,4 @@ class AsyncNodesDisksLvmItem(AsyncResource):
                 "cleanup-disks": cleanup_disks,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/disks/lvm/{name}")

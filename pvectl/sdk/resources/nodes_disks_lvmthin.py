@@ -21,6 +21,11 @@ if TYPE_CHECKING:
 class NodesDisksLvmthin(SyncResource):
     """``/nodes/{node}/disks/lvmthin``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/disks/lvmthin",
+        "list": "GET /nodes/{node}/disks/lvmthin",
+    }
+
     def __call__(self, name: str) -> NodesDisksLvmthinItem:
         return NodesDisksLvmthinItem(self._client, (*self._path, str(name)))
 
@@ -49,7 +54,7 @@ class NodesDisksLvmthin(SyncResource):
                 "add_storage": add_storage,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/disks/lvmthin")
 
     def list(
         self,
@@ -67,6 +72,11 @@ class NodesDisksLvmthin(SyncResource):
 
 class AsyncNodesDisksLvmthin(AsyncResource):
     """``/nodes/{node}/disks/lvmthin``"""
+
+    _ops = {
+        "create": "POST /nodes/{node}/disks/lvmthin",
+        "list": "GET /nodes/{node}/disks/lvmthin",
+    }
 
     def __call__(self, name: str) -> AsyncNodesDisksLvmthinItem:
         return AsyncNodesDisksLvmthinItem(self._client, (*self._path, str(name)))
@@ -96,7 +106,7 @@ class AsyncNodesDisksLvmthin(AsyncResource):
                 "add_storage": add_storage,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/disks/lvmthin")
 
     async def list(
         self,
@@ -114,6 +124,10 @@ class AsyncNodesDisksLvmthin(AsyncResource):
 
 class NodesDisksLvmthinItem(SyncResource):
     """``/nodes/{node}/disks/lvmthin/{name}``"""
+
+    _ops = {
+        "delete": "DELETE /nodes/{node}/disks/lvmthin/{name}",
+    }
 
     def delete(
         self,
@@ -140,11 +154,15 @@ class NodesDisksLvmthinItem(SyncResource):
                 "cleanup-disks": cleanup_disks,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/disks/lvmthin/{name}")
 
 
 class AsyncNodesDisksLvmthinItem(AsyncResource):
     """``/nodes/{node}/disks/lvmthin/{name}``"""
+
+    _ops = {
+        "delete": "DELETE /nodes/{node}/disks/lvmthin/{name}",
+    }
 
     async def delete(
         self,
@@ -171,4 +189,4 @@ class AsyncNodesDisksLvmthinItem(AsyncResource):
                 "cleanup-disks": cleanup_disks,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/disks/lvmthin/{name}")

@@ -26,6 +26,11 @@ if TYPE_CHECKING:
 class NodesDisksZfs(SyncResource):
     """``/nodes/{node}/disks/zfs``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/disks/zfs",
+        "list": "GET /nodes/{node}/disks/zfs",
+    }
+
     def __call__(self, name: str) -> NodesDisksZfsItem:
         return NodesDisksZfsItem(self._client, (*self._path, str(name)))
 
@@ -66,7 +71,7 @@ class NodesDisksZfs(SyncResource):
                 "draid-config": draid_config,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/disks/zfs")
 
     def list(
         self,
@@ -84,6 +89,11 @@ class NodesDisksZfs(SyncResource):
 
 class AsyncNodesDisksZfs(AsyncResource):
     """``/nodes/{node}/disks/zfs``"""
+
+    _ops = {
+        "create": "POST /nodes/{node}/disks/zfs",
+        "list": "GET /nodes/{node}/disks/zfs",
+    }
 
     def __call__(self, name: str) -> AsyncNodesDisksZfsItem:
         return AsyncNodesDisksZfsItem(self._client, (*self._path, str(name)))
@@ -125,7 +135,7 @@ class AsyncNodesDisksZfs(AsyncResource):
                 "draid-config": draid_config,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/disks/zfs")
 
     async def list(
         self,
@@ -143,6 +153,11 @@ class AsyncNodesDisksZfs(AsyncResource):
 
 class NodesDisksZfsItem(SyncResource):
     """``/nodes/{node}/disks/zfs/{name}``"""
+
+    _ops = {
+        "delete": "DELETE /nodes/{node}/disks/zfs/{name}",
+        "get": "GET /nodes/{node}/disks/zfs/{name}",
+    }
 
     def delete(
         self,
@@ -166,7 +181,7 @@ class NodesDisksZfsItem(SyncResource):
                 "cleanup-disks": cleanup_disks,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/disks/zfs/{name}")
 
     def get(
         self,
@@ -184,6 +199,11 @@ class NodesDisksZfsItem(SyncResource):
 
 class AsyncNodesDisksZfsItem(AsyncResource):
     """``/nodes/{node}/disks/zfs/{name}``"""
+
+    _ops = {
+        "delete": "DELETE /nodes/{node}/disks/zfs/{name}",
+        "get": "GET /nodes/{node}/disks/zfs/{name}",
+    }
 
     async def delete(
         self,
@@ -207,7 +227,7 @@ class AsyncNodesDisksZfsItem(AsyncResource):
                 "cleanup-disks": cleanup_disks,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/disks/zfs/{name}")
 
     async def get(
         self,

@@ -19,6 +19,11 @@ if TYPE_CHECKING:
 class NodesDns(SyncResource):
     """``/nodes/{node}/dns``"""
 
+    _ops = {
+        "get": "GET /nodes/{node}/dns",
+        "set": "PUT /nodes/{node}/dns",
+    }
+
     def get(
         self,
     ) -> _m.NodesDnsGetResponse:
@@ -64,6 +69,11 @@ class NodesDns(SyncResource):
 
 class AsyncNodesDns(AsyncResource):
     """``/nodes/{node}/dns``"""
+
+    _ops = {
+        "get": "GET /nodes/{node}/dns",
+        "set": "PUT /nodes/{node}/dns",
+    }
 
     async def get(
         self,

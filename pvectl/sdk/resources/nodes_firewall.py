@@ -24,6 +24,11 @@ if TYPE_CHECKING:
 class NodesFirewall(SyncResource):
     """``/nodes/{node}/firewall``"""
 
+    _ops = {
+        "index": "GET /nodes/{node}/firewall",
+        "log": "GET /nodes/{node}/firewall/log",
+    }
+
     @cached_property
     def options(self) -> NodesFirewallOptions:
         from pvectl.sdk.resources.nodes_firewall_options import NodesFirewallOptions
@@ -82,6 +87,11 @@ class NodesFirewall(SyncResource):
 
 class AsyncNodesFirewall(AsyncResource):
     """``/nodes/{node}/firewall``"""
+
+    _ops = {
+        "index": "GET /nodes/{node}/firewall",
+        "log": "GET /nodes/{node}/firewall/log",
+    }
 
     @cached_property
     def options(self) -> AsyncNodesFirewallOptions:

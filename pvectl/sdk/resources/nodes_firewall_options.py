@@ -20,6 +20,11 @@ if TYPE_CHECKING:
 class NodesFirewallOptions(SyncResource):
     """``/nodes/{node}/firewall/options``"""
 
+    _ops = {
+        "get": "GET /nodes/{node}/firewall/options",
+        "set": "PUT /nodes/{node}/firewall/options",
+    }
+
     def get(
         self,
     ) -> _m.NodesFirewallOptionsGetResponse:
@@ -121,6 +126,11 @@ class NodesFirewallOptions(SyncResource):
 
 class AsyncNodesFirewallOptions(AsyncResource):
     """``/nodes/{node}/firewall/options``"""
+
+    _ops = {
+        "get": "GET /nodes/{node}/firewall/options",
+        "set": "PUT /nodes/{node}/firewall/options",
+    }
 
     async def get(
         self,

@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 class NodesFirewallRules(SyncResource):
     """``/nodes/{node}/firewall/rules``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/firewall/rules",
+        "list": "GET /nodes/{node}/firewall/rules",
+    }
+
     def __call__(self, pos: int | str) -> NodesFirewallRulesItem:
         return NodesFirewallRulesItem(self._client, (*self._path, str(pos)))
 
@@ -104,6 +109,11 @@ class NodesFirewallRules(SyncResource):
 class AsyncNodesFirewallRules(AsyncResource):
     """``/nodes/{node}/firewall/rules``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/firewall/rules",
+        "list": "GET /nodes/{node}/firewall/rules",
+    }
+
     def __call__(self, pos: int | str) -> AsyncNodesFirewallRulesItem:
         return AsyncNodesFirewallRulesItem(self._client, (*self._path, str(pos)))
 
@@ -185,6 +195,12 @@ class AsyncNodesFirewallRules(AsyncResource):
 
 class NodesFirewallRulesItem(SyncResource):
     """``/nodes/{node}/firewall/rules/{pos}``"""
+
+    _ops = {
+        "delete": "DELETE /nodes/{node}/firewall/rules/{pos}",
+        "get": "GET /nodes/{node}/firewall/rules/{pos}",
+        "set": "PUT /nodes/{node}/firewall/rules/{pos}",
+    }
 
     def delete(
         self,
@@ -287,6 +303,12 @@ class NodesFirewallRulesItem(SyncResource):
 
 class AsyncNodesFirewallRulesItem(AsyncResource):
     """``/nodes/{node}/firewall/rules/{pos}``"""
+
+    _ops = {
+        "delete": "DELETE /nodes/{node}/firewall/rules/{pos}",
+        "get": "GET /nodes/{node}/firewall/rules/{pos}",
+        "set": "PUT /nodes/{node}/firewall/rules/{pos}",
+    }
 
     async def delete(
         self,

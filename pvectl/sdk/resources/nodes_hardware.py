@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 class NodesHardware(SyncResource):
     """``/nodes/{node}/hardware``"""
 
+    _ops = {
+        "index": "GET /nodes/{node}/hardware",
+        "usb": "GET /nodes/{node}/hardware/usb",
+    }
+
     @cached_property
     def pci(self) -> NodesHardwarePci:
         from pvectl.sdk.resources.nodes_hardware_pci import NodesHardwarePci
@@ -57,6 +62,11 @@ class NodesHardware(SyncResource):
 
 class AsyncNodesHardware(AsyncResource):
     """``/nodes/{node}/hardware``"""
+
+    _ops = {
+        "index": "GET /nodes/{node}/hardware",
+        "usb": "GET /nodes/{node}/hardware/usb",
+    }
 
     @cached_property
     def pci(self) -> AsyncNodesHardwarePci:

@@ -21,6 +21,10 @@ if TYPE_CHECKING:
 class NodesHardwarePci(SyncResource):
     """``/nodes/{node}/hardware/pci``"""
 
+    _ops = {
+        "list": "GET /nodes/{node}/hardware/pci",
+    }
+
     def __call__(self, pci_id_or_mapping: str) -> NodesHardwarePciItem:
         return NodesHardwarePciItem(self._client, (*self._path, str(pci_id_or_mapping)))
 
@@ -53,6 +57,10 @@ class NodesHardwarePci(SyncResource):
 
 class AsyncNodesHardwarePci(AsyncResource):
     """``/nodes/{node}/hardware/pci``"""
+
+    _ops = {
+        "list": "GET /nodes/{node}/hardware/pci",
+    }
 
     def __call__(self, pci_id_or_mapping: str) -> AsyncNodesHardwarePciItem:
         return AsyncNodesHardwarePciItem(self._client, (*self._path, str(pci_id_or_mapping)))
@@ -87,6 +95,11 @@ class AsyncNodesHardwarePci(AsyncResource):
 class NodesHardwarePciItem(SyncResource):
     """``/nodes/{node}/hardware/pci/{pci-id-or-mapping}``"""
 
+    _ops = {
+        "get": "GET /nodes/{node}/hardware/pci/{pci-id-or-mapping}",
+        "mdev": "GET /nodes/{node}/hardware/pci/{pci-id-or-mapping}/mdev",
+    }
+
     def get(
         self,
     ) -> builtins.list[_m.NodesHardwarePciItemGetItem]:
@@ -116,6 +129,11 @@ class NodesHardwarePciItem(SyncResource):
 
 class AsyncNodesHardwarePciItem(AsyncResource):
     """``/nodes/{node}/hardware/pci/{pci-id-or-mapping}``"""
+
+    _ops = {
+        "get": "GET /nodes/{node}/hardware/pci/{pci-id-or-mapping}",
+        "mdev": "GET /nodes/{node}/hardware/pci/{pci-id-or-mapping}/mdev",
+    }
 
     async def get(
         self,

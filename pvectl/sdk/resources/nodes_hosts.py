@@ -19,6 +19,11 @@ if TYPE_CHECKING:
 class NodesHosts(SyncResource):
     """``/nodes/{node}/hosts``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/hosts",
+        "get": "GET /nodes/{node}/hosts",
+    }
+
     def create(
         self,
         *,
@@ -58,6 +63,11 @@ class NodesHosts(SyncResource):
 
 class AsyncNodesHosts(AsyncResource):
     """``/nodes/{node}/hosts``"""
+
+    _ops = {
+        "create": "POST /nodes/{node}/hosts",
+        "get": "GET /nodes/{node}/hosts",
+    }
 
     async def create(
         self,

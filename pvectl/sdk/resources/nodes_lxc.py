@@ -844,6 +844,11 @@ if TYPE_CHECKING:
 class NodesLxc(SyncResource):
     """``/nodes/{node}/lxc``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/lxc",
+        "list": "GET /nodes/{node}/lxc",
+    }
+
     def __call__(self, vmid: int | str) -> NodesLxcItem:
         return NodesLxcItem(self._client, (*self._path, str(vmid)))
 
@@ -1025,7 +1030,7 @@ class NodesLxc(SyncResource):
             },
             indexed,
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/lxc")
 
     def list(
         self,
@@ -1043,6 +1048,11 @@ class NodesLxc(SyncResource):
 
 class AsyncNodesLxc(AsyncResource):
     """``/nodes/{node}/lxc``"""
+
+    _ops = {
+        "create": "POST /nodes/{node}/lxc",
+        "list": "GET /nodes/{node}/lxc",
+    }
 
     def __call__(self, vmid: int | str) -> AsyncNodesLxcItem:
         return AsyncNodesLxcItem(self._client, (*self._path, str(vmid)))
@@ -1225,7 +1235,7 @@ class AsyncNodesLxc(AsyncResource):
             },
             indexed,
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/lxc")
 
     async def list(
         self,
@@ -1243,6 +1253,27 @@ class AsyncNodesLxc(AsyncResource):
 
 class NodesLxcItem(SyncResource):
     """``/nodes/{node}/lxc/{vmid}``"""
+
+    _ops = {
+        "clone": "POST /nodes/{node}/lxc/{vmid}/clone",
+        "delete": "DELETE /nodes/{node}/lxc/{vmid}",
+        "feature": "GET /nodes/{node}/lxc/{vmid}/feature",
+        "get": "GET /nodes/{node}/lxc/{vmid}",
+        "interfaces": "GET /nodes/{node}/lxc/{vmid}/interfaces",
+        "move_volume": "POST /nodes/{node}/lxc/{vmid}/move_volume",
+        "mtunnel": "POST /nodes/{node}/lxc/{vmid}/mtunnel",
+        "mtunnelwebsocket": "GET /nodes/{node}/lxc/{vmid}/mtunnelwebsocket",
+        "pending": "GET /nodes/{node}/lxc/{vmid}/pending",
+        "remote_migrate": "POST /nodes/{node}/lxc/{vmid}/remote_migrate",
+        "resize": "PUT /nodes/{node}/lxc/{vmid}/resize",
+        "rrd": "GET /nodes/{node}/lxc/{vmid}/rrd",
+        "rrddata": "GET /nodes/{node}/lxc/{vmid}/rrddata",
+        "spiceproxy": "POST /nodes/{node}/lxc/{vmid}/spiceproxy",
+        "template": "POST /nodes/{node}/lxc/{vmid}/template",
+        "termproxy": "POST /nodes/{node}/lxc/{vmid}/termproxy",
+        "vncproxy": "POST /nodes/{node}/lxc/{vmid}/vncproxy",
+        "vncwebsocket": "GET /nodes/{node}/lxc/{vmid}/vncwebsocket",
+    }
 
     @cached_property
     def config(self) -> NodesLxcConfig:
@@ -1317,7 +1348,7 @@ class NodesLxcItem(SyncResource):
                 "target": target,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/lxc/{vmid}/clone")
 
     def delete(
         self,
@@ -1344,7 +1375,7 @@ class NodesLxcItem(SyncResource):
                 "purge": purge,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/lxc/{vmid}")
 
     def feature(
         self,
@@ -2467,7 +2498,7 @@ class NodesLxcItem(SyncResource):
                 "target-volume": target_volume,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/lxc/{vmid}/move_volume")
 
     def mtunnel(
         self,
@@ -2577,7 +2608,7 @@ class NodesLxcItem(SyncResource):
                 "timeout": timeout,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/lxc/{vmid}/remote_migrate")
 
     def resize(
         self,
@@ -2862,7 +2893,7 @@ class NodesLxcItem(SyncResource):
                 "digest": digest,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "PUT /nodes/{node}/lxc/{vmid}/resize")
 
     def rrd(
         self,
@@ -3022,6 +3053,27 @@ class NodesLxcItem(SyncResource):
 class AsyncNodesLxcItem(AsyncResource):
     """``/nodes/{node}/lxc/{vmid}``"""
 
+    _ops = {
+        "clone": "POST /nodes/{node}/lxc/{vmid}/clone",
+        "delete": "DELETE /nodes/{node}/lxc/{vmid}",
+        "feature": "GET /nodes/{node}/lxc/{vmid}/feature",
+        "get": "GET /nodes/{node}/lxc/{vmid}",
+        "interfaces": "GET /nodes/{node}/lxc/{vmid}/interfaces",
+        "move_volume": "POST /nodes/{node}/lxc/{vmid}/move_volume",
+        "mtunnel": "POST /nodes/{node}/lxc/{vmid}/mtunnel",
+        "mtunnelwebsocket": "GET /nodes/{node}/lxc/{vmid}/mtunnelwebsocket",
+        "pending": "GET /nodes/{node}/lxc/{vmid}/pending",
+        "remote_migrate": "POST /nodes/{node}/lxc/{vmid}/remote_migrate",
+        "resize": "PUT /nodes/{node}/lxc/{vmid}/resize",
+        "rrd": "GET /nodes/{node}/lxc/{vmid}/rrd",
+        "rrddata": "GET /nodes/{node}/lxc/{vmid}/rrddata",
+        "spiceproxy": "POST /nodes/{node}/lxc/{vmid}/spiceproxy",
+        "template": "POST /nodes/{node}/lxc/{vmid}/template",
+        "termproxy": "POST /nodes/{node}/lxc/{vmid}/termproxy",
+        "vncproxy": "POST /nodes/{node}/lxc/{vmid}/vncproxy",
+        "vncwebsocket": "GET /nodes/{node}/lxc/{vmid}/vncwebsocket",
+    }
+
     @cached_property
     def config(self) -> AsyncNodesLxcConfig:
         from pvectl.sdk.resources.nodes_lxc_config import AsyncNodesLxcConfig
@@ -3095,7 +3147,7 @@ class AsyncNodesLxcItem(AsyncResource):
                 "target": target,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/lxc/{vmid}/clone")
 
     async def delete(
         self,
@@ -3122,7 +3174,7 @@ class AsyncNodesLxcItem(AsyncResource):
                 "purge": purge,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/lxc/{vmid}")
 
     async def feature(
         self,
@@ -4245,7 +4297,7 @@ class AsyncNodesLxcItem(AsyncResource):
                 "target-volume": target_volume,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/lxc/{vmid}/move_volume")
 
     async def mtunnel(
         self,
@@ -4355,7 +4407,7 @@ class AsyncNodesLxcItem(AsyncResource):
                 "timeout": timeout,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/lxc/{vmid}/remote_migrate")
 
     async def resize(
         self,
@@ -4640,7 +4692,7 @@ class AsyncNodesLxcItem(AsyncResource):
                 "digest": digest,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "PUT /nodes/{node}/lxc/{vmid}/resize")
 
     async def rrd(
         self,

@@ -834,6 +834,11 @@ if TYPE_CHECKING:
 class NodesLxcConfig(SyncResource):
     """``/nodes/{node}/lxc/{vmid}/config``"""
 
+    _ops = {
+        "get": "GET /nodes/{node}/lxc/{vmid}/config",
+        "set": "PUT /nodes/{node}/lxc/{vmid}/config",
+    }
+
     def get(
         self,
         *,
@@ -1012,6 +1017,11 @@ class NodesLxcConfig(SyncResource):
 
 class AsyncNodesLxcConfig(AsyncResource):
     """``/nodes/{node}/lxc/{vmid}/config``"""
+
+    _ops = {
+        "get": "GET /nodes/{node}/lxc/{vmid}/config",
+        "set": "PUT /nodes/{node}/lxc/{vmid}/config",
+    }
 
     async def get(
         self,

@@ -26,6 +26,12 @@ if TYPE_CHECKING:
 class NodesLxcFirewall(SyncResource):
     """``/nodes/{node}/lxc/{vmid}/firewall``"""
 
+    _ops = {
+        "index": "GET /nodes/{node}/lxc/{vmid}/firewall",
+        "log": "GET /nodes/{node}/lxc/{vmid}/firewall/log",
+        "refs": "GET /nodes/{node}/lxc/{vmid}/firewall/refs",
+    }
+
     @cached_property
     def aliases(self) -> NodesLxcFirewallAliases:
         from pvectl.sdk.resources.nodes_lxc_firewall_aliases import NodesLxcFirewallAliases
@@ -119,6 +125,12 @@ class NodesLxcFirewall(SyncResource):
 
 class AsyncNodesLxcFirewall(AsyncResource):
     """``/nodes/{node}/lxc/{vmid}/firewall``"""
+
+    _ops = {
+        "index": "GET /nodes/{node}/lxc/{vmid}/firewall",
+        "log": "GET /nodes/{node}/lxc/{vmid}/firewall/log",
+        "refs": "GET /nodes/{node}/lxc/{vmid}/firewall/refs",
+    }
 
     @cached_property
     def aliases(self) -> AsyncNodesLxcFirewallAliases:

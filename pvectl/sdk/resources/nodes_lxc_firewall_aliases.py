@@ -21,6 +21,11 @@ if TYPE_CHECKING:
 class NodesLxcFirewallAliases(SyncResource):
     """``/nodes/{node}/lxc/{vmid}/firewall/aliases``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/lxc/{vmid}/firewall/aliases",
+        "list": "GET /nodes/{node}/lxc/{vmid}/firewall/aliases",
+    }
+
     def __call__(self, name: str) -> NodesLxcFirewallAliasesItem:
         return NodesLxcFirewallAliasesItem(self._client, (*self._path, str(name)))
 
@@ -67,6 +72,11 @@ class NodesLxcFirewallAliases(SyncResource):
 class AsyncNodesLxcFirewallAliases(AsyncResource):
     """``/nodes/{node}/lxc/{vmid}/firewall/aliases``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/lxc/{vmid}/firewall/aliases",
+        "list": "GET /nodes/{node}/lxc/{vmid}/firewall/aliases",
+    }
+
     def __call__(self, name: str) -> AsyncNodesLxcFirewallAliasesItem:
         return AsyncNodesLxcFirewallAliasesItem(self._client, (*self._path, str(name)))
 
@@ -112,6 +122,12 @@ class AsyncNodesLxcFirewallAliases(AsyncResource):
 
 class NodesLxcFirewallAliasesItem(SyncResource):
     """``/nodes/{node}/lxc/{vmid}/firewall/aliases/{name}``"""
+
+    _ops = {
+        "delete": "DELETE /nodes/{node}/lxc/{vmid}/firewall/aliases/{name}",
+        "get": "GET /nodes/{node}/lxc/{vmid}/firewall/aliases/{name}",
+        "set": "PUT /nodes/{node}/lxc/{vmid}/firewall/aliases/{name}",
+    }
 
     def delete(
         self,
@@ -176,6 +192,12 @@ class NodesLxcFirewallAliasesItem(SyncResource):
 
 class AsyncNodesLxcFirewallAliasesItem(AsyncResource):
     """``/nodes/{node}/lxc/{vmid}/firewall/aliases/{name}``"""
+
+    _ops = {
+        "delete": "DELETE /nodes/{node}/lxc/{vmid}/firewall/aliases/{name}",
+        "get": "GET /nodes/{node}/lxc/{vmid}/firewall/aliases/{name}",
+        "set": "PUT /nodes/{node}/lxc/{vmid}/firewall/aliases/{name}",
+    }
 
     async def delete(
         self,

@@ -21,6 +21,11 @@ if TYPE_CHECKING:
 class NodesLxcFirewallIpset(SyncResource):
     """``/nodes/{node}/lxc/{vmid}/firewall/ipset``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/lxc/{vmid}/firewall/ipset",
+        "list": "GET /nodes/{node}/lxc/{vmid}/firewall/ipset",
+    }
+
     def __call__(self, name: str) -> NodesLxcFirewallIpsetItem:
         return NodesLxcFirewallIpsetItem(self._client, (*self._path, str(name)))
 
@@ -70,6 +75,11 @@ class NodesLxcFirewallIpset(SyncResource):
 class AsyncNodesLxcFirewallIpset(AsyncResource):
     """``/nodes/{node}/lxc/{vmid}/firewall/ipset``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/lxc/{vmid}/firewall/ipset",
+        "list": "GET /nodes/{node}/lxc/{vmid}/firewall/ipset",
+    }
+
     def __call__(self, name: str) -> AsyncNodesLxcFirewallIpsetItem:
         return AsyncNodesLxcFirewallIpsetItem(self._client, (*self._path, str(name)))
 
@@ -118,6 +128,12 @@ class AsyncNodesLxcFirewallIpset(AsyncResource):
 
 class NodesLxcFirewallIpsetItem(SyncResource):
     """``/nodes/{node}/lxc/{vmid}/firewall/ipset/{name}``"""
+
+    _ops = {
+        "create": "POST /nodes/{node}/lxc/{vmid}/firewall/ipset/{name}",
+        "delete": "DELETE /nodes/{node}/lxc/{vmid}/firewall/ipset/{name}",
+        "list": "GET /nodes/{node}/lxc/{vmid}/firewall/ipset/{name}",
+    }
 
     def __call__(self, cidr: str) -> NodesLxcFirewallIpsetItemCidr:
         return NodesLxcFirewallIpsetItemCidr(self._client, (*self._path, str(cidr)))
@@ -185,6 +201,12 @@ class NodesLxcFirewallIpsetItem(SyncResource):
 class AsyncNodesLxcFirewallIpsetItem(AsyncResource):
     """``/nodes/{node}/lxc/{vmid}/firewall/ipset/{name}``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/lxc/{vmid}/firewall/ipset/{name}",
+        "delete": "DELETE /nodes/{node}/lxc/{vmid}/firewall/ipset/{name}",
+        "list": "GET /nodes/{node}/lxc/{vmid}/firewall/ipset/{name}",
+    }
+
     def __call__(self, cidr: str) -> AsyncNodesLxcFirewallIpsetItemCidr:
         return AsyncNodesLxcFirewallIpsetItemCidr(self._client, (*self._path, str(cidr)))
 
@@ -251,6 +273,12 @@ class AsyncNodesLxcFirewallIpsetItem(AsyncResource):
 class NodesLxcFirewallIpsetItemCidr(SyncResource):
     """``/nodes/{node}/lxc/{vmid}/firewall/ipset/{name}/{cidr}``"""
 
+    _ops = {
+        "delete": "DELETE /nodes/{node}/lxc/{vmid}/firewall/ipset/{name}/{cidr}",
+        "get": "GET /nodes/{node}/lxc/{vmid}/firewall/ipset/{name}/{cidr}",
+        "set": "PUT /nodes/{node}/lxc/{vmid}/firewall/ipset/{name}/{cidr}",
+    }
+
     def delete(
         self,
         *,
@@ -311,6 +339,12 @@ class NodesLxcFirewallIpsetItemCidr(SyncResource):
 
 class AsyncNodesLxcFirewallIpsetItemCidr(AsyncResource):
     """``/nodes/{node}/lxc/{vmid}/firewall/ipset/{name}/{cidr}``"""
+
+    _ops = {
+        "delete": "DELETE /nodes/{node}/lxc/{vmid}/firewall/ipset/{name}/{cidr}",
+        "get": "GET /nodes/{node}/lxc/{vmid}/firewall/ipset/{name}/{cidr}",
+        "set": "PUT /nodes/{node}/lxc/{vmid}/firewall/ipset/{name}/{cidr}",
+    }
 
     async def delete(
         self,

@@ -20,6 +20,11 @@ if TYPE_CHECKING:
 class NodesLxcFirewallOptions(SyncResource):
     """``/nodes/{node}/lxc/{vmid}/firewall/options``"""
 
+    _ops = {
+        "get": "GET /nodes/{node}/lxc/{vmid}/firewall/options",
+        "set": "PUT /nodes/{node}/lxc/{vmid}/firewall/options",
+    }
+
     def get(
         self,
     ) -> _m.NodesLxcFirewallOptionsGetResponse:
@@ -91,6 +96,11 @@ class NodesLxcFirewallOptions(SyncResource):
 
 class AsyncNodesLxcFirewallOptions(AsyncResource):
     """``/nodes/{node}/lxc/{vmid}/firewall/options``"""
+
+    _ops = {
+        "get": "GET /nodes/{node}/lxc/{vmid}/firewall/options",
+        "set": "PUT /nodes/{node}/lxc/{vmid}/firewall/options",
+    }
 
     async def get(
         self,

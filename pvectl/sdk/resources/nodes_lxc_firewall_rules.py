@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 class NodesLxcFirewallRules(SyncResource):
     """``/nodes/{node}/lxc/{vmid}/firewall/rules``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/lxc/{vmid}/firewall/rules",
+        "list": "GET /nodes/{node}/lxc/{vmid}/firewall/rules",
+    }
+
     def __call__(self, pos: int | str) -> NodesLxcFirewallRulesItem:
         return NodesLxcFirewallRulesItem(self._client, (*self._path, str(pos)))
 
@@ -104,6 +109,11 @@ class NodesLxcFirewallRules(SyncResource):
 class AsyncNodesLxcFirewallRules(AsyncResource):
     """``/nodes/{node}/lxc/{vmid}/firewall/rules``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/lxc/{vmid}/firewall/rules",
+        "list": "GET /nodes/{node}/lxc/{vmid}/firewall/rules",
+    }
+
     def __call__(self, pos: int | str) -> AsyncNodesLxcFirewallRulesItem:
         return AsyncNodesLxcFirewallRulesItem(self._client, (*self._path, str(pos)))
 
@@ -185,6 +195,12 @@ class AsyncNodesLxcFirewallRules(AsyncResource):
 
 class NodesLxcFirewallRulesItem(SyncResource):
     """``/nodes/{node}/lxc/{vmid}/firewall/rules/{pos}``"""
+
+    _ops = {
+        "delete": "DELETE /nodes/{node}/lxc/{vmid}/firewall/rules/{pos}",
+        "get": "GET /nodes/{node}/lxc/{vmid}/firewall/rules/{pos}",
+        "set": "PUT /nodes/{node}/lxc/{vmid}/firewall/rules/{pos}",
+    }
 
     def delete(
         self,
@@ -287,6 +303,12 @@ class NodesLxcFirewallRulesItem(SyncResource):
 
 class AsyncNodesLxcFirewallRulesItem(AsyncResource):
     """``/nodes/{node}/lxc/{vmid}/firewall/rules/{pos}``"""
+
+    _ops = {
+        "delete": "DELETE /nodes/{node}/lxc/{vmid}/firewall/rules/{pos}",
+        "get": "GET /nodes/{node}/lxc/{vmid}/firewall/rules/{pos}",
+        "set": "PUT /nodes/{node}/lxc/{vmid}/firewall/rules/{pos}",
+    }
 
     async def delete(
         self,

@@ -21,6 +21,11 @@ if TYPE_CHECKING:
 class NodesLxcMigrate(SyncResource):
     """``/nodes/{node}/lxc/{vmid}/migrate``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/lxc/{vmid}/migrate",
+        "get": "GET /nodes/{node}/lxc/{vmid}/migrate",
+    }
+
     def create(
         self,
         *,
@@ -55,7 +60,7 @@ class NodesLxcMigrate(SyncResource):
                 "timeout": timeout,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/lxc/{vmid}/migrate")
 
     def get(
         self,
@@ -83,6 +88,11 @@ class NodesLxcMigrate(SyncResource):
 
 class AsyncNodesLxcMigrate(AsyncResource):
     """``/nodes/{node}/lxc/{vmid}/migrate``"""
+
+    _ops = {
+        "create": "POST /nodes/{node}/lxc/{vmid}/migrate",
+        "get": "GET /nodes/{node}/lxc/{vmid}/migrate",
+    }
 
     async def create(
         self,
@@ -118,7 +128,7 @@ class AsyncNodesLxcMigrate(AsyncResource):
                 "timeout": timeout,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/lxc/{vmid}/migrate")
 
     async def get(
         self,

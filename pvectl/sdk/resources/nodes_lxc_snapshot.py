@@ -24,6 +24,11 @@ if TYPE_CHECKING:
 class NodesLxcSnapshot(SyncResource):
     """``/nodes/{node}/lxc/{vmid}/snapshot``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/lxc/{vmid}/snapshot",
+        "list": "GET /nodes/{node}/lxc/{vmid}/snapshot",
+    }
+
     def __call__(self, snapname: str) -> NodesLxcSnapshotItem:
         return NodesLxcSnapshotItem(self._client, (*self._path, str(snapname)))
 
@@ -49,7 +54,7 @@ class NodesLxcSnapshot(SyncResource):
                 "description": description,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/lxc/{vmid}/snapshot")
 
     def list(
         self,
@@ -67,6 +72,11 @@ class NodesLxcSnapshot(SyncResource):
 
 class AsyncNodesLxcSnapshot(AsyncResource):
     """``/nodes/{node}/lxc/{vmid}/snapshot``"""
+
+    _ops = {
+        "create": "POST /nodes/{node}/lxc/{vmid}/snapshot",
+        "list": "GET /nodes/{node}/lxc/{vmid}/snapshot",
+    }
 
     def __call__(self, snapname: str) -> AsyncNodesLxcSnapshotItem:
         return AsyncNodesLxcSnapshotItem(self._client, (*self._path, str(snapname)))
@@ -93,7 +103,7 @@ class AsyncNodesLxcSnapshot(AsyncResource):
                 "description": description,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/lxc/{vmid}/snapshot")
 
     async def list(
         self,
@@ -111,6 +121,12 @@ class AsyncNodesLxcSnapshot(AsyncResource):
 
 class NodesLxcSnapshotItem(SyncResource):
     """``/nodes/{node}/lxc/{vmid}/snapshot/{snapname}``"""
+
+    _ops = {
+        "delete": "DELETE /nodes/{node}/lxc/{vmid}/snapshot/{snapname}",
+        "get": "GET /nodes/{node}/lxc/{vmid}/snapshot/{snapname}",
+        "rollback": "POST /nodes/{node}/lxc/{vmid}/snapshot/{snapname}/rollback",
+    }
 
     @cached_property
     def config(self) -> NodesLxcSnapshotConfig:
@@ -137,7 +153,7 @@ class NodesLxcSnapshotItem(SyncResource):
                 "force": force,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/lxc/{vmid}/snapshot/{snapname}")
 
     def get(
         self,
@@ -169,11 +185,17 @@ class NodesLxcSnapshotItem(SyncResource):
                 "start": start,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/lxc/{vmid}/snapshot/{snapname}/rollback")
 
 
 class AsyncNodesLxcSnapshotItem(AsyncResource):
     """``/nodes/{node}/lxc/{vmid}/snapshot/{snapname}``"""
+
+    _ops = {
+        "delete": "DELETE /nodes/{node}/lxc/{vmid}/snapshot/{snapname}",
+        "get": "GET /nodes/{node}/lxc/{vmid}/snapshot/{snapname}",
+        "rollback": "POST /nodes/{node}/lxc/{vmid}/snapshot/{snapname}/rollback",
+    }
 
     @cached_property
     def config(self) -> AsyncNodesLxcSnapshotConfig:
@@ -200,7 +222,7 @@ class AsyncNodesLxcSnapshotItem(AsyncResource):
                 "force": force,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/lxc/{vmid}/snapshot/{snapname}")
 
     async def get(
         self,
@@ -232,4 +254,4 @@ class AsyncNodesLxcSnapshotItem(AsyncResource):
                 "start": start,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/lxc/{vmid}/snapshot/{snapname}/rollback")

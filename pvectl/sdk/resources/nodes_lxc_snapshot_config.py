@@ -15,6 +15,11 @@ from pvectl.sdk._core.resource import AsyncResource, SyncResource
 class NodesLxcSnapshotConfig(SyncResource):
     """``/nodes/{node}/lxc/{vmid}/snapshot/{snapname}/config``"""
 
+    _ops = {
+        "get": "GET /nodes/{node}/lxc/{vmid}/snapshot/{snapname}/config",
+        "set": "PUT /nodes/{node}/lxc/{vmid}/snapshot/{snapname}/config",
+    }
+
     def get(
         self,
     ) -> dict[str, Any]:
@@ -49,6 +54,11 @@ class NodesLxcSnapshotConfig(SyncResource):
 
 class AsyncNodesLxcSnapshotConfig(AsyncResource):
     """``/nodes/{node}/lxc/{vmid}/snapshot/{snapname}/config``"""
+
+    _ops = {
+        "get": "GET /nodes/{node}/lxc/{vmid}/snapshot/{snapname}/config",
+        "set": "PUT /nodes/{node}/lxc/{vmid}/snapshot/{snapname}/config",
+    }
 
     async def get(
         self,

@@ -22,6 +22,17 @@ if TYPE_CHECKING:
 class NodesLxcStatus(SyncResource):
     """``/nodes/{node}/lxc/{vmid}/status``"""
 
+    _ops = {
+        "current": "GET /nodes/{node}/lxc/{vmid}/status/current",
+        "index": "GET /nodes/{node}/lxc/{vmid}/status",
+        "reboot": "POST /nodes/{node}/lxc/{vmid}/status/reboot",
+        "resume": "POST /nodes/{node}/lxc/{vmid}/status/resume",
+        "shutdown": "POST /nodes/{node}/lxc/{vmid}/status/shutdown",
+        "start": "POST /nodes/{node}/lxc/{vmid}/status/start",
+        "stop": "POST /nodes/{node}/lxc/{vmid}/status/stop",
+        "suspend": "POST /nodes/{node}/lxc/{vmid}/status/suspend",
+    }
+
     def current(
         self,
     ) -> _m.NodesLxcStatusCurrentResponse:
@@ -67,7 +78,7 @@ class NodesLxcStatus(SyncResource):
                 "timeout": timeout,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/lxc/{vmid}/status/reboot")
 
     def resume(
         self,
@@ -78,7 +89,7 @@ class NodesLxcStatus(SyncResource):
         Permissions: [perm, /vms/{vmid}, [VM.PowerMgmt]]
         """
         _data = self._call("POST /nodes/{node}/lxc/{vmid}/status/resume", {})
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/lxc/{vmid}/status/resume")
 
     def shutdown(
         self,
@@ -102,7 +113,7 @@ class NodesLxcStatus(SyncResource):
                 "timeout": timeout,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/lxc/{vmid}/status/shutdown")
 
     def start(
         self,
@@ -126,7 +137,7 @@ class NodesLxcStatus(SyncResource):
                 "skiplock": skiplock,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/lxc/{vmid}/status/start")
 
     def stop(
         self,
@@ -150,7 +161,7 @@ class NodesLxcStatus(SyncResource):
                 "skiplock": skiplock,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/lxc/{vmid}/status/stop")
 
     def suspend(
         self,
@@ -161,11 +172,22 @@ class NodesLxcStatus(SyncResource):
         Permissions: [perm, /vms/{vmid}, [VM.PowerMgmt]]
         """
         _data = self._call("POST /nodes/{node}/lxc/{vmid}/status/suspend", {})
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/lxc/{vmid}/status/suspend")
 
 
 class AsyncNodesLxcStatus(AsyncResource):
     """``/nodes/{node}/lxc/{vmid}/status``"""
+
+    _ops = {
+        "current": "GET /nodes/{node}/lxc/{vmid}/status/current",
+        "index": "GET /nodes/{node}/lxc/{vmid}/status",
+        "reboot": "POST /nodes/{node}/lxc/{vmid}/status/reboot",
+        "resume": "POST /nodes/{node}/lxc/{vmid}/status/resume",
+        "shutdown": "POST /nodes/{node}/lxc/{vmid}/status/shutdown",
+        "start": "POST /nodes/{node}/lxc/{vmid}/status/start",
+        "stop": "POST /nodes/{node}/lxc/{vmid}/status/stop",
+        "suspend": "POST /nodes/{node}/lxc/{vmid}/status/suspend",
+    }
 
     async def current(
         self,
@@ -212,7 +234,7 @@ class AsyncNodesLxcStatus(AsyncResource):
                 "timeout": timeout,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/lxc/{vmid}/status/reboot")
 
     async def resume(
         self,
@@ -223,7 +245,7 @@ class AsyncNodesLxcStatus(AsyncResource):
         Permissions: [perm, /vms/{vmid}, [VM.PowerMgmt]]
         """
         _data = await self._call("POST /nodes/{node}/lxc/{vmid}/status/resume", {})
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/lxc/{vmid}/status/resume")
 
     async def shutdown(
         self,
@@ -247,7 +269,7 @@ class AsyncNodesLxcStatus(AsyncResource):
                 "timeout": timeout,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/lxc/{vmid}/status/shutdown")
 
     async def start(
         self,
@@ -271,7 +293,7 @@ class AsyncNodesLxcStatus(AsyncResource):
                 "skiplock": skiplock,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/lxc/{vmid}/status/start")
 
     async def stop(
         self,
@@ -295,7 +317,7 @@ class AsyncNodesLxcStatus(AsyncResource):
                 "skiplock": skiplock,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/lxc/{vmid}/status/stop")
 
     async def suspend(
         self,
@@ -306,4 +328,4 @@ class AsyncNodesLxcStatus(AsyncResource):
         Permissions: [perm, /vms/{vmid}, [VM.PowerMgmt]]
         """
         _data = await self._call("POST /nodes/{node}/lxc/{vmid}/status/suspend", {})
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/lxc/{vmid}/status/suspend")

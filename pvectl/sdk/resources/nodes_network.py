@@ -23,6 +23,13 @@ if TYPE_CHECKING:
 class NodesNetwork(SyncResource):
     """``/nodes/{node}/network``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/network",
+        "delete": "DELETE /nodes/{node}/network",
+        "list": "GET /nodes/{node}/network",
+        "set": "PUT /nodes/{node}/network",
+    }
+
     def __call__(self, iface: str) -> NodesNetworkItem:
         return NodesNetworkItem(self._client, (*self._path, str(iface)))
 
@@ -220,11 +227,18 @@ class NodesNetwork(SyncResource):
                 "regenerate-frr": regenerate_frr,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "PUT /nodes/{node}/network")
 
 
 class AsyncNodesNetwork(AsyncResource):
     """``/nodes/{node}/network``"""
+
+    _ops = {
+        "create": "POST /nodes/{node}/network",
+        "delete": "DELETE /nodes/{node}/network",
+        "list": "GET /nodes/{node}/network",
+        "set": "PUT /nodes/{node}/network",
+    }
 
     def __call__(self, iface: str) -> AsyncNodesNetworkItem:
         return AsyncNodesNetworkItem(self._client, (*self._path, str(iface)))
@@ -423,11 +437,17 @@ class AsyncNodesNetwork(AsyncResource):
                 "regenerate-frr": regenerate_frr,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "PUT /nodes/{node}/network")
 
 
 class NodesNetworkItem(SyncResource):
     """``/nodes/{node}/network/{iface}``"""
+
+    _ops = {
+        "delete": "DELETE /nodes/{node}/network/{iface}",
+        "get": "GET /nodes/{node}/network/{iface}",
+        "set": "PUT /nodes/{node}/network/{iface}",
+    }
 
     def delete(
         self,
@@ -581,6 +601,12 @@ class NodesNetworkItem(SyncResource):
 
 class AsyncNodesNetworkItem(AsyncResource):
     """``/nodes/{node}/network/{iface}``"""
+
+    _ops = {
+        "delete": "DELETE /nodes/{node}/network/{iface}",
+        "get": "GET /nodes/{node}/network/{iface}",
+        "set": "PUT /nodes/{node}/network/{iface}",
+    }
 
     async def delete(
         self,

@@ -490,6 +490,11 @@ if TYPE_CHECKING:
 class NodesQemu(SyncResource):
     """``/nodes/{node}/qemu``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/qemu",
+        "list": "GET /nodes/{node}/qemu",
+    }
+
     def __call__(self, vmid: int | str) -> NodesQemuItem:
         return NodesQemuItem(self._client, (*self._path, str(vmid)))
 
@@ -820,7 +825,7 @@ class NodesQemu(SyncResource):
             },
             indexed,
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu")
 
     def list(
         self,
@@ -848,6 +853,11 @@ class NodesQemu(SyncResource):
 
 class AsyncNodesQemu(AsyncResource):
     """``/nodes/{node}/qemu``"""
+
+    _ops = {
+        "create": "POST /nodes/{node}/qemu",
+        "list": "GET /nodes/{node}/qemu",
+    }
 
     def __call__(self, vmid: int | str) -> AsyncNodesQemuItem:
         return AsyncNodesQemuItem(self._client, (*self._path, str(vmid)))
@@ -1179,7 +1189,7 @@ class AsyncNodesQemu(AsyncResource):
             },
             indexed,
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu")
 
     async def list(
         self,
@@ -1207,6 +1217,30 @@ class AsyncNodesQemu(AsyncResource):
 
 class NodesQemuItem(SyncResource):
     """``/nodes/{node}/qemu/{vmid}``"""
+
+    _ops = {
+        "clone": "POST /nodes/{node}/qemu/{vmid}/clone",
+        "dbus_vmstate": "POST /nodes/{node}/qemu/{vmid}/dbus-vmstate",
+        "delete": "DELETE /nodes/{node}/qemu/{vmid}",
+        "feature": "GET /nodes/{node}/qemu/{vmid}/feature",
+        "get": "GET /nodes/{node}/qemu/{vmid}",
+        "monitor": "POST /nodes/{node}/qemu/{vmid}/monitor",
+        "move_disk": "POST /nodes/{node}/qemu/{vmid}/move_disk",
+        "mtunnel": "POST /nodes/{node}/qemu/{vmid}/mtunnel",
+        "mtunnelwebsocket": "GET /nodes/{node}/qemu/{vmid}/mtunnelwebsocket",
+        "pending": "GET /nodes/{node}/qemu/{vmid}/pending",
+        "remote_migrate": "POST /nodes/{node}/qemu/{vmid}/remote_migrate",
+        "resize": "PUT /nodes/{node}/qemu/{vmid}/resize",
+        "rrd": "GET /nodes/{node}/qemu/{vmid}/rrd",
+        "rrddata": "GET /nodes/{node}/qemu/{vmid}/rrddata",
+        "sendkey": "PUT /nodes/{node}/qemu/{vmid}/sendkey",
+        "spiceproxy": "POST /nodes/{node}/qemu/{vmid}/spiceproxy",
+        "template": "POST /nodes/{node}/qemu/{vmid}/template",
+        "termproxy": "POST /nodes/{node}/qemu/{vmid}/termproxy",
+        "unlink": "PUT /nodes/{node}/qemu/{vmid}/unlink",
+        "vncproxy": "POST /nodes/{node}/qemu/{vmid}/vncproxy",
+        "vncwebsocket": "GET /nodes/{node}/qemu/{vmid}/vncwebsocket",
+    }
 
     @cached_property
     def agent(self) -> NodesQemuAgent:
@@ -1296,7 +1330,7 @@ class NodesQemuItem(SyncResource):
                 "target": target,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/clone")
 
     def dbus_vmstate(
         self,
@@ -1343,7 +1377,7 @@ class NodesQemuItem(SyncResource):
                 "skiplock": skiplock,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/qemu/{vmid}")
 
     def feature(
         self,
@@ -2081,7 +2115,7 @@ class NodesQemuItem(SyncResource):
                 "target-vmid": target_vmid,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/move_disk")
 
     def mtunnel(
         self,
@@ -2185,7 +2219,7 @@ class NodesQemuItem(SyncResource):
                 "target-vmid": target_vmid,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/remote_migrate")
 
     def resize(
         self,
@@ -2275,7 +2309,7 @@ class NodesQemuItem(SyncResource):
                 "skiplock": skiplock,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "PUT /nodes/{node}/qemu/{vmid}/resize")
 
     def rrd(
         self,
@@ -2458,7 +2492,7 @@ class NodesQemuItem(SyncResource):
                 "disk": disk,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/template")
 
     def termproxy(
         self,
@@ -2562,6 +2596,30 @@ class NodesQemuItem(SyncResource):
 class AsyncNodesQemuItem(AsyncResource):
     """``/nodes/{node}/qemu/{vmid}``"""
 
+    _ops = {
+        "clone": "POST /nodes/{node}/qemu/{vmid}/clone",
+        "dbus_vmstate": "POST /nodes/{node}/qemu/{vmid}/dbus-vmstate",
+        "delete": "DELETE /nodes/{node}/qemu/{vmid}",
+        "feature": "GET /nodes/{node}/qemu/{vmid}/feature",
+        "get": "GET /nodes/{node}/qemu/{vmid}",
+        "monitor": "POST /nodes/{node}/qemu/{vmid}/monitor",
+        "move_disk": "POST /nodes/{node}/qemu/{vmid}/move_disk",
+        "mtunnel": "POST /nodes/{node}/qemu/{vmid}/mtunnel",
+        "mtunnelwebsocket": "GET /nodes/{node}/qemu/{vmid}/mtunnelwebsocket",
+        "pending": "GET /nodes/{node}/qemu/{vmid}/pending",
+        "remote_migrate": "POST /nodes/{node}/qemu/{vmid}/remote_migrate",
+        "resize": "PUT /nodes/{node}/qemu/{vmid}/resize",
+        "rrd": "GET /nodes/{node}/qemu/{vmid}/rrd",
+        "rrddata": "GET /nodes/{node}/qemu/{vmid}/rrddata",
+        "sendkey": "PUT /nodes/{node}/qemu/{vmid}/sendkey",
+        "spiceproxy": "POST /nodes/{node}/qemu/{vmid}/spiceproxy",
+        "template": "POST /nodes/{node}/qemu/{vmid}/template",
+        "termproxy": "POST /nodes/{node}/qemu/{vmid}/termproxy",
+        "unlink": "PUT /nodes/{node}/qemu/{vmid}/unlink",
+        "vncproxy": "POST /nodes/{node}/qemu/{vmid}/vncproxy",
+        "vncwebsocket": "GET /nodes/{node}/qemu/{vmid}/vncwebsocket",
+    }
+
     @cached_property
     def agent(self) -> AsyncNodesQemuAgent:
         from pvectl.sdk.resources.nodes_qemu_agent import AsyncNodesQemuAgent
@@ -2650,7 +2708,7 @@ class AsyncNodesQemuItem(AsyncResource):
                 "target": target,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/clone")
 
     async def dbus_vmstate(
         self,
@@ -2697,7 +2755,7 @@ class AsyncNodesQemuItem(AsyncResource):
                 "skiplock": skiplock,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/qemu/{vmid}")
 
     async def feature(
         self,
@@ -3435,7 +3493,7 @@ class AsyncNodesQemuItem(AsyncResource):
                 "target-vmid": target_vmid,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/move_disk")
 
     async def mtunnel(
         self,
@@ -3539,7 +3597,7 @@ class AsyncNodesQemuItem(AsyncResource):
                 "target-vmid": target_vmid,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/remote_migrate")
 
     async def resize(
         self,
@@ -3629,7 +3687,7 @@ class AsyncNodesQemuItem(AsyncResource):
                 "skiplock": skiplock,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "PUT /nodes/{node}/qemu/{vmid}/resize")
 
     async def rrd(
         self,
@@ -3812,7 +3870,7 @@ class AsyncNodesQemuItem(AsyncResource):
                 "disk": disk,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/template")
 
     async def termproxy(
         self,

@@ -23,6 +23,36 @@ if TYPE_CHECKING:
 class NodesQemuAgent(SyncResource):
     """``/nodes/{node}/qemu/{vmid}/agent``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/qemu/{vmid}/agent",
+        "exec": "POST /nodes/{node}/qemu/{vmid}/agent/exec",
+        "exec_status": "GET /nodes/{node}/qemu/{vmid}/agent/exec-status",
+        "file_read": "GET /nodes/{node}/qemu/{vmid}/agent/file-read",
+        "file_write": "POST /nodes/{node}/qemu/{vmid}/agent/file-write",
+        "fsfreeze_freeze": "POST /nodes/{node}/qemu/{vmid}/agent/fsfreeze-freeze",
+        "fsfreeze_status": "POST /nodes/{node}/qemu/{vmid}/agent/fsfreeze-status",
+        "fsfreeze_thaw": "POST /nodes/{node}/qemu/{vmid}/agent/fsfreeze-thaw",
+        "fstrim": "POST /nodes/{node}/qemu/{vmid}/agent/fstrim",
+        "get_fsinfo": "GET /nodes/{node}/qemu/{vmid}/agent/get-fsinfo",
+        "get_host_name": "GET /nodes/{node}/qemu/{vmid}/agent/get-host-name",
+        "get_memory_block_info": "GET /nodes/{node}/qemu/{vmid}/agent/get-memory-block-info",
+        "get_memory_blocks": "GET /nodes/{node}/qemu/{vmid}/agent/get-memory-blocks",
+        "get_osinfo": "GET /nodes/{node}/qemu/{vmid}/agent/get-osinfo",
+        "get_time": "GET /nodes/{node}/qemu/{vmid}/agent/get-time",
+        "get_timezone": "GET /nodes/{node}/qemu/{vmid}/agent/get-timezone",
+        "get_users": "GET /nodes/{node}/qemu/{vmid}/agent/get-users",
+        "get_vcpus": "GET /nodes/{node}/qemu/{vmid}/agent/get-vcpus",
+        "index": "GET /nodes/{node}/qemu/{vmid}/agent",
+        "info": "GET /nodes/{node}/qemu/{vmid}/agent/info",
+        "network_get_interfaces": "GET /nodes/{node}/qemu/{vmid}/agent/network-get-interfaces",
+        "ping": "POST /nodes/{node}/qemu/{vmid}/agent/ping",
+        "set_user_password": "POST /nodes/{node}/qemu/{vmid}/agent/set-user-password",
+        "shutdown": "POST /nodes/{node}/qemu/{vmid}/agent/shutdown",
+        "suspend_disk": "POST /nodes/{node}/qemu/{vmid}/agent/suspend-disk",
+        "suspend_hybrid": "POST /nodes/{node}/qemu/{vmid}/agent/suspend-hybrid",
+        "suspend_ram": "POST /nodes/{node}/qemu/{vmid}/agent/suspend-ram",
+    }
+
     def create(
         self,
         *,
@@ -433,6 +463,36 @@ class NodesQemuAgent(SyncResource):
 
 class AsyncNodesQemuAgent(AsyncResource):
     """``/nodes/{node}/qemu/{vmid}/agent``"""
+
+    _ops = {
+        "create": "POST /nodes/{node}/qemu/{vmid}/agent",
+        "exec": "POST /nodes/{node}/qemu/{vmid}/agent/exec",
+        "exec_status": "GET /nodes/{node}/qemu/{vmid}/agent/exec-status",
+        "file_read": "GET /nodes/{node}/qemu/{vmid}/agent/file-read",
+        "file_write": "POST /nodes/{node}/qemu/{vmid}/agent/file-write",
+        "fsfreeze_freeze": "POST /nodes/{node}/qemu/{vmid}/agent/fsfreeze-freeze",
+        "fsfreeze_status": "POST /nodes/{node}/qemu/{vmid}/agent/fsfreeze-status",
+        "fsfreeze_thaw": "POST /nodes/{node}/qemu/{vmid}/agent/fsfreeze-thaw",
+        "fstrim": "POST /nodes/{node}/qemu/{vmid}/agent/fstrim",
+        "get_fsinfo": "GET /nodes/{node}/qemu/{vmid}/agent/get-fsinfo",
+        "get_host_name": "GET /nodes/{node}/qemu/{vmid}/agent/get-host-name",
+        "get_memory_block_info": "GET /nodes/{node}/qemu/{vmid}/agent/get-memory-block-info",
+        "get_memory_blocks": "GET /nodes/{node}/qemu/{vmid}/agent/get-memory-blocks",
+        "get_osinfo": "GET /nodes/{node}/qemu/{vmid}/agent/get-osinfo",
+        "get_time": "GET /nodes/{node}/qemu/{vmid}/agent/get-time",
+        "get_timezone": "GET /nodes/{node}/qemu/{vmid}/agent/get-timezone",
+        "get_users": "GET /nodes/{node}/qemu/{vmid}/agent/get-users",
+        "get_vcpus": "GET /nodes/{node}/qemu/{vmid}/agent/get-vcpus",
+        "index": "GET /nodes/{node}/qemu/{vmid}/agent",
+        "info": "GET /nodes/{node}/qemu/{vmid}/agent/info",
+        "network_get_interfaces": "GET /nodes/{node}/qemu/{vmid}/agent/network-get-interfaces",
+        "ping": "POST /nodes/{node}/qemu/{vmid}/agent/ping",
+        "set_user_password": "POST /nodes/{node}/qemu/{vmid}/agent/set-user-password",
+        "shutdown": "POST /nodes/{node}/qemu/{vmid}/agent/shutdown",
+        "suspend_disk": "POST /nodes/{node}/qemu/{vmid}/agent/suspend-disk",
+        "suspend_hybrid": "POST /nodes/{node}/qemu/{vmid}/agent/suspend-hybrid",
+        "suspend_ram": "POST /nodes/{node}/qemu/{vmid}/agent/suspend-ram",
+    }
 
     async def create(
         self,

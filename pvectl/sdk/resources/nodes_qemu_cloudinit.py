@@ -21,6 +21,12 @@ if TYPE_CHECKING:
 class NodesQemuCloudinit(SyncResource):
     """``/nodes/{node}/qemu/{vmid}/cloudinit``"""
 
+    _ops = {
+        "dump": "GET /nodes/{node}/qemu/{vmid}/cloudinit/dump",
+        "index": "GET /nodes/{node}/qemu/{vmid}/cloudinit",
+        "set": "PUT /nodes/{node}/qemu/{vmid}/cloudinit",
+    }
+
     def dump(
         self,
         *,
@@ -68,6 +74,12 @@ class NodesQemuCloudinit(SyncResource):
 
 class AsyncNodesQemuCloudinit(AsyncResource):
     """``/nodes/{node}/qemu/{vmid}/cloudinit``"""
+
+    _ops = {
+        "dump": "GET /nodes/{node}/qemu/{vmid}/cloudinit/dump",
+        "index": "GET /nodes/{node}/qemu/{vmid}/cloudinit",
+        "set": "PUT /nodes/{node}/qemu/{vmid}/cloudinit",
+    }
 
     async def dump(
         self,

@@ -26,6 +26,12 @@ if TYPE_CHECKING:
 class NodesQemuFirewall(SyncResource):
     """``/nodes/{node}/qemu/{vmid}/firewall``"""
 
+    _ops = {
+        "index": "GET /nodes/{node}/qemu/{vmid}/firewall",
+        "log": "GET /nodes/{node}/qemu/{vmid}/firewall/log",
+        "refs": "GET /nodes/{node}/qemu/{vmid}/firewall/refs",
+    }
+
     @cached_property
     def aliases(self) -> NodesQemuFirewallAliases:
         from pvectl.sdk.resources.nodes_qemu_firewall_aliases import NodesQemuFirewallAliases
@@ -119,6 +125,12 @@ class NodesQemuFirewall(SyncResource):
 
 class AsyncNodesQemuFirewall(AsyncResource):
     """``/nodes/{node}/qemu/{vmid}/firewall``"""
+
+    _ops = {
+        "index": "GET /nodes/{node}/qemu/{vmid}/firewall",
+        "log": "GET /nodes/{node}/qemu/{vmid}/firewall/log",
+        "refs": "GET /nodes/{node}/qemu/{vmid}/firewall/refs",
+    }
 
     @cached_property
     def aliases(self) -> AsyncNodesQemuFirewallAliases:

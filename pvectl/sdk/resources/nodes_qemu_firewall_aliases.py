@@ -21,6 +21,11 @@ if TYPE_CHECKING:
 class NodesQemuFirewallAliases(SyncResource):
     """``/nodes/{node}/qemu/{vmid}/firewall/aliases``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/qemu/{vmid}/firewall/aliases",
+        "list": "GET /nodes/{node}/qemu/{vmid}/firewall/aliases",
+    }
+
     def __call__(self, name: str) -> NodesQemuFirewallAliasesItem:
         return NodesQemuFirewallAliasesItem(self._client, (*self._path, str(name)))
 
@@ -67,6 +72,11 @@ class NodesQemuFirewallAliases(SyncResource):
 class AsyncNodesQemuFirewallAliases(AsyncResource):
     """``/nodes/{node}/qemu/{vmid}/firewall/aliases``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/qemu/{vmid}/firewall/aliases",
+        "list": "GET /nodes/{node}/qemu/{vmid}/firewall/aliases",
+    }
+
     def __call__(self, name: str) -> AsyncNodesQemuFirewallAliasesItem:
         return AsyncNodesQemuFirewallAliasesItem(self._client, (*self._path, str(name)))
 
@@ -112,6 +122,12 @@ class AsyncNodesQemuFirewallAliases(AsyncResource):
 
 class NodesQemuFirewallAliasesItem(SyncResource):
     """``/nodes/{node}/qemu/{vmid}/firewall/aliases/{name}``"""
+
+    _ops = {
+        "delete": "DELETE /nodes/{node}/qemu/{vmid}/firewall/aliases/{name}",
+        "get": "GET /nodes/{node}/qemu/{vmid}/firewall/aliases/{name}",
+        "set": "PUT /nodes/{node}/qemu/{vmid}/firewall/aliases/{name}",
+    }
 
     def delete(
         self,
@@ -176,6 +192,12 @@ class NodesQemuFirewallAliasesItem(SyncResource):
 
 class AsyncNodesQemuFirewallAliasesItem(AsyncResource):
     """``/nodes/{node}/qemu/{vmid}/firewall/aliases/{name}``"""
+
+    _ops = {
+        "delete": "DELETE /nodes/{node}/qemu/{vmid}/firewall/aliases/{name}",
+        "get": "GET /nodes/{node}/qemu/{vmid}/firewall/aliases/{name}",
+        "set": "PUT /nodes/{node}/qemu/{vmid}/firewall/aliases/{name}",
+    }
 
     async def delete(
         self,

@@ -21,6 +21,11 @@ if TYPE_CHECKING:
 class NodesQemuFirewallIpset(SyncResource):
     """``/nodes/{node}/qemu/{vmid}/firewall/ipset``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/qemu/{vmid}/firewall/ipset",
+        "list": "GET /nodes/{node}/qemu/{vmid}/firewall/ipset",
+    }
+
     def __call__(self, name: str) -> NodesQemuFirewallIpsetItem:
         return NodesQemuFirewallIpsetItem(self._client, (*self._path, str(name)))
 
@@ -70,6 +75,11 @@ class NodesQemuFirewallIpset(SyncResource):
 class AsyncNodesQemuFirewallIpset(AsyncResource):
     """``/nodes/{node}/qemu/{vmid}/firewall/ipset``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/qemu/{vmid}/firewall/ipset",
+        "list": "GET /nodes/{node}/qemu/{vmid}/firewall/ipset",
+    }
+
     def __call__(self, name: str) -> AsyncNodesQemuFirewallIpsetItem:
         return AsyncNodesQemuFirewallIpsetItem(self._client, (*self._path, str(name)))
 
@@ -118,6 +128,12 @@ class AsyncNodesQemuFirewallIpset(AsyncResource):
 
 class NodesQemuFirewallIpsetItem(SyncResource):
     """``/nodes/{node}/qemu/{vmid}/firewall/ipset/{name}``"""
+
+    _ops = {
+        "create": "POST /nodes/{node}/qemu/{vmid}/firewall/ipset/{name}",
+        "delete": "DELETE /nodes/{node}/qemu/{vmid}/firewall/ipset/{name}",
+        "list": "GET /nodes/{node}/qemu/{vmid}/firewall/ipset/{name}",
+    }
 
     def __call__(self, cidr: str) -> NodesQemuFirewallIpsetItemCidr:
         return NodesQemuFirewallIpsetItemCidr(self._client, (*self._path, str(cidr)))
@@ -185,6 +201,12 @@ class NodesQemuFirewallIpsetItem(SyncResource):
 class AsyncNodesQemuFirewallIpsetItem(AsyncResource):
     """``/nodes/{node}/qemu/{vmid}/firewall/ipset/{name}``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/qemu/{vmid}/firewall/ipset/{name}",
+        "delete": "DELETE /nodes/{node}/qemu/{vmid}/firewall/ipset/{name}",
+        "list": "GET /nodes/{node}/qemu/{vmid}/firewall/ipset/{name}",
+    }
+
     def __call__(self, cidr: str) -> AsyncNodesQemuFirewallIpsetItemCidr:
         return AsyncNodesQemuFirewallIpsetItemCidr(self._client, (*self._path, str(cidr)))
 
@@ -251,6 +273,12 @@ class AsyncNodesQemuFirewallIpsetItem(AsyncResource):
 class NodesQemuFirewallIpsetItemCidr(SyncResource):
     """``/nodes/{node}/qemu/{vmid}/firewall/ipset/{name}/{cidr}``"""
 
+    _ops = {
+        "delete": "DELETE /nodes/{node}/qemu/{vmid}/firewall/ipset/{name}/{cidr}",
+        "get": "GET /nodes/{node}/qemu/{vmid}/firewall/ipset/{name}/{cidr}",
+        "set": "PUT /nodes/{node}/qemu/{vmid}/firewall/ipset/{name}/{cidr}",
+    }
+
     def delete(
         self,
         *,
@@ -311,6 +339,12 @@ class NodesQemuFirewallIpsetItemCidr(SyncResource):
 
 class AsyncNodesQemuFirewallIpsetItemCidr(AsyncResource):
     """``/nodes/{node}/qemu/{vmid}/firewall/ipset/{name}/{cidr}``"""
+
+    _ops = {
+        "delete": "DELETE /nodes/{node}/qemu/{vmid}/firewall/ipset/{name}/{cidr}",
+        "get": "GET /nodes/{node}/qemu/{vmid}/firewall/ipset/{name}/{cidr}",
+        "set": "PUT /nodes/{node}/qemu/{vmid}/firewall/ipset/{name}/{cidr}",
+    }
 
     async def delete(
         self,

@@ -20,6 +20,11 @@ if TYPE_CHECKING:
 class NodesQemuFirewallOptions(SyncResource):
     """``/nodes/{node}/qemu/{vmid}/firewall/options``"""
 
+    _ops = {
+        "get": "GET /nodes/{node}/qemu/{vmid}/firewall/options",
+        "set": "PUT /nodes/{node}/qemu/{vmid}/firewall/options",
+    }
+
     def get(
         self,
     ) -> _m.NodesQemuFirewallOptionsGetResponse:
@@ -91,6 +96,11 @@ class NodesQemuFirewallOptions(SyncResource):
 
 class AsyncNodesQemuFirewallOptions(AsyncResource):
     """``/nodes/{node}/qemu/{vmid}/firewall/options``"""
+
+    _ops = {
+        "get": "GET /nodes/{node}/qemu/{vmid}/firewall/options",
+        "set": "PUT /nodes/{node}/qemu/{vmid}/firewall/options",
+    }
 
     async def get(
         self,

@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 class NodesQemuFirewallRules(SyncResource):
     """``/nodes/{node}/qemu/{vmid}/firewall/rules``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/qemu/{vmid}/firewall/rules",
+        "list": "GET /nodes/{node}/qemu/{vmid}/firewall/rules",
+    }
+
     def __call__(self, pos: int | str) -> NodesQemuFirewallRulesItem:
         return NodesQemuFirewallRulesItem(self._client, (*self._path, str(pos)))
 
@@ -104,6 +109,11 @@ class NodesQemuFirewallRules(SyncResource):
 class AsyncNodesQemuFirewallRules(AsyncResource):
     """``/nodes/{node}/qemu/{vmid}/firewall/rules``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/qemu/{vmid}/firewall/rules",
+        "list": "GET /nodes/{node}/qemu/{vmid}/firewall/rules",
+    }
+
     def __call__(self, pos: int | str) -> AsyncNodesQemuFirewallRulesItem:
         return AsyncNodesQemuFirewallRulesItem(self._client, (*self._path, str(pos)))
 
@@ -185,6 +195,12 @@ class AsyncNodesQemuFirewallRules(AsyncResource):
 
 class NodesQemuFirewallRulesItem(SyncResource):
     """``/nodes/{node}/qemu/{vmid}/firewall/rules/{pos}``"""
+
+    _ops = {
+        "delete": "DELETE /nodes/{node}/qemu/{vmid}/firewall/rules/{pos}",
+        "get": "GET /nodes/{node}/qemu/{vmid}/firewall/rules/{pos}",
+        "set": "PUT /nodes/{node}/qemu/{vmid}/firewall/rules/{pos}",
+    }
 
     def delete(
         self,
@@ -287,6 +303,12 @@ class NodesQemuFirewallRulesItem(SyncResource):
 
 class AsyncNodesQemuFirewallRulesItem(AsyncResource):
     """``/nodes/{node}/qemu/{vmid}/firewall/rules/{pos}``"""
+
+    _ops = {
+        "delete": "DELETE /nodes/{node}/qemu/{vmid}/firewall/rules/{pos}",
+        "get": "GET /nodes/{node}/qemu/{vmid}/firewall/rules/{pos}",
+        "set": "PUT /nodes/{node}/qemu/{vmid}/firewall/rules/{pos}",
+    }
 
     async def delete(
         self,

@@ -21,6 +21,11 @@ if TYPE_CHECKING:
 class NodesQemuMigrate(SyncResource):
     """``/nodes/{node}/qemu/{vmid}/migrate``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/qemu/{vmid}/migrate",
+        "get": "GET /nodes/{node}/qemu/{vmid}/migrate",
+    }
+
     def create(
         self,
         *,
@@ -64,7 +69,7 @@ class NodesQemuMigrate(SyncResource):
                 "with-local-disks": with_local_disks,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/migrate")
 
     def get(
         self,
@@ -92,6 +97,11 @@ class NodesQemuMigrate(SyncResource):
 
 class AsyncNodesQemuMigrate(AsyncResource):
     """``/nodes/{node}/qemu/{vmid}/migrate``"""
+
+    _ops = {
+        "create": "POST /nodes/{node}/qemu/{vmid}/migrate",
+        "get": "GET /nodes/{node}/qemu/{vmid}/migrate",
+    }
 
     async def create(
         self,
@@ -136,7 +146,7 @@ class AsyncNodesQemuMigrate(AsyncResource):
                 "with-local-disks": with_local_disks,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/migrate")
 
     async def get(
         self,

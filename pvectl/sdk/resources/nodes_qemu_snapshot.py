@@ -24,6 +24,11 @@ if TYPE_CHECKING:
 class NodesQemuSnapshot(SyncResource):
     """``/nodes/{node}/qemu/{vmid}/snapshot``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/qemu/{vmid}/snapshot",
+        "list": "GET /nodes/{node}/qemu/{vmid}/snapshot",
+    }
+
     def __call__(self, snapname: str) -> NodesQemuSnapshotItem:
         return NodesQemuSnapshotItem(self._client, (*self._path, str(snapname)))
 
@@ -52,7 +57,7 @@ class NodesQemuSnapshot(SyncResource):
                 "vmstate": vmstate,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/snapshot")
 
     def list(
         self,
@@ -70,6 +75,11 @@ class NodesQemuSnapshot(SyncResource):
 
 class AsyncNodesQemuSnapshot(AsyncResource):
     """``/nodes/{node}/qemu/{vmid}/snapshot``"""
+
+    _ops = {
+        "create": "POST /nodes/{node}/qemu/{vmid}/snapshot",
+        "list": "GET /nodes/{node}/qemu/{vmid}/snapshot",
+    }
 
     def __call__(self, snapname: str) -> AsyncNodesQemuSnapshotItem:
         return AsyncNodesQemuSnapshotItem(self._client, (*self._path, str(snapname)))
@@ -99,7 +109,7 @@ class AsyncNodesQemuSnapshot(AsyncResource):
                 "vmstate": vmstate,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/snapshot")
 
     async def list(
         self,
@@ -117,6 +127,12 @@ class AsyncNodesQemuSnapshot(AsyncResource):
 
 class NodesQemuSnapshotItem(SyncResource):
     """``/nodes/{node}/qemu/{vmid}/snapshot/{snapname}``"""
+
+    _ops = {
+        "delete": "DELETE /nodes/{node}/qemu/{vmid}/snapshot/{snapname}",
+        "get": "GET /nodes/{node}/qemu/{vmid}/snapshot/{snapname}",
+        "rollback": "POST /nodes/{node}/qemu/{vmid}/snapshot/{snapname}/rollback",
+    }
 
     @cached_property
     def config(self) -> NodesQemuSnapshotConfig:
@@ -143,7 +159,7 @@ class NodesQemuSnapshotItem(SyncResource):
                 "force": force,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/qemu/{vmid}/snapshot/{snapname}")
 
     def get(
         self,
@@ -175,11 +191,17 @@ class NodesQemuSnapshotItem(SyncResource):
                 "start": start,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/snapshot/{snapname}/rollback")
 
 
 class AsyncNodesQemuSnapshotItem(AsyncResource):
     """``/nodes/{node}/qemu/{vmid}/snapshot/{snapname}``"""
+
+    _ops = {
+        "delete": "DELETE /nodes/{node}/qemu/{vmid}/snapshot/{snapname}",
+        "get": "GET /nodes/{node}/qemu/{vmid}/snapshot/{snapname}",
+        "rollback": "POST /nodes/{node}/qemu/{vmid}/snapshot/{snapname}/rollback",
+    }
 
     @cached_property
     def config(self) -> AsyncNodesQemuSnapshotConfig:
@@ -206,7 +228,7 @@ class AsyncNodesQemuSnapshotItem(AsyncResource):
                 "force": force,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/qemu/{vmid}/snapshot/{snapname}")
 
     async def get(
         self,
@@ -238,4 +260,4 @@ class AsyncNodesQemuSnapshotItem(AsyncResource):
                 "start": start,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/snapshot/{snapname}/rollback")

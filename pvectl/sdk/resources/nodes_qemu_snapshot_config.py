@@ -15,6 +15,11 @@ from pvectl.sdk._core.resource import AsyncResource, SyncResource
 class NodesQemuSnapshotConfig(SyncResource):
     """``/nodes/{node}/qemu/{vmid}/snapshot/{snapname}/config``"""
 
+    _ops = {
+        "get": "GET /nodes/{node}/qemu/{vmid}/snapshot/{snapname}/config",
+        "set": "PUT /nodes/{node}/qemu/{vmid}/snapshot/{snapname}/config",
+    }
+
     def get(
         self,
     ) -> dict[str, Any]:
@@ -49,6 +54,11 @@ class NodesQemuSnapshotConfig(SyncResource):
 
 class AsyncNodesQemuSnapshotConfig(AsyncResource):
     """``/nodes/{node}/qemu/{vmid}/snapshot/{snapname}/config``"""
+
+    _ops = {
+        "get": "GET /nodes/{node}/qemu/{vmid}/snapshot/{snapname}/config",
+        "set": "PUT /nodes/{node}/qemu/{vmid}/snapshot/{snapname}/config",
+    }
 
     async def get(
         self,

@@ -26,6 +26,18 @@ if TYPE_CHECKING:
 class NodesQemuStatus(SyncResource):
     """``/nodes/{node}/qemu/{vmid}/status``"""
 
+    _ops = {
+        "current": "GET /nodes/{node}/qemu/{vmid}/status/current",
+        "index": "GET /nodes/{node}/qemu/{vmid}/status",
+        "reboot": "POST /nodes/{node}/qemu/{vmid}/status/reboot",
+        "reset": "POST /nodes/{node}/qemu/{vmid}/status/reset",
+        "resume": "POST /nodes/{node}/qemu/{vmid}/status/resume",
+        "shutdown": "POST /nodes/{node}/qemu/{vmid}/status/shutdown",
+        "start": "POST /nodes/{node}/qemu/{vmid}/status/start",
+        "stop": "POST /nodes/{node}/qemu/{vmid}/status/stop",
+        "suspend": "POST /nodes/{node}/qemu/{vmid}/status/suspend",
+    }
+
     def current(
         self,
     ) -> _m.NodesQemuStatusCurrentResponse:
@@ -71,7 +83,7 @@ class NodesQemuStatus(SyncResource):
                 "timeout": timeout,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/status/reboot")
 
     def reset(
         self,
@@ -92,7 +104,7 @@ class NodesQemuStatus(SyncResource):
                 "skiplock": skiplock,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/status/reset")
 
     def resume(
         self,
@@ -116,7 +128,7 @@ class NodesQemuStatus(SyncResource):
                 "skiplock": skiplock,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/status/resume")
 
     def shutdown(
         self,
@@ -146,7 +158,7 @@ class NodesQemuStatus(SyncResource):
                 "timeout": timeout,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/status/shutdown")
 
     def start(
         self,
@@ -197,7 +209,7 @@ class NodesQemuStatus(SyncResource):
                 "with-conntrack-state": with_conntrack_state,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/status/start")
 
     def stop(
         self,
@@ -230,7 +242,7 @@ class NodesQemuStatus(SyncResource):
                 "timeout": timeout,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/status/stop")
 
     def suspend(
         self,
@@ -257,11 +269,23 @@ class NodesQemuStatus(SyncResource):
                 "todisk": todisk,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/status/suspend")
 
 
 class AsyncNodesQemuStatus(AsyncResource):
     """``/nodes/{node}/qemu/{vmid}/status``"""
+
+    _ops = {
+        "current": "GET /nodes/{node}/qemu/{vmid}/status/current",
+        "index": "GET /nodes/{node}/qemu/{vmid}/status",
+        "reboot": "POST /nodes/{node}/qemu/{vmid}/status/reboot",
+        "reset": "POST /nodes/{node}/qemu/{vmid}/status/reset",
+        "resume": "POST /nodes/{node}/qemu/{vmid}/status/resume",
+        "shutdown": "POST /nodes/{node}/qemu/{vmid}/status/shutdown",
+        "start": "POST /nodes/{node}/qemu/{vmid}/status/start",
+        "stop": "POST /nodes/{node}/qemu/{vmid}/status/stop",
+        "suspend": "POST /nodes/{node}/qemu/{vmid}/status/suspend",
+    }
 
     async def current(
         self,
@@ -308,7 +332,7 @@ class AsyncNodesQemuStatus(AsyncResource):
                 "timeout": timeout,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/status/reboot")
 
     async def reset(
         self,
@@ -329,7 +353,7 @@ class AsyncNodesQemuStatus(AsyncResource):
                 "skiplock": skiplock,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/status/reset")
 
     async def resume(
         self,
@@ -353,7 +377,7 @@ class AsyncNodesQemuStatus(AsyncResource):
                 "skiplock": skiplock,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/status/resume")
 
     async def shutdown(
         self,
@@ -383,7 +407,7 @@ class AsyncNodesQemuStatus(AsyncResource):
                 "timeout": timeout,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/status/shutdown")
 
     async def start(
         self,
@@ -434,7 +458,7 @@ class AsyncNodesQemuStatus(AsyncResource):
                 "with-conntrack-state": with_conntrack_state,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/status/start")
 
     async def stop(
         self,
@@ -467,7 +491,7 @@ class AsyncNodesQemuStatus(AsyncResource):
                 "timeout": timeout,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/status/stop")
 
     async def suspend(
         self,
@@ -494,4 +518,4 @@ class AsyncNodesQemuStatus(AsyncResource):
                 "todisk": todisk,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/status/suspend")

@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 class NodesReplication(SyncResource):
     """``/nodes/{node}/replication``"""
 
+    _ops = {
+        "list": "GET /nodes/{node}/replication",
+    }
+
     def __call__(self, id: str) -> NodesReplicationItem:
         return NodesReplicationItem(self._client, (*self._path, str(id)))
 
@@ -53,6 +57,10 @@ class NodesReplication(SyncResource):
 class AsyncNodesReplication(AsyncResource):
     """``/nodes/{node}/replication``"""
 
+    _ops = {
+        "list": "GET /nodes/{node}/replication",
+    }
+
     def __call__(self, id: str) -> AsyncNodesReplicationItem:
         return AsyncNodesReplicationItem(self._client, (*self._path, str(id)))
 
@@ -82,6 +90,13 @@ class AsyncNodesReplication(AsyncResource):
 
 class NodesReplicationItem(SyncResource):
     """``/nodes/{node}/replication/{id}``"""
+
+    _ops = {
+        "get": "GET /nodes/{node}/replication/{id}",
+        "log": "GET /nodes/{node}/replication/{id}/log",
+        "schedule_now": "POST /nodes/{node}/replication/{id}/schedule_now",
+        "status": "GET /nodes/{node}/replication/{id}/status",
+    }
 
     def get(
         self,
@@ -145,6 +160,13 @@ class NodesReplicationItem(SyncResource):
 
 class AsyncNodesReplicationItem(AsyncResource):
     """``/nodes/{node}/replication/{id}``"""
+
+    _ops = {
+        "get": "GET /nodes/{node}/replication/{id}",
+        "log": "GET /nodes/{node}/replication/{id}/log",
+        "schedule_now": "POST /nodes/{node}/replication/{id}/schedule_now",
+        "status": "GET /nodes/{node}/replication/{id}/status",
+    }
 
     async def get(
         self,

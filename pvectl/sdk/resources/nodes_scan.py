@@ -20,6 +20,17 @@ if TYPE_CHECKING:
 class NodesScan(SyncResource):
     """``/nodes/{node}/scan``"""
 
+    _ops = {
+        "cifs": "GET /nodes/{node}/scan/cifs",
+        "index": "GET /nodes/{node}/scan",
+        "iscsi": "GET /nodes/{node}/scan/iscsi",
+        "lvm": "GET /nodes/{node}/scan/lvm",
+        "lvmthin": "GET /nodes/{node}/scan/lvmthin",
+        "nfs": "GET /nodes/{node}/scan/nfs",
+        "pbs": "GET /nodes/{node}/scan/pbs",
+        "zfs": "GET /nodes/{node}/scan/zfs",
+    }
+
     def cifs(
         self,
         *,
@@ -198,6 +209,17 @@ class NodesScan(SyncResource):
 
 class AsyncNodesScan(AsyncResource):
     """``/nodes/{node}/scan``"""
+
+    _ops = {
+        "cifs": "GET /nodes/{node}/scan/cifs",
+        "index": "GET /nodes/{node}/scan",
+        "iscsi": "GET /nodes/{node}/scan/iscsi",
+        "lvm": "GET /nodes/{node}/scan/lvm",
+        "lvmthin": "GET /nodes/{node}/scan/lvmthin",
+        "nfs": "GET /nodes/{node}/scan/nfs",
+        "pbs": "GET /nodes/{node}/scan/pbs",
+        "zfs": "GET /nodes/{node}/scan/zfs",
+    }
 
     async def cifs(
         self,

@@ -22,6 +22,10 @@ if TYPE_CHECKING:
 class NodesSdn(SyncResource):
     """``/nodes/{node}/sdn``"""
 
+    _ops = {
+        "index": "GET /nodes/{node}/sdn",
+    }
+
     @cached_property
     def fabrics(self) -> NodesSdnFabrics:
         from pvectl.sdk.resources.nodes_sdn_fabrics import NodesSdnFabrics
@@ -54,6 +58,10 @@ class NodesSdn(SyncResource):
 
 class AsyncNodesSdn(AsyncResource):
     """``/nodes/{node}/sdn``"""
+
+    _ops = {
+        "index": "GET /nodes/{node}/sdn",
+    }
 
     @cached_property
     def fabrics(self) -> AsyncNodesSdnFabrics:

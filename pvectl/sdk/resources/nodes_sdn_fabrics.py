@@ -34,6 +34,13 @@ class AsyncNodesSdnFabrics(AsyncResource):
 class NodesSdnFabricsItem(SyncResource):
     """``/nodes/{node}/sdn/fabrics/{fabric}``"""
 
+    _ops = {
+        "get": "GET /nodes/{node}/sdn/fabrics/{fabric}",
+        "interfaces": "GET /nodes/{node}/sdn/fabrics/{fabric}/interfaces",
+        "neighbors": "GET /nodes/{node}/sdn/fabrics/{fabric}/neighbors",
+        "routes": "GET /nodes/{node}/sdn/fabrics/{fabric}/routes",
+    }
+
     def get(
         self,
     ) -> builtins.list[_m.NodesSdnFabricsItemGetItem]:
@@ -89,6 +96,13 @@ class NodesSdnFabricsItem(SyncResource):
 
 class AsyncNodesSdnFabricsItem(AsyncResource):
     """``/nodes/{node}/sdn/fabrics/{fabric}``"""
+
+    _ops = {
+        "get": "GET /nodes/{node}/sdn/fabrics/{fabric}",
+        "interfaces": "GET /nodes/{node}/sdn/fabrics/{fabric}/interfaces",
+        "neighbors": "GET /nodes/{node}/sdn/fabrics/{fabric}/neighbors",
+        "routes": "GET /nodes/{node}/sdn/fabrics/{fabric}/routes",
+    }
 
     async def get(
         self,

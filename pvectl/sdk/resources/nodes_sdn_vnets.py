@@ -34,6 +34,11 @@ class AsyncNodesSdnVnets(AsyncResource):
 class NodesSdnVnetsItem(SyncResource):
     """``/nodes/{node}/sdn/vnets/{vnet}``"""
 
+    _ops = {
+        "get": "GET /nodes/{node}/sdn/vnets/{vnet}",
+        "mac_vrf": "GET /nodes/{node}/sdn/vnets/{vnet}/mac-vrf",
+    }
+
     def get(
         self,
     ) -> builtins.list[_m.NodesSdnVnetsItemGetItem]:
@@ -63,6 +68,11 @@ class NodesSdnVnetsItem(SyncResource):
 
 class AsyncNodesSdnVnetsItem(AsyncResource):
     """``/nodes/{node}/sdn/vnets/{vnet}``"""
+
+    _ops = {
+        "get": "GET /nodes/{node}/sdn/vnets/{vnet}",
+        "mac_vrf": "GET /nodes/{node}/sdn/vnets/{vnet}/mac-vrf",
+    }
 
     async def get(
         self,

@@ -20,6 +20,10 @@ if TYPE_CHECKING:
 class NodesSdnZones(SyncResource):
     """``/nodes/{node}/sdn/zones``"""
 
+    _ops = {
+        "list": "GET /nodes/{node}/sdn/zones",
+    }
+
     def __call__(self, zone: str) -> NodesSdnZonesItem:
         return NodesSdnZonesItem(self._client, (*self._path, str(zone)))
 
@@ -40,6 +44,10 @@ class NodesSdnZones(SyncResource):
 class AsyncNodesSdnZones(AsyncResource):
     """``/nodes/{node}/sdn/zones``"""
 
+    _ops = {
+        "list": "GET /nodes/{node}/sdn/zones",
+    }
+
     def __call__(self, zone: str) -> AsyncNodesSdnZonesItem:
         return AsyncNodesSdnZonesItem(self._client, (*self._path, str(zone)))
 
@@ -59,6 +67,13 @@ class AsyncNodesSdnZones(AsyncResource):
 
 class NodesSdnZonesItem(SyncResource):
     """``/nodes/{node}/sdn/zones/{zone}``"""
+
+    _ops = {
+        "bridges": "GET /nodes/{node}/sdn/zones/{zone}/bridges",
+        "content": "GET /nodes/{node}/sdn/zones/{zone}/content",
+        "get": "GET /nodes/{node}/sdn/zones/{zone}",
+        "ip_vrf": "GET /nodes/{node}/sdn/zones/{zone}/ip-vrf",
+    }
 
     def bridges(
         self,
@@ -115,6 +130,13 @@ class NodesSdnZonesItem(SyncResource):
 
 class AsyncNodesSdnZonesItem(AsyncResource):
     """``/nodes/{node}/sdn/zones/{zone}``"""
+
+    _ops = {
+        "bridges": "GET /nodes/{node}/sdn/zones/{zone}/bridges",
+        "content": "GET /nodes/{node}/sdn/zones/{zone}/content",
+        "get": "GET /nodes/{node}/sdn/zones/{zone}",
+        "ip_vrf": "GET /nodes/{node}/sdn/zones/{zone}/ip-vrf",
+    }
 
     async def bridges(
         self,

@@ -22,6 +22,10 @@ if TYPE_CHECKING:
 class NodesServices(SyncResource):
     """``/nodes/{node}/services``"""
 
+    _ops = {
+        "list": "GET /nodes/{node}/services",
+    }
+
     def __call__(self, service: str) -> NodesServicesItem:
         return NodesServicesItem(self._client, (*self._path, str(service)))
 
@@ -42,6 +46,10 @@ class NodesServices(SyncResource):
 class AsyncNodesServices(AsyncResource):
     """``/nodes/{node}/services``"""
 
+    _ops = {
+        "list": "GET /nodes/{node}/services",
+    }
+
     def __call__(self, service: str) -> AsyncNodesServicesItem:
         return AsyncNodesServicesItem(self._client, (*self._path, str(service)))
 
@@ -61,6 +69,15 @@ class AsyncNodesServices(AsyncResource):
 
 class NodesServicesItem(SyncResource):
     """``/nodes/{node}/services/{service}``"""
+
+    _ops = {
+        "get": "GET /nodes/{node}/services/{service}",
+        "reload": "POST /nodes/{node}/services/{service}/reload",
+        "restart": "POST /nodes/{node}/services/{service}/restart",
+        "start": "POST /nodes/{node}/services/{service}/start",
+        "state": "GET /nodes/{node}/services/{service}/state",
+        "stop": "POST /nodes/{node}/services/{service}/stop",
+    }
 
     def get(
         self,
@@ -84,7 +101,7 @@ class NodesServicesItem(SyncResource):
         Permissions: [perm, /nodes/{node}, [Sys.Modify]]
         """
         _data = self._call("POST /nodes/{node}/services/{service}/reload", {})
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/services/{service}/reload")
 
     def restart(
         self,
@@ -95,7 +112,7 @@ class NodesServicesItem(SyncResource):
         Permissions: [perm, /nodes/{node}, [Sys.Modify]]
         """
         _data = self._call("POST /nodes/{node}/services/{service}/restart", {})
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/services/{service}/restart")
 
     def start(
         self,
@@ -106,7 +123,7 @@ class NodesServicesItem(SyncResource):
         Permissions: [perm, /nodes/{node}, [Sys.Modify]]
         """
         _data = self._call("POST /nodes/{node}/services/{service}/start", {})
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/services/{service}/start")
 
     def state(
         self,
@@ -130,11 +147,20 @@ class NodesServicesItem(SyncResource):
         Permissions: [perm, /nodes/{node}, [Sys.Modify]]
         """
         _data = self._call("POST /nodes/{node}/services/{service}/stop", {})
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/services/{service}/stop")
 
 
 class AsyncNodesServicesItem(AsyncResource):
     """``/nodes/{node}/services/{service}``"""
+
+    _ops = {
+        "get": "GET /nodes/{node}/services/{service}",
+        "reload": "POST /nodes/{node}/services/{service}/reload",
+        "restart": "POST /nodes/{node}/services/{service}/restart",
+        "start": "POST /nodes/{node}/services/{service}/start",
+        "state": "GET /nodes/{node}/services/{service}/state",
+        "stop": "POST /nodes/{node}/services/{service}/stop",
+    }
 
     async def get(
         self,
@@ -158,7 +184,7 @@ class AsyncNodesServicesItem(AsyncResource):
         Permissions: [perm, /nodes/{node}, [Sys.Modify]]
         """
         _data = await self._call("POST /nodes/{node}/services/{service}/reload", {})
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/services/{service}/reload")
 
     async def restart(
         self,
@@ -169,7 +195,7 @@ class AsyncNodesServicesItem(AsyncResource):
         Permissions: [perm, /nodes/{node}, [Sys.Modify]]
         """
         _data = await self._call("POST /nodes/{node}/services/{service}/restart", {})
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/services/{service}/restart")
 
     async def start(
         self,
@@ -180,7 +206,7 @@ class AsyncNodesServicesItem(AsyncResource):
         Permissions: [perm, /nodes/{node}, [Sys.Modify]]
         """
         _data = await self._call("POST /nodes/{node}/services/{service}/start", {})
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/services/{service}/start")
 
     async def state(
         self,
@@ -204,4 +230,4 @@ class AsyncNodesServicesItem(AsyncResource):
         Permissions: [perm, /nodes/{node}, [Sys.Modify]]
         """
         _data = await self._call("POST /nodes/{node}/services/{service}/stop", {})
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/services/{service}/stop")

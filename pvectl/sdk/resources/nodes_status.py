@@ -19,6 +19,11 @@ if TYPE_CHECKING:
 class NodesStatus(SyncResource):
     """``/nodes/{node}/status``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/status",
+        "get": "GET /nodes/{node}/status",
+    }
+
     def create(
         self,
         *,
@@ -55,6 +60,11 @@ class NodesStatus(SyncResource):
 
 class AsyncNodesStatus(AsyncResource):
     """``/nodes/{node}/status``"""
+
+    _ops = {
+        "create": "POST /nodes/{node}/status",
+        "get": "GET /nodes/{node}/status",
+    }
 
     async def create(
         self,

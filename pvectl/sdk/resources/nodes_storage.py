@@ -28,6 +28,10 @@ if TYPE_CHECKING:
 class NodesStorage(SyncResource):
     """``/nodes/{node}/storage``"""
 
+    _ops = {
+        "list": "GET /nodes/{node}/storage",
+    }
+
     def __call__(self, storage: str) -> NodesStorageItem:
         return NodesStorageItem(self._client, (*self._path, str(storage)))
 
@@ -70,6 +74,10 @@ class NodesStorage(SyncResource):
 class AsyncNodesStorage(AsyncResource):
     """``/nodes/{node}/storage``"""
 
+    _ops = {
+        "list": "GET /nodes/{node}/storage",
+    }
+
     def __call__(self, storage: str) -> AsyncNodesStorageItem:
         return AsyncNodesStorageItem(self._client, (*self._path, str(storage)))
 
@@ -111,6 +119,17 @@ class AsyncNodesStorage(AsyncResource):
 
 class NodesStorageItem(SyncResource):
     """``/nodes/{node}/storage/{storage}``"""
+
+    _ops = {
+        "download_url": "POST /nodes/{node}/storage/{storage}/download-url",
+        "get": "GET /nodes/{node}/storage/{storage}",
+        "import_metadata": "GET /nodes/{node}/storage/{storage}/import-metadata",
+        "oci_registry_pull": "POST /nodes/{node}/storage/{storage}/oci-registry-pull",
+        "rrd": "GET /nodes/{node}/storage/{storage}/rrd",
+        "rrddata": "GET /nodes/{node}/storage/{storage}/rrddata",
+        "status": "GET /nodes/{node}/storage/{storage}/status",
+        "upload": "POST /nodes/{node}/storage/{storage}/upload",
+    }
 
     @cached_property
     def content(self) -> NodesStorageContent:
@@ -167,7 +186,7 @@ class NodesStorageItem(SyncResource):
                 "verify-certificates": verify_certificates,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/storage/{storage}/download-url")
 
     def get(
         self,
@@ -227,7 +246,7 @@ class NodesStorageItem(SyncResource):
                 "filename": filename,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/storage/{storage}/oci-registry-pull")
 
     def rrd(
         self,
@@ -326,11 +345,22 @@ class NodesStorageItem(SyncResource):
                 "tmpfilename": tmpfilename,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/storage/{storage}/upload")
 
 
 class AsyncNodesStorageItem(AsyncResource):
     """``/nodes/{node}/storage/{storage}``"""
+
+    _ops = {
+        "download_url": "POST /nodes/{node}/storage/{storage}/download-url",
+        "get": "GET /nodes/{node}/storage/{storage}",
+        "import_metadata": "GET /nodes/{node}/storage/{storage}/import-metadata",
+        "oci_registry_pull": "POST /nodes/{node}/storage/{storage}/oci-registry-pull",
+        "rrd": "GET /nodes/{node}/storage/{storage}/rrd",
+        "rrddata": "GET /nodes/{node}/storage/{storage}/rrddata",
+        "status": "GET /nodes/{node}/storage/{storage}/status",
+        "upload": "POST /nodes/{node}/storage/{storage}/upload",
+    }
 
     @cached_property
     def content(self) -> AsyncNodesStorageContent:
@@ -387,7 +417,7 @@ class AsyncNodesStorageItem(AsyncResource):
                 "verify-certificates": verify_certificates,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/storage/{storage}/download-url")
 
     async def get(
         self,
@@ -447,7 +477,7 @@ class AsyncNodesStorageItem(AsyncResource):
                 "filename": filename,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/storage/{storage}/oci-registry-pull")
 
     async def rrd(
         self,
@@ -546,4 +576,4 @@ class AsyncNodesStorageItem(AsyncResource):
                 "tmpfilename": tmpfilename,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/storage/{storage}/upload")

@@ -23,6 +23,11 @@ if TYPE_CHECKING:
 class NodesStorageContent(SyncResource):
     """``/nodes/{node}/storage/{storage}/content``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/storage/{storage}/content",
+        "list": "GET /nodes/{node}/storage/{storage}/content",
+    }
+
     def __call__(self, volume: str) -> NodesStorageContentItem:
         return NodesStorageContentItem(self._client, (*self._path, str(volume)))
 
@@ -85,6 +90,11 @@ class NodesStorageContent(SyncResource):
 
 class AsyncNodesStorageContent(AsyncResource):
     """``/nodes/{node}/storage/{storage}/content``"""
+
+    _ops = {
+        "create": "POST /nodes/{node}/storage/{storage}/content",
+        "list": "GET /nodes/{node}/storage/{storage}/content",
+    }
 
     def __call__(self, volume: str) -> AsyncNodesStorageContentItem:
         return AsyncNodesStorageContentItem(self._client, (*self._path, str(volume)))
@@ -149,6 +159,13 @@ class AsyncNodesStorageContent(AsyncResource):
 class NodesStorageContentItem(SyncResource):
     """``/nodes/{node}/storage/{storage}/content/{volume}``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/storage/{storage}/content/{volume}",
+        "delete": "DELETE /nodes/{node}/storage/{storage}/content/{volume}",
+        "get": "GET /nodes/{node}/storage/{storage}/content/{volume}",
+        "set": "PUT /nodes/{node}/storage/{storage}/content/{volume}",
+    }
+
     def create(
         self,
         *,
@@ -171,7 +188,7 @@ class NodesStorageContentItem(SyncResource):
                 "target_node": target_node,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/storage/{storage}/content/{volume}")
 
     def delete(
         self,
@@ -192,7 +209,7 @@ class NodesStorageContentItem(SyncResource):
                 "delay": delay,
             },
         )
-        return None if _data is None else self._task(_data)
+        return None if _data is None else self._task(_data, "DELETE /nodes/{node}/storage/{storage}/content/{volume}")
 
     def get(
         self,
@@ -234,6 +251,13 @@ class NodesStorageContentItem(SyncResource):
 class AsyncNodesStorageContentItem(AsyncResource):
     """``/nodes/{node}/storage/{storage}/content/{volume}``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/storage/{storage}/content/{volume}",
+        "delete": "DELETE /nodes/{node}/storage/{storage}/content/{volume}",
+        "get": "GET /nodes/{node}/storage/{storage}/content/{volume}",
+        "set": "PUT /nodes/{node}/storage/{storage}/content/{volume}",
+    }
+
     async def create(
         self,
         *,
@@ -256,7 +280,7 @@ class AsyncNodesStorageContentItem(AsyncResource):
                 "target_node": target_node,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/storage/{storage}/content/{volume}")
 
     async def delete(
         self,
@@ -277,7 +301,7 @@ class AsyncNodesStorageContentItem(AsyncResource):
                 "delay": delay,
             },
         )
-        return None if _data is None else self._task(_data)
+        return None if _data is None else self._task(_data, "DELETE /nodes/{node}/storage/{storage}/content/{volume}")
 
     async def get(
         self,

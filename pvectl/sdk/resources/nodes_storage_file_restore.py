@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 class NodesStorageFileRestore(SyncResource):
     """``/nodes/{node}/storage/{storage}/file-restore``"""
 
+    _ops = {
+        "download": "GET /nodes/{node}/storage/{storage}/file-restore/download",
+        "list": "GET /nodes/{node}/storage/{storage}/file-restore/list",
+    }
+
     def download(
         self,
         *,
@@ -78,6 +83,11 @@ class NodesStorageFileRestore(SyncResource):
 
 class AsyncNodesStorageFileRestore(AsyncResource):
     """``/nodes/{node}/storage/{storage}/file-restore``"""
+
+    _ops = {
+        "download": "GET /nodes/{node}/storage/{storage}/file-restore/download",
+        "list": "GET /nodes/{node}/storage/{storage}/file-restore/list",
+    }
 
     async def download(
         self,

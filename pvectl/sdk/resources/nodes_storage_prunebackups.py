@@ -21,6 +21,11 @@ if TYPE_CHECKING:
 class NodesStoragePrunebackups(SyncResource):
     """``/nodes/{node}/storage/{storage}/prunebackups``"""
 
+    _ops = {
+        "delete": "DELETE /nodes/{node}/storage/{storage}/prunebackups",
+        "get": "GET /nodes/{node}/storage/{storage}/prunebackups",
+    }
+
     def delete(
         self,
         *,
@@ -46,7 +51,7 @@ class NodesStoragePrunebackups(SyncResource):
                 "vmid": vmid,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/storage/{storage}/prunebackups")
 
     def get(
         self,
@@ -81,6 +86,11 @@ class NodesStoragePrunebackups(SyncResource):
 class AsyncNodesStoragePrunebackups(AsyncResource):
     """``/nodes/{node}/storage/{storage}/prunebackups``"""
 
+    _ops = {
+        "delete": "DELETE /nodes/{node}/storage/{storage}/prunebackups",
+        "get": "GET /nodes/{node}/storage/{storage}/prunebackups",
+    }
+
     async def delete(
         self,
         *,
@@ -106,7 +116,7 @@ class AsyncNodesStoragePrunebackups(AsyncResource):
                 "vmid": vmid,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/storage/{storage}/prunebackups")
 
     async def get(
         self,

@@ -19,6 +19,13 @@ if TYPE_CHECKING:
 class NodesSubscription(SyncResource):
     """``/nodes/{node}/subscription``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/subscription",
+        "delete": "DELETE /nodes/{node}/subscription",
+        "get": "GET /nodes/{node}/subscription",
+        "set": "PUT /nodes/{node}/subscription",
+    }
+
     def create(
         self,
         *,
@@ -85,6 +92,13 @@ class NodesSubscription(SyncResource):
 
 class AsyncNodesSubscription(AsyncResource):
     """``/nodes/{node}/subscription``"""
+
+    _ops = {
+        "create": "POST /nodes/{node}/subscription",
+        "delete": "DELETE /nodes/{node}/subscription",
+        "get": "GET /nodes/{node}/subscription",
+        "set": "PUT /nodes/{node}/subscription",
+    }
 
     async def create(
         self,

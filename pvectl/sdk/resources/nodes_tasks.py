@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 class NodesTasks(SyncResource):
     """``/nodes/{node}/tasks``"""
 
+    _ops = {
+        "list": "GET /nodes/{node}/tasks",
+    }
+
     def __call__(self, upid: str) -> NodesTasksItem:
         return NodesTasksItem(self._client, (*self._path, str(upid)))
 
@@ -80,6 +84,10 @@ class NodesTasks(SyncResource):
 class AsyncNodesTasks(AsyncResource):
     """``/nodes/{node}/tasks``"""
 
+    _ops = {
+        "list": "GET /nodes/{node}/tasks",
+    }
+
     def __call__(self, upid: str) -> AsyncNodesTasksItem:
         return AsyncNodesTasksItem(self._client, (*self._path, str(upid)))
 
@@ -136,6 +144,13 @@ class AsyncNodesTasks(AsyncResource):
 
 class NodesTasksItem(SyncResource):
     """``/nodes/{node}/tasks/{upid}``"""
+
+    _ops = {
+        "delete": "DELETE /nodes/{node}/tasks/{upid}",
+        "get": "GET /nodes/{node}/tasks/{upid}",
+        "log": "GET /nodes/{node}/tasks/{upid}/log",
+        "status": "GET /nodes/{node}/tasks/{upid}/status",
+    }
 
     def delete(
         self,
@@ -203,6 +218,13 @@ class NodesTasksItem(SyncResource):
 
 class AsyncNodesTasksItem(AsyncResource):
     """``/nodes/{node}/tasks/{upid}``"""
+
+    _ops = {
+        "delete": "DELETE /nodes/{node}/tasks/{upid}",
+        "get": "GET /nodes/{node}/tasks/{upid}",
+        "log": "GET /nodes/{node}/tasks/{upid}/log",
+        "status": "GET /nodes/{node}/tasks/{upid}/status",
+    }
 
     async def delete(
         self,

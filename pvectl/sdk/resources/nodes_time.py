@@ -19,6 +19,11 @@ if TYPE_CHECKING:
 class NodesTime(SyncResource):
     """``/nodes/{node}/time``"""
 
+    _ops = {
+        "get": "GET /nodes/{node}/time",
+        "set": "PUT /nodes/{node}/time",
+    }
+
     def get(
         self,
     ) -> _m.NodesTimeGetResponse:
@@ -55,6 +60,11 @@ class NodesTime(SyncResource):
 
 class AsyncNodesTime(AsyncResource):
     """``/nodes/{node}/time``"""
+
+    _ops = {
+        "get": "GET /nodes/{node}/time",
+        "set": "PUT /nodes/{node}/time",
+    }
 
     async def get(
         self,

@@ -22,6 +22,12 @@ if TYPE_CHECKING:
 class NodesVzdump(SyncResource):
     """``/nodes/{node}/vzdump``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/vzdump",
+        "defaults": "GET /nodes/{node}/vzdump/defaults",
+        "extractconfig": "GET /nodes/{node}/vzdump/extractconfig",
+    }
+
     def create(
         self,
         *,
@@ -137,7 +143,7 @@ class NodesVzdump(SyncResource):
                 "zstd": zstd,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/vzdump")
 
     def defaults(
         self,
@@ -186,6 +192,12 @@ class NodesVzdump(SyncResource):
 
 class AsyncNodesVzdump(AsyncResource):
     """``/nodes/{node}/vzdump``"""
+
+    _ops = {
+        "create": "POST /nodes/{node}/vzdump",
+        "defaults": "GET /nodes/{node}/vzdump/defaults",
+        "extractconfig": "GET /nodes/{node}/vzdump/extractconfig",
+    }
 
     async def create(
         self,
@@ -302,7 +314,7 @@ class AsyncNodesVzdump(AsyncResource):
                 "zstd": zstd,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/vzdump")
 
     async def defaults(
         self,

@@ -22,6 +22,13 @@ if TYPE_CHECKING:
 class Pools(SyncResource):
     """``/pools``"""
 
+    _ops = {
+        "create": "POST /pools",
+        "delete": "DELETE /pools",
+        "list": "GET /pools",
+        "set": "PUT /pools",
+    }
+
     def __call__(self, poolid: str) -> PoolsItem:
         return PoolsItem(self._client, (*self._path, str(poolid)))
 
@@ -132,6 +139,13 @@ class Pools(SyncResource):
 
 class AsyncPools(AsyncResource):
     """``/pools``"""
+
+    _ops = {
+        "create": "POST /pools",
+        "delete": "DELETE /pools",
+        "list": "GET /pools",
+        "set": "PUT /pools",
+    }
 
     def __call__(self, poolid: str) -> AsyncPoolsItem:
         return AsyncPoolsItem(self._client, (*self._path, str(poolid)))
@@ -244,6 +258,12 @@ class AsyncPools(AsyncResource):
 class PoolsItem(SyncResource):
     """``/pools/{poolid}``"""
 
+    _ops = {
+        "delete": "DELETE /pools/{poolid}",
+        "get": "GET /pools/{poolid}",
+        "set": "PUT /pools/{poolid}",
+    }
+
     def delete(
         self,
     ) -> None:
@@ -312,6 +332,12 @@ class PoolsItem(SyncResource):
 
 class AsyncPoolsItem(AsyncResource):
     """``/pools/{poolid}``"""
+
+    _ops = {
+        "delete": "DELETE /pools/{poolid}",
+        "get": "GET /pools/{poolid}",
+        "set": "PUT /pools/{poolid}",
+    }
 
     async def delete(
         self,

@@ -26,6 +26,11 @@ if TYPE_CHECKING:
 class Storage(SyncResource):
     """``/storage``"""
 
+    _ops = {
+        "create": "POST /storage",
+        "list": "GET /storage",
+    }
+
     def __call__(self, storage: str) -> StorageItem:
         return StorageItem(self._client, (*self._path, str(storage)))
 
@@ -289,6 +294,11 @@ class Storage(SyncResource):
 
 class AsyncStorage(AsyncResource):
     """``/storage``"""
+
+    _ops = {
+        "create": "POST /storage",
+        "list": "GET /storage",
+    }
 
     def __call__(self, storage: str) -> AsyncStorageItem:
         return AsyncStorageItem(self._client, (*self._path, str(storage)))
@@ -554,6 +564,12 @@ class AsyncStorage(AsyncResource):
 class StorageItem(SyncResource):
     """``/storage/{storage}``"""
 
+    _ops = {
+        "delete": "DELETE /storage/{storage}",
+        "get": "GET /storage/{storage}",
+        "set": "PUT /storage/{storage}",
+    }
+
     def delete(
         self,
     ) -> None:
@@ -748,6 +764,12 @@ class StorageItem(SyncResource):
 
 class AsyncStorageItem(AsyncResource):
     """``/storage/{storage}``"""
+
+    _ops = {
+        "delete": "DELETE /storage/{storage}",
+        "get": "GET /storage/{storage}",
+        "set": "PUT /storage/{storage}",
+    }
 
     async def delete(
         self,

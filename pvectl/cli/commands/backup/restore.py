@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -13,6 +13,7 @@ from pvectl.cli.errors import reported
 if TYPE_CHECKING:
     from pvectl.backup.plan import Guest, RestoreRequest
     from pvectl.guest.outcome import Outcome
+    from pvectl.guest.run import Write
     from pvectl.sdk import ProxmoxClient
 
 
@@ -127,20 +128,34 @@ def submit(client: ProxmoxClient, request: RestoreRequest, seconds: float, volid
     """The restore through the core's write runner: sent once; after a lost answer the node's task list is asked
     for a ``qmrestore`` task of the id (qemu-server ``src/PVE/API2/Qemu.pm create_vm`` forks ``qmrestore``
     with the vmid as the task id)."""
-    from pvectl.guest.run import Write, execute
+    from pvectl.guest.run import execute
+
+    return execute(client, restore_write(request, volid), timeout=seconds)
+
+
+def restore_write(request: RestoreRequest, volid: str) -> Write:
+    from pvectl.guest.run import Write
     from pvectl.guest.select import GuestRef
+    from pvectl.guest.wire import typed
 
     name = request.overwrites.name if request.overwrites is not None else ""
     ref = GuestRef(request.vmid, request.node, name, "", (), {}, request.kind)
     replaced = ", replacing the existing one" if request.overwrites is not None else ""
     started = " and started" if request.params.get("start") else ""
-    write = Write(
+    params = dict(request.params)
+    return Write(
         ref=ref,
         action="restore",
         method="POST",
         path=request.path,
         past=f"restored on {request.node} from {volid}{started}{replaced}",
         task_types=("qmrestore",) if request.kind == "qemu" else ("vzrestore",),
-        params=dict(request.params),
+        params=params,
+        send=lambda client: typed(_guests(client, request), params),
     )
-    return execute(client, write, timeout=seconds)
+
+
+def _guests(client: ProxmoxClient, request: RestoreRequest) -> Any:
+    """``POST /nodes/{node}/qemu`` or ``…/lxc`` (create with ``archive``: PVE's restore)."""
+    node: Any = client.nodes(request.node)
+    return node.lxc.create if request.kind == "lxc" else node.qemu.create

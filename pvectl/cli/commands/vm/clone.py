@@ -94,9 +94,9 @@ def clone(
             return
         if no_wait:  # through the runner: a lost answer is looked up (qmclone task), never sent again
             from pvectl.cli.writes import run_one
-            from pvectl.guest.run import Write
+            from pvectl.vm.clone import clone_write
 
-            write = Write(ref, "clone", "POST", req.path, "clone sent", ("qmclone",), params=dict(req.params))
+            write = clone_write(ref, req, "clone sent")
             run_one(ctx, client, write, no_wait=True, seconds=seconds)
             return
 

@@ -112,7 +112,7 @@ def _run(
         from pvectl.guest.wire import send_planned
         from pvectl.vm.actions import _task
 
-        answer = send_planned(client, method, where(ref), submit_params)
+        answer = send_planned(client, method, where(ref), submit_params)  # raw request: until on the runner
         return _task(client, f"{method} {where(ref)}", answer).upid.raw
 
     results: list[Result] = bulk.run(

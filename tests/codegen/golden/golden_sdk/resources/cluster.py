@@ -21,6 +21,11 @@ if TYPE_CHECKING:
 class Cluster(SyncResource):
     """``/cluster``"""
 
+    _ops = {
+        "nextid": "GET /cluster/nextid",
+        "resources": "GET /cluster/resources",
+    }
+
     def nextid(
         self,
         *,
@@ -68,6 +73,11 @@ class Cluster(SyncResource):
 
 class AsyncCluster(AsyncResource):
     """``/cluster``"""
+
+    _ops = {
+        "nextid": "GET /cluster/nextid",
+        "resources": "GET /cluster/resources",
+    }
 
     async def nextid(
         self,

@@ -24,6 +24,10 @@ if TYPE_CHECKING:
 class Nodes(SyncResource):
     """``/nodes``"""
 
+    _ops = {
+        "list": "GET /nodes",
+    }
+
     def __call__(self, node: str) -> NodesItem:
         return NodesItem(self._client, (*self._path, str(node)))
 
@@ -44,6 +48,10 @@ class Nodes(SyncResource):
 class AsyncNodes(AsyncResource):
     """``/nodes``"""
 
+    _ops = {
+        "list": "GET /nodes",
+    }
+
     def __call__(self, node: str) -> AsyncNodesItem:
         return AsyncNodesItem(self._client, (*self._path, str(node)))
 
@@ -63,6 +71,10 @@ class AsyncNodes(AsyncResource):
 
 class NodesItem(SyncResource):
     """``/nodes/{node}``"""
+
+    _ops = {
+        "get": "GET /nodes/{node}",
+    }
 
     @cached_property
     def qemu(self) -> NodesQemu:
@@ -90,6 +102,10 @@ class NodesItem(SyncResource):
 
 class AsyncNodesItem(AsyncResource):
     """``/nodes/{node}``"""
+
+    _ops = {
+        "get": "GET /nodes/{node}",
+    }
 
     @cached_property
     def qemu(self) -> AsyncNodesQemu:

@@ -483,6 +483,11 @@ if TYPE_CHECKING:
 class NodesQemu(SyncResource):
     """``/nodes/{node}/qemu``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/qemu",
+        "list": "GET /nodes/{node}/qemu",
+    }
+
     def __call__(self, vmid: int | str) -> NodesQemuItem:
         return NodesQemuItem(self._client, (*self._path, str(vmid)))
 
@@ -813,7 +818,7 @@ class NodesQemu(SyncResource):
             },
             indexed,
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu")
 
     def list(
         self,
@@ -841,6 +846,11 @@ class NodesQemu(SyncResource):
 
 class AsyncNodesQemu(AsyncResource):
     """``/nodes/{node}/qemu``"""
+
+    _ops = {
+        "create": "POST /nodes/{node}/qemu",
+        "list": "GET /nodes/{node}/qemu",
+    }
 
     def __call__(self, vmid: int | str) -> AsyncNodesQemuItem:
         return AsyncNodesQemuItem(self._client, (*self._path, str(vmid)))
@@ -1172,7 +1182,7 @@ class AsyncNodesQemu(AsyncResource):
             },
             indexed,
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu")
 
     async def list(
         self,
@@ -1200,6 +1210,11 @@ class AsyncNodesQemu(AsyncResource):
 
 class NodesQemuItem(SyncResource):
     """``/nodes/{node}/qemu/{vmid}``"""
+
+    _ops = {
+        "delete": "DELETE /nodes/{node}/qemu/{vmid}",
+        "get": "GET /nodes/{node}/qemu/{vmid}",
+    }
 
     @cached_property
     def config(self) -> NodesQemuConfig:
@@ -1238,7 +1253,7 @@ class NodesQemuItem(SyncResource):
                 "skiplock": skiplock,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/qemu/{vmid}")
 
     def get(
         self,
@@ -1256,6 +1271,11 @@ class NodesQemuItem(SyncResource):
 
 class AsyncNodesQemuItem(AsyncResource):
     """``/nodes/{node}/qemu/{vmid}``"""
+
+    _ops = {
+        "delete": "DELETE /nodes/{node}/qemu/{vmid}",
+        "get": "GET /nodes/{node}/qemu/{vmid}",
+    }
 
     @cached_property
     def config(self) -> AsyncNodesQemuConfig:
@@ -1294,7 +1314,7 @@ class AsyncNodesQemuItem(AsyncResource):
                 "skiplock": skiplock,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "DELETE /nodes/{node}/qemu/{vmid}")
 
     async def get(
         self,

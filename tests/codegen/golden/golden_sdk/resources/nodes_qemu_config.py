@@ -915,6 +915,12 @@ if TYPE_CHECKING:
 class NodesQemuConfig(SyncResource):
     """``/nodes/{node}/qemu/{vmid}/config``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/qemu/{vmid}/config",
+        "get": "GET /nodes/{node}/qemu/{vmid}/config",
+        "set": "PUT /nodes/{node}/qemu/{vmid}/config",
+    }
+
     def create(
         self,
         *,
@@ -1230,7 +1236,7 @@ class NodesQemuConfig(SyncResource):
             },
             indexed,
         )
-        return None if _data is None else self._task(_data)
+        return None if _data is None else self._task(_data, "POST /nodes/{node}/qemu/{vmid}/config")
 
     def get(
         self,
@@ -1572,6 +1578,12 @@ class NodesQemuConfig(SyncResource):
 class AsyncNodesQemuConfig(AsyncResource):
     """``/nodes/{node}/qemu/{vmid}/config``"""
 
+    _ops = {
+        "create": "POST /nodes/{node}/qemu/{vmid}/config",
+        "get": "GET /nodes/{node}/qemu/{vmid}/config",
+        "set": "PUT /nodes/{node}/qemu/{vmid}/config",
+    }
+
     async def create(
         self,
         *,
@@ -1887,7 +1899,7 @@ class AsyncNodesQemuConfig(AsyncResource):
             },
             indexed,
         )
-        return None if _data is None else self._task(_data)
+        return None if _data is None else self._task(_data, "POST /nodes/{node}/qemu/{vmid}/config")
 
     async def get(
         self,

@@ -26,6 +26,12 @@ if TYPE_CHECKING:
 class NodesQemuStatus(SyncResource):
     """``/nodes/{node}/qemu/{vmid}/status``"""
 
+    _ops = {
+        "current": "GET /nodes/{node}/qemu/{vmid}/status/current",
+        "index": "GET /nodes/{node}/qemu/{vmid}/status",
+        "start": "POST /nodes/{node}/qemu/{vmid}/status/start",
+    }
+
     def current(
         self,
     ) -> _m.NodesQemuStatusCurrentResponse:
@@ -101,11 +107,17 @@ class NodesQemuStatus(SyncResource):
                 "with-conntrack-state": with_conntrack_state,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/status/start")
 
 
 class AsyncNodesQemuStatus(AsyncResource):
     """``/nodes/{node}/qemu/{vmid}/status``"""
+
+    _ops = {
+        "current": "GET /nodes/{node}/qemu/{vmid}/status/current",
+        "index": "GET /nodes/{node}/qemu/{vmid}/status",
+        "start": "POST /nodes/{node}/qemu/{vmid}/status/start",
+    }
 
     async def current(
         self,
@@ -182,4 +194,4 @@ class AsyncNodesQemuStatus(AsyncResource):
                 "with-conntrack-state": with_conntrack_state,
             },
         )
-        return self._task(_data)
+        return self._task(_data, "POST /nodes/{node}/qemu/{vmid}/status/start")

@@ -33,6 +33,10 @@ class AsyncNodesTasks(AsyncResource):
 class NodesTasksItem(SyncResource):
     """``/nodes/{node}/tasks/{upid}``"""
 
+    _ops = {
+        "status": "GET /nodes/{node}/tasks/{upid}/status",
+    }
+
     def status(
         self,
     ) -> _m.NodesTasksItemStatusResponse:
@@ -49,6 +53,10 @@ class NodesTasksItem(SyncResource):
 
 class AsyncNodesTasksItem(AsyncResource):
     """``/nodes/{node}/tasks/{upid}``"""
+
+    _ops = {
+        "status": "GET /nodes/{node}/tasks/{upid}/status",
+    }
 
     async def status(
         self,
