@@ -23,9 +23,16 @@ STAMP = "%Y%m%d-%H%M%S"
 _clock = time.time  # the stamp's time (tests move it)
 
 
-def reserved(name: str) -> str | None:
-    """Why PVE refuses ``name`` as a snapshot name (qemu-server src/PVE/API2/Qemu.pm snapshot: 'current', and
-    'pending' in any case, are reserved); None when it may be used."""
+def reserved(name: str, kind: str = "qemu", *, creating: bool = True) -> str | None:
+    """Why PVE refuses ``name`` as a snapshot name; None when it may be used. QEMU (qemu-server
+    src/PVE/API2/Qemu.pm snapshot): 'current', and 'pending' in any case. LXC (pve-container
+    src/PVE/API2/LXC/Snapshot.pm snapshot): 'current', and on create 'vzdump' (the name vzdump's snapshot-mode
+    backup gives its own, which a user may still need to delete after a failed backup)."""
+    if kind == "lxc":
+        names = ("current", "vzdump") if creating else ("current",)
+        if name in names:
+            return f"'{name}' is a reserved snapshot name in PVE ({' and '.join(map(repr, names))}); choose another"
+        return None
     if name == CURRENT or name.lower() == "pending":
         return f"'{name}' is a reserved snapshot name in PVE ('current' and 'pending'); choose another"
     return None
