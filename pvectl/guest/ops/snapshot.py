@@ -177,6 +177,7 @@ class _Progress:
     expired: list[str] = field(default_factory=list)  # the old snapshots to delete, oldest first
     results: list[tuple[str, Outcome]] = field(default_factory=list)  # per old snapshot tried, in order
     running: tuple[str, str] | None = None  # (old snapshot, UPID) of the delete task being waited for
+    sending: str = ""  # the old snapshot whose delete request is on its way (no answer yet)
     listing: str = ""  # why the snapshots could not be listed after the create
     listed: bool = False  # the expired snapshots are known
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -238,13 +239,15 @@ class KeepNewest(Job):
             def seen(phase: str, what: str, name: str = name) -> None:
                 if phase == "task":
                     with progress.lock:
-                        progress.running = (name, what)
+                        progress.running, progress.sending = (name, what), ""
                 on_state(phase, what)
 
+            with progress.lock:
+                progress.sending = name
             write = delete_write(self.ref, name, exclude=frozenset(earlier))
             result = execute(client, write, wait=True, timeout=self.timeout, cancelled=stop, on_state=seen)
             with progress.lock:
-                progress.running = None
+                progress.running, progress.sending = None, ""
                 progress.results.append((name, result))
             if result.upid:
                 earlier.add(result.upid)
@@ -271,7 +274,7 @@ class KeepNewest(Job):
         """The guest's one outcome: the create (done), then each old snapshot's fate."""
         with self.progress.lock:
             made, expired = self.progress.created, list(self.progress.expired)
-            results, running = list(self.progress.results), self.progress.running
+            results, running, sending = list(self.progress.results), self.progress.running, self.progress.sending
         assert made is not None
         tried = {name for name, _ in results}
         deleted = [f"deleted old snapshot {name}" for name, result in results if result.ok]
@@ -300,6 +303,11 @@ class KeepNewest(Job):
             tried.add(running[0])
             missing.append(f"old snapshot {running[0]}: still being deleted; the task goes on on the server: {upid}")
             remedies.append(follow(upid))
+        if sending and sending not in tried:  # Ctrl-C caught its request in flight
+            kinds.add("interrupted")
+            tried.add(sending)
+            missing.append(f"old snapshot {sending}: interrupted while its delete was being sent; it may be deleted")
+            remedies.append(self._remedy(sending, True))
         for name in expired:
             if name not in tried:
                 missing.append(f"old snapshot {name}: not deleted (not started)")
