@@ -76,10 +76,7 @@ class FakePve:
 
     def act(self, request: httpx.Request, parts: list[str], key: str) -> httpx.Response:
         vmid, kind = int(parts[4]), parts[3]
-        if parts[-1] == "rollback":
-            ttype = "rollback"
-        else:
-            ttype = TYPES[request.method]
+        ttype = "rollback" if parts[-1] == "rollback" else TYPES[request.method]
         ttype = ("vz" if kind == "lxc" else "qm") + ttype
         self.pid += 1
         upid = f"UPID:pve1:{self.pid:08X}:00000001:{int(time.time()):08X}:{ttype}:{vmid}:root@pam:"
@@ -87,7 +84,11 @@ class FakePve:
         if request.method == "POST" and parts[-1] == "snapshot":
             body = parse_qs(request.content.decode())
             self.snaps[vmid].append(
-                {"name": body["snapname"][0], "snaptime": 1_800_000_000, "description": body.get("description", [""])[0]}
+                {
+                    "name": body["snapname"][0],
+                    "snaptime": 1_800_000_000,
+                    "description": body.get("description", [""])[0],
+                }
             )
         elif request.method == "DELETE":
             self.snaps[vmid] = [s for s in self.snaps[vmid] if s["name"] != parts[-1]]
@@ -208,7 +209,10 @@ def test_keep_deletes_the_oldest_beyond_n_each_once() -> None:
         out = execute(client, step)
     assert out.kind == "done" and out.upid and ":qmsnapshot:101:" in out.upid
     assert out.done == ["deleted old snapshot nightly-20260101-000000"]
-    assert pve.writes == ["POST /nodes/pve1/qemu/101/snapshot", "DELETE /nodes/pve1/qemu/101/snapshot/nightly-20260101-000000"]
+    assert pve.writes == [
+        "POST /nodes/pve1/qemu/101/snapshot",
+        "DELETE /nodes/pve1/qemu/101/snapshot/nightly-20260101-000000",
+    ]
 
 
 @pytest.mark.parametrize("case", sorted(ODD))
@@ -241,7 +245,10 @@ def test_a_lost_retention_delete_that_never_arrived_is_not_taken_for_the_one_bef
     with client_for(pve) as client:
         out = execute(client, keep_step(pve))
     assert out.kind == "partial" and out.exit_code == PARTIAL, out.message
-    assert out.done[:2] == ["snapshot '" + out.done[0].split("'")[1] + "' created", "deleted old snapshot nightly-20260101-000000"]
+    assert out.done[:2] == [
+        "snapshot '" + out.done[0].split("'")[1] + "' created",
+        "deleted old snapshot nightly-20260101-000000",
+    ]
     assert any("nightly-20260102-000000: not deleted" in m for m in out.missing)
     assert "pvectl vm snapshot delete 101 nightly-20260102-000000 --yes" in out.remedies
 
@@ -253,8 +260,14 @@ def test_a_refused_retention_delete_is_partial_and_the_rest_goes_on() -> None:
     with client_for(pve) as client:
         out = execute(client, keep_step(pve))
     assert out.kind == "partial" and out.exit_code == PARTIAL
-    assert out.message.startswith("VM 101 (web1): snapshot 'nightly-") and "created; retention did not finish" in out.message
-    assert out.done[1:] == ["deleted old snapshot nightly-20260102-000000", "deleted old snapshot nightly-20260103-000000"]
+    assert (
+        out.message.startswith("VM 101 (web1): snapshot 'nightly-")
+        and "created; retention did not finish" in out.message
+    )
+    assert out.done[1:] == [
+        "deleted old snapshot nightly-20260102-000000",
+        "deleted old snapshot nightly-20260103-000000",
+    ]
     assert "pvectl vm snapshot delete 101 nightly-20260101-000000 --yes" in out.remedies
     assert len(pve.writes) == 4
 
@@ -268,7 +281,11 @@ def test_an_unreadable_retention_delete_is_unknown_with_how_to_check() -> None:
 
     def transport(request: httpx.Request) -> httpx.Response:
         path = request.url.path
-        if request.method == "GET" and (path.endswith("/tasks") or path.endswith("/snapshot")) and pve.writes[-1:] == [key]:
+        if (
+            request.method == "GET"
+            and (path.endswith("/tasks") or path.endswith("/snapshot"))
+            and pve.writes[-1:] == [key]
+        ):
             return httpx.Response(503, json={"data": None})
         return real(request)
 
@@ -304,7 +321,10 @@ def test_ctrl_c_during_retention_reports_the_snapshot_created_and_each_old_one()
     assert out.done[0].startswith("snapshot 'nightly-") and out.done[0].endswith("' created")
     assert "created; retention interrupted (0 of 2 old snapshots deleted)" in out.message
     assert out.upid is not None and ":qmdelsnapshot:102:" in out.upid
-    assert out.missing[0].startswith("old snapshot nightly-20260101-000000: still being deleted") and out.upid in out.missing[0]
+    assert (
+        out.missing[0].startswith("old snapshot nightly-20260101-000000: still being deleted")
+        and out.upid in out.missing[0]
+    )
     assert out.missing[1] == "old snapshot nightly-20260102-000000: not deleted (not started)"
     assert pve.writes.count(first) == 1
     assert "DELETE /nodes/pve1/qemu/102/snapshot/nightly-20260102-000000" not in pve.writes
