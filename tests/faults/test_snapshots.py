@@ -62,7 +62,7 @@ def test_vm_snapshot_verbs_after_an_ambiguous_answer(
     name = "s2" if verb == "create" else "s1"
     method, path = write_of("qemu", "pve2", 102, verb, name)
     pve.proxy.add(method, path, action, **kwargs)
-    run = pve("-o", "json", "vm", "snapshot", verb, "101", "102", name, "--yes")
+    run = pve("-o", "json", "vm", "snapshot", verb, "101", "102", name, *(["--yes"] if verb != "create" else []))
     assert run.code == 0, run.text
     by_id = {o["vmid"]: o for o in run.json()}
     assert by_id[101]["outcome"] == "done" and by_id[102]["outcome"] == "done"
