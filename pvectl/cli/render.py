@@ -106,12 +106,14 @@ def many(ctx: typer.Context, outcomes: Sequence[Outcome], *, single: bool = Fals
     if any(o.kind == "interrupted" for o in outcomes):
         stopped = [o for o in outcomes if o.kind == "interrupted"]
         partly = [o for o in stopped if o.done]  # e.g. a snapshot created, its retention cut short
-        running = [o for o in stopped if o.upid and not o.done]
+        running = [o for o in stopped if o.upid]
         waiting = [o for o in stopped if not o.upid and not o.done]
         done = [o for o in outcomes if o.ok]
         details = [f"done: {_names(done)}"] if done else []
         details += [f"partly done: {o.message}" + (f"; still running: {o.upid}" if o.upid else "") for o in partly]
-        details += [f"still running: {word(o.guest)} {o.vmid} ({o.name or 'no name'}): {o.upid}" for o in running]
+        details += [
+            f"still running: {word(o.guest)} {o.vmid} ({o.name or 'no name'}): {o.upid}" for o in running if not o.done
+        ]
         details += [f"not started: {_names(waiting)}"] if waiting else []
         details += [f"unknown: {o.message}" for o in outcomes if o.kind == "unknown"]
         some = f"{len(partly)} partly done, " if partly else ""

@@ -134,15 +134,17 @@ def test_keep_retention_refused_is_partial_with_the_command_that_finishes_it(
 
 
 def interrupt_retention(pve: Faulty, monkeypatch: pytest.MonkeyPatch, noun: str, kind: str, vmid: int,
-                        guest: str) -> tuple[int, str, str, float, list[str]]:  # fmt: skip
-    """`pvectl NOUN snapshot create GUEST nightly --keep 1` in a subprocess; its old snapshots' deletes run for
-    a minute (the simulator is slowed once the create is done); Ctrl-C while the first is waited for."""
+                        guest: str, *more: str) -> tuple[int, str, str, float, list[str]]:  # fmt: skip
+    """`pvectl NOUN snapshot create [MORE] GUEST nightly --keep 1` in a subprocess; GUEST's old snapshots' deletes
+    run for a minute (the simulator is slowed once its create is done); Ctrl-C while the first is waited for."""
     made = seed_kept(pve, monkeypatch, noun, guest)
     listing = rf"/nodes/pve2/{kind}/{vmid}/snapshot"
     pve.proxy.add("GET", listing, "delay-after", delay=1.0)  # time to slow the simulator before the deletes
     listed = pve.proxy.signal_on(f"GET {listing}")
     polled = pve.proxy.signal_on(rf"GET /nodes/pve2/tasks/UPID[^/]*delsnapshot(:|%3A){vmid}[^/]*/status")
-    proc = pve.spawn("-o", "json", noun, "snapshot", "create", guest, "nightly", "--keep", "1")
+    proc = pve.spawn(
+        "-o", "json", noun, "snapshot", "create", *more, guest, "nightly", "--keep", "1", "--parallel", "1"
+    )
     try:
         assert listed.wait(WAIT), pve.proxy.requests
         with pve.sim.store.transaction(write=True) as txn:
@@ -162,16 +164,18 @@ def interrupt_retention(pve: Faulty, monkeypatch: pytest.MonkeyPatch, noun: str,
 
 
 def test_ctrl_c_during_vm_retention_says_the_snapshot_was_created(pve: Faulty, monkeypatch: pytest.MonkeyPatch) -> None:
-    code, out, err, took, (oldest, older) = interrupt_retention(pve, monkeypatch, "vm", "qemu", 102, "102")
+    code, out, err, took, (oldest, older) = interrupt_retention(pve, monkeypatch, "vm", "qemu", 102, "102", "100")
     assert code == 130, out + err
     assert took < 2.0, f"{took:.1f}s after Ctrl-C"  # the delete's task runs a minute: not waited for
-    (outcome,) = json.loads(out)
+    first, outcome = json.loads(out)
+    assert first["vmid"] == 100 and first["outcome"] == "done"  # nothing of its own to delete
     assert outcome["outcome"] == "interrupted" and outcome["done"][0].endswith("' created")
     assert ":qmdelsnapshot:102:" in outcome["upid"]
     assert outcome["missing"][0].startswith(f"old snapshot {oldest}: still being deleted")
     assert outcome["missing"][1] == f"old snapshot {older}: not deleted (not started)"
     assert "nothing-created" not in out + err and "created; retention interrupted" in err
     assert outcome["upid"] in err
+    assert "interrupted: 1 done, 1 partly done, 1 still running on the server, 0 not started" in err
     new = outcome["done"][0].split("'")[1]
     assert new in names(pve, "qemu", "pve2", 102)
     assert pve.proxy.writes().count(f"DELETE /nodes/pve2/qemu/102/snapshot/{oldest}") == 1
