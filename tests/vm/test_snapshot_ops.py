@@ -175,8 +175,7 @@ def test_no_task_and_not_listed_is_verified_failed_and_a_snapshot_still_prepared
     assert refused.kind == "failed" and "refused" in refused.message
     # a proxy's 502 that never reached PVE: no task, nothing listed
     pve = FakePve()
-    pve.answer[key] = ODD["502"]
-    pve.act = lambda request, parts, k: httpx.Response(502, json={"data": None})  # type: ignore[method-assign]
+    pve.act = lambda request, parts, key: httpx.Response(502, json={"data": None})  # type: ignore[method-assign]
     with client_for(pve) as client:
         out = execute(client, step)
     assert out.kind == "failed" and "no qmsnapshot task" in out.message and len(pve.writes) == 1
