@@ -22,7 +22,7 @@ WAIT = 30  # seconds: a bound on each step, never reached when things work
 TASKS = {"create": "snapshot", "delete": "delsnapshot", "rollback": "rollback"}
 
 
-def some(*ids: str) -> Any:
+def some(*ids: str) -> pytest.MarkDecorator:
     """A few classes (the fake-PVE unit tests of the plan go through all of them): lost, a 5xx, an odd 200."""
     return pytest.mark.parametrize(("action", "kwargs"), [AMBIGUOUS[IDS.index(i)] for i in ids], ids=list(ids))
 
