@@ -19,14 +19,14 @@ if TYPE_CHECKING:
 
 
 def prepare(
-    ctx: typer.Context, targets: Targets, bulk: Bulk, waiting: Waiting, kind: str, verb: str
+    ctx: typer.Context, targets: Targets, bulk: Bulk, waiting: Waiting, kind: str, verb: str, *, keep: bool = False
 ) -> tuple[Selector, float]:
     """The selector and the wait in seconds; usage errors (exit 2, nothing sent) name the flag or NAME."""
     from pvectl.cli.errors import USAGE, CliError
-    from pvectl.vm.snapshots import reserved
+    from pvectl.vm.snapshots import invalid, reserved
 
     seconds = waiting.seconds(ctx)
-    why = reserved(targets.name, kind, creating=verb == "create")
+    why = reserved(targets.name, kind, creating=verb == "create") or invalid(targets.name, stamped=keep)
     if why is not None:
         raise CliError(f"NAME: {why}", USAGE)
     sel = targets.selection.selector()

@@ -38,6 +38,23 @@ def reserved(name: str, kind: str = "qemu", *, creating: bool = True) -> str | N
     return None
 
 
+MAX_NAME = 40  # pve-common src/PVE/JSONSchema.pm 'pve-snapshot-name': format pve-configid, maxLength 40
+
+
+def invalid(name: str, *, stamped: bool = False) -> str | None:
+    """Why PVE's schema refuses ``name`` as a snapshot name (``stamped``: it is a --keep prefix, and the name
+    sent is NAME-YYYYMMDD-HHMMSS); None when it passes."""
+    from pvectl.sdk._core.formats import check_format
+
+    suffix = len(stamped_name("", 0.0)) if stamped else 0
+    if check_format("pve-configid", name):
+        return f"'{name}': a letter, then at least one more letter, digit, '_' or '-' (PVE's pve-configid)"
+    if len(name) + suffix > MAX_NAME:
+        what = f"a --keep prefix, {suffix} go to the -YYYYMMDD-HHMMSS stamp" if stamped else "PVE's limit"
+        return f"'{name}': at most {MAX_NAME - suffix} characters ({what})"
+    return None
+
+
 def why_no_snapshot(client: ProxmoxClient, ref: VmRef) -> str | None:
     """Why PVE cannot snapshot ``ref``, or None. pve-guest-common src/PVE/AbstractConfig.pm
     ``__snapshot_prepare`` dies for a template ("you can't take a snapshot if it's a template") and when a volume's
@@ -107,7 +124,11 @@ def _snap(row: dict[str, Any]) -> Snap:
 
 
 def stamped(prefix: str, now: float | None = None) -> str:
-    return f"{prefix}-{time.strftime(STAMP, time.gmtime(_clock() if now is None else now))}"
+    return stamped_name(prefix, _clock() if now is None else now)
+
+
+def stamped_name(prefix: str, now: float) -> str:
+    return f"{prefix}-{time.strftime(STAMP, time.gmtime(now))}"
 
 
 def description(text: str | None) -> str:

@@ -198,3 +198,21 @@ def test_ctrl_c_during_ct_retention_says_the_snapshot_was_created(pve: Faulty, m
     assert any(r.startswith("pvectl task wait 'UPID:pve2:") for r in outcome["remedies"])
     assert f"pvectl ct snapshot delete 191 {older} --yes" in outcome["remedies"]
     assert pve.proxy.writes().count(f"DELETE /nodes/pve2/lxc/191/snapshot/{oldest}") == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("vm", "snapshot", "create", "100", "1abc"), "NAME: '1abc': a letter, then at least one more"),
+        (("vm", "snapshot", "create", "100", "x" * 41), "at most 40 characters"),
+        (("ct", "snapshot", "create", "cache1", "x" * 25, "--keep", "3"), "at most 24 characters (a --keep prefix"),
+        (("ct", "snapshot", "create", "cache1", "vzdump"), "NAME: 'vzdump' is a reserved snapshot name"),
+        (("vm", "snapshot", "rollback", "100", "Pending", "--yes"), "NAME: 'Pending' is a reserved snapshot name"),
+        (("ct", "snapshot", "create", "cache1", "nn", "--keep", "0"), "--keep: must be at least 1"),
+        (("ct", "snapshot", "delete", "--all", "s1"), "refusing to delete snapshot 's1' of 2 CTs without confirmation"),
+    ],
+)
+def test_bad_names_and_flags_send_nothing(pve: Faulty, args: tuple[str, ...], message: str) -> None:
+    run = pve(*args)
+    assert run.code == 2 and message in run.stderr, run.text
+    assert pve.proxy.writes() == []

@@ -30,13 +30,10 @@ app = typer.Typer(name="snapshot", help="Container snapshots: create (--keep N),
 KIND = "lxc"
 
 
-def _ask(single: bool, question: str, refusal: str, n: int) -> tuple[str, str] | None:
-    """A selection asks first (one container named on its own does not); ``{n}``: "3 CTs"."""
+def _cts(n: int) -> str:
     from pvectl.cli.render import count
 
-    if single:
-        return None
-    return question.format(n=count(n, "CT")), refusal.format(n=count(n, "CT"))
+    return count(n, "CT")
 
 
 @app.command("create", cls=ApiCommand)
@@ -52,7 +49,7 @@ def create(
         from pvectl.cli import snapshots as verbs
         from pvectl.guest.ops.snapshot import plan_create
 
-        sel, seconds = verbs.prepare(ctx, targets, bulk, waiting, KIND, "create")
+        sel, seconds = verbs.prepare(ctx, targets, bulk, waiting, KIND, "create", keep=keep is not None)
         verbs.check_keep(keep, waiting)
         client = ctx.obj.client()
         refs = verbs.guests(client, sel, KIND, "create")
@@ -76,8 +73,8 @@ def delete(ctx: typer.Context, targets: Targets, bulk: Bulk, waiting: Waiting) -
         client = ctx.obj.client()
         refs = verbs.guests(client, sel, KIND, "delete")
         if refs:
-            what = f"snapshot '{targets.name}' of {{n}}"
-            ask = _ask(sel.single, f"Delete {what}?", f"refusing to delete {what}", len(refs))
+            what = f"snapshot '{targets.name}' of {_cts(len(refs))}"
+            ask = None if sel.single else (f"Delete {what}?", f"refusing to delete {what}")  # a selection asks
             verbs.run(ctx, client, plan_delete(refs, targets.name), single=sel.single, listed=False, bulk=bulk,
                       waiting=waiting, seconds=seconds, verb="delete", ask=ask)  # fmt: skip
 
@@ -99,8 +96,9 @@ def rollback(
         client = ctx.obj.client()
         refs = verbs.guests(client, sel, KIND, "rollback")
         if refs:
-            question = f"Roll {{n}} back to '{targets.name}'? Their present state is lost."
-            ask = _ask(sel.single, question, "refusing to roll back {n}", len(refs))
+            n = _cts(len(refs))
+            question = f"Roll {n} back to '{targets.name}'? Their present state is lost."
+            ask = None if sel.single else (question, f"refusing to roll back {n}")
             verbs.run(ctx, client, plan_rollback(refs, targets.name, start=start), single=sel.single,
                       listed=False, bulk=bulk, waiting=waiting, seconds=seconds, verb="rollback", ask=ask)  # fmt: skip
 

@@ -58,7 +58,7 @@ def create(
         from pvectl.cli.errors import USAGE, CliError
         from pvectl.guest.ops import snapshot as ops
 
-        sel, seconds = verbs.prepare(ctx, targets, bulk, waiting, KIND, "create")
+        sel, seconds = verbs.prepare(ctx, targets, bulk, waiting, KIND, "create", keep=keep is not None)
         verbs.check_keep(keep, waiting)
         client = ctx.obj.client()
         refs = verbs.guests(client, sel, KIND, "create")
