@@ -1,4 +1,5 @@
-"""VM snapshots: the tree PVE lists, and the retention of snapshots pvectl made (``--keep N``).
+"""Snapshots of VMs and containers: the names PVE accepts, the tree PVE lists, and which snapshots pvectl made
+are expired under ``--keep N`` (the deletes themselves are writes of pvectl.guest.ops.snapshot).
 
 pvectl marks the snapshots it makes with ``--keep`` twice: the name is ``PREFIX-YYYYMMDD-HHMMSS`` (UTC) and the
 description ends with :data:`MARK`. Retention only ever deletes snapshots carrying both, so snapshots made by
