@@ -358,3 +358,21 @@ def test_ctrl_c_with_a_retention_request_in_flight_is_named_by_the_job() -> None
     assert out.done[0].endswith("' created")
     assert "nightly-20260101-000000: interrupted while its delete was being sent" in out.missing[0]
     assert out.missing[1] == "old snapshot nightly-20260102-000000: not deleted (not started)"
+
+
+def test_snapshots_unreadable_after_the_create_is_partial_with_how_to_look() -> None:
+    pve = FakePve()
+    pve.snaps[101] = [old("nightly", 1), old("nightly", 2)]
+
+    def transport(request: httpx.Request) -> httpx.Response:
+        if request.method == "GET" and request.url.path.endswith("/snapshot"):
+            return httpx.Response(403, json={"data": None, "message": "Permission check failed (VM.Audit)"})
+        return pve(request)
+
+    client = ProxmoxClient("pve1", token="root@pam!t=s", server_version="9.1.3",
+                           transport=httpx.MockTransport(transport), clock=FakeClock())  # fmt: skip
+    with client:
+        out = execute(client, keep_step(pve))
+    assert out.kind == "partial" and out.done[0].endswith("' created"), out.message
+    assert out.missing[0].startswith("retention: the snapshots could not be listed") and "VM.Audit" in out.missing[0]
+    assert out.remedies == ["pvectl vm snapshot list 101"] and pve.writes == ["POST /nodes/pve1/qemu/101/snapshot"]

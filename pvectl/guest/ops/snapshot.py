@@ -223,7 +223,8 @@ class KeepNewest(Job):
         try:
             old = expired(snapshots(client, self.ref.node, self.ref.vmid, kind=_kind(self.ref)), self.prefix, self.keep)
         except PveError as exc:
-            self.progress.listing = str(exc)
+            with self.progress.lock:
+                self.progress.listing = str(exc)
             return
         with self.progress.lock:
             self.progress.expired = [snap.name for snap in old]
@@ -275,6 +276,7 @@ class KeepNewest(Job):
         with self.progress.lock:
             made, expired = self.progress.created, list(self.progress.expired)
             results, running, sending = list(self.progress.results), self.progress.running, self.progress.sending
+            listed, listing = self.progress.listed, self.progress.listing
         assert made is not None
         tried = {name for name, _ in results}
         deleted = [f"deleted old snapshot {name}" for name, result in results if result.ok]
@@ -312,12 +314,12 @@ class KeepNewest(Job):
             if name not in tried:
                 missing.append(f"old snapshot {name}: not deleted (not started)")
                 remedies.append(self._remedy(name, False))
-        if interrupted and not self.progress.listed and not self.progress.listing:
+        if interrupted and not listed and not listing:
             kinds.add("interrupted")
             missing.append("retention: not started (interrupted before the old snapshots were listed)")
             remedies.append(f"pvectl {noun(self.ref.kind)} snapshot list {self.ref.vmid}")
-        if self.progress.listing:
-            missing.append(f"retention: the snapshots could not be listed ({self.progress.listing})")
+        if listing:
+            missing.append(f"retention: the snapshots could not be listed ({listing})")
             remedies.append(f"pvectl {noun(self.ref.kind)} snapshot list {self.ref.vmid}")
         if interrupted and len(tried) < len(expired):
             kinds.add("interrupted")
