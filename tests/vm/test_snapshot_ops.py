@@ -376,3 +376,48 @@ def test_snapshots_unreadable_after_the_create_is_partial_with_how_to_look() -> 
     assert out.kind == "partial" and out.done[0].endswith("' created"), out.message
     assert out.missing[0].startswith("retention: the snapshots could not be listed") and "VM.Audit" in out.missing[0]
     assert out.remedies == ["pvectl vm snapshot list 101"] and pve.writes == ["POST /nodes/pve1/qemu/101/snapshot"]
+
+
+@pytest.mark.parametrize(
+    ("verb", "snapstate", "kind"),
+    [
+        ("create", None, "done"),
+        ("create", "prepare", "unknown"),
+        ("delete", None, "done"),
+        ("delete", "delete", "unknown"),
+    ],
+)
+def test_without_the_task_list_the_snapshot_list_decides(verb: str, snapstate: str | None, kind: str) -> None:
+    """Task list unreadable: a created snapshot is listed without a snapstate, a deleted one is gone; PVE lists
+    one a task still prepares or deletes with its snapstate (qemu-server snapshot_list)."""
+    pve = FakePve()
+    pve.snaps[101] = [{"name": "s1", "snaptime": 1, "description": ""}]
+    key = "POST /nodes/pve1/qemu/101/snapshot" if verb == "create" else "DELETE /nodes/pve1/qemu/101/snapshot/s1"
+    pve.answer[key] = lost
+    act = pve.act
+
+    def acting(request: httpx.Request, parts: list[str], k: str) -> httpx.Response:
+        try:
+            return act(request, parts, k)
+        finally:
+            if snapstate is not None:  # the task has not finished: PVE still lists it, marked
+                name = "s2" if verb == "create" else "s1"
+                pve.snaps[101] = [s for s in pve.snaps[101] if s["name"] != name]
+                pve.snaps[101].append({"name": name, "snaptime": 2, "description": "", "snapstate": snapstate})
+
+    pve.act = acting  # type: ignore[method-assign]
+
+    def transport(request: httpx.Request) -> httpx.Response:
+        if request.method == "GET" and request.url.path.endswith("/tasks"):
+            return httpx.Response(503, json={"data": None})
+        return pve(request)
+
+    (step,) = plan_create(qemu(), "s2") if verb == "create" else plan_delete(qemu(), "s1")
+    client = ProxmoxClient("pve1", token="root@pam!t=s", server_version="9.1.3",
+                           transport=httpx.MockTransport(transport), clock=FakeClock())  # fmt: skip
+    with client:
+        out = execute(client, step)
+    assert out.kind == kind, out.message
+    if kind == "done":
+        assert "the server shows it" in out.message
+    assert pve.writes == [key]
