@@ -392,13 +392,13 @@ def test_without_the_task_list_the_snapshot_list_decides(verb: str, snapstate: s
     one a task still prepares or deletes with its snapstate (qemu-server snapshot_list)."""
     pve = FakePve()
     pve.snaps[101] = [{"name": "s1", "snaptime": 1, "description": ""}]
-    key = "POST /nodes/pve1/qemu/101/snapshot" if verb == "create" else "DELETE /nodes/pve1/qemu/101/snapshot/s1"
-    pve.answer[key] = lost
+    sent = "POST /nodes/pve1/qemu/101/snapshot" if verb == "create" else "DELETE /nodes/pve1/qemu/101/snapshot/s1"
+    pve.answer[sent] = lost
     act = pve.act
 
-    def acting(request: httpx.Request, parts: list[str], k: str) -> httpx.Response:
+    def acting(request: httpx.Request, parts: list[str], key: str) -> httpx.Response:
         try:
-            return act(request, parts, k)
+            return act(request, parts, key)
         finally:
             if snapstate is not None:  # the task has not finished: PVE still lists it, marked
                 name = "s2" if verb == "create" else "s1"
@@ -420,4 +420,4 @@ def test_without_the_task_list_the_snapshot_list_decides(verb: str, snapstate: s
     assert out.kind == kind, out.message
     if kind == "done":
         assert "the server shows it" in out.message
-    assert pve.writes == [key]
+    assert pve.writes == [sent]
