@@ -254,6 +254,30 @@ def _option_set(param: str, flags: Callable[[str], dict[str, tuple[Any, Any]]], 
     return factory
 
 
+@dataclass(frozen=True)
+class Targets:
+    """The guests (ids or names, or the selector flags) and, as the last argument, the snapshot name."""
+
+    selection: Selection
+    name: str
+
+
+def _target_flags(noun: str) -> dict[str, tuple[Any, Any]]:
+    table = _flags(noun)
+    argument = typer.Argument(
+        metavar=f"[{noun}...] NAME",
+        help=f"{noun} ids or names (or the selector flags), then the snapshot name.",
+        show_default=False,
+    )
+    table["keys"] = (Annotated[list[str], argument], inspect.Parameter.empty)  # required: NAME at least
+    return table
+
+
+def _targets(keys: list[str], **flags: Any) -> Targets:
+    return Targets(Selection(keys[:-1], **flags), keys[-1])
+
+
 selection = _option_set("selection", _flags, Selection)
+targets = _option_set("targets", _target_flags, _targets)  # snapshot verbs: [VM...] NAME and the selector flags
 bulk = _option_set("bulk", _bulk_flags, Bulk)
 waiting = _option_set("waiting", _waiting_flags, Waiting)

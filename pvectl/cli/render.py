@@ -87,28 +87,39 @@ def progress(outcome: Outcome) -> None:
     print(f"[{mark}] {safe_cell(outcome.message)}", file=sys.stderr, flush=True)  # names are server text
 
 
-def many(ctx: typer.Context, outcomes: Sequence[Outcome]) -> None:
+def many(ctx: typer.Context, outcomes: Sequence[Outcome], *, single: bool = False) -> None:
     """The per-guest table (``-o json``: a list of outcome objects); raises the run's exit code unless all ok:
-    130 after Ctrl-C (done / still running with UPIDs / not started), 8 when some did not succeed."""
+    130 after Ctrl-C (done / partly done / still running with UPIDs / not started), 8 when some did not succeed.
+    ``single``: one guest named on its own: its own outcome's code and lines (the table stays a list)."""
     from pvectl.cli.errors import CliError
     from pvectl.cli.output import show
     from pvectl.guest.outcome import bulk_exit_code, word
 
     show(ctx, [data_of(o) for o in outcomes], columns=OUTCOME_COLUMNS)
+    if single and len(outcomes) == 1 and not outcomes[0].ok:
+        lines = lines_of(outcomes[0])
+        raise CliError(lines[0], outcomes[0].exit_code, lines[1:])
     code = bulk_exit_code(outcomes)
     if code == 0:
         return
     failed = [o for o in outcomes if not o.ok]
     if any(o.kind == "interrupted" for o in outcomes):
-        running = [o for o in outcomes if o.kind == "interrupted" and o.upid]
-        waiting = [o for o in outcomes if o.kind == "interrupted" and not o.upid]
+        stopped = [o for o in outcomes if o.kind == "interrupted"]
+        partly = [o for o in stopped if o.done]  # e.g. a snapshot created, its retention cut short
+        running = [o for o in stopped if o.upid]
+        waiting = [o for o in stopped if not o.upid and not o.done]
         done = [o for o in outcomes if o.ok]
         details = [f"done: {_names(done)}"] if done else []
-        details += [f"still running: {word(o.guest)} {o.vmid} ({o.name or 'no name'}): {o.upid}" for o in running]
+        details += [f"partly done: {o.message}" + (f"; still running: {o.upid}" if o.upid else "") for o in partly]
+        details += [
+            f"still running: {word(o.guest)} {o.vmid} ({o.name or 'no name'}): {o.upid}" for o in running if not o.done
+        ]
         details += [f"not started: {_names(waiting)}"] if waiting else []
         details += [f"unknown: {o.message}" for o in outcomes if o.kind == "unknown"]
+        some = f"{len(partly)} partly done, " if partly else ""
         raise CliError(
-            f"interrupted: {len(done)} done, {len(running)} still running on the server, {len(waiting)} not started",
+            f"interrupted: {len(done)} done, {some}{len(running)} still running on the server, "
+            f"{len(waiting)} not started",
             code,
             details,
         )

@@ -2,8 +2,8 @@
 
 Each is a pure plan: the request (what ``--dry-run`` shows), PVE's worker task type (found in the node's task
 list after an ambiguous answer) and how the server shows that it happened (read instead of resending).
-Task types are pve-container's fork_worker names: ``src/PVE/API2/LXC/Snapshot.pm`` (``vzsnapshot``,
-``vzdelsnapshot``, ``vzrollback``), ``src/PVE/API2/LXC.pm`` (clone_vm ``vzclone``, migrate_vm ``vzmigrate``,
+Snapshots are pvectl.guest.ops.snapshot (both kinds). Task types are pve-container's fork_worker names:
+``src/PVE/API2/LXC.pm`` (clone_vm ``vzclone``, migrate_vm ``vzmigrate``,
 resize_vm ``resize``, template ``vztemplate`` (answered null, not its UPID)); config updates answer without a
 task.
 """
@@ -49,42 +49,6 @@ def _get(call: Callable[[], Any]) -> Any:
 def _config(client: ProxmoxClient, ref: VmRef) -> Mapping[str, Any] | None:
     data = _get(lambda: client.nodes(ref.node).lxc(ref.vmid).config.get())
     return data if isinstance(data, Mapping) else None
-
-
-def _snapshot_names(client: ProxmoxClient, ref: VmRef) -> set[str] | None:
-    rows = _get(lambda: client.nodes(ref.node).lxc(ref.vmid).snapshot.list())
-    if not isinstance(rows, list):
-        return None
-    return {str(r.get("name")) for r in rows if isinstance(r, Mapping)} - {"current"}
-
-
-def snapshot(ref: VmRef, name: str, description: str) -> Write:
-    def reached(client: ProxmoxClient, ref: VmRef) -> bool | None:
-        names = _snapshot_names(client, ref)
-        return None if names is None else name in names
-
-    params = {"snapname": name, "description": description}
-    return Write(ref, "snapshot", "POST", f"{base(ref)}/snapshot", f"snapshot {name} taken", ("vzsnapshot",),
-                 params=params, reached=reached,
-                 send=lambda client: typed(_ct(client, ref).snapshot.create, params))  # fmt: skip
-
-
-def delete_snapshot(ref: VmRef, name: str) -> Write:
-    def reached(client: ProxmoxClient, ref: VmRef) -> bool | None:
-        names = _snapshot_names(client, ref)
-        return None if names is None else name not in names
-
-    return Write(ref, "snapshot delete", "DELETE", f"{base(ref)}/snapshot/{name}", f"snapshot {name} deleted",
-                 ("vzdelsnapshot",), reached=reached,
-                 send=lambda client: typed(_ct(client, ref).snapshot(name).delete))  # fmt: skip
-
-
-def rollback(ref: VmRef, name: str, *, start: bool = False) -> Write:
-    params = {"start": 1} if start else {}
-    # the server shows no trace of a rollback that a reader could tell from before: no `reached`
-    return Write(ref, "rollback", "POST", f"{base(ref)}/snapshot/{name}/rollback", f"rolled back to {name}",
-                 ("vzrollback",), params=params,
-                 send=lambda client: typed(_ct(client, ref).snapshot(name).rollback, params))  # fmt: skip
 
 
 def clone(ref: VmRef, newid: int, params: Mapping[str, Any]) -> Write:

@@ -65,6 +65,9 @@ class Write:
     send: Callable[[ProxmoxClient], Any] = field(kw_only=True)
     sync: bool = False  # PVE answers the write itself (no task): any answer but an error means done
     hint: Callable[[BaseException], list[str]] | None = None  # what to do about a refusal, in words
+    # UPIDs of earlier writes of the same workflow (of the same type, on the same guest, moments before): never
+    # taken for this write's task after an ambiguous answer (PVE's UPIDs do not say which snapshot a task is about)
+    exclude: frozenset[str] = frozenset()
 
     @property
     def request(self) -> str:
@@ -96,6 +99,14 @@ class Job:
     @property
     def label(self) -> str:
         return self.title or label(self.ref.kind, self.ref.vmid, self.ref.name)
+
+    def start(self, client: ProxmoxClient, on_state: State, cancelled: Callable[[], bool] | None) -> Outcome:
+        """Runs the job; a job that stops its own waits after Ctrl-C (``cancelled`` turns true) overrides this."""
+        return self.run(client, on_state)
+
+    def stopped(self, phase: str, what: str) -> Outcome | None:
+        """What Ctrl-C left, said by the job itself when it did not report in time (None: the runner's words)."""
+        return None
 
 
 Step = Write | Job | Outcome  # a plan's step: a write, a workflow, or an outcome decided without sending
@@ -158,7 +169,7 @@ def execute(
     if isinstance(step, Outcome):
         return step
     if isinstance(step, Job):
-        return step.run(client, on_state or (lambda phase, what: None))
+        return step.start(client, on_state or (lambda phase, what: None), cancelled)
     write = step
     sent_at = time.time()
     try:
@@ -327,6 +338,7 @@ def _find_task(
         if getattr(row, "type_", None) == task_type
         and str(getattr(row, "id_", "")) == str(ref.vmid)
         and is_upid(getattr(row, "upid", None))
+        and str(row.upid) not in write.exclude
         and _number(getattr(row, "starttime", None)) >= since - CLOCK_SKEW
     ]
     if not ours:
@@ -563,6 +575,9 @@ def _stopped(step: Step, state: tuple[str, str]) -> Outcome:
 
 
 def _job_stopped(job: Job, phase: str, what: str) -> Outcome:
+    own = job.stopped(phase, what)
+    if own is not None:
+        return own
     ref = job.ref
     kind: GuestKind = "lxc" if ref.kind == "lxc" else "qemu"
     remedies = [job.remedy] if job.remedy else [check(ref.kind, ref.vmid)]

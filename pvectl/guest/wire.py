@@ -10,10 +10,7 @@ sent, and tests/guest/test_typed_writes.py checks every operation's typed call a
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from pvectl.sdk import ProxmoxClient
+from typing import Any
 
 TASK_ID = "a task id (UPID)"  # what pvectl.sdk._core.resource expects of a task-starting call
 
@@ -39,9 +36,3 @@ def answer_of(answer: Any) -> Any:
     from pvectl.sdk._core.task import AsyncTask, Task
 
     return answer.upid.raw if isinstance(answer, (Task, AsyncTask)) else answer
-
-
-def send_planned(client: ProxmoxClient, method: str, path: str, params: Mapping[str, Any] | None = None) -> Any:
-    """Send one planned request by its method and path (validated against the schema like a typed call)."""
-    # raw request: only cli/commands/vm/snapshot.py's create/delete send this way, until they move onto the runner
-    return client.request(method, path, dict(params or {}))

@@ -1,4 +1,5 @@
-"""VM snapshots: the tree PVE lists, and the retention of snapshots pvectl made (``--keep N``).
+"""Snapshots of VMs and containers: the names PVE accepts, the tree PVE lists, and which snapshots pvectl made
+are expired under ``--keep N`` (the deletes themselves are writes of pvectl.guest.ops.snapshot).
 
 pvectl marks the snapshots it makes with ``--keep`` twice: the name is ``PREFIX-YYYYMMDD-HHMMSS`` (UTC) and the
 description ends with :data:`MARK`. Retention only ever deletes snapshots carrying both, so snapshots made by
@@ -23,11 +24,35 @@ STAMP = "%Y%m%d-%H%M%S"
 _clock = time.time  # the stamp's time (tests move it)
 
 
-def reserved(name: str) -> str | None:
-    """Why PVE refuses ``name`` as a snapshot name (qemu-server src/PVE/API2/Qemu.pm snapshot: 'current', and
-    'pending' in any case, are reserved); None when it may be used."""
+def reserved(name: str, kind: str = "qemu", *, creating: bool = True) -> str | None:
+    """Why PVE refuses ``name`` as a snapshot name; None when it may be used. QEMU (qemu-server
+    src/PVE/API2/Qemu.pm snapshot): 'current', and 'pending' in any case. LXC (pve-container
+    src/PVE/API2/LXC/Snapshot.pm snapshot): 'current', and on create 'vzdump' (the name vzdump's snapshot-mode
+    backup gives its own, which a user may still need to delete after a failed backup)."""
+    if kind == "lxc":
+        names = ("current", "vzdump") if creating else ("current",)
+        if name in names:
+            return f"'{name}' is a reserved snapshot name in PVE ({' and '.join(map(repr, names))}); choose another"
+        return None
     if name == CURRENT or name.lower() == "pending":
         return f"'{name}' is a reserved snapshot name in PVE ('current' and 'pending'); choose another"
+    return None
+
+
+MAX_NAME = 40  # pve-common src/PVE/JSONSchema.pm 'pve-snapshot-name': format pve-configid, maxLength 40
+
+
+def invalid(name: str, *, stamped: bool = False) -> str | None:
+    """Why PVE's schema refuses ``name`` as a snapshot name (``stamped``: it is a --keep prefix, and the name
+    sent is NAME-YYYYMMDD-HHMMSS); None when it passes."""
+    from pvectl.sdk._core.formats import check_format
+
+    suffix = len(stamped_name("", 0.0)) if stamped else 0
+    if check_format("pve-configid", name):
+        return f"'{name}': a letter, then at least one more letter, digit, '_' or '-' (PVE's pve-configid)"
+    if len(name) + suffix > MAX_NAME:
+        what = f"a --keep prefix, {suffix} go to the -YYYYMMDD-HHMMSS stamp" if stamped else "PVE's limit"
+        return f"'{name}': at most {MAX_NAME - suffix} characters ({what})"
     return None
 
 
@@ -100,7 +125,11 @@ def _snap(row: dict[str, Any]) -> Snap:
 
 
 def stamped(prefix: str, now: float | None = None) -> str:
-    return f"{prefix}-{time.strftime(STAMP, time.gmtime(_clock() if now is None else now))}"
+    return stamped_name(prefix, _clock() if now is None else now)
+
+
+def stamped_name(prefix: str, now: float) -> str:
+    return f"{prefix}-{time.strftime(STAMP, time.gmtime(now))}"
 
 
 def description(text: str | None) -> str:

@@ -79,7 +79,9 @@ def _writes() -> list[tuple[str, Write]]:
     from pvectl.cli.moves import move_write
     from pvectl.ct import ops as ct
     from pvectl.guest.ops.power import ACTIONS, delete_write, power_write
-    from pvectl.guest.ops.simple import resize_write, rollback_write, template_write
+    from pvectl.guest.ops.simple import resize_write, template_write
+    from pvectl.guest.ops.snapshot import create_write, rollback_write
+    from pvectl.guest.ops.snapshot import delete_write as delete_snapshot
     from pvectl.vm.clone import CloneRequest, clone_write
     from pvectl.vm.migrate import plan_move
 
@@ -94,12 +96,14 @@ def _writes() -> list[tuple[str, Write]]:
         ("vm delete ha", delete_write(VM_HA)),
         ("vm template", template_write(VM_STOPPED)),
         ("vm resize", resize_write(VM, {"disk": "scsi0", "size": "+8G"}, lambda config: True)),
+        ("vm snapshot", create_write(VM, "nightly", description="before the upgrade", vmstate=True)),
+        ("vm snapshot delete", delete_snapshot(VM, "nightly")),
         ("vm rollback", rollback_write(VM, "before-upgrade")),
         ("vm rollback start", rollback_write(VM, "before-upgrade", start=True)),
-        ("ct snapshot", ct.snapshot(CT, "nightly", "before the upgrade")),
-        ("ct snapshot delete", ct.delete_snapshot(CT, "nightly")),
-        ("ct rollback", ct.rollback(CT, "nightly")),
-        ("ct rollback start", ct.rollback(CT, "nightly", start=True)),
+        ("ct snapshot", create_write(CT, "nightly", description="before the upgrade", vmstate=True)),
+        ("ct snapshot delete", delete_snapshot(CT, "nightly")),
+        ("ct rollback", rollback_write(CT, "nightly")),
+        ("ct rollback start", rollback_write(CT, "nightly", start=True)),
         ("ct clone", ct.clone(CT_STOPPED, 210, {"hostname": "cache2", "full": 1, "storage": "local-lvm"})),
         ("ct template", ct.template(CT_STOPPED)),
         ("ct migrate running", ct.migrate(CT, "pve2", timeout=60)),

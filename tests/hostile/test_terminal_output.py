@@ -127,7 +127,7 @@ def test_vm_show(hcli: SimCli, fmt: str) -> None:
 
 
 def test_snapshot_descriptions(hcli: SimCli) -> None:
-    assert hcli("vm", "snapshot", "create", "100", "--name", "before").code == 0
+    assert hcli("vm", "snapshot", "create", "100", "before").code == 0  # VM 100, snapshot "before"
     run = hcli("vm", "snapshot", "list", "100", "-o", "table")
     assert run.code == 0, run.stderr
     _clean(run)

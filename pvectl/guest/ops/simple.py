@@ -59,12 +59,5 @@ def resize_write(ref: VmRef, params: dict[str, Any], done: Callable[[dict[str, A
                  reached=reached, send=lambda client: typed(_api(client, ref).resize, body))  # fmt: skip
 
 
-def rollback_write(ref: VmRef, snapname: str, *, start: bool = False) -> Write:
-    path = f"{base(ref)}/snapshot/{snapname}/rollback"
-    params: dict[str, Any] = {"start": True} if start else {}
-    return Write(ref, "rollback", "POST", path, f"rolled back to '{snapname}'", ("qmrollback",), params=params,
-                 send=lambda client: typed(_api(client, ref).snapshot(snapname).rollback, params))  # fmt: skip
-
-
 def _api(client: ProxmoxClient, ref: VmRef) -> Any:
     return guest_api(client, ref.node, ref.vmid, ref.kind)
