@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
+from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import Button, Input, Static
 
@@ -44,12 +45,19 @@ async def test_every_cloud_init_field_can_be_focused(cli: SimCli) -> None:
 
 
 async def palette_quit(pilot: Pilot[Any]) -> None:
+    """Textual's command palette: Ctrl-P, type "quit", Enter; each step waits for the screen to get there."""
     await pilot.press("ctrl+p")
-    await pilot.pause(0.1)
+    await until(pilot, lambda: isinstance(pilot.app.screen, CommandPalette))
     await pilot.press(*"quit")
-    await pilot.pause(0.3)
+    palette = pilot.app.screen
+
+    def one_hit_quit() -> bool:  # the search runs in a worker: its hits land a moment after the keys
+        hits = palette.query_one(CommandList)
+        return hits.option_count == 1 and hits.highlighted == 0 and "Quit" in str(hits.get_option_at_index(0).prompt)
+
+    await until(pilot, one_hit_quit)
     await pilot.press("enter")
-    await pilot.pause(0.2)
+    await until(pilot, lambda: isinstance(pilot.app.screen, (QuitScreen, SubmittingQuitScreen)))
 
 
 @pytest.mark.parametrize("step", ["general", "disks", "cloudinit", "confirm"])
