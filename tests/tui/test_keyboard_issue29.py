@@ -338,6 +338,8 @@ async def test_advanced_switch_stays_in_view_and_no_toast_covers_the_buttons(cli
         await settle(pilot)
         form = app.screen.query_one("#form")
         await until(pilot, lambda: row(pilot, "disks[1].size_gib").region.height > 0)  # the rows are laid out
+        # the step scrolls the switch back into view after that layout: never there, this fails
+        await until(pilot, lambda: form.region.contains_region(switch.region))
         assert switch.has_focus
         assert form.region.contains_region(switch.region)  # still on screen after the rows appeared
         await answer(pilot, "disks[1].size_gib", "x")
