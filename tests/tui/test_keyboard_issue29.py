@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
+from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import Button, Input, Static
 
@@ -44,12 +45,19 @@ async def test_every_cloud_init_field_can_be_focused(cli: SimCli) -> None:
 
 
 async def palette_quit(pilot: Pilot[Any]) -> None:
+    """Textual's command palette: Ctrl-P, type "quit", Enter; each step waits for the screen to get there."""
     await pilot.press("ctrl+p")
-    await pilot.pause(0.1)
+    await until(pilot, lambda: isinstance(pilot.app.screen, CommandPalette))
     await pilot.press(*"quit")
-    await pilot.pause(0.3)
+    palette = pilot.app.screen
+
+    def one_hit_quit() -> bool:  # the search runs in a worker: its hits land a moment after the keys
+        hits = palette.query_one(CommandList)
+        return hits.option_count == 1 and hits.highlighted == 0 and "Quit" in str(hits.get_option_at_index(0).prompt)
+
+    await until(pilot, one_hit_quit)
     await pilot.press("enter")
-    await pilot.pause(0.2)
+    await until(pilot, lambda: isinstance(pilot.app.screen, (QuitScreen, SubmittingQuitScreen)))
 
 
 @pytest.mark.parametrize("step", ["general", "disks", "cloudinit", "confirm"])
@@ -167,7 +175,7 @@ async def test_the_submitting_quit_question_sits_below_the_progress(cli: SimCli)
         submit = app.screen
         lines = list(submit.query(".request"))
         await pilot.press("ctrl+c")
-        await pilot.pause(0.2)
+        await until(pilot, lambda: app.screen.query_one("#quit-box").region.height > 0)  # asked and laid out
         box = app.screen.query_one("#quit-box")
         assert all(box.region.y > line.region.bottom for line in lines)  # no request line is covered
         await pilot.press("w")
@@ -264,9 +272,7 @@ async def test_focus_order_and_revisits(cli: SimCli) -> None:
         await settle(pilot)
         app_of(pilot).go("cpu")
         await settle(pilot)
-        await pilot.pause(0.1)
-        first = app.screen.focused
-        assert first is row(pilot, "cpu.sockets").control  # a step arrives on its first field
+        await until(pilot, lambda: app.screen.focused is row(pilot, "cpu.sockets").control)  # its first field
         last = [r for r in app.screen.query(FieldRow) if r.display][-1]
         await focus(pilot, last.control)
         await pilot.press("tab")
@@ -282,8 +288,7 @@ async def test_focus_order_and_revisits(cli: SimCli) -> None:
         await settle(pilot)
         app_of(pilot).go("cpu")
         await settle(pilot)
-        await pilot.pause(0.1)
-        assert app.screen.focused is row(pilot, "cpu.sockets").control  # revisited: the first field again
+        await until(pilot, lambda: app.screen.focused is row(pilot, "cpu.sockets").control)  # revisited: the first
 
 
 async def test_confirm_focuses_the_plan_with_a_mark(cli: SimCli) -> None:
@@ -329,11 +334,12 @@ async def test_advanced_switch_stays_in_view_and_no_toast_covers_the_buttons(cli
         await settle(pilot)
         switch = app.screen.query_one(".advanced-line Toggle")
         await focus(pilot, switch)
-        await pilot.pause(0.1)
         await pilot.press("space")
         await settle(pilot)
-        await pilot.pause(0.1)
         form = app.screen.query_one("#form")
+        await until(pilot, lambda: row(pilot, "disks[1].size_gib").region.height > 0)  # the rows are laid out
+        # the step scrolls the switch back into view after that layout: never there, this fails
+        await until(pilot, lambda: form.region.contains_region(switch.region))
         assert switch.has_focus
         assert form.region.contains_region(switch.region)  # still on screen after the rows appeared
         await answer(pilot, "disks[1].size_gib", "x")
