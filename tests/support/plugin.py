@@ -99,6 +99,27 @@ def _one_set_of_default_key_bindings(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(application, "load_key_bindings", lambda: _SHARED["key_bindings"])
 
 
+@pytest.fixture(autouse=True)
+def _one_click_tree_per_app(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Typer turns an app into its Click command tree on every ``CliRunner().invoke``: in-process runs paid ~50 ms of
+    CPU each for it, three quarters of a short command's cost. A process runs one command, so pvectl builds the tree
+    once; the tests build each app's tree once per worker too (the lazy groups then load each noun once). The
+    commands, their options and callbacks stay Typer's own; nothing of a run is kept (Click makes a new context
+    for each)."""
+    import typer.testing
+
+    build = _SHARED.setdefault("build_command", typer.testing._get_command)  # type: ignore[attr-defined]
+    trees: dict[int, tuple[Any, Any]] = _SHARED.setdefault("click_trees", {})
+
+    def tree(app: Any) -> Any:
+        known = trees.get(id(app))
+        if known is None or known[0] is not app:
+            known = trees[id(app)] = (app, build(app))
+        return known[1]
+
+    monkeypatch.setattr(typer.testing, "_get_command", tree)
+
+
 @pytest.fixture
 def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SimCli]:
     """`pvectl --sim ...` in-process against a fresh simulator (tasks end at once) on a mock transport."""
