@@ -1,0 +1,140 @@
+"""Every write command through every ambiguous-answer class of the fault proxy (the server acted, then the answer
+went missing or came back odd): the outcome kind and exit code, the guest's id and task UPID named, the write sent
+exactly once, the other guests of a bulk run processed.
+
+`test_guest_writes.py` (start, stop), `test_snapshots.py` (snapshots) and `test_lost_answers.py` (`vm create`)
+hold the rest. The slow class, an answer later than the client's timeout, runs on a few commands only
+(`SLOW_CASES`): it costs the client's timeout in real seconds.
+
+The world: VM 100 (dns1, pve1, HA-managed) and 101 (web1, pve2) running, 102 (scratch, pve2) stopped; CT 190
+(ns1, pve1) running, CT 191 (cache1, pve2) stopped; tasks end at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from tests.faults.conftest import Faulty
+from tests.faults.test_guest_writes import AMBIGUOUS, IDS
+
+FAST = [(i, a) for i, a in zip(IDS, AMBIGUOUS, strict=True) if i != "timeout"]
+SLOW = AMBIGUOUS[IDS.index("timeout")]
+
+
+@dataclass(frozen=True)
+class Case:
+    argv: tuple[str, ...]
+    write: str  # "METHOD path" the fault hits
+    vmid: int  # the guest of that write
+    task: str | None  # ":qmshutdown:101:": in the outcome's UPID (None: PVE answers the write itself, no task)
+    kind: str = "done"
+    others: dict[int, str] = field(default_factory=dict)  # the other guests of a bulk run: their writes' paths
+    setup: tuple[tuple[str, ...], ...] = ()
+    state: Callable[[Faulty], bool] | None = None  # what the server shows afterwards
+
+
+def qemu(pve: Faulty, node: str, vmid: int) -> dict[str, Any]:
+    return dict(pve.get(f"/nodes/{node}/qemu/{vmid}/status/current"))
+
+
+def vmids(pve: Faulty) -> set[int]:
+    return {int(r["vmid"]) for r in pve.get("/cluster/resources", "type=vm")}
+
+
+def where(pve: Faulty, vmid: int) -> str:
+    return next(str(r["node"]) for r in pve.get("/cluster/resources", "type=vm") if int(r["vmid"]) == vmid)
+
+
+V101 = "/nodes/pve2/qemu/101"
+C190, C191 = "/nodes/pve1/lxc/190", "/nodes/pve2/lxc/191"
+
+CASES: dict[str, Case] = {
+    "vm-shutdown": Case(("vm", "shutdown", "101"), f"POST {V101}/status/shutdown", 101, ":qmshutdown:101:",
+                        state=lambda p: qemu(p, "pve2", 101)["status"] == "stopped"),
+    "vm-reboot": Case(("vm", "reboot", "101"), f"POST {V101}/status/reboot", 101, ":qmreboot:101:"),
+    "vm-suspend": Case(("vm", "suspend", "101"), f"POST {V101}/status/suspend", 101, ":qmsuspend:101:",
+                       state=lambda p: qemu(p, "pve2", 101).get("qmpstatus") == "paused"),
+    "vm-resume": Case(("vm", "resume", "101"), f"POST {V101}/status/resume", 101, ":qmresume:101:",
+                      setup=(("vm", "suspend", "101"),),
+                      state=lambda p: qemu(p, "pve2", 101).get("qmpstatus") == "running"),
+    "vm-shutdown-bulk": Case(("vm", "shutdown", "100", "101", "--yes"), f"POST {V101}/status/shutdown", 101,
+                             ":qmshutdown:101:", others={100: "POST /nodes/pve1/qemu/100/status/shutdown"}),
+    "vm-reboot-bulk": Case(("vm", "reboot", "100", "101", "--yes"), f"POST {V101}/status/reboot", 101,
+                           ":qmreboot:101:", others={100: "POST /nodes/pve1/qemu/100/status/reboot"}),
+    "vm-delete": Case(("vm", "delete", "102", "--yes"), "DELETE /nodes/pve2/qemu/102", 102, ":qmdestroy:102:",
+                      state=lambda p: 102 not in vmids(p)),
+    "vm-delete-bulk": Case(("vm", "delete", "101", "102", "--yes"), "DELETE /nodes/pve2/qemu/102", 102,
+                           ":qmdestroy:102:", others={101: f"DELETE {V101}"}, setup=(("vm", "stop", "101"),),
+                           state=lambda p: not {101, 102} & vmids(p)),
+    "vm-template": Case(("vm", "template", "102", "--yes"), "POST /nodes/pve2/qemu/102/template", 102,
+                        ":qmtemplate:102:"),
+    "vm-clone": Case(("vm", "clone", "102", "copy1", "--vmid", "150"), "POST /nodes/pve2/qemu/102/clone", 150,
+                     ":qmclone:102:", state=lambda p: 150 in vmids(p)),
+    "vm-migrate": Case(("vm", "migrate", "101", "--to", "pve1"), f"POST {V101}/migrate", 101, ":qmigrate:101:",
+                       state=lambda p: where(p, 101) == "pve1"),
+    "vm-migrate-bulk": Case(("vm", "migrate", "--node", "pve2", "--to", "pve1", "--yes"), f"POST {V101}/migrate",
+                            101, ":qmigrate:101:", others={102: "POST /nodes/pve2/qemu/102/migrate"},
+                            state=lambda p: where(p, 101) == where(p, 102) == "pve1"),
+    "node-drain": Case(("node", "drain", "pve2", "--yes"), f"POST {V101}/migrate", 101, ":qmigrate:101:",
+                       others={191: f"POST {C191}/migrate"}, state=lambda p: where(p, 101) == where(p, 191) == "pve1"),
+    "vm-resize": Case(("vm", "resize", "101", "scsi0", "+1G"), f"PUT {V101}/resize", 101, None),
+    "ct-start": Case(("ct", "start", "191"), f"POST {C191}/status/start", 191, ":vzstart:191:"),
+    "ct-stop": Case(("ct", "stop", "190", "--yes"), f"POST {C190}/status/stop", 190, ":vzstop:190:"),
+    "ct-shutdown": Case(("ct", "shutdown", "190", "--yes"), f"POST {C190}/status/shutdown", 190, ":vzshutdown:190:"),
+    "ct-reboot": Case(("ct", "reboot", "190", "--yes"), f"POST {C190}/status/reboot", 190, ":vzreboot:190:"),
+    "ct-stop-bulk": Case(("ct", "stop", "190", "191", "--yes"), f"POST {C190}/status/stop", 190, ":vzstop:190:"),
+    "ct-delete": Case(("ct", "delete", "191", "--yes"), f"DELETE {C191}", 191, ":vzdestroy:191:",
+                      state=lambda p: 191 not in vmids(p)),
+    "ct-clone": Case(("ct", "clone", "191", "--vmid", "250"), f"POST {C191}/clone", 191, ":vzclone:191:",
+                     state=lambda p: 250 in vmids(p)),
+    "ct-migrate": Case(("ct", "migrate", "191", "--to", "pve1", "--yes"), f"POST {C191}/migrate", 191,
+                       ":vzmigrate:191:", state=lambda p: where(p, 191) == "pve1"),
+    "ct-resize": Case(("ct", "resize", "191", "rootfs", "+1G"), f"PUT {C191}/resize", 191, ":resize:191:"),
+    "ct-set": Case(("ct", "set", "191", "--memory", "2048"), f"PUT {C191}/config", 191, None,
+                   state=lambda p: str(p.get(f"{C191}/config")["memory"]) == "2048"),
+    "ct-create": Case(("ct", "create", "--node", "pve1", "--template", "debian-12"), "POST /nodes/pve1/lxc", 103,
+                      None, kind="created", state=lambda p: 103 in vmids(p)),
+    "backup-create": Case(("backup", "create", "100", "101", "--storage", "cephfs"), "POST /nodes/pve2/vzdump", 101,
+                          ":vzdump:101:", others={100: "POST /nodes/pve1/vzdump"}),
+}  # fmt: skip
+SLOW_CASES = ["vm-shutdown-bulk", "ct-set", "vm-migrate"]
+
+
+def outcomes(run: Any) -> dict[int, dict[str, Any]]:
+    data = run.json()
+    return {int(o["vmid"]): o for o in (data if isinstance(data, list) else [data])}
+
+
+def check(pve: Faulty, case: Case, action: str, kwargs: dict[str, Any]) -> None:
+    for step in case.setup:
+        assert pve(*step, "--yes").code == 0
+    method, path = case.write.split(" ", 1)
+    pve.proxy.add(method, path, action, **kwargs)
+    before = len(pve.proxy.writes())
+    run = pve("-o", "json", *case.argv)
+    assert run.code == 0, run.text
+    got = outcomes(run)
+    out = got[case.vmid]
+    assert out["outcome"] == case.kind, out
+    if case.task is not None:
+        assert case.task in str(out.get("upid")), out  # the task was found by asking, and named
+    sent = pve.proxy.writes()[before:]
+    assert sent.count(case.write) == 1, sent  # never sent twice
+    for vmid, write in case.others.items():
+        assert got[vmid]["outcome"] == "done" and sent.count(write) == 1, (got, sent)  # the others went on
+    assert case.state is None or case.state(pve), run.text
+
+
+@pytest.mark.parametrize(("action", "kwargs"), [a for _, a in FAST], ids=[i for i, _ in FAST])
+@pytest.mark.parametrize("name", list(CASES))
+def test_write_after_an_ambiguous_answer(pve: Faulty, name: str, action: str, kwargs: dict[str, Any]) -> None:
+    check(pve, CASES[name], action, kwargs)
+
+
+@pytest.mark.parametrize("name", SLOW_CASES)
+def test_write_after_an_answer_later_than_the_timeout(pve: Faulty, name: str) -> None:
+    check(pve, CASES[name], *SLOW)
