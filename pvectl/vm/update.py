@@ -476,6 +476,10 @@ def apply_update(
                 follow(answer, timeout)
             out.done.append(step)
     except ApiError as exc:
+        if step == "config" and _stored(client, ref, out, digest, exc):
+            if plan.resize:  # the resizes were not sent after the ambiguous answer
+                return _partial(out, name, "resize", "not sent after the config write's answer went missing", plan)
+            return _report(client, ref, out, reboot=reboot, timeout=timeout, wait=follow)
         if step == "config" and _conflict(client, ref, out, digest, exc.message):
             return out
         if step == "config":
@@ -493,6 +497,10 @@ def apply_update(
         out.kind, out.message, out.code = "nothing-created", f"VM {ref.vmid}: {exc}; nothing was sent", 2
         return out
     except (TransportError, PveError) as exc:
+        if step == "config" and _stored(client, ref, out, digest, exc):
+            if plan.resize:  # the resizes were not sent after the ambiguous answer
+                return _partial(out, name, "resize", "not sent after the config write's answer went missing", plan)
+            return _report(client, ref, out, reboot=reboot, timeout=timeout, wait=follow)
         out.kind, out.message = "unknown", f"{name}: {step}: no answer ({exc}); whether it applied is unknown"
         out.checked.append(f"{step}: {exc}")
         out.remedies = [f"pvectl api get /nodes/{ref.node}/qemu/{ref.vmid}/pending"]
@@ -510,6 +518,24 @@ def _current_digest(client: ProxmoxClient, ref: VmRef, out: UpdateOutcome) -> st
     except PveError as exc:
         out.checked.append(f"GET {path}: {exc}")
         return ""
+
+
+def _stored(client: ProxmoxClient, ref: VmRef, out: UpdateOutcome, digest: str | None, exc: BaseException) -> bool:
+    """An ambiguous answer to the config write (lost, 502/504, timeout) after which the config's digest is no
+    longer the one sent: PVE stored the change (update_vm_api writes the config under its lock and the digest
+    guard refuses a write on a changed config, qemu-server src/PVE/API2/Qemu.pm update_vm_api), so the write is
+    done, not refused; it is never sent again."""
+    from pvectl.guest.answers import ambiguous, describe_loss
+
+    if not digest or not ambiguous(exc):
+        return False
+    now = _current_digest(client, ref, out)
+    if not now or now == digest:
+        return False
+    out.done.append("config")
+    path = f"/nodes/{ref.node}/qemu/{ref.vmid}/config"
+    out.checked.append(f"config: {describe_loss(exc)}; GET {path}: the digest is no longer the one sent")
+    return True
 
 
 def _conflict(client: ProxmoxClient, ref: VmRef, out: UpdateOutcome, digest: str | None, said: str) -> bool:

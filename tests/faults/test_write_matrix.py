@@ -49,6 +49,11 @@ def where(pve: Faulty, vmid: int) -> str:
     return next(str(r["node"]) for r in pve.get("/cluster/resources", "type=vm") if int(r["vmid"]) == vmid)
 
 
+def pending(pve: Faulty, base: str) -> dict[str, str]:
+    """Each key's value once pending changes apply."""
+    return {r["key"]: str(r.get("pending", r.get("value"))) for r in pve.get(f"{base}/pending")}
+
+
 V101 = "/nodes/pve2/qemu/101"
 C190, C191 = "/nodes/pve1/lxc/190", "/nodes/pve2/lxc/191"
 
@@ -82,6 +87,11 @@ CASES: dict[str, Case] = {
     "node-drain": Case(("node", "drain", "pve2", "--yes"), f"POST {V101}/migrate", 101, ":qmigrate:101:",
                        others={191: f"POST {C191}/migrate"}, state=lambda p: where(p, 101) == where(p, 191) == "pve1"),
     "vm-resize": Case(("vm", "resize", "101", "scsi0", "+1G"), f"PUT {V101}/resize", 101, None),
+    # vm set: a running VM's change goes through the async POST (a qmconfig task); --reboot then reboots it
+    "vm-set": Case(("vm", "set", "101", "--cores", "3"), f"POST {V101}/config", 101, None,
+                   state=lambda p: pending(p, V101).get("cores") == "3"),
+    "vm-set-reboot": Case(("vm", "set", "101", "--cores", "3", "--reboot"), f"POST {V101}/config", 101,
+                          ":qmreboot:101:", state=lambda p: str(p.get(f"{V101}/config")["cores"]) == "3"),
     "ct-start": Case(("ct", "start", "191"), f"POST {C191}/status/start", 191, ":vzstart:191:"),
     "ct-stop": Case(("ct", "stop", "190", "--yes"), f"POST {C190}/status/stop", 190, ":vzstop:190:"),
     "ct-shutdown": Case(("ct", "shutdown", "190", "--yes"), f"POST {C190}/status/shutdown", 190, ":vzshutdown:190:"),
