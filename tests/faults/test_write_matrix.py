@@ -92,6 +92,8 @@ CASES: dict[str, Case] = {
                    state=lambda p: pending(p, V101).get("cores") == "3"),
     "vm-set-reboot": Case(("vm", "set", "101", "--cores", "3", "--reboot"), f"POST {V101}/config", 101,
                           ":qmreboot:101:", state=lambda p: str(p.get(f"{V101}/config")["cores"]) == "3"),
+    "vm-serial-console-enable": Case(("vm", "serial-console", "enable", "101"), f"PUT {V101}/config", 101, None,
+                                     state=lambda p: pending(p, V101).get("serial0") == "socket"),
     "ct-start": Case(("ct", "start", "191"), f"POST {C191}/status/start", 191, ":vzstart:191:"),
     "ct-stop": Case(("ct", "stop", "190", "--yes"), f"POST {C190}/status/stop", 190, ":vzstop:190:"),
     "ct-shutdown": Case(("ct", "shutdown", "190", "--yes"), f"POST {C190}/status/shutdown", 190, ":vzshutdown:190:"),
