@@ -150,3 +150,28 @@ def test_write_after_an_ambiguous_answer(pve: Faulty, name: str, action: str, kw
 @pytest.mark.parametrize("name", SLOW_CASES)
 def test_write_after_an_answer_later_than_the_timeout(pve: Faulty, name: str) -> None:
     check(pve, CASES[name], *SLOW)
+
+
+def with_agent(pve: Faulty, vmid: str) -> None:
+    """VM ``vmid`` (running for long) gets ``agent: 1``: its guest agent answers."""
+    with pve.sim.store.transaction(write=True) as txn:
+        txn.state["vms"][vmid]["config"]["agent"] = "1"
+        txn.changed()
+
+
+def test_exec_runs_with_the_agent(pve: Faulty) -> None:
+    with_agent(pve, "101")
+    run = pve("vm", "exec", "101", "--", "hostname")
+    assert run.code == 0 and run.stdout.strip(), run.text
+
+
+@pytest.mark.parametrize(("action", "kwargs"), [a for _, a in FAST], ids=[i for i, _ in FAST])
+def test_exec_after_an_ambiguous_answer_is_unknown_not_resent(pve: Faulty, action: str, kwargs: dict[str, Any]) -> None:
+    # qemu-ga answers guest-exec with the new pid only, and nothing lists the processes it started: once that
+    # answer is lost, whether the command runs cannot be known, and sending it again could run it twice
+    with_agent(pve, "101")
+    pve.proxy.add("POST", f"{V101}/agent/exec", action, **kwargs)
+    run = pve("vm", "exec", "101", "--", "hostname")
+    assert run.code == 7, run.text
+    assert "VM 101: agent/exec: " in run.stderr and "may be running in the guest" in run.stderr, run.text
+    assert pve.proxy.writes().count(f"POST {V101}/agent/exec") == 1
