@@ -12,6 +12,7 @@ The world: VM 100 (dns1, pve1, HA-managed) and 101 (web1, pve2) running, 102 (sc
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -175,3 +176,49 @@ def test_exec_after_an_ambiguous_answer_is_unknown_not_resent(pve: Faulty, actio
     assert run.code == 7, run.text
     assert "VM 101: agent/exec: " in run.stderr and "may be running in the guest" in run.stderr, run.text
     assert pve.proxy.writes().count(f"POST {V101}/agent/exec") == 1
+
+
+def backups(pve: Faulty) -> dict[str, dict[str, Any]]:
+    """The backups on the shared storage cephfs, by volid, as the simulator holds them."""
+    return {b["volid"]: b for b in pve.get("/nodes/pve1/storage/cephfs/content", "content=backup")}
+
+
+BACKUP_WRITES: dict[str, tuple[tuple[str, ...], str, str, Callable[[dict[str, Any] | None], bool]]] = {
+    # verb: (arguments after the volid, method, what stdout says, what the storage shows afterwards)
+    "protect": ((), "PUT", "protected ", lambda b: b is not None and bool(b["protected"])),
+    "notes": (("nightly",), "PUT", "notes of ", lambda b: b is not None and b["notes"] == "nightly"),
+    "delete": (("--yes",), "DELETE", "deleted ", lambda b: b is None),
+}
+
+
+@pytest.mark.parametrize(("action", "kwargs"), [a for _, a in FAST], ids=[i for i, _ in FAST])
+@pytest.mark.parametrize("verb", list(BACKUP_WRITES))
+def test_backup_volume_write_after_an_ambiguous_answer(
+    pve: Faulty, verb: str, action: str, kwargs: dict[str, Any]
+) -> None:
+    from urllib.parse import quote
+
+    assert pve("backup", "create", "102", "--storage", "cephfs").code == 0
+    (volid,) = backups(pve)
+    args, method, said, shows = BACKUP_WRITES[verb]
+    write = f"{method} /nodes/pve\\d/storage/cephfs/content/{re.escape(quote(volid, safe=''))}"
+    pve.proxy.add(method, write.split(" ", 1)[1], action, **kwargs)
+    run = pve("backup", verb, volid, *args)
+    assert run.code == 0, run.text
+    assert run.stdout.startswith(said + volid), run.text
+    assert sum(1 for w in pve.proxy.writes() if re.fullmatch(write, w)) == 1  # never sent twice
+    listed = backups(pve)
+    assert shows(listed.get(volid)), listed
+
+
+def test_backup_delete_still_listed_after_a_lost_answer_is_unknown(pve: Faulty) -> None:
+    # the answer went missing and the storage still lists the backup (its imgdel task may yet run): not "deleted",
+    # not "refused", and not sent again
+    assert pve("backup", "create", "102", "--storage", "cephfs").code == 0
+    (volid,) = backups(pve)
+    pve.proxy.add("DELETE", r"/nodes/pve\d/storage/cephfs/content/.*", "status", status=502)
+    run = pve("backup", "delete", volid, "--yes")
+    assert run.code == 7, run.text
+    assert f"{volid}: the answer was 502" in run.stderr and "not sent again" in run.stderr, run.text
+    assert f"pvectl backup show '{volid}'" in run.stderr
+    assert sum(1 for w in pve.proxy.writes() if w.startswith("DELETE ")) == 1
