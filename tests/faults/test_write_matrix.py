@@ -15,9 +15,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.faults.conftest import Faulty
 from tests.faults.test_guest_writes import AMBIGUOUS, IDS
@@ -34,7 +36,7 @@ class Case:
     task: str | None  # ":qmshutdown:101:": in the outcome's UPID (None: PVE answers the write itself, no task)
     kind: str = "done"
     others: dict[int, str] = field(default_factory=dict)  # the other guests of a bulk run: their writes' paths
-    setup: tuple[tuple[str, ...], ...] = ()
+    setup: tuple[tuple[str, ...], ...] = ()  # commands run first, without faults ("{volid}": the one backup)
     state: Callable[[Faulty], bool] | None = None  # what the server shows afterwards
 
 
@@ -111,8 +113,23 @@ CASES: dict[str, Case] = {
                    state=lambda p: str(p.get(f"{C191}/config")["memory"]) == "2048"),
     "ct-create": Case(("ct", "create", "--node", "pve1", "--template", "debian-12"), "POST /nodes/pve1/lxc", 103,
                       None, kind="created", state=lambda p: 103 in vmids(p)),
+    "ct-suspend": Case(("ct", "suspend", "190", "--yes"), f"POST {C190}/status/suspend", 190, ":vzsuspend:190:"),
+    "ct-set-reboot": Case(("ct", "set", "190", "--memory", "2048", "--reboot"), f"PUT {C190}/config", 190, None,
+                          state=lambda p: str(p.get(f"{C190}/config")["memory"]) == "2048"),
+    # apply -f FILE ("{new}": a VM app1 to create, "{changed}": VM 101 with 3 GiB memory, "{both}": the two)
+    "apply-new": Case(("apply", "-f", "{new}"), "POST /nodes/pve1/qemu", 103, None, kind="created",
+                      state=lambda p: 103 in vmids(p)),
+    "apply-changed": Case(("apply", "-f", "{changed}"), f"POST {V101}/config", 101, None,
+                          state=lambda p: pending(p, V101)["memory"] == "3072"),
+    "apply-both": Case(("apply", "-f", "{both}"), f"POST {V101}/config", 101, None,
+                       others={103: "POST /nodes/pve1/qemu"}, state=lambda p: 103 in vmids(p)),
     "backup-create": Case(("backup", "create", "100", "101", "--storage", "cephfs"), "POST /nodes/pve2/vzdump", 101,
                           ":vzdump:101:", others={100: "POST /nodes/pve1/vzdump"}),
+    "backup-restore": Case(("backup", "restore", "{volid}", "--vmid", "150"), "POST /nodes/pve1/qemu", 150,
+                           ":qmrestore:150:", setup=(("backup", "create", "102", "--storage", "cephfs"),),
+                           state=lambda p: 150 in vmids(p)),
+    "backup-restore-force": Case(("backup", "restore", "{volid}", "--force"), "POST /nodes/pve2/qemu", 102,
+                                 ":qmrestore:102:", setup=(("backup", "create", "102", "--storage", "cephfs"),)),
 }  # fmt: skip
 SLOW_CASES = ["vm-shutdown-bulk", "ct-set", "vm-migrate"]
 
@@ -122,13 +139,26 @@ def outcomes(run: Any) -> dict[int, dict[str, Any]]:
     return {int(o["vmid"]): o for o in (data if isinstance(data, list) else [data])}
 
 
-def check(pve: Faulty, case: Case, action: str, kwargs: dict[str, Any]) -> None:
+APPLY = {
+    "new": [{"name": "app1", "node": "pve1", "memory": 1024}],
+    "changed": [{"vmid": 101, "memory": 3072}],
+    "both": [{"name": "app1", "node": "pve1", "memory": 1024}, {"vmid": 101, "memory": 3072}],
+}
+
+
+def check(pve: Faulty, tmp_path: Path, case: Case, action: str, kwargs: dict[str, Any]) -> None:
     for step in case.setup:
-        assert pve(*step, "--yes").code == 0
+        assert pve(*step, *(["--yes"] if step[0] != "backup" else [])).code == 0
+    names = {}
+    for name, docs in APPLY.items():
+        names[name] = str(tmp_path / f"{name}.yaml")
+        Path(names[name]).write_text(yaml.safe_dump_all(docs))
+    names["volid"] = ",".join(backups(pve))
+    argv = [a.format(**names) if a.startswith("{") else a for a in case.argv]
     method, path = case.write.split(" ", 1)
     pve.proxy.add(method, path, action, **kwargs)
     before = len(pve.proxy.writes())
-    run = pve("-o", "json", *case.argv)
+    run = pve("-o", "json", *argv)
     assert run.code == 0, run.text
     got = outcomes(run)
     out = got[case.vmid]
@@ -138,19 +168,21 @@ def check(pve: Faulty, case: Case, action: str, kwargs: dict[str, Any]) -> None:
     sent = pve.proxy.writes()[before:]
     assert sent.count(case.write) == 1, sent  # never sent twice
     for vmid, write in case.others.items():
-        assert got[vmid]["outcome"] == "done" and sent.count(write) == 1, (got, sent)  # the others went on
+        assert got[vmid]["outcome"] in ("done", "created") and sent.count(write) == 1, (got, sent)  # the others went on
     assert case.state is None or case.state(pve), run.text
 
 
 @pytest.mark.parametrize(("action", "kwargs"), [a for _, a in FAST], ids=[i for i, _ in FAST])
 @pytest.mark.parametrize("name", list(CASES))
-def test_write_after_an_ambiguous_answer(pve: Faulty, name: str, action: str, kwargs: dict[str, Any]) -> None:
-    check(pve, CASES[name], action, kwargs)
+def test_write_after_an_ambiguous_answer(
+    pve: Faulty, tmp_path: Path, name: str, action: str, kwargs: dict[str, Any]
+) -> None:
+    check(pve, tmp_path, CASES[name], action, kwargs)
 
 
 @pytest.mark.parametrize("name", SLOW_CASES)
-def test_write_after_an_answer_later_than_the_timeout(pve: Faulty, name: str) -> None:
-    check(pve, CASES[name], *SLOW)
+def test_write_after_an_answer_later_than_the_timeout(pve: Faulty, tmp_path: Path, name: str) -> None:
+    check(pve, tmp_path, CASES[name], *SLOW)
 
 
 def with_agent(pve: Faulty, vmid: str) -> None:
