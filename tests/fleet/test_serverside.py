@@ -35,7 +35,7 @@ def test_server_side_shutdown_is_one_task_with_per_vm_outcomes(
 
 def test_server_side_vm_that_did_not_reach_its_state_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     fleet = fleet_on(tmp_path, monkeypatch, "9.1.9")
-    fleet.sim.inject("task-fail:type=stopall,message=guest 102 did not stop,count=1")
+    fleet.sim.inject("task-fail:type=bulk-shutdown,message=guest 102 did not stop,count=1")
     run = fleet("vm", "shutdown", "100", "102", "--server-side", "--yes", "-o", "json")
     assert run.code == SOME_FAILED
     assert {o["outcome"] for o in run.json()} == {"failed"}
