@@ -48,12 +48,15 @@ def unsupported(client: ProxmoxClient, action: str) -> str | None:
 
 def params(client: ProxmoxClient, action: str, vmids: Sequence[int], parallel: int, **extra: Any) -> dict[str, Any]:
     from pvectl.sdk import _versions
-    from pvectl.sdk._core.versions import check_supported
+    from pvectl.sdk._core.versions import version_key
 
+    # max-workers only from the first release known to have it: between that one and the last without it the
+    # server may lack it, while maxworkers (deprecated in 9.1, kept) is in both: sent there, nothing is refused
     server = client.server_version or ""
-    workers = "max-workers"
-    if check_supported(op_key(action), [workers], server, _versions.RELEASES, _versions.TABLE) is not None:
-        workers = "maxworkers"  # PVE 9.0 knows only the older name
+    bits = _versions.TABLE.get(op_key(action), ("", {}))[1].get("max-workers", "")
+    first = _versions.RELEASES[bits.index("1")] if "1" in bits else None
+    newer = not server or (first is not None and version_key(server) >= version_key(first))
+    workers = "max-workers" if newer else "maxworkers"
     out: dict[str, Any] = {"vms": list(vmids), workers: parallel}
     out.update({k.replace("_", "-"): v for k, v in extra.items() if v is not None})
     return out
