@@ -13,7 +13,7 @@ The world: VM 100 (dns1, pve1, HA-managed) and 101 (web1, pve2) running, 102 (sc
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.faults.conftest import Faulty
+from tests.faults.conftest import Faulty, faulty
 from tests.faults.test_guest_writes import AMBIGUOUS, IDS
 
 FAST = [(i, a) for i, a in zip(IDS, AMBIGUOUS, strict=True) if i != "timeout"]
@@ -269,3 +269,25 @@ def test_server_side_migrate_after_an_ambiguous_answer(pve: Faulty, action: str,
     assert all(":bulk-migrate:" in str(o["upid"]) for o in got.values()), got
     assert pve.proxy.writes().count(write) == 1
     assert where(pve, 101) == where(pve, 102) == "pve1"
+
+
+OLD_BACKUPS = [f"vzdump-qemu-100-2025_01_{day}-02_00_00.vma.zst" for day in (29, 30, 31)]
+
+
+@pytest.fixture
+def aged_pve(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Faulty]:
+    """Three nightly backups of VM 100 on cephfs."""
+    volumes = [{"storage": "cephfs", "content": "backup", "name": name, "size": 1} for name in OLD_BACKUPS]
+    yield from faulty(tmp_path, monkeypatch, 0, volumes=volumes)
+
+
+@pytest.mark.parametrize(("action", "kwargs"), [a for _, a in FAST], ids=[i for i, _ in FAST])
+def test_backup_prune_after_an_ambiguous_answer(aged_pve: Faulty, action: str, kwargs: dict[str, Any]) -> None:
+    pve = aged_pve
+    write = "DELETE /nodes/pve1/storage/cephfs/prunebackups"
+    pve.proxy.add("DELETE", write.split(" ", 1)[1], action, **kwargs)
+    run = pve("backup", "prune", "100", "--keep-last", "2", "--yes")
+    assert run.code == 0, run.text
+    assert f"removed cephfs:backup/{OLD_BACKUPS[0]}" in run.stderr, run.text
+    assert pve.proxy.writes().count(write) == 1
+    assert sorted(backups(pve)) == [f"cephfs:backup/{name}" for name in OLD_BACKUPS[1:]]
