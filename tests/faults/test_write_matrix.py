@@ -111,6 +111,8 @@ CASES: dict[str, Case] = {
     "ct-resize": Case(("ct", "resize", "191", "rootfs", "+1G"), f"PUT {C191}/resize", 191, ":resize:191:"),
     "ct-set": Case(("ct", "set", "191", "--memory", "2048"), f"PUT {C191}/config", 191, None,
                    state=lambda p: str(p.get(f"{C191}/config")["memory"]) == "2048"),
+    "vm-create": Case(("vm", "create", "--node", "pve1", "--name", "web7"), "POST /nodes/pve1/qemu", 103, None,
+                      kind="created", state=lambda p: 103 in vmids(p)),
     "ct-create": Case(("ct", "create", "--node", "pve1", "--template", "debian-12"), "POST /nodes/pve1/lxc", 103,
                       None, kind="created", state=lambda p: 103 in vmids(p)),
     "ct-suspend": Case(("ct", "suspend", "190", "--yes"), f"POST {C190}/status/suspend", 190, ":vzsuspend:190:"),
@@ -125,6 +127,11 @@ CASES: dict[str, Case] = {
                        others={103: "POST /nodes/pve1/qemu"}, state=lambda p: 103 in vmids(p)),
     "backup-create": Case(("backup", "create", "100", "101", "--storage", "cephfs"), "POST /nodes/pve2/vzdump", 101,
                           ":vzdump:101:", others={100: "POST /nodes/pve1/vzdump"}),
+    "backup-job-run": Case(("backup", "job", "run", "job1"), "POST /nodes/pve2/vzdump", 101, ":vzdump:",
+                           others={102: "POST /nodes/pve2/vzdump"},
+                           setup=(("api", "create", "/cluster/backup", "--id", "job1", "--schedule", "daily",
+                                   "--storage", "cephfs", "--vmid", "101,102"),),
+                           state=lambda p: len(backups(p)) == 2),
     "backup-restore": Case(("backup", "restore", "{volid}", "--vmid", "150"), "POST /nodes/pve1/qemu", 150,
                            ":qmrestore:150:", setup=(("backup", "create", "102", "--storage", "cephfs"),),
                            state=lambda p: 150 in vmids(p)),
@@ -148,7 +155,7 @@ APPLY = {
 
 def check(pve: Faulty, tmp_path: Path, case: Case, action: str, kwargs: dict[str, Any]) -> None:
     for step in case.setup:
-        assert pve(*step, *(["--yes"] if step[0] != "backup" else [])).code == 0
+        assert pve(*step).code == 0
     names = {}
     for name, docs in APPLY.items():
         names[name] = str(tmp_path / f"{name}.yaml")
@@ -291,3 +298,16 @@ def test_backup_prune_after_an_ambiguous_answer(aged_pve: Faulty, action: str, k
     assert f"removed cephfs:backup/{OLD_BACKUPS[0]}" in run.stderr, run.text
     assert pve.proxy.writes().count(write) == 1
     assert sorted(backups(pve)) == [f"cephfs:backup/{name}" for name in OLD_BACKUPS[1:]]
+
+
+@pytest.mark.parametrize(("action", "kwargs"), [a for _, a in FAST], ids=[i for i, _ in FAST])
+def test_ct_template_pull_after_an_ambiguous_answer(pve: Faulty, action: str, kwargs: dict[str, Any]) -> None:
+    write = "POST /nodes/pve1/aplinfo"
+    pve.proxy.add("POST", write.split(" ", 1)[1], action, **kwargs)
+    run = pve("ct", "template", "pull", "debian-13", "--node", "pve1")
+    assert run.code == 0, run.text
+    volid = run.stdout.strip()
+    assert volid.startswith("cephfs:vztmpl/debian-13-"), run.text
+    assert pve.proxy.writes().count(write) == 1
+    content = pve.get("/nodes/pve1/storage/cephfs/content", "content=vztmpl")
+    assert volid in {c["volid"] for c in content}
