@@ -201,7 +201,8 @@ def with_agent(pve: Faulty, vmid: str) -> None:
 
 def test_exec_runs_with_the_agent(pve: Faulty) -> None:
     with_agent(pve, "101")
-    run = pve("vm", "exec", "101", "--", "hostname")
+    # the simulated command runs half a real second; the client polls on a fake clock: a long --timeout
+    run = pve("vm", "exec", "101", "--timeout", "1h", "--", "hostname")
     assert run.code == 0 and run.stdout.strip(), run.text
 
 
