@@ -156,10 +156,10 @@ APPLY = {
 def check(pve: Faulty, tmp_path: Path, case: Case, action: str, kwargs: dict[str, Any]) -> None:
     for step in case.setup:
         assert pve(*step).code == 0
-    names = {}
+    names: dict[str, str] = {}
     for name, docs in APPLY.items():
         names[name] = str(tmp_path / f"{name}.yaml")
-        Path(names[name]).write_text(yaml.safe_dump_all(docs))
+        Path(names[name]).write_text(str(yaml.safe_dump_all(docs)))
     names["volid"] = ",".join(backups(pve))
     argv = [a.format(**names) if a.startswith("{") else a for a in case.argv]
     method, path = case.write.split(" ", 1)
