@@ -146,7 +146,7 @@ def outcomes(run: Any) -> dict[int, dict[str, Any]]:
     return {int(o["vmid"]): o for o in (data if isinstance(data, list) else [data])}
 
 
-APPLY = {
+APPLY: dict[str, list[dict[str, Any]]] = {
     "new": [{"name": "app1", "node": "pve1", "memory": 1024}],
     "changed": [{"vmid": 101, "memory": 3072}],
     "both": [{"name": "app1", "node": "pve1", "memory": 1024}, {"vmid": 101, "memory": 3072}],
@@ -159,7 +159,7 @@ def check(pve: Faulty, tmp_path: Path, case: Case, action: str, kwargs: dict[str
     names: dict[str, str] = {}
     for name, docs in APPLY.items():
         names[name] = str(tmp_path / f"{name}.yaml")
-        Path(names[name]).write_text(str(yaml.safe_dump_all(docs)))
+        Path(names[name]).write_text(yaml.safe_dump_all(docs))
     names["volid"] = ",".join(backups(pve))
     argv = [a.format(**names) if a.startswith("{") else a for a in case.argv]
     method, path = case.write.split(" ", 1)
