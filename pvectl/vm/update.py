@@ -470,6 +470,17 @@ def apply_update(
     try:
         for method, path, params in writes:
             step = "config" if path.endswith("/config") else f"resize {params['disk']}"
+            if step != "config":
+                grown = _resize(client, ref, params, timeout)
+                out.checked += grown.checked
+                if grown.kind == "unknown":
+                    out.kind, out.message = "unknown", f"{name}: {step}: {grown.message.partition(': ')[2]}"
+                    out.upid, out.remedies = grown.upid or out.upid, grown.remedies
+                    return out
+                if not grown.ok:
+                    return _partial(out, name, step, grown.message.partition(": ")[2], plan)
+                out.done.append(step)
+                continue
             answer = send_write(client, ref, method, path, params)
             if isinstance(answer, str) and answer.startswith("UPID:"):
                 out.upid = answer
@@ -506,6 +517,21 @@ def apply_update(
         out.remedies = [f"pvectl api get /nodes/{ref.node}/qemu/{ref.vmid}/pending"]
         return out
     return _report(client, ref, out, reboot=reboot, timeout=timeout, wait=follow)
+
+
+def _resize(client: ProxmoxClient, ref: VmRef, params: Mapping[str, str], timeout: float) -> Outcome:
+    """One disk growth through the write runner: after a lost, 5xx or odd answer it looks for the qmresize task,
+    then at the config's size (never sent twice)."""
+    from pvectl.guest.ops.simple import resize_write
+    from pvectl.guest.run import execute
+
+    disk, want = params["disk"], _bytes(params["size"]) or 0
+
+    def done(config: dict[str, Any]) -> bool:
+        have = _bytes(_parse(disk, str(config.get(disk, ""))).get("size", ""))
+        return have is not None and have >= want
+
+    return execute(client, resize_write(ref, dict(params), done), timeout=timeout)
 
 
 def _current_digest(client: ProxmoxClient, ref: VmRef, out: UpdateOutcome) -> str:

@@ -97,6 +97,8 @@ CASES: dict[str, Case] = {
                           ":qmreboot:101:", state=lambda p: str(p.get(f"{V101}/config")["cores"]) == "3"),
     "vm-serial-console-enable": Case(("vm", "serial-console", "enable", "101"), f"PUT {V101}/config", 101, None,
                                      state=lambda p: pending(p, V101).get("serial0") == "socket"),
+    "vm-set-disk": Case(("vm", "set", "101", "--cores", "3", "--disk", "scsi0:ceph-pool:40"), f"PUT {V101}/resize",
+                        101, None, state=lambda p: "size=40G" in p.get(f"{V101}/config")["scsi0"]),
     "ct-start": Case(("ct", "start", "191"), f"POST {C191}/status/start", 191, ":vzstart:191:"),
     "ct-stop": Case(("ct", "stop", "190", "--yes"), f"POST {C190}/status/stop", 190, ":vzstop:190:"),
     "ct-shutdown": Case(("ct", "shutdown", "190", "--yes"), f"POST {C190}/status/shutdown", 190, ":vzshutdown:190:"),
