@@ -87,6 +87,13 @@ CASES: dict[str, Case] = {
     "vm-migrate-bulk": Case(("vm", "migrate", "--node", "pve2", "--to", "pve1", "--yes"), f"POST {V101}/migrate",
                             101, ":qmigrate:101:", others={102: "POST /nodes/pve2/qemu/102/migrate"},
                             state=lambda p: where(p, 101) == where(p, 102) == "pve1"),
+    # VM 100 is HA-managed: its move is a request to the HA stack ('hamigrate' only files it), judged by where it is
+    "vm-migrate-ha": Case(("vm", "migrate", "100", "--to", "pve2"), "POST /nodes/pve1/qemu/100/migrate", 100, None,
+                          state=lambda p: where(p, 100) == "pve2"),
+    "vm-migrate-ha-bulk": Case(("vm", "migrate", "100", "101", "--to", "pve2", "--yes"),
+                               "POST /nodes/pve1/qemu/100/migrate", 100, None, setup=(("vm", "migrate", "101", "--to",
+                               "pve1"),), others={101: "POST /nodes/pve1/qemu/101/migrate"},
+                               state=lambda p: where(p, 100) == where(p, 101) == "pve2"),
     "node-drain": Case(("node", "drain", "pve2", "--yes"), f"POST {V101}/migrate", 101, ":qmigrate:101:",
                        others={191: f"POST {C191}/migrate"}, state=lambda p: where(p, 101) == where(p, 191) == "pve1"),
     "vm-resize": Case(("vm", "resize", "101", "scsi0", "+1G"), f"PUT {V101}/resize", 101, None),
