@@ -134,6 +134,8 @@ CASES: dict[str, Case] = {
                           state=lambda p: pending(p, V101)["memory"] == "3072"),
     "apply-both": Case(("apply", "-f", "{both}"), f"POST {V101}/config", 101, None,
                        others={103: "POST /nodes/pve1/qemu"}, state=lambda p: 103 in vmids(p)),
+    "apply-prune": Case(("apply", "-f", "{changed}", "--prune", "-l", "tag=lab", "--yes"), "DELETE /nodes/pve2/qemu/102",
+                        102, ":qmdestroy:102:", others={101: f"POST {V101}/config"}, state=lambda p: 102 not in vmids(p)),
     "backup-create": Case(("backup", "create", "100", "101", "--storage", "cephfs"), "POST /nodes/pve2/vzdump", 101,
                           ":vzdump:101:", others={100: "POST /nodes/pve1/vzdump"}),
     "backup-job-run": Case(("backup", "job", "run", "job1"), "POST /nodes/pve2/vzdump", 101, ":vzdump:",
