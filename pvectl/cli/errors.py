@@ -65,10 +65,20 @@ def exit_code_for(exc: BaseException) -> int:
     if isinstance(exc, e.NotFound):
         return NOT_FOUND
     if isinstance(exc, e.TransportError):
-        return CONNECTION
+        return UNKNOWN if lost_write(exc) else CONNECTION
     if isinstance(exc, KeyboardInterrupt):
         return INTERRUPTED
     return FAILURE
+
+
+def lost_write(exc: BaseException) -> bool:
+    """A write that reached the server (the connection broke or timed out after it was sent) and was not
+    reconciled by its command: PVE may have carried it out, so it is unknown (7), not "could not connect" (5)."""
+    from pvectl.guest.answers import not_sent
+    from pvectl.sdk._core import errors as e
+
+    # the SDK names the request first: "POST /nodes/pve1/qemu: cannot reach ..." (pvectl.sdk._core.base)
+    return isinstance(exc, e.TransportError) and not not_sent(exc) and not str(exc).startswith("GET ")
 
 
 def _is_config_error(exc: BaseException) -> bool:
@@ -119,6 +129,9 @@ def _describe(exc: BaseException) -> tuple[str, list[str]]:
             "hint: give the CA with --ca-file, or pin the certificate with --fingerprint ('pvectl config add' shows it)"
         )
         return str(exc), [hint]
+    if lost_write(exc):
+        return str(exc), ["the request was sent and its answer lost: PVE may have carried it out; it was not sent "
+                          "again (check before sending it again)"]  # fmt: skip
     details = getattr(exc, "details", None)  # domain errors (pvectl.vm.workflow) may carry detail lines
     return str(exc) or type(exc).__name__, [str(line) for line in details] if isinstance(details, list) else []
 

@@ -46,7 +46,7 @@ def run_moves(
     bulk migrate (one task for all; see pvectl.vm.bulkaction)."""
     from pvectl.cli import fleet as select
     from pvectl.vm import bulk
-    from pvectl.vm.migrate import send
+    from pvectl.vm.migrate import on_target, send
     from pvectl.vm.outcome import Outcome
 
     if single and len(moves) == 1 and server_side is None and not moves[0].ha:
@@ -79,6 +79,7 @@ def run_moves(
             action="migrate",
             # qemu-server src/PVE/API2/Qemu.pm migrate_vm forks 'qmigrate', or 'hamigrate' for an HA-managed VM
             task_types=lambda ref: () if by_id[ref.vmid].ha else ("qmigrate",),  # HA: the task only files it
+            reached=on_target(moves[0].target),
         )
     for ref, why in refused:
         label = f"VM {ref.vmid} ({ref.name or 'no name'})"
@@ -103,11 +104,11 @@ def _one(ctx: typer.Context, client: ProxmoxClient, move: Move, *, seconds: floa
 def move_write(move: Move) -> Write:
     """A VM's move as a step of the write runner (an HA move's task only files it: no type to look for)."""
     from pvectl.guest.run import Write
-    from pvectl.vm.migrate import send
+    from pvectl.vm.migrate import on_target, send
 
     ref = move.ref
     return Write(ref, "migrate", move.method, move.path, f"migrated to {move.target} ({move.mode})",
-                 () if move.ha else ("qmigrate",), params=move.params,
+                 () if move.ha else ("qmigrate",), params=move.params, reached=on_target(move.target),
                  send=lambda client: send(client, move))  # fmt: skip
 
 

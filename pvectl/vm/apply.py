@@ -231,9 +231,20 @@ def prune(
                 raise NotStopped(f"not deleted: stopping it first did not end ({exc})") from exc
         return destroy(client, ref.node, ref.vmid, purge=bool(ref.raw.get("hastate"))).upid.raw
 
+    from pvectl.guest.ops.power import task_types
+
     vms = [r for r in refs if r.kind != "lxc"]
     results = bulk.run(
-        client, vms, submit, past="deleted (pruned)", parallel=parallel, timeout=timeout, on_result=on_result
+        client,
+        vms,
+        submit,
+        past="deleted (pruned)",
+        parallel=parallel,
+        timeout=timeout,
+        on_result=on_result,
+        action="delete",
+        # after an ambiguous answer to the destroy, its qmdestroy task (qemu-server destroy_vm) is looked up
+        task_types=lambda ref: task_types(ref, "delete"),
     )
     cts = [r for r in refs if r.kind == "lxc"]
     return results + (_prune_cts(client, cts, parallel=parallel, timeout=timeout, on_result=on_result) if cts else [])

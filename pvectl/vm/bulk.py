@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 from pvectl.guest.outcome import Outcome, bulk_exit_code
 
 if TYPE_CHECKING:
+    from pvectl.guest.run import Reached
     from pvectl.sdk import ProxmoxClient
     from pvectl.vm.lookup import VmRef
 
@@ -56,12 +57,14 @@ def run(
     on_result: Callable[[Result], None] | None = None,
     action: str = "",
     task_types: Callable[[VmRef], tuple[str, ...]] | None = None,
+    reached: Reached | None = None,
 ) -> list[Result]:
     """``submit`` every VM of ``refs`` and wait for its task (unless not ``wait_tasks``); results in ``refs`` order.
 
     The run is pvectl.guest.run.run_many: an ambiguous answer is reconciled from the node's task list when
     ``task_types`` names PVE's worker types for the write (else it is ``unknown``, never "refused"); an odd answer
-    or error affects only its VM; Ctrl-C follows the guest runner's policy. ``then`` runs for each VM whose task
+    or error affects only its VM (``reached``: does the server show it done, asked after such an answer); Ctrl-C
+    follows the guest runner's policy. ``then`` runs for each VM whose task
     succeeded (e.g. snapshot retention); what it did lands in the outcome's ``done``, an error in it makes the
     outcome ``partial``. ``on_result`` is called in the calling thread as each VM finishes.
     """
@@ -76,6 +79,7 @@ def run(
             "",
             past,
             task_types(ref) if task_types is not None else (),
+            reached=reached,
             send=_sender(submit, ref),
             then=(lambda _client, ref: then(ref)) if then is not None else None,
         )

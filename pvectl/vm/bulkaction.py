@@ -10,6 +10,7 @@ the client-side run, there is no progress per VM while it runs and Ctrl-C cannot
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,9 @@ if TYPE_CHECKING:
     from pvectl.vm.lookup import VmRef
 
 ACTIONS = ("start", "shutdown", "suspend", "migrate")
+# pve-manager PVE/API2/Cluster/BulkAction/Guest.pm: each bulk action forks one worker ('bulk-start',
+# 'bulk-shutdown', 'bulk-suspend', 'bulk-migrate', no guest id) on the node that took the request
+TASK_TYPES = {action: f"bulk-{action}" for action in ACTIONS}
 
 
 def op_key(action: str) -> str:
@@ -44,12 +48,15 @@ def unsupported(client: ProxmoxClient, action: str) -> str | None:
 
 def params(client: ProxmoxClient, action: str, vmids: Sequence[int], parallel: int, **extra: Any) -> dict[str, Any]:
     from pvectl.sdk import _versions
-    from pvectl.sdk._core.versions import check_supported
+    from pvectl.sdk._core.versions import version_key
 
+    # max-workers only from the first release known to have it: between that one and the last without it the
+    # server may lack it, while maxworkers (deprecated in 9.1, kept) is in both: sent there, nothing is refused
     server = client.server_version or ""
-    workers = "max-workers"
-    if check_supported(op_key(action), [workers], server, _versions.RELEASES, _versions.TABLE) is not None:
-        workers = "maxworkers"  # PVE 9.0 knows only the older name
+    bits = _versions.TABLE.get(op_key(action), ("", {}))[1].get("max-workers", "")
+    first = _versions.RELEASES[bits.index("1")] if "1" in bits else None
+    newer = not server or (first is not None and version_key(server) >= version_key(first))
+    workers = "max-workers" if newer else "maxworkers"
     out: dict[str, Any] = {"vms": list(vmids), workers: parallel}
     out.update({k.replace("_", "-"): v for k, v in extra.items() if v is not None})
     return out
@@ -84,6 +91,7 @@ def run(
     **extra: Any,
 ) -> list[Result]:
     """Send the one bulk request, wait for its task, then give every VM its outcome from its state."""
+    from pvectl.guest.answers import ambiguous, describe_loss, not_sent
     from pvectl.sdk import Task, TaskTimeout
     from pvectl.sdk._core.answers import UnexpectedAnswer
     from pvectl.sdk._core.errors import ApiError, TaskFailed, TransportError
@@ -93,19 +101,23 @@ def run(
 
     path = f"/cluster/bulk-action/guest/{action}"
     body = params(client, action, [r.vmid for r in refs], parallel, target=target, **extra)
+    checked: list[str] = []
+    sent_at = time.time()
     try:
         answer = typed(getattr(client.cluster.bulk_action.guest, action), body)  # POST {path}, typed
         upid = _task(client, f"POST {path}", answer).upid.raw
-    except (ApiError, UnexpectedAnswer) as exc:
-        from pvectl.guest.answers import ambiguous
-
+    except (ApiError, UnexpectedAnswer, TransportError) as exc:
+        if not_sent(exc):
+            message = f"could not reach the server; nothing was sent ({exc})"
+            return [Result(r, Outcome("failed", r.vmid, r.node, f"{_label(r)}: {message}")) for r in refs]
         if not ambiguous(exc):  # PVE refused: nothing was started
             return [Result(r, Outcome("failed", r.vmid, r.node, f"{_label(r)}: refused: {exc}")) for r in refs]
-        message = f"unknown: the answer to the bulk request was {exc}; PVE may have started it"
-        return [Result(r, Outcome("unknown", r.vmid, r.node, f"{_label(r)}: {message}")) for r in refs]
-    except TransportError as exc:
-        message = f"unknown: the answer to the bulk request was lost ({exc})"
-        return [Result(r, Outcome("unknown", r.vmid, r.node, f"{_label(r)}: {message}")) for r in refs]
+        # never sent again: the bulk task is looked up; without it, each VM's state decides
+        checked.append(describe_loss(exc))
+        found = _lost_task(client, action, sent_at, checked)
+        if found is None:
+            return _judged(client, action, refs, target, past, checked)
+        upid = found
     log: list[str] = []
     try:
         Task(client, upid).wait(timeout=timeout)
@@ -124,11 +136,70 @@ def run(
     for ref in refs:
         reached, now = _state(client, after.get(ref.vmid), action, target)
         if reached:
-            outcome = Outcome("done", ref.vmid, ref.node, f"{_label(ref)} {past} (server-side task)", upid=upid)
+            message = f"{_label(ref)} {past} (server-side task)"
+            outcome = Outcome("done", ref.vmid, ref.node, message, upid=upid, checked=list(checked))
         else:
             message = f"{_label(ref)}: not {past} after PVE's bulk task (now {now})"
             outcome = Outcome("failed", ref.vmid, ref.node, message, upid=upid, log_tail=list(log))
         results.append(Result(ref, outcome))
+    return results
+
+
+def _lost_task(client: ProxmoxClient, action: str, since: float, checked: list[str]) -> str | None:
+    """The bulk task started since ``since`` on the node that took the request (the one ``/cluster/status``
+    marks local), or None (noted in ``checked``)."""
+    from pvectl.guest.run import CLOCK_SKEW
+    from pvectl.sdk._core.errors import PveError
+    from pvectl.sdk._core.upid import is_upid
+
+    task_type = TASK_TYPES[action]
+    try:
+        local = next((str(n.name) for n in client.cluster.status() if n.type_ == "node" and n.local), "")
+        if not local:
+            checked.append("GET /cluster/status: no node marked local")
+            return None
+        rows = client.nodes(local).tasks.list(typefilter=task_type, source="all", limit=50)
+    except PveError as exc:
+        checked.append(f"task list: {exc}")
+        return None
+    ours = [
+        (float(getattr(r, "starttime", 0) or 0), str(r.upid))
+        for r in rows if getattr(r, "type_", None) == task_type and is_upid(getattr(r, "upid", None))
+        and float(getattr(r, "starttime", 0) or 0) >= since - CLOCK_SKEW
+    ]  # fmt: skip
+    if not ours:
+        checked.append(f"GET /nodes/{local}/tasks: no {task_type} task since the request")
+        return None
+    upid = max(ours)[1]
+    checked.append(f"GET /nodes/{local}/tasks: {task_type} task {upid}")
+    return upid
+
+
+def _judged(
+    client: ProxmoxClient, action: str, refs: Sequence[VmRef], target: str | None, past: str, checked: list[str]
+) -> list[Result]:
+    """No bulk task found after an ambiguous answer: a VM the server shows where the action wanted it is done,
+    any other unknown (the task may not be listed yet)."""
+    from pvectl.sdk._core.errors import PveError
+    from pvectl.vm.bulk import Result
+    from pvectl.vm.lookup import cluster_vms
+
+    try:
+        after: dict[int, VmRef] = {v.vmid: v for v in cluster_vms(client)}
+    except PveError as exc:
+        checked.append(f"GET /cluster/resources: {exc}")
+        after = {}
+    results = []
+    for ref in refs:
+        reached, now = _state(client, after.get(ref.vmid), action, target) if after else (False, "unread")
+        if reached:
+            message = f"{_label(ref)} {past} ({checked[0]}; the server shows it)"
+            results.append(Result(ref, Outcome("done", ref.vmid, ref.node, message, checked=list(checked))))
+        else:
+            message = f"{_label(ref)}: unknown: {checked[0]}; PVE may have started it (now {now}); not sent again"
+            outcome = Outcome("unknown", ref.vmid, ref.node, message, checked=list(checked),
+                              remedies=["pvectl task list"])  # fmt: skip
+            results.append(Result(ref, outcome))
     return results
 
 

@@ -45,6 +45,12 @@ class WaitTimeout(Exception):
         self.last = last
 
 
+class StartUnknown(Exception):
+    """The answer to ``agent/exec`` went missing or came back odd after it may have reached the guest: the command
+    may be running. qemu-ga's guest-exec keeps no list of what it started that could be asked for the pid
+    (qemu-guest-agent ``guest-exec`` answers only the new pid), so it is never sent again."""
+
+
 @dataclass(frozen=True)
 class Reached:
     condition: str
@@ -240,12 +246,20 @@ def run(
     params: dict[str, Any] = {"command": argv}
     if stdin is not None:
         params["input-data"] = stdin
-    started = agent_call(client, node, vmid, "POST", "exec", params)
+    from pvectl.guest.answers import ambiguous, describe_loss
+    from pvectl.sdk._core.answers import UnexpectedAnswer
+
+    unknown = "; the command may be running in the guest (its pid is unknown); it was not sent again"
+    try:
+        started = agent_call(client, node, vmid, "POST", "exec", params)
+    except Exception as exc:
+        if ambiguous(exc):
+            raise StartUnknown(f"agent/exec: {describe_loss(exc)}{unknown}") from None
+        raise
     pid = started.get("pid") if isinstance(started, dict) else None
     if pid is None:
-        from pvectl.sdk._core.answers import UnexpectedAnswer
-
-        raise UnexpectedAnswer("POST agent/exec", started, "an object with the guest's pid")
+        odd = UnexpectedAnswer("POST agent/exec", started, "an object with the guest's pid")
+        raise StartUnknown(f"agent/exec: {describe_loss(odd)}{unknown}")
     from pvectl.sdk._core.backoff import Poll
 
     poll = Poll(client.clock, timeout=timeout, first=FIRST_POLL, cap=MAX_POLL)

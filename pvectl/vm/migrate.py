@@ -34,7 +34,7 @@ target storage map PVE skips the storage check (qemu-server src/PVE/API2/Qemu.pm
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -260,6 +260,23 @@ def plan_move(
         params["targetstorage"] = target_storage
     path = f"/nodes/{ref.node}/qemu/{ref.vmid}/migrate"
     return Move(ref, target, "online" if live else "offline", "POST", path, params)
+
+
+def on_target(target: str) -> Callable[[ProxmoxClient, VmRef], bool | None]:
+    """Is the VM on ``target`` now (``/cluster/resources``)? None when that cannot be read. After an ambiguous
+    answer to an HA move this is all there is to ask: its 'hamigrate' task only files the request."""
+
+    def reached(client: ProxmoxClient, ref: VmRef) -> bool | None:
+        from pvectl.sdk._core.errors import PveError
+        from pvectl.vm.lookup import cluster_vms
+
+        try:
+            now = next((v for v in cluster_vms(client) if v.vmid == ref.vmid), None)
+        except PveError:
+            return None
+        return None if now is None else now.node == target
+
+    return reached
 
 
 def send(client: ProxmoxClient, move: Move) -> str | HaWait:

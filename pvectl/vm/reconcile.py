@@ -120,7 +120,8 @@ def find_create(
             checked.append(f"GET {path}: {exc}")
         if config is not None and name and config.get(NAME_KEY[kind]) not in (None, name):
             return Found("foreign", checked=checked)  # another VM took the id; ours cannot have been created
-        upid = find_create_task(client, node, vmid, checked, kind) if config is None or config.get("lock") else None
+        # the create task too when the guest exists: its UPID is what the outcome names (and a failed one says so)
+        upid = find_create_task(client, node, vmid, checked, kind)
         if config is not None:
             return Found("exists", upid, locked=bool(config.get("lock")), checked=checked)
         if upid is not None:

@@ -470,12 +470,27 @@ def apply_update(
     try:
         for method, path, params in writes:
             step = "config" if path.endswith("/config") else f"resize {params['disk']}"
+            if step != "config":
+                grown = _resize(client, ref, params, timeout)
+                out.checked += grown.checked
+                if grown.kind == "unknown":
+                    out.kind, out.message = "unknown", f"{name}: {step}: {grown.message.partition(': ')[2]}"
+                    out.upid, out.remedies = grown.upid or out.upid, grown.remedies
+                    return out
+                if not grown.ok:
+                    return _partial(out, name, step, grown.message.partition(": ")[2], plan)
+                out.done.append(step)
+                continue
             answer = send_write(client, ref, method, path, params)
             if isinstance(answer, str) and answer.startswith("UPID:"):
                 out.upid = answer
                 follow(answer, timeout)
             out.done.append(step)
     except ApiError as exc:
+        if step == "config" and _stored(client, ref, out, digest, exc):
+            if plan.resize:  # the resizes were not sent after the ambiguous answer
+                return _partial(out, name, "resize", "not sent after the config write's answer went missing", plan)
+            return _report(client, ref, out, reboot=reboot, timeout=timeout, wait=follow)
         if step == "config" and _conflict(client, ref, out, digest, exc.message):
             return out
         if step == "config":
@@ -493,11 +508,30 @@ def apply_update(
         out.kind, out.message, out.code = "nothing-created", f"VM {ref.vmid}: {exc}; nothing was sent", 2
         return out
     except (TransportError, PveError) as exc:
+        if step == "config" and _stored(client, ref, out, digest, exc):
+            if plan.resize:  # the resizes were not sent after the ambiguous answer
+                return _partial(out, name, "resize", "not sent after the config write's answer went missing", plan)
+            return _report(client, ref, out, reboot=reboot, timeout=timeout, wait=follow)
         out.kind, out.message = "unknown", f"{name}: {step}: no answer ({exc}); whether it applied is unknown"
         out.checked.append(f"{step}: {exc}")
         out.remedies = [f"pvectl api get /nodes/{ref.node}/qemu/{ref.vmid}/pending"]
         return out
     return _report(client, ref, out, reboot=reboot, timeout=timeout, wait=follow)
+
+
+def _resize(client: ProxmoxClient, ref: VmRef, params: Mapping[str, str], timeout: float) -> Outcome:
+    """One disk growth through the write runner: after a lost, 5xx or odd answer it looks for the qmresize task,
+    then at the config's size (never sent twice)."""
+    from pvectl.guest.ops.simple import resize_write
+    from pvectl.guest.run import execute
+
+    disk, want = params["disk"], _bytes(params["size"]) or 0
+
+    def done(config: dict[str, Any]) -> bool:
+        have = _bytes(_parse(disk, str(config.get(disk, ""))).get("size", ""))
+        return have is not None and have >= want
+
+    return execute(client, resize_write(ref, dict(params), done), timeout=timeout)
 
 
 def _current_digest(client: ProxmoxClient, ref: VmRef, out: UpdateOutcome) -> str:
@@ -510,6 +544,24 @@ def _current_digest(client: ProxmoxClient, ref: VmRef, out: UpdateOutcome) -> st
     except PveError as exc:
         out.checked.append(f"GET {path}: {exc}")
         return ""
+
+
+def _stored(client: ProxmoxClient, ref: VmRef, out: UpdateOutcome, digest: str | None, exc: BaseException) -> bool:
+    """An ambiguous answer to the config write (lost, 502/504, timeout) after which the config's digest is no
+    longer the one sent: PVE stored the change (update_vm_api writes the config under its lock and the digest
+    guard refuses a write on a changed config, qemu-server src/PVE/API2/Qemu.pm update_vm_api), so the write is
+    done, not refused; it is never sent again."""
+    from pvectl.guest.answers import ambiguous, describe_loss
+
+    if not digest or not ambiguous(exc):
+        return False
+    now = _current_digest(client, ref, out)
+    if not now or now == digest:
+        return False
+    out.done.append("config")
+    path = f"/nodes/{ref.node}/qemu/{ref.vmid}/config"
+    out.checked.append(f"config: {describe_loss(exc)}; GET {path}: the digest is no longer the one sent")
+    return True
 
 
 def _conflict(client: ProxmoxClient, ref: VmRef, out: UpdateOutcome, digest: str | None, said: str) -> bool:

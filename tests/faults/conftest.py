@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import ssl
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -52,20 +53,26 @@ class Faulty:
         )
 
 
-def make_world(tmp_path: Path, task_seconds: float, version: str = "9.1.3") -> tuple[Simulator, str]:
-    sim = Simulator(Store(tmp_path / "state.json", {"task_seconds": task_seconds, "version": version}))
+def make_world(tmp_path: Path, task_seconds: float, version: str = "9.1.3", **seed: Any) -> tuple[Simulator, str]:
+    sim = Simulator(Store(tmp_path / "state.json", {"task_seconds": task_seconds, "version": version, **seed}))
     creds = credentials_of(sim.store.snapshot())
     return sim, f"root@pam!{creds['token_id']}={creds['token_secret']}"
 
 
 def faulty(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, task_seconds: float, version: str = "9.1.3"
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, task_seconds: float, version: str = "9.1.3", **seed: Any
 ) -> Iterator[Faulty]:
+    """``seed``: more of the simulator's world (e.g. ``volumes``)."""
     for var in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
         monkeypatch.setenv(var, str(tmp_path / var.lower()))
-    sim, token = make_world(tmp_path, task_seconds, version)
+    sim, token = make_world(tmp_path, task_seconds, version, **seed)
     proxy = FaultProxy(sim)
-    client = ProxmoxClient(base_url=f"{proxy.url}/api2/json", token=token, timeout=REQUEST_TIMEOUT, clock=FakeClock())
+    # plain HTTP to the loopback proxy: a bare SSL context stands in for the system's CA store (loading it costs
+    # ~60 ms a test, and nothing would use it)
+    bare = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    client = ProxmoxClient(
+        base_url=f"{proxy.url}/api2/json", token=token, timeout=REQUEST_TIMEOUT, clock=FakeClock(), verify=bare
+    )
     use_client(monkeypatch, client)
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("PVECTL_")},

@@ -60,6 +60,9 @@ class FaultProxy:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
             timeout = 30
+            # headers and body go out in two writes: with Nagle's algorithm the body waits for the client's
+            # delayed ACK (tens of ms per answer)
+            disable_nagle_algorithm = True
 
             def _serve(self) -> None:
                 proxy._serve(self)

@@ -202,7 +202,8 @@ def test_dry_run_output_never_shows_credentials(cli: SimCli) -> None:
 def test_serial_console_enable_on_a_running_vm_names_the_reboot(cli: SimCli) -> None:
     run = cli("vm", "serial-console", "enable", "dns1")
     assert run.code == 0, run.stderr
-    assert "serial0 and vga take effect at its next reboot (pvectl vm reboot" in run.stdout
+    assert run.stdout.startswith("VM 100 (dns1): serial console enabled"), run.text
+    assert "serial0 and vga take effect at its next reboot (pvectl vm reboot" in run.stderr  # a note: stdout is -o
     again = cli("vm", "reboot", "dns1")
     assert again.code == 0, again.stderr
-    assert "next reboot" not in cli("vm", "serial-console", "enable", "dns1").stdout  # live now: nothing waits
+    assert "next reboot" not in cli("vm", "serial-console", "enable", "dns1").stderr  # live now: nothing waits

@@ -1,4 +1,4 @@
-"""One-request writes on one guest (template, disk resize, snapshot rollback): the Write each sends, with PVE's
+"""One-request writes on one guest (template, disk resize, serial console): the Write each sends, with PVE's
 worker type for finding its task after an ambiguous answer, and how the server shows it done.
 
 Worker types: qemu-server ``src/PVE/API2/Qemu.pm`` template forks ``qmtemplate``, resize_vm ``qmresize`` (PVE 8.0
@@ -57,6 +57,24 @@ def resize_write(ref: VmRef, params: dict[str, Any], done: Callable[[dict[str, A
     body = dict(params)
     return Write(ref, "resize", "PUT", f"{base(ref)}/resize", "resized", ("qmresize",), params=body,
                  reached=reached, send=lambda client: typed(_api(client, ref).resize, body))  # fmt: skip
+
+
+def serial_write(ref: VmRef, digest: str) -> Write:
+    """``serial0=socket`` and ``vga=serial0`` through the sync ``PUT …/config`` (qemu-server src/PVE/API2/Qemu.pm
+    update_vm: runs update_vm_api in the request and answers null, no task), guarded by ``digest``. After an
+    ambiguous answer the config decides: GET …/config shows pending values by default (its ``current`` flag
+    off), so a running VM's pending pair counts too."""
+    body: dict[str, Any] = {"serial0": "socket", "vga": "serial0"}
+    if digest:
+        body["digest"] = digest  # PVE refuses the write if someone changed the config meanwhile
+
+    def reached(client: ProxmoxClient, ref: VmRef) -> bool | None:
+        config = config_of(client, ref)
+        return None if config is None else (config.get("serial0"), config.get("vga")) == ("socket", "serial0")
+
+    return Write(ref, "serial-console", "PUT", f"{base(ref)}/config", "serial console enabled (serial0=socket, "
+                 "vga=serial0)", (), params=body, reached=reached, sync=True,
+                 send=lambda client: typed(_api(client, ref).config.set, body))  # fmt: skip
 
 
 def _api(client: ProxmoxClient, ref: VmRef) -> Any:

@@ -306,9 +306,9 @@ def apply(state: State, effect: dict[str, Any], now: float) -> None:
         vm["started"] = int(now)
 
 
-# Task types of the bulk workers: named after the node-wide startall/stopall/migrateall tasks; PVE 9's exact
-# names were not checked against its source, and pvectl never relies on them (it waits on the UPID it gets).
-BULK = {"start": "startall", "shutdown": "stopall", "suspend": "suspendall", "migrate": "migrateall"}
+# Task types of the bulk workers: pve-manager PVE/API2/Cluster/BulkAction/Guest.pm forks 'bulk-start',
+# 'bulk-shutdown', 'bulk-suspend' and 'bulk-migrate' (no guest id) on the node that took the request
+BULK = {"start": "bulk-start", "shutdown": "bulk-shutdown", "suspend": "bulk-suspend", "migrate": "bulk-migrate"}
 
 
 def _bulk(ctx: Ctx, action: str) -> str:

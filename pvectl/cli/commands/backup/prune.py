@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from pvectl.backup.catalog import BackupStorage
     from pvectl.backup.plan import PrunePlan
     from pvectl.sdk import ProxmoxClient
+    from pvectl.sdk._core.errors import PveError
 
 MARK_COLUMNS = ("vmid", "time", "mark", "storage", "volid")
 
@@ -127,10 +128,15 @@ def _remove(ctx: typer.Context, client: ProxmoxClient, plan: PrunePlan, retentio
     from pvectl.cli.errors import FAILURE, CliError
     from pvectl.cli.tasks import wait_for
     from pvectl.sdk import TaskFailed
+    from pvectl.sdk._core.errors import PveError
 
     vmid = plan.removes[0].get("vmid")
     prune = client.nodes(plan.node).storage(plan.storage).prunebackups
-    upid = prune.delete(vmid=vmid, type=cast(Any, plan.kind), prune_backups=retention or None).upid.raw
+    try:
+        upid = prune.delete(vmid=vmid, type=cast(Any, plan.kind), prune_backups=retention or None).upid.raw
+    except PveError as exc:
+        _settle(client, plan, exc)
+        return
     try:
         wait_for(client, str(upid), verbose=bool(ctx.obj.options.verbose))
     except TaskFailed as exc:
@@ -139,3 +145,34 @@ def _remove(ctx: typer.Context, client: ProxmoxClient, plan: PrunePlan, retentio
         ) from None
     for mark in plan.removes:
         print(f"removed {mark.get('volid')}", file=sys.stderr)
+
+
+def _settle(client: ProxmoxClient, plan: PrunePlan, exc: PveError) -> None:
+    """A failed DELETE …/prunebackups: a refusal is raised as it is; after an ambiguous answer (lost, 5xx, odd)
+    the storage's backup list decides: the backups marked remove are gone (done), or not all (unknown: exit 7,
+    the prune is not sent again; its task may still run)."""
+    from pvectl.backup.catalog import BackupNotFound, locate
+    from pvectl.cli.errors import UNKNOWN, CliError
+    from pvectl.guest.answers import ambiguous, describe_loss
+
+    if not ambiguous(exc):
+        raise exc
+    loss = describe_loss(exc)
+    left = []
+    for mark in plan.removes:
+        volid = str(mark.get("volid"))
+        try:
+            locate(client, volid, node=plan.node)
+        except BackupNotFound:
+            continue
+        except PveError:
+            pass
+        left.append(volid)
+    if left:
+        raise CliError(
+            f"pruning on {plan.storage}: {loss}; still listed: {', '.join(left)}; not sent again",
+            UNKNOWN,
+            [f"check with: pvectl backup list --storage {plan.storage}"],
+        )
+    for mark in plan.removes:
+        print(f"removed {mark.get('volid')} ({loss}; the storage no longer lists it)", file=sys.stderr)

@@ -3,35 +3,68 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from pvectl.cli.commands.backup.common import NodeOpt, VolidArg
 from pvectl.cli.errors import reported
 
+if TYPE_CHECKING:
+    from pvectl.backup.catalog import Backup
+    from pvectl.sdk import ProxmoxClient
 
-def _set(ctx: typer.Context, volid: str, node: str | None, **attrs: object) -> None:
+
+def _set(ctx: typer.Context, volid: str, node: str | None, past: str, **attrs: object) -> None:
     from pvectl.cli.commands.backup.common import find
+    from pvectl.sdk._core.errors import PveError
 
     client = ctx.obj.client()
     backup = find(client, volid, node)
-    # pve-storage API2/Storage/Content.pm updateattributes: notes and protected (backups only)
-    client.nodes(backup.node).storage(backup.storage).content(volid).set(**attrs)
+    try:
+        # pve-storage API2/Storage/Content.pm updateattributes: notes and protected (backups only)
+        client.nodes(backup.node).storage(backup.storage).content(volid).set(**attrs)
+    except PveError as exc:
+        _settle(client, volid, backup.node, exc, past, lambda b: b is not None and _has(b, attrs))
+        return
+    print(past)
+
+
+def _has(backup: Backup, attrs: dict[str, object]) -> bool:
+    return all(getattr(backup, key) == value for key, value in attrs.items())
+
+
+def _settle(
+    client: ProxmoxClient, volid: str, node: str, exc: Exception, past: str, wanted: Callable[[Backup | None], bool]
+) -> None:
+    """After a failed write: a refusal is raised as it is; an ambiguous answer is judged by what the storage shows
+    now (done, or unknown: exit 7, never sent again)."""
+    from pvectl.backup.volume import shown
+    from pvectl.cli.errors import UNKNOWN, CliError
+    from pvectl.guest.answers import ambiguous, describe_loss
+
+    if not ambiguous(exc):
+        raise exc
+    loss = describe_loss(exc)
+    seen = shown(client, volid, node, wanted)
+    if seen:
+        print(f"{past} ({loss}; the storage shows it)")
+        return
+    why = "the storage does not show it (yet)" if seen is False else "the storage could not be read"
+    raise CliError(f"{volid}: {loss}; {why}; not sent again", UNKNOWN, [f"check with: pvectl backup show '{volid}'"])
 
 
 def protect(ctx: typer.Context, volid: VolidArg, node: NodeOpt = None) -> None:
     """Protect a backup: PVE then refuses to delete or prune it."""
     with reported():
-        _set(ctx, volid, node, protected=True)
-        print(f"protected {volid}")
+        _set(ctx, volid, node, f"protected {volid}", protected=True)
 
 
 def unprotect(ctx: typer.Context, volid: VolidArg, node: NodeOpt = None) -> None:
     """Remove a backup's protection (prune and delete may then remove it)."""
     with reported():
-        _set(ctx, volid, node, protected=False)
-        print(f"unprotected {volid}")
+        _set(ctx, volid, node, f"unprotected {volid}", protected=False)
 
 
 def notes(
@@ -42,8 +75,7 @@ def notes(
 ) -> None:
     """Set a backup's notes (shown by backup list)."""
     with reported():
-        _set(ctx, volid, node, notes=text)
-        print(f"notes of {volid} {'set' if text else 'removed'}")
+        _set(ctx, volid, node, f"notes of {volid} {'set' if text else 'removed'}", notes=text)
 
 
 def delete(
@@ -59,14 +91,21 @@ def delete(
         from pvectl.cli.tasks import wait_for
         from pvectl.cli.writes import confirm
         from pvectl.sdk import TaskFailed
+        from pvectl.sdk._core.answers import UnexpectedAnswer
+        from pvectl.sdk._core.errors import PveError
 
         client = ctx.obj.client()
         backup = find(client, volid, node)
         if not yes:
             confirm(f"Delete backup {volid}?", f"refusing to delete {volid}")
-        task = client.nodes(backup.node).storage(backup.storage).content(volid).delete()
-        if task is None:
-            print(f"deleted {volid}")
+        try:
+            task = client.nodes(backup.node).storage(backup.storage).content(volid).delete()
+        except PveError as exc:
+            _settle(client, volid, backup.node, exc, f"deleted {volid}", lambda b: b is None)
+            return
+        if task is None:  # no UPID (PVE answers one without ``delay``): the list tells
+            _settle(client, volid, backup.node, UnexpectedAnswer(f"DELETE {volid}", None, "a UPID"),
+                    f"deleted {volid}", lambda b: b is None)  # fmt: skip
             return
         try:
             wait_for(client, str(task), verbose=bool(ctx.obj.options.verbose))

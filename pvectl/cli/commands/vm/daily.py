@@ -173,13 +173,18 @@ serial = typer.Typer(name="serial-console", help="Serial console of a VM.", no_a
 def serial_enable(ctx: typer.Context, vm: VmArg) -> None:
     """Set serial0=socket and vga=serial0 (what vm create does after creating the VM)."""
     with reported():
-        from pvectl.vm.actions import enable_serial_console
+        from pvectl.cli import render
+        from pvectl.cli.writes import watched
+        from pvectl.guest.ops.simple import serial_write
+        from pvectl.sdk._core.answers import as_object
 
         client = ctx.obj.client()
         ref = _find(client, vm)
-        enable_serial_console(client, ref.node, ref.vmid)
-        print(f"VM {ref.vmid}: serial console enabled (serial0=socket, vga=serial0)")
-        if ref.status == "running":
+        path = f"/nodes/{ref.node}/qemu/{ref.vmid}/config"
+        config = as_object(f"GET {path}", client.nodes(ref.node).qemu(ref.vmid).config.get())
+        outcome = watched(client, serial_write(ref, str(config.get("digest") or "")), wait=True, seconds=None)
+        render.one(ctx, outcome)
+        if ref.status == "running" and outcome.ok:
             from pvectl.vm.pending import pending_report, waiting
 
             # A serial port does not hot-plug (qemu-server's vmconfig_hotplug_pending knows no `serialN`): on a
@@ -188,5 +193,6 @@ def serial_enable(ctx: typer.Context, vm: VmArg) -> None:
             if later:
                 print(
                     f"VM {ref.vmid} is running: {' and '.join(later)} take effect at its next reboot "
-                    f"(pvectl vm reboot {ref.vmid})"
+                    f"(pvectl vm reboot {ref.vmid})",
+                    file=sys.stderr,
                 )

@@ -4,7 +4,8 @@ The command's stdout and stderr go to ours, and its exit code becomes ours; ``-o
 object instead (still exiting with the command's code). Codes 1-255 pass as they are; a code a process status
 cannot carry (above 255, negative: Windows guests return 32-bit codes) or one that is not a number exits 255,
 with the real code on stderr: a failed command never exits 0. Failures of pvectl itself use the documented codes
-(1 agent not usable, 4 no such VM, 7 ``--timeout`` ran out while the command still runs).
+(1 agent not usable, 4 no such VM, 7 ``--timeout`` ran out while the command still runs, or the answer to
+``agent/exec`` was lost: the command may have started, and is not sent again).
 """
 
 from __future__ import annotations
@@ -56,7 +57,8 @@ def exec_(
 
     Exit codes 1-255 pass as they are; any other non-zero code (above 255 or negative, as Windows guests
     return, or not a number) exits 255 and prints the real code on stderr. pvectl's own failures: 1 agent
-    not usable, 4 no such VM, 7 --timeout ran out.
+    not usable, 4 no such VM, 7 --timeout ran out or the start's answer was lost
+    (the command may run: it is not sent again).
     """
     code = 0
     with reported():
@@ -64,7 +66,7 @@ def exec_(
         from pvectl.cli.duration import parse_duration
         from pvectl.cli.output import resolve
         from pvectl.cli.runner import output_format
-        from pvectl.vm.guest import GuestError, WaitTimeout, run
+        from pvectl.vm.guest import GuestError, StartUnknown, WaitTimeout, run
 
         fmt = resolve(output_format(ctx), piped="text")  # piped: the raw streams, like ssh
         seconds = EXEC_TIMEOUT if timeout is None else parse_duration(timeout, "--timeout")
@@ -75,6 +77,8 @@ def exec_(
             result = run(client, ref.node, ref.vmid, list(command), stdin=stdin, timeout=seconds)
         except GuestError as exc:
             raise CliError(str(exc), FAILURE, [f"remedy: {exc.remedy}"] if exc.remedy else []) from None
+        except StartUnknown as exc:
+            raise CliError(f"VM {ref.vmid}: {exc}", UNKNOWN) from None
         except WaitTimeout as exc:
             raise CliError(f"VM {ref.vmid}: {exc}; the command goes on in the guest", UNKNOWN) from None
         if fmt in ("json", "yaml"):
