@@ -16,6 +16,7 @@ WAIT = 30  # seconds: a bound on every step of these tests, never reached when t
 # SIGINT back to its default there), by the signal itself: the shell shows 130 either way, with nothing printed.
 BY_CTRL_C = (130, -signal.SIGINT)
 
+
 def interrupt_when(pve: Faulty, pattern: str, *args: str) -> tuple[int, str, str]:
     """Run pvectl ARGS, press Ctrl-C once a request matching ``pattern`` reached the proxy."""
     seen = pve.proxy.signal_on(pattern)
