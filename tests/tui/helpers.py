@@ -33,6 +33,13 @@ async def answer(pilot: Pilot[Any], key: str, value: Any) -> None:
     else:
         assert isinstance(control, Input)
         control.value = str(value)
+    # The change reaches the screen in two message hops (control, then its row): on a loaded machine a short
+    # pause is not enough, so wait until the control, its row and the screen have nothing left to handle.
+    pumps = [control, row(pilot, key), pilot.app.screen]
+    for _ in range(250):
+        await pilot.pause(0.01)
+        if all(pump._message_queue.empty() for pump in pumps):
+            break
     await settle(pilot)
 
 

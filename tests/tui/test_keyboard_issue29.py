@@ -238,6 +238,7 @@ async def test_the_virtio_driver_iso_is_offered_and_checked(cli: SimCli) -> None
         app_of(pilot).go("os")
         await settle(pilot)
         await answer(pilot, "os.virtio_iso", volumes[0])
+        await until(pilot, lambda: app.wizard.config.os.virtio_iso == volumes[0])  # the choice reached the wizard
         app_of(pilot).go("confirm")
         await until(pilot, lambda: not app.screen.query_one("#create", Button).disabled)
 
