@@ -209,7 +209,22 @@ def run_clone(
     timeout: float | None,
     on_progress: Callable[[str], None] | None = None,
 ) -> Outcome:
-    """Send the clone (retrying a taken automatic id), wait for its task, start the VM when asked."""
+    """Send the clone (retrying a taken automatic id), wait for its task, start the VM when asked. The outcome is
+    the new VM's (its id and name), as ``ct clone``'s is the new container's."""
+    outcome = _run_clone(client, req, timeout=timeout, on_progress=on_progress)
+    outcome.action = "clone"
+    if outcome.vmid is not None and outcome.name is None:
+        outcome.name = str(req.params.get("name") or "") or None
+    return outcome
+
+
+def _run_clone(
+    client: ProxmoxClient,
+    req: CloneRequest,
+    *,
+    timeout: float | None,
+    on_progress: Callable[[str], None] | None = None,
+) -> Outcome:
     from pvectl.sdk import ApiError, PveError, TaskFailed, TaskTimeout
     from pvectl.sdk._core.task import Task, TaskLost
     from pvectl.vm import reconcile

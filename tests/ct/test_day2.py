@@ -101,6 +101,8 @@ def test_clone_full_and_linked_from_a_template(cli: SimCli) -> None:
     run = cli("-o", "json", "ct", "clone", "cache1", "--newid", "301", "--hostname", "cache1b")
     assert run.code == 0, run.stderr
     assert run.json()["outcome"] == "done" and ":vzclone:191:" in run.json()["upid"]
+    # the outcome is the new container's, as vm clone's is the new VM's: `--query vmid` gives the new id
+    assert (run.json()["vmid"], run.json()["name"], run.json()["action"]) == (301, "cache1b", "clone")
     linked = cli("ct", "clone", "cache1", "--linked", "--newid", "302")
     assert linked.code == 2 and "is no template" in linked.stderr
     running = cli("ct", "clone", "ns1", "--newid", "303")

@@ -29,6 +29,8 @@ def test_pull_downloads_once_and_then_says_it_is_there(cli: SimCli) -> None:
     again = cli("ct", "template", "pull", "debian-13", "--node", "pve1", "--storage", "local")
     assert again.code == 0 and "already on pve1" in again.stdout
     assert cli.writes() == ["POST /nodes/pve1/aplinfo"]
+    shown = cli("-o", "json", "ct", "template", "pull", "debian-13", "--node", "pve1", "--storage", "local").json()
+    assert shown == {"volid": run.stdout.strip(), "node": "pve1", "storage": "local", "outcome": "already"}
     index = {r["template"]: r for r in cli("-o", "json", "ct", "template", "list", "--available").json()}
     assert index["debian-13-standard_13.1-2_amd64.tar.zst"]["downloaded"] == "yes"
 

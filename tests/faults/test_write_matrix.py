@@ -114,7 +114,7 @@ CASES: dict[str, Case] = {
                          setup=(("ct", "start", "191"),), others={191: f"POST {C191}/status/stop"}),
     "ct-delete": Case(("ct", "delete", "191", "--yes"), f"DELETE {C191}", 191, ":vzdestroy:191:",
                       state=lambda p: 191 not in vmids(p)),
-    "ct-clone": Case(("ct", "clone", "191", "--vmid", "250"), f"POST {C191}/clone", 191, ":vzclone:191:",
+    "ct-clone": Case(("ct", "clone", "191", "--vmid", "250"), f"POST {C191}/clone", 250, ":vzclone:191:",
                      state=lambda p: 250 in vmids(p)),
     "ct-migrate": Case(("ct", "migrate", "191", "--to", "pve1", "--yes"), f"POST {C191}/migrate", 191,
                        ":vzmigrate:191:", state=lambda p: where(p, 191) == "pve1"),

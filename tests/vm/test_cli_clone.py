@@ -25,6 +25,7 @@ def test_template_clones_linked_by_default_and_full_on_request(gcli: SimCli) -> 
     assert linked.code == 0, linked.stderr
     out = linked.json()
     assert out["outcome"] == "done" and out["exit_code"] == 0
+    assert (out["action"], out["name"]) == ("clone", "web1-linked")  # the new VM's outcome: its id and name
     assert f"base-{tpl}-disk-0/vm-{out['vmid']}-disk-0" in _config(gcli, "web1-linked")["scsi0"]
     full = gcli("vm", "clone", str(tpl), "web1-full", "--full", "--vmid", "4242")
     assert full.code == 0, full.stderr

@@ -43,14 +43,26 @@ Disk = Annotated[str, typer.Argument(help="rootfs or mpN.", show_default=False)]
 Size = Annotated[str, typer.Argument(help="+SIZE grows by (+4G), SIZE sets (16G); G when no unit.", show_default=False)]
 
 
-def _one(ctx: typer.Context, step: Step, *, dry_run: bool, seconds: float | None, verb: str) -> None:
+def _one(
+    ctx: typer.Context,
+    step: Step,
+    *,
+    dry_run: bool,
+    seconds: float | None,
+    verb: str,
+    new: tuple[int, str | None, str] | None = None,
+) -> None:
+    """Run one step; ``new`` (id, name, node): the outcome is the guest the step makes (a clone), as ``vm clone``'s."""
     from pvectl.cli import render
     from pvectl.guest.run import execute
 
     if dry_run:
         render.plan(ctx, [step], verb, request=lambda s: f"{getattr(s, 'request', '')} {_params(s)}".rstrip())
         return
-    render.one(ctx, execute(ctx.obj.client(), step, timeout=seconds))
+    outcome = execute(ctx.obj.client(), step, timeout=seconds)
+    if new is not None and outcome.kind != "failed":  # refused or never sent: no new guest to name
+        outcome.vmid, outcome.name, outcome.node = new
+    render.one(ctx, outcome)
 
 
 def _params(step: Step) -> str:
@@ -97,7 +109,8 @@ def clone(
         from pvectl.sdk._core.answers import plain
 
         vmid = newid if newid is not None else int(plain(client.cluster.nextid()))
-        _one(ctx, ops.clone(ref, vmid, params), dry_run=dry_run, seconds=seconds, verb="clone")
+        _one(ctx, ops.clone(ref, vmid, params), dry_run=dry_run, seconds=seconds, verb="clone",
+             new=(vmid, hostname, target or ref.node))  # fmt: skip
 
 
 def convert(

@@ -3,7 +3,6 @@ PVE/API2/Nodes.pm aplinfo and apl_download)."""
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
@@ -128,8 +127,9 @@ def pull(
             what = "no storage holds templates" if target is None else f"'{target}' holds no templates"
             raise CliError(f"--storage: {what} on {where} (available: {', '.join(stores) or 'none'})", USAGE)
         volid = f"{target}:vztmpl/{appliance.template}"
+        result = {"volid": volid, "node": where, "storage": target, "outcome": "already"}
         if any(t.volid == volid for t in templates.on_node(client, where, [target])):
-            print(f"{volid} is already on {where}")
+            show(ctx, result, human=f"{volid} is already on {where}", piped="text")
             return
         request = pull_request(where, target, appliance.template)
         if dry_run:
@@ -144,4 +144,5 @@ def pull(
         outcome = run_pull(client, request, 0)
         if outcome is not None:
             render.one(ctx, outcome)
-        print(volid, file=sys.stdout)
+            return
+        show(ctx, {**result, "outcome": "done"}, human=volid, piped="text")  # the volid alone: `ct create` takes it
