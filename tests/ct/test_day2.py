@@ -157,7 +157,8 @@ def test_set_sends_only_changes_and_says_what_waits(cli: SimCli) -> None:
     same = cli("-o", "json", "ct", "set", "ns1", "--cores", "2")
     assert same.json()["outcome"] == "already"
     assert cli("ct", "set", "ns1", "--privileged").code == 2
-    assert cli("-o", "json", "ct", "set", "ns1", "--hostname", "ns1b", "--reboot").code == 0
+    rebooted = cli("ct", "set", "ns1", "--hostname", "ns1b", "--reboot")
+    assert rebooted.code == 0 and rebooted.stdout.strip().endswith("changed, rebooted"), rebooted.text
     assert cli("-o", "json", "ct", "pending", "ns1b").json() == []  # the reboot applied ostype
 
 

@@ -87,8 +87,11 @@ def _set(ctx: typer.Context, key: str, values: dict[str, Any], *, reboot: bool, 
 
         again = execute(client, power_write(ref, "reboot"), timeout=600)
         outcome.done.append(f"reboot: {again.message}")
-        if not again.ok:
+        if again.ok:
+            outcome.message += ", rebooted"  # the first line says all that happened
+        else:
             outcome.kind, outcome.missing = "partial", ["reboot"]
+            outcome.message += f"; the reboot did not happen: {again.message}"
             outcome.remedies = [f"pvectl ct reboot {ref.vmid}"]
     elif waiting:
         print(f"note: waiting for the next start: {', '.join(waiting)} (pvectl ct pending {ref.vmid};"
