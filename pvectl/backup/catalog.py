@@ -117,3 +117,39 @@ def locate(client: ProxmoxClient, volid: str, *, node: str | None = None) -> Bac
             if entry.volid == volid:
                 return _backup(entry, where)
     raise BackupNotFound(f"no backup {volid} (pvectl backup list --storage {parsed.storage})")
+
+
+def archive_config(text: str) -> dict[str, str]:
+    """The archive's config file as keys (``#`` lines are the description; sections after ``[`` are left out)."""
+    out: dict[str, str] = {}
+    description = []
+    for line in text.splitlines():
+        if line.startswith("["):
+            break  # a snapshot or pending section follows the current config
+        if line.startswith("#"):
+            description.append(line[1:])
+            continue
+        key, sep, value = line.partition(":")
+        if sep:
+            out[key.strip()] = value.strip()
+    if description:
+        out["description"] = "\n".join(description)
+    return out
+
+
+def archived_name(client: ProxmoxClient, node: str, volid: str) -> str:
+    """The guest's name in the archive (``name`` of a VM, ``hostname`` of a container), "" when it cannot be read.
+
+    A restore gives the guest the name its backup holds, also over an existing guest of another name
+    (qemu-server ``src/PVE/QemuServer.pm restore_update_config_line`` and pve-container ``src/PVE/LXC/Create.pm
+    restore_configuration`` copy the archived config), so the outcome names it before the restore has run.
+    """
+    from pvectl.sdk._core.errors import PveError
+
+    try:
+        # pve-manager PVE/API2/VZDump.pm extractconfig: the config file inside the archive, as text
+        text = client.nodes(node).vzdump.extractconfig(volume=volid)
+    except PveError:
+        return ""
+    config = archive_config(str(text or ""))
+    return config.get("name") or config.get("hostname") or ""

@@ -124,6 +124,7 @@ def test_restore_to_a_new_id_and_over_a_stopped_vm(cli: BackupCli) -> None:
     run = cli("backup", "restore", web1, "--vmid", "150", "--unique", "-o", "json")
     assert run.code == 0, run.stderr
     assert (run.json()["outcome"], run.json()["action"]) == ("done", "restore")
+    assert run.json()["name"] == "web1"  # the name the archive holds, which the new VM took
     copy = cli("vm", "show", "150", "-o", "json").json()
     original = cli("vm", "show", "101", "-o", "json").json()
     assert copy["name"] == "web1" and copy["memory"] == original["memory"]
@@ -131,6 +132,10 @@ def test_restore_to_a_new_id_and_over_a_stopped_vm(cli: BackupCli) -> None:
     forced = cli("backup", "restore", scratch, "--force")
     assert forced.code == 0, forced.stderr
     assert "replacing the existing one" in forced.stdout
+    over = cli("backup", "restore", web1, "--vmid", "102", "--force", "-o", "json")
+    assert over.code == 0, over.stderr
+    assert over.json()["name"] == "web1"  # scratch was replaced by web1's archive
+    assert cli("vm", "show", "102", "-o", "json").json()["name"] == "web1"
     running = cli("backup", "restore", web1, "--force")
     assert running.code == 1 and "vm is running" in running.stderr  # PVE's refusal, reported
 
@@ -217,7 +222,7 @@ def test_containers_back_up_and_restore_through_lxc(cli: BackupCli) -> None:
     assert f"POST /nodes/pve1/lxc vmid=250 ostemplate={volid} restore=1" in dry.stdout
     restored = cli("backup", "restore", volid, "--vmid", "250", "-o", "json")
     assert restored.code == 0, restored.stderr
-    assert restored.json()["guest"] == "lxc"
+    assert (restored.json()["guest"], restored.json()["name"]) == ("lxc", "ns1")
     shown = cli("api", "get", "/nodes/pve1/lxc/250/config", "-o", "json").json()
     assert shown["hostname"] == "ns1"
     cross = cli("backup", "restore", volid, "--vmid", "100", "--force")

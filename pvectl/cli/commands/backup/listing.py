@@ -72,6 +72,7 @@ def _check_node(client: object, node: str | None) -> None:
 def show(ctx: typer.Context, volid: VolidArg, node: NodeOpt = None) -> None:
     """A backup: where it is, its notes and protection, and the guest configuration it holds."""
     with reported():
+        from pvectl.backup.catalog import archive_config
         from pvectl.cli.commands.backup.common import find, row
         from pvectl.cli.output import show as render
 
@@ -79,7 +80,7 @@ def show(ctx: typer.Context, volid: VolidArg, node: NodeOpt = None) -> None:
         backup = find(client, volid, node)
         # pve-manager PVE/API2/VZDump.pm extractconfig: the config file inside the archive, as text
         config = client.nodes(backup.node).vzdump.extractconfig(volume=volid)
-        data = {**row(backup), "config": _config(config)}
+        data = {**row(backup), "config": archive_config(config)}
 
         def human() -> str:
             shown = {k: ("yes" if v else "no") if isinstance(v, bool) else v for k, v in row(backup).items()}
@@ -87,21 +88,3 @@ def show(ctx: typer.Context, volid: VolidArg, node: NodeOpt = None) -> None:
             return "\n".join([*head, "config:", *("  " + line for line in config.splitlines())])
 
         render(ctx, data, human=human)
-
-
-def _config(text: str) -> dict[str, str]:
-    """The archive's config file as keys (``#`` lines are the description; sections after ``[`` are left out)."""
-    out: dict[str, str] = {}
-    description = []
-    for line in text.splitlines():
-        if line.startswith("["):
-            break  # a snapshot or pending section follows the current config
-        if line.startswith("#"):
-            description.append(line[1:])
-            continue
-        key, sep, value = line.partition(":")
-        if sep:
-            out[key.strip()] = value.strip()
-    if description:
-        out["description"] = "\n".join(description)
-    return out

@@ -100,9 +100,11 @@ def restore(
         if dry_run:
             _dry_run(ctx, request)
             return
+        from pvectl.backup.catalog import archived_name
         from pvectl.cli import render
 
-        render.one(ctx, submit(client, request, seconds, volid))
+        name = archived_name(client, backup.node, volid)
+        render.one(ctx, submit(client, request, seconds, volid, name))
 
 
 def _guest(client: ProxmoxClient, vmid: int) -> Guest | None:
@@ -124,21 +126,22 @@ def _dry_run(ctx: typer.Context, request: RestoreRequest) -> None:
     show(ctx, {"request": f"POST {request.path}", "params": dict(request.params)}, human=human, piped="text")
 
 
-def submit(client: ProxmoxClient, request: RestoreRequest, seconds: float, volid: str) -> Outcome:
+def submit(client: ProxmoxClient, request: RestoreRequest, seconds: float, volid: str, name: str = "") -> Outcome:
     """The restore through the core's write runner: sent once; after a lost answer the node's task list is asked
     for a ``qmrestore`` task of the id (qemu-server ``src/PVE/API2/Qemu.pm create_vm`` forks ``qmrestore``
     with the vmid as the task id)."""
     from pvectl.guest.run import execute
 
-    return execute(client, restore_write(request, volid), timeout=seconds)
+    return execute(client, restore_write(request, volid, name), timeout=seconds)
 
 
-def restore_write(request: RestoreRequest, volid: str) -> Write:
+def restore_write(request: RestoreRequest, volid: str, name: str = "") -> Write:
+    """``name``: the guest's name in the archive, which the restored guest takes (else the replaced one's)."""
     from pvectl.guest.run import Write
     from pvectl.guest.select import GuestRef
     from pvectl.guest.wire import typed
 
-    name = request.overwrites.name if request.overwrites is not None else ""
+    name = name or (request.overwrites.name if request.overwrites is not None else "")
     ref = GuestRef(request.vmid, request.node, name, "", (), {}, request.kind)
     replaced = ", replacing the existing one" if request.overwrites is not None else ""
     started = " and started" if request.params.get("start") else ""
