@@ -95,17 +95,26 @@ def test_show_gives_the_archived_config_and_notes(cli: BackupCli) -> None:
 def test_protect_notes_and_pve_refusing_to_delete_a_protected_backup(cli: BackupCli) -> None:
     cli("backup", "create", "100", "--storage", "cephfs")
     (volid,) = cli.volids()
-    assert cli("backup", "protect", volid).code == 0
-    assert cli("backup", "notes", volid, "keep until audit").code == 0
+    protected = cli("backup", "protect", volid)
+    assert protected.code == 0 and protected.stdout.strip() == f"protected {volid}"
+    noted = cli("backup", "notes", volid, "keep until audit", "-o", "json")
+    assert noted.code == 0, noted.stderr
+    assert {k: noted.json()[k] for k in ("outcome", "action", "volid")} == {
+        "outcome": "done",
+        "action": "notes",
+        "volid": volid,
+    }
     row = cli("backup", "list", "-o", "json").json()[0]
     assert (row["protected"], row["notes"]) == (True, "keep until audit")
     refused = cli("backup", "delete", volid, "--yes")
     assert refused.code == 1
     assert "cannot remove protected volume" in refused.stderr and "pvectl backup unprotect" in refused.stderr
     assert cli.volids() == [volid]
-    assert cli("backup", "unprotect", volid).code == 0
+    assert cli("backup", "unprotect", volid, "-o", "yaml").stdout.startswith("outcome: done\n")
     assert cli("backup", "delete", volid).code == 2  # no terminal: --yes needed
-    assert cli("backup", "delete", volid, "--yes").code == 0
+    deleted = cli("backup", "delete", volid, "--yes", "-o", "json")
+    assert deleted.code == 0, deleted.stderr
+    assert (deleted.json()["action"], deleted.json()["upid"].split(":")[5]) == ("delete", "imgdel")
     assert cli.volids() == []
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated
 
@@ -16,7 +15,7 @@ if TYPE_CHECKING:
     from pvectl.sdk import ProxmoxClient
 
 
-def _set(ctx: typer.Context, volid: str, node: str | None, past: str, **attrs: object) -> None:
+def _set(ctx: typer.Context, volid: str, node: str | None, action: str, past: str, **attrs: object) -> None:
     from pvectl.cli.commands.backup.common import find
     from pvectl.sdk._core.errors import PveError
 
@@ -26,9 +25,17 @@ def _set(ctx: typer.Context, volid: str, node: str | None, past: str, **attrs: o
         # pve-storage API2/Storage/Content.pm updateattributes: notes and protected (backups only)
         client.nodes(backup.node).storage(backup.storage).content(volid).set(**attrs)
     except PveError as exc:
-        _settle(client, volid, backup.node, exc, past, lambda b: b is not None and _has(b, attrs))
+        _settle(ctx, client, volid, backup.node, exc, (action, past), lambda b: b is not None and _has(b, attrs))
         return
-    print(past)
+    _done(ctx, volid, action, past)
+
+
+def _done(ctx: typer.Context, volid: str, action: str, message: str, **more: object) -> None:
+    """The one line people read; ``-o json|yaml``: an object (outcome, action, volid, message, ...)."""
+    from pvectl.cli.output import show
+
+    data = {"outcome": "done", "exit_code": 0, "action": action, "volid": volid, "message": message, **more}
+    show(ctx, data, human=message, piped="text")
 
 
 def _has(backup: Backup, attrs: dict[str, object]) -> bool:
@@ -36,7 +43,13 @@ def _has(backup: Backup, attrs: dict[str, object]) -> bool:
 
 
 def _settle(
-    client: ProxmoxClient, volid: str, node: str, exc: Exception, past: str, wanted: Callable[[Backup | None], bool]
+    ctx: typer.Context,
+    client: ProxmoxClient,
+    volid: str,
+    node: str,
+    exc: Exception,
+    what: tuple[str, str],
+    wanted: Callable[[Backup | None], bool],
 ) -> None:
     """After a failed write: a refusal is raised as it is; an ambiguous answer is judged by what the storage shows
     now (done, or unknown: exit 7, never sent again)."""
@@ -49,7 +62,8 @@ def _settle(
     loss = describe_loss(exc)
     seen = shown(client, volid, node, wanted)
     if seen:
-        print(f"{past} ({loss}; the storage shows it)")
+        action, past = what
+        _done(ctx, volid, action, f"{past} ({loss}; the storage shows it)", checked=[f"the storage lists {volid}"])
         return
     why = "the storage does not show it (yet)" if seen is False else "the storage could not be read"
     raise CliError(f"{volid}: {loss}; {why}; not sent again", UNKNOWN, [f"check with: pvectl backup show '{volid}'"])
@@ -58,13 +72,13 @@ def _settle(
 def protect(ctx: typer.Context, volid: VolidArg, node: NodeOpt = None) -> None:
     """Protect a backup: PVE then refuses to delete or prune it."""
     with reported():
-        _set(ctx, volid, node, f"protected {volid}", protected=True)
+        _set(ctx, volid, node, "protect", f"protected {volid}", protected=True)
 
 
 def unprotect(ctx: typer.Context, volid: VolidArg, node: NodeOpt = None) -> None:
     """Remove a backup's protection (prune and delete may then remove it)."""
     with reported():
-        _set(ctx, volid, node, f"unprotected {volid}", protected=False)
+        _set(ctx, volid, node, "unprotect", f"unprotected {volid}", protected=False)
 
 
 def notes(
@@ -75,7 +89,7 @@ def notes(
 ) -> None:
     """Set a backup's notes (shown by backup list)."""
     with reported():
-        _set(ctx, volid, node, f"notes of {volid} {'set' if text else 'removed'}", notes=text)
+        _set(ctx, volid, node, "notes", f"notes of {volid} {'set' if text else 'removed'}", notes=text)
 
 
 def delete(
@@ -101,11 +115,11 @@ def delete(
         try:
             task = client.nodes(backup.node).storage(backup.storage).content(volid).delete()
         except PveError as exc:
-            _settle(client, volid, backup.node, exc, f"deleted {volid}", lambda b: b is None)
+            _settle(ctx, client, volid, backup.node, exc, ("delete", f"deleted {volid}"), lambda b: b is None)
             return
         if task is None:  # no UPID (PVE answers one without ``delay``): the list tells
-            _settle(client, volid, backup.node, UnexpectedAnswer(f"DELETE {volid}", None, "a UPID"),
-                    f"deleted {volid}", lambda b: b is None)  # fmt: skip
+            _settle(ctx, client, volid, backup.node, UnexpectedAnswer(f"DELETE {volid}", None, "a UPID"),
+                    ("delete", f"deleted {volid}"), lambda b: b is None)  # fmt: skip
             return
         try:
             wait_for(client, str(task), verbose=bool(ctx.obj.options.verbose))
@@ -114,4 +128,4 @@ def delete(
             # protected volume ...")
             hint = [f"unprotect it first: pvectl backup unprotect '{volid}'"] if "protected" in exc.exitstatus else []
             raise CliError(f"PVE did not delete {volid}: {exc.exitstatus}", FAILURE, hint) from None
-        print(f"deleted {volid}", file=sys.stdout)
+        _done(ctx, volid, "delete", f"deleted {volid}", upid=str(task))
