@@ -189,3 +189,14 @@ def rows_for(marks: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         {"volid": m.get("volid"), "vmid": m.get("vmid"), "ctime": m.get("ctime"), "mark": m.get("mark")}
         for m in sorted(marks, key=lambda m: (m.get("vmid") or 0, -(m.get("ctime") or 0)))
     ]
+
+
+def job_value(value: object) -> object:
+    """A job's value as vzdump takes it: PVE reads fleecing, performance and prune-backups back as objects
+    (pve-manager PVE/API2/Backup.pm $backup_job_return_schema) but takes property strings (keep-last=2,...),
+    booleans as 1/0, as the web GUI's 'Run now' sends them (www/manager6/dc/Backup.js run_backup_now)."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, dict):
+        return ",".join(f"{k}={job_value(v)}" for k, v in value.items() if v is not None)
+    return value

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.backup.conftest import BackupCli, backup_cli
@@ -178,6 +179,26 @@ def test_job_list_show_uncovered_and_run(cli: BackupCli) -> None:
     assert {r["vmid"] for r in ran.json()} == {100, 101}
     made = cli("backup", "list", "-o", "json").json()
     assert sorted((r["vmid"], r["storage"]) for r in made) == [(100, "cephfs"), (101, "cephfs")]  # the job's storage
+
+
+def test_job_run_sends_the_jobs_retention_as_a_property_string(cli: BackupCli) -> None:
+    # PVE reads prune-backups, performance and fleecing back as objects (pve-manager PVE/API2/Backup.pm
+    # $backup_job_return_schema) and takes them as property strings in POST /nodes/{node}/vzdump
+    made = cli(
+        "api", "create", "/cluster/backup", "--id", "keep1", "--schedule", "02:00", "--storage", "cephfs",
+        "--vmid", "100", "--prune-backups", "keep-last=1", "--performance", "max-workers=2",
+    )  # fmt: skip
+    assert made.code == 0, made.stderr
+    job = cli("api", "get", "/cluster/backup/keep1", "-o", "json").json()
+    assert job["prune-backups"] == {"keep-last": 1}
+    assert "prune-backups: keep-last=1" in cli("backup", "job", "show", "keep1", "-o", "text").stdout
+    assert cli("backup", "create", "100", "--storage", "cephfs").code == 0
+    ran = cli("backup", "job", "run", "keep1", "-o", "json")
+    assert ran.code == 0, ran.stderr
+    (sent,) = [r for r in cli.requests if r.method == "POST" and r.url.path.endswith("/vzdump")][-1:]
+    body = dict(httpx.QueryParams(sent.content.decode()))
+    assert (body["prune-backups"], body["performance"]) == ("keep-last=1", "max-workers=2")
+    assert len(cli.volids("--vm", "100")) == 1  # the job's keep-last=1 pruned the older backup
 
 
 DAYS = ["2025_01_31-02_00_00", "2025_01_30-02_00_00", "2025_01_29-02_00_00", "2025_01_28-02_00_00"]

@@ -3,8 +3,11 @@
 Modelled on pve-manager 14a22df35955 ``PVE/API2/Backup.pm`` (``index``: vzdump jobs with ``id`` and ``type``;
 ``create_job``: ``enabled`` defaults to 1, an id is generated when none is given, "Job 'ID' already exists";
 ``get_volume_backup_included``: a tree guest -> volumes with ``included`` and ``reason``) and
-``PVE/API2/BackupInfo.pm`` (``get_guests_not_in_backup``); the per-volume reasons are qemu-server e6352be67f70
-``src/PVE/QemuConfig.pm get_backup_volumes`` ("backup=yes"/"backup=no", "efidisk but no OVMF BIOS").
+``PVE/API2/BackupInfo.pm`` (``get_guests_not_in_backup``); ``fleecing``, ``performance`` and ``prune-backups`` are
+property strings when sent but objects when read (``$backup_job_return_schema``; pve-guest-common 4a8f6cbf78e1
+``src/PVE/VZDump/JobBase.pm decode_value`` parses them, ``src/PVE/VZDump/Common.pm $PROPERTY_STRINGS``); the
+per-volume reasons are qemu-server e6352be67f70 ``src/PVE/QemuConfig.pm get_backup_volumes`` ("backup=yes"/
+"backup=no", "efidisk but no OVMF BIOS").
 """
 
 from __future__ import annotations
@@ -30,8 +33,22 @@ def _job(ctx: Ctx) -> dict[str, Any]:
     return job
 
 
+PROPERTY_STRINGS = ("fleecing", "performance", "prune-backups")
+
+
 def _entry(jid: str, job: dict[str, Any]) -> dict[str, Any]:
-    return {"id": jid, "type": "vzdump", **job}
+    decoded = {k: _object(v) if k in PROPERTY_STRINGS else v for k, v in job.items()}
+    return {"id": jid, "type": "vzdump", **decoded}
+
+
+def _object(text: Any) -> dict[str, Any]:
+    """A stored property string as PVE reads it back: an object, numbers as numbers (keep-last=2: 2)."""
+    out: dict[str, Any] = {}
+    for part in str(text).split(","):
+        key, _, value = part.partition("=")
+        if key:
+            out[key.strip()] = int(value) if value.strip().isdigit() else value.strip()
+    return out
 
 
 @route("GET /cluster/backup")

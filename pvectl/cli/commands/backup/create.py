@@ -240,10 +240,10 @@ def report(ctx: typer.Context, results: list[Outcome]) -> None:
 
 def options_for_job(job: dict[str, object]) -> Options:
     """A scheduled job's vzdump parameters (``backup job run``): its own, minus what only the scheduler reads."""
-    from pvectl.backup.plan import Options
+    from pvectl.backup.plan import Options, job_value
 
     skip = {"id", "type", "schedule", "starttime", "dow", "enabled", "comment", "repeat-missed", "next-run"}
     skip |= {"vmid", "all", "exclude", "pool", "node"}  # the selection becomes the per-node vmid lists
     # job-id is not sent: PVE/API2/VZDump.pm lets only root@pam set it
-    extra = {k: v for k, v in job.items() if k not in skip and v is not None}
+    extra = {k: job_value(v) for k, v in job.items() if k not in skip and v is not None}
     return Options(extra=extra)

@@ -72,6 +72,7 @@ def _included(client: Any, jid: str) -> list[dict[str, Any]]:
 def show_job(ctx: typer.Context, jid: JobArg) -> None:
     """A job's settings and the guests (and disks) it includes now."""
     with reported():
+        from pvectl.backup.plan import job_value
         from pvectl.cli.output import show
 
         client = ctx.obj.client()
@@ -80,7 +81,7 @@ def show_job(ctx: typer.Context, jid: JobArg) -> None:
         data = {**job, "guests": guests}
 
         def human() -> str:
-            shown = {k: ("yes" if v else "no") if isinstance(v, bool) else v for k, v in job.items()}
+            shown = {k: ("yes" if v else "no") if isinstance(v, bool) else job_value(v) for k, v in job.items()}
             lines = [f"{k}: {v}" for k, v in shown.items() if v not in (None, "")]
             lines.append(f"guests ({len(guests)}):")
             for g in guests:
