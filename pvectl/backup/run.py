@@ -208,7 +208,9 @@ def progress_text(jobs: Sequence[NodeJob]) -> str:
         if log.current is not None:
             current = log.guests[log.current]
             pct = f" {current.percent}%" if current.percent is not None else ""
-            parts.append(f"{job.request.node}: VM {current.vmid}{pct}")
+            # the log says "VM N" for containers too: name the guest as the request did (CT 200 (ns1))
+            label = next((g.label for g in job.request.guests if g.vmid == current.vmid), f"VM {current.vmid}")
+            parts.append(f"{job.request.node}: {label}{pct}")
     return ", ".join(parts)
 
 

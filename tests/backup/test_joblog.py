@@ -82,3 +82,8 @@ def test_the_progress_line_names_the_guest_and_its_percentage_per_node() -> None
     assert progress_text([job]) == "pve1: VM 100 12%"
     job.lines = THREE_ONE_FAILS[:11]
     assert progress_text([job]) == "pve1: VM 101"
+    # the log says "VM" for a container too: the line names it as the user knows it
+    ct = VzdumpRequest("pve2", (Guest(200, "pve2", "lxc", "ns1"),), {"vmid": "200"})
+    running = NodeJob(ct, upid="UPID:pve2:0000A:0000B:0000C:vzdump:200:root@pam:")
+    running.lines = ["INFO: starting new backup job: vzdump 200", "INFO: Starting Backup of VM 200 (lxc)"]
+    assert progress_text([job, running]) == "pve1: VM 101, pve2: CT 200 (ns1)"
