@@ -162,7 +162,8 @@ class PrunePlan:
     storage: str
     node: str
     marks: tuple[Mapping[str, Any], ...]
-    kind: str = "qemu"
+    kind: str | None = "qemu"  # None: both kinds of the id (a guest that no longer exists)
+    vmid: int | None = None
 
     def marked(self, mark: str) -> list[Mapping[str, Any]]:
         return [m for m in self.marks if m.get("mark") == mark]

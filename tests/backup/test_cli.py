@@ -237,6 +237,48 @@ def test_prune_without_keep_flags_needs_the_storages_setting(aged: BackupCli) ->
     assert aged("backup", "prune", "100", "--keep-last", "0").code == 2
 
 
+def test_prune_a_destroyed_guests_backups_by_its_id(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a destroyed guest's backups stay (backup list --vm 150 shows them); prune takes its id: both kinds' groups
+    volumes = [
+        {"storage": "cephfs", "content": "backup", "name": f"vzdump-{kind}-150-{day}.{ext}", "size": 1}
+        for kind, ext in (("qemu", "vma.zst"), ("lxc", "tar.zst"))
+        for day in DAYS[:2]
+    ]
+    for cli in backup_cli(tmp_path, monkeypatch, volumes=volumes):
+        dry = cli("backup", "prune", "150", "--keep-last", "1", "--dry-run", "-o", "json")
+        assert dry.code == 0, dry.stderr
+        marks = sorted((r["volid"].split("-")[1], r["mark"]) for r in dry.json())
+        assert marks == [("lxc", "keep"), ("lxc", "remove"), ("qemu", "keep"), ("qemu", "remove")]
+        done = cli("backup", "prune", "150", "--keep-last", "1", "--yes")
+        assert done.code == 0, done.stderr
+        assert sorted(v.rsplit("-", 2)[1] for v in cli.volids()) == ["2025_01_31", "2025_01_31"]
+        nothing = cli("backup", "prune", "999", "--keep-last", "1", "--dry-run")
+        assert nothing.code == 4 and "no guest and no backup has id 999" in nothing.stderr
+
+
+def test_prune_by_the_storages_settings_skips_a_storage_without_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    storages = [
+        {"id": "cephfs", "type": "cephfs", "content": ["backup"], "shared": True, "prune-backups": "keep-last=1"},
+        {"id": "ceph-pool", "type": "rbd", "content": ["images", "rootdir"], "shared": True},
+        {"id": "local-lvm", "type": "lvmthin", "content": ["images", "rootdir"]},
+        {"id": "local", "type": "dir", "content": ["iso", "vztmpl", "backup"]},
+    ]
+    volumes = [
+        {"storage": sid, "content": "backup", "name": f"vzdump-qemu-100-{day}.vma.zst", "size": 1, "node": "pve1"}
+        for sid in ("cephfs", "local")
+        for day in DAYS[:2]
+    ]
+    for cli in backup_cli(tmp_path, monkeypatch, storages=storages, volumes=volumes, containers=[]):
+        dry = cli("backup", "prune", "100", "--dry-run", "-o", "json")
+        assert dry.code == 0, dry.stderr
+        assert sorted((r["storage"], r["mark"]) for r in dry.json()) == [("cephfs", "keep"), ("cephfs", "remove")]
+        assert "storage 'local' has no prune-backups setting: skipped" in dry.stderr
+        named = cli("backup", "prune", "100", "--storage", "local")
+        assert named.code == 1 and "storage 'local' has no prune-backups setting" in named.stderr
+
+
 def test_containers_back_up_and_restore_through_lxc(cli: BackupCli) -> None:
     ns1 = cli.guest_id("ns1")
     run = cli("backup", "create", "ns1", "100", "--storage", "cephfs", "-o", "json")

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from pvectl.backup.plan import PrunePlan
     from pvectl.sdk import ProxmoxClient
     from pvectl.sdk._core.errors import PveError
+    from pvectl.vm.selector import Selector
 
 MARK_COLUMNS = ("vmid", "time", "mark", "storage", "volid")
 
@@ -58,8 +59,8 @@ def prune(
     with reported():
         from pvectl.backup.catalog import backup_storages
         from pvectl.backup.plan import Refused, keep_text
-        from pvectl.cli.errors import USAGE, CliError
-        from pvectl.cli.writes import confirm, resolve
+        from pvectl.cli.errors import FAILURE, NOT_FOUND, USAGE, CliError
+        from pvectl.cli.writes import confirm
 
         keep = {
             "keep-last": keep_last,
@@ -77,12 +78,22 @@ def prune(
         if sel.empty:
             raise CliError("backup prune: name guests, or select them (-l, --pool, --node, --name), or --all", USAGE)
         client = ctx.obj.client()
-        refs = resolve(client, sel, ("qemu", "lxc"))
+        targets = _targets(client, sel)
         places = backup_storages(client, storage=storage)
         if storage is not None and not places:
             raise CliError(f"--storage: no storage '{storage}' with backup content", USAGE)
-        plans = [_plan(client, where, ref.vmid, ref.kind, retention) for where in places for ref in refs]
+        plans, unset = _plans(client, places, targets, retention)
+        if unset and (storage is not None or unset == {p.storage for p in places}):
+            raise CliError(
+                f"storage '{min(unset)}' has no prune-backups setting; give --keep-last/--keep-daily/…", FAILURE
+            )
+        for sid in sorted(unset):  # only without --storage and --keep-*: the other storages' own settings apply
+            print(f"storage '{sid}' has no prune-backups setting: skipped (--keep-* prunes it too)", file=sys.stderr)
         plans = [p for p in plans if p.marks]
+        unknown = sorted({vmid for vmid, kind in targets if kind is None} - {p.vmid for p in plans})
+        if unknown and not unset:
+            ids = ", ".join(map(str, unknown))
+            raise CliError(f"no guest and no backup has id {ids} (pvectl backup list)", NOT_FOUND)
         _show(ctx, plans)
         removes = [m for p in plans for m in p.removes]
         if dry_run or not removes:
@@ -96,23 +107,53 @@ def prune(
                 _remove(ctx, client, plan, retention)
 
 
-def _plan(client: ProxmoxClient, where: BackupStorage, vmid: int, kind: str, retention: str | None) -> PrunePlan:
+class _NoRetention(Exception):
+    """The storage has no prune-backups setting and no --keep-* was given (pve-storage Storage.pm prune_backups)."""
+
+
+def _targets(client: ProxmoxClient, sel: Selector) -> list[tuple[int, str | None]]:
+    """(vmid, kind) of each guest to prune; an id no guest has any more is pruned by its backups of either kind
+    (its backups stay when the guest is destroyed, and ``backup list --vm`` lists them)."""
+    import dataclasses
+
+    from pvectl.cli.writes import resolve
+    from pvectl.guest.select import guests
+
+    present = {g.vmid for g in guests(client)}
+    gone = [int(k) for k in sel.keys if k.isdigit() and int(k) not in present]
+    rest = dataclasses.replace(sel, keys=tuple(k for k in sel.keys if not (k.isdigit() and int(k) in gone)))
+    refs = [] if gone and rest.empty else resolve(client, rest, ("qemu", "lxc"))
+    return [(r.vmid, r.kind) for r in refs] + [(vmid, None) for vmid in gone]
+
+
+def _plans(
+    client: ProxmoxClient, places: list[BackupStorage], targets: list[tuple[int, str | None]], retention: str | None
+) -> tuple[list[PrunePlan], set[str]]:
+    """Each storage's marks for each guest, and the storages that have no retention to apply."""
+    plans: list[PrunePlan] = []
+    unset: set[str] = set()
+    for where in places:
+        try:
+            plans += [_plan(client, where, vmid, kind, retention) for vmid, kind in targets]
+        except _NoRetention:
+            unset.add(where.storage)
+    return plans, unset
+
+
+def _plan(client: ProxmoxClient, where: BackupStorage, vmid: int, kind: str | None, retention: str | None) -> PrunePlan:
     from pvectl.backup.plan import PrunePlan
-    from pvectl.cli.errors import FAILURE, CliError
     from pvectl.sdk._core.answers import plain
     from pvectl.sdk._core.errors import ApiError
 
     try:
-        # PruneBackups.pm: type qemu or lxc
+        # PruneBackups.pm: type qemu or lxc (optional: both kinds of the id)
         prune = client.nodes(where.node).storage(where.storage).prunebackups
         marks = plain(prune.get(vmid=vmid, type=cast(Any, kind), prune_backups=retention or None))
     except ApiError as exc:
         if "no prune-backups options configured" in exc.message:  # pve-storage Storage.pm prune_backups
-            raise CliError(
-                f"storage '{where.storage}' has no prune-backups setting; give --keep-last/--keep-daily/…", FAILURE
-            ) from None
+            raise _NoRetention(where.storage) from None
         raise
-    return PrunePlan(where.storage, where.node, tuple(m for m in marks or [] if isinstance(m, dict)), kind)
+    return PrunePlan(where.storage, where.node, tuple(m for m in marks or [] if isinstance(m, dict)), kind, vmid)
 
 
 def _show(ctx: typer.Context, plans: list[PrunePlan]) -> None:
@@ -131,6 +172,7 @@ def _remove(ctx: typer.Context, client: ProxmoxClient, plan: PrunePlan, retentio
     from pvectl.sdk._core.errors import PveError
 
     vmid = plan.removes[0].get("vmid")
+    guest = {"qemu": "VM", "lxc": "CT"}.get(str(plan.kind), "guest")
     prune = client.nodes(plan.node).storage(plan.storage).prunebackups
     try:
         upid = prune.delete(vmid=vmid, type=cast(Any, plan.kind), prune_backups=retention or None).upid.raw
@@ -141,7 +183,7 @@ def _remove(ctx: typer.Context, client: ProxmoxClient, plan: PrunePlan, retentio
         wait_for(client, str(upid), verbose=bool(ctx.obj.options.verbose))
     except TaskFailed as exc:
         raise CliError(
-            f"pruning VM {vmid} on {plan.storage} failed: {exc.exitstatus}", FAILURE, exc.log_tail[-3:]
+            f"pruning {guest} {vmid} on {plan.storage} failed: {exc.exitstatus}", FAILURE, exc.log_tail[-3:]
         ) from None
     for mark in plan.removes:
         print(f"removed {mark.get('volid')}", file=sys.stderr)
