@@ -50,15 +50,25 @@ def online_nodes(client: ProxmoxClient) -> list[str]:
 
 
 def backup_storages(
-    client: ProxmoxClient, *, node: str | None = None, storage: str | None = None
+    client: ProxmoxClient,
+    *,
+    node: str | None = None,
+    storage: str | None = None,
+    inactive: list[BackupStorage] | None = None,
 ) -> list[BackupStorage]:
-    """The (storage, node) pairs to read: shared storages once, local ones per node."""
+    """The (storage, node) pairs to read: shared storages once, local ones per node; ``inactive`` collects the
+    enabled ones the node reports not active (an NFS server down, a PBS unreachable: pve-storage
+    ``src/PVE/API2/Storage/Status.pm index`` reports them with ``active`` 0), whose backups cannot be read."""
     out: list[BackupStorage] = []
     seen_shared: set[str] = set()
     for name in [node] if node else online_nodes(client):
         for st in client.nodes(name).storage.list(content="backup"):
             sid = str(st.storage)
-            if storage not in (None, sid) or st.enabled is False or st.active is False:
+            if storage not in (None, sid) or st.enabled is False:
+                continue
+            if st.active is False:
+                if inactive is not None:
+                    inactive.append(BackupStorage(sid, name, bool(st.shared), str(st.type_ or "")))
                 continue
             shared = bool(st.shared)
             if shared:
@@ -66,17 +76,33 @@ def backup_storages(
                     continue
                 seen_shared.add(sid)
             out.append(BackupStorage(sid, name, shared, str(st.type_ or "")))
+    if inactive is not None:  # a shared storage down on one node is read on another that has it active
+        inactive[:] = [st for st in inactive if not (st.shared and st.storage in seen_shared)]
     return out
 
 
 def list_backups(
-    client: ProxmoxClient, *, node: str | None = None, storage: str | None = None, vmid: int | None = None
+    client: ProxmoxClient,
+    *,
+    node: str | None = None,
+    storage: str | None = None,
+    vmid: int | None = None,
+    unread: dict[str, str] | None = None,
 ) -> list[Backup]:
-    """Every backup, newest first."""
+    """Every backup, newest first. With ``unread``, a storage whose content cannot be read (PVE answers 500 for
+    an unreachable PBS or NFS server) is recorded there (``storage on node``: why) and the others are still read."""
+    from pvectl.sdk._core.errors import ApiError
+
     found: list[Backup] = []
     for where in backup_storages(client, node=node, storage=storage):
         content = client.nodes(where.node).storage(where.storage).content
-        entries = content.list(content="backup", vmid=vmid) if vmid is not None else content.list(content="backup")
+        try:
+            entries = content.list(content="backup", vmid=vmid) if vmid is not None else content.list(content="backup")
+        except ApiError as exc:
+            if unread is None:
+                raise
+            unread[f"{where.storage} on {where.node}"] = exc.message
+            continue
         found.extend(_backup(e, where) for e in entries)
     return sorted(found, key=lambda b: (-b.ctime, b.volid))
 

@@ -25,6 +25,7 @@ from tests.vm.conftest import SimCli
 @dataclass
 class BackupCli(SimCli):
     lose_after: set[str] = field(default_factory=set)  # "POST /nodes/pve2/vzdump": carried out, answer lost
+    edit: dict[str, Any] = field(default_factory=dict)  # "GET /nodes/pve1/storage": f(data) -> the data answered
 
     def volids(self, *args: str) -> list[str]:
         return [row["volid"] for row in self("backup", "list", *args, "-o", "json").json()]
@@ -50,6 +51,10 @@ def backup_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **seed: Any) -> 
         if key in runner.lose_after:
             runner.lose_after.discard(key)
             raise httpx.ReadError("connection closed before the answer", request=request)
+        if key in runner.edit:
+            answer.read()
+            data = runner.edit[key](answer.json()["data"])
+            return httpx.Response(answer.status_code, json={"data": data}, request=request)
         return answer
 
     client = ProxmoxClient(

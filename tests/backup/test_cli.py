@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -80,6 +81,30 @@ def test_list_filters_and_newest_first(cli: BackupCli) -> None:
     table = cli("backup", "list", "-o", "table").stdout.splitlines()[0].split()
     assert table == ["VMID", "KIND", "TIME", "SIZE", "NOTES", "PROTECTED", "STORAGE"]
     assert cli("backup", "list", "--node", "pve9").code == 2
+
+
+def test_list_names_a_storage_it_could_not_read(cli: BackupCli) -> None:
+    from pvectl.sim.faults import FailCall
+
+    assert cli("backup", "create", "100", "--storage", "cephfs").code == 0
+    assert cli("backup", "create", "100").code == 0  # local on pve1
+    cli.sim.inject(FailCall("/nodes/pve1/storage/cephfs/content", method="GET", message="pbs unreachable"))
+    run = cli("backup", "list", "-o", "json")
+    assert run.code == 1 and "could not read storage cephfs on pve1 (pbs unreachable)" in run.stderr
+    assert [r["storage"] for r in run.json()] == ["local"]  # the others are still listed
+
+    def down(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{**r, "active": 0} if r["storage"] == "cephfs" else r for r in rows]
+
+    cli.edit["GET /nodes/pve1/storage"] = down
+    run = cli("backup", "list", "-o", "json")  # cephfs is shared: pve2 reads it
+    assert run.code == 0 and "not active" not in run.stderr
+    assert sorted((r["storage"], r["node"]) for r in run.json()) == [("cephfs", "pve2"), ("local", "pve1")]
+    cli.edit["GET /nodes/pve2/storage"] = down
+    run = cli("backup", "list", "-o", "json")
+    assert run.code == 0 and "storage 'cephfs' on pve1 is not active: its backups are not listed" in run.stderr
+    assert [r["storage"] for r in run.json()] == ["local"]
+    assert cli("backup", "list", "--storage", "nosuch").code == 2
 
 
 def test_show_gives_the_archived_config_and_notes(cli: BackupCli) -> None:

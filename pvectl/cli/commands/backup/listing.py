@@ -33,17 +33,36 @@ def list_backups(
         ),
     ] = None,
 ) -> None:
-    """Every backup on every storage with backup content, newest first (PBS included)."""
+    """Every backup on every storage with backup content, newest first (PBS included).
+
+    A storage that is not active or cannot be read is named on stderr; one that could not be read exits 1 after
+    the backups of the others are listed.
+    """
     with reported():
+        import sys
+
+        from pvectl.backup.catalog import BackupStorage, backup_storages
         from pvectl.backup.catalog import list_backups as read
         from pvectl.cli.commands.backup.common import row
+        from pvectl.cli.errors import FAILURE, USAGE, CliError
         from pvectl.cli.output import show
 
         client = ctx.obj.client()
         vmid = _vmid(client, vm) if vm is not None else None
         _check_node(client, node)
-        rows = [row(b) for b in read(client, node=node, storage=storage, vmid=vmid)]
+        inactive: list[BackupStorage] = []
+        places = backup_storages(client, node=node, storage=storage, inactive=inactive)
+        if storage is not None and not places and not inactive:
+            where = f"on {node}" if node else "in this cluster"
+            raise CliError(f"--storage: no storage '{storage}' with backup content {where}", USAGE)
+        for st in inactive:
+            print(f"storage '{st.storage}' on {st.node} is not active: its backups are not listed", file=sys.stderr)
+        unread: dict[str, str] = {}
+        rows = [row(b) for b in read(client, node=node, storage=storage, vmid=vmid, unread=unread)]
         show(ctx, rows, columns=LIST_COLUMNS, wide=WIDE_COLUMNS)
+        if unread:
+            failed = "; ".join(f"storage {where} ({why})" for where, why in unread.items())
+            raise CliError(f"could not read {failed}: its backups are not listed", FAILURE)
 
 
 def _vmid(client: object, text: str) -> int:
