@@ -13,6 +13,7 @@ followed like any other; not found within the budget, its guests are ``unknown``
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -242,7 +243,8 @@ def _outcome(guest: Guest, result: joblog.GuestBackup | None, job: NodeJob, *, i
         return guest_outcome(guest, "failed", f"{who}: not on {job.request.node} any more; not backed up", upid=upid)
     if result.state == "done":
         took = f" in {result.took}" if result.took else ""
-        return guest_outcome(guest, "done", f"{who}: backed up{took}", upid=upid, archive=result.archive)
+        archive = archive_volid(result.archive, job.request.params.get("storage"))
+        return guest_outcome(guest, "done", f"{who}: backed up{took}", upid=upid, archive=archive)
     if result.state == "failed":
         return guest_outcome(guest, "failed", f"{who}: backup failed - {result.error}", upid=upid)
     if interrupted:
@@ -256,6 +258,25 @@ def _outcome(guest: Guest, result: joblog.GuestBackup | None, job: NodeJob, *, i
         else "the log does not say"
     )
     return guest_outcome(guest, "unknown", f"{who}: unknown ({why})", upid=upid)
+
+
+def archive_volid(archive: str | None, storage: object) -> str | None:
+    """The new backup's volume id from the archive the log names, when the storage was named in the request.
+
+    pve-manager ``PVE/VZDump.pm exec_backup_task`` logs the file it writes (``<dumpdir>/vzdump-….vma.zst``: the
+    volid is ``<storage>:backup/<file name>``) or, on PBS, the snapshot (``vm/100/<time>Z``: ``<storage>:backup/
+    vm/100/<time>Z``); without --storage the storage is the node's vzdump default, so the archive stays as logged.
+    """
+    if not archive or not isinstance(storage, str) or not storage:
+        return archive
+    if archive.startswith("/"):
+        return f"{storage}:backup/{archive.rsplit('/', 1)[1]}"
+    if _PBS_SNAPSHOT.fullmatch(archive):
+        return f"{storage}:backup/{archive}"
+    return archive
+
+
+_PBS_SNAPSHOT = re.compile(r"(?:vm|ct)/\d+/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 
 
 def exit_code(results: Sequence[Outcome]) -> int:

@@ -40,6 +40,8 @@ def test_create_every_guest_exits_0_with_notes_and_protection(cli: BackupCli) ->
     rows = {row["vmid"]: row for row in cli("backup", "list", "-o", "json").json()}
     assert rows[101]["notes"] == "web1 on pve2" and rows[101]["protected"] is True
     assert rows[100]["volid"].startswith("cephfs:backup/vzdump-qemu-100-") and rows[100]["volid"].endswith(".vma.zst")
+    made = {o["vmid"]: o["done"] for o in run.json()}
+    assert made[100] == [f"archive {rows[100]['volid']}"]  # the volume id to restore from
 
 
 def test_create_dry_run_shows_the_requests_and_sends_nothing(cli: BackupCli) -> None:
@@ -334,8 +336,10 @@ def test_proxmox_backup_server_volume_ids(tmp_path: Path, monkeypatch: pytest.Mo
         {"id": "local", "type": "dir", "content": ["iso", "vztmpl"]},
     ]
     for cli in backup_cli(tmp_path, monkeypatch, storages=storages, volumes=[], containers=[]):
-        assert cli("backup", "create", "101", "--storage", "pbs").code == 0
+        made = cli("backup", "create", "101", "--storage", "pbs", "-o", "json")
+        assert made.code == 0, made.stderr
         (row,) = cli("backup", "list", "-o", "json").json()
+        assert made.json()[0]["done"] == [f"archive {row['volid']}"]
         assert row["volid"].startswith("pbs:backup/vm/101/") and row["volid"].endswith("Z")
         assert (row["vmid"], row["kind"], row["format"]) == (101, "vm", "pbs-vm")
         dry = cli("backup", "restore", row["volid"], "--vmid", "170", "--dry-run")
