@@ -51,9 +51,10 @@ def prune(
     ] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
 ) -> None:
-    """Prune guests' backups: without --keep-* the storage's own prune-backups setting applies.
+    """Prune guests' backups: without --keep-* each storage's own prune-backups setting applies.
 
-    The marks are PVE's (GET …/prunebackups); the removal is PVE's (DELETE …/prunebackups), which removes exactly
+    A destroyed guest's backups are pruned by its id. Without --keep-* and --storage, a storage that has no
+    prune-backups setting is skipped (with a note). The marks are PVE's (GET …/prunebackups); the removal is PVE's (DELETE …/prunebackups), which removes exactly
     the backups marked remove: protected ones and ones not named by vzdump stay.
     """
     with reported():
