@@ -37,3 +37,19 @@ def test_an_archive_of_the_other_kind_is_refused(cli: BackupCli) -> None:
     (volid,) = cli.volids()
     raw = cli("api", "create", "/nodes/pve1/qemu", "--vmid", "300", "--archive", volid)
     assert raw.code == 1 and "holds a container" in raw.stderr
+
+
+def test_a_storages_retention_is_set_and_removed_through_the_storage_api(cli: BackupCli) -> None:
+    # pve-storage API2/Storage/Config.pm update: prune-backups set or deleted, answered {storage, type}
+    made = cli("api", "set", "/storage/cephfs", "--prune-backups", "keep-last=1", "-o", "json")
+    assert made.code == 0 and made.json() == {"storage": "cephfs", "type": "cephfs"}
+    assert cli("api", "get", "/storage/cephfs", "-o", "json").json()["prune-backups"] == "keep-last=1"
+    cli("backup", "create", "100", "--storage", "cephfs")
+    assert cli("backup", "prune", "100", "--storage", "cephfs", "--dry-run").code == 0  # the storage's own setting
+    bad = cli("api", "set", "/storage/cephfs", "--prune-backups", "keep-lots=1")
+    assert bad.code != 0 and "prune-backups: invalid format" in bad.stderr
+    assert cli("api", "set", "/storage/cephfs", "--delete", "prune-backups").code == 0
+    assert "prune-backups" not in cli("api", "get", "/storage/cephfs", "-o", "json").json()
+    other = cli("api", "set", "/storage/cephfs", "--content", "images")  # not modelled: refused, not faked
+    assert other.code != 0 and "does not model" in other.stderr
+

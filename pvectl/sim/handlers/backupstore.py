@@ -13,7 +13,7 @@ from typing import Any
 from pvectl.sim import backups, volumes
 from pvectl.sim.handlers.cluster import storages_on
 from pvectl.sim.routes import Ctx, route
-from pvectl.sim.wire import ApiFail
+from pvectl.sim.wire import ApiFail, param_fail
 
 
 @route("PUT /nodes/{node}/storage/{storage}/content/{volume}")
@@ -74,3 +74,40 @@ def prune(ctx: Ctx) -> str:
     effects = [{"op": "remove-volume", "volid": m["volid"], "node": node} for m in marks if m["mark"] == "remove"]
     vmid = ctx.number("vmid")
     return ctx.task(node, "prunebackups", f"{vmid}@{sid}" if vmid else sid, log=log, on_ok=effects)
+
+
+RETENTION_OPTIONS = ("prune-backups",)
+
+
+@route("PUT /storage/{storage}")
+def update_storage(ctx: Ctx) -> dict[str, Any]:
+    """pve-storage ``src/PVE/API2/Storage/Config.pm update``: the storage's retention (``prune-backups``), set or
+    ``delete``d, answered with the storage's id and type. The simulator models no other storage option: changing
+    one is refused (501) rather than answered as done."""
+    sid = ctx.path["storage"]
+    st = ctx.state["storages"].get(sid)
+    if st is None:
+        raise ApiFail(500, f"update storage failed: storage '{sid}' does not exist")  # storage_config
+    delete = [k for k in (ctx.text("delete") or "").replace(";", ",").split(",") if k.strip()]
+    given = {k: ctx.text(k) for k in ctx.params if k not in ("storage", "delete", "digest")}
+    other = sorted({*given, *delete} - set(RETENTION_OPTIONS))
+    if other:
+        raise ApiFail(501, f"the simulator does not model changing storage option(s) {', '.join(other)}")
+    for key in delete:
+        if key in given:  # Config.pm update
+            why = f"cannot set and delete property '{key}'"
+            raise ApiFail(500, f"update storage failed: {why} at the same time!")
+    if "prune-backups" in given:
+        text = str(given["prune-backups"])
+        try:  # pve-storage Storage.pm prune-backups format: keep-all or keep-* counts
+            keep = backups.parse_keep(text)
+        except ValueError:
+            keep = {"": 0}
+        if any(k not in (*backups.KEEP_RULES, "keep-all") for k in keep):
+            raise param_fail({"prune-backups": f"invalid format - {text}"})
+        st["prune-backups"] = text
+    for key in delete:
+        st.pop(key, None)
+    ctx.state["storages"] = {**ctx.state["storages"], sid: st}
+    ctx.changed()
+    return {"storage": sid, "type": st["type"]}
