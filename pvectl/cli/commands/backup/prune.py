@@ -54,8 +54,9 @@ def prune(
     """Prune guests' backups: without --keep-* each storage's own prune-backups setting applies.
 
     A destroyed guest's backups are pruned by its id. Without --keep-* and --storage, a storage that has no
-    prune-backups setting is skipped (with a note). The marks are PVE's (GET …/prunebackups); the removal is PVE's (DELETE …/prunebackups), which removes exactly
-    the backups marked remove: protected ones and ones not named by vzdump stay.
+    prune-backups setting is skipped (with a note). The marks are PVE's (GET …/prunebackups); the removal is
+    PVE's (DELETE …/prunebackups), which removes exactly the backups marked remove: protected ones and ones not
+    named by vzdump stay.
     """
     with reported():
         from pvectl.backup.catalog import backup_storages
