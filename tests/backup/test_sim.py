@@ -52,4 +52,3 @@ def test_a_storages_retention_is_set_and_removed_through_the_storage_api(cli: Ba
     assert "prune-backups" not in cli("api", "get", "/storage/cephfs", "-o", "json").json()
     other = cli("api", "set", "/storage/cephfs", "--content", "images")  # not modelled: refused, not faked
     assert other.code != 0 and "does not model" in other.stderr
-
