@@ -49,6 +49,12 @@ def online_nodes(client: ProxmoxClient) -> list[str]:
     return sorted(str(n.node) for n in client.nodes.list() if n.status == "online")
 
 
+def offline_nodes(client: ProxmoxClient) -> list[str]:
+    """Nodes the cluster lists but cannot reach (their local storages cannot be read; shared ones are read on the
+    others)."""
+    return sorted(str(n.node) for n in client.nodes.list() if n.status != "online")
+
+
 def backup_storages(
     client: ProxmoxClient,
     *,

@@ -107,6 +107,9 @@ def test_list_names_a_storage_it_could_not_read(cli: BackupCli) -> None:
     assert run.code == 0 and "storage 'cephfs' on pve1 is not active: its backups are not listed" in run.stderr
     assert [r["storage"] for r in run.json()] == ["local"]
     assert cli("backup", "list", "--storage", "nosuch").code == 2
+    cli.sim.inject("node-offline:node=pve2")
+    run = cli("backup", "list", "-o", "json")
+    assert "node pve2 is offline: the backups on its own storages are not listed" in run.stderr
 
 
 def test_show_gives_the_archived_config_and_notes(cli: BackupCli) -> None:

@@ -41,7 +41,7 @@ def list_backups(
     with reported():
         import sys
 
-        from pvectl.backup.catalog import BackupStorage, backup_storages
+        from pvectl.backup.catalog import BackupStorage, backup_storages, offline_nodes
         from pvectl.backup.catalog import list_backups as read
         from pvectl.cli.commands.backup.common import row
         from pvectl.cli.errors import FAILURE, USAGE, CliError
@@ -57,6 +57,8 @@ def list_backups(
             raise CliError(f"--storage: no storage '{storage}' with backup content {where}", USAGE)
         for st in inactive:
             print(f"storage '{st.storage}' on {st.node} is not active: its backups are not listed", file=sys.stderr)
+        for name in [] if node else offline_nodes(client):
+            print(f"node {name} is offline: the backups on its own storages are not listed", file=sys.stderr)
         unread: dict[str, str] = {}
         rows = [row(b) for b in read(client, node=node, storage=storage, vmid=vmid, unread=unread)]
         show(ctx, rows, columns=LIST_COLUMNS, wide=WIDE_COLUMNS)
