@@ -128,13 +128,16 @@ def plan_restore(
     if target is None:
         raise Refused(f"{backup.volid}: the name holds no guest id; give --vmid")
     if existing is not None:
+        if existing.kind != kind:  # --force cannot help: PVE restores a VM archive only over a VM, and so on
+            raise Refused(
+                f"{existing.label} is a {_noun(existing.kind)}; the backup holds a {_noun(kind)}: give --vmid for a"
+                " new id"
+            )
         if not force:
             raise Refused(
                 f"{existing.label} exists on {existing.node}; restoring {backup.volid} would overwrite it:"
                 " add --force to replace it, or --vmid for a new id"
             )
-        if existing.kind != kind:
-            raise Refused(f"{existing.label} is a {_noun(existing.kind)}; the backup holds a {_noun(kind)}")
         if existing.node != node:
             raise Refused(f"{existing.label} is on {existing.node}: restore over it there (--node {existing.node})")
     params: dict[str, Any] = {"vmid": target}

@@ -81,17 +81,18 @@ def test_restore_over_a_guest_elsewhere_or_of_another_kind_is_refused() -> None:
             unique=False,
             start=False,
         )
-    with pytest.raises(Refused, match="is a container"):
-        plan_restore(
-            BACKUP,
-            node="pve1",
-            vmid=None,
-            existing=Guest(100, "pve1", "lxc"),
-            force=True,
-            storage=None,
-            unique=False,
-            start=False,
-        )
+    for force in (True, False):  # without --force too: suggesting it would only lead to this refusal
+        with pytest.raises(Refused, match="is a container; the backup holds a VM: give --vmid"):
+            plan_restore(
+                BACKUP,
+                node="pve1",
+                vmid=None,
+                existing=Guest(100, "pve1", "lxc"),
+                force=force,
+                storage=None,
+                unique=False,
+                start=False,
+            )
 
 
 def test_a_container_backup_restores_through_lxc() -> None:
