@@ -229,6 +229,11 @@ def test_job_run_sends_the_jobs_retention_as_a_property_string(cli: BackupCli) -
     body = dict(httpx.QueryParams(sent.content.decode()))
     assert (body["prune-backups"], body["performance"]) == ("keep-last=1", "max-workers=2")
     assert len(cli.volids("--vm", "100")) == 1  # the job's keep-last=1 pruned the older backup
+    queued = cli("backup", "job", "run", "keep1", "--no-wait", "-o", "json")
+    assert queued.code == 0, queued.stderr
+    assert [(r["node"], r["vmids"]) for r in queued.json()] == [("pve1", [100])]
+    assert ":vzdump:100:" in queued.json()[0]["upid"]
+    assert cli("backup", "job", "run", "keep1", "--timeout", "soon").code == 2
 
 
 DAYS = ["2025_01_31-02_00_00", "2025_01_30-02_00_00", "2025_01_29-02_00_00", "2025_01_28-02_00_00"]

@@ -111,13 +111,25 @@ def run_job(
     ctx: typer.Context,
     jid: JobArg,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the vzdump requests; send nothing.")] = False,
+    timeout: Annotated[
+        str | None,
+        typer.Option(
+            "--timeout",
+            metavar="DURATION",
+            help="How long to wait for the backups (default 6h); they go on after it (exit 7).",
+            show_default=False,
+        ),
+    ] = None,
+    no_wait: Annotated[bool, typer.Option("--no-wait", help="Print each node's task id instead of waiting.")] = False,
 ) -> None:
     """Run a job now: its settings into one vzdump task per node; one outcome per guest (as backup create)."""
     with reported():
         from pvectl.backup.plan import Guest, plan_create
         from pvectl.cli.commands.backup.create import BACKUP_TIMEOUT, _dry_run, options_for_job, run
+        from pvectl.cli.duration import parse_duration
         from pvectl.guest.select import guests as cluster_guests
 
+        seconds = parse_duration(timeout, "--timeout") if timeout else BACKUP_TIMEOUT
         client = ctx.obj.client()
         job = _job(client, jid)
         ids = {int(g["id"]) for g in _included(client, jid)}
@@ -131,4 +143,4 @@ def run_job(
         if dry_run:
             _dry_run(ctx, requests)
             return
-        run(ctx, client, requests, BACKUP_TIMEOUT)
+        run(ctx, client, requests, None if no_wait else seconds)
