@@ -28,6 +28,10 @@ if TYPE_CHECKING:
     from pvectl.sdk import ProxmoxClient
 
 LOG_PAGE = 500
+# PVE answers a log with no line yet with one placeholder line for its GUI (pve-common src/PVE/Tools.pm
+# dump_logfile_by_filehandle: "no content" when the file is empty); counted as a line, it would make the next read
+# start after the job's real first line
+NO_CONTENT = "no content"
 POLL = 1.0
 RECONCILE_DELAYS = (0.0, 0.3, 0.7, 1.5, 3.0)
 
@@ -166,6 +170,8 @@ def poll(client: ProxmoxClient, job: NodeJob) -> None:
         while True:
             page = plain(task.log(start=len(job.lines), limit=LOG_PAGE))
             rows = [str(r.get("t", "")) for r in page or [] if isinstance(r, Mapping)]
+            if not job.lines and rows == [NO_CONTENT]:
+                break  # the task has written nothing yet: PVE's placeholder is no log line (and no offset)
             job.lines.extend(rows)
             if len(rows) < LOG_PAGE:
                 break

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pvectl.backup.joblog import parse
 
 THREE_ONE_FAILS = """\
@@ -87,3 +89,32 @@ def test_the_progress_line_names_the_guest_and_its_percentage_per_node() -> None
     running = NodeJob(ct, upid="UPID:pve2:0000A:0000B:0000C:vzdump:200:root@pam:")
     running.lines = ["INFO: starting new backup job: vzdump 200", "INFO: Starting Backup of VM 200 (lxc)"]
     assert progress_text([job, running]) == "pve1: VM 101, pve2: CT 200 (ns1)"
+
+
+class _Task:
+    def __init__(self, pages: list[list[dict[str, object]]]) -> None:
+        self.pages, self.starts = pages, []
+
+    def status(self) -> dict[str, object]:
+        return {"status": "running"}
+
+    def log(self, start: int, limit: int) -> list[dict[str, object]]:
+        self.starts.append(start)
+        return self.pages.pop(0)
+
+
+def test_pves_no_content_placeholder_is_not_a_log_line() -> None:
+    # pve-common Tools.pm dump_logfile_by_filehandle answers an empty log with [{n: 1, t: "no content"}]
+    from types import SimpleNamespace
+
+    from pvectl.backup.plan import Guest, VzdumpRequest
+    from pvectl.backup.run import NodeJob, poll
+
+    task = _Task([[{"n": 1, "t": "no content"}], [{"n": i + 1, "t": t} for i, t in enumerate(THREE_ONE_FAILS[:6])]])
+    client: Any = SimpleNamespace(nodes=lambda node: SimpleNamespace(tasks=lambda upid: task))
+    request = VzdumpRequest("pve1", (Guest(100, "pve1", "qemu"),), {"vmid": "100"})
+    job = NodeJob(request, upid="UPID:pve1:0000A:0000B:0000C:vzdump:100:root@pam:")
+    poll(client, job)
+    assert job.lines == []
+    poll(client, job)
+    assert task.starts == [0, 0] and job.lines == THREE_ONE_FAILS[:6]
