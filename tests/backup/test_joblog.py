@@ -93,7 +93,8 @@ def test_the_progress_line_names_the_guest_and_its_percentage_per_node() -> None
 
 class _Task:
     def __init__(self, pages: list[list[dict[str, object]]]) -> None:
-        self.pages, self.starts = pages, []
+        self.pages = pages
+        self.starts: list[int] = []
 
     def status(self) -> dict[str, object]:
         return {"status": "running"}
