@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from pvectl.sim.world import DEBIAN_CT
 from tests.backup.conftest import BackupCli, backup_cli
 
 
@@ -382,10 +383,27 @@ def test_stop_mode_on_a_started_ha_guest_fails_with_pves_reason(cli: BackupCli) 
 
 
 def test_backups_of_a_deleted_guest_are_listed_by_its_id(cli: BackupCli) -> None:
-    assert cli("backup", "create", "102", "--storage", "cephfs").code == 0
+    assert cli("backup", "create", "101", "102", "--storage", "cephfs").code == 0
+    assert [r["name"] for r in cli("backup", "list", "-o", "json").json()] == ["web1", "scratch"]
     assert cli("vm", "delete", "102", "--yes").code == 0
-    assert [r["vmid"] for r in cli("backup", "list", "--vm", "102", "-o", "json").json()] == [102]
+    assert [(r["vmid"], r["name"]) for r in cli("backup", "list", "--vm", "102", "-o", "json").json()] == [(102, "")]
     assert cli("backup", "list", "--vm", "scratch").code == 4  # the name went with the guest
+    # the id taken by a container now: the VM's backup is not given the container's name
+    made = cli(
+        "api",
+        "create",
+        "/nodes/pve1/lxc",
+        "--vmid",
+        "102",
+        "--ostemplate",
+        f"local:vztmpl/{DEBIAN_CT}",
+        "--hostname",
+        "ct102",
+        "--storage",
+        "local-lvm",
+    )
+    assert made.code == 0, made.stderr
+    assert [r["name"] for r in cli("backup", "list", "--vm", "102", "-o", "json").json()] == [""]
 
 
 def test_a_backup_on_a_nodes_own_storage_restores_on_that_node(cli: BackupCli) -> None:

@@ -30,8 +30,8 @@ NodeOpt = Annotated[
         autocompletion=completers.node,
     ),
 ]
-LIST_COLUMNS = ("vmid", "kind", "time", "size", "notes", "protected", "storage")
-WIDE_COLUMNS = ("vmid", "kind", "time", "size", "notes", "protected", "storage", "node", "format", "volid")
+LIST_COLUMNS = ("vmid", "name", "kind", "time", "size", "notes", "protected", "storage")
+WIDE_COLUMNS = ("vmid", "name", "kind", "time", "size", "notes", "protected", "storage", "node", "format", "volid")
 
 
 def find(client: ProxmoxClient, volid: str, node: str | None) -> Backup:

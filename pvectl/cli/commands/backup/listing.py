@@ -60,11 +60,25 @@ def list_backups(
         for name in [] if node else offline_nodes(client):
             print(f"node {name} is offline: the backups on its own storages are not listed", file=sys.stderr)
         unread: dict[str, str] = {}
-        rows = [row(b) for b in read(client, node=node, storage=storage, vmid=vmid, unread=unread)]
+        names = _names(client)
+        found = read(client, node=node, storage=storage, vmid=vmid, unread=unread)
+        rows = [{"vmid": b.vmid, "name": names.get((b.vmid or 0, b.kind or ""), ""), **row(b)} for b in found]
         show(ctx, rows, columns=LIST_COLUMNS, wide=WIDE_COLUMNS)
         if unread:
             failed = "; ".join(f"storage {where} ({why})" for where, why in unread.items())
             raise CliError(f"could not read {failed}: its backups are not listed", FAILURE)
+
+
+def _names(client: object) -> dict[tuple[int, str], str]:
+    """The name of each guest there is now, by id and kind (a destroyed guest's backups have none, also when its id
+    went to a guest of the other kind): one read, the list goes on without names when it fails."""
+    from pvectl.guest.select import guests
+    from pvectl.sdk._core.errors import PveError
+
+    try:
+        return {(g.vmid, g.kind): g.name for g in guests(client)}  # type: ignore[arg-type]
+    except PveError:
+        return {}
 
 
 def _vmid(client: object, text: str) -> int:
