@@ -82,7 +82,7 @@ def test_list_filters_and_newest_first(cli: BackupCli) -> None:
     on_pve2 = cli("backup", "list", "--node", "pve2", "-o", "json").json()
     assert {r["storage"] for r in on_pve2} == {"cephfs"}  # pve1's local backups are not seen from pve2
     table = cli("backup", "list", "-o", "table").stdout.splitlines()[0].split()
-    assert table == ["VMID", "KIND", "TIME", "SIZE", "NOTES", "PROTECTED", "STORAGE"]
+    assert table == ["VMID", "NAME", "KIND", "TIME", "SIZE", "NOTES", "PROTECTED", "STORAGE"]
     assert cli("backup", "list", "--node", "pve9").code == 2
 
 
