@@ -205,6 +205,10 @@ def test_job_list_show_uncovered_and_run(cli: BackupCli) -> None:
     ns1, cache1 = cli.guest_id("ns1"), cli.guest_id("cache1")
     assert [(r["vmid"], r["type"]) for r in uncovered] == sorted([(102, "qemu"), (ns1, "lxc"), (cache1, "lxc")])
     assert cli("backup", "job", "show", "weekly").code == 4
+    cli("api", "create", "/cluster/backup", "--id", "rest", "--schedule", "sun", "--all", "1", "--exclude", "100,101")
+    none = cli("backup", "job", "uncovered", "-o", "json")
+    assert (none.code, none.json()) == (0, []) and "every guest is included in a backup job" in none.stderr
+    assert cli("api", "delete", "/cluster/backup/rest").code == 0
     ran = cli("backup", "job", "run", "nightly", "-o", "json")
     assert ran.code == 0, ran.stderr
     assert {r["vmid"] for r in ran.json()} == {100, 101}

@@ -104,6 +104,10 @@ def uncovered(ctx: typer.Context) -> None:
         client = ctx.obj.client()
         rows = [dict(r) for r in plain(client.cluster.backup_info.not_backed_up()) or [] if isinstance(r, dict)]
         show(ctx, [{"vmid": r.get("vmid"), "name": r.get("name"), "type": r.get("type")} for r in rows])
+        if not rows:
+            import sys
+
+            print("every guest is included in a backup job", file=sys.stderr)
 
 
 @app.command("run")
