@@ -119,3 +119,17 @@ def test_pves_no_content_placeholder_is_not_a_log_line() -> None:
     assert job.lines == []
     poll(client, job)
     assert task.starts == [0, 0] and job.lines == THREE_ONE_FAILS[:6]
+
+
+def test_the_progress_line_fits_the_terminal(monkeypatch: Any, capsys: Any) -> None:
+    import os
+    import sys
+
+    from pvectl.cli.commands.backup.create import _Progress
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    monkeypatch.setattr("shutil.get_terminal_size", lambda *a: os.terminal_size((40, 24)))
+    progress = _Progress()
+    progress("pve1: VM 100 (dns1) 42%, pve2: VM 101 (web1) 12%, pve3: CT 300 (cache) 7%")
+    line = capsys.readouterr().err.removeprefix("\r\x1b[2K")
+    assert len(line) == 39 and line.startswith("backing up: pve1: VM 100 (dns1) 42%") and line.endswith("...")

@@ -204,7 +204,13 @@ class _Progress:
 
     def __call__(self, text: str) -> None:
         if self.tty and text != self.last:
-            print(f"\r\x1b[2Kbacking up: {text}", end="", file=sys.stderr, flush=True)
+            import shutil
+
+            # one line only: a line wider than the terminal wraps, and \r then clears only its last row
+            line = f"backing up: {text}"
+            width = max(20, shutil.get_terminal_size().columns - 1)
+            line = line if len(line) <= width else line[: width - 3] + "..."
+            print(f"\r\x1b[2K{line}", end="", file=sys.stderr, flush=True)
             self.last = text
 
     def clear(self) -> None:
