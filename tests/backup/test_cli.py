@@ -357,6 +357,15 @@ def test_proxmox_backup_server_volume_ids(tmp_path: Path, monkeypatch: pytest.Mo
         assert (row["vmid"], row["kind"], row["format"]) == (101, "vm", "pbs-vm")
         dry = cli("backup", "restore", row["volid"], "--vmid", "170", "--dry-run")
         assert f"POST /nodes/pve1/qemu vmid=170 archive={row['volid']}" in dry.stdout
+        volid = row["volid"]  # slashes and colons: one path segment, encoded
+        assert cli("backup", "show", volid, "-o", "json").json()["config"]["name"] == "web1"
+        assert cli("backup", "protect", volid).code == 0
+        assert cli("backup", "notes", volid, "before the upgrade").code == 0
+        (row,) = cli("backup", "list", "-o", "json").json()
+        assert (row["protected"], row["notes"]) == (True, "before the upgrade")
+        assert cli("backup", "unprotect", volid).code == 0
+        assert cli("backup", "delete", volid, "--yes").code == 0
+        assert cli.volids() == []
 
 
 def test_the_storages_own_retention(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
