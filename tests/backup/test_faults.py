@@ -67,6 +67,20 @@ def test_restore_lost_answer_is_reconciled(cli: BackupCli) -> None:
     assert cli("vm", "show", "160", "-o", "json").json()["name"] == "web1"
 
 
+def test_container_restore_lost_answer_is_reconciled_from_its_vzrestore_task(cli: BackupCli) -> None:
+    # pve-container src/PVE/API2/LXC.pm create_vm forks a 'vzrestore' worker with the vmid as its id
+    ns1 = cli.guest_id("ns1")
+    cli("backup", "create", str(ns1), "--storage", "cephfs")
+    (volid,) = cli.volids()
+    cli.lose_after.add("POST /nodes/pve1/lxc")
+    run = cli("backup", "restore", volid, "--vmid", "260", "-o", "json")
+    assert run.code == 0, run.stderr
+    out = run.json()
+    assert (out["outcome"], out["guest"], out["name"]) == ("done", "lxc", "ns1")
+    assert ":vzrestore:260:" in out["upid"] and any("vzrestore task UPID:" in c for c in out["checked"])
+    assert cli.writes().count("POST /nodes/pve1/lxc") == 1
+
+
 def test_restore_answer_lost_before_pve_acted_is_verified_not_done(cli: BackupCli) -> None:
     cli("backup", "create", "101", "--storage", "cephfs")
     (volid,) = cli.volids()
