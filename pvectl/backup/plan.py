@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -175,6 +176,22 @@ class PrunePlan:
     def removes(self) -> list[Mapping[str, Any]]:
         """What PVE will remove: entries marked ``remove`` and nothing else (never protected or renamed ones)."""
         return self.marked("remove")
+
+
+def pruned(lines: Iterable[str]) -> list[str]:
+    """The volume ids a prune task's log says it removed (pve-storage src/PVE/Storage/Plugin.pm prune_backups logs
+    "removing backup 'VOLID'" before each removal, and "error when removing backup 'VOLID' - ..." when it fails)."""
+    out = []
+    for line in lines:
+        if (m := _REMOVING.search(line)) and m.group(1) not in out:
+            out.append(m.group(1))
+        elif m := _REMOVE_FAILED.search(line):
+            out = [v for v in out if v != m.group(1)]
+    return out
+
+
+_REMOVING = re.compile(r"^(?:INFO: )?removing backup '([^']+)'")
+_REMOVE_FAILED = re.compile(r"error when removing backup '([^']+)'")
 
 
 def keep_text(keep: Mapping[str, int | None]) -> str | None:

@@ -271,6 +271,23 @@ def test_prune_dry_run_shows_pves_marks_then_removes_exactly_those(aged: BackupC
     assert left == ["2025_01_28", "2025_01_30", "2025_01_31"]  # the protected one stays
 
 
+def test_prune_reports_what_the_task_removed_when_the_marks_changed(aged: BackupCli) -> None:
+    # PVE marks again inside the prune task: pvectl reports the task log's "removing backup" lines, not its plan
+    def stale(marks: list[dict[str, Any]]) -> list[dict[str, Any]]:  # as read before a backup changed the marks
+        day = {m["volid"].split("-", 3)[3][:10]: m for m in marks}
+        day["2025_01_29"]["mark"], day["2025_01_28"]["mark"] = "keep", "remove"
+        return marks
+
+    aged.edit["GET /nodes/pve1/storage/cephfs/prunebackups"] = stale
+    run = aged("backup", "prune", "dns1", "--keep-last", "1", "--storage", "cephfs", "--yes")
+    assert run.code == 0, run.stderr
+    name = "cephfs:backup/vzdump-qemu-100-{}.vma.zst".format
+    assert f"removed {name(DAYS[1])}\n" in run.stderr
+    assert f"removed {name(DAYS[2])} (PVE's marks changed since they were read)" in run.stderr
+    assert f"kept {name(DAYS[3])}: PVE's marks changed since they were read" in run.stderr
+    assert sorted(aged.volids()) == [name(DAYS[3]), name(DAYS[0])]
+
+
 def test_prune_without_keep_flags_needs_the_storages_setting(aged: BackupCli) -> None:
     run = aged("backup", "prune", "100")
     assert run.code == 1 and "no prune-backups setting" in run.stderr and "--keep-last" in run.stderr

@@ -126,3 +126,15 @@ def test_keep_flags() -> None:
 def test_prune_removes_only_what_pve_marked_remove() -> None:
     marks = ({"volid": "a", "mark": "keep"}, {"volid": "b", "mark": "remove"}, {"volid": "c", "mark": "protected"})
     assert [m["volid"] for m in PrunePlan("nfs", "pve1", marks).removes] == ["b"]
+
+
+def test_pruned_reads_the_prune_tasks_log() -> None:
+    from pvectl.backup.plan import pruned
+
+    log = [
+        "removing backup 'nfs:backup/vzdump-qemu-100-2025_01_29-02_00_00.vma.zst'",
+        "removing backup 'nfs:backup/vzdump-qemu-100-2025_01_28-02_00_00.vma.zst'",
+        "error when removing backup 'nfs:backup/vzdump-qemu-100-2025_01_28-02_00_00.vma.zst' - Permission denied",
+        "TASK ERROR: error pruning backups - check log",
+    ]
+    assert pruned(log) == ["nfs:backup/vzdump-qemu-100-2025_01_29-02_00_00.vma.zst"]

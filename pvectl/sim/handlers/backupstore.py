@@ -70,7 +70,8 @@ def prune_dry_run(ctx: Ctx) -> list[dict[str, Any]]:
 def prune(ctx: Ctx) -> str:
     sid, node = ctx.path["storage"], ctx.path["node"]
     marks = _marks(ctx)
-    log = [f"INFO: removing backup '{m['volid']}'" for m in marks if m["mark"] == "remove"]
+    # Plugin.pm prune_backups: the API's worker passes no logfunc, so the default prints the message alone
+    log = [f"removing backup '{m['volid']}'" for m in marks if m["mark"] == "remove"]
     effects = [{"op": "remove-volume", "volid": m["volid"], "node": node} for m in marks if m["mark"] == "remove"]
     vmid = ctx.number("vmid")
     return ctx.task(node, "prunebackups", f"{vmid}@{sid}" if vmid else sid, log=log, on_ok=effects)

@@ -187,8 +187,31 @@ def _remove(ctx: typer.Context, client: ProxmoxClient, plan: PrunePlan, retentio
         raise CliError(
             f"pruning {guest} {vmid} on {plan.storage} failed: {exc.exitstatus}", FAILURE, exc.log_tail[-3:]
         ) from None
-    for mark in plan.removes:
-        print(f"removed {mark.get('volid')}", file=sys.stderr)
+    _report(client, plan, str(upid))
+
+
+def _report(client: ProxmoxClient, plan: PrunePlan, upid: str) -> None:
+    """What the prune task removed, from its log: PVE marks the backups again inside the task (pve-storage
+    src/PVE/API2/Storage/PruneBackups.pm delete), so a backup made or protected since the marks were read changes
+    what goes; each removal is logged "removing backup 'VOLID'" (src/PVE/Storage/Plugin.pm prune_backups)."""
+    from pvectl.backup.plan import pruned
+    from pvectl.sdk._core.answers import plain
+    from pvectl.sdk._core.errors import PveError
+
+    planned = [str(m.get("volid")) for m in plan.removes]
+    try:
+        rows = plain(client.nodes(plan.node).tasks(upid).log(start=0, limit=5000))
+        removed = pruned(str(r.get("t", "")) for r in rows or [] if isinstance(r, dict))
+    except PveError:
+        for volid in planned:
+            print(f"removed {volid} (the prune task ended OK; its log could not be read)", file=sys.stderr)
+        return
+    for volid in removed:
+        extra = "" if volid in planned else " (PVE's marks changed since they were read)"
+        print(f"removed {volid}{extra}", file=sys.stderr)
+    for volid in planned:
+        if volid not in removed:
+            print(f"kept {volid}: PVE's marks changed since they were read", file=sys.stderr)
 
 
 def _settle(client: ProxmoxClient, plan: PrunePlan, exc: PveError) -> None:
