@@ -64,7 +64,8 @@ class NodeJob:
     error: str | None = None  # why the job has no task (refused, lost answer never found)
     error_kind: OutcomeKind = "failed"
     checked: list[str] = field(default_factory=list)  # what was asked after a lost answer
-    unreadable: bool = False  # the task stopped, and the rest of its log could not be read
+    unreadable: bool = False  # the rest of its log cannot be read (the task stopped, or the node stopped answering)
+    failing_since: float | None = None  # when reading the task started to fail (reset by any good read)
 
     @property
     def done(self) -> bool:
@@ -158,6 +159,7 @@ def find_vzdump_task(client: ProxmoxClient, request: VzdumpRequest, since: float
 def poll(client: ProxmoxClient, job: NodeJob) -> None:
     """Read the task's status, then its new log lines (the whole log once it stopped)."""
     from pvectl.sdk._core.answers import plain
+    from pvectl.sdk._core.backoff import TRANSIENT_FOR
     from pvectl.sdk._core.errors import PveError
 
     assert job.upid is not None
@@ -176,9 +178,14 @@ def poll(client: ProxmoxClient, job: NodeJob) -> None:
             if len(rows) < LOG_PAGE:
                 break
     except PveError:
+        now = client.clock.monotonic()
+        job.failing_since = now if job.failing_since is None else job.failing_since
         if job.status is not None and job.status.get("status") == "stopped":
             job.unreadable = True  # the task ended; the rest of its log cannot be read
+        elif now - job.failing_since >= TRANSIENT_FOR:
+            job.unreadable = True  # as the core's poll loop: a node that does not answer for a minute is not waited for
         return
+    job.failing_since = None
     if job.status is not None and job.status.get("status") == "stopped":
         job.complete = True
 
@@ -256,13 +263,12 @@ def _outcome(guest: Guest, result: joblog.GuestBackup | None, job: NodeJob, *, i
     if interrupted:
         doing = "being backed up" if result.state == "running" else "waiting in the job"
         return guest_outcome(guest, "interrupted", f"{who}: {doing}; the task goes on on the server", upid=upid)
-    why = (
-        "the task's log could not be read to the end"
-        if job.unreadable
-        else "the task still runs"
-        if not job.complete
-        else "the log does not say"
-    )
+    stopped = job.status is not None and job.status.get("status") == "stopped"
+    if job.unreadable:
+        silent = "" if stopped else "; its node did not answer for a minute"
+        why = f"the task's log could not be read to the end{silent}"
+    else:
+        why = "the task still runs" if not job.complete else "the log does not say"
     return guest_outcome(guest, "unknown", f"{who}: unknown ({why})", upid=upid)
 
 

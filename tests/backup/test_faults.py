@@ -49,6 +49,18 @@ def test_create_log_that_cannot_be_read_is_unknown(cli: BackupCli) -> None:
     assert run.json()[0]["outcome"] == "unknown" and "could not be read to the end" in run.json()[0]["message"]
 
 
+def test_a_node_that_stops_answering_is_not_waited_for_hours(cli: BackupCli) -> None:
+    # as the core's poll loop (TRANSIENT_FOR): a minute of failed reads in a row ends the wait; the task may go on
+    cli.sim.inject("fail:path=/nodes/{node}/tasks/{upid}/status,method=GET,status=502,count=100000")
+    run = cli("backup", "create", "100", "--storage", "cephfs", "--timeout", "1h", "-o", "json")
+    assert run.code == 7, run.stderr
+    (out,) = run.json()
+    assert out["outcome"] == "unknown" and "its node did not answer for a minute" in out["message"]
+    assert "pvectl task wait" in " ".join(out["remedies"])
+    reads = [r for r in cli.requests if r.url.path.endswith("/status") and "vzdump" in r.url.path]
+    assert len(reads) < 100  # about a minute of reads, not an hour's
+
+
 def test_a_locked_vm_fails_inside_the_job(cli: BackupCli) -> None:
     cli.sim.inject("lock-vm:vmid=102,lock=snapshot")
     run = cli("backup", "create", "101", "102", "--storage", "cephfs", "-o", "json")
