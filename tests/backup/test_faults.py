@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -162,3 +163,21 @@ def test_a_lost_answer_never_adopts_another_guests_task(cli: BackupCli) -> None:
     cli.sim.inject("fail:path=/nodes/pve2/vzdump,method=POST,status=504,message=gateway timeout")
     run = cli("backup", "create", "101", "--storage", "cephfs", "-o", "json")
     assert run.code == 7 and run.json()[0]["outcome"] == "unknown"  # 102's task is not 101's
+
+
+def test_restore_waits_hours_by_default_and_as_long_as_told(cli: BackupCli, monkeypatch: Any) -> None:
+    import pvectl.guest.run as core_run
+
+    cli("backup", "create", "101", "--storage", "cephfs")
+    (volid,) = cli.volids()
+    waits: list[float | None] = []
+    real = core_run.execute
+
+    def execute(client: Any, write: Any, *, timeout: float | None = None, **kw: Any) -> Any:
+        waits.append(timeout)
+        return real(client, write, timeout=timeout, **kw)
+
+    monkeypatch.setattr(core_run, "execute", execute)
+    assert cli("backup", "restore", volid, "--vmid", "170").code == 0
+    assert cli("backup", "restore", volid, "--vmid", "171", "--timeout", "90s").code == 0
+    assert waits == [6 * 3600.0, 90.0]  # a big restore takes hours; 1 h was the default

@@ -10,6 +10,8 @@ from pvectl.cli import completers
 from pvectl.cli.commands.backup.common import VolidArg
 from pvectl.cli.errors import reported
 
+RESTORE_TIMEOUT = 6 * 3600.0  # a restore writes every disk back: hours for big ones; the task goes on after the wait
+
 if TYPE_CHECKING:
     from pvectl.backup.plan import Guest, RestoreRequest
     from pvectl.guest.outcome import Outcome
@@ -52,7 +54,13 @@ def restore(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the request; send nothing.")] = False,
     timeout: Annotated[
         str | None,
-        typer.Option("--timeout", metavar="DURATION", help="How long to wait (default 1h).", show_default=False),
+        typer.Option(
+            "--timeout",
+            metavar="DURATION",
+            help="How long to wait (default 6h, as backup create: a restore writes every disk); it goes on after it"
+            " (exit 7).",
+            show_default=False,
+        ),
     ] = None,
 ) -> None:
     """Restore a backup (a VM or a container, as the archive says); an existing guest of the same id is replaced
@@ -70,7 +78,7 @@ def restore(
             raise CliError(f"VOLID: {exc}", USAGE) from None
         if vmid is not None and not 100 <= vmid <= 999_999_999:
             raise CliError(f"--vmid: must be between 100 and 999999999, got {vmid}", USAGE)
-        seconds = parse_duration(timeout, "--timeout") if timeout else 3600.0
+        seconds = parse_duration(timeout, "--timeout") if timeout else RESTORE_TIMEOUT
         client = ctx.obj.client()
         backup = find(client, volid, None)
         target = vmid if vmid is not None else (backup.vmid or parsed.vmid)
