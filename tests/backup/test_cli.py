@@ -334,6 +334,9 @@ def test_prune_by_the_storages_settings_skips_a_storage_without_one(
         assert "storage 'local' has no prune-backups setting: skipped" in dry.stderr
         named = cli("backup", "prune", "100", "--storage", "local")
         assert named.code == 1 and "storage 'local' has no prune-backups setting" in named.stderr
+        cli.sim.inject("node-offline:node=pve2")
+        off = cli("backup", "prune", "100", "--dry-run")
+        assert off.code == 0 and "node pve2 is offline: the backups on its own storages are not pruned" in off.stderr
 
 
 def test_containers_back_up_and_restore_through_lxc(cli: BackupCli) -> None:

@@ -59,7 +59,7 @@ def prune(
     named by vzdump stay.
     """
     with reported():
-        from pvectl.backup.catalog import backup_storages
+        from pvectl.backup.catalog import backup_storages, offline_nodes
         from pvectl.backup.plan import Refused, keep_text
         from pvectl.cli.errors import FAILURE, NOT_FOUND, USAGE, CliError
         from pvectl.cli.writes import confirm
@@ -84,6 +84,8 @@ def prune(
         places = backup_storages(client, storage=storage)
         if storage is not None and not places:
             raise CliError(f"--storage: no storage '{storage}' with backup content", USAGE)
+        for name in offline_nodes(client):
+            print(f"node {name} is offline: the backups on its own storages are not pruned", file=sys.stderr)
         plans, unset = _plans(client, places, targets, retention)
         if unset and (storage is not None or unset == {p.storage for p in places}):
             raise CliError(
