@@ -198,6 +198,11 @@ def test_job_list_show_uncovered_and_run(cli: BackupCli) -> None:
     assert made.code == 0, made.stderr
     jobs = cli("backup", "job", "list", "-o", "json").json()
     assert [(j["id"], j["selection"], j["enabled"]) for j in jobs] == [("nightly", "ids 100,101", True)]
+    # PVE's list carries next-run (pve-manager PVE/API2/Backup.pm index); the simulator computes none
+    cli.edit["GET /cluster/backup"] = lambda rows: [{**r, "next-run": 1738288800} for r in rows]
+    table = cli("backup", "job", "list", "-o", "table").stdout.splitlines()
+    assert table[0].split()[:4] == ["ID", "ENABLED", "SCHEDULE", "NEXT"] and "2025-01-31 02:00:00Z" in table[1]
+    del cli.edit["GET /cluster/backup"]
     shown = cli("backup", "job", "show", "nightly", "-o", "json").json()
     assert [g["id"] for g in shown["guests"]] == [100, 101]
     assert shown["guests"][0]["children"][0]["reason"] == "backup=yes"

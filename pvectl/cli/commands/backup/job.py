@@ -16,7 +16,7 @@ app = typer.Typer(
 )
 
 JobArg = Annotated[str, typer.Argument(metavar="ID", help="The job's id (pvectl backup job list).", show_default=False)]
-JOB_COLUMNS = ("id", "enabled", "schedule", "storage", "selection", "mode", "comment")
+JOB_COLUMNS = ("id", "enabled", "schedule", "next", "storage", "selection", "mode", "comment")
 
 
 def _selection(job: dict[str, Any]) -> str:
@@ -30,8 +30,13 @@ def _selection(job: dict[str, Any]) -> str:
 
 
 def _row(job: dict[str, Any]) -> dict[str, Any]:
+    from pvectl.cli.commands.backup.common import when
+
     enabled = str(job.get("enabled", "1")) not in ("0", "False", "false")
-    return {**job, "enabled": enabled, "selection": _selection(job) + (f" on {job['node']}" if job.get("node") else "")}
+    # PVE/API2/Backup.pm index: next-run, computed from the schedule (an epoch), for the list only
+    nxt = str(job.get("next-run") or "").split(".")[0]
+    row = {**job, "enabled": enabled, "selection": _selection(job) + (f" on {job['node']}" if job.get("node") else "")}
+    return {**row, "next": when(int(nxt)) if nxt.isdigit() else ""}
 
 
 @app.command("list")
