@@ -72,14 +72,24 @@ def _get(path: str, call: Callable[[], Any]) -> Any:
 
 
 def _node(client: ProxmoxClient, config: CtConfig, notes: list[str]) -> str:
+    """The given node, else vm create's rule (pvectl.vm.resolve._default_node): the node the API is served from
+    (the ``local`` entry of ``GET /cluster/status``, where the GUI's Create CT wizard starts too), else the only
+    node. The context's node was applied by the command before (as ``vm create`` does)."""
+    from pvectl.vm.reference import ReferenceData
+    from pvectl.vm.resolve import _default_node
+
     rows = _get("/nodes", lambda: client.nodes.list())
     names = sorted(str(r["node"]) for r in rows if isinstance(r, dict) and r.get("node"))
     if config.node is None:
-        online = [str(r["node"]) for r in rows if isinstance(r, dict) and r.get("status") == "online"]
-        if len(names) == 1 or len(online) == 1:
-            notes.append(f"no node given; using '{(online or names)[0]}', the only one online")
-            return (online or names)[0]
-        raise WorkflowError(f"--node: required (available: {', '.join(names) or 'none'})", USAGE)
+        chosen, why = _default_node(ReferenceData(client), names)
+        if chosen is None:
+            raise WorkflowError(
+                f"--node: no node given (available: {', '.join(names) or 'none'}); give --node, "
+                "or set the context's node: pvectl config set CONTEXT node=NODE",
+                USAGE,
+            )
+        notes.append(f"no node given; using '{chosen}' ({why})")
+        return chosen
     if config.node not in names:
         raise WorkflowError(f"--node: node '{config.node}' does not exist (available: {', '.join(names)})", USAGE)
     return config.node

@@ -171,9 +171,26 @@ def test_bad_input_is_one_line_and_nothing_is_sent(cli: SimCli, args: tuple[str,
     assert cli.writes() == []
 
 
-def test_node_required_when_several(cli: SimCli) -> None:
+def test_no_node_given_takes_the_node_the_api_is_served_from(cli: SimCli) -> None:
+    """vm create's rule (pvectl.vm.resolve._default_node): the ``local`` entry of GET /cluster/status."""
+    run = cli("ct", "create", "--template", "debian-12", "--hostname", "n1")
+    assert run.code == 0, run.stderr
+    assert "note: no node given; using 'pve1' (the node the API is served from)" in run.stderr
+    assert cli.writes()[0] == "POST /nodes/pve1/lxc"
+
+
+def test_no_node_and_no_rule_that_picks_one_is_a_usage_error(cli: SimCli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("pvectl.vm.resolve._default_node", lambda ref, names: (None, ""))
     run = cli("ct", "create", "--template", "debian-12")
-    assert run.code == 2 and "--node: required (available: pve1, pve2)" in run.stderr
+    assert run.code == 2, run.stderr
+    assert "--node: no node given (available: pve1, pve2); give --node, or set the context's node" in run.stderr
+    assert cli.writes() == []
+
+
+def test_the_contexts_node_comes_before_the_rule(cli: SimCli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("pvectl.cli.runner.default_node", lambda ctx: "pve2")
+    (create,) = plan(cli, "--template", "debian-12")
+    assert create["path"] == "/nodes/pve2/lxc"
 
 
 def test_password_is_sent_but_never_printed(cli: SimCli) -> None:

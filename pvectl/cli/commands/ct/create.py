@@ -27,7 +27,15 @@ def _opt(*names: str, help: str, metavar: str | None = None, complete: Any = Non
 
 def create(
     ctx: typer.Context,
-    node: Annotated[str | None, _opt("--node", help="Node to create it on.", complete=completers.node)] = None,
+    node: Annotated[
+        str | None,
+        _opt(
+            "--node",
+            help="Node to create it on (default: the context's node, else the node the API is served from,"
+            " else the only node).",
+            complete=completers.node,
+        ),
+    ] = None,
     vmid: Annotated[int | None, _opt("--vmid", help="Container id (default: the next free one).")] = None,
     hostname: Annotated[str | None, _opt("--hostname", "--name", help="Host name (default CT<id>).")] = None,
     template: Annotated[
@@ -229,6 +237,10 @@ def _create(ctx: typer.Context, values: dict[str, Any]) -> None:
     if wait is not None and wait not in WAITS:
         raise CliError(f"--wait: expected one of {', '.join(WAITS)}, got '{wait}'", USAGE)
     config = build(values)
+    if config.node is None:  # neither flag nor file: the context's node, as vm create takes it
+        from pvectl.cli.runner import default_node
+
+        config = config.model_copy(update={"node": default_node(ctx)})
     secret = read_password(values)
     if secret is not None:
         config = config.model_copy(update={"password": secret})
