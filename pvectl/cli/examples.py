@@ -99,9 +99,9 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "task log": ("pvectl task log UPID:pve1:000A1B2C:...",),
     "guest": ("pvectl guest list", "pvectl guest list --kind ct --status running -o json"),
     "guest list": ("pvectl guest list", "pvectl guest list --node pve1 -o json"),
-    "ct": ("pvectl ct list", "pvectl ct create --node pve1 --hostname web1 --template debian-12"),
+    "ct": ("pvectl ct list", "pvectl ct create --node pve1 --hostname app1 --template debian-12"),
     "ct create": (
-        "pvectl ct create --node pve1 --hostname web1 --template debian-12 --start",
+        "pvectl ct create --node pve1 --hostname app1 --template debian-12 --start",
         "pvectl ct create --node pve1 --template debian-13 --pull --net bridge=vmbr0",
         "pvectl ct create --from-file ct1.yaml --dry-run -o json",
         "pvectl ct create --node pve1 --template alpine --pull --wait ip",

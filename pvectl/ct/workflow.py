@@ -213,9 +213,32 @@ def _schema_problems(client: ProxmoxClient, plan: Plan) -> list[str]:
     return out
 
 
-def check_and_plan(client: ProxmoxClient, config: CtConfig) -> tuple[CtConfig, CtPlan, bool]:
+def _duplicate_name(client: ProxmoxClient, config: CtConfig) -> None:
+    """A hostname another guest of the cluster has is refused, as vm create refuses a name
+    (pvectl.vm.workflow.duplicate_name_check): PVE allows it, but every lookup by that name is then ambiguous."""
+    name = config.hostname
+    if not name:
+        return
+    rows = _get("/cluster/resources", lambda: client.cluster.resources(type="vm"))
+    same = sorted(
+        (int(r["vmid"]), "CT" if r.get("type") == "lxc" else "VM")
+        for r in rows
+        if isinstance(r, dict) and r.get("name") == name and r.get("vmid") is not None
+    )
+    if same:
+        raise WorkflowError(
+            f"--hostname: '{name}' is already the name of {', '.join(f'{k} {i}' for i, k in same)} (nothing was sent)",
+            USAGE,
+            ["give another --hostname, or --allow-duplicate-name to create a second guest with it"],
+        )
+
+
+def check_and_plan(
+    client: ProxmoxClient, config: CtConfig, *, allow_duplicate_name: bool = False
+) -> tuple[CtConfig, CtPlan, bool]:
     """Resolve node, id, template and storages; apply every rule; plan. Returns (resolved config, plan,
-    whether the id was chosen automatically). WorkflowError (nothing sent) on a problem."""
+    whether the id was chosen automatically). WorkflowError (nothing sent) on a problem; a hostname another
+    guest has is one unless ``allow_duplicate_name``."""
     from pvectl.ct.rules import check
 
     problems = check(config)
@@ -227,6 +250,8 @@ def check_and_plan(client: ProxmoxClient, config: CtConfig) -> tuple[CtConfig, C
             USAGE,
             problems if len(problems) > 1 else [],
         )
+    if not allow_duplicate_name:
+        _duplicate_name(client, config)
     notes: list[str] = []
     node = _node(client, config, notes)
     config = config.model_copy(update={"node": node})

@@ -42,7 +42,7 @@ def test_privileged_has_no_nesting_by_default(cli: SimCli) -> None:
 
 
 FLAGS = (
-    "--node", "pve1", "--vmid", "300", "--hostname", "web1", "--template", "debian-12", "--disk", "local-lvm:16",
+    "--node", "pve1", "--vmid", "300", "--hostname", "web7", "--template", "debian-12", "--disk", "local-lvm:16",
     "--mp", "local-lvm:32,mp=/srv/data,backup=1", "--cores", "2", "--memory", "2048", "--swap", "0",
     "--net", "bridge=vmbr0,ip=10.0.0.5/24,gw=10.0.0.1,tag=20", "--net", "bridge=vmbr9,ip=dhcp,firewall=0",
     "--nameserver", "10.0.0.53", "--searchdomain", "lab.example", "--fuse", "--keyctl", "--onboot",
@@ -52,7 +52,7 @@ FLAGS = (
 FILE = """\
 node: pve1
 vmid: 300
-hostname: web1
+hostname: web7
 template: debian-12
 disk: local-lvm:16
 mp: ["local-lvm:32,mp=/srv/data,backup=1"]
@@ -230,3 +230,16 @@ def test_ct_help_says_there_is_no_exec(cli: SimCli) -> None:
     run = cli("ct", "--help")
     text = " ".join(run.stdout.split())
     assert "There is no `ct exec`" in text and "pvectl ct console" in text
+
+
+@pytest.mark.parametrize(("hostname", "other"), [("ns1", "CT 190"), ("dns1", "VM 100")])
+def test_a_hostname_another_guest_has_is_refused(cli: SimCli, hostname: str, other: str) -> None:
+    """As vm create refuses a taken name: PVE allows it, but `ct show NAME` would then be ambiguous."""
+    run = cli("ct", "create", "--node", "pve1", "--template", "debian-12", "--hostname", hostname)
+    assert run.code == 2, run.stderr
+    assert f"--hostname: '{hostname}' is already the name of {other} (nothing was sent)" in run.stderr
+    assert "--allow-duplicate-name" in run.stderr and cli.writes() == []
+    run = cli("ct", "create", "--node", "pve1", "--template", "debian-12", "--hostname", hostname,
+              "--allow-duplicate-name")  # fmt: skip
+    assert run.code == 0, run.stderr
+    assert cli.writes() == ["POST /nodes/pve1/lxc"]

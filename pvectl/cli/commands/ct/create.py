@@ -131,6 +131,13 @@ def create(
         str | None, _opt("--from-file", help="Container file (YAML/JSON, flag-named keys); flags override it.")
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the exact requests; send nothing.")] = False,
+    allow_duplicate_name: Annotated[
+        bool,
+        typer.Option(
+            "--allow-duplicate-name",
+            help="Create it even when another guest has this hostname (lookups by it are then ambiguous).",
+        ),
+    ] = False,
     wait: Annotated[
         str | None,
         _opt(
@@ -154,7 +161,7 @@ FLAG_KEYS = {
     "template_storage": "template-storage",
     "ssh_key": "ssh-key",
 }
-NOT_FILE_KEYS = ("password", "password_stdin", "from_file", "dry_run", "wait", "timeout")
+NOT_FILE_KEYS = ("password", "password_stdin", "from_file", "dry_run", "wait", "timeout", "allow_duplicate_name")
 
 
 def flag_values(values: dict[str, Any]) -> dict[str, Any]:
@@ -249,7 +256,7 @@ def _create(ctx: typer.Context, values: dict[str, Any]) -> None:
     from pvectl.ct.workflow import check_and_plan, submit
 
     client = ctx.obj.client()
-    resolved, plan, auto = check_and_plan(client, config)
+    resolved, plan, auto = check_and_plan(client, config, allow_duplicate_name=bool(values["allow_duplicate_name"]))
     if wait == "ip":
         plan.notes.append(f"then wait for its address: GET /nodes/{plan.node}/lxc/{plan.vmid}/interfaces")
     if values.get("dry_run"):
