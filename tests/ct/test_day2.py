@@ -60,6 +60,26 @@ def test_failures_in_bulk_exit_8(cli: SimCli) -> None:
     assert [r["vmid"] for r in cli("-o", "json", "ct", "list").json()] == [190]
 
 
+def test_delete_of_a_running_container_is_refused_before_sending_unless_stop(cli: SimCli) -> None:
+    """As vm delete: PVE destroys only stopped containers (pve-container API2/LXC.pm destroy_vm)."""
+    run = cli("ct", "delete", "ns1", "--yes")
+    assert run.code == 2, run.stderr
+    assert "CT 190 (ns1) is running: PVE deletes only stopped containers (nothing was sent)" in run.stderr
+    assert "pvectl ct delete 190 --stop" in run.stderr and cli.writes() == []
+    dry = cli("-o", "json", "ct", "delete", "ns1", "--stop", "--dry-run")
+    assert dry.json()[0]["request"] == "POST /nodes/pve1/lxc/190/status/stop, then DELETE /nodes/pve1/lxc/190"
+    run = cli("-o", "json", "ct", "delete", "ns1", "--stop", "--yes")
+    assert run.code == 0, run.stderr
+    assert run.json()["outcome"] == "done" and ":vzdestroy:190:" in run.json()["upid"]
+    assert cli.writes() == ["POST /nodes/pve1/lxc/190/status/stop", "DELETE /nodes/pve1/lxc/190"]
+    assert [r["vmid"] for r in cli("-o", "json", "ct", "list").json()] == [191]
+
+
+def test_bulk_delete_hint_names_ct_delete_stop(cli: SimCli) -> None:
+    run = cli("-o", "json", "ct", "delete", "-l", "tag=infra", "--yes")
+    assert run.code == 8 and run.json()[0]["hints"] == ["stop it first: pvectl ct delete 190 --stop"]
+
+
 def test_snapshots_with_retention_rollback_and_delete(cli: SimCli, monkeypatch: pytest.MonkeyPatch) -> None:
     from pvectl.vm import snapshots
 

@@ -77,6 +77,7 @@ def delete(
     bulk: Bulk,
     waiting: Waiting,
     purge: bool = typer.Option(False, "--purge", help="Also remove them from backups, HA and replication."),
+    stop: bool = typer.Option(False, "--stop", help="Stop running containers first (PVE deletes only stopped ones)."),
 ) -> None:
     """Delete containers and their volumes: one by id or hostname, or many by selector (asks first unless --yes)."""
     with reported():
@@ -90,13 +91,32 @@ def delete(
         refs = selected(client, sel, "delete")
         if not refs:
             return
+        if sel.single:
+            _refuse_running(refs[0], stop)
         if sel.single and not bulk.yes and not bulk.dry_run:
             ref = refs[0]
-            confirm(f"Delete CT {ref.vmid} ({ref.name or 'no name'}) on {ref.node} and its volumes?",
+            doing = "Stop and delete" if stop and ref.status == "running" else "Delete"
+            confirm(f"{doing} CT {ref.vmid} ({ref.name or 'no name'}) on {ref.node} and its volumes?",
                     f"refusing to delete CT {ref.vmid}")  # fmt: skip
         ask = question("delete", sel.single, " and their volumes")
-        run_steps(ctx, client, plan_delete(refs, purge=purge), single=sel.single, bulk=bulk, waiting=waiting,
-                  seconds=seconds, verb="delete", question=ask)  # fmt: skip
+        steps = plan_delete(refs, purge=purge, stop=stop, wait=not waiting.no_wait, timeout=seconds)
+        run_steps(ctx, client, steps, single=sel.single, bulk=bulk, waiting=waiting, seconds=seconds, verb="delete",
+                  question=ask)  # fmt: skip
+
+
+def _refuse_running(ref: VmRef, stop: bool) -> None:
+    """One named container that runs, without --stop: refused before the question, nothing sent, as vm delete
+    does. PVE would refuse it (pve-container src/PVE/API2/LXC.pm destroy_vm: "unable to destroy CT N - container
+    is running" unless its force parameter is set)."""
+    from pvectl.cli.errors import USAGE, CliError
+
+    if ref.status == "running" and not stop:
+        raise CliError(
+            f"CT {ref.vmid} ({ref.name or 'no name'}) is running: PVE deletes only stopped containers"
+            " (nothing was sent)",
+            USAGE,
+            [f"stop it first: pvectl ct delete {ref.vmid} --stop"],
+        )
 
 
 start = _power("start")
