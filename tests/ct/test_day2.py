@@ -46,6 +46,7 @@ def test_bulk_start_by_selector_with_outcome_table(cli: SimCli) -> None:
 def test_bulk_stop_needs_yes_without_a_terminal(cli: SimCli) -> None:
     run = cli("ct", "stop", "-l", "tag=infra")
     assert run.code == 2 and "pass --yes" in run.stderr and cli.writes() == []
+    assert "refusing to stop 1 CT without confirmation" in run.stderr  # not "1 VM"
     dry = cli("ct", "stop", "-l", "tag=infra", "--dry-run")
     assert dry.code == 0 and "POST /nodes/pve1/lxc/190/status/stop" in dry.stdout
     assert cli("ct", "stop", "-l", "tag=infra", "--yes").code == 0 and status(cli, 190) == "stopped"
@@ -139,6 +140,8 @@ def test_clone_full_and_linked_from_a_template(cli: SimCli) -> None:
 def test_restart_mode_migration_of_a_running_container(cli: SimCli) -> None:
     dry = cli("-o", "json", "ct", "migrate", "ns1", "--to", "pve2", "--timeout", "30", "--dry-run")
     assert dry.code == 0 and cli.writes() == []
+    # the dry run shows the parameters: restart mode and its shutdown timeout
+    assert dry.json()[0]["request"] == "POST /nodes/pve1/lxc/190/migrate target=pve2 restart=1 timeout=30"
     run = cli("-o", "json", "ct", "migrate", "ns1", "--to", "pve2", "--timeout", "30")
     assert run.code == 0, run.stderr
     outcome = run.json()

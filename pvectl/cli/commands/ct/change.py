@@ -144,6 +144,7 @@ def migrate(
     """Move containers to another node: a running one in restart mode (shut down, moved, started: PVE has no
     live migration for containers), a stopped one offline."""
     with reported():
+        from pvectl.cli import render
         from pvectl.cli.commands.ct.power import selected
         from pvectl.cli.writes import run_steps
         from pvectl.ct import ops
@@ -160,6 +161,9 @@ def migrate(
             decided(r, "migrate", "already", f"on {to} already; nothing sent") if r.node == to
             else ops.migrate(r, to, timeout=timeout) for r in refs
         ]  # fmt: skip
+        if steps and bulk.dry_run:  # the parameters too: restart mode and its shutdown timeout are the point
+            render.plan(ctx, steps, "migrate", request=lambda s: f"{getattr(s, 'request', '')} {_params(s)}".rstrip())
+            return
         if steps:
             wait = 600.0 + (timeout or ops.RESTART_TIMEOUT)
             ask = None if sel.single else (lambda n: f"Migrate {n} CT{'' if n == 1 else 's'} to {to}?")
