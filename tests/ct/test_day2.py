@@ -189,6 +189,21 @@ def test_set_sends_only_changes_and_says_what_waits(cli: SimCli) -> None:
     assert cli("-o", "json", "ct", "pending", "ns1b").json() == []  # the reboot applied ostype
 
 
+@pytest.mark.parametrize(
+    ("args", "culprit"),
+    [
+        (("--net", "bridge=vmbr77"), "--net net0: bridge 'vmbr77' does not exist on pve1 (available: vmbr0, vmbr9)"),
+        (("--mp", "local:4,mp=/x"), "--mp mp0: storage 'local' takes no container disks on pve1"),
+    ],
+)
+def test_set_checks_bridges_and_storages_on_the_node(cli: SimCli, args: tuple[str, ...], culprit: str) -> None:
+    """As ct create does: PVE would write an unknown bridge into the config and fail at the next start."""
+    run = cli("ct", "set", "ns1", *args)
+    assert run.code == 2, run.stdout + run.stderr
+    assert culprit in run.stderr and "(nothing was sent)" in run.stderr
+    assert cli.writes() == []
+
+
 def test_guest_list_and_lists_stay_apart(cli: SimCli) -> None:
     vms = {r["vmid"] for r in cli("-o", "json", "vm", "list").json()}
     cts = {r["vmid"] for r in cli("-o", "json", "ct", "list").json()}
