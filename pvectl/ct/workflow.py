@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from pvectl.vm.plan import Plan
     from pvectl.vm.submit import Event
 
-__all__ = ["CtSubmitter", "WorkflowError", "check_and_plan", "submit"]
+__all__ = ["CtSubmitter", "WorkflowError", "check_and_plan", "pick_node", "submit"]
 
 WHAT = {"create": "CT", "start": "CT start", "pull": "template download"}
 PARAM_FLAGS = {
@@ -71,16 +71,17 @@ def _get(path: str, call: Callable[[], Any]) -> Any:
         raise WorkflowError(f"cannot read {path}: {exc}", FAILURE) from exc
 
 
-def _node(client: ProxmoxClient, config: CtConfig, notes: list[str]) -> str:
+def pick_node(client: ProxmoxClient, given: str | None, notes: list[str]) -> str:
     """The given node, else vm create's rule (pvectl.vm.resolve._default_node): the node the API is served from
     (the ``local`` entry of ``GET /cluster/status``, where the GUI's Create CT wizard starts too), else the only
-    node. The context's node was applied by the command before (as ``vm create`` does)."""
+    node, with a note saying which. The context's node was applied by the command before (as ``vm create`` does).
+    Used by ``ct create`` and ``ct template list|pull``, so a pull without --node lands where a create goes."""
     from pvectl.vm.reference import ReferenceData
     from pvectl.vm.resolve import _default_node
 
     rows = _get("/nodes", lambda: client.nodes.list())
     names = sorted(str(r["node"]) for r in rows if isinstance(r, dict) and r.get("node"))
-    if config.node is None:
+    if given is None:
         chosen, why = _default_node(ReferenceData(client), names)
         if chosen is None:
             raise WorkflowError(
@@ -90,9 +91,9 @@ def _node(client: ProxmoxClient, config: CtConfig, notes: list[str]) -> str:
             )
         notes.append(f"no node given; using '{chosen}' ({why})")
         return chosen
-    if config.node not in names:
-        raise WorkflowError(f"--node: node '{config.node}' does not exist (available: {', '.join(names)})", USAGE)
-    return config.node
+    if given not in names:
+        raise WorkflowError(f"--node: node '{given}' does not exist (available: {', '.join(names)})", USAGE)
+    return given
 
 
 def _template(client: ProxmoxClient, config: CtConfig, node: str, notes: list[str]) -> tuple[str, Any]:
@@ -253,7 +254,7 @@ def check_and_plan(
     if not allow_duplicate_name:
         _duplicate_name(client, config)
     notes: list[str] = []
-    node = _node(client, config, notes)
+    node = pick_node(client, config.node, notes)
     config = config.model_copy(update={"node": node})
     template, pull = _template(client, config, node, notes)
     config = _storages(client, config.model_copy(update={"template": template}), node, notes)
