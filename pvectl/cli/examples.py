@@ -106,7 +106,11 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "pvectl ct create --from-file ct1.yaml --dry-run -o json",
         "pvectl ct create --node pve1 --template alpine --pull --wait ip",
     ),
-    "ct list": ("pvectl ct list", "pvectl ct list --node pve1 --status running -o json"),
+    "ct list": (
+        "pvectl ct list",
+        "pvectl ct list --node pve1 --status running -o json",
+        "pvectl ct list -l tag=infra -o wide",
+    ),
     "ct show": ("pvectl ct show web1", "pvectl ct show 200 -o yaml"),
     "ct start": ("pvectl ct start web1", "pvectl ct start -l tag=lab --parallel 8 -o json"),
     "ct stop": ("pvectl ct stop web1", "pvectl ct stop -l tag=lab --dry-run"),

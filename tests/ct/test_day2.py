@@ -204,6 +204,18 @@ def test_set_checks_bridges_and_storages_on_the_node(cli: SimCli, args: tuple[st
     assert cli.writes() == []
 
 
+def test_ct_list_takes_the_selector_flags_and_wide_columns_of_vm_list(cli: SimCli) -> None:
+    assert [r["vmid"] for r in cli("-o", "json", "ct", "list", "-l", "tag=infra").json()] == [190]
+    assert [r["vmid"] for r in cli("-o", "json", "ct", "list", "--pool", "lab").json()] == [191]
+    assert [r["vmid"] for r in cli("-o", "json", "ct", "list", "--name", "c*").json()] == [191]
+    wide = cli("ct", "list", "-o", "wide")
+    assert wide.code == 0 and wide.stdout.split("\n")[0].split() == [
+        "VMID", "NAME", "NODE", "STATUS", "POOL", "TAGS", "TEMPLATE", "HA", "LOCK", "CPUS", "MAXMEM", "UPTIME"
+    ]  # fmt: skip
+    bad = cli("ct", "list", "-l", "bogus=1")
+    assert bad.code == 2 and "-l/--selector: unknown key 'bogus'" in bad.stderr
+
+
 def test_guest_list_and_lists_stay_apart(cli: SimCli) -> None:
     vms = {r["vmid"] for r in cli("-o", "json", "vm", "list").json()}
     cts = {r["vmid"] for r in cli("-o", "json", "ct", "list").json()}
