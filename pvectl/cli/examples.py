@@ -112,7 +112,11 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "pvectl ct list -l tag=infra -o wide",
     ),
     "ct show": ("pvectl ct show web1", "pvectl ct show 200 -o yaml"),
-    "ct start": ("pvectl ct start web1", "pvectl ct start -l tag=lab --parallel 8 -o json"),
+    "ct start": (
+        "pvectl ct start web1",
+        "IP=$(pvectl ct start web1 --wait ip)",
+        "pvectl ct start -l tag=lab --parallel 8 -o json",
+    ),
     "ct stop": ("pvectl ct stop web1", "pvectl ct stop -l tag=lab --dry-run"),
     "ct shutdown": ("pvectl ct shutdown web1", "pvectl ct shutdown --node pve1 --all --yes"),
     "ct reboot": ("pvectl ct reboot web1",),

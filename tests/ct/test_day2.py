@@ -29,6 +29,18 @@ def test_power_verbs_on_one_container(cli: SimCli) -> None:
     assert [w for w in cli.writes() if "/lxc/" not in w] == []
 
 
+def test_start_wait_ip_prints_the_address_as_vm_start_does(cli: SimCli) -> None:
+    run = cli("ct", "start", "cache1", "--wait", "ip")
+    assert run.code == 0, run.stderr
+    assert run.stdout.strip() == "10.0.9.21" and "CT 191 (cache1): started" in run.stderr  # stdout: the address only
+    assert cli.writes() == ["POST /nodes/pve2/lxc/191/status/start"]
+    again = cli("-o", "json", "ct", "start", "cache1", "--wait", "ip")
+    assert again.code == 0 and again.json()["addresses"] == ["10.0.9.21"] and "running already" in again.stderr
+    many = cli("ct", "start", "--all", "--wait", "ip")
+    assert many.code == 2 and "--wait ip: one container" in many.stderr
+    assert len(cli.writes()) == 1
+
+
 def test_a_vm_is_not_a_container(cli: SimCli) -> None:
     run = cli("ct", "stop", "dns1")
     assert run.code == 4 and "no CT named 'dns1'" in run.stderr
