@@ -131,6 +131,12 @@ def create(
         str | None, _opt("--from-file", help="Container file (YAML/JSON, flag-named keys); flags override it.")
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the exact requests; send nothing.")] = False,
+    interactive: Annotated[
+        bool,
+        typer.Option(
+            "-i", "--interactive", help="Ask each field (the GUI wizard's steps), review, then create; flags pre-fill."
+        ),
+    ] = False,
     allow_duplicate_name: Annotated[
         bool,
         typer.Option(
@@ -161,7 +167,16 @@ FLAG_KEYS = {
     "template_storage": "template-storage",
     "ssh_key": "ssh-key",
 }
-NOT_FILE_KEYS = ("password", "password_stdin", "from_file", "dry_run", "wait", "timeout", "allow_duplicate_name")
+NOT_FILE_KEYS = (
+    "password",
+    "password_stdin",
+    "from_file",
+    "dry_run",
+    "wait",
+    "timeout",
+    "allow_duplicate_name",
+    "interactive",
+)
 
 
 def flag_values(values: dict[str, Any]) -> dict[str, Any]:
@@ -253,15 +268,38 @@ def _create(ctx: typer.Context, values: dict[str, Any]) -> None:
         config = config.model_copy(update={"password": secret})
     if wait == "ip":
         config = config.model_copy(update={"start": True})  # an address needs it running
-    from pvectl.ct.workflow import check_and_plan, submit
+    from pvectl.ct.workflow import check_and_plan
 
+    duplicates = bool(values["allow_duplicate_name"])
+    if values.get("interactive"):
+        from pvectl.prompts.ct import run_ct_prompts
+
+        def finish(client: Any, resolved: CtConfig, plan: Any, auto: bool) -> None:
+            _submit(ctx, client, resolved, plan, auto, wait="ip" if wait == "ip" else None, timeout=timeout)
+
+        def show_plan(plan: Any, resolved: CtConfig) -> None:
+            _print_plan(ctx, plan, resolved)
+
+        dry = bool(values.get("dry_run"))
+        return run_ct_prompts(
+            ctx, config, dry_run=dry, allow_duplicate_name=duplicates, show_plan=show_plan, finish=finish
+        )
     client = ctx.obj.client()
-    resolved, plan, auto = check_and_plan(client, config, allow_duplicate_name=bool(values["allow_duplicate_name"]))
+    resolved, plan, auto = check_and_plan(client, config, allow_duplicate_name=duplicates)
     if wait == "ip":
         plan.notes.append(f"then wait for its address: GET /nodes/{plan.node}/lxc/{plan.vmid}/interfaces")
     if values.get("dry_run"):
         _print_plan(ctx, plan, resolved)
         return
+    _submit(ctx, client, resolved, plan, auto, wait=wait, timeout=timeout)
+
+
+def _submit(
+    ctx: typer.Context, client: Any, resolved: CtConfig, plan: Any, auto: bool, *, wait: str | None, timeout: float
+) -> None:
+    """Run the plan and report; ``--wait ip`` then prints the address."""
+    from pvectl.ct.workflow import submit
+
     for note in plan.notes:
         print(f"note: {note}", file=sys.stderr)
     from pvectl.cli import render
