@@ -81,7 +81,8 @@ def run_steps(
         render.plan(ctx, steps, verb)
         return
     if question is not None and not bulk.yes:
-        confirm(question(len(steps)), f"refusing to {verb} {render.count(len(steps), 'VM')}")
+        noun = render._noun({getattr(getattr(s, "ref", None), "kind", getattr(s, "guest", "qemu")) for s in steps})
+        confirm(question(len(steps)), f"refusing to {verb} {render.count(len(steps), noun)}")
     wait = waiting is None or not waiting.no_wait
     if single and len(steps) == 1:
         outcome = watched(client, steps[0], wait=wait, seconds=seconds)

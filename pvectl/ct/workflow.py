@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from pvectl.vm.plan import Plan
     from pvectl.vm.submit import Event
 
-__all__ = ["CtSubmitter", "WorkflowError", "check_and_plan", "submit"]
+__all__ = ["CtSubmitter", "WorkflowError", "check_and_plan", "pick_node", "submit"]
 
 WHAT = {"create": "CT", "start": "CT start", "pull": "template download"}
 PARAM_FLAGS = {
@@ -71,18 +71,29 @@ def _get(path: str, call: Callable[[], Any]) -> Any:
         raise WorkflowError(f"cannot read {path}: {exc}", FAILURE) from exc
 
 
-def _node(client: ProxmoxClient, config: CtConfig, notes: list[str]) -> str:
+def pick_node(client: ProxmoxClient, given: str | None, notes: list[str]) -> str:
+    """The given node, else vm create's rule (pvectl.vm.resolve._default_node): the node the API is served from
+    (the ``local`` entry of ``GET /cluster/status``, where the GUI's Create CT wizard starts too), else the only
+    node, with a note saying which. The context's node was applied by the command before (as ``vm create`` does).
+    Used by ``ct create`` and ``ct template list|pull``, so a pull without --node lands where a create goes."""
+    from pvectl.vm.reference import ReferenceData
+    from pvectl.vm.resolve import _default_node
+
     rows = _get("/nodes", lambda: client.nodes.list())
     names = sorted(str(r["node"]) for r in rows if isinstance(r, dict) and r.get("node"))
-    if config.node is None:
-        online = [str(r["node"]) for r in rows if isinstance(r, dict) and r.get("status") == "online"]
-        if len(names) == 1 or len(online) == 1:
-            notes.append(f"no node given; using '{(online or names)[0]}', the only one online")
-            return (online or names)[0]
-        raise WorkflowError(f"--node: required (available: {', '.join(names) or 'none'})", USAGE)
-    if config.node not in names:
-        raise WorkflowError(f"--node: node '{config.node}' does not exist (available: {', '.join(names)})", USAGE)
-    return config.node
+    if given is None:
+        chosen, why = _default_node(ReferenceData(client), names)
+        if chosen is None:
+            raise WorkflowError(
+                f"--node: no node given (available: {', '.join(names) or 'none'}); give --node, "
+                "or set the context's node: pvectl config set CONTEXT node=NODE",
+                USAGE,
+            )
+        notes.append(f"no node given; using '{chosen}' ({why})")
+        return chosen
+    if given not in names:
+        raise WorkflowError(f"--node: node '{given}' does not exist (available: {', '.join(names)})", USAGE)
+    return given
 
 
 def _template(client: ProxmoxClient, config: CtConfig, node: str, notes: list[str]) -> tuple[str, Any]:
@@ -203,9 +214,32 @@ def _schema_problems(client: ProxmoxClient, plan: Plan) -> list[str]:
     return out
 
 
-def check_and_plan(client: ProxmoxClient, config: CtConfig) -> tuple[CtConfig, CtPlan, bool]:
+def _duplicate_name(client: ProxmoxClient, config: CtConfig) -> None:
+    """A hostname another guest of the cluster has is refused, as vm create refuses a name
+    (pvectl.vm.workflow.duplicate_name_check): PVE allows it, but every lookup by that name is then ambiguous."""
+    name = config.hostname
+    if not name:
+        return
+    rows = _get("/cluster/resources", lambda: client.cluster.resources(type="vm"))
+    same = sorted(
+        (int(r["vmid"]), "CT" if r.get("type") == "lxc" else "VM")
+        for r in rows
+        if isinstance(r, dict) and r.get("name") == name and r.get("vmid") is not None
+    )
+    if same:
+        raise WorkflowError(
+            f"--hostname: '{name}' is already the name of {', '.join(f'{k} {i}' for i, k in same)} (nothing was sent)",
+            USAGE,
+            ["give another --hostname, or --allow-duplicate-name to create a second guest with it"],
+        )
+
+
+def check_and_plan(
+    client: ProxmoxClient, config: CtConfig, *, allow_duplicate_name: bool = False
+) -> tuple[CtConfig, CtPlan, bool]:
     """Resolve node, id, template and storages; apply every rule; plan. Returns (resolved config, plan,
-    whether the id was chosen automatically). WorkflowError (nothing sent) on a problem."""
+    whether the id was chosen automatically). WorkflowError (nothing sent) on a problem; a hostname another
+    guest has is one unless ``allow_duplicate_name``."""
     from pvectl.ct.rules import check
 
     problems = check(config)
@@ -217,8 +251,10 @@ def check_and_plan(client: ProxmoxClient, config: CtConfig) -> tuple[CtConfig, C
             USAGE,
             problems if len(problems) > 1 else [],
         )
+    if not allow_duplicate_name:
+        _duplicate_name(client, config)
     notes: list[str] = []
-    node = _node(client, config, notes)
+    node = pick_node(client, config.node, notes)
     config = config.model_copy(update={"node": node})
     template, pull = _template(client, config, node, notes)
     config = _storages(client, config.model_copy(update={"template": template}), node, notes)

@@ -42,7 +42,7 @@ def test_privileged_has_no_nesting_by_default(cli: SimCli) -> None:
 
 
 FLAGS = (
-    "--node", "pve1", "--vmid", "300", "--hostname", "web1", "--template", "debian-12", "--disk", "local-lvm:16",
+    "--node", "pve1", "--vmid", "300", "--hostname", "web7", "--template", "debian-12", "--disk", "local-lvm:16",
     "--mp", "local-lvm:32,mp=/srv/data,backup=1", "--cores", "2", "--memory", "2048", "--swap", "0",
     "--net", "bridge=vmbr0,ip=10.0.0.5/24,gw=10.0.0.1,tag=20", "--net", "bridge=vmbr9,ip=dhcp,firewall=0",
     "--nameserver", "10.0.0.53", "--searchdomain", "lab.example", "--fuse", "--keyctl", "--onboot",
@@ -52,7 +52,7 @@ FLAGS = (
 FILE = """\
 node: pve1
 vmid: 300
-hostname: web1
+hostname: web7
 template: debian-12
 disk: local-lvm:16
 mp: ["local-lvm:32,mp=/srv/data,backup=1"]
@@ -171,9 +171,26 @@ def test_bad_input_is_one_line_and_nothing_is_sent(cli: SimCli, args: tuple[str,
     assert cli.writes() == []
 
 
-def test_node_required_when_several(cli: SimCli) -> None:
+def test_no_node_given_takes_the_node_the_api_is_served_from(cli: SimCli) -> None:
+    """vm create's rule (pvectl.vm.resolve._default_node): the ``local`` entry of GET /cluster/status."""
+    run = cli("ct", "create", "--template", "debian-12", "--hostname", "n1")
+    assert run.code == 0, run.stderr
+    assert "note: no node given; using 'pve1' (the node the API is served from)" in run.stderr
+    assert cli.writes()[0] == "POST /nodes/pve1/lxc"
+
+
+def test_no_node_and_no_rule_that_picks_one_is_a_usage_error(cli: SimCli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("pvectl.vm.resolve._default_node", lambda ref, names: (None, ""))
     run = cli("ct", "create", "--template", "debian-12")
-    assert run.code == 2 and "--node: required (available: pve1, pve2)" in run.stderr
+    assert run.code == 2, run.stderr
+    assert "--node: no node given (available: pve1, pve2); give --node, or set the context's node" in run.stderr
+    assert cli.writes() == []
+
+
+def test_the_contexts_node_comes_before_the_rule(cli: SimCli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("pvectl.cli.runner.default_node", lambda ctx: "pve2")
+    (create,) = plan(cli, "--template", "debian-12")
+    assert create["path"] == "/nodes/pve2/lxc"
 
 
 def test_password_is_sent_but_never_printed(cli: SimCli) -> None:
@@ -213,3 +230,16 @@ def test_ct_help_says_there_is_no_exec(cli: SimCli) -> None:
     run = cli("ct", "--help")
     text = " ".join(run.stdout.split())
     assert "There is no `ct exec`" in text and "pvectl ct console" in text
+
+
+@pytest.mark.parametrize(("hostname", "other"), [("ns1", "CT 190"), ("dns1", "VM 100")])
+def test_a_hostname_another_guest_has_is_refused(cli: SimCli, hostname: str, other: str) -> None:
+    """As vm create refuses a taken name: PVE allows it, but `ct show NAME` would then be ambiguous."""
+    run = cli("ct", "create", "--node", "pve1", "--template", "debian-12", "--hostname", hostname)
+    assert run.code == 2, run.stderr
+    assert f"--hostname: '{hostname}' is already the name of {other} (nothing was sent)" in run.stderr
+    assert "--allow-duplicate-name" in run.stderr and cli.writes() == []
+    run = cli("ct", "create", "--node", "pve1", "--template", "debian-12", "--hostname", hostname,
+              "--allow-duplicate-name")  # fmt: skip
+    assert run.code == 0, run.stderr
+    assert cli.writes() == ["POST /nodes/pve1/lxc"]

@@ -29,6 +29,18 @@ def test_power_verbs_on_one_container(cli: SimCli) -> None:
     assert [w for w in cli.writes() if "/lxc/" not in w] == []
 
 
+def test_start_wait_ip_prints_the_address_as_vm_start_does(cli: SimCli) -> None:
+    run = cli("ct", "start", "cache1", "--wait", "ip")
+    assert run.code == 0, run.stderr
+    assert run.stdout.strip() == "10.0.9.21" and "CT 191 (cache1): started" in run.stderr  # stdout: the address only
+    assert cli.writes() == ["POST /nodes/pve2/lxc/191/status/start"]
+    again = cli("-o", "json", "ct", "start", "cache1", "--wait", "ip")
+    assert again.code == 0 and again.json()["addresses"] == ["10.0.9.21"] and "running already" in again.stderr
+    many = cli("ct", "start", "--all", "--wait", "ip")
+    assert many.code == 2 and "--wait ip: one container" in many.stderr
+    assert len(cli.writes()) == 1
+
+
 def test_a_vm_is_not_a_container(cli: SimCli) -> None:
     run = cli("ct", "stop", "dns1")
     assert run.code == 4 and "no CT named 'dns1'" in run.stderr
@@ -46,6 +58,7 @@ def test_bulk_start_by_selector_with_outcome_table(cli: SimCli) -> None:
 def test_bulk_stop_needs_yes_without_a_terminal(cli: SimCli) -> None:
     run = cli("ct", "stop", "-l", "tag=infra")
     assert run.code == 2 and "pass --yes" in run.stderr and cli.writes() == []
+    assert "refusing to stop 1 CT without confirmation" in run.stderr  # not "1 VM"
     dry = cli("ct", "stop", "-l", "tag=infra", "--dry-run")
     assert dry.code == 0 and "POST /nodes/pve1/lxc/190/status/stop" in dry.stdout
     assert cli("ct", "stop", "-l", "tag=infra", "--yes").code == 0 and status(cli, 190) == "stopped"
@@ -60,16 +73,40 @@ def test_failures_in_bulk_exit_8(cli: SimCli) -> None:
     assert [r["vmid"] for r in cli("-o", "json", "ct", "list").json()] == [190]
 
 
+def test_delete_of_a_running_container_is_refused_before_sending_unless_stop(cli: SimCli) -> None:
+    """As vm delete: PVE destroys only stopped containers (pve-container API2/LXC.pm destroy_vm)."""
+    run = cli("ct", "delete", "ns1", "--yes")
+    assert run.code == 2, run.stderr
+    assert "CT 190 (ns1) is running: PVE deletes only stopped containers (nothing was sent)" in run.stderr
+    assert "pvectl ct delete 190 --stop" in run.stderr and cli.writes() == []
+    dry = cli("-o", "json", "ct", "delete", "ns1", "--stop", "--dry-run")
+    assert dry.json()[0]["request"] == "POST /nodes/pve1/lxc/190/status/stop, then DELETE /nodes/pve1/lxc/190"
+    run = cli("-o", "json", "ct", "delete", "ns1", "--stop", "--yes")
+    assert run.code == 0, run.stderr
+    assert run.json()["outcome"] == "done" and ":vzdestroy:190:" in run.json()["upid"]
+    assert cli.writes() == ["POST /nodes/pve1/lxc/190/status/stop", "DELETE /nodes/pve1/lxc/190"]
+    assert [r["vmid"] for r in cli("-o", "json", "ct", "list").json()] == [191]
+
+
+def test_bulk_delete_hint_names_ct_delete_stop(cli: SimCli) -> None:
+    run = cli("-o", "json", "ct", "delete", "-l", "tag=infra", "--yes")
+    assert run.code == 8 and run.json()[0]["hints"] == ["stop it first: pvectl ct delete 190 --stop"]
+
+
 def test_snapshots_with_retention_rollback_and_delete(cli: SimCli, monkeypatch: pytest.MonkeyPatch) -> None:
     from pvectl.vm import snapshots
 
     clock = itertools.count(1_800_000_000, 3600)
     monkeypatch.setattr(snapshots, "_clock", lambda: float(next(clock)))
     assert cli("ct", "snapshot", "create", "cache1", "nightly-manual").code == 0  # not pvectl's: kept
-    for _ in range(3):
+    for _ in range(2):
         run = cli("-o", "json", "ct", "snapshot", "create", "cache1", "nightly", "--keep", "2")
         assert run.code == 0, run.stderr
-    assert run.json()["done"] == ["deleted old snapshot nightly-20270115-080000"]
+    run = cli("ct", "snapshot", "create", "cache1", "nightly", "--keep", "2")  # the text line names what went
+    assert run.code == 0, run.stderr
+    assert run.stdout.strip() == (
+        "CT 191 (cache1): snapshot 'nightly-20270115-100000' created; deleted old snapshot nightly-20270115-080000"
+    )
     rows = cli("-o", "json", "ct", "snapshot", "list", "cache1").json()
     names = [r["name"] for r in rows]
     assert names == ["nightly-manual", "nightly-20270115-090000", "nightly-20270115-100000", "current"]
@@ -119,6 +156,8 @@ def test_clone_full_and_linked_from_a_template(cli: SimCli) -> None:
 def test_restart_mode_migration_of_a_running_container(cli: SimCli) -> None:
     dry = cli("-o", "json", "ct", "migrate", "ns1", "--to", "pve2", "--timeout", "30", "--dry-run")
     assert dry.code == 0 and cli.writes() == []
+    # the dry run shows the parameters: restart mode and its shutdown timeout
+    assert dry.json()[0]["request"] == "POST /nodes/pve1/lxc/190/migrate target=pve2 restart=1 timeout=30"
     run = cli("-o", "json", "ct", "migrate", "ns1", "--to", "pve2", "--timeout", "30")
     assert run.code == 0, run.stderr
     outcome = run.json()
@@ -160,6 +199,33 @@ def test_set_sends_only_changes_and_says_what_waits(cli: SimCli) -> None:
     rebooted = cli("ct", "set", "ns1", "--hostname", "ns1b", "--reboot")
     assert rebooted.code == 0 and rebooted.stdout.strip().endswith("changed, rebooted"), rebooted.text
     assert cli("-o", "json", "ct", "pending", "ns1b").json() == []  # the reboot applied ostype
+
+
+@pytest.mark.parametrize(
+    ("args", "culprit"),
+    [
+        (("--net", "bridge=vmbr77"), "--net net0: bridge 'vmbr77' does not exist on pve1 (available: vmbr0, vmbr9)"),
+        (("--mp", "local:4,mp=/x"), "--mp mp0: storage 'local' takes no container disks on pve1"),
+    ],
+)
+def test_set_checks_bridges_and_storages_on_the_node(cli: SimCli, args: tuple[str, ...], culprit: str) -> None:
+    """As ct create does: PVE would write an unknown bridge into the config and fail at the next start."""
+    run = cli("ct", "set", "ns1", *args)
+    assert run.code == 2, run.stdout + run.stderr
+    assert culprit in run.stderr and "(nothing was sent)" in run.stderr
+    assert cli.writes() == []
+
+
+def test_ct_list_takes_the_selector_flags_and_wide_columns_of_vm_list(cli: SimCli) -> None:
+    assert [r["vmid"] for r in cli("-o", "json", "ct", "list", "-l", "tag=infra").json()] == [190]
+    assert [r["vmid"] for r in cli("-o", "json", "ct", "list", "--pool", "lab").json()] == [191]
+    assert [r["vmid"] for r in cli("-o", "json", "ct", "list", "--name", "c*").json()] == [191]
+    wide = cli("ct", "list", "-o", "wide")
+    assert wide.code == 0 and wide.stdout.split("\n")[0].split() == [
+        "VMID", "NAME", "NODE", "STATUS", "POOL", "TAGS", "TEMPLATE", "HA", "LOCK", "CPUS", "MAXMEM", "UPTIME"
+    ]  # fmt: skip
+    bad = cli("ct", "list", "-l", "bogus=1")
+    assert bad.code == 2 and "-l/--selector: unknown key 'bogus'" in bad.stderr
 
 
 def test_guest_list_and_lists_stay_apart(cli: SimCli) -> None:

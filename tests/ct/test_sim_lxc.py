@@ -93,13 +93,24 @@ def test_config_digest_and_pending_on_a_running_container(sim: Simulator) -> Non
     assert ok(sim, "GET", "/nodes/pve1/lxc/190/config", current=1)["ostype"] == "ubuntu"
 
 
+def refused(sim: Simulator, path: str) -> str:
+    """A power call PVE answers with 500 before any worker starts (LXC/Status.pm checks check_running first)."""
+    before = len(ok(sim, "GET", "/nodes/pve1/tasks"))
+    status, data, reason = call(sim, "POST", path)
+    assert status == 500 and data is None, (status, data)
+    assert len(ok(sim, "GET", "/nodes/pve1/tasks")) == before  # no task was started
+    return reason
+
+
 def test_power_actions(sim: Simulator) -> None:
-    upid = ok(sim, "POST", "/nodes/pve1/lxc/190/status/start")
-    assert task(sim, upid)["exitstatus"] == "CT 190 already running"
+    assert refused(sim, "/nodes/pve1/lxc/190/status/start") == "CT 190 already running"
     upid = ok(sim, "POST", "/nodes/pve1/lxc/190/status/shutdown", timeout=30)
     assert ":vzshutdown:" in upid and task(sim, upid)["exitstatus"] == "OK"
     assert ok(sim, "GET", "/nodes/pve1/lxc/190/status/current")["status"] == "stopped"
-    assert task(sim, ok(sim, "POST", "/nodes/pve1/lxc/190/status/stop"))["exitstatus"] == "CT 190 not running"
+    assert refused(sim, "/nodes/pve1/lxc/190/status/stop") == "CT 190 not running"
+    assert refused(sim, "/nodes/pve1/lxc/190/status/shutdown") == "CT 190 not running"
+    assert refused(sim, "/nodes/pve1/lxc/190/status/suspend") == "CT 190 not running"
+    assert refused(sim, "/nodes/pve1/lxc/190/status/reboot") == "VM 190 not running"  # vm_reboot's own words
     assert ok(sim, "GET", "/nodes/pve1/lxc/190/interfaces") is None  # not running: no answer
     ok(sim, "POST", "/nodes/pve1/lxc/190/status/start")
     ok(sim, "GET", "/version")

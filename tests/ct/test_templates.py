@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from pvectl.ct.templates import Appliance, Template, matches, pick_appliance, pick_local
 from tests.vm.conftest import SimCli
 
@@ -40,3 +42,18 @@ def test_pull_refusals_name_the_flag(cli: SimCli) -> None:
     assert run.code == 2 and "--storage: 'local-lvm' holds no templates on pve1" in run.stderr
     assert cli("ct", "template", "pull", "plan9", "--node", "pve1").code == 2
     assert cli.writes() == []
+
+
+def test_without_node_pull_and_list_pick_the_node_as_ct_create_does(
+    cli: SimCli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not the first online node: where `ct create` without --node goes (so its --pull-less create finds it)."""
+    run = cli("ct", "template", "pull", "debian-13", "--storage", "local")
+    assert run.code == 0, run.stderr
+    assert "note: no node given; using 'pve1' (the node the API is served from)" in run.stderr
+    assert cli.writes() == ["POST /nodes/pve1/aplinfo"]
+    monkeypatch.setattr("pvectl.cli.runner.default_node", lambda ctx: "pve2")  # the context's node comes first
+    listed = cli("-o", "json", "ct", "template", "list", "--available").json()
+    assert {r["template"]: r["downloaded"] for r in listed}["debian-13-standard_13.1-2_amd64.tar.zst"] == ""
+    bad = cli("ct", "template", "list", "--node", "nope")
+    assert bad.code == 2 and "--node: node 'nope' does not exist (available: pve1, pve2)" in bad.stderr

@@ -208,6 +208,7 @@ def test_keep_deletes_the_oldest_beyond_n_each_once() -> None:
         out = execute(client, step)
     assert out.kind == "done" and out.upid and ":qmsnapshot:101:" in out.upid
     assert out.done == ["deleted old snapshot nightly-20260101-000000"]
+    assert out.message.endswith("' created; deleted old snapshot nightly-20260101-000000")  # the text line says it
     assert pve.writes == [
         "POST /nodes/pve1/qemu/101/snapshot",
         "DELETE /nodes/pve1/qemu/101/snapshot/nightly-20260101-000000",
@@ -224,6 +225,7 @@ def test_an_ambiguous_answer_on_a_retention_delete_is_reconciled(case: str) -> N
         out = execute(client, keep_step(pve))
     assert out.kind == "done", out.message
     assert out.done == [f"deleted old snapshot nightly-2026010{n}-000000" for n in (1, 2)]
+    assert out.message.endswith("; deleted old snapshots nightly-20260101-000000, nightly-20260102-000000")
     assert pve.writes.count(first) == 1 and len(pve.writes) == 3
 
 

@@ -183,7 +183,7 @@ def _running_hint(ref: VmRef, exc: BaseException) -> list[str]:
     if " is running" not in str(exc):
         return []
     if ref.kind == "lxc":
-        return [f"stop the CT first ('pvectl ct stop {ref.vmid}'), then delete it"]
+        return [f"stop it first: pvectl ct delete {ref.vmid} --stop"]  # ct delete --stop: StopThenDelete
     return [f"stop it first: pvectl vm delete {ref.vmid} --stop"]  # vm delete --stop: StopThenDelete
 
 

@@ -331,7 +331,9 @@ class KeepNewest(Job):
     def _outcome(self, made: Outcome, deleted: list[str], missing: list[str], remedies: list[str],
                  checked: list[str], upid: str | None, kinds: set[str]) -> Outcome:  # fmt: skip
         if not missing:
-            done = outcome(self, "done", self.create.past, upid=made.upid, checked=checked)
+            names = [line.removeprefix("deleted old snapshot ") for line in deleted]
+            said = f"; deleted old snapshot{'s' if len(names) > 1 else ''} {', '.join(names)}" if names else ""
+            done = outcome(self, "done", self.create.past + said, upid=made.upid, checked=checked)
             done.done = deleted
             return done
         total = len(self.progress.expired)

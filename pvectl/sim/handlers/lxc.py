@@ -204,18 +204,31 @@ def current(ctx: Ctx) -> dict[str, Any]:
     return entry
 
 
+# pve-container src/PVE/API2/LXC/Status.pm checks whether the container runs before it forks the worker, so
+# these refusals are the request's own answer (500), no task: vm_start "CT N already running"; vm_stop,
+# vm_shutdown, vm_suspend "CT N not running"; vm_reboot "VM N not running" (its wording).
+SYNC_REFUSAL = {
+    "vzstart": ("stopped", "CT {vmid} already running"),
+    "vzstop": ("running", "CT {vmid} not running"),
+    "vzshutdown": ("running", "CT {vmid} not running"),
+    "vzsuspend": ("running", "CT {vmid} not running"),
+    "vzreboot": ("running", "VM {vmid} not running"),
+}
+
+
 def _action(ctx: Ctx, ttype: str, status: str | None, *, needs: str | None, **extra: Any) -> str:
     vm = ct_of(ctx)
     vmid = int(ctx.path["vmid"])
     failure = None
     lock = vm["config"].get("lock")
     running = vm["status"] == "running"
-    if lock and not ctx.flag("skiplock"):
+    refusal = SYNC_REFUSAL.get(ttype)
+    if refusal is not None and (refusal[0] == "running") != running:
+        raise ApiFail(500, refusal[1].format(vmid=vmid))
+    if lock and not ctx.flag("skiplock"):  # the workers check the lock (check_lock inside lock_config)
         failure = f"CT is locked ({lock})"
-    elif needs == "stopped" and running:
-        failure = f"CT {vmid} already running"  # Status.pm vm_start
     elif needs == "running" and not running:
-        failure = f"CT {vmid} not running"  # Status.pm vm_stop/vm_shutdown/vm_suspend
+        failure = f"CT {vmid} not running"  # vm_resume: lxc-checkpoint -r fails in the worker
     elif ttype == "vzstart" and vm["config"].get("template"):
         failure = "you can't start a CT if it's a template"  # Status.pm vm_start
     on_ok: list[dict[str, Any]] = []

@@ -108,9 +108,39 @@ def clone(
             params["full"] = int(full)
         from pvectl.sdk._core.answers import plain
 
+        _clone_checks(client, ref, newid, target, storage, snapshot)
         vmid = newid if newid is not None else int(plain(client.cluster.nextid()))
         _one(ctx, ops.clone(ref, vmid, params), dry_run=dry_run, seconds=seconds, verb="clone",
              new=(vmid, hostname, target or ref.node))  # fmt: skip
+
+
+def _clone_checks(
+    client: ProxmoxClient, ref: Any, newid: int | None, target: str | None, storage: str | None, snapshot: str | None
+) -> None:
+    """Refusals PVE's clone_vm would answer, found before sending (pvectl.ct.clone); reads only what they need."""
+    from pvectl.ct.clone import problems
+    from pvectl.sdk._core.answers import as_object, as_rows
+
+    ct = client.nodes(ref.node).lxc(ref.vmid)
+    config = as_object(f"GET /nodes/{ref.node}/lxc/{ref.vmid}/config", ct.config.get())
+    snaps = as_rows(f"GET /nodes/{ref.node}/lxc/{ref.vmid}/snapshot", ct.snapshot.list()) if snapshot else []
+    away = target is not None and target != ref.node
+    rows = as_rows("GET /storage", client.storage.list()) if away else []
+    guests = as_rows("GET /cluster/resources", client.cluster.resources(type="vm")) if newid is not None else []
+    found = problems(
+        ref.vmid,
+        ref.node,
+        config,
+        snapshots={str(r.get("name")) for r in snaps if r.get("name") != "current"},
+        shared={str(r.get("storage")): str(r.get("shared", 0)) == "1" for r in rows},
+        taken={int(r["vmid"]) for r in guests if r.get("vmid") is not None},
+        newid=newid,
+        target=target,
+        storage=storage,
+        snapshot=snapshot,
+    )
+    if found:
+        raise CliError(f"{found[0]} (nothing was sent)", USAGE, found[1:])
 
 
 def convert(
@@ -144,6 +174,7 @@ def migrate(
     """Move containers to another node: a running one in restart mode (shut down, moved, started: PVE has no
     live migration for containers), a stopped one offline."""
     with reported():
+        from pvectl.cli import render
         from pvectl.cli.commands.ct.power import selected
         from pvectl.cli.writes import run_steps
         from pvectl.ct import ops
@@ -160,6 +191,9 @@ def migrate(
             decided(r, "migrate", "already", f"on {to} already; nothing sent") if r.node == to
             else ops.migrate(r, to, timeout=timeout) for r in refs
         ]  # fmt: skip
+        if steps and bulk.dry_run:  # the parameters too: restart mode and its shutdown timeout are the point
+            render.plan(ctx, steps, "migrate", request=lambda s: f"{getattr(s, 'request', '')} {_params(s)}".rstrip())
+            return
         if steps:
             wait = 600.0 + (timeout or ops.RESTART_TIMEOUT)
             ask = None if sel.single else (lambda n: f"Migrate {n} CT{'' if n == 1 else 's'} to {to}?")

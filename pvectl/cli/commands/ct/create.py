@@ -27,7 +27,15 @@ def _opt(*names: str, help: str, metavar: str | None = None, complete: Any = Non
 
 def create(
     ctx: typer.Context,
-    node: Annotated[str | None, _opt("--node", help="Node to create it on.", complete=completers.node)] = None,
+    node: Annotated[
+        str | None,
+        _opt(
+            "--node",
+            help="Node to create it on (default: the context's node, else the node the API is served from,"
+            " else the only node).",
+            complete=completers.node,
+        ),
+    ] = None,
     vmid: Annotated[int | None, _opt("--vmid", help="Container id (default: the next free one).")] = None,
     hostname: Annotated[str | None, _opt("--hostname", "--name", help="Host name (default CT<id>).")] = None,
     template: Annotated[
@@ -123,6 +131,19 @@ def create(
         str | None, _opt("--from-file", help="Container file (YAML/JSON, flag-named keys); flags override it.")
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the exact requests; send nothing.")] = False,
+    interactive: Annotated[
+        bool,
+        typer.Option(
+            "-i", "--interactive", help="Ask each field (the GUI wizard's steps), review, then create; flags pre-fill."
+        ),
+    ] = False,
+    allow_duplicate_name: Annotated[
+        bool,
+        typer.Option(
+            "--allow-duplicate-name",
+            help="Create it even when another guest has this hostname (lookups by it are then ambiguous).",
+        ),
+    ] = False,
     wait: Annotated[
         str | None,
         _opt(
@@ -146,7 +167,16 @@ FLAG_KEYS = {
     "template_storage": "template-storage",
     "ssh_key": "ssh-key",
 }
-NOT_FILE_KEYS = ("password", "password_stdin", "from_file", "dry_run", "wait", "timeout")
+NOT_FILE_KEYS = (
+    "password",
+    "password_stdin",
+    "from_file",
+    "dry_run",
+    "wait",
+    "timeout",
+    "allow_duplicate_name",
+    "interactive",
+)
 
 
 def flag_values(values: dict[str, Any]) -> dict[str, Any]:
@@ -229,20 +259,47 @@ def _create(ctx: typer.Context, values: dict[str, Any]) -> None:
     if wait is not None and wait not in WAITS:
         raise CliError(f"--wait: expected one of {', '.join(WAITS)}, got '{wait}'", USAGE)
     config = build(values)
+    if config.node is None:  # neither flag nor file: the context's node, as vm create takes it
+        from pvectl.cli.runner import default_node
+
+        config = config.model_copy(update={"node": default_node(ctx)})
     secret = read_password(values)
     if secret is not None:
         config = config.model_copy(update={"password": secret})
     if wait == "ip":
         config = config.model_copy(update={"start": True})  # an address needs it running
-    from pvectl.ct.workflow import check_and_plan, submit
+    from pvectl.ct.workflow import check_and_plan
 
+    duplicates = bool(values["allow_duplicate_name"])
+    if values.get("interactive"):
+        from pvectl.prompts.ct import run_ct_prompts
+
+        def finish(client: Any, resolved: CtConfig, plan: Any, auto: bool) -> None:
+            _submit(ctx, client, resolved, plan, auto, wait="ip" if wait == "ip" else None, timeout=timeout)
+
+        def show_plan(plan: Any, resolved: CtConfig) -> None:
+            _print_plan(ctx, plan, resolved)
+
+        dry = bool(values.get("dry_run"))
+        return run_ct_prompts(
+            ctx, config, dry_run=dry, allow_duplicate_name=duplicates, show_plan=show_plan, finish=finish
+        )
     client = ctx.obj.client()
-    resolved, plan, auto = check_and_plan(client, config)
+    resolved, plan, auto = check_and_plan(client, config, allow_duplicate_name=duplicates)
     if wait == "ip":
         plan.notes.append(f"then wait for its address: GET /nodes/{plan.node}/lxc/{plan.vmid}/interfaces")
     if values.get("dry_run"):
         _print_plan(ctx, plan, resolved)
         return
+    _submit(ctx, client, resolved, plan, auto, wait=wait, timeout=timeout)
+
+
+def _submit(
+    ctx: typer.Context, client: Any, resolved: CtConfig, plan: Any, auto: bool, *, wait: str | None, timeout: float
+) -> None:
+    """Run the plan and report; ``--wait ip`` then prints the address."""
+    from pvectl.ct.workflow import submit
+
     for note in plan.notes:
         print(f"note: {note}", file=sys.stderr)
     from pvectl.cli import render

@@ -21,7 +21,26 @@ CtArg = Annotated[
     ),
 ]
 LIST_COLUMNS = ("vmid", "name", "node", "status", "tags", "cpus", "memory")
+WIDE_COLUMNS = ("vmid", "name", "node", "status", "pool", "tags", "template", "ha", "lock", "cpus", "maxmem", "uptime")
 STATES = ("running", "stopped", "unknown")
+SelectorOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "-l",
+        "--selector",
+        metavar="KEY=VAL,KEY!=VAL",
+        help="Only containers matching every term; keys tag, pool, node, name (glob), status (tag=web,tag!=lab).",
+        show_default=False,
+    ),
+]
+PoolOpt = Annotated[
+    str | None,
+    typer.Option("--pool", help="Only containers in this pool.", show_default=False, autocompletion=completers.pool),
+]
+NameOpt = Annotated[
+    str | None,
+    typer.Option("--name", metavar="GLOB", help="Only containers named like this ('web-*').", show_default=False),
+]
 
 
 def list_cts(
@@ -45,10 +64,14 @@ def list_cts(
             autocompletion=completers.choices(STATES),
         ),
     ] = None,
+    selectors: SelectorOpt = None,
+    pool: PoolOpt = None,
+    name: NameOpt = None,
 ) -> None:
-    """List the cluster's LXC containers (no node needed)."""
+    """List the cluster's LXC containers (no node needed); the selector flags narrow the list, as for vm list."""
     with reported():
-        from pvectl.cli.output import emit
+        from pvectl.cli import fleet
+        from pvectl.cli.output import show
         from pvectl.vm.lookup import cluster_vms, matches
 
         if status is not None and status not in STATES:
@@ -60,7 +83,9 @@ def list_cts(
             known = sorted(str(n["node"]) for n in plain(client.nodes.list()) or [])
             if node not in known:
                 raise CliError(f"--node: no node '{node}' in this cluster (known: {', '.join(known)})", USAGE)
-        cts = [ct for ct in cluster_vms(client, kind="lxc") if matches(ct, node=node, tag=tag, status=status)]
+        sel = fleet.selector(None, selectors, pool, None, name, None, False)
+        everything = sel.select(cluster_vms(client, kind="lxc"))
+        cts = [ct for ct in everything if matches(ct, node=node, tag=tag, status=status)]
         rows = [
             {
                 "vmid": ct.vmid,
@@ -70,10 +95,17 @@ def list_cts(
                 "tags": ";".join(ct.tags),
                 "cpus": ct.raw.get("maxcpu"),
                 "memory": int(ct.raw.get("maxmem") or 0) // (1024 * 1024),
+                # -o wide, from the /cluster/resources row as vm list has them
+                "pool": ct.raw.get("pool") or "",
+                "template": bool(ct.raw.get("template")),
+                "ha": ct.raw.get("hastate") or "",
+                "lock": ct.raw.get("lock") or "",
+                "uptime": int(ct.raw.get("uptime") or 0),
+                "maxmem": int(ct.raw.get("maxmem") or 0),
             }
             for ct in cts
         ]
-        emit(rows, output_format(ctx), LIST_COLUMNS)
+        show(ctx, rows, columns=LIST_COLUMNS, wide=WIDE_COLUMNS)
 
 
 def show(ctx: typer.Context, ct: CtArg) -> None:

@@ -71,8 +71,9 @@ def _set(ctx: typer.Context, key: str, values: dict[str, Any], *, reboot: bool, 
 
     config = plain(client.nodes(ref.node).lxc(ref.vmid).config.get()) or {}
     change = plan_set(config, values)
-    if change.problems:
-        raise CliError(change.problems[0] + " (nothing was sent)", USAGE, change.problems[1:])
+    problems = change.problems or _node_problems(client, ref.node, change.params)
+    if problems:
+        raise CliError(problems[0] + " (nothing was sent)", USAGE, problems[1:])
     if change.empty:
         render.one(ctx, decided(ref, "set", "already", "nothing to change; nothing sent"))
         return
@@ -97,6 +98,33 @@ def _set(ctx: typer.Context, key: str, values: dict[str, Any], *, reboot: bool, 
         print(f"note: waiting for the next start: {', '.join(waiting)} (pvectl ct pending {ref.vmid};"
               f" --reboot applies them)", file=sys.stderr)  # fmt: skip
     render.one(ctx, outcome)
+
+
+def _node_problems(client: Any, node: str, params: dict[str, Any]) -> list[str]:
+    """A NIC's bridge and a new mount point's storage checked on the node, as ct create checks them: PVE writes an
+    unknown bridge into a stopped container's config and fails only at the next start."""
+    from pvectl.ct.drain import _volume
+    from pvectl.ct.templates import rootdir_storages
+    from pvectl.sdk._core.answers import as_rows
+
+    out: list[str] = []
+    nics = {k: dict(p.partition("=")[::2] for p in str(v).split(",")) for k, v in params.items() if k[:3] == "net"}
+    if any(nic.get("bridge") for nic in nics.values()):
+        rows = as_rows(f"GET /nodes/{node}/network", client.nodes(node).network.list(type="any_bridge"))
+        bridges = sorted(str(r.get("iface")) for r in rows)
+        for key, nic in sorted(nics.items()):
+            if nic.get("bridge") and nic["bridge"] not in bridges:
+                out.append(f"--net {key}: bridge '{nic['bridge']}' does not exist on {node} (available: "
+                           f"{', '.join(bridges) or 'none'})")  # fmt: skip
+    mps = {k: _volume(v)[0] for k, v in params.items() if k[:2] == "mp" and k[2:].isdigit()}
+    if mps:
+        storages = rootdir_storages(client, node)
+        for key, volume in sorted(mps.items()):
+            storage = volume.split(":", 1)[0]
+            if ":" in volume and not volume.startswith("/") and storage not in storages:
+                out.append(f"--mp {key}: storage '{storage}' takes no container disks on {node} (available: "
+                           f"{', '.join(storages) or 'none'})")  # fmt: skip
+    return out
 
 
 def _shown(params: dict[str, Any]) -> str:

@@ -3,7 +3,7 @@ PVE/API2/Nodes.pm aplinfo and apl_download)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -23,26 +23,28 @@ NodeOpt = Annotated[
     str | None,
     typer.Option(
         "--node",
-        help="Node whose storages and index are read (default: the first online node).",
+        help="Node whose storages and index are read (default: as ct create picks it).",
         show_default=False,
         autocompletion=completers.node,
     ),
 ]
 
 
-def _node(client: object, node: str | None) -> str:
-    from pvectl.sdk._core.answers import plain
+def _node(ctx: typer.Context, client: Any, node: str | None, *, say: bool) -> str:
+    """--node, else the context's node, else ct create's rule (pvectl.ct.workflow.pick_node); ``say``: the note."""
+    import sys
 
-    rows = plain(client.nodes.list()) or []  # type: ignore[attr-defined]
-    names = [str(r["node"]) for r in rows if r.get("node")]
-    if node is None:
-        online = sorted(str(r["node"]) for r in rows if r.get("status") == "online")
-        if not online:
-            raise CliError("no node is online", 1)
-        return online[0]
-    if node not in names:
-        raise CliError(f"--node: no node '{node}' in this cluster (known: {', '.join(sorted(names))})", USAGE)
-    return node
+    from pvectl.cli.runner import default_node
+    from pvectl.ct.workflow import WorkflowError, pick_node
+
+    notes: list[str] = []
+    try:
+        where = pick_node(client, node if node is not None else default_node(ctx), notes)
+    except WorkflowError as exc:
+        raise CliError(str(exc), exc.exit_code) from None
+    for note in notes if say else []:
+        print(f"note: {note}", file=sys.stderr)
+    return where
 
 
 @app.command("list", cls=ApiCommand)
@@ -59,7 +61,7 @@ def list_templates(
         from pvectl.ct import templates
 
         client = ctx.obj.client()
-        where = _node(client, node)
+        where = _node(ctx, client, node, say=False)
         if available:
             local = {t.filename for t in templates.on_node(client, where)}
             rows = [
@@ -113,7 +115,7 @@ def pull(
         from pvectl.ct.pull import pull as run_pull
 
         client = ctx.obj.client()
-        where = _node(client, node)
+        where = _node(ctx, client, node, say=True)
         appliance = templates.pick_appliance(template, templates.index(client, where))
         if appliance is None:
             raise CliError(
