@@ -57,6 +57,17 @@ def test_stock_pve_gets_its_own_storage_and_bridge_with_one_note_each(stock: Sim
     assert config["ide2"] == "none,media=cdrom"
 
 
+def test_a_dry_run_shows_the_same_notes_as_a_real_run(stock: SimCli) -> None:
+    real = stock("vm", "create", "--name", "web1", "--memory", "4096", "--dry-run")
+    notes = [line.strip() for line in real.stdout.splitlines() if line.strip().startswith("note: ")]
+    assert real.code == 0 and len(notes) == 5, real.stdout
+    assert notes[0] == "note: no node given; using 'pve' (the node the API is served from)"
+    assert "note: bridge 'vmbr9' (a built-in default) does not exist on pve; using 'vmbr0'" in notes
+    document = stock("vm", "create", "--name", "web1", "--memory", "4096", "--dry-run", "-o", "json").json()
+    assert [f"note: {note}" for note in document["notes"]] == notes
+    assert stock.writes() == []
+
+
 def test_efi_and_tpm_follow_the_first_disk_unless_given(cli: SimCli) -> None:
     run = cli("vm", "create", "--name", "w11", "--disk", "local-lvm:32", "--tpm", "--dry-run", "-o", "json")
     assert run.code == 0, run.stderr
@@ -219,7 +230,10 @@ def test_dry_run_prints_one_document_in_every_format_and_from_file_reads_it(cli:
         assert again.json()["requests"] == document["requests"]
     vm_only = tmp_path / "vm.yaml"
     vm_only.write_text(yaml.safe_dump(document["vm"]))
-    assert cli("vm", "create", "--from-file", str(vm_only), "--dry-run", "-o", "json").json() == document
+    again = cli("vm", "create", "--from-file", str(vm_only), "--dry-run", "-o", "json").json()
+    assert document.pop("notes") == ["no node given; using 'pve1' (the node the API is served from)"]
+    assert again.pop("notes") == []  # the file names the node the first run chose
+    assert again == document
 
 
 def test_exit_codes_follow_one_rule_each(cli: SimCli) -> None:

@@ -91,7 +91,8 @@ def _create(ctx: typer.Context, values: dict[str, Any]) -> None:
         plan.notes.append(f"then wait for {wait}: pvectl vm wait {plan.vmid} --for {wait}")
     for note in presets:  # what the OS chose for the values not given, also before a dry run's plan
         print(f"note: {note}", file=sys.stderr)
-    if dry_run:
+    if dry_run:  # what a real run says on stderr (the node chosen, each default replaced) is part of the plan
+        plan.notes[:0] = resolution.notes
         print_plan(ctx, plan, resolution.config)
         return
     for note in [*resolution.notes, *plan.notes]:  # e.g. pvectl's own CPU flag list checked an older server
