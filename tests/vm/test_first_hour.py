@@ -140,6 +140,9 @@ def test_resolve_leaves_defaults_unset_so_they_still_read_as_defaults() -> None:
         (("vm", "stop", "100", "-l", "tag=lab"), "100: VM ids or names cannot be combined with -l/--selector"),
         (("vm", "delete", "scratch", "--pool", "lab", "--yes"), "cannot be combined with -l/--selector, --pool"),
         (("vm", "list", "--node", "pve3"), "--node: no node 'pve3' in this cluster (known: pve1, pve2)"),
+        (("guest", "list", "--node", "pve3"), "--node: no node 'pve3' in this cluster (known: pve1, pve2)"),
+        (("task", "list", "--node", "pve3"), "--node: no node 'pve3' in this cluster (known: pve1, pve2)"),
+        (("guest", "list", "--status", "runing"), "--status: 'runing' is not one of running, stopped, paused"),
     ],
 )
 def test_selector_typos_are_usage_errors_everywhere(cli: SimCli, args: tuple[str, ...], message: str) -> None:
@@ -166,6 +169,9 @@ def test_a_suspended_vm_is_listed_paused_and_selectable(cli: SimCli) -> None:
     paused = cli("vm", "list", "--status", "paused", "-o", "json")
     assert paused.code == 0, paused.stderr
     assert [v["name"] for v in paused.json()] == ["web1"]
+    guests = cli("guest", "list", "--status", "paused", "-o", "json")
+    assert guests.code == 0, guests.stderr
+    assert [(g["kind"], g["name"]) for g in guests.json()] == [("vm", "web1")]
     resumed = cli("vm", "resume", "--status", "paused")
     assert resumed.code == 0, resumed.stderr
     assert {v["name"]: v["status"] for v in cli("vm", "list", "-o", "json").json()}["web1"] == "running"
