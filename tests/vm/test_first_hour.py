@@ -28,6 +28,24 @@ def test_no_node_given_takes_the_node_the_api_is_served_from(cli: SimCli) -> Non
     assert cli.writes()[0] == "POST /nodes/pve1/qemu"
 
 
+def test_the_contexts_node_comes_first_with_a_note(cli: SimCli) -> None:
+    from tests.support.simcli import invoke
+
+    path = Path(os.environ["XDG_CONFIG_HOME"]) / "pvectl" / "config.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('current-context = "lab"\n\n[contexts.lab]\nhost = "127.0.0.1"\nnode = "pve2"\n')
+    run = invoke("vm", "create", "--name", "fresh", "--dry-run", "-o", "json")  # the lab context (no --sim)
+    assert run.code == 0, run.stderr
+    document = run.json()
+    assert document["node"] == "pve2"
+    assert document["notes"][0] == "no node given; using 'pve2' (the node of context lab)"
+    given = invoke("vm", "create", "--name", "fresh", "--node", "pve2", "--dry-run", "-o", "json").json()
+    assert given["node"] == "pve2" and given["notes"] == []
+    real = invoke("vm", "create", "--name", "fresh")
+    assert real.code == 0 and "note: no node given; using 'pve2' (the node of context lab)" in real.stderr
+    assert cli.writes()[0] == "POST /nodes/pve2/qemu"
+
+
 class _OneNode:
     def local_node(self) -> Ref[str]:
         return Ref(value="")
