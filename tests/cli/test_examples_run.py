@@ -11,6 +11,7 @@ import re
 import shlex
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -59,12 +60,14 @@ FILES = {
 }
 
 
-def _readme_commands() -> list[str]:
-    """The pvectl command lines of the README's sh blocks (the install steps' pvectl parts)."""
+def _readme_commands(upto: str | None = None) -> list[str]:
+    """The pvectl command lines of the README's sh blocks (the install steps' pvectl parts), those before the
+    heading ``upto`` when given."""
     out: list[str] = []
     block = False
     lines: list[str] = []
-    for line in README.read_text(encoding="utf-8").splitlines():  # a line ending in \ goes on (as in sh)
+    text = README.read_text(encoding="utf-8")
+    for line in text.split(upto)[0].splitlines() if upto else text.splitlines():  # a line ending in \ goes on
         if lines and lines[-1].endswith("\\"):
             lines[-1] = lines[-1][:-1].rstrip() + " " + line.strip()
         else:
@@ -113,6 +116,7 @@ JOB = "--schedule 02:00 --storage nfs --vmid 100,101"  # a scheduled backup job 
 # must exist), by a word of the example.
 PREPARE: list[tuple[str, tuple[str, ...]]] = [
     (r"vm start|status/start", ("vm stop --all --yes",)),
+    (r"vm start app1", ("vm create --name app1 --ci-user admin --ipconfig ip=dhcp",)),  # the README's line before
     (r"api delete /nodes/pve1/qemu/100|vm delete 100", ("vm stop 100 --yes",)),
     (r"vm suspend -l tag=lab", ("vm start scratch",)),
     (r"vm resume -l tag=lab", ("vm start scratch", "vm suspend scratch --yes")),
@@ -139,6 +143,15 @@ LOCAL = ("config", "logout", "login", "completion", "sim")
 
 @pytest.fixture
 def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SimCli]:
+    yield from _mounted(tmp_path, monkeypatch, WORLD)
+
+
+@pytest.fixture
+def default_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SimCli]:
+    yield from _mounted(tmp_path, monkeypatch, {})
+
+
+def _mounted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: dict[str, Any]) -> Iterator[SimCli]:
     from pvectl.sim.handlers import agent
 
     monkeypatch.setattr(agent, "BOOT_SECONDS", 0.0)  # the guest agent answers at once (the SDK's clock is fake)
@@ -155,7 +168,7 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SimCli]:
     ssh.mkdir()
     (ssh / "id_ed25519.pub").write_text(FILES["id.pub"])
     # the real clock: the simulated guest runs a command for half a second
-    yield from mount(tmp_path, monkeypatch, {"task_seconds": 0, **WORLD}, SimCli)
+    yield from mount(tmp_path, monkeypatch, {"task_seconds": 0, **seed}, SimCli)
 
 
 def _strip_comment(line: str) -> str:
@@ -248,6 +261,28 @@ def test_example_runs_as_written_on_the_simulator(world: SimCli, example: str) -
     code, out, err = _run_line(line if stdin is None else f"echo {stdin.strip()} | {line}")
     assert code == EXPECTED_CODE.get(line, 0), f"{line}\nexit {code}\nstdout: {out[-800:]}\nstderr: {err[-1500:]}"
     assert "Traceback" not in err
+
+
+# What a newcomer runs first, on the world `--sim` starts with (no `sim reset --seed examples`): the root help's
+# examples, vm's and vm create's, and the README up to its first heading after creating VMs.
+FIRST_STEPS = [
+    *dict.fromkeys(
+        [*EXAMPLES[""], *EXAMPLES["vm"], *EXAMPLES["vm create"], *EXAMPLES["vm list"], *_readme_commands("## Many")]
+    )
+]
+
+
+@pytest.mark.parametrize("example", FIRST_STEPS)
+def test_the_first_steps_run_on_the_default_world(default_world: SimCli, example: str) -> None:
+    line = _strip_comment(example)
+    if example in SKIP or line in SKIP:
+        pytest.skip(SKIP.get(example) or SKIP[line])
+    for pattern, commands in PREPARE:
+        if re.search(pattern, line):
+            for command in commands:
+                assert _run_line(f"pvectl {command}")[0] == 0, command
+    code, out, err = _run_line(line)
+    assert code == 0, f"{line}\nexit {code}\nstdout: {out[-800:]}\nstderr: {err[-1500:]}"
 
 
 def test_the_examples_are_found() -> None:
