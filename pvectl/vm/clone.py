@@ -95,11 +95,16 @@ def volumes_of(config: Mapping[str, Any]) -> list[str]:
 def _check_remote_target(
     client: ProxmoxClient, ref: VmRef, config: Mapping[str, Any], target: str, storage: str | None
 ) -> None:
-    """qemu-server clone_vm refuses a clone to another node when ``storage`` is not shared ("can't clone to
-    non-shared storage") and when any source volume, CD-ROM images included, is on unshared storage
-    (``$check_storage_access_clone``: "can't clone VM to node ... (VM uses local storage)"), full clone or not."""
+    """qemu-server clone_vm (src/PVE/API2/Qemu.pm) refuses a target the cluster lacks, a clone to another node
+    when ``storage`` is not shared ("can't clone to non-shared storage") and when any source volume, CD-ROM
+    images included, is on unshared storage (``$check_storage_access_clone``: "can't clone VM to node ... (VM
+    uses local storage)"), full clone or not."""
     from pvectl.sdk._core.answers import as_rows
 
+    # clone_vm checks the target first (PVE::Cluster::check_node_exists: "no such cluster node"), after sending
+    nodes = sorted(str(n["node"]) for n in as_rows("GET /nodes", client.nodes.list()))
+    if target not in nodes:
+        raise CloneProblem(f"--target: no node '{target}' in this cluster (known: {', '.join(nodes)})")
     rows = as_rows("GET /storage", client.storage.list())
     shared = {str(s.get("storage")): str(s.get("shared", 0)) == "1" for s in rows}
     if storage is not None and not shared.get(storage, False):
