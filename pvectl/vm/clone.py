@@ -117,6 +117,19 @@ def _check_remote_target(
         )
 
 
+def _check_storage(client: ProxmoxClient, storage: str) -> None:
+    """qemu-server clone_vm (src/PVE/API2/Qemu.pm) checks --storage after sending: it must exist
+    (PVE::Storage::storage_check_enabled) and hold VM images ("does not support vm images")."""
+    from pvectl.sdk._core.answers import as_rows
+
+    rows = as_rows("GET /storage", client.storage.list())
+    images = sorted(str(s.get("storage")) for s in rows if "images" in str(s.get("content", "")).split(","))
+    if storage not in {str(s.get("storage")) for s in rows}:
+        raise CloneProblem(f"--storage: no storage '{storage}' in this cluster (for disks: {', '.join(images)})")
+    if storage not in images:
+        raise CloneProblem(f"--storage: '{storage}' holds no VM disks (for disks: {', '.join(images)})")
+
+
 def plan_clone(
     client: ProxmoxClient,
     ref: VmRef,
@@ -157,6 +170,8 @@ def plan_clone(
                 full = True
                 notes.append(f"full clone: storage {', '.join(unable)} cannot hold linked clones")
         notes.append(f"{'full' if full else 'linked'} clone (the web GUI's default for this VM)")
+    if storage is not None:
+        _check_storage(client, storage)
     if target is not None and target != ref.node:
         _check_remote_target(client, ref, config, target, storage)
     auto = vmid is None
