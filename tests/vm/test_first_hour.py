@@ -165,6 +165,7 @@ def test_resolve_leaves_defaults_unset_so_they_still_read_as_defaults() -> None:
         (("vm", "clone", "100", "c1", "--storage", "nosuch"), "--storage: no storage 'nosuch' in this cluster"),
         (("vm", "clone", "100", "c1", "--storage", "cephfs"), "--storage: 'cephfs' holds no VM disks (for disks: "),
         (("vm", "set", "102", "--disk", "nosuch:10"), "--disk: no disk storage 'nosuch' on pve2 (available: "),
+        (("vm", "migrate", "102", "--to", "pve1", "--target-storage", "local-lvm:nosuch"), "no storage 'nosuch'"),
         (("ct", "clone", "191", "--target", "pve3"), "--target: no node 'pve3' in this cluster (known: pve1"),
         (("guest", "list", "--node", "pve3"), "--node: no node 'pve3' in this cluster (known: pve1, pve2)"),
         (("task", "list", "--node", "pve3"), "--node: no node 'pve3' in this cluster (known: pve1, pve2)"),
