@@ -213,6 +213,8 @@ def test_wide_vm_list_adds_template_ha_lock_uptime_pool_and_memory_with_unit(cli
     ]  # fmt: skip
     dns1 = next(line for line in run.stdout.splitlines() if " dns1 " in line)
     assert "2.0 GiB" in dns1 and "started" in dns1 and "prod" in dns1
+    scratch = next(line for line in run.stdout.splitlines() if " scratch " in line)
+    assert scratch.split()[-1] == "-"  # a stopped VM has no uptime (was "0h 0m")
     assert max(map(len, run.stdout.splitlines())) <= 100
 
 
