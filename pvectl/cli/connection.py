@@ -148,6 +148,8 @@ def resolve(options: GlobalOptions, env: Mapping[str, str] | None = None) -> Set
         host, port, sources["host"] = options.host, int(ctx.get("port") or DEFAULT_PORT), given("host", options.host)
     else:
         host, port = pick("host", None), int(ctx.get("port") or DEFAULT_PORT)
+    if ctx.get("port"):
+        sources["port"] = f"context {name}"
     user = pick("user", options.user)
     if user is None and _user_with_realm(ctx):
         user, sources["user"] = _user_with_realm(ctx), f"context {name}"
@@ -163,13 +165,13 @@ def resolve(options: GlobalOptions, env: Mapping[str, str] | None = None) -> Set
         same_user = options.user is None or options.user == _user_with_realm(ctx)
         if secret and ctx.get("token-id") and token_user and same_user:
             token = f"{token_user}!{ctx['token-id']}={secret}"
-            sources["token"] = "env" if env.get("PVECTL_TOKEN_SECRET") else f"context {name}"
+            sources["token"] = "env PVECTL_TOKEN_SECRET" if env.get("PVECTL_TOKEN_SECRET") else f"context {name}"
     if token is not None and user is None:
         user = token.partition("!")[0]
 
     password = env.get("PVECTL_PASSWORD") or None
     if password is not None:
-        sources["password"] = "env"  # noqa: S105 (where it came from, not a secret)
+        sources["password"] = "env PVECTL_PASSWORD"  # noqa: S105 (where it came from, not a secret)
     elif ctx.get("password") and (options.user is None or options.user == _user_with_realm(ctx)):
         password, sources["password"] = ctx["password"], f"context {name}"
 
@@ -182,6 +184,12 @@ def resolve(options: GlobalOptions, env: Mapping[str, str] | None = None) -> Set
         except ValueError as exc:
             where = "--fingerprint / PVECTL_FINGERPRINT" if options.fingerprint else f"context {name}"
             raise CliError(f"{where}: {exc}", USAGE) from None
+    if options.insecure:
+        sources["insecure"] = given("insecure", True)
+    elif ctx.get("insecure"):
+        sources["insecure"] = f"context {name}"
+    if ctx.get("node"):
+        sources["node"] = f"context {name}"
     transport = transport_settings(options, ctx)
     for key in transport:
         value = getattr(options, key.replace("-", "_"))

@@ -41,6 +41,8 @@ class AppContext:
 
     options: GlobalOptions
     _client: ProxmoxClient | None = field(default=None, init=False, repr=False)
+    # (node, context) when vm_defaults_config took the context's node for a VM given none (vm create says so)
+    context_node: tuple[str, str | None] | None = field(default=None, init=False, repr=False)
 
     # How clients are made: tests put a factory here (``AppContext.factory = lambda options: client``) instead of
     # patching ``client``; None is the real connection (pvectl.cli.connection.make_client).
@@ -90,5 +92,8 @@ class AppContext:
         except DefaultsError as exc:
             raise CliError(f"{config.path}: {exc}", USAGE) from None
         if vm.general.node is None and not self.options.sim:
-            vm.general.node = resolve(self.options).node
+            settings = resolve(self.options)
+            vm.general.node = settings.node
+            if settings.node is not None:
+                self.context_node = (settings.node, settings.context)
         return vm

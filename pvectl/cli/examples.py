@@ -84,7 +84,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     ),
     "sim": ("pvectl sim serve", "pvectl --sim vm list"),
     "sim serve": ("pvectl sim serve --port 8006", "pvectl sim serve --seed world.yaml --faults task-slow:seconds=5"),
-    "sim reset": ("pvectl sim reset", "pvectl sim reset --seed world.yaml"),
+    "sim reset": ("pvectl sim reset", "pvectl sim reset --seed world.yaml", "pvectl sim reset --seed examples"),
     "sim status": ("pvectl sim status", "pvectl sim status -o json"),
     "sim example-seed": ("pvectl sim example-seed > world.yaml",),
     "sim faults": ("pvectl sim faults clear",),

@@ -291,6 +291,8 @@ def human_cell(key: str, value: Any) -> str:
                 return f"{amount:.0f} {unit}" if unit == "B" else f"{amount:.1f} {unit}"
             amount /= 1024
     if key == "uptime":
+        if not value:
+            return "-"  # not running (PVE reports 0), not "0h 0m" of a guest that just started
         days, rest = divmod(int(value), 86400)
         return f"{days}d {rest // 3600}h" if days else f"{rest // 3600}h {rest % 3600 // 60}m"
     if key == "cpu" and isinstance(value, float):

@@ -61,6 +61,14 @@ def confirm(question: str, refused: str) -> None:
         raise CliError("nothing done", USAGE)
 
 
+def _noun(steps: Sequence[Step]) -> str:
+    """VM or CT when every step is of that kind (a refusal counts what was selected), else guest."""
+    from pvectl.guest.outcome import Outcome, word
+
+    kinds = {step.guest if isinstance(step, Outcome) else step.ref.kind for step in steps}
+    return word(kinds.pop()) if len(kinds) == 1 else "guest"
+
+
 def run_steps(
     ctx: typer.Context,
     client: ProxmoxClient,
@@ -81,8 +89,7 @@ def run_steps(
         render.plan(ctx, steps, verb)
         return
     if question is not None and not bulk.yes:
-        noun = render._noun({getattr(getattr(s, "ref", None), "kind", getattr(s, "guest", "qemu")) for s in steps})
-        confirm(question(len(steps)), f"refusing to {verb} {render.count(len(steps), noun)}")
+        confirm(question(len(steps)), f"refusing to {verb} {render.count(len(steps), _noun(steps))}")
     wait = waiting is None or not waiting.no_wait
     if single and len(steps) == 1:
         outcome = watched(client, steps[0], wait=wait, seconds=seconds)

@@ -135,7 +135,9 @@ def _pydantic_message(exc: ValueError) -> str:
     key = FIELD_KEYS.get(loc[0], loc[0]) if loc else "?"
     if loc and loc[0] == "features":
         key = loc[1] if len(loc) > 1 else "features"
-    return f"{key}: {first.get('msg')} (got {first.get('input')!r})"
+    from pvectl.guest.validation_text import plain_validation
+
+    return f"{key}: {plain_validation(str(first.get('msg')))} (got {first.get('input')!r})"
 
 
 def dump(config: CtConfig) -> dict[str, Any]:

@@ -58,7 +58,7 @@ def kind_of(doc: Doc, cts: Sequence[VmRef]) -> str:
     given = doc.data.get("kind")
     if given is not None:
         if str(given).lower() not in KINDS:
-            raise DocError(f"VM {doc.index}: kind: '{given}' is not vm or ct")
+            raise DocError(f"document {doc.index}: kind: '{given}' is not vm or ct")
         return KINDS[str(given).lower()]
     vmid = doc.data.get("vmid")
     if vmid is not None and str(vmid).isdigit() and any(c.vmid == int(vmid) for c in cts):
@@ -73,13 +73,13 @@ def compare_any(client: ProxmoxClient, ctx: Context, doc: Doc, cts: Sequence[VmR
     if kind_of(doc, cts) == "qemu":
         vmid = doc.data.get("vmid")
         if vmid is not None and any(str(c.vmid) == str(vmid) for c in cts):
-            raise DocError(f"VM {doc.index}: vmid: {vmid} is a container (kind: ct)")
+            raise DocError(f"document {doc.index}: vmid: {vmid} is a container (kind: ct)")
         return compare(client, ctx, Doc(doc.index, _file_data(doc)))
     if not doc.data.get("vmid") and not doc.data.get("hostname"):
-        raise DocError(f"VM {doc.index}: a container document needs vmid or hostname (how it is found)")
+        raise DocError(f"document {doc.index}: a container document needs vmid or hostname (how it is found)")
     ref = _match(cts, doc)
     if ref is None and doc.data.get("vmid") is not None and any(v.vmid == int(doc.data["vmid"]) for v in ctx.vms):
-        raise DocError(f"VM {doc.index}: vmid: {doc.data['vmid']} is a VM, the document a container (kind: ct)")
+        raise DocError(f"document {doc.index}: vmid: {doc.data['vmid']} is a VM, the document a container (kind: ct)")
     return _create(ctx, doc) if ref is None else _change(client, ctx, doc, ref)
 
 
@@ -87,12 +87,12 @@ def _match(cts: Sequence[VmRef], doc: Doc) -> VmRef | None:
     vmid = doc.data.get("vmid")
     if vmid is not None:
         if not str(vmid).isdigit():
-            raise DocError(f"VM {doc.index}: vmid: '{vmid}' is not a guest id")
+            raise DocError(f"document {doc.index}: vmid: '{vmid}' is not a guest id")
         return next((c for c in cts if c.vmid == int(vmid)), None)
     named = [c for c in cts if c.name == str(doc.data["hostname"])]
     if len(named) > 1:
         ids = ", ".join(str(c.vmid) for c in named)
-        raise DocError(f"VM {doc.index}: hostname: several containers are named '{doc.data['hostname']}' ({ids})")
+        raise DocError(f"document {doc.index}: hostname: several containers are named '{doc.data['hostname']}' ({ids})")
     return named[0] if named else None
 
 
@@ -106,7 +106,7 @@ def _create(ctx: Context, doc: Doc) -> CtDiff:
     try:
         config = load(_file_data(doc))
     except CtFileError as exc:
-        raise DocError(f"VM {doc.index} ({doc.label}): {exc}") from None
+        raise DocError(f"document {doc.index} ({doc.label}): {exc}") from None
     if ctx.labels:
         config.tags = [*config.tags, *(t for t in ctx.labels if t not in config.tags)]
     out = CtDiff(doc, "create", ct_config=config)
@@ -157,7 +157,7 @@ def _change(client: ProxmoxClient, ctx: Context, doc: Doc, ref: VmRef) -> CtDiff
     change = plan_set(live, values)
     extra = data.get("extra") or {}
     if not isinstance(extra, Mapping):
-        raise DocError(f"VM {doc.index} ({ref.vmid}): extra: expected a mapping of PVE parameters")
+        raise DocError(f"document {doc.index} ({ref.vmid}): extra: expected a mapping of PVE parameters")
     for key, value in extra.items():
         if _text(value) != _text(live.get(key, "")):
             change.params[str(key)] = _text(value)

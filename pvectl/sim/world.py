@@ -36,7 +36,8 @@ default world below, so a seed can be as small as ``vms: []``. Keys:
 ``faults``             list of fault specs, as for ``--faults`` (see pvectl.sim.faults).
 
 ``--seed stock`` (no file of that name) is a freshly installed single-node PVE: node ``pve``, storages ``local``
-(iso, vztmpl, backup) and ``local-lvm`` (images), bridge ``vmbr0``, no Ceph, no ISO, no VM.
+(iso, vztmpl, backup) and ``local-lvm`` (images), bridge ``vmbr0``, no Ceph, no ISO, no VM. ``--seed examples``
+is the world the help and README examples name (pvectl.sim.example_world).
 
 A malformed seed raises SeedError naming the file and the offending key.
 """
@@ -200,8 +201,13 @@ def load_seed(path: str | Path) -> dict[str, Any]:
 
 def load_world(path: str | Path) -> tuple[dict[str, Any], State]:
     """Read and check a seed file (YAML or JSON): its data and the world it describes (built once); a name of
-    NAMED_SEEDS (``stock``) that is no file is that world."""
+    NAMED_SEEDS (``stock``), or ``examples``, that is no file is that world."""
     p = Path(path)
+    if str(path) == "examples" and not p.exists():  # the world the help and README examples name
+        from pvectl.sim.example_world import EXAMPLES_SEED
+
+        data = copy.deepcopy(EXAMPLES_SEED)
+        return data, build_state(data)
     if str(path) in NAMED_SEEDS and not p.exists():
         data = copy.deepcopy(NAMED_SEEDS[str(path)])
         return data, build_state(data)

@@ -95,11 +95,16 @@ def volumes_of(config: Mapping[str, Any]) -> list[str]:
 def _check_remote_target(
     client: ProxmoxClient, ref: VmRef, config: Mapping[str, Any], target: str, storage: str | None
 ) -> None:
-    """qemu-server clone_vm refuses a clone to another node when ``storage`` is not shared ("can't clone to
-    non-shared storage") and when any source volume, CD-ROM images included, is on unshared storage
-    (``$check_storage_access_clone``: "can't clone VM to node ... (VM uses local storage)"), full clone or not."""
+    """qemu-server clone_vm (src/PVE/API2/Qemu.pm) refuses a target the cluster lacks, a clone to another node
+    when ``storage`` is not shared ("can't clone to non-shared storage") and when any source volume, CD-ROM
+    images included, is on unshared storage (``$check_storage_access_clone``: "can't clone VM to node ... (VM
+    uses local storage)"), full clone or not."""
     from pvectl.sdk._core.answers import as_rows
 
+    # clone_vm checks the target first (PVE::Cluster::check_node_exists: "no such cluster node"), after sending
+    nodes = sorted(str(n["node"]) for n in as_rows("GET /nodes", client.nodes.list()))
+    if target not in nodes:
+        raise CloneProblem(f"--target: no node '{target}' in this cluster (known: {', '.join(nodes)})")
     rows = as_rows("GET /storage", client.storage.list())
     shared = {str(s.get("storage")): str(s.get("shared", 0)) == "1" for s in rows}
     if storage is not None and not shared.get(storage, False):
@@ -110,6 +115,19 @@ def _check_remote_target(
             f"--target: VM {ref.vmid} has volumes on local storage ({', '.join(local)}); PVE clones to another "
             f"node only from shared storage: clone on {ref.node}, then pvectl vm migrate"
         )
+
+
+def _check_storage(client: ProxmoxClient, storage: str) -> None:
+    """qemu-server clone_vm (src/PVE/API2/Qemu.pm) checks --storage after sending: it must exist
+    (PVE::Storage::storage_check_enabled) and hold VM images ("does not support vm images")."""
+    from pvectl.sdk._core.answers import as_rows
+
+    rows = as_rows("GET /storage", client.storage.list())
+    images = sorted(str(s.get("storage")) for s in rows if "images" in str(s.get("content", "")).split(","))
+    if storage not in {str(s.get("storage")) for s in rows}:
+        raise CloneProblem(f"--storage: no storage '{storage}' in this cluster (for disks: {', '.join(images)})")
+    if storage not in images:
+        raise CloneProblem(f"--storage: '{storage}' holds no VM disks (for disks: {', '.join(images)})")
 
 
 def plan_clone(
@@ -152,6 +170,8 @@ def plan_clone(
                 full = True
                 notes.append(f"full clone: storage {', '.join(unable)} cannot hold linked clones")
         notes.append(f"{'full' if full else 'linked'} clone (the web GUI's default for this VM)")
+    if storage is not None:
+        _check_storage(client, storage)
     if target is not None and target != ref.node:
         _check_remote_target(client, ref, config, target, storage)
     auto = vmid is None

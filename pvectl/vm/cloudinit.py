@@ -300,7 +300,9 @@ def from_file(data: Mapping[str, Any], base: CloudInit) -> CloudInit:
             try:
                 setattr(out, attr, data[key])
             except ValidationError as exc:
-                raise CloudInitFileError(key, exc.errors()[0]["msg"]) from None
+                from pvectl.guest.validation_text import plain_validation
+
+                raise CloudInitFileError(key, plain_validation(exc.errors()[0]["msg"])) from None
     if data.get("ssh-key") is not None:
         keys = data["ssh-key"] if isinstance(data["ssh-key"], list) else [data["ssh-key"]]
         for key in keys:

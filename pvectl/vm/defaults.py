@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 
+from pvectl.guest.validation_text import plain_validation
 from pvectl.vm.cloudinit import FILE_KEYS as CI_KEYS
 from pvectl.vm.cloudinit import CloudInitFileError
 from pvectl.vm.cloudinit import from_file as ci_from_file
@@ -35,7 +36,7 @@ def set_value(config: VmConfig, path: str, value: Any) -> None:
     try:
         setattr(obj, last, value)
     except PydanticValidationError as exc:
-        raise ValueError(f"{path}: {exc.errors()[0]['msg']}") from exc
+        raise ValueError(f"{path}: {plain_validation(exc.errors()[0]['msg'])}") from exc
 
 
 def apply_defaults(config: VmConfig, defaults: Mapping[str, Any]) -> VmConfig:
@@ -60,13 +61,13 @@ def apply_defaults(config: VmConfig, defaults: Mapping[str, Any]) -> VmConfig:
             raise DefaultsError(f"[vm.defaults] {key}: unknown key (known: {known})")
         try:
             set_value(out, spec.path, list(value) if spec.kind == "tags" else value)
-        except ValueError as exc:
-            raise DefaultsError(f"[vm.defaults] {key}: {exc}") from exc
+        except ValueError as exc:  # set_value names the field by its path; the file knows it by its key
+            raise DefaultsError(f"[vm.defaults] {key}: {str(exc).removeprefix(f'{spec.path}: ')}") from exc
     if disk_values:
         try:
             out.disks = [_disk_defaults(d, disk_values) for d in out.disks]
         except PydanticValidationError as exc:
-            raise DefaultsError(f"[vm.defaults] disk: {exc.errors()[0]['msg']}") from exc
+            raise DefaultsError(f"[vm.defaults] disk: {plain_validation(exc.errors()[0]['msg'])}") from exc
     return out
 
 

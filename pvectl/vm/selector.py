@@ -111,11 +111,11 @@ class Selector:
                     check_status(value)
                 terms.append(Term(key, value))
         if all and keys:
-            raise SelectorError("--all: cannot be combined with VM ids or names")
+            raise SelectorError("--all: cannot be combined with guest ids or names")
         if keys and terms:
             raise SelectorError(
-                f"{', '.join(keys)}: VM ids or names cannot be combined with -l/--selector, --pool, --node, --name or "
-                "--status (name the VMs, or select them)"
+                f"{', '.join(keys)}: ids or names cannot be combined with -l/--selector, --pool, --node, --name or "
+                "--status (name the guests, or select them)"
             )
         return cls(tuple(keys), tuple(terms), all)
 

@@ -51,12 +51,10 @@ class VmFileError(ValueError):
 
 
 def plain(message: str) -> str:
-    """A validation message in a VM file's terms: pydantic's ``... or instance of General`` names a Python class
-    the file knows nothing of."""
-    import re
+    """A validation message in a VM file's terms (pvectl.guest.validation_text)."""
+    from pvectl.guest.validation_text import plain_validation
 
-    mapping = "expected a mapping of keys to values"
-    return re.sub(r"Input should be a valid dictionary or instance of \w+", mapping, message)
+    return plain_validation(message)
 
 
 def flat_keys() -> list[str]:

@@ -11,13 +11,14 @@ import re
 import shlex
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from pvectl.cli.app import app
 from pvectl.cli.examples import EXAMPLES
-from pvectl.sim.world import DEFAULT_SEED
+from pvectl.sim.example_world import EXAMPLES_SEED
 from tests.vm.conftest import SimCli, mount
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -59,12 +60,14 @@ FILES = {
 }
 
 
-def _readme_commands() -> list[str]:
-    """The pvectl command lines of the README's sh blocks (the install steps' pvectl parts)."""
+def _readme_commands(upto: str | None = None) -> list[str]:
+    """The pvectl command lines of the README's sh blocks (the install steps' pvectl parts), those before the
+    heading ``upto`` when given."""
     out: list[str] = []
     block = False
     lines: list[str] = []
-    for line in README.read_text(encoding="utf-8").splitlines():  # a line ending in \ goes on (as in sh)
+    text = README.read_text(encoding="utf-8")
+    for line in text.split(upto)[0].splitlines() if upto else text.splitlines():  # a line ending in \ goes on
         if lines and lines[-1].endswith("\\"):
             lines[-1] = lines[-1][:-1].rstrip() + " " + line.strip()
         else:
@@ -104,96 +107,8 @@ host = "127.0.0.2"
 user = "root@pam"
 """
 
-# The examples' world: the default one plus what the examples name (a third node, a template, a VM with a
-# virtio disk and a second NIC, guest agents in the running VMs).
-AGENT = {"agent": "1"}
-WORLD = {
-    "nodes": [{"name": "pve1"}, {"name": "pve2"}, {"name": "pve3"}],
-    "vms": [
-        {
-            "vmid": 100,
-            "node": "pve1",
-            "name": "dns1",
-            "status": "running",
-            "tags": "infra;prod",
-            "pool": "prod",
-            "config": {
-                **AGENT,
-                "memory": "2048",
-                "scsi0": "ceph-pool:16",
-                "virtio1": "ceph-pool:32",
-                "net0": "virtio,bridge=vmbr0",
-                "net1": "virtio,bridge=vmbr9",
-            },
-        },
-        {
-            "vmid": 101,
-            "node": "pve2",
-            "name": "web1",
-            "status": "running",
-            "tags": "prod;web",
-            "pool": "prod",
-            "config": {**AGENT, "memory": "4096", "scsi0": "ceph-pool:32", "net0": "virtio,bridge=vmbr9"},
-        },
-        {
-            "vmid": 102,
-            "node": "pve2",
-            "name": "scratch",
-            "status": "stopped",
-            "tags": "lab",
-            "pool": "lab",
-            "config": {"memory": "1024", "scsi0": "local-lvm:8", "net0": "e1000,bridge=vmbr9"},
-        },
-        {
-            "vmid": 9000,
-            "node": "pve1",
-            "name": "debian-12-cloud",
-            "status": "stopped",
-            "config": {**AGENT, "scsi0": "ceph-pool:8", "net0": "virtio,bridge=vmbr0"},
-        },
-        {
-            "vmid": 9001,
-            "node": "pve1",
-            "name": "golden",
-            "status": "stopped",
-            "config": {"scsi0": "ceph-pool:8", "net0": "virtio,bridge=vmbr0"},
-        },
-    ],
-}
-
-# Containers, backup storages and backups the ct and backup examples name (issues 30, 31): CT 200 web1 running
-# with a mount point, a container template 9100 tmpl, nfs and pbs storages with backups of VM 100.
-CT_TEMPLATE = "local:vztmpl/debian-12-standard_12.12-1_amd64.tar.zst"
-WORLD["storages"] = [
-    *DEFAULT_SEED["storages"],
-    {
-        "id": "nfs",
-        "type": "nfs",
-        "content": ["backup", "iso", "vztmpl"],
-        "shared": True,
-        "prune-backups": "keep-last=3",
-    },
-    {"id": "pbs", "type": "pbs", "content": ["backup"], "shared": True},
-]
-WORLD["volumes"] = [
-    *DEFAULT_SEED["volumes"],
-    {"storage": "nfs", "name": "vzdump-qemu-100-2025_01_31-02_00_00.vma.zst", "content": "backup", "size": 1},
-    {"storage": "nfs", "name": "vzdump-qemu-101-2025_01_31-02_00_00.vma.zst", "content": "backup", "size": 1},
-    {"storage": "pbs", "name": "vm/100/2025-01-31T02:00:00Z", "content": "backup", "size": 1},
-]
-WORLD["containers"] = [
-    *DEFAULT_SEED["containers"],
-    {
-        "vmid": 200,
-        "node": "pve1",
-        "hostname": "web1",
-        "status": "running",
-        "tags": "db",
-        "template": CT_TEMPLATE,
-        "config": {"rootfs": "ceph-pool:8", "mp0": "ceph-pool:8,mp=/srv", "net0": "name=eth0,bridge=vmbr0,ip=dhcp"},
-    },
-    {"vmid": 9100, "node": "pve1", "hostname": "tmpl", "template": CT_TEMPLATE, "config": {"rootfs": "ceph-pool:4"}},
-]
+# The examples' world (`pvectl sim reset --seed examples`): the default one plus what the examples name.
+WORLD = EXAMPLES_SEED
 
 JOB = "--schedule 02:00 --storage nfs --vmid 100,101"  # a scheduled backup job the job examples name
 
@@ -201,6 +116,7 @@ JOB = "--schedule 02:00 --storage nfs --vmid 100,101"  # a scheduled backup job 
 # must exist), by a word of the example.
 PREPARE: list[tuple[str, tuple[str, ...]]] = [
     (r"vm start|status/start", ("vm stop --all --yes",)),
+    (r"vm start app1", ("vm create --name app1 --ci-user admin --ipconfig ip=dhcp",)),  # the README's line before
     (r"api delete /nodes/pve1/qemu/100|vm delete 100", ("vm stop 100 --yes",)),
     (r"vm suspend -l tag=lab", ("vm start scratch",)),
     (r"vm resume -l tag=lab", ("vm start scratch", "vm suspend scratch --yes")),
@@ -227,6 +143,15 @@ LOCAL = ("config", "logout", "login", "completion", "sim")
 
 @pytest.fixture
 def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SimCli]:
+    yield from _mounted(tmp_path, monkeypatch, WORLD)
+
+
+@pytest.fixture
+def default_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SimCli]:
+    yield from _mounted(tmp_path, monkeypatch, {})
+
+
+def _mounted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: dict[str, Any]) -> Iterator[SimCli]:
     from pvectl.sim.handlers import agent
 
     monkeypatch.setattr(agent, "BOOT_SECONDS", 0.0)  # the guest agent answers at once (the SDK's clock is fake)
@@ -243,7 +168,7 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SimCli]:
     ssh.mkdir()
     (ssh / "id_ed25519.pub").write_text(FILES["id.pub"])
     # the real clock: the simulated guest runs a command for half a second
-    yield from mount(tmp_path, monkeypatch, {"task_seconds": 0, **WORLD}, SimCli)
+    yield from mount(tmp_path, monkeypatch, {"task_seconds": 0, **seed}, SimCli)
 
 
 def _strip_comment(line: str) -> str:
@@ -336,6 +261,28 @@ def test_example_runs_as_written_on_the_simulator(world: SimCli, example: str) -
     code, out, err = _run_line(line if stdin is None else f"echo {stdin.strip()} | {line}")
     assert code == EXPECTED_CODE.get(line, 0), f"{line}\nexit {code}\nstdout: {out[-800:]}\nstderr: {err[-1500:]}"
     assert "Traceback" not in err
+
+
+# What a newcomer runs first, on the world `--sim` starts with (no `sim reset --seed examples`): the root help's
+# examples, vm's and vm create's, and the README up to its first heading after creating VMs.
+FIRST_STEPS = [
+    *dict.fromkeys(
+        [*EXAMPLES[""], *EXAMPLES["vm"], *EXAMPLES["vm create"], *EXAMPLES["vm list"], *_readme_commands("## Many")]
+    )
+]
+
+
+@pytest.mark.parametrize("example", FIRST_STEPS)
+def test_the_first_steps_run_on_the_default_world(default_world: SimCli, example: str) -> None:
+    line = _strip_comment(example)
+    if example in SKIP or line in SKIP:
+        pytest.skip(SKIP.get(example) or SKIP[line])
+    for pattern, commands in PREPARE:
+        if re.search(pattern, line):
+            for command in commands:
+                assert _run_line(f"pvectl {command}")[0] == 0, command
+    code, out, err = _run_line(line)
+    assert code == 0, f"{line}\nexit {code}\nstdout: {out[-800:]}\nstderr: {err[-1500:]}"
 
 
 def test_the_examples_are_found() -> None:

@@ -21,6 +21,7 @@ def test_list_cluster_and_node(pve: MockPve, run: Run) -> None:
     assert len(result.json()) == 2
     assert len(run("task", "list", "--running").json()) == 1
     pve.routes["GET /nodes/pve1/tasks"] = [{"upid": UPID, "node": "pve1"}]
+    pve.routes["GET /nodes"] = [{"node": "pve1", "status": "online"}]  # --node is checked against the cluster
     result = run("task", "list", "--node", "pve1", "--limit", "5")
     assert result.json() == [{"upid": UPID, "node": "pve1"}]
     assert dict(pve.requests[-1].url.params) == {"limit": "5"}

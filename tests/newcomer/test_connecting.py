@@ -42,6 +42,20 @@ def test_the_context_host_named_again_keeps_the_context(lab: None) -> None:
         assert (same.fingerprint, same.node, same.context, same.port) == (PIN, "pve1", "lab", 8443)
 
 
+def test_verbose_says_where_every_setting_came_from(lab: None) -> None:
+    settings = resolve(GlobalOptions(), env={"PVECTL_TOKEN_SECRET": "from-env"})
+    assert settings.sources == {
+        "host": "context lab",
+        "port": "context lab",
+        "user": "context lab",
+        "token": "env PVECTL_TOKEN_SECRET",
+        "fingerprint": "context lab",
+        "node": "context lab",
+    }
+    flags = resolve(GlobalOptions(insecure=True), env={"PVECTL_PASSWORD": "pw"})
+    assert (flags.sources["insecure"], flags.sources["password"]) == ("flag --insecure", "env PVECTL_PASSWORD")
+
+
 def test_every_curated_command_is_in_the_readme() -> None:
     missing = [key for key in EXAMPLES if key and not re.search(rf"(pvectl (--sim )?|`){re.escape(key)}\b", README)]
     assert missing == []

@@ -46,6 +46,14 @@ def test_vm_help_says_which_verbs_ask() -> None:
     assert "asks first" not in rest
 
 
+def test_ct_help_says_which_verbs_ask() -> None:
+    text = " ".join(helptext("ct").split())
+    assert "always asks first unless --yes" in text  # delete asks also for one named container
+    assert text.count("a selection asks first unless --yes") == 4  # stop, shutdown, reboot, suspend
+    rest = text.replace("a selection asks first unless --yes", "").replace("always asks first unless --yes", "")
+    assert "asks first" not in rest
+
+
 def test_config_list_help_matches_the_table() -> None:
     assert "yes in tables" in " ".join(helptext("config", "list").split())
 

@@ -28,6 +28,24 @@ def test_no_node_given_takes_the_node_the_api_is_served_from(cli: SimCli) -> Non
     assert cli.writes()[0] == "POST /nodes/pve1/qemu"
 
 
+def test_the_contexts_node_comes_first_with_a_note(cli: SimCli) -> None:
+    from tests.support.simcli import invoke
+
+    path = Path(os.environ["XDG_CONFIG_HOME"]) / "pvectl" / "config.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('current-context = "lab"\n\n[contexts.lab]\nhost = "127.0.0.1"\nnode = "pve2"\n')
+    run = invoke("vm", "create", "--name", "fresh", "--dry-run", "-o", "json")  # the lab context (no --sim)
+    assert run.code == 0, run.stderr
+    document = run.json()
+    assert document["node"] == "pve2"
+    assert document["notes"][0] == "no node given; using 'pve2' (the node of context lab)"
+    given = invoke("vm", "create", "--name", "fresh", "--node", "pve2", "--dry-run", "-o", "json").json()
+    assert given["node"] == "pve2" and given["notes"] == []
+    real = invoke("vm", "create", "--name", "fresh")
+    assert real.code == 0 and "note: no node given; using 'pve2' (the node of context lab)" in real.stderr
+    assert cli.writes()[0] == "POST /nodes/pve2/qemu"
+
+
 class _OneNode:
     def local_node(self) -> Ref[str]:
         return Ref(value="")
@@ -55,6 +73,17 @@ def test_stock_pve_gets_its_own_storage_and_bridge_with_one_note_each(stock: Sim
     assert config["efidisk0"].startswith("local-lvm:")
     assert "bridge=vmbr0" in config["net0"]
     assert config["ide2"] == "none,media=cdrom"
+
+
+def test_a_dry_run_shows_the_same_notes_as_a_real_run(stock: SimCli) -> None:
+    real = stock("vm", "create", "--name", "web1", "--memory", "4096", "--dry-run")
+    notes = [line.strip() for line in real.stdout.splitlines() if line.strip().startswith("note: ")]
+    assert real.code == 0 and len(notes) == 5, real.stdout
+    assert notes[0] == "note: no node given; using 'pve' (the node the API is served from)"
+    assert "note: bridge 'vmbr9' (a built-in default) does not exist on pve; using 'vmbr0'" in notes
+    document = stock("vm", "create", "--name", "web1", "--memory", "4096", "--dry-run", "-o", "json").json()
+    assert [f"note: {note}" for note in document["notes"]] == notes
+    assert stock.writes() == []
 
 
 def test_efi_and_tpm_follow_the_first_disk_unless_given(cli: SimCli) -> None:
@@ -126,9 +155,21 @@ def test_resolve_leaves_defaults_unset_so_they_still_read_as_defaults() -> None:
         (("vm", "shutdown", "--node", "pve3", "--all", "--yes"), "--node: no node 'pve3' in this cluster (known: pve1"),
         (("vm", "start", "-l", "status=runing"), "-l/--selector: 'runing' is not one of running, stopped"),
         (("vm", "snapshot", "create", "-l", "node=pve9", "nightly"), "--node: no node 'pve9' in this cluster"),
-        (("vm", "stop", "100", "-l", "tag=lab"), "100: VM ids or names cannot be combined with -l/--selector"),
+        (("vm", "stop", "100", "-l", "tag=lab"), "100: ids or names cannot be combined with -l/--selector"),
+        (("ct", "stop", "190", "-l", "tag=lab"), "190: ids or names cannot be combined with -l/--selector"),
+        (("ct", "stop", "-l", "tag=infra"), "refusing to stop 1 CT without confirmation"),
+        (("vm", "stop", "-l", "tag=prod"), "refusing to stop 2 VMs without confirmation"),
         (("vm", "delete", "scratch", "--pool", "lab", "--yes"), "cannot be combined with -l/--selector, --pool"),
         (("vm", "list", "--node", "pve3"), "--node: no node 'pve3' in this cluster (known: pve1, pve2)"),
+        (("vm", "clone", "100", "c1", "--target", "pve3"), "--target: no node 'pve3' in this cluster (known: pve1"),
+        (("vm", "clone", "100", "c1", "--storage", "nosuch"), "--storage: no storage 'nosuch' in this cluster"),
+        (("vm", "clone", "100", "c1", "--storage", "cephfs"), "--storage: 'cephfs' holds no VM disks (for disks: "),
+        (("vm", "set", "102", "--disk", "nosuch:10"), "--disk: no disk storage 'nosuch' on pve2 (available: "),
+        (("vm", "migrate", "102", "--to", "pve1", "--target-storage", "local-lvm:nosuch"), "no storage 'nosuch'"),
+        (("ct", "clone", "191", "--target", "pve3"), "--target: no node 'pve3' in this cluster (known: pve1"),
+        (("guest", "list", "--node", "pve3"), "--node: no node 'pve3' in this cluster (known: pve1, pve2)"),
+        (("task", "list", "--node", "pve3"), "--node: no node 'pve3' in this cluster (known: pve1, pve2)"),
+        (("guest", "list", "--status", "runing"), "--status: 'runing' is not one of running, stopped, paused"),
     ],
 )
 def test_selector_typos_are_usage_errors_everywhere(cli: SimCli, args: tuple[str, ...], message: str) -> None:
@@ -155,6 +196,9 @@ def test_a_suspended_vm_is_listed_paused_and_selectable(cli: SimCli) -> None:
     paused = cli("vm", "list", "--status", "paused", "-o", "json")
     assert paused.code == 0, paused.stderr
     assert [v["name"] for v in paused.json()] == ["web1"]
+    guests = cli("guest", "list", "--status", "paused", "-o", "json")
+    assert guests.code == 0, guests.stderr
+    assert [(g["kind"], g["name"]) for g in guests.json()] == [("vm", "web1")]
     resumed = cli("vm", "resume", "--status", "paused")
     assert resumed.code == 0, resumed.stderr
     assert {v["name"]: v["status"] for v in cli("vm", "list", "-o", "json").json()}["web1"] == "running"
@@ -169,6 +213,8 @@ def test_wide_vm_list_adds_template_ha_lock_uptime_pool_and_memory_with_unit(cli
     ]  # fmt: skip
     dns1 = next(line for line in run.stdout.splitlines() if " dns1 " in line)
     assert "2.0 GiB" in dns1 and "started" in dns1 and "prod" in dns1
+    scratch = next(line for line in run.stdout.splitlines() if " scratch " in line)
+    assert scratch.split()[-1] == "-"  # a stopped VM has no uptime (was "0h 0m")
     assert max(map(len, run.stdout.splitlines())) <= 100
 
 
@@ -219,7 +265,10 @@ def test_dry_run_prints_one_document_in_every_format_and_from_file_reads_it(cli:
         assert again.json()["requests"] == document["requests"]
     vm_only = tmp_path / "vm.yaml"
     vm_only.write_text(yaml.safe_dump(document["vm"]))
-    assert cli("vm", "create", "--from-file", str(vm_only), "--dry-run", "-o", "json").json() == document
+    again = cli("vm", "create", "--from-file", str(vm_only), "--dry-run", "-o", "json").json()
+    assert document.pop("notes") == ["no node given; using 'pve1' (the node the API is served from)"]
+    assert again.pop("notes") == []  # the file names the node the first run chose
+    assert again == document
 
 
 def test_exit_codes_follow_one_rule_each(cli: SimCli) -> None:

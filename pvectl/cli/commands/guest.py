@@ -16,7 +16,7 @@ app = typer.Typer(name="guest", help="VMs and containers together.", no_args_is_
 
 COLUMNS = ("kind", "vmid", "name", "node", "status", "tags", "cpus", "memory")
 KINDS = {"qemu": "vm", "lxc": "ct"}
-STATES = ("running", "stopped", "unknown")
+STATES = ("running", "stopped", "paused", "unknown")  # a suspended VM is paused (vm list)
 
 
 @app.callback()
@@ -39,7 +39,7 @@ def list_guests(
         str | None,
         typer.Option(
             "--status",
-            help="Only guests in this state (running, stopped, unknown).",
+            help="Only guests in this state (running, stopped, paused, unknown).",
             show_default=False,
             autocompletion=completers.choices(STATES),
         ),
@@ -61,6 +61,12 @@ def list_guests(
         if kind is not None and kind not in ("vm", "ct"):
             raise CliError(f"--kind: '{kind}' is not vm or ct", USAGE)
         client = ctx.obj.client()
+        if node is not None:  # a node the cluster lacks is a typo, as in vm list and ct list (not an empty list)
+            from pvectl.sdk._core.answers import as_rows
+
+            known = sorted(str(n["node"]) for n in as_rows("GET /nodes", client.nodes.list()))
+            if node not in known:
+                raise CliError(f"--node: no node '{node}' in this cluster (known: {', '.join(known)})", USAGE)
         rows = []
         for pve_kind, short in KINDS.items():
             if kind not in (None, short):

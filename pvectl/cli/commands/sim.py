@@ -64,7 +64,10 @@ app.add_typer(faults_app)
 SeedOpt = Annotated[
     Path | None,
     typer.Option(
-        "--seed", help="World to start from (YAML/JSON; 'pvectl sim example-seed' shows the format).", dir_okay=False
+        "--seed",
+        help="World to start from (YAML/JSON; 'pvectl sim example-seed' shows the format), or 'stock' (a freshly "
+        "installed one-node PVE), or 'examples' (what the examples of --help and the README name).",
+        dir_okay=False,
     ),
 ]
 StateOpt = Annotated[

@@ -58,6 +58,7 @@ def list_(
         from pvectl.sdk._core.answers import plain
 
         if node:  # the rows as PVE sent them (plain): -o json shows the server's own fields
+            _known_node(client, node)
             rows = plain(client.nodes(node).tasks.list(limit=limit, source="active" if running else None))
         else:
             rows = plain(client.cluster.tasks())
@@ -73,6 +74,18 @@ def list_(
             output.emit(taskview.fit_status(human), kind, columns=taskview.COLUMNS, ordered=True)
         else:  # text (for scripts) and wide: the full UPID too
             output.emit(human, "text" if kind == "text" else "table", columns=taskview.WIDE_COLUMNS, ordered=True)
+
+
+def _known_node(client: Any, node: str) -> None:
+    """A --node the cluster lacks is a usage error, as in every selector. PVE answers 500 for it: the proxy looks
+    the node up (pve-cluster src/PVE/Cluster.pm remote_node_ip) and, not finding it in the cluster's node list,
+    falls back to resolving the name by DNS (pve-common PVE::Network get_ip_from_hostname), which fails."""
+    from pvectl.cli.errors import USAGE, CliError
+    from pvectl.sdk._core.answers import as_rows
+
+    known = sorted(str(n["node"]) for n in as_rows("GET /nodes", client.nodes.list()))
+    if node not in known:
+        raise CliError(f"--node: no node '{node}' in this cluster (known: {', '.join(known)})", USAGE)
 
 
 @app.command("show", cls=OutputCommand)

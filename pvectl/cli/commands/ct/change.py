@@ -102,6 +102,8 @@ def clone(
             raise CliError(
                 f"CT {ref.vmid} runs: PVE copies a running container only from a snapshot (--snapshot NAME)", USAGE
             )
+        if target is not None:  # clone_vm checks it (PVE::Cluster::check_node_exists), after sending
+            _check_node(client, target, "--target")
         given = {"hostname": hostname, "storage": storage, "target": target, "pool": pool, "snapname": snapshot}
         params: dict[str, str | int] = {k: v for k, v in given.items() if v is not None}
         if full is not None:
@@ -201,15 +203,15 @@ def migrate(
                       question=ask)  # fmt: skip
 
 
-def _check_node(client: ProxmoxClient, node: str) -> None:
+def _check_node(client: ProxmoxClient, node: str, flag: str = "--to") -> None:
     from pvectl.sdk._core.answers import plain
 
     rows = plain(client.nodes.list()) or []
     names = sorted(str(r.get("node")) for r in rows)
     if node not in names:
-        raise CliError(f"--to: no node '{node}' in this cluster (known: {', '.join(names)})", USAGE)
+        raise CliError(f"{flag}: no node '{node}' in this cluster (known: {', '.join(names)})", USAGE)
     if not any(r.get("node") == node and r.get("status") == "online" for r in rows):
-        raise CliError(f"--to: node '{node}' is offline", USAGE)
+        raise CliError(f"{flag}: node '{node}' is offline", USAGE)
 
 
 def resize(

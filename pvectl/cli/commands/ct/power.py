@@ -63,7 +63,7 @@ def _power(action: str) -> Callable[..., None]:
 
     command.__doc__ = (
         f"{action.capitalize()} containers and wait for the tasks: one by id or hostname, or many by selector "
-        f"(--parallel N at a time{', asks first unless --yes' if action in DESTRUCTIVE else ''})."
+        f"(--parallel N at a time{'; a selection asks first unless --yes' if action in DESTRUCTIVE else ''})."
     )
     return command
 
@@ -79,7 +79,8 @@ def delete(
     purge: bool = typer.Option(False, "--purge", help="Also remove them from backups, HA and replication."),
     stop: bool = typer.Option(False, "--stop", help="Stop running containers first (PVE deletes only stopped ones)."),
 ) -> None:
-    """Delete containers and their volumes: one by id or hostname, or many by selector (asks first unless --yes)."""
+    """Delete containers and their volumes: one by id or hostname, or many by selector (always asks first unless
+    --yes)."""
     with reported():
         from pvectl.cli.writes import confirm, run_steps
         from pvectl.guest.ops.power import plan_delete

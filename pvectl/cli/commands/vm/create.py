@@ -87,11 +87,13 @@ def _create(ctx: typer.Context, values: dict[str, Any]) -> None:
 
     client = app.client()
     resolution, plan = check_and_plan(client, config, strict=True, **_checks(values))  # as a real run's
+    resolution.notes[:0] = _context_node_note(ctx, config, values)
     if wait is not None:
         plan.notes.append(f"then wait for {wait}: pvectl vm wait {plan.vmid} --for {wait}")
     for note in presets:  # what the OS chose for the values not given, also before a dry run's plan
         print(f"note: {note}", file=sys.stderr)
-    if dry_run:
+    if dry_run:  # what a real run says on stderr (the node chosen, each default replaced) is part of the plan
+        plan.notes[:0] = resolution.notes
         print_plan(ctx, plan, resolution.config)
         return
     for note in [*resolution.notes, *plan.notes]:  # e.g. pvectl's own CPU flag list checked an older server
@@ -128,6 +130,14 @@ def _wait_for_guest(
     wait_for_vm(ctx, client, ref, wait, timeout=timeout)
     if console:
         _attach_console(ctx, ref.vmid, ref.node, ref.name)
+
+
+def _context_node_note(ctx: typer.Context, config: VmConfig, values: dict[str, Any]) -> list[str]:
+    """The note when the context's node stood in for --node (the GUI's wizard starts from its own host)."""
+    taken = ctx.obj.context_node
+    if taken is None or values.get("node") is not None or config.general.node != taken[0]:
+        return []  # no context node, or --node / the file named one
+    return [f"no node given; using '{taken[0]}' (the node of context {taken[1]})"]
 
 
 def _checks(values: dict[str, Any]) -> dict[str, bool]:

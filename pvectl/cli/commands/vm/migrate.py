@@ -69,8 +69,11 @@ def plan_text(rows: list[dict[str, object]], title: str) -> str:
     return "\n".join(lines)
 
 
-def check_target(client: ProxmoxClient, node: str, flag: str = "--to") -> None:
-    """An unknown or offline target node is a usage error; nothing is sent."""
+def check_target(client: ProxmoxClient, node: str, flag: str = "--to", *, storage: str | None = None) -> None:
+    """An unknown or offline target node is a usage error; nothing is sent. So is a ``--target-storage`` that
+    names a storage the cluster lacks: qemu-server migrate_vm (src/PVE/API2/Qemu.pm) takes one storage id, ``1``
+    (each to itself) or SOURCE:TARGET pairs (parse_idmap of pve-targetstorage) and checks each target id only
+    after sending (``$check_storage_access_migrate``: PVE::Storage storage_check_enabled)."""
     from pvectl.cli.errors import USAGE, CliError
     from pvectl.sdk._core.answers import as_rows
 
@@ -79,6 +82,11 @@ def check_target(client: ProxmoxClient, node: str, flag: str = "--to") -> None:
         raise CliError(f"{flag}: no node '{node}' in this cluster (known: {', '.join(sorted(nodes))})", USAGE)
     if nodes[node] != "online":
         raise CliError(f"{flag}: node '{node}' is {nodes[node]}; a migration needs it online", USAGE)
+    wanted = {pair.rpartition(":")[2] for pair in (storage or "").split(",") if pair and pair != "1"}
+    if wanted:
+        known = sorted(str(s.get("storage")) for s in as_rows("GET /storage", client.storage.list()))
+        for name in sorted(wanted - set(known)):
+            raise CliError(f"--target-storage: no storage '{name}' in this cluster (known: {', '.join(known)})", USAGE)
 
 
 def _to_move(client: ProxmoxClient, sel: Selector, to: str) -> list[VmRef]:
@@ -143,7 +151,7 @@ def migrate(
         client = ctx.obj.client()
         if server_side:
             _server_side_supported(client)
-        check_target(client, to)
+        check_target(client, to, storage=target_storage)
         refs = _to_move(client, sel, to)
         if not refs:
             return

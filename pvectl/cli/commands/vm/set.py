@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import replace
@@ -24,6 +25,7 @@ from pvectl.vm.fields import FIELDS
 from pvectl.vm.settable import settable_flags
 
 if TYPE_CHECKING:
+    from pvectl.sdk import ProxmoxClient
     from pvectl.vm.lookup import VmRef
     from pvectl.vm.update import UpdatePlan
 
@@ -105,6 +107,7 @@ def _set(ctx: typer.Context, vm: str, values: dict[str, Any]) -> None:
         version = as_object("GET /version", client.version()).get("version")
         if isinstance(version, str):
             refuse_unsupported(plan, version)
+    _check_new_disks(client, ref, plan)
     if plan.refused:
         lines = [f"{key}: {reason}" for key, reason in plan.refused]
         raise CliError(f"VM {ref.vmid}: refused, nothing sent: {lines[0]}", USAGE, lines[1:])
@@ -127,6 +130,28 @@ def _set(ctx: typer.Context, vm: str, values: dict[str, Any]) -> None:
         wait=lambda upid, seconds: wait_for(client, upid, seconds, verbose=verbose),
     )
     show_outcome(ctx, outcome)
+
+
+_NEW_DISK = re.compile(r"(scsi|sata|virtio|ide)\d+")  # the buses --disk adds to
+_ALLOCATION = re.compile(r"([^:,]+):\d+(\.\d+)?")  # STORAGE:SIZE: a new volume (an existing one is STORAGE:NAME)
+
+
+def _check_new_disks(client: ProxmoxClient, ref: VmRef, plan: UpdatePlan) -> None:
+    """A new disk (``STORAGE:SIZE``) on a storage the node has no disk storage of is a typo: refused before
+    sending. PVE refuses it only in the config write (qemu-server src/PVE/API2/Qemu.pm update_vm_api, its
+    ``$check_storage_access`` reads PVE::Storage::storage_config: "storage '...' does not exist")."""
+    allocations = [_ALLOCATION.fullmatch(v.split(",", 1)[0]) for k, v in plan.set.items() if _NEW_DISK.fullmatch(k)]
+    new = {m.group(1) for m in allocations if m}
+    if not new:
+        return
+    from pvectl.vm.reference import ReferenceData
+
+    listed = ReferenceData(client).image_storages(ref.node)
+    if listed.error:
+        return  # PVE decides
+    names = [s.storage for s in listed.get([])]
+    for storage in sorted(new - set(names)):
+        raise CliError(f"--disk: no disk storage '{storage}' on {ref.node} (available: {', '.join(names)})", USAGE)
 
 
 def _removals(keys: list[str]) -> list[str]:
