@@ -45,3 +45,25 @@ def test_wrap_under_breaks_after_commas_and_indents_the_rest() -> None:
     assert wrap_under("short\n  also short", 40) == "short\n  also short"
     long_word = "x" * 100
     assert "".join(p.strip() for p in wrap_under(long_word, 30).splitlines()) == long_word
+
+
+async def test_a_long_help_line_is_shown_whole_at_80_columns(cli: SimCli) -> None:
+    """The help line under the form takes a second row for the longest helps (the ISO's, the VirtIO CD's)."""
+    from pvectl.vm.config import VmConfig
+    from tests.tui.helpers import focus, row
+
+    app = make_app(cli.sim, VmConfig(os={"ostype": "win11"}), dry_run=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app_of(pilot).go("os")
+        await settle(pilot)
+        for key in ("os.iso", "os.virtio_iso"):
+            field = row(pilot, key)
+            if not field.display:
+                app.screen.show_advanced(True)  # type: ignore[attr-defined]
+                await settle(pilot)
+            await focus(pilot, field.control)
+            help_line = app.screen.query_one("#help", Static)
+            await until(pilot, lambda h=help_line, f=field: str(h.render()) == f.spec.help)  # type: ignore[misc]
+            await pilot.pause(0.05)
+            assert len(field.spec.help) > 78 and help_line.size.height == 2, (key, help_line.size)
