@@ -153,6 +153,7 @@ class Wizard:
     typed: dict[str, Any] = field(default_factory=dict)  # path -> that text, shown again when a form is rebuilt
     derived: dict[str, Any] = field(default_factory=dict)  # path -> value the server would fill in (os.iso)
     taken_vmids: set[int] = field(default_factory=set)
+    taken_meanwhile: int | None = None  # the VM id the create request found taken (General proposes another)
     notes: dict[str, str] = field(default_factory=dict)  # path -> "X does not exist; using Y"
     disk_template: Disk = field(default_factory=Disk)
     cpu: CpuCatalog | None = None  # the node's CPU models, flags and units range, once loaded

@@ -63,6 +63,7 @@ class CloudInitScreen(StepScreen):
         self._show_settings()
         self.load_all()
         self.refresh_errors()
+        self.call_after_refresh(self.focus_first)
 
     def _placeholders(self) -> None:
         password, keys = self.row("cloudinit.password").control, self.row("cloudinit.ssh_keys").control

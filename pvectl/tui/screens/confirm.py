@@ -149,7 +149,7 @@ class ConfirmScreen(Screen[None]):
     @on(Button.Pressed, "#problems Button")
     def _to_step(self, event: Button.Pressed) -> None:
         if event.button.name:
-            self.wizard_app.go(event.button.name)
+            self.wizard_app.go(event.button.name, to_problem=True)
 
     @on(Button.Pressed, "#retry")
     def _retry_pressed(self) -> None:
