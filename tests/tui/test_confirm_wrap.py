@@ -43,7 +43,9 @@ def test_wrap_under_breaks_after_commas_and_indents_the_rest() -> None:
     assert "".join(part.strip() for part in wrapped) == line.strip()  # nothing lost or added but the indent
     assert all(part.endswith(",") for part in wrapped[:-1])  # broken after a comma, never inside a key=value
     assert wrap_under("short\n  also short", 40) == "short\n  also short"
-    purpose = "  2. PUT /nodes/pve1/qemu/103/config  # serial console (the digest of the config read just before guards)"
+    purpose = (
+        "  2. PUT /nodes/pve1/qemu/103/config  # serial console (the digest of the config read just before guards)"
+    )
     parts = wrap_under(purpose, 50).splitlines()
     assert all(len(part) <= 50 for part in parts) and all(part.startswith(" " * 4) for part in parts[1:])
     assert " ".join(" ".join(parts).split()) == " ".join(purpose.split())  # broken between words only
