@@ -154,6 +154,9 @@ def run_prompts(ctx: typer.Context, config: VmConfig, *, dry_run: bool, allow_du
     from pvectl.vm.submit import FLAG_REMEDY
 
     outcome = submit(client, resolution, on_event=Progress(verbose=True))
-    remedy = "run again and choose another VM ID, or leave it empty to take the next free one"
-    outcome.message = outcome.message.replace(FLAG_REMEDY, remedy)  # the prompts' words, not a flag's
+    if FLAG_REMEDY in outcome.message:  # the VM ID typed was taken meanwhile: the prompts' words, the next free id
+        nextid = ReferenceData(client).next_vmid()
+        free = f" (now {nextid.value})" if nextid.state == "ready" else ""
+        remedy = f"run again and choose another VM ID, or leave it empty to take the next free one{free}"
+        outcome.message = outcome.message.replace(FLAG_REMEDY, remedy)
     show_outcome(ctx, outcome)

@@ -6,7 +6,7 @@ from functools import partial
 
 from pvectl.cli.errors import FAILURE, CliError
 from pvectl.prompts.ask import NONE, choice, say, select
-from pvectl.prompts.questions import Session, Target, ask_choice, problem
+from pvectl.prompts.questions import Session, Target, ask_choice, ask_value, problem
 from pvectl.prompts.sources import load
 from pvectl.vm.cpu import CpuCatalog, builtin_catalog
 from pvectl.vm.fields import BY_FLAG
@@ -60,6 +60,22 @@ def ask_live(session: Session, target: Target) -> None:
         ask_choice(session, target, [(b, b) for b in bridges], what=f"on {node}")
     else:
         raise ValueError(f"{target.spec.path}: unknown source {source}")
+
+
+def ask_virtio_iso(session: Session, target: Target) -> None:
+    """The VirtIO driver CD, picked from the ISO volumes of every ISO storage of the node (the GUI and the TUI
+    offer them); a volume given beforehand stays offered as given: the review says when the node lacks it.
+    Typed as a volume id only when the user skipped loading the images."""
+    node = session.node
+    isos = load(f"ISO images on {node}", lambda: session.ref.all_isos(node), optional=True).value
+    if isos is None:
+        ask_value(session, target)
+        return
+    volids = [iso.volid for iso in isos]
+    current = target.get(session.config)
+    if current is not None and current not in volids:
+        volids.append(str(current))
+    ask_choice(session, target, [(NONE, "(no driver CD)"), *((v, v) for v in volids)], what=f"on {node}")
 
 
 def cpu_catalog(session: Session) -> CpuCatalog:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from pvectl.prompts.ask import confirm, say
-from pvectl.prompts.live import ask_live, cpu_catalog
+from pvectl.prompts.live import ask_live, ask_virtio_iso, cpu_catalog
 from pvectl.prompts.questions import Session, Target, ask_field, ask_tags, ask_value
 from pvectl.prompts.sources import load
 from pvectl.vm.config import VmConfig
@@ -97,7 +97,10 @@ def ask_one(session: Session, spec: FieldSpec) -> None:
             say(f"note: VM {twin.vmid} is named '{name}' already: both would share the name")
     elif spec.path in ("os.ostype", "os.virtio_iso"):
         before = OsChoice.of(session.config)
-        ask_field(session, target, ask_live)
+        if spec.path == "os.virtio_iso":
+            ask_virtio_iso(session, target)
+        else:
+            ask_field(session, target, ask_live)
         for note in push_os_defaults(session.config, before).notes():  # what the later steps now preselect
             say(f"note: {note}")
     else:

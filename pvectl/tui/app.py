@@ -69,6 +69,7 @@ class WizardApp(App[int]):
         self.step = "login"
         self.advanced: dict[str, bool] = {}  # step -> the Advanced switch, as the user left it
         self.detached: list[str] | None = None  # what was known when the user detached from a submission
+        self.to_problem = False  # the next step shown arrives on its first marked field (see go)
 
     def on_mount(self) -> None:
         if self.session.client is None:
@@ -96,8 +97,11 @@ class WizardApp(App[int]):
 
     # -- navigation ------------------------------------------------------------------------------------
 
-    def go(self, step: str) -> None:
+    def go(self, step: str, *, to_problem: bool = False) -> None:
+        """Show ``step``; ``to_problem`` (a "Fix in General" or a Confirm problem button): it arrives on its first
+        marked field instead of its first field."""
         self.step = step
+        self.to_problem = to_problem
         self.switch_screen(step)
 
     def next_step(self, step: str) -> None:

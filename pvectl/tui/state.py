@@ -153,6 +153,7 @@ class Wizard:
     typed: dict[str, Any] = field(default_factory=dict)  # path -> that text, shown again when a form is rebuilt
     derived: dict[str, Any] = field(default_factory=dict)  # path -> value the server would fill in (os.iso)
     taken_vmids: set[int] = field(default_factory=set)
+    taken_meanwhile: int | None = None  # the VM id the create request found taken (General proposes another)
     notes: dict[str, str] = field(default_factory=dict)  # path -> "X does not exist; using Y"
     disk_template: Disk = field(default_factory=Disk)
     cpu: CpuCatalog | None = None  # the node's CPU models, flags and units range, once loaded
@@ -308,9 +309,10 @@ class Wizard:
 
     def remove_nic(self, index: int) -> None:
         self.config.more_nics = [n for i, n in enumerate(self.config.more_nics) if i != index]
-        for table in (self.invalid, self.typed, self.notes):
-            for key in [k for k in table if k.startswith("more_nics[")]:
-                del table[key]  # later NICs' answers would shift: they are shown afresh from the config
+        # what was said or typed about later NICs moves up by one; the removed NIC's goes
+        self.invalid = _without_item(self.invalid, _NIC_KEY, index)
+        self.typed = _without_item(self.typed, _NIC_KEY, index)
+        self.notes = _without_item(self.notes, _NIC_KEY, index)
 
     def add_disk(self) -> None:
         self.config.disks = [*self.config.disks, self.disk_template.model_copy()]
@@ -318,20 +320,21 @@ class Wizard:
     def remove_disk(self, index: int) -> None:
         self.config.disks = [d for i, d in enumerate(self.config.disks) if i != index]
         # what was said or typed about later disks moves up by one; the removed disk's goes
-        self.invalid = _without_disk(self.invalid, index)
-        self.typed = _without_disk(self.typed, index)
-        self.notes = _without_disk(self.notes, index)
+        self.invalid = _without_item(self.invalid, _DISK_KEY, index)
+        self.typed = _without_item(self.typed, _DISK_KEY, index)
+        self.notes = _without_item(self.notes, _DISK_KEY, index)
 
 
-def _without_disk(by_key: dict[str, Any], index: int) -> dict[str, Any]:
+def _without_item(by_key: dict[str, Any], pattern: re.Pattern[str], index: int) -> dict[str, Any]:
+    """``by_key`` without item ``index`` of a list (``disks[i].x``, ``more_nics[i].x``), later items moved up."""
     out: dict[str, Any] = {}
     for key, value in by_key.items():
-        m = _DISK_KEY.fullmatch(key)
+        m = pattern.fullmatch(key)
         if m is None:
             out[key] = value
         elif int(m[1]) != index:
             number = int(m[1]) - (int(m[1]) > index)
-            out[f"disks[{number}].{m[2]}"] = value
+            out[f"{key.split('[')[0]}[{number}].{m[2]}"] = value
     return out
 
 

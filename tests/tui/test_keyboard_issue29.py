@@ -37,6 +37,8 @@ async def test_every_cloud_init_field_can_be_focused(cli: SimCli) -> None:
             await until(pilot, lambda f=field, h=help_line: str(h.render()) == f.spec.help, seconds=5)  # type: ignore[misc]
         ipconfig = next(r for r in rows if r.key == "cloudinit.ipconfig")
         assert "[" in ipconfig.spec.help
+        keys = next(r for r in rows if r.key == "cloudinit.ssh_keys")
+        assert "Files of OpenSSH public keys, space-separated" in keys.spec.help  # what the field takes, as -i says
         for _ in range(len(rows) + 3):  # Tab and Shift-Tab through the whole step, the buttons included
             await pilot.press("tab")
         for _ in range(len(rows) + 3):

@@ -183,12 +183,16 @@ class StepScreen(Screen[None]):
         self.call_after_refresh(self.focus_first)
 
     def focus_first(self) -> None:
-        """Arriving at a step (also again): its first field has the focus, never Back."""
-        for row in self.rows():
-            if row.display and not row.control.disabled and row.control.focusable:
-                row.control.focus(scroll_visible=False)
-                self.query_one("#form", VerticalScroll).scroll_home(animate=False)
-                return
+        """Arriving at a step (also again): its first field has the focus, never Back; when a problem sent the user
+        here ("Fix in General", a Confirm problem button), its first marked field."""
+        to_problem, self.wizard_app.to_problem = self.wizard_app.to_problem, False
+        if to_problem and any(r.has_class("-invalid") for r in self.rows()):
+            self.focus_problem()  # as Enter with a problem: shown (Advanced on if need be), focused and named
+            return
+        usable = [r for r in self.rows() if r.display and not r.control.disabled and r.control.focusable]
+        if usable:
+            usable[0].control.focus(scroll_visible=False)
+            self.query_one("#form", VerticalScroll).scroll_home(animate=False)
 
     def load_all(self, force: bool = False) -> None:
         for row in self.rows():

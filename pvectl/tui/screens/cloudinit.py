@@ -3,6 +3,7 @@ never shown again (the Confirm screen says "set"); key files are read and checke
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from pydantic import SecretStr
@@ -14,7 +15,11 @@ from pvectl.tui.widgets.field import FieldRow
 from pvectl.vm.cloudinit import CloudInit, CloudInitProblem, parse_ipconfig, read_key_file
 from pvectl.vm.fields import CI_FIELDS
 
-SPECS = {spec.path: spec for spec in CI_FIELDS}
+# The TUI takes key files here, as -i and --ssh-key do (the spec's help describes the keys themselves)
+KEY_FILES_HELP = "Files of OpenSSH public keys, space-separated; every line is checked. Empty: keep those given."
+SPECS = {
+    spec.path: replace(spec, help=KEY_FILES_HELP) if spec.path == "cloudinit.ssh_keys" else spec for spec in CI_FIELDS
+}
 SWITCH = "cloudinit.enabled"
 OWN = ("cloudinit.password", "cloudinit.ssh_keys", "cloudinit.ipconfig", "cloudinit.upgrade")  # not plain fields
 
@@ -63,6 +68,7 @@ class CloudInitScreen(StepScreen):
         self._show_settings()
         self.load_all()
         self.refresh_errors()
+        self.call_after_refresh(self.focus_first)
 
     def _placeholders(self) -> None:
         password, keys = self.row("cloudinit.password").control, self.row("cloudinit.ssh_keys").control

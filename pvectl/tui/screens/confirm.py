@@ -96,8 +96,6 @@ class ConfirmScreen(Screen[None]):
         self.app.call_from_thread(self.call_later, self._reviewed, review)
 
     async def _reviewed(self, review: Review) -> None:
-        from pvectl.cli.commands.vm.report import plan_text
-
         self.review = review
         wizard = self.wizard_app.wizard
         state = self.query_one("#state", Static)
@@ -124,18 +122,34 @@ class ConfirmScreen(Screen[None]):
         self.query_one("#notes-list").display = bool(lines)
         box.display = bool(buttons)
         self.query_one("#problems-title").display = bool(problems or review.missing)
-        config = review.resolution.config if review.resolution else wizard.config
-        self.query_one("#summary", Static).update(summary(config, self.size.width - 4))
-        self.query_one("#plan", Static).update(plan_text(review.plan) if review.plan else "(no plan yet)")
+        self._show_texts()
         create = self.query_one("#create", Button)
         create.disabled = not (review.ready and not problems)
         label = "Print plan and exit" if self.wizard_app.dry_run else "Create VM"
         create.label = f"{label} (blocked)" if create.disabled else label
 
+    def _show_texts(self) -> None:
+        """The configuration and the requests, wrapped to the plan's width (its scrollbar's place is kept)."""
+        from pvectl.cli.commands.vm.report import plan_text
+        from pvectl.tui.text import wrap_under
+
+        review = self.review
+        if review is None:
+            return
+        config = review.resolution.config if review.resolution else self.wizard_app.wizard.config
+        width = self.query_one("#form", VerticalScroll).scrollable_content_region.width
+        self.query_one("#summary", Static).update(summary(config, width))
+        self.query_one("#plan", Static).update(
+            wrap_under(plan_text(review.plan), width) if review.plan else "(no plan yet)"
+        )
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._show_texts)  # once the plan has its new width
+
     @on(Button.Pressed, "#problems Button")
     def _to_step(self, event: Button.Pressed) -> None:
         if event.button.name:
-            self.wizard_app.go(event.button.name)
+            self.wizard_app.go(event.button.name, to_problem=True)
 
     @on(Button.Pressed, "#retry")
     def _retry_pressed(self) -> None:

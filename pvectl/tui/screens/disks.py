@@ -91,14 +91,18 @@ class DisksScreen(StepScreen):
 
     @on(Button.Pressed, "#add-disk")
     async def action_add_disk(self) -> None:
+        """The new disk's box goes below the others, which stay mounted: keys typed just before Ctrl-N (a priority
+        key, handled before them) still reach their field, so what was typed is what the wizard holds."""
         self.wizard.add_disk()
-        await self.rebuild()
-        boxes = list(self.query(DiskBox))
-        if boxes:
-            boxes[-1].query(FieldRow).first().control.focus(scroll_visible=False)
-            self.call_after_refresh(
-                self.query_one("#form", VerticalScroll).scroll_to_widget, boxes[-1], top=True, animate=False
-            )
+        index = len(self.wizard.config.disks) - 1
+        box = DiskBox(index, self.wizard.config.disks[index], self.wizard.typed)
+        form = self.query_one("#form", VerticalScroll)
+        await form.mount(box, before="#add-disk")
+        self.show_advanced(self.advanced_on())
+        self.load_all()
+        self.refresh_errors()
+        box.query(FieldRow).first().control.focus(scroll_visible=False)
+        self.call_after_refresh(form.scroll_to_widget, box, top=True, animate=False)
 
     @on(Button.Pressed, ".remove")
     async def _remove_pressed(self, event: Button.Pressed) -> None:

@@ -38,6 +38,12 @@ class GeneralScreen(StepScreen):
         if nextid.state == "ready":
             control.placeholder = f"next free: {nextid.value}"
             row.set_state("ready")
+            taken = self.wizard.taken_meanwhile
+            if taken is not None and taken == self.wizard.config.general.vmid:
+                self.wizard.notes["general.vmid"] = (
+                    f"VM {taken} was taken meanwhile; the next free id is {nextid.value}: "
+                    "clear the field to take it, or type another"
+                )
         else:
             control.placeholder = "next free id"
             row.set_state("error", f"could not ask for the next free id: {nextid.error}")

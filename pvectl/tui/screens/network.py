@@ -24,17 +24,18 @@ NIC_FIELDS = [f for f in FIELDS if f.path in ("network.bridge", "network.model",
 class NicBox(Vertical):
     """The rows of one further NIC, titled netN."""
 
-    def __init__(self, index: int, nic: Network) -> None:
+    def __init__(self, index: int, nic: Network, typed: dict[str, Any]) -> None:
         super().__init__(classes="disk nic", id=f"nic-{index}")
         self.index = index
         self.nic = nic
+        self.typed = typed  # key -> text that did not parse: shown again as typed, never replaced
         self.border_title = f"NIC {index + 2}: net{index + 1}"
 
     def compose(self) -> ComposeResult:
         for spec in NIC_FIELDS:
             name = spec.path.split(".")[1]
             key = f"more_nics[{self.index}].{name}"
-            yield FieldRow(replace(spec, advanced=False), getattr(self.nic, name), key=key)
+            yield FieldRow(replace(spec, advanced=False), getattr(self.nic, name), key=key, text=self.typed.get(key))
         with Horizontal(classes="disk-actions"):
             yield Button("Remove NIC", classes="remove-nic", compact=True, variant="error")
 
@@ -52,7 +53,7 @@ class NetworkScreen(StepScreen):
         yield Button("Add NIC", id="add-nic", compact=True)
 
     def _boxes(self) -> list[NicBox]:
-        return [NicBox(i, nic) for i, nic in enumerate(self.wizard.config.more_nics)]
+        return [NicBox(i, nic, self.wizard.typed) for i, nic in enumerate(self.wizard.config.more_nics)]
 
     def answer(self, row: FieldRow, raw: Any) -> None:
         if row.key.startswith("more_nics["):
@@ -71,14 +72,17 @@ class NetworkScreen(StepScreen):
 
     @on(Button.Pressed, "#add-nic")
     async def action_add_nic(self) -> None:
+        """The new NIC's box goes below the others, which stay mounted (keys typed just before Ctrl-N still reach
+        their field; see DisksScreen.action_add_disk)."""
         self.wizard.add_nic()
-        await self.rebuild()
-        boxes = list(self.query(NicBox))
-        if boxes:
-            boxes[-1].query(FieldRow).first().control.focus(scroll_visible=False)
-            self.call_after_refresh(
-                self.query_one("#form", VerticalScroll).scroll_to_widget, boxes[-1], top=True, animate=False
-            )
+        index = len(self.wizard.config.more_nics) - 1
+        box = NicBox(index, self.wizard.config.more_nics[index], self.wizard.typed)
+        form = self.query_one("#form", VerticalScroll)
+        await form.mount(box, before="#add-nic")
+        self.load_all()
+        self.refresh_errors()
+        box.query(FieldRow).first().control.focus(scroll_visible=False)
+        self.call_after_refresh(form.scroll_to_widget, box, top=True, animate=False)
 
     @on(Button.Pressed, ".remove-nic")
     async def _remove_pressed(self, event: Button.Pressed) -> None:

@@ -120,11 +120,12 @@ class SubmitScreen(Screen[None]):
 
         wizard = self.wizard_app.wizard
         wizard.taken_vmids.add(self.plan.vmid)
+        wizard.taken_meanwhile = self.plan.vmid
         if self.wizard_app.session.ref is not None:
             self.wizard_app.session.ref.forget("guests")  # Confirm checks against the list with the new VM
         remedy = "choose another VM ID in General, or clear it to take the next free one"
         outcome.message = outcome.message.replace(FLAG_REMEDY, remedy)
-        wizard.notes["general.vmid"] = f"VM {self.plan.vmid} was taken meanwhile; {remedy} (shown in the field)"
+        wizard.notes["general.vmid"] = f"VM {self.plan.vmid} was taken meanwhile; {remedy}"  # General adds the id
 
     async def _show_outcome(self) -> None:
         outcome = self.outcome
@@ -187,7 +188,7 @@ class SubmitScreen(Screen[None]):
     @on(Button.Pressed, ".fix")
     def _fix(self, event: Button.Pressed) -> None:
         if event.button.name:
-            self.wizard_app.go(event.button.name)
+            self.wizard_app.go(event.button.name, to_problem=True)
 
     @on(Button.Pressed, "#to-confirm")
     def _to_confirm(self) -> None:
