@@ -8,14 +8,37 @@ pvectl must read the config after the refusal, see another digest and say nothin
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
-from pvectl.sdk import ApiError
+from pvectl.sdk import ApiError, ProxmoxClient
+from pvectl.sdk._core.request import Prepared
 from pvectl.vm.lookup import lookup
 from pvectl.vm.update import apply_update, plan_update
 from tests.fidelity.conftest import Pve
 
 CONFIG = "/nodes/pve1/qemu/100/config"
+
+
+def refuse_guarded_writes(
+    monkeypatch: pytest.MonkeyPatch, client: ProxmoxClient, said: str, before: Callable[[], object] | None = None
+) -> list[str]:
+    """PVE answers every digest-guarded config write with ``said`` (500), after running ``before`` (what the
+    server did first). The typed SDK sends through ``_send``: patched there, every write path is caught."""
+    real = client._send
+    refused: list[str] = []
+
+    def send(prepared: Prepared) -> object:
+        if prepared.method in ("PUT", "POST") and prepared.path.endswith(CONFIG) and "digest" in prepared.params:
+            if before is not None:
+                before()
+            refused.append(f"{prepared.method} {CONFIG}")
+            raise ApiError(500, said, method=prepared.method, path=CONFIG)
+        return real(prepared)
+
+    monkeypatch.setattr(client, "_send", send)
+    return refused
 
 
 def test_the_simulator_answers_update_vm_api_text(pve: Pve) -> None:
@@ -41,17 +64,43 @@ def test_a_conflict_is_nothing_applied_whatever_the_release_says(
     live = client.request("GET", CONFIG)
     plan = plan_update(live, {"cores": "4"})
     client.request("PUT", CONFIG, {"memory": "4096"})  # someone else changed the VM meanwhile
-    real = client.request
-
-    def answer(method: str, path: str, params: object = None) -> object:
-        if method in ("PUT", "POST") and path == CONFIG:
-            raise ApiError(500, said, method=method, path=path)
-        return real(method, path, params)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(client, "request", answer)
+    refused = refuse_guarded_writes(monkeypatch, client, said)
     out = apply_update(client, ref, plan, digest=str(live["digest"]))
+    assert refused == ["POST /nodes/pve1/qemu/100/config"]  # the answer came from the fake, with this text
     assert out.kind == "nothing-created" and out.exit_code == 1
     assert "changed since it was read; nothing was applied" in out.message
+
+
+@pytest.mark.parametrize("running", [False, True])
+def test_a_conflict_in_words_pvectl_does_not_know_is_still_nothing_applied(
+    pve: Pve, monkeypatch: pytest.MonkeyPatch, running: bool
+) -> None:
+    # not decided by the text: the digest changed and no key of this write reads other than when it was read
+    client = pve.client
+    if not running:
+        client.request("POST", "/nodes/pve1/qemu/100/status/stop", {})
+    ref = lookup(client, "100")
+    live = client.request("GET", CONFIG)
+    plan = plan_update(live, {"cores": "4"})
+    client.request("PUT", CONFIG, {"memory": "4096"})  # someone else's change
+    refused = refuse_guarded_writes(monkeypatch, client, "Konfiguration wurde inzwischen geändert")
+    out = apply_update(client, ref, plan, digest=str(live["digest"]))
+    assert len(refused) == 1
+    assert (out.kind, out.exit_code) == ("nothing-created", 1), out.message
+    assert "changed since it was read; nothing was applied" in out.message
+
+
+def test_a_refused_write_that_was_stored_is_still_partial(pve: Pve, monkeypatch: pytest.MonkeyPatch) -> None:
+    # update_vm_api stores a running VM's change before a hotplug error: this write's key reads as sent
+    client = pve.client
+    ref = lookup(client, "100")
+    live = client.request("GET", CONFIG)
+    plan = plan_update(live, {"cores": "4"})
+    stored = lambda: client.request("PUT", CONFIG, {"cores": "4"})  # noqa: E731
+    refused = refuse_guarded_writes(monkeypatch, client, "unable to hotplug cores", before=stored)
+    out = apply_update(client, ref, plan, digest=str(live["digest"]))
+    assert len(refused) == 1
+    assert (out.kind, out.exit_code) == ("partial", 6), out.message
 
 
 def test_vm_set_against_a_stale_digest_says_the_vm_changed(pve: Pve) -> None:
