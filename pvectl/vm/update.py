@@ -361,6 +361,28 @@ def _plan_size(plan: UpdatePlan, key: str, want: str, have: str) -> bool:
     return True
 
 
+def measure_resizes(client: ProxmoxClient, node: str, plan: UpdatePlan) -> None:
+    """Check the planned growths against each volume's real size: qemu-server src/PVE/API2/Qemu.pm ``resize_vm``
+    measures the volume (``PVE::Storage::volume_size_info``), not the config's ``size=``, which lags when a volume
+    grew outside PVE. Smaller than the volume: refused (PVE: "shrinking disks is not supported"); the same size:
+    nothing to send (PVE returns without resizing); the volume unreadable: the config's size stands."""
+    from pvectl.vm.resize import human, volume_size
+
+    kept: list[tuple[str, str]] = []
+    for disk, size in plan.resize:
+        want, real = _bytes(size), volume_size(client, node, str(plan.live.get(disk, "")))
+        if want is None or real is None or want > real:
+            kept.append((disk, size))
+        elif want < real:
+            said = _parse(disk, str(plan.live.get(disk, ""))).get("size") or "no size"
+            plan.refused.append(
+                (disk, f"{disk} is {human(real)} on its storage (its config says {said}); PVE cannot shrink disks")
+            )
+        elif disk not in plan.set:
+            plan.unchanged.append(disk)
+    plan.resize = kept
+
+
 def _bytes(text: str) -> int | None:
     m = SIZE.fullmatch(text)
     if not m:

@@ -8,6 +8,8 @@ pvectl send a shrink, nor compute a relative size from the wrong base.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pvectl.sim import volumes
 from tests.fidelity.conftest import Pve
 
@@ -38,3 +40,26 @@ def test_a_relative_size_grows_the_real_volume(pve: Pve) -> None:
     assert run.code == 0, run.stderr
     assert "to 14G" in run.stdout + run.stderr
     assert "size=14G" in pve.vm(100)["config"]["scsi0"]
+
+
+def test_vm_set_measures_the_volume_too(pve: Pve) -> None:
+    # vm set --disk plans its growth through the same PUT …/resize: a size under the real volume is refused
+    _grow_outside_pve(pve, 12)
+    run = pve("vm", "set", "100", "--disk", "scsi0:local-lvm:10")
+    assert run.code == 2 and "12G on its storage" in run.stderr and "config says 8G" in run.stderr, run.stderr
+    assert pve.writes() == []
+    same = pve("vm", "set", "100", "--disk", "scsi0:local-lvm:12")
+    assert same.code == 0 and "nothing to change" in same.stdout + same.stderr, same.stdout + same.stderr
+    assert pve.writes() == []
+    grown = pve("vm", "set", "100", "--disk", "scsi0:local-lvm:14")
+    assert grown.code == 0, grown.stderr
+    assert "size=14G" in pve.vm(100)["config"]["scsi0"]
+
+
+def test_apply_measures_the_volume(pve: Pve, tmp_path: Path) -> None:
+    _grow_outside_pve(pve, 12)
+    doc = tmp_path / "vm.yaml"
+    doc.write_text("kind: vm\nvmid: 100\nnode: pve1\nname: web1\ndisk:\n  - scsi0:local-lvm:10\n")
+    run = pve("apply", "-f", str(doc), "--yes")
+    assert run.code != 0 and "12G on its storage" in run.stdout + run.stderr, run.stdout + run.stderr
+    assert pve.writes() == []
