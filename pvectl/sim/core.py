@@ -283,7 +283,14 @@ def _check_release(version: str, key: str, api_path: str, params: Mapping[str, o
     if pin is not None and bits[idx : idx + 1] != "1" and "1" in bits:
         floor = _versions.RELEASES[bits.index("1")]  # pinned, present: its parameters as the first dump lists them
     table = _versions.RELEASES, _versions.TABLE
-    unknown = [p for p in params if check_supported(key, [p], floor, *table, pins={})]
+
+    def lacks(param: str) -> bool:
+        pinned = _versions.SINCE.get(f"{key} {param}")
+        if pinned is not None:
+            return version_key(version) < version_key(pinned)
+        return check_supported(key, [param], floor, *table, pins={}) is not None
+
+    unknown = [p for p in params if lacks(p)]
     if unknown:
         message = "property is not defined in schema and the schema does not allow additional properties"
         raise param_fail(dict.fromkeys(unknown, message))
