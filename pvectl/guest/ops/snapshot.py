@@ -162,8 +162,7 @@ def plan_rollback(refs: Sequence[VmRef], name: str, *, start: bool = False) -> l
 def snapshottable(
     client: ProxmoxClient, refs: Sequence[VmRef], say: Callable[[str], None]
 ) -> tuple[list[VmRef], list[tuple[VmRef, str]]]:
-    """The VMs PVE can snapshot and the others with why (see pvectl.vm.snapshots.why_no_snapshot); containers
-    are left to PVE (its task fails with "snapshot feature is not available")."""
+    """The guests PVE can snapshot and the others with why (see pvectl.vm.snapshots.why_no_snapshot)."""
     from pvectl.vm.snapshots import snapshottable as qemu_snapshottable
 
     return qemu_snapshottable(client, refs, say)

@@ -47,12 +47,16 @@ def create(
     """Snapshot containers (by id or hostname, or by selector), optionally keeping only the N newest of a prefix."""
     with reported():
         from pvectl.cli import snapshots as verbs
-        from pvectl.guest.ops.snapshot import plan_create
+        from pvectl.cli.errors import USAGE, CliError
+        from pvectl.guest.ops.snapshot import plan_create, snapshottable
 
         sel, seconds = verbs.prepare(ctx, targets, bulk, waiting, KIND, "create", keep=keep is not None)
         verbs.check_keep(keep, waiting)
         client = ctx.obj.client()
         refs = verbs.guests(client, sel, KIND, "create")
+        refs, skipped = snapshottable(client, refs, lambda line: print(line, file=sys.stderr))  # templates, storage
+        if sel.single and skipped:
+            raise CliError(f"CT {skipped[0][0].vmid} cannot have snapshots: {skipped[0][1]}", USAGE)
         if refs:
             steps = plan_create(refs, targets.name, description=description, keep=keep, timeout=seconds)
             verbs.run(ctx, client, steps, single=sel.single, listed=False, bulk=bulk, waiting=waiting,
