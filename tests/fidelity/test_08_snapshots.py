@@ -45,7 +45,12 @@ def test_snapshot_all_skips_what_cannot_have_snapshots(pve: Pve) -> None:
     run = pve("vm", "snapshot", "create", "--all", "nightly", "--keep", "7", "-o", "json")
     assert run.code == 0, run.stdout + run.stderr
     assert "VM 9000 (tmpl): skipped" in run.stderr and "VM 101 (raw-dir): skipped" in run.stderr
-    assert [o["vmid"] for o in run.json()] == [100]
+    assert [(o["vmid"], o["outcome"], o["exit_code"]) for o in run.json()] == [
+        (100, "done", 0),
+        (101, "skipped", 0),
+        (9000, "skipped", 0),
+    ]
+    assert len(pve.vm(100)["snapshots"]) == 1 and not pve.vm(101).get("snapshots")
 
 
 def test_pending_is_a_reserved_name(pve: Pve) -> None:
@@ -85,6 +90,6 @@ def test_containers_the_same(cts: Pve) -> None:
     run = cts("ct", "snapshot", "create", "--all", "nightly", "--keep", "7", "-o", "json")
     assert run.code == 0, run.stdout + run.stderr
     assert "CT 202 (ct-tmpl): skipped" in run.stderr and "CT 201 (on-dir): skipped" in run.stderr
-    assert [o["vmid"] for o in run.json()] == [200]
+    assert [(o["vmid"], o["outcome"]) for o in run.json()] == [(200, "done"), (201, "skipped"), (202, "skipped")]
     one = cts("ct", "snapshot", "create", "202", "s2")
     assert one.code == 2 and "CT 202 cannot have snapshots: a template" in one.stderr, one.stderr
