@@ -43,3 +43,25 @@ def test_a_token_is_refused_up_front_on_older_nodes(token_client: ProxmoxClient,
     # the remedy works as written: it names the token's user, whose cached ticket vm console then takes
     user = token_client.auth.user if isinstance(token_client.auth, TokenAuth) else "?"
     assert f"pvectl --user {user} login" in caught.value.remedy
+
+
+def _pve_container(sim: Simulator, version: str) -> None:
+    with sim.store.transaction(write=True) as txn:
+        txn.state["packages"] = {"pve-container": version}
+        txn.changed()
+
+
+def test_a_container_console_asks_pve_container(token_client: ProxmoxClient, sim: Simulator) -> None:
+    # pve-container src/PVE/API2/LXC.pm termproxy: --vncticket-endpoint since 6.1.3 (commit 45d994c)
+    _pve_container(sim, "6.1.3")
+    refuse_token(token_client, NODE, "lxc")  # not refused
+    ticket = open_ticket(token_client, NODE, 190, None, kind="lxc")
+    with open_websocket(token_client, NODE, 190, ticket, kind="lxc") as ws:
+        login(ws, ticket, 190)
+    _pve_container(sim, "6.1.2")
+    with pytest.raises(ConsoleError) as caught:
+        refuse_token(token_client, NODE, "lxc")
+    assert "ct console with an API token needs pve-container 6.1.3" in str(caught.value)
+    ticket = open_ticket(token_client, NODE, 190, None, kind="lxc")
+    with open_websocket(token_client, NODE, 190, ticket, kind="lxc") as ws, pytest.raises(ConsoleError):
+        login(ws, ticket, 190)  # the simulator's older termproxy refuses the token too
