@@ -474,6 +474,7 @@ def apply_update(
     ``reboot`` reboots a running VM that has pending changes and waits. ``wait(upid, timeout)`` follows a task
     (default: the SDK's Task.wait; the CLI passes its spinner). Never retries a write.
     """
+    from pvectl.guest.answers import ambiguous
     from pvectl.sdk._core.errors import ApiError, PveError, TaskFailed, TransportError, UnsupportedByServer
 
     if plan.refused:
@@ -535,6 +536,8 @@ def apply_update(
             if plan.resize:  # the resizes were not sent after the ambiguous answer
                 return _partial(out, name, "resize", "not sent after the config write's answer went missing", plan)
             return _report(client, ref, out, reboot=reboot, timeout=timeout, wait=follow)
+        if step == "config" and ambiguous(exc) and _conflict(client, ref, out, digest, ""):
+            return out  # someone else changed the config and this write left no trace: its digest can never pass
         out.kind, out.message = "unknown", f"{name}: {step}: no answer ({exc}); whether it applied is unknown"
         out.checked.append(f"{step}: {exc}")
         out.remedies = [f"pvectl api get /nodes/{ref.node}/qemu/{ref.vmid}/pending"]
@@ -616,7 +619,8 @@ def _conflict(client: ProxmoxClient, ref: VmRef, out: UpdateOutcome, digest: str
     if not DIGEST_CONFLICT.search(said):
         if not _untouched(out.update, config):
             return False  # this write may have been stored before it failed: the generic path reports it
-        out.checked.append(f"PVE said: {said.strip().splitlines()[0] if said.strip() else '(nothing)'}")
+        if said.strip():
+            out.checked.append(f"PVE said: {said.strip().splitlines()[0]}")
     out.kind = "nothing-created"
     out.message = f"VM {ref.vmid}: the VM changed since it was read; nothing was applied"
     out.checked.append(f"GET /nodes/{ref.node}/qemu/{ref.vmid}/config: the digest differs from the one sent")

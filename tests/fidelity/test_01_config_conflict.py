@@ -13,6 +13,7 @@ from collections.abc import Callable
 import pytest
 
 from pvectl.sdk import ApiError, ProxmoxClient
+from pvectl.sdk._core.errors import TransportError
 from pvectl.sdk._core.request import Prepared
 from pvectl.vm.lookup import lookup
 from pvectl.vm.update import apply_update, plan_update
@@ -22,10 +23,15 @@ CONFIG = "/nodes/pve1/qemu/100/config"
 
 
 def refuse_guarded_writes(
-    monkeypatch: pytest.MonkeyPatch, client: ProxmoxClient, said: str, before: Callable[[], object] | None = None
+    monkeypatch: pytest.MonkeyPatch,
+    client: ProxmoxClient,
+    said: str,
+    before: Callable[[], object] | None = None,
+    lost: bool = False,
 ) -> list[str]:
     """PVE answers every digest-guarded config write with ``said`` (500), after running ``before`` (what the
-    server did first). The typed SDK sends through ``_send``: patched there, every write path is caught."""
+    server did first); ``lost``: the answer never arrives. The typed SDK sends through ``_send``: patched there,
+    every write path is caught."""
     real = client._send
     refused: list[str] = []
 
@@ -34,6 +40,8 @@ def refuse_guarded_writes(
             if before is not None:
                 before()
             refused.append(f"{prepared.method} {CONFIG}")
+            if lost:
+                raise TransportError("the connection was reset while waiting for the answer")
             raise ApiError(500, said, method=prepared.method, path=CONFIG)
         return real(prepared)
 
@@ -88,6 +96,19 @@ def test_a_conflict_in_words_pvectl_does_not_know_is_still_nothing_applied(
     assert len(refused) == 1
     assert (out.kind, out.exit_code) == ("nothing-created", 1), out.message
     assert "changed since it was read; nothing was applied" in out.message
+
+
+def test_a_lost_answer_after_someone_elses_change_is_nothing_applied(pve: Pve, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the digest changed and the write left no trace: its digest can never pass update_vm_api's check any more
+    client = pve.client
+    ref = lookup(client, "100")
+    live = client.request("GET", CONFIG)
+    plan = plan_update(live, {"cores": "4"})
+    other = lambda: client.request("PUT", CONFIG, {"memory": "4096"})  # noqa: E731
+    refused = refuse_guarded_writes(monkeypatch, client, "", before=other, lost=True)
+    out = apply_update(client, ref, plan, digest=str(live["digest"]))
+    assert len(refused) == 1
+    assert (out.kind, out.exit_code) == ("nothing-created", 1), out.message
 
 
 def test_a_refused_write_that_was_stored_is_still_partial(pve: Pve, monkeypatch: pytest.MonkeyPatch) -> None:
