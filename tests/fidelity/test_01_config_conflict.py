@@ -9,6 +9,7 @@ pvectl must read the config after the refusal, see another digest and say nothin
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -131,4 +132,38 @@ def test_vm_set_against_a_stale_digest_says_the_vm_changed(pve: Pve) -> None:
     client.request("PUT", CONFIG, {"memory": "4096"})
     out = apply_update(client, ref, plan_update(live, {"cores": "4"}), digest=str(live["digest"]))
     assert (out.kind, out.exit_code) == ("nothing-created", 1), out.message
+    assert pve.vm(100)["config"]["cores"] == "2"
+
+
+def _someone_edits_first(monkeypatch: pytest.MonkeyPatch, client: ProxmoxClient) -> None:
+    """Another user changes memory right before pvectl's digest-guarded config write reaches the simulator."""
+    real = client._send
+    done: list[bool] = []
+
+    def send(prepared: Prepared) -> object:
+        guarded = prepared.method in ("PUT", "POST") and prepared.path.endswith(CONFIG)
+        if guarded and "digest" in prepared.params and not done:
+            done.append(True)
+            client.request("PUT", CONFIG, {"memory": "4096"})
+        return real(prepared)
+
+    monkeypatch.setattr(client, "_send", send)
+
+
+def test_vm_set_on_the_command_line(pve: Pve, monkeypatch: pytest.MonkeyPatch) -> None:
+    _someone_edits_first(monkeypatch, pve.client)
+    run = pve("vm", "set", "100", "--cores", "4")
+    assert run.code == 1 and "the VM changed since it was read; nothing was applied" in run.stderr, run.stderr
+    shown = pve.client.request("GET", CONFIG)  # pending values shown: the other user's memory, not our cores
+    assert (shown["cores"], shown["memory"]) == ("2", "4096")
+
+
+def test_apply_on_the_command_line(pve: Pve, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    doc = tmp_path / "vm.yaml"
+    doc.write_text("kind: vm\nvmid: 100\nnode: pve1\nname: web1\ncores: 4\n")
+    _someone_edits_first(monkeypatch, pve.client)
+    run = pve("apply", "-f", str(doc), "--yes", "-o", "json")
+    assert run.code != 0, run.stdout + run.stderr
+    assert "the VM changed since it was read; nothing was applied" in run.stdout + run.stderr
+    assert [o["exit_code"] for o in run.json()] == [1]
     assert pve.vm(100)["config"]["cores"] == "2"
