@@ -17,7 +17,8 @@ PVE/APIServer/AnyEvent.pm ``websocket_proxy``; pve-xtermjs termproxy/src/main.rs
   ``POST /access/vncticket`` instead, which accepts token ids (pve-access-control 9.0.4, "allow token-owned
   VNC ticket verification"). pvectl reads the node's qemu-server version (``GET /nodes/{node}/apt/versions``)
   and refuses a token before sending anything only where the release needs it; when the version cannot be
-  read (the token lacks Sys.Audit) it tries, and a refused login names the token as the likely cause.
+  read (the token lacks Sys.Audit) it tries, and a refused login names the token as the likely cause. A
+  container's termproxy is started by pve-container, which passes the same option since 6.1.3 (commit 45d994c).
 - pveproxy rejects frames with RSV bits (so no permessage-deflate) and fragmented frames, and closes the
   connection without a close frame when the terminal ends.
 
@@ -62,10 +63,16 @@ class Ticket:
 
 
 VNCTICKET_QEMU_SERVER = "9.1.7"  # termproxy checks at /access/vncticket, which takes token ids
+# pve-container src/PVE/API2/LXC.pm termproxy passes --vncticket-endpoint since 6.1.3 (commit 45d994c; its
+# debian/changelog 6.1.3: "pin the accepted ticket in the spawned termproxy process"), released with qemu-server 9.1.7
+VNCTICKET_PVE_CONTAINER = "6.1.3"
+# (package that starts termproxy, its first release that lets tokens in) per guest kind
+VNCTICKET = {"qemu": ("qemu-server", VNCTICKET_QEMU_SERVER), "lxc": ("pve-container", VNCTICKET_PVE_CONTAINER)}
 
 
-def qemu_server_version(client: ProxmoxClient, node: str) -> str | None:
-    """The node's qemu-server version (``GET /nodes/{node}/apt/versions``, needs Sys.Audit); None if unknown."""
+def qemu_server_version(client: ProxmoxClient, node: str, package: str = "qemu-server") -> str | None:
+    """The node's qemu-server (or ``package``) version (``GET /nodes/{node}/apt/versions``, needs Sys.Audit);
+    None if unknown."""
     from pvectl.sdk import PveError
     from pvectl.sdk._core.answers import plain
 
@@ -74,35 +81,39 @@ def qemu_server_version(client: ProxmoxClient, node: str) -> str | None:
     except PveError:
         return None
     for row in rows if isinstance(rows, list) else []:
-        if isinstance(row, dict) and row.get("Package") == "qemu-server" and row.get("Version"):
+        if isinstance(row, dict) and row.get("Package") == package and row.get("Version"):
             return str(row["Version"])
     return None
 
 
-def token_console_refused(client: ProxmoxClient, node: str | None) -> bool | None:
-    """True: this token cannot pass termproxy's login on ``node`` (qemu-server before 9.1.7); False: it can or
-    no token is used; None: unknown (no node yet, or the version cannot be read)."""
+def token_console_refused(client: ProxmoxClient, node: str | None, kind: str = "qemu") -> bool | None:
+    """True: this token cannot pass termproxy's login on ``node`` (qemu-server before 9.1.7 for a VM,
+    pve-container before 6.1.3 for a container); False: it can or no token is used; None: unknown (no node yet,
+    or the version cannot be read)."""
     from pvectl.sdk._core.versions import version_key
 
     if client.auth is None or not client.auth.uses_token:
         return False
     if node is None:
         return None
-    version = qemu_server_version(client, node)
+    package, since = VNCTICKET[kind]
+    version = qemu_server_version(client, node, package)
     if version is None:
         return None
-    return version_key(version) < version_key(VNCTICKET_QEMU_SERVER)
+    return version_key(version) < version_key(since)
 
 
-def refuse_token(client: ProxmoxClient, node: str | None = None) -> None:
+def refuse_token(client: ProxmoxClient, node: str | None = None, kind: str = "qemu") -> None:
     """An API token on a node whose termproxy refuses tokens (see the module doc): say so before sending."""
-    if token_console_refused(client, node):
+    if token_console_refused(client, node, kind):
         user = getattr(client.auth, "user", None) or "USER@REALM"  # the token's owner (TokenAuth.user)
+        package, since = VNCTICKET[kind]
+        noun = "ct" if kind == "lxc" else "vm"
         raise ConsoleError(
-            f"vm console with an API token needs qemu-server {VNCTICKET_QEMU_SERVER} or newer on {node}: "
+            f"{noun} console with an API token needs {package} {since} or newer on {node}: "
             "older termproxy refuses API tokens at its login check",
             "auth",
-            f"log in with a password once: pvectl --user {user} login (vm console then uses that login, "
+            f"log in with a password once: pvectl --user {user} login ({noun} console then uses that login, "
             "everything else keeps the token)",
         )
 
@@ -269,8 +280,9 @@ def login(ws: ClientConnection, ticket: Ticket, vmid: int) -> bytes:
     remedy = f"check that {ticket.user} has VM.Console on /vms/{vmid} and try again"
     if "!" in ticket.user:  # the node's qemu-server could not be read: an old termproxy refuses tokens
         remedy = (
-            f"an API token passes termproxy's login only with qemu-server {VNCTICKET_QEMU_SERVER}+ on the "
-            f"node: log in with a password (pvectl --user USER@REALM login), or check VM.Console on /vms/{vmid}"
+            f"an API token passes termproxy's login only with qemu-server {VNCTICKET_QEMU_SERVER}+ (VMs) or "
+            f"pve-container {VNCTICKET_PVE_CONTAINER}+ (containers) on the node: log in with a password "
+            f"(pvectl --user USER@REALM login), or check VM.Console on /vms/{vmid}"
         )
     if ticket.upid:
         remedy += f"; termproxy's log: pvectl task log {ticket.upid}"

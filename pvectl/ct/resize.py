@@ -16,8 +16,11 @@ def size_bytes(text: str) -> int:
     return int(float(m.group(1)) * UNITS[m.group(2) or "G"]) if m else 0
 
 
-def plan_resize(config: Mapping[str, Any], disk: str, size: str) -> tuple[str | None, int, int]:
-    """(a problem or None, current bytes, new bytes)."""
+def plan_resize(
+    config: Mapping[str, Any], disk: str, size: str, *, actual: int | None = None
+) -> tuple[str | None, int, int]:
+    """(a problem or None, current bytes, new bytes). ``actual``: the volume's real size when known, which
+    resize_vm measures (PVE::Storage::volume_size_info) instead of the config's ``size=``."""
     if disk != "rootfs" and not re.fullmatch(r"mp\d+", disk):
         return f"DISK: '{disk}' is not rootfs or mpN", 0, 0
     value = config.get(disk)
@@ -28,14 +31,21 @@ def plan_resize(config: Mapping[str, Any], disk: str, size: str) -> tuple[str | 
     if m is None:
         return f"SIZE: '{size}' is not +N or N with an optional K/M/G/T unit (G when none)", 0, 0
     fields = dict(p.partition("=")[::2] for p in str(value).split(",")[1:])
-    current = size_bytes(fields.get("size", "0"))
+    current = actual if actual is not None else size_bytes(fields.get("size", "0"))
     amount = int(float(m.group(2)) * UNITS[m.group(3) or "G"])
     new = current + amount if m.group(1) else amount
     if new < current:
-        return f"SIZE: {size} would shrink {disk} ({fields.get('size')}); PVE only grows disks", current, new
+        have = f"{fields.get('size')}" if actual is None else f"{_human(actual)} on its storage"
+        return f"SIZE: {size} would shrink {disk} ({have}); PVE only grows disks", current, new
     if new == current:
         return None, current, new
     return None, current, new
+
+
+def _human(size: int) -> str:
+    from pvectl.vm.resize import human
+
+    return human(size)
 
 
 def pve_size(size: str) -> str:

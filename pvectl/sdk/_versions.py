@@ -13,9 +13,13 @@ SINCE: dict[str, str] = {
     "GET /cluster/bulk-action": "9.0.13",
     "GET /cluster/bulk-action/guest": "9.0.13",
     "POST /cluster/bulk-action/guest/migrate": "9.0.13",
+    "POST /cluster/bulk-action/guest/migrate max-workers": "9.1.2",
     "POST /cluster/bulk-action/guest/shutdown": "9.0.13",
+    "POST /cluster/bulk-action/guest/shutdown max-workers": "9.1.2",
     "POST /cluster/bulk-action/guest/start": "9.0.13",
+    "POST /cluster/bulk-action/guest/start max-workers": "9.1.2",
     "POST /cluster/bulk-action/guest/suspend": "9.0.13",
+    "POST /cluster/bulk-action/guest/suspend max-workers": "9.1.2",
 }
 
 TABLE: dict[str, tuple[str, dict[str, str]]] = {

@@ -8,6 +8,7 @@ transaction.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -263,27 +264,37 @@ def _check_release(version: str, key: str, api_path: str, params: Mapping[str, o
     The simulator decides on its own where the client only knows a range: a release has what the newest schema
     dump at or below it lists, and what pve-manager's changelog pins to it or an earlier release (the table's
     SINCE). Everything else is validated against the 9.1 schema (older releases differ little in what they
-    accept). A missing method is pve-http-server's 501 "Method '…' not implemented".
+    accept). A missing method is pve-http-server's 501 "Method '…' not implemented". Read straight from the
+    generated table (not through the client's version checks), so the two can disagree.
     """
     from pvectl.sdk import _versions
-    from pvectl.sdk._core.versions import check_supported, release_index, version_key
+    from pvectl.sim.packages import version_key
 
-    idx = release_index(version, _versions.RELEASES)
-    if idx is None:
-        return
-    floor = _versions.RELEASES[idx]  # the dump this release is known to have at least
+    have = version_key(version)
+    known = [i for i, release in enumerate(_versions.RELEASES) if version_key(release) <= have]
+    if not known:
+        return  # older than every dump: nothing to say
+    idx = known[-1]  # the dump this release is known to have at least
+    entry = _versions.TABLE.get(key)
     pin = _versions.SINCE.get(key)
-    if pin is not None:
-        missing = version_key(version) < version_key(pin)
-    else:
-        missing = check_supported(key, [], floor, _versions.RELEASES, _versions.TABLE, pins={}) is not None
+    missing = have < version_key(pin) if pin is not None else entry is not None and entry[0][idx] != "1"
     if missing:
         raise ApiFail(501, f"Method '{key.split()[0]} {api_path}' not implemented")
-    bits = _versions.TABLE.get(key, ("", {}))[0]
-    if pin is not None and bits[idx : idx + 1] != "1" and "1" in bits:
-        floor = _versions.RELEASES[bits.index("1")]  # pinned, present: its parameters as the first dump lists them
-    table = _versions.RELEASES, _versions.TABLE
-    unknown = [p for p in params if check_supported(key, [p], floor, *table, pins={})]
+    if entry is None:
+        return
+    bits, by_param = entry
+    if pin is not None and bits[idx] != "1" and "1" in bits:
+        idx = bits.index("1")  # pinned, present: its parameters as the first dump lists them
+
+    def lacks(param: str) -> bool:
+        pinned = _versions.SINCE.get(f"{key} {param}")
+        if pinned is not None:
+            return have < version_key(pinned)
+        family = re.fullmatch(r"([a-z_]+?)\d+", param)  # net0 -> net[n]
+        found = by_param.get(param) or (by_param.get(f"{family.group(1)}[n]") if family else None)
+        return found is not None and found[idx] != "1"
+
+    unknown = [p for p in params if lacks(p)]
     if unknown:
         message = "property is not defined in schema and the schema does not allow additional properties"
         raise param_fail(dict.fromkeys(unknown, message))

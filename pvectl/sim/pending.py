@@ -183,7 +183,7 @@ def _take(state: State, vm: dict[str, Any], key: str) -> None:
     value = str(vm["pending"].pop(key))
     old = vm["config"].get(key)
     if old is not None and vmconf.is_drive(key) and _file(str(old)) != _file(value):
-        _unused(vm, str(old))  # vmconfig_register_unused_drive: a replaced volume is kept as unusedN
+        _detach(state, vm, str(old))  # a replaced volume
     vm["config"][key] = value
     if not vm["pending"]:
         vm.pop("pending", None)
@@ -193,14 +193,38 @@ def _remove(state: State, vm: dict[str, Any], key: str, *, force: bool) -> None:
     value = vm["config"].pop(key, None)
     vm.get("pending", {}).pop(key, None)
     if value is not None and vmconf.is_drive(key) and vmconf.volumes_of({key: value}):
-        if force:
-            _drop_volume(state, vm, str(value))
+        if force:  # try_deallocate_drive: only what the VM owns, never a CD-ROM's medium
+            if not _cdrom(str(value)) and _owned(state, vm, str(value)):
+                _drop_volume(state, vm, str(value))
         else:
-            _unused(vm, str(value))  # vmconfig_delete_or_detach_drive: detached, not destroyed
+            _detach(state, vm, str(value))  # vmconfig_delete_or_detach_drive: detached, not destroyed
 
 
 def _file(value: str) -> str:
     return value.split(",", 1)[0]
+
+
+# qemu-server src/PVE/QemuServer.pm vmconfig_register_unused_drive (a detached or replaced drive): a cloud-init
+# drive's volume is freed, a CD-ROM's medium (an ISO) is left alone, and only a volume the VM owns
+# (vm_is_volid_owner: the vmid in its name) is kept as unusedN; anything else just leaves the config.
+OWNER = re.compile(r"(?:^|[:/])(?:vm|base)-(\d+)-")
+
+
+def _cdrom(value: str) -> bool:
+    return "media=cdrom" in value.split(",")[1:] or _file(value) in ("none", "cdrom")
+
+
+def _owned(state: State, vm: Mapping[str, Any], value: str) -> bool:
+    owners = OWNER.findall(_file(value))
+    return bool(owners) and state["vms"].get(owners[-1]) is vm
+
+
+def _detach(state: State, vm: dict[str, Any], value: str) -> None:
+    if re.search(r"[:/]vm-\d+-cloudinit", _file(value)):
+        if _owned(state, vm, value):
+            _drop_volume(state, vm, value)
+    elif not _cdrom(value) and _owned(state, vm, value):
+        _unused(vm, value)
 
 
 def _unused(vm: dict[str, Any], value: str) -> None:

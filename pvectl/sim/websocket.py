@@ -155,11 +155,12 @@ class _Console:
         vmid = int(self.session["vmid"])
         with self.sim.store.transaction() as txn:
             valid = check_vnc_ticket(txn.state, ticket, user, vmid, self.sim.clock.time())
-            tokens_ok = termproxy_accepts_tokens(txn.state)
+            tokens_ok = termproxy_accepts_tokens(txn.state, str(self.session.get("kind") or "qemu"))
         if "!" in user and not tokens_ok:
             # before qemu-server 9.1.7 termproxy checks the ticket with POST /access/ticket, whose
             # lookup_username refuses API token ids (pve-access-control src/PVE/API2/AccessControl.pm
-            # create_ticket); from 9.1.7 it asks POST /access/vncticket, which takes them (pvectl.sim.packages)
+            # create_ticket); from 9.1.7 it asks POST /access/vncticket, which takes them (pvectl.sim.packages);
+            # a container's termproxy likewise from pve-container 6.1.3
             return f"invalid authentication - 500 value '{user}' does not look like a valid user name"
         if not valid or self.sim.faults.console_refused(vmid):
             return "invalid authentication - 401 authentication failure"

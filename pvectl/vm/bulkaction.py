@@ -1,8 +1,9 @@
 """``--server-side``: let PVE run a bulk start/shutdown/suspend/migrate as one task of its own.
 
 ``POST /cluster/bulk-action/guest/{start,shutdown,suspend,migrate}`` exists since PVE 9.0 (the version table:
-absent in 7.4-2 … 8.4.0, present in 9.0.9 and 9.1.3). Its worker count is ``maxworkers`` in 9.0 and
-``max-workers`` in 9.1 (where ``maxworkers`` is kept, deprecated). The server answers one UPID for the whole
+absent in 7.4-2 … 8.4.0, present in 9.0.9 and 9.1.3; pve-manager 9.0.13 by its changelog). Its worker count is
+``maxworkers`` until pve-manager 9.1.2, ``max-workers`` from then on (the changelog of 9.1.2; ``maxworkers`` is kept
+as an alias, which had no effect on these actions in 9.1.2). The server answers one UPID for the whole
 action: pvectl waits for that task, then reads each VM's state to give every VM its own outcome. Compared with
 the client-side run, there is no progress per VM while it runs and Ctrl-C cannot stop further VMs from starting
 (the task goes on; its UPID is printed).
@@ -50,11 +51,12 @@ def params(client: ProxmoxClient, action: str, vmids: Sequence[int], parallel: i
     from pvectl.sdk import _versions
     from pvectl.sdk._core.versions import version_key
 
-    # max-workers only from the first release known to have it: between that one and the last without it the
-    # server may lack it, while maxworkers (deprecated in 9.1, kept) is in both: sent there, nothing is refused
+    # max-workers from the release pve-manager's changelog pins it to (SINCE), else from the first dump listing it:
+    # before that the server may lack it, while maxworkers (deprecated in 9.1, kept) is in both
     server = client.server_version or ""
     bits = _versions.TABLE.get(op_key(action), ("", {}))[1].get("max-workers", "")
-    first = _versions.RELEASES[bits.index("1")] if "1" in bits else None
+    first = _versions.SINCE.get(f"{op_key(action)} max-workers")
+    first = first or (_versions.RELEASES[bits.index("1")] if "1" in bits else None)
     newer = not server or (first is not None and version_key(server) >= version_key(first))
     workers = "max-workers" if newer else "maxworkers"
     out: dict[str, Any] = {"vms": list(vmids), workers: parallel}

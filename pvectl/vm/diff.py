@@ -239,7 +239,7 @@ def _change(client: ProxmoxClient, ctx: Context, doc: Doc, ref: VmRef) -> VmDiff
     from pvectl.vm.desired import params_from_fields
     from pvectl.vm.encode import extra_params
     from pvectl.vm.export import from_live, normal, to_file
-    from pvectl.vm.update import UPDATE, UpdateError, plan_update
+    from pvectl.vm.update import UPDATE, UpdateError, measure_resizes, plan_update
     from pvectl.vm.vmfile import VmFileError, load
 
     path = f"/nodes/{ref.node}/qemu/{ref.vmid}/config"
@@ -266,6 +266,7 @@ def _change(client: ProxmoxClient, ctx: Context, doc: Doc, ref: VmRef) -> VmDiff
     }
     skipped = unsupported(list(params), ctx.version, UPDATE)
     plan = plan_update(live, {k: v for k, v in params.items() if k not in skipped}, desired.remove)
+    measure_resizes(client, ref.node, plan)
     out = VmDiff(doc, "change", ref, plan=plan, digest=str(live.get("digest") or "") or None)
     live_flat, want_flat = to_file(live_config), to_file(wanted)
     waits = set(plan.waits_for_reboot(running=ref.status == "running"))

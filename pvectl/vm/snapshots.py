@@ -59,17 +59,21 @@ def invalid(name: str, *, stamped: bool = False) -> str | None:
 def why_no_snapshot(client: ProxmoxClient, ref: VmRef) -> str | None:
     """Why PVE cannot snapshot ``ref``, or None. pve-guest-common src/PVE/AbstractConfig.pm
     ``__snapshot_prepare`` dies for a template ("you can't take a snapshot if it's a template") and when a volume's
-    storage lacks the snapshot feature ("snapshot feature is not available"); the latter is asked with
-    ``GET …/feature?feature=snapshot`` (qemu-server vm_feature: PVE::QemuConfig has_feature, CD drives aside)."""
+    storage lacks the snapshot feature ("snapshot feature is not available"), for VMs and containers alike; the
+    latter is asked with ``GET …/feature?feature=snapshot`` (qemu-server vm_feature: PVE::QemuConfig has_feature,
+    CD drives aside; pve-container src/PVE/API2/LXC.pm vm_feature: every mount point's volume)."""
+    from pvectl.guest.api import guest_api
     from pvectl.sdk import ApiError
 
     if str(ref.raw.get("template", 0)) == "1":
         return "a template (PVE takes no snapshots of templates)"
     try:
-        answer = client.nodes(ref.node).qemu(ref.vmid).feature(feature="snapshot")
+        answer = guest_api(client, ref.node, ref.vmid, ref.kind).feature(feature="snapshot")
     except ApiError:
         return None  # cannot tell: let PVE answer the snapshot itself
     if answer.has_feature is False:
+        if ref.kind == "lxc":
+            return "a volume's storage has no snapshots (e.g. a directory, plain LVM)"
         return "a disk's storage or format has no snapshots (e.g. raw on a directory, plain LVM)"
     return None
 
@@ -87,7 +91,7 @@ def snapshottable(
             ok.append(ref)
         else:
             skipped.append((ref, why))
-            say(f"VM {ref.vmid} ({ref.name or 'no name'}): skipped: {why}")
+            say(f"{'CT' if ref.kind == 'lxc' else 'VM'} {ref.vmid} ({ref.name or 'no name'}): skipped: {why}")
     return ok, skipped
 
 

@@ -40,9 +40,10 @@ TRUE_BY_DEFAULT = frozenset({"backup", "replicate"})
 VOLUME_OPTIONS = frozenset({"file", "size", "format", "import-from"})
 # PVE's answers to a stale ``digest``. The VM config update (qemu-server src/PVE/API2/Qemu.pm update_vm_api,
 # ``$load_and_check_config``) says "checksum mismatch (file change by other user?)", spelled "missmatch" before
-# qemu-server's 2024 typo fix; it runs before the fork (HTTP 500) and again inside the task (the task fails with
-# it). Other config writes (resize, move disk, ...) use pve-common src/PVE/Tools.pm assert_if_modified:
-# "detected modified configuration - file changed by other user? Try again."
+# qemu-server's 2024 typo fix (be8c868f); it runs before the fork (HTTP 500) and again inside the task (the task
+# fails with it); ``resize_vm`` says the same. Other digest-guarded writes (move disk, reassign, ...) use pve-common
+# src/PVE/Tools.pm assert_if_modified: "detected modified configuration - file changed by other user? Try again."
+# Neither text decides alone: the config read after the refusal does (``_conflict``).
 DIGEST_CONFLICT = re.compile(r"checksum mis+match \(file change by other user\?\)|detected modified configuration")
 
 
@@ -360,6 +361,28 @@ def _plan_size(plan: UpdatePlan, key: str, want: str, have: str) -> bool:
     return True
 
 
+def measure_resizes(client: ProxmoxClient, node: str, plan: UpdatePlan) -> None:
+    """Check the planned growths against each volume's real size: qemu-server src/PVE/API2/Qemu.pm ``resize_vm``
+    measures the volume (``PVE::Storage::volume_size_info``), not the config's ``size=``, which lags when a volume
+    grew outside PVE. Smaller than the volume: refused (PVE: "shrinking disks is not supported"); the same size:
+    nothing to send (PVE returns without resizing); the volume unreadable: the config's size stands."""
+    from pvectl.vm.resize import human, volume_size
+
+    kept: list[tuple[str, str]] = []
+    for disk, size in plan.resize:
+        want, real = _bytes(size), volume_size(client, node, str(plan.live.get(disk, "")))
+        if want is None or real is None or want > real:
+            kept.append((disk, size))
+        elif want < real:
+            said = _parse(disk, str(plan.live.get(disk, ""))).get("size") or "no size"
+            plan.refused.append(
+                (disk, f"{disk} is {human(real)} on its storage (its config says {said}); PVE cannot shrink disks")
+            )
+        elif disk not in plan.set:
+            plan.unchanged.append(disk)
+    plan.resize = kept
+
+
 def _bytes(text: str) -> int | None:
     m = SIZE.fullmatch(text)
     if not m:
@@ -451,6 +474,7 @@ def apply_update(
     ``reboot`` reboots a running VM that has pending changes and waits. ``wait(upid, timeout)`` follows a task
     (default: the SDK's Task.wait; the CLI passes its spinner). Never retries a write.
     """
+    from pvectl.guest.answers import ambiguous
     from pvectl.sdk._core.errors import ApiError, PveError, TaskFailed, TransportError, UnsupportedByServer
 
     if plan.refused:
@@ -512,6 +536,8 @@ def apply_update(
             if plan.resize:  # the resizes were not sent after the ambiguous answer
                 return _partial(out, name, "resize", "not sent after the config write's answer went missing", plan)
             return _report(client, ref, out, reboot=reboot, timeout=timeout, wait=follow)
+        if step == "config" and ambiguous(exc) and _conflict(client, ref, out, digest, ""):
+            return out  # someone else changed the config and this write left no trace: its digest can never pass
         out.kind, out.message = "unknown", f"{name}: {step}: no answer ({exc}); whether it applied is unknown"
         out.checked.append(f"{step}: {exc}")
         out.remedies = [f"pvectl api get /nodes/{ref.node}/qemu/{ref.vmid}/pending"]
@@ -534,16 +560,31 @@ def _resize(client: ProxmoxClient, ref: VmRef, params: Mapping[str, str], timeou
     return execute(client, resize_write(ref, dict(params), done), timeout=timeout)
 
 
-def _current_digest(client: ProxmoxClient, ref: VmRef, out: UpdateOutcome) -> str:
+def _current_config(client: ProxmoxClient, ref: VmRef, out: UpdateOutcome) -> dict[str, Any]:
+    """The config as GET …/config shows it (pending values and removals included); {} when it cannot be read."""
     from pvectl.sdk._core.answers import as_object
     from pvectl.sdk._core.errors import PveError
 
     path = f"/nodes/{ref.node}/qemu/{ref.vmid}/config"
     try:
-        return str(as_object(f"GET {path}", client.nodes(ref.node).qemu(ref.vmid).config.get()).get("digest") or "")
+        return dict(as_object(f"GET {path}", client.nodes(ref.node).qemu(ref.vmid).config.get()))
     except PveError as exc:
         out.checked.append(f"GET {path}: {exc}")
-        return ""
+        return {}
+
+
+def _current_digest(client: ProxmoxClient, ref: VmRef, out: UpdateOutcome) -> str:
+    return str(_current_config(client, ref, out).get("digest") or "")
+
+
+def _untouched(plan: UpdatePlan | None, config: Mapping[str, Any]) -> bool:
+    """Every key this write changes still reads as it did when planned (GET …/config shows pending values and
+    hides pending removals, so a stored change shows even where it waits for a reboot): this write left no
+    trace, whoever changed the digest."""
+    if plan is None or not plan.live or not (plan.set or plan.delete):
+        return False
+    keys = [*plan.set, *plan.delete]
+    return all(str(config.get(k)) == str(plan.live.get(k)) if k in plan.live else k not in config for k in keys)
 
 
 def _stored(client: ProxmoxClient, ref: VmRef, out: UpdateOutcome, digest: str | None, exc: BaseException) -> bool:
@@ -555,9 +596,10 @@ def _stored(client: ProxmoxClient, ref: VmRef, out: UpdateOutcome, digest: str |
 
     if not digest or not ambiguous(exc):
         return False
-    now = _current_digest(client, ref, out)
-    if not now or now == digest:
-        return False
+    config = _current_config(client, ref, out)
+    now = str(config.get("digest") or "")
+    if not now or now == digest or _untouched(out.update, config):
+        return False  # the same config, or someone else's change: whether this write lands is not known
     out.done.append("config")
     path = f"/nodes/{ref.node}/qemu/{ref.vmid}/config"
     out.checked.append(f"config: {describe_loss(exc)}; GET {path}: the digest is no longer the one sent")
@@ -565,13 +607,20 @@ def _stored(client: ProxmoxClient, ref: VmRef, out: UpdateOutcome, digest: str |
 
 
 def _conflict(client: ProxmoxClient, ref: VmRef, out: UpdateOutcome, digest: str | None, said: str) -> bool:
-    """A refused digest-guarded write that was a conflict: PVE named a stale digest and the config's digest is
-    no longer the one sent (read now, not taken from the text alone). Fills ``out`` and says True then."""
-    if not digest or not DIGEST_CONFLICT.search(said):
+    """A refused digest-guarded write that was a conflict: the config's digest is no longer the one sent (read
+    now), and PVE named a stale digest or every key of this write still reads as planned (the text differs
+    between releases and functions, so it is not needed). Fills ``out`` and says True then."""
+    if not digest:
         return False
-    now = _current_digest(client, ref, out)
+    config = _current_config(client, ref, out)
+    now = str(config.get("digest") or "")
     if not now or now == digest:
         return False  # not what the text claims: the generic path reads and reports
+    if not DIGEST_CONFLICT.search(said):
+        if not _untouched(out.update, config):
+            return False  # this write may have been stored before it failed: the generic path reports it
+        if said.strip():
+            out.checked.append(f"PVE said: {said.strip().splitlines()[0]}")
     out.kind = "nothing-created"
     out.message = f"VM {ref.vmid}: the VM changed since it was read; nothing was applied"
     out.checked.append(f"GET /nodes/{ref.node}/qemu/{ref.vmid}/config: the digest differs from the one sent")

@@ -279,7 +279,7 @@ def test_backup_delete_still_listed_after_a_lost_answer_is_unknown(pve: Faulty) 
 @pytest.mark.parametrize(("action", "kwargs"), [a for _, a in FAST], ids=[i for i, _ in FAST])
 def test_server_side_migrate_after_an_ambiguous_answer(pve: Faulty, action: str, kwargs: dict[str, Any]) -> None:
     # one bulk-migrate task for both VMs: found by asking the node that took the request, then followed. The
-    # world runs PVE 9.1.3, between the last release without max-workers and the first with it: maxworkers is sent
+    # world runs PVE 9.1.3, after pve-manager 9.1.2 brought max-workers: max-workers is sent
     write = "POST /cluster/bulk-action/guest/migrate"
     pve.proxy.add("POST", write.split(" ", 1)[1], action, **kwargs)
     run = pve("-o", "json", "vm", "migrate", "--node", "pve2", "--to", "pve1", "--yes", "--server-side")

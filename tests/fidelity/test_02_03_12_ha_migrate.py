@@ -39,10 +39,18 @@ def test_an_ha_vm_with_a_local_disk_moves_through_the_node_api(pve: Pve) -> None
     assert pve.vm(100)["node"] == "pve2"
 
 
-def test_drain_moves_an_ha_vm_with_a_local_disk(pve: Pve) -> None:
-    run = pve("node", "drain", "pve1", "--yes", "--with-local-disks")
-    assert run.code == 0, run.stderr
-    assert pve.vm(100)["node"] == "pve2"
+@pytest.mark.parametrize("flag", [[], ["--with-local-disks"]])
+def test_drain_moves_an_ha_vm_with_a_local_disk(pve: Pve, flag: list[str]) -> None:
+    # neither asked for nor refused: the HA stack adds with-local-disks itself
+    run = pve("node", "drain", "pve1", "--yes", *flag)
+    assert pve.vm(100)["node"] == "pve2", run.stderr
+    if flag:
+        assert run.code == 0, run.stderr
+    else:  # only VM 101 ('ignored': not HA-managed) needs the flag, as qemu-server's migrate_vm wants it
+        assert run.code == 8 and "101 ignored" in run.stderr and "need --with-local-disks" in run.stderr
+        assert "vm-100-disk" not in run.stderr, run.stderr
+    assert "POST /nodes/pve1/qemu/100/migrate" in pve.writes()
+    assert not any("/cluster/ha/resources" in w for w in pve.writes())
 
 
 def test_ignored_is_not_ha_managed(pve: Pve) -> None:

@@ -75,3 +75,41 @@ def test_mapped_devices_are_subtracted_and_unavailable_resources_read() -> None:
     assert problems(running, "pve2", online=True, with_local_disks=False) == [
         "mapped devices cannot move live: hostpci0"
     ]
+
+
+def test_an_ejected_iso_leaves_the_vm(pve: Pve) -> None:
+    # qemu-server QemuServer.pm vmconfig_register_unused_drive: a CD-ROM's medium never becomes unusedN (nor does
+    # a volume the VM does not own), and try_deallocate_drive never frees it: after the eject pvectl advises,
+    # the preflight lists no local disk and the ISO stays on its storage
+    run = pve("vm", "set", "100", "--iso", "none")
+    assert run.code == 0, run.stderr
+    assert not [k for k in pve.vm(100)["config"] if k.startswith("unused")]
+    answer = pve.client.request("GET", "/nodes/pve1/qemu/100/migrate", {"target": "pve2"})
+    assert answer["local_disks"] == []
+    pve.client.request("PUT", "/nodes/pve1/qemu/101/config", {"ide2": f"{ISO},media=cdrom"})
+    pve.client.request("PUT", "/nodes/pve1/qemu/101/config", {"delete": "ide2", "force": 1})
+    isos = pve.client.request("GET", "/nodes/pve1/storage/local/content", {"content": "iso"})
+    assert [v["volid"] for v in isos] == [ISO]
+    moved = pve("vm", "migrate", "100", "--to", "pve2")
+    assert moved.code == 0 and ISO not in moved.stderr, moved.stderr
+
+
+def test_a_mapped_device_moves_and_a_host_device_pins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # end to end: the simulator lists both among local_resources, names the mapped one in mapped-resource-info;
+    # pvectl subtracts it (QemuMigrate prepare) and blocks only the host USB device
+    vms = [
+        {"vmid": 100, "node": "pve1", "name": "gpu", "status": "stopped",
+         "config": {"memory": "512", "hostpci0": "mapping=gpu"}},
+        {"vmid": 101, "node": "pve1", "name": "dongle", "status": "stopped",
+         "config": {"memory": "512", "hostpci0": "mapping=gpu", "usb0": "host=1234:5678"}},
+    ]  # fmt: skip
+    for pve in seeded(tmp_path, monkeypatch, nodes=["pve1", "pve2"], vms=vms):
+        answer = pve.client.request("GET", "/nodes/pve1/qemu/101/migrate", {"target": "pve2"})
+        assert answer["local_resources"] == ["hostpci0", "usb0"] and list(answer["mapped-resource-info"]) == [
+            "hostpci0"
+        ]
+        pinned = pve("vm", "migrate", "101", "--to", "pve2")
+        assert pinned.code == 2 and "usb0" in pinned.stderr and "hostpci0" not in pinned.stderr, pinned.stderr
+        moved = pve("vm", "migrate", "100", "--to", "pve2")
+        assert moved.code == 0, moved.stderr
+        assert pve.vm(100)["node"] == "pve2"

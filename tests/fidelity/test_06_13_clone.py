@@ -62,6 +62,14 @@ def test_the_help_example_works() -> None:
     assert "--storage local-lvm --target" not in text
 
 
+def test_the_target_help_names_shared_storage(pve: Pve) -> None:
+    # clone_vm refuses local volumes full clone or not: the help must not promise "--full" as a way out
+    run = pve("vm", "clone", "--help")
+    text = " ".join(run.stdout.split())
+    assert "or a full clone" not in text
+    assert "every source volume, CD images too, and --storage shared" in text
+
+
 def test_a_clone_keeps_the_description(pve: Pve) -> None:
     run = pve("vm", "clone", "101", "copy", "--vmid", "200")
     assert run.code == 0, run.stderr

@@ -35,9 +35,9 @@ def test_the_simulator_answers_as_assert_agent_available(pve: Pve) -> None:
     assert none.value.message == "No QEMU guest agent configured"
 
 
-def test_vm_wait_agent_says_the_agent_is_disabled_at_once(pve: Pve) -> None:
-    run = pve("vm", "wait", "100", "--for", "agent", "--timeout", "5m")
+@pytest.mark.parametrize(("what", "asks"), [("agent", "/agent/ping"), ("ip", "/agent/network-get-interfaces")])
+def test_vm_wait_says_the_agent_is_disabled_at_once(pve: Pve, what: str, asks: str) -> None:
+    run = pve("vm", "wait", "100", "--for", what, "--timeout", "5m")
     assert run.code != 0 and run.code != 7  # not the timeout
     assert "guest agent disabled" in run.stderr
-    pings = [r for r in pve.requests if r.url.path.endswith("/agent/ping")]
-    assert len(pings) == 1
+    assert len([r for r in pve.requests if r.url.path.endswith(asks)]) == 1

@@ -15,7 +15,7 @@ def fleet_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, version: str) -> F
     return next(make_fleet(tmp_path, monkeypatch, seed))
 
 
-@pytest.mark.parametrize("version", ["9.0.13", "9.1.3", "9.1.9"])
+@pytest.mark.parametrize("version", ["9.0.13", "9.1.1", "9.1.2", "9.1.9"])
 def test_server_side_shutdown_is_one_task_with_per_vm_outcomes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, version: str
 ) -> None:
@@ -29,8 +29,8 @@ def test_server_side_shutdown_is_one_task_with_per_vm_outcomes(
     assert all(fleet.status(v) == "stopped" for v in (100, 102, 104, 106, 108))
     assert fleet.status(101) == "running"
     body = [r for r in fleet.requests if r.method == "POST"][0].content.decode()
-    # 9.0 knows only the older name; 9.1.3 lies between the last dump without max-workers and the first with it
-    workers = "max-workers=3" if version == "9.1.9" else "maxworkers=3"
+    # pve-manager's changelog: max-workers from 9.1.2 (where the old maxworkers had no effect on these actions)
+    workers = "max-workers=3" if version in ("9.1.2", "9.1.9") else "maxworkers=3"
     assert workers in body.replace("%2D", "-")
 
 

@@ -68,7 +68,7 @@ def _migrate() -> None:
         max_workers: _S = typer.Option(
             None,
             "--max-workers",
-            help="Defines the maximum number of tasks running concurrently. [integer 1..64; PVE default: 1 (not sent); since PVE 9.1.9 (or earlier, after 9.0.17)]",
+            help="Defines the maximum number of tasks running concurrently. [integer 1..64; PVE default: 1 (not sent); since PVE 9.1.2]",
             metavar="INTEGER",
             show_default=False,
         ),
@@ -141,7 +141,7 @@ def _shutdown() -> None:
         max_workers: _S = typer.Option(
             None,
             "--max-workers",
-            help="Defines the maximum number of tasks running concurrently. [integer 1..64; PVE default: 4 (not sent); since PVE 9.1.9 (or earlier, after 9.0.17)]",
+            help="Defines the maximum number of tasks running concurrently. [integer 1..64; PVE default: 4 (not sent); since PVE 9.1.2]",
             metavar="INTEGER",
             show_default=False,
         ),
@@ -192,7 +192,7 @@ def _start() -> None:
         max_workers: _S = typer.Option(
             None,
             "--max-workers",
-            help="Defines the maximum number of tasks running concurrently. [integer 1..64; PVE default: 4 (not sent); since PVE 9.1.9 (or earlier, after 9.0.17)]",
+            help="Defines the maximum number of tasks running concurrently. [integer 1..64; PVE default: 4 (not sent); since PVE 9.1.2]",
             metavar="INTEGER",
             show_default=False,
         ),
@@ -243,7 +243,7 @@ def _suspend() -> None:
         max_workers: _S = typer.Option(
             None,
             "--max-workers",
-            help="Defines the maximum number of tasks running concurrently. [integer 1..64; PVE default: 4 (not sent); since PVE 9.1.9 (or earlier, after 9.0.17)]",
+            help="Defines the maximum number of tasks running concurrently. [integer 1..64; PVE default: 4 (not sent); since PVE 9.1.2]",
             metavar="INTEGER",
             show_default=False,
         ),

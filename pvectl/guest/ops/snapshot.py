@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pvectl.guest.outcome import Outcome, follow, noun, word
-from pvectl.guest.run import Job, State, Step, Write, execute, outcome
+from pvectl.guest.run import Job, State, Step, Write, decided, execute, outcome
 from pvectl.guest.wire import typed
 
 if TYPE_CHECKING:
@@ -162,11 +162,20 @@ def plan_rollback(refs: Sequence[VmRef], name: str, *, start: bool = False) -> l
 def snapshottable(
     client: ProxmoxClient, refs: Sequence[VmRef], say: Callable[[str], None]
 ) -> tuple[list[VmRef], list[tuple[VmRef, str]]]:
-    """The VMs PVE can snapshot and the others with why (see pvectl.vm.snapshots.why_no_snapshot); containers
-    are left to PVE (its task fails with "snapshot feature is not available")."""
+    """The guests PVE can snapshot and the others with why (see pvectl.vm.snapshots.why_no_snapshot)."""
     from pvectl.vm.snapshots import snapshottable as qemu_snapshottable
 
     return qemu_snapshottable(client, refs, say)
+
+
+def with_skipped(refs: Sequence[VmRef], planned: Sequence[Step], skipped: Sequence[tuple[VmRef, str]]) -> list[Step]:
+    """The planned creates and, in the selection's order, a ``skipped`` outcome (exit 0) for each guest PVE
+    cannot snapshot: shown per guest on stderr, in the table and under -o json, never counted as a failure."""
+    why = {ref.vmid: reason for ref, reason in skipped}
+    queue = iter(planned)
+    return [
+        decided(r, "snapshot", "skipped", f"skipped: {why[r.vmid]}") if r.vmid in why else next(queue) for r in refs
+    ]
 
 
 # -- retention ------------------------------------------------------------------------------------------------------

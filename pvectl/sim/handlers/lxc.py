@@ -325,7 +325,10 @@ def resize(ctx: Ctx) -> str:
     if text is None or not lxcconf.is_mount(disk):
         raise ApiFail(500, f"no such mount point '{disk}'" if text is None else f"'{disk}' is not a mount point")
     values = lxcconf.parse(str(text))
-    current_size = size_bytes(values.get("size", "0"))
+    # pve-container src/PVE/API2/LXC.pm resize_vm ($load_and_check, run before the fork too) measures the volume
+    # (PVE::Storage::volume_size_info), not the config's size=
+    volume = volumes.find(ctx.state, values["volume"], vm["node"])
+    current_size = int(volume["size"]) if volume is not None else size_bytes(values.get("size", "0"))
     m = SIZE.fullmatch(str(ctx.text("size")))
     if m is None:
         raise param_fail({"size": "invalid size"})
@@ -333,9 +336,10 @@ def resize(ctx: Ctx) -> str:
     new = current_size + amount if m.group(1) else amount
     if new < current_size:
         raise ApiFail(500, "unable to shrink disk size")
+    if new == current_size:
+        raise ApiFail(500, "disk is already at specified size")
     values["size"] = human_size(new / 1024**3)
     vm["config"][disk] = lxcconf.render(values)
-    volume = volumes.find(ctx.state, values["volume"], vm["node"])
     if volume is not None:
         volume["size"] = new
     return ctx.task(vm["node"], "resize", str(vmid))

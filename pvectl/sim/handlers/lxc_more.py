@@ -34,6 +34,15 @@ def _snapshot_capable(state: State, vm: dict[str, Any]) -> bool:
     return True
 
 
+@route("GET /nodes/{node}/lxc/{vmid}/feature")
+def feature(ctx: Ctx) -> dict[str, Any]:
+    """pve-container src/PVE/API2/LXC.pm vm_feature: {hasFeature, nodes}; PVE::LXC::Config has_feature asks every
+    mount point's volume (rootfs included)."""
+    vm = ct_of(ctx)
+    has = _snapshot_capable(ctx.state, vm) if ctx.text("feature") == "snapshot" else True
+    return {"hasFeature": int(has), "nodes": sorted(ctx.state["nodes"])}
+
+
 @route("GET /nodes/{node}/lxc/{vmid}/snapshot")
 def list_snapshots(ctx: Ctx) -> list[dict[str, Any]]:
     vm = ct_of(ctx)
@@ -70,6 +79,8 @@ def create_snapshot(ctx: Ctx) -> str:
     if name == "current" or name in (vm.get("snapshots") or {}):  # AbstractConfig snapshot_prepare
         raise ApiFail(500, f"snapshot name '{name}' already used")
     failure = None if _snapshot_capable(ctx.state, vm) else "snapshot feature is not available"
+    if str(vm["config"].get("template", "0")) == "1":  # AbstractConfig __snapshot_prepare asks this first
+        failure = "you can't take a snapshot if it's a template"
     snap = {
         "description": ctx.text("description") or "",
         "snaptime": int(ctx.now),

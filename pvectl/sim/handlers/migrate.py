@@ -23,10 +23,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pvectl.sdk._core.versions import version_key
 from pvectl.sim import vmconf, volumes
 from pvectl.sim.handlers.ha import managed, normalise_sid
 from pvectl.sim.handlers.qemu import _check_lock, _vm
+from pvectl.sim.packages import version_key
 from pvectl.sim.routes import Ctx, route
 from pvectl.sim.wire import ApiFail, param_fail
 

@@ -231,9 +231,11 @@ def resize(
         client = ctx.obj.client()
         ref = find(client, ct)
         from pvectl.sdk._core.answers import plain
+        from pvectl.vm.resize import volume_size
 
         config = plain(client.nodes(ref.node).lxc(ref.vmid).config.get()) or {}
-        problem, current, new = plan_resize(config, disk, size)
+        actual = volume_size(client, ref.node, str(config.get(disk, ""))) if disk in config else None
+        problem, current, new = plan_resize(config, disk, size, actual=actual)
         if problem is not None:
             raise CliError(problem, USAGE)
         step: Step = ops.resize(ref, disk, pve_size(size), new)

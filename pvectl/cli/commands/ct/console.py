@@ -20,18 +20,19 @@ if TYPE_CHECKING:
 
 
 def console(ctx: typer.Context, ct: CtArg) -> None:
-    """Attach to a container's console (detach with Ctrl-]); needs a password login, not an API token."""
+    """Attach to a container's console (detach with Ctrl-]); an API token needs pve-container 6.1.3+ on the node."""
     with reported():
         from pvectl.cli.attach import console_client, error
         from pvectl.cli.commands.ct.daily import find
         from pvectl.console.connect import ConsoleError, refuse_token
 
         client = console_client(ctx)
+        ref = find(client, ct)
         try:
-            refuse_token(client)  # before anything is sent
+            refuse_token(client, ref.node, "lxc")  # before anything is written: the node's pve-container decides
         except ConsoleError as exc:
             raise error(exc) from None
-        code = attach(client, find(client, ct))
+        code = attach(client, ref)
     if code:
         raise typer.Exit(code)
 

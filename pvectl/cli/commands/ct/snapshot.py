@@ -47,14 +47,19 @@ def create(
     """Snapshot containers (by id or hostname, or by selector), optionally keeping only the N newest of a prefix."""
     with reported():
         from pvectl.cli import snapshots as verbs
-        from pvectl.guest.ops.snapshot import plan_create
+        from pvectl.cli.errors import USAGE, CliError
+        from pvectl.guest.ops.snapshot import plan_create, snapshottable, with_skipped
 
         sel, seconds = verbs.prepare(ctx, targets, bulk, waiting, KIND, "create", keep=keep is not None)
         verbs.check_keep(keep, waiting)
         client = ctx.obj.client()
         refs = verbs.guests(client, sel, KIND, "create")
+        ok, skipped = snapshottable(client, refs, lambda line: None)  # templates, storage without snapshots
+        if sel.single and skipped:
+            raise CliError(f"CT {skipped[0][0].vmid} cannot have snapshots: {skipped[0][1]}", USAGE)
         if refs:
-            steps = plan_create(refs, targets.name, description=description, keep=keep, timeout=seconds)
+            planned = plan_create(ok, targets.name, description=description, keep=keep, timeout=seconds)
+            steps = with_skipped(refs, planned, skipped)
             verbs.run(ctx, client, steps, single=sel.single, listed=False, bulk=bulk, waiting=waiting,
                       seconds=seconds, verb="create")  # fmt: skip
 

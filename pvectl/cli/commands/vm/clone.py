@@ -27,7 +27,10 @@ def clone(
     source: VmArg,
     new_name: Annotated[str, typer.Argument(help="Name of the new VM.", show_default=False)],
     vmid: Annotated[int | None, _opt("--vmid", "Id of the new VM (default: the next free one).")] = None,
-    target: Annotated[str | None, _opt("--target", "Node of the new VM (shared storage, or a full clone).")] = None,
+    target: Annotated[
+        str | None,
+        _opt("--target", "Node of the new VM; PVE needs every source volume, CD images too, and --storage shared."),
+    ] = None,
     full: Annotated[
         bool, typer.Option("--full", help="Copy every disk (default for VMs that are not templates).")
     ] = False,

@@ -98,6 +98,8 @@ def _create(ctx: typer.Context, values: dict[str, Any]) -> None:
         return
     for note in [*resolution.notes, *plan.notes]:  # e.g. pvectl's own CPU flag list checked an older server
         print(f"note: {note}", file=sys.stderr)
+    if console:  # the node is known now: its qemu-server decides whether a token passes termproxy's login
+        _refuse_console_token(ctx, resolution.config.general.node)
     progress = Progress(verbose=app.options.verbose > 0)
     outcome = submit(client, resolution, on_event=progress, timeout=timeout)
     if wait is None or not outcome.ok:
@@ -188,20 +190,26 @@ def task_timeout(text: object) -> float:
     return TASK_TIMEOUT if text is None else parse_duration(str(text), "--timeout")
 
 
+def _refuse_console_token(ctx: typer.Context, node: str | None) -> None:
+    """An API token on a node whose termproxy refuses tokens: refused before the VM is created (exit 3)."""
+    from pvectl.cli.attach import console_client
+    from pvectl.console.connect import ConsoleError, refuse_token
+
+    try:
+        refuse_token(console_client(ctx), node or None)
+    except ConsoleError as exc:
+        raise CliError(f"--console: {exc}", AUTH, [f"remedy: {exc.remedy}"]) from None
+
+
 def _console_checks(ctx: typer.Context, config: VmConfig, values: dict[str, Any]) -> VmConfig:
     """``--console``: refusals before anything is sent (the console needs a terminal or pipe of its own, and a
     password login); the VM starts after creation."""
-    from pvectl.cli.attach import console_client
-    from pvectl.console.connect import ConsoleError, refuse_token
 
     if values.get("interactive") or values.get("tui"):
         raise CliError("--console: not with -i/--tui (attach afterwards with pvectl vm console)", USAGE)
     if output_format(ctx) in ("json", "yaml"):
         raise CliError("--console: not with -o json/yaml (the console writes to standard output)", USAGE)
-    try:
-        refuse_token(console_client(ctx))
-    except ConsoleError as exc:
-        raise CliError(f"--console: {exc}", AUTH, [f"remedy: {exc.remedy}"]) from None
+    _refuse_console_token(ctx, config.general.node)
     if not config.serial_console:
         why = "Windows guests get none unless --serial-console" if config.os.ostype.startswith("w") else ""
         raise CliError(f"--console: the VM would get no serial port ({why or 'drop --no-serial-console'})", USAGE)

@@ -84,7 +84,7 @@ def _set(ctx: typer.Context, vm: str, values: dict[str, Any]) -> None:
     from pvectl.cli.commands.vm import daily
     from pvectl.sdk._core.answers import as_object
     from pvectl.vm.desired import params_from_flags
-    from pvectl.vm.update import UpdateError, plan_update, refuse_unsupported
+    from pvectl.vm.update import UpdateError, measure_resizes, plan_update, refuse_unsupported
 
     timeout = daily._wait_seconds(ctx, values.get("timeout"))
     remove = _removals(values.get("remove") or [])
@@ -103,6 +103,7 @@ def _set(ctx: typer.Context, vm: str, values: dict[str, Any]) -> None:
     except UpdateError as exc:
         raise CliError(str(exc), USAGE) from None
     plan = plan_update(live, desired.params, [*remove, *(k for k in desired.remove if k not in remove)])
+    measure_resizes(client, ref.node, plan)
     if plan.set:
         version = as_object("GET /version", client.version()).get("version")
         if isinstance(version, str):

@@ -4,7 +4,6 @@ pvectl.guest.ops.snapshot and run by pvectl.guest.run; this module parses, confi
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -62,12 +61,13 @@ def create(
         verbs.check_keep(keep, waiting)
         client = ctx.obj.client()
         refs = verbs.guests(client, sel, KIND, "create")
-        refs, skipped = ops.snapshottable(client, refs, lambda line: print(line, file=sys.stderr))
+        ok, skipped = ops.snapshottable(client, refs, lambda line: None)
         if sel.single and skipped:
             raise CliError(f"VM {skipped[0][0].vmid} cannot have snapshots: {skipped[0][1]}", USAGE)
         if refs:
-            steps = ops.plan_create(refs, targets.name, description=description, vmstate=vmstate, keep=keep,
-                                    timeout=seconds)  # fmt: skip
+            planned = ops.plan_create(ok, targets.name, description=description, vmstate=vmstate, keep=keep,
+                                      timeout=seconds)  # fmt: skip
+            steps = ops.with_skipped(refs, planned, skipped)
             verbs.run(ctx, client, steps, single=sel.single, listed=True, bulk=bulk, waiting=waiting,
                       seconds=seconds, verb="create")  # fmt: skip
 
