@@ -90,14 +90,12 @@ def _create(ctx: typer.Context, values: dict[str, Any]) -> None:
     resolution.notes[:0] = _context_node_note(ctx, config, values)
     if wait is not None:
         plan.notes.append(f"then wait for {wait}: pvectl vm wait {plan.vmid} --for {wait}")
-    for note in presets:  # what the OS chose for the values not given, also before a dry run's plan
-        print(f"note: {note}", file=sys.stderr)
+    _notes(presets)  # what the OS chose for the values not given, also before a dry run's plan
     if dry_run:  # what a real run says on stderr (the node chosen, each default replaced) is part of the plan
         plan.notes[:0] = resolution.notes
         print_plan(ctx, plan, resolution.config)
         return
-    for note in [*resolution.notes, *plan.notes]:  # e.g. pvectl's own CPU flag list checked an older server
-        print(f"note: {note}", file=sys.stderr)
+    _notes([*resolution.notes, *plan.notes])  # e.g. pvectl's own CPU flag list checked an older server
     if console:  # the node is known now: its qemu-server decides whether a token passes termproxy's login
         _refuse_console_token(ctx, resolution.config.general.node)
     progress = Progress(verbose=app.options.verbose > 0)
@@ -110,6 +108,11 @@ def _create(ctx: typer.Context, values: dict[str, Any]) -> None:
             _attach_console(ctx, outcome.vmid, outcome.node, resolution.config.general.name or "")
         return
     _wait_for_guest(ctx, client, outcome, plan, config, wait, timeout, console)
+
+
+def _notes(notes: list[str]) -> None:
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
 
 
 def _wait_for_guest(
