@@ -205,3 +205,33 @@ def test_escaped_text_has_no_control_character_but_tab_and_newline(text: str) ->
 def test_tables_and_text_of_any_rows_carry_no_control_character(rows: list[dict[str, str]]) -> None:
     for rendered in (output.table_text(rows), output.text(rows)):
         assert not any((ord(c) < 0x20 and c not in "\t\n") or 0x7F <= ord(c) <= 0x9F for c in rendered)
+
+
+@pytest.mark.parametrize("command", [("diff",), ("apply", "--dry-run")])
+def test_diff_and_apply_dry_run_show_live_values_escaped(
+    hcli: SimCli, poison: Poison, tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    poison.keys.add("tags")
+    path = tmp_path / "vm.yaml"
+    path.write_text("vmid: 100\nnode: pve1\nmemory: 4096\ntag: [a]\n")  # VM 100's name and tags are poisoned
+    run = hcli(*command, "-f", str(path), "-o", "text")
+    assert run.code in (0, 1), run.stderr
+    _clean(run)
+    assert "VM 100 (dns1\\x1b]0;owned" in run.stdout and "- tag: infra, prod\\x1b]0" in run.stdout
+
+
+def test_diff_colours_only_its_own_marks() -> None:
+    from pvectl.cli.filediff import change_lines
+    from pvectl.vm.diff import Change
+
+    text = "\n".join(change_lines(Change(key="name", kind="set", live="dns1" + EVIL, desired="dns1"), colour=True))
+    assert "\x1b[31m  - name: dns1\\x1b]0;owned" in text and "\x1b[32m  + name: dns1" in text
+    assert "\x1b]" not in text and "\x1b[2J" not in text and "\x9b" not in text and "\x07" not in text
+
+
+def test_apply_prune_listing(hcli: SimCli, tmp_path: Path) -> None:
+    path = tmp_path / "vm.yaml"
+    path.write_text("vmid: 101\nnode: pve2\nmemory: 4096\ntag: [prod, web]\n")  # VM 100 (tag prod) is left out
+    run = hcli("apply", "-f", str(path), "--prune", "-l", "tag=prod", "-o", "text", stdin="n\n")
+    _clean(run)
+    assert "100 dns1\\x1b]0;owned" in run.stderr, run.stderr
