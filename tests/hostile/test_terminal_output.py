@@ -235,3 +235,62 @@ def test_apply_prune_listing(hcli: SimCli, tmp_path: Path) -> None:
     run = hcli("apply", "-f", str(path), "--prune", "-l", "tag=prod", "-o", "text", stdin="n\n")
     _clean(run)
     assert "100 dns1\\x1b]0;owned" in run.stderr, run.stderr
+
+
+def test_migrate_plan_lines(hcli: SimCli) -> None:
+    run = hcli("vm", "migrate", "100", "--to", "pve2", "--yes", "-o", "table")
+    assert run.code == 0, run.stderr
+    _clean(run)
+    assert "100 dns1\\x1b]0;owned" in run.stderr  # the plan, on stderr before the move
+
+
+def test_drain_plan_lines(hcli: SimCli) -> None:
+    run = hcli("node", "drain", "pve1", "--yes", "-o", "table")
+    _clean(run)
+    assert "VM 100 dns1\\x1b]0;owned" in run.stderr and "CT 190 ns1\\x1b]0;owned" in run.stderr
+
+
+def test_ct_snapshot_tree(hcli: SimCli) -> None:
+    run = hcli("ct", "snapshot", "list", "190", "-o", "table")
+    assert run.code == 0, run.stderr
+    _clean(run)
+    assert "CT 190 (ns1\\x1b]0;owned" in run.stdout
+
+
+def test_console_lines_name_the_guest_escaped(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import io
+    import os
+
+    import pvectl.console.session as session_module
+    from pvectl.cli.attach import pump
+
+    class ClosedByServer:
+        terminated_by = None
+
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            pass
+
+        def run(self, first: bytes) -> str:
+            return "closed"
+
+        def signal(self, signum: int) -> None:
+            pass
+
+        def close(self) -> None:
+            pass
+
+    read, write = os.pipe()
+    try:
+        monkeypatch.setattr(session_module, "Session", ClosedByServer)
+        monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.FileIO(read, closefd=False)))
+        monkeypatch.setattr("sys.stdout", io.TextIOWrapper(io.FileIO(write, "w", closefd=False)))
+        assert pump(None, b"", f"VM 100 (dns1{EVIL})", "serial0") == 0  # type: ignore[arg-type]
+    finally:
+        os.close(read)
+        os.close(write)
+    err = capsys.readouterr().err
+    assert "The console of VM 100 (dns1\\x1b]0;owned" in err
+    for raw in RAW:
+        assert raw not in err

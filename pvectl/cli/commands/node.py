@@ -224,7 +224,9 @@ def drain(
         if dry_run:
             show(ctx, rows, columns=DRAIN_COLUMNS, human=text)
             return
-        print(text, file=sys.stderr)
+        from pvectl.cli.safe_text import safe_text
+
+        print(safe_text(text), file=sys.stderr)  # guest names are server text
         if not yes:
             n = render.count(going, noun)
             select.confirm(f"Migrate {n} off {node}?", f"refusing to drain {node}")
