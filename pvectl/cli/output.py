@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pvectl.cli.errors import USAGE, CliError
-from pvectl.cli.safe_text import safe_cell, safe_text
+from pvectl.cli.safe_text import safe_cell, safe_json, safe_text
 
 FORMATS = ("auto", "table", "wide", "json", "yaml", "text")
 MAX_COLUMNS = 8
@@ -206,9 +206,9 @@ def json_text(data: Any) -> str:
     try:
         import orjson
 
-        return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode()
+        return safe_json(orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode())
     except (ImportError, TypeError):  # ints beyond 64 bits, odd types: the stdlib writer says what it can
-        return json.dumps(data, indent=2, ensure_ascii=False)
+        return safe_json(json.dumps(data, indent=2, ensure_ascii=False))
 
 
 def yaml_text(data: Any) -> str:

@@ -15,6 +15,8 @@ import re
 # C0 except tab and newline, DEL, C1; and the bidirectional controls (U+061C, U+200E/F, U+202A-E, U+2066-9)
 _IN_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _IN_CELL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# what JSON writers leave raw: DEL, C1 (0x9b starts a sequence as ESC [ does) and the direction controls
+_IN_JSON = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def _escaped(match: re.Match[str]) -> str:
@@ -27,6 +29,15 @@ def safe_text(text: str) -> str:
     if text.isascii() and text.isprintable():  # the usual case, checked in C
         return text
     return _IN_TEXT.sub(_escaped, text)
+
+
+def safe_json(text: str) -> str:
+    """JSON text with DEL, C1 and the direction controls written as ``\\u009b`` escapes, as C0 already are: the
+    same data to a parser, nothing a terminal obeys (they can only stand inside strings, where the escape is
+    valid JSON)."""
+    if text.isascii() and "\x7f" not in text:
+        return text
+    return _IN_JSON.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 def safe_cell(text: str) -> str:

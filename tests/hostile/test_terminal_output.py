@@ -113,7 +113,10 @@ def test_vm_list_on_a_terminal_colours_only_its_own_cells(hcli: SimCli, monkeypa
 
 def test_json_and_yaml_keep_their_own_escaping(hcli: SimCli) -> None:
     as_json = hcli("vm", "list", "-o", "json")
-    assert "\x1b" not in as_json.stdout and as_json.json()[0]["name"].endswith(EVIL)
+    assert as_json.json()[0]["name"].endswith(EVIL)
+    for raw in RAW:  # C0 as JSON escapes it; DEL and C1 (0x9b: a CSI) as \u007f, \u009b
+        assert raw not in as_json.stdout
+    assert "\\u009b31m\\u007f" in as_json.stdout
     as_yaml = hcli("vm", "list", "-o", "yaml")
     assert "\x1b" not in as_yaml.stdout
 
@@ -294,3 +297,12 @@ def test_console_lines_name_the_guest_escaped(
     assert "The console of VM 100 (dns1\\x1b]0;owned" in err
     for raw in RAW:
         assert raw not in err
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=st.dictionaries(st.text(), st.text() | st.lists(st.text(), max_size=3), max_size=4))
+def test_json_output_reads_back_and_carries_no_control_character(value: dict[str, Any]) -> None:
+    rendered = output.json_text(value)
+    assert json.loads(rendered) == value
+    assert not any((ord(c) < 0x20 and c not in "\n") or 0x7F <= ord(c) <= 0x9F for c in rendered), rendered
+    assert not any(c in rendered for c in "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
