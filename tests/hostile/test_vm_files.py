@@ -192,3 +192,35 @@ def test_only_what_aliases_stand_for_counts_against_their_cap(monkeypatch: pytes
     assert yaml_documents(base + "".join(f"v{i}: *b\n" for i in range(5)), "-f m")  # 45 through aliases
     with pytest.raises(FileLoadError, match="line 7: aliases expand to more than 50 values"):
         yaml_documents(base + "".join(f"v{i}: *b\n" for i in range(6)), "-f m")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "says"),
+    [
+        ("ct.yaml", YAML_CASES["alias bomb"][0], "line 6: aliases expand"),
+        ("ct.yaml", b"hostname: ct9\nmemory: 1024\nmemory: 8192\n", "line 3: key 'memory' is given twice"),
+        ("ct.yaml", YAML_CASES["binary"][0], "not a text file"),
+        ("ct.yaml", YAML_CASES["5000 levels"][0], "nested deeper than"),
+        ("ct.yaml", YAML_CASES["too large"][0], "larger than 1024 KiB"),
+        ("ct.json", b'{"hostname": "ct9", "memory": 1024, "memory": 8192}', "key 'memory' is given twice"),
+        ("ct.json", b"[" * 5000 + b"]" * 5000, "nested deeper than"),
+        ("ct.yaml", "hostname: caf\u00e9\n".encode("latin-1"), "not UTF-8 text"),
+    ],
+)
+def test_ct_create_from_file_refuses_a_hostile_file(
+    cli: SimCli, tmp_path: Path, name: str, content: bytes, says: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    run = cli("ct", "create", "--from-file", str(path), "--template", "debian-12")
+    assert run.code == 2, run.stderr
+    line = _one_error_line(run.stderr)
+    assert f"--from-file {path}" in line and says in line, line
+    assert cli.writes() == []
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero")
+def test_ct_create_reads_dev_zero_only_up_to_the_cap(cli: SimCli) -> None:
+    run = cli("ct", "create", "--from-file", "/dev/zero", "--template", "debian-12")
+    assert run.code == 2
+    assert "/dev/zero" in _one_error_line(run.stderr)
