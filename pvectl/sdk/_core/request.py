@@ -119,13 +119,15 @@ def _parse_big(body: bytes) -> Any:
 
 def interpret(status: int, reason: str, body: bytes, method: str, path: str) -> Any:
     """PVE's ``{"data": ...}`` envelope -> the data; an error status -> the matching ApiError."""
-    from pvectl.sdk._core.bounds import nests_deeper, too_deep_message
+    from pvectl.sdk._core import bounds
 
     payload: Any = None
-    deep = bool(body) and nests_deeper(body)  # the parsers (and all that walks the data) recurse per level
-    if deep and 200 <= status < 300:
-        raise UnexpectedAnswer(too_deep_message(), method=method, path=path)
-    if body and not deep:
+    many = len(body) > BIG_ANSWER and bounds.holds_more_values(body)  # parsed, up to 30x its bytes
+    deep = not many and bool(body) and bounds.nests_deeper(body)  # the parsers (and all that walks the data) recurse
+    if (deep or many) and 200 <= status < 300:
+        message = bounds.too_deep_message() if deep else bounds.too_many_values_message()
+        raise UnexpectedAnswer(message, method=method, path=path)
+    if body and not deep and not many:
         try:
             payload = _parse_big(body) if len(body) > BIG_ANSWER else json.loads(body)
         except (ValueError, RecursionError):
