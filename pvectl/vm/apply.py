@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from pvectl.vm.diff import VmDiff
     from pvectl.vm.resolve import Resolution
     from pvectl.vm.submit import Event
+    from pvectl.vm.update import UpdatePlan
 
 
 class ApplyRefused(ValueError):
@@ -106,10 +107,35 @@ def prepare(client: ProxmoxClient, diffs: Sequence[VmDiff], prune: Sequence[VmRe
                 notes += [f"{diff.title}: {note}" for note in plan.notes]
             except WorkflowError as exc:
                 problems += [f"{diff.title}: {exc}", *(f"{diff.title}: {d}" for d in exc.details)]
+        elif diff.action == "change" and diff.plan is not None and diff.ref is not None:
+            problems += [
+                f"{diff.title}: {problem}" for problem in _invalid_params(client, diff.ref, diff.plan, diff.digest)
+            ]
         steps.append(step)
     if problems:
         raise ApplyRefused("the file cannot be applied as it is (nothing was sent)", problems)
     return Prepared(steps, list(prune), notes)
+
+
+def _invalid_params(client: ProxmoxClient, ref: VmRef, plan: UpdatePlan, digest: str | None) -> list[str]:
+    """What PVE's schema refuses in the writes a change would send (``memory: -5``, ``name: bad_vm!``), checked
+    as the SDK checks them before sending, so apply refuses them up front (and diff reports them) instead of the
+    write failing mid-run."""
+    from pvectl.sdk._core.errors import ValidationError
+    from pvectl.sdk._core.request import prepare
+
+    out: list[str] = []
+    for method, path, params in plan.requests(ref.node, ref.vmid, digest, running=ref.status == "running"):
+        found = client.spec.match(path)
+        if found is None:
+            continue
+        template, values = found
+        op = client.spec.op(f"{method} {template}")
+        try:
+            prepare(op, [values[name] for name in op.path_params], params)
+        except ValidationError as exc:
+            out += [f"{key}: {' '.join(problem.split())}" for key, problem in exc.errors.items()]
+    return out
 
 
 def run_step(

@@ -120,6 +120,27 @@ def test_diff_refuses_what_apply_refuses(cli: SimCli, tmp_path: Path) -> None:
     assert cli.writes() == []
 
 
+def test_diff_refuses_what_apply_refuses_for_a_vm_that_exists(cli: SimCli, tmp_path: Path) -> None:
+    """A change PVE's schema refuses: apply refused it only mid-run ('whether it applied is unknown', exit 8)."""
+    path = tmp_path / "vm.yaml"
+    path.write_text("vmid: 100\nnode: pve1\nname: bad_vm!\nmemory: -5\n")
+    diff, apply = cli("diff", "-f", str(path)), cli("apply", "-f", str(path))
+    assert (diff.code, apply.code) == (2, 2), apply.stdout + apply.stderr
+    assert "+ memory: -5" in diff.stdout  # the diff, then why apply refuses it
+    assert "(apply would refuse it)" in diff.stderr and "(nothing was sent)" in apply.stderr
+    for run in (diff, apply):
+        assert "VM 100 (dns1) on pve1: memory: invalid format" in run.stderr and "minimum value of 16" in run.stderr
+        assert "VM 100 (dns1) on pve1: name: invalid format - value does not look like a valid DNS name" in run.stderr
+    assert cli.writes() == []
+
+
+def test_vm_set_of_a_value_the_schema_refuses_is_not_sent(cli: SimCli) -> None:
+    run = cli("vm", "set", "100", "--memory", "-5")
+    assert run.code == 2, run.stderr
+    assert "minimum value of 16" in run.stderr and "nothing was sent" in run.stderr and "unknown" not in run.stderr
+    assert cli.writes() == []
+
+
 # Property tests of the loader: any text ends in data or one FileLoadError line, never another exception.
 
 _YAMLISH = st.lists(st.sampled_from([*"ab:-[]{}&*!|>'\"#,? \n\t0", "<<", "&a", "*a", "\x1b"]), max_size=80).map("".join)
