@@ -245,3 +245,16 @@ def test_ct_create_reads_dev_zero_only_up_to_the_cap(cli: SimCli) -> None:
     run = cli("ct", "create", "--from-file", "/dev/zero", "--template", "debian-12")
     assert run.code == 2
     assert "/dev/zero" in _one_error_line(run.stderr)
+
+
+def test_diff_refuses_what_apply_refuses_for_a_container_that_exists(cli: SimCli, tmp_path: Path) -> None:
+    path = tmp_path / "ct.yaml"
+    path.write_text("kind: ct\nvmid: 190\nnode: pve1\nhostname: bad_ct!\nmemory: -5\n")
+    diff, apply = cli("diff", "-f", str(path)), cli("apply", "-f", str(path))
+    assert (diff.code, apply.code) == (2, 2), apply.stdout + apply.stderr
+    for run in (diff, apply):
+        assert (
+            "CT 190 (ns1) on pve1: hostname: invalid format - value does not look like a valid DNS name" in run.stderr
+        )
+        assert "CT 190 (ns1) on pve1: memory: value must have a minimum value of 16" in run.stderr
+    assert cli.writes() == []
