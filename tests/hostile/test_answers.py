@@ -212,3 +212,42 @@ def _values(value: Any) -> int:
 def test_the_value_count_on_the_bytes_agrees_with_the_parsed_data(value: Any, limit: int, compact: bool) -> None:
     body = orjson.dumps(value) if compact else json.dumps(value, indent=1).encode()
     assert bounds.holds_more_values(body, limit) == (_values(value) > limit)
+
+
+def test_a_lone_surrogate_in_an_answer_is_replaced(hcli: SimCli, hostile: Hostile) -> None:
+    """``"\\ud800"`` is valid JSON but half a character: json kept it (orjson refused it) and writing it to any
+    output stopped pvectl with 'internal error'; it reads as U+FFFD, whatever the answer's size."""
+    row = {"vmid": 100, "type": "qemu", "node": "pve1", "status": "running", "name": "web"}
+    for padding in ("", "x" * BIG_ANSWER):  # json's path and orjson's
+        body = orjson.dumps({"data": [{**row, "description": padding}]}).replace(b'"web"', b'"web\\ud800"')
+        hostile.body = body
+        for fmt in ("table", "json", "yaml", "text"):
+            run = hcli("vm", "list", "-o", fmt)
+            assert run.code == 0, run.stderr
+            assert "web\ufffd" in run.stdout or "web\\ufffd" in run.stdout, run.stdout
+
+
+def test_numbers_that_are_not_numbers_are_shown_as_they_came(hcli: SimCli, hostile: Hostile) -> None:
+    row = {"vmid": 100, "type": "qemu", "node": "pve1", "status": "running", "name": "web"}
+    hostile.body = orjson.dumps({"data": [{**row, "maxmem": "lots", "uptime": "y", "maxcpu": "x"}]})
+    run = hcli("vm", "list", "-o", "wide")
+    assert run.code == 0, run.stderr
+    assert "lots" in run.stdout and run.stdout.rstrip().endswith(" y")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    value=st.recursive(
+        st.text(st.sampled_from(["a", "\u00e9", "\U0001f600", "\ud800", "\udfff", "\ud83d", "\ude00", "\x1b"]))
+        | st.integers(),
+        lambda inner: st.lists(inner, max_size=3),
+        max_leaves=10,
+    )
+)
+def test_whatever_an_answer_holds_can_be_written_as_utf8(value: Any) -> None:
+    from pvectl.cli.output import json_text, yaml_text
+
+    body = json.dumps({"data": value}).encode()  # ASCII, with \\udXXX escapes for lone surrogates
+    data = interpret(200, "OK", body, "GET", "/x")
+    json_text(data).encode("utf-8")
+    yaml_text(data).encode("utf-8")

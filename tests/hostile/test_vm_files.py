@@ -258,3 +258,21 @@ def test_diff_refuses_what_apply_refuses_for_a_container_that_exists(cli: SimCli
         )
         assert "CT 190 (ns1) on pve1: memory: value must have a minimum value of 16" in run.stderr
     assert cli.writes() == []
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("vm.yaml", 'name: "web\\ud800"\n'),
+        ("vm.yaml", 'name: "web\\U0000DC00"\n'),
+        ("vm.json", '{"name": "web\\uD800"}'),
+    ],
+)
+def test_a_lone_surrogate_escape_is_refused(cli: SimCli, tmp_path: Path, name: str, content: str) -> None:
+    """Half a UTF-16 pair reads as a str no UTF-8 output can write: printing it gave 'internal error'."""
+    path = tmp_path / name
+    path.write_text(content)
+    run = cli("vm", "create", "--from-file", str(path), "--dry-run")
+    assert run.code == 2
+    assert "is half of a UTF-16 pair, not a character" in _one_error_line(run.stderr)
+    assert json_document('{"name": "web\\ud83d\\ude00"}', "-f v") == {"name": "web\U0001f600"}  # a pair reads

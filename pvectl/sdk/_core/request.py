@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -117,6 +118,26 @@ def _parse_big(body: bytes) -> Any:
     return orjson.loads(body)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _without_lone_surrogates(data: Any) -> Any:
+    """``data`` with each lone UTF-16 surrogate (a ``\\ud800`` escape without its pair, which json keeps as is and
+    no UTF-8 output can write) replaced by U+FFFD, as a decoder replaces bytes that are not text. A valid pair
+    was already joined into one character by the parser, so every surrogate left is lone."""
+
+    def fix(value: Any) -> Any:
+        if isinstance(value, str):
+            return _SURROGATE.sub("\ufffd", value)
+        if isinstance(value, list):
+            return [fix(item) for item in value]
+        if isinstance(value, dict):
+            return {fix(key): fix(item) for key, item in value.items()}
+        return value
+
+    return fix(data)  # recursion is bounded: the answer nests at most MAX_ANSWER_DEPTH levels
+
+
 def interpret(status: int, reason: str, body: bytes, method: str, path: str) -> Any:
     """PVE's ``{"data": ...}`` envelope -> the data; an error status -> the matching ApiError."""
     from pvectl.sdk._core import bounds
@@ -131,7 +152,12 @@ def interpret(status: int, reason: str, body: bytes, method: str, path: str) -> 
         try:
             payload = _parse_big(body) if len(body) > BIG_ANSWER else json.loads(body)
         except (ValueError, RecursionError):
-            payload = None
+            try:  # orjson refuses what json reads (a lone surrogate escape): the same answer, whatever its size
+                payload = json.loads(body) if len(body) > BIG_ANSWER else None
+            except (ValueError, RecursionError):
+                payload = None
+        if payload is not None and (b"\\ud" in body or b"\\uD" in body):
+            payload = _without_lone_surrogates(payload)
     if 200 <= status < 300:
         if isinstance(payload, dict):
             return payload.get("data")

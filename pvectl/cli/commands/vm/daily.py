@@ -112,7 +112,7 @@ def list_vms(
                 "status": vm.status,
                 "tags": ";".join(vm.tags),
                 "cpus": vm.raw.get("maxcpu"),
-                "memory": int(vm.raw.get("maxmem") or 0) // (1024 * 1024),
+                "memory": _whole(vm.raw.get("maxmem"), 1024 * 1024),
                 **_wide(vm.raw),
             }
             for vm in vms
@@ -128,9 +128,18 @@ def _wide(raw: Mapping[str, Any]) -> dict[str, Any]:
         "template": bool(raw.get("template")),
         "ha": raw.get("hastate") or "",
         "lock": raw.get("lock") or "",
-        "uptime": int(raw.get("uptime") or 0),
-        "maxmem": int(raw.get("maxmem") or 0),
+        "uptime": _whole(raw.get("uptime")),
+        "maxmem": _whole(raw.get("maxmem")),
     }
+
+
+def _whole(value: Any, unit: int = 1) -> Any:
+    """A count from the server in ``unit``s (0 when absent); a value that is not a number is shown as it came
+    (a broken server's ``"uptime": "y"`` stopped the listing with 'internal error')."""
+    try:
+        return int(value or 0) // unit
+    except (TypeError, ValueError, OverflowError):
+        return value
 
 
 def _check_filters(client: ProxmoxClient, *, node: str | None, status: str | None) -> None:
