@@ -201,6 +201,15 @@ def queried(expr: str, data: Any) -> tuple[Any, None, list[str] | None, None]:
     return result, None, (all_columns(result) if _is_rows(result) else None), None
 
 
+def whole(value: Any, unit: int = 1) -> Any:
+    """A count from the server in ``unit``s for a listing (0 when absent); a value that is not a number is shown
+    as it came (a broken server's ``"uptime": "y"`` stopped the listing with 'internal error')."""
+    try:
+        return int(value or 0) // unit
+    except (TypeError, ValueError, OverflowError):
+        return value
+
+
 def json_text(data: Any) -> str:
     """Indented JSON; orjson writes the same text as ``json.dumps(indent=2)`` about 15x faster (10k rows)."""
     try:

@@ -48,7 +48,7 @@ def list_cts(
 ) -> None:
     """List the cluster's LXC containers (no node needed)."""
     with reported():
-        from pvectl.cli.output import emit
+        from pvectl.cli.output import emit, whole
         from pvectl.vm.lookup import cluster_vms, matches
 
         if status is not None and status not in STATES:
@@ -69,7 +69,7 @@ def list_cts(
                 "status": ct.status,
                 "tags": ";".join(ct.tags),
                 "cpus": ct.raw.get("maxcpu"),
-                "memory": int(ct.raw.get("maxmem") or 0) // (1024 * 1024),
+                "memory": whole(ct.raw.get("maxmem"), 1024 * 1024),
             }
             for ct in cts
         ]
