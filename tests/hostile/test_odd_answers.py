@@ -128,3 +128,11 @@ def test_the_tree_is_unchanged_for_an_ordinary_list() -> None:
         "  `- c  1970-01-01 00:00:03",
         "    `- current  <- you are here",
     ]
+
+
+def test_a_drain_planned_on_an_odd_node_memory_is_one_error_line(ocli: SimCli, odd: Odd) -> None:
+    odd.key, odd.value = "maxmem", "x"  # the nodes' and the VMs' (the VMs' is met first)
+    run = ocli("node", "drain", "pve1", "--yes")
+    assert run.code == 1, run.stderr
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and "maxmem of " in lines[0] and 'returned "x"' in lines[0], run.stderr

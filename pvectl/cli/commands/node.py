@@ -120,7 +120,7 @@ def show_node(ctx: typer.Context, node: NodeArg) -> None:
 
 def _rooms(client: ProxmoxClient, source: str, targets: list[str]) -> list[Any]:
     from pvectl.cli.errors import NOT_FOUND, USAGE, CliError
-    from pvectl.sdk._core.answers import as_rows
+    from pvectl.sdk._core.answers import as_int, as_rows
     from pvectl.vm.drain import NodeRoom
 
     nodes = {str(n.get("node")): n for n in as_rows("GET /nodes", client.nodes.list())}
@@ -139,8 +139,8 @@ def _rooms(client: ProxmoxClient, source: str, targets: list[str]) -> list[Any]:
         NodeRoom(
             name,
             nodes[name].get("status") == "online",
-            int(nodes[name].get("maxmem") or 0),
-            int(nodes[name].get("mem") or 0),
+            as_int(f"maxmem of node {name} in GET /nodes", nodes[name].get("maxmem"), default=0),
+            as_int(f"mem of node {name} in GET /nodes", nodes[name].get("mem"), default=0),
         )
         for name in chosen
     ]
