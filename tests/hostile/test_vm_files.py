@@ -276,3 +276,15 @@ def test_a_lone_surrogate_escape_is_refused(cli: SimCli, tmp_path: Path, name: s
     assert run.code == 2
     assert "is half of a UTF-16 pair, not a character" in _one_error_line(run.stderr)
     assert json_document('{"name": "web\\ud83d\\ude00"}', "-f v") == {"name": "web\U0001f600"}  # a pair reads
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero")
+@pytest.mark.parametrize("command", [("vm", "create", "--name", "k1"), ("ct", "create", "--hostname", "k1")])
+def test_an_ssh_key_file_is_read_only_up_to_64_kib(cli: SimCli, tmp_path: Path, command: tuple[str, ...]) -> None:
+    big = tmp_path / "keys"
+    big.write_text("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE2Q0vsSs0Vj3Rn1m0Z0Q5vH1bFJqkDmAeaY0eWZLJ0V u@h\n" * 1000)
+    for path in ("/dev/zero", str(big)):  # /dev/zero was read until memory ran out
+        run = cli(*command, "--ssh-key", path, "--dry-run")
+        assert run.code == 2
+        assert f"--ssh-key: {path} is larger than 64 KiB: not a public key file" in _one_error_line(run.stderr)
+    assert cli.writes() == []

@@ -19,18 +19,32 @@ from pvectl.cli.commands.vm.wait import VmArg
 from pvectl.cli.errors import FAILURE, UNKNOWN, USAGE, CliError, reported
 
 EXEC_TIMEOUT = 300.0
+# PVE's agent exec takes at most 64 KiB of input-data (qemu-server src/PVE/API2/Qemu/Agent.pm, exec: input-data
+# maxLength 64 * 1024; schema pve-9.1.3 max_length 65536): reading past it only delays the refusal
+INPUT_MAX = 64 * 1024
 
 
 def _read_input(source: str | None) -> str | None:
+    """The command's input, read only as far as PVE would take it (``--input /dev/zero`` ran until memory ran
+    out), as UTF-8 text: one error line otherwise."""
     if source is None:
         return None
-    if source == "-":
-        return sys.stdin.read()
     try:
-        with open(source, encoding="utf-8") as handle:
-            return handle.read()
+        if source == "-":
+            data = sys.stdin.buffer.read(INPUT_MAX + 1)
+        else:
+            with open(source, "rb") as handle:
+                data = handle.read(INPUT_MAX + 1)
     except OSError as exc:
         raise CliError(f"--input: cannot read {source}: {exc.strerror}", USAGE) from None
+    if len(data) > INPUT_MAX:
+        raise CliError(f"--input {source}: larger than 64 KiB, the most PVE's agent exec takes (input-data)", USAGE)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CliError(
+            f"--input {source}: not UTF-8 text (byte 0x{data[exc.start]:02x} at {exc.start})", USAGE
+        ) from None
 
 
 def exec_(
