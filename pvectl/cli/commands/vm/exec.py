@@ -19,8 +19,9 @@ from pvectl.cli.commands.vm.wait import VmArg
 from pvectl.cli.errors import FAILURE, UNKNOWN, USAGE, CliError, reported
 
 EXEC_TIMEOUT = 300.0
-# PVE's agent exec takes at most 64 KiB of input-data (qemu-server src/PVE/API2/Qemu/Agent.pm, exec: input-data
-# maxLength 64 * 1024; schema pve-9.1.3 max_length 65536): reading past it only delays the refusal
+# PVE's agent exec takes at most 64 Ki characters of input-data (qemu-server src/PVE/API2/Qemu/Agent.pm, the exec
+# method's input-data: maxLength 64 * 1024; schema pve-9.1.3 max_length 65536): reading past it only delays the
+# refusal (4 bytes is the longest UTF-8 character)
 INPUT_MAX = 64 * 1024
 
 
@@ -31,20 +32,25 @@ def _read_input(source: str | None) -> str | None:
         return None
     try:
         if source == "-":
-            data = sys.stdin.buffer.read(INPUT_MAX + 1)
+            data = sys.stdin.buffer.read(4 * INPUT_MAX + 1)
         else:
             with open(source, "rb") as handle:
-                data = handle.read(INPUT_MAX + 1)
+                data = handle.read(4 * INPUT_MAX + 1)
     except OSError as exc:
         raise CliError(f"--input: cannot read {source}: {exc.strerror}", USAGE) from None
-    if len(data) > INPUT_MAX:
-        raise CliError(f"--input {source}: larger than 64 KiB, the most PVE's agent exec takes (input-data)", USAGE)
     try:
-        return data.decode("utf-8")
+        text = data[: 4 * INPUT_MAX].decode("utf-8")
     except UnicodeDecodeError as exc:
+        if len(data) <= 4 * INPUT_MAX or exc.start < 4 * INPUT_MAX - 3:  # not a character cut at the read's end
+            raise CliError(
+                f"--input {source}: not UTF-8 text (byte 0x{data[exc.start]:02x} at {exc.start})", USAGE
+            ) from None
+        text = data[: exc.start].decode("utf-8")
+    if len(text) > INPUT_MAX or len(data) > 4 * INPUT_MAX:
         raise CliError(
-            f"--input {source}: not UTF-8 text (byte 0x{data[exc.start]:02x} at {exc.start})", USAGE
-        ) from None
+            f"--input {source}: more than 64 Ki characters, the most PVE's agent exec takes (input-data)", USAGE
+        )
+    return text
 
 
 def exec_(
