@@ -46,3 +46,15 @@ def safe_cell(text: str) -> str:
     if text.isascii() and text.isprintable():
         return text
     return _IN_CELL.sub(_escaped, text)
+
+
+# A server's error message is a line or two; a broken one can send megabytes, which would scroll the terminal away
+LINE_SHOWN = 2000
+
+
+def clipped(line: str) -> str:
+    """An error or progress line cut after LINE_SHOWN characters, saying how much was left out (the data itself,
+    in tables, JSON and YAML, is never cut)."""
+    if len(line) <= LINE_SHOWN:
+        return line
+    return f"{line[:LINE_SHOWN]}... ({len(line) - LINE_SHOWN:,} more characters; -vv traces the whole answer)"

@@ -306,3 +306,28 @@ def test_json_output_reads_back_and_carries_no_control_character(value: dict[str
     assert json.loads(rendered) == value
     assert not any((ord(c) < 0x20 and c not in "\n") or 0x7F <= ord(c) <= 0x9F for c in rendered), rendered
     assert not any(c in rendered for c in "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def test_a_huge_error_message_is_one_clipped_line(
+    hcli: SimCli, poison: Poison, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A broken server's 200 KB error message (masked in linear time) shows its first 2,000 characters."""
+    monkeypatch.setattr("tests.hostile.test_terminal_output.EVIL", "a" * 200_000)
+    poison.error_on = "/status/start"
+    run = hcli("vm", "start", "102")
+    assert run.code != 0
+    assert len(run.stdout) + len(run.stderr) < 2200, [len(line) for line in run.stderr.splitlines()]
+    assert (
+        run.stderr.startswith("error: VM 102 (scratch")
+        and "more characters; -vv traces the whole answer)" in run.stderr
+    )
+
+
+def test_bulk_progress_lines_clip_a_huge_message(hcli: SimCli, poison: Poison, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("tests.hostile.test_terminal_output.EVIL", "a" * 200_000)
+    poison.keys, poison.error_on = set(), "/status/stop"
+    run = hcli("vm", "stop", "-l", "tag=prod", "--yes", "-o", "json")
+    assert run.code == 8
+    assert all(len(line) < 2200 for line in run.stderr.splitlines()), [len(line) for line in run.stderr.splitlines()]
+    assert run.stderr.count("more characters; -vv traces the whole answer)") == 2  # the two VMs' [!!] lines
+    assert len(run.json()[0]["message"]) > 200_000  # the data is never cut
