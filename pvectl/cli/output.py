@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pvectl.cli.errors import USAGE, CliError
-from pvectl.cli.safe_text import safe_cell, safe_json, safe_text
+from pvectl.cli.safe_text import raw_in_yaml, safe_cell, safe_json, safe_text
 
 FORMATS = ("auto", "table", "wide", "json", "yaml", "text")
 MAX_COLUMNS = 8
@@ -228,6 +228,10 @@ def yaml_text(data: Any) -> str:
     text: str = yaml.dump(
         data, Dumper=dumper, sort_keys=False, allow_unicode=True, width=2**31 - 1, default_flow_style=False
     )
+    if not text.isascii() and raw_in_yaml(text):  # YAML counts direction overrides printable: escape them too
+        text = yaml.dump(
+            data, Dumper=dumper, sort_keys=False, allow_unicode=False, width=2**31 - 1, default_flow_style=False
+        )
     return text
 
 

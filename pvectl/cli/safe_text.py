@@ -41,6 +41,15 @@ def safe_json(text: str) -> str:
     return _IN_JSON.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
+_DIRECTION = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def raw_in_yaml(text: str) -> bool:
+    """Whether YAML text holds a direction control as it is (YAML escapes C0, DEL and C1, not these): the
+    caller then writes every non-ASCII character as an escape."""
+    return _DIRECTION.search(text) is not None
+
+
 def safe_cell(text: str) -> str:
     """``text`` as one line of a table or a text listing: every control character escaped, tab and newline too."""
     if text.isascii() and text.isprintable():

@@ -331,3 +331,20 @@ def test_bulk_progress_lines_clip_a_huge_message(hcli: SimCli, poison: Poison, m
     assert all(len(line) < 2200 for line in run.stderr.splitlines()), [len(line) for line in run.stderr.splitlines()]
     assert run.stderr.count("more characters; -vv traces the whole answer)") == 2  # the two VMs' [!!] lines
     assert len(run.json()[0]["message"]) > 200_000  # the data is never cut
+
+
+_CONTROLS = st.lists(
+    st.sampled_from([*"\x1b\x07\x7f\x85\x9b\t\r\u202e\u2066\u200f\u00e9a "]) | st.characters(exclude_categories=["Cs"]),
+    max_size=12,
+).map("".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=st.dictionaries(st.text(max_size=5), _CONTROLS | st.lists(_CONTROLS, max_size=3), max_size=4))
+def test_yaml_output_reads_back_and_carries_no_control_character(value: dict[str, Any]) -> None:
+    import yaml
+
+    rendered = output.yaml_text(value)
+    assert yaml.safe_load(rendered) == (value or None) or (value == {} and yaml.safe_load(rendered) == {})
+    assert not any((ord(c) < 0x20 and c not in "\n") or 0x7F <= ord(c) <= 0x9F for c in rendered), rendered
+    assert not any(c in rendered for c in "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
