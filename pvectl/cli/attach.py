@@ -71,9 +71,11 @@ def error(exc: ConsoleError) -> CliError:
 
 def pump(ws: ClientConnection, first: bytes, label: str, port: str) -> int:
     """Our terminal (or pipe) <-> the logged-in console; the terminal restored on every way out."""
+    from pvectl.cli.safe_text import safe_cell
     from pvectl.console.session import DETACH_KEY, DETACH_NAME, Session
     from pvectl.console.terminal import raw_mode, signals, window_size
 
+    label = safe_cell(label)  # the guest's name is server text
     stdin_fd, stdout_fd = sys.stdin.fileno(), sys.stdout.fileno()
     on_tty = os.isatty(stdin_fd)
     session = Session(

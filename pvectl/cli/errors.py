@@ -90,11 +90,11 @@ def _is_config_error(exc: BaseException) -> bool:
 def describe(exc: BaseException) -> tuple[str, list[str]]:
     """One-line message and detail lines, redacted (no secret reaches the terminal through an error) and with
     control characters escaped (an error message of a server cannot drive the terminal: pvectl.cli.safe_text)."""
-    from pvectl.cli.safe_text import safe_cell
+    from pvectl.cli.safe_text import clipped, safe_cell
     from pvectl.sdk._core.redact import redact
 
     message, details = _describe(exc)
-    return safe_cell(redact(message)), [safe_cell(redact(line)) for line in details]
+    return clipped(safe_cell(redact(message))), [clipped(safe_cell(redact(line))) for line in details]
 
 
 def _describe(exc: BaseException) -> tuple[str, list[str]]:

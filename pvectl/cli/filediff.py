@@ -85,6 +85,9 @@ def _value(value: Any) -> str:
 
 
 def _paint(mark: str, line: str, colour: bool) -> str:
+    from pvectl.cli.safe_text import safe_cell
+
+    line = safe_cell(line)  # live values and names are server text, desired ones a file's
     return f"\033[{COLOURS[mark]}m{line}\033[0m" if colour else line
 
 
@@ -105,14 +108,16 @@ def change_lines(change: Change, colour: bool) -> list[str]:
 
 
 def human(diffs: list[VmDiff], colour: bool) -> str:
+    from pvectl.cli.safe_text import safe_cell
+
     out = []
     for diff in diffs:
         if diff.action == "unchanged":
-            out.append(f"{diff.title}: unchanged")
+            out.append(f"{safe_cell(diff.title)}: unchanged")
             continue
         n = len(diff.changes)
         what = "create" if diff.action == "create" else f"{n} change{'s' if n != 1 else ''}"
-        out.append(f"{diff.title}: {what}")
+        out.append(f"{safe_cell(diff.title)}: {what}")
         for change in diff.changes:
             out += change_lines(change, colour) if diff.action != "create" else _created(change, colour)
     return "\n".join(out)

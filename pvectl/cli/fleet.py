@@ -133,10 +133,10 @@ def dry_run(ctx: typer.Context, refs: list[VmRef], request: Callable[[VmRef], st
 
 
 def progress_line(result: Result) -> None:
-    from pvectl.cli.safe_text import safe_text
+    from pvectl.cli.safe_text import clipped, safe_text
 
     mark = "ok" if result.outcome.ok else "!!"
-    print(f"[{mark}] {safe_text(result.outcome.message)}", file=sys.stderr, flush=True)
+    print(clipped(f"[{mark}] {safe_text(result.outcome.message)}"), file=sys.stderr, flush=True)
 
 
 def report(ctx: typer.Context, results: list[Result], *, single: bool = False) -> None:

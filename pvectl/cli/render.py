@@ -81,10 +81,10 @@ def one(ctx: typer.Context, outcome: Outcome) -> None:
 
 def progress(outcome: Outcome) -> None:
     """One line per guest on stderr as a bulk run goes (stdout stays for the table or -o json)."""
-    from pvectl.cli.safe_text import safe_cell
+    from pvectl.cli.safe_text import clipped, safe_cell
 
     mark = "ok" if outcome.ok else "!!"
-    print(f"[{mark}] {safe_cell(outcome.message)}", file=sys.stderr, flush=True)  # names are server text
+    print(clipped(f"[{mark}] {safe_cell(outcome.message)}"), file=sys.stderr, flush=True)  # names are server text
 
 
 def many(ctx: typer.Context, outcomes: Sequence[Outcome], *, single: bool = False) -> None:

@@ -106,10 +106,51 @@ def prepare(client: ProxmoxClient, diffs: Sequence[VmDiff], prune: Sequence[VmRe
                 notes += [f"{diff.title}: {note}" for note in plan.notes]
             except WorkflowError as exc:
                 problems += [f"{diff.title}: {exc}", *(f"{diff.title}: {d}" for d in exc.details)]
+        elif diff.action == "change":
+            problems += [f"{diff.title}: {problem}" for problem in _invalid_params(client, _writes(diff))]
         steps.append(step)
     if problems:
         raise ApplyRefused("the file cannot be applied as it is (nothing was sent)", problems)
     return Prepared(steps, list(prune), notes)
+
+
+def _writes(diff: VmDiff) -> list[tuple[str, str, dict[str, Any]]]:
+    """The writes a change of an existing guest sends: (method, path, params)."""
+    ref, change = diff.ref, getattr(diff, "ct_change", None)
+    if ref is None:
+        return []
+    if change is not None:  # a container: ct set's one config write
+        from pvectl.ct.ops import update
+
+        write = update(ref, change.params, change.delete, diff.digest)
+        return [(write.method, write.path, write.params)]
+    if diff.plan is None:
+        return []
+    return [
+        (m, p, dict(params))
+        for m, p, params in diff.plan.requests(ref.node, ref.vmid, diff.digest, running=ref.status == "running")
+    ]
+
+
+def _invalid_params(client: ProxmoxClient, writes: list[tuple[str, str, dict[str, Any]]]) -> list[str]:
+    """What PVE's schema refuses in the writes a change would send (``memory: -5``, ``name: bad_vm!``), checked
+    as the SDK checks them before sending, so apply refuses them up front (and diff reports them) instead of the
+    write failing mid-run."""
+    from pvectl.sdk._core.errors import ValidationError
+    from pvectl.sdk._core.request import prepare
+
+    out: list[str] = []
+    for method, path, params in writes:
+        found = client.spec.match(path)
+        if found is None:
+            continue
+        template, values = found
+        op = client.spec.op(f"{method} {template}")
+        try:
+            prepare(op, [values[name] for name in op.path_params], params)
+        except ValidationError as exc:
+            out += [f"{key}: {' '.join(problem.split())}" for key, problem in exc.errors.items()]
+    return out
 
 
 def run_step(

@@ -124,13 +124,20 @@ def key_problem(line: str) -> str | None:
     return "not an OpenSSH public key (TYPE BASE64 [COMMENT])"
 
 
+KEY_FILE_MAX = 64 * 1024  # an authorized_keys file of a hundred keys is ~60 KiB; one key is under 1 KiB
+
+
 def read_key_file(path: str) -> str:
     """The text of a public key file, every line checked as a key (a private key given by mistake is refused
     without its text being shown); CloudInitProblem names the file and the line."""
     from pathlib import Path
 
     try:
-        text = Path(path).expanduser().read_text(encoding="utf-8")
+        with Path(path).expanduser().open("rb") as handle:
+            data = handle.read(KEY_FILE_MAX + 1)  # read only that far: --ssh-key /dev/zero read until memory ran out
+        if len(data) > KEY_FILE_MAX:
+            raise CloudInitProblem(f"{path} is larger than {KEY_FILE_MAX // 1024} KiB: not a public key file")
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise CloudInitProblem(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
     lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]

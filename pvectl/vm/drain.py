@@ -34,7 +34,9 @@ class Step:
 
 
 def memory_of(ref: VmRef) -> int:
-    return int(ref.raw.get("maxmem") or 0)
+    from pvectl.sdk._core.answers import as_int
+
+    return as_int(f"maxmem of VM {ref.vmid} in GET /cluster/resources", ref.raw.get("maxmem"), default=0)
 
 
 def gib(n: int) -> str:

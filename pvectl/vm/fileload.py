@@ -164,6 +164,7 @@ def yaml_documents(text: str, source: str) -> list[Any]:
         out = []
         while loader.check_data():  # type: ignore[no-untyped-call]
             out.append(loader.get_data())
+        _no_lone_surrogate(text, out, source)
         return out
     except _Refused as exc:
         raise FileLoadError(f"{source}: {_where(exc.mark)}{exc.problem}") from None
@@ -208,7 +209,25 @@ def json_document(text: str, source: str) -> Any:
         raise FileLoadError(f"{source}: nested deeper than {MAX_DEPTH} levels") from None
     if depth(data) > MAX_DEPTH:
         raise FileLoadError(f"{source}: nested deeper than {MAX_DEPTH} levels")
+    _no_lone_surrogate(text, data, source)
     return data
+
+
+def _no_lone_surrogate(text: str, data: Any, source: str) -> None:
+    """A ``\\ud800`` escape without its pair reads as half a character, which no output can write: refused."""
+    if "\\u" not in text and "\\U" not in text:  # YAML also writes it \\U0000D800
+        return
+    stack: list[Any] = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            lone = next((char for char in item if "\ud800" <= char <= "\udfff"), None)
+            if lone is not None:
+                raise FileLoadError(f"{source}: \\u{ord(lone):04x} is half of a UTF-16 pair, not a character")
+        elif isinstance(item, dict):
+            stack += [*item.keys(), *item.values()]
+        elif isinstance(item, list):
+            stack += item
 
 
 def depth(data: Any) -> int:

@@ -156,18 +156,27 @@ def tree_lines(snaps: Sequence[Snap]) -> list[str]:
         parent = snap.parent if snap.parent in names else ""
         children.setdefault(parent, []).append(snap)
     lines: list[str] = []
+    seen: set[int] = set()
 
-    def walk(parent: str, depth: int) -> None:
-        for snap in sorted(children.get(parent, []), key=lambda s: (s.current, s.snaptime, s.name)):
-            indent = "  " * depth + "`- "
-            if snap.current:
-                lines.append(f"{indent}current  <- you are here")
-                continue
-            when = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(snap.snaptime)) if snap.snaptime else "-"
-            extra = "  [vmstate]" if snap.vmstate else ""
-            text = f"  {snap.description}" if snap.description else ""
-            lines.append(f"{indent}{snap.name}  {when}{extra}{text}")
-            walk(snap.name, depth + 1)
+    def order(group: Sequence[Snap]) -> list[Snap]:
+        return sorted(group, key=lambda s: (s.current, s.snaptime, s.name))
 
-    walk("", 0)
+    # Without recursion and each snapshot once: a broken answer may chain thousands of them, or make a cycle
+    # (a parent that is its own descendant, a snapshot named ""), which is then shown from where it is met.
+    roots = [*order(children.get("", [])), *(s for s in order(snaps) if s.parent in names)]
+    stack = [(snap, 0) for snap in reversed(roots)]
+    while stack:
+        snap, depth = stack.pop()
+        if id(snap) in seen:
+            continue
+        seen.add(id(snap))
+        indent = "  " * min(depth, 40) + "`- "  # PVE's chains are short; a broken one's output stays linear
+        if snap.current:
+            lines.append(f"{indent}current  <- you are here")
+            continue
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(snap.snaptime)) if snap.snaptime else "-"
+        extra = "  [vmstate]" if snap.vmstate else ""
+        text = f"  {snap.description}" if snap.description else ""
+        lines.append(f"{indent}{snap.name}  {when}{extra}{text}")
+        stack += [(child, depth + 1) for child in reversed(order(children.get(snap.name, []))) if child is not snap]
     return lines

@@ -475,7 +475,14 @@ def apply_update(
     (default: the SDK's Task.wait; the CLI passes its spinner). Never retries a write.
     """
     from pvectl.guest.answers import ambiguous
-    from pvectl.sdk._core.errors import ApiError, PveError, TaskFailed, TransportError, UnsupportedByServer
+    from pvectl.sdk._core.errors import (
+        ApiError,
+        PveError,
+        TaskFailed,
+        TransportError,
+        UnsupportedByServer,
+        ValidationError,
+    )
 
     if plan.refused:
         raise UpdateError("; ".join(f"{k}: {r}" for k, r in plan.refused))
@@ -530,6 +537,11 @@ def apply_update(
         return _partial(out, name, step, exc.exitstatus, plan)
     except UnsupportedByServer as exc:  # the SDK checks the release before sending: nothing went out
         out.kind, out.message, out.code = "nothing-created", f"VM {ref.vmid}: {exc}; nothing was sent", 2
+        return out
+    except ValidationError as exc:  # the SDK checks PVE's schema before sending: this write did not go out
+        if step != "config":
+            return _partial(out, name, step, f"not sent: {exc}", plan)
+        out.kind, out.message, out.code = "nothing-created", f"{name}: {exc}; nothing was sent", 2
         return out
     except (TransportError, PveError) as exc:
         if step == "config" and _stored(client, ref, out, digest, exc):

@@ -59,6 +59,18 @@ def test_masking_work_grows_linearly_up_to_4_mb(shape: str, monkeypatch: pytest.
     assert judged, "no pair was slow enough to measure"
 
 
+@pytest.mark.parametrize("shape", list(HOSTILE))
+def test_masking_10_mb_costs_about_4_times_2_5_mb(shape: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The issue's size: 10 MB of each hostile shape against a quarter of it, in one run (a quadratic pattern
+    would take 16 times as long, and minutes in absolute terms)."""
+    monkeypatch.setattr(module, "_known", set())
+    make = HOSTILE[shape]
+    small, large = _cpu(make(4_000)), _cpu(make(16_000))  # a quadratic pattern fails here, in seconds
+    assert large < 0.05 or large / max(small, 0.001) < 10, f"{shape}: 16 KB took {large * 1000:.0f} ms"
+    quarter, whole = _cpu(make(2_500_000)), _cpu(make(10_000_000))
+    assert whole / max(quarter, 0.001) < 10, f"{shape}: 2.5 MB {quarter * 1000:.0f} ms, 10 MB {whole * 1000:.0f} ms"
+
+
 _SECRET = st.text(alphabet="abcdefABCDEF0123456789-+/", min_size=12, max_size=40).filter(lambda s: s[0] != "-")
 _NAME = st.from_regex(r"[a-z][a-z0-9]{0,10}", fullmatch=True)
 _NOISE = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=60)

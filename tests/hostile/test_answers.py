@@ -144,7 +144,7 @@ def _depth(value: Any) -> int:
     return deepest
 
 
-_TRICKY = st.text(alphabet='[]{}"\\ab\u00e9\n', max_size=8)
+_TRICKY = st.text(alphabet='[]{}",:\\ab\u00e9\n', max_size=8)
 _VALUES = st.recursive(
     st.one_of(st.none(), st.booleans(), st.integers(-(2**63), 2**63 - 1), _TRICKY),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_TRICKY, inner, max_size=4),
@@ -172,3 +172,82 @@ def test_a_big_realistic_answer_is_not_refused() -> None:
     body = orjson.dumps({"data": rows})
     assert len(body) > BIG_ANSWER
     assert interpret(200, "OK", body, "GET", "/cluster/resources") == rows
+
+
+# Many small values: within the byte cap, but 30 times its size once parsed (64 MiB of [{},...] took 1.9 GB).
+
+
+def test_an_answer_of_too_many_values_is_one_error_line(
+    hcli: SimCli, hostile: Hostile, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bounds, "MAX_ANSWER_VALUES", 50_000)
+    hostile.body = b'{"data":[' + b"{}," * 50_000 + b"{}]}"
+    run = hcli("api", "get", "/cluster/resources")
+    assert run.code == 1
+    assert "holds more than 50,000 values" in _one_line(run.stderr)
+    hostile.body = b'{"data":[' + b"{}," * 20_000 + b"{}]}"  # 40,003 brackets and commas: read
+    assert hcli("api", "get", "/cluster/resources", "-o", "json").code == 0
+
+
+def test_the_default_cap_refuses_64_mib_of_empty_objects() -> None:
+    body = b'{"data":[' + b"{}," * (bounds.MAX_ANSWER_BYTES // 3 - 10) + b"{}]}"
+    with pytest.raises(ApiError, match="more than 2,000,000 values"):
+        interpret(200, "OK", body, "GET", "/cluster/resources")
+
+
+def _values(value: Any) -> int:
+    """List items and object members, plus each list and object itself, as the byte count sees them."""
+    count, stack = 0, [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (list, dict)):
+            children = list(item.values() if isinstance(item, dict) else item)
+            count += 1 + max(len(children) - 1, 0)  # the opening bracket, and a comma between two children
+            stack += children
+    return count
+
+
+@settings(max_examples=500, deadline=None)
+@given(value=_VALUES, limit=st.integers(0, 40), compact=st.booleans())
+def test_the_value_count_on_the_bytes_agrees_with_the_parsed_data(value: Any, limit: int, compact: bool) -> None:
+    body = orjson.dumps(value) if compact else json.dumps(value, indent=1).encode()
+    assert bounds.holds_more_values(body, limit) == (_values(value) > limit)
+
+
+def test_a_lone_surrogate_in_an_answer_is_replaced(hcli: SimCli, hostile: Hostile) -> None:
+    """``"\\ud800"`` is valid JSON but half a character: json kept it (orjson refused it) and writing it to any
+    output stopped pvectl with 'internal error'; it reads as U+FFFD, whatever the answer's size."""
+    row = {"vmid": 100, "type": "qemu", "node": "pve1", "status": "running", "name": "web"}
+    for padding in ("", "x" * BIG_ANSWER):  # json's path and orjson's
+        body = orjson.dumps({"data": [{**row, "description": padding}]}).replace(b'"web"', b'"web\\ud800"')
+        hostile.body = body
+        for fmt in ("table", "json", "yaml", "text"):
+            run = hcli("vm", "list", "-o", fmt)
+            assert run.code == 0, run.stderr
+            assert "web\ufffd" in run.stdout or "web\\ufffd" in run.stdout, run.stdout
+
+
+def test_numbers_that_are_not_numbers_are_shown_as_they_came(hcli: SimCli, hostile: Hostile) -> None:
+    row = {"vmid": 100, "type": "qemu", "node": "pve1", "status": "running", "name": "web"}
+    hostile.body = orjson.dumps({"data": [{**row, "maxmem": "lots", "uptime": "y", "maxcpu": "x"}]})
+    run = hcli("vm", "list", "-o", "wide")
+    assert run.code == 0, run.stderr
+    assert "lots" in run.stdout and run.stdout.rstrip().endswith(" y")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    value=st.recursive(
+        st.text(st.sampled_from(["a", "\u00e9", "\U0001f600", "\ud800", "\udfff", "\ud83d", "\ude00", "\x1b"]))
+        | st.integers(),
+        lambda inner: st.lists(inner, max_size=3),
+        max_leaves=10,
+    )
+)
+def test_whatever_an_answer_holds_can_be_written_as_utf8(value: Any) -> None:
+    from pvectl.cli.output import json_text, yaml_text
+
+    body = json.dumps({"data": value}).encode()  # ASCII, with \\udXXX escapes for lone surrogates
+    data = interpret(200, "OK", body, "GET", "/x")
+    json_text(data).encode("utf-8")
+    yaml_text(data).encode("utf-8")

@@ -103,3 +103,26 @@ def test_json_output_keeps_the_real_code(gcli: SimCli, agent: Agent) -> None:
 def test_a_signal_exits_128_plus_its_number() -> None:
     assert ExecResult(128 + 9, "", "", 9).exit_status() == (137, None)
     assert ExecResult(None, "", "", "KILL").exit_status()[0] == EXEC_OUT_OF_RANGE
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (b"x" * (64 * 1024 + 1), "more than 64 Ki characters, the most PVE's agent exec takes"),
+        ("\u00e9".encode() * (64 * 1024 + 1), "more than 64 Ki characters"),
+        (bytes(range(256)), "not UTF-8 text (byte 0x80 at 128)"),
+    ],
+)
+def test_input_is_read_only_as_far_as_pve_takes_it(gcli: SimCli, tmp_path: Path, content: bytes, says: str) -> None:
+    path = tmp_path / "in"
+    path.write_bytes(content)
+    run = gcli("vm", "exec", "box", "--input", str(path), "--", "cat")
+    assert run.code == 2
+    assert run.stderr.count("\n") == 1 and f"--input {path}: {says}" in run.stderr, run.stderr
+    path.write_bytes("\u00e9".encode() * 64 * 1024)  # exactly the most PVE takes (128 KiB as UTF-8): sent
+    assert gcli("vm", "exec", "box", "--input", str(path), "--", "cat").code == 0
+
+
+def test_input_from_dev_zero_stops_at_the_cap(gcli: SimCli) -> None:
+    run = gcli("vm", "exec", "box", "--input", "/dev/zero", "--", "cat")  # read forever before
+    assert run.code == 2 and "more than 64 Ki characters" in run.stderr

@@ -120,6 +120,27 @@ def test_diff_refuses_what_apply_refuses(cli: SimCli, tmp_path: Path) -> None:
     assert cli.writes() == []
 
 
+def test_diff_refuses_what_apply_refuses_for_a_vm_that_exists(cli: SimCli, tmp_path: Path) -> None:
+    """A change PVE's schema refuses: apply refused it only mid-run ('whether it applied is unknown', exit 8)."""
+    path = tmp_path / "vm.yaml"
+    path.write_text("vmid: 100\nnode: pve1\nname: bad_vm!\nmemory: -5\n")
+    diff, apply = cli("diff", "-f", str(path)), cli("apply", "-f", str(path))
+    assert (diff.code, apply.code) == (2, 2), apply.stdout + apply.stderr
+    assert "+ memory: -5" in diff.stdout  # the diff, then why apply refuses it
+    assert "(apply would refuse it)" in diff.stderr and "(nothing was sent)" in apply.stderr
+    for run in (diff, apply):
+        assert "VM 100 (dns1) on pve1: memory: invalid format" in run.stderr and "minimum value of 16" in run.stderr
+        assert "VM 100 (dns1) on pve1: name: invalid format - value does not look like a valid DNS name" in run.stderr
+    assert cli.writes() == []
+
+
+def test_vm_set_of_a_value_the_schema_refuses_is_not_sent(cli: SimCli) -> None:
+    run = cli("vm", "set", "100", "--memory", "-5")
+    assert run.code == 2, run.stderr
+    assert "minimum value of 16" in run.stderr and "nothing was sent" in run.stderr and "unknown" not in run.stderr
+    assert cli.writes() == []
+
+
 # Property tests of the loader: any text ends in data or one FileLoadError line, never another exception.
 
 _YAMLISH = st.lists(st.sampled_from([*"ab:-[]{}&*!|>'\"#,? \n\t0", "<<", "&a", "*a", "\x1b"]), max_size=80).map("".join)
@@ -192,3 +213,78 @@ def test_only_what_aliases_stand_for_counts_against_their_cap(monkeypatch: pytes
     assert yaml_documents(base + "".join(f"v{i}: *b\n" for i in range(5)), "-f m")  # 45 through aliases
     with pytest.raises(FileLoadError, match="line 7: aliases expand to more than 50 values"):
         yaml_documents(base + "".join(f"v{i}: *b\n" for i in range(6)), "-f m")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "says"),
+    [
+        ("ct.yaml", YAML_CASES["alias bomb"][0], "line 6: aliases expand"),
+        ("ct.yaml", b"hostname: ct9\nmemory: 1024\nmemory: 8192\n", "line 3: key 'memory' is given twice"),
+        ("ct.yaml", YAML_CASES["binary"][0], "not a text file"),
+        ("ct.yaml", YAML_CASES["5000 levels"][0], "nested deeper than"),
+        ("ct.yaml", YAML_CASES["too large"][0], "larger than 1024 KiB"),
+        ("ct.json", b'{"hostname": "ct9", "memory": 1024, "memory": 8192}', "key 'memory' is given twice"),
+        ("ct.json", b"[" * 5000 + b"]" * 5000, "nested deeper than"),
+        ("ct.yaml", "hostname: caf\u00e9\n".encode("latin-1"), "not UTF-8 text"),
+    ],
+)
+def test_ct_create_from_file_refuses_a_hostile_file(
+    cli: SimCli, tmp_path: Path, name: str, content: bytes, says: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    run = cli("ct", "create", "--from-file", str(path), "--template", "debian-12")
+    assert run.code == 2, run.stderr
+    line = _one_error_line(run.stderr)
+    assert f"--from-file {path}" in line and says in line, line
+    assert cli.writes() == []
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero")
+def test_ct_create_reads_dev_zero_only_up_to_the_cap(cli: SimCli) -> None:
+    run = cli("ct", "create", "--from-file", "/dev/zero", "--template", "debian-12")
+    assert run.code == 2
+    assert "/dev/zero" in _one_error_line(run.stderr)
+
+
+def test_diff_refuses_what_apply_refuses_for_a_container_that_exists(cli: SimCli, tmp_path: Path) -> None:
+    path = tmp_path / "ct.yaml"
+    path.write_text("kind: ct\nvmid: 190\nnode: pve1\nhostname: bad_ct!\nmemory: -5\n")
+    diff, apply = cli("diff", "-f", str(path)), cli("apply", "-f", str(path))
+    assert (diff.code, apply.code) == (2, 2), apply.stdout + apply.stderr
+    for run in (diff, apply):
+        assert (
+            "CT 190 (ns1) on pve1: hostname: invalid format - value does not look like a valid DNS name" in run.stderr
+        )
+        assert "CT 190 (ns1) on pve1: memory: value must have a minimum value of 16" in run.stderr
+    assert cli.writes() == []
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("vm.yaml", 'name: "web\\ud800"\n'),
+        ("vm.yaml", 'name: "web\\U0000DC00"\n'),
+        ("vm.json", '{"name": "web\\uD800"}'),
+    ],
+)
+def test_a_lone_surrogate_escape_is_refused(cli: SimCli, tmp_path: Path, name: str, content: str) -> None:
+    """Half a UTF-16 pair reads as a str no UTF-8 output can write: printing it gave 'internal error'."""
+    path = tmp_path / name
+    path.write_text(content)
+    run = cli("vm", "create", "--from-file", str(path), "--dry-run")
+    assert run.code == 2
+    assert "is half of a UTF-16 pair, not a character" in _one_error_line(run.stderr)
+    assert json_document('{"name": "web\\ud83d\\ude00"}', "-f v") == {"name": "web\U0001f600"}  # a pair reads
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero")
+@pytest.mark.parametrize("command", [("vm", "create", "--name", "k1"), ("ct", "create", "--hostname", "k1")])
+def test_an_ssh_key_file_is_read_only_up_to_64_kib(cli: SimCli, tmp_path: Path, command: tuple[str, ...]) -> None:
+    big = tmp_path / "keys"
+    big.write_text("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE2Q0vsSs0Vj3Rn1m0Z0Q5vH1bFJqkDmAeaY0eWZLJ0V u@h\n" * 1000)
+    for path in ("/dev/zero", str(big)):  # /dev/zero was read until memory ran out
+        run = cli(*command, "--ssh-key", path, "--dry-run")
+        assert run.code == 2
+        assert f"--ssh-key: {path} is larger than 64 KiB: not a public key file" in _one_error_line(run.stderr)
+    assert cli.writes() == []

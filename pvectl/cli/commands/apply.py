@@ -94,6 +94,7 @@ def _apply(
     from pvectl.cli import options
     from pvectl.cli.filediff import compute, label_tags
     from pvectl.cli.output import check_format
+    from pvectl.cli.safe_text import safe_text
     from pvectl.vm import apply
     from pvectl.vm.selector import SelectorError, parse_terms
 
@@ -134,7 +135,8 @@ def _apply(
             f"  {'CT' if vm.kind == 'lxc' else 'VM'} {vm.vmid} {vm.name or '(no name)'} on {vm.node} ({vm.status})"
             for vm in doomed
         )
-        print(f"--prune: the file does not name these guests that -l {selector} selects:\n{listing}", file=sys.stderr)
+        text = f"--prune: the file does not name these guests that -l {selector} selects:\n{listing}"
+        print(safe_text(text), file=sys.stderr)  # names are server text
         n = select.count(len(doomed))
         select.confirm(f"Delete {n} and their disks?", f"refusing to prune {n}")
     results = apply.run(client, prepared.steps, parallel=parallel, timeout=seconds, on_result=select.progress_line)
@@ -146,6 +148,7 @@ def _apply(
 def _print_dry_run(fmt: str, diffs: list[VmDiff], doomed: list[VmRef]) -> None:
     from pvectl.cli.filediff import human
     from pvectl.cli.output import json_text, yaml_text
+    from pvectl.cli.safe_text import safe_cell
 
     data = {
         "vms": [d.to_json() for d in diffs],
@@ -164,8 +167,9 @@ def _print_dry_run(fmt: str, diffs: list[VmDiff], doomed: list[VmRef]) -> None:
         print(json_text(data) if fmt == "json" else yaml_text(data), end="\n" if fmt == "json" else "")
         return
     lines = [human(diffs, colour=sys.stdout.isatty())]
-    lines += [
-        f"prune: {'CT' if vm.kind == 'lxc' else 'VM'} {vm.vmid} ({vm.name or 'no name'}) on {vm.node}: delete"
+    lines += [  # names are server text
+        safe_cell(f"prune: {'CT' if vm.kind == 'lxc' else 'VM'} {vm.vmid} ({vm.name or 'no name'}) on {vm.node}")
+        + ": delete"
         for vm in doomed
     ]
     lines.append("dry run: nothing was sent")

@@ -53,7 +53,7 @@ def list_guests(
 ) -> None:
     """List the cluster's VMs and containers in one table (kind vm or ct), sorted by id."""
     with reported():
-        from pvectl.cli.output import emit
+        from pvectl.cli.output import emit, whole
         from pvectl.vm.lookup import cluster_vms, matches
 
         if status is not None and status not in STATES:
@@ -82,7 +82,7 @@ def list_guests(
                             "status": ref.status,
                             "tags": ";".join(ref.tags),
                             "cpus": ref.raw.get("maxcpu"),
-                            "memory": int(ref.raw.get("maxmem") or 0) // (1024 * 1024),
+                            "memory": whole(ref.raw.get("maxmem"), 1024 * 1024),
                         }
                     )
         emit(sorted(rows, key=lambda r: int(r["vmid"])), output_format(ctx), COLUMNS)

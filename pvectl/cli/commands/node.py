@@ -33,6 +33,7 @@ DRAIN_COLUMNS = ("kind", "vmid", "name", "memory", "target", "mode", "reason")
 
 def _rows(client: ProxmoxClient, only: str | None = None) -> list[dict[str, Any]]:
     """One row per node: /nodes for the figures, /cluster/resources for the VMs, /nodes/{node}/version."""
+    from pvectl.cli.output import whole
     from pvectl.sdk._core.answers import as_object, as_rows
     from pvectl.vm.lookup import cluster_vms
 
@@ -54,18 +55,26 @@ def _rows(client: ProxmoxClient, only: str | None = None) -> list[dict[str, Any]
             {
                 "node": name,
                 "status": str(n.get("status") or "unknown"),
-                "cpu": float(n.get("cpu") or 0) if online else None,
+                "cpu": _fraction(n.get("cpu")) if online else None,
                 "maxcpu": n.get("maxcpu"),
-                "mem": int(n.get("mem") or 0) if online else None,
+                "mem": whole(n.get("mem")) if online else None,
                 "maxmem": n.get("maxmem"),
                 "vms": f"{running}/{len(mine)}",
-                "uptime": int(n.get("uptime") or 0) if online else None,
+                "uptime": whole(n.get("uptime")) if online else None,
                 "version": str(version) if version else None,
                 "vms_running": running,
                 "vms_total": len(mine),
             }
         )
     return rows
+
+
+def _fraction(value: Any) -> Any:
+    """A share from the server (``cpu``: 0.05); one that is not a number is shown as it came."""
+    try:
+        return float(value or 0)
+    except (TypeError, ValueError):
+        return value
 
 
 @app.command("list", cls=ApiCommand)
@@ -111,7 +120,7 @@ def show_node(ctx: typer.Context, node: NodeArg) -> None:
 
 def _rooms(client: ProxmoxClient, source: str, targets: list[str]) -> list[Any]:
     from pvectl.cli.errors import NOT_FOUND, USAGE, CliError
-    from pvectl.sdk._core.answers import as_rows
+    from pvectl.sdk._core.answers import as_int, as_rows
     from pvectl.vm.drain import NodeRoom
 
     nodes = {str(n.get("node")): n for n in as_rows("GET /nodes", client.nodes.list())}
@@ -130,8 +139,8 @@ def _rooms(client: ProxmoxClient, source: str, targets: list[str]) -> list[Any]:
         NodeRoom(
             name,
             nodes[name].get("status") == "online",
-            int(nodes[name].get("maxmem") or 0),
-            int(nodes[name].get("mem") or 0),
+            as_int(f"maxmem of node {name} in GET /nodes", nodes[name].get("maxmem"), default=0),
+            as_int(f"mem of node {name} in GET /nodes", nodes[name].get("mem"), default=0),
         )
         for name in chosen
     ]
@@ -224,7 +233,9 @@ def drain(
         if dry_run:
             show(ctx, rows, columns=DRAIN_COLUMNS, human=text)
             return
-        print(text, file=sys.stderr)
+        from pvectl.cli.safe_text import safe_text
+
+        print(safe_text(text), file=sys.stderr)  # guest names are server text
         if not yes:
             n = render.count(going, noun)
             select.confirm(f"Migrate {n} off {node}?", f"refusing to drain {node}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -117,19 +118,46 @@ def _parse_big(body: bytes) -> Any:
     return orjson.loads(body)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _without_lone_surrogates(data: Any) -> Any:
+    """``data`` with each lone UTF-16 surrogate (a ``\\ud800`` escape without its pair, which json keeps as is and
+    no UTF-8 output can write) replaced by U+FFFD, as a decoder replaces bytes that are not text. A valid pair
+    was already joined into one character by the parser, so every surrogate left is lone."""
+
+    def fix(value: Any) -> Any:
+        if isinstance(value, str):
+            return _SURROGATE.sub("\ufffd", value)
+        if isinstance(value, list):
+            return [fix(item) for item in value]
+        if isinstance(value, dict):
+            return {fix(key): fix(item) for key, item in value.items()}
+        return value
+
+    return fix(data)  # recursion is bounded: the answer nests at most MAX_ANSWER_DEPTH levels
+
+
 def interpret(status: int, reason: str, body: bytes, method: str, path: str) -> Any:
     """PVE's ``{"data": ...}`` envelope -> the data; an error status -> the matching ApiError."""
-    from pvectl.sdk._core.bounds import nests_deeper, too_deep_message
+    from pvectl.sdk._core import bounds
 
     payload: Any = None
-    deep = bool(body) and nests_deeper(body)  # the parsers (and all that walks the data) recurse per level
-    if deep and 200 <= status < 300:
-        raise UnexpectedAnswer(too_deep_message(), method=method, path=path)
-    if body and not deep:
+    many = len(body) > BIG_ANSWER and bounds.holds_more_values(body)  # parsed, up to 30x its bytes
+    deep = not many and bool(body) and bounds.nests_deeper(body)  # the parsers (and all that walks the data) recurse
+    if (deep or many) and 200 <= status < 300:
+        message = bounds.too_deep_message() if deep else bounds.too_many_values_message()
+        raise UnexpectedAnswer(message, method=method, path=path)
+    if body and not deep and not many:
         try:
             payload = _parse_big(body) if len(body) > BIG_ANSWER else json.loads(body)
         except (ValueError, RecursionError):
-            payload = None
+            try:  # orjson refuses what json reads (a lone surrogate escape): the same answer, whatever its size
+                payload = json.loads(body) if len(body) > BIG_ANSWER else None
+            except (ValueError, RecursionError):
+                payload = None
+        if payload is not None and (b"\\ud" in body or b"\\uD" in body):
+            payload = _without_lone_surrogates(payload)
     if 200 <= status < 300:
         if isinstance(payload, dict):
             return payload.get("data")

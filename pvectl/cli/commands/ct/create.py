@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -190,16 +189,15 @@ def flag_values(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def load_file(path: str) -> dict[str, Any]:
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CliError(f"--from-file {path}: {exc.strerror or exc}", USAGE) from exc
-    import yaml
+    # read as VM files are (pvectl.vm.fileload): size, UTF-8, depth and alias bounds, duplicate keys refused
+    from pvectl.vm.fileload import FileLoadError, json_document, read_bounded, yaml_document
 
+    source = f"--from-file {path}"
     try:
-        data = yaml.safe_load(text)  # JSON is YAML
-    except yaml.YAMLError as exc:
-        raise CliError(f"--from-file {path}: not valid YAML or JSON: {' '.join(str(exc).split())}", USAGE) from exc
+        text = read_bounded(path, source, dash_is_stdin=False)
+        data = json_document(text, source) if path.endswith(".json") else yaml_document(text, source)  # JSON is YAML
+    except FileLoadError as exc:
+        raise CliError(str(exc), USAGE) from None
     if not isinstance(data, dict):
         raise CliError(
             f"--from-file {path}: expected a mapping of keys (hostname: web1, template: debian-12, ...)", USAGE

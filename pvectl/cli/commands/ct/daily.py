@@ -71,7 +71,7 @@ def list_cts(
     """List the cluster's LXC containers (no node needed); the selector flags narrow the list, as for vm list."""
     with reported():
         from pvectl.cli import fleet
-        from pvectl.cli.output import show
+        from pvectl.cli.output import show, whole
         from pvectl.vm.lookup import cluster_vms, matches
 
         if status is not None and status not in STATES:
@@ -94,14 +94,14 @@ def list_cts(
                 "status": ct.status,
                 "tags": ";".join(ct.tags),
                 "cpus": ct.raw.get("maxcpu"),
-                "memory": int(ct.raw.get("maxmem") or 0) // (1024 * 1024),
+                "memory": whole(ct.raw.get("maxmem"), 1024 * 1024),
                 # -o wide, from the /cluster/resources row as vm list has them
                 "pool": ct.raw.get("pool") or "",
                 "template": bool(ct.raw.get("template")),
                 "ha": ct.raw.get("hastate") or "",
                 "lock": ct.raw.get("lock") or "",
-                "uptime": int(ct.raw.get("uptime") or 0),
-                "maxmem": int(ct.raw.get("maxmem") or 0),
+                "uptime": whole(ct.raw.get("uptime")),
+                "maxmem": whole(ct.raw.get("maxmem")),
             }
             for ct in cts
         ]

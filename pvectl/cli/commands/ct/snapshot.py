@@ -8,7 +8,6 @@ container snapshot only when every volume's storage can (pve-container: "snapsho
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
@@ -124,6 +123,7 @@ def list_snapshots(ctx: typer.Context, ct: CtArg) -> None:
                     for s in snaps]  # fmt: skip
             emit(rows, output_format(ctx), ("name", "parent", "snaptime", "description"))
             return
-        print(f"CT {ref.vmid} ({ref.name}) on {ref.node}:")
-        for line in tree_lines(snaps):
-            print(f"  {line}", file=sys.stdout)
+        from pvectl.cli.safe_text import safe_text
+
+        lines = [f"CT {ref.vmid} ({ref.name}) on {ref.node}:", *(f"  {line}" for line in tree_lines(snaps))]
+        print(safe_text("\n".join(lines)))  # names and descriptions are server text

@@ -96,7 +96,7 @@ def list_vms(
     """List the cluster's VMs (no node needed); the selector flags narrow the list."""
     with reported():
         from pvectl.cli import fleet as select
-        from pvectl.cli.output import show
+        from pvectl.cli.output import show, whole
         from pvectl.vm.lookup import cluster_vms, matches
 
         client = ctx.obj.client()
@@ -112,7 +112,7 @@ def list_vms(
                 "status": vm.status,
                 "tags": ";".join(vm.tags),
                 "cpus": vm.raw.get("maxcpu"),
-                "memory": int(vm.raw.get("maxmem") or 0) // (1024 * 1024),
+                "memory": whole(vm.raw.get("maxmem"), 1024 * 1024),
                 **_wide(vm.raw),
             }
             for vm in vms
@@ -123,13 +123,15 @@ def list_vms(
 def _wide(raw: Mapping[str, Any]) -> dict[str, Any]:
     """The keys ``-o wide`` adds, from the /cluster/resources row: template (0/1), the HA state (``hastate``,
     only for HA-managed guests), a lock (backup, migrate, ...), uptime in seconds, pool, memory in bytes."""
+    from pvectl.cli.output import whole
+
     return {
         "pool": raw.get("pool") or "",
         "template": bool(raw.get("template")),
         "ha": raw.get("hastate") or "",
         "lock": raw.get("lock") or "",
-        "uptime": int(raw.get("uptime") or 0),
-        "maxmem": int(raw.get("maxmem") or 0),
+        "uptime": whole(raw.get("uptime")),
+        "maxmem": whole(raw.get("maxmem")),
     }
 
 

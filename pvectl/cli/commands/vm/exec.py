@@ -19,18 +19,38 @@ from pvectl.cli.commands.vm.wait import VmArg
 from pvectl.cli.errors import FAILURE, UNKNOWN, USAGE, CliError, reported
 
 EXEC_TIMEOUT = 300.0
+# PVE's agent exec takes at most 64 Ki characters of input-data (qemu-server src/PVE/API2/Qemu/Agent.pm, the exec
+# method's input-data: maxLength 64 * 1024; schema pve-9.1.3 max_length 65536): reading past it only delays the
+# refusal (4 bytes is the longest UTF-8 character)
+INPUT_MAX = 64 * 1024
 
 
 def _read_input(source: str | None) -> str | None:
+    """The command's input, read only as far as PVE would take it (``--input /dev/zero`` ran until memory ran
+    out), as UTF-8 text: one error line otherwise."""
     if source is None:
         return None
-    if source == "-":
-        return sys.stdin.read()
     try:
-        with open(source, encoding="utf-8") as handle:
-            return handle.read()
+        if source == "-":
+            data = sys.stdin.buffer.read(4 * INPUT_MAX + 1)
+        else:
+            with open(source, "rb") as handle:
+                data = handle.read(4 * INPUT_MAX + 1)
     except OSError as exc:
         raise CliError(f"--input: cannot read {source}: {exc.strerror}", USAGE) from None
+    try:
+        text = data[: 4 * INPUT_MAX].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if len(data) <= 4 * INPUT_MAX or exc.start < 4 * INPUT_MAX - 3:  # not a character cut at the read's end
+            raise CliError(
+                f"--input {source}: not UTF-8 text (byte 0x{data[exc.start]:02x} at {exc.start})", USAGE
+            ) from None
+        text = data[: exc.start].decode("utf-8")
+    if len(text) > INPUT_MAX or len(data) > 4 * INPUT_MAX:
+        raise CliError(
+            f"--input {source}: more than 64 Ki characters, the most PVE's agent exec takes (input-data)", USAGE
+        )
+    return text
 
 
 def exec_(

@@ -167,7 +167,9 @@ def migrate(
             title = f"would move {select.count(len(refs))} to {to}:"
             show(ctx, rows, columns=PLAN_COLUMNS, human=plan_text(rows, title))
             return
-        print(plan_text(rows, f"moving {select.count(len(refs))} to {to}:"), file=sys.stderr)
+        from pvectl.cli.safe_text import safe_text
+
+        print(safe_text(plan_text(rows, f"moving {select.count(len(refs))} to {to}:")), file=sys.stderr)  # names
         if sel.single and refused:  # PVE refusing the preflight is an API failure; a known blocker, validation
             code = FAILURE if refused[0][1].startswith(PREFLIGHT_REFUSED) else USAGE
             raise CliError(f"VM {refs[0].vmid} cannot move to {to}: {refused[0][1]}", code)
