@@ -1,10 +1,10 @@
-"""The world the examples of `--help` and the README name (``sim reset --seed examples``): the default world
-plus a third node, two VM templates, a VM with a virtio disk and a second NIC, guest agents in the running VMs,
-CT 200 web1 with a mount point, the container template 9100 tmpl, and nfs/pbs backup storages with backups.
+"""The world the examples of `--help` and the README name, and where `--sim` starts: the default world
+(pvectl.sim.world.DEFAULT_SEED) plus a third node, two VM templates, a VM with a virtio disk and a second NIC,
+guest agents in the running VMs, CT 200 web1 with a mount point, the container template 9100 tmpl, and nfs/pbs
+backup storages with backups.
 
-`--sim` starts from the default world (pvectl.sim.world.DEFAULT_SEED); these examples need more than it has, so
-``pvectl sim reset --seed examples`` makes every example runnable as written (tests/cli/test_examples_run.py
-runs each on a fresh copy of this world).
+A new simulator state without a seed, ``pvectl sim reset`` and ``sim reset --seed examples`` start here, so every
+example runs as written on a fresh `--sim` (tests/cli/test_examples_run.py runs each on a fresh copy of it).
 """
 
 from __future__ import annotations

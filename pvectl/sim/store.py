@@ -34,7 +34,7 @@ from typing import Any, TypeVar
 import orjson
 
 from pvectl.sdk._core.errors import PveError
-from pvectl.sim.world import build_state, credentials_of, keep_credentials
+from pvectl.sim.world import build_state, credentials_of, first_seed, keep_credentials
 
 State = dict[str, Any]
 T = TypeVar("T")
@@ -300,7 +300,7 @@ class Store:
         self.generation = 0  # bumps whenever the in-memory state changes (memo and answer caches key on it)
         self._state: State = {}
         if path is None:
-            self._state = sectioned(state if state is not None else build_state(seed or {}))
+            self._state = sectioned(state if state is not None else build_state(seed or first_seed()))
             self._top_json = {k: _dump(v) for k, v in self._state.items() if k not in ROW_SECTIONS}
             return
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -332,7 +332,7 @@ class Store:
                     raise StateError(f"state file {path} is not a simulator state; run 'pvectl sim reset'")
                 if fmt is None or reset:
                     old_creds = self._stored_credentials() if fmt is not None else None
-                    fresh_state = state if state is not None else build_state(seed or {})
+                    fresh_state = state if state is not None else build_state(seed or first_seed())
                     if old_creds is not None:
                         keep_credentials(fresh_state, old_creds, seed or {})
                     self._replace(sectioned(fresh_state))

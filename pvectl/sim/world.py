@@ -36,8 +36,9 @@ default world below, so a seed can be as small as ``vms: []``. Keys:
 ``faults``             list of fault specs, as for ``--faults`` (see pvectl.sim.faults).
 
 ``--seed stock`` (no file of that name) is a freshly installed single-node PVE: node ``pve``, storages ``local``
-(iso, vztmpl, backup) and ``local-lvm`` (images), bridge ``vmbr0``, no Ceph, no ISO, no VM. ``--seed examples``
-is the world the help and README examples name (pvectl.sim.example_world).
+(iso, vztmpl, backup) and ``local-lvm`` (images), bridge ``vmbr0``, no Ceph, no ISO, no VM. A new state without
+a seed (and ``sim reset`` without one, or ``--seed examples``) is the world the help and README examples name
+(pvectl.sim.example_world: this default world and what the examples add), so every example runs as written.
 
 A malformed seed raises SeedError naming the file and the offending key.
 """
@@ -285,6 +286,13 @@ def _need(item: Any, key: str, where: str, kind: type | tuple[type, ...] = str) 
     if not isinstance(value, kind) or isinstance(value, bool):
         raise SeedError(f"{where}.{key}: wrong type ({type(value).__name__})")
     return value
+
+
+def first_seed() -> dict[str, Any]:
+    """The seed of a new state when none is given: the examples' world (its keys replace the default world's)."""
+    from pvectl.sim.example_world import EXAMPLES_SEED
+
+    return EXAMPLES_SEED
 
 
 def build_state(seed: Mapping[str, Any], credentials: Mapping[str, Any] | None = None) -> State:

@@ -49,7 +49,7 @@ def sim(*args: str) -> str:
 
 @pytest.mark.parametrize("verb", ["show", "start", "stop", "shutdown", "reboot", "delete"])
 def test_vm_commands_offer_ids_then_names(verb: str) -> None:
-    assert complete(f"pvectl --sim vm {verb} ") == ["100", "101", "102"]
+    assert complete(f"pvectl --sim vm {verb} ") == ["100", "101", "102", "9000", "9001"]
     assert complete(f"pvectl --sim vm {verb} 10") == ["100", "101", "102"]
     assert complete(f"pvectl --sim vm {verb} s") == ["scratch"]
 
@@ -62,27 +62,27 @@ def test_vm_ids_carry_name_state_and_node_as_help() -> None:
 
 
 def test_serial_console_enable_completes_vms() -> None:
-    assert complete("pvectl --sim vm serial-console enable d") == ["dns1"]
+    assert complete("pvectl --sim vm serial-console enable d") == ["dns1", "debian-12-cloud"]
 
 
 @pytest.mark.parametrize(
     ("line", "expected"),
     [
-        ("pvectl --sim vm create --node ", ["pve1", "pve2"]),
+        ("pvectl --sim vm create --node ", ["pve1", "pve2", "pve3"]),
         ("pvectl --sim vm create --pool ", ["lab", "prod"]),
-        ("pvectl --sim vm create --tag ", ["infra", "lab", "prod", "web"]),
+        ("pvectl --sim vm create --tag ", ["db", "infra", "lab", "prod", "web"]),
         ("pvectl --sim vm create --bridge ", ["vmbr0", "vmbr9"]),
         ("pvectl --sim vm create --efi-storage ", ["ceph-pool", "local", "local-lvm"]),  # content images
-        ("pvectl --sim vm create --iso-storage ", ["cephfs", "local"]),  # content iso
+        ("pvectl --sim vm create --iso-storage ", ["cephfs", "local", "nfs"]),  # content iso
         ("pvectl --sim vm create --disk ", ["ceph-pool:", "local:", "local-lvm:"]),
         ("pvectl --sim vm create --disk virtio1:loc", ["virtio1:local:", "virtio1:local-lvm:"]),
         ("pvectl --sim vm create --disk ceph-pool:", []),  # the size is the user's
         ("pvectl --sim vm create --ostype w2", ["w2k8", "w2k", "w2k3"]),
         ("pvectl --sim vm create --bios ", ["ovmf", "seabios"]),
-        ("pvectl --sim vm list --node ", ["pve1", "pve2"]),
+        ("pvectl --sim vm list --node ", ["pve1", "pve2", "pve3"]),
         ("pvectl --sim vm list --tag p", ["prod"]),
         ("pvectl --sim vm list --status ", ["running", "stopped", "paused", "unknown"]),
-        ("pvectl --sim task list --node ", ["pve1", "pve2"]),
+        ("pvectl --sim task list --node ", ["pve1", "pve2", "pve3"]),
     ],
 )
 def test_create_and_list_flags(line: str, expected: list[str]) -> None:
@@ -108,12 +108,13 @@ def test_task_commands_complete_upids_newest_first(sim_time: FakeClock) -> None:
 
 
 def test_one_cache_per_simulator_state_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert complete("pvectl --sim vm start ") == ["100", "101", "102"]
+    first = ["100", "101", "102", "9000", "9001"]
+    assert complete("pvectl --sim vm start ") == first
     monkeypatch.setenv("PVECTL_SIM_STATE_DIR", str(tmp_path / "other"))
     sim("vm", "create", "--node", "pve1", "--vmid", "777", "--name", "other1")
-    assert complete("pvectl --sim vm start ") == ["100", "101", "102", "777"]  # not the first world's cache
+    assert complete("pvectl --sim vm start ") == sorted([*first, "777"], key=int)  # not the first world's cache
     monkeypatch.setenv("PVECTL_SIM_STATE_DIR", str(tmp_path / "sim"))
-    assert complete("pvectl --sim vm start ") == ["100", "101", "102"]
+    assert complete("pvectl --sim vm start ") == first
     keys = {completers.context_key({"sim": True})}
     monkeypatch.setenv("PVECTL_SIM_STATE_DIR", str(tmp_path / "other"))
     keys.add(completers.context_key({"sim": True}))

@@ -116,7 +116,7 @@ def test_reset_and_status(state_dir: Path) -> None:
     code, out, _ = run("sim", "reset")
     assert code == 0 and "state.db" in out
     code, out, _ = run("sim", "status")
-    assert code == 0 and "VMs: 3" in out and "nodes: pve1, pve2" in out and "not running" in out
+    assert code == 0 and "VMs: 5" in out and "nodes: pve1, pve2, pve3" in out and "not running" in out
 
 
 @pytest.mark.parametrize(
@@ -177,7 +177,7 @@ def test_state_persists_between_processes(state_dir: Path) -> None:
         ).stdout
         for step in ("create", "list")
     ]
-    assert outs == ["[100, 777]\n", "[100, 777]\n"]
+    assert outs == ["[100, 777, 9000, 9001]\n", "[100, 777, 9000, 9001]\n"]
 
 
 def test_faults_for_the_embedded_simulator_come_from_the_environment(
@@ -219,13 +219,13 @@ def test_embedded_simulator_takes_faults_from_tests(embedded: None) -> None:
             task.wait(timeout=10, poll=0.05)
 
 
-def test_example_seed_is_a_valid_seed_of_the_default_world(state_dir: Path, tmp_path: Path) -> None:
-    from pvectl.sim.world import DEFAULT_SEED, load_seed
+def test_example_seed_is_a_valid_seed_of_the_first_world(state_dir: Path, tmp_path: Path) -> None:
+    from pvectl.sim.world import DEFAULT_SEED, first_seed, load_seed
 
     code, out, _ = run("sim", "example-seed")
     assert code == 0 and out.startswith("# A seed file (YAML or JSON)")
     seed = tmp_path / "world.yaml"
     seed.write_text(out, encoding="utf-8")
-    assert load_seed(seed) == DEFAULT_SEED
+    assert load_seed(seed) == {**DEFAULT_SEED, **first_seed()}
     code, out, _ = run("sim", "reset", "--seed", str(seed))
     assert code == 0

@@ -66,7 +66,8 @@ SeedOpt = Annotated[
     typer.Option(
         "--seed",
         help="World to start from (YAML/JSON; 'pvectl sim example-seed' shows the format), or 'stock' (a freshly "
-        "installed one-node PVE), or 'examples' (what the examples of --help and the README name).",
+        "installed one-node PVE), or 'examples' (where a new state starts: what the examples of --help and the "
+        "README name).",
         dir_okay=False,
     ),
 ]
@@ -215,7 +216,7 @@ def serve(
 
 @app.command()
 def reset(ctx: typer.Context, seed: SeedOpt = None, state: StateOpt = None) -> None:
-    """Start over: a fresh default world (or the seed's); the password and token stay the same."""
+    """Start over: the world a new state starts from (or the seed's); the password and token stay the same."""
     from pvectl.cli.output import show
 
     with reported():
@@ -315,7 +316,8 @@ def faults_clear(ctx: typer.Context, state: StateOpt = None) -> None:
 
 @app.command("example-seed")
 def example_seed(ctx: typer.Context) -> None:
-    """Print the default world as a seed file (YAML with comments) to copy, edit and pass to --seed."""
+    """Print the world a new state starts from as a seed file (YAML with comments) to copy, edit and pass to
+    --seed."""
     import yaml
 
     from pvectl.cli.output import show
@@ -326,5 +328,6 @@ def example_seed(ctx: typer.Context) -> None:
         if line.startswith("A malformed seed"):
             break
         lines.append(f"# {line}".rstrip())
-    commented = "\n".join(lines) + "\n" + yaml.safe_dump(world.DEFAULT_SEED, sort_keys=False, width=118)
-    show(ctx, world.DEFAULT_SEED, human=commented, piped="text")
+    first = {**world.DEFAULT_SEED, **world.first_seed()}
+    commented = "\n".join(lines) + "\n" + yaml.safe_dump(first, sort_keys=False, width=118)
+    show(ctx, first, human=commented, piped="text")
