@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from pvectl.cli.app import app
 from pvectl.cli.examples import EXAMPLES
-from pvectl.sim.example_world import EXAMPLES_SEED
+from pvectl.sim.world import first_seed
 from tests.vm.conftest import SimCli, mount
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -107,8 +107,8 @@ host = "127.0.0.2"
 user = "root@pam"
 """
 
-# The examples' world (`pvectl sim reset --seed examples`): the default one plus what the examples name.
-WORLD = EXAMPLES_SEED
+# The world a new `--sim` state starts from (also `pvectl sim reset --seed examples`): what the examples name.
+WORLD = first_seed()
 
 JOB = "--schedule 02:00 --storage nfs --vmid 100,101"  # a scheduled backup job the job examples name
 
@@ -148,7 +148,7 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SimCli]:
 
 @pytest.fixture
 def default_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SimCli]:
-    yield from _mounted(tmp_path, monkeypatch, {})
+    yield from _mounted(tmp_path, monkeypatch, first_seed())
 
 
 def _mounted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: dict[str, Any]) -> Iterator[SimCli]:
@@ -263,7 +263,7 @@ def test_example_runs_as_written_on_the_simulator(world: SimCli, example: str) -
     assert "Traceback" not in err
 
 
-# What a newcomer runs first, on the world `--sim` starts with (no `sim reset --seed examples`): the root help's
+# What a newcomer runs first, on the world a new `--sim` state starts with, in this order: the root help's
 # examples, vm's and vm create's, and the README up to its first heading after creating VMs.
 FIRST_STEPS = [
     *dict.fromkeys(
