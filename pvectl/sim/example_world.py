@@ -24,9 +24,11 @@ EXAMPLES_SEED: dict[str, Any] = {
             "status": "running",
             "tags": "infra;prod",
             "pool": "prod",
+            "ha": "started",
             "config": {
                 **AGENT,
                 "memory": "2048",
+                "cores": "2",
                 "scsi0": "ceph-pool:16",
                 "virtio1": "ceph-pool:32",
                 "net0": "virtio,bridge=vmbr0",
@@ -40,7 +42,7 @@ EXAMPLES_SEED: dict[str, Any] = {
             "status": "running",
             "tags": "prod;web",
             "pool": "prod",
-            "config": {**AGENT, "memory": "4096", "scsi0": "ceph-pool:32", "net0": "virtio,bridge=vmbr9"},
+            "config": {**AGENT, "memory": "4096", "cores": "4", "scsi0": "ceph-pool:32", "net0": "virtio,bridge=vmbr9"},
         },
         {
             "vmid": 102,
@@ -84,9 +86,19 @@ EXAMPLES_SEED["storages"] = [
 ]
 EXAMPLES_SEED["volumes"] = [
     *DEFAULT_SEED["volumes"],
-    {"storage": "nfs", "name": "vzdump-qemu-100-2025_01_31-02_00_00.vma.zst", "content": "backup", "size": 1},
-    {"storage": "nfs", "name": "vzdump-qemu-101-2025_01_31-02_00_00.vma.zst", "content": "backup", "size": 1},
-    {"storage": "pbs", "name": "vm/100/2025-01-31T02:00:00Z", "content": "backup", "size": 1},
+    {
+        "storage": "nfs",
+        "name": "vzdump-qemu-100-2025_01_31-02_00_00.vma.zst",
+        "content": "backup",
+        "size": 1_342_177_280,
+    },
+    {
+        "storage": "nfs",
+        "name": "vzdump-qemu-101-2025_01_31-02_00_00.vma.zst",
+        "content": "backup",
+        "size": 2_952_790_016,
+    },
+    {"storage": "pbs", "name": "vm/100/2025-01-31T02:00:00Z", "content": "backup", "size": 1_288_490_189},
 ]
 EXAMPLES_SEED["containers"] = [
     *DEFAULT_SEED["containers"],
