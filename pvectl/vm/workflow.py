@@ -307,6 +307,8 @@ def submit(
     """Run the plan; the Outcome says what exists on the server (never raises for server trouble or Ctrl-C)."""
     from pvectl.vm.submit import Submitter
 
-    return Submitter(client, on_event=on_event, task_timeout=timeout).submit(
+    outcome = Submitter(client, on_event=on_event, task_timeout=timeout).submit(
         resolution.config, resolution.server_version, auto_vmid=resolution.auto_vmid
     )
+    outcome.action, outcome.name = "create", resolution.config.general.name  # -o json said null for both
+    return outcome

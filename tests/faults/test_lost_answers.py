@@ -48,6 +48,7 @@ def test_lost_create_answer_is_reconciled(pve: Faulty, action: dict[str, object]
     assert run.code == 0, run.text
     outcome = run.json()
     assert outcome["outcome"] == "created" and outcome["vmid"] == n
+    assert (outcome["action"], outcome["name"]) == ("create", "web7")  # the JSON names the VM, as ct create's
     assert vm_exists(pve, n)
     assert pve.proxy.writes().count("POST /nodes/pve1/qemu") == 1
     once_each(pve)

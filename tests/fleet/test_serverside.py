@@ -41,6 +41,9 @@ def test_server_side_vm_that_did_not_reach_its_state_fails(tmp_path: Path, monke
     assert run.code == SOME_FAILED
     assert {o["outcome"] for o in run.json()} == {"failed"}
     assert "not shut down after PVE's bulk task" in run.stderr
+    names = {o["vmid"]: o["name"] for o in run.json()}
+    assert all(names.values()) and {o["action"] for o in run.json()} == {"shutdown"}, run.json()
+    assert "(no name)" not in run.stderr and f"102 ({names[102]})" in run.stderr  # the summary names the VMs
 
 
 def test_server_side_suspend_and_migrate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
