@@ -66,10 +66,11 @@ def test_create_bad_flags_send_nothing(cli: BackupCli, args: tuple[str, ...], cu
     assert run.code == 2 and culprit in run.stderr and cli.writes() == []
 
 
-def test_a_storage_without_backup_content_fails_the_task_for_every_guest(cli: BackupCli) -> None:
-    run = cli("backup", "create", "100", "--storage", "ceph-pool", "-o", "json")
-    assert run.code == 8
-    assert "can't use storage 'ceph-pool' for backups - wrong content type" in run.json()[0]["message"]
+@pytest.mark.parametrize("storage", ["ceph-pool", "nosuch"])
+def test_a_storage_that_takes_no_backups_is_refused_before_sending(cli: BackupCli, storage: str) -> None:
+    run = cli("backup", "create", "100", "--storage", storage)
+    assert run.code == 2 and f"error: --storage: no backup storage '{storage}' on pve1" in run.stderr, run.stderr
+    assert cli.writes() == []
 
 
 def test_list_filters_and_newest_first(cli: BackupCli) -> None:

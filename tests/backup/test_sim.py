@@ -52,3 +52,8 @@ def test_a_storages_retention_is_set_and_removed_through_the_storage_api(cli: Ba
     assert "prune-backups" not in cli("api", "get", "/storage/cephfs", "-o", "json").json()
     other = cli("api", "set", "/storage/cephfs", "--content", "images")  # not modelled: refused, not faked
     assert other.code != 0 and "does not model" in other.stderr
+
+
+def test_vzdump_to_a_storage_without_backup_content_fails_its_task(cli: BackupCli) -> None:
+    raw = cli("api", "create", "/nodes/pve1/vzdump", "--vmid", "100", "--storage", "ceph-pool")
+    assert raw.code == 1 and "can't use storage 'ceph-pool' for backups - wrong content type" in raw.stderr, raw.stderr

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from pvectl.cli import completers, options
-from pvectl.cli.errors import reported
+from pvectl.cli.errors import USAGE, CliError, reported
 from pvectl.cli.options import Selection
 
 if TYPE_CHECKING:
@@ -83,7 +83,6 @@ def create(
     with reported():
         from pvectl.backup.plan import Options, Refused, plan_create
         from pvectl.cli.duration import parse_duration
-        from pvectl.cli.errors import USAGE, CliError
 
         if mode not in MODES:
             raise CliError(f"--mode: '{mode}' is not one of {', '.join(MODES)}", USAGE)
@@ -111,10 +110,23 @@ def create(
             print(f"no guest matches ({sel.describe()}); nothing to do", file=sys.stderr)
             return
         requests = plan_create(guests, options)
+        if storage is not None:
+            _check_storage(client, storage, sorted({r.node for r in requests}))
         if dry_run:
             _dry_run(ctx, requests)
             return
         run(ctx, client, requests, None if no_wait else seconds)
+
+
+def _check_storage(client: ProxmoxClient, storage: str, nodes: list[str]) -> None:
+    """vzdump refuses a storage that does not exist or holds no backups (pve-manager PVE/VZDump.pm storage_info:
+    "wrong content type"); the node's list of backup storages says so before anything is sent. It lists every
+    storage the user may write to (pve-storage API2/Storage/Status.pm index checks Datastore.AllocateSpace)."""
+    for node in nodes:
+        names = [str(st.storage) for st in client.nodes(node).storage.list(content="backup") if st.enabled is not False]
+        if storage not in names:
+            known = ", ".join(sorted(names)) or "none"
+            raise CliError(f"--storage: no backup storage '{storage}' on {node} (backup storages: {known})", USAGE)
 
 
 def _guests(client: ProxmoxClient, sel: Selector) -> list[Guest]:
