@@ -59,9 +59,11 @@ def resolve(config: VmConfig, ref: ReferenceData, *, strict: bool, strict_defaul
         raise ResolveError(f"cannot read the server version: {version.error}")
     res = Resolution(cfg, auto_vmid=cfg.general.vmid is None, server_version=version.get(""))
 
-    def missing(kind: str, name: str, available: list[str], apply: str | None, *, given: bool = True) -> str | None:
+    def missing(
+        kind: str, name: str, available: list[str], apply: str | None, *, given: bool = True, of: str = ""
+    ) -> str | None:
         listing = ", ".join(available) or "none"
-        what = f"{kind} on '{name}'" if kind == "NixOS minimal ISO" else f"{kind} '{name}'"
+        what = of + (f"{kind} on '{name}'" if kind == "NixOS minimal ISO" else f"{kind} '{name}'")
         instead = "creating the VM without an ISO" if apply == NO_ISO else f"using '{apply}'"
         if not given and strict and apply is not None and not strict_defaults:
             res.notes.append(f"{what} (a built-in default) does not exist on {node}; {instead}")
@@ -146,12 +148,13 @@ def resolve(config: VmConfig, ref: ReferenceData, *, strict: bool, strict_defaul
         if bridges.error:
             raise ResolveError(f"cannot list bridges on {node}: {bridges.error}")
         names = bridges.get([])
-        for nic in nics:
+        for number, nic in enumerate(nics, 1):
             if nic.bridge not in names:
                 # the GUI's network step preselects the first bridge (pve-manager www/manager6/qemu/NetworkEdit.js,
                 # its bridge selector has autoSelect); a bridge the user gave (on any NIC) is never replaced
                 given = "bridge" in nic.model_fields_set
-                chosen = missing("bridge", nic.bridge, names, names[0] if names else None, given=given)
+                of = f"NIC {number}: " if len(nics) > 1 else ""  # which --net, as disks are named Disk N
+                chosen = missing("bridge", nic.bridge, names, names[0] if names else None, given=given, of=of)
                 if chosen:
                     nic.__dict__["bridge"] = chosen  # still unset: a later export or diff sees no user value
     return res

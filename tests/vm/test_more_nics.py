@@ -39,7 +39,7 @@ def test_a_second_nic_on_a_missing_bridge_is_refused(cli: SimCli) -> None:
     run = cli(
         "vm", "create", "--node", "pve1", "--dry-run", "--net", "virtio,bridge=vmbr9", "--net", "e1000,bridge=nope"
     )
-    assert run.code == 2 and "bridge 'nope' does not exist" in run.stderr
+    assert run.code == 2 and "NIC 2: bridge 'nope' does not exist" in run.stderr
 
 
 def test_the_vm_file_round_trips_two_nics(cli: SimCli, tmp_path: Path) -> None:
