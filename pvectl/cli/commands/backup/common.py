@@ -1,4 +1,5 @@
-"""What the backup commands share: the VOLID argument, --node, finding a backup, errors as exit codes."""
+"""What the backup commands share: the VOLID argument, --node, --timeout/--no-wait of the vzdump runs, finding a
+backup, errors as exit codes."""
 
 from __future__ import annotations
 
@@ -21,6 +22,16 @@ VolidArg = Annotated[
         show_default=False,
     ),
 ]
+TimeoutOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--timeout",
+        metavar="DURATION",
+        help="How long to wait for the backups (default 6h); they go on after it (exit 7).",
+        show_default=False,
+    ),
+]
+NoWaitOpt = Annotated[bool, typer.Option("--no-wait", help="Print each node's task id instead of waiting.")]
 NodeOpt = Annotated[
     str | None,
     typer.Option(

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from pvectl.cli import completers, options
+from pvectl.cli.commands.backup.common import NoWaitOpt, TimeoutOpt
 from pvectl.cli.errors import USAGE, CliError, reported
 from pvectl.cli.options import Selection
 
@@ -64,16 +65,8 @@ def create(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show the vzdump requests per node; send nothing.")
     ] = False,
-    timeout: Annotated[
-        str | None,
-        typer.Option(
-            "--timeout",
-            metavar="DURATION",
-            help="How long to wait for the backups (default 6h); they go on after it (exit 7).",
-            show_default=False,
-        ),
-    ] = None,
-    no_wait: Annotated[bool, typer.Option("--no-wait", help="Print each node's task id instead of waiting.")] = False,
+    timeout: TimeoutOpt = None,
+    no_wait: NoWaitOpt = False,
 ) -> None:
     """Back up guests: one vzdump task per node, the guests in turn; one outcome per guest.
 

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
+from pvectl.cli.commands.backup.common import NoWaitOpt, TimeoutOpt
 from pvectl.cli.errors import reported
 
 app = typer.Typer(
@@ -120,16 +121,8 @@ def run_job(
     ctx: typer.Context,
     jid: JobArg,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the vzdump requests; send nothing.")] = False,
-    timeout: Annotated[
-        str | None,
-        typer.Option(
-            "--timeout",
-            metavar="DURATION",
-            help="How long to wait for the backups (default 6h); they go on after it (exit 7).",
-            show_default=False,
-        ),
-    ] = None,
-    no_wait: Annotated[bool, typer.Option("--no-wait", help="Print each node's task id instead of waiting.")] = False,
+    timeout: TimeoutOpt = None,
+    no_wait: NoWaitOpt = False,
 ) -> None:
     """Run a job now: its settings into one vzdump task per node; one outcome per guest (as backup create)."""
     with reported():
