@@ -28,7 +28,6 @@ TITLES = {
     "network": "Network",
     "dns": "DNS",
 }
-CREATE, DISCARD = "\x00create", "\x00discard"
 
 
 def _number(low: float, integer: bool = True) -> Callable[[str], bool | str]:
@@ -167,21 +166,9 @@ def _ask(session: Session, step: str) -> None:
 
 
 def _review(session: Session, create: str) -> None:
-    from pvectl.prompts.flow import Discarded, discard_asked
+    from pvectl.prompts.flow import review_menu
 
-    while True:
-        options = [choice(create, CREATE), *(choice(session.summary(s), s) for s in STEPS)]
-        options.append(choice("Discard the answers and quit (nothing is sent)", DISCARD))
-        try:
-            answer = select("Review: change a step, or go on", options, CREATE)
-        except Escaped:
-            discard_asked()
-            continue
-        if answer == CREATE:
-            return
-        if answer == DISCARD:
-            raise Discarded
-        _ask(session, answer)
+    review_menu(create, lambda: [(session.summary(s), s) for s in STEPS], lambda step: _ask(session, step))
 
 
 def run_ct_prompts(

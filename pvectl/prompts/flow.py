@@ -4,6 +4,7 @@ summary (the --dry-run text), confirm, submit. Declining returns to the review; 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, NoReturn
 
 from pvectl.cli.errors import INTERRUPTED, USAGE, CliError
@@ -72,8 +73,14 @@ def review_line(session: Session, step: str) -> str:
 
 def review(session: Session, *, create: str) -> None:
     """The review menu until the user picks ``create``; a step picked is asked again with the current answers."""
+    review_menu(create, lambda: [(review_line(session, s), s) for s in ASKED], lambda step: ask_step(session, step))
+
+
+def review_menu(create: str, lines: Callable[[], list[tuple[str, str]]], ask: Callable[[str], None]) -> None:
+    """The review menu of any guest kind: ``create``, a line per step (``lines()``: label and step, read again
+    after each change), Discard; a step picked is passed to ``ask``; Esc asks before discarding."""
     while True:
-        options = [choice(create, CREATE), *(choice(review_line(session, s), s) for s in ASKED)]
+        options = [choice(create, CREATE), *(choice(label, step) for label, step in lines())]
         options.append(choice("Discard the answers and quit (nothing is sent)", DISCARD))
         try:
             answer = select("Review: change a step, or go on", options, CREATE)
@@ -84,7 +91,7 @@ def review(session: Session, *, create: str) -> None:
             return
         if answer == DISCARD:
             raise Discarded
-        ask_step(session, answer)
+        ask(answer)
 
 
 def collect(config: VmConfig, ref: ReferenceData) -> VmConfig:
