@@ -16,15 +16,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import pvectl.sdk._core.bounds as bounds
-from pvectl.cli.context import AppContext
-from pvectl.sdk import ApiError, ProxmoxClient
+from pvectl.sdk import ApiError
 from pvectl.sdk._core.bounds import MAX_ANSWER_DEPTH, nests_deeper
 from pvectl.sdk._core.request import BIG_ANSWER, interpret
-from pvectl.sim.core import Simulator
-from pvectl.sim.mock import mock_transport
-from pvectl.sim.store import Store
-from pvectl.sim.world import credentials_of
-from tests.conftest import FakeClock
+from tests.hostile.conftest import Handler, rewriting_cli
 from tests.vm.conftest import SimCli
 
 
@@ -49,11 +44,6 @@ def hostile() -> Hostile:
 
 @pytest.fixture
 def hcli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hostile: Hostile) -> Iterator[SimCli]:
-    for var in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
-        monkeypatch.setenv(var, str(tmp_path / var.lower()))
-    sim = Simulator(Store(tmp_path / "state.json", {"task_seconds": 0}))
-    creds = credentials_of(sim.store.snapshot())
-    inner = mock_transport(sim)
     served: list[int] = []
 
     def endless() -> Iterator[bytes]:
@@ -62,25 +52,17 @@ def hcli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hostile: Hostile) -> I
             served.append(1)
             yield b"x" * 65536
 
-    def answer(request: httpx.Request) -> httpx.Response:
+    def answer(request: httpx.Request, simulator: Handler) -> httpx.Response:
         if request.url.path.endswith("/cluster/resources"):
             if hostile.endless:
                 return httpx.Response(200, content=endless())
             if hostile.body is not None:
                 return httpx.Response(200, content=hostile.body)
-        return inner.handle_request(request)
+        return simulator(request)
 
-    client = ProxmoxClient(
-        "127.0.0.1:8006",
-        token=f"root@pam!{creds['token_id']}={creds['token_secret']}",
-        transport=httpx.MockTransport(answer),
-        clock=FakeClock(),
-    )
-    monkeypatch.setattr(AppContext, "client", lambda self: client)
-    runner = SimCli(sim)
-    runner.served = served  # type: ignore[attr-defined]
-    yield runner
-    client.close()
+    for runner in rewriting_cli(tmp_path, monkeypatch, answer):
+        runner.served = served  # type: ignore[attr-defined]
+        yield runner
 
 
 def _one_line(stderr: str) -> str:

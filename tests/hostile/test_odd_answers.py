@@ -12,14 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from pvectl.cli.context import AppContext
-from pvectl.sdk import ProxmoxClient
-from pvectl.sim.core import Simulator
-from pvectl.sim.mock import mock_transport
-from pvectl.sim.store import Store
-from pvectl.sim.world import credentials_of
 from pvectl.vm.snapshots import Snap, tree_lines
-from tests.conftest import FakeClock
+from tests.hostile.conftest import Handler, rewriting_cli
 from tests.vm.conftest import SimCli
 
 
@@ -45,27 +39,13 @@ def odd() -> Odd:
 
 @pytest.fixture
 def ocli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, odd: Odd) -> Iterator[SimCli]:
-    for var in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
-        monkeypatch.setenv(var, str(tmp_path / var.lower()))
-    sim = Simulator(Store(tmp_path / "state.json", {"task_seconds": 0}))
-    creds = credentials_of(sim.store.snapshot())
-    inner = mock_transport(sim)
-
-    def answer(request: httpx.Request) -> httpx.Response:
-        response = inner.handle_request(request)
+    def answer(request: httpx.Request, simulator: Handler) -> httpx.Response:
+        response = simulator(request)
         if request.method != "GET" or response.status_code != 200 or not odd.key:
             return response
         return httpx.Response(200, json=_mutated(json.loads(response.read()), odd))
 
-    client = ProxmoxClient(
-        "127.0.0.1:8006",
-        token=f"root@pam!{creds['token_id']}={creds['token_secret']}",
-        transport=httpx.MockTransport(answer),
-        clock=FakeClock(),
-    )
-    monkeypatch.setattr(AppContext, "client", lambda self: client)
-    yield SimCli(sim)
-    client.close()
+    yield from rewriting_cli(tmp_path, monkeypatch, answer)
 
 
 @pytest.mark.parametrize(

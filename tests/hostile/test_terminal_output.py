@@ -15,14 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import pvectl.cli.output as output
-from pvectl.cli.context import AppContext
 from pvectl.cli.safe_text import safe_cell, safe_text
-from pvectl.sdk import ProxmoxClient
-from pvectl.sim.core import Simulator
-from pvectl.sim.mock import mock_transport
-from pvectl.sim.store import Store
-from pvectl.sim.world import credentials_of
-from tests.conftest import FakeClock
+from tests.hostile.conftest import Handler, rewriting_cli
 from tests.vm.conftest import Run, SimCli
 
 # retitle the window, clear the screen, a C1 CSI (0x9b) colouring red, DEL, a bell, a carriage return
@@ -54,18 +48,11 @@ def poison() -> Poison:
 
 @pytest.fixture
 def hcli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, poison: Poison) -> Iterator[SimCli]:
-    for var in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
-        monkeypatch.setenv(var, str(tmp_path / var.lower()))
-    sim = Simulator(Store(tmp_path / "state.json", {"task_seconds": 0}))
-    creds = credentials_of(sim.store.snapshot())
-    runner = SimCli(sim)
-    inner = mock_transport(sim)
-
-    def answer(request: httpx.Request) -> httpx.Response:
+    def answer(request: httpx.Request, simulator: Handler) -> httpx.Response:
         if poison.error_on and request.url.path.endswith(poison.error_on):
             body = {"data": None, "message": f"refused{EVIL}\n"}
             return httpx.Response(500, json=body, extensions={"reason_phrase": f"refused{EVIL}".encode("latin-1")})
-        response = inner.handle_request(request)
+        response = simulator(request)
         if request.method != "GET" or response.status_code != 200:
             return response
         body = json.loads(response.read())
@@ -76,15 +63,7 @@ def hcli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, poison: Poison) -> Ite
             data["exitstatus"] = f"boom{EVIL}"
         return httpx.Response(200, json=body)
 
-    client = ProxmoxClient(
-        "127.0.0.1:8006",
-        token=f"root@pam!{creds['token_id']}={creds['token_secret']}",
-        transport=httpx.MockTransport(answer),
-        clock=FakeClock(),
-    )
-    monkeypatch.setattr(AppContext, "client", lambda self: client)
-    yield runner
-    client.close()
+    yield from rewriting_cli(tmp_path, monkeypatch, answer)
 
 
 def _clean(run: Run) -> None:
