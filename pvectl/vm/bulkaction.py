@@ -93,23 +93,16 @@ def run(
     **extra: Any,
 ) -> list[Result]:
     """Send the one bulk request, wait for its task, then give every VM its outcome from its state."""
-    results = _run(client, action, refs, parallel=parallel, timeout=timeout, past=past, target=target, **extra)
+    results = _outcomes(client, action, refs, parallel, timeout, past, target, extra)
     for result in results:  # each outcome names its VM and the action (summaries said "100 (no name)")
         result.outcome.name, result.outcome.action = result.ref.name or None, action
     return results
 
 
-def _run(
-    client: ProxmoxClient,
-    action: str,
-    refs: Sequence[VmRef],
-    *,
-    parallel: int,
-    timeout: float | None,
-    past: str,
-    target: str | None = None,
-    **extra: Any,
-) -> list[Result]:
+def _outcomes(
+    client: ProxmoxClient, action: str, refs: Sequence[VmRef], parallel: int, timeout: float | None, past: str,
+    target: str | None, extra: dict[str, Any],
+) -> list[Result]:  # fmt: skip
     from pvectl.guest.answers import ambiguous, describe_loss, not_sent
     from pvectl.sdk import Task, TaskTimeout
     from pvectl.sdk._core.answers import UnexpectedAnswer
